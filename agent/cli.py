@@ -1,0 +1,43 @@
+"""`api-actions` command line: one entry point, subcommands registered by small modules."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
+SUBCOMMAND_MODULES = (
+    "agent.cli_catalog",  # validate / import / export
+    "agent.cli_test",  # test one action once
+    "agent.cli_chat",  # scripted headless conversation
+    "agent.cli_demo",  # start the demo API and app
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="api-actions", description="Custom API actions for support agents."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Shared fixtures: the demo API under uvicorn on a random port, and database URLs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.servers import serve
+
+DEMO_TOKEN = "demo-token-test-7f3a"
+POSTGRES_URL = os.environ.get(
+    "DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@dataclass
+class DemoAPI:
+    base_url: str
+    token: str
+    app: object
+
+    @property
+    def host(self) -> str:
+        return self.base_url.split("://", 1)[1]
+
+    @property
+    def request_log(self) -> list:
+        return self.app.state.request_log
+
+
+@pytest.fixture(scope="session")
+def demo_api() -> Iterator[DemoAPI]:
+    from demo.api import create_app
+
+    app = create_app(token=DEMO_TOKEN)
+    with serve(app) as base_url:
+        yield DemoAPI(base_url=base_url, token=DEMO_TOKEN, app=app)
+
+
+@pytest.fixture
+def fresh_demo_log(demo_api: DemoAPI) -> DemoAPI:
+    demo_api.request_log.clear()
+    return demo_api

@@ -1,0 +1,1 @@
+"""Action definitions, their compilation into LangChain tools, and the guarded HTTP executor."""

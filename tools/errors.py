@@ -1,0 +1,64 @@
+"""Errors, split by audience.
+
+    ActionsError
+    ├── ActionValidationError   – a definition is invalid (for the product team; every problem listed)
+    ├── ConflictError           – an edit was made on a stale version (optimistic concurrency)
+    ├── NotFoundError           – no action / secret of that name
+    └── ToolArgumentsError      – the model's arguments do not fit the action (the model can retry)
+
+Failures of the API call itself are not exceptions: the executor returns an `Outcome` whose kind
+says what happened (ok, http_error, timeout, network, blocked, invalid_response, config_error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    """Field path, e.g. `inputs[0].pattern` or `headers.Authorization`."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ActionsError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class ActionValidationError(ActionsError):
+    def __init__(self, action_name: str | None, problems: list[Problem]):
+        self.action_name = action_name
+        self.problems = problems
+        who = f"action {action_name!r}" if action_name else "action definition"
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{who} is invalid ({len(problems)} problem(s)):\n{lines}")
+
+    def by_path(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for p in self.problems:
+            out.setdefault(p.path, []).append(p.message)
+        return out
+
+
+class ConflictError(ActionsError):
+    def __init__(self, name: str, expected_version: int, actual_version: int | None):
+        self.name = name
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        now = "deleted" if actual_version is None else f"now at version {actual_version}"
+        super().__init__(
+            f"action {name!r} was changed by someone else: you edited version {expected_version}, "
+            f"it is {now}. Reload it and apply your change again."
+        )
+
+
+class NotFoundError(ActionsError):
+    pass
+
+
+class ToolArgumentsError(ActionsError):
+    """Arguments proposed by the model failed validation; the message is safe to show the model."""
