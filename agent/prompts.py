@@ -25,6 +25,8 @@ The customer was asked for information needed by the action `{action}`. Read the
 call `{action}` with every value they gave. Do not invent values that are not in the answer.
 Question that was asked: {question}"""
 
+EXTRACT_QUESTION = "{question} (still needed: {missing})"
+
 RESPOND_SYSTEM = """\
 You present the result of the action `{action}` ("{label}") to the customer.
 Response format: {format}. {format_rule}
@@ -78,3 +80,39 @@ def parse_envelope(text: str) -> dict[str, Any] | None:
         return json.loads(text[body_start + 1 : end].strip().replace("<\\/", "</"))
     except json.JSONDecodeError:
         return None
+
+
+# -- Fixed replies (no model call needed) ------------------------------------------------------
+
+REPLY_CANCELLED = "No problem, I have not sent that request. Is there anything else I can help with?"
+REPLY_REJECTED = "Understood, I did not send the request to {label}. Anything else I can help with?"
+REPLY_LIMIT = (
+    "I can't run \"{label}\" again in this conversation (limit: {limit} per conversation). "
+    "A member of our support team can help you further."
+)
+REPLY_BUDGET = (
+    "I've reached the number of system requests I can make in one conversation. "
+    "A member of our support team can help you further."
+)
+REPLY_REPEAT = (
+    "I already sent exactly this request to {label} in this conversation, so I won't send it "
+    "again. Let me know if something should change."
+)
+REPLY_UNAVAILABLE = "I can't run that here. Is there something else I can help with?"
+REPLY_GAVE_UP = (
+    "I still don't have everything needed for {label}, so I haven't sent anything. "
+    "A member of our support team can help you further."
+)
+
+
+def question_text(label: str, missing: list[str], invalid: dict[str, str], describe) -> str:
+    """The plain question asked when inputs are missing or invalid."""
+    parts = []
+    if invalid:
+        fixes = "; ".join(f"{describe(n)} {reason}" for n, reason in invalid.items())
+        parts.append(f"Some details need fixing: {fixes}.")
+    if missing:
+        names = [describe(n) for n in missing]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"To {label[0].lower() + label[1:]}, I need your {listed}.")
+    return " ".join(parts) + " Could you share that?"

@@ -1,1 +1,39 @@
-"""storage package."""
+"""Persistence: action definitions (versioned, audited), encrypted secrets, catalog transfer.
+
+The engine is made by `make_engine` in an entry point and passed to the stores; nothing here
+connects at import time.
+"""
+
+from .actions import ActionStore, AuditEntry, Change, ImportReport, StoredAction, definition_diff
+from .db import init_db, make_engine
+from .secrets import (
+    SecretKeyError,
+    SecretStore,
+    SecretValueError,
+    check_secret_name,
+    load_or_create_key,
+    secret_names,
+)
+from .transfer import export_actions, export_json, import_actions, parse_catalog, validate_file
+
+__all__ = [
+    "ActionStore",
+    "AuditEntry",
+    "Change",
+    "ImportReport",
+    "SecretKeyError",
+    "SecretStore",
+    "SecretValueError",
+    "StoredAction",
+    "check_secret_name",
+    "definition_diff",
+    "export_actions",
+    "export_json",
+    "import_actions",
+    "init_db",
+    "load_or_create_key",
+    "make_engine",
+    "parse_catalog",
+    "secret_names",
+    "validate_file",
+]

@@ -1,0 +1,159 @@
+"""`api-actions validate | import | export FILE`: the action catalog as a JSON file.
+
+FILE may be '-' for standard input / output. Exit codes: 0 done; 1 the command could not run
+(unreadable file, database error, an edit saved concurrently); 2 the file is invalid: every
+problem is printed with its field path, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from agent.settings import Settings
+from tools.action import ActionDefinition
+from tools.errors import ActionsError, ActionValidationError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    file_help = "catalog JSON file (a list of action definitions), or '-' for standard input"
+    p = subparsers.add_parser(
+        "validate", help="check a catalog file and list every problem; stores nothing"
+    )
+    p.add_argument("file", metavar="FILE", help=file_help)
+    p.set_defaults(func=run_validate)
+
+    p = subparsers.add_parser(
+        "import", help="create or update actions by name from a catalog file (all or nothing)"
+    )
+    p.add_argument("file", metavar="FILE", help=file_help)
+    p.add_argument("--actor", help="who to record in the audit history (default: the OS user)")
+    p.set_defaults(func=run_import)
+
+    p = subparsers.add_parser(
+        "export", help="write every action as a catalog file (no secret values, no versions)"
+    )
+    p.add_argument("file", metavar="FILE", help="output file, or '-' for standard output")
+    p.set_defaults(func=run_export)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from storage.transfer import validate_file
+
+    text = _read(args.file)
+    if text is None:
+        return EXIT_FAILED
+    try:
+        actions = validate_file(text)
+    except ActionValidationError as exc:
+        _print_problems(args.file, exc, sys.stdout)
+        return EXIT_INVALID
+    print(f"{_label(args.file)}: valid, {len(actions)} action(s)")
+    for action in actions:
+        print(f"  {action.name}: {_summary(action)}")
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from storage import ActionStore, import_actions, init_db, make_engine, secret_names
+    from storage.transfer import validate_file
+
+    text = _read(args.file)
+    if text is None:
+        return EXIT_FAILED
+    try:
+        actions = validate_file(text)  # before touching the database
+    except ActionValidationError as exc:
+        _print_problems(args.file, exc, sys.stderr)
+        return EXIT_INVALID
+    engine = make_engine(Settings.from_env())
+    try:
+        init_db(engine)
+        report = import_actions(ActionStore(engine), text, actor=args.actor or _os_user())
+        missing = sorted({n for a in actions for n in a.secret_names()} - set(secret_names(engine)))
+    except ActionValidationError as exc:
+        _print_problems(args.file, exc, sys.stderr)
+        return EXIT_INVALID
+    except (ActionsError, SQLAlchemyError) as exc:
+        print(f"error: import failed, nothing was stored: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    parts = [
+        f"{len(names)} {kind}" + (f" ({', '.join(names)})" if names else "")
+        for kind, names in (
+            ("created", report.created),
+            ("updated", report.updated),
+            ("unchanged", report.unchanged),
+        )
+    ]
+    print(f"imported {_label(args.file)}: " + ", ".join(parts))
+    if missing:
+        print(f"warning: secret(s) referenced but not set yet: {', '.join(missing)}",
+              file=sys.stderr)  # fmt: skip
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from storage import ActionStore, export_json, init_db, make_engine
+
+    engine = make_engine(Settings.from_env())
+    try:
+        init_db(engine)
+        store = ActionStore(engine)
+        text, count = export_json(store), len(store.list())
+    except SQLAlchemyError as exc:
+        print(f"error: export failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    if args.file == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(args.file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot write {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"exported {count} action(s) to {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _read(file: str) -> str | None:
+    try:
+        return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        print(f"error: cannot read {file}: {reason}", file=sys.stderr)
+        return None
+
+
+def _label(file: str) -> str:
+    return "<stdin>" if file == "-" else file
+
+
+def _print_problems(file: str, exc: ActionValidationError, out) -> None:
+    print(f"{_label(file)}: invalid, {len(exc.problems)} problem(s); nothing was stored", file=out)
+    for problem in exc.problems:
+        print(f"  {problem.path}: {problem.message}", file=out)
+
+
+def _summary(action: ActionDefinition) -> str:
+    flags = [] if action.enabled else ["disabled"]
+    if action.requires_confirmation:
+        flags.append("asks for confirmation")
+    return f"{action.method.value} {action.url}" + (f" ({', '.join(flags)})" if flags else "")
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in some containers: the audit says unknown
+        return None

@@ -1,0 +1,141 @@
+"""`api-actions chat`: run a conversation from a script, print JSON Lines events.
+
+Script format (one JSON object per line; blank lines and lines starting with '#' are skipped):
+    {"user": "Where is my order?"}                      a customer message (or a free-text answer)
+    {"resume": {"values": {"order_id": "ORD-1001"}}}    answer a collect-info question with values
+    {"resume": {"text": "it's ORD-1001"}}               ... or with free text
+    {"resume": {"decision": "approve"}}                 approve / reject / edit (+ "values") at confirm
+    {"resume": {"cancel": true}}                        abandon the pending action
+Every event printed is one JSON object with "session", "turn" and "type" (model, user, resume,
+tool_call, outcome, interrupt, assistant). Exit codes: 0 done, 2 bad input (every problem said).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tools.action import validate_catalog
+from tools.errors import ActionValidationError
+
+from .cli_test import SECRET_ENV_PREFIX, _parse_secrets
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+class BadScript(Exception):
+    pass
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("chat", help="run a scripted conversation and print JSON Lines events")
+    p.add_argument("--actions", help="catalog JSON file (default: the actions in storage)")
+    p.add_argument("--script", required=True, help="JSON Lines script, or '-' for standard input")
+    p.add_argument("--channel", choices=("chat", "email"), default="chat")
+    p.add_argument("--session", help="session id (default: a new one); reuse it to continue")
+    p.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
+                   help="secret for {{secret.NAME}} (also ACTIONS_SECRET_<NAME> variables)")  # fmt: skip
+    p.set_defaults(func=run_chat)
+
+
+def parse_script(text: str) -> list[dict[str, Any]]:
+    items, problems = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {n}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(item, dict) or len(item.keys() & {"user", "resume"}) != 1:
+            problems.append(f'line {n}: expected {{"user": "..."}} or {{"resume": ...}}')
+        elif "user" in item and not isinstance(item["user"], str):
+            problems.append(f'line {n}: "user" must be a string')
+        else:
+            items.append(item)
+    if problems:
+        raise BadScript("invalid script:\n" + "\n".join(f"  - {p}" for p in problems))
+    if not items:
+        raise BadScript("the script has no steps")
+    return items
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from .settings import Settings
+
+    try:
+        script_text = sys.stdin.read() if args.script == "-" else Path(args.script).read_text()
+        script = parse_script(script_text)
+        actions = None
+        if args.actions:
+            actions = validate_catalog(json.loads(Path(args.actions).read_text()))
+        secrets = {k[len(SECRET_ENV_PREFIX):]: v for k, v in os.environ.items()
+                   if k.startswith(SECRET_ENV_PREFIX)}  # fmt: skip
+        secrets.update(_parse_secrets(args.secret))
+    except (OSError, BadScript, json.JSONDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ActionValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # the secrets parser raises its own BadInput
+        if type(exc).__name__ == "BadInput":
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise
+    session = args.session or f"cli-{uuid.uuid4().hex[:12]}"
+    return asyncio.run(_chat(Settings.from_env(), actions, script, args.channel, session, secrets))
+
+
+class _ChainSecrets:
+    """Secrets given on the command line first, then the stored ones."""
+
+    def __init__(self, given: dict[str, str], stored):
+        self._given, self._stored = given, stored
+
+    def names(self) -> list[str]:
+        return sorted(set(self._given) | set(self._stored.names()))
+
+    async def get_secret(self, name: str) -> str | None:
+        return self._given.get(name) or await self._stored.get_secret(name)
+
+
+async def _chat(settings, actions, script, channel: str, session: str, secrets: dict) -> int:
+    from storage.actions import ActionStore
+    from storage.db import init_db, make_engine
+
+    from .runtime import open_agent, open_stores
+
+    stores = open_stores(settings)
+    if actions is not None:  # an isolated catalog for this run; storage is left as it is
+        engine = make_engine("sqlite://")
+        init_db(engine)
+        stores.actions = ActionStore(engine)
+        for action in actions:
+            stores.actions.create(action, actor="cli-chat")
+    stores.secrets = _ChainSecrets(secrets, stores.secrets)
+
+    def emit(turn: int, event: dict) -> None:
+        print(json.dumps({"session": session, "turn": turn, **event}, default=str), flush=True)
+
+    async with open_agent(settings, stores=stores) as agent:
+        emit(0, {"type": "model", "label": agent.model_label, "offline": agent.is_offline})
+        for n, step in enumerate(script, 1):
+            if "user" in step:
+                result = await agent.send(session, step["user"], channel=channel)
+            else:
+                if await agent.pending_interrupt(session) is None:
+                    print(f"error: script step {n} answers a question, but none is pending",
+                          file=sys.stderr)  # fmt: skip
+                    return EXIT_BAD_INPUT
+                result = await agent.resume(session, step["resume"])
+            for event in result.events:
+                emit(result.turn, event)
+    return EXIT_OK

@@ -1,0 +1,134 @@
+"""`api-actions test ACTION.json --args '{...}'`: run one action once and print the report.
+
+Secrets come from `--secret NAME=VALUE` and from `ACTIONS_SECRET_<NAME>` environment variables;
+hosts the guard lets through to private addresses from `--allow-host` and `ACTIONS_ALLOW_HOSTS`.
+Exit code: 0 when the outcome is ok, 1 when it is an error, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from tools.action import ActionDefinition, validate_action
+from tools.action_test import format_report, run_action_test
+from tools.errors import ActionValidationError, ToolArgumentsError
+from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
+
+from .settings import Settings
+
+SECRET_ENV_PREFIX = "ACTIONS_SECRET_"
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "test",
+        help="run one action once and show the outcome",
+        description="Send one action's request once and print the outcome class, status, "
+        "latency, the redacted request, a response excerpt and what the model would see.",
+    )
+    parser.add_argument("action_file", help="JSON file with one action (or a list; see --name)")
+    parser.add_argument("--name", help="which action, when the file holds a list")
+    parser.add_argument("--args", default="{}", help="input values as a JSON object")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
+                        help=f"a secret value (also read from {SECRET_ENV_PREFIX}<NAME>)")  # fmt: skip
+    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST[:PORT]",
+                        help="let the request reach this host on a private address "
+                        "(also read from ACTIONS_ALLOW_HOSTS, comma separated)")  # fmt: skip
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, env: dict[str, str] | None = None) -> int:
+    env = dict(os.environ if env is None else env)
+    try:
+        action = load_action(Path(args.action_file), args.name)
+        call_args = _parse_args(args.args)
+        secrets = {k[len(SECRET_ENV_PREFIX) :]: v for k, v in env.items()
+                   if k.startswith(SECRET_ENV_PREFIX) and len(k) > len(SECRET_ENV_PREFIX)}  # fmt: skip
+        secrets.update(_parse_secrets(args.secret))
+    except BadInput as exc:
+        return _bad_input(exc, args.json)
+    allow_hosts = (*Settings.from_env(env).allow_hosts, *args.allow_host)
+    return asyncio.run(_test(action, call_args, secrets, allow_hosts, as_json=args.json))
+
+
+async def _test(
+    action: ActionDefinition, call_args: dict, secrets: dict[str, str],
+    allow_hosts: tuple[str, ...], *, as_json: bool,
+) -> int:  # fmt: skip
+    async with ActionExecutor(ExecutorSettings(allow_hosts=allow_hosts), StaticSecrets(secrets)) as executor:
+        try:
+            await executor.preview(action, call_args)
+        except ToolArgumentsError as exc:
+            return _bad_input(BadInput(str(exc)), as_json)
+        except ActionValidationError as exc:
+            return _bad_input(BadInput(str(exc), [str(p) for p in exc.problems]), as_json)
+        report = await run_action_test(action, call_args, executor)
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def load_action(path: Path, name: str | None = None) -> ActionDefinition:
+    """Read and validate one action; `BadInput` lists every problem."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path} is not valid JSON: {exc}") from None
+    if isinstance(raw, list):
+        matches = [a for a in raw if isinstance(a, dict) and (name is None or a.get("name") == name)]
+        if len(matches) != 1:
+            names = ", ".join(str(a.get("name")) for a in raw if isinstance(a, dict))
+            why = f"no action named {name!r}" if name else f"{len(raw)} actions"
+            raise BadInput(f"{path} holds {why}; choose one with --name ({names})")
+        raw = matches[0]
+    try:
+        return validate_action(raw)
+    except ActionValidationError as exc:
+        raise BadInput(str(exc), [str(p) for p in exc.problems]) from None
+
+
+def _parse_args(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"--args is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise BadInput('--args must be a JSON object, e.g. \'{"order_id": "ORD-1001"}\'')
+    return value
+
+
+def _parse_secrets(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            # never echo the item: it may hold the value
+            raise BadInput("--secret must look like NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def _bad_input(exc: BadInput, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": str(exc).splitlines()[0], "problems": exc.problems}, indent=2))
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT

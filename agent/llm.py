@@ -1,0 +1,93 @@
+"""The one chat-model factory: OpenAI (or any OpenAI-compatible server) or the offline model.
+
+With `Settings.openai_api_key` set the agent talks to `ChatOpenAI` at
+`Settings.openai_base_url` (OpenAI itself when unset; Ollama, vLLM, llama.cpp and Azure
+OpenAI-compatible endpoints otherwise). Without a key it runs on the built-in offline model,
+so the product works out of the box. Entry points call `make_chat_model` once and pass the
+chosen model down; nothing here runs at import time.
+
+The key goes only to the URL named in `Settings`: the base URL is always passed explicitly,
+so an `OPENAI_API_BASE` left in the environment cannot redirect it. The key never appears in
+a label, a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+
+from agent.settings import Settings
+
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+"""Where the key goes when `Settings.openai_base_url` is unset."""
+
+REQUEST_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+"""Per-request timeout: a slow completion may take a while, an unreachable host should not."""
+
+MAX_RETRIES = 2
+"""Retries on connection errors, 408/409/429 and 5xx, with the SDK's backoff."""
+
+OFFLINE_LABEL = "Built-in offline model (no API key set)"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The chat model the agent runs on, and how to describe it to a person."""
+
+    model: BaseChatModel = field(repr=False)
+    """The model itself; kept out of the repr so that printing a choice stays short."""
+    label: str
+    """One line for the UI and logs, e.g. "OpenAI gpt-4o-mini @ https://api.openai.com/v1"."""
+    is_offline: bool
+    """True when no API key is set and the built-in offline model answers."""
+
+
+def make_chat_model(
+    settings: Settings, *, offline_factory: Callable[[], BaseChatModel] | None = None
+) -> ModelChoice:
+    """Pick the chat model for these settings.
+
+    `offline_factory` builds the model used without an API key; by default the built-in
+    `agent.offline.OfflineChatModel`, imported only when it is needed.
+    """
+    if settings.openai_api_key:
+        return _openai_choice(settings)
+    if offline_factory is None:
+        from agent.offline import OfflineChatModel
+
+        offline_factory = OfflineChatModel
+    return ModelChoice(model=offline_factory(), label=OFFLINE_LABEL, is_offline=True)
+
+
+def _openai_choice(settings: Settings) -> ModelChoice:
+    from langchain_openai import ChatOpenAI
+
+    base_url = (settings.openai_base_url or OPENAI_DEFAULT_BASE_URL).rstrip("/")
+    model = ChatOpenAI(
+        model=settings.openai_model,
+        api_key=settings.openai_api_key,
+        base_url=base_url,
+        temperature=0,
+        timeout=REQUEST_TIMEOUT,
+        max_retries=MAX_RETRIES,
+        # Usage in streamed answers too; compatible servers that ignore
+        # `stream_options` simply send no usage chunk.
+        stream_usage=True,
+    )
+    vendor = "OpenAI" if base_url == OPENAI_DEFAULT_BASE_URL else "OpenAI-compatible"
+    label = f"{vendor} {settings.openai_model} @ {_display_url(base_url)}"
+    return ModelChoice(model=model, label=label, is_offline=False)
+
+
+def _display_url(url: str) -> str:
+    """The URL without user info, query or fragment, which may carry credentials."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

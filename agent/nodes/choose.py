@@ -1,0 +1,64 @@
+"""`agent` node: the chat model with the offered actions bound picks an action or answers."""
+
+from __future__ import annotations
+
+from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langgraph.runtime import Runtime
+
+from .. import prompts
+from ..offering import fingerprint, idempotency_key, offered_actions, under_limit
+from ..state import AgentContext, AgentState
+
+
+async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
+    ctx = runtime.context
+    offered = offered_actions(ctx.catalog, state, ctx.limits)
+    model = ctx.model.bind_tools([c.tool for c in offered]) if offered else ctx.model
+    system = SystemMessage(prompts.AGENT_SYSTEM.format(channel=state.get("channel", "chat")))
+    reply = await model.ainvoke([system, *state["messages"]])
+    if not isinstance(reply, AIMessage) or not reply.tool_calls:
+        return {"messages": [reply], "pending": None, "outcome": None}
+
+    call, *extra = reply.tool_calls
+    messages: list = [reply]
+    # One action per turn: every extra call gets an answer so the history stays well-formed.
+    messages += [
+        ToolMessage("Not run: one action per turn.", tool_call_id=c["id"], status="error")
+        for c in extra
+    ]
+    refusal = _refusal(call["name"], call.get("args") or {}, offered, state, ctx)
+    if refusal:
+        messages += [
+            ToolMessage(refusal, tool_call_id=call["id"], status="error"),
+            AIMessage(refusal),
+        ]
+        return {"messages": messages, "pending": None, "outcome": None}
+
+    thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
+    pending = {
+        "tool_call_id": call["id"],
+        "action": call["name"],
+        "args": dict(call.get("args") or {}),
+        "idempotency_key": idempotency_key(thread_id, call["id"]),
+        "answer_text": None,
+        "asked": 0,
+        "approved": False,
+    }
+    return {"messages": messages, "pending": pending, "outcome": None, "presentation": None}
+
+
+def _refusal(name: str, args: dict, offered: list, state: AgentState, ctx: AgentContext) -> str:
+    """Why a picked call may not go ahead (enforced in code, whatever the model says)."""
+    if state.get("actions_run", 0) >= ctx.limits.max_actions_per_session:
+        return prompts.REPLY_BUDGET
+    compiled = next((c for c in offered if c.definition.name == name), None)
+    if compiled is None:
+        other = ctx.catalog.get(name)
+        if other is not None and not under_limit(other.definition, state.get("run_counts") or {}):
+            d = other.definition
+            return prompts.REPLY_LIMIT.format(label=d.label, limit=d.max_runs_per_session)
+        return prompts.REPLY_UNAVAILABLE
+    action = compiled.definition
+    if not action.is_idempotent and fingerprint(name, args) in (state.get("sent_fingerprints") or []):
+        return prompts.REPLY_REPEAT.format(label=action.label)
+    return ""

@@ -1,0 +1,126 @@
+"""`collect_info` node: validate the proposed arguments; ask for what is missing or invalid.
+
+It only asks and validates. It re-runs from its top on every resume, so it holds no side
+effects; a free-text answer is handed to the `extract` node, which asks the model for values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage, ToolMessage
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from tools.outcome import Outcome, OutcomeKind
+
+from .. import prompts
+from ..state import AgentContext, AgentState
+
+CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "abort"})
+
+
+def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
+    """What a UI renders: the action, the fields to fill, the errors, and a plain question."""
+    action = compiled.definition
+    specs = {f.name: f for f in compiled.fields}
+    ask = [*check.missing, *[n for n in check.invalid if n not in check.missing]]
+    fields = [_field_json(specs[n]) for n in ask if n in specs]
+
+    def describe(name: str) -> str:
+        spec = specs.get(name)
+        return (spec.description or name.replace("_", " ")).rstrip(".") if spec else name
+
+    return {
+        "kind": "collect_info",
+        "action": action.name,
+        "action_label": action.label,
+        "fields": fields,
+        "missing": list(check.missing),
+        "invalid": dict(check.invalid),
+        "known": dict(check.values),
+        "question": prompts.question_text(_verb_label(action), check.missing, check.invalid,
+                                          describe),  # fmt: skip
+    }
+
+
+def _verb_label(action: Any) -> str:
+    return action.title or action.name.replace("_", " ").replace("-", " ")
+
+
+def _field_json(spec: Any) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "type": getattr(spec.type, "value", spec.type),
+        "description": spec.description,
+        "required": spec.required,
+        "pattern": spec.pattern,
+        "enum": spec.enum_values,
+        "example": spec.example,
+    }
+
+
+def parse_answer(answer: Any) -> tuple[str, Any]:
+    """Normalise a resume value: ("cancel", None) | ("values", dict) | ("text", str)."""
+    if isinstance(answer, dict):
+        if answer.get("cancel"):
+            return "cancel", None
+        if isinstance(answer.get("values"), dict):
+            return "values", answer["values"]
+        if isinstance(answer.get("text"), str):
+            answer = answer["text"]
+        else:
+            return "values", {k: v for k, v in answer.items() if k not in ("kind",)}
+    text = str(answer or "").strip()
+    if text.lower().strip(".! ") in CANCEL_WORDS:
+        return "cancel", None
+    return "text", text
+
+
+async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
+    ctx = runtime.context
+    pending = dict(state["pending"] or {})
+    compiled = ctx.catalog.get(pending["action"])
+    action = compiled.definition
+    check = compiled.check(pending.get("args") or {})
+    if check.ok:
+        return {"pending": {**pending, "args": check.values, "valid": True}}
+
+    if not action.collect_info_first:
+        # The call goes ahead as proposed; the validation failure is a clear tool error.
+        problems = [f"{n}: missing" for n in check.missing]
+        problems += [f"{n}: {reason}" for n, reason in check.invalid.items()]
+        return {"outcome": _arguments_outcome(action.name, problems)}
+
+    if pending.get("asked", 0) >= ctx.limits.max_questions:
+        text = prompts.REPLY_GAVE_UP.format(label=action.label)
+        return _close(pending, text, "Not run: the customer did not provide the required values.")
+
+    kind, value = parse_answer(interrupt(question_payload(compiled, check)))
+    asked = pending.get("asked", 0) + 1
+    if kind == "cancel":
+        return _close(pending, prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")
+    if kind == "text":
+        return {"pending": {**pending, "asked": asked, "answer_text": value, "valid": False}}
+    known = {k: v for k, v in (pending.get("args") or {}).items() if k not in check.invalid}
+    merged = {**known, **{k: v for k, v in value.items() if v not in (None, "")}}
+    return {"pending": {**pending, "asked": asked, "args": merged, "valid": False}}
+
+
+def _arguments_outcome(action: str, problems: list[str]) -> dict:
+    return Outcome(
+        kind=OutcomeKind.CONFIG_ERROR,
+        action=action,
+        summary="The request was not sent because the arguments are incomplete or invalid: "
+        + "; ".join(problems),
+    ).model_dump(mode="json")
+
+
+def _close(pending: dict, reply: str, tool_note: str) -> dict:
+    return {
+        "messages": [
+            ToolMessage(tool_note, tool_call_id=pending["tool_call_id"], status="error"),
+            AIMessage(reply),
+        ],
+        "pending": None,
+    }

@@ -1,0 +1,34 @@
+"""`extract` node: turn a free-text collect-info answer into argument values (one model call)."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from .. import prompts
+from ..state import AgentContext, AgentState
+from .collect_info import question_payload
+
+
+async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
+    ctx = runtime.context
+    pending = dict(state["pending"] or {})
+    compiled = ctx.catalog.get(pending["action"])
+    name = compiled.definition.name
+    known = pending.get("args") or {}
+    payload = question_payload(compiled, compiled.check(known))
+    question = prompts.EXTRACT_QUESTION.format(
+        question=payload["question"], missing=", ".join(f["name"] for f in payload["fields"])
+    )
+    model = ctx.model.bind_tools([compiled.tool], tool_choice=name)
+    reply = await model.ainvoke(
+        [
+            SystemMessage(prompts.EXTRACT_SYSTEM.format(action=name, question=question)),
+            HumanMessage(pending.get("answer_text") or ""),
+        ]
+    )
+    found: dict = {}
+    for call in getattr(reply, "tool_calls", None) or []:
+        if call["name"] == name:
+            found.update({k: v for k, v in (call.get("args") or {}).items() if v not in (None, "")})
+    return {"pending": {**pending, "args": {**known, **found}, "answer_text": None}}

@@ -1,0 +1,127 @@
+"""Wiring: build every dependency once from `Settings` and hand out a ready `SupportAgent`.
+
+    async with open_agent(settings) as agent:
+        result = await agent.send("session-1", "Where is my order ORD-1001?")
+
+The engine, stores, executor (one pooled HTTP client), chat model and checkpointer are made
+here and passed down; nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+from langchain_core.language_models import BaseChatModel
+
+from storage.actions import ActionStore
+from storage.db import init_db, make_engine
+from storage.ledger import CallLedger
+from storage.secrets import SecretStore, load_or_create_key
+from storage.traces import TraceStore
+from tools.executor import ActionExecutor, ExecutorSettings
+
+from .graph import compile_graph
+from .llm import make_chat_model
+from .service import SupportAgent
+from .settings import Settings
+from .state import Limits
+
+
+@dataclass
+class Stores:
+    engine: Any
+    actions: ActionStore
+    secrets: SecretStore
+    traces: TraceStore
+    ledger: CallLedger
+
+
+def open_stores(settings: Settings) -> Stores:
+    import storage.run_tables  # noqa: F401  (registers the run-time tables before create_all)
+
+    engine = make_engine(settings)
+    init_db(engine)
+    return Stores(
+        engine=engine,
+        actions=ActionStore(engine),
+        secrets=SecretStore(engine, load_or_create_key(settings)),
+        traces=TraceStore(engine),
+        ledger=CallLedger(engine),
+    )
+
+
+@asynccontextmanager
+async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
+    """SQLite file by default, PostgreSQL when DATABASE_URL points there."""
+    if settings.uses_postgres:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        url = settings.resolved_database_url.replace("postgresql+psycopg://", "postgresql://")
+        async with AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=20,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        ) as pool:
+            saver = AsyncPostgresSaver(pool)
+            await saver.setup()
+            yield saver
+    else:
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        async with AsyncSqliteSaver.from_conn_string(str(settings.data_dir / "checkpoints.db")) as saver:
+            yield saver
+
+
+@asynccontextmanager
+async def open_agent(
+    settings: Settings,
+    *,
+    model: BaseChatModel | None = None,
+    model_label: str | None = None,
+    stores: Stores | None = None,
+    executor_settings: ExecutorSettings | None = None,
+    limits: Limits | None = None,
+    checkpointer: Any = None,
+) -> AsyncIterator[SupportAgent]:
+    stores = stores or open_stores(settings)
+    if model is None:
+        choice = make_chat_model(settings)
+        model, label, offline = choice.model, choice.label, choice.is_offline
+    else:
+        label, offline = model_label or type(model).__name__, False
+    executor = ActionExecutor(
+        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)),
+        stores.secrets,
+    )
+    try:
+        async with _checkpointer(settings, checkpointer) as saver:
+            yield SupportAgent(
+                graph=compile_graph(saver),
+                model=model,
+                executor=executor,
+                store=stores.actions,
+                traces=stores.traces,
+                ledger=stores.ledger,
+                secrets=stores.secrets,
+                limits=limits,
+                model_label=label,
+                is_offline=offline,
+            )
+    finally:
+        await executor.aclose()
+
+
+@asynccontextmanager
+async def _checkpointer(settings: Settings, given: Any) -> AsyncIterator[Any]:
+    if given is not None:
+        yield given
+    else:
+        async with open_checkpointer(settings) as saver:
+            yield saver

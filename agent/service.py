@@ -1,0 +1,248 @@
+"""The support agent as the UI and the CLI use it: send a message, resume an interrupt, read back.
+
+One `SupportAgent` per process. It keeps the compiled catalog in step with storage (a saved edit
+takes effect on the next turn), runs the graph with its dependencies as LangGraph context,
+turns each turn into events, and stores the turn's trace (redacted).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.types import Command
+
+from tools.compiler import ActionCatalog
+
+from .email_format import as_email
+from .state import AgentContext, Limits
+from .tracing import Redactor, TurnRecorder, message_json
+
+log = logging.getLogger(__name__)
+FALLBACK_REPLY = (
+    "Sorry, something went wrong on our side and I could not finish that. "
+    "Please try again, or I can connect you with our support team."
+)
+
+
+@dataclass
+class TurnResult:
+    session_id: str
+    turn: int
+    events: list[dict[str, Any]]
+    interrupt: dict[str, Any] | None
+    trace: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def reply(self) -> dict[str, Any] | None:
+        return next((e for e in reversed(self.events) if e["type"] == "assistant"), None)
+
+
+class SupportAgent:
+    def __init__(
+        self,
+        *,
+        graph,
+        model,
+        executor,
+        store,
+        traces,
+        ledger=None,
+        redactor: Redactor | None = None,
+        limits: Limits | None = None,
+        model_label: str = "",
+        is_offline: bool = False,
+        secrets=None,
+    ):
+        self.graph = graph
+        self.model = model
+        self.executor = executor
+        self.store = store
+        self.traces = traces
+        self.ledger = ledger
+        self.redactor = redactor or Redactor()
+        self.limits = limits or Limits()
+        self.model_label = model_label
+        self.is_offline = is_offline
+        self.secrets = secrets
+        self.catalog = ActionCatalog()
+        self._revision: int | None = None
+
+    # -- catalog -----------------------------------------------------------------------------
+    def refresh_catalog(self) -> None:
+        """Recompile what changed in storage since the last turn (incremental, by content hash)."""
+        revision = self.store.revision()
+        if revision != self._revision:
+            self.catalog.sync([s.definition for s in self.store.list()])
+            self._revision = revision
+
+    # -- turns -------------------------------------------------------------------------------
+    def _config(self, session_id: str, recorder: TurnRecorder) -> dict[str, Any]:
+        return {
+            "configurable": {"thread_id": session_id},
+            "recursion_limit": self.limits.recursion_limit,
+            "callbacks": [recorder],
+            "run_name": "support_turn",
+            "metadata": {"session_id": session_id},
+        }
+
+    async def pending_interrupt(self, session_id: str) -> dict[str, Any] | None:
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        interrupts = getattr(state, "interrupts", ()) or ()
+        return interrupts[0].value if interrupts else None
+
+    async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
+        """A customer message. While a question is pending, it is the answer to that question."""
+        pending = await self.pending_interrupt(session_id)
+        if pending is not None:
+            value: Any = {"text": text}
+            if pending.get("kind") == "confirm":
+                value = text
+            return await self._turn(session_id, Command(resume=value), ("resume", text), channel)
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        session_channel = (state.values or {}).get("channel") or channel
+        graph_input = {"messages": [HumanMessage(text)], "channel": session_channel}
+        return await self._turn(session_id, graph_input, ("message", text), session_channel)
+
+    async def resume(self, session_id: str, value: Any) -> TurnResult:
+        """Answer a pending interrupt with form values, free text, or a confirm decision."""
+        if await self.pending_interrupt(session_id) is None:
+            raise ValueError(f"session {session_id!r} has no pending question to answer")
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        channel = (state.values or {}).get("channel") or "chat"
+        return await self._turn(session_id, Command(resume=value), ("resume", value), channel)
+
+    async def _refresh_redactor(self) -> None:
+        """Secret values may change between turns; the redactor always knows the current ones."""
+        if self.secrets is not None:
+            values = {await self.secrets.get_secret(n) for n in self.secrets.names()}
+            self.redactor = Redactor(v for v in values if v)
+
+    async def _turn(self, session_id: str, graph_input: Any, given: tuple, channel: str) -> TurnResult:
+        self.refresh_catalog()
+        await self._refresh_redactor()
+        recorder = TurnRecorder()
+        config = self._config(session_id, recorder)
+        before = await self.graph.aget_state(config)
+        n_before = len((before.values or {}).get("messages", []))
+        title = given[1] if given[0] == "message" and isinstance(given[1], str) else ""
+        turn = self.traces.touch_session(session_id, channel=channel, title=title)
+        context = AgentContext(
+            model=self.model, catalog=self.catalog, executor=self.executor,
+            ledger=self.ledger, limits=self.limits,
+        )  # fmt: skip
+        path: list[str] = []
+        errors: list[str] = []
+        started = time.perf_counter()
+        try:
+            async for chunk in self.graph.astream(
+                graph_input, config, context=context, stream_mode="updates"
+            ):
+                path.extend(k for k in chunk if k != "__interrupt__")
+        except Exception as exc:  # noqa: BLE001 - a failing model or store must not end the chat
+            log.exception("turn failed in session %s", session_id)
+            errors.append(f"{type(exc).__name__}: {exc}")
+            await self._repair(config)
+        after = await self.graph.aget_state(config)
+        values = after.values or {}
+        new_messages = values.get("messages", [])[n_before:]
+        interrupts = [i.value for i in (getattr(after, "interrupts", ()) or ())]
+        interrupt = interrupts[0] if interrupts else None
+        events = self._events(given, new_messages, values, interrupt, channel, path)
+        trace = self.redactor.data(
+            {
+                "session_id": session_id,
+                "turn": turn,
+                "channel": channel,
+                "at": datetime.now(timezone.utc).isoformat(),
+                "input": {"kind": given[0], "value": given[1]},
+                "path": path,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "steps": recorder.steps,
+                "model_calls": recorder.model_calls,
+                "model_call_count": len(recorder.model_calls),
+                "events": events,
+                "interrupt": interrupt,
+                "errors": errors,
+                "model": self.model_label,
+            }
+        )
+        self.traces.save(session_id, turn, trace)
+        return TurnResult(session_id, turn, self.redactor.data(events), self.redactor.data(interrupt), trace)
+
+    async def _repair(self, config: dict[str, Any]) -> None:
+        """After a failure: answer any dangling tool call, apologise, and clear the pending call."""
+        state = await self.graph.aget_state(config)
+        msgs = (state.values or {}).get("messages", [])
+        answered = {m.tool_call_id for m in msgs if isinstance(m, ToolMessage)}
+        dangling = [
+            c["id"] for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls
+            if c["id"] not in answered
+        ]  # fmt: skip
+        fix = [ToolMessage("Not completed: internal error.", tool_call_id=i, status="error")
+               for i in dangling]  # fmt: skip
+        update = {"messages": [*fix, AIMessage(FALLBACK_REPLY)], "pending": None, "outcome": None}
+        await self.graph.aupdate_state(config, update, as_node="respond")
+
+    def _events(self, given, new_messages, values, interrupt, channel, path) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        if given[0] == "resume":
+            events.append({"type": "resume", "value": given[1]})
+        else:
+            events.append({"type": "user", "text": given[1]})
+        for m in new_messages:
+            if isinstance(m, AIMessage) and m.tool_calls:
+                for c in m.tool_calls[:1]:
+                    events.append({"type": "tool_call", "action": c["name"], "args": c["args"]})
+            elif isinstance(m, ToolMessage) and "call_action" in path and m.status is not None:
+                pass
+            elif isinstance(m, AIMessage):
+                events.append(_assistant_event(m, channel))
+        outcome = values.get("outcome")
+        if outcome and "call_action" in path:
+            idx = next((i for i, e in enumerate(events) if e["type"] == "assistant"), len(events))
+            events.insert(idx, {"type": "outcome", **outcome})
+        if interrupt is not None:
+            event = {"type": "interrupt", "payload": interrupt}
+            if channel == "email":
+                event["email"] = as_email(interrupt.get("question", ""))
+            events.append(event)
+        return events
+
+    # -- reading back ------------------------------------------------------------------------
+    async def transcript(self, session_id: str) -> list[dict[str, Any]]:
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        values = state.values or {}
+        out = []
+        for m in values.get("messages", []):
+            if isinstance(m, HumanMessage):
+                out.append({"role": "user", "text": m.text})
+            elif isinstance(m, AIMessage) and not m.tool_calls:
+                out.append({"role": "assistant", **_assistant_event(m, values.get("channel", "chat"))})
+        return self.redactor.data(out)
+
+    async def messages(self, session_id: str) -> list[dict[str, Any]]:
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        return self.redactor.data([message_json(m) for m in (state.values or {}).get("messages", [])])
+
+    async def session_state(self, session_id: str) -> dict[str, Any]:
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        values = state.values or {}
+        return {
+            "channel": values.get("channel"),
+            "run_counts": values.get("run_counts") or {},
+            "actions_run": values.get("actions_run", 0),
+        }
+
+
+def _assistant_event(m: AIMessage, channel: str) -> dict[str, Any]:
+    pres = (m.additional_kwargs or {}).get("presentation") or {"format": "text", "text": m.text}
+    event = {"type": "assistant", "text": pres.get("text") or m.text, "format": pres.get("format", "text"),
+             "card": pres.get("card"), "link": pres.get("link")}  # fmt: skip
+    if channel == "email":
+        event["email"] = as_email(event["text"])
+    return event

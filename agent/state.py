@@ -1,0 +1,79 @@
+"""Graph state and the run-time dependencies that travel with a run (LangGraph context)."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+ChannelName = Literal["chat", "email"]
+
+
+class PendingCall(TypedDict, total=False):
+    """The action call in progress, from the model's pick to the response."""
+
+    tool_call_id: str
+    action: str
+    args: dict[str, Any]
+    """Arguments gathered so far (validated and coerced once collect-info passes)."""
+    idempotency_key: str
+    """Derived from the session and the tool call id: stable across crashes and resumes."""
+    answer_text: str | None
+    """A free-text collect-info answer waiting for extraction."""
+    asked: int
+    """How many collect-info questions were asked for this call."""
+    approved: bool
+    """The customer approved the exact request (or no confirmation is required)."""
+    valid: bool
+    """The arguments passed the strict schema since they last changed."""
+
+
+def merge_counts(left: dict[str, int] | None, right: dict[str, int] | None) -> dict[str, int]:
+    """Reducer for per-action run counters: values are absolute, newest wins per key."""
+    out = dict(left or {})
+    out.update(right or {})
+    return out
+
+
+class AgentState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    channel: ChannelName
+    pending: PendingCall | None
+    run_counts: Annotated[dict[str, int], merge_counts]
+    """Trigger limitation: completed runs per action in this session (persisted)."""
+    actions_run: int
+    """Per-session action budget: calls sent in this session."""
+    sent_fingerprints: Annotated[list[str], operator.add]
+    """Fingerprints of non-idempotent requests already sent (repeat detection)."""
+    outcome: dict[str, Any] | None
+    """The last call's `Outcome` (redacted) as JSON."""
+    presentation: dict[str, Any] | None
+    """The last answer's `Presentation` as JSON."""
+
+
+@dataclass
+class Limits:
+    max_actions_per_session: int = 20
+    """Per-session action budget: no session sends more calls than this."""
+    recursion_limit: int = 40
+    """LangGraph recursion limit for one invocation (stops runaway loops)."""
+    max_questions: int = 6
+    """Collect-info rounds before the agent gives up on a call and says so."""
+
+
+@dataclass
+class AgentContext:
+    """Run-time dependencies, passed per run as LangGraph context (never module globals)."""
+
+    model: BaseChatModel
+    catalog: Any
+    """`tools.compiler.ActionCatalog` holding the compiled live actions."""
+    executor: Any
+    """`tools.executor.ActionExecutor`: the one outbound chokepoint."""
+    ledger: Any = None
+    """`storage.ledger.CallLedger`: durable record of calls sent (crash safety)."""
+    limits: Limits = field(default_factory=Limits)

@@ -1,0 +1,320 @@
+"""Action storage: versioned definitions, optimistic concurrency and an audit history.
+
+Every edit names the version it was made on. The check is done by the database itself: a
+conditional `UPDATE ... WHERE name = :name AND version = :expected` (or `DELETE`) whose row count
+says whether another edit got there first, so a stale edit raises `ConflictError` instead of
+overwriting, across processes, on SQLite and PostgreSQL alike. Each saved change appends an
+audit row in the same transaction, with a field-level diff of the definition JSON.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, or_
+from sqlalchemy import update as sa_update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from tools.action import ActionDefinition, validate_action, validate_catalog
+from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
+
+from .db import read_session, write_session
+from .tables import ActionRow, AuditRow, as_utc, utcnow
+
+
+class Change(str, enum.Enum):
+    """What an audit entry records."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    IMPORTED = "imported"
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    SECRET_SET = "secret_set"
+    SECRET_DELETED = "secret_deleted"
+
+
+@dataclass(frozen=True)
+class StoredAction:
+    definition: ActionDefinition
+    version: int
+    """Pass it back as `expected_version` when editing."""
+    updated_at: datetime
+    updated_by: str | None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str | None
+    """Who made the change, when known."""
+    action_name: str | None
+    """The action's name after the change (before it, for a deletion); None for secrets."""
+    change: str
+    """A `Change` value."""
+    diff: dict[str, list[Any]]
+    """Definition field -> [old, new]; everything from/to None on creation and deletion."""
+    version: int | None
+    secret_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.unchanged)
+
+
+def definition_diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, list]:
+    """Top-level fields whose values differ, as `{field: [old, new]}`."""
+    old, new = old or {}, new or {}
+    keys = list(new) + [k for k in old if k not in new]
+    return {k: [old.get(k), new.get(k)] for k in keys if old.get(k) != new.get(k)}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _definition(row: ActionRow) -> ActionDefinition:
+    return ActionDefinition.model_validate(json.loads(row.definition))
+
+
+def _stored(row: ActionRow) -> StoredAction:
+    return StoredAction(_definition(row), row.version, as_utc(row.updated_at), row.updated_by)
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id or 0, at=as_utc(row.at), actor=row.actor, action_name=row.action_name,
+        change=row.change, diff=json.loads(row.diff), version=row.version,
+        secret_name=row.secret_name,
+    )  # fmt: skip
+
+
+def _duplicate(name: str, existing: str | None = None) -> ActionValidationError:
+    other = existing or name
+    return ActionValidationError(
+        name, [Problem("name", f"an action named {other!r} already exists; choose another name")]
+    )
+
+
+class ActionStore:
+    """Action definitions in the database. Every method runs its own transaction."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def __repr__(self) -> str:
+        return f"ActionStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- reads ------------------------------------------------------------------------------------
+    def list(self, *, enabled_only: bool = False) -> list[StoredAction]:
+        stmt = select(ActionRow).order_by(ActionRow.name_key)
+        if enabled_only:
+            stmt = stmt.where(ActionRow.enabled == True)  # noqa: E712  (SQL expression)
+        with read_session(self._engine) as s:
+            return [_stored(row) for row in s.exec(stmt)]
+
+    def get(self, name: str) -> StoredAction:
+        with read_session(self._engine) as s:
+            row = s.exec(select(ActionRow).where(ActionRow.name == name)).first()
+            if row is None:
+                raise NotFoundError(f"no action named {name!r}")
+            return _stored(row)
+
+    def history(self, name: str | None = None, *, limit: int | None = None) -> list[AuditEntry]:
+        """Audit entries, newest first; for one action, its entries under any earlier name too."""
+        stmt = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if name is not None:
+            current_id = select(ActionRow.id).where(ActionRow.name == name).scalar_subquery()
+            stmt = stmt.where(or_(AuditRow.action_name == name, AuditRow.action_id == current_id))
+        with read_session(self._engine) as s:
+            return [_entry(row) for row in s.exec(stmt)]
+
+    def revision(self) -> int:
+        """Changes whenever anything is saved (actions or secrets); compare it between turns.
+
+        It counts audit rows rather than taking the highest id: on PostgreSQL ids are handed
+        out before commit, so a lower id can become visible after a higher one.
+        """
+        with read_session(self._engine) as s:
+            return int(s.exec(select(func.count()).select_from(AuditRow)).one())
+
+    # -- writes -----------------------------------------------------------------------------------
+    def create(
+        self, definition: ActionDefinition | dict, *, actor: str | None = None
+    ) -> StoredAction:
+        action = validate_action(definition)
+        try:
+            with write_session(self._engine) as s:
+                return self._insert(s, action, actor, Change.CREATED)
+        except IntegrityError:
+            raise _duplicate(action.name) from None
+
+    def update(
+        self,
+        name: str,
+        definition: ActionDefinition | dict,
+        *,
+        expected_version: int,
+        actor: str | None = None,
+    ) -> StoredAction:
+        """Save an edit made on `expected_version`; renaming is allowed if the new name is free.
+
+        Saving an identical definition changes nothing (no new version, no audit entry).
+        """
+        action = validate_action(definition)
+        try:
+            with write_session(self._engine) as s:
+                row = self._current(s, name, expected_version)
+                return self._apply(s, row, action, actor, Change.UPDATED)
+        except IntegrityError:
+            raise _duplicate(action.name) from None
+
+    def set_enabled(
+        self, name: str, enabled: bool, *, expected_version: int, actor: str | None = None
+    ) -> StoredAction:
+        with write_session(self._engine) as s:
+            row = self._current(s, name, expected_version)
+            action = _definition(row).model_copy(update={"enabled": enabled})
+            change = Change.ENABLED if enabled else Change.DISABLED
+            return self._apply(s, row, action, actor, change)
+
+    def delete(self, name: str, *, expected_version: int, actor: str | None = None) -> None:
+        with write_session(self._engine) as s:
+            row = self._current(s, name, expected_version)
+            result = s.exec(
+                sa_delete(ActionRow).where(
+                    ActionRow.name == row.name, ActionRow.version == row.version
+                )
+            )
+            if result.rowcount != 1:
+                raise ConflictError(name, expected_version, self._version_of(s, row))
+            s.add(AuditRow(
+                at=utcnow(), actor=actor, action_id=row.id, action_name=row.name,
+                change=Change.DELETED.value, version=row.version,
+                diff=_dumps(definition_diff(json.loads(row.definition), None)),
+            ))  # fmt: skip
+
+    def upsert_many(
+        self,
+        definitions: Iterable[ActionDefinition | dict],
+        *,
+        actor: str | None = None,
+        change: Change = Change.IMPORTED,
+    ) -> ImportReport:
+        """Create or update by name (case-insensitive), all in one transaction.
+
+        Everything is validated first (`validate_catalog`: every problem in one error); if any
+        definition is invalid, or the database refuses any write, nothing is saved.
+        """
+        actions = validate_catalog(list(definitions))
+        report = ImportReport()
+        try:
+            with write_session(self._engine) as s:
+                existing = {row.name_key: row for row in s.exec(select(ActionRow))}
+                for action in actions:
+                    row = existing.get(action.name.lower())
+                    if row is None:
+                        self._insert(s, action, actor, change)
+                        report.created.append(action.name)
+                    elif self._apply(s, row, action, actor, change).version != row.version:
+                        report.updated.append(action.name)
+                    else:
+                        report.unchanged.append(action.name)
+        except IntegrityError as exc:
+            raise ActionValidationError(
+                None, [Problem("name", f"another process saved a clashing name: {exc.orig}")]
+            ) from None
+        return report
+
+    # -- internals --------------------------------------------------------------------------------
+    def _insert(
+        self, s: Session, action: ActionDefinition, actor: str | None, change: Change
+    ) -> StoredAction:
+        key = action.name.lower()
+        existing = s.exec(select(ActionRow.name).where(ActionRow.name_key == key)).first()
+        if existing is not None:
+            raise _duplicate(action.name, existing)
+        now = utcnow()
+        data = action.to_json_dict()
+        row = ActionRow(
+            name=action.name, name_key=key, version=1, definition=_dumps(data),
+            enabled=action.enabled, created_at=now, updated_at=now, updated_by=actor,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        s.add(AuditRow(
+            at=now, actor=actor, action_id=row.id, action_name=action.name, change=change.value,
+            diff=_dumps(definition_diff(None, data)), version=1,
+        ))  # fmt: skip
+        return StoredAction(action, 1, now, actor)
+
+    def _current(self, s: Session, name: str, expected_version: int) -> ActionRow:
+        row = s.exec(select(ActionRow).where(ActionRow.name == name)).first()
+        if row is None:
+            deleted = s.exec(
+                select(AuditRow.id).where(
+                    AuditRow.action_name == name, AuditRow.change == Change.DELETED.value
+                )
+            ).first()
+            if deleted is not None:
+                raise ConflictError(name, expected_version, None)
+            raise NotFoundError(f"no action named {name!r}")
+        if row.version != expected_version:
+            raise ConflictError(name, expected_version, row.version)
+        return row
+
+    def _apply(
+        self, s: Session, row: ActionRow, action: ActionDefinition, actor: str | None,
+        change: Change,
+    ) -> StoredAction:  # fmt: skip
+        data = action.to_json_dict()
+        diff = definition_diff(json.loads(row.definition), data)
+        if not diff:
+            return _stored(row)
+        key = action.name.lower()
+        if key != row.name_key:
+            taken = s.exec(select(ActionRow.name).where(ActionRow.name_key == key)).first()
+            if taken is not None:
+                raise _duplicate(action.name, taken)
+        now, version = utcnow(), row.version + 1
+        result = s.exec(
+            sa_update(ActionRow)
+            .where(ActionRow.name == row.name, ActionRow.version == row.version)
+            .values(
+                name=action.name, name_key=key, version=version, definition=_dumps(data),
+                enabled=action.enabled, updated_at=now, updated_by=actor,
+            )  # fmt: skip
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(row.name, row.version, self._version_of(s, row))
+        s.add(AuditRow(
+            at=now, actor=actor, action_id=row.id, action_name=action.name, change=change.value,
+            diff=_dumps(diff), version=version,
+        ))  # fmt: skip
+        return StoredAction(action, version, now, actor)
+
+    @staticmethod
+    def _version_of(s: Session, row: ActionRow) -> int | None:
+        return s.exec(select(ActionRow.version).where(ActionRow.id == row.id)).first()

@@ -1,0 +1,115 @@
+"""The database engine: one factory, called by entry points and passed down (never at import).
+
+A SQLite file in `Settings.data_dir` by default (zero setup); `DATABASE_URL` selects PostgreSQL.
+SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
+`BEGIN IMMEDIATE`: a writer takes the write lock before it reads, so concurrent writers (threads
+or processes) wait for each other instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+from agent.settings import Settings
+
+BUSY_TIMEOUT_SECONDS = 30.0
+"""How long a SQLite writer waits for another writer's lock before giving up."""
+_INIT_LOCK_KEY = 0x41504941  # PostgreSQL advisory lock id for `init_db` ("APIA")
+_BEGIN_OPTION = "sqlite_begin"
+
+
+def make_engine(url_or_settings: str | Settings, **engine_kwargs: Any) -> Engine:
+    """Create the engine for a URL or for `Settings` (whose data dir is created for SQLite).
+
+    Extra keyword arguments go to `sqlmodel.create_engine`; `connect_args` are merged.
+    """
+    if isinstance(url_or_settings, Settings):
+        url = url_or_settings.resolved_database_url
+    else:
+        url = Settings(database_url=url_or_settings).resolved_database_url
+    parsed = make_url(url)
+    connect_args = dict(engine_kwargs.pop("connect_args", {}))
+    if parsed.get_backend_name() != "sqlite":
+        engine_kwargs.setdefault("pool_pre_ping", True)
+        return _create(url, connect_args, engine_kwargs)
+
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory:
+        engine_kwargs.setdefault("poolclass", StaticPool)
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args.setdefault("check_same_thread", False)  # the pool hands a connection to one thread at a time
+    connect_args.setdefault("timeout", BUSY_TIMEOUT_SECONDS)
+    engine = _create(url, connect_args, engine_kwargs)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _create(url: str, connect_args: dict[str, Any], kwargs: dict[str, Any]) -> Engine:
+    from sqlmodel import create_engine
+
+    return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    busy_ms = int(BUSY_TIMEOUT_SECONDS * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN is switched off so `_on_begin` decides the mode.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reads; nothing is committed."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction: committed on success, rolled back on any exception."""
+    bind = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+def init_db(engine: Engine) -> None:
+    """Create the tables if missing; idempotent and safe when several processes start at once."""
+    from . import tables  # noqa: F401  (registers the table classes on SQLModel.metadata)
+
+    if is_sqlite(engine):
+        # The write lock serialises concurrent starters: the second sees the tables and skips.
+        with engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}).begin() as conn:
+            SQLModel.metadata.create_all(conn)
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # CREATE TABLE IF NOT EXISTS still races on PostgreSQL's catalog; a lock does not.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INIT_LOCK_KEY})
+        SQLModel.metadata.create_all(conn)

@@ -1,0 +1,216 @@
+"""Secrets: write-only values that header templates reference as `{{secret.NAME}}`.
+
+Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256) in their own table. Every interface
+can set, delete, list names and ask whether a name exists; only the executor reads a value,
+through the async `get_secret` (its `SecretSource` protocol). A value is never returned by a
+listing, never exported, never part of a repr or a log line, never recorded in the audit.
+
+The key is `Settings.secret_key` (ACTIONS_SECRET_KEY) or `<data_dir>/secret.key`, generated on
+first use with 0600 permissions; an existing key file that group or others can access is refused.
+Each ciphertext also binds its secret's name, so a value copied onto another row fails to
+decrypt instead of being sent under the wrong name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from agent.settings import Settings
+from tools.errors import ActionsError, NotFoundError
+
+from .actions import Change
+from .db import read_session, write_session
+from .tables import AuditRow, SecretRow, utcnow
+
+SECRET_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+KEY_FILE_NAME = "secret.key"
+_GENERATE_HINT = (
+    "generate one with: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'"
+)
+
+
+class SecretKeyError(ActionsError):
+    """The encryption key is malformed, unsafely stored, or not the one the secrets used."""
+
+
+class SecretValueError(ActionsError, ValueError):
+    """A secret name or value was refused."""
+
+
+def check_secret_name(name: str) -> str:
+    if not isinstance(name, str) or not SECRET_NAME_RE.match(name) or len(name) > 64:
+        raise SecretValueError(
+            f"invalid secret name {name!r}: use upper-case letters, digits and '_', starting "
+            "with a letter (at most 64), e.g. 'ORDERS_TOKEN'"
+        )
+    return name
+
+
+def _fernet(key: bytes | str, source: str) -> Fernet:
+    try:
+        return Fernet(key.strip() if isinstance(key, (bytes, str)) else key)
+    except (ValueError, TypeError):
+        raise SecretKeyError(
+            f"{source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
+            f"{_GENERATE_HINT}"
+        ) from None
+
+
+def load_or_create_key(settings: Settings) -> bytes:
+    """The key from settings, or from `<data_dir>/secret.key` (created 0600 if missing)."""
+    if settings.secret_key:
+        key = settings.secret_key.strip().encode()
+        _fernet(key, "ACTIONS_SECRET_KEY")
+        return key
+    path = Path(settings.data_dir) / KEY_FILE_NAME
+    if not path.exists():
+        _create_key_file(path)
+    return _read_key_file(path)
+
+
+def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # the umask may have removed bits we need; never adds any
+        os.write(fd, Fernet.generate_key() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        # link() never overwrites: if another process created the key first, we use theirs.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_key_file(path: Path) -> bytes:
+    mode = path.stat().st_mode & 0o777
+    if os.name == "posix" and mode & 0o077:
+        raise SecretKeyError(
+            f"refusing to use the key file {path}: its permissions are {mode:04o}, so other "
+            f"users can read it. Restrict it to its owner with: chmod 600 {path}"
+        )
+    key = path.read_bytes().strip()
+    _fernet(key, f"the key file {path}")
+    return key
+
+
+class SecretStore:
+    """Encrypted secrets in the database: write-only except for the executor's `get_secret`."""
+
+    def __init__(self, engine: Engine, key: bytes | str):
+        self._engine = engine
+        self._fernet = _fernet(key, "the secret key")
+
+    def __repr__(self) -> str:
+        return "SecretStore(<write-only>)"
+
+    # -- write side (every interface) --------------------------------------------------------------
+    def set(self, name: str, value: str, *, actor: str | None = None) -> None:
+        check_secret_name(name)
+        if not isinstance(value, str) or not value:
+            raise SecretValueError(f"secret {name}: the value must be a non-empty string")
+        if any(c in value for c in "\r\n\x00"):
+            raise SecretValueError(
+                f"secret {name}: the value must not contain line breaks or NUL characters "
+                "(it is sent in an HTTP header)"
+            )
+        token = self._fernet.encrypt(f"{name}\n{value}".encode()).decode("ascii")
+        try:
+            self._upsert(name, token, actor)
+        except IntegrityError:  # another process inserted the same name first: now it's an update
+            self._upsert(name, token, actor)
+
+    def delete(self, name: str, *, actor: str | None = None) -> None:
+        with write_session(self._engine) as s:
+            result = s.exec(sa_delete(SecretRow).where(SecretRow.name == name))
+            if result.rowcount != 1:
+                raise NotFoundError(f"no secret named {name!r}")
+            s.add(_audit(name, Change.SECRET_DELETED, actor))
+
+    def names(self) -> list[str]:
+        return secret_names(self._engine)
+
+    def has(self, name: str) -> bool:
+        with read_session(self._engine) as s:
+            return s.exec(select(SecretRow.id).where(SecretRow.name == name)).first() is not None
+
+    def verify_key(self) -> None:
+        """Raise `SecretKeyError` naming every stored secret the configured key cannot open."""
+        with read_session(self._engine) as s:
+            rows = s.exec(select(SecretRow.name, SecretRow.ciphertext)).all()
+        bad = [name for name, token in rows if self._decrypt(name, token, strict=False) is None]
+        if bad:
+            raise _wrong_key(bad)
+
+    # -- read side (executor only) -----------------------------------------------------------------
+    async def get_secret(self, name: str) -> str | None:
+        """The decrypted value, or None if no such secret. For the executor only."""
+        return await asyncio.to_thread(self._get_blocking, name)
+
+    def _get_blocking(self, name: str) -> str | None:
+        with read_session(self._engine) as s:
+            token = s.exec(select(SecretRow.ciphertext).where(SecretRow.name == name)).first()
+        return None if token is None else self._decrypt(name, token, strict=True)
+
+    # -- internals --------------------------------------------------------------------------------
+    def _decrypt(self, name: str, token: str, *, strict: bool) -> str | None:
+        try:
+            plain = self._fernet.decrypt(token.encode("ascii")).decode()
+        except InvalidToken:
+            plain = None
+        stored_name, sep, value = (plain or "").partition("\n")
+        if plain is None or not sep or stored_name != name:
+            if strict:
+                raise _wrong_key([name])
+            return None
+        return value
+
+    def _upsert(self, name: str, token: str, actor: str | None) -> None:
+        now = utcnow()
+        with write_session(self._engine) as s:
+            result = s.exec(
+                sa_update(SecretRow)
+                .where(SecretRow.name == name)
+                .values(ciphertext=token, updated_at=now, updated_by=actor)
+            )
+            if result.rowcount == 0:
+                s.add(SecretRow(
+                    name=name, ciphertext=token, created_at=now, updated_at=now, updated_by=actor
+                ))  # fmt: skip
+                s.flush()
+            s.add(_audit(name, Change.SECRET_SET, actor))
+
+
+def secret_names(engine: Engine) -> list[str]:
+    """Names of the stored secrets (no key needed: nothing is decrypted)."""
+    with read_session(engine) as s:
+        return list(s.exec(select(SecretRow.name).order_by(SecretRow.name)))
+
+
+def _audit(name: str, change: Change, actor: str | None) -> AuditRow:
+    return AuditRow(at=utcnow(), actor=actor, secret_name=name, change=change.value, diff="{}")
+
+
+def _wrong_key(names: list[str]) -> SecretKeyError:
+    listed = ", ".join(names)
+    return SecretKeyError(
+        f"cannot decrypt secret(s) {listed} with the configured key: they were stored with a "
+        "different ACTIONS_SECRET_KEY or secret.key. Restore the original key, or set these "
+        "secrets again."
+    )

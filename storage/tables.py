@@ -1,0 +1,79 @@
+"""Table classes. The action definition itself is stored as JSON text, never re-declared here:
+its fields live in `tools.action.ActionDefinition` only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _timestamp() -> Column:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+class ActionRow(SQLModel, table=True):
+    """One action definition, with its optimistic-concurrency version."""
+
+    __tablename__ = "api_action"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused: history follows them
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    """Tool name, as written in the definition."""
+    name_key: str = Field(max_length=64, unique=True)
+    """Lower-cased name: 'Orders' and 'orders' cannot both exist (the catalog rule)."""
+    version: int = 1
+    """Bumped by every saved change; an edit must name the version it was made on."""
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    """`ActionDefinition` as JSON text."""
+    enabled: bool = True
+    """Mirrors `definition.enabled`, so enabled actions can be listed without parsing JSON."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_by: str | None = Field(default=None, max_length=200)
+
+
+class AuditRow(SQLModel, table=True):
+    """One saved change to an action or a secret. Append-only."""
+
+    __tablename__ = "api_action_audit"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    actor: str | None = Field(default=None, max_length=200)
+    action_id: int | None = Field(default=None, index=True)
+    """`ActionRow.id` at the time (kept after deletion), so history follows renames."""
+    action_name: str | None = Field(default=None, max_length=64, index=True)
+    secret_name: str | None = Field(default=None, max_length=64)
+    """Set for secret changes; the value is never recorded."""
+    change: str = Field(max_length=20)
+    diff: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    """JSON object: field -> [old, new] of the definition."""
+    version: int | None = None
+    """The action's version after the change (before it, for a deletion)."""
+
+
+class SecretRow(SQLModel, table=True):
+    """One secret, Fernet-encrypted; the plaintext is never stored."""
+
+    __tablename__ = "api_secret"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    ciphertext: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_by: str | None = Field(default=None, max_length=200)

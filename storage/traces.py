@@ -1,0 +1,64 @@
+"""Turn traces and the session list, stored as JSON documents (already redacted)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from .run_tables import SessionRow, TraceRow, utcnow
+
+
+class TraceStore:
+    def __init__(self, engine):
+        self._engine = engine
+
+    # -- sessions ------------------------------------------------------------------------------
+    def touch_session(self, session_id: str, *, channel: str, title: str = "") -> int:
+        """Create or update a session row; returns the new turn number."""
+        with Session(self._engine) as s:
+            row = s.get(SessionRow, session_id)
+            if row is None:
+                row = SessionRow(session_id=session_id, channel=channel, title=title[:200])
+            row.turns += 1
+            row.updated_at = utcnow()
+            if title and not row.title:
+                row.title = title[:200]
+            s.add(row)
+            s.commit()
+            return row.turns
+
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        with Session(self._engine) as s:
+            row = s.get(SessionRow, session_id)
+            return row.model_dump(mode="json") if row else None
+
+    def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
+        with Session(self._engine) as s:
+            rows = s.exec(select(SessionRow).order_by(SessionRow.updated_at.desc()).limit(limit))
+            return [r.model_dump(mode="json") for r in rows]
+
+    # -- traces --------------------------------------------------------------------------------
+    def save(self, session_id: str, turn: int, trace: dict[str, Any]) -> int:
+        with Session(self._engine) as s:
+            row = TraceRow(session_id=session_id, turn=turn, trace_json=json.dumps(trace, default=str))
+            s.add(row)
+            s.commit()
+            return row.id
+
+    def turns(self, session_id: str) -> list[dict[str, Any]]:
+        with Session(self._engine) as s:
+            rows = s.exec(
+                select(TraceRow).where(TraceRow.session_id == session_id).order_by(TraceRow.id)
+            )
+            return [json.loads(r.trace_json) for r in rows]
+
+    def get(self, session_id: str, turn: int) -> dict[str, Any] | None:
+        with Session(self._engine) as s:
+            row = s.exec(
+                select(TraceRow)
+                .where(TraceRow.session_id == session_id, TraceRow.turn == turn)
+                .order_by(TraceRow.id.desc())
+            ).first()
+            return json.loads(row.trace_json) if row else None

@@ -1,0 +1,203 @@
+"""SecretStore on SQLite and PostgreSQL: encrypted at rest, write-only, key management."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from agent.settings import Settings
+from storage import (
+    ActionStore,
+    SecretKeyError,
+    SecretStore,
+    SecretValueError,
+    export_json,
+    load_or_create_key,
+)
+from tests.storage_fixtures import database_url, engine, order_action  # noqa: F401
+from tools.errors import NotFoundError
+
+PLAINTEXT = "sk-live-PLAINTEXT-8c1f2e9d"
+
+
+@pytest.fixture
+def key() -> bytes:
+    return Fernet.generate_key()
+
+
+@pytest.fixture
+def secrets(engine: Engine, key: bytes) -> SecretStore:  # noqa: F811
+    return SecretStore(engine, key)
+
+
+async def test_round_trip(secrets: SecretStore) -> None:
+    secrets.set("ORDERS_TOKEN", PLAINTEXT, actor="ana")
+    assert await secrets.get_secret("ORDERS_TOKEN") == PLAINTEXT
+    secrets.set("ORDERS_TOKEN", "rotated-value")
+    assert await secrets.get_secret("ORDERS_TOKEN") == "rotated-value"
+    assert await secrets.get_secret("MISSING") is None
+
+
+async def test_names_has_and_delete(secrets: SecretStore) -> None:
+    secrets.set("ORDERS_TOKEN", PLAINTEXT)
+    secrets.set("CRM_KEY", "another-value")
+    assert secrets.names() == ["CRM_KEY", "ORDERS_TOKEN"]
+    assert PLAINTEXT not in repr(secrets.names()) and PLAINTEXT not in repr(secrets)
+    assert secrets.has("ORDERS_TOKEN") and not secrets.has("NOPE")
+
+    secrets.delete("CRM_KEY", actor="ana")
+    assert secrets.names() == ["ORDERS_TOKEN"]
+    assert await secrets.get_secret("CRM_KEY") is None
+    with pytest.raises(NotFoundError, match="CRM_KEY"):
+        secrets.delete("CRM_KEY")
+
+
+@pytest.mark.parametrize("name", ["orders_token", "1TOKEN", "ORDERS-TOKEN", "", "_X", "A B"])
+def test_invalid_names_are_refused(secrets: SecretStore, name: str) -> None:
+    with pytest.raises(SecretValueError, match="upper-case letters"):
+        secrets.set(name, PLAINTEXT)
+    assert secrets.names() == []
+
+
+@pytest.mark.parametrize("value", ["", "line\nbreak", "carriage\rreturn"])
+def test_invalid_values_are_refused(secrets: SecretStore, value: str) -> None:
+    with pytest.raises(SecretValueError):
+        secrets.set("ORDERS_TOKEN", value)
+    assert secrets.names() == []
+
+
+def test_plaintext_is_not_in_the_database(
+    secrets: SecretStore, engine: Engine, database_url: str  # noqa: F811
+) -> None:
+    secrets.set("ORDERS_TOKEN", PLAINTEXT)
+    secrets.set("ORDERS_TOKEN", PLAINTEXT + "-v2")
+    needle = PLAINTEXT.encode()
+    if engine.dialect.name == "sqlite":
+        db = Path(engine.url.database)
+        raw = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.name.startswith(db.name))
+        assert b"ORDERS_TOKEN" in raw  # the name is stored, so we are reading the right bytes
+        assert needle not in raw
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT ciphertext FROM api_secret")).scalar_one()
+        every_row = [
+            str(row)
+            for table in ("api_secret", "api_action_audit", "api_action")
+            for row in conn.execute(text(f"SELECT * FROM {table}"))
+        ]
+    assert PLAINTEXT not in stored and Fernet.generate_key() != stored
+    assert not any(PLAINTEXT in row for row in every_row)
+
+
+def test_secrets_are_never_exported_or_audited(secrets: SecretStore, engine: Engine) -> None:  # noqa: F811
+    actions = ActionStore(engine)
+    actions.create(order_action())
+    before = actions.revision()
+    secrets.set("ORDERS_TOKEN", PLAINTEXT, actor="ana")
+    assert actions.revision() != before  # a secret change is a catalog change too
+
+    exported = export_json(actions)
+    assert PLAINTEXT not in exported and "{{secret.ORDERS_TOKEN}}" in exported
+    entry = actions.history()[0]
+    assert (entry.change, entry.secret_name, entry.actor, entry.diff) == (
+        "secret_set", "ORDERS_TOKEN", "ana", {},
+    )  # fmt: skip
+    assert PLAINTEXT not in repr(actions.history())
+
+
+async def test_wrong_key_is_a_clear_error(engine: Engine, key: bytes) -> None:  # noqa: F811
+    SecretStore(engine, key).set("ORDERS_TOKEN", PLAINTEXT)
+    other = SecretStore(engine, Fernet.generate_key())
+    with pytest.raises(SecretKeyError, match="cannot decrypt secret.*ORDERS_TOKEN"):
+        await other.get_secret("ORDERS_TOKEN")
+    with pytest.raises(SecretKeyError, match="ORDERS_TOKEN"):
+        other.verify_key()
+    SecretStore(engine, key).verify_key()  # the right key passes
+    assert other.names() == ["ORDERS_TOKEN"]  # names need no key
+
+
+async def test_a_value_copied_onto_another_name_does_not_decrypt(
+    secrets: SecretStore, engine: Engine  # noqa: F811
+) -> None:
+    secrets.set("ORDERS_TOKEN", PLAINTEXT)
+    secrets.set("CRM_KEY", "crm-value")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE api_secret SET ciphertext = "
+            "(SELECT ciphertext FROM api_secret WHERE name = 'ORDERS_TOKEN') "
+            "WHERE name = 'CRM_KEY'"
+        ))  # fmt: skip
+    with pytest.raises(SecretKeyError, match="CRM_KEY"):
+        await secrets.get_secret("CRM_KEY")
+
+
+def test_malformed_key_is_refused(engine: Engine) -> None:  # noqa: F811
+    with pytest.raises(SecretKeyError, match="not a valid Fernet key"):
+        SecretStore(engine, "too-short")
+
+
+# -- key management (no database needed) --------------------------------------------------------------
+def test_key_file_is_generated_0600_and_reused(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    key = load_or_create_key(settings)
+    path = tmp_path / "data" / "secret.key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    Fernet(key)
+    assert load_or_create_key(settings) == key
+    assert [p.name for p in path.parent.iterdir()] == ["secret.key"]  # no temp file left
+
+
+def test_key_file_is_0600_even_with_a_permissive_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        load_or_create_key(Settings(data_dir=tmp_path))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_starts_share_one_key(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    keys: list[bytes] = []
+    threads = [
+        threading.Thread(target=lambda: keys.append(load_or_create_key(settings)))
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == 8 and len(set(keys)) == 1
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o604, 0o640])
+def test_readable_key_file_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "secret.key"
+    path.write_bytes(Fernet.generate_key())
+    path.chmod(mode)
+    with pytest.raises(SecretKeyError, match=f"{mode:04o}.*chmod 600"):
+        load_or_create_key(Settings(data_dir=tmp_path))
+
+
+def test_corrupt_key_file_is_refused(tmp_path: Path) -> None:
+    fd = os.open(tmp_path / "secret.key", os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"not a key")
+    os.close(fd)
+    with pytest.raises(SecretKeyError, match="secret.key is not a valid Fernet key"):
+        load_or_create_key(Settings(data_dir=tmp_path))
+
+
+def test_key_from_settings_wins_and_writes_no_file(tmp_path: Path) -> None:
+    key = Fernet.generate_key()
+    settings = Settings.from_env(
+        {"ACTIONS_SECRET_KEY": key.decode(), "ACTIONS_DATA_DIR": str(tmp_path)}
+    )
+    assert load_or_create_key(settings) == key
+    assert not (tmp_path / "secret.key").exists()
+    with pytest.raises(SecretKeyError, match="ACTIONS_SECRET_KEY is not a valid Fernet key"):
+        load_or_create_key(Settings(data_dir=tmp_path, secret_key="nope"))

@@ -1,0 +1,266 @@
+"""Action definition -> LangChain `StructuredTool`, and a catalog that recompiles only what changed.
+
+A compiled action carries two views of its inputs (both made by `tools.schema`):
+
+- the tool's `args_schema` is a plain JSON-schema dict: the model-facing, lenient view. It
+  describes types, patterns, enums, formats and examples but requires nothing, so the model can
+  call early with what it has. No pydantic model is built for it, which keeps cold compilation
+  cheap (see `benchmarks/compile.py`);
+- `strict_model()` is the `{name}_args` pydantic model the collect-info step validates against,
+  built on the first `check()` and cached.
+
+`ActionCatalog.sync` compiles new and changed definitions only. A definition is unchanged when it
+is the very object compiled last time (no hashing at all) or has the same `content_hash()`;
+definitions are values, so an edit makes a new one (`validate_action`, `model_copy(update=...)`)
+rather than mutating the old one in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.tools import StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, ValidationError
+
+from .action import ActionDefinition, ActionInput, Channel, InputType
+from .errors import ActionValidationError, Problem, ToolArgumentsError
+from .schema import build_strict_model, describe_error, input_json_schema, model_parameters
+
+Runner = Callable[[ActionDefinition, dict[str, Any]], Awaitable[Any]]
+"""Runs one action with validated, JSON-ready arguments (the executor, in production)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One input as a form needs it."""
+
+    name: str
+    type: InputType
+    description: str
+    required: bool
+    pattern: str | None
+    enum_values: list[str] | None
+    example: str | None
+    json_schema: dict[str, Any]
+    """The input's describing JSON schema (type, description, pattern, enum, format, examples)."""
+
+
+@dataclass(slots=True)
+class ArgsCheck:
+    """Arguments checked against the strict model, split into what is usable and what is not."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    """Valid values, coerced and JSON-serialisable (dates as ISO strings)."""
+    missing: list[str] = field(default_factory=list)
+    """Required inputs that are absent or empty, in declaration order."""
+    invalid: dict[str, str] = field(default_factory=dict)
+    """Input name -> plain-language reason, e.g. "must look like ORD-1234 (pattern ...)"."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.invalid
+
+    def describe(self) -> str:
+        """One line for the model: what is missing and what is wrong."""
+        parts = []
+        if self.missing:
+            parts.append("missing " + ", ".join(self.missing))
+        parts.extend(f"{name} {reason}" for name, reason in self.invalid.items())
+        return "; ".join(parts) or "all arguments are valid"
+
+
+class CompiledAction:
+    """One definition compiled: its tool, its form fields and its (lazy) strict model."""
+
+    __slots__ = (
+        "definition", "content_hash", "tool", "fields", "_inputs", "_properties", "_strict",
+    )  # fmt: skip
+
+    def __init__(
+        self, definition: ActionDefinition, content_hash: str, runner: Runner | None = None
+    ):
+        self.definition = definition
+        self.content_hash = content_hash
+        self._inputs: dict[str, ActionInput] = {i.name: i for i in definition.inputs}
+        self._properties = {i.name: input_json_schema(i) for i in definition.inputs}
+        self._strict: type[BaseModel] | None = None
+        self.fields = [
+            FieldSpec(i.name, i.type, i.description, i.required, i.pattern, i.enum_values,
+                      i.example, self._properties[i.name])
+            for i in definition.inputs
+        ]  # fmt: skip
+        self.tool = StructuredTool(
+            name=definition.name,
+            description=definition.trigger,
+            args_schema=model_parameters(definition, self._properties),
+            coroutine=self._tool_coroutine(runner),
+            metadata={"action": definition.name, "content_hash": content_hash},
+        )
+
+    def __repr__(self) -> str:
+        return f"CompiledAction({self.definition.name!r}, {self.content_hash[:8]})"
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    def strict_model(self) -> type[BaseModel]:
+        """The `{name}_args` model: built on first use and cached."""
+        if self._strict is None:
+            self._strict = build_strict_model(self.definition, self._properties)
+        return self._strict
+
+    def check(self, args: dict[str, Any] | None) -> ArgsCheck:
+        """Validate proposed arguments against the strict model.
+
+        Unknown keys are dropped without a report; "", blank text and None count as absent.
+        """
+        result = ArgsCheck()
+        present: dict[str, Any] = {}
+        for name, inp in self._inputs.items():
+            value = (args or {}).get(name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if inp.required:
+                    result.missing.append(name)
+            else:
+                present[name] = value
+        model = self.strict_model()
+        if not result.missing:
+            try:
+                valid = model.model_validate(present)
+            except ValidationError:
+                pass  # below, field by field, to keep the good values and explain the bad ones
+            else:
+                result.values = valid.model_dump(mode="json", exclude_unset=True)
+                return result
+        draft = model.model_construct()
+        accepted = set()
+        for name, value in present.items():
+            try:
+                setattr(draft, name, value)  # validate_assignment: this one field only
+            except ValidationError as exc:
+                result.invalid[name] = describe_error(exc.errors()[0], self._inputs[name])
+            else:
+                accepted.add(name)
+        result.values = draft.model_dump(mode="json", include=accepted) if accepted else {}
+        return result
+
+    def openai_schema(self) -> dict[str, Any]:
+        """The tool definition sent to the model."""
+        return convert_to_openai_tool(self.tool)
+
+    def _tool_coroutine(self, runner: Runner | None) -> Callable[..., Awaitable[Any]]:
+        definition = self.definition
+
+        async def run_action(**arguments: Any) -> Any:
+            if runner is None:
+                raise ToolArgumentsError(
+                    f"action {definition.name!r} is not connected to an executor"
+                )
+            checked = self.check(arguments)
+            if not checked.ok:
+                raise ToolArgumentsError(
+                    f"arguments for action {definition.name!r} are not valid: {checked.describe()}"
+                )
+            return await runner(definition, checked.values)
+
+        return run_action
+
+
+def compile_action(
+    definition: ActionDefinition,
+    runner: Runner | None = None,
+    *,
+    content_hash: str | None = None,
+) -> CompiledAction:
+    """Compile one definition; `content_hash` may be passed when the caller already has it."""
+    return CompiledAction(definition, content_hash or definition.content_hash(), runner)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogDiff:
+    """What one `ActionCatalog.sync` did, by action name."""
+
+    compiled: list[str] = field(default_factory=list)
+    """New or changed definitions, compiled afresh."""
+    reused: list[str] = field(default_factory=list)
+    """Unchanged definitions whose compiled action was kept (same object)."""
+    removed: list[str] = field(default_factory=list)
+    """Names no longer in the catalog."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.compiled or self.removed)
+
+
+class ActionCatalog:
+    """The compiled live actions, kept in step with the stored definitions by `sync`."""
+
+    def __init__(self, *, runner: Runner | None = None):
+        self._runner = runner
+        self._compiled: dict[str, CompiledAction] = {}
+        # name -> the definition object last given to `sync`, for the identity fast path
+        self._seen: dict[str, ActionDefinition] = {}
+
+    def sync(self, definitions: Iterable[ActionDefinition]) -> CatalogDiff:
+        """Make the catalog hold exactly `definitions`, compiling only new or changed ones.
+
+        The swap is all-or-nothing: on a duplicate name nothing changes and one
+        `ActionValidationError` lists every duplicate.
+        """
+        compiled: dict[str, CompiledAction] = {}
+        seen: dict[str, ActionDefinition] = {}
+        diff = CatalogDiff()
+        problems: list[Problem] = []
+        for index, definition in enumerate(definitions):
+            name = definition.name
+            if name in seen:
+                problems.append(Problem(f"[{index}].name", f"duplicate name {name!r}"))
+                continue
+            seen[name] = definition
+            previous = self._compiled.get(name)
+            if previous is not None and self._seen.get(name) is definition:
+                compiled[name] = previous
+                diff.reused.append(name)
+                continue
+            digest = definition.content_hash()
+            if previous is not None and previous.content_hash == digest:
+                compiled[name] = previous
+                diff.reused.append(name)
+            else:
+                compiled[name] = compile_action(definition, self._runner, content_hash=digest)
+                diff.compiled.append(name)
+        if problems:
+            raise ActionValidationError(None, problems)
+        diff.removed.extend(sorted(set(self._compiled) - set(compiled)))
+        self._compiled, self._seen = compiled, seen
+        return diff
+
+    def get(self, name: str) -> CompiledAction | None:
+        return self._compiled.get(name)
+
+    def __iter__(self) -> Iterator[CompiledAction]:
+        return iter(list(self._compiled.values()))
+
+    def __len__(self) -> int:
+        return len(self._compiled)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._compiled
+
+    def tools(
+        self, names: Iterable[str] | None = None, *, channel: Channel | str | None = None
+    ) -> list[StructuredTool]:
+        """Tools of enabled actions: all of them, or the named ones in that order (unknown skipped),
+        optionally only those available on `channel`."""
+        chosen = self._compiled.values() if names is None else (
+            self._compiled[n] for n in names if n in self._compiled
+        )  # fmt: skip
+        return [
+            c.tool
+            for c in chosen
+            if c.definition.enabled and (channel is None or c.definition.available_on(channel))
+        ]

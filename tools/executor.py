@@ -1,0 +1,414 @@
+"""`ActionExecutor`: the one place an action's HTTP request is sent.
+
+One call, in order: build the request from the definition, arguments and secrets
+(`request_builder`); then, within the action's total deadline, for each hop check the
+destination (`guard`) and connect to the checked address, follow redirects by hand, retry
+idempotent methods on network errors and 502/503/504, and stream the body up to the size cap.
+Every result becomes an `Outcome`; nothing here raises for an HTTP or network problem.
+
+How failures map to outcome kinds (httpx exceptions are mapped one by one)::
+
+    request_builder: ToolArgumentsError, ActionValidationError  -> config_error (not sent)
+    guard: DestinationBlocked                                   -> blocked
+    guard: HostNotFound                                         -> network (DNS)
+    total deadline (asyncio.timeout), httpx.TimeoutException    -> timeout
+    httpx.ConnectError (refused, TLS), ReadError, WriteError,
+      RemoteProtocolError, too many redirects                   -> network
+    httpx.UnsupportedProtocol                                   -> blocked
+    httpx.LocalProtocolError, httpx.InvalidURL                  -> config_error
+    httpx.DecodingError, bad UTF-8, not JSON, selection error,
+      body over the size cap                                    -> invalid_response
+    status >= 400                                               -> http_error
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from .action import ActionDefinition
+from .errors import ActionValidationError, ToolArgumentsError
+from .guard import DestinationBlocked, GuardPolicy, HostNotFound, check_destination
+from .http_client import make_http_client
+from .outcome import Outcome, OutcomeKind, RedactedRequest
+from .request_builder import (
+    PreparedRequest,
+    Redactor,
+    SecretSource,
+    StaticSecrets,
+    build_request,
+)
+from .selection import evaluate, select_fields
+
+__all__ = ["ActionExecutor", "ExecutorSettings", "SecretSource", "StaticSecrets"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRY_STATUSES = frozenset({502, 503, 504})
+EXCERPT_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    allow_hosts: tuple[str, ...] = ()
+    """`host` or `host:port` entries: the only way to reach a private address (exact match)."""
+    allowed_ports: frozenset[int] = frozenset({80, 443, 8080, 8443})
+    """Ports any host may use; a port named in an `allow_hosts` entry is allowed for that host."""
+    max_response_bytes: int = 256_000
+    """Stop reading a response body after this many bytes and mark the outcome truncated."""
+    max_redirects: int = 3
+    """Redirect hops followed (each one checked by the guard); more is a network outcome."""
+    retries: int = 2
+    """Extra attempts for idempotent methods (GET, HEAD, PUT, DELETE) only; never POST/PATCH."""
+    backoff_seconds: float = 0.2
+    """First retry delay; doubles on each further retry (all within the total deadline)."""
+
+    @property
+    def policy(self) -> GuardPolicy:
+        return GuardPolicy(allow_hosts=self.allow_hosts, allowed_ports=self.allowed_ports)
+
+
+class _TooManyRedirects(Exception):
+    pass
+
+
+class _BadRedirect(Exception):
+    pass
+
+
+@dataclass
+class _Received:
+    status: int
+    content_type: str | None
+    body: bytes
+    truncated: bool
+    redirects: int
+    final_url: str
+
+
+class ActionExecutor:
+    def __init__(
+        self,
+        settings: ExecutorSettings,
+        secrets: SecretSource,
+        *,
+        client: httpx.AsyncClient | None = None,
+        resolver: Callable[[str, int], Awaitable[list[str]]] | None = None,
+    ):
+        self.settings = settings
+        self._secrets = secrets
+        self._policy = settings.policy
+        self._resolver = resolver
+        self._owns_client = client is None
+        self._client = client if client is not None else make_http_client()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> ActionExecutor:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def preview(self, action: ActionDefinition, args: dict) -> RedactedRequest:
+        """The exact request, secrets masked, without sending it.
+
+        Raises `ToolArgumentsError` (bad arguments) or `ActionValidationError` (a definition
+        problem, each one listed). A secret that is not set yet shows as `***` here, like every
+        secret; `execute` reports it as a config_error naming the secret.
+        """
+        prepared = await build_request(action, args, self._secrets, require_secrets=False)
+        return prepared.redacted()
+
+    async def execute(
+        self, action: ActionDefinition, args: dict, *, idempotency_key: str | None = None
+    ) -> Outcome:
+        """Send the action's request once (retries included) and classify what happened."""
+        started = time.monotonic()
+        try:
+            prepared = await build_request(
+                action, args, self._secrets, idempotency_key=idempotency_key
+            )
+        except ToolArgumentsError as exc:
+            return _not_sent(action, str(exc), started)
+        except ActionValidationError as exc:
+            return _not_sent(action, "; ".join(map(str, exc.problems)), started)
+        return await _Call(self, action, prepared, started).run()
+
+
+def _not_sent(action: ActionDefinition, reason: str, started: float) -> Outcome:
+    return Outcome(
+        kind=OutcomeKind.CONFIG_ERROR,
+        action=action.name,
+        summary=f"{action.method.value} {action.url} -> not sent: {reason}",
+        latency_ms=_ms(started),
+    )
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+class _Call:
+    """One `execute` call: its attempts, hops and the outcome they lead to."""
+
+    def __init__(
+        self, executor: ActionExecutor, action: ActionDefinition, req: PreparedRequest, started: float
+    ):
+        self.x = executor
+        self.settings = executor.settings
+        self.action = action
+        self.req = req
+        self.started = started
+        self.redactor = req.redactor
+        self.attempts = 0
+        self.hop_url = req.url
+
+    async def run(self) -> Outcome:
+        try:
+            async with asyncio.timeout(self.action.timeout_seconds):
+                received = await self._with_retries()
+        except TimeoutError:
+            return self._fail(OutcomeKind.TIMEOUT, f"timed out after {self.action.timeout_seconds:g} s")
+        except httpx.TimeoutException as exc:
+            return self._fail(OutcomeKind.TIMEOUT, f"timed out ({type(exc).__name__})")
+        except DestinationBlocked as exc:
+            return self._fail(OutcomeKind.BLOCKED, f"blocked: {self._hop_note()}{exc}")
+        except HostNotFound as exc:
+            return self._fail(OutcomeKind.NETWORK, f"network error: {self._hop_note()}{exc}")
+        except _TooManyRedirects:
+            return self._fail(OutcomeKind.NETWORK, "network error: too many redirects "
+                              f"(more than {self.settings.max_redirects})")  # fmt: skip
+        except _BadRedirect as exc:
+            return self._fail(OutcomeKind.INVALID_RESPONSE, f"invalid redirect: {exc}")
+        except httpx.ConnectError as exc:
+            return self._fail(OutcomeKind.NETWORK, f"network error: {_connect_reason(exc)}")
+        except (httpx.ReadError, httpx.WriteError, httpx.CloseError) as exc:
+            return self._fail(OutcomeKind.NETWORK, "network error: the connection was dropped "
+                              f"({type(exc).__name__})")  # fmt: skip
+        except httpx.RemoteProtocolError:
+            return self._fail(OutcomeKind.NETWORK, "network error: the server broke the HTTP protocol")
+        except httpx.UnsupportedProtocol:
+            return self._fail(OutcomeKind.BLOCKED, "blocked: only http and https URLs are allowed")
+        except httpx.DecodingError:
+            return self._fail(OutcomeKind.INVALID_RESPONSE, "the response's content encoding "
+                              "could not be decoded")  # fmt: skip
+        except (httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+            return self._fail(OutcomeKind.CONFIG_ERROR, f"not sent: invalid request ({exc})")
+        except httpx.TransportError as exc:  # the remaining transport failures (proxy, ...)
+            return self._fail(OutcomeKind.NETWORK, f"network error ({type(exc).__name__})")
+        return classify_response(
+            self.action, self._view(), received.status, received.content_type, received.body,
+            truncated=received.truncated, cap=self.settings.max_response_bytes,
+            redactor=self.redactor, summary_prefix=self._prefix(received.redirects, received.final_url),
+            latency_ms=_ms(self.started), attempts=self.attempts,
+        )  # fmt: skip
+
+    # -- attempts ---------------------------------------------------------------------------
+    async def _with_retries(self) -> _Received:
+        retries = self.settings.retries if self.action.is_idempotent else 0
+        while True:
+            self.attempts += 1
+            can_retry = self.attempts <= retries
+            try:
+                received = await self._follow_redirects()
+            except (httpx.ConnectError, httpx.ReadError, httpx.WriteError,
+                    httpx.RemoteProtocolError) as exc:  # fmt: skip
+                if not can_retry or _is_tls_failure(exc):
+                    raise
+            else:
+                if received.status not in RETRY_STATUSES or not can_retry:
+                    return received
+            await asyncio.sleep(self.settings.backoff_seconds * 2 ** (self.attempts - 1))
+
+    async def _follow_redirects(self) -> _Received:
+        client = self.x._client
+        url = httpx.URL(self.req.url)
+        method, body = self.req.method, self.req.body
+        headers = list(self.req.headers)
+        origin: tuple[str, str, int] | None = None
+        redirects = 0
+        self.hop_url = self.req.url
+        while True:
+            dest = await check_destination(url.scheme, url.host, url.port, self.x._policy,
+                                           self.x._resolver)  # fmt: skip
+            if origin is not None and dest.origin != origin:
+                # once the request left its origin, credentials stay behind for good
+                dropped = self.req.credential_headers
+                headers = [(n, v) for n, v in headers if n.lower() not in dropped]
+            origin = dest.origin
+            extensions = {"sni_hostname": dest.host} if dest.scheme == "https" else {}
+            request = client.build_request(
+                method,
+                url.copy_with(host=dest.address),
+                headers=[("Host", url.netloc.decode("ascii")), *headers],
+                content=body,
+                extensions=extensions,
+                timeout=httpx.Timeout(self.action.timeout_seconds),
+            )
+            response = await client.send(request, stream=True)
+            try:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    if redirects >= self.settings.max_redirects:
+                        raise _TooManyRedirects()
+                    redirects += 1
+                    try:
+                        url = url.join(location)
+                    except httpx.InvalidURL:
+                        raise _BadRedirect("the Location header is not a valid URL") from None
+                    self.hop_url = str(url)
+                    method, body, headers = _redirected(response.status_code, method, body, headers)
+                    continue
+                content, truncated = await _read_capped(response, self.settings.max_response_bytes)
+                return _Received(
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type"),
+                    body=content,
+                    truncated=truncated,
+                    redirects=redirects,
+                    final_url=str(url),
+                )
+            finally:
+                await response.aclose()
+
+    # -- outcomes ------------------------------------------------------------------------------
+    def _view(self) -> RedactedRequest:
+        return self.req.redacted()
+
+    def _prefix(self, redirects: int = 0, final_url: str | None = None) -> str:
+        text = f"{self.req.method} {self.req.url}"
+        if redirects:
+            text += f" (after {redirects} redirect{'s' if redirects > 1 else ''} to {final_url})"
+        return self.redactor.text(text)
+
+    def _hop_note(self) -> str:
+        return "" if self.hop_url == self.req.url else f"redirect to {self.hop_url} refused: "
+
+    def _fail(self, kind: OutcomeKind, detail: str) -> Outcome:
+        return Outcome(
+            kind=kind,
+            action=self.action.name,
+            request=self._view(),
+            latency_ms=_ms(self.started),
+            attempts=self.attempts,
+            summary=self.redactor.text(f"{self._prefix()} -> {detail}"),
+        )
+
+
+def _redirected(
+    status: int, method: str, body: bytes | None, headers: list[tuple[str, str]]
+) -> tuple[str, bytes | None, list[tuple[str, str]]]:
+    """Method and body for the next hop, as browsers and httpx do it."""
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        dropped = {"content-type", "content-length"}
+        return "GET", None, [(n, v) for n, v in headers if n.lower() not in dropped]
+    return method, body, headers
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """Read at most `cap` bytes of the body; stop (and say so) as soon as it is exceeded."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        if size + len(chunk) > cap:
+            chunks.append(chunk[: cap - size])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
+
+
+def _causes(exc: BaseException):
+    seen = 0
+    while exc is not None and seen < 10:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    return any(isinstance(e, ssl.SSLError) for e in _causes(exc))
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate verification failed ({cause.verify_message})"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS handshake failed ({cause.reason or type(cause).__name__})"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"could not connect ({cause.strerror.lower()})"
+    return "could not connect"
+
+
+# -- classifying a response ------------------------------------------------------------------------
+
+
+def classify_response(
+    action: ActionDefinition,
+    request: RedactedRequest,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+    *,
+    truncated: bool,
+    cap: int,
+    redactor: Redactor,
+    summary_prefix: str,
+    latency_ms: float,
+    attempts: int,
+) -> Outcome:
+    """The outcome of a response that arrived: its kind, the selected data and a summary."""
+    # a standard reason phrase, never the server's own text, goes into the model's summary
+    status_line = f"{status} {httpx.codes.get_reason_phrase(status)}".strip()
+    text = body.decode("utf-8", errors="replace")
+    excerpt = redactor.text(text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else ""))
+    base = dict(
+        action=action.name, request=request, status=status, latency_ms=latency_ms,
+        attempts=attempts, excerpt=excerpt, truncated=truncated, content_type=content_type,
+    )  # fmt: skip
+
+    def done(kind: OutcomeKind, detail: str = "", **extra) -> Outcome:
+        summary = f"{summary_prefix} -> {status_line}{detail}"
+        if truncated:
+            summary += f" (response truncated at {cap} bytes)"
+        return Outcome(kind=kind, summary=redactor.text(summary), **base, **extra)
+
+    if status >= 400:
+        return done(OutcomeKind.HTTP_ERROR)
+    if 300 <= status < 400:
+        return done(OutcomeKind.INVALID_RESPONSE, ", a redirect without a Location header")
+    if status < 200:
+        return done(OutcomeKind.INVALID_RESPONSE, ", an unexpected informational status")
+    if truncated:
+        return done(OutcomeKind.INVALID_RESPONSE, ", but the body is too large to use")
+    if not body.strip():
+        return done(OutcomeKind.OK, " (empty body)")
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return done(OutcomeKind.INVALID_RESPONSE, ", but the body is not valid UTF-8")
+    try:
+        parsed = json.loads(decoded)
+    except json.JSONDecodeError:
+        shown = (content_type or "no content type").split(";")[0]
+        return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
+    selection = action.response_selection
+    try:
+        data = select_fields(selection.language.value, selection.fields, parsed)
+        link = evaluate(selection.language.value, selection.link_field, parsed) if selection.link_field else None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # jmespath errors are ValueErrors; jsonpath-ng raises plain Python errors at run time
+        return done(OutcomeKind.INVALID_RESPONSE, f", but the response selection failed ({exc})")
+    link_url = link if isinstance(link, str) and link.lower().startswith(("http://", "https://")) else None
+    return done(OutcomeKind.OK, data=redactor.data(data), link_url=link_url and redactor.text(link_url))

@@ -1,0 +1,384 @@
+"""Turn an action definition, the model's arguments and the team's secrets into one request.
+
+Values are placed as data, never as syntax, so an argument cannot change the request's shape:
+
+* path values are percent-encoded whole (`/`, `.`, `%`, `?` and `#` included), so `../admin`
+  stays one segment and traversal is impossible;
+* query values are encoded as one parameter value, so `x&admin=1` cannot add a parameter;
+* the body template is parsed as JSON and values are substituted inside string values (a string
+  that is exactly `{{x}}` gets the typed value), so an argument can never add keys;
+* header values refuse CR, LF, NUL and non-ASCII characters after substitution;
+* `{{secret.NAME}}` is resolved in header values only;
+* substitution is one pass: an argument that contains `{{...}}` is sent literally.
+
+Problems of the definition or a missing secret raise `ActionValidationError` (for the product
+team, every problem listed, no secret value); problems of the arguments raise
+`ToolArgumentsError` (the model can fix them). `Redactor` masks every secret value used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
+from .errors import ActionValidationError, Problem, ToolArgumentsError
+from .outcome import RedactedRequest
+from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
+
+MASK = "***"
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+"""Dropped on a cross-origin redirect (with every header whose template used a secret)."""
+MASKED_HEADERS = CREDENTIAL_HEADERS | {"x-api-key", "api-key"}
+"""Always masked whole in previews, even without a secret placeholder."""
+RESERVED_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "te",
+     "upgrade", "keep-alive", "proxy-connection"}
+)  # fmt: skip
+"""Set by the executor (or forbidden): a template may not set them."""
+_MISSING = object()
+
+
+class SecretSource(Protocol):
+    """Where `{{secret.NAME}}` values come from (the encrypted store, the CLI, a test)."""
+
+    async def get_secret(self, name: str) -> str | None: ...
+
+
+class StaticSecrets:
+    """A dict-backed `SecretSource` for tests and the CLI."""
+
+    def __init__(self, values: dict[str, str]):
+        self._values = dict(values)
+
+    async def get_secret(self, name: str) -> str | None:
+        return self._values.get(name)
+
+    def __repr__(self) -> str:  # never the values
+        return f"StaticSecrets(names={sorted(self._values)})"
+
+
+class Redactor:
+    """Replaces every secret value (and its URL- and JSON-escaped forms) with `***`."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        variants: set[str] = set()
+        for s in secrets:
+            if s:
+                variants.update({s, quote(s, safe=""), json.dumps(s)[1:-1]})
+        self._needles = sorted(variants, key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for needle in self._needles:
+            value = value.replace(needle, MASK)
+        return value
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+        return value
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A request ready to send; holds secret values, so only the executor keeps one."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None = None
+    json_body: Any = None
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
+    secret_headers: frozenset[str] = frozenset()
+    """Lower-case names of headers whose template used `{{secret.*}}`."""
+
+    @property
+    def credential_headers(self) -> frozenset[str]:
+        """Headers never sent to another origin after a redirect."""
+        return CREDENTIAL_HEADERS | self.secret_headers
+
+    @property
+    def redactor(self) -> Redactor:
+        return Redactor(self.secret_values)
+
+    def redacted(self) -> RedactedRequest:
+        redactor = self.redactor
+        headers = {}
+        for name, value in self.headers:
+            low = name.lower()
+            if low in self.secret_headers:
+                value = redactor.text(value)
+            elif low in MASKED_HEADERS:
+                value = MASK
+            headers[name] = redactor.text(value)
+        return RedactedRequest(
+            method=self.method,
+            url=redactor.text(self.url),
+            headers=headers,
+            body=redactor.data(self.json_body),
+        )
+
+
+async def build_request(
+    action: ActionDefinition,
+    args: dict[str, Any],
+    secrets: SecretSource,
+    *,
+    idempotency_key: str | None = None,
+    require_secrets: bool = True,
+) -> PreparedRequest:
+    """The request for one call; raises `ToolArgumentsError` or `ActionValidationError`.
+
+    With `require_secrets=False` (previews) a secret that is not set yet shows as `***`
+    instead of failing: the preview masks secret values anyway.
+    """
+    b = _Builder(action, args)
+    url = b.url(action.url)
+    headers, secret_values, secret_headers = await b.headers(
+        action.headers, secrets, require_secrets=require_secrets
+    )
+    body_value: Any = None
+    body: bytes | None = None
+    if action.body and action.body.strip() and action.method not in (HttpMethod.GET,):
+        body_value = b.body(action.body)
+        if body_value is not _MISSING:
+            body = json.dumps(body_value, ensure_ascii=False, separators=(",", ":")).encode()
+            if not any(n.lower() == "content-type" for n, _ in headers):
+                headers.append(("Content-Type", "application/json"))
+        else:
+            body_value = None
+    b.raise_problems()
+    if not any(n.lower() == "accept" for n, _ in headers):
+        headers.insert(0, ("Accept", "application/json"))
+    headers.append(("Accept-Encoding", "identity"))
+    if action.send_idempotency_key and idempotency_key:
+        _check_header_value("Idempotency-Key", idempotency_key, b.arg_problems)
+        b.raise_problems()
+        headers.append(("Idempotency-Key", idempotency_key))
+    return PreparedRequest(
+        method=action.method.value,
+        url=url,
+        headers=tuple(headers),
+        body=body,
+        json_body=body_value,
+        secret_values=tuple(secret_values),
+        secret_headers=frozenset(secret_headers),
+    )
+
+
+class _Builder:
+    """Collects every problem of one build so they are reported together."""
+
+    def __init__(self, action: ActionDefinition, args: dict[str, Any]):
+        self.action = action
+        self.args = args if isinstance(args, dict) else {}
+        self.config: list[Problem] = []
+        self.arg_problems: list[str] = []
+        if not isinstance(args, dict):
+            self.arg_problems.append("arguments must be a JSON object")
+        self._check_required()
+
+    # -- arguments --------------------------------------------------------------------------
+    def _check_required(self) -> None:
+        for inp in self.action.inputs:
+            if inp.required and self.args.get(inp.name) in (None, ""):
+                self.arg_problems.append(f"{inp.name}: is required")
+
+    def value(self, name: str, where: str) -> Any:
+        """The argument for a placeholder, typed per its input; `_MISSING` when not given."""
+        inp = self.action.input(name)
+        if inp is None:
+            self.config.append(Problem(where, f"unknown placeholder '{{{{{name}}}}}'"))
+            return _MISSING
+        raw = self.args.get(name)
+        if raw is None:
+            return _MISSING
+        return _typed(inp, raw, self.arg_problems)
+
+    def raise_problems(self) -> None:
+        if self.config:
+            raise ActionValidationError(self.action.name, self.config)
+        if self.arg_problems:
+            raise ToolArgumentsError(
+                f"invalid arguments for {self.action.name!r}: " + "; ".join(self.arg_problems)
+            )
+
+    # -- URL -----------------------------------------------------------------------------------
+    def url(self, template: str) -> str:
+        parts = urlsplit(template)
+        if has_placeholder(parts.scheme) or has_placeholder(parts.netloc):
+            self.config.append(Problem("url", "placeholders are not allowed in the scheme or host"))
+        path = self._substitute(parts.path, "url", _encode_path_value, empty_ok=False)
+        query_parts = []
+        for item in parts.query.split("&") if parts.query else []:
+            ph = whole_placeholder(item.partition("=")[2]) if "=" in item else None
+            if ph and not ph.is_secret and self.args.get(ph.name) is None:
+                inp = self.action.input(ph.name)
+                if inp is not None and not inp.required:
+                    continue  # an optional parameter left out is omitted, not sent empty
+            query_parts.append(self._substitute(item, "url", _encode_query_value, empty_ok=True))
+        return urlunsplit((parts.scheme, parts.netloc, path, "&".join(query_parts), ""))
+
+    def _substitute(self, template: str, where: str, encode, *, empty_ok: bool) -> str:
+        def replace(match) -> str:
+            ph = find_placeholders(match.group(0))[0]
+            if ph.is_secret:
+                self.config.append(Problem(where, "secrets are only allowed in header values"))
+                return ""
+            value = self.value(ph.name, where)
+            if value is _MISSING:
+                if not empty_ok:
+                    self.arg_problems.append(f"{ph.name}: is needed to build the URL path")
+                return ""
+            text = _as_text(value)
+            if not text and not empty_ok:
+                self.arg_problems.append(f"{ph.name}: must not be empty (it is part of the path)")
+            return encode(text)
+
+        return PLACEHOLDER_RE.sub(replace, template)
+
+    # -- headers -------------------------------------------------------------------------------
+    async def headers(
+        self, templates: dict[str, str], secrets: SecretSource, *, require_secrets: bool
+    ) -> tuple[list[tuple[str, str]], list[str], set[str]]:
+        out: list[tuple[str, str]] = []
+        used_secrets: list[str] = []
+        secret_headers: set[str] = set()
+        for name, template in templates.items():
+            where = f"headers.{name}"
+            if not HEADER_NAME_RE.match(name):
+                self.config.append(Problem(where, "is not a valid HTTP header name"))
+                continue
+            if name.lower() in RESERVED_HEADERS:
+                self.config.append(Problem(where, "is set by the executor and cannot be configured"))
+                continue
+            pieces: list[str] = []
+            pos = 0
+            known_problems = len(self.arg_problems) + len(self.config)
+            for ph in find_placeholders(template):
+                pieces.append(template[pos : ph.start])
+                pos = ph.end
+                if ph.is_secret:
+                    secret_headers.add(name.lower())
+                    secret = await secrets.get_secret(ph.name)
+                    if not secret and not require_secrets:
+                        pieces.append(MASK)
+                        continue
+                    if not secret:
+                        self.config.append(Problem(where, f"secret {ph.name!r} is not set"))
+                        continue
+                    if any(c in secret for c in "\r\n\x00") or not secret.isascii():
+                        self.config.append(Problem(where, f"secret {ph.name!r} contains CR, LF, "
+                                                   "NUL or non-ASCII characters"))  # fmt: skip
+                        continue
+                    used_secrets.append(secret)
+                    pieces.append(secret)
+                else:
+                    value = self.value(ph.name, where)
+                    text = "" if value is _MISSING else _as_text(value)
+                    _check_header_value(ph.name, text, self.arg_problems)
+                    pieces.append(text)
+            pieces.append(template[pos:])
+            value = "".join(pieces).strip()
+            if any(c in value for c in "\r\n\x00"):
+                # defence in depth: the pieces were checked one by one above
+                if known_problems == len(self.arg_problems) + len(self.config):
+                    self.config.append(Problem(where, "must not contain CR, LF or NUL characters"))
+            elif value:
+                out.append((name, value))
+        return out, used_secrets, secret_headers
+
+    # -- body ----------------------------------------------------------------------------------
+    def body(self, template: str) -> Any:
+        try:
+            parsed = json.loads(template)
+        except json.JSONDecodeError as exc:
+            self.config.append(Problem("body", f"is not valid JSON ({exc.msg})"))
+            return _MISSING
+        return self._fill(parsed, "body")
+
+    def _fill(self, node: Any, path: str) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, child in node.items():
+                if has_placeholder(key):
+                    self.config.append(Problem(f"{path}.{key}", "placeholders are not allowed in keys"))
+                    continue
+                filled = self._fill(child, f"{path}.{key}")
+                if filled is not _MISSING:
+                    out[key] = filled
+            return out
+        if isinstance(node, list):
+            return [v for v in (self._fill(c, f"{path}[]") for c in node) if v is not _MISSING]
+        if not isinstance(node, str) or not has_placeholder(node):
+            return node
+        whole = whole_placeholder(node)
+        if whole is not None and not whole.is_secret:
+            return self.value(whole.name, path)  # typed; a missing optional value drops the key
+        return self._substitute(node, path, lambda text: text, empty_ok=True)
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+
+def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
+    """The argument as its input type: never a list or an object, so it adds no structure."""
+    name = inp.name
+    if isinstance(raw, (dict, list, tuple, set)):
+        problems.append(f"{name}: must be a single value, not a list or object")
+        return _MISSING
+    try:
+        if inp.type is InputType.INTEGER:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            return int(raw)
+        if inp.type is InputType.NUMBER:
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(raw) if not isinstance(raw, int) else raw
+        if inp.type is InputType.BOOLEAN:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("true", "false"):
+                return str(raw).lower() == "true"
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(f"{name}: must be a {inp.type.value}")
+        return _MISSING
+    if isinstance(raw, (dt.date, dt.datetime)):
+        return raw.isoformat()
+    if not isinstance(raw, (str, int, float, bool)):
+        problems.append(f"{name}: must be a {inp.type.value}")
+        return _MISSING
+    return raw if isinstance(raw, str) else _as_text(raw)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _encode_path_value(text: str) -> str:
+    # Every reserved character and every dot is escaped: the value is one opaque segment that
+    # no client or server normalisation can turn into `.` or `..`.
+    return quote(text, safe="").replace(".", "%2E")
+
+
+def _encode_query_value(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _check_header_value(name: str, text: str, problems: list[str]) -> None:
+    if any(c in text for c in "\r\n\x00"):
+        problems.append(f"{name}: must not contain line breaks or NUL characters")
+    elif not text.isascii():
+        problems.append(f"{name}: must use ASCII characters only (it is sent in a header)")
