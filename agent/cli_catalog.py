@@ -70,7 +70,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         actions = validate_file(text)  # before touching the database
     except ActionValidationError as exc:
-        _print_problems(args.file, exc, sys.stderr)
+        _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
         return EXIT_INVALID
     engine = make_engine(Settings.from_env())
     try:
@@ -78,7 +78,7 @@ def run_import(args: argparse.Namespace) -> int:
         report = import_actions(ActionStore(engine), text, actor=args.actor or _os_user())
         missing = sorted({n for a in actions for n in a.secret_names()} - set(secret_names(engine)))
     except ActionValidationError as exc:
-        _print_problems(args.file, exc, sys.stderr)
+        _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
         return EXIT_INVALID
     except (ActionsError, SQLAlchemyError) as exc:
         print(f"error: import failed, nothing was stored: {exc}", file=sys.stderr)
@@ -139,8 +139,8 @@ def _label(file: str) -> str:
     return "<stdin>" if file == "-" else file
 
 
-def _print_problems(file: str, exc: ActionValidationError, out) -> None:
-    print(f"{_label(file)}: invalid, {len(exc.problems)} problem(s); nothing was stored", file=out)
+def _print_problems(file: str, exc: ActionValidationError, out, *, note: str = "") -> None:
+    print(f"{_label(file)}: invalid, {len(exc.problems)} problem(s){note}", file=out)
     for problem in exc.problems:
         print(f"  {problem.path}: {problem.message}", file=out)
 

@@ -44,21 +44,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_chat)
 
 
+def parse_step(n: int, line: str) -> dict[str, Any] | None:
+    """One script line: a step, None for blank/comment lines; BadScript if malformed."""
+    if not line.strip() or line.lstrip().startswith("#"):
+        return None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadScript(f"line {n}: not valid JSON ({exc.msg})") from None
+    if not isinstance(item, dict) or len(item.keys() & {"user", "resume"}) != 1:
+        raise BadScript(f'line {n}: expected {{"user": "..."}} or {{"resume": ...}}')
+    if "user" in item and not isinstance(item["user"], str):
+        raise BadScript(f'line {n}: "user" must be a string')
+    return item
+
+
 def parse_script(text: str) -> list[dict[str, Any]]:
     items, problems = [], []
     for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {n}: not valid JSON ({exc.msg})")
+            item = parse_step(n, line)
+        except BadScript as exc:
+            problems.append(str(exc))
             continue
-        if not isinstance(item, dict) or len(item.keys() & {"user", "resume"}) != 1:
-            problems.append(f'line {n}: expected {{"user": "..."}} or {{"resume": ...}}')
-        elif "user" in item and not isinstance(item["user"], str):
-            problems.append(f'line {n}: "user" must be a string')
-        else:
+        if item is not None:
             items.append(item)
     if problems:
         raise BadScript("invalid script:\n" + "\n".join(f"  - {p}" for p in problems))
@@ -71,8 +80,8 @@ def run_chat(args: argparse.Namespace) -> int:
     from .settings import Settings
 
     try:
-        script_text = sys.stdin.read() if args.script == "-" else Path(args.script).read_text()
-        script = parse_script(script_text)
+        # From standard input, steps run as they arrive (a driver can answer each event).
+        script = _stdin_steps() if args.script == "-" else parse_script(Path(args.script).read_text())
         actions = None
         if args.actions:
             actions = validate_catalog(json.loads(Path(args.actions).read_text()))
@@ -92,6 +101,27 @@ def run_chat(args: argparse.Namespace) -> int:
         raise
     session = args.session or f"cli-{uuid.uuid4().hex[:12]}"
     return asyncio.run(_chat(Settings.from_env(), actions, script, args.channel, session, secrets))
+
+
+def _stdin_steps():
+    """Read steps from standard input lazily, line by line."""
+    n = 0
+    for line in sys.stdin:
+        n += 1
+        step = parse_step(n, line)
+        if step is not None:
+            yield step
+
+
+async def _aiter(steps):
+    loop = asyncio.get_running_loop()
+    iterator = iter(steps)
+    sentinel = object()
+    while True:
+        step = await loop.run_in_executor(None, next, iterator, sentinel)
+        if step is sentinel:
+            return
+        yield step
 
 
 class _ChainSecrets:
@@ -127,15 +157,25 @@ async def _chat(settings, actions, script, channel: str, session: str, secrets: 
 
     async with open_agent(settings, stores=stores) as agent:
         emit(0, {"type": "model", "label": agent.model_label, "offline": agent.is_offline})
-        for n, step in enumerate(script, 1):
-            if "user" in step:
-                result = await agent.send(session, step["user"], channel=channel)
-            else:
-                if await agent.pending_interrupt(session) is None:
-                    print(f"error: script step {n} answers a question, but none is pending",
-                          file=sys.stderr)  # fmt: skip
-                    return EXIT_BAD_INPUT
-                result = await agent.resume(session, step["resume"])
-            for event in result.events:
-                emit(result.turn, event)
+        try:
+            return await _run_steps(agent, _aiter(script), session, channel, emit)
+        except BadScript as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+
+
+async def _run_steps(agent, steps, session: str, channel: str, emit) -> int:
+    n = 0
+    async for step in steps:
+        n += 1
+        if "user" in step:
+            result = await agent.send(session, step["user"], channel=channel)
+        else:
+            if await agent.pending_interrupt(session) is None:
+                print(f"error: script step {n} answers a question, but none is pending",
+                      file=sys.stderr)  # fmt: skip
+                return EXIT_BAD_INPUT
+            result = await agent.resume(session, step["resume"])
+        for event in result.events:
+            emit(result.turn, event)
     return EXIT_OK

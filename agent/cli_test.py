@@ -19,6 +19,7 @@ from tools.action import ActionDefinition, validate_action
 from tools.action_test import format_report, run_action_test
 from tools.errors import ActionValidationError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
+from tools.guard import GuardPolicy
 
 from .settings import Settings
 
@@ -44,7 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--args", default="{}", help="input values as a JSON object")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
-                        help=f"a secret value (also read from {SECRET_ENV_PREFIX}<NAME>)")  # fmt: skip
+                        help=f"a secret value (also {SECRET_ENV_PREFIX}<NAME>)")  # fmt: skip
     parser.add_argument("--allow-host", action="append", default=[], metavar="HOST[:PORT]",
                         help="let the request reach this host on a private address "
                         "(also read from ACTIONS_ALLOW_HOSTS, comma separated)")  # fmt: skip
@@ -56,12 +57,14 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None) -> int:
     try:
         action = load_action(Path(args.action_file), args.name)
         call_args = _parse_args(args.args)
-        secrets = {k[len(SECRET_ENV_PREFIX) :]: v for k, v in env.items()
-                   if k.startswith(SECRET_ENV_PREFIX) and len(k) > len(SECRET_ENV_PREFIX)}  # fmt: skip
+        secrets = _env_secrets(env)
         secrets.update(_parse_secrets(args.secret))
+        allow_hosts = (*Settings.from_env(env).allow_hosts, *args.allow_host)
+        GuardPolicy(allow_hosts=allow_hosts)  # reports a malformed entry before any request
+    except ValueError as exc:
+        return _bad_input(BadInput(str(exc)), args.json)
     except BadInput as exc:
         return _bad_input(exc, args.json)
-    allow_hosts = (*Settings.from_env(env).allow_hosts, *args.allow_host)
     return asyncio.run(_test(action, call_args, secrets, allow_hosts, as_json=args.json))
 
 
@@ -69,7 +72,8 @@ async def _test(
     action: ActionDefinition, call_args: dict, secrets: dict[str, str],
     allow_hosts: tuple[str, ...], *, as_json: bool,
 ) -> int:  # fmt: skip
-    async with ActionExecutor(ExecutorSettings(allow_hosts=allow_hosts), StaticSecrets(secrets)) as executor:
+    settings = ExecutorSettings(allow_hosts=allow_hosts)
+    async with ActionExecutor(settings, StaticSecrets(secrets)) as executor:
         try:
             await executor.preview(action, call_args)
         except ToolArgumentsError as exc:
@@ -93,9 +97,10 @@ def load_action(path: Path, name: str | None = None) -> ActionDefinition:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not valid JSON: {exc}") from None
     if isinstance(raw, list):
-        matches = [a for a in raw if isinstance(a, dict) and (name is None or a.get("name") == name)]
+        items = [a for a in raw if isinstance(a, dict)]
+        matches = [a for a in items if name is None or a.get("name") == name]
         if len(matches) != 1:
-            names = ", ".join(str(a.get("name")) for a in raw if isinstance(a, dict))
+            names = ", ".join(str(a.get("name")) for a in items)
             why = f"no action named {name!r}" if name else f"{len(raw)} actions"
             raise BadInput(f"{path} holds {why}; choose one with --name ({names})")
         raw = matches[0]
@@ -113,6 +118,11 @@ def _parse_args(text: str) -> dict:
     if not isinstance(value, dict):
         raise BadInput('--args must be a JSON object, e.g. \'{"order_id": "ORD-1001"}\'')
     return value
+
+
+def _env_secrets(env: dict[str, str]) -> dict[str, str]:
+    n = len(SECRET_ENV_PREFIX)
+    return {k[n:]: v for k, v in env.items() if k.startswith(SECRET_ENV_PREFIX) and len(k) > n}
 
 
 def _parse_secrets(items: list[str]) -> dict[str, str]:

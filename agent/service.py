@@ -229,6 +229,18 @@ class SupportAgent:
         state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
         return self.redactor.data([message_json(m) for m in (state.values or {}).get("messages", [])])
 
+    def trace(self, session_id: str, turn: int) -> dict[str, Any] | None:
+        """One turn's trace (already redacted), as stored."""
+        return self.traces.get(session_id, turn)
+
+    def trace_json(self, session_id: str, turn: int) -> str:
+        import json
+
+        return json.dumps(self.trace(session_id, turn), indent=2, default=str)
+
+    def turns(self, session_id: str) -> list[dict[str, Any]]:
+        return self.traces.turns(session_id)
+
     async def session_state(self, session_id: str) -> dict[str, Any]:
         state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
         values = state.values or {}

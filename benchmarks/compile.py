@@ -187,6 +187,8 @@ def machine() -> dict[str, Any]:
         "processor": platform.processor() or platform.machine(),
         "python": sys.version.split()[0],
         "cpu_count": os.cpu_count(),
+        # other work on the machine slows every case; recorded so a slow run can be recognised
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -246,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or sizes[0] < 1 or args.runs < 1:
         parser.error("sizes and runs must be positive")
     result = run(sizes, args.runs)
-    print(f"{result['date']}  {result['machine']['platform']}  Python {result['machine']['python']}"
-          f"  {result['machine']['cpu_count']} CPUs  median of {args.runs} runs")  # fmt: skip
+    box = result["machine"]
+    print(f"{result['date']}  {box['platform']}  Python {box['python']}  {box['cpu_count']} CPUs"
+          f"  load {box['load_average_1m']}  median of {args.runs} runs")  # fmt: skip
     print(table(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -84,7 +84,8 @@ def _create_key_file(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.fchmod(fd, 0o600)  # the umask may have removed bits we need; never adds any
+        if hasattr(os, "fchmod"):  # the umask may have removed bits we need (it never adds any)
+            os.fchmod(fd, 0o600)
         os.write(fd, Fernet.generate_key() + b"\n")
         os.fsync(fd)
     finally:

@@ -287,3 +287,19 @@ async def test_a_failing_model_does_not_crash_the_conversation(tmp_path, fresh_d
         assert failed.trace["errors"]
         ok = await agent.send("s1", "hello again")
     assert ok.reply["text"] == "Back again!"
+
+
+async def test_email_thread_collect_info_becomes_a_reply_and_the_next_email_resumes(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(
+        tool_call("invoice_copy_email"),
+        tool_call("invoice_copy_email", invoice_id="INV-5002"),
+        tool_call("Link", url="x", label="Download your invoice"),
+    )
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        first = await agent.send("thread-42", "Could you email me a copy of my invoice?", channel="email")
+        ask = next(e for e in first.events if e["type"] == "interrupt")
+        assert ask["email"].startswith("Hello,") and "invoice" in ask["email"].lower()
+        second = await agent.send("thread-42", "Sure, it is INV-5002.\n\nThanks, Ana", channel="email")
+    assert second.reply["format"] == "link"
+    assert second.reply["link"]["url"].startswith("https://billing.northwind.example/")
+    assert second.reply["email"].startswith("Hello,")

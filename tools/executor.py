@@ -34,7 +34,13 @@ import httpx
 
 from .action import ActionDefinition
 from .errors import ActionValidationError, ToolArgumentsError
-from .guard import DestinationBlocked, GuardPolicy, HostNotFound, check_destination
+from .guard import (
+    Destination,
+    DestinationBlocked,
+    GuardPolicy,
+    HostNotFound,
+    check_destination,
+)
 from .http_client import make_http_client
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .request_builder import (
@@ -160,8 +166,9 @@ class _Call:
     """One `execute` call: its attempts, hops and the outcome they lead to."""
 
     def __init__(
-        self, executor: ActionExecutor, action: ActionDefinition, req: PreparedRequest, started: float
-    ):
+        self, executor: ActionExecutor, action: ActionDefinition, req: PreparedRequest,
+        started: float,
+    ):  # fmt: skip
         self.x = executor
         self.settings = executor.settings
         self.action = action
@@ -172,43 +179,43 @@ class _Call:
         self.hop_url = req.url
 
     async def run(self) -> Outcome:
+        K, fail = OutcomeKind, self._fail
         try:
             async with asyncio.timeout(self.action.timeout_seconds):
                 received = await self._with_retries()
         except TimeoutError:
-            return self._fail(OutcomeKind.TIMEOUT, f"timed out after {self.action.timeout_seconds:g} s")
+            return fail(K.TIMEOUT, f"timed out after {self.action.timeout_seconds:g} s")
         except httpx.TimeoutException as exc:
-            return self._fail(OutcomeKind.TIMEOUT, f"timed out ({type(exc).__name__})")
+            return fail(K.TIMEOUT, f"timed out ({type(exc).__name__})")
         except DestinationBlocked as exc:
-            return self._fail(OutcomeKind.BLOCKED, f"blocked: {self._hop_note()}{exc}")
+            return fail(K.BLOCKED, f"blocked: {self._hop_note()}{exc}")
         except HostNotFound as exc:
-            return self._fail(OutcomeKind.NETWORK, f"network error: {self._hop_note()}{exc}")
+            return fail(K.NETWORK, f"network error: {self._hop_note()}{exc}")
         except _TooManyRedirects:
-            return self._fail(OutcomeKind.NETWORK, "network error: too many redirects "
-                              f"(more than {self.settings.max_redirects})")  # fmt: skip
+            return fail(K.NETWORK, f"network error: too many redirects "
+                        f"(more than {self.settings.max_redirects})")  # fmt: skip
         except _BadRedirect as exc:
-            return self._fail(OutcomeKind.INVALID_RESPONSE, f"invalid redirect: {exc}")
+            return fail(K.INVALID_RESPONSE, f"invalid redirect: {exc}")
         except httpx.ConnectError as exc:
-            return self._fail(OutcomeKind.NETWORK, f"network error: {_connect_reason(exc)}")
+            return fail(K.NETWORK, f"network error: {_connect_reason(exc)}")
         except (httpx.ReadError, httpx.WriteError, httpx.CloseError) as exc:
-            return self._fail(OutcomeKind.NETWORK, "network error: the connection was dropped "
-                              f"({type(exc).__name__})")  # fmt: skip
+            return fail(K.NETWORK, f"network error: the connection was dropped "
+                        f"({type(exc).__name__})")  # fmt: skip
         except httpx.RemoteProtocolError:
-            return self._fail(OutcomeKind.NETWORK, "network error: the server broke the HTTP protocol")
+            return fail(K.NETWORK, "network error: the server broke the HTTP protocol")
         except httpx.UnsupportedProtocol:
-            return self._fail(OutcomeKind.BLOCKED, "blocked: only http and https URLs are allowed")
+            return fail(K.BLOCKED, "blocked: only http and https URLs are allowed")
         except httpx.DecodingError:
-            return self._fail(OutcomeKind.INVALID_RESPONSE, "the response's content encoding "
-                              "could not be decoded")  # fmt: skip
+            return fail(K.INVALID_RESPONSE, "the response's content encoding could not be decoded")
         except (httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-            return self._fail(OutcomeKind.CONFIG_ERROR, f"not sent: invalid request ({exc})")
+            return fail(K.CONFIG_ERROR, f"not sent: invalid request ({exc})")
         except httpx.TransportError as exc:  # the remaining transport failures (proxy, ...)
-            return self._fail(OutcomeKind.NETWORK, f"network error ({type(exc).__name__})")
+            return fail(K.NETWORK, f"network error ({type(exc).__name__})")
         return classify_response(
-            self.action, self._view(), received.status, received.content_type, received.body,
-            truncated=received.truncated, cap=self.settings.max_response_bytes,
-            redactor=self.redactor, summary_prefix=self._prefix(received.redirects, received.final_url),
-            latency_ms=_ms(self.started), attempts=self.attempts,
+            self.action, self.req.redacted(), received.status, received.content_type,
+            received.body, truncated=received.truncated, cap=self.settings.max_response_bytes,
+            redactor=self.redactor, latency_ms=_ms(self.started), attempts=self.attempts,
+            summary_prefix=self._prefix(received.redirects, received.final_url),
         )  # fmt: skip
 
     # -- attempts ---------------------------------------------------------------------------
@@ -229,7 +236,6 @@ class _Call:
             await asyncio.sleep(self.settings.backoff_seconds * 2 ** (self.attempts - 1))
 
     async def _follow_redirects(self) -> _Received:
-        client = self.x._client
         url = httpx.URL(self.req.url)
         method, body = self.req.method, self.req.body
         headers = list(self.req.headers)
@@ -244,16 +250,7 @@ class _Call:
                 dropped = self.req.credential_headers
                 headers = [(n, v) for n, v in headers if n.lower() not in dropped]
             origin = dest.origin
-            extensions = {"sni_hostname": dest.host} if dest.scheme == "https" else {}
-            request = client.build_request(
-                method,
-                url.copy_with(host=dest.address),
-                headers=[("Host", url.netloc.decode("ascii")), *headers],
-                content=body,
-                extensions=extensions,
-                timeout=httpx.Timeout(self.action.timeout_seconds),
-            )
-            response = await client.send(request, stream=True)
+            response = await self._send_to_checked(dest, method, url, headers, body)
             try:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_STATUSES and location:
@@ -279,10 +276,31 @@ class _Call:
             finally:
                 await response.aclose()
 
-    # -- outcomes ------------------------------------------------------------------------------
-    def _view(self) -> RedactedRequest:
-        return self.req.redacted()
+    async def _send_to_checked(
+        self, dest: Destination, method: str, url: httpx.URL,
+        headers: list[tuple[str, str]], body: bytes | None,
+    ) -> httpx.Response:  # fmt: skip
+        """Connect to the checked addresses only, in order (no second lookup, ever)."""
+        client = self.x._client
+        extensions = {"sni_hostname": dest.host} if dest.scheme == "https" else {}
+        for index, address in enumerate(dest.addresses):
+            request = client.build_request(
+                method,
+                url.copy_with(host=address, username=None, password=None),  # no URL credentials
+                headers=[("Host", url.netloc.decode("ascii")), *headers],
+                content=body,
+                extensions=extensions,
+                timeout=httpx.Timeout(self.action.timeout_seconds),
+            )
+            try:
+                return await client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                # e.g. `localhost` answering ::1 first to a server on 127.0.0.1 only
+                if index == len(dest.addresses) - 1 or _is_tls_failure(exc):
+                    raise
+        raise AssertionError("check_destination returns at least one address")
 
+    # -- outcomes ------------------------------------------------------------------------------
     def _prefix(self, redirects: int = 0, final_url: str | None = None) -> str:
         text = f"{self.req.method} {self.req.url}"
         if redirects:
@@ -296,7 +314,7 @@ class _Call:
         return Outcome(
             kind=kind,
             action=self.action.name,
-            request=self._view(),
+            request=self.req.redacted(),
             latency_ms=_ms(self.started),
             attempts=self.attempts,
             summary=self.redactor.text(f"{self._prefix()} -> {detail}"),
@@ -404,11 +422,14 @@ def classify_response(
         shown = (content_type or "no content type").split(";")[0]
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
     selection = action.response_selection
+    language = selection.language.value
     try:
-        data = select_fields(selection.language.value, selection.fields, parsed)
-        link = evaluate(selection.language.value, selection.link_field, parsed) if selection.link_field else None
+        data = select_fields(language, selection.fields, parsed)
+        link = evaluate(language, selection.link_field, parsed) if selection.link_field else None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         # jmespath errors are ValueErrors; jsonpath-ng raises plain Python errors at run time
         return done(OutcomeKind.INVALID_RESPONSE, f", but the response selection failed ({exc})")
-    link_url = link if isinstance(link, str) and link.lower().startswith(("http://", "https://")) else None
-    return done(OutcomeKind.OK, data=redactor.data(data), link_url=link_url and redactor.text(link_url))
+    # only a web link may become a clickable link (no javascript:, data:, file: ...)
+    is_web = isinstance(link, str) and link.lower().startswith(("http://", "https://"))
+    link_url = redactor.text(link) if is_web else None
+    return done(OutcomeKind.OK, data=redactor.data(data), link_url=link_url)

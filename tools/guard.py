@@ -107,13 +107,18 @@ class GuardPolicy:
 
 @dataclass(frozen=True)
 class Destination:
-    """A checked destination: connect to `address`, send `Host`/SNI for `host`."""
+    """A checked destination: connect to `addresses` (in order), send `Host`/SNI for `host`."""
 
     scheme: str
     host: str
     port: int
-    address: str
+    addresses: tuple[str, ...]
+    """Every resolved address, each one checked; the caller connects to these only."""
     allowlisted: bool
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
     @property
     def origin(self) -> tuple[str, str, int]:
@@ -125,14 +130,17 @@ def normalize_host(host: str) -> str:
 
 
 def _parse_entry(entry: str) -> tuple[str, int | None]:
-    entry = entry.strip().lower()
-    if entry.startswith("["):  # [v6]:port
-        host, _, rest = entry[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") else None
-    if entry.count(":") == 1:
-        host, port = entry.split(":")
-        return normalize_host(host), int(port)
-    return normalize_host(entry), None
+    """`host`, `host:port`, `[v6]` or `[v6]:port`; ValueError names a malformed entry."""
+    text = entry.strip().lower()
+    host, port = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else rest
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    if not normalize_host(host) or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise ValueError(f"allow-host entry {entry!r} must be host or host:port")
+    return normalize_host(host), int(port) if port else None
 
 
 # -- addresses ---------------------------------------------------------------------------------
@@ -150,8 +158,8 @@ def parse_ip_literal(host: str) -> IPAddress | None:
     except ValueError:
         pass
     parts = host.split(".")
-    if not all(_looks_numeric(p) for p in parts):
-        return None
+    if not _looks_numeric(parts[-1]):
+        return None  # a name; like the URL standard, a host ending in a number is an address
     try:
         values = [int(p, 16) if p.startswith("0x") else int(p, 8) if p.startswith("0") and
                   len(p) > 1 else int(p) for p in parts]  # fmt: skip
@@ -171,7 +179,7 @@ def parse_ip_literal(host: str) -> IPAddress | None:
 def _looks_numeric(label: str) -> bool:
     if label.startswith("0x"):
         return all(c in "0123456789abcdef" for c in label[2:])
-    return label.isdigit()
+    return label.isdigit() and label.isascii()
 
 
 def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -234,10 +242,9 @@ async def check_destination(
     port = port or DEFAULT_PORTS[scheme]
     allowlisted = policy.host_allowed(host, port)
     if not policy.port_allowed(host, port):
-        raise DestinationBlocked(
-            f"port {port} is not allowed (allowed: {', '.join(map(str, sorted(policy.allowed_ports)))}"
-            "; add host:port to the allow-list for another port)"
-        )
+        allowed = ", ".join(map(str, sorted(policy.allowed_ports)))
+        raise DestinationBlocked(f"port {port} is not allowed (allowed: {allowed}; add "
+                                 "host:port to the allow-list for another port)")  # fmt: skip
     literal = parse_ip_literal(host)
     if literal is not None:
         addresses: list[IPAddress] = [literal]
@@ -247,13 +254,14 @@ async def check_destination(
         problem = address_problem(ip, allowlisted=allowlisted)
         if problem:
             raise DestinationBlocked(_blocked_message(host, literal, problem))
-    return Destination(scheme, host, port, str(_strip_scope(addresses[0])), allowlisted)
+    checked = tuple(dict.fromkeys(str(_strip_scope(ip)) for ip in addresses))
+    return Destination(scheme, host, port, checked, allowlisted)
 
 
 def _blocked_message(host: str, literal: IPAddress | None, problem: str) -> str:
     if literal is not None:
         return f"destination {problem}"
-    return f"host {host!r} resolves to {problem}"
+    return f"host {host!r} resolves to a forbidden address: {problem}"
 
 
 def _strip_scope(ip: IPAddress) -> IPAddress:

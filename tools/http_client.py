@@ -13,6 +13,8 @@ Every outbound action request goes through a client made here and sent by `Actio
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
 USER_AGENT = "api-actions/0.1"
@@ -23,7 +25,7 @@ def make_http_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-    verify: bool | str = True,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
     """A new `httpx.AsyncClient` for action calls; the caller closes it (`aclose`)."""
     if transport is None:

@@ -258,7 +258,7 @@ class _Builder:
                 self.config.append(Problem(where, "is not a valid HTTP header name"))
                 continue
             if name.lower() in RESERVED_HEADERS:
-                self.config.append(Problem(where, "is set by the executor and cannot be configured"))
+                self.config.append(Problem(where, "is set by the executor; remove it"))
                 continue
             pieces: list[str] = []
             pos = 0
@@ -310,7 +310,9 @@ class _Builder:
             out = {}
             for key, child in node.items():
                 if has_placeholder(key):
-                    self.config.append(Problem(f"{path}.{key}", "placeholders are not allowed in keys"))
+                    self.config.append(
+                        Problem(f"{path}.{key}", "placeholders are not allowed in keys")
+                    )
                     continue
                 filled = self._fill(child, f"{path}.{key}")
                 if filled is not _MISSING:

@@ -37,14 +37,18 @@ from .action import ActionDefinition, ActionInput, InputType
 REQUIRED_NOTE = "(required)"
 """Appended to a required input's description in the model-facing schema."""
 
-ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 EMAIL_RE = re.compile(
     r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)"
-    r"@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"@(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})\Z"
 )
-"""A deliberately simple address check: one `@`, a dot-atom local part, a dotted host name with
-a letters-only top-level label. It rejects typos ("jo@example", "jo@@x.com", "jo smith@x.com"),
-not every RFC 5322 oddity; internationalised host names must arrive in their xn-- form."""
+"""A deliberately simple address check: one `@`, a dot-atom local part, a dotted host name
+with a letters-only (or xn--) top-level label. It rejects typos ("jo@example", "jo@@x.com",
+"jo smith@x.com"), not every RFC 5322 oddity; internationalised host names must arrive in
+their xn-- form."""
+
+DATE_REASON = "must be a date in the form YYYY-MM-DD, e.g. 2024-05-31"
 
 _FORMATS = {InputType.DATE: "date", InputType.EMAIL: "email"}
 _JSON_TYPES = {
@@ -210,9 +214,6 @@ def _iso_date(pattern: Callable[[str], str] | None) -> Callable[[Any], Any]:
             raise _fail("date_value", f"{text} is not a real calendar date") from None
 
     return parse
-
-
-DATE_REASON = "must be a date in the form YYYY-MM-DD, e.g. 2024-05-31"
 
 
 def _enum_canonicaliser(values: tuple[str, ...]) -> Callable[[Any], Any]:

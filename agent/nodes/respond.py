@@ -51,6 +51,12 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
+def plain_data(outcome: Outcome) -> str:
+    if isinstance(outcome.data, dict) and outcome.data:
+        return "\n".join(f"{k}: {v}" for k, v in outcome.data.items() if v is not None)
+    return outcome.summary
+
+
 async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     pending = state.get("pending") or {}
@@ -94,7 +100,10 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
 
 
 async def _structured(ctx: AgentContext, messages: list, schema, outcome: Outcome) -> Presentation:
-    raw = await ctx.model.with_structured_output(schema, include_raw=True).ainvoke(messages)
+    structured = ctx.model.with_structured_output(
+        schema, method="function_calling", include_raw=True
+    )
+    raw = await structured.ainvoke(messages)
     parsed = raw.get("parsed") if isinstance(raw, dict) else raw
     try:
         obj = parsed if isinstance(parsed, schema) else schema.model_validate(parsed or {})
@@ -107,10 +116,9 @@ async def _structured(ctx: AgentContext, messages: list, schema, outcome: Outcom
         link = Link(url=url, label=label, note=obj.note if obj else None)
         text = f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
         return Presentation(format="link", text=text, link=link)
-    if obj is None:
+    if obj is None:  # the model did not produce a valid card: show the data plainly
         raw_msg = raw.get("raw") if isinstance(raw, dict) else None
-        text = getattr(raw_msg, "text", "") or outcome.summary
-        return Presentation(format="text", text=text)
+        return Presentation(format="text", text=getattr(raw_msg, "text", "") or plain_data(outcome))
     if obj.link_url and obj.link_url != outcome.link_url and obj.link_url not in str(outcome.data):
         obj.link_url = None  # a link the data does not contain is dropped
     return Presentation(format="card", text=card_text(obj), card=obj)

@@ -1,0 +1,5 @@
+"""The built-in offline chat model: the default when no hosted model is configured."""
+
+from .model import OfflineChatModel
+
+__all__ = ["OfflineChatModel"]

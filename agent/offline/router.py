@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     was we were what when where which while who whom why will with would you your yours yourself
     hi hello hey thanks thank ok okay also still yet any anything something someone one im ive
     id ill youre dont cant wont isnt doesnt didnt hasnt havent ask asks asked tell agent action
-    run runs call whats wheres hows thats theres say says said go going goes""".split()
+    run runs call not no nor whats wheres hows thats theres say says said go going goes""".split()
 )  # fmt: skip
 """Words that carry no topic. Negations are kept out of the routing vocabulary on purpose."""
 
@@ -58,11 +58,13 @@ DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close
 """Tools named with these need the customer to say so (or a synonym); otherwise they score less."""
 
 GENERAL_QUESTION = re.compile(
-    r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which) (is|are) (your|the)\b"
+    r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
 )
 """Questions about the business in general ("do you ship to Canada?"), not about the customer's
-own case: they need more evidence before a tool call, unless they carry an identifier."""
+own case: they need more evidence before a tool call, unless they carry an identifier or speak
+of the customer's own things ("my order")."""
+PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
 
 CONTRACTIONS = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "n't": " not", "'m": " am",
@@ -243,14 +245,15 @@ PATTERN_BONUS = 1.0
 """Per unit of the pattern's inverse document frequency: an identifier only one tool takes
 (INS-20431) is stronger evidence than one several tools take (ORD-1001)."""
 SLOT_BONUS = 0.6
-"""Per non-pattern parameter the message visibly fills (a date, an enum value)."""
-THRESHOLD = 2.6
+"""Per parameter without a pattern that the message visibly fills (a date, an amount)."""
+THRESHOLD = 2.8
 """Minimum score for a tool call: about one distinctive term of the tool's name and trigger."""
 GENERAL_THRESHOLD = 4.5
 """Minimum score for general questions about the business (see `GENERAL_QUESTION`)."""
-MARGIN = 1.0
+MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
+MIN_CATALOGUE = 20
 K1, B = 1.2, 0.5
 
 
@@ -283,21 +286,27 @@ class Router:
                 doc.weights[term] += DESCRIPTION_WEIGHT
             for pname, prop in (doc.parameters.get("properties") or {}).items():
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
-                text += " " + " ".join(humanise_name(str(v)) for v in prop.get("enum") or [])
                 for term in terms(text):
                     doc.weights[term] += PARAMETER_WEIGHT
+                for value in prop.get("enum") or []:
+                    # A multi-word value ("heat pump") counts once, not once per word.
+                    value_terms = terms(humanise_name(str(value)))
+                    for term in value_terms:
+                        doc.weights[term] += PARAMETER_WEIGHT / len(value_terms)
                 pattern = prop.get("pattern")
                 if isinstance(pattern, str) and (compiled := _search_pattern(pattern)):
                     doc.patterns.append(compiled)
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
-        n = len(self.docs)
+        # Small catalogues are scored as if among MIN_CATALOGUE tools, so a word that only one
+        # of three tools uses stays as distinctive as it would be among twenty.
+        n = max(len(self.docs), MIN_CATALOGUE)
         df = Counter(t for d in self.docs for t in d.weights)
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self.pattern_idf = {
             p: math.log(1 + (n - c + 0.5) / (c + 0.5)) for p, c in pattern_df.items()
         }
-        self.avg_length = sum(d.length for d in self.docs) / n if n else 1.0
+        self.avg_length = sum(d.length for d in self.docs) / len(self.docs) if self.docs else 1.0
         self.vocabulary = self._vocabulary()
 
     def _vocabulary(self) -> dict[str, str]:
@@ -365,20 +374,25 @@ class Router:
         ranking.sort(key=lambda item: -item[1])
         return ranking
 
+    def _identifies(self, text: str) -> bool:
+        return any(p.search(text) for d in self.docs for p in d.patterns)
+
+    def is_policy_question(self, text: str) -> bool:
+        """A question about rules or policy ("what's your returns policy?"): no action runs it."""
+        policy = canonical("policy")
+        return not self._identifies(text) and any(canonical(w) == policy for w in words(text))
+
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
         plain = words(text)
-        if any(p.search(text) for d in self.docs for p in d.patterns):
+        if self._identifies(text) or PERSONAL & set(plain):
             return False
-        policy = canonical("policy")
-        return bool(GENERAL_QUESTION.search(" ".join(plain))) or any(
-            canonical(w) == policy for w in plain
-        )
+        return bool(GENERAL_QUESTION.search(" ".join(plain)))
 
     def route(self, text: str) -> Route:
         ranking = self.score(text)
         threshold = GENERAL_THRESHOLD if self.is_general_question(text) else THRESHOLD
-        if not ranking or ranking[0][1] < threshold:
+        if not ranking or ranking[0][1] < threshold or self.is_policy_question(text):
             return Route(None, ranking)
         best = ranking[0][1]
         close = [name for name, s in ranking if best - s < MARGIN]

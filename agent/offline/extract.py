@@ -1,0 +1,475 @@
+"""Argument extraction for the offline model, driven by each parameter's JSON schema.
+
+Only values the customer visibly gave are returned; a parameter with no clear value is left
+out (the collect-info step asks for it). By schema:
+
+- `pattern`: a substring of the message that fully matches it, case fixed when the pattern
+  needs it ("ord-1001" -> "ORD-1001"), digit groups joined ("6006 4912 ..." -> "60064912...").
+- `enum`: the value's own words, their stems, or a synonym ("heat pump" -> `heat_pump`,
+  "arrived broken" -> `damaged`); `other` is never guessed.
+- `integer` / `number`: a number that is not part of an identifier, a date or a duration;
+  amounts with a currency sign or word first.
+- `boolean`: opt in / opt out, yes / no, subscribe / unsubscribe, start / stop.
+- `format: date`: ISO, "12 March 2027", "March 12, 2027", "03/12/2027" (month first unless the
+  first number is above 12), today / tomorrow / weekdays / "in 3 days"; never a date the
+  customer rules out ("I won't be home on Thursday").
+- `format: email`: an address.
+- other strings: only after an explicit cue ("my new address is ..."), or as the whole answer
+  when the question asked for exactly that field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from .router import canonical, humanise_name, stem, words
+
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        ["jan january", "feb february", "mar march", "apr april", "may", "jun june",
+         "jul july", "aug august", "sep sept september", "oct october", "nov november",
+         "dec december"]
+    )
+    for m in names.split()
+}  # fmt: skip
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
+}  # fmt: skip
+DURATION_UNITS = re.compile(
+    r"^\s*(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|seconds?|am|pm|%|percent|"
+    r"times?|st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+CURRENCY_RE = re.compile(
+    r"(?:[£$€]\s?(\d+(?:[.,]\d{1,2})?))|(?:\b(\d+(?:[.,]\d{1,2})?)\s?(?:pounds?|quid|gbp|dollars?|"
+    r"usd|euros?|eur)\b)",
+    re.IGNORECASE,
+)
+NEGATION_CUES = frozenset({"not", "never", "except", "unavailable", "away", "busy", "cannot"})
+
+ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "damaged": ("broken", "broke", "cracked", "faulty", "defective", "smashed", "dented",
+                "scratched", "damage", "shattered", "torn"),
+    "wrong item": ("wrong item", "wrong one", "wrong size sent", "sent me the wrong",
+                   "not what i ordered", "wrong product", "wrong colour", "wrong color"),
+    "doesnt fit": ("does not fit", "too small", "too big", "too large", "too tight", "too loose",
+                   "fit", "size"),
+    "no longer needed": ("do not need", "no longer need", "not needed", "changed my mind",
+                         "need it anymore", "need them anymore"),
+    "too expensive": ("expensive", "pricey", "costs too much", "cost too much", "afford",
+                      "too much money", "price went up"),
+    "not using": ("not using", "not use", "barely use", "never use", "rarely use",
+                  "hardly use", "stopped using"),
+    "switching provider": ("another provider", "different provider", "competitor", "switching",
+                           "moving to", "going with", "other company"),
+    "heat pump": ("heat pump", "air source", "ground source"),
+    "solar panels": ("solar",),
+    "ev charger": ("ev", "car charger", "electric car", "charging point", "charger",
+                   "wallbox"),
+    "technical": ("crash", "crashing", "crashes", "bug", "error", "app", "website", "site",
+                  "load", "not working", "glitch", "login", "page"),
+    "billing": ("bill", "charged", "charge", "payment", "invoice", "overcharged", "refund",
+                "price", "paid", "billed"),
+    "delivery": ("parcel", "courier", "shipping", "package", "delivered"),
+    "repair": ("fix", "broken", "repaired", "mend"),
+    "consultation": ("advice", "consult", "talk to someone", "expert"),
+}  # fmt: skip
+"""Customer wording for common enum values, keyed by the value with `_` as spaces."""
+
+GENERIC_ENUM_WORDS = frozenset({"item", "no", "not", "doesnt", "longer", "too", "the", "a", "of",
+                                "need", "needed", "use", "using", "want", "get", "have"})  # fmt: skip
+"""Words too common in conversation to name an enum value on their own."""
+
+POSITIVE_BOOL = ("optin", "opt in", "sign me up", "sign up", "subscribe", "put me back", "add me",
+                 "turn on", "enable", "start", "yes", "yeah", "yep", "sure", "true", "please do",
+                 "i want", "i would like", "keep")  # fmt: skip
+NEGATIVE_BOOL = ("optout", "opt out", "opt me out", "unsubscribe", "stop", "no longer",
+                 "do not want", "dont want", "remove me", "take me off", "turn off", "disable",
+                 "no", "nope", "false", "never", "too many", "not interested")  # fmt: skip
+
+
+@dataclass
+class _Context:
+    """The texts under extraction and the spans already used by another value."""
+
+    text: str
+    today: date
+    month_first: bool = True
+    claimed: list[tuple[int, int]] = field(default_factory=list)
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in self.claimed)
+
+    def claim(self, start: int, end: int) -> None:
+        self.claimed.append((start, end))
+
+
+# -- patterns ------------------------------------------------------------------------------------
+
+
+def _search_regex(pattern: str) -> re.Pattern[str] | None:
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
+    try:
+        return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+    except re.error:
+        return None
+
+
+def _fix_case(candidate: str, full: re.Pattern[str]) -> str | None:
+    for variant in (candidate, candidate.upper(), candidate.lower()):
+        if full.fullmatch(variant):
+            return variant
+    return None
+
+
+def find_pattern(pattern: str, ctx: _Context) -> tuple[str, int, int] | None:
+    """First free substring that, case fixed, fully matches `pattern`."""
+    try:
+        full = re.compile(pattern)
+    except re.error:
+        return None
+    search = _search_regex(pattern)
+    if search is None:
+        return None
+    for m in search.finditer(ctx.text):
+        value = _fix_case(m.group(0), full)
+        if value is not None and ctx.free(m.start(), m.end()):
+            return value, m.start(), m.end()
+    # Digit groups written with spaces or dashes: "6006 4912 3456 7890".
+    for m in re.finditer(r"(?<![\w-])\d{2,6}(?:[ -]\d{2,6}){1,5}(?![\w-])", ctx.text):
+        joined = re.sub(r"[ -]", "", m.group(0))
+        if full.fullmatch(joined) and ctx.free(m.start(), m.end()):
+            return joined, m.start(), m.end()
+    return None
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+def _valid(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _upcoming(ctx: _Context, month: int, day: int) -> date | None:
+    value = _valid(ctx.today.year, month, day)
+    if value is not None and value < ctx.today:
+        value = _valid(ctx.today.year + 1, month, day)
+    return value
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    y = int(text)
+    return y + 2000 if y < 100 else y
+
+
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "iso"),
+    (re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH}\b,?(?:\s+(\d{{4}}))?", re.I), "dmy"),
+    (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "mdy"),
+    (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b"), "slash"),
+    (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow)\b", re.I), "relative"),
+    (re.compile(r"\bin\s+(\d+|a|one|two|three|four|five|six|seven)\s+(days?|weeks?)\b", re.I),
+     "offset"),
+    (re.compile(r"\b(?:(next|this|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
+                r"sunday)s?\b", re.I), "weekday"),
+]  # fmt: skip
+
+
+def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
+    g = m.groups()
+    if kind == "iso":
+        return _valid(int(g[0]), int(g[1]), int(g[2]))
+    if kind == "dmy":
+        month, day, year = MONTHS[g[1].lower()[:3]], int(g[0]), _year(g[2])
+        return _valid(year, month, day) if year else _upcoming(ctx, month, day)
+    if kind == "mdy":
+        month, day, year = MONTHS[g[0].lower()[:3]], int(g[1]), _year(g[2])
+        return _valid(year, month, day) if year else _upcoming(ctx, month, day)
+    if kind == "slash":
+        a, b, year = int(g[0]), int(g[1]), _year(g[2]) or ctx.today.year
+        month, day = (a, b) if (ctx.month_first and a <= 12) or b > 12 else (b, a)
+        return _valid(year, month, day)
+    if kind == "relative":
+        word = g[0].lower()
+        days = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}[word]
+        return ctx.today + timedelta(days=days)
+    if kind == "offset":
+        n = int(g[0]) if g[0].isdigit() else NUMBER_WORDS.get(g[0].lower(), 1)
+        return ctx.today + timedelta(days=n * (7 if g[1].lower().startswith("week") else 1))
+    if kind == "weekday":
+        if m.group(0).lower().endswith("s") and not g[0]:
+            return None  # "on Sundays" is a habit, not a date
+        ahead = (WEEKDAYS.index(g[1].lower()) - ctx.today.weekday()) % 7 or 7
+        return ctx.today + timedelta(days=ahead)
+    return None
+
+
+def find_dates(ctx: _Context) -> list[tuple[date, int, int]]:
+    """Dates the text proposes, in order, skipping ones the customer rules out."""
+    found: list[tuple[date, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for regex, kind in DATE_PATTERNS:
+        for m in regex.finditer(ctx.text):
+            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+                continue
+            if not ctx.free(m.start(), m.end()):
+                continue
+            value = _parse_date(kind, m, ctx)
+            taken.append((m.start(), m.end()))
+            before = words(re.split(r"[,.;!?]", ctx.text[: m.start()])[-1])[-6:]
+            if value is not None and not NEGATION_CUES & set(before):
+                found.append((value, m.start(), m.end()))
+    return sorted(found, key=lambda item: item[1])
+
+
+# -- numbers -------------------------------------------------------------------------------------
+
+
+def _numbers(ctx: _Context, *, money: bool) -> list[tuple[float, int, int]]:
+    out: list[tuple[float, int, int]] = []
+    if money:
+        for m in CURRENCY_RE.finditer(ctx.text):
+            raw = (m.group(1) or m.group(2)).replace(",", ".")
+            if ctx.free(m.start(), m.end()):
+                out.append((float(raw), m.start(), m.end()))
+        if out:
+            return out
+    lowered = ctx.text.lower()
+    spans = [
+        (m, float(m.group(0).replace(",", ".")))
+        for m in re.finditer(r"(?<![\w.\-/£$€])\d+(?:[.,]\d+)?(?![\w\-/@])", ctx.text)
+    ]
+    spans += [
+        (m, float(NUMBER_WORDS[m.group(1)]))
+        for m in re.finditer(rf"\b({'|'.join(NUMBER_WORDS)})\b", lowered)
+    ]
+    for m, value in sorted(spans, key=lambda item: item[0].start()):
+        if not ctx.free(m.start(), m.end()) or DURATION_UNITS.match(ctx.text[m.end() :]):
+            continue
+        out.append((value, m.start(), m.end()))
+    return out
+
+
+# -- enums ---------------------------------------------------------------------------------------
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", text) is not None
+
+
+def _plain(text: str) -> str:
+    text = text.lower().replace("\u2019", "'")
+    text = text.replace("n't", " not").replace("can not", "cannot").replace("cannot", "can not")
+    return " " + re.sub(r"[^a-z0-9@.]+", " ", text).strip() + " "
+
+
+def match_enum(values: list[Any], text: str, *, lenient: bool = False) -> Any | None:
+    """The one enum value the text names, or None when none or several fit equally."""
+    plain = _plain(text)
+    stems = {stem(w) for w in words(text)}
+    scores: dict[int, float] = {}
+    for i, value in enumerate(values):
+        phrase = humanise_name(str(value))
+        if phrase == "other":
+            scores[i] = 3.0 if plain.strip() == "other" else 0.0
+            continue
+        own = [w for w in phrase.split() if w not in GENERIC_ENUM_WORDS]
+        score = 0.0
+        if _phrase_in(phrase, plain):
+            score = 3.0
+        elif any(_phrase_in(s, plain) for s in ENUM_SYNONYMS.get(phrase, ())):
+            score = 2.0
+        elif own and all(stem(w) in stems for w in own):
+            score = 2.0 if len(own) > 1 else 1.5
+        elif lenient and own and any(stem(w) in stems for w in own):
+            score = 1.0
+        scores[i] = score
+    best = max(scores.values(), default=0.0)
+    winners = [i for i, s in scores.items() if s == best]
+    return values[winners[0]] if best > 0 and len(winners) == 1 else None
+
+
+# -- booleans and free text ------------------------------------------------------------------------
+
+
+def match_boolean(text: str) -> bool | None:
+    plain = _plain(text)
+    for cue in NEGATIVE_BOOL:
+        if _phrase_in(cue, plain):
+            return False
+    for cue in POSITIVE_BOOL:
+        if _phrase_in(cue, plain):
+            return True
+    return None
+
+
+LEAD_IN = re.compile(
+    r"^(?:(?:sure|ok(?:ay)?|yes|yeah|yep|of course|right|so|well|hi|hello)[,!.]?\s+)*"
+    r"(?:(?:it'?s|it is|that'?s|that is|this is|here it is:?|here you go:?)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _cue_keys(name: str, prop: dict[str, Any]) -> list[str]:
+    words_ = humanise_name(name).split()
+    keys = [" ".join(words_)] + ([words_[-1]] if len(words_) > 1 else [])
+    return [k for k in keys if k]
+
+
+def find_free_text(name: str, prop: dict[str, Any], text: str) -> str | None:
+    """A value introduced by an explicit cue: "my new address is 12 Elm Street"."""
+    for key in _cue_keys(name, prop):
+        m = re.search(
+            rf"(?<![\w@-])(?<!email )(?<!e-mail )(?:(?:my|the|our)\s+)?(?:new\s+)?{re.escape(key)}"
+            r"\s*(?:is|:|=|would be|should be|will be|is now)\s+(.+?)\s*(?:[.!?](?:\s|$)|$)",
+            text,
+            re.IGNORECASE,
+        )
+        if m and not EMAIL_RE.fullmatch(m.group(1)) and len(m.group(1)) <= 200:
+            return m.group(1).strip(" ,;")
+    return None
+
+
+def bare_answer(text: str) -> str | None:
+    """The answer itself, lead-ins removed: "it's 12 Elm Street." -> "12 Elm Street"."""
+    value = LEAD_IN.sub("", text.strip()).strip().rstrip(".!").strip()
+    value = re.sub(r"^(?:my|the|our)\s+[\w ]{1,30}?\s+(?:is|:)\s+", "", value, flags=re.I)
+    lowered = value.lower()
+    if not value or len(value) > 300 or lowered in {"no", "nope", "why", "i do not know"}:
+        return None
+    if re.search(r"\b(?:don'?t know|not sure|why do you|rather not)\b", lowered):
+        return None
+    return value
+
+
+# -- the public entry points -----------------------------------------------------------------------
+
+
+def _kind(prop: dict[str, Any]) -> str:
+    if prop.get("enum"):
+        return "enum"
+    if prop.get("format") in ("date", "email"):
+        return prop["format"]
+    if prop.get("pattern"):
+        return "pattern"
+    return str(prop.get("type", "string"))
+
+
+def _order(item: tuple[str, dict[str, Any]]) -> int:
+    # Most specific first, so a pattern claims its identifier before a number can.
+    return ["pattern", "email", "date", "enum", "number", "integer", "boolean"].index(
+        _kind(item[1])
+    ) if _kind(item[1]) != "string" else 9
+
+
+def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any | None:
+    kind = _kind(prop)
+    if kind == "pattern":
+        hit = find_pattern(prop["pattern"], ctx)
+        if hit:
+            ctx.claim(hit[1], hit[2])
+            return hit[0]
+        return None
+    if kind == "email":
+        for m in EMAIL_RE.finditer(ctx.text):
+            if ctx.free(m.start(), m.end()):
+                ctx.claim(m.start(), m.end())
+                return m.group(0)
+        return None
+    if kind == "date":
+        dates = find_dates(ctx)
+        if dates:
+            ctx.claim(dates[0][1], dates[0][2])
+            return dates[0][0].isoformat()
+        return None
+    if kind == "enum":
+        return match_enum(list(prop["enum"]), ctx.text, lenient=focused)
+    if kind in ("integer", "number"):
+        found = _numbers(ctx, money=kind == "number")
+        if not found:
+            return None
+        value, start, end = found[0]
+        if kind == "integer" and value != int(value):
+            return None
+        ctx.claim(start, end)
+        return int(value) if kind == "integer" or value == int(value) else value
+    if kind == "boolean":
+        return match_boolean(ctx.text)
+    value = find_free_text(name, prop, ctx.text)
+    if value is None and focused:
+        value = bare_answer(ctx.text)
+    return value
+
+
+def extract_args(
+    parameters: dict[str, Any],
+    text: str,
+    *,
+    earlier: list[str] = (),  # type: ignore[assignment]
+    focus: str | None = None,
+    today: date | None = None,
+    month_first: bool = True,
+) -> dict[str, Any]:
+    """Arguments for a tool with JSON-schema `parameters`, read from `text`.
+
+    `earlier` are previous customer messages, newest first: identifiers and email addresses
+    found there fill parameters the last message leaves empty. `focus` names the parameter the
+    customer was just asked for, so a bare answer counts as its value.
+    """
+    today = today or date.today()
+    props: dict[str, dict[str, Any]] = parameters.get("properties") or {}
+    ctx = _Context(text, today, month_first)
+    args: dict[str, Any] = {}
+    for name, prop in sorted(props.items(), key=_order):
+        value = _one(name, prop, ctx, focused=name == focus)
+        if value is not None:
+            args[name] = value
+    for name, prop in props.items():
+        if name in args or _kind(prop) not in ("pattern", "email"):
+            continue
+        for old in earlier:
+            value = _one(name, prop, _Context(old, today, month_first), focused=False)
+            if value is not None and value not in args.values():
+                args[name] = value
+                break
+    return {name: args[name] for name in props if name in args}
+
+
+def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> bool:
+    """Whether `text` visibly fills this parameter with a specific value (routing evidence)."""
+    kind = _kind(prop)
+    ctx = _Context(text, today or date.today())
+    if kind == "date":
+        return bool(find_dates(ctx))
+    if kind == "number":
+        return bool(CURRENCY_RE.search(text))
+    return False
+
+
+def focus_parameter(parameters: dict[str, Any], question: str) -> str | None:
+    """The one parameter a question asks for, e.g. "What is your new address?" -> new_address."""
+    asked = {canonical(w) for w in words(question)}
+    scores: dict[str, float] = {}
+    for name, prop in (parameters.get("properties") or {}).items():
+        name_terms = {canonical(w) for w in words(humanise_name(name))}
+        desc_terms = {canonical(w) for w in words(str(prop.get("description", "")))}
+        scores[name] = 2 * len(name_terms & asked) + 0.5 * len(desc_terms & asked)
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return None

@@ -1,0 +1,257 @@
+"""`OfflineChatModel`: a deterministic chat model that needs no network and no API key.
+
+It is the default model when no OpenAI key is configured, so the demo and CI run offline. It
+reads the same prompts as a hosted model (`agent.prompts`) and answers in the same shapes:
+
+- agent turn (tools bound, `tool_choice` auto): route the last customer message to a tool
+  (`router.Router`) and call it with the arguments it visibly holds (`extract.extract_args`),
+  or answer in plain text when no tool fits;
+- forced tool (`tool_choice` a name, `"required"`/`"any"`): always call it; when the system
+  prompt is `EXTRACT_SYSTEM`, a bare answer counts as the value the question asked for;
+- respond turn (the system prompt carries the data envelope): present the result as text, or
+  as a `Card` / `Link` tool call (what `with_structured_output(Card)` binds).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Callable
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import Field
+
+from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
+
+from .extract import extract_args, focus_parameter, has_value
+from .render import Rendered, flatten, describe, parse_request, render
+from .router import Route, Router, humanise_name, words
+
+_QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
+_ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')
+GREETING = re.compile(r"^(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings)\b")
+THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|ta)\b")
+FAREWELL = re.compile(r"^(bye|goodbye|see you|see ya|that is all|that's all|ok bye)\b")
+
+
+def _text(message: BaseMessage) -> str:
+    return message.text if isinstance(message.text, str) else str(message.content)
+
+
+def _tool_name(tool_choice: Any) -> str | None:
+    if isinstance(tool_choice, dict):
+        return (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
+    if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required", "any"):
+        return tool_choice
+    return None
+
+
+def _count_tokens(text: str) -> int:
+    """Rough token count (about four characters a token, at least one per word)."""
+    return max(len(text) // 4, len(text.split()))
+
+
+def find_envelope(messages: Sequence[BaseMessage]) -> dict[str, Any] | None:
+    """The data envelope of a respond turn, from whichever message carries it."""
+    for message in messages:
+        text = _text(message)
+        m = _ENVELOPE_START.search(text)
+        if m:
+            parsed = parse_envelope(text[m.start() :])
+            if parsed is not None:
+                return parsed
+    return None
+
+
+class OfflineChatModel(BaseChatModel):
+    """A lexical, rule-based chat model: tool routing, argument extraction and presentation."""
+
+    today: date | None = Field(default=None)
+    """Reference day for relative dates ("tomorrow"); None means the current date."""
+    month_first: bool = True
+    """Read an ambiguous "03/12/2027" as 12 March (month first) rather than 3 December."""
+    max_listed_tools: int = 5
+    """How many actions a plain-text answer names when it says what it can help with."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "offline"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": "offline", "month_first": self.month_first}
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        formatted = [convert_to_openai_tool(tool) for tool in tools]
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return super().bind(tools=formatted, **kwargs)
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._result(messages, **kwargs)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # Pure computation, no I/O: the same code path as the sync call, without a thread hop.
+        return self._result(messages, **kwargs)
+
+    def _result(self, messages: list[BaseMessage], **kwargs: Any) -> ChatResult:
+        message = self.reply(messages, kwargs.get("tools") or [], kwargs.get("tool_choice"))
+        prompt = sum(_count_tokens(_text(m)) for m in messages)
+        prompt += sum(_count_tokens(json.dumps(t)) for t in kwargs.get("tools") or [])
+        output = _count_tokens(_text(message)) + sum(
+            _count_tokens(json.dumps(c["args"])) + 4 for c in message.tool_calls
+        )
+        message.usage_metadata = {
+            "input_tokens": prompt,
+            "output_tokens": output,
+            "total_tokens": prompt + output,
+        }
+        message.response_metadata = {"model_name": "offline", "finish_reason":
+                                     "tool_calls" if message.tool_calls else "stop"}  # fmt: skip
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def reply(
+        self, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], tool_choice: Any
+    ) -> AIMessage:
+        """The model's answer to a conversation, given the bound tools."""
+        functions = {t["function"]["name"]: t["function"] for t in tools if "function" in t}
+        if tool_choice == "none":
+            functions = {}
+        forced = _tool_name(tool_choice)
+        if forced is None and tool_choice in ("required", "any", True) and functions:
+            forced = next(iter(functions)) if len(functions) == 1 else None
+            forced = forced or self._route(messages, list(functions.values()), force=True).tool
+
+        envelope = find_envelope(messages)
+        if envelope is not None:
+            return self._present(messages, envelope, forced if forced in functions else None)
+        if messages and isinstance(messages[-1], ToolMessage):
+            return AIMessage(content=self._summarise_tool(messages[-1]))
+        if forced in functions:
+            return self._call(forced, functions[forced], messages)
+        if functions:
+            route = self._route(messages, list(functions.values()))
+            if route.tool is not None:
+                return self._call(route.tool, functions[route.tool], messages)
+            return AIMessage(content=self._fallback(messages, functions, route))
+        return AIMessage(content=self._fallback(messages, {}, None))
+
+    # -- agent and extraction turns -----------------------------------------------------------
+
+    def _humans(self, messages: Sequence[BaseMessage]) -> list[str]:
+        return [_text(m) for m in messages if isinstance(m, HumanMessage)]
+
+    def _router(self, functions: list[dict[str, Any]]) -> Router:
+        return Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
+
+    def _route(self, messages: Sequence[BaseMessage], functions: list[dict[str, Any]],
+               force: bool = False) -> Route:  # fmt: skip
+        humans = self._humans(messages)
+        router = self._router(functions)
+        route = router.route(humans[-1] if humans else "")
+        if force and route.tool is None and route.ranking:
+            return Route(route.ranking[0][0], route.ranking)
+        return route
+
+    def _call(self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage]) -> AIMessage:
+        humans = self._humans(messages)
+        system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
+        focus = None
+        if _QUESTION_MARKER in system:
+            question = system.split(_QUESTION_MARKER, 1)[1].strip()
+            focus = focus_parameter(function.get("parameters") or {}, question)
+        args = extract_args(
+            function.get("parameters") or {},
+            humans[-1] if humans else "",
+            earlier=list(reversed(humans[:-1])),
+            focus=focus,
+            today=self.today,
+            month_first=self.month_first,
+        )
+        call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call])
+
+    def _fallback(self, messages: Sequence[BaseMessage], functions: dict[str, Any],
+                  route: Route | None) -> str:  # fmt: skip
+        humans = self._humans(messages)
+        said = " ".join(words(humans[-1])) if humans else ""
+        titles = [humanise_name(n) for n in list(functions)[: self.max_listed_tools]]
+        offer = f"I can help you {_or(titles)}." if titles else ""
+        if route is not None and route.ambiguous:
+            a, b = (humanise_name(n) for n, _ in route.ranking[:2])
+            return f"Just to check, would you like me to {a} or {b}?"
+        if GREETING.match(said):
+            return f"Hello! {offer} What can I do for you?".replace("  ", " ")
+        if FAREWELL.match(said):
+            return "Goodbye, and thanks for getting in touch!"
+        if THANKS.search(said):
+            return "You're welcome! Is there anything else I can help with?"
+        if not titles:
+            return "I'm sorry, I can't help with that here. Is there anything else I can do?"
+        return f"I'm not sure I can help with that. {offer} Is there anything along those lines?"
+
+    def _summarise_tool(self, message: ToolMessage) -> str:
+        content = _text(message)
+        try:
+            data = json.loads(content)
+        except (json.JSONDecodeError, TypeError):
+            return f"Here is the result: {content[:300]}".strip()
+        pairs = flatten(data)
+        return f"Here is the result: {describe(pairs)}." if pairs else "The action completed."
+
+    # -- respond turns ------------------------------------------------------------------------
+
+    def _present(self, messages: Sequence[BaseMessage], envelope: dict[str, Any],
+                 forced: str | None) -> AIMessage:  # fmt: skip
+        system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
+        request = parse_request(system)
+        rendered: Rendered = render(envelope, request)
+        shape = (forced or "").lower()
+        args: dict[str, Any] | None = None
+        if shape == "card" and rendered.card is not None:
+            args = {k: v for k, v in rendered.card.items() if v is not None}
+        elif shape == "link" and rendered.link is not None:
+            args = {k: v for k, v in rendered.link.items() if v is not None}
+        if args is None:
+            return AIMessage(content=rendered.text)
+        call = {"name": forced, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
+        return AIMessage(content="", tool_calls=[call])
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,378 @@
+"""Respond mode of the offline model: present an action's result from the data envelope.
+
+The data is only ever quoted as values. The team's custom instructions (from the system prompt,
+never from the data) go through a small interpreter: each sentence is classified as
+error-conditional ("If the API returns an error, apologize ..."), conditional on a data value
+("If the order hasn't shipped yet, ...", "If status is cancelled, ...") or unconditional, and
+the sentences that apply become second-person text ("Tell the user their order is on the way"
+-> "Your order is on the way."). Directives it cannot interpret are skipped, not guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
+
+from .router import STOPWORDS, humanise_name, stem, words
+
+SECRET_KEY_RE = re.compile(
+    r"(pass(word)?|secret|token|api[_-]?key|authori[sz]ation|credential|private[_-]?key|cookie|session)",
+    re.I,
+)
+SECRET_VALUE_RE = re.compile(
+    r"^(bearer\s+\S+|sk-[A-Za-z0-9_\-]{8,}|[A-Za-z0-9+/_\-]{32,}={0,2})$", re.I
+)
+INJECTION_RE = re.compile(
+    r"(ignore (all |any |the )?(previous|prior|above|earlier)|disregard (all|the|your|previous)|"
+    r"system prompt|you are now|new instructions|developer mode|act as |reveal (your|the))",
+    re.I,
+)
+URL_RE = re.compile(r"^https?://\S+$", re.I)
+ID_VALUE_RE = re.compile(r"^[A-Z]{2,6}-?\d{3,}$")
+ERROR_WORDS = re.compile(
+    r"\b(errors?|fail\w*|unavailable|down|not found|does not work|goes wrong|went wrong|problem|"
+    r"cannot|can not|time[sd]? ?out|timeout|unsuccessful|unable)\b",
+    re.I,
+)
+_INSTRUCTIONS_HEAD = INSTRUCTIONS_ON.split("{text}")[0]
+_INSTRUCTIONS_END = RESPOND_SYSTEM.split("{instructions}\n", 1)[1].split("\n", 1)[0][:40]
+DIRECTIVE_VERBS = (
+    "tell|let|say|include|mention|show|give|state|add|offer|apologi[sz]e|thank|ask|remind|"
+    "explain|inform|don't|do not|never|keep"
+)
+
+
+@dataclass
+class RespondRequest:
+    """What the system prompt of the respond step says, parsed."""
+
+    action: str = ""
+    label: str = ""
+    format: str = "text"
+    instructions: str = ""
+
+
+@dataclass
+class Rendered:
+    """The presentation, in every shape the respond step may ask for."""
+
+    text: str
+    card: dict[str, Any] | None = None
+    link: dict[str, Any] | None = None
+
+
+def parse_request(system_text: str) -> RespondRequest:
+    req = RespondRequest()
+    m = re.search(r"the action `([^`]*)` \(\"(.*?)\"\)", system_text)
+    if m:
+        req.action, req.label = m.group(1), m.group(2)
+    m = re.search(r"Response format: (\w+)\.", system_text)
+    if m:
+        req.format = m.group(1).lower()
+    start = system_text.find(_INSTRUCTIONS_HEAD)
+    if start >= 0:
+        body = system_text[start + len(_INSTRUCTIONS_HEAD) :]
+        end = body.find(_INSTRUCTIONS_END)
+        req.instructions = (body[:end] if end >= 0 else body).strip()
+    return req
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+def humanise_key(key: str) -> str:
+    """`estimated_delivery` -> "estimated delivery"; `trackingURL` -> "tracking url"."""
+    return humanise_name(key.replace(".", " "))
+
+
+def _safe(key: str, value: Any) -> bool:
+    if SECRET_KEY_RE.search(key):
+        return False
+    if isinstance(value, str):
+        if SECRET_VALUE_RE.match(value.strip()) and not URL_RE.match(value.strip()):
+            return False
+        if INJECTION_RE.search(value):
+            return False
+    return True
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+Z?)?", value.strip())
+        if m:
+            try:
+                d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return f"{d.day} {d.strftime('%B')} {d.year}"
+            except ValueError:
+                pass
+        value = " ".join(value.split())
+        return value if len(value) <= 200 else value[:197] + "..."
+    return str(value)
+
+
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Scalar (key, value) pairs of the data, one level of nesting, unsafe values left out."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict) and not prefix:
+                out.extend(flatten(value, path))
+            elif isinstance(value, list):
+                scalars = [v for v in value if not isinstance(v, (dict, list))]
+                if value and len(scalars) == len(value) and _safe(path, ", ".join(map(str, value))):
+                    out.append((path, ", ".join(format_value(v) for v in scalars)))
+                elif value:
+                    out.append((path, f"{len(value)} item{'s' if len(value) != 1 else ''}"))
+            elif value is not None and value != "" and _safe(path, value):
+                out.append((path, value))
+    elif data is not None and not isinstance(data, list) and _safe("value", data):
+        out.append(("result", data))
+    return out
+
+
+def _subject(pairs: list[tuple[str, Any]], label: str) -> tuple[str, str] | None:
+    """(key, "Order ORD-1001") for the identifier-looking field, if any."""
+    for key, value in pairs:
+        name = humanise_key(key.split(".")[-1])
+        is_id_key = bool(re.search(r"(^| )(id|number|ref|reference|no)$", name))
+        if isinstance(value, (str, int)) and (is_id_key or ID_VALUE_RE.match(str(value))):
+            noun = re.sub(r"\s*\b(id|number|ref|reference|no)$", "", name).strip()
+            noun = noun or (label.split()[-1] if label else "Reference")
+            return key, f"{noun[:1].upper()}{noun[1:]} {value}"
+    return None
+
+
+def _url(envelope: dict[str, Any], pairs: list[tuple[str, Any]]) -> tuple[str | None, str | None]:
+    link = envelope.get("link_url")
+    if isinstance(link, str) and URL_RE.match(link):
+        return link, None
+    for key, value in pairs:
+        if isinstance(value, str) and URL_RE.match(value):
+            return value, key
+    return None, None
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def describe(pairs: list[tuple[str, Any]]) -> str:
+    """'the status is shipped, the carrier is DHL and ...'."""
+    return _join([f"the {humanise_key(k)} is {format_value(v)}" for k, v in pairs])
+
+
+# -- instructions --------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What the instructions ask for, for one outcome."""
+
+    sentences: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    short: bool = False
+    defaults: list[str] = field(default_factory=list)
+    """Unconditional "tell" sentences: replaced when a data-conditional sentence applies."""
+    conditional_fired: bool = False
+    error_handled: bool = False
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+|\n+|;\s*", text)
+    return [p.strip(" -*\u2022\t") for p in parts if p.strip(" -*\u2022\t")]
+
+
+def clauses(sentence: str) -> list[str]:
+    """"apologize and offer to ..." -> ["apologize", "offer to ..."]."""
+    parts = re.split(rf",?\s+and\s+(?=(?:{DIRECTIVE_VERBS})\b)", sentence, flags=re.I)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def second_person(text: str, noun: str | None = None) -> str:
+    t = " " + text.strip().rstrip(".!") + " "
+    swaps = [
+        (r"\bthe (customer|user|client)'s\b", "your"), (r"\bthe (customer|user|client)\b", "you"),
+        (r"\bthey're\b", "you're"), (r"\bthemselves\b", "yourself"), (r"\btheir\b", "your"),
+        (r"\bthem\b", "you"), (r"\bthey\b", "you"), (r"\b(his|her)\b", "your"),
+        (r"\b(he|she)\b", "you"), (r"\byou (has|is)\b", "you have"), (r"\byou was\b", "you were"),
+    ]  # fmt: skip
+    for pattern, repl in swaps:
+        t = re.sub(pattern, repl, t, flags=re.I)
+    t = t.strip()
+    if noun:
+        t = re.sub(r"^(it's|it is)\b", f"your {noun} is", t, flags=re.I)
+        t = re.sub(r"^it\b", f"your {noun}", t, flags=re.I)
+    return t[:1].upper() + t[1:] + "."
+
+
+def _field_keys(phrase: str, pairs: list[tuple[str, Any]]) -> list[str]:
+    asked = {stem(w) for w in words(phrase) if w not in STOPWORDS}
+    keys = []
+    for key, _ in pairs:
+        key_words = {stem(w) for w in words(humanise_key(key)) if w not in STOPWORDS}
+        if key_words and key_words <= asked | {"date"} and key_words & asked:
+            keys.append(key)
+    return keys
+
+
+def _condition_holds(cond: str, data: Any, pairs: list[tuple[str, Any]], label: str) -> bool | None:
+    plain = " " + " ".join(words(cond)) + " "
+    m = re.search(r"(?:the )?([a-z ]+?) (?:is|equals|was) (?:not )?['\"]?([\w\- ]+?)['\"]?\s*$", cond.strip().lower())
+    negated = bool(re.search(r" (not|never|no|yet to) ", plain))
+    if m:
+        keys = _field_keys(m.group(1), pairs)
+        if keys:
+            value = next(str(v) for k, v in pairs if k == keys[0])
+            hit = stem(value.lower()) == stem(m.group(2).strip())
+            return hit != negated
+    subject = {stem(w) for w in words(label)} | {"order", "item", "request", "api", "respons"}
+    content = [
+        stem(w) for w in words(cond)
+        if w not in STOPWORDS and w not in {"yet", "already", "been", "still"} and stem(w) not in subject
+    ]  # fmt: skip
+    if not content:
+        return None
+    hit = False
+    for key, value in pairs:
+        key_stems = {stem(w) for w in words(humanise_key(key))}
+        value_stems = {stem(w) for w in words(str(value))} if isinstance(value, str) else set()
+        if set(content) & value_stems or (set(content) & key_stems and value not in (False, 0)):
+            hit = True
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if value in (None, False, "") and set(content) & {stem(w) for w in words(humanise_key(key))}:
+                hit = False
+    return hit != negated
+
+
+def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan,
+               pairs: list[tuple[str, Any]]) -> str | None:
+    b = body.strip().rstrip(".!")
+    low = b.lower()
+    if re.match(r"^apologi[sz]e\b", low):
+        return (f"I'm sorry, I couldn't complete \u201c{label}\u201d right now." if failed
+                else "I'm sorry about that.")  # fmt: skip
+    m = re.match(r"^offer (?:to )?(.+)$", b, re.I)
+    if m:
+        offer = second_person(m.group(1))[:-1]
+        return f"I can {offer[:1].lower()}{offer[1:]} if you'd like."
+    m = re.match(r"^(?:tell|inform|remind) (?:the (?:customer|user|client)|them|him|her)(?: know)?(?: that)? (.+)$", b, re.I)
+    m = m or re.match(r"^let (?:the (?:customer|user|client)|them|him|her) know(?: that)? (.+)$", b, re.I)
+    m = m or re.match(r"^(?:say|explain)(?: to (?:the (?:customer|user)|them))?(?: that)? (.+)$", b, re.I)
+    if m:
+        return second_person(m.group(1), noun)
+    m = re.match(r"^(?:always )?(?:include|mention|show|give|state|add)(?: them)? (.+)$", b, re.I)
+    if m:
+        plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
+        return None
+    m = re.match(r"^(?:don't|do not|never) (?:mention|include|show|reveal|share) (.+)$", b, re.I)
+    if m:
+        plan.exclude.extend(_field_keys(m.group(1), pairs))
+        return None
+    if re.match(r"^keep (it|the answer|responses?) (short|brief|concise)", low):
+        plan.short = True
+        return None
+    if re.match(r"^thank (the (customer|user)|them)", low):
+        return "Thank you!"
+    return None
+
+
+def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[str, Any]],
+              label: str) -> Plan:
+    """Turn the team's instructions into sentences and field choices for this outcome."""
+    plan = Plan()
+    for sentence in split_sentences(instructions):
+        m = re.match(r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$",
+                     sentence, re.I)  # fmt: skip
+        if m:
+            cond, bodies = m.group(1), clauses(m.group(2))
+            noun_m = re.search(r"\bthe (\w+)", cond)
+            noun = noun_m.group(1) if noun_m and noun_m.group(1) not in {"api", "call"} else None
+            if ERROR_WORDS.search(cond):
+                if not failed:
+                    continue
+                plan.error_handled = True
+            elif failed or not _condition_holds(cond, data, pairs, label):
+                continue
+            else:
+                plan.conditional_fired = True
+            for body in bodies:
+                text = _directive(body, noun, label, failed, plan, pairs)
+                if text:
+                    plan.sentences.append(text)
+        elif not failed:
+            for body in clauses(sentence):
+                text = _directive(body, None, label, failed, plan, pairs)
+                if text and re.match(r"^(tell|let|say|inform|explain)\b", body, re.I):
+                    plan.defaults.append(text)
+                elif text:
+                    plan.sentences.append(text)
+    return plan
+
+
+# -- presentation --------------------------------------------------------------------------------
+
+
+def _error_text(envelope: dict[str, Any], label: str) -> str:
+    status = envelope.get("status")
+    outcome = envelope.get("outcome")
+    if status == 404:
+        reason = "I couldn't find anything matching the details you gave."
+    elif outcome == "timeout":
+        reason = "The system didn't answer in time."
+    elif isinstance(status, int) and 400 <= status < 500:
+        reason = "The request wasn't accepted, so something in the details may need checking."
+    else:
+        reason = "The information could not be retrieved right now."
+    return f"I'm sorry, I couldn't complete \u201c{label}\u201d. {reason} Is there anything else I can help with?"
+
+
+def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
+    label = req.label or humanise_name(req.action) or "your request"
+    failed = envelope.get("outcome") != "ok"
+    data = envelope.get("data")
+    pairs = flatten(data)
+    url, url_key = _url(envelope, pairs)
+    subject = _subject(pairs, label)
+    plan = interpret(req.instructions, failed=failed, data=data, pairs=pairs, label=label)
+
+    if failed:
+        text = " ".join(plan.sentences) if plan.error_handled and plan.sentences else _error_text(envelope, label)
+        return Rendered(text=text, card={"title": label, "fields": [], "note": text})
+
+    shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]
+    included = [(k, v) for k, v in shown if k in plan.include]
+    if plan.short:
+        shown = included or shown[:3]
+    told = plan.sentences if plan.conditional_fired else plan.defaults + plan.sentences
+    if told:
+        extra = [(k, v) for k, v in included]
+        text = " ".join(told) + (f" {describe(extra)[:1].upper()}{describe(extra)[1:]}." if extra else "")
+    else:
+        ordered = included + [(k, v) for k, v in shown if k not in plan.include]
+        lead = subject[1] if subject else f"\u201c{label}\u201d"
+        rest = [(k, v) for k, v in ordered if not subject or k != subject[0]]
+        text = f"{lead}: {describe(rest)}." if rest else f"{lead}: done."
+    if url:
+        text += f" Link: {url}"
+    card = {
+        "title": subject[1] if subject else label,
+        "fields": [{"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
+                   for k, v in shown if not subject or k != subject[0]],  # fmt: skip
+        "link_url": url,
+        "link_label": (humanise_key(url_key).replace(" url", "").capitalize() if url_key else label)
+        if url else None,
+        "note": " ".join(told) or None,
+    }
+    link = {"url": url, "label": label, "note": " ".join(told) or None} if url else None
+    return Rendered(text=text, card=card, link=link)

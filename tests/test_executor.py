@@ -1,0 +1,431 @@
+"""Every outcome class against real servers: the demo API and small apps of the test's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from agent import prompts
+from agent.cli import build_parser
+from agent.cli_test import run as run_cli
+from tests.servers import _Server, free_port, serve
+from tools.action import ActionDefinition
+from tools.action_test import format_report, run_action_test
+from tools.errors import ToolArgumentsError
+from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
+from tools.http_client import make_http_client
+from tools.outcome import OutcomeKind
+
+
+@pytest.fixture
+async def executor(demo_api):
+    ex = ActionExecutor(
+        ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
+        StaticSecrets({"DEMO_API_TOKEN": demo_api.token}),
+    )
+    yield ex
+    await ex.aclose()
+
+
+def demo_action(demo, path: str, **kw) -> ActionDefinition:
+    data = {
+        "name": "probe",
+        "trigger": "when testing",
+        "url": f"{demo.base_url}{path}",
+        "headers": {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
+    }
+    data.update(kw)
+    return ActionDefinition.model_validate(data)
+
+
+ORDER = dict(
+    inputs=[{"name": "order_id"}],
+    response_selection={"fields": {"Status": "status", "Carrier": "carrier"}},
+)
+
+
+# -- ok / http_error -------------------------------------------------------------------------------
+
+
+async def test_ok_returns_only_the_selected_fields(executor, demo_api):
+    action = demo_action(demo_api, "/api/orders/{{order_id}}", **ORDER)
+    outcome = await executor.execute(action, {"order_id": "ORD-1001"})
+    assert outcome.kind is OutcomeKind.OK
+    assert outcome.status == 200 and outcome.attempts == 1
+    assert set(outcome.data) == {"Status", "Carrier"} and outcome.data["Status"] == "shipped"
+    assert outcome.summary == f"GET {demo_api.base_url}/api/orders/ORD-1001 -> 200 OK"
+    assert outcome.request.headers["Authorization"] == "Bearer ***"
+    assert '"order_id":"ORD-1001"' in outcome.excerpt.replace(" ", "")
+    assert demo_api.token not in outcome.model_dump_json()
+
+
+@pytest.mark.parametrize(("order_id", "status"), [("ORD-9999", 404), ("ORD-5000", 500)])
+async def test_http_errors(executor, demo_api, order_id, status):
+    action = demo_action(demo_api, "/api/orders/{{order_id}}", **ORDER)
+    outcome = await executor.execute(action, {"order_id": order_id})
+    assert outcome.kind is OutcomeKind.HTTP_ERROR
+    assert outcome.status == status and outcome.data is None
+    phrase = {404: "Not Found", 500: "Internal Server Error"}[status]
+    assert outcome.summary.endswith(f"/api/orders/{order_id} -> {status} {phrase}")
+
+
+async def test_link_field_is_read_from_the_response(executor, demo_api):
+    action = demo_action(
+        demo_api, "/api/debug/echo?u={{u}}", inputs=[{"name": "u"}], response_format="link",
+        response_selection={"fields": {"Method": "method"}, "link_field": "query.u"},
+    )  # fmt: skip
+    outcome = await executor.execute(action, {"u": "https://track.example.com/p/1"})
+    assert outcome.ok and outcome.data == {"Method": "GET"}
+    assert outcome.link_url == "https://track.example.com/p/1"
+    unsafe = await executor.execute(action, {"u": "javascript:alert(1)"})
+    assert unsafe.ok and unsafe.link_url is None
+
+
+async def test_secrets_are_scrubbed_from_data_excerpt_and_request(executor, demo_api):
+    outcome = await executor.execute(demo_action(demo_api, "/api/debug/echo"), {})
+    assert outcome.ok
+    assert outcome.data["headers"]["authorization"] == "Bearer ***"
+    assert outcome.data["headers"]["accept-encoding"] == "identity"
+    assert demo_api.token not in outcome.model_dump_json()
+
+
+async def test_post_body_and_idempotency_key(executor, fresh_demo_log):
+    demo = fresh_demo_log
+    action = demo_action(
+        demo, "/api/debug/echo", method="POST", send_idempotency_key=True,
+        inputs=[{"name": "subject"}], body='{"subject": "{{subject}}", "priority": "high"}',
+    )  # fmt: skip
+    outcome = await executor.execute(action, {"subject": 'x", "admin": true'}, idempotency_key="k-42")
+    assert outcome.ok
+    assert outcome.data["body"] == {"subject": 'x", "admin": true', "priority": "high"}
+    assert demo.request_log[-1]["headers"]["idempotency-key"] == "k-42"
+
+
+async def test_preview_makes_no_request(executor, fresh_demo_log):
+    demo = fresh_demo_log
+    view = await executor.preview(demo_action(demo, "/api/orders/{{order_id}}", **ORDER),
+                                  {"order_id": "../admin"})  # fmt: skip
+    assert view.url == f"{demo.base_url}/api/orders/%2E%2E%2Fadmin"
+    assert view.headers["Authorization"] == "Bearer ***"
+    assert demo.request_log == []
+    with pytest.raises(ToolArgumentsError):
+        await executor.preview(demo_action(demo, "/api/orders/{{order_id}}", **ORDER), {})
+
+
+async def test_path_traversal_reaches_the_server_as_one_segment(executor, fresh_demo_log):
+    demo = fresh_demo_log
+    action = demo_action(demo, "/api/orders/{{order_id}}", **ORDER)
+    for value in ("../debug/echo", "%2e%2e", ".."):
+        outcome = await executor.execute(action, {"order_id": value})
+        assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 404
+    assert [e["path"] for e in demo.request_log] == [
+        "/api/orders/../debug/echo", "/api/orders/%2e%2e", "/api/orders/..",
+    ]  # decoded by the server, but each one segment: no route beyond /api/orders matched
+
+
+# -- timeout ---------------------------------------------------------------------------------------
+
+
+async def test_slow_server_times_out_on_the_total_deadline(executor, demo_api):
+    action = demo_action(demo_api, "/api/orders/{{order_id}}", timeout_seconds=1, **ORDER)
+    started = time.monotonic()
+    outcome = await executor.execute(action, {"order_id": "ORD-5001"})
+    assert outcome.kind is OutcomeKind.TIMEOUT
+    assert time.monotonic() - started < 1.8
+    assert "timed out after 1 s" in outcome.summary
+
+
+async def test_dripping_server_cannot_hold_a_call_past_its_deadline(executor, demo_api):
+    action = demo_action(demo_api, "/api/debug/drip?seconds=10", timeout_seconds=2)
+    started = time.monotonic()
+    outcome = await executor.execute(action, {})
+    assert outcome.kind is OutcomeKind.TIMEOUT
+    assert time.monotonic() - started < 3
+
+
+# -- network ---------------------------------------------------------------------------------------
+
+
+async def test_connection_refused(demo_api):
+    port = free_port()
+    ex = ActionExecutor(ExecutorSettings(allow_hosts=(f"127.0.0.1:{port}",), backoff_seconds=0.01),
+                        StaticSecrets({}))  # fmt: skip
+    try:
+        get = await ex.execute(ActionDefinition(name="a", trigger="t",
+                                                url=f"http://127.0.0.1:{port}/x"), {})  # fmt: skip
+        post = await ex.execute(ActionDefinition(name="a", trigger="t", method="POST",
+                                                 url=f"http://127.0.0.1:{port}/x"), {})  # fmt: skip
+    finally:
+        await ex.aclose()
+    assert get.kind is OutcomeKind.NETWORK and "connection refused" in get.summary
+    assert get.attempts == 3 and post.attempts == 1
+
+
+async def test_dns_failure():
+    async def failing(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    ex = ActionExecutor(ExecutorSettings(), StaticSecrets({}), resolver=failing)
+    try:
+        outcome = await ex.execute(
+            ActionDefinition(name="a", trigger="t", url="https://api.nowhere.invalid/x"), {}
+        )
+    finally:
+        await ex.aclose()
+    assert outcome.kind is OutcomeKind.NETWORK
+    assert "could not resolve host 'api.nowhere.invalid'" in outcome.summary
+
+
+async def test_tls_failure_against_plain_http(demo_api):
+    ex = ActionExecutor(ExecutorSettings(allow_hosts=(demo_api.host,)), StaticSecrets({}))
+    https_url = demo_api.base_url.replace("http://", "https://") + "/api/health"
+    try:
+        outcome = await ex.execute(ActionDefinition(name="a", trigger="t", url=https_url), {})
+    finally:
+        await ex.aclose()
+    assert outcome.kind is OutcomeKind.NETWORK and "TLS" in outcome.summary
+    assert outcome.attempts == 1  # a TLS failure is not retried
+
+
+async def test_redirect_loop_is_a_network_outcome(executor, demo_api):
+    outcome = await executor.execute(demo_action(demo_api, "/api/debug/redirect-loop"), {})
+    assert outcome.kind is OutcomeKind.NETWORK and "too many redirects" in outcome.summary
+
+
+# -- blocked / invalid_response / config_error / truncated -----------------------------------------
+
+
+async def test_blocked_outcome(executor):
+    action = ActionDefinition(name="a", trigger="t", url="http://169.254.169.254/latest/meta-data")
+    outcome = await executor.execute(action, {})
+    assert outcome.kind is OutcomeKind.BLOCKED and "metadata" in outcome.summary
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/api/debug/not-json", "not JSON (text/html)"),
+                                               ("/api/debug/bad-utf8", "not valid UTF-8")])  # fmt: skip
+async def test_unusable_bodies_are_invalid_responses(executor, demo_api, path, reason):
+    outcome = await executor.execute(demo_action(demo_api, path), {})
+    assert outcome.kind is OutcomeKind.INVALID_RESPONSE and reason in outcome.summary
+    assert outcome.data is None and outcome.excerpt
+
+
+async def test_selection_failure_is_an_invalid_response(executor, demo_api):
+    action = demo_action(demo_api, "/api/orders/{{order_id}}", inputs=[{"name": "order_id"}],
+                         response_selection={"fields": {"X": "abs(status)"}})  # fmt: skip
+    outcome = await executor.execute(action, {"order_id": "ORD-1001"})
+    assert outcome.kind is OutcomeKind.INVALID_RESPONSE and "selection failed" in outcome.summary
+
+
+async def test_missing_secret_is_a_config_error_naming_the_secret(demo_api):
+    ex = ActionExecutor(ExecutorSettings(allow_hosts=(demo_api.host,)), StaticSecrets({}))
+    try:
+        outcome = await ex.execute(demo_action(demo_api, "/api/health"), {})
+    finally:
+        await ex.aclose()
+    assert outcome.kind is OutcomeKind.CONFIG_ERROR and outcome.request is None
+    assert "secret 'DEMO_API_TOKEN' is not set" in outcome.summary
+
+
+async def test_bad_arguments_are_a_config_error_not_an_exception(executor, demo_api):
+    action = demo_action(demo_api, "/api/orders/{{order_id}}", **ORDER)
+    with_header = action.model_copy(update={"headers": {**action.headers, "X-Order": "{{order_id}}"}})
+    outcome = await executor.execute(with_header, {"order_id": "a\r\nX: 1"})
+    assert outcome.kind is OutcomeKind.CONFIG_ERROR and "line breaks" in outcome.summary
+    outcome = await executor.execute(action, {})
+    assert outcome.kind is OutcomeKind.CONFIG_ERROR and "order_id: is required" in outcome.summary
+
+
+async def test_huge_body_is_cut_at_the_cap(executor, demo_api):
+    outcome = await executor.execute(demo_action(demo_api, "/api/debug/huge"), {})
+    assert outcome.truncated and outcome.data is None
+    assert outcome.kind is OutcomeKind.INVALID_RESPONSE
+    assert "truncated at 256000 bytes" in outcome.summary
+    assert len(outcome.excerpt) <= 2_001
+
+
+# -- retries ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "status", "sent"),
+                         [("GET", 503, 3), ("PUT", 502, 3), ("DELETE", 504, 3), ("GET", 500, 1),
+                          ("POST", 503, 1), ("PATCH", 503, 1)])  # fmt: skip
+async def test_only_idempotent_methods_are_retried(executor, fresh_demo_log, method, status, sent):
+    demo = fresh_demo_log
+    body = '{"a": 1}' if method in ("POST", "PUT", "PATCH") else None
+    action = demo_action(demo, f"/api/debug/status/{status}", method=method, body=body)
+    outcome = await executor.execute(action, {})
+    assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == status
+    assert len(demo.request_log) == sent and outcome.attempts == sent
+
+
+async def test_retry_succeeds_when_the_server_recovers():
+    hits = []
+
+    async def flaky(request: Request):
+        hits.append(1)
+        return JSONResponse({"n": len(hits)}, 503 if len(hits) < 2 else 200)
+
+    with serve(Starlette(routes=[Route("/flaky", flaky)])) as base:
+        ex = ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],),
+                                             backoff_seconds=0.01), StaticSecrets({}))  # fmt: skip
+        try:
+            outcome = await ex.execute(ActionDefinition(name="a", trigger="t", url=f"{base}/flaky"), {})
+        finally:
+            await ex.aclose()
+    assert outcome.ok and outcome.attempts == 2 and outcome.data == {"n": 2}
+
+
+# -- TLS: connecting by IP still verifies the real host name ---------------------------------------
+
+
+def _self_signed(tmp_path, name: str):
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    name = "api.tls.test"
+    cert_file, key_file = _self_signed(tmp_path, name)
+
+    async def hello(request: Request):
+        return JSONResponse({"host": request.headers["host"]})
+
+    port = free_port()
+    server = _Server(uvicorn.Config(Starlette(routes=[Route("/hello", hello)]), host="127.0.0.1",
+                                    port=port, log_level="warning", ssl_certfile=str(cert_file),
+                                    ssl_keyfile=str(key_file)))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield name, port, ssl.create_default_context(cafile=str(cert_file))
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+async def test_https_goes_to_the_checked_ip_and_verifies_the_real_name(tls_server):
+    name, port, trust = tls_server
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"] if host == name else []
+
+    client = make_http_client(verify=trust)
+    ex = ActionExecutor(ExecutorSettings(allow_hosts=(f"{name}:{port}", f"127.0.0.1:{port}")),
+                        StaticSecrets({}), client=client, resolver=resolve)  # fmt: skip
+    try:
+        by_name = await ex.execute(
+            ActionDefinition(name="a", trigger="t", url=f"https://{name}:{port}/hello"), {}
+        )
+        by_ip = await ex.execute(
+            ActionDefinition(name="a", trigger="t", url=f"https://127.0.0.1:{port}/hello"), {}
+        )
+    finally:
+        await ex.aclose()  # the client was passed in: the executor leaves it open
+        assert not client.is_closed
+        await client.aclose()
+    assert by_name.ok, by_name.summary
+    assert by_name.data == {"host": f"{name}:{port}"}
+    # the certificate names api.tls.test only: asking for the bare IP must fail verification
+    assert by_ip.kind is OutcomeKind.NETWORK and "certificate verification failed" in by_ip.summary
+
+
+# -- the test report and the CLI -------------------------------------------------------------------
+
+
+async def test_action_test_report_shows_what_the_model_sees(executor, demo_api):
+    action = demo_action(demo_api, "/api/orders/{{order_id}}", **ORDER)
+    report = await run_action_test(action, {"order_id": "ORD-1001"}, executor)
+    o = report.outcome
+    envelope = prompts.data_envelope(action=action.name, outcome=o.kind.value, status=o.status,
+                                     summary=o.summary, data=o.data, link_url=o.link_url)  # fmt: skip
+    assert report.model_view == prompts.parse_envelope(envelope)
+    text = format_report(report)
+    for part in ("Outcome:  ok", "Status:   200", "Bearer ***", "What the model sees:", "shipped"):
+        assert part in text
+    assert demo_api.token not in text
+
+
+@pytest.fixture
+def action_file(tmp_path, demo_api):
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps({
+        "name": "order_status", "trigger": "order questions",
+        "url": f"{demo_api.base_url}/api/orders/{{{{order_id}}}}",
+        "headers": {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
+        "inputs": [{"name": "order_id"}],
+        "response_selection": {"fields": {"Status": "status"}},
+    }))  # fmt: skip
+    return path
+
+
+def cli(argv: list[str], env: dict[str, str] | None = None) -> int:
+    return run_cli(build_parser().parse_args(["test", *argv]), env=env or {})
+
+
+def test_cli_ok_with_secret_option(action_file, demo_api, capsys):
+    code = cli([str(action_file), "--args", '{"order_id": "ORD-1001"}',
+                "--secret", f"DEMO_API_TOKEN={demo_api.token}", "--allow-host", demo_api.host])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and "Outcome:  ok" in out and '"Status": "shipped"' in out
+    assert demo_api.token not in out
+
+
+def test_cli_json_with_env_secret_and_allow_hosts(action_file, demo_api, capsys):
+    env = {"ACTIONS_SECRET_DEMO_API_TOKEN": demo_api.token, "ACTIONS_ALLOW_HOSTS": demo_api.host}
+    code = cli([str(action_file), "--args", '{"order_id": "ORD-9999"}', "--json"], env)
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert report["outcome"]["kind"] == "http_error" and report["outcome"]["status"] == 404
+    assert report["model_view"]["outcome"] == "http_error"
+
+
+def test_cli_blocked_without_allow_host(action_file, demo_api, capsys):
+    code = cli([str(action_file), "--args", '{"order_id": "ORD-1001"}',
+                "--secret", f"DEMO_API_TOKEN={demo_api.token}"])  # fmt: skip
+    assert code == 1 and "Outcome:  blocked" in capsys.readouterr().out
+
+
+def test_cli_bad_input(tmp_path, action_file, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "1 bad", "url": "ftp://x", "trigger": " ", "timeout_seconds": 0}))
+    assert cli([str(bad)]) == 2
+    err = capsys.readouterr().err
+    for path in ("name:", "url:", "trigger:", "timeout_seconds:"):
+        assert path in err
+    assert cli([str(action_file), "--args", "not json"]) == 2
+    assert cli([str(action_file), "--args", "{}"]) == 2  # order_id is required
+    assert cli([str(action_file), "--secret", "no-equals-sign"]) == 2
+    assert cli([str(tmp_path / "missing.json")]) == 2
+    assert cli([str(action_file), "--allow-host", "127.0.0.1:http"]) == 2

@@ -1,0 +1,156 @@
+"""Forms built from a field schema: the collect-info question, the confirmation, test inputs.
+
+A field is described as the `collect_info` interrupt describes it: name, type, description,
+required, pattern, enum, example. Each type gets its own widget; values come back typed the way
+the action's strict model expects them (dates as ISO text, integers as int, booleans as bool).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from . import render
+
+Checker = Callable[[dict[str, Any]], dict[str, str]]
+BOOL_OPTIONS = ("yes", "no")
+
+
+def _label(field: dict[str, Any]) -> str:
+    words = field["name"].replace("_", " ")
+    return words[:1].upper() + words[1:] + (" *" if field.get("required") else "")
+
+
+def _help(field: dict[str, Any]) -> str | None:
+    parts = [field.get("description") or ""]
+    if field.get("pattern"):
+        parts.append(f"Must match `{field['pattern']}`.")
+    if field.get("example"):
+        parts.append(f"Example: `{field['example']}`.")
+    return " ".join(p for p in parts if p) or None
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
+    """One input's widget; returns its value typed, or None when left empty."""
+    kind, label, help_ = field.get("type", "string"), _label(field), _help(field)
+    if kind == "enum":
+        options = list(field.get("enum") or [])
+        index = options.index(current) if current in options else None
+        return st.selectbox(label, options, index=index, key=key, help=help_,
+                            placeholder="Choose one")  # fmt: skip
+    if kind == "boolean":
+        index = None if current is None else (0 if current in (True, "true", "yes") else 1)
+        choice = st.radio(label, BOOL_OPTIONS, index=index, key=key, help=help_, horizontal=True)
+        return None if choice is None else choice == "yes"
+    if kind in ("integer", "number"):
+        try:
+            start = None if current in (None, "") else (int(current) if kind == "integer" else float(current))
+        except (TypeError, ValueError):
+            start = None
+        step = 1 if kind == "integer" else 0.01
+        value = st.number_input(label, value=start, step=step, key=key, help=help_,
+                                placeholder=str(field.get("example") or ""))  # fmt: skip
+        return None if value is None else (int(value) if kind == "integer" else float(value))
+    if kind == "date":
+        value = st.date_input(label, value=_as_date(current), key=key, help=help_, format="YYYY-MM-DD")
+        return value.isoformat() if isinstance(value, datetime.date) else None
+    placeholder = str(field.get("example") or "")
+    text = st.text_input(label, value=str(current or ""), key=key, help=help_, placeholder=placeholder)
+    if field.get("pattern"):
+        st.caption(f"Format: `{field['pattern']}`" + (f", e.g. `{placeholder}`" if placeholder else ""))
+    return text.strip() or None
+
+
+def field_errors(errors: dict[str, str], name: str) -> None:
+    if name in errors:
+        st.error(f"{name.replace('_', ' ')} {errors[name]}", icon=":material/error:")
+
+
+def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) -> dict | None:
+    """The agent's question as a form; returns the resume value once valid values are submitted.
+
+    `payload["invalid"]` (from the agent) and the `check` of submitted values are shown inline
+    under their fields; nothing is submitted while a value breaks its pattern or enum.
+    """
+    errors_key = f"{key}.errors"
+    errors = {**(payload.get("invalid") or {}), **st.session_state.get(errors_key, {})}
+    known = payload.get("known") or {}
+    with st.form(f"{key}.form", border=True):
+        st.markdown(f"**{payload.get('action_label') or payload.get('action')}** needs:")
+        values = {}
+        for field in payload.get("fields") or []:
+            values[field["name"]] = field_widget(field, f"{key}.{field['name']}", known.get(field["name"]))
+            field_errors(errors, field["name"])
+        left, right = st.columns(2)
+        submitted = left.form_submit_button("Send answer", type="primary", icon=":material/send:")
+        cancelled = right.form_submit_button("Cancel request", icon=":material/close:")
+    if cancelled:
+        return {"cancel": True}
+    if not submitted:
+        return None
+    given = {k: ("" if v is None else v) for k, v in values.items()}
+    problems = check(given) if check else {}
+    if problems:
+        st.session_state[errors_key] = problems
+        st.rerun()
+    st.session_state.pop(errors_key, None)
+    return {"values": {k: v for k, v in values.items() if v is not None}}
+
+
+def confirm_panel(payload: dict[str, Any], key: str, fields: list[dict[str, Any]]) -> dict | None:
+    """The request preview with Approve / Edit / Reject; returns the decision when one is made."""
+    with st.container(border=True):
+        st.markdown(f"**Confirm: {payload.get('action_label') or payload.get('action')}**")
+        render.request_preview(payload.get("request"))
+        editing_key = f"{key}.editing"
+        if st.session_state.get(editing_key):
+            return _edit_form(payload, key, fields, editing_key)
+        approve, edit, reject = st.columns(3)
+        if approve.button("Approve", type="primary", key=f"{key}.approve", icon=":material/check:"):
+            return {"decision": "approve"}
+        if edit.button("Edit", key=f"{key}.edit", icon=":material/edit:"):
+            st.session_state[editing_key] = True
+            st.rerun()
+        if reject.button("Reject", key=f"{key}.reject", icon=":material/block:"):
+            return {"decision": "reject"}
+    return None
+
+
+def _edit_form(payload: dict, key: str, fields: list[dict], editing_key: str) -> dict | None:
+    args = payload.get("args") or {}
+    by_name = {f["name"]: f for f in fields}
+    with st.form(f"{key}.edit_form", border=False):
+        values = {}
+        for name in [*by_name, *[n for n in args if n not in by_name]]:
+            field = by_name.get(name) or {"name": name, "type": "string"}
+            values[name] = field_widget(field, f"{key}.edit.{name}", args.get(name))
+        left, right = st.columns(2)
+        save = left.form_submit_button("Use these values", type="primary")
+        back = right.form_submit_button("Back")
+    if back:
+        st.session_state[editing_key] = False
+        st.rerun()
+    if save:
+        st.session_state[editing_key] = False
+        return {"decision": "edit", "values": {k: v for k, v in values.items() if v is not None}}
+    return None
+
+
+def sample_inputs(fields: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """Test-panel inputs, pre-filled with each input's example."""
+    values = {}
+    for field in fields:
+        values[field["name"]] = field_widget(field, f"{key}.{field['name']}", field.get("example"))
+    return {k: v for k, v in values.items() if v is not None}

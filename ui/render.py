@@ -1,0 +1,101 @@
+"""Small renderers: assistant answers (text, card, link, email), request previews, outcomes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+OUTCOME_LABELS = {
+    "ok": "OK",
+    "http_error": "HTTP error",
+    "timeout": "Timed out",
+    "network": "Network error",
+    "blocked": "Blocked by the guard",
+    "invalid_response": "Unusable response",
+    "config_error": "Not sent (configuration or arguments)",
+}
+
+
+def card(data: dict[str, Any]) -> None:
+    """A card response: a bordered container with a title, labelled fields and a link."""
+    with st.container(border=True):
+        st.markdown(f"**{data.get('title') or 'Result'}**")
+        for f in data.get("fields") or []:
+            left, right = st.columns([2, 3])
+            left.caption(f.get("label", ""))
+            right.markdown(str(f.get("value", "")))
+        if data.get("link_url"):
+            st.link_button(data.get("link_label") or "Open link", data["link_url"])
+        if data.get("note"):
+            st.caption(data["note"])
+
+
+def link(data: dict[str, Any]) -> None:
+    if data.get("note"):
+        st.markdown(data["note"])
+    st.link_button(data.get("label") or data["url"], data["url"], icon=":material/open_in_new:")
+    st.caption(data["url"])
+
+
+def email(body: str, *, heading: str) -> None:
+    """An email body as the customer receives it."""
+    with st.container(border=True):
+        st.caption(heading)
+        st.text(body)
+
+
+def assistant(event: dict[str, Any], *, channel: str = "chat") -> None:
+    """The agent's answer in its response format; on the email channel, as the reply email."""
+    if channel == "email" and event.get("email"):
+        email(event["email"], heading="Reply email")
+    elif event.get("format") == "card" and event.get("card"):
+        if event.get("text") and event["text"] != (event["card"].get("note") or ""):
+            st.markdown(event["text"])
+        card(event["card"])
+    elif event.get("format") == "link" and event.get("link"):
+        link(event["link"])
+    else:
+        st.markdown(event.get("text") or "")
+
+
+def request_preview(request: dict[str, Any] | None) -> None:
+    """Method, URL, headers and body of a request (secrets are already masked)."""
+    if not request:
+        st.caption("The request was not sent.")
+        return
+    st.code(f"{request.get('method', '')} {request.get('url', '')}", language="http")
+    headers = request.get("headers") or {}
+    if headers:
+        st.table([{"header": k, "value": v} for k, v in headers.items()])
+    if request.get("body") is not None:
+        st.json(request["body"], expanded=True)
+
+
+def pretty_excerpt(excerpt: str) -> tuple[str, str]:
+    """A response excerpt pretty-printed when it is JSON; (text, language)."""
+    try:
+        return json.dumps(json.loads(excerpt), indent=2, ensure_ascii=False), "json"
+    except (json.JSONDecodeError, TypeError):
+        return excerpt or "(empty body)", "text"
+
+
+def outcome_line(outcome: dict[str, Any]) -> str:
+    kind = OUTCOME_LABELS.get(outcome.get("kind", ""), outcome.get("kind", ""))
+    status = outcome.get("status")
+    parts = [kind, f"status {status}" if status is not None else "no status"]
+    parts.append(f"{outcome.get('latency_ms', 0):.0f} ms")
+    return " · ".join(parts)
+
+
+def outcome_details(outcome: dict[str, Any]) -> None:
+    """The redacted outcome of an API call, folded away under "Details"."""
+    error = outcome.get("kind") != "ok"
+    with st.expander("Details", icon=":material/error:" if error else ":material/info:"):
+        st.markdown(f"**{outcome.get('action', '')}** — {outcome_line(outcome)}")
+        st.caption(outcome.get("summary", ""))
+        request_preview(outcome.get("request"))
+        if outcome.get("excerpt"):
+            text, language = pretty_excerpt(outcome["excerpt"])
+            st.code(text, language=language)

@@ -1,0 +1,121 @@
+"""The support agent behind the app: one per process, living on its own event-loop thread.
+
+The agent is async (LangGraph, httpx, the async checkpointer) while a Streamlit script is sync
+and re-runs on every click. So the agent is opened once inside a background loop thread and the
+script hands it coroutines through `AgentRuntime.run`: async first, wrapped once for sync, here.
+
+The app asks `current_runtime()` for it. Normally that is the process-wide runtime made from
+`Settings.from_env()` (cached with `st.cache_resource`); a test may instead put a runtime it built
+with its own dependencies (a scripted model, a temporary data dir) into
+`st.session_state[RUNTIME_KEY]` before the first run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import streamlit as st
+from langchain_core.language_models import BaseChatModel
+
+from agent.runtime import Stores, open_agent, open_stores
+from agent.service import SupportAgent
+from agent.settings import Settings
+from tools.executor import ExecutorSettings
+
+RUNTIME_KEY = "agent_runtime"
+"""Session-state key under which a test injects its own `AgentRuntime`."""
+START_TIMEOUT_SECONDS = 60.0
+T = TypeVar("T")
+
+
+class AgentRuntime:
+    """A `SupportAgent`, its stores and settings, kept open on a background event loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stores: Stores,
+        *,
+        model: BaseChatModel | None = None,
+        model_label: str | None = None,
+        executor_settings: ExecutorSettings | None = None,
+        checkpointer: Any = None,
+    ):
+        self.settings = settings
+        self.stores = stores
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="support-agent-loop", daemon=True
+        )
+        self._thread.start()
+        ready: concurrent.futures.Future = concurrent.futures.Future()
+
+        async def hold() -> None:
+            async with open_agent(
+                settings, model=model, model_label=model_label, stores=stores,
+                executor_settings=executor_settings, checkpointer=checkpointer,
+            ) as agent:  # fmt: skip
+                release = asyncio.Event()
+                ready.set_result((agent, release))
+                await release.wait()
+
+        self._holder = asyncio.run_coroutine_threadsafe(hold(), self._loop)
+        concurrent.futures.wait(
+            [ready, self._holder], timeout=START_TIMEOUT_SECONDS,
+            return_when=concurrent.futures.FIRST_COMPLETED,
+        )  # fmt: skip
+        if not ready.done():
+            self._stop_loop()
+            if self._holder.done():
+                self._holder.result()  # re-raise why the agent could not open
+            raise TimeoutError("the support agent did not start in time")
+        self.agent: SupportAgent
+        self.agent, self._release = ready.result()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run a coroutine on the agent's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def close(self) -> None:
+        """Close the agent (checkpointer, HTTP client) and stop the loop; safe to call twice."""
+        if not self._thread.is_alive():
+            return
+        self._loop.call_soon_threadsafe(self._release.set)
+        try:
+            self._holder.result(timeout=10)
+        finally:
+            self._stop_loop()
+            self.stores.engine.dispose()
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    @property
+    def admin_password(self) -> str | None:
+        return self.settings.admin_password
+
+
+def start_runtime(settings: Settings, **dependencies: Any) -> AgentRuntime:
+    """Open the stores and the agent for these settings; `dependencies` go to `AgentRuntime`."""
+    stores = dependencies.pop("stores", None) or open_stores(settings)
+    return AgentRuntime(settings, stores, **dependencies)
+
+
+@st.cache_resource(show_spinner="Starting the support agent...")
+def shared_runtime() -> AgentRuntime:
+    """The process-wide runtime, made from the environment on first use."""
+    runtime = start_runtime(Settings.from_env())
+    atexit.register(runtime.close)
+    return runtime
+
+
+def current_runtime() -> AgentRuntime:
+    """The runtime injected into this session, else the process-wide one."""
+    injected = st.session_state.get(RUNTIME_KEY)
+    return injected if injected is not None else shared_runtime()
