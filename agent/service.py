@@ -135,18 +135,18 @@ class SupportAgent:
             model=self.model, catalog=self.catalog, executor=self.executor,
             ledger=self.ledger, limits=self.limits,
         )  # fmt: skip
-        path: list[str] = []
         errors: list[str] = []
         started = time.perf_counter()
         try:
-            async for chunk in self.graph.astream(
+            async for _ in self.graph.astream(
                 graph_input, config, context=context, stream_mode="updates"
             ):
-                path.extend(k for k in chunk if k != "__interrupt__")
+                pass
         except Exception as exc:  # noqa: BLE001 - a failing model or store must not end the chat
             log.exception("turn failed in session %s", session_id)
             errors.append(f"{type(exc).__name__}: {exc}")
             await self._repair(config)
+        path = [step["node"] for step in recorder.steps]  # interrupted nodes included
         after = await self.graph.aget_state(config)
         values = after.values or {}
         new_messages = values.get("messages", [])[n_before:]

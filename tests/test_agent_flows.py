@@ -10,7 +10,6 @@ import pytest
 from tests.agent_fixtures import demo_actions, make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
 
-pytestmark = pytest.mark.asyncio
 
 
 def card(title: str, **fields: str):

@@ -13,7 +13,6 @@ from agent.settings import Settings
 from tests.agent_fixtures import make_agent
 from tests.openai_server import openai_srv, tool_call  # noqa: F401
 
-pytestmark = pytest.mark.asyncio
 
 
 def chat_openai(srv):

@@ -14,7 +14,7 @@ from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.storage_fixtures import postgres_schema_url
 from tools.executor import ExecutorSettings
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.postgres]
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture

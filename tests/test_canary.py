@@ -13,7 +13,6 @@ from storage.transfer import export_json
 from tests.agent_fixtures import make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
 
-pytestmark = pytest.mark.asyncio
 CANARY = "canary-7d41f0c9e2b84a55"
 
 

@@ -162,7 +162,8 @@ def respond(fmt: str, data: Any, *, outcome: str = "ok", status: int | None = 20
     )  # fmt: skip
     envelope = data_envelope(action="get_order_status", outcome=outcome, status=status,
                              summary="done", data=data, link_url=link_url)  # fmt: skip
-    return [SystemMessage(system), HumanMessage(envelope)]
+    # The shape the respond node sends: the envelope appended to the system prompt.
+    return [SystemMessage(f"{system}\n\n{envelope}"), HumanMessage("where is my order?")]
 
 
 SHIPPED = {"order_id": "ORD-1001", "status": "shipped", "estimated_delivery": "2027-03-14"}

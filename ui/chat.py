@@ -1,0 +1,174 @@
+"""The support chat: pick or start a conversation, talk to the agent, answer its questions.
+
+The conversation is drawn from the stored turn traces (already redacted), so a reload or a
+second browser tab shows exactly what happened, including outcomes and pending questions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from agent.ui_support import check_answer, form_fields
+from tools.errors import NotFoundError
+
+from . import forms, render
+from .runtime import AgentRuntime
+
+SESSION_KEY, PICK_KEY = "session_id", "session_pick"
+CHANNELS = ("chat", "email")
+WORKING = "The agent is working..."
+
+
+def model_banner(rt: AgentRuntime) -> None:
+    agent = rt.agent
+    if agent.is_offline:
+        st.info(f"**Offline model in use** — {agent.model_label}. Replies come from the built-in "
+                "rule-based model; set OPENAI_API_KEY to use a language model.",
+                icon=":material/cloud_off:")  # fmt: skip
+    else:
+        st.caption(f":material/smart_toy: Model: **{agent.model_label}**")
+
+
+def _new_session() -> None:
+    sid = f"s-{uuid.uuid4().hex[:10]}"
+    st.session_state[SESSION_KEY] = sid
+    st.session_state[PICK_KEY] = sid
+
+
+def _picked() -> None:
+    st.session_state[SESSION_KEY] = st.session_state[PICK_KEY]
+
+
+def session_picker(rt: AgentRuntime) -> tuple[str, str]:
+    """The conversation selector and channel switch; returns (session id, its channel)."""
+    if SESSION_KEY not in st.session_state:
+        _new_session()
+    current = st.session_state[SESSION_KEY]
+    rows = {r["session_id"]: r for r in rt.stores.traces.sessions(limit=100)}
+    options = list(rows) if current in rows else [current, *rows]
+
+    def describe(sid: str) -> str:
+        row = rows.get(sid)
+        if row is None:
+            return "New conversation"
+        title = (row.get("title") or "untitled")[:48]
+        return f"{title} · {row['channel']} · {row['turns']} turn{'s' if row['turns'] != 1 else ''}"
+
+    pick, chan, new = st.columns([5, 3, 2], vertical_alignment="bottom")
+    pick.selectbox("Conversation", options, index=options.index(current), key=PICK_KEY,
+                   format_func=describe, on_change=_picked)  # fmt: skip
+    started = rows.get(current)
+    channel = chan.radio(
+        "Channel", CHANNELS, horizontal=True, key=f"channel.{current}",
+        index=CHANNELS.index(started["channel"]) if started else 0, disabled=started is not None,
+        help="Fixed once the conversation has started.",
+    )  # fmt: skip
+    new.button("New conversation", icon=":material/add_comment:", on_click=_new_session)
+    return current, (started["channel"] if started else channel)
+
+
+def _resume_text(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    if value.get("cancel"):
+        return "Cancel that request."
+    if "decision" in value:
+        extra = ", ".join(f"{k} = {v}" for k, v in (value.get("values") or {}).items())
+        return {"approve": "Approved the request.", "reject": "Rejected the request."}.get(
+            value["decision"], f"Edited the values: {extra}"
+        )
+    if isinstance(value.get("values"), dict):
+        return "Answered: " + ", ".join(f"{k} = {v}" for k, v in value["values"].items())
+    return str(value.get("text", value))
+
+
+def _user_bubble(event: dict[str, Any], channel: str) -> None:
+    with st.chat_message("user"):
+        if event["type"] == "user" and channel == "email":
+            render.email(event["text"], heading="Inbound email from the customer")
+        elif event["type"] == "user":
+            st.markdown(event["text"])
+        else:
+            st.markdown(_resume_text(event.get("value")))
+
+
+def render_turn(trace: dict[str, Any], channel: str) -> None:
+    """One stored turn: the customer's message, then the agent's side of it."""
+    events = trace.get("events") or []
+    for event in events:
+        if event["type"] in ("user", "resume"):
+            _user_bubble(event, channel)
+    rest = [e for e in events if e["type"] not in ("user", "resume")]
+    if not rest:
+        return
+    with st.chat_message("assistant"):
+        outcome = None
+        for event in rest:
+            if event["type"] == "tool_call":
+                st.caption(f":material/bolt: Action **{event['action']}**")
+            elif event["type"] == "outcome":
+                outcome = event
+            elif event["type"] == "assistant":
+                render.assistant(event, channel=channel)
+                if outcome is not None:
+                    render.outcome_details(outcome)
+                    outcome = None
+            elif event["type"] == "interrupt":
+                payload = event.get("payload") or {}
+                if channel == "email" and event.get("email"):
+                    render.email(event["email"], heading="Reply email")
+                else:
+                    st.markdown(payload.get("question") or "")
+        if outcome is not None:
+            render.outcome_details(outcome)
+
+
+def _definition(rt: AgentRuntime, name: str):
+    try:
+        return rt.stores.actions.get(name).definition
+    except NotFoundError:
+        return None
+
+
+def pending_controls(rt: AgentRuntime, session_id: str, turn: int, payload: dict) -> Any:
+    """The form for the pending question; returns the resume value once the user answers."""
+    key = f"pending.{session_id}.{turn}"
+    definition = _definition(rt, payload.get("action", ""))
+    with st.chat_message("assistant", avatar=":material/edit_note:"):
+        if payload.get("kind") == "confirm":
+            fields = form_fields(definition) if definition else []
+            return forms.confirm_panel(payload, key, fields)
+        check = (lambda values: check_answer(definition, values)) if definition else None
+        answer = forms.collect_info_form(payload, key, check)
+        st.caption("Or type the answer in the message box below.")
+        return answer
+
+
+def chat_page(rt: AgentRuntime) -> None:
+    agent = rt.agent
+    model_banner(rt)
+    session_id, channel = session_picker(rt)
+    traces = agent.turns(session_id)
+    for trace in traces:
+        render_turn(trace, trace.get("channel") or channel)
+    pending = rt.run(agent.pending_interrupt(session_id)) if traces else None
+    answer = pending_controls(rt, session_id, len(traces), pending) if pending else None
+    if answer is not None:
+        with st.chat_message("user"):
+            st.markdown(_resume_text(answer))
+        with st.chat_message("assistant"), st.spinner(WORKING):
+            rt.run(agent.resume(session_id, answer))
+        st.rerun()
+    placeholder = "Paste the customer's email..." if channel == "email" else "Message the agent..."
+    if pending:
+        placeholder = "Answer the question, or say what you need..."
+    text = st.chat_input(placeholder, key="chat_box")
+    if text:
+        with st.chat_message("user"):
+            st.markdown(text)
+        with st.chat_message("assistant"), st.spinner(WORKING):
+            rt.run(agent.send(session_id, text, channel=channel))
+        st.rerun()
