@@ -69,7 +69,7 @@ def data_envelope(
 
 def parse_envelope(text: str) -> dict[str, Any] | None:
     """Inverse of `data_envelope` (used by the offline model and by tests)."""
-    start = text.find(ENVELOPE_OPEN)
+    start = text.find(ENVELOPE_OPEN + " action=")  # not the mention of the tags in the prompt
     if start < 0:
         return None
     body_start = text.find("\n", start)

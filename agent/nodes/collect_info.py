@@ -29,7 +29,8 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
 
     def describe(name: str) -> str:
         spec = specs.get(name)
-        return (spec.description or name.replace("_", " ")).rstrip(".") if spec else name
+        text = (spec.description or name.replace("_", " ")).rstrip(".") if spec else name
+        return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
     return {
         "kind": "collect_info",

@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from tools.errors import ToolArgumentsError
+from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
@@ -37,7 +37,7 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         return {"pending": {**pending, "approved": True}}
     try:
         preview = await ctx.executor.preview(action, pending["args"])
-    except ToolArgumentsError as exc:
+    except ActionsError as exc:  # bad arguments or a definition the executor refuses
         outcome = Outcome(kind=OutcomeKind.CONFIG_ERROR, action=action.name, summary=str(exc))
         return {"outcome": outcome.model_dump(mode="json")}
 
