@@ -7,6 +7,7 @@ turns each turn into events, and stores the turn's trace (redacted).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -71,14 +72,24 @@ class SupportAgent:
         self.secrets = secrets
         self.catalog = ActionCatalog()
         self._revision: int | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._definitions: dict[str, tuple[int, Any]] = {}
 
     # -- catalog -----------------------------------------------------------------------------
     def refresh_catalog(self) -> None:
         """Recompile what changed in storage since the last turn (incremental, by content hash)."""
         revision = self.store.revision()
-        if revision != self._revision:
-            self.catalog.sync([s.definition for s in self.store.list()])
-            self._revision = revision
+        if revision == self._revision:
+            return
+        definitions = []
+        for stored in self.store.list():
+            # The same object for an unchanged version: the catalog then skips even the hash.
+            cached = self._definitions.get(stored.name)
+            if cached is None or cached[0] != stored.version:
+                cached = self._definitions[stored.name] = (stored.version, stored.definition)
+            definitions.append(cached[1])
+        self.catalog.sync(definitions)
+        self._revision = revision
 
     # -- turns -------------------------------------------------------------------------------
     def _config(self, session_id: str, recorder: TurnRecorder) -> dict[str, Any]:
@@ -95,8 +106,16 @@ class SupportAgent:
         interrupts = getattr(state, "interrupts", ()) or ()
         return interrupts[0].value if interrupts else None
 
+    def _lock(self, session_id: str) -> asyncio.Lock:
+        """Turns of one session run one at a time in this process (two tabs, one session)."""
+        return self._locks.setdefault(session_id, asyncio.Lock())
+
     async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
         """A customer message. While a question is pending, it is the answer to that question."""
+        async with self._lock(session_id):
+            return await self._send(session_id, text, channel)
+
+    async def _send(self, session_id: str, text: str, channel: str) -> TurnResult:
         pending = await self.pending_interrupt(session_id)
         if pending is not None:
             value: Any = {"text": text}
@@ -110,6 +129,10 @@ class SupportAgent:
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
+        async with self._lock(session_id):
+            return await self._resume(session_id, value)
+
+    async def _resume(self, session_id: str, value: Any) -> TurnResult:
         if await self.pending_interrupt(session_id) is None:
             raise ValueError(f"session {session_id!r} has no pending question to answer")
         state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})

@@ -101,7 +101,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 def init_db(engine: Engine) -> None:
     """Create the tables if missing; idempotent and safe when several processes start at once."""
-    from . import tables  # noqa: F401  (registers the table classes on SQLModel.metadata)
+    from . import run_tables, tables  # noqa: F401  (registers the table classes on SQLModel.metadata)
 
     if is_sqlite(engine):
         # The write lock serialises concurrent starters: the second sees the tables and skips.

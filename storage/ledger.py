@@ -1,16 +1,36 @@
-"""The call ledger: the idempotency key of every call, recorded before the request is sent."""
+"""The call ledger: every action call is reserved here *before* its request is sent.
+
+The reservation is atomic per session (SQLite: the write lock of `BEGIN IMMEDIATE`;
+PostgreSQL: a transaction-scoped advisory lock on the session id), and it is where trigger
+limits and the per-session budget are enforced across tabs, threads and app instances: two
+concurrent turns of one session cannot both take the last allowed run.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy import func, text
+from sqlmodel import select
 
+from .db import read_session, write_session
 from .run_tables import CallLedgerRow, utcnow
+
+
+class Reservation(str, enum.Enum):
+    RESERVED = "reserved"
+    """Recorded; the request may be sent."""
+    EXISTS = "exists"
+    """This idempotency key was reserved before (a resume after a crash)."""
+    LIMIT = "limit"
+    """The action's trigger limit for this session is used up."""
+    BUDGET = "budget"
+    """The session's action budget is used up."""
 
 
 @dataclass(frozen=True)
@@ -27,44 +47,57 @@ class CallLedger:
     async def get(self, key: str) -> LedgerRecord | None:
         return await asyncio.to_thread(self._get, key)
 
-    async def start(self, key: str, *, action: str) -> bool:
-        """Record that the call is about to be sent; False if it was recorded already."""
-        return await asyncio.to_thread(self._start, key, action)
+    async def reserve(
+        self, key: str, *, session_id: str, action: str, limit: int | None, budget: int | None
+    ) -> Reservation:
+        """Atomically check the limits and record the call before it is sent."""
+        return await asyncio.to_thread(self._reserve, key, session_id, action, limit, budget)
 
-    async def finish(self, key: str, outcome: Any) -> None:
+    async def finish(self, key: str, outcome: Any, *, sent: bool = True) -> None:
         data = outcome.model_dump(mode="json") if hasattr(outcome, "model_dump") else outcome
-        await asyncio.to_thread(self._finish, key, json.dumps(data))
+        await asyncio.to_thread(self._finish, key, json.dumps(data), sent)
 
-    def count(self, action: str | None = None) -> int:
-        with Session(self._engine) as s:
-            rows = s.query(CallLedgerRow)
-            if action:
-                rows = rows.filter(CallLedgerRow.action == action)
-            return rows.count()
+    def count(self, *, session_id: str | None = None, action: str | None = None) -> int:
+        with read_session(self._engine) as s:
+            query = select(func.count()).select_from(CallLedgerRow).where(CallLedgerRow.sent)
+            if session_id is not None:
+                query = query.where(CallLedgerRow.session_id == session_id)
+            if action is not None:
+                query = query.where(CallLedgerRow.action == action)
+            return s.exec(query).one()
 
+    # -- blocking parts -------------------------------------------------------------------------
     def _get(self, key: str) -> LedgerRecord | None:
-        with Session(self._engine) as s:
+        with read_session(self._engine) as s:
             row = s.get(CallLedgerRow, key)
             if row is None:
                 return None
             outcome = json.loads(row.outcome_json) if row.outcome_json else None
             return LedgerRecord(row.key, row.action, outcome)
 
-    def _start(self, key: str, action: str) -> bool:
-        with Session(self._engine) as s:
-            s.add(CallLedgerRow(key=key, action=action))
-            try:
-                s.commit()
-            except IntegrityError:
-                return False
-            return True
+    def _reserve(self, key, session_id, action, limit, budget) -> Reservation:
+        with write_session(self._engine) as s:
+            if self._engine.dialect.name == "postgresql":
+                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(
+                    k=zlib.crc32(session_id.encode())))  # fmt: skip
+            if s.get(CallLedgerRow, key) is not None:
+                return Reservation.EXISTS
+            sent = select(func.count()).select_from(CallLedgerRow).where(
+                CallLedgerRow.session_id == session_id, CallLedgerRow.sent
+            )
+            if budget is not None and s.exec(sent).one() >= budget:
+                return Reservation.BUDGET
+            if limit is not None and s.exec(sent.where(CallLedgerRow.action == action)).one() >= limit:
+                return Reservation.LIMIT
+            s.add(CallLedgerRow(key=key, session_id=session_id, action=action))
+            return Reservation.RESERVED
 
-    def _finish(self, key: str, outcome_json: str) -> None:
-        with Session(self._engine) as s:
+    def _finish(self, key: str, outcome_json: str, sent: bool) -> None:
+        with write_session(self._engine) as s:
             row = s.get(CallLedgerRow, key)
             if row is None:
-                row = CallLedgerRow(key=key, action="?")
+                return
             row.outcome_json = outcome_json
             row.finished_at = utcnow()
+            row.sent = sent
             s.add(row)
-            s.commit()

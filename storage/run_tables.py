@@ -29,7 +29,10 @@ class CallLedgerRow(SQLModel, table=True):
     __tablename__ = "call_ledger"
 
     key: str = Field(primary_key=True, max_length=64)
+    session_id: str = Field(default="", index=True, max_length=128)
     action: str = Field(max_length=64)
+    sent: bool = True
+    """False once the outcome shows nothing was sent (blocked, configuration error)."""
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     outcome_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -22,6 +22,8 @@ from .placeholders import find_placeholders, has_placeholder
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 INPUT_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+RESERVED_INPUT_NAMES = frozenset({"self", "config", "run_manager", "callbacks", "tool_call_id"})
+"""Names LangChain injects into tool calls; an input with one of them could never be passed."""
 HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 CREDENTIAL_QUERY_KEYS = frozenset(
     {
@@ -196,8 +198,8 @@ class ActionDefinition(BaseModel):
 
     def content_hash(self) -> str:
         """Stable hash of the definition's content (used for incremental compilation)."""
-        payload = json.dumps(self.to_json_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+        # Field order is fixed by the model, so the JSON dump is canonical without sorting.
+        return hashlib.blake2b(self.model_dump_json().encode(), digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,6 +368,8 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
         if not INPUT_NAME_RE.match(name) or keyword.iskeyword(name) or name.startswith("model_"):
             add(".name", "must be a lower-case identifier (letters, digits, '_'), not a Python "
                 "keyword and not starting with 'model_'")  # fmt: skip
+        elif name in RESERVED_INPUT_NAMES:
+            add(".name", f"{name!r} is reserved; choose another input name")
         elif name in declared:
             add(".name", f"duplicate input name {name!r}")
         else:
@@ -423,7 +427,7 @@ def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]
     except ValueError as exc:
         return [Problem("url", f"is not a valid URL: {exc}")]
     if parts.scheme.lower() not in ("http", "https"):
-        if has_placeholder(parts.scheme):
+        if "://" in url and has_placeholder(url.split("://", 1)[0]):
             add("placeholders are not allowed in the scheme")
         add("must be a full http:// or https:// URL")
     netloc = parts.netloc

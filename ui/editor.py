@@ -52,7 +52,7 @@ def actions_table(store: ActionStore) -> list[str]:
     st.dataframe(
         [{"name": a.name, "method": a.definition.method.value, "enabled": a.definition.enabled,
           "channels": ", ".join(c.value for c in a.definition.channels)} for a in actions],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
         column_config={"enabled": st.column_config.CheckboxColumn("enabled")},
     )  # fmt: skip
     return [a.name for a in actions]
@@ -113,7 +113,7 @@ def editor_panel(rt: AgentRuntime) -> dict[str, Any]:
     if NEXT_PICK in st.session_state:
         st.session_state[PICK] = st.session_state.pop(NEXT_PICK)
     if st.session_state.get(PICK) not in (NEW, *names):
-        st.session_state[PICK] = NEW
+        st.session_state[PICK] = names[0] if names else NEW
     selected = st.selectbox("Edit action", [NEW, *names], key=PICK)
     snapshot = st.session_state.get(SNAPSHOT)
     if snapshot is None or (snapshot["name"] or NEW) != selected:
@@ -136,6 +136,6 @@ def editor_panel(rt: AgentRuntime) -> dict[str, Any]:
         editor_form.show_errors(editor_form.unplaced(errors), *editor_form.unplaced(errors))
     draft = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
     label = "Create action" if snapshot["name"] is None else "Save changes"
-    if st.button(label, type="primary", key="ed.save", icon=":material/save:", use_container_width=True):
+    if st.button(label, type="primary", key="ed.save", icon=":material/save:", width="stretch"):
         _save(store, snapshot, draft)
     return draft

@@ -94,7 +94,7 @@ def _table(data: list[dict[str, Any]], columns: tuple[str, ...], key: str, **con
 
     frame = pd.DataFrame(data, columns=list(columns))
     edited = st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True,
-                            use_container_width=True, column_config=config)  # fmt: skip
+                            width="stretch", column_config=config)  # fmt: skip
     return _rows(edited)
 
 

@@ -57,6 +57,21 @@ READ_VERBS = frozenset({"get", "check", "show", "look", "view", "find", "list", 
 DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close", "deactivate"})
 """Tools named with these need the customer to say so (or a synonym); otherwise they score less."""
 
+REQUEST_VERBS = frozenset({"create", "book", "open", "request", "start", "schedule", "make",
+                           "submit", "add", "apply", "buy", "arrange", "raise", "log", "report",
+                           "send", "register", "order"})  # fmt: skip
+CHANGE_VERBS = frozenset({"update", "change", "edit", "modify", "reschedule", "move", "set",
+                          "reset", "upgrade", "downgrade", "switch"})  # fmt: skip
+LOOKUP_NOUNS = frozenset({"status", "summary", "balance", "details", "history", "info",
+                          "points", "hours", "availability", "progress", "tracking"})  # fmt: skip
+"""Last words of a tool name that is looked up ("order status", "account summary")."""
+LOOKUP_CUES = frozenset({"status", "still", "yet", "progress", "update", "when", "where",
+                         "whether", "track", "booked", "scheduled", "check", "happening"})  # fmt: skip
+REQUEST_CUES = frozenset({"like", "want", "need", "love", "book", "arrange", "installed",
+                          "fitted", "new", "quote", "interested", "get"})  # fmt: skip
+"""Words of a message that asks about something existing, or asks for something new: they
+settle a tie between a look-up tool and a request tool about the same subject."""
+
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
@@ -67,7 +82,7 @@ of the customer's own things ("my order")."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
 
 CONTRACTIONS = {
-    "can't": "can not", "cannot": "can not", "won't": "will not", "n't": " not", "'m": " am",
+    "where's": "where is", "what's": "what is", "can't": "can not", "cannot": "can not", "won't": "will not", "n't": " not", "'m": " am",
     "'re": " are", "'ve": " have", "'ll": " will", "'d": " would", "'s": "",
 }  # fmt: skip
 
@@ -93,6 +108,8 @@ PHRASES = {
     "make an appointment": "book appointment", "an update": "status", "any update": "status", "stop paying": "cancel paying",
 }  # fmt: skip
 """Multi-word expressions rewritten to one routing word before tokenising."""
+
+WHERE_IS = re.compile(r" where (my|their|the|our|your|his|her) (\w+(?: \w+)?) (?:is|are) ")
 
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("order", "purchase", "purchased", "ordered", "parcel", "package", "shipment", "stuff"),
@@ -156,6 +173,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\.(?!\w)|(?<!\w)\.", " ", text)  # keep dots inside emails and numbers
     text = re.sub(r"[^\w@.\-+ ]+", " ", text)
     text = " " + re.sub(r"\s+", " ", text) + " "
+    # "where their order is" (a trigger) says what "where is my order" (a message) asks.
+    text = WHERE_IS.sub(r" track \1 \2 ", text)
     for phrase, word in PHRASES.items():
         text = text.replace(f" {phrase} ", f" {word} ")
     return text.strip()
@@ -203,6 +222,29 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
 def humanise_name(name: str) -> str:
     """`get_order_status` -> "get order status"."""
     return re.sub(r"[_\-]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
+
+
+def tool_kind(name: str) -> str:
+    """"lookup", "request", "change" or "cancel", read from the first and last words of a name."""
+    parts = words(humanise_name(name)) or [name]
+    if parts[0] in DESTRUCTIVE_VERBS:
+        return "cancel"
+    if parts[0] in CHANGE_VERBS:
+        return "change"
+    if parts[0] in READ_VERBS or parts[-1] in LOOKUP_NOUNS:
+        return "lookup"
+    return "request" if parts[0] in REQUEST_VERBS else "lookup"
+
+
+def message_intent(text: str) -> str | None:
+    """"lookup" when the message asks about something existing, "request" when it asks for
+    something new, None when it says neither."""
+    plain = set(words(text))
+    if plain & LOOKUP_CUES:
+        return "lookup"
+    if plain & REQUEST_CUES:
+        return "request"
+    return None
 
 
 @dataclass
@@ -398,6 +440,10 @@ class Router:
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
             return Route(close[0], ranking)
+        intent = message_intent(text)
+        fitting = [name for name in close if tool_kind(name) == intent]
+        if intent and len(fitting) == 1:
+            return Route(fitting[0], ranking)
         readers = [name for name in close if words(humanise_name(name))[:1] <= [] or
                    words(humanise_name(name))[0] in READ_VERBS]
         if len(readers) == 1:

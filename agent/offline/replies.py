@@ -1,0 +1,152 @@
+"""Plain-text replies of the offline model: greetings, clarifying questions, "I can't help".
+
+A tool is named to the customer by a short phrase made from its name, in two forms that share
+one parse: a gerund for lists ("checking an order status, opening a support ticket") and an
+infinitive for questions ("do you want to check an order status, or to get a shipping label?").
+The clarifying question is also read back on the next turn (`clarified_candidates`), so the
+phrases must stay deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .router import LOOKUP_NOUNS, humanise_name, tool_kind, words
+
+GREETING = re.compile(r"^(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings)\b")
+THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|ta)\b")
+FAREWELL = re.compile(r"^(bye|goodbye|see you|see ya|that is all|that's all|ok bye)\b")
+CLARIFY_OPENER = "Just to be sure: do you want to "
+"""How a clarifying question starts; the next turn recognises the question by it."""
+
+ACTION_VERBS = frozenset(
+    """get check show look view find list fetch track read search create open update change
+    cancel delete remove book schedule reschedule start request report send reset apply add buy
+    renew upgrade downgrade pause resume transfer submit register set edit modify close claim
+    redeem raise log file make arrange move replace stop unsubscribe subscribe verify confirm
+    download print""".split()
+)  # fmt: skip
+"""First words of a tool name read as a verb. Words that are as often nouns ("order",
+"return", "refund") are left out: `order_status` is a status, not an act of ordering."""
+
+IRREGULAR_GERUNDS = {
+    "get": "getting", "set": "setting", "stop": "stopping", "log": "logging", "plan": "planning",
+    "cancel": "cancelling", "ship": "shipping", "put": "putting", "run": "running",
+}  # fmt: skip
+DROPPED_TAILS = frozenset({"link", "url", "email", "pdf"})
+"""How a result is delivered, not what the customer gets (`shipping_label_link`)."""
+PERSONAL_NOUNS = frozenset({"account", "password", "subscription", "plan", "preferences",
+                            "address", "balance", "profile", "points", "details", "membership"})  # fmt: skip
+"""Nouns that belong to the customer: "your account summary", not "an account summary"."""
+
+
+@dataclass(frozen=True)
+class ToolPhrase:
+    """How one tool is named to the customer."""
+
+    verb: str
+    gerund: str
+    obj: str
+
+    @property
+    def listing(self) -> str:
+        """"checking an order status"."""
+        return f"{self.gerund} {self.obj}".strip()
+
+    @property
+    def infinitive(self) -> str:
+        """"check an order status"."""
+        return f"{self.verb} {self.obj}".strip()
+
+
+def gerund(verb: str) -> str:
+    if verb in IRREGULAR_GERUNDS:
+        return IRREGULAR_GERUNDS[verb]
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
+def _with_article(noun: list[str]) -> str:
+    if not noun:
+        return ""
+    phrase = " ".join(noun)
+    if PERSONAL_NOUNS & set(noun) or (noun[-1].endswith("s") and not noun[-1].endswith(("ss", "us"))):
+        return f"your {phrase}"
+    return f"{'an' if phrase[0] in 'aeiou' else 'a'} {phrase}"
+
+
+def tool_phrase(name: str) -> ToolPhrase:
+    """`create_installation_request` -> requesting an installation; `order_status` -> checking
+    an order status; `update_contact_preferences` -> updating your contact preferences."""
+    parts = words(humanise_name(name)) or [name]
+    if parts[0] in ACTION_VERBS:
+        verb, noun = parts[0], parts[1:]
+    else:
+        verb = "check" if parts[-1] in LOOKUP_NOUNS else "get"
+        noun = parts
+    while len(noun) > 1 and noun[-1] in DROPPED_TAILS:
+        noun = noun[:-1]
+    if verb in ("create", "open", "submit", "make") and len(noun) > 1 and noun[-1] == "request":
+        verb, noun = "request", noun[:-1]
+    return ToolPhrase(verb, gerund(verb), _with_article(noun))
+
+
+KIND_ORDER = ("lookup", "request", "change", "cancel")
+"""The order of the greeting: look-ups first, cancellations last."""
+
+
+def showcase(names: Sequence[str], limit: int) -> list[str]:
+    """Up to `limit` tools that show the range: one of each kind in turn, shortest name first
+    (short names tend to be the everyday tasks: `order_status` before `shipping_label_link`)."""
+    groups: dict[int, list[str]] = {}
+    for name in sorted(names, key=lambda n: (len(n), n)):
+        groups.setdefault(KIND_ORDER.index(tool_kind(name)), []).append(name)
+    picked: list[str] = []
+    while len(picked) < min(limit, len(names)):
+        for kind in sorted(groups):
+            if groups[kind] and len(picked) < limit:
+                picked.append(groups[kind].pop(0))
+    return picked
+
+
+def join(items: Sequence[str], conjunction: str = "and") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+def offer(names: Sequence[str], limit: int) -> str:
+    """"I can help with things like checking an order status and opening a support ticket."""
+    listed = [tool_phrase(n).listing for n in showcase(names, limit)]
+    return f"I can help with things like {join(listed)}." if listed else ""
+
+
+def clarify(first: str, second: str) -> str:
+    a, b = tool_phrase(first).infinitive, tool_phrase(second).infinitive
+    return f"{CLARIFY_OPENER}{a}, or to {b}?"
+
+
+def clarified_candidates(question: str, names: Sequence[str]) -> list[str]:
+    """The tools a previous clarifying question offered, in the order it named them."""
+    if not question.startswith(CLARIFY_OPENER):
+        return []
+    found = [(question.find(tool_phrase(n).infinitive), n) for n in names]
+    return [n for pos, n in sorted(found) if pos >= 0]
+
+
+def plain_reply(said: str, names: Sequence[str], limit: int) -> str:
+    """The answer when no tool is called and nothing needs clarifying."""
+    offered = offer(names, limit)
+    if GREETING.match(said):
+        return f"Hello! {offered} What can I do for you?".replace("  ", " ")
+    if FAREWELL.match(said):
+        return "Goodbye, and thanks for getting in touch!"
+    if THANKS.search(said):
+        return "You're welcome! Is there anything else I can help with?"
+    if not offered:
+        return "I'm sorry, I can't help with that here. Is there anything else I can do?"
+    return f"I'm not sure I can help with that. {offered} Is there anything along those lines?"

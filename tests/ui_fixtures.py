@@ -1,0 +1,62 @@
+"""The Streamlit app under test: a real `AgentRuntime` (SQLite in a temp dir, the demo API,
+an injected chat model, or the offline one when none is given) put into the session before the first run, and helpers to drive it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+from streamlit.testing.v1 import AppTest
+
+from agent.runtime import open_stores
+from tests.agent_fixtures import demo_actions, settings_for
+from tools.executor import ExecutorSettings
+from ui.runtime import RUNTIME_KEY, AgentRuntime, start_runtime
+
+APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+
+
+@contextlib.contextmanager
+def app_runtime(
+    tmp_path: Path, demo_api, model, *, admin_password: str | None = None,
+    model_label: str | None = "scripted test model", actions: list[dict[str, Any]] | None = None,
+) -> Iterator[AgentRuntime]:  # fmt: skip
+    settings = settings_for(tmp_path, demo_api, admin_password=admin_password)
+    stores = open_stores(settings)
+    stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
+    for action in actions if actions is not None else demo_actions(demo_api.base_url):
+        stores.actions.create(action)
+    runtime = start_runtime(
+        settings, stores=stores, model=model, model_label=model_label if model else None,
+        executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
+        checkpointer=InMemorySaver(),
+    )  # fmt: skip
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def open_app(runtime: AgentRuntime, **session: Any) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state[RUNTIME_KEY] = runtime
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything written on the page (markdown, captions, alerts, code), for assertions."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
+    parts += [c.value for c in at.code]
+    return "\n".join(str(p) for p in parts)
+
+
+def by_label(widgets, label: str):
+    matches = [w for w in widgets if w.label == label or w.label.rstrip(" *") == label]
+    assert matches, f"no widget labelled {label!r}; have {[w.label for w in widgets]}"
+    return matches[0]

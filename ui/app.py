@@ -1,0 +1,39 @@
+"""The Streamlit app: `streamlit run ui/app.py`.
+
+Support staff chat with the agent on the main page; the product team edits actions, secrets and
+tests in the sidebar; engineers read turn traces. This script only lays the page out: every
+part is a function of a small `ui` module, and the agent comes from `ui.runtime`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.auth import is_admin
+from ui.chat import chat_page
+from ui.runtime import current_runtime
+from ui.sidebar import sidebar
+from ui.traces import traces_page
+
+PAGES = ("Support chat", "Traces")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Support agent · API actions", page_icon=":material/support_agent:",
+                       layout="wide")  # fmt: skip
+    rt = current_runtime()
+    with st.sidebar:
+        sidebar(rt)
+    st.title(":material/support_agent: Support agent")
+    page = st.radio("View", PAGES, horizontal=True, key="page", label_visibility="collapsed")
+    if page == "Traces":
+        if is_admin(rt.admin_password):
+            traces_page(rt)
+        else:
+            st.info("Traces are for the product team: unlock the admin tools in the sidebar.",
+                    icon=":material/lock:")  # fmt: skip
+    else:
+        chat_page(rt)
+
+
+main()

@@ -1,0 +1,56 @@
+"""Import and export of the action catalog as JSON, and the change history of an action."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storage.transfer import export_json, import_actions, validate_file
+from tools.errors import ActionValidationError
+
+from .runtime import AgentRuntime
+
+ACTOR = "product team (app)"
+
+
+def transfer_panel(rt: AgentRuntime) -> None:
+    store = rt.stores.actions
+    st.download_button("Export actions (JSON)", export_json(store), file_name="actions.json",
+                       mime="application/json", icon=":material/download:",
+                       width="stretch")  # fmt: skip
+    st.caption("Secret values are never exported; `{{secret.NAME}}` references are kept.")
+    upload = st.file_uploader("Import actions (JSON)", type=["json"], key="import.file")
+    if upload is None:
+        return
+    text = upload.getvalue().decode("utf-8", errors="replace")
+    try:
+        count = len(validate_file(text))
+    except ActionValidationError as exc:
+        st.error(f"Nothing imported: {len(exc.problems)} problem(s) in {upload.name}.")
+        for p in exc.problems:
+            st.markdown(f"- `{p.path}`: {p.message}")
+        return
+    if st.button(f"Import {count} action(s)", type="primary", key="import.go"):
+        try:
+            report = import_actions(store, text, actor=ACTOR)
+        except ActionValidationError as exc:
+            st.error(str(exc))
+            return
+        st.success(f"Imported: {len(report.created)} created, {len(report.updated)} updated, "
+                   f"{len(report.unchanged)} unchanged.")  # fmt: skip
+
+
+def history_panel(rt: AgentRuntime, name: str | None) -> None:
+    if not name:
+        st.caption("Choose an action in the editor to see its history.")
+        return
+    entries = rt.stores.actions.history(name, limit=50)
+    st.markdown(f"**{name}** — {len(entries)} change(s)")
+    st.dataframe(
+        [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.actor or "", "change": e.change,
+          "version": e.version, "fields": ", ".join(e.diff)} for e in entries],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+    for e in entries[:10]:
+        with st.expander(f"v{e.version} {e.change} — {e.at:%Y-%m-%d %H:%M:%S}"):
+            st.json({field: {"before": old, "after": new} for field, (old, new) in e.diff.items()},
+                    expanded=False)  # fmt: skip
