@@ -180,7 +180,6 @@ def test_a_saved_edit_changes_the_next_turn(tmp_path, fresh_demo_log):
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
         say(at, "hello")
-        assert "Look up order status" in bound_tool(model.calls[0], "order_status")["description"] or True
         by_label(at.sidebar.selectbox, "Edit action").set_value("order_status").run()
         by_label(at.sidebar.text_area, "When should the agent run this action?").set_value(new_trigger)
         by_label(at.sidebar.text_input, "Title").set_value("Where is my parcel")
@@ -295,6 +294,5 @@ def test_offline_model_is_named_plainly(tmp_path, fresh_demo_log):
         assert any(i.value.startswith("**Offline model in use**") for i in at.main.info)
         say(at, "Where is my order ORD-1001?")
         assert not at.exception
-        print(texts(at))
         assert "ORD-1001" in texts(at)
     assert len(sent(fresh_demo_log, "GET", "/api/orders/ORD-1001")) == 1

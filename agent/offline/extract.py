@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from .router import canonical, humanise_name, stem, words
+from .router import IdentifierPattern, canonical, humanise_name, stem, words
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 MONTHS = {
@@ -114,35 +114,15 @@ class _Context:
 # -- patterns ------------------------------------------------------------------------------------
 
 
-def _search_regex(pattern: str) -> re.Pattern[str] | None:
-    body = pattern[1:] if pattern.startswith("^") else pattern
-    body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
-    try:
-        return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
-    except re.error:
-        return None
-
-
-def _fix_case(candidate: str, full: re.Pattern[str]) -> str | None:
-    for variant in (candidate, candidate.upper(), candidate.lower()):
-        if full.fullmatch(variant):
-            return variant
-    return None
-
-
 def find_pattern(pattern: str, ctx: _Context) -> tuple[str, int, int] | None:
     """First free substring that, case fixed, fully matches `pattern`."""
-    try:
-        full = re.compile(pattern)
-    except re.error:
+    identifier = IdentifierPattern.compile(pattern)
+    if identifier is None:
         return None
-    search = _search_regex(pattern)
-    if search is None:
-        return None
-    for m in search.finditer(ctx.text):
-        value = _fix_case(m.group(0), full)
-        if value is not None and ctx.free(m.start(), m.end()):
-            return value, m.start(), m.end()
+    full = identifier.full
+    for value, start, end in identifier.finditer(ctx.text):
+        if ctx.free(start, end):
+            return value, start, end
     # Digit groups written with spaces or dashes: "6006 4912 3456 7890".
     for m in re.finditer(r"(?<![\w-])\d{2,6}(?:[ -]\d{2,6}){1,5}(?![\w-])", ctx.text):
         joined = re.sub(r"[ -]", "", m.group(0))

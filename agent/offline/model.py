@@ -38,15 +38,15 @@ from pydantic import Field
 
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
-from .extract import extract_args, focus_parameter, has_value
+from .extract import EMAIL_RE, extract_args, focus_parameter, has_value
 from .render import Rendered, flatten, describe, parse_request, render
-from .router import Route, Router, humanise_name, words
+from .replies import clarified_candidates, clarify, plain_reply
+from .router import Route, Router, message_intent, tool_kind, words
 
 _QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
 _ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')
-GREETING = re.compile(r"^(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings)\b")
-THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|ta)\b")
-FAREWELL = re.compile(r"^(bye|goodbye|see you|see ya|that is all|that's all|ok bye)\b")
+ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
+"""Answers to "do you want to A, or to B?" that point at an option by position."""
 
 
 def _text(message: BaseMessage) -> str:
@@ -67,8 +67,14 @@ def _count_tokens(text: str) -> int:
 
 
 def find_envelope(messages: Sequence[BaseMessage]) -> dict[str, Any] | None:
-    """The data envelope of a respond turn, from whichever message carries it."""
+    """The data envelope of a respond turn: the respond step appends it to the system prompt.
+
+    Only system messages count: earlier results stay in the history as tool messages, and a
+    later agent turn must answer the customer's new message, not present an old result again.
+    """
     for message in messages:
+        if not isinstance(message, SystemMessage):
+            continue
         text = _text(message)
         m = _ENVELOPE_START.search(text)
         if m:
@@ -183,10 +189,34 @@ class OfflineChatModel(BaseChatModel):
                force: bool = False) -> Route:  # fmt: skip
         humans = self._humans(messages)
         router = self._router(functions)
-        route = router.route(humans[-1] if humans else "")
+        last = humans[-1] if humans else ""
+        route = router.route(last)
+        if route.tool is None and len(humans) > 1 and not router.is_policy_question(last):
+            route = self._route_in_context(messages, router, route) or route
+        if route.tool is None and not route.ambiguous:
+            route = _bare_identifier(router, last) or route
         if force and route.tool is None and route.ranking:
             return Route(route.ranking[0][0], route.ranking)
         return route
+
+    def _route_in_context(self, messages: Sequence[BaseMessage], router: Router,
+                          route: Route) -> Route | None:  # fmt: skip
+        """Route a weak last message with the turn before it.
+
+        After "do you want to A, or to B?" the answer picks one of the two ("the status one",
+        "the first", "ORD-1001"); otherwise a message that carries a value some tool takes
+        ("it's ORD-1001", "lee@example.com") continues the previous request.
+        """
+        humans = self._humans(messages)
+        last, previous = humans[-1], humans[-2]
+        asked = _last_reply(messages)
+        candidates = clarified_candidates(asked, [d.name for d in router.docs])
+        if len(candidates) >= 2:
+            return _pick_candidate(router, last, previous, candidates, route)
+        if not (_carries_value(router, last) or route.ambiguous):
+            return None
+        combined = router.route(f"{previous}\n{last}")
+        return combined if combined.tool is not None else None
 
     def _call(self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage]) -> AIMessage:
         humans = self._humans(messages)
@@ -208,22 +238,11 @@ class OfflineChatModel(BaseChatModel):
 
     def _fallback(self, messages: Sequence[BaseMessage], functions: dict[str, Any],
                   route: Route | None) -> str:  # fmt: skip
+        if route is not None and route.ambiguous:
+            return clarify(route.ranking[0][0], route.ranking[1][0])
         humans = self._humans(messages)
         said = " ".join(words(humans[-1])) if humans else ""
-        titles = [humanise_name(n) for n in list(functions)[: self.max_listed_tools]]
-        offer = f"I can help you {_or(titles)}." if titles else ""
-        if route is not None and route.ambiguous:
-            a, b = (humanise_name(n) for n, _ in route.ranking[:2])
-            return f"Just to check, would you like me to {a} or {b}?"
-        if GREETING.match(said):
-            return f"Hello! {offer} What can I do for you?".replace("  ", " ")
-        if FAREWELL.match(said):
-            return "Goodbye, and thanks for getting in touch!"
-        if THANKS.search(said):
-            return "You're welcome! Is there anything else I can help with?"
-        if not titles:
-            return "I'm sorry, I can't help with that here. Is there anything else I can do?"
-        return f"I'm not sure I can help with that. {offer} Is there anything along those lines?"
+        return plain_reply(said, list(functions), self.max_listed_tools)
 
     def _summarise_tool(self, message: ToolMessage) -> str:
         content = _text(message)
@@ -253,5 +272,57 @@ class OfflineChatModel(BaseChatModel):
         return AIMessage(content="", tool_calls=[call])
 
 
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+def _last_reply(messages: Sequence[BaseMessage]) -> str:
+    """The model's own answer just before the customer's last message, if any."""
+    seen_human = False
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            if seen_human:
+                return ""
+            seen_human = True
+        elif seen_human and isinstance(message, AIMessage):
+            return _text(message)
+    return ""
+
+
+def _carries_value(router: Router, text: str) -> bool:
+    """Whether the text holds a value some tool takes: an identifier, an email, a date."""
+    if router.has_identifier(text) or EMAIL_RE.search(text):
+        return True
+    evidence = router.slot_evidence
+    return evidence is not None and any(
+        evidence(prop, text)
+        for doc in router.docs
+        for prop in (doc.parameters.get("properties") or {}).values()
+    )
+
+
+def _pick_candidate(router: Router, last: str, previous: str, candidates: list[str],
+                    route: Route) -> Route | None:  # fmt: skip
+    """Which option of a clarifying question the answer takes, if it says."""
+    plain = words(last)
+    for word in plain:
+        if word in ORDINALS and len(plain) <= 4:
+            return Route(candidates[ORDINALS[word]], route.ranking)
+    scores = dict(route.ranking)
+    ranked = sorted(candidates, key=lambda n: -scores.get(n, 0.0))
+    if scores.get(ranked[0], 0.0) > 0 and scores[ranked[0]] - scores.get(ranked[1], 0.0) >= 0.5:
+        return Route(ranked[0], route.ranking)
+    intent = message_intent(last)
+    fitting = [n for n in candidates if tool_kind(n) == intent]
+    if intent and len(fitting) == 1:
+        return Route(fitting[0], route.ranking)
+    combined = dict(router.score(f"{previous}\n{last}"))
+    ranked = sorted(candidates, key=lambda n: -combined.get(n, 0.0))
+    if combined.get(ranked[0], 0.0) - combined.get(ranked[1], 0.0) >= 0.5:
+        return Route(ranked[0], route.ranking)
+    return None
+
+
+def _bare_identifier(router: Router, text: str) -> Route | None:
+    """A message that is only an identifier ("ORD-1001"): look it up, never change anything."""
+    if router.message_terms(text) or not router.has_identifier(text):
+        return None
+    takers = [d.name for d in router.docs if any(p.search(text) for p in d.patterns)]
+    lookups = [name for name in takers if tool_kind(name) == "lookup"]
+    return Route(lookups[0], router.score(text)) if len(lookups) == 1 else None

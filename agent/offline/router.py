@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import snowballstemmer
 
@@ -256,7 +256,7 @@ class ToolDoc:
     parameters: dict[str, Any]
     weights: Counter[str] = field(default_factory=Counter)
     """Routing term -> weighted frequency."""
-    patterns: list[re.Pattern[str]] = field(default_factory=list)
+    patterns: list[IdentifierPattern] = field(default_factory=list)
     """Compiled parameter patterns: a message containing a match is evidence for the tool."""
 
     @property
@@ -299,13 +299,53 @@ MIN_CATALOGUE = 20
 K1, B = 1.2, 0.5
 
 
-def _search_pattern(pattern: str) -> re.Pattern[str] | None:
-    body = pattern[1:] if pattern.startswith("^") else pattern
-    body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
-    try:
-        return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
-    except re.error:
+@dataclass(frozen=True)
+class IdentifierPattern:
+    """A parameter's `pattern` used to find its values in free text.
+
+    The search ignores case ("ord-1001" is ORD-1001), but a plain word is never an identifier:
+    "installation" is not the tracking number INSTALLATION, although `^[A-Z0-9]{10,22}$`
+    accepts it once upper-cased. A case-fixed match must hold a digit or be a short code.
+    """
+
+    pattern: str
+    full: re.Pattern[str]
+    anywhere: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, pattern: str) -> IdentifierPattern | None:
+        body = pattern[1:] if pattern.startswith("^") else pattern
+        body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
+        try:
+            full = re.compile(pattern)
+            anywhere = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+        except re.error:
+            return None
+        return cls(pattern, full, anywhere)
+
+    def value(self, candidate: str) -> str | None:
+        """The candidate as the pattern wants it, or None when it is not an identifier."""
+        if self.full.fullmatch(candidate):
+            return candidate
+        if candidate.isalpha() and len(candidate) > MAX_CASE_FIXED_WORD:
+            return None
+        for variant in (candidate.upper(), candidate.lower()):
+            if self.full.fullmatch(variant):
+                return variant
         return None
+
+    def finditer(self, text: str) -> Iterator[tuple[str, int, int]]:
+        for m in self.anywhere.finditer(text):
+            value = self.value(m.group(0))
+            if value is not None:
+                yield value, m.start(), m.end()
+
+    def search(self, text: str) -> bool:
+        return next(self.finditer(text), None) is not None
+
+
+MAX_CASE_FIXED_WORD = 5
+"""Longest all-letter match accepted in another case ("usd" -> USD, never "dishwasher")."""
 
 
 SlotEvidence = Callable[[dict[str, Any], str], bool]
@@ -336,7 +376,7 @@ class Router:
                     for term in value_terms:
                         doc.weights[term] += PARAMETER_WEIGHT / len(value_terms)
                 pattern = prop.get("pattern")
-                if isinstance(pattern, str) and (compiled := _search_pattern(pattern)):
+                if isinstance(pattern, str) and (compiled := IdentifierPattern.compile(pattern)):
                     doc.patterns.append(compiled)
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
@@ -415,6 +455,10 @@ class Router:
         ranking = [(doc.name, round(self._score_doc(doc, query, text), 4)) for doc in self.docs]
         ranking.sort(key=lambda item: -item[1])
         return ranking
+
+    def has_identifier(self, text: str) -> bool:
+        """Whether the text holds a value matching some tool's parameter pattern."""
+        return self._identifies(text)
 
     def _identifies(self, text: str) -> bool:
         return any(p.search(text) for d in self.docs for p in d.patterns)

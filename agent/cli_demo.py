@@ -1,0 +1,142 @@
+"""`api-actions demo`: the demo internal API and the Streamlit app together, offline.
+
+Starts the demo API (`python -m demo` on 127.0.0.1:8765) and `streamlit run ui/app.py` with a
+demo data dir (SQLite) and ACTIONS_ALLOW_HOSTS=127.0.0.1:8765. On first start it seeds storage
+with `demo/actions.json` and the secret DEMO_API_TOKEN (a random token kept in the data dir,
+which the demo API is started with). Prints the URL; Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+DEMO_API_HOST, DEMO_API_PORT = "127.0.0.1", 8765
+TOKEN_FILE = "demo-api-token"
+SECRET_NAME = "DEMO_API_TOKEN"
+ACTOR = "api-actions demo"
+
+
+def _package_file(package: str, name: str) -> Path:
+    import importlib
+
+    return Path(importlib.import_module(package).__file__).resolve().parent / name
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("demo", help="start the demo internal API and the app together")
+    p.add_argument("--data-dir", default="data/demo", help="demo storage (default: data/demo)")
+    p.add_argument("--port", type=int, default=8501, help="the app's port (default: 8501)")
+    p.add_argument("--address", default="127.0.0.1",
+                   help="the app's address (default: 127.0.0.1; 0.0.0.0 to reach it from outside)")  # fmt: skip
+    p.set_defaults(func=run_demo)
+
+
+def demo_token(data_dir: Path) -> str:
+    """The demo API's token: made once, kept (0600) in the data dir so restarts agree with it."""
+    path = data_dir / TOKEN_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def seed(settings, token: str) -> list[str]:
+    """Seed actions (only if there never were any) and the token secret (when missing)."""
+    from storage.transfer import import_actions
+
+    from .runtime import open_stores
+
+    stores = open_stores(settings)
+    done = []
+    try:
+        if not stores.actions.list() and not stores.actions.history(limit=1):
+            report = import_actions(stores.actions, _package_file("demo", "actions.json").read_text(),
+                                    actor=ACTOR)  # fmt: skip
+            done.append(f"seeded {len(report.created)} demo actions")
+        if not stores.secrets.has(SECRET_NAME):
+            stores.secrets.set(SECRET_NAME, token, actor=ACTOR)
+            done.append(f"set the secret {SECRET_NAME}")
+    finally:
+        stores.engine.dispose()
+    return done
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) != 0
+
+
+def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .settings import Settings
+
+    data_dir = Path(args.data_dir).resolve()
+    token = demo_token(data_dir)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the demo runs on SQLite
+    env.update(ACTIONS_DATA_DIR=str(data_dir), ACTIONS_ALLOW_HOSTS=f"{DEMO_API_HOST}:{DEMO_API_PORT}",
+               DEMO_API_TOKEN=token, DEMO_API_PORT=str(DEMO_API_PORT))  # fmt: skip
+    for host, port, what in ((DEMO_API_HOST, DEMO_API_PORT, "demo API"), (args.address, args.port, "app")):
+        if not _port_free("127.0.0.1" if host == "0.0.0.0" else host, port):
+            print(f"error: port {port} is in use; stop what runs there first ({what})", file=sys.stderr)
+            return 1
+    for line in seed(Settings.from_env(env), token):
+        print(f"demo: {line}")
+    api = app = None
+    try:
+        api = subprocess.Popen([sys.executable, "-m", "demo"], env=env)
+        if not _wait_for(f"http://{DEMO_API_HOST}:{DEMO_API_PORT}/api/health", api):
+            print("error: the demo API did not start", file=sys.stderr)
+            return 1
+        app = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(_package_file("ui", "app.py")),
+             "--server.headless", "true", "--server.port", str(args.port),
+             "--server.address", args.address, "--browser.gatherUsageStats", "false"],
+            env=env,
+        )  # fmt: skip
+        url = f"http://{'localhost' if args.address in ('127.0.0.1', '0.0.0.0') else args.address}:{args.port}"
+        if _wait_for(url, app, seconds=60):
+            print(f"\n  Demo ready: {url}\n  Demo API:   http://{DEMO_API_HOST}:{DEMO_API_PORT}"
+                  f"\n  Data:       {data_dir}\n  Ctrl-C stops both.\n", flush=True)  # fmt: skip
+        while api.poll() is None and app.poll() is None:
+            time.sleep(0.5)
+        print("error: a demo process exited; stopping the other", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping the demo ...")
+        return 0
+    finally:
+        _stop(app)
+        _stop(api)
