@@ -21,6 +21,9 @@ ALLOWED = {
     # The chat model factory hands its own httpx client to ChatOpenAI: it talks to the model
     # provider configured by the operator, never to an action URL, so it is not an action call.
     "agent/llm.py": "the chat model's client for the model provider, not for action URLs",
+    # `api-actions demo` picks a free port and waits until the processes it started answer on
+    # 127.0.0.1; it never sends a request to an action URL.
+    "agent/cli_demo.py": "readiness probe of the local demo processes it started",
 }
 
 NETWORK_MODULES = ("httpx", "requests", "aiohttp", "urllib3", "http.client", "urllib.request",
