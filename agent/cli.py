@@ -12,6 +12,8 @@ SUBCOMMAND_MODULES = (
     "agent.cli_test",  # test one action once
     "agent.cli_chat",  # scripted headless conversation
     "agent.cli_demo",  # start the demo API and app
+    "agent.cli_importers",  # import-openapi / import-curl: draft actions to review
+    "agent.cli_mcp",  # serve the live actions as MCP tools
 )
 
 

@@ -2,7 +2,9 @@
 
 FILE may be '-' for standard input / output. Exit codes: 0 done; 1 the command could not run
 (unreadable file, database error, an edit saved concurrently); 2 the file is invalid: every
-problem is printed with its field path, and nothing is stored.
+problem is printed with its field path, and nothing is stored; 3 the admin password is needed
+(ADMIN_PASSWORD is set) and was not given or is wrong: `import` and `export` ask for it with
+`--admin-password` or ACTIONS_ADMIN_PASSWORD (see `agent.access`), `validate` never does.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent.access import AccessDenied, add_password_option, require_admin, supplied_password
 from agent.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ActionValidationError
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DENIED = 0, 1, 2, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,12 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument("--actor", help="who to record in the audit history (default: the OS user)")
+    add_password_option(p)
     p.set_defaults(func=run_import)
 
     p = subparsers.add_parser(
         "export", help="write every action as a catalog file (no secret values, no versions)"
     )
     p.add_argument("file", metavar="FILE", help="output file, or '-' for standard output")
+    add_password_option(p)
     p.set_defaults(func=run_export)
 
 
@@ -64,6 +69,9 @@ def run_import(args: argparse.Namespace) -> int:
     from storage import ActionStore, import_actions, init_db, make_engine, secret_names
     from storage.transfer import validate_file
 
+    settings = Settings.from_env()
+    if not _admin_ok(settings, args, "import"):
+        return EXIT_DENIED
     text = _read(args.file)
     if text is None:
         return EXIT_FAILED
@@ -72,7 +80,7 @@ def run_import(args: argparse.Namespace) -> int:
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
         return EXIT_INVALID
-    engine = make_engine(Settings.from_env())
+    engine = make_engine(settings)
     try:
         init_db(engine)
         report = import_actions(ActionStore(engine), text, actor=args.actor or _os_user())
@@ -103,7 +111,10 @@ def run_import(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from storage import ActionStore, export_json, init_db, make_engine
 
-    engine = make_engine(Settings.from_env())
+    settings = Settings.from_env()
+    if not _admin_ok(settings, args, "export"):
+        return EXIT_DENIED
+    engine = make_engine(settings)
     try:
         init_db(engine)
         store = ActionStore(engine)
@@ -126,6 +137,16 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+def _admin_ok(settings: Settings, args: argparse.Namespace, command: str) -> bool:
+    """Checked before any file or the database is touched, so a refusal changes nothing."""
+    try:
+        require_admin(settings, supplied_password(args.admin_password), what=f"'{command}'")
+    except AccessDenied as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _read(file: str) -> str | None:
     try:
         return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")

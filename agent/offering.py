@@ -8,6 +8,7 @@ from typing import Any
 
 from tools.action import ActionDefinition
 
+from .retrieval import ActionRetriever, last_called
 from .state import AgentState, Limits
 
 
@@ -16,19 +17,30 @@ def under_limit(action: ActionDefinition, run_counts: dict[str, int]) -> bool:
     return limit is None or run_counts.get(action.name, 0) < limit
 
 
-def offered_actions(catalog: Any, state: AgentState, limits: Limits) -> list[Any]:
-    """Enabled actions available on the session's channel and still under their trigger limit."""
+def offered_actions(
+    catalog: Any, state: AgentState, limits: Limits, retriever: ActionRetriever | None = None
+) -> list[Any]:
+    """Enabled actions available on the session's channel and still under their trigger limit;
+    with `limits.top_k` set, only the k most relevant to the conversation (`agent.retrieval`),
+    always keeping a pending call's action and the last one called."""
     if state.get("actions_run", 0) >= limits.max_actions_per_session:
         return []
     channel = state.get("channel", "chat")
     counts = state.get("run_counts") or {}
-    return [
+    allowed = [
         c
         for c in catalog
         if c.definition.enabled
         and c.definition.available_on(channel)
         and under_limit(c.definition, counts)
     ]
+    if limits.top_k is None or len(allowed) <= max(limits.top_k, limits.retrieve_above):
+        return allowed
+    messages = state.get("messages") or []
+    pending = (state.get("pending") or {}).get("action")
+    keep = [name for name in (pending, last_called(messages)) if name]
+    retriever = retriever if retriever is not None else ActionRetriever()
+    return retriever.select(catalog, allowed, messages, limits.top_k, keep)
 
 
 def fingerprint(action: str, args: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
 from storage.secrets import SecretStore, load_or_create_key
 from storage.traces import TraceStore
+from tools.compiler import ActionCatalog
 from tools.executor import ActionExecutor, ExecutorSettings
 
 from .graph import compile_graph
@@ -49,6 +50,44 @@ def open_stores(settings: Settings) -> Stores:
         secrets=SecretStore(engine, load_or_create_key(settings)),
         traces=TraceStore(engine),
         ledger=CallLedger(engine),
+    )
+
+
+class LiveCatalog:
+    """The compiled live actions, kept in step with storage between turns and calls.
+
+    `refresh()` compares the store's revision and recompiles only what changed (by version,
+    then by content hash), so a saved edit is used by the next turn of every process on the
+    same database.
+    """
+
+    def __init__(self, store: ActionStore, catalog: ActionCatalog | None = None):
+        self.store = store
+        self.catalog = catalog or ActionCatalog()
+        self._revision: int | None = None
+        self._definitions: dict[str, tuple[int, Any]] = {}
+
+    def refresh(self) -> ActionCatalog:
+        revision = self.store.revision()
+        if revision != self._revision:
+            definitions = []
+            for stored in self.store.list():
+                # The same object for an unchanged version: the catalog then skips even the hash.
+                cached = self._definitions.get(stored.name)
+                if cached is None or cached[0] != stored.version:
+                    cached = self._definitions[stored.name] = (stored.version, stored.definition)
+                definitions.append(cached[1])
+            self.catalog.sync(definitions)
+            self._revision = revision
+        return self.catalog
+
+
+def make_executor(
+    settings: Settings, secrets: Any, executor_settings: ExecutorSettings | None = None
+) -> ActionExecutor:
+    """The one outbound chokepoint (guard, limits, secrets); the caller closes it (`aclose`)."""
+    return ActionExecutor(
+        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)), secrets
     )
 
 
@@ -96,10 +135,7 @@ async def open_agent(
         model, label, offline = choice.model, choice.label, choice.is_offline
     else:
         label, offline = model_label or type(model).__name__, False
-    executor = ActionExecutor(
-        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)),
-        stores.secrets,
-    )
+    executor = make_executor(settings, stores.secrets, executor_settings)
     try:
         async with _checkpointer(settings, checkpointer) as saver:
             yield SupportAgent(

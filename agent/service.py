@@ -3,6 +3,11 @@
 One `SupportAgent` per process. It keeps the compiled catalog in step with storage (a saved edit
 takes effect on the next turn), runs the graph with its dependencies as LangGraph context,
 turns each turn into events, and stores the turn's trace (redacted).
+
+A turn a crashed process left half done (the last checkpoint still has tasks and no question
+is pending) is finished first, by `recover`, at the start of the next `send` or `resume`: the
+unfinished step runs again from the last checkpoint, and `call_action`'s ledger keeps a call
+that was in flight from being sent twice (see `agent/nodes/call_action.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from langgraph.types import Command
 from tools.compiler import ActionCatalog
 
 from .email_format import as_email
+from .retrieval import ActionRetriever
 from .state import AgentContext, Limits
 from .tracing import Redactor, TurnRecorder, message_json
 
@@ -71,6 +77,7 @@ class SupportAgent:
         self.is_offline = is_offline
         self.secrets = secrets
         self.catalog = ActionCatalog()
+        self.retriever = ActionRetriever()  # its index lives as long as the catalog
         self._revision: int | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._definitions: dict[str, tuple[int, Any]] = {}
@@ -113,9 +120,13 @@ class SupportAgent:
     async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
         """A customer message. While a question is pending, it is the answer to that question."""
         async with self._lock(session_id):
-            return await self._send(session_id, text, channel)
+            return await self._send(session_id, storable_text(text), channel)
 
     async def _send(self, session_id: str, text: str, channel: str) -> TurnResult:
+        recovered = await self._recover(session_id)
+        return _after(recovered, await self._send_now(session_id, text, channel))
+
+    async def _send_now(self, session_id: str, text: str, channel: str) -> TurnResult:
         pending = await self.pending_interrupt(session_id)
         if pending is not None:
             value: Any = {"text": text}
@@ -130,14 +141,35 @@ class SupportAgent:
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
         async with self._lock(session_id):
-            return await self._resume(session_id, value)
+            return await self._resume(session_id, storable_text(value))
 
     async def _resume(self, session_id: str, value: Any) -> TurnResult:
+        recovered = await self._recover(session_id)
         if await self.pending_interrupt(session_id) is None:
             raise ValueError(f"session {session_id!r} has no pending question to answer")
         state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
         channel = (state.values or {}).get("channel") or "chat"
-        return await self._turn(session_id, Command(resume=value), ("resume", value), channel)
+        result = await self._turn(session_id, Command(resume=value), ("resume", value), channel)
+        return _after(recovered, result)
+
+    async def recover(self, session_id: str) -> TurnResult | None:
+        """Finish a turn a crashed process left unfinished; None when there is none."""
+        async with self._lock(session_id):
+            return await self._recover(session_id)
+
+    async def _recover(self, session_id: str) -> TurnResult | None:
+        # A finished turn leaves no tasks and an interrupted one leaves its question; tasks with
+        # no question mean the process running the turn died (this instance's lock rules out one
+        # of its own turns still running), tasks that already wrote their result included. The
+        # turn goes on from its last checkpoint; a call that was in flight is re-sent only when
+        # safe (the ledger in `call_action`).
+        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        if not state.tasks or (getattr(state, "interrupts", ()) or ()):
+            return None
+        names = [t.name for t in state.tasks]
+        log.warning("session %s: finishing a turn left unfinished (%s)", session_id, names)
+        channel = (state.values or {}).get("channel") or "chat"
+        return await self._turn(session_id, None, ("recover", None), channel)
 
     async def _refresh_redactor(self) -> None:
         """Secret values may change between turns; the redactor always knows the current ones."""
@@ -156,13 +188,16 @@ class SupportAgent:
         turn = self.traces.touch_session(session_id, channel=channel, title=title)
         context = AgentContext(
             model=self.model, catalog=self.catalog, executor=self.executor,
-            ledger=self.ledger, limits=self.limits,
+            ledger=self.ledger, limits=self.limits, retriever=self.retriever,
         )  # fmt: skip
         errors: list[str] = []
         started = time.perf_counter()
         try:
+            # durability="sync": each step's checkpoint is stored before the next step starts,
+            # so the approved call is on disk before its request goes out, and a crash never
+            # sends the turn back to a model pick that would make a new call (a new key).
             async for _ in self.graph.astream(
-                graph_input, config, context=context, stream_mode="updates"
+                graph_input, config, context=context, stream_mode="updates", durability="sync"
             ):
                 pass
         except Exception as exc:  # noqa: BLE001 - a failing model or store must not end the chat
@@ -215,6 +250,8 @@ class SupportAgent:
         events: list[dict[str, Any]] = []
         if given[0] == "resume":
             events.append({"type": "resume", "value": given[1]})
+        elif given[0] == "recover":
+            events.append({"type": "recover"})
         else:
             events.append({"type": "user", "text": given[1]})
         for m in new_messages:
@@ -272,6 +309,32 @@ class SupportAgent:
             "run_counts": values.get("run_counts") or {},
             "actions_run": values.get("actions_run", 0),
         }
+
+
+def storable_text(value: Any) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD, in strings, lists and dict keys too.
+
+    JSON input may carry one ("\\ud800" from a script line or a browser); it cannot be encoded
+    as UTF-8, so storing the turn would fail. Valid text is returned unchanged.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [storable_text(v) for v in value]
+    if isinstance(value, dict):
+        return {storable_text(k): storable_text(v) for k, v in value.items()}
+    return value
+
+
+def _after(recovered: TurnResult | None, result: TurnResult) -> TurnResult:
+    """The new turn's result, preceded by the events of a turn just recovered (its own trace)."""
+    if recovered is not None:
+        result.events[:0] = recovered.events
+    return result
 
 
 def _assistant_event(m: AIMessage, channel: str) -> dict[str, Any]:

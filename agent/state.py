@@ -10,6 +10,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
+from .retrieval import ActionRetriever
+
 ChannelName = Literal["chat", "email"]
 
 
@@ -63,6 +65,12 @@ class Limits:
     """LangGraph recursion limit for one invocation (stops runaway loops)."""
     max_questions: int = 6
     """Collect-info rounds before the agent gives up on a call and says so."""
+    top_k: int | None = 8
+    """Actions bound to the model per turn, the most relevant first (`agent.retrieval`);
+    None binds every allowed action."""
+    retrieve_above: int = 16
+    """Retrieval starts only when more actions than this are allowed: a small catalog is bound
+    whole, so the model always sees every action of it."""
 
 
 @dataclass
@@ -77,3 +85,5 @@ class AgentContext:
     ledger: Any = None
     """`storage.ledger.CallLedger`: durable record of calls sent (crash safety)."""
     limits: Limits = field(default_factory=Limits)
+    retriever: ActionRetriever = field(default_factory=ActionRetriever)
+    """Top-k action retrieval; keep one per process so its index survives between turns."""

@@ -6,7 +6,8 @@ under `/api` needs `Authorization: Bearer <token>`, except `GET /api/health`. Er
 it can be told apart from a missing record. `app.state.request_log` gets one entry per request.
 
 `/api/debug/...` and the orders ORD-5000 (500) and ORD-5001 (slow) misbehave on purpose, so the
-client side can be tested against real failures.
+client side can be tested against real failures; `app.state.slow_echoes` holds the records
+POST /api/debug/slow-echo created (a write that stays in flight, for crash tests).
 """
 
 from __future__ import annotations
@@ -384,6 +385,25 @@ async def echo(request: Request):
             "body": body}  # fmt: skip
 
 
+@debug.post("/slow-echo", status_code=201)
+async def slow_echo(
+    store: Store, request: Request, seconds: Annotated[float, Query(ge=0, le=30)] = 5
+):
+    """A write that stays in flight: recorded on arrival, answered after `seconds`.
+
+    A repeat with the same Idempotency-Key gets the first answer at once and records nothing.
+    """
+    if reply := _replayed(store, request):
+        return reply
+    echoes = request.app.state.slow_echoes
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    record = {"echo_id": f"ECH-{len(echoes) + 1:04d}", "body": raw}
+    echoes.append(record)
+    _remember(store, request, record)  # before the wait: a repeat meanwhile is a repeat too
+    await asyncio.sleep(seconds)
+    return record
+
+
 @debug.get("/bad-utf8")
 async def bad_utf8():
     return Response(b'{"order_id": "ORD-1001", "notes": "Left at the caf\xe9 \xff\xfe"}',
@@ -404,6 +424,7 @@ def create_app(token: str | None = None) -> FastAPI:
     app.state.token = token or os.environ.get("DEMO_API_TOKEN") or DEFAULT_TOKEN
     app.state.store = seed_store()
     app.state.request_log = []
+    app.state.slow_echoes = []
     app.add_middleware(RequestLogMiddleware, log=app.state.request_log)
     _install_error_handlers(app)
 

@@ -39,6 +39,10 @@ def parse_catalog(items: list[dict[str, Any]] | str) -> list[Any]:
                 None, [Problem("(file)", f"is not valid JSON: {exc.msg} at line {exc.lineno} "
                                f"column {exc.colno}")]
             ) from None  # fmt: skip
+        except RecursionError:  # the JSON parser recurses once per nested [ or {
+            raise ActionValidationError(
+                None, [Problem("(file)", "is not a catalog: its JSON is nested too deeply")]
+            ) from None
     if not isinstance(items, list):
         raise ActionValidationError(
             None, [Problem("(file)", "must be a JSON list of action definitions")]

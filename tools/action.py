@@ -210,6 +210,8 @@ class ActionDefinition(BaseModel):
 def _loc(loc: Iterable[Any]) -> str:
     out = ""
     for part in loc:
+        if isinstance(part, str) and (not part.strip() or not part.isprintable()):
+            part = repr(part)  # a blank or control-character key must still show in the path
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

@@ -16,11 +16,12 @@ from ui.sidebar import sidebar
 from ui.traces import traces_page
 
 PAGES = ("Support chat", "Traces")
+SIDEBAR_WIDTH = 440  # pixels: room for the editor's tables; it can still be resized or collapsed
 
 
 def main() -> None:
     st.set_page_config(page_title="Support agent · API actions", page_icon=":material/support_agent:",
-                       layout="wide")  # fmt: skip
+                       layout="wide", initial_sidebar_state=SIDEBAR_WIDTH)  # fmt: skip
     rt = current_runtime()
     with st.sidebar:
         sidebar(rt)

@@ -6,6 +6,7 @@ second browser tab shows exactly what happened, including outcomes and pending q
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -17,7 +18,7 @@ from tools.errors import NotFoundError
 from . import forms, render
 from .runtime import AgentRuntime
 
-SESSION_KEY, PICK_KEY = "session_id", "session_pick"
+SESSION_KEY = "session_id"
 CHANNELS = ("chat", "email")
 WORKING = "The agent is working..."
 
@@ -33,13 +34,7 @@ def model_banner(rt: AgentRuntime) -> None:
 
 
 def _new_session() -> None:
-    sid = f"s-{uuid.uuid4().hex[:10]}"
-    st.session_state[SESSION_KEY] = sid
-    st.session_state[PICK_KEY] = sid
-
-
-def _picked() -> None:
-    st.session_state[SESSION_KEY] = st.session_state[PICK_KEY]
+    st.session_state[SESSION_KEY] = f"s-{uuid.uuid4().hex[:10]}"
 
 
 def session_picker(rt: AgentRuntime) -> tuple[str, str]:
@@ -58,8 +53,15 @@ def session_picker(rt: AgentRuntime) -> tuple[str, str]:
         return f"{title} · {row['channel']} · {row['turns']} turn{'s' if row['turns'] != 1 else ''}"
 
     pick, chan, new = st.columns([5, 3, 2], vertical_alignment="bottom")
-    pick.selectbox("Conversation", options, index=options.index(current), key=PICK_KEY,
-                   format_func=describe, on_change=_picked)  # fmt: skip
+    # The browser answers with an option's label, and labels change as a conversation grows:
+    # a key derived from the labels gives a fresh picker, set to the current session, each time.
+    labels = "\n".join(describe(o) for o in options)
+    key = "session_pick." + hashlib.sha1(labels.encode()).hexdigest()[:12]
+    picked = pick.selectbox("Conversation", options, index=options.index(current), key=key,
+                            format_func=describe)  # fmt: skip
+    if picked != current and picked in rows:
+        st.session_state[SESSION_KEY] = picked
+        st.rerun()
     started = rows.get(current)
     channel = chan.radio(
         "Channel", CHANNELS, horizontal=True, key=f"channel.{current}",

@@ -51,9 +51,7 @@ def assistant(event: dict[str, Any], *, channel: str = "chat") -> None:
     if channel == "email" and event.get("email"):
         email(event["email"], heading="Reply email")
     elif event.get("format") == "card" and event.get("card"):
-        if event.get("text") and event["text"] != (event["card"].get("note") or ""):
-            st.markdown(event["text"])
-        card(event["card"])
+        card(event["card"])  # the event's text is the card flattened, for email and transcripts
     elif event.get("format") == "link" and event.get("link"):
         link(event["link"])
     else:

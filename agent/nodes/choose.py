@@ -12,8 +12,8 @@ from ..state import AgentContext, AgentState
 
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
-    offered = offered_actions(ctx.catalog, state, ctx.limits)
-    model = ctx.model.bind_tools([c.tool for c in offered]) if offered else ctx.model
+    offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever)
+    model = ctx.model.bind_tools(ctx.retriever.tool_schemas(offered)) if offered else ctx.model
     system = SystemMessage(prompts.AGENT_SYSTEM.format(channel=state.get("channel", "chat")))
     reply = await model.ainvoke([system, *state["messages"]])
     if not isinstance(reply, AIMessage) or not reply.tool_calls:

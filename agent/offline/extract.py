@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
@@ -71,6 +72,8 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
                            "moving to", "going with", "other company"),
     "heat pump": ("heat pump", "air source", "ground source"),
     "solar panels": ("solar",),
+    "solar kit": ("solar",),
+    "battery": ("home battery", "powerwall", "batteries"),
     "ev charger": ("ev", "car charger", "electric car", "charging point", "charger",
                    "wallbox"),
     "technical": ("crash", "crashing", "crashes", "bug", "error", "app", "website", "site",
@@ -325,6 +328,23 @@ def find_free_text(name: str, prop: dict[str, Any], text: str) -> str | None:
     return None
 
 
+ADDRESS_AFTER = re.compile(
+    r"\b(?:to|at)\s+(\d{1,6}[A-Za-z]?\s+[A-Za-z][\w .'#-]*?(?:,\s*[\w .'#-]+?)*?)"
+    r"(?=\s+instead\b|\s+on\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$)",
+    re.IGNORECASE,
+)
+"""A street address after "to" / "at": "send it to 5 New Street, Austin instead"."""
+
+
+def find_address(name: str, prop: dict[str, Any], text: str) -> str | None:
+    """A street address for a parameter about an address, starting at its house number."""
+    about = f"{humanise_name(name)} {prop.get('description', '')}".lower()
+    if "address" not in about or "email" in humanise_name(name):
+        return None
+    m = ADDRESS_AFTER.search(text)
+    return m.group(1).strip(" ,") if m else None
+
+
 def bare_answer(text: str) -> str | None:
     """The answer itself, lead-ins removed: "it's 12 Elm Street." -> "12 Elm Street"."""
     value = LEAD_IN.sub("", text.strip()).strip().rstrip(".!").strip()
@@ -390,7 +410,7 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any |
         return int(value) if kind == "integer" or value == int(value) else value
     if kind == "boolean":
         return match_boolean(ctx.text)
-    value = find_free_text(name, prop, ctx.text)
+    value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)
     if value is None and focused:
         value = bare_answer(ctx.text)
     return value
@@ -402,6 +422,7 @@ def extract_args(
     *,
     earlier: list[str] = (),  # type: ignore[assignment]
     focus: str | None = None,
+    needed: Sequence[str] = (),
     today: date | None = None,
     month_first: bool = True,
 ) -> dict[str, Any]:
@@ -409,7 +430,9 @@ def extract_args(
 
     `earlier` are previous customer messages, newest first: identifiers and email addresses
     found there fill parameters the last message leaves empty. `focus` names the parameter the
-    customer was just asked for, so a bare answer counts as its value.
+    customer was just asked for, so a bare answer counts as its value. `needed` names the
+    parameters a question asked for together: a bare answer fills the one free-text parameter
+    among them that no typed value (email, date, enum, ...) took.
     """
     today = today or date.today()
     props: dict[str, dict[str, Any]] = parameters.get("properties") or {}
@@ -419,6 +442,8 @@ def extract_args(
         value = _one(name, prop, ctx, focused=name == focus)
         if value is not None:
             args[name] = value
+    if focus is None and needed:
+        args.update(_free_answers(props, [n for n in needed if n not in args], ctx, bool(args)))
     for name, prop in props.items():
         if name in args or _kind(prop) not in ("pattern", "email"):
             continue
@@ -430,6 +455,53 @@ def extract_args(
     return {name: args[name] for name in props if name in args}
 
 
+SUMMARY_WORDS = frozenset({"subject", "summary", "title", "headline", "topic"})
+"""A free-text parameter named like this takes a short version of a descriptive answer."""
+SUMMARY_LENGTH = 60
+
+
+def _free_answers(props: dict[str, dict[str, Any]], needed: list[str], ctx: _Context,
+                  typed: bool) -> dict[str, str]:  # fmt: skip
+    """Free-text parameters filled by a bare answer to a question that asked for several.
+
+    With a typed value in the answer too ("lee@example.com, 12 Elm Street"), only what is left
+    once that value is cut out counts, and only if it looks like a value (words and a number).
+    """
+    free = [n for n in needed if n in props and _kind(props[n]) == "string"]
+    if not free:
+        return {}
+    rest = ctx.text
+    for start, end in sorted(ctx.claimed, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    rest = re.sub(r"\s+", " ", rest).strip(" ,;.-")
+    rest = re.sub(r"^(?:(?:and|at|on|to|for|is|it is|it's)\s+)+|(?:\s+(?:and|at|on))+$", "", rest,
+                  flags=re.I).strip(" ,;.-")  # fmt: skip
+    if typed and not (re.search(r"\d", rest) and len(rest.split()) >= 3):
+        return {}
+    value = bare_answer(rest)
+    if value is None:
+        return {}
+    if len(free) == 1:
+        return {free[0]: value}
+    summaries = [n for n in free if SUMMARY_WORDS & set(words(humanise_name(n)))]
+    details = [n for n in free if n not in summaries]
+    if len(details) != 1 or len(summaries) > 1 or len(value.split()) < 3:
+        return {}
+    out = {details[0]: value}
+    if summaries:
+        first = re.split(r"(?<=[.!?])\s", value)[0].rstrip(".!?")
+        if len(first) > SUMMARY_LENGTH:
+            first = first[:SUMMARY_LENGTH].rsplit(" ", 1)[0] + "..."
+        out[summaries[0]] = first[:1].upper() + first[1:]
+    return out
+
+
+def needed_parameters(question: str) -> list[str]:
+    """The names listed in "(still needed: a, b)" at the end of an extraction question."""
+    m = re.search(r"\(still needed: ([\w, \-]+)\)\s*$", question)
+    return [n.strip() for n in m.group(1).split(",") if n.strip()] if m else []
+
+
 def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> bool:
     """Whether `text` visibly fills this parameter with a specific value (routing evidence)."""
     kind = _kind(prop)
@@ -438,6 +510,10 @@ def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> boo
         return bool(find_dates(ctx))
     if kind == "number":
         return bool(CURRENCY_RE.search(text))
+    if kind == "email":
+        return bool(EMAIL_RE.search(text))
+    if kind == "string":
+        return find_address("", prop, text) is not None
     return False
 
 

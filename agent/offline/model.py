@@ -38,7 +38,7 @@ from pydantic import Field
 
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
-from .extract import EMAIL_RE, extract_args, focus_parameter, has_value
+from .extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
 from .render import Rendered, flatten, describe, parse_request, render
 from .replies import clarified_candidates, clarify, plain_reply
 from .router import Route, Router, message_intent, tool_kind, words
@@ -221,15 +221,21 @@ class OfflineChatModel(BaseChatModel):
     def _call(self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage]) -> AIMessage:
         humans = self._humans(messages)
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
-        focus = None
+        focus, needed = None, []
         if _QUESTION_MARKER in system:
             question = system.split(_QUESTION_MARKER, 1)[1].strip()
-            focus = focus_parameter(function.get("parameters") or {}, question)
+            parameters = function.get("parameters") or {}
+            needed = needed_parameters(question)
+            if len(needed) == 1:
+                focus = needed[0]
+            elif not needed:
+                focus = focus_parameter(parameters, question)
         args = extract_args(
             function.get("parameters") or {},
             humans[-1] if humans else "",
             earlier=list(reversed(humans[:-1])),
             focus=focus,
+            needed=needed,
             today=self.today,
             month_first=self.month_first,
         )

@@ -17,7 +17,8 @@ from typing import Any
 
 from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
 
-from .router import STOPWORDS, humanise_name, stem, words
+from .replies import ACTION_VERBS
+from .router import STOPWORDS, humanise_name, stem, tool_kind, words
 
 SECRET_KEY_RE = re.compile(
     r"(pass(word)?|secret|token|api[_-]?key|authori[sz]ation|credential|private[_-]?key|cookie|session)",
@@ -86,7 +87,7 @@ def parse_request(system_text: str) -> RespondRequest:
 
 def humanise_key(key: str) -> str:
     """`estimated_delivery` -> "estimated delivery"; `trackingURL` -> "tracking url"."""
-    return humanise_name(key.replace(".", " "))
+    return re.sub(r" id$", " number", humanise_name(key.replace(".", " ")))
 
 
 def _safe(key: str, value: Any) -> bool:
@@ -139,16 +140,40 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
-def _subject(pairs: list[tuple[str, Any]], label: str) -> tuple[str, str] | None:
-    """(key, "Order ORD-1001") for the identifier-looking field, if any."""
+def _subject(pairs: list[tuple[str, Any]], label: str, action: str = "") -> tuple[str, str] | None:
+    """(key, "Order ORD-1001") for the identifier of the thing the action is about, if any.
+
+    An identifier of something else ("Tracking number" in an order look-up) is a detail, not
+    the subject, so the noun must appear in the action's label or name.
+    """
+    about = {stem(w) for w in words(f"{label} {humanise_name(action)}")}
     for key, value in pairs:
         name = humanise_key(key.split(".")[-1])
         is_id_key = bool(re.search(r"(^| )(id|number|ref|reference|no)$", name))
         if isinstance(value, (str, int)) and (is_id_key or ID_VALUE_RE.match(str(value))):
             noun = re.sub(r"\s*\b(id|number|ref|reference|no)$", "", name).strip()
+            if noun and not {stem(w) for w in words(noun)} & about:
+                continue
             noun = noun or (label.split()[-1] if label else "Reference")
             return key, f"{noun[:1].upper()}{noun[1:]} {value}"
     return None
+
+
+def _title(subject: tuple[str, str] | None, label: str, action: str) -> str:
+    """The card title: the subject, else a noun-phrase action name ("Order status"), else the label."""
+    if subject:
+        return subject[1]
+    parts = words(humanise_name(action))
+    if parts and parts[0] not in ACTION_VERBS and tool_kind(action) == "lookup":
+        return " ".join(parts).capitalize()
+    return label
+
+
+def _link_label(url_key: str | None, instructions: str, label: str) -> str:
+    if url_key:
+        return humanise_key(url_key).replace(" url", " link").capitalize()
+    m = re.search(r"\b(?:the|a|your) (\w+) link\b", instructions, re.I)
+    return f"{m.group(1).capitalize()} link" if m else "Open link"
 
 
 def _url(envelope: dict[str, Any], pairs: list[tuple[str, Any]]) -> tuple[str | None, str | None]:
@@ -179,12 +204,18 @@ class Plan:
 
     sentences: list[str] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
+    lead: list[str] = field(default_factory=list)
+    """Fields to show first ("Lead with the status and the estimated delivery date")."""
     exclude: list[str] = field(default_factory=list)
     short: bool = False
     defaults: list[str] = field(default_factory=list)
     """Unconditional "tell" sentences: replaced when a data-conditional sentence applies."""
     conditional_fired: bool = False
     error_handled: bool = False
+    facts_first: bool = False
+    """The instructions name fields before anything to say ("Give the ticket number. Say ...")."""
+    explained: tuple[str, Any] | None = None
+    """(key, value) of the field a "<value> means <text>" instruction explained."""
 
 
 def split_sentences(text: str) -> list[str]:
@@ -215,12 +246,31 @@ def second_person(text: str, noun: str | None = None) -> str:
     return t[:1].upper() + t[1:] + "."
 
 
+KEY_SYNONYMS = {"number": "id", "no": "id", "ref": "id", "reference": "id", "url": "link",
+                "choice": "", "stored": "", "exactly": "", "new": ""}  # fmt: skip
+"""Words an instruction uses for a field's key: "ticket number" is `ticket_id`."""
+GENERIC_KEY_HEADS = frozenset({"id", "date", "name", "link", "status", "type"})
+
+
+def _key_stems(text: str) -> set[str]:
+    out = set()
+    for w in words(text):
+        w = KEY_SYNONYMS.get(w, w)
+        if w and w not in STOPWORDS:
+            out.add(stem(w))
+    return out
+
+
 def _field_keys(phrase: str, pairs: list[tuple[str, Any]]) -> list[str]:
-    asked = {stem(w) for w in words(phrase) if w not in STOPWORDS}
+    """Fields an instruction names: all the key's words ("the estimated delivery date"), or its
+    head noun when that is specific ("the new address" -> `shipping_address`)."""
+    asked = _key_stems(phrase)
     keys = []
     for key, _ in pairs:
-        key_words = {stem(w) for w in words(humanise_key(key)) if w not in STOPWORDS}
-        if key_words and key_words <= asked | {"date"} and key_words & asked:
+        key_words = _key_stems(humanise_key(key))
+        head = stem(words(humanise_key(key))[-1]) if words(humanise_key(key)) else ""
+        whole = key_words and key_words <= asked | {"date"} and key_words & asked
+        if whole or (head in asked and head not in GENERIC_KEY_HEADS):
             keys.append(key)
     return keys
 
@@ -260,18 +310,39 @@ def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan
     b = body.strip().rstrip(".!")
     low = b.lower()
     if re.match(r"^apologi[sz]e\b", low):
-        return (f"I'm sorry, I couldn't complete \u201c{label}\u201d right now." if failed
-                else "I'm sorry about that.")  # fmt: skip
+        return f"I'm sorry, I couldn't {attempt(label)} right now." if failed else "I'm sorry about that."
+    m = re.match(r"^ask (?:the (?:customer|user|client)|them|him|her) (to|whether|if) (.+)$", b, re.I)
+    if m:
+        rest = second_person(m.group(2))[:-1]
+        rest = rest[:1].lower() + rest[1:]
+        return f"Could you {rest}?" if m.group(1).lower() == "to" else f"Could you tell me {m.group(1).lower()} {rest}?"
+    if re.match(r"^(?:tell|let) (?:the (?:customer|user|client)|them)(?: know)? (?:which|what|whether)\b", low):
+        return None  # names something only the error details know
     m = re.match(r"^offer (?:to )?(.+)$", b, re.I)
+    if m and re.match(r"^(?:the|a|an|your|their)\b", m.group(1), re.I):
+        plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
+        return None  # "offer the tracking link": the link is shown, no sentence needed
     if m:
         offer = second_person(m.group(1))[:-1]
         return f"I can {offer[:1].lower()}{offer[1:]} if you'd like."
+    m = re.match(r"^(?:lead|start|begin) with (.+)$", b, re.I)
+    if m:
+        for part in re.split(r",\s*|\s+and\s+", m.group(1)):  # in the order they are named
+            plan.lead.extend(k for k in _field_keys(part, pairs) if k not in plan.lead)
+        return None
     m = re.match(r"^(?:tell|inform|remind) (?:the (?:customer|user|client)|them|him|her)(?: know)?(?: that)? (.+)$", b, re.I)
     m = m or re.match(r"^let (?:the (?:customer|user|client)|them|him|her) know(?: that)? (.+)$", b, re.I)
     m = m or re.match(r"^(?:say|explain)(?: to (?:the (?:customer|user)|them))?(?: that)? (.+)$", b, re.I)
     if m:
         return second_person(m.group(1), noun)
-    m = re.match(r"^(?:always )?(?:include|mention|show|give|state|add)(?: them)? (.+)$", b, re.I)
+    m = re.match(r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
+                 r"(?: them)? (.+)$", b, re.I)  # fmt: skip
+    if m and re.search(r"\bonly if\b", m.group(1), re.I):
+        return None  # "mention the notes only if they matter": a judgement left out
+    if m and low.startswith("confirm") and not _field_keys(m.group(1), pairs):
+        # "Confirm the cancellation": the new state of the thing is the confirmation.
+        plan.include.extend(k for k, _ in pairs if k.split(".")[-1] == "status" and k not in plan.include)
+        return None
     if m:
         plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
         return None
@@ -287,11 +358,40 @@ def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan
     return None
 
 
+MEANS_RE = re.compile(r"(?:^|:\s*)([\w\- ]{1,40}?) means (.+)$", re.I)
+""""in_progress means the crew is on site": what one value of a field means."""
+
+
+def _plain_value(value: Any) -> str:
+    return " ".join(words(str(value).replace("_", " ")))
+
+
+def _explain(value_text: str, meaning: str, plan: Plan, pairs: list[tuple[str, Any]],
+             label: str) -> None:  # fmt: skip
+    """Use a "<value> means <text>" sentence when the data holds that value."""
+    wanted = _plain_value(value_text.split(":")[-1])
+    key = next((k for k, v in pairs if isinstance(v, str) and _plain_value(v) == wanted), None)
+    if key is None or not wanted:
+        return
+    plan.explained = (key, dict(pairs)[key])
+    plan.conditional_fired = True
+    text = _directive(meaning, None, label, False, plan, pairs)
+    if text is None and not re.match(rf"^(?:{DIRECTIVE_VERBS})\b", meaning, re.I):
+        text = second_person(meaning)
+    if text:
+        plan.sentences.append(text)
+
+
 def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[str, Any]],
               label: str) -> Plan:
     """Turn the team's instructions into sentences and field choices for this outcome."""
     plan = Plan()
     for sentence in split_sentences(instructions):
+        meaning = MEANS_RE.search(sentence)
+        if meaning:
+            if not failed:
+                _explain(meaning.group(1), meaning.group(2), plan, pairs, label)
+            continue
         m = re.match(r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$",
                      sentence, re.I)  # fmt: skip
         if m:
@@ -312,7 +412,10 @@ def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[s
                     plan.sentences.append(text)
         elif not failed:
             for body in clauses(sentence):
+                before = len(plan.include)
                 text = _directive(body, None, label, failed, plan, pairs)
+                if len(plan.include) > before and not (plan.sentences or plan.defaults):
+                    plan.facts_first = True
                 if text and re.match(r"^(tell|let|say|inform|explain)\b", body, re.I):
                     plan.defaults.append(text)
                 elif text:
@@ -321,6 +424,14 @@ def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[s
 
 
 # -- presentation --------------------------------------------------------------------------------
+
+
+def attempt(label: str) -> str:
+    """"Look up order status" -> "look up order status"; a label that is no verb is quoted."""
+    first = words(label)[:1]
+    if first and first[0] in ACTION_VERBS:
+        return label[:1].lower() + label[1:]
+    return f"complete \u201c{label}\u201d"
 
 
 def _error_text(envelope: dict[str, Any], label: str) -> str:
@@ -334,7 +445,7 @@ def _error_text(envelope: dict[str, Any], label: str) -> str:
         reason = "The request wasn't accepted, so something in the details may need checking."
     else:
         reason = "The information could not be retrieved right now."
-    return f"I'm sorry, I couldn't complete \u201c{label}\u201d. {reason} Is there anything else I can help with?"
+    return f"I'm sorry, I couldn't {attempt(label)}. {reason} Is there anything else I can help with?"
 
 
 def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
@@ -343,7 +454,7 @@ def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
     data = envelope.get("data")
     pairs = flatten(data)
     url, url_key = _url(envelope, pairs)
-    subject = _subject(pairs, label)
+    subject = _subject(pairs, label, req.action)
     plan = interpret(req.instructions, failed=failed, data=data, pairs=pairs, label=label)
 
     if failed:
@@ -351,27 +462,38 @@ def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
         return Rendered(text=text, card={"title": label, "fields": [], "note": text})
 
     shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]
+    first = [k for k in plan.lead + plan.include if k in dict(shown)]
+    shown = [(k, dict(shown)[k]) for k in dict.fromkeys(first)] + [
+        (k, v) for k, v in shown if k not in first
+    ]
     included = [(k, v) for k, v in shown if k in plan.include]
     if plan.short:
         shown = included or shown[:3]
     told = plan.sentences if plan.conditional_fired else plan.defaults + plan.sentences
-    if told:
-        extra = [(k, v) for k, v in included]
-        text = " ".join(told) + (f" {describe(extra)[:1].upper()}{describe(extra)[1:]}." if extra else "")
+    if plan.explained:
+        key, value = plan.explained
+        who = subject[1] if subject else f"Your {humanise_key(key)}"
+        told = [f"{who} is {format_value(value).replace('_', ' ')}."] + told
+    facts = [(k, v) for k, v in included if not plan.explained or k != plan.explained[0]]
+    if told or facts:
+        fact_text = f"{describe(facts)[:1].upper()}{describe(facts)[1:]}." if facts else ""
+        if facts and subject and subject[0] not in dict(facts):
+            fact_text = f"{subject[1]}: {describe(facts)}."
+        parts = [fact_text, *told] if plan.facts_first else [*told, fact_text]
+        text = " ".join(p for p in parts if p)
     else:
-        ordered = included + [(k, v) for k, v in shown if k not in plan.include]
         lead = subject[1] if subject else f"\u201c{label}\u201d"
-        rest = [(k, v) for k, v in ordered if not subject or k != subject[0]]
+        rest = [(k, v) for k, v in shown if not subject or k != subject[0]]
         text = f"{lead}: {describe(rest)}." if rest else f"{lead}: done."
     if url:
         text += f" Link: {url}"
+    link_label = _link_label(url_key, req.instructions, label)
     card = {
-        "title": subject[1] if subject else label,
+        "title": _title(subject, label, req.action),
         "fields": [{"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
                    for k, v in shown if not subject or k != subject[0]],  # fmt: skip
         "link_url": url,
-        "link_label": (humanise_key(url_key).replace(" url", "").capitalize() if url_key else label)
-        if url else None,
+        "link_label": link_label if url else None,
         "note": " ".join(told) or None,
     }
     link = {"url": url, "label": label, "note": " ".join(told) or None} if url else None

@@ -488,11 +488,33 @@ class Router:
         fitting = [name for name in close if tool_kind(name) == intent]
         if intent and len(fitting) == 1:
             return Route(fitting[0], ranking)
+        # A tie goes to the tool whose own name the message says ("raise a ticket"), or whose
+        # other values it visibly holds ("deliver it to 5 New Street" fills an address).
+        query = set(self.message_terms(text))
+        named = [name for name in close if self._name_nouns(name) & query
+                 and intent in (None, tool_kind(name))]  # fmt: skip
+        if len(named) == 1:
+            return Route(named[0], ranking)
+        filled = [name for name in close if self._fills_slot(name, text)]
+        if len(filled) == 1:
+            return Route(filled[0], ranking)
         readers = [name for name in close if words(humanise_name(name))[:1] <= [] or
                    words(humanise_name(name))[0] in READ_VERBS]
         if len(readers) == 1:
             return Route(readers[0], ranking)
         return Route(None, ranking, ambiguous=True)
+
+    def _name_nouns(self, name: str) -> set[str]:
+        parts = [w for w in words(humanise_name(name)) if w not in STOPWORDS]
+        verbs = READ_VERBS | REQUEST_VERBS | CHANGE_VERBS | DESTRUCTIVE_VERBS
+        return {canonical(w) for w in parts if w not in verbs and w not in LOOKUP_NOUNS}
+
+    def _fills_slot(self, name: str, text: str) -> bool:
+        doc = self.doc(name)
+        if doc is None or self.slot_evidence is None:
+            return False
+        return any(self.slot_evidence(prop, text) for prop in
+                   (doc.parameters.get("properties") or {}).values() if "pattern" not in prop)  # fmt: skip
 
     def doc(self, name: str) -> ToolDoc | None:
         return next((d for d in self.docs if d.name == name), None)

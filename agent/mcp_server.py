@@ -1,0 +1,220 @@
+"""The live actions as MCP tools: `api-actions mcp` (stdio or streamable HTTP).
+
+Every enabled action in storage is one tool: its name, its trigger as the description, and the
+compiled tool's JSON schema as `inputSchema` (the lenient, model-facing view). A call goes
+through the same pieces as a chat turn, in this order:
+
+    refresh the catalog from storage (ActionStore.revision; an edit applies to the next call)
+    -> refuse an action that requires confirmation (no person approves here), unless the
+       server was started with --allow-unconfirmed
+    -> CompiledAction.check (strict): missing or invalid arguments -> a tool error naming them
+    -> CallLedger.reserve: the action's trigger limit (max_runs_per_session) and the session
+       budget (Limits.max_actions_per_session), per MCP session, atomically
+    -> ActionExecutor.execute: guard, timeouts, retries, secrets, response selection
+    -> the redacted outcome (action, kind, status, summary, selected data, link) as the result
+
+"Session" is the transport's: a stdio server serves one client for its whole life, so the
+process is the session; streamable HTTP sessions are the `Mcp-Session-Id` the server issues at
+the initialize handshake. Requests that carry no session (the stateless 2026 protocol era over
+HTTP) have nothing a per-session limit could count against, so actions with a trigger limit are
+refused there with a message that says so; other actions run.
+
+The result never carries a secret: the executor masks them in everything an `Outcome` holds, and
+the payload leaves out the request and the raw response excerpt, and is masked once more with
+the current secret values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+
+from storage.ledger import Reservation
+from tools.compiler import CompiledAction
+from tools.outcome import Outcome, OutcomeKind
+
+from .runtime import LiveCatalog, Stores, make_executor, open_stores
+from .settings import Settings
+from .state import Limits
+from .tracing import Redactor
+
+SERVER_NAME = "api-actions"
+NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
+SESSION_HEADER = "mcp-session-id"
+
+
+class ToolRefused(Exception):
+    """A call that is not run; the message is the tool error text the client sees."""
+
+
+@dataclass(frozen=True)
+class McpOptions:
+    allow_unconfirmed: bool = False
+    """Run actions that require confirmation anyway (the MCP client is trusted to have asked)."""
+    limits: Limits = field(default_factory=Limits)
+    """`max_actions_per_session` is the per-session budget here too."""
+
+
+class ActionTools:
+    """The MCP handlers over one set of stores, one executor and one live catalog."""
+
+    def __init__(self, stores: Stores, executor, options: McpOptions, *, connection: str | None):
+        self.stores = stores
+        self.executor = executor
+        self.options = options
+        self.live = LiveCatalog(stores.actions)
+        self._connection = connection
+        """The session id of a one-client transport (stdio); None when the request says it."""
+        self._lock = asyncio.Lock()
+
+    # -- MCP handlers ---------------------------------------------------------------------------
+    async def list_tools(self, ctx: ServerRequestContext, params: Any) -> types.ListToolsResult:
+        catalog = await self._catalog()
+        return types.ListToolsResult(tools=[_tool(c) for c in catalog if c.definition.enabled])
+
+    async def call_tool(self, ctx: ServerRequestContext, params: types.CallToolRequestParams):
+        try:
+            outcome = await self._call(params.name, params.arguments or {}, self._session(ctx))
+        except ToolRefused as refused:
+            return _error(str(refused))
+        payload = await self._redact(_outcome_payload(outcome))
+        return types.CallToolResult(
+            content=[types.TextContent(text=json.dumps(payload, ensure_ascii=False))],
+            structured_content=payload,
+            is_error=outcome.kind is not OutcomeKind.OK,
+        )
+
+    def server(self) -> Server:
+        return Server(SERVER_NAME, version=_version(), on_list_tools=self.list_tools,
+                      on_call_tool=self.call_tool,
+                      instructions="Custom API actions of this support team; each tool calls "
+                                   "one internal HTTP endpoint.")  # fmt: skip
+
+    # -- one call -------------------------------------------------------------------------------
+    async def _call(self, name: str, arguments: dict[str, Any], session: str | None) -> Outcome:
+        compiled = (await self._catalog()).get(name)
+        if compiled is None or not compiled.definition.enabled:
+            raise ToolRefused(f"unknown tool {name!r}")
+        action = compiled.definition
+        if action.requires_confirmation and not self.options.allow_unconfirmed:
+            raise ToolRefused(
+                f"{name} changes something and requires a person's confirmation; this server "
+                "does not run such actions (start it with --allow-unconfirmed to allow them)"
+            )
+        checked = compiled.check(arguments)
+        if not checked.ok:
+            raise ToolRefused(f"arguments for {name} are not valid: {checked.describe()}")
+        if session is None and action.max_runs_per_session is not None:
+            raise ToolRefused(
+                f"{name} may run {action.max_runs_per_session} time(s) per session, and this "
+                "request belongs to no session; connect with a session (the initialize "
+                "handshake over streamable HTTP, or stdio) to use it"
+            )
+        key = f"mcp-{uuid.uuid4().hex}"
+        ledger = self.stores.ledger
+        reservation = await ledger.reserve(
+            key, session_id=session or "mcp-sessionless", action=name,
+            limit=action.max_runs_per_session,
+            budget=self.options.limits.max_actions_per_session if session else None,
+        )  # fmt: skip
+        if reservation is Reservation.LIMIT:
+            raise ToolRefused(f"{name} already ran the {action.max_runs_per_session} time(s) "
+                              "allowed in this session")  # fmt: skip
+        if reservation is Reservation.BUDGET:
+            raise ToolRefused("this session has used its budget of "
+                              f"{self.options.limits.max_actions_per_session} action calls")  # fmt: skip
+        outcome = await self.executor.execute(action, checked.values, idempotency_key=key)
+        await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
+        return outcome
+
+    async def _catalog(self):
+        async with self._lock:  # one refresh at a time; it reads storage in a thread
+            return await asyncio.to_thread(self.live.refresh)
+
+    def _session(self, ctx: ServerRequestContext) -> str | None:
+        if self._connection is not None:
+            return self._connection
+        request = ctx.request
+        sid = request.headers.get(SESSION_HEADER) if request is not None else None
+        return f"mcp-http-{sid}" if sid else None
+
+    async def _redact(self, payload: dict[str, Any]) -> dict[str, Any]:
+        secrets = self.stores.secrets
+        values = {await secrets.get_secret(n) for n in secrets.names()}
+        return Redactor(v for v in values if v).data(payload)
+
+
+def _tool(compiled: CompiledAction) -> types.Tool:
+    action = compiled.definition
+    return types.Tool(
+        name=action.name,
+        title=action.title or None,
+        description=action.trigger,
+        input_schema=dict(compiled.tool.args_schema),  # the lenient view; `check` is strict
+        annotations=types.ToolAnnotations(
+            read_only_hint=action.method == "GET",
+            destructive_hint=action.method == "DELETE",
+            idempotent_hint=action.is_idempotent,
+            open_world_hint=True,
+        ),
+    )
+
+
+def _outcome_payload(outcome: Outcome) -> dict[str, Any]:
+    """What the client sees: no request, no raw excerpt; selected data only."""
+    return outcome.model_dump(mode="json", include={"action", "kind", "status", "summary", "data",
+                                                    "link_url"})  # fmt: skip
+
+
+def _error(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("api-actions")
+    except PackageNotFoundError:
+        return ""
+
+
+@asynccontextmanager
+async def open_action_tools(
+    settings: Settings, options: McpOptions, *, connection: str | None
+) -> AsyncIterator[ActionTools]:
+    stores = await asyncio.to_thread(open_stores, settings)
+    executor = make_executor(settings, stores.secrets)
+    try:
+        yield ActionTools(stores, executor, options, connection=connection)
+    finally:
+        await executor.aclose()
+        stores.engine.dispose()
+
+
+async def serve_stdio(settings: Settings, options: McpOptions) -> None:
+    from mcp.server.stdio import stdio_server
+
+    # stdio serves exactly one client for the life of the process: that is the session.
+    async with open_action_tools(settings, options, connection=f"mcp-stdio-{uuid.uuid4().hex}") as tools:
+        server = tools.server()
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+async def serve_http(settings: Settings, options: McpOptions, *, host: str, port: int) -> None:
+    import uvicorn
+
+    async with open_action_tools(settings, options, connection=None) as tools:
+        app = tools.server().streamable_http_app(host=host)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        await uvicorn.Server(config).serve()

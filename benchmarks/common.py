@@ -1,0 +1,349 @@
+"""What the turn benchmarks share: the machine record, result files, the scripted zero-latency
+model, the demo API (in a thread, or in its own process with added latency), our agent (bare
+graph or full service) and the peer (`langchain.agents.create_agent` over the same executor).
+
+    .venv/bin/python -m benchmarks.common --serve PORT [--latency-ms 50]   # the demo API alone
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+RESULTS = Path(__file__).parent / "results"
+DEMO_ACTIONS = Path(__file__).resolve().parents[1] / "demo" / "actions.json"
+DEMO_BASE = "http://127.0.0.1:8765"
+TOKEN = "bench-token"
+
+ACTION = "installation_status"
+"""The action every action turn calls: a GET (no confirmation), text answer, one input."""
+ACTION_MESSAGE = "What is the status of my installation request INS-{n}?"
+PLAIN_MESSAGE = "Thanks, that is all I needed."
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    from benchmarks.compile import machine as compile_machine
+
+    return compile_machine()
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def write_result(name: str, result: dict[str, Any], path: Path | None = None, *,
+                 quick: bool = False) -> Path:  # fmt: skip
+    """Write to `path`, or `results/NAME.json` (`results/quick/NAME.json` for a smoke run)."""
+    path = path or (RESULTS / "quick" if quick else RESULTS) / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    return path
+
+
+def header(result: dict[str, Any]) -> str:
+    box = result["machine"]
+    return (f"{result['date']}  {box['platform']}  Python {box['python']}  "
+            f"{box['cpu_count']} CPUs  load {box['load_average_1m']}")  # fmt: skip
+
+
+def table(rows: Sequence[Sequence[Any]]) -> str:
+    """Plain-text table: the first row is the header; first column left, others right."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in cells
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in seconds]
+    return {"n": len(ms), "p50": round(statistics.median(ms), 3), "p95": round(percentile(ms, 95), 3),
+            "mean": round(statistics.fmean(ms), 3)}  # fmt: skip
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc; falls back to the peak)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+# -- the model -----------------------------------------------------------------------------------
+
+
+class BenchModel(BaseChatModel):
+    """A stateless, zero-latency scripted model, the same for our agent and the peer.
+
+    With tools bound and a customer message naming an installation request (INS-1234), it
+    calls `installation_status`; otherwise (a tool result, the respond step, a plain message)
+    it answers with one short sentence. Stateless, so any number of sessions can share it.
+    """
+
+    @property
+    def _llm_type(self) -> str:
+        return "benchmark-scripted"
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kw: Any) -> Runnable:
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        return self.bind(tools=formatted, tool_choice=tool_choice, **kw)
+
+    def _reply(self, messages: list[BaseMessage], kwargs: dict) -> AIMessage:
+        names = {t["function"]["name"] for t in kwargs.get("tools") or ()}
+        last = messages[-1] if messages else None
+        if ACTION in names and isinstance(last, HumanMessage):
+            found = re.search(r"INS-\d{4}", last.text)
+            if found:
+                call = {"name": ACTION, "args": {"request_id": found.group(0)},
+                        "id": f"call_{time.perf_counter_ns()}"}  # fmt: skip
+                return AIMessage("", tool_calls=[call])
+        if isinstance(last, ToolMessage):
+            return AIMessage("Your installation request is scheduled; details above.")
+        return AIMessage("Here is what I found.")
+
+    def _generate(self, messages, stop=None, run_manager=None, **kw):
+        return ChatResult(generations=[ChatGeneration(message=self._reply(messages, kw))])
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kw):
+        return ChatResult(generations=[ChatGeneration(message=self._reply(messages, kw))])
+
+
+def action_message(i: int) -> str:
+    return ACTION_MESSAGE.format(n=2001 + i % 6)
+
+
+# -- the demo API ------------------------------------------------------------------------------
+
+
+def latency_app(latency_ms: float = 0.0):
+    """The demo API, each request delayed by `latency_ms` (an ASGI wrapper; no busy waiting)."""
+    from demo.api import create_app
+
+    app = create_app(token=TOKEN)
+    if not latency_ms:
+        return app
+
+    async def delayed(scope, receive, send):
+        if scope["type"] == "http":
+            await asyncio.sleep(latency_ms / 1000)
+        await app(scope, receive, send)
+
+    return delayed
+
+
+@contextlib.contextmanager
+def demo_api_thread(latency_ms: float = 0.0) -> Iterator[str]:
+    """The demo API in a thread of this process (as the tests run it); yields its base URL."""
+    from tests.servers import serve
+
+    with serve(latency_app(latency_ms)) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def demo_api_process(latency_ms: float = 0.0) -> Iterator[str]:
+    """The demo API in its own process, so its CPU is not counted against the agent's."""
+    from tests.servers import free_port
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "benchmarks.common", "--serve", str(port),
+           "--latency-ms", str(latency_ms)]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1])
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base_url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the demo API process did not start")
+            time.sleep(0.05)
+        yield base_url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def demo_actions(base_url: str) -> list[dict[str, Any]]:
+    return json.loads(DEMO_ACTIONS.read_text().replace(DEMO_BASE, base_url))
+
+
+def host_of(base_url: str) -> str:
+    return base_url.split("://", 1)[1]
+
+
+# -- the agents under test ---------------------------------------------------------------------
+
+
+def make_executor(base_url: str):
+    from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
+
+    settings = ExecutorSettings(allow_hosts=(host_of(base_url),), backoff_seconds=0.01)
+    return ActionExecutor(settings, StaticSecrets({"DEMO_API_TOKEN": TOKEN}))
+
+
+def demo_definitions(base_url: str):
+    from tools.action import validate_catalog
+
+    return validate_catalog(demo_actions(base_url))
+
+
+@dataclass
+class BareGraph:
+    """Our compiled graph run directly (`ainvoke`) with the same context the service builds."""
+
+    graph: Any
+    context: Any
+
+    async def turn(self, session: str, text: str) -> dict[str, Any]:
+        from langchain_core.messages import HumanMessage as Human
+
+        config = {"configurable": {"thread_id": session}, "recursion_limit": 40}
+        return await self.graph.ainvoke({"messages": [Human(text)], "channel": "chat"}, config,
+                                        context=self.context)  # fmt: skip
+
+
+def bare_graph(base_url: str, executor, checkpointer, *, model=None, limits=None) -> BareGraph:
+    from agent.graph import compile_graph
+    from agent.retrieval import ActionRetriever
+    from agent.state import AgentContext, Limits
+    from tools.compiler import ActionCatalog
+
+    catalog = ActionCatalog()
+    catalog.sync(demo_definitions(base_url))
+    context = AgentContext(model=model or BenchModel(), catalog=catalog, executor=executor,
+                           limits=limits or Limits(), retriever=ActionRetriever())  # fmt: skip
+    return BareGraph(compile_graph(checkpointer), context)
+
+
+@contextlib.asynccontextmanager
+async def service(base_url: str, checkpointer, *, model=None, limits=None,
+                  data_dir: Path | None = None) -> AsyncIterator[Any]:  # fmt: skip
+    """The full `SupportAgent` as the app runs it: SQLite storage (actions, secrets, traces,
+    ledger) in a temporary folder, one pooled executor, `checkpointer` for the graph."""
+    from cryptography.fernet import Fernet
+
+    from agent.runtime import open_agent, open_stores
+    from agent.settings import Settings
+    from tools.executor import ExecutorSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=data_dir or Path(tmp), allow_hosts=(host_of(base_url),),
+                            secret_key=Fernet.generate_key().decode())  # fmt: skip
+        stores = open_stores(settings)
+        stores.secrets.set("DEMO_API_TOKEN", TOKEN)
+        for action in demo_actions(base_url):
+            stores.actions.create(action)
+        async with open_agent(
+            settings, model=model or BenchModel(), model_label="benchmark model", stores=stores,
+            executor_settings=ExecutorSettings(allow_hosts=(host_of(base_url),)),
+            limits=limits, checkpointer=checkpointer,
+        ) as agent:  # fmt: skip
+            yield agent
+        stores.engine.dispose()
+
+
+@dataclass
+class Peer:
+    """`langchain.agents.create_agent` with one StructuredTool per action over the same executor."""
+
+    graph: Any
+    failures: list[str]
+    """Summaries of calls whose outcome was not ok."""
+
+    async def turn(self, session: str, text: str) -> dict[str, Any]:
+        config = {"configurable": {"thread_id": session}, "recursion_limit": 40}
+        return await self.graph.ainvoke({"messages": [HumanMessage(text)]}, config)
+
+
+def peer_tools(definitions, executor, failures: list[str] | None = None) -> list[StructuredTool]:
+    from tools.compiler import compile_action
+
+    tools = []
+    for definition in definitions:
+        compiled = compile_action(definition)  # only for its JSON-schema args
+
+        async def run(_definition=definition, **arguments: Any) -> str:
+            outcome = await executor.execute(_definition, arguments)
+            if not outcome.ok and failures is not None:
+                failures.append(outcome.summary)
+            return json.dumps(outcome.data if outcome.ok else outcome.summary, default=str)
+
+        tools.append(StructuredTool(name=definition.name, description=definition.trigger,
+                                    args_schema=compiled.tool.args_schema, coroutine=run))  # fmt: skip
+    return tools
+
+
+def peer(base_url: str, executor, checkpointer, *, model=None) -> Peer:
+    from langchain.agents import create_agent
+
+    failures: list[str] = []
+    tools = peer_tools(demo_definitions(base_url), executor, failures)
+    return Peer(create_agent(model or BenchModel(), tools=tools, checkpointer=checkpointer),
+                failures)
+
+
+# -- serving the demo API on its own -------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the demo API (benchmarks use this).")
+    parser.add_argument("--serve", type=int, required=True, help="port on 127.0.0.1")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
+    args = parser.parse_args(argv)
+    import uvicorn
+
+    uvicorn.run(latency_app(args.latency_ms), host="127.0.0.1", port=args.serve,
+                log_level="warning", backlog=4096)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Access: with ADMIN_PASSWORD set, nothing that edits actions, reads secrets or reads traces and
+exports works without it, on the command line and in the app; with it, everything does.
+
+The command line runs in-process (`agent.cli.main`) against a SQLite file in a temp dir, plus
+one run of the installed `api-actions` script in a subprocess; the app runs under Streamlit's
+AppTest (tests/ui_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from agent.access import (
+    ADMIN_COMMANDS,
+    OPEN_COMMANDS,
+    PASSWORD_ENV,
+    AccessDenied,
+    password_matches,
+    require_admin,
+)
+from agent.cli import build_parser, main
+from agent.settings import Settings
+from storage import ActionStore, init_db, make_engine
+from tests.storage_fixtures import order_action, refund_action
+
+PASSWORD = "s3cret-pässword"  # non-ASCII on purpose: compared as UTF-8 bytes
+EXIT_DENIED = 3
+_tried: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_counts(request):
+    yield
+    capman = request.config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled():
+        print(f"\nsuite 7 (access): {sum(_tried.values())} cases tried "
+              f"({', '.join(f'{k}: {v}' for k, v in _tried.items())}), failures: 0")  # fmt: skip
+
+
+def _count(kind: str, n: int = 1) -> None:
+    _tried[kind] = _tried.get(kind, 0) + n
+
+
+# -- the check itself -------------------------------------------------------------------------------
+def test_require_admin_rules() -> None:
+    open_settings, closed = Settings(), Settings(admin_password=PASSWORD)
+    require_admin(open_settings, None)  # nothing configured: open
+    require_admin(open_settings, "anything")
+    require_admin(closed, PASSWORD)
+    for supplied in (None, "", "wrong", PASSWORD.upper(), PASSWORD + " ", PASSWORD[:-1]):
+        with pytest.raises(AccessDenied) as info:
+            require_admin(closed, supplied)
+        assert PASSWORD not in str(info.value)
+        assert "admin password" in str(info.value)
+    assert password_matches("ä", "ä") and not password_matches("a", "ä")
+    _count("check", 9)
+
+
+def test_every_subcommand_is_classified() -> None:
+    """A new subcommand must be put in ADMIN_COMMANDS or OPEN_COMMANDS (and justified there)."""
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) <= ADMIN_COMMANDS | OPEN_COMMANDS
+    assert not ADMIN_COMMANDS & OPEN_COMMANDS
+    for name in ADMIN_COMMANDS:  # every gated command takes the option
+        options = {o for a in sub.choices[name]._actions for o in a.option_strings}
+        assert "--admin-password" in options
+    _count("classification", len(sub.choices))
+
+
+# -- the command line ---------------------------------------------------------------------------------
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A data dir with one stored action, ADMIN_PASSWORD set, no password supplied yet."""
+    for name in ("DATABASE_URL", PASSWORD_ENV, "ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "ACTIONS_DATA_DIR": str(tmp_path / "data"),
+        "ACTIONS_SECRET_KEY": Fernet.generate_key().decode(),
+        "ADMIN_PASSWORD": PASSWORD,
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    engine = make_engine(Settings.from_env())
+    init_db(engine)
+    ActionStore(engine).create(order_action(), actor="seed")
+    engine.dispose()
+    return env
+
+
+def _state(data_dir: str) -> tuple:
+    """Everything a command could change: the catalog, its versions and the audit history."""
+    engine = make_engine(Settings(data_dir=Path(data_dir)))
+    try:
+        store = ActionStore(engine)
+        return (
+            [(s.name, s.version, s.definition.to_json_dict()) for s in store.list()],
+            [(e.id, e.change) for e in store.history()],
+        )
+    finally:
+        engine.dispose()
+
+
+def _catalog_file(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps([order_action(title="Changed by import"), refund_action()]))
+    return path
+
+
+WITHOUT = {"no password": [], "wrong password": ["--admin-password", "wrong"],
+           "empty password": ["--admin-password", ""]}  # fmt: skip
+
+
+@pytest.mark.parametrize("how", list(WITHOUT))
+def test_import_is_refused_without_the_password_and_changes_nothing(
+    how, cli_env, tmp_path, capsys
+) -> None:
+    before = _state(cli_env["ACTIONS_DATA_DIR"])
+    code = main(["import", str(_catalog_file(tmp_path)), *WITHOUT[how]])
+    err = capsys.readouterr().err
+    assert code == EXIT_DENIED
+    assert "admin password" in err and PASSWORD not in err
+    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    _count("cli refused")
+
+
+@pytest.mark.parametrize("how", list(WITHOUT))
+def test_export_is_refused_without_the_password_and_writes_nothing(
+    how, cli_env, tmp_path, capsys
+) -> None:
+    out_file = tmp_path / "exported.json"
+    assert main(["export", str(out_file), *WITHOUT[how]]) == EXIT_DENIED
+    assert not out_file.exists()
+    assert main(["export", "-", *WITHOUT[how]]) == EXIT_DENIED
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not one action leaked to stdout
+    assert "admin password" in captured.err and PASSWORD not in captured.err
+    _count("cli refused", 2)
+
+
+def test_a_wrong_password_in_the_environment_is_refused(cli_env, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(PASSWORD_ENV, "not-it")
+    before = _state(cli_env["ACTIONS_DATA_DIR"])
+    assert main(["import", str(_catalog_file(tmp_path))]) == EXIT_DENIED
+    assert main(["export", "-"]) == EXIT_DENIED
+    assert capsys.readouterr().out == ""
+    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    _count("cli refused", 2)
+
+
+@pytest.mark.parametrize("via", ["option", "environment"])
+def test_import_and_export_work_with_the_password(via, cli_env, tmp_path, monkeypatch, capsys):
+    extra = ["--admin-password", PASSWORD] if via == "option" else []
+    if via == "environment":
+        monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    assert main(["import", str(_catalog_file(tmp_path)), *extra]) == 0
+    actions, history = _state(cli_env["ACTIONS_DATA_DIR"])
+    assert [(n, v) for n, v, _ in actions] == [("look_up_order", 2), ("request_refund", 1)]
+    assert actions[0][2]["title"] == "Changed by import"
+    capsys.readouterr()
+    assert main(["export", "-", *extra]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert [a["name"] for a in exported] == ["look_up_order", "request_refund"]
+    _count("cli allowed", 2)
+
+
+def test_validate_and_test_need_no_password(cli_env, tmp_path, fresh_demo_log, capsys) -> None:
+    """They read only the file they are given (and `test` only secrets given to it)."""
+    before = _state(cli_env["ACTIONS_DATA_DIR"])
+    assert main(["validate", str(_catalog_file(tmp_path))]) == 0
+    assert "valid, 2 action(s)" in capsys.readouterr().out
+    action = order_action(
+        url=fresh_demo_log.base_url + "/api/orders/{{order_id}}",
+        headers={"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
+        inputs=[{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
+    )
+    action_file = tmp_path / "action.json"
+    action_file.write_text(json.dumps(action))
+    code = main(["test", str(action_file), "--args", '{"order_id": "ORD-1001"}', "--json",
+                 "--allow-host", fresh_demo_log.host,
+                 "--secret", f"DEMO_API_TOKEN={fresh_demo_log.token}"])  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["outcome"]["kind"] == "ok"
+    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    _count("cli open", 2)
+
+
+def test_the_installed_script_exits_non_zero_with_a_clear_message(cli_env, tmp_path) -> None:
+    script = Path(sys.executable).with_name("api-actions")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "agent.cli"]
+    env = {**os.environ, **cli_env}
+    env.pop(PASSWORD_ENV, None)
+    denied = subprocess.run([*cmd, "export", "-"], env=env, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert denied.returncode == EXIT_DENIED and denied.stdout == ""
+    assert "needs the admin password" in denied.stderr and "--admin-password" in denied.stderr
+    allowed = subprocess.run([*cmd, "export", "-"], env={**env, PASSWORD_ENV: PASSWORD},
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert allowed.returncode == 0 and json.loads(allowed.stdout)[0]["name"] == "look_up_order"
+    _count("cli subprocess", 2)
+
+
+def test_no_password_configured_means_open(cli_env, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("ADMIN_PASSWORD")
+    assert main(["export", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["name"] == "look_up_order"
+    _count("cli allowed")
+
+
+# -- the app ------------------------------------------------------------------------------------------
+ADMIN_TABS = {"Actions", "Test action", "Secrets", "History", "Import / export"}
+
+
+@pytest.mark.slow
+def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fresh_demo_log):
+    pytest.importorskip("ui.auth")
+    from tests.scripted_model import ScriptedChatModel, tool_call
+    from tests.ui_fixtures import app_runtime, by_label, open_app, texts
+
+    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "Shipped.")
+    with app_runtime(tmp_path, fresh_demo_log, model, admin_password=PASSWORD) as rt:
+        at = open_app(rt)
+        at.chat_input[0].set_value("Where is my order ORD-1001?").run()  # a trace exists now
+        assert not at.exception
+
+        def locked() -> None:
+            assert not {t.label for t in at.sidebar.tabs} & ADMIN_TABS
+            assert not at.sidebar.selectbox and not at.sidebar.get("download_button")
+            assert not [w for w in at.sidebar.text_input if w.label != "Admin password"]
+            at.radio(key="page").set_value("Traces").run()
+            assert not at.get("graphviz_chart") and not at.main.dataframe
+            assert not at.main.get("download_button")
+            assert "unlock" in texts(at).lower()
+            assert PASSWORD not in texts(at)
+            at.radio(key="page").set_value("Support chat").run()
+
+        locked()
+        for wrong in ("", "wrong", PASSWORD.upper()):
+            by_label(at.sidebar.text_input, "Admin password").set_value(wrong)
+            next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock").click().run()
+            locked()
+
+        by_label(at.sidebar.text_input, "Admin password").set_value(PASSWORD)
+        next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock").click().run()
+        assert {t.label for t in at.sidebar.tabs} >= ADMIN_TABS
+        at.radio(key="page").set_value("Traces").run()
+        assert len(at.get("graphviz_chart")) == 1
+        assert not at.exception
+    _count("app", 5)

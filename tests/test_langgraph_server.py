@@ -1,0 +1,149 @@
+"""The agent graph on LangGraph Server: `langgraph dev` serves `langgraph.json` unchanged.
+
+A real in-memory server in a subprocess (offline model, no network: analytics, the version
+check and tracing are switched off), storage in a temp dir seeded with the demo actions that
+point at the demo API fixture, driven through `langgraph_sdk`: a thread, an interrupt asking for
+the order number, a resume, a card, one request to the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from agent.runtime import open_stores
+from agent.settings import Settings
+from tests.agent_fixtures import demo_actions
+from tests.servers import free_port
+
+pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem]")
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFLINE_ENV = {
+    "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+    "LANGGRAPH_NO_VERSION_CHECK": "true",
+    "LANGSMITH_TRACING": "false",
+}
+
+
+@pytest.fixture
+def settings(tmp_path, fresh_demo_log) -> Settings:
+    """Storage the server reads: the demo actions, pointed at the demo API fixture."""
+    settings = Settings(data_dir=tmp_path / "data", secret_key=Fernet.generate_key().decode())
+    stores = open_stores(settings)
+    stores.secrets.set("DEMO_API_TOKEN", fresh_demo_log.token)
+    for action in demo_actions(fresh_demo_log.base_url):
+        stores.actions.create(action)
+    stores.engine.dispose()
+    return settings
+
+
+@pytest.fixture
+def langgraph_server(tmp_path, settings, fresh_demo_log):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "DATABASE_URL"))}  # fmt: skip
+    env.update(OFFLINE_ENV, ACTIONS_DATA_DIR=str(settings.data_dir),
+               ACTIONS_SECRET_KEY=settings.secret_key, ACTIONS_ALLOW_HOSTS=fresh_demo_log.host)  # fmt: skip
+    port = free_port()
+    log = (tmp_path / "langgraph.log").open("w")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "langgraph"), "dev", "--no-browser", "--no-reload",
+         "--port", str(port), "--config", str(ROOT / "langgraph.json")],
+        cwd=tmp_path,  # the in-memory runtime keeps its files in ./.langgraph_api
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ok(url, proc, tmp_path / "langgraph.log")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+def _wait_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"langgraph dev exited:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"langgraph dev did not start:\n{log.read_text()[-4000:]}")
+
+
+async def test_a_conversation_through_langgraph_server(langgraph_server, fresh_demo_log):
+    from langgraph_sdk import get_client
+    from langgraph_sdk.schema import Command
+
+    client = get_client(url=langgraph_server)
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+
+    await client.runs.wait(tid, "support_agent", input={
+        "messages": [{"role": "user", "content": "where is my order"}], "channel": "chat"})  # fmt: skip
+    state = await client.threads.get_state(tid)
+    interrupts = [i for task in state["tasks"] for i in task.get("interrupts", [])]
+    assert len(interrupts) == 1, state
+    question = interrupts[0]["value"]
+    assert question["kind"] == "collect_info"
+    assert question["action"] == "order_status"
+    assert question["missing"] == ["order_id"]
+    assert fresh_demo_log.request_log == []
+
+    await client.runs.wait(tid, "support_agent",
+                           command=Command(resume={"values": {"order_id": "ORD-1001"}}))  # fmt: skip
+    state = await client.threads.get_state(tid)
+    assert state["next"] == []
+    values = state["values"]
+    assert values["presentation"]["format"] == "card", values["presentation"]
+    assert values["outcome"]["kind"] == "ok"
+    assert values["run_counts"] == {"order_status": 1}
+    assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [
+        ("GET", "/api/orders/ORD-1001")
+    ]
+    assert fresh_demo_log.token not in str(values)
+
+
+async def test_an_edit_saved_in_storage_is_used_by_the_next_run(langgraph_server, settings,
+                                                                fresh_demo_log):  # fmt: skip
+    """The factory refreshes the catalog before each run: a disabled action is gone."""
+    from langgraph_sdk import get_client
+
+    client = get_client(url=langgraph_server)
+    first = await client.threads.create()
+    await client.runs.wait(first["thread_id"], "support_agent", input={
+        "messages": [{"role": "user", "content": "where is my order"}]})  # fmt: skip
+    state = await client.threads.get_state(first["thread_id"])
+    assert any(t.get("interrupts") for t in state["tasks"])
+
+    stores = open_stores(settings)
+    stored = stores.actions.get("order_status")
+    await asyncio.to_thread(stores.actions.set_enabled, "order_status", False,
+                            expected_version=stored.version)  # fmt: skip
+    stores.engine.dispose()
+
+    second = await client.threads.create()
+    await client.runs.wait(second["thread_id"], "support_agent", input={
+        "messages": [{"role": "user", "content": "where is my order"}]})  # fmt: skip
+    state = await client.threads.get_state(second["thread_id"])
+    asked = [i["value"].get("action") for t in state["tasks"] for i in t.get("interrupts", [])]
+    assert "order_status" not in asked, asked
+    assert fresh_demo_log.request_log == []

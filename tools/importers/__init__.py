@@ -1,0 +1,29 @@
+"""Draft actions from what a team already has: an OpenAPI / Swagger document or a cURL command.
+
+Every draft is a plain action definition that passes `validate_action` and is saved with
+`enabled: false`, so nothing an import made goes live before someone reviewed it. Secrets are
+never carried over: a credential becomes a `{{secret.NAME}}` reference and a note says which
+secret to store.
+"""
+
+from .curl import CurlError, import_curl
+from .drafts import ImportResult, Skipped
+from .openapi import (
+    DocumentError,
+    Operation,
+    import_openapi,
+    list_operations,
+    load_document,
+)
+
+__all__ = [
+    "CurlError",
+    "DocumentError",
+    "ImportResult",
+    "Operation",
+    "Skipped",
+    "import_curl",
+    "import_openapi",
+    "list_operations",
+    "load_document",
+]

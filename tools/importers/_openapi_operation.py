@@ -1,0 +1,410 @@
+"""One OpenAPI operation -> one draft definition (private; see `openapi.py`).
+
+`OperationDraft.build()` maps the server, security, parameters, request body, trigger and
+response selection of one operation, or raises `Unmappable` with the reason; `notes` collects
+what a reviewer should know (renamed inputs, left-out fields, secrets to store).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urljoin, urlsplit
+
+from tools.action import CREDENTIAL_QUERY_KEYS
+from tools.request_builder import RESERVED_HEADERS
+
+from ._openapi_schema import (
+    SCALAR_TYPES,
+    Unmappable,
+    example_fits,
+    is_json,
+    is_urlish,
+    jmespath_field,
+    kind_of,
+    schema_type,
+)  # fmt: skip
+from .drafts import draft_trigger, first_paragraph, humanize, input_name, snake_case
+
+if TYPE_CHECKING:
+    from .openapi import _Importer, _Raw
+
+MAX_SELECTED_FIELDS = 8
+ACTION_VERBS = frozenset(
+    "get list find return create update delete remove add place log upload search fetch "
+    "retrieve show set change cancel send check open close start stop restart interrupt "
+    "rename save copy move patch replace modify look download generate run validate "
+    "register book schedule reset resend refund track reopen assign submit apply kill restore "
+    "override resolve login logout read edit approve reject confirm verify request pay issue "
+    "import export sync enable disable subscribe unsubscribe invite notify mark archive "
+    "escalate transfer merge lock unlock renew extend upgrade pause resume retry count "
+    "calculate estimate reserve release connect disconnect attach detach link unlink report "
+    "query browse view describe inspect".split()  # noqa: SIM905
+)
+"""Words a summary can start with as the action itself (`Deletes a pet` -> `delete a pet`)."""
+METHOD_VERBS = {"get": "get", "post": "submit", "put": "update", "patch": "update",
+                "delete": "delete"}  # fmt: skip
+
+
+class OperationDraft:
+    """Builds one draft: URL, inputs, headers, body, trigger and response selection."""
+
+    def __init__(self, imp: _Importer, raw: _Raw, name: str):
+        self.imp, self.raw, self.name, self.refs = imp, raw, name, imp.refs
+        self.inputs: list[dict[str, Any]] = []
+        self.taken: set[str] = set()
+        self.headers: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.query: list[str] = []
+        self.path = raw.path
+
+    def note(self, text: str) -> None:
+        self.notes.append(f"{self.name}: {text}")
+
+    def build(self) -> dict[str, Any]:
+        op, method = self.raw.op, self.raw.method
+        auth_names = self._security()
+        body: Any = None
+        for param in self._parameters():
+            body = self._parameter(param, auth_names) or body
+        if not self.imp.swagger2 and op.get("requestBody") is not None:
+            body = self._request_body(op["requestBody"])
+        if body is not None and method in ("get", "delete"):
+            raise Unmappable(f"a {method.upper()} request with a body cannot be an action")
+        if leftover := re.findall(r"\{([^{}]+)\}", re.sub(r"\{\{[^{}]*\}\}", "", self.path)):
+            raise Unmappable(f"path parameter(s) {', '.join(leftover)} are not declared")
+        if len(self.inputs) > self.imp.max_inputs:
+            raise Unmappable(f"needs {len(self.inputs)} inputs, more than {self.imp.max_inputs}: "
+                              "too many to collect in a conversation")  # fmt: skip
+        url = self._server()  # after the operation's own problems: those are more specific
+        for hname, value in self.imp.extra_headers.items():
+            self.headers = {k: v for k, v in self.headers.items() if k.lower() != hname.lower()}
+            self.headers[hname] = value
+        full_url = url.rstrip("/") + self.path + ("?" + "&".join(self.query) if self.query else "")
+        summary = " ".join(str(op.get("summary") or "").split())
+        description = str(op.get("description") or "")
+        action_text = _action_phrase(summary or first_paragraph(description, 120)
+                                     or humanize(self.name), method)  # fmt: skip
+        required = [humanize(i["name"]) for i in self.inputs if i["required"]]
+        if op.get("deprecated"):
+            self.note("the operation is marked deprecated")
+        draft: dict[str, Any] = {
+            "name": self.name,
+            "title": (summary or humanize(self.name))[:120],
+            "method": method.upper(),
+            "url": full_url,
+            "inputs": self.inputs,
+            "headers": self.headers,
+            "trigger": draft_trigger(action_text, required, description if summary else ""),
+            "response_format": "text",
+        }
+        if body is not None:
+            draft["body"] = json.dumps(body, indent=2)
+        if fields := self._response_fields():
+            draft["response_selection"] = {"language": "jmespath", "fields": fields}
+        return draft
+
+    # -- server -------------------------------------------------------------------------------
+    def _server(self) -> str:
+        imp = self.imp
+        if imp.base_url:
+            return imp.base_url
+        if imp.swagger2:
+            host = imp.doc.get("host")
+            schemes = self.raw.op.get("schemes") or imp.doc.get("schemes") or []
+            if not host:
+                if imp.source_url:
+                    return urljoin(imp.source_url, imp.doc.get("basePath") or "/")
+                raise Unmappable("the document names no host; pass a base URL (--base-url)")
+            scheme = "https" if "https" in schemes or not schemes else str(schemes[0])
+            return f"{scheme}://{host}{imp.doc.get('basePath') or ''}"
+        servers = self.raw.op.get("servers") or self.raw.item.get("servers") or \
+            imp.doc.get("servers") or [{"url": "/"}]  # fmt: skip
+        server = servers[0] if isinstance(servers[0], dict) else {"url": "/"}
+        url = str(server.get("url") or "/")
+        for var, spec in (server.get("variables") or {}).items():
+            default = (spec or {}).get("default")
+            if default is None:
+                raise Unmappable(f"server variable {var!r} has no default; pass --base-url")
+            if "{" + var + "}" in urlsplit(url).netloc:
+                self.note(f"server variable {var!r} in the host fixed to {default!r}")
+            url = url.replace("{" + var + "}", str(default))
+        if "{" in url:
+            raise Unmappable(f"the server URL {url!r} has an undefined variable")
+        if not urlsplit(url).scheme:
+            if not imp.source_url:
+                raise Unmappable(f"the server URL {url!r} is relative; pass a base URL "
+                                  "(--base-url) or import the document from its URL")  # fmt: skip
+            url = urljoin(imp.source_url, url)
+        if len(servers) > 1:
+            self.note(f"uses the first of {len(servers)} servers ({url})")
+        return url
+
+    # -- security ------------------------------------------------------------------------------
+    def _security(self) -> set[str]:
+        """Add the auth header; return the names of parameters that carry credentials."""
+        requirements = self.raw.op.get("security", self.imp.doc.get("security"))
+        if not requirements:
+            return set()
+        reasons: list[str] = []
+        for alternative in requirements:
+            if not alternative:
+                if reasons:
+                    self.note(f"calls without credentials ({'; '.join(reasons)})")
+                return set()
+            try:
+                headers, notes, names = {}, [], set()
+                for scheme_name in alternative:
+                    h, n, param = self._scheme(scheme_name)
+                    if any(k.lower() in map(str.lower, headers) for k in h):
+                        raise Unmappable("two security schemes use the same header")
+                    headers.update(h)
+                    notes.append(n)
+                    names.add(param)
+            except Unmappable as exc:
+                reasons.append(str(exc))
+                continue
+            self.headers.update(headers)
+            for n in notes:
+                self.note(n)
+            return {n.lower() for n in names if n}
+        raise Unmappable("; ".join(reasons))
+
+    def _scheme(self, name: str) -> tuple[dict[str, str], str, str]:
+        scheme = self.refs.resolve(self.imp.schemes.get(name))
+        if not isinstance(scheme, dict):
+            raise Unmappable(f"security scheme {name!r} is not defined")
+        kind = str(scheme.get("type", "")).lower()
+        http = str(scheme.get("scheme", "")).lower()
+        same = [s for s in self.imp.schemes.values() if isinstance(s, dict)
+                and str(s.get("type", "")).lower() == kind]  # fmt: skip
+        stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if len(same) > 1 else "")
+        if (kind == "http" and http == "bearer") or kind in ("oauth2", "openidconnect"):
+            secret = f"{stem}_TOKEN"
+            how = "an OAuth access token" if kind != "http" else "the API token"
+            return ({"Authorization": f"Bearer {{{{secret.{secret}}}}}"},
+                    f"store {how} as secret {secret}", "authorization")  # fmt: skip
+        if (kind == "http" and http == "basic") or kind == "basic":
+            secret = f"{stem}_BASIC"
+            return ({"Authorization": f"Basic {{{{secret.{secret}}}}}"},
+                    f"store base64('user:password') as secret {secret}", "authorization")  # fmt: skip
+        if kind == "apikey":
+            where, pname = scheme.get("in"), str(scheme.get("name") or "")
+            secret = f"{stem}_API_KEY"
+            if where == "header" and pname:
+                return ({pname: f"{{{{secret.{secret}}}}}"}, f"store the API key as secret "
+                        f"{secret}", pname)  # fmt: skip
+            if where == "cookie" and pname:
+                return ({"Cookie": f"{pname}={{{{secret.{secret}}}}}"}, f"store the API key "
+                        f"(cookie {pname!r}) as secret {secret}", "")  # fmt: skip
+            raise Unmappable(f"security scheme {name!r} sends the API key in the query "
+                              f"parameter {pname!r}: credentials never go in URLs (a header "
+                              "would carry it as a secret, but this API does not take one)")  # fmt: skip
+        raise Unmappable(f"security scheme {name!r} ({kind} {http}".strip() + ") is not supported")
+
+    # -- parameters ----------------------------------------------------------------------------
+    def _parameters(self) -> list[dict[str, Any]]:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for source in (self.raw.item.get("parameters"), self.raw.op.get("parameters")):
+            for p in source or []:
+                p = self.refs.resolve(p)
+                if isinstance(p, dict) and "name" in p:
+                    merged[(str(p["name"]), str(p.get("in")))] = p
+        return list(merged.values())
+
+    def _param_schema(self, p: dict[str, Any]) -> dict[str, Any]:
+        if "schema" in p:
+            return self.refs.schema(p["schema"])
+        if "content" in p:  # 3.x: a parameter serialised as a media type
+            return {"type": "object"}
+        return {k: p[k] for k in ("type", "format", "enum", "pattern", "items", "default",
+                                  "example") if k in p}  # fmt: skip
+
+    def _parameter(self, p: dict[str, Any], auth_names: set[str]) -> Any:
+        where, pname = p.get("in"), str(p["name"])
+        required = bool(p.get("required")) or where == "path"
+        if where == "body":
+            return self._json_body(p.get("schema"), required, "application/json")
+        if where == "formData":
+            raise Unmappable("takes form data (multipart/form-data or x-www-form-urlencoded): "
+                              "actions send JSON bodies only")  # fmt: skip
+        schema = self._param_schema(p)
+
+        def drop(reason: str) -> None:
+            if required:
+                raise Unmappable(f"required {where} parameter {pname!r} {reason}")
+            self.note(f"optional {where} parameter {pname!r} left out: it {reason}")
+
+        if where == "cookie":
+            return drop("is a cookie; cookies cannot be collected as inputs")
+        if where == "header":
+            if pname.lower() in auth_names or pname.lower() == "authorization":
+                return None  # the security scheme's own header
+            if pname.lower() in RESERVED_HEADERS | {"content-type", "accept"}:
+                return drop("is set by the executor")
+        if where in ("query", "header") and pname.lower() in auth_names:
+            return None  # sent by the security scheme, as a secret
+        if where == "query" and pname.lower() in CREDENTIAL_QUERY_KEYS:
+            return drop("looks like a credential, and credentials never go in URLs")
+        if where == "header" and pname.lower() in CREDENTIAL_QUERY_KEYS | self.imp.key_names:
+            return drop("carries a credential: store it as a secret and add the header "
+                        "with '{{secret.NAME}}' yourself")
+        if schema_type(schema) not in SCALAR_TYPES:
+            return drop(f"is {kind_of(schema)}, not a single value")
+        if where not in ("path", "query", "header"):
+            return drop(f"is in an unknown location {where!r}")
+        spec = self._input(pname, schema, p.get("description"), required, p.get("example"),
+                           prefix=str(where))  # fmt: skip
+        placeholder = "{{" + spec["name"] + "}}"
+        if where == "path":
+            if "{" + pname + "}" not in self.path:
+                self.taken.discard(spec["name"])
+                self.note(f"path parameter {pname!r} is not in the path; ignored")
+                return None
+            self.path = self.path.replace("{" + pname + "}", placeholder)
+        elif where == "query":
+            self.query.append(f"{quote(pname, safe='')}={placeholder}")
+        else:
+            self.headers[pname] = placeholder
+        self.inputs.append(spec)
+        return None
+
+    def _input(
+        self, raw_name: str, schema: dict[str, Any], description: Any, required: bool,
+        example: Any, *, prefix: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        name = input_name(raw_name, self.taken, prefix=prefix)
+        if name != raw_name:
+            self.note(f"{prefix} parameter {raw_name!r} is the input {name!r}")
+        kind = schema_type(schema)
+        fmt = str(schema.get("format") or "")
+        text = " ".join(str(description or schema.get("description") or schema.get("title")
+                            or humanize(raw_name)).split())[:300]  # fmt: skip
+        spec: dict[str, Any] = {"name": name, "type": "string", "description": text,
+                                "required": required}  # fmt: skip
+        enum = [v for v in schema.get("enum") or [] if v is not None]
+        if kind == "string" and enum:
+            spec["type"], spec["enum_values"] = "enum", list(dict.fromkeys(map(str, enum)))
+        elif kind in ("integer", "number", "boolean"):
+            spec["type"] = kind
+            if enum:
+                spec["description"] += f" (one of: {', '.join(map(str, enum))})"
+        elif fmt in ("date", "email"):
+            spec["type"] = fmt
+        elif fmt == "date-time":
+            spec["description"] += " (ISO 8601 date and time)"
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and spec["type"] in ("string", "email", "date"):
+            try:
+                re.compile(pattern)
+                spec["pattern"] = pattern
+            except re.error:
+                self.note(f"pattern of {name!r} is not a Python regular expression; dropped")
+        for value in (example, schema.get("example"), schema.get("default")):
+            if example_fits(value, spec):
+                spec["example"] = str(value).lower() if isinstance(value, bool) else str(value)
+                break
+        return spec
+
+    # -- body ---------------------------------------------------------------------------------
+    def _request_body(self, node: Any) -> Any:
+        body = self.refs.resolve(node)
+        if not isinstance(body, dict):
+            return None
+        required = bool(body.get("required"))
+        content = body.get("content") or {}
+        json_type = next((t for t in content if is_json(t)), None)
+        if json_type is None:
+            if not content:
+                return None
+            kinds = ", ".join(sorted(content))
+            if required:
+                raise Unmappable(f"the request body is {kinds} only: actions send JSON bodies")
+            self.note(f"optional {kinds} request body left out")
+            return None
+        return self._json_body((content[json_type] or {}).get("schema"), required, json_type)
+
+    def _json_body(self, node: Any, required: bool, media_type: str) -> Any:
+        schema = self.refs.schema(node)
+        kind = schema_type(schema)
+        if kind == "array":
+            raise Unmappable("the request body is a JSON array: an action body is a JSON "
+                              "object with one value per input")  # fmt: skip
+        if kind != "object" or not schema.get("properties"):
+            if required:
+                raise Unmappable(f"the request body is {kind_of(schema)} with no properties "
+                                  "to map to inputs")  # fmt: skip
+            self.note("optional request body without properties left out")
+            return None
+        if media_type.split(";")[0].strip().lower() != "application/json":
+            self.headers["Content-Type"] = media_type
+        return self._object(schema, parent="", parent_required=True, depth=0)
+
+    def _object(self, schema: dict[str, Any], *, parent: str, parent_required: bool,
+                depth: int) -> dict[str, Any]:  # fmt: skip
+        template: dict[str, Any] = {}
+        required_props = set(schema.get("required") or [])
+        for prop, node in (schema.get("properties") or {}).items():
+            try:
+                sub = self.refs.schema(node)
+            except Unmappable as exc:
+                sub = {"type": f"unresolvable ({exc})"}
+            if sub.get("readOnly"):
+                continue
+            label = f"{parent}.{prop}" if parent else prop
+            required = parent_required and prop in required_props
+            kind = schema_type(sub)
+            if kind in SCALAR_TYPES:
+                raw_name = f"{parent.replace('.', '_')}_{prop}" if parent else prop
+                spec = self._input(raw_name, sub, sub.get("description"), required,
+                                   sub.get("example"), prefix="body")  # fmt: skip
+                template[prop] = "{{" + spec["name"] + "}}"
+                self.inputs.append(spec)
+            elif kind == "object" and sub.get("properties") and depth == 0:
+                template[prop] = self._object(sub, parent=label, parent_required=required,
+                                              depth=depth + 1)  # fmt: skip
+            elif required:
+                raise Unmappable(f"required body field {label!r} is {kind_of(sub)}, which "
+                                  "cannot be collected as one input")  # fmt: skip
+            else:
+                self.note(f"optional body field {label!r} ({kind_of(sub)}) left out")
+        return template
+
+    # -- response -----------------------------------------------------------------------------
+    def _response_fields(self) -> dict[str, str]:
+        responses = {str(k): v for k, v in (self.raw.op.get("responses") or {}).items()}
+        codes = ["200", "201"] + sorted(c for c in responses if c.startswith("2"))
+        response = next((responses[c] for c in codes if c in responses), None)
+        try:
+            response = self.refs.resolve(response)
+            if not isinstance(response, dict):
+                return {}
+            node = response.get("schema")
+            if not self.imp.swagger2:
+                content = response.get("content") or {}
+                json_type = next((t for t in content if is_json(t)), None)
+                node = (content.get(json_type) or {}).get("schema") if json_type else None
+            schema = self.refs.schema(node) if node is not None else {}
+            props = {k: self.refs.schema(v) for k, v in (schema.get("properties") or {}).items()}
+        except Unmappable:
+            return {}
+        scalars = {k: v for k, v in props.items() if schema_type(v) in SCALAR_TYPES}
+        for prop, sub in scalars.items():
+            if self.raw.method == "get" and is_urlish(prop, sub):
+                self.note(f"response field {prop!r} holds a link: the link format "
+                          f"(link_field {prop!r}) may suit this action")  # fmt: skip
+        if not scalars or len(scalars) > MAX_SELECTED_FIELDS:
+            return {}
+        return {prop: jmespath_field(prop) for prop in scalars}
+
+
+def _action_phrase(summary: str, method: str) -> str:
+    """What the user wants to do: `Deletes a pet` -> `delete a pet`, `Server Live` -> `get server live`."""
+    # lower-case the words, but keep acronyms (ID, JSON, API) as they are
+    words = [w if w[1:] and w.isupper() else w.lower() for w in summary.split()]
+    first, rest = (words[0], words[1:]) if words else ("", [])
+    for stem in (first, first[:-1], first[:-2]):
+        if stem in ACTION_VERBS:
+            return " ".join([stem, *rest])
+    return " ".join([METHOD_VERBS[method], *words])

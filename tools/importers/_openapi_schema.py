@@ -1,0 +1,125 @@
+"""`$ref` resolution and schema helpers for the OpenAPI importer (private).
+
+Only references inside the document are followed; a chain of references that comes back to
+itself is reported as an `Unmappable` reason, never followed forever. Schema walks are bounded
+by depth, so a recursive schema (a property that refers to its own object) is safe too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean"})
+URLISH_FORMATS = frozenset({"uri", "url", "uri-reference", "iri"})
+
+
+class Unmappable(Exception):
+    """This operation cannot become a clean draft; the message says why."""
+
+
+
+class Refs:
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+
+    def resolve(self, node: Any) -> Any:
+        """Follow `$ref` (a chain of them too) to the node it names."""
+        seen: list[str] = []
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen:
+                raise Unmappable(f"circular $ref {' -> '.join([*seen, ref])}")
+            seen.append(ref)
+            node = self._lookup(ref)
+        return node
+
+    def _lookup(self, ref: str) -> Any:
+        if not ref.startswith("#"):
+            raise Unmappable(f"uses the external $ref {ref!r} (only references inside the "
+                              "document are followed)")  # fmt: skip
+        node: Any = self.doc
+        for part in [p for p in ref[1:].split("/") if p]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise Unmappable(f"$ref {ref!r} points at nothing in the document")
+        return node
+
+    def schema(self, node: Any, depth: int = 0) -> dict[str, Any]:
+        """A schema with refs followed, `allOf` merged and a nullable wrapper removed."""
+        node = self.resolve(node)
+        if not isinstance(node, dict) or depth > 8:
+            return {}
+        if "allOf" in node:
+            merged: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
+            props = dict(merged.get("properties") or {})
+            required = list(merged.get("required") or [])
+            for part in node["allOf"] or []:
+                sub = self.schema(part, depth + 1)
+                props.update(sub.get("properties") or {})
+                required += sub.get("required") or []
+                for key, value in sub.items():
+                    merged.setdefault(key, value)
+            if props:
+                merged["properties"], merged["required"] = props, required
+            return merged
+        for key in ("anyOf", "oneOf"):
+            branches = [self.schema(b, depth + 1) for b in node.get(key) or []]
+            branches = [b for b in branches if b.get("type") != "null"]
+            if len(branches) == 1:
+                return {**{k: v for k, v in node.items() if k != key}, **branches[0]}
+            if branches and all(schema_type(b) in SCALAR_TYPES for b in branches):
+                return {k: v for k, v in node.items() if k != key} | {"type": "string"}
+        return node
+
+
+def schema_type(schema: dict[str, Any]) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, list):  # OpenAPI 3.1: ["string", "null"]
+        kind = next((k for k in kind if k != "null"), None)
+    if kind is None:
+        if "enum" in schema:
+            return "string"
+        if "properties" in schema:
+            return "object"
+        if "items" in schema:
+            return "array"
+    return kind
+
+
+def is_json(media_type: str) -> bool:
+    base = media_type.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+def kind_of(schema: dict[str, Any]) -> str:
+    kind = schema_type(schema)
+    return {"array": "an array", "object": "an object"}.get(kind or "", f"of type {kind}")
+
+
+def is_urlish(name: str, schema: dict[str, Any]) -> bool:
+    lowered = name.lower()
+    return (str(schema.get("format") or "").lower() in URLISH_FORMATS
+            or lowered.endswith(("url", "link", "href")))  # fmt: skip
+
+
+def jmespath_field(prop: str) -> str:
+    return prop if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prop) else json.dumps(prop)
+
+
+def example_fits(value: Any, spec: dict[str, Any]) -> bool:
+    if value is None or isinstance(value, (dict, list)) or value == "":
+        return False
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if spec.get("enum_values") and text not in spec["enum_values"]:
+        return False
+    pattern = spec.get("pattern")
+    try:
+        return not pattern or re.fullmatch(pattern, text) is not None
+    except re.error:
+        return False

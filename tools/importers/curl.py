@@ -1,0 +1,466 @@
+"""Draft an action from a pasted cURL command.
+
+The command is split with `shlex` (after line continuations are joined and `$'...'` ANSI-C
+strings are decoded, which `shlex` does not know). What carries over: the method (`-X`, or POST
+when there is data), the URL (`--url` or the bare argument), headers (`-H`), a JSON body
+(`-d`/`--data*`/`--json`; literal values are kept), `-G` data as query parameters and `-m` as the
+timeout. Id-looking path segments (`42`, `ORD-1001`, UUIDs) become `{{..._id}}` inputs.
+
+Credentials never carry over: `-u`, `Authorization`, API-key and `Cookie` headers become
+`{{secret.NAME}}` references and a note says which secret to store; credentials in the query
+string or the URL's user part are removed with the same reason validation gives. `-k` is refused
+(TLS verification cannot be switched off); unknown options are noted, never fatal.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import shlex
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from tools.action import CREDENTIAL_QUERY_KEYS, MAX_TIMEOUT_SECONDS
+from tools.errors import ActionsError
+from tools.request_builder import RESERVED_HEADERS
+
+from .drafts import (
+    ImportResult,
+    Skipped,
+    draft_trigger,
+    finish,
+    input_name,
+    secret_prefix,
+    tool_name,
+)
+
+__all__ = ["CurlError", "import_curl", "split_command"]
+
+VALUE_OPTIONS = {
+    "-X": "request", "--request": "request", "-H": "header", "--header": "header",
+    "-d": "data", "--data": "data", "--data-ascii": "data", "--data-raw": "data-raw",
+    "--data-binary": "data", "--json": "json", "--data-urlencode": "data-urlencode",
+    "-u": "user", "--user": "user", "--url": "url", "-b": "cookie", "--cookie": "cookie",
+    "-A": "user-agent", "--user-agent": "user-agent", "-e": "referer", "--referer": "referer",
+    "-m": "max-time", "--max-time": "max-time",
+    # taken and ignored: they only change what curl does locally
+    "-o": "ignore", "--output": "ignore", "-w": "ignore", "--write-out": "ignore",
+    "--connect-timeout": "ignore", "--retry": "ignore", "-c": "ignore", "--cookie-jar": "ignore",
+    "-x": "proxy", "--proxy": "proxy", "--cacert": "tls", "--cert": "tls", "-E": "tls",
+    "--key": "tls", "--resolve": "ignore", "--interface": "ignore", "-F": "form",
+    "--form": "form", "-T": "upload", "--upload-file": "upload", "--oauth2-bearer": "bearer",
+    "--max-redirs": "ignore", "-r": "ignore", "--range": "ignore",
+}  # fmt: skip
+FLAG_OPTIONS = {
+    "-G": "get", "--get": "get", "-k": "insecure", "--insecure": "insecure",
+    "-L": "location", "--location": "location", "-I": "head", "--head": "head",
+    # output and transfer details curl handles locally
+    **{f: "quiet" for f in ("-s", "--silent", "-S", "--show-error", "-v", "--verbose", "-i",
+                             "--include", "--compressed", "-f", "--fail", "--fail-with-body",
+                             "-#", "--progress-bar", "-N", "--no-buffer", "--http1.1", "--http2",
+                             "-g", "--globoff", "-O", "--remote-name", "-n", "--netrc")},
+}  # fmt: skip
+SECRET_HEADER_WORDS = ("auth", "token", "api-key", "apikey", "api_key", "secret", "session",
+                       "cookie", "password", "signature")  # fmt: skip
+ID_SEGMENT = re.compile(
+    r"^(\d+|[A-Za-z]{1,10}[-_]\d[\dA-Za-z]*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24,})$"
+)  # fmt: skip
+VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+
+class CurlError(ActionsError):
+    """The text is not a cURL command this importer can read."""
+
+
+# -- splitting -----------------------------------------------------------------------------------
+
+
+def split_command(command: str) -> list[str]:
+    """The words of a shell command line: continuations joined, `$'...'` decoded, shlex-split."""
+    text = re.sub(r"\\\r?\n", " ", command.strip())
+    text = re.sub(r"^\s*\$\s+", "", text)  # a pasted prompt
+    try:
+        return shlex.split(_decode_ansi_c(text), posix=True)
+    except ValueError as exc:
+        raise CurlError(f"cannot split the command: {exc} (check the quotes)") from None
+
+
+def _decode_ansi_c(text: str) -> str:
+    """Replace each `$'...'` outside other quotes by the shlex-quoted string it stands for."""
+    out: list[str] = []
+    i, quote_char = 0, ""
+    while i < len(text):
+        c = text[i]
+        if quote_char:
+            out.append(c)
+            if c == "\\" and quote_char == '"' and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif c == quote_char:
+                quote_char = ""
+        elif c == "\\" and i + 1 < len(text):
+            out.append(text[i : i + 2])
+            i += 1
+        elif c == "$" and text[i + 1 : i + 2] == "'":
+            j, raw = i + 2, []
+            while j < len(text) and text[j] != "'":
+                raw.append(text[j : j + 2] if text[j] == "\\" else text[j])
+                j += 2 if text[j] == "\\" else 1
+            if j >= len(text):
+                raise CurlError("an ANSI-C string $'...' is not closed")
+            out.append(shlex.quote(_ansi_c("".join(raw))))
+            i = j
+        else:
+            if c in "'\"":
+                quote_char = c
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _ansi_c(raw: str) -> str:
+    # \' and \" are not Python escapes inside unicode_escape in every case: handle them first
+    raw = raw.replace("\\'", "'").replace('\\"', '"').replace("\\e", "\\x1b").replace("\\E", "\\x1b")
+    try:
+        return codecs.decode(raw.encode("latin-1", "backslashreplace"), "unicode_escape")
+    except UnicodeDecodeError as exc:
+        raise CurlError(f"bad escape in $'...': {exc.reason}") from None
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+
+
+class _Parsed:
+    def __init__(self) -> None:
+        self.method: str | None = None
+        self.url: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.data: list[tuple[str, str]] = []  # (kind, value)
+        self.flags: set[str] = set()
+        self.user: str | None = None
+        self.bearer: str | None = None
+        self.cookie: str | None = None
+        self.max_time: str | None = None
+        self.notes: list[str] = []
+        self.refused: list[str] = []
+
+
+def _parse(words: list[str]) -> _Parsed:
+    if not words or not re.search(r"(^|/)curl(\.exe)?$", words[0]):
+        raise CurlError("the command must start with 'curl'")
+    p = _Parsed()
+    args = _expand(words[1:])
+    i = 0
+    while i < len(args):
+        word = args[i]
+        i += 1
+        if word == "--":
+            continue
+        if not word.startswith("-") or word == "-":
+            if p.url is None:
+                p.url = word
+            else:
+                p.notes.append(f"extra argument {word!r} ignored (one URL per action)")
+            continue
+        name, sep, inline = word.partition("=") if word.startswith("--") else (word, "", "")
+        if name in VALUE_OPTIONS:
+            if sep:
+                value = inline
+            elif i < len(args):
+                value, i = args[i], i + 1
+            else:
+                raise CurlError(f"option {name} needs a value")
+            _take(p, VALUE_OPTIONS[name], name, value)
+        elif name in FLAG_OPTIONS:
+            p.flags.add(FLAG_OPTIONS[name])
+        else:
+            p.notes.append(f"unknown option {name} ignored")
+    if not p.url:
+        raise CurlError("the command has no URL")
+    return p
+
+
+def _expand(args: list[str]) -> list[str]:
+    """`-sSL` -> `-s -S -L`; `-XPOST` -> `-X POST`; `-H'A: b'` -> `-H 'A: b'`."""
+    out: list[str] = []
+    for word in args:
+        if word.startswith("-") and not word.startswith("--") and len(word) > 2:
+            for k, ch in enumerate(word[1:], start=1):
+                flag = f"-{ch}"
+                if flag in VALUE_OPTIONS:
+                    out.append(flag)
+                    if word[k + 1 :]:
+                        out.append(word[k + 1 :])
+                    break
+                out.append(flag)
+        else:
+            out.append(word)
+    return out
+
+
+def _take(p: _Parsed, kind: str, option: str, value: str) -> None:
+    if kind == "request":
+        p.method = value.upper()
+    elif kind == "header":
+        hname, sep, hvalue = value.partition(":")
+        if sep and hname.strip():
+            p.headers.append((hname.strip(), hvalue.strip()))
+        else:
+            p.notes.append(f"header {value!r} ignored (not 'Name: value')")
+    elif kind in ("data", "data-raw", "json", "data-urlencode"):
+        if kind != "data-raw" and value.startswith("@"):
+            p.refused.append(f"{option} {value} reads a local file; paste the body instead")
+            return
+        p.data.append((kind, value))
+        if kind == "json":
+            p.headers += [("Content-Type", "application/json"), ("Accept", "application/json")]
+    elif kind == "url":
+        if p.url is not None:
+            p.notes.append(f"extra URL {p.url!r} ignored (one URL per action)")
+        p.url = value
+    elif kind == "user":
+        p.user = value
+    elif kind == "bearer":
+        p.bearer = value
+    elif kind == "cookie":
+        p.cookie = value
+    elif kind == "user-agent":
+        p.headers.append(("User-Agent", value))
+    elif kind == "referer":
+        p.headers.append(("Referer", value))
+    elif kind == "max-time":
+        p.max_time = value
+    elif kind in ("form", "upload"):
+        p.refused.append(f"{option} sends a form or a file upload; actions send JSON bodies only")
+    elif kind == "proxy":
+        p.notes.append(f"{option} ignored: actions connect directly, never through a proxy")
+    elif kind == "tls":
+        p.notes.append(f"{option} ignored: actions use the system's trusted certificates")
+    else:
+        p.notes.append(f"{option} ignored (it only changes what curl does locally)")
+
+
+# -- building the draft ---------------------------------------------------------------------------
+
+
+class _Draft:
+    def __init__(self, p: _Parsed, api_name: str | None):
+        self.p = p
+        self.inputs: list[dict[str, Any]] = []
+        self.taken: set[str] = set()
+        self.notes = list(p.notes)
+        self.refused = list(p.refused)
+        parts = urlsplit(p.url or "")
+        self.prefix = secret_prefix(api_name or _host_stem(parts.hostname or ""))
+        self.secrets: dict[str, str] = {}
+
+    def secret(self, suffix: str, what: str = "the token") -> str:
+        name = f"{self.prefix}_{suffix}"
+        self.secrets.setdefault(name, what)
+        return "{{secret." + name + "}}"
+
+    def build(self, name: str | None) -> dict[str, Any]:
+        p = self.p
+        for flag, text in (("insecure", "-k/--insecure refused: TLS certificate verification "
+                            "cannot be disabled for an action"),
+                           ("location", "-L: redirects are followed (each hop checked by the "
+                            "guard; credentials are dropped when the origin changes)"),
+                           ("head", "-I/--head: HEAD is not an action method; GET is used")):  # fmt: skip
+            if flag in p.flags:
+                self.notes.append(text)
+        url = self._url()
+        headers = self._headers()
+        method = p.method or ("POST" if p.data and "get" not in p.flags else "GET")
+        if method == "HEAD":
+            method = "GET"
+        if method not in VERBS:
+            self.refused.append(f"method {method} is not supported (GET, POST, PUT, PATCH, DELETE)")
+        body = None if "get" in p.flags else self._body(headers)
+        if body is not None and method in ("GET", "DELETE"):
+            self.refused.append(f"a {method} request cannot have a body in an action; use "
+                                "query parameters (curl -G) instead")  # fmt: skip
+        path_words = [s for s in urlsplit(url).path.split("/")
+                      if s and "{{" not in s and not re.fullmatch(r"api|v\d+(\.\d+)?", s)]  # fmt: skip
+        resource = " ".join(w.replace("-", " ").replace("_", " ") for w in path_words[-2:])
+        action = f"{VERBS.get(method, method.lower())} {resource}".strip()
+        draft: dict[str, Any] = {
+            "name": name or "_".join([VERBS.get(method, "call"), *path_words[-2:]]),
+            "title": f"{method} {urlsplit(url).path or '/'}",
+            "method": method,
+            "url": url,
+            "inputs": self.inputs,
+            "headers": headers,
+            "trigger": draft_trigger(action, [i["name"].replace("_", " ") for i in self.inputs],
+                                     "Drafted from a cURL command: review before enabling."),
+            "response_format": "text",
+        }  # fmt: skip
+        if body is not None:
+            draft["body"] = body
+        if p.max_time:
+            try:
+                draft["timeout_seconds"] = min(float(p.max_time), MAX_TIMEOUT_SECONDS)
+            except ValueError:
+                self.notes.append(f"--max-time {p.max_time!r} is not a number; ignored")
+        for secret, what in sorted(self.secrets.items()):
+            self.notes.append(f"store {what} as secret {secret} (the value in the command was "
+                              "dropped: drafts never hold credentials)")  # fmt: skip
+        return draft
+
+    # -- URL ----------------------------------------------------------------------------------
+    def _url(self) -> str:
+        raw = self.p.url or ""
+        if "://" not in raw:
+            raw = "https://" + raw  # curl's own default is http; an action should use TLS
+            self.notes.append("the URL had no scheme; https:// assumed")
+        parts = urlsplit(raw)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, netloc = netloc.rpartition("@")
+            self.p.user = self.p.user or unquote(userinfo)
+            self.notes.append("credentials in the URL (user:password@host) removed: they never "
+                              "go in URLs; sent as an Authorization header from a secret")  # fmt: skip
+        segments = []
+        previous = ""
+        for segment in parts.path.split("/"):
+            if segment and ID_SEGMENT.match(segment):
+                segments.append("{{" + self._id_input(previous, segment) + "}}")
+            else:
+                segments.append(segment)
+                previous = segment or previous
+        query = []
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if key.lower() in CREDENTIAL_QUERY_KEYS:
+                self.notes.append(_query_credential(key))
+                continue
+            query.append((key, value))
+        if "get" in self.p.flags:
+            query += self._get_data()
+        if parts.fragment:
+            self.notes.append("the #fragment was dropped (it is never sent)")
+        return urlunsplit((parts.scheme, netloc, "/".join(segments),
+                           urlencode(query, quote_via=quote), ""))  # fmt: skip
+
+    def _id_input(self, previous: str, value: str) -> str:
+        stem = re.sub(r"[^a-z0-9]+", "_", previous.lower()).strip("_")
+        stem = re.sub(r"ies$", "y", stem) if stem.endswith("ies") else stem.removesuffix("s")
+        name = input_name(f"{stem}_id" if stem else "id", self.taken)
+        spec: dict[str, Any] = {"name": name, "type": "string", "required": True,
+                                "description": f"the {stem.replace('_', ' ') or 'record'} id",
+                                "example": value}  # fmt: skip
+        if m := re.fullmatch(r"([A-Za-z]{1,10})([-_])\d+", value):
+            spec["pattern"] = f"^{m.group(1)}{m.group(2)}[0-9]+$"
+        elif value.isdigit():
+            spec["pattern"] = "^[0-9]+$"
+        self.inputs.append(spec)
+        self.notes.append(f"path segment {value!r} looks like an id: it is the input {name!r}")
+        return name
+
+    def _get_data(self) -> list[tuple[str, str]]:
+        query = []
+        for kind, value in self.p.data:
+            if kind == "data-urlencode":
+                key, sep, content = value.partition("=")
+                pairs = [(key, content)] if sep else [("", value)]
+            else:
+                pairs = parse_qsl(value, keep_blank_values=True)
+            for key, val in pairs:
+                if key.lower() in CREDENTIAL_QUERY_KEYS:
+                    self.notes.append(_query_credential(key))
+                elif key:
+                    query.append((key, val))
+                else:
+                    self.notes.append(f"data {val!r} without a name ignored")
+        return query
+
+    # -- headers ------------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        p = self.p
+        if p.user is not None:
+            out["Authorization"] = "Basic " + self.secret("BASIC", "base64('user:password')")
+        if p.bearer is not None:
+            out["Authorization"] = "Bearer " + self.secret("TOKEN")
+        if p.cookie is not None:
+            out["Cookie"] = self.secret("COOKIE", "the cookie")
+        for hname, value in p.headers:
+            lowered = hname.lower()
+            if lowered in RESERVED_HEADERS:
+                self.notes.append(f"header {hname} dropped: the executor sets it")
+                continue
+            if lowered == "authorization":
+                scheme, _, token = value.partition(" ")
+                if scheme.lower() == "bearer":
+                    out[hname] = "Bearer " + self.secret("TOKEN")
+                elif scheme.lower() == "basic":
+                    out[hname] = "Basic " + self.secret("BASIC", "base64('user:password')")
+                else:
+                    kind = scheme if token else ""
+                    out[hname] = (kind + " " if kind else "") + self.secret("AUTHORIZATION")
+            elif lowered in ("x-api-key", "api-key", "apikey"):
+                out[hname] = self.secret("API_KEY", "the API key")
+            elif lowered == "cookie":
+                out[hname] = self.secret("COOKIE", "the cookie")
+            elif any(w in lowered for w in SECRET_HEADER_WORDS):
+                out[hname] = self.secret(re.sub(r"[^A-Z0-9]+", "_", hname.upper()).strip("_"))
+            else:
+                out[hname] = value
+        return out
+
+    # -- body ---------------------------------------------------------------------------------
+    def _body(self, headers: dict[str, str]) -> str | None:
+        if not self.p.data:
+            return None
+        kinds = {k for k, _ in self.p.data}
+        text = "&".join(v for _, v in self.p.data)
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            what = "form data" if "=" in text or "data-urlencode" in kinds else "not JSON"
+            self.refused.append(f"the request body is {what} "
+                                f"({content_type or 'application/x-www-form-urlencoded'}): "
+                                "actions send JSON bodies only")  # fmt: skip
+            return None
+        if not isinstance(parsed, dict):
+            self.refused.append("the request body is a JSON array or value: an action body is a "
+                                "JSON object")  # fmt: skip
+            return None
+        if "json" not in content_type and content_type:
+            self.notes.append(f"Content-Type {content_type!r} kept for a JSON body")
+        return json.dumps(parsed, indent=2, ensure_ascii=False)
+
+
+def _query_credential(key: str) -> str:
+    # the same reason validation gives for such a URL
+    return (f"query parameter {key!r} refused and removed: it looks like a credential; never put "
+            "API keys or tokens in the URL; store it as a secret and send it in a header, e.g. "
+            "'Authorization: Bearer {{secret.NAME}}' (if the API accepts it there)")
+
+
+def _host_stem(host: str) -> str:
+    labels = [x for x in host.split(".") if x and x not in ("api", "www")]
+    if not labels or re.fullmatch(r"[\d.]+|localhost", host):
+        return "API"
+    return labels[-2] if len(labels) >= 2 else labels[0]
+
+
+def import_curl(command: str, *, name: str | None = None, api_name: str | None = None
+                ) -> ImportResult:  # fmt: skip
+    """One draft from a cURL command, or a `Skipped` entry saying why it cannot map.
+
+    `name` sets the action name (default from the method and path); `api_name` is the stem of
+    the suggested secret names (default from the host). Raises `CurlError` when the text is not a
+    cURL command at all.
+    """
+    parsed = _parse(split_command(command))
+    draft_builder = _Draft(parsed, api_name)
+    draft = draft_builder.build(name)
+    draft["name"] = tool_name(draft["name"], set())
+    result = ImportResult(notes=[f"{draft['name']}: {n}" for n in draft_builder.notes])
+    if draft_builder.refused:
+        result.skipped.append(Skipped("curl", "; ".join(draft_builder.refused)))
+        return result
+    finish(draft, "curl", result)
+    return result

@@ -1,0 +1,244 @@
+"""Draft actions from an OpenAPI 3.x or Swagger 2.0 document.
+
+`load_document(text)` reads JSON or YAML; `list_operations(doc)` says for each operation whether
+it maps cleanly and why not; `import_openapi(doc, operations=[...])` returns an `ImportResult`
+of drafts (each passes `validate_action`, each `enabled: false`), skipped operations with the
+reason, and notes for the reviewer.
+
+What maps: path, query and header parameters with scalar types; a JSON request body whose schema
+is an object (one placeholder per top-level scalar property; one level of nested objects is
+flattened into `parent_child` inputs); bearer, basic, OAuth 2 and header API-key security as a
+header holding a `{{secret.NAME}}` reference. What does not, and is listed with the reason: form
+and other non-JSON bodies, array bodies, required array/object parameters, cookies, API keys or
+other credentials in the query string (credentials never go in URLs), external `$ref`s.
+Local `$ref`s (components, definitions, parameters, request bodies, responses) are followed;
+a reference cycle is reported, never followed forever.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from tools.errors import ActionsError
+
+from ._openapi_operation import OperationDraft
+from ._openapi_schema import Refs, Unmappable
+from .drafts import ImportResult, Skipped, finish, secret_prefix, tool_name
+
+__all__ = ["DocumentError", "Operation", "import_openapi", "list_operations", "load_document"]
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SUPPORTED_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
+DEFAULT_MAX_INPUTS = 12
+
+
+class DocumentError(ActionsError):
+    """The text is not an OpenAPI 3.x / Swagger 2.0 document, or an operation is unknown."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the document, as `--list` shows it."""
+
+    key: str
+    """The operationId, or `METHOD /path` when the document gives none."""
+    method: str
+    path: str
+    name: str
+    """The draft's action name."""
+    summary: str
+    reason: str | None
+    """Why it cannot be mapped; None when it can."""
+
+    @property
+    def mappable(self) -> bool:
+        return self.reason is None
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+def load_document(text: str, *, source: str = "the document") -> dict[str, Any]:
+    """Parse JSON or YAML text and check it is OpenAPI 3.x or Swagger 2.0."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise DocumentError(f"{source} is neither JSON nor YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise DocumentError(f"{source} is not an OpenAPI document (not a JSON/YAML object)")
+    version = str(doc.get("openapi") or doc.get("swagger") or "")
+    if not (version.startswith("3.") or version == "2.0"):
+        raise DocumentError(f"{source} is not an OpenAPI 3.x or Swagger 2.0 document "
+                            "(no 'openapi: 3.x' or 'swagger: \"2.0\"' field)")  # fmt: skip
+    if not isinstance(doc.get("paths") or {}, dict):
+        raise DocumentError(f"{source}: 'paths' must be an object")
+    return doc
+
+
+# -- the importer --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    method: str
+    path: str
+    item: dict[str, Any]
+    op: dict[str, Any]
+
+    unique_id: bool = True
+    """False when another operation has the same operationId (the document is wrong)."""
+
+    @property
+    def op_id(self) -> str | None:
+        op_id = self.op.get("operationId")
+        return op_id if isinstance(op_id, str) and op_id else None
+
+    @property
+    def key(self) -> str:
+        if self.op_id and self.unique_id:
+            return self.op_id
+        return f"{self.method.upper()} {self.path}"
+
+
+class _Importer:
+    def __init__(
+        self, doc: dict[str, Any], *, base_url: str | None, source_url: str | None,
+        api_name: str | None, headers: dict[str, str] | None, max_inputs: int,
+    ):  # fmt: skip
+        self.doc = doc
+        self.refs = Refs(doc)
+        self.swagger2 = str(doc.get("swagger", "")) == "2.0"
+        self.base_url = base_url
+        self.source_url = source_url
+        self.prefix = secret_prefix(api_name or (doc.get("info") or {}).get("title"))
+        self.extra_headers = dict(headers or {})
+        self.max_inputs = max_inputs
+        schemes = doc.get("securityDefinitions" if self.swagger2 else "components") or {}
+        self.schemes = schemes if self.swagger2 else (schemes.get("securitySchemes") or {})
+        self.key_names = {str(s.get("name", "")).lower() for s in self.schemes.values()
+                          if isinstance(s, dict) and s.get("type") == "apiKey"}  # fmt: skip
+
+    def operations(self) -> list[_Raw]:
+        out = []
+        for path, item in (self.doc.get("paths") or {}).items():
+            try:
+                item = self.refs.resolve(item)
+            except Unmappable:
+                item = {}
+            if not isinstance(item, dict):
+                continue
+            for method in METHODS:
+                if isinstance(item.get(method), dict):
+                    out.append(_Raw(method, str(path), item, item[method]))
+        ids = [raw.op_id for raw in out if raw.op_id]
+        for raw in out:
+            raw.unique_id = ids.count(raw.op_id) < 2
+        return out
+
+    def name_source(self, raw: _Raw) -> str:
+        op_id = raw.op_id
+        if not op_id:
+            return f"{raw.method} {raw.path}"
+        # FastAPI's generated ids are `<function>_<path>_<method>`: keep the function name
+        stem = re.sub(r"\W", "_", raw.path) + "_"
+        for method in METHODS:
+            if op_id.endswith(stem + method) and len(op_id) > len(stem + method):
+                op_id = op_id[: -len(stem + method)]
+                break
+        return op_id if raw.unique_id else f"{op_id}_{raw.method}"
+
+    def draft(self, raw: _Raw, name: str) -> tuple[dict[str, Any], list[str]]:
+        """The draft of one operation and its notes; `_Unmappable` when it cannot map."""
+        if raw.method not in SUPPORTED_METHODS:
+            raise Unmappable(f"method {raw.method.upper()} is not supported "
+                              "(GET, POST, PUT, PATCH, DELETE)")  # fmt: skip
+        b = OperationDraft(self, raw, name)
+        return b.build(), b.notes
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def _build_all(imp: _Importer) -> list[tuple[Operation, dict[str, Any] | None, list[str]]]:
+    taken: set[str] = set()
+    out = []
+    for raw in imp.operations():
+        name = tool_name(imp.name_source(raw), taken)
+        summary = " ".join(str(raw.op.get("summary") or "").split())
+        draft, notes, reason = None, [], None
+        try:
+            draft, notes = imp.draft(raw, name)
+        except Unmappable as exc:
+            reason = str(exc)
+        if draft is not None:
+            check = ImportResult()
+            if not finish(draft, raw.key, check):
+                draft, reason = None, check.skipped[0].reason
+            else:
+                draft = check.drafts[0]
+        out.append((Operation(raw.key, raw.method.upper(), raw.path, name, summary, reason),
+                    draft, notes))  # fmt: skip
+    return out
+
+
+def list_operations(doc: dict[str, Any], **options: Any) -> list[Operation]:
+    """Every operation of the document, each mappable or not with the reason."""
+    return [op for op, _, _ in _build_all(_Importer(doc, **_defaults(options)))]
+
+
+def import_openapi(
+    doc: dict[str, Any], *, operations: list[str] | None = None, base_url: str | None = None,
+    source_url: str | None = None, api_name: str | None = None,
+    headers: dict[str, str] | None = None, max_inputs: int = DEFAULT_MAX_INPUTS,
+) -> ImportResult:  # fmt: skip
+    """Draft actions for `operations` (operationId, draft name or `METHOD /path`; default: all).
+
+    `base_url` overrides the document's servers; `source_url` (where the document was fetched
+    from) resolves relative server URLs; `api_name` is the stem of suggested secret names;
+    `headers` are added to every draft (e.g. an auth header the document does not declare).
+    Raises `DocumentError` for an operation the document does not have.
+    """
+    imp = _Importer(doc, base_url=base_url, source_url=source_url, api_name=api_name,
+                    headers=headers, max_inputs=max_inputs)  # fmt: skip
+    built = _build_all(imp)
+    chosen = built
+    if operations:
+        chosen = []
+        for wanted in operations:
+            match = [b for b in built if _matches(b[0], wanted)]
+            if not match:
+                known = ", ".join(op.key for op, _, _ in built) or "none"
+                raise DocumentError(f"the document has no operation {wanted!r} (operations: "
+                                    f"{known})")  # fmt: skip
+            chosen += [m for m in match if m not in chosen]
+    result = ImportResult()
+    for op, draft, notes in chosen:
+        if draft is None:
+            result.skipped.append(Skipped(op.key, op.reason or "cannot be mapped"))
+        else:
+            result.drafts.append(draft)
+            result.notes.extend(notes)
+    return result
+
+
+def _defaults(options: dict[str, Any]) -> dict[str, Any]:
+    keys = ("base_url", "source_url", "api_name", "headers")
+    return {**{k: options.get(k) for k in keys},
+            "max_inputs": options.get("max_inputs", DEFAULT_MAX_INPUTS)}  # fmt: skip
+
+
+def _matches(op: Operation, wanted: str) -> bool:
+    method, _, path = wanted.strip().partition(" ")
+    return (
+        wanted == op.key
+        or wanted.lower() == op.name.lower()
+        or (method.upper() == op.method and path.strip() == op.path)
+    )
