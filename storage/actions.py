@@ -39,6 +39,10 @@ class Change(str, enum.Enum):
     IMPORTED = "imported"
     ENABLED = "enabled"
     DISABLED = "disabled"
+    PUBLISHED = "published"
+    ROLLED_BACK = "rolled_back"
+    DRAFT_SAVED = "draft_saved"
+    DRAFT_DISCARDED = "draft_discarded"
     SECRET_SET = "secret_set"
     SECRET_DELETED = "secret_deleted"
 
@@ -247,6 +251,32 @@ class ActionStore:
             ) from None
         return report
 
+    def version_definition(self, name: str, version: int) -> ActionDefinition:
+        """The definition as `version` of the action went live (history follows renames)."""
+        with read_session(self._engine) as s:
+            ids = select(AuditRow.action_id).where(AuditRow.action_name == name)
+            row = s.exec(
+                select(AuditRow)
+                .where(AuditRow.action_id.in_(ids), AuditRow.version == version,
+                       AuditRow.snapshot.is_not(None))  # fmt: skip
+                .order_by(AuditRow.id.desc())
+            ).first()
+        if row is None:
+            raise NotFoundError(f"action {name!r} has no version {version}")
+        return ActionDefinition.model_validate_json(row.snapshot)
+
+    def rollback(
+        self, name: str, to_version: int, *, expected_version: int, actor: str | None = None
+    ) -> StoredAction:
+        """Make an earlier version live again, as a new version (history is never rewritten)."""
+        action = self.version_definition(name, to_version)
+        try:
+            with write_session(self._engine) as s:
+                row = self._current(s, name, expected_version)
+                return self._apply(s, row, action, actor, Change.ROLLED_BACK)
+        except IntegrityError:
+            raise _duplicate(action.name) from None
+
     # -- internals --------------------------------------------------------------------------------
     def _insert(
         self, s: Session, action: ActionDefinition, actor: str | None, change: Change
@@ -265,7 +295,7 @@ class ActionStore:
         s.flush()
         s.add(AuditRow(
             at=now, actor=actor, action_id=row.id, action_name=action.name, change=change.value,
-            diff=_dumps(definition_diff(None, data)), version=1,
+            diff=_dumps(definition_diff(None, data)), version=1, snapshot=_dumps(data),
         ))  # fmt: skip
         return StoredAction(action, 1, now, actor)
 
@@ -311,7 +341,7 @@ class ActionStore:
             raise ConflictError(row.name, row.version, self._version_of(s, row))
         s.add(AuditRow(
             at=now, actor=actor, action_id=row.id, action_name=action.name, change=change.value,
-            diff=_dumps(diff), version=version,
+            diff=_dumps(diff), version=version, snapshot=_dumps(data),
         ))  # fmt: skip
         return StoredAction(action, version, now, actor)
 

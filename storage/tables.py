@@ -64,6 +64,8 @@ class AuditRow(SQLModel, table=True):
     """JSON object: field -> [old, new] of the definition."""
     version: int | None = None
     """The action's version after the change (before it, for a deletion)."""
+    snapshot: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The whole definition (JSON) as this version went live, so any version can be restored."""
 
 
 class SecretRow(SQLModel, table=True):
@@ -75,5 +77,22 @@ class SecretRow(SQLModel, table=True):
     name: str = Field(max_length=64, unique=True)
     ciphertext: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_by: str | None = Field(default=None, max_length=200)
+
+
+class DraftRow(SQLModel, table=True):
+    """The draft of an action: edited and tested here, live only once published."""
+
+    __tablename__ = "api_action_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    live_name: str | None = Field(default=None, max_length=64, unique=True)
+    """The live action this draft edits; None for an action that is not live yet."""
+    name_key: str = Field(max_length=64, unique=True)
+    """Lower-cased name of the draft's own definition."""
+    base_version: int | None = None
+    """The live version the draft started from: publishing refuses if live moved on since."""
+    definition: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_by: str | None = Field(default=None, max_length=200)
