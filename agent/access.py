@@ -12,11 +12,14 @@ How a command-line user supplies the password, in order:
   settings; it is separate from `ADMIN_PASSWORD`, which *configures* the password, so that
   setting up a server never unlocks a shell by accident).
 
-Which commands ask, and why (`ADMIN_COMMANDS`, `OPEN_COMMANDS`; a test fails when a new
-subcommand is in neither):
+Which commands ask, and why (`ADMIN_COMMANDS`, `ADMIN_OPTIONS`, `OPEN_COMMANDS`; a test
+fails when a new subcommand is in none of them):
 
 * `import` edits the stored actions; `export` reads the whole stored catalog (which secrets
-  exist, every endpoint and header template): both ask.
+  exist, every endpoint and header template): both ask. `mcp` hands the stored actions and
+  secrets to another program: it asks.
+* `import-openapi` and `import-curl` ask only with `--save`, which stores drafts; printing the
+  drafts, or writing them to a file, touches nothing stored.
 * `validate` reads only the file it is given and stores nothing; `test` sends one action from
   the file it is given, with secrets taken from its own `--secret` options and
   `ACTIONS_SECRET_<NAME>` variables, never from storage: neither touches anything a password
@@ -45,8 +48,10 @@ PASSWORD_ENV = "ACTIONS_ADMIN_PASSWORD"
 PASSWORD_OPTION = "--admin-password"
 """Command-line option that supplies the admin password (takes precedence over the variable)."""
 
-ADMIN_COMMANDS = frozenset({"import", "export"})
+ADMIN_COMMANDS = frozenset({"import", "export", "mcp"})
 """Subcommands that need the admin password when one is configured."""
+ADMIN_OPTIONS = {"import-openapi": "--save", "import-curl": "--save"}
+"""Subcommands that need it only with the named option (the one that edits stored actions)."""
 OPEN_COMMANDS = frozenset({"validate", "test", "chat", "demo"})
 """Subcommands that never need it (see the module docstring for why)."""
 

@@ -85,7 +85,10 @@ def parse_envelope(text: str) -> dict[str, Any] | None:
 # -- Fixed replies (no model call needed) ------------------------------------------------------
 
 REPLY_CANCELLED = "No problem, I have not sent that request. Is there anything else I can help with?"
-REPLY_REJECTED = "Understood, I did not send the request to {label}. Anything else I can help with?"
+REPLY_REJECTED = (
+    "Understood, I did not send the request (\u201c{label}\u201d). Anything else I can help with?"
+)
+CONFIRM_QUESTION = "Shall I go ahead with \u201c{label}\u201d? Please check the request below."
 REPLY_LIMIT = (
     "I can't run \"{label}\" again in this conversation (limit: {limit} per conversation). "
     "A member of our support team can help you further."
@@ -109,10 +112,12 @@ def question_text(label: str, missing: list[str], invalid: dict[str, str], descr
     """The plain question asked when inputs are missing or invalid."""
     parts = []
     if invalid:
-        fixes = "; ".join(f"{describe(n)} {reason}" for n, reason in invalid.items())
-        parts.append(f"Some details need fixing: {fixes}.")
+        fixes = "; ".join(f"{describe(n)}: {reason}" for n, reason in invalid.items())
+        parts.append(f"Some details need fixing ({fixes}).")
     if missing:
         names = [describe(n) for n in missing]
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        parts.append(f"To {label[0].lower() + label[1:]}, I need your {listed}.")
-    return " ".join(parts) + " Could you share that?"
+        listed = names[0] if len(names) == 1 else "; ".join(names[:-1]) + "; and " + names[-1]
+        verb = label[0].lower() + label[1:]
+        parts.append(f"To {verb}, I need {listed}." if len(names) == 1
+                     else f"To {verb}, I need a few details: {listed}.")  # fmt: skip
+    return " ".join(parts) + " Could you share " + ("that?" if len(missing) + len(invalid) == 1 else "them?")

@@ -149,6 +149,8 @@ class SupportAgent:
             raise ValueError(f"session {session_id!r} has no pending question to answer")
         state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
         channel = (state.values or {}).get("channel") or "chat"
+        if value is None:  # LangGraph cannot resume with None; an empty answer means the same
+            value = ""
         result = await self._turn(session_id, Command(resume=value), ("resume", value), channel)
         return _after(recovered, result)
 

@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet
 
 from agent.access import (
     ADMIN_COMMANDS,
+    ADMIN_OPTIONS,
     OPEN_COMMANDS,
     PASSWORD_ENV,
     AccessDenied,
@@ -66,11 +67,12 @@ def test_require_admin_rules() -> None:
 def test_every_subcommand_is_classified() -> None:
     """A new subcommand must be put in ADMIN_COMMANDS or OPEN_COMMANDS (and justified there)."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert set(sub.choices) <= ADMIN_COMMANDS | OPEN_COMMANDS
-    assert not ADMIN_COMMANDS & OPEN_COMMANDS
-    for name in ADMIN_COMMANDS:  # every gated command takes the option
+    groups = [ADMIN_COMMANDS, set(ADMIN_OPTIONS), OPEN_COMMANDS]
+    assert set(sub.choices) <= set().union(*groups)
+    assert sum(len(g) for g in groups) == len(set().union(*groups))  # each in one group only
+    for name in ADMIN_COMMANDS | set(ADMIN_OPTIONS):  # every gated command takes the option
         options = {o for a in sub.choices[name]._actions for o in a.option_strings}
-        assert "--admin-password" in options
+        assert "--admin-password" in options and ADMIN_OPTIONS.get(name, "--") in options | {"--"}
     _count("classification", len(sub.choices))
 
 
@@ -204,6 +206,35 @@ def test_the_installed_script_exits_non_zero_with_a_clear_message(cli_env, tmp_p
                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert allowed.returncode == 0 and json.loads(allowed.stdout)[0]["name"] == "look_up_order"
     _count("cli subprocess", 2)
+
+
+CURL = "curl -X POST https://orders.example.com/refunds -H 'Content-Type: application/json' -d '{\"order\": \"1\"}'"
+
+
+def test_saving_imported_drafts_needs_the_password(cli_env, monkeypatch, capsys) -> None:
+    before = _state(cli_env["ACTIONS_DATA_DIR"])
+    for how in WITHOUT.values():
+        assert main(["import-curl", CURL, "--name", "refund_draft", "--save", *how]) == EXIT_DENIED
+        assert "admin password" in capsys.readouterr().err
+        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    # printing drafts touches nothing stored: no password needed
+    assert main(["import-curl", CURL, "--name", "refund_draft"]) == 0
+    assert "refund_draft" in capsys.readouterr().out
+    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    assert main(["import-curl", CURL, "--name", "refund_draft", "--save"]) == 0
+    names = [n for n, _, _ in _state(cli_env["ACTIONS_DATA_DIR"])[0]]
+    assert "refund_draft" in names
+    _count("cli refused", len(WITHOUT))
+    _count("cli open")
+    _count("cli allowed")
+
+
+def test_mcp_needs_the_password(cli_env, capsys) -> None:
+    for how in WITHOUT.values():
+        assert main(["mcp", *how]) == EXIT_DENIED
+        assert "admin password" in capsys.readouterr().err
+    _count("cli refused", len(WITHOUT))
 
 
 def test_no_password_configured_means_open(cli_env, tmp_path, monkeypatch, capsys) -> None:

@@ -128,7 +128,7 @@ async def test_rejected_confirmation_sends_nothing(tmp_path, fresh_demo_log):
         assert first.interrupt["kind"] == "confirm"
         second = await agent.resume("s1", {"decision": "reject"})
         state = await agent.session_state("s1")
-    assert "did not send" in second.reply["text"]
+    assert "did not send the request" in second.reply["text"]
     assert sent(fresh_demo_log, "DELETE", "/api/orders") == []
     assert state["run_counts"] == {}
     assert len(model.calls) == 1

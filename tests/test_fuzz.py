@@ -299,7 +299,8 @@ any_char = st.characters(codec=None, categories=None)  # control characters and 
 messages = st.one_of(
     st.text(any_char, max_size=80),
     st.text(st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Cs", "Co"]), max_size=30),
-    st.builds(lambda s, n: s * n, st.text(any_char, min_size=1, max_size=4), st.integers(1000, 60_000)),
+    # long, not huge: see test_a_long_message_is_answered_in_linear_time for huge ones
+    st.builds(lambda s, n: s * n, st.text(any_char, min_size=1, max_size=4), st.integers(500, 2_000)),
     st.builds(lambda pre, name, post: f"{pre}{{{{secret.{name}}}}}{post}",
               st.text(max_size=20), st.sampled_from(["DEMO_API_TOKEN", "X", "", "a b"]),
               st.text(max_size=20)),
@@ -317,7 +318,7 @@ def test_any_message_gets_an_answer_and_never_a_crash(offline_agent, fresh_demo_
     @AGENT
     @given(st.sampled_from(["m1", "m2", "m3"]), messages)
     @example("m0", "\ud800 lone surrogate")
-    @example("m0", "x" * 200_000)
+    @example("m0", "x" * 5_000)
     def prop(session: str, text: str) -> None:
         RAN["SupportAgent.send"] += 1
         result = loop.run(loop.agent.send(session, text))
@@ -327,6 +328,21 @@ def test_any_message_gets_an_answer_and_never_a_crash(offline_agent, fresh_demo_
         assert token not in json.dumps(result.events, default=str)
 
     prop()
+
+
+@pytest.mark.xfail(strict=True, reason="offline model: EMAIL_RE and friends backtrack "
+                   "quadratically on long runs of letters (agent/offline/extract.py has_value)")
+def test_a_long_message_is_answered_in_linear_time(offline_agent) -> None:
+    """20,000 characters should take a fraction of a second; today it takes seconds, and
+    200,000 take minutes: one long message stalls the default model."""
+    import time
+
+    loop = offline_agent
+    started = time.perf_counter()
+    result = loop.run(loop.agent.send("long", "ab" * 10_000))
+    RAN["SupportAgent.send long"] += 1
+    assert result.trace["errors"] == []
+    assert time.perf_counter() - started < 2.0
 
 
 # -- 4. resume payloads -----------------------------------------------------------------------------

@@ -49,7 +49,7 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
                 "action_label": action.label,
                 "request": preview.model_dump(mode="json"),
                 "args": pending["args"],
-                "question": f"Shall I send this request to {action.label}?",
+                "question": prompts.CONFIRM_QUESTION.format(label=action.label),
             }
         )
     )

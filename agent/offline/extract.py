@@ -21,9 +21,9 @@ out (the collect-info step asks for it). By schema:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from collections.abc import Sequence
 from typing import Any
 
 from .router import IdentifierPattern, canonical, humanise_name, stem, words

@@ -5,7 +5,8 @@ reads the same prompts as a hosted model (`agent.prompts`) and answers in the sa
 
 - agent turn (tools bound, `tool_choice` auto): route the last customer message to a tool
   (`router.Router`) and call it with the arguments it visibly holds (`extract.extract_args`),
-  or answer in plain text when no tool fits;
+  or answer in plain text when no tool fits (`replies`). A weak last message is read with the
+  turn before it: the answer to a clarifying question, or a bare value ("it's ORD-1001");
 - forced tool (`tool_choice` a name, `"required"`/`"any"`): always call it; when the system
   prompt is `EXTRACT_SYSTEM`, a bare answer counts as the value the question asked for;
 - respond turn (the system prompt carries the data envelope): present the result as text, or

@@ -6,7 +6,10 @@ pipeline: contractions expanded, multi-word phrases joined, stop words dropped, 
 with the Snowball English stemmer and mapped onto a shared synonym table; unknown words one or
 two edits away from the vocabulary are corrected ("oder" -> order). A BM25-style score ranks
 the tools; a tool is chosen only above an absolute threshold *and* with a margin over the
-runner-up, so a message that fits nothing, or fits two tools equally, gets no tool call.
+runner-up, so a message that fits nothing, or fits two tools equally, gets no tool call. A
+near tie is settled only by clear signals: the message asks about something existing or for
+something new (a look-up tool or a request tool), names one tool's subject, or holds a value
+only one of them takes.
 """
 
 from __future__ import annotations
