@@ -120,7 +120,7 @@ class SupportAgent:
     async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
         """A customer message. While a question is pending, it is the answer to that question."""
         async with self._lock(session_id):
-            return await self._send(session_id, storable_text(text), channel)
+            return await self._send(session_id, storable(text), channel)
 
     async def _send(self, session_id: str, text: str, channel: str) -> TurnResult:
         recovered = await self._recover(session_id)
@@ -141,7 +141,7 @@ class SupportAgent:
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
         async with self._lock(session_id):
-            return await self._resume(session_id, storable_text(value))
+            return await self._resume(session_id, storable(value))
 
     async def _resume(self, session_id: str, value: Any) -> TurnResult:
         recovered = await self._recover(session_id)
@@ -313,11 +313,13 @@ class SupportAgent:
         }
 
 
-def storable_text(value: Any) -> Any:
-    """`value` with every lone surrogate replaced by U+FFFD, in strings, lists and dict keys too.
+def storable(value: Any) -> Any:
+    """Customer input made storable: what the checkpointer and the trace store cannot encode.
 
-    JSON input may carry one ("\\ud800" from a script line or a browser); it cannot be encoded
-    as UTF-8, so storing the turn would fail. Valid text is returned unchanged.
+    JSON input may carry a lone surrogate ("\\ud800", from a script line or a browser), which
+    cannot be encoded as UTF-8: it becomes U+FFFD. It may carry an integer beyond 64 bits, which
+    the checkpointer cannot pack: it becomes its digits as a string (no API input could take it
+    as a number anyway). Anything else is returned unchanged, in lists and dicts too.
     """
     if isinstance(value, str):
         try:
@@ -325,18 +327,13 @@ def storable_text(value: Any) -> Any:
             return value
         except UnicodeEncodeError:
             return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if -(2**63) <= value < 2**64 else str(value)
     if isinstance(value, list):
-        return [storable_text(v) for v in value]
+        return [storable(v) for v in value]
     if isinstance(value, dict):
-        return {storable_text(k): storable_text(v) for k, v in value.items()}
+        return {storable(k): storable(v) for k, v in value.items()}
     return value
-
-
-def _after(recovered: TurnResult | None, result: TurnResult) -> TurnResult:
-    """The new turn's result, preceded by the events of a turn just recovered (its own trace)."""
-    if recovered is not None:
-        result.events[:0] = recovered.events
-    return result
 
 
 def _assistant_event(m: AIMessage, channel: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def check_answer(definition: ActionDefinition, values: dict[str, Any]) -> dict[s
     Inputs that were not given are not reported; a required input given empty is.
     """
     check = compile_action(definition).check(values)
-    given = {k for k, v in values.items()}
+    given = set(values)
     problems = {n: reason for n, reason in check.invalid.items() if n in given}
     problems.update({n: "is required" for n in check.missing if n in given})
     return problems

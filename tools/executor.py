@@ -421,6 +421,8 @@ def classify_response(
     except json.JSONDecodeError:
         shown = (content_type or "no content type").split(";")[0]
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
+    except RecursionError:  # the JSON parser recurses once per nested [ or {
+        return done(OutcomeKind.INVALID_RESPONSE, ", but the body's JSON is nested too deeply")
     selection = action.response_selection
     language = selection.language.value
     try:
