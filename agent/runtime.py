@@ -161,3 +161,16 @@ async def _checkpointer(settings: Settings, given: Any) -> AsyncIterator[Any]:
     else:
         async with open_checkpointer(settings) as saver:
             yield saver
+
+
+def preview_of(agent: SupportAgent) -> SupportAgent:
+    """The same agent on the draft catalog (live actions with their drafts applied): the
+    product team's preview chat. Give its sessions their own ids."""
+    from storage.drafts import DraftStore
+
+    return SupportAgent(
+        graph=agent.graph, model=agent.model, executor=agent.executor, store=agent.store,
+        traces=agent.traces, ledger=agent.ledger, limits=agent.limits,
+        model_label=agent.model_label, is_offline=agent.is_offline, secrets=agent.secrets,
+        catalog_source=DraftStore(agent.store).overlay,
+    )  # fmt: skip

@@ -64,6 +64,7 @@ class SupportAgent:
         model_label: str = "",
         is_offline: bool = False,
         secrets=None,
+        catalog_source=None,
     ):
         self.graph = graph
         self.model = model
@@ -76,6 +77,8 @@ class SupportAgent:
         self.model_label = model_label
         self.is_offline = is_offline
         self.secrets = secrets
+        self.catalog_source = catalog_source
+        """Optional `() -> list[ActionDefinition]` replacing the live catalog (the draft preview)."""
         self.catalog = ActionCatalog()
         self.retriever = ActionRetriever()  # its index lives as long as the catalog
         self._revision: int | None = None
@@ -87,6 +90,10 @@ class SupportAgent:
         """Recompile what changed in storage since the last turn (incremental, by content hash)."""
         revision = self.store.revision()
         if revision == self._revision:
+            return
+        if self.catalog_source is not None:
+            self.catalog.sync(self.catalog_source())
+            self._revision = revision
             return
         definitions = []
         for stored in self.store.list():
@@ -334,6 +341,13 @@ def storable(value: Any) -> Any:
     if isinstance(value, dict):
         return {storable(k): storable(v) for k, v in value.items()}
     return value
+
+
+def _after(recovered: TurnResult | None, result: TurnResult) -> TurnResult:
+    """The new turn's result, preceded by the events of a turn just recovered (its own trace)."""
+    if recovered is not None:
+        result.events[:0] = recovered.events
+    return result
 
 
 def _assistant_event(m: AIMessage, channel: str) -> dict[str, Any]:

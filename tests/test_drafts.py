@@ -61,3 +61,29 @@ def test_rollback_to_any_earlier_version(engine):  # noqa: F811
     assert actions.history("look_up_order")[0].change == "rolled_back"
     with pytest.raises(ConflictError):
         actions.rollback("look_up_order", 2, expected_version=3)
+
+
+async def test_preview_chat_uses_drafts_and_live_chat_does_not(tmp_path, fresh_demo_log):
+    from agent.runtime import preview_of
+    from tests.agent_fixtures import make_agent
+    from tests.scripted_model import ScriptedChatModel
+
+    model = ScriptedChatModel().script("live answer", "preview answer", "live again")
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        live = agent.stores.actions.get("order_status").definition
+        DraftStore(agent.stores.actions).save(
+            live.model_copy(update={"trigger": "Draft trigger: parcels."}), live_name=live.name
+        )
+        preview = preview_of(agent)
+        await agent.send("live-1", "hello")
+        await preview.send("preview-1", "hello")
+        DraftStore(agent.stores.actions).publish(live.name)
+        await agent.send("live-1", "hello again")
+
+    def description(call):
+        tools = {t["function"]["name"]: t["function"] for t in call["kwargs"]["tools"]}
+        return tools["order_status"]["description"]
+
+    assert description(model.calls[0]) == live.trigger
+    assert description(model.calls[1]) == "Draft trigger: parcels."
+    assert description(model.calls[2]) == "Draft trigger: parcels."  # published: live now

@@ -412,6 +412,8 @@ class ScriptedResponses:
             pass
         with self.lock:
             status, headers, body = self.status, self.headers, self.body
+        if status in (204, 304):  # uvicorn refuses to send a body with these (and logs it)
+            body = b""
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
