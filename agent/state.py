@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
+
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (server schemas)
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -38,7 +39,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -88,34 +89,46 @@ class World:
     srv: ScriptedOpenAI
     env: dict[str, str]
     session: str = "crash-1"
+    gate: threading.Event = field(default_factory=threading.Event)
+    """Held model replies wait for this; opened after the kill (or when the case ends)."""
     _started: int = 0
+    _procs: list = field(default_factory=list)
+    _lines: dict = field(default_factory=dict)
 
     def start(self) -> subprocess.Popen:
         """An `api-actions chat` process for the session, reading its steps from stdin."""
         self._started += 1
         err = open(self.tmp / f"process-{self._started}.stderr", "w")  # noqa: SIM115
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "agent.cli", "chat", "--actions", str(self.tmp / "actions.json"),
              "--script", "-", "--session", self.session],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, env=self.env,
         )  # fmt: skip
+        self._procs.append(proc)
+        return proc
 
     @staticmethod
     def step(proc: subprocess.Popen, step: dict) -> None:
         proc.stdin.write(json.dumps(step) + "\n")
         proc.stdin.flush()
 
-    @staticmethod
-    def read_until(proc: subprocess.Popen, predicate, timeout: float = 120) -> list[dict]:
+    def read_until(self, proc: subprocess.Popen, predicate, timeout: float = 120) -> list[dict]:
+        """Events of `proc` up to the first one matching; fails on a stall or an early exit."""
+        if proc.pid not in self._lines:
+            lines: queue.Queue = queue.Queue()
+            self._lines[proc.pid] = lines
+            threading.Thread(target=_pump, args=(proc, lines), daemon=True).start()
         events, deadline = [], time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                raise AssertionError("the first process ended early")
+        while True:
+            try:
+                line = self._lines[proc.pid].get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no matching event in {timeout:g} s: {events}") from None
+            if line is None:
+                raise AssertionError(f"the first process ended early: {events}")
             events.append(json.loads(line))
             if predicate(events[-1]):
                 return events
-        raise AssertionError("timed out waiting for an event")
 
     @staticmethod
     def kill(proc: subprocess.Popen) -> None:
@@ -123,10 +136,17 @@ class World:
         proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL
 
+    def close(self) -> None:
+        self.gate.set()
+        for proc in self._procs:  # a failed case leaves nothing running
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+
     def resume_in_new_process(self, second: subprocess.Popen, steps: list[dict]) -> list[dict]:
         """Continue the session in `second`, a process started (and importing) while the first
         one ran: it reads nothing of the session before its first step, given after the kill."""
-        out, _ = second.communicate("".join(json.dumps(s) + "\n" for s in steps), timeout=120)
+        out, _ = second.communicate("".join(json.dumps(s) + "\n" for s in steps), timeout=180)
         err = (self.tmp / f"process-{self._started}.stderr").read_text()
         assert second.returncode == 0, err[-3000:]
         return [json.loads(line) for line in out.splitlines()]
@@ -136,6 +156,12 @@ class World:
 
     def user_messages_last_sent(self) -> list[str]:
         return [m["content"] for m in self.srv.requests[-1].messages if m["role"] == "user"]
+
+
+def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
+    for line in proc.stdout:
+        lines.put(line)
+    lines.put(None)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
@@ -179,21 +205,24 @@ def world(tmp: Path):
             OPENAI_BASE_URL=srv.openai_base_url,
             OPENAI_MODEL="scripted",
         )
-        yield World(tmp=tmp, demo=app, srv=srv, env=env)
+        w = World(tmp=tmp, demo=app, srv=srv, env=env)
+        try:
+            yield w
+        finally:
+            w.close()
 
 
 # -- the cases ---------------------------------------------------------------------------------
 
 
 def kill_before_the_model_call(w: World) -> None:
-    gate = threading.Event()
-    w.srv.script([held("(never delivered)", gate), "Hi! How can I help?", "Yes, I'm here.",
+    w.srv.script([held("(never delivered)", w.gate), "Hi! How can I help?", "Yes, I'm here.",
                   "You're welcome."])  # fmt: skip
     first, second = w.start(), w.start()
     w.step(first, {"user": "Hello, is anyone there?"})
     wait_for(lambda: len(w.srv.requests) == 1, "the model call is in flight")
     w.kill(first)
-    gate.set()
+    w.gate.set()
 
     events = w.resume_in_new_process(second, [{"user": "Are you still there?"}, {"user": "thanks"}])
     assert [e["type"] for e in events if e["type"] in ("recover", "user")] == ["recover", "user", "user"]
@@ -282,15 +311,14 @@ def kill_during_the_http_call_with_idempotency_key(w: World) -> None:
 
 
 def kill_after_the_http_call(w: World) -> None:
-    gate = threading.Event()
-    w.srv.script([tool_call("quick_note", note="call me back"), held("(never delivered)", gate),
+    w.srv.script([tool_call("quick_note", note="call me back"), held("(never delivered)", w.gate),
                   "Your note is saved.", "I'm here.", "You're welcome."])  # fmt: skip
     first, second = w.start(), w.start()
     w.step(first, {"user": "Please leave a note: call me back"})
     wait_for(lambda: len(w.srv.requests) == 2, "the respond model call is in flight")
     assert len(w.posts("/api/debug/slow-echo")) == 1
     w.kill(first)
-    gate.set()
+    w.gate.set()
 
     events = w.resume_in_new_process(second, [{"user": "hello?"}, {"user": "thanks"}])
     assert events[1]["type"] == "recover", events

@@ -3,6 +3,11 @@
 An edit is made on a snapshot (definition + version) taken when the action was opened; saving
 sends that version, so a stale edit is refused with a `ConflictError` that is shown instead of
 overwriting someone else's change. Nothing is saved while `validate_action` finds a problem.
+
+An action may also have a draft (`DraftStore`): "Save draft" keeps the edit away from customers
+until it is published; "Save changes" saves live at once, as before. When an action has both,
+the editor shows the draft unless switched to the live view; `drafts_panel` holds the draft
+commands (save, publish, discard).
 """
 
 from __future__ import annotations
@@ -11,51 +16,48 @@ from typing import Any
 
 import streamlit as st
 
-from storage.actions import ActionStore
-from tools.errors import ActionValidationError, ConflictError, NotFoundError
+from tools.errors import ActionValidationError, ConflictError
 
-from . import editor_form
+from . import drafts_panel, editor_form
+from .editor_state import (
+    ACTOR,
+    CONFLICT,
+    DRAFT,
+    ERRORS,
+    LIVE,
+    NEW,
+    NEXT_PICK,
+    NEXT_VIEW,
+    NOTICE,
+    PICK,
+    SNAPSHOT,
+    TOKEN,
+    VIEW,
+    Snapshot,
+    load,
+    reopen,
+)
 from .runtime import AgentRuntime
 
-NEW = "+ New action"
-PICK, NEXT_PICK, SNAPSHOT, TOKEN = "ed.pick", "ed.next_pick", "ed.snapshot", "ed.token"
-ERRORS, NOTICE, CONFLICT = "ed.errors", "ed.notice", "ed.conflict"
-ACTOR = "product team (app)"
+__all__ = ["NEW", "SNAPSHOT", "actions_table", "editor_panel"]
 
 
-def _load(store: ActionStore, name: str) -> None:
-    """Open `name` (or a blank action) for editing: new widget keys, fresh snapshot."""
-    st.session_state[TOKEN] = st.session_state.get(TOKEN, 0) + 1
-    st.session_state.pop(ERRORS, None)
-    st.session_state.pop(CONFLICT, None)
-    snapshot = {"name": None, "version": None, "definition": editor_form.blank_definition()}
-    if name != NEW:
-        try:
-            stored = store.get(name)
-            snapshot = {"name": name, "version": stored.version,
-                        "definition": stored.definition.to_json_dict()}  # fmt: skip
-        except NotFoundError:
-            st.session_state[NEXT_PICK] = NEW
-    st.session_state[SNAPSHOT] = snapshot
-
-
-def _select(name: str, notice: str | None = None) -> None:
-    """Switch the editor to `name` on the next run (the picker is already drawn in this one)."""
-    st.session_state[NEXT_PICK] = name
-    if notice:
-        st.session_state[NOTICE] = notice
-    st.rerun()
-
-
-def actions_table(store: ActionStore) -> list[str]:
-    actions = store.list()
-    st.dataframe(
-        [{"name": a.name, "method": a.definition.method.value, "enabled": a.definition.enabled,
-          "channels": ", ".join(c.value for c in a.definition.channels)} for a in actions],
-        hide_index=True, width="stretch",
-        column_config={"enabled": st.column_config.CheckboxColumn("enabled")},
-    )  # fmt: skip
-    return [a.name for a in actions]
+def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
+    """The list of actions with a Draft badge; returns (picker names, badge by name)."""
+    actions, drafts = rt.stores.actions.list(), rt.drafts.list()
+    edited = {d.live_name for d in drafts if d.live_name}
+    badges = {a.name: "Draft" for a in actions if a.name in edited}
+    badges |= {d.name: "Draft (new)" for d in drafts if d.live_name is None}
+    rows = [{"name": a.name, "draft": badges.get(a.name, ""), "method": a.definition.method.value,
+             "enabled": a.definition.enabled,
+             "channels": ", ".join(c.value for c in a.definition.channels)} for a in actions]
+    rows += [{"name": d.name, "draft": "Draft (new)", "method": d.definition.method.value,
+              "enabled": d.definition.enabled,
+              "channels": ", ".join(c.value for c in d.definition.channels)}
+             for d in drafts if d.live_name is None]  # fmt: skip
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={"enabled": st.column_config.CheckboxColumn("enabled")})  # fmt: skip
+    return [r["name"] for r in rows], badges
 
 
 def _unique_copy_name(names: list[str], name: str) -> str:
@@ -66,7 +68,9 @@ def _unique_copy_name(names: list[str], name: str) -> str:
     return candidate
 
 
-def _commands(store: ActionStore, snapshot: dict[str, Any], names: list[str]) -> None:
+def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
+    """Duplicate / enable / delete, on the live action."""
+    store = rt.stores.actions
     name, version, definition = snapshot["name"], snapshot["version"], snapshot["definition"]
     dup, toggle, delete = st.columns(3)
     try:
@@ -74,26 +78,27 @@ def _commands(store: ActionStore, snapshot: dict[str, Any], names: list[str]) ->
             copy = {**definition, "name": _unique_copy_name(names, name), "enabled": False,
                     "title": f"{definition.get('title') or name} (copy)"}  # fmt: skip
             store.create(copy, actor=ACTOR)
-            _select(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
+            reopen(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
         label = "Disable" if definition["enabled"] else "Enable"
         if toggle.button(label, key="ed.toggle", icon=":material/toggle_on:"):
             store.set_enabled(name, not definition["enabled"], expected_version=version, actor=ACTOR)
-            _load(store, name)
-            _select(name, f"{name} is now {label.lower()}d.")
+            reopen(name, f"{name} is now {label.lower()}d.", view=LIVE)
         sure = st.checkbox("Yes, delete this action", key=f"ed.sure.{name}")
         if delete.button("Delete", key="ed.delete", icon=":material/delete:", disabled=not sure):
             store.delete(name, expected_version=version, actor=ACTOR)
-            _select(NEW, f"Deleted {name}.")
+            reopen(NEW, f"Deleted {name}.")
     except ConflictError as exc:
         st.session_state[CONFLICT] = str(exc)
 
 
-def _save(store: ActionStore, snapshot: dict[str, Any], draft: dict[str, Any]) -> None:
+def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
+    """Save live at once (create, or update the version the edit was made on)."""
+    store = rt.stores.actions
     try:
         if snapshot["name"] is None:
-            saved = store.create(draft, actor=ACTOR)
+            saved = store.create(form, actor=ACTOR)
         else:
-            saved = store.update(snapshot["name"], draft, expected_version=snapshot["version"],
+            saved = store.update(snapshot["name"], form, expected_version=snapshot["version"],
                                  actor=ACTOR)  # fmt: skip
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
@@ -102,40 +107,79 @@ def _save(store: ActionStore, snapshot: dict[str, Any], draft: dict[str, Any]) -
         st.session_state[CONFLICT] = str(exc)
         st.rerun()
     else:
-        _load(store, saved.name)
-        _select(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.")
+        reopen(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.",
+               view=LIVE)  # fmt: skip
 
 
-def editor_panel(rt: AgentRuntime) -> dict[str, Any]:
-    """Render the list and the form; returns the current draft (for the test panel)."""
-    store = rt.stores.actions
-    names = actions_table(store)
+def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapshot:
+    """The picker, and the live / draft switch when the action has both."""
     if NEXT_PICK in st.session_state:
         st.session_state[PICK] = st.session_state.pop(NEXT_PICK)
     if st.session_state.get(PICK) not in (NEW, *names):
         st.session_state[PICK] = names[0] if names else NEW
-    selected = st.selectbox("Edit action", [NEW, *names], key=PICK)
-    snapshot = st.session_state.get(SNAPSHOT)
+    selected = st.selectbox(
+        "Edit action", [NEW, *names], key=PICK,
+        format_func=lambda n: f"{n} · {badges[n]}" if n in badges else n,
+    )  # fmt: skip
+    snapshot, wanted = st.session_state.get(SNAPSHOT), st.session_state.pop(NEXT_VIEW, None)
     if snapshot is None or (snapshot["name"] or NEW) != selected:
-        _load(store, selected)
-        snapshot = st.session_state[SNAPSHOT]
+        snapshot = load(rt, selected, wanted)
+    elif snapshot["live"] and snapshot["draft"] and st.session_state.get(VIEW) not in (None, snapshot["view"]):
+        snapshot = load(rt, selected, st.session_state[VIEW])
+    if snapshot["live"] and snapshot["draft"]:
+        st.session_state[VIEW] = snapshot["view"]
+        st.radio("Show", (DRAFT, LIVE), key=VIEW, horizontal=True,
+                 format_func=lambda v: {DRAFT: "Draft", LIVE: f"Live (version {snapshot['version']})"}[v],
+                 help="This action has a draft: edit the draft, or see what customers get now.")  # fmt: skip
+    return snapshot
+
+
+def source_of(snapshot: Snapshot) -> str:
+    """What the editor shows, in words (the test panel says which one it ran)."""
+    if snapshot["name"] is None:
+        return "a new action, not saved yet"
+    if snapshot["view"] == DRAFT:
+        kind = "the draft" if snapshot["live"] else "the draft (new action)"
+        return f"{kind} of {snapshot['name']}"
+    return f"live version {snapshot['version']} of {snapshot['name']}"
+
+
+def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
+    """Render the list and the form; returns the form's definition and `source_of` it."""
+    names, badges = actions_table(rt)
+    snapshot = _open(rt, names, badges)
     if notice := st.session_state.pop(NOTICE, None):
         st.success(notice, icon=":material/check_circle:")
     if conflict := st.session_state.get(CONFLICT):
         st.error(conflict, icon=":material/sync_problem:")
         if st.button("Load the latest version (drops this edit)", key="ed.reload"):
-            _load(store, selected)
-            st.rerun()
-    if snapshot["name"] is not None:
-        st.caption(f"Version {snapshot['version']}")
-        _commands(store, snapshot, names)
+            reopen(snapshot["name"] or NEW, view=snapshot["view"])
+    if snapshot["view"] == DRAFT:
+        drafts_panel.draft_header(rt, snapshot)
+    elif snapshot["name"] is not None:
+        st.caption(f"Live version {snapshot['version']}")
+        _commands(rt, snapshot, names)
     errors = st.session_state.get(ERRORS, {})
     if errors:
         count = sum(len(m) for m in errors.values())
         st.error(f"Not saved: {count} problem{'s' if count != 1 else ''}, shown under each field.")
         editor_form.show_errors(editor_form.unplaced(errors), *editor_form.unplaced(errors))
-    draft = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
+    form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
+    if snapshot["view"] == DRAFT:
+        drafts_panel.draft_buttons(rt, snapshot, form)
+    else:
+        _live_buttons(rt, snapshot, form)
+    return form, source_of(snapshot)
+
+
+def _live_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
+    if snapshot["draft"]:
+        st.caption("This action has a draft: **Save draft** here replaces it with this form.")
+    draft, live = st.columns(2)
+    if draft.button("Save draft", key="ed.save_draft", icon=":material/edit_note:", width="stretch",
+                    help="Keep the edit away from customers until it is published."):  # fmt: skip
+        drafts_panel.save_draft(rt, snapshot, form)
     label = "Create action" if snapshot["name"] is None else "Save changes"
-    if st.button(label, type="primary", key="ed.save", icon=":material/save:", width="stretch"):
-        _save(store, snapshot, draft)
-    return draft
+    if live.button(label, type="primary", key="ed.save", icon=":material/publish:", width="stretch",
+                   help="Save and publish: customers' next turn uses it."):  # fmt: skip
+        _save(rt, snapshot, form)

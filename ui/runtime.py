@@ -22,9 +22,10 @@ from typing import Any, TypeVar
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
-from agent.runtime import Stores, open_agent, open_stores
+from agent.runtime import Stores, open_agent, open_stores, preview_of
 from agent.service import SupportAgent
 from agent.settings import Settings
+from storage.drafts import DraftStore
 from tools.executor import ExecutorSettings
 
 RUNTIME_KEY = "agent_runtime"
@@ -76,6 +77,20 @@ class AgentRuntime:
             raise TimeoutError("the support agent did not start in time")
         self.agent: SupportAgent
         self.agent, self._release = ready.result()
+        self.drafts = DraftStore(stores.actions)
+        self._preview: SupportAgent | None = None
+        self._preview_lock = threading.Lock()
+
+    @property
+    def preview(self) -> SupportAgent:
+        """The same agent on the draft catalog, for the product team's preview chat.
+
+        Made once, so its compiled catalog and per-session locks last across script runs.
+        """
+        with self._preview_lock:
+            if self._preview is None:
+                self._preview = preview_of(self.agent)
+            return self._preview
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the agent's loop and wait for its result."""

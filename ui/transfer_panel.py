@@ -1,4 +1,4 @@
-"""Import and export of the action catalog as JSON, and the change history of an action."""
+"""Import and export of the action catalog as JSON."""
 
 from __future__ import annotations
 
@@ -37,20 +37,3 @@ def transfer_panel(rt: AgentRuntime) -> None:
             return
         st.success(f"Imported: {len(report.created)} created, {len(report.updated)} updated, "
                    f"{len(report.unchanged)} unchanged.")  # fmt: skip
-
-
-def history_panel(rt: AgentRuntime, name: str | None) -> None:
-    if not name:
-        st.caption("Choose an action in the editor to see its history.")
-        return
-    entries = rt.stores.actions.history(name, limit=50)
-    st.markdown(f"**{name}** — {len(entries)} change(s)")
-    st.dataframe(
-        [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.actor or "", "change": e.change,
-          "version": e.version, "fields": ", ".join(e.diff)} for e in entries],
-        hide_index=True, width="stretch",
-    )  # fmt: skip
-    for e in entries[:10]:
-        with st.expander(f"v{e.version} {e.change} — {e.at:%Y-%m-%d %H:%M:%S}"):
-            st.json({field: {"before": old, "after": new} for field, (old, new) in e.diff.items()},
-                    expanded=False)  # fmt: skip

@@ -1,0 +1,85 @@
+"""What the sidebar editor has open, kept in the session between script runs.
+
+The editor works on a *snapshot* taken when an action was opened: its name, the live version
+the edit is made on, the definition shown, and whether that is the live definition or the
+draft. The editor, the draft commands and the history tab all change what is open through
+`request_open` / `reopen`, which take effect at the top of the next run, before the picker and
+the form are drawn (a widget's value cannot be changed once it is drawn in a run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from tools.errors import NotFoundError
+
+from . import editor_form
+from .runtime import AgentRuntime
+
+NEW = "+ New action"
+DRAFT, LIVE = "Draft", "Live"
+PICK, NEXT_PICK, NEXT_VIEW = "ed.pick", "ed.next_pick", "ed.next_view"
+SNAPSHOT, TOKEN, VIEW = "ed.snapshot", "ed.token", "ed.view"
+ERRORS, NOTICE, CONFLICT = "ed.errors", "ed.notice", "ed.conflict"
+DRAFT_CONFLICT = "ed.draft_conflict"
+ACTOR = "product team (app)"
+
+Snapshot = dict[str, Any]
+
+
+def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
+    """Open `key` (a live action, a new-action draft, or NEW) with new widget keys.
+
+    `view` picks the live definition or the draft; by default the draft when there is one.
+    """
+    st.session_state[TOKEN] = st.session_state.get(TOKEN, 0) + 1
+    st.session_state.pop(ERRORS, None)
+    st.session_state.pop(CONFLICT, None)
+    st.session_state.pop(DRAFT_CONFLICT, None)
+    snapshot: Snapshot = {"name": None, "version": None, "definition": editor_form.blank_definition(),
+                          "view": LIVE, "live": False, "draft": None}  # fmt: skip
+    if key != NEW:
+        try:
+            live = rt.stores.actions.get(key)
+        except NotFoundError:
+            live = None
+        draft = rt.drafts.get(key)
+        if live is None and draft is None:  # deleted or published meanwhile
+            st.session_state[NEXT_PICK] = NEW
+        else:
+            view = DRAFT if live is None else LIVE if draft is None else (view or DRAFT)
+            shown = draft.definition if view == DRAFT else live.definition
+            snapshot = {
+                "name": key, "version": live.version if live else None,
+                "definition": shown.to_json_dict(), "view": view, "live": live is not None,
+                "draft": None if draft is None else {
+                    "name": draft.name, "base_version": draft.base_version,
+                    "updated_at": f"{draft.updated_at:%Y-%m-%d %H:%M}",
+                    "updated_by": draft.updated_by,
+                },
+            }  # fmt: skip
+    st.session_state[SNAPSHOT] = snapshot
+    return snapshot
+
+
+def request_open(name: str, notice: str | None = None, view: str | None = None) -> None:
+    """Open `name` afresh on the next run (usable from a widget callback)."""
+    st.session_state.pop(SNAPSHOT, None)
+    st.session_state[NEXT_PICK] = name
+    if view:
+        st.session_state[NEXT_VIEW] = view
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def reopen(name: str, notice: str | None = None, view: str | None = None) -> None:
+    """`request_open`, then start the next run now."""
+    request_open(name, notice, view)
+    st.rerun()
+
+
+def current_name() -> str | None:
+    """The action open in the editor (live name or new-draft name), if any."""
+    return (st.session_state.get(SNAPSHOT) or {}).get("name")

@@ -1,0 +1,85 @@
+"""The History tab: an action's changes, and "Roll back to vN" for each earlier live version.
+
+A rollback makes an earlier version live again as a new version (history is never rewritten).
+It names the live version this tab showed, so a change made meanwhile by someone else is
+refused with a `ConflictError` and shown, instead of being silently undone.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storage.actions import Change
+from tools.errors import ConflictError, NotFoundError
+
+from .editor_state import ACTOR, LIVE, request_open
+from .runtime import AgentRuntime
+
+LIVE_CHANGES = {c.value for c in (Change.CREATED, Change.UPDATED, Change.IMPORTED, Change.PUBLISHED,
+                                  Change.ROLLED_BACK, Change.ENABLED, Change.DISABLED)}  # fmt: skip
+"""Changes that made a version live: those versions can be rolled back to."""
+NOTICE, CONFLICT = "hist.notice", "hist.conflict"
+
+
+def _roll_back(rt: AgentRuntime, name: str, to_version: int, seen_version: int) -> None:
+    """Button callback: runs before the next script run, with the versions the page showed."""
+    st.session_state.pop(CONFLICT, None)
+    try:
+        back = rt.stores.actions.rollback(name, to_version, expected_version=seen_version, actor=ACTOR)
+    except ConflictError as exc:
+        now = "it was deleted" if exc.actual_version is None else f"it is now version {exc.actual_version}"
+        st.session_state[CONFLICT] = (
+            f"Not rolled back: {name} changed since this page showed it (you saw version "
+            f"{seen_version}; {now}). Check the history again before rolling back."
+        )
+    except NotFoundError as exc:
+        st.session_state[CONFLICT] = f"Not rolled back: {exc}"
+    else:
+        notice = (f"Rolled back {name} to version {to_version}: it is live again as version "
+                  f"{back.version}. The next turn uses it.")  # fmt: skip
+        st.session_state[NOTICE] = notice
+        request_open(back.name, view=LIVE)  # the editor's snapshot is now stale
+
+
+def history_panel(rt: AgentRuntime, name: str | None) -> None:
+    if notice := st.session_state.pop(NOTICE, None):
+        st.success(notice, icon=":material/history:")
+    if conflict := st.session_state.pop(CONFLICT, None):
+        st.error(conflict, icon=":material/sync_problem:")
+    if not name:
+        st.caption("Choose an action in the editor to see its history.")
+        return
+    store = rt.stores.actions
+    entries = store.history(name, limit=50)
+    try:
+        current = store.get(name).version
+    except NotFoundError:
+        current = None  # a new action's draft: nothing is live yet
+    st.markdown(f"**{name}** — {len(entries)} change(s)"
+                + (f" · live version {current}" if current else " · not live"))  # fmt: skip
+    st.dataframe(
+        [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.actor or "", "change": e.change,
+          "version": e.version, "fields": ", ".join(e.diff)} for e in entries],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+    _rollback_control(rt, name, entries, current)
+    for e in entries[:10]:
+        with st.expander(f"v{e.version} {e.change} — {e.at:%Y-%m-%d %H:%M:%S}"):
+            st.json({field: {"before": old, "after": new} for field, (old, new) in e.diff.items()},
+                    expanded=False)  # fmt: skip
+
+
+def _rollback_control(rt: AgentRuntime, name: str, entries: list, current: int | None) -> None:
+    """Pick an earlier live version; the button rolls back to it."""
+    versions: dict[int, str] = {}
+    for e in entries:  # newest first: each version is described by its latest live change
+        if e.change in LIVE_CHANGES and e.version and e.version != current:
+            versions.setdefault(e.version, f"{e.change} {e.at:%Y-%m-%d %H:%M}")
+    if current is None or not versions:
+        return
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    pick = left.selectbox("Earlier live version", list(versions), key=f"hist.pick.{name}",
+                          format_func=lambda v: f"v{v} · {versions[v]}")  # fmt: skip
+    right.button(f"Roll back to v{pick}", key=f"hist.rollback.{name}", icon=":material/history:",
+                 on_click=_roll_back, args=(rt, name, pick, current), width="stretch",
+                 help=f"Make version {pick} live again, as version {current + 1}.")  # fmt: skip
