@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
+from .db import write_session
 from .run_tables import SessionRow, TraceRow, utcnow
 
 
@@ -16,8 +19,17 @@ class TraceStore:
 
     # -- sessions ------------------------------------------------------------------------------
     def touch_session(self, session_id: str, *, channel: str, title: str = "") -> int:
-        """Create or update a session row; returns the new turn number."""
-        with Session(self._engine) as s:
+        """Create or update a session row; returns the new turn number.
+
+        One write transaction that locks before it reads (SQLite `BEGIN IMMEDIATE`, a
+        PostgreSQL advisory lock on the session): two app instances taking a turn of the same
+        session at once wait for each other and get distinct turn numbers, instead of failing
+        with "database is locked" (a read upgraded to a write) or both counting the same turn.
+        """
+        with write_session(self._engine) as s:
+            if self._engine.dialect.name == "postgresql":
+                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(
+                    k=zlib.crc32(session_id.encode())))  # fmt: skip
             row = s.get(SessionRow, session_id)
             if row is None:
                 row = SessionRow(session_id=session_id, channel=channel, title=title[:200])
@@ -26,7 +38,7 @@ class TraceStore:
             if title and not row.title:
                 row.title = title[:200]
             s.add(row)
-            s.commit()
+            s.flush()
             return row.turns
 
     def session(self, session_id: str) -> dict[str, Any] | None:

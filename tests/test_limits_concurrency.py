@@ -37,6 +37,7 @@ from tests.storage_fixtures import postgres_schema_url
 from tests.suite_report import Tally
 from tools.executor import ExecutorSettings
 
+_SETUP = threading.Lock()
 BOOK_LIMIT = 2
 """`book_slot`'s trigger limit (max_runs_per_session)."""
 BUDGET = 3
@@ -107,6 +108,11 @@ async def instance(settings: Settings, counter: Counter, limits: Limits):
             settings, model=model, model_label="scripted", stores=stores, limits=limits,
             executor_settings=ExecutorSettings(allow_hosts=(counter.host,)),
         ) as agent:  # fmt: skip
+            # The SQLite checkpointer creates its tables on first use; two instances doing that
+            # at the same moment on a fresh file can fail with "database is locked" (a start-up
+            # race outside what is tested here), so instances set up one at a time.
+            with _SETUP:
+                await agent.graph.checkpointer.setup()
             yield agent
     finally:
         stores.engine.dispose()
@@ -198,7 +204,7 @@ def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, capsys)
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert not errors, errors
+    assert not errors, "\n".join(str(e) for e in errors)
     for r in range(ROUNDS):
         with tally.case(f"threads round {r}"):
             assert counter.sent(f"threads-{r}", "/count/book") == BOOK_LIMIT

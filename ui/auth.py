@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
-
 import streamlit as st
 
+from agent.access import password_matches
+
 UNLOCKED_KEY = "admin_unlocked"
-
-
-def password_matches(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def is_admin(admin_password: str | None) -> bool:

@@ -2,6 +2,10 @@
 
 The conversation is drawn from the stored turn traces (already redacted), so a reload or a
 second browser tab shows exactly what happened, including outcomes and pending questions.
+
+"Preview drafts" (product team only) talks to the same agent on the draft catalog instead
+(`AgentRuntime.preview`): its conversations have their own ids, prefixed "preview-", so they
+never mix with the live ones.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ from agent.ui_support import check_answer, form_fields
 from tools.errors import NotFoundError
 
 from . import forms, render
+from .auth import is_admin
 from .runtime import AgentRuntime
 
 SESSION_KEY = "session_id"
+PREVIEW_SESSION_KEY = "preview_session_id"
+PREVIEW_KEY = "chat.preview"
+PREVIEW_PREFIX = "preview-"
 CHANNELS = ("chat", "email")
 WORKING = "The agent is working..."
 
@@ -33,16 +41,40 @@ def model_banner(rt: AgentRuntime) -> None:
         st.caption(f":material/smart_toy: Model: **{agent.model_label}**")
 
 
-def _new_session() -> None:
-    st.session_state[SESSION_KEY] = f"s-{uuid.uuid4().hex[:10]}"
+def preview_switch(rt: AgentRuntime) -> bool:
+    """The "Preview drafts" toggle, for the product team; True while previewing."""
+    if not is_admin(rt.admin_password):
+        return False
+    return st.toggle("Preview drafts", key=PREVIEW_KEY, help=(
+        "Talk to the agent with the draft actions in use (live ones where there is no draft). "
+        "Customers never get drafts."))  # fmt: skip
 
 
-def session_picker(rt: AgentRuntime) -> tuple[str, str]:
-    """The conversation selector and channel switch; returns (session id, its channel)."""
-    if SESSION_KEY not in st.session_state:
-        _new_session()
-    current = st.session_state[SESSION_KEY]
-    rows = {r["session_id"]: r for r in rt.stores.traces.sessions(limit=100)}
+def previewing() -> bool:
+    return bool(st.session_state.get(PREVIEW_KEY))
+
+
+def active_session_id() -> str | None:
+    """The conversation open in the chat (the preview one while previewing)."""
+    return st.session_state.get(PREVIEW_SESSION_KEY if previewing() else SESSION_KEY)
+
+
+def _new_session(preview: bool = False) -> None:
+    key, prefix = (PREVIEW_SESSION_KEY, PREVIEW_PREFIX) if preview else (SESSION_KEY, "s-")
+    st.session_state[key] = f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
+    """The conversation selector and channel switch; returns (session id, its channel).
+
+    Live and preview conversations are listed apart: each mode shows only its own.
+    """
+    key = PREVIEW_SESSION_KEY if preview else SESSION_KEY
+    if key not in st.session_state:
+        _new_session(preview)
+    current = st.session_state[key]
+    rows = {r["session_id"]: r for r in rt.stores.traces.sessions(limit=100)
+            if r["session_id"].startswith(PREVIEW_PREFIX) == preview}  # fmt: skip
     options = list(rows) if current in rows else [current, *rows]
 
     def describe(sid: str) -> str:
@@ -56,11 +88,11 @@ def session_picker(rt: AgentRuntime) -> tuple[str, str]:
     # The browser answers with an option's label, and labels change as a conversation grows:
     # a key derived from the labels gives a fresh picker, set to the current session, each time.
     labels = "\n".join(describe(o) for o in options)
-    key = "session_pick." + hashlib.sha1(labels.encode()).hexdigest()[:12]
-    picked = pick.selectbox("Conversation", options, index=options.index(current), key=key,
+    pick_key = f"session_pick.{int(preview)}." + hashlib.sha1(labels.encode()).hexdigest()[:12]
+    picked = pick.selectbox("Conversation", options, index=options.index(current), key=pick_key,
                             format_func=describe)  # fmt: skip
     if picked != current and picked in rows:
-        st.session_state[SESSION_KEY] = picked
+        st.session_state[key] = picked
         st.rerun()
     started = rows.get(current)
     channel = chan.radio(
@@ -68,7 +100,8 @@ def session_picker(rt: AgentRuntime) -> tuple[str, str]:
         index=CHANNELS.index(started["channel"]) if started else 0, disabled=started is not None,
         help="Fixed once the conversation has started.",
     )  # fmt: skip
-    new.button("New conversation", icon=":material/add_comment:", on_click=_new_session)
+    new.button("New conversation", icon=":material/add_comment:", on_click=_new_session,
+               args=(preview,))  # fmt: skip
     return current, (started["channel"] if started else channel)
 
 
@@ -128,17 +161,21 @@ def render_turn(trace: dict[str, Any], channel: str) -> None:
             render.outcome_details(outcome)
 
 
-def _definition(rt: AgentRuntime, name: str):
+def _definition(rt: AgentRuntime, name: str, preview: bool = False):
+    """The action a question is about, as the conversation's agent sees it."""
+    if preview:
+        return next((d for d in rt.drafts.overlay() if d.name == name), None)
     try:
         return rt.stores.actions.get(name).definition
     except NotFoundError:
         return None
 
 
-def pending_controls(rt: AgentRuntime, session_id: str, turn: int, payload: dict) -> Any:
+def pending_controls(rt: AgentRuntime, session_id: str, turn: int, payload: dict,
+                     preview: bool = False) -> Any:  # fmt: skip
     """The form for the pending question; returns the resume value once the user answers."""
     key = f"pending.{session_id}.{turn}"
-    definition = _definition(rt, payload.get("action", ""))
+    definition = _definition(rt, payload.get("action", ""), preview)
     with st.chat_message("assistant", avatar=":material/edit_note:"):
         if payload.get("kind") == "confirm":
             fields = form_fields(definition) if definition else []
@@ -150,14 +187,22 @@ def pending_controls(rt: AgentRuntime, session_id: str, turn: int, payload: dict
 
 
 def chat_page(rt: AgentRuntime) -> None:
-    agent = rt.agent
-    model_banner(rt)
-    session_id, channel = session_picker(rt)
+    banner, switch = st.columns([4, 1], vertical_alignment="center")
+    with switch:
+        preview = preview_switch(rt)
+    with banner:
+        model_banner(rt)
+    agent = rt.preview if preview else rt.agent
+    if preview:
+        st.warning("**Preview: drafts in use** — this conversation runs the draft actions (the "
+                   "live ones where there is no draft). Customers never get drafts until they "
+                   "are published.", icon=":material/science:")  # fmt: skip
+    session_id, channel = session_picker(rt, preview)
     traces = agent.turns(session_id)
     for trace in traces:
         render_turn(trace, trace.get("channel") or channel)
     pending = rt.run(agent.pending_interrupt(session_id)) if traces else None
-    answer = pending_controls(rt, session_id, len(traces), pending) if pending else None
+    answer = pending_controls(rt, session_id, len(traces), pending, preview) if pending else None
     if answer is not None:
         with st.chat_message("user"):
             st.markdown(_resume_text(answer))

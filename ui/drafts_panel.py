@@ -23,7 +23,9 @@ def draft_header(rt: AgentRuntime, snapshot: Snapshot) -> None:
     """The Draft badge, where the draft came from, and whether publishing would be refused."""
     name, info = snapshot["name"], snapshot["draft"]
     st.badge("Draft", icon=":material/edit_note:", color="orange")
-    saved = f"saved {info['updated_at']} UTC" + (f" by {info['updated_by']}" if info["updated_by"] else "")
+    saved = f"saved {info['updated_at']} UTC"
+    if info["updated_by"]:
+        saved += f" by {info['updated_by']}"
     if snapshot["live"]:
         st.caption(f"Draft of **{name}**, started from live version {info['base_version']} · "
                    f"{saved}. Customers get the live version until the draft is published.")  # fmt: skip
@@ -56,11 +58,13 @@ def _new_name_free(rt: AgentRuntime, form: dict[str, Any], snapshot: Snapshot) -
     mine = (snapshot["draft"] or {}).get("name", "").lower()
     if not name or name.lower() == mine:
         return
+    problem = None
     if any(a.name.lower() == name.lower() for a in rt.stores.actions.list()):
-        raise ActionValidationError(name, [Problem("name", f"an action named {name!r} already exists; choose another name")])  # fmt: skip
-    other = rt.drafts.get(name)
-    if other is not None and other.live_name is None:
-        raise ActionValidationError(name, [Problem("name", f"another draft is already named {name!r}")])
+        problem = f"an action named {name!r} already exists; choose another name"
+    elif (other := rt.drafts.get(name)) is not None and other.live_name is None:
+        problem = f"another draft is already named {name!r}"
+    if problem:
+        raise ActionValidationError(name, [Problem("name", problem)])
 
 
 def _store(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> Draft:

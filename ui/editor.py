@@ -111,6 +111,10 @@ def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
                view=LIVE)  # fmt: skip
 
 
+def _has_both(snapshot: Snapshot) -> bool:
+    return bool(snapshot["live"] and snapshot["draft"])
+
+
 def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapshot:
     """The picker, and the live / draft switch when the action has both."""
     if NEXT_PICK in st.session_state:
@@ -124,9 +128,9 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
     snapshot, wanted = st.session_state.get(SNAPSHOT), st.session_state.pop(NEXT_VIEW, None)
     if snapshot is None or (snapshot["name"] or NEW) != selected:
         snapshot = load(rt, selected, wanted)
-    elif snapshot["live"] and snapshot["draft"] and st.session_state.get(VIEW) not in (None, snapshot["view"]):
-        snapshot = load(rt, selected, st.session_state[VIEW])
-    if snapshot["live"] and snapshot["draft"]:
+    elif _has_both(snapshot) and st.session_state.get(VIEW) not in (None, snapshot["view"]):
+        snapshot = load(rt, selected, st.session_state[VIEW])  # the switch below was flipped
+    if _has_both(snapshot):
         st.session_state[VIEW] = snapshot["view"]
         st.radio("Show", (DRAFT, LIVE), key=VIEW, horizontal=True,
                  format_func=lambda v: {DRAFT: "Draft", LIVE: f"Live (version {snapshot['version']})"}[v],

@@ -5,11 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from .auth import admin_gate
-from .editor import SNAPSHOT, editor_panel
+from .editor import editor_panel
+from .editor_state import current_name
+from .history_panel import history_panel
+from .import_panel import import_panel
 from .runtime import AgentRuntime
 from .secrets_panel import secrets_panel
 from .test_panel import test_panel
-from .transfer_panel import history_panel, transfer_panel
+from .transfer_panel import transfer_panel
 
 
 def sidebar(rt: AgentRuntime) -> None:
@@ -18,16 +21,18 @@ def sidebar(rt: AgentRuntime) -> None:
     st.caption(f"Model: **{agent.model_label}**" + (" (offline)" if agent.is_offline else ""))
     if not admin_gate(rt.admin_password):
         return
-    actions, test, secrets, history, transfer = st.tabs(
-        ["Actions", "Test action", "Secrets", "History", "Import / export"]
+    actions, test, secrets, history, transfer, from_api = st.tabs(
+        ["Actions", "Test action", "Secrets", "History", "Import / export", "Import API"]
     )
     with actions:
-        draft = editor_panel(rt)
+        form, source = editor_panel(rt)
     with test:
-        test_panel(rt, draft)
+        test_panel(rt, form, source)
     with secrets:
         secrets_panel(rt)
     with history:
-        history_panel(rt, (st.session_state.get(SNAPSHOT) or {}).get("name"))
+        history_panel(rt, current_name())
     with transfer:
         transfer_panel(rt)
+    with from_api:
+        import_panel(rt)

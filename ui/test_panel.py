@@ -1,6 +1,7 @@
 """The "Test action" panel: run the action in the editor once, through the agent's executor.
 
-It tests the draft as it stands in the editor (so an endpoint can be tried before saving) and
+It tests the action as it stands in the editor (so an endpoint can be tried before saving):
+the draft when the action has one (the editor opens drafts first), and says which it ran. It
 shows what a conversation would get: outcome, status, latency, the redacted request, the
 response excerpt, and exactly the fields the model would see.
 """
@@ -22,24 +23,26 @@ from .runtime import AgentRuntime
 REPORT = "test.report"
 
 
-def test_panel(rt: AgentRuntime, draft: dict[str, Any]) -> None:
+def test_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
+    """Test `form` (the editor's definition); `source` says what it is, e.g. "the draft of x"."""
     try:
-        action = validate_action(draft)
+        action = validate_action(form)
     except ActionValidationError as exc:
         st.warning(f"The action in the editor has {len(exc.problems)} problem(s); fix them to "
                    "run a test.")  # fmt: skip
         return
-    st.caption(f"Runs **{action.name}** as it stands in the editor (saved or not), once, through "
-               "the agent's executor: same guard, secrets and timeouts.")  # fmt: skip
+    st.caption(f"Runs **{action.name}**: {source}, as it stands in the editor (saved or not), "
+               "once, through the agent's executor: same guard, secrets and timeouts.")  # fmt: skip
     with st.form("test.form", border=True):
         args = forms.sample_inputs(form_fields(action), f"test.{action.name}")
         run = st.form_submit_button("Run test", type="primary", icon=":material/play_arrow:")
     if run:
         with st.spinner(f"Calling {action.method.value} {action.url} ..."):
             report = rt.run(run_action_test(action, args, rt.agent.executor))
-        st.session_state[REPORT] = report.model_dump(mode="json")
+        st.session_state[REPORT] = {**report.model_dump(mode="json"), "source": source}
     report = st.session_state.get(REPORT)
     if report and report["action"] == action.name:
+        st.caption(f":material/science: Ran {report['source']}.")
         show_report(report)
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 from agent.diagram import graph_dot
 
 from . import render
+from .chat import active_session_id
 from .runtime import AgentRuntime
 
 
@@ -24,7 +25,7 @@ def traces_page(rt: AgentRuntime) -> None:
         st.info("No conversations yet. Traces appear here after the first message.")
         return
     rows = {s["session_id"]: s for s in sessions}
-    current = st.session_state.get("session_id")
+    current = active_session_id()
     ids = list(rows)
     left, right = st.columns([3, 2])
     sid = left.selectbox(

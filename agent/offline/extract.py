@@ -28,7 +28,9 @@ from typing import Any
 
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# The lookbehind lets a match start only where a token starts: without it, a long run of
+# letters is rescanned from every position (quadratic time on one long message).
+EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
