@@ -111,11 +111,14 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
             await saver.setup()
             yield saver
     else:
+        import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        async with AsyncSqliteSaver.from_conn_string(str(settings.data_dir / "checkpoints.db")) as saver:
-            yield saver
+        # Several processes may share the file (app, CLI, MCP): wait for a writer's lock
+        # instead of failing after the driver's default 5 s.
+        async with aiosqlite.connect(str(settings.data_dir / "checkpoints.db"), timeout=30) as conn:
+            yield AsyncSqliteSaver(conn)
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from .db import write_session
+from .db import write_session
 from .run_tables import SessionRow, TraceRow, utcnow
 
 
@@ -53,10 +54,10 @@ class TraceStore:
 
     # -- traces --------------------------------------------------------------------------------
     def save(self, session_id: str, turn: int, trace: dict[str, Any]) -> int:
-        with Session(self._engine) as s:
+        with write_session(self._engine) as s:
             row = TraceRow(session_id=session_id, turn=turn, trace_json=json.dumps(trace, default=str))
             s.add(row)
-            s.commit()
+            s.flush()
             return row.id
 
     def turns(self, session_id: str) -> list[dict[str, Any]]:

@@ -179,7 +179,8 @@ async def test_limits_hold_for_concurrent_turns_in_one_and_two_instances(tmp_pat
 
 
 def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, capsys):
-    """Each thread runs its own event loop and instance; a barrier starts each round together."""
+    """Each thread runs its own event loop with two instances (four turns at once in all);
+    a barrier starts each round in both threads together."""
     tally = Tally("suite 6 limits under concurrency (SQLite: two instances in two threads)")
     settings = settings_for(tmp_path, counter)
     barrier = threading.Barrier(2, timeout=60)
@@ -187,11 +188,12 @@ def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, capsys)
 
     def run(side: int) -> None:
         async def rounds() -> None:
-            async with instance(settings, counter, Limits(max_actions_per_session=50)) as agent:
+            limits = Limits(max_actions_per_session=50)
+            async with instance(settings, counter, limits) as a, instance(settings, counter, limits) as b:
                 for r in range(ROUNDS):
                     await asyncio.to_thread(barrier.wait)
-                    texts = attempts(f"threads-{r}", 6)[side::2]
-                    await race([agent], f"threads-{r}", texts)
+                    texts = attempts(f"threads-{r}", 8)[side::2]
+                    await race([a, b], f"threads-{r}", texts)
 
         try:
             asyncio.run(rounds())
