@@ -10,7 +10,6 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from .db import write_session
-from .db import write_session
 from .run_tables import SessionRow, TraceRow, utcnow
 
 

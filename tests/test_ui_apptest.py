@@ -162,7 +162,7 @@ def test_editor_validation_error_is_shown_per_field_and_nothing_is_saved(tmp_pat
         by_label(at.sidebar.selectbox, "Edit action").set_value("order_status").run()
         by_label(at.sidebar.text_input, "URL").set_value("ftp://orders.internal/{{nope}}")
         by_label(at.sidebar.text_area, "When should the agent run this action?").set_value("  ")
-        click(at, "Save changes", where=at.sidebar)
+        click(at, "Save & publish", where=at.sidebar)
         assert not at.exception
         errors = [e.value for e in at.sidebar.error]
         assert any(e.startswith("Not saved:") for e in errors)
@@ -183,7 +183,7 @@ def test_a_saved_edit_changes_the_next_turn(tmp_path, fresh_demo_log):
         by_label(at.sidebar.selectbox, "Edit action").set_value("order_status").run()
         by_label(at.sidebar.text_area, "When should the agent run this action?").set_value(new_trigger)
         by_label(at.sidebar.text_input, "Title").set_value("Where is my parcel")
-        click(at, "Save changes", where=at.sidebar)
+        click(at, "Save & publish", where=at.sidebar)
         assert not at.exception
         assert any("Saved order_status (version 2)" in s.value for s in at.sidebar.success)
         say(at, "hello again")
@@ -201,7 +201,7 @@ def test_a_stale_edit_shows_the_conflict_instead_of_overwriting(tmp_path, fresh_
         rt.stores.actions.update("order_status", stored.definition.model_copy(update={"title": "Theirs"}),
                                  expected_version=stored.version)  # fmt: skip
         by_label(at.sidebar.text_input, "Title").set_value("Mine")
-        click(at, "Save changes", where=at.sidebar)
+        click(at, "Save & publish", where=at.sidebar)
         assert any("changed by someone else" in e.value for e in at.sidebar.error)
         assert rt.stores.actions.get("order_status").definition.title == "Theirs"
 

@@ -124,7 +124,7 @@ def test_order_status_conversation_and_an_action_edit_in_chromium(app_url, tmp_p
             title.fill(NEW_TITLE)
             title.press("Enter")
             settle(page)
-            sidebar.get_by_role("button", name="Save changes").click()
+            sidebar.get_by_role("button", name="Save & publish").click()
             expect(sidebar.get_by_text("Saved order_status (version 2)")).to_be_visible()
             page.screenshot(path=ARTIFACTS / "03-action-saved.png", full_page=True)
 

@@ -5,7 +5,7 @@ sends that version, so a stale edit is refused with a `ConflictError` that is sh
 overwriting someone else's change. Nothing is saved while `validate_action` finds a problem.
 
 An action may also have a draft (`DraftStore`): "Save draft" keeps the edit away from customers
-until it is published; "Save changes" saves live at once, as before. When an action has both,
+until it is published; "Save & publish" saves live at once, as before. When an action has both,
 the editor shows the draft unless switched to the live view; `drafts_panel` holds the draft
 commands (save, publish, discard).
 """
@@ -183,7 +183,7 @@ def _live_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
     if draft.button("Save draft", key="ed.save_draft", icon=":material/edit_note:", width="stretch",
                     help="Keep the edit away from customers until it is published."):  # fmt: skip
         drafts_panel.save_draft(rt, snapshot, form)
-    label = "Create action" if snapshot["name"] is None else "Save changes"
+    label = "Create action" if snapshot["name"] is None else "Save & publish"
     if live.button(label, type="primary", key="ed.save", icon=":material/publish:", width="stretch",
                    help="Save and publish: customers' next turn uses it."):  # fmt: skip
         _save(rt, snapshot, form)

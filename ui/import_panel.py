@@ -120,8 +120,9 @@ def openapi_section(rt: AgentRuntime) -> None:
     title = (doc.get("info") or {}).get("title") or label
     st.markdown(f"**{title}** — {len(mappable)} of {len(operations)} operation(s) map to actions")
     st.dataframe(
-        [{"operation": op.key, "method": op.method, "path": op.path, "maps": op.mappable,
-          "action, or why not": op.name if op.mappable else op.reason} for op in operations],
+        [{"maps": op.mappable, "operation": op.key,
+          "action, or why not": op.name if op.mappable else op.reason,
+          "method": op.method, "path": op.path} for op in operations],
         hide_index=True, width="stretch",
         column_config={"maps": st.column_config.CheckboxColumn("maps")},
     )  # fmt: skip
