@@ -138,7 +138,7 @@ def test_order_status_conversation_and_an_action_edit_in_chromium(app_url, tmp_p
             expect(question.get_by_text(NEW_TITLE)).to_be_visible()
             page.screenshot(path=ARTIFACTS / "04-collect-info.png", full_page=True)
             settle(page)
-            question.get_by_role("textbox", name="Order id *").fill("ORD-1002")
+            question.get_by_role("textbox", name="Order id *").fill("ORD-1004")
             question.get_by_role("button", name="Send answer").click()
             answer = main.get_by_test_id("stChatMessage").filter(has_text="Estimated delivery").last
             expect(answer).to_be_visible()
@@ -157,4 +157,4 @@ def test_order_status_conversation_and_an_action_edit_in_chromium(app_url, tmp_p
     stores = open_stores(Settings(data_dir=tmp_path))
     assert stores.actions.get("order_status").definition.title == NEW_TITLE
     gets = [r["path"] for r in demo_api.request_log if r["method"] == "GET"]
-    assert "/api/orders/ORD-1001" in gets and "/api/orders/ORD-1002" in gets
+    assert "/api/orders/ORD-1001" in gets and "/api/orders/ORD-1004" in gets

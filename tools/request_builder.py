@@ -337,6 +337,9 @@ def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
     if isinstance(raw, (dict, list, tuple, set)):
         problems.append(f"{name}: must be a single value, not a list or object")
         return _MISSING
+    if isinstance(raw, str) and not _encodable(raw):
+        problems.append(f"{name}: is not valid text (it holds a lone surrogate character)")
+        return _MISSING
     try:
         if inp.type is InputType.INTEGER:
             if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
@@ -361,6 +364,14 @@ def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
         problems.append(f"{name}: must be a {inp.type.value}")
         return _MISSING
     return raw if isinstance(raw, str) else _as_text(raw)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _as_text(value: Any) -> str:

@@ -333,6 +333,10 @@ def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan
     m = re.match(r"^(?:tell|inform|remind) (?:the (?:customer|user|client)|them|him|her)(?: know)?(?: that)? (.+)$", b, re.I)
     m = m or re.match(r"^let (?:the (?:customer|user|client)|them|him|her) know(?: that)? (.+)$", b, re.I)
     m = m or re.match(r"^(?:say|explain)(?: to (?:the (?:customer|user)|them))?(?: that)? (.+)$", b, re.I)
+    if m and re.match(r"^so\b", m.group(1), re.I):
+        # "If it is cancelled, say so plainly": the status itself says it; make sure it shows.
+        plan.include.extend(k for k, _ in pairs if k.split(".")[-1] == "status" and k not in plan.include)
+        return None
     if m:
         return second_person(m.group(1), noun)
     m = re.match(r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
