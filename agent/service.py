@@ -84,6 +84,7 @@ class SupportAgent:
         self._revision: int | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._definitions: dict[str, tuple[int, Any]] = {}
+        self._redactor_stale = True
 
     # -- catalog -----------------------------------------------------------------------------
     def refresh_catalog(self) -> None:
@@ -116,9 +117,7 @@ class SupportAgent:
         }
 
     async def pending_interrupt(self, session_id: str) -> dict[str, Any] | None:
-        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
-        interrupts = getattr(state, "interrupts", ()) or ()
-        return interrupts[0].value if interrupts else None
+        return _interrupt_of(await self._state(session_id))
 
     def _lock(self, session_id: str) -> asyncio.Lock:
         """Turns of one session run one at a time in this process (two tabs, one session)."""
@@ -130,20 +129,22 @@ class SupportAgent:
             return await self._send(session_id, storable(text), channel)
 
     async def _send(self, session_id: str, text: str, channel: str) -> TurnResult:
-        recovered = await self._recover(session_id)
-        return _after(recovered, await self._send_now(session_id, text, channel))
+        state = await self._state(session_id)
+        recovered = await self._recover(session_id, state)
+        if recovered is not None:
+            state = await self._state(session_id)
+        return _after(recovered, await self._send_now(session_id, text, channel, state))
 
-    async def _send_now(self, session_id: str, text: str, channel: str) -> TurnResult:
-        pending = await self.pending_interrupt(session_id)
-        if pending is not None:
-            value: Any = {"text": text}
-            if pending.get("kind") == "confirm":
-                value = text
-            return await self._turn(session_id, Command(resume=value), ("resume", text), channel)
-        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+    async def _send_now(self, session_id: str, text: str, channel: str, state) -> TurnResult:
+        pending = _interrupt_of(state)
         session_channel = (state.values or {}).get("channel") or channel
+        if pending is not None:
+            value: Any = text if pending.get("kind") == "confirm" else {"text": text}
+            return await self._turn(
+                session_id, Command(resume=value), ("resume", text), session_channel, state
+            )
         graph_input = {"messages": [HumanMessage(text)], "channel": session_channel}
-        return await self._turn(session_id, graph_input, ("message", text), session_channel)
+        return await self._turn(session_id, graph_input, ("message", text), session_channel, state)
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
@@ -151,50 +152,59 @@ class SupportAgent:
             return await self._resume(session_id, storable(value))
 
     async def _resume(self, session_id: str, value: Any) -> TurnResult:
-        recovered = await self._recover(session_id)
-        if await self.pending_interrupt(session_id) is None:
+        state = await self._state(session_id)
+        recovered = await self._recover(session_id, state)
+        if recovered is not None:
+            state = await self._state(session_id)
+        if _interrupt_of(state) is None:
             raise ValueError(f"session {session_id!r} has no pending question to answer")
-        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
         channel = (state.values or {}).get("channel") or "chat"
         if value is None:  # LangGraph cannot resume with None; an empty answer means the same
             value = ""
-        result = await self._turn(session_id, Command(resume=value), ("resume", value), channel)
+        result = await self._turn(
+            session_id, Command(resume=value), ("resume", value), channel, state
+        )
         return _after(recovered, result)
 
     async def recover(self, session_id: str) -> TurnResult | None:
         """Finish a turn a crashed process left unfinished; None when there is none."""
         async with self._lock(session_id):
-            return await self._recover(session_id)
+            return await self._recover(session_id, await self._state(session_id))
 
-    async def _recover(self, session_id: str) -> TurnResult | None:
+    async def _state(self, session_id: str):
+        return await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+
+    async def _recover(self, session_id: str, state) -> TurnResult | None:
         # A finished turn leaves no tasks and an interrupted one leaves its question; tasks with
         # no question mean the process running the turn died (this instance's lock rules out one
         # of its own turns still running), tasks that already wrote their result included. The
         # turn goes on from its last checkpoint; a call that was in flight is re-sent only when
         # safe (the ledger in `call_action`).
-        state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
         if not state.tasks or (getattr(state, "interrupts", ()) or ()):
             return None
         names = [t.name for t in state.tasks]
         log.warning("session %s: finishing a turn left unfinished (%s)", session_id, names)
         channel = (state.values or {}).get("channel") or "chat"
-        return await self._turn(session_id, None, ("recover", None), channel)
+        return await self._turn(session_id, None, ("recover", None), channel, state)
 
-    async def _refresh_redactor(self) -> None:
-        """Secret values may change between turns; the redactor always knows the current ones."""
-        if self.secrets is not None:
+    async def _refresh(self) -> None:
+        """Catalog and redactor follow storage: both change only when its revision does (a
+        saved action or secret bumps it), so an unchanged turn costs one small query."""
+        before = self._revision
+        self.refresh_catalog()
+        if self.secrets is not None and (self._revision != before or self._redactor_stale):
             values = {await self.secrets.get_secret(n) for n in self.secrets.names()}
             self.redactor = Redactor(v for v in values if v)
+            self._redactor_stale = False
 
-    async def _turn(self, session_id: str, graph_input: Any, given: tuple, channel: str) -> TurnResult:
-        self.refresh_catalog()
-        await self._refresh_redactor()
+    async def _turn(
+        self, session_id: str, graph_input: Any, given: tuple, channel: str, before
+    ) -> TurnResult:
+        await self._refresh()
         recorder = TurnRecorder()
         config = self._config(session_id, recorder)
-        before = await self.graph.aget_state(config)
         n_before = len((before.values or {}).get("messages", []))
         title = given[1] if given[0] == "message" and isinstance(given[1], str) else ""
-        turn = self.traces.touch_session(session_id, channel=channel, title=title)
         context = AgentContext(
             model=self.model, catalog=self.catalog, executor=self.executor,
             ledger=self.ledger, limits=self.limits, retriever=self.retriever,
@@ -223,7 +233,6 @@ class SupportAgent:
         trace = self.redactor.data(
             {
                 "session_id": session_id,
-                "turn": turn,
                 "channel": channel,
                 "at": datetime.now(timezone.utc).isoformat(),
                 "input": {"kind": given[0], "value": given[1]},
@@ -238,7 +247,10 @@ class SupportAgent:
                 "model": self.model_label,
             }
         )
-        self.traces.save(session_id, turn, trace)
+        # One write transaction numbers the turn and stores its trace, in a worker thread.
+        turn = await asyncio.to_thread(
+            self.traces.record_turn, session_id, trace, channel=channel, title=title
+        )
         return TurnResult(session_id, turn, self.redactor.data(events), self.redactor.data(interrupt), trace)
 
     async def _repair(self, config: dict[str, Any]) -> None:
@@ -341,6 +353,11 @@ def storable(value: Any) -> Any:
     if isinstance(value, dict):
         return {storable(k): storable(v) for k, v in value.items()}
     return value
+
+
+def _interrupt_of(state) -> dict[str, Any] | None:
+    interrupts = getattr(state, "interrupts", ()) or ()
+    return interrupts[0].value if interrupts else None
 
 
 def _after(recovered: TurnResult | None, result: TurnResult) -> TurnResult:

@@ -18,13 +18,15 @@ class TraceStore:
         self._engine = engine
 
     # -- sessions ------------------------------------------------------------------------------
-    def touch_session(self, session_id: str, *, channel: str, title: str = "") -> int:
-        """Create or update a session row; returns the new turn number.
+    def record_turn(
+        self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = ""
+    ) -> int:
+        """Number the session's next turn and store its trace, in one write transaction.
 
-        One write transaction that locks before it reads (SQLite `BEGIN IMMEDIATE`, a
-        PostgreSQL advisory lock on the session): two app instances taking a turn of the same
-        session at once wait for each other and get distinct turn numbers, instead of failing
-        with "database is locked" (a read upgraded to a write) or both counting the same turn.
+        The transaction locks before it reads (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory
+        lock on the session): two app instances finishing turns of the same session at once wait
+        for each other and get distinct turn numbers, instead of failing with "database is
+        locked" (a read upgraded to a write) or both counting the same turn.
         """
         with write_session(self._engine) as s:
             if self._engine.dialect.name == "postgresql":
@@ -38,7 +40,9 @@ class TraceStore:
             if title and not row.title:
                 row.title = title[:200]
             s.add(row)
-            s.flush()
+            trace["turn"] = row.turns
+            s.add(TraceRow(session_id=session_id, turn=row.turns,
+                           trace_json=json.dumps(trace, default=str)))  # fmt: skip
             return row.turns
 
     def session(self, session_id: str) -> dict[str, Any] | None:
@@ -52,13 +56,6 @@ class TraceStore:
             return [r.model_dump(mode="json") for r in rows]
 
     # -- traces --------------------------------------------------------------------------------
-    def save(self, session_id: str, turn: int, trace: dict[str, Any]) -> int:
-        with write_session(self._engine) as s:
-            row = TraceRow(session_id=session_id, turn=turn, trace_json=json.dumps(trace, default=str))
-            s.add(row)
-            s.flush()
-            return row.id
-
     def turns(self, session_id: str) -> list[dict[str, Any]]:
         with Session(self._engine) as s:
             rows = s.exec(
