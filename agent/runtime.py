@@ -118,6 +118,8 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
         # Several processes may share the file (app, CLI, MCP): wait for a writer's lock
         # instead of failing after the driver's default 5 s.
         async with aiosqlite.connect(str(settings.data_dir / "checkpoints.db"), timeout=30) as conn:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")  # see storage/db.py
             yield AsyncSqliteSaver(conn)
 
 

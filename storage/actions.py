@@ -30,6 +30,9 @@ from .db import read_session, write_session
 from .tables import ActionRow, AuditRow, as_utc, utcnow
 
 
+_REVISION = select(func.count()).select_from(AuditRow)
+
+
 class Change(str, enum.Enum):
     """What an audit entry records."""
 
@@ -158,10 +161,11 @@ class ActionStore:
         """Changes whenever anything is saved (actions or secrets); compare it between turns.
 
         It counts audit rows rather than taking the highest id: on PostgreSQL ids are handed
-        out before commit, so a lower id can become visible after a higher one.
+        out before commit, so a lower id can become visible after a higher one. Asked once per
+        turn, so it is one plain statement on a pooled connection (no ORM session).
         """
-        with read_session(self._engine) as s:
-            return int(s.exec(select(func.count()).select_from(AuditRow)).one())
+        with self._engine.connect() as conn:
+            return int(conn.execute(_REVISION).scalar_one())
 
     # -- writes -----------------------------------------------------------------------------------
     def create(
