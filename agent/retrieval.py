@@ -39,7 +39,7 @@ from .offline.router import (
     PATTERN_BONUS,
     STOPWORDS,
     IdentifierPattern,
-    _edit_distance,
+    correct_typo,
     canonical,
     humanise_name,
     terms,
@@ -137,16 +137,7 @@ class ActionIndex:
         return out
 
     def _correct(self, word: str) -> str | None:
-        limit = 1 if len(word) < 8 else 2
-        best: set[str] = set()
-        best_distance = limit + 1
-        for known, term in self.vocabulary.items():
-            d = _edit_distance(word, known, limit)
-            if d < best_distance:
-                best, best_distance = {term}, d
-            elif d == best_distance:
-                best.add(term)
-        return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
+        return correct_typo(word, self.vocabulary)
 
     def scores(self, texts: Sequence[tuple[str, float]]) -> dict[int, float]:
         """Position -> score for every action matching at least one (text, weight) query."""

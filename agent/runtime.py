@@ -20,10 +20,10 @@ from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
 from storage.secrets import SecretStore, load_or_create_key
 from storage.traces import TraceStore
-from tools.compiler import ActionCatalog
 from tools.executor import ActionExecutor, ExecutorSettings
 
 from .graph import compile_graph
+from .live_catalog import LiveCatalog  # noqa: F401  (re-exported)
 from .llm import make_chat_model
 from .service import SupportAgent
 from .settings import Settings
@@ -51,35 +51,6 @@ def open_stores(settings: Settings) -> Stores:
         traces=TraceStore(engine),
         ledger=CallLedger(engine),
     )
-
-
-class LiveCatalog:
-    """The compiled live actions, kept in step with storage between turns and calls.
-
-    `refresh()` compares the store's revision and recompiles only what changed (by version,
-    then by content hash), so a saved edit is used by the next turn of every process on the
-    same database.
-    """
-
-    def __init__(self, store: ActionStore, catalog: ActionCatalog | None = None):
-        self.store = store
-        self.catalog = catalog or ActionCatalog()
-        self._revision: int | None = None
-        self._definitions: dict[str, tuple[int, Any]] = {}
-
-    def refresh(self) -> ActionCatalog:
-        revision = self.store.revision()
-        if revision != self._revision:
-            definitions = []
-            for stored in self.store.list():
-                # The same object for an unchanged version: the catalog then skips even the hash.
-                cached = self._definitions.get(stored.name)
-                if cached is None or cached[0] != stored.version:
-                    cached = self._definitions[stored.name] = (stored.version, stored.definition)
-                definitions.append(cached[1])
-            self.catalog.sync(definitions)
-            self._revision = revision
-        return self.catalog
 
 
 def make_executor(

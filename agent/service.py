@@ -22,9 +22,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
 
-from tools.compiler import ActionCatalog
 
 from .email_format import as_email
+from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
 from .state import AgentContext, Limits
 from .tracing import Redactor, TurnRecorder, message_json
@@ -77,34 +77,18 @@ class SupportAgent:
         self.model_label = model_label
         self.is_offline = is_offline
         self.secrets = secrets
-        self.catalog_source = catalog_source
-        """Optional `() -> list[ActionDefinition]` replacing the live catalog (the draft preview)."""
-        self.catalog = ActionCatalog()
+        # `catalog_source`: optional `() -> list[ActionDefinition]` replacing the live catalog
+        # (the draft preview).
+        self.live = LiveCatalog(store, source=catalog_source)
+        self.catalog = self.live.catalog
         self.retriever = ActionRetriever()  # its index lives as long as the catalog
-        self._revision: int | None = None
         self._locks: dict[str, asyncio.Lock] = {}
-        self._definitions: dict[str, tuple[int, Any]] = {}
         self._redactor_stale = True
 
     # -- catalog -----------------------------------------------------------------------------
     def refresh_catalog(self) -> None:
         """Recompile what changed in storage since the last turn (incremental, by content hash)."""
-        revision = self.store.revision()
-        if revision == self._revision:
-            return
-        if self.catalog_source is not None:
-            self.catalog.sync(self.catalog_source())
-            self._revision = revision
-            return
-        definitions = []
-        for stored in self.store.list():
-            # The same object for an unchanged version: the catalog then skips even the hash.
-            cached = self._definitions.get(stored.name)
-            if cached is None or cached[0] != stored.version:
-                cached = self._definitions[stored.name] = (stored.version, stored.definition)
-            definitions.append(cached[1])
-        self.catalog.sync(definitions)
-        self._revision = revision
+        self.live.refresh()
 
     # -- turns -------------------------------------------------------------------------------
     def _config(self, session_id: str, recorder: TurnRecorder) -> dict[str, Any]:
@@ -190,9 +174,9 @@ class SupportAgent:
     async def _refresh(self) -> None:
         """Catalog and redactor follow storage: both change only when its revision does (a
         saved action or secret bumps it), so an unchanged turn costs one small query."""
-        before = self._revision
+        before = self.live.revision
         self.refresh_catalog()
-        if self.secrets is not None and (self._revision != before or self._redactor_stale):
+        if self.secrets is not None and (self.live.revision != before or self._redactor_stale):
             values = {await self.secrets.get_secret(n) for n in self.secrets.names()}
             self.redactor = Redactor(v for v in values if v)
             self._redactor_stale = False

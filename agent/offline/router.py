@@ -203,6 +203,20 @@ def terms(text: str) -> list[str]:
     return [canonical(w) for w in words(text) if w not in STOPWORDS and not w.isdigit()]
 
 
+def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
+    """The one vocabulary term within 1 edit (2 for long words) of `word`; None if none or tied."""
+    limit = 1 if len(word) < 8 else 2
+    best: set[str] = set()
+    best_distance = limit + 1
+    for known, term in vocabulary.items():
+        d = _edit_distance(word, known, limit)
+        if d < best_distance:
+            best, best_distance = {term}, d
+        elif d == best_distance:
+            best.add(term)
+    return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
+
+
 def _edit_distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein (adjacent transpositions), stopping early once above `limit`."""
     if abs(len(a) - len(b)) > limit:
@@ -423,16 +437,7 @@ class Router:
         return out
 
     def _correct(self, word: str) -> str | None:
-        limit = 1 if len(word) < 8 else 2
-        best: set[str] = set()
-        best_distance = limit + 1
-        for known, term in self.vocabulary.items():
-            d = _edit_distance(word, known, limit)
-            if d < best_distance:
-                best, best_distance = {term}, d
-            elif d == best_distance:
-                best.add(term)
-        return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
+        return correct_typo(word, self.vocabulary)
 
     def _score_doc(self, doc: ToolDoc, query: set[str], text: str) -> float:
         score = 0.0
