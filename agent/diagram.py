@@ -19,15 +19,17 @@ def _structure() -> tuple[list[str], list[tuple[str, str, bool]]]:
 
 
 def visited_edges(path: Sequence[str]) -> set[tuple[str, str]]:
-    """Edges walked by a turn: start -> first node -> ... -> last node (-> end unless paused)."""
-    full = [START, *path]
+    """Edges walked by a turn: (start ->) first node -> ... -> last node (-> end unless paused)."""
+    full = [START, *path] if path and path[0] == "agent" else list(path)
     return {(a, b) for a, b in zip(full, full[1:])}
 
 
 def graph_dot(path: Sequence[str] = (), *, finished: bool = True) -> str:
     nodes, edges = _structure()
     walked = visited_edges([*path, END] if (finished and path) else list(path))
-    seen = set(path) | ({START} if path else set()) | ({END} if finished and path else set())
+    # A resumed turn starts inside the graph (at the node that interrupted), not at start.
+    began = bool(path) and path[0] == "agent"
+    seen = set(path) | ({START} if began else set()) | ({END} if finished and path else set())
     lines = [
         "digraph support_agent {",
         '  rankdir=TB; node [shape=box, style="rounded,filled", fontname="Helvetica", fillcolor="#f4f4f5", color="#a1a1aa"];',
