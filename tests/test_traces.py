@@ -85,4 +85,4 @@ def test_diagram_marks_the_visited_path():
 def test_a_resumed_turn_starts_at_the_node_that_asked():
     dot = graph_dot(["collect_info", "confirm", "call_action", "respond"])
     assert '"__start__" [label="start", shape=ellipse];' in dot  # not part of this turn
-    assert '"confirm" -> "call_action" [ color="#15803d"' in dot
+    assert '"confirm" -> "call_action" [ style=dashed color="#15803d"' in dot
