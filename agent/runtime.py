@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, AsyncIterator
 
 from langchain_core.language_models import BaseChatModel
@@ -19,6 +20,7 @@ from storage.actions import ActionStore
 from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
 from storage.secrets import SecretStore, load_or_create_key
+from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor, ExecutorSettings
 
@@ -125,9 +127,19 @@ async def open_agent(
                 limits=limits,
                 model_label=label,
                 is_offline=offline,
+                session_locks=session_locks(settings, stores.engine),
             )
     finally:
         await executor.aclose()
+
+
+def session_locks(settings: Settings, engine) -> SessionLocks:
+    """Cross-instance turn locks: beside the SQLite file (every process using it sees the same
+    folder), or PostgreSQL advisory locks."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and database != ":memory:":
+        return SessionLocks(engine, Path(database).resolve().parent / "locks")
+    return SessionLocks(engine, settings.data_dir / "locks")
 
 
 @asynccontextmanager
@@ -148,5 +160,5 @@ def preview_of(agent: SupportAgent) -> SupportAgent:
         graph=agent.graph, model=agent.model, executor=agent.executor, store=agent.store,
         traces=agent.traces, ledger=agent.ledger, limits=agent.limits,
         model_label=agent.model_label, is_offline=agent.is_offline, secrets=agent.secrets,
-        catalog_source=DraftStore(agent.store).overlay,
+        catalog_source=DraftStore(agent.store).overlay, session_locks=agent.session_locks,
     )  # fmt: skip

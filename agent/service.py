@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,6 +66,7 @@ class SupportAgent:
         is_offline: bool = False,
         secrets=None,
         catalog_source=None,
+        session_locks=None,
     ):
         self.graph = graph
         self.model = model
@@ -83,6 +85,8 @@ class SupportAgent:
         self.catalog = self.live.catalog
         self.retriever = ActionRetriever()  # its index lives as long as the catalog
         self._locks: dict[str, asyncio.Lock] = {}
+        self.session_locks = session_locks
+        """`storage.session_lock.SessionLocks`: one turn of a session at a time across instances."""
         self._redactor_stale = True
 
     # -- catalog -----------------------------------------------------------------------------
@@ -103,9 +107,17 @@ class SupportAgent:
     async def pending_interrupt(self, session_id: str) -> dict[str, Any] | None:
         return _interrupt_of(await self._state(session_id))
 
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        """Turns of one session run one at a time in this process (two tabs, one session)."""
-        return self._locks.setdefault(session_id, asyncio.Lock())
+    @asynccontextmanager
+    async def _lock(self, session_id: str):
+        """Turns of one session run one at a time: in this process (two tabs) and, with
+        `session_locks`, across processes and instances, so an unfinished turn that another
+        instance is still running is never mistaken for one a crash left behind."""
+        async with self._locks.setdefault(session_id, asyncio.Lock()):
+            if self.session_locks is None:
+                yield
+            else:
+                async with self.session_locks.hold(session_id):
+                    yield
 
     async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
         """A customer message. While a question is pending, it is the answer to that question."""

@@ -1,0 +1,73 @@
+"""A lock per conversation across processes and app instances, held for the length of a turn.
+
+Two instances serving the same session at the same moment would otherwise both see the other's
+unfinished turn as one a crashed process left behind. PostgreSQL: a session-level advisory lock
+on a dedicated connection; SQLite (one machine): an OS file lock in the data dir. Both are
+released by the operating system or the server when a process dies, so a crash never leaves a
+session locked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+
+def _key(session_id: str) -> int:
+    """A signed 64-bit key for `pg_advisory_lock`."""
+    return int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=8).digest(), "big",
+                          signed=True)  # fmt: skip
+
+
+class SessionLocks:
+    def __init__(self, engine: Engine, lock_dir: Path):
+        self._engine = engine
+        self._dir = Path(lock_dir)
+
+    @asynccontextmanager
+    async def hold(self, session_id: str) -> AsyncIterator[None]:
+        if self._engine.dialect.name == "postgresql":
+            async with self._advisory(session_id):
+                yield
+        else:
+            async with self._file(session_id):
+                yield
+
+    @asynccontextmanager
+    async def _advisory(self, session_id: str) -> AsyncIterator[None]:
+        key = _key(session_id)
+        conn = await asyncio.to_thread(self._engine.connect)
+        try:
+            await asyncio.to_thread(
+                lambda: conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            )
+            try:
+                yield
+            finally:
+                await asyncio.to_thread(
+                    lambda: conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                )
+        finally:
+            await asyncio.to_thread(conn.close)
+
+    @asynccontextmanager
+    async def _file(self, session_id: str) -> AsyncIterator[None]:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        name = hashlib.blake2b(session_id.encode(), digest_size=12).hexdigest()
+        fd = os.open(self._dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
