@@ -1,0 +1,59 @@
+"""LangSmith tracing works unchanged when its environment variables are set: the runs of a turn
+reach the configured endpoint (here a local server standing in for it), and the action's secret
+is not in anything sent there."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+
+import pytest
+from fastapi import FastAPI, Request
+from langchain_core.tracers.langchain import wait_for_all_tracers
+
+from tests.agent_fixtures import make_agent
+from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.servers import serve
+
+
+def collector() -> tuple[FastAPI, list[bytes]]:
+    app = FastAPI()
+    received: list[bytes] = []
+    lock = threading.Lock()
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PATCH", "PUT"])
+    async def anything(path: str, request: Request):
+        body = await request.body()
+        if request.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        with lock:
+            received.append(request.url.path.encode() + b"\n" + body)
+        return {}
+
+    return app, received
+
+
+@pytest.fixture
+def langsmith_env(monkeypatch):
+    app, received = collector()
+    with serve(app) as url:
+        monkeypatch.setenv("LANGSMITH_TRACING", "true")
+        monkeypatch.setenv("LANGSMITH_ENDPOINT", url)
+        monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-test-key")
+        monkeypatch.setenv("LANGSMITH_PROJECT", "api-actions-test")
+        yield received
+
+
+async def test_turn_runs_reach_the_langsmith_endpoint_without_secrets(tmp_path, fresh_demo_log,
+                                                                      langsmith_env):  # fmt: skip
+    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"),
+                                       tool_call("Card", title="Order ORD-1001"))  # fmt: skip
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        result = await agent.send("ls-1", "where is my order ORD-1001")
+    assert result.reply["format"] == "card"
+    wait_for_all_tracers()
+    sent = b"".join(langsmith_env)
+    assert b"support_turn" in sent  # the turn's root run
+    for node in (b"collect_info", b"call_action", b"respond"):
+        assert node in sent
+    assert fresh_demo_log.token.encode() not in sent
