@@ -1,0 +1,253 @@
+"""Cross-field rules of an action definition, tolerant of wrongly typed fields.
+
+`tools.action.validate_action` runs these beside pydantic's own field checks, so every problem
+of a definition is reported at once, each with its field path.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .action import (
+    CREDENTIAL_QUERY_KEYS,
+    HEADER_NAME_RE,
+    INPUT_NAME_RE,
+    MAX_TIMEOUT_SECONDS,
+    RESERVED_INPUT_NAMES,
+    TOOL_NAME_RE,
+)
+from .errors import Problem
+from .placeholders import find_placeholders, has_placeholder
+
+
+def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
+    """Cross-field rules, tolerant of wrongly typed fields (pydantic reports those)."""
+    problems: list[Problem] = []
+    add = lambda path, msg: problems.append(Problem(path, msg))  # noqa: E731
+
+    name = raw.get("name")
+    if isinstance(name, str) and not TOOL_NAME_RE.match(name):
+        add("name", "must start with a letter and use only letters, digits, '_' or '-' (max 64) "
+            "so it can be a tool name, e.g. 'look_up_order_status'")  # fmt: skip
+
+    trigger = raw.get("trigger")
+    if isinstance(trigger, str) and not trigger.strip():
+        add("trigger", "must not be empty: say in plain language when the agent should run this")
+
+    method = raw.get("method", "GET")
+    method = method.upper() if isinstance(method, str) else method
+
+    # -- inputs ---------------------------------------------------------------------------------
+    declared: set[str] = set()
+    inputs = raw.get("inputs") or []
+    if isinstance(inputs, list):
+        for i, item in enumerate(inputs):
+            if isinstance(item, dict):
+                problems.extend(_input_problems(f"inputs[{i}]", item, declared))
+
+    # -- placeholders ---------------------------------------------------------------------------
+    used: set[str] = set()
+    url = raw.get("url")
+    if isinstance(url, str):
+        problems.extend(_url_problems(url, declared, used))
+
+    headers = raw.get("headers") or {}
+    if isinstance(headers, dict):
+        for hname, value in headers.items():
+            path = f"headers.{hname}"
+            if not isinstance(hname, str) or not HEADER_NAME_RE.match(hname):
+                add(path, "is not a valid HTTP header name")
+            if not isinstance(value, str):
+                continue
+            if any(c in value for c in "\r\n\x00"):
+                add(path, "must not contain CR, LF or NUL characters")
+            problems.extend(_placeholder_problems(path, value, declared, used, secrets_ok=True))
+            if (
+                isinstance(hname, str)
+                and hname.lower() in {"authorization", "x-api-key", "api-key", "cookie"}
+                and value.strip()
+                and not has_placeholder(value)
+                and len(value.split()[-1]) >= 8
+            ):
+                add(path, "looks like a hard-coded credential: store it as a secret and use "
+                    "'{{secret.NAME}}' (e.g. 'Bearer {{secret.ORDERS_TOKEN}}')")  # fmt: skip
+
+    body = raw.get("body")
+    if isinstance(body, str) and body.strip():
+        if method in ("GET", "DELETE"):
+            add("body", f"a {method} request cannot have a body; use URL placeholders instead")
+        try:
+            parsed = json.loads(body)
+        except json.JSONDecodeError as exc:
+            add("body", f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+        else:
+            problems.extend(_body_problems(parsed, "body", declared, used))
+
+    for n in sorted(declared - used):
+        add("inputs", f"input {n!r} is declared but no placeholder uses it; add '{{{{{n}}}}}' "
+            "to the URL, a header or the body, or remove the input")  # fmt: skip
+
+    # -- settings --------------------------------------------------------------------------------
+    limit = raw.get("max_runs_per_session")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
+        add("max_runs_per_session", "must be at least 1, or empty for no limit")
+
+    timeout = raw.get("timeout_seconds")
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        if not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+            add("timeout_seconds", f"must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g}")
+
+    channels = raw.get("channels")
+    if isinstance(channels, list) and not channels:
+        add("channels", "choose at least one channel: chat, email, or both")
+
+    if raw.get("response_instructions_enabled") is True:
+        instr = raw.get("response_instructions")
+        if isinstance(instr, str) and not instr.strip():
+            add("response_instructions", "are switched on but empty")
+
+    problems.extend(_selection_problems(raw))
+    return problems
+
+
+def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    add = lambda p, msg: problems.append(Problem(f"{path}{p}", msg))  # noqa: E731
+    name = item.get("name")
+    if isinstance(name, str):
+        if not INPUT_NAME_RE.match(name) or keyword.iskeyword(name) or name.startswith("model_"):
+            add(".name", "must be a lower-case identifier (letters, digits, '_'), not a Python "
+                "keyword and not starting with 'model_'")  # fmt: skip
+        elif name in RESERVED_INPUT_NAMES:
+            add(".name", f"{name!r} is reserved; choose another input name")
+        elif name in declared:
+            add(".name", f"duplicate input name {name!r}")
+        else:
+            declared.add(name)
+    itype = item.get("type", "string")
+    enum_values = item.get("enum_values")
+    if itype == "enum" and not enum_values:
+        add(".enum_values", "an enum input needs at least one allowed value")
+    if enum_values and itype != "enum":
+        add(".enum_values", "only enum inputs take allowed values; set type to 'enum'")
+    if isinstance(enum_values, list) and len(set(map(str, enum_values))) != len(enum_values):
+        add(".enum_values", "allowed values must be unique")
+    pattern = item.get("pattern")
+    compiled = None
+    if isinstance(pattern, str) and pattern:
+        if itype not in ("string", "email", "date"):
+            add(".pattern", f"a pattern applies to text inputs, not to {itype}")
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            add(".pattern", f"is not a valid regular expression: {exc}")
+    example = item.get("example")
+    if isinstance(example, str) and example and compiled and not compiled.fullmatch(example):
+        add(".example", f"{example!r} does not match the pattern {pattern!r}")
+    if isinstance(example, str) and example and itype == "enum" and isinstance(enum_values, list):
+        if example not in enum_values:
+            add(".example", f"{example!r} is not one of the allowed values")
+    return problems
+
+
+def _placeholder_problems(
+    path: str, template: str, declared: set[str], used: set[str], *, secrets_ok: bool
+) -> list[Problem]:
+    problems = []
+    for ph in find_placeholders(template):
+        if not ph.well_formed:
+            problems.append(Problem(path, f"malformed placeholder '{{{{{ph.raw}}}}}'"))
+        elif ph.is_secret:
+            if not secrets_ok:
+                problems.append(Problem(path, f"secret '{{{{{ph.raw}}}}}' is only allowed in "
+                                        "header values"))  # fmt: skip
+        elif ph.name not in declared:
+            problems.append(Problem(path, f"unknown placeholder '{{{{{ph.name}}}}}': declare an "
+                                    f"input named {ph.name!r}"))  # fmt: skip
+        else:
+            used.add(ph.name)
+    return problems
+
+
+def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    add = lambda msg: problems.append(Problem("url", msg))  # noqa: E731
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return [Problem("url", f"is not a valid URL: {exc}")]
+    if parts.scheme.lower() not in ("http", "https"):
+        if "://" in url and has_placeholder(url.split("://", 1)[0]):
+            add("placeholders are not allowed in the scheme")
+        add("must be a full http:// or https:// URL")
+    netloc = parts.netloc
+    if has_placeholder(netloc):
+        add("placeholders are not allowed in the host or port: the host must be fixed")
+    if not parts.hostname:
+        add("has no host")
+    if "@" in netloc:
+        add("must not carry credentials (user:password@host); store them as a secret and send "
+            "them in an Authorization header")  # fmt: skip
+    try:
+        parts.port
+    except ValueError:
+        add("has an invalid port")
+    if parts.fragment:
+        add("must not have a #fragment (it is never sent to the server)")
+    if any(c in url for c in "\r\n\x00 \t"):
+        add("must not contain whitespace or control characters")
+    for key, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() in CREDENTIAL_QUERY_KEYS:
+            add(f"query parameter {key!r} looks like a credential: never put API keys or tokens "
+                "in the URL; store it as a secret and send it in a header, e.g. "
+                "'Authorization: Bearer {{secret.NAME}}'")  # fmt: skip
+    problems.extend(
+        _placeholder_problems("url", parts.path + "?" + parts.query, declared, used,
+                              secrets_ok=False)
+    )  # fmt: skip
+    return problems
+
+
+def _body_problems(node: Any, path: str, declared: set[str], used: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if has_placeholder(k):
+                problems.append(Problem(f"{path}.{k}", "placeholders are not allowed in keys"))
+            problems.extend(_body_problems(v, f"{path}.{k}", declared, used))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            problems.extend(_body_problems(v, f"{path}[{i}]", declared, used))
+    elif isinstance(node, str):
+        problems.extend(_placeholder_problems(path, node, declared, used, secrets_ok=False))
+    return problems
+
+
+def _selection_problems(raw: dict[str, Any]) -> list[Problem]:
+    from .selection import compile_expression  # local: keeps jmespath/jsonpath off import path
+
+    sel = raw.get("response_selection") or {}
+    if not isinstance(sel, dict):
+        return []
+    problems = []
+    lang = sel.get("language", "jmespath")
+    fields = sel.get("fields") or {}
+    if isinstance(fields, dict) and lang in ("jmespath", "jsonpath"):
+        for label, expr in fields.items():
+            if isinstance(expr, str):
+                err = compile_expression(lang, expr)[1]
+                if err:
+                    problems.append(Problem(f"response_selection.fields.{label}", err))
+    link = sel.get("link_field")
+    if isinstance(link, str) and lang in ("jmespath", "jsonpath"):
+        err = compile_expression(lang, link)[1]
+        if err:
+            problems.append(Problem("response_selection.link_field", err))
+    if raw.get("response_format") == "link" and not link:
+        problems.append(Problem("response_selection.link_field",
+                                "the link format needs the response field that holds the URL"))  # fmt: skip
+    return problems
