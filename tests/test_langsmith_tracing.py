@@ -33,15 +33,32 @@ def collector() -> tuple[FastAPI, list[bytes]]:
     return app, received
 
 
+def _forget_langsmith_settings() -> None:
+    """The client library caches what it read from the environment, and its client."""
+    from langsmith import utils
+
+    utils.get_env_var.cache_clear()
+    utils.get_tracer_project.cache_clear()
+
+
 @pytest.fixture
 def langsmith_env(monkeypatch):
+    from langsmith import run_trees
+
     app, received = collector()
     with serve(app) as url:
         monkeypatch.setenv("LANGSMITH_TRACING", "true")
         monkeypatch.setenv("LANGSMITH_ENDPOINT", url)
         monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-test-key")
         monkeypatch.setenv("LANGSMITH_PROJECT", "api-actions-test")
-        yield received
+        monkeypatch.setattr(run_trees, "_CLIENT", None)
+        _forget_langsmith_settings()
+        try:
+            yield received
+        finally:
+            wait_for_all_tracers()
+            monkeypatch.undo()
+            _forget_langsmith_settings()
 
 
 async def test_turn_runs_reach_the_langsmith_endpoint_without_secrets(tmp_path, fresh_demo_log,
