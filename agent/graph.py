@@ -37,6 +37,22 @@ def _after_agent(state: AgentState) -> str:
     return "collect_info" if state.get("pending") else END
 
 
+def _after_collect(state: AgentState) -> str:
+    """After collect_info: ask again, extract a free-text answer, or move on when valid."""
+    pending = state.get("pending")
+    if not pending:
+        return END
+    if state.get("outcome"):
+        return "respond"
+    if pending.get("answer_text"):
+        return "extract"
+    return "confirm" if pending.get("valid") else "collect_info"
+
+
+def compile_graph(checkpointer=None):
+    return build_graph().compile(checkpointer=checkpointer, name="support_agent")
+
+
 def _after_confirm(state: AgentState) -> str:
     pending = state.get("pending")
     if not pending:
@@ -61,7 +77,7 @@ def build_graph() -> StateGraph:
     builder.add_edge(START, "agent")
     builder.add_conditional_edges("agent", _after_agent, ["collect_info", END])
     builder.add_conditional_edges(
-        "collect_info", _route_collect, ["collect_info", "extract", "confirm", "respond", END]
+        "collect_info", _after_collect, ["collect_info", "extract", "confirm", "respond", END]
     )
     builder.add_edge("extract", "collect_info")
     builder.add_conditional_edges(
@@ -70,19 +86,3 @@ def build_graph() -> StateGraph:
     builder.add_conditional_edges("call_action", _after_call, ["respond", END])
     builder.add_edge("respond", END)
     return builder
-
-
-def _route_collect(state: AgentState) -> str:
-    """After collect_info: ask again, extract a free-text answer, or move on when valid."""
-    pending = state.get("pending")
-    if not pending:
-        return END
-    if state.get("outcome"):
-        return "respond"
-    if pending.get("answer_text"):
-        return "extract"
-    return "confirm" if pending.get("valid") else "collect_info"
-
-
-def compile_graph(checkpointer=None):
-    return build_graph().compile(checkpointer=checkpointer, name="support_agent")
