@@ -8,6 +8,7 @@ from typing import Any
 
 from tools.action import ActionDefinition
 
+from . import prompts
 from .retrieval import ActionRetriever, last_called
 from .state import AgentState, Limits
 
@@ -41,6 +42,21 @@ def offered_actions(
     keep = [name for name in (pending, last_called(messages)) if name]
     retriever = retriever if retriever is not None else ActionRetriever()
     return retriever.select(catalog, allowed, messages, limits.top_k, keep)
+
+
+def call_refusal(action: ActionDefinition, args: dict[str, Any], state: AgentState,
+                 limits: Limits) -> str:  # fmt: skip
+    """Why a call may not go ahead, in the customer's words; "" when it may. Checked when the
+    model picks the call and again right before it is sent (the state may have moved on)."""
+    if state.get("actions_run", 0) >= limits.max_actions_per_session:
+        return prompts.REPLY_BUDGET
+    if not under_limit(action, state.get("run_counts") or {}):
+        return prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
+    if not action.is_idempotent and fingerprint(action.name, args) in (
+        state.get("sent_fingerprints") or []
+    ):
+        return prompts.REPLY_REPEAT.format(label=action.label)
+    return ""
 
 
 def fingerprint(action: str, args: dict[str, Any]) -> str:

@@ -190,13 +190,8 @@ class ActionStore:
 
         Saving an identical definition changes nothing (no new version, no audit entry).
         """
-        action = validate_action(definition)
-        try:
-            with write_session(self._engine) as s:
-                row = self._current(s, name, expected_version)
-                return self._apply(s, row, action, actor, Change.UPDATED)
-        except IntegrityError:
-            raise _duplicate(action.name) from None
+        return self._replace(name, validate_action(definition), expected_version, actor,
+                             Change.UPDATED)  # fmt: skip
 
     def set_enabled(
         self, name: str, enabled: bool, *, expected_version: int, actor: str | None = None
@@ -273,15 +268,22 @@ class ActionStore:
         self, name: str, to_version: int, *, expected_version: int, actor: str | None = None
     ) -> StoredAction:
         """Make an earlier version live again, as a new version (history is never rewritten)."""
-        action = self.version_definition(name, to_version)
+        return self._replace(name, self.version_definition(name, to_version), expected_version,
+                             actor, Change.ROLLED_BACK)  # fmt: skip
+
+    # -- internals --------------------------------------------------------------------------------
+    def _replace(
+        self, name: str, action: ActionDefinition, expected_version: int, actor: str | None,
+        change: Change,
+    ) -> StoredAction:  # fmt: skip
+        """Put `action` in place of `name` as it was at `expected_version`, in one transaction."""
         try:
             with write_session(self._engine) as s:
                 row = self._current(s, name, expected_version)
-                return self._apply(s, row, action, actor, Change.ROLLED_BACK)
+                return self._apply(s, row, action, actor, change)
         except IntegrityError:
             raise _duplicate(action.name) from None
 
-    # -- internals --------------------------------------------------------------------------------
     def _insert(
         self, s: Session, action: ActionDefinition, actor: str | None, change: Change
     ) -> StoredAction:

@@ -17,7 +17,7 @@ from storage.ledger import Reservation
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
-from ..offering import fingerprint, under_limit
+from ..offering import call_refusal, fingerprint
 from ..state import AgentContext, AgentState
 
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
@@ -34,16 +34,7 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     args = pending["args"]
     counts = state.get("run_counts") or {}
     sent = state.get("actions_run", 0)
-
-    refusal = None
-    if not under_limit(action, counts):
-        refusal = prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
-    elif sent >= ctx.limits.max_actions_per_session:
-        refusal = prompts.REPLY_BUDGET
-    elif not action.is_idempotent and fingerprint(action.name, args) in (
-        state.get("sent_fingerprints") or []
-    ):
-        refusal = prompts.REPLY_REPEAT.format(label=action.label)
+    refusal = call_refusal(action, args, state, ctx.limits)
     if refusal:
         return _refuse(pending, refusal)
 

@@ -6,7 +6,7 @@ from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
-from ..offering import fingerprint, idempotency_key, offered_actions, under_limit
+from ..offering import call_refusal, idempotency_key, offered_actions
 from ..state import AgentContext, AgentState
 
 
@@ -49,16 +49,9 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
 
 def _refusal(name: str, args: dict, offered: list, state: AgentState, ctx: AgentContext) -> str:
     """Why a picked call may not go ahead (enforced in code, whatever the model says)."""
-    if state.get("actions_run", 0) >= ctx.limits.max_actions_per_session:
-        return prompts.REPLY_BUDGET
     compiled = next((c for c in offered if c.definition.name == name), None)
-    if compiled is None:
-        other = ctx.catalog.get(name)
-        if other is not None and not under_limit(other.definition, state.get("run_counts") or {}):
-            d = other.definition
-            return prompts.REPLY_LIMIT.format(label=d.label, limit=d.max_runs_per_session)
-        return prompts.REPLY_UNAVAILABLE
-    action = compiled.definition
-    if not action.is_idempotent and fingerprint(name, args) in (state.get("sent_fingerprints") or []):
-        return prompts.REPLY_REPEAT.format(label=action.label)
-    return ""
+    if compiled is not None:
+        return call_refusal(compiled.definition, args, state, ctx.limits)
+    other = ctx.catalog.get(name)  # not offered: say why when it is a limit, else "not here"
+    refusal = call_refusal(other.definition, args, state, ctx.limits) if other else ""
+    return refusal or prompts.REPLY_UNAVAILABLE
