@@ -127,16 +127,23 @@ def run_export(args: argparse.Namespace) -> int:
     if args.file == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    try:
-        Path(args.file).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"error: cannot write {args.file}: {exc.strerror or exc}", file=sys.stderr)
+    if not write_output(args.file, text):
         return EXIT_FAILED
     print(f"exported {count} action(s) to {args.file}", file=sys.stderr)
     return EXIT_OK
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+def write_output(path: str, text: str) -> bool:
+    """Write a command's result file; say why on stderr when it cannot be written."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _admin_ok(settings: Settings, args: argparse.Namespace, command: str) -> bool:
     """Checked before any file or the database is touched, so a refusal changes nothing."""
     try:

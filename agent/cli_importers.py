@@ -32,6 +32,7 @@ from agent.cli_catalog import (
     EXIT_OK,
     _admin_ok,
     _os_user,
+    write_output,
 )
 from agent.settings import Settings
 from tools.errors import ActionsError
@@ -186,10 +187,7 @@ def _deliver(result, args: argparse.Namespace) -> int:
     if not args.out:
         sys.stdout.write(text)
         return EXIT_OK
-    try:
-        Path(args.out).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+    if not write_output(args.out, text):
         return EXIT_FAILED
     print(f"wrote {len(result.drafts)} draft(s) to {args.out} ({names}), all disabled: review "
           f"them, then 'api-actions import {args.out}'", file=sys.stderr)  # fmt: skip

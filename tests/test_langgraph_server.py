@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet
 from agent.runtime import open_stores
 from agent.settings import Settings
 from tests.agent_fixtures import demo_actions
-from tests.servers import free_port
+from tests.servers import free_port, stop_process
 
 pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem]")
 pytestmark = pytest.mark.slow
@@ -66,12 +66,7 @@ def langgraph_server(tmp_path, settings, fresh_demo_log):
         _wait_ok(url, proc, tmp_path / "langgraph.log")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc, timeout=20)
         log.close()
 
 

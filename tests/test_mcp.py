@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet
 from agent.runtime import open_stores
 from agent.settings import Settings
 from tests.agent_fixtures import demo_actions
-from tests.servers import free_port
+from tests.servers import free_port, stop_process
 
 mcp = pytest.importorskip("mcp", reason="needs the mcp package")
 from mcp import Client, StdioServerParameters  # noqa: E402
@@ -67,8 +67,7 @@ def http_url(server_env, tmp_path):
         _wait_for_port(port, proc, tmp_path / "mcp-http.log")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
         log.close()
 
 

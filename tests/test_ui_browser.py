@@ -19,7 +19,7 @@ import pytest
 from agent.runtime import open_stores
 from agent.settings import Settings
 from tests.agent_fixtures import demo_actions
-from tests.servers import free_port
+from tests.servers import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -66,11 +66,7 @@ def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 
