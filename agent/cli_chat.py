@@ -136,6 +136,9 @@ class _ChainSecrets:
     async def get_secret(self, name: str) -> str | None:
         return self._given.get(name) or await self._stored.get_secret(name)
 
+    async def secret_values(self) -> list[str]:
+        return [*(v for v in self._given.values() if v), *await self._stored.secret_values()]
+
 
 async def _chat(settings, actions, script, channel: str, session: str, secrets: dict) -> int:
     from storage.actions import ActionStore

@@ -54,16 +54,23 @@ def compile_graph(checkpointer=None):
 
 
 def _after_confirm(state: AgentState) -> str:
+    """After confirm: send, ask (the request to show was just recorded), or re-validate."""
     pending = state.get("pending")
     if not pending:
         return END
     if state.get("outcome"):
         return "respond"
-    return "call_action" if pending.get("approved") else "collect_info"
+    if pending.get("approved"):
+        return "call_action"
+    return "confirm" if pending.get("valid") else "collect_info"
 
 
 def _after_call(state: AgentState) -> str:
-    return "respond" if state.get("outcome") else END
+    """After call_action: present the outcome, or ask again when the request changed since it
+    was approved (nothing was sent)."""
+    if state.get("outcome"):
+        return "respond"
+    return "confirm" if state.get("pending") else END
 
 
 def build_graph() -> StateGraph:
@@ -81,8 +88,8 @@ def build_graph() -> StateGraph:
     )
     builder.add_edge("extract", "collect_info")
     builder.add_conditional_edges(
-        "confirm", _after_confirm, ["call_action", "collect_info", "respond", END]
+        "confirm", _after_confirm, ["call_action", "confirm", "collect_info", "respond", END]
     )
-    builder.add_conditional_edges("call_action", _after_call, ["respond", END])
+    builder.add_conditional_edges("call_action", _after_call, ["respond", "confirm", END])
     builder.add_edge("respond", END)
     return builder

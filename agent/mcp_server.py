@@ -45,7 +45,6 @@ from tools.outcome import Outcome, OutcomeKind
 from .runtime import LiveCatalog, Stores, make_executor, open_stores
 from .settings import Settings
 from .state import Limits
-from .tracing import Redactor
 
 SERVER_NAME = "api-actions"
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
@@ -148,9 +147,7 @@ class ActionTools:
         return f"mcp-http-{sid}" if sid else None
 
     async def _redact(self, payload: dict[str, Any]) -> dict[str, Any]:
-        secrets = self.stores.secrets
-        values = {await secrets.get_secret(n) for n in secrets.names()}
-        return Redactor(v for v in values if v).data(payload)
+        return (await self.executor.redactor()).data(payload)
 
 
 def _tool(compiled: CompiledAction) -> types.Tool:

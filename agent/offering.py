@@ -44,6 +44,20 @@ def offered_actions(
     return retriever.select(catalog, allowed, messages, limits.top_k, keep)
 
 
+def availability_refusal(catalog: Any, name: str, channel: str) -> str:
+    """Why the action `name` may not run now on `channel`, in the customer's words; "" when it
+    may. Storage is the truth: an edit, a switch-off or a deletion counts from the next step."""
+    compiled = catalog.get(name)
+    if compiled is None:
+        return prompts.REPLY_UNAVAILABLE
+    action = compiled.definition
+    if not action.enabled:
+        return prompts.REPLY_SWITCHED_OFF.format(label=action.label)
+    if not action.available_on(channel):
+        return prompts.REPLY_UNAVAILABLE
+    return ""
+
+
 def call_refusal(action: ActionDefinition, args: dict[str, Any], state: AgentState,
                  limits: Limits) -> str:  # fmt: skip
     """Why a call may not go ahead, in the customer's words; "" when it may. Checked when the

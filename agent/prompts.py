@@ -102,6 +102,14 @@ REPLY_REPEAT = (
     "again. Let me know if something should change."
 )
 REPLY_UNAVAILABLE = "I can't run that here. Is there something else I can help with?"
+REPLY_SWITCHED_OFF = (
+    "\u201c{label}\u201d has just been switched off by our team, so I have not sent anything. "
+    "A member of our support team can help you further."
+)
+CONFIRM_CHANGED = (
+    "The request for \u201c{label}\u201d changed since it was shown, so it needs a new "
+    "approval. Shall I go ahead with it? Please check the request below."
+)
 REPLY_GAVE_UP = (
     "I still don't have everything needed for {label}, so I haven't sent anything. "
     "A member of our support team can help you further."

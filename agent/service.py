@@ -24,6 +24,8 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
 
 
+from tools.redaction import storable
+
 from .email_format import as_email
 from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
@@ -188,9 +190,9 @@ class SupportAgent:
         saved action or secret bumps it), so an unchanged turn costs one small query."""
         before = self.live.revision
         self.refresh_catalog()
-        if self.secrets is not None and (self.live.revision != before or self._redactor_stale):
-            values = {await self.secrets.get_secret(n) for n in self.secrets.names()}
-            self.redactor = Redactor(v for v in values if v)
+        if self.live.revision != before or self._redactor_stale:
+            # the executor's redactor: every secret its source can give, stored or given
+            self.redactor = await self.executor.redactor()
             self._redactor_stale = False
 
     async def _turn(
@@ -326,29 +328,6 @@ class SupportAgent:
             "run_counts": values.get("run_counts") or {},
             "actions_run": values.get("actions_run", 0),
         }
-
-
-def storable(value: Any) -> Any:
-    """Customer input made storable: what the checkpointer and the trace store cannot encode.
-
-    JSON input may carry a lone surrogate ("\\ud800", from a script line or a browser), which
-    cannot be encoded as UTF-8: it becomes U+FFFD. It may carry an integer beyond 64 bits, which
-    the checkpointer cannot pack: it becomes its digits as a string (no API input could take it
-    as a number anyway). Anything else is returned unchanged, in lists and dicts too.
-    """
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-            return value
-        except UnicodeEncodeError:
-            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if -(2**63) <= value < 2**64 else str(value)
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    return value
 
 
 def _interrupt_of(state) -> dict[str, Any] | None:

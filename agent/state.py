@@ -32,6 +32,12 @@ class PendingCall(TypedDict, total=False):
     """How many collect-info questions were asked for this call."""
     approved: bool
     """The customer approved the exact request (or no confirmation is required)."""
+    shown_request: str | None
+    """Digest of the request the confirmation question shows (recorded before asking)."""
+    request_changed: bool
+    """The request changed since it was last shown: the question says so."""
+    approved_request: str | None
+    """Digest of the request the customer approved: `call_action` sends only that request."""
     valid: bool
     """The arguments passed the strict schema since they last changed."""
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 
-from tools.request_builder import Redactor  # noqa: F401  (re-exported for the service)
+from tools.redaction import Redactor  # noqa: F401  (re-exported for the service)
 
 from .graph import NODES
 

@@ -117,6 +117,8 @@ class SecretStore:
     def __init__(self, engine: Engine, key: bytes | str):
         self._engine = engine
         self._fernet = _fernet(key, "the secret key")
+        self._opened: dict[str, str] = {}
+        """Decrypted values by ciphertext (Fernet tokens are unique per encryption)."""
 
     def __repr__(self) -> str:
         return "SecretStore(<write-only>)"
@@ -163,6 +165,27 @@ class SecretStore:
     async def get_secret(self, name: str) -> str | None:
         """The decrypted value, or None if no such secret. For the executor only."""
         return await asyncio.to_thread(self._get_blocking, name)
+
+    async def secret_values(self) -> list[str]:
+        """Every stored value this key can open: what the executor masks in all it returns.
+        A value the key cannot open is skipped here (the action that needs it fails alone)."""
+        return await asyncio.to_thread(self._values_blocking)
+
+    def _values_blocking(self) -> list[str]:
+        with read_session(self._engine) as s:
+            rows = s.exec(select(SecretRow.name, SecretRow.ciphertext)).all()
+        values = []
+        for name, token in rows:
+            value = self._opened.get(token)
+            if value is None:
+                value = self._decrypt(name, token, strict=False)
+                if value is not None:
+                    self._opened[token] = value
+            if value:
+                values.append(value)
+        if len(self._opened) > 4 * len(rows) + 64:  # forget values replaced since
+            self._opened = {t: v for t, v in self._opened.items() if v in values}
+        return values
 
     def _get_blocking(self, name: str) -> str | None:
         with read_session(self._engine) as s:

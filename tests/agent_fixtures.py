@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,18 @@ DEMO_BASE = "http://127.0.0.1:8765"
 def demo_actions(base_url: str) -> list[dict[str, Any]]:
     """The seed actions, pointed at the demo API's random test port."""
     return json.loads(DEMO_ACTIONS.read_text().replace(DEMO_BASE, base_url))
+
+
+@dataclass(frozen=True)
+class LocalAPI:
+    """A test's own local API standing in for the demo API in `make_agent`/`settings_for`."""
+
+    base_url: str
+    token: str = "local-api-token"
+
+    @property
+    def host(self) -> str:
+        return self.base_url.split("://", 1)[1]
 
 
 def settings_for(tmp_path: Path, demo_api, **kw: Any) -> Settings:

@@ -29,6 +29,8 @@ CREDENTIAL_QUERY_KEYS = frozenset(
         "signature", "session", "sessionid", "private_token", "x-api-key",
     }
 )  # fmt: skip
+MIN_TIMEOUT_SECONDS = 0.1
+"""Below this no request can even connect; a smaller value is a typo (1e-3 for 1e3)."""
 MAX_TIMEOUT_SECONDS = 120.0
 
 

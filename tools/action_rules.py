@@ -17,6 +17,7 @@ from .action import (
     HEADER_NAME_RE,
     INPUT_NAME_RE,
     MAX_TIMEOUT_SECONDS,
+    MIN_TIMEOUT_SECONDS,
     RESERVED_INPUT_NAMES,
     TOOL_NAME_RE,
 )
@@ -98,8 +99,9 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
 
     timeout = raw.get("timeout_seconds")
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        if not 0 < timeout <= MAX_TIMEOUT_SECONDS:
-            add("timeout_seconds", f"must be more than 0 and at most {MAX_TIMEOUT_SECONDS:g}")
+        if not MIN_TIMEOUT_SECONDS <= timeout <= MAX_TIMEOUT_SECONDS:
+            add("timeout_seconds", f"must be between {MIN_TIMEOUT_SECONDS:g} and "
+                f"{MAX_TIMEOUT_SECONDS:g} seconds")  # fmt: skip
 
     channels = raw.get("channels")
     if isinstance(channels, list) and not channels:
@@ -164,7 +166,7 @@ def _placeholder_problems(
         elif ph.is_secret:
             if not secrets_ok:
                 problems.append(Problem(path, f"secret '{{{{{ph.raw}}}}}' is only allowed in "
-                                        "header values"))  # fmt: skip
+                                        "header values and the body"))  # fmt: skip
         elif ph.name not in declared:
             problems.append(Problem(path, f"unknown placeholder '{{{{{ph.name}}}}}': declare an "
                                     f"input named {ph.name!r}"))  # fmt: skip
@@ -223,7 +225,7 @@ def _body_problems(node: Any, path: str, declared: set[str], used: set[str]) -> 
         for i, v in enumerate(node):
             problems.extend(_body_problems(v, f"{path}[{i}]", declared, used))
     elif isinstance(node, str):
-        problems.extend(_placeholder_problems(path, node, declared, used, secrets_ok=False))
+        problems.extend(_placeholder_problems(path, node, declared, used, secrets_ok=True))
     return problems
 
 

@@ -6,6 +6,11 @@ destination (`guard`) and connect to the checked address, follow redirects by ha
 idempotent methods on network errors and 502/503/504, and stream the body up to the size cap.
 Every result becomes an `Outcome`; nothing here raises for an HTTP or network problem.
 
+The executor is also the redaction boundary: every `Outcome` and preview it returns has passed
+one `Redactor` that knows every secret value its `SecretSource` can give (not only the ones this
+request used), so a value another action sent, echoed by any API in any common escaping, never
+leaves it: not to the model, the ledger, checkpoints, traces, events or MCP results.
+
 How failures map to outcome kinds (httpx exceptions are mapped one by one)::
 
     request_builder: ToolArgumentsError, ActionValidationError  -> config_error (not sent)
@@ -16,8 +21,10 @@ How failures map to outcome kinds (httpx exceptions are mapped one by one)::
       RemoteProtocolError, too many redirects                   -> network
     httpx.UnsupportedProtocol                                   -> blocked
     httpx.LocalProtocolError, httpx.InvalidURL                  -> config_error
-    httpx.DecodingError, bad UTF-8, not JSON, selection error,
-      body over the size cap                                    -> invalid_response
+    httpx.DecodingError, bad UTF-8, not JSON (or JSON Python cannot
+      hold: a number past the digit limit, nesting too deep), selection
+      error, body over the size cap                             -> invalid_response
+    a redirect to another origin while the body holds a secret  -> blocked
     status >= 400                                               -> http_error
 """
 
@@ -29,11 +36,12 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from .action import ActionDefinition
-from .errors import ActionValidationError, ToolArgumentsError
+from .errors import ActionsError, ActionValidationError, ToolArgumentsError
 from .guard import (
     Destination,
     DestinationBlocked,
@@ -43,13 +51,8 @@ from .guard import (
 )
 from .http_client import make_http_client
 from .outcome import Outcome, OutcomeKind, RedactedRequest
-from .request_builder import (
-    PreparedRequest,
-    Redactor,
-    SecretSource,
-    StaticSecrets,
-    build_request,
-)
+from .redaction import Redactor, storable
+from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
 from .selection import evaluate, select_fields
 
 __all__ = ["ActionExecutor", "ExecutorSettings", "SecretSource", "StaticSecrets"]
@@ -123,6 +126,10 @@ class ActionExecutor:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
+    async def redactor(self, *also: str) -> Redactor:
+        """Masks every secret value the secret source can give (and `also`)."""
+        return Redactor([*await self._secrets.secret_values(), *also])
+
     async def preview(self, action: ActionDefinition, args: dict) -> RedactedRequest:
         """The exact request, secrets masked, without sending it.
 
@@ -131,7 +138,8 @@ class ActionExecutor:
         secret; `execute` reports it as a config_error naming the secret.
         """
         prepared = await build_request(action, args, self._secrets, require_secrets=False)
-        return prepared.redacted()
+        redactor = await self.redactor(*prepared.secret_values)
+        return RedactedRequest.model_validate(redactor.data(prepared.redacted().model_dump()))
 
     async def execute(
         self, action: ActionDefinition, args: dict, *, idempotency_key: str | None = None
@@ -143,10 +151,22 @@ class ActionExecutor:
                 action, args, self._secrets, idempotency_key=idempotency_key
             )
         except ToolArgumentsError as exc:
-            return _not_sent(action, str(exc), started)
+            outcome, used = _not_sent(action, str(exc), started), ()
         except ActionValidationError as exc:
-            return _not_sent(action, "; ".join(map(str, exc.problems)), started)
-        return await _Call(self, action, prepared, started).run()
+            outcome, used = _not_sent(action, "; ".join(map(str, exc.problems)), started), ()
+        except ActionsError as exc:  # e.g. a secret the configured key cannot decrypt
+            outcome, used = _not_sent(action, str(exc), started), ()
+        else:
+            outcome = await _Call(self, action, prepared, started).run()
+            used = prepared.secret_values
+        return redact_outcome(outcome, await self.redactor(*used))
+
+
+def redact_outcome(outcome: Outcome, redactor: Redactor) -> Outcome:
+    """Every string of the outcome masked: the one exit of everything an API sent back."""
+    if not redactor:
+        return outcome
+    return Outcome.model_validate(redactor.data(outcome.model_dump(mode="json")))
 
 
 def _not_sent(action: ActionDefinition, reason: str, started: float) -> Outcome:
@@ -242,13 +262,22 @@ class _Call:
         origin: tuple[str, str, int] | None = None
         redirects = 0
         self.hop_url = self.req.url
+        policy = self.x._policy
         while True:
-            dest = await check_destination(url.scheme, url.host, url.port, self.x._policy,
+            dest = await check_destination(url.scheme, url.host, url.port, policy,
                                            self.x._resolver)  # fmt: skip
-            if origin is not None and dest.origin != origin:
+            if origin is None:
+                # a redirect may reach an allow-listed private host only when the action's own
+                # URL is on that host: a public API cannot bounce the agent into another one
+                policy = policy.only_for(dest.host)
+            elif dest.origin != origin:
                 # once the request left its origin, credentials stay behind for good
                 dropped = self.req.credential_headers
                 headers = [(n, v) for n, v in headers if n.lower() not in dropped]
+                if body is not None and self.req.secret_in_body:
+                    raise DestinationBlocked(
+                        "the request body holds a secret, so it is never sent to another origin"
+                    )
             origin = dest.origin
             response = await self._send_to_checked(dest, method, url, headers, body)
             try:
@@ -372,6 +401,10 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
 # -- classifying a response ------------------------------------------------------------------------
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def classify_response(
     action: ActionDefinition,
     request: RedactedRequest,
@@ -417,12 +450,14 @@ def classify_response(
     except UnicodeDecodeError:
         return done(OutcomeKind.INVALID_RESPONSE, ", but the body is not valid UTF-8")
     try:
-        parsed = json.loads(decoded)
+        parsed = storable(json.loads(decoded, parse_constant=_not_json))
     except json.JSONDecodeError:
         shown = (content_type or "no content type").split(";")[0]
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
     except RecursionError:  # the JSON parser recurses once per nested [ or {
         return done(OutcomeKind.INVALID_RESPONSE, ", but the body's JSON is nested too deeply")
+    except ValueError as exc:  # a number past Python's int-digit limit, NaN, Infinity
+        return done(OutcomeKind.INVALID_RESPONSE, f", but the body's JSON cannot be used ({exc})")
     selection = action.response_selection
     language = selection.language.value
     try:

@@ -104,6 +104,13 @@ class GuardPolicy:
     def port_allowed(self, host: str, port: int) -> bool:
         return port in self.allowed_ports or (normalize_host(host), port) in self._entries
 
+    def only_for(self, host: str) -> GuardPolicy:
+        """This policy with its allow-list narrowed to the entries for `host` (any port): the
+        policy for the redirects of a request that started there."""
+        host = normalize_host(host)
+        kept = tuple(e for e in self.allow_hosts if _parse_entry(e)[0] == host)
+        return GuardPolicy(allow_hosts=kept, allowed_ports=self.allowed_ports)
+
 
 @dataclass(frozen=True)
 class Destination:

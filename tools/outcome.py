@@ -8,6 +8,8 @@ the UI and the CLI see.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -41,6 +43,11 @@ class RedactedRequest(BaseModel):
     url: str
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = None
+
+    def digest(self) -> str:
+        """A fingerprint of exactly this request (as shown): what an approval is bound to."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
 class Outcome(BaseModel):

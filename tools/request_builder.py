@@ -8,7 +8,10 @@ Values are placed as data, never as syntax, so an argument cannot change the req
 * the body template is parsed as JSON and values are substituted inside string values (a string
   that is exactly `{{x}}` gets the typed value), so an argument can never add keys;
 * header values refuse CR, LF, NUL and non-ASCII characters after substitution;
-* `{{secret.NAME}}` is resolved in header values only;
+* `{{secret.NAME}}` is resolved in header values and body string values only (never in the
+  URL); a request whose body holds a secret never follows a redirect to another origin;
+* in header values an argument may not contain `,` or `;` (list and parameter separators), nor,
+  in a `Cookie`, whitespace, quotes or backslashes: a value can never add a cookie or an item;
 * substitution is one pass: an argument that contains `{{...}}` is sent literally.
 
 Problems of the definition or a missing secret raise `ActionValidationError` (for the product
@@ -29,8 +32,10 @@ from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, I
 from .errors import ActionValidationError, Problem, ToolArgumentsError
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
+from .redaction import MASK, Redactor
 
-MASK = "***"
+__all__ = ["MASK", "PreparedRequest", "Redactor", "SecretSource", "StaticSecrets", "build_request"]
+
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 """Dropped on a cross-origin redirect (with every header whose template used a secret)."""
 MASKED_HEADERS = CREDENTIAL_HEADERS | {"x-api-key", "api-key"}
@@ -48,6 +53,11 @@ class SecretSource(Protocol):
 
     async def get_secret(self, name: str) -> str | None: ...
 
+    async def secret_values(self) -> list[str]:
+        """Every value this source can give: what the executor masks in everything it returns,
+        whichever action's request used it (an API may echo another action's secret)."""
+        ...
+
 
 class StaticSecrets:
     """A dict-backed `SecretSource` for tests and the CLI."""
@@ -58,33 +68,11 @@ class StaticSecrets:
     async def get_secret(self, name: str) -> str | None:
         return self._values.get(name)
 
+    async def secret_values(self) -> list[str]:
+        return [v for v in self._values.values() if v]
+
     def __repr__(self) -> str:  # never the values
         return f"StaticSecrets(names={sorted(self._values)})"
-
-
-class Redactor:
-    """Replaces every secret value (and its URL- and JSON-escaped forms) with `***`."""
-
-    def __init__(self, secrets: Iterable[str] = ()):
-        variants: set[str] = set()
-        for s in secrets:
-            if s:
-                variants.update({s, quote(s, safe=""), json.dumps(s)[1:-1]})
-        self._needles = sorted(variants, key=len, reverse=True)
-
-    def text(self, value: str) -> str:
-        for needle in self._needles:
-            value = value.replace(needle, MASK)
-        return value
-
-    def data(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.data(v) for v in value]
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
-        return value
 
 
 @dataclass(frozen=True)
@@ -99,6 +87,8 @@ class PreparedRequest:
     secret_values: tuple[str, ...] = field(default=(), repr=False)
     secret_headers: frozenset[str] = frozenset()
     """Lower-case names of headers whose template used `{{secret.*}}`."""
+    secret_in_body: bool = False
+    """The body holds a secret value: it may only ever go to the action's own origin."""
 
     @property
     def credential_headers(self) -> frozenset[str]:
@@ -148,7 +138,7 @@ async def build_request(
     body_value: Any = None
     body: bytes | None = None
     if action.body and action.body.strip() and action.method not in (HttpMethod.GET,):
-        body_value = b.body(action.body)
+        body_value = await b.body(action.body, secrets, require_secrets=require_secrets)
         if body_value is not _MISSING:
             body = json.dumps(body_value, ensure_ascii=False, separators=(",", ":")).encode()
             if not any(n.lower() == "content-type" for n, _ in headers):
@@ -169,8 +159,9 @@ async def build_request(
         headers=tuple(headers),
         body=body,
         json_body=body_value,
-        secret_values=tuple(secret_values),
+        secret_values=tuple(secret_values + b.body_secret_values),
         secret_headers=frozenset(secret_headers),
+        secret_in_body=bool(b.body_secret_values),
     )
 
 
@@ -182,6 +173,8 @@ class _Builder:
         self.args = args if isinstance(args, dict) else {}
         self.config: list[Problem] = []
         self.arg_problems: list[str] = []
+        self.body_secrets: dict[str, str] = {}
+        self.body_secret_values: list[str] = []
         if not isinstance(args, dict):
             self.arg_problems.append("arguments must be a JSON object")
         self._check_required()
@@ -227,11 +220,18 @@ class _Builder:
             query_parts.append(self._substitute(item, "url", _encode_query_value, empty_ok=True))
         return urlunsplit((parts.scheme, parts.netloc, path, "&".join(query_parts), ""))
 
-    def _substitute(self, template: str, where: str, encode, *, empty_ok: bool) -> str:
+    def _substitute(
+        self, template: str, where: str, encode, *, empty_ok: bool,
+        secrets: dict[str, str] | None = None,
+    ) -> str:  # fmt: skip
         def replace(match) -> str:
             ph = find_placeholders(match.group(0))[0]
             if ph.is_secret:
-                self.config.append(Problem(where, "secrets are only allowed in header values"))
+                if secrets is not None:
+                    return secrets.get(ph.name, "")  # resolved up front; a problem if unset
+                self.config.append(
+                    Problem(where, "secrets are only allowed in header values and the body")
+                )
                 return ""
             value = self.value(ph.name, where)
             if value is _MISSING:
@@ -268,23 +268,22 @@ class _Builder:
                 pos = ph.end
                 if ph.is_secret:
                     secret_headers.add(name.lower())
-                    secret = await secrets.get_secret(ph.name)
-                    if not secret and not require_secrets:
-                        pieces.append(MASK)
+                    secret = await self._secret(ph.name, where, secrets, require_secrets)
+                    if secret is None:
                         continue
-                    if not secret:
-                        self.config.append(Problem(where, f"secret {ph.name!r} is not set"))
-                        continue
-                    if any(c in secret for c in "\r\n\x00") or not secret.isascii():
+                    if secret != MASK and (
+                        any(c in secret for c in "\r\n\x00") or not secret.isascii()
+                    ):
                         self.config.append(Problem(where, f"secret {ph.name!r} contains CR, LF, "
                                                    "NUL or non-ASCII characters"))  # fmt: skip
                         continue
-                    used_secrets.append(secret)
+                    if secret != MASK:
+                        used_secrets.append(secret)
                     pieces.append(secret)
                 else:
                     value = self.value(ph.name, where)
                     text = "" if value is _MISSING else _as_text(value)
-                    _check_header_value(ph.name, text, self.arg_problems)
+                    _check_header_value(ph.name, text, self.arg_problems, header=name)
                     pieces.append(text)
             pieces.append(template[pos:])
             value = "".join(pieces).strip()
@@ -297,12 +296,31 @@ class _Builder:
         return out, used_secrets, secret_headers
 
     # -- body ----------------------------------------------------------------------------------
-    def body(self, template: str) -> Any:
+    async def _secret(
+        self, name: str, where: str, secrets: SecretSource, require: bool
+    ) -> str | None:
+        """A secret's value; `***` in a preview when it is not set; None (a problem) otherwise."""
+        value = await secrets.get_secret(name)
+        if value:
+            return value
+        if not require:
+            return MASK
+        self.config.append(Problem(where, f"secret {name!r} is not set"))
+        return None
+
+    async def body(self, template: str, secrets: SecretSource, *, require_secrets: bool) -> Any:
         try:
             parsed = json.loads(template)
-        except json.JSONDecodeError as exc:
-            self.config.append(Problem("body", f"is not valid JSON ({exc.msg})"))
+        except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+            self.config.append(Problem("body", f"is not valid JSON ({exc})"))
             return _MISSING
+        for path, name in _secret_uses(parsed, "body"):
+            if name not in self.body_secrets:
+                value = await self._secret(name, path, secrets, require_secrets)
+                if value is not None:
+                    self.body_secrets[name] = value
+                    if value != MASK:
+                        self.body_secret_values.append(value)
         return self._fill(parsed, "body")
 
     def _fill(self, node: Any, path: str) -> Any:
@@ -325,7 +343,8 @@ class _Builder:
         whole = whole_placeholder(node)
         if whole is not None and not whole.is_secret:
             return self.value(whole.name, path)  # typed; a missing optional value drops the key
-        return self._substitute(node, path, lambda text: text, empty_ok=True)
+        return self._substitute(node, path, lambda text: text, empty_ok=True,
+                                secrets=self.body_secrets)  # fmt: skip
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -390,8 +409,36 @@ def _encode_query_value(text: str) -> str:
     return quote(text, safe="")
 
 
-def _check_header_value(name: str, text: str, problems: list[str]) -> None:
+def _check_header_value(name: str, text: str, problems: list[str], *, header: str = "") -> None:
+    """An argument inside a header value is data: it cannot end the header, add a list item or
+    a parameter (`,` `;`), or, in a Cookie, add a cookie or break its syntax."""
     if any(c in text for c in "\r\n\x00"):
         problems.append(f"{name}: must not contain line breaks or NUL characters")
     elif not text.isascii():
         problems.append(f"{name}: must use ASCII characters only (it is sent in a header)")
+    elif not header:
+        return
+    elif header.lower() == "cookie" and any(c in text for c in _COOKIE_UNSAFE):
+        problems.append(f"{name}: must not contain spaces, ',', ';', quotes or backslashes "
+                        "(it is a cookie value)")  # fmt: skip
+    elif any(c in text for c in _HEADER_SEPARATORS):
+        problems.append(f"{name}: must not contain ',' or ';' (they separate values in the "
+                        f"{header} header)")  # fmt: skip
+
+
+_HEADER_SEPARATORS = frozenset(",;")
+_COOKIE_UNSAFE = frozenset(',;"\\ \t')
+
+
+def _secret_uses(node: Any, path: str):
+    """(field path, secret name) for every `{{secret.NAME}}` in the body's string values."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _secret_uses(child, f"{path}.{key}")
+    elif isinstance(node, list):
+        for child in node:
+            yield from _secret_uses(child, f"{path}[]")
+    elif isinstance(node, str):
+        for ph in find_placeholders(node):
+            if ph.is_secret and ph.well_formed:
+                yield path, ph.name

@@ -10,25 +10,32 @@ POST/PATCH by accident.
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage, ToolMessage
+import logging
+
 from langgraph.runtime import Runtime
 
 from storage.ledger import Reservation
+from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
 from ..offering import call_refusal, fingerprint
 from ..state import AgentContext, AgentState
+from .closing import close_call, close_if_unavailable
 
+log = logging.getLogger(__name__)
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
 UNKNOWN_RESULT = (
-    "The request was started before an interruption and its result is unknown; it was not "
-    "sent again to avoid doing it twice."
+    "The request was started but its result is unknown (an interruption or an internal "
+    "error); it was not sent again to avoid doing it twice."
 )
 
 
 async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
+    closed = close_if_unavailable(state, ctx)  # switched off after the approval: not sent
+    if closed:
+        return closed
     pending = dict(state["pending"] or {})
     action = ctx.catalog.get(pending["action"]).definition
     args = pending["args"]
@@ -37,6 +44,8 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     refusal = call_refusal(action, args, state, ctx.limits)
     if refusal:
         return _refuse(pending, refusal)
+    if not await _still_approved(ctx, action, pending):
+        return {"pending": {**pending, "approved": False, "approved_request": None}}
 
     thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
     outcome, refusal = await _run_once(ctx, action, args, pending["idempotency_key"], thread_id)
@@ -52,13 +61,20 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
 
 
 def _refuse(pending: dict, refusal: str) -> dict:
-    return {
-        "messages": [
-            ToolMessage(refusal, tool_call_id=pending["tool_call_id"], status="error"),
-            AIMessage(refusal),
-        ],
-        "pending": None,
-    }
+    return close_call(pending, refusal, refusal)
+
+
+async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
+    """Whether the request about to be sent is the one the customer approved (the action may
+    have been edited since). A request that cannot be built is left to `execute`, which turns
+    it into a config_error without sending anything."""
+    if not action.requires_confirmation:
+        return True
+    try:
+        preview = await ctx.executor.preview(action, pending["args"])
+    except ActionsError:
+        return True
+    return preview.digest() == pending.get("approved_request")
 
 
 async def _run_once(
@@ -87,6 +103,12 @@ async def _run_once(
             outcome = Outcome(kind=OutcomeKind.NETWORK, action=action.name, summary=UNKNOWN_RESULT)
             await ledger.finish(key, outcome)
             return outcome, None
-    outcome = await ctx.executor.execute(action, args, idempotency_key=key)
+    try:
+        outcome = await ctx.executor.execute(action, args, idempotency_key=key)
+    except Exception:  # noqa: BLE001 - the executor classifies every HTTP problem; this is a bug
+        # The request may have left: record it as sent with an unknown result, so repeat
+        # protection holds and a retry of the turn never sends it again.
+        log.exception("action %s: the executor failed unexpectedly", action.name)
+        outcome = Outcome(kind=OutcomeKind.NETWORK, action=action.name, summary=UNKNOWN_RESULT)
     await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
     return outcome, None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
@@ -16,6 +15,7 @@ from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
 from ..state import AgentContext, AgentState
+from .closing import close_call, close_if_unavailable
 
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "abort"})
 
@@ -80,6 +80,9 @@ def parse_answer(answer: Any) -> tuple[str, Any]:
 
 async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
+    closed = close_if_unavailable(state, ctx)  # re-checked on every resume too
+    if closed:
+        return closed
     pending = dict(state["pending"] or {})
     compiled = ctx.catalog.get(pending["action"])
     action = compiled.definition
@@ -95,12 +98,12 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
 
     if pending.get("asked", 0) >= ctx.limits.max_questions:
         text = prompts.REPLY_GAVE_UP.format(label=action.label)
-        return _close(pending, text, "Not run: the customer did not provide the required values.")
+        return close_call(pending, text, "Not run: the customer did not provide the required values.")
 
     kind, value = parse_answer(interrupt(question_payload(compiled, check)))
     asked = pending.get("asked", 0) + 1
     if kind == "cancel":
-        return _close(pending, prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")
+        return close_call(pending, prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")
     if kind == "text":
         return {"pending": {**pending, "asked": asked, "answer_text": value, "valid": False}}
     known = {k: v for k, v in (pending.get("args") or {}).items() if k not in check.invalid}
@@ -115,13 +118,3 @@ def _arguments_outcome(action: str, problems: list[str]) -> dict:
         summary="The request was not sent because the arguments are incomplete or invalid: "
         + "; ".join(problems),
     ).model_dump(mode="json")
-
-
-def _close(pending: dict, reply: str, tool_note: str) -> dict:
-    return {
-        "messages": [
-            ToolMessage(tool_note, tool_call_id=pending["tool_call_id"], status="error"),
-            AIMessage(reply),
-        ],
-        "pending": None,
-    }

@@ -1,10 +1,17 @@
-"""`confirm` node: show the exact request (secrets masked) and wait for approve / reject / edit."""
+"""`confirm` node: show the exact request (secrets masked) and wait for approve / reject / edit.
+
+An approval is bound to the request it was given for. The node runs in two steps: it first
+records the digest of the request it is about to show (`shown_request`), then asks. On resume it
+re-runs from its top, builds the request again from the *current* definition and arguments, and
+takes the answer only if that request is still the one shown; otherwise (the action was edited
+while the question waited) it records the new request and asks again. `call_action` checks the
+digest once more right before sending.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
@@ -13,6 +20,7 @@ from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
 from ..state import AgentContext, AgentState
+from .closing import close_call, close_if_unavailable
 
 
 def parse_decision(answer: Any) -> tuple[str, dict]:
@@ -31,16 +39,28 @@ def parse_decision(answer: Any) -> tuple[str, dict]:
 
 async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
+    closed = close_if_unavailable(state, ctx)  # the kill switch holds while the question waits
+    if closed:
+        return closed
     pending = dict(state["pending"] or {})
     action = ctx.catalog.get(pending["action"]).definition
-    if pending.get("approved") or not action.requires_confirmation:
-        return {"pending": {**pending, "approved": True}}
+    if not action.requires_confirmation:
+        return {"pending": {**pending, "approved": True, "approved_request": None}}
     try:
         preview = await ctx.executor.preview(action, pending["args"])
     except ActionsError as exc:  # bad arguments or a definition the executor refuses
         outcome = Outcome(kind=OutcomeKind.CONFIG_ERROR, action=action.name, summary=str(exc))
         return {"outcome": outcome.model_dump(mode="json")}
+    digest = preview.digest()
+    if pending.get("approved") and pending.get("approved_request") == digest:
+        return {"pending": pending}
+    if pending.get("shown_request") != digest:
+        # First ask, or the request changed since it was shown: record it, then ask (next step).
+        changed = pending.get("shown_request") is not None
+        return {"pending": {**pending, "approved": False, "shown_request": digest,
+                            "request_changed": changed}}  # fmt: skip
 
+    template = prompts.CONFIRM_CHANGED if pending.get("request_changed") else prompts.CONFIRM_QUESTION
     decision, values = parse_decision(
         interrupt(
             {
@@ -48,21 +68,18 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
                 "action": action.name,
                 "action_label": action.label,
                 "request": preview.model_dump(mode="json"),
+                "request_digest": digest,
                 "args": pending["args"],
-                "question": prompts.CONFIRM_QUESTION.format(label=action.label),
+                "question": template.format(label=action.label),
             }
         )
     )
     if decision == "approve":
-        return {"pending": {**pending, "approved": True}}
+        return {"pending": {**pending, "approved": True, "approved_request": digest}}
     if decision == "edit":
-        # Edited values go back through collect_info, which validates them again.
-        return {"pending": {**pending, "args": {**pending["args"], **values}, "valid": False}}
-    return {
-        "messages": [
-            ToolMessage("Not run: rejected by the customer.", tool_call_id=pending["tool_call_id"],
-                        status="error"),  # fmt: skip
-            AIMessage(prompts.REPLY_REJECTED.format(label=action.label)),
-        ],
-        "pending": None,
-    }
+        # Edited values go back through collect_info, which validates them again; the new
+        # request is then shown as a first ask.
+        return {"pending": {**pending, "args": {**pending["args"], **values}, "valid": False,
+                            "shown_request": None, "request_changed": False}}  # fmt: skip
+    return close_call(pending, prompts.REPLY_REJECTED.format(label=action.label),
+                      "Not run: rejected by the customer.")  # fmt: skip

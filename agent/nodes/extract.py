@@ -7,12 +7,15 @@ from langgraph.runtime import Runtime
 
 from .. import prompts
 from ..state import AgentContext, AgentState
+from .closing import close_if_unavailable
 from .collect_info import question_payload
 
 
 async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     pending = dict(state["pending"] or {})
+    if close_if_unavailable(state, ctx):  # collect_info, next, closes the call
+        return {"pending": {**pending, "answer_text": None}}
     compiled = ctx.catalog.get(pending["action"])
     name = compiled.definition.name
     known = pending.get("args") or {}

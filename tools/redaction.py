@@ -1,0 +1,142 @@
+"""`Redactor`: the one place secret values are masked, whatever form an API echoes them in.
+
+An API may send a secret back verbatim, in another letter case, or escaped the way its
+language's JSON or URL encoder escapes text: `tok\\/en` (PHP escapes `/`), `\\u003c` (Go escapes
+`<>&`), `\\u0074ok` (any character may be escaped), `%74ok`, `&#116;ok`, or base64 of the value.
+Matching every escaped spelling of every secret is a losing game, so masking works on a decoded
+view: each text is searched as it is and, when it holds escapes, once more after they are
+decoded (repeatedly, for double encoding). If a secret only appears in the decoded view, the
+decoded text (masked) is returned instead of the original: a little less faithful to the bytes
+the API sent, never a leak.
+
+`data` applies `text` to every string and key of a JSON-like value; `storable` makes a value
+that came from outside safe to store anywhere (checkpoints, PostgreSQL JSON, msgpack).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, unquote
+
+__all__ = ["MASK", "Redactor", "storable"]
+
+MASK = "***"
+MIN_SPELLING_CHARS = 4
+"""Encoded spellings shorter than this are not searched (the value itself always is)."""
+_ESCAPES = re.compile(r"\\u[0-9a-fA-F]{4}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#?\w+;")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"\\bfnrt])")
+_SIMPLE = {"/": "/", '"': '"', "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_MAX_DECODE_ROUNDS = 3
+
+
+def _spellings(secret: str) -> set[str]:
+    """The value and the encodings an API commonly echoes it in, beside the decoded view."""
+    raw = secret.encode("utf-8", "surrogatepass")
+    forms = {secret, quote(secret, safe="")}
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = encoded.decode("ascii")
+        forms.update({text, text.rstrip("=")})
+    return {secret} | {f for f in forms if len(f) >= MIN_SPELLING_CHARS}
+
+
+def _decode_json_escapes(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return chr(int(match.group(1), 16))
+        return _SIMPLE[match.group(2)]
+
+    decoded = _JSON_ESCAPE.sub(one, text)
+    # a surrogate pair escaped as two \\uXXXX becomes one character again
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _decoded(text: str) -> str:
+    return html.unescape(unquote(_decode_json_escapes(text), errors="replace"))
+
+
+class Redactor:
+    """Replaces every secret value, in any letter case or common encoding, with `***`."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        needles: set[str] = set()
+        for secret in secrets:
+            if isinstance(secret, str) and secret:
+                needles.update(_spellings(secret))
+        self._count = len(needles)
+        ordered = sorted(needles, key=len, reverse=True)  # the longest spelling wins
+        self._pattern = (
+            re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
+        )
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def __repr__(self) -> str:  # never the values
+        return f"Redactor({self._count} spellings)"
+
+    def text(self, value: str) -> str:
+        if self._pattern is None or not value:
+            return value
+        masked = self._pattern.sub(MASK, value)
+        view = masked
+        for _ in range(_MAX_DECODE_ROUNDS):
+            if not _ESCAPES.search(view):
+                break
+            decoded = _decoded(view)
+            if decoded == view:
+                break
+            view = decoded
+            if self._pattern.search(view):
+                return self._pattern.sub(MASK, view)
+        return masked
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.data(v) for v in value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+        return value
+
+
+def storable(value: Any) -> Any:
+    """A value from outside (an API's JSON, a customer's input) that every store can keep.
+
+    JSON may carry a lone surrogate ("\\ud800"), which cannot be encoded as UTF-8, and NUL,
+    which PostgreSQL refuses in text: both become U+FFFD. An integer beyond 64 bits cannot be
+    packed by the checkpointer: it becomes its digits as a string. NaN and infinities are not
+    JSON: they become strings too. Lists and dicts are converted all the way down.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else _digits(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(str(k) if not isinstance(k, str) else k): storable(v)
+                for k, v in value.items()}  # fmt: skip
+    return value
+
+
+def _digits(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # beyond Python's int-to-text digit limit
+        return "<an integer too long to show>"
