@@ -1,21 +1,27 @@
 """The agent state machine.
 
-    START -> agent --(no action)--------------------------------------------> END
+    START -> agent --(plain answer, or every call refused)------------------> END
                |                                                            ^
-               +--(action picked)--> collect_info <--> extract               |
-                                        |   ^                               |
-                                        v   | (edit)                        |
-                                      confirm --(reject)-------------------->+
-                                        |                                   |
-                                        v                                   |
+               +--(calls picked)--> collect_info <--> extract                |
+                                      ^  |   ^                              |
+                       (next call of  |  v   | (edit)                       |
+                        the turn)     | confirm --(reject: next call)------>+
+                                      |  |   ^ (request changed: ask again) |
+                                      |  v   |                              |
                                     call_action --> respond --------------->+
+                                      ^                 |
+                                      +--(chained call)-+
 
 `collect_info` and `confirm` interrupt; `call_action` is the only node with side effects and
-has no retry policy (a retry could send a POST twice). `respond` is the final node.
+has no retry policy (a retry could send a POST twice). `respond` is the final node: it presents
+every result of the turn, or chains another call (which goes round again from collect_info).
+One router, `next_step`, follows every node: a model reply may hold several calls, run one after
+another (ready lookups together), and each call passes every step on its own.
 """
 
 from __future__ import annotations
 
+from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
 
@@ -33,44 +39,24 @@ MODEL_RETRY = RetryPolicy(max_attempts=2, initial_interval=0.5)
 NO_RETRY = RetryPolicy(max_attempts=1, retry_on=lambda exc: False)
 
 
-def _after_agent(state: AgentState) -> str:
-    return "collect_info" if state.get("pending") else END
-
-
-def _after_collect(state: AgentState) -> str:
-    """After collect_info: ask again, extract a free-text answer, or move on when valid."""
+def next_step(state: AgentState) -> str:
+    """Where a turn goes after any node: the pending call's next step, the final node once
+    every call of the turn has ended with at least one result, or the end."""
     pending = state.get("pending")
-    if not pending:
-        return END
-    if state.get("outcome"):
+    if pending:
+        if pending.get("answer_text"):
+            return "extract"
+        if not pending.get("valid"):
+            return "collect_info"
+        return "call_action" if pending.get("approved") else "confirm"
+    last = (state.get("messages") or [None])[-1]
+    if state.get("results") and not (isinstance(last, AIMessage) and not last.tool_calls):
         return "respond"
-    if pending.get("answer_text"):
-        return "extract"
-    return "confirm" if pending.get("valid") else "collect_info"
+    return END
 
 
 def compile_graph(checkpointer=None):
     return build_graph().compile(checkpointer=checkpointer, name="support_agent")
-
-
-def _after_confirm(state: AgentState) -> str:
-    """After confirm: send, ask (the request to show was just recorded), or re-validate."""
-    pending = state.get("pending")
-    if not pending:
-        return END
-    if state.get("outcome"):
-        return "respond"
-    if pending.get("approved"):
-        return "call_action"
-    return "confirm" if pending.get("valid") else "collect_info"
-
-
-def _after_call(state: AgentState) -> str:
-    """After call_action: present the outcome, or ask again when the request changed since it
-    was approved (nothing was sent)."""
-    if state.get("outcome"):
-        return "respond"
-    return "confirm" if state.get("pending") else END
 
 
 def build_graph() -> StateGraph:
@@ -82,14 +68,15 @@ def build_graph() -> StateGraph:
     builder.add_node("call_action", call_action, retry_policy=NO_RETRY)
     builder.add_node("respond", respond, retry_policy=MODEL_RETRY)
     builder.add_edge(START, "agent")
-    builder.add_conditional_edges("agent", _after_agent, ["collect_info", END])
+    # one router; each node lists only the steps it can lead to, so the drawing is exact
+    builder.add_conditional_edges("agent", next_step, ["collect_info", END])
     builder.add_conditional_edges(
-        "collect_info", _after_collect, ["collect_info", "extract", "confirm", "respond", END]
+        "collect_info", next_step, ["collect_info", "extract", "confirm", "respond", END]
     )
     builder.add_edge("extract", "collect_info")
     builder.add_conditional_edges(
-        "confirm", _after_confirm, ["call_action", "confirm", "collect_info", "respond", END]
+        "confirm", next_step, ["call_action", "confirm", "collect_info", "respond", END]
     )
-    builder.add_conditional_edges("call_action", _after_call, ["respond", "confirm", END])
-    builder.add_edge("respond", END)
+    builder.add_conditional_edges("call_action", next_step, ["collect_info", "confirm", "respond", END])
+    builder.add_conditional_edges("respond", next_step, ["collect_info", END])
     return builder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from tools.action import ActionDefinition
@@ -18,23 +19,27 @@ def under_limit(action: ActionDefinition, run_counts: dict[str, int]) -> bool:
     return limit is None or run_counts.get(action.name, 0) < limit
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a call may not go ahead: a reason code (for staff and traces) and the customer's words."""
+
+    reason: str
+    """limit, budget, repeat, turn_cap, unavailable."""
+    text: str
+
+
 def offered_actions(
     catalog: Any, state: AgentState, limits: Limits, retriever: ActionRetriever | None = None
 ) -> list[Any]:
-    """Enabled actions available on the session's channel and still under their trigger limit;
-    with `limits.top_k` set, only the k most relevant to the conversation (`agent.retrieval`),
-    always keeping a pending call's action and the last one called."""
-    if state.get("actions_run", 0) >= limits.max_actions_per_session:
-        return []
+    """Enabled actions available on the session's channel; with `limits.top_k` set, only the k
+    most relevant to the conversation (`agent.retrieval`), always keeping a pending call's
+    action and the last one called.
+
+    An action past its trigger limit, or a session past its budget, stays offered: when the
+    model picks it the call is refused in code and the customer is told why (a vanished action
+    would make the model pick a wrong one, or say nothing of the limit)."""
     channel = state.get("channel", "chat")
-    counts = state.get("run_counts") or {}
-    allowed = [
-        c
-        for c in catalog
-        if c.definition.enabled
-        and c.definition.available_on(channel)
-        and under_limit(c.definition, counts)
-    ]
+    allowed = [c for c in catalog if c.definition.enabled and c.definition.available_on(channel)]
     if limits.top_k is None or len(allowed) <= max(limits.top_k, limits.retrieve_above):
         return allowed
     messages = state.get("messages") or []
@@ -59,18 +64,39 @@ def availability_refusal(catalog: Any, name: str, channel: str) -> str:
 
 
 def call_refusal(action: ActionDefinition, args: dict[str, Any], state: AgentState,
-                 limits: Limits) -> str:  # fmt: skip
-    """Why a call may not go ahead, in the customer's words; "" when it may. Checked when the
-    model picks the call and again right before it is sent (the state may have moved on)."""
+                 limits: Limits) -> Refusal | None:  # fmt: skip
+    """Why a call may not go ahead; None when it may. Checked when the model picks the call and
+    again right before it is sent (the state may have moved on)."""
     if state.get("actions_run", 0) >= limits.max_actions_per_session:
-        return prompts.REPLY_BUDGET
+        return Refusal("budget", prompts.REPLY_BUDGET)
     if not under_limit(action, state.get("run_counts") or {}):
-        return prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
+        return Refusal("limit", prompts.REPLY_LIMIT.format(
+            label=action.label, limit=action.max_runs_per_session))  # fmt: skip
     if not action.is_idempotent and fingerprint(action.name, args) in (
         state.get("sent_fingerprints") or []
     ):
-        return prompts.REPLY_REPEAT.format(label=action.label)
-    return ""
+        return Refusal("repeat", prompts.REPLY_REPEAT.format(label=action.label))
+    return None
+
+
+class Projection:
+    """The state as it will be once the calls queued so far have run: what the checks of the
+    next call of the same message must see."""
+
+    def __init__(self, state: AgentState):
+        self.state: dict[str, Any] = {
+            **state,
+            "run_counts": dict(state.get("run_counts") or {}),
+            "actions_run": state.get("actions_run", 0),
+            "sent_fingerprints": list(state.get("sent_fingerprints") or []),
+        }
+
+    def add(self, action: Any, args: dict[str, Any]) -> None:
+        counts = self.state["run_counts"]
+        counts[action.name] = counts.get(action.name, 0) + 1
+        self.state["actions_run"] += 1
+        if not action.is_idempotent:
+            self.state["sent_fingerprints"].append(fingerprint(action.name, args))
 
 
 def fingerprint(action: str, args: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from langgraph.types import Command
 
 from tools.redaction import storable
 
+from . import prompts
 from .email_format import as_email
 from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
@@ -227,7 +228,13 @@ class SupportAgent:
         new_messages = values.get("messages", [])[n_before:]
         interrupts = [i.value for i in (getattr(after, "interrupts", ()) or ())]
         interrupt = interrupts[0] if interrupts else None
-        events = self._events(given, new_messages, values, interrupt, channel, path)
+        events = self._events(given, new_messages, values, before.values or {}, interrupt, channel)
+        if interrupt is None and not after.next and not _answered(events):
+            # Whatever the model, the API or the storage did: every turn ends with words for the
+            # customer or a pending question.
+            reply = AIMessage(prompts.REPLY_EMPTY)
+            await self._close_turn(config, [reply])
+            events.append(_assistant_event(reply, channel))
         trace = self.redactor.data(
             {
                 "session_id": session_id,
@@ -262,10 +269,14 @@ class SupportAgent:
         ]  # fmt: skip
         fix = [ToolMessage("Not completed: internal error.", tool_call_id=i, status="error")
                for i in dangling]  # fmt: skip
-        update = {"messages": [*fix, AIMessage(FALLBACK_REPLY)], "pending": None, "outcome": None}
+        await self._close_turn(config, [*fix, AIMessage(FALLBACK_REPLY)])
+
+    async def _close_turn(self, config: dict[str, Any], messages: list) -> None:
+        """End the turn with `messages`, as if the final node had written them."""
+        update = {"messages": messages, "pending": None, "queue": [], "outcome": None}
         await self.graph.aupdate_state(config, update, as_node="respond")
 
-    def _events(self, given, new_messages, values, interrupt, channel, path) -> list[dict[str, Any]]:
+    def _events(self, given, new_messages, values, before, interrupt, channel) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
         if given[0] == "resume":
             events.append({"type": "resume", "value": given[1]})
@@ -275,16 +286,19 @@ class SupportAgent:
             events.append({"type": "user", "text": given[1]})
         for m in new_messages:
             if isinstance(m, AIMessage) and m.tool_calls:
-                for c in m.tool_calls[:1]:
-                    events.append({"type": "tool_call", "action": c["name"], "args": c["args"]})
-            elif isinstance(m, ToolMessage) and "call_action" in path and m.status is not None:
-                pass
+                if m.text.strip():  # words sent together with the calls reach the customer too
+                    events.append(_assistant_event(m, channel))
+                events += [{"type": "tool_call", "action": c["name"], "args": c["args"]}
+                           for c in m.tool_calls]  # fmt: skip
             elif isinstance(m, AIMessage):
                 events.append(_assistant_event(m, channel))
-        outcome = values.get("outcome")
-        if outcome and "call_action" in path:
-            idx = next((i for i, e in enumerate(events) if e["type"] == "assistant"), len(events))
-            events.insert(idx, {"type": "outcome", **outcome})
+        # every call of the turn that ran, or was not run and why, before the answer
+        calls = [{"type": "outcome", **r["outcome"]} for r in _new(values, before, "results")]
+        calls += [{"type": "refused", "action": s["action"], "reason": s["reason"],
+                   "text": s["text"]} for s in _new(values, before, "skipped")]  # fmt: skip
+        idx = next((i for i, e in enumerate(events) if e["type"] == "assistant"
+                    and not _sent_with_calls(events, i)), len(events))  # fmt: skip
+        events[idx:idx] = calls
         if interrupt is not None:
             event = {"type": "interrupt", "payload": interrupt}
             if channel == "email":
@@ -328,6 +342,21 @@ class SupportAgent:
             "run_counts": values.get("run_counts") or {},
             "actions_run": values.get("actions_run", 0),
         }
+
+
+def _answered(events: list[dict[str, Any]]) -> bool:
+    return any(e["type"] == "assistant" and str(e.get("text") or "").strip() for e in events)
+
+
+def _new(values: dict, before: dict, key: str) -> list[dict[str, Any]]:
+    """Entries of a per-turn list (`results`, `skipped`) that this service turn added."""
+    seen = {e.get("tool_call_id") for e in before.get(key) or []}
+    return [e for e in values.get(key) or [] if e.get("tool_call_id") not in seen]
+
+
+def _sent_with_calls(events: list[dict[str, Any]], index: int) -> bool:
+    """The assistant event at `index` is text the model sent together with tool calls."""
+    return index + 1 < len(events) and events[index + 1]["type"] == "tool_call"
 
 
 def _interrupt_of(state) -> dict[str, Any] | None:

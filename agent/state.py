@@ -49,10 +49,39 @@ def merge_counts(left: dict[str, int] | None, right: dict[str, int] | None) -> d
     return out
 
 
+class CallResult(TypedDict):
+    """One call of this turn that ran (or was answered with an outcome without being sent)."""
+
+    tool_call_id: str
+    action: str
+    outcome: dict[str, Any]
+    """The call's `Outcome` (redacted) as JSON."""
+
+
+class SkippedCall(TypedDict):
+    """One call of this turn that was not run, and why: said to the customer in the answer,
+    shown to support staff as an event and kept in the trace."""
+
+    tool_call_id: str
+    action: str
+    reason: str
+    """limit, budget, repeat, turn_cap, unavailable, cancelled, rejected, gave_up."""
+    text: str
+    """What the customer is told."""
+
+
 class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     channel: ChannelName
     pending: PendingCall | None
+    queue: list[PendingCall]
+    """Further calls the model asked for in this turn, run one after another after `pending`."""
+    results: list[CallResult]
+    """Calls of this turn that have an outcome, in order (the final node presents them all)."""
+    skipped: list[SkippedCall]
+    """Calls of this turn that were not run (the final answer says why)."""
+    turn_calls: int
+    """Calls planned in this turn (the per-turn cap counts these)."""
     run_counts: Annotated[dict[str, int], merge_counts]
     """Trigger limitation: completed runs per action in this session (persisted)."""
     actions_run: int
@@ -60,7 +89,7 @@ class AgentState(TypedDict, total=False):
     sent_fingerprints: Annotated[list[str], operator.add]
     """Fingerprints of non-idempotent requests already sent (repeat detection)."""
     outcome: dict[str, Any] | None
-    """The last call's `Outcome` (redacted) as JSON."""
+    """The last call's `Outcome` (redacted) as JSON (every call of the turn: `results`)."""
     presentation: dict[str, Any] | None
     """The last answer's `Presentation` as JSON."""
 
@@ -69,7 +98,10 @@ class AgentState(TypedDict, total=False):
 class Limits:
     max_actions_per_session: int = 20
     """Per-session action budget: no session sends more calls than this."""
-    recursion_limit: int = 40
+    max_actions_per_turn: int = 3
+    """Calls one customer message may lead to (parallel and chained together); more are not
+    run, and the answer says so. Ends runaway chains."""
+    recursion_limit: int = 80
     """LangGraph recursion limit for one invocation (stops runaway loops)."""
     max_questions: int = 6
     """Collect-info rounds before the agent gives up on a call and says so."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import StructuredTool
@@ -133,7 +133,9 @@ class BenchModel(BaseChatModel):
     def _reply(self, messages: list[BaseMessage], kwargs: dict) -> AIMessage:
         names = {t["function"]["name"] for t in kwargs.get("tools") or ()}
         last = messages[-1] if messages else None
-        if ACTION in names and isinstance(last, HumanMessage):
+        presenting = any(isinstance(m, SystemMessage) and "<api_result action=" in m.text
+                         for m in messages)  # the final call: answer, chain nothing  # fmt: skip
+        if ACTION in names and isinstance(last, HumanMessage) and not presenting:
             found = re.search(r"INS-\d{4}", last.text)
             if found:
                 call = {"name": ACTION, "args": {"request_id": found.group(0)},

@@ -51,6 +51,12 @@ class ToolCall:
     arguments: dict[str, Any]
     id: str | None = None
     """Call id; a fresh `call_N` when unset."""
+    raw: str | None = None
+    """Arguments sent as this exact text instead of `arguments` as JSON (e.g. cut-off JSON)."""
+
+    @property
+    def arguments_text(self) -> str:
+        return self.raw if self.raw is not None else json.dumps(self.arguments)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage | None = None
     """Reported token usage; a rough word count of request and reply when unset."""
+    refusal: str | None = None
+    """The model refuses: `message.refusal` is this text and `content` is null."""
+    finish_reason: str | None = None
+    """Sent as is (e.g. "length" for a reply cut off by max_tokens); derived when unset."""
 
 
 @dataclass(frozen=True)
@@ -214,17 +224,17 @@ def create_app(state: ScriptedOpenAI) -> FastAPI:
         completion_id = f"chatcmpl-{next(_ids)}"
         model = body.get("model", "scripted")
         calls = [
-            c if c.id else ToolCall(c.name, c.arguments, f"call_{next(_ids)}")
+            c if c.id else ToolCall(c.name, c.arguments, f"call_{next(_ids)}", c.raw)
             for c in reply.tool_calls
         ]
         usage = reply.usage or _estimate_usage(body, reply)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             chunks = _stream_chunks(
-                completion_id, model, reply.text, calls, usage if include_usage else None
+                completion_id, model, reply, calls, usage if include_usage else None
             )
             return StreamingResponse(chunks, media_type="text/event-stream")
-        return _completion(completion_id, model, reply.text, calls, usage)
+        return _completion(completion_id, model, reply, calls, usage)
 
     return app
 
@@ -274,16 +284,15 @@ def _as_reply(item: Any) -> Reply | Failure:
     raise TypeError(f"not a script item: {item!r}")
 
 
-def _completion(
-    cid: str, model: str, text: str | None, calls: list[ToolCall], usage: Usage
-) -> dict:
-    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+def _completion(cid: str, model: str, reply: Reply, calls: list[ToolCall], usage: Usage) -> dict:
+    content = None if reply.refusal is not None else reply.text
+    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": reply.refusal}
     if calls:
         message["tool_calls"] = [
             {
                 "id": c.id,
                 "type": "function",
-                "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                "function": {"name": c.name, "arguments": c.arguments_text},
             }
             for c in calls
         ]
@@ -293,14 +302,15 @@ def _completion(
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(calls)}
+            {"index": 0, "message": message, "logprobs": None,
+             "finish_reason": reply.finish_reason or _finish(calls)}
         ],
         "usage": usage.as_dict(),
     }
 
 
 def _stream_chunks(
-    cid: str, model: str, text: str | None, calls: list[ToolCall], usage: Usage | None
+    cid: str, model: str, reply: Reply, calls: list[ToolCall], usage: Usage | None
 ) -> Iterator[str]:
     created = int(time.time())
 
@@ -319,16 +329,18 @@ def _stream_chunks(
         }
         return f"data: {json.dumps(payload)}\n\n"
 
-    yield chunk({"role": "assistant", "content": ""})
-    for piece in _pieces(text or "", 3):
+    yield chunk({"role": "assistant", "content": "" if reply.refusal is None else None})
+    for piece in _pieces(reply.refusal or "", 3):
+        yield chunk({"refusal": piece})
+    for piece in _pieces(reply.text or "" if reply.refusal is None else "", 3):
         yield chunk({"content": piece})
     for index, call in enumerate(calls):
         head = {"name": call.name, "arguments": ""}
         first = {"index": index, "id": call.id, "type": "function", "function": head}
         yield chunk({"tool_calls": [first]})
-        for piece in _pieces(json.dumps(call.arguments), 3):
+        for piece in _pieces(call.arguments_text, 3):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-    yield chunk({}, _finish(calls))
+    yield chunk({}, reply.finish_reason or _finish(calls))
     if usage is not None:
         yield chunk(None, usage=usage.as_dict())
     yield "data: [DONE]\n\n"
@@ -350,7 +362,7 @@ def _estimate_usage(body: dict, reply: Reply) -> Usage:
     prompt = sum(len(_text(m.get("content")).split()) + 3 for m in body.get("messages", []))
     prompt += len(json.dumps(body.get("tools", [])).split())
     completion = len((reply.text or "").split())
-    completion += sum(len(json.dumps(c.arguments).split()) + 3 for c in reply.tool_calls)
+    completion += sum(len(c.arguments_text.split()) + 3 for c in reply.tool_calls)
     return Usage(prompt_tokens=max(prompt, 1), completion_tokens=max(completion, 1))
 
 

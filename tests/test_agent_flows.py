@@ -153,7 +153,7 @@ async def test_edit_at_confirmation_is_validated_again(tmp_path, fresh_demo_log)
     assert [p["path"] for p in patches] == ["/api/orders/ORD-1007"]
 
 
-async def test_trigger_limit_is_enforced_and_the_action_is_no_longer_offered(tmp_path, fresh_demo_log):
+async def test_trigger_limit_is_enforced_and_said_aloud(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
         tool_call("cancel_order", order_id="ORD-1008"), "Cancelled.",
         tool_call("cancel_order", order_id="ORD-1009"),  # the model insists: refused in code
@@ -164,8 +164,12 @@ async def test_trigger_limit_is_enforced_and_the_action_is_no_longer_offered(tmp
         again = await agent.send("s1", "and cancel ORD-1009 too")
         state = await agent.session_state("s1")
     assert "cancel_order" in bound_tools(model.calls[0])
-    assert "cancel_order" not in bound_tools(model.calls[2])
+    # still offered, so the model picks it and the customer hears of the limit (not a wrong action)
+    assert "cancel_order" in bound_tools(model.calls[2])
     assert "can't run" in again.reply["text"] and again.interrupt is None
+    refused = [e for e in again.events if e["type"] == "refused"]
+    assert [(e["action"], e["reason"]) for e in refused] == [("cancel_order", "limit")]
+    assert refused[0] in again.trace["events"]
     assert len(sent(fresh_demo_log, "DELETE", "/api/orders")) == 1
     assert state["run_counts"] == {"cancel_order": 1}
 
@@ -200,7 +204,8 @@ async def test_api_error_follows_the_instructions(tmp_path, fresh_demo_log):
     respond_system = model.calls[1]["messages"][0].content
     assert "If the API returns an error, apologize" in respond_system
     assert 'outcome="http_error"' in respond_system
-    assert "tools" not in model.calls[1]["kwargs"]  # an error is told in words, not as a card
+    # an error is told in words, not as a card
+    assert "Card" not in bound_tools(model.calls[1]) and "Link" not in bound_tools(model.calls[1])
     assert result.reply["format"] == "text"
 
 
@@ -226,7 +231,7 @@ async def test_link_format_takes_the_url_from_the_response_field(tmp_path, fresh
     link = result.reply["link"]
     assert result.reply["format"] == "link"
     assert link["url"].startswith("https://labels.northwind.example/")
-    assert link["label"] == "Your label"
+    assert link["label"] == "Download your return label (PDF)"  # the configured label wins
 
 
 async def test_text_format(tmp_path, fresh_demo_log):

@@ -79,7 +79,9 @@ async def test_http_errors(executor, demo_api, order_id, status):
     action = demo_action(demo_api, "/api/orders/{{order_id}}", **ORDER)
     outcome = await executor.execute(action, {"order_id": order_id})
     assert outcome.kind is OutcomeKind.HTTP_ERROR
-    assert outcome.status == status and outcome.data is None
+    # the API's reason reaches the model as data (here the demo API's {"error": "..."} body)
+    assert outcome.status == status and outcome.data == json.loads(outcome.excerpt)
+    assert "error" in outcome.data
     phrase = {404: "Not Found", 500: "Internal Server Error"}[status]
     assert outcome.summary.endswith(f"/api/orders/{order_id} -> {status} {phrase}")
 
@@ -429,3 +431,56 @@ def test_cli_bad_input(tmp_path, action_file, capsys):
     assert cli([str(action_file), "--secret", "no-equals-sign"]) == 2
     assert cli([str(tmp_path / "missing.json")]) == 2
     assert cli([str(action_file), "--allow-host", "127.0.0.1:http"]) == 2
+
+
+ERROR_BODIES = {
+    "small json": ('{"error": "postcode is invalid", "field": "postcode"}', "application/json",
+                   {"error": "postcode is invalid", "field": "postcode"}),
+    "selected field": ('{"detail": "already delivered, start a return instead"}', "application/json",
+                       {"Status": None, "Problem": "already delivered, start a return instead"}),
+    "html page": ("<html><head><style>p{}</style></head><body><h1>Conflict</h1>"
+                  "<p>Order already shipped</p></body></html>", "text/html",
+                  {"error": "Conflict Order already shipped"}),
+    "plain text": ("order locked by another agent", "text/plain",
+                   {"error": "order locked by another agent"}),
+    "empty": ("", "text/plain", None),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_BODIES))
+async def test_an_error_bodys_reason_reaches_the_outcome_data(case):
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body, media, expected = ERROR_BODIES[case]
+
+    async def conflict(request):
+        return Response(body, status_code=409, media_type=media)
+
+    with serve(Starlette(routes=[Route("/x", conflict)])) as base:
+        async with ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
+                                  StaticSecrets({})) as ex:  # fmt: skip
+            action = ActionDefinition.model_validate({
+                "name": "probe", "url": f"{base}/x", "trigger": "x",
+                "response_selection": {"fields": {"Status": "status", "Problem": "detail"}}})
+            outcome = await ex.execute(action, {})
+    assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 409
+    assert outcome.data == expected
+
+
+async def test_a_long_error_body_is_cut_short():
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def big(request):
+        return JSONResponse({"errors": [f"problem number {i}" for i in range(500)]}, status_code=422)
+
+    with serve(Starlette(routes=[Route("/x", big)])) as base:
+        async with ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
+                                  StaticSecrets({})) as ex:  # fmt: skip
+            outcome = await ex.execute(ActionDefinition.model_validate(
+                {"name": "probe", "url": f"{base}/x", "trigger": "x"}), {})  # fmt: skip
+    assert set(outcome.data) == {"error"} and len(outcome.data["error"]) <= 601
+    assert outcome.data["error"].startswith('{"errors":["problem number 0"')

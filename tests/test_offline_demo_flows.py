@@ -129,7 +129,7 @@ async def test_greeting_then_order_status_card(tmp_path, fresh_demo_log):
         assert fields["Status"] == "shipped" and fields["Estimated delivery"] == "4 June 2025"
         assert fields["Carrier"] == "USPS" and "Tracking number" in fields
         assert card["link_url"].startswith("https://track.northwind.example/")
-        assert card["title"] == "Order status" and card["link_label"] == "Tracking link"
+        assert card["title"] == "Order status" and card["link_label"] == "Track your package"  # as configured
         assert "I can the" not in reply["text"]
 
         # A follow-up with only a new order number continues the same request.

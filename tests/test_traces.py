@@ -58,23 +58,26 @@ async def test_errors_are_traced(tmp_path, fresh_demo_log):
 async def test_per_session_action_budget(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
         tool_call("order_status", order_id="ORD-1001"), tool_call("Card", title="A"),
-        "No more actions offered, but a plain answer works.",
-        tool_call("order_status", order_id="ORD-1003"),  # a model that insists is refused in code
+        "A plain answer still works once the budget is spent.",
+        tool_call("order_status", order_id="ORD-1003"),  # a model that picks it is refused in code
     )  # fmt: skip
     async with make_agent(tmp_path, fresh_demo_log, model, limits=Limits(max_actions_per_session=1)) as agent:
         await agent.send("b1", "ORD-1001?")
         plain = await agent.send("b1", "and ORD-1003?")
         refused = await agent.send("b1", "ORD-1003 please")
-    assert model.calls[2]["kwargs"].get("tools") is None  # nothing offered once the budget is spent
-    assert plain.reply["text"].startswith("No more actions")
+    # still offered, so a pick is answered with the reason instead of a wrong action
+    assert "order_status" in [t["function"]["name"] for t in model.calls[3]["kwargs"]["tools"]]
+    assert plain.reply["text"].startswith("A plain answer")
     assert "number of system requests" in refused.reply["text"]
+    assert [e["reason"] for e in refused.events if e["type"] == "refused"] == ["budget"]
     assert len([r for r in fresh_demo_log.request_log if "/api/orders/" in r["path"]]) == 1
 
 
 def test_diagram_marks_the_visited_path():
     dot = graph_dot(["agent", "collect_info", "confirm", "call_action", "respond"])
     assert '"agent" -> "collect_info" [ style=dashed color="#15803d"' in dot
-    assert '"respond" -> "__end__" [ color="#15803d"' in dot
+    assert '"respond" -> "__end__" [ style=dashed color="#15803d"' in dot
+    assert '"respond" -> "collect_info" [ style=dashed ]' in dot  # a chained call, not walked
     assert '"extract" [label="extract"];' in dot  # not visited: not highlighted
     paused = graph_dot(["agent", "collect_info"], finished=False)
     assert '"__end__" [label="end", shape=ellipse];' in paused

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -401,6 +402,39 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
 # -- classifying a response ------------------------------------------------------------------------
 
 
+ERROR_CHARS = 600
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+
+
+def _error_data(action: ActionDefinition, body: bytes, content_type: str | None) -> Any:
+    """What an error response says, for the model: the configured fields when the error body
+    has them, else a small JSON error document whole, else a short excerpt of the body (JSON
+    compacted, HTML reduced to its text) as `{"error": ...}`."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return None
+    try:
+        parsed = storable(json.loads(text, parse_constant=_not_json))
+    except (ValueError, RecursionError):
+        parsed = None
+    if parsed is not None:
+        selection = action.response_selection
+        try:
+            selected = (select_fields(selection.language.value, selection.fields, parsed)
+                        if selection.fields else None)  # fmt: skip
+        except (ValueError, TypeError, KeyError, AttributeError):
+            selected = None
+        if isinstance(selected, dict) and any(v not in (None, "", [], {}) for v in selected.values()):
+            return selected
+        text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(parsed, dict) and len(text) <= ERROR_CHARS:
+            return parsed  # a small error document is passed whole
+    elif "html" in (content_type or "").lower() or text.lstrip().startswith("<"):
+        text = _TAGS.sub(" ", text)
+    text = " ".join(text.split())
+    return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
+
+
 def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON number")
 
@@ -436,7 +470,9 @@ def classify_response(
         return Outcome(kind=kind, summary=redactor.text(summary), **base, **extra)
 
     if status >= 400:
-        return done(OutcomeKind.HTTP_ERROR)
+        # the API's reason (selected fields, or a short excerpt) reaches the model as data, so
+        # instructions like "tell the customer which field was rejected" can work
+        return done(OutcomeKind.HTTP_ERROR, data=_error_data(action, body, content_type))
     if 300 <= status < 400:
         return done(OutcomeKind.INVALID_RESPONSE, ", a redirect without a Location header")
     if status < 200:

@@ -1,4 +1,5 @@
-"""`call_action` node: the only node with side effects. One executor run per approved call.
+"""`call_action` node: the only node with side effects. One executor run per approved call;
+lookups (GET, no confirmation) queued in the same turn and ready to go run concurrently with it.
 
 Crash safety: the ledger records the idempotency key *before* the request is sent and the
 outcome after it. If this node runs again for the same call (a resume after a crash), a
@@ -10,18 +11,21 @@ POST/PATCH by accident.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from storage.ledger import Reservation
+from tools.action import HttpMethod
 from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
-from ..offering import call_refusal, fingerprint
+from ..offering import Projection, Refusal, availability_refusal, call_refusal, fingerprint
 from ..state import AgentContext, AgentState
-from .closing import close_call, close_if_unavailable
+from .closing import close_if_unavailable, said_once, skip_call
 
 log = logging.getLogger(__name__)
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
@@ -38,30 +42,84 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
         return closed
     pending = dict(state["pending"] or {})
     action = ctx.catalog.get(pending["action"]).definition
-    args = pending["args"]
-    counts = state.get("run_counts") or {}
-    sent = state.get("actions_run", 0)
-    refusal = call_refusal(action, args, state, ctx.limits)
+    refusal = call_refusal(action, pending["args"], state, ctx.limits)
     if refusal:
-        return _refuse(pending, refusal)
+        return skip_call(state, refusal.reason, refusal.text, refusal.text)
     if not await _still_approved(ctx, action, pending):
         return {"pending": {**pending, "approved": False, "approved_request": None}}
 
+    batch, rest = [(pending, action)], list(state.get("queue") or [])
+    if _is_lookup(action):  # read-only calls asked together run together
+        batch, rest = _with_ready_lookups(batch, rest, state, ctx)
     thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
-    outcome, refusal = await _run_once(ctx, action, args, pending["idempotency_key"], thread_id)
-    if refusal:
-        return _refuse(pending, refusal)
-    update: dict = {"outcome": outcome.model_dump(mode="json")}
-    if outcome.kind not in NOT_SENT:
-        update["run_counts"] = {action.name: counts.get(action.name, 0) + 1}
-        update["actions_run"] = sent + 1
-        if not action.is_idempotent:
-            update["sent_fingerprints"] = [fingerprint(action.name, args)]
+    ran = await asyncio.gather(*(
+        _run_once(ctx, a, p["args"], p["idempotency_key"], thread_id) for p, a in batch
+    ))  # fmt: skip
+    return _record(state, batch, ran, rest)
+
+
+def _is_lookup(action) -> bool:
+    return action.method is HttpMethod.GET and not action.requires_confirmation
+
+
+def _with_ready_lookups(batch: list, queue: list, state: AgentState, ctx: AgentContext):
+    """The queued lookups that can be sent right now beside the pending one: available, valid
+    as given (nothing to ask), no confirmation, and allowed once the batch before them ran."""
+    projected = Projection(state)
+    projected.add(batch[0][1], batch[0][0]["args"])
+    rest = []
+    for call in queue:
+        compiled = ctx.catalog.get(call["action"])
+        check = compiled.check(call.get("args") or {}) if compiled is not None else None
+        ready = (
+            check is not None and check.ok and _is_lookup(compiled.definition)
+            and not availability_refusal(ctx.catalog, call["action"], state.get("channel") or "chat")
+            and call_refusal(compiled.definition, check.values, projected.state, ctx.limits) is None
+        )  # fmt: skip
+        if ready:
+            call = {**call, "args": check.values, "valid": True, "approved": True}
+            batch.append((call, compiled.definition))
+            projected.add(compiled.definition, check.values)
+        else:
+            rest.append(call)
+    return batch, rest
+
+
+def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
+    """One update for every call of the batch: results, refusals, counters, the next call."""
+    counts = dict(state.get("run_counts") or {})
+    sent = state.get("actions_run", 0)
+    results = list(state.get("results") or [])
+    skipped = list(state.get("skipped") or [])
+    messages: list = []
+    fingerprints: list[str] = []
+    last = None
+    for (call, action), (outcome, refusal) in zip(batch, ran):
+        if refusal is not None:
+            messages.append(ToolMessage(refusal.text, tool_call_id=call["tool_call_id"], status="error"))
+            skipped.append({"tool_call_id": call["tool_call_id"], "action": action.name,
+                            "reason": refusal.reason, "text": refusal.text})  # fmt: skip
+            continue
+        last = outcome.model_dump(mode="json")
+        results.append({"tool_call_id": call["tool_call_id"], "action": action.name, "outcome": last})
+        if outcome.kind not in NOT_SENT:
+            counts[action.name] = counts.get(action.name, 0) + 1
+            sent += 1
+            if not action.is_idempotent:
+                fingerprints.append(fingerprint(action.name, call["args"]))
+    update: dict = {
+        "results": results, "skipped": skipped, "run_counts": counts, "actions_run": sent,
+        "pending": rest[0] if rest else None, "queue": rest[1:],
+    }  # fmt: skip
+    if last is not None:
+        update["outcome"] = last
+    if fingerprints:
+        update["sent_fingerprints"] = fingerprints
+    if messages:
+        update["messages"] = messages
+    if not rest and not results:  # nothing ran and nothing is left: the refusals are the answer
+        update["messages"] = [*messages, AIMessage(said_once([s["text"] for s in skipped]))]
     return update
-
-
-def _refuse(pending: dict, refusal: str) -> dict:
-    return close_call(pending, refusal, refusal)
 
 
 async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
@@ -79,7 +137,7 @@ async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
 
 async def _run_once(
     ctx: AgentContext, action, args: dict, key: str, session_id: str | None
-) -> tuple[Outcome | None, str | None]:
+) -> tuple[Outcome | None, Refusal | None]:
     """Send the call at most once per idempotency key; (outcome, None) or (None, refusal)."""
     ledger = ctx.ledger
     if ledger is None:
@@ -92,9 +150,10 @@ async def _run_once(
         budget=ctx.limits.max_actions_per_session,
     )
     if reservation is Reservation.LIMIT:
-        return None, prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
+        return None, Refusal("limit", prompts.REPLY_LIMIT.format(
+            label=action.label, limit=action.max_runs_per_session))  # fmt: skip
     if reservation is Reservation.BUDGET:
-        return None, prompts.REPLY_BUDGET
+        return None, Refusal("budget", prompts.REPLY_BUDGET)
     if reservation is Reservation.EXISTS:
         record = await ledger.get(key)
         if record is not None and record.outcome is not None:

@@ -15,7 +15,7 @@ from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
 from ..state import AgentContext, AgentState
-from .closing import close_call, close_if_unavailable
+from .closing import close_if_unavailable, finish_call, skip_call
 
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "abort"})
 
@@ -94,16 +94,18 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
         # The call goes ahead as proposed; the validation failure is a clear tool error.
         problems = [f"{n}: missing" for n in check.missing]
         problems += [f"{n}: {reason}" for n, reason in check.invalid.items()]
-        return {"outcome": _arguments_outcome(action.name, problems)}
+        return finish_call(state, _arguments_outcome(action.name, problems))
 
     if pending.get("asked", 0) >= ctx.limits.max_questions:
         text = prompts.REPLY_GAVE_UP.format(label=action.label)
-        return close_call(pending, text, "Not run: the customer did not provide the required values.")
+        return skip_call(state, "gave_up", text,
+                         "Not run: the customer did not provide the required values.")  # fmt: skip
 
     kind, value = parse_answer(interrupt(question_payload(compiled, check)))
     asked = pending.get("asked", 0) + 1
     if kind == "cancel":
-        return close_call(pending, prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")
+        return skip_call(state, "cancelled", prompts.REPLY_CANCELLED,
+                         "Not run: cancelled by the customer.")  # fmt: skip
     if kind == "text":
         return {"pending": {**pending, "asked": asked, "answer_text": value, "valid": False}}
     known = {k: v for k, v in (pending.get("args") or {}).items() if k not in check.invalid}

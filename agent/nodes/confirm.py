@@ -20,7 +20,7 @@ from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
 from ..state import AgentContext, AgentState
-from .closing import close_call, close_if_unavailable
+from .closing import close_if_unavailable, finish_call, skip_call
 
 
 def parse_decision(answer: Any) -> tuple[str, dict]:
@@ -50,7 +50,7 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         preview = await ctx.executor.preview(action, pending["args"])
     except ActionsError as exc:  # bad arguments or a definition the executor refuses
         outcome = Outcome(kind=OutcomeKind.CONFIG_ERROR, action=action.name, summary=str(exc))
-        return {"outcome": outcome.model_dump(mode="json")}
+        return finish_call(state, outcome.model_dump(mode="json"))
     digest = preview.digest()
     if pending.get("approved") and pending.get("approved_request") == digest:
         return {"pending": pending}
@@ -81,5 +81,5 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         # request is then shown as a first ask.
         return {"pending": {**pending, "args": {**pending["args"], **values}, "valid": False,
                             "shown_request": None, "request_changed": False}}  # fmt: skip
-    return close_call(pending, prompts.REPLY_REJECTED.format(label=action.label),
-                      "Not run: rejected by the customer.")  # fmt: skip
+    return skip_call(state, "rejected", prompts.REPLY_REJECTED.format(label=action.label),
+                     "Not run: rejected by the customer.")  # fmt: skip

@@ -166,7 +166,8 @@ class OfflineChatModel(BaseChatModel):
 
         envelope = find_envelope(messages)
         if envelope is not None:
-            return self._present(messages, envelope, forced if forced in functions else None)
+            return self._present(messages, envelope, forced if forced in functions else None,
+                                 set(functions))  # fmt: skip
         if messages and isinstance(messages[-1], ToolMessage):
             return AIMessage(content=self._summarise_tool(messages[-1]))
         if forced in functions:
@@ -263,10 +264,12 @@ class OfflineChatModel(BaseChatModel):
     # -- respond turns ------------------------------------------------------------------------
 
     def _present(self, messages: Sequence[BaseMessage], envelope: dict[str, Any],
-                 forced: str | None) -> AIMessage:  # fmt: skip
+                 forced: str | None, bound: set[str] = frozenset()) -> AIMessage:  # fmt: skip
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         request = parse_request(system)
         rendered: Rendered = render(envelope, request)
+        if forced is None and request.format.capitalize() in bound:
+            forced = request.format.capitalize()  # the presentation tool of the asked format
         shape = (forced or "").lower()
         args: dict[str, Any] | None = None
         if shape == "card" and rendered.card is not None:
