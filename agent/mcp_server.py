@@ -39,6 +39,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
 from storage.ledger import Reservation
+from storage.secrets import readable_values
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, OutcomeKind
 
@@ -148,9 +149,7 @@ class ActionTools:
         return f"mcp-http-{sid}" if sid else None
 
     async def _redact(self, payload: dict[str, Any]) -> dict[str, Any]:
-        secrets = self.stores.secrets
-        values = {await secrets.get_secret(n) for n in secrets.names()}
-        return Redactor(v for v in values if v).data(payload)
+        return Redactor(await readable_values(self.stores.secrets)).data(payload)
 
 
 def _tool(compiled: CompiledAction) -> types.Tool:

@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from storage.actions import ActionStore
 from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
-from storage.secrets import SecretStore, load_or_create_key
+from storage.secrets import SecretStore, open_secret_store
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor, ExecutorSettings
@@ -49,7 +49,7 @@ def open_stores(settings: Settings) -> Stores:
     return Stores(
         engine=engine,
         actions=ActionStore(engine),
-        secrets=SecretStore(engine, load_or_create_key(settings)),
+        secrets=open_secret_store(engine, settings),
         traces=TraceStore(engine),
         ledger=CallLedger(engine),
     )

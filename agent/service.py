@@ -23,6 +23,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
 
+from storage.secrets import readable_values
 
 from .email_format import as_email
 from .live_catalog import LiveCatalog
@@ -189,8 +190,7 @@ class SupportAgent:
         before = self.live.revision
         self.refresh_catalog()
         if self.secrets is not None and (self.live.revision != before or self._redactor_stale):
-            values = {await self.secrets.get_secret(n) for n in self.secrets.names()}
-            self.redactor = Redactor(v for v in values if v)
+            self.redactor = Redactor(await readable_values(self.secrets))
             self._redactor_stale = False
 
     async def _turn(

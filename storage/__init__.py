@@ -11,7 +11,10 @@ from .secrets import (
     SecretStore,
     SecretValueError,
     check_secret_name,
+    delete_secret,
     load_or_create_key,
+    open_secret_store,
+    readable_values,
     secret_names,
 )
 from .transfer import export_actions, export_json, import_actions, parse_catalog, validate_file
@@ -27,13 +30,16 @@ __all__ = [
     "StoredAction",
     "check_secret_name",
     "definition_diff",
+    "delete_secret",
     "export_actions",
     "export_json",
     "import_actions",
     "init_db",
     "load_or_create_key",
     "make_engine",
+    "open_secret_store",
     "parse_catalog",
+    "readable_values",
     "secret_names",
     "validate_file",
 ]

@@ -11,8 +11,8 @@ Values are placed as data, never as syntax, so an argument cannot change the req
 * `{{secret.NAME}}` is resolved in header values only;
 * substitution is one pass: an argument that contains `{{...}}` is sent literally.
 
-Problems of the definition or a missing secret raise `ActionValidationError` (for the product
-team, every problem listed, no secret value); problems of the arguments raise
+Problems of the definition or a missing or unreadable secret raise `ActionValidationError` (for
+the product team, every problem listed, no secret value); problems of the arguments raise
 `ToolArgumentsError` (the model can fix them). `Redactor` masks every secret value used.
 """
 
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
-from .errors import ActionValidationError, Problem, ToolArgumentsError
+from .errors import ActionsError, ActionValidationError, Problem, ToolArgumentsError
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
 
@@ -44,7 +44,11 @@ _MISSING = object()
 
 
 class SecretSource(Protocol):
-    """Where `{{secret.NAME}}` values come from (the encrypted store, the CLI, a test)."""
+    """Where `{{secret.NAME}}` values come from (the encrypted store, the CLI, a test).
+
+    `get_secret` returns None for a secret that is not set, and raises an `ActionsError` for one
+    that is stored but cannot be read (e.g. encrypted with another key): both become a
+    configuration problem of the call, never a crash."""
 
     async def get_secret(self, name: str) -> str | None: ...
 
@@ -268,7 +272,13 @@ class _Builder:
                 pos = ph.end
                 if ph.is_secret:
                     secret_headers.add(name.lower())
-                    secret = await secrets.get_secret(ph.name)
+                    try:
+                        secret = await secrets.get_secret(ph.name)
+                    except ActionsError as exc:  # stored, but unreadable (e.g. another key)
+                        if require_secrets:
+                            self.config.append(Problem(where, str(exc)))
+                            continue
+                        secret = None
                     if not secret and not require_secrets:
                         pieces.append(MASK)
                         continue
