@@ -78,6 +78,9 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
             min_size=1,
             max_size=20,
             open=False,
+            # A pooled connection is checked before it is lent: after a server restart every
+            # idle one is dead, and each would otherwise fail one turn.
+            check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         ) as pool:
             saver = AsyncPostgresSaver(pool)

@@ -19,6 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from .outage import is_connection_lost, retry_on_lost_connection
 
 
 def _key(session_id: str) -> int:
@@ -44,19 +47,24 @@ class SessionLocks:
     @asynccontextmanager
     async def _advisory(self, session_id: str) -> AsyncIterator[None]:
         key = _key(session_id)
-        conn = await asyncio.to_thread(self._engine.connect)
+        # A lost connection loses the lock with it, so taking it again is safe.
+        conn = await retry_on_lost_connection(lambda: asyncio.to_thread(self._lock_advisory, key))
         try:
-            await asyncio.to_thread(
-                lambda: conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            )
             try:
                 yield
             finally:
-                await asyncio.to_thread(
-                    lambda: conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                )
+                await asyncio.to_thread(_advisory_unlock, conn, key)
         finally:
             await asyncio.to_thread(conn.close)
+
+    def _lock_advisory(self, key: int):
+        conn = self._engine.connect()
+        try:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @asynccontextmanager
     async def _file(self, session_id: str) -> AsyncIterator[None]:
@@ -71,3 +79,12 @@ class SessionLocks:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+def _advisory_unlock(conn, key: int) -> None:
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    except DBAPIError as exc:
+        # The server ended the session (a restart): it released the session's locks with it.
+        if not is_connection_lost(exc):
+            raise
