@@ -17,7 +17,8 @@ fails when a new subcommand is in none of them):
 
 * `import` edits the stored actions; `export` reads the whole stored catalog (which secrets
   exist, every endpoint and header template): both ask. `mcp` hands the stored actions and
-  secrets to another program: it asks.
+  secrets to another program: it asks. `secrets list` and `secrets delete` read and edit the
+  stored secrets (by name; no value is ever shown): both ask.
 * `import-openapi` and `import-curl` ask only with `--save`, which stores drafts; printing the
   drafts, or writing them to a file, touches nothing stored.
 * `validate` reads only the file it is given and stores nothing; `test` sends one action from
@@ -48,7 +49,7 @@ PASSWORD_ENV = "ACTIONS_ADMIN_PASSWORD"
 PASSWORD_OPTION = "--admin-password"
 """Command-line option that supplies the admin password (takes precedence over the variable)."""
 
-ADMIN_COMMANDS = frozenset({"import", "export", "mcp"})
+ADMIN_COMMANDS = frozenset({"import", "export", "mcp", "secrets"})
 """Subcommands that need the admin password when one is configured."""
 ADMIN_OPTIONS = {"import-openapi": "--save", "import-curl": "--save"}
 """Subcommands that need it only with the named option (the one that edits stored actions)."""

@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = (
     "agent.cli_demo",  # start the demo API and app
     "agent.cli_importers",  # import-openapi / import-curl: draft actions to review
     "agent.cli_mcp",  # serve the live actions as MCP tools
+    "agent.cli_secrets",  # list / delete stored secrets by name (no key needed)
 )
 
 

@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from storage.actions import ActionStore
 from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
-from storage.secrets import SecretStore, load_or_create_key
+from storage.secrets import SecretStore, open_secret_store
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor, ExecutorSettings
@@ -49,7 +49,7 @@ def open_stores(settings: Settings) -> Stores:
     return Stores(
         engine=engine,
         actions=ActionStore(engine),
-        secrets=SecretStore(engine, load_or_create_key(settings)),
+        secrets=open_secret_store(engine, settings),
         traces=TraceStore(engine),
         ledger=CallLedger(engine),
     )
@@ -78,6 +78,9 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
             min_size=1,
             max_size=20,
             open=False,
+            # A pooled connection is checked before it is lent: after a server restart every
+            # idle one is dead, and each would otherwise fail one turn.
+            check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         ) as pool:
             saver = AsyncPostgresSaver(pool)

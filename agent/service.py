@@ -8,6 +8,12 @@ A turn a crashed process left half done (the last checkpoint still has tasks and
 is pending) is finished first, by `recover`, at the start of the next `send` or `resume`: the
 unfinished step runs again from the last checkpoint, and `call_action`'s ledger keeps a call
 that was in flight from being sent twice (see `agent/nodes/call_action.py`).
+
+A database outage never ends a conversation or drops a message: the state read at the start of
+a turn is retried while its connection is lost (`storage.outage`); a turn the database fails
+anyway answers with an apology, and a trace that cannot be stored waits in `UnsavedTurns` (the
+customer's text included) until the next turn stores it. A turn that failed half-way is finished
+by `recover` on the next turn, like one a crash left.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
 
+from storage.outage import is_storage_outage, retry_on_lost_connection
 
 from tools.redaction import storable
 
@@ -32,6 +39,7 @@ from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
 from .state import AgentContext, Limits
 from .tracing import Redactor, TurnRecorder, message_json
+from .unsaved_turns import UnsavedTurns
 
 log = logging.getLogger(__name__)
 FALLBACK_REPLY = (
@@ -44,6 +52,7 @@ FALLBACK_REPLY = (
 class TurnResult:
     session_id: str
     turn: int
+    """The turn's number in the session; 0 while its trace waits for the database."""
     events: list[dict[str, Any]]
     interrupt: dict[str, Any] | None
     trace: dict[str, Any] = field(repr=False, default_factory=dict)
@@ -91,6 +100,8 @@ class SupportAgent:
         self.session_locks = session_locks
         """`storage.session_lock.SessionLocks`: one turn of a session at a time across instances."""
         self._redactor_stale = True
+        self.unsaved = UnsavedTurns()
+        """Traces the database could not take yet (an outage); stored by the next turn."""
 
     # -- catalog -----------------------------------------------------------------------------
     def refresh_catalog(self) -> None:
@@ -124,8 +135,14 @@ class SupportAgent:
 
     async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
         """A customer message. While a question is pending, it is the answer to that question."""
-        async with self._lock(session_id):
-            return await self._send(session_id, storable(text), channel)
+        text = storable(text)
+        try:
+            async with self._lock(session_id):
+                return await self._send(session_id, text, channel)
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            return self._unanswered(session_id, ("message", text), channel, exc)
 
     async def _send(self, session_id: str, text: str, channel: str) -> TurnResult:
         state = await self._state(session_id)
@@ -147,8 +164,14 @@ class SupportAgent:
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
-        async with self._lock(session_id):
-            return await self._resume(session_id, storable(value))
+        value = storable(value)
+        try:
+            async with self._lock(session_id):
+                return await self._resume(session_id, value)
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            return self._unanswered(session_id, ("resume", value), "chat", exc)
 
     async def _resume(self, session_id: str, value: Any) -> TurnResult:
         state = await self._state(session_id)
@@ -171,7 +194,8 @@ class SupportAgent:
             return await self._recover(session_id, await self._state(session_id))
 
     async def _state(self, session_id: str):
-        return await self.graph.aget_state({"configurable": {"thread_id": session_id}})
+        config = {"configurable": {"thread_id": session_id}}
+        return await retry_on_lost_connection(lambda: self.graph.aget_state(config))
 
     async def _recover(self, session_id: str, state) -> TurnResult | None:
         # A finished turn leaves no tasks and an interrupted one leaves its question; tasks with
@@ -192,7 +216,8 @@ class SupportAgent:
         before = self.live.revision
         self.refresh_catalog()
         if self.live.revision != before or self._redactor_stale:
-            # the executor's redactor: every secret its source can give, stored or given
+            # the executor's redactor: every secret its source can give (stored values the key
+            # cannot open are skipped: they are never sent either)
             self.redactor = await self.executor.redactor()
             self._redactor_stale = False
 
@@ -252,11 +277,43 @@ class SupportAgent:
                 "model": self.model_label,
             }
         )
-        # One write transaction numbers the turn and stores its trace, in a worker thread.
-        turn = await asyncio.to_thread(
-            self.traces.record_turn, session_id, trace, channel=channel, title=title
-        )
+        turn = await self._record(session_id, trace, channel, title)
         return TurnResult(session_id, turn, self.redactor.data(events), self.redactor.data(interrupt), trace)
+
+    async def _record(self, session_id: str, trace: dict[str, Any], channel: str, title: str) -> int:
+        """Store the turn's trace (after any still waiting); 0 when it has to wait itself."""
+        try:
+            await self.unsaved.store(self.traces, self.redactor.data)
+            # One write transaction numbers the turn and stores its trace, in a worker thread.
+            return await asyncio.to_thread(
+                self.traces.record_turn, session_id, trace, channel=channel, title=title
+            )
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            log.error("session %s: the turn's trace waits for the database (%s)",
+                      session_id, type(exc).__name__)  # fmt: skip
+            self.unsaved.keep(session_id, trace, channel=channel, title=title)
+            return 0
+
+    def _unanswered(self, session_id: str, given: tuple, channel: str, exc: Exception):
+        """The database failed the turn: apologise, and keep the customer's input in a trace that
+        waits for the next turn to store it (masked then, with the secrets read then).
+
+        Whatever of the turn did reach the checkpoint is finished by the next turn (`recover`)."""
+        log.error("session %s: the database failed the turn (%s)", session_id, _brief(exc))
+        events = self._events(given, [AIMessage(FALLBACK_REPLY)], {}, {}, None, channel)
+        title = given[1] if given[0] == "message" and isinstance(given[1], str) else ""
+        trace = {
+            "session_id": session_id, "channel": channel,
+            "at": datetime.now(timezone.utc).isoformat(),
+            "input": {"kind": given[0], "value": given[1]}, "path": [], "steps": [],
+            "model_calls": [], "model_call_count": 0, "events": events, "interrupt": None,
+            "errors": [f"storage unavailable: {_brief(exc)}"],
+            "model": self.model_label,
+        }  # fmt: skip
+        self.unsaved.keep(session_id, trace, channel=channel, title=title)
+        return TurnResult(session_id, 0, self.redactor.data(events), None, self.redactor.data(trace))
 
     async def _repair(self, config: dict[str, Any]) -> None:
         """After a failure: answer any dangling tool call, apologise, and clear the pending call."""
@@ -332,7 +389,8 @@ class SupportAgent:
         return json.dumps(self.trace(session_id, turn), indent=2, default=str)
 
     def turns(self, session_id: str) -> list[dict[str, Any]]:
-        return self.traces.turns(session_id)
+        """The stored traces, then any still waiting for the database."""
+        return self.traces.turns(session_id) + self.redactor.data(self.unsaved.of(session_id))
 
     async def session_state(self, session_id: str) -> dict[str, Any]:
         state = await self.graph.aget_state({"configurable": {"thread_id": session_id}})
@@ -357,6 +415,12 @@ def _new(values: dict, before: dict, key: str) -> list[dict[str, Any]]:
 def _sent_with_calls(events: list[dict[str, Any]], index: int) -> bool:
     """The assistant event at `index` is text the model sent together with tool calls."""
     return index + 1 < len(events) and events[index + 1]["type"] == "tool_call"
+
+
+def _brief(exc: Exception) -> str:
+    """The error's kind and first line (a database error's full text repeats its statement)."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first[:300]}"
 
 
 def _interrupt_of(state) -> dict[str, Any] | None:

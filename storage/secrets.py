@@ -9,11 +9,19 @@ The key is `Settings.secret_key` (ACTIONS_SECRET_KEY) or `<data_dir>/secret.key`
 first use with 0600 permissions; an existing key file that group or others can access is refused.
 Each ciphertext also binds its secret's name, so a value copied onto another row fails to
 decrypt instead of being sent under the wrong name.
+
+A lost key is never papered over: while secrets are stored, a missing key file stops start-up
+(a new key could not read them, and every later save would mix two keys). A key that opens none
+or only some of the stored secrets (ACTIONS_SECRET_KEY changed) is logged at start-up; the
+conversation goes on, and only a call that needs an unreadable secret is refused (the executor
+reports it as a config_error naming the secret). Secrets can be listed and deleted without the
+key (`secret_names`, `delete_secret`), so a lost key can be recovered from by setting them again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from pathlib import Path
@@ -32,6 +40,7 @@ from .actions import Change
 from .db import read_session, write_session
 from .tables import AuditRow, SecretRow, utcnow
 
+log = logging.getLogger(__name__)
 SECRET_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 KEY_FILE_NAME = "secret.key"
 _GENERATE_HINT = (
@@ -67,16 +76,34 @@ def _fernet(key: bytes | str, source: str) -> Fernet:
         ) from None
 
 
-def load_or_create_key(settings: Settings) -> bytes:
-    """The key from settings, or from `<data_dir>/secret.key` (created 0600 if missing)."""
+def load_or_create_key(settings: Settings, engine: Engine) -> bytes:
+    """The key from settings, or from `<data_dir>/secret.key`.
+
+    A missing key file is created (0600) only while no secret is stored in `engine`'s database:
+    otherwise the key that encrypted them is lost, and a new one would hide that until the first
+    call that needs a secret (`SecretKeyError`, naming the path and the way out).
+    """
     if settings.secret_key:
         key = settings.secret_key.strip().encode()
         _fernet(key, "ACTIONS_SECRET_KEY")
         return key
     path = Path(settings.data_dir) / KEY_FILE_NAME
     if not path.exists():
+        if stored := secret_names(engine):
+            raise _missing_key_file(path, stored)
         _create_key_file(path)
     return _read_key_file(path)
+
+
+def open_secret_store(engine: Engine, settings: Settings) -> SecretStore:
+    """The store with the configured key; logs a warning when that key cannot open every stored
+    secret (the calls that need those secrets are refused, everything else works)."""
+    store = SecretStore(engine, load_or_create_key(settings, engine))
+    try:
+        store.verify_key()
+    except SecretKeyError as exc:
+        log.warning("%s Until then, actions that use them are not sent (config_error).", exc)
+    return store
 
 
 def _create_key_file(path: Path) -> None:
@@ -140,11 +167,7 @@ class SecretStore:
             self._upsert(name, token, actor)
 
     def delete(self, name: str, *, actor: str | None = None) -> None:
-        with write_session(self._engine) as s:
-            result = s.exec(sa_delete(SecretRow).where(SecretRow.name == name))
-            if result.rowcount != 1:
-                raise NotFoundError(f"no secret named {name!r}")
-            s.add(_audit(name, Change.SECRET_DELETED, actor))
+        delete_secret(self._engine, name, actor=actor)
 
     def names(self) -> list[str]:
         return secret_names(self._engine)
@@ -227,8 +250,27 @@ def secret_names(engine: Engine) -> list[str]:
         return list(s.exec(select(SecretRow.name).order_by(SecretRow.name)))
 
 
+def delete_secret(engine: Engine, name: str, *, actor: str | None = None) -> None:
+    """Delete one stored secret, audited (no key needed: how a lost key is recovered from)."""
+    with write_session(engine) as s:
+        result = s.exec(sa_delete(SecretRow).where(SecretRow.name == name))
+        if result.rowcount != 1:
+            raise NotFoundError(f"no secret named {name!r}")
+        s.add(_audit(name, Change.SECRET_DELETED, actor))
+
+
 def _audit(name: str, change: Change, actor: str | None) -> AuditRow:
     return AuditRow(at=utcnow(), actor=actor, secret_name=name, change=change.value, diff="{}")
+
+
+def _missing_key_file(path: Path, names: list[str]) -> SecretKeyError:
+    return SecretKeyError(
+        f"the secret key file {path} is missing, but {len(names)} secret(s) are stored "
+        f"({', '.join(names)}) that only that key can decrypt; no new key was generated. "
+        f"Restore the key file to {path} (owner-only: chmod 600), or set ACTIONS_SECRET_KEY to "
+        "the original key. If the key is lost for good, delete the stored secrets "
+        "(`api-actions secrets delete --all`) and set them again."
+    )
 
 
 def _wrong_key(names: list[str]) -> SecretKeyError:

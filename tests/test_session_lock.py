@@ -1,17 +1,25 @@
 """Two app instances on one database take turns of the same session one at a time, so neither
-mistakes the other's running turn for one a crashed process left unfinished."""
+mistakes the other's running turn for one a crashed process left unfinished. On SQLite the lock
+is a file per session, deleted on release: the folder does not grow with every session seen."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from agent.runtime import open_agent, open_stores
+from storage.db import make_engine
+from storage.session_lock import SessionLocks
 from tests.agent_fixtures import demo_actions, settings_for
 from tests.scripted_model import ScriptedChatModel
 from tests.storage_fixtures import postgres_schema_url
 from tools.executor import ExecutorSettings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class SlowModel(ScriptedChatModel):
@@ -50,3 +58,86 @@ async def test_two_instances_serialise_turns_of_one_session(tmp_path, fresh_demo
     assert {first.reply["text"], second.reply["text"]} == {"answer from one", "answer from two"}
     assert [t["role"] for t in transcript] == ["user", "assistant", "user", "assistant"]
     assert len(one.calls) == len(two.calls) == 1
+
+
+# -- lock files do not pile up -----------------------------------------------------------------------
+async def test_lock_files_are_removed_after_each_turn(tmp_path, fresh_demo_log):
+    settings = settings_for(tmp_path, fresh_demo_log)
+    sessions = 30
+    model = ScriptedChatModel().script(*[f"answer {i}" for i in range(sessions)])
+    async with open_agent(settings, model=model,
+                          executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
+                          ) as agent:  # fmt: skip
+        results = await asyncio.gather(*(agent.send(f"s-{i}", "hello") for i in range(sessions)))
+        lock_dir = agent.session_locks._dir
+    assert sorted(r.reply["text"] for r in results) == sorted(f"answer {i}" for i in range(sessions))
+    assert lock_dir.is_dir() and list(lock_dir.iterdir()) == []
+
+
+async def test_holders_of_one_session_exclude_each_other_while_files_come_and_go(tmp_path):
+    """Many holders of one session in a row: each release deletes the file a waiter may already
+    have opened; the waiter must notice and lock the current file, never hold a stale one."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    inside, overlaps, entered = 0, 0, 0
+
+    async def hold_in_turn(locks: SessionLocks) -> None:
+        nonlocal inside, overlaps, entered
+        for _ in range(25):  # each round opens the path anew: an old file, a new one, or none
+            async with locks.hold("one-session"):
+                inside += 1
+                entered += 1
+                overlaps += inside > 1
+                await asyncio.sleep(0.002)
+                inside -= 1
+
+    holders = [SessionLocks(engine, tmp_path / "locks") for _ in range(8)]
+    await asyncio.gather(*(hold_in_turn(h) for h in holders))
+    engine.dispose()
+    assert (entered, overlaps) == (200, 0)
+    assert list((tmp_path / "locks").iterdir()) == []
+
+
+_HOLDER = """
+import asyncio, os, sys, time
+from pathlib import Path
+from storage.db import make_engine
+from storage.session_lock import SessionLocks
+
+async def main(root, rounds):
+    locks = SessionLocks(make_engine(f"sqlite:///{root}/db.sqlite"), Path(root) / "locks")
+    journal = Path(root) / "journal"
+    (Path(root) / f"ready-{os.getpid()}").touch()
+    while len(list(Path(root).glob("ready-*"))) < 2:  # start together, so they contend
+        time.sleep(0.01)
+    for i in range(rounds):
+        async with locks.hold("shared"):
+            with journal.open("a") as f:
+                f.write(f"enter {os.getpid()}\\n")
+            time.sleep(0.003)
+            with journal.open("a") as f:
+                f.write(f"leave {os.getpid()}\\n")
+        async with locks.hold(f"own-{os.getpid()}-{i}"):
+            pass
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
+    rounds = 60
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path), str(rounds)],
+                         cwd=ROOT, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    lines = (tmp_path / "journal").read_text().split()
+    assert len(lines) == 2 * 2 * 2 * rounds  # enter and leave, with a pid, by two processes
+    visits = [lines[i : i + 4] for i in range(0, len(lines), 4)]
+    for enter, pid_in, leave, pid_out in visits:  # each enter is followed by its own leave
+        assert (enter, leave, pid_in) == ("enter", "leave", pid_out)
+    assert {v[1] for v in visits} == {str(p.pid) for p in procs}
+    switches = sum(a[1] != b[1] for a, b in zip(visits, visits[1:]))
+    assert switches > 2, "the two processes ran one after the other, not together"
+    assert list((tmp_path / "locks").iterdir()) == []

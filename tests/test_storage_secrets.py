@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from storage import (
     SecretStore,
     SecretValueError,
     export_json,
+    init_db,
     load_or_create_key,
+    make_engine,
 )
 from tests.storage_fixtures import database_url, engine, order_action  # noqa: F401
 from tools.errors import NotFoundError
@@ -141,31 +144,39 @@ def test_malformed_key_is_refused(engine: Engine) -> None:  # noqa: F811
         SecretStore(engine, "too-short")
 
 
-# -- key management (no database needed) --------------------------------------------------------------
-def test_key_file_is_generated_0600_and_reused(tmp_path: Path) -> None:
+# -- key management (an empty database: no secret stored yet) ------------------------------------------
+@pytest.fixture
+def no_secrets(tmp_path: Path) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path / 'empty' / 'db.sqlite'}")
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+def test_key_file_is_generated_0600_and_reused(tmp_path: Path, no_secrets: Engine) -> None:
     settings = Settings(data_dir=tmp_path / "data")
-    key = load_or_create_key(settings)
+    key = load_or_create_key(settings, no_secrets)
     path = tmp_path / "data" / "secret.key"
     assert path.stat().st_mode & 0o777 == 0o600
     Fernet(key)
-    assert load_or_create_key(settings) == key
+    assert load_or_create_key(settings, no_secrets) == key
     assert [p.name for p in path.parent.iterdir()] == ["secret.key"]  # no temp file left
 
 
-def test_key_file_is_0600_even_with_a_permissive_umask(tmp_path: Path) -> None:
+def test_key_file_is_0600_even_with_a_permissive_umask(tmp_path: Path, no_secrets: Engine) -> None:
     old = os.umask(0)
     try:
-        load_or_create_key(Settings(data_dir=tmp_path))
+        load_or_create_key(Settings(data_dir=tmp_path), no_secrets)
     finally:
         os.umask(old)
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
 
 
-def test_concurrent_starts_share_one_key(tmp_path: Path) -> None:
+def test_concurrent_starts_share_one_key(tmp_path: Path, no_secrets: Engine) -> None:
     settings = Settings(data_dir=tmp_path)
     keys: list[bytes] = []
     threads = [
-        threading.Thread(target=lambda: keys.append(load_or_create_key(settings)))
+        threading.Thread(target=lambda: keys.append(load_or_create_key(settings, no_secrets)))
         for _ in range(8)
     ]
     for t in threads:
@@ -176,28 +187,28 @@ def test_concurrent_starts_share_one_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o604, 0o640])
-def test_readable_key_file_is_refused(tmp_path: Path, mode: int) -> None:
+def test_readable_key_file_is_refused(tmp_path: Path, mode: int, no_secrets: Engine) -> None:
     path = tmp_path / "secret.key"
     path.write_bytes(Fernet.generate_key())
     path.chmod(mode)
     with pytest.raises(SecretKeyError, match=f"{mode:04o}.*chmod 600"):
-        load_or_create_key(Settings(data_dir=tmp_path))
+        load_or_create_key(Settings(data_dir=tmp_path), no_secrets)
 
 
-def test_corrupt_key_file_is_refused(tmp_path: Path) -> None:
+def test_corrupt_key_file_is_refused(tmp_path: Path, no_secrets: Engine) -> None:
     fd = os.open(tmp_path / "secret.key", os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, b"not a key")
     os.close(fd)
     with pytest.raises(SecretKeyError, match="secret.key is not a valid Fernet key"):
-        load_or_create_key(Settings(data_dir=tmp_path))
+        load_or_create_key(Settings(data_dir=tmp_path), no_secrets)
 
 
-def test_key_from_settings_wins_and_writes_no_file(tmp_path: Path) -> None:
+def test_key_from_settings_wins_and_writes_no_file(tmp_path: Path, no_secrets: Engine) -> None:
     key = Fernet.generate_key()
     settings = Settings.from_env(
         {"ACTIONS_SECRET_KEY": key.decode(), "ACTIONS_DATA_DIR": str(tmp_path)}
     )
-    assert load_or_create_key(settings) == key
+    assert load_or_create_key(settings, no_secrets) == key
     assert not (tmp_path / "secret.key").exists()
     with pytest.raises(SecretKeyError, match="ACTIONS_SECRET_KEY is not a valid Fernet key"):
-        load_or_create_key(Settings(data_dir=tmp_path, secret_key="nope"))
+        load_or_create_key(Settings(data_dir=tmp_path, secret_key="nope"), no_secrets)

@@ -14,8 +14,8 @@ Values are placed as data, never as syntax, so an argument cannot change the req
   in a `Cookie`, whitespace, quotes or backslashes: a value can never add a cookie or an item;
 * substitution is one pass: an argument that contains `{{...}}` is sent literally.
 
-Problems of the definition or a missing secret raise `ActionValidationError` (for the product
-team, every problem listed, no secret value); problems of the arguments raise
+Problems of the definition or a missing or unreadable secret raise `ActionValidationError` (for
+the product team, every problem listed, no secret value); problems of the arguments raise
 `ToolArgumentsError` (the model can fix them). `Redactor` masks every secret value used.
 """
 
@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
-from .errors import ActionValidationError, Problem, ToolArgumentsError
+from .errors import ActionsError, ActionValidationError, Problem, ToolArgumentsError
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
 from .redaction import MASK, Redactor
@@ -49,7 +49,11 @@ _MISSING = object()
 
 
 class SecretSource(Protocol):
-    """Where `{{secret.NAME}}` values come from (the encrypted store, the CLI, a test)."""
+    """Where `{{secret.NAME}}` values come from (the encrypted store, the CLI, a test).
+
+    `get_secret` returns None for a secret that is not set, and raises an `ActionsError` for one
+    that is stored but cannot be read (e.g. encrypted with another key): both become a
+    configuration problem of the call, never a crash."""
 
     async def get_secret(self, name: str) -> str | None: ...
 
@@ -300,7 +304,13 @@ class _Builder:
         self, name: str, where: str, secrets: SecretSource, require: bool
     ) -> str | None:
         """A secret's value; `***` in a preview when it is not set; None (a problem) otherwise."""
-        value = await secrets.get_secret(name)
+        try:
+            value = await secrets.get_secret(name)
+        except ActionsError as exc:  # stored, but unreadable (e.g. another key)
+            if not require:
+                return MASK
+            self.config.append(Problem(where, str(exc)))
+            return None
         if value:
             return value
         if not require:

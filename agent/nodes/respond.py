@@ -206,14 +206,17 @@ def _presentations(reply: AIMessage, shown: list[_Shown]) -> list[Presentation]:
     links = [c for c in reply.tool_calls if c["name"] == "Link"]
     card_results = [s for s in shown if s.format == "card"]
     link_results = [s for s in shown if s.format == "link"]
+    text = reply.text.strip()
+    # words the model wrote instead of presenting a single card or link go under it
+    note = (text if text and not cards and not links and len(shown) == 1
+            and shown[0].format in PRESENT_TOOLS else None)  # fmt: skip
     for index, s in enumerate(card_results):
-        args = cards[index]["args"] if index < len(cards) else None
+        args = cards[index]["args"] if index < len(cards) else ({"note": note} if note else None)
         out.append(_card(s, args))
     for index, s in enumerate(link_results):
-        args = links[index]["args"] if index < len(links) else None
+        args = links[index]["args"] if index < len(links) else ({"note": note} if note else None)
         out.append(_link(s, args))
-    text = reply.text.strip()
-    if text and not (out and len(shown) == len(card_results) + len(link_results)):
+    if text and not note and not (out and len(shown) == len(card_results) + len(link_results)):
         out.append(Presentation(format="text", text=text))
     if not out:
         fallback = "\n\n".join(plain_data(s.outcome) for s in shown if s.format == "text")
@@ -223,13 +226,15 @@ def _presentations(reply: AIMessage, shown: list[_Shown]) -> list[Presentation]:
 
 def _card(shown: _Shown, args: dict | None) -> Presentation:
     try:
-        card = Card.model_validate(args) if args else None
+        card = Card.model_validate(args) if args and "title" in args else None
     except ValidationError:
         card = None
     if card is None:  # the model produced no valid card: one from the selected fields, in order
         data = shown.outcome.data if isinstance(shown.outcome.data, dict) else {}
-        card = Card(title=shown.label, fields=[CardField(label=str(k), value=str(v))
-                                                for k, v in data.items() if v is not None])  # fmt: skip
+        note = (args or {}).get("note")
+        card = Card(title=shown.label, note=str(note) if note else None,
+                    fields=[CardField(label=str(k), value=str(v))
+                            for k, v in data.items() if v is not None])  # fmt: skip
     selection = shown.action.response_selection if shown.action is not None else None
     if not card.title.strip():
         card.title = shown.label
