@@ -30,7 +30,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from tools.action import ActionDefinition
 
 from .offline.router import (
-    B,
     COMMON_WORDS,
     DESCRIPTION_WEIGHT,
     K1,
@@ -39,9 +38,11 @@ from .offline.router import (
     PATTERN_BONUS,
     STOPWORDS,
     IdentifierPattern,
-    correct_typo,
+    average_length,
     canonical,
+    correct_typo,
     humanise_name,
+    length_norm,
     terms,
     words,
 )
@@ -92,11 +93,11 @@ class ActionIndex:
         self.docs = list(docs)
         self.position = {a.definition.name: i for i, a in enumerate(self.actions)}
         n = max(len(self.docs), 1)
-        self.avg_length = sum(d.length for d in self.docs) / n or 1.0
+        self.avg_length = average_length(d.length for d in self.docs)
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         by_pattern: dict[str, list[int]] = defaultdict(list)
         for i, doc in enumerate(self.docs):
-            norm = K1 * (1 - B + B * doc.length / self.avg_length)
+            norm = length_norm(doc.length, self.avg_length)
             for term, tf in doc.weights.items():
                 postings[term].append((i, tf * (K1 + 1) / (tf + norm)))
             for pattern in dict.fromkeys(doc.patterns):

@@ -10,6 +10,9 @@ import pytest
 
 from tests.servers import serve
 
+# the reliability suites' counts (suite marker); pytester runs the reporter's own tests
+pytest_plugins = ("tests.suite_report", "pytester")
+
 DEMO_TOKEN = "demo-token-test-7f3a"
 POSTGRES_URL = os.environ.get(
     "DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,4 +1,6 @@
-"""Tallies for table-driven suites: run every case, keep going after a failure, print counts.
+"""Counts for the reliability suites, taken from what ran; a failure always shows in them.
+
+Table-driven suites use `Tally`: run every case, keep going after a failure, print counts.
 
     tally = Tally("suite 1: faults end to end (GET)")
     for case in CASES:
@@ -8,6 +10,23 @@
 
 The count line is printed with pytest's capture switched off, so it shows in CI output even
 when the test passes; it is also the first line of the assertion message when one fails.
+
+Suites whose cases are checks inside ordinary tests mark the module and use `suite_cases`:
+
+    pytestmark = pytest.mark.suite(5, "adversarial")
+
+    def test_x(suite_cases):
+        with suite_cases.case("api key"):   # passed if the block ends, failed if it raises
+            ...  # asserts (the exception goes on to pytest: the test fails as usual)
+
+A test of a marked module with no case of its own counts as one case, and a test that fails
+outside every case (a fixture, an assert between cases, teardown) adds one failed case, through
+the `pytest_runtest_makereport` hook below: no failure can leave "failures: 0". Outcomes seen
+elsewhere (worker processes) are counted with `suite_cases.record`; a failure recorded there
+fails the test too. An example hypothesis discards (`assume`) is not a case. The lines, e.g.
+"suite 4 (fuzz): 710 examples tried (260 accepted, 450 refused), failures: 0", are printed in
+the terminal summary, after every test of the run has ended. Load this module as a plugin
+(`pytest_plugins` in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,7 +34,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis.errors import UnsatisfiedAssumption
 
 
 class Tally:
@@ -51,3 +75,207 @@ class Tally:
         assert not self.failures, "\n".join([self.line, *self.failures])
         assert expected is None or self.tried == expected, f"{self.line} (expected {expected})"
         return self.line
+
+
+# -- suites counted by case blocks inside ordinary tests (the `suite` marker) --------------------
+@dataclass
+class SuiteLine:
+    """One printed line: cases tried, how the passed ones ended (labels), the failed ones."""
+
+    title: str
+    unit: str = "cases"
+    tried: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    kinds: dict[str, Counter[str]] = field(default_factory=dict)
+    """Kind of case -> its detail (or label) counts, "failed" included (the detail lines)."""
+
+    def add(self, kind: str, label: str | None, detail: str | None, failure: str | None) -> None:
+        self.tried += 1
+        counts = self.kinds.setdefault(kind, Counter())
+        if failure is not None:
+            self.failures.append(failure)
+            counts["failed"] += 1
+        else:
+            counts[detail or label or "passed"] += 1
+            if label:
+                self.labels[label] += 1
+
+    @property
+    def line(self) -> str:
+        labels = f" ({_join(self.labels)})" if self.labels else ""
+        failures = len(self.failures)
+        return f"{self.title}: {self.tried} {self.unit} tried{labels}, failures: {failures}"
+
+    def detail(self) -> list[str]:
+        """One line per kind of case, when there is more than one kind."""
+        if len(self.kinds) < 2:
+            return []
+        out = []
+        for kind, counts in self.kinds.items():
+            shown = Counter({label: n for label, n in counts.items() if label != "passed"})
+            labels = f" ({_join(shown)})" if shown else ""
+            out.append(f"  {kind}: {sum(counts.values())}{labels}")
+        return out
+
+
+def _join(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {label}" for label, n in counts.most_common())
+
+
+class SuiteRegistry:
+    """Every line of the run, in the order they were first written to."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, SuiteLine] = {}
+        self.lock = threading.Lock()
+
+    def line(self, title: str, unit: str) -> SuiteLine:
+        return self.lines.setdefault(title, SuiteLine(title, unit))
+
+
+@dataclass
+class ItemCases:
+    """What one test recorded, for the hook (did it fail outside its cases?) and for shares."""
+
+    tried: int = 0
+    failures: list[str] = field(default_factory=list)
+    call_passed: bool = False
+    title: str | None = None
+    """The line it last wrote to: a failure outside its cases is counted there."""
+    labels: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(kind, label) -> cases of this test; failed ones under the label "failed"."""
+
+
+@dataclass
+class Case:
+    """The handle of one running case: how it ended, set by the test before the block ends."""
+
+    label: str | None = None
+    """Counted on the suite's line ("accepted", "landed", ...)."""
+    detail: str | None = None
+    """Counted on its kind's detail line instead of the label ("stored", "outcome ok", ...)."""
+
+
+REGISTRY = pytest.StashKey[SuiteRegistry]()
+ITEM = pytest.StashKey[ItemCases]()
+
+
+class SuiteCases:
+    """Records one test's cases on its suite's line (or on a part of the suite, `part`)."""
+
+    def __init__(self, registry: SuiteRegistry, item: pytest.Item, title: str, unit: str):
+        self._registry, self._item, self.title, self.unit = registry, item, title, unit
+        self._mine = item.stash.setdefault(ITEM, ItemCases())
+
+    def part(self, name: str) -> SuiteCases:
+        """The same suite on a line of its own: "suite 3 (concurrent editors, threads, sqlite)"."""
+        return SuiteCases(self._registry, self._item, f"{self.title[:-1]}, {name})", self.unit)
+
+    @contextlib.contextmanager
+    def case(self, kind: str, name: str = "") -> Iterator[Case]:
+        """One case: passed when the block ends, failed when it raises (and the error goes on);
+        an example hypothesis discards (`assume`) is none."""
+        handle = Case()
+        try:
+            yield handle
+        except UnsatisfiedAssumption:
+            raise  # hypothesis discards the example: it is not a case
+        except Exception as exc:
+            self.record(kind, failure=_describe(exc), name=name)
+            raise
+        self.record(kind, label=handle.label, detail=handle.detail, name=name)
+
+    def record(self, kind: str, *, label: str | None = None, detail: str | None = None,
+               failure: str | None = None, name: str = "") -> None:  # fmt: skip
+        """One case that ran elsewhere (a worker process, a thread): its label or its failure."""
+        where = f"{kind}: {name}" if name else kind
+        with self._registry.lock:
+            self._registry.line(self.title, self.unit).add(
+                kind, label, detail, None if failure is None else f"{where}: {failure}"
+            )
+            self._mine.tried += 1
+            self._mine.title = self.title
+            if failure is not None:
+                self._mine.failures.append(f"{where}: {failure}")
+            self._mine.labels[(kind, "failed" if failure is not None else label or "passed")] += 1
+
+    def share(self, kind: str, label: str) -> tuple[int, int]:
+        """(cases of `kind` this test ended with `label`, cases of `kind` this test tried)."""
+        mine = {lab: n for (k, lab), n in self._mine.labels.items() if k == kind}
+        return mine.get(label, 0), sum(mine.values())
+
+    def require_share(self, kind: str, label: str, at_least: float) -> None:
+        """Fail unless at least this fraction of the test's `kind` cases ended with `label`."""
+        hits, tried = self.share(kind, label)
+        assert tried and hits / tried >= at_least, (
+            f"{kind}: {hits} of {tried} {self.unit} {label}, below the required {at_least:.0%}"
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return detail.splitlines()[0][:300] if detail else type(exc).__name__
+
+
+def _suite_of(item: pytest.Item) -> tuple[str, str] | None:
+    marker = item.get_closest_marker("suite")
+    if marker is None:
+        return None
+    number, name = marker.args
+    return f"suite {number} ({name})", marker.kwargs.get("unit", "cases")
+
+
+def _registry(config: pytest.Config) -> SuiteRegistry:
+    if REGISTRY not in config.stash:
+        config.stash[REGISTRY] = SuiteRegistry()
+    return config.stash[REGISTRY]
+
+
+@pytest.fixture
+def suite_cases(request: pytest.FixtureRequest) -> SuiteCases:
+    """The recorder of the running test's suite (the module's `pytest.mark.suite`)."""
+    suite = _suite_of(request.node)
+    assert suite is not None, "mark the module: pytestmark = pytest.mark.suite(number, name)"
+    return SuiteCases(_registry(request.config), request.node, *suite)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "suite(number, name, unit='cases'): a reliability suite; its cases are "
+        "counted and printed in the terminal summary (tests/suite_report.py)",
+    )  # fmt: skip
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    suite = _suite_of(item)
+    if suite is None:
+        return report
+    mine = item.stash.setdefault(ITEM, ItemCases())
+    title, unit = suite
+    recorder = SuiteCases(_registry(item.config), item, mine.title or title, unit)
+    if report.when == "call" and report.passed and mine.failures:
+        # a failure recorded without an exception (`record`) fails the test all the same
+        report.outcome = "failed"
+        report.longrepr = "\n".join(["failed cases:", *mine.failures])
+    if report.when == "call" and report.passed:
+        mine.call_passed = True
+    if report.failed and not mine.failures:  # it failed outside every case it recorded
+        message = call.excinfo and _describe(call.excinfo.value) or report.when
+        recorder.record(item.name, failure=f"{report.when}: {message}")
+    elif report.when == "teardown" and mine.call_passed and not mine.tried:
+        recorder.record(item.name)  # a test without cases of its own is one case
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    lines = list(_registry(config).lines.values())
+    if not lines:
+        return
+    terminalreporter.section("reliability suites", sep="-")
+    for line in lines:
+        terminalreporter.write_line(line.line)
+        for text in line.detail() + [f"  FAILED {f}" for f in line.failures[:20]]:
+            terminalreporter.write_line(text)

@@ -33,47 +33,44 @@ from tests.storage_fixtures import order_action, refund_action
 
 PASSWORD = "s3cret-pässword"  # non-ASCII on purpose: compared as UTF-8 bytes
 EXIT_DENIED = 3
-_tried: dict[str, int] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _print_counts(request):
-    yield
-    capman = request.config.pluginmanager.getplugin("capturemanager")
-    with capman.global_and_fixture_disabled():
-        print(f"\nsuite 7 (access): {sum(_tried.values())} cases tried "
-              f"({', '.join(f'{k}: {v}' for k, v in _tried.items())}), failures: 0")  # fmt: skip
-
-
-def _count(kind: str, n: int = 1) -> None:
-    _tried[kind] = _tried.get(kind, 0) + n
+pytestmark = pytest.mark.suite(7, "access")  # counted by tests/suite_report.py
 
 
 # -- the check itself -------------------------------------------------------------------------------
-def test_require_admin_rules() -> None:
+def test_require_admin_rules(suite_cases) -> None:
     open_settings, closed = Settings(), Settings(admin_password=PASSWORD)
-    require_admin(open_settings, None)  # nothing configured: open
-    require_admin(open_settings, "anything")
-    require_admin(closed, PASSWORD)
-    for supplied in (None, "", "wrong", PASSWORD.upper(), PASSWORD + " ", PASSWORD[:-1]):
-        with pytest.raises(AccessDenied) as info:
-            require_admin(closed, supplied)
-        assert PASSWORD not in str(info.value)
-        assert "admin password" in str(info.value)
-    assert password_matches("ä", "ä") and not password_matches("a", "ä")
-    _count("check", 9)
+    allowed = {"nothing configured": (open_settings, None),
+               "nothing configured, any password": (open_settings, "anything"),
+               "the password": (closed, PASSWORD)}  # fmt: skip
+    for what, (settings, supplied) in allowed.items():
+        with suite_cases.case("check", f"allowed: {what}"):
+            require_admin(settings, supplied)
+    refused = {"none": None, "empty": "", "wrong": "wrong", "upper case": PASSWORD.upper(),
+               "trailing space": PASSWORD + " ", "one short": PASSWORD[:-1]}  # fmt: skip
+    for what, supplied in refused.items():
+        with suite_cases.case("check", f"refused: {what}"):
+            with pytest.raises(AccessDenied) as info:
+                require_admin(closed, supplied)
+            assert PASSWORD not in str(info.value)
+            assert "admin password" in str(info.value)
+    with suite_cases.case("check", "compared as UTF-8"):
+        assert password_matches("ä", "ä") and not password_matches("a", "ä")
 
 
-def test_every_subcommand_is_classified() -> None:
+def test_every_subcommand_is_classified(suite_cases) -> None:
     """A new subcommand must be put in ADMIN_COMMANDS or OPEN_COMMANDS (and justified there)."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     groups = [ADMIN_COMMANDS, set(ADMIN_OPTIONS), OPEN_COMMANDS]
-    assert set(sub.choices) <= set().union(*groups)
-    assert sum(len(g) for g in groups) == len(set().union(*groups))  # each in one group only
-    for name in ADMIN_COMMANDS | set(ADMIN_OPTIONS):  # every gated command takes the option
-        options = {o for a in sub.choices[name]._actions for o in a.option_strings}
-        assert "--admin-password" in options and ADMIN_OPTIONS.get(name, "--") in options | {"--"}
-    _count("classification", len(sub.choices))
+    for name in sub.choices:
+        with suite_cases.case("classification", name):
+            assert sum(name in g for g in groups) == 1  # in exactly one group
+    with suite_cases.case("classification", "no name in two groups"):
+        assert sum(len(g) for g in groups) == len(set().union(*groups))
+    for name in sorted(ADMIN_COMMANDS | set(ADMIN_OPTIONS)):  # every gated one takes the option
+        with suite_cases.case("classification", f"{name} takes --admin-password"):
+            options = {o for a in sub.choices[name]._actions for o in a.option_strings}
+            assert "--admin-password" in options
+            assert ADMIN_OPTIONS.get(name, "--") in options | {"--"}
 
 
 # -- the command line ---------------------------------------------------------------------------------
@@ -121,127 +118,146 @@ WITHOUT = {"no password": [], "wrong password": ["--admin-password", "wrong"],
 
 @pytest.mark.parametrize("how", list(WITHOUT))
 def test_import_is_refused_without_the_password_and_changes_nothing(
-    how, cli_env, tmp_path, capsys
+    how, cli_env, tmp_path, capsys, suite_cases
 ) -> None:
-    before = _state(cli_env["ACTIONS_DATA_DIR"])
-    code = main(["import", str(_catalog_file(tmp_path)), *WITHOUT[how]])
-    err = capsys.readouterr().err
-    assert code == EXIT_DENIED
-    assert "admin password" in err and PASSWORD not in err
-    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
-    _count("cli refused")
+    with suite_cases.case("cli refused", f"import, {how}"):
+        before = _state(cli_env["ACTIONS_DATA_DIR"])
+        code = main(["import", str(_catalog_file(tmp_path)), *WITHOUT[how]])
+        err = capsys.readouterr().err
+        assert code == EXIT_DENIED
+        assert "admin password" in err and PASSWORD not in err
+        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
 
 
 @pytest.mark.parametrize("how", list(WITHOUT))
 def test_export_is_refused_without_the_password_and_writes_nothing(
-    how, cli_env, tmp_path, capsys
+    how, cli_env, tmp_path, capsys, suite_cases
 ) -> None:
-    out_file = tmp_path / "exported.json"
-    assert main(["export", str(out_file), *WITHOUT[how]]) == EXIT_DENIED
-    assert not out_file.exists()
-    assert main(["export", "-", *WITHOUT[how]]) == EXIT_DENIED
-    captured = capsys.readouterr()
-    assert captured.out == ""  # not one action leaked to stdout
-    assert "admin password" in captured.err and PASSWORD not in captured.err
-    _count("cli refused", 2)
+    with suite_cases.case("cli refused", f"export to a file, {how}"):
+        out_file = tmp_path / "exported.json"
+        assert main(["export", str(out_file), *WITHOUT[how]]) == EXIT_DENIED
+        assert not out_file.exists()
+    with suite_cases.case("cli refused", f"export to stdout, {how}"):
+        assert main(["export", "-", *WITHOUT[how]]) == EXIT_DENIED
+        captured = capsys.readouterr()
+        assert captured.out == ""  # not one action leaked to stdout
+        assert "admin password" in captured.err and PASSWORD not in captured.err
 
 
-def test_a_wrong_password_in_the_environment_is_refused(cli_env, tmp_path, monkeypatch, capsys):
+def test_a_wrong_password_in_the_environment_is_refused(
+    cli_env, tmp_path, monkeypatch, capsys, suite_cases
+):
     monkeypatch.setenv(PASSWORD_ENV, "not-it")
     before = _state(cli_env["ACTIONS_DATA_DIR"])
-    assert main(["import", str(_catalog_file(tmp_path))]) == EXIT_DENIED
-    assert main(["export", "-"]) == EXIT_DENIED
-    assert capsys.readouterr().out == ""
-    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
-    _count("cli refused", 2)
+    with suite_cases.case("cli refused", "import, wrong password in the environment"):
+        assert main(["import", str(_catalog_file(tmp_path))]) == EXIT_DENIED
+        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    with suite_cases.case("cli refused", "export, wrong password in the environment"):
+        assert main(["export", "-"]) == EXIT_DENIED
+        assert capsys.readouterr().out == ""
 
 
 @pytest.mark.parametrize("via", ["option", "environment"])
-def test_import_and_export_work_with_the_password(via, cli_env, tmp_path, monkeypatch, capsys):
+def test_import_and_export_work_with_the_password(
+    via, cli_env, tmp_path, monkeypatch, capsys, suite_cases
+):
     extra = ["--admin-password", PASSWORD] if via == "option" else []
     if via == "environment":
         monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    assert main(["import", str(_catalog_file(tmp_path)), *extra]) == 0
-    actions, history = _state(cli_env["ACTIONS_DATA_DIR"])
-    assert [(n, v) for n, v, _ in actions] == [("look_up_order", 2), ("request_refund", 1)]
-    assert actions[0][2]["title"] == "Changed by import"
-    capsys.readouterr()
-    assert main(["export", "-", *extra]) == 0
-    exported = json.loads(capsys.readouterr().out)
-    assert [a["name"] for a in exported] == ["look_up_order", "request_refund"]
-    _count("cli allowed", 2)
+    with suite_cases.case("cli allowed", f"import, password by {via}"):
+        assert main(["import", str(_catalog_file(tmp_path)), *extra]) == 0
+        actions, history = _state(cli_env["ACTIONS_DATA_DIR"])
+        assert [(n, v) for n, v, _ in actions] == [("look_up_order", 2), ("request_refund", 1)]
+        assert actions[0][2]["title"] == "Changed by import"
+        capsys.readouterr()
+    with suite_cases.case("cli allowed", f"export, password by {via}"):
+        assert main(["export", "-", *extra]) == 0
+        exported = json.loads(capsys.readouterr().out)
+        assert [a["name"] for a in exported] == ["look_up_order", "request_refund"]
 
 
-def test_validate_and_test_need_no_password(cli_env, tmp_path, fresh_demo_log, capsys) -> None:
+def test_validate_and_test_need_no_password(
+    cli_env, tmp_path, fresh_demo_log, capsys, suite_cases
+) -> None:
     """They read only the file they are given (and `test` only secrets given to it)."""
     before = _state(cli_env["ACTIONS_DATA_DIR"])
-    assert main(["validate", str(_catalog_file(tmp_path))]) == 0
-    assert "valid, 2 action(s)" in capsys.readouterr().out
-    action = order_action(
-        url=fresh_demo_log.base_url + "/api/orders/{{order_id}}",
-        headers={"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
-        inputs=[{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
-    )
-    action_file = tmp_path / "action.json"
-    action_file.write_text(json.dumps(action))
-    code = main(["test", str(action_file), "--args", '{"order_id": "ORD-1001"}', "--json",
-                 "--allow-host", fresh_demo_log.host,
-                 "--secret", f"DEMO_API_TOKEN={fresh_demo_log.token}"])  # fmt: skip
-    report = json.loads(capsys.readouterr().out)
-    assert code == 0 and report["outcome"]["kind"] == "ok"
-    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
-    _count("cli open", 2)
+    with suite_cases.case("cli open", "validate"):
+        assert main(["validate", str(_catalog_file(tmp_path))]) == 0
+        assert "valid, 2 action(s)" in capsys.readouterr().out
+    with suite_cases.case("cli open", "test"):
+        action = order_action(
+            url=fresh_demo_log.base_url + "/api/orders/{{order_id}}",
+            headers={"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
+            inputs=[{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
+        )
+        action_file = tmp_path / "action.json"
+        action_file.write_text(json.dumps(action))
+        code = main(["test", str(action_file), "--args", '{"order_id": "ORD-1001"}', "--json",
+                     "--allow-host", fresh_demo_log.host,
+                     "--secret", f"DEMO_API_TOKEN={fresh_demo_log.token}"])  # fmt: skip
+        report = json.loads(capsys.readouterr().out)
+        assert code == 0 and report["outcome"]["kind"] == "ok"
+        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
 
 
-def test_the_installed_script_exits_non_zero_with_a_clear_message(cli_env, tmp_path) -> None:
+def test_the_installed_script_exits_non_zero_with_a_clear_message(
+    cli_env, tmp_path, suite_cases
+) -> None:
     script = Path(sys.executable).with_name("api-actions")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "agent.cli"]
     env = {**os.environ, **cli_env}
     env.pop(PASSWORD_ENV, None)
-    denied = subprocess.run([*cmd, "export", "-"], env=env, capture_output=True, text=True,
-                            timeout=60)  # fmt: skip
-    assert denied.returncode == EXIT_DENIED and denied.stdout == ""
-    assert "needs the admin password" in denied.stderr and "--admin-password" in denied.stderr
-    allowed = subprocess.run([*cmd, "export", "-"], env={**env, PASSWORD_ENV: PASSWORD},
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert allowed.returncode == 0 and json.loads(allowed.stdout)[0]["name"] == "look_up_order"
-    _count("cli subprocess", 2)
+    with suite_cases.case("cli subprocess", "export refused"):
+        denied = subprocess.run([*cmd, "export", "-"], env=env, capture_output=True, text=True,
+                                timeout=60)  # fmt: skip
+        assert denied.returncode == EXIT_DENIED and denied.stdout == ""
+        assert "needs the admin password" in denied.stderr and "--admin-password" in denied.stderr
+    with suite_cases.case("cli subprocess", "export allowed"):
+        allowed = subprocess.run([*cmd, "export", "-"], env={**env, PASSWORD_ENV: PASSWORD},
+                                 capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert allowed.returncode == 0
+        assert json.loads(allowed.stdout)[0]["name"] == "look_up_order"
 
 
 CURL = "curl -X POST https://orders.example.com/refunds -H 'Content-Type: application/json' -d '{\"order\": \"1\"}'"
 
 
-def test_saving_imported_drafts_needs_the_password(cli_env, monkeypatch, capsys) -> None:
+def test_saving_imported_drafts_needs_the_password(
+    cli_env, monkeypatch, capsys, suite_cases
+) -> None:
     before = _state(cli_env["ACTIONS_DATA_DIR"])
-    for how in WITHOUT.values():
-        assert main(["import-curl", CURL, "--name", "refund_draft", "--save", *how]) == EXIT_DENIED
-        assert "admin password" in capsys.readouterr().err
-        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    for what, how in WITHOUT.items():
+        with suite_cases.case("cli refused", f"import-curl --save, {what}"):
+            code = main(["import-curl", CURL, "--name", "refund_draft", "--save", *how])
+            assert code == EXIT_DENIED
+            assert "admin password" in capsys.readouterr().err
+            assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
     # printing drafts touches nothing stored: no password needed
-    assert main(["import-curl", CURL, "--name", "refund_draft"]) == 0
-    assert "refund_draft" in capsys.readouterr().out
-    assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    assert main(["import-curl", CURL, "--name", "refund_draft", "--save"]) == 0
-    names = [n for n, _, _ in _state(cli_env["ACTIONS_DATA_DIR"])[0]]
-    assert "refund_draft" in names
-    _count("cli refused", len(WITHOUT))
-    _count("cli open")
-    _count("cli allowed")
+    with suite_cases.case("cli open", "import-curl printing a draft"):
+        assert main(["import-curl", CURL, "--name", "refund_draft"]) == 0
+        assert "refund_draft" in capsys.readouterr().out
+        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+    with suite_cases.case("cli allowed", "import-curl --save with the password"):
+        monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+        assert main(["import-curl", CURL, "--name", "refund_draft", "--save"]) == 0
+        names = [n for n, _, _ in _state(cli_env["ACTIONS_DATA_DIR"])[0]]
+        assert "refund_draft" in names
 
 
-def test_mcp_needs_the_password(cli_env, capsys) -> None:
-    for how in WITHOUT.values():
-        assert main(["mcp", *how]) == EXIT_DENIED
-        assert "admin password" in capsys.readouterr().err
-    _count("cli refused", len(WITHOUT))
+def test_mcp_needs_the_password(cli_env, capsys, suite_cases) -> None:
+    for what, how in WITHOUT.items():
+        with suite_cases.case("cli refused", f"mcp, {what}"):
+            assert main(["mcp", *how]) == EXIT_DENIED
+            assert "admin password" in capsys.readouterr().err
 
 
-def test_no_password_configured_means_open(cli_env, tmp_path, monkeypatch, capsys) -> None:
+def test_no_password_configured_means_open(
+    cli_env, tmp_path, monkeypatch, capsys, suite_cases
+) -> None:
     monkeypatch.delenv("ADMIN_PASSWORD")
-    assert main(["export", "-"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["name"] == "look_up_order"
-    _count("cli allowed")
+    with suite_cases.case("cli allowed", "export, no password configured"):
+        assert main(["export", "-"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["name"] == "look_up_order"
 
 
 # -- the app ------------------------------------------------------------------------------------------
@@ -249,7 +265,9 @@ ADMIN_TABS = {"Actions", "Test action", "Secrets", "History", "Import / export"}
 
 
 @pytest.mark.slow
-def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fresh_demo_log):
+def test_app_hides_editor_secrets_and_traces_without_the_password(
+    tmp_path, fresh_demo_log, suite_cases
+):
     pytest.importorskip("ui.auth")
     from tests.scripted_model import ScriptedChatModel, tool_call
     from tests.ui_fixtures import app_runtime, by_label, open_app, texts
@@ -271,16 +289,20 @@ def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fres
             assert PASSWORD not in texts(at)
             at.radio(key="page").set_value("Support chat").run()
 
-        locked()
-        for wrong in ("", "wrong", PASSWORD.upper()):
-            by_label(at.sidebar.text_input, "Admin password").set_value(wrong)
-            next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock").click().run()
+        with suite_cases.case("app", "locked before unlocking"):
             locked()
+        for what, wrong in {"empty": "", "wrong": "wrong", "upper case": PASSWORD.upper()}.items():
+            with suite_cases.case("app", f"still locked after an {what} password"):
+                by_label(at.sidebar.text_input, "Admin password").set_value(wrong)
+                unlock = next(b for b in at.sidebar.get("form_submit_button")
+                              if b.label == "Unlock")  # fmt: skip
+                unlock.click().run()
+                locked()
 
-        by_label(at.sidebar.text_input, "Admin password").set_value(PASSWORD)
-        next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock").click().run()
-        assert {t.label for t in at.sidebar.tabs} >= ADMIN_TABS
-        at.radio(key="page").set_value("Traces").run()
-        assert len(at.get("graphviz_chart")) == 1
-        assert not at.exception
-    _count("app", 5)
+        with suite_cases.case("app", "unlocked by the password"):
+            by_label(at.sidebar.text_input, "Admin password").set_value(PASSWORD)
+            next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock").click().run()
+            assert {t.label for t in at.sidebar.tabs} >= ADMIN_TABS
+            at.radio(key="page").set_value("Traces").run()
+            assert len(at.get("graphviz_chart")) == 1
+            assert not at.exception

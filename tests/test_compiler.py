@@ -343,3 +343,16 @@ def test_generated_actions_are_valid_varied_and_deterministic() -> None:
     for action in actions:
         assert validate_action(action.to_json_dict()) == action
         assert compile_action(action).check(sample_arguments(action)).ok, action.name
+
+
+@pytest.mark.parametrize("value", ["ORD-١٠٠١", "ORD-۱۰۰۱", "ORD-१००१", "ORD-１００１"])
+def test_pattern_digits_are_ascii_digits(value):
+    """`\\d` in a pattern means 0-9 (as JSON Schema reads it), never another script's digits."""
+    from tools.compiler import compile_action
+
+    compiled = compile_action(ActionDefinition.model_validate({
+        "name": "order_status", "url": "https://api.example.com/orders/{{order_id}}",
+        "trigger": "Order status.", "inputs": [{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
+    }))  # fmt: skip
+    assert not compiled.check({"order_id": value}).ok
+    assert compiled.check({"order_id": "ORD-1001"}).ok

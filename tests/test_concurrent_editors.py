@@ -29,7 +29,10 @@ from sqlalchemy.engine import Engine
 
 from storage import ActionStore, init_db, make_engine
 from tests.storage_fixtures import order_action, postgres_schema_url, refund_action
+from tests.suite_report import SuiteCases
 from tools.errors import ConflictError
+
+pytestmark = pytest.mark.suite(3, "concurrent editors")  # counted by tests/suite_report.py
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ("look_up_order", "request_refund")
@@ -87,18 +90,6 @@ if __name__ == "__main__":
 _edit_namespace: dict = {}
 exec(compile(EDITOR, "<editor>", "exec"), _edit_namespace)
 edit = _edit_namespace["edit"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _print_counts(request):
-    counts: dict[str, list[int]] = {}
-    request.module.COUNTS = counts
-    yield
-    capman = request.config.pluginmanager.getplugin("capturemanager")
-    with capman.global_and_fixture_disabled():
-        for label, (tried, landed, conflicts) in counts.items():
-            print(f"\nsuite 3 (concurrent editors, {label}): {tried} cases tried "
-                  f"({landed} landed, {conflicts} refused with ConflictError), failures: 0")  # fmt: skip
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -165,13 +156,20 @@ def check_no_edit_lost(engine: Engine, initial: dict[str, int], records: list[di
     return landed_total, conflicts_total
 
 
-def _record(label: str, records: list[dict], landed: int, conflicts: int) -> None:
-    counts = sys.modules[__name__].COUNTS
-    tried, l0, c0 = counts.get(label, [0, 0, 0])
-    counts[label] = [tried + len(records), l0 + landed, c0 + conflicts]
+RESULTS = {"landed": "landed", "conflict": "refused with ConflictError"}
 
 
-def test_many_threads_edit_the_same_actions(seeded, request) -> None:
+def record_edits(cases: SuiteCases, records: list[dict]) -> None:
+    """Every edit attempt is a case: it landed or was refused with ConflictError, or it failed.
+    A failed check after them (`check_no_edit_lost`) counts as one more failed case."""
+    for r in records:
+        if r["result"] in RESULTS:
+            cases.record("edit", label=RESULTS[r["result"]])
+        else:
+            cases.record("edit", failure=r.get("error", repr(r)), name=r["actor"])
+
+
+def test_many_threads_edit_the_same_actions(seeded, request, suite_cases) -> None:
     url, engine, initial = seeded
     store = ActionStore(engine)
     records: list[dict] = []
@@ -187,13 +185,16 @@ def test_many_threads_edit_the_same_actions(seeded, request) -> None:
         t.start()
     for t in threads:
         t.join(timeout=120)
+    cases = suite_cases.part(f"threads, {request.node.callspec.id}")
+    record_edits(cases, records)
     assert len(records) == THREADS * EDITS_PER_THREAD
-    landed, conflicts = check_no_edit_lost(engine, initial, records)
+    landed, conflicts = check_no_edit_lost(engine, initial, records)  # a failure here counts too
     assert landed > 0 and conflicts > 0, "the editors never collided: the test proved nothing"
-    _record(f"threads, {request.node.callspec.id}", records, landed, conflicts)
 
 
-def test_several_processes_with_threads_edit_the_same_actions(seeded, tmp_path, request) -> None:
+def test_several_processes_with_threads_edit_the_same_actions(
+    seeded, tmp_path, request, suite_cases
+) -> None:
     url, engine, initial = seeded
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -230,25 +231,30 @@ def test_several_processes_with_threads_edit_the_same_actions(seeded, tmp_path, 
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
+    cases = suite_cases.part(f"processes, {request.node.callspec.id}")
+    record_edits(cases, records)
     assert len(records) == (PROCESSES + 1) * THREADS_PER_PROCESS * EDITS_PER_WORKER
-    landed, conflicts = check_no_edit_lost(engine, initial, records)
+    landed, conflicts = check_no_edit_lost(engine, initial, records)  # a failure here counts too
     assert landed > 0 and conflicts > 0, "the editors never collided: the test proved nothing"
     landed_by_process = {r["actor"].split("-")[0] for r in records if r["result"] == "landed"}
     assert len(landed_by_process) >= 2, "edits from only one process landed"
-    _record(f"processes, {request.node.callspec.id}", records, landed, conflicts)
 
 
-def test_a_stale_edit_after_the_race_is_still_refused(seeded) -> None:
+def test_a_stale_edit_after_the_race_is_still_refused(seeded, request, suite_cases) -> None:
     """After all that, an editor holding an old version cannot overwrite the winner."""
     _, engine, initial = seeded
+    cases = suite_cases.part(f"stale edit, {request.node.callspec.id}")
     store = ActionStore(engine)
     stale = store.get("look_up_order")
-    fresh = store.update("look_up_order", order_action(title="fresh"),
-                         expected_version=stale.version, actor="a")  # fmt: skip
-    with pytest.raises(ConflictError) as info:
-        store.update("look_up_order", order_action(title="stale"), expected_version=stale.version,
-                     actor="b")  # fmt: skip
-    assert info.value.actual_version == fresh.version
-    assert store.get("look_up_order").definition.title == "fresh"
-    assert [e.actor for e in store.history("look_up_order")][:1] == ["a"]
-    _record("stale edit", [{}, {}], 1, 1)
+    with cases.case("edit", "the fresh edit") as case:
+        fresh = store.update("look_up_order", order_action(title="fresh"),
+                             expected_version=stale.version, actor="a")  # fmt: skip
+        case.label = RESULTS["landed"]
+    with cases.case("edit", "the stale edit") as case:
+        with pytest.raises(ConflictError) as info:
+            store.update("look_up_order", order_action(title="stale"),
+                         expected_version=stale.version, actor="b")  # fmt: skip
+        assert info.value.actual_version == fresh.version
+        assert store.get("look_up_order").definition.title == "fresh"
+        assert [e.actor for e in store.history("look_up_order")][:1] == ["a"]
+        case.label = RESULTS["conflict"]

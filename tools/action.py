@@ -233,6 +233,10 @@ def validate_action(data: dict[str, Any] | ActionDefinition) -> ActionDefinition
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
     problems.extend(semantic_problems(raw))
+    if action is not None and not problems:
+        # the rules once more on the values pydantic produced ("500" -> 500.0, a default for a
+        # missing field): what is stored is exactly what was checked, and exports re-import
+        problems.extend(semantic_problems(action.to_json_dict()))
     if problems:
         name = raw.get("name") if isinstance(raw.get("name"), str) else None
         raise ActionValidationError(name, _dedupe(problems))

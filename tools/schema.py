@@ -37,7 +37,7 @@ from .action import ActionDefinition, ActionInput, InputType
 REQUIRED_NOTE = "(required)"
 """Appended to a required input's description in the model-facing schema."""
 
-ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 EMAIL_RE = re.compile(
     r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)"
     r"@(?=.{1,253}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
@@ -174,7 +174,8 @@ def pattern_reason(pattern: str, example: str | None) -> str:
 
 
 def _pattern_check(inp: ActionInput) -> Callable[[str], str]:
-    compiled = re.compile(inp.pattern or "")
+    # ASCII classes, as JSON Schema (ECMA-262) reads them: `\d` is 0-9, never "١٠٠١"
+    compiled = re.compile(inp.pattern or "", re.ASCII)
     reason = pattern_reason(inp.pattern or "", inp.example)
 
     def check(value: str) -> str:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import snowballstemmer
 
@@ -316,6 +316,23 @@ MIN_CATALOGUE = 20
 K1, B = 1.2, 0.5
 
 
+def average_length(lengths: Iterable[float]) -> float:
+    """The mean document length BM25 normalises by; 1.0 when it is zero or there are none.
+
+    A catalog whose names, triggers and parameters all normalise to no terms (stop words only,
+    as `who_am_i` / "who am I", punctuation, emoji, digits, scripts the tokenizer drops) has
+    mean length zero; every document is then of average length, not infinitely long.
+    """
+    lengths = list(lengths)
+    mean = sum(lengths) / len(lengths) if lengths else 0.0
+    return mean if mean > 0 else 1.0
+
+
+def length_norm(length: float, avg_length: float) -> float:
+    """BM25's length normalisation of a term frequency, K1 * (1 - B + B * length / average)."""
+    return K1 * (1 - B + B * length / avg_length)
+
+
 @dataclass(frozen=True)
 class IdentifierPattern:
     """A parameter's `pattern` used to find its values in free text.
@@ -405,7 +422,7 @@ class Router:
         self.pattern_idf = {
             p: math.log(1 + (n - c + 0.5) / (c + 0.5)) for p, c in pattern_df.items()
         }
-        self.avg_length = sum(d.length for d in self.docs) / len(self.docs) if self.docs else 1.0
+        self.avg_length = average_length(d.length for d in self.docs)
         self.vocabulary = self._vocabulary()
 
     def _vocabulary(self) -> dict[str, str]:
@@ -441,7 +458,7 @@ class Router:
 
     def _score_doc(self, doc: ToolDoc, query: set[str], text: str) -> float:
         score = 0.0
-        norm = K1 * (1 - B + B * doc.length / self.avg_length)
+        norm = length_norm(doc.length, self.avg_length)
         for term in query:
             tf = doc.weights.get(term, 0.0)
             if tf:
