@@ -42,6 +42,7 @@ ACTION = "installation_status"
 """The action every action turn calls: a GET (no confirmation), text answer, one input."""
 ACTION_MESSAGE = "What is the status of my installation request INS-{n}?"
 PLAIN_MESSAGE = "Thanks, that is all I needed."
+CHAINED_MESSAGE = "What is the status of INS-{n} and, after that, of INS-{m}?"
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -133,12 +134,14 @@ class BenchModel(BaseChatModel):
     def _reply(self, messages: list[BaseMessage], kwargs: dict) -> AIMessage:
         names = {t["function"]["name"] for t in kwargs.get("tools") or ()}
         last = messages[-1] if messages else None
-        presenting = any(isinstance(m, SystemMessage) and "<api_result action=" in m.text
-                         for m in messages)  # the final call: answer, chain nothing  # fmt: skip
-        if ACTION in names and isinstance(last, HumanMessage) and not presenting:
-            found = re.search(r"INS-\d{4}", last.text)
-            if found:
-                call = {"name": ACTION, "args": {"request_id": found.group(0)},
+        system = " ".join(m.text for m in messages if isinstance(m, SystemMessage))
+        presented = system.count("<api_result action=")  # results the final call presents
+        if ACTION in names and isinstance(last, HumanMessage):
+            # one lookup per call: the first id when picking; when presenting, the next id the
+            # message names that has no result yet (a chained turn), else the answer
+            wanted = re.findall(r"INS-\d{4}", last.text)
+            if presented < len(wanted):
+                call = {"name": ACTION, "args": {"request_id": wanted[presented]},
                         "id": f"call_{time.perf_counter_ns()}"}  # fmt: skip
                 return AIMessage("", tool_calls=[call])
         if isinstance(last, ToolMessage):
@@ -154,6 +157,11 @@ class BenchModel(BaseChatModel):
 
 def action_message(i: int) -> str:
     return ACTION_MESSAGE.format(n=2001 + i % 6)
+
+
+def chained_message(i: int) -> str:
+    """Two lookups, the second chained after the first result (three model calls)."""
+    return CHAINED_MESSAGE.format(n=2001 + i % 6, m=2001 + (i + 1) % 6)
 
 
 # -- the demo API ------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
     .venv/bin/python -m benchmarks.model_calls [--sessions 20] [--json PATH]
 
-Each session: an action turn (expected 2 calls: pick the action, present the answer) and a
-plain turn (expected 1), through `SupportAgent.send` with the scripted benchmark model against
-the demo API in a thread. Counts, not timings: the test suite asserts them too.
+Each session: an action turn (expected 2 calls: pick the action, present the answer), a plain
+turn (expected 1) and a chained turn of two lookups, the second asked for by the final call after
+the first result (expected 3: pick, chain, present), through `SupportAgent.send` with the
+scripted benchmark model against the demo API in a thread. Counts, not timings: the test suite
+asserts them too.
 """
 
 from __future__ import annotations
@@ -18,19 +20,20 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks.common import (
-    PLAIN_MESSAGE, action_message, demo_api_thread, header, machine, now, service, table,
-    write_result,
+    PLAIN_MESSAGE, action_message, chained_message, demo_api_thread, header, machine, now,
+    service, table, write_result,
 )  # fmt: skip
 
-EXPECTED = {"action": 2, "plain": 1}
+EXPECTED = {"action": 2, "plain": 1, "chained": 3}
 
 
 async def measure(sessions: int) -> dict[str, dict[str, int]]:
-    counts: dict[str, Counter[int]] = {"action": Counter(), "plain": Counter()}
+    counts: dict[str, Counter[int]] = {kind: Counter() for kind in EXPECTED}
     with demo_api_thread() as base_url:
         async with service(base_url, InMemorySaver()) as agent:
             for i in range(sessions):
-                for kind, text in (("action", action_message(i)), ("plain", PLAIN_MESSAGE)):
+                for kind, text in (("action", action_message(i)), ("plain", PLAIN_MESSAGE),
+                                   ("chained", chained_message(i))):  # fmt: skip
                     result = await agent.send(f"calls-{i}", text)
                     counts[kind][result.trace["model_call_count"]] += 1
     return {kind: {str(k): v for k, v in sorted(c.items())} for kind, c in counts.items()}

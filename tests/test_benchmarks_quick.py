@@ -51,5 +51,5 @@ def test_many_actions_reports_tokens_and_recall(tmp_path: Path) -> None:
 
 def test_model_calls_per_turn_are_two_for_an_action_and_one_for_a_plain_turn(tmp_path: Path) -> None:
     result = run(model_calls, tmp_path, "model_calls")
-    assert result["counts"] == {"action": {"2": 2}, "plain": {"1": 2}}
+    assert result["counts"] == {"action": {"2": 2}, "plain": {"1": 2}, "chained": {"3": 2}}
     assert result["ok"]

@@ -12,6 +12,7 @@ the session only with its first step, which it is given after the kill:
     at confirmation            kill while the request preview is pending (an interrupt)
     during the HTTP call       kill once the demo API has received the POST (it answers late)
     after the HTTP call        kill while the respond model call waits for its reply
+    between chained calls      kill while the second call of a chained turn is in flight
 
 A crash mid-turn leaves the last checkpoint with a step still to run and no question pending;
 the next `send` finishes that turn first (`SupportAgent.recover`), then handles the new
@@ -329,8 +330,31 @@ def kill_after_the_http_call(w: World) -> None:
     assert len(w.demo.state.slow_echoes) == 1
 
 
+def kill_between_two_chained_calls(w: World) -> None:
+    """A chained turn: the first POST is done, the chained second one is in flight. The new
+    process finishes the turn without sending either again (the first has its recorded outcome,
+    the second started and never finished: its result is unknown)."""
+    w.srv.script([tool_call("quick_note", note="first note"), tool_call("slow_note", note="second"),
+                  "The first note is saved; I can't tell whether the second was.", "I'm here.",
+                  "You're welcome."])  # fmt: skip
+    first, second = w.start(), w.start()
+    w.step(first, {"user": "Please leave two notes"})
+    wait_for(lambda: len(w.posts("/api/debug/slow-echo")) == 2, "the chained POST reached the API")
+    w.kill(first)
+
+    events = w.resume_in_new_process(second, [{"user": "hello?"}, {"user": "thanks"}])
+    assert events[1]["type"] == "recover", events
+    assert [e["kind"] for e in events if e["type"] == "outcome"] == ["network"]
+    assert assistant_texts(events) == ["The first note is saved; I can't tell whether the second "
+                                       "was.", "I'm here.", "You're welcome."]  # fmt: skip
+    final = w.srv.requests[2].system_prompt
+    assert final.count("<api_result action=") == 2 and "result is unknown" in final
+    assert len(w.posts("/api/debug/slow-echo")) == 2  # one each, neither sent again
+
+
 CASES = [
     kill_before_the_model_call,
+    kill_between_two_chained_calls,
     kill_during_collect_info,
     kill_at_confirmation,
     kill_during_the_http_call_without_idempotency_key,
