@@ -24,7 +24,6 @@ How failures map to outcome kinds (httpx exceptions are mapped one by one)::
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 import httpx
 
 from .action import ActionDefinition
-from .errors import ActionValidationError, ToolArgumentsError
+from .errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from .guard import (
     Destination,
     DestinationBlocked,
@@ -42,6 +41,7 @@ from .guard import (
     check_destination,
 )
 from .http_client import make_http_client
+from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .request_builder import (
     PreparedRequest,
@@ -417,12 +417,12 @@ def classify_response(
     except UnicodeDecodeError:
         return done(OutcomeKind.INVALID_RESPONSE, ", but the body is not valid UTF-8")
     try:
-        parsed = json.loads(decoded)
-    except json.JSONDecodeError:
+        parsed = parse_json(decoded, finite_numbers=False)  # some APIs write NaN; it is data
+    except JsonTextError as exc:
+        if not exc.syntax:  # JSON, but nested too deeply or with a number too long
+            return done(OutcomeKind.INVALID_RESPONSE, f", but the body {exc}")
         shown = (content_type or "no content type").split(";")[0]
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
-    except RecursionError:  # the JSON parser recurses once per nested [ or {
-        return done(OutcomeKind.INVALID_RESPONSE, ", but the body's JSON is nested too deeply")
     selection = action.response_selection
     language = selection.language.value
     try:

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
-from .errors import ActionValidationError, Problem, ToolArgumentsError
+from .errors import ActionValidationError, JsonTextError, Problem, ToolArgumentsError
+from .json_text import parse_json
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
 
@@ -299,9 +300,9 @@ class _Builder:
     # -- body ----------------------------------------------------------------------------------
     def body(self, template: str) -> Any:
         try:
-            parsed = json.loads(template)
-        except json.JSONDecodeError as exc:
-            self.config.append(Problem("body", f"is not valid JSON ({exc.msg})"))
+            parsed = parse_json(template)
+        except JsonTextError as exc:
+            self.config.append(Problem("body", str(exc)))
             return _MISSING
         return self._fill(parsed, "body")
 
