@@ -27,7 +27,11 @@ fails when a new subcommand is in none of them):
   protects, so neither asks.
 * `chat` is the customer's seat, like the app's chat page (which does not ask either): stored
   secrets are used for the calls the agent makes but are masked in everything it prints, and it
-  reads no traces.
+  reads no traces. With `--actions FILE` the catalog is one nobody reviewed, which could send a
+  stored secret to any endpoint it names: then the stored secrets back it only when the admin
+  check passes (the password supplied, or none configured); without the password the run uses
+  `--secret` and `ACTIONS_SECRET_<NAME>` values only. `chat` takes `--admin-password` for that
+  alone, and refuses a wrong one.
 * `demo` starts the demo API and the app; the app asks for the password itself.
 
 The comparison is constant-time (`hmac.compare_digest` on the UTF-8 bytes), and no message

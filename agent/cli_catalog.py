@@ -1,10 +1,12 @@
 """`api-actions validate | import | export FILE`: the action catalog as a JSON file.
 
 FILE may be '-' for standard input / output. Exit codes: 0 done; 1 the command could not run
-(unreadable file, database error, an edit saved concurrently); 2 the file is invalid: every
-problem is printed with its field path, and nothing is stored; 3 the admin password is needed
-(ADMIN_PASSWORD is set) and was not given or is wrong: `import` and `export` ask for it with
-`--admin-password` or ACTIONS_ADMIN_PASSWORD (see `agent.access`), `validate` never does.
+(unreadable file, database error, an edit saved concurrently); 2 the file is invalid: when it is
+not a catalog at all (not UTF-8, not JSON, not a list) one line says why, else every problem is
+printed with its field path; nothing is stored (`agent.cli_files` reads the file); 3 the admin
+password is needed (ADMIN_PASSWORD is set) and was not given or is wrong: `import` and `export`
+ask for it with `--admin-password` or ACTIONS_ADMIN_PASSWORD (see `agent.access`), `validate`
+never does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent.access import AccessDenied, add_password_option, require_admin, supplied_password
+from agent.cli_files import InputFileError, label, read_catalog_file
 from agent.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ActionValidationError
@@ -49,17 +52,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from storage.transfer import validate_file
+    from tools.action import validate_catalog
 
-    text = _read(args.file)
-    if text is None:
-        return EXIT_FAILED
     try:
-        actions = validate_file(text)
+        actions = validate_catalog(read_catalog_file(args.file))
+    except InputFileError as exc:
+        return _file_error(exc)
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stdout)
         return EXIT_INVALID
-    print(f"{_label(args.file)}: valid, {len(actions)} action(s)")
+    print(f"{label(args.file)}: valid, {len(actions)} action(s)")
     for action in actions:
         print(f"  {action.name}: {_summary(action)}")
     return EXIT_OK
@@ -67,23 +69,23 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from storage import ActionStore, import_actions, init_db, make_engine, secret_names
-    from storage.transfer import validate_file
+    from tools.action import validate_catalog
 
     settings = Settings.from_env()
     if not _admin_ok(settings, args, "import"):
         return EXIT_DENIED
-    text = _read(args.file)
-    if text is None:
-        return EXIT_FAILED
     try:
-        actions = validate_file(text)  # before touching the database
+        items = read_catalog_file(args.file)
+        actions = validate_catalog(items)  # before touching the database
+    except InputFileError as exc:
+        return _file_error(exc)
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
         return EXIT_INVALID
     engine = make_engine(settings)
     try:
         init_db(engine)
-        report = import_actions(ActionStore(engine), text, actor=args.actor or _os_user())
+        report = import_actions(ActionStore(engine), items, actor=args.actor or _os_user())
         missing = sorted({n for a in actions for n in a.secret_names()} - set(secret_names(engine)))
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
@@ -101,7 +103,7 @@ def run_import(args: argparse.Namespace) -> int:
             ("unchanged", report.unchanged),
         )
     ]
-    print(f"imported {_label(args.file)}: " + ", ".join(parts))
+    print(f"imported {label(args.file)}: " + ", ".join(parts))
     if missing:
         print(f"warning: secret(s) referenced but not set yet: {', '.join(missing)}",
               file=sys.stderr)  # fmt: skip
@@ -154,21 +156,14 @@ def _admin_ok(settings: Settings, args: argparse.Namespace, command: str) -> boo
     return True
 
 
-def _read(file: str) -> str | None:
-    try:
-        return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        print(f"error: cannot read {file}: {reason}", file=sys.stderr)
-        return None
-
-
-def _label(file: str) -> str:
-    return "<stdin>" if file == "-" else file
+def _file_error(exc: InputFileError) -> int:
+    """The file cannot be read (exit 1) or is not a catalog at all (exit 2): one line."""
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_FAILED if exc.unreadable else EXIT_INVALID
 
 
 def _print_problems(file: str, exc: ActionValidationError, out, *, note: str = "") -> None:
-    print(f"{_label(file)}: invalid, {len(exc.problems)} problem(s){note}", file=out)
+    print(f"{label(file)}: invalid, {len(exc.problems)} problem(s){note}", file=out)
     for problem in exc.problems:
         print(f"  {problem.path}: {problem.message}", file=out)
 

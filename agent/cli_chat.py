@@ -7,7 +7,16 @@ Script format (one JSON object per line; blank lines and lines starting with '#'
     {"resume": {"decision": "approve"}}                 approve / reject / edit (+ "values") at confirm
     {"resume": {"cancel": true}}                        abandon the pending action
 Every event printed is one JSON object with "session", "turn" and "type" (model, user, resume,
-tool_call, outcome, interrupt, assistant). Exit codes: 0 done, 2 bad input (every problem said).
+tool_call, outcome, interrupt, assistant). Exit codes: 0 done, 2 bad input (every problem said),
+3 a wrong admin password.
+
+Secrets: `--secret NAME=VALUE` and `ACTIONS_SECRET_<NAME>` variables always; the stored (encrypted)
+secrets behind them only when the catalog is the reviewed one in storage. A catalog from
+`--actions FILE` has been reviewed by nobody and may send `{{secret.NAME}}` to any endpoint it
+names, so with it the stored secrets are used only when the admin check passes: the admin
+password is supplied (`--admin-password` or ACTIONS_ADMIN_PASSWORD), or none is configured (then
+`import` is open too, and importing the same file would have the same effect). Without the
+password the run goes on with the given secrets alone, and says so on standard error.
 """
 
 from __future__ import annotations
@@ -18,15 +27,17 @@ import json
 import os
 import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 from tools.action import validate_catalog
-from tools.errors import ActionValidationError
+from tools.errors import ActionValidationError, JsonTextError
+from tools.json_text import decode_utf8, parse_json
 
-from .cli_test import SECRET_ENV_PREFIX, _parse_secrets
+from .access import AccessDenied, add_password_option, require_admin, supplied_password
+from .cli_files import InputFileError, read_catalog_file, read_text
+from .cli_test import SECRET_ENV_PREFIX, BadInput, _parse_secrets
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_DENIED = 0, 2, 3
 
 
 class BadScript(Exception):
@@ -41,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--session", help="session id (default: a new one); reuse it to continue")
     p.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
                    help="secret for {{secret.NAME}} (also ACTIONS_SECRET_<NAME> variables)")  # fmt: skip
+    add_password_option(p)  # only lets --actions use the stored secrets (read with it alone)
     p.set_defaults(func=run_chat)
 
 
@@ -49,9 +61,9 @@ def parse_step(n: int, line: str) -> dict[str, Any] | None:
     if not line.strip() or line.lstrip().startswith("#"):
         return None
     try:
-        item = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise BadScript(f"line {n}: not valid JSON ({exc.msg})") from None
+        item = parse_json(line)
+    except JsonTextError as exc:
+        raise BadScript(f"line {n}: {exc}") from None
     if not isinstance(item, dict) or len(item.keys() & {"user", "resume"}) != 1:
         raise BadScript(f'line {n}: expected {{"user": "..."}} or {{"resume": ...}}')
     if "user" in item and not isinstance(item["user"], str):
@@ -79,36 +91,65 @@ def parse_script(text: str) -> list[dict[str, Any]]:
 def run_chat(args: argparse.Namespace) -> int:
     from .settings import Settings
 
+    settings = Settings.from_env()
     try:
         # From standard input, steps run as they arrive (a driver can answer each event).
-        script = _stdin_steps() if args.script == "-" else parse_script(Path(args.script).read_text())
+        script = _stdin_steps() if args.script == "-" else _script_file(args.script)
         actions = None
         if args.actions:
-            actions = validate_catalog(json.loads(Path(args.actions).read_text()))
+            actions = validate_catalog(read_catalog_file(args.actions))
         secrets = {k[len(SECRET_ENV_PREFIX):]: v for k, v in os.environ.items()
                    if k.startswith(SECRET_ENV_PREFIX)}  # fmt: skip
         secrets.update(_parse_secrets(args.secret))
-    except (OSError, BadScript, json.JSONDecodeError) as exc:
+        # the reviewed catalog in storage needs no password; a wrong one for --actions: exit 3
+        use_stored = actions is None or _admin_unlocked(settings, args.admin_password)
+    except AccessDenied as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_DENIED
     except ActionValidationError as exc:
+        print(f"error: {args.actions}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (InputFileError, BadScript, BadInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as exc:  # the secrets parser raises its own BadInput
-        if type(exc).__name__ == "BadInput":
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
+    if not use_stored:
+        print("note: the catalog comes from --actions and the admin password was not given: "
+              "stored secrets are not used, only --secret and ACTIONS_SECRET_<NAME> values",
+              file=sys.stderr)  # fmt: skip
     session = args.session or f"cli-{uuid.uuid4().hex[:12]}"
-    return asyncio.run(_chat(Settings.from_env(), actions, script, args.channel, session, secrets))
+    return asyncio.run(_chat(settings, actions, script, args.channel, session, secrets,
+                             use_stored=use_stored))  # fmt: skip
+
+
+def _script_file(file: str) -> list[dict[str, Any]]:
+    try:
+        return parse_script(read_text(file))
+    except BadScript as exc:
+        raise BadScript(f"{file}: {exc}") from None
+
+
+def _admin_unlocked(settings, option: str | None) -> bool:
+    """True when the stored secrets may back an unreviewed catalog (see the module docstring).
+
+    No password configured: open. One configured and supplied: it must match (`AccessDenied`
+    if not). Configured and not supplied: False, and the run uses the given secrets only.
+    """
+    supplied = supplied_password(option)
+    if settings.admin_password and not supplied:
+        return False
+    require_admin(settings, supplied, what="'chat --actions' with the stored secrets")
+    return True
 
 
 def _stdin_steps():
-    """Read steps from standard input lazily, line by line."""
-    n = 0
-    for line in sys.stdin:
-        n += 1
-        step = parse_step(n, line)
+    """Read steps from standard input lazily, line by line (each line UTF-8 on its own)."""
+    lines = getattr(sys.stdin, "buffer", sys.stdin)
+    for n, line in enumerate(lines, 1):
+        try:
+            text = decode_utf8(line) if isinstance(line, bytes) else line
+        except JsonTextError as exc:
+            raise BadScript(f"line {n}: {exc}") from None
+        step = parse_step(n, text)
         if step is not None:
             yield step
 
@@ -125,22 +166,32 @@ async def _aiter(steps):
 
 
 class _ChainSecrets:
-    """Secrets given on the command line first, then the stored ones."""
+    """Secrets given on the command line first, then the stored ones (None: given ones only).
 
-    def __init__(self, given: dict[str, str], stored):
+    Every stored value is masked all the same (`masked`): a value this run may not send can
+    still come back in a response from an API that knows it."""
+
+    def __init__(self, given: dict[str, str], stored, *, masked=None):
         self._given, self._stored = given, stored
+        self._masked = masked if masked is not None else stored
 
     def names(self) -> list[str]:
-        return sorted(set(self._given) | set(self._stored.names()))
+        stored = self._stored.names() if self._stored is not None else []
+        return sorted(set(self._given) | set(stored))
 
     async def get_secret(self, name: str) -> str | None:
-        return self._given.get(name) or await self._stored.get_secret(name)
+        given = self._given.get(name)
+        if given or self._stored is None:
+            return given
+        return await self._stored.get_secret(name)
 
     async def secret_values(self) -> list[str]:
-        return [*(v for v in self._given.values() if v), *await self._stored.secret_values()]
+        stored = await self._masked.secret_values() if self._masked is not None else []
+        return [*(v for v in self._given.values() if v), *stored]
 
 
-async def _chat(settings, actions, script, channel: str, session: str, secrets: dict) -> int:
+async def _chat(settings, actions, script, channel: str, session: str, secrets: dict[str, str],
+                *, use_stored: bool) -> int:  # fmt: skip
     from storage.actions import ActionStore
     from storage.db import init_db, make_engine
 
@@ -153,7 +204,8 @@ async def _chat(settings, actions, script, channel: str, session: str, secrets: 
         stores.actions = ActionStore(engine)
         for action in actions:
             stores.actions.create(action, actor="cli-chat")
-    stores.secrets = _ChainSecrets(secrets, stores.secrets)
+    stores.secrets = _ChainSecrets(secrets, stores.secrets if use_stored else None,
+                                   masked=stores.secrets)
 
     def emit(turn: int, event: dict) -> None:
         print(json.dumps({"session": session, "turn": turn, **event}, default=str), flush=True)

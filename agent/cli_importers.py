@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from agent.access import add_password_option
@@ -34,6 +33,7 @@ from agent.cli_catalog import (
     _os_user,
     write_output,
 )
+from agent.cli_files import InputFileError, read_text
 from agent.settings import Settings
 from tools.errors import ActionsError
 
@@ -100,7 +100,11 @@ def run_openapi(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     source_url = args.source if args.source.startswith(URL_PREFIXES) else None
-    text = _fetch(args.source, args.allow_host) if source_url else _read(args.source)
+    try:
+        text = _fetch(args.source, args.allow_host) if source_url else read_text(args.source)
+    except InputFileError as exc:  # unreadable (1), or not UTF-8 text (2)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED if exc.unreadable else EXIT_INVALID
     if text is None:
         return EXIT_FAILED
     options: dict[str, Any] = dict(base_url=args.base_url, source_url=source_url,
@@ -218,12 +222,3 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
     print(f"stored {len(report.created)} draft(s), all disabled: {', '.join(report.created)}",
           file=sys.stderr)  # fmt: skip
     return EXIT_OK
-
-
-def _read(file: str) -> str | None:
-    try:
-        return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {file}: {getattr(exc, 'strerror', None) or exc}",
-              file=sys.stderr)  # fmt: skip
-        return None

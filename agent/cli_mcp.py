@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also run actions that require confirmation (the MCP client must have "
                         "asked a person; nothing here does)")  # fmt: skip
     p.add_argument("--max-actions-per-session", type=int, default=Limits.max_actions_per_session,
-                   help="action calls one MCP session may make (default %(default)s)")  # fmt: skip
+                   help="action calls one MCP session may make (default %(default)s); HTTP "
+                        "requests without a session share one such budget per server process")  # fmt: skip
     add_password_option(p)
     p.set_defaults(func=run_mcp)
 

@@ -17,10 +17,12 @@ from typing import Any
 
 from tools.action import ActionDefinition, validate_action
 from tools.action_test import format_report, run_action_test
-from tools.errors import ActionValidationError, ToolArgumentsError
+from tools.errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.guard import GuardPolicy
+from tools.json_text import parse_json
 
+from .cli_files import InputFileError, read_json_file
 from .settings import Settings
 
 SECRET_ENV_PREFIX = "ACTIONS_SECRET_"
@@ -91,11 +93,9 @@ async def _test(
 def load_action(path: Path, name: str | None = None) -> ActionDefinition:
     """Read and validate one action; `BadInput` lists every problem."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path} is not valid JSON: {exc}") from None
+        raw = read_json_file(str(path))
+    except InputFileError as exc:
+        raise BadInput(str(exc)) from None
     if isinstance(raw, list):
         items = [a for a in raw if isinstance(a, dict)]
         matches = [a for a in items if name is None or a.get("name") == name]
@@ -112,9 +112,9 @@ def load_action(path: Path, name: str | None = None) -> ActionDefinition:
 
 def _parse_args(text: str) -> dict:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"--args is not valid JSON: {exc}") from None
+        value = parse_json(text)
+    except JsonTextError as exc:
+        raise BadInput(f"--args {exc}") from None
     if not isinstance(value, dict):
         raise BadInput('--args must be a JSON object, e.g. \'{"order_id": "ORD-1001"}\'')
     return value

@@ -15,9 +15,13 @@ through the same pieces as a chat turn, in this order:
 
 "Session" is the transport's: a stdio server serves one client for its whole life, so the
 process is the session; streamable HTTP sessions are the `Mcp-Session-Id` the server issues at
-the initialize handshake. Requests that carry no session (the stateless 2026 protocol era over
-HTTP) have nothing a per-session limit could count against, so actions with a trigger limit are
-refused there with a message that says so; other actions run.
+the initialize handshake (a handshake-era request with an id the server did not issue is
+answered 404 by the SDK before it reaches a handler). Requests that belong to no session - the
+stateless 2026 protocol era over HTTP, the `mcp` client's default - all count against one
+session of the server process: its budget and every trigger limit are shared by all of them
+until the process restarts. An `Mcp-Session-Id` header on such a request is ignored: nothing
+issued or checked it, so a client that made one up per call would otherwise get a fresh budget
+per call.
 
 The result never carries a secret: the executor masks them in everything an `Outcome` holds, and
 the payload leaves out the request and the raw response excerpt, and is masked once more with
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
@@ -42,6 +47,7 @@ from storage.ledger import Reservation
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, OutcomeKind
 
+from .mcp_stdio import AnswerUnreadableLines
 from .runtime import LiveCatalog, Stores, make_executor, open_stores
 from .settings import Settings
 from .state import Limits
@@ -49,6 +55,7 @@ from .state import Limits
 SERVER_NAME = "api-actions"
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
 SESSION_HEADER = "mcp-session-id"
+SESSIONLESS = "the requests without a session (they share one budget per server process)"
 
 
 class ToolRefused(Exception):
@@ -73,6 +80,8 @@ class ActionTools:
         self.live = LiveCatalog(stores.actions)
         self._connection = connection
         """The session id of a one-client transport (stdio); None when the request says it."""
+        self._sessionless = f"mcp-http-sessionless-{uuid.uuid4().hex}"
+        """The one session every request without an issued session counts against."""
         self._lock = asyncio.Lock()
 
     # -- MCP handlers ---------------------------------------------------------------------------
@@ -112,25 +121,19 @@ class ActionTools:
         checked = compiled.check(arguments)
         if not checked.ok:
             raise ToolRefused(f"arguments for {name} are not valid: {checked.describe()}")
-        if session is None and action.max_runs_per_session is not None:
-            raise ToolRefused(
-                f"{name} may run {action.max_runs_per_session} time(s) per session, and this "
-                "request belongs to no session; connect with a session (the initialize "
-                "handshake over streamable HTTP, or stdio) to use it"
-            )
         key = f"mcp-{uuid.uuid4().hex}"
         ledger = self.stores.ledger
+        budget = self.options.limits.max_actions_per_session
         reservation = await ledger.reserve(
-            key, session_id=session or "mcp-sessionless", action=name,
-            limit=action.max_runs_per_session,
-            budget=self.options.limits.max_actions_per_session if session else None,
+            key, session_id=session or self._sessionless, action=name,
+            limit=action.max_runs_per_session, budget=budget,
         )  # fmt: skip
+        whose = "this session" if session else SESSIONLESS
         if reservation is Reservation.LIMIT:
             raise ToolRefused(f"{name} already ran the {action.max_runs_per_session} time(s) "
-                              "allowed in this session")  # fmt: skip
+                              f"allowed in {whose}")  # fmt: skip
         if reservation is Reservation.BUDGET:
-            raise ToolRefused("this session has used its budget of "
-                              f"{self.options.limits.max_actions_per_session} action calls")  # fmt: skip
+            raise ToolRefused(f"{whose} used the budget of {budget} action calls")
         outcome = await self.executor.execute(action, checked.values, idempotency_key=key)
         await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
         return outcome
@@ -140,8 +143,11 @@ class ActionTools:
             return await asyncio.to_thread(self.live.refresh)
 
     def _session(self, ctx: ServerRequestContext) -> str | None:
+        """The session the request belongs to; None when it belongs to none the server issued."""
         if self._connection is not None:
             return self._connection
+        if ctx.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
+            return None  # the stateless era: any Mcp-Session-Id header is the client's invention
         request = ctx.request
         sid = request.headers.get(SESSION_HEADER) if request is not None else None
         return f"mcp-http-{sid}" if sid else None
@@ -205,7 +211,8 @@ async def serve_stdio(settings: Settings, options: McpOptions) -> None:
     async with open_action_tools(settings, options, connection=f"mcp-stdio-{uuid.uuid4().hex}") as tools:
         server = tools.server()
         async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+            lines = AnswerUnreadableLines(read_stream, write_stream)  # garbage gets -32700
+            await server.run(lines, write_stream, server.create_initialization_options())
 
 
 async def serve_http(settings: Settings, options: McpOptions, *, host: str, port: int) -> None:

@@ -16,9 +16,13 @@ import json
 from typing import Any
 
 from tools.action import ActionDefinition, validate_catalog
-from tools.errors import ActionValidationError, Problem
+from tools.errors import ActionValidationError, JsonTextError, Problem
+from tools.json_text import parse_json
 
 from .actions import ActionStore, Change, ImportReport
+
+FILE_PATH = "(file)"
+"""The path of a problem with the file as a whole."""
 
 
 def export_actions(store: ActionStore) -> list[dict[str, Any]]:
@@ -29,34 +33,51 @@ def export_json(store: ActionStore) -> str:
     return json.dumps(export_actions(store), indent=2, ensure_ascii=False) + "\n"
 
 
-def parse_catalog(items: list[dict[str, Any]] | str) -> list[Any]:
-    """The raw items of a catalog file; a file that is not a JSON list is one problem."""
-    if isinstance(items, str):
+def parse_catalog(items: list[dict[str, Any]] | str | bytes) -> list[Any]:
+    """The raw items of a catalog file; a file that is not a JSON list is one problem.
+
+    The one parser of catalog text, for every entry point (command line, app upload, import):
+    bytes are UTF-8 (a byte order mark is skipped), and anything `tools.json_text.parse_json`
+    refuses (not JSON, nested too deeply, a number too long or not finite) is a `(file)` problem.
+    """
+    if isinstance(items, (str, bytes)):
         try:
-            items = json.loads(items)
-        except json.JSONDecodeError as exc:
-            raise ActionValidationError(
-                None, [Problem("(file)", f"is not valid JSON: {exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno}")]
-            ) from None  # fmt: skip
-        except RecursionError:  # the JSON parser recurses once per nested [ or {
-            raise ActionValidationError(
-                None, [Problem("(file)", "is not a catalog: its JSON is nested too deeply")]
-            ) from None
+            items = parse_json(items)
+        except JsonTextError as exc:
+            raise ActionValidationError(None, [Problem(FILE_PATH, str(exc))]) from None
     if not isinstance(items, list):
         raise ActionValidationError(
-            None, [Problem("(file)", "must be a JSON list of action definitions")]
-        )
+            None, [Problem(FILE_PATH, "must be a JSON list of action definitions, not "
+                           f"{_json_kind(items)}")]
+        )  # fmt: skip
     return items
 
 
-def validate_file(items: list[dict[str, Any]] | str) -> list[ActionDefinition]:
+def file_problem(exc: ActionValidationError) -> str | None:
+    """The message when `exc` is about the file as a whole (it is not a catalog at all)."""
+    messages = [p.message for p in exc.problems if p.path == FILE_PATH]
+    return messages[0] if messages else None
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "null" if value is None else type(value).__name__
+
+
+def validate_file(items: list[dict[str, Any]] | str | bytes) -> list[ActionDefinition]:
     """Parse and validate a catalog without storing it; raises with every problem."""
     return validate_catalog(parse_catalog(items))
 
 
 def import_actions(
-    store: ActionStore, items: list[dict[str, Any]] | str, *, actor: str | None = None
+    store: ActionStore, items: list[dict[str, Any]] | str | bytes, *, actor: str | None = None
 ) -> ImportReport:
     """Create or update every action of the file, or nothing if any problem is found."""
     actions = validate_file(items)

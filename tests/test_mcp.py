@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,14 +61,22 @@ def stdio(env: dict[str, str], *flags: str) -> Client:
 
 @pytest.fixture
 def http_url(server_env, tmp_path):
+    with http_server(server_env, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def http_server(env: dict[str, str], tmp_path: Path, *flags: str):
+    """`api-actions mcp --transport http` in a subprocess; yields its /mcp URL."""
     port = free_port()
-    log = (tmp_path / "mcp-http.log").open("w")
+    log = (tmp_path / f"mcp-http-{port}.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "mcp", "--transport", "http", "--port", str(port)],
-        env=server_env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "agent.cli", "mcp", "--transport", "http", "--port", str(port),
+         *flags],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        _wait_for_port(port, proc, tmp_path / "mcp-http.log")
+        _wait_for_port(port, proc, Path(log.name))
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
         stop_process(proc)
@@ -181,12 +193,160 @@ async def test_streamable_http_limits_per_session(http_url, fresh_demo_log):
     assert all(fresh_demo_log.token not in t for t in seen.texts)
 
 
-async def test_streamable_http_without_a_session_refuses_limited_actions(http_url, fresh_demo_log):
+BUDGET = 3
+"""--max-actions-per-session in the budget tests: above ORDER_LIMIT, so the two are told apart."""
+
+
+async def _spend_the_budget(clients, seen: Results, whose: str) -> None:
+    """Across `clients` (one session, or none): the limit, then the budget, each refused."""
+    first, second, *rest = clients
+    for order in ("ORD-1001", "ORD-1002"):
+        assert not (await seen.call(first, "order_status", {"order_id": order})).is_error
+    limited = await seen.call(second, "order_status", {"order_id": "ORD-1003"})
+    assert limited.is_error
+    assert f"already ran the {ORDER_LIMIT} time(s) allowed in {whose}" in text(limited)
+    assert not (await seen.call(second, "installation_status",
+                                {"request_id": "INS-2001"})).is_error  # fmt: skip
+    for client in (first, second, *rest):  # calls 4, 5, ...: every one refused
+        over = await seen.call(client, "installation_status", {"request_id": "INS-2002"})
+        assert over.is_error, text(over)
+        assert f"used the budget of {BUDGET} action calls" in text(over), text(over)
+
+
+def _sent(demo) -> list[str]:
+    return [r["path"] for r in demo.request_log]
+
+
+SENT_WITHIN_BUDGET = ["/api/orders/ORD-1001", "/api/orders/ORD-1002", "/api/installations/INS-2001"]
+
+
+async def test_streamable_http_without_a_session_shares_one_budget_per_process(
+    server_env, tmp_path, fresh_demo_log
+):
+    """No session (the client's default, stateless era): the budget and limits hold per process."""
     seen = Results()
-    async with Client(http_url) as client:  # "auto": the stateless protocol era, no session
-        limited = await seen.call(client, "order_status", {"order_id": "ORD-1001"})
-        assert limited.is_error and "belongs to no session" in text(limited)
-        unlimited = await seen.call(client, "installation_status", {"request_id": "INS-2001"})
-        assert not unlimited.is_error, text(unlimited)
-    assert [r["path"] for r in fresh_demo_log.request_log] == ["/api/installations/INS-2001"]
+    with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
+        async with Client(url) as one, Client(url) as two, Client(url) as three:
+            await _spend_the_budget([one, two, three], seen, "the requests without a session")
+        async with Client(url) as later:  # a new connection is no new budget
+            again = await seen.call(later, "order_status", {"order_id": "ORD-1001"})
+            assert again.is_error and "budget" in text(again)
+    assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
     assert all(fresh_demo_log.token not in t for t in seen.texts)
+
+
+async def test_without_a_session_calls_past_the_budget_are_refused(server_env, tmp_path,
+                                                                   fresh_demo_log):  # fmt: skip
+    """The plain case: an action with no trigger limit, budget 2, calls 3 and 4 refused."""
+    seen = Results()
+    with http_server(server_env, tmp_path, "--max-actions-per-session", "2") as url:
+        async with Client(url) as one, Client(url) as two:
+            results = [await seen.call(client, "installation_status", {"request_id": rid})
+                       for client, rid in ((one, "INS-2001"), (two, "INS-2002"),
+                                           (one, "INS-2003"), (two, "INS-2004"))]  # fmt: skip
+    assert [r.is_error for r in results] == [False, False, True, True], [text(r) for r in results]
+    assert all("used the budget of 2 action calls" in text(r) for r in results[2:])
+    assert _sent(fresh_demo_log) == ["/api/installations/INS-2001", "/api/installations/INS-2002"]
+
+
+async def test_a_made_up_session_header_without_a_session_buys_no_budget(
+    server_env, tmp_path, fresh_demo_log
+):
+    """Stateless requests that each carry a new, invented Mcp-Session-Id count as one."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    invented: list[str] = []
+
+    async def invent_a_session(request) -> None:
+        invented.append(uuid.uuid4().hex)
+        request.headers["mcp-session-id"] = invented[-1]
+
+    seen = Results()
+    with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
+        async with httpx2.AsyncClient(event_hooks={"request": [invent_a_session]}) as http:
+            async with Client(streamable_http_client(url, http_client=http)) as client:
+                await _spend_the_budget([client, client, client], seen,
+                                        "the requests without a session")  # fmt: skip
+    assert len(set(invented)) >= 6  # every call carried a session id of its own
+    assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
+
+
+async def test_streamable_http_sessions_each_have_their_budget(server_env, tmp_path,
+                                                               fresh_demo_log):  # fmt: skip
+    seen = Results()
+    with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
+        async with Client(url, mode="legacy") as session:
+            await _spend_the_budget([session, session], seen, "this session")
+        async with Client(url, mode="legacy") as fresh:
+            assert not (await seen.call(fresh, "order_status", {"order_id": "ORD-1004"})).is_error
+    assert _sent(fresh_demo_log) == [*SENT_WITHIN_BUDGET, "/api/orders/ORD-1004"]
+
+
+async def test_stdio_has_a_budget(server_env, fresh_demo_log):
+    seen = Results()
+    async with stdio(server_env, "--max-actions-per-session", str(BUDGET)) as client:
+        await _spend_the_budget([client, client], seen, "this session")
+    assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
+
+
+# -- stdio: lines that are not JSON-RPC messages -------------------------------------------------
+UNREADABLE = {
+    "not JSON": (b"this is not json", -32700),
+    "truncated": (b'{"jsonrpc": "2.0", "id": 7, "method": "tools/li', -32700),
+    "not UTF-8": (b"\xff\xfe\x00garbage", -32700),
+    "too deep": (b"[" * 5000, -32700),
+    "empty line": (b"", -32700),
+    "JSON, not a message": (b'{"hello": "world"}', -32600),
+    "a JSON number": (b"42", -32600),
+    "a JSON list": (b"[1, 2, 3]", -32600),
+}
+
+
+REPLY_TIMEOUT = 20  # seconds; a line nobody answers fails the test instead of hanging it
+
+
+def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
+    """The real `api-actions mcp` process, fed raw lines: each bad one gets a JSON-RPC error."""
+    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "mcp"], env=server_env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    replies: queue.Queue[bytes] = queue.Queue()
+    pump = threading.Thread(target=lambda: [replies.put(line) for line in proc.stdout], daemon=True)
+    pump.start()
+    next_id = iter(range(1, 1000))
+
+    def request(method: str, params: dict | None = None) -> dict:
+        rid = next(next_id)
+        message = {"jsonrpc": "2.0", "id": rid, "method": method, **({"params": params} if params
+                                                                       else {})}  # fmt: skip
+        reply = exchange(json.dumps(message).encode())
+        assert reply["id"] == rid and "result" in reply, reply
+        return reply["result"]
+
+    def exchange(line: bytes) -> dict:
+        proc.stdin.write(line + b"\n")
+        proc.stdin.flush()
+        try:
+            return json.loads(replies.get(timeout=REPLY_TIMEOUT))
+        except queue.Empty:
+            raise AssertionError(f"no reply to the line {line[:40]!r}") from None
+
+    try:
+        # before the handshake too: the line is answered, the handshake still works after it
+        assert exchange(b"garbage before initialize")["error"]["code"] == -32700
+        request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                               "clientInfo": {"name": "raw-lines", "version": "0"}})  # fmt: skip
+        proc.stdin.write(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
+        for label, (line, code) in UNREADABLE.items():
+            reply = exchange(line)
+            assert reply["jsonrpc"] == "2.0" and reply["id"] is None, (label, reply)
+            assert reply["error"]["code"] == code, (label, reply)
+            tools = request("tools/list")["tools"]  # the next valid request is served
+            assert "order_status" in {t["name"] for t in tools}, label
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=20)
+        finally:
+            stop_process(proc)

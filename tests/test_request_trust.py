@@ -32,10 +32,12 @@ from tools.request_builder import StaticSecrets, build_request
 HUGE = "9" * 5000
 BODIES = {
     "5000-digit integer": '{"refund_id": "R-1", "amount": ' + HUGE + "}",
-    "NaN": '{"refund_id": "R-1", "amount": NaN}',
-    "Infinity": '{"refund_id": "R-1", "amount": -Infinity}',
+    "nested too deeply": '{"refund_id": ' + "[" * 100_000 + "]" * 100_000 + "}",
 }
 STORABLE = {
+    "NaN": ('{"refund_id": NaN}', "nan"),
+    "Infinity": ('{"refund_id": -Infinity}', "-inf"),
+    "beyond a float": ('{"refund_id": 1e999}', "inf"),
     "beyond 64 bits": ('{"refund_id": 123456789012345678901234567890}', "123456789012345678901234567890"),
     "lone surrogate": ('{"refund_id": "R\\ud800-1"}', "R\ufffd-1"),
     "NUL": ('{"refund_id": "R\\u0000-1"}', "R\ufffd-1"),

@@ -6,7 +6,6 @@ of a definition is reported at once, each with its field path.
 
 from __future__ import annotations
 
-import json
 import keyword
 import re
 from typing import Any
@@ -21,13 +20,14 @@ from .action import (
     RESERVED_INPUT_NAMES,
     TOOL_NAME_RE,
 )
-from .errors import Problem
+from .errors import JsonTextError, Problem
+from .json_text import parse_json
 from .placeholders import find_placeholders, has_placeholder
 
 
 def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
     """Cross-field rules, tolerant of wrongly typed fields (pydantic reports those)."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _unencodable_text(raw)
     add = lambda path, msg: problems.append(Problem(path, msg))  # noqa: E731
 
     name = raw.get("name")
@@ -82,9 +82,9 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
         if method in ("GET", "DELETE"):
             add("body", f"a {method} request cannot have a body; use URL placeholders instead")
         try:
-            parsed = json.loads(body)
-        except json.JSONDecodeError as exc:
-            add("body", f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+            parsed = parse_json(body)
+        except JsonTextError as exc:
+            add("body", str(exc))
         else:
             problems.extend(_body_problems(parsed, "body", declared, used))
 
@@ -114,6 +114,43 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
 
     problems.extend(_selection_problems(raw))
     return problems
+
+
+def _unencodable_text(raw: dict[str, Any]) -> list[Problem]:
+    """Every string (key or value) UTF-8 cannot encode: a lone surrogate such as JSON's "\\ud800".
+
+    Python text may hold one, but no database, HTTP request or file can: a definition with one
+    would validate and then fail wherever it is written or sent. Walked with a stack, not by
+    recursion, so a deeply nested field cannot exhaust the interpreter's stack here.
+    """
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any]] = [("", raw)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in reversed(node.items()):
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and not _encodable(key):
+                    problems.append(Problem(where, f"this name {SURROGATE_NOTE}"))
+                stack.append((where, value))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and not _encodable(node):
+            problems.append(Problem(path, f"{SURROGATE_NOTE}: remove it or write the whole "
+                                    "character"))  # fmt: skip
+    return problems
+
+
+SURROGATE_NOTE = ("holds a lone surrogate (a '\\ud800'-style escape that is half of a "
+                  "character), which is not text")  # fmt: skip
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list[Problem]:
@@ -220,11 +257,15 @@ def _body_problems(node: Any, path: str, declared: set[str], used: set[str]) -> 
         for k, v in node.items():
             if has_placeholder(k):
                 problems.append(Problem(f"{path}.{k}", "placeholders are not allowed in keys"))
+            if not _encodable(k):  # a "\\ud800" escape in the body's own JSON
+                problems.append(Problem(f"{path}.{k}", f"this name {SURROGATE_NOTE}"))
             problems.extend(_body_problems(v, f"{path}.{k}", declared, used))
     elif isinstance(node, list):
         for i, v in enumerate(node):
             problems.extend(_body_problems(v, f"{path}[{i}]", declared, used))
     elif isinstance(node, str):
+        if not _encodable(node):
+            problems.append(Problem(path, SURROGATE_NOTE))
         problems.extend(_placeholder_problems(path, node, declared, used, secrets_ok=True))
     return problems
 

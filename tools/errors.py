@@ -4,7 +4,8 @@
     ├── ActionValidationError   – a definition is invalid (for the product team; every problem listed)
     ├── ConflictError           – an edit was made on a stale version (optimistic concurrency)
     ├── NotFoundError           – no action / secret of that name
-    └── ToolArgumentsError      – the model's arguments do not fit the action (the model can retry)
+    ├── ToolArgumentsError      – the model's arguments do not fit the action (the model can retry)
+    └── JsonTextError           – a text that should be JSON is not (also a ValueError); one line
 
 Failures of the API call itself are not exceptions: the executor returns an `Outcome` whose kind
 says what happened (ok, http_error, timeout, network, blocked, invalid_response, config_error).
@@ -21,8 +22,19 @@ class Problem:
     """Field path, e.g. `inputs[0].pattern` or `headers.Authorization`."""
     message: str
 
+    def __post_init__(self) -> None:
+        # A path or message can quote what was given, and what was given may hold a lone
+        # surrogate ("\ud800" in JSON) that no output can encode: show it as that escape.
+        object.__setattr__(self, "path", escape_unencodable(self.path))
+        object.__setattr__(self, "message", escape_unencodable(self.message))
+
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+def escape_unencodable(text: str) -> str:
+    """`text` with every character UTF-8 cannot encode (a lone surrogate) as a `\\udXXX` escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ActionsError(Exception):
@@ -62,3 +74,17 @@ class NotFoundError(ActionsError):
 
 class ToolArgumentsError(ActionsError):
     """Arguments proposed by the model failed validation; the message is safe to show the model."""
+
+
+class JsonTextError(ActionsError, ValueError):
+    """A file, line or field that should hold JSON does not (`tools.json_text.parse_json`).
+
+    The message is one line that reads after the name of what was read, e.g. "is not valid
+    JSON: Expecting value at line 1 column 1".
+    """
+
+    def __init__(self, message: str, *, syntax: bool):
+        super().__init__(message)
+        self.syntax = syntax
+        """True: the text is not JSON at all. False: it is JSON this program does not take (nested
+        too deeply, a number too long or not finite), so no other reading of it will do better."""

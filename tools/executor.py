@@ -24,6 +24,7 @@ How failures map to outcome kinds (httpx exceptions are mapped one by one)::
     httpx.DecodingError, bad UTF-8, not JSON (or JSON Python cannot
       hold: a number past the digit limit, nesting too deep), selection
       error, body over the size cap                             -> invalid_response
+    (NaN, Infinity and numbers too large for a float are data, kept as text)
     a redirect to another origin while the body holds a secret  -> blocked
     status >= 400                                               -> http_error
 """
@@ -42,7 +43,7 @@ from typing import Any
 import httpx
 
 from .action import ActionDefinition
-from .errors import ActionsError, ActionValidationError, ToolArgumentsError
+from .errors import ActionsError, ActionValidationError, JsonTextError, ToolArgumentsError
 from .guard import (
     Destination,
     DestinationBlocked,
@@ -51,6 +52,7 @@ from .guard import (
     check_destination,
 )
 from .http_client import make_http_client
+from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
 from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
@@ -414,8 +416,8 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
     if not text:
         return None
     try:
-        parsed = storable(json.loads(text, parse_constant=_not_json))
-    except (ValueError, RecursionError):
+        parsed = storable(parse_json(text, finite_numbers=False))
+    except JsonTextError:
         parsed = None
     if parsed is not None:
         selection = action.response_selection
@@ -433,10 +435,6 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
         text = _TAGS.sub(" ", text)
     text = " ".join(text.split())
     return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not a JSON number")
 
 
 def classify_response(
@@ -486,14 +484,13 @@ def classify_response(
     except UnicodeDecodeError:
         return done(OutcomeKind.INVALID_RESPONSE, ", but the body is not valid UTF-8")
     try:
-        parsed = storable(json.loads(decoded, parse_constant=_not_json))
-    except json.JSONDecodeError:
+        # some APIs write NaN; it is data (kept as text, like any value no store could hold)
+        parsed = storable(parse_json(decoded, finite_numbers=False))
+    except JsonTextError as exc:
+        if not exc.syntax:  # JSON, but nested too deeply or with a number too long
+            return done(OutcomeKind.INVALID_RESPONSE, f", but the body {exc}")
         shown = (content_type or "no content type").split(";")[0]
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
-    except RecursionError:  # the JSON parser recurses once per nested [ or {
-        return done(OutcomeKind.INVALID_RESPONSE, ", but the body's JSON is nested too deeply")
-    except ValueError as exc:  # a number past Python's int-digit limit, NaN, Infinity
-        return done(OutcomeKind.INVALID_RESPONSE, f", but the body's JSON cannot be used ({exc})")
     selection = action.response_selection
     language = selection.language.value
     try:

@@ -29,7 +29,8 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
-from .errors import ActionsError, ActionValidationError, Problem, ToolArgumentsError
+from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
+from .json_text import parse_json
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
 from .redaction import MASK, Redactor
@@ -320,9 +321,9 @@ class _Builder:
 
     async def body(self, template: str, secrets: SecretSource, *, require_secrets: bool) -> Any:
         try:
-            parsed = json.loads(template)
-        except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-            self.config.append(Problem("body", f"is not valid JSON ({exc})"))
+            parsed = parse_json(template)
+        except JsonTextError as exc:
+            self.config.append(Problem("body", str(exc)))
             return _MISSING
         for path, name in _secret_uses(parsed, "body"):
             if name not in self.body_secrets:

@@ -21,9 +21,9 @@ def transfer_panel(rt: AgentRuntime) -> None:
     upload = st.file_uploader("Import actions (JSON)", type=["json"], key="import.file")
     if upload is None:
         return
-    text = upload.getvalue().decode("utf-8", errors="replace")
+    data = upload.getvalue()  # bytes: the one catalog parser decodes (and refuses non-UTF-8)
     try:
-        count = len(validate_file(text))
+        count = len(validate_file(data))
     except ActionValidationError as exc:
         st.error(f"Nothing imported: {len(exc.problems)} problem(s) in {upload.name}.")
         for p in exc.problems:
@@ -31,7 +31,7 @@ def transfer_panel(rt: AgentRuntime) -> None:
         return
     if st.button(f"Import {count} action(s)", type="primary", key="import.go"):
         try:
-            report = import_actions(store, text, actor=ACTOR)
+            report = import_actions(store, data, actor=ACTOR)
         except ActionValidationError as exc:
             st.error(str(exc))
             return

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from tools.action import CREDENTIAL_QUERY_KEYS, MAX_TIMEOUT_SECONDS
-from tools.errors import ActionsError
+from tools.errors import ActionsError, JsonTextError
+from tools.json_text import parse_json
 from tools.request_builder import RESERVED_HEADERS
 
 from .drafts import (
@@ -416,9 +417,9 @@ class _Draft:
         text = "&".join(v for _, v in self.p.data)
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            what = "form data" if "=" in text or "data-urlencode" in kinds else "not JSON"
+            parsed = parse_json(text)
+        except JsonTextError as exc:
+            what = "form data" if "=" in text or "data-urlencode" in kinds else f"not JSON ({exc})"
             self.refused.append(f"the request body is {what} "
                                 f"({content_type or 'application/x-www-form-urlencoded'}): "
                                 "actions send JSON bodies only")  # fmt: skip

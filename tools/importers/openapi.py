@@ -17,14 +17,14 @@ a reference cycle is reported, never followed forever.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from tools.errors import ActionsError
+from tools.errors import ActionsError, JsonTextError
+from tools.json_text import parse_json
 
 from ._openapi_operation import OperationDraft
 from ._openapi_schema import Refs, Unmappable
@@ -66,12 +66,18 @@ class Operation:
 def load_document(text: str, *, source: str = "the document") -> dict[str, Any]:
     """Parse JSON or YAML text and check it is OpenAPI 3.x or Swagger 2.0."""
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
+        doc = parse_json(text)
+    except JsonTextError as exc:
+        if not exc.syntax:  # JSON, but not one to read: YAML (a superset) would fail the same
+            raise DocumentError(f"{source} {exc}") from None
         try:
             doc = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise DocumentError(f"{source} is neither JSON nor YAML: {exc}") from None
+        except RecursionError:  # the YAML composer recurses once per nested node
+            raise DocumentError(f"{source} is nested too deeply to read") from None
+        except ValueError as exc:  # a value YAML types but Python cannot hold (a long int, a date)
+            raise DocumentError(f"{source} is not usable YAML: {exc}") from None
     if not isinstance(doc, dict):
         raise DocumentError(f"{source} is not an OpenAPI document (not a JSON/YAML object)")
     version = str(doc.get("openapi") or doc.get("swagger") or "")

@@ -1,0 +1,75 @@
+"""JSON text from outside the program: one parser, and one kind of error when it is not JSON.
+
+`json.loads` fails in more ways than `JSONDecodeError`, and accepts text that is not JSON:
+
+* a number with more digits than the interpreter converts raises a bare `ValueError`
+  (`sys.get_int_max_str_digits`, 4300 by default);
+* nesting deeper than the recursion limit raises `RecursionError`;
+* bytes that are not UTF-8 raise `UnicodeDecodeError`, and a UTF-8 byte order mark (which some
+  editors write) is refused although the text after it is fine;
+* `NaN`, `Infinity` and `-Infinity` are accepted, and so is `1e400`, which becomes `inf`: none
+  of them is a JSON number, and none survives being written back as JSON.
+
+`parse_json` turns every one of these into `JsonTextError`, whose message is one line meant to
+follow the name of what was read ("catalog.json: is not valid JSON: ..."). A leading byte order
+mark is skipped. Response bodies of APIs are read with `finite_numbers=False`: some servers write
+`NaN`, and a response is data to select from, not a definition to store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+from .errors import JsonTextError
+
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def parse_json(data: bytes | str, *, finite_numbers: bool = True) -> Any:
+    """The value of a JSON text (UTF-8 bytes or str); `JsonTextError` when it is not one."""
+    text = decode_utf8(data) if isinstance(data, bytes) else data
+    text = text.removeprefix(BYTE_ORDER_MARK)
+    hooks: dict[str, Any] = {"parse_int": _int}
+    if finite_numbers:
+        hooks.update(parse_float=_finite_float, parse_constant=_no_constant)
+    try:
+        return json.loads(text, **hooks)
+    except json.JSONDecodeError as exc:
+        raise JsonTextError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column "
+                            f"{exc.colno}", syntax=True) from None  # fmt: skip
+    except RecursionError:  # the parser recurses once per nested [ or {
+        raise JsonTextError("is not usable JSON: it is nested too deeply", syntax=False) from None
+
+
+def decode_utf8(data: bytes) -> str:
+    """UTF-8 bytes as text; `JsonTextError` naming the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonTextError(f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset "
+                            f"{exc.start} ({exc.reason})", syntax=True) from None  # fmt: skip
+
+
+def _int(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # more digits than the interpreter converts
+        raise JsonTextError(
+            f"is not usable JSON: it has a number with {len(digits.lstrip('-'))} digits (at most "
+            f"{sys.get_int_max_str_digits()} are read)", syntax=False,
+        ) from None
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise JsonTextError(f"is not usable JSON: the number {shown} is too large", syntax=False)
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise JsonTextError(f"is not valid JSON: {name} is not a JSON number", syntax=True)
