@@ -87,6 +87,7 @@ def _output_options(p: argparse.ArgumentParser) -> None:
 def run_openapi(args: argparse.Namespace) -> int:
     from tools.importers import (
         DocumentError,
+        decode_document,
         import_openapi,
         list_operations,
         load_document,
@@ -100,12 +101,13 @@ def run_openapi(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     source_url = args.source if args.source.startswith(URL_PREFIXES) else None
-    text = _fetch(args.source, args.allow_host) if source_url else _read(args.source)
-    if text is None:
+    data = _fetch(args.source, args.allow_host) if source_url else _read(args.source)
+    if data is None:
         return EXIT_FAILED
     options: dict[str, Any] = dict(base_url=args.base_url, source_url=source_url,
                                    api_name=args.api_name, headers=headers)  # fmt: skip
     try:
+        text = data if isinstance(data, str) else decode_document(data, source=args.source)
         doc = load_document(text, source=args.source)
         if args.list:
             return _print_operations(list_operations(doc, **options))
@@ -126,11 +128,12 @@ def _header(item: str) -> tuple[str, str]:
 def _fetch(url: str, allow: list[str]) -> str | None:
     from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
     from tools.fetch_document import DocumentFetchError, fetch_document
+    from tools.importers import MAX_DOCUMENT_BYTES
 
     async def go() -> str:
         hosts = (*Settings.from_env().allow_hosts, *allow)
         async with ActionExecutor(ExecutorSettings(allow_hosts=hosts), StaticSecrets({})) as ex:
-            return (await fetch_document(ex, url)).text
+            return (await fetch_document(ex, url, max_bytes=MAX_DOCUMENT_BYTES)).text
 
     try:
         return asyncio.run(go())
@@ -220,10 +223,16 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
     return EXIT_OK
 
 
-def _read(file: str) -> str | None:
+def _read(file: str) -> bytes | None:
+    """The bytes of FILE (or stdin), at most one more than a document may have: a larger one is
+    refused by `decode_document` without being read whole."""
+    from tools.importers import MAX_DOCUMENT_BYTES
+
     try:
-        return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {file}: {getattr(exc, 'strerror', None) or exc}",
-              file=sys.stderr)  # fmt: skip
+        if file == "-":
+            return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        with Path(file).open("rb") as f:
+            return f.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        print(f"error: cannot read {file}: {exc.strerror or exc}", file=sys.stderr)
         return None

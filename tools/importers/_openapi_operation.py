@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .openapi import _Importer, _Raw
 
 MAX_SELECTED_FIELDS = 8
+MAX_PATTERN_CHARS = 1_000
+"""Longest input pattern carried over; longer ones are dropped with a note."""
 ACTION_VERBS = frozenset(
     "get list find return create update delete remove add place log upload search fetch "
     "retrieve show set change cancel send check open close start stop restart interrupt "
@@ -177,9 +179,8 @@ class OperationDraft:
             raise Unmappable(f"security scheme {name!r} is not defined")
         kind = str(scheme.get("type", "")).lower()
         http = str(scheme.get("scheme", "")).lower()
-        same = [s for s in self.imp.schemes.values() if isinstance(s, dict)
-                and str(s.get("type", "")).lower() == kind]  # fmt: skip
-        stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if len(same) > 1 else "")
+        several = self.imp.scheme_kinds[kind] > 1
+        stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if several else "")
         if (kind == "http" and http == "bearer") or kind in ("oauth2", "openidconnect"):
             secret = f"{stem}_TOKEN"
             how = "an OAuth access token" if kind != "http" else "the API token"
@@ -296,11 +297,15 @@ class OperationDraft:
             spec["description"] += " (ISO 8601 date and time)"
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and spec["type"] in ("string", "email", "date"):
-            try:
-                re.compile(pattern)
-                spec["pattern"] = pattern
-            except re.error:
-                self.note(f"pattern of {name!r} is not a Python regular expression; dropped")
+            if len(pattern) > MAX_PATTERN_CHARS:
+                self.note(f"pattern of {name!r} is longer than {MAX_PATTERN_CHARS} characters; "
+                          "dropped")  # fmt: skip
+            else:
+                try:
+                    re.compile(pattern)
+                    spec["pattern"] = pattern
+                except (re.error, RecursionError):  # RecursionError: groups nested too deep
+                    self.note(f"pattern of {name!r} is not a Python regular expression; dropped")
         for value in (example, schema.get("example"), schema.get("default")):
             if example_fits(value, spec):
                 spec["example"] = str(value).lower() if isinstance(value, bool) else str(value)

@@ -25,6 +25,7 @@ from tools.action import CREDENTIAL_QUERY_KEYS, MAX_TIMEOUT_SECONDS
 from tools.errors import ActionsError
 from tools.request_builder import RESERVED_HEADERS
 
+from .document import DocumentError, parse_json
 from .drafts import (
     ImportResult,
     Skipped,
@@ -68,6 +69,8 @@ ID_SEGMENT = re.compile(
     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24,})$"
 )  # fmt: skip
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+MAX_COMMAND_CHARS = 1_000_000
+"""A pasted command longer than this is refused before it is split."""
 
 
 class CurlError(ActionsError):
@@ -79,6 +82,8 @@ class CurlError(ActionsError):
 
 def split_command(command: str) -> list[str]:
     """The words of a shell command line: continuations joined, `$'...'` decoded, shlex-split."""
+    if len(command) > MAX_COMMAND_CHARS:
+        raise CurlError(f"the command is longer than {MAX_COMMAND_CHARS:,} characters")
     text = re.sub(r"\\\r?\n", " ", command.strip())
     text = re.sub(r"^\s*\$\s+", "", text)  # a pasted prompt
     try:
@@ -416,7 +421,10 @@ class _Draft:
         text = "&".join(v for _, v in self.p.data)
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         try:
-            parsed = json.loads(text)
+            parsed = parse_json(text, source="the request body")
+        except DocumentError as exc:
+            self.refused.append(str(exc))
+            return None
         except json.JSONDecodeError:
             what = "form data" if "=" in text or "data-urlencode" in kinds else "not JSON"
             self.refused.append(f"the request body is {what} "
