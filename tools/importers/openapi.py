@@ -7,8 +7,10 @@ reason, and notes for the reviewer.
 
 What maps: path, query and header parameters with scalar types; a JSON request body whose schema
 is an object (one placeholder per top-level scalar property; one level of nested objects is
-flattened into `parent_child` inputs); bearer, basic, OAuth 2 and header API-key security as a
-header holding a `{{secret.NAME}}` reference.
+flattened into `parent_child` inputs), except that a credential-looking property (`password`,
+`client_secret`, `apiKey`...) is a `{{secret.NAME}}` reference, never an input the user is asked
+for; bearer, basic, OAuth 2 and header API-key security as a header holding a `{{secret.NAME}}`
+reference. Extra headers given for every draft may not hold a literal credential.
 
 What does not, and is listed with the reason: form and other non-JSON bodies, array bodies,
 required array/object parameters, cookies, API keys or other credentials in the query string
@@ -25,6 +27,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from tools.placeholders import find_placeholders
+
+from ._credentials import is_credential_name, is_credential_value
 from ._openapi_operation import OperationDraft
 from ._openapi_schema import Refs, Unmappable
 from .document import DocumentError, parse_document
@@ -35,6 +40,8 @@ __all__ = ["DocumentError", "Operation", "import_openapi", "list_operations", "l
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SUPPORTED_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 DEFAULT_MAX_INPUTS = 12
+LITERAL_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+"""Headers whose value is a credential whatever it looks like."""
 MAX_OPERATIONS = 2_000
 """More operations than any one review can cover; also bounds the work of naming them apart."""
 
@@ -111,7 +118,7 @@ class _Importer:
         self.base_url = base_url
         self.source_url = source_url
         self.prefix = secret_prefix(api_name or (doc.get("info") or {}).get("title"))
-        self.extra_headers = dict(headers or {})
+        self.extra_headers = _checked_headers(headers or {})
         self.max_inputs = max_inputs
         schemes = doc.get("securityDefinitions" if self.swagger2 else "components") or {}
         self.schemes = schemes if self.swagger2 else (schemes.get("securitySchemes") or {})
@@ -226,6 +233,20 @@ def import_openapi(
             result.drafts.append(draft)
             result.notes.extend(notes)
     return result
+
+
+def _checked_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The extra headers, refused when one holds a literal credential (the value is not shown)."""
+    for name, value in headers.items():
+        secret_ref = any(p.is_secret for p in find_placeholders(value))
+        if value.strip() and not secret_ref and (
+            is_credential_name(name) or name.lower() in LITERAL_CREDENTIAL_HEADERS
+            or is_credential_value(value)
+        ):  # fmt: skip
+            raise DocumentError(f"header {name!r} holds a literal credential: store it as a "
+                                "secret and give '{{secret.NAME}}' instead (e.g. "
+                                "'Authorization: Bearer {{secret.API_TOKEN}}')")  # fmt: skip
+    return dict(headers)
 
 
 def _defaults(options: dict[str, Any]) -> dict[str, Any]:
