@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from agent.access import add_password_option
@@ -33,7 +34,6 @@ from agent.cli_catalog import (
     _os_user,
     write_output,
 )
-from agent.cli_files import InputFileError, read_text
 from agent.settings import Settings
 from tools.errors import ActionsError
 
@@ -87,6 +87,7 @@ def _output_options(p: argparse.ArgumentParser) -> None:
 def run_openapi(args: argparse.Namespace) -> int:
     from tools.importers import (
         DocumentError,
+        decode_document,
         import_openapi,
         list_operations,
         load_document,
@@ -100,16 +101,13 @@ def run_openapi(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     source_url = args.source if args.source.startswith(URL_PREFIXES) else None
-    try:
-        text = _fetch(args.source, args.allow_host) if source_url else read_text(args.source)
-    except InputFileError as exc:  # unreadable (1), or not UTF-8 text (2)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED if exc.unreadable else EXIT_INVALID
-    if text is None:
+    data = _fetch(args.source, args.allow_host) if source_url else _read(args.source)
+    if data is None:
         return EXIT_FAILED
     options: dict[str, Any] = dict(base_url=args.base_url, source_url=source_url,
                                    api_name=args.api_name, headers=headers)  # fmt: skip
     try:
+        text = data if isinstance(data, str) else decode_document(data, source=args.source)
         doc = load_document(text, source=args.source)
         if args.list:
             return _print_operations(list_operations(doc, **options))
@@ -130,11 +128,12 @@ def _header(item: str) -> tuple[str, str]:
 def _fetch(url: str, allow: list[str]) -> str | None:
     from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
     from tools.fetch_document import DocumentFetchError, fetch_document
+    from tools.importers import MAX_DOCUMENT_BYTES
 
     async def go() -> str:
         hosts = (*Settings.from_env().allow_hosts, *allow)
         async with ActionExecutor(ExecutorSettings(allow_hosts=hosts), StaticSecrets({})) as ex:
-            return (await fetch_document(ex, url)).text
+            return (await fetch_document(ex, url, max_bytes=MAX_DOCUMENT_BYTES)).text
 
     try:
         return asyncio.run(go())
@@ -222,3 +221,18 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
     print(f"stored {len(report.created)} draft(s), all disabled: {', '.join(report.created)}",
           file=sys.stderr)  # fmt: skip
     return EXIT_OK
+
+
+def _read(file: str) -> bytes | None:
+    """The bytes of FILE (or stdin), at most one more than a document may have: a larger one is
+    refused by `decode_document` without being read whole."""
+    from tools.importers import MAX_DOCUMENT_BYTES
+
+    try:
+        if file == "-":
+            return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        with Path(file).open("rb") as f:
+            return f.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        print(f"error: cannot read {file}: {exc.strerror or exc}", file=sys.stderr)
+        return None

@@ -417,7 +417,7 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
         return None
     try:
         parsed = storable(parse_json(text, finite_numbers=False))
-    except JsonTextError:
+    except (JsonTextError, RecursionError):
         parsed = None
     if parsed is not None:
         selection = action.response_selection
@@ -491,6 +491,8 @@ def classify_response(
             return done(OutcomeKind.INVALID_RESPONSE, f", but the body {exc}")
         shown = (content_type or "no content type").split(";")[0]
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
+    except RecursionError:  # parsed, but too deep to walk (storable, selection, redaction)
+        return done(OutcomeKind.INVALID_RESPONSE, ", but the body's JSON is nested too deeply")
     selection = action.response_selection
     language = selection.language.value
     try:

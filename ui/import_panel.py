@@ -17,9 +17,11 @@ import streamlit as st
 from tools.errors import ActionValidationError
 from tools.fetch_document import DocumentFetchError, fetch_document
 from tools.importers import (
+    MAX_DOCUMENT_BYTES,
     CurlError,
     DocumentError,
     ImportResult,
+    decode_document,
     import_curl,
     import_openapi,
     list_operations,
@@ -60,13 +62,17 @@ def _document(rt: AgentRuntime) -> tuple[str | None, str | None, str]:
         upload = st.file_uploader("OpenAPI document", type=["json", "yaml", "yml"], key="imp.upload")
         if upload is None:
             return None, None, ""
-        return upload.getvalue().decode("utf-8-sig", errors="replace"), None, upload.name
+        try:
+            return decode_document(upload.getvalue(), source=upload.name), None, upload.name
+        except DocumentError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return None, None, ""
     url = st.text_input("Document URL", key="imp.url",
                         placeholder="https://api.example.com/openapi.json").strip()  # fmt: skip
     if st.button("Fetch", key="imp.fetch", icon=":material/download:", disabled=not url):
         st.session_state.pop(FETCHED, None)
         try:
-            fetched = rt.run(fetch_document(rt.agent.executor, url))
+            fetched = rt.run(fetch_document(rt.agent.executor, url, max_bytes=MAX_DOCUMENT_BYTES))
         except DocumentFetchError as exc:
             st.error(str(exc), icon=":material/block:")
             return None, None, ""

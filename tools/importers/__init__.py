@@ -7,9 +7,9 @@ secret to store.
 """
 
 from .curl import CurlError, import_curl
+from .document import MAX_DOCUMENT_BYTES, DocumentError, decode_document
 from .drafts import ImportResult, Skipped
 from .openapi import (
-    DocumentError,
     Operation,
     import_openapi,
     list_operations,
@@ -17,11 +17,13 @@ from .openapi import (
 )
 
 __all__ = [
+    "MAX_DOCUMENT_BYTES",
     "CurlError",
     "DocumentError",
     "ImportResult",
     "Operation",
     "Skipped",
+    "decode_document",
     "import_curl",
     "import_openapi",
     "list_operations",

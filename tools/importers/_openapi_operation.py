@@ -15,6 +15,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from tools.action import CREDENTIAL_QUERY_KEYS
 from tools.request_builder import RESERVED_HEADERS
 
+from ._credentials import MAX_SECRET_NAME, is_credential_name, secret_suffix
 from ._openapi_schema import (
     SCALAR_TYPES,
     Unmappable,
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from .openapi import _Importer, _Raw
 
 MAX_SELECTED_FIELDS = 8
+MAX_PATTERN_CHARS = 1_000
+"""Longest input pattern carried over; longer ones are dropped with a note."""
 ACTION_VERBS = frozenset(
     "get list find return create update delete remove add place log upload search fetch "
     "retrieve show set change cancel send check open close start stop restart interrupt "
@@ -177,9 +180,8 @@ class OperationDraft:
             raise Unmappable(f"security scheme {name!r} is not defined")
         kind = str(scheme.get("type", "")).lower()
         http = str(scheme.get("scheme", "")).lower()
-        same = [s for s in self.imp.schemes.values() if isinstance(s, dict)
-                and str(s.get("type", "")).lower() == kind]  # fmt: skip
-        stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if len(same) > 1 else "")
+        several = self.imp.scheme_kinds[kind] > 1
+        stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if several else "")
         if (kind == "http" and http == "bearer") or kind in ("oauth2", "openidconnect"):
             secret = f"{stem}_TOKEN"
             how = "an OAuth access token" if kind != "http" else "the API token"
@@ -245,9 +247,10 @@ class OperationDraft:
                 return drop("is set by the executor")
         if where in ("query", "header") and pname.lower() in auth_names:
             return None  # sent by the security scheme, as a secret
-        if where == "query" and pname.lower() in CREDENTIAL_QUERY_KEYS:
+        credential = pname.lower() in CREDENTIAL_QUERY_KEYS or is_credential_name(pname)
+        if where == "query" and credential:
             return drop("looks like a credential, and credentials never go in URLs")
-        if where == "header" and pname.lower() in CREDENTIAL_QUERY_KEYS | self.imp.key_names:
+        if where == "header" and (credential or pname.lower() in self.imp.key_names):
             return drop("carries a credential: store it as a secret and add the header "
                         "with '{{secret.NAME}}' yourself")
         if schema_type(schema) not in SCALAR_TYPES:
@@ -296,11 +299,15 @@ class OperationDraft:
             spec["description"] += " (ISO 8601 date and time)"
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and spec["type"] in ("string", "email", "date"):
-            try:
-                re.compile(pattern)
-                spec["pattern"] = pattern
-            except re.error:
-                self.note(f"pattern of {name!r} is not a Python regular expression; dropped")
+            if len(pattern) > MAX_PATTERN_CHARS:
+                self.note(f"pattern of {name!r} is longer than {MAX_PATTERN_CHARS} characters; "
+                          "dropped")  # fmt: skip
+            else:
+                try:
+                    re.compile(pattern)
+                    spec["pattern"] = pattern
+                except (re.error, RecursionError):  # RecursionError: groups nested too deep
+                    self.note(f"pattern of {name!r} is not a Python regular expression; dropped")
         for value in (example, schema.get("example"), schema.get("default")):
             if example_fits(value, spec):
                 spec["example"] = str(value).lower() if isinstance(value, bool) else str(value)
@@ -339,10 +346,13 @@ class OperationDraft:
             return None
         if media_type.split(";")[0].strip().lower() != "application/json":
             self.headers["Content-Type"] = media_type
-        return self._object(schema, parent="", parent_required=True, depth=0)
+        return self._object(schema, parent="", parent_required=True, depth=0, secret_owner="")
 
     def _object(self, schema: dict[str, Any], *, parent: str, parent_required: bool,
-                depth: int) -> dict[str, Any]:  # fmt: skip
+                depth: int, secret_owner: str) -> dict[str, Any]:  # fmt: skip
+        """The body template of an object schema. A credential-looking property (or any under
+        one, `secret_owner`) is a `{{secret.NAME}}` reference, never an input: a credential
+        is neither asked of the user nor seen by the model, and its example is not kept."""
         template: dict[str, Any] = {}
         required_props = set(schema.get("required") or [])
         for prop, node in (schema.get("properties") or {}).items():
@@ -355,7 +365,10 @@ class OperationDraft:
             label = f"{parent}.{prop}" if parent else prop
             required = parent_required and prop in required_props
             kind = schema_type(sub)
-            if kind in SCALAR_TYPES:
+            owner = secret_owner or (prop if is_credential_name(str(prop)) else "")
+            if kind in SCALAR_TYPES and owner:
+                template[prop] = self._body_secret(label)
+            elif kind in SCALAR_TYPES:
                 raw_name = f"{parent.replace('.', '_')}_{prop}" if parent else prop
                 spec = self._input(raw_name, sub, sub.get("description"), required,
                                    sub.get("example"), prefix="body")  # fmt: skip
@@ -363,13 +376,20 @@ class OperationDraft:
                 self.inputs.append(spec)
             elif kind == "object" and sub.get("properties") and depth == 0:
                 template[prop] = self._object(sub, parent=label, parent_required=required,
-                                              depth=depth + 1)  # fmt: skip
+                                              depth=depth + 1, secret_owner=owner)  # fmt: skip
             elif required:
                 raise Unmappable(f"required body field {label!r} is {kind_of(sub)}, which "
                                   "cannot be collected as one input")  # fmt: skip
             else:
                 self.note(f"optional body field {label!r} ({kind_of(sub)}) left out")
         return template
+
+    def _body_secret(self, label: str) -> str:
+        secret = f"{self.imp.prefix}_{secret_suffix(label.replace('.', '_'))}"
+        secret = secret[:MAX_SECRET_NAME].rstrip("_")
+        self.note(f"body field {label!r} is a credential: it is sent from the secret {secret} "
+                  "(store it; it is never asked of the user)")  # fmt: skip
+        return "{{secret." + secret + "}}"
 
     # -- response -----------------------------------------------------------------------------
     def _response_fields(self) -> dict[str, str]:

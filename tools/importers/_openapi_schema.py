@@ -1,8 +1,14 @@
 """`$ref` resolution and schema helpers for the OpenAPI importer (private).
 
 Only references inside the document are followed; a chain of references that comes back to
-itself is reported as an `Unmappable` reason, never followed forever. Schema walks are bounded
-by depth, so a recursive schema (a property that refers to its own object) is safe too.
+itself, or is longer than `MAX_REF_CHAIN`, is reported as an `Unmappable` reason, never followed
+forever. Schema walks are bounded by depth, so a recursive schema (a property that refers to its
+own object) is safe too.
+
+`$ref` is JSON's alias: a few kilobytes of schemas that each merge twenty references to the
+next (`allOf`) describe more merges than any machine can do. So every look-up spends one step of
+a budget shared by the whole import (`MAX_REF_STEPS`, far above what real documents need), and
+the import stops with a `DocumentError` when it is spent.
 """
 
 from __future__ import annotations
@@ -11,27 +17,49 @@ import json
 import re
 from typing import Any
 
+from .document import DocumentError
+
 SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean"})
 URLISH_FORMATS = frozenset({"uri", "url", "uri-reference", "iri"})
+
+
+MAX_REF_CHAIN = 32
+"""Longest chain of `$ref`s to `$ref`s followed; real documents use one or two."""
+MAX_REF_STEPS = 1_000_000
+"""Look-ups one import may do; the real documents in the tests need a few thousand."""
 
 
 class Unmappable(Exception):
     """This operation cannot become a clean draft; the message says why."""
 
 
-
 class Refs:
-    def __init__(self, doc: dict[str, Any]):
+    def __init__(self, doc: dict[str, Any], *, max_steps: int = MAX_REF_STEPS):
         self.doc = doc
+        self.steps = 0
+        self.max_steps = max_steps
+
+    def spend(self, steps: int = 1) -> None:
+        """Count work done for the document; `DocumentError` once the budget is spent."""
+        self.steps += steps
+        if self.steps > self.max_steps:
+            raise DocumentError(f"the document needs more than {self.max_steps:,} $ref look-ups "
+                                "to import: its references fan out too much (a reference "
+                                "bomb, or too large to import)")  # fmt: skip
 
     def resolve(self, node: Any) -> Any:
         """Follow `$ref` (a chain of them too) to the node it names."""
-        seen: list[str] = []
+        self.spend()
+        seen: dict[str, None] = {}
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref in seen:
                 raise Unmappable(f"circular $ref {' -> '.join([*seen, ref])}")
-            seen.append(ref)
+            if len(seen) >= MAX_REF_CHAIN:
+                raise Unmappable(f"$ref {next(iter(seen))!r} starts a chain of more than "
+                                 f"{MAX_REF_CHAIN} references")  # fmt: skip
+            seen[ref] = None
+            self.spend()
             node = self._lookup(ref)
         return node
 

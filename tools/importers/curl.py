@@ -6,9 +6,11 @@ when there is data), the URL (`--url` or the bare argument), headers (`-H`), a J
 (`-d`/`--data*`/`--json`; literal values are kept), `-G` data as query parameters and `-m` as the
 timeout. Id-looking path segments (`42`, `ORD-1001`, UUIDs) become `{{..._id}}` inputs.
 
-Credentials never carry over: `-u`, `Authorization`, API-key and `Cookie` headers become
-`{{secret.NAME}}` references and a note says which secret to store; credentials in the query
-string or the URL's user part are removed with the same reason validation gives. `-k` is refused
+Credentials never carry over: `-u`, `Authorization`, API-key and `Cookie` headers and every
+credential-looking value of a JSON body (`password`, `apiKey`, `client_secret`, nested ones
+too: see `_credentials`) become `{{secret.NAME}}` references, and a note says which secret to
+store; credentials in the query string (`-G` data too) or the URL's user part are removed with
+the same reason validation gives. Notes never quote a value that could be one. `-k` is refused
 (TLS verification cannot be switched off); unknown options are noted, never fatal.
 """
 
@@ -22,10 +24,11 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from tools.action import CREDENTIAL_QUERY_KEYS, MAX_TIMEOUT_SECONDS
-from tools.errors import ActionsError, JsonTextError
-from tools.json_text import parse_json
+from tools.errors import ActionsError
 from tools.request_builder import RESERVED_HEADERS
 
+from ._credentials import MAX_SECRET_NAME, BodySecrets, is_credential_name
+from .document import DocumentError, parse_json
 from .drafts import (
     ImportResult,
     Skipped,
@@ -69,6 +72,8 @@ ID_SEGMENT = re.compile(
     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24,})$"
 )  # fmt: skip
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+MAX_COMMAND_CHARS = 1_000_000
+"""A pasted command longer than this is refused before it is split."""
 
 
 class CurlError(ActionsError):
@@ -80,6 +85,8 @@ class CurlError(ActionsError):
 
 def split_command(command: str) -> list[str]:
     """The words of a shell command line: continuations joined, `$'...'` decoded, shlex-split."""
+    if len(command) > MAX_COMMAND_CHARS:
+        raise CurlError(f"the command is longer than {MAX_COMMAND_CHARS:,} characters")
     text = re.sub(r"\\\r?\n", " ", command.strip())
     text = re.sub(r"^\s*\$\s+", "", text)  # a pasted prompt
     try:
@@ -163,7 +170,7 @@ def _parse(words: list[str]) -> _Parsed:
             if p.url is None:
                 p.url = word
             else:
-                p.notes.append(f"extra argument {word!r} ignored (one URL per action)")
+                p.notes.append(f"extra argument {_shown(word)} ignored (one URL per action)")
             continue
         name, sep, inline = word.partition("=") if word.startswith("--") else (word, "", "")
         if name in VALUE_OPTIONS:
@@ -208,8 +215,11 @@ def _take(p: _Parsed, kind: str, option: str, value: str) -> None:
         hname, sep, hvalue = value.partition(":")
         if sep and hname.strip():
             p.headers.append((hname.strip(), hvalue.strip()))
-        else:
-            p.notes.append(f"header {value!r} ignored (not 'Name: value')")
+        else:  # the value may be a credential without its colon: show a name-like first word only
+            words = value.split()
+            shown = f"{words[0]!r}..." if len(words) > 1 and re.fullmatch(
+                r"[A-Za-z][A-Za-z-]{0,39}", words[0]) else "(not shown)"  # fmt: skip
+            p.notes.append(f"header {shown} ignored (not 'Name: value')")
     elif kind in ("data", "data-raw", "json", "data-urlencode"):
         if kind != "data-raw" and value.startswith("@"):
             p.refused.append(f"{option} {value} reads a local file; paste the body instead")
@@ -219,7 +229,7 @@ def _take(p: _Parsed, kind: str, option: str, value: str) -> None:
             p.headers += [("Content-Type", "application/json"), ("Accept", "application/json")]
     elif kind == "url":
         if p.url is not None:
-            p.notes.append(f"extra URL {p.url!r} ignored (one URL per action)")
+            p.notes.append(f"extra URL {_shown(p.url)} ignored (one URL per action)")
         p.url = value
     elif kind == "user":
         p.user = value
@@ -256,11 +266,30 @@ class _Draft:
         parts = urlsplit(p.url or "")
         self.prefix = secret_prefix(api_name or _host_stem(parts.hostname or ""))
         self.secrets: dict[str, str] = {}
+        """Secret name -> what to store in it, for the reviewer's notes."""
+        self._literals: dict[str, str | None] = {}
+        """Secret name -> the credential it stands for: compared, never shown or returned."""
 
-    def secret(self, suffix: str, what: str = "the token") -> str:
-        name = f"{self.prefix}_{suffix}"
+    def secret(self, suffix: str, what: str = "the token", literal: str | None = None) -> str:
+        """`{{secret.PREFIX_SUFFIX}}` for a header: one header holds one credential, so the
+        name is fixed (a later header of the same name replaces the earlier one)."""
+        name = f"{self.prefix}_{suffix}"[:MAX_SECRET_NAME].rstrip("_")
+        self._literals[name] = literal
         self.secrets.setdefault(name, what)
         return "{{secret." + name + "}}"
+
+    def secret_name(self, suffix: str, literal: str, qualifier: str, what: str) -> str:
+        """A name for a body value: the one a header or body value with the same credential
+        has, else a free one of PREFIX_SUFFIX, PREFIX_QUALIFIER_SUFFIX, PREFIX_SUFFIX_2..."""
+        tries = [(suffix, ""), *([(f"{qualifier}_{suffix}", "")] if qualifier else [])]
+        tries += [(suffix, f"_{n}") for n in range(2, len(self._literals) + 3)]
+        for stem, tail in tries:
+            name = f"{self.prefix}_{stem}"[: MAX_SECRET_NAME - len(tail)].rstrip("_") + tail
+            if name not in self._literals or self._literals[name] == literal:
+                self._literals[name] = literal
+                self.secrets.setdefault(name, what)
+                return name
+        raise AssertionError("unreachable: more names were tried than there are secrets")
 
     def build(self, name: str | None) -> dict[str, Any]:
         p = self.p
@@ -304,7 +333,10 @@ class _Draft:
                 draft["timeout_seconds"] = min(float(p.max_time), MAX_TIMEOUT_SECONDS)
             except ValueError:
                 self.notes.append(f"--max-time {p.max_time!r} is not a number; ignored")
+        used = json.dumps(draft)  # only the secrets the draft uses: a header set twice keeps one
         for secret, what in sorted(self.secrets.items()):
+            if "{{secret." + secret + "}}" not in used:
+                continue
             self.notes.append(f"store {what} as secret {secret} (the value in the command was "
                               "dropped: drafts never hold credentials)")  # fmt: skip
         return draft
@@ -332,7 +364,7 @@ class _Draft:
                 previous = segment or previous
         query = []
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            if key.lower() in CREDENTIAL_QUERY_KEYS:
+            if _credential_key(key):
                 self.notes.append(_query_credential(key))
                 continue
             query.append((key, value))
@@ -367,12 +399,12 @@ class _Draft:
             else:
                 pairs = parse_qsl(value, keep_blank_values=True)
             for key, val in pairs:
-                if key.lower() in CREDENTIAL_QUERY_KEYS:
+                if _credential_key(key):
                     self.notes.append(_query_credential(key))
                 elif key:
                     query.append((key, val))
-                else:
-                    self.notes.append(f"data {val!r} without a name ignored")
+                else:  # not quoted: a value without a name may be a bare token
+                    self.notes.append("a data value without a name was ignored")
         return query
 
     # -- headers ------------------------------------------------------------------------------
@@ -382,9 +414,9 @@ class _Draft:
         if p.user is not None:
             out["Authorization"] = "Basic " + self.secret("BASIC", "base64('user:password')")
         if p.bearer is not None:
-            out["Authorization"] = "Bearer " + self.secret("TOKEN")
+            out["Authorization"] = "Bearer " + self.secret("TOKEN", literal=p.bearer)
         if p.cookie is not None:
-            out["Cookie"] = self.secret("COOKIE", "the cookie")
+            out["Cookie"] = self.secret("COOKIE", "the cookie", p.cookie)
         for hname, value in p.headers:
             lowered = hname.lower()
             if lowered in RESERVED_HEADERS:
@@ -393,18 +425,20 @@ class _Draft:
             if lowered == "authorization":
                 scheme, _, token = value.partition(" ")
                 if scheme.lower() == "bearer":
-                    out[hname] = "Bearer " + self.secret("TOKEN")
+                    out[hname] = "Bearer " + self.secret("TOKEN", literal=token.strip())
                 elif scheme.lower() == "basic":
                     out[hname] = "Basic " + self.secret("BASIC", "base64('user:password')")
                 else:
                     kind = scheme if token else ""
-                    out[hname] = (kind + " " if kind else "") + self.secret("AUTHORIZATION")
+                    out[hname] = (kind + " " if kind else "") + self.secret(
+                        "AUTHORIZATION", literal=value)  # fmt: skip
             elif lowered in ("x-api-key", "api-key", "apikey"):
-                out[hname] = self.secret("API_KEY", "the API key")
+                out[hname] = self.secret("API_KEY", "the API key", value)
             elif lowered == "cookie":
-                out[hname] = self.secret("COOKIE", "the cookie")
-            elif any(w in lowered for w in SECRET_HEADER_WORDS):
-                out[hname] = self.secret(re.sub(r"[^A-Z0-9]+", "_", hname.upper()).strip("_"))
+                out[hname] = self.secret("COOKIE", "the cookie", value)
+            elif any(w in lowered for w in SECRET_HEADER_WORDS) or is_credential_name(hname):
+                suffix = re.sub(r"[^A-Z0-9]+", "_", hname.upper()).strip("_")
+                out[hname] = self.secret(suffix, literal=value)
             else:
                 out[hname] = value
         return out
@@ -417,9 +451,12 @@ class _Draft:
         text = "&".join(v for _, v in self.p.data)
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         try:
-            parsed = parse_json(text)
-        except JsonTextError as exc:
-            what = "form data" if "=" in text or "data-urlencode" in kinds else f"not JSON ({exc})"
+            parsed = parse_json(text, source="the request body")
+        except DocumentError as exc:
+            self.refused.append(str(exc))
+            return None
+        except json.JSONDecodeError:
+            what = "form data" if "=" in text or "data-urlencode" in kinds else "not JSON"
             self.refused.append(f"the request body is {what} "
                                 f"({content_type or 'application/x-www-form-urlencoded'}): "
                                 "actions send JSON bodies only")  # fmt: skip
@@ -430,7 +467,26 @@ class _Draft:
             return None
         if "json" not in content_type and content_type:
             self.notes.append(f"Content-Type {content_type!r} kept for a JSON body")
+        body_secrets = BodySecrets(lambda suffix, literal, qualifier: self.secret_name(
+            suffix, literal, qualifier, f"the body's {suffix.lower()} value"))  # fmt: skip
+        parsed = body_secrets.replace(parsed)
+        for path, secret in body_secrets.replaced:
+            self.notes.append(f"{path} looked like a credential: it is now {{{{secret.{secret}}}}}")
         return json.dumps(parsed, indent=2, ensure_ascii=False)
+
+
+def _credential_key(key: str) -> bool:
+    """A query or form key that names a credential: what validation refuses, and more."""
+    return key.lower() in CREDENTIAL_QUERY_KEYS or is_credential_name(key)
+
+
+def _shown(word: str) -> str:
+    """A word for a note: a URL without its user part and query (either may hold a credential),
+    anything else not at all."""
+    parts = urlsplit(word) if "://" in word else None
+    if parts is None or not parts.hostname:
+        return "(not shown)"
+    return repr(f"{parts.scheme}://{parts.hostname}{parts.path}")
 
 
 def _query_credential(key: str) -> str:

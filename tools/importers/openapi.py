@@ -7,27 +7,32 @@ reason, and notes for the reviewer.
 
 What maps: path, query and header parameters with scalar types; a JSON request body whose schema
 is an object (one placeholder per top-level scalar property; one level of nested objects is
-flattened into `parent_child` inputs); bearer, basic, OAuth 2 and header API-key security as a
-header holding a `{{secret.NAME}}` reference. What does not, and is listed with the reason: form
-and other non-JSON bodies, array bodies, required array/object parameters, cookies, API keys or
-other credentials in the query string (credentials never go in URLs), external `$ref`s.
-Local `$ref`s (components, definitions, parameters, request bodies, responses) are followed;
-a reference cycle is reported, never followed forever.
+flattened into `parent_child` inputs), except that a credential-looking property (`password`,
+`client_secret`, `apiKey`...) is a `{{secret.NAME}}` reference, never an input the user is asked
+for; bearer, basic, OAuth 2 and header API-key security as a header holding a `{{secret.NAME}}`
+reference. Extra headers given for every draft may not hold a literal credential.
+
+What does not, and is listed with the reason: form and other non-JSON bodies, array bodies,
+required array/object parameters, cookies, API keys or other credentials in the query string
+(credentials never go in URLs), external `$ref`s. Local `$ref`s (components, definitions,
+parameters, request bodies, responses) are followed; a reference cycle is reported, never
+followed forever. The document is read within the bounds of `document` (size, nesting, YAML
+alias expansion, numbers), and the import within a budget of look-ups and `MAX_OPERATIONS`.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
+from tools.placeholders import find_placeholders
 
-from tools.errors import ActionsError, JsonTextError
-from tools.json_text import parse_json
-
+from ._credentials import is_credential_name, is_credential_value
 from ._openapi_operation import OperationDraft
 from ._openapi_schema import Refs, Unmappable
+from .document import DocumentError, parse_document
 from .drafts import ImportResult, Skipped, finish, secret_prefix, tool_name
 
 __all__ = ["DocumentError", "Operation", "import_openapi", "list_operations", "load_document"]
@@ -35,10 +40,10 @@ __all__ = ["DocumentError", "Operation", "import_openapi", "list_operations", "l
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SUPPORTED_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 DEFAULT_MAX_INPUTS = 12
-
-
-class DocumentError(ActionsError):
-    """The text is not an OpenAPI 3.x / Swagger 2.0 document, or an operation is unknown."""
+LITERAL_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+"""Headers whose value is a credential whatever it looks like."""
+MAX_OPERATIONS = 2_000
+"""More operations than any one review can cover; also bounds the work of naming them apart."""
 
 
 @dataclass(frozen=True)
@@ -64,20 +69,8 @@ class Operation:
 
 
 def load_document(text: str, *, source: str = "the document") -> dict[str, Any]:
-    """Parse JSON or YAML text and check it is OpenAPI 3.x or Swagger 2.0."""
-    try:
-        doc = parse_json(text)
-    except JsonTextError as exc:
-        if not exc.syntax:  # JSON, but not one to read: YAML (a superset) would fail the same
-            raise DocumentError(f"{source} {exc}") from None
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise DocumentError(f"{source} is neither JSON nor YAML: {exc}") from None
-        except RecursionError:  # the YAML composer recurses once per nested node
-            raise DocumentError(f"{source} is nested too deeply to read") from None
-        except ValueError as exc:  # a value YAML types but Python cannot hold (a long int, a date)
-            raise DocumentError(f"{source} is not usable YAML: {exc}") from None
+    """Parse JSON or YAML text (bounded: see `document`); check it is OpenAPI 3.x or Swagger 2.0."""
+    doc = parse_document(text, source=source)
     if not isinstance(doc, dict):
         raise DocumentError(f"{source} is not an OpenAPI document (not a JSON/YAML object)")
     version = str(doc.get("openapi") or doc.get("swagger") or "")
@@ -125,12 +118,15 @@ class _Importer:
         self.base_url = base_url
         self.source_url = source_url
         self.prefix = secret_prefix(api_name or (doc.get("info") or {}).get("title"))
-        self.extra_headers = dict(headers or {})
+        self.extra_headers = _checked_headers(headers or {})
         self.max_inputs = max_inputs
         schemes = doc.get("securityDefinitions" if self.swagger2 else "components") or {}
         self.schemes = schemes if self.swagger2 else (schemes.get("securitySchemes") or {})
         self.key_names = {str(s.get("name", "")).lower() for s in self.schemes.values()
                           if isinstance(s, dict) and s.get("type") == "apiKey"}  # fmt: skip
+        self.scheme_kinds = Counter(str(s.get("type", "")).lower() for s in self.schemes.values()
+                                    if isinstance(s, dict))  # fmt: skip
+        """How many security schemes there are of each type (their secret names tell them apart)."""
 
     def operations(self) -> list[_Raw]:
         out = []
@@ -144,9 +140,12 @@ class _Importer:
             for method in METHODS:
                 if isinstance(item.get(method), dict):
                     out.append(_Raw(method, str(path), item, item[method]))
-        ids = [raw.op_id for raw in out if raw.op_id]
+        if len(out) > MAX_OPERATIONS:
+            raise DocumentError(f"the document has {len(out):,} operations, more than "
+                                f"{MAX_OPERATIONS:,}: import a smaller document")  # fmt: skip
+        ids = Counter(raw.op_id for raw in out if raw.op_id)
         for raw in out:
-            raw.unique_id = ids.count(raw.op_id) < 2
+            raw.unique_id = ids[raw.op_id] < 2
         return out
 
     def name_source(self, raw: _Raw) -> str:
@@ -217,14 +216,15 @@ def import_openapi(
     built = _build_all(imp)
     chosen = built
     if operations:
-        chosen = []
+        picked: dict[int, None] = {}  # indexes into `built`, in the order asked for
         for wanted in operations:
-            match = [b for b in built if _matches(b[0], wanted)]
+            match = [i for i, b in enumerate(built) if _matches(b[0], wanted)]
             if not match:
                 known = ", ".join(op.key for op, _, _ in built) or "none"
                 raise DocumentError(f"the document has no operation {wanted!r} (operations: "
                                     f"{known})")  # fmt: skip
-            chosen += [m for m in match if m not in chosen]
+            picked.update(dict.fromkeys(match))
+        chosen = [built[i] for i in picked]
     result = ImportResult()
     for op, draft, notes in chosen:
         if draft is None:
@@ -233,6 +233,20 @@ def import_openapi(
             result.drafts.append(draft)
             result.notes.extend(notes)
     return result
+
+
+def _checked_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The extra headers, refused when one holds a literal credential (the value is not shown)."""
+    for name, value in headers.items():
+        secret_ref = any(p.is_secret for p in find_placeholders(value))
+        if value.strip() and not secret_ref and (
+            is_credential_name(name) or name.lower() in LITERAL_CREDENTIAL_HEADERS
+            or is_credential_value(value)
+        ):  # fmt: skip
+            raise DocumentError(f"header {name!r} holds a literal credential: store it as a "
+                                "secret and give '{{secret.NAME}}' instead (e.g. "
+                                "'Authorization: Bearer {{secret.API_TOKEN}}')")  # fmt: skip
+    return dict(headers)
 
 
 def _defaults(options: dict[str, Any]) -> dict[str, Any]:
