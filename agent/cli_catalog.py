@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from tools.action import validate_catalog
+    from tools.validation import validate_catalog
 
     try:
         actions = validate_catalog(read_catalog_file(args.file))
@@ -69,7 +69,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from storage import ActionStore, import_actions, init_db, make_engine, secret_names
-    from tools.action import validate_catalog
+    from tools.validation import validate_catalog
 
     settings = Settings.from_env()
     if not _admin_ok(settings, args, "import"):

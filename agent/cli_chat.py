@@ -29,7 +29,7 @@ import sys
 import uuid
 from typing import Any
 
-from tools.action import validate_catalog
+from tools.validation import validate_catalog
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
 

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.action import ActionDefinition, validate_action
+from tools.action import ActionDefinition
+from tools.validation import validate_action
 from tools.action_test import format_report, run_action_test
 from tools.errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets

@@ -240,7 +240,7 @@ def make_executor(base_url: str):
 
 
 def demo_definitions(base_url: str):
-    from tools.action import validate_catalog
+    from tools.validation import validate_catalog
 
     return validate_catalog(demo_actions(base_url))
 

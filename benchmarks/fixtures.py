@@ -12,7 +12,8 @@ import json
 import random
 from typing import Any
 
-from tools.action import ActionDefinition, validate_action
+from tools.action import ActionDefinition
+from tools.validation import validate_action
 
 OBJECTS = (
     "order", "subscription", "refund", "ticket", "shipment", "invoice", "account", "booking",

@@ -32,7 +32,8 @@ from agent.retrieval import ActionRetriever
 from agent.state import Limits
 from benchmarks.common import header, machine, now, table, write_result
 from benchmarks.fixtures import generate_actions
-from tools.action import ActionDefinition, validate_catalog
+from tools.action import ActionDefinition
+from tools.validation import validate_catalog
 from tools.compiler import ActionCatalog
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"

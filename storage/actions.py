@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from tools.action import ActionDefinition, validate_action, validate_catalog
+from tools.action import ActionDefinition
+from tools.validation import validate_action, validate_catalog
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
 
 from .db import read_session, write_session

@@ -16,7 +16,8 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from tools.action import ActionDefinition, validate_action
+from tools.action import ActionDefinition
+from tools.validation import validate_action
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
 
 from .actions import ActionStore, Change, StoredAction, definition_diff

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.action import ActionDefinition, validate_catalog
+from tools.action import ActionDefinition
+from tools.validation import validate_catalog
 from tools.errors import ActionValidationError, JsonTextError, Problem
 from tools.json_text import parse_json
 

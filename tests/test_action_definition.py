@@ -7,14 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.action import (
-    ActionDefinition,
-    Channel,
-    HttpMethod,
-    ResponseFormat,
-    validate_action,
-    validate_catalog,
-)
+from tools.action import ActionDefinition, Channel, HttpMethod, ResponseFormat
+from tools.validation import validate_action, validate_catalog
 from tools.errors import ActionValidationError
 
 

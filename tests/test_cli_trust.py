@@ -30,7 +30,7 @@ from tests.agent_fixtures import demo_actions
 from tests.fault_servers import fault_app
 from tests.openai_server import openai_srv, tool_call  # noqa: F401 (openai_srv: a fixture)
 from tests.servers import serve
-from tools.action import validate_action
+from tools.validation import validate_action
 from tools.errors import ActionValidationError
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
 from benchmarks.fixtures import generate_actions, sample_arguments
-from tools.action import ActionDefinition, InputType, validate_action
+from tools.action import ActionDefinition, InputType
+from tools.validation import validate_action
 from tools.compiler import ActionCatalog, ArgsCheck, CompiledAction, compile_action
 from tools.errors import ActionValidationError, ToolArgumentsError
 from tools.schema import input_json_schema

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from demo.api import create_app
-from tools.action import ActionDefinition, HttpMethod, InputType, ResponseFormat, validate_catalog
+from tools.action import ActionDefinition, HttpMethod, InputType, ResponseFormat
+from tools.validation import validate_catalog
 from tools.placeholders import PLACEHOLDER_RE, whole_placeholder
 from tools.selection import evaluate, select_fields
 from tests.servers import serve

@@ -51,7 +51,8 @@ from tests.fuzz_mutations import (
 from tests.servers import serve
 from tests.storage_fixtures import order_action, refund_action
 from tests.suite_report import SuiteCases
-from tools.action import ActionDefinition, validate_action
+from tools.action import ActionDefinition
+from tools.validation import validate_action
 from tools.compiler import compile_action
 from tools.errors import ActionValidationError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets

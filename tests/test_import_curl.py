@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agent.cli import main
-from tools.action import validate_action
+from tools.validation import validate_action
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.importers import CurlError, ImportResult, import_curl
 from tools.importers.curl import split_command

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.scripted_model import ScriptedChatModel
 from tests.ui_fixtures import app_runtime, by_label, open_app, texts
-from tools.action import validate_action
+from tools.validation import validate_action
 from tools.importers import DocumentError, ImportResult, import_curl, import_openapi
 from tools.placeholders import find_placeholders
 

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from agent.cli import main
 from tests.servers import serve
-from tools.action import validate_action, validate_catalog
+from tools.validation import validate_action, validate_catalog
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.fetch_document import DocumentFetchError, fetch_document
 from tools.importers import (

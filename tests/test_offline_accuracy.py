@@ -17,7 +17,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent.offline import OfflineChatModel
 from agent.prompts import AGENT_SYSTEM
-from tools.action import ActionDefinition, validate_catalog
+from tools.action import ActionDefinition
+from tools.validation import validate_catalog
 
 DATA = Path(__file__).parent / "data"
 JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from agent.offline import OfflineChatModel
 from agent.prompts import AGENT_SYSTEM, EXTRACT_SYSTEM
 from tests.agent_fixtures import DEMO_ACTIONS, make_agent
-from tools.action import validate_catalog
+from tools.validation import validate_catalog
 from tools.compiler import compile_action
 
 DATA = Path(__file__).parent / "data"

@@ -19,7 +19,7 @@ from agent.offline import OfflineChatModel
 from agent.offline.router import Router
 from agent.retrieval import ActionRetriever, action_doc
 from tests.agent_fixtures import make_agent
-from tools.action import validate_catalog
+from tools.validation import validate_catalog
 from tools.compiler import ActionCatalog
 
 TERMLESS: dict[str, list[tuple[str, str]]] = {

@@ -23,7 +23,8 @@ from tests.agent_fixtures import LocalAPI, make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.servers import serve
 from tests.test_guard import resolver_for
-from tools.action import ActionDefinition, validate_action
+from tools.action import ActionDefinition
+from tools.validation import validate_action
 from tools.errors import ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings
 from tools.outcome import OutcomeKind

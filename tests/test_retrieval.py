@@ -14,7 +14,7 @@ from agent.retrieval import ActionRetriever
 from agent.state import AgentContext, Limits
 from benchmarks.fixtures import generate_actions
 from tests.scripted_model import ScriptedChatModel
-from tools.action import validate_catalog
+from tools.validation import validate_catalog
 from tools.compiler import ActionCatalog
 
 DATA = Path(__file__).parent / "data"

@@ -10,11 +10,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from typing import Any, Iterable
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import ActionValidationError, Problem
 from .placeholders import find_placeholders
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -204,75 +203,3 @@ class ActionDefinition(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # Validation: pydantic's field errors plus every semantic rule, gathered together.
 # ---------------------------------------------------------------------------------------------
-
-
-def _loc(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, str) and (not part.strip() or not part.isprintable()):
-            part = repr(part)  # a blank or control-character key must still show in the path
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _pydantic_problems(exc: ValidationError) -> list[Problem]:
-    return [Problem(_loc(e["loc"]) or "(definition)", e["msg"]) for e in exc.errors()]
-
-
-def validate_action(data: dict[str, Any] | ActionDefinition) -> ActionDefinition:
-    """Parse and check a raw definition; raise `ActionValidationError` listing every problem."""
-    from .action_rules import semantic_problems  # the rules module imports this one's constants
-
-    raw = data.to_json_dict() if isinstance(data, ActionDefinition) else data
-    if not isinstance(raw, dict):
-        raise ActionValidationError(None, [Problem("(definition)", "must be a JSON object")])
-    problems: list[Problem] = []
-    action: ActionDefinition | None = None
-    try:
-        action = ActionDefinition.model_validate(raw)
-    except ValidationError as exc:
-        problems.extend(_pydantic_problems(exc))
-    problems.extend(semantic_problems(raw))
-    if action is not None and not problems:
-        # the rules once more on the values pydantic produced ("500" -> 500.0, a default for a
-        # missing field): what is stored is exactly what was checked, and exports re-import
-        problems.extend(semantic_problems(action.to_json_dict()))
-    if problems:
-        name = raw.get("name") if isinstance(raw.get("name"), str) else None
-        raise ActionValidationError(name, _dedupe(problems))
-    assert action is not None
-    return action
-
-
-def validate_catalog(items: Iterable[dict[str, Any] | ActionDefinition]) -> list[ActionDefinition]:
-    """Validate many definitions; problems of all of them plus duplicate names, in one error."""
-    actions: list[ActionDefinition] = []
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        try:
-            action = validate_action(item)
-        except ActionValidationError as exc:
-            problems.extend(Problem(f"[{index}].{p.path}", p.message) for p in exc.problems)
-            continue
-        key = action.name.lower()
-        if key in seen:
-            problems.append(
-                Problem(f"[{index}].name", f"duplicate name {action.name!r} (also item {seen[key]})")
-            )
-        seen.setdefault(key, index)
-        actions.append(action)
-    if problems:
-        raise ActionValidationError(None, problems)
-    return actions
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for p in problems:
-        if (p.path, p.message) not in seen:
-            seen.add((p.path, p.message))
-            out.append(p)
-    return out
-

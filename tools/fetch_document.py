@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from .action import validate_action
+from .validation import validate_action
 from .errors import ActionsError, ActionValidationError, ToolArgumentsError
 from .executor import ActionExecutor, _Call, _Received
 from .outcome import OutcomeKind

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from storage.drafts import Draft
-from tools.action import validate_action
+from tools.validation import validate_action
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
 
 from .editor_state import ACTOR, CONFLICT, DRAFT, DRAFT_CONFLICT, ERRORS, LIVE, NEW, Snapshot, reopen

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from agent.ui_support import form_fields
-from tools.action import validate_action
+from tools.validation import validate_action
 from tools.action_test import run_action_test
 from tools.errors import ActionValidationError
 

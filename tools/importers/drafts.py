@@ -13,12 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.action import (
-    INPUT_NAME_RE,
-    RESERVED_INPUT_NAMES,
-    TOOL_NAME_RE,
-    validate_action,
-)
+from tools.action import INPUT_NAME_RE, RESERVED_INPUT_NAMES, TOOL_NAME_RE
+from tools.validation import validate_action
 from tools.errors import ActionValidationError
 
 MAX_NAME_LENGTH = 64

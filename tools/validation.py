@@ -1,15 +1,20 @@
-"""Cross-field rules of an action definition, tolerant of wrongly typed fields.
+"""Validating action definitions: every problem of a definition at once, each with its path.
 
-`tools.action.validate_action` runs these beside pydantic's own field checks, so every problem
-of a definition is reported at once, each with its field path.
+`validate_action` runs pydantic's field checks and the cross-field rules below (tolerant of
+wrongly typed fields, so one bad field never hides another), then the rules once more on the
+values pydantic produced; `validate_catalog` adds duplicate names across definitions. The model
+itself lives in `tools.action`, which imports nothing from here.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from pydantic import ValidationError
 
 from .action import (
     CREDENTIAL_QUERY_KEYS,
@@ -19,8 +24,9 @@ from .action import (
     MIN_TIMEOUT_SECONDS,
     RESERVED_INPUT_NAMES,
     TOOL_NAME_RE,
+    ActionDefinition,
 )
-from .errors import JsonTextError, Problem
+from .errors import ActionValidationError, JsonTextError, Problem
 from .json_text import parse_json
 from .placeholders import find_placeholders, has_placeholder
 
@@ -294,3 +300,76 @@ def _selection_problems(raw: dict[str, Any]) -> list[Problem]:
         problems.append(Problem("response_selection.link_field",
                                 "the link format needs the response field that holds the URL"))  # fmt: skip
     return problems
+
+
+# -- validating a definition and a catalog ---------------------------------------------------
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, str) and (not part.strip() or not part.isprintable()):
+            part = repr(part)  # a blank or control-character key must still show in the path
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _pydantic_problems(exc: ValidationError) -> list[Problem]:
+    return [Problem(_loc(e["loc"]) or "(definition)", e["msg"]) for e in exc.errors()]
+
+
+def validate_action(data: dict[str, Any] | ActionDefinition) -> ActionDefinition:
+    """Parse and check a raw definition; raise `ActionValidationError` listing every problem."""
+    raw = data.to_json_dict() if isinstance(data, ActionDefinition) else data
+    if not isinstance(raw, dict):
+        raise ActionValidationError(None, [Problem("(definition)", "must be a JSON object")])
+    problems: list[Problem] = []
+    action: ActionDefinition | None = None
+    try:
+        action = ActionDefinition.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc))
+    problems.extend(semantic_problems(raw))
+    if action is not None and not problems:
+        # the rules once more on the values pydantic produced ("500" -> 500.0, a default for a
+        # missing field): what is stored is exactly what was checked, and exports re-import
+        problems.extend(semantic_problems(action.to_json_dict()))
+    if problems:
+        name = raw.get("name") if isinstance(raw.get("name"), str) else None
+        raise ActionValidationError(name, _dedupe(problems))
+    assert action is not None
+    return action
+
+
+def validate_catalog(items: Iterable[dict[str, Any] | ActionDefinition]) -> list[ActionDefinition]:
+    """Validate many definitions; problems of all of them plus duplicate names, in one error."""
+    actions: list[ActionDefinition] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        try:
+            action = validate_action(item)
+        except ActionValidationError as exc:
+            problems.extend(Problem(f"[{index}].{p.path}", p.message) for p in exc.problems)
+            continue
+        key = action.name.lower()
+        if key in seen:
+            problems.append(
+                Problem(f"[{index}].name", f"duplicate name {action.name!r} (also item {seen[key]})")
+            )
+        seen.setdefault(key, index)
+        actions.append(action)
+    if problems:
+        raise ActionValidationError(None, problems)
+    return actions
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            out.append(p)
+    return out
+
