@@ -60,7 +60,8 @@ PRESENT_TOOL_RULE = "Present it by calling the `{tool}` tool."
 
 FORMAT_RULES = {
     "text": "Write a short natural-language answer.",
-    "card": "Return a card: a title and the labelled fields the customer needs.",
+    "card": "Return a card: a title and the labelled fields the customer needs, in the order "
+    "they appear in the data.",
     "link": "Return a link: the URL exactly as given in the data, a short label.",
 }
 

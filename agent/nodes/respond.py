@@ -236,6 +236,8 @@ def _card(shown: _Shown, args: dict | None) -> Presentation:
                     fields=[CardField(label=str(k), value=str(v))
                             for k, v in data.items() if v is not None])  # fmt: skip
     selection = shown.action.response_selection if shown.action is not None else None
+    if selection is not None:
+        card.fields = in_configured_order(card.fields, list(selection.fields))
     if not card.title.strip():
         card.title = shown.label
     outcome = shown.outcome
@@ -246,6 +248,17 @@ def _card(shown: _Shown, args: dict | None) -> Presentation:
     if card.link_url and selection is not None and selection.link_label:
         card.link_label = selection.link_label
     return Presentation(format="card", text=card_text(card), card=card)
+
+
+def in_configured_order(fields: list[CardField], labels: list[str]) -> list[CardField]:
+    """The card's fields in the order the team entered the response fields.
+
+    A model may list them in any order; fields with a configured label (matched without
+    regard to case or spacing) follow that order, the others keep theirs after them.
+    """
+    rank = {" ".join(label.split()).casefold(): i for i, label in enumerate(labels)}
+    key = lambda f: rank.get(" ".join(f.label.split()).casefold(), len(rank))  # noqa: E731
+    return sorted(fields, key=key)  # stable: unconfigured fields keep their order
 
 
 def _link(shown: _Shown, args: dict | None) -> Presentation:
