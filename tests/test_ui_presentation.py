@@ -3,15 +3,24 @@ storage, the demo API, a scripted chat model."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.agent_fixtures import demo_actions
-from tests.test_ui_apptest import click
+from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.test_ui_apptest import click, say
 from tests.ui_fixtures import app_runtime, by_label, open_app
 
 pytestmark = pytest.mark.slow
 
 ENTERED = ["Tracking number", "Status", "Carrier", "Estimated delivery", "Items"]
+
+
+def main_texts(at) -> str:
+    """What the chat side of the page says (the sidebar is the team's editor)."""
+    parts = [*at.main.markdown, *at.main.caption, *at.main.error, *at.main.get("alert")]
+    return "\n".join(str(p.value) for p in parts)
 
 
 def selection_table(at) -> list[str]:
@@ -39,3 +48,39 @@ def test_the_editor_shows_and_saves_response_fields_in_the_entered_order(tmp_pat
         click(at, "Save draft", where=at.sidebar)
         assert list(rt.drafts.get("order_status").definition.response_selection.fields) == ENTERED
         assert selection_table(at) == ENTERED
+
+
+def test_the_collect_info_form_offers_labels_and_sends_the_value(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(
+        tool_call("create_installation_request", customer_email="dana@example.com",
+                  preferred_date="2031-07-14", address="14 Alder Lane, Portland, OR 97205"),
+        "Your request is in.",
+    )  # fmt: skip
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        say(at, "I'd like something installed")
+        product = by_label(at.main.selectbox, "Product")
+        assert product.options == ["solar kit", "heat pump", "EV charger", "battery"]
+        assert "`heat pump`" in product.help and "heat_pump" not in product.help  # the example
+        assert "(solar kit, heat pump, EV charger or battery)" in main_texts(at)  # the question
+        assert "heat_pump" not in main_texts(at) and "ev_charger" not in main_texts(at)
+        product.set_value("ev_charger")
+        click(at, "Send answer")
+        assert not at.exception
+        click(at, "Approve")
+        assert not at.exception
+    sent = [json.loads(r["body"]) for r in fresh_demo_log.request_log if r["method"] == "POST"]
+    assert [s["product"] for s in sent] == ["ev_charger"]
+
+
+def test_the_editor_keeps_enum_labels(tmp_path, fresh_demo_log):
+    with app_runtime(tmp_path, fresh_demo_log, None) as rt:
+        at = open_app(rt)
+        by_label(at.sidebar.selectbox, "Edit action").set_value("create_installation_request").run()
+        inputs = next(d.value for d in at.sidebar.dataframe if "enum_labels" in d.value.columns)
+        assert list(inputs["enum_labels"]) == ["", "ev_charger=EV charger", "", ""]
+        by_label(at.sidebar.text_input, "Title").set_value("Book an installation")
+        click(at, "Save & publish", where=at.sidebar)
+        assert not at.exception
+        product = rt.stores.actions.get("create_installation_request").definition.input("product")
+        assert product.enum_labels == {"ev_charger": "EV charger"}

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ActionValidationError, Problem
+from .option_labels import option_labels
 from .placeholders import find_placeholders
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -87,9 +88,16 @@ class ActionInput(BaseModel):
     pattern: str | None = None
     """Regular expression the whole value must match (strings only)."""
     enum_values: list[str] | None = None
-    """Allowed values for `type: enum`."""
+    """Allowed values for `type: enum`: what the API receives."""
+    enum_labels: dict[str, str] | None = None
+    """What customers read for some of the values, e.g. `{"ev_charger": "EV charger"}`; any other
+    value is shown in words (`heat_pump` -> "heat pump"). See `tools.option_labels`."""
     example: str | None = None
     """An example value shown to the customer and the model."""
+
+    def option_labels(self) -> dict[str, str]:
+        """Allowed value -> the label customers read, for every allowed value, in order."""
+        return option_labels(self.enum_values or [], self.enum_labels)
 
 
 class ResponseSelection(BaseModel):

@@ -22,6 +22,7 @@ from .action import (
     TOOL_NAME_RE,
 )
 from .errors import Problem
+from .option_labels import label_problems
 from .placeholders import find_placeholders, has_placeholder
 
 
@@ -138,6 +139,13 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
         add(".enum_values", "only enum inputs take allowed values; set type to 'enum'")
     if isinstance(enum_values, list) and len(set(map(str, enum_values))) != len(enum_values):
         add(".enum_values", "allowed values must be unique")
+    labels = item.get("enum_labels")
+    if labels and itype != "enum":
+        add(".enum_labels", "only enum inputs take value labels; set type to 'enum'")
+    elif isinstance(labels, dict) and isinstance(enum_values, list):
+        values = [v for v in enum_values if isinstance(v, str)]
+        for value, message in label_problems(values, labels):
+            add(f".enum_labels.{value}", message)
     pattern = item.get("pattern")
     compiled = None
     if isinstance(pattern, str) and pattern:

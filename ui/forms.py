@@ -29,7 +29,8 @@ def _help(field: dict[str, Any]) -> str | None:
     if field.get("pattern"):
         parts.append(f"Must match `{field['pattern']}`.")
     if field.get("example"):
-        parts.append(f"Example: `{field['example']}`.")
+        example = (field.get("enum_labels") or {}).get(field["example"], field["example"])
+        parts.append(f"Example: `{example}`.")
     return " ".join(p for p in parts if p) or None
 
 
@@ -46,10 +47,12 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
     """One input's widget; returns its value typed, or None when left empty."""
     kind, label, help_ = field.get("type", "string"), _label(field), _help(field)
     if kind == "enum":
+        # customers pick a label ("heat pump"); the value ("heat_pump") is what comes back
         options = list(field.get("enum") or [])
+        labels = field.get("enum_labels") or {}
         index = options.index(current) if current in options else None
         return st.selectbox(label, options, index=index, key=key, help=help_,
-                            placeholder="Choose one")  # fmt: skip
+                            format_func=lambda v: labels.get(v, v), placeholder="Choose one")  # fmt: skip
     if kind == "boolean":
         index = None if current is None else (0 if current in (True, "true", "yes") else 1)
         choice = st.radio(label, BOOL_OPTIONS, index=index, key=key, help=help_, horizontal=True)

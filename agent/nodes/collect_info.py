@@ -14,6 +14,7 @@ from langgraph.types import interrupt
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
+from ..customer_values import or_list
 from ..state import AgentContext, AgentState
 from .closing import close_if_unavailable, finish_call, skip_call
 
@@ -32,6 +33,12 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
         text = (spec.description or name.replace("_", " ")).rstrip(".") if spec else name
         return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
+    def ask(name: str) -> str:
+        """What is asked for: with the choices, by their labels, when there are choices."""
+        spec = specs.get(name)
+        options = list((spec.option_labels or {}).values()) if spec else []
+        return f"{describe(name)} ({or_list(options)})" if options else describe(name)
+
     return {
         "kind": "collect_info",
         "action": action.name,
@@ -40,8 +47,10 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
         "missing": list(check.missing),
         "invalid": dict(check.invalid),
         "known": dict(check.values),
-        "question": prompts.question_text(_verb_label(action), check.missing, check.invalid,
-                                          describe),  # fmt: skip
+        "question": prompts.question_text(
+            _verb_label(action), [ask(n) for n in check.missing],
+            [(describe(n), reason) for n, reason in check.invalid.items()],
+        ),  # fmt: skip
     }
 
 
@@ -57,6 +66,7 @@ def _field_json(spec: Any) -> dict[str, Any]:
         "required": spec.required,
         "pattern": spec.pattern,
         "enum": spec.enum_values,
+        "enum_labels": spec.option_labels,
         "example": spec.example,
     }
 

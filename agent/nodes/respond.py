@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from tools.outcome import Outcome
 
 from .. import prompts
+from ..customer_values import Vocabulary, relabel_text, show_value, vocabulary
 from ..offering import offered_actions
 from ..presentation import Card, CardField, Link, Presentation
 from ..state import AgentContext, AgentState
@@ -82,7 +83,7 @@ def _format_rule(shown: _Shown, tools_bound: bool) -> str:
 
 
 def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain: bool,
-                     tools_bound: bool) -> list:  # fmt: skip
+                     tools_bound: bool, words: Vocabulary | None = None) -> list:  # fmt: skip
     if len(shown) == 1:
         one = shown[0]
         system = prompts.RESPOND_SYSTEM.format(
@@ -90,7 +91,7 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
             format_rule=_format_rule(one, tools_bound), instructions=_instructions(one.action),
             channel=channel,
         )  # fmt: skip
-        system = f"{system}\n\n{envelope(one)}"
+        system = f"{system}{_labels_rule(shown, words)}\n\n{envelope(one)}"
     else:
         blocks = "\n".join(
             prompts.RESPOND_BLOCK.format(
@@ -101,9 +102,32 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
             for s in shown
         )
         system = prompts.RESPOND_SYSTEM_MANY.format(count=len(shown), blocks=blocks, channel=channel)
+        system += _labels_rule(shown, words)
     if chain:
         system += "\n" + prompts.CHAIN_RULE
     return [SystemMessage(system), HumanMessage(question or "(no message)")]
+
+
+def _labels_rule(shown: list[_Shown], words: Vocabulary | None) -> str:
+    """The labels of the enum values in the data, so the model writes "heat pump"."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str) and node in (words or {}):
+            found[node] = words[node]
+
+    for s in shown:
+        walk(s.outcome.data)
+    if not found:
+        return ""
+    pairs = "; ".join(f"{value} = \u201c{label}\u201d" for value, label in found.items())
+    return "\n" + prompts.VALUE_LABELS_RULE.format(pairs=pairs)
 
 
 def card_text(card: Card) -> str:
@@ -115,10 +139,29 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
-def plain_data(outcome: Outcome) -> str:
+def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
     if isinstance(outcome.data, dict) and outcome.data:
-        return "\n".join(f"{k}: {v}" for k, v in outcome.data.items() if v is not None)
+        return "\n".join(f"{k}: {show_value(v, words or {})}"
+                         for k, v in outcome.data.items() if v is not None)  # fmt: skip
     return outcome.summary
+
+
+def as_customer_reads(p: Presentation, words: Vocabulary) -> Presentation:
+    """The presentation with every raw enum value shown by its label (see `customer_values`)."""
+    if not words:
+        return p
+    if p.card is not None:
+        card = p.card.model_copy(update={
+            "title": relabel_text(p.card.title, words),
+            "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
+            "fields": [CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
+                       for f in p.card.fields],
+        })  # fmt: skip
+        return p.model_copy(update={"card": card, "text": card_text(card)})
+    if p.link is not None:
+        link = p.link.model_copy(update={"note": relabel_text(p.link.note, words) if p.link.note else None})
+        return p.model_copy(update={"link": link, "text": link_text(link)})
+    return p.model_copy(update={"text": relabel_text(p.text, words)})
 
 
 async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
@@ -129,6 +172,9 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         return {"messages": [AIMessage(said_once([s["text"] for s in skipped]) or prompts.REPLY_EMPTY)],
                 "pending": None}  # fmt: skip
     shown = [_shown(r, ctx.catalog) for r in results]
+    own = [ctx.catalog.get(s.action.name) for s in shown if s.action is not None]
+    words = vocabulary(f.option_labels for c in [*own, *ctx.catalog] if c is not None
+                       for f in c.fields)  # fmt: skip
     answered = {m.tool_call_id for m in state["messages"] if isinstance(m, ToolMessage)}
     tool_messages = [
         ToolMessage(envelope(s), tool_call_id=s.tool_call_id,
@@ -142,7 +188,8 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     present = [PRESENT_TOOLS[f] for f in dict.fromkeys(s.format for s in shown) if f in PRESENT_TOOLS]
     single = len(shown) == 1
     reply = await _ask(ctx, respond_messages(shown, channel, question, chain=bool(chain),
-                                             tools_bound=bool(present) and (bool(chain) or not single)),
+                                             tools_bound=bool(present) and (bool(chain) or not single),
+                                             words=words),
                        present, chain, single=single)  # fmt: skip
     # without actions bound, a call the model names anyway is not run
     calls = [c for c in reply.tool_calls if c["name"] not in PRESENT_NAMES] if chain else []
@@ -156,9 +203,10 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         skipped = planned["skipped"]
         tool_messages += planned["messages"]
         reply = await _ask(ctx, respond_messages(shown, channel, question, chain=False,
-                                                 tools_bound=bool(present) and not single),
+                                                 tools_bound=bool(present) and not single,
+                                                 words=words),
                            present, [], single=single)  # fmt: skip
-    presentations = _presentations(reply, shown)
+    presentations = [as_customer_reads(p, words) for p in _presentations(reply, shown, words)]
     notes = said_once([s["text"] for s in skipped])
     if notes:
         last = presentations[-1]
@@ -198,7 +246,8 @@ async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *,
     return reply if isinstance(reply, AIMessage) else AIMessage(str(reply))
 
 
-def _presentations(reply: AIMessage, shown: list[_Shown]) -> list[Presentation]:
+def _presentations(reply: AIMessage, shown: list[_Shown],
+                   words: Vocabulary | None = None) -> list[Presentation]:  # fmt: skip
     """What the customer sees: the model's cards and links (checked against the data), its
     text, and for every card or link result the model did not present, one built from the data."""
     out: list[Presentation] = []
@@ -219,7 +268,7 @@ def _presentations(reply: AIMessage, shown: list[_Shown]) -> list[Presentation]:
     if text and not note and not (out and len(shown) == len(card_results) + len(link_results)):
         out.append(Presentation(format="text", text=text))
     if not out:
-        fallback = "\n\n".join(plain_data(s.outcome) for s in shown if s.format == "text")
+        fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == "text")
         out.append(Presentation(format="text", text=fallback.strip() or prompts.REPLY_EMPTY))
     return out
 
@@ -268,5 +317,8 @@ def _link(shown: _Shown, args: dict | None) -> Presentation:
     note = (args or {}).get("note")
     link = Link(url=shown.outcome.link_url or "", label=str(label or "Open link"),
                 note=str(note) if note else None)  # fmt: skip
-    text = f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
-    return Presentation(format="link", text=text, link=link)
+    return Presentation(format="link", text=link_text(link), link=link)
+
+
+def link_text(link: Link) -> str:
+    return f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
