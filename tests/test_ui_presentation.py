@@ -84,3 +84,30 @@ def test_the_editor_keeps_enum_labels(tmp_path, fresh_demo_log):
         assert not at.exception
         product = rt.stores.actions.get("create_installation_request").definition.input("product")
         assert product.enum_labels == {"ev_charger": "EV charger"}
+
+
+def test_the_form_speaks_to_the_customer(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(tool_call("create_installation_request", product="heat_pump"))
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        say(at, "I'd like a heat pump installed")
+        widgets = [*at.main.text_input, *at.main.date_input, *at.main.selectbox]
+        helps = {w.label.rstrip(" *"): w.help for w in widgets}
+        assert "your Northwind Home account" in helps["Customer email"]
+        assert "The day you would like the installation" in helps["Preferred date"]
+        page = main_texts(at) + "\n".join(helps.values())
+        assert "the customer" not in page.lower() and "customer's" not in page.lower()
+
+
+def test_a_labelled_input_shows_its_label_and_not_the_model_s_instructions(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(
+        tool_call("open_support_ticket", email="ana@example.com", subject="No heat",
+                  description="The heat pump stopped"),
+    )  # fmt: skip
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        say(at, "my heating is broken")
+        urgency = by_label(at.main.selectbox, "How urgent it is")
+        assert urgency.options == ["low", "normal", "high", "urgent"]
+        assert "heating or cooling" not in (urgency.help or "") + main_texts(at)
+        assert "how urgent it is (low, normal, high or urgent)" in main_texts(at)

@@ -81,8 +81,13 @@ class ActionInput(BaseModel):
     """Identifier used in `{{name}}` placeholders and as the tool argument name."""
     type: InputType = InputType.STRING
     """Value type; `enum` needs `enum_values`, `date` is ISO 8601 (YYYY-MM-DD)."""
+    label: str | None = None
+    """What customers call the value, e.g. "Preferred installation date": the form's label and
+    the question's wording. Unset: the question uses the description (said to the customer:
+    "the customer's" becomes "your") and the form the name in words."""
     description: str = ""
-    """What the value is, in the customer's words; the model and the collect-info form show it."""
+    """What the value is, for the model (the tool schema); customers read it in the second
+    person, and not at all when `label` is set (see `agent.customer_wording`)."""
     required: bool = True
     """Whether the API cannot be called without it."""
     pattern: str | None = None

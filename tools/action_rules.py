@@ -139,6 +139,9 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
         add(".enum_values", "only enum inputs take allowed values; set type to 'enum'")
     if isinstance(enum_values, list) and len(set(map(str, enum_values))) != len(enum_values):
         add(".enum_values", "allowed values must be unique")
+    label = item.get("label")
+    if isinstance(label, str) and label and (not label.strip() or not label.isprintable()):
+        add(".label", "must be plain text on one line, or empty")
     labels = item.get("enum_labels")
     if labels and itype != "enum":
         add(".enum_labels", "only enum inputs take value labels; set type to 'enum'")

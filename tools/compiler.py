@@ -48,6 +48,8 @@ class FieldSpec:
     """The input's describing JSON schema (type, description, pattern, enum, format, examples)."""
     option_labels: dict[str, str] | None = None
     """Enum inputs: allowed value -> the label customers read (`ActionInput.option_labels`)."""
+    label: str | None = None
+    """What customers call the value (`ActionInput.label`)."""
 
 
 @dataclass(slots=True)
@@ -92,7 +94,7 @@ class CompiledAction:
         self.fields = [
             FieldSpec(i.name, i.type, i.description, i.required, i.pattern, i.enum_values,
                       i.example, self._properties[i.name],
-                      i.option_labels() if i.type is InputType.ENUM else None)
+                      i.option_labels() if i.type is InputType.ENUM else None, i.label)
             for i in definition.inputs
         ]  # fmt: skip
         self.tool = StructuredTool(

@@ -26,8 +26,8 @@ METHODS = [m.value for m in HttpMethod]
 FORMATS = [f.value for f in ResponseFormat]
 LANGUAGES = [lang.value for lang in SelectionLanguage]
 CHANNELS = [c.value for c in Channel]
-INPUT_COLUMNS = ("name", "type", "description", "required", "pattern", "enum_values", "enum_labels",
-                 "example")  # fmt: skip
+INPUT_COLUMNS = ("name", "label", "type", "description", "required", "pattern", "enum_values",
+                 "enum_labels", "example")  # fmt: skip
 
 
 def blank_definition() -> dict[str, Any]:
@@ -70,6 +70,7 @@ def _inputs_table(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
          "enum_values": ", ".join(i.get("enum_values") or []),
          "enum_labels": ", ".join(f"{v}={lbl}" for v, lbl in (i.get("enum_labels") or {}).items()),
          "pattern": i.get("pattern") or "", "example": i.get("example") or "",
+         "label": i.get("label") or "",
          "description": i.get("description") or ""}
         for i in inputs
     ]  # fmt: skip
@@ -83,6 +84,7 @@ def _inputs_from_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                       if p.strip())  # fmt: skip
         out.append({
             "name": _text(r.get("name")) or "",
+            "label": _text(r.get("label")),
             "type": _text(r.get("type")) or InputType.STRING.value,
             "description": _text(r.get("description")) or "",
             "required": True if _empty(r.get("required")) else bool(r.get("required")),
@@ -129,7 +131,9 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
         st.caption("Inputs (type: " + ", ".join(t.value for t in InputType) +
                    "; enum values comma separated; enum labels, optional, as "
                    "`value=What customers read`, comma separated: other values are shown in "
-                   "words, `heat_pump` as \"heat pump\")")  # fmt: skip
+                   "words, `heat_pump` as \"heat pump\"). The description is for the model; "
+                   "customers read the label, else the description said to them (\"the "
+                   "customer's\" as \"your\").")  # fmt: skip
         rows = _table(
             _inputs_table(base["inputs"]), INPUT_COLUMNS, k("inputs"),
             type=st.column_config.SelectboxColumn("type", options=[t.value for t in InputType],
