@@ -170,3 +170,26 @@ def asked_for(spec: Any) -> str:
     text = (getattr(spec, "label", None) or "").strip() or field_help(spec) or in_words(spec.name)
     text = text.rstrip(".").strip()
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def shown_value(inp: Any, value: Any) -> str | None:
+    """A value as the customer reads it in a summary; None when there is nothing to show."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    labels = inp.option_labels() if getattr(inp, "enum_values", None) else {}
+    text = labels.get(value, value) if isinstance(value, str) else value
+    return " ".join(str(text).split())  # one line: a summary line must stay one line
+
+
+def values_summary(action: Any, args: dict[str, Any]) -> list[dict[str, str]]:
+    """What will be sent, as the customer gave it: each input's label and value, in the order
+    the inputs are declared. Only the customer's own values: never a header, a secret or a
+    fixed part of the body."""
+    out = []
+    for inp in action.inputs:
+        shown = shown_value(inp, args.get(inp.name))
+        if shown is not None:
+            out.append({"label": field_label(inp), "value": shown})
+    return out

@@ -148,6 +148,26 @@ CONFIRM_CHANGED = (
     "The request for \u201c{label}\u201d changed since it was shown, so it needs a new "
     "approval. Shall I go ahead with it? Please check the request below."
 )
+# By email the customer sees no request preview: the question itself says what will be done.
+CONFIRM_EMAIL = "Before I go ahead with \u201c{label}\u201d, please check the details:"
+CONFIRM_EMAIL_CHANGED = (
+    "The details for \u201c{label}\u201d changed since I asked, so I need your approval again:"
+)
+CONFIRM_EMAIL_BARE = "Shall I go ahead with \u201c{label}\u201d?"
+CONFIRM_EMAIL_BARE_CHANGED = (
+    "The request for \u201c{label}\u201d changed since I asked, so I need your approval again."
+)
+CONFIRM_EMAIL_REPLY = "Reply \u201cyes\u201d and I will go ahead, or \u201cno\u201d and I will not."
+
+
+def confirm_email_text(label: str, summary: list[dict[str, str]], *, changed: bool) -> str:
+    """The confirmation question on the email channel: the action and the values, in words."""
+    if not summary:
+        head = CONFIRM_EMAIL_BARE_CHANGED if changed else CONFIRM_EMAIL_BARE
+        return f"{head.format(label=label)} {CONFIRM_EMAIL_REPLY}"
+    head = (CONFIRM_EMAIL_CHANGED if changed else CONFIRM_EMAIL).format(label=label)
+    lines = "\n".join(f"- {item['label']}: {item['value']}" for item in summary)
+    return f"{head}\n{lines}\n\n{CONFIRM_EMAIL_REPLY}"
 REPLY_GAVE_UP = (
     "I still don't have everything needed for {label}, so I haven't sent anything. "
     "A member of our support team can help you further."

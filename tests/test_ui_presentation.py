@@ -111,3 +111,25 @@ def test_a_labelled_input_shows_its_label_and_not_the_model_s_instructions(tmp_p
         assert urgency.options == ["low", "normal", "high", "urgent"]
         assert "heating or cooling" not in (urgency.help or "") + main_texts(at)
         assert "how urgent it is (low, normal, high or urgent)" in main_texts(at)
+
+
+def test_an_email_confirmation_shows_the_summary_instead_of_pointing_at_a_preview(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(
+        tool_call("create_installation_request", customer_email="dana@example.com", product="heat_pump",
+                  preferred_date="2031-07-14", address="14 Alder Lane, Portland, OR 97205"),
+        "Your request is in.",
+    )  # fmt: skip
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        by_label(at.main.radio, "Channel").set_value("email").run()
+        say(at, "Please install a heat pump.\n\nDana")
+        assert not at.exception
+        reply = next(t.value for t in at.main.text if t.value.startswith("Hello,"))  # the reply email
+        assert "- Product: heat pump" in reply and "- Preferred date: 2031-07-14" in reply
+        assert "below" not in reply and "heat_pump" not in reply and "POST" not in reply
+        shown = [t.value for t in at.main.text]
+        assert "heat pump" in shown and "dana@example.com" in shown  # the panel's summary
+        click(at, "Approve")
+        assert not at.exception
+    sent = [json.loads(r["body"]) for r in fresh_demo_log.request_log if r["method"] == "POST"]
+    assert [s["product"] for s in sent] == ["heat_pump"]

@@ -120,6 +120,7 @@ def confirm_panel(payload: dict[str, Any], key: str, fields: list[dict[str, Any]
     """The request preview with Approve / Edit / Reject; returns the decision when one is made."""
     with st.container(border=True):
         st.markdown(f"**Confirm: {payload.get('action_label') or payload.get('action')}**")
+        render.values_summary(payload.get("summary"))
         render.request_preview(payload.get("request"))
         editing_key = f"{key}.editing"
         if st.session_state.get(editing_key):
