@@ -65,7 +65,7 @@ VALUE_LABELS_RULE = (
 FORMAT_RULES = {
     "text": "Write a short natural-language answer.",
     "card": "Return a card: a title and the labelled fields the customer needs, in the order "
-    "they appear in the data.",
+    "they appear in the data unless the instructions ask for another.",
     "link": "Return a link: the URL exactly as given in the data, a short label.",
 }
 

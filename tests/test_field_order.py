@@ -15,6 +15,7 @@ import pytest
 from storage import ActionStore
 from storage.drafts import DraftStore
 from storage.transfer import export_json, import_actions
+from tests.agent_fixtures import make_agent
 from tests.presentation_fixtures import db_agent, db_settings, demo_action  # noqa: F401
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.storage_fixtures import database_url, engine, order_action  # noqa: F401
@@ -118,16 +119,21 @@ def text_labels(text: str, labels: list[str]) -> list[str]:
     return sorted((lbl for lbl in labels if f"{lbl}:" in text), key=lambda lbl: text.index(f"{lbl}:"))
 
 
+LABELS = ["Tracking number", "Status", "Carrier", "Estimated delivery"]
+FIELDS = {"Tracking number": "tracking_number", "Status": "status", "Carrier": "carrier",
+          "Estimated delivery": "estimated_delivery"}  # fmt: skip
+
+
 @pytest.mark.parametrize("channel", ["chat", "email"])
-@pytest.mark.parametrize("presented", ["by the model, shuffled", "from the data"])
+@pytest.mark.parametrize(("presented", "instructions"), [
+    ("by the model, shuffled", False), ("from the data", False), ("from the data", True),
+])  # fmt: skip
 async def test_card_fields_reach_the_customer_in_the_entered_order(
-    db_settings, fresh_demo_log, channel, presented,  # noqa: F811
+    db_settings, fresh_demo_log, channel, presented, instructions,  # noqa: F811
 ):  # fmt: skip
-    labels = ["Tracking number", "Status", "Carrier", "Estimated delivery"]
-    fields = {"Tracking number": "tracking_number", "Status": "status", "Carrier": "carrier",
-              "Estimated delivery": "estimated_delivery"}  # fmt: skip
-    action = demo_action(fresh_demo_log, "order_status",
-                         response_selection={"fields": fields, "link_field": "tracking_url"})  # fmt: skip
+    labels = LABELS
+    action = demo_action(fresh_demo_log, "order_status", response_instructions_enabled=instructions,
+                         response_selection={"fields": FIELDS, "link_field": "tracking_url"})  # fmt: skip
     present = model_card(SHUFFLED) if presented.startswith("by the model") else ""
     model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), present)
     async with db_agent(db_settings, fresh_demo_log, model, [action]) as agent:
@@ -146,6 +152,19 @@ async def test_card_fields_reach_the_customer_in_the_entered_order(
     async with db_agent(db_settings, fresh_demo_log, ScriptedChatModel(), []) as again:
         transcript = await again.transcript("s1")
     assert card_labels(transcript[-1]) == labels
+
+
+async def test_a_model_card_ordered_by_the_team_s_instructions_keeps_that_order(tmp_path, fresh_demo_log):
+    # order_status's instructions: "Lead with the status and the estimated delivery date."
+    action = demo_action(fresh_demo_log, "order_status",
+                         response_selection={"fields": FIELDS, "link_field": "tracking_url"})  # fmt: skip
+    led = {"Status": "shipped", "Estimated delivery": "2024-06-01", "Carrier": "UPS",
+           "Tracking number": "1Z999"}  # fmt: skip
+    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), model_card(led))
+    async with make_agent(tmp_path, fresh_demo_log, model, actions=[action]) as agent:
+        result = await agent.send("s1", "Where is ORD-1001?")
+    assert card_labels(result.reply) == list(led)
+    assert "unless the instructions ask for another" in model.calls[-1]["messages"][0].content
 
 
 def test_a_model_card_is_put_in_the_entered_order_whatever_its_label_spelling():

@@ -63,8 +63,13 @@ def _shown(result: dict, catalog: Any) -> _Shown:
     return _Shown(result["tool_call_id"], action, outcome, fmt)
 
 
+def _has_instructions(action: Any) -> bool:
+    return bool(action is not None and action.response_instructions_enabled
+                and action.response_instructions.strip())  # fmt: skip
+
+
 def _instructions(action: Any) -> str:
-    if action is not None and action.response_instructions_enabled and action.response_instructions.strip():
+    if _has_instructions(action):
         return prompts.INSTRUCTIONS_ON.format(text=action.response_instructions.strip())
     return prompts.INSTRUCTIONS_OFF
 
@@ -285,7 +290,9 @@ def _card(shown: _Shown, args: dict | None) -> Presentation:
                     fields=[CardField(label=str(k), value=str(v))
                             for k, v in data.items() if v is not None])  # fmt: skip
     selection = shown.action.response_selection if shown.action is not None else None
-    if selection is not None:
+    if selection is not None and not _has_instructions(shown.action):
+        # With no custom instructions the entered order is the team's only word on it; with
+        # them, the model may have followed one ("lead with the delivery date").
         card.fields = in_configured_order(card.fields, list(selection.fields))
     if not card.title.strip():
         card.title = shown.label
