@@ -17,6 +17,9 @@ from typing import Any
 
 from tools.option_labels import fold
 
+from . import prompts
+from .presentation import CardField, Presentation, card_text, link_text
+
 Vocabulary = dict[str, str]
 """Enum value -> the label customers read."""
 
@@ -59,3 +62,46 @@ def or_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def labels_rule(data: list[Any], words: Vocabulary | None) -> str:
+    """A line for the model: the labels of the enum values in `data`, so it writes
+    "heat pump" (empty when the data holds none)."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str) and node in (words or {}):
+            found[node] = words[node]
+
+    for node in data:
+        walk(node)
+    if not found:
+        return ""
+    pairs = "; ".join(f"{value} = \u201c{label}\u201d" for value, label in found.items())
+    return "\n" + prompts.VALUE_LABELS_RULE.format(pairs=pairs)
+
+
+def as_customer_reads(p: Presentation, words: Vocabulary) -> Presentation:
+    """The presentation as the customer reads it: a card value that is an enum value shown
+    by its label, and codes in every text relabelled; its plain text made again to match."""
+    if not words:
+        return p
+    if p.card is not None:
+        fields = [CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
+                  for f in p.card.fields]  # fmt: skip
+        card = p.card.model_copy(update={
+            "title": relabel_text(p.card.title, words), "fields": fields,
+            "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
+        })  # fmt: skip
+        return p.model_copy(update={"card": card, "text": card_text(card)})
+    if p.link is not None:
+        note = relabel_text(p.link.note, words) if p.link.note else None
+        link = p.link.model_copy(update={"note": note})
+        return p.model_copy(update={"link": link, "text": link_text(link)})
+    return p.model_copy(update={"text": relabel_text(p.text, words)})

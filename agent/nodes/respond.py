@@ -25,9 +25,9 @@ from pydantic import ValidationError
 from tools.outcome import Outcome
 
 from .. import prompts
-from ..customer_values import Vocabulary, relabel_text, show_value, vocabulary
+from ..customer_values import Vocabulary, as_customer_reads, labels_rule, show_value, vocabulary
 from ..offering import offered_actions
-from ..presentation import Card, CardField, Link, Presentation
+from ..presentation import Card, CardField, Link, Presentation, card_text, link_text
 from ..state import AgentContext, AgentState
 from .closing import said_once
 from .planning import plan_calls
@@ -96,7 +96,7 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
             format_rule=_format_rule(one, tools_bound), instructions=_instructions(one.action),
             channel=channel,
         )  # fmt: skip
-        system = f"{system}{_labels_rule(shown, words)}\n\n{envelope(one)}"
+        system = f"{system}{labels_rule([s.outcome.data for s in shown], words)}\n\n{envelope(one)}"
     else:
         blocks = "\n".join(
             prompts.RESPOND_BLOCK.format(
@@ -107,41 +107,10 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
             for s in shown
         )
         system = prompts.RESPOND_SYSTEM_MANY.format(count=len(shown), blocks=blocks, channel=channel)
-        system += _labels_rule(shown, words)
+        system += labels_rule([s.outcome.data for s in shown], words)
     if chain:
         system += "\n" + prompts.CHAIN_RULE
     return [SystemMessage(system), HumanMessage(question or "(no message)")]
-
-
-def _labels_rule(shown: list[_Shown], words: Vocabulary | None) -> str:
-    """The labels of the enum values in the data, so the model writes "heat pump"."""
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-        elif isinstance(node, str) and node in (words or {}):
-            found[node] = words[node]
-
-    for s in shown:
-        walk(s.outcome.data)
-    if not found:
-        return ""
-    pairs = "; ".join(f"{value} = \u201c{label}\u201d" for value, label in found.items())
-    return "\n" + prompts.VALUE_LABELS_RULE.format(pairs=pairs)
-
-
-def card_text(card: Card) -> str:
-    lines = [card.title, *(f"{f.label}: {f.value}" for f in card.fields)]
-    if card.link_url:
-        lines.append(f"{card.link_label or 'Link'}: {card.link_url}")
-    if card.note:
-        lines.append(card.note)
-    return "\n".join(lines)
 
 
 def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
@@ -149,24 +118,6 @@ def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
         return "\n".join(f"{k}: {show_value(v, words or {})}"
                          for k, v in outcome.data.items() if v is not None)  # fmt: skip
     return outcome.summary
-
-
-def as_customer_reads(p: Presentation, words: Vocabulary) -> Presentation:
-    """The presentation with every raw enum value shown by its label (see `customer_values`)."""
-    if not words:
-        return p
-    if p.card is not None:
-        card = p.card.model_copy(update={
-            "title": relabel_text(p.card.title, words),
-            "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
-            "fields": [CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
-                       for f in p.card.fields],
-        })  # fmt: skip
-        return p.model_copy(update={"card": card, "text": card_text(card)})
-    if p.link is not None:
-        link = p.link.model_copy(update={"note": relabel_text(p.link.note, words) if p.link.note else None})
-        return p.model_copy(update={"link": link, "text": link_text(link)})
-    return p.model_copy(update={"text": relabel_text(p.text, words)})
 
 
 async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
@@ -326,6 +277,3 @@ def _link(shown: _Shown, args: dict | None) -> Presentation:
                 note=str(note) if note else None)  # fmt: skip
     return Presentation(format="link", text=link_text(link), link=link)
 
-
-def link_text(link: Link) -> str:
-    return f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
