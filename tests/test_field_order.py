@@ -178,3 +178,20 @@ def test_a_model_card_is_put_in_the_entered_order_whatever_its_label_spelling():
         "tracking  number", "STATUS", "carrier", "Note", "Extra",  # unconfigured keep their order
     ]
     assert [f.label for f in in_configured_order(given, [])] == [f.label for f in given]
+
+
+async def test_moving_a_field_reaches_the_next_turn_of_a_running_agent(tmp_path, fresh_demo_log):
+    action = demo_action(fresh_demo_log, "order_status", response_instructions_enabled=False,
+                         response_selection={"fields": FIELDS})  # fmt: skip
+    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "",
+                                       tool_call("order_status", order_id="ORD-1001"), "")  # fmt: skip
+    async with make_agent(tmp_path, fresh_demo_log, model, actions=[action]) as agent:
+        first = await agent.send("s1", "Where is ORD-1001?")
+        moved = [LABELS[-1], *LABELS[:-1]]
+        stored = agent.stores.actions.get("order_status")
+        edited = stored.definition.model_dump(mode="json")
+        edited["response_selection"]["fields"] = {label: FIELDS[label] for label in moved}
+        assert agent.stores.actions.update("order_status", edited, expected_version=1).version == 2
+        second = await agent.send("s1", "And now?")
+    assert card_labels(first.reply) == LABELS
+    assert card_labels(second.reply) == moved
