@@ -38,3 +38,18 @@ class Presentation(BaseModel):
     """Plain text of the answer (always present: email, transcripts, screen readers)."""
     card: Card | None = None
     link: Link | None = None
+
+
+def card_text(card: Card) -> str:
+    """A card as plain text: what email, transcripts and screen readers get."""
+    lines = [card.title, *(f"{f.label}: {f.value}" for f in card.fields)]
+    if card.link_url:
+        lines.append(f"{card.link_label or 'Link'}: {card.link_url}")
+    if card.note:
+        lines.append(card.note)
+    return "\n".join(lines)
+
+
+def link_text(link: Link) -> str:
+    """A link as plain text."""
+    return f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"

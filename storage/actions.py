@@ -92,14 +92,24 @@ class ImportReport:
 
 
 def definition_diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, list]:
-    """Top-level fields whose values differ, as `{field: [old, new]}`."""
+    """Top-level fields whose values differ, as `{field: [old, new]}`.
+
+    Order counts: mappings such as `response_selection.fields` are shown to customers in the
+    order they were entered, so moving a field up is a change (dict `==` would ignore it).
+    """
     old, new = old or {}, new or {}
     keys = list(new) + [k for k in old if k not in new]
-    return {k: [old.get(k), new.get(k)] for k in keys if old.get(k) != new.get(k)}
+    return {k: [old.get(k), new.get(k)] for k in keys if not _same(old.get(k), new.get(k))}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, key order of every mapping included."""
+    return _dumps(a) == _dumps(b)
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # Never sort_keys: the order of a definition's mappings is part of the definition.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _definition(row: ActionRow) -> ActionDefinition:
@@ -326,7 +336,9 @@ class ActionStore:
         change: Change,
     ) -> StoredAction:  # fmt: skip
         data = action.to_json_dict()
-        diff = definition_diff(json.loads(row.definition), data)
+        # the stored side as the model reads it: a row written before key order was kept has
+        # its objects' keys sorted, which is no change of the definition
+        diff = definition_diff(_definition(row).to_json_dict(), data)
         if not diff:
             return _stored(row)
         key = action.name.lower()

@@ -71,14 +71,14 @@ class DraftStore:
         """Save (or replace) the draft of `live_name` (None: a new action). Validated first."""
         action = validate_action(definition)
         base = self.actions.get(live_name).version if live_name else None
-        data = json.dumps(action.to_json_dict(), sort_keys=True)
+        data = json.dumps(action.to_json_dict())  # never sort_keys: key order is content
         try:
             with write_session(self._engine) as s:
                 row = s.exec(select(DraftRow).where(
                     DraftRow.live_name == live_name if live_name else
                     (DraftRow.live_name.is_(None)) & (DraftRow.name_key == action.name.lower())
                 )).first()  # fmt: skip
-                old = json.loads(row.definition) if row else None
+                old = _draft(row).definition.to_json_dict() if row else None
                 if row is None:
                     row = DraftRow(live_name=live_name, base_version=base, name_key="", definition="")
                 row.name_key, row.definition = action.name.lower(), data

@@ -53,8 +53,9 @@ def test_url_first_then_method_and_an_id_in_the_path():
     assert draft["method"] == "PATCH"
     assert draft["url"] == "https://shop.example.com/api/orders/{{order_id}}"
     assert draft["inputs"] == [{
-        "name": "order_id", "type": "string", "description": "the order id", "required": True,
-        "pattern": "^ORD-[0-9]+$", "enum_values": None, "example": "ORD-1001",
+        "name": "order_id", "type": "string", "label": None, "description": "the order id",
+        "required": True, "pattern": "^ORD-[0-9]+$", "enum_values": None, "enum_labels": None,
+        "example": "ORD-1001",
     }]  # fmt: skip
     assert draft["headers"] == {"X-Api-Key": "{{secret.EXAMPLE_API_KEY}}"}
     assert "abcd1234efgh" not in json.dumps(draft)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .option_labels import option_labels
 from .placeholders import find_placeholders
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -79,16 +80,28 @@ class ActionInput(BaseModel):
     """Identifier used in `{{name}}` placeholders and as the tool argument name."""
     type: InputType = InputType.STRING
     """Value type; `enum` needs `enum_values`, `date` is ISO 8601 (YYYY-MM-DD)."""
+    label: str | None = None
+    """What customers call the value, e.g. "Preferred installation date": the form's label and
+    the question's wording. Unset: the question uses the description (said to the customer:
+    "the customer's" becomes "your") and the form the name in words."""
     description: str = ""
-    """What the value is, in the customer's words; the model and the collect-info form show it."""
+    """What the value is, for the model (the tool schema); customers read it in the second
+    person, and not at all when `label` is set (see `agent.customer_wording`)."""
     required: bool = True
     """Whether the API cannot be called without it."""
     pattern: str | None = None
     """Regular expression the whole value must match (strings only)."""
     enum_values: list[str] | None = None
-    """Allowed values for `type: enum`."""
+    """Allowed values for `type: enum`: what the API receives."""
+    enum_labels: dict[str, str] | None = None
+    """What customers read for some of the values, e.g. `{"ev_charger": "EV charger"}`; any other
+    value is shown in words (`heat_pump` -> "heat pump"). See `tools.option_labels`."""
     example: str | None = None
     """An example value shown to the customer and the model."""
+
+    def option_labels(self) -> dict[str, str]:
+        """Allowed value -> the label customers read, for every allowed value, in order."""
+        return option_labels(self.enum_values or [], self.enum_labels)
 
 
 class ResponseSelection(BaseModel):

@@ -46,6 +46,10 @@ class FieldSpec:
     example: str | None
     json_schema: dict[str, Any]
     """The input's describing JSON schema (type, description, pattern, enum, format, examples)."""
+    option_labels: dict[str, str] | None = None
+    """Enum inputs: allowed value -> the label customers read (`ActionInput.option_labels`)."""
+    label: str | None = None
+    """What customers call the value (`ActionInput.label`)."""
 
 
 @dataclass(slots=True)
@@ -89,7 +93,8 @@ class CompiledAction:
         self._strict: type[BaseModel] | None = None
         self.fields = [
             FieldSpec(i.name, i.type, i.description, i.required, i.pattern, i.enum_values,
-                      i.example, self._properties[i.name])
+                      i.example, self._properties[i.name],
+                      i.option_labels() if i.type is InputType.ENUM else None, i.label)
             for i in definition.inputs
         ]  # fmt: skip
         self.tool = StructuredTool(

@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .action import ActionDefinition, ActionInput, InputType
+from .option_labels import fold
 
 REQUIRED_NOTE = "(required)"
 """Appended to a required input's description in the model-facing schema."""
@@ -152,7 +153,8 @@ def _strict_type(inp: ActionInput) -> Any:
             return bool
         case InputType.ENUM:
             values = tuple(inp.enum_values or ())
-            return Annotated[Literal[values], BeforeValidator(_enum_canonicaliser(values))]
+            canonical = _enum_canonicaliser(values, inp.option_labels())
+            return Annotated[Literal[values], BeforeValidator(canonical)]
         case InputType.DATE:
             return Annotated[datetime.date, BeforeValidator(_iso_date(pattern))]
         case InputType.EMAIL:
@@ -217,17 +219,22 @@ def _iso_date(pattern: Callable[[str], str] | None) -> Callable[[Any], Any]:
     return parse
 
 
-def _enum_canonicaliser(values: tuple[str, ...]) -> Callable[[Any], Any]:
-    """Accept a value whose case or surrounding spaces differ ("Express " -> "express")."""
+def _enum_canonicaliser(values: tuple[str, ...], labels: dict[str, str]) -> Callable[[Any], Any]:
+    """Accept a value whose case or surrounding spaces differ ("Express " -> "express"), and the
+    label customers were shown for it ("Heat pump" -> "heat_pump")."""
     folded: dict[str, str] = {}
     for v in values:
         folded.setdefault(v.casefold(), v)  # first wins if two differ only by case
+    for v in values:
+        folded.setdefault(fold(labels.get(v, v)), v)  # a value's own spelling wins over a label
 
     def canonical(value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return value
         text = str(value).strip()
-        return text if text in values else folded.get(text.casefold(), value)
+        if text in values:
+            return text
+        return folded.get(text.casefold(), folded.get(fold(text), value))
 
     return canonical
 
@@ -254,7 +261,7 @@ def describe_error(error: ErrorDetails, inp: ActionInput | None = None) -> str:
     """A plain-language reason for one pydantic error on one input."""
     kind = error["type"]
     if kind == "literal_error" and inp is not None and inp.enum_values:
-        return "must be one of: " + ", ".join(inp.enum_values)
+        return "must be one of: " + ", ".join(inp.option_labels().values())
     if kind == "missing":
         return "is required"
     if kind in _REASONS:

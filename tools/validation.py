@@ -28,6 +28,7 @@ from .action import (
 )
 from .errors import ActionValidationError, JsonTextError, Problem
 from .json_text import parse_json
+from .option_labels import label_problems
 from .placeholders import find_placeholders, has_placeholder
 
 
@@ -181,6 +182,16 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
         add(".enum_values", "only enum inputs take allowed values; set type to 'enum'")
     if isinstance(enum_values, list) and len(set(map(str, enum_values))) != len(enum_values):
         add(".enum_values", "allowed values must be unique")
+    label = item.get("label")
+    if isinstance(label, str) and label and (not label.strip() or not label.isprintable()):
+        add(".label", "must be plain text on one line, or empty")
+    labels = item.get("enum_labels")
+    if labels and itype != "enum":
+        add(".enum_labels", "only enum inputs take value labels; set type to 'enum'")
+    elif isinstance(labels, dict) and isinstance(enum_values, list):
+        values = [v for v in enum_values if isinstance(v, str)]
+        for value, message in label_problems(values, labels):
+            add(f".enum_labels.{value}", message)
     pattern = item.get("pattern")
     compiled = None
     if isinstance(pattern, str) and pattern:

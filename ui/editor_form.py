@@ -26,7 +26,8 @@ METHODS = [m.value for m in HttpMethod]
 FORMATS = [f.value for f in ResponseFormat]
 LANGUAGES = [lang.value for lang in SelectionLanguage]
 CHANNELS = [c.value for c in Channel]
-INPUT_COLUMNS = ("name", "type", "description", "required", "pattern", "enum_values", "example")
+INPUT_COLUMNS = ("name", "label", "type", "description", "required", "pattern", "enum_values",
+                 "enum_labels", "example")  # fmt: skip
 
 
 def blank_definition() -> dict[str, Any]:
@@ -67,7 +68,9 @@ def _inputs_table(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {**{c: i.get(c) for c in INPUT_COLUMNS},
          "enum_values": ", ".join(i.get("enum_values") or []),
+         "enum_labels": ", ".join(f"{v}={lbl}" for v, lbl in (i.get("enum_labels") or {}).items()),
          "pattern": i.get("pattern") or "", "example": i.get("example") or "",
+         "label": i.get("label") or "",
          "description": i.get("description") or ""}
         for i in inputs
     ]  # fmt: skip
@@ -77,16 +80,27 @@ def _inputs_from_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         enum = [v.strip() for v in str(r.get("enum_values") or "").split(",") if v.strip()]
+        labels = dict(_label_pair(p) for p in str(_text(r.get("enum_labels")) or "").split(",")
+                      if p.strip())  # fmt: skip
         out.append({
             "name": _text(r.get("name")) or "",
+            "label": _text(r.get("label")),
             "type": _text(r.get("type")) or InputType.STRING.value,
             "description": _text(r.get("description")) or "",
             "required": True if _empty(r.get("required")) else bool(r.get("required")),
             "pattern": _text(r.get("pattern")),
             "enum_values": enum or None,
+            "enum_labels": labels or None,
             "example": _text(r.get("example")),
         })  # fmt: skip
     return out
+
+
+def _label_pair(text: str) -> tuple[str, str]:
+    """`heat_pump=Heat pump` -> ("heat_pump", "Heat pump"); without `=` the label is empty, which
+    validation reports under the value."""
+    value, _, label = text.partition("=")
+    return value.strip(), label.strip()
 
 
 def _table(data: list[dict[str, Any]], columns: tuple[str, ...], key: str, **config: Any):
@@ -115,7 +129,11 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
         d["collect_info_first"] = st.toggle("Ask for missing or invalid inputs before calling",
                                             base["collect_info_first"], key=k("collect_info_first"))  # fmt: skip
         st.caption("Inputs (type: " + ", ".join(t.value for t in InputType) +
-                   "; enum values comma separated)")  # fmt: skip
+                   "; enum values comma separated; enum labels, optional, as "
+                   "`value=What customers read`, comma separated: other values are shown in "
+                   "words, `heat_pump` as \"heat pump\"). The description is for the model; "
+                   "customers read the label, else the description said to them (\"the "
+                   "customer's\" as \"your\").")  # fmt: skip
         rows = _table(
             _inputs_table(base["inputs"]), INPUT_COLUMNS, k("inputs"),
             type=st.column_config.SelectboxColumn("type", options=[t.value for t in InputType],

@@ -1,7 +1,8 @@
 """Forms built from a field schema: the collect-info question, the confirmation, test inputs.
 
-A field is described as the `collect_info` interrupt describes it: name, type, description,
-required, pattern, enum, example. Each type gets its own widget; values come back typed the way
+A field is described as the `collect_info` interrupt describes it: name, label, type, help,
+required, pattern, enum (with enum_labels), example; label and help are already the customer's
+wording. Each type gets its own widget; values come back typed the way
 the action's strict model expects them (dates as ISO text, integers as int, booleans as bool).
 """
 
@@ -20,16 +21,17 @@ BOOL_OPTIONS = ("yes", "no")
 
 
 def _label(field: dict[str, Any]) -> str:
-    words = field["name"].replace("_", " ")
+    words = field.get("label") or field["name"].replace("_", " ")
     return words[:1].upper() + words[1:] + (" *" if field.get("required") else "")
 
 
 def _help(field: dict[str, Any]) -> str | None:
-    parts = [field.get("description") or ""]
+    parts = [field.get("help") or ""]
     if field.get("pattern"):
         parts.append(f"Must match `{field['pattern']}`.")
     if field.get("example"):
-        parts.append(f"Example: `{field['example']}`.")
+        example = (field.get("enum_labels") or {}).get(field["example"], field["example"])
+        parts.append(f"Example: `{example}`.")
     return " ".join(p for p in parts if p) or None
 
 
@@ -46,10 +48,12 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
     """One input's widget; returns its value typed, or None when left empty."""
     kind, label, help_ = field.get("type", "string"), _label(field), _help(field)
     if kind == "enum":
+        # customers pick a label ("heat pump"); the value ("heat_pump") is what comes back
         options = list(field.get("enum") or [])
+        labels = field.get("enum_labels") or {}
         index = options.index(current) if current in options else None
         return st.selectbox(label, options, index=index, key=key, help=help_,
-                            placeholder="Choose one")  # fmt: skip
+                            format_func=lambda v: labels.get(v, v), placeholder="Choose one")  # fmt: skip
     if kind == "boolean":
         index = None if current is None else (0 if current in (True, "true", "yes") else 1)
         choice = st.radio(label, BOOL_OPTIONS, index=index, key=key, help=help_, horizontal=True)
@@ -73,9 +77,12 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
     return text.strip() or None
 
 
-def field_errors(errors: dict[str, str], name: str) -> None:
+def field_errors(errors: dict[str, str], field: dict[str, Any]) -> None:
+    name = field["name"]
     if name in errors:
-        st.error(f"{name.replace('_', ' ')} {errors[name]}", icon=":material/error:")
+        words = field.get("label") or name.replace("_", " ")
+        words = words[:1].lower() + words[1:] if words[1:2].islower() else words
+        st.error(f"{words} {errors[name]}", icon=":material/error:")
 
 
 def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) -> dict | None:
@@ -92,7 +99,7 @@ def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) 
         values = {}
         for field in payload.get("fields") or []:
             values[field["name"]] = field_widget(field, f"{key}.{field['name']}", known.get(field["name"]))
-            field_errors(errors, field["name"])
+            field_errors(errors, field)
         left, right = st.columns(2)
         submitted = left.form_submit_button("Send answer", type="primary", icon=":material/send:")
         cancelled = right.form_submit_button("Cancel request", icon=":material/close:")
@@ -113,6 +120,7 @@ def confirm_panel(payload: dict[str, Any], key: str, fields: list[dict[str, Any]
     """The request preview with Approve / Edit / Reject; returns the decision when one is made."""
     with st.container(border=True):
         st.markdown(f"**Confirm: {payload.get('action_label') or payload.get('action')}**")
+        render.values_summary(payload.get("summary"))
         render.request_preview(payload.get("request"))
         editing_key = f"{key}.editing"
         if st.session_state.get(editing_key):

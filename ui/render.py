@@ -58,6 +58,14 @@ def assistant(event: dict[str, Any], *, channel: str = "chat") -> None:
         st.markdown(event.get("text") or "")
 
 
+def values_summary(summary: list[dict[str, str]] | None) -> None:
+    """The customer's values in words ("Product: heat pump"), above the exact request."""
+    for item in summary or []:
+        left, right = st.columns([2, 3])
+        left.caption(item.get("label", ""))
+        right.text(item.get("value", ""))  # as typed: a value is never read as markdown
+
+
 def request_preview(request: dict[str, Any] | None) -> None:
     """Method, URL, headers and body of a request (secrets are already masked)."""
     if not request:

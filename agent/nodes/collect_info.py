@@ -14,6 +14,8 @@ from langgraph.types import interrupt
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
+from ..customer_values import or_list
+from ..customer_wording import asked_for, field_help, field_label
 from ..state import AgentContext, AgentState
 from .closing import close_if_unavailable, finish_call, skip_call
 
@@ -21,16 +23,23 @@ CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget i
 
 
 def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
-    """What a UI renders: the action, the fields to fill, the errors, and a plain question."""
+    """What a UI renders: the action, the fields to fill, the errors, and a plain question.
+
+    Everything in it is for the customer: fields carry their customer-facing label and help
+    (`customer_wording`), never the description written for the model."""
     action = compiled.definition
     specs = {f.name: f for f in compiled.fields}
     ask = [*check.missing, *[n for n in check.invalid if n not in check.missing]]
     fields = [_field_json(specs[n]) for n in ask if n in specs]
 
     def describe(name: str) -> str:
+        return asked_for(specs[name]) if name in specs else name
+
+    def ask(name: str) -> str:
+        """What is asked for: with the choices, by their labels, when there are choices."""
         spec = specs.get(name)
-        text = (spec.description or name.replace("_", " ")).rstrip(".") if spec else name
-        return text[:1].lower() + text[1:] if text[1:2].islower() else text
+        options = list((spec.option_labels or {}).values()) if spec else []
+        return f"{describe(name)} ({or_list(options)})" if options else describe(name)
 
     return {
         "kind": "collect_info",
@@ -40,8 +49,10 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
         "missing": list(check.missing),
         "invalid": dict(check.invalid),
         "known": dict(check.values),
-        "question": prompts.question_text(_verb_label(action), check.missing, check.invalid,
-                                          describe),  # fmt: skip
+        "question": prompts.question_text(
+            _verb_label(action), [ask(n) for n in check.missing],
+            [(describe(n), reason) for n, reason in check.invalid.items()],
+        ),  # fmt: skip
     }
 
 
@@ -52,11 +63,13 @@ def _verb_label(action: Any) -> str:
 def _field_json(spec: Any) -> dict[str, Any]:
     return {
         "name": spec.name,
+        "label": field_label(spec),
         "type": getattr(spec.type, "value", spec.type),
-        "description": spec.description,
+        "help": field_help(spec),
         "required": spec.required,
         "pattern": spec.pattern,
         "enum": spec.enum_values,
+        "enum_labels": spec.option_labels,
         "example": spec.example,
     }
 

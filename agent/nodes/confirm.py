@@ -1,5 +1,8 @@
 """`confirm` node: show the exact request (secrets masked) and wait for approve / reject / edit.
 
+With the request goes a summary of the customer's values in words (labels, enum labels); on
+the email channel, where no preview is shown, the question itself carries that summary.
+
 An approval is bound to the request it was given for. The node runs in two steps: it first
 records the digest of the request it is about to show (`shown_request`), then asks. On resume it
 re-runs from its top, builds the request again from the *current* definition and arguments, and
@@ -19,6 +22,7 @@ from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
+from ..customer_wording import values_summary
 from ..state import AgentContext, AgentState
 from .closing import close_if_unavailable, finish_call, skip_call
 
@@ -60,7 +64,13 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         return {"pending": {**pending, "approved": False, "shown_request": digest,
                             "request_changed": changed}}  # fmt: skip
 
-    template = prompts.CONFIRM_CHANGED if pending.get("request_changed") else prompts.CONFIRM_QUESTION
+    changed = bool(pending.get("request_changed"))
+    summary = values_summary(action, pending["args"])
+    if state.get("channel") == "email":  # no preview on email: the question says it all
+        question = prompts.confirm_email_text(action.label, summary, changed=changed)
+    else:
+        template = prompts.CONFIRM_CHANGED if changed else prompts.CONFIRM_QUESTION
+        question = template.format(label=action.label)
     decision, values = parse_decision(
         interrupt(
             {
@@ -70,7 +80,8 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
                 "request": preview.model_dump(mode="json"),
                 "request_digest": digest,
                 "args": pending["args"],
-                "question": template.format(label=action.label),
+                "summary": summary,
+                "question": question,
             }
         )
     )

@@ -25,8 +25,9 @@ from pydantic import ValidationError
 from tools.outcome import Outcome
 
 from .. import prompts
+from ..customer_values import Vocabulary, as_customer_reads, labels_rule, show_value, vocabulary
 from ..offering import offered_actions
-from ..presentation import Card, CardField, Link, Presentation
+from ..presentation import Card, CardField, Link, Presentation, card_text, link_text
 from ..state import AgentContext, AgentState
 from .closing import said_once
 from .planning import plan_calls
@@ -62,8 +63,13 @@ def _shown(result: dict, catalog: Any) -> _Shown:
     return _Shown(result["tool_call_id"], action, outcome, fmt)
 
 
+def _has_instructions(action: Any) -> bool:
+    return bool(action is not None and action.response_instructions_enabled
+                and action.response_instructions.strip())  # fmt: skip
+
+
 def _instructions(action: Any) -> str:
-    if action is not None and action.response_instructions_enabled and action.response_instructions.strip():
+    if _has_instructions(action):
         return prompts.INSTRUCTIONS_ON.format(text=action.response_instructions.strip())
     return prompts.INSTRUCTIONS_OFF
 
@@ -82,7 +88,7 @@ def _format_rule(shown: _Shown, tools_bound: bool) -> str:
 
 
 def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain: bool,
-                     tools_bound: bool) -> list:  # fmt: skip
+                     tools_bound: bool, words: Vocabulary | None = None) -> list:  # fmt: skip
     if len(shown) == 1:
         one = shown[0]
         system = prompts.RESPOND_SYSTEM.format(
@@ -90,7 +96,7 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
             format_rule=_format_rule(one, tools_bound), instructions=_instructions(one.action),
             channel=channel,
         )  # fmt: skip
-        system = f"{system}\n\n{envelope(one)}"
+        system = f"{system}{labels_rule([s.outcome.data for s in shown], words)}\n\n{envelope(one)}"
     else:
         blocks = "\n".join(
             prompts.RESPOND_BLOCK.format(
@@ -101,23 +107,16 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
             for s in shown
         )
         system = prompts.RESPOND_SYSTEM_MANY.format(count=len(shown), blocks=blocks, channel=channel)
+        system += labels_rule([s.outcome.data for s in shown], words)
     if chain:
         system += "\n" + prompts.CHAIN_RULE
     return [SystemMessage(system), HumanMessage(question or "(no message)")]
 
 
-def card_text(card: Card) -> str:
-    lines = [card.title, *(f"{f.label}: {f.value}" for f in card.fields)]
-    if card.link_url:
-        lines.append(f"{card.link_label or 'Link'}: {card.link_url}")
-    if card.note:
-        lines.append(card.note)
-    return "\n".join(lines)
-
-
-def plain_data(outcome: Outcome) -> str:
+def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
     if isinstance(outcome.data, dict) and outcome.data:
-        return "\n".join(f"{k}: {v}" for k, v in outcome.data.items() if v is not None)
+        return "\n".join(f"{k}: {show_value(v, words or {})}"
+                         for k, v in outcome.data.items() if v is not None)  # fmt: skip
     return outcome.summary
 
 
@@ -129,6 +128,9 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         return {"messages": [AIMessage(said_once([s["text"] for s in skipped]) or prompts.REPLY_EMPTY)],
                 "pending": None}  # fmt: skip
     shown = [_shown(r, ctx.catalog) for r in results]
+    own = [ctx.catalog.get(s.action.name) for s in shown if s.action is not None]
+    words = vocabulary(f.option_labels for c in [*own, *ctx.catalog] if c is not None
+                       for f in c.fields)  # fmt: skip
     answered = {m.tool_call_id for m in state["messages"] if isinstance(m, ToolMessage)}
     tool_messages = [
         ToolMessage(envelope(s), tool_call_id=s.tool_call_id,
@@ -142,7 +144,8 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     present = [PRESENT_TOOLS[f] for f in dict.fromkeys(s.format for s in shown) if f in PRESENT_TOOLS]
     single = len(shown) == 1
     reply = await _ask(ctx, respond_messages(shown, channel, question, chain=bool(chain),
-                                             tools_bound=bool(present) and (bool(chain) or not single)),
+                                             tools_bound=bool(present) and (bool(chain) or not single),
+                                             words=words),
                        present, chain, single=single)  # fmt: skip
     # without actions bound, a call the model names anyway is not run
     calls = [c for c in reply.tool_calls if c["name"] not in PRESENT_NAMES] if chain else []
@@ -156,9 +159,10 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         skipped = planned["skipped"]
         tool_messages += planned["messages"]
         reply = await _ask(ctx, respond_messages(shown, channel, question, chain=False,
-                                                 tools_bound=bool(present) and not single),
+                                                 tools_bound=bool(present) and not single,
+                                                 words=words),
                            present, [], single=single)  # fmt: skip
-    presentations = _presentations(reply, shown)
+    presentations = [as_customer_reads(p, words) for p in _presentations(reply, shown, words)]
     notes = said_once([s["text"] for s in skipped])
     if notes:
         last = presentations[-1]
@@ -198,7 +202,8 @@ async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *,
     return reply if isinstance(reply, AIMessage) else AIMessage(str(reply))
 
 
-def _presentations(reply: AIMessage, shown: list[_Shown]) -> list[Presentation]:
+def _presentations(reply: AIMessage, shown: list[_Shown],
+                   words: Vocabulary | None = None) -> list[Presentation]:  # fmt: skip
     """What the customer sees: the model's cards and links (checked against the data), its
     text, and for every card or link result the model did not present, one built from the data."""
     out: list[Presentation] = []
@@ -219,7 +224,7 @@ def _presentations(reply: AIMessage, shown: list[_Shown]) -> list[Presentation]:
     if text and not note and not (out and len(shown) == len(card_results) + len(link_results)):
         out.append(Presentation(format="text", text=text))
     if not out:
-        fallback = "\n\n".join(plain_data(s.outcome) for s in shown if s.format == "text")
+        fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == "text")
         out.append(Presentation(format="text", text=fallback.strip() or prompts.REPLY_EMPTY))
     return out
 
@@ -236,6 +241,10 @@ def _card(shown: _Shown, args: dict | None) -> Presentation:
                     fields=[CardField(label=str(k), value=str(v))
                             for k, v in data.items() if v is not None])  # fmt: skip
     selection = shown.action.response_selection if shown.action is not None else None
+    if selection is not None and not _has_instructions(shown.action):
+        # With no custom instructions the entered order is the team's only word on it; with
+        # them, the model may have followed one ("lead with the delivery date").
+        card.fields = in_configured_order(card.fields, list(selection.fields))
     if not card.title.strip():
         card.title = shown.label
     outcome = shown.outcome
@@ -248,6 +257,17 @@ def _card(shown: _Shown, args: dict | None) -> Presentation:
     return Presentation(format="card", text=card_text(card), card=card)
 
 
+def in_configured_order(fields: list[CardField], labels: list[str]) -> list[CardField]:
+    """The card's fields in the order the team entered the response fields.
+
+    A model may list them in any order; fields with a configured label (matched without
+    regard to case or spacing) follow that order, the others keep theirs after them.
+    """
+    rank = {" ".join(label.split()).casefold(): i for i, label in enumerate(labels)}
+    key = lambda f: rank.get(" ".join(f.label.split()).casefold(), len(rank))  # noqa: E731
+    return sorted(fields, key=key)  # stable: unconfigured fields keep their order
+
+
 def _link(shown: _Shown, args: dict | None) -> Presentation:
     # The URL comes from the configured response field, never from the model's pen.
     selection = shown.action.response_selection if shown.action is not None else None
@@ -255,5 +275,5 @@ def _link(shown: _Shown, args: dict | None) -> Presentation:
     note = (args or {}).get("note")
     link = Link(url=shown.outcome.link_url or "", label=str(label or "Open link"),
                 note=str(note) if note else None)  # fmt: skip
-    text = f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
-    return Presentation(format="link", text=text, link=link)
+    return Presentation(format="link", text=link_text(link), link=link)
+

@@ -1,0 +1,132 @@
+"""On email the customer never sees the request preview: the confirmation question itself says
+what will be done, in words (the action, each value by its label, enum values by theirs), with
+no secret, header, URL or method, and no pointer at a preview. On chat the question still points
+at the preview, and the payload carries the same summary for the panel above it.
+
+The real agent (demo API, scripted model) on every action of the demo that asks for approval.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.agent_fixtures import make_agent
+from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.test_kill_switch import EDITS, _edit
+
+CASES = {
+    "create_installation_request": (
+        dict(customer_email="dana@example.com", product="ev_charger", preferred_date="2031-07-14",
+             address="14 Alder Lane, Portland, OR 97205"),
+        {"Customer email": "dana@example.com", "Product": "EV charger",
+         "Preferred date": "2031-07-14", "Address": "14 Alder Lane, Portland, OR 97205"},
+        ("POST", "/api/installations"),
+    ),
+    "open_support_ticket": (
+        dict(email="ana@example.com", subject="No heat", description="The heat pump\nstopped.",
+             priority="urgent"),
+        {"Email": "ana@example.com", "Subject": "No heat", "Description": "The heat pump stopped.",
+         "How urgent it is": "urgent"},
+        ("POST", "/api/tickets"),
+    ),
+    "update_shipping_address": (
+        dict(order_id="ORD-1002", shipping_address="1 Main St, Springfield, IL 62701"),
+        {"Order id": "ORD-1002", "Shipping address": "1 Main St, Springfield, IL 62701"},
+        ("PATCH", "/api/orders/ORD-1002"),
+    ),
+    "cancel_order": (dict(order_id="ORD-1002"), {"Order id": "ORD-1002"}, ("DELETE", "/api/orders/ORD-1002")),
+    "update_contact_preferences": (
+        dict(account_id="ACC-4001", contact_channel="sms", newsletter=False),
+        {"Account id": "ACC-4001", "Contact channel": "text message (SMS)", "Newsletter": "no"},
+        ("PUT", "/api/accounts/ACC-4001"),
+    ),
+}  # fmt: skip
+RAW_CODES = re.compile(r"\b(?:ev_charger|heat_pump|solar_kit|sms|False|True)\b")
+NOT_FOR_CUSTOMERS = ("below", "preview", "http", "Authorization", "Bearer", "Idempotency", "{{",
+                     "POST", "PATCH", "PUT", "DELETE", "secret")  # fmt: skip
+
+
+def calls(demo_api, method: str, path: str) -> list[dict]:
+    return [r for r in demo_api.request_log if r["method"] == method and r["path"].startswith(path)]
+
+
+def interrupt_email(result) -> str:
+    return next(e for e in result.events if e["type"] == "interrupt")["email"]
+
+
+def lines(summary: list[dict]) -> dict[str, str]:
+    return {item["label"]: item["value"] for item in summary}
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+@pytest.mark.parametrize("action", list(CASES))
+async def test_the_email_confirmation_says_what_will_be_done(tmp_path, fresh_demo_log, action, answer):
+    args, expected, (method, path) = CASES[action]
+    model = ScriptedChatModel().script(tool_call(action, **args), "Done.")
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        asked = await agent.send("mail-1", "Please take care of this.\n\nThanks, Dana", channel="email")
+        payload = asked.interrupt
+        assert payload["kind"] == "confirm"
+        label = agent.catalog.get(action).definition.label
+        question, email = payload["question"], interrupt_email(asked)
+        assert lines(payload["summary"]) == expected
+        assert f"\u201c{label}\u201d" in question
+        for name, value in expected.items():
+            assert f"- {name}: {value}" in question
+        assert "Reply \u201cyes\u201d" in question
+        assert email.startswith("Hello,") and question in email
+        for word in NOT_FOR_CUSTOMERS:
+            assert word not in email, word
+        assert not RAW_CODES.search(email)
+        assert fresh_demo_log.token not in json.dumps(asked.events)
+        assert calls(fresh_demo_log, method, path) == []  # asked, not sent
+        done = await agent.send("mail-1", answer, channel="email")
+    assert len(calls(fresh_demo_log, method, path)) == (1 if answer == "yes" else 0)
+    assert done.reply["email"].startswith("Hello,")
+
+
+@pytest.mark.parametrize("action", ["create_installation_request", "update_contact_preferences"])
+async def test_on_chat_the_question_points_at_the_preview_and_the_summary_comes_along(
+    tmp_path, fresh_demo_log, action,
+):  # fmt: skip
+    args, expected, _ = CASES[action]
+    model = ScriptedChatModel().script(tool_call(action, **args))
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        asked = await agent.send("chat-1", "please do it")
+    payload = asked.interrupt
+    assert "Please check the request below" in payload["question"]
+    assert payload["request"]["method"] in ("POST", "PUT")  # the exact request, for the preview
+    assert lines(payload["summary"]) == expected
+    assert not any(e["type"] == "interrupt" and "email" in e for e in asked.events)
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+async def test_a_request_changed_while_waiting_is_summarised_again_by_email(tmp_path, fresh_demo_log, edit):
+    args = dict(order_id="ORD-1002", shipping_address="1 Main St, Springfield, IL 62701")
+    model = ScriptedChatModel().script(tool_call("update_shipping_address", **args), "Updated.")
+    base = fresh_demo_log.base_url
+    changes = {k: v.format(base=base) if isinstance(v, str) else
+               {hk: hv.format() for hk, hv in v.items()} for k, v in EDITS[edit].items()}  # fmt: skip
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        await agent.send("mail-2", "ship ORD-1002 to 1 Main St", channel="email")
+        _edit(agent.stores.actions, "update_shipping_address", **changes)
+        again = await agent.send("mail-2", "yes", channel="email")
+        question = again.interrupt["question"]
+        assert "changed since I asked" in question
+        assert "- Shipping address: 1 Main St, Springfield, IL 62701" in question
+        assert "below" not in interrupt_email(again) and "http" not in interrupt_email(again)
+        await agent.send("mail-2", "yes", channel="email")
+    assert len([r for r in fresh_demo_log.request_log if r["path"].startswith("/api/orders/ORD-1002")]) == 1
+
+
+async def test_a_value_that_is_a_stored_secret_is_masked_in_the_email(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(
+        tool_call("update_shipping_address", order_id="ORD-1002", shipping_address=f"x {fresh_demo_log.token}"),
+    )
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        asked = await agent.send("mail-3", "change my address", channel="email")
+    assert fresh_demo_log.token not in json.dumps(asked.events) + json.dumps(asked.interrupt)
+    assert "- Shipping address: x " in interrupt_email(asked)
