@@ -330,12 +330,16 @@ def find_free_text(name: str, prop: dict[str, Any], text: str) -> str | None:
     return None
 
 
+SIGN_OFF = r"(?:kind regards|best regards|regards|many thanks|thanks|thank you|cheers|best wishes|sincerely)\b"
+"""The closing of a letter: never part of the value before it."""
 ADDRESS_AFTER = re.compile(
     r"\b(?:to|at)\s+(\d{1,6}[A-Za-z]?\s+[A-Za-z][\w .'#-]*?(?:,\s*[\w .'#-]+?)*?)"
-    r"(?=\s+instead\b|\s+on\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$)",
+    r"(?=\s+instead\b|\s+on\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$"
+    rf"|[,.;!?]\s+{SIGN_OFF})",
     re.IGNORECASE,
 )
-"""A street address after "to" / "at": "send it to 5 New Street, Austin instead"."""
+"""A street address after "to" / "at": "send it to 5 New Street, Austin instead", "... to 15
+Queen Street, Cardiff. Kind regards"."""
 
 
 def find_address(name: str, prop: dict[str, Any], text: str) -> str | None:

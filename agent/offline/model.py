@@ -42,10 +42,13 @@ from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 from .extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
 from .render import Rendered, flatten, describe, parse_request, render
 from .replies import clarified_candidates, clarify, plain_reply
+from .requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
 from .router import Route, Router, message_intent, tool_kind, words
 
 _QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
 _ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')
+PRESENTATION_TOOLS = frozenset({"Card", "Link"})
+"""Tools of a respond turn that present the result (`agent.presentation`), not actions."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 """Answers to "do you want to A, or to B?" that point at an option by position."""
 
@@ -167,15 +170,15 @@ class OfflineChatModel(BaseChatModel):
         envelope = find_envelope(messages)
         if envelope is not None:
             return self._present(messages, envelope, forced if forced in functions else None,
-                                 set(functions))  # fmt: skip
+                                 functions)  # fmt: skip
         if messages and isinstance(messages[-1], ToolMessage):
             return AIMessage(content=self._summarise_tool(messages[-1]))
         if forced in functions:
             return self._call(forced, functions[forced], messages)
         if functions:
-            route = self._route(messages, list(functions.values()))
+            route, scope = self._choose(messages, list(functions.values()))
             if route.tool is not None:
-                return self._call(route.tool, functions[route.tool], messages)
+                return self._call(route.tool, functions[route.tool], messages, scope)
             return AIMessage(content=self._fallback(messages, functions, route))
         return AIMessage(content=self._fallback(messages, {}, None))
 
@@ -186,6 +189,17 @@ class OfflineChatModel(BaseChatModel):
 
     def _router(self, functions: list[dict[str, Any]]) -> Router:
         return Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
+
+    def _choose(self, messages: Sequence[BaseMessage],
+                functions: list[dict[str, Any]]) -> tuple[Route, str | None]:  # fmt: skip
+        """The route of the last message and, when it asks for several things, the text of the
+        first request (the one this turn handles; the answer names the others)."""
+        humans = self._humans(messages)
+        if humans:
+            scoped = scoped_route(self._router(functions), humans[-1])
+            if scoped is not None and scoped[0].tool is not None:
+                return scoped
+        return self._route(messages, functions), None
 
     def _route(self, messages: Sequence[BaseMessage], functions: list[dict[str, Any]],
                force: bool = False) -> Route:  # fmt: skip
@@ -220,7 +234,8 @@ class OfflineChatModel(BaseChatModel):
         combined = router.route(f"{previous}\n{last}")
         return combined if combined.tool is not None else None
 
-    def _call(self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage]) -> AIMessage:
+    def _call(self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage],
+              scope: str | None = None) -> AIMessage:  # fmt: skip
         humans = self._humans(messages)
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         focus, needed = None, []
@@ -234,7 +249,7 @@ class OfflineChatModel(BaseChatModel):
                 focus = focus_parameter(parameters, question)
         args = extract_args(
             function.get("parameters") or {},
-            humans[-1] if humans else "",
+            scope or (humans[-1] if humans else ""),
             earlier=list(reversed(humans[:-1])),
             focus=focus,
             needed=needed,
@@ -263,11 +278,37 @@ class OfflineChatModel(BaseChatModel):
 
     # -- respond turns ------------------------------------------------------------------------
 
+    def _unhandled_note(self, messages: Sequence[BaseMessage], envelope: dict[str, Any],
+                        action: str, functions: dict[str, Any]) -> str:  # fmt: skip
+        """"I can handle one request at a time here — ask me about ORD-1002 next." when the
+        customer's message asked for more than the action that ran.
+
+        The respond turn sees the message again; with the actions bound (the respond step binds
+        them while it may chain) it is read as the agent turn read it, the arguments of the
+        call included; without them, by identifier shape alone."""
+        humans = self._humans(messages)
+        if not humans or not action:
+            return ""
+        question = humans[-1]
+        actions = {n: f for n, f in functions.items() if n not in PRESENTATION_TOOLS}
+        if action in actions:
+            router = self._router(list(actions.values()))
+            scoped = scoped_route(router, question)
+            scope = scoped[1] if scoped is not None and scoped[0].tool == action else question
+            args = extract_args(actions[action].get("parameters") or {}, scope,
+                                today=self.today, month_first=self.month_first)  # fmt: skip
+            return one_at_a_time(unhandled(router, question, action, args))
+        data = json.dumps(envelope.get("data"), default=str)
+        return one_at_a_time(unhandled_identifiers(question, data))
+
     def _present(self, messages: Sequence[BaseMessage], envelope: dict[str, Any],
-                 forced: str | None, bound: set[str] = frozenset()) -> AIMessage:  # fmt: skip
+                 forced: str | None, functions: dict[str, Any]) -> AIMessage:  # fmt: skip
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         request = parse_request(system)
         rendered: Rendered = render(envelope, request)
+        rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action,
+                                                             functions))  # fmt: skip
+        bound = set(functions)
         if forced is None and request.format.capitalize() in bound:
             forced = request.format.capitalize()  # the presentation tool of the asked format
         shape = (forced or "").lower()
@@ -280,6 +321,18 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=rendered.text)
         call = {"name": forced, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
+
+
+def _with_note(rendered: Rendered, note: str) -> Rendered:
+    """The presentation with `note` added to its text and to the card's or link's note."""
+    if not note:
+        return rendered
+    card = dict(rendered.card) if rendered.card is not None else None
+    link = dict(rendered.link) if rendered.link is not None else None
+    for shape in (card, link):
+        if shape is not None:
+            shape["note"] = f"{shape.get('note') or ''} {note}".strip()
+    return Rendered(text=f"{rendered.text} {note}".strip(), card=card, link=link)
 
 
 def _last_reply(messages: Sequence[BaseMessage]) -> str:

@@ -2,9 +2,9 @@
 
 Each tool becomes a small weighted document (its name split on `_`, its description, which is
 the action's trigger text, and its parameters). Messages and documents go through the same
-pipeline: contractions expanded, multi-word phrases joined, stop words dropped, words stemmed
-with the Snowball English stemmer and mapped onto a shared synonym table; unknown words one or
-two edits away from the vocabulary are corrected ("oder" -> order). A BM25-style score ranks
+word pipeline (`lexicon`: contractions, phrasal verbs and negations read, stop words dropped,
+Snowball stems mapped onto a shared synonym table); unknown words one or two edits away from
+the vocabulary are corrected ("oder" -> order). A BM25-style score ranks
 the tools; a tool is chosen only above an absolute threshold *and* with a margin over the
 runner-up, so a message that fits nothing, or fits two tools equally, gets no tool call. A
 near tie is settled only by clear signals: the message asks about something existing or for
@@ -18,40 +18,26 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-import snowballstemmer
+from .lexicon import (
+    COMMON_WORDS,
+    PHRASAL_VERBS,
+    STOPWORDS,
+    SYNONYMS,
+    canonical,
+    correct_typo,
+    humanise_name,
+    stem,
+    terms,
+    words,
+)
 
-STOPWORDS = frozenset(
-    """a about above after again all am an and any anyone are as at be been being below both but by
-    can could customer customers did do does doing done e eg for from further get gets getting got
-    had has have having he her here hers him his how i if in into is it its itself just know let
-    like me mine more most my myself need needs of off on once only or other our ours out over own
-    please pls plz same she should so some such than that the their theirs them then there these
-    they this those through to too u under until up us user users very want wanted wants
-    was we were what when where which while who whom why will with would you your yours yourself
-    hi hello hey thanks thank ok okay also still yet any anything something someone one im ive
-    id ill youre dont cant wont isnt doesnt didnt hasnt havent ask asks asked tell agent action
-    run runs call not no nor whats wheres hows thats theres say says said go going goes""".split()
-)  # fmt: skip
-"""Words that carry no topic. Negations are kept out of the routing vocabulary on purpose."""
-
-COMMON_WORDS = frozenset(
-    """last least lot lots ever even every never new next now old well went were wear head heat
-    hear heard home house hour job jobs life live love made make many may mean might month months
-    week weeks day days year years time times today tomorrow yesterday night morning evening
-    afternoon much must name nice night nothing number often part people place point put quite
-    rather really right said say says see seen send sent set show side since small soon sort
-    start stop sure take taken thing things think though thought told took try turn two three
-    way ways went whole work works world worst best better good great bad fine wrong long short
-    late early back away down far near ago again already always anymore another because before
-    behind besides between beyond came come comes coming find found give given gone going keep
-    kept left leave look looked looking lose missed sale sell sells sold seem shop store buy
-    bought paid pay paying money price cost joke poem weather football game team office capital
-    meaning dog cat cats laptop robot french bike bikes discount student phone worst service""".split()
-)  # fmt: skip
-"""Ordinary words never "corrected" into a tool word ("last" is not a typo of "lost")."""
+__all__ = [  # the word pipeline is re-exported: the action retriever reads it from here
+    "COMMON_WORDS", "STOPWORDS", "SYNONYMS", "IdentifierPattern", "Route", "Router", "ToolDoc",
+    "average_length", "canonical", "correct_typo", "humanise_name", "length_norm",
+    "message_intent", "stem", "terms", "tool_kind", "words",
+]  # fmt: skip
 
 READ_VERBS = frozenset({"get", "check", "show", "look", "view", "find", "list", "fetch", "see",
                         "lookup", "track", "read", "search"})  # fmt: skip
@@ -83,162 +69,19 @@ GENERAL_QUESTION = re.compile(
 own case: they need more evidence before a tool call, unless they carry an identifier or speak
 of the customer's own things ("my order")."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
-
-CONTRACTIONS = {
-    "where's": "where is", "what's": "what is", "can't": "can not", "cannot": "can not", "won't": "will not", "n't": " not", "'m": " am",
-    "'re": " are", "'ve": " have", "'ll": " will", "'d": " would", "'s": "",
-}  # fmt: skip
-
-PHRASES = {
-    "money back": "refund", "send back": "return", "sent back": "return", "log in": "login",
-    "sign in": "login", "signin": "login", "logged in": "login", "locked out": "login",
-    "gift card": "giftcard", "gift cards": "giftcard", "gift voucher": "giftcard",
-    "e-gift": "giftcard", "egift": "giftcard", "mailing list": "newsletter",
-    "opt out": "optout", "opt me out": "optout", "opt in": "optin", "sign up": "optin",
-    "sign me up": "optin", "in stock": "stock", "back in stock": "stock",
-    "out of stock": "stock", "call off": "cancel", "called off": "cancel", "moved house": "moved",
-    "under warranty": "warranty", "next bill": "bill due", "not here": "missing",
-    "nothing arrived": "missing", "not arrived": "missing", "not received": "missing",
-    "not receive": "missing", "not get it": "missing", "not got it": "missing",
-    "car charger": "ev charger", "electric car": "ev", "speak to a human": "escalate",
-    "real person": "escalate", "look at it": "escalate", "support team": "escalate",
-    "different day": "reschedule", "another day": "reschedule", "opening hours": "hours",
-    "were is": "where is", "wheres": "where is", "where is my": "track my",
-    "where are my": "track my", "get here": "arrive", "heard nothing": "status",
-    "not heard": "status", "open a ticket": "create ticket", "raise a ticket": "create ticket",
-    "log a ticket": "create ticket", "open a case": "create case", "raise a complaint":
-    "create complaint", "make a complaint": "create complaint", "make a booking": "book",
-    "make an appointment": "book appointment", "an update": "status", "any update": "status", "stop paying": "cancel paying",
-}  # fmt: skip
-"""Multi-word expressions rewritten to one routing word before tokenising."""
-
-WHERE_IS = re.compile(r" where (my|their|the|our|your|his|her) (\w+(?: \w+)?) (?:is|are) ")
-
-SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("order", "purchase", "purchased", "ordered", "parcel", "package", "shipment", "stuff"),
-    ("ship", "shipping", "shipped", "dispatch", "dispatched", "posted"),
-    ("track", "tracking", "whereabouts"),
-    ("deliver", "delivery", "delivered", "arrive", "arrived", "arrival"),
-    ("refund", "reimburse", "reimbursement", "repay", "repaid", "refunded"),
-    ("return", "returning", "returned", "retour"),
-    ("cancel", "cancellation", "terminate", "end"),
-    ("subscription", "membership", "subscribed", "plan", "sub"),
-    ("password", "passcode", "pwd", "login", "credentials"),
-    ("invoice", "receipt", "vat"),
-    ("warranty", "guarantee", "guaranteed", "covered"),
-    ("appointment", "slot"),
-    ("install", "installation", "installer", "fit", "fitted", "fitting", "engineer"),
-    ("stock", "available", "availability", "inventory", "restock", "restocked"),
-    ("hours", "close", "closes", "closing", "closed"),
-    ("loyalty", "reward", "rewards", "points", "point"),
-    ("giftcard", "voucher", "giftcards", "vouchers"),
-    ("address", "moved", "relocated"),
-    ("ticket", "case", "complaint"),
-    ("create", "raise", "submit", "escalate", "escalated", "escalation", "human"),
-    ("status", "news", "progress", "happening"),
-    ("book", "schedule", "arrange", "reserve"),
-    ("damaged", "broken", "broke", "cracked", "faulty", "defective", "smashed", "dented"),
-    ("reschedule", "postpone", "rearrange"),
-    ("lost", "stolen", "missing", "never", "disappeared"),
-    ("newsletter", "marketing", "promotional", "promotions", "offers", "spam", "optout", "optin",
-     "unsubscribe"),
-    ("owe", "outstanding", "due", "debt", "overdue"),
-    ("upgrade", "downgrade", "switch"),
-    ("policy", "policies", "terms", "conditions", "usually", "generally", "typically",
-     "normally"),
-    ("store", "shop", "branch"),
-    ("present", "gift"),
-)  # fmt: skip
-"""Groups of words treated as one concept; the first word names the group."""
-
-
-@lru_cache(maxsize=16384)
-def stem(word: str) -> str:
-    # A stemmer object keeps per-call state, so a fresh one per (cached) word stays thread-safe.
-    return snowballstemmer.stemmer("english").stemWord(word)
-
-
-@lru_cache(maxsize=1)
-def _synonym_map() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for group in SYNONYMS:
-        head = stem(group[0])
-        for word in group:
-            table.setdefault(stem(word), head)
-    return table
-
-
-def normalise(text: str) -> str:
-    """Lower-case, straighten quotes, expand contractions and join known phrases."""
-    text = text.lower().replace("\u2019", "'").replace("`", "'")
-    for short, full in CONTRACTIONS.items():
-        text = text.replace(short, full)
-    text = re.sub(r"\.(?!\w)|(?<!\w)\.", " ", text)  # keep dots inside emails and numbers
-    text = re.sub(r"[^\w@.\-+ ]+", " ", text)
-    text = " " + re.sub(r"\s+", " ", text) + " "
-    # "where their order is" (a trigger) says what "where is my order" (a message) asks.
-    text = WHERE_IS.sub(r" track \1 \2 ", text)
-    for phrase, word in PHRASES.items():
-        text = text.replace(f" {phrase} ", f" {word} ")
-    return text.strip()
-
-
-def words(text: str) -> list[str]:
-    """Plain words of a message, after `normalise`; identifiers such as ord-1001 are dropped."""
-    out: list[str] = []
-    for token in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", normalise(text)):
-        if not any(ch.isdigit() for ch in token):
-            out.extend(token.split("-"))
-    return out
-
-
-def canonical(word: str) -> str:
-    """The routing term of one plain word: stemmed, then mapped onto its synonym group."""
-    s = stem(word)
-    return _synonym_map().get(s, s)
-
-
-def terms(text: str) -> list[str]:
-    """Routing terms of a text: stop words and numbers removed, stems mapped to synonym heads."""
-    return [canonical(w) for w in words(text) if w not in STOPWORDS and not w.isdigit()]
-
-
-def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
-    """The one vocabulary term within 1 edit (2 for long words) of `word`; None if none or tied."""
-    limit = 1 if len(word) < 8 else 2
-    best: set[str] = set()
-    best_distance = limit + 1
-    for known, term in vocabulary.items():
-        d = _edit_distance(word, known, limit)
-        if d < best_distance:
-            best, best_distance = {term}, d
-        elif d == best_distance:
-            best.add(term)
-    return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (adjacent transpositions), stopping early once above `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def humanise_name(name: str) -> str:
-    """`get_order_status` -> "get order status"."""
-    return re.sub(r"[_\-]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
+REQUEST_FORM = re.compile(
+    r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then)\s+)*(?:(?:can|could|may|would|"
+    r"will|shall)\s+(?:i|we|you|u|someone|somebody)\b|i\s+(?:would|want|need|wish|am looking)\b|"
+    r"(?:cancel|reset|send|show|tell|give|find|remove|make|buy|arrange|schedule|reschedule|install|"
+    r"raise|postpone|delay|subscribe|unsubscribe|escalate|reserve|renew|resend|take|put|add|"
+    r"upgrade|downgrade|get|let)\b|"
+    r"(?:book|order|return|email|check|look|sign|fit|help|stop|start|switch|move|set|change|"
+    r"update|track|report|open)\s+(?:a|an|the|my|me|it|this|that|our|us|them|these|those|your|"
+    r"some|all|up|off|back|in|out|on|down|for)\b)"
+)
+"""A message that asks for something to be done: "can I ...", "I'd like ...", "cancel ...".
+A word that is as often a noun counts as a verb only before its object: "book a table" asks,
+"Order ORD-2048" or "Return label" name a thing."""
 
 
 def tool_kind(name: str) -> str:
@@ -251,6 +94,21 @@ def tool_kind(name: str) -> str:
     if parts[0] in READ_VERBS or parts[-1] in LOOKUP_NOUNS:
         return "lookup"
     return "request" if parts[0] in REQUEST_VERBS else "lookup"
+
+
+def _abbreviates(prefix: str, word: str) -> bool:
+    """"ord" abbreviates "order", "tck" "ticket", "apt" "appointment": same first letter, the
+    rest in order."""
+    if not word.startswith(prefix[:1]):
+        return False
+    rest = iter(word[1:])
+    return all(ch in rest for ch in prefix[1:])
+
+
+def asks_for_action(text: str) -> bool:
+    """Whether the message asks for something to be done rather than asking about a thing."""
+    plain = words(text)
+    return bool(set(plain) & REQUEST_CUES) or bool(REQUEST_FORM.match(" ".join(plain)))
 
 
 def message_intent(text: str) -> str | None:
@@ -275,6 +133,8 @@ class ToolDoc:
     """Routing term -> weighted frequency."""
     patterns: list[IdentifierPattern] = field(default_factory=list)
     """Compiled parameter patterns: a message containing a match is evidence for the tool."""
+    slot_terms: set[str] = field(default_factory=set)
+    """Terms of the parameters' names and enum values: what the tool takes, not what it does."""
 
     @property
     def title(self) -> str:
@@ -396,17 +256,21 @@ class Router:
         for tool in tools:
             fn = tool.get("function", tool)
             doc = ToolDoc(fn["name"], fn.get("description") or "", fn.get("parameters") or {})
-            for term in terms(humanise_name(doc.name)):
-                doc.weights[term] += NAME_WEIGHT
+            for i, word in enumerate(w for w in words(humanise_name(doc.name)) if w not in STOPWORDS):
+                # "check" in `check_refund_status` says how, not what: the subject decides.
+                generic = i == 0 and word in READ_VERBS
+                doc.weights[canonical(word)] += DESCRIPTION_WEIGHT if generic else NAME_WEIGHT
             for term in terms(doc.description):
                 doc.weights[term] += DESCRIPTION_WEIGHT
             for pname, prop in (doc.parameters.get("properties") or {}).items():
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
                 for term in terms(text):
                     doc.weights[term] += PARAMETER_WEIGHT
+                doc.slot_terms.update(terms(humanise_name(pname)))
                 for value in prop.get("enum") or []:
                     # A multi-word value ("heat pump") counts once, not once per word.
                     value_terms = terms(humanise_name(str(value)))
+                    doc.slot_terms.update(value_terms)
                     for term in value_terms:
                         doc.weights[term] += PARAMETER_WEIGHT / len(value_terms)
                 pattern = prop.get("pattern")
@@ -429,7 +293,7 @@ class Router:
         """Plain words that lead to a known term (for typo correction), word -> term."""
         vocab: dict[str, str] = {}
         sources = [humanise_name(d.name) + " " + d.description for d in self.docs]
-        sources += [" ".join(g) for g in SYNONYMS] + list(PHRASES.values())
+        sources += [" ".join(g) for g in SYNONYMS] + list(PHRASAL_VERBS.values())
         for text in sources:
             for w in words(text):
                 if w not in STOPWORDS and not w.isdigit() and canonical(w) in self.idf:
@@ -477,6 +341,8 @@ class Router:
 
     def score(self, text: str) -> list[tuple[str, float]]:
         query = set(self.message_terms(text))
+        if query:  # a bare "it's ORD-1002" continues the request before it (see the model)
+            query |= self._identifier_words(text)
         ranking = [(doc.name, round(self._score_doc(doc, query, text), 4)) for doc in self.docs]
         ranking.sort(key=lambda item: -item[1])
         return ranking
@@ -501,6 +367,21 @@ class Router:
         return bool(GENERAL_QUESTION.search(" ".join(plain)))
 
     def route(self, text: str) -> Route:
+        route = self._route(text)
+        if route.tool is not None and self.names_only_values(route.tool, text) and not asks_for_action(text):
+            return Route(None, route.ranking)  # "are your solar panels any good?"
+        return route
+
+    def names_only_values(self, name: str, text: str) -> bool:
+        """Whether the message matches the tool only through what it takes (a product, a
+        store), not through what it does or an identifier: a question about the thing."""
+        doc = self.doc(name)
+        if doc is None or any(p.search(text) for p in doc.patterns):
+            return False
+        matched = {t for t in self.message_terms(text) if doc.weights.get(t)}
+        return bool(matched) and matched <= doc.slot_terms
+
+    def _route(self, text: str) -> Route:
         ranking = self.score(text)
         threshold = GENERAL_THRESHOLD if self.is_general_question(text) else THRESHOLD
         if not ranking or ranking[0][1] < threshold or self.is_policy_question(text):
@@ -523,11 +404,38 @@ class Router:
         filled = [name for name in close if self._fills_slot(name, text)]
         if len(filled) == 1:
             return Route(filled[0], ranking)
+        abbreviated = [name for name in close if self._names_identifier(name, text)]
+        if len(abbreviated) == 1:
+            return Route(abbreviated[0], ranking)
         readers = [name for name in close if words(humanise_name(name))[:1] <= [] or
                    words(humanise_name(name))[0] in READ_VERBS]
         if len(readers) == 1:
             return Route(readers[0], ranking)
         return Route(None, ranking, ambiguous=True)
+
+    def _identifier_words(self, text: str) -> set[str]:
+        """Tool-name terms the message's identifiers abbreviate: "ORD-2001" says "order"."""
+        out: set[str] = set()
+        for doc in self.docs:
+            for word in words(humanise_name(doc.name)):
+                if any(_abbreviates(prefix, word) for prefix in self._prefixes(doc, text)):
+                    out.add(canonical(word))
+        return out
+
+    def _prefixes(self, doc: ToolDoc, text: str) -> set[str]:
+        return {m.group(1).lower() for p in doc.patterns for value, _, _ in p.finditer(text)
+                if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))}  # fmt: skip
+
+    def _names_identifier(self, name: str, text: str) -> bool:
+        """Whether the tool's name says what the message's identifier abbreviates: ORD-1001
+        is an order (`get_order_status`), TCK-10007 a ticket, APT-7731 an appointment."""
+        doc = self.doc(name)
+        if doc is None:
+            return False
+        prefixes = {m.group(1).lower() for p in doc.patterns for value, _, _ in p.finditer(text)
+                    if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))}  # fmt: skip
+        return any(_abbreviates(prefix, word) for prefix in prefixes
+                   for word in words(humanise_name(name)))  # fmt: skip
 
     def _name_nouns(self, name: str) -> set[str]:
         parts = [w for w in words(humanise_name(name)) if w not in STOPWORDS]

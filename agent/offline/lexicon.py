@@ -1,0 +1,348 @@
+"""Words of the offline model: how a message or a tool description becomes routing terms.
+
+Messages and tool documents go through one pipeline, so a rule helps both sides at once:
+
+1. `normalise`: lower case, contractions expanded (with or without the apostrophe: "wheres",
+   "dont"), then three rewrites of the token stream that a bag of words cannot see:
+   - phrasal verbs, by lemma and with up to two words between verb and particle, become the
+     word they mean ("send the jacket back" -> return, "push it back" -> postpone,
+     "logged in" -> login, "take me off" -> optout);
+   - a negated arrival becomes "missing" ("nothing arrived", "never got it", "it's not
+     here"), unless the customer is still waiting ("hasn't arrived yet" asks for a status);
+     a negated hearing becomes "status" ("haven't heard back", "heard nothing");
+   - "where is/are ..." about the customer's things becomes "track" (not "where are you").
+2. `terms`: stop words dropped, words stemmed with the Snowball English stemmer and mapped
+   onto a shared synonym table (`SYNONYMS`), whose groups are ordinary thesaurus entries for
+   the concepts support actions are about.
+3. `correct_typo` (used by the router): an unknown word one or two edits from exactly one
+   known word is read as that word ("oder" -> order), but an everyday English word is never
+   corrected ("cats" is not a typo of "case").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+STOPWORDS = frozenset(
+    """a about above after again all am an and any anyone are as at be been being below both but by
+    can could customer customers did do does doing done e eg for from further get gets getting got
+    had has have having he her here hers him his how i if in into is it its itself just know let
+    like me mine more most my myself need needs of off on once only or other our ours out over own
+    please pls plz same she should so some such than that the their theirs them then there these
+    they this those through to too u under until up us user users very want wanted wants
+    was we were what when where which while who whom why will with would you your yours yourself
+    hi hello hey thanks thank ok okay also still yet any anything something someone one im ive
+    id ill youre dont cant wont isnt doesnt didnt hasnt havent ask asks asked tell agent action
+    run runs call not no nor whats wheres hows thats theres say says said go going goes""".split()
+)  # fmt: skip
+"""Words that carry no topic. Negations are kept out of the routing vocabulary on purpose."""
+
+COMMON_WORDS = frozenset(
+    """able above across act add age ago air all almost alone along already always amount animal
+    another answer anymore anywhere area arm art away baby back bad bag ball bank bar base bath
+    bed beer before began begin behind believe best better big bird birthday black blue board
+    boat body book books bought box boy brand bread break bring brother brown build built bus
+    business busy buy cake came car card care carry case cat cats cause chair change cheap check
+    child children choose city class clean clear close clothes cold colour color come comes
+    coming company cook cool corner cost could country couple course cover cup cut dad dark
+    daughter day days dead dear deep didn dinner doctor dog dogs door down draw dream dress
+    drink drive drop dry early earth east easy eat egg end enough even evening ever every
+    everyone exam example eye eyes face fact fall family far farm fast father feel feet few
+    field fight film find fine fire first fish five floor fly food foot football form four free
+    french friend friends front fruit full fun funny game garden gave girl give given glass gone
+    good great green ground group grow guess hair half hand hands happy hard hat head hear heard
+    heart heat help high hill history hold hole holiday home hope horse hot hour house huge idea
+    ill inside job jobs joke juice jump keep kept key kid kids kind king kitchen knew lady land
+    language large last late laugh lay learn least leave left leg less letter life light line
+    list listen little live long look lose lot lots loud love low lunch made main make man many
+    map mark market mean meaning meat meet men middle might mile milk mind minute miss moment
+    money month months moon morning mother mountain move movie much mum music must name near
+    neck never new news next nice night noise none north nose note nothing now number often oil
+    old open order page pain paint paper park part party pass past pay paying people perfect
+    person phone pick picture piece place plan plant play point poem poor post power present
+    pretty price problem put question quick quiet quite rain read ready real reason red rest rich
+    ride right river road rock room round rule run safe said sale salt same save school sea seat
+    second see seem seen sell send sent set shall shape sheep ship shirt shoe shoes shop short
+    show side sign silly simple since sing sister sit size skin sky sleep slow small smell smile
+    snow soft song soon sorry sound south speak special spell spend sport spring stand star
+    start stay step stick stone stop store story street strong student study sugar summer sun
+    supper sure swim table tail take talk tall taste tea teach team teeth test than thing things
+    think third those though thought three through throw tidy time tiny tired today together
+    told tomorrow tonight took top touch town toy train tree trip true try turn two under until
+    upon use used useful usual very visit voice wait walk wall warm wash watch water way ways
+    wear weather week weeks weekend well went west wet wheel white whole wide wife wild win
+    wind window winter wish woman women wonder wood word words work works world worry worse
+    worst write wrong yard year years yellow yes yesterday young afternoon again because
+    besides between beyond found going looked looking may missed rather really say says sort
+    taken times were office service discount sells sold paid bike bikes capital computer
+    laptop robot""".split()
+)  # fmt: skip
+"""Everyday English words: never "corrected" into a tool word ("last" is not a typo of "lost",
+"cats" not of "case"). A general list, not the words of any one message."""
+
+CONTRACTIONS = {
+    "where's": "where is", "what's": "what is", "can't": "can not", "cannot": "can not",
+    "won't": "will not", "n't": " not", "'m": " am", "'re": " are", "'ve": " have",
+    "'ll": " will", "'d": " would", "'s": "",
+}  # fmt: skip
+BARE_CONTRACTIONS = {
+    "wheres": "where is", "whats": "what is", "hows": "how is", "whens": "when is",
+    "thats": "that is", "theres": "there is", "cant": "can not", "dont": "do not",
+    "doesnt": "does not", "didnt": "did not", "wont": "will not", "isnt": "is not",
+    "arent": "are not", "wasnt": "was not", "werent": "were not", "hasnt": "has not",
+    "havent": "have not", "hadnt": "had not", "couldnt": "could not", "wouldnt": "would not",
+    "shouldnt": "should not", "aint": "is not", "im": "i am", "ive": "i have",
+    "youre": "you are", "wanna": "want to", "gonna": "going to",
+}  # fmt: skip
+"""Contractions typed without the apostrophe, read as whole words."""
+
+LEMMAS = {
+    "sent": "send", "sending": "send", "sends": "send", "got": "get", "gotten": "get",
+    "getting": "get", "gets": "get", "gone": "go", "went": "go", "goes": "go", "going": "go",
+    "came": "come", "comes": "come", "coming": "come", "brought": "bring", "took": "take",
+    "taken": "take", "taking": "take", "put": "put", "putting": "put", "heard": "hear",
+    "hearing": "hear", "logged": "log", "logging": "log", "signed": "sign", "signing": "sign",
+    "locked": "lock", "called": "call", "calling": "call", "pushed": "push", "pushing": "push",
+    "turned": "turn", "turning": "turn", "showed": "show", "shown": "show", "showing": "show",
+    "opted": "opt", "moved": "move", "moving": "move", "ran": "run", "running": "run",
+    "sold": "sell", "gave": "give", "given": "give", "passed": "pass", "received": "receive",
+    "receiving": "receive", "arrived": "arrive", "arriving": "arrive", "delivered": "deliver",
+    "wanted": "want", "paid": "pay", "opened": "open", "opening": "open", "stopped": "stop",
+    "stopping": "stop", "stops": "stop", "made": "make", "making": "make",
+}  # fmt: skip
+"""Irregular and common inflections, for the two-word rules below (the stemmer handles the
+rest of the pipeline)."""
+
+PHRASAL_VERBS = {
+    ("send", "back"): "return", ("bring", "back"): "return", ("take", "back"): "return",
+    ("money", "back"): "refund", ("pay", "back"): "refund", ("log", "in"): "login",
+    ("log", "on"): "login", ("sign", "in"): "login", ("get", "into"): "login",
+    ("lock", "out"): "login", ("call", "off"): "cancel", ("want", "out"): "cancel",
+    ("push", "back"): "postpone", ("put", "off"): "postpone", ("move", "back"): "postpone",
+    ("turn", "up"): "arrive", ("show", "up"): "arrive", ("get", "here"): "arrive",
+    ("come", "through"): "arrive", ("opt", "out"): "optout", ("take", "off"): "optout",
+    ("opt", "in"): "optin", ("sign", "up"): "optin", ("put", "back"): "optin",
+    ("go", "missing"): "missing", ("run", "out"): "stock", ("sell", "out"): "stock",
+    ("move", "up"): "upgrade", ("go", "up"): "upgrade", ("move", "down"): "downgrade",
+    ("go", "down"): "downgrade", ("pass", "on"): "escalate", ("put", "through"): "escalate",
+    ("hear", "back"): "news", ("mailing", "list"): "newsletter",
+}  # fmt: skip
+"""(verb lemma, particle) -> the routing word the pair means; up to `PHRASAL_GAP` words (the
+object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
+read the same way ("money back", "mailing list")."""
+PHRASAL_GAP = 2
+
+VERB_OBJECTS = {
+    "open": ({"ticket", "case", "complaint", "claim", "request"}, "create"),
+    "log": ({"ticket", "case", "complaint", "claim", "request", "fault"}, "create"),
+    "make": ({"complaint", "claim", "booking", "appointment", "reservation"}, "create"),
+    "stop": ({"my", "the", "this", "our", "pay", "paying", "charging", "billing"}, "cancel"),
+}
+"""Verbs whose meaning depends on what follows: "open a ticket" creates (and is no opening
+hour), "stop my subscription" or "stop paying" cancels, while "stop sending me emails" or
+"stopped working" do not. The object keeps its own meaning."""
+STOPPED_WORKING = re.compile(r" (?:stop|stopped|stops|not|never) (?:work|working|works) ")
+""""stopped working" / "not working": a fault."""
+
+NEGATIONS = frozenset({"not", "never", "nothing", "no", "nobody", "none"})
+ARRIVAL = frozenset({"arrive", "get", "receive", "here", "come", "turn", "show", "deliver"})
+"""Lemmas that say something reached the customer; negated, they say it went missing."""
+WAITING = frozenset({"yet", "still"})
+"""A negated arrival with one of these is a wait ("hasn't arrived yet"), not a loss."""
+HEARING = frozenset({"hear", "news", "reply", "response"})
+"""Lemmas of being told something; negated, the customer asks for a status."""
+NEGATION_WINDOW = 3
+
+WHERE_IS = re.compile(r" where (my|their|the|our|your|his|her) (\w+(?: \w+)?) (?:is|are) ")
+"""A trigger's "where their order is" says what a message's "where is my order" asks."""
+WHERE_ASKED = re.compile(r" where (?:is|are|was|were) (?!(?:you|your|u|ur)\b)")
+""""where is my order" / "where are ORD-1 and ORD-2" ask to track something; "where are you
+based" does not."""
+WHERE_LIKE_EXCEPT = frozenset({"where", "here", "there", "whee"})
+""""were is my package", "wher is it": a word one edit from "where" (other than these) before
+"is"/"are" was meant as "where"."""
+
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("order", "purchase", "purchased", "ordered", "parcel", "package", "shipment", "stuff",
+     "goods"),
+    ("ship", "shipping", "shipped", "dispatch", "dispatched", "posted", "sent out"),
+    ("track", "tracking", "whereabouts", "trace"),
+    ("deliver", "delivery", "delivered", "arrive", "arrived", "arrival", "eta", "way"),
+    ("refund", "reimburse", "reimbursement", "repay", "repaid", "refunded", "credited"),
+    ("return", "returning", "returned", "retour", "exchange", "exchanged", "swap"),
+    ("cancel", "cancellation", "terminate", "end", "discontinue", "quit"),
+    ("subscription", "membership", "subscribed", "plan", "sub", "tier", "package deal"),
+    ("password", "passcode", "pwd", "login", "credentials", "locked"),
+    ("invoice", "receipt", "vat", "statement"),
+    ("warranty", "guarantee", "guaranteed", "covered", "cover"),
+    ("appointment", "slot", "visit"),
+    ("install", "installation", "installer", "fit", "fitted", "fitting", "engineer"),
+    ("stock", "available", "availability", "inventory", "restock", "restocked", "supply"),
+    ("hours", "close", "closes", "closing", "closed", "shut"),
+    ("loyalty", "reward", "rewards", "points", "point"),
+    ("giftcard", "voucher", "giftcards", "vouchers"),
+    ("address", "moved", "relocated", "relocate", "live"),
+    ("ticket", "case", "complaint", "complain"),
+    ("create", "raise", "submit", "escalate", "escalated", "escalation", "human", "manager",
+     "supervisor", "file", "lodge"),
+    ("status", "news", "progress", "happening"),
+    ("book", "schedule", "arrange", "reserve"),
+    ("damaged", "broken", "broke", "cracked", "faulty", "defective", "smashed", "dented"),
+    ("reschedule", "postpone", "rearrange", "delay"),
+    ("lost", "stolen", "missing", "never", "disappeared", "nicked", "theft"),
+    ("newsletter", "marketing", "promotional", "promotions", "promo", "spam",
+     "optout", "optin", "unsubscribe"),
+    ("owe", "outstanding", "due", "debt", "overdue", "arrears", "behind"),
+    ("upgrade", "downgrade", "switch"),
+    ("policy", "policies", "terms", "conditions", "usually", "generally", "typically",
+     "normally"),
+    ("store", "shop", "branch"),
+    ("present", "gift"),
+)  # fmt: skip
+"""Groups of words treated as one concept; the first word names the group."""
+
+
+@lru_cache(maxsize=16384)
+def stem(word: str) -> str:
+    # A stemmer object keeps per-call state, so a fresh one per (cached) word stays thread-safe.
+    return snowballstemmer.stemmer("english").stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _synonym_map() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in SYNONYMS:
+        head = stem(group[0])
+        for word in group:
+            table.setdefault(stem(word), head)
+    return table
+
+
+def _lemma(token: str) -> str:
+    return LEMMAS.get(token, token)
+
+
+def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
+    out = list(tokens)
+    for i, token in enumerate(out):
+        lemma = _lemma(token)
+        for j in range(i + 1, min(i + 2 + PHRASAL_GAP, len(out))):
+            meaning = PHRASAL_VERBS.get((lemma, out[j]))
+            if meaning is not None:
+                out[i], out[j] = meaning, ""
+                break
+    return [t for t in out if t]
+
+
+def _read_verb_objects(tokens: list[str]) -> list[str]:
+    out = list(tokens)
+    for i, token in enumerate(out[:-1]):
+        rule = VERB_OBJECTS.get(_lemma(token))
+        if rule is None or not (token in VERB_OBJECTS or token.endswith("ing")):
+            continue  # "I opened a case" speaks of one that exists
+        objects, meaning = rule
+        if objects & set(out[i + 1 : i + 4]):
+            out[i] = meaning
+    return out
+
+
+def _mark_negations(tokens: list[str]) -> list[str]:
+    """Add "missing" after a negated arrival and "news" after a negated hearing."""
+    waiting = bool(WAITING & set(tokens))
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        out.append(token)
+        if token not in NEGATIONS:
+            continue
+        near = {_lemma(t) for t in tokens[max(0, i - 1) : i + 1 + NEGATION_WINDOW]}
+        if near & ARRIVAL and not waiting:
+            out.append("missing")
+        if near & HEARING:
+            out.append("news")
+    return out
+
+
+def _where_typo(m: re.Match[str]) -> str:
+    word = m.group(1)
+    if word not in WHERE_LIKE_EXCEPT and _edit_distance(word, "where", 1) <= 1:
+        return f" where {m.group(2)} "
+    return m.group(0)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten quotes, expand contractions and apply the token rewrites."""
+    text = text.lower().replace("\u2019", "'").replace("`", "'")
+    for short, full in CONTRACTIONS.items():
+        text = text.replace(short, full)
+    text = re.sub(r"\.(?!\w)|(?<!\w)\.", " ", text)  # keep dots inside emails and numbers
+    text = re.sub(r"[^\w@.\-+ ]+", " ", text)
+    tokens = [BARE_CONTRACTIONS.get(t, t) for t in text.split()]
+    text = " " + " ".join(tokens) + " "
+    text = re.sub(r" (\w{4,6}) (is|are) ", _where_typo, text)
+    # "where their order is" (a trigger) says what "where is my order" (a message) asks.
+    text = WHERE_IS.sub(r" track \1 \2 ", text)
+    text = WHERE_ASKED.sub(" track ", text)
+    text = STOPPED_WORKING.sub(" broken ", text)
+    tokens = _mark_negations(_read_verb_objects(_join_phrasal_verbs(text.split())))
+    return " ".join(tokens)
+
+
+def words(text: str) -> list[str]:
+    """Plain words of a message, after `normalise`; identifiers such as ord-1001 are dropped."""
+    out: list[str] = []
+    for token in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", normalise(text)):
+        if not any(ch.isdigit() for ch in token):
+            out.extend(token.split("-"))
+    return out
+
+
+def canonical(word: str) -> str:
+    """The routing term of one plain word: stemmed, then mapped onto its synonym group."""
+    s = stem(word)
+    return _synonym_map().get(s, s)
+
+
+def terms(text: str) -> list[str]:
+    """Routing terms of a text: stop words and numbers removed, stems mapped to synonym heads."""
+    return [canonical(w) for w in words(text) if w not in STOPWORDS and not w.isdigit()]
+
+
+def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
+    """The one vocabulary term within 1 edit (2 for long words) of `word`; None if none or tied."""
+    limit = 1 if len(word) < 8 else 2
+    best: set[str] = set()
+    best_distance = limit + 1
+    for known, term in vocabulary.items():
+        d = _edit_distance(word, known, limit)
+        if d < best_distance:
+            best, best_distance = {term}, d
+        elif d == best_distance:
+            best.add(term)
+    return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (adjacent transpositions), stopping early once above `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def humanise_name(name: str) -> str:
+    """`get_order_status` -> "get order status"."""
+    return re.sub(r"[_\-]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
