@@ -164,10 +164,10 @@ def test_chained_turn_limit_and_link_label_in_chromium(app_url, tmp_path, privat
             page.screenshot(path=shots / "9-last.png", full_page=True)
             browser.close()
 
-    assert scripted.remaining == 0
-    log = private_demo_api.request_log
-    assert [r["path"] for r in log if r["method"] == "DELETE"] == ["/api/orders/ORD-1002"]
-    gets = [r["path"] for r in log if r["method"] == "GET"]
-    assert "/api/orders/ORD-1003" in gets
-    assert gets.count(f"/api/shipments/{parcel}/label") == 1
-    assert len([p for p in gets if p.startswith("/api/shipments/")]) == 2
+    assert scripted.remaining == 0, f"{scripted.remaining} scripted replies left"
+    sent = [(r["method"], r["path"]) for r in private_demo_api.request_log]
+    assert [p for m, p in sent if m == "DELETE"] == ["/api/orders/ORD-1002"], sent
+    gets = [p for m, p in sent if m == "GET"]
+    assert "/api/orders/ORD-1003" in gets, sent
+    assert gets.count(f"/api/shipments/{parcel}/label") == 1, sent
+    assert len([p for p in gets if p.startswith("/api/shipments/")]) == 2, sent
