@@ -136,7 +136,7 @@ def test_api_error_shows_words_and_a_details_expander(tmp_path, fresh_demo_log):
         at = open_app(rt)
         say(at, "status of ORD-5000")
         assert "couldn't look that up" in texts(at)
-        details = [e for e in at.main.expander if e.label == "Details"]
+        details = [e for e in at.main.expander if e.label == "Details — order_status"]
         assert details
         inside = "\n".join(m.value for m in details[0].markdown)
         assert "HTTP error" in inside and "status 500" in inside
@@ -248,7 +248,7 @@ def test_traces_page(tmp_path, fresh_demo_log):
         at.radio(key="page").set_value("Traces").run()
         assert not at.exception
         assert len(at.get("graphviz_chart")) == 1
-        steps = at.main.dataframe[0].value
+        steps = next(d.value for d in at.main.dataframe if "step" in d.value.columns)
         assert list(steps["step"]) == ["agent", "collect_info", "confirm", "call_action", "respond"]
         labels = [e.label for e in at.main.expander]
         assert any(lbl.startswith("HTTP: order_status") for lbl in labels)

@@ -6,26 +6,16 @@ Screenshots go to test-artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent.runtime import open_stores
 from agent.settings import Settings
-from tests.agent_fixtures import demo_actions
-from tests.servers import free_port, stop_process
+from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, send, settle, streamlit_app
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 NEW_TITLE = "Track a parcel"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,54 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path, allow_hosts=(demo_api.host,))
-    stores = open_stores(settings)
-    stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
-    for action in demo_actions(demo_api.base_url):
-        stores.actions.create(action)
-    stores.engine.dispose()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENAI_API_KEY", "ADMIN_PASSWORD", "DATABASE_URL", "ACTIONS_SECRET_KEY")}  # fmt: skip
-    env.update(ACTIONS_DATA_DIR=str(tmp_path), ACTIONS_ALLOW_HOSTS=demo_api.host)
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "streamlit.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.3)
+    with streamlit_app(tmp_path, demo_api, ARTIFACTS / "streamlit.log") as url:
         yield url
-    finally:
-        stop_process(proc)
-        log.close()
-
-
-def settle(page) -> None:
-    """Wait until the script run triggered by the last interaction has finished."""
-    page.wait_for_timeout(1000)
-    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
-
-
-def send(page, text: str) -> None:
-    settle(page)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_order_status_conversation_and_an_action_edit_in_chromium(app_url, tmp_path, demo_api):

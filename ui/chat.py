@@ -1,7 +1,8 @@
 """The support chat: pick or start a conversation, talk to the agent, answer its questions.
 
 The conversation is drawn from the stored turn traces (already redacted), so a reload or a
-second browser tab shows exactly what happened, including outcomes and pending questions.
+second browser tab shows exactly what happened, including outcomes and pending questions
+(each turn by `ui.chat_turn`: every action, answer and call not run).
 
 "Preview drafts" (product team only) talks to the same agent on the draft catalog instead
 (`AgentRuntime.preview`): its conversations have their own ids, prefixed "preview-", so they
@@ -17,10 +18,10 @@ from typing import Any
 import streamlit as st
 
 from agent.ui_support import check_answer, form_fields
-from tools.errors import NotFoundError
 
-from . import forms, render
+from . import forms, refusals
 from .auth import is_admin
+from .chat_turn import render_turn, resume_text
 from .runtime import AgentRuntime
 
 SESSION_KEY = "session_id"
@@ -105,77 +106,11 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
     return current, (started["channel"] if started else channel)
 
 
-def _resume_text(value: Any) -> str:
-    if not isinstance(value, dict):
-        return str(value)
-    if value.get("cancel"):
-        return "Cancel that request."
-    if "decision" in value:
-        extra = ", ".join(f"{k} = {v}" for k, v in (value.get("values") or {}).items())
-        return {"approve": "Approved the request.", "reject": "Rejected the request."}.get(
-            value["decision"], f"Edited the values: {extra}"
-        )
-    if isinstance(value.get("values"), dict):
-        return "Answered: " + ", ".join(f"{k} = {v}" for k, v in value["values"].items())
-    return str(value.get("text", value))
-
-
-def _user_bubble(event: dict[str, Any], channel: str) -> None:
-    with st.chat_message("user"):
-        if event["type"] == "user" and channel == "email":
-            render.email(event["text"], heading="Inbound email from the customer")
-        elif event["type"] == "user":
-            st.markdown(event["text"])
-        else:
-            st.markdown(_resume_text(event.get("value")))
-
-
-def render_turn(trace: dict[str, Any], channel: str) -> None:
-    """One stored turn: the customer's message, then the agent's side of it."""
-    events = trace.get("events") or []
-    for event in events:
-        if event["type"] in ("user", "resume"):
-            _user_bubble(event, channel)
-    rest = [e for e in events if e["type"] not in ("user", "resume")]
-    if not rest:
-        return
-    with st.chat_message("assistant"):
-        outcome = None
-        for event in rest:
-            if event["type"] == "tool_call":
-                st.caption(f":material/bolt: Action **{event['action']}**")
-            elif event["type"] == "outcome":
-                outcome = event
-            elif event["type"] == "assistant":
-                render.assistant(event, channel=channel)
-                if outcome is not None:
-                    render.outcome_details(outcome)
-                    outcome = None
-            elif event["type"] == "interrupt":
-                payload = event.get("payload") or {}
-                if channel == "email" and event.get("email"):
-                    render.email(event["email"], heading="Reply email")
-                else:
-                    st.markdown(payload.get("question") or "")
-        if outcome is not None:
-            render.outcome_details(outcome)
-
-
-def _definition(rt: AgentRuntime, name: str, preview: bool = False):
-    """The action a question is about, as the conversation's agent sees it."""
-    if preview:
-        return next((d for d in rt.drafts.overlay() if d.name == name), None)
-    try:
-        return rt.stores.actions.get(name).definition
-    except NotFoundError:
-        return None
-
-
 def pending_controls(rt: AgentRuntime, session_id: str, turn: int, payload: dict,
                      preview: bool = False) -> Any:  # fmt: skip
     """The form for the pending question; returns the resume value once the user answers."""
     key = f"pending.{session_id}.{turn}"
-    definition = _definition(rt, payload.get("action", ""), preview)
+    definition = rt.definition(payload.get("action", ""), preview=preview)
     with st.chat_message("assistant", avatar=":material/edit_note:"):
         if payload.get("kind") == "confirm":
             fields = form_fields(definition) if definition else []
@@ -199,13 +134,14 @@ def chat_page(rt: AgentRuntime) -> None:
                    "are published.", icon=":material/science:")  # fmt: skip
     session_id, channel = session_picker(rt, preview)
     traces = agent.turns(session_id)
+    describe = refusals.describer(rt, preview=preview)
     for trace in traces:
-        render_turn(trace, trace.get("channel") or channel)
+        render_turn(trace, trace.get("channel") or channel, describe)
     pending = rt.run(agent.pending_interrupt(session_id)) if traces else None
     answer = pending_controls(rt, session_id, len(traces), pending, preview) if pending else None
     if answer is not None:
         with st.chat_message("user"):
-            st.markdown(_resume_text(answer))
+            st.markdown(resume_text(answer))
         with st.chat_message("assistant"), st.spinner(WORKING):
             rt.run(agent.resume(session_id, answer))
         st.rerun()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import streamlit as st
@@ -16,6 +17,17 @@ OUTCOME_LABELS = {
     "invalid_response": "Unusable response",
     "config_error": "Not sent (configuration or arguments)",
 }
+
+
+_MARKUP = re.compile(r"([\\`*\[\]<>$|~])")
+
+
+def plain(text: str) -> str:
+    """`text` escaped for Streamlit markdown, so that a name the model chose (an action it
+    called that does not exist, say) shows as written and never becomes a link, code, HTML,
+    math or a table. Underscores are left alone: every action name has them inside words,
+    where markdown keeps them as they are."""
+    return _MARKUP.sub(r"\\\1", text)
 
 
 def card(data: dict[str, Any]) -> None:
@@ -95,10 +107,16 @@ def outcome_line(outcome: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def refusal(line: str) -> None:
+    """A call the agent did not run: one small warning line for staff (see `ui.refusals`)."""
+    st.caption(f":orange[:material/block: {plain(line)}]")
+
+
 def outcome_details(outcome: dict[str, Any]) -> None:
-    """The redacted outcome of an API call, folded away under "Details"."""
+    """The redacted outcome of an API call, folded away under "Details — <action>"."""
     error = outcome.get("kind") != "ok"
-    with st.expander("Details", icon=":material/error:" if error else ":material/info:"):
+    label = f"Details — {outcome.get('action') or 'action'}"  # a catalog action: only those run
+    with st.expander(label, icon=":material/error:" if error else ":material/info:"):
         st.markdown(f"**{outcome.get('action', '')}** — {outcome_line(outcome)}")
         st.caption(outcome.get("summary", ""))
         request_preview(outcome.get("request"))

@@ -26,6 +26,8 @@ from agent.runtime import Stores, open_agent, open_stores, preview_of
 from agent.service import SupportAgent
 from agent.settings import Settings
 from storage.drafts import DraftStore
+from tools.action import ActionDefinition
+from tools.errors import NotFoundError
 from tools.executor import ExecutorSettings
 
 RUNTIME_KEY = "agent_runtime"
@@ -91,6 +93,16 @@ class AgentRuntime:
             if self._preview is None:
                 self._preview = preview_of(self.agent)
             return self._preview
+
+    def definition(self, name: str, *, preview: bool = False) -> ActionDefinition | None:
+        """The action `name` as a conversation's agent sees it: live, or with its draft applied
+        while previewing; None when there is no such action (deleted since, or never made)."""
+        if preview:
+            return next((d for d in self.drafts.overlay() if d.name == name), None)
+        try:
+            return self.stores.actions.get(name).definition
+        except NotFoundError:
+            return None
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the agent's loop and wait for its result."""

@@ -1,21 +1,26 @@
 """The traces page, for engineers: what happened in each turn of each conversation.
 
 Per turn: the graph with the path walked, the timeline of steps with durations and their input
-and output, the model calls, tool calls, HTTP requests and responses (redacted), interrupts and
-resumes, and the whole trace as JSON.
+and output, the model calls, every action of the turn (each call that ran, with its HTTP request
+and response, redacted, and each call that was not run, with the rule that stopped it),
+interrupts and resumes, and the whole trace as JSON.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from agent.diagram import graph_dot
 
-from . import render
-from .chat import active_session_id
+from . import refusals, render
+from .chat import PREVIEW_PREFIX, active_session_id
 from .runtime import AgentRuntime
+
+Describe = Callable[[dict[str, Any]], str]
+"""Names the rule that stopped a call not run (`ui.refusals.describer`)."""
 
 
 def traces_page(rt: AgentRuntime) -> None:
@@ -40,7 +45,7 @@ def traces_page(rt: AgentRuntime) -> None:
     turn = right.selectbox("Turn", turns, index=len(turns) - 1, key=f"tr.turn.{sid}",
                            format_func=lambda n: _turn_label(traces[turns.index(n)]))  # fmt: skip
     trace = traces[turns.index(turn)]
-    turn_view(trace)
+    turn_view(trace, refusals.describer(rt, preview=sid.startswith(PREVIEW_PREFIX)))
     st.download_button("Download this turn as JSON", agent.trace_json(sid, turn),
                        file_name=f"trace-{sid}-turn{turn}.json", mime="application/json",
                        icon=":material/download:", key="tr.download")  # fmt: skip
@@ -53,7 +58,7 @@ def _turn_label(trace: dict[str, Any]) -> str:
     return f"{trace['turn']}: {given.get('kind', '')} — {text[:40]}"
 
 
-def turn_view(trace: dict[str, Any]) -> None:
+def turn_view(trace: dict[str, Any], describe_refusal: Describe) -> None:
     a, b, c, d = st.columns(4)
     a.metric("Duration", f"{trace.get('duration_ms', 0):.0f} ms")
     b.metric("Model calls", trace.get("model_call_count", 0))
@@ -63,6 +68,7 @@ def turn_view(trace: dict[str, Any]) -> None:
                f"{trace.get('at', '')} · path: {' → '.join(trace.get('path') or []) or '(none)'}")  # fmt: skip
     for error in trace.get("errors") or []:
         st.error(error)
+    _actions(trace.get("events") or [], describe_refusal)
     graph, timeline = st.columns([2, 3])
     with graph:
         st.graphviz_chart(graph_dot(trace.get("path") or [], finished=trace.get("interrupt") is None))
@@ -80,7 +86,7 @@ def turn_view(trace: dict[str, Any]) -> None:
             st.json({"input": step.get("input"), "output": step.get("output"),
                      **({"error": step["error"]} if step.get("error") else {})}, expanded=False)  # fmt: skip
     _model_calls(trace.get("model_calls") or [])
-    _events(trace.get("events") or [])
+    _events(trace.get("events") or [], describe_refusal)
 
 
 def _model_calls(calls: list[dict[str, Any]]) -> None:
@@ -96,15 +102,38 @@ def _model_calls(calls: list[dict[str, Any]]) -> None:
                 st.caption(f"Usage: {call['usage']}")
 
 
-def _events(events: list[dict[str, Any]]) -> None:
-    st.markdown("**Tool calls, HTTP, interrupts and resumes**")
-    shown = [e for e in events if e["type"] in ("tool_call", "outcome", "interrupt", "resume")]
+def _actions(events: list[dict[str, Any]], describe_refusal: Describe) -> None:
+    """Every call of the turn in one table: the ones that ran and the ones that were not run."""
+    calls = [e for e in events if e["type"] in ("outcome", "refused")]
+    ran = sum(e["type"] == "outcome" for e in calls)
+    st.markdown(f"**Actions of this turn** — {ran} ran, {len(calls) - ran} not run")
+    if not calls:
+        st.caption("No action was called in this turn.")
+        return
+    st.dataframe(
+        [{"action": e.get("action"), "result": "ran" if e["type"] == "outcome" else "not run",
+          "detail": render.outcome_line(e) if e["type"] == "outcome" else describe_refusal(e)}
+         for e in calls],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+
+
+def _events(events: list[dict[str, Any]], describe_refusal: Describe) -> None:
+    st.markdown("**Tool calls, HTTP, calls not run, interrupts and resumes**")
+    kinds = ("tool_call", "outcome", "refused", "interrupt", "resume")
+    shown = [e for e in events if e["type"] in kinds]
     if not shown:
         st.caption("None in this turn.")
     for e in shown:
         if e["type"] == "tool_call":
-            with st.expander(f"Tool call: {e['action']}", icon=":material/bolt:"):
+            with st.expander(f"Tool call: {render.plain(e['action'])}", icon=":material/bolt:"):
                 st.json(e.get("args"), expanded=True)
+        elif e["type"] == "refused":
+            line = refusals.refusal_line(e, describe_refusal(e))
+            with st.expander(render.plain(line), icon=":material/block:"):
+                st.caption(f"Reason code: {render.plain(str(e.get('reason') or ''))}")
+                st.markdown("The customer was told:")
+                st.text(e.get("text") or "")
         elif e["type"] == "outcome":
             with st.expander(f"HTTP: {e.get('action')} — {render.outcome_line(e)}", icon=":material/http:"):
                 st.caption(e.get("summary", ""))

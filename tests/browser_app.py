@@ -1,0 +1,90 @@
+"""The Streamlit app as a real process for browser tests, and the moves a person makes in it.
+
+`streamlit_app` seeds SQLite storage in a directory with the demo actions (pointed at a demo
+API under uvicorn), starts `streamlit run ui/app.py` on a free port with only the environment
+it is given (no model key, admin password, database URL or secret key leaks in from the
+shell), waits until it answers, and stops it afterwards. Chromium is Debian's, driven by
+Playwright (browser downloads are not possible).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from agent.runtime import open_stores
+from agent.settings import Settings
+from tests.agent_fixtures import demo_actions
+from tests.servers import free_port, stop_process
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+INHERITED_NOT = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "ADMIN_PASSWORD", "DATABASE_URL",
+                 "ACTIONS_SECRET_KEY")  # fmt: skip
+"""Settings the app must not take from the shell running the tests."""
+START_SECONDS = 60
+
+
+@contextlib.contextmanager
+def streamlit_app(
+    data_dir: Path, demo_api, log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run the app on storage seeded in `data_dir`; yields its URL. `env` is added to the
+    process environment (e.g. OPENAI_API_KEY and OPENAI_BASE_URL of a scripted server)."""
+    stores = open_stores(Settings(data_dir=data_dir, allow_hosts=(demo_api.host,)))
+    stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
+    for action in demo_actions(demo_api.base_url):
+        stores.actions.create(action)
+    stores.engine.dispose()
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in INHERITED_NOT}
+    environment.update(ACTIONS_DATA_DIR=str(data_dir), ACTIONS_ALLOW_HOSTS=demo_api.host, **(env or {}))
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
+             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(proc, url, log_path)
+            yield url
+        finally:
+            stop_process(proc)
+
+
+def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "streamlit did not start"
+        time.sleep(0.3)
+
+
+def settle(page) -> None:
+    """Wait until the script run triggered by the last interaction has finished."""
+    page.wait_for_timeout(1000)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
+
+
+def send(page, text: str) -> None:
+    """Type a message in the chat box and send it."""
+    settle(page)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")

@@ -1,0 +1,98 @@
+"""One stored turn in the support chat: the customer's side, then everything the agent did.
+
+A turn may run several actions (side by side, or one chained after another's result), hold
+some back (a run limit, the session budget, a repeat...) and answer in several messages (a
+card per result, a link, words). Everything is drawn, in the order it happened: each action
+that was called, a warning line for each call that was not run (the customer reads why in the
+answer; staff see the rule), each answer, then the details of every call that ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from . import render
+from .refusals import refusal_line
+
+
+def resume_text(value: Any) -> str:
+    """A resume value (form answer, confirmation decision, cancel) as the chat shows it."""
+    if not isinstance(value, dict):
+        return str(value)
+    if value.get("cancel"):
+        return "Cancel that request."
+    if "decision" in value:
+        extra = ", ".join(f"{k} = {v}" for k, v in (value.get("values") or {}).items())
+        return {"approve": "Approved the request.", "reject": "Rejected the request."}.get(
+            value["decision"], f"Edited the values: {extra}"
+        )
+    if isinstance(value.get("values"), dict):
+        return "Answered: " + ", ".join(f"{k} = {v}" for k, v in value["values"].items())
+    return str(value.get("text", value))
+
+
+def _user_bubble(event: dict[str, Any], channel: str) -> None:
+    with st.chat_message("user"):
+        if event["type"] == "user" and channel == "email":
+            render.email(event["text"], heading="Inbound email from the customer")
+        elif event["type"] == "user":
+            st.markdown(event["text"])
+        else:
+            st.markdown(resume_text(event.get("value")))
+
+
+def render_turn(
+    trace: dict[str, Any], channel: str, describe_refusal: Callable[[dict[str, Any]], str]
+) -> None:
+    """One stored turn. `describe_refusal` names the rule that stopped a call not run."""
+    events = trace.get("events") or []
+    for event in events:
+        if event["type"] in ("user", "resume"):
+            _user_bubble(event, channel)
+    rest = [e for e in events if e["type"] not in ("user", "resume")]
+    if not rest:
+        return
+    untold = [e["text"] for e in rest if e["type"] == "refused" and e.get("text")]
+    with st.chat_message("assistant"):
+        ran: list[dict[str, Any]] = []  # details go under the answers, before any question
+        for event in rest:
+            kind = event["type"]
+            if kind == "tool_call":
+                st.caption(f":material/bolt: Action **{render.plain(event['action'])}**")
+            elif kind == "outcome":
+                ran.append(event)
+            elif kind == "refused":
+                render.refusal(refusal_line(event, describe_refusal(event)))
+            elif kind == "assistant":
+                render.assistant(event, channel=channel)
+                untold = _words_beside_the_card(event, channel, untold)
+            elif kind == "interrupt":
+                _details(ran)
+                ran = []
+                payload = event.get("payload") or {}
+                if channel == "email" and event.get("email"):
+                    render.email(event["email"], heading="Reply email")
+                else:
+                    st.markdown(payload.get("question") or "")
+        _details(ran)
+
+
+def _words_beside_the_card(event: dict[str, Any], channel: str, untold: list[str]) -> list[str]:
+    """What the customer is told about calls not run rides in the last answer's `text`; when
+    that answer is drawn as a card or a link, the words are not part of the drawing, so they
+    are shown under it. Returns the words no answer has carried yet."""
+    text = str(event.get("text") or "")
+    told = [words for words in untold if words in text]
+    fmt = event.get("format")
+    if channel != "email" and fmt in ("card", "link") and event.get(fmt):
+        for words in told:
+            st.markdown(words)
+    return [words for words in untold if words not in told]
+
+
+def _details(outcomes: list[dict[str, Any]]) -> None:
+    for outcome in outcomes:
+        render.outcome_details(outcome)
