@@ -221,7 +221,7 @@ def _presentations(reply: AIMessage, shown: list[_Shown],
     for index, s in enumerate(link_results):
         args = links[index]["args"] if index < len(links) else ({"note": note} if note else None)
         out.append(_link(s, args))
-    if text and not note and not (out and len(shown) == len(card_results) + len(link_results)):
+    if text and not note:  # words the model wrote beside its cards and links are kept
         out.append(Presentation(format="text", text=text))
     if not out:
         fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == "text")
