@@ -6,7 +6,6 @@ import datetime
 from typing import Any
 
 import pytest
-from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
@@ -241,38 +240,12 @@ def test_no_inputs_means_always_ok() -> None:
 # -- the tool -------------------------------------------------------------------------------------
 
 
-async def test_tool_runs_the_action_with_validated_arguments() -> None:
-    calls: list[tuple[ActionDefinition, dict[str, Any]]] = []
-
-    async def runner(definition: ActionDefinition, values: dict[str, Any]) -> str:
-        calls.append((definition, values))
-        return "shipped"
-
-    definition = order_action()
-    tool = compile_action(definition, runner).tool
-    message = await tool.ainvoke({
-        "type": "tool_call", "id": "call_1", "name": tool.name,
-        "args": {**VALID, "qty": "2", "since": "2024-05-01", "extra": "ignored"},
-    })  # fmt: skip
-    assert isinstance(message, ToolMessage) and message.content == "shipped"
-    assert calls == [(definition, {**VALID, "qty": 2, "since": "2024-05-01"})]
-
-
-async def test_tool_rejects_bad_arguments_without_calling_the_runner() -> None:
-    async def runner(definition: ActionDefinition, values: dict[str, Any]) -> str:
-        raise AssertionError("must not run")
-
-    tool = compile_action(order_action(), runner).tool
-    with pytest.raises(ToolArgumentsError) as info:
-        await tool.ainvoke({"order_id": "ORD-1"})
-    assert "missing email, speed" in str(info.value)
-    assert "order_id must look like ORD-1234" in str(info.value)
-
-
-async def test_tool_without_runner_says_it_is_not_connected(compiled: CompiledAction) -> None:
-    expected = "action 'look_up_order' is not connected to an executor"
-    with pytest.raises(ToolArgumentsError, match=expected):
-        await compiled.tool.ainvoke(VALID)
+async def test_the_tool_never_runs_the_action_itself() -> None:
+    """One way runs an action (the graph's call_action step through the executor): the tool
+    only describes it to the model."""
+    tool = compile_action(order_action()).tool
+    with pytest.raises(ToolArgumentsError, match="call_action"):
+        await tool.ainvoke({**VALID, "qty": "2", "since": "2024-05-01"})
 
 
 # -- the catalog ----------------------------------------------------------------------------------
@@ -309,26 +282,6 @@ def test_sync_with_duplicate_names_changes_nothing() -> None:
     with pytest.raises(ActionValidationError, match="duplicate name 'b'"):
         catalog.sync([simple_action("b"), simple_action("b", "other")])
     assert catalog.get("a") is kept and catalog.get("b") is None
-
-
-def test_catalog_tools_offer_enabled_actions_by_name_and_channel() -> None:
-    catalog = ActionCatalog()
-    catalog.sync([
-        simple_action("a"), simple_action("b", enabled=False),
-        simple_action("c", channels=["email"]), simple_action("d"),
-    ])  # fmt: skip
-    assert [t.name for t in catalog.tools()] == ["a", "c", "d"]
-    assert [t.name for t in catalog.tools(["d", "a", "missing", "b"])] == ["d", "a"]
-    assert [t.name for t in catalog.tools(channel="chat")] == ["a", "d"]
-
-
-async def test_catalog_tools_use_the_catalog_runner() -> None:
-    async def runner(definition: ActionDefinition, values: dict[str, Any]) -> str:
-        return f"{definition.name}:{values['ref']}"
-
-    catalog = ActionCatalog(runner=runner)
-    catalog.sync([simple_action("a")])
-    assert await catalog.tools()[0].ainvoke({"ref": "42"}) == "a:42"
 
 
 # -- fixtures shared with the benchmarks ----------------------------------------------------------

@@ -17,7 +17,7 @@ rather than mutating the old one in place.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +25,10 @@ from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
-from .action import ActionDefinition, ActionInput, Channel, InputType
+from .action import ActionDefinition, ActionInput, InputType
 from .errors import ActionValidationError, Problem, ToolArgumentsError
 from .schema import build_strict_model, describe_error, input_json_schema, model_parameters
 
-Runner = Callable[[ActionDefinition, dict[str, Any]], Awaitable[Any]]
 """Runs one action with validated, JSON-ready arguments (the executor, in production)."""
 
 
@@ -83,9 +82,7 @@ class CompiledAction:
         "definition", "content_hash", "tool", "fields", "_inputs", "_properties", "_strict",
     )  # fmt: skip
 
-    def __init__(
-        self, definition: ActionDefinition, content_hash: str, runner: Runner | None = None
-    ):
+    def __init__(self, definition: ActionDefinition, content_hash: str):
         self.definition = definition
         self.content_hash = content_hash
         self._inputs: dict[str, ActionInput] = {i.name: i for i in definition.inputs}
@@ -101,7 +98,7 @@ class CompiledAction:
             name=definition.name,
             description=definition.trigger,
             args_schema=model_parameters(definition, self._properties),
-            coroutine=self._tool_coroutine(runner),
+            coroutine=_not_run_here,
             metadata={"action": definition.name, "content_hash": content_hash},
         )
 
@@ -157,32 +154,18 @@ class CompiledAction:
         """The tool definition sent to the model."""
         return convert_to_openai_tool(self.tool)
 
-    def _tool_coroutine(self, runner: Runner | None) -> Callable[..., Awaitable[Any]]:
-        definition = self.definition
 
-        async def run_action(**arguments: Any) -> Any:
-            if runner is None:
-                raise ToolArgumentsError(
-                    f"action {definition.name!r} is not connected to an executor"
-                )
-            checked = self.check(arguments)
-            if not checked.ok:
-                raise ToolArgumentsError(
-                    f"arguments for action {definition.name!r} are not valid: {checked.describe()}"
-                )
-            return await runner(definition, checked.values)
-
-        return run_action
+async def _not_run_here(**arguments: Any) -> Any:
+    """The tool describes the action to the model; it never runs it. One way runs an action: the
+    graph's `call_action` node, through the executor (checks, confirmation, ledger, redaction)."""
+    raise ToolArgumentsError("actions run through the agent's call_action step, never as a tool")
 
 
 def compile_action(
-    definition: ActionDefinition,
-    runner: Runner | None = None,
-    *,
-    content_hash: str | None = None,
+    definition: ActionDefinition, *, content_hash: str | None = None
 ) -> CompiledAction:
     """Compile one definition; `content_hash` may be passed when the caller already has it."""
-    return CompiledAction(definition, content_hash or definition.content_hash(), runner)
+    return CompiledAction(definition, content_hash or definition.content_hash())
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +187,7 @@ class CatalogDiff:
 class ActionCatalog:
     """The compiled live actions, kept in step with the stored definitions by `sync`."""
 
-    def __init__(self, *, runner: Runner | None = None):
-        self._runner = runner
+    def __init__(self) -> None:
         self._compiled: dict[str, CompiledAction] = {}
         # name -> the definition object last given to `sync`, for the identity fast path
         self._seen: dict[str, ActionDefinition] = {}
@@ -236,7 +218,7 @@ class ActionCatalog:
                 compiled[name] = previous
                 diff.reused.append(name)
             else:
-                compiled[name] = compile_action(definition, self._runner, content_hash=digest)
+                compiled[name] = compile_action(definition, content_hash=digest)
                 diff.compiled.append(name)
         if problems:
             raise ActionValidationError(None, problems)
@@ -256,16 +238,3 @@ class ActionCatalog:
     def __contains__(self, name: object) -> bool:
         return name in self._compiled
 
-    def tools(
-        self, names: Iterable[str] | None = None, *, channel: Channel | str | None = None
-    ) -> list[StructuredTool]:
-        """Tools of enabled actions: all of them, or the named ones in that order (unknown skipped),
-        optionally only those available on `channel`."""
-        chosen = self._compiled.values() if names is None else (
-            self._compiled[n] for n in names if n in self._compiled
-        )  # fmt: skip
-        return [
-            c.tool
-            for c in chosen
-            if c.definition.enabled and (channel is None or c.definition.available_on(channel))
-        ]
