@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from tools.action import ActionDefinition
 
-from .offline.router import (
+from .lexical import (
     COMMON_WORDS,
     DESCRIPTION_WEIGHT,
     K1,

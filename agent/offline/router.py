@@ -2,7 +2,7 @@
 
 Each tool becomes a small weighted document (its name split on `_`, its description, which is
 the action's trigger text, and its parameters). Messages and documents go through the same
-word pipeline (`lexicon`: contractions, phrasal verbs and negations read, stop words dropped,
+word pipeline (`agent.lexical`: contractions, phrasal verbs and negations read, stop words dropped,
 Snowball stems mapped onto a shared synonym table); unknown words one or two edits away from
 the vocabulary are corrected ("oder" -> order). A BM25-style score ranks
 the tools; a tool is chosen only above an absolute threshold *and* with a margin over the
@@ -18,22 +18,30 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 
-from .lexicon import (
+from ..lexical import (
     COMMON_WORDS,
+    DESCRIPTION_WEIGHT,
+    K1,
+    NAME_WEIGHT,
+    PARAMETER_WEIGHT,
+    PATTERN_BONUS,
     PHRASAL_VERBS,
     STOPWORDS,
     SYNONYMS,
+    IdentifierPattern,
+    average_length,
     canonical,
     correct_typo,
     humanise_name,
+    length_norm,
     stem,
     terms,
     words,
 )
 
-__all__ = [  # the word pipeline is re-exported: the action retriever reads it from here
+__all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS", "STOPWORDS", "SYNONYMS", "IdentifierPattern", "Route", "Router", "ToolDoc",
     "average_length", "canonical", "correct_typo", "humanise_name", "length_norm",
     "message_intent", "stem", "terms", "tool_kind", "words",
@@ -157,12 +165,6 @@ class Route:
     """Two tools fit about equally well (no call; the answer asks which one)."""
 
 
-NAME_WEIGHT = 2.0
-DESCRIPTION_WEIGHT = 1.0
-PARAMETER_WEIGHT = 0.4
-PATTERN_BONUS = 1.0
-"""Per unit of the pattern's inverse document frequency: an identifier only one tool takes
-(INS-20431) is stronger evidence than one several tools take (ORD-1001)."""
 SLOT_BONUS = 0.6
 """Per parameter without a pattern that the message visibly fills (a date, an amount)."""
 THRESHOLD = 2.8
@@ -173,73 +175,6 @@ MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
 MIN_CATALOGUE = 20
-K1, B = 1.2, 0.5
-
-
-def average_length(lengths: Iterable[float]) -> float:
-    """The mean document length BM25 normalises by; 1.0 when it is zero or there are none.
-
-    A catalog whose names, triggers and parameters all normalise to no terms (stop words only,
-    as `who_am_i` / "who am I", punctuation, emoji, digits, scripts the tokenizer drops) has
-    mean length zero; every document is then of average length, not infinitely long.
-    """
-    lengths = list(lengths)
-    mean = sum(lengths) / len(lengths) if lengths else 0.0
-    return mean if mean > 0 else 1.0
-
-
-def length_norm(length: float, avg_length: float) -> float:
-    """BM25's length normalisation of a term frequency, K1 * (1 - B + B * length / average)."""
-    return K1 * (1 - B + B * length / avg_length)
-
-
-@dataclass(frozen=True)
-class IdentifierPattern:
-    """A parameter's `pattern` used to find its values in free text.
-
-    The search ignores case ("ord-1001" is ORD-1001), but a plain word is never an identifier:
-    "installation" is not the tracking number INSTALLATION, although `^[A-Z0-9]{10,22}$`
-    accepts it once upper-cased. A case-fixed match must hold a digit or be a short code.
-    """
-
-    pattern: str
-    full: re.Pattern[str]
-    anywhere: re.Pattern[str]
-
-    @classmethod
-    def compile(cls, pattern: str) -> IdentifierPattern | None:
-        body = pattern[1:] if pattern.startswith("^") else pattern
-        body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
-        try:
-            full = re.compile(pattern)
-            anywhere = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
-        except re.error:
-            return None
-        return cls(pattern, full, anywhere)
-
-    def value(self, candidate: str) -> str | None:
-        """The candidate as the pattern wants it, or None when it is not an identifier."""
-        if self.full.fullmatch(candidate):
-            return candidate
-        if candidate.isalpha() and len(candidate) > MAX_CASE_FIXED_WORD:
-            return None
-        for variant in (candidate.upper(), candidate.lower()):
-            if self.full.fullmatch(variant):
-                return variant
-        return None
-
-    def finditer(self, text: str) -> Iterator[tuple[str, int, int]]:
-        for m in self.anywhere.finditer(text):
-            value = self.value(m.group(0))
-            if value is not None:
-                yield value, m.start(), m.end()
-
-    def search(self, text: str) -> bool:
-        return next(self.finditer(text), None) is not None
-
-
-MAX_CASE_FIXED_WORD = 5
-"""Longest all-letter match accepted in another case ("usd" -> USD, never "dishwasher")."""
 
 
 SlotEvidence = Callable[[dict[str, Any], str], bool]

@@ -1,6 +1,9 @@
-"""Words of the offline model: how a message or a tool description becomes routing terms.
+"""Lexical matching shared by the action retriever and the offline model: how a message or a
+tool description becomes terms, how typos are read, and the BM25 weights that rank tools.
 
-Messages and tool documents go through one pipeline, so a rule helps both sides at once:
+Kept hand-written on purpose: the ranking needs per-field weights (name, trigger, parameters),
+an identifier bonus and an index updated one action at a time, which no ranking library offers
+together. Messages and tool documents go through one pipeline, so a rule helps both sides:
 
 1. `normalise`: lower case, contractions expanded (with or without the apostrophe: "wheres",
    "dont"), then three rewrites of the token stream that a bag of words cannot see:
@@ -22,6 +25,8 @@ Messages and tool documents go through one pipeline, so a rule helps both sides 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
@@ -346,3 +351,80 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
 def humanise_name(name: str) -> str:
     """`get_order_status` -> "get order status"."""
     return re.sub(r"[_\-]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
+
+
+# -- ranking: BM25 weights and identifiers (the router and the action retriever) ------------
+
+NAME_WEIGHT = 2.0
+DESCRIPTION_WEIGHT = 1.0
+PARAMETER_WEIGHT = 0.4
+PATTERN_BONUS = 1.0
+"""Per unit of the pattern's inverse document frequency: an identifier only one tool takes
+(INS-20431) is stronger evidence than one several tools take (ORD-1001)."""
+K1, B = 1.2, 0.5
+
+
+def average_length(lengths: Iterable[float]) -> float:
+    """The mean document length BM25 normalises by; 1.0 when it is zero or there are none.
+
+    A catalog whose names, triggers and parameters all normalise to no terms (stop words only,
+    as `who_am_i` / "who am I", punctuation, emoji, digits, scripts the tokenizer drops) has
+    mean length zero; every document is then of average length, not infinitely long.
+    """
+    lengths = list(lengths)
+    mean = sum(lengths) / len(lengths) if lengths else 0.0
+    return mean if mean > 0 else 1.0
+
+
+def length_norm(length: float, avg_length: float) -> float:
+    """BM25's length normalisation of a term frequency, K1 * (1 - B + B * length / average)."""
+    return K1 * (1 - B + B * length / avg_length)
+
+
+@dataclass(frozen=True)
+class IdentifierPattern:
+    """A parameter's `pattern` used to find its values in free text.
+
+    The search ignores case ("ord-1001" is ORD-1001), but a plain word is never an identifier:
+    "installation" is not the tracking number INSTALLATION, although `^[A-Z0-9]{10,22}$`
+    accepts it once upper-cased. A case-fixed match must hold a digit or be a short code.
+    """
+
+    pattern: str
+    full: re.Pattern[str]
+    anywhere: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, pattern: str) -> IdentifierPattern | None:
+        body = pattern[1:] if pattern.startswith("^") else pattern
+        body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
+        try:
+            full = re.compile(pattern)
+            anywhere = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+        except re.error:
+            return None
+        return cls(pattern, full, anywhere)
+
+    def value(self, candidate: str) -> str | None:
+        """The candidate as the pattern wants it, or None when it is not an identifier."""
+        if self.full.fullmatch(candidate):
+            return candidate
+        if candidate.isalpha() and len(candidate) > MAX_CASE_FIXED_WORD:
+            return None
+        for variant in (candidate.upper(), candidate.lower()):
+            if self.full.fullmatch(variant):
+                return variant
+        return None
+
+    def finditer(self, text: str) -> Iterator[tuple[str, int, int]]:
+        for m in self.anywhere.finditer(text):
+            value = self.value(m.group(0))
+            if value is not None:
+                yield value, m.start(), m.end()
+
+    def search(self, text: str) -> bool:
+        return next(self.finditer(text), None) is not None
+
+
+MAX_CASE_FIXED_WORD = 5
+"""Longest all-letter match accepted in another case ("usd" -> USD, never "dishwasher")."""
