@@ -9,7 +9,7 @@ import sys
 # Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
 SUBCOMMAND_MODULES = (
     "agent.cli_catalog",  # validate / import / export
-    "agent.cli_test",  # test one action once
+    "agent.cli_trial",  # test one action once
     "agent.cli_chat",  # scripted headless conversation
     "agent.cli_demo",  # start the demo API and app
     "agent.cli_importers",  # import-openapi / import-curl: draft actions to review

@@ -35,7 +35,7 @@ from tools.json_text import decode_utf8, parse_json
 
 from .access import AccessDenied, add_password_option, require_admin, supplied_password
 from .cli_files import InputFileError, read_catalog_file, read_text
-from .cli_test import SECRET_ENV_PREFIX, BadInput, _parse_secrets
+from .cli_trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_DENIED = 0, 2, 3
 

@@ -22,10 +22,10 @@ from starlette.routing import Route
 
 from agent import prompts
 from agent.cli import build_parser
-from agent.cli_test import run as run_cli
+from agent.cli_trial import run as run_cli
 from tests.servers import _Server, free_port, serve
 from tools.action import ActionDefinition
-from tools.action_test import format_report, run_action_test
+from tools.trial_run import format_report, run_action_test
 from tools.errors import ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.http_client import make_http_client

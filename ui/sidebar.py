@@ -11,7 +11,7 @@ from .history_panel import history_panel
 from .import_panel import import_panel
 from .runtime import AgentRuntime
 from .secrets_panel import secrets_panel
-from .test_panel import test_panel
+from .trial_panel import trial_panel
 from .transfer_panel import transfer_panel
 
 
@@ -27,7 +27,7 @@ def sidebar(rt: AgentRuntime) -> None:
     with actions:
         form, source = editor_panel(rt)
     with test:
-        test_panel(rt, form, source)
+        trial_panel(rt, form, source)
     with secrets:
         secrets_panel(rt)
     with history:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from agent.ui_support import form_fields
 from tools.validation import validate_action
-from tools.action_test import run_action_test
+from tools.trial_run import run_action_test
 from tools.errors import ActionValidationError
 
 from . import forms, render
@@ -23,7 +23,7 @@ from .runtime import AgentRuntime
 REPORT = "test.report"
 
 
-def test_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
+def trial_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
     """Test `form` (the editor's definition); `source` says what it is, e.g. "the draft of x"."""
     try:
         action = validate_action(form)

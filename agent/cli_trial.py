@@ -17,7 +17,7 @@ from typing import Any
 
 from tools.action import ActionDefinition
 from tools.validation import validate_action
-from tools.action_test import format_report, run_action_test
+from tools.trial_run import format_report, run_action_test
 from tools.errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.guard import GuardPolicy
