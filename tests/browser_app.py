@@ -13,16 +13,15 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 
 from agent.runtime import open_stores
 from agent.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.servers import free_port, stop_process
+from tests.waiting import http_ok, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -64,16 +63,8 @@ def streamlit_app(
 
 
 def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        assert proc.poll() is None, log_path.read_text()
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "streamlit did not start"
-        time.sleep(0.3)
+    wait_until(http_ok(f"{url}/_stcore/health"), "streamlit answers", timeout=START_SECONDS,
+               interval=0.3, process=proc, log=log_path)  # fmt: skip
 
 
 def settle(page) -> None:

@@ -50,6 +50,7 @@ from tests.agent_fixtures import demo_actions
 from tests.openai_server import ScriptedOpenAI, openai_server, tool_call
 from tests.servers import serve
 from tests.suite_report import Tally
+from tests.waiting import wait_until
 
 TOKEN = "demo-token-crash-5c1e"
 TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked",
@@ -166,11 +167,7 @@ def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.02)
+    wait_until(condition, what, timeout=timeout, interval=0.02)
 
 
 def held(reply: str, gate: threading.Event):

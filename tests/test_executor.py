@@ -24,6 +24,7 @@ from agent import prompts
 from agent.cli import build_parser
 from agent.cli_trial import run as run_cli
 from tests.servers import _Server, free_port, serve
+from tests.waiting import wait_until
 from tools.action import ActionDefinition
 from tools.trial_run import format_report, run_action_test
 from tools.errors import ToolArgumentsError
@@ -329,9 +330,7 @@ def tls_server(tmp_path):
                                     ssl_keyfile=str(key_file)))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: server.started, "the TLS test server started", timeout=10)
     yield name, port, ssl.create_default_context(cafile=str(cert_file))
     server.should_exit = True
     thread.join(timeout=5)

@@ -12,10 +12,8 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
 
@@ -23,6 +21,7 @@ from agent.runtime import open_stores
 from agent.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.servers import free_port, stop_process
+from tests.waiting import http_ok, wait_until
 
 pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem]")
 pytestmark = pytest.mark.slow
@@ -71,17 +70,8 @@ def langgraph_server(tmp_path, settings, fresh_demo_log):
 
 
 def _wait_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"langgraph dev exited:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"langgraph dev did not start:\n{log.read_text()[-4000:]}")
+    wait_until(http_ok(f"{url}/ok"), "langgraph dev answers", timeout=timeout, interval=0.3,
+               process=proc, log=log)  # fmt: skip
 
 
 async def test_a_conversation_through_langgraph_server(langgraph_server, fresh_demo_log):

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +24,7 @@ from agent.runtime import open_stores
 from agent.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.servers import free_port, stop_process
+from tests.waiting import port_open, wait_until
 
 mcp = pytest.importorskip("mcp", reason="needs the mcp package")
 from mcp import Client, StdioServerParameters  # noqa: E402
@@ -84,15 +83,8 @@ def http_server(env: dict[str, str], tmp_path: Path, *flags: str):
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the MCP server exited:\n{log.read_text()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the MCP server did not start:\n{log.read_text()}")
+    wait_until(port_open(port), "the MCP server listens", timeout=timeout, interval=0.1,
+               process=proc, log=log)  # fmt: skip
 
 
 def text(result) -> str:
