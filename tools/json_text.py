@@ -73,3 +73,13 @@ def _finite_float(text: str) -> float:
 
 def _no_constant(name: str) -> float:
     raise JsonTextError(f"is not valid JSON: {name} is not a JSON number", syntax=True)
+
+
+def is_text(value: str) -> bool:
+    """Whether `value` can be written as UTF-8: no lone surrogate (a "\\ud800" escape that is
+    half of a character, which JSON allows and no store, header or log can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

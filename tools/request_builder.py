@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
-from .json_text import parse_json
+from .json_text import is_text, parse_json
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
 from .redaction import MASK, Redactor
@@ -366,7 +366,7 @@ def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
     if isinstance(raw, (dict, list, tuple, set)):
         problems.append(f"{name}: must be a single value, not a list or object")
         return _MISSING
-    if isinstance(raw, str) and not _encodable(raw):
+    if isinstance(raw, str) and not is_text(raw):
         problems.append(f"{name}: is not valid text (it holds a lone surrogate character)")
         return _MISSING
     try:
@@ -393,14 +393,6 @@ def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
         problems.append(f"{name}: must be a {inp.type.value}")
         return _MISSING
     return raw if isinstance(raw, str) else _as_text(raw)
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _as_text(value: Any) -> str:

@@ -27,7 +27,7 @@ from .action import (
     ActionDefinition,
 )
 from .errors import ActionValidationError, JsonTextError, Problem
-from .json_text import parse_json
+from .json_text import is_text, parse_json
 from .option_labels import label_problems
 from .placeholders import find_placeholders, has_placeholder
 
@@ -137,12 +137,12 @@ def _unencodable_text(raw: dict[str, Any]) -> list[Problem]:
         if isinstance(node, dict):
             for key, value in reversed(node.items()):
                 where = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and not _encodable(key):
+                if isinstance(key, str) and not is_text(key):
                     problems.append(Problem(where, f"this name {SURROGATE_NOTE}"))
                 stack.append((where, value))
         elif isinstance(node, list):
             stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
-        elif isinstance(node, str) and not _encodable(node):
+        elif isinstance(node, str) and not is_text(node):
             problems.append(Problem(path, f"{SURROGATE_NOTE}: remove it or write the whole "
                                     "character"))  # fmt: skip
     return problems
@@ -150,14 +150,6 @@ def _unencodable_text(raw: dict[str, Any]) -> list[Problem]:
 
 SURROGATE_NOTE = ("holds a lone surrogate (a '\\ud800'-style escape that is half of a "
                   "character), which is not text")  # fmt: skip
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list[Problem]:
@@ -274,14 +266,14 @@ def _body_problems(node: Any, path: str, declared: set[str], used: set[str]) -> 
         for k, v in node.items():
             if has_placeholder(k):
                 problems.append(Problem(f"{path}.{k}", "placeholders are not allowed in keys"))
-            if not _encodable(k):  # a "\\ud800" escape in the body's own JSON
+            if not is_text(k):  # a "\\ud800" escape in the body's own JSON
                 problems.append(Problem(f"{path}.{k}", f"this name {SURROGATE_NOTE}"))
             problems.extend(_body_problems(v, f"{path}.{k}", declared, used))
     elif isinstance(node, list):
         for i, v in enumerate(node):
             problems.extend(_body_problems(v, f"{path}[{i}]", declared, used))
     elif isinstance(node, str):
-        if not _encodable(node):
+        if not is_text(node):
             problems.append(Problem(path, SURROGATE_NOTE))
         problems.extend(_placeholder_problems(path, node, declared, used, secrets_ok=True))
     return problems
