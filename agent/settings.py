@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.db import database_url as sqlalchemy_url
+from storage.db import is_postgres
+
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip())
@@ -46,15 +49,9 @@ class Settings:
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            url = self.database_url
-            if url.startswith("postgres://"):
-                url = "postgresql://" + url[len("postgres://") :]
-            if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://") :]
-            return url
-        return f"sqlite:///{self.data_dir / 'api_actions.db'}"
+        """The SQLAlchemy URL storage connects to."""
+        return sqlalchemy_url(self.database_url, self.data_dir)
 
     @property
     def uses_postgres(self) -> bool:
-        return self.resolved_database_url.startswith("postgresql")
+        return is_postgres(self.resolved_database_url)
