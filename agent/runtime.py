@@ -50,7 +50,7 @@ def open_stores(settings: Settings) -> Stores:
 
     engine = make_engine(settings.resolved_database_url)
     init_db(engine)
-    key = settings.secret_key
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
     return Stores(
         engine=engine,
         actions=ActionStore(engine),

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 
 import mcp_types as types
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from agent.cli import main as cli_main
@@ -129,7 +129,7 @@ def test_the_secrets_command_asks_for_the_admin_password(
 
 # -- the key cannot open the stored secrets ----------------------------------------------------------
 def _wrong_env_key(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, secret_key=Fernet.generate_key().decode())
+    return settings.model_copy(update={"secret_key": SecretStr(Fernet.generate_key().decode())})
 
 
 def _other_key_file(settings: Settings) -> Settings:
