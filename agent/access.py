@@ -72,7 +72,7 @@ def password_matches(supplied: str, expected: str) -> bool:
 
 def require_admin(settings: Settings, supplied: str | None, *, what: str = "this") -> None:
     """Return when no password is configured or `supplied` matches it; else `AccessDenied`."""
-    expected = settings.admin_password
+    expected = settings.admin_password.get_secret_value() if settings.admin_password else None
     if not expected:
         return
     if not supplied:

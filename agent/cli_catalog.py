@@ -82,7 +82,7 @@ def run_import(args: argparse.Namespace) -> int:
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
         return EXIT_INVALID
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     try:
         init_db(engine)
         report = import_actions(ActionStore(engine), items, actor=args.actor or _os_user())
@@ -116,7 +116,7 @@ def run_export(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not _admin_ok(settings, args, "export"):
         return EXIT_DENIED
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     try:
         init_db(engine)
         store = ActionStore(engine)

@@ -202,7 +202,7 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
 
     from storage import ActionStore, import_actions, init_db, make_engine
 
-    engine = make_engine(Settings.from_env())
+    engine = make_engine(Settings.from_env().resolved_database_url)
     try:
         init_db(engine)
         store = ActionStore(engine)

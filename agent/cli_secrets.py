@@ -49,7 +49,7 @@ def run_list(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not _admin_ok(settings, args, "secrets list"):
         return EXIT_DENIED
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     try:
         init_db(engine)
         names = secret_names(engine)
@@ -73,7 +73,7 @@ def run_delete(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not _admin_ok(settings, args, "secrets delete"):
         return EXIT_DENIED
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     failed = False
     try:
         init_db(engine)

@@ -1,5 +1,8 @@
 """Wiring: build every dependency once from `Settings` and hand out a ready `SupportAgent`.
 
+The composition root: settings are read here (and by the other entry points) and handed to
+storage, tools and the graph as plain values.
+
     async with open_agent(settings) as agent:
         result = await agent.send("session-1", "Where is my order ORD-1001?")
 
@@ -17,9 +20,10 @@ from typing import Any, AsyncIterator
 from langchain_core.language_models import BaseChatModel
 
 from storage.actions import ActionStore
+from storage.checkpoints import open_checkpointer
 from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
-from storage.secrets import SecretStore, open_secret_store
+from storage.secrets import KEY_FILE_NAME, SecretStore, open_secret_store
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor, ExecutorSettings
@@ -44,12 +48,13 @@ class Stores:
 def open_stores(settings: Settings) -> Stores:
     import storage.run_tables  # noqa: F401  (registers the run-time tables before create_all)
 
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     init_db(engine)
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
     return Stores(
         engine=engine,
         actions=ActionStore(engine),
-        secrets=open_secret_store(engine, settings),
+        secrets=open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME),
         traces=TraceStore(engine),
         ledger=CallLedger(engine),
     )
@@ -62,41 +67,6 @@ def make_executor(
     return ActionExecutor(
         executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)), secrets
     )
-
-
-@asynccontextmanager
-async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
-    """SQLite file by default, PostgreSQL when DATABASE_URL points there."""
-    if settings.uses_postgres:
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-        from psycopg.rows import dict_row
-        from psycopg_pool import AsyncConnectionPool
-
-        url = settings.resolved_database_url.replace("postgresql+psycopg://", "postgresql://")
-        async with AsyncConnectionPool(
-            url,
-            min_size=1,
-            max_size=20,
-            open=False,
-            # A pooled connection is checked before it is lent: after a server restart every
-            # idle one is dead, and each would otherwise fail one turn.
-            check=AsyncConnectionPool.check_connection,
-            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-        ) as pool:
-            saver = AsyncPostgresSaver(pool)
-            await saver.setup()
-            yield saver
-    else:
-        import aiosqlite
-        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # Several processes may share the file (app, CLI, MCP): wait for a writer's lock
-        # instead of failing after the driver's default 5 s.
-        async with aiosqlite.connect(str(settings.data_dir / "checkpoints.db"), timeout=30) as conn:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")  # see storage/db.py
-            yield AsyncSqliteSaver(conn)
 
 
 @asynccontextmanager
@@ -150,7 +120,7 @@ async def _checkpointer(settings: Settings, given: Any) -> AsyncIterator[Any]:
     if given is not None:
         yield given
     else:
-        async with open_checkpointer(settings) as saver:
+        async with open_checkpointer(settings.database_url, settings.data_dir) as saver:
             yield saver
 
 

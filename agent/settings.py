@@ -1,60 +1,95 @@
-"""Process settings, read from the environment once by the app factory and passed down.
+"""Process settings, read from the environment by the entry points and passed down.
 
-Nothing reads `os.environ` at import time; `Settings.from_env()` is called by entry points
-(CLI, Streamlit app, benchmarks) and the resulting object travels as a dependency.
+Nothing reads `os.environ` at import time; an entry point (CLI verb, Streamlit app, MCP server,
+LangGraph Server factory, benchmarks) calls `Settings.from_env()` once, and the settings, or the
+plain values taken from them, travel as dependencies. Storage and tools never see this class.
+
+Each field is read from the environment variable named by its alias (`DATABASE_URL`, ...); an
+empty variable counts as unset. The credentials are `SecretStr`, and the database URL (which may
+hold a password) is left out of the repr, so printing or logging settings shows none of them.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.db import database_url as sqlalchemy_url
+from storage.db import is_postgres
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip())
+class Settings(BaseSettings):
+    """Where the data lives, which model answers, and what guards the product team's tools."""
 
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,  # environment names are exact, as everywhere on POSIX
+        env_ignore_empty=True,  # `VAR=` means unset, not an empty URL or key
+        # Only the environment names are read from the environment: a `data_dir` variable is not
+        # `ACTIONS_DATA_DIR`. Code and tests still pass fields by name (see `__init__`).
+        validate_by_alias=True,
+        validate_by_name=False,
+        use_attribute_docstrings=True,  # each field's docstring is its description
+        extra="forbid",  # a misspelt field is an error, not a silent default
+    )
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path = Path("data")
-    """Where the default SQLite database and the generated secret key file live."""
-    database_url: str | None = None
-    """SQLAlchemy URL; unset means a SQLite file in `data_dir`. postgresql://... selects PostgreSQL."""
-    secret_key: str | None = None
-    """Fernet key for secrets at rest (ACTIONS_SECRET_KEY); unset means a generated 0600 key file."""
-    allow_hosts: tuple[str, ...] = ()
-    """host[:port] entries the guard lets through even on private addresses (ACTIONS_ALLOW_HOSTS)."""
-    openai_api_key: str | None = field(default=None, repr=False)
-    openai_model: str = "gpt-4o-mini"
-    openai_base_url: str | None = None
-    admin_password: str | None = field(default=None, repr=False)
+    data_dir: Path = Field(Path("data"), validation_alias="ACTIONS_DATA_DIR")
+    """Folder of the SQLite files, the generated secret key file and the session lock files."""
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL", repr=False)
+    """SQLAlchemy or libpq URL (postgresql://... selects PostgreSQL); unset: SQLite in data_dir."""
+    secret_key: SecretStr | None = Field(None, validation_alias="ACTIONS_SECRET_KEY")
+    """Fernet key for secrets at rest; unset: a generated 0600 key file in data_dir."""
+    allow_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="ACTIONS_ALLOW_HOSTS"
+    )
+    """host[:port] entries the SSRF guard lets reach private addresses (comma separated)."""
+    openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
+    """Key for the OpenAI(-compatible) chat model; unset: the built-in offline model answers."""
+    openai_model: str = Field(DEFAULT_OPENAI_MODEL, validation_alias="OPENAI_MODEL")
+    """Chat model name sent to the OpenAI(-compatible) server."""
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    """OpenAI-compatible server URL (Ollama, vLLM, Azure...); unset: OpenAI itself."""
+    admin_password: SecretStr | None = Field(None, validation_alias="ADMIN_PASSWORD")
+    """Password the product team's tools (editor, secrets, traces, import/export) ask for."""
+
+    def __init__(self, **values: Any) -> None:
+        """`Settings(data_dir=...)`: fields by name, as code and tests write them."""
+        fields = type(self).model_fields
+        super().__init__(**{
+            fields[key].validation_alias if key in fields else key: value
+            for key, value in values.items()
+        })  # fmt: skip
+
+    @field_validator("allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """`a:8080, b` (commas or semicolons) from the environment; a sequence from code."""
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.replace(";", ",").split(",") if v.strip())
+        return value
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        return cls(
-            data_dir=Path(env.get("ACTIONS_DATA_DIR", "data")),
-            database_url=env.get("DATABASE_URL") or None,
-            secret_key=env.get("ACTIONS_SECRET_KEY") or None,
-            allow_hosts=_split(env.get("ACTIONS_ALLOW_HOSTS")),
-            openai_api_key=env.get("OPENAI_API_KEY") or None,
-            openai_model=env.get("OPENAI_MODEL") or "gpt-4o-mini",
-            openai_base_url=env.get("OPENAI_BASE_URL") or None,
-            admin_password=env.get("ADMIN_PASSWORD") or None,
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of the process environment, or of `env` alone when it is given."""
+        if env is None:
+            return cls()
+        # Every field is passed, so that nothing comes from the process environment.
+        return cls(**{
+            name: env.get(field.validation_alias) or field.get_default()
+            for name, field in cls.model_fields.items()
+        })  # fmt: skip
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            url = self.database_url
-            if url.startswith("postgres://"):
-                url = "postgresql://" + url[len("postgres://") :]
-            if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://") :]
-            return url
-        return f"sqlite:///{self.data_dir / 'api_actions.db'}"
+        """The SQLAlchemy URL storage connects to."""
+        return sqlalchemy_url(self.database_url, self.data_dir)
 
     @property
     def uses_postgres(self) -> bool:
-        return self.resolved_database_url.startswith("postgresql")
+        return is_postgres(self.resolved_database_url)

@@ -12,12 +12,10 @@ from typing import Any
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
 
-from .nodes.collect_info import _field_json
-
 
 def form_fields(definition: ActionDefinition) -> list[dict[str, Any]]:
     """Every input of an action, described as a collect-info payload describes its fields."""
-    return [_field_json(spec) for spec in compile_action(definition).fields]
+    return [spec.as_json() for spec in compile_action(definition).fields]
 
 
 def check_answer(definition: ActionDefinition, values: dict[str, Any]) -> dict[str, str]:

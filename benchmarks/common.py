@@ -285,7 +285,9 @@ async def service(base_url: str, checkpointer, *, model=None, limits=None,
     from tools.executor import ExecutorSettings
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=data_dir or Path(tmp), allow_hosts=(host_of(base_url),),
+        # database_url=None: SQLite in the folder, even where DATABASE_URL is set
+        settings = Settings(data_dir=data_dir or Path(tmp), database_url=None,
+                            allow_hosts=(host_of(base_url),),
                             secret_key=Fernet.generate_key().decode())  # fmt: skip
         stores = open_stores(settings)
         stores.secrets.set("DEMO_API_TOKEN", TOKEN)

@@ -1,11 +1,13 @@
 """Persistence: action definitions (versioned, audited), encrypted secrets, catalog transfer.
 
 The engine is made by `make_engine` in an entry point and passed to the stores; nothing here
-connects at import time.
+connects at import time, and nothing reads settings: the entry points pass plain values (a
+database URL, a data folder, a key or a key file).
 """
 
 from .actions import ActionStore, AuditEntry, Change, ImportReport, StoredAction, definition_diff
-from .db import init_db, make_engine
+from .checkpoints import open_checkpointer
+from .db import database_url, init_db, make_engine
 from .secrets import (
     SecretKeyError,
     SecretStore,
@@ -28,6 +30,7 @@ __all__ = [
     "SecretValueError",
     "StoredAction",
     "check_secret_name",
+    "database_url",
     "definition_diff",
     "delete_secret",
     "export_actions",
@@ -36,6 +39,7 @@ __all__ = [
     "init_db",
     "load_or_create_key",
     "make_engine",
+    "open_checkpointer",
     "open_secret_store",
     "parse_catalog",
     "secret_names",

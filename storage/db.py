@@ -1,6 +1,7 @@
 """The database engine: one factory, called by entry points and passed down (never at import).
 
-A SQLite file in `Settings.data_dir` by default (zero setup); `DATABASE_URL` selects PostgreSQL.
+The entry points decide the URL (`database_url`: a SQLite file in the data folder by default, zero
+setup; `DATABASE_URL` selects PostgreSQL) and pass it here; storage never reads settings.
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
 `BEGIN IMMEDIATE`: a writer takes the write lock before it reads, so concurrent writers (threads
 or processes) wait for each other instead of failing half-way with "database is locked".
@@ -18,23 +19,44 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
-from agent.settings import Settings
-
 BUSY_TIMEOUT_SECONDS = 30.0
 """How long a SQLite writer waits for another writer's lock before giving up."""
 _INIT_LOCK_KEY = 0x41504941  # PostgreSQL advisory lock id for `init_db` ("APIA")
 _BEGIN_OPTION = "sqlite_begin"
+SQLITE_FILE_NAME = "api_actions.db"
+"""The SQLite database file in the data folder when no database URL is configured."""
 
 
-def make_engine(url_or_settings: str | Settings, **engine_kwargs: Any) -> Engine:
-    """Create the engine for a URL or for `Settings` (whose data dir is created for SQLite).
+def database_url(url: str | None, data_dir: Path) -> str:
+    """The SQLAlchemy URL for a configured URL, or the SQLite file in `data_dir` when none is."""
+    if not url:
+        return f"sqlite:///{Path(data_dir) / SQLITE_FILE_NAME}"
+    return _with_driver(url)
+
+
+def is_postgres(url: str) -> bool:
+    """Whether a database URL (as configured or as `database_url` made it) names PostgreSQL."""
+    return _with_driver(url).startswith("postgresql")
+
+
+def _with_driver(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (as hosting platforms write them) use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str, **engine_kwargs: Any) -> Engine:
+    """Create the engine for a database URL (the folder of a SQLite file is created).
 
     Extra keyword arguments go to `sqlmodel.create_engine`; `connect_args` are merged.
     """
-    if isinstance(url_or_settings, Settings):
-        url = url_or_settings.resolved_database_url
-    else:
-        url = Settings(database_url=url_or_settings).resolved_database_url
+    if not isinstance(url, str) or not url:
+        kind = type(url).__name__
+        raise TypeError(f"make_engine needs a database URL (a non-empty str), not {kind}")
+    url = _with_driver(url)
     parsed = make_url(url)
     connect_args = dict(engine_kwargs.pop("connect_args", {}))
     if parsed.get_backend_name() != "sqlite":

@@ -5,8 +5,9 @@ can set, delete, list names and ask whether a name exists; only the executor rea
 through the async `get_secret` (its `SecretSource` protocol). A value is never returned by a
 listing, never exported, never part of a repr or a log line, never recorded in the audit.
 
-The key is `Settings.secret_key` (ACTIONS_SECRET_KEY) or `<data_dir>/secret.key`, generated on
-first use with 0600 permissions; an existing key file that group or others can access is refused.
+The key is given (ACTIONS_SECRET_KEY, read by the entry points) or lives in a key file (by default
+`<data_dir>/secret.key`), generated on first use with 0600 permissions; an existing key file that
+group or others can access is refused.
 Each ciphertext also binds its secret's name, so a value copied onto another row fails to
 decrypt instead of being sent under the wrong name.
 
@@ -33,7 +34,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from agent.settings import Settings
 from tools.errors import ActionsError, NotFoundError
 
 from .actions import Change
@@ -76,18 +76,18 @@ def _fernet(key: bytes | str, source: str) -> Fernet:
         ) from None
 
 
-def load_or_create_key(settings: Settings, engine: Engine) -> bytes:
-    """The key from settings, or from `<data_dir>/secret.key`.
+def load_or_create_key(engine: Engine, *, key: str | None, key_file: Path) -> bytes:
+    """The given `key` (ACTIONS_SECRET_KEY) when there is one, else the key in `key_file`.
 
     A missing key file is created (0600) only while no secret is stored in `engine`'s database:
     otherwise the key that encrypted them is lost, and a new one would hide that until the first
     call that needs a secret (`SecretKeyError`, naming the path and the way out).
     """
-    if settings.secret_key:
-        key = settings.secret_key.strip().encode()
-        _fernet(key, "ACTIONS_SECRET_KEY")
-        return key
-    path = Path(settings.data_dir) / KEY_FILE_NAME
+    if key:
+        given = key.strip().encode()
+        _fernet(given, "ACTIONS_SECRET_KEY")
+        return given
+    path = Path(key_file)
     if not path.exists():
         if stored := secret_names(engine):
             raise _missing_key_file(path, stored)
@@ -95,10 +95,11 @@ def load_or_create_key(settings: Settings, engine: Engine) -> bytes:
     return _read_key_file(path)
 
 
-def open_secret_store(engine: Engine, settings: Settings) -> SecretStore:
-    """The store with the configured key; logs a warning when that key cannot open every stored
-    secret (the calls that need those secrets are refused, everything else works)."""
-    store = SecretStore(engine, load_or_create_key(settings, engine))
+def open_secret_store(engine: Engine, *, key: str | None, key_file: Path) -> SecretStore:
+    """The store with the given key or the key file's (`load_or_create_key`); logs a warning when
+    that key cannot open every stored secret (the calls that need those secrets are refused,
+    everything else works)."""
+    store = SecretStore(engine, load_or_create_key(engine, key=key, key_file=key_file))
     try:
         store.verify_key()
     except SecretKeyError as exc:

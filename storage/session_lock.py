@@ -2,27 +2,27 @@
 
 Two instances serving the same session at the same moment would otherwise both see the other's
 unfinished turn as one a crashed process left behind. PostgreSQL: a session-level advisory lock
-on a dedicated connection; SQLite (one machine): an OS file lock in the data dir. Both are
-released by the operating system or the server when a process dies, so a crash never leaves a
-session locked.
+on a dedicated connection; SQLite (one machine): an OS file lock in the data dir (`filelock`:
+flock on POSIX, the Windows lock there). Both are released by the operating system or the server
+when a process dies, so a crash never leaves a session locked.
 
-A lock file lives only while its lock is held or awaited: the holder deletes it before it lets
-go, so the folder does not grow by one file per session ever seen. Whoever waited on the deleted
-file sees, once it gets the lock, that the path no longer names its file (another inode, or
-none), and starts over on the current one; two processes can never hold locks on two different
-files of one session.
+A lock file lives only while its lock is held or awaited. filelock leaves the file in place on
+POSIX (so that waiters share one inode), so the holder deletes it itself, before it lets go, and
+only while the path still names the file it holds. Whoever waited on the deleted file finds,
+once it gets the lock, that the file has no name any more: filelock drops such a lock and locks
+the file the path names now. Two processes can never hold locks on two files of one session.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from filelock import AsyncFileLock
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -76,38 +76,36 @@ class SessionLocks:
     async def _file(self, session_id: str) -> AsyncIterator[None]:
         name = hashlib.blake2b(session_id.encode(), digest_size=12).hexdigest()
         path = self._dir / f"{name}.lock"
-        fd = await self._lock_file(path)
-        try:
-            yield
-        finally:
+        held: list[os.stat_result] = []
+        # Each attempt is a non-blocking open and flock, so it runs on the loop rather than in
+        # the thread pool (where it would queue behind database calls); a waiting turn sleeps.
+        lock = AsyncFileLock(path, mode=0o600, poll_interval=POLL_SECONDS, run_in_executor=False,
+                             on_acquired=lambda fd: held.append(os.fstat(fd)))  # fmt: skip
+        async with lock:
             try:
-                if _same_file(fd, path):  # still locked: no one else can be using this file
-                    os.unlink(path)
+                yield
             finally:
-                os.close(fd)  # releases the lock
-
-    async def _lock_file(self, path: Path) -> int:
-        """An fd holding the exclusive lock on the file `path` names now."""
-        while True:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
-                if _same_file(fd, path):
-                    return fd
-            except BaseException:
-                os.close(fd)
-                raise
-            os.close(fd)  # its holder deleted it while we waited: lock the current file
+                if held:
+                    _remove_if_held(path, held[-1])
 
 
-def _same_file(fd: int, path: Path) -> bool:
+POLL_SECONDS = 0.01
+"""How often a waiting turn tries the lock of a session whose turn is running elsewhere."""
+
+
+def _remove_if_held(path: Path, held: os.stat_result) -> None:
+    """Delete the lock file while its lock is still held, if the path still names that file.
+
+    On Windows filelock deletes the file itself after it releases the lock (an open file
+    cannot be deleted there)."""
+    if os.name != "posix":
+        return
     try:
         current = os.stat(path)
     except FileNotFoundError:
-        return False
-    held = os.fstat(fd)
-    return (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino)
+        return
+    if os.path.samestat(current, held):  # still locked: no one else can be using this file
+        os.unlink(path)
 
 
 def _advisory_unlock(conn, key: int) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from agent.settings import Settings
 from tests.servers import serve
 
 # the reliability suites' counts (suite marker); pytester runs the reporter's own tests
@@ -47,3 +48,12 @@ def demo_api() -> Iterator[DemoAPI]:
 def fresh_demo_log(demo_api: DemoAPI) -> DemoAPI:
     demo_api.request_log.clear()
     return demo_api
+
+
+@pytest.fixture(autouse=True)
+def _settings_from_the_test_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Settings(...)` reads the environment for the fields it is not given: the configuration
+    variables of the shell that runs the suite (a developer's DATABASE_URL or OPENAI_API_KEY)
+    are taken away, so each test gets only what it sets itself."""
+    for field in Settings.model_fields.values():
+        monkeypatch.delenv(field.validation_alias, raising=False)

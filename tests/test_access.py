@@ -86,7 +86,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    engine = make_engine(Settings.from_env())
+    engine = make_engine(Settings.from_env().resolved_database_url)
     init_db(engine)
     ActionStore(engine).create(order_action(), actor="seed")
     engine.dispose()
@@ -95,7 +95,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 def _state(data_dir: str) -> tuple:
     """Everything a command could change: the catalog, its versions and the audit history."""
-    engine = make_engine(Settings(data_dir=Path(data_dir)))
+    engine = make_engine(Settings(data_dir=Path(data_dir)).resolved_database_url)
     try:
         store = ActionStore(engine)
         return (

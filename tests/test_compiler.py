@@ -132,6 +132,25 @@ def test_fields_are_what_a_form_needs(compiled: CompiledAction) -> None:
     assert speed.enum_values == ["standard", "express"]
 
 
+def test_the_app_s_form_fields_are_the_collect_info_question_s_fields(
+    compiled: CompiledAction,
+) -> None:
+    """The UI builds its forms from `FieldSpec.as_json`; the collect-info question describes
+    the fields it asks for in the same words, for every input type."""
+    from agent.nodes.collect_info import question_payload
+    from agent.ui_support import form_fields
+
+    wrong = {"since": "soon", "qty": "two", "max_total": "lots", "gift": "maybe"}
+    asked = question_payload(compiled, compiled.check(wrong))["fields"]
+    by_name = {f["name"]: f for f in form_fields(compiled.definition)}
+    assert len(asked) == 7 and {f["type"] for f in asked} == {t.value for t in InputType}
+    assert asked == [by_name[f["name"]] for f in asked]
+    assert by_name["speed"] == {
+        "name": "speed", "type": "enum", "description": "", "required": True, "pattern": None,
+        "enum": ["standard", "express"], "example": None,
+    }  # fmt: skip
+
+
 def test_strict_model_is_lazy_cached_and_strict(compiled: CompiledAction) -> None:
     assert compiled._strict is None  # cold compile builds no pydantic model
     model = compiled.strict_model()

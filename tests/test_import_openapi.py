@@ -313,7 +313,7 @@ def test_cli_imports_the_demo_document_by_url(demo_api, tmp_path, monkeypatch, c
     from agent.settings import Settings
     from storage import ActionStore, make_engine
 
-    engine = make_engine(Settings.from_env())
+    engine = make_engine(Settings.from_env().resolved_database_url)
     stored = {a.name: a.definition for a in ActionStore(engine).list()}
     engine.dispose()
     assert set(stored) == {"get_order", "open_ticket"}

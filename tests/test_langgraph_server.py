@@ -51,7 +51,7 @@ def langgraph_server(tmp_path, settings, fresh_demo_log):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "DATABASE_URL"))}  # fmt: skip
     env.update(OFFLINE_ENV, ACTIONS_DATA_DIR=str(settings.data_dir),
-               ACTIONS_SECRET_KEY=settings.secret_key, ACTIONS_ALLOW_HOSTS=fresh_demo_log.host)  # fmt: skip
+               ACTIONS_SECRET_KEY=settings.secret_key.get_secret_value(), ACTIONS_ALLOW_HOSTS=fresh_demo_log.host)  # fmt: skip
     port = free_port()
     log = (tmp_path / "langgraph.log").open("w")
     proc = subprocess.Popen(

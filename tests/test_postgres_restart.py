@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from agent.runtime import open_agent, open_checkpointer, open_stores
+from agent.runtime import open_agent, open_stores
 from agent.service import FALLBACK_REPLY
+from storage.checkpoints import open_checkpointer
 from storage.traces import TraceStore
 from tests.agent_fixtures import demo_actions, settings_for
 from tests.conftest import POSTGRES_URL
@@ -209,8 +210,7 @@ async def test_a_trace_the_database_cannot_take_waits_for_it(
 
     model = ScriptedChatModel().script("Hi!", answer_and_cut, "Glad to help.")
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
-    checkpoints = settings_for(tmp_path, fresh_demo_log, database_url=schema_url)
-    async with open_checkpointer(checkpoints) as saver, \
+    async with open_checkpointer(schema_url, tmp_path) as saver, \
             open_agent(settings, model=model, stores=stores, checkpointer=saver,
                        executor_settings=executor_settings) as agent:  # fmt: skip
         await agent.send("s", "hi")

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 
 import mcp_types as types
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from agent.cli import main as cli_main
@@ -89,7 +89,7 @@ async def test_deleting_the_secrets_without_the_key_recovers(
     assert cli_main(["secrets", "delete", "ORDERS_TOKEN", "NOPE"]) == 1  # the others still go
     assert cli_main(["secrets", "delete", "--all"]) == 0
     assert "deleted secret DEMO_API_TOKEN" in capsys.readouterr().out
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     assert secret_names(engine) == []
     engine.dispose()
 
@@ -119,7 +119,7 @@ def test_the_secrets_command_asks_for_the_admin_password(
     assert cli_main(argv) == 3
     captured = capsys.readouterr()
     assert captured.out == "" and "admin password" in captured.err
-    engine = make_engine(Settings(data_dir=data))
+    engine = make_engine(Settings(data_dir=data).resolved_database_url)
     assert secret_names(engine) == NAMES  # nothing deleted
     engine.dispose()
     monkeypatch.setenv("ACTIONS_ADMIN_PASSWORD", "s3cret-admin")
@@ -129,7 +129,7 @@ def test_the_secrets_command_asks_for_the_admin_password(
 
 # -- the key cannot open the stored secrets ----------------------------------------------------------
 def _wrong_env_key(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, secret_key=Fernet.generate_key().decode())
+    return settings.model_copy(update={"secret_key": SecretStr(Fernet.generate_key().decode())})
 
 
 def _other_key_file(settings: Settings) -> Settings:
@@ -139,7 +139,7 @@ def _other_key_file(settings: Settings) -> Settings:
 
 
 def _moved_ciphertext(settings: Settings) -> Settings:
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     with engine.begin() as conn:  # another secret's ciphertext copied onto DEMO_API_TOKEN's row
         conn.execute(text(
             "UPDATE api_secret SET ciphertext = "
@@ -190,7 +190,7 @@ async def test_a_readable_secret_still_works_and_stays_masked(tmp_path, fresh_de
     """One unreadable secret does not stop the others from being used, and masked."""
     settings = Settings(data_dir=tmp_path / "data", allow_hosts=(fresh_demo_log.host,))
     _seed(settings, fresh_demo_log)
-    engine = make_engine(settings)
+    engine = make_engine(settings.resolved_database_url)
     with engine.begin() as conn:  # ORDERS_TOKEN's row now holds DEMO_API_TOKEN's ciphertext
         conn.execute(text(
             "UPDATE api_secret SET ciphertext = "

@@ -97,6 +97,49 @@ async def test_holders_of_one_session_exclude_each_other_while_files_come_and_go
     assert list((tmp_path / "locks").iterdir()) == []
 
 
+_SPINNER = """
+import fcntl, os, sys
+for line in sys.stdin:  # one lock file path per round
+    fd = os.open(line.strip(), os.O_RDWR)
+    print("open", flush=True)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            pass
+    print(os.fstat(fd).st_nlink, flush=True)  # links left the moment the lock was had
+    os.close(fd)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX flock on the lock file")
+async def test_the_file_is_deleted_before_its_lock_is_let_go(tmp_path):
+    """A process that opened the lock file while it was held, and gets the lock the moment it is
+    let go, finds the file already deleted: never a file that a newcomer could lock as well."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    locks = SessionLocks(engine, tmp_path / "locks")
+    spinner = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SPINNER, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    links = []
+    try:
+        for _ in range(20):
+            async with locks.hold("one-session"):
+                [path] = (tmp_path / "locks").iterdir()
+                spinner.stdin.write(f"{path}\n".encode())
+                assert await spinner.stdout.readline() == b"open\n"
+                await asyncio.sleep(0.005)  # it spins on the lock now
+            links.append(int(await spinner.stdout.readline()))
+    finally:
+        spinner.stdin.close()
+        await spinner.wait()
+        engine.dispose()
+    assert links == [0] * 20
+    assert list((tmp_path / "locks").iterdir()) == []
+
+
 _HOLDER = """
 import asyncio, os, sys, time
 from pathlib import Path

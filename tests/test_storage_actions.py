@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from agent.settings import Settings
 from storage import ActionStore, Change, init_db, make_engine
+from storage.db import database_url as url_for, is_postgres
 from tests.storage_fixtures import database_url, engine, order_action, refund_action  # noqa: F401
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
@@ -297,8 +297,7 @@ def test_init_db_is_idempotent_and_safe_from_concurrent_processes(database_url: 
 
 
 def test_default_sqlite_needs_no_setup_and_uses_wal(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "fresh" / "dir")
-    eng = make_engine(settings)
+    eng = make_engine(url_for(None, tmp_path / "fresh" / "dir"))
     try:
         init_db(eng)
         ActionStore(eng).create(order_action())
@@ -310,11 +309,14 @@ def test_default_sqlite_needs_no_setup_and_uses_wal(tmp_path: Path) -> None:
         eng.dispose()
 
 
-def test_database_url_selects_postgresql() -> None:
-    url = Settings(database_url="postgres://u@db:5432/app").resolved_database_url
-    eng = make_engine(url)
-    assert eng.dialect.name == "postgresql" and eng.url.drivername == "postgresql+psycopg"
-    eng.dispose()
+@pytest.mark.parametrize("url", ["postgres://u@db:5432/app", "postgresql://u@db:5432/app",
+                                 "postgresql+psycopg://u@db:5432/app"])  # fmt: skip
+def test_database_url_selects_postgresql(url: str) -> None:
+    assert is_postgres(url) and url_for(url, Path("unused")) == "postgresql+psycopg://u@db:5432/app"
+    for eng in (make_engine(url), make_engine(url_for(url, Path("unused")))):
+        assert eng.dialect.name == "postgresql" and eng.url.drivername == "postgresql+psycopg"
+        eng.dispose()
+    assert not is_postgres("sqlite:///data/api_actions.db")
 
 
 def test_store_and_engine_reprs_carry_no_password() -> None:

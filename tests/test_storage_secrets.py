@@ -12,7 +12,6 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from agent.settings import Settings
 from storage import (
     ActionStore,
     SecretKeyError,
@@ -154,29 +153,30 @@ def no_secrets(tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_key_file_is_generated_0600_and_reused(tmp_path: Path, no_secrets: Engine) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    key = load_or_create_key(settings, no_secrets)
     path = tmp_path / "data" / "secret.key"
+    key = load_or_create_key(no_secrets, key=None, key_file=path)
     assert path.stat().st_mode & 0o777 == 0o600
     Fernet(key)
-    assert load_or_create_key(settings, no_secrets) == key
+    assert load_or_create_key(no_secrets, key=None, key_file=path) == key
     assert [p.name for p in path.parent.iterdir()] == ["secret.key"]  # no temp file left
 
 
 def test_key_file_is_0600_even_with_a_permissive_umask(tmp_path: Path, no_secrets: Engine) -> None:
     old = os.umask(0)
     try:
-        load_or_create_key(Settings(data_dir=tmp_path), no_secrets)
+        load_or_create_key(no_secrets, key=None, key_file=tmp_path / "secret.key")
     finally:
         os.umask(old)
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_concurrent_starts_share_one_key(tmp_path: Path, no_secrets: Engine) -> None:
-    settings = Settings(data_dir=tmp_path)
+    path = tmp_path / "secret.key"
     keys: list[bytes] = []
     threads = [
-        threading.Thread(target=lambda: keys.append(load_or_create_key(settings, no_secrets)))
+        threading.Thread(
+            target=lambda: keys.append(load_or_create_key(no_secrets, key=None, key_file=path))
+        )
         for _ in range(8)
     ]
     for t in threads:
@@ -192,7 +192,7 @@ def test_readable_key_file_is_refused(tmp_path: Path, mode: int, no_secrets: Eng
     path.write_bytes(Fernet.generate_key())
     path.chmod(mode)
     with pytest.raises(SecretKeyError, match=f"{mode:04o}.*chmod 600"):
-        load_or_create_key(Settings(data_dir=tmp_path), no_secrets)
+        load_or_create_key(no_secrets, key=None, key_file=path)
 
 
 def test_corrupt_key_file_is_refused(tmp_path: Path, no_secrets: Engine) -> None:
@@ -200,15 +200,13 @@ def test_corrupt_key_file_is_refused(tmp_path: Path, no_secrets: Engine) -> None
     os.write(fd, b"not a key")
     os.close(fd)
     with pytest.raises(SecretKeyError, match="secret.key is not a valid Fernet key"):
-        load_or_create_key(Settings(data_dir=tmp_path), no_secrets)
+        load_or_create_key(no_secrets, key=None, key_file=tmp_path / "secret.key")
 
 
-def test_key_from_settings_wins_and_writes_no_file(tmp_path: Path, no_secrets: Engine) -> None:
+def test_a_given_key_wins_and_writes_no_file(tmp_path: Path, no_secrets: Engine) -> None:
     key = Fernet.generate_key()
-    settings = Settings.from_env(
-        {"ACTIONS_SECRET_KEY": key.decode(), "ACTIONS_DATA_DIR": str(tmp_path)}
-    )
-    assert load_or_create_key(settings, no_secrets) == key
-    assert not (tmp_path / "secret.key").exists()
+    path = tmp_path / "secret.key"
+    assert load_or_create_key(no_secrets, key=f" {key.decode()}\n", key_file=path) == key
+    assert not path.exists()
     with pytest.raises(SecretKeyError, match="ACTIONS_SECRET_KEY is not a valid Fernet key"):
-        load_or_create_key(Settings(data_dir=tmp_path, secret_key="nope"), no_secrets)
+        load_or_create_key(no_secrets, key="nope", key_file=path)

@@ -125,7 +125,8 @@ class AgentRuntime:
 
     @property
     def admin_password(self) -> str | None:
-        return self.settings.admin_password
+        password = self.settings.admin_password
+        return password.get_secret_value() if password else None
 
 
 def start_runtime(settings: Settings, **dependencies: Any) -> AgentRuntime:

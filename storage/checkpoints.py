@@ -1,0 +1,71 @@
+"""The LangGraph checkpointer: where a conversation's graph state survives between turns.
+
+One factory for the one choice the deployment makes: PostgreSQL when the database URL names it
+(the same server as the stores), else a SQLite file in the given folder. The caller passes plain
+values (an entry point reads them from the settings); nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from .db import BUSY_TIMEOUT_SECONDS, database_url, is_postgres
+
+CHECKPOINTS_FILE_NAME = "checkpoints.db"
+"""The SQLite checkpoint file in the folder given to `open_checkpointer`."""
+POOL_MAX_SIZE = 20
+"""PostgreSQL connections the checkpointer may hold at once (turns running in parallel)."""
+
+
+@asynccontextmanager
+async def open_checkpointer(url: str | None, sqlite_dir: Path) -> AsyncIterator[Any]:
+    """A ready checkpointer: on PostgreSQL when `url` names it, else on
+    `sqlite_dir/checkpoints.db` (the folder is created)."""
+    if url and is_postgres(url):
+        async with _postgres(url) as saver:
+            yield saver
+    else:
+        async with _sqlite(Path(sqlite_dir)) as saver:
+            yield saver
+
+
+@asynccontextmanager
+async def _postgres(url: str) -> AsyncIterator[Any]:
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    # psycopg takes the plain libpq URL, without SQLAlchemy's driver name.
+    conninfo = database_url(url, Path()).replace("postgresql+psycopg://", "postgresql://")
+    async with AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=POOL_MAX_SIZE,
+        open=False,
+        # A pooled connection is checked before it is lent: after a server restart every
+        # idle one is dead, and each would otherwise fail one turn.
+        check=AsyncConnectionPool.check_connection,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    ) as pool:
+        saver = AsyncPostgresSaver(pool)
+        await saver.setup()
+        yield saver
+
+
+@asynccontextmanager
+async def _sqlite(folder: Path) -> AsyncIterator[Any]:
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    folder.mkdir(parents=True, exist_ok=True)
+    # Several processes may share the file (app, CLI, MCP): wait for a writer's lock
+    # instead of failing after the driver's default 5 s.
+    async with aiosqlite.connect(
+        str(folder / CHECKPOINTS_FILE_NAME), timeout=BUSY_TIMEOUT_SECONDS
+    ) as conn:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")  # see storage/db.py
+        yield AsyncSqliteSaver(conn)
