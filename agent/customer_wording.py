@@ -165,6 +165,22 @@ def field_help(spec: Any) -> str:
     return second_person((spec.description or "").strip())
 
 
+def form_field(spec: Any) -> dict[str, Any]:
+    """An input as every form shows it: a collect-info question's `fields` entry and the app's
+    forms (which so never re-describe an input)."""
+    return {
+        "name": spec.name,
+        "label": field_label(spec),
+        "type": getattr(spec.type, "value", spec.type),
+        "help": field_help(spec),
+        "required": spec.required,
+        "pattern": spec.pattern,
+        "enum": spec.enum_values,
+        "enum_labels": spec.option_labels,
+        "example": spec.example,
+    }
+
+
 def asked_for(spec: Any) -> str:
     """How the question names the value, mid-sentence: "the day you would like the ..."."""
     text = (getattr(spec, "label", None) or "").strip() or field_help(spec) or in_words(spec.name)

@@ -12,10 +12,12 @@ from typing import Any
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
 
+from .customer_wording import form_field
+
 
 def form_fields(definition: ActionDefinition) -> list[dict[str, Any]]:
     """Every input of an action, described as a collect-info payload describes its fields."""
-    return [spec.as_json() for spec in compile_action(definition).fields]
+    return [form_field(spec) for spec in compile_action(definition).fields]
 
 
 def check_answer(definition: ActionDefinition, values: dict[str, Any]) -> dict[str, str]:

@@ -135,8 +135,8 @@ def test_fields_are_what_a_form_needs(compiled: CompiledAction) -> None:
 def test_the_app_s_form_fields_are_the_collect_info_question_s_fields(
     compiled: CompiledAction,
 ) -> None:
-    """The UI builds its forms from `FieldSpec.as_json`; the collect-info question describes
-    the fields it asks for in the same words, for every input type."""
+    """The UI builds its forms from `customer_wording.form_field`, as the collect-info question
+    describes the fields it asks for, for every input type."""
     from agent.nodes.collect_info import question_payload
     from agent.ui_support import form_fields
 
@@ -146,8 +146,9 @@ def test_the_app_s_form_fields_are_the_collect_info_question_s_fields(
     assert len(asked) == 7 and {f["type"] for f in asked} == {t.value for t in InputType}
     assert asked == [by_name[f["name"]] for f in asked]
     assert by_name["speed"] == {
-        "name": "speed", "type": "enum", "description": "", "required": True, "pattern": None,
-        "enum": ["standard", "express"], "example": None,
+        "name": "speed", "label": "Speed", "type": "enum", "help": "", "required": True,
+        "pattern": None, "enum": ["standard", "express"],
+        "enum_labels": {"standard": "standard", "express": "express"}, "example": None,
     }  # fmt: skip
 
 

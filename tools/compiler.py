@@ -50,19 +50,6 @@ class FieldSpec:
     label: str | None = None
     """What customers call the value (`ActionInput.label`)."""
 
-    def as_json(self) -> dict[str, Any]:
-        """The field as a form is built from it: an entry of a collect-info question's `fields`,
-        and of the app's forms (which so never re-describe an input type)."""
-        return {
-            "name": self.name,
-            "type": getattr(self.type, "value", self.type),
-            "description": self.description,
-            "required": self.required,
-            "pattern": self.pattern,
-            "enum": self.enum_values,
-            "example": self.example,
-        }
-
 
 @dataclass(slots=True)
 class ArgsCheck:

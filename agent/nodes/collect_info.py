@@ -15,7 +15,7 @@ from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
 from ..customer_values import or_list
-from ..customer_wording import asked_for, field_help, field_label
+from ..customer_wording import asked_for, form_field
 from ..state import AgentContext, AgentState
 from .closing import close_if_unavailable, finish_call, skip_call
 
@@ -30,7 +30,7 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
     action = compiled.definition
     specs = {f.name: f for f in compiled.fields}
     ask = [*check.missing, *[n for n in check.invalid if n not in check.missing]]
-    fields = [_field_json(specs[n]) for n in ask if n in specs]
+    fields = [form_field(specs[n]) for n in ask if n in specs]
 
     def describe(name: str) -> str:
         return asked_for(specs[name]) if name in specs else name
@@ -58,20 +58,6 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
 
 def _verb_label(action: Any) -> str:
     return action.title or action.name.replace("_", " ").replace("-", " ")
-
-
-def _field_json(spec: Any) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "label": field_label(spec),
-        "type": getattr(spec.type, "value", spec.type),
-        "help": field_help(spec),
-        "required": spec.required,
-        "pattern": spec.pattern,
-        "enum": spec.enum_values,
-        "enum_labels": spec.option_labels,
-        "example": spec.example,
-    }
 
 
 def parse_answer(answer: Any) -> tuple[str, Any]:
