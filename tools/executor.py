@@ -114,6 +114,7 @@ class ActionExecutor:
     ):
         self.settings = settings
         self._secrets = secrets
+        self._redactor, self._redactor_for = Redactor(), frozenset()
         self._policy = settings.policy
         self._resolver = resolver
         self._owns_client = client is None
@@ -130,8 +131,12 @@ class ActionExecutor:
         await self.aclose()
 
     async def redactor(self, *also: str) -> Redactor:
-        """Masks every secret value the secret source can give (and `also`)."""
-        return Redactor([*await self._secrets.secret_values(), *also])
+        """Masks every secret value the secret source can give (and `also`). Built again only
+        when the values change: every call and preview passes through it."""
+        values = frozenset(v for v in (*await self._secrets.secret_values(), *also) if v)
+        if self._redactor_for != values:
+            self._redactor, self._redactor_for = Redactor(values), values
+        return self._redactor
 
     async def preview(self, action: ActionDefinition, args: dict) -> RedactedRequest:
         """The exact request, secrets masked, without sending it.
