@@ -58,7 +58,7 @@ def relabel_text(text: str, words: Mapping[str, str]) -> str:
 
 
 def or_list(items: list[str]) -> str:
-    """"a", "a or b", "a, b or c"."""
+    """ "a", "a or b", "a, b or c"."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
@@ -93,12 +93,17 @@ def as_customer_reads(p: Presentation, words: Vocabulary) -> Presentation:
     if not words:
         return p
     if p.card is not None:
-        fields = [CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
-                  for f in p.card.fields]  # fmt: skip
-        card = p.card.model_copy(update={
-            "title": relabel_text(p.card.title, words), "fields": fields,
-            "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
-        })  # fmt: skip
+        fields = [
+            CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
+            for f in p.card.fields
+        ]
+        card = p.card.model_copy(
+            update={
+                "title": relabel_text(p.card.title, words),
+                "fields": fields,
+                "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
+            }
+        )
         return p.model_copy(update={"card": card, "text": card_text(card)})
     if p.link is not None:
         note = relabel_text(p.link.note, words) if p.link.note else None

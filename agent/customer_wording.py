@@ -32,44 +32,285 @@ _PRONOUNS = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN_AS = {
-    "his or her": "your", "her or his": "your", "his/her": "your", "her/his": "your",
-    "him or her": "you", "her or him": "you", "him/her": "you", "themselves": "yourself",
-    "themself": "yourself", "theirs": "yours", "their": "your", "them": "you", "they": "you",
-}  # fmt: skip
+    "his or her": "your",
+    "her or his": "your",
+    "his/her": "your",
+    "her/his": "your",
+    "him or her": "you",
+    "her or him": "you",
+    "him/her": "you",
+    "themselves": "yourself",
+    "themself": "yourself",
+    "theirs": "yours",
+    "their": "your",
+    "them": "you",
+    "they": "you",
+}
 _SINGULAR_SUBJECTS = ("he or she", "she or he", "he/she", "s/he")
 
 _AGREES = {
-    "is": "are", "was": "were", "has": "have", "does": "do", "goes": "go",
-    "isn't": "aren't", "wasn't": "weren't", "hasn't": "haven't", "doesn't": "don't",
-}  # fmt: skip
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "does": "do",
+    "goes": "go",
+    "isn't": "aren't",
+    "wasn't": "weren't",
+    "hasn't": "haven't",
+    "doesn't": "don't",
+}
 _UNCHANGED_VERBS = frozenset(
-    "can could will would shall should may might must cannot can't won't wouldn't couldn't "
-    "shouldn't mustn't did didn't had hadn't got made gave saw chose bought paid sent said told "
-    "wrote went came took found knew left lost meant put read set spent thought felt heard kept "
-    "built brought sold began forgot understood".split()
+    [
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "cannot",
+        "can't",
+        "won't",
+        "wouldn't",
+        "couldn't",
+        "shouldn't",
+        "mustn't",
+        "did",
+        "didn't",
+        "had",
+        "hadn't",
+        "got",
+        "made",
+        "gave",
+        "saw",
+        "chose",
+        "bought",
+        "paid",
+        "sent",
+        "said",
+        "told",
+        "wrote",
+        "went",
+        "came",
+        "took",
+        "found",
+        "knew",
+        "left",
+        "lost",
+        "meant",
+        "put",
+        "read",
+        "set",
+        "spent",
+        "thought",
+        "felt",
+        "heard",
+        "kept",
+        "built",
+        "brought",
+        "sold",
+        "began",
+        "forgot",
+        "understood",
+    ]
 )
 _VERBS = frozenset(
-    "want need like prefer live use own have get receive expect choose pick order buy pay see "
-    "find give provide enter type know mean plan intend wish hope reside sign register report "
-    "describe experience mention request ask call write send book agree accept reject cancel "
-    "return move rent lease hold install run work reach contact reply answer confirm select "
-    "specify state say tell share name list note notice think feel try apply qualify subscribe "
-    "opt allow consent prefer log speak email text visit wait look sign-up bring keep leave "
-    "claim owe earn spend save manage hear read understand remember forget decide".split()
+    [
+        "want",
+        "need",
+        "like",
+        "prefer",
+        "live",
+        "use",
+        "own",
+        "have",
+        "get",
+        "receive",
+        "expect",
+        "choose",
+        "pick",
+        "order",
+        "buy",
+        "pay",
+        "see",
+        "find",
+        "give",
+        "provide",
+        "enter",
+        "type",
+        "know",
+        "mean",
+        "plan",
+        "intend",
+        "wish",
+        "hope",
+        "reside",
+        "sign",
+        "register",
+        "report",
+        "describe",
+        "experience",
+        "mention",
+        "request",
+        "ask",
+        "call",
+        "write",
+        "send",
+        "book",
+        "agree",
+        "accept",
+        "reject",
+        "cancel",
+        "return",
+        "move",
+        "rent",
+        "lease",
+        "hold",
+        "install",
+        "run",
+        "work",
+        "reach",
+        "contact",
+        "reply",
+        "answer",
+        "confirm",
+        "select",
+        "specify",
+        "state",
+        "say",
+        "tell",
+        "share",
+        "name",
+        "list",
+        "note",
+        "notice",
+        "think",
+        "feel",
+        "try",
+        "apply",
+        "qualify",
+        "subscribe",
+        "opt",
+        "allow",
+        "consent",
+        "prefer",
+        "log",
+        "speak",
+        "email",
+        "text",
+        "visit",
+        "wait",
+        "look",
+        "sign-up",
+        "bring",
+        "keep",
+        "leave",
+        "claim",
+        "owe",
+        "earn",
+        "spend",
+        "save",
+        "manage",
+        "hear",
+        "read",
+        "understand",
+        "remember",
+        "forget",
+        "decide",
+    ]
 )
 _ADVERBS = frozenset(
-    "already still also just never always often now usually first only even recently "
-    "currently normally typically generally last".split()
+    [
+        "already",
+        "still",
+        "also",
+        "just",
+        "never",
+        "always",
+        "often",
+        "now",
+        "usually",
+        "first",
+        "only",
+        "even",
+        "recently",
+        "currently",
+        "normally",
+        "typically",
+        "generally",
+        "last",
+    ]
 )
 _FOLLOWERS = frozenset(
-    "to and or but nor of in on at for with by from about as if than that which who whom whose "
-    "what when where why how whether so via into onto through before after during until while "
-    "because per a an the this those these".split()
+    [
+        "to",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "about",
+        "as",
+        "if",
+        "than",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "whether",
+        "so",
+        "via",
+        "into",
+        "onto",
+        "through",
+        "before",
+        "after",
+        "during",
+        "until",
+        "while",
+        "because",
+        "per",
+        "a",
+        "an",
+        "the",
+        "this",
+        "those",
+        "these",
+    ]
 )
 """Words after "the customer" that show it is not a noun modifier ("contact the customer by")."""
 _NOUN_PLURALS = frozenset(
-    "details records accounts settings preferences notes ids numbers credentials contacts "
-    "addresses names communications services".split()
+    [
+        "details",
+        "records",
+        "accounts",
+        "settings",
+        "preferences",
+        "notes",
+        "ids",
+        "numbers",
+        "credentials",
+        "contacts",
+        "addresses",
+        "names",
+        "communications",
+        "services",
+    ]
 )
 """Plural nouns that follow "the customer" as a compound ("the customer details")."""
 
@@ -114,12 +355,12 @@ def second_person(text: str) -> str:
             continue
         plural = m.group("who").lower().endswith("s") and not m.group("possessive")
         if m.group("possessive"):
-            out += [text[pos:m.start()], _cased("your", m.group(0))]
+            out += [text[pos : m.start()], _cased("your", m.group(0))]
             pos = m.end()
             continue
         if plural or not m.group("article"):
             continue  # "customers", "customer number": not the one person being spoken to
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         pos = m.end()
         first = _WORD.match(text, pos)
         word = first.group(1) if first else ""
@@ -127,7 +368,7 @@ def second_person(text: str) -> str:
         verb_match = _WORD.match(text, adverb.end()) if adverb else first
         verb = _base_form(verb_match.group(1)) if verb_match else None
         if verb_match is not None and verb is not None:
-            between = text[pos:verb_match.start(1)]
+            between = text[pos : verb_match.start(1)]
             out += [_cased("you", m.group(0)), between, verb]
             pos = verb_match.end(1)
         elif first is None or adverb or word.lower() in _FOLLOWERS:

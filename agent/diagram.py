@@ -5,6 +5,7 @@ Streamlit draws DOT in the browser (`st.graphviz_chart`), so no image service is
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from .graph import build_graph
@@ -21,7 +22,7 @@ def _structure() -> tuple[list[str], list[tuple[str, str, bool]]]:
 def visited_edges(path: Sequence[str]) -> set[tuple[str, str]]:
     """Edges walked by a turn: (start ->) first node -> ... -> last node (-> end unless paused)."""
     full = [START, *path] if path and path[0] == "agent" else list(path)
-    return {(a, b) for a, b in zip(full, full[1:])}
+    return {(a, b) for a, b in itertools.pairwise(full)}
 
 
 def graph_dot(path: Sequence[str] = (), *, finished: bool = True) -> str:
@@ -36,7 +37,7 @@ def graph_dot(path: Sequence[str] = (), *, finished: bool = True) -> str:
         '  edge [color="#a1a1aa", fontname="Helvetica"];',
     ]
     for n in nodes:
-        shape = ', shape=ellipse' if n in (START, END) else ""
+        shape = ", shape=ellipse" if n in (START, END) else ""
         fill = ', fillcolor="#bbf7d0", color="#15803d", penwidth=2' if n in seen else ""
         lines.append(f'  "{n}" [label="{LABELS.get(n, n)}"{shape}{fill}];')
     for a, b, conditional in edges:

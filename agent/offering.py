@@ -63,18 +63,18 @@ def availability_refusal(catalog: Any, name: str, channel: str) -> str:
     return ""
 
 
-def call_refusal(action: ActionDefinition, args: dict[str, Any], state: AgentState,
-                 limits: Limits) -> Refusal | None:  # fmt: skip
+def call_refusal(
+    action: ActionDefinition, args: dict[str, Any], state: AgentState, limits: Limits
+) -> Refusal | None:
     """Why a call may not go ahead; None when it may. Checked when the model picks the call and
     again right before it is sent (the state may have moved on)."""
     if state.get("actions_run", 0) >= limits.max_actions_per_session:
         return Refusal("budget", prompts.REPLY_BUDGET)
     if not under_limit(action, state.get("run_counts") or {}):
-        return Refusal("limit", prompts.REPLY_LIMIT.format(
-            label=action.label, limit=action.max_runs_per_session))  # fmt: skip
-    if not action.is_idempotent and fingerprint(action.name, args) in (
-        state.get("sent_fingerprints") or []
-    ):
+        return Refusal(
+            "limit", prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
+        )
+    if not action.is_idempotent and fingerprint(action.name, args) in (state.get("sent_fingerprints") or []):
         return Refusal("repeat", prompts.REPLY_REPEAT.format(label=action.label))
     return None
 

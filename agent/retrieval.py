@@ -105,8 +105,9 @@ class ActionIndex:
         self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         self.postings = dict(postings)
         self.patterns = {p: (IdentifierPattern.compile(p), ids) for p, ids in by_pattern.items()}
-        self.pattern_idf = {p: math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
-                            for p, ids in by_pattern.items()}  # fmt: skip
+        self.pattern_idf = {
+            p: math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5)) for p, ids in by_pattern.items()
+        }
         self.vocabulary = self._vocabulary()
         self._corrections: dict[str, str | None] = {}
 
@@ -180,7 +181,7 @@ class ActionRetriever:
         if (
             self._index is not None
             and len(actions) == len(self._actions)
-            and all(a is b for a, b in zip(actions, self._actions))
+            and all(a is b for a, b in zip(actions, self._actions, strict=False))
         ):
             return self._index
         docs = {}
@@ -188,8 +189,7 @@ class ActionRetriever:
             key = (a.definition.name, a.content_hash)
             docs[key] = self._docs.get(key) or action_doc(a.definition)
         self._docs, self._actions = docs, actions
-        self._index = ActionIndex(actions, [docs[(a.definition.name, a.content_hash)]
-                                            for a in actions])  # fmt: skip
+        self._index = ActionIndex(actions, [docs[(a.definition.name, a.content_hash)] for a in actions])
         self.builds += 1
         return self._index
 
@@ -208,9 +208,13 @@ class ActionRetriever:
         return out
 
     def select(
-        self, catalog: Iterable[Any], allowed: Sequence[Any], messages: Sequence[BaseMessage],
-        k: int, keep: Iterable[str] = (),
-    ) -> list[Any]:  # fmt: skip
+        self,
+        catalog: Iterable[Any],
+        allowed: Sequence[Any],
+        messages: Sequence[BaseMessage],
+        k: int,
+        keep: Iterable[str] = (),
+    ) -> list[Any]:
         """At most `k` of the `allowed` compiled actions for a conversation, in catalog order."""
         if len(allowed) <= k:
             return list(allowed)

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import asynccontextmanager
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
 
 from storage.outage import is_storage_outage, retry_on_lost_connection
-
 from tools.redaction import storable
 
 from . import prompts
@@ -183,9 +182,7 @@ class SupportAgent:
         channel = (state.values or {}).get("channel") or "chat"
         if value is None:  # LangGraph cannot resume with None; an empty answer means the same
             value = ""
-        result = await self._turn(
-            session_id, Command(resume=value), ("resume", value), channel, state
-        )
+        result = await self._turn(session_id, Command(resume=value), ("resume", value), channel, state)
         return _after(recovered, result)
 
     async def recover(self, session_id: str) -> TurnResult | None:
@@ -230,9 +227,13 @@ class SupportAgent:
         n_before = len((before.values or {}).get("messages", []))
         title = given[1] if given[0] == "message" and isinstance(given[1], str) else ""
         context = AgentContext(
-            model=self.model, catalog=self.catalog, executor=self.executor,
-            ledger=self.ledger, limits=self.limits, retriever=self.retriever,
-        )  # fmt: skip
+            model=self.model,
+            catalog=self.catalog,
+            executor=self.executor,
+            ledger=self.ledger,
+            limits=self.limits,
+            retriever=self.retriever,
+        )
         errors: list[str] = []
         started = time.perf_counter()
         try:
@@ -243,7 +244,7 @@ class SupportAgent:
                 graph_input, config, context=context, stream_mode="updates", durability="sync"
             ):
                 pass
-        except Exception as exc:  # noqa: BLE001 - a failing model or store must not end the chat
+        except Exception as exc:
             log.exception("turn failed in session %s", session_id)
             errors.append(f"{type(exc).__name__}: {exc}")
             await self._repair(config)
@@ -264,7 +265,7 @@ class SupportAgent:
             {
                 "session_id": session_id,
                 "channel": channel,
-                "at": datetime.now(timezone.utc).isoformat(),
+                "at": datetime.now(UTC).isoformat(),
                 "input": {"kind": given[0], "value": given[1]},
                 "path": path,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
@@ -291,8 +292,9 @@ class SupportAgent:
         except Exception as exc:
             if not is_storage_outage(exc):
                 raise
-            log.error("session %s: the turn's trace waits for the database (%s)",
-                      session_id, type(exc).__name__)  # fmt: skip
+            log.error(
+                "session %s: the turn's trace waits for the database (%s)", session_id, type(exc).__name__
+            )
             self.unsaved.keep(session_id, trace, channel=channel, title=title)
             return 0
 
@@ -305,13 +307,19 @@ class SupportAgent:
         events = self._events(given, [AIMessage(FALLBACK_REPLY)], {}, {}, None, channel)
         title = given[1] if given[0] == "message" and isinstance(given[1], str) else ""
         trace = {
-            "session_id": session_id, "channel": channel,
-            "at": datetime.now(timezone.utc).isoformat(),
-            "input": {"kind": given[0], "value": given[1]}, "path": [], "steps": [],
-            "model_calls": [], "model_call_count": 0, "events": events, "interrupt": None,
+            "session_id": session_id,
+            "channel": channel,
+            "at": datetime.now(UTC).isoformat(),
+            "input": {"kind": given[0], "value": given[1]},
+            "path": [],
+            "steps": [],
+            "model_calls": [],
+            "model_call_count": 0,
+            "events": events,
+            "interrupt": None,
             "errors": [f"storage unavailable: {_brief(exc)}"],
             "model": self.model_label,
-        }  # fmt: skip
+        }
         self.unsaved.keep(session_id, trace, channel=channel, title=title)
         return TurnResult(session_id, 0, self.redactor.data(events), None, self.redactor.data(trace))
 
@@ -321,11 +329,11 @@ class SupportAgent:
         msgs = (state.values or {}).get("messages", [])
         answered = {m.tool_call_id for m in msgs if isinstance(m, ToolMessage)}
         dangling = [
-            c["id"] for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls
-            if c["id"] not in answered
-        ]  # fmt: skip
-        fix = [ToolMessage("Not completed: internal error.", tool_call_id=i, status="error")
-               for i in dangling]  # fmt: skip
+            c["id"] for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls if c["id"] not in answered
+        ]
+        fix = [
+            ToolMessage("Not completed: internal error.", tool_call_id=i, status="error") for i in dangling
+        ]
         await self._close_turn(config, [*fix, AIMessage(FALLBACK_REPLY)])
 
     async def _close_turn(self, config: dict[str, Any], messages: list) -> None:
@@ -345,16 +353,21 @@ class SupportAgent:
             if isinstance(m, AIMessage) and m.tool_calls:
                 if m.text.strip():  # words sent together with the calls reach the customer too
                     events.append(_assistant_event(m, channel))
-                events += [{"type": "tool_call", "action": c["name"], "args": c["args"]}
-                           for c in m.tool_calls]  # fmt: skip
+                events += [
+                    {"type": "tool_call", "action": c["name"], "args": c["args"]} for c in m.tool_calls
+                ]
             elif isinstance(m, AIMessage):
                 events.append(_assistant_event(m, channel))
         # every call of the turn that ran, or was not run and why, before the answer
         calls = [{"type": "outcome", **r["outcome"]} for r in _new(values, before, "results")]
-        calls += [{"type": "refused", "action": s["action"], "reason": s["reason"],
-                   "text": s["text"]} for s in _new(values, before, "skipped")]  # fmt: skip
-        idx = next((i for i, e in enumerate(events) if e["type"] == "assistant"
-                    and not _sent_with_calls(events, i)), len(events))  # fmt: skip
+        calls += [
+            {"type": "refused", "action": s["action"], "reason": s["reason"], "text": s["text"]}
+            for s in _new(values, before, "skipped")
+        ]
+        idx = next(
+            (i for i, e in enumerate(events) if e["type"] == "assistant" and not _sent_with_calls(events, i)),
+            len(events),
+        )
         events[idx:idx] = calls
         if interrupt is not None:
             event = {"type": "interrupt", "payload": interrupt}
@@ -437,8 +450,13 @@ def _after(recovered: TurnResult | None, result: TurnResult) -> TurnResult:
 
 def _assistant_event(m: AIMessage, channel: str) -> dict[str, Any]:
     pres = (m.additional_kwargs or {}).get("presentation") or {"format": "text", "text": m.text}
-    event = {"type": "assistant", "text": pres.get("text") or m.text, "format": pres.get("format", "text"),
-             "card": pres.get("card"), "link": pres.get("link")}  # fmt: skip
+    event = {
+        "type": "assistant",
+        "text": pres.get("text") or m.text,
+        "format": pres.get("format", "text"),
+        "card": pres.get("card"),
+        "link": pres.get("link"),
+    }
     if channel == "email":
         event["email"] = as_email(event["text"])
     return event

@@ -6,11 +6,10 @@ import operator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (server schemas)
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (server schemas)
 
 from .retrieval import ActionRetriever
 

@@ -18,6 +18,7 @@ from tools.redaction import Redactor  # noqa: F401  (re-exported for the service
 
 from .graph import NODES
 
+
 def message_json(m: BaseMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"role": m.type, "content": m.content}
     tool_calls = getattr(m, "tool_calls", None)
@@ -60,8 +61,9 @@ class TurnRecorder(BaseCallbackHandler):
         return round((time.perf_counter() - self.t0) * 1000, 3)
 
     # -- node spans ----------------------------------------------------------------------------
-    def on_chain_start(self, serialized, inputs, *, run_id, parent_run_id=None, metadata=None,
-                       name=None, **kw):  # fmt: skip
+    def on_chain_start(
+        self, serialized, inputs, *, run_id, parent_run_id=None, metadata=None, name=None, **kw
+    ):
         node = (metadata or {}).get("langgraph_node")
         if node in NODES and (name == node or (serialized or {}).get("name") == node):
             step = {"node": node, "start_ms": self._ms(), "input": _summarise(inputs)}
@@ -90,8 +92,10 @@ class TurnRecorder(BaseCallbackHandler):
             "node": (metadata or {}).get("langgraph_node"),
             "start_ms": self._ms(),
             "messages": [message_json(m) for m in (messages[0] if messages else [])],
-            "tools": [t.get("function", t).get("name") for t in (kw.get("invocation_params") or {}).get("tools", [])],
-        }  # fmt: skip
+            "tools": [
+                t.get("function", t).get("name") for t in (kw.get("invocation_params") or {}).get("tools", [])
+            ],
+        }
         self.model_calls.append(call)
 
     def on_llm_end(self, response, *, run_id, **kw):

@@ -53,6 +53,7 @@ class UnsavedTurns:
         async with self._storing:
             while self._waiting:
                 w = self._waiting[0]
-                await asyncio.to_thread(traces.record_turn, w.session_id, redact(w.trace),
-                                        channel=w.channel, title=w.title)  # fmt: skip
+                await asyncio.to_thread(
+                    traces.record_turn, w.session_id, redact(w.trace), channel=w.channel, title=w.title
+                )
                 self._waiting.pop(0)

@@ -13,8 +13,16 @@ import importlib
 from pathlib import Path
 
 BENCHMARKS = ("compile", "turn_overhead", "concurrency", "many_actions", "model_calls")
-QUICK_ARGS = {"compile": ["--sizes", "2,5", "--runs", "2",
-                         "--json", str(Path(__file__).parent / "results" / "quick" / "compile.json")]}
+QUICK_ARGS = {
+    "compile": [
+        "--sizes",
+        "2,5",
+        "--runs",
+        "2",
+        "--json",
+        str(Path(__file__).parent / "results" / "quick" / "compile.json"),
+    ]
+}
 """The compile benchmark predates `--quick`: its tiny sizes, and a result file beside the other
 quick ones (a smoke run never overwrites the measured results)."""
 
@@ -31,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or BENCHMARKS:
         print(f"\n== {name} ==", flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
-        bench_args = (QUICK_ARGS.get(name, ["--quick"]) if args.quick else [])
+        bench_args = QUICK_ARGS.get(name, ["--quick"]) if args.quick else []
         status |= module.main(bench_args)
     return status
 

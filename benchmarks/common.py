@@ -13,7 +13,6 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import re
 import resource
 import statistics
@@ -58,8 +57,7 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def write_result(name: str, result: dict[str, Any], path: Path | None = None, *,
-                 quick: bool = False) -> Path:  # fmt: skip
+def write_result(name: str, result: dict[str, Any], path: Path | None = None, *, quick: bool = False) -> Path:
     """Write to `path`, or `results/NAME.json` (`results/quick/NAME.json` for a smoke run)."""
     path = path or (RESULTS / "quick" if quick else RESULTS) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +67,10 @@ def write_result(name: str, result: dict[str, Any], path: Path | None = None, *,
 
 def header(result: dict[str, Any]) -> str:
     box = result["machine"]
-    return (f"{result['date']}  {box['platform']}  Python {box['python']}  "
-            f"{box['cpu_count']} CPUs  load {box['load_average_1m']}")  # fmt: skip
+    return (
+        f"{result['date']}  {box['platform']}  Python {box['python']}  "
+        f"{box['cpu_count']} CPUs  load {box['load_average_1m']}"
+    )
 
 
 def table(rows: Sequence[Sequence[Any]]) -> str:
@@ -78,7 +78,9 @@ def table(rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
     lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False))
+        )
         for r in cells
     ]
     lines.insert(1, "-" * len(lines[0]))
@@ -94,8 +96,12 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
     ms = [s * 1000 for s in seconds]
-    return {"n": len(ms), "p50": round(statistics.median(ms), 3), "p95": round(percentile(ms, 95), 3),
-            "mean": round(statistics.fmean(ms), 3)}  # fmt: skip
+    return {
+        "n": len(ms),
+        "p50": round(statistics.median(ms), 3),
+        "p95": round(percentile(ms, 95), 3),
+        "mean": round(statistics.fmean(ms), 3),
+    }
 
 
 def rss_mb() -> float:
@@ -141,8 +147,11 @@ class BenchModel(BaseChatModel):
             # message names that has no result yet (a chained turn), else the answer
             wanted = re.findall(r"INS-\d{4}", last.text)
             if presented < len(wanted):
-                call = {"name": ACTION, "args": {"request_id": wanted[presented]},
-                        "id": f"call_{time.perf_counter_ns()}"}  # fmt: skip
+                call = {
+                    "name": ACTION,
+                    "args": {"request_id": wanted[presented]},
+                    "id": f"call_{time.perf_counter_ns()}",
+                }
                 return AIMessage("", tool_calls=[call])
         if isinstance(last, ToolMessage):
             return AIMessage("Your installation request is scheduled; details above.")
@@ -198,8 +207,7 @@ def demo_api_process(latency_ms: float = 0.0) -> Iterator[str]:
     from tests.servers import free_port
 
     port = free_port()
-    cmd = [sys.executable, "-m", "benchmarks.common", "--serve", str(port),
-           "--latency-ms", str(latency_ms)]  # fmt: skip
+    cmd = [sys.executable, "-m", "benchmarks.common", "--serve", str(port), "--latency-ms", str(latency_ms)]
     proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1])
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -256,8 +264,9 @@ class BareGraph:
         from langchain_core.messages import HumanMessage as Human
 
         config = {"configurable": {"thread_id": session}, "recursion_limit": 40}
-        return await self.graph.ainvoke({"messages": [Human(text)], "channel": "chat"}, config,
-                                        context=self.context)  # fmt: skip
+        return await self.graph.ainvoke(
+            {"messages": [Human(text)], "channel": "chat"}, config, context=self.context
+        )
 
 
 def bare_graph(base_url: str, executor, checkpointer, *, model=None, limits=None) -> BareGraph:
@@ -268,36 +277,49 @@ def bare_graph(base_url: str, executor, checkpointer, *, model=None, limits=None
 
     catalog = ActionCatalog()
     catalog.sync(demo_definitions(base_url))
-    context = AgentContext(model=model or BenchModel(), catalog=catalog, executor=executor,
-                           limits=limits or Limits(), retriever=ActionRetriever())  # fmt: skip
+    context = AgentContext(
+        model=model or BenchModel(),
+        catalog=catalog,
+        executor=executor,
+        limits=limits or Limits(),
+        retriever=ActionRetriever(),
+    )
     return BareGraph(compile_graph(checkpointer), context)
 
 
 @contextlib.asynccontextmanager
-async def service(base_url: str, checkpointer, *, model=None, limits=None,
-                  data_dir: Path | None = None) -> AsyncIterator[Any]:  # fmt: skip
+async def service(
+    base_url: str, checkpointer, *, model=None, limits=None, data_dir: Path | None = None
+) -> AsyncIterator[Any]:
     """The full `SupportAgent` as the app runs it: SQLite storage (actions, secrets, traces,
     ledger) in a temporary folder, one pooled executor, `checkpointer` for the graph."""
     from cryptography.fernet import Fernet
 
-    from agent.runtime import open_agent, open_stores
-    from agent.settings import Settings
+    from agent.wiring.runtime import open_agent, open_stores
+    from agent.wiring.settings import Settings
     from tools.executor import ExecutorSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         # database_url=None: SQLite in the folder, even where DATABASE_URL is set
-        settings = Settings(data_dir=data_dir or Path(tmp), database_url=None,
-                            allow_hosts=(host_of(base_url),),
-                            secret_key=Fernet.generate_key().decode())  # fmt: skip
+        settings = Settings(
+            data_dir=data_dir or Path(tmp),
+            database_url=None,
+            allow_hosts=(host_of(base_url),),
+            secret_key=Fernet.generate_key().decode(),
+        )
         stores = open_stores(settings)
         stores.secrets.set("DEMO_API_TOKEN", TOKEN)
         for action in demo_actions(base_url):
             stores.actions.create(action)
         async with open_agent(
-            settings, model=model or BenchModel(), model_label="benchmark model", stores=stores,
+            settings,
+            model=model or BenchModel(),
+            model_label="benchmark model",
+            stores=stores,
             executor_settings=ExecutorSettings(allow_hosts=(host_of(base_url),)),
-            limits=limits, checkpointer=checkpointer,
-        ) as agent:  # fmt: skip
+            limits=limits,
+            checkpointer=checkpointer,
+        ) as agent:
             yield agent
         stores.engine.dispose()
 
@@ -328,8 +350,14 @@ def peer_tools(definitions, executor, failures: list[str] | None = None) -> list
                 failures.append(outcome.summary)
             return json.dumps(outcome.data if outcome.ok else outcome.summary, default=str)
 
-        tools.append(StructuredTool(name=definition.name, description=definition.trigger,
-                                    args_schema=compiled.tool.args_schema, coroutine=run))  # fmt: skip
+        tools.append(
+            StructuredTool(
+                name=definition.name,
+                description=definition.trigger,
+                args_schema=compiled.tool.args_schema,
+                coroutine=run,
+            )
+        )
     return tools
 
 
@@ -338,8 +366,7 @@ def peer(base_url: str, executor, checkpointer, *, model=None) -> Peer:
 
     failures: list[str] = []
     tools = peer_tools(demo_definitions(base_url), executor, failures)
-    return Peer(create_agent(model or BenchModel(), tools=tools, checkpointer=checkpointer),
-                failures)
+    return Peer(create_agent(model or BenchModel(), tools=tools, checkpointer=checkpointer), failures)
 
 
 # -- serving the demo API on its own -------------------------------------------------------------
@@ -352,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import uvicorn
 
-    uvicorn.run(latency_app(args.latency_ms), host="127.0.0.1", port=args.serve,
-                log_level="warning", backlog=4096)  # fmt: skip
+    uvicorn.run(
+        latency_app(args.latency_ms), host="127.0.0.1", port=args.serve, log_level="warning", backlog=4096
+    )
     return 0
 
 

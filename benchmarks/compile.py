@@ -60,9 +60,13 @@ def median_ms(run: Callable[[int], object], runs: int) -> float:
 # -- the naive baseline ---------------------------------------------------------------------------
 
 _NAIVE_TYPES = {
-    InputType.STRING: str, InputType.EMAIL: str, InputType.INTEGER: int,
-    InputType.NUMBER: float, InputType.BOOLEAN: bool, InputType.DATE: datetime.date,
-}  # fmt: skip
+    InputType.STRING: str,
+    InputType.EMAIL: str,
+    InputType.INTEGER: int,
+    InputType.NUMBER: float,
+    InputType.BOOLEAN: bool,
+    InputType.DATE: datetime.date,
+}
 
 
 def naive_compile(definition: ActionDefinition) -> StructuredTool:
@@ -70,18 +74,20 @@ def naive_compile(definition: ActionDefinition) -> StructuredTool:
     fields: dict[str, Any] = {}
     for inp in definition.inputs:
         kind: Any = (
-            Literal[tuple(inp.enum_values or ())]
-            if inp.type is InputType.ENUM
-            else _NAIVE_TYPES[inp.type]
+            Literal[tuple(inp.enum_values or ())] if inp.type is InputType.ENUM else _NAIVE_TYPES[inp.type]
         )
         if not inp.required:
             kind = Optional[kind]  # noqa: UP045 - a runtime type expression
         extra = {"examples": [inp.example]} if inp.example else None
         fields[inp.name] = (
             kind,
-            Field(... if inp.required else None, description=inp.description or None,
-                  pattern=inp.pattern, json_schema_extra=extra),
-        )  # fmt: skip
+            Field(
+                ... if inp.required else None,
+                description=inp.description or None,
+                pattern=inp.pattern,
+                json_schema_extra=extra,
+            ),
+        )
     model = create_model(f"{definition.name}_args", **fields)
 
     async def call(**kwargs: Any) -> Any:
@@ -230,7 +236,9 @@ def table(result: dict[str, Any]) -> str:
     rows.append(("check(), warm", "1", f"{warm_ms:.4f}", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False))
+        )
         for r in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
@@ -239,8 +247,11 @@ def table(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="comma-separated catalog sizes (default 10,100,1000)")  # fmt: skip
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="comma-separated catalog sizes (default 10,100,1000)",
+    )
     parser.add_argument("--runs", type=int, default=7, help="runs per case; the median is shown")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
     args = parser.parse_args(argv)
@@ -249,8 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("sizes and runs must be positive")
     result = run(sizes, args.runs)
     box = result["machine"]
-    print(f"{result['date']}  {box['platform']}  Python {box['python']}  {box['cpu_count']} CPUs"
-          f"  load {box['load_average_1m']}  median of {args.runs} runs")  # fmt: skip
+    print(
+        f"{result['date']}  {box['platform']}  Python {box['python']}  {box['cpu_count']} CPUs"
+        f"  load {box['load_average_1m']}  median of {args.runs} runs"
+    )
     print(table(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")

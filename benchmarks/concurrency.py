@@ -31,9 +31,22 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    PLAIN_MESSAGE, action_message, bare_graph, demo_api_process, header, machine, make_executor,
-    now, peak_rss_mb, peer, rss_mb, service, summary_ms, table, write_result,
-)  # fmt: skip
+    PLAIN_MESSAGE,
+    action_message,
+    bare_graph,
+    demo_api_process,
+    header,
+    machine,
+    make_executor,
+    now,
+    peak_rss_mb,
+    peer,
+    rss_mb,
+    service,
+    summary_ms,
+    table,
+    write_result,
+)
 
 DEFAULT_SESSIONS = (1, 10, 100, 500)
 VARIANTS = ("service", "graph", "peer")
@@ -72,8 +85,9 @@ async def _runner(variant: str, base_url: str, executor, saver, stack: AsyncExit
     return turn
 
 
-async def one_run(variant: str, n: int, base_url: str, tmp: Path,
-                  checkpointer: str = "sqlite") -> dict[str, Any]:  # fmt: skip
+async def one_run(
+    variant: str, n: int, base_url: str, tmp: Path, checkpointer: str = "sqlite"
+) -> dict[str, Any]:
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
@@ -87,8 +101,9 @@ async def one_run(variant: str, n: int, base_url: str, tmp: Path,
         db = tmp / f"{variant}-{n}.db"
         saver = (
             await stack.enter_async_context(AsyncSqliteSaver.from_conn_string(str(db)))
-            if checkpointer == "sqlite" else InMemorySaver()
-        )  # fmt: skip
+            if checkpointer == "sqlite"
+            else InMemorySaver()
+        )
         turn = await _runner(variant, base_url, executor, saver, stack)
         # one warm-up session, not counted
         await turn(f"warm-{variant}-{n}", action_message(0))
@@ -98,7 +113,7 @@ async def one_run(variant: str, n: int, base_url: str, tmp: Path,
                 start = time.perf_counter()
                 try:
                     error = await turn(f"{variant}-{n}-{i}", text)
-                except Exception as exc:  # noqa: BLE001 - counted and reported, not hidden
+                except Exception as exc:
                     error = f"{type(exc).__name__}: {exc}"
                 latencies.append(time.perf_counter() - start)
                 if error:
@@ -111,25 +126,36 @@ async def one_run(variant: str, n: int, base_url: str, tmp: Path,
         rss_after = rss_mb()
     turns = 2 * n
     return {
-        "variant": variant, "sessions": n, "turns": turns, "wall_s": round(wall, 3),
-        "turns_per_s": round(turns / wall, 1), "latency_ms": summary_ms(latencies),
-        "cpu_s": round(cpu, 3), "cpu_ms_per_turn": round(cpu * 1000 / turns, 2),
-        "cpu_utilisation": round(cpu / wall, 3), "peak_rss_mb": round(peak_rss_mb(), 1),
+        "variant": variant,
+        "sessions": n,
+        "turns": turns,
+        "wall_s": round(wall, 3),
+        "turns_per_s": round(turns / wall, 1),
+        "latency_ms": summary_ms(latencies),
+        "cpu_s": round(cpu, 3),
+        "cpu_ms_per_turn": round(cpu * 1000 / turns, 2),
+        "cpu_utilisation": round(cpu / wall, 3),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "idle_session_kb": round((rss_after - rss_before) * 1024 / n, 1),
-        "errors": len(errors), "error_examples": sorted(set(errors))[:3],
-    }  # fmt: skip
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+    }
 
 
-async def measure(sessions: list[int], latency_ms: float, variants: tuple[str, ...],
-                  checkpointer: str = "sqlite"):  # fmt: skip
+async def measure(
+    sessions: list[int], latency_ms: float, variants: tuple[str, ...], checkpointer: str = "sqlite"
+):
     rows = []
     with demo_api_process(latency_ms) as base_url, tempfile.TemporaryDirectory() as tmp:
         for variant in variants:
             for n in sessions:
                 row = await one_run(variant, n, base_url, Path(tmp), checkpointer)
                 rows.append(row)
-                print(f"  {variant:8s} N={n:4d}  {row['turns_per_s']:8.1f} turns/s  "
-                      f"p50 {row['latency_ms']['p50']:.1f} ms  errors {row['errors']}", flush=True)  # fmt: skip
+                print(
+                    f"  {variant:8s} N={n:4d}  {row['turns_per_s']:8.1f} turns/s  "
+                    f"p50 {row['latency_ms']['p50']:.1f} ms  errors {row['errors']}",
+                    flush=True,
+                )
     for variant in variants:
         mine = [r for r in rows if r["variant"] == variant]
         single = next((r for r in mine if r["sessions"] == 1), None)
@@ -144,26 +170,54 @@ async def measure(sessions: list[int], latency_ms: float, variants: tuple[str, .
     return rows
 
 
-def run(sessions: list[int], latency_ms: float, variants: tuple[str, ...] = VARIANTS,
-        checkpointer: str = "sqlite"):  # fmt: skip
+def run(
+    sessions: list[int], latency_ms: float, variants: tuple[str, ...] = VARIANTS, checkpointer: str = "sqlite"
+):
     rows = asyncio.run(measure(sessions, latency_ms, variants, checkpointer))
     return {
-        "date": now(), "machine": machine(), "api_latency_ms": latency_ms,
+        "date": now(),
+        "machine": machine(),
+        "api_latency_ms": latency_ms,
         "checkpointer": checkpointer,
         "targets": {"efficiency_at_100": TARGET_EFFICIENCY_AT_100, "errors_at_500": 0},
         "runs": rows,
-    }  # fmt: skip
+    }
 
 
 def report(result: dict[str, Any]) -> str:
-    rows = [("variant", "N", "turns/s", "ideal", "efficiency", "p50 ms", "p95 ms", "CPU ms/turn",
-             "CPU use", "peak RSS MB", "KB/idle session", "errors")]  # fmt: skip
+    rows = [
+        (
+            "variant",
+            "N",
+            "turns/s",
+            "ideal",
+            "efficiency",
+            "p50 ms",
+            "p95 ms",
+            "CPU ms/turn",
+            "CPU use",
+            "peak RSS MB",
+            "KB/idle session",
+            "errors",
+        )
+    ]
     for r in result["runs"]:
-        rows.append((r["variant"], r["sessions"], r["turns_per_s"], r.get("ideal_turns_per_s", ""),
-                     f"{r.get('efficiency', 0):.2f}", f"{r['latency_ms']['p50']:.1f}",
-                     f"{r['latency_ms']['p95']:.1f}", r["cpu_ms_per_turn"],
-                     f"{r['cpu_utilisation']:.2f}", r["peak_rss_mb"], r["idle_session_kb"],
-                     r["errors"]))  # fmt: skip
+        rows.append(
+            (
+                r["variant"],
+                r["sessions"],
+                r["turns_per_s"],
+                r.get("ideal_turns_per_s", ""),
+                f"{r.get('efficiency', 0):.2f}",
+                f"{r['latency_ms']['p50']:.1f}",
+                f"{r['latency_ms']['p95']:.1f}",
+                r["cpu_ms_per_turn"],
+                f"{r['cpu_utilisation']:.2f}",
+                r["peak_rss_mb"],
+                r["idle_session_kb"],
+                r["errors"],
+            )
+        )
     return table(rows)
 
 
@@ -172,8 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", default=",".join(map(str, DEFAULT_SESSIONS)))
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--checkpointer", choices=("sqlite", "memory"), default="sqlite",
-                        help="AsyncSqliteSaver on a file (default) or InMemorySaver")
+    parser.add_argument(
+        "--checkpointer",
+        choices=("sqlite", "memory"),
+        default="sqlite",
+        help="AsyncSqliteSaver on a file (default) or InMemorySaver",
+    )
     parser.add_argument("--quick", action="store_true", help="N = 1 and 3, 5 ms latency")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)

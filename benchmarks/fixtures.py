@@ -16,40 +16,102 @@ from tools.action import ActionDefinition
 from tools.validation import validate_action
 
 OBJECTS = (
-    "order", "subscription", "refund", "ticket", "shipment", "invoice", "account", "booking",
-    "reservation", "warranty", "return", "payment", "delivery", "license", "device", "plan",
-)  # fmt: skip
+    "order",
+    "subscription",
+    "refund",
+    "ticket",
+    "shipment",
+    "invoice",
+    "account",
+    "booking",
+    "reservation",
+    "warranty",
+    "return",
+    "payment",
+    "delivery",
+    "license",
+    "device",
+    "plan",
+)
 READ_VERBS = ("look_up", "check", "get", "find", "list")
 WRITE_VERBS = ("cancel", "update", "create", "pause", "resume", "extend", "reopen", "refund")
 
 INPUT_POOL: tuple[dict[str, Any], ...] = (
-    {"name": "order_id", "type": "string", "pattern": r"^ORD-\d{4,8}$", "example": "ORD-1234",
-     "description": "Order number from the confirmation e-mail"},
-    {"name": "customer_id", "type": "string", "pattern": r"^C\d{6}$", "example": "C004211",
-     "description": "Customer number on the account page"},
-    {"name": "ticket_id", "type": "string", "pattern": r"^TCK-[A-Z0-9]{6}$",
-     "example": "TCK-8F2K1Q", "description": "Support ticket reference"},
-    {"name": "tracking_number", "type": "string", "pattern": r"^[A-Z]{2}\d{9}[A-Z]{2}$",
-     "example": "RR123456785DE", "description": "Parcel tracking number"},
-    {"name": "postcode", "type": "string", "pattern": r"^[A-Za-z0-9 -]{3,10}$",
-     "example": "10115", "description": "Postcode of the delivery address"},
-    {"name": "email", "type": "email", "example": "jane@example.com",
-     "description": "E-mail address on the account"},
+    {
+        "name": "order_id",
+        "type": "string",
+        "pattern": r"^ORD-\d{4,8}$",
+        "example": "ORD-1234",
+        "description": "Order number from the confirmation e-mail",
+    },
+    {
+        "name": "customer_id",
+        "type": "string",
+        "pattern": r"^C\d{6}$",
+        "example": "C004211",
+        "description": "Customer number on the account page",
+    },
+    {
+        "name": "ticket_id",
+        "type": "string",
+        "pattern": r"^TCK-[A-Z0-9]{6}$",
+        "example": "TCK-8F2K1Q",
+        "description": "Support ticket reference",
+    },
+    {
+        "name": "tracking_number",
+        "type": "string",
+        "pattern": r"^[A-Z]{2}\d{9}[A-Z]{2}$",
+        "example": "RR123456785DE",
+        "description": "Parcel tracking number",
+    },
+    {
+        "name": "postcode",
+        "type": "string",
+        "pattern": r"^[A-Za-z0-9 -]{3,10}$",
+        "example": "10115",
+        "description": "Postcode of the delivery address",
+    },
+    {
+        "name": "email",
+        "type": "email",
+        "example": "jane@example.com",
+        "description": "E-mail address on the account",
+    },
     {"name": "contact_email", "type": "email", "description": "Where to send the confirmation"},
-    {"name": "since", "type": "date", "example": "2024-05-01",
-     "description": "Earliest date to include"},
+    {"name": "since", "type": "date", "example": "2024-05-01", "description": "Earliest date to include"},
     {"name": "start_date", "type": "date", "description": "Date the change takes effect"},
-    {"name": "birth_date", "type": "date", "pattern": r"^(19|20)\d{2}-\d{2}-\d{2}$",
-     "description": "Date of birth, for identity checks"},
-    {"name": "status", "type": "enum", "enum_values": ["open", "pending", "closed"],
-     "description": "Status to filter by"},
-    {"name": "reason", "type": "enum",
-     "enum_values": ["damaged", "late", "wrong_item", "not_needed", "other"],
-     "example": "damaged", "description": "Why the customer wants this"},
-    {"name": "shipping_speed", "type": "enum", "enum_values": ["standard", "express", "overnight"],
-     "description": "Shipping option"},
-    {"name": "country", "type": "enum", "enum_values": ["DE", "FR", "GB", "US", "NL", "ES"],
-     "description": "Country of the address"},
+    {
+        "name": "birth_date",
+        "type": "date",
+        "pattern": r"^(19|20)\d{2}-\d{2}-\d{2}$",
+        "description": "Date of birth, for identity checks",
+    },
+    {
+        "name": "status",
+        "type": "enum",
+        "enum_values": ["open", "pending", "closed"],
+        "description": "Status to filter by",
+    },
+    {
+        "name": "reason",
+        "type": "enum",
+        "enum_values": ["damaged", "late", "wrong_item", "not_needed", "other"],
+        "example": "damaged",
+        "description": "Why the customer wants this",
+    },
+    {
+        "name": "shipping_speed",
+        "type": "enum",
+        "enum_values": ["standard", "express", "overnight"],
+        "description": "Shipping option",
+    },
+    {
+        "name": "country",
+        "type": "enum",
+        "enum_values": ["DE", "FR", "GB", "US", "NL", "ES"],
+        "description": "Country of the address",
+    },
     {"name": "quantity", "type": "integer", "example": "1", "description": "How many items"},
     {"name": "months", "type": "integer", "example": "12", "description": "Length in months"},
     {"name": "amount", "type": "number", "example": "19.99", "description": "Amount in euros"},
@@ -57,17 +119,15 @@ INPUT_POOL: tuple[dict[str, Any], ...] = (
     {"name": "include_history", "type": "boolean", "description": "Include past events"},
     {"name": "note", "type": "string", "description": "Free-text note for the team"},
     {"name": "last_name", "type": "string", "description": "Customer's last name"},
-)  # fmt: skip
+)
 
 KEY_INPUTS = tuple(
-    spec
-    for spec in INPUT_POOL
-    if spec["type"] == "email" or (spec["type"] == "string" and "pattern" in spec)
+    spec for spec in INPUT_POOL if spec["type"] == "email" or (spec["type"] == "string" and "pattern" in spec)
 )
 """Inputs that identify the object, so they go in the URL path."""
 
 TRIGGERS = (
-    "Use when the customer asks to {verb} their {obj}, e.g. \"can you {verb} my {obj}?\". "
+    'Use when the customer asks to {verb} their {obj}, e.g. "can you {verb} my {obj}?". '
     "Do not use for general questions about {obj}s.",
     "Run this when a customer wants to {verb} a {obj} and has given (or can give) the details "
     "below. Ask for anything missing first.",
@@ -102,15 +162,18 @@ def _raw_action(rng: random.Random, index: int) -> dict[str, Any]:
         "title": f"{verb.replace('_', ' ').capitalize()} {obj}",
         "method": method,
         "url": f"https://{plural}.internal.example.com{path}" + (f"?{query}" if query else ""),
-        "headers": {"Authorization": f"Bearer {{{{secret.{obj.upper()}_API_TOKEN}}}}",
-                    "Accept": "application/json"},
+        "headers": {
+            "Authorization": f"Bearer {{{{secret.{obj.upper()}_API_TOKEN}}}}",
+            "Accept": "application/json",
+        },
         "trigger": rng.choice(TRIGGERS).format(verb=verb.replace("_", " "), obj=obj),
         "inputs": inputs,
         "timeout_seconds": rng.choice((5.0, 10.0, 15.0)),
         "response_format": rng.choice(("text", "text", "card")),
-        "response_selection": {"fields": {"Status": "status", "Updated": "updated_at",
-                                          "Summary": f"{obj}.summary"}},
-    }  # fmt: skip
+        "response_selection": {
+            "fields": {"Status": "status", "Updated": "updated_at", "Summary": f"{obj}.summary"}
+        },
+    }
     if in_body:
         raw["body"] = json.dumps({obj: {name: f"{{{{{name}}}}}" for name in in_body}})
         raw["send_idempotency_key"] = method == "POST"
@@ -123,14 +186,28 @@ def _raw_action(rng: random.Random, index: int) -> dict[str, Any]:
 
 
 SAMPLE_VALUES: dict[str, Any] = {
-    "order_id": "ORD-1234", "customer_id": "C004211", "ticket_id": "TCK-8F2K1Q",
-    "tracking_number": "RR123456785DE", "postcode": "10115", "email": "jane@example.com",
-    "contact_email": "jane.doe@example.org", "since": "2024-05-01", "start_date": "2024-07-01",
-    "birth_date": "1988-11-23", "status": "open", "reason": "damaged",
-    "shipping_speed": "express", "country": "DE", "quantity": 2, "months": 12, "amount": 19.99,
-    "notify_customer": True, "include_history": False, "note": "Customer called twice.",
+    "order_id": "ORD-1234",
+    "customer_id": "C004211",
+    "ticket_id": "TCK-8F2K1Q",
+    "tracking_number": "RR123456785DE",
+    "postcode": "10115",
+    "email": "jane@example.com",
+    "contact_email": "jane.doe@example.org",
+    "since": "2024-05-01",
+    "start_date": "2024-07-01",
+    "birth_date": "1988-11-23",
+    "status": "open",
+    "reason": "damaged",
+    "shipping_speed": "express",
+    "country": "DE",
+    "quantity": 2,
+    "months": 12,
+    "amount": 19.99,
+    "notify_customer": True,
+    "include_history": False,
+    "note": "Customer called twice.",
     "last_name": "Doe",
-}  # fmt: skip
+}
 """A valid value for every input in `INPUT_POOL`."""
 
 

@@ -33,8 +33,8 @@ from agent.state import Limits
 from benchmarks.common import header, machine, now, table, write_result
 from benchmarks.fixtures import generate_actions
 from tools.action import ActionDefinition
-from tools.validation import validate_catalog
 from tools.compiler import ActionCatalog
+from tools.validation import validate_catalog
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 DEFAULT_SIZES = (20, 200, 1000)
@@ -49,7 +49,7 @@ def _encoder():
         import tiktoken
 
         return tiktoken.get_encoding("cl100k_base")
-    except Exception:  # noqa: BLE001 - no network: the BPE file cannot be fetched; estimate
+    except Exception:
         return None
 
 
@@ -89,8 +89,9 @@ def tool_json(compiled: list[Any]) -> str:
     return json.dumps([c.openai_schema() for c in compiled])
 
 
-def evaluate(size: int, k: int | None, count: TokenCounter, cases: list[dict[str, Any]],
-             *, sweep: tuple[int, ...] = ()) -> dict[str, Any]:  # fmt: skip
+def evaluate(
+    size: int, k: int | None, count: TokenCounter, cases: list[dict[str, Any]], *, sweep: tuple[int, ...] = ()
+) -> dict[str, Any]:
     catalog = ActionCatalog()
     catalog.sync(mixed_catalog(size))
     retriever = ActionRetriever()
@@ -161,25 +162,49 @@ def evaluate(size: int, k: int | None, count: TokenCounter, cases: list[dict[str
 def run(sizes: list[int], k: int) -> dict[str, Any]:
     count = TokenCounter()
     cases = labelled_cases()
-    rows = [evaluate(n, k, count, cases, sweep=K_SWEEP if n == max(sizes) else ())
-            for n in sizes]  # fmt: skip
+    rows = [evaluate(n, k, count, cases, sweep=K_SWEEP if n == max(sizes) else ()) for n in sizes]
     return {
-        "date": now(), "machine": machine(), "token_count": count.method, "k": k,
-        "targets": {"tokens_per_turn_max": TARGET_TOKENS, "recall": TARGET_RECALL,
-                    "at_actions": max(sizes)},
+        "date": now(),
+        "machine": machine(),
+        "token_count": count.method,
+        "k": k,
+        "targets": {"tokens_per_turn_max": TARGET_TOKENS, "recall": TARGET_RECALL, "at_actions": max(sizes)},
         "sizes": rows,
-    }  # fmt: skip
+    }
 
 
 def report(result: dict[str, Any]) -> str:
-    rows = [("actions", "k", "cases", "recall@k", "bound max", "tokens, all bound",
-             "tokens/turn mean", "tokens/turn max", "index build ms", "rebuild ms (1 edit)",
-             "select ms p50")]  # fmt: skip
+    rows = [
+        (
+            "actions",
+            "k",
+            "cases",
+            "recall@k",
+            "bound max",
+            "tokens, all bound",
+            "tokens/turn mean",
+            "tokens/turn max",
+            "index build ms",
+            "rebuild ms (1 edit)",
+            "select ms p50",
+        )
+    ]
     for r in result["sizes"]:
-        rows.append((r["actions"], r["k"], r["cases"], f"{r['recall']:.3f}", r["tools_bound_max"],
-                     f"{r['tokens_all_actions']:,}", r["tokens_per_turn_mean"],
-                     f"{r['tokens_per_turn_max']:,}", r["index_build_ms"],
-                     r["index_rebuild_after_one_edit_ms"], r["select_ms_p50"]))  # fmt: skip
+        rows.append(
+            (
+                r["actions"],
+                r["k"],
+                r["cases"],
+                f"{r['recall']:.3f}",
+                r["tools_bound_max"],
+                f"{r['tokens_all_actions']:,}",
+                r["tokens_per_turn_mean"],
+                f"{r['tokens_per_turn_max']:,}",
+                r["index_build_ms"],
+                r["index_rebuild_after_one_edit_ms"],
+                r["select_ms_p50"],
+            )
+        )
     lines = [table(rows), f"tokens: {result['token_count']}"]
     largest = result["sizes"][-1]
     if largest["recall_at_k"]:

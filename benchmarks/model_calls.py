@@ -20,9 +20,17 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks.common import (
-    PLAIN_MESSAGE, action_message, chained_message, demo_api_thread, header, machine, now,
-    service, table, write_result,
-)  # fmt: skip
+    PLAIN_MESSAGE,
+    action_message,
+    chained_message,
+    demo_api_thread,
+    header,
+    machine,
+    now,
+    service,
+    table,
+    write_result,
+)
 
 EXPECTED = {"action": 2, "plain": 1, "chained": 3}
 
@@ -32,8 +40,11 @@ async def measure(sessions: int) -> dict[str, dict[str, int]]:
     with demo_api_thread() as base_url:
         async with service(base_url, InMemorySaver()) as agent:
             for i in range(sessions):
-                for kind, text in (("action", action_message(i)), ("plain", PLAIN_MESSAGE),
-                                   ("chained", chained_message(i))):  # fmt: skip
+                for kind, text in (
+                    ("action", action_message(i)),
+                    ("plain", PLAIN_MESSAGE),
+                    ("chained", chained_message(i)),
+                ):
                     result = await agent.send(f"calls-{i}", text)
                     counts[kind][result.trace["model_call_count"]] += 1
     return {kind: {str(k): v for k, v in sorted(c.items())} for kind, c in counts.items()}
@@ -41,9 +52,14 @@ async def measure(sessions: int) -> dict[str, dict[str, int]]:
 
 def run(sessions: int) -> dict[str, Any]:
     counts = asyncio.run(measure(sessions))
-    return {"date": now(), "machine": machine(), "sessions": sessions, "expected": EXPECTED,
-            "counts": counts,
-            "ok": all(set(counts[k]) == {str(v)} for k, v in EXPECTED.items())}  # fmt: skip
+    return {
+        "date": now(),
+        "machine": machine(),
+        "sessions": sessions,
+        "expected": EXPECTED,
+        "counts": counts,
+        "ok": all(set(counts[k]) == {str(v)} for k, v in EXPECTED.items()),
+    }
 
 
 def report(result: dict[str, Any]) -> str:

@@ -32,9 +32,20 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks.common import (
-    PLAIN_MESSAGE, action_message, bare_graph, demo_api_thread, header, machine, make_executor,
-    now, peer, service, summary_ms, table, write_result,
-)  # fmt: skip
+    PLAIN_MESSAGE,
+    action_message,
+    bare_graph,
+    demo_api_thread,
+    header,
+    machine,
+    make_executor,
+    now,
+    peer,
+    service,
+    summary_ms,
+    table,
+    write_result,
+)
 
 VARIANTS = ("graph", "service", "peer")
 PEER_REFERENCE_MS = 11.0
@@ -61,8 +72,9 @@ async def _runners(base_url: str, executor, stack) -> dict[str, Any]:
     return {"graph": run_graph, "service": run_service, "peer": run_peer}
 
 
-async def measure(turns: int, warmup: int, variants: tuple[str, ...] = VARIANTS,
-                  profile: bool = False) -> dict[str, Any]:  # fmt: skip
+async def measure(
+    turns: int, warmup: int, variants: tuple[str, ...] = VARIANTS, profile: bool = False
+) -> dict[str, Any]:
     from contextlib import AsyncExitStack
 
     times: dict[str, dict[str, list[float]]] = {v: {"action": [], "plain": []} for v in variants}
@@ -73,7 +85,7 @@ async def measure(turns: int, warmup: int, variants: tuple[str, ...] = VARIANTS,
         async with AsyncExitStack() as stack:
             runners = await _runners(base_url, executor, stack)
             for i in range(warmup + turns):
-                order = variants[i % len(variants):] + variants[: i % len(variants)]
+                order = variants[i % len(variants) :] + variants[: i % len(variants)]
                 for variant in order:
                     session = f"{variant}-{i}"
                     for kind, text in (("action", action_message(i)), ("plain", PLAIN_MESSAGE)):
@@ -110,10 +122,15 @@ async def measure(turns: int, warmup: int, variants: tuple[str, ...] = VARIANTS,
 def run(turns: int, warmup: int, profile: bool = False) -> dict[str, Any]:
     measured = asyncio.run(measure(turns, warmup, profile=profile))
     return {
-        "date": now(), "machine": machine(), "turns": turns, "warmup": warmup,
-        "unit": "ms per turn", "target": "graph and service p50 <= 1.0x the peer",
-        "peer_reference_ms": PEER_REFERENCE_MS, **measured,
-    }  # fmt: skip
+        "date": now(),
+        "machine": machine(),
+        "turns": turns,
+        "warmup": warmup,
+        "unit": "ms per turn",
+        "target": "graph and service p50 <= 1.0x the peer",
+        "peer_reference_ms": PEER_REFERENCE_MS,
+        **measured,
+    }
 
 
 def report(result: dict[str, Any]) -> str:
@@ -121,9 +138,17 @@ def report(result: dict[str, Any]) -> str:
     for v, data in result["variants"].items():
         for kind in ("action", "plain"):
             d = data[kind]
-            rows.append((v, kind, f"{d['p50']:.2f}", f"{d['p95']:.2f}", f"{d['mean']:.2f}",
-                         f"{d.get('ratio_p50_to_peer', 0):.2f}",
-                         ",".join(map(str, data["model_calls"][kind]))))  # fmt: skip
+            rows.append(
+                (
+                    v,
+                    kind,
+                    f"{d['p50']:.2f}",
+                    f"{d['p95']:.2f}",
+                    f"{d['mean']:.2f}",
+                    f"{d.get('ratio_p50_to_peer', 0):.2f}",
+                    ",".join(map(str, data["model_calls"][kind])),
+                )
+            )
     return table(rows)
 
 

@@ -25,15 +25,22 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .data import (
-    BILLING_SITE, FAILING_ORDER_ID, LABEL_SITE, SEED_TODAY, SLOW_ORDER_DELAY_SECONDS,
-    SLOW_ORDER_ID, SUPPORT_PORTAL, DemoStore, next_id, seed_store,
-)  # fmt: skip
+    BILLING_SITE,
+    FAILING_ORDER_ID,
+    LABEL_SITE,
+    SEED_TODAY,
+    SLOW_ORDER_DELAY_SECONDS,
+    SLOW_ORDER_ID,
+    SUPPORT_PORTAL,
+    DemoStore,
+    next_id,
+    seed_store,
+)
 
 DEFAULT_TOKEN = "demo-token"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -118,8 +125,7 @@ class RequestLogMiddleware:
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": dict(parse_qsl(scope["query_string"].decode("latin-1"), True)),
-                "headers": {k.decode("latin-1").lower(): v.decode("latin-1")
-                            for k, v in scope["headers"]},  # fmt: skip
+                "headers": {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
                 "body": body.decode("utf-8", errors="replace"),
             }
         )
@@ -169,8 +175,7 @@ def _remember(store: DemoStore, request: Request, reply: dict[str, Any]) -> dict
 
 
 def _error_summary(exc: RequestValidationError) -> str:
-    parts = [".".join(str(p) for p in e["loc"] if p != "body") + ": " + e["msg"]
-             for e in exc.errors()]  # fmt: skip
+    parts = [".".join(str(p) for p in e["loc"] if p != "body") + ": " + e["msg"] for e in exc.errors()]
     return "invalid request: " + "; ".join(parts)
 
 
@@ -222,8 +227,10 @@ async def get_order(store: Store, order_id: str):
 async def change_shipping_address(store: Store, order_id: str, change: AddressChange):
     order = await _order(store, order_id)
     if order["status"] != "processing":
-        raise ApiError(409, f"order {order_id} is {order['status']}; the address can only be "
-                       "changed while it is processing")  # fmt: skip
+        raise ApiError(
+            409,
+            f"order {order_id} is {order['status']}; the address can only be changed while it is processing",
+        )
     order["shipping_address"] = change.shipping_address
     return order
 
@@ -232,8 +239,10 @@ async def change_shipping_address(store: Store, order_id: str, change: AddressCh
 async def cancel_order(store: Store, order_id: str):
     order = await _order(store, order_id)
     if order["status"] in ("shipped", "delivered"):
-        raise ApiError(409, f"order {order_id} is already {order['status']} and cannot be "
-                       "cancelled; start a return instead")  # fmt: skip
+        raise ApiError(
+            409,
+            f"order {order_id} is already {order['status']} and cannot be cancelled; start a return instead",
+        )
     order.update(status="cancelled", estimated_delivery=None, carrier=None)
     return {"order_id": order_id, "status": "cancelled"}
 
@@ -248,10 +257,14 @@ async def create_installation(store: Store, request: Request, new: InstallationC
     if reply := _replayed(store, request):
         return reply
     request_id = next_id(store.installations, "INS")
-    record = {"request_id": request_id, "status": "received",
-              **new.model_dump(mode="json"),
-              "scheduled_date": None, "technician": None,
-              "notes": "We will call within two business days to confirm the date."}  # fmt: skip
+    record = {
+        "request_id": request_id,
+        "status": "received",
+        **new.model_dump(mode="json"),
+        "scheduled_date": None,
+        "technician": None,
+        "notes": "We will call within two business days to confirm the date.",
+    }
     store.installations[request_id] = record
     return _remember(store, request, record)
 
@@ -266,9 +279,13 @@ async def open_ticket(store: Store, request: Request, new: TicketCreate):
     if reply := _replayed(store, request):
         return reply
     ticket_id = next_id(store.tickets, "TCK")
-    record = {"ticket_id": ticket_id, "status": "open", **new.model_dump(),
-              "created_at": SEED_TODAY.isoformat(),
-              "portal_url": f"{SUPPORT_PORTAL}/tickets/{ticket_id}"}  # fmt: skip
+    record = {
+        "ticket_id": ticket_id,
+        "status": "open",
+        **new.model_dump(),
+        "created_at": SEED_TODAY.isoformat(),
+        "portal_url": f"{SUPPORT_PORTAL}/tickets/{ticket_id}",
+    }
     store.tickets[ticket_id] = record
     return _remember(store, request, record)
 
@@ -297,15 +314,13 @@ async def set_preferences(store: Store, account_id: str, prefs: ContactPreferenc
 async def shipping_label(store: Store, tracking_number: str):
     if store.order_by_tracking(tracking_number) is None:
         raise ApiError(404, f"shipment {tracking_number} not found")
-    return {"tracking_number": tracking_number,
-            "label_url": f"{LABEL_SITE}/return/{tracking_number}.pdf"}  # fmt: skip
+    return {"tracking_number": tracking_number, "label_url": f"{LABEL_SITE}/return/{tracking_number}.pdf"}
 
 
 @business.get("/invoices/{invoice_id}/download")
 async def invoice_download(store: Store, invoice_id: str):
     _found(store.invoices, invoice_id, "invoice")
-    return {"invoice_id": invoice_id,
-            "download_url": f"{BILLING_SITE}/invoices/{invoice_id}.pdf"}  # fmt: skip
+    return {"invoice_id": invoice_id, "download_url": f"{BILLING_SITE}/invoices/{invoice_id}.pdf"}
 
 
 # -- deliberate failure modes ---------------------------------------------------------------------
@@ -315,8 +330,13 @@ debug = APIRouter(prefix="/debug")
 
 @lru_cache(maxsize=1)
 def _huge_body() -> bytes:
-    row = {"sku": "NW-SOL-400", "name": "SunPeak 400 W Solar Panel", "qty": 1, "price": 289.0,
-           "comment": "Bulk export row. " * 20}  # fmt: skip
+    row = {
+        "sku": "NW-SOL-400",
+        "name": "SunPeak 400 W Solar Panel",
+        "qty": 1,
+        "price": 289.0,
+        "comment": "Bulk export row. " * 20,
+    }
     count = HUGE_BODY_BYTES // len(json.dumps(row)) + 1
     return json.dumps({"rows": [{"row": n, **row} for n in range(count)]}).encode()
 
@@ -380,15 +400,17 @@ async def echo(request: Request):
             body = json.loads(raw)
         except json.JSONDecodeError:
             pass  # reported as text: the caller sent something that is not JSON
-    return {"method": request.method, "path": request.url.path,
-            "query": dict(request.query_params), "headers": dict(request.headers),
-            "body": body}  # fmt: skip
+    return {
+        "method": request.method,
+        "path": request.url.path,
+        "query": dict(request.query_params),
+        "headers": dict(request.headers),
+        "body": body,
+    }
 
 
 @debug.post("/slow-echo", status_code=201)
-async def slow_echo(
-    store: Store, request: Request, seconds: Annotated[float, Query(ge=0, le=30)] = 5
-):
+async def slow_echo(store: Store, request: Request, seconds: Annotated[float, Query(ge=0, le=30)] = 5):
     """A write that stays in flight: recorded on arrival, answered after `seconds`.
 
     A repeat with the same Idempotency-Key gets the first answer at once and records nothing.
@@ -406,8 +428,9 @@ async def slow_echo(
 
 @debug.get("/bad-utf8")
 async def bad_utf8():
-    return Response(b'{"order_id": "ORD-1001", "notes": "Left at the caf\xe9 \xff\xfe"}',
-                    media_type="application/json")  # fmt: skip
+    return Response(
+        b'{"order_id": "ORD-1001", "notes": "Left at the caf\xe9 \xff\xfe"}', media_type="application/json"
+    )
 
 
 @debug.get("/injection")

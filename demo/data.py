@@ -25,9 +25,17 @@ SLOW_ORDER_ID = "ORD-5001"
 SLOW_ORDER_DELAY_SECONDS = 3.0
 
 ORDER_STATUS_CYCLE = (
-    "shipped", "processing", "delivered", "shipped", "cancelled",
-    "processing", "delivered", "shipped", "delivered", "processing",
-)  # fmt: skip
+    "shipped",
+    "processing",
+    "delivered",
+    "shipped",
+    "cancelled",
+    "processing",
+    "delivered",
+    "shipped",
+    "delivered",
+    "processing",
+)
 INSTALLATION_PRODUCTS = ("solar_kit", "heat_pump", "ev_charger", "battery")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 CONTACT_CHANNELS = ("email", "sms", "phone")
@@ -107,9 +115,7 @@ class DemoStore:
         return next((a for a in self.accounts.values() if a["email"].lower() == wanted), None)
 
     def order_by_tracking(self, tracking_number: str) -> dict[str, Any] | None:
-        return next(
-            (o for o in self.orders.values() if o["tracking_number"] == tracking_number), None
-        )
+        return next((o for o in self.orders.values() if o["tracking_number"] == tracking_number), None)
 
 
 def next_id(records: dict[str, Any], prefix: str) -> str:
@@ -176,23 +182,40 @@ INSTALLATION_DAY_OFFSET = {"received": 10, "scheduled": 3, "in_progress": 0, "co
 
 TICKET_ROWS = (
     # status, priority, subject, description
-    ("open", "high", "Inverter shows error E-041",
-     "Since yesterday the inverter display shows E-041 and production dropped to zero."),
-    ("pending", "normal", "Invoice amount looks wrong",
-     "My May invoice charges the Solar Care Plus plan but I am on Basic."),
-    ("solved", "low", "How do I clean my panels?",
-     "Is it safe to hose the panels down or should I book a cleaning?"),
-    ("open", "urgent", "Heat pump not heating",
-     "Indoor unit blows cold air only; outside temperature is 20 °F."),
-    ("closed", "normal", "Change delivery window",
-     "Please deliver the dishwasher after 3 pm on weekdays."),
-    ("open", "normal", "Charger app will not pair",
-     "The ChargeNest app cannot find the charger over Bluetooth."),
-    ("pending", "high", "Battery stuck at 80 %",
-     "The battery never charges above 80 % even on sunny days."),
-    ("solved", "low", "Replacement filter size",
-     "Which filter fits the ClimaFlow 12k indoor unit?"),
-)  # fmt: skip
+    (
+        "open",
+        "high",
+        "Inverter shows error E-041",
+        "Since yesterday the inverter display shows E-041 and production dropped to zero.",
+    ),
+    (
+        "pending",
+        "normal",
+        "Invoice amount looks wrong",
+        "My May invoice charges the Solar Care Plus plan but I am on Basic.",
+    ),
+    (
+        "solved",
+        "low",
+        "How do I clean my panels?",
+        "Is it safe to hose the panels down or should I book a cleaning?",
+    ),
+    (
+        "open",
+        "urgent",
+        "Heat pump not heating",
+        "Indoor unit blows cold air only; outside temperature is 20 °F.",
+    ),
+    ("closed", "normal", "Change delivery window", "Please deliver the dishwasher after 3 pm on weekdays."),
+    (
+        "open",
+        "normal",
+        "Charger app will not pair",
+        "The ChargeNest app cannot find the charger over Bluetooth.",
+    ),
+    ("pending", "high", "Battery stuck at 80 %", "The battery never charges above 80 % even on sunny days."),
+    ("solved", "low", "Replacement filter size", "Which filter fits the ClimaFlow 12k indoor unit?"),
+)
 
 
 def seed_store() -> DemoStore:

@@ -24,12 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tools.action import ActionDefinition
-from tools.validation import validate_action, validate_catalog
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
+from tools.validation import validate_action, validate_catalog
 
 from .db import read_session, write_session
 from .tables import ActionRow, AuditRow, as_utc, utcnow
-
 
 _REVISION = select(func.count()).select_from(AuditRow)
 
@@ -122,10 +121,15 @@ def _stored(row: ActionRow) -> StoredAction:
 
 def _entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(
-        id=row.id or 0, at=as_utc(row.at), actor=row.actor, action_name=row.action_name,
-        change=row.change, diff=json.loads(row.diff), version=row.version,
+        id=row.id or 0,
+        at=as_utc(row.at),
+        actor=row.actor,
+        action_name=row.action_name,
+        change=row.change,
+        diff=json.loads(row.diff),
+        version=row.version,
         secret_name=row.secret_name,
-    )  # fmt: skip
+    )
 
 
 def _duplicate(name: str, existing: str | None = None) -> ActionValidationError:
@@ -179,9 +183,7 @@ class ActionStore:
             return int(conn.execute(_REVISION).scalar_one())
 
     # -- writes -----------------------------------------------------------------------------------
-    def create(
-        self, definition: ActionDefinition | dict, *, actor: str | None = None
-    ) -> StoredAction:
+    def create(self, definition: ActionDefinition | dict, *, actor: str | None = None) -> StoredAction:
         action = validate_action(definition)
         try:
             with write_session(self._engine) as s:
@@ -201,8 +203,7 @@ class ActionStore:
 
         Saving an identical definition changes nothing (no new version, no audit entry).
         """
-        return self._replace(name, validate_action(definition), expected_version, actor,
-                             Change.UPDATED)  # fmt: skip
+        return self._replace(name, validate_action(definition), expected_version, actor, Change.UPDATED)
 
     def set_enabled(
         self, name: str, enabled: bool, *, expected_version: int, actor: str | None = None
@@ -217,17 +218,21 @@ class ActionStore:
         with write_session(self._engine) as s:
             row = self._current(s, name, expected_version)
             result = s.exec(
-                sa_delete(ActionRow).where(
-                    ActionRow.name == row.name, ActionRow.version == row.version
-                )
+                sa_delete(ActionRow).where(ActionRow.name == row.name, ActionRow.version == row.version)
             )
             if result.rowcount != 1:
                 raise ConflictError(name, expected_version, self._version_of(s, row))
-            s.add(AuditRow(
-                at=utcnow(), actor=actor, action_id=row.id, action_name=row.name,
-                change=Change.DELETED.value, version=row.version,
-                diff=_dumps(definition_diff(json.loads(row.definition), None)),
-            ))  # fmt: skip
+            s.add(
+                AuditRow(
+                    at=utcnow(),
+                    actor=actor,
+                    action_id=row.id,
+                    action_name=row.name,
+                    change=Change.DELETED.value,
+                    version=row.version,
+                    diff=_dumps(definition_diff(json.loads(row.definition), None)),
+                )
+            )
 
     def upsert_many(
         self,
@@ -267,8 +272,9 @@ class ActionStore:
             ids = select(AuditRow.action_id).where(AuditRow.action_name == name)
             row = s.exec(
                 select(AuditRow)
-                .where(AuditRow.action_id.in_(ids), AuditRow.version == version,
-                       AuditRow.snapshot.is_not(None))  # fmt: skip
+                .where(
+                    AuditRow.action_id.in_(ids), AuditRow.version == version, AuditRow.snapshot.is_not(None)
+                )
                 .order_by(AuditRow.id.desc())
             ).first()
         if row is None:
@@ -279,14 +285,19 @@ class ActionStore:
         self, name: str, to_version: int, *, expected_version: int, actor: str | None = None
     ) -> StoredAction:
         """Make an earlier version live again, as a new version (history is never rewritten)."""
-        return self._replace(name, self.version_definition(name, to_version), expected_version,
-                             actor, Change.ROLLED_BACK)  # fmt: skip
+        return self._replace(
+            name, self.version_definition(name, to_version), expected_version, actor, Change.ROLLED_BACK
+        )
 
     # -- internals --------------------------------------------------------------------------------
     def _replace(
-        self, name: str, action: ActionDefinition, expected_version: int, actor: str | None,
+        self,
+        name: str,
+        action: ActionDefinition,
+        expected_version: int,
+        actor: str | None,
         change: Change,
-    ) -> StoredAction:  # fmt: skip
+    ) -> StoredAction:
         """Put `action` in place of `name` as it was at `expected_version`, in one transaction."""
         try:
             with write_session(self._engine) as s:
@@ -305,15 +316,29 @@ class ActionStore:
         now = utcnow()
         data = action.to_json_dict()
         row = ActionRow(
-            name=action.name, name_key=key, version=1, definition=_dumps(data),
-            enabled=action.enabled, created_at=now, updated_at=now, updated_by=actor,
-        )  # fmt: skip
+            name=action.name,
+            name_key=key,
+            version=1,
+            definition=_dumps(data),
+            enabled=action.enabled,
+            created_at=now,
+            updated_at=now,
+            updated_by=actor,
+        )
         s.add(row)
         s.flush()
-        s.add(AuditRow(
-            at=now, actor=actor, action_id=row.id, action_name=action.name, change=change.value,
-            diff=_dumps(definition_diff(None, data)), version=1, snapshot=_dumps(data),
-        ))  # fmt: skip
+        s.add(
+            AuditRow(
+                at=now,
+                actor=actor,
+                action_id=row.id,
+                action_name=action.name,
+                change=change.value,
+                diff=_dumps(definition_diff(None, data)),
+                version=1,
+                snapshot=_dumps(data),
+            )
+        )
         return StoredAction(action, 1, now, actor)
 
     def _current(self, s: Session, name: str, expected_version: int) -> ActionRow:
@@ -332,9 +357,13 @@ class ActionStore:
         return row
 
     def _apply(
-        self, s: Session, row: ActionRow, action: ActionDefinition, actor: str | None,
+        self,
+        s: Session,
+        row: ActionRow,
+        action: ActionDefinition,
+        actor: str | None,
         change: Change,
-    ) -> StoredAction:  # fmt: skip
+    ) -> StoredAction:
         data = action.to_json_dict()
         # the stored side as the model reads it: a row written before key order was kept has
         # its objects' keys sorted, which is no change of the definition
@@ -351,17 +380,30 @@ class ActionStore:
             sa_update(ActionRow)
             .where(ActionRow.name == row.name, ActionRow.version == row.version)
             .values(
-                name=action.name, name_key=key, version=version, definition=_dumps(data),
-                enabled=action.enabled, updated_at=now, updated_by=actor,
-            )  # fmt: skip
+                name=action.name,
+                name_key=key,
+                version=version,
+                definition=_dumps(data),
+                enabled=action.enabled,
+                updated_at=now,
+                updated_by=actor,
+            )
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             raise ConflictError(row.name, row.version, self._version_of(s, row))
-        s.add(AuditRow(
-            at=now, actor=actor, action_id=row.id, action_name=action.name, change=change.value,
-            diff=_dumps(diff), version=version, snapshot=_dumps(data),
-        ))  # fmt: skip
+        s.add(
+            AuditRow(
+                at=now,
+                actor=actor,
+                action_id=row.id,
+                action_name=action.name,
+                change=change.value,
+                diff=_dumps(diff),
+                version=version,
+                snapshot=_dumps(data),
+            )
+        )
         return StoredAction(action, version, now, actor)
 
     @staticmethod

@@ -63,9 +63,7 @@ async def _sqlite(folder: Path) -> AsyncIterator[Any]:
     folder.mkdir(parents=True, exist_ok=True)
     # Several processes may share the file (app, CLI, MCP): wait for a writer's lock
     # instead of failing after the driver's default 5 s.
-    async with aiosqlite.connect(
-        str(folder / CHECKPOINTS_FILE_NAME), timeout=BUSY_TIMEOUT_SECONDS
-    ) as conn:
+    async with aiosqlite.connect(str(folder / CHECKPOINTS_FILE_NAME), timeout=BUSY_TIMEOUT_SECONDS) as conn:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")  # see storage/db.py
         yield AsyncSqliteSaver(conn)

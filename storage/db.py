@@ -120,9 +120,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any exception."""
     bind = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if is_sqlite(engine) else engine
-    with Session(bind, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 def init_db(engine: Engine) -> None:

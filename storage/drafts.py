@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from tools.action import ActionDefinition
-from tools.validation import validate_action
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
+from tools.validation import validate_action
 
 from .actions import ActionStore, Change, StoredAction, definition_diff
 from .db import read_session, write_session
@@ -41,9 +41,12 @@ class Draft:
 
 def _draft(row: DraftRow) -> Draft:
     return Draft(
-        ActionDefinition.model_validate_json(row.definition), row.live_name, row.base_version,
-        as_utc(row.updated_at), row.updated_by,
-    )  # fmt: skip
+        ActionDefinition.model_validate_json(row.definition),
+        row.live_name,
+        row.base_version,
+        as_utc(row.updated_at),
+        row.updated_by,
+    )
 
 
 class DraftStore:
@@ -58,37 +61,50 @@ class DraftStore:
     def get(self, name: str) -> Draft | None:
         """The draft of live action `name`, or the new-action draft called `name`."""
         with read_session(self._engine) as s:
-            row = s.exec(select(DraftRow).where(DraftRow.live_name == name)).first() or s.exec(
-                select(DraftRow).where(DraftRow.live_name.is_(None),
-                                       DraftRow.name_key == name.lower())  # fmt: skip
-            ).first()
+            row = (
+                s.exec(select(DraftRow).where(DraftRow.live_name == name)).first()
+                or s.exec(
+                    select(DraftRow).where(DraftRow.live_name.is_(None), DraftRow.name_key == name.lower())
+                ).first()
+            )
             return _draft(row) if row else None
 
     def save(
-        self, definition: ActionDefinition | dict, *, live_name: str | None = None,
+        self,
+        definition: ActionDefinition | dict,
+        *,
+        live_name: str | None = None,
         actor: str | None = None,
-    ) -> Draft:  # fmt: skip
+    ) -> Draft:
         """Save (or replace) the draft of `live_name` (None: a new action). Validated first."""
         action = validate_action(definition)
         base = self.actions.get(live_name).version if live_name else None
         data = json.dumps(action.to_json_dict())  # never sort_keys: key order is content
         try:
             with write_session(self._engine) as s:
-                row = s.exec(select(DraftRow).where(
-                    DraftRow.live_name == live_name if live_name else
-                    (DraftRow.live_name.is_(None)) & (DraftRow.name_key == action.name.lower())
-                )).first()  # fmt: skip
+                row = s.exec(
+                    select(DraftRow).where(
+                        DraftRow.live_name == live_name
+                        if live_name
+                        else (DraftRow.live_name.is_(None)) & (DraftRow.name_key == action.name.lower())
+                    )
+                ).first()
                 old = _draft(row).definition.to_json_dict() if row else None
                 if row is None:
                     row = DraftRow(live_name=live_name, base_version=base, name_key="", definition="")
                 row.name_key, row.definition = action.name.lower(), data
                 row.updated_at, row.updated_by = utcnow(), actor
                 s.add(row)
-                s.add(AuditRow(
-                    at=row.updated_at, actor=actor, action_name=live_name or action.name,
-                    change=Change.DRAFT_SAVED.value, version=base,
-                    diff=json.dumps(definition_diff(old, action.to_json_dict()), default=str),
-                ))  # fmt: skip
+                s.add(
+                    AuditRow(
+                        at=row.updated_at,
+                        actor=actor,
+                        action_name=live_name or action.name,
+                        change=Change.DRAFT_SAVED.value,
+                        version=base,
+                        diff=json.dumps(definition_diff(old, action.to_json_dict()), default=str),
+                    )
+                )
         except IntegrityError:
             raise ActionValidationError(
                 action.name, [Problem("name", f"another draft is already named {action.name!r}")]
@@ -101,8 +117,14 @@ class DraftStore:
             raise NotFoundError(f"no draft of {name!r}")
         with write_session(self._engine) as s:
             s.exec(sa_delete(DraftRow).where(DraftRow.name_key == draft.name.lower()))
-            s.add(AuditRow(at=utcnow(), actor=actor, action_name=draft.live_name or draft.name,
-                           change=Change.DRAFT_DISCARDED.value))  # fmt: skip
+            s.add(
+                AuditRow(
+                    at=utcnow(),
+                    actor=actor,
+                    action_name=draft.live_name or draft.name,
+                    change=Change.DRAFT_DISCARDED.value,
+                )
+            )
 
     def publish(self, name: str, *, actor: str | None = None) -> StoredAction:
         """Make the draft live. Refused with ConflictError if live changed since the draft began."""
@@ -113,13 +135,22 @@ class DraftStore:
             stored = self.actions.create(draft.definition, actor=actor)
         else:
             stored = self.actions.update(
-                draft.live_name, draft.definition, expected_version=draft.base_version or 0,
+                draft.live_name,
+                draft.definition,
+                expected_version=draft.base_version or 0,
                 actor=actor,
-            )  # fmt: skip
+            )
         with write_session(self._engine) as s:
             s.exec(sa_delete(DraftRow).where(DraftRow.name_key == draft.name.lower()))
-            s.add(AuditRow(at=utcnow(), actor=actor, action_name=stored.name,
-                           change=Change.PUBLISHED.value, version=stored.version))  # fmt: skip
+            s.add(
+                AuditRow(
+                    at=utcnow(),
+                    actor=actor,
+                    action_name=stored.name,
+                    change=Change.PUBLISHED.value,
+                    version=stored.version,
+                )
+            )
         return stored
 
     def overlay(self) -> list[ActionDefinition]:

@@ -78,12 +78,13 @@ class CallLedger:
     def _reserve(self, key, session_id, action, limit, budget) -> Reservation:
         with write_session(self._engine) as s:
             if self._engine.dialect.name == "postgresql":
-                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(
-                    k=zlib.crc32(session_id.encode())))  # fmt: skip
+                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode())))
             if s.get(CallLedgerRow, key) is not None:
                 return Reservation.EXISTS
-            sent = select(func.count()).select_from(CallLedgerRow).where(
-                CallLedgerRow.session_id == session_id, CallLedgerRow.sent
+            sent = (
+                select(func.count())
+                .select_from(CallLedgerRow)
+                .where(CallLedgerRow.session_id == session_id, CallLedgerRow.sent)
             )
             if budget is not None and s.exec(sent).one() >= budget:
                 return Reservation.BUDGET

@@ -58,8 +58,7 @@ def is_connection_lost(exc: BaseException) -> bool:
 def is_storage_outage(exc: BaseException) -> bool:
     """The database failed (any lost connection, or an operational error of the database)."""
     return is_connection_lost(exc) or any(
-        isinstance(e, (PoolTimeout, SAOperationalError, sqlite3.OperationalError))
-        for e in _chain(exc)
+        isinstance(e, (PoolTimeout, SAOperationalError, sqlite3.OperationalError)) for e in _chain(exc)
     )
 
 
@@ -74,10 +73,9 @@ async def retry_on_lost_connection(
     for delay in delays:
         try:
             return await read()
-        except Exception as exc:  # noqa: BLE001 - classified right below, re-raised otherwise
+        except Exception as exc:
             if not is_connection_lost(exc):
                 raise
-            log.warning("database connection lost (%s); retrying in %.1f s",
-                        type(exc).__name__, delay)  # fmt: skip
+            log.warning("database connection lost (%s); retrying in %.1f s", type(exc).__name__, delay)
         await asyncio.sleep(delay)
     return await read()

@@ -71,8 +71,7 @@ def _fernet(key: bytes | str, source: str) -> Fernet:
         return Fernet(key.strip() if isinstance(key, (bytes, str)) else key)
     except (ValueError, TypeError):
         raise SecretKeyError(
-            f"{source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
-            f"{_GENERATE_HINT}"
+            f"{source} is not a valid Fernet key (32 url-safe base64-encoded bytes); {_GENERATE_HINT}"
         ) from None
 
 
@@ -238,9 +237,9 @@ class SecretStore:
                 .values(ciphertext=token, updated_at=now, updated_by=actor)
             )
             if result.rowcount == 0:
-                s.add(SecretRow(
-                    name=name, ciphertext=token, created_at=now, updated_at=now, updated_by=actor
-                ))  # fmt: skip
+                s.add(
+                    SecretRow(name=name, ciphertext=token, created_at=now, updated_at=now, updated_by=actor)
+                )
                 s.flush()
             s.add(_audit(name, Change.SECRET_SET, actor))
 

@@ -32,8 +32,7 @@ from .outage import is_connection_lost, retry_on_lost_connection
 
 def _key(session_id: str) -> int:
     """A signed 64-bit key for `pg_advisory_lock`."""
-    return int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=8).digest(), "big",
-                          signed=True)  # fmt: skip
+    return int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class SessionLocks:
@@ -79,8 +78,13 @@ class SessionLocks:
         held: list[os.stat_result] = []
         # Each attempt is a non-blocking open and flock, so it runs on the loop rather than in
         # the thread pool (where it would queue behind database calls); a waiting turn sleeps.
-        lock = AsyncFileLock(path, mode=0o600, poll_interval=POLL_SECONDS, run_in_executor=False,
-                             on_acquired=lambda fd: held.append(os.fstat(fd)))  # fmt: skip
+        lock = AsyncFileLock(
+            path,
+            mode=0o600,
+            poll_interval=POLL_SECONDS,
+            run_in_executor=False,
+            on_acquired=lambda fd: held.append(os.fstat(fd)),
+        )
         async with lock:
             try:
                 yield

@@ -18,9 +18,7 @@ class TraceStore:
         self._engine = engine
 
     # -- sessions ------------------------------------------------------------------------------
-    def record_turn(
-        self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = ""
-    ) -> int:
+    def record_turn(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = "") -> int:
         """Number the session's next turn and store its trace, in one write transaction.
 
         The transaction locks before it reads (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory
@@ -30,8 +28,7 @@ class TraceStore:
         """
         with write_session(self._engine) as s:
             if self._engine.dialect.name == "postgresql":
-                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(
-                    k=zlib.crc32(session_id.encode())))  # fmt: skip
+                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode())))
             row = s.get(SessionRow, session_id)
             if row is None:
                 row = SessionRow(session_id=session_id, channel=channel, title=title[:200])
@@ -41,8 +38,7 @@ class TraceStore:
                 row.title = title[:200]
             s.add(row)
             trace["turn"] = row.turns
-            s.add(TraceRow(session_id=session_id, turn=row.turns,
-                           trace_json=json.dumps(trace, default=str)))  # fmt: skip
+            s.add(TraceRow(session_id=session_id, turn=row.turns, trace_json=json.dumps(trace, default=str)))
             return row.turns
 
     def session(self, session_id: str) -> dict[str, Any] | None:
@@ -58,9 +54,7 @@ class TraceStore:
     # -- traces --------------------------------------------------------------------------------
     def turns(self, session_id: str) -> list[dict[str, Any]]:
         with Session(self._engine) as s:
-            rows = s.exec(
-                select(TraceRow).where(TraceRow.session_id == session_id).order_by(TraceRow.id)
-            )
+            rows = s.exec(select(TraceRow).where(TraceRow.session_id == session_id).order_by(TraceRow.id))
             return [json.loads(r.trace_json) for r in rows]
 
     def get(self, session_id: str, turn: int) -> dict[str, Any] | None:

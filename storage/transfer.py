@@ -16,9 +16,9 @@ import json
 from typing import Any
 
 from tools.action import ActionDefinition
-from tools.validation import validate_catalog
 from tools.errors import ActionValidationError, JsonTextError, Problem
 from tools.json_text import parse_json
+from tools.validation import validate_catalog
 
 from .actions import ActionStore, Change, ImportReport
 
@@ -48,9 +48,8 @@ def parse_catalog(items: list[dict[str, Any]] | str | bytes) -> list[Any]:
             raise ActionValidationError(None, [Problem(FILE_PATH, str(exc))]) from None
     if not isinstance(items, list):
         raise ActionValidationError(
-            None, [Problem(FILE_PATH, "must be a JSON list of action definitions, not "
-                           f"{_json_kind(items)}")]
-        )  # fmt: skip
+            None, [Problem(FILE_PATH, f"must be a JSON list of action definitions, not {_json_kind(items)}")]
+        )
     return items
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from cryptography.fernet import Fernet
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.runtime import open_agent, open_stores
-from agent.settings import Settings
 from agent.state import Limits
+from agent.wiring.runtime import open_agent, open_stores
+from agent.wiring.settings import Settings
 from tools.executor import ExecutorSettings
 
 DEMO_ACTIONS = Path(__file__).resolve().parents[1] / "demo" / "actions.json"

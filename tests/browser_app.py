@@ -16,19 +16,31 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-
-from agent.runtime import open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_stores
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.servers import free_port, stop_process
 from tests.waiting import http_ok, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-INHERITED_NOT = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "ADMIN_PASSWORD", "DATABASE_URL",
-                 "ACTIONS_SECRET_KEY")  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+INHERITED_NOT = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_MODEL",
+    "ADMIN_PASSWORD",
+    "DATABASE_URL",
+    "ACTIONS_SECRET_KEY",
+)
 """Settings the app must not take from the shell running the tests."""
 START_SECONDS = 60
 
@@ -49,11 +61,28 @@ def streamlit_app(
     environment.update(ACTIONS_DATA_DIR=str(data_dir), ACTIONS_ALLOW_HOSTS=demo_api.host, **(env or {}))
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "ui" / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            env=environment,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(proc, url, log_path)
@@ -63,8 +92,14 @@ def streamlit_app(
 
 
 def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
-    wait_until(http_ok(f"{url}/_stcore/health"), "streamlit answers", timeout=START_SECONDS,
-               interval=0.3, process=proc, log=log_path)  # fmt: skip
+    wait_until(
+        http_ok(f"{url}/_stcore/health"),
+        "streamlit answers",
+        timeout=START_SECONDS,
+        interval=0.3,
+        process=proc,
+        log=log_path,
+    )
 
 
 def settle(page) -> None:

@@ -8,16 +8,22 @@ from dataclasses import dataclass
 
 import pytest
 
-from agent.settings import Settings
+from agent.wiring.settings import Settings
 from tests.servers import serve
 
 # the reliability suites' counts (suite marker); pytester runs the reporter's own tests
-pytest_plugins = ("tests.suite_report", "pytester")
+# fixture modules shared by several test files, registered once instead of imported into each
+pytest_plugins = (
+    "tests.suite_report",
+    "pytester",
+    "tests.openai_server",
+    "tests.private_demo_api",
+    "tests.storage_fixtures",
+    "tests.presentation_fixtures",
+)
 
 DEMO_TOKEN = "demo-token-test-7f3a"
-POSTGRES_URL = os.environ.get(
-    "DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @dataclass

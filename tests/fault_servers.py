@@ -48,8 +48,11 @@ class Hits:
 
     def select(self, *, method: str | None = None, path: str | None = None) -> list[dict]:
         with self._lock:
-            return [h for h in self._items if (method is None or h["method"] == method)
-                    and (path is None or h["path"].startswith(path))]  # fmt: skip
+            return [
+                h
+                for h in self._items
+                if (method is None or h["method"] == method) and (path is None or h["path"].startswith(path))
+            ]
 
     def clear(self) -> None:
         with self._lock:
@@ -64,9 +67,14 @@ def fault_app() -> FastAPI:
 
     async def record(request: Request) -> bytes:
         body = await request.body()
-        hits.add({"method": request.method, "path": request.url.path,
-                  "headers": {k.lower(): v for k, v in request.headers.items()},
-                  "body": body.decode("utf-8", errors="replace")})  # fmt: skip
+        hits.add(
+            {
+                "method": request.method,
+                "path": request.url.path,
+                "headers": {k.lower(): v for k, v in request.headers.items()},
+                "body": body.decode("utf-8", errors="replace"),
+            }
+        )
         return body
 
     async def wait(request: Request, seconds: float) -> bool:
@@ -112,8 +120,7 @@ def fault_app() -> FastAPI:
     @app.api_route("/not-json", methods=ALL)
     async def not_json(request: Request):
         await record(request)
-        return Response("<html><body><h1>Gateway maintenance</h1></body></html>",
-                        media_type="text/html")  # fmt: skip
+        return Response("<html><body><h1>Gateway maintenance</h1></body></html>", media_type="text/html")
 
     @app.api_route("/bad-utf8", methods=ALL)
     async def bad_utf8(request: Request):

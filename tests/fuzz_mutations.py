@@ -38,7 +38,8 @@ def weighted(*choices: tuple[int, st.SearchStrategy]) -> st.SearchStrategy:
     """Draw from each strategy `weight` times as often. (`st.one_of` flattens nested one_ofs and
     drops repeated branches, so repeating a branch there does not weight it.)"""
     return st.sampled_from([s for weight, s in choices for _ in range(weight)]).flatmap(
-        lambda strategy: strategy)
+        lambda strategy: strategy
+    )
 
 
 # -- definitions -----------------------------------------------------------------------------------
@@ -64,35 +65,45 @@ def valid_field_values(base: dict[str, Any], name: str) -> st.SearchStrategy:
         "name": st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,30}", fullmatch=True),
         "title": st.text(max_size=40),
         "enabled": st.booleans(),
-        "channels": st.lists(st.sampled_from(["chat", "email"]), min_size=1, max_size=2,
-                             unique=True),  # fmt: skip
+        "channels": st.lists(st.sampled_from(["chat", "email"]), min_size=1, max_size=2, unique=True),
         "max_runs_per_session": st.none() | st.integers(1, 50),
-        "method": st.sampled_from(BODY_METHODS if has_body else BODY_METHODS + ["GET", "DELETE"]),
-        "url": st.builds(_rehost, st.just(base["url"]), st.sampled_from(["http", "https"]),
-                         st.sampled_from(HOSTS), st.sampled_from(["", "v=2", "lang=en&src=chat"])),
+        "method": st.sampled_from(BODY_METHODS if has_body else [*BODY_METHODS, "GET", "DELETE"]),
+        "url": st.builds(
+            _rehost,
+            st.just(base["url"]),
+            st.sampled_from(["http", "https"]),
+            st.sampled_from(HOSTS),
+            st.sampled_from(["", "v=2", "lang=en&src=chat"]),
+        ),
         "timeout_seconds": st.floats(0.01, 120) | st.integers(1, 120),
         "collect_info_first": st.booleans(),
         "inputs": st.permutations(inputs),
-        "headers": st.builds(lambda extra: {**base.get("headers", {}), **extra},
-                             st.dictionaries(st.sampled_from(["Accept", "X-Client", "X-Trace-Id",
-                                                              "User-Agent"]),
-                                             SAFE_HEADER_VALUE | st.just("{{secret.OTHER}}"),
-                                             max_size=2)),
-        "body": (st.just(_with_body_field(base["body"])) if has_body
-                 else st.sampled_from([None, ""])),
+        "headers": st.builds(
+            lambda extra: {**base.get("headers", {}), **extra},
+            st.dictionaries(
+                st.sampled_from(["Accept", "X-Client", "X-Trace-Id", "User-Agent"]),
+                SAFE_HEADER_VALUE | st.just("{{secret.OTHER}}"),
+                max_size=2,
+            ),
+        ),
+        "body": (st.just(_with_body_field(base["body"])) if has_body else st.sampled_from([None, ""])),
         "send_idempotency_key": st.booleans(),
         "trigger": st.text(min_size=1, max_size=80).filter(str.strip),
         "requires_confirmation": st.none() | st.booleans(),
         "response_format": st.sampled_from(["text", "card"] + (["link"] if link else [])),
         "response_instructions_enabled": st.booleans(),
         "response_instructions": st.text(min_size=1, max_size=60).filter(str.strip),
-        "response_selection": st.sampled_from([
-            base.get("response_selection") or {}, {},
-            {"fields": {"Status": "status", "First item": "items[0].name"}},
-            {"language": "jsonpath", "fields": {"Status": "$.status"}, "link_field": "$.url"},
-        ] if not link else [base["response_selection"],
-                            {**base["response_selection"], "link_label": "Open"}]),
-    }[name]  # fmt: skip
+        "response_selection": st.sampled_from(
+            [
+                base.get("response_selection") or {},
+                {},
+                {"fields": {"Status": "status", "First item": "items[0].name"}},
+                {"language": "jsonpath", "fields": {"Status": "$.status"}, "link_field": "$.url"},
+            ]
+            if not link
+            else [base["response_selection"], {**base["response_selection"], "link_label": "Open"}]
+        ),
+    }[name]
 
 
 INPUT_KEYS = ["description", "required", "example", "pattern", "type", "enum_values"]
@@ -112,10 +123,16 @@ def valid_input_values(item: dict[str, Any], key: str) -> st.SearchStrategy:
     if key == "type":
         if enum:
             return st.just("enum")
-        return st.sampled_from(["string", "email", "date"] if pattern else
-                               ["string", "integer", "number", "boolean", "date", "email"])
-    return {"description": st.text(max_size=40), "required": st.booleans(),
-            "enum_values": st.just(enum) if enum else st.none()}[key]  # fmt: skip
+        return st.sampled_from(
+            ["string", "email", "date"]
+            if pattern
+            else ["string", "integer", "number", "boolean", "date", "email"]
+        )
+    return {
+        "description": st.text(max_size=40),
+        "required": st.booleans(),
+        "enum_values": st.just(enum) if enum else st.none(),
+    }[key]
 
 
 def _set(base: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
@@ -150,22 +167,30 @@ def one_change(
     """
     fields = sorted(invalid)
     valid_field = st.sampled_from(fields).flatmap(
-        lambda f: valid_field_values(base, f).map(lambda v: _set(base, (f,), v)))
-    invalid_field = st.sampled_from(fields).flatmap(
-        lambda f: invalid[f].map(lambda v: _set(base, (f,), v)))
+        lambda f: valid_field_values(base, f).map(lambda v: _set(base, (f,), v))
+    )
+    invalid_field = st.sampled_from(fields).flatmap(lambda f: invalid[f].map(lambda v: _set(base, (f,), v)))
     dropped = st.sampled_from([f for f in fields if f in base]).map(lambda f: _drop(base, (f,)))
     options = [(5, valid_field), (2, invalid_field), (1, dropped)]
     inputs = base.get("inputs") or []
     if inputs:
         index = st.integers(0, len(inputs) - 1)
         options += [
-            (3, st.tuples(index, st.sampled_from(INPUT_KEYS)).flatmap(
-                lambda at: valid_input_values(inputs[at[0]], at[1]).map(
-                    lambda v: _set(base, ("inputs", at[0], at[1]), v)))),
-            (1, st.tuples(index, st.sampled_from(sorted(invalid_input))).flatmap(
-                lambda at: invalid_input[at[1]].map(
-                    lambda v: _set(base, ("inputs", at[0], at[1]), v)))),
-        ]  # fmt: skip
+            (
+                3,
+                st.tuples(index, st.sampled_from(INPUT_KEYS)).flatmap(
+                    lambda at: valid_input_values(inputs[at[0]], at[1]).map(
+                        lambda v: _set(base, ("inputs", at[0], at[1]), v)
+                    )
+                ),
+            ),
+            (
+                1,
+                st.tuples(index, st.sampled_from(sorted(invalid_input))).flatmap(
+                    lambda at: invalid_input[at[1]].map(lambda v: _set(base, ("inputs", at[0], at[1]), v))
+                ),
+            ),
+        ]
     return weighted(*options)
 
 
@@ -174,7 +199,8 @@ def changed_definitions(
 ) -> st.SearchStrategy:
     """A valid base definition with one change (`one_change`); now and then unchanged."""
     return st.sampled_from(VALID_BASES).flatmap(
-        lambda base: weighted((1, st.just(base)), (5, one_change(base, invalid, invalid_input))))
+        lambda base: weighted((1, st.just(base)), (5, one_change(base, invalid, invalid_input)))
+    )
 
 
 def _name_key(definition: Any) -> str:
@@ -195,26 +221,45 @@ def changed_catalogs(changed: st.SearchStrategy) -> st.SearchStrategy:
 # -- resume answers --------------------------------------------------------------------------------
 ORDER_IDS = st.integers(1000, 9999).map(lambda n: f"ORD-{n}")
 """Valid for the demo's order inputs (`^ORD-\\d{4}$`); unknown orders answer 404, still a call."""
-NEAR_MISS_IDS = st.sampled_from([
-    "ORD-12", "ORD-10001", "ord-1001", " ORD-1001", "ORD-1001 ", "ORD_1001", "ORD-1001/../x",
-    "../admin", "ORD-1001?x=1", "ORD-\u0661\u0660\u0660\u0661", "", "ORD-", "{{order_id}}",
-])  # fmt: skip
+NEAR_MISS_IDS = st.sampled_from(
+    [
+        "ORD-12",
+        "ORD-10001",
+        "ord-1001",
+        " ORD-1001",
+        "ORD-1001 ",
+        "ORD_1001",
+        "ORD-1001/../x",
+        "../admin",
+        "ORD-1001?x=1",
+        "ORD-\u0661\u0660\u0660\u0661",
+        "",
+        "ORD-",
+        "{{order_id}}",
+    ]
+)
 APPROVAL_WORDS = ["approve", "approved", "yes", "y", "ok", "okay", "confirm", "go ahead", "send"]
 """What the confirm question takes as an approval, in any case, padded, with "." or "!"."""
 
 
 def _cased(word: str, upper: list[bool]) -> str:
-    return "".join(c.upper() if up else c for c, up in zip(word, upper + [False] * len(word)))
+    return "".join(c.upper() if up else c for c, up in zip(word, upper + [False] * len(word), strict=False))
 
 
 approvals = st.one_of(
-    st.builds(lambda word, upper, pad, end: f"{pad}{_cased(word, upper)}{end}{pad}",
-              st.sampled_from(APPROVAL_WORDS), st.lists(st.booleans(), max_size=8),
-              st.sampled_from(["", " ", "\n", "  "]), st.sampled_from(["", ".", "!", "!!"])),
-    st.builds(lambda upper, values: {"decision": _cased("approve", upper), **values},
-              st.lists(st.booleans(), max_size=7),
-              st.sampled_from([{}, {"values": {}}, {"values": {"order_id": "ORD-1006"}}])),
-)  # fmt: skip
+    st.builds(
+        lambda word, upper, pad, end: f"{pad}{_cased(word, upper)}{end}{pad}",
+        st.sampled_from(APPROVAL_WORDS),
+        st.lists(st.booleans(), max_size=8),
+        st.sampled_from(["", " ", "\n", "  "]),
+        st.sampled_from(["", ".", "!", "!!"]),
+    ),
+    st.builds(
+        lambda upper, values: {"decision": _cased("approve", upper), **values},
+        st.lists(st.booleans(), max_size=7),
+        st.sampled_from([{}, {"values": {}}, {"values": {"order_id": "ORD-1006"}}]),
+    ),
+)
 VALID_ANSWERS: dict[str, st.SearchStrategy] = {
     "collect_info": st.one_of(
         ORDER_IDS.map(lambda oid: {"values": {"order_id": oid}}),
@@ -223,12 +268,11 @@ VALID_ANSWERS: dict[str, st.SearchStrategy] = {
         ORDER_IDS.map(lambda oid: f"my order number is {oid}"),
     ),
     "confirm": approvals,
-}  # fmt: skip
+}
 """Answers that let the call go ahead: a valid order number, or an approval."""
 VALUES_BY_KEY: dict[str, st.SearchStrategy] = {
     "order_id": ORDER_IDS | NEAR_MISS_IDS,
-    "decision": st.sampled_from(["approve", "Approve", "APPROVE", "reject", "edit", "yes", "",
-                                 "approved"]),
+    "decision": st.sampled_from(["approve", "Approve", "APPROVE", "reject", "edit", "yes", "", "approved"]),
     "text": st.sampled_from(["ORD-1001", "it's ORD-1003", "no", "cancel", ""]),
 }
 
@@ -251,14 +295,17 @@ def one_value_changed(answer: Any, junk: st.SearchStrategy) -> st.SearchStrategy
     leaves = _leaves(answer)
     if not leaves:
         return st.just(answer)
-    return st.sampled_from(leaves).flatmap(lambda path: weighted(
-        (2, VALUES_BY_KEY.get(path[-1], junk).map(lambda v: _set(answer, path, v))),
-        (1, junk.map(lambda v: _set(answer, path, v))),
-        (1, st.just(_drop(answer, path))),
-    ))  # fmt: skip
+    return st.sampled_from(leaves).flatmap(
+        lambda path: weighted(
+            (2, VALUES_BY_KEY.get(path[-1], junk).map(lambda v: _set(answer, path, v))),
+            (1, junk.map(lambda v: _set(answer, path, v))),
+            (1, st.just(_drop(answer, path))),
+        )
+    )
 
 
 def changed_answers(kind: str, junk: st.SearchStrategy) -> st.SearchStrategy:
     """A valid answer for a `kind` question: as it is (3 in 4) or with one value changed."""
     return VALID_ANSWERS[kind].flatmap(
-        lambda answer: weighted((3, st.just(answer)), (1, one_value_changed(answer, junk))))
+        lambda answer: weighted((3, st.just(answer)), (1, one_value_changed(answer, junk)))
+    )

@@ -20,8 +20,8 @@ Every request is kept in `srv.requests` so tests can assert what went over the w
 OpenAI, the server rejects with 400 a conversation whose tool messages do not answer the
 preceding assistant tool calls, and it answers 400 when the script has run out.
 
-Pytest fixture: `openai_srv` (one server per session, reset before each test); import it
-into a test module with `from tests.openai_server import openai_srv  # noqa: F401`.
+Pytest fixture: `openai_srv` (one server per session, reset before each test), registered for
+every test module in tests/conftest.py (`pytest_plugins`).
 """
 
 from __future__ import annotations
@@ -199,9 +199,7 @@ def create_app(state: ScriptedOpenAI) -> FastAPI:
         state._record(_recorded(request, {}))
         if denied := _check_key(state, request):
             return denied
-        data = [
-            {"id": m, "object": "model", "created": 0, "owned_by": "tests"} for m in state.model_ids
-        ]
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "tests"} for m in state.model_ids]
         return {"object": "list", "data": data}
 
     @app.post("/v1/chat/completions")
@@ -230,9 +228,7 @@ def create_app(state: ScriptedOpenAI) -> FastAPI:
         usage = reply.usage or _estimate_usage(body, reply)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            chunks = _stream_chunks(
-                completion_id, model, reply, calls, usage if include_usage else None
-            )
+            chunks = _stream_chunks(completion_id, model, reply, calls, usage if include_usage else None)
             return StreamingResponse(chunks, media_type="text/event-stream")
         return _completion(completion_id, model, reply, calls, usage)
 
@@ -302,8 +298,12 @@ def _completion(cid: str, model: str, reply: Reply, calls: list[ToolCall], usage
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": 0, "message": message, "logprobs": None,
-             "finish_reason": reply.finish_reason or _finish(calls)}
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": reply.finish_reason or _finish(calls),
+            }
         ],
         "usage": usage.as_dict(),
     }
@@ -315,9 +315,9 @@ def _stream_chunks(
     created = int(time.time())
 
     def chunk(delta: dict | None, finish: str | None = None, **extra: Any) -> str:
-        choices = [] if delta is None else [
-            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        ]
+        choices = (
+            [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        )
         payload = {
             "id": cid,
             "object": "chat.completion.chunk",

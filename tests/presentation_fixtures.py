@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agent.runtime import open_agent, open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_agent, open_stores
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import demo_actions, settings_for
 from tests.storage_fixtures import postgres_schema_url
 from tools.executor import ExecutorSettings
@@ -41,8 +41,11 @@ async def db_agent(settings: Settings, demo_api, model, actions: list[dict[str, 
     for action in actions:
         stores.actions.upsert_many([action])
     async with open_agent(
-        settings, model=model, model_label="scripted test model", stores=stores,
+        settings,
+        model=model,
+        model_label="scripted test model",
+        stores=stores,
         executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
-    ) as agent:  # fmt: skip
+    ) as agent:
         agent.stores = stores
         yield agent

@@ -1,8 +1,7 @@
 """A demo API of a test's own (uvicorn in a thread, random port), for tests that change its
 data: the session-wide `demo_api` is shared, and a cancelled order would stay cancelled for
-every test after. Import the fixture into a test module:
-
-    from tests.private_demo_api import private_demo_api  # noqa: F401
+every test after. The fixture is registered for every test module in tests/conftest.py
+(`pytest_plugins`).
 """
 
 from __future__ import annotations

@@ -60,13 +60,15 @@ class ScriptedChatModel(BaseChatModel):
             return tool_call(reply["tool"], **reply.get("args", {}))
         if isinstance(reply, AIMessage) and reply.tool_calls:
             # fresh ids every time so repeated scripts never collide
-            return AIMessage(reply.content, tool_calls=[{**c, "id": f"call_{next(_ids)}"}
-                                                        for c in reply.tool_calls])  # fmt: skip
+            return AIMessage(
+                reply.content, tool_calls=[{**c, "id": f"call_{next(_ids)}"} for c in reply.tool_calls]
+            )
         return reply
 
     def _generate(self, messages, stop=None, run_manager: CallbackManagerForLLMRun | None = None, **kw):
         return ChatResult(generations=[ChatGeneration(message=self._next(messages, kw))])
 
-    async def _agenerate(self, messages, stop=None,
-                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kw):  # fmt: skip
+    async def _agenerate(
+        self, messages, stop=None, run_manager: AsyncCallbackManagerForLLMRun | None = None, **kw
+    ):
         return ChatResult(generations=[ChatGeneration(message=self._next(messages, kw))])

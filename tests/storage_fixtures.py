@@ -1,8 +1,8 @@
 """Database fixtures for storage tests: every test runs on a SQLite file and on PostgreSQL.
 
-Import the fixtures into a test module (`from tests.storage_fixtures import database_url,
-engine`). PostgreSQL tests get a fresh schema each, dropped afterwards. They are skipped when the
-server is unreachable, except under CI (env `CI` set), where that is a failure.
+The fixtures are registered for every test module in tests/conftest.py (`pytest_plugins`);
+`postgres_schema_url()` and the action builders are imported. PostgreSQL tests get a fresh
+schema each, dropped afterwards. They are skipped when the server is unreachable, except under CI (env `CI` set), where that is a failure.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _postgres_problem() -> str | None:
                 conn.execute(text("SELECT 1"))
             admin.dispose()
             _unreachable[POSTGRES_URL] = None
-        except Exception as exc:  # noqa: BLE001  (any failure means "unreachable" here)
+        except Exception as exc:
             _unreachable[POSTGRES_URL] = f"{type(exc).__name__}: {exc}"
     return _unreachable[POSTGRES_URL]
 

@@ -55,7 +55,7 @@ class Tally:
             self.tried += 1
         try:
             yield
-        except Exception as exc:  # noqa: BLE001 - a failed case is reported, the table goes on
+        except Exception as exc:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             where = traceback.extract_tb(exc.__traceback__)[-1]
             with self._lock:
@@ -186,8 +186,15 @@ class SuiteCases:
             raise
         self.record(kind, label=handle.label, detail=handle.detail, name=name)
 
-    def record(self, kind: str, *, label: str | None = None, detail: str | None = None,
-               failure: str | None = None, name: str = "") -> None:  # fmt: skip
+    def record(
+        self,
+        kind: str,
+        *,
+        label: str | None = None,
+        detail: str | None = None,
+        failure: str | None = None,
+        name: str = "",
+    ) -> None:
         """One case that ran elsewhere (a worker process, a thread): its label or its failure."""
         where = f"{kind}: {name}" if name else kind
         with self._registry.lock:
@@ -242,9 +249,10 @@ def suite_cases(request: pytest.FixtureRequest) -> SuiteCases:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "suite(number, name, unit='cases'): a reliability suite; its cases are "
+        "markers",
+        "suite(number, name, unit='cases'): a reliability suite; its cases are "
         "counted and printed in the terminal summary (tests/suite_report.py)",
-    )  # fmt: skip
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -263,7 +271,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "call" and report.passed:
         mine.call_passed = True
     if report.failed and not mine.failures:  # it failed outside every case it recorded
-        message = call.excinfo and _describe(call.excinfo.value) or report.when
+        message = (call.excinfo and _describe(call.excinfo.value)) or report.when
         recorder.record(item.name, failure=f"{report.when}: {message}")
     elif report.when == "teardown" and mine.call_passed and not mine.tried:
         recorder.record(item.name)  # a test without cases of its own is one case

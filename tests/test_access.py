@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.access import (
+from agent.cli.main import build_parser, main
+from agent.wiring.access import (
     ADMIN_COMMANDS,
     ADMIN_OPTIONS,
     OPEN_COMMANDS,
@@ -26,8 +27,7 @@ from agent.access import (
     password_matches,
     require_admin,
 )
-from agent.cli import build_parser, main
-from agent.settings import Settings
+from agent.wiring.settings import Settings
 from storage import ActionStore, init_db, make_engine
 from tests.storage_fixtures import order_action, refund_action
 
@@ -39,14 +39,22 @@ pytestmark = pytest.mark.suite(7, "access")  # counted by tests/suite_report.py
 # -- the check itself -------------------------------------------------------------------------------
 def test_require_admin_rules(suite_cases) -> None:
     open_settings, closed = Settings(), Settings(admin_password=PASSWORD)
-    allowed = {"nothing configured": (open_settings, None),
-               "nothing configured, any password": (open_settings, "anything"),
-               "the password": (closed, PASSWORD)}  # fmt: skip
+    allowed = {
+        "nothing configured": (open_settings, None),
+        "nothing configured, any password": (open_settings, "anything"),
+        "the password": (closed, PASSWORD),
+    }
     for what, (settings, supplied) in allowed.items():
         with suite_cases.case("check", f"allowed: {what}"):
             require_admin(settings, supplied)
-    refused = {"none": None, "empty": "", "wrong": "wrong", "upper case": PASSWORD.upper(),
-               "trailing space": PASSWORD + " ", "one short": PASSWORD[:-1]}  # fmt: skip
+    refused = {
+        "none": None,
+        "empty": "",
+        "wrong": "wrong",
+        "upper case": PASSWORD.upper(),
+        "trailing space": PASSWORD + " ",
+        "one short": PASSWORD[:-1],
+    }
     for what, supplied in refused.items():
         with suite_cases.case("check", f"refused: {what}"):
             with pytest.raises(AccessDenied) as info:
@@ -112,8 +120,11 @@ def _catalog_file(tmp_path: Path) -> Path:
     return path
 
 
-WITHOUT = {"no password": [], "wrong password": ["--admin-password", "wrong"],
-           "empty password": ["--admin-password", ""]}  # fmt: skip
+WITHOUT = {
+    "no password": [],
+    "wrong password": ["--admin-password", "wrong"],
+    "empty password": ["--admin-password", ""],
+}
 
 
 @pytest.mark.parametrize("how", list(WITHOUT))
@@ -144,9 +155,7 @@ def test_export_is_refused_without_the_password_and_writes_nothing(
         assert "admin password" in captured.err and PASSWORD not in captured.err
 
 
-def test_a_wrong_password_in_the_environment_is_refused(
-    cli_env, tmp_path, monkeypatch, capsys, suite_cases
-):
+def test_a_wrong_password_in_the_environment_is_refused(cli_env, tmp_path, monkeypatch, capsys, suite_cases):
     monkeypatch.setenv(PASSWORD_ENV, "not-it")
     before = _state(cli_env["ACTIONS_DATA_DIR"])
     with suite_cases.case("cli refused", "import, wrong password in the environment"):
@@ -158,15 +167,13 @@ def test_a_wrong_password_in_the_environment_is_refused(
 
 
 @pytest.mark.parametrize("via", ["option", "environment"])
-def test_import_and_export_work_with_the_password(
-    via, cli_env, tmp_path, monkeypatch, capsys, suite_cases
-):
+def test_import_and_export_work_with_the_password(via, cli_env, tmp_path, monkeypatch, capsys, suite_cases):
     extra = ["--admin-password", PASSWORD] if via == "option" else []
     if via == "environment":
         monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     with suite_cases.case("cli allowed", f"import, password by {via}"):
         assert main(["import", str(_catalog_file(tmp_path)), *extra]) == 0
-        actions, history = _state(cli_env["ACTIONS_DATA_DIR"])
+        actions, _history = _state(cli_env["ACTIONS_DATA_DIR"])
         assert [(n, v) for n, v, _ in actions] == [("look_up_order", 2), ("request_refund", 1)]
         assert actions[0][2]["title"] == "Changed by import"
         capsys.readouterr()
@@ -176,9 +183,7 @@ def test_import_and_export_work_with_the_password(
         assert [a["name"] for a in exported] == ["look_up_order", "request_refund"]
 
 
-def test_validate_and_test_need_no_password(
-    cli_env, tmp_path, fresh_demo_log, capsys, suite_cases
-) -> None:
+def test_validate_and_test_need_no_password(cli_env, tmp_path, fresh_demo_log, capsys, suite_cases) -> None:
     """They read only the file they are given (and `test` only secrets given to it)."""
     before = _state(cli_env["ACTIONS_DATA_DIR"])
     with suite_cases.case("cli open", "validate"):
@@ -192,29 +197,41 @@ def test_validate_and_test_need_no_password(
         )
         action_file = tmp_path / "action.json"
         action_file.write_text(json.dumps(action))
-        code = main(["test", str(action_file), "--args", '{"order_id": "ORD-1001"}', "--json",
-                     "--allow-host", fresh_demo_log.host,
-                     "--secret", f"DEMO_API_TOKEN={fresh_demo_log.token}"])  # fmt: skip
+        code = main(
+            [
+                "test",
+                str(action_file),
+                "--args",
+                '{"order_id": "ORD-1001"}',
+                "--json",
+                "--allow-host",
+                fresh_demo_log.host,
+                "--secret",
+                f"DEMO_API_TOKEN={fresh_demo_log.token}",
+            ]
+        )
         report = json.loads(capsys.readouterr().out)
         assert code == 0 and report["outcome"]["kind"] == "ok"
         assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
 
 
-def test_the_installed_script_exits_non_zero_with_a_clear_message(
-    cli_env, tmp_path, suite_cases
-) -> None:
+def test_the_installed_script_exits_non_zero_with_a_clear_message(cli_env, tmp_path, suite_cases) -> None:
     script = Path(sys.executable).with_name("api-actions")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "agent.cli"]
     env = {**os.environ, **cli_env}
     env.pop(PASSWORD_ENV, None)
     with suite_cases.case("cli subprocess", "export refused"):
-        denied = subprocess.run([*cmd, "export", "-"], env=env, capture_output=True, text=True,
-                                timeout=60)  # fmt: skip
+        denied = subprocess.run([*cmd, "export", "-"], env=env, capture_output=True, text=True, timeout=60)
         assert denied.returncode == EXIT_DENIED and denied.stdout == ""
         assert "needs the admin password" in denied.stderr and "--admin-password" in denied.stderr
     with suite_cases.case("cli subprocess", "export allowed"):
-        allowed = subprocess.run([*cmd, "export", "-"], env={**env, PASSWORD_ENV: PASSWORD},
-                                 capture_output=True, text=True, timeout=60)  # fmt: skip
+        allowed = subprocess.run(
+            [*cmd, "export", "-"],
+            env={**env, PASSWORD_ENV: PASSWORD},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert allowed.returncode == 0
         assert json.loads(allowed.stdout)[0]["name"] == "look_up_order"
 
@@ -222,9 +239,7 @@ def test_the_installed_script_exits_non_zero_with_a_clear_message(
 CURL = "curl -X POST https://orders.example.com/refunds -H 'Content-Type: application/json' -d '{\"order\": \"1\"}'"
 
 
-def test_saving_imported_drafts_needs_the_password(
-    cli_env, monkeypatch, capsys, suite_cases
-) -> None:
+def test_saving_imported_drafts_needs_the_password(cli_env, monkeypatch, capsys, suite_cases) -> None:
     before = _state(cli_env["ACTIONS_DATA_DIR"])
     for what, how in WITHOUT.items():
         with suite_cases.case("cli refused", f"import-curl --save, {what}"):
@@ -251,9 +266,7 @@ def test_mcp_needs_the_password(cli_env, capsys, suite_cases) -> None:
             assert "admin password" in capsys.readouterr().err
 
 
-def test_no_password_configured_means_open(
-    cli_env, tmp_path, monkeypatch, capsys, suite_cases
-) -> None:
+def test_no_password_configured_means_open(cli_env, tmp_path, monkeypatch, capsys, suite_cases) -> None:
     monkeypatch.delenv("ADMIN_PASSWORD")
     with suite_cases.case("cli allowed", "export, no password configured"):
         assert main(["export", "-"]) == 0
@@ -265,9 +278,7 @@ ADMIN_TABS = {"Actions", "Test action", "Secrets", "History", "Import / export"}
 
 
 @pytest.mark.slow
-def test_app_hides_editor_secrets_and_traces_without_the_password(
-    tmp_path, fresh_demo_log, suite_cases
-):
+def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fresh_demo_log, suite_cases):
     pytest.importorskip("ui.auth")
     from tests.scripted_model import ScriptedChatModel, tool_call
     from tests.ui_fixtures import app_runtime, by_label, open_app, texts
@@ -294,8 +305,7 @@ def test_app_hides_editor_secrets_and_traces_without_the_password(
         for what, wrong in {"empty": "", "wrong": "wrong", "upper case": PASSWORD.upper()}.items():
             with suite_cases.case("app", f"still locked after an {what} password"):
                 by_label(at.sidebar.text_input, "Admin password").set_value(wrong)
-                unlock = next(b for b in at.sidebar.get("form_submit_button")
-                              if b.label == "Unlock")  # fmt: skip
+                unlock = next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock")
                 unlock.click().run()
                 locked()
 

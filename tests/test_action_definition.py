@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tools.action import ActionDefinition, Channel, HttpMethod, ResponseFormat
-from tools.validation import validate_action, validate_catalog
 from tools.errors import ActionValidationError
+from tools.validation import validate_action, validate_catalog
 
 
 def base(**overrides):
@@ -19,8 +19,14 @@ def base(**overrides):
         "method": "GET",
         "url": "https://api.example.com/orders/{{order_id}}",
         "trigger": "Use when the user asks about their order status and has provided the order number.",
-        "inputs": [{"name": "order_id", "description": "Order number", "pattern": r"^ORD-\d{4}$",
-                    "example": "ORD-1001"}],  # fmt: skip
+        "inputs": [
+            {
+                "name": "order_id",
+                "description": "Order number",
+                "pattern": r"^ORD-\d{4}$",
+                "example": "ORD-1001",
+            }
+        ],
         "headers": {"Authorization": "Bearer {{secret.ORDERS_TOKEN}}"},
     }
     data.update(overrides)
@@ -66,8 +72,16 @@ def test_every_field_of_the_article_round_trips():
         ({"name": "look up order"}, "name", "tool name"),
         ({"name": "1order"}, "name", "tool name"),
         ({"trigger": "   "}, "trigger", "must not be empty"),
-        ({"url": "https://api.example.com/orders/{{order_id}}/{{nope}}"}, "url", "unknown placeholder '{{nope}}'"),
-        ({"url": "https://api.example.com/orders"}, "inputs", "input 'order_id' is declared but no placeholder uses it"),
+        (
+            {"url": "https://api.example.com/orders/{{order_id}}/{{nope}}"},
+            "url",
+            "unknown placeholder '{{nope}}'",
+        ),
+        (
+            {"url": "https://api.example.com/orders"},
+            "inputs",
+            "input 'order_id' is declared but no placeholder uses it",
+        ),
         ({"url": "https://{{order_id}}.example.com/x"}, "url", "not allowed in the host"),
         ({"url": "{{order_id}}://example.com/x"}, "url", "not allowed in the scheme"),
         ({"url": "ftp://example.com/{{order_id}}"}, "url", "http:// or https://"),
@@ -80,12 +94,36 @@ def test_every_field_of_the_article_round_trips():
         ({"method": "DELETE", "body": '{"a": 1}'}, "body", "a DELETE request cannot have a body"),
         ({"method": "POST", "body": '{"a": '}, "body", "is not valid JSON"),
         ({"method": "POST", "body": '{"{{order_id}}": 1}'}, "body.{{order_id}}", "not allowed in keys"),
-        ({"url": "https://api.example.com/x/{{secret.X}}"}, "url", "only allowed in header values and the body"),
-        ({"inputs": [{"name": "order_id", "pattern": "("}]}, "inputs[0].pattern", "not a valid regular expression"),
-        ({"inputs": [{"name": "order_id", "pattern": "^A$", "example": "B"}]}, "inputs[0].example", "does not match"),
-        ({"inputs": [{"name": "order_id", "type": "enum"}]}, "inputs[0].enum_values", "at least one allowed value"),
-        ({"inputs": [{"name": "order_id", "enum_values": ["a"]}]}, "inputs[0].enum_values", "only enum inputs"),
-        ({"inputs": [{"name": "order_id", "type": "integer", "pattern": "1"}]}, "inputs[0].pattern", "applies to text inputs"),
+        (
+            {"url": "https://api.example.com/x/{{secret.X}}"},
+            "url",
+            "only allowed in header values and the body",
+        ),
+        (
+            {"inputs": [{"name": "order_id", "pattern": "("}]},
+            "inputs[0].pattern",
+            "not a valid regular expression",
+        ),
+        (
+            {"inputs": [{"name": "order_id", "pattern": "^A$", "example": "B"}]},
+            "inputs[0].example",
+            "does not match",
+        ),
+        (
+            {"inputs": [{"name": "order_id", "type": "enum"}]},
+            "inputs[0].enum_values",
+            "at least one allowed value",
+        ),
+        (
+            {"inputs": [{"name": "order_id", "enum_values": ["a"]}]},
+            "inputs[0].enum_values",
+            "only enum inputs",
+        ),
+        (
+            {"inputs": [{"name": "order_id", "type": "integer", "pattern": "1"}]},
+            "inputs[0].pattern",
+            "applies to text inputs",
+        ),
         ({"inputs": [{"name": "Order-Id"}]}, "inputs[0].name", "lower-case identifier"),
         ({"inputs": [{"name": "class"}]}, "inputs[0].name", "keyword"),
         ({"inputs": [{"name": "config"}]}, "inputs[0].name", "reserved"),
@@ -99,12 +137,28 @@ def test_every_field_of_the_article_round_trips():
         ({"channels": []}, "channels", "at least one channel"),
         ({"method": "FETCH"}, "method", "Input should be"),
         ({"response_format": "link"}, "response_selection.link_field", "needs the response field"),
-        ({"response_selection": {"fields": {"S": "status[["}}}, "response_selection.fields.S", "invalid jmespath"),
-        ({"response_selection": {"language": "jsonpath", "fields": {"S": "$..[?("}}}, "response_selection.fields.S", "invalid jsonpath"),
-        ({"response_instructions_enabled": True, "response_instructions": " "}, "response_instructions", "switched on but empty"),
+        (
+            {"response_selection": {"fields": {"S": "status[["}}},
+            "response_selection.fields.S",
+            "invalid jmespath",
+        ),
+        (
+            {"response_selection": {"language": "jsonpath", "fields": {"S": "$..[?("}}},
+            "response_selection.fields.S",
+            "invalid jsonpath",
+        ),
+        (
+            {"response_instructions_enabled": True, "response_instructions": " "},
+            "response_instructions",
+            "switched on but empty",
+        ),
         ({"headers": {"Bad Header": "x"}}, "headers.Bad Header", "not a valid HTTP header name"),
         ({"headers": {"X-A": "a\r\nInjected: 1"}}, "headers.X-A", "CR, LF or NUL"),
-        ({"headers": {"Authorization": "Bearer sk_live_0123456789"}}, "headers.Authorization", "hard-coded credential"),
+        (
+            {"headers": {"Authorization": "Bearer sk_live_0123456789"}},
+            "headers.Authorization",
+            "hard-coded credential",
+        ),
         ({"headers": {"X-A": "{{secret.bad-name}}"}}, "headers.X-A", "malformed placeholder"),
         ({"surprise": 1}, "surprise", "Extra inputs are not permitted"),
     ],
@@ -116,8 +170,9 @@ def test_each_validation_error_names_its_field(overrides, path, fragment):
 
 
 def test_every_problem_is_reported_at_once_and_names_the_action():
-    data = base(name="bad name", trigger="", url="https://x.example/{{a}}?api_key=1", body="{",
-                max_runs_per_session=0)  # fmt: skip
+    data = base(
+        name="bad name", trigger="", url="https://x.example/{{a}}?api_key=1", body="{", max_runs_per_session=0
+    )
     with pytest.raises(ActionValidationError) as info:
         validate_action(data)
     paths = {p.path for p in info.value.problems}
@@ -150,7 +205,22 @@ def test_non_object_definition():
 
 def test_model_is_the_single_source_of_truth_for_fields():
     fields = set(ActionDefinition.model_fields)
-    assert {"name", "method", "url", "collect_info_first", "headers", "body", "trigger",
-            "response_format", "response_instructions", "response_instructions_enabled",
-            "channels", "max_runs_per_session", "enabled", "inputs", "requires_confirmation",
-            "timeout_seconds", "response_selection"} <= fields  # fmt: skip
+    assert {
+        "name",
+        "method",
+        "url",
+        "collect_info_first",
+        "headers",
+        "body",
+        "trigger",
+        "response_format",
+        "response_instructions",
+        "response_instructions_enabled",
+        "channels",
+        "max_runs_per_session",
+        "enabled",
+        "inputs",
+        "requires_confirmation",
+        "timeout_seconds",
+        "response_selection",
+    } <= fields

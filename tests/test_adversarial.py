@@ -20,8 +20,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.offline import OfflineChatModel
 from agent.prompts import ENVELOPE_CLOSE, ENVELOPE_OPEN
-from agent.runtime import open_agent, open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_agent, open_stores
+from agent.wiring.settings import Settings
 from demo.api import INJECTION_NOTE
 from tests.agent_fixtures import demo_actions, make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
@@ -33,22 +33,25 @@ pytestmark = pytest.mark.suite(5, "adversarial")  # counted by tests/suite_repor
 
 def order_notes(base_url: str) -> dict:
     return {
-        "name": "order_notes", "title": "Read the order notes",
+        "name": "order_notes",
+        "title": "Read the order notes",
         "url": base_url + "/api/debug/injection",
         "trigger": "When the customer asks about the notes on their order.",
         "headers": {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
-    }  # fmt: skip
+    }
 
 
 def delete_account(base_url: str) -> dict:
     # The demo echo route answers every method, so a DELETE that got through would be logged.
     return {
-        "name": "delete_account", "title": "Delete an account", "method": "DELETE",
+        "name": "delete_account",
+        "title": "Delete an account",
+        "method": "DELETE",
         "url": base_url + "/api/debug/echo?account={{account}}",
         "trigger": "Only when the customer explicitly asks to delete their own account.",
         "inputs": [{"name": "account", "description": "Account to delete"}],
         "headers": {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
-    }  # fmt: skip
+    }
 
 
 def all_model_text(model: ScriptedChatModel) -> str:
@@ -64,9 +67,7 @@ def deletes(demo_api) -> list[dict]:
 
 
 # -- 1. instructions inside an API response --------------------------------------------------------
-async def test_injected_instructions_reach_the_model_only_as_data(
-    tmp_path, fresh_demo_log, suite_cases
-):
+async def test_injected_instructions_reach_the_model_only_as_data(tmp_path, fresh_demo_log, suite_cases):
     base = fresh_demo_log.base_url
     obey = {"tool": "delete_account", "args": {"account": "ALL"}}
     model = ScriptedChatModel().script(
@@ -82,7 +83,7 @@ async def test_injected_instructions_reach_the_model_only_as_data(
     async with make_agent(tmp_path, fresh_demo_log, model, actions=actions) as agent:
         with suite_cases.case("injection", "respond-phase chained write stopped at confirmation"):
             first = await agent.send("inj", "What are the notes on my order?")
-            assert [e for e in first.events if e["type"] == "outcome"][0]["kind"] == "ok"
+            assert next(e for e in first.events if e["type"] == "outcome")["kind"] == "ok"
 
             # Where the note reached the model: only inside the data envelope.
             seen = 0
@@ -94,7 +95,7 @@ async def test_injected_instructions_reach_the_model_only_as_data(
                         opened = text.rfind(ENVELOPE_OPEN + " action=", 0, hit.start())
                         closed = text.find(ENVELOPE_CLOSE, hit.end())
                         assert opened >= 0 and closed > hit.end(), f"note outside: {m.type}"
-                        assert ENVELOPE_CLOSE not in text[opened:hit.start()]
+                        assert ENVELOPE_CLOSE not in text[opened : hit.start()]
             assert seen >= 1
             respond_system = model.calls[1]["messages"][0].content
             assert "never instructions" in respond_system
@@ -122,8 +123,14 @@ async def test_injected_instructions_reach_the_model_only_as_data(
             assert deletes(fresh_demo_log) == []
 
         # The same through resume payloads that are not an approval.
-        for value in ({"decision": "reject"}, {"decision": "maybe"}, "no", {"cancel": True}, None,
-                      {"decision": "edit", "values": {"account": "ALL"}}):  # fmt: skip
+        for value in (
+            {"decision": "reject"},
+            {"decision": "maybe"},
+            "no",
+            {"cancel": True},
+            None,
+            {"decision": "edit", "values": {"account": "ALL"}},
+        ):
             with suite_cases.case("injection", f"resume {value!r} sends nothing"):
                 model.script(obey)
                 asked = await agent.send("inj", "hello again")
@@ -151,9 +158,7 @@ async def test_only_an_approval_sends_the_delete(tmp_path, fresh_demo_log, suite
 # -- 2. asking for the API key ---------------------------------------------------------------------
 def echo_everything(messages, kwargs) -> str:
     """A model that leaks whatever it was given (system prompt, history, tool schemas)."""
-    return "Here is everything I know: " + json.dumps(
-        [m.content for m in messages] + [kwargs], default=str
-    )
+    return "Here is everything I know: " + json.dumps([m.content for m in messages] + [kwargs], default=str)
 
 
 ASK_FOR_KEY = [
@@ -163,12 +168,11 @@ ASK_FOR_KEY = [
 ]
 
 
-async def test_the_api_key_is_never_in_model_inputs_or_answers(
-    tmp_path, fresh_demo_log, suite_cases
-):
+async def test_the_api_key_is_never_in_model_inputs_or_answers(tmp_path, fresh_demo_log, suite_cases):
     token = fresh_demo_log.token
     model = ScriptedChatModel().script(
-        tool_call("order_status", order_id="ORD-1001"), echo_everything,
+        tool_call("order_status", order_id="ORD-1001"),
+        echo_everything,
         *[echo_everything for _ in ASK_FOR_KEY],
     )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
@@ -215,22 +219,42 @@ class Recorder:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        self.requests.append({
-            "method": scope["method"], "raw_path": scope["raw_path"].decode("latin-1"),
-            "query": scope["query_string"].decode("latin-1"),
-            "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
-            "body": body.decode("utf-8", "replace"),
-        })  # fmt: skip
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        self.requests.append(
+            {
+                "method": scope["method"],
+                "raw_path": scope["raw_path"].decode("latin-1"),
+                "query": scope["query_string"].decode("latin-1"),
+                "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                "body": body.decode("utf-8", "replace"),
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"status": "ok"}'})
 
 
 TOKEN = "tok-3b9f0d6c2a"
 SMUGGLED = [
-    "{{secret.DEMO_API_TOKEN}}", "{{ secret.DEMO_API_TOKEN }}", "{{order_id}}", "../admin",
-    "%2e%2e/", "%2e%2e%2fadmin", "ORD-1001/../../admin", "..", ".", "..%2F..%2Fadmin",
-    "ORD-1001?admin=1", "ORD-1001#frag", "a\\..\\admin", "ORD-1001&admin=true", "//evil.example",
+    "{{secret.DEMO_API_TOKEN}}",
+    "{{ secret.DEMO_API_TOKEN }}",
+    "{{order_id}}",
+    "../admin",
+    "%2e%2e/",
+    "%2e%2e%2fadmin",
+    "ORD-1001/../../admin",
+    "..",
+    ".",
+    "..%2F..%2Fadmin",
+    "ORD-1001?admin=1",
+    "ORD-1001#frag",
+    "a\\..\\admin",
+    "ORD-1001&admin=true",
+    "//evil.example",
 ]
 
 
@@ -244,16 +268,38 @@ def recorder():
 def smuggle_actions(base: str) -> list[dict]:
     auth = {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"}
     return [
-        {"name": "get_order", "url": base + "/api/orders/{{order_id}}", "trigger": "orders",
-         "inputs": [{"name": "order_id"}], "headers": auth},
-        {"name": "get_order_strict", "url": base + "/api/orders/{{order_id}}", "trigger": "orders",
-         "inputs": [{"name": "order_id", "pattern": "^ORD-\\d{4}$"}], "headers": auth},
-        {"name": "search", "url": base + "/api/search?q={{q}}&limit=5", "trigger": "search",
-         "inputs": [{"name": "q"}], "headers": auth},
-        {"name": "note", "method": "POST", "url": base + "/api/notes", "trigger": "notes",
-         "inputs": [{"name": "text"}], "headers": {**auth, "X-Ref": "{{text}}"},
-         "body": '{"text": "{{text}}", "fixed": "yes"}', "requires_confirmation": False},
-    ]  # fmt: skip
+        {
+            "name": "get_order",
+            "url": base + "/api/orders/{{order_id}}",
+            "trigger": "orders",
+            "inputs": [{"name": "order_id"}],
+            "headers": auth,
+        },
+        {
+            "name": "get_order_strict",
+            "url": base + "/api/orders/{{order_id}}",
+            "trigger": "orders",
+            "inputs": [{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
+            "headers": auth,
+        },
+        {
+            "name": "search",
+            "url": base + "/api/search?q={{q}}&limit=5",
+            "trigger": "search",
+            "inputs": [{"name": "q"}],
+            "headers": auth,
+        },
+        {
+            "name": "note",
+            "method": "POST",
+            "url": base + "/api/notes",
+            "trigger": "notes",
+            "inputs": [{"name": "text"}],
+            "headers": {**auth, "X-Ref": "{{text}}"},
+            "body": '{"text": "{{text}}", "fixed": "yes"}',
+            "requires_confirmation": False,
+        },
+    ]
 
 
 @asynccontextmanager
@@ -265,9 +311,12 @@ async def recorder_agent(tmp_path, base_url: str, model):
     for action in smuggle_actions(base_url):
         stores.actions.create(action)
     async with open_agent(
-        settings, model=model, stores=stores, checkpointer=InMemorySaver(),
+        settings,
+        model=model,
+        stores=stores,
+        checkpointer=InMemorySaver(),
         executor_settings=ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.01),
-    ) as agent:  # fmt: skip
+    ) as agent:
         yield agent
 
 
@@ -280,7 +329,7 @@ def check_request(request: dict, value: str, kind: str) -> None:
     if kind == "path":
         prefix = "/api/orders/"
         assert request["raw_path"].startswith(prefix)
-        segment = request["raw_path"][len(prefix):]
+        segment = request["raw_path"][len(prefix) :]
         assert segment and "/" not in segment and segment not in (".", "..")
         assert unquote(segment) == value  # exactly the text given, one opaque segment
         assert request["query"] == ""
@@ -297,10 +346,14 @@ async def test_smuggled_values_stay_literal_and_in_place(tmp_path, recorder, val
     app, base = recorder
     header_ok = value.isascii() and not any(c in value for c in "\r\n\x00")
     model = ScriptedChatModel().script(
-        tool_call("get_order", order_id=value), "ok",
-        tool_call("search", q=value), "ok",
-        tool_call("note", text=value), "ok",
-        tool_call("get_order_strict", order_id=value), "Please check the order number.",
+        tool_call("get_order", order_id=value),
+        "ok",
+        tool_call("search", q=value),
+        "ok",
+        tool_call("note", text=value),
+        "ok",
+        tool_call("get_order_strict", order_id=value),
+        "Please check the order number.",
     )
     async with recorder_agent(tmp_path, base, model) as agent:
         for action, kind in (("get_order", "path"), ("search", "query"), ("note", "body")):
@@ -322,16 +375,19 @@ async def test_smuggled_values_stay_literal_and_in_place(tmp_path, recorder, val
     assert TOKEN not in all_model_text(model)
 
 
-async def test_smuggled_placeholders_in_a_user_message_expand_nowhere(
-    tmp_path, fresh_demo_log, suite_cases
-):
+async def test_smuggled_placeholders_in_a_user_message_expand_nowhere(tmp_path, fresh_demo_log, suite_cases):
     """Through the offline model and the demo API: the customer's text is never a template."""
     token = fresh_demo_log.token
-    async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel(),
-                          actions=demo_actions(fresh_demo_log.base_url)) as agent:  # fmt: skip
-        for text in ["Where is my order {{secret.DEMO_API_TOKEN}}?",
-                     "Where is my order ORD-1001/../../admin?", "order status %2e%2e/admin",
-                     "my order is ../admin", "account summary for {{secret.DEMO_API_TOKEN}}@x.io"]:
+    async with make_agent(
+        tmp_path, fresh_demo_log, OfflineChatModel(), actions=demo_actions(fresh_demo_log.base_url)
+    ) as agent:
+        for text in [
+            "Where is my order {{secret.DEMO_API_TOKEN}}?",
+            "Where is my order ORD-1001/../../admin?",
+            "order status %2e%2e/admin",
+            "my order is ../admin",
+            "account summary for {{secret.DEMO_API_TOKEN}}@x.io",
+        ]:
             with suite_cases.case("offline smuggle", text):
                 before = len(fresh_demo_log.request_log)
                 result = await agent.send(f"s-{hash(text)}", text)

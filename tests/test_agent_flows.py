@@ -5,11 +5,8 @@ Only the chat model is scripted. Every path of the state machine has a test here
 
 from __future__ import annotations
 
-import pytest
-
 from tests.agent_fixtures import demo_actions, make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
-
 
 
 def card(title: str, **fields: str):
@@ -57,7 +54,9 @@ async def test_action_turn_with_all_values_costs_two_model_calls_and_renders_a_c
     assert "order_status" in bound_tools(model.calls[0])
 
 
-async def test_missing_field_interrupts_with_a_renderable_payload_then_form_values_resume(tmp_path, fresh_demo_log):
+async def test_missing_field_interrupts_with_a_renderable_payload_then_form_values_resume(
+    tmp_path, fresh_demo_log
+):
     model = ScriptedChatModel().script(tool_call("order_status"), card("Order ORD-1002"))
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         first = await agent.send("s1", "where's my order?")
@@ -104,8 +103,7 @@ async def test_free_text_answer_is_extracted_by_the_model(tmp_path, fresh_demo_l
 
 
 async def test_post_needs_confirmation_and_approve_sends_exactly_once(tmp_path, fresh_demo_log):
-    args = dict(email="ana@example.com", subject="Broken panel", description="Cracked glass",
-                priority="high")  # fmt: skip
+    args = dict(email="ana@example.com", subject="Broken panel", description="Cracked glass", priority="high")
     model = ScriptedChatModel().script(tool_call("open_support_ticket", **args), "Ticket opened.")
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         first = await agent.send("s1", "please open a ticket ...")
@@ -155,9 +153,10 @@ async def test_edit_at_confirmation_is_validated_again(tmp_path, fresh_demo_log)
 
 async def test_trigger_limit_is_enforced_and_said_aloud(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
-        tool_call("cancel_order", order_id="ORD-1008"), "Cancelled.",
+        tool_call("cancel_order", order_id="ORD-1008"),
+        "Cancelled.",
         tool_call("cancel_order", order_id="ORD-1009"),  # the model insists: refused in code
-    )  # fmt: skip
+    )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         await agent.send("s1", "cancel ORD-1008")
         await agent.resume("s1", {"decision": "approve"})
@@ -269,9 +268,10 @@ async def test_cancel_during_collect_info(tmp_path, fresh_demo_log):
 async def test_repeated_identical_post_is_refused(tmp_path, fresh_demo_log):
     args = dict(email="ana@example.com", subject="S", description="D", priority="low")
     model = ScriptedChatModel().script(
-        tool_call("open_support_ticket", **args), "Opened.",
         tool_call("open_support_ticket", **args),
-    )  # fmt: skip
+        "Opened.",
+        tool_call("open_support_ticket", **args),
+    )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         await agent.send("s1", "open a ticket")
         await agent.resume("s1", {"decision": "approve"})

@@ -6,19 +6,15 @@ prove the graph keeps the tool-call history well-formed across turns and interru
 
 from __future__ import annotations
 
-import pytest
-
-from agent.llm import make_chat_model
-from agent.settings import Settings
+from agent.wiring.llm import make_chat_model
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import make_agent
-from tests.openai_server import openai_srv, tool_call  # noqa: F401
-
+from tests.openai_server import tool_call
 
 
 def chat_openai(srv):
     choice = make_chat_model(
-        Settings(openai_api_key="test-key", openai_base_url=srv.openai_base_url,
-                 openai_model="scripted")  # fmt: skip
+        Settings(openai_api_key="test-key", openai_base_url=srv.openai_base_url, openai_model="scripted")
     )
     assert not choice.is_offline
     return choice.model
@@ -28,10 +24,17 @@ async def test_collect_info_confirm_and_card_over_the_wire(tmp_path, fresh_demo_
     openai_srv.script(
         [
             tool_call("create_installation_request", product="heat_pump"),
-            tool_call("create_installation_request", customer_email="lee@example.com",
-                      preferred_date="2027-03-12", address="12 Elm Street, Springfield"),  # fmt: skip
-            tool_call("Card", title="Installation request received",
-                      fields=[{"label": "Status", "value": "received"}]),  # fmt: skip
+            tool_call(
+                "create_installation_request",
+                customer_email="lee@example.com",
+                preferred_date="2027-03-12",
+                address="12 Elm Street, Springfield",
+            ),
+            tool_call(
+                "Card",
+                title="Installation request received",
+                fields=[{"label": "Status", "value": "received"}],
+            ),
             "You're welcome!",
         ]
     )

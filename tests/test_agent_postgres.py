@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.runtime import open_agent, open_stores
+from agent.wiring.runtime import open_agent, open_stores
 from tests.agent_fixtures import demo_actions, settings_for
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.storage_fixtures import postgres_schema_url

@@ -24,8 +24,11 @@ def test_compile_benchmark_writes_results(tmp_path: Path, capsys: pytest.Capture
     assert set(result["cold"]) == {"2", "5"}
     for cases in result["cold"].values():
         assert set(cases) == {
-            "cold", "naive", "cold_with_openai_schema", "naive_with_openai_schema",
-        }  # fmt: skip
+            "cold",
+            "naive",
+            "cold_with_openai_schema",
+            "naive_with_openai_schema",
+        }
         assert all(ms > 0 for ms in cases.values())
     assert result["edit"]["catalog_size"] == 5
     assert result["edit"]["edit_one"] > 0 and result["edit"]["edit_one_after_reload"] > 0

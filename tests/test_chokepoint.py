@@ -20,14 +20,23 @@ ALLOWED = {
     "tools/executor.py": "the one place an action request is sent (through the guard)",
     # The chat model factory hands its own httpx client to ChatOpenAI: it talks to the model
     # provider configured by the operator, never to an action URL, so it is not an action call.
-    "agent/llm.py": "the chat model's client for the model provider, not for action URLs",
+    "agent/wiring/llm.py": "the chat model's client for the model provider, not for action URLs",
     # `api-actions demo` picks a free port and waits until the processes it started answer on
     # 127.0.0.1; it never sends a request to an action URL.
-    "agent/cli_demo.py": "readiness probe of the local demo processes it started",
+    "agent/cli/demo.py": "readiness probe of the local demo processes it started",
 }
 
-NETWORK_MODULES = ("httpx", "requests", "aiohttp", "urllib3", "http.client", "urllib.request",
-                   "httpcore", "pycurl", "websockets")  # fmt: skip
+NETWORK_MODULES = (
+    "httpx",
+    "requests",
+    "aiohttp",
+    "urllib3",
+    "http.client",
+    "urllib.request",
+    "httpcore",
+    "pycurl",
+    "websockets",
+)
 SOCKET_CALLS = {
     "socket": {"socket", "create_connection", "socketpair", "fromfd"},
     "asyncio": {"open_connection", "open_unix_connection"},
@@ -70,12 +79,11 @@ def violations(source: str) -> list[str]:
                     found.append("urllib.request")
             if node.attr in LOOP_CALLS:
                 found.append(f"….{node.attr}")
-        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func):
-            if node.args:
-                arg = node.args[0]
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    if _is_network_module(arg.value) or arg.value == "socket":
-                        found.append(f"__import__({arg.value!r})")
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func) and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                if _is_network_module(arg.value) or arg.value == "socket":
+                    found.append(f"__import__({arg.value!r})")
     return found
 
 

@@ -24,14 +24,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.runtime import open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_stores
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.fault_servers import fault_app
-from tests.openai_server import openai_srv, tool_call  # noqa: F401 (openai_srv: a fixture)
+from tests.openai_server import tool_call
 from tests.servers import serve
-from tools.validation import validate_action
 from tools.errors import ActionValidationError
+from tools.validation import validate_action
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,14 +45,19 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     """The caller's environment without anything that would change what the CLI does."""
     drop = ("OPENAI_", "LANGSMITH_", "DATABASE_URL", "ADMIN_PASSWORD", "ACTIONS_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update(ACTIONS_DATA_DIR=str(tmp_path / "data"),
-               ACTIONS_SECRET_KEY=Fernet.generate_key().decode())  # fmt: skip
+    env.update(ACTIONS_DATA_DIR=str(tmp_path / "data"), ACTIONS_SECRET_KEY=Fernet.generate_key().decode())
     return env
 
 
 def cli(env: dict[str, str], *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, timeout=180)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "agent.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=180,
+    )
 
 
 def cli_many(env: dict[str, str], runs: list[tuple[str, ...]]) -> list[subprocess.CompletedProcess]:
@@ -72,9 +77,15 @@ def err(run: subprocess.CompletedProcess) -> str:
 # -- chat --actions and the stored secrets ---------------------------------------------------------
 def widget_catalog(base_url: str) -> list[dict]:
     """A catalog from a file: one GET to an endpoint nobody reviewed, with a stored secret."""
-    return [{"name": "fetch_widget", "trigger": "When the customer asks about their widget.",
-             "method": "GET", "url": f"{base_url}/ok",
-             "headers": {"Authorization": "Bearer {{secret.STORED_TOKEN}}"}}]  # fmt: skip
+    return [
+        {
+            "name": "fetch_widget",
+            "trigger": "When the customer asks about their widget.",
+            "method": "GET",
+            "url": f"{base_url}/ok",
+            "headers": {"Authorization": "Bearer {{secret.STORED_TOKEN}}"},
+        }
+    ]
 
 
 @pytest.fixture
@@ -89,22 +100,27 @@ def collector():
 GATE = {
     "configured, not given": (True, [], {}, 0, None),
     "configured, given as the option": (True, ["--admin-password", PASSWORD], {}, 0, CANARY),
-    "configured, given in the environment":
-        (True, [], {"ACTIONS_ADMIN_PASSWORD": PASSWORD}, 0, CANARY),
+    "configured, given in the environment": (True, [], {"ACTIONS_ADMIN_PASSWORD": PASSWORD}, 0, CANARY),
     "configured, wrong option": (True, ["--admin-password", "wrong"], {}, 3, "nothing sent"),
-    "configured, wrong in the environment":
-        (True, [], {"ACTIONS_ADMIN_PASSWORD": PASSWORD.upper()}, 3, "nothing sent"),
-    "configured, not given, --secret given":
-        (True, ["--secret", f"STORED_TOKEN={GIVEN}"], {}, 0, GIVEN),
-    "configured, not given, variable given":
-        (True, [], {"ACTIONS_SECRET_STORED_TOKEN": GIVEN}, 0, GIVEN),
+    "configured, wrong in the environment": (
+        True,
+        [],
+        {"ACTIONS_ADMIN_PASSWORD": PASSWORD.upper()},
+        3,
+        "nothing sent",
+    ),
+    "configured, not given, --secret given": (True, ["--secret", f"STORED_TOKEN={GIVEN}"], {}, 0, GIVEN),
+    "configured, not given, variable given": (True, [], {"ACTIONS_SECRET_STORED_TOKEN": GIVEN}, 0, GIVEN),
     "none configured": (False, [], {}, 0, CANARY),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(GATE))
 def test_chat_actions_uses_stored_secrets_only_with_the_admin_password(
-    case, tmp_path, collector, openai_srv  # noqa: F811
+    case,
+    tmp_path,
+    collector,
+    openai_srv,
 ):
     configured, args, extra_env, code, sent = GATE[case]
     hits, base_url = collector
@@ -112,9 +128,13 @@ def test_chat_actions_uses_stored_secrets_only_with_the_admin_password(
     stores = open_stores(Settings(data_dir=tmp_path / "data", secret_key=env["ACTIONS_SECRET_KEY"]))
     stores.secrets.set("STORED_TOKEN", CANARY)
     stores.engine.dispose()
-    env.update(ACTIONS_ALLOW_HOSTS=base_url.removeprefix("http://"),
-               OPENAI_API_KEY="test-key", OPENAI_BASE_URL=openai_srv.openai_base_url,
-               OPENAI_MODEL="scripted", **extra_env)  # fmt: skip
+    env.update(
+        ACTIONS_ALLOW_HOSTS=base_url.removeprefix("http://"),
+        OPENAI_API_KEY="test-key",
+        OPENAI_BASE_URL=openai_srv.openai_base_url,
+        OPENAI_MODEL="scripted",
+        **extra_env,
+    )
     if configured:
         env["ADMIN_PASSWORD"] = PASSWORD
     catalog = tmp_path / "catalog.json"
@@ -143,9 +163,12 @@ def test_chat_actions_uses_stored_secrets_only_with_the_admin_password(
 
 
 # -- files the CLI reads: every crash class --------------------------------------------------------
-DEFINITION = {"name": "look_up_order", "trigger": "When the customer asks about an order.",
-              "url": "https://orders.example.com/api/orders/{{order_id}}",
-              "inputs": [{"name": "order_id"}]}  # fmt: skip
+DEFINITION = {
+    "name": "look_up_order",
+    "trigger": "When the customer asks about an order.",
+    "url": "https://orders.example.com/api/orders/{{order_id}}",
+    "inputs": [{"name": "order_id"}],
+}
 BIG = "1" * 5000
 DEEP = "[" * 100_000 + "]" * 100_000
 
@@ -161,9 +184,14 @@ NOT_JSON = {  # label -> (file content, what the one-line error says)
     "UTF-16 with its byte order mark": ("[]".encode("utf-16"), "not UTF-8"),
     "truncated": ('[{"name": ', "not valid JSON"),
     "empty": ("", "not valid JSON"),
-}  # fmt: skip
-NOT_A_LIST = {"an object": json.dumps(DEFINITION), "a string": '"hello"', "null": "null",
-              "a number": "42", "true": "true"}  # fmt: skip
+}
+NOT_A_LIST = {
+    "an object": json.dumps(DEFINITION),
+    "a string": '"hello"',
+    "null": "null",
+    "a number": "42",
+    "true": "true",
+}
 
 
 def _write(path: Path, content: str | bytes) -> Path:
@@ -185,8 +213,12 @@ def _bad_files(tmp_path: Path) -> list[tuple[str, tuple[str, ...], str, str]]:
     cases = []
     for i, (label, (content, says)) in enumerate(NOT_JSON.items()):
         f = str(_write(tmp_path / f"bad-{i}.json", content))
-        for args in (("validate", f), ("import", f), ("test", f),
-                     ("chat", "--actions", f, "--script", script)):  # fmt: skip
+        for args in (
+            ("validate", f),
+            ("import", f),
+            ("test", f),
+            ("chat", "--actions", f, "--script", script),
+        ):
             cases.append((label, args, f, says))
     for i, (label, content) in enumerate(NOT_A_LIST.items()):
         f = str(_write(tmp_path / f"shape-{i}.json", content))
@@ -198,7 +230,7 @@ def _bad_files(tmp_path: Path) -> list[tuple[str, tuple[str, ...], str, str]]:
 def test_every_reader_refuses_what_is_not_json_in_one_line(tmp_path, monkeypatch, capsys):
     """Every class through every command, in this process (`agent.cli.main`): fast enough to try
     all of them; the real processes below run a share of the same cases."""
-    from agent.cli import main
+    from agent.cli.main import main
 
     for name, value in base_env(tmp_path).items():
         monkeypatch.setenv(name, value)
@@ -232,10 +264,11 @@ def test_every_class_as_a_real_process(tmp_path):
         if label in NOT_A_LIST and command == "test":  # `test` also takes one action object
             command = "validate"
         args = {"chat": ("chat", "--actions", f, "--script", str(tmp_path / "script.jsonl"))}.get(
-            command, (command, f))
+            command, (command, f)
+        )
         picked.append((label, args, f, says))
     runs = cli_many(env, [args for _, args, _, _ in picked])
-    for (label, args, f, says), run in zip(picked, runs):
+    for (label, args, f, says), run in zip(picked, runs, strict=False):
         try:
             _one_line_error(run.returncode, out(run), err(run), f, says)
         except AssertionError as exc:
@@ -248,19 +281,23 @@ def test_standard_input_and_option_values_are_read_the_same_way(tmp_path):
     env = base_env(tmp_path)
     action = str(_write(tmp_path / "action.json", json.dumps(DEFINITION)))
     runs, expect = [], []
-    for command, stdin, says in (("validate", b"\xff\xfe[]", "not UTF-8"),
-                                 ("import", DEEP.encode(), "nested too deeply"),
-                                 ("validate", f"[{BIG}]".encode(), "5000 digits")):  # fmt: skip
+    for command, stdin, says in (
+        ("validate", b"\xff\xfe[]", "not UTF-8"),
+        ("import", DEEP.encode(), "nested too deeply"),
+        ("validate", f"[{BIG}]".encode(), "5000 digits"),
+    ):
         runs.append(((command, "-"), stdin))
         expect.append(("<stdin>", says))
-    for value, says in (("[" * 20_000, "nested too deeply"),
-                        (f'{{"order_id": {BIG}}}', "5000 digits"),
-                        ('{"order_id": NaN}', "NaN")):  # fmt: skip
+    for value, says in (
+        ("[" * 20_000, "nested too deeply"),
+        (f'{{"order_id": {BIG}}}', "5000 digits"),
+        ('{"order_id": NaN}', "NaN"),
+    ):
         runs.append((("test", action, "--args", value), None))
         expect.append(("--args", says))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         done = list(pool.map(lambda r: cli(env, *r[0], stdin=r[1]), runs))
-    for (args, _), (names, says), run in zip(runs, expect, done):
+    for (args, _), (names, says), run in zip(runs, expect, done, strict=False):
         try:
             _one_line_error(run.returncode, out(run), err(run), names, says)
         except AssertionError as exc:
@@ -270,16 +307,20 @@ def test_standard_input_and_option_values_are_read_the_same_way(tmp_path):
 def test_chat_scripts_refuse_what_is_not_json(tmp_path):
     env = base_env(tmp_path)
     runs = []
-    for i, (content, says) in enumerate(((f'{{"user": "hi", "n": {BIG}}}\n', "5000 digits"),
-                                         (DEEP + "\n", "nested too deeply"),
-                                         (b'{"user": "caf\xe9"}\n', "not UTF-8"))):  # fmt: skip
+    for i, (content, says) in enumerate(
+        (
+            (f'{{"user": "hi", "n": {BIG}}}\n', "5000 digits"),
+            (DEEP + "\n", "nested too deeply"),
+            (b'{"user": "caf\xe9"}\n', "not UTF-8"),
+        )
+    ):
         script = _write(tmp_path / f"script-{i}.jsonl", content)
         runs.append((("chat", "--script", str(script)), None, says, str(script)))
         if i != 1:  # from standard input each line is read on its own, and named by its number
             runs.append((("chat", "--script", "-"), script.read_bytes(), says, "line 1: "))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         done = list(pool.map(lambda r: cli(env, *r[0], stdin=r[1]), runs))
-    for (args, _, says, where), run in zip(runs, done):
+    for (args, _, says, where), run in zip(runs, done, strict=False):
         assert run.returncode == 2, (args, err(run))
         assert "Traceback" not in err(run), err(run)
         assert where in err(run) and says in err(run), (args, err(run))
@@ -297,8 +338,16 @@ def test_a_utf8_byte_order_mark_is_accepted(tmp_path, fresh_demo_log):
     assert valid.returncode == 0 and "valid, 1 action(s)" in out(valid), err(valid)
     imported = cli(env, "import", catalog)
     assert imported.returncode == 0 and "1 created (order_status)" in out(imported), err(imported)
-    tested = cli(env, "test", action, "--args", '{"order_id": "ORD-1001"}', "--json",
-                 "--secret", f"DEMO_API_TOKEN={fresh_demo_log.token}")  # fmt: skip
+    tested = cli(
+        env,
+        "test",
+        action,
+        "--args",
+        '{"order_id": "ORD-1001"}',
+        "--json",
+        "--secret",
+        f"DEMO_API_TOKEN={fresh_demo_log.token}",
+    )
     assert tested.returncode == 0, out(tested) + err(tested)
     assert json.loads(out(tested))["outcome"]["kind"] == "ok"
     chat = cli(env, "chat", "--actions", catalog, "--script", script)
@@ -313,8 +362,12 @@ def odd_json_api():
     from fastapi.responses import Response
 
     app = FastAPI()
-    bodies = {"big-number": f'{{"n": {BIG}}}', "negative-big-number": f"[-{BIG}]",
-              "deep": DEEP, "nan": '{"n": NaN, "m": Infinity}'}  # fmt: skip
+    bodies = {
+        "big-number": f'{{"n": {BIG}}}',
+        "negative-big-number": f"[-{BIG}]",
+        "deep": DEEP,
+        "nan": '{"n": NaN, "m": Infinity}',
+    }
 
     @app.get("/{kind}")
     async def odd(kind: str) -> Response:
@@ -347,44 +400,57 @@ def _surrogate_definitions() -> dict[str, tuple[str, str]]:
 
     return {
         "trigger, high surrogate": (
-            json.dumps(DEFINITION).replace("about an order", "about \\ud800 an order"), "trigger"),
+            json.dumps(DEFINITION).replace("about an order", "about \\ud800 an order"),
+            "trigger",
+        ),
         "title, low surrogate": (with_field('"title": "Order \\udfff"'), "title"),
         "a header name": (with_field('"headers": {"X-\\ud800": "v"}'), "headers.X-\\ud800"),
         "a header value": (with_field('"headers": {"X-Trace": "a\\udbff"}'), "headers.X-Trace"),
         "an input description": (
-            json.dumps(DEFINITION).replace('{"name": "order_id"}',
-                                           '{"name": "order_id", "description": "\\ud834"}'),
-            "inputs[0].description"),
+            json.dumps(DEFINITION).replace(
+                '{"name": "order_id"}', '{"name": "order_id", "description": "\\ud834"}'
+            ),
+            "inputs[0].description",
+        ),
         "an enum value": (
             json.dumps(DEFINITION).replace(
                 '{"name": "order_id"}',
-                '{"name": "order_id", "type": "enum", "enum_values": ["a", "\\udc00"]}'),
-            "inputs[0].enum_values[1]"),
+                '{"name": "order_id", "type": "enum", "enum_values": ["a", "\\udc00"]}',
+            ),
+            "inputs[0].enum_values[1]",
+        ),
         "a string in the body": (
-            with_field('"method": "POST", "body": "{\\"note\\": \\"\\ud800\\", '
-                       '\\"id\\": \\"{{order_id}}\\"}"').replace("/{{order_id}}", "/x"),
-            "body"),
+            with_field(
+                '"method": "POST", "body": "{\\"note\\": \\"\\ud800\\", \\"id\\": \\"{{order_id}}\\"}"'
+            ).replace("/{{order_id}}", "/x"),
+            "body",
+        ),
         "escaped inside the body's JSON": (
-            with_field('"method": "POST", "body": "{\\"note\\": \\"\\\\ud800\\", '
-                       '\\"id\\": \\"{{order_id}}\\"}"').replace("/{{order_id}}", "/x"),
-            "body.note"),
+            with_field(
+                '"method": "POST", "body": "{\\"note\\": \\"\\\\ud800\\", \\"id\\": \\"{{order_id}}\\"}"'
+            ).replace("/{{order_id}}", "/x"),
+            "body.note",
+        ),
         "a response field label": (
             with_field('"response_selection": {"fields": {"st\\ud800": "status"}}'),
-            "response_selection.fields.st\\ud800"),
-    }  # fmt: skip
+            "response_selection.fields.st\\ud800",
+        ),
+    }
 
 
 SURROGATES = _surrogate_definitions()
 
 
 def _surrogate_files(tmp_path: Path) -> list[tuple[str, str, str]]:
-    return [(label, str(_write(tmp_path / f"surrogate-{i}.json", f"[{text}]")), path)
-            for i, (label, (text, path)) in enumerate(SURROGATES.items())]  # fmt: skip
+    return [
+        (label, str(_write(tmp_path / f"surrogate-{i}.json", f"[{text}]")), path)
+        for i, (label, (text, path)) in enumerate(SURROGATES.items())
+    ]
 
 
 def test_validate_and_import_refuse_a_lone_surrogate_with_its_field(tmp_path, monkeypatch, capsys):
     """Every field, both commands, in this process (`agent.cli.main`)."""
-    from agent.cli import main
+    from agent.cli.main import main
 
     for name, value in base_env(tmp_path).items():
         monkeypatch.setenv(name, value)
@@ -404,7 +470,7 @@ def test_a_lone_surrogate_as_real_processes(tmp_path):
     files = _surrogate_files(tmp_path)
     files = [files[0], files[-1]]  # every field is tried in this process above
     runs = [("validate", files[0][1]), ("import", files[1][1])]
-    for (command, _), (label, _, path), run in zip(runs, files, cli_many(env, runs)):
+    for (command, _), (label, _, path), run in zip(runs, files, cli_many(env, runs), strict=False):
         shown = out(run) if command == "validate" else err(run)
         assert run.returncode == 2, f"{command} of {label}: {out(run)}{err(run)}"
         assert "Traceback" not in err(run), f"{command} of {label}: {err(run)}"

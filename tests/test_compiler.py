@@ -11,10 +11,10 @@ from pydantic import ValidationError
 
 from benchmarks.fixtures import generate_actions, sample_arguments
 from tools.action import ActionDefinition, InputType
-from tools.validation import validate_action
 from tools.compiler import ActionCatalog, ArgsCheck, CompiledAction, compile_action
 from tools.errors import ActionValidationError, ToolArgumentsError
 from tools.schema import input_json_schema
+from tools.validation import validate_action
 
 TRIGGER = "Use when the customer asks where their order is or when it will arrive."
 
@@ -27,8 +27,12 @@ def order_action(**overrides: Any) -> ActionDefinition:
         "&gift={{gift}}&note={{note}}",
         "trigger": TRIGGER,
         "inputs": [
-            {"name": "order_id", "pattern": r"^ORD-\d{4}$", "example": "ORD-1234",
-             "description": "Order number"},
+            {
+                "name": "order_id",
+                "pattern": r"^ORD-\d{4}$",
+                "example": "ORD-1234",
+                "description": "Order number",
+            },
             {"name": "email", "type": "email", "description": "E-mail on the order"},
             {"name": "since", "type": "date", "required": False, "example": "2024-05-01"},
             {"name": "speed", "type": "enum", "enum_values": ["standard", "express"]},
@@ -37,14 +41,19 @@ def order_action(**overrides: Any) -> ActionDefinition:
             {"name": "gift", "type": "boolean", "required": False},
             {"name": "note", "required": False, "description": "Anything else"},
         ],
-    }  # fmt: skip
+    }
     raw.update(overrides)
     return validate_action(raw)
 
 
 def simple_action(name: str, trigger: str = "When asked.", **overrides: Any) -> ActionDefinition:
-    raw = {"name": name, "url": "https://api.example.com/x/{{ref}}", "trigger": trigger,
-           "inputs": [{"name": "ref"}], **overrides}  # fmt: skip
+    raw = {
+        "name": name,
+        "url": "https://api.example.com/x/{{ref}}",
+        "trigger": trigger,
+        "inputs": [{"name": "ref"}],
+        **overrides,
+    }
     return validate_action(raw)
 
 
@@ -63,17 +72,21 @@ VALID = {"order_id": "ORD-1234", "email": "jo@example.com", "speed": "express"}
     ("spec", "expected"),
     [
         ({"type": "string"}, {"type": "string"}),
-        ({"type": "string", "pattern": "^A\\d+$", "example": "A1"},
-         {"type": "string", "pattern": "^A\\d+$", "examples": ["A1"]}),
+        (
+            {"type": "string", "pattern": "^A\\d+$", "example": "A1"},
+            {"type": "string", "pattern": "^A\\d+$", "examples": ["A1"]},
+        ),
         ({"type": "integer", "example": "42"}, {"type": "integer", "examples": [42]}),
         ({"type": "number", "example": "9.5"}, {"type": "number", "examples": [9.5]}),
         ({"type": "boolean", "example": "true"}, {"type": "boolean", "examples": [True]}),
         ({"type": "enum", "enum_values": ["a", "b"]}, {"type": "string", "enum": ["a", "b"]}),
         ({"type": "date"}, {"type": "string", "format": "date"}),
-        ({"type": "email", "example": "a@b.co"},
-         {"type": "string", "format": "email", "examples": ["a@b.co"]}),
+        (
+            {"type": "email", "example": "a@b.co"},
+            {"type": "string", "format": "email", "examples": ["a@b.co"]},
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_type_has_its_json_schema(spec: dict[str, Any], expected: dict[str, Any]) -> None:
     from tools.action import ActionInput
 
@@ -92,13 +105,14 @@ def test_openai_schema_describes_everything_but_requires_nothing(compiled: Compi
     props = params["properties"]
     assert list(props) == [i.name for i in compiled.definition.inputs]
     assert props["order_id"] == {
-        "type": "string", "description": "Order number (required)",
-        "pattern": r"^ORD-\d{4}$", "examples": ["ORD-1234"],
-    }  # fmt: skip
+        "type": "string",
+        "description": "Order number (required)",
+        "pattern": r"^ORD-\d{4}$",
+        "examples": ["ORD-1234"],
+    }
     assert props["email"]["format"] == "email"
     assert props["email"]["description"].endswith("(required)")
-    assert props["speed"] == {"type": "string", "enum": ["standard", "express"],
-                              "description": "(required)"}  # fmt: skip
+    assert props["speed"] == {"type": "string", "enum": ["standard", "express"], "description": "(required)"}
     assert props["since"] == {"type": "string", "format": "date", "examples": ["2024-05-01"]}
     assert props["qty"] == {"type": "integer", "examples": [2]}
     assert props["note"]["description"] == "Anything else"  # optional: no note
@@ -138,7 +152,7 @@ def test_the_app_s_form_fields_are_the_collect_info_question_s_fields(
     """The UI builds its forms from `customer_wording.form_field`, as the collect-info question
     describes the fields it asks for, for every input type."""
     from agent.nodes.collect_info import question_payload
-    from agent.ui_support import form_fields
+    from agent.wiring.ui_support import form_fields
 
     wrong = {"since": "soon", "qty": "two", "max_total": "lots", "gift": "maybe"}
     asked = question_payload(compiled, compiled.check(wrong))["fields"]
@@ -146,10 +160,16 @@ def test_the_app_s_form_fields_are_the_collect_info_question_s_fields(
     assert len(asked) == 7 and {f["type"] for f in asked} == {t.value for t in InputType}
     assert asked == [by_name[f["name"]] for f in asked]
     assert by_name["speed"] == {
-        "name": "speed", "label": "Speed", "type": "enum", "help": "", "required": True,
-        "pattern": None, "enum": ["standard", "express"],
-        "enum_labels": {"standard": "standard", "express": "express"}, "example": None,
-    }  # fmt: skip
+        "name": "speed",
+        "label": "Speed",
+        "type": "enum",
+        "help": "",
+        "required": True,
+        "pattern": None,
+        "enum": ["standard", "express"],
+        "enum_labels": {"standard": "standard", "express": "express"},
+        "example": None,
+    }
 
 
 def test_strict_model_is_lazy_cached_and_strict(compiled: CompiledAction) -> None:
@@ -172,14 +192,27 @@ def test_strict_model_is_lazy_cached_and_strict(compiled: CompiledAction) -> Non
 
 
 def test_valid_arguments_are_coerced_and_json_ready(compiled: CompiledAction) -> None:
-    result = compiled.check({**VALID, "since": "2024-02-29", "qty": "3", "max_total": "19.5",
-                             "gift": "yes", "note": "  leave at door  "})  # fmt: skip
+    result = compiled.check(
+        {
+            **VALID,
+            "since": "2024-02-29",
+            "qty": "3",
+            "max_total": "19.5",
+            "gift": "yes",
+            "note": "  leave at door  ",
+        }
+    )
     assert result.ok
     assert result.values == {
-        "order_id": "ORD-1234", "email": "jo@example.com", "speed": "express",
-        "since": "2024-02-29", "qty": 3, "max_total": 19.5, "gift": True,
+        "order_id": "ORD-1234",
+        "email": "jo@example.com",
+        "speed": "express",
+        "since": "2024-02-29",
+        "qty": 3,
+        "max_total": 19.5,
+        "gift": True,
         "note": "leave at door",
-    }  # fmt: skip
+    }
     as_date = compiled.check({**VALID, "since": datetime.date(2024, 1, 2)})
     assert as_date.values["since"] == "2024-01-02"
 
@@ -212,9 +245,7 @@ def test_invalid_values_get_plain_reasons(
     assert result.invalid == {name: reason}
     assert not result.missing and not result.ok
     assert name not in result.values
-    assert {k: result.values[k] for k in VALID if k != name} == {
-        k: v for k, v in VALID.items() if k != name
-    }
+    assert {k: result.values[k] for k in VALID if k != name} == {k: v for k, v in VALID.items() if k != name}
 
 
 def test_pattern_without_example_names_the_pattern() -> None:
@@ -324,9 +355,15 @@ def test_pattern_digits_are_ascii_digits(value):
     """`\\d` in a pattern means 0-9 (as JSON Schema reads it), never another script's digits."""
     from tools.compiler import compile_action
 
-    compiled = compile_action(ActionDefinition.model_validate({
-        "name": "order_status", "url": "https://api.example.com/orders/{{order_id}}",
-        "trigger": "Order status.", "inputs": [{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
-    }))  # fmt: skip
+    compiled = compile_action(
+        ActionDefinition.model_validate(
+            {
+                "name": "order_status",
+                "url": "https://api.example.com/orders/{{order_id}}",
+                "trigger": "Order status.",
+                "inputs": [{"name": "order_id", "pattern": "^ORD-\\d{4}$"}],
+            }
+        )
+    )
     assert not compiled.check({"order_id": value}).ok
     assert compiled.check({"order_id": "ORD-1001"}).ok

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +39,7 @@ PROCESSES, THREADS_PER_PROCESS, EDITS_PER_WORKER = 4, 3, 8
 
 # One editor: read, think, save on the version read; report every attempt as a JSON line.
 # It runs in this process (threads) and as a script in worker processes, so it is plain text.
-EDITOR = r'''
+EDITOR = r"""
 import json, random, sys, threading, time
 from storage import ActionStore
 from tools.errors import ConflictError
@@ -66,9 +64,11 @@ def edit(store, actor, names, attempts, seed, out, lock):
             record.update(result="error", error=f"{type(exc).__name__}: {exc}")
         with lock:
             out(record)
-'''
+"""
 
-WORKER = EDITOR + r'''
+WORKER = (
+    EDITOR
+    + r"""
 if __name__ == "__main__":
     from pathlib import Path
     from storage import make_engine
@@ -86,7 +86,8 @@ if __name__ == "__main__":
     for w in workers: w.start()
     for w in workers: w.join()
     engine.dispose()
-'''
+"""
+)
 _edit_namespace: dict = {}
 exec(compile(EDITOR, "<editor>", "exec"), _edit_namespace)
 edit = _edit_namespace["edit"]
@@ -110,8 +111,9 @@ def seeded(shared_url: str) -> Iterator[tuple[str, Engine, dict[str, int]]]:
     store.create(refund_action(), actor="seed")
     # Start above version 1 so "final - initial" is not the same as "final - 1".
     start = store.get("request_refund")
-    store.update("request_refund", refund_action(title="Refund"), expected_version=start.version,
-                 actor="seed")  # fmt: skip
+    store.update(
+        "request_refund", refund_action(title="Refund"), expected_version=start.version, actor="seed"
+    )
     initial = {name: store.get(name).version for name in NAMES}
     try:
         yield shared_url, engine, initial
@@ -143,11 +145,13 @@ def check_no_edit_lost(engine: Engine, initial: dict[str, int], records: list[di
             assert final.updated_by == last["actor"]
 
         # The audit history accounts for every landed edit, with its actor and diff.
-        audit = sorted((e for e in store.history(name) if e.change == "updated"
-                        and e.version > initial[name]), key=lambda e: e.version)  # fmt: skip
+        audit = sorted(
+            (e for e in store.history(name) if e.change == "updated" and e.version > initial[name]),
+            key=lambda e: e.version,
+        )
         assert [(e.version, e.actor) for e in audit] == [(r["version"], r["actor"]) for r in landed]
         replaced = {"title": initial_titles[name]}  # what the first landed edit replaced
-        for entry, record in zip(audit, landed):
+        for entry, record in zip(audit, landed, strict=False):
             assert set(entry.diff) == {"title", "trigger"}
             assert entry.diff["title"] == [replaced["title"], record["title"]]
             if "trigger" in replaced:
@@ -170,7 +174,7 @@ def record_edits(cases: SuiteCases, records: list[dict]) -> None:
 
 
 def test_many_threads_edit_the_same_actions(seeded, request, suite_cases) -> None:
-    url, engine, initial = seeded
+    _url, engine, initial = seeded
     store = ActionStore(engine)
     records: list[dict] = []
     lock = threading.Lock()
@@ -192,18 +196,28 @@ def test_many_threads_edit_the_same_actions(seeded, request, suite_cases) -> Non
     assert landed > 0 and conflicts > 0, "the editors never collided: the test proved nothing"
 
 
-def test_several_processes_with_threads_edit_the_same_actions(
-    seeded, tmp_path, request, suite_cases
-) -> None:
+def test_several_processes_with_threads_edit_the_same_actions(seeded, tmp_path, request, suite_cases) -> None:
     url, engine, initial = seeded
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, url, f"proc{p}", str(THREADS_PER_PROCESS),
-             str(EDITS_PER_WORKER), str(go)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                url,
+                f"proc{p}",
+                str(THREADS_PER_PROCESS),
+                str(EDITS_PER_WORKER),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
         for p in range(PROCESSES)
     ]
     try:
@@ -214,10 +228,13 @@ def test_several_processes_with_threads_edit_the_same_actions(
         store = ActionStore(engine)
         records: list[dict] = []
         lock = threading.Lock()
-        local = [threading.Thread(target=edit, args=(store, f"parent-t{n}", list(NAMES),
-                                                     EDITS_PER_WORKER, 1000 + n, records.append,
-                                                     lock))
-                 for n in range(THREADS_PER_PROCESS)]  # fmt: skip
+        local = [
+            threading.Thread(
+                target=edit,
+                args=(store, f"parent-t{n}", list(NAMES), EDITS_PER_WORKER, 1000 + n, records.append, lock),
+            )
+            for n in range(THREADS_PER_PROCESS)
+        ]
         go.touch()
         for t in local:
             t.start()
@@ -242,18 +259,20 @@ def test_several_processes_with_threads_edit_the_same_actions(
 
 def test_a_stale_edit_after_the_race_is_still_refused(seeded, request, suite_cases) -> None:
     """After all that, an editor holding an old version cannot overwrite the winner."""
-    _, engine, initial = seeded
+    _, engine, _initial = seeded
     cases = suite_cases.part(f"stale edit, {request.node.callspec.id}")
     store = ActionStore(engine)
     stale = store.get("look_up_order")
     with cases.case("edit", "the fresh edit") as case:
-        fresh = store.update("look_up_order", order_action(title="fresh"),
-                             expected_version=stale.version, actor="a")  # fmt: skip
+        fresh = store.update(
+            "look_up_order", order_action(title="fresh"), expected_version=stale.version, actor="a"
+        )
         case.label = RESULTS["landed"]
     with cases.case("edit", "the stale edit") as case:
         with pytest.raises(ConflictError) as info:
-            store.update("look_up_order", order_action(title="stale"),
-                         expected_version=stale.version, actor="b")  # fmt: skip
+            store.update(
+                "look_up_order", order_action(title="stale"), expected_version=stale.version, actor="b"
+            )
         assert info.value.actual_version == fresh.version
         assert store.get("look_up_order").definition.title == "fresh"
         assert [e.actor for e in store.history("look_up_order")][:1] == ["a"]

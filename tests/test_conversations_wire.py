@@ -16,7 +16,7 @@ import pytest
 from agent import prompts
 from agent.state import Limits
 from tests.agent_fixtures import demo_actions, make_agent
-from tests.openai_server import Reply, ToolCall, openai_srv, tool_call  # noqa: F401
+from tests.openai_server import Reply, ToolCall, tool_call
 from tests.test_agent_openai_wire import chat_openai
 
 pytestmark = pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
@@ -43,12 +43,13 @@ def answered(result) -> bool:
 
 def list_orders_action(base_url: str) -> dict:
     return {
-        "name": "list_orders", "title": "Find a customer's orders",
+        "name": "list_orders",
+        "title": "Find a customer's orders",
         "url": base_url + "/api/orders?email={{email}}",
         "trigger": "Use to find the orders of a customer by their e-mail address.",
         "inputs": [{"name": "email", "type": "email", "description": "The customer's e-mail"}],
         "response_selection": {"fields": {"orders": "orders[].{id: order_id, status: status}"}},
-    }  # fmt: skip
+    }
 
 
 async def test_a_refusal_is_said_not_swallowed(tmp_path, fresh_demo_log, openai_srv, streamed):
@@ -63,12 +64,15 @@ async def test_a_refusal_is_said_not_swallowed(tmp_path, fresh_demo_log, openai_
 
 
 async def test_a_cut_off_tool_call_is_repaired_once(tmp_path, fresh_demo_log, openai_srv, streamed):
-    openai_srv.script([
-        Reply(tool_calls=(ToolCall("order_status", {}, raw='{"order_id": "ORD-10'),),
-              finish_reason="length"),
-        tool_call("order_status", order_id="ORD-1001"),
-        tool_call("Card", title="Order ORD-1001", fields=[{"label": "Status", "value": "shipped"}]),
-    ])  # fmt: skip
+    openai_srv.script(
+        [
+            Reply(
+                tool_calls=(ToolCall("order_status", {}, raw='{"order_id": "ORD-10'),), finish_reason="length"
+            ),
+            tool_call("order_status", order_id="ORD-1001"),
+            tool_call("Card", title="Order ORD-1001", fields=[{"label": "Status", "value": "shipped"}]),
+        ]
+    )
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
         result = await agent.send("m1", "where is ORD-1001?")
     assert [o["kind"] for o in outcomes(result)] == ["ok"]
@@ -77,9 +81,10 @@ async def test_a_cut_off_tool_call_is_repaired_once(tmp_path, fresh_demo_log, op
     assert result.reply["format"] == "card"
 
 
-async def test_a_tool_call_that_stays_malformed_gets_a_plain_answer(tmp_path, fresh_demo_log, openai_srv, streamed):
-    broken = Reply(tool_calls=(ToolCall("order_status", {}, raw='{"order_id": '),),
-                   finish_reason="length")  # fmt: skip
+async def test_a_tool_call_that_stays_malformed_gets_a_plain_answer(
+    tmp_path, fresh_demo_log, openai_srv, streamed
+):
+    broken = Reply(tool_calls=(ToolCall("order_status", {}, raw='{"order_id": '),), finish_reason="length")
     openai_srv.script([broken, broken])
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
         result = await agent.send("m2", "where is my order?")
@@ -90,16 +95,21 @@ async def test_a_tool_call_that_stays_malformed_gets_a_plain_answer(tmp_path, fr
 
 
 @pytest.mark.parametrize("count", [2, 3])
-async def test_parallel_lookups_all_run_and_are_all_presented(tmp_path, fresh_demo_log, openai_srv, streamed, count):
+async def test_parallel_lookups_all_run_and_are_all_presented(
+    tmp_path, fresh_demo_log, openai_srv, streamed, count
+):
     ids = ["ORD-1001", "ORD-1002", "ORD-1003"][:count]
-    openai_srv.script([
-        [tool_call("order_status", order_id=i) for i in ids],
-        [tool_call("Card", title=i, fields=[{"label": "Order", "value": i}]) for i in ids],
-    ])  # fmt: skip
+    openai_srv.script(
+        [
+            [tool_call("order_status", order_id=i) for i in ids],
+            [tool_call("Card", title=i, fields=[{"label": "Order", "value": i}]) for i in ids],
+        ]
+    )
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
         result = await agent.send("p1", "where are " + " and ".join(ids) + "?")
     assert sorted(r["path"] for r in api_calls(fresh_demo_log, "GET", "/api/orders/")) == [
-        f"/api/orders/{i}" for i in ids]  # fmt: skip
+        f"/api/orders/{i}" for i in ids
+    ]
     assert [o["kind"] for o in outcomes(result)] == ["ok"] * count
     cards = [e for e in result.events if e["type"] == "assistant" and e["format"] == "card"]
     assert len(cards) == count
@@ -120,13 +130,18 @@ async def test_calls_past_the_per_turn_cap_are_said_aloud(tmp_path, fresh_demo_l
 
 async def test_text_sent_with_a_call_reaches_the_customer(tmp_path, fresh_demo_log, openai_srv, streamed):
     actions = [a for a in demo_actions(fresh_demo_log.base_url) if a["name"] == "installation_status"]
-    openai_srv.script([
-        Reply(text="Let me check that for you.",
-              tool_calls=(ToolCall("installation_status", {"request_id": "INS-2001"}),)),
-        "Your installation is scheduled.",
-    ])  # fmt: skip
-    async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed),
-                          actions=actions) as agent:  # fmt: skip
+    openai_srv.script(
+        [
+            Reply(
+                text="Let me check that for you.",
+                tool_calls=(ToolCall("installation_status", {"request_id": "INS-2001"}),),
+            ),
+            "Your installation is scheduled.",
+        ]
+    )
+    async with make_agent(
+        tmp_path, fresh_demo_log, model_for(openai_srv, streamed), actions=actions
+    ) as agent:
         result = await agent.send("t1", "how is my installation INS-2001 going?")
     texts = [e["text"] for e in result.events if e["type"] == "assistant"]
     assert texts == ["Let me check that for you.", "Your installation is scheduled."]
@@ -143,13 +158,16 @@ async def test_a_lookup_chained_after_a_lookup(tmp_path, fresh_demo_log, openai_
         order = "ORD-" + found.split("ORD-", 1)[1][:4] if "ORD-" in found else "ORD-0000"
         return tool_call("order_status", order_id=order)
 
-    openai_srv.script([
-        tool_call("list_orders", email=email),
-        chained,
-        "Your latest order is on its way.",
-    ])  # fmt: skip
-    async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed),
-                          actions=actions) as agent:  # fmt: skip
+    openai_srv.script(
+        [
+            tool_call("list_orders", email=email),
+            chained,
+            "Your latest order is on its way.",
+        ]
+    )
+    async with make_agent(
+        tmp_path, fresh_demo_log, model_for(openai_srv, streamed), actions=actions
+    ) as agent:
         result = await agent.send("c1", f"my e-mail is {email}, where is my order?")
     assert [o["action"] for o in outcomes(result)] == ["list_orders", "order_status"]
     assert len(openai_srv.requests) == 3
@@ -158,11 +176,13 @@ async def test_a_lookup_chained_after_a_lookup(tmp_path, fresh_demo_log, openai_
 
 async def test_a_chain_ending_in_a_confirmed_write(tmp_path, fresh_demo_log, openai_srv, streamed):
     address = "12 Elm Street, Springfield"
-    openai_srv.script([
-        tool_call("order_status", order_id="ORD-1002"),
-        tool_call("update_shipping_address", order_id="ORD-1002", shipping_address=address),
-        "Your order's status is known and the address is updated.",
-    ])  # fmt: skip
+    openai_srv.script(
+        [
+            tool_call("order_status", order_id="ORD-1002"),
+            tool_call("update_shipping_address", order_id="ORD-1002", shipping_address=address),
+            "Your order's status is known and the address is updated.",
+        ]
+    )
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
         first = await agent.send("c2", "check ORD-1002 and ship it to 12 Elm Street, Springfield")
         assert first.interrupt and first.interrupt["kind"] == "confirm", first.events
@@ -176,13 +196,15 @@ async def test_a_chain_ending_in_a_confirmed_write(tmp_path, fresh_demo_log, ope
 
 
 async def test_a_chain_past_the_cap_stops_and_says_so(tmp_path, fresh_demo_log, openai_srv, streamed):
-    openai_srv.script([
-        tool_call("order_status", order_id="ORD-1001"),
-        tool_call("order_status", order_id="ORD-1002"),
-        tool_call("order_status", order_id="ORD-1003"),
-        tool_call("order_status", order_id="ORD-1004"),
-        "Here is what I found.",
-    ])  # fmt: skip
+    openai_srv.script(
+        [
+            tool_call("order_status", order_id="ORD-1001"),
+            tool_call("order_status", order_id="ORD-1002"),
+            tool_call("order_status", order_id="ORD-1003"),
+            tool_call("order_status", order_id="ORD-1004"),
+            "Here is what I found.",
+        ]
+    )
     limits = Limits(max_actions_per_turn=3)
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed), limits=limits) as agent:
         result = await agent.send("c3", "check all my orders one by one")
@@ -193,10 +215,13 @@ async def test_a_chain_past_the_cap_stops_and_says_so(tmp_path, fresh_demo_log, 
 
 
 async def test_a_limit_reached_mid_conversation_is_said_aloud(tmp_path, fresh_demo_log, openai_srv, streamed):
-    openai_srv.script([
-        tool_call("cancel_order", order_id="ORD-1008"), "Cancelled.",
-        tool_call("cancel_order", order_id="ORD-1009"),
-    ])  # fmt: skip
+    openai_srv.script(
+        [
+            tool_call("cancel_order", order_id="ORD-1008"),
+            "Cancelled.",
+            tool_call("cancel_order", order_id="ORD-1009"),
+        ]
+    )
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
         await agent.send("l1", "cancel ORD-1008")
         await agent.resume("l1", {"decision": "approve"})
@@ -204,7 +229,8 @@ async def test_a_limit_reached_mid_conversation_is_said_aloud(tmp_path, fresh_de
     assert "cancel_order" in openai_srv.requests[-1].tool_names  # still offered
     assert "can't run" in again.reply["text"] and "limit" in again.reply["text"]
     assert [(e["action"], e["reason"]) for e in again.events if e["type"] == "refused"] == [
-        ("cancel_order", "limit")]  # fmt: skip
+        ("cancel_order", "limit")
+    ]
     assert len(api_calls(fresh_demo_log, "DELETE", "/api/orders/")) == 1
 
 
@@ -213,10 +239,12 @@ async def test_an_api_errors_reason_reaches_the_answer(tmp_path, fresh_demo_log,
         reason = prompts.parse_envelope(body["messages"][0]["content"])["data"]["error"]
         return f"Sorry, that didn't work: {reason}"
 
-    openai_srv.script([
-        tool_call("update_shipping_address", order_id="ORD-1004", shipping_address="1 Main St"),
-        from_the_data,
-    ])  # fmt: skip
+    openai_srv.script(
+        [
+            tool_call("update_shipping_address", order_id="ORD-1004", shipping_address="1 Main St"),
+            from_the_data,
+        ]
+    )
     async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
         await agent.send("e1", "ship ORD-1004 to 1 Main St")
         result = await agent.resume("e1", {"decision": "approve"})

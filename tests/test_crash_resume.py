@@ -53,8 +53,7 @@ from tests.suite_report import Tally
 from tests.waiting import wait_until
 
 TOKEN = "demo-token-crash-5c1e"
-TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked",
-              priority="high")  # fmt: skip
+TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked", priority="high")
 SLOW_SECONDS = 3  # how long the demo API keeps a slow POST in flight
 
 
@@ -102,10 +101,24 @@ class World:
         self._started += 1
         err = open(self.tmp / f"process-{self._started}.stderr", "w")  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli", "chat", "--actions", str(self.tmp / "actions.json"),
-             "--script", "-", "--session", self.session],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, env=self.env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "agent.cli",
+                "chat",
+                "--actions",
+                str(self.tmp / "actions.json"),
+                "--script",
+                "-",
+                "--session",
+                self.session,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=self.env,
+        )
         self._procs.append(proc)
         return proc
 
@@ -189,9 +202,7 @@ def world(tmp: Path):
     tmp.mkdir(parents=True, exist_ok=True)
     app = create_app(token=TOKEN)
     with serve(app) as base, openai_server() as srv:
-        actions = demo_actions(base) + [
-            {**a, "url": a["url"].replace("{base}", base)} for a in NOTE_ACTIONS
-        ]
+        actions = demo_actions(base) + [{**a, "url": a["url"].replace("{base}", base)} for a in NOTE_ACTIONS]
         (tmp / "actions.json").write_text(json.dumps(actions))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGSMITH_"))}
         env.update(
@@ -214,8 +225,9 @@ def world(tmp: Path):
 
 
 def kill_before_the_model_call(w: World) -> None:
-    w.srv.script([held("(never delivered)", w.gate), "Hi! How can I help?", "Yes, I'm here.",
-                  "You're welcome."])  # fmt: skip
+    w.srv.script(
+        [held("(never delivered)", w.gate), "Hi! How can I help?", "Yes, I'm here.", "You're welcome."]
+    )
     first, second = w.start(), w.start()
     w.step(first, {"user": "Hello, is anyone there?"})
     wait_for(lambda: len(w.srv.requests) == 1, "the model call is in flight")
@@ -230,19 +242,27 @@ def kill_before_the_model_call(w: World) -> None:
 
 
 def kill_during_collect_info(w: World) -> None:
-    w.srv.script([tool_call("open_support_ticket", subject="Panel cracked", description="Glass cracked"),
-                  "Your ticket is open.", "You're welcome."])  # fmt: skip
+    w.srv.script(
+        [
+            tool_call("open_support_ticket", subject="Panel cracked", description="Glass cracked"),
+            "Your ticket is open.",
+            "You're welcome.",
+        ]
+    )
     first, second = w.start(), w.start()
     w.step(first, {"user": "My panel glass cracked, please open a ticket"})
     events = w.read_until(first, lambda e: e["type"] == "interrupt")
     assert events[-1]["payload"]["kind"] == "collect_info"
     w.kill(first)
 
-    events = w.resume_in_new_process(second, [
-        {"resume": {"values": {"email": "ana@example.com", "priority": "high"}}},
-        {"resume": {"decision": "approve"}},
-        {"user": "thanks"},
-    ])  # fmt: skip
+    events = w.resume_in_new_process(
+        second,
+        [
+            {"resume": {"values": {"email": "ana@example.com", "priority": "high"}}},
+            {"resume": {"decision": "approve"}},
+            {"user": "thanks"},
+        ],
+    )
     assert "recover" not in [e["type"] for e in events]  # a pending question is no crash to repair
     assert next(e for e in events if e["type"] == "outcome")["status"] == 201
     assert assistant_texts(events) == ["Your ticket is open.", "You're welcome."]
@@ -251,8 +271,7 @@ def kill_during_collect_info(w: World) -> None:
 
 
 def kill_at_confirmation(w: World) -> None:
-    w.srv.script([tool_call("open_support_ticket", **TICKET), "Your ticket is open.",
-                  "You're welcome."])  # fmt: skip
+    w.srv.script([tool_call("open_support_ticket", **TICKET), "Your ticket is open.", "You're welcome."])
     first, second = w.start(), w.start()
     w.step(first, {"user": "Please open a high priority ticket"})
     events = w.read_until(first, lambda e: e["type"] == "interrupt")
@@ -268,8 +287,7 @@ def kill_at_confirmation(w: World) -> None:
 
 
 def _kill_mid_call(w: World, action: str, respond: object) -> list[dict]:
-    w.srv.script([tool_call(action, note="call me back after 5pm"), respond, "I'm here.",
-                  "You're welcome."])  # fmt: skip
+    w.srv.script([tool_call(action, note="call me back after 5pm"), respond, "I'm here.", "You're welcome."])
     first, second = w.start(), w.start()
     w.step(first, {"user": "Please leave a note: call me back after 5pm"})
     wait_for(lambda: len(w.posts("/api/debug/slow-echo")) == 1, "the POST reached the API")
@@ -277,21 +295,30 @@ def _kill_mid_call(w: World, action: str, respond: object) -> list[dict]:
     events = w.resume_in_new_process(second, [{"user": "hello? did it work?"}, {"user": "thanks"}])
     assert events[1]["type"] == "recover", events
     assert w.user_messages_last_sent() == [
-        "Please leave a note: call me back after 5pm", "hello? did it work?", "thanks"]
+        "Please leave a note: call me back after 5pm",
+        "hello? did it work?",
+        "thanks",
+    ]
     return events
 
 
 def kill_during_the_http_call_without_idempotency_key(w: World) -> None:
     def told_unknown(body: dict) -> str:
         system = body["messages"][0]["content"]
-        return ("I can't tell whether your note was saved." if "result is unknown" in system
-                else "WRONG: the model was not told the result is unknown")  # fmt: skip
+        return (
+            "I can't tell whether your note was saved."
+            if "result is unknown" in system
+            else "WRONG: the model was not told the result is unknown"
+        )
 
     events = _kill_mid_call(w, "slow_note", told_unknown)
     outcome = next(e for e in events if e["type"] == "outcome")
     assert outcome["kind"] == "network" and "result is unknown" in outcome["summary"]
-    assert assistant_texts(events) == ["I can't tell whether your note was saved.", "I'm here.",
-                                       "You're welcome."]  # fmt: skip
+    assert assistant_texts(events) == [
+        "I can't tell whether your note was saved.",
+        "I'm here.",
+        "You're welcome.",
+    ]
     # Not sent again: one request at the API, one record.
     assert len(w.posts("/api/debug/slow-echo")) == 1
     assert len(w.demo.state.slow_echoes) == 1
@@ -309,8 +336,15 @@ def kill_during_the_http_call_with_idempotency_key(w: World) -> None:
 
 
 def kill_after_the_http_call(w: World) -> None:
-    w.srv.script([tool_call("quick_note", note="call me back"), held("(never delivered)", w.gate),
-                  "Your note is saved.", "I'm here.", "You're welcome."])  # fmt: skip
+    w.srv.script(
+        [
+            tool_call("quick_note", note="call me back"),
+            held("(never delivered)", w.gate),
+            "Your note is saved.",
+            "I'm here.",
+            "You're welcome.",
+        ]
+    )
     first, second = w.start(), w.start()
     w.step(first, {"user": "Please leave a note: call me back"})
     wait_for(lambda: len(w.srv.requests) == 2, "the respond model call is in flight")
@@ -331,9 +365,15 @@ def kill_between_two_chained_calls(w: World) -> None:
     """A chained turn: the first POST is done, the chained second one is in flight. The new
     process finishes the turn without sending either again (the first has its recorded outcome,
     the second started and never finished: its result is unknown)."""
-    w.srv.script([tool_call("quick_note", note="first note"), tool_call("slow_note", note="second"),
-                  "The first note is saved; I can't tell whether the second was.", "I'm here.",
-                  "You're welcome."])  # fmt: skip
+    w.srv.script(
+        [
+            tool_call("quick_note", note="first note"),
+            tool_call("slow_note", note="second"),
+            "The first note is saved; I can't tell whether the second was.",
+            "I'm here.",
+            "You're welcome.",
+        ]
+    )
     first, second = w.start(), w.start()
     w.step(first, {"user": "Please leave two notes"})
     wait_for(lambda: len(w.posts("/api/debug/slow-echo")) == 2, "the chained POST reached the API")
@@ -342,8 +382,11 @@ def kill_between_two_chained_calls(w: World) -> None:
     events = w.resume_in_new_process(second, [{"user": "hello?"}, {"user": "thanks"}])
     assert events[1]["type"] == "recover", events
     assert [e["kind"] for e in events if e["type"] == "outcome"] == ["network"]
-    assert assistant_texts(events) == ["The first note is saved; I can't tell whether the second "
-                                       "was.", "I'm here.", "You're welcome."]  # fmt: skip
+    assert assistant_texts(events) == [
+        "The first note is saved; I can't tell whether the second was.",
+        "I'm here.",
+        "You're welcome.",
+    ]
     final = w.srv.requests[2].system_prompt
     assert final.count("<api_result action=") == 2 and "result is unknown" in final
     assert len(w.posts("/api/debug/slow-echo")) == 2  # one each, neither sent again

@@ -16,51 +16,59 @@ from agent.customer_wording import second_person
 from tests.agent_fixtures import make_agent
 from tests.presentation_fixtures import demo_action
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tools.validation import validate_action
 from tools.errors import ActionValidationError
+from tools.validation import validate_action
 
-STAFF_WORDS = re.compile(r"\b(?:the|a|this)\s+(?:customer|user|end[ -]user)\b|\b(?:customer|user)['\u2019]s\b",
-                         re.IGNORECASE)  # fmt: skip
+STAFF_WORDS = re.compile(
+    r"\b(?:the|a|this)\s+(?:customer|user|end[ -]user)\b|\b(?:customer|user)['\u2019]s\b", re.IGNORECASE
+)
 
 
-@pytest.mark.parametrize(("written", "said"), [
-    # the subject and its verb
-    ("The day the customer would like the installation", "The day you would like the installation"),
-    ("How the customer wants to be contacted", "How you want to be contacted"),
-    ("Whether the user is over 18", "Whether you are over 18"),
-    ("If the customer already has a smart meter", "If you already have a smart meter"),
-    ("What the customer already tried", "What you already tried"),
-    ("The reason the customer does not want it", "The reason you do not want it"),
-    ("The product the customer doesn't need", "The product you don't need"),
-    ("The street where the user lives", "The street where you live"),
-    ("The date the user tries to move in", "The date you try to move in"),
-    ("The show the customer watches", "The show you watch"),
-    ("The email address the customer signed up with", "The email address you signed up with"),
-    ("A customer can pick several", "You can pick several"),
-    # whose
-    ("The email on the customer's account", "The email on your account"),
-    ("The Customer's preferred time", "Your preferred time"),
-    ("The user\u2019s own words", "Your own words"),
-    ("The end-user's phone number", "Your phone number"),
-    ("The customer number printed on their invoice", "Your customer number printed on your invoice"),
-    # the customer as an object, and pronouns once the customer is mentioned
-    ("Where to contact the customer.", "Where to contact you."),
-    ("The address of the user, so we can reach them", "The address of you, so we can reach you"),
-    ("The code the customer got, as they typed it", "The code you got, as you typed it"),
-    # nothing about the customer: unchanged
-    ("Where the support team should reply", "Where the support team should reply"),
-    ("The order number, e.g. ORD-1042", "The order number, e.g. ORD-1042"),
-    ("Their favourite colour", "Their favourite colour"),
-    ("Customers usually pick the cheapest plan", "Customers usually pick the cheapest plan"),
-    ("", ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        # the subject and its verb
+        ("The day the customer would like the installation", "The day you would like the installation"),
+        ("How the customer wants to be contacted", "How you want to be contacted"),
+        ("Whether the user is over 18", "Whether you are over 18"),
+        ("If the customer already has a smart meter", "If you already have a smart meter"),
+        ("What the customer already tried", "What you already tried"),
+        ("The reason the customer does not want it", "The reason you do not want it"),
+        ("The product the customer doesn't need", "The product you don't need"),
+        ("The street where the user lives", "The street where you live"),
+        ("The date the user tries to move in", "The date you try to move in"),
+        ("The show the customer watches", "The show you watch"),
+        ("The email address the customer signed up with", "The email address you signed up with"),
+        ("A customer can pick several", "You can pick several"),
+        # whose
+        ("The email on the customer's account", "The email on your account"),
+        ("The Customer's preferred time", "Your preferred time"),
+        ("The user\u2019s own words", "Your own words"),
+        ("The end-user's phone number", "Your phone number"),
+        ("The customer number printed on their invoice", "Your customer number printed on your invoice"),
+        # the customer as an object, and pronouns once the customer is mentioned
+        ("Where to contact the customer.", "Where to contact you."),
+        ("The address of the user, so we can reach them", "The address of you, so we can reach you"),
+        ("The code the customer got, as they typed it", "The code you got, as you typed it"),
+        # nothing about the customer: unchanged
+        ("Where the support team should reply", "Where the support team should reply"),
+        ("The order number, e.g. ORD-1042", "The order number, e.g. ORD-1042"),
+        ("Their favourite colour", "Their favourite colour"),
+        ("Customers usually pick the cheapest plan", "Customers usually pick the cheapest plan"),
+        ("", ""),
+    ],
+)
 def test_descriptions_are_said_to_the_customer(written, said):
     assert second_person(written) == said
 
 
 def test_a_label_must_be_one_line_of_text():
-    action = {"name": "x", "url": "https://api.example.com/x/{{p}}", "trigger": "t",
-              "inputs": [{"name": "p", "label": "two\nlines"}]}  # fmt: skip
+    action = {
+        "name": "x",
+        "url": "https://api.example.com/x/{{p}}",
+        "trigger": "t",
+        "inputs": [{"name": "p", "label": "two\nlines"}],
+    }
     with pytest.raises(ActionValidationError, match="plain text on one line"):
         validate_action(action)
     action["inputs"][0]["label"] = "Your order number"
@@ -104,9 +112,13 @@ async def test_the_installation_question_speaks_to_the_customer(tmp_path, fresh_
 @pytest.mark.parametrize("channel", ["chat", "email"])
 async def test_a_label_replaces_a_description_written_as_instructions(tmp_path, fresh_demo_log, channel):
     model = ScriptedChatModel().script(
-        tool_call("open_support_ticket", email="ana@example.com", subject="No heat",
-                  description="The heat pump stopped"),
-    )  # fmt: skip
+        tool_call(
+            "open_support_ticket",
+            email="ana@example.com",
+            subject="No heat",
+            description="The heat pump stopped",
+        ),
+    )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         asked = await agent.send("s1", "my heating is broken", channel=channel)
     question = asked.interrupt["question"]
@@ -140,8 +152,11 @@ DESCRIPTIONS = [
 @pytest.mark.parametrize("description", DESCRIPTIONS)
 @pytest.mark.parametrize("channel", ["chat", "email"])
 async def test_no_description_about_the_customer_reaches_the_customer(
-    tmp_path, fresh_demo_log, description, channel,
-):  # fmt: skip
+    tmp_path,
+    fresh_demo_log,
+    description,
+    channel,
+):
     order = demo_action(fresh_demo_log, "order_status")
     order["inputs"] = [{**order["inputs"][0], "description": description}]
     model = ScriptedChatModel().script(tool_call("order_status"))

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from demo.api import create_app
+from tests.servers import serve
 from tools.action import ActionDefinition, HttpMethod, InputType, ResponseFormat
-from tools.validation import validate_catalog
 from tools.placeholders import PLACEHOLDER_RE, whole_placeholder
 from tools.selection import evaluate, select_fields
-from tests.servers import serve
+from tools.validation import validate_catalog
 
 ACTIONS_FILE = Path(__file__).resolve().parents[1] / "demo" / "actions.json"
 DEMO_BASE = "http://127.0.0.1:8765/api/"
@@ -81,9 +81,7 @@ def unknown_ids(action: ActionDefinition) -> dict[str, str]:
     """Example values with every digit turned into 9: well-formed, but matching no record."""
     out = {}
     for i in action.inputs:
-        out[i.name] = "nobody@example.com" if i.type is InputType.EMAIL else re.sub(
-            r"\d", "9", i.example
-        )
+        out[i.name] = "nobody@example.com" if i.type is InputType.EMAIL else re.sub(r"\d", "9", i.example)
     return out
 
 
@@ -113,10 +111,17 @@ def fresh_server() -> Iterator[FreshServer]:
 def test_catalog_is_valid_and_has_the_ten_seed_actions():
     names = [a.name for a in CATALOG]
     assert names == [
-        "order_status", "installation_status", "create_installation_request",
-        "open_support_ticket", "shipping_label_link", "update_shipping_address", "cancel_order",
-        "account_summary", "update_contact_preferences", "invoice_copy_email",
-    ]  # fmt: skip
+        "order_status",
+        "installation_status",
+        "create_installation_request",
+        "open_support_ticket",
+        "shipping_label_link",
+        "update_shipping_address",
+        "cancel_order",
+        "account_summary",
+        "update_contact_preferences",
+        "invoice_copy_email",
+    ]
 
 
 def test_catalog_covers_every_feature():
@@ -129,14 +134,16 @@ def test_catalog_covers_every_feature():
     assert all(a.requires_confirmation for a in CATALOG if a.method is not HttpMethod.GET)
     assert not any(a.requires_confirmation for a in CATALOG if a.method is HttpMethod.GET)
     assert {i.type for a in CATALOG for i in a.inputs} >= {
-        InputType.STRING, InputType.EMAIL, InputType.ENUM, InputType.DATE, InputType.BOOLEAN,
-    }  # fmt: skip
+        InputType.STRING,
+        InputType.EMAIL,
+        InputType.ENUM,
+        InputType.DATE,
+        InputType.BOOLEAN,
+    }
     order = BY_NAME["order_status"]
     assert order.collect_info_first and order.input("order_id").pattern == r"^ORD-\d{4}$"
     assert order.response_instructions_enabled
-    assert "apologize and offer to connect them with the support team" in (
-        order.response_instructions
-    )
+    assert "apologize and offer to connect them with the support team" in (order.response_instructions)
     assert BY_NAME["shipping_label_link"].response_selection.link_field == "label_url"
 
 

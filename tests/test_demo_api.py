@@ -48,9 +48,14 @@ def test_health_needs_no_token(demo_api):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/orders/ORD-1001", "/api/orders?email=wei.chen@example.com",
-     "/api/accounts/lookup?email=wei.chen@example.com", "/api/debug/echo", "/api/debug/huge"],
-)  # fmt: skip
+    [
+        "/api/orders/ORD-1001",
+        "/api/orders?email=wei.chen@example.com",
+        "/api/accounts/lookup?email=wei.chen@example.com",
+        "/api/debug/echo",
+        "/api/debug/huge",
+    ],
+)
 @pytest.mark.parametrize(
     "authorization", [None, "Bearer wrong-token", "Basic ZGVtbzpkZW1v", "Bearer", "demo-token"]
 )
@@ -110,9 +115,18 @@ def test_seed_is_deterministic_and_covers_the_id_ranges():
 def test_get_order_has_every_contract_field(client):
     order = client.get("/api/orders/ORD-1001").json()
     assert set(order) == {
-        "order_id", "status", "customer_email", "items", "total", "currency", "carrier",
-        "tracking_number", "tracking_url", "estimated_delivery", "shipping_address",
-    }  # fmt: skip
+        "order_id",
+        "status",
+        "customer_email",
+        "items",
+        "total",
+        "currency",
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "estimated_delivery",
+        "shipping_address",
+    }
     assert order["order_id"] == "ORD-1001" and order["status"] == "shipped"
     assert order["customer_email"].endswith("@example.com")
     assert set(order["items"][0]) == {"sku", "name", "qty", "price"}
@@ -130,9 +144,7 @@ def test_missing_order_is_404_with_its_id(client):
 def test_list_orders_by_email(client):
     orders = client.get("/api/orders", params={"email": "Wei.Chen@example.com"}).json()["orders"]
     assert orders and {o["customer_email"] for o in orders} == {"wei.chen@example.com"}
-    assert client.get("/api/orders", params={"email": "nobody@example.com"}).json() == {
-        "orders": []
-    }
+    assert client.get("/api/orders", params={"email": "nobody@example.com"}).json() == {"orders": []}
     missing = client.get("/api/orders")
     assert missing.status_code == 422 and "email" in missing.json()["error"]
 
@@ -173,8 +185,7 @@ def test_writes_stay_in_their_own_app(fresh):
 
 def test_get_installation(client):
     ins = client.get("/api/installations/INS-2001").json()
-    assert {"request_id", "status", "product", "scheduled_date", "technician", "address",
-            "notes"} <= set(ins)  # fmt: skip
+    assert {"request_id", "status", "product", "scheduled_date", "technician", "address", "notes"} <= set(ins)
     assert ins["status"] == "scheduled" and ins["technician"]
     assert client.get("/api/installations/INS-9999").status_code == 404
 
@@ -198,9 +209,15 @@ def test_create_installation(fresh):
 
 @pytest.mark.parametrize(
     "change",
-    [{"preferred_date": "14/07/2025"}, {"preferred_date": 1752451200}, {"product": "sauna"},
-     {"customer_email": "not-an-email"}, {"address": ""}, {"color": "blue"}],
-)  # fmt: skip
+    [
+        {"preferred_date": "14/07/2025"},
+        {"preferred_date": 1752451200},
+        {"product": "sauna"},
+        {"customer_email": "not-an-email"},
+        {"address": ""},
+        {"color": "blue"},
+    ],
+)
 def test_create_installation_rejects_a_bad_body(client, change):
     r = client.post("/api/installations", json={**NEW_INSTALLATION, **change})
     assert r.status_code == 422
@@ -219,8 +236,12 @@ def test_create_installation_replays_an_idempotency_key(fresh):
 def test_tickets(fresh):
     assert fresh.get("/api/tickets/TCK-3001").json()["status"] == "open"
     assert fresh.get("/api/tickets/TCK-9999").status_code == 404
-    body = {"email": "wei.chen@example.com", "subject": "Inverter error",
-            "description": "Display shows E-041.", "priority": "high"}  # fmt: skip
+    body = {
+        "email": "wei.chen@example.com",
+        "subject": "Inverter error",
+        "description": "Display shows E-041.",
+        "priority": "high",
+    }
     r = fresh.post("/api/tickets", json=body)
     assert r.status_code == 201
     ticket = r.json()
@@ -232,8 +253,16 @@ def test_tickets(fresh):
 # -- accounts, shipments, invoices ----------------------------------------------------------------
 
 
-ACCOUNT_FIELDS = {"account_id", "name", "email", "plan", "balance", "currency",
-                  "next_invoice_date", "portal_url"}  # fmt: skip
+ACCOUNT_FIELDS = {
+    "account_id",
+    "name",
+    "email",
+    "plan",
+    "balance",
+    "currency",
+    "next_invoice_date",
+    "portal_url",
+}
 
 
 def test_accounts(client):
@@ -247,12 +276,12 @@ def test_accounts(client):
 
 
 def test_contact_preferences(fresh):
-    r = fresh.put("/api/accounts/ACC-4002/preferences",
-                  json={"contact_channel": "sms", "newsletter": False})  # fmt: skip
+    r = fresh.put("/api/accounts/ACC-4002/preferences", json={"contact_channel": "sms", "newsletter": False})
     assert r.status_code == 200
     assert r.json() == {"account_id": "ACC-4002", "contact_channel": "sms", "newsletter": False}
-    as_text = fresh.put("/api/accounts/ACC-4002/preferences",
-                        json={"contact_channel": "sms", "newsletter": "false"})  # fmt: skip
+    as_text = fresh.put(
+        "/api/accounts/ACC-4002/preferences", json={"contact_channel": "sms", "newsletter": "false"}
+    )
     assert as_text.status_code == 422  # a boolean must arrive as a JSON boolean
     fax = {"contact_channel": "fax", "newsletter": True}
     assert fresh.put("/api/accounts/ACC-4002/preferences", json=fax).status_code == 422
@@ -349,8 +378,13 @@ def test_redirects(client):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_echo(client, method):
-    r = client.request(method, "/api/debug/echo", params={"q": "heat pump"},
-                       json={"newsletter": True}, headers={"X-Trace": "t-1"})  # fmt: skip
+    r = client.request(
+        method,
+        "/api/debug/echo",
+        params={"q": "heat pump"},
+        json={"newsletter": True},
+        headers={"X-Trace": "t-1"},
+    )
     echoed = r.json()
     assert echoed["method"] == method and echoed["path"] == "/api/debug/echo"
     assert echoed["query"] == {"q": "heat pump"}
@@ -378,8 +412,11 @@ def test_injection_payload_looks_like_an_order(client):
 
 
 def test_request_log_records_each_request(fresh_demo_log, client):
-    client.post("/api/debug/echo?x=1&y=two", content=b'{"a": 1}',
-                headers={"Content-Type": "application/json", "X-Trace": "T-9"})  # fmt: skip
+    client.post(
+        "/api/debug/echo?x=1&y=two",
+        content=b'{"a": 1}',
+        headers={"Content-Type": "application/json", "X-Trace": "T-9"},
+    )
     httpx.get(f"{fresh_demo_log.base_url}/api/orders/ORD-1001")  # no token: still logged
     first, second = fresh_demo_log.request_log
     assert first == {

@@ -6,11 +6,11 @@ import pytest
 
 from storage.actions import ActionStore
 from storage.drafts import DraftStore
-from tests.storage_fixtures import database_url, engine, order_action  # noqa: F401
+from tests.storage_fixtures import order_action
 from tools.errors import ActionValidationError, ConflictError
 
 
-def test_a_draft_does_not_touch_live_until_published(engine):  # noqa: F811
+def test_a_draft_does_not_touch_live_until_published(engine):
     actions = ActionStore(engine)
     live = actions.create(order_action(), actor="ana")
     drafts = DraftStore(actions)
@@ -24,7 +24,7 @@ def test_a_draft_does_not_touch_live_until_published(engine):  # noqa: F811
     assert changes[:3] == ["published", "updated", "draft_saved"]
 
 
-def test_publish_refuses_a_draft_whose_live_version_moved_on(engine):  # noqa: F811
+def test_publish_refuses_a_draft_whose_live_version_moved_on(engine):
     actions = ActionStore(engine)
     live = actions.create(order_action())
     drafts = DraftStore(actions)
@@ -36,7 +36,7 @@ def test_publish_refuses_a_draft_whose_live_version_moved_on(engine):  # noqa: F
     assert drafts.get(live.name) is not None  # the draft is kept, nothing lost
 
 
-def test_new_action_draft_and_invalid_draft(engine):  # noqa: F811
+def test_new_action_draft_and_invalid_draft(engine):
     actions = ActionStore(engine)
     drafts = DraftStore(actions)
     with pytest.raises(ActionValidationError):
@@ -50,7 +50,7 @@ def test_new_action_draft_and_invalid_draft(engine):  # noqa: F811
     assert drafts.get("scrap_me") is None
 
 
-def test_rollback_to_any_earlier_version(engine):  # noqa: F811
+def test_rollback_to_any_earlier_version(engine):
     actions = ActionStore(engine)
     actions.create(order_action(trigger="Version one."))
     actions.update("look_up_order", order_action(trigger="Version two."), expected_version=1)
@@ -64,7 +64,7 @@ def test_rollback_to_any_earlier_version(engine):  # noqa: F811
 
 
 async def test_preview_chat_uses_drafts_and_live_chat_does_not(tmp_path, fresh_demo_log):
-    from agent.runtime import preview_of
+    from agent.wiring.runtime import preview_of
     from tests.agent_fixtures import make_agent
     from tests.scripted_model import ScriptedChatModel
 

@@ -19,17 +19,33 @@ from tests.test_kill_switch import EDITS, _edit
 
 CASES = {
     "create_installation_request": (
-        dict(customer_email="dana@example.com", product="ev_charger", preferred_date="2031-07-14",
-             address="14 Alder Lane, Portland, OR 97205"),
-        {"Customer email": "dana@example.com", "Product": "EV charger",
-         "Preferred date": "2031-07-14", "Address": "14 Alder Lane, Portland, OR 97205"},
+        dict(
+            customer_email="dana@example.com",
+            product="ev_charger",
+            preferred_date="2031-07-14",
+            address="14 Alder Lane, Portland, OR 97205",
+        ),
+        {
+            "Customer email": "dana@example.com",
+            "Product": "EV charger",
+            "Preferred date": "2031-07-14",
+            "Address": "14 Alder Lane, Portland, OR 97205",
+        },
         ("POST", "/api/installations"),
     ),
     "open_support_ticket": (
-        dict(email="ana@example.com", subject="No heat", description="The heat pump\nstopped.",
-             priority="urgent"),
-        {"Email": "ana@example.com", "Subject": "No heat", "Description": "The heat pump stopped.",
-         "How urgent it is": "urgent"},
+        dict(
+            email="ana@example.com",
+            subject="No heat",
+            description="The heat pump\nstopped.",
+            priority="urgent",
+        ),
+        {
+            "Email": "ana@example.com",
+            "Subject": "No heat",
+            "Description": "The heat pump stopped.",
+            "How urgent it is": "urgent",
+        },
         ("POST", "/api/tickets"),
     ),
     "update_shipping_address": (
@@ -43,10 +59,22 @@ CASES = {
         {"Account id": "ACC-4001", "Contact channel": "text message (SMS)", "Newsletter": "no"},
         ("PUT", "/api/accounts/ACC-4001"),
     ),
-}  # fmt: skip
+}
 RAW_CODES = re.compile(r"\b(?:ev_charger|heat_pump|solar_kit|sms|False|True)\b")
-NOT_FOR_CUSTOMERS = ("below", "preview", "http", "Authorization", "Bearer", "Idempotency", "{{",
-                     "POST", "PATCH", "PUT", "DELETE", "secret")  # fmt: skip
+NOT_FOR_CUSTOMERS = (
+    "below",
+    "preview",
+    "http",
+    "Authorization",
+    "Bearer",
+    "Idempotency",
+    "{{",
+    "POST",
+    "PATCH",
+    "PUT",
+    "DELETE",
+    "secret",
+)
 
 
 def calls(demo_api, method: str, path: str) -> list[dict]:
@@ -90,8 +118,10 @@ async def test_the_email_confirmation_says_what_will_be_done(tmp_path, fresh_dem
 
 @pytest.mark.parametrize("action", ["create_installation_request", "update_contact_preferences"])
 async def test_on_chat_the_question_points_at_the_preview_and_the_summary_comes_along(
-    tmp_path, fresh_demo_log, action,
-):  # fmt: skip
+    tmp_path,
+    fresh_demo_log,
+    action,
+):
     args, expected, _ = CASES[action]
     model = ScriptedChatModel().script(tool_call(action, **args))
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
@@ -108,8 +138,10 @@ async def test_a_request_changed_while_waiting_is_summarised_again_by_email(tmp_
     args = dict(order_id="ORD-1002", shipping_address="1 Main St, Springfield, IL 62701")
     model = ScriptedChatModel().script(tool_call("update_shipping_address", **args), "Updated.")
     base = fresh_demo_log.base_url
-    changes = {k: v.format(base=base) if isinstance(v, str) else
-               {hk: hv.format() for hk, hv in v.items()} for k, v in EDITS[edit].items()}  # fmt: skip
+    changes = {
+        k: v.format(base=base) if isinstance(v, str) else {hk: hv.format() for hk, hv in v.items()}
+        for k, v in EDITS[edit].items()
+    }
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         await agent.send("mail-2", "ship ORD-1002 to 1 Main St", channel="email")
         _edit(agent.stores.actions, "update_shipping_address", **changes)
@@ -124,7 +156,9 @@ async def test_a_request_changed_while_waiting_is_summarised_again_by_email(tmp_
 
 async def test_a_value_that_is_a_stored_secret_is_masked_in_the_email(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
-        tool_call("update_shipping_address", order_id="ORD-1002", shipping_address=f"x {fresh_demo_log.token}"),
+        tool_call(
+            "update_shipping_address", order_id="ORD-1002", shipping_address=f"x {fresh_demo_log.token}"
+        ),
     )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         asked = await agent.send("mail-3", "change my address", channel="email")

@@ -14,14 +14,13 @@ import re
 
 import pytest
 
-from agent.offline import OfflineChatModel
 from agent.customer_values import relabel_text
+from agent.offline import OfflineChatModel
 from tests.agent_fixtures import make_agent
-from tests.presentation_fixtures import demo_action
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tools.validation import validate_action
 from tools.errors import ActionValidationError
 from tools.option_labels import humanise_value, option_labels
+from tools.validation import validate_action
 
 RAW = ("solar_kit", "heat_pump", "ev_charger")
 """The demo's enum values that are not words (battery reads the same either way)."""
@@ -33,12 +32,18 @@ def raw_values_in(text: str) -> list[str]:
 
 
 def posts(demo_api) -> list[dict]:
-    return [json.loads(r["body"]) for r in demo_api.request_log
-            if r["method"] == "POST" and "/api/installations" in r["path"]]  # fmt: skip
+    return [
+        json.loads(r["body"])
+        for r in demo_api.request_log
+        if r["method"] == "POST" and "/api/installations" in r["path"]
+    ]
 
 
-GIVEN = dict(customer_email="dana@example.com", preferred_date="2031-07-14",
-             address="14 Alder Lane, Portland, OR 97205")  # fmt: skip
+GIVEN = dict(
+    customer_email="dana@example.com",
+    preferred_date="2031-07-14",
+    address="14 Alder Lane, Portland, OR 97205",
+)
 
 
 # -- the rule -------------------------------------------------------------------------------------
@@ -46,34 +51,51 @@ GIVEN = dict(customer_email="dana@example.com", preferred_date="2031-07-14",
 
 @pytest.mark.parametrize(
     ("value", "label"),
-    [("heat_pump", "heat pump"), ("ev-charger", "ev charger"), ("IN_TRANSIT", "in transit"),
-     ("EU_West", "EU West"), ("battery", "battery"), ("NO", "NO"), ("a__b", "a b"), ("_", "_")],
-)  # fmt: skip
+    [
+        ("heat_pump", "heat pump"),
+        ("ev-charger", "ev charger"),
+        ("IN_TRANSIT", "in transit"),
+        ("EU_West", "EU West"),
+        ("battery", "battery"),
+        ("NO", "NO"),
+        ("a__b", "a b"),
+        ("_", "_"),
+    ],
+)
 def test_a_value_in_words(value, label):
     assert humanise_value(value) == label
 
 
 def test_explicit_labels_win_and_lookalikes_keep_their_spelling():
     labels = option_labels(["heat_pump", "heat-pump", "ev_charger", "low"], {"ev_charger": "EV charger"})
-    assert labels == {"heat_pump": "heat_pump", "heat-pump": "heat-pump", "ev_charger": "EV charger",
-                      "low": "low"}  # fmt: skip
+    assert labels == {
+        "heat_pump": "heat_pump",
+        "heat-pump": "heat-pump",
+        "ev_charger": "EV charger",
+        "low": "low",
+    }
 
 
 def action_with(**inp) -> dict:
-    return {"name": "x", "url": "https://api.example.com/x?p={{p}}", "trigger": "t",
-            "inputs": [{"name": "p", "type": "enum", "enum_values": ["heat_pump", "basic", "premium"],
-                        **inp}]}  # fmt: skip
+    return {
+        "name": "x",
+        "url": "https://api.example.com/x?p={{p}}",
+        "trigger": "t",
+        "inputs": [{"name": "p", "type": "enum", "enum_values": ["heat_pump", "basic", "premium"], **inp}],
+    }
 
 
 @pytest.mark.parametrize(
     ("labels", "path", "message"),
-    [({"wind": "Wind"}, "enum_labels.wind", "not one of the allowed values"),
-     ({"basic": "  "}, "enum_labels.basic", "must not be empty"),
-     ({"basic": "two\nlines"}, "enum_labels.basic", "one line"),
-     ({"premium": "Basic"}, "enum_labels.premium", "reads the same as the option 'basic'"),
-     ({"basic": "Heat Pump"}, "enum_labels.basic", "reads the same as the option 'heat_pump'"),
-     ({"basic": "Gold", "premium": "gold"}, "enum_labels.", "customers could not tell them apart")],
-)  # fmt: skip
+    [
+        ({"wind": "Wind"}, "enum_labels.wind", "not one of the allowed values"),
+        ({"basic": "  "}, "enum_labels.basic", "must not be empty"),
+        ({"basic": "two\nlines"}, "enum_labels.basic", "one line"),
+        ({"premium": "Basic"}, "enum_labels.premium", "reads the same as the option 'basic'"),
+        ({"basic": "Heat Pump"}, "enum_labels.basic", "reads the same as the option 'heat_pump'"),
+        ({"basic": "Gold", "premium": "gold"}, "enum_labels.", "customers could not tell them apart"),
+    ],
+)
 def test_labels_that_cannot_work_are_refused_with_their_path(labels, path, message):
     with pytest.raises(ActionValidationError) as err:
         validate_action(action_with(enum_labels=labels))
@@ -88,17 +110,28 @@ def test_labels_belong_to_enum_inputs_only_and_old_definitions_still_load():
     assert old.inputs[0].option_labels() == {"heat_pump": "heat pump", "basic": "basic", "premium": "premium"}
 
 
-@pytest.mark.parametrize("text", ["See https://x.example.com/heat_pump/guide", "mail heat_pump@x.example.com",
-                                  "the heat_pump_v2 model", "path /heat_pump", "file heat_pump.pdf"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://x.example.com/heat_pump/guide",
+        "mail heat_pump@x.example.com",
+        "the heat_pump_v2 model",
+        "path /heat_pump",
+        "file heat_pump.pdf",
+    ],
+)
 def test_raw_values_inside_links_addresses_and_identifiers_are_left_alone(text):
     assert relabel_text(text, {"heat_pump": "heat pump"}) == text
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("Your heat_pump is booked.", "Your heat pump is booked."),
-    ("Product: HEAT_PUMP", "Product: heat pump"),
-    ("(heat_pump), ev_charger.", "(heat pump), EV charger."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Your heat_pump is booked.", "Your heat pump is booked."),
+        ("Product: HEAT_PUMP", "Product: heat pump"),
+        ("(heat_pump), ev_charger.", "(heat pump), EV charger."),
+    ],
+)
 def test_raw_values_in_running_text_become_labels(text, shown):
     assert relabel_text(text, {"heat_pump": "heat pump", "ev_charger": "EV charger"}) == shown
 
@@ -117,8 +150,12 @@ async def test_the_question_offers_the_choices_by_their_labels(tmp_path, fresh_d
     assert raw_values_in(payload["question"]) == []
     field = payload["fields"][0]
     assert field["enum"] == ["solar_kit", "heat_pump", "ev_charger", "battery"]  # what is sent
-    assert field["enum_labels"] == {"solar_kit": "solar kit", "heat_pump": "heat pump",
-                                    "ev_charger": "EV charger", "battery": "battery"}  # fmt: skip
+    assert field["enum_labels"] == {
+        "solar_kit": "solar kit",
+        "heat_pump": "heat pump",
+        "ev_charger": "EV charger",
+        "battery": "battery",
+    }
     if channel == "email":
         email = next(e for e in asked.events if e["type"] == "interrupt")["email"]
         assert LABELS in email and raw_values_in(email) == []
@@ -126,7 +163,9 @@ async def test_the_question_offers_the_choices_by_their_labels(tmp_path, fresh_d
 
 @pytest.mark.parametrize("channel", ["chat", "email"])
 async def test_an_invalid_choice_is_explained_with_the_labels(tmp_path, fresh_demo_log, channel):
-    model = ScriptedChatModel().script(tool_call("create_installation_request", product="wind_turbine", **GIVEN))
+    model = ScriptedChatModel().script(
+        tool_call("create_installation_request", product="wind_turbine", **GIVEN)
+    )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         asked = await agent.send("s1", "install a wind turbine", channel=channel)
     reason = asked.interrupt["invalid"]["product"]
@@ -135,11 +174,18 @@ async def test_an_invalid_choice_is_explained_with_the_labels(tmp_path, fresh_de
     assert posts(fresh_demo_log) == []
 
 
-@pytest.mark.parametrize(("answer", "sent"), [
-    ("heat pump", "heat_pump"), ("Heat Pump", "heat_pump"), (" heat   pump ", "heat_pump"),
-    ("EV charger", "ev_charger"), ("ev charger", "ev_charger"), ("HEAT_PUMP", "heat_pump"),
-    ("solar kit", "solar_kit"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("answer", "sent"),
+    [
+        ("heat pump", "heat_pump"),
+        ("Heat Pump", "heat_pump"),
+        (" heat   pump ", "heat_pump"),
+        ("EV charger", "ev_charger"),
+        ("ev charger", "ev_charger"),
+        ("HEAT_PUMP", "heat_pump"),
+        ("solar kit", "solar_kit"),
+    ],
+)
 async def test_an_answer_given_as_a_label_sends_the_value(tmp_path, fresh_demo_log, answer, sent):
     model = ScriptedChatModel().script(
         tool_call("create_installation_request", **GIVEN),
@@ -161,12 +207,18 @@ def product_of(reply: dict) -> str:
 
 
 @pytest.mark.parametrize("channel", ["chat", "email"])
-@pytest.mark.parametrize(("product", "label"), [("heat_pump", "heat pump"), ("ev_charger", "EV charger"),
-                                                ("solar_kit", "solar kit")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("product", "label"),
+    [("heat_pump", "heat pump"), ("ev_charger", "EV charger"), ("solar_kit", "solar kit")],
+)
 @pytest.mark.parametrize("presented", ["from the data", "by the model"])
 async def test_the_card_shows_the_label(tmp_path, fresh_demo_log, channel, product, label, presented):
-    model_card = tool_call("Card", title=f"Your {product} request", note=f"We install your {product} soon.",
-                           fields=[{"label": "Product", "value": product}])  # fmt: skip
+    model_card = tool_call(
+        "Card",
+        title=f"Your {product} request",
+        note=f"We install your {product} soon.",
+        fields=[{"label": "Product", "value": product}],
+    )
     model = ScriptedChatModel().script(
         tool_call("create_installation_request", product=product, **GIVEN),
         model_card if presented == "by the model" else "",
@@ -187,7 +239,9 @@ async def test_the_card_shows_the_label(tmp_path, fresh_demo_log, channel, produ
 
 
 @pytest.mark.parametrize("channel", ["chat", "email"])
-async def test_text_answers_show_labels_also_for_an_action_without_the_enum(tmp_path, fresh_demo_log, channel):
+async def test_text_answers_show_labels_also_for_an_action_without_the_enum(
+    tmp_path, fresh_demo_log, channel
+):
     # installation_status has no enum input; its API returns the product code all the same
     model = ScriptedChatModel().script(
         tool_call("installation_status", request_id="INS-2001"),

@@ -21,16 +21,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from agent import prompts
-from agent.cli import build_parser
-from agent.cli_trial import run as run_cli
+from agent.cli.main import build_parser
+from agent.cli.trial import run as run_cli
 from tests.servers import _Server, free_port, serve
 from tests.waiting import wait_until
 from tools.action import ActionDefinition
-from tools.trial_run import format_report, run_action_test
 from tools.errors import ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.http_client import make_http_client
 from tools.outcome import OutcomeKind
+from tools.trial_run import format_report, run_action_test
 
 
 @pytest.fixture
@@ -89,9 +89,12 @@ async def test_http_errors(executor, demo_api, order_id, status):
 
 async def test_link_field_is_read_from_the_response(executor, demo_api):
     action = demo_action(
-        demo_api, "/api/debug/echo?u={{u}}", inputs=[{"name": "u"}], response_format="link",
+        demo_api,
+        "/api/debug/echo?u={{u}}",
+        inputs=[{"name": "u"}],
+        response_format="link",
         response_selection={"fields": {"Method": "method"}, "link_field": "query.u"},
-    )  # fmt: skip
+    )
     outcome = await executor.execute(action, {"u": "https://track.example.com/p/1"})
     assert outcome.ok and outcome.data == {"Method": "GET"}
     assert outcome.link_url == "https://track.example.com/p/1"
@@ -110,9 +113,13 @@ async def test_secrets_are_scrubbed_from_data_excerpt_and_request(executor, demo
 async def test_post_body_and_idempotency_key(executor, fresh_demo_log):
     demo = fresh_demo_log
     action = demo_action(
-        demo, "/api/debug/echo", method="POST", send_idempotency_key=True,
-        inputs=[{"name": "subject"}], body='{"subject": "{{subject}}", "priority": "high"}',
-    )  # fmt: skip
+        demo,
+        "/api/debug/echo",
+        method="POST",
+        send_idempotency_key=True,
+        inputs=[{"name": "subject"}],
+        body='{"subject": "{{subject}}", "priority": "high"}',
+    )
     outcome = await executor.execute(action, {"subject": 'x", "admin": true'}, idempotency_key="k-42")
     assert outcome.ok
     assert outcome.data["body"] == {"subject": 'x", "admin": true', "priority": "high"}
@@ -121,8 +128,9 @@ async def test_post_body_and_idempotency_key(executor, fresh_demo_log):
 
 async def test_preview_makes_no_request(executor, fresh_demo_log):
     demo = fresh_demo_log
-    view = await executor.preview(demo_action(demo, "/api/orders/{{order_id}}", **ORDER),
-                                  {"order_id": "../admin"})  # fmt: skip
+    view = await executor.preview(
+        demo_action(demo, "/api/orders/{{order_id}}", **ORDER), {"order_id": "../admin"}
+    )
     assert view.url == f"{demo.base_url}/api/orders/%2E%2E%2Fadmin"
     assert view.headers["Authorization"] == "Bearer ***"
     assert demo.request_log == []
@@ -137,7 +145,9 @@ async def test_path_traversal_reaches_the_server_as_one_segment(executor, fresh_
         outcome = await executor.execute(action, {"order_id": value})
         assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 404
     assert [e["path"] for e in demo.request_log] == [
-        "/api/orders/../debug/echo", "/api/orders/%2e%2e", "/api/orders/..",
+        "/api/orders/../debug/echo",
+        "/api/orders/%2e%2e",
+        "/api/orders/..",
     ]  # decoded by the server, but each one segment: no route beyond /api/orders matched
 
 
@@ -166,13 +176,14 @@ async def test_dripping_server_cannot_hold_a_call_past_its_deadline(executor, de
 
 async def test_connection_refused(demo_api):
     port = free_port()
-    ex = ActionExecutor(ExecutorSettings(allow_hosts=(f"127.0.0.1:{port}",), backoff_seconds=0.01),
-                        StaticSecrets({}))  # fmt: skip
+    ex = ActionExecutor(
+        ExecutorSettings(allow_hosts=(f"127.0.0.1:{port}",), backoff_seconds=0.01), StaticSecrets({})
+    )
     try:
-        get = await ex.execute(ActionDefinition(name="a", trigger="t",
-                                                url=f"http://127.0.0.1:{port}/x"), {})  # fmt: skip
-        post = await ex.execute(ActionDefinition(name="a", trigger="t", method="POST",
-                                                 url=f"http://127.0.0.1:{port}/x"), {})  # fmt: skip
+        get = await ex.execute(ActionDefinition(name="a", trigger="t", url=f"http://127.0.0.1:{port}/x"), {})
+        post = await ex.execute(
+            ActionDefinition(name="a", trigger="t", method="POST", url=f"http://127.0.0.1:{port}/x"), {}
+        )
     finally:
         await ex.aclose()
     assert get.kind is OutcomeKind.NETWORK and "connection refused" in get.summary
@@ -219,8 +230,10 @@ async def test_blocked_outcome(executor):
     assert outcome.kind is OutcomeKind.BLOCKED and "metadata" in outcome.summary
 
 
-@pytest.mark.parametrize(("path", "reason"), [("/api/debug/not-json", "not JSON (text/html)"),
-                                               ("/api/debug/bad-utf8", "not valid UTF-8")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [("/api/debug/not-json", "not JSON (text/html)"), ("/api/debug/bad-utf8", "not valid UTF-8")],
+)
 async def test_unusable_bodies_are_invalid_responses(executor, demo_api, path, reason):
     outcome = await executor.execute(demo_action(demo_api, path), {})
     assert outcome.kind is OutcomeKind.INVALID_RESPONSE and reason in outcome.summary
@@ -228,8 +241,12 @@ async def test_unusable_bodies_are_invalid_responses(executor, demo_api, path, r
 
 
 async def test_selection_failure_is_an_invalid_response(executor, demo_api):
-    action = demo_action(demo_api, "/api/orders/{{order_id}}", inputs=[{"name": "order_id"}],
-                         response_selection={"fields": {"X": "abs(status)"}})  # fmt: skip
+    action = demo_action(
+        demo_api,
+        "/api/orders/{{order_id}}",
+        inputs=[{"name": "order_id"}],
+        response_selection={"fields": {"X": "abs(status)"}},
+    )
     outcome = await executor.execute(action, {"order_id": "ORD-1001"})
     assert outcome.kind is OutcomeKind.INVALID_RESPONSE and "selection failed" in outcome.summary
 
@@ -264,9 +281,17 @@ async def test_huge_body_is_cut_at_the_cap(executor, demo_api):
 # -- retries ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "status", "sent"),
-                         [("GET", 503, 3), ("PUT", 502, 3), ("DELETE", 504, 3), ("GET", 500, 1),
-                          ("POST", 503, 1), ("PATCH", 503, 1)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "status", "sent"),
+    [
+        ("GET", 503, 3),
+        ("PUT", 502, 3),
+        ("DELETE", 504, 3),
+        ("GET", 500, 1),
+        ("POST", 503, 1),
+        ("PATCH", 503, 1),
+    ],
+)
 async def test_only_idempotent_methods_are_retried(executor, fresh_demo_log, method, status, sent):
     demo = fresh_demo_log
     body = '{"a": 1}' if method in ("POST", "PUT", "PATCH") else None
@@ -284,8 +309,9 @@ async def test_retry_succeeds_when_the_server_recovers():
         return JSONResponse({"n": len(hits)}, 503 if len(hits) < 2 else 200)
 
     with serve(Starlette(routes=[Route("/flaky", flaky)])) as base:
-        ex = ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],),
-                                             backoff_seconds=0.01), StaticSecrets({}))  # fmt: skip
+        ex = ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],), backoff_seconds=0.01), StaticSecrets({})
+        )
         try:
             outcome = await ex.execute(ActionDefinition(name="a", trigger="t", url=f"{base}/flaky"), {})
         finally:
@@ -299,20 +325,26 @@ async def test_retry_succeeds_when_the_server_recovers():
 def _self_signed(tmp_path, name: str):
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
+    )
     cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_file, key_file
 
 
@@ -325,9 +357,16 @@ def tls_server(tmp_path):
         return JSONResponse({"host": request.headers["host"]})
 
     port = free_port()
-    server = _Server(uvicorn.Config(Starlette(routes=[Route("/hello", hello)]), host="127.0.0.1",
-                                    port=port, log_level="warning", ssl_certfile=str(cert_file),
-                                    ssl_keyfile=str(key_file)))  # fmt: skip
+    server = _Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/hello", hello)]),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ssl_certfile=str(cert_file),
+            ssl_keyfile=str(key_file),
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_until(lambda: server.started, "the TLS test server started", timeout=10)
@@ -343,8 +382,12 @@ async def test_https_goes_to_the_checked_ip_and_verifies_the_real_name(tls_serve
         return ["127.0.0.1"] if host == name else []
 
     client = make_http_client(verify=trust)
-    ex = ActionExecutor(ExecutorSettings(allow_hosts=(f"{name}:{port}", f"127.0.0.1:{port}")),
-                        StaticSecrets({}), client=client, resolver=resolve)  # fmt: skip
+    ex = ActionExecutor(
+        ExecutorSettings(allow_hosts=(f"{name}:{port}", f"127.0.0.1:{port}")),
+        StaticSecrets({}),
+        client=client,
+        resolver=resolve,
+    )
     try:
         by_name = await ex.execute(
             ActionDefinition(name="a", trigger="t", url=f"https://{name}:{port}/hello"), {}
@@ -369,8 +412,14 @@ async def test_action_test_report_shows_what_the_model_sees(executor, demo_api):
     action = demo_action(demo_api, "/api/orders/{{order_id}}", **ORDER)
     report = await run_action_test(action, {"order_id": "ORD-1001"}, executor)
     o = report.outcome
-    envelope = prompts.data_envelope(action=action.name, outcome=o.kind.value, status=o.status,
-                                     summary=o.summary, data=o.data, link_url=o.link_url)  # fmt: skip
+    envelope = prompts.data_envelope(
+        action=action.name,
+        outcome=o.kind.value,
+        status=o.status,
+        summary=o.summary,
+        data=o.data,
+        link_url=o.link_url,
+    )
     assert report.model_view == prompts.parse_envelope(envelope)
     text = format_report(report)
     for part in ("Outcome:  ok", "Status:   200", "Bearer ***", "What the model sees:", "shipped"):
@@ -381,13 +430,18 @@ async def test_action_test_report_shows_what_the_model_sees(executor, demo_api):
 @pytest.fixture
 def action_file(tmp_path, demo_api):
     path = tmp_path / "order.json"
-    path.write_text(json.dumps({
-        "name": "order_status", "trigger": "order questions",
-        "url": f"{demo_api.base_url}/api/orders/{{{{order_id}}}}",
-        "headers": {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
-        "inputs": [{"name": "order_id"}],
-        "response_selection": {"fields": {"Status": "status"}},
-    }))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "name": "order_status",
+                "trigger": "order questions",
+                "url": f"{demo_api.base_url}/api/orders/{{{{order_id}}}}",
+                "headers": {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
+                "inputs": [{"name": "order_id"}],
+                "response_selection": {"fields": {"Status": "status"}},
+            }
+        )
+    )
     return path
 
 
@@ -396,8 +450,17 @@ def cli(argv: list[str], env: dict[str, str] | None = None) -> int:
 
 
 def test_cli_ok_with_secret_option(action_file, demo_api, capsys):
-    code = cli([str(action_file), "--args", '{"order_id": "ORD-1001"}',
-                "--secret", f"DEMO_API_TOKEN={demo_api.token}", "--allow-host", demo_api.host])  # fmt: skip
+    code = cli(
+        [
+            str(action_file),
+            "--args",
+            '{"order_id": "ORD-1001"}',
+            "--secret",
+            f"DEMO_API_TOKEN={demo_api.token}",
+            "--allow-host",
+            demo_api.host,
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "Outcome:  ok" in out and '"Status": "shipped"' in out
     assert demo_api.token not in out
@@ -413,8 +476,15 @@ def test_cli_json_with_env_secret_and_allow_hosts(action_file, demo_api, capsys)
 
 
 def test_cli_blocked_without_allow_host(action_file, demo_api, capsys):
-    code = cli([str(action_file), "--args", '{"order_id": "ORD-1001"}',
-                "--secret", f"DEMO_API_TOKEN={demo_api.token}"])  # fmt: skip
+    code = cli(
+        [
+            str(action_file),
+            "--args",
+            '{"order_id": "ORD-1001"}',
+            "--secret",
+            f"DEMO_API_TOKEN={demo_api.token}",
+        ]
+    )
     assert code == 1 and "Outcome:  blocked" in capsys.readouterr().out
 
 
@@ -433,15 +503,23 @@ def test_cli_bad_input(tmp_path, action_file, capsys):
 
 
 ERROR_BODIES = {
-    "small json": ('{"error": "postcode is invalid", "field": "postcode"}', "application/json",
-                   {"error": "postcode is invalid", "field": "postcode"}),
-    "selected field": ('{"detail": "already delivered, start a return instead"}', "application/json",
-                       {"Status": None, "Problem": "already delivered, start a return instead"}),
-    "html page": ("<html><head><style>p{}</style></head><body><h1>Conflict</h1>"
-                  "<p>Order already shipped</p></body></html>", "text/html",
-                  {"error": "Conflict Order already shipped"}),
-    "plain text": ("order locked by another agent", "text/plain",
-                   {"error": "order locked by another agent"}),
+    "small json": (
+        '{"error": "postcode is invalid", "field": "postcode"}',
+        "application/json",
+        {"error": "postcode is invalid", "field": "postcode"},
+    ),
+    "selected field": (
+        '{"detail": "already delivered, start a return instead"}',
+        "application/json",
+        {"Status": None, "Problem": "already delivered, start a return instead"},
+    ),
+    "html page": (
+        "<html><head><style>p{}</style></head><body><h1>Conflict</h1>"
+        "<p>Order already shipped</p></body></html>",
+        "text/html",
+        {"error": "Conflict Order already shipped"},
+    ),
+    "plain text": ("order locked by another agent", "text/plain", {"error": "order locked by another agent"}),
     "empty": ("", "text/plain", None),
 }
 
@@ -458,11 +536,17 @@ async def test_an_error_bodys_reason_reaches_the_outcome_data(case):
         return Response(body, status_code=409, media_type=media)
 
     with serve(Starlette(routes=[Route("/x", conflict)])) as base:
-        async with ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
-                                  StaticSecrets({})) as ex:  # fmt: skip
-            action = ActionDefinition.model_validate({
-                "name": "probe", "url": f"{base}/x", "trigger": "x",
-                "response_selection": {"fields": {"Status": "status", "Problem": "detail"}}})
+        async with ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
+        ) as ex:
+            action = ActionDefinition.model_validate(
+                {
+                    "name": "probe",
+                    "url": f"{base}/x",
+                    "trigger": "x",
+                    "response_selection": {"fields": {"Status": "status", "Problem": "detail"}},
+                }
+            )
             outcome = await ex.execute(action, {})
     assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 409
     assert outcome.data == expected
@@ -477,9 +561,11 @@ async def test_a_long_error_body_is_cut_short():
         return JSONResponse({"errors": [f"problem number {i}" for i in range(500)]}, status_code=422)
 
     with serve(Starlette(routes=[Route("/x", big)])) as base:
-        async with ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
-                                  StaticSecrets({})) as ex:  # fmt: skip
-            outcome = await ex.execute(ActionDefinition.model_validate(
-                {"name": "probe", "url": f"{base}/x", "trigger": "x"}), {})  # fmt: skip
+        async with ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
+        ) as ex:
+            outcome = await ex.execute(
+                ActionDefinition.model_validate({"name": "probe", "url": f"{base}/x", "trigger": "x"}), {}
+            )
     assert set(outcome.data) == {"error"} and len(outcome.data["error"]) <= 601
     assert outcome.data["error"].startswith('{"errors":["problem number 0"')

@@ -26,17 +26,19 @@ from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.graph import compile_graph
-from agent.runtime import open_stores
 from agent.service import SupportAgent
-from agent.settings import Settings
+from agent.wiring.runtime import open_stores
+from agent.wiring.settings import Settings
 from tests.fault_servers import fault_app
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.servers import free_port, serve
 from tests.suite_report import Tally
 from tools.executor import ActionExecutor, ExecutorSettings
 
-INSTRUCTIONS = ("FAULT-RULE-7: when the call fails, apologise, give no technical detail and offer "
-                "to connect the customer with a colleague.")  # fmt: skip
+INSTRUCTIONS = (
+    "FAULT-RULE-7: when the call fails, apologise, give no technical detail and offer "
+    "to connect the customer with a colleague."
+)
 APOLOGY = "I'm sorry, I couldn't get that done just now. Shall I connect you with a colleague?"
 THANKS = "You're welcome!"
 UNRESOLVABLE = "api.internal.example"
@@ -88,9 +90,13 @@ def servers() -> Iterator[Servers]:
         host = base.split("://", 1)[1]
         refused = f"127.0.0.1:{free_port()}"  # nothing listens there
         yield Servers(
-            fault=base, refused=f"http://{refused}", dns=f"http://{UNRESOLVABLE}",
-            tls=f"https://{host}", hits=app.state.hits, allow_hosts=(host, refused),
-        )  # fmt: skip
+            fault=base,
+            refused=f"http://{refused}",
+            dns=f"http://{UNRESOLVABLE}",
+            tls=f"https://{host}",
+            hits=app.state.hits,
+            allow_hosts=(host, refused),
+        )
 
 
 async def failing_resolver(host: str, port: int) -> list[str]:
@@ -108,30 +114,45 @@ def action_for(method: str, url: str) -> dict:
     }
     if method == "GET":
         sep = "&" if "?" in url else "?"
-        return {**common, "name": "fault_lookup", "method": "GET", "url": url + sep + "ref={{ref}}",
-                "inputs": [{"name": "ref", "type": "string", "description": "Record reference"}]}  # fmt: skip
-    return {**common, "name": "fault_submit", "method": "POST", "url": url,
-            "body": '{"note": "{{note}}"}',
-            "inputs": [{"name": "note", "type": "string", "description": "What to submit"}]}  # fmt: skip
+        return {
+            **common,
+            "name": "fault_lookup",
+            "method": "GET",
+            "url": url + sep + "ref={{ref}}",
+            "inputs": [{"name": "ref", "type": "string", "description": "Record reference"}],
+        }
+    return {
+        **common,
+        "name": "fault_submit",
+        "method": "POST",
+        "url": url,
+        "body": '{"note": "{{note}}"}',
+        "inputs": [{"name": "note", "type": "string", "description": "What to submit"}],
+    }
 
 
 @asynccontextmanager
 async def fault_agent(tmp_path, model, action: dict, allow_hosts: tuple[str, ...]):
     """A real SupportAgent whose executor resolves host names with `failing_resolver`."""
-    settings = Settings(data_dir=tmp_path, allow_hosts=allow_hosts,
-                        secret_key=Fernet.generate_key().decode())  # fmt: skip
+    settings = Settings(data_dir=tmp_path, allow_hosts=allow_hosts, secret_key=Fernet.generate_key().decode())
     stores = open_stores(settings)
     stores.actions.create(action)
     executor = ActionExecutor(
-        ExecutorSettings(allow_hosts=allow_hosts, backoff_seconds=0.01), stores.secrets,
+        ExecutorSettings(allow_hosts=allow_hosts, backoff_seconds=0.01),
+        stores.secrets,
         resolver=failing_resolver,
-    )  # fmt: skip
+    )
     async with executor:
         yield SupportAgent(
-            graph=compile_graph(InMemorySaver()), model=model, executor=executor,
-            store=stores.actions, traces=stores.traces, ledger=stores.ledger,
-            secrets=stores.secrets, model_label="scripted test model",
-        )  # fmt: skip
+            graph=compile_graph(InMemorySaver()),
+            model=model,
+            executor=executor,
+            store=stores.actions,
+            traces=stores.traces,
+            ledger=stores.ledger,
+            secrets=stores.secrets,
+            model_label="scripted test model",
+        )
     stores.engine.dispose()
 
 
@@ -193,6 +214,5 @@ async def test_every_fault_is_survived_end_to_end(tmp_path, servers, method, cap
 
 
 def test_the_fault_table_covers_every_failure_class():
-    assert {f.kind for f in FAULTS} == {"network", "timeout", "http_error", "invalid_response",
-                                        "blocked"}  # fmt: skip
+    assert {f.kind for f in FAULTS} == {"network", "timeout", "http_error", "invalid_response", "blocked"}
     assert {f.base for f in FAULTS} == {"fault", "refused", "dns", "tls"}

@@ -16,9 +16,9 @@ from storage import ActionStore
 from storage.drafts import DraftStore
 from storage.transfer import export_json, import_actions
 from tests.agent_fixtures import make_agent
-from tests.presentation_fixtures import db_agent, db_settings, demo_action  # noqa: F401
+from tests.presentation_fixtures import db_agent, demo_action
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.storage_fixtures import database_url, engine, order_action  # noqa: F401
+from tests.storage_fixtures import order_action
 
 ORDERS = [
     ["Status", "Estimated delivery", "Carrier", "Tracking number"],
@@ -45,7 +45,7 @@ def test_every_order_is_unsorted():
 
 
 @pytest.mark.parametrize("labels", ORDERS, ids=lambda o: "-".join(o))
-def test_the_store_keeps_the_order(engine, labels):  # noqa: F811
+def test_the_store_keeps_the_order(engine, labels):
     store = ActionStore(engine)
     store.create(with_fields(labels))
     stored = store.get("look_up_order")
@@ -57,7 +57,7 @@ def test_the_store_keeps_the_order(engine, labels):  # noqa: F811
 
 
 @pytest.mark.parametrize("labels", ORDERS, ids=lambda o: "-".join(o))
-def test_moving_a_field_is_an_edit_that_is_saved(engine, labels):  # noqa: F811
+def test_moving_a_field_is_an_edit_that_is_saved(engine, labels):
     store = ActionStore(engine)
     store.create(with_fields(labels))
     moved = [labels[-1], *labels[:-1]]
@@ -72,7 +72,7 @@ def test_moving_a_field_is_an_edit_that_is_saved(engine, labels):  # noqa: F811
 
 
 @pytest.mark.parametrize("labels", ORDERS[:2], ids=lambda o: "-".join(o))
-def test_drafts_keep_the_order_through_publish(engine, labels):  # noqa: F811
+def test_drafts_keep_the_order_through_publish(engine, labels):
     store = ActionStore(engine)
     drafts = DraftStore(store)
     store.create(with_fields(sorted(labels)))
@@ -84,7 +84,7 @@ def test_drafts_keep_the_order_through_publish(engine, labels):  # noqa: F811
 
 
 @pytest.mark.parametrize("labels", ORDERS, ids=lambda o: "-".join(o))
-def test_export_and_import_keep_the_order(engine, labels):  # noqa: F811
+def test_export_and_import_keep_the_order(engine, labels):
     store = ActionStore(engine)
     store.create(with_fields(labels))
     exported = export_json(store)
@@ -101,13 +101,16 @@ def test_export_and_import_keep_the_order(engine, labels):  # noqa: F811
 
 # -- what the customer sees -----------------------------------------------------------------------
 
-SHUFFLED = {"Tracking number": "1Z999", "Carrier": "UPS", "Status": "shipped",
-            "Estimated delivery": "2024-06-01"}  # fmt: skip
+SHUFFLED = {
+    "Tracking number": "1Z999",
+    "Carrier": "UPS",
+    "Status": "shipped",
+    "Estimated delivery": "2024-06-01",
+}
 
 
 def model_card(fields: dict[str, str]):
-    return tool_call("Card", title="Your order",
-                     fields=[{"label": k, "value": v} for k, v in fields.items()])  # fmt: skip
+    return tool_call("Card", title="Your order", fields=[{"label": k, "value": v} for k, v in fields.items()])
 
 
 def card_labels(reply: dict) -> list[str]:
@@ -120,20 +123,37 @@ def text_labels(text: str, labels: list[str]) -> list[str]:
 
 
 LABELS = ["Tracking number", "Status", "Carrier", "Estimated delivery"]
-FIELDS = {"Tracking number": "tracking_number", "Status": "status", "Carrier": "carrier",
-          "Estimated delivery": "estimated_delivery"}  # fmt: skip
+FIELDS = {
+    "Tracking number": "tracking_number",
+    "Status": "status",
+    "Carrier": "carrier",
+    "Estimated delivery": "estimated_delivery",
+}
 
 
 @pytest.mark.parametrize("channel", ["chat", "email"])
-@pytest.mark.parametrize(("presented", "instructions"), [
-    ("by the model, shuffled", False), ("from the data", False), ("from the data", True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("presented", "instructions"),
+    [
+        ("by the model, shuffled", False),
+        ("from the data", False),
+        ("from the data", True),
+    ],
+)
 async def test_card_fields_reach_the_customer_in_the_entered_order(
-    db_settings, fresh_demo_log, channel, presented, instructions,  # noqa: F811
-):  # fmt: skip
+    db_settings,
+    fresh_demo_log,
+    channel,
+    presented,
+    instructions,
+):
     labels = LABELS
-    action = demo_action(fresh_demo_log, "order_status", response_instructions_enabled=instructions,
-                         response_selection={"fields": FIELDS, "link_field": "tracking_url"})  # fmt: skip
+    action = demo_action(
+        fresh_demo_log,
+        "order_status",
+        response_instructions_enabled=instructions,
+        response_selection={"fields": FIELDS, "link_field": "tracking_url"},
+    )
     present = model_card(SHUFFLED) if presented.startswith("by the model") else ""
     model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), present)
     async with db_agent(db_settings, fresh_demo_log, model, [action]) as agent:
@@ -156,10 +176,15 @@ async def test_card_fields_reach_the_customer_in_the_entered_order(
 
 async def test_a_model_card_ordered_by_the_team_s_instructions_keeps_that_order(tmp_path, fresh_demo_log):
     # order_status's instructions: "Lead with the status and the estimated delivery date."
-    action = demo_action(fresh_demo_log, "order_status",
-                         response_selection={"fields": FIELDS, "link_field": "tracking_url"})  # fmt: skip
-    led = {"Status": "shipped", "Estimated delivery": "2024-06-01", "Carrier": "UPS",
-           "Tracking number": "1Z999"}  # fmt: skip
+    action = demo_action(
+        fresh_demo_log, "order_status", response_selection={"fields": FIELDS, "link_field": "tracking_url"}
+    )
+    led = {
+        "Status": "shipped",
+        "Estimated delivery": "2024-06-01",
+        "Carrier": "UPS",
+        "Tracking number": "1Z999",
+    }
     model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), model_card(led))
     async with make_agent(tmp_path, fresh_demo_log, model, actions=[action]) as agent:
         result = await agent.send("s1", "Where is ORD-1001?")
@@ -172,19 +197,29 @@ def test_a_model_card_is_put_in_the_entered_order_whatever_its_label_spelling():
     from agent.presentation import CardField
 
     entered = ["Tracking number", "Status", "Carrier"]
-    given = [CardField(label=lbl, value="x") for lbl in
-             ["Note", "carrier", "STATUS", "Extra", "tracking  number"]]  # fmt: skip
+    given = [
+        CardField(label=lbl, value="x") for lbl in ["Note", "carrier", "STATUS", "Extra", "tracking  number"]
+    ]
     assert [f.label for f in in_configured_order(given, entered)] == [
-        "tracking  number", "STATUS", "carrier", "Note", "Extra",  # unconfigured keep their order
+        "tracking  number",
+        "STATUS",
+        "carrier",
+        "Note",
+        "Extra",  # unconfigured keep their order
     ]
     assert [f.label for f in in_configured_order(given, [])] == [f.label for f in given]
 
 
 async def test_moving_a_field_reaches_the_next_turn_of_a_running_agent(tmp_path, fresh_demo_log):
-    action = demo_action(fresh_demo_log, "order_status", response_instructions_enabled=False,
-                         response_selection={"fields": FIELDS})  # fmt: skip
-    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "",
-                                       tool_call("order_status", order_id="ORD-1001"), "")  # fmt: skip
+    action = demo_action(
+        fresh_demo_log,
+        "order_status",
+        response_instructions_enabled=False,
+        response_selection={"fields": FIELDS},
+    )
+    model = ScriptedChatModel().script(
+        tool_call("order_status", order_id="ORD-1001"), "", tool_call("order_status", order_id="ORD-1001"), ""
+    )
     async with make_agent(tmp_path, fresh_demo_log, model, actions=[action]) as agent:
         first = await agent.send("s1", "Where is ORD-1001?")
         moved = [LABELS[-1], *LABELS[:-1]]

@@ -94,8 +94,9 @@ POLICY = GuardPolicy()
 async def test_host_resolving_to_a_forbidden_address_is_blocked(address, kind):
     assert address_problem(ipaddress.ip_address(address)) is not None
     with pytest.raises(DestinationBlocked, match=kind):
-        await check_destination("https", "api.example.com", None, POLICY,
-                                resolver_for({"api.example.com": [address]}))  # fmt: skip
+        await check_destination(
+            "https", "api.example.com", None, POLICY, resolver_for({"api.example.com": [address]})
+        )
 
 
 @pytest.mark.parametrize("private", ["127.0.0.1", "10.0.0.1", "::1", "169.254.169.254"])
@@ -105,8 +106,10 @@ async def test_one_private_answer_among_public_ones_blocks(private):
         await check_destination("https", "mixed.example.com", 443, POLICY, resolve)
 
 
-@pytest.mark.parametrize("address", [PUBLIC_TEST_IP, "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
-                                     "64:ff9b::5db8:d70e", "::ffff:93.184.215.14"])  # fmt: skip
+@pytest.mark.parametrize(
+    "address",
+    [PUBLIC_TEST_IP, "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "64:ff9b::5db8:d70e", "::ffff:93.184.215.14"],
+)
 async def test_public_address_passes_the_guard(address):
     dest = await check_destination(
         "https", "www.example.com", None, POLICY, resolver_for({"www.example.com": [address]})
@@ -117,10 +120,17 @@ async def test_public_address_passes_the_guard(address):
 
 @pytest.mark.parametrize(
     ("host", "address"),
-    [("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("017700000001", "127.0.0.1"),
-     ("0x7f000001", "127.0.0.1"), ("127.1", "127.0.0.1"), ("0251.0376.0251.0376", "169.254.169.254"),
-     ("0xa9.0xfe.0xa9.0xfe", "169.254.169.254"), ("10.1", "10.0.0.1")],
-)  # fmt: skip
+    [
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("017700000001", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("0251.0376.0251.0376", "169.254.169.254"),
+        ("0xa9.0xfe.0xa9.0xfe", "169.254.169.254"),
+        ("10.1", "10.0.0.1"),
+    ],
+)
 def test_legacy_numeric_hosts_are_read_as_the_address_they_are(host, address):
     assert parse_ip_literal(host) == ipaddress.ip_address(address)
 
@@ -132,13 +142,23 @@ def test_malformed_numeric_hosts_are_refused(host):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://2130706433/", "http://0x7f.1/", "http://017700000001/", "http://127.1/",
-            "http://[::1]/", "http://[::ffff:7f00:1]/", "http://localhost/", "http://0/"],
-)  # fmt: skip
+    "url",
+    [
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://017700000001/",
+        "http://127.1/",
+        "http://[::1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://localhost/",
+        "http://0/",
+    ],
+)
 async def test_ip_literal_urls_are_blocked_before_any_connection(url):
     calls: list[str] = []
-    executor = ActionExecutor(ExecutorSettings(), StaticSecrets({}),
-                              resolver=resolver_for({"localhost": ["127.0.0.1"]}, calls))  # fmt: skip
+    executor = ActionExecutor(
+        ExecutorSettings(), StaticSecrets({}), resolver=resolver_for({"localhost": ["127.0.0.1"]}, calls)
+    )
     try:
         outcome = await executor.execute(ActionDefinition(name="a", trigger="t", url=url), {})
     finally:
@@ -197,8 +217,13 @@ def _recording_app():
     log: list[dict] = []
 
     async def whoami(request: Request):
-        log.append({"client": request.client.host, "host": request.headers.get("host"),
-                    "headers": dict(request.headers)})  # fmt: skip
+        log.append(
+            {
+                "client": request.client.host,
+                "host": request.headers.get("host"),
+                "headers": dict(request.headers),
+            }
+        )
         return JSONResponse(log[-1])
 
     async def hop(request: Request):
@@ -219,9 +244,10 @@ async def test_blocked_address_means_no_connection_at_all():
         port = int(base.rsplit(":", 1)[1])
         for answers in (["127.0.0.1"], [PUBLIC_TEST_IP, "127.0.0.1"]):
             executor = ActionExecutor(
-                ExecutorSettings(allowed_ports=frozenset({port})), StaticSecrets({}),
+                ExecutorSettings(allowed_ports=frozenset({port})),
+                StaticSecrets({}),
                 resolver=resolver_for({"svc.example.com": answers}),
-            )  # fmt: skip
+            )
             outcome = await executor.execute(_action(f"http://svc.example.com:{port}/whoami"), {})
             await executor.aclose()
             assert outcome.kind is OutcomeKind.BLOCKED
@@ -248,13 +274,20 @@ async def test_not_allowlisted_demo_host_is_blocked(demo_api):
 
 
 @pytest.mark.parametrize(
-    "target", ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:a9fe:a9fe]/",
-               "http://2130706433/", "file:///etc/passwd", "http://10.0.0.1:8080/"],
-)  # fmt: skip
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://2130706433/",
+        "file:///etc/passwd",
+        "http://10.0.0.1:8080/",
+    ],
+)
 async def test_redirect_to_a_forbidden_address_is_blocked(fresh_demo_log, target):
     demo = fresh_demo_log
-    executor = ActionExecutor(ExecutorSettings(allow_hosts=(demo.host,)),
-                              StaticSecrets({"TOKEN": demo.token}))  # fmt: skip
+    executor = ActionExecutor(
+        ExecutorSettings(allow_hosts=(demo.host,)), StaticSecrets({"TOKEN": demo.token})
+    )
     action = _action(
         f"{demo.base_url}/api/debug/redirect?to={{{{to}}}}",
         inputs=[{"name": "to"}],
@@ -280,10 +313,14 @@ async def test_cross_origin_redirect_drops_credentials():
         action = _action(
             f"{first}/hop?to={{{{to}}}}",
             inputs=[{"name": "to"}],
-            headers={"Authorization": "Bearer {{secret.TOKEN}}", "X-Api-Key": "{{secret.KEY}}",
-                     "X-Signed": "v1 {{secret.KEY}}", "Cookie": "session=fixed",
-                     "X-Trace": "trace-1"},
-        )  # fmt: skip
+            headers={
+                "Authorization": "Bearer {{secret.TOKEN}}",
+                "X-Api-Key": "{{secret.KEY}}",
+                "X-Signed": "v1 {{secret.KEY}}",
+                "Cookie": "session=fixed",
+                "X-Trace": "trace-1",
+            },
+        )
         try:
             outcome = await executor.execute(action, {"to": f"{second}/whoami"})
         finally:
@@ -300,10 +337,10 @@ async def test_cross_origin_redirect_drops_credentials():
 async def test_same_origin_redirect_keeps_credentials():
     app, log = _recording_app()
     with serve(app) as base:
-        executor = ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
-                                  StaticSecrets({"TOKEN": "tok-abcdef-123"}))  # fmt: skip
-        action = _action(f"{base}/hop?to=/whoami",
-                         headers={"Authorization": "Bearer {{secret.TOKEN}}"})  # fmt: skip
+        executor = ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({"TOKEN": "tok-abcdef-123"})
+        )
+        action = _action(f"{base}/hop?to=/whoami", headers={"Authorization": "Bearer {{secret.TOKEN}}"})
         try:
             outcome = await executor.execute(action, {})
         finally:
@@ -321,8 +358,9 @@ async def test_dns_answer_is_used_once_and_the_connection_goes_to_the_checked_ip
         host = "api.rebind.test"
         calls: list[str] = []
         resolve = resolver_for({host: [["127.0.0.1"], ["169.254.169.254"]]}, calls)
-        executor = ActionExecutor(ExecutorSettings(allow_hosts=(f"{host}:{port}",)),
-                                  StaticSecrets({}), resolver=resolve)  # fmt: skip
+        executor = ActionExecutor(
+            ExecutorSettings(allow_hosts=(f"{host}:{port}",)), StaticSecrets({}), resolver=resolve
+        )
         try:
             outcome = await executor.execute(_action(f"http://{host}:{port}/whoami"), {})
         finally:
@@ -345,8 +383,9 @@ async def test_every_checked_address_may_be_tried_in_order():
     with serve(app) as base:
         port = int(base.rsplit(":", 1)[1])
         resolve = resolver_for({"localhost": ["::1", "127.0.0.1"]})
-        executor = ActionExecutor(ExecutorSettings(allow_hosts=(f"localhost:{port}",)),
-                                  StaticSecrets({}), resolver=resolve)  # fmt: skip
+        executor = ActionExecutor(
+            ExecutorSettings(allow_hosts=(f"localhost:{port}",)), StaticSecrets({}), resolver=resolve
+        )
         try:
             outcome = await executor.execute(_action(f"http://localhost:{port}/whoami"), {})
         finally:

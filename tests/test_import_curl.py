@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from agent.cli import main
-from tools.validation import validate_action
+from agent.cli.main import main
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.importers import CurlError, ImportResult, import_curl
 from tools.importers.curl import split_command
+from tools.validation import validate_action
 
 
 def one(command: str, **kwargs) -> tuple[dict, str]:
@@ -39,8 +39,10 @@ def test_multiline_json_post_with_bearer_token():
       -H "Authorization: Bearer sk_live_abcdef123456" \
       --data-raw '{"subject": "Broken panel", "priority": "high", "count": 2}'""")
     assert draft["method"] == "POST" and draft["url"] == "https://api.example.com/v1/tickets"
-    assert draft["headers"] == {"Content-Type": "application/json",
-                                "Authorization": "Bearer {{secret.EXAMPLE_TOKEN}}"}  # fmt: skip
+    assert draft["headers"] == {
+        "Content-Type": "application/json",
+        "Authorization": "Bearer {{secret.EXAMPLE_TOKEN}}",
+    }
     assert json.loads(draft["body"]) == {"subject": "Broken panel", "priority": "high", "count": 2}
     assert "sk_live_abcdef123456" not in json.dumps(draft) + notes
     assert "store the token as secret EXAMPLE_TOKEN" in notes
@@ -48,23 +50,35 @@ def test_multiline_json_post_with_bearer_token():
 
 
 def test_url_first_then_method_and_an_id_in_the_path():
-    draft, notes = one("""curl 'https://shop.example.com/api/orders/ORD-1001' -X PATCH """
-                       """-H 'X-Api-Key: abcd1234efgh' --data '{"shipping_address":"1 Main St"}'""")
+    draft, notes = one(
+        """curl 'https://shop.example.com/api/orders/ORD-1001' -X PATCH """
+        """-H 'X-Api-Key: abcd1234efgh' --data '{"shipping_address":"1 Main St"}'"""
+    )
     assert draft["method"] == "PATCH"
     assert draft["url"] == "https://shop.example.com/api/orders/{{order_id}}"
-    assert draft["inputs"] == [{
-        "name": "order_id", "type": "string", "label": None, "description": "the order id",
-        "required": True, "pattern": "^ORD-[0-9]+$", "enum_values": None, "enum_labels": None,
-        "example": "ORD-1001",
-    }]  # fmt: skip
+    assert draft["inputs"] == [
+        {
+            "name": "order_id",
+            "type": "string",
+            "label": None,
+            "description": "the order id",
+            "required": True,
+            "pattern": "^ORD-[0-9]+$",
+            "enum_values": None,
+            "enum_labels": None,
+            "example": "ORD-1001",
+        }
+    ]
     assert draft["headers"] == {"X-Api-Key": "{{secret.EXAMPLE_API_KEY}}"}
     assert "abcd1234efgh" not in json.dumps(draft)
     assert "store the API key as secret EXAMPLE_API_KEY" in notes
 
 
 def test_get_with_data_urlencode_and_a_credential_in_the_data():
-    draft, notes = one("""curl -G https://api.example.com/search --data-urlencode 'q=solar panel' """
-                       """--data-urlencode "lang=en" -d api_key=SECRET123 -d page=2""")
+    draft, notes = one(
+        """curl -G https://api.example.com/search --data-urlencode 'q=solar panel' """
+        """--data-urlencode "lang=en" -d api_key=SECRET123 -d page=2"""
+    )
     assert draft["method"] == "GET" and draft["body"] is None
     assert draft["url"] == "https://api.example.com/search?q=solar%20panel&lang=en&page=2"
     assert "SECRET123" not in json.dumps(draft)
@@ -72,8 +86,10 @@ def test_get_with_data_urlencode_and_a_credential_in_the_data():
 
 
 def test_ansi_c_quoting_and_bundled_short_flags():
-    draft, notes = one(r"""curl $'https://api.example.com/items/42?x=1' """
-                       r"""-H $'X-Note: it\'s \x41\u00e9' -sSLk --compressed""")
+    draft, notes = one(
+        r"""curl $'https://api.example.com/items/42?x=1' """
+        r"""-H $'X-Note: it\'s \x41\u00e9' -sSLk --compressed"""
+    )
     assert draft["url"] == "https://api.example.com/items/{{item_id}}?x=1"
     assert draft["headers"] == {"X-Note": "it's Aé"}
     assert draft["inputs"][0]["pattern"] == "^[0-9]+$" and draft["inputs"][0]["example"] == "42"
@@ -82,8 +98,10 @@ def test_ansi_c_quoting_and_bundled_short_flags():
 
 
 def test_basic_auth_a_uuid_and_an_unknown_flag():
-    draft, notes = one("curl -u admin:hunter2 --frobnicate "
-                       "https://api.example.com/users/550e8400-e29b-41d4-a716-446655440000")
+    draft, notes = one(
+        "curl -u admin:hunter2 --frobnicate "
+        "https://api.example.com/users/550e8400-e29b-41d4-a716-446655440000"
+    )
     assert draft["url"] == "https://api.example.com/users/{{user_id}}"
     assert draft["headers"] == {"Authorization": "Basic {{secret.EXAMPLE_BASIC}}"}
     assert "hunter2" not in json.dumps(draft) + notes
@@ -92,8 +110,7 @@ def test_basic_auth_a_uuid_and_an_unknown_flag():
 
 
 def test_url_option_with_credentials_in_userinfo_and_query():
-    draft, notes = one('curl --url "https://user:pw@api.example.com/things?api_key=abc&page=2" '
-                       "-XDELETE")
+    draft, notes = one('curl --url "https://user:pw@api.example.com/things?api_key=abc&page=2" -XDELETE')
     assert draft["method"] == "DELETE"
     assert draft["url"] == "https://api.example.com/things?page=2"
     assert draft["headers"] == {"Authorization": "Basic {{secret.EXAMPLE_BASIC}}"}
@@ -101,9 +118,11 @@ def test_url_option_with_credentials_in_userinfo_and_query():
 
 
 def test_double_quoted_json_with_escapes_and_long_options_with_equals():
-    draft, notes = one(r'''curl --request=PUT "https://api.example.com/accounts/ACC-7/preferences" '''
-                       r'''--header="Content-Type: application/json" '''
-                       r'''--data "{\"contact_channel\": \"sms\", \"newsletter\": false}"''')
+    draft, _notes = one(
+        r"""curl --request=PUT "https://api.example.com/accounts/ACC-7/preferences" """
+        r"""--header="Content-Type: application/json" """
+        r'''--data "{\"contact_channel\": \"sms\", \"newsletter\": false}"'''
+    )
     assert draft["method"] == "PUT"
     assert draft["url"] == "https://api.example.com/accounts/{{account_id}}/preferences"
     assert json.loads(draft["body"]) == {"contact_channel": "sms", "newsletter": False}
@@ -116,16 +135,17 @@ def test_json_option_sets_headers_and_method():
 
 
 def test_cookie_header_and_option_become_secrets():
-    draft, notes = one("curl -b 'session=abc123secret' -H 'Cookie: sid=zzz999' "
-                       "https://portal.example.com/me")
+    draft, notes = one("curl -b 'session=abc123secret' -H 'Cookie: sid=zzz999' https://portal.example.com/me")
     assert draft["headers"] == {"Cookie": "{{secret.EXAMPLE_COOKIE}}"}
     assert "abc123secret" not in json.dumps(draft) and "zzz999" not in json.dumps(draft)
     assert "store the cookie as secret EXAMPLE_COOKIE" in notes
 
 
 def test_pasted_prompt_windows_line_endings_and_reserved_headers():
-    draft, notes = one("$ curl -H 'Host: evil.example' -H 'Accept-Encoding: gzip' \\\r\n"
-                       "  -m 5 https://api.example.com/status")
+    draft, notes = one(
+        "$ curl -H 'Host: evil.example' -H 'Accept-Encoding: gzip' \\\r\n"
+        "  -m 5 https://api.example.com/status"
+    )
     assert draft["headers"] == {}
     assert draft["timeout_seconds"] == 5.0
     assert "header Host dropped" in notes
@@ -138,28 +158,37 @@ def test_no_scheme_and_a_fragment():
 
 
 def test_custom_token_header_and_explicit_name():
-    draft, notes = one("curl -H 'X-Auth-Token: t0k3n-value' https://api.example.com/v2/invoices "
-                       "--oauth2-bearer abc", name="List invoices", api_name="billing")  # fmt: skip
+    draft, _notes = one(
+        "curl -H 'X-Auth-Token: t0k3n-value' https://api.example.com/v2/invoices --oauth2-bearer abc",
+        name="List invoices",
+        api_name="billing",
+    )
     assert draft["name"] == "list_invoices"
-    assert draft["headers"] == {"Authorization": "Bearer {{secret.BILLING_TOKEN}}",
-                                "X-Auth-Token": "{{secret.BILLING_X_AUTH_TOKEN}}"}  # fmt: skip
+    assert draft["headers"] == {
+        "Authorization": "Bearer {{secret.BILLING_TOKEN}}",
+        "X-Auth-Token": "{{secret.BILLING_X_AUTH_TOKEN}}",
+    }
 
 
 def test_refused_commands_say_why():
     assert "form or a file upload" in refused("curl -F file=@x.png https://api.example.com/upload")
     assert "form data" in refused("curl -d 'a=1&b=2' https://api.example.com/forms")
     assert "cannot have a body" in refused(
-        """curl -X DELETE https://api.example.com/orders/1 -d '{"reason":"x"}'""")
+        """curl -X DELETE https://api.example.com/orders/1 -d '{"reason":"x"}'"""
+    )
     assert "JSON array" in refused("""curl https://api.example.com/bulk --data '[1, 2]'""")
     assert "local file" in refused("curl -d @body.json https://api.example.com/things")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("wget https://example.com", "must start with 'curl'"),
-    ("curl -s", "no URL"),
-    ("curl 'https://example.com", "check the quotes"),
-    ("curl -H", "needs a value"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("wget https://example.com", "must start with 'curl'"),
+        ("curl -s", "no URL"),
+        ("curl 'https://example.com", "check the quotes"),
+        ("curl -H", "needs a value"),
+    ],
+)
 def test_not_a_usable_command(text, message):
     with pytest.raises(CurlError, match=message):
         import_curl(text)
@@ -167,15 +196,23 @@ def test_not_a_usable_command(text, message):
 
 def test_split_command_keeps_quotes_of_every_kind():
     assert split_command("""curl -H "A: \\"x\\"" $'b\\tc' 'd e' f\\ g""") == [
-        "curl", "-H", 'A: "x"', "b\tc", "d e", "f g"]  # fmt: skip
+        "curl",
+        "-H",
+        'A: "x"',
+        "b\tc",
+        "d e",
+        "f g",
+    ]
 
 
 # -- a draft from curl, run against the demo API ----------------------------------------------------
 
 
 async def test_a_curl_draft_runs_against_the_demo_api(demo_api):
-    draft, notes = one(f"curl -s -H 'Authorization: Bearer {demo_api.token}' "
-                       f"'{demo_api.base_url}/api/orders/ORD-1001'", api_name="demo api")
+    draft, notes = one(
+        f"curl -s -H 'Authorization: Bearer {demo_api.token}' '{demo_api.base_url}/api/orders/ORD-1001'",
+        api_name="demo api",
+    )
     assert demo_api.token not in json.dumps(draft) + notes
     assert draft["headers"] == {"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"}
     settings = ExecutorSettings(allow_hosts=(demo_api.host,))
@@ -187,8 +224,14 @@ async def test_a_curl_draft_runs_against_the_demo_api(demo_api):
 
 def test_cli_import_curl(tmp_path, capsys):
     target = tmp_path / "draft.json"
-    code = main(["import-curl", "curl -H 'Authorization: Bearer abcdefgh1234' "
-                 "https://api.example.com/orders/ORD-1", "--out", str(target)])  # fmt: skip
+    code = main(
+        [
+            "import-curl",
+            "curl -H 'Authorization: Bearer abcdefgh1234' https://api.example.com/orders/ORD-1",
+            "--out",
+            str(target),
+        ]
+    )
     assert code == 0
     [draft] = json.loads(target.read_text())
     assert draft["name"] == "get_orders" and draft["enabled"] is False

@@ -11,6 +11,7 @@ places a cURL command carries credentials are covered too: the query string, `-G
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -19,9 +20,9 @@ from pathlib import Path
 
 from tests.scripted_model import ScriptedChatModel
 from tests.ui_fixtures import app_runtime, by_label, open_app, texts
-from tools.validation import validate_action
 from tools.importers import DocumentError, ImportResult, import_curl, import_openapi
 from tools.placeholders import find_placeholders
+from tools.validation import validate_action
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "https://api.example.com/v1/login"
@@ -51,49 +52,99 @@ BODY_CASES = [
     ({"password": "Lit-pass-01"}, [(("password",), "Lit-pass-01", "EXAMPLE_PASSWORD")]),
     ({"apiKey": "Lit-key-02"}, [(("apiKey",), "Lit-key-02", "EXAMPLE_API_KEY")]),
     ({"API-KEY": "Lit-key-03"}, [(("API-KEY",), "Lit-key-03", "EXAMPLE_API_KEY")]),
-    ({"client_secret": "Lit-cs-04", "client_id": "app-1"},
-     [(("client_secret",), "Lit-cs-04", "EXAMPLE_CLIENT_SECRET")]),  # fmt: skip
-    ({"grant_type": "refresh_token", "refresh_token": "Lit-rt-05", "access_token": "Lit-at-06"},
-     [(("refresh_token",), "Lit-rt-05", "EXAMPLE_REFRESH_TOKEN"),
-      (("access_token",), "Lit-at-06", "EXAMPLE_ACCESS_TOKEN")]),  # fmt: skip
-    ({"passwd": "Lit-07", "pwd": "Lit-08", "secret": "Lit-09", "private_key": "Lit-10"},
-     [(("passwd",), "Lit-07", "EXAMPLE_PASSWD"), (("pwd",), "Lit-08", "EXAMPLE_PWD"),
-      (("secret",), "Lit-09", "EXAMPLE_SECRET"),
-      (("private_key",), "Lit-10", "EXAMPLE_PRIVATE_KEY")]),  # fmt: skip
-    ({"user[password]": "Lit-form-11", "Password_Confirmation": "Lit-form-11"},
-     [(("user[password]",), "Lit-form-11", "EXAMPLE_USER_PASSWORD"),
-      (("Password_Confirmation",), "Lit-form-11", "EXAMPLE_PASSWORD_CONFIRMATION")]),  # fmt: skip
-    ({"auth": {"client": {"clientSecret": "Lit-nest-12"}}, "X-Auth-Token": "Lit-13"},
-     [(("auth", "client", "clientSecret"), "Lit-nest-12", "EXAMPLE_CLIENT_SECRET"),
-      (("X-Auth-Token",), "Lit-13", "EXAMPLE_X_AUTH_TOKEN")]),  # fmt: skip
+    (
+        {"client_secret": "Lit-cs-04", "client_id": "app-1"},
+        [(("client_secret",), "Lit-cs-04", "EXAMPLE_CLIENT_SECRET")],
+    ),
+    (
+        {"grant_type": "refresh_token", "refresh_token": "Lit-rt-05", "access_token": "Lit-at-06"},
+        [
+            (("refresh_token",), "Lit-rt-05", "EXAMPLE_REFRESH_TOKEN"),
+            (("access_token",), "Lit-at-06", "EXAMPLE_ACCESS_TOKEN"),
+        ],
+    ),
+    (
+        {"passwd": "Lit-07", "pwd": "Lit-08", "secret": "Lit-09", "private_key": "Lit-10"},
+        [
+            (("passwd",), "Lit-07", "EXAMPLE_PASSWD"),
+            (("pwd",), "Lit-08", "EXAMPLE_PWD"),
+            (("secret",), "Lit-09", "EXAMPLE_SECRET"),
+            (("private_key",), "Lit-10", "EXAMPLE_PRIVATE_KEY"),
+        ],
+    ),
+    (
+        {"user[password]": "Lit-form-11", "Password_Confirmation": "Lit-form-11"},
+        [
+            (("user[password]",), "Lit-form-11", "EXAMPLE_USER_PASSWORD"),
+            (("Password_Confirmation",), "Lit-form-11", "EXAMPLE_PASSWORD_CONFIRMATION"),
+        ],
+    ),
+    (
+        {"auth": {"client": {"clientSecret": "Lit-nest-12"}}, "X-Auth-Token": "Lit-13"},
+        [
+            (("auth", "client", "clientSecret"), "Lit-nest-12", "EXAMPLE_CLIENT_SECRET"),
+            (("X-Auth-Token",), "Lit-13", "EXAMPLE_X_AUTH_TOKEN"),
+        ],
+    ),
     # arrays of objects: two different passwords get two names
-    ({"users": [{"name": "ann", "password": "Lit-arr-14"},
-                {"name": "bob", "password": "Lit-arr-15"}]},
-     [(("users", 0, "password"), "Lit-arr-14", "EXAMPLE_PASSWORD"),
-      (("users", 1, "password"), "Lit-arr-15", "EXAMPLE_USERS_PASSWORD")]),  # fmt: skip
-    ({"api_keys": ["Lit-list-16", "Lit-list-17"]},
-     [(("api_keys", 0), "Lit-list-16", "EXAMPLE_API_KEYS"),
-      (("api_keys", 1), "Lit-list-17", "EXAMPLE_API_KEYS_2")]),  # fmt: skip
+    (
+        {"users": [{"name": "ann", "password": "Lit-arr-14"}, {"name": "bob", "password": "Lit-arr-15"}]},
+        [
+            (("users", 0, "password"), "Lit-arr-14", "EXAMPLE_PASSWORD"),
+            (("users", 1, "password"), "Lit-arr-15", "EXAMPLE_USERS_PASSWORD"),
+        ],
+    ),
+    (
+        {"api_keys": ["Lit-list-16", "Lit-list-17"]},
+        [
+            (("api_keys", 0), "Lit-list-16", "EXAMPLE_API_KEYS"),
+            (("api_keys", 1), "Lit-list-17", "EXAMPLE_API_KEYS_2"),
+        ],
+    ),
     # a form as name/value pairs
-    ({"fields": [{"name": "username", "value": "ann"}, {"name": "Password", "value": "Lit-18"}]},
-     [(("fields", 1, "value"), "Lit-18", "EXAMPLE_PASSWORD")]),  # fmt: skip
+    (
+        {"fields": [{"name": "username", "value": "ann"}, {"name": "Password", "value": "Lit-18"}]},
+        [(("fields", 1, "value"), "Lit-18", "EXAMPLE_PASSWORD")],
+    ),
     # everything under a credential-looking object
-    ({"credentials": {"user": "Lit-19", "pass": "Lit-20"}},
-     [(("credentials", "user"), "Lit-19", "EXAMPLE_CREDENTIALS_USER"),
-      (("credentials", "pass"), "Lit-20", "EXAMPLE_PASS")]),  # fmt: skip
+    (
+        {"credentials": {"user": "Lit-19", "pass": "Lit-20"}},
+        [
+            (("credentials", "user"), "Lit-19", "EXAMPLE_CREDENTIALS_USER"),
+            (("credentials", "pass"), "Lit-20", "EXAMPLE_PASS"),
+        ],
+    ),
     # a number is a credential too when its name says so (sent as text from the secret)
-    ({"pin": 480213, "otp": 551177}, [(("pin",), "480213", "EXAMPLE_PIN"),
-                                      (("otp",), "551177", "EXAMPLE_OTP")]),  # fmt: skip
+    (
+        {"pin": 480213, "otp": 551177},
+        [(("pin",), "480213", "EXAMPLE_PIN"), (("otp",), "551177", "EXAMPLE_OTP")],
+    ),
     # the shape gives it away, whatever the name
-    ({"data": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.Lit21sig",
-      "note": "Bearer Lit-22-abcdefgh", "stripe": "sk_live_Lit23abcdefghijkl"},
-     [(("data",), "Lit21sig", "EXAMPLE_DATA"), (("note",), "Lit-22-abcdefgh", "EXAMPLE_NOTE"),
-      (("stripe",), "Lit23abcdefghijkl", "EXAMPLE_STRIPE")]),  # fmt: skip
+    (
+        {
+            "data": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.Lit21sig",
+            "note": "Bearer Lit-22-abcdefgh",
+            "stripe": "sk_live_Lit23abcdefghijkl",
+        },
+        [
+            (("data",), "Lit21sig", "EXAMPLE_DATA"),
+            (("note",), "Lit-22-abcdefgh", "EXAMPLE_NOTE"),
+            (("stripe",), "Lit23abcdefghijkl", "EXAMPLE_STRIPE"),
+        ],
+    ),
 ]
-NOT_CREDENTIALS = {"token_type": "bearer", "max_tokens": 100, "grant_type": "password",
-                   "username": "ann", "is_secret": True, "email": "ann@example.com",
-                   "shipping": "express", "keyword": "refund", "password_min_length": 12,
-                   "tokens_used": 7}  # fmt: skip
+NOT_CREDENTIALS = {
+    "token_type": "bearer",
+    "max_tokens": 100,
+    "grant_type": "password",
+    "username": "ann",
+    "is_secret": True,
+    "email": "ann@example.com",
+    "shipping": "express",
+    "keyword": "refund",
+    "password_min_length": 12,
+    "tokens_used": 7,
+}
 
 
 def test_every_credential_looking_body_value_becomes_a_secret_reference():
@@ -108,10 +159,8 @@ def test_every_credential_looking_body_value_becomes_a_secret_reference():
         notes = "\n".join(result.notes)
         for path, literal, secret in expected:
             got = None
-            try:
+            with contextlib.suppress(AssertionError, ValueError, TypeError):
                 got = secret_at(draft, *path)
-            except (AssertionError, ValueError, TypeError):
-                pass
             if got != secret:
                 problems.append((path, f"is {got!r}, not the secret {secret}"))
             if f"as secret {secret} " not in notes:
@@ -125,8 +174,10 @@ def test_every_credential_looking_body_value_becomes_a_secret_reference():
 
 
 def test_the_same_credential_keeps_its_name_and_a_different_one_gets_another():
-    command = (f"curl {URL} -H 'X-Api-Key: Lit-same-31' -d "
-               """'{"api_key": "Lit-same-31", "backup": {"api_key": "Lit-other-32"}}'""")
+    command = (
+        f"curl {URL} -H 'X-Api-Key: Lit-same-31' -d "
+        """'{"api_key": "Lit-same-31", "backup": {"api_key": "Lit-other-32"}}'"""
+    )
     result = import_curl(command)
     (draft,) = result.drafts
     assert draft["headers"]["X-Api-Key"] == "{{secret.EXAMPLE_API_KEY}}"
@@ -138,32 +189,55 @@ def test_the_same_credential_keeps_its_name_and_a_different_one_gets_another():
 # the other places a command carries credentials: (command, literals, what the draft must show)
 OTHER_PLACES = [
     # query string: every spelling of a credential key is removed, the rest kept
-    (f"curl '{URL}?api_key=Lit-q-41&apiKey=Lit-q-42&API-KEY=Lit-q-43&refresh_token=Lit-q-44"
-     "&client_secret=Lit-q-45&X-Amz-Security-Token=Lit-q-46&page=2'",
-     ["Lit-q-41", "Lit-q-42", "Lit-q-43", "Lit-q-44", "Lit-q-45", "Lit-q-46"],
-     {"url": f"{URL}?page=2"}),  # fmt: skip
+    (
+        f"curl '{URL}?api_key=Lit-q-41&apiKey=Lit-q-42&API-KEY=Lit-q-43&refresh_token=Lit-q-44"
+        "&client_secret=Lit-q-45&X-Amz-Security-Token=Lit-q-46&page=2'",
+        ["Lit-q-41", "Lit-q-42", "Lit-q-43", "Lit-q-44", "Lit-q-45", "Lit-q-46"],
+        {"url": f"{URL}?page=2"},
+    ),
     # -G data, plain and url-encoded
-    (f"curl -G {URL} --data-urlencode 'client_secret=Lit-g-47' --data-urlencode "
-     "'privateKey=Lit-g-48' -d 'passwd=Lit-g-49&q=shoes'",
-     ["Lit-g-47", "Lit-g-48", "Lit-g-49"], {"url": f"{URL}?q=shoes"}),  # fmt: skip
+    (
+        f"curl -G {URL} --data-urlencode 'client_secret=Lit-g-47' --data-urlencode "
+        "'privateKey=Lit-g-48' -d 'passwd=Lit-g-49&q=shoes'",
+        ["Lit-g-47", "Lit-g-48", "Lit-g-49"],
+        {"url": f"{URL}?q=shoes"},
+    ),
     # -u and the URL's user part
-    (f"curl -u 'ann:Lit-u-50' {URL}", ["Lit-u-50"],
-     {"headers": {"Authorization": "Basic {{secret.EXAMPLE_BASIC}}"}}),  # fmt: skip
-    ("curl 'https://ann:Lit-u-51@api.example.com/v1/me'", ["Lit-u-51"],
-     {"headers": {"Authorization": "Basic {{secret.EXAMPLE_BASIC}}"}}),  # fmt: skip
+    (
+        f"curl -u 'ann:Lit-u-50' {URL}",
+        ["Lit-u-50"],
+        {"headers": {"Authorization": "Basic {{secret.EXAMPLE_BASIC}}"}},
+    ),
+    (
+        "curl 'https://ann:Lit-u-51@api.example.com/v1/me'",
+        ["Lit-u-51"],
+        {"headers": {"Authorization": "Basic {{secret.EXAMPLE_BASIC}}"}},
+    ),
     # cookies, by option and by header
-    (f"curl -b 'sid=Lit-c-52; theme=dark' {URL}", ["Lit-c-52"],
-     {"headers": {"Cookie": "{{secret.EXAMPLE_COOKIE}}"}}),  # fmt: skip
+    (
+        f"curl -b 'sid=Lit-c-52; theme=dark' {URL}",
+        ["Lit-c-52"],
+        {"headers": {"Cookie": "{{secret.EXAMPLE_COOKIE}}"}},
+    ),
     # headers the old word list missed
-    (f"curl {URL} -H 'X-Private-Key: Lit-h-53' -H 'X-Client-Pwd: Lit-h-54'",
-     ["Lit-h-53", "Lit-h-54"],
-     {"headers": {"X-Private-Key": "{{secret.EXAMPLE_X_PRIVATE_KEY}}",
-                  "X-Client-Pwd": "{{secret.EXAMPLE_X_CLIENT_PWD}}"}}),  # fmt: skip
+    (
+        f"curl {URL} -H 'X-Private-Key: Lit-h-53' -H 'X-Client-Pwd: Lit-h-54'",
+        ["Lit-h-53", "Lit-h-54"],
+        {
+            "headers": {
+                "X-Private-Key": "{{secret.EXAMPLE_X_PRIVATE_KEY}}",
+                "X-Client-Pwd": "{{secret.EXAMPLE_X_CLIENT_PWD}}",
+            }
+        },
+    ),
     # text that used to be quoted in a note: a header without its colon, an unquoted token, a
     # second URL with a key in it, a -G value without a name
-    (f"curl {URL} -H 'Authorization Bearer Lit-n-55' Lit-n-56 -H 'sk_live_Lit-n-59' "
-     "'https://backup.example.com/v1?api_key=Lit-n-57' -G --data-urlencode 'Lit-n-58'",
-     ["Lit-n-55", "Lit-n-56", "Lit-n-57", "Lit-n-58", "Lit-n-59"], {"url": URL}),  # fmt: skip
+    (
+        f"curl {URL} -H 'Authorization Bearer Lit-n-55' Lit-n-56 -H 'sk_live_Lit-n-59' "
+        "'https://backup.example.com/v1?api_key=Lit-n-57' -G --data-urlencode 'Lit-n-58'",
+        ["Lit-n-55", "Lit-n-56", "Lit-n-57", "Lit-n-58", "Lit-n-59"],
+        {"url": URL},
+    ),
     # a JSON body sent with --json
     (f"""curl --json '{{"session_token": "Lit-j-60"}}' {URL}""", ["Lit-j-60"], {}),
 ]
@@ -174,8 +248,7 @@ def test_credentials_elsewhere_in_the_command_never_reach_the_draft_or_the_notes
     for command, literals, shown in OTHER_PLACES:
         result = import_curl(command)
         text = everything(result)
-        problems += [(command, f"{lit!r} is still in the import") for lit in literals
-                     if lit in text]  # fmt: skip
+        problems += [(command, f"{lit!r} is still in the import") for lit in literals if lit in text]
         if len(result.drafts) != 1:
             problems.append((command, "no draft", result.skipped))
             continue
@@ -191,9 +264,11 @@ def test_credentials_elsewhere_in_the_command_never_reach_the_draft_or_the_notes
 
 # -- the command line and the stores ---------------------------------------------------------------
 
-COMMAND = (f"curl -X POST '{URL}?apiKey=Lit-cli-61' -u 'ann:Lit-cli-62' -H 'Content-Type: "
-           """application/json' -d '{"username": "ann", "password": "Lit-cli-63", """
-           """"client": {"clientSecret": "Lit-cli-64"}, "pin": 731905}'""")  # fmt: skip
+COMMAND = (
+    f"curl -X POST '{URL}?apiKey=Lit-cli-61' -u 'ann:Lit-cli-62' -H 'Content-Type: "
+    """application/json' -d '{"username": "ann", "password": "Lit-cli-63", """
+    """"client": {"clientSecret": "Lit-cli-64"}, "pin": 731905}'"""
+)
 COMMAND_LITERALS = ["Lit-cli-61", "Lit-cli-62", "Lit-cli-63", "Lit-cli-64", "731905"]
 
 
@@ -201,19 +276,24 @@ def test_cli_output_and_the_saved_store_hold_no_literal(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ADMIN_PASSWORD")}
     env["ACTIONS_DATA_DIR"] = str(tmp_path / "data")
     run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "agent.cli", "import-curl", COMMAND, *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-m", "agent.cli", "import-curl", COMMAND, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     printed = run()
     assert printed.returncode == 0, printed.stderr
     (draft,) = json.loads(printed.stdout)
     assert json.loads(draft["body"]) == {
-        "username": "ann", "password": "{{secret.EXAMPLE_PASSWORD}}",
+        "username": "ann",
+        "password": "{{secret.EXAMPLE_PASSWORD}}",
         "client": {"clientSecret": "{{secret.EXAMPLE_CLIENT_SECRET}}"},
         "pin": "{{secret.EXAMPLE_PIN}}",
-    }  # fmt: skip
+    }
     for secret in ("EXAMPLE_PASSWORD", "EXAMPLE_CLIENT_SECRET", "EXAMPLE_PIN"):
-        assert f"store the body's" in printed.stderr and f"as secret {secret} " in printed.stderr
+        assert "store the body's" in printed.stderr and f"as secret {secret} " in printed.stderr
     saved = run("--save")
     assert saved.returncode == 0, saved.stderr
     assert "stored 1 draft(s), all disabled" in saved.stderr
@@ -246,19 +326,37 @@ def test_the_import_tab_shows_and_saves_no_literal(tmp_path, fresh_demo_log):
 
 
 def test_openapi_credential_body_fields_are_secrets_not_inputs_and_examples_are_dropped():
-    token_body = {"type": "object", "required": ["client_id", "client_secret"], "properties": {
-        "client_id": {"type": "string", "example": "app-1"},
-        "client_secret": {"type": "string", "example": "Lit-oa-71"},
-        "refreshToken": {"type": "string", "example": "Lit-oa-72"},
-        "login": {"type": "object", "properties": {
-            "user": {"type": "string"}, "Password": {"type": "string", "example": "Lit-oa-73"}}},
-    }}  # fmt: skip
-    doc = {"openapi": "3.0.0", "info": {"title": "Acme", "version": "1"},
-           "servers": [{"url": "https://api.acme.example"}],
-           "paths": {"/token": {"post": {
-               "operationId": "get_token", "responses": {},
-               "parameters": [{"name": "refresh-token", "in": "query", "schema": {"type": "string"}}],
-               "requestBody": {"content": {"application/json": {"schema": token_body}}}}}}}  # fmt: skip
+    token_body = {
+        "type": "object",
+        "required": ["client_id", "client_secret"],
+        "properties": {
+            "client_id": {"type": "string", "example": "app-1"},
+            "client_secret": {"type": "string", "example": "Lit-oa-71"},
+            "refreshToken": {"type": "string", "example": "Lit-oa-72"},
+            "login": {
+                "type": "object",
+                "properties": {
+                    "user": {"type": "string"},
+                    "Password": {"type": "string", "example": "Lit-oa-73"},
+                },
+            },
+        },
+    }
+    doc = {
+        "openapi": "3.0.0",
+        "info": {"title": "Acme", "version": "1"},
+        "servers": [{"url": "https://api.acme.example"}],
+        "paths": {
+            "/token": {
+                "post": {
+                    "operationId": "get_token",
+                    "responses": {},
+                    "parameters": [{"name": "refresh-token", "in": "query", "schema": {"type": "string"}}],
+                    "requestBody": {"content": {"application/json": {"schema": token_body}}},
+                }
+            }
+        },
+    }
     result = import_openapi(doc)
     (draft,) = result.drafts
     assert validate_action(draft).to_json_dict() == draft
@@ -274,11 +372,17 @@ def test_openapi_credential_body_fields_are_secrets_not_inputs_and_examples_are_
 
 
 def test_openapi_extra_headers_with_a_literal_credential_are_refused_without_echo():
-    doc = {"openapi": "3.0.0", "info": {"title": "Acme", "version": "1"},
-           "servers": [{"url": "https://api.acme.example"}],
-           "paths": {"/me": {"get": {"operationId": "me", "responses": {}}}}}  # fmt: skip
-    for headers in ({"X-Auth-Token": "Lit-hdr-81"}, {"Authorization": "Bearer Lit-hdr-82"},
-                    {"X-Custom": "sk_live_Lit83abcdefghijkl"}):  # fmt: skip
+    doc = {
+        "openapi": "3.0.0",
+        "info": {"title": "Acme", "version": "1"},
+        "servers": [{"url": "https://api.acme.example"}],
+        "paths": {"/me": {"get": {"operationId": "me", "responses": {}}}},
+    }
+    for headers in (
+        {"X-Auth-Token": "Lit-hdr-81"},
+        {"Authorization": "Bearer Lit-hdr-82"},
+        {"X-Custom": "sk_live_Lit83abcdefghijkl"},
+    ):
         try:
             import_openapi(doc, headers=headers)
         except DocumentError as exc:

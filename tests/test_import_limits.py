@@ -42,8 +42,10 @@ servers: [{url: "https://api.example.com"}]
 
 def _operation(described_by: str) -> str:
     # the bomb is the operation's description: the importer prints that into the trigger
-    return (f"paths:\n  /x:\n    post:\n      operationId: x\n      description: {described_by}\n"
-            "      responses: {}\n")  # fmt: skip
+    return (
+        f"paths:\n  /x:\n    post:\n      operationId: x\n      description: {described_by}\n"
+        "      responses: {}\n"
+    )
 
 
 def _levels(first: str, level, count: int = 9) -> str:
@@ -65,14 +67,16 @@ BOMBS = {
     # the classic: each list holds nine copies of the one below; 9**9 strings in 600 bytes
     "lists": _levels(NINE_LOL, nine),
     # the same with maps
-    "maps": _levels(NINE_KEYS, lambda prev: "{" + ", ".join(f"{k}: {prev}" for k in "abcdefghi")
-                    + "}"),  # fmt: skip
+    "maps": _levels(NINE_KEYS, lambda prev: "{" + ", ".join(f"{k}: {prev}" for k in "abcdefghi") + "}"),
     # aliases as keys (an ordered map's keys need no hashing, so a list can be one)
-    "alias_keys": _levels(NINE_LOL, lambda prev: "!!omap [" + ", ".join(
-        f"{{{prev} : {k}}}" for k in range(9)) + "]"),  # fmt: skip
+    "alias_keys": _levels(
+        NINE_LOL, lambda prev: "!!omap [" + ", ".join(f"{{{prev} : {k}}}" for k in range(9)) + "]"
+    ),
     # merge keys: each level merges the one below and adds nine keys that alias it
-    "merge_keys": _levels(NINE_KEYS, lambda prev: "{<<: " + prev + ", " + ", ".join(
-        f"{k}{prev[2:]}: {prev}" for k in "abcdefghi") + "}"),  # fmt: skip
+    "merge_keys": _levels(
+        NINE_KEYS,
+        lambda prev: "{<<: " + prev + ", " + ", ".join(f"{k}{prev[2:]}: {prev}" for k in "abcdefghi") + "}",
+    ),
     # few values, much text: one 10 kB string, 10**5 times in l5 (a gigabyte once printed)
     "long_text": _levels("x" * 10_000, lambda prev: "[" + ", ".join([prev] * 10) + "]", 5),
 }
@@ -84,31 +88,52 @@ def bomb(shape: str) -> str:
 
 BAD_DOCUMENTS = {
     # name: (bytes, what the error says)
-    "deep_json": (('{"openapi": "3.0.0", "paths": {}, "x": ' + "[" * 50_000 + "]" * 50_000
-                   + "}").encode(), f"nested more than {MAX_NESTING} levels"),  # fmt: skip
+    "deep_json": (
+        ('{"openapi": "3.0.0", "paths": {}, "x": ' + "[" * 50_000 + "]" * 50_000 + "}").encode(),
+        f"nested more than {MAX_NESTING} levels",
+    ),
     "deep_json_under_the_recursion_limit": (
         ('{"openapi": "3.0.0", "paths": {}, "x": ' + "[" * 500 + "]" * 500 + "}").encode(),
-        f"nested more than {MAX_NESTING} levels"),  # fmt: skip
-    "deep_yaml": ((HEAD + "x: " + "[" * 50_000 + "]" * 50_000 + "\npaths: {}\n").encode(),
-                  f"nested more than {MAX_NESTING} levels"),  # fmt: skip
-    "deep_through_aliases": ((HEAD + "\n".join(
-        [f"l0: &l0 {'[' * 60}{']' * 60}"]
-        + [f"l{i}: &l{i} {'[' * 60}*l{i - 1}{']' * 60}" for i in range(1, 5)]
-    ) + "\n" + _operation("*l4")).encode(), "nested more than"),  # fmt: skip
-    "huge_json": (('{"openapi": "3.0.0", "paths": {}, "x": "' + "a" * MAX_DOCUMENT_BYTES
-                   + '"}').encode(), f"larger than {MAX_DOCUMENT_BYTES:,} bytes"),  # fmt: skip
-    "big_int_json": (('{"openapi": "3.0.0", "paths": {}, "x": ' + "9" * 5000 + "}").encode(),
-                     "a number of 5,000 characters"),  # fmt: skip
-    "big_int_yaml": ((HEAD + "paths: {}\nx: " + "9" * 5000 + "\n").encode(),
-                     "a number of 5,000 characters"),  # fmt: skip
-    "big_binary_int_yaml": ((HEAD + "paths: {}\nx: 0b" + "1" * 20_000 + "\n").encode(),
-                            "a number of 20,002 characters"),  # fmt: skip
-    "base_60_int_yaml": ((HEAD + "paths: {}\nx: 1" + ":59" * 100_000 + "\n").encode(),
-                         "a number of 300,001 characters"),  # fmt: skip
-    "invalid_utf8": (b'{"openapi": "3.0.0", "paths": {}, "info": {"title": "\xff\xfe"}}',
-                     "is not UTF-8 text"),  # fmt: skip
-    "recursive_alias": ((HEAD + "x: &a [1, *a]\n" + _operation("*a")).encode(),
-                        "recursive document"),  # fmt: skip
+        f"nested more than {MAX_NESTING} levels",
+    ),
+    "deep_yaml": (
+        (HEAD + "x: " + "[" * 50_000 + "]" * 50_000 + "\npaths: {}\n").encode(),
+        f"nested more than {MAX_NESTING} levels",
+    ),
+    "deep_through_aliases": (
+        (
+            HEAD
+            + "\n".join(
+                [f"l0: &l0 {'[' * 60}{']' * 60}"]
+                + [f"l{i}: &l{i} {'[' * 60}*l{i - 1}{']' * 60}" for i in range(1, 5)]
+            )
+            + "\n"
+            + _operation("*l4")
+        ).encode(),
+        "nested more than",
+    ),
+    "huge_json": (
+        ('{"openapi": "3.0.0", "paths": {}, "x": "' + "a" * MAX_DOCUMENT_BYTES + '"}').encode(),
+        f"larger than {MAX_DOCUMENT_BYTES:,} bytes",
+    ),
+    "big_int_json": (
+        ('{"openapi": "3.0.0", "paths": {}, "x": ' + "9" * 5000 + "}").encode(),
+        "a number of 5,000 characters",
+    ),
+    "big_int_yaml": ((HEAD + "paths: {}\nx: " + "9" * 5000 + "\n").encode(), "a number of 5,000 characters"),
+    "big_binary_int_yaml": (
+        (HEAD + "paths: {}\nx: 0b" + "1" * 20_000 + "\n").encode(),
+        "a number of 20,002 characters",
+    ),
+    "base_60_int_yaml": (
+        (HEAD + "paths: {}\nx: 1" + ":59" * 100_000 + "\n").encode(),
+        "a number of 300,001 characters",
+    ),
+    "invalid_utf8": (
+        b'{"openapi": "3.0.0", "paths": {}, "info": {"title": "\xff\xfe"}}',
+        "is not UTF-8 text",
+    ),
+    "recursive_alias": ((HEAD + "x: &a [1, *a]\n" + _operation("*a")).encode(), "recursive document"),
 }
 
 
@@ -131,8 +156,14 @@ def measured(argv: list[str], tmp_path: Path) -> dict:
     """Run `argv` in a child process (address space capped); its exit code, output, peak RSS."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ADMIN_PASSWORD")}
     env["ACTIONS_DATA_DIR"] = str(tmp_path / "data")
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(ADDRESS_SPACE_CAP), *argv],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(ADDRESS_SPACE_CAP), *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -157,8 +188,7 @@ def test_the_cli_refuses_yaml_alias_bombs_in_little_memory(shape, tmp_path):
     assert_clean_refusal(run, "once its aliases are expanded (an alias bomb")
 
 
-CLI_CASES = ("deep_json", "deep_yaml", "huge_json", "big_int_json", "invalid_utf8",
-             "recursive_alias")
+CLI_CASES = ("deep_json", "deep_yaml", "huge_json", "big_int_json", "invalid_utf8", "recursive_alias")
 """Through the command line one process each (the sidebar test below takes every case)."""
 
 
@@ -176,12 +206,12 @@ def test_the_cli_reads_stdin_within_the_same_bounds(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text(bomb("lists"))
     with path.open("rb") as stdin:
-        done = subprocess.run(cli("import-openapi", "-"), stdin=stdin, cwd=ROOT, timeout=120,
-                              capture_output=True, text=True)  # fmt: skip
+        done = subprocess.run(
+            cli("import-openapi", "-"), stdin=stdin, cwd=ROOT, timeout=120, capture_output=True, text=True
+        )
     assert done.returncode == 2 and "alias bomb" in done.stderr, done.stderr[-1500:]
     data, message = BAD_DOCUMENTS["invalid_utf8"]
-    done = subprocess.run(cli("import-openapi", "-"), input=data, cwd=ROOT, timeout=120,
-                          capture_output=True)  # fmt: skip
+    done = subprocess.run(cli("import-openapi", "-"), input=data, cwd=ROOT, timeout=120, capture_output=True)
     assert done.returncode == 2 and message in done.stderr.decode(), done.stderr[-1500:]
 
 
@@ -255,8 +285,7 @@ def test_a_url_source_is_refused_the_same_way(tmp_path):
         host = base_url.split("://", 1)[1]
         # the command line, on a bomb and on a deep document
         for name in ("lists.yaml", "deep_json.txt"):
-            run = measured(cli("import-openapi", f"{base_url}/{name}", "--allow-host", host),
-                           tmp_path)  # fmt: skip
+            run = measured(cli("import-openapi", f"{base_url}/{name}", "--allow-host", host), tmp_path)
             assert_clean_refusal(run, expected[name])
         # the import tab's fetch, on every case
         results = sidebar_import([f"{base_url}/{name}" for name in expected], tmp_path, host)
@@ -271,8 +300,7 @@ def test_the_sidebar_shows_the_refusal(tmp_path, fresh_demo_log):
 
     with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
         at = open_app(rt)
-        by_label(at.sidebar.text_area, "OpenAPI document (JSON or YAML)").set_value(
-            bomb("lists")).run()  # fmt: skip
+        by_label(at.sidebar.text_area, "OpenAPI document (JSON or YAML)").set_value(bomb("lists")).run()
         assert not at.exception
         errors = " ".join(e.value for e in at.sidebar.error)
         assert "the pasted document has more than" in errors and "alias bomb" in errors
@@ -283,14 +311,12 @@ def test_the_sidebar_shows_the_refusal(tmp_path, fresh_demo_log):
 
 def test_aliases_within_the_bounds_still_load_and_one_level_more_is_refused():
     # 4 levels of 9 copies: 6,561 strings, fine; reused anchors are normal in real documents
-    doc = load_document(HEAD + _levels("[a, b, c, d, e, f, g, h, i]", nine, 4)
-                        + _operation("*l4"))  # fmt: skip
+    doc = load_document(HEAD + _levels("[a, b, c, d, e, f, g, h, i]", nine, 4) + _operation("*l4"))
     assert len(doc["paths"]["/x"]["post"]["description"]) == 9
     # 7 levels: 9**7 = 4.8 million, over MAX_VALUES
     assert 9**6 < MAX_VALUES < 9**7
     with pytest.raises(DocumentError, match="once its aliases are expanded"):
-        load_document(HEAD + _levels("[a, b, c, d, e, f, g, h, i]", nine, 7)
-                      + _operation("*l7"))  # fmt: skip
+        load_document(HEAD + _levels("[a, b, c, d, e, f, g, h, i]", nine, 7) + _operation("*l7"))
     # nesting right at the bound loads; one more level is refused
     at_bound = {"openapi": "3.0.0", "paths": {}, "x": 0}
     node = at_bound
@@ -304,32 +330,44 @@ def test_aliases_within_the_bounds_still_load_and_one_level_more_is_refused():
 
 REF_SCHEMAS = {
     # every schema merges twenty references to the one below: 20**10 merges in 9 kB
-    "fan_out": {"S0": {"type": "object", "properties": {"a": {"type": "string"}}},
-                **{f"S{i}": {"allOf": [{"$ref": f"#/components/schemas/S{i - 1}"}] * 20}
-                   for i in range(1, 11)}},  # fmt: skip
+    "fan_out": {
+        "S0": {"type": "object", "properties": {"a": {"type": "string"}}},
+        **{f"S{i}": {"allOf": [{"$ref": f"#/components/schemas/S{i - 1}"}] * 20} for i in range(1, 11)},
+    },
     # a chain of 50,000 references to references, used by every operation
-    "chain": {**{f"S{i}": {"$ref": f"#/components/schemas/S{i + 1}"} for i in range(50_000)},
-              "S50000": {"type": "object", "properties": {"a": {"type": "string"}}}},  # fmt: skip
+    "chain": {
+        **{f"S{i}": {"$ref": f"#/components/schemas/S{i + 1}"} for i in range(50_000)},
+        "S50000": {"type": "object", "properties": {"a": {"type": "string"}}},
+    },
 }
 TOP = {"fan_out": "S10", "chain": "S0"}
 
 
 def expensive_documents() -> dict[str, tuple[dict, str]]:
     """name -> (document, what `--list` says): work that grows much faster than the text."""
-    base = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
-            "servers": [{"url": "https://api.example.com"}]}  # fmt: skip
+    base = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+    }
     out = {}
     for shape, schemas in REF_SCHEMAS.items():
-        body = {"content": {"application/json": {"schema": {
-            "$ref": f"#/components/schemas/{TOP[shape]}"}}}}  # fmt: skip
-        paths = {f"/p{i}": {"post": {"operationId": f"p{i}", "requestBody": body,
-                                     "responses": {}}} for i in range(50)}  # fmt: skip
+        body = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{TOP[shape]}"}}}}
+        paths = {
+            f"/p{i}": {"post": {"operationId": f"p{i}", "requestBody": body, "responses": {}}}
+            for i in range(50)
+        }
         out[shape] = {**base, "components": {"schemas": schemas}, "paths": paths}
     # 20,000 operations with one operationId: naming them apart was quadratic
-    out["many_operations"] = {**base, "paths": {
-        f"/p{i}": {"get": {"operationId": "same", "responses": {}}} for i in range(20_000)}}
-    messages = {"fan_out": "$ref look-ups", "chain": "chain of more than 32 references",
-                "many_operations": "has 20,000 operations, more than 2,000"}
+    out["many_operations"] = {
+        **base,
+        "paths": {f"/p{i}": {"get": {"operationId": "same", "responses": {}}} for i in range(20_000)},
+    }
+    messages = {
+        "fan_out": "$ref look-ups",
+        "chain": "chain of more than 32 references",
+        "many_operations": "has 20,000 operations, more than 2,000",
+    }
     return {name: (doc, messages[name]) for name, doc in out.items()}
 
 
@@ -352,11 +390,11 @@ def test_reference_bombs_and_operation_floods_end_in_seconds(tmp_path):
     cases = expensive_documents()
     for name, (doc, _) in cases.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(doc))
-    run = measured([sys.executable, "-c", _LIST, *(str(tmp_path / f"{n}.json") for n in cases)],
-                   tmp_path)  # fmt: skip
+    run = measured([sys.executable, "-c", _LIST, *(str(tmp_path / f"{n}.json") for n in cases)], tmp_path)
     assert "Traceback" not in run["stderr"] and run["code"] == 0, run["stderr"][-1500:]
-    results = {Path(p).stem: (text, seconds) for p, text, seconds
-               in map(json.loads, run["stdout"].splitlines())}  # fmt: skip
+    results = {
+        Path(p).stem: (text, seconds) for p, text, seconds in map(json.loads, run["stdout"].splitlines())
+    }
     for name, (_, message) in cases.items():
         text, seconds = results[name]
         assert message in text, (name, text)
@@ -367,12 +405,27 @@ def test_a_pattern_nested_past_the_recursion_limit_is_dropped_not_a_crash():
     from tools.importers import import_openapi
 
     pattern = "(" * 3000 + "a" + ")" * 3000
-    doc = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
-           "servers": [{"url": "https://api.example.com"}],
-           "paths": {"/x": {"get": {"operationId": "x", "responses": {}, "parameters": [
-               {"name": "q", "in": "query", "schema": {"type": "string", "pattern": pattern}},
-               {"name": "r", "in": "query", "schema": {"type": "string",
-                                                       "pattern": "(" * 499 + ")" * 499}}]}}}}  # fmt: skip
+    doc = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": {
+            "/x": {
+                "get": {
+                    "operationId": "x",
+                    "responses": {},
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string", "pattern": pattern}},
+                        {
+                            "name": "r",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": "(" * 499 + ")" * 499},
+                        },
+                    ],
+                }
+            }
+        },
+    }
     result = import_openapi(doc)
     assert [i.get("pattern") for i in result.drafts[0]["inputs"]] == [None, None]
     notes = " ".join(result.notes)

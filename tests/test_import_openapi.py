@@ -11,9 +11,8 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent.cli import main
+from agent.cli.main import main
 from tests.servers import serve
-from tools.validation import validate_action, validate_catalog
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.fetch_document import DocumentFetchError, fetch_document
 from tools.importers import (
@@ -22,8 +21,9 @@ from tools.importers import (
     import_openapi,
     list_operations,
     load_document,
-)  # fmt: skip
+)
 from tools.placeholders import find_placeholders
+from tools.validation import validate_action, validate_catalog
 
 DATA = Path(__file__).parent / "data" / "openapi"
 REAL_DOCUMENTS = {
@@ -91,32 +91,36 @@ def test_swagger2_petstore_maps_types_security_and_bodies():
 
     pet = drafts["get_pet_by_id"]
     assert pet["url"] == "https://petstore.swagger.io/v2/pet/{{pet_id}}"  # https preferred
-    assert pet["inputs"][0] | {} == {**pet["inputs"][0], "name": "pet_id", "type": "integer",
-                                     "required": True, "description": "ID of pet to return"}
+    assert pet["inputs"][0] | {} == {
+        **pet["inputs"][0],
+        "name": "pet_id",
+        "type": "integer",
+        "required": True,
+        "description": "ID of pet to return",
+    }
     assert pet["headers"] == {"api_key": "{{secret.SWAGGER_PETSTORE_API_KEY}}"}
-    assert pet["trigger"].startswith("Use when the user wants to find pet by ID and has "
-                                     "provided the pet id.")  # fmt: skip
+    assert pet["trigger"].startswith("Use when the user wants to find pet by ID and has provided the pet id.")
     assert pet["response_selection"]["fields"] == {"id": "id", "name": "name", "status": "status"}
     assert pet["requires_confirmation"] is False
 
     order = drafts["place_order"]
     assert json.loads(order["body"]) == {
-        "id": "{{id}}", "petId": "{{pet_id}}", "quantity": "{{quantity}}",
-        "shipDate": "{{ship_date}}", "status": "{{status}}", "complete": "{{complete}}",
-    }  # fmt: skip
+        "id": "{{id}}",
+        "petId": "{{pet_id}}",
+        "quantity": "{{quantity}}",
+        "shipDate": "{{ship_date}}",
+        "status": "{{status}}",
+        "complete": "{{complete}}",
+    }
     status = next(i for i in order["inputs"] if i["name"] == "status")
     assert status["type"] == "enum" and status["enum_values"] == ["placed", "approved", "delivered"]
     assert {i["name"]: i["type"] for i in order["inputs"]}["complete"] == "boolean"
     assert order["requires_confirmation"] is True
 
     # oauth2 -> a bearer token from a secret
-    assert drafts["delete_pet"]["headers"] == {
-        "Authorization": "Bearer {{secret.SWAGGER_PETSTORE_TOKEN}}"
-    }
-    assert any("delete_pet: optional header parameter 'api_key' left out" in n
-               for n in result.notes)  # fmt: skip
-    assert any("store an OAuth access token as secret SWAGGER_PETSTORE_TOKEN" in n
-               for n in result.notes)  # fmt: skip
+    assert drafts["delete_pet"]["headers"] == {"Authorization": "Bearer {{secret.SWAGGER_PETSTORE_TOKEN}}"}
+    assert any("delete_pet: optional header parameter 'api_key' left out" in n for n in result.notes)
+    assert any("store an OAuth access token as secret SWAGGER_PETSTORE_TOKEN" in n for n in result.notes)
 
     assert "form data" in why["uploadFile"] and "form data" in why["updatePetWithForm"]
     assert "JSON array" in why["createUsersWithListInput"]
@@ -137,17 +141,13 @@ def test_openapi3_petstore_servers_refs_and_security():
     assert "how many items" in limit["description"].lower()
     # the API key goes in the query string: refused, and the anonymous alternative is used
     assert list_pets["headers"] == {}
-    assert any("list_pets: calls without credentials" in n and "never go in URLs" in n
-               for n in result.notes)  # fmt: skip
+    assert any("list_pets: calls without credentials" in n and "never go in URLs" in n for n in result.notes)
     assert any("optional query parameter 'tags' left out" in n for n in result.notes)
     # basic auth -> a secret holding base64(user:password)
-    assert drafts["show_pet_by_id"]["headers"] == {
-        "Authorization": "Basic {{secret.SWAGGER_PETSTORE_BASIC}}"
-    }
+    assert drafts["show_pet_by_id"]["headers"] == {"Authorization": "Basic {{secret.SWAGGER_PETSTORE_BASIC}}"}
     assert "'api-key' carries a credential" in why["createPets"]  # a required api-key header
     assert "image/* only" in why["createPetPhotoById"]
-    assert json.loads(drafts["create_tag"]["body"]) == {"created": "{{created}}",
-                                                          "name": "{{name}}"}  # fmt: skip
+    assert json.loads(drafts["create_tag"]["body"]) == {"created": "{{created}}", "name": "{{name}}"}
 
 
 def test_swagger2_without_operation_ids_or_host():
@@ -158,8 +158,9 @@ def test_swagger2_without_operation_ids_or_host():
     drafts = by_name(result)
     # names from method + path; path-level `$ref: #/parameters/...` resolved
     checkpoint = drafts["delete_api_contents_path_checkpoints_checkpoint_id"]
-    assert checkpoint["url"] == ("https://notebooks.example.com/user/ann/api/contents/{{path}}/"
-                                 "checkpoints/{{checkpoint_id}}")  # fmt: skip
+    assert checkpoint["url"] == (
+        "https://notebooks.example.com/user/ann/api/contents/{{path}}/checkpoints/{{checkpoint_id}}"
+    )
     assert [i["name"] for i in checkpoint["inputs"]] == ["path", "checkpoint_id"]
     contents = drafts["get_api_contents_path"]
     assert {i["name"]: i["type"] for i in contents["inputs"]}["type"] == "enum"
@@ -175,11 +176,13 @@ def test_openapi3_json_without_servers_and_pydantic_reserved_names():
     result = import_openapi(doc, base_url="https://models.example.com/")
     drafts, why = by_name(result), skipped(result)
     ready = drafts["model_version_ready"]
-    assert ready["url"] == ("https://models.example.com/v2/models/{{name_of_model}}/versions/"
-                            "{{version_of_model}}/ready")  # fmt: skip
+    assert ready["url"] == (
+        "https://models.example.com/v2/models/{{name_of_model}}/versions/{{version_of_model}}/ready"
+    )
     assert any("'model_name' is the input 'name_of_model'" in n for n in result.notes)
-    assert ready["trigger"].startswith("Use when the user wants to get model ready and has "
-                                       "provided the name of model and version of model.")  # fmt: skip
+    assert ready["trigger"].startswith(
+        "Use when the user wants to get model ready and has provided the name of model and version of model."
+    )
     assert "'inputs' is an array" in why["model-inference"]
 
 
@@ -191,14 +194,18 @@ def test_names_are_snake_cased_unique_and_short():
     assert "get_lab_api_settings_schema_name" in names
     licenses = by_name(result)["get_lab_api_licenses"]
     assert {i["name"]: i["type"] for i in licenses["inputs"]} == {
-        "full_text": "boolean", "format": "enum", "bundles": "string", "download": "boolean",
-    }  # fmt: skip
+        "full_text": "boolean",
+        "format": "enum",
+        "bundles": "string",
+        "download": "boolean",
+    }
 
 
 def test_picking_operations_by_id_name_or_method_and_path():
     doc = load("swagger_petstore.json")
-    result = import_openapi(doc, operations=["getPetById", "place_order", "DELETE /user/{username}",
-                                             "uploadFile"])  # fmt: skip
+    result = import_openapi(
+        doc, operations=["getPetById", "place_order", "DELETE /user/{username}", "uploadFile"]
+    )
     assert [d["name"] for d in result.drafts] == ["get_pet_by_id", "place_order", "delete_user"]
     assert list(skipped(result)) == ["uploadFile"]  # picked, but not mappable: said so
     with pytest.raises(DocumentError, match="no operation 'nope'"):
@@ -210,26 +217,39 @@ def test_a_reference_cycle_is_reported_not_followed_forever():
     ref = {"$ref": "#/components/schemas/SomeDataType"}
     doc["servers"] = [{"url": "https://api.example.com"}]
     doc["paths"] = {
-        "/things": {"post": {"operationId": "createThing", "requestBody": {
-            "required": True, "content": {"application/json": {"schema": ref}}},
-            "responses": {"200": {"description": "ok", "content": {
-                "application/json": {"schema": ref}}}}}},
-        "/loop": {"get": {"operationId": "loop", "parameters": [{"$ref": "#/components/parameters/A"}],
-                          "responses": {"200": {"description": "ok"}}}},
-    }  # fmt: skip
-    doc["components"]["parameters"] = {"A": {"$ref": "#/components/parameters/B"},
-                                       "B": {"$ref": "#/components/parameters/A"}}  # fmt: skip
+        "/things": {
+            "post": {
+                "operationId": "createThing",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": ref}}},
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": ref}}}},
+            }
+        },
+        "/loop": {
+            "get": {
+                "operationId": "loop",
+                "parameters": [{"$ref": "#/components/parameters/A"}],
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+    }
+    doc["components"]["parameters"] = {
+        "A": {"$ref": "#/components/parameters/B"},
+        "B": {"$ref": "#/components/parameters/A"},
+    }
     result = import_openapi(doc)
     thing = by_name(result)["create_thing"]
     # one level of the recursive object is flattened; deeper is left out with a note
-    assert json.loads(thing["body"]) == {"id": "{{id}}", "prop1": {"id": "{{prop1_id}}",
-                                         "prop2": "{{prop1_prop2}}"}, "prop2": "{{prop2}}"}  # fmt: skip
+    assert json.loads(thing["body"]) == {
+        "id": "{{id}}",
+        "prop1": {"id": "{{prop1_id}}", "prop2": "{{prop1_prop2}}"},
+        "prop2": "{{prop2}}",
+    }
     assert any("'prop1.prop1' (an object) left out" in n for n in result.notes)
     assert "circular $ref" in skipped(result)["loop"]
 
 
 def test_not_a_document():
-    with pytest.raises(DocumentError, match="not an OpenAPI 3.x or Swagger 2.0"):
+    with pytest.raises(DocumentError, match=r"not an OpenAPI 3\.x or Swagger 2\.0"):
         load_document('{"hello": "world"}')
     with pytest.raises(DocumentError):
         load_document("- just\n- a list\n")
@@ -240,8 +260,18 @@ def test_cli_list_and_out(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "ok  getPetById" in out and "no  uploadFile" in out and "form data" in out
     target = tmp_path / "drafts.json"
-    code = main(["import-openapi", str(DATA / "openapi_core_petstore.yaml"), "--operation",
-                 "showPetById", "--operation", "listTags", "--out", str(target)])  # fmt: skip
+    code = main(
+        [
+            "import-openapi",
+            str(DATA / "openapi_core_petstore.yaml"),
+            "--operation",
+            "showPetById",
+            "--operation",
+            "listTags",
+            "--out",
+            str(target),
+        ]
+    )
     assert code == 0
     assert [d["name"] for d in json.loads(target.read_text())] == ["show_pet_by_id", "list_tags"]
     assert main(["validate", str(target)]) == 0
@@ -276,9 +306,11 @@ async def test_demo_api_document_is_imported_and_a_draft_runs(demo_api):
         assert doc["openapi"].startswith("3.") and "servers" not in doc
         # FastAPI declares no security scheme: the auth header is given explicitly
         result = import_openapi(
-            doc, source_url=fetched.url, api_name="demo api",
+            doc,
+            source_url=fetched.url,
+            api_name="demo api",
             headers={"Authorization": "Bearer {{secret.DEMO_API_TOKEN}}"},
-        )  # fmt: skip
+        )
         assert_valid_drafts(result)
         drafts = by_name(result)
         get_order = drafts["get_order"]  # FastAPI's `get_order_api_orders__order_id__get`
@@ -286,8 +318,12 @@ async def test_demo_api_document_is_imported_and_a_draft_runs(demo_api):
         assert get_order["url"] == f"{demo_api.base_url}/api/orders/{{{{order_id}}}}"
         install = drafts["create_installation"]
         types = {i["name"]: i["type"] for i in install["inputs"]}
-        assert types == {"customer_email": "string", "product": "enum",
-                         "preferred_date": "date", "address": "string"}  # fmt: skip
+        assert types == {
+            "customer_email": "string",
+            "product": "enum",
+            "preferred_date": "date",
+            "address": "string",
+        }
         # duplicate operationIds (one function on many methods) still give unique names
         assert {"echo_get", "echo_post"} <= set(drafts)
 
@@ -301,8 +337,16 @@ def test_cli_imports_the_demo_document_by_url(demo_api, tmp_path, monkeypatch, c
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("ACTIONS_DATA_DIR", str(tmp_path / "data"))
     url = demo_openapi_url(demo_api)
-    base = ["import-openapi", url, "--header", "Authorization: Bearer {{secret.DEMO_API_TOKEN}}",
-            "--operation", "get_order", "--operation", "open_ticket"]  # fmt: skip
+    base = [
+        "import-openapi",
+        url,
+        "--header",
+        "Authorization: Bearer {{secret.DEMO_API_TOKEN}}",
+        "--operation",
+        "get_order",
+        "--operation",
+        "open_ticket",
+    ]
     assert main(base) == 1  # 127.0.0.1 is private: not without --allow-host
     assert "blocked" in capsys.readouterr().err
     assert main([*base, "--allow-host", demo_api.host, "--save"]) == 0
@@ -310,7 +354,7 @@ def test_cli_imports_the_demo_document_by_url(demo_api, tmp_path, monkeypatch, c
     assert main([*base, "--allow-host", demo_api.host, "--save"]) == 2  # never replaced
     assert "already stored" in capsys.readouterr().err
 
-    from agent.settings import Settings
+    from agent.wiring.settings import Settings
     from storage import ActionStore, make_engine
 
     engine = make_engine(Settings.from_env().resolved_database_url)

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.runtime import open_agent, open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_agent, open_stores
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.storage_fixtures import postgres_schema_url
 
@@ -43,9 +43,11 @@ async def _instance() -> None:
                 name, changes = command["save"]
                 stored = stores.actions.get(name)
                 saved = stores.actions.update(
-                    name, {**stored.definition.model_dump(mode="json"), **changes},
-                    expected_version=stored.version, actor=f"instance-{os.getpid()}",
-                )  # fmt: skip
+                    name,
+                    {**stored.definition.model_dump(mode="json"), **changes},
+                    expected_version=stored.version,
+                    actor=f"instance-{os.getpid()}",
+                )
                 _reply({"version": saved.version})
                 continue
             if "transcript" in command:
@@ -66,9 +68,14 @@ def _reply(data: dict) -> None:
 class Instance:
     def __init__(self, env: dict[str, str]):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.test_instances"], cwd=ROOT, env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [sys.executable, "-m", "tests.test_instances"],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert self._read() == {"ready": True, "offline": True}
 
     def ask(self, **command) -> dict:
@@ -137,9 +144,7 @@ def test_two_instances_share_sessions_and_edits(instances, fresh_demo_log):
     assert asked["pid"] != done["pid"]
     assert done["interrupt"] is None
     assert _of(done, "assistant")[0]["format"] == "card"
-    assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [
-        ("GET", "/api/orders/ORD-1001")
-    ]
+    assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [("GET", "/api/orders/ORD-1001")]
 
     # an edit saved on one instance is used by the other's next turn
     assert one.ask(save=["order_status", {"response_format": "text"}])["version"] == 2

@@ -55,7 +55,9 @@ async def test_a_call_waiting_at_collect_info_is_closed_when_the_action_goes(tmp
 
 
 @pytest.mark.parametrize("kill", list(KILLS))
-async def test_a_call_waiting_at_confirmation_is_not_sent_when_the_action_goes(tmp_path, fresh_demo_log, kill):
+async def test_a_call_waiting_at_confirmation_is_not_sent_when_the_action_goes(
+    tmp_path, fresh_demo_log, kill
+):
     model = ScriptedChatModel().script(
         tool_call("update_shipping_address", order_id="ORD-1001", shipping_address=ADDRESS)
     )
@@ -87,14 +89,18 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", list(EDITS))
-async def test_an_edit_while_confirmation_waits_asks_again_with_the_new_request(tmp_path, fresh_demo_log, edit):
+async def test_an_edit_while_confirmation_waits_asks_again_with_the_new_request(
+    tmp_path, fresh_demo_log, edit
+):
     model = ScriptedChatModel().script(
         tool_call("update_shipping_address", order_id="ORD-1002", shipping_address=ADDRESS),
         "Your shipping address was updated.",
     )
     base = fresh_demo_log.base_url
-    changes = {k: v.format(base=base) if isinstance(v, str) else
-               {hk: hv.format() for hk, hv in v.items()} for k, v in EDITS[edit].items()}  # fmt: skip
+    changes = {
+        k: v.format(base=base) if isinstance(v, str) else {hk: hv.format() for hk, hv in v.items()}
+        for k, v in EDITS[edit].items()
+    }
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         first = await agent.send("s1", "ship ORD-1002 to 1 Main St, Springfield")
         shown = first.interrupt
@@ -147,11 +153,13 @@ async def test_the_send_step_checks_the_approved_request_once_more(tmp_path, fre
         await agent.resume("s1", {"decision": "approve"})  # stops before call_action
         state = await graph.aget_state({"configurable": {"thread_id": "s1"}})
         assert state.next == ("call_action",) and state.values["pending"]["approved"]
-        _edit(agent.stores.actions, "update_shipping_address",
-              url=f"{fresh_demo_log.base_url}/api/orders/{{{{order_id}}}}?notify=false")  # fmt: skip
+        _edit(
+            agent.stores.actions,
+            "update_shipping_address",
+            url=f"{fresh_demo_log.base_url}/api/orders/{{{{order_id}}}}?notify=false",
+        )
         agent.refresh_catalog()
-        await graph.ainvoke(None, {"configurable": {"thread_id": "s1"}},
-                            context=_context(agent))  # fmt: skip
+        await graph.ainvoke(None, {"configurable": {"thread_id": "s1"}}, context=_context(agent))
         after = await graph.aget_state({"configurable": {"thread_id": "s1"}})
     assert _api_calls(fresh_demo_log, "PATCH", "/api/orders/ORD-1004") == []
     asked = [i.value for i in after.interrupts]
@@ -161,5 +169,11 @@ async def test_the_send_step_checks_the_approved_request_once_more(tmp_path, fre
 def _context(agent):
     from agent.state import AgentContext
 
-    return AgentContext(model=agent.model, catalog=agent.catalog, executor=agent.executor,
-                        ledger=agent.ledger, limits=agent.limits, retriever=agent.retriever)  # fmt: skip
+    return AgentContext(
+        model=agent.model,
+        catalog=agent.catalog,
+        executor=agent.executor,
+        ledger=agent.ledger,
+        limits=agent.limits,
+        retriever=agent.retriever,
+    )

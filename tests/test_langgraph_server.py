@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.runtime import open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_stores
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.servers import free_port, stop_process
 from tests.waiting import http_ok, wait_until
@@ -48,18 +48,35 @@ def settings(tmp_path, fresh_demo_log) -> Settings:
 
 @pytest.fixture
 def langgraph_server(tmp_path, settings, fresh_demo_log):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "DATABASE_URL"))}  # fmt: skip
-    env.update(OFFLINE_ENV, ACTIONS_DATA_DIR=str(settings.data_dir),
-               ACTIONS_SECRET_KEY=settings.secret_key.get_secret_value(), ACTIONS_ALLOW_HOSTS=fresh_demo_log.host)  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "DATABASE_URL"))
+    }
+    env.update(
+        OFFLINE_ENV,
+        ACTIONS_DATA_DIR=str(settings.data_dir),
+        ACTIONS_SECRET_KEY=settings.secret_key.get_secret_value(),
+        ACTIONS_ALLOW_HOSTS=fresh_demo_log.host,
+    )
     port = free_port()
     log = (tmp_path / "langgraph.log").open("w")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "langgraph"), "dev", "--no-browser", "--no-reload",
-         "--port", str(port), "--config", str(ROOT / "langgraph.json")],
+        [
+            str(Path(sys.executable).parent / "langgraph"),
+            "dev",
+            "--no-browser",
+            "--no-reload",
+            "--port",
+            str(port),
+            "--config",
+            str(ROOT / "langgraph.json"),
+        ],
         cwd=tmp_path,  # the in-memory runtime keeps its files in ./.langgraph_api
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ok(url, proc, tmp_path / "langgraph.log")
@@ -70,8 +87,9 @@ def langgraph_server(tmp_path, settings, fresh_demo_log):
 
 
 def _wait_ok(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    wait_until(http_ok(f"{url}/ok"), "langgraph dev answers", timeout=timeout, interval=0.3,
-               process=proc, log=log)  # fmt: skip
+    wait_until(
+        http_ok(f"{url}/ok"), "langgraph dev answers", timeout=timeout, interval=0.3, process=proc, log=log
+    )
 
 
 async def test_a_conversation_through_langgraph_server(langgraph_server, fresh_demo_log):
@@ -82,8 +100,11 @@ async def test_a_conversation_through_langgraph_server(langgraph_server, fresh_d
     thread = await client.threads.create()
     tid = thread["thread_id"]
 
-    await client.runs.wait(tid, "support_agent", input={
-        "messages": [{"role": "user", "content": "where is my order"}], "channel": "chat"})  # fmt: skip
+    await client.runs.wait(
+        tid,
+        "support_agent",
+        input={"messages": [{"role": "user", "content": "where is my order"}], "channel": "chat"},
+    )
     state = await client.threads.get_state(tid)
     interrupts = [i for task in state["tasks"] for i in task.get("interrupts", [])]
     assert len(interrupts) == 1, state
@@ -93,41 +114,44 @@ async def test_a_conversation_through_langgraph_server(langgraph_server, fresh_d
     assert question["missing"] == ["order_id"]
     assert fresh_demo_log.request_log == []
 
-    await client.runs.wait(tid, "support_agent",
-                           command=Command(resume={"values": {"order_id": "ORD-1001"}}))  # fmt: skip
+    await client.runs.wait(tid, "support_agent", command=Command(resume={"values": {"order_id": "ORD-1001"}}))
     state = await client.threads.get_state(tid)
     assert state["next"] == []
     values = state["values"]
     assert values["presentation"]["format"] == "card", values["presentation"]
     assert values["outcome"]["kind"] == "ok"
     assert values["run_counts"] == {"order_status": 1}
-    assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [
-        ("GET", "/api/orders/ORD-1001")
-    ]
+    assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [("GET", "/api/orders/ORD-1001")]
     assert fresh_demo_log.token not in str(values)
 
 
-async def test_an_edit_saved_in_storage_is_used_by_the_next_run(langgraph_server, settings,
-                                                                fresh_demo_log):  # fmt: skip
+async def test_an_edit_saved_in_storage_is_used_by_the_next_run(langgraph_server, settings, fresh_demo_log):
     """The factory refreshes the catalog before each run: a disabled action is gone."""
     from langgraph_sdk import get_client
 
     client = get_client(url=langgraph_server)
     first = await client.threads.create()
-    await client.runs.wait(first["thread_id"], "support_agent", input={
-        "messages": [{"role": "user", "content": "where is my order"}]})  # fmt: skip
+    await client.runs.wait(
+        first["thread_id"],
+        "support_agent",
+        input={"messages": [{"role": "user", "content": "where is my order"}]},
+    )
     state = await client.threads.get_state(first["thread_id"])
     assert any(t.get("interrupts") for t in state["tasks"])
 
     stores = open_stores(settings)
     stored = stores.actions.get("order_status")
-    await asyncio.to_thread(stores.actions.set_enabled, "order_status", False,
-                            expected_version=stored.version)  # fmt: skip
+    await asyncio.to_thread(
+        stores.actions.set_enabled, "order_status", False, expected_version=stored.version
+    )
     stores.engine.dispose()
 
     second = await client.threads.create()
-    await client.runs.wait(second["thread_id"], "support_agent", input={
-        "messages": [{"role": "user", "content": "where is my order"}]})  # fmt: skip
+    await client.runs.wait(
+        second["thread_id"],
+        "support_agent",
+        input={"messages": [{"role": "user", "content": "where is my order"}]},
+    )
     state = await client.threads.get_state(second["thread_id"])
     asked = [i["value"].get("action") for t in state["tasks"] for i in t.get("interrupts", [])]
     assert "order_status" not in asked, asked

@@ -61,10 +61,12 @@ def langsmith_env(monkeypatch):
             _forget_langsmith_settings()
 
 
-async def test_turn_runs_reach_the_langsmith_endpoint_without_secrets(tmp_path, fresh_demo_log,
-                                                                      langsmith_env):  # fmt: skip
-    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"),
-                                       tool_call("Card", title="Order ORD-1001"))  # fmt: skip
+async def test_turn_runs_reach_the_langsmith_endpoint_without_secrets(
+    tmp_path, fresh_demo_log, langsmith_env
+):
+    model = ScriptedChatModel().script(
+        tool_call("order_status", order_id="ORD-1001"), tool_call("Card", title="Order ORD-1001")
+    )
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         result = await agent.send("ls-1", "where is my order ORD-1001")
     assert result.reply["format"] == "card"

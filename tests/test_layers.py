@@ -19,15 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("tools", "storage", "agent", "ui")
 
 ENTRY_POINTS = (
-    "agent.cli", "agent.cli_*",  # the command-line verbs
-    "agent.mcp_server", "agent.mcp_stdio",  # the MCP server
-    "agent.server_graph",  # the LangGraph Server factory
-    "agent.runtime",  # the composition root: stores, executor, model, checkpointer, locks
-    "agent.settings",  # the environment, read by the entry points only
-    "agent.llm",  # the chat model picked from the settings
-    "agent.access",  # the admin password gate of the CLI and the app
-    "agent.ui_support",  # what the Streamlit app needs besides the agent
-)  # fmt: skip
+    "agent.cli",
+    "agent.cli.*",  # the command-line verbs
+    "agent.serve",
+    "agent.serve.*",  # the MCP server and the LangGraph Server factory
+    # the composition root: settings, the chat model, stores, executor, checkpointer, locks,
+    # the admin gate and what the Streamlit app needs besides the agent
+    "agent.wiring",
+    "agent.wiring.*",
+)
 """Modules of `agent` that read settings or start something; every other one is the graph."""
 
 FORBIDDEN = {
@@ -51,9 +51,10 @@ def _forbidden(importer: str, imported: str) -> bool:
     if top in FORBIDDEN.get(_layer(importer), ()):
         return True
     return (
-        _layer(importer) == "agent" and not is_entry_point(importer)
+        _layer(importer) == "agent"
+        and not is_entry_point(importer)
         and any(is_entry_point(m) for m in _with_parents(imported))
-    )  # fmt: skip
+    )
 
 
 def _with_parents(module: str) -> list[str]:
@@ -93,11 +94,13 @@ def _is_dynamic_import(func: ast.expr) -> bool:
 
 def violations(source: str, module: str, *, is_package: bool = False) -> list[str]:
     """Every import in `source` (the code of `module`) that points up a layer."""
-    return sorted({
-        f"{module}:{line} imports {imported}"
-        for line, imported in imported_modules(source, module, is_package=is_package)
-        if _forbidden(module, imported)
-    })  # fmt: skip
+    return sorted(
+        {
+            f"{module}:{line} imports {imported}"
+            for line, imported in imported_modules(source, module, is_package=is_package)
+            if _forbidden(module, imported)
+        }
+    )
 
 
 def _module_name(path: Path) -> tuple[str, bool]:
@@ -124,27 +127,38 @@ def test_every_listed_entry_point_exists_and_the_graph_is_most_of_agent() -> Non
     modules = [_module_name(p)[0] for p in _project_modules()]
     assert [p for p in ENTRY_POINTS if not fnmatch.filter(modules, p)] == []
     graph = {m for m in modules if _layer(m) == "agent" and not is_entry_point(m)}
-    assert {"agent.graph", "agent.state", "agent.prompts", "agent.service", "agent.nodes.respond",
-            "agent.offline.model", "agent.retrieval", "agent.tracing"} <= graph  # fmt: skip
+    assert {
+        "agent.graph",
+        "agent.state",
+        "agent.prompts",
+        "agent.service",
+        "agent.nodes.respond",
+        "agent.offline.model",
+        "agent.retrieval",
+        "agent.tracing",
+    } <= graph
 
 
 # -- the scan itself: a planted upward import is found ---------------------------------------------
 PLANTED = [
     ("tools.executor", "from storage.secrets import SecretStore"),
-    ("tools.executor", "import agent.settings"),
+    ("tools.executor", "import agent.wiring.settings"),
     ("tools.importers.curl", "from ui import forms"),
-    ("storage.db", "def engine():\n    from agent.settings import Settings\n    return Settings"),
-    ("storage.secrets", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from agent import settings"),
-    ("storage.traces", "import importlib\nmod = importlib.import_module('agent.runtime')"),
+    ("storage.db", "def engine():\n    from agent.wiring.settings import Settings\n    return Settings"),
+    (
+        "storage.secrets",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from agent.wiring import settings",
+    ),
+    ("storage.traces", "import importlib\nmod = importlib.import_module('agent.wiring.runtime')"),
     ("agent.graph", "from ui.runtime import current_runtime"),
-    ("agent.nodes.respond", "from ..runtime import open_agent"),
-    ("agent.nodes.respond", "from .. import settings"),
-    ("agent.nodes.respond", "async def later():\n    from agent.cli_chat import main"),
-    ("agent.offline.model", "from ..llm import make_chat_model"),
-    ("agent.service", "from .settings import Settings"),
-    ("agent.tracing", "settings = __import__('agent.settings')"),
-    ("agent.prompts", "from agent import access"),
-]  # fmt: skip
+    ("agent.nodes.respond", "from ..wiring.runtime import open_agent"),
+    ("agent.nodes.respond", "from ..wiring import settings"),
+    ("agent.nodes.respond", "async def later():\n    from agent.cli.chat import main"),
+    ("agent.offline.model", "from ..wiring.llm import make_chat_model"),
+    ("agent.service", "from .wiring.settings import Settings"),
+    ("agent.tracing", "settings = __import__('agent.wiring.settings')"),
+    ("agent.prompts", "from agent.wiring import access"),
+]
 
 
 @pytest.mark.parametrize(("module", "source"), PLANTED)
@@ -155,11 +169,20 @@ def test_a_planted_upward_import_is_found(module: str, source: str) -> None:
 ALLOWED = [
     ("tools.executor", "from tools.guard import GuardPolicy\nfrom . import redaction"),
     ("storage.db", "from tools.errors import ActionsError\nfrom .tables import AuditRow"),
-    ("agent.nodes.respond", "from .. import prompts\nfrom ..state import AgentState\nfrom storage.ledger import CallLedger"),
-    ("agent.runtime", "from .graph import compile_graph\nfrom .settings import Settings\nfrom storage.db import make_engine"),
-    ("agent.cli_chat", "from .runtime import open_agent\nfrom agent.access import require_admin"),
-    ("ui.chat", "from agent.settings import Settings\nfrom agent.graph import compile_graph"),
-]  # fmt: skip
+    (
+        "agent.nodes.respond",
+        "from .. import prompts\nfrom ..state import AgentState\nfrom storage.ledger import CallLedger",
+    ),
+    (
+        "agent.wiring.runtime",
+        "from ..graph import compile_graph\nfrom .settings import Settings\nfrom storage.db import make_engine",
+    ),
+    (
+        "agent.cli.chat",
+        "from ..wiring.runtime import open_agent\nfrom agent.wiring.access import require_admin",
+    ),
+    ("ui.chat", "from agent.wiring.settings import Settings\nfrom agent.graph import compile_graph"),
+]
 
 
 @pytest.mark.parametrize(("module", "source"), ALLOWED)
@@ -168,8 +191,8 @@ def test_imports_down_the_layers_pass(module: str, source: str) -> None:
 
 
 def test_relative_imports_resolve_from_a_package_init() -> None:
-    """In `agent/nodes/__init__.py`, `from ..settings` is agent.settings, one level up."""
-    assert violations("from ..settings import Settings", "agent.nodes", is_package=True) == [
-        "agent.nodes:1 imports agent.settings",
-        "agent.nodes:1 imports agent.settings.Settings",
+    """In `agent/nodes/__init__.py`, `from ..wiring.settings` is agent.wiring.settings, one level up."""
+    assert violations("from ..wiring.settings import Settings", "agent.nodes", is_package=True) == [
+        "agent.nodes:1 imports agent.wiring.settings",
+        "agent.nodes:1 imports agent.wiring.settings.Settings",
     ]

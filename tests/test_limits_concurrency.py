@@ -27,9 +27,9 @@ import pytest
 from cryptography.fernet import Fernet
 from langchain_core.messages import HumanMessage
 
-from agent.runtime import open_agent, open_stores
-from agent.settings import Settings
 from agent.state import Limits
+from agent.wiring.runtime import open_agent, open_stores
+from agent.wiring.settings import Settings
 from tests.fault_servers import fault_app
 from tests.scripted_model import ScriptedChatModel
 from tests.servers import serve
@@ -53,9 +53,10 @@ class Counter:
     def sent(self, session: str, path: str) -> int:
         """POSTs that reached `path` for `session` (the session is in every note sent)."""
         return sum(
-            1 for h in self.hits.select(method="POST", path=path)
+            1
+            for h in self.hits.select(method="POST", path=path)
             if json.loads(h["body"])["note"].startswith(f"{session}/")
-        )  # fmt: skip
+        )
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +69,17 @@ def counter() -> Iterator[Counter]:
 def actions(base: str) -> list[dict]:
     def post(name: str, path: str, limit: int | None) -> dict:
         return {
-            "name": name, "title": name.replace("_", " ").capitalize(), "method": "POST",
-            "url": f"{base}{path}?delay=0.02", "body": '{"note": "{{note}}"}',
-            "requires_confirmation": False, "max_runs_per_session": limit,
+            "name": name,
+            "title": name.replace("_", " ").capitalize(),
+            "method": "POST",
+            "url": f"{base}{path}?delay=0.02",
+            "body": '{"note": "{{note}}"}',
+            "requires_confirmation": False,
+            "max_runs_per_session": limit,
             "inputs": [{"name": "note", "type": "string", "description": "Reference"}],
             "trigger": f"Use when the customer asks to {name.replace('_', ' ')}.",
             "response_format": "text",
-        }  # fmt: skip
+        }
 
     return [post("book_slot", "/count/book", BOOK_LIMIT), post("send_voucher", "/count/voucher", None)]
 
@@ -89,8 +94,12 @@ def insist(messages, kwargs):
 
 
 def settings_for(tmp_path, counter: Counter, database_url: str | None = None) -> Settings:
-    settings = Settings(data_dir=tmp_path, allow_hosts=(counter.host,), database_url=database_url,
-                        secret_key=Fernet.generate_key().decode())  # fmt: skip
+    settings = Settings(
+        data_dir=tmp_path,
+        allow_hosts=(counter.host,),
+        database_url=database_url,
+        secret_key=Fernet.generate_key().decode(),
+    )
     stores = open_stores(settings)
     for action in actions(counter.base):
         stores.actions.create(action)
@@ -105,9 +114,13 @@ async def instance(settings: Settings, counter: Counter, limits: Limits):
     model = ScriptedChatModel().script(*[insist] * 2000)
     try:
         async with open_agent(
-            settings, model=model, model_label="scripted", stores=stores, limits=limits,
+            settings,
+            model=model,
+            model_label="scripted",
+            stores=stores,
+            limits=limits,
             executor_settings=ExecutorSettings(allow_hosts=(counter.host,)),
-        ) as agent:  # fmt: skip
+        ) as agent:
             # The SQLite checkpointer creates its tables on first use; two instances doing that
             # at the same moment on a fresh file can fail with "database is locked" (a start-up
             # race outside what is tested here), so instances set up one at a time.
@@ -119,9 +132,7 @@ async def instance(settings: Settings, counter: Counter, limits: Limits):
 
 
 def attempts(session: str, books: int, vouchers: int = 0) -> list[str]:
-    return [f"book {session}/{i}" for i in range(books)] + [
-        f"voucher {session}/{i}" for i in range(vouchers)
-    ]
+    return [f"book {session}/{i}" for i in range(books)] + [f"voucher {session}/{i}" for i in range(vouchers)]
 
 
 async def race(agents: list, session: str, texts: list[str]) -> None:
@@ -197,7 +208,7 @@ def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, capsys)
 
         try:
             asyncio.run(rounds())
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             errors.append(exc)
             barrier.abort()
 

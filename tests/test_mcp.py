@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agent.runtime import open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_stores
+from agent.wiring.settings import Settings
 from tests.agent_fixtures import demo_actions
 from tests.servers import free_port, stop_process
 from tests.waiting import port_open, wait_until
@@ -31,8 +31,12 @@ from mcp import Client, StdioServerParameters  # noqa: E402
 
 pytestmark = pytest.mark.slow
 ORDER_LIMIT = 2
-TICKET = {"email": "ana@example.com", "subject": "Panel cracked", "description": "Glass cracked",
-          "priority": "high"}  # fmt: skip
+TICKET = {
+    "email": "ana@example.com",
+    "subject": "Panel cracked",
+    "description": "Glass cracked",
+    "priority": "high",
+}
 
 
 @pytest.fixture
@@ -45,16 +49,17 @@ def server_env(tmp_path, fresh_demo_log) -> dict[str, str]:
             action["max_runs_per_session"] = ORDER_LIMIT
         stores.actions.create(action)
     stores.engine.dispose()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "LANGSMITH_", "DATABASE_URL"))}  # fmt: skip
-    env.update(ACTIONS_DATA_DIR=str(tmp_path / "data"), ACTIONS_SECRET_KEY=key,
-               ACTIONS_ALLOW_HOSTS=fresh_demo_log.host)  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGSMITH_", "DATABASE_URL"))}
+    env.update(
+        ACTIONS_DATA_DIR=str(tmp_path / "data"),
+        ACTIONS_SECRET_KEY=key,
+        ACTIONS_ALLOW_HOSTS=fresh_demo_log.host,
+    )
     return env
 
 
 def stdio(env: dict[str, str], *flags: str) -> Client:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "agent.cli", "mcp", *flags],
-                                   env=env)  # fmt: skip
+    params = StdioServerParameters(command=sys.executable, args=["-m", "agent.cli", "mcp", *flags], env=env)
     return Client(params)
 
 
@@ -70,10 +75,11 @@ def http_server(env: dict[str, str], tmp_path: Path, *flags: str):
     port = free_port()
     log = (tmp_path / f"mcp-http-{port}.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "mcp", "--transport", "http", "--port", str(port),
-         *flags],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-m", "agent.cli", "mcp", "--transport", "http", "--port", str(port), *flags],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_for_port(port, proc, Path(log.name))
         yield f"http://127.0.0.1:{port}/mcp"
@@ -83,8 +89,9 @@ def http_server(env: dict[str, str], tmp_path: Path, *flags: str):
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    wait_until(port_open(port), "the MCP server listens", timeout=timeout, interval=0.1,
-               process=proc, log=log)  # fmt: skip
+    wait_until(
+        port_open(port), "the MCP server listens", timeout=timeout, interval=0.1, process=proc, log=log
+    )
 
 
 def text(result) -> str:
@@ -147,7 +154,7 @@ async def test_stdio_lists_calls_validates_refuses_and_limits(server_env, fresh_
 
 
 def test_the_admin_password_is_needed_when_one_is_set(monkeypatch, capsys):
-    from agent.cli import main
+    from agent.cli.main import main
 
     monkeypatch.setenv("ADMIN_PASSWORD", "s3cret-admin")
     monkeypatch.delenv("ACTIONS_ADMIN_PASSWORD", raising=False)
@@ -197,8 +204,7 @@ async def _spend_the_budget(clients, seen: Results, whose: str) -> None:
     limited = await seen.call(second, "order_status", {"order_id": "ORD-1003"})
     assert limited.is_error
     assert f"already ran the {ORDER_LIMIT} time(s) allowed in {whose}" in text(limited)
-    assert not (await seen.call(second, "installation_status",
-                                {"request_id": "INS-2001"})).is_error  # fmt: skip
+    assert not (await seen.call(second, "installation_status", {"request_id": "INS-2001"})).is_error
     for client in (first, second, *rest):  # calls 4, 5, ...: every one refused
         over = await seen.call(client, "installation_status", {"request_id": "INS-2002"})
         assert over.is_error, text(over)
@@ -227,15 +233,20 @@ async def test_streamable_http_without_a_session_shares_one_budget_per_process(
     assert all(fresh_demo_log.token not in t for t in seen.texts)
 
 
-async def test_without_a_session_calls_past_the_budget_are_refused(server_env, tmp_path,
-                                                                   fresh_demo_log):  # fmt: skip
+async def test_without_a_session_calls_past_the_budget_are_refused(server_env, tmp_path, fresh_demo_log):
     """The plain case: an action with no trigger limit, budget 2, calls 3 and 4 refused."""
     seen = Results()
     with http_server(server_env, tmp_path, "--max-actions-per-session", "2") as url:
         async with Client(url) as one, Client(url) as two:
-            results = [await seen.call(client, "installation_status", {"request_id": rid})
-                       for client, rid in ((one, "INS-2001"), (two, "INS-2002"),
-                                           (one, "INS-2003"), (two, "INS-2004"))]  # fmt: skip
+            results = [
+                await seen.call(client, "installation_status", {"request_id": rid})
+                for client, rid in (
+                    (one, "INS-2001"),
+                    (two, "INS-2002"),
+                    (one, "INS-2003"),
+                    (two, "INS-2004"),
+                )
+            ]
     assert [r.is_error for r in results] == [False, False, True, True], [text(r) for r in results]
     assert all("used the budget of 2 action calls" in text(r) for r in results[2:])
     assert _sent(fresh_demo_log) == ["/api/installations/INS-2001", "/api/installations/INS-2002"]
@@ -258,14 +269,12 @@ async def test_a_made_up_session_header_without_a_session_buys_no_budget(
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with httpx2.AsyncClient(event_hooks={"request": [invent_a_session]}) as http:
             async with Client(streamable_http_client(url, http_client=http)) as client:
-                await _spend_the_budget([client, client, client], seen,
-                                        "the requests without a session")  # fmt: skip
+                await _spend_the_budget([client, client, client], seen, "the requests without a session")
     assert len(set(invented)) >= 6  # every call carried a session id of its own
     assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
 
 
-async def test_streamable_http_sessions_each_have_their_budget(server_env, tmp_path,
-                                                               fresh_demo_log):  # fmt: skip
+async def test_streamable_http_sessions_each_have_their_budget(server_env, tmp_path, fresh_demo_log):
     seen = Results()
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with Client(url, mode="legacy") as session:
@@ -300,9 +309,13 @@ REPLY_TIMEOUT = 20  # seconds; a line nobody answers fails the test instead of h
 
 def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
     """The real `api-actions mcp` process, fed raw lines: each bad one gets a JSON-RPC error."""
-    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "mcp"], env=server_env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "mcp"],
+        env=server_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     replies: queue.Queue[bytes] = queue.Queue()
     pump = threading.Thread(target=lambda: [replies.put(line) for line in proc.stdout], daemon=True)
     pump.start()
@@ -310,8 +323,7 @@ def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
 
     def request(method: str, params: dict | None = None) -> dict:
         rid = next(next_id)
-        message = {"jsonrpc": "2.0", "id": rid, "method": method, **({"params": params} if params
-                                                                       else {})}  # fmt: skip
+        message = {"jsonrpc": "2.0", "id": rid, "method": method, **({"params": params} if params else {})}
         reply = exchange(json.dumps(message).encode())
         assert reply["id"] == rid and "result" in reply, reply
         return reply["result"]
@@ -327,8 +339,14 @@ def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
     try:
         # before the handshake too: the line is answered, the handshake still works after it
         assert exchange(b"garbage before initialize")["error"]["code"] == -32700
-        request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                               "clientInfo": {"name": "raw-lines", "version": "0"}})  # fmt: skip
+        request(
+            "initialize",
+            {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "raw-lines", "version": "0"},
+            },
+        )
         proc.stdin.write(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
         for label, (line, code) in UNREADABLE.items():
             reply = exchange(line)

@@ -34,8 +34,15 @@ from tools.validation import validate_catalog
 DATA = Path(__file__).parent / "data"
 SETS = {"tuned": "routing_cases.jsonl", "unseen": "routing_cases_unseen.jsonl"}
 TODAY = date(2027, 3, 1)  # a fixed day keeps relative dates reproducible
-JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
-              "enum": "string", "date": "string", "email": "string"}  # fmt: skip
+JSON_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "enum": "string",
+    "date": "string",
+    "email": "string",
+}
 ONE_AT_A_TIME = "I can handle one request at a time here"
 
 
@@ -129,8 +136,9 @@ class Score:
             f"  ({self.nothing_invented}/{self.without_args} correctly routed cases without)",
             f"no-match answered plainly   {self.plain:6.1%}  ({self.nomatch_plain}/{self.nomatch})",
             f"second request named        {self.named:6.1%}  ({self.second_named}/{self.two_requests}"
-            " messages asking for two things)" if self.two_requests else "second request named"
-            "           n/a  (no message asks for two things)",
+            " messages asking for two things)"
+            if self.two_requests
+            else "second request named           n/a  (no message asks for two things)",
             f"no note on one request      {self.quiet:6.1%}  ({self.no_false_note}/{self.one_request}"
             " answers to messages asking for one thing)",
         ]
@@ -140,11 +148,16 @@ def respond_turn(model: Any, tools: list[dict[str, Any]], call: dict[str, Any], 
     """The final answer after `call` ran and returned its arguments, with the actions bound as
     the respond step binds them (it may chain)."""
     system = RESPOND_SYSTEM.format(
-        action=call["name"], label=call["name"].replace("_", " "), format="text",
-        format_rule=FORMAT_RULES["text"], instructions=INSTRUCTIONS_OFF, channel="chat",
-    )  # fmt: skip
-    envelope = data_envelope(action=call["name"], outcome="ok", status=200, summary="OK",
-                             data=dict(call["args"]), link_url=None)  # fmt: skip
+        action=call["name"],
+        label=call["name"].replace("_", " "),
+        format="text",
+        format_rule=FORMAT_RULES["text"],
+        instructions=INSTRUCTIONS_OFF,
+        channel="chat",
+    )
+    envelope = data_envelope(
+        action=call["name"], outcome="ok", status=200, summary="OK", data=dict(call["args"]), link_url=None
+    )
     bound = model.bind_tools(tools)
     reply = bound.invoke([SystemMessage(f"{system}\n\n{envelope}"), HumanMessage(message)])
     assert not reply.tool_calls, "the offline model never chains a second call"
@@ -179,10 +192,11 @@ def measure(name: str, tools: list[dict[str, Any]]) -> Score:
             score.without_args += 1
             score.nothing_invented += call["args"] == {}
         if call["args"] != case["expected_args"]:
-            score.failures.append(f"args   {case['message']!r}: expected {case['expected_args']},"
-                                  f" got {call['args']}")  # fmt: skip
+            score.failures.append(
+                f"args   {case['message']!r}: expected {case['expected_args']}, got {call['args']}"
+            )
         answer = respond_turn(model, tools, call, case["message"])
-        note = answer[answer.find(ONE_AT_A_TIME):] if ONE_AT_A_TIME in answer else ""
+        note = answer[answer.find(ONE_AT_A_TIME) :] if ONE_AT_A_TIME in answer else ""
         if "also" in case:
             score.two_requests += 1
             answered = [str(v) for v in call["args"].values()]

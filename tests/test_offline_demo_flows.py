@@ -21,8 +21,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from agent.offline import OfflineChatModel
 from agent.prompts import AGENT_SYSTEM, EXTRACT_SYSTEM
 from tests.agent_fixtures import DEMO_ACTIONS, make_agent
-from tools.validation import validate_catalog
 from tools.compiler import compile_action
+from tools.validation import validate_catalog
 
 DATA = Path(__file__).parent / "data"
 TODAY = date(2027, 3, 1)  # a Monday: "next Friday" is 2027-03-05
@@ -67,8 +67,10 @@ def test_demo_routing_and_arguments(compiled: dict[str, Any]) -> None:
         if got == (expected_tool, case["expected_args"]):
             ok += 1
         else:
-            failures.append(f"{case['message']!r}: expected {expected_tool} {case['expected_args']},"
-                            f" got {got[0]} {got[1]}")  # fmt: skip
+            failures.append(
+                f"{case['message']!r}: expected {expected_tool} {case['expected_args']},"
+                f" got {got[0]} {got[1]}"
+            )
     accuracy = ok / len(cases)
     print("\n== offline model on the demo actions ==")
     print(f"routing and exact arguments {accuracy:6.1%}  ({ok}/{len(cases)})")
@@ -93,12 +95,11 @@ def test_clarifying_question_is_grammatical_and_read_back() -> None:
     from agent.offline.replies import clarified_candidates, clarify
 
     question = clarify("order_status", "shipping_label_link")
-    assert question == (
-        "Just to be sure: do you want to check an order status, or to get a shipping label?"
-    )
+    assert question == ("Just to be sure: do you want to check an order status, or to get a shipping label?")
     assert clarified_candidates(question, ["shipping_label_link", "order_status", "cancel_order"]) == [
-        "order_status", "shipping_label_link"
-    ]  # fmt: skip
+        "order_status",
+        "shipping_label_link",
+    ]
 
 
 # -- whole conversations through the real graph ----------------------------------------------

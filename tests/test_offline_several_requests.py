@@ -17,12 +17,15 @@ def order_lookups(demo_api) -> list[str]:
     return [r["path"] for r in demo_api.request_log if "/api/orders/" in r["path"]]
 
 
-@pytest.mark.parametrize("message", [
-    "where is ORD-1001 and ORD-1002?",
-    "where are ORD-1001 and ORD-1002",
-    "can you check ORD-1001, and also ORD-1002",
-    "Where is my order ORD-1001? And ORD-1002 too please.",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "message",
+    [
+        "where is ORD-1001 and ORD-1002?",
+        "where are ORD-1001 and ORD-1002",
+        "can you check ORD-1001, and also ORD-1002",
+        "Where is my order ORD-1001? And ORD-1002 too please.",
+    ],
+)
 async def test_two_orders_one_answered_the_other_named(tmp_path, fresh_demo_log, message):
     async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel()) as agent:
         result = await agent.send("s1", message)

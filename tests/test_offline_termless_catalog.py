@@ -19,33 +19,45 @@ from agent.offline import OfflineChatModel
 from agent.offline.router import Router
 from agent.retrieval import ActionRetriever, action_doc
 from tests.agent_fixtures import make_agent
-from tools.validation import validate_catalog
 from tools.compiler import ActionCatalog
+from tools.validation import validate_catalog
 
 TERMLESS: dict[str, list[tuple[str, str]]] = {
     "stop words": [("who_am_i", "who am I"), ("do_it", "Do it, please! What would you do?")],
     "punctuation": [("a", "?!... --- ***"), ("i", "(*) / [#] {} ;;")],
-    "emoji": [("u", "\U0001F600 \U0001F44D"), ("e", "\u2728\u2728 \U0001F680")],
-    "non-Latin scripts": [("you", "\u60a8\u597d\uff0c\u8bf7\u95ee\u6211\u662f\u8c01"),
-                          ("me", "\u041f\u0440\u0438\u0432\u0435\u0442, "
-                                 "\u043a\u0442\u043e \u044f?"),
-                          ("my", "\u0645\u0631\u062d\u0628\u0627 \u05e9\u05dc\u05d5\u05dd")],
+    "emoji": [("u", "\U0001f600 \U0001f44d"), ("e", "\u2728\u2728 \U0001f680")],
+    "non-Latin scripts": [
+        ("you", "\u60a8\u597d\uff0c\u8bf7\u95ee\u6211\u662f\u8c01"),
+        ("me", "\u041f\u0440\u0438\u0432\u0435\u0442, \u043a\u0442\u043e \u044f?"),
+        ("my", "\u0645\u0631\u062d\u0628\u0627 \u05e9\u05dc\u05d5\u05dd"),
+    ],
     "digits": [("v2", "123 456"), ("x9_y8", "42, 7 and 2024")],
-    "more than 16 (retrieval)": [(f"v{n}", "who am I? \U0001F600") for n in range(20)],
-    "optional inputs": [("get_it", "Get it?"), ("hi", "\U0001F44B")],
-}  # fmt: skip
-OPTIONAL_INPUT = {"name": "it", "description": "\U0001F4E6 ?", "required": False}
+    "more than 16 (retrieval)": [(f"v{n}", "who am I? \U0001f600") for n in range(20)],
+    "optional inputs": [("get_it", "Get it?"), ("hi", "\U0001f44b")],
+}
+OPTIONAL_INPUT = {"name": "it", "description": "\U0001f4e6 ?", "required": False}
 """Only in "optional inputs"; a required input's schema says "(required)", which is a term."""
-MESSAGES = ["who am I", "", "   ", "hello", "\U0001F600", "\u60a8\u597d", "do it",
-            "Where is my order ORD-1001?", "v2", "?!"]  # fmt: skip
+MESSAGES = [
+    "who am I",
+    "",
+    "   ",
+    "hello",
+    "\U0001f600",
+    "\u60a8\u597d",
+    "do it",
+    "Where is my order ORD-1001?",
+    "v2",
+    "?!",
+]
 
 
 def catalog_json(base_url: str, label: str) -> list[dict]:
     with_input = label == "optional inputs"
     url = f"{base_url}/api/orders/ORD-1001" + ("?q={{it}}" if with_input else "")
     inputs = [OPTIONAL_INPUT] if with_input else []
-    return [{"name": name, "url": url, "trigger": trigger, "inputs": inputs}
-            for name, trigger in TERMLESS[label]]  # fmt: skip
+    return [
+        {"name": name, "url": url, "trigger": trigger, "inputs": inputs} for name, trigger in TERMLESS[label]
+    ]
 
 
 @pytest.mark.parametrize("label", list(TERMLESS))

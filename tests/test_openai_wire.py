@@ -19,16 +19,15 @@ from langchain_core.tools import StructuredTool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
 
-from agent.llm import OFFLINE_LABEL, ModelChoice, make_chat_model
 from agent.prompts import AGENT_SYSTEM
-from agent.settings import Settings
+from agent.wiring.llm import OFFLINE_LABEL, ModelChoice, make_chat_model
+from agent.wiring.settings import Settings
 from tests.openai_server import (
     Failure,
     Reply,
     ScriptedOpenAI,
     Usage,
     openai_server,
-    openai_srv,  # noqa: F401  (fixture)
     tool_call,
 )
 

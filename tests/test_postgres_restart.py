@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from agent.runtime import open_agent, open_stores
 from agent.service import FALLBACK_REPLY
+from agent.wiring.runtime import open_agent, open_stores
 from storage.checkpoints import open_checkpointer
 from storage.traces import TraceStore
 from tests.agent_fixtures import demo_actions, settings_for
@@ -37,8 +37,10 @@ def app_name() -> str:
 @pytest.fixture
 def pg_url(app_name):
     for url in postgres_schema_url():
-        yield make_url(url).update_query_dict({"application_name": app_name}).render_as_string(
-            hide_password=False
+        yield (
+            make_url(url)
+            .update_query_dict({"application_name": app_name})
+            .render_as_string(hide_password=False)
         )
 
 
@@ -49,10 +51,12 @@ def _backends(app_name: str, *, terminate: bool) -> int:
         with admin.connect() as conn:
             what = "pg_terminate_backend(pid)" if terminate else "pid"
             rows = conn.execute(
-                text(f"SELECT {what} FROM pg_stat_activity "
-                     "WHERE application_name = :name AND pid <> pg_backend_pid()"),
+                text(
+                    f"SELECT {what} FROM pg_stat_activity "
+                    "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
                 {"name": app_name},
-            ).all()  # fmt: skip
+            ).all()
         return len(rows)
     finally:
         admin.dispose()
@@ -82,8 +86,7 @@ async def test_turns_after_a_restart_are_answered(tmp_path, fresh_demo_log, pg_u
         tool_call("order_status", order_id="ORD-1001"),
         "Your order ORD-1001 has shipped.",
     )
-    async with open_agent(settings, model=model, stores=stores,
-                          executor_settings=executor_settings) as agent:  # fmt: skip
+    async with open_agent(settings, model=model, stores=stores, executor_settings=executor_settings) as agent:
         # Concurrent turns fill the checkpointer's pool with several connections.
         await asyncio.gather(*(agent.send(f"warm-{i}", "hello") for i in range(warm)))
         dead = _backends(app_name, terminate=True)
@@ -114,9 +117,7 @@ def schema_url():
 
 
 def _through(proxy: TcpProxy, url: str) -> str:
-    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(
-        hide_password=False
-    )
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -141,8 +142,7 @@ async def test_a_turn_the_database_fails_apologises_and_keeps_the_message(
     stores = await _seeded(settings, fresh_demo_log)
     model = ScriptedChatModel().script("Hi, how can I help?", "Sorry about that: let me look.")
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
-    async with open_agent(settings, model=model, stores=stores,
-                          executor_settings=executor_settings) as agent:  # fmt: skip
+    async with open_agent(settings, model=model, stores=stores, executor_settings=executor_settings) as agent:
         await agent.send("s", "hello")
         db_proxy.down()
         token = fresh_demo_log.token  # a secret the customer pasted: masked like in any trace
@@ -152,7 +152,7 @@ async def test_a_turn_the_database_fails_apologises_and_keeps_the_message(
         after = await agent.send("s", "hello again")
         shown = agent.turns("s")
     masked = [texts[0], "are you there? my key is ***"]
-    for result, sent in zip(during, masked):
+    for result, sent in zip(during, masked, strict=False):
         assert result.reply["text"] == FALLBACK_REPLY  # answered, not raised
         assert result.events[0] == {"type": "user", "text": sent}
         assert result.turn == 0
@@ -178,8 +178,7 @@ async def test_an_answer_the_database_fails_leaves_the_question_pending(
         tool_call("cancel_order", order_id="ORD-1002"), "Your order ORD-1002 is cancelled."
     )
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
-    async with open_agent(settings, model=model, stores=stores,
-                          executor_settings=executor_settings) as agent:  # fmt: skip
+    async with open_agent(settings, model=model, stores=stores, executor_settings=executor_settings) as agent:
         asked = await agent.send("s", "cancel my order ORD-1002")
         db_proxy.down()
         during = await agent.resume("s", {"decision": "approve"})
@@ -196,9 +195,7 @@ async def test_an_answer_the_database_fails_leaves_the_question_pending(
     assert kinds == ["message", "resume", "resume"]
 
 
-async def test_a_trace_the_database_cannot_take_waits_for_it(
-    tmp_path, fresh_demo_log, schema_url, db_proxy
-):
+async def test_a_trace_the_database_cannot_take_waits_for_it(tmp_path, fresh_demo_log, schema_url, db_proxy):
     """Storage goes down in the middle of a turn whose conversation state is elsewhere: the
     customer gets the real answer, and the trace is stored once the database is back."""
     settings = settings_for(tmp_path, fresh_demo_log, database_url=_through(db_proxy, schema_url))
@@ -210,9 +207,12 @@ async def test_a_trace_the_database_cannot_take_waits_for_it(
 
     model = ScriptedChatModel().script("Hi!", answer_and_cut, "Glad to help.")
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
-    async with open_checkpointer(schema_url, tmp_path) as saver, \
-            open_agent(settings, model=model, stores=stores, checkpointer=saver,
-                       executor_settings=executor_settings) as agent:  # fmt: skip
+    async with (
+        open_checkpointer(schema_url, tmp_path) as saver,
+        open_agent(
+            settings, model=model, stores=stores, checkpointer=saver, executor_settings=executor_settings
+        ) as agent,
+    ):
         await agent.send("s", "hi")
         cut = await agent.send("s", "where is my order ORD-1001?")
         assert len(agent.unsaved) == 1
@@ -241,8 +241,7 @@ async def test_a_restart_in_the_middle_of_a_turn_is_waited_out(
 
     model = ScriptedChatModel().script("Hi!", answer_during_a_restart, "Glad to help.")
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
-    async with open_agent(settings, model=model, stores=stores,
-                          executor_settings=executor_settings) as agent:  # fmt: skip
+    async with open_agent(settings, model=model, stores=stores, executor_settings=executor_settings) as agent:
         await agent.send("s", "hi")
         during = await agent.send("s", "where is my order ORD-1001?")
         after = await agent.send("s", "thanks")
@@ -251,6 +250,10 @@ async def test_a_restart_in_the_middle_of_a_turn_is_waited_out(
     assert during.trace["errors"] == [] and during.turn == 2
     assert after.reply["text"] == "Glad to help." and after.turn == 3
     assert [t["text"] for t in transcript] == [
-        "hi", "Hi!", "where is my order ORD-1001?", "Your order ORD-1001 has shipped.",
-        "thanks", "Glad to help.",
-    ]  # fmt: skip
+        "hi",
+        "Hi!",
+        "where is my order ORD-1001?",
+        "Your order ORD-1001 has shipped.",
+        "thanks",
+        "Glad to help.",
+    ]

@@ -23,12 +23,12 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from agent.runtime import open_agent, open_stores
+from agent.wiring.runtime import open_agent, open_stores
 from tests.agent_fixtures import LocalAPI, settings_for
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.servers import serve
-from tools.executor import ActionExecutor, ExecutorSettings
 from tools.action import ActionDefinition
+from tools.executor import ActionExecutor, ExecutorSettings
 from tools.redaction import Redactor, _decoded
 from tools.request_builder import StaticSecrets
 
@@ -72,8 +72,10 @@ def leaks(text: str, secret: str = SECRET) -> bool:
     for _ in range(4):
         if secret.lower() in view.lower():
             return True
-        for encoded in (base64.b64encode(secret.encode()).decode(),
-                        base64.urlsafe_b64encode(secret.encode()).decode().rstrip("=")):  # fmt: skip
+        for encoded in (
+            base64.b64encode(secret.encode()).decode(),
+            base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),
+        ):
             if encoded in view:
                 return True
         view = _decoded(view)
@@ -91,7 +93,7 @@ def test_redactor_masks_every_spelling(name):
 
 
 def test_redactor_leaves_text_without_secrets_untouched():
-    text = 'path a\\/b, 100%25 sure, &amp; \\u0041'
+    text = "path a\\/b, 100%25 sure, &amp; \\u0041"
     assert Redactor([SECRET]).text(text) == text
 
 
@@ -119,18 +121,27 @@ def _echo_app() -> Starlette:
     async def plain(request):
         return JSONResponse(body(request))
 
-    return Starlette(routes=[
-        Route("/json", as_json), Route("/text", as_text), Route("/error", as_error),
-        Route("/redirect", redirect), Route("/plain", plain),
-    ])  # fmt: skip
+    return Starlette(
+        routes=[
+            Route("/json", as_json),
+            Route("/text", as_text),
+            Route("/error", as_error),
+            Route("/redirect", redirect),
+            Route("/plain", plain),
+        ]
+    )
 
 
 def _action(base: str, path: str, **extra) -> ActionDefinition:
-    return ActionDefinition.model_validate({
-        "name": "look_up_note", "url": f"{base}{path}", "trigger": "Look up a note.",
-        "response_selection": {"fields": {"spellings": "spellings", "error": "error"}},
-        **extra,
-    })  # fmt: skip
+    return ActionDefinition.model_validate(
+        {
+            "name": "look_up_note",
+            "url": f"{base}{path}",
+            "trigger": "Look up a note.",
+            "response_selection": {"fields": {"spellings": "spellings", "error": "error"}},
+            **extra,
+        }
+    )
 
 
 @pytest.mark.parametrize("path", ["/json", "/text", "/error", "/redirect"])
@@ -154,15 +165,20 @@ async def test_a_secret_in_another_actions_response_reaches_no_store_and_not_the
         settings = settings_for(tmp_path, LocalAPI(base))
         stores = open_stores(settings)
         stores.secrets.set("ALPHA", SECRET)
-        stores.actions.create({
-            "name": "send_alpha", "url": f"{base}/plain", "trigger": "Send alpha.",
-            "headers": {"Authorization": "Bearer {{secret.ALPHA}}"},
-        })  # fmt: skip
+        stores.actions.create(
+            {
+                "name": "send_alpha",
+                "url": f"{base}/plain",
+                "trigger": "Send alpha.",
+                "headers": {"Authorization": "Bearer {{secret.ALPHA}}"},
+            }
+        )
         stores.actions.create(_action(base, "/json").model_dump(mode="json"))
         model = ScriptedChatModel().script(tool_call("look_up_note"), "Here is your note.")
         executor_settings = ExecutorSettings(allow_hosts=(host,))
-        async with open_agent(settings, model=model, stores=stores,
-                              executor_settings=executor_settings) as agent:  # fmt: skip
+        async with open_agent(
+            settings, model=model, stores=stores, executor_settings=executor_settings
+        ) as agent:
             result = await agent.send("s1", "look up my note")
             transcript = await agent.transcript("s1")
             messages = await agent.messages("s1")
@@ -192,10 +208,23 @@ def test_cli_test_output_masks_a_given_secret_in_every_spelling(tmp_path):
         outputs = []
         for extra in ([], ["--json"]):
             proc = subprocess.run(
-                [sys.executable, "-m", "agent.cli", "test", str(action_file), "--allow-host", host,
-                 "--secret", f"ALPHA={SECRET}", *extra],
-                capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1],
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "agent.cli",
+                    "test",
+                    str(action_file),
+                    "--allow-host",
+                    host,
+                    "--secret",
+                    f"ALPHA={SECRET}",
+                    *extra,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=Path(__file__).resolve().parents[1],
+            )
             outputs.append(proc.stdout + proc.stderr)
             assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "spellings" in outputs[1]

@@ -159,7 +159,7 @@ BODY_ACTION = dict(
 
 @pytest.mark.parametrize(
     "subject",
-    ['", "admin": true, "x": "', '"}, "admin": true, {"', "\\\", \"admin\": true", "{{count}}"],
+    ['", "admin": true, "x": "', '"}, "admin": true, {"', '\\", "admin": true', "{{count}}"],
 )
 async def test_body_values_can_never_add_keys(subject):
     req = await build(make(**BODY_ACTION), {"subject": subject, "count": 2, "urgent": True})
@@ -192,8 +192,8 @@ async def test_wrongly_typed_argument_is_an_argument_error():
 
 
 def test_redactor_masks_plain_url_and_json_escaped_forms():
-    r = Redactor(["p@ss/wo\"rd"])
-    assert r.text("x p@ss/wo\"rd y") == "x *** y"
+    r = Redactor(['p@ss/wo"rd'])
+    assert r.text('x p@ss/wo"rd y') == "x *** y"
     assert r.text("q=p%40ss%2Fwo%22rd") == "q=***"
     assert r.text('{"a": "p@ss/wo\\"rd"}') == '{"a": "***"}'
-    assert r.data({"k": ["p@ss/wo\"rd", 1]}) == {"k": ["***", 1]}
+    assert r.data({"k": ['p@ss/wo"rd', 1]}) == {"k": ["***", 1]}

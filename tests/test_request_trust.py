@@ -24,11 +24,11 @@ from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.servers import serve
 from tests.test_guard import resolver_for
 from tools.action import ActionDefinition
-from tools.validation import validate_action
 from tools.errors import ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings
 from tools.outcome import OutcomeKind
 from tools.request_builder import StaticSecrets, build_request
+from tools.validation import validate_action
 
 HUGE = "9" * 5000
 BODIES = {
@@ -55,22 +55,28 @@ def _api(body: str, log: list) -> Starlette:
 
 def _refund(base: str) -> dict:
     return {
-        "name": "issue_refund", "title": "Issue a refund", "method": "POST",
-        "url": f"{base}/refunds", "trigger": "Use when the customer asks for a refund of an order.",
+        "name": "issue_refund",
+        "title": "Issue a refund",
+        "method": "POST",
+        "url": f"{base}/refunds",
+        "trigger": "Use when the customer asks for a refund of an order.",
         "inputs": [{"name": "order_id", "description": "Order", "pattern": "^ORD-[0-9]+$"}],
-        "body": '{"order_id": "{{order_id}}"}', "requires_confirmation": False,
+        "body": '{"order_id": "{{order_id}}"}',
+        "requires_confirmation": False,
         "response_selection": {"fields": {"refund": "refund_id", "amount": "amount"}},
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("case", list(BODIES))
 async def test_an_unusable_json_response_is_invalid_response(case):
     log: list = []
     with serve(_api(BODIES[case], log)) as base:
-        async with ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
-                                  StaticSecrets({})) as executor:  # fmt: skip
-            outcome = await executor.execute(ActionDefinition.model_validate(_refund(base)),
-                                              {"order_id": "ORD-1"})  # fmt: skip
+        async with ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
+        ) as executor:
+            outcome = await executor.execute(
+                ActionDefinition.model_validate(_refund(base)), {"order_id": "ORD-1"}
+            )
     assert outcome.kind is OutcomeKind.INVALID_RESPONSE, outcome.summary
     assert outcome.status == 201 and len(log) == 1
     json.dumps(outcome.model_dump(mode="json"), allow_nan=False)  # the outcome itself is storable
@@ -80,10 +86,12 @@ async def test_an_unusable_json_response_is_invalid_response(case):
 async def test_values_no_store_could_keep_are_made_storable(case):
     body, expected = STORABLE[case]
     with serve(_api(body, [])) as base:
-        async with ActionExecutor(ExecutorSettings(allow_hosts=(base.split("://")[1],)),
-                                  StaticSecrets({})) as executor:  # fmt: skip
-            outcome = await executor.execute(ActionDefinition.model_validate(_refund(base)),
-                                              {"order_id": "ORD-1"})  # fmt: skip
+        async with ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
+        ) as executor:
+            outcome = await executor.execute(
+                ActionDefinition.model_validate(_refund(base)), {"order_id": "ORD-1"}
+            )
     assert outcome.kind is OutcomeKind.OK, outcome.summary
     assert outcome.data["refund"] == expected
     json.dumps(outcome.model_dump(mode="json"), allow_nan=False).encode("utf-8")
@@ -96,19 +104,20 @@ async def test_in_chat_the_call_is_recorded_and_never_sent_twice(tmp_path, demo_
     body = BODIES.get(case) or STORABLE[case][0]
     log: list = []
     with serve(_api(body, log)) as base:
-
         model = ScriptedChatModel().script(
-            tool_call("issue_refund", order_id="ORD-7"), "I have sent the refund request.",
+            tool_call("issue_refund", order_id="ORD-7"),
+            "I have sent the refund request.",
             tool_call("issue_refund", order_id="ORD-7"),
         )
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        async with AsyncSqliteSaver.from_conn_string(str(tmp_path / "cp.db")) as saver:
-            async with make_agent(tmp_path, LocalAPI(base), model, actions=[_refund(base)],
-                                  checkpointer=saver) as agent:  # fmt: skip
-                first = await agent.send("s1", "refund ORD-7 please")
-                second = await agent.send("s1", "refund ORD-7 please, again")
-                rows = agent.stores.ledger.count(session_id="s1", action="issue_refund")
+        async with (
+            AsyncSqliteSaver.from_conn_string(str(tmp_path / "cp.db")) as saver,
+            make_agent(tmp_path, LocalAPI(base), model, actions=[_refund(base)], checkpointer=saver) as agent,
+        ):
+            first = await agent.send("s1", "refund ORD-7 please")
+            second = await agent.send("s1", "refund ORD-7 please, again")
+            rows = agent.stores.ledger.count(session_id="s1", action="issue_refund")
     assert len(log) == 1, "the refund was sent twice"
     assert first.reply and first.reply["text"], first.events
     assert not any("internal error" in json.dumps(e) for e in first.events)
@@ -122,10 +131,15 @@ async def test_in_chat_the_call_is_recorded_and_never_sent_twice(tmp_path, demo_
 
 
 def _header_action(headers: dict) -> ActionDefinition:
-    return ActionDefinition.model_validate({
-        "name": "prefs", "url": "https://api.example.com/prefs", "trigger": "Preferences.",
-        "inputs": [{"name": "lang", "description": "Language"}], "headers": headers,
-    })  # fmt: skip
+    return ActionDefinition.model_validate(
+        {
+            "name": "prefs",
+            "url": "https://api.example.com/prefs",
+            "trigger": "Preferences.",
+            "inputs": [{"name": "lang", "description": "Language"}],
+            "headers": headers,
+        }
+    )
 
 
 INJECTIONS = ["en; role=admin", "en;role=admin", "en, fr", "en,session=forged", "a;b", "x,"]
@@ -143,14 +157,14 @@ async def test_an_argument_cannot_add_items_or_parameters_to_a_header(header, va
 @pytest.mark.parametrize("value", COOKIE_ONLY)
 async def test_a_cookie_value_cannot_break_cookie_syntax(value):
     with pytest.raises(ToolArgumentsError, match="cookie"):
-        await build_request(_header_action({"Cookie": "lang={{lang}}"}), {"lang": value},
-                            StaticSecrets({}))  # fmt: skip
+        await build_request(_header_action({"Cookie": "lang={{lang}}"}), {"lang": value}, StaticSecrets({}))
 
 
 @pytest.mark.parametrize("header", ["Cookie", "X-Lang"])
 async def test_plain_header_values_still_pass(header):
-    prepared = await build_request(_header_action({header: "lang={{lang}}"}), {"lang": "en-GB_2"},
-                                   StaticSecrets({}))  # fmt: skip
+    prepared = await build_request(
+        _header_action({header: "lang={{lang}}"}), {"lang": "en-GB_2"}, StaticSecrets({})
+    )
     assert (header, "lang=en-GB_2") in prepared.headers
 
 
@@ -179,14 +193,15 @@ async def test_a_redirect_cannot_reach_another_allow_listed_private_host(target_
         with serve(_redirecting(target, log)) as front:
             front_port = int(front.rsplit(":", 1)[1])
             resolve = resolver_for({"front.test": ["127.0.0.1"], "internal.test": ["127.0.0.1"]})
-            settings = ExecutorSettings(allow_hosts=(f"front.test:{front_port}",
-                                                     f"{target_host}:{port}"))  # fmt: skip
+            settings = ExecutorSettings(allow_hosts=(f"front.test:{front_port}", f"{target_host}:{port}"))
             async with ActionExecutor(settings, StaticSecrets({}), resolver=resolve) as executor:
-                action = ActionDefinition.model_validate({
-                    "name": "probe", "url": f"http://front.test:{front_port}/hop", "trigger": "x"})
+                action = ActionDefinition.model_validate(
+                    {"name": "probe", "url": f"http://front.test:{front_port}/hop", "trigger": "x"}
+                )
                 outcome = await executor.execute(action, {})
-                direct = await executor.execute(ActionDefinition.model_validate({
-                    "name": "probe", "url": target, "trigger": "x"}), {})  # fmt: skip
+                direct = await executor.execute(
+                    ActionDefinition.model_validate({"name": "probe", "url": target, "trigger": "x"}), {}
+                )
     assert outcome.kind is OutcomeKind.BLOCKED, outcome.summary
     assert "redirect" in outcome.summary
     assert direct.kind is OutcomeKind.OK  # the host itself stays reachable by its own actions
@@ -198,8 +213,9 @@ async def test_a_redirect_within_the_actions_own_host_is_followed():
     with serve(_redirecting("/landing", log)) as base:
         host = base.split("://")[1]
         async with ActionExecutor(ExecutorSettings(allow_hosts=(host,)), StaticSecrets({})) as ex:
-            outcome = await ex.execute(ActionDefinition.model_validate({
-                "name": "probe", "url": f"{base}/hop", "trigger": "x"}), {})  # fmt: skip
+            outcome = await ex.execute(
+                ActionDefinition.model_validate({"name": "probe", "url": f"{base}/hop", "trigger": "x"}), {}
+            )
     assert outcome.kind is OutcomeKind.OK, outcome.summary
 
 
@@ -210,12 +226,15 @@ BODY_SECRET = "body-secret-4e1f9a"
 
 def _login_action(url: str) -> dict:
     return {
-        "name": "create_session", "method": "POST", "url": url, "trigger": "Log in.",
+        "name": "create_session",
+        "method": "POST",
+        "url": url,
+        "trigger": "Log in.",
         "inputs": [{"name": "user", "description": "User"}],
         "body": '{"user": "{{user}}", "auth": {"api_key": "{{secret.LOGIN_KEY}}", '
-                '"note": "key={{secret.LOGIN_KEY}}"}}',
+        '"note": "key={{secret.LOGIN_KEY}}"}}',
         "requires_confirmation": False,
-    }  # fmt: skip
+    }
 
 
 def _echo_body(log: list, redirect_to: str | None = None, status: int = 307) -> Starlette:
@@ -274,8 +293,9 @@ async def test_a_303_drops_the_body_so_the_redirect_is_followed():
     with serve(_echo_body(other_log)) as other:
         with serve(_echo_body(log, redirect_to=f"{other}/login", status=303)) as base:
             hosts = (base.split("://")[1], other.split("://")[1])
-            async with ActionExecutor(ExecutorSettings(allow_hosts=hosts),
-                                      StaticSecrets({"LOGIN_KEY": BODY_SECRET})) as ex:  # fmt: skip
+            async with ActionExecutor(
+                ExecutorSettings(allow_hosts=hosts), StaticSecrets({"LOGIN_KEY": BODY_SECRET})
+            ) as ex:
                 action = ActionDefinition.model_validate(_login_action(f"{base}/login"))
                 outcome = await ex.execute(action, {"user": "ada"})
     assert other_log == [b""]  # a GET without the body

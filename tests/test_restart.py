@@ -14,14 +14,12 @@ import subprocess
 import sys
 import time
 
-import pytest
 from cryptography.fernet import Fernet
 
 from tests.agent_fixtures import demo_actions
-from tests.openai_server import openai_srv, tool_call  # noqa: F401
+from tests.openai_server import tool_call
 
-TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked",
-              priority="high")  # fmt: skip
+TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked", priority="high")
 
 
 def _env(tmp_path, demo_api, srv) -> dict[str, str]:
@@ -41,10 +39,24 @@ def _env(tmp_path, demo_api, srv) -> dict[str, str]:
 def _chat(tmp_path, env, session: str) -> subprocess.Popen:
     actions = tmp_path / "actions.json"
     return subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "chat", "--actions", str(actions), "--script", "-",
-         "--session", session],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "agent.cli",
+            "chat",
+            "--actions",
+            str(actions),
+            "--script",
+            "-",
+            "--session",
+            session,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _read_until(proc: subprocess.Popen, predicate, timeout: float = 60) -> list[dict]:
@@ -100,9 +112,9 @@ def test_bad_script_input_exits_non_zero_with_a_clear_message(tmp_path, fresh_de
     (tmp_path / "actions.json").write_text(json.dumps(demo_actions(fresh_demo_log.base_url)))
     env = _env(tmp_path, fresh_demo_log, openai_srv)
     proc = _chat(tmp_path, env, "bad-1")
-    out, err = proc.communicate('{"say": "hello"}\n', timeout=60)
+    _, err = proc.communicate('{"say": "hello"}\n', timeout=60)
     assert proc.returncode == 2
     assert 'line 1: expected {"user": "..."} or {"resume": ...}' in err
     proc = _chat(tmp_path, env, "bad-2")
-    out, err = proc.communicate('{"resume": {"decision": "approve"}}\n', timeout=60)
+    _out, err = proc.communicate('{"resume": {"decision": "approve"}}\n', timeout=60)
     assert proc.returncode == 2 and "none is pending" in err

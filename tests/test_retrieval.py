@@ -14,8 +14,8 @@ from agent.retrieval import ActionRetriever
 from agent.state import AgentContext, Limits
 from benchmarks.fixtures import generate_actions
 from tests.scripted_model import ScriptedChatModel
-from tools.validation import validate_catalog
 from tools.compiler import ActionCatalog
+from tools.validation import validate_catalog
 
 DATA = Path(__file__).parent / "data"
 
@@ -77,8 +77,10 @@ def test_a_pending_action_and_the_last_called_one_are_kept() -> None:
     pending = {"action": "check_warranty", "tool_call_id": "call_1", "args": {}}
     assert "check_warranty" in bound(catalog, retriever, text, k=3, pending=pending)
     called = AIMessage("", tool_calls=[{"name": "check_warranty", "args": {}, "id": "call_2"}])
-    state = {"messages": [HumanMessage("is my TV covered?"), called, AIMessage("It is."),
-                          HumanMessage(text)], "channel": "chat"}  # fmt: skip
+    state = {
+        "messages": [HumanMessage("is my TV covered?"), called, AIMessage("It is."), HumanMessage(text)],
+        "channel": "chat",
+    }
     names = [c.name for c in offered_actions(catalog, state, Limits(top_k=3, retrieve_above=0), retriever)]
     assert "check_warranty" in names and "get_order_status" in names and len(names) == 3
 
@@ -99,13 +101,15 @@ def test_the_index_is_built_once_per_catalog_revision() -> None:
 async def test_the_agent_binds_at_most_k_tools_and_the_right_one() -> None:
     catalog = catalog_of(labelled_actions() + generate_actions(300))
     model = ScriptedChatModel().script("Happy to help.")
-    context = AgentContext(model=model, catalog=catalog, executor=None, limits=Limits(top_k=8, retrieve_above=0))
+    context = AgentContext(
+        model=model, catalog=catalog, executor=None, limits=Limits(top_k=8, retrieve_above=0)
+    )
     graph = compile_graph(InMemorySaver())
     await graph.ainvoke(
-        {"messages": [HumanMessage("When will I get my money back for ORD-1001?")],
-         "channel": "chat"},
-        {"configurable": {"thread_id": "t1"}}, context=context,
-    )  # fmt: skip
+        {"messages": [HumanMessage("When will I get my money back for ORD-1001?")], "channel": "chat"},
+        {"configurable": {"thread_id": "t1"}},
+        context=context,
+    )
     tools = model.calls[0]["kwargs"]["tools"]
     names = [t["function"]["name"] for t in tools]
     assert len(names) <= 8

@@ -19,14 +19,13 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from agent.cli import main as cli_main
-from agent.mcp_server import McpOptions, open_action_tools
-from agent.runtime import open_agent, open_stores
-from agent.settings import Settings
+from agent.cli.main import main as cli_main
+from agent.serve.mcp_server import McpOptions, open_action_tools
+from agent.wiring.runtime import open_agent, open_stores
+from agent.wiring.settings import Settings
 from storage import SecretKeyError, make_engine, secret_names
 from tests.agent_fixtures import demo_actions
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.storage_fixtures import database_url  # noqa: F401
 from tools.executor import ExecutorSettings
 
 NAMES = ["CRM_KEY", "DEMO_API_TOKEN", "ORDERS_TOKEN"]
@@ -43,7 +42,7 @@ def _seed(settings: Settings, demo_api, names=NAMES) -> None:
 
 # -- the key file is missing --------------------------------------------------------------------------
 @pytest.mark.parametrize("stored", [1, 3])
-def test_a_missing_key_file_stops_start_up(tmp_path, demo_api, database_url, stored):  # noqa: F811
+def test_a_missing_key_file_stops_start_up(tmp_path, demo_api, database_url, stored):
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
     _seed(settings, demo_api, NAMES[:stored])
     key_file = tmp_path / "data" / "secret.key"
@@ -60,7 +59,7 @@ def test_a_missing_key_file_stops_start_up(tmp_path, demo_api, database_url, sto
         assert not key_file.exists()  # no new key was generated
 
 
-def test_without_stored_secrets_a_key_is_still_generated(tmp_path, database_url):  # noqa: F811
+def test_without_stored_secrets_a_key_is_still_generated(tmp_path, database_url):
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
     stores = open_stores(settings)
     assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
@@ -72,9 +71,7 @@ def test_without_stored_secrets_a_key_is_still_generated(tmp_path, database_url)
     assert (tmp_path / "data" / "secret.key").exists()
 
 
-async def test_deleting_the_secrets_without_the_key_recovers(
-    tmp_path, fresh_demo_log, monkeypatch, capsys
-):
+async def test_deleting_the_secrets_without_the_key_recovers(tmp_path, fresh_demo_log, monkeypatch, capsys):
     data = tmp_path / "data"
     settings = Settings(data_dir=data, allow_hosts=(fresh_demo_log.host,))
     _seed(settings, fresh_demo_log)
@@ -95,21 +92,26 @@ async def test_deleting_the_secrets_without_the_key_recovers(
 
     stores = open_stores(settings)  # a new key now, since nothing it could not read is stored
     stores.secrets.set("DEMO_API_TOKEN", fresh_demo_log.token)
-    model = ScriptedChatModel().script(
-        tool_call("order_status", order_id="ORD-1001"), "It has shipped."
-    )
-    async with open_agent(settings, model=model, stores=stores,
-                          executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
-                          ) as agent:  # fmt: skip
+    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "It has shipped.")
+    async with open_agent(
+        settings,
+        model=model,
+        stores=stores,
+        executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
+    ) as agent:
         result = await agent.send("s", "where is ORD-1001?")
     assert [e["kind"] for e in result.events if e["type"] == "outcome"] == ["ok"]
 
 
-@pytest.mark.parametrize("argv", [["secrets", "list"], ["secrets", "delete", "--all"],
-                                  ["secrets", "delete", "CRM_KEY", "--admin-password", "wrong"]])
-def test_the_secrets_command_asks_for_the_admin_password(
-    tmp_path, demo_api, monkeypatch, capsys, argv
-):
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["secrets", "list"],
+        ["secrets", "delete", "--all"],
+        ["secrets", "delete", "CRM_KEY", "--admin-password", "wrong"],
+    ],
+)
+def test_the_secrets_command_asks_for_the_admin_password(tmp_path, demo_api, monkeypatch, capsys, argv):
     data = tmp_path / "data"
     _seed(Settings(data_dir=data), demo_api)
     monkeypatch.setenv("ACTIONS_DATA_DIR", str(data))
@@ -141,11 +143,13 @@ def _other_key_file(settings: Settings) -> Settings:
 def _moved_ciphertext(settings: Settings) -> Settings:
     engine = make_engine(settings.resolved_database_url)
     with engine.begin() as conn:  # another secret's ciphertext copied onto DEMO_API_TOKEN's row
-        conn.execute(text(
-            "UPDATE api_secret SET ciphertext = "
-            "(SELECT ciphertext FROM api_secret WHERE name = 'CRM_KEY') "
-            "WHERE name = 'DEMO_API_TOKEN'"
-        ))  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE api_secret SET ciphertext = "
+                "(SELECT ciphertext FROM api_secret WHERE name = 'CRM_KEY') "
+                "WHERE name = 'DEMO_API_TOKEN'"
+            )
+        )
     engine.dispose()
     return settings
 
@@ -169,8 +173,7 @@ async def test_an_unreadable_secret_fails_only_the_call_that_needs_it(
         "You're welcome.",
     )
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
-    async with open_agent(settings, model=model, stores=stores,
-                          executor_settings=executor_settings) as agent:  # fmt: skip
+    async with open_agent(settings, model=model, stores=stores, executor_settings=executor_settings) as agent:
         hello = await agent.send("s", "hello")
         lookup = await agent.send("s", "where is ORD-1001?")
         thanks = await agent.send("s", "thanks")
@@ -192,19 +195,24 @@ async def test_a_readable_secret_still_works_and_stays_masked(tmp_path, fresh_de
     _seed(settings, fresh_demo_log)
     engine = make_engine(settings.resolved_database_url)
     with engine.begin() as conn:  # ORDERS_TOKEN's row now holds DEMO_API_TOKEN's ciphertext
-        conn.execute(text(
-            "UPDATE api_secret SET ciphertext = "
-            "(SELECT ciphertext FROM api_secret WHERE name = 'DEMO_API_TOKEN') "
-            "WHERE name = 'ORDERS_TOKEN'"
-        ))  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE api_secret SET ciphertext = "
+                "(SELECT ciphertext FROM api_secret WHERE name = 'DEMO_API_TOKEN') "
+                "WHERE name = 'ORDERS_TOKEN'"
+            )
+        )
     engine.dispose()
     token = fresh_demo_log.token
     model = ScriptedChatModel().script(
         tool_call("order_status", order_id="ORD-1001"), f"It has shipped (checked with {token})."
     )
-    async with open_agent(settings, model=model, stores=open_stores(settings),
-                          executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
-                          ) as agent:  # fmt: skip
+    async with open_agent(
+        settings,
+        model=model,
+        stores=open_stores(settings),
+        executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
+    ) as agent:
         result = await agent.send("s", f"where is ORD-1001? my token is {token}")
         transcript = await agent.transcript("s")
     assert [e["kind"] for e in result.events if e["type"] == "outcome"] == ["ok"]
@@ -217,8 +225,9 @@ async def test_an_mcp_call_with_an_unreadable_secret_is_a_config_error(tmp_path,
     _seed(settings, fresh_demo_log)
     settings = _wrong_env_key(settings)
     async with open_action_tools(settings, McpOptions(), connection="mcp-test") as tools:
-        result = await tools.call_tool(None, types.CallToolRequestParams(
-            name="order_status", arguments={"order_id": "ORD-1001"}))  # fmt: skip
+        result = await tools.call_tool(
+            None, types.CallToolRequestParams(name="order_status", arguments={"order_id": "ORD-1001"})
+        )
     assert result.is_error
     assert result.structured_content["kind"] == "config_error"
     assert "DEMO_API_TOKEN" in result.structured_content["summary"]

@@ -5,13 +5,14 @@ is a file per session, deleted on release: the folder does not grow with every s
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from agent.runtime import open_agent, open_stores
+from agent.wiring.runtime import open_agent, open_stores
 from storage.db import make_engine
 from storage.session_lock import SessionLocks
 from tests.agent_fixtures import demo_actions, settings_for
@@ -45,8 +46,10 @@ async def test_two_instances_serialise_turns_of_one_session(tmp_path, fresh_demo
         stores.actions.create(action)
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
     one, two = SlowModel().script("answer from one"), SlowModel().script("answer from two")
-    async with open_agent(settings, model=one, executor_settings=executor_settings) as a, \
-            open_agent(settings, model=two, executor_settings=executor_settings) as b:  # fmt: skip
+    async with (
+        open_agent(settings, model=one, executor_settings=executor_settings) as a,
+        open_agent(settings, model=two, executor_settings=executor_settings) as b,
+    ):
         first, second = await asyncio.gather(
             a.send("shared", "hello from tab one"),
             b.send("shared", "hello from tab two"),
@@ -65,9 +68,11 @@ async def test_lock_files_are_removed_after_each_turn(tmp_path, fresh_demo_log):
     settings = settings_for(tmp_path, fresh_demo_log)
     sessions = 30
     model = ScriptedChatModel().script(*[f"answer {i}" for i in range(sessions)])
-    async with open_agent(settings, model=model,
-                          executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
-                          ) as agent:  # fmt: skip
+    async with open_agent(
+        settings,
+        model=model,
+        executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
+    ) as agent:
         results = await asyncio.gather(*(agent.send(f"s-{i}", "hello") for i in range(sessions)))
         lock_dir = agent.session_locks._dir
     assert sorted(r.reply["text"] for r in results) == sorted(f"answer {i}" for i in range(sessions))
@@ -120,9 +125,12 @@ async def test_the_file_is_deleted_before_its_lock_is_let_go(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     locks = SessionLocks(engine, tmp_path / "locks")
     spinner = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _SPINNER, stdin=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        _SPINNER,
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     links = []
     try:
         for _ in range(20):
@@ -145,6 +153,7 @@ import asyncio, os, sys, time
 from pathlib import Path
 from storage.db import make_engine
 from storage.session_lock import SessionLocks
+from tests.storage_fixtures import postgres_schema_url
 
 async def main(root, rounds):
     locks = SessionLocks(make_engine(f"sqlite:///{root}/db.sqlite"), Path(root) / "locks")
@@ -169,8 +178,12 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
     rounds = 60
     procs = [
-        subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path), str(rounds)],
-                         cwd=ROOT, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, str(tmp_path), str(rounds)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     for proc in procs:
@@ -181,6 +194,6 @@ def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
     for enter, pid_in, leave, pid_out in visits:  # each enter is followed by its own leave
         assert (enter, leave, pid_in) == ("enter", "leave", pid_out)
     assert {v[1] for v in visits} == {str(p.pid) for p in procs}
-    switches = sum(a[1] != b[1] for a, b in zip(visits, visits[1:]))
+    switches = sum(a[1] != b[1] for a, b in itertools.pairwise(visits))
     assert switches > 2, "the two processes ran one after the other, not together"
     assert list((tmp_path / "locks").iterdir()) == []

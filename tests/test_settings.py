@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from agent.settings import Settings
+from agent.wiring.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,16 +22,22 @@ VARIABLES = {
     "DATABASE_URL": ("database_url", "postgresql://app:pw@db:5432/app", "postgresql://app:pw@db:5432/app"),
     "ACTIONS_DATA_DIR": ("data_dir", "/srv/actions", Path("/srv/actions")),
     "ACTIONS_SECRET_KEY": ("secret_key", "fernet-key-value", "fernet-key-value"),
-    "ACTIONS_ALLOW_HOSTS": ("allow_hosts", " api.internal:8443, 10.0.0.5 ;crm ", ("api.internal:8443", "10.0.0.5", "crm")),
+    "ACTIONS_ALLOW_HOSTS": (
+        "allow_hosts",
+        " api.internal:8443, 10.0.0.5 ;crm ",
+        ("api.internal:8443", "10.0.0.5", "crm"),
+    ),
     "OPENAI_API_KEY": ("openai_api_key", "sk-test-value", "sk-test-value"),
     "OPENAI_MODEL": ("openai_model", "gpt-4.1", "gpt-4.1"),
     "OPENAI_BASE_URL": ("openai_base_url", "http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/v1"),
     "ADMIN_PASSWORD": ("admin_password", "admin-pass-value", "admin-pass-value"),
-}  # fmt: skip
+}
 SECRETS = {
-    "ACTIONS_SECRET_KEY": "key-8d1e4c", "OPENAI_API_KEY": "sk-live-51f0a2",
-    "ADMIN_PASSWORD": "adm-77c2b9", "DATABASE_URL": "postgresql://app:db-pw-3e9a@db/app",
-}  # fmt: skip
+    "ACTIONS_SECRET_KEY": "key-8d1e4c",
+    "OPENAI_API_KEY": "sk-live-51f0a2",
+    "ADMIN_PASSWORD": "adm-77c2b9",
+    "DATABASE_URL": "postgresql://app:db-pw-3e9a@db/app",
+}
 
 
 def _secret_part(value: str) -> str:
@@ -103,10 +109,13 @@ def test_no_credential_is_shown(monkeypatch: pytest.MonkeyPatch, caplog) -> None
     log = logging.getLogger("test_settings")
     with caplog.at_level(logging.INFO, logger="test_settings"):
         log.info("settings %s / %r", settings, settings)
-    shown = {"repr": repr(settings), "str": str(settings), "format": f"{settings}",
-             "log": caplog.text}  # fmt: skip
-    leaked = {(how, name) for how, text in shown.items() for name, value in SECRETS.items()
-              if _secret_part(value) in text}  # fmt: skip
+    shown = {"repr": repr(settings), "str": str(settings), "format": f"{settings}", "log": caplog.text}
+    leaked = {
+        (how, name)
+        for how, text in shown.items()
+        for name, value in SECRETS.items()
+        if _secret_part(value) in text
+    }
     assert leaked == set()
     dumped = {name: value for name, value in SECRETS.items() if name != "DATABASE_URL"}
     assert [n for n, v in dumped.items() if _secret_part(v) in settings.model_dump_json()] == []

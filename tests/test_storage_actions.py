@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import inspect, text
 
 from storage import ActionStore, Change, init_db, make_engine
-from storage.db import database_url as url_for, is_postgres
-from tests.storage_fixtures import database_url, engine, order_action, refund_action  # noqa: F401
+from storage.db import database_url as url_for
+from storage.db import is_postgres
+from tests.storage_fixtures import order_action, refund_action
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def store(engine) -> ActionStore:  # noqa: F811
+def store(engine) -> ActionStore:
     return ActionStore(engine)
 
 
@@ -51,8 +52,7 @@ def test_get_unknown_name(store: ActionStore) -> None:
         (order_action(url="ftp://orders.example.com/{{order_id}}"), {"url"}),
         (order_action(url="https://orders.example.com/o/{{order_id}}?api_key=abc"), {"url"}),
         (order_action(url="https://{{order_id}}.example.com/"), {"url"}),
-        (order_action(headers={"Authorization": "Bearer sk-live-1234567890"}),
-         {"headers.Authorization"}),  # fmt: skip
+        (order_action(headers={"Authorization": "Bearer sk-live-1234567890"}), {"headers.Authorization"}),
         (order_action(url="https://orders.example.com/{{customer}}"), {"url", "inputs"}),
         (order_action(method="GET", body='{"a": 1}'), {"body"}),
         (order_action(timeout_seconds=0), {"timeout_seconds"}),
@@ -71,8 +71,7 @@ def test_invalid_definitions_are_refused_and_nothing_saved(
 
 
 def test_every_problem_is_reported_together(store: ActionStore) -> None:
-    bad = order_action(name="1bad", trigger="", url="https://x.example.com/?token=t",
-                       timeout_seconds=500)  # fmt: skip
+    bad = order_action(name="1bad", trigger="", url="https://x.example.com/?token=t", timeout_seconds=500)
     with pytest.raises(ActionValidationError) as info:
         store.create(bad)
     assert {"name", "trigger", "url", "timeout_seconds"} <= set(info.value.by_path())
@@ -99,9 +98,11 @@ def test_duplicate_name_is_refused_case_insensitively(store: ActionStore) -> Non
 def test_update_bumps_the_version(store: ActionStore) -> None:
     store.create(order_action(), actor="ana")
     updated = store.update(
-        "look_up_order", order_action(trigger="Order status questions."), expected_version=1,
+        "look_up_order",
+        order_action(trigger="Order status questions."),
+        expected_version=1,
         actor="ben",
-    )  # fmt: skip
+    )
     assert updated.version == 2 and updated.updated_by == "ben"
     assert store.get("look_up_order").definition.trigger == "Order status questions."
 
@@ -110,12 +111,14 @@ def test_stale_edit_is_refused_and_the_other_edit_kept(store: ActionStore) -> No
     store.create(order_action())
     mine = store.get("look_up_order")
     theirs = store.get("look_up_order")
-    store.update("look_up_order", order_action(trigger="Their edit."),
-                 expected_version=theirs.version, actor="ben")  # fmt: skip
+    store.update(
+        "look_up_order", order_action(trigger="Their edit."), expected_version=theirs.version, actor="ben"
+    )
 
     with pytest.raises(ConflictError) as info:
-        store.update("look_up_order", order_action(trigger="My edit."),
-                     expected_version=mine.version, actor="ana")  # fmt: skip
+        store.update(
+            "look_up_order", order_action(trigger="My edit."), expected_version=mine.version, actor="ana"
+        )
     message = str(info.value)
     assert "version 1" in message and "version 2" in message
     assert (info.value.expected_version, info.value.actual_version) == (1, 2)
@@ -179,15 +182,17 @@ def test_saving_an_identical_definition_changes_nothing(store: ActionStore) -> N
 def test_rename(store: ActionStore) -> None:
     store.create(order_action(), actor="ana")
     store.create(refund_action())
-    renamed = store.update("look_up_order", order_action(name="order_status"),
-                           expected_version=1, actor="ben")  # fmt: skip
+    renamed = store.update(
+        "look_up_order", order_action(name="order_status"), expected_version=1, actor="ben"
+    )
     assert renamed.name == "order_status" and renamed.version == 2
     with pytest.raises(NotFoundError):
         store.get("look_up_order")
     history = store.history("order_status")
     assert [(e.change, e.action_name) for e in history] == [
-        ("updated", "order_status"), ("created", "look_up_order"),
-    ]  # fmt: skip
+        ("updated", "order_status"),
+        ("created", "look_up_order"),
+    ]
     assert history[0].diff == {"name": ["look_up_order", "order_status"]}
 
     with pytest.raises(ActionValidationError) as info:
@@ -229,15 +234,16 @@ def test_delete(store: ActionStore) -> None:
 # -- audit / revision ---------------------------------------------------------------------------------
 def test_history_records_every_change_with_diffs_and_actors(store: ActionStore) -> None:
     store.create(order_action(), actor="ana")
-    store.update("look_up_order", order_action(trigger="Where is my order?"),
-                 expected_version=1, actor="ben")  # fmt: skip
+    store.update("look_up_order", order_action(trigger="Where is my order?"), expected_version=1, actor="ben")
     store.set_enabled("look_up_order", False, expected_version=2)
     store.create(refund_action(), actor="cy")
 
     entries = store.history("look_up_order")
     assert [(e.change, e.actor, e.version) for e in entries] == [
-        (Change.DISABLED.value, None, 3), ("updated", "ben", 2), ("created", "ana", 1),
-    ]  # fmt: skip
+        (Change.DISABLED.value, None, 3),
+        ("updated", "ben", 2),
+        ("created", "ana", 1),
+    ]
     assert entries[1].diff == {"trigger": [order_action()["trigger"], "Where is my order?"]}
     assert entries[2].diff["url"] == [None, order_action()["url"]]
     assert entries[0].at >= entries[1].at >= entries[2].at
@@ -262,7 +268,7 @@ def test_revision_changes_with_every_saved_change(store: ActionStore) -> None:
     assert seen == sorted(set(seen)) and len(seen) == 5
 
 
-def test_a_second_store_sees_a_saved_edit_without_restart(engine) -> None:  # noqa: F811
+def test_a_second_store_sees_a_saved_edit_without_restart(engine) -> None:
     app_view, editor = ActionStore(engine), ActionStore(engine)
     editor.create(order_action())
     before = app_view.revision()
@@ -272,23 +278,22 @@ def test_a_second_store_sees_a_saved_edit_without_restart(engine) -> None:  # no
 
 
 # -- engine / schema ----------------------------------------------------------------------------------
-def test_init_db_is_idempotent_and_safe_from_concurrent_processes(database_url: str) -> None:  # noqa: F811
+def test_init_db_is_idempotent_and_safe_from_concurrent_processes(database_url: str) -> None:
     code = (
         "import sys; from storage import init_db, make_engine; "
         "e = make_engine(sys.argv[1]); init_db(e); init_db(e)"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, database_url], cwd=ROOT,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", code, database_url], cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(3)
     ]
     errors = [p.communicate(timeout=60)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     eng = make_engine(database_url)
     try:
-        assert {"api_action", "api_action_audit", "api_secret"} <= set(
-            inspect(eng).get_table_names()
-        )
+        assert {"api_action", "api_action_audit", "api_secret"} <= set(inspect(eng).get_table_names())
         store = ActionStore(eng)
         store.create(order_action())
         assert store.get("look_up_order").version == 1
@@ -309,8 +314,9 @@ def test_default_sqlite_needs_no_setup_and_uses_wal(tmp_path: Path) -> None:
         eng.dispose()
 
 
-@pytest.mark.parametrize("url", ["postgres://u@db:5432/app", "postgresql://u@db:5432/app",
-                                 "postgresql+psycopg://u@db:5432/app"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url", ["postgres://u@db:5432/app", "postgresql://u@db:5432/app", "postgresql+psycopg://u@db:5432/app"]
+)
 def test_database_url_selects_postgresql(url: str) -> None:
     assert is_postgres(url) and url_for(url, Path("unused")) == "postgresql+psycopg://u@db:5432/app"
     for eng in (make_engine(url), make_engine(url_for(url, Path("unused")))):
@@ -325,7 +331,7 @@ def test_store_and_engine_reprs_carry_no_password() -> None:
     eng.dispose()
 
 
-def test_stored_definitions_are_json_text(engine) -> None:  # noqa: F811
+def test_stored_definitions_are_json_text(engine) -> None:
     ActionStore(engine).create(order_action())
     with engine.connect() as conn:
         raw = conn.execute(text("SELECT definition FROM api_action")).scalar_one()

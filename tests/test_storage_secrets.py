@@ -22,7 +22,7 @@ from storage import (
     load_or_create_key,
     make_engine,
 )
-from tests.storage_fixtures import database_url, engine, order_action  # noqa: F401
+from tests.storage_fixtures import order_action
 from tools.errors import NotFoundError
 
 PLAINTEXT = "sk-live-PLAINTEXT-8c1f2e9d"
@@ -34,7 +34,7 @@ def key() -> bytes:
 
 
 @pytest.fixture
-def secrets(engine: Engine, key: bytes) -> SecretStore:  # noqa: F811
+def secrets(engine: Engine, key: bytes) -> SecretStore:
     return SecretStore(engine, key)
 
 
@@ -75,7 +75,9 @@ def test_invalid_values_are_refused(secrets: SecretStore, value: str) -> None:
 
 
 def test_plaintext_is_not_in_the_database(
-    secrets: SecretStore, engine: Engine, database_url: str  # noqa: F811
+    secrets: SecretStore,
+    engine: Engine,
+    database_url: str,
 ) -> None:
     secrets.set("ORDERS_TOKEN", PLAINTEXT)
     secrets.set("ORDERS_TOKEN", PLAINTEXT + "-v2")
@@ -96,7 +98,7 @@ def test_plaintext_is_not_in_the_database(
     assert not any(PLAINTEXT in row for row in every_row)
 
 
-def test_secrets_are_never_exported_or_audited(secrets: SecretStore, engine: Engine) -> None:  # noqa: F811
+def test_secrets_are_never_exported_or_audited(secrets: SecretStore, engine: Engine) -> None:
     actions = ActionStore(engine)
     actions.create(order_action())
     before = actions.revision()
@@ -107,15 +109,18 @@ def test_secrets_are_never_exported_or_audited(secrets: SecretStore, engine: Eng
     assert PLAINTEXT not in exported and "{{secret.ORDERS_TOKEN}}" in exported
     entry = actions.history()[0]
     assert (entry.change, entry.secret_name, entry.actor, entry.diff) == (
-        "secret_set", "ORDERS_TOKEN", "ana", {},
-    )  # fmt: skip
+        "secret_set",
+        "ORDERS_TOKEN",
+        "ana",
+        {},
+    )
     assert PLAINTEXT not in repr(actions.history())
 
 
-async def test_wrong_key_is_a_clear_error(engine: Engine, key: bytes) -> None:  # noqa: F811
+async def test_wrong_key_is_a_clear_error(engine: Engine, key: bytes) -> None:
     SecretStore(engine, key).set("ORDERS_TOKEN", PLAINTEXT)
     other = SecretStore(engine, Fernet.generate_key())
-    with pytest.raises(SecretKeyError, match="cannot decrypt secret.*ORDERS_TOKEN"):
+    with pytest.raises(SecretKeyError, match=r"cannot decrypt secret.*ORDERS_TOKEN"):
         await other.get_secret("ORDERS_TOKEN")
     with pytest.raises(SecretKeyError, match="ORDERS_TOKEN"):
         other.verify_key()
@@ -124,21 +129,24 @@ async def test_wrong_key_is_a_clear_error(engine: Engine, key: bytes) -> None:  
 
 
 async def test_a_value_copied_onto_another_name_does_not_decrypt(
-    secrets: SecretStore, engine: Engine  # noqa: F811
+    secrets: SecretStore,
+    engine: Engine,
 ) -> None:
     secrets.set("ORDERS_TOKEN", PLAINTEXT)
     secrets.set("CRM_KEY", "crm-value")
     with engine.begin() as conn:
-        conn.execute(text(
-            "UPDATE api_secret SET ciphertext = "
-            "(SELECT ciphertext FROM api_secret WHERE name = 'ORDERS_TOKEN') "
-            "WHERE name = 'CRM_KEY'"
-        ))  # fmt: skip
+        conn.execute(
+            text(
+                "UPDATE api_secret SET ciphertext = "
+                "(SELECT ciphertext FROM api_secret WHERE name = 'ORDERS_TOKEN') "
+                "WHERE name = 'CRM_KEY'"
+            )
+        )
     with pytest.raises(SecretKeyError, match="CRM_KEY"):
         await secrets.get_secret("CRM_KEY")
 
 
-def test_malformed_key_is_refused(engine: Engine) -> None:  # noqa: F811
+def test_malformed_key_is_refused(engine: Engine) -> None:
     with pytest.raises(SecretKeyError, match="not a valid Fernet key"):
         SecretStore(engine, "too-short")
 
@@ -174,9 +182,7 @@ def test_concurrent_starts_share_one_key(tmp_path: Path, no_secrets: Engine) -> 
     path = tmp_path / "secret.key"
     keys: list[bytes] = []
     threads = [
-        threading.Thread(
-            target=lambda: keys.append(load_or_create_key(no_secrets, key=None, key_file=path))
-        )
+        threading.Thread(target=lambda: keys.append(load_or_create_key(no_secrets, key=None, key_file=path)))
         for _ in range(8)
     ]
     for t in threads:
@@ -199,7 +205,7 @@ def test_corrupt_key_file_is_refused(tmp_path: Path, no_secrets: Engine) -> None
     fd = os.open(tmp_path / "secret.key", os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, b"not a key")
     os.close(fd)
-    with pytest.raises(SecretKeyError, match="secret.key is not a valid Fernet key"):
+    with pytest.raises(SecretKeyError, match=r"secret\.key is not a valid Fernet key"):
         load_or_create_key(no_secrets, key=None, key_file=tmp_path / "secret.key")
 
 

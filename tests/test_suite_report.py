@@ -36,7 +36,9 @@ def run_suite(pytester: pytest.Pytester, body: str) -> tuple[int, list[str], str
 
 
 def test_all_passing_cases_print_no_failures(pytester: pytest.Pytester) -> None:
-    code, lines, out = run_suite(pytester, """
+    code, lines, out = run_suite(
+        pytester,
+        """
         def test_two_cases(suite_cases):
             for n in range(2):
                 with suite_cases.case("counting") as case:
@@ -45,7 +47,8 @@ def test_all_passing_cases_print_no_failures(pytester: pytest.Pytester) -> None:
 
         def test_without_cases():
             assert True
-    """)
+    """,
+    )
     assert code == 0, out
     assert lines == [
         "suite 9 (sample): 3 checks tried (2 accepted), failures: 0",
@@ -55,7 +58,9 @@ def test_all_passing_cases_print_no_failures(pytester: pytest.Pytester) -> None:
 
 
 def test_a_failing_assertion_in_a_case_is_counted(pytester: pytest.Pytester) -> None:
-    code, lines, out = run_suite(pytester, """
+    code, lines, out = run_suite(
+        pytester,
+        """
         def test_cases(suite_cases):
             with suite_cases.case("ok"):
                 assert 1 + 1 == 2
@@ -63,14 +68,17 @@ def test_a_failing_assertion_in_a_case_is_counted(pytester: pytest.Pytester) -> 
                 assert 1 + 1 == 3
             with suite_cases.case("never reached"):
                 pass
-    """)
+    """,
+    )
     assert code == 1, out
     assert lines[0] == "suite 9 (sample): 2 checks tried, failures: 1", out
     assert any("FAILED broken: one plus one: AssertionError" in line for line in lines), lines
 
 
 def test_failures_outside_cases_are_counted_too(pytester: pytest.Pytester) -> None:
-    code, lines, out = run_suite(pytester, """
+    code, lines, out = run_suite(
+        pytester,
+        """
         @pytest.fixture
         def broken():
             raise RuntimeError("setup broke")
@@ -99,14 +107,17 @@ def test_failures_outside_cases_are_counted_too(pytester: pytest.Pytester) -> No
 
         def test_skipped():
             pytest.skip("not tried")
-    """)
+    """,
+    )
     assert code == 1, out
     # plain failure, setup error, teardown error, 1 case + 1 failure after it, 1 passing test
     assert lines[0] == "suite 9 (sample): 6 checks tried, failures: 4", out
 
 
 def test_a_failing_hypothesis_example_is_counted(pytester: pytest.Pytester) -> None:
-    code, lines, out = run_suite(pytester, """
+    code, lines, out = run_suite(
+        pytester,
+        """
         def test_property(suite_cases):
             @settings(max_examples=50, database=None, derandomize=True)
             @given(st.integers(0, 1000))
@@ -116,15 +127,19 @@ def test_a_failing_hypothesis_example_is_counted(pytester: pytest.Pytester) -> N
                     case.label = "accepted"
 
             prop()
-    """)
+    """,
+    )
     assert code == 1, out
-    tried, failed = map(int, re.match(r"suite 9 \(sample\): (\d+) checks tried.*failures: (\d+)",
-                                      lines[0]).groups())  # fmt: skip
+    tried, failed = map(
+        int, re.match(r"suite 9 \(sample\): (\d+) checks tried.*failures: (\d+)", lines[0]).groups()
+    )
     assert failed >= 1 and tried > failed, lines
 
 
 def test_a_share_below_the_floor_fails_the_test(pytester: pytest.Pytester) -> None:
-    code, lines, out = run_suite(pytester, """
+    code, lines, out = run_suite(
+        pytester,
+        """
         def test_mostly_refused(suite_cases):
             for n in range(4):
                 with suite_cases.case("fuzzed") as case:
@@ -136,7 +151,8 @@ def test_a_share_below_the_floor_fails_the_test(pytester: pytest.Pytester) -> No
                 with suite_cases.case("other") as case:
                     case.label = "accepted" if n == 0 else "refused"
             suite_cases.require_share("other", "accepted", 1 / 3)
-    """)
+    """,
+    )
     assert code == 1, out
     assert "fuzzed: 1 of 4 checks accepted, below the required 33%" in out
     assert "1 failed, 1 passed" in out
@@ -145,7 +161,9 @@ def test_a_share_below_the_floor_fails_the_test(pytester: pytest.Pytester) -> No
 
 
 def test_parts_print_lines_of_their_own(pytester: pytest.Pytester) -> None:
-    code, lines, out = run_suite(pytester, """
+    code, lines, out = run_suite(
+        pytester,
+        """
         @pytest.mark.parametrize("db", ["sqlite", "postgres"])
         def test_edits(suite_cases, db):
             part = suite_cases.part(f"threads, {db}")
@@ -153,7 +171,8 @@ def test_parts_print_lines_of_their_own(pytester: pytest.Pytester) -> None:
             part.record("edit", label="conflict")
             part.record("edit", failure="KeyError: 'x'" if db == "postgres" else None,
                         label="landed")
-    """)
+    """,
+    )
     assert code == 1 and "1 failed, 1 passed" in out, out  # a recorded failure fails its test
     assert "failed cases:\nedit: KeyError: 'x'" in out, out
     assert lines == [

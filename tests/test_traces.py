@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from agent.diagram import graph_dot, graph_mermaid
 from agent.state import Limits
 from tests.agent_fixtures import make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
-
 
 
 async def test_a_turn_trace_holds_every_step(tmp_path, fresh_demo_log):
@@ -57,10 +54,11 @@ async def test_errors_are_traced(tmp_path, fresh_demo_log):
 
 async def test_per_session_action_budget(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
-        tool_call("order_status", order_id="ORD-1001"), tool_call("Card", title="A"),
+        tool_call("order_status", order_id="ORD-1001"),
+        tool_call("Card", title="A"),
         "A plain answer still works once the budget is spent.",
         tool_call("order_status", order_id="ORD-1003"),  # a model that picks it is refused in code
-    )  # fmt: skip
+    )
     async with make_agent(tmp_path, fresh_demo_log, model, limits=Limits(max_actions_per_session=1)) as agent:
         await agent.send("b1", "ORD-1001?")
         plain = await agent.send("b1", "and ORD-1003?")

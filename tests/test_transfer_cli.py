@@ -12,9 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 
-from agent.cli import main
+from agent.cli.main import main
 from storage import ActionStore, SecretStore, export_actions, export_json, import_actions
-from tests.storage_fixtures import database_url, engine, order_action, refund_action  # noqa: F401
+from tests.storage_fixtures import order_action, refund_action
 from tools.errors import ActionValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ SECRET_VALUE = "sk-live-never-exported-42"
 
 
 @pytest.fixture
-def store(engine: Engine) -> ActionStore:  # noqa: F811
+def store(engine: Engine) -> ActionStore:
     return ActionStore(engine)
 
 
@@ -36,7 +36,7 @@ def invalid_catalog() -> list[dict]:
 
 
 # -- library ------------------------------------------------------------------------------------------
-def test_export_import_round_trip(store: ActionStore, engine: Engine) -> None:  # noqa: F811
+def test_export_import_round_trip(store: ActionStore, engine: Engine) -> None:
     store.create(order_action(), actor="ana")
     store.create(refund_action(enabled=False))
     SecretStore(engine, Fernet.generate_key()).set("ORDERS_TOKEN", SECRET_VALUE)
@@ -52,8 +52,10 @@ def test_export_import_round_trip(store: ActionStore, engine: Engine) -> None:  
         store.delete(stored.name, expected_version=stored.version)
     report = import_actions(store, text, actor="importer")
     assert (report.created, report.updated, report.unchanged) == (
-        ["look_up_order", "request_refund"], [], [],
-    )  # fmt: skip
+        ["look_up_order", "request_refund"],
+        [],
+        [],
+    )
     assert export_json(store) == text
     assert store.get("request_refund").definition.enabled is False
     assert store.history("look_up_order")[0].change == "imported"
@@ -61,8 +63,10 @@ def test_export_import_round_trip(store: ActionStore, engine: Engine) -> None:  
 
     again = import_actions(store, items)
     assert (again.created, again.updated, again.unchanged) == (
-        [], [], ["look_up_order", "request_refund"],
-    )  # fmt: skip
+        [],
+        [],
+        ["look_up_order", "request_refund"],
+    )
 
 
 def test_import_creates_or_updates_by_name(store: ActionStore) -> None:
@@ -101,7 +105,7 @@ def test_import_of_a_malformed_file(store: ActionStore, content: str, message: s
 
 # -- command line (in-process) --------------------------------------------------------------------------
 @pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the CLI at the test database: SQLite via the zero-setup data dir, or DATABASE_URL."""
     data_dir = tmp_path / "data"
     monkeypatch.setenv("ACTIONS_DATA_DIR", str(data_dir))
@@ -183,8 +187,11 @@ def test_cli_validate_as_a_subprocess(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.json", invalid_catalog())
     run = lambda f: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "agent.cli", "validate", str(f)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     ok = run(good)
     assert ok.returncode == 0, ok.stderr
     assert "valid, 1 action(s)" in ok.stdout

@@ -124,7 +124,9 @@ def test_edit_at_confirmation_uses_the_edited_values(tmp_path, fresh_demo_log):
         click(at, "Approve")
         assert "Address updated." in texts(at)
     patches = sent(fresh_demo_log, "PATCH", "/api/orders/ORD-1002")
-    assert [json.loads(p["body"])["shipping_address"] for p in patches] == ["2207 Kessler Ave, Austin, TX 78704"]
+    assert [json.loads(p["body"])["shipping_address"] for p in patches] == [
+        "2207 Kessler Ave, Austin, TX 78704"
+    ]
 
 
 def test_api_error_shows_words_and_a_details_expander(tmp_path, fresh_demo_log):
@@ -151,8 +153,7 @@ def test_email_channel_shows_the_inbound_message_and_the_reply_email(tmp_path, f
         say(at, "Please send me invoice INV-5001")
         page = texts(at)
         assert "Inbound email from the customer" in page and "Reply email" in page
-        assert any(t.value.startswith("Hello,") and "Here is your invoice." in t.value
-                   for t in at.main.text)  # fmt: skip
+        assert any(t.value.startswith("Hello,") and "Here is your invoice." in t.value for t in at.main.text)
         assert by_label(at.main.radio, "Channel").disabled  # fixed once the session started
 
 
@@ -198,8 +199,11 @@ def test_a_stale_edit_shows_the_conflict_instead_of_overwriting(tmp_path, fresh_
         at = open_app(rt)
         by_label(at.sidebar.selectbox, "Edit action").set_value("order_status").run()
         stored = rt.stores.actions.get("order_status")  # someone else saves meanwhile
-        rt.stores.actions.update("order_status", stored.definition.model_copy(update={"title": "Theirs"}),
-                                 expected_version=stored.version)  # fmt: skip
+        rt.stores.actions.update(
+            "order_status",
+            stored.definition.model_copy(update={"title": "Theirs"}),
+            expected_version=stored.version,
+        )
         by_label(at.sidebar.text_input, "Title").set_value("Mine")
         click(at, "Save & publish", where=at.sidebar)
         assert any("changed by someone else" in e.value for e in at.sidebar.error)
@@ -216,8 +220,9 @@ def test_test_panel_runs_the_action_once_and_shows_what_the_model_sees(tmp_path,
         metrics = {m.label: m.value for m in at.sidebar.metric}
         assert metrics["Outcome"] == "ok" and metrics["Status"] == "200"
         assert metrics["Latency"].endswith(" ms")
-        assert any(c.value.startswith("GET http://127.0.0.1") and "ORD-1001" in c.value
-                   for c in at.sidebar.code)  # fmt: skip
+        assert any(
+            c.value.startswith("GET http://127.0.0.1") and "ORD-1001" in c.value for c in at.sidebar.code
+        )
         assert any('"order_id": "ORD-1001"' in c.value for c in at.sidebar.code)  # pretty excerpt
         seen = [j.value for j in at.sidebar.json if "Status" in str(j.value)]
         assert seen and "Estimated delivery" in seen[0] and "customer_email" not in seen[0]
@@ -240,8 +245,9 @@ def test_secrets_are_write_only(tmp_path, fresh_demo_log):
 
 
 def test_traces_page(tmp_path, fresh_demo_log):
-    model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"),
-                                       card("Order ORD-1001", Status="shipped"))  # fmt: skip
+    model = ScriptedChatModel().script(
+        tool_call("order_status", order_id="ORD-1001"), card("Order ORD-1001", Status="shipped")
+    )
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
         say(at, "Where is my order ORD-1001?")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.runtime import open_stores
-from agent.settings import Settings
+from agent.wiring.runtime import open_stores
+from agent.wiring.settings import Settings
 from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts"

@@ -20,7 +20,6 @@ from agent.prompts import parse_envelope
 from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, send, settle, streamlit_app
 from tests.conftest import DemoAPI
 from tests.openai_server import Reply, ScriptedOpenAI, ToolCall, openai_server, tool_call
-from tests.private_demo_api import private_demo_api  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,8 +36,11 @@ def scripted() -> Iterator[ScriptedOpenAI]:
 
 @pytest.fixture
 def app_url(tmp_path: Path, private_demo_api: DemoAPI, scripted: ScriptedOpenAI) -> Iterator[str]:
-    env = {"OPENAI_API_KEY": "browser-test-key", "OPENAI_BASE_URL": scripted.openai_base_url,
-           "OPENAI_MODEL": "scripted"}  # fmt: skip
+    env = {
+        "OPENAI_API_KEY": "browser-test-key",
+        "OPENAI_BASE_URL": scripted.openai_base_url,
+        "OPENAI_MODEL": "scripted",
+    }
     with streamlit_app(tmp_path / "data", private_demo_api, tmp_path / "streamlit.log", env) as url:
         yield url
 
@@ -53,17 +55,28 @@ def label_lookup_for_the_order(body: dict) -> ToolCall:
 def card_and_link(body: dict) -> Reply:
     """The answer: both results presented, a model-chosen link label the app must not use."""
     assert body["messages"][0]["content"].count('action="') >= 2  # both results in the prompt
-    return Reply(tool_calls=(
-        tool_call("Card", title="Order ORD-1003", fields=[{"label": "Status", "value": "delivered"}],
-                  note="Your order was delivered, so it can be sent back."),
-        tool_call("Link", url="https://example.invalid/label", label="Click here",
-                  note="Print the label and stick it on the parcel."),
-    ))  # fmt: skip
+    return Reply(
+        tool_calls=(
+            tool_call(
+                "Card",
+                title="Order ORD-1003",
+                fields=[{"label": "Status", "value": "delivered"}],
+                note="Your order was delivered, so it can be sent back.",
+            ),
+            tool_call(
+                "Link",
+                url="https://example.invalid/label",
+                label="Click here",
+                note="Print the label and stick it on the parcel.",
+            ),
+        )
+    )
 
 
 def tracking_number(api: DemoAPI, order_id: str) -> str:
-    order = httpx.get(f"{api.base_url}/api/orders/{order_id}",
-                      headers={"Authorization": f"Bearer {api.token}"}).json()  # fmt: skip
+    order = httpx.get(
+        f"{api.base_url}/api/orders/{order_id}", headers={"Authorization": f"Bearer {api.token}"}
+    ).json()
     return order["tracking_number"]
 
 
@@ -73,18 +86,30 @@ def test_chained_turn_limit_and_link_label_in_chromium(app_url, tmp_path, privat
     shots = tmp_path / "screenshots"
     shots.mkdir()
     parcel = tracking_number(private_demo_api, "ORD-1001")
-    scripted.script([
-        # 1. chained: a lookup, then (final step) a second lookup, then the answer
-        tool_call("order_status", order_id="ORD-1003"), label_lookup_for_the_order, card_and_link,
-        # 2. the limit: cancel once (confirmed), then asked again
-        tool_call("cancel_order", order_id="ORD-1002"),
-        "Your order ORD-1002 is cancelled. The refund reaches your card in 5 to 7 business days.",
-        tool_call("cancel_order", order_id="ORD-1004"),
-        # 3. a link answer: the configured label, whatever the model wrote
-        tool_call("shipping_label_link", tracking_number=parcel),
-        Reply(tool_calls=(tool_call("Link", url="https://example.invalid/x", label="label",
-                                    note="Here is the return label for your parcel."),)),
-    ])  # fmt: skip
+    scripted.script(
+        [
+            # 1. chained: a lookup, then (final step) a second lookup, then the answer
+            tool_call("order_status", order_id="ORD-1003"),
+            label_lookup_for_the_order,
+            card_and_link,
+            # 2. the limit: cancel once (confirmed), then asked again
+            tool_call("cancel_order", order_id="ORD-1002"),
+            "Your order ORD-1002 is cancelled. The refund reaches your card in 5 to 7 business days.",
+            tool_call("cancel_order", order_id="ORD-1004"),
+            # 3. a link answer: the configured label, whatever the model wrote
+            tool_call("shipping_label_link", tracking_number=parcel),
+            Reply(
+                tool_calls=(
+                    tool_call(
+                        "Link",
+                        url="https://example.invalid/x",
+                        label="label",
+                        note="Here is the return label for your parcel.",
+                    ),
+                )
+            ),
+        ]
+    )
     expect.set_options(timeout=30_000)  # the first run starts the agent
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -106,8 +131,9 @@ def test_chained_turn_limit_and_link_label_in_chromium(app_url, tmp_path, privat
             expect(turn.get_by_text("Your order was delivered, so it can be sent back.")).to_be_visible()
             expect(turn.get_by_text("Print the label and stick it on the parcel.")).to_be_visible()
             label_link = turn.get_by_role("link").filter(has_text=LABEL_CONFIGURED)
-            expect(label_link).to_have_attribute("href", re.compile(
-                r"^https://labels\.northwind\.example/return/\d+\.pdf$"))  # fmt: skip
+            expect(label_link).to_have_attribute(
+                "href", re.compile(r"^https://labels\.northwind\.example/return/\d+\.pdf$")
+            )
             expect(turn.get_by_role("link").filter(has_text="Click here")).to_have_count(0)
             expect(turn.get_by_text("Details — order_status")).to_be_visible()
             settle(page)

@@ -13,8 +13,7 @@ from tests.scripted_model import ScriptedChatModel
 from tests.test_ui_apptest import bound_tool, click, say
 from tests.ui_fixtures import app_runtime, by_label, open_app, texts
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")]  # fmt: skip
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")]
 
 OPENAPI = Path(__file__).parent / "data" / "openapi"
 TRIGGER = "When should the agent run this action?"
@@ -99,8 +98,11 @@ def test_publishing_a_draft_whose_live_version_moved_on_is_refused(tmp_path, fre
         by_label(at.sidebar.text_input, "Title").set_value("Mine (draft)")
         click(at, "Save draft", where=at.sidebar)
         stored = rt.stores.actions.get("order_status")  # someone else saves live meanwhile
-        rt.stores.actions.update("order_status", stored.definition.model_copy(update={"title": "Theirs"}),
-                                 expected_version=stored.version)  # fmt: skip
+        rt.stores.actions.update(
+            "order_status",
+            stored.definition.model_copy(update={"title": "Theirs"}),
+            expected_version=stored.version,
+        )
         click(at, "Publish draft", where=at.sidebar)
         assert not at.exception
         message = errors(at)
@@ -118,8 +120,9 @@ def test_rollback_to_v1_restores_it_and_a_stale_rollback_is_refused(tmp_path, fr
         store.update("order_status", v1.model_copy(update={"trigger": "Version two."}), expected_version=1)
         at = open_app(rt)
         open_action(at, "order_status")
-        assert by_label(at.sidebar.selectbox, "Earlier live version").options == ["v1 · created " +
-               f"{store.history('order_status')[-1].at:%Y-%m-%d %H:%M}"]  # fmt: skip
+        assert by_label(at.sidebar.selectbox, "Earlier live version").options == [
+            "v1 · created " + f"{store.history('order_status')[-1].at:%Y-%m-%d %H:%M}"
+        ]
         click(at, "Roll back to v1", where=at.sidebar)
         assert not at.exception
         assert "Rolled back order_status to version 1: it is live again as version 3" in successes(at)
@@ -132,8 +135,10 @@ def test_rollback_to_v1_restores_it_and_a_stale_rollback_is_refused(tmp_path, fr
         # the page shows version 3; someone else saves version 4 before the click
         store.update("order_status", v1.model_copy(update={"trigger": "Version four."}), expected_version=3)
         click(at, "Roll back to v2", where=at.sidebar)
-        assert "Not rolled back: order_status changed since this page showed it (you saw version 3; " \
-               "it is now version 4)" in errors(at)  # fmt: skip
+        assert (
+            "Not rolled back: order_status changed since this page showed it (you saw version 3; "
+            "it is now version 4)" in errors(at)
+        )
         assert store.get("order_status").definition.trigger == "Version four."
 
 
@@ -202,8 +207,10 @@ def test_an_openapi_document_is_fetched_through_the_guard(tmp_path, fresh_demo_l
 
 
 def test_a_curl_command_becomes_a_draft(tmp_path, fresh_demo_log):
-    command = ("curl -X POST https://api.example.com/v1/tickets -H 'Authorization: Bearer abc123' "
-               "-H 'Content-Type: application/json' -d '{\"subject\": \"Broken\"}'")  # fmt: skip
+    command = (
+        "curl -X POST https://api.example.com/v1/tickets -H 'Authorization: Bearer abc123' "
+        "-H 'Content-Type: application/json' -d '{\"subject\": \"Broken\"}'"
+    )
     with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
         at = open_app(rt)
         by_label(at.sidebar.radio, "Import from").set_value("cURL command").run()

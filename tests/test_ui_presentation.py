@@ -52,10 +52,14 @@ def test_the_editor_shows_and_saves_response_fields_in_the_entered_order(tmp_pat
 
 def test_the_collect_info_form_offers_labels_and_sends_the_value(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
-        tool_call("create_installation_request", customer_email="dana@example.com",
-                  preferred_date="2031-07-14", address="14 Alder Lane, Portland, OR 97205"),
+        tool_call(
+            "create_installation_request",
+            customer_email="dana@example.com",
+            preferred_date="2031-07-14",
+            address="14 Alder Lane, Portland, OR 97205",
+        ),
         "Your request is in.",
-    )  # fmt: skip
+    )
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
         say(at, "I'd like something installed")
@@ -101,9 +105,13 @@ def test_the_form_speaks_to_the_customer(tmp_path, fresh_demo_log):
 
 def test_a_labelled_input_shows_its_label_and_not_the_model_s_instructions(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
-        tool_call("open_support_ticket", email="ana@example.com", subject="No heat",
-                  description="The heat pump stopped"),
-    )  # fmt: skip
+        tool_call(
+            "open_support_ticket",
+            email="ana@example.com",
+            subject="No heat",
+            description="The heat pump stopped",
+        ),
+    )
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
         say(at, "my heating is broken")
@@ -115,10 +123,15 @@ def test_a_labelled_input_shows_its_label_and_not_the_model_s_instructions(tmp_p
 
 def test_an_email_confirmation_shows_the_summary_instead_of_pointing_at_a_preview(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
-        tool_call("create_installation_request", customer_email="dana@example.com", product="heat_pump",
-                  preferred_date="2031-07-14", address="14 Alder Lane, Portland, OR 97205"),
+        tool_call(
+            "create_installation_request",
+            customer_email="dana@example.com",
+            product="heat_pump",
+            preferred_date="2031-07-14",
+            address="14 Alder Lane, Portland, OR 97205",
+        ),
         "Your request is in.",
-    )  # fmt: skip
+    )
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
         by_label(at.main.radio, "Channel").set_value("email").run()

@@ -9,7 +9,6 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from agent.prompts import parse_envelope
-from tests.private_demo_api import private_demo_api  # noqa: F401
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.ui_fixtures import app_runtime, by_label, open_app, texts
 
@@ -30,8 +29,9 @@ def click(at, label: str):
 
 def calls(*specs: tuple[str, dict]) -> AIMessage:
     """One model reply holding several tool calls."""
-    return AIMessage("", tool_calls=[{"name": n, "args": a, "id": f"call_{n}_{i}"}
-                                     for i, (n, a) in enumerate(specs)])  # fmt: skip
+    return AIMessage(
+        "", tool_calls=[{"name": n, "args": a, "id": f"call_{n}_{i}"} for i, (n, a) in enumerate(specs)]
+    )
 
 
 def chained_label_lookup(messages, _kwargs) -> AIMessage:
@@ -61,11 +61,25 @@ def test_chained_turn_shows_both_results_their_details_and_the_answer(tmp_path, 
     model = ScriptedChatModel().script(
         tool_call("order_status", order_id="ORD-1003"),
         chained_label_lookup,
-        calls(("Card", {"title": "Order ORD-1003", "fields": [{"label": "Status", "value": "delivered"}],
-                        "note": "It was delivered, so it can go back."}),
-              ("Link", {"url": "https://example.invalid/x", "label": "Click here",
-                        "note": "Print the label and stick it on the box."})),
-    )  # fmt: skip
+        calls(
+            (
+                "Card",
+                {
+                    "title": "Order ORD-1003",
+                    "fields": [{"label": "Status", "value": "delivered"}],
+                    "note": "It was delivered, so it can go back.",
+                },
+            ),
+            (
+                "Link",
+                {
+                    "url": "https://example.invalid/x",
+                    "label": "Click here",
+                    "note": "Print the label and stick it on the box.",
+                },
+            ),
+        ),
+    )
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
         say(at, "I want to send back ORD-1003, can I have a return label?")
@@ -101,7 +115,7 @@ def test_a_run_limit_shows_the_customer_answer_and_a_staff_line(tmp_path, privat
         assert not [c for c in captions(at) if "not run" in c]
         say(at, "and cancel ORD-1004 too")
         assert not at.exception
-        assert texts(at).count("I can't run \"Cancel an order\" again in this conversation") == 1
+        assert texts(at).count('I can\'t run "Cancel an order" again in this conversation') == 1
         assert staff_line("cancel_order not run: limit reached (1 per conversation)") in captions(at)
         assert details(at) == ["Details — cancel_order"]  # the refused call has none
     assert [r["path"] for r in private_demo_api.request_log if r["method"] == "DELETE"] == [
@@ -134,9 +148,7 @@ def test_every_reason_code_has_staff_words():
     assert reason_words({}) == "no reason recorded"
 
 
-def test_calls_over_the_turn_cap_each_get_a_staff_line_and_the_rest_their_details(
-    tmp_path, fresh_demo_log
-):
+def test_calls_over_the_turn_cap_each_get_a_staff_line_and_the_rest_their_details(tmp_path, fresh_demo_log):
     ids = ["ORD-1001", "ORD-1003", "ORD-1004", "ORD-1006", "ORD-1007"]
     model = ScriptedChatModel().script(
         calls(*[("order_status", {"order_id": i}) for i in ids]),
@@ -156,15 +168,19 @@ def test_calls_over_the_turn_cap_each_get_a_staff_line_and_the_rest_their_detail
 
 
 def tracking_number(demo_api, order_id: str) -> str:
-    order = httpx.get(f"{demo_api.base_url}/api/orders/{order_id}",
-                      headers={"Authorization": f"Bearer {demo_api.token}"}).json()  # fmt: skip
+    order = httpx.get(
+        f"{demo_api.base_url}/api/orders/{order_id}", headers={"Authorization": f"Bearer {demo_api.token}"}
+    ).json()
     return order["tracking_number"]
 
 
 @pytest.mark.parametrize("kind", ["card", "link"])
 def test_words_about_a_call_not_run_show_under_a_card_or_a_link(tmp_path, fresh_demo_log, kind):
-    lookup = (("order_status", {"order_id": "ORD-1001"}) if kind == "card" else
-              ("shipping_label_link", {"tracking_number": tracking_number(fresh_demo_log, "ORD-1003")}))
+    lookup = (
+        ("order_status", {"order_id": "ORD-1001"})
+        if kind == "card"
+        else ("shipping_label_link", {"tracking_number": tracking_number(fresh_demo_log, "ORD-1003")})
+    )
     model = ScriptedChatModel().script(calls(lookup, ("no_such_action", {})), "Here you are.")
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
         at = open_app(rt)
@@ -183,14 +199,16 @@ def test_words_about_a_call_not_run_show_under_a_card_or_a_link(tmp_path, fresh_
 
 @pytest.mark.parametrize(
     ("name", "escaped"),
-    [("[pay here](https://evil.example)", r"\[pay here\](https://evil.example)"),
-     ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)\>"),
-     ("`rm -rf`", r"\`rm -rf\`"),
-     ("$x^2$", r"\$x^2\$"),
-     ("a | b | c", r"a \| b \| c"),
-     ("~~gone~~ **loud**", r"\~\~gone\~\~ \*\*loud\*\*"),
-     ("back\\slash[", r"back\\slash\[")],
-)  # fmt: skip
+    [
+        ("[pay here](https://evil.example)", r"\[pay here\](https://evil.example)"),
+        ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)\>"),
+        ("`rm -rf`", r"\`rm -rf\`"),
+        ("$x^2$", r"\$x^2\$"),
+        ("a | b | c", r"a \| b \| c"),
+        ("~~gone~~ **loud**", r"\~\~gone\~\~ \*\*loud\*\*"),
+        ("back\\slash[", r"back\\slash\["),
+    ],
+)
 def test_a_made_up_action_name_is_shown_as_written(tmp_path, fresh_demo_log, name, escaped):
     model = ScriptedChatModel().script(tool_call(name))
     with app_runtime(tmp_path, fresh_demo_log, model) as rt:
@@ -217,7 +235,9 @@ def test_traces_page_lists_every_action_and_every_call_not_run(tmp_path, fresh_d
         table = next(d.value for d in at.main.dataframe if "action" in d.value.columns)
         rows = table.to_dict("records")
         assert [(r["action"], r["result"]) for r in rows] == [
-            ("order_status", "ran"), ("no_such_action", "not run")]  # fmt: skip
+            ("order_status", "ran"),
+            ("no_such_action", "not run"),
+        ]
         assert rows[0]["detail"].startswith("OK · status 200")
         assert rows[1]["detail"].startswith("not available here (unknown")
         labels = [e.label for e in at.main.expander]

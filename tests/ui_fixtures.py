@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
 
-from agent.runtime import open_stores
+from agent.wiring.runtime import open_stores
 from tests.agent_fixtures import demo_actions, settings_for
 from tools.executor import ExecutorSettings
 from ui.runtime import RUNTIME_KEY, AgentRuntime, start_runtime
@@ -21,19 +21,27 @@ APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
 @contextlib.contextmanager
 def app_runtime(
-    tmp_path: Path, demo_api, model, *, admin_password: str | None = None,
-    model_label: str | None = "scripted test model", actions: list[dict[str, Any]] | None = None,
-) -> Iterator[AgentRuntime]:  # fmt: skip
+    tmp_path: Path,
+    demo_api,
+    model,
+    *,
+    admin_password: str | None = None,
+    model_label: str | None = "scripted test model",
+    actions: list[dict[str, Any]] | None = None,
+) -> Iterator[AgentRuntime]:
     settings = settings_for(tmp_path, demo_api, admin_password=admin_password)
     stores = open_stores(settings)
     stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
     for action in actions if actions is not None else demo_actions(demo_api.base_url):
         stores.actions.create(action)
     runtime = start_runtime(
-        settings, stores=stores, model=model, model_label=model_label if model else None,
+        settings,
+        stores=stores,
+        model=model,
+        model_label=model_label if model else None,
         executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
         checkpointer=InMemorySaver(),
-    )  # fmt: skip
+    )
     try:
         yield runtime
     finally:

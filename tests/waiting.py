@@ -19,9 +19,14 @@ import httpx
 
 
 def wait_until(
-    condition: Callable[[], bool], what: str, *, timeout: float = 30, interval: float = 0.05,
-    process: subprocess.Popen | None = None, log: Path | None = None,
-) -> None:  # fmt: skip
+    condition: Callable[[], bool],
+    what: str,
+    *,
+    timeout: float = 30,
+    interval: float = 0.05,
+    process: subprocess.Popen | None = None,
+    log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:

@@ -24,11 +24,28 @@ RESERVED_INPUT_NAMES = frozenset({"self", "config", "run_manager", "callbacks", 
 HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 CREDENTIAL_QUERY_KEYS = frozenset(
     {
-        "api_key", "apikey", "api-key", "key", "token", "access_token", "accesstoken", "auth",
-        "auth_token", "secret", "client_secret", "password", "passwd", "pwd", "sig",
-        "signature", "session", "sessionid", "private_token", "x-api-key",
+        "api_key",
+        "apikey",
+        "api-key",
+        "key",
+        "token",
+        "access_token",
+        "accesstoken",
+        "auth",
+        "auth_token",
+        "secret",
+        "client_secret",
+        "password",
+        "passwd",
+        "pwd",
+        "sig",
+        "signature",
+        "session",
+        "sessionid",
+        "private_token",
+        "x-api-key",
     }
-)  # fmt: skip
+)
 MIN_TIMEOUT_SECONDS = 0.1
 """Below this no request can even connect; a smaller value is a typo (1e-3 for 1e3)."""
 MAX_TIMEOUT_SECONDS = 120.0

@@ -79,8 +79,14 @@ class CompiledAction:
     """One definition compiled: its tool, its form fields and its (lazy) strict model."""
 
     __slots__ = (
-        "definition", "content_hash", "tool", "fields", "_inputs", "_properties", "_strict",
-    )  # fmt: skip
+        "_inputs",
+        "_properties",
+        "_strict",
+        "content_hash",
+        "definition",
+        "fields",
+        "tool",
+    )
 
     def __init__(self, definition: ActionDefinition, content_hash: str):
         self.definition = definition
@@ -89,11 +95,20 @@ class CompiledAction:
         self._properties = {i.name: input_json_schema(i) for i in definition.inputs}
         self._strict: type[BaseModel] | None = None
         self.fields = [
-            FieldSpec(i.name, i.type, i.description, i.required, i.pattern, i.enum_values,
-                      i.example, self._properties[i.name],
-                      i.option_labels() if i.type is InputType.ENUM else None, i.label)
+            FieldSpec(
+                i.name,
+                i.type,
+                i.description,
+                i.required,
+                i.pattern,
+                i.enum_values,
+                i.example,
+                self._properties[i.name],
+                i.option_labels() if i.type is InputType.ENUM else None,
+                i.label,
+            )
             for i in definition.inputs
-        ]  # fmt: skip
+        ]
         self.tool = StructuredTool(
             name=definition.name,
             description=definition.trigger,
@@ -161,9 +176,7 @@ async def _not_run_here(**arguments: Any) -> Any:
     raise ToolArgumentsError("actions run through the agent's call_action step, never as a tool")
 
 
-def compile_action(
-    definition: ActionDefinition, *, content_hash: str | None = None
-) -> CompiledAction:
+def compile_action(definition: ActionDefinition, *, content_hash: str | None = None) -> CompiledAction:
     """Compile one definition; `content_hash` may be passed when the caller already has it."""
     return CompiledAction(definition, content_hash or definition.content_hash())
 
@@ -237,4 +250,3 @@ class ActionCatalog:
 
     def __contains__(self, name: object) -> bool:
         return name in self._compiled
-

@@ -155,9 +155,7 @@ class ActionExecutor:
         """Send the action's request once (retries included) and classify what happened."""
         started = time.monotonic()
         try:
-            prepared = await build_request(
-                action, args, self._secrets, idempotency_key=idempotency_key
-            )
+            prepared = await build_request(action, args, self._secrets, idempotency_key=idempotency_key)
         except ToolArgumentsError as exc:
             outcome, used = _not_sent(action, str(exc), started), ()
         except ActionValidationError as exc:
@@ -194,9 +192,12 @@ class _Call:
     """One `execute` call: its attempts, hops and the outcome they lead to."""
 
     def __init__(
-        self, executor: ActionExecutor, action: ActionDefinition, req: PreparedRequest,
+        self,
+        executor: ActionExecutor,
+        action: ActionDefinition,
+        req: PreparedRequest,
         started: float,
-    ):  # fmt: skip
+    ):
         self.x = executor
         self.settings = executor.settings
         self.action = action
@@ -220,15 +221,15 @@ class _Call:
         except HostNotFound as exc:
             return fail(K.NETWORK, f"network error: {self._hop_note()}{exc}")
         except _TooManyRedirects:
-            return fail(K.NETWORK, f"network error: too many redirects "
-                        f"(more than {self.settings.max_redirects})")  # fmt: skip
+            return fail(
+                K.NETWORK, f"network error: too many redirects (more than {self.settings.max_redirects})"
+            )
         except _BadRedirect as exc:
             return fail(K.INVALID_RESPONSE, f"invalid redirect: {exc}")
         except httpx.ConnectError as exc:
             return fail(K.NETWORK, f"network error: {_connect_reason(exc)}")
         except (httpx.ReadError, httpx.WriteError, httpx.CloseError) as exc:
-            return fail(K.NETWORK, f"network error: the connection was dropped "
-                        f"({type(exc).__name__})")  # fmt: skip
+            return fail(K.NETWORK, f"network error: the connection was dropped ({type(exc).__name__})")
         except httpx.RemoteProtocolError:
             return fail(K.NETWORK, "network error: the server broke the HTTP protocol")
         except httpx.UnsupportedProtocol:
@@ -240,11 +241,18 @@ class _Call:
         except httpx.TransportError as exc:  # the remaining transport failures (proxy, ...)
             return fail(K.NETWORK, f"network error ({type(exc).__name__})")
         return classify_response(
-            self.action, self.req.redacted(), received.status, received.content_type,
-            received.body, truncated=received.truncated, cap=self.settings.max_response_bytes,
-            redactor=self.redactor, latency_ms=_ms(self.started), attempts=self.attempts,
+            self.action,
+            self.req.redacted(),
+            received.status,
+            received.content_type,
+            received.body,
+            truncated=received.truncated,
+            cap=self.settings.max_response_bytes,
+            redactor=self.redactor,
+            latency_ms=_ms(self.started),
+            attempts=self.attempts,
             summary_prefix=self._prefix(received.redirects, received.final_url),
-        )  # fmt: skip
+        )
 
     # -- attempts ---------------------------------------------------------------------------
     async def _with_retries(self) -> _Received:
@@ -254,8 +262,7 @@ class _Call:
             can_retry = self.attempts <= retries
             try:
                 received = await self._follow_redirects()
-            except (httpx.ConnectError, httpx.ReadError, httpx.WriteError,
-                    httpx.RemoteProtocolError) as exc:  # fmt: skip
+            except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
                 if not can_retry or _is_tls_failure(exc):
                     raise
             else:
@@ -272,8 +279,7 @@ class _Call:
         self.hop_url = self.req.url
         policy = self.x._policy
         while True:
-            dest = await check_destination(url.scheme, url.host, url.port, policy,
-                                           self.x._resolver)  # fmt: skip
+            dest = await check_destination(url.scheme, url.host, url.port, policy, self.x._resolver)
             if origin is None:
                 # a redirect may reach an allow-listed private host only when the action's own
                 # URL is on that host: a public API cannot bounce the agent into another one
@@ -314,9 +320,13 @@ class _Call:
                 await response.aclose()
 
     async def _send_to_checked(
-        self, dest: Destination, method: str, url: httpx.URL,
-        headers: list[tuple[str, str]], body: bytes | None,
-    ) -> httpx.Response:  # fmt: skip
+        self,
+        dest: Destination,
+        method: str,
+        url: httpx.URL,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+    ) -> httpx.Response:
         """Connect to the checked addresses only, in order (no second lookup, ever)."""
         client = self.x._client
         extensions = {"sni_hostname": dest.host} if dest.scheme == "https" else {}
@@ -427,8 +437,11 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
     if parsed is not None:
         selection = action.response_selection
         try:
-            selected = (select_fields(selection.language.value, selection.fields, parsed)
-                        if selection.fields else None)  # fmt: skip
+            selected = (
+                select_fields(selection.language.value, selection.fields, parsed)
+                if selection.fields
+                else None
+            )
         except (ValueError, TypeError, KeyError, AttributeError):
             selected = None
         if isinstance(selected, dict) and any(v not in (None, "", [], {}) for v in selected.values()):
@@ -462,9 +475,15 @@ def classify_response(
     text = body.decode("utf-8", errors="replace")
     excerpt = redactor.text(text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else ""))
     base = dict(
-        action=action.name, request=request, status=status, latency_ms=latency_ms,
-        attempts=attempts, excerpt=excerpt, truncated=truncated, content_type=content_type,
-    )  # fmt: skip
+        action=action.name,
+        request=request,
+        status=status,
+        latency_ms=latency_ms,
+        attempts=attempts,
+        excerpt=excerpt,
+        truncated=truncated,
+        content_type=content_type,
+    )
 
     def done(kind: OutcomeKind, detail: str = "", **extra) -> Outcome:
         summary = f"{summary_prefix} -> {status_line}{detail}"

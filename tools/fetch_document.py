@@ -14,11 +14,11 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from .validation import validate_action
 from .errors import ActionsError, ActionValidationError, ToolArgumentsError
 from .executor import ActionExecutor, _Call, _Received
 from .outcome import OutcomeKind
 from .request_builder import build_request
+from .validation import validate_action
 
 DEFAULT_MAX_DOCUMENT_BYTES = 5_000_000
 ACCEPT = "application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.5"
@@ -46,18 +46,27 @@ class _DocumentCall(_Call):
 
 
 async def fetch_document(
-    executor: ActionExecutor, url: str, *, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    executor: ActionExecutor,
+    url: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
     timeout_seconds: float = 30.0,
-) -> FetchedDocument:  # fmt: skip
+) -> FetchedDocument:
     """GET `url` through the executor's guard and return the body as text.
 
     Raises `DocumentFetchError` with the executor's redacted summary when anything goes wrong.
     """
     try:
-        action = validate_action({
-            "name": "fetch_document", "method": "GET", "url": url, "trigger": "Fetch a document.",
-            "timeout_seconds": timeout_seconds, "headers": {"Accept": ACCEPT},
-        })  # fmt: skip
+        action = validate_action(
+            {
+                "name": "fetch_document",
+                "method": "GET",
+                "url": url,
+                "trigger": "Fetch a document.",
+                "timeout_seconds": timeout_seconds,
+                "headers": {"Accept": ACCEPT},
+            }
+        )
         prepared = await build_request(action, {}, executor._secrets)
     except (ActionValidationError, ToolArgumentsError) as exc:
         problems = getattr(exc, "problems", None)

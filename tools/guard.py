@@ -37,9 +37,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _N = ipaddress.ip_network
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
-    for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "168.63.129.16",
-              "100.100.100.200")
-)  # fmt: skip
+    for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "168.63.129.16", "100.100.100.200")
+)
 """Cloud instance metadata / platform endpoints (AWS, ECS, Azure, Alibaba): always blocked."""
 
 DENIED_NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = (
@@ -168,8 +167,10 @@ def parse_ip_literal(host: str) -> IPAddress | None:
     if not _looks_numeric(parts[-1]):
         return None  # a name; like the URL standard, a host ending in a number is an address
     try:
-        values = [int(p, 16) if p.startswith("0x") else int(p, 8) if p.startswith("0") and
-                  len(p) > 1 else int(p) for p in parts]  # fmt: skip
+        values = [
+            int(p, 16) if p.startswith("0x") else int(p, 8) if p.startswith("0") and len(p) > 1 else int(p)
+            for p in parts
+        ]
     except ValueError:
         raise DestinationBlocked(f"host {host!r} is not a valid IP address") from None
     if len(values) > 4 or any(v > 255 for v in values[:-1]):
@@ -250,8 +251,10 @@ async def check_destination(
     allowlisted = policy.host_allowed(host, port)
     if not policy.port_allowed(host, port):
         allowed = ", ".join(map(str, sorted(policy.allowed_ports)))
-        raise DestinationBlocked(f"port {port} is not allowed (allowed: {allowed}; add "
-                                 "host:port to the allow-list for another port)")  # fmt: skip
+        raise DestinationBlocked(
+            f"port {port} is not allowed (allowed: {allowed}; add "
+            "host:port to the allow-list for another port)"
+        )
     literal = parse_ip_literal(host)
     if literal is not None:
         addresses: list[IPAddress] = [literal]

@@ -38,8 +38,9 @@ def parse_json(data: bytes | str, *, finite_numbers: bool = True) -> Any:
     try:
         return json.loads(text, **hooks)
     except json.JSONDecodeError as exc:
-        raise JsonTextError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column "
-                            f"{exc.colno}", syntax=True) from None  # fmt: skip
+        raise JsonTextError(
+            f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", syntax=True
+        ) from None
     except RecursionError:  # the parser recurses once per nested [ or {
         raise JsonTextError("is not usable JSON: it is nested too deeply", syntax=False) from None
 
@@ -49,8 +50,10 @@ def decode_utf8(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise JsonTextError(f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset "
-                            f"{exc.start} ({exc.reason})", syntax=True) from None  # fmt: skip
+        raise JsonTextError(
+            f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
+            syntax=True,
+        ) from None
 
 
 def _int(digits: str) -> int:
@@ -59,7 +62,8 @@ def _int(digits: str) -> int:
     except ValueError:  # more digits than the interpreter converts
         raise JsonTextError(
             f"is not usable JSON: it has a number with {len(digits.lstrip('-'))} digits (at most "
-            f"{sys.get_int_max_str_digits()} are read)", syntax=False,
+            f"{sys.get_int_max_str_digits()} are read)",
+            syntax=False,
         ) from None
 
 

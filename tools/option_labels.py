@@ -78,6 +78,11 @@ def label_problems(values: list[str], explicit: Mapping[str, str]) -> list[tuple
             elif other in explicit:
                 clashes.setdefault(other, value)
     for value, other in clashes.items():
-        problems.append((value, f"label {labels[value]!r} reads the same as the option {other!r}; "
-                                "customers could not tell them apart"))  # fmt: skip
+        problems.append(
+            (
+                value,
+                f"label {labels[value]!r} reads the same as the option {other!r}; "
+                "customers could not tell them apart",
+            )
+        )
     return problems

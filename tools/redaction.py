@@ -69,9 +69,7 @@ class Redactor:
                 needles.update(_spellings(secret))
         self._count = len(needles)
         ordered = sorted(needles, key=len, reverse=True)  # the longest spelling wins
-        self._pattern = (
-            re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
-        )
+        self._pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None
@@ -130,8 +128,7 @@ def storable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [storable(v) for v in value]
     if isinstance(value, dict):
-        return {storable(str(k) if not isinstance(k, str) else k): storable(v)
-                for k, v in value.items()}  # fmt: skip
+        return {storable(str(k) if not isinstance(k, str) else k): storable(v) for k, v in value.items()}
     return value
 
 

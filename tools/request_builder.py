@@ -41,9 +41,18 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"
 MASKED_HEADERS = CREDENTIAL_HEADERS | {"x-api-key", "api-key"}
 """Always masked whole in previews, even without a secret placeholder."""
 RESERVED_HEADERS = frozenset(
-    {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "te",
-     "upgrade", "keep-alive", "proxy-connection"}
-)  # fmt: skip
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "accept-encoding",
+        "te",
+        "upgrade",
+        "keep-alive",
+        "proxy-connection",
+    }
+)
 """Set by the executor (or forbidden): a template may not set them."""
 _MISSING = object()
 
@@ -225,17 +234,20 @@ class _Builder:
         return urlunsplit((parts.scheme, parts.netloc, path, "&".join(query_parts), ""))
 
     def _substitute(
-        self, template: str, where: str, encode, *, empty_ok: bool,
+        self,
+        template: str,
+        where: str,
+        encode,
+        *,
+        empty_ok: bool,
         secrets: dict[str, str] | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         def replace(match) -> str:
             ph = find_placeholders(match.group(0))[0]
             if ph.is_secret:
                 if secrets is not None:
                     return secrets.get(ph.name, "")  # resolved up front; a problem if unset
-                self.config.append(
-                    Problem(where, "secrets are only allowed in header values and the body")
-                )
+                self.config.append(Problem(where, "secrets are only allowed in header values and the body"))
                 return ""
             value = self.value(ph.name, where)
             if value is _MISSING:
@@ -275,11 +287,10 @@ class _Builder:
                     secret = await self._secret(ph.name, where, secrets, require_secrets)
                     if secret is None:
                         continue
-                    if secret != MASK and (
-                        any(c in secret for c in "\r\n\x00") or not secret.isascii()
-                    ):
-                        self.config.append(Problem(where, f"secret {ph.name!r} contains CR, LF, "
-                                                   "NUL or non-ASCII characters"))  # fmt: skip
+                    if secret != MASK and (any(c in secret for c in "\r\n\x00") or not secret.isascii()):
+                        self.config.append(
+                            Problem(where, f"secret {ph.name!r} contains CR, LF, NUL or non-ASCII characters")
+                        )
                         continue
                     if secret != MASK:
                         used_secrets.append(secret)
@@ -300,9 +311,7 @@ class _Builder:
         return out, used_secrets, secret_headers
 
     # -- body ----------------------------------------------------------------------------------
-    async def _secret(
-        self, name: str, where: str, secrets: SecretSource, require: bool
-    ) -> str | None:
+    async def _secret(self, name: str, where: str, secrets: SecretSource, require: bool) -> str | None:
         """A secret's value; `***` in a preview when it is not set; None (a problem) otherwise."""
         try:
             value = await secrets.get_secret(name)
@@ -338,9 +347,7 @@ class _Builder:
             out = {}
             for key, child in node.items():
                 if has_placeholder(key):
-                    self.config.append(
-                        Problem(f"{path}.{key}", "placeholders are not allowed in keys")
-                    )
+                    self.config.append(Problem(f"{path}.{key}", "placeholders are not allowed in keys"))
                     continue
                 filled = self._fill(child, f"{path}.{key}")
                 if filled is not _MISSING:
@@ -353,8 +360,7 @@ class _Builder:
         whole = whole_placeholder(node)
         if whole is not None and not whole.is_secret:
             return self.value(whole.name, path)  # typed; a missing optional value drops the key
-        return self._substitute(node, path, lambda text: text, empty_ok=True,
-                                secrets=self.body_secrets)  # fmt: skip
+        return self._substitute(node, path, lambda text: text, empty_ok=True, secrets=self.body_secrets)
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -421,11 +427,11 @@ def _check_header_value(name: str, text: str, problems: list[str], *, header: st
     elif not header:
         return
     elif header.lower() == "cookie" and any(c in text for c in _COOKIE_UNSAFE):
-        problems.append(f"{name}: must not contain spaces, ',', ';', quotes or backslashes "
-                        "(it is a cookie value)")  # fmt: skip
+        problems.append(
+            f"{name}: must not contain spaces, ',', ';', quotes or backslashes (it is a cookie value)"
+        )
     elif any(c in text for c in _HEADER_SEPARATORS):
-        problems.append(f"{name}: must not contain ',' or ';' (they separate values in the "
-                        f"{header} header)")  # fmt: skip
+        problems.append(f"{name}: must not contain ',' or ';' (they separate values in the {header} header)")
 
 
 _HEADER_SEPARATORS = frozenset(",;")

@@ -106,9 +106,7 @@ def example_value(inp: ActionInput) -> Any:
     return text
 
 
-def model_parameters(
-    definition: ActionDefinition, properties: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+def model_parameters(definition: ActionDefinition, properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Model-facing parameters: the describing schemas, nothing required, required ones noted."""
     out: dict[str, Any] = {}
     for inp in definition.inputs:
@@ -273,4 +271,3 @@ def describe_error(error: ErrorDetails, inp: ActionInput | None = None) -> str:
         return ctx["reason"]
     msg = error["msg"]
     return msg[:1].lower() + msg[1:]
-

@@ -20,7 +20,7 @@ def compile_expression(language: str, expression: str) -> tuple[Any, str | None]
         if language == "jsonpath":
             return jsonpath_parse(expression), None
         return jmespath.compile(expression), None
-    except (JMESPathError, JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001
+    except (JMESPathError, JsonPathLexerError, JsonPathParserError, Exception) as exc:
         # jsonpath-ng raises bare Exception subclasses for some syntax errors
         return None, f"invalid {language} expression {expression!r}: {str(exc).splitlines()[0]}"
 

@@ -69,8 +69,7 @@ def format_report(report: ActionTestReport) -> str:
     o = report.outcome
     status = str(o.status) if o.status is not None else "-"
     lines = [
-        f"Action:   {report.action}"
-        + (f" ({report.label})" if report.label != report.action else ""),
+        f"Action:   {report.action}" + (f" ({report.label})" if report.label != report.action else ""),
         f"Outcome:  {o.kind.value}{'' if o.ok else ' (error)'}",
         f"Status:   {status}",
         f"Latency:  {o.latency_ms:.0f} ms, {o.attempts} attempt{'s' if o.attempts != 1 else ''}",

@@ -39,8 +39,11 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
 
     name = raw.get("name")
     if isinstance(name, str) and not TOOL_NAME_RE.match(name):
-        add("name", "must start with a letter and use only letters, digits, '_' or '-' (max 64) "
-            "so it can be a tool name, e.g. 'look_up_order_status'")  # fmt: skip
+        add(
+            "name",
+            "must start with a letter and use only letters, digits, '_' or '-' (max 64) "
+            "so it can be a tool name, e.g. 'look_up_order_status'",
+        )
 
     trigger = raw.get("trigger")
     if isinstance(trigger, str) and not trigger.strip():
@@ -81,8 +84,11 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
                 and not has_placeholder(value)
                 and len(value.split()[-1]) >= 8
             ):
-                add(path, "looks like a hard-coded credential: store it as a secret and use "
-                    "'{{secret.NAME}}' (e.g. 'Bearer {{secret.ORDERS_TOKEN}}')")  # fmt: skip
+                add(
+                    path,
+                    "looks like a hard-coded credential: store it as a secret and use "
+                    "'{{secret.NAME}}' (e.g. 'Bearer {{secret.ORDERS_TOKEN}}')",
+                )
 
     body = raw.get("body")
     if isinstance(body, str) and body.strip():
@@ -96,8 +102,11 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
             problems.extend(_body_problems(parsed, "body", declared, used))
 
     for n in sorted(declared - used):
-        add("inputs", f"input {n!r} is declared but no placeholder uses it; add '{{{{{n}}}}}' "
-            "to the URL, a header or the body, or remove the input")  # fmt: skip
+        add(
+            "inputs",
+            f"input {n!r} is declared but no placeholder uses it; add '{{{{{n}}}}}' "
+            "to the URL, a header or the body, or remove the input",
+        )
 
     # -- settings --------------------------------------------------------------------------------
     limit = raw.get("max_runs_per_session")
@@ -107,8 +116,10 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
     timeout = raw.get("timeout_seconds")
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         if not MIN_TIMEOUT_SECONDS <= timeout <= MAX_TIMEOUT_SECONDS:
-            add("timeout_seconds", f"must be between {MIN_TIMEOUT_SECONDS:g} and "
-                f"{MAX_TIMEOUT_SECONDS:g} seconds")  # fmt: skip
+            add(
+                "timeout_seconds",
+                f"must be between {MIN_TIMEOUT_SECONDS:g} and {MAX_TIMEOUT_SECONDS:g} seconds",
+            )
 
     channels = raw.get("channels")
     if isinstance(channels, list) and not channels:
@@ -143,13 +154,13 @@ def _unencodable_text(raw: dict[str, Any]) -> list[Problem]:
         elif isinstance(node, list):
             stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
         elif isinstance(node, str) and not is_text(node):
-            problems.append(Problem(path, f"{SURROGATE_NOTE}: remove it or write the whole "
-                                    "character"))  # fmt: skip
+            problems.append(Problem(path, f"{SURROGATE_NOTE}: remove it or write the whole character"))
     return problems
 
 
-SURROGATE_NOTE = ("holds a lone surrogate (a '\\ud800'-style escape that is half of a "
-                  "character), which is not text")  # fmt: skip
+SURROGATE_NOTE = (
+    "holds a lone surrogate (a '\\ud800'-style escape that is half of a character), which is not text"
+)
 
 
 def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list[Problem]:
@@ -158,8 +169,11 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
     name = item.get("name")
     if isinstance(name, str):
         if not INPUT_NAME_RE.match(name) or keyword.iskeyword(name) or name.startswith("model_"):
-            add(".name", "must be a lower-case identifier (letters, digits, '_'), not a Python "
-                "keyword and not starting with 'model_'")  # fmt: skip
+            add(
+                ".name",
+                "must be a lower-case identifier (letters, digits, '_'), not a Python "
+                "keyword and not starting with 'model_'",
+            )
         elif name in RESERVED_INPUT_NAMES:
             add(".name", f"{name!r} is reserved; choose another input name")
         elif name in declared:
@@ -211,11 +225,13 @@ def _placeholder_problems(
             problems.append(Problem(path, f"malformed placeholder '{{{{{ph.raw}}}}}'"))
         elif ph.is_secret:
             if not secrets_ok:
-                problems.append(Problem(path, f"secret '{{{{{ph.raw}}}}}' is only allowed in "
-                                        "header values and the body"))  # fmt: skip
+                problems.append(
+                    Problem(path, f"secret '{{{{{ph.raw}}}}}' is only allowed in header values and the body")
+                )
         elif ph.name not in declared:
-            problems.append(Problem(path, f"unknown placeholder '{{{{{ph.name}}}}}': declare an "
-                                    f"input named {ph.name!r}"))  # fmt: skip
+            problems.append(
+                Problem(path, f"unknown placeholder '{{{{{ph.name}}}}}': declare an input named {ph.name!r}")
+            )
         else:
             used.add(ph.name)
     return problems
@@ -238,10 +254,12 @@ def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]
     if not parts.hostname:
         add("has no host")
     if "@" in netloc:
-        add("must not carry credentials (user:password@host); store them as a secret and send "
-            "them in an Authorization header")  # fmt: skip
+        add(
+            "must not carry credentials (user:password@host); store them as a secret and send "
+            "them in an Authorization header"
+        )
     try:
-        parts.port
+        _ = parts.port  # raises on a port that is not a number in range
     except ValueError:
         add("has an invalid port")
     if parts.fragment:
@@ -250,13 +268,14 @@ def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]
         add("must not contain whitespace or control characters")
     for key, _ in parse_qsl(parts.query, keep_blank_values=True):
         if key.lower() in CREDENTIAL_QUERY_KEYS:
-            add(f"query parameter {key!r} looks like a credential: never put API keys or tokens "
+            add(
+                f"query parameter {key!r} looks like a credential: never put API keys or tokens "
                 "in the URL; store it as a secret and send it in a header, e.g. "
-                "'Authorization: Bearer {{secret.NAME}}'")  # fmt: skip
+                "'Authorization: Bearer {{secret.NAME}}'"
+            )
     problems.extend(
-        _placeholder_problems("url", parts.path + "?" + parts.query, declared, used,
-                              secrets_ok=False)
-    )  # fmt: skip
+        _placeholder_problems("url", parts.path + "?" + parts.query, declared, used, secrets_ok=False)
+    )
     return problems
 
 
@@ -300,8 +319,11 @@ def _selection_problems(raw: dict[str, Any]) -> list[Problem]:
         if err:
             problems.append(Problem("response_selection.link_field", err))
     if raw.get("response_format") == "link" and not link:
-        problems.append(Problem("response_selection.link_field",
-                                "the link format needs the response field that holds the URL"))  # fmt: skip
+        problems.append(
+            Problem(
+                "response_selection.link_field", "the link format needs the response field that holds the URL"
+            )
+        )
     return problems
 
 
@@ -375,4 +397,3 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add((p.path, p.message))
             out.append(p)
     return out
-

@@ -20,8 +20,12 @@ SIDEBAR_WIDTH = 440  # pixels: room for the editor's tables; it can still be res
 
 
 def main() -> None:
-    st.set_page_config(page_title="Support agent · API actions", page_icon=":material/support_agent:",
-                       layout="wide", initial_sidebar_state=SIDEBAR_WIDTH)  # fmt: skip
+    st.set_page_config(
+        page_title="Support agent · API actions",
+        page_icon=":material/support_agent:",
+        layout="wide",
+        initial_sidebar_state=SIDEBAR_WIDTH,
+    )
     rt = current_runtime()
     with st.sidebar:
         sidebar(rt)
@@ -31,8 +35,10 @@ def main() -> None:
         if is_admin(rt.admin_password):
             traces_page(rt)
         else:
-            st.info("Traces are for the product team: unlock the admin tools in the sidebar.",
-                    icon=":material/lock:")  # fmt: skip
+            st.info(
+                "Traces are for the product team: unlock the admin tools in the sidebar.",
+                icon=":material/lock:",
+            )
     else:
         chat_page(rt)
 

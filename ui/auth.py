@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.access import password_matches
+from agent.wiring.access import password_matches
 
 UNLOCKED_KEY = "admin_unlocked"
 
@@ -17,8 +17,11 @@ def is_admin(admin_password: str | None) -> bool:
 def admin_gate(admin_password: str | None) -> bool:
     """Render the gate in the current container; True when product-team tools may be shown."""
     if not admin_password:
-        st.warning("Admin password not set: editing is open. Set ADMIN_PASSWORD to restrict "
-                   "the editor, secrets and traces.", icon=":material/lock_open:")  # fmt: skip
+        st.warning(
+            "Admin password not set: editing is open. Set ADMIN_PASSWORD to restrict "
+            "the editor, secrets and traces.",
+            icon=":material/lock_open:",
+        )
         return True
     if st.session_state.get(UNLOCKED_KEY):
         if st.button("Lock admin tools", icon=":material/lock:", key="admin_lock"):

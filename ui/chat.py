@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from agent.ui_support import check_answer, form_fields
+from agent.wiring.ui_support import check_answer, form_fields
 
 from . import forms, refusals
 from .auth import is_admin
@@ -35,9 +35,11 @@ WORKING = "The agent is working..."
 def model_banner(rt: AgentRuntime) -> None:
     agent = rt.agent
     if agent.is_offline:
-        st.info(f"**Offline model in use** — {agent.model_label}. Replies come from the built-in "
-                "rule-based model; set OPENAI_API_KEY to use a language model.",
-                icon=":material/cloud_off:")  # fmt: skip
+        st.info(
+            f"**Offline model in use** — {agent.model_label}. Replies come from the built-in "
+            "rule-based model; set OPENAI_API_KEY to use a language model.",
+            icon=":material/cloud_off:",
+        )
     else:
         st.caption(f":material/smart_toy: Model: **{agent.model_label}**")
 
@@ -46,9 +48,14 @@ def preview_switch(rt: AgentRuntime) -> bool:
     """The "Preview drafts" toggle, for the product team; True while previewing."""
     if not is_admin(rt.admin_password):
         return False
-    return st.toggle("Preview drafts", key=PREVIEW_KEY, help=(
-        "Talk to the agent with the draft actions in use (live ones where there is no draft). "
-        "Customers never get drafts."))  # fmt: skip
+    return st.toggle(
+        "Preview drafts",
+        key=PREVIEW_KEY,
+        help=(
+            "Talk to the agent with the draft actions in use (live ones where there is no draft). "
+            "Customers never get drafts."
+        ),
+    )
 
 
 def previewing() -> bool:
@@ -74,8 +81,11 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
     if key not in st.session_state:
         _new_session(preview)
     current = st.session_state[key]
-    rows = {r["session_id"]: r for r in rt.stores.traces.sessions(limit=100)
-            if r["session_id"].startswith(PREVIEW_PREFIX) == preview}  # fmt: skip
+    rows = {
+        r["session_id"]: r
+        for r in rt.stores.traces.sessions(limit=100)
+        if r["session_id"].startswith(PREVIEW_PREFIX) == preview
+    }
     options = list(rows) if current in rows else [current, *rows]
 
     def describe(sid: str) -> str:
@@ -90,24 +100,29 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
     # a key derived from the labels gives a fresh picker, set to the current session, each time.
     labels = "\n".join(describe(o) for o in options)
     pick_key = f"session_pick.{int(preview)}." + hashlib.sha1(labels.encode()).hexdigest()[:12]
-    picked = pick.selectbox("Conversation", options, index=options.index(current), key=pick_key,
-                            format_func=describe)  # fmt: skip
+    picked = pick.selectbox(
+        "Conversation", options, index=options.index(current), key=pick_key, format_func=describe
+    )
     if picked != current and picked in rows:
         st.session_state[key] = picked
         st.rerun()
     started = rows.get(current)
     channel = chan.radio(
-        "Channel", CHANNELS, horizontal=True, key=f"channel.{current}",
-        index=CHANNELS.index(started["channel"]) if started else 0, disabled=started is not None,
+        "Channel",
+        CHANNELS,
+        horizontal=True,
+        key=f"channel.{current}",
+        index=CHANNELS.index(started["channel"]) if started else 0,
+        disabled=started is not None,
         help="Fixed once the conversation has started.",
-    )  # fmt: skip
-    new.button("New conversation", icon=":material/add_comment:", on_click=_new_session,
-               args=(preview,))  # fmt: skip
+    )
+    new.button("New conversation", icon=":material/add_comment:", on_click=_new_session, args=(preview,))
     return current, (started["channel"] if started else channel)
 
 
-def pending_controls(rt: AgentRuntime, session_id: str, turn: int, payload: dict,
-                     preview: bool = False) -> Any:  # fmt: skip
+def pending_controls(
+    rt: AgentRuntime, session_id: str, turn: int, payload: dict, preview: bool = False
+) -> Any:
     """The form for the pending question; returns the resume value once the user answers."""
     key = f"pending.{session_id}.{turn}"
     definition = rt.definition(payload.get("action", ""), preview=preview)
@@ -129,9 +144,12 @@ def chat_page(rt: AgentRuntime) -> None:
         model_banner(rt)
     agent = rt.preview if preview else rt.agent
     if preview:
-        st.warning("**Preview: drafts in use** — this conversation runs the draft actions (the "
-                   "live ones where there is no draft). Customers never get drafts until they "
-                   "are published.", icon=":material/science:")  # fmt: skip
+        st.warning(
+            "**Preview: drafts in use** — this conversation runs the draft actions (the "
+            "live ones where there is no draft). Customers never get drafts until they "
+            "are published.",
+            icon=":material/science:",
+        )
     session_id, channel = session_picker(rt, preview)
     traces = agent.turns(session_id)
     describe = refusals.describer(rt, preview=preview)

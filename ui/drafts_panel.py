@@ -12,8 +12,8 @@ from typing import Any
 import streamlit as st
 
 from storage.drafts import Draft
-from tools.validation import validate_action
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
+from tools.validation import validate_action
 
 from .editor_state import ACTOR, CONFLICT, DRAFT, DRAFT_CONFLICT, ERRORS, LIVE, NEW, Snapshot, reopen
 from .runtime import AgentRuntime
@@ -27,12 +27,16 @@ def draft_header(rt: AgentRuntime, snapshot: Snapshot) -> None:
     if info["updated_by"]:
         saved += f" by {info['updated_by']}"
     if snapshot["live"]:
-        st.caption(f"Draft of **{name}**, started from live version {info['base_version']} · "
-                   f"{saved}. Customers get the live version until the draft is published.")  # fmt: skip
+        st.caption(
+            f"Draft of **{name}**, started from live version {info['base_version']} · "
+            f"{saved}. Customers get the live version until the draft is published."
+        )
         if info["base_version"] != snapshot["version"]:
-            st.warning(f"Live {name} changed since this draft was started (it is now version "
-                       f"{snapshot['version']}): publishing it will be refused.",
-                       icon=":material/sync_problem:")  # fmt: skip
+            st.warning(
+                f"Live {name} changed since this draft was started (it is now version "
+                f"{snapshot['version']}): publishing it will be refused.",
+                icon=":material/sync_problem:",
+            )
     else:
         st.caption(f"New action **{name}**, draft only · {saved}. It is not live until published.")
     if conflict := st.session_state.get(DRAFT_CONFLICT):
@@ -41,14 +45,25 @@ def draft_header(rt: AgentRuntime, snapshot: Snapshot) -> None:
 
 def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     save, publish = st.columns(2)
-    if save.button("Save draft", type="primary", key="ed.save_draft", icon=":material/edit_note:",
-                   width="stretch"):  # fmt: skip
+    if save.button(
+        "Save draft", type="primary", key="ed.save_draft", icon=":material/edit_note:", width="stretch"
+    ):
         save_draft(rt, snapshot, form)
-    if publish.button("Publish draft", key="ed.publish", icon=":material/publish:", width="stretch",
-                      help="Save this form to the draft and make it live: the next turn uses it."):  # fmt: skip
+    if publish.button(
+        "Publish draft",
+        key="ed.publish",
+        icon=":material/publish:",
+        width="stretch",
+        help="Save this form to the draft and make it live: the next turn uses it.",
+    ):
         publish_draft(rt, snapshot, form)
-    if st.button("Discard draft", key="ed.discard", icon=":material/delete_sweep:", width="stretch",
-                 help="Delete the draft; the live version is not touched."):  # fmt: skip
+    if st.button(
+        "Discard draft",
+        key="ed.discard",
+        icon=":material/delete_sweep:",
+        width="stretch",
+        help="Delete the draft; the live version is not touched.",
+    ):
         discard_draft(rt, snapshot)
 
 
@@ -97,10 +112,16 @@ def save_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> No
         st.session_state[CONFLICT] = f"{snapshot['name']} was deleted by someone else meanwhile."
         st.rerun()
     live = snapshot["live"]
-    reopen(snapshot["name"] if live else saved.name,
-           f"Saved the draft of {saved.name}. " + ("Customers still get the live version; publish "
-           "the draft when it is ready." if live else "It is not live until published."),
-           view=DRAFT)  # fmt: skip
+    reopen(
+        snapshot["name"] if live else saved.name,
+        f"Saved the draft of {saved.name}. "
+        + (
+            "Customers still get the live version; publish the draft when it is ready."
+            if live
+            else "It is not live until published."
+        ),
+        view=DRAFT,
+    )
 
 
 def _unchanged(snapshot: Snapshot, form: dict[str, Any]) -> bool:
@@ -127,8 +148,9 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
             "changed, then redo your edit there or discard the draft."
         )
         st.rerun()
-    reopen(stored.name, f"Published {stored.name} (version {stored.version}). The next turn uses it.",
-           view=LIVE)  # fmt: skip
+    reopen(
+        stored.name, f"Published {stored.name} (version {stored.version}). The next turn uses it.", view=LIVE
+    )
 
 
 def discard_draft(rt: AgentRuntime, snapshot: Snapshot) -> None:
@@ -138,6 +160,9 @@ def discard_draft(rt: AgentRuntime, snapshot: Snapshot) -> None:
     except NotFoundError:
         pass  # already gone (another tab): the editor reloads either way
     if snapshot["live"]:
-        reopen(name, f"Discarded the draft of {name}; live version {snapshot['version']} is unchanged.",
-               view=LIVE)  # fmt: skip
+        reopen(
+            name,
+            f"Discarded the draft of {name}; live version {snapshot['version']} is unchanged.",
+            view=LIVE,
+        )
     reopen(NEW, f"Discarded the draft of {name}.")

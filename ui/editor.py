@@ -48,15 +48,33 @@ def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
     edited = {d.live_name for d in drafts if d.live_name}
     badges = {a.name: "Draft" for a in actions if a.name in edited}
     badges |= {d.name: "Draft (new)" for d in drafts if d.live_name is None}
-    rows = [{"name": a.name, "draft": badges.get(a.name, ""), "method": a.definition.method.value,
-             "enabled": a.definition.enabled,
-             "channels": ", ".join(c.value for c in a.definition.channels)} for a in actions]
-    rows += [{"name": d.name, "draft": "Draft (new)", "method": d.definition.method.value,
-              "enabled": d.definition.enabled,
-              "channels": ", ".join(c.value for c in d.definition.channels)}
-             for d in drafts if d.live_name is None]  # fmt: skip
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={"enabled": st.column_config.CheckboxColumn("enabled")})  # fmt: skip
+    rows = [
+        {
+            "name": a.name,
+            "draft": badges.get(a.name, ""),
+            "method": a.definition.method.value,
+            "enabled": a.definition.enabled,
+            "channels": ", ".join(c.value for c in a.definition.channels),
+        }
+        for a in actions
+    ]
+    rows += [
+        {
+            "name": d.name,
+            "draft": "Draft (new)",
+            "method": d.definition.method.value,
+            "enabled": d.definition.enabled,
+            "channels": ", ".join(c.value for c in d.definition.channels),
+        }
+        for d in drafts
+        if d.live_name is None
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={"enabled": st.column_config.CheckboxColumn("enabled")},
+    )
     return [r["name"] for r in rows], badges
 
 
@@ -75,8 +93,12 @@ def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
     dup, toggle, delete = st.columns(3)
     try:
         if dup.button("Duplicate", key="ed.duplicate", icon=":material/content_copy:"):
-            copy = {**definition, "name": _unique_copy_name(names, name), "enabled": False,
-                    "title": f"{definition.get('title') or name} (copy)"}  # fmt: skip
+            copy = {
+                **definition,
+                "name": _unique_copy_name(names, name),
+                "enabled": False,
+                "title": f"{definition.get('title') or name} (copy)",
+            }
             store.create(copy, actor=ACTOR)
             reopen(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
         label = "Disable" if definition["enabled"] else "Enable"
@@ -98,8 +120,7 @@ def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
         if snapshot["name"] is None:
             saved = store.create(form, actor=ACTOR)
         else:
-            saved = store.update(snapshot["name"], form, expected_version=snapshot["version"],
-                                 actor=ACTOR)  # fmt: skip
+            saved = store.update(snapshot["name"], form, expected_version=snapshot["version"], actor=ACTOR)
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
@@ -107,8 +128,7 @@ def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
         st.session_state[CONFLICT] = str(exc)
         st.rerun()
     else:
-        reopen(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.",
-               view=LIVE)  # fmt: skip
+        reopen(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.", view=LIVE)
 
 
 def _has_both(snapshot: Snapshot) -> bool:
@@ -122,9 +142,11 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
     if st.session_state.get(PICK) not in (NEW, *names):
         st.session_state[PICK] = names[0] if names else NEW
     selected = st.selectbox(
-        "Edit action", [NEW, *names], key=PICK,
+        "Edit action",
+        [NEW, *names],
+        key=PICK,
         format_func=lambda n: f"{n} · {badges[n]}" if n in badges else n,
-    )  # fmt: skip
+    )
     snapshot, wanted = st.session_state.get(SNAPSHOT), st.session_state.pop(NEXT_VIEW, None)
     if snapshot is None or (snapshot["name"] or NEW) != selected:
         snapshot = load(rt, selected, wanted)
@@ -132,9 +154,14 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
         snapshot = load(rt, selected, st.session_state[VIEW])  # the switch below was flipped
     if _has_both(snapshot):
         st.session_state[VIEW] = snapshot["view"]
-        st.radio("Show", (DRAFT, LIVE), key=VIEW, horizontal=True,
-                 format_func=lambda v: {DRAFT: "Draft", LIVE: f"Live (version {snapshot['version']})"}[v],
-                 help="This action has a draft: edit the draft, or see what customers get now.")  # fmt: skip
+        st.radio(
+            "Show",
+            (DRAFT, LIVE),
+            key=VIEW,
+            horizontal=True,
+            format_func=lambda v: {DRAFT: "Draft", LIVE: f"Live (version {snapshot['version']})"}[v],
+            help="This action has a draft: edit the draft, or see what customers get now.",
+        )
     return snapshot
 
 
@@ -180,10 +207,21 @@ def _live_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
     if snapshot["draft"]:
         st.caption("This action has a draft: **Save draft** here replaces it with this form.")
     draft, live = st.columns(2)
-    if draft.button("Save draft", key="ed.save_draft", icon=":material/edit_note:", width="stretch",
-                    help="Keep the edit away from customers until it is published."):  # fmt: skip
+    if draft.button(
+        "Save draft",
+        key="ed.save_draft",
+        icon=":material/edit_note:",
+        width="stretch",
+        help="Keep the edit away from customers until it is published.",
+    ):
         drafts_panel.save_draft(rt, snapshot, form)
     label = "Create action" if snapshot["name"] is None else "Save & publish"
-    if live.button(label, type="primary", key="ed.save", icon=":material/publish:", width="stretch",
-                   help="Save and publish: customers' next turn uses it."):  # fmt: skip
+    if live.button(
+        label,
+        type="primary",
+        key="ed.save",
+        icon=":material/publish:",
+        width="stretch",
+        help="Save and publish: customers' next turn uses it.",
+    ):
         _save(rt, snapshot, form)

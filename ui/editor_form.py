@@ -26,15 +26,22 @@ METHODS = [m.value for m in HttpMethod]
 FORMATS = [f.value for f in ResponseFormat]
 LANGUAGES = [lang.value for lang in SelectionLanguage]
 CHANNELS = [c.value for c in Channel]
-INPUT_COLUMNS = ("name", "label", "type", "description", "required", "pattern", "enum_values",
-                 "enum_labels", "example")  # fmt: skip
+INPUT_COLUMNS = (
+    "name",
+    "label",
+    "type",
+    "description",
+    "required",
+    "pattern",
+    "enum_values",
+    "enum_labels",
+    "example",
+)
 
 
 def blank_definition() -> dict[str, Any]:
     """A new action: every default of the model, with name, URL and trigger left to fill."""
-    return ActionDefinition.model_construct(name="", url="https://", trigger="").model_dump(
-        mode="json"
-    )
+    return ActionDefinition.model_construct(name="", url="https://", trigger="").model_dump(mode="json")
 
 
 def show_errors(errors: Errors, *paths: str) -> None:
@@ -66,33 +73,37 @@ def _rows(value: Any) -> list[dict[str, Any]]:
 
 def _inputs_table(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {**{c: i.get(c) for c in INPUT_COLUMNS},
-         "enum_values": ", ".join(i.get("enum_values") or []),
-         "enum_labels": ", ".join(f"{v}={lbl}" for v, lbl in (i.get("enum_labels") or {}).items()),
-         "pattern": i.get("pattern") or "", "example": i.get("example") or "",
-         "label": i.get("label") or "",
-         "description": i.get("description") or ""}
+        {
+            **{c: i.get(c) for c in INPUT_COLUMNS},
+            "enum_values": ", ".join(i.get("enum_values") or []),
+            "enum_labels": ", ".join(f"{v}={lbl}" for v, lbl in (i.get("enum_labels") or {}).items()),
+            "pattern": i.get("pattern") or "",
+            "example": i.get("example") or "",
+            "label": i.get("label") or "",
+            "description": i.get("description") or "",
+        }
         for i in inputs
-    ]  # fmt: skip
+    ]
 
 
 def _inputs_from_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         enum = [v.strip() for v in str(r.get("enum_values") or "").split(",") if v.strip()]
-        labels = dict(_label_pair(p) for p in str(_text(r.get("enum_labels")) or "").split(",")
-                      if p.strip())  # fmt: skip
-        out.append({
-            "name": _text(r.get("name")) or "",
-            "label": _text(r.get("label")),
-            "type": _text(r.get("type")) or InputType.STRING.value,
-            "description": _text(r.get("description")) or "",
-            "required": True if _empty(r.get("required")) else bool(r.get("required")),
-            "pattern": _text(r.get("pattern")),
-            "enum_values": enum or None,
-            "enum_labels": labels or None,
-            "example": _text(r.get("example")),
-        })  # fmt: skip
+        labels = dict(_label_pair(p) for p in str(_text(r.get("enum_labels")) or "").split(",") if p.strip())
+        out.append(
+            {
+                "name": _text(r.get("name")) or "",
+                "label": _text(r.get("label")),
+                "type": _text(r.get("type")) or InputType.STRING.value,
+                "description": _text(r.get("description")) or "",
+                "required": True if _empty(r.get("required")) else bool(r.get("required")),
+                "pattern": _text(r.get("pattern")),
+                "enum_values": enum or None,
+                "enum_labels": labels or None,
+                "example": _text(r.get("example")),
+            }
+        )
     return out
 
 
@@ -107,8 +118,9 @@ def _table(data: list[dict[str, Any]], columns: tuple[str, ...], key: str, **con
     import pandas as pd
 
     frame = pd.DataFrame(data, columns=list(columns))
-    edited = st.data_editor(frame, key=key, num_rows="dynamic", hide_index=True,
-                            width="stretch", column_config=config)  # fmt: skip
+    edited = st.data_editor(
+        frame, key=key, num_rows="dynamic", hide_index=True, width="stretch", column_config=config
+    )
     return _rows(edited)
 
 
@@ -120,51 +132,80 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
 
     with st.expander("API endpoint", expanded=True, icon=":material/api:"):
         d["method"] = st.selectbox("Method", METHODS, index=METHODS.index(base["method"]), key=k("method"))
-        d["url"] = st.text_input("URL", base["url"], key=k("url"),
-                                 help="Full URL; `{{input}}` placeholders in the path and query only.")  # fmt: skip
+        d["url"] = st.text_input(
+            "URL",
+            base["url"],
+            key=k("url"),
+            help="Full URL; `{{input}}` placeholders in the path and query only.",
+        )
         show_errors(errors, "method", "url")
 
-    with st.expander("Collect info first", expanded=has("inputs", "collect_info_first"),
-                     icon=":material/checklist:"):  # fmt: skip
-        d["collect_info_first"] = st.toggle("Ask for missing or invalid inputs before calling",
-                                            base["collect_info_first"], key=k("collect_info_first"))  # fmt: skip
-        st.caption("Inputs (type: " + ", ".join(t.value for t in InputType) +
-                   "; enum values comma separated; enum labels, optional, as "
-                   "`value=What customers read`, comma separated: other values are shown in "
-                   "words, `heat_pump` as \"heat pump\"). The description is for the model; "
-                   "customers read the label, else the description said to them (\"the "
-                   "customer's\" as \"your\").")  # fmt: skip
+    with st.expander(
+        "Collect info first", expanded=has("inputs", "collect_info_first"), icon=":material/checklist:"
+    ):
+        d["collect_info_first"] = st.toggle(
+            "Ask for missing or invalid inputs before calling",
+            base["collect_info_first"],
+            key=k("collect_info_first"),
+        )
+        st.caption(
+            "Inputs (type: "
+            + ", ".join(t.value for t in InputType)
+            + "; enum values comma separated; enum labels, optional, as "
+            "`value=What customers read`, comma separated: other values are shown in "
+            'words, `heat_pump` as "heat pump"). The description is for the model; '
+            'customers read the label, else the description said to them ("the '
+            'customer\'s" as "your").'
+        )
         rows = _table(
-            _inputs_table(base["inputs"]), INPUT_COLUMNS, k("inputs"),
-            type=st.column_config.SelectboxColumn("type", options=[t.value for t in InputType],
-                                                  default="string"),
+            _inputs_table(base["inputs"]),
+            INPUT_COLUMNS,
+            k("inputs"),
+            type=st.column_config.SelectboxColumn(
+                "type", options=[t.value for t in InputType], default="string"
+            ),
             required=st.column_config.CheckboxColumn("required", default=True),
-        )  # fmt: skip
+        )
         d["inputs"] = _inputs_from_table(rows)
         show_errors(errors, "collect_info_first", "inputs")
 
     with st.expander("Headers & body", expanded=has("headers", "body"), icon=":material/code:"):
-        header_rows = _table([{"header": n, "value": v} for n, v in base["headers"].items()],
-                             ("header", "value"), k("headers"))  # fmt: skip
-        d["headers"] = {str(r["header"]).strip(): _text(r.get("value")) or ""
-                        for r in header_rows if _text(r.get("header"))}  # fmt: skip
+        header_rows = _table(
+            [{"header": n, "value": v} for n, v in base["headers"].items()], ("header", "value"), k("headers")
+        )
+        d["headers"] = {
+            str(r["header"]).strip(): _text(r.get("value")) or ""
+            for r in header_rows
+            if _text(r.get("header"))
+        }
         st.caption("Values may use `{{input}}` and `{{secret.NAME}}`.")
-        body = st.text_area("Body (JSON template, POST/PUT/PATCH)", base.get("body") or "",
-                            key=k("body"), height=120)  # fmt: skip
+        body = st.text_area(
+            "Body (JSON template, POST/PUT/PATCH)", base.get("body") or "", key=k("body"), height=120
+        )
         d["body"] = body if body.strip() else None
         show_errors(errors, "headers", "body")
 
     with st.expander("Trigger", expanded=True, icon=":material/bolt:"):
-        d["trigger"] = st.text_area("When should the agent run this action?", base["trigger"],
-                                    key=k("trigger"), height=110)  # fmt: skip
+        d["trigger"] = st.text_area(
+            "When should the agent run this action?", base["trigger"], key=k("trigger"), height=110
+        )
         show_errors(errors, "trigger")
 
-    with st.expander("Response handling", expanded=has("response_format", "response_instructions",
-                     "response_instructions_enabled", "response_selection"),
-                     icon=":material/chat:"):  # fmt: skip
+    with st.expander(
+        "Response handling",
+        expanded=has(
+            "response_format", "response_instructions", "response_instructions_enabled", "response_selection"
+        ),
+        icon=":material/chat:",
+    ):
         d.update(_response_section(base, k))
-        show_errors(errors, "response_format", "response_instructions_enabled",
-                    "response_instructions", "response_selection")  # fmt: skip
+        show_errors(
+            errors,
+            "response_format",
+            "response_instructions_enabled",
+            "response_instructions",
+            "response_selection",
+        )
 
     with st.expander("Settings", expanded=True, icon=":material/settings:"):
         d.update(_settings_section(base, k, errors))
@@ -173,32 +214,41 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
 
 def _response_section(base: dict[str, Any], k) -> dict[str, Any]:
     d: dict[str, Any] = {}
-    d["response_format"] = st.selectbox("Response format", FORMATS,
-                                        index=FORMATS.index(base["response_format"]),
-                                        key=k("response_format"))  # fmt: skip
+    d["response_format"] = st.selectbox(
+        "Response format", FORMATS, index=FORMATS.index(base["response_format"]), key=k("response_format")
+    )
     d["response_instructions_enabled"] = st.toggle(
-        "Custom response instructions", base["response_instructions_enabled"],
+        "Custom response instructions",
+        base["response_instructions_enabled"],
         key=k("response_instructions_enabled"),
     )
     d["response_instructions"] = st.text_area(
-        "Instructions", base["response_instructions"], key=k("response_instructions"), height=110,
+        "Instructions",
+        base["response_instructions"],
+        key=k("response_instructions"),
+        height=110,
         disabled=not d["response_instructions_enabled"],
     )
     sel = base["response_selection"]
     st.markdown("**Response selection** — only these fields reach the model")
-    language = st.selectbox("Language", LANGUAGES, index=LANGUAGES.index(sel["language"]),
-                            key=k("selection.language"))  # fmt: skip
-    rows = _table([{"label": lbl, "expression": e} for lbl, e in sel["fields"].items()],
-                  ("label", "expression"), k("selection.fields"))  # fmt: skip
+    language = st.selectbox(
+        "Language", LANGUAGES, index=LANGUAGES.index(sel["language"]), key=k("selection.language")
+    )
+    rows = _table(
+        [{"label": lbl, "expression": e} for lbl, e in sel["fields"].items()],
+        ("label", "expression"),
+        k("selection.fields"),
+    )
     link_field = st.text_input("Link field", sel.get("link_field") or "", key=k("selection.link_field"))
     link_label = st.text_input("Link label", sel.get("link_label") or "", key=k("selection.link_label"))
     d["response_selection"] = {
         "language": language,
-        "fields": {str(r["label"]).strip(): _text(r.get("expression")) or ""
-                   for r in rows if _text(r.get("label"))},
+        "fields": {
+            str(r["label"]).strip(): _text(r.get("expression")) or "" for r in rows if _text(r.get("label"))
+        },
         "link_field": link_field.strip() or None,
         "link_label": link_label.strip() or None,
-    }  # fmt: skip
+    }
     return d
 
 
@@ -211,21 +261,23 @@ def _settings_section(base: dict[str, Any], k, errors: Errors) -> dict[str, Any]
     d["channels"] = st.multiselect("Channels", CHANNELS, default=base["channels"], key=k("channels"))
     show_errors(errors, "channels")
     d["max_runs_per_session"] = st.number_input(
-        "Trigger limit (runs per session, empty = no limit)", value=base["max_runs_per_session"],
-        step=1, key=k("max_runs_per_session"),
+        "Trigger limit (runs per session, empty = no limit)",
+        value=base["max_runs_per_session"],
+        step=1,
+        key=k("max_runs_per_session"),
     )
     show_errors(errors, "max_runs_per_session")
     confirm = base["requires_confirmation"]
     if confirm is None:
         confirm = base["method"] != HttpMethod.GET.value
-    d["requires_confirmation"] = st.checkbox("Requires confirmation", confirm,
-                                             key=k("requires_confirmation"))  # fmt: skip
-    d["timeout_seconds"] = st.number_input("Timeout (seconds)", value=float(base["timeout_seconds"]),
-                                           step=1.0, key=k("timeout_seconds"))  # fmt: skip
+    d["requires_confirmation"] = st.checkbox("Requires confirmation", confirm, key=k("requires_confirmation"))
+    d["timeout_seconds"] = st.number_input(
+        "Timeout (seconds)", value=float(base["timeout_seconds"]), step=1.0, key=k("timeout_seconds")
+    )
     show_errors(errors, "timeout_seconds", "requires_confirmation")
-    d["send_idempotency_key"] = st.checkbox("Send an Idempotency-Key header",
-                                            base["send_idempotency_key"],
-                                            key=k("send_idempotency_key"))  # fmt: skip
+    d["send_idempotency_key"] = st.checkbox(
+        "Send an Idempotency-Key header", base["send_idempotency_key"], key=k("send_idempotency_key")
+    )
     d["enabled"] = st.toggle("Enabled", base["enabled"], key=k("enabled"))
     show_errors(errors, "send_idempotency_key", "enabled")
     return d

@@ -38,8 +38,14 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
     st.session_state.pop(ERRORS, None)
     st.session_state.pop(CONFLICT, None)
     st.session_state.pop(DRAFT_CONFLICT, None)
-    snapshot: Snapshot = {"name": None, "version": None, "definition": editor_form.blank_definition(),
-                          "view": LIVE, "live": False, "draft": None}  # fmt: skip
+    snapshot: Snapshot = {
+        "name": None,
+        "version": None,
+        "definition": editor_form.blank_definition(),
+        "view": LIVE,
+        "live": False,
+        "draft": None,
+    }
     if key != NEW:
         try:
             live = rt.stores.actions.get(key)
@@ -52,14 +58,20 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
             view = DRAFT if live is None else LIVE if draft is None else (view or DRAFT)
             shown = draft.definition if view == DRAFT else live.definition
             snapshot = {
-                "name": key, "version": live.version if live else None,
-                "definition": shown.to_json_dict(), "view": view, "live": live is not None,
-                "draft": None if draft is None else {
-                    "name": draft.name, "base_version": draft.base_version,
+                "name": key,
+                "version": live.version if live else None,
+                "definition": shown.to_json_dict(),
+                "view": view,
+                "live": live is not None,
+                "draft": None
+                if draft is None
+                else {
+                    "name": draft.name,
+                    "base_version": draft.base_version,
                     "updated_at": f"{draft.updated_at:%Y-%m-%d %H:%M}",
                     "updated_by": draft.updated_by,
                 },
-            }  # fmt: skip
+            }
     st.session_state[SNAPSHOT] = snapshot
     return snapshot
 

@@ -52,8 +52,15 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
         options = list(field.get("enum") or [])
         labels = field.get("enum_labels") or {}
         index = options.index(current) if current in options else None
-        return st.selectbox(label, options, index=index, key=key, help=help_,
-                            format_func=lambda v: labels.get(v, v), placeholder="Choose one")  # fmt: skip
+        return st.selectbox(
+            label,
+            options,
+            index=index,
+            key=key,
+            help=help_,
+            format_func=lambda v: labels.get(v, v),
+            placeholder="Choose one",
+        )
     if kind == "boolean":
         index = None if current is None else (0 if current in (True, "true", "yes") else 1)
         choice = st.radio(label, BOOL_OPTIONS, index=index, key=key, help=help_, horizontal=True)
@@ -64,8 +71,9 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
         except (TypeError, ValueError):
             start = None
         step = 1 if kind == "integer" else 0.01
-        value = st.number_input(label, value=start, step=step, key=key, help=help_,
-                                placeholder=str(field.get("example") or ""))  # fmt: skip
+        value = st.number_input(
+            label, value=start, step=step, key=key, help=help_, placeholder=str(field.get("example") or "")
+        )
         return None if value is None else (int(value) if kind == "integer" else float(value))
     if kind == "date":
         value = st.date_input(label, value=_as_date(current), key=key, help=help_, format="YYYY-MM-DD")

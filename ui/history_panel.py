@@ -15,8 +15,18 @@ from tools.errors import ConflictError, NotFoundError
 from .editor_state import ACTOR, LIVE, request_open
 from .runtime import AgentRuntime
 
-LIVE_CHANGES = {c.value for c in (Change.CREATED, Change.UPDATED, Change.IMPORTED, Change.PUBLISHED,
-                                  Change.ROLLED_BACK, Change.ENABLED, Change.DISABLED)}  # fmt: skip
+LIVE_CHANGES = {
+    c.value
+    for c in (
+        Change.CREATED,
+        Change.UPDATED,
+        Change.IMPORTED,
+        Change.PUBLISHED,
+        Change.ROLLED_BACK,
+        Change.ENABLED,
+        Change.DISABLED,
+    )
+}
 """Changes that made a version live: those versions can be rolled back to."""
 NOTICE, CONFLICT = "hist.notice", "hist.conflict"
 
@@ -35,8 +45,10 @@ def _roll_back(rt: AgentRuntime, name: str, to_version: int, seen_version: int) 
     except NotFoundError as exc:
         st.session_state[CONFLICT] = f"Not rolled back: {exc}"
     else:
-        notice = (f"Rolled back {name} to version {to_version}: it is live again as version "
-                  f"{back.version}. The next turn uses it.")  # fmt: skip
+        notice = (
+            f"Rolled back {name} to version {to_version}: it is live again as version "
+            f"{back.version}. The next turn uses it."
+        )
         st.session_state[NOTICE] = notice
         request_open(back.name, view=LIVE)  # the editor's snapshot is now stale
 
@@ -55,18 +67,30 @@ def history_panel(rt: AgentRuntime, name: str | None) -> None:
         current = store.get(name).version
     except NotFoundError:
         current = None  # a new action's draft: nothing is live yet
-    st.markdown(f"**{name}** — {len(entries)} change(s)"
-                + (f" · live version {current}" if current else " · not live"))  # fmt: skip
+    st.markdown(
+        f"**{name}** — {len(entries)} change(s)"
+        + (f" · live version {current}" if current else " · not live")
+    )
     st.dataframe(
-        [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.actor or "", "change": e.change,
-          "version": e.version, "fields": ", ".join(e.diff)} for e in entries],
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        [
+            {
+                "when": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                "who": e.actor or "",
+                "change": e.change,
+                "version": e.version,
+                "fields": ", ".join(e.diff),
+            }
+            for e in entries
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     _rollback_control(rt, name, entries, current)
     for e in entries[:10]:
         with st.expander(f"v{e.version} {e.change} — {e.at:%Y-%m-%d %H:%M:%S}"):
-            st.json({field: {"before": old, "after": new} for field, (old, new) in e.diff.items()},
-                    expanded=False)  # fmt: skip
+            st.json(
+                {field: {"before": old, "after": new} for field, (old, new) in e.diff.items()}, expanded=False
+            )
 
 
 def _rollback_control(rt: AgentRuntime, name: str, entries: list, current: int | None) -> None:
@@ -78,8 +102,18 @@ def _rollback_control(rt: AgentRuntime, name: str, entries: list, current: int |
     if current is None or not versions:
         return
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    pick = left.selectbox("Earlier live version", list(versions), key=f"hist.pick.{name}",
-                          format_func=lambda v: f"v{v} · {versions[v]}")  # fmt: skip
-    right.button(f"Roll back to v{pick}", key=f"hist.rollback.{name}", icon=":material/history:",
-                 on_click=_roll_back, args=(rt, name, pick, current), width="stretch",
-                 help=f"Make version {pick} live again, as version {current + 1}.")  # fmt: skip
+    pick = left.selectbox(
+        "Earlier live version",
+        list(versions),
+        key=f"hist.pick.{name}",
+        format_func=lambda v: f"v{v} · {versions[v]}",
+    )
+    right.button(
+        f"Roll back to v{pick}",
+        key=f"hist.rollback.{name}",
+        icon=":material/history:",
+        on_click=_roll_back,
+        args=(rt, name, pick, current),
+        width="stretch",
+        help=f"Make version {pick} live again, as version {current + 1}.",
+    )

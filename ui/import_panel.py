@@ -38,8 +38,10 @@ FETCHED, NOTICE, ROUND = "imp.fetched", "imp.notice", "imp.round"
 
 
 def import_panel(rt: AgentRuntime) -> None:
-    st.caption("Draft actions from an API description. Drafts are saved disabled: review them "
-               "in the Actions tab, test them, then publish.")  # fmt: skip
+    st.caption(
+        "Draft actions from an API description. Drafts are saved disabled: review them "
+        "in the Actions tab, test them, then publish."
+    )
     if notice := st.session_state.pop(NOTICE, None):
         st.success(notice, icon=":material/check_circle:")
     kind = st.radio("Import from", KINDS, horizontal=True, key="imp.kind")
@@ -67,8 +69,9 @@ def _document(rt: AgentRuntime) -> tuple[str | None, str | None, str]:
         except DocumentError as exc:
             st.error(str(exc), icon=":material/error:")
             return None, None, ""
-    url = st.text_input("Document URL", key="imp.url",
-                        placeholder="https://api.example.com/openapi.json").strip()  # fmt: skip
+    url = st.text_input(
+        "Document URL", key="imp.url", placeholder="https://api.example.com/openapi.json"
+    ).strip()
     if st.button("Fetch", key="imp.fetch", icon=":material/download:", disabled=not url):
         st.session_state.pop(FETCHED, None)
         try:
@@ -80,8 +83,7 @@ def _document(rt: AgentRuntime) -> tuple[str | None, str | None, str]:
     fetched = st.session_state.get(FETCHED)
     if not fetched or fetched["asked"] != url:
         return None, None, ""
-    st.caption(f"Fetched {fetched['url']} ({len(fetched['text']):,} characters) through the "
-               "agent's guard.")  # fmt: skip
+    st.caption(f"Fetched {fetched['url']} ({len(fetched['text']):,} characters) through the agent's guard.")
     return fetched["text"], fetched["url"], fetched["url"]
 
 
@@ -105,17 +107,18 @@ def openapi_section(rt: AgentRuntime) -> None:
     with st.expander("Options", icon=":material/tune:"):
         base_url = st.text_input("Server URL (instead of the document's)", key="imp.base_url")
         header_text = st.text_area(
-            "Headers for every draft (one 'Name: value' a line)", key="imp.headers", height=80,
+            "Headers for every draft (one 'Name: value' a line)",
+            key="imp.headers",
+            height=80,
             help="For an API whose document declares no security, e.g. "
-                 "`Authorization: Bearer {{secret.API_TOKEN}}`. Never paste a real credential.",
-        )  # fmt: skip
+            "`Authorization: Bearer {{secret.API_TOKEN}}`. Never paste a real credential.",
+        )
     try:
         headers = _headers(header_text)
     except ValueError as exc:
         st.error(str(exc))
         return
-    options: dict[str, Any] = dict(base_url=base_url.strip() or None, source_url=source_url,
-                                   headers=headers)  # fmt: skip
+    options: dict[str, Any] = dict(base_url=base_url.strip() or None, source_url=source_url, headers=headers)
     try:
         doc = load_document(text, source=label)
         operations = list_operations(doc, **options)
@@ -126,17 +129,27 @@ def openapi_section(rt: AgentRuntime) -> None:
     title = (doc.get("info") or {}).get("title") or label
     st.markdown(f"**{title}** — {len(mappable)} of {len(operations)} operation(s) map to actions")
     st.dataframe(
-        [{"maps": op.mappable, "operation": op.key,
-          "action, or why not": op.name if op.mappable else op.reason,
-          "method": op.method, "path": op.path} for op in operations],
-        hide_index=True, width="stretch",
+        [
+            {
+                "maps": op.mappable,
+                "operation": op.key,
+                "action, or why not": op.name if op.mappable else op.reason,
+                "method": op.method,
+                "path": op.path,
+            }
+            for op in operations
+        ],
+        hide_index=True,
+        width="stretch",
         column_config={"maps": st.column_config.CheckboxColumn("maps")},
-    )  # fmt: skip
+    )
     digest = hashlib.sha1(text.encode()).hexdigest()[:10]  # fresh picks for another document
     picked = st.multiselect(
-        "Operations to draft", list(mappable), key=f"imp.ops.{digest}.{_round()}",
+        "Operations to draft",
+        list(mappable),
+        key=f"imp.ops.{digest}.{_round()}",
         format_func=lambda k: f"{k} — {mappable[k].method} {mappable[k].path}",
-    )  # fmt: skip
+    )
     if not picked:
         return
     try:
@@ -151,13 +164,19 @@ def openapi_section(rt: AgentRuntime) -> None:
 
 
 def curl_section(rt: AgentRuntime) -> None:
-    command = st.text_area("cURL command", key=f"imp.curl.{_round()}", height=140,
-                           placeholder="curl -X POST https://api.example.com/v1/tickets "
-                           "-H 'Authorization: Bearer …' -d '{\"subject\": \"…\"}'")  # fmt: skip
+    command = st.text_area(
+        "cURL command",
+        key=f"imp.curl.{_round()}",
+        height=140,
+        placeholder="curl -X POST https://api.example.com/v1/tickets "
+        "-H 'Authorization: Bearer …' -d '{\"subject\": \"…\"}'",
+    )
     name = st.text_input("Action name (optional)", key=f"imp.curl_name.{_round()}")
     if not command.strip():
-        st.caption("Paste a command, e.g. from the browser's developer tools (Copy as cURL). "
-                   "Credentials in it are dropped: the draft names a secret to store instead.")  # fmt: skip
+        st.caption(
+            "Paste a command, e.g. from the browser's developer tools (Copy as cURL). "
+            "Credentials in it are dropped: the draft names a secret to store instead."
+        )
         return
     try:
         result = import_curl(command, name=name.strip() or None)
@@ -188,8 +207,10 @@ def review_and_save(rt: AgentRuntime, result: ImportResult, label: str, *, key: 
     taken = {a.name.lower() for a in rt.stores.actions.list()} | {d.name.lower() for d in rt.drafts.list()}
     clash = [d["name"] for d in result.drafts if d["name"].lower() in taken]
     if clash:
-        st.error(f"Not saved: an action or draft is already named {', '.join(clash)}. Leave those "
-                 "out (or give the cURL draft another name), or discard the old draft first.")  # fmt: skip
+        st.error(
+            f"Not saved: an action or draft is already named {', '.join(clash)}. Leave those "
+            "out (or give the cURL draft another name), or discard the old draft first."
+        )
         return
     if not st.button(label, type="primary", key=key, icon=":material/edit_note:", width="stretch"):
         return
@@ -201,7 +222,9 @@ def review_and_save(rt: AgentRuntime, result: ImportResult, label: str, *, key: 
         done = f" (saved before it: {', '.join(saved)})" if saved else ""
         st.error(f"Not saved: {exc}{done}")
         return
-    st.session_state[NOTICE] = (f"Saved {len(saved)} draft(s), all disabled: {', '.join(saved)}. "
-                                "Review them in the Actions tab, then publish.")  # fmt: skip
+    st.session_state[NOTICE] = (
+        f"Saved {len(saved)} draft(s), all disabled: {', '.join(saved)}. "
+        "Review them in the Actions tab, then publish."
+    )
     st.session_state[ROUND] = _round() + 1  # clears the picks and the pasted command
     st.rerun()

@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
-from agent.runtime import Stores, open_agent, open_stores, preview_of
 from agent.service import SupportAgent
-from agent.settings import Settings
+from agent.wiring.runtime import Stores, open_agent, open_stores, preview_of
+from agent.wiring.settings import Settings
 from storage.drafts import DraftStore
 from tools.action import ActionDefinition
 from tools.errors import NotFoundError
@@ -52,26 +52,29 @@ class AgentRuntime:
         self.settings = settings
         self.stores = stores
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="support-agent-loop", daemon=True
-        )
+        self._thread = threading.Thread(target=self._loop.run_forever, name="support-agent-loop", daemon=True)
         self._thread.start()
         ready: concurrent.futures.Future = concurrent.futures.Future()
 
         async def hold() -> None:
             async with open_agent(
-                settings, model=model, model_label=model_label, stores=stores,
-                executor_settings=executor_settings, checkpointer=checkpointer,
-            ) as agent:  # fmt: skip
+                settings,
+                model=model,
+                model_label=model_label,
+                stores=stores,
+                executor_settings=executor_settings,
+                checkpointer=checkpointer,
+            ) as agent:
                 release = asyncio.Event()
                 ready.set_result((agent, release))
                 await release.wait()
 
         self._holder = asyncio.run_coroutine_threadsafe(hold(), self._loop)
         concurrent.futures.wait(
-            [ready, self._holder], timeout=START_TIMEOUT_SECONDS,
+            [ready, self._holder],
+            timeout=START_TIMEOUT_SECONDS,
             return_when=concurrent.futures.FIRST_COMPLETED,
-        )  # fmt: skip
+        )
         if not ready.done():
             self._stop_loop()
             if self._holder.done():

@@ -16,11 +16,15 @@ def secrets_panel(rt: AgentRuntime) -> None:
     secrets = rt.stores.secrets
     names = secrets.names()
     referenced = sorted({n for a in rt.stores.actions.list() for n in a.definition.secret_names()})
-    st.caption("Values are encrypted at rest and never shown again. Reference one in a header "
-               "as `{{secret.NAME}}`.")  # fmt: skip
+    st.caption(
+        "Values are encrypted at rest and never shown again. Reference one in a header as `{{secret.NAME}}`."
+    )
     if names:
-        st.dataframe([{"secret": n, "used by actions": n in referenced} for n in names],
-                     hide_index=True, width="stretch")  # fmt: skip
+        st.dataframe(
+            [{"secret": n, "used by actions": n in referenced} for n in names],
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.caption("No secrets yet.")
     if missing := [n for n in referenced if n not in names]:
@@ -31,8 +35,12 @@ def secrets_panel(rt: AgentRuntime) -> None:
     n = st.session_state.setdefault("secret.nonce", 0)
     with st.form(f"secret_set.{n}", clear_on_submit=True, border=True):
         name = st.text_input("Name", placeholder="ORDERS_TOKEN", key=f"secret.name.{n}")
-        value = st.text_input("Value", type="password", key=f"secret.value.{n}",
-                              help="Write-only: it is never displayed or exported.")  # fmt: skip
+        value = st.text_input(
+            "Value",
+            type="password",
+            key=f"secret.value.{n}",
+            help="Write-only: it is never displayed or exported.",
+        )
         submitted = st.form_submit_button("Set / replace", icon=":material/key:")
     if submitted:
         try:

@@ -11,8 +11,8 @@ from .history_panel import history_panel
 from .import_panel import import_panel
 from .runtime import AgentRuntime
 from .secrets_panel import secrets_panel
-from .trial_panel import trial_panel
 from .transfer_panel import transfer_panel
+from .trial_panel import trial_panel
 
 
 def sidebar(rt: AgentRuntime) -> None:

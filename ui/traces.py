@@ -34,21 +34,34 @@ def traces_page(rt: AgentRuntime) -> None:
     ids = list(rows)
     left, right = st.columns([3, 2])
     sid = left.selectbox(
-        "Conversation", ids, index=ids.index(current) if current in rows else 0, key="tr.session",
+        "Conversation",
+        ids,
+        index=ids.index(current) if current in rows else 0,
+        key="tr.session",
         format_func=lambda s: f"{(rows[s]['title'] or 'untitled')[:50]} · {rows[s]['channel']} · {s}",
-    )  # fmt: skip
+    )
     traces = agent.turns(sid)
     if not traces:
         st.info("This conversation has no stored turns.")
         return
     turns = [t["turn"] for t in traces]
-    turn = right.selectbox("Turn", turns, index=len(turns) - 1, key=f"tr.turn.{sid}",
-                           format_func=lambda n: _turn_label(traces[turns.index(n)]))  # fmt: skip
+    turn = right.selectbox(
+        "Turn",
+        turns,
+        index=len(turns) - 1,
+        key=f"tr.turn.{sid}",
+        format_func=lambda n: _turn_label(traces[turns.index(n)]),
+    )
     trace = traces[turns.index(turn)]
     turn_view(trace, refusals.describer(rt, preview=sid.startswith(PREVIEW_PREFIX)))
-    st.download_button("Download this turn as JSON", agent.trace_json(sid, turn),
-                       file_name=f"trace-{sid}-turn{turn}.json", mime="application/json",
-                       icon=":material/download:", key="tr.download")  # fmt: skip
+    st.download_button(
+        "Download this turn as JSON",
+        agent.trace_json(sid, turn),
+        file_name=f"trace-{sid}-turn{turn}.json",
+        mime="application/json",
+        icon=":material/download:",
+        key="tr.download",
+    )
 
 
 def _turn_label(trace: dict[str, Any]) -> str:
@@ -64,8 +77,10 @@ def turn_view(trace: dict[str, Any], describe_refusal: Describe) -> None:
     b.metric("Model calls", trace.get("model_call_count", 0))
     c.metric("Steps", len(trace.get("steps") or []))
     d.metric("Paused", "yes" if trace.get("interrupt") else "no")
-    st.caption(f"Model: {trace.get('model', '')} · channel {trace.get('channel', '')} · "
-               f"{trace.get('at', '')} · path: {' → '.join(trace.get('path') or []) or '(none)'}")  # fmt: skip
+    st.caption(
+        f"Model: {trace.get('model', '')} · channel {trace.get('channel', '')} · "
+        f"{trace.get('at', '')} · path: {' → '.join(trace.get('path') or []) or '(none)'}"
+    )
     for error in trace.get("errors") or []:
         st.error(error)
     _actions(trace.get("events") or [], describe_refusal)
@@ -75,16 +90,31 @@ def turn_view(trace: dict[str, Any], describe_refusal: Describe) -> None:
     with timeline:
         st.markdown("**Timeline**")
         st.dataframe(
-            [{"step": s["node"], "start (ms)": s.get("start_ms"), "duration (ms)": s.get("duration_ms"),
-              "result": "interrupted" if s.get("interrupted") else ("error" if s.get("error") else "ok")}
-             for s in trace.get("steps") or []],
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+            [
+                {
+                    "step": s["node"],
+                    "start (ms)": s.get("start_ms"),
+                    "duration (ms)": s.get("duration_ms"),
+                    "result": "interrupted"
+                    if s.get("interrupted")
+                    else ("error" if s.get("error") else "ok"),
+                }
+                for s in trace.get("steps") or []
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     st.markdown("**Steps** — input and output of each node")
     for n, step in enumerate(trace.get("steps") or [], 1):
         with st.expander(f"{n}. {step['node']} — {step.get('duration_ms', 0):.1f} ms"):
-            st.json({"input": step.get("input"), "output": step.get("output"),
-                     **({"error": step["error"]} if step.get("error") else {})}, expanded=False)  # fmt: skip
+            st.json(
+                {
+                    "input": step.get("input"),
+                    "output": step.get("output"),
+                    **({"error": step["error"]} if step.get("error") else {}),
+                },
+                expanded=False,
+            )
     _model_calls(trace.get("model_calls") or [])
     _events(trace.get("events") or [], describe_refusal)
 
@@ -111,11 +141,17 @@ def _actions(events: list[dict[str, Any]], describe_refusal: Describe) -> None:
         st.caption("No action was called in this turn.")
         return
     st.dataframe(
-        [{"action": e.get("action"), "result": "ran" if e["type"] == "outcome" else "not run",
-          "detail": render.outcome_line(e) if e["type"] == "outcome" else describe_refusal(e)}
-         for e in calls],
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        [
+            {
+                "action": e.get("action"),
+                "result": "ran" if e["type"] == "outcome" else "not run",
+                "detail": render.outcome_line(e) if e["type"] == "outcome" else describe_refusal(e),
+            }
+            for e in calls
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _events(events: list[dict[str, Any]], describe_refusal: Describe) -> None:

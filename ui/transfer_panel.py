@@ -14,9 +14,14 @@ ACTOR = "product team (app)"
 
 def transfer_panel(rt: AgentRuntime) -> None:
     store = rt.stores.actions
-    st.download_button("Export actions (JSON)", export_json(store), file_name="actions.json",
-                       mime="application/json", icon=":material/download:",
-                       width="stretch")  # fmt: skip
+    st.download_button(
+        "Export actions (JSON)",
+        export_json(store),
+        file_name="actions.json",
+        mime="application/json",
+        icon=":material/download:",
+        width="stretch",
+    )
     st.caption("Secret values are never exported; `{{secret.NAME}}` references are kept.")
     upload = st.file_uploader("Import actions (JSON)", type=["json"], key="import.file")
     if upload is None:
@@ -35,5 +40,7 @@ def transfer_panel(rt: AgentRuntime) -> None:
         except ActionValidationError as exc:
             st.error(str(exc))
             return
-        st.success(f"Imported: {len(report.created)} created, {len(report.updated)} updated, "
-                   f"{len(report.unchanged)} unchanged.")  # fmt: skip
+        st.success(
+            f"Imported: {len(report.created)} created, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged."
+        )

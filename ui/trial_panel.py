@@ -12,10 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from agent.ui_support import form_fields
-from tools.validation import validate_action
-from tools.trial_run import run_action_test
+from agent.wiring.ui_support import form_fields
 from tools.errors import ActionValidationError
+from tools.trial_run import run_action_test
+from tools.validation import validate_action
 
 from . import forms, render
 from .runtime import AgentRuntime
@@ -28,11 +28,12 @@ def trial_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
     try:
         action = validate_action(form)
     except ActionValidationError as exc:
-        st.warning(f"The action in the editor has {len(exc.problems)} problem(s); fix them to "
-                   "run a test.")  # fmt: skip
+        st.warning(f"The action in the editor has {len(exc.problems)} problem(s); fix them to run a test.")
         return
-    st.caption(f"Runs **{action.name}**: {source}, as it stands in the editor (saved or not), "
-               "once, through the agent's executor: same guard, secrets and timeouts.")  # fmt: skip
+    st.caption(
+        f"Runs **{action.name}**: {source}, as it stands in the editor (saved or not), "
+        "once, through the agent's executor: same guard, secrets and timeouts."
+    )
     with st.form("test.form", border=True):
         args = forms.sample_inputs(form_fields(action), f"test.{action.name}")
         run = st.form_submit_button("Run test", type="primary", icon=":material/play_arrow:")

@@ -52,9 +52,9 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     if _is_lookup(action):  # read-only calls asked together run together
         batch, rest = _with_ready_lookups(batch, rest, state, ctx)
     thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
-    ran = await asyncio.gather(*(
-        _run_once(ctx, a, p["args"], p["idempotency_key"], thread_id) for p, a in batch
-    ))  # fmt: skip
+    ran = await asyncio.gather(
+        *(_run_once(ctx, a, p["args"], p["idempotency_key"], thread_id) for p, a in batch)
+    )
     return _record(state, batch, ran, rest)
 
 
@@ -72,10 +72,12 @@ def _with_ready_lookups(batch: list, queue: list, state: AgentState, ctx: AgentC
         compiled = ctx.catalog.get(call["action"])
         check = compiled.check(call.get("args") or {}) if compiled is not None else None
         ready = (
-            check is not None and check.ok and _is_lookup(compiled.definition)
+            check is not None
+            and check.ok
+            and _is_lookup(compiled.definition)
             and not availability_refusal(ctx.catalog, call["action"], state.get("channel") or "chat")
             and call_refusal(compiled.definition, check.values, projected.state, ctx.limits) is None
-        )  # fmt: skip
+        )
         if ready:
             call = {**call, "args": check.values, "valid": True, "approved": True}
             batch.append((call, compiled.definition))
@@ -94,11 +96,17 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
     messages: list = []
     fingerprints: list[str] = []
     last = None
-    for (call, action), (outcome, refusal) in zip(batch, ran):
+    for (call, action), (outcome, refusal) in zip(batch, ran, strict=False):
         if refusal is not None:
             messages.append(ToolMessage(refusal.text, tool_call_id=call["tool_call_id"], status="error"))
-            skipped.append({"tool_call_id": call["tool_call_id"], "action": action.name,
-                            "reason": refusal.reason, "text": refusal.text})  # fmt: skip
+            skipped.append(
+                {
+                    "tool_call_id": call["tool_call_id"],
+                    "action": action.name,
+                    "reason": refusal.reason,
+                    "text": refusal.text,
+                }
+            )
             continue
         last = outcome.model_dump(mode="json")
         results.append({"tool_call_id": call["tool_call_id"], "action": action.name, "outcome": last})
@@ -108,9 +116,13 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
             if not action.is_idempotent:
                 fingerprints.append(fingerprint(action.name, call["args"]))
     update: dict = {
-        "results": results, "skipped": skipped, "run_counts": counts, "actions_run": sent,
-        "pending": rest[0] if rest else None, "queue": rest[1:],
-    }  # fmt: skip
+        "results": results,
+        "skipped": skipped,
+        "run_counts": counts,
+        "actions_run": sent,
+        "pending": rest[0] if rest else None,
+        "queue": rest[1:],
+    }
     if last is not None:
         update["outcome"] = last
     if fingerprints:
@@ -150,8 +162,9 @@ async def _run_once(
         budget=ctx.limits.max_actions_per_session,
     )
     if reservation is Reservation.LIMIT:
-        return None, Refusal("limit", prompts.REPLY_LIMIT.format(
-            label=action.label, limit=action.max_runs_per_session))  # fmt: skip
+        return None, Refusal(
+            "limit", prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
+        )
     if reservation is Reservation.BUDGET:
         return None, Refusal("budget", prompts.REPLY_BUDGET)
     if reservation is Reservation.EXISTS:
@@ -164,7 +177,7 @@ async def _run_once(
             return outcome, None
     try:
         outcome = await ctx.executor.execute(action, args, idempotency_key=key)
-    except Exception:  # noqa: BLE001 - the executor classifies every HTTP problem; this is a bug
+    except Exception:
         # The request may have left: record it as sent with an unknown result, so repeat
         # protection holds and a retry of the turn never sends it again.
         log.exception("action %s: the executor failed unexpectedly", action.name)

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from langchain_core.messages import AIMessage, SystemMessage
-
 from langgraph.runtime import Runtime
 
 from .. import prompts
@@ -21,8 +20,14 @@ from ..offering import offered_actions
 from ..state import AgentContext, AgentState
 from .planning import plan_calls
 
-TURN_START = {"results": [], "skipped": [], "turn_calls": 0, "queue": [], "outcome": None,
-              "presentation": None}  # fmt: skip
+TURN_START = {
+    "results": [],
+    "skipped": [],
+    "turn_calls": 0,
+    "queue": [],
+    "outcome": None,
+    "presentation": None,
+}
 
 
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
@@ -51,11 +56,19 @@ def _cut_off_calls_invalid(reply: AIMessage) -> AIMessage:
     partial JSON parsed (a streamed reply's arguments are parsed leniently), so none may run."""
     if not reply.tool_calls or (reply.response_metadata or {}).get("finish_reason") != "length":
         return reply
-    invalid = [{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"],
-                "error": "the reply was cut off (token limit) before the arguments were complete",
-                "type": "invalid_tool_call"} for c in reply.tool_calls]  # fmt: skip
-    return reply.model_copy(update={"tool_calls": [], "invalid_tool_calls": [
-        *reply.invalid_tool_calls, *invalid]})
+    invalid = [
+        {
+            "name": c["name"],
+            "args": json.dumps(c["args"]),
+            "id": c["id"],
+            "error": "the reply was cut off (token limit) before the arguments were complete",
+            "type": "invalid_tool_call",
+        }
+        for c in reply.tool_calls
+    ]
+    return reply.model_copy(
+        update={"tool_calls": [], "invalid_tool_calls": [*reply.invalid_tool_calls, *invalid]}
+    )
 
 
 def _repair_note(reply: AIMessage) -> str:
@@ -73,5 +86,4 @@ def plain_answer(reply: AIMessage) -> AIMessage:
         text = str(refusal).strip() if refusal else ""
     if text and text == reply.text and not reply.invalid_tool_calls:
         return reply
-    return AIMessage(text or prompts.REPLY_EMPTY, response_metadata=reply.response_metadata,
-                     id=reply.id)  # fmt: skip
+    return AIMessage(text or prompts.REPLY_EMPTY, response_metadata=reply.response_metadata, id=reply.id)

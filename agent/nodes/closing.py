@@ -15,7 +15,9 @@ from langchain_core.messages import AIMessage, ToolMessage
 from ..offering import availability_refusal
 from ..state import AgentContext, AgentState
 
-NOT_AVAILABLE_NOTE = "Not run: the action is no longer available (deleted, switched off or not on this channel)."
+NOT_AVAILABLE_NOTE = (
+    "Not run: the action is no longer available (deleted, switched off or not on this channel)."
+)
 
 
 def _advance(state: AgentState) -> dict[str, Any]:
@@ -26,10 +28,17 @@ def _advance(state: AgentState) -> dict[str, Any]:
 def finish_call(state: AgentState, outcome: dict[str, Any], **update: Any) -> dict[str, Any]:
     """The pending call has its outcome: record it and move on to the next queued call."""
     pending = state.get("pending") or {}
-    result = {"tool_call_id": pending.get("tool_call_id", "call"),
-              "action": pending.get("action", ""), "outcome": outcome}  # fmt: skip
-    return {**update, **_advance(state), "outcome": outcome,
-            "results": [*(state.get("results") or []), result]}  # fmt: skip
+    result = {
+        "tool_call_id": pending.get("tool_call_id", "call"),
+        "action": pending.get("action", ""),
+        "outcome": outcome,
+    }
+    return {
+        **update,
+        **_advance(state),
+        "outcome": outcome,
+        "results": [*(state.get("results") or []), result],
+    }
 
 
 def skip_call(state: AgentState, reason: str, reply: str, tool_note: str) -> dict[str, Any]:
@@ -37,12 +46,18 @@ def skip_call(state: AgentState, reason: str, reply: str, tool_note: str) -> dic
     the customer, and move on. When nothing else of the turn is left to present, the reply is
     the answer now."""
     pending = state.get("pending") or {}
-    skipped = [*(state.get("skipped") or []), {
-        "tool_call_id": pending.get("tool_call_id", "call"), "action": pending.get("action", ""),
-        "reason": reason, "text": reply,
-    }]  # fmt: skip
-    messages: list = [ToolMessage(tool_note, tool_call_id=pending.get("tool_call_id", "call"),
-                                  status="error")]  # fmt: skip
+    skipped = [
+        *(state.get("skipped") or []),
+        {
+            "tool_call_id": pending.get("tool_call_id", "call"),
+            "action": pending.get("action", ""),
+            "reason": reason,
+            "text": reply,
+        },
+    ]
+    messages: list = [
+        ToolMessage(tool_note, tool_call_id=pending.get("tool_call_id", "call"), status="error")
+    ]
     update = {**_advance(state), "skipped": skipped}
     if update["pending"] is None and not state.get("results"):
         messages.append(AIMessage(said_once([s["text"] for s in skipped])))
@@ -59,8 +74,7 @@ def close_if_unavailable(state: AgentState, ctx: AgentContext) -> dict | None:
     confirm, call): a call whose action was deleted, switched off or taken off this channel
     while it waited is not run."""
     pending = state.get("pending") or {}
-    refusal = availability_refusal(ctx.catalog, pending.get("action", ""),
-                                   state.get("channel") or "chat")  # fmt: skip
+    refusal = availability_refusal(ctx.catalog, pending.get("action", ""), state.get("channel") or "chat")
     return skip_call(state, "unavailable", refusal, NOT_AVAILABLE_NOTE) if refusal else None
 
 

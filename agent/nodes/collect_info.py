@@ -50,9 +50,10 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
         "invalid": dict(check.invalid),
         "known": dict(check.values),
         "question": prompts.question_text(
-            _verb_label(action), [ask(n) for n in check.missing],
+            _verb_label(action),
+            [ask(n) for n in check.missing],
             [(describe(n), reason) for n, reason in check.invalid.items()],
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -97,14 +98,12 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
 
     if pending.get("asked", 0) >= ctx.limits.max_questions:
         text = prompts.REPLY_GAVE_UP.format(label=action.label)
-        return skip_call(state, "gave_up", text,
-                         "Not run: the customer did not provide the required values.")  # fmt: skip
+        return skip_call(state, "gave_up", text, "Not run: the customer did not provide the required values.")
 
     kind, value = parse_answer(interrupt(question_payload(compiled, check)))
     asked = pending.get("asked", 0) + 1
     if kind == "cancel":
-        return skip_call(state, "cancelled", prompts.REPLY_CANCELLED,
-                         "Not run: cancelled by the customer.")  # fmt: skip
+        return skip_call(state, "cancelled", prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")
     if kind == "text":
         return {"pending": {**pending, "asked": asked, "answer_text": value, "valid": False}}
     known = {k: v for k, v in (pending.get("args") or {}).items() if k not in check.invalid}

@@ -61,8 +61,9 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     if pending.get("shown_request") != digest:
         # First ask, or the request changed since it was shown: record it, then ask (next step).
         changed = pending.get("shown_request") is not None
-        return {"pending": {**pending, "approved": False, "shown_request": digest,
-                            "request_changed": changed}}  # fmt: skip
+        return {
+            "pending": {**pending, "approved": False, "shown_request": digest, "request_changed": changed}
+        }
 
     changed = bool(pending.get("request_changed"))
     summary = values_summary(action, pending["args"])
@@ -90,7 +91,18 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     if decision == "edit":
         # Edited values go back through collect_info, which validates them again; the new
         # request is then shown as a first ask.
-        return {"pending": {**pending, "args": {**pending["args"], **values}, "valid": False,
-                            "shown_request": None, "request_changed": False}}  # fmt: skip
-    return skip_call(state, "rejected", prompts.REPLY_REJECTED.format(label=action.label),
-                     "Not run: rejected by the customer.")  # fmt: skip
+        return {
+            "pending": {
+                **pending,
+                "args": {**pending["args"], **values},
+                "valid": False,
+                "shown_request": None,
+                "request_changed": False,
+            }
+        }
+    return skip_call(
+        state,
+        "rejected",
+        prompts.REPLY_REJECTED.format(label=action.label),
+        "Not run: rejected by the customer.",
+    )

@@ -19,6 +19,7 @@ from ..offering import Projection, availability_refusal, call_refusal, idempoten
 from ..state import AgentContext, AgentState
 from .closing import said_once
 
+
 def plan_calls(
     reply: AIMessage, state: AgentState, ctx: AgentContext, thread_id: str | None
 ) -> dict[str, Any]:
@@ -37,14 +38,19 @@ def plan_calls(
             reason, text = _refusal(name, args, projected.state, ctx)
         if text:
             messages.append(ToolMessage(text, tool_call_id=call["id"], status="error"))
-            skipped.append({"tool_call_id": call["id"], "action": name, "reason": reason,
-                            "text": text})  # fmt: skip
+            skipped.append({"tool_call_id": call["id"], "action": name, "reason": reason, "text": text})
             continue
-        queue.append({
-            "tool_call_id": call["id"], "action": name, "args": args,
-            "idempotency_key": idempotency_key(thread_id, call["id"]),
-            "answer_text": None, "asked": 0, "approved": False,
-        })  # fmt: skip
+        queue.append(
+            {
+                "tool_call_id": call["id"],
+                "action": name,
+                "args": args,
+                "idempotency_key": idempotency_key(thread_id, call["id"]),
+                "answer_text": None,
+                "asked": 0,
+                "approved": False,
+            }
+        )
         projected.add(ctx.catalog.get(name).definition, args)
     update: dict[str, Any] = {
         "pending": queue[0] if queue else None,

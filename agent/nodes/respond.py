@@ -64,8 +64,9 @@ def _shown(result: dict, catalog: Any) -> _Shown:
 
 
 def _has_instructions(action: Any) -> bool:
-    return bool(action is not None and action.response_instructions_enabled
-                and action.response_instructions.strip())  # fmt: skip
+    return bool(
+        action is not None and action.response_instructions_enabled and action.response_instructions.strip()
+    )
 
 
 def _instructions(action: Any) -> str:
@@ -76,8 +77,14 @@ def _instructions(action: Any) -> str:
 
 def envelope(shown: _Shown) -> str:
     o = shown.outcome
-    return prompts.data_envelope(action=o.action, outcome=o.kind.value, status=o.status,
-                                 summary=o.summary, data=o.data, link_url=o.link_url)  # fmt: skip
+    return prompts.data_envelope(
+        action=o.action,
+        outcome=o.kind.value,
+        status=o.status,
+        summary=o.summary,
+        data=o.data,
+        link_url=o.link_url,
+    )
 
 
 def _format_rule(shown: _Shown, tools_bound: bool) -> str:
@@ -87,23 +94,36 @@ def _format_rule(shown: _Shown, tools_bound: bool) -> str:
     return rule
 
 
-def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain: bool,
-                     tools_bound: bool, words: Vocabulary | None = None) -> list:  # fmt: skip
+def respond_messages(
+    shown: list[_Shown],
+    channel: str,
+    question: str,
+    *,
+    chain: bool,
+    tools_bound: bool,
+    words: Vocabulary | None = None,
+) -> list:
     if len(shown) == 1:
         one = shown[0]
         system = prompts.RESPOND_SYSTEM.format(
-            action=one.outcome.action, label=one.label, format=one.format,
-            format_rule=_format_rule(one, tools_bound), instructions=_instructions(one.action),
+            action=one.outcome.action,
+            label=one.label,
+            format=one.format,
+            format_rule=_format_rule(one, tools_bound),
+            instructions=_instructions(one.action),
             channel=channel,
-        )  # fmt: skip
+        )
         system = f"{system}{labels_rule([s.outcome.data for s in shown], words)}\n\n{envelope(one)}"
     else:
         blocks = "\n".join(
             prompts.RESPOND_BLOCK.format(
-                action=s.outcome.action, label=s.label, format=s.format,
-                format_rule=_format_rule(s, tools_bound), instructions=_instructions(s.action),
+                action=s.outcome.action,
+                label=s.label,
+                format=s.format,
+                format_rule=_format_rule(s, tools_bound),
+                instructions=_instructions(s.action),
                 envelope=envelope(s),
-            )  # fmt: skip
+            )
             for s in shown
         )
         system = prompts.RESPOND_SYSTEM_MANY.format(count=len(shown), blocks=blocks, channel=channel)
@@ -115,8 +135,9 @@ def respond_messages(shown: list[_Shown], channel: str, question: str, *, chain:
 
 def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
     if isinstance(outcome.data, dict) and outcome.data:
-        return "\n".join(f"{k}: {show_value(v, words or {})}"
-                         for k, v in outcome.data.items() if v is not None)  # fmt: skip
+        return "\n".join(
+            f"{k}: {show_value(v, words or {})}" for k, v in outcome.data.items() if v is not None
+        )
     return outcome.summary
 
 
@@ -125,16 +146,16 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     results = state.get("results") or []
     skipped = state.get("skipped") or []
     if not results:  # nothing ran: the answer is why
-        return {"messages": [AIMessage(said_once([s["text"] for s in skipped]) or prompts.REPLY_EMPTY)],
-                "pending": None}  # fmt: skip
+        return {
+            "messages": [AIMessage(said_once([s["text"] for s in skipped]) or prompts.REPLY_EMPTY)],
+            "pending": None,
+        }
     shown = [_shown(r, ctx.catalog) for r in results]
     own = [ctx.catalog.get(s.action.name) for s in shown if s.action is not None]
-    words = vocabulary(f.option_labels for c in [*own, *ctx.catalog] if c is not None
-                       for f in c.fields)  # fmt: skip
+    words = vocabulary(f.option_labels for c in [*own, *ctx.catalog] if c is not None for f in c.fields)
     answered = {m.tool_call_id for m in state["messages"] if isinstance(m, ToolMessage)}
     tool_messages = [
-        ToolMessage(envelope(s), tool_call_id=s.tool_call_id,
-                    status="success" if s.outcome.ok else "error")  # fmt: skip
+        ToolMessage(envelope(s), tool_call_id=s.tool_call_id, status="success" if s.outcome.ok else "error")
         for s in shown
         if s.tool_call_id not in answered
     ]
@@ -143,32 +164,53 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     chain = _chain_tools(state, ctx)
     present = [PRESENT_TOOLS[f] for f in dict.fromkeys(s.format for s in shown) if f in PRESENT_TOOLS]
     single = len(shown) == 1
-    reply = await _ask(ctx, respond_messages(shown, channel, question, chain=bool(chain),
-                                             tools_bound=bool(present) and (bool(chain) or not single),
-                                             words=words),
-                       present, chain, single=single)  # fmt: skip
+    reply = await _ask(
+        ctx,
+        respond_messages(
+            shown,
+            channel,
+            question,
+            chain=bool(chain),
+            tools_bound=bool(present) and (bool(chain) or not single),
+            words=words,
+        ),
+        present,
+        chain,
+        single=single,
+    )
     # without actions bound, a call the model names anyway is not run
     calls = [c for c in reply.tool_calls if c["name"] not in PRESENT_NAMES] if chain else []
     if calls:
-        planned = plan_calls(AIMessage(reply.content, tool_calls=calls), state, ctx,
-                             runtime.execution_info.thread_id if runtime.execution_info else None)
+        planned = plan_calls(
+            AIMessage(reply.content, tool_calls=calls),
+            state,
+            ctx,
+            runtime.execution_info.thread_id if runtime.execution_info else None,
+        )
         if planned["pending"] is not None:
             return {**planned, "messages": [*tool_messages, *planned["messages"]]}
         # every chained call was refused: answer now, without actions, saying why
         state = {**state, "skipped": planned["skipped"]}
         skipped = planned["skipped"]
         tool_messages += planned["messages"]
-        reply = await _ask(ctx, respond_messages(shown, channel, question, chain=False,
-                                                 tools_bound=bool(present) and not single,
-                                                 words=words),
-                           present, [], single=single)  # fmt: skip
+        reply = await _ask(
+            ctx,
+            respond_messages(
+                shown, channel, question, chain=False, tools_bound=bool(present) and not single, words=words
+            ),
+            present,
+            [],
+            single=single,
+        )
     presentations = [as_customer_reads(p, words) for p in _presentations(reply, shown, words)]
     notes = said_once([s["text"] for s in skipped])
     if notes:
         last = presentations[-1]
         presentations[-1] = last.model_copy(update={"text": f"{last.text}\n\n{notes}".strip()})
-    answers = [AIMessage(p.text, additional_kwargs={"presentation": p.model_dump(mode="json")})
-               for p in presentations]  # fmt: skip
+    answers = [
+        AIMessage(p.text, additional_kwargs={"presentation": p.model_dump(mode="json")})
+        for p in presentations
+    ]
     return {
         "messages": [*tool_messages, *answers],
         "presentation": presentations[-1].model_dump(mode="json"),
@@ -191,8 +233,7 @@ def _chain_tools(state: AgentState, ctx: AgentContext) -> list[dict]:
     return ctx.retriever.tool_schemas(c for c in offered if c.definition.name not in PRESENT_NAMES)
 
 
-async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *,
-               single: bool) -> AIMessage:  # fmt: skip
+async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *, single: bool) -> AIMessage:
     tools = [*present, *chain]
     if not tools:
         return await ctx.model.ainvoke(messages)
@@ -202,8 +243,9 @@ async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *,
     return reply if isinstance(reply, AIMessage) else AIMessage(str(reply))
 
 
-def _presentations(reply: AIMessage, shown: list[_Shown],
-                   words: Vocabulary | None = None) -> list[Presentation]:  # fmt: skip
+def _presentations(
+    reply: AIMessage, shown: list[_Shown], words: Vocabulary | None = None
+) -> list[Presentation]:
     """What the customer sees: the model's cards and links (checked against the data), its
     text, and for every card or link result the model did not present, one built from the data."""
     out: list[Presentation] = []
@@ -213,8 +255,11 @@ def _presentations(reply: AIMessage, shown: list[_Shown],
     link_results = [s for s in shown if s.format == "link"]
     text = reply.text.strip()
     # words the model wrote instead of presenting a single card or link go under it
-    note = (text if text and not cards and not links and len(shown) == 1
-            and shown[0].format in PRESENT_TOOLS else None)  # fmt: skip
+    note = (
+        text
+        if text and not cards and not links and len(shown) == 1 and shown[0].format in PRESENT_TOOLS
+        else None
+    )
     for index, s in enumerate(card_results):
         args = cards[index]["args"] if index < len(cards) else ({"note": note} if note else None)
         out.append(_card(s, args))
@@ -237,9 +282,11 @@ def _card(shown: _Shown, args: dict | None) -> Presentation:
     if card is None:  # the model produced no valid card: one from the selected fields, in order
         data = shown.outcome.data if isinstance(shown.outcome.data, dict) else {}
         note = (args or {}).get("note")
-        card = Card(title=shown.label, note=str(note) if note else None,
-                    fields=[CardField(label=str(k), value=str(v))
-                            for k, v in data.items() if v is not None])  # fmt: skip
+        card = Card(
+            title=shown.label,
+            note=str(note) if note else None,
+            fields=[CardField(label=str(k), value=str(v)) for k, v in data.items() if v is not None],
+        )
     selection = shown.action.response_selection if shown.action is not None else None
     if selection is not None and not _has_instructions(shown.action):
         # With no custom instructions the entered order is the team's only word on it; with
@@ -273,7 +320,7 @@ def _link(shown: _Shown, args: dict | None) -> Presentation:
     selection = shown.action.response_selection if shown.action is not None else None
     label = (selection.link_label if selection is not None else None) or (args or {}).get("label")
     note = (args or {}).get("note")
-    link = Link(url=shown.outcome.link_url or "", label=str(label or "Open link"),
-                note=str(note) if note else None)  # fmt: skip
+    link = Link(
+        url=shown.outcome.link_url or "", label=str(label or "Open link"), note=str(note) if note else None
+    )
     return Presentation(format="link", text=link_text(link), link=link)
-

@@ -30,21 +30,45 @@ from .router import IdentifierPattern, canonical, humanise_name, stem, words
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).
-EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
-        ["jan january", "feb february", "mar march", "apr april", "may", "jun june",
-         "jul july", "aug august", "sep sept september", "oct october", "nov november",
-         "dec december"]
+        [
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ]
     )
     for m in names.split()
-}  # fmt: skip
+}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
-}  # fmt: skip
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a couple of": 2,
+}
 DURATION_UNITS = re.compile(
     r"^\s*(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|seconds?|am|pm|%|percent|"
     r"times?|st|nd|rd|th)\b",
@@ -58,46 +82,175 @@ CURRENCY_RE = re.compile(
 NEGATION_CUES = frozenset({"not", "never", "except", "unavailable", "away", "busy", "cannot"})
 
 ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "damaged": ("broken", "broke", "cracked", "faulty", "defective", "smashed", "dented",
-                "scratched", "damage", "shattered", "torn"),
-    "wrong item": ("wrong item", "wrong one", "wrong size sent", "sent me the wrong",
-                   "not what i ordered", "wrong product", "wrong colour", "wrong color"),
-    "doesnt fit": ("does not fit", "too small", "too big", "too large", "too tight", "too loose",
-                   "fit", "size"),
-    "no longer needed": ("do not need", "no longer need", "not needed", "changed my mind",
-                         "need it anymore", "need them anymore"),
-    "too expensive": ("expensive", "pricey", "costs too much", "cost too much", "afford",
-                      "too much money", "price went up"),
-    "not using": ("not using", "not use", "barely use", "never use", "rarely use",
-                  "hardly use", "stopped using"),
-    "switching provider": ("another provider", "different provider", "competitor", "switching",
-                           "moving to", "going with", "other company"),
+    "damaged": (
+        "broken",
+        "broke",
+        "cracked",
+        "faulty",
+        "defective",
+        "smashed",
+        "dented",
+        "scratched",
+        "damage",
+        "shattered",
+        "torn",
+    ),
+    "wrong item": (
+        "wrong item",
+        "wrong one",
+        "wrong size sent",
+        "sent me the wrong",
+        "not what i ordered",
+        "wrong product",
+        "wrong colour",
+        "wrong color",
+    ),
+    "doesnt fit": (
+        "does not fit",
+        "too small",
+        "too big",
+        "too large",
+        "too tight",
+        "too loose",
+        "fit",
+        "size",
+    ),
+    "no longer needed": (
+        "do not need",
+        "no longer need",
+        "not needed",
+        "changed my mind",
+        "need it anymore",
+        "need them anymore",
+    ),
+    "too expensive": (
+        "expensive",
+        "pricey",
+        "costs too much",
+        "cost too much",
+        "afford",
+        "too much money",
+        "price went up",
+    ),
+    "not using": (
+        "not using",
+        "not use",
+        "barely use",
+        "never use",
+        "rarely use",
+        "hardly use",
+        "stopped using",
+    ),
+    "switching provider": (
+        "another provider",
+        "different provider",
+        "competitor",
+        "switching",
+        "moving to",
+        "going with",
+        "other company",
+    ),
     "heat pump": ("heat pump", "air source", "ground source"),
     "solar panels": ("solar",),
     "solar kit": ("solar",),
     "battery": ("home battery", "powerwall", "batteries"),
-    "ev charger": ("ev", "car charger", "electric car", "charging point", "charger",
-                   "wallbox"),
-    "technical": ("crash", "crashing", "crashes", "bug", "error", "app", "website", "site",
-                  "load", "not working", "glitch", "login", "page"),
-    "billing": ("bill", "charged", "charge", "payment", "invoice", "overcharged", "refund",
-                "price", "paid", "billed"),
+    "ev charger": ("ev", "car charger", "electric car", "charging point", "charger", "wallbox"),
+    "technical": (
+        "crash",
+        "crashing",
+        "crashes",
+        "bug",
+        "error",
+        "app",
+        "website",
+        "site",
+        "load",
+        "not working",
+        "glitch",
+        "login",
+        "page",
+    ),
+    "billing": (
+        "bill",
+        "charged",
+        "charge",
+        "payment",
+        "invoice",
+        "overcharged",
+        "refund",
+        "price",
+        "paid",
+        "billed",
+    ),
     "delivery": ("parcel", "courier", "shipping", "package", "delivered"),
     "repair": ("fix", "broken", "repaired", "mend"),
     "consultation": ("advice", "consult", "talk to someone", "expert"),
-}  # fmt: skip
+}
 """Customer wording for common enum values, keyed by the value with `_` as spaces."""
 
-GENERIC_ENUM_WORDS = frozenset({"item", "no", "not", "doesnt", "longer", "too", "the", "a", "of",
-                                "need", "needed", "use", "using", "want", "get", "have"})  # fmt: skip
+GENERIC_ENUM_WORDS = frozenset(
+    {
+        "item",
+        "no",
+        "not",
+        "doesnt",
+        "longer",
+        "too",
+        "the",
+        "a",
+        "of",
+        "need",
+        "needed",
+        "use",
+        "using",
+        "want",
+        "get",
+        "have",
+    }
+)
 """Words too common in conversation to name an enum value on their own."""
 
-POSITIVE_BOOL = ("optin", "opt in", "sign me up", "sign up", "subscribe", "put me back", "add me",
-                 "turn on", "enable", "start", "yes", "yeah", "yep", "sure", "true", "please do",
-                 "i want", "i would like", "keep")  # fmt: skip
-NEGATIVE_BOOL = ("optout", "opt out", "opt me out", "unsubscribe", "stop", "no longer",
-                 "do not want", "dont want", "remove me", "take me off", "turn off", "disable",
-                 "no", "nope", "false", "never", "too many", "not interested")  # fmt: skip
+POSITIVE_BOOL = (
+    "optin",
+    "opt in",
+    "sign me up",
+    "sign up",
+    "subscribe",
+    "put me back",
+    "add me",
+    "turn on",
+    "enable",
+    "start",
+    "yes",
+    "yeah",
+    "yep",
+    "sure",
+    "true",
+    "please do",
+    "i want",
+    "i would like",
+    "keep",
+)
+NEGATIVE_BOOL = (
+    "optout",
+    "opt out",
+    "opt me out",
+    "unsubscribe",
+    "stop",
+    "no longer",
+    "do not want",
+    "dont want",
+    "remove me",
+    "take me off",
+    "turn off",
+    "disable",
+    "no",
+    "nope",
+    "false",
+    "never",
+    "too many",
+    "not interested",
+)
 
 
 @dataclass
@@ -168,11 +321,16 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "mdy"),
     (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b"), "slash"),
     (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow)\b", re.I), "relative"),
-    (re.compile(r"\bin\s+(\d+|a|one|two|three|four|five|six|seven)\s+(days?|weeks?)\b", re.I),
-     "offset"),
-    (re.compile(r"\b(?:(next|this|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
-                r"sunday)s?\b", re.I), "weekday"),
-]  # fmt: skip
+    (re.compile(r"\bin\s+(\d+|a|one|two|three|four|five|six|seven)\s+(days?|weeks?)\b", re.I), "offset"),
+    (
+        re.compile(
+            r"\b(?:(next|this|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
+            r"sunday)s?\b",
+            re.I,
+        ),
+        "weekday",
+    ),
+]
 
 
 def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
@@ -240,8 +398,7 @@ def _numbers(ctx: _Context, *, money: bool) -> list[tuple[float, int, int]]:
         for m in re.finditer(r"(?<![\w.\-/£$€])\d+(?:[.,]\d+)?(?![\w\-/@])", ctx.text)
     ]
     spans += [
-        (m, float(NUMBER_WORDS[m.group(1)]))
-        for m in re.finditer(rf"\b({'|'.join(NUMBER_WORDS)})\b", lowered)
+        (m, float(NUMBER_WORDS[m.group(1)])) for m in re.finditer(rf"\b({'|'.join(NUMBER_WORDS)})\b", lowered)
     ]
     for m, value in sorted(spans, key=lambda item: item[0].start()):
         if not ctx.free(m.start(), m.end()) or DURATION_UNITS.match(ctx.text[m.end() :]):
@@ -330,7 +487,9 @@ def find_free_text(name: str, prop: dict[str, Any], text: str) -> str | None:
     return None
 
 
-SIGN_OFF = r"(?:kind regards|best regards|regards|many thanks|thanks|thank you|cheers|best wishes|sincerely)\b"
+SIGN_OFF = (
+    r"(?:kind regards|best regards|regards|many thanks|thanks|thank you|cheers|best wishes|sincerely)\b"
+)
 """The closing of a letter: never part of the value before it."""
 ADDRESS_AFTER = re.compile(
     r"\b(?:to|at)\s+(\d{1,6}[A-Za-z]?\s+[A-Za-z][\w .'#-]*?(?:,\s*[\w .'#-]+?)*?)"
@@ -378,9 +537,11 @@ def _kind(prop: dict[str, Any]) -> str:
 
 def _order(item: tuple[str, dict[str, Any]]) -> int:
     # Most specific first, so a pattern claims its identifier before a number can.
-    return ["pattern", "email", "date", "enum", "number", "integer", "boolean"].index(
-        _kind(item[1])
-    ) if _kind(item[1]) != "string" else 9
+    return (
+        ["pattern", "email", "date", "enum", "number", "integer", "boolean"].index(_kind(item[1]))
+        if _kind(item[1]) != "string"
+        else 9
+    )
 
 
 def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any | None:
@@ -466,8 +627,9 @@ SUMMARY_WORDS = frozenset({"subject", "summary", "title", "headline", "topic"})
 SUMMARY_LENGTH = 60
 
 
-def _free_answers(props: dict[str, dict[str, Any]], needed: list[str], ctx: _Context,
-                  typed: bool) -> dict[str, str]:  # fmt: skip
+def _free_answers(
+    props: dict[str, dict[str, Any]], needed: list[str], ctx: _Context, typed: bool
+) -> dict[str, str]:
     """Free-text parameters filled by a bare answer to a question that asked for several.
 
     With a typed value in the answer too ("lee@example.com, 12 Elm Street"), only what is left
@@ -480,8 +642,9 @@ def _free_answers(props: dict[str, dict[str, Any]], needed: list[str], ctx: _Con
     for start, end in sorted(ctx.claimed, reverse=True):
         rest = rest[:start] + " " + rest[end:]
     rest = re.sub(r"\s+", " ", rest).strip(" ,;.-")
-    rest = re.sub(r"^(?:(?:and|at|on|to|for|is|it is|it's)\s+)+|(?:\s+(?:and|at|on))+$", "", rest,
-                  flags=re.I).strip(" ,;.-")  # fmt: skip
+    rest = re.sub(
+        r"^(?:(?:and|at|on|to|for|is|it is|it's)\s+)+|(?:\s+(?:and|at|on))+$", "", rest, flags=re.I
+    ).strip(" ,;.-")
     if typed and not (re.search(r"\d", rest) and len(rest.split()) >= 3):
         return {}
     value = bare_answer(rest)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -40,7 +40,7 @@ from pydantic import Field
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
 from .extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
-from .render import Rendered, flatten, describe, parse_request, render
+from .render import Rendered, describe, flatten, parse_request, render
 from .replies import clarified_candidates, clarify, plain_reply
 from .requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
 from .router import Route, Router, message_intent, tool_kind, words
@@ -151,8 +151,10 @@ class OfflineChatModel(BaseChatModel):
             "output_tokens": output,
             "total_tokens": prompt + output,
         }
-        message.response_metadata = {"model_name": "offline", "finish_reason":
-                                     "tool_calls" if message.tool_calls else "stop"}  # fmt: skip
+        message.response_metadata = {
+            "model_name": "offline",
+            "finish_reason": "tool_calls" if message.tool_calls else "stop",
+        }
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def reply(
@@ -169,8 +171,7 @@ class OfflineChatModel(BaseChatModel):
 
         envelope = find_envelope(messages)
         if envelope is not None:
-            return self._present(messages, envelope, forced if forced in functions else None,
-                                 functions)  # fmt: skip
+            return self._present(messages, envelope, forced if forced in functions else None, functions)
         if messages and isinstance(messages[-1], ToolMessage):
             return AIMessage(content=self._summarise_tool(messages[-1]))
         if forced in functions:
@@ -190,8 +191,9 @@ class OfflineChatModel(BaseChatModel):
     def _router(self, functions: list[dict[str, Any]]) -> Router:
         return Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
 
-    def _choose(self, messages: Sequence[BaseMessage],
-                functions: list[dict[str, Any]]) -> tuple[Route, str | None]:  # fmt: skip
+    def _choose(
+        self, messages: Sequence[BaseMessage], functions: list[dict[str, Any]]
+    ) -> tuple[Route, str | None]:
         """The route of the last message and, when it asks for several things, the text of the
         first request (the one this turn handles; the answer names the others)."""
         humans = self._humans(messages)
@@ -201,8 +203,9 @@ class OfflineChatModel(BaseChatModel):
                 return scoped
         return self._route(messages, functions), None
 
-    def _route(self, messages: Sequence[BaseMessage], functions: list[dict[str, Any]],
-               force: bool = False) -> Route:  # fmt: skip
+    def _route(
+        self, messages: Sequence[BaseMessage], functions: list[dict[str, Any]], force: bool = False
+    ) -> Route:
         humans = self._humans(messages)
         router = self._router(functions)
         last = humans[-1] if humans else ""
@@ -215,8 +218,9 @@ class OfflineChatModel(BaseChatModel):
             return Route(route.ranking[0][0], route.ranking)
         return route
 
-    def _route_in_context(self, messages: Sequence[BaseMessage], router: Router,
-                          route: Route) -> Route | None:  # fmt: skip
+    def _route_in_context(
+        self, messages: Sequence[BaseMessage], router: Router, route: Route
+    ) -> Route | None:
         """Route a weak last message with the turn before it.
 
         After "do you want to A, or to B?" the answer picks one of the two ("the status one",
@@ -234,8 +238,9 @@ class OfflineChatModel(BaseChatModel):
         combined = router.route(f"{previous}\n{last}")
         return combined if combined.tool is not None else None
 
-    def _call(self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage],
-              scope: str | None = None) -> AIMessage:  # fmt: skip
+    def _call(
+        self, name: str, function: dict[str, Any], messages: Sequence[BaseMessage], scope: str | None = None
+    ) -> AIMessage:
         humans = self._humans(messages)
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         focus, needed = None, []
@@ -259,8 +264,9 @@ class OfflineChatModel(BaseChatModel):
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
 
-    def _fallback(self, messages: Sequence[BaseMessage], functions: dict[str, Any],
-                  route: Route | None) -> str:  # fmt: skip
+    def _fallback(
+        self, messages: Sequence[BaseMessage], functions: dict[str, Any], route: Route | None
+    ) -> str:
         if route is not None and route.ambiguous:
             return clarify(route.ranking[0][0], route.ranking[1][0])
         humans = self._humans(messages)
@@ -278,9 +284,14 @@ class OfflineChatModel(BaseChatModel):
 
     # -- respond turns ------------------------------------------------------------------------
 
-    def _unhandled_note(self, messages: Sequence[BaseMessage], envelope: dict[str, Any],
-                        action: str, functions: dict[str, Any]) -> str:  # fmt: skip
-        """"I can handle one request at a time here — ask me about ORD-1002 next." when the
+    def _unhandled_note(
+        self,
+        messages: Sequence[BaseMessage],
+        envelope: dict[str, Any],
+        action: str,
+        functions: dict[str, Any],
+    ) -> str:
+        """ "I can handle one request at a time here — ask me about ORD-1002 next." when the
         customer's message asked for more than the action that ran.
 
         The respond turn sees the message again; with the actions bound (the respond step binds
@@ -295,19 +306,24 @@ class OfflineChatModel(BaseChatModel):
             router = self._router(list(actions.values()))
             scoped = scoped_route(router, question)
             scope = scoped[1] if scoped is not None and scoped[0].tool == action else question
-            args = extract_args(actions[action].get("parameters") or {}, scope,
-                                today=self.today, month_first=self.month_first)  # fmt: skip
+            args = extract_args(
+                actions[action].get("parameters") or {}, scope, today=self.today, month_first=self.month_first
+            )
             return one_at_a_time(unhandled(router, question, action, args))
         data = json.dumps(envelope.get("data"), default=str)
         return one_at_a_time(unhandled_identifiers(question, data))
 
-    def _present(self, messages: Sequence[BaseMessage], envelope: dict[str, Any],
-                 forced: str | None, functions: dict[str, Any]) -> AIMessage:  # fmt: skip
+    def _present(
+        self,
+        messages: Sequence[BaseMessage],
+        envelope: dict[str, Any],
+        forced: str | None,
+        functions: dict[str, Any],
+    ) -> AIMessage:
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         request = parse_request(system)
         rendered: Rendered = render(envelope, request)
-        rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action,
-                                                             functions))  # fmt: skip
+        rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action, functions))
         bound = set(functions)
         if forced is None and request.format.capitalize() in bound:
             forced = request.format.capitalize()  # the presentation tool of the asked format
@@ -360,8 +376,9 @@ def _carries_value(router: Router, text: str) -> bool:
     )
 
 
-def _pick_candidate(router: Router, last: str, previous: str, candidates: list[str],
-                    route: Route) -> Route | None:  # fmt: skip
+def _pick_candidate(
+    router: Router, last: str, previous: str, candidates: list[str], route: Route
+) -> Route | None:
     """Which option of a clarifying question the answer takes, if it says."""
     plain = words(last)
     for word in plain:

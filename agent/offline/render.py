@@ -24,9 +24,7 @@ SECRET_KEY_RE = re.compile(
     r"(pass(word)?|secret|token|api[_-]?key|authori[sz]ation|credential|private[_-]?key|cookie|session)",
     re.I,
 )
-SECRET_VALUE_RE = re.compile(
-    r"^(bearer\s+\S+|sk-[A-Za-z0-9_\-]{8,}|[A-Za-z0-9+/_\-]{32,}={0,2})$", re.I
-)
+SECRET_VALUE_RE = re.compile(r"^(bearer\s+\S+|sk-[A-Za-z0-9_\-]{8,}|[A-Za-z0-9+/_\-]{32,}={0,2})$", re.I)
 INJECTION_RE = re.compile(
     r"(ignore (all |any |the )?(previous|prior|above|earlier)|disregard (all|the|your|previous)|"
     r"system prompt|you are now|new instructions|developer mode|act as |reveal (your|the))",
@@ -224,7 +222,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def clauses(sentence: str) -> list[str]:
-    """"apologize and offer to ..." -> ["apologize", "offer to ..."]."""
+    """ "apologize and offer to ..." -> ["apologize", "offer to ..."]."""
     parts = re.split(rf",?\s+and\s+(?=(?:{DIRECTIVE_VERBS})\b)", sentence, flags=re.I)
     return [p.strip() for p in parts if p.strip()]
 
@@ -232,11 +230,18 @@ def clauses(sentence: str) -> list[str]:
 def second_person(text: str, noun: str | None = None) -> str:
     t = " " + text.strip().rstrip(".!") + " "
     swaps = [
-        (r"\bthe (customer|user|client)'s\b", "your"), (r"\bthe (customer|user|client)\b", "you"),
-        (r"\bthey're\b", "you're"), (r"\bthemselves\b", "yourself"), (r"\btheir\b", "your"),
-        (r"\bthem\b", "you"), (r"\bthey\b", "you"), (r"\b(his|her)\b", "your"),
-        (r"\b(he|she)\b", "you"), (r"\byou (has|is)\b", "you have"), (r"\byou was\b", "you were"),
-    ]  # fmt: skip
+        (r"\bthe (customer|user|client)'s\b", "your"),
+        (r"\bthe (customer|user|client)\b", "you"),
+        (r"\bthey're\b", "you're"),
+        (r"\bthemselves\b", "yourself"),
+        (r"\btheir\b", "your"),
+        (r"\bthem\b", "you"),
+        (r"\bthey\b", "you"),
+        (r"\b(his|her)\b", "your"),
+        (r"\b(he|she)\b", "you"),
+        (r"\byou (has|is)\b", "you have"),
+        (r"\byou was\b", "you were"),
+    ]
     for pattern, repl in swaps:
         t = re.sub(pattern, repl, t, flags=re.I)
     t = t.strip()
@@ -246,8 +251,17 @@ def second_person(text: str, noun: str | None = None) -> str:
     return t[:1].upper() + t[1:] + "."
 
 
-KEY_SYNONYMS = {"number": "id", "no": "id", "ref": "id", "reference": "id", "url": "link",
-                "choice": "", "stored": "", "exactly": "", "new": ""}  # fmt: skip
+KEY_SYNONYMS = {
+    "number": "id",
+    "no": "id",
+    "ref": "id",
+    "reference": "id",
+    "url": "link",
+    "choice": "",
+    "stored": "",
+    "exactly": "",
+    "new": "",
+}
 """Words an instruction uses for a field's key: "ticket number" is `ticket_id`."""
 GENERIC_KEY_HEADS = frozenset({"id", "date", "name", "link", "status", "type"})
 
@@ -277,7 +291,9 @@ def _field_keys(phrase: str, pairs: list[tuple[str, Any]]) -> list[str]:
 
 def _condition_holds(cond: str, data: Any, pairs: list[tuple[str, Any]], label: str) -> bool | None:
     plain = " " + " ".join(words(cond)) + " "
-    m = re.search(r"(?:the )?([a-z ]+?) (?:is|equals|was) (?:not )?['\"]?([\w\- ]+?)['\"]?\s*$", cond.strip().lower())
+    m = re.search(
+        r"(?:the )?([a-z ]+?) (?:is|equals|was) (?:not )?['\"]?([\w\- ]+?)['\"]?\s*$", cond.strip().lower()
+    )
     negated = bool(re.search(r" (not|never|no|yet to) ", plain))
     if m:
         keys = _field_keys(m.group(1), pairs)
@@ -287,9 +303,10 @@ def _condition_holds(cond: str, data: Any, pairs: list[tuple[str, Any]], label: 
             return hit != negated
     subject = {stem(w) for w in words(label)} | {"order", "item", "request", "api", "respons"}
     content = [
-        stem(w) for w in words(cond)
+        stem(w)
+        for w in words(cond)
         if w not in STOPWORDS and w not in {"yet", "already", "been", "still"} and stem(w) not in subject
-    ]  # fmt: skip
+    ]
     if not content:
         return None
     hit = False
@@ -305,8 +322,9 @@ def _condition_holds(cond: str, data: Any, pairs: list[tuple[str, Any]], label: 
     return hit != negated
 
 
-def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan,
-               pairs: list[tuple[str, Any]]) -> str | None:
+def _directive(
+    body: str, noun: str | None, label: str, failed: bool, plan: Plan, pairs: list[tuple[str, Any]]
+) -> str | None:
     b = body.strip().rstrip(".!")
     low = b.lower()
     if re.match(r"^apologi[sz]e\b", low):
@@ -315,8 +333,14 @@ def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan
     if m:
         rest = second_person(m.group(2))[:-1]
         rest = rest[:1].lower() + rest[1:]
-        return f"Could you {rest}?" if m.group(1).lower() == "to" else f"Could you tell me {m.group(1).lower()} {rest}?"
-    if re.match(r"^(?:tell|let) (?:the (?:customer|user|client)|them)(?: know)? (?:which|what|whether)\b", low):
+        return (
+            f"Could you {rest}?"
+            if m.group(1).lower() == "to"
+            else f"Could you tell me {m.group(1).lower()} {rest}?"
+        )
+    if re.match(
+        r"^(?:tell|let) (?:the (?:customer|user|client)|them)(?: know)? (?:which|what|whether)\b", low
+    ):
         return None  # names something only the error details know
     m = re.match(r"^offer (?:to )?(.+)$", b, re.I)
     if m and re.match(r"^(?:the|a|an|your|their)\b", m.group(1), re.I):
@@ -330,7 +354,11 @@ def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan
         for part in re.split(r",\s*|\s+and\s+", m.group(1)):  # in the order they are named
             plan.lead.extend(k for k in _field_keys(part, pairs) if k not in plan.lead)
         return None
-    m = re.match(r"^(?:tell|inform|remind) (?:the (?:customer|user|client)|them|him|her)(?: know)?(?: that)? (.+)$", b, re.I)
+    m = re.match(
+        r"^(?:tell|inform|remind) (?:the (?:customer|user|client)|them|him|her)(?: know)?(?: that)? (.+)$",
+        b,
+        re.I,
+    )
     m = m or re.match(r"^let (?:the (?:customer|user|client)|them|him|her) know(?: that)? (.+)$", b, re.I)
     m = m or re.match(r"^(?:say|explain)(?: to (?:the (?:customer|user)|them))?(?: that)? (.+)$", b, re.I)
     if m and re.match(r"^so\b", m.group(1), re.I):
@@ -339,8 +367,12 @@ def _directive(body: str, noun: str | None, label: str, failed: bool, plan: Plan
         return None
     if m:
         return second_person(m.group(1), noun)
-    m = re.match(r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
-                 r"(?: them)? (.+)$", b, re.I)  # fmt: skip
+    m = re.match(
+        r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
+        r"(?: them)? (.+)$",
+        b,
+        re.I,
+    )
     if m and re.search(r"\bonly if\b", m.group(1), re.I):
         return None  # "mention the notes only if they matter": a judgement left out
     if m and low.startswith("confirm") and not _field_keys(m.group(1), pairs):
@@ -370,8 +402,7 @@ def _plain_value(value: Any) -> str:
     return " ".join(words(str(value).replace("_", " ")))
 
 
-def _explain(value_text: str, meaning: str, plan: Plan, pairs: list[tuple[str, Any]],
-             label: str) -> None:  # fmt: skip
+def _explain(value_text: str, meaning: str, plan: Plan, pairs: list[tuple[str, Any]], label: str) -> None:
     """Use a "<value> means <text>" sentence when the data holds that value."""
     wanted = _plain_value(value_text.split(":")[-1])
     key = next((k for k, v in pairs if isinstance(v, str) and _plain_value(v) == wanted), None)
@@ -386,8 +417,9 @@ def _explain(value_text: str, meaning: str, plan: Plan, pairs: list[tuple[str, A
         plan.sentences.append(text)
 
 
-def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[str, Any]],
-              label: str) -> Plan:
+def interpret(
+    instructions: str, *, failed: bool, data: Any, pairs: list[tuple[str, Any]], label: str
+) -> Plan:
     """Turn the team's instructions into sentences and field choices for this outcome."""
     plan = Plan()
     for sentence in split_sentences(instructions):
@@ -396,8 +428,11 @@ def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[s
             if not failed:
                 _explain(meaning.group(1), meaning.group(2), plan, pairs, label)
             continue
-        m = re.match(r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$",
-                     sentence, re.I)  # fmt: skip
+        m = re.match(
+            r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$",
+            sentence,
+            re.I,
+        )
         if m:
             cond, bodies = m.group(1), clauses(m.group(2))
             noun_m = re.search(r"\bthe (\w+)", cond)
@@ -431,7 +466,7 @@ def interpret(instructions: str, *, failed: bool, data: Any, pairs: list[tuple[s
 
 
 def attempt(label: str) -> str:
-    """"Look up order status" -> "look up order status"; a label that is no verb is quoted."""
+    """ "Look up order status" -> "look up order status"; a label that is no verb is quoted."""
     first = words(label)[:1]
     if first and first[0] in ACTION_VERBS:
         return label[:1].lower() + label[1:]
@@ -462,14 +497,16 @@ def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
     plan = interpret(req.instructions, failed=failed, data=data, pairs=pairs, label=label)
 
     if failed:
-        text = " ".join(plan.sentences) if plan.error_handled and plan.sentences else _error_text(envelope, label)
+        text = (
+            " ".join(plan.sentences)
+            if plan.error_handled and plan.sentences
+            else _error_text(envelope, label)
+        )
         return Rendered(text=text, card={"title": label, "fields": [], "note": text})
 
     shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]
     first = [k for k in plan.lead + plan.include if k in dict(shown)]
-    shown = [(k, dict(shown)[k]) for k in dict.fromkeys(first)] + [
-        (k, v) for k, v in shown if k not in first
-    ]
+    shown = [(k, dict(shown)[k]) for k in dict.fromkeys(first)] + [(k, v) for k, v in shown if k not in first]
     included = [(k, v) for k, v in shown if k in plan.include]
     if plan.short:
         shown = included or shown[:3]
@@ -477,7 +514,7 @@ def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
     if plan.explained:
         key, value = plan.explained
         who = subject[1] if subject else f"Your {humanise_key(key)}"
-        told = [f"{who} is {format_value(value).replace('_', ' ')}."] + told
+        told = [f"{who} is {format_value(value).replace('_', ' ')}.", *told]
     facts = [(k, v) for k, v in included if not plan.explained or k != plan.explained[0]]
     if told or facts:
         fact_text = f"{describe(facts)[:1].upper()}{describe(facts)[1:]}." if facts else ""
@@ -494,8 +531,11 @@ def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
     link_label = _link_label(url_key, req.instructions, label)
     card = {
         "title": _title(subject, label, req.action),
-        "fields": [{"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
-                   for k, v in shown if not subject or k != subject[0]],  # fmt: skip
+        "fields": [
+            {"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
+            for k, v in shown
+            if not subject or k != subject[0]
+        ],
         "link_url": url,
         "link_label": link_label if url else None,
         "note": " ".join(told) or None,

@@ -22,23 +22,97 @@ CLARIFY_OPENER = "Just to be sure: do you want to "
 """How a clarifying question starts; the next turn recognises the question by it."""
 
 ACTION_VERBS = frozenset(
-    """get check show look view find list fetch track read search create open update change
-    cancel delete remove book schedule reschedule start request report send reset apply add buy
-    renew upgrade downgrade pause resume transfer submit register set edit modify close claim
-    redeem raise log file make arrange move replace stop unsubscribe subscribe verify confirm
-    download print""".split()
-)  # fmt: skip
+    [
+        "get",
+        "check",
+        "show",
+        "look",
+        "view",
+        "find",
+        "list",
+        "fetch",
+        "track",
+        "read",
+        "search",
+        "create",
+        "open",
+        "update",
+        "change",
+        "cancel",
+        "delete",
+        "remove",
+        "book",
+        "schedule",
+        "reschedule",
+        "start",
+        "request",
+        "report",
+        "send",
+        "reset",
+        "apply",
+        "add",
+        "buy",
+        "renew",
+        "upgrade",
+        "downgrade",
+        "pause",
+        "resume",
+        "transfer",
+        "submit",
+        "register",
+        "set",
+        "edit",
+        "modify",
+        "close",
+        "claim",
+        "redeem",
+        "raise",
+        "log",
+        "file",
+        "make",
+        "arrange",
+        "move",
+        "replace",
+        "stop",
+        "unsubscribe",
+        "subscribe",
+        "verify",
+        "confirm",
+        "download",
+        "print",
+    ]
+)
 """First words of a tool name read as a verb. Words that are as often nouns ("order",
 "return", "refund") are left out: `order_status` is a status, not an act of ordering."""
 
 IRREGULAR_GERUNDS = {
-    "get": "getting", "set": "setting", "stop": "stopping", "log": "logging", "plan": "planning",
-    "cancel": "cancelling", "ship": "shipping", "put": "putting", "run": "running",
-}  # fmt: skip
+    "get": "getting",
+    "set": "setting",
+    "stop": "stopping",
+    "log": "logging",
+    "plan": "planning",
+    "cancel": "cancelling",
+    "ship": "shipping",
+    "put": "putting",
+    "run": "running",
+}
 DROPPED_TAILS = frozenset({"link", "url", "email", "pdf"})
 """How a result is delivered, not what the customer gets (`shipping_label_link`)."""
-PERSONAL_NOUNS = frozenset({"account", "password", "subscription", "plan", "preferences",
-                            "address", "balance", "profile", "points", "details", "membership"})  # fmt: skip
+PERSONAL_NOUNS = frozenset(
+    {
+        "account",
+        "password",
+        "subscription",
+        "plan",
+        "preferences",
+        "address",
+        "balance",
+        "profile",
+        "points",
+        "details",
+        "membership",
+    }
+)
 """Nouns that belong to the customer: "your account summary", not "an account summary"."""
 
 
@@ -52,12 +126,12 @@ class ToolPhrase:
 
     @property
     def listing(self) -> str:
-        """"checking an order status"."""
+        """ "checking an order status"."""
         return f"{self.gerund} {self.obj}".strip()
 
     @property
     def infinitive(self) -> str:
-        """"check an order status"."""
+        """ "check an order status"."""
         return f"{self.verb} {self.obj}".strip()
 
 
@@ -120,7 +194,7 @@ def join(items: Sequence[str], conjunction: str = "and") -> str:
 
 
 def offer(names: Sequence[str], limit: int) -> str:
-    """"I can help with things like checking an order status and opening a support ticket."""
+    """ "I can help with things like checking an order status and opening a support ticket."""
     listed = [tool_phrase(n).listing for n in showcase(names, limit)]
     return f"I can help with things like {join(listed)}." if listed else ""
 

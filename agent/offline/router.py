@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..lexical import (
     COMMON_WORDS,
@@ -42,30 +43,133 @@ from ..lexical import (
 )
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
-    "COMMON_WORDS", "STOPWORDS", "SYNONYMS", "IdentifierPattern", "Route", "Router", "ToolDoc",
-    "average_length", "canonical", "correct_typo", "humanise_name", "length_norm",
-    "message_intent", "stem", "terms", "tool_kind", "words",
-]  # fmt: skip
+    "COMMON_WORDS",
+    "STOPWORDS",
+    "SYNONYMS",
+    "IdentifierPattern",
+    "Route",
+    "Router",
+    "ToolDoc",
+    "average_length",
+    "canonical",
+    "correct_typo",
+    "humanise_name",
+    "length_norm",
+    "message_intent",
+    "stem",
+    "terms",
+    "tool_kind",
+    "words",
+]
 
-READ_VERBS = frozenset({"get", "check", "show", "look", "view", "find", "list", "fetch", "see",
-                        "lookup", "track", "read", "search"})  # fmt: skip
+READ_VERBS = frozenset(
+    {
+        "get",
+        "check",
+        "show",
+        "look",
+        "view",
+        "find",
+        "list",
+        "fetch",
+        "see",
+        "lookup",
+        "track",
+        "read",
+        "search",
+    }
+)
 """First words of a tool name that mark a read-only look-up: preferred when two tools tie."""
 
 DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close", "deactivate"})
 """Tools named with these need the customer to say so (or a synonym); otherwise they score less."""
 
-REQUEST_VERBS = frozenset({"create", "book", "open", "request", "start", "schedule", "make",
-                           "submit", "add", "apply", "buy", "arrange", "raise", "log", "report",
-                           "send", "register", "order"})  # fmt: skip
-CHANGE_VERBS = frozenset({"update", "change", "edit", "modify", "reschedule", "move", "set",
-                          "reset", "upgrade", "downgrade", "switch"})  # fmt: skip
-LOOKUP_NOUNS = frozenset({"status", "summary", "balance", "details", "history", "info",
-                          "points", "hours", "availability", "progress", "tracking"})  # fmt: skip
+REQUEST_VERBS = frozenset(
+    {
+        "create",
+        "book",
+        "open",
+        "request",
+        "start",
+        "schedule",
+        "make",
+        "submit",
+        "add",
+        "apply",
+        "buy",
+        "arrange",
+        "raise",
+        "log",
+        "report",
+        "send",
+        "register",
+        "order",
+    }
+)
+CHANGE_VERBS = frozenset(
+    {
+        "update",
+        "change",
+        "edit",
+        "modify",
+        "reschedule",
+        "move",
+        "set",
+        "reset",
+        "upgrade",
+        "downgrade",
+        "switch",
+    }
+)
+LOOKUP_NOUNS = frozenset(
+    {
+        "status",
+        "summary",
+        "balance",
+        "details",
+        "history",
+        "info",
+        "points",
+        "hours",
+        "availability",
+        "progress",
+        "tracking",
+    }
+)
 """Last words of a tool name that is looked up ("order status", "account summary")."""
-LOOKUP_CUES = frozenset({"status", "still", "yet", "progress", "update", "when", "where",
-                         "whether", "track", "booked", "scheduled", "check", "happening"})  # fmt: skip
-REQUEST_CUES = frozenset({"like", "want", "need", "love", "book", "arrange", "installed",
-                          "fitted", "new", "quote", "interested", "get"})  # fmt: skip
+LOOKUP_CUES = frozenset(
+    {
+        "status",
+        "still",
+        "yet",
+        "progress",
+        "update",
+        "when",
+        "where",
+        "whether",
+        "track",
+        "booked",
+        "scheduled",
+        "check",
+        "happening",
+    }
+)
+REQUEST_CUES = frozenset(
+    {
+        "like",
+        "want",
+        "need",
+        "love",
+        "book",
+        "arrange",
+        "installed",
+        "fitted",
+        "new",
+        "quote",
+        "interested",
+        "get",
+    }
+)
 """Words of a message that asks about something existing, or asks for something new: they
 settle a tie between a look-up tool and a request tool about the same subject."""
 
@@ -93,7 +197,7 @@ A word that is as often a noun counts as a verb only before its object: "book a 
 
 
 def tool_kind(name: str) -> str:
-    """"lookup", "request", "change" or "cancel", read from the first and last words of a name."""
+    """ "lookup", "request", "change" or "cancel", read from the first and last words of a name."""
     parts = words(humanise_name(name)) or [name]
     if parts[0] in DESTRUCTIVE_VERBS:
         return "cancel"
@@ -105,7 +209,7 @@ def tool_kind(name: str) -> str:
 
 
 def _abbreviates(prefix: str, word: str) -> bool:
-    """"ord" abbreviates "order", "tck" "ticket", "apt" "appointment": same first letter, the
+    """ "ord" abbreviates "order", "tck" "ticket", "apt" "appointment": same first letter, the
     rest in order."""
     if not word.startswith(prefix[:1]):
         return False
@@ -120,7 +224,7 @@ def asks_for_action(text: str) -> bool:
 
 
 def message_intent(text: str) -> str | None:
-    """"lookup" when the message asks about something existing, "request" when it asks for
+    """ "lookup" when the message asks about something existing, "request" when it asks for
     something new, None when it says neither."""
     plain = set(words(text))
     if plain & LOOKUP_CUES:
@@ -218,9 +322,7 @@ class Router:
         n = max(len(self.docs), MIN_CATALOGUE)
         df = Counter(t for d in self.docs for t in d.weights)
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self.pattern_idf = {
-            p: math.log(1 + (n - c + 0.5) / (c + 0.5)) for p, c in pattern_df.items()
-        }
+        self.pattern_idf = {p: math.log(1 + (n - c + 0.5) / (c + 0.5)) for p, c in pattern_df.items()}
         self.avg_length = average_length(d.length for d in self.docs)
         self.vocabulary = self._vocabulary()
 
@@ -332,8 +434,9 @@ class Router:
         # A tie goes to the tool whose own name the message says ("raise a ticket"), or whose
         # other values it visibly holds ("deliver it to 5 New Street" fills an address).
         query = set(self.message_terms(text))
-        named = [name for name in close if self._name_nouns(name) & query
-                 and intent in (None, tool_kind(name))]  # fmt: skip
+        named = [
+            name for name in close if self._name_nouns(name) & query and intent in (None, tool_kind(name))
+        ]
         if len(named) == 1:
             return Route(named[0], ranking)
         filled = [name for name in close if self._fills_slot(name, text)]
@@ -342,8 +445,11 @@ class Router:
         abbreviated = [name for name in close if self._names_identifier(name, text)]
         if len(abbreviated) == 1:
             return Route(abbreviated[0], ranking)
-        readers = [name for name in close if words(humanise_name(name))[:1] <= [] or
-                   words(humanise_name(name))[0] in READ_VERBS]
+        readers = [
+            name
+            for name in close
+            if words(humanise_name(name))[:1] <= [] or words(humanise_name(name))[0] in READ_VERBS
+        ]
         if len(readers) == 1:
             return Route(readers[0], ranking)
         return Route(None, ranking, ambiguous=True)
@@ -358,8 +464,12 @@ class Router:
         return out
 
     def _prefixes(self, doc: ToolDoc, text: str) -> set[str]:
-        return {m.group(1).lower() for p in doc.patterns for value, _, _ in p.finditer(text)
-                if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))}  # fmt: skip
+        return {
+            m.group(1).lower()
+            for p in doc.patterns
+            for value, _, _ in p.finditer(text)
+            if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))
+        }
 
     def _names_identifier(self, name: str, text: str) -> bool:
         """Whether the tool's name says what the message's identifier abbreviates: ORD-1001
@@ -367,10 +477,13 @@ class Router:
         doc = self.doc(name)
         if doc is None:
             return False
-        prefixes = {m.group(1).lower() for p in doc.patterns for value, _, _ in p.finditer(text)
-                    if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))}  # fmt: skip
-        return any(_abbreviates(prefix, word) for prefix in prefixes
-                   for word in words(humanise_name(name)))  # fmt: skip
+        prefixes = {
+            m.group(1).lower()
+            for p in doc.patterns
+            for value, _, _ in p.finditer(text)
+            if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))
+        }
+        return any(_abbreviates(prefix, word) for prefix in prefixes for word in words(humanise_name(name)))
 
     def _name_nouns(self, name: str) -> set[str]:
         parts = [w for w in words(humanise_name(name)) if w not in STOPWORDS]
@@ -381,8 +494,11 @@ class Router:
         doc = self.doc(name)
         if doc is None or self.slot_evidence is None:
             return False
-        return any(self.slot_evidence(prop, text) for prop in
-                   (doc.parameters.get("properties") or {}).values() if "pattern" not in prop)  # fmt: skip
+        return any(
+            self.slot_evidence(prop, text)
+            for prop in (doc.parameters.get("properties") or {}).values()
+            if "pattern" not in prop
+        )
 
     def doc(self, name: str) -> ToolDoc | None:
         return next((d for d in self.docs if d.name == name), None)

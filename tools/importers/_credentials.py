@@ -23,16 +23,35 @@ from typing import Any
 from .drafts import snake_case
 
 SUFFIXES = (
-    "password", "passwords", "passwd", "passphrase", "pwd", "secret", "secrets", "token",
-    "apikey", "apikeys", "privatekey", "secretkey", "accesskey", "signingkey", "sessionkey",
-    "authkey", "sessionid", "credential", "credentials", "signature", "cookie",
-)  # fmt: skip
+    "password",
+    "passwords",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "secrets",
+    "token",
+    "apikey",
+    "apikeys",
+    "privatekey",
+    "secretkey",
+    "accesskey",
+    "signingkey",
+    "sessionkey",
+    "authkey",
+    "sessionid",
+    "credential",
+    "credentials",
+    "signature",
+    "cookie",
+)
 """A name that ends with one of these (letters and digits only, lower case) names a credential.
 Not `tokens`: `max_tokens` is a count."""
 ANYWHERE = ("password", "passwd", "passphrase", "credential")
 """Words that name a credential wherever they are in a name (`password_confirmation`)."""
-WHOLE = frozenset({"pass", "pin", "otp", "totp", "mfa", "auth", "authorization", "session",
-                   "sig", "jwt", "bearer"})  # fmt: skip
+WHOLE = frozenset(
+    {"pass", "pin", "otp", "totp", "mfa", "auth", "authorization", "session", "sig", "jwt", "bearer"}
+)
 """Short words that name a credential only as the whole name (`pin`, not `shipping`)."""
 PAIR_NAME_KEYS = ("name", "key", "field", "param", "parameter")
 """`{"name": "password", "value": "..."}`: the keys that name the value of a pair."""
@@ -42,7 +61,7 @@ VALUE_SHAPES = re.compile(
     r"|(sk|rk|pk)_(live|test)_\w{8,}|sk-[A-Za-z0-9_-]{20,}"  # payment and model-provider keys
     r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}"  # code-host tokens
     r"|xox[abprs]-[\w-]{10,}|AKIA[0-9A-Z]{16}|AIza[\w-]{30,})"  # chat, cloud keys
-)  # fmt: skip
+)
 MAX_SECRET_NAME = 64
 """The longest name the secret store takes."""
 
@@ -96,12 +115,21 @@ class BodySecrets:
             owner = name
         if isinstance(node, dict):
             pair_name = _pair_name(node)
-            return {key: self._walk(value, path=f"{path}.{key}", parent=name, owner=owner,
-                                    name=pair_name if pair_name and key == "value" else str(key))
-                    for key, value in node.items()}  # fmt: skip
+            return {
+                key: self._walk(
+                    value,
+                    path=f"{path}.{key}",
+                    parent=name,
+                    owner=owner,
+                    name=pair_name if pair_name and key == "value" else str(key),
+                )
+                for key, value in node.items()
+            }
         if isinstance(node, list):
-            return [self._walk(v, path=f"{path}[{i}]", name=name, parent=parent, owner=owner)
-                    for i, v in enumerate(node)]  # fmt: skip
+            return [
+                self._walk(v, path=f"{path}[{i}]", name=name, parent=parent, owner=owner)
+                for i, v in enumerate(node)
+            ]
         if isinstance(node, bool) or node is None:
             return node
         if isinstance(node, str):

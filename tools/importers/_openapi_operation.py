@@ -25,7 +25,7 @@ from ._openapi_schema import (
     jmespath_field,
     kind_of,
     schema_type,
-)  # fmt: skip
+)
 from .drafts import draft_trigger, first_paragraph, humanize, input_name, snake_case
 
 if TYPE_CHECKING:
@@ -35,19 +35,115 @@ MAX_SELECTED_FIELDS = 8
 MAX_PATTERN_CHARS = 1_000
 """Longest input pattern carried over; longer ones are dropped with a note."""
 ACTION_VERBS = frozenset(
-    "get list find return create update delete remove add place log upload search fetch "
-    "retrieve show set change cancel send check open close start stop restart interrupt "
-    "rename save copy move patch replace modify look download generate run validate "
-    "register book schedule reset resend refund track reopen assign submit apply kill restore "
-    "override resolve login logout read edit approve reject confirm verify request pay issue "
-    "import export sync enable disable subscribe unsubscribe invite notify mark archive "
-    "escalate transfer merge lock unlock renew extend upgrade pause resume retry count "
-    "calculate estimate reserve release connect disconnect attach detach link unlink report "
-    "query browse view describe inspect".split()  # noqa: SIM905
+    [
+        "get",
+        "list",
+        "find",
+        "return",
+        "create",
+        "update",
+        "delete",
+        "remove",
+        "add",
+        "place",
+        "log",
+        "upload",
+        "search",
+        "fetch",
+        "retrieve",
+        "show",
+        "set",
+        "change",
+        "cancel",
+        "send",
+        "check",
+        "open",
+        "close",
+        "start",
+        "stop",
+        "restart",
+        "interrupt",
+        "rename",
+        "save",
+        "copy",
+        "move",
+        "patch",
+        "replace",
+        "modify",
+        "look",
+        "download",
+        "generate",
+        "run",
+        "validate",
+        "register",
+        "book",
+        "schedule",
+        "reset",
+        "resend",
+        "refund",
+        "track",
+        "reopen",
+        "assign",
+        "submit",
+        "apply",
+        "kill",
+        "restore",
+        "override",
+        "resolve",
+        "login",
+        "logout",
+        "read",
+        "edit",
+        "approve",
+        "reject",
+        "confirm",
+        "verify",
+        "request",
+        "pay",
+        "issue",
+        "import",
+        "export",
+        "sync",
+        "enable",
+        "disable",
+        "subscribe",
+        "unsubscribe",
+        "invite",
+        "notify",
+        "mark",
+        "archive",
+        "escalate",
+        "transfer",
+        "merge",
+        "lock",
+        "unlock",
+        "renew",
+        "extend",
+        "upgrade",
+        "pause",
+        "resume",
+        "retry",
+        "count",
+        "calculate",
+        "estimate",
+        "reserve",
+        "release",
+        "connect",
+        "disconnect",
+        "attach",
+        "detach",
+        "link",
+        "unlink",
+        "report",
+        "query",
+        "browse",
+        "view",
+        "describe",
+        "inspect",
+    ]
 )
 """Words a summary can start with as the action itself (`Deletes a pet` -> `delete a pet`)."""
-METHOD_VERBS = {"get": "get", "post": "submit", "put": "update", "patch": "update",
-                "delete": "delete"}  # fmt: skip
+METHOD_VERBS = {"get": "get", "post": "submit", "put": "update", "patch": "update", "delete": "delete"}
 
 
 class OperationDraft:
@@ -78,8 +174,10 @@ class OperationDraft:
         if leftover := re.findall(r"\{([^{}]+)\}", re.sub(r"\{\{[^{}]*\}\}", "", self.path)):
             raise Unmappable(f"path parameter(s) {', '.join(leftover)} are not declared")
         if len(self.inputs) > self.imp.max_inputs:
-            raise Unmappable(f"needs {len(self.inputs)} inputs, more than {self.imp.max_inputs}: "
-                              "too many to collect in a conversation")  # fmt: skip
+            raise Unmappable(
+                f"needs {len(self.inputs)} inputs, more than {self.imp.max_inputs}: "
+                "too many to collect in a conversation"
+            )
         url = self._server()  # after the operation's own problems: those are more specific
         for hname, value in self.imp.extra_headers.items():
             self.headers = {k: v for k, v in self.headers.items() if k.lower() != hname.lower()}
@@ -87,8 +185,9 @@ class OperationDraft:
         full_url = url.rstrip("/") + self.path + ("?" + "&".join(self.query) if self.query else "")
         summary = " ".join(str(op.get("summary") or "").split())
         description = str(op.get("description") or "")
-        action_text = _action_phrase(summary or first_paragraph(description, 120)
-                                     or humanize(self.name), method)  # fmt: skip
+        action_text = _action_phrase(
+            summary or first_paragraph(description, 120) or humanize(self.name), method
+        )
         required = [humanize(i["name"]) for i in self.inputs if i["required"]]
         if op.get("deprecated"):
             self.note("the operation is marked deprecated")
@@ -122,8 +221,12 @@ class OperationDraft:
                 raise Unmappable("the document names no host; pass a base URL (--base-url)")
             scheme = "https" if "https" in schemes or not schemes else str(schemes[0])
             return f"{scheme}://{host}{imp.doc.get('basePath') or ''}"
-        servers = self.raw.op.get("servers") or self.raw.item.get("servers") or \
-            imp.doc.get("servers") or [{"url": "/"}]  # fmt: skip
+        servers = (
+            self.raw.op.get("servers")
+            or self.raw.item.get("servers")
+            or imp.doc.get("servers")
+            or [{"url": "/"}]
+        )
         server = servers[0] if isinstance(servers[0], dict) else {"url": "/"}
         url = str(server.get("url") or "/")
         for var, spec in (server.get("variables") or {}).items():
@@ -137,8 +240,10 @@ class OperationDraft:
             raise Unmappable(f"the server URL {url!r} has an undefined variable")
         if not urlsplit(url).scheme:
             if not imp.source_url:
-                raise Unmappable(f"the server URL {url!r} is relative; pass a base URL "
-                                  "(--base-url) or import the document from its URL")  # fmt: skip
+                raise Unmappable(
+                    f"the server URL {url!r} is relative; pass a base URL "
+                    "(--base-url) or import the document from its URL"
+                )
             url = urljoin(imp.source_url, url)
         if len(servers) > 1:
             self.note(f"uses the first of {len(servers)} servers ({url})")
@@ -185,24 +290,34 @@ class OperationDraft:
         if (kind == "http" and http == "bearer") or kind in ("oauth2", "openidconnect"):
             secret = f"{stem}_TOKEN"
             how = "an OAuth access token" if kind != "http" else "the API token"
-            return ({"Authorization": f"Bearer {{{{secret.{secret}}}}}"},
-                    f"store {how} as secret {secret}", "authorization")  # fmt: skip
+            return (
+                {"Authorization": f"Bearer {{{{secret.{secret}}}}}"},
+                f"store {how} as secret {secret}",
+                "authorization",
+            )
         if (kind == "http" and http == "basic") or kind == "basic":
             secret = f"{stem}_BASIC"
-            return ({"Authorization": f"Basic {{{{secret.{secret}}}}}"},
-                    f"store base64('user:password') as secret {secret}", "authorization")  # fmt: skip
+            return (
+                {"Authorization": f"Basic {{{{secret.{secret}}}}}"},
+                f"store base64('user:password') as secret {secret}",
+                "authorization",
+            )
         if kind == "apikey":
             where, pname = scheme.get("in"), str(scheme.get("name") or "")
             secret = f"{stem}_API_KEY"
             if where == "header" and pname:
-                return ({pname: f"{{{{secret.{secret}}}}}"}, f"store the API key as secret "
-                        f"{secret}", pname)  # fmt: skip
+                return ({pname: f"{{{{secret.{secret}}}}}"}, f"store the API key as secret {secret}", pname)
             if where == "cookie" and pname:
-                return ({"Cookie": f"{pname}={{{{secret.{secret}}}}}"}, f"store the API key "
-                        f"(cookie {pname!r}) as secret {secret}", "")  # fmt: skip
-            raise Unmappable(f"security scheme {name!r} sends the API key in the query "
-                              f"parameter {pname!r}: credentials never go in URLs (a header "
-                              "would carry it as a secret, but this API does not take one)")  # fmt: skip
+                return (
+                    {"Cookie": f"{pname}={{{{secret.{secret}}}}}"},
+                    f"store the API key (cookie {pname!r}) as secret {secret}",
+                    "",
+                )
+            raise Unmappable(
+                f"security scheme {name!r} sends the API key in the query "
+                f"parameter {pname!r}: credentials never go in URLs (a header "
+                "would carry it as a secret, but this API does not take one)"
+            )
         raise Unmappable(f"security scheme {name!r} ({kind} {http}".strip() + ") is not supported")
 
     # -- parameters ----------------------------------------------------------------------------
@@ -220,8 +335,9 @@ class OperationDraft:
             return self.refs.schema(p["schema"])
         if "content" in p:  # 3.x: a parameter serialised as a media type
             return {"type": "object"}
-        return {k: p[k] for k in ("type", "format", "enum", "pattern", "items", "default",
-                                  "example") if k in p}  # fmt: skip
+        return {
+            k: p[k] for k in ("type", "format", "enum", "pattern", "items", "default", "example") if k in p
+        }
 
     def _parameter(self, p: dict[str, Any], auth_names: set[str]) -> Any:
         where, pname = p.get("in"), str(p["name"])
@@ -229,8 +345,10 @@ class OperationDraft:
         if where == "body":
             return self._json_body(p.get("schema"), required, "application/json")
         if where == "formData":
-            raise Unmappable("takes form data (multipart/form-data or x-www-form-urlencoded): "
-                              "actions send JSON bodies only")  # fmt: skip
+            raise Unmappable(
+                "takes form data (multipart/form-data or x-www-form-urlencoded): "
+                "actions send JSON bodies only"
+            )
         schema = self._param_schema(p)
 
         def drop(reason: str) -> None:
@@ -251,14 +369,15 @@ class OperationDraft:
         if where == "query" and credential:
             return drop("looks like a credential, and credentials never go in URLs")
         if where == "header" and (credential or pname.lower() in self.imp.key_names):
-            return drop("carries a credential: store it as a secret and add the header "
-                        "with '{{secret.NAME}}' yourself")
+            return drop(
+                "carries a credential: store it as a secret and add the header "
+                "with '{{secret.NAME}}' yourself"
+            )
         if schema_type(schema) not in SCALAR_TYPES:
             return drop(f"is {kind_of(schema)}, not a single value")
         if where not in ("path", "query", "header"):
             return drop(f"is in an unknown location {where!r}")
-        spec = self._input(pname, schema, p.get("description"), required, p.get("example"),
-                           prefix=str(where))  # fmt: skip
+        spec = self._input(pname, schema, p.get("description"), required, p.get("example"), prefix=str(where))
         placeholder = "{{" + spec["name"] + "}}"
         if where == "path":
             if "{" + pname + "}" not in self.path:
@@ -274,18 +393,24 @@ class OperationDraft:
         return None
 
     def _input(
-        self, raw_name: str, schema: dict[str, Any], description: Any, required: bool,
-        example: Any, *, prefix: str,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        raw_name: str,
+        schema: dict[str, Any],
+        description: Any,
+        required: bool,
+        example: Any,
+        *,
+        prefix: str,
+    ) -> dict[str, Any]:
         name = input_name(raw_name, self.taken, prefix=prefix)
         if name != raw_name:
             self.note(f"{prefix} parameter {raw_name!r} is the input {name!r}")
         kind = schema_type(schema)
         fmt = str(schema.get("format") or "")
-        text = " ".join(str(description or schema.get("description") or schema.get("title")
-                            or humanize(raw_name)).split())[:300]  # fmt: skip
-        spec: dict[str, Any] = {"name": name, "type": "string", "description": text,
-                                "required": required}  # fmt: skip
+        text = " ".join(
+            str(description or schema.get("description") or schema.get("title") or humanize(raw_name)).split()
+        )[:300]
+        spec: dict[str, Any] = {"name": name, "type": "string", "description": text, "required": required}
         enum = [v for v in schema.get("enum") or [] if v is not None]
         if kind == "string" and enum:
             spec["type"], spec["enum_values"] = "enum", list(dict.fromkeys(map(str, enum)))
@@ -300,8 +425,7 @@ class OperationDraft:
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and spec["type"] in ("string", "email", "date"):
             if len(pattern) > MAX_PATTERN_CHARS:
-                self.note(f"pattern of {name!r} is longer than {MAX_PATTERN_CHARS} characters; "
-                          "dropped")  # fmt: skip
+                self.note(f"pattern of {name!r} is longer than {MAX_PATTERN_CHARS} characters; dropped")
             else:
                 try:
                     re.compile(pattern)
@@ -336,20 +460,21 @@ class OperationDraft:
         schema = self.refs.schema(node)
         kind = schema_type(schema)
         if kind == "array":
-            raise Unmappable("the request body is a JSON array: an action body is a JSON "
-                              "object with one value per input")  # fmt: skip
+            raise Unmappable(
+                "the request body is a JSON array: an action body is a JSON object with one value per input"
+            )
         if kind != "object" or not schema.get("properties"):
             if required:
-                raise Unmappable(f"the request body is {kind_of(schema)} with no properties "
-                                  "to map to inputs")  # fmt: skip
+                raise Unmappable(f"the request body is {kind_of(schema)} with no properties to map to inputs")
             self.note("optional request body without properties left out")
             return None
         if media_type.split(";")[0].strip().lower() != "application/json":
             self.headers["Content-Type"] = media_type
         return self._object(schema, parent="", parent_required=True, depth=0, secret_owner="")
 
-    def _object(self, schema: dict[str, Any], *, parent: str, parent_required: bool,
-                depth: int, secret_owner: str) -> dict[str, Any]:  # fmt: skip
+    def _object(
+        self, schema: dict[str, Any], *, parent: str, parent_required: bool, depth: int, secret_owner: str
+    ) -> dict[str, Any]:
         """The body template of an object schema. A credential-looking property (or any under
         one, `secret_owner`) is a `{{secret.NAME}}` reference, never an input: a credential
         is neither asked of the user nor seen by the model, and its example is not kept."""
@@ -370,16 +495,19 @@ class OperationDraft:
                 template[prop] = self._body_secret(label)
             elif kind in SCALAR_TYPES:
                 raw_name = f"{parent.replace('.', '_')}_{prop}" if parent else prop
-                spec = self._input(raw_name, sub, sub.get("description"), required,
-                                   sub.get("example"), prefix="body")  # fmt: skip
+                spec = self._input(
+                    raw_name, sub, sub.get("description"), required, sub.get("example"), prefix="body"
+                )
                 template[prop] = "{{" + spec["name"] + "}}"
                 self.inputs.append(spec)
             elif kind == "object" and sub.get("properties") and depth == 0:
-                template[prop] = self._object(sub, parent=label, parent_required=required,
-                                              depth=depth + 1, secret_owner=owner)  # fmt: skip
+                template[prop] = self._object(
+                    sub, parent=label, parent_required=required, depth=depth + 1, secret_owner=owner
+                )
             elif required:
-                raise Unmappable(f"required body field {label!r} is {kind_of(sub)}, which "
-                                  "cannot be collected as one input")  # fmt: skip
+                raise Unmappable(
+                    f"required body field {label!r} is {kind_of(sub)}, which cannot be collected as one input"
+                )
             else:
                 self.note(f"optional body field {label!r} ({kind_of(sub)}) left out")
         return template
@@ -387,14 +515,16 @@ class OperationDraft:
     def _body_secret(self, label: str) -> str:
         secret = f"{self.imp.prefix}_{secret_suffix(label.replace('.', '_'))}"
         secret = secret[:MAX_SECRET_NAME].rstrip("_")
-        self.note(f"body field {label!r} is a credential: it is sent from the secret {secret} "
-                  "(store it; it is never asked of the user)")  # fmt: skip
+        self.note(
+            f"body field {label!r} is a credential: it is sent from the secret {secret} "
+            "(store it; it is never asked of the user)"
+        )
         return "{{secret." + secret + "}}"
 
     # -- response -----------------------------------------------------------------------------
     def _response_fields(self) -> dict[str, str]:
         responses = {str(k): v for k, v in (self.raw.op.get("responses") or {}).items()}
-        codes = ["200", "201"] + sorted(c for c in responses if c.startswith("2"))
+        codes = ["200", "201", *sorted(c for c in responses if c.startswith("2"))]
         response = next((responses[c] for c in codes if c in responses), None)
         try:
             response = self.refs.resolve(response)
@@ -412,8 +542,10 @@ class OperationDraft:
         scalars = {k: v for k, v in props.items() if schema_type(v) in SCALAR_TYPES}
         for prop, sub in scalars.items():
             if self.raw.method == "get" and is_urlish(prop, sub):
-                self.note(f"response field {prop!r} holds a link: the link format "
-                          f"(link_field {prop!r}) may suit this action")  # fmt: skip
+                self.note(
+                    f"response field {prop!r} holds a link: the link format "
+                    f"(link_field {prop!r}) may suit this action"
+                )
         if not scalars or len(scalars) > MAX_SELECTED_FIELDS:
             return {}
         return {prop: jmespath_field(prop) for prop in scalars}

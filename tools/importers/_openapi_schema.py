@@ -43,9 +43,11 @@ class Refs:
         """Count work done for the document; `DocumentError` once the budget is spent."""
         self.steps += steps
         if self.steps > self.max_steps:
-            raise DocumentError(f"the document needs more than {self.max_steps:,} $ref look-ups "
-                                "to import: its references fan out too much (a reference "
-                                "bomb, or too large to import)")  # fmt: skip
+            raise DocumentError(
+                f"the document needs more than {self.max_steps:,} $ref look-ups "
+                "to import: its references fan out too much (a reference "
+                "bomb, or too large to import)"
+            )
 
     def resolve(self, node: Any) -> Any:
         """Follow `$ref` (a chain of them too) to the node it names."""
@@ -56,8 +58,9 @@ class Refs:
             if ref in seen:
                 raise Unmappable(f"circular $ref {' -> '.join([*seen, ref])}")
             if len(seen) >= MAX_REF_CHAIN:
-                raise Unmappable(f"$ref {next(iter(seen))!r} starts a chain of more than "
-                                 f"{MAX_REF_CHAIN} references")  # fmt: skip
+                raise Unmappable(
+                    f"$ref {next(iter(seen))!r} starts a chain of more than {MAX_REF_CHAIN} references"
+                )
             seen[ref] = None
             self.spend()
             node = self._lookup(ref)
@@ -65,8 +68,9 @@ class Refs:
 
     def _lookup(self, ref: str) -> Any:
         if not ref.startswith("#"):
-            raise Unmappable(f"uses the external $ref {ref!r} (only references inside the "
-                              "document are followed)")  # fmt: skip
+            raise Unmappable(
+                f"uses the external $ref {ref!r} (only references inside the document are followed)"
+            )
         node: Any = self.doc
         for part in [p for p in ref[1:].split("/") if p]:
             part = part.replace("~1", "/").replace("~0", "~")
@@ -132,8 +136,9 @@ def kind_of(schema: dict[str, Any]) -> str:
 
 def is_urlish(name: str, schema: dict[str, Any]) -> bool:
     lowered = name.lower()
-    return (str(schema.get("format") or "").lower() in URLISH_FORMATS
-            or lowered.endswith(("url", "link", "href")))  # fmt: skip
+    return str(schema.get("format") or "").lower() in URLISH_FORMATS or lowered.endswith(
+        ("url", "link", "href")
+    )
 
 
 def jmespath_field(prop: str) -> str:

@@ -42,35 +42,110 @@ from .drafts import (
 __all__ = ["CurlError", "import_curl", "split_command"]
 
 VALUE_OPTIONS = {
-    "-X": "request", "--request": "request", "-H": "header", "--header": "header",
-    "-d": "data", "--data": "data", "--data-ascii": "data", "--data-raw": "data-raw",
-    "--data-binary": "data", "--json": "json", "--data-urlencode": "data-urlencode",
-    "-u": "user", "--user": "user", "--url": "url", "-b": "cookie", "--cookie": "cookie",
-    "-A": "user-agent", "--user-agent": "user-agent", "-e": "referer", "--referer": "referer",
-    "-m": "max-time", "--max-time": "max-time",
+    "-X": "request",
+    "--request": "request",
+    "-H": "header",
+    "--header": "header",
+    "-d": "data",
+    "--data": "data",
+    "--data-ascii": "data",
+    "--data-raw": "data-raw",
+    "--data-binary": "data",
+    "--json": "json",
+    "--data-urlencode": "data-urlencode",
+    "-u": "user",
+    "--user": "user",
+    "--url": "url",
+    "-b": "cookie",
+    "--cookie": "cookie",
+    "-A": "user-agent",
+    "--user-agent": "user-agent",
+    "-e": "referer",
+    "--referer": "referer",
+    "-m": "max-time",
+    "--max-time": "max-time",
     # taken and ignored: they only change what curl does locally
-    "-o": "ignore", "--output": "ignore", "-w": "ignore", "--write-out": "ignore",
-    "--connect-timeout": "ignore", "--retry": "ignore", "-c": "ignore", "--cookie-jar": "ignore",
-    "-x": "proxy", "--proxy": "proxy", "--cacert": "tls", "--cert": "tls", "-E": "tls",
-    "--key": "tls", "--resolve": "ignore", "--interface": "ignore", "-F": "form",
-    "--form": "form", "-T": "upload", "--upload-file": "upload", "--oauth2-bearer": "bearer",
-    "--max-redirs": "ignore", "-r": "ignore", "--range": "ignore",
-}  # fmt: skip
+    "-o": "ignore",
+    "--output": "ignore",
+    "-w": "ignore",
+    "--write-out": "ignore",
+    "--connect-timeout": "ignore",
+    "--retry": "ignore",
+    "-c": "ignore",
+    "--cookie-jar": "ignore",
+    "-x": "proxy",
+    "--proxy": "proxy",
+    "--cacert": "tls",
+    "--cert": "tls",
+    "-E": "tls",
+    "--key": "tls",
+    "--resolve": "ignore",
+    "--interface": "ignore",
+    "-F": "form",
+    "--form": "form",
+    "-T": "upload",
+    "--upload-file": "upload",
+    "--oauth2-bearer": "bearer",
+    "--max-redirs": "ignore",
+    "-r": "ignore",
+    "--range": "ignore",
+}
 FLAG_OPTIONS = {
-    "-G": "get", "--get": "get", "-k": "insecure", "--insecure": "insecure",
-    "-L": "location", "--location": "location", "-I": "head", "--head": "head",
+    "-G": "get",
+    "--get": "get",
+    "-k": "insecure",
+    "--insecure": "insecure",
+    "-L": "location",
+    "--location": "location",
+    "-I": "head",
+    "--head": "head",
     # output and transfer details curl handles locally
-    **{f: "quiet" for f in ("-s", "--silent", "-S", "--show-error", "-v", "--verbose", "-i",
-                             "--include", "--compressed", "-f", "--fail", "--fail-with-body",
-                             "-#", "--progress-bar", "-N", "--no-buffer", "--http1.1", "--http2",
-                             "-g", "--globoff", "-O", "--remote-name", "-n", "--netrc")},
-}  # fmt: skip
-SECRET_HEADER_WORDS = ("auth", "token", "api-key", "apikey", "api_key", "secret", "session",
-                       "cookie", "password", "signature")  # fmt: skip
+    **{
+        f: "quiet"
+        for f in (
+            "-s",
+            "--silent",
+            "-S",
+            "--show-error",
+            "-v",
+            "--verbose",
+            "-i",
+            "--include",
+            "--compressed",
+            "-f",
+            "--fail",
+            "--fail-with-body",
+            "-#",
+            "--progress-bar",
+            "-N",
+            "--no-buffer",
+            "--http1.1",
+            "--http2",
+            "-g",
+            "--globoff",
+            "-O",
+            "--remote-name",
+            "-n",
+            "--netrc",
+        )
+    },
+}
+SECRET_HEADER_WORDS = (
+    "auth",
+    "token",
+    "api-key",
+    "apikey",
+    "api_key",
+    "secret",
+    "session",
+    "cookie",
+    "password",
+    "signature",
+)
 ID_SEGMENT = re.compile(
     r"^(\d+|[A-Za-z]{1,10}[-_]\d[\dA-Za-z]*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24,})$"
-)  # fmt: skip
+)
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 MAX_COMMAND_CHARS = 1_000_000
 """A pasted command longer than this is refused before it is split."""
@@ -217,8 +292,11 @@ def _take(p: _Parsed, kind: str, option: str, value: str) -> None:
             p.headers.append((hname.strip(), hvalue.strip()))
         else:  # the value may be a credential without its colon: show a name-like first word only
             words = value.split()
-            shown = f"{words[0]!r}..." if len(words) > 1 and re.fullmatch(
-                r"[A-Za-z][A-Za-z-]{0,39}", words[0]) else "(not shown)"  # fmt: skip
+            shown = (
+                f"{words[0]!r}..."
+                if len(words) > 1 and re.fullmatch(r"[A-Za-z][A-Za-z-]{0,39}", words[0])
+                else "(not shown)"
+            )
             p.notes.append(f"header {shown} ignored (not 'Name: value')")
     elif kind in ("data", "data-raw", "json", "data-urlencode"):
         if kind != "data-raw" and value.startswith("@"):
@@ -293,11 +371,18 @@ class _Draft:
 
     def build(self, name: str | None) -> dict[str, Any]:
         p = self.p
-        for flag, text in (("insecure", "-k/--insecure refused: TLS certificate verification "
-                            "cannot be disabled for an action"),
-                           ("location", "-L: redirects are followed (each hop checked by the "
-                            "guard; credentials are dropped when the origin changes)"),
-                           ("head", "-I/--head: HEAD is not an action method; GET is used")):  # fmt: skip
+        for flag, text in (
+            (
+                "insecure",
+                "-k/--insecure refused: TLS certificate verification cannot be disabled for an action",
+            ),
+            (
+                "location",
+                "-L: redirects are followed (each hop checked by the "
+                "guard; credentials are dropped when the origin changes)",
+            ),
+            ("head", "-I/--head: HEAD is not an action method; GET is used"),
+        ):
             if flag in p.flags:
                 self.notes.append(text)
         url = self._url()
@@ -309,10 +394,14 @@ class _Draft:
             self.refused.append(f"method {method} is not supported (GET, POST, PUT, PATCH, DELETE)")
         body = None if "get" in p.flags else self._body(headers)
         if body is not None and method in ("GET", "DELETE"):
-            self.refused.append(f"a {method} request cannot have a body in an action; use "
-                                "query parameters (curl -G) instead")  # fmt: skip
-        path_words = [s for s in urlsplit(url).path.split("/")
-                      if s and "{{" not in s and not re.fullmatch(r"api|v\d+(\.\d+)?", s)]  # fmt: skip
+            self.refused.append(
+                f"a {method} request cannot have a body in an action; use query parameters (curl -G) instead"
+            )
+        path_words = [
+            s
+            for s in urlsplit(url).path.split("/")
+            if s and "{{" not in s and not re.fullmatch(r"api|v\d+(\.\d+)?", s)
+        ]
         resource = " ".join(w.replace("-", " ").replace("_", " ") for w in path_words[-2:])
         action = f"{VERBS.get(method, method.lower())} {resource}".strip()
         draft: dict[str, Any] = {
@@ -322,10 +411,13 @@ class _Draft:
             "url": url,
             "inputs": self.inputs,
             "headers": headers,
-            "trigger": draft_trigger(action, [i["name"].replace("_", " ") for i in self.inputs],
-                                     "Drafted from a cURL command: review before enabling."),
+            "trigger": draft_trigger(
+                action,
+                [i["name"].replace("_", " ") for i in self.inputs],
+                "Drafted from a cURL command: review before enabling.",
+            ),
             "response_format": "text",
-        }  # fmt: skip
+        }
         if body is not None:
             draft["body"] = body
         if p.max_time:
@@ -337,8 +429,10 @@ class _Draft:
         for secret, what in sorted(self.secrets.items()):
             if "{{secret." + secret + "}}" not in used:
                 continue
-            self.notes.append(f"store {what} as secret {secret} (the value in the command was "
-                              "dropped: drafts never hold credentials)")  # fmt: skip
+            self.notes.append(
+                f"store {what} as secret {secret} (the value in the command was "
+                "dropped: drafts never hold credentials)"
+            )
         return draft
 
     # -- URL ----------------------------------------------------------------------------------
@@ -352,8 +446,10 @@ class _Draft:
         if "@" in netloc:
             userinfo, _, netloc = netloc.rpartition("@")
             self.p.user = self.p.user or unquote(userinfo)
-            self.notes.append("credentials in the URL (user:password@host) removed: they never "
-                              "go in URLs; sent as an Authorization header from a secret")  # fmt: skip
+            self.notes.append(
+                "credentials in the URL (user:password@host) removed: they never "
+                "go in URLs; sent as an Authorization header from a secret"
+            )
         segments = []
         previous = ""
         for segment in parts.path.split("/"):
@@ -372,16 +468,19 @@ class _Draft:
             query += self._get_data()
         if parts.fragment:
             self.notes.append("the #fragment was dropped (it is never sent)")
-        return urlunsplit((parts.scheme, netloc, "/".join(segments),
-                           urlencode(query, quote_via=quote), ""))  # fmt: skip
+        return urlunsplit((parts.scheme, netloc, "/".join(segments), urlencode(query, quote_via=quote), ""))
 
     def _id_input(self, previous: str, value: str) -> str:
         stem = re.sub(r"[^a-z0-9]+", "_", previous.lower()).strip("_")
         stem = re.sub(r"ies$", "y", stem) if stem.endswith("ies") else stem.removesuffix("s")
         name = input_name(f"{stem}_id" if stem else "id", self.taken)
-        spec: dict[str, Any] = {"name": name, "type": "string", "required": True,
-                                "description": f"the {stem.replace('_', ' ') or 'record'} id",
-                                "example": value}  # fmt: skip
+        spec: dict[str, Any] = {
+            "name": name,
+            "type": "string",
+            "required": True,
+            "description": f"the {stem.replace('_', ' ') or 'record'} id",
+            "example": value,
+        }
         if m := re.fullmatch(r"([A-Za-z]{1,10})([-_])\d+", value):
             spec["pattern"] = f"^{m.group(1)}{m.group(2)}[0-9]+$"
         elif value.isdigit():
@@ -430,8 +529,7 @@ class _Draft:
                     out[hname] = "Basic " + self.secret("BASIC", "base64('user:password')")
                 else:
                     kind = scheme if token else ""
-                    out[hname] = (kind + " " if kind else "") + self.secret(
-                        "AUTHORIZATION", literal=value)  # fmt: skip
+                    out[hname] = (kind + " " if kind else "") + self.secret("AUTHORIZATION", literal=value)
             elif lowered in ("x-api-key", "api-key", "apikey"):
                 out[hname] = self.secret("API_KEY", "the API key", value)
             elif lowered == "cookie":
@@ -457,18 +555,22 @@ class _Draft:
             return None
         except json.JSONDecodeError:
             what = "form data" if "=" in text or "data-urlencode" in kinds else "not JSON"
-            self.refused.append(f"the request body is {what} "
-                                f"({content_type or 'application/x-www-form-urlencoded'}): "
-                                "actions send JSON bodies only")  # fmt: skip
+            self.refused.append(
+                f"the request body is {what} "
+                f"({content_type or 'application/x-www-form-urlencoded'}): "
+                "actions send JSON bodies only"
+            )
             return None
         if not isinstance(parsed, dict):
-            self.refused.append("the request body is a JSON array or value: an action body is a "
-                                "JSON object")  # fmt: skip
+            self.refused.append("the request body is a JSON array or value: an action body is a JSON object")
             return None
         if "json" not in content_type and content_type:
             self.notes.append(f"Content-Type {content_type!r} kept for a JSON body")
-        body_secrets = BodySecrets(lambda suffix, literal, qualifier: self.secret_name(
-            suffix, literal, qualifier, f"the body's {suffix.lower()} value"))  # fmt: skip
+        body_secrets = BodySecrets(
+            lambda suffix, literal, qualifier: self.secret_name(
+                suffix, literal, qualifier, f"the body's {suffix.lower()} value"
+            )
+        )
         parsed = body_secrets.replace(parsed)
         for path, secret in body_secrets.replaced:
             self.notes.append(f"{path} looked like a credential: it is now {{{{secret.{secret}}}}}")
@@ -491,9 +593,11 @@ def _shown(word: str) -> str:
 
 def _query_credential(key: str) -> str:
     # the same reason validation gives for such a URL
-    return (f"query parameter {key!r} refused and removed: it looks like a credential; never put "
-            "API keys or tokens in the URL; store it as a secret and send it in a header, e.g. "
-            "'Authorization: Bearer {{secret.NAME}}' (if the API accepts it there)")
+    return (
+        f"query parameter {key!r} refused and removed: it looks like a credential; never put "
+        "API keys or tokens in the URL; store it as a secret and send it in a header, e.g. "
+        "'Authorization: Bearer {{secret.NAME}}' (if the API accepts it there)"
+    )
 
 
 def _host_stem(host: str) -> str:
@@ -503,8 +607,7 @@ def _host_stem(host: str) -> str:
     return labels[-2] if len(labels) >= 2 else labels[0]
 
 
-def import_curl(command: str, *, name: str | None = None, api_name: str | None = None
-                ) -> ImportResult:  # fmt: skip
+def import_curl(command: str, *, name: str | None = None, api_name: str | None = None) -> ImportResult:
     """One draft from a cURL command, or a `Skipped` entry saying why it cannot map.
 
     `name` sets the action name (default from the method and path); `api_name` is the stem of

@@ -71,8 +71,7 @@ def decode_document(data: bytes, *, source: str = "the document") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{source} is not UTF-8 text (invalid byte at offset "
-                            f"{exc.start})") from None  # fmt: skip
+        raise DocumentError(f"{source} is not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
 def parse_document(text: str, *, source: str = "the document") -> Any:
@@ -159,7 +158,7 @@ def _check_totals(values: int, chars: int, why: str) -> None:
 
 
 class _Size:
-    __slots__ = ("values", "chars", "height")
+    __slots__ = ("chars", "height", "values")
 
     def __init__(self, values: int, chars: int, height: int):
         self.values, self.chars, self.height = values, chars, height
@@ -184,16 +183,16 @@ class _BoundedLoader(yaml.SafeLoader):
             mark = self.peek_event().start_mark
             node = super().compose_node(parent, index)
             if id(node) not in self._sizes:
-                raise _Refused(f"has an alias inside its own anchor (a recursive document) "
-                               f"{_at(mark)}")  # fmt: skip
+                raise _Refused(f"has an alias inside its own anchor (a recursive document) {_at(mark)}")
             return node
         if self.check_event(yaml.ScalarEvent):
             node = super().compose_node(parent, index)
         else:  # a list or a mapping: one level deeper, refused before the recursion is too deep
             self._depth += 1
             if self._depth > MAX_NESTING:
-                raise _Refused(f"is nested more than {MAX_NESTING} levels deep "
-                               f"{_at(self.peek_event().start_mark)}")  # fmt: skip
+                raise _Refused(
+                    f"is nested more than {MAX_NESTING} levels deep {_at(self.peek_event().start_mark)}"
+                )
             try:
                 node = super().compose_node(parent, index)
             finally:
@@ -215,14 +214,23 @@ class _BoundedLoader(yaml.SafeLoader):
         elif isinstance(node, MappingNode):
             children = [n for pair in node.value for n in pair]
         sizes = [self._sizes[id(c)] for c in children]
-        size = _Size(1 + sum(s.values for s in sizes), sum(s.chars for s in sizes),
-                     1 + max((s.height for s in sizes), default=0))  # fmt: skip
+        size = _Size(
+            1 + sum(s.values for s in sizes),
+            sum(s.chars for s in sizes),
+            1 + max((s.height for s in sizes), default=0),
+        )
         if size.height > MAX_NESTING:
-            raise _Refused(f"is nested more than {MAX_NESTING} levels deep once YAML aliases "
-                           f"are expanded {_at(node.start_mark)}")  # fmt: skip
+            raise _Refused(
+                f"is nested more than {MAX_NESTING} levels deep once YAML aliases "
+                f"are expanded {_at(node.start_mark)}"
+            )
         if size.values > MAX_VALUES or size.chars > MAX_EXPANDED_CHARS:
-            _check_totals(size.values, size.chars, "once its aliases are expanded (an alias "
-                          f"bomb, or too large to import) {_at(node.start_mark)}")  # fmt: skip
+            _check_totals(
+                size.values,
+                size.chars,
+                "once its aliases are expanded (an alias "
+                f"bomb, or too large to import) {_at(node.start_mark)}",
+            )
         return size
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.action import INPUT_NAME_RE, RESERVED_INPUT_NAMES, TOOL_NAME_RE
-from tools.validation import validate_action
 from tools.errors import ActionValidationError
+from tools.validation import validate_action
 
 MAX_NAME_LENGTH = 64
 MAX_TRIGGER_DESCRIPTION = 300
@@ -64,7 +64,7 @@ def input_name(raw: str, taken: set[str], *, prefix: str = "") -> str:
     """A valid, unused input name for `raw` (`taken` is updated)."""
     base = raw if is_input_name(raw) else snake_case(raw)
     if base.startswith("model_"):  # reserved by pydantic: `model_name` -> `name_of_model`
-        base = f"{base[len('model_'):]}_of_model"
+        base = f"{base[len('model_') :]}_of_model"
     if not base or not base[0].isalpha():
         base = f"value_{base}".rstrip("_")
     if not is_input_name(base):
@@ -134,7 +134,7 @@ def first_paragraph(text: str | None, limit: int = MAX_TRIGGER_DESCRIPTION) -> s
 
 
 def draft_trigger(action: str, required: list[str], description: str = "") -> str:
-    """"Use when the user wants to <action> and has provided <required inputs>." + description."""
+    """ "Use when the user wants to <action> and has provided <required inputs>." + description."""
     action = " ".join(action.split()).rstrip(".")
     action = action[:1].lower() + action[1:] if action[:2] != action[:2].upper() else action
     text = f"Use when the user wants to {action}"

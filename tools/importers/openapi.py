@@ -75,8 +75,10 @@ def load_document(text: str, *, source: str = "the document") -> dict[str, Any]:
         raise DocumentError(f"{source} is not an OpenAPI document (not a JSON/YAML object)")
     version = str(doc.get("openapi") or doc.get("swagger") or "")
     if not (version.startswith("3.") or version == "2.0"):
-        raise DocumentError(f"{source} is not an OpenAPI 3.x or Swagger 2.0 document "
-                            "(no 'openapi: 3.x' or 'swagger: \"2.0\"' field)")  # fmt: skip
+        raise DocumentError(
+            f"{source} is not an OpenAPI 3.x or Swagger 2.0 document "
+            "(no 'openapi: 3.x' or 'swagger: \"2.0\"' field)"
+        )
     if not isinstance(doc.get("paths") or {}, dict):
         raise DocumentError(f"{source}: 'paths' must be an object")
     return doc
@@ -109,9 +111,15 @@ class _Raw:
 
 class _Importer:
     def __init__(
-        self, doc: dict[str, Any], *, base_url: str | None, source_url: str | None,
-        api_name: str | None, headers: dict[str, str] | None, max_inputs: int,
-    ):  # fmt: skip
+        self,
+        doc: dict[str, Any],
+        *,
+        base_url: str | None,
+        source_url: str | None,
+        api_name: str | None,
+        headers: dict[str, str] | None,
+        max_inputs: int,
+    ):
         self.doc = doc
         self.refs = Refs(doc)
         self.swagger2 = str(doc.get("swagger", "")) == "2.0"
@@ -122,10 +130,14 @@ class _Importer:
         self.max_inputs = max_inputs
         schemes = doc.get("securityDefinitions" if self.swagger2 else "components") or {}
         self.schemes = schemes if self.swagger2 else (schemes.get("securitySchemes") or {})
-        self.key_names = {str(s.get("name", "")).lower() for s in self.schemes.values()
-                          if isinstance(s, dict) and s.get("type") == "apiKey"}  # fmt: skip
-        self.scheme_kinds = Counter(str(s.get("type", "")).lower() for s in self.schemes.values()
-                                    if isinstance(s, dict))  # fmt: skip
+        self.key_names = {
+            str(s.get("name", "")).lower()
+            for s in self.schemes.values()
+            if isinstance(s, dict) and s.get("type") == "apiKey"
+        }
+        self.scheme_kinds = Counter(
+            str(s.get("type", "")).lower() for s in self.schemes.values() if isinstance(s, dict)
+        )
         """How many security schemes there are of each type (their secret names tell them apart)."""
 
     def operations(self) -> list[_Raw]:
@@ -141,8 +153,10 @@ class _Importer:
                 if isinstance(item.get(method), dict):
                     out.append(_Raw(method, str(path), item, item[method]))
         if len(out) > MAX_OPERATIONS:
-            raise DocumentError(f"the document has {len(out):,} operations, more than "
-                                f"{MAX_OPERATIONS:,}: import a smaller document")  # fmt: skip
+            raise DocumentError(
+                f"the document has {len(out):,} operations, more than "
+                f"{MAX_OPERATIONS:,}: import a smaller document"
+            )
         ids = Counter(raw.op_id for raw in out if raw.op_id)
         for raw in out:
             raw.unique_id = ids[raw.op_id] < 2
@@ -163,8 +177,7 @@ class _Importer:
     def draft(self, raw: _Raw, name: str) -> tuple[dict[str, Any], list[str]]:
         """The draft of one operation and its notes; `_Unmappable` when it cannot map."""
         if raw.method not in SUPPORTED_METHODS:
-            raise Unmappable(f"method {raw.method.upper()} is not supported "
-                              "(GET, POST, PUT, PATCH, DELETE)")  # fmt: skip
+            raise Unmappable(f"method {raw.method.upper()} is not supported (GET, POST, PUT, PATCH, DELETE)")
         b = OperationDraft(self, raw, name)
         return b.build(), b.notes
 
@@ -189,8 +202,7 @@ def _build_all(imp: _Importer) -> list[tuple[Operation, dict[str, Any] | None, l
                 draft, reason = None, check.skipped[0].reason
             else:
                 draft = check.drafts[0]
-        out.append((Operation(raw.key, raw.method.upper(), raw.path, name, summary, reason),
-                    draft, notes))  # fmt: skip
+        out.append((Operation(raw.key, raw.method.upper(), raw.path, name, summary, reason), draft, notes))
     return out
 
 
@@ -200,10 +212,15 @@ def list_operations(doc: dict[str, Any], **options: Any) -> list[Operation]:
 
 
 def import_openapi(
-    doc: dict[str, Any], *, operations: list[str] | None = None, base_url: str | None = None,
-    source_url: str | None = None, api_name: str | None = None,
-    headers: dict[str, str] | None = None, max_inputs: int = DEFAULT_MAX_INPUTS,
-) -> ImportResult:  # fmt: skip
+    doc: dict[str, Any],
+    *,
+    operations: list[str] | None = None,
+    base_url: str | None = None,
+    source_url: str | None = None,
+    api_name: str | None = None,
+    headers: dict[str, str] | None = None,
+    max_inputs: int = DEFAULT_MAX_INPUTS,
+) -> ImportResult:
     """Draft actions for `operations` (operationId, draft name or `METHOD /path`; default: all).
 
     `base_url` overrides the document's servers; `source_url` (where the document was fetched
@@ -211,8 +228,14 @@ def import_openapi(
     `headers` are added to every draft (e.g. an auth header the document does not declare).
     Raises `DocumentError` for an operation the document does not have.
     """
-    imp = _Importer(doc, base_url=base_url, source_url=source_url, api_name=api_name,
-                    headers=headers, max_inputs=max_inputs)  # fmt: skip
+    imp = _Importer(
+        doc,
+        base_url=base_url,
+        source_url=source_url,
+        api_name=api_name,
+        headers=headers,
+        max_inputs=max_inputs,
+    )
     built = _build_all(imp)
     chosen = built
     if operations:
@@ -221,8 +244,7 @@ def import_openapi(
             match = [i for i, b in enumerate(built) if _matches(b[0], wanted)]
             if not match:
                 known = ", ".join(op.key for op, _, _ in built) or "none"
-                raise DocumentError(f"the document has no operation {wanted!r} (operations: "
-                                    f"{known})")  # fmt: skip
+                raise DocumentError(f"the document has no operation {wanted!r} (operations: {known})")
             picked.update(dict.fromkeys(match))
         chosen = [built[i] for i in picked]
     result = ImportResult()
@@ -239,20 +261,26 @@ def _checked_headers(headers: dict[str, str]) -> dict[str, str]:
     """The extra headers, refused when one holds a literal credential (the value is not shown)."""
     for name, value in headers.items():
         secret_ref = any(p.is_secret for p in find_placeholders(value))
-        if value.strip() and not secret_ref and (
-            is_credential_name(name) or name.lower() in LITERAL_CREDENTIAL_HEADERS
-            or is_credential_value(value)
-        ):  # fmt: skip
-            raise DocumentError(f"header {name!r} holds a literal credential: store it as a "
-                                "secret and give '{{secret.NAME}}' instead (e.g. "
-                                "'Authorization: Bearer {{secret.API_TOKEN}}')")  # fmt: skip
+        if (
+            value.strip()
+            and not secret_ref
+            and (
+                is_credential_name(name)
+                or name.lower() in LITERAL_CREDENTIAL_HEADERS
+                or is_credential_value(value)
+            )
+        ):
+            raise DocumentError(
+                f"header {name!r} holds a literal credential: store it as a "
+                "secret and give '{{secret.NAME}}' instead (e.g. "
+                "'Authorization: Bearer {{secret.API_TOKEN}}')"
+            )
     return dict(headers)
 
 
 def _defaults(options: dict[str, Any]) -> dict[str, Any]:
     keys = ("base_url", "source_url", "api_name", "headers")
-    return {**{k: options.get(k) for k in keys},
-            "max_inputs": options.get("max_inputs", DEFAULT_MAX_INPUTS)}  # fmt: skip
+    return {**{k: options.get(k) for k in keys}, "max_inputs": options.get("max_inputs", DEFAULT_MAX_INPUTS)}
 
 
 def _matches(op: Operation, wanted: str) -> bool:

@@ -29,13 +29,12 @@ import sys
 import uuid
 from typing import Any
 
-from tools.validation import validate_catalog
+from agent.cli.files import InputFileError, read_catalog_file, read_text
+from agent.cli.trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
+from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
-
-from .access import AccessDenied, add_password_option, require_admin, supplied_password
-from .cli_files import InputFileError, read_catalog_file, read_text
-from .cli_trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
+from tools.validation import validate_catalog
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_DENIED = 0, 2, 3
 
@@ -50,8 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--script", required=True, help="JSON Lines script, or '-' for standard input")
     p.add_argument("--channel", choices=("chat", "email"), default="chat")
     p.add_argument("--session", help="session id (default: a new one); reuse it to continue")
-    p.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
-                   help="secret for {{secret.NAME}} (also ACTIONS_SECRET_<NAME> variables)")  # fmt: skip
+    p.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="secret for {{secret.NAME}} (also ACTIONS_SECRET_<NAME> variables)",
+    )
     add_password_option(p)  # only lets --actions use the stored secrets (read with it alone)
     p.set_defaults(func=run_chat)
 
@@ -89,7 +93,7 @@ def parse_script(text: str) -> list[dict[str, Any]]:
 
 
 def run_chat(args: argparse.Namespace) -> int:
-    from .settings import Settings
+    from agent.wiring.settings import Settings
 
     settings = Settings.from_env()
     try:
@@ -98,8 +102,9 @@ def run_chat(args: argparse.Namespace) -> int:
         actions = None
         if args.actions:
             actions = validate_catalog(read_catalog_file(args.actions))
-        secrets = {k[len(SECRET_ENV_PREFIX):]: v for k, v in os.environ.items()
-                   if k.startswith(SECRET_ENV_PREFIX)}  # fmt: skip
+        secrets = {
+            k[len(SECRET_ENV_PREFIX) :]: v for k, v in os.environ.items() if k.startswith(SECRET_ENV_PREFIX)
+        }
         secrets.update(_parse_secrets(args.secret))
         # the reviewed catalog in storage needs no password; a wrong one for --actions: exit 3
         use_stored = actions is None or _admin_unlocked(settings, args.admin_password)
@@ -113,12 +118,15 @@ def run_chat(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not use_stored:
-        print("note: the catalog comes from --actions and the admin password was not given: "
-              "stored secrets are not used, only --secret and ACTIONS_SECRET_<NAME> values",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "note: the catalog comes from --actions and the admin password was not given: "
+            "stored secrets are not used, only --secret and ACTIONS_SECRET_<NAME> values",
+            file=sys.stderr,
+        )
     session = args.session or f"cli-{uuid.uuid4().hex[:12]}"
-    return asyncio.run(_chat(settings, actions, script, args.channel, session, secrets,
-                             use_stored=use_stored))  # fmt: skip
+    return asyncio.run(
+        _chat(settings, actions, script, args.channel, session, secrets, use_stored=use_stored)
+    )
 
 
 def _script_file(file: str) -> list[dict[str, Any]]:
@@ -190,12 +198,12 @@ class _ChainSecrets:
         return [*(v for v in self._given.values() if v), *stored]
 
 
-async def _chat(settings, actions, script, channel: str, session: str, secrets: dict[str, str],
-                *, use_stored: bool) -> int:  # fmt: skip
+async def _chat(
+    settings, actions, script, channel: str, session: str, secrets: dict[str, str], *, use_stored: bool
+) -> int:
+    from agent.wiring.runtime import open_agent, open_stores
     from storage.actions import ActionStore
     from storage.db import init_db, make_engine
-
-    from .runtime import open_agent, open_stores
 
     stores = open_stores(settings)
     if actions is not None:  # an isolated catalog for this run; storage is left as it is
@@ -204,8 +212,7 @@ async def _chat(settings, actions, script, channel: str, session: str, secrets: 
         stores.actions = ActionStore(engine)
         for action in actions:
             stores.actions.create(action, actor="cli-chat")
-    stores.secrets = _ChainSecrets(secrets, stores.secrets if use_stored else None,
-                                   masked=stores.secrets)
+    stores.secrets = _ChainSecrets(secrets, stores.secrets if use_stored else None, masked=stores.secrets)
 
     def emit(turn: int, event: dict) -> None:
         print(json.dumps({"session": session, "turn": turn, **event}, default=str), flush=True)
@@ -227,8 +234,7 @@ async def _run_steps(agent, steps, session: str, channel: str, emit) -> int:
             result = await agent.send(session, step["user"], channel=channel)
         else:
             if await agent.pending_interrupt(session) is None:
-                print(f"error: script step {n} answers a question, but none is pending",
-                      file=sys.stderr)  # fmt: skip
+                print(f"error: script step {n} answers a question, but none is pending", file=sys.stderr)
                 return EXIT_BAD_INPUT
             result = await agent.resume(session, step["resume"])
         for event in result.events:

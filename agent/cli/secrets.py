@@ -15,18 +15,20 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent.access import add_password_option
-from agent.settings import Settings
-
-from .cli_catalog import EXIT_DENIED, EXIT_FAILED, EXIT_OK, _admin_ok, _os_user
+from agent.cli.catalog import EXIT_DENIED, EXIT_FAILED, EXIT_OK, _admin_ok, _os_user
+from agent.wiring.access import add_password_option
+from agent.wiring.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "secrets", help="list or delete stored secrets by name (no key needed, values never shown)"
     )
-    p.add_argument("operation", choices=("list", "delete"),
-                   help="list: print the stored names; delete: delete the named secrets")  # fmt: skip
+    p.add_argument(
+        "operation",
+        choices=("list", "delete"),
+        help="list: print the stored names; delete: delete the named secrets",
+    )
     p.add_argument("names", nargs="*", metavar="NAME", help="secret names to delete")
     p.add_argument("--all", action="store_true", help="with delete: delete every stored secret")
     p.add_argument("--actor", help="who to record in the audit history (default: the OS user)")

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from langchain_core.language_models import BaseChatModel
 
-from agent.settings import Settings
+from agent.wiring.settings import Settings
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 """Where the key goes when `Settings.openai_base_url` is unset."""

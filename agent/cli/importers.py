@@ -24,8 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent.access import add_password_option
-from agent.cli_catalog import (
+from agent.cli.catalog import (
     EXIT_DENIED,
     EXIT_FAILED,
     EXIT_INVALID,
@@ -34,7 +33,8 @@ from agent.cli_catalog import (
     _os_user,
     write_output,
 )
-from agent.settings import Settings
+from agent.wiring.access import add_password_option
+from agent.wiring.settings import Settings
 from tools.errors import ActionsError
 
 URL_PREFIXES = ("http://", "https://")
@@ -47,24 +47,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Draft actions (saved disabled) from an OpenAPI or Swagger document.",
     )
     p.add_argument("source", metavar="SOURCE", help="a JSON/YAML file, '-' for stdin, or a URL")
-    p.add_argument("--operation", action="append", default=[], metavar="ID",
-                   help="operationId, action name or 'METHOD /path' (repeatable; default: "
-                   "every operation that maps)")  # fmt: skip
+    p.add_argument(
+        "--operation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="operationId, action name or 'METHOD /path' (repeatable; default: every operation that maps)",
+    )
     p.add_argument("--list", action="store_true", help="list the operations and whether they map")
     p.add_argument("--base-url", help="server URL to use instead of the document's")
     p.add_argument("--api-name", help="stem of the suggested secret names (default: the title)")
-    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
-                   help="header for every draft, e.g. 'Authorization: Bearer "
-                   "{{secret.DEMO_API_TOKEN}}' when the document declares no security")  # fmt: skip
-    p.add_argument("--allow-host", action="append", default=[], metavar="HOST[:PORT]",
-                   help="let a URL SOURCE be fetched from this private host")  # fmt: skip
+    p.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="header for every draft, e.g. 'Authorization: Bearer "
+        "{{secret.DEMO_API_TOKEN}}' when the document declares no security",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="let a URL SOURCE be fetched from this private host",
+    )
     _output_options(p)
     p.set_defaults(func=run_openapi)
 
     p = subparsers.add_parser(
-        "import-curl", help="draft one action from a cURL command",
+        "import-curl",
+        help="draft one action from a cURL command",
         description="Draft an action (saved disabled) from a pasted cURL command.",
-    )  # fmt: skip
+    )
     p.add_argument("command", metavar="'CURL COMMAND'", help="the whole command, quoted; '-' reads stdin")
     p.add_argument("--name", help="action name (default: from the method and path)")
     p.add_argument("--api-name", help="stem of the suggested secret names (default: the host)")
@@ -75,8 +90,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _output_options(p: argparse.ArgumentParser) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--out", metavar="FILE", help="write the drafts as a catalog JSON file")
-    out.add_argument("--save", action="store_true",
-                     help="store the drafts now (disabled; existing actions are never replaced)")  # fmt: skip
+    out.add_argument(
+        "--save",
+        action="store_true",
+        help="store the drafts now (disabled; existing actions are never replaced)",
+    )
     p.add_argument("--actor", help="who to record in the audit history with --save")
     add_password_option(p)  # asked for only with --save, which edits the stored actions
 
@@ -104,8 +122,9 @@ def run_openapi(args: argparse.Namespace) -> int:
     data = _fetch(args.source, args.allow_host) if source_url else _read(args.source)
     if data is None:
         return EXIT_FAILED
-    options: dict[str, Any] = dict(base_url=args.base_url, source_url=source_url,
-                                   api_name=args.api_name, headers=headers)  # fmt: skip
+    options: dict[str, Any] = dict(
+        base_url=args.base_url, source_url=source_url, api_name=args.api_name, headers=headers
+    )
     try:
         text = data if isinstance(data, str) else decode_document(data, source=args.source)
         doc = load_document(text, source=args.source)
@@ -192,8 +211,11 @@ def _deliver(result, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not write_output(args.out, text):
         return EXIT_FAILED
-    print(f"wrote {len(result.drafts)} draft(s) to {args.out} ({names}), all disabled: review "
-          f"them, then 'api-actions import {args.out}'", file=sys.stderr)  # fmt: skip
+    print(
+        f"wrote {len(result.drafts)} draft(s) to {args.out} ({names}), all disabled: review "
+        f"them, then 'api-actions import {args.out}'",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -209,8 +231,11 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
         existing = {a.name.lower() for a in store.list()}
         clash = [d["name"] for d in drafts if d["name"].lower() in existing]
         if clash:
-            print(f"error: action(s) already stored: {', '.join(clash)}; nothing was stored "
-                  "(use --out and edit the names)", file=sys.stderr)  # fmt: skip
+            print(
+                f"error: action(s) already stored: {', '.join(clash)}; nothing was stored "
+                "(use --out and edit the names)",
+                file=sys.stderr,
+            )
             return EXIT_INVALID
         report = import_actions(store, drafts, actor=actor or _os_user())
     except (ActionsError, SQLAlchemyError) as exc:
@@ -218,8 +243,9 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
         return EXIT_FAILED
     finally:
         engine.dispose()
-    print(f"stored {len(report.created)} draft(s), all disabled: {', '.join(report.created)}",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"stored {len(report.created)} draft(s), all disabled: {', '.join(report.created)}", file=sys.stderr
+    )
     return EXIT_OK
 
 

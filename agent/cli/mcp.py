@@ -7,7 +7,7 @@ Storage, secrets and the allowed private hosts come from the usual settings (DAT
 ACTIONS_DATA_DIR, ACTIONS_SECRET_KEY, ACTIONS_ALLOW_HOSTS). Actions that require confirmation
 are refused unless `--allow-unconfirmed` is given: no person approves a call here. It hands the
 stored actions and secrets to a program, so it asks for the admin password when one is set
-(`agent.access`). Exit codes: 0 stopped, 1 the `mcp` package is missing, 3 access denied.
+(`agent.wiring.access`). Exit codes: 0 stopped, 1 the `mcp` package is missing, 3 access denied.
 """
 
 from __future__ import annotations
@@ -16,30 +16,38 @@ import argparse
 import asyncio
 import sys
 
-from .access import AccessDenied, add_password_option, require_admin, supplied_password
-from .state import Limits
+from agent.state import Limits
+from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
 
 EXIT_OK, EXIT_MISSING, EXIT_DENIED = 0, 1, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("mcp", help="serve the live actions as MCP tools")
-    p.add_argument("--transport", choices=("stdio", "http"), default="stdio",
-                   help="stdio (default) or streamable HTTP")  # fmt: skip
+    p.add_argument(
+        "--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP"
+    )
     p.add_argument("--host", default="127.0.0.1", help="HTTP: interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000); path /mcp")
-    p.add_argument("--allow-unconfirmed", action="store_true",
-                   help="also run actions that require confirmation (the MCP client must have "
-                        "asked a person; nothing here does)")  # fmt: skip
-    p.add_argument("--max-actions-per-session", type=int, default=Limits.max_actions_per_session,
-                   help="action calls one MCP session may make (default %(default)s); HTTP "
-                        "requests without a session share one such budget per server process")  # fmt: skip
+    p.add_argument(
+        "--allow-unconfirmed",
+        action="store_true",
+        help="also run actions that require confirmation (the MCP client must have "
+        "asked a person; nothing here does)",
+    )
+    p.add_argument(
+        "--max-actions-per-session",
+        type=int,
+        default=Limits.max_actions_per_session,
+        help="action calls one MCP session may make (default %(default)s); HTTP "
+        "requests without a session share one such budget per server process",
+    )
     add_password_option(p)
     p.set_defaults(func=run_mcp)
 
 
 def run_mcp(args: argparse.Namespace) -> int:
-    from .settings import Settings
+    from agent.wiring.settings import Settings
 
     settings = Settings.from_env()
     try:
@@ -48,12 +56,11 @@ def run_mcp(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DENIED
     try:
-        from .mcp_server import McpOptions, serve_http, serve_stdio
+        from agent.serve.mcp_server import McpOptions, serve_http, serve_stdio
     except ModuleNotFoundError as exc:
         if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
             raise
-        print("error: the mcp package is not installed (pip install 'api-actions[mcp]')",
-              file=sys.stderr)  # fmt: skip
+        print("error: the mcp package is not installed (pip install 'api-actions[mcp]')", file=sys.stderr)
         return EXIT_MISSING
     options = McpOptions(
         allow_unconfirmed=args.allow_unconfirmed,

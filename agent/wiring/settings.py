@@ -45,9 +45,7 @@ class Settings(BaseSettings):
     """SQLAlchemy or libpq URL (postgresql://... selects PostgreSQL); unset: SQLite in data_dir."""
     secret_key: SecretStr | None = Field(None, validation_alias="ACTIONS_SECRET_KEY")
     """Fernet key for secrets at rest; unset: a generated 0600 key file in data_dir."""
-    allow_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), validation_alias="ACTIONS_ALLOW_HOSTS"
-    )
+    allow_hosts: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="ACTIONS_ALLOW_HOSTS")
     """host[:port] entries the SSRF guard lets reach private addresses (comma separated)."""
     openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
     """Key for the OpenAI(-compatible) chat model; unset: the built-in offline model answers."""
@@ -61,10 +59,9 @@ class Settings(BaseSettings):
     def __init__(self, **values: Any) -> None:
         """`Settings(data_dir=...)`: fields by name, as code and tests write them."""
         fields = type(self).model_fields
-        super().__init__(**{
-            fields[key].validation_alias if key in fields else key: value
-            for key, value in values.items()
-        })  # fmt: skip
+        super().__init__(
+            **{fields[key].validation_alias if key in fields else key: value for key, value in values.items()}
+        )
 
     @field_validator("allow_hosts", mode="before")
     @classmethod
@@ -80,10 +77,12 @@ class Settings(BaseSettings):
         if env is None:
             return cls()
         # Every field is passed, so that nothing comes from the process environment.
-        return cls(**{
-            name: env.get(field.validation_alias) or field.get_default()
-            for name, field in cls.model_fields.items()
-        })  # fmt: skip
+        return cls(
+            **{
+                name: env.get(field.validation_alias) or field.get_default()
+                for name, field in cls.model_fields.items()
+            }
+        )
 
     @property
     def resolved_database_url(self) -> str:

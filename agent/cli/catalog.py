@@ -3,9 +3,9 @@
 FILE may be '-' for standard input / output. Exit codes: 0 done; 1 the command could not run
 (unreadable file, database error, an edit saved concurrently); 2 the file is invalid: when it is
 not a catalog at all (not UTF-8, not JSON, not a list) one line says why, else every problem is
-printed with its field path; nothing is stored (`agent.cli_files` reads the file); 3 the admin
+printed with its field path; nothing is stored (`agent.cli.files` reads the file); 3 the admin
 password is needed (ADMIN_PASSWORD is set) and was not given or is wrong: `import` and `export`
-ask for it with `--admin-password` or ACTIONS_ADMIN_PASSWORD (see `agent.access`), `validate`
+ask for it with `--admin-password` or ACTIONS_ADMIN_PASSWORD (see `agent.wiring.access`), `validate`
 never does.
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent.access import AccessDenied, add_password_option, require_admin, supplied_password
-from agent.cli_files import InputFileError, label, read_catalog_file
-from agent.settings import Settings
+from agent.cli.files import InputFileError, label, read_catalog_file
+from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
+from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ActionValidationError
 
@@ -29,9 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DENIED = 0, 1, 2, 3
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     file_help = "catalog JSON file (a list of action definitions), or '-' for standard input"
-    p = subparsers.add_parser(
-        "validate", help="check a catalog file and list every problem; stores nothing"
-    )
+    p = subparsers.add_parser("validate", help="check a catalog file and list every problem; stores nothing")
     p.add_argument("file", metavar="FILE", help=file_help)
     p.set_defaults(func=run_validate)
 
@@ -105,8 +103,7 @@ def run_import(args: argparse.Namespace) -> int:
     ]
     print(f"imported {label(args.file)}: " + ", ".join(parts))
     if missing:
-        print(f"warning: secret(s) referenced but not set yet: {', '.join(missing)}",
-              file=sys.stderr)  # fmt: skip
+        print(f"warning: secret(s) referenced but not set yet: {', '.join(missing)}", file=sys.stderr)
     return EXIT_OK
 
 

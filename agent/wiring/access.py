@@ -44,9 +44,8 @@ import hmac
 import os
 from collections.abc import Mapping
 
+from agent.wiring.settings import Settings
 from tools.errors import ActionsError
-
-from .settings import Settings
 
 PASSWORD_ENV = "ACTIONS_ADMIN_PASSWORD"
 """Environment variable a command-line user supplies the admin password in."""
@@ -95,6 +94,9 @@ def supplied_password(option: str | None, env: Mapping[str, str] | None = None) 
 def add_password_option(parser) -> None:
     """Add `--admin-password` to an argparse (sub)parser."""
     parser.add_argument(
-        PASSWORD_OPTION, dest="admin_password", metavar="PASSWORD", default=None,
+        PASSWORD_OPTION,
+        dest="admin_password",
+        metavar="PASSWORD",
+        default=None,
         help=f"the admin password, when ADMIN_PASSWORD is set (or set {PASSWORD_ENV})",
-    )  # fmt: skip
+    )

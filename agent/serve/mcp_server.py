@@ -39,18 +39,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
+from agent.serve.mcp_stdio import AnswerUnreadableLines
+from agent.state import Limits
+from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
+from agent.wiring.settings import Settings
 from storage.ledger import Reservation
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, OutcomeKind
-
-from .mcp_stdio import AnswerUnreadableLines
-from .runtime import LiveCatalog, Stores, make_executor, open_stores
-from .settings import Settings
-from .state import Limits
 
 SERVER_NAME = "api-actions"
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
@@ -102,10 +101,14 @@ class ActionTools:
         )
 
     def server(self) -> Server:
-        return Server(SERVER_NAME, version=_version(), on_list_tools=self.list_tools,
-                      on_call_tool=self.call_tool,
-                      instructions="Custom API actions of this support team; each tool calls "
-                                   "one internal HTTP endpoint.")  # fmt: skip
+        return Server(
+            SERVER_NAME,
+            version=_version(),
+            on_list_tools=self.list_tools,
+            on_call_tool=self.call_tool,
+            instructions="Custom API actions of this support team; each tool calls "
+            "one internal HTTP endpoint.",
+        )
 
     # -- one call -------------------------------------------------------------------------------
     async def _call(self, name: str, arguments: dict[str, Any], session: str | None) -> Outcome:
@@ -125,13 +128,17 @@ class ActionTools:
         ledger = self.stores.ledger
         budget = self.options.limits.max_actions_per_session
         reservation = await ledger.reserve(
-            key, session_id=session or self._sessionless, action=name,
-            limit=action.max_runs_per_session, budget=budget,
-        )  # fmt: skip
+            key,
+            session_id=session or self._sessionless,
+            action=name,
+            limit=action.max_runs_per_session,
+            budget=budget,
+        )
         whose = "this session" if session else SESSIONLESS
         if reservation is Reservation.LIMIT:
-            raise ToolRefused(f"{name} already ran the {action.max_runs_per_session} time(s) "
-                              f"allowed in {whose}")  # fmt: skip
+            raise ToolRefused(
+                f"{name} already ran the {action.max_runs_per_session} time(s) allowed in {whose}"
+            )
         if reservation is Reservation.BUDGET:
             raise ToolRefused(f"{whose} used the budget of {budget} action calls")
         outcome = await self.executor.execute(action, checked.values, idempotency_key=key)
@@ -174,8 +181,9 @@ def _tool(compiled: CompiledAction) -> types.Tool:
 
 def _outcome_payload(outcome: Outcome) -> dict[str, Any]:
     """What the client sees: no request, no raw excerpt; selected data only."""
-    return outcome.model_dump(mode="json", include={"action", "kind", "status", "summary", "data",
-                                                    "link_url"})  # fmt: skip
+    return outcome.model_dump(
+        mode="json", include={"action", "kind", "status", "summary", "data", "link_url"}
+    )
 
 
 def _error(text: str) -> types.CallToolResult:

@@ -35,8 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="start the demo internal API and the app together")
     p.add_argument("--data-dir", default="data/demo", help="demo storage (default: data/demo)")
     p.add_argument("--port", type=int, default=8501, help="the app's port (default: 8501)")
-    p.add_argument("--address", default="127.0.0.1",
-                   help="the app's address (default: 127.0.0.1; 0.0.0.0 to reach it from outside)")  # fmt: skip
+    p.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="the app's address (default: 127.0.0.1; 0.0.0.0 to reach it from outside)",
+    )
     p.set_defaults(func=run_demo)
 
 
@@ -53,16 +56,16 @@ def demo_token(data_dir: Path) -> str:
 
 def seed(settings, token: str) -> list[str]:
     """Seed actions (only if there never were any) and the token secret (when missing)."""
+    from agent.wiring.runtime import open_stores
     from storage.transfer import import_actions
-
-    from .runtime import open_stores
 
     stores = open_stores(settings)
     done = []
     try:
         if not stores.actions.list() and not stores.actions.history(limit=1):
-            report = import_actions(stores.actions, _package_file("demo", "actions.json").read_text(),
-                                    actor=ACTOR)  # fmt: skip
+            report = import_actions(
+                stores.actions, _package_file("demo", "actions.json").read_text(), actor=ACTOR
+            )
             done.append(f"seeded {len(report.created)} demo actions")
         if not stores.secrets.has(SECRET_NAME):
             stores.secrets.set(SECRET_NAME, token, actor=ACTOR)
@@ -101,13 +104,17 @@ def _stop(proc: subprocess.Popen | None) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .settings import Settings
+    from agent.wiring.settings import Settings
 
     data_dir = Path(args.data_dir).resolve()
     token = demo_token(data_dir)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the demo runs on SQLite
-    env.update(ACTIONS_DATA_DIR=str(data_dir), ACTIONS_ALLOW_HOSTS=f"{DEMO_API_HOST}:{DEMO_API_PORT}",
-               DEMO_API_TOKEN=token, DEMO_API_PORT=str(DEMO_API_PORT))  # fmt: skip
+    env.update(
+        ACTIONS_DATA_DIR=str(data_dir),
+        ACTIONS_ALLOW_HOSTS=f"{DEMO_API_HOST}:{DEMO_API_PORT}",
+        DEMO_API_TOKEN=token,
+        DEMO_API_PORT=str(DEMO_API_PORT),
+    )
     for host, port, what in ((DEMO_API_HOST, DEMO_API_PORT, "demo API"), (args.address, args.port, "app")):
         if not _port_free("127.0.0.1" if host == "0.0.0.0" else host, port):
             print(f"error: port {port} is in use; stop what runs there first ({what})", file=sys.stderr)
@@ -121,15 +128,32 @@ def run_demo(args: argparse.Namespace) -> int:
             print("error: the demo API did not start", file=sys.stderr)
             return 1
         app = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(_package_file("ui", "app.py")),
-             "--server.headless", "true", "--server.port", str(args.port),
-             "--server.address", args.address, "--browser.gatherUsageStats", "false"],
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(_package_file("ui", "app.py")),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(args.port),
+                "--server.address",
+                args.address,
+                "--browser.gatherUsageStats",
+                "false",
+            ],
             env=env,
-        )  # fmt: skip
-        url = f"http://{'localhost' if args.address in ('127.0.0.1', '0.0.0.0') else args.address}:{args.port}"
+        )
+        url = (
+            f"http://{'localhost' if args.address in ('127.0.0.1', '0.0.0.0') else args.address}:{args.port}"
+        )
         if _wait_for(url, app, seconds=60):
-            print(f"\n  Demo ready: {url}\n  Demo API:   http://{DEMO_API_HOST}:{DEMO_API_PORT}"
-                  f"\n  Data:       {data_dir}\n  Ctrl-C stops both.\n", flush=True)  # fmt: skip
+            print(
+                f"\n  Demo ready: {url}\n  Demo API:   http://{DEMO_API_HOST}:{DEMO_API_PORT}"
+                f"\n  Data:       {data_dir}\n  Ctrl-C stops both.\n",
+                flush=True,
+            )
         while api.poll() is None and app.poll() is None:
             time.sleep(0.5)
         print("error: a demo process exited; stopping the other", file=sys.stderr)

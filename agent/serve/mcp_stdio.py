@@ -23,14 +23,13 @@ from pydantic import ValidationError
 
 def error_for(exc: Exception) -> types.JSONRPCError:
     """The JSON-RPC error response for a line the transport could not read."""
-    not_json = not isinstance(exc, ValidationError) or any(
-        e["type"] == "json_invalid" for e in exc.errors()
-    )
+    not_json = not isinstance(exc, ValidationError) or any(e["type"] == "json_invalid" for e in exc.errors())
     if not_json:
         error = types.ErrorData(code=types.PARSE_ERROR, message="Parse error: the line is not JSON")
     else:
-        error = types.ErrorData(code=types.INVALID_REQUEST,
-                                message="Invalid Request: the line is not a JSON-RPC message")
+        error = types.ErrorData(
+            code=types.INVALID_REQUEST, message="Invalid Request: the line is not a JSON-RPC message"
+        )
     return types.JSONRPCError(jsonrpc="2.0", id=None, error=error)
 
 

@@ -15,16 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agent.cli.files import InputFileError, read_json_file
+from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
-from tools.validation import validate_action
-from tools.trial_run import format_report, run_action_test
 from tools.errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.guard import GuardPolicy
 from tools.json_text import parse_json
-
-from .cli_files import InputFileError, read_json_file
-from .settings import Settings
+from tools.trial_run import format_report, run_action_test
+from tools.validation import validate_action
 
 SECRET_ENV_PREFIX = "ACTIONS_SECRET_"
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -47,11 +46,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--name", help="which action, when the file holds a list")
     parser.add_argument("--args", default="{}", help="input values as a JSON object")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE",
-                        help=f"a secret value (also {SECRET_ENV_PREFIX}<NAME>)")  # fmt: skip
-    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST[:PORT]",
-                        help="let the request reach this host on a private address "
-                        "(also read from ACTIONS_ALLOW_HOSTS, comma separated)")  # fmt: skip
+    parser.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"a secret value (also {SECRET_ENV_PREFIX}<NAME>)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="let the request reach this host on a private address "
+        "(also read from ACTIONS_ALLOW_HOSTS, comma separated)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,9 +81,13 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None) -> int:
 
 
 async def _test(
-    action: ActionDefinition, call_args: dict, secrets: dict[str, str],
-    allow_hosts: tuple[str, ...], *, as_json: bool,
-) -> int:  # fmt: skip
+    action: ActionDefinition,
+    call_args: dict,
+    secrets: dict[str, str],
+    allow_hosts: tuple[str, ...],
+    *,
+    as_json: bool,
+) -> int:
     settings = ExecutorSettings(allow_hosts=allow_hosts)
     async with ActionExecutor(settings, StaticSecrets(secrets)) as executor:
         try:

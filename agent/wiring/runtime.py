@@ -12,13 +12,20 @@ here and passed down; nothing is created at import time.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.graph import compile_graph
+from agent.live_catalog import LiveCatalog  # noqa: F401  (re-exported)
+from agent.service import SupportAgent
+from agent.state import Limits
+from agent.wiring.llm import make_chat_model
+from agent.wiring.settings import Settings
 from storage.actions import ActionStore
 from storage.checkpoints import open_checkpointer
 from storage.db import init_db, make_engine
@@ -27,13 +34,6 @@ from storage.secrets import KEY_FILE_NAME, SecretStore, open_secret_store
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor, ExecutorSettings
-
-from .graph import compile_graph
-from .live_catalog import LiveCatalog  # noqa: F401  (re-exported)
-from .llm import make_chat_model
-from .service import SupportAgent
-from .settings import Settings
-from .state import Limits
 
 
 @dataclass
@@ -130,8 +130,16 @@ def preview_of(agent: SupportAgent) -> SupportAgent:
     from storage.drafts import DraftStore
 
     return SupportAgent(
-        graph=agent.graph, model=agent.model, executor=agent.executor, store=agent.store,
-        traces=agent.traces, ledger=agent.ledger, limits=agent.limits,
-        model_label=agent.model_label, is_offline=agent.is_offline, secrets=agent.secrets,
-        catalog_source=DraftStore(agent.store).overlay, session_locks=agent.session_locks,
-    )  # fmt: skip
+        graph=agent.graph,
+        model=agent.model,
+        executor=agent.executor,
+        store=agent.store,
+        traces=agent.traces,
+        ledger=agent.ledger,
+        limits=agent.limits,
+        model_label=agent.model_label,
+        is_offline=agent.is_offline,
+        secrets=agent.secrets,
+        catalog_source=DraftStore(agent.store).overlay,
+        session_locks=agent.session_locks,
+    )

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.customer_wording import form_field
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
-
-from .customer_wording import form_field
 
 
 def form_fields(definition: ActionDefinition) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The support agent on LangGraph Server: the graph factory `langgraph.json` names.
 
-`langgraph dev` and a LangGraph Server deployment load `agent.server_graph:make_graph`. The
+`langgraph dev` and a LangGraph Server deployment load `agent.serve.langgraph_server:make_graph`. The
 server owns the checkpointer (threads) and the store; this module supplies what a run needs
 and nothing else. Settings come from the environment as everywhere else (`DATABASE_URL`,
 `ACTIONS_DATA_DIR`, `ACTIONS_SECRET_KEY`, `ACTIONS_ALLOW_HOSTS`, `OPENAI_*`).
@@ -31,14 +31,15 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+
 from langgraph.graph.state import CompiledStateGraph
 from langgraph_sdk.runtime import ServerRuntime
 
-from .graph import build_graph
-from .llm import make_chat_model
-from .runtime import LiveCatalog, Stores, make_executor, open_stores
-from .settings import Settings
-from .state import AgentContext, Limits
+from agent.graph import build_graph
+from agent.state import AgentContext, Limits
+from agent.wiring.llm import make_chat_model
+from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
+from agent.wiring.settings import Settings
 
 GRAPH_NAME = "support_agent"
 
@@ -80,9 +81,7 @@ class WorkerDependencies:
 class GraphFactory:
     """Builds the served graph; one per server process, dependencies one per event loop."""
 
-    def __init__(
-        self, settings: Callable[[], Settings] = Settings.from_env, *, limits: Limits | None = None
-    ):
+    def __init__(self, settings: Callable[[], Settings] = Settings.from_env, *, limits: Limits | None = None):
         self._settings = settings
         self._limits = limits
         self._read_graph: CompiledStateGraph | None = None
@@ -118,9 +117,12 @@ class GraphFactory:
         executor = make_executor(settings, stores.secrets)
         live = LiveCatalog(stores.actions)
         deps = AgentContext(
-            model=choice.model, catalog=live.catalog, executor=executor,
-            ledger=stores.ledger, limits=self._limits or Limits(),
-        )  # fmt: skip
+            model=choice.model,
+            catalog=live.catalog,
+            executor=executor,
+            ledger=stores.ledger,
+            limits=self._limits or Limits(),
+        )
         graph = compile_server_graph(bound_context_schema(deps))
         return WorkerDependencies(stores, live, graph)
 

@@ -8,20 +8,18 @@ import sys
 
 # Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
 SUBCOMMAND_MODULES = (
-    "agent.cli_catalog",  # validate / import / export
-    "agent.cli_trial",  # test one action once
-    "agent.cli_chat",  # scripted headless conversation
-    "agent.cli_demo",  # start the demo API and app
-    "agent.cli_importers",  # import-openapi / import-curl: draft actions to review
-    "agent.cli_mcp",  # serve the live actions as MCP tools
-    "agent.cli_secrets",  # list / delete stored secrets by name (no key needed)
+    "agent.cli.catalog",  # validate / import / export
+    "agent.cli.trial",  # test one action once
+    "agent.cli.chat",  # scripted headless conversation
+    "agent.cli.demo",  # start the demo API and app
+    "agent.cli.importers",  # import-openapi / import-curl: draft actions to review
+    "agent.cli.mcp",  # serve the live actions as MCP tools
+    "agent.cli.secrets",  # list / delete stored secrets by name (no key needed)
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="api-actions", description="Custom API actions for support agents."
-    )
+    parser = argparse.ArgumentParser(prog="api-actions", description="Custom API actions for support agents.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMAND_MODULES:
         try:
