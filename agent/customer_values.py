@@ -18,7 +18,6 @@ from typing import Any
 from tools.option_labels import fold
 
 from . import prompts
-from .presentation import CardField, Presentation, card_text, link_text
 
 Vocabulary = dict[str, str]
 """Enum value -> the label customers read."""
@@ -85,28 +84,3 @@ def labels_rule(data: list[Any], words: Vocabulary | None) -> str:
         return ""
     pairs = "; ".join(f"{value} = \u201c{label}\u201d" for value, label in found.items())
     return "\n" + prompts.VALUE_LABELS_RULE.format(pairs=pairs)
-
-
-def as_customer_reads(p: Presentation, words: Vocabulary) -> Presentation:
-    """The presentation as the customer reads it: a card value that is an enum value shown
-    by its label, and codes in every text relabelled; its plain text made again to match."""
-    if not words:
-        return p
-    if p.card is not None:
-        fields = [
-            CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
-            for f in p.card.fields
-        ]
-        card = p.card.model_copy(
-            update={
-                "title": relabel_text(p.card.title, words),
-                "fields": fields,
-                "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
-            }
-        )
-        return p.model_copy(update={"card": card, "text": card_text(card)})
-    if p.link is not None:
-        note = relabel_text(p.link.note, words) if p.link.note else None
-        link = p.link.model_copy(update={"note": note})
-        return p.model_copy(update={"link": link, "text": link_text(link)})
-    return p.model_copy(update={"text": relabel_text(p.text, words)})

@@ -60,13 +60,6 @@ PRESENT_TOOL_RULE = "Present it by calling the `{tool}` tool."
 
 VALUE_LABELS_RULE = "Some values in the data are codes; show each by its label, never as written: {pairs}."
 
-FORMAT_RULES = {
-    "text": "Write a short natural-language answer.",
-    "card": "Return a card: a title and the labelled fields the customer needs, in the order "
-    "they appear in the data unless the instructions ask for another.",
-    "link": "Return a link: the URL exactly as given in the data, a short label.",
-}
-
 INSTRUCTIONS_ON = "Custom response instructions from the team (follow them, error cases included):\n{text}"
 INSTRUCTIONS_OFF = (
     "No custom instructions: decide how to present the result. If the call failed, apologise, "

@@ -21,9 +21,9 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent.offline import OfflineChatModel
+from agent.presenters import PRESENTERS
 from agent.prompts import (
     AGENT_SYSTEM,
-    FORMAT_RULES,
     INSTRUCTIONS_OFF,
     RESPOND_SYSTEM,
     data_envelope,
@@ -151,7 +151,7 @@ def respond_turn(model: Any, tools: list[dict[str, Any]], call: dict[str, Any], 
         action=call["name"],
         label=call["name"].replace("_", " "),
         format="text",
-        format_rule=FORMAT_RULES["text"],
+        format_rule=PRESENTERS["text"].rule,
         instructions=INSTRUCTIONS_OFF,
         channel="chat",
     )

@@ -10,10 +10,10 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
 from agent.presentation import Card, Link
+from agent.presenters import PRESENTERS
 from agent.prompts import (
     AGENT_SYSTEM,
     EXTRACT_SYSTEM,
-    FORMAT_RULES,
     INSTRUCTIONS_OFF,
     INSTRUCTIONS_ON,
     RESPOND_SYSTEM,
@@ -188,7 +188,7 @@ def respond(
         action="get_order_status",
         label="Look up order status",
         format=fmt,
-        format_rule=FORMAT_RULES[fmt],
+        format_rule=PRESENTERS[fmt].rule,
         channel="chat",
         instructions=INSTRUCTIONS_ON.format(text=instructions) if instructions else INSTRUCTIONS_OFF,
     )

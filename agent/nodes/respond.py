@@ -15,67 +15,41 @@ data, in the configured format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
-from pydantic import ValidationError
 
 from tools.outcome import Outcome
 
 from .. import prompts
-from ..customer_values import Vocabulary, as_customer_reads, labels_rule, show_value, vocabulary
+from ..customer_values import Vocabulary, labels_rule, vocabulary
 from ..offering import offered_actions
-from ..presentation import Card, CardField, Link, Presentation, card_text, link_text
+from ..presentation import Presentation
+from ..presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
 from ..state import AgentContext, AgentState
 from .closing import said_once
 from .planning import plan_calls
 
-PRESENT_TOOLS = {"card": Card, "link": Link}
-PRESENT_NAMES = frozenset(t.__name__ for t in PRESENT_TOOLS.values())
-"""Tools of the final call that present rather than act (an action of that name is not chained)."""
 
-
-@dataclass
-class _Shown:
-    """One result of the turn as the final node presents it."""
-
-    tool_call_id: str
-    action: Any
-    """The action's definition (None when it was deleted since)."""
-    outcome: Outcome
-    format: str
-
-    @property
-    def label(self) -> str:
-        return self.action.label if self.action is not None else self.outcome.action
-
-
-def _shown(result: dict, catalog: Any) -> _Shown:
+def _shown(result: dict, catalog: Any) -> Shown:
     outcome = Outcome.model_validate(result["outcome"])
     compiled = catalog.get(result["action"] or outcome.action)
     action = compiled.definition if compiled is not None else None
     # A failed call is explained in words; a card or link of an error would be empty.
     fmt = action.response_format.value if (action is not None and outcome.ok) else "text"
-    if fmt == "link" and not outcome.link_url:
+    if not presenter_for(fmt).applies(outcome):
         fmt = "text"
-    return _Shown(result["tool_call_id"], action, outcome, fmt)
+    return Shown(result["tool_call_id"], action, outcome, fmt)
 
 
-def _has_instructions(action: Any) -> bool:
-    return bool(
-        action is not None and action.response_instructions_enabled and action.response_instructions.strip()
-    )
-
-
-def _instructions(action: Any) -> str:
-    if _has_instructions(action):
-        return prompts.INSTRUCTIONS_ON.format(text=action.response_instructions.strip())
+def _instructions(shown: Shown) -> str:
+    if shown.has_instructions:
+        return prompts.INSTRUCTIONS_ON.format(text=shown.action.response_instructions.strip())
     return prompts.INSTRUCTIONS_OFF
 
 
-def envelope(shown: _Shown) -> str:
+def envelope(shown: Shown) -> str:
     o = shown.outcome
     return prompts.data_envelope(
         action=o.action,
@@ -87,15 +61,16 @@ def envelope(shown: _Shown) -> str:
     )
 
 
-def _format_rule(shown: _Shown, tools_bound: bool) -> str:
-    rule = prompts.FORMAT_RULES[shown.format]
-    if tools_bound and shown.format in PRESENT_TOOLS:
-        rule += " " + prompts.PRESENT_TOOL_RULE.format(tool=PRESENT_TOOLS[shown.format].__name__)
+def _format_rule(shown: Shown, tools_bound: bool) -> str:
+    presenter = presenter_for(shown.format)
+    rule = presenter.rule
+    if tools_bound and presenter.tool is not None:
+        rule += " " + prompts.PRESENT_TOOL_RULE.format(tool=presenter.tool.__name__)
     return rule
 
 
 def respond_messages(
-    shown: list[_Shown],
+    shown: list[Shown],
     channel: str,
     question: str,
     *,
@@ -110,7 +85,7 @@ def respond_messages(
             label=one.label,
             format=one.format,
             format_rule=_format_rule(one, tools_bound),
-            instructions=_instructions(one.action),
+            instructions=_instructions(one),
             channel=channel,
         )
         system = f"{system}{labels_rule([s.outcome.data for s in shown], words)}\n\n{envelope(one)}"
@@ -121,7 +96,7 @@ def respond_messages(
                 label=s.label,
                 format=s.format,
                 format_rule=_format_rule(s, tools_bound),
-                instructions=_instructions(s.action),
+                instructions=_instructions(s),
                 envelope=envelope(s),
             )
             for s in shown
@@ -131,14 +106,6 @@ def respond_messages(
     if chain:
         system += "\n" + prompts.CHAIN_RULE
     return [SystemMessage(system), HumanMessage(question or "(no message)")]
-
-
-def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
-    if isinstance(outcome.data, dict) and outcome.data:
-        return "\n".join(
-            f"{k}: {show_value(v, words or {})}" for k, v in outcome.data.items() if v is not None
-        )
-    return outcome.summary
 
 
 async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
@@ -162,7 +129,7 @@ async def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     channel = state.get("channel", "chat")
     question = next((m.text for m in reversed(state["messages"]) if isinstance(m, HumanMessage)), "")
     chain = _chain_tools(state, ctx)
-    present = [PRESENT_TOOLS[f] for f in dict.fromkeys(s.format for s in shown) if f in PRESENT_TOOLS]
+    present = [t for f in dict.fromkeys(s.format for s in shown) if (t := presenter_for(f).tool) is not None]
     single = len(shown) == 1
     reply = await _ask(
         ctx,
@@ -244,83 +211,29 @@ async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *,
 
 
 def _presentations(
-    reply: AIMessage, shown: list[_Shown], words: Vocabulary | None = None
+    reply: AIMessage, shown: list[Shown], words: Vocabulary | None = None
 ) -> list[Presentation]:
     """What the customer sees: the model's cards and links (checked against the data), its
     text, and for every card or link result the model did not present, one built from the data."""
     out: list[Presentation] = []
-    cards = [c for c in reply.tool_calls if c["name"] == "Card"]
-    links = [c for c in reply.tool_calls if c["name"] == "Link"]
-    card_results = [s for s in shown if s.format == "card"]
-    link_results = [s for s in shown if s.format == "link"]
     text = reply.text.strip()
+    presented = {c["name"] for c in reply.tool_calls if c["name"] in PRESENT_NAMES}
     # words the model wrote instead of presenting a single card or link go under it
     note = (
         text
-        if text and not cards and not links and len(shown) == 1 and shown[0].format in PRESENT_TOOLS
+        if text and not presented and len(shown) == 1 and presenter_for(shown[0].format).tool is not None
         else None
     )
-    for index, s in enumerate(card_results):
-        args = cards[index]["args"] if index < len(cards) else ({"note": note} if note else None)
-        out.append(_card(s, args))
-    for index, s in enumerate(link_results):
-        args = links[index]["args"] if index < len(links) else ({"note": note} if note else None)
-        out.append(_link(s, args))
+    for presenter in PRESENTERS.values():
+        if presenter.tool is None:
+            continue
+        calls = [c["args"] for c in reply.tool_calls if c["name"] == presenter.tool.__name__]
+        for index, s in enumerate(r for r in shown if r.format == presenter.format):
+            args = calls[index] if index < len(calls) else ({"note": note} if note else None)
+            out.append(presenter.build(s, args))
     if text and not note:  # words the model wrote beside its cards and links are kept
         out.append(Presentation(format="text", text=text))
     if not out:
         fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == "text")
         out.append(Presentation(format="text", text=fallback.strip() or prompts.REPLY_EMPTY))
     return out
-
-
-def _card(shown: _Shown, args: dict | None) -> Presentation:
-    try:
-        card = Card.model_validate(args) if args and "title" in args else None
-    except ValidationError:
-        card = None
-    if card is None:  # the model produced no valid card: one from the selected fields, in order
-        data = shown.outcome.data if isinstance(shown.outcome.data, dict) else {}
-        note = (args or {}).get("note")
-        card = Card(
-            title=shown.label,
-            note=str(note) if note else None,
-            fields=[CardField(label=str(k), value=str(v)) for k, v in data.items() if v is not None],
-        )
-    selection = shown.action.response_selection if shown.action is not None else None
-    if selection is not None and not _has_instructions(shown.action):
-        # With no custom instructions the entered order is the team's only word on it; with
-        # them, the model may have followed one ("lead with the delivery date").
-        card.fields = in_configured_order(card.fields, list(selection.fields))
-    if not card.title.strip():
-        card.title = shown.label
-    outcome = shown.outcome
-    if card.link_url and card.link_url != outcome.link_url and card.link_url not in str(outcome.data):
-        card.link_url = None  # a link the data does not contain is dropped
-    if not card.link_url and outcome.link_url:
-        card.link_url = outcome.link_url
-    if card.link_url and selection is not None and selection.link_label:
-        card.link_label = selection.link_label
-    return Presentation(format="card", text=card_text(card), card=card)
-
-
-def in_configured_order(fields: list[CardField], labels: list[str]) -> list[CardField]:
-    """The card's fields in the order the team entered the response fields.
-
-    A model may list them in any order; fields with a configured label (matched without
-    regard to case or spacing) follow that order, the others keep theirs after them.
-    """
-    rank = {" ".join(label.split()).casefold(): i for i, label in enumerate(labels)}
-    key = lambda f: rank.get(" ".join(f.label.split()).casefold(), len(rank))  # noqa: E731
-    return sorted(fields, key=key)  # stable: unconfigured fields keep their order
-
-
-def _link(shown: _Shown, args: dict | None) -> Presentation:
-    # The URL comes from the configured response field, never from the model's pen.
-    selection = shown.action.response_selection if shown.action is not None else None
-    label = (selection.link_label if selection is not None else None) or (args or {}).get("label")
-    note = (args or {}).get("note")
-    link = Link(
-        url=shown.outcome.link_url or "", label=str(label or "Open link"), note=str(note) if note else None
-    )
-    return Presentation(format="link", text=link_text(link), link=link)

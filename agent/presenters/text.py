@@ -1,0 +1,40 @@
+"""The text format: the model writes a short natural-language answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from tools.outcome import Outcome
+
+from ..customer_values import Vocabulary, relabel_text, show_value
+from ..presentation import Presentation
+from .base import Shown
+
+
+def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:
+    """The selected fields as `key: value` lines: the answer when the model wrote none."""
+    if isinstance(outcome.data, dict) and outcome.data:
+        return "\n".join(
+            f"{k}: {show_value(v, words or {})}" for k, v in outcome.data.items() if v is not None
+        )
+    return outcome.summary
+
+
+class TextPresenter:
+    format = "text"
+    rule = "Write a short natural-language answer."
+    tool: type[BaseModel] | None = None
+
+    def applies(self, outcome: Outcome) -> bool:
+        return True
+
+    def build(self, shown: Shown, args: dict[str, Any] | None) -> Presentation:
+        return Presentation(format="text", text=plain_data(shown.outcome))
+
+    def relabel(self, p: Presentation, words: Vocabulary) -> Presentation:
+        return p.model_copy(update={"text": relabel_text(p.text, words)})
+
+
+TEXT = TextPresenter()
