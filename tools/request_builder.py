@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod, InputType
+from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
 from .json_text import is_text, parse_json
 from .outcome import RedactedRequest
 from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
 from .redaction import MASK, Redactor
+from .schema import INPUT_KINDS
 
 __all__ = ["MASK", "PreparedRequest", "Redactor", "SecretSource", "StaticSecrets", "build_request"]
 
@@ -375,24 +376,13 @@ def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
     if isinstance(raw, str) and not is_text(raw):
         problems.append(f"{name}: is not valid text (it holds a lone surrogate character)")
         return _MISSING
-    try:
-        if inp.type is InputType.INTEGER:
-            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-                raise ValueError
-            return int(raw)
-        if inp.type is InputType.NUMBER:
-            if isinstance(raw, bool):
-                raise ValueError
-            return float(raw) if not isinstance(raw, int) else raw
-        if inp.type is InputType.BOOLEAN:
-            if isinstance(raw, bool):
-                return raw
-            if str(raw).lower() in ("true", "false"):
-                return str(raw).lower() == "true"
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(f"{name}: must be a {inp.type.value}")
-        return _MISSING
+    kind = INPUT_KINDS[inp.type]
+    if kind.coerce is not None:
+        try:
+            return kind.coerce(raw)
+        except (TypeError, ValueError):
+            problems.append(f"{name}: must be a {inp.type.value}")
+            return _MISSING
     if isinstance(raw, (dt.date, dt.datetime)):
         return raw.isoformat()
     if not isinstance(raw, (str, int, float, bool)):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import (
@@ -51,16 +52,6 @@ their xn-- form."""
 
 DATE_REASON = "must be a date in the form YYYY-MM-DD, e.g. 2024-05-31"
 
-_FORMATS = {InputType.DATE: "date", InputType.EMAIL: "email"}
-_JSON_TYPES = {
-    InputType.STRING: "string",
-    InputType.INTEGER: "integer",
-    InputType.NUMBER: "number",
-    InputType.BOOLEAN: "boolean",
-    InputType.ENUM: "string",
-    InputType.DATE: "string",
-    InputType.EMAIL: "string",
-}
 STRICT_CONFIG = ConfigDict(
     extra="forbid",
     validate_assignment=True,  # lets `check()` validate one field at a time for partial answers
@@ -75,13 +66,14 @@ STRICT_CONFIG = ConfigDict(
 
 def input_json_schema(inp: ActionInput) -> dict[str, Any]:
     """The JSON schema of one input: what a valid value looks like (the strict view)."""
-    schema: dict[str, Any] = {"type": _JSON_TYPES[inp.type]}
+    kind = INPUT_KINDS[inp.type]
+    schema: dict[str, Any] = {"type": kind.json_type}
     if inp.description:
         schema["description"] = inp.description
     if inp.type is InputType.ENUM and inp.enum_values:
         schema["enum"] = list(inp.enum_values)
-    if fmt := _FORMATS.get(inp.type):
-        schema["format"] = fmt
+    if kind.json_format:
+        schema["format"] = kind.json_format
     if inp.pattern:
         schema["pattern"] = inp.pattern
     if inp.example:
@@ -94,16 +86,13 @@ def example_value(inp: ActionInput) -> Any:
     text = inp.example
     if text is None:
         return None
-    try:
-        if inp.type is InputType.INTEGER:
-            return int(text)
-        if inp.type is InputType.NUMBER:
-            return float(text)
-    except ValueError:
+    kind = INPUT_KINDS[inp.type]
+    if kind.coerce is None:
         return text
-    if inp.type is InputType.BOOLEAN and text.strip().lower() in ("true", "false"):
-        return text.strip().lower() == "true"
-    return text
+    try:
+        return kind.coerce(text.strip())
+    except (TypeError, ValueError):
+        return text
 
 
 def model_parameters(definition: ActionDefinition, properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -142,24 +131,7 @@ def strict_annotation(inp: ActionInput, schema: dict[str, Any] | None = None) ->
 
 def _strict_type(inp: ActionInput) -> Any:
     pattern = _pattern_check(inp) if inp.pattern else None
-    match inp.type:
-        case InputType.INTEGER:
-            return Annotated[int, BeforeValidator(_reject_bool)]
-        case InputType.NUMBER:
-            return Annotated[float, BeforeValidator(_reject_bool)]
-        case InputType.BOOLEAN:
-            return bool
-        case InputType.ENUM:
-            values = tuple(inp.enum_values or ())
-            canonical = _enum_canonicaliser(values, inp.option_labels())
-            return Annotated[Literal[values], BeforeValidator(canonical)]
-        case InputType.DATE:
-            return Annotated[datetime.date, BeforeValidator(_iso_date(pattern))]
-        case InputType.EMAIL:
-            checks = [AfterValidator(_email)] + ([AfterValidator(pattern)] if pattern else [])
-            return Annotated[str, *checks]
-        case _:
-            return Annotated[str, AfterValidator(pattern)] if pattern else str
+    return INPUT_KINDS[inp.type].strict(inp, pattern)
 
 
 def _fail(kind: str, reason: str) -> PydanticCustomError:
@@ -271,3 +243,93 @@ def describe_error(error: ErrorDetails, inp: ActionInput | None = None) -> str:
         return ctx["reason"]
     msg = error["msg"]
     return msg[:1].lower() + msg[1:]
+
+
+# -- one table per input type -----------------------------------------------------------------------
+
+
+def _text_or_pattern(inp: ActionInput, pattern: Callable[[str], str] | None) -> Any:
+    return Annotated[str, AfterValidator(pattern)] if pattern else str
+
+
+def _strict_enum(inp: ActionInput, pattern: Callable[[str], str] | None) -> Any:
+    values = tuple(inp.enum_values or ())
+    canonical = _enum_canonicaliser(values, inp.option_labels())
+    return Annotated[Literal[values], BeforeValidator(canonical)]
+
+
+def _strict_email(inp: ActionInput, pattern: Callable[[str], str] | None) -> Any:
+    checks = [AfterValidator(_email)] + ([AfterValidator(pattern)] if pattern else [])
+    return Annotated[str, *checks]
+
+
+def _as_integer(raw: Any) -> int:
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ValueError("not an integer")
+    return int(raw)
+
+
+def _as_number(raw: Any) -> int | float:
+    if isinstance(raw, bool):
+        raise ValueError("not a number")
+    return raw if isinstance(raw, int) else float(raw)
+
+
+def _as_boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if str(raw).lower() in ("true", "false"):
+        return str(raw).lower() == "true"
+    raise ValueError("not true or false")
+
+
+@dataclass(frozen=True)
+class InputKind:
+    """Everything one input type means, in one row: a new input type is one entry here."""
+
+    json_type: str
+    """JSON Schema `type` of the describing schema."""
+    json_format: str | None
+    """JSON Schema `format`, when the type has one."""
+    takes_pattern: bool
+    """Whether a whole-value pattern applies (text types only)."""
+    strict: Callable[[ActionInput, Callable[[str], str] | None], Any]
+    """The strict pydantic type, given the input and its pattern check (if any)."""
+    coerce: Callable[[Any], Any] | None
+    """A value as the JSON type it is sent as (raises ValueError/TypeError when it is not
+    one); also types the input's example (`"42"` -> 42). None: the value is sent as text."""
+    widget: str
+    """The form widget the app draws: select, radio, number, date or text."""
+
+
+INPUT_KINDS: dict[InputType, InputKind] = {
+    InputType.STRING: InputKind("string", None, True, _text_or_pattern, None, "text"),
+    InputType.INTEGER: InputKind(
+        "integer",
+        None,
+        False,
+        lambda i, p: Annotated[int, BeforeValidator(_reject_bool)],
+        _as_integer,
+        "number",
+    ),
+    InputType.NUMBER: InputKind(
+        "number",
+        None,
+        False,
+        lambda i, p: Annotated[float, BeforeValidator(_reject_bool)],
+        _as_number,
+        "number",
+    ),
+    InputType.BOOLEAN: InputKind("boolean", None, False, lambda i, p: bool, _as_boolean, "radio"),
+    InputType.ENUM: InputKind("string", None, False, _strict_enum, None, "select"),
+    InputType.DATE: InputKind(
+        "string",
+        "date",
+        True,
+        lambda i, p: Annotated[datetime.date, BeforeValidator(_iso_date(p))],
+        None,
+        "date",
+    ),
+    InputType.EMAIL: InputKind("string", "email", True, _strict_email, None, "text"),
+}
+"""The one table of input types: schema, strict type, request coercion and form widget."""

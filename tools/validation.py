@@ -25,11 +25,15 @@ from .action import (
     RESERVED_INPUT_NAMES,
     TOOL_NAME_RE,
     ActionDefinition,
+    InputType,
 )
 from .errors import ActionValidationError, JsonTextError, Problem
 from .json_text import is_text, parse_json
 from .option_labels import label_problems
 from .placeholders import find_placeholders, has_placeholder
+from .schema import INPUT_KINDS
+
+TYPE_NAMES = frozenset(t.value for t in InputType)
 
 
 def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
@@ -201,7 +205,7 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
     pattern = item.get("pattern")
     compiled = None
     if isinstance(pattern, str) and pattern:
-        if itype not in ("string", "email", "date"):
+        if isinstance(itype, str) and itype in TYPE_NAMES and not INPUT_KINDS[InputType(itype)].takes_pattern:
             add(".pattern", f"a pattern applies to text inputs, not to {itype}")
         try:
             compiled = re.compile(pattern)

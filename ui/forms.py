@@ -14,6 +14,9 @@ from typing import Any
 
 import streamlit as st
 
+from tools.action import InputType
+from tools.schema import INPUT_KINDS
+
 from . import render
 
 Checker = Callable[[dict[str, Any]], dict[str, str]]
@@ -44,10 +47,19 @@ def _as_date(value: Any) -> datetime.date | None:
         return None
 
 
+def _widget(type_name: str) -> str:
+    """The widget of an input type, from the one table of input types."""
+    try:
+        return INPUT_KINDS[InputType(type_name)].widget
+    except ValueError:
+        return "text"
+
+
 def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
     """One input's widget; returns its value typed, or None when left empty."""
     kind, label, help_ = field.get("type", "string"), _label(field), _help(field)
-    if kind == "enum":
+    widget = _widget(str(kind))
+    if widget == "select":
         # customers pick a label ("heat pump"); the value ("heat_pump") is what comes back
         options = list(field.get("enum") or [])
         labels = field.get("enum_labels") or {}
@@ -61,11 +73,11 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
             format_func=lambda v: labels.get(v, v),
             placeholder="Choose one",
         )
-    if kind == "boolean":
+    if widget == "radio":
         index = None if current is None else (0 if current in (True, "true", "yes") else 1)
         choice = st.radio(label, BOOL_OPTIONS, index=index, key=key, help=help_, horizontal=True)
         return None if choice is None else choice == "yes"
-    if kind in ("integer", "number"):
+    if widget == "number":
         try:
             start = None if current in (None, "") else (int(current) if kind == "integer" else float(current))
         except (TypeError, ValueError):
@@ -75,7 +87,7 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
             label, value=start, step=step, key=key, help=help_, placeholder=str(field.get("example") or "")
         )
         return None if value is None else (int(value) if kind == "integer" else float(value))
-    if kind == "date":
+    if widget == "date":
         value = st.date_input(label, value=_as_date(current), key=key, help=help_, format="YYYY-MM-DD")
         return value.isoformat() if isinstance(value, datetime.date) else None
     placeholder = str(field.get("example") or "")
