@@ -31,6 +31,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from tools.patterns import BoundedPattern, PatternError, bounded
+
 STOPWORDS = frozenset(
     [
         "a",
@@ -1242,17 +1244,18 @@ class IdentifierPattern:
     """
 
     pattern: str
-    full: re.Pattern[str]
-    anywhere: re.Pattern[str]
+    full: BoundedPattern
+    anywhere: BoundedPattern
 
     @classmethod
     def compile(cls, pattern: str) -> IdentifierPattern | None:
         body = pattern[1:] if pattern.startswith("^") else pattern
         body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
         try:
-            full = re.compile(pattern)
-            anywhere = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
-        except re.error:
+            # a definition's pattern runs on the customer's message: time-bounded (tools.patterns)
+            full = bounded(pattern, ascii=False)
+            anywhere = bounded(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", ascii=False, ignore_case=True)
+        except PatternError:
             return None
         return cls(pattern, full, anywhere)
 
@@ -1268,10 +1271,10 @@ class IdentifierPattern:
         return None
 
     def finditer(self, text: str) -> Iterator[tuple[str, int, int]]:
-        for m in self.anywhere.finditer(text):
-            value = self.value(m.group(0))
+        for found, start, end in self.anywhere.finditer(text):
+            value = self.value(found)
             if value is not None:
-                yield value, m.start(), m.end()
+                yield value, start, end
 
     def search(self, text: str) -> bool:
         return next(self.finditer(text), None) is not None

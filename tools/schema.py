@@ -35,6 +35,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .action import ActionDefinition, ActionInput, InputType
 from .option_labels import fold
+from .patterns import bounded
 
 REQUIRED_NOTE = "(required)"
 """Appended to a required input's description in the model-facing schema."""
@@ -147,7 +148,7 @@ def pattern_reason(pattern: str, example: str | None) -> str:
 
 def _pattern_check(inp: ActionInput) -> Callable[[str], str]:
     # ASCII classes, as JSON Schema (ECMA-262) reads them: `\d` is 0-9, never "١٠٠١"
-    compiled = re.compile(inp.pattern or "", re.ASCII)
+    compiled = bounded(inp.pattern or "")
     reason = pattern_reason(inp.pattern or "", inp.example)
 
     def check(value: str) -> str:

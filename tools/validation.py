@@ -9,7 +9,6 @@ itself lives in `tools.action`, which imports nothing from here.
 from __future__ import annotations
 
 import keyword
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -30,6 +29,7 @@ from .action import (
 from .errors import ActionValidationError, JsonTextError, Problem
 from .json_text import is_text, parse_json
 from .option_labels import label_problems
+from .patterns import PatternError, bounded
 from .placeholders import find_placeholders, has_placeholder
 from .schema import INPUT_KINDS
 
@@ -208,8 +208,8 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
         if isinstance(itype, str) and itype in TYPE_NAMES and not INPUT_KINDS[InputType(itype)].takes_pattern:
             add(".pattern", f"a pattern applies to text inputs, not to {itype}")
         try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
+            compiled = bounded(pattern)
+        except PatternError as exc:
             add(".pattern", f"is not a valid regular expression: {exc}")
     example = item.get("example")
     if isinstance(example, str) and example and compiled and not compiled.fullmatch(example):

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from ..patterns import PatternError, bounded
 from .document import DocumentError
 
 SCALAR_TYPES = frozenset({"string", "integer", "number", "boolean"})
@@ -153,6 +154,6 @@ def example_fits(value: Any, spec: dict[str, Any]) -> bool:
         return False
     pattern = spec.get("pattern")
     try:
-        return not pattern or re.fullmatch(pattern, text) is not None
-    except re.error:
+        return not pattern or bounded(pattern).fullmatch(text)  # the document's pattern: time-bounded
+    except PatternError:
         return False
