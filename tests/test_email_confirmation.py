@@ -164,3 +164,43 @@ async def test_a_value_that_is_a_stored_secret_is_masked_in_the_email(tmp_path, 
         asked = await agent.send("mail-3", "change my address", channel="email")
     assert fresh_demo_log.token not in json.dumps(asked.events) + json.dumps(asked.interrupt)
     assert "- Shipping address: x " in interrupt_email(asked)
+
+
+APPROVING_REPLIES = [
+    "yes",
+    "Yes.",
+    "YES please",
+    "Yes, go ahead.\n\nThanks,\nDana",
+    "Hi,\n\nYes please go ahead.\n\nBest regards,\nDana\n\n> Reply \u201cyes\u201d to go ahead",
+    "Sure, please do it",
+    "That\u2019s correct, thanks!",
+    "ok\n\nSent from my phone",
+    "Yes\n\nOn Mon, 1 Jun 2031, Support wrote:\n> Shall I cancel it? Reply no to stop",
+]
+NOT_APPROVING_REPLIES = [
+    "no",
+    "No thanks",
+    "wait",
+    "yes but change the date to Friday",
+    "Yes\nActually, use my other address",
+    "yes, cancel it",
+    "Please don\u2019t",
+    "Hi,\n\nCan you tell me more first?\n\nDana",
+    "",
+    "Hello,\n\nThanks,\nDana",
+]
+
+
+@pytest.mark.parametrize("reply", APPROVING_REPLIES + NOT_APPROVING_REPLIES)
+async def test_an_emailed_reply_is_read_as_a_yes_only_when_it_says_only_yes(tmp_path, fresh_demo_log, reply):
+    """Greetings, signatures and the quoted question around a yes still approve; a yes with
+    anything more ("but", a change, a question) is not an approval and nothing is sent."""
+    args, _, (method, path) = CASES["cancel_order"]
+    model = ScriptedChatModel().script(tool_call("cancel_order", **args), "Done.")
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        asked = await agent.send("mail-3", "Please cancel my order ORD-1002.", channel="email")
+        assert asked.interrupt["kind"] == "confirm"
+        done = await agent.send("mail-3", reply, channel="email")
+    sent = len(calls(fresh_demo_log, method, path))
+    assert sent == (1 if reply in APPROVING_REPLIES else 0)
+    assert done.reply is not None and done.reply["text"].strip()

@@ -13,6 +13,7 @@ digest once more right before sending.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -35,10 +36,52 @@ def parse_decision(answer: Any) -> tuple[str, dict]:
         if decision in ("approve", "reject", "edit"):
             return decision, values
         return "reject", {}
-    text = str(answer or "").strip().lower().strip(".!")
-    if text in ("approve", "approved", "yes", "y", "ok", "okay", "confirm", "go ahead", "send"):
-        return "approve", {}
-    return "reject", {}
+    return ("approve", {}) if approves(str(answer or "")) else ("reject", {})
+
+
+APPROVING = frozenset(
+    """yes y yep yeah yup ok okay k confirm confirmed approve approved send proceed sure correct
+    fine go ahead do it""".split()
+)
+"""Words of a reply that says yes: "yes", "ok, go ahead", "sure, please do it"."""
+COURTESY = frozenset(
+    """please pls thanks thank you thx ty hi hello hey dear that s is right sounds good great
+    perfect all""".split()
+)
+"""Words that may stand beside a yes without changing it."""
+NOT_ONLY_YES = frozenset(
+    """no not nope don dont never cancel stop wait hold change changed instead but however
+    wrong except different rather actually""".split()
+)
+"""Words that make a reply more than a yes: it is not read as approval."""
+_QUOTE_START = re.compile(r"^(?:>|on .+ wrote:|-+ ?original message ?-+|from: )", re.IGNORECASE)
+_SIGNATURE = re.compile(
+    r"^(?:--\s*|best(?: regards)?,?|regards,?|kind regards,?|cheers,?|thanks,? \w+|sent from .*)$",
+    re.IGNORECASE,
+)
+
+
+def approves(text: str) -> bool:
+    """Whether a typed reply approves the request: its first line that says something is only
+    a yes (with courtesy words), and nothing before the quoted message or signature says more.
+    E-mail replies carry greetings, signatures and the quoted question; anything else
+    ("yes but change the date", "no", "wait") is not an approval, so nothing is sent."""
+    said: list[list[str]] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if _QUOTE_START.match(stripped) or _SIGNATURE.match(stripped):
+            break
+        words = re.findall(r"[a-z']+", stripped.lower().replace("\u2019", "'"))
+        words = [w for part in words for w in part.split("'") if w]
+        if words:
+            said.append(words)
+    meaningful = [w for w in said if not set(w) <= COURTESY]
+    if not meaningful:
+        return False
+    first, rest = meaningful[0], meaningful[1:]
+    if not set(first) & APPROVING or not set(first) <= APPROVING | COURTESY:
+        return False
+    return not any(set(line) & NOT_ONLY_YES for line in rest)
 
 
 async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
