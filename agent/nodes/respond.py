@@ -28,7 +28,7 @@ from .. import prompts
 from ..customer_values import Vocabulary, as_customer_reads, labels_rule, show_value, vocabulary
 from ..offering import offered_actions
 from ..presentation import Card, CardField, Link, Presentation, card_text, link_text
-from ..state import AgentContext, AgentState
+from ..state import AgentContext, AgentState, CallResult
 from .closing import said_once
 from .planning import plan_calls
 
@@ -52,7 +52,7 @@ class _Shown:
         return self.action.label if self.action is not None else self.outcome.action
 
 
-def _shown(result: dict, catalog: Any) -> _Shown:
+def _shown(result: CallResult, catalog: Any) -> _Shown:
     outcome = Outcome.model_validate(result["outcome"])
     compiled = catalog.get(result["action"] or outcome.action)
     action = compiled.definition if compiled is not None else None
