@@ -67,6 +67,7 @@ def labels_rule(data: list[Any], words: Vocabulary | None) -> str:
     """A line for the model: the labels of the enum values in `data`, so it writes
     "heat pump" (empty when the data holds none)."""
     found: dict[str, str] = {}
+    vocabulary = words or {}
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -75,8 +76,8 @@ def labels_rule(data: list[Any], words: Vocabulary | None) -> str:
         elif isinstance(node, list):
             for v in node:
                 walk(v)
-        elif isinstance(node, str) and node in (words or {}):
-            found[node] = words[node]
+        elif isinstance(node, str) and node in vocabulary:
+            found[node] = vocabulary[node]
 
     for node in data:
         walk(node)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import RetryPolicy
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, RetryPolicy
 
 from .nodes.call_action import call_action
 from .nodes.choose import choose
@@ -49,17 +50,22 @@ def next_step(state: AgentState) -> str:
         if not pending.get("valid"):
             return "collect_info"
         return "call_action" if pending.get("approved") else "confirm"
-    last = (state.get("messages") or [None])[-1]
+    messages = state.get("messages")
+    last = messages[-1] if messages else None
     if state.get("results") and not (isinstance(last, AIMessage) and not last.tool_calls):
         return "respond"
     return END
 
 
-def compile_graph(checkpointer=None):
+AgentGraph = StateGraph[AgentState, AgentContext, AgentState, AgentState]
+CompiledAgentGraph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
+
+
+def compile_graph(checkpointer: Checkpointer = None) -> CompiledAgentGraph:
     return build_graph().compile(checkpointer=checkpointer, name="support_agent")
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> AgentGraph:
     builder = StateGraph(AgentState, context_schema=AgentContext)
     builder.add_node("agent", choose, retry_policy=MODEL_RETRY)
     builder.add_node("collect_info", collect_info)

@@ -84,7 +84,7 @@ class Projection:
     next call of the same message must see."""
 
     def __init__(self, state: AgentState):
-        self.state: dict[str, Any] = {
+        self.state: AgentState = {
             **state,
             "run_counts": dict(state.get("run_counts") or {}),
             "actions_run": state.get("actions_run", 0),

@@ -20,7 +20,7 @@ in catalog order, so exactly min(k, allowed) actions are bound.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +67,7 @@ class ActionDoc:
 
 
 def action_doc(definition: ActionDefinition) -> ActionDoc:
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for term in terms(humanise_name(definition.name)):
         weights[term] += NAME_WEIGHT
     for term in terms(f"{definition.title or ''} {definition.trigger}"):
@@ -237,7 +237,7 @@ class ActionRetriever:
 
 def query_texts(messages: Sequence[BaseMessage]) -> list[tuple[str, float]]:
     """The customer's last message, and the one before it at a lower weight."""
-    humans = [m.text for m in messages if isinstance(m, HumanMessage)]
+    humans: list[str] = [m.text for m in messages if isinstance(m, HumanMessage)]
     texts = [(humans[-1], 1.0)] if humans else []
     if len(humans) > 1:
         texts.append((humans[-2], PREVIOUS_MESSAGE_WEIGHT))

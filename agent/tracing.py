@@ -24,8 +24,9 @@ def message_json(m: BaseMessage) -> dict[str, Any]:
     tool_calls = getattr(m, "tool_calls", None)
     if tool_calls:
         out["tool_calls"] = [{"name": c["name"], "args": c["args"], "id": c["id"]} for c in tool_calls]
-    if getattr(m, "tool_call_id", None):
-        out["tool_call_id"] = m.tool_call_id
+    tool_call_id = getattr(m, "tool_call_id", None)
+    if tool_call_id:
+        out["tool_call_id"] = tool_call_id
     return out
 
 

@@ -32,7 +32,7 @@ from typing import Any, Literal, Optional
 
 from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import Field, create_model
+from pydantic import Field, JsonValue, create_model
 
 from benchmarks.fixtures import generate_actions, sample_arguments
 from tools.action import ActionDefinition, InputType
@@ -78,7 +78,7 @@ def naive_compile(definition: ActionDefinition) -> StructuredTool:
         )
         if not inp.required:
             kind = Optional[kind]  # noqa: UP045 - a runtime type expression
-        extra = {"examples": [inp.example]} if inp.example else None
+        extra: dict[str, JsonValue] | None = {"examples": [inp.example]} if inp.example else None
         fields[inp.name] = (
             kind,
             Field(

@@ -77,12 +77,12 @@ async def _runner(variant: str, base_url: str, executor, saver, stack: AsyncExit
         return turn
     prebuilt = peer(base_url, executor, saver)
 
-    async def turn(session: str, text: str) -> str | None:
+    async def peer_turn(session: str, text: str) -> str | None:
         before = len(prebuilt.failures)
         await prebuilt.turn(session, text)
         return prebuilt.failures[-1] if len(prebuilt.failures) > before else None
 
-    return turn
+    return peer_turn
 
 
 async def one_run(

@@ -29,7 +29,7 @@ from langchain_core.messages import HumanMessage
 
 from agent.offering import offered_actions
 from agent.retrieval import ActionRetriever
-from agent.state import Limits
+from agent.state import AgentState, Limits
 from benchmarks.common import header, machine, now, table, write_result
 from benchmarks.fixtures import generate_actions
 from tools.action import ActionDefinition
@@ -105,7 +105,7 @@ def evaluate(
     limits = Limits(top_k=k, retrieve_above=0)
     hits, bound_counts, tokens, select_ms = 0, [], [], []
     for case in relevant:
-        state = {"messages": [HumanMessage(case["message"])], "channel": "chat"}
+        state: AgentState = {"messages": [HumanMessage(case["message"])], "channel": "chat"}
         t0 = time.perf_counter()
         offered = offered_actions(catalog, state, limits, retriever)
         select_ms.append((time.perf_counter() - t0) * 1000)

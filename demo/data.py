@@ -134,7 +134,7 @@ def _tracking_number(rng: random.Random, carrier: str) -> str:
 
 def _order(rng: random.Random, order_id: str, customer: Customer, status: str) -> dict[str, Any]:
     picks = rng.sample(PRODUCTS, rng.randint(1, 3))
-    items = [
+    items: list[dict[str, Any]] = [
         {"sku": sku, "name": name, "qty": 1 if price > 300 else rng.randint(1, 4), "price": price}
         for sku, name, price in picks
     ]

@@ -9,6 +9,7 @@ audit row in the same transaction, with a field-level diff of the definition JSO
 
 from __future__ import annotations
 
+import builtins
 import enum
 import json
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from sqlalchemy import func, or_
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
@@ -163,12 +164,12 @@ class ActionStore:
                 raise NotFoundError(f"no action named {name!r}")
             return _stored(row)
 
-    def history(self, name: str | None = None, *, limit: int | None = None) -> list[AuditEntry]:
+    def history(self, name: str | None = None, *, limit: int | None = None) -> builtins.list[AuditEntry]:
         """Audit entries, newest first; for one action, its entries under any earlier name too."""
-        stmt = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        stmt = select(AuditRow).order_by(col(AuditRow.id).desc()).limit(limit)
         if name is not None:
             current_id = select(ActionRow.id).where(ActionRow.name == name).scalar_subquery()
-            stmt = stmt.where(or_(AuditRow.action_name == name, AuditRow.action_id == current_id))
+            stmt = stmt.where(or_(col(AuditRow.action_name) == name, col(AuditRow.action_id) == current_id))
         with read_session(self._engine) as s:
             return [_entry(row) for row in s.exec(stmt)]
 
@@ -218,7 +219,9 @@ class ActionStore:
         with write_session(self._engine) as s:
             row = self._current(s, name, expected_version)
             result = s.exec(
-                sa_delete(ActionRow).where(ActionRow.name == row.name, ActionRow.version == row.version)
+                sa_delete(ActionRow).where(
+                    col(ActionRow.name) == row.name, col(ActionRow.version) == row.version
+                )
             )
             if result.rowcount != 1:
                 raise ConflictError(name, expected_version, self._version_of(s, row))
@@ -273,11 +276,13 @@ class ActionStore:
             row = s.exec(
                 select(AuditRow)
                 .where(
-                    AuditRow.action_id.in_(ids), AuditRow.version == version, AuditRow.snapshot.is_not(None)
+                    col(AuditRow.action_id).in_(ids),
+                    AuditRow.version == version,
+                    col(AuditRow.snapshot).is_not(None),
                 )
-                .order_by(AuditRow.id.desc())
+                .order_by(col(AuditRow.id).desc())
             ).first()
-        if row is None:
+        if row is None or row.snapshot is None:
             raise NotFoundError(f"action {name!r} has no version {version}")
         return ActionDefinition.model_validate_json(row.snapshot)
 
@@ -378,7 +383,7 @@ class ActionStore:
         now, version = utcnow(), row.version + 1
         result = s.exec(
             sa_update(ActionRow)
-            .where(ActionRow.name == row.name, ActionRow.version == row.version)
+            .where(col(ActionRow.name) == row.name, col(ActionRow.version) == row.version)
             .values(
                 name=action.name,
                 name_key=key,

@@ -35,7 +35,8 @@ async def open_checkpointer(url: str | None, sqlite_dir: Path) -> AsyncIterator[
 @asynccontextmanager
 async def _postgres(url: str) -> AsyncIterator[Any]:
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-    from psycopg.rows import dict_row
+    from psycopg import AsyncConnection
+    from psycopg.rows import DictRow, dict_row
     from psycopg_pool import AsyncConnectionPool
 
     # psycopg takes the plain libpq URL, without SQLAlchemy's driver name.
@@ -45,6 +46,8 @@ async def _postgres(url: str) -> AsyncIterator[Any]:
         min_size=1,
         max_size=POOL_MAX_SIZE,
         open=False,
+        # Typed as the saver wants them (rows as dicts); the class itself is psycopg's default.
+        connection_class=AsyncConnection[DictRow],
         # A pooled connection is checked before it is lent: after a server restart every
         # idle one is dead, and each would otherwise fail one turn.
         check=AsyncConnectionPool.check_connection,

@@ -8,13 +8,14 @@ validated like live definitions: an invalid draft is never saved either.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
@@ -64,7 +65,9 @@ class DraftStore:
             row = (
                 s.exec(select(DraftRow).where(DraftRow.live_name == name)).first()
                 or s.exec(
-                    select(DraftRow).where(DraftRow.live_name.is_(None), DraftRow.name_key == name.lower())
+                    select(DraftRow).where(
+                        col(DraftRow.live_name).is_(None), DraftRow.name_key == name.lower()
+                    )
                 ).first()
             )
             return _draft(row) if row else None
@@ -86,7 +89,7 @@ class DraftStore:
                     select(DraftRow).where(
                         DraftRow.live_name == live_name
                         if live_name
-                        else (DraftRow.live_name.is_(None)) & (DraftRow.name_key == action.name.lower())
+                        else (col(DraftRow.live_name).is_(None)) & (DraftRow.name_key == action.name.lower())
                     )
                 ).first()
                 old = _draft(row).definition.to_json_dict() if row else None
@@ -109,14 +112,17 @@ class DraftStore:
             raise ActionValidationError(
                 action.name, [Problem("name", f"another draft is already named {action.name!r}")]
             ) from None
-        return self.get(live_name or action.name)
+        saved = self.get(live_name or action.name)
+        if saved is None:  # discarded by another process between the commit and this read
+            raise NotFoundError(f"the draft of {live_name or action.name!r} was discarded meanwhile")
+        return saved
 
     def discard(self, name: str, *, actor: str | None = None) -> None:
         draft = self.get(name)
         if draft is None:
             raise NotFoundError(f"no draft of {name!r}")
         with write_session(self._engine) as s:
-            s.exec(sa_delete(DraftRow).where(DraftRow.name_key == draft.name.lower()))
+            s.exec(sa_delete(DraftRow).where(col(DraftRow.name_key) == draft.name.lower()))
             s.add(
                 AuditRow(
                     at=utcnow(),
@@ -141,7 +147,7 @@ class DraftStore:
                 actor=actor,
             )
         with write_session(self._engine) as s:
-            s.exec(sa_delete(DraftRow).where(DraftRow.name_key == draft.name.lower()))
+            s.exec(sa_delete(DraftRow).where(col(DraftRow.name_key) == draft.name.lower()))
             s.add(
                 AuditRow(
                     at=utcnow(),
@@ -153,7 +159,7 @@ class DraftStore:
             )
         return stored
 
-    def overlay(self) -> list[ActionDefinition]:
+    def overlay(self) -> builtins.list[ActionDefinition]:
         """The catalog as the preview sees it: live actions with their drafts applied."""
         drafts = self.list()
         by_live = {d.live_name: d.definition for d in drafts if d.live_name}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, text
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from .db import read_session, write_session
@@ -41,7 +42,7 @@ class LedgerRecord:
 
 
 class CallLedger:
-    def __init__(self, engine):
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     async def get(self, key: str) -> LedgerRecord | None:
@@ -75,10 +76,14 @@ class CallLedger:
             outcome = json.loads(row.outcome_json) if row.outcome_json else None
             return LedgerRecord(row.key, row.action, outcome)
 
-    def _reserve(self, key, session_id, action, limit, budget) -> Reservation:
+    def _reserve(
+        self, key: str, session_id: str, action: str, limit: int | None, budget: int | None
+    ) -> Reservation:
         with write_session(self._engine) as s:
             if self._engine.dialect.name == "postgresql":
-                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode())))
+                s.connection().execute(
+                    text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode()))
+                )
             if s.get(CallLedgerRow, key) is not None:
                 return Reservation.EXISTS
             sent = (

@@ -32,7 +32,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tools.errors import ActionsError, NotFoundError
 
@@ -233,7 +233,7 @@ class SecretStore:
         with write_session(self._engine) as s:
             result = s.exec(
                 sa_update(SecretRow)
-                .where(SecretRow.name == name)
+                .where(col(SecretRow.name) == name)
                 .values(ciphertext=token, updated_at=now, updated_by=actor)
             )
             if result.rowcount == 0:
@@ -253,7 +253,7 @@ def secret_names(engine: Engine) -> list[str]:
 def delete_secret(engine: Engine, name: str, *, actor: str | None = None) -> None:
     """Delete one stored secret, audited (no key needed: how a lost key is recovered from)."""
     with write_session(engine) as s:
-        result = s.exec(sa_delete(SecretRow).where(SecretRow.name == name))
+        result = s.exec(sa_delete(SecretRow).where(col(SecretRow.name) == name))
         if result.rowcount != 1:
             raise NotFoundError(f"no secret named {name!r}")
         s.add(_audit(name, Change.SECRET_DELETED, actor))

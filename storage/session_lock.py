@@ -24,7 +24,7 @@ from pathlib import Path
 
 from filelock import AsyncFileLock
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .outage import is_connection_lost, retry_on_lost_connection
@@ -62,7 +62,7 @@ class SessionLocks:
         finally:
             await asyncio.to_thread(conn.close)
 
-    def _lock_advisory(self, key: int):
+    def _lock_advisory(self, key: int) -> Connection:
         conn = self._engine.connect()
         try:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
@@ -112,7 +112,7 @@ def _remove_if_held(path: Path, held: os.stat_result) -> None:
         os.unlink(path)
 
 
-def _advisory_unlock(conn, key: int) -> None:
+def _advisory_unlock(conn: Connection, key: int) -> None:
     try:
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
     except DBAPIError as exc:

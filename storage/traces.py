@@ -7,14 +7,15 @@ import zlib
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from .db import write_session
 from .run_tables import SessionRow, TraceRow, utcnow
 
 
 class TraceStore:
-    def __init__(self, engine):
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     # -- sessions ------------------------------------------------------------------------------
@@ -28,7 +29,9 @@ class TraceStore:
         """
         with write_session(self._engine) as s:
             if self._engine.dialect.name == "postgresql":
-                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode())))
+                s.connection().execute(
+                    text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode()))
+                )
             row = s.get(SessionRow, session_id)
             if row is None:
                 row = SessionRow(session_id=session_id, channel=channel, title=title[:200])
@@ -48,13 +51,15 @@ class TraceStore:
 
     def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
         with Session(self._engine) as s:
-            rows = s.exec(select(SessionRow).order_by(SessionRow.updated_at.desc()).limit(limit))
+            rows = s.exec(select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit))
             return [r.model_dump(mode="json") for r in rows]
 
     # -- traces --------------------------------------------------------------------------------
     def turns(self, session_id: str) -> list[dict[str, Any]]:
         with Session(self._engine) as s:
-            rows = s.exec(select(TraceRow).where(TraceRow.session_id == session_id).order_by(TraceRow.id))
+            rows = s.exec(
+                select(TraceRow).where(TraceRow.session_id == session_id).order_by(col(TraceRow.id))
+            )
             return [json.loads(r.trace_json) for r in rows]
 
     def get(self, session_id: str, turn: int) -> dict[str, Any] | None:
@@ -62,6 +67,6 @@ class TraceStore:
             row = s.exec(
                 select(TraceRow)
                 .where(TraceRow.session_id == session_id, TraceRow.turn == turn)
-                .order_by(TraceRow.id.desc())
+                .order_by(col(TraceRow.id).desc())
             ).first()
             return json.loads(row.trace_json) if row else None

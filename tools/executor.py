@@ -36,7 +36,7 @@ import json
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +114,8 @@ class ActionExecutor:
     ):
         self.settings = settings
         self._secrets = secrets
-        self._redactor, self._redactor_for = Redactor(), frozenset()
+        self._redactor = Redactor()
+        self._redactor_for: frozenset[str] = frozenset()
         self._policy = settings.policy
         self._resolver = resolver
         self._owns_client = client is None
@@ -154,6 +155,7 @@ class ActionExecutor:
     ) -> Outcome:
         """Send the action's request once (retries included) and classify what happened."""
         started = time.monotonic()
+        used: tuple[str, ...]
         try:
             prepared = await build_request(action, args, self._secrets, idempotency_key=idempotency_key)
         except ToolArgumentsError as exc:
@@ -391,7 +393,7 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
     return b"".join(chunks), False
 
 
-def _causes(exc: BaseException):
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
     seen = 0
     while exc is not None and seen < 10:
         yield exc
@@ -485,7 +487,7 @@ def classify_response(
         content_type=content_type,
     )
 
-    def done(kind: OutcomeKind, detail: str = "", **extra) -> Outcome:
+    def done(kind: OutcomeKind, detail: str = "", **extra: Any) -> Outcome:
         summary = f"{summary_prefix} -> {status_line}{detail}"
         if truncated:
             summary += f" (response truncated at {cap} bytes)"
@@ -527,5 +529,5 @@ def classify_response(
         return done(OutcomeKind.INVALID_RESPONSE, f", but the response selection failed ({exc})")
     # only a web link may become a clickable link (no javascript:, data:, file: ...)
     is_web = isinstance(link, str) and link.lower().startswith(("http://", "https://"))
-    link_url = redactor.text(link) if is_web else None
+    link_url = redactor.text(link) if isinstance(link, str) and is_web else None
     return done(OutcomeKind.OK, data=redactor.data(data), link_url=link_url)

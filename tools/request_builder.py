@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -238,12 +240,12 @@ class _Builder:
         self,
         template: str,
         where: str,
-        encode,
+        encode: Callable[[str], str],
         *,
         empty_ok: bool,
         secrets: dict[str, str] | None = None,
     ) -> str:
-        def replace(match) -> str:
+        def replace(match: re.Match[str]) -> str:
             ph = find_placeholders(match.group(0))[0]
             if ph.is_secret:
                 if secrets is not None:
@@ -428,7 +430,7 @@ _HEADER_SEPARATORS = frozenset(",;")
 _COOKIE_UNSAFE = frozenset(',;"\\ \t')
 
 
-def _secret_uses(node: Any, path: str):
+def _secret_uses(node: Any, path: str) -> Iterator[tuple[str, str]]:
     """(field path, secret name) for every `{{secret.NAME}}` in the body's string values."""
     if isinstance(node, dict):
         for key, child in node.items():

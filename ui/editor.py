@@ -48,7 +48,7 @@ def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
     edited = {d.live_name for d in drafts if d.live_name}
     badges = {a.name: "Draft" for a in actions if a.name in edited}
     badges |= {d.name: "Draft (new)" for d in drafts if d.live_name is None}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": a.name,
             "draft": badges.get(a.name, ""),

@@ -56,7 +56,11 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
             st.session_state[NEXT_PICK] = NEW
         else:
             view = DRAFT if live is None else LIVE if draft is None else (view or DRAFT)
-            shown = draft.definition if view == DRAFT else live.definition
+            # the view names a side that exists (both missing is handled above)
+            if draft is not None and view == DRAFT:
+                shown = draft.definition
+            elif live is not None:
+                shown = live.definition
             snapshot = {
                 "name": key,
                 "version": live.version if live else None,

@@ -88,8 +88,8 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
         )
         return None if value is None else (int(value) if kind == "integer" else float(value))
     if widget == "date":
-        value = st.date_input(label, value=_as_date(current), key=key, help=help_, format="YYYY-MM-DD")
-        return value.isoformat() if isinstance(value, datetime.date) else None
+        day = st.date_input(label, value=_as_date(current), key=key, help=help_, format="YYYY-MM-DD")
+        return day.isoformat() if isinstance(day, datetime.date) else None
     placeholder = str(field.get("example") or "")
     text = st.text_input(label, value=str(current or ""), key=key, help=help_, placeholder=placeholder)
     if field.get("pattern"):

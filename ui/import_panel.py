@@ -80,11 +80,11 @@ def _document(rt: AgentRuntime) -> tuple[str | None, str | None, str]:
             st.error(str(exc), icon=":material/block:")
             return None, None, ""
         st.session_state[FETCHED] = {"asked": url, "url": fetched.url, "text": fetched.text}
-    fetched = st.session_state.get(FETCHED)
-    if not fetched or fetched["asked"] != url:
+    kept = st.session_state.get(FETCHED)
+    if not kept or kept["asked"] != url:
         return None, None, ""
-    st.caption(f"Fetched {fetched['url']} ({len(fetched['text']):,} characters) through the agent's guard.")
-    return fetched["text"], fetched["url"], fetched["url"]
+    st.caption(f"Fetched {kept['url']} ({len(kept['text']):,} characters) through the agent's guard.")
+    return kept["text"], kept["url"], kept["url"]
 
 
 def _headers(text: str) -> dict[str, str]:

@@ -55,7 +55,7 @@ def secrets_panel(rt: AgentRuntime) -> None:
     if names:
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         doomed = left.selectbox("Delete a secret", names, index=None, key="secret.delete_pick")
-        if right.button("Delete", key="secret.delete", disabled=doomed is None):
+        if right.button("Delete", key="secret.delete", disabled=doomed is None) and doomed is not None:
             try:
                 secrets.delete(doomed, actor=ACTOR)
             except NotFoundError as exc:

@@ -41,10 +41,10 @@ def trial_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
         with st.spinner(f"Calling {action.method.value} {action.url} ..."):
             report = rt.run(run_action_test(action, args, rt.agent.executor))
         st.session_state[REPORT] = {**report.model_dump(mode="json"), "source": source}
-    report = st.session_state.get(REPORT)
-    if report and report["action"] == action.name:
-        st.caption(f":material/science: Ran {report['source']}.")
-        show_report(report)
+    shown = st.session_state.get(REPORT)
+    if shown and shown["action"] == action.name:
+        st.caption(f":material/science: Ran {shown['source']}.")
+        show_report(shown)
 
 
 def show_report(report: dict[str, Any]) -> None:

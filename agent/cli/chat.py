@@ -212,7 +212,11 @@ async def _chat(
         stores.actions = ActionStore(engine)
         for action in actions:
             stores.actions.create(action, actor="cli-chat")
-    stores.secrets = _ChainSecrets(secrets, stores.secrets if use_stored else None, masked=stores.secrets)
+    # `Stores.secrets` is the full store; this run needs only its `SecretSource` side (what
+    # `open_agent` hands the executor), so a read-only chain stands in for it.
+    stores.secrets = _ChainSecrets(  # type: ignore[assignment]
+        secrets, stores.secrets if use_stored else None, masked=stores.secrets
+    )
 
     def emit(turn: int, event: dict) -> None:
         print(json.dumps({"session": session, "turn": turn, **event}, default=str), flush=True)

@@ -28,7 +28,10 @@ ACTOR = "api-actions demo"
 def _package_file(package: str, name: str) -> Path:
     import importlib
 
-    return Path(importlib.import_module(package).__file__).resolve().parent / name
+    module_file = importlib.import_module(package).__file__
+    if module_file is None:  # a namespace package has no folder of its own to read from
+        raise FileNotFoundError(f"package {package!r} has no file next to which {name!r} could be")
+    return Path(module_file).resolve().parent / name
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
@@ -40,7 +41,7 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     closed = close_if_unavailable(state, ctx)  # switched off after the approval: not sent
     if closed:
         return closed
-    pending = dict(state["pending"] or {})
+    pending: dict[str, Any] = dict(state["pending"] or {})
     action = ctx.catalog.get(pending["action"]).definition
     refusal = call_refusal(action, pending["args"], state, ctx.limits)
     if refusal:
@@ -71,14 +72,13 @@ def _with_ready_lookups(batch: list, queue: list, state: AgentState, ctx: AgentC
     for call in queue:
         compiled = ctx.catalog.get(call["action"])
         check = compiled.check(call.get("args") or {}) if compiled is not None else None
-        ready = (
+        if (
             check is not None
             and check.ok
             and _is_lookup(compiled.definition)
             and not availability_refusal(ctx.catalog, call["action"], state.get("channel") or "chat")
             and call_refusal(compiled.definition, check.values, projected.state, ctx.limits) is None
-        )
-        if ready:
+        ):
             call = {**call, "args": check.values, "valid": True, "approved": True}
             batch.append((call, compiled.definition))
             projected.add(compiled.definition, check.values)

@@ -20,7 +20,7 @@ from ..offering import offered_actions
 from ..state import AgentContext, AgentState
 from .planning import plan_calls
 
-TURN_START = {
+TURN_START: AgentState = {
     "results": [],
     "skipped": [],
     "turn_calls": 0,

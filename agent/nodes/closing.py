@@ -13,7 +13,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, ToolMessage
 
 from ..offering import availability_refusal
-from ..state import AgentContext, AgentState
+from ..state import AgentContext, AgentState, SkippedCall
 
 NOT_AVAILABLE_NOTE = (
     "Not run: the action is no longer available (deleted, switched off or not on this channel)."
@@ -46,7 +46,7 @@ def skip_call(state: AgentState, reason: str, reply: str, tool_note: str) -> dic
     the customer, and move on. When nothing else of the turn is left to present, the reply is
     the answer now."""
     pending = state.get("pending") or {}
-    skipped = [
+    skipped: list[SkippedCall] = [
         *(state.get("skipped") or []),
         {
             "tool_call_id": pending.get("tool_call_id", "call"),

@@ -29,8 +29,8 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
     (`customer_wording`), never the description written for the model."""
     action = compiled.definition
     specs = {f.name: f for f in compiled.fields}
-    ask = [*check.missing, *[n for n in check.invalid if n not in check.missing]]
-    fields = [form_field(specs[n]) for n in ask if n in specs]
+    to_fill = [*check.missing, *[n for n in check.invalid if n not in check.missing]]
+    fields = [form_field(specs[n]) for n in to_fill if n in specs]
 
     def describe(name: str) -> str:
         return asked_for(specs[name]) if name in specs else name
@@ -83,7 +83,7 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
     closed = close_if_unavailable(state, ctx)  # re-checked on every resume too
     if closed:
         return closed
-    pending = dict(state["pending"] or {})
+    pending: dict[str, Any] = dict(state["pending"] or {})
     compiled = ctx.catalog.get(pending["action"])
     action = compiled.definition
     check = compiled.check(pending.get("args") or {})

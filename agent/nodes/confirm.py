@@ -32,7 +32,7 @@ def parse_decision(answer: Any) -> tuple[str, dict]:
     """("approve" | "reject" | "edit", values)."""
     if isinstance(answer, dict):
         decision = str(answer.get("decision", "")).lower()
-        values = answer.get("values") if isinstance(answer.get("values"), dict) else {}
+        values = answer["values"] if isinstance(answer.get("values"), dict) else {}
         if decision in ("approve", "reject", "edit"):
             return decision, values
         return "reject", {}
@@ -89,7 +89,7 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     closed = close_if_unavailable(state, ctx)  # the kill switch holds while the question waits
     if closed:
         return closed
-    pending = dict(state["pending"] or {})
+    pending: dict[str, Any] = dict(state["pending"] or {})
     action = ctx.catalog.get(pending["action"]).definition
     if not action.requires_confirmation:
         return {"pending": {**pending, "approved": True, "approved_request": None}}

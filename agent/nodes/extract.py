@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
@@ -13,7 +15,7 @@ from .collect_info import question_payload
 
 async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
-    pending = dict(state["pending"] or {})
+    pending: dict[str, Any] = dict(state["pending"] or {})
     if close_if_unavailable(state, ctx):  # collect_info, next, closes the call
         return {"pending": {**pending, "answer_text": None}}
     compiled = ctx.catalog.get(pending["action"])

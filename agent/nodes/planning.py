@@ -30,22 +30,26 @@ def plan_calls(
     messages: list = [reply]
     skipped = list(state.get("skipped") or [])
     for call in reply.tool_calls:
-        name, args = call["name"], dict(call.get("args") or {})
+        name, args, call_id = call["name"], dict(call.get("args") or {}), call["id"]
+        if call_id is None:
+            # The tool message must answer the call by its id, and the idempotency key is made
+            # from it: a call without one is refused before anything is queued or sent.
+            raise ValueError(f"the model's call of {name!r} has no id")
         if planned + len(queue) >= ctx.limits.max_actions_per_turn:
             reason = "turn_cap"
             text = prompts.REPLY_TURN_CAP.format(limit=ctx.limits.max_actions_per_turn)
         else:
             reason, text = _refusal(name, args, projected.state, ctx)
         if text:
-            messages.append(ToolMessage(text, tool_call_id=call["id"], status="error"))
-            skipped.append({"tool_call_id": call["id"], "action": name, "reason": reason, "text": text})
+            messages.append(ToolMessage(text, tool_call_id=call_id, status="error"))
+            skipped.append({"tool_call_id": call_id, "action": name, "reason": reason, "text": text})
             continue
         queue.append(
             {
-                "tool_call_id": call["id"],
+                "tool_call_id": call_id,
                 "action": name,
                 "args": args,
-                "idempotency_key": idempotency_key(thread_id, call["id"]),
+                "idempotency_key": idempotency_key(thread_id, call_id),
                 "answer_text": None,
                 "asked": 0,
                 "approved": False,

@@ -27,12 +27,12 @@ from ..customer_values import Vocabulary, labels_rule, vocabulary
 from ..offering import offered_actions
 from ..presentation import Presentation
 from ..presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
-from ..state import AgentContext, AgentState
+from ..state import AgentContext, AgentState, CallResult
 from .closing import said_once
 from .planning import plan_calls
 
 
-def _shown(result: dict, catalog: Any) -> Shown:
+def _shown(result: CallResult, catalog: Any) -> Shown:
     outcome = Outcome.model_validate(result["outcome"])
     compiled = catalog.get(result["action"] or outcome.action)
     action = compiled.definition if compiled is not None else None

@@ -570,11 +570,11 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any |
         found = _numbers(ctx, money=kind == "number")
         if not found:
             return None
-        value, start, end = found[0]
-        if kind == "integer" and value != int(value):
+        number, start, end = found[0]
+        if kind == "integer" and number != int(number):
             return None
         ctx.claim(start, end)
-        return int(value) if kind == "integer" or value == int(value) else value
+        return int(number) if kind == "integer" or number == int(number) else number
     if kind == "boolean":
         return match_boolean(ctx.text)
     value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)

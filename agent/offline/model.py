@@ -174,7 +174,7 @@ class OfflineChatModel(BaseChatModel):
             return self._present(messages, envelope, forced if forced in functions else None, functions)
         if messages and isinstance(messages[-1], ToolMessage):
             return AIMessage(content=self._summarise_tool(messages[-1]))
-        if forced in functions:
+        if forced is not None and forced in functions:
             return self._call(forced, functions[forced], messages)
         if functions:
             route, scope = self._choose(messages, list(functions.values()))

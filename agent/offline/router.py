@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,7 +241,7 @@ class ToolDoc:
     name: str
     description: str
     parameters: dict[str, Any]
-    weights: Counter[str] = field(default_factory=Counter)
+    weights: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     """Routing term -> weighted frequency."""
     patterns: list[IdentifierPattern] = field(default_factory=list)
     """Compiled parameter patterns: a message containing a match is evidence for the tool."""

@@ -32,10 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from langgraph.graph.state import CompiledStateGraph
 from langgraph_sdk.runtime import ServerRuntime
 
-from agent.graph import build_graph
+from agent.graph import CompiledAgentGraph, build_graph
 from agent.state import AgentContext, Limits
 from agent.wiring.llm import make_chat_model
 from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
@@ -53,7 +52,7 @@ def bound_context_schema(deps: AgentContext) -> type[AgentContext]:
     return dataclasses.make_dataclass("ServerAgentContext", fields, bases=(AgentContext,))
 
 
-def compile_server_graph(context_schema: type | None = None) -> CompiledStateGraph:
+def compile_server_graph(context_schema: type[AgentContext] | None = None) -> CompiledAgentGraph:
     """`build_graph()` compiled without a checkpointer: the server attaches its own."""
     builder = build_graph()
     if context_schema is not None:
@@ -67,12 +66,12 @@ class WorkerDependencies:
 
     stores: Stores
     live: LiveCatalog
-    graph: CompiledStateGraph
+    graph: CompiledAgentGraph
     """Compiled with the bound context schema."""
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
     """Serialises catalog refreshes (they run in a thread)."""
 
-    async def refreshed(self) -> CompiledStateGraph:
+    async def refreshed(self) -> CompiledAgentGraph:
         async with self.lock:
             await asyncio.to_thread(self.live.refresh)
         return self.graph
@@ -84,18 +83,18 @@ class GraphFactory:
     def __init__(self, settings: Callable[[], Settings] = Settings.from_env, *, limits: Limits | None = None):
         self._settings = settings
         self._limits = limits
-        self._read_graph: CompiledStateGraph | None = None
+        self._read_graph: CompiledAgentGraph | None = None
         self._workers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WorkerDependencies]
         self._workers = weakref.WeakKeyDictionary()
         self._building = threading.Lock()  # concurrent first runs build once
 
-    def read_graph(self) -> CompiledStateGraph:
+    def read_graph(self) -> CompiledAgentGraph:
         """For introspection and state reads: the same topology, no dependencies."""
         if self._read_graph is None:
             self._read_graph = compile_server_graph()
         return self._read_graph
 
-    async def run_graph(self) -> CompiledStateGraph:
+    async def run_graph(self) -> CompiledAgentGraph:
         """For a run: the graph bound to this loop's dependencies, catalog fresh from storage."""
         loop = asyncio.get_running_loop()
         worker = self._workers.get(loop)
@@ -130,7 +129,7 @@ class GraphFactory:
 _factory = GraphFactory()  # holds nothing until the first run
 
 
-async def make_graph(runtime: ServerRuntime) -> CompiledStateGraph:
+async def make_graph(runtime: ServerRuntime) -> CompiledAgentGraph:
     """The LangGraph Server graph factory (see langgraph.json)."""
     if runtime.execution_runtime is None:
         return _factory.read_graph()

@@ -16,12 +16,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.db import database_url as sqlalchemy_url
 from storage.db import is_postgres
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+def _env_name(field: FieldInfo) -> str:
+    """The environment variable a field is read from: its alias, always one plain name here."""
+    alias = field.validation_alias
+    if not isinstance(alias, str):
+        raise TypeError(f"every settings field needs a plain string alias, not {alias!r}")
+    return alias
 
 
 class Settings(BaseSettings):
@@ -60,7 +69,7 @@ class Settings(BaseSettings):
         """`Settings(data_dir=...)`: fields by name, as code and tests write them."""
         fields = type(self).model_fields
         super().__init__(
-            **{fields[key].validation_alias if key in fields else key: value for key, value in values.items()}
+            **{_env_name(fields[key]) if key in fields else key: value for key, value in values.items()}
         )
 
     @field_validator("allow_hosts", mode="before")
@@ -79,7 +88,7 @@ class Settings(BaseSettings):
         # Every field is passed, so that nothing comes from the process environment.
         return cls(
             **{
-                name: env.get(field.validation_alias) or field.get_default()
+                name: env.get(_env_name(field)) or field.get_default()
                 for name, field in cls.model_fields.items()
             }
         )

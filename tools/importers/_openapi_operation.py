@@ -130,7 +130,7 @@ class OperationDraft:
             or imp.doc.get("servers")
             or [{"url": "/"}]
         )
-        server = servers[0] if isinstance(servers[0], dict) else {"url": "/"}
+        server: dict[str, Any] = servers[0] if isinstance(servers[0], dict) else {"url": "/"}
         url = str(server.get("url") or "/")
         for var, spec in (server.get("variables") or {}).items():
             default = (spec or {}).get("default")
@@ -164,6 +164,9 @@ class OperationDraft:
                 if reasons:
                     self.note(f"calls without credentials ({'; '.join(reasons)})")
                 return set()
+            headers: dict[str, str]
+            notes: list[str]
+            names: set[str]
             try:
                 headers, notes, names = {}, [], set()
                 for scheme_name in alternative:

@@ -181,12 +181,12 @@ class _BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
-            node = super().compose_node(parent, index)
+            node = self._compose(parent, index)
             if id(node) not in self._sizes:
                 raise _Refused(f"has an alias inside its own anchor (a recursive document) {_at(mark)}")
             return node
         if self.check_event(yaml.ScalarEvent):
-            node = super().compose_node(parent, index)
+            node = self._compose(parent, index)
         else:  # a list or a mapping: one level deeper, refused before the recursion is too deep
             self._depth += 1
             if self._depth > MAX_NESTING:
@@ -194,10 +194,17 @@ class _BoundedLoader(yaml.SafeLoader):
                     f"is nested more than {MAX_NESTING} levels deep {_at(self.peek_event().start_mark)}"
                 )
             try:
-                node = super().compose_node(parent, index)
+                node = self._compose(parent, index)
             finally:
                 self._depth -= 1
         self._sizes[id(node)] = self._size(node)
+        return node
+
+    def _compose(self, parent: Node | None, index: Any) -> Node:
+        # PyYAML's composer always returns a node (or raises); its stubs say `Node | None`.
+        node = super().compose_node(parent, index)
+        if node is None:
+            raise TypeError("the YAML composer returned no node")
         return node
 
     def _size(self, node: Node) -> _Size:

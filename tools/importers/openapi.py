@@ -157,7 +157,7 @@ class _Importer:
                 f"the document has {len(out):,} operations, more than "
                 f"{MAX_OPERATIONS:,}: import a smaller document"
             )
-        ids = Counter(raw.op_id for raw in out if raw.op_id)
+        ids: Counter[str | None] = Counter(raw.op_id for raw in out if raw.op_id)
         for raw in out:
             raw.unique_id = ids[raw.op_id] < 2
         return out
@@ -191,6 +191,7 @@ def _build_all(imp: _Importer) -> list[tuple[Operation, dict[str, Any] | None, l
     for raw in imp.operations():
         name = tool_name(imp.name_source(raw), taken)
         summary = " ".join(str(raw.op.get("summary") or "").split())
+        notes: list[str]
         draft, notes, reason = None, [], None
         try:
             draft, notes = imp.draft(raw, name)
