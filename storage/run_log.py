@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.engine import Engine
 
 from .db import read_session
@@ -243,10 +243,10 @@ class RunLog:
         """Newest first."""
         r = ActionRunRow
         cols = [getattr(r, n) for n in EXPORT_COLUMNS]
-        where = and_(*f.where())
+        where = f.where()
         with read_session(self._engine) as s:
-            total = s.execute(select(func.count()).select_from(r).where(where)).scalar_one()
-            query = select(*cols).where(where).order_by(r.at.desc(), r.id.desc()).offset(offset).limit(size)
+            total = s.execute(select(func.count()).select_from(r).where(*where)).scalar_one()
+            query = select(*cols).where(*where).order_by(r.at.desc(), r.id.desc()).offset(offset).limit(size)
             rows = [dict(m) for m in s.execute(query).mappings()]
         return Page(rows, int(total), offset, size)
 
