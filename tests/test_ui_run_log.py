@@ -64,9 +64,9 @@ def test_a_failed_turn_is_flagged_in_traces_and_can_be_filtered(tmp_path, fresh_
         assert not at.exception
         only(at, ["error"])
         sessions = by_label(at.main.selectbox, "Conversation")
-        assert len(sessions.options) == 1 and "🔴 error ×1" in sessions.options[0]
+        assert len(sessions.options) == 1 and "[error ×1]" in sessions.options[0]
         assert "ORD-5000" in sessions.options[0]
-        assert "🔴 error" in by_label(at.main.selectbox, "Turn").options[0]
+        assert "[error]" in by_label(at.main.selectbox, "Turn").options[0]
         assert any(
             e.value.startswith("**This turn failed.**") and "status 500" in e.value for e in at.main.error
         )
@@ -80,7 +80,7 @@ def test_a_failed_turn_is_flagged_in_traces_and_can_be_filtered(tmp_path, fresh_
         options = by_label(at.main.selectbox, "Conversation").options
         assert len(options) == 3
         fine = next(o for o in options if "ORD-1001" in o)
-        assert "🔴" not in fine
+        assert "[error" not in fine
         by_label(at.main.selectbox, "Conversation").set_value(
             next(s for s in rt.stores.traces.sessions() if s["errors"] == 0 and "ORD-1001" in s["title"])[
                 "session_id"

@@ -18,8 +18,7 @@ from ui.sidebar import sidebar
 from ui.traces import open_linked_trace, traces_page
 
 PAGES = ("Support chat", "Traces", "Run log")
-ADMIN_PAGES = {"Traces": traces_page, "Run log": analytics_page}
-"""Pages for the product team and engineers, behind the admin gate."""
+ADMIN_PAGES = {"Traces": traces_page, "Run log": analytics_page}  # behind the admin gate
 SIDEBAR_WIDTH = 440  # pixels: room for the editor's tables; it can still be resized or collapsed
 
 

@@ -30,7 +30,8 @@ Describe = Callable[[dict[str, Any]], str]
 
 FLAG_FILTERS = {"error": "errors", "limit": "limits reached", "refused": "refusals"}
 """The session flags (`storage.traces.SESSION_FLAGS`) in the words of the filter."""
-FLAG_MARKS = {"error": "🔴 error", "limit": "🟠 limit", "refused": "🟡 refused"}
+FLAG_MARKS = {"error": "[error]", "limit": "[limit]", "refused": "[refused]"}
+"""Plain text: a select box shows no icons, and emoji need a font a server may not have."""
 PAGE_KEY = "page"
 TRACES_PAGE = "Traces"
 
@@ -77,16 +78,12 @@ def traces_page(rt: AgentRuntime) -> None:
     rows = {s["session_id"]: s for s in sessions}
     current = active_session_id()
     ids = list(rows)
-    if wanted not in rows:
-        st.session_state.pop("tr.session", None)
+    # The choice lives in session state, set here whenever it is missing or no longer listed
+    # (a filter changed): the browser then shows the conversation the page shows.
+    if st.session_state.get("tr.session") not in rows:
+        st.session_state["tr.session"] = current if current in rows else ids[0]
     left, right = st.columns([3, 2])
-    sid = left.selectbox(
-        "Conversation",
-        ids,
-        index=ids.index(current) if current in rows and "tr.session" not in st.session_state else 0,
-        key="tr.session",
-        format_func=lambda s: _session_label(rows[s]),
-    )
+    sid = left.selectbox("Conversation", ids, key="tr.session", format_func=lambda s: _session_label(rows[s]))
     traces = agent.turns(sid)
     if not traces:
         st.info("This conversation has no stored turns.")
@@ -94,13 +91,9 @@ def traces_page(rt: AgentRuntime) -> None:
     turns = [t["turn"] for t in traces]
     turn_key = f"tr.turn.{sid}"
     if st.session_state.get(turn_key) not in turns:
-        st.session_state.pop(turn_key, None)
+        st.session_state[turn_key] = turns[-1]
     turn = right.selectbox(
-        "Turn",
-        turns,
-        index=len(turns) - 1 if turn_key not in st.session_state else 0,
-        key=turn_key,
-        format_func=lambda n: _turn_label(traces[turns.index(n)]),
+        "Turn", turns, key=turn_key, format_func=lambda n: _turn_label(traces[turns.index(n)])
     )
     trace = traces[turns.index(turn)]
     turn_view(trace, refusals.describer(rt, preview=sid.startswith(PREVIEW_PREFIX)))
@@ -116,7 +109,7 @@ def traces_page(rt: AgentRuntime) -> None:
 
 def _session_label(row: dict[str, Any]) -> str:
     counts = (("error", row.get("errors")), ("limit", row.get("limits")), ("refused", row.get("refusals")))
-    marks = " ".join(f"{FLAG_MARKS[name]} ×{n}" for name, n in counts if n)
+    marks = " ".join(f"{FLAG_MARKS[name][:-1]} ×{n}]" for name, n in counts if n)
     title = f"{(row['title'] or 'untitled')[:50]} · {row['channel']} · {row['session_id']}"
     return f"{marks} · {title}" if marks else title
 

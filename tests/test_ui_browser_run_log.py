@@ -1,0 +1,111 @@
+"""The run log and the traces page's flags in a real browser: `streamlit run ui/app.py` (offline
+model, SQLite in a temp dir, the demo API under uvicorn, where ORD-5000 answers 500), headless
+Chromium through Playwright.
+
+Three conversations (a lookup the API fails, one that works, a question no action answers);
+the failed turn is flagged in traces and found by the filter; the run log page shows its rows,
+its charts and the unmatched message. Screenshots go to test-artifacts/run-log/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, send, settle, streamlit_app
+
+ARTIFACTS = ROOT / "test-artifacts" / "run-log"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_app(tmp_path, demo_api, ARTIFACTS / "streamlit.log") as url:
+        yield url
+
+
+def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, demo_api):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)  # the first run starts the agent
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(app_url)
+            main = page.get_by_role("main")
+            messages = main.get_by_test_id("stChatMessage")
+            expect(main.get_by_text("Offline model in use")).to_be_visible()
+
+            # three conversations: the API fails one lookup with 500, another works
+            send(page, "where is my order ORD-5000")
+            expect(messages).to_have_count(2)
+            settle(page)
+            main.get_by_role("button", name="New conversation").click()
+            expect(messages).to_have_count(0)
+            send(page, "where is my order ORD-1001")
+            expect(messages.filter(has_text="Estimated delivery")).to_have_count(1)
+            settle(page)
+            main.get_by_role("button", name="New conversation").click()
+            expect(messages).to_have_count(0)
+            send(page, "Do you sell gift cards?")
+            expect(messages).to_have_count(2)
+            settle(page)
+            assert any("ORD-5000" in r["path"] for r in demo_api.request_log)
+
+            # traces: only conversations with errors; the failed turn says so, nothing green
+            main.get_by_text("Traces", exact=True).click()
+            settle(page)
+            main.get_by_test_id("stMultiSelect").filter(has_text="Only conversations with").click()
+            page.get_by_role("option", name="errors").click()
+            page.keyboard.press("Escape")
+            settle(page)
+            failed = main.get_by_text("This turn failed.")
+            expect(failed).to_be_visible()
+            expect(main.get_by_text("status 500").first).to_be_visible()
+            conversation = main.get_by_test_id("stSelectbox").filter(has_text="Conversation")
+            expect(conversation).to_contain_text("[error ×1]")
+            expect(conversation).to_contain_text("ORD-5000")
+            expect(main.get_by_test_id("stMetric").filter(has_text="Result")).to_contain_text("error")
+            expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_have_count(0)
+            settle(page)
+            page.screenshot(path=ARTIFACTS / "1-traces-failed-turn.png", full_page=True)
+
+            # the run log: rows, four charts' places, the unmatched question, the export
+            main.get_by_text("Run log", exact=True).click()
+            settle(page)
+            expect(main.get_by_text("Runs 1–2 of 2, newest first.")).to_be_visible()
+            expect(main.get_by_text("Runs per action per day")).to_be_visible()
+            expect(main.get_by_text("Outcome classes over time")).to_be_visible()
+            expect(main.get_by_text("Latency per action")).to_be_visible()
+            expect(main.get_by_text("No limit was reached in this range.")).to_be_visible()
+            charts = main.get_by_test_id("stVegaLiteChart")
+            expect(charts).to_have_count(3)
+            for n in range(3):
+                expect(charts.nth(n).locator("canvas, svg").first).to_be_visible()
+            expect(main.get_by_role("button", name="Export CSV")).to_be_visible()
+            expect(main.get_by_text("Messages that matched no action")).to_be_visible()
+            settle(page)
+            page.screenshot(path=ARTIFACTS / "2-run-log.png", full_page=True)
+
+            with page.expect_download() as download:
+                main.get_by_role("button", name="Export CSV").click()
+            exported = Path(download.value.path()).read_text()
+            lines = exported.strip().splitlines()
+            assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
+            assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
+
+            # a row opens its trace in this tab
+            main.get_by_role("button", name="Open trace").click()
+            settle(page)
+            expect(main.get_by_test_id("stSelectbox").filter(has_text="Turn")).to_be_visible()
+            expect(main.get_by_test_id("stMetric").filter(has_text="Result")).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "3-opened-trace.png", full_page=True)
+        finally:
+            page.screenshot(path=ARTIFACTS / "9-last.png", full_page=True)
+            browser.close()
