@@ -56,16 +56,29 @@ class ActionRunRow(SQLModel, table=True):
     """
 
     __tablename__ = "action_runs"
+    # Covering indexes: the page's counts and per-day aggregates over a time range read only
+    # the first, the per-action ones (latency percentiles, one action's rows) only the second,
+    # never the table (benchmarks/run_log.py: 3-15x faster on SQLite at 100,000 runs).
     __table_args__ = (
-        Index("ix_action_runs_action_at", "action", "at"),
+        Index(
+            "ix_action_runs_at_cover",
+            "at",
+            "action",
+            "outcome",
+            "channel",
+            "reason",
+            "session_id",
+            "latency_ms",
+        ),
+        Index("ix_action_runs_action_at", "action", "at", "latency_ms", "outcome", "channel", "session_id"),
         Index("ix_action_runs_outcome_at", "outcome", "at"),
-        Index("ix_action_runs_channel_at", "channel", "at"),
+        Index("ix_action_runs_channel", "channel"),
+        Index("ix_action_runs_at_id", "at", "id"),  # the table's order, newest first
         Index("ix_action_runs_session_turn", "session_id", "turn"),
-        Index("ix_action_runs_action_latency", "action", "latency_ms"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(index=True)
+    at: datetime
     session_id: str = Field(max_length=128)
     turn: int
     channel: str = Field(max_length=16)
