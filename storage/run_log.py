@@ -291,9 +291,26 @@ class RunLog:
     def latency_by_action(self, f: RunFilter) -> list[dict[str, Any]]:
         """Per action: calls sent, p50 and p95 latency (nearest rank), and how many failed.
 
-        Percentiles are window functions (row number within the action, ordered by latency),
-        which SQLite and PostgreSQL both have, so no row leaves the database."""
+        PostgreSQL has ordered-set aggregates (`percentile_disc` is the nearest rank); SQLite
+        gets the same from window functions (row number within the action, ordered by
+        latency). Either way no row leaves the database."""
         r = ActionRunRow
+        if self._engine.dialect.name == "postgresql":
+            sent = (r.outcome != NOT_RUN, r.latency_ms.is_not(None))
+            query = (
+                select(
+                    r.action,
+                    func.count().label("runs"),
+                    func.percentile_disc(0.5).within_group(r.latency_ms).label("p50_ms"),
+                    func.percentile_disc(0.95).within_group(r.latency_ms).label("p95_ms"),
+                    func.sum(case((r.outcome != "ok", 1), else_=0)).label("failed"),
+                )
+                .where(*f.where(), *sent)
+                .group_by(r.action)
+                .order_by(r.action)
+            )
+            with read_session(self._engine) as s:
+                return [dict(m) for m in s.execute(query).mappings()]
         # one window (same partition and order) for both, so the rows are sorted once
         rn = func.row_number().over(partition_by=r.action, order_by=r.latency_ms).label("rn")
         n = func.count().over(partition_by=r.action, order_by=r.latency_ms, rows=(None, None)).label("n")

@@ -9,6 +9,7 @@ its charts and the unmatched message. Screenshots go to test-artifacts/run-log/ 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, send, settle, strea
 ARTIFACTS = ROOT / "test-artifacts" / "run-log"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def chosen(scope, label: str):
+    """The input showing a select box's current choice."""
+    return scope.get_by_test_id("stSelectbox").filter(has_text=label).get_by_role("combobox")
 
 
 @pytest.fixture
@@ -68,9 +74,9 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
             failed = main.get_by_text("This turn failed.")
             expect(failed).to_be_visible()
             expect(main.get_by_text("status 500").first).to_be_visible()
-            conversation = main.get_by_test_id("stSelectbox").filter(has_text="Conversation")
-            expect(conversation).to_contain_text("[error ×1]")
-            expect(conversation).to_contain_text("ORD-5000")
+            conversation = chosen(main, "Conversation")
+            expect(conversation).to_have_value(re.compile(r"^\[error ×1\] · where is my order ORD-5000 · "))
+            expect(chosen(main, "Turn")).to_have_value(re.compile(r"^1: \[error\] message"))
             expect(main.get_by_test_id("stMetric").filter(has_text="Result")).to_contain_text("error")
             expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_have_count(0)
             settle(page)
@@ -91,7 +97,10 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
             expect(main.get_by_role("button", name="Export CSV")).to_be_visible()
             expect(main.get_by_text("Messages that matched no action")).to_be_visible()
             settle(page)
-            page.screenshot(path=ARTIFACTS / "2-run-log.png", full_page=True)
+            page.set_viewport_size({"width": 1500, "height": 2100})  # the whole page, charts included
+            settle(page)
+            page.screenshot(path=ARTIFACTS / "2-run-log.png")
+            page.set_viewport_size({"width": 1500, "height": 1100})
 
             with page.expect_download() as download:
                 main.get_by_role("button", name="Export CSV").click()
@@ -100,12 +109,23 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
             assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
             assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
 
-            # a row opens its trace in this tab
+            # a row opens its trace in this tab (the newest row: the lookup that worked)
             main.get_by_role("button", name="Open trace").click()
             settle(page)
-            expect(main.get_by_test_id("stSelectbox").filter(has_text="Turn")).to_be_visible()
-            expect(main.get_by_test_id("stMetric").filter(has_text="Result")).to_be_visible()
+            expect(chosen(main, "Turn")).to_have_value(re.compile("ORD-1001"))
+            expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_be_visible()
             page.screenshot(path=ARTIFACTS / "3-opened-trace.png", full_page=True)
+
+            # the table's link (a new tab) opens the failed turn's trace
+            failed_session = next(line.split(",")[1] for line in lines[1:] if ",http_error," in line)
+            linked = browser.new_page(viewport={"width": 1500, "height": 1100})
+            linked.goto(f"{app_url}/?session={failed_session}&turn=1")
+            expect(linked.get_by_role("main").get_by_text("This turn failed.")).to_be_visible()
+            expect(chosen(linked.get_by_role("main"), "Conversation")).to_have_value(
+                re.compile(failed_session)
+            )
+            settle(linked)
+            linked.screenshot(path=ARTIFACTS / "4-linked-trace.png", full_page=True)
         finally:
             page.screenshot(path=ARTIFACTS / "9-last.png", full_page=True)
             browser.close()
