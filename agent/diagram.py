@@ -6,7 +6,7 @@ Streamlit draws DOT in the browser (`st.graphviz_chart`), so no image service is
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .graph import build_graph
 
@@ -25,7 +25,7 @@ def visited_edges(path: Sequence[str]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in itertools.pairwise(full)}
 
 
-def graph_dot(path: Sequence[str] = (), *, finished: bool = True, failed: Sequence[str] = ()) -> str:
+def graph_dot(path: Sequence[str] = (), *, finished: bool = True, failed: Collection[str] = ()) -> str:
     """The graph in DOT; the nodes of `path` green, the ones in `failed` red (a step that
     raised, or the call node when a call it sent failed)."""
     nodes, edges = _structure()

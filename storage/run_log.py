@@ -29,6 +29,11 @@ from sqlalchemy.engine import Engine
 from .db import read_session
 from .run_tables import ActionRunRow, TurnFlagsRow
 
+RUNS: Any = ActionRunRow
+"""The run table for building queries (sqlmodel types a column attribute as its Python value,
+so `RUNS.at.desc()` would not type-check on `ActionRunRow` itself)."""
+FLAGS: Any = TurnFlagsRow
+
 NOT_RUN = "not_run"
 """The outcome class of a call a rule stopped before it was sent."""
 LIMIT_REASONS = frozenset({"limit", "budget", "turn_cap"})
@@ -136,7 +141,7 @@ def rows_of_turn(
     at = as_utc(trace.get("at"))
     runs: list[ActionRunRow] = []
     for e in trace.get("events") or []:
-        common = {"at": at, "session_id": session_id, "turn": turn, "channel": channel[:16]}
+        common: dict[str, Any] = {"at": at, "session_id": session_id, "turn": turn, "channel": channel[:16]}
         if e.get("type") == "outcome":
             runs.append(
                 ActionRunRow(
@@ -194,7 +199,7 @@ class RunFilter:
     limit_only: bool = False
     """Only calls a limit or budget stopped."""
 
-    def where(self, table: Any = ActionRunRow) -> list[ColumnElement[bool]]:
+    def where(self, table: Any = RUNS) -> list[ColumnElement[bool]]:
         c = table
         clauses: list[ColumnElement[bool]] = []
         if self.since is not None:
@@ -203,7 +208,7 @@ class RunFilter:
             clauses.append(c.at < as_utc(self.until))
         if self.exclude_session_prefix:
             clauses.append(~c.session_id.startswith(self.exclude_session_prefix, autoescape=True))
-        if table is ActionRunRow:
+        if table is RUNS:
             if self.actions:
                 clauses.append(c.action.in_(self.actions))
             if self.outcomes:
@@ -249,7 +254,7 @@ class RunLog:
 
     def page(self, f: RunFilter, *, offset: int = 0, size: int = 50) -> Page:
         """Newest first."""
-        r = ActionRunRow
+        r = RUNS
         cols = [getattr(r, n) for n in EXPORT_COLUMNS]
         where = f.where()
         with read_session(self._engine) as s:
@@ -259,20 +264,20 @@ class RunLog:
         return Page(rows, int(total), offset, size)
 
     def runs_per_action_per_day(self, f: RunFilter) -> list[dict[str, Any]]:
-        return self._per_day(f, ActionRunRow.action, "action")
+        return self._per_day(f, RUNS.action, "action")
 
     def outcomes_per_day(self, f: RunFilter) -> list[dict[str, Any]]:
-        return self._per_day(f, ActionRunRow.outcome, "outcome")
+        return self._per_day(f, RUNS.outcome, "outcome")
 
     def limit_hits_per_day(self, f: RunFilter) -> list[dict[str, Any]]:
         """Calls a limit, the budget or the per-message cap stopped, per day and reason."""
         limited = RunFilter(**{**f.__dict__, "limit_only": True})
-        return self._per_day(limited, ActionRunRow.reason, "reason")
+        return self._per_day(limited, RUNS.reason, "reason")
 
     def _day(self) -> Any:
         """The UTC calendar day of a run (PostgreSQL stores `timestamptz`: its day depends on
         the session's time zone unless converted; SQLite stores UTC text)."""
-        at = ActionRunRow.at
+        at = RUNS.at
         if self._engine.dialect.name == "postgresql":
             return func.date(func.timezone("UTC", at)).label("day")
         return func.date(at).label("day")
@@ -294,7 +299,7 @@ class RunLog:
         PostgreSQL has ordered-set aggregates (`percentile_disc` is the nearest rank); SQLite
         gets the same from window functions (row number within the action, ordered by
         latency). Either way no row leaves the database."""
-        r = ActionRunRow
+        r = RUNS
         if self._engine.dialect.name == "postgresql":
             sent = (r.outcome != NOT_RUN, r.latency_ms.is_not(None))
             query = (
@@ -339,7 +344,7 @@ class RunLog:
     def unmatched(self, f: RunFilter, *, limit: int = 50) -> list[dict[str, Any]]:
         """Customer messages that matched no action, grouped by their normalised key, the
         most frequent first: candidates for new actions."""
-        t = TurnFlagsRow
+        t = FLAGS
         count = func.count().label("messages")
         query = (
             select(
@@ -349,7 +354,7 @@ class RunLog:
                 func.count(func.distinct(t.session_id)).label("conversations"),
                 func.max(t.at).label("last_seen"),
             )
-            .where(t.unmatched, *f.where(t))
+            .where(t.unmatched, *f.where(FLAGS))
             .group_by(t.message_key)
             .order_by(count.desc(), t.message_key)
             .limit(limit)
@@ -367,7 +372,7 @@ class RunLog:
         return out.getvalue()
 
     def _batches(self, f: RunFilter) -> Iterator[list[tuple[Any, ...]]]:
-        r = ActionRunRow
+        r = RUNS
         cols = [getattr(r, n) for n in EXPORT_COLUMNS]
         query = select(*cols).where(*f.where()).order_by(r.at.desc(), r.id.desc())
         with read_session(self._engine) as s:
@@ -378,7 +383,7 @@ class RunLog:
 
 def flagged_sessions_clause(flags: tuple[str, ...]) -> ColumnElement[bool] | None:
     """SQL that is true for turn-flag rows carrying any of `flags` (error, limit, refused)."""
-    columns = {"error": TurnFlagsRow.failed, "limit": TurnFlagsRow.limit_hit, "refused": TurnFlagsRow.refused}
+    columns = {"error": FLAGS.failed, "limit": FLAGS.limit_hit, "refused": FLAGS.refused}
     picked = [columns[f] for f in flags if f in columns]
     if not picked:
         return None

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import case, func, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .db import write_session
-from .run_log import MessageKey, flagged_sessions_clause, plain_key, rows_of_turn
-from .run_tables import SessionRow, TraceRow, TurnFlagsRow, utcnow
+from .run_log import FLAGS, MessageKey, flagged_sessions_clause, plain_key, rows_of_turn
+from .run_tables import SessionRow, TraceRow, utcnow
 
 SESSION_FLAGS = ("error", "limit", "refused")
 """What a conversation can be flagged with, from its turns (`storage.run_log.TurnFlags`)."""
@@ -73,10 +73,10 @@ class TraceStore:
         if unknown:
             raise ValueError(f"unknown session flag(s) {sorted(unknown)}; choose from {SESSION_FLAGS}")
         with Session(self._engine) as s:
-            query = select(SessionRow).order_by(SessionRow.updated_at.desc()).limit(limit)
+            query = select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit)
             clause = flagged_sessions_clause(flagged)
             if clause is not None:
-                has = select(TurnFlagsRow.id).where(TurnFlagsRow.session_id == SessionRow.session_id, clause)
+                has = select(FLAGS.id).where(FLAGS.session_id == SessionRow.session_id, clause)
                 query = query.where(has.exists())
             rows = [r.model_dump(mode="json") for r in s.exec(query)]
             counts = self._flag_counts(s, [r["session_id"] for r in rows])
@@ -87,7 +87,7 @@ class TraceStore:
     def _flag_counts(self, s: Session, session_ids: list[str]) -> dict[str, dict[str, int]]:
         if not session_ids:
             return {}
-        t = TurnFlagsRow
+        t = FLAGS
         query = (
             select(
                 t.session_id,

@@ -4,6 +4,7 @@ uvicorn (ORD-5000 answers 500), a scripted chat model."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -108,8 +109,12 @@ def test_run_log_page_lists_runs_draws_charts_and_groups_unmatched_messages(tmp_
         assert "No limit was reached in this range." in texts(at)
 
         # a turn of another app instance, stopped by the action's limit
-        limited = {"at": datetime.now(UTC).isoformat(), "input": {"kind": "message", "value": "cancel"}}
-        limited["events"] = [{"type": "refused", "action": "cancel_order", "reason": "limit", "text": "no"}]
+        refusal = {"type": "refused", "action": "cancel_order", "reason": "limit", "text": "no"}
+        limited: dict[str, Any] = {
+            "at": datetime.now(UTC).isoformat(),
+            "input": {"kind": "message", "value": "cancel"},
+            "events": [refusal],
+        }
         rt.stores.traces.record_turn("other", limited, channel="email")
         at.run()
         assert len(charts(at)) == 4 and "No limit was reached in this range." not in texts(at)

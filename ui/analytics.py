@@ -184,7 +184,15 @@ def _charts(log: RunLog, f: RunFilter) -> None:
         latency = log.latency_by_action(f)
         if latency:
             frame = pd.DataFrame(latency).rename(columns={"p50_ms": "p50 (ms)", "p95_ms": "p95 (ms)"})
-            st.bar_chart(frame, x="action", y=["p50 (ms)", "p95 (ms)"], stack=False, horizontal=True)
+            st.bar_chart(
+                frame,
+                x="action",
+                y=["p50 (ms)", "p95 (ms)"],
+                stack=False,
+                horizontal=True,
+                x_label="action",
+                y_label="latency (ms)",
+            )
             st.dataframe(frame, hide_index=True, width="stretch")
         else:
             st.caption("No call was sent in this range.")
