@@ -109,6 +109,21 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
             assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
             assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
 
+            # the table's "open trace" link opens the newest row's trace in a new tab
+            grid = main.get_by_test_id("stDataFrame").first
+            box = grid.bounding_box()
+            assert box is not None
+            x, y = box["x"] + box["width"] - 55, box["y"] + 35 + 17  # the first row's link text
+            page.mouse.move(x, y)
+            page.wait_for_timeout(300)  # the grid draws the link as hovered, then takes the click
+            with page.expect_popup() as popup:
+                page.mouse.click(x, y)
+            opened = popup.value
+            opened.wait_for_load_state()
+            assert "?session=" in opened.url and "&turn=1" in opened.url
+            expect(chosen(opened.get_by_role("main"), "Turn")).to_have_value(re.compile("ORD-1001"))
+            opened.close()
+
             # a row opens its trace in this tab (the newest row: the lookup that worked)
             main.get_by_role("button", name="Open trace").click()
             settle(page)
