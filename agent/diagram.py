@@ -6,7 +6,7 @@ Streamlit draws DOT in the browser (`st.graphviz_chart`), so no image service is
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .graph import build_graph
 
@@ -25,7 +25,9 @@ def visited_edges(path: Sequence[str]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in itertools.pairwise(full)}
 
 
-def graph_dot(path: Sequence[str] = (), *, finished: bool = True) -> str:
+def graph_dot(path: Sequence[str] = (), *, finished: bool = True, failed: Collection[str] = ()) -> str:
+    """The graph in DOT; the nodes of `path` green, the ones in `failed` red (a step that
+    raised, or the call node when a call it sent failed)."""
     nodes, edges = _structure()
     walked = visited_edges([*path, END] if (finished and path) else list(path))
     # A resumed turn starts inside the graph (at the node that interrupted), not at start.
@@ -39,6 +41,9 @@ def graph_dot(path: Sequence[str] = (), *, finished: bool = True) -> str:
     for n in nodes:
         shape = ", shape=ellipse" if n in (START, END) else ""
         fill = ', fillcolor="#bbf7d0", color="#15803d", penwidth=2' if n in seen else ""
+        if n in failed:
+            fill = ', fillcolor="#fecaca", color="#b91c1c", penwidth=2.5'
+
         lines.append(f'  "{n}" [label="{LABELS.get(n, n)}"{shape}{fill}];')
     for a, b, conditional in edges:
         style = " style=dashed" if conditional else ""

@@ -548,3 +548,12 @@ class IdentifierPattern:
 
 MAX_CASE_FIXED_WORD = 5
 """Longest all-letter match accepted in another case ("usd" -> USD, never "dishwasher")."""
+
+
+def topic_key(text: str) -> str:
+    """A message's routing terms, de-duplicated and sorted: messages that say the same thing in
+    other words ("where's my parcel?", "Where is my package") share a key. The run log groups
+    the messages that matched no action by it; a message with no routing terms (a greeting)
+    keys on its normalised words."""
+    found = sorted(set(terms(text)))
+    return " ".join(found) if found else " ".join(words(text))

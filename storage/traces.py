@@ -1,4 +1,9 @@
-"""Turn traces and the session list, stored as JSON documents (already redacted)."""
+"""Turn traces and the session list, stored as JSON documents (already redacted).
+
+Each stored turn also writes its run-log rows and flags (`storage.run_log`) in the same
+transaction: the session list says which conversations had errors, limits reached or refusals,
+and can be filtered by them.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,25 @@ import json
 import zlib
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import case, func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from .db import write_session
+from .run_log import FLAGS, MessageKey, flagged_sessions_clause, plain_key, rows_of_turn
 from .run_tables import SessionRow, TraceRow, utcnow
+
+SESSION_FLAGS = ("error", "limit", "refused")
+"""What a conversation can be flagged with, from its turns (`storage.run_log.TurnFlags`)."""
 
 
 class TraceStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, message_key: MessageKey = plain_key) -> None:
+        """`message_key` normalises a customer message that matched no action, so similar
+        ones group together in the run log (the entry point passes the agent's own
+        normalisation; the default only folds case and punctuation)."""
         self._engine = engine
+        self._message_key = message_key
 
     # -- sessions ------------------------------------------------------------------------------
     def record_turn(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = "") -> int:
@@ -42,6 +55,11 @@ class TraceStore:
             s.add(row)
             trace["turn"] = row.turns
             s.add(TraceRow(session_id=session_id, turn=row.turns, trace_json=json.dumps(trace, default=str)))
+            flags, runs = rows_of_turn(
+                trace, session_id=session_id, turn=row.turns, channel=channel, message_key=self._message_key
+            )
+            s.add(flags)
+            s.add_all(runs)
             return row.turns
 
     def session(self, session_id: str) -> dict[str, Any] | None:
@@ -49,10 +67,43 @@ class TraceStore:
             row = s.get(SessionRow, session_id)
             return row.model_dump(mode="json") if row else None
 
-    def sessions(self, limit: int = 100) -> list[dict[str, Any]]:
+    def sessions(self, limit: int = 100, *, flagged: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The latest sessions, each with `errors`, `limits` and `refusals`: how many of its
+        turns had each. With `flagged` (names from `SESSION_FLAGS`), only the sessions with a
+        turn carrying any of them."""
+        unknown = set(flagged) - set(SESSION_FLAGS)
+        if unknown:
+            raise ValueError(f"unknown session flag(s) {sorted(unknown)}; choose from {SESSION_FLAGS}")
         with Session(self._engine) as s:
-            rows = s.exec(select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit))
-            return [r.model_dump(mode="json") for r in rows]
+            query = select(SessionRow).order_by(col(SessionRow.updated_at).desc()).limit(limit)
+            clause = flagged_sessions_clause(flagged)
+            if clause is not None:
+                has = select(FLAGS.id).where(FLAGS.session_id == SessionRow.session_id, clause)
+                query = query.where(has.exists())
+            rows = [r.model_dump(mode="json") for r in s.exec(query)]
+            counts = self._flag_counts(s, [r["session_id"] for r in rows])
+        for r in rows:
+            r.update(counts.get(r["session_id"], {"errors": 0, "limits": 0, "refusals": 0}))
+        return rows
+
+    def _flag_counts(self, s: Session, session_ids: list[str]) -> dict[str, dict[str, int]]:
+        if not session_ids:
+            return {}
+        t = FLAGS
+        query = (
+            select(
+                t.session_id,
+                func.sum(case((t.failed, 1), else_=0)),
+                func.sum(case((t.limit_hit, 1), else_=0)),
+                func.sum(case((t.refused, 1), else_=0)),
+            )
+            .where(t.session_id.in_(session_ids))
+            .group_by(t.session_id)
+        )
+        return {
+            sid: {"errors": int(e or 0), "limits": int(lim or 0), "refusals": int(r or 0)}
+            for sid, e, lim, r in s.exec(query)
+        }
 
     # -- traces --------------------------------------------------------------------------------
     def turns(self, session_id: str) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """The Streamlit app: `streamlit run ui/app.py`.
 
 Support staff chat with the agent on the main page; the product team edits actions, secrets and
-tests in the sidebar; engineers read turn traces. This script only lays the page out: every
+tests in the sidebar, and read how their actions behave in the run log; engineers read turn
+traces. This script only lays the page out: every
 part is a function of a small `ui` module, and the agent comes from `ui.runtime`.
 """
 
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.analytics import analytics_page
 from ui.auth import is_admin
 from ui.chat import chat_page
 from ui.runtime import current_runtime
 from ui.sidebar import sidebar
-from ui.traces import traces_page
+from ui.traces import open_linked_trace, traces_page
 
-PAGES = ("Support chat", "Traces")
+PAGES = ("Support chat", "Traces", "Run log")
+ADMIN_PAGES = {"Traces": traces_page, "Run log": analytics_page}  # behind the admin gate
 SIDEBAR_WIDTH = 440  # pixels: room for the editor's tables; it can still be resized or collapsed
 
 
@@ -30,13 +33,14 @@ def main() -> None:
     with st.sidebar:
         sidebar(rt)
     st.title(":material/support_agent: Support agent")
+    open_linked_trace()
     page = st.radio("View", PAGES, horizontal=True, key="page", label_visibility="collapsed")
-    if page == "Traces":
+    if page in ADMIN_PAGES:
         if is_admin(rt.admin_password):
-            traces_page(rt)
+            ADMIN_PAGES[page](rt)
         else:
             st.info(
-                "Traces are for the product team: unlock the admin tools in the sidebar.",
+                f"{page} is for the product team: unlock the admin tools in the sidebar.",
                 icon=":material/lock:",
             )
     else:

@@ -4,6 +4,10 @@ Per turn: the graph with the path walked, the timeline of steps with durations a
 and output, the model calls, every action of the turn (each call that ran, with its HTTP request
 and response, redacted, and each call that was not run, with the rule that stopped it),
 interrupts and resumes, and the whole trace as JSON.
+
+Nothing that went wrong looks green: conversations and turns are marked with their errors,
+limits reached and refusals (`storage.run_log.turn_flags`), the turn opens with what went wrong,
+a failed step or call is red in the graph, and the list can be narrowed to flagged ones.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 from agent.diagram import graph_dot
+from storage.run_log import TurnFlags, turn_flags
 
 from . import refusals, render
 from .chat import PREVIEW_PREFIX, active_session_id
@@ -23,34 +28,72 @@ Describe = Callable[[dict[str, Any]], str]
 """Names the rule that stopped a call not run (`ui.refusals.describer`)."""
 
 
+FLAG_FILTERS = {"error": "errors", "limit": "limits reached", "refused": "refusals"}
+"""The session flags (`storage.traces.SESSION_FLAGS`) in the words of the filter."""
+FLAG_MARKS = {"error": "[error]", "limit": "[limit]", "refused": "[refused]"}
+"""Plain text: a select box shows no icons, and emoji need a font a server may not have."""
+PAGE_KEY = "page"
+TRACES_PAGE = "Traces"
+
+
+def open_trace(session_id: str, turn: int) -> None:
+    """Show one turn's trace on the next run (a widget callback, or before the widgets exist)."""
+    st.session_state[PAGE_KEY] = TRACES_PAGE
+    st.session_state["tr.flags"] = []
+    st.session_state["tr.session"] = session_id
+    st.session_state[f"tr.turn.{session_id}"] = int(turn)
+
+
+def open_linked_trace() -> None:
+    """A link `?session=...&turn=...` (the run log's rows) opens that turn's trace. Call it
+    before the page's widgets are made."""
+    params = st.query_params
+    sid, turn = params.get("session"), params.get("turn")
+    if sid and turn and turn.isdigit():
+        open_trace(sid, int(turn))
+    for name in ("session", "turn"):
+        params.pop(name, None)
+
+
 def traces_page(rt: AgentRuntime) -> None:
     agent = rt.agent
-    sessions = rt.stores.traces.sessions(limit=200)
+    flagged = st.multiselect(
+        "Only conversations with",
+        list(FLAG_FILTERS),
+        key="tr.flags",
+        format_func=FLAG_FILTERS.__getitem__,
+        placeholder="All conversations",
+    )
+    sessions = rt.stores.traces.sessions(limit=200, flagged=tuple(flagged))
+    wanted = st.session_state.get("tr.session")
+    if wanted and not flagged and wanted not in {s["session_id"] for s in sessions}:
+        linked = rt.stores.traces.session(wanted)  # a link to an older conversation
+        sessions += [{**linked, "errors": 0, "limits": 0, "refusals": 0}] if linked else []
     if not sessions:
-        st.info("No conversations yet. Traces appear here after the first message.")
+        if flagged:
+            st.info("No conversation has " + " or ".join(FLAG_FILTERS[f] for f in flagged) + ".")
+        else:
+            st.info("No conversations yet. Traces appear here after the first message.")
         return
     rows = {s["session_id"]: s for s in sessions}
     current = active_session_id()
     ids = list(rows)
+    # The choice lives in session state, set here whenever it is missing or no longer listed
+    # (a filter changed): the browser then shows the conversation the page shows.
+    if st.session_state.get("tr.session") not in rows:
+        st.session_state["tr.session"] = current if current in rows else ids[0]
     left, right = st.columns([3, 2])
-    sid = left.selectbox(
-        "Conversation",
-        ids,
-        index=ids.index(current) if current in rows else 0,
-        key="tr.session",
-        format_func=lambda s: f"{(rows[s]['title'] or 'untitled')[:50]} · {rows[s]['channel']} · {s}",
-    )
+    sid = left.selectbox("Conversation", ids, key="tr.session", format_func=lambda s: _session_label(rows[s]))
     traces = agent.turns(sid)
     if not traces:
         st.info("This conversation has no stored turns.")
         return
     turns = [t["turn"] for t in traces]
+    turn_key = f"tr.turn.{sid}"
+    if st.session_state.get(turn_key) not in turns:
+        st.session_state[turn_key] = turns[-1]
     turn = right.selectbox(
-        "Turn",
-        turns,
-        index=len(turns) - 1,
-        key=f"tr.turn.{sid}",
-        format_func=lambda n: _turn_label(traces[turns.index(n)]),
+        "Turn", turns, key=turn_key, format_func=lambda n: _turn_label(traces[turns.index(n)])
     )
     trace = traces[turns.index(turn)]
     turn_view(trace, refusals.describer(rt, preview=sid.startswith(PREVIEW_PREFIX)))
@@ -64,29 +107,74 @@ def traces_page(rt: AgentRuntime) -> None:
     )
 
 
+def _session_label(row: dict[str, Any]) -> str:
+    counts = (("error", row.get("errors")), ("limit", row.get("limits")), ("refused", row.get("refusals")))
+    marks = " ".join(f"{FLAG_MARKS[name][:-1]} ×{n}]" for name, n in counts if n)
+    title = f"{(row['title'] or 'untitled')[:50]} · {row['channel']} · {row['session_id']}"
+    return f"{marks} · {title}" if marks else title
+
+
+def _marks(flags: TurnFlags) -> str:
+    return " ".join(FLAG_MARKS[name] for name in flags.labels)
+
+
 def _turn_label(trace: dict[str, Any]) -> str:
     given = trace.get("input") or {}
     value = given.get("value")
     text = value if isinstance(value, str) else str(value)
-    return f"{trace['turn']}: {given.get('kind', '')} — {text[:40]}"
+    marks = _marks(turn_flags(trace))
+    return f"{trace['turn']}: {marks + ' ' if marks else ''}{given.get('kind', '')} — {text[:40]}"
+
+
+def _verdict(trace: dict[str, Any], flags: TurnFlags) -> None:
+    """What went wrong in the turn, before anything else."""
+    events = trace.get("events") or []
+    if flags.failed:
+        failed = [
+            f"{e.get('action')}: {render.outcome_line(e)}"
+            for e in events
+            if e.get("type") == "outcome" and e.get("kind") != "ok"
+        ]
+        failed += list(trace.get("errors") or [])
+        failed += [f"step {s['node']}: {s['error']}" for s in trace.get("steps") or [] if s.get("error")]
+        st.error("**This turn failed.**\n\n" + "\n".join(f"- {render.plain(str(x))}" for x in failed))
+    stopped = [e for e in events if e.get("type") == "refused"]
+    if flags.limit_hit:
+        st.warning(
+            "**A limit was reached:** "
+            + "; ".join(f"{render.plain(str(e.get('action')))} ({e.get('reason')})" for e in stopped),
+            icon=":material/speed:",
+        )
+    elif flags.refused:
+        st.warning(
+            "**Calls not run:** "
+            + "; ".join(f"{render.plain(str(e.get('action')))} ({e.get('reason')})" for e in stopped),
+            icon=":material/block:",
+        )
+    if not flags.labels:
+        st.success("No errors, limits reached or refusals in this turn.", icon=":material/check_circle:")
 
 
 def turn_view(trace: dict[str, Any], describe_refusal: Describe) -> None:
-    a, b, c, d = st.columns(4)
-    a.metric("Duration", f"{trace.get('duration_ms', 0):.0f} ms")
-    b.metric("Model calls", trace.get("model_call_count", 0))
-    c.metric("Steps", len(trace.get("steps") or []))
-    d.metric("Paused", "yes" if trace.get("interrupt") else "no")
+    flags = turn_flags(trace)
+    _verdict(trace, flags)
+    a, b, c, d, e = st.columns(5)
+    a.metric("Result", ", ".join(flags.labels) if flags.labels else "ok")
+    b.metric("Duration", f"{trace.get('duration_ms', 0):.0f} ms")
+    c.metric("Model calls", trace.get("model_call_count", 0))
+    d.metric("Steps", len(trace.get("steps") or []))
+    e.metric("Paused", "yes" if trace.get("interrupt") else "no")
     st.caption(
         f"Model: {trace.get('model', '')} · channel {trace.get('channel', '')} · "
         f"{trace.get('at', '')} · path: {' → '.join(trace.get('path') or []) or '(none)'}"
     )
-    for error in trace.get("errors") or []:
-        st.error(error)
     _actions(trace.get("events") or [], describe_refusal)
+    failed_nodes = _failed_nodes(trace)
     graph, timeline = st.columns([2, 3])
     with graph:
-        st.graphviz_chart(graph_dot(trace.get("path") or [], finished=trace.get("interrupt") is None))
+        st.graphviz_chart(
+            graph_dot(trace.get("path") or [], finished=trace.get("interrupt") is None, failed=failed_nodes)
+        )
     with timeline:
         st.markdown("**Timeline**")
         st.dataframe(
@@ -95,9 +183,7 @@ def turn_view(trace: dict[str, Any], describe_refusal: Describe) -> None:
                     "step": s["node"],
                     "start (ms)": s.get("start_ms"),
                     "duration (ms)": s.get("duration_ms"),
-                    "result": "interrupted"
-                    if s.get("interrupted")
-                    else ("error" if s.get("error") else "ok"),
+                    "result": _step_result(s, failed_nodes),
                 }
                 for s in trace.get("steps") or []
             ],
@@ -117,6 +203,22 @@ def turn_view(trace: dict[str, Any], describe_refusal: Describe) -> None:
             )
     _model_calls(trace.get("model_calls") or [])
     _events(trace.get("events") or [], describe_refusal)
+
+
+def _failed_nodes(trace: dict[str, Any]) -> set[str]:
+    """Steps that raised, and `call_action` when a call it sent did not succeed."""
+    nodes = {s["node"] for s in trace.get("steps") or [] if s.get("error")}
+    if any(e.get("type") == "outcome" and e.get("kind") != "ok" for e in trace.get("events") or []):
+        nodes.add("call_action")
+    return nodes
+
+
+def _step_result(step: dict[str, Any], failed_nodes: set[str]) -> str:
+    if step.get("interrupted"):
+        return "interrupted"
+    if step.get("error"):
+        return "error"
+    return "action failed" if step["node"] in failed_nodes else "ok"
 
 
 def _model_calls(calls: list[dict[str, Any]]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agent.graph import compile_graph
+from agent.lexical import topic_key
 from agent.live_catalog import LiveCatalog  # noqa: F401  (re-exported)
 from agent.service import SupportAgent
 from agent.state import Limits
@@ -30,6 +31,7 @@ from storage.actions import ActionStore
 from storage.checkpoints import open_checkpointer
 from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
+from storage.run_log import RunLog
 from storage.secrets import KEY_FILE_NAME, SecretStore, open_secret_store
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
@@ -43,6 +45,7 @@ class Stores:
     secrets: SecretStore
     traces: TraceStore
     ledger: CallLedger
+    run_log: RunLog
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -55,8 +58,9 @@ def open_stores(settings: Settings) -> Stores:
         engine=engine,
         actions=ActionStore(engine),
         secrets=open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME),
-        traces=TraceStore(engine),
+        traces=TraceStore(engine, message_key=topic_key),
         ledger=CallLedger(engine),
+        run_log=RunLog(engine),
     )
 
 

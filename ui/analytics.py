@@ -1,0 +1,221 @@
+"""The run log page, for the product team: how their actions behave over time.
+
+Every action call of every conversation (time, conversation, channel, action, outcome class,
+HTTP status, latency, attempts, the rule that stopped a call not run), filtered and paged; each
+row opens its turn's trace. Charts of runs per action per day, outcome classes over time, p50 /
+p95 latency per action and limit hits; the customer messages that matched no action, grouped,
+as candidates for new actions; and the filtered rows as CSV. Every figure is one SQL query of
+`storage.run_log.RunLog` (aggregated and paged in the database); this module only draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from storage.run_log import NOT_RUN, RunFilter, RunLog
+
+from .chat import PREVIEW_PREFIX
+from .runtime import AgentRuntime
+from .traces import open_trace
+
+PAGE_SIZE = 50
+DEFAULT_DAYS = 30
+OUTCOME_WORDS = {
+    "ok": "ok",
+    "http_error": "HTTP error",
+    "timeout": "timeout",
+    "network": "network error",
+    "blocked": "blocked",
+    "invalid_response": "invalid response",
+    "config_error": "configuration error",
+    NOT_RUN: "not run",
+}
+
+
+def analytics_page(rt: AgentRuntime) -> None:
+    log: RunLog = rt.stores.run_log
+    st.subheader("Run log")
+    f = _filters(log)
+    page = _page(log, f)
+    if page is None:
+        return
+    _charts(log, f)
+    _unmatched(log, f)
+
+
+def _filters(log: RunLog) -> RunFilter:
+    choices = log.choices()
+    a, b, c = st.columns(3)
+    actions = a.multiselect("Action", choices.actions, key="rl.actions", placeholder="All actions")
+    outcomes = b.multiselect(
+        "Outcome",
+        sorted(set(choices.outcomes) | set(OUTCOME_WORDS)),
+        key="rl.outcomes",
+        format_func=lambda o: OUTCOME_WORDS.get(o, o),
+        placeholder="All outcomes",
+    )
+    channels = c.multiselect("Channel", choices.channels, key="rl.channels", placeholder="All channels")
+    d, e = st.columns([2, 1])
+    today = dt.datetime.now(dt.UTC).date()
+    chosen = d.date_input(
+        "Days (UTC)",
+        value=(today - dt.timedelta(days=DEFAULT_DAYS - 1), today),
+        key="rl.days",
+        format="YYYY-MM-DD",
+    )
+    previews = e.checkbox(
+        "Include draft previews", key="rl.previews", help="Conversations started from the editor's preview."
+    )
+    since, until = _day_range(chosen)
+    return RunFilter(
+        actions=tuple(actions),
+        outcomes=tuple(outcomes),
+        channels=tuple(channels),
+        since=since,
+        until=until,
+        exclude_session_prefix=None if previews else PREVIEW_PREFIX,
+    )
+
+
+def _day_range(chosen: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The date picker's (first, last) days as [since, until) in UTC; one day while a range is
+    being picked; no bound when cleared."""
+    days = [d for d in (chosen if isinstance(chosen, list | tuple) else [chosen]) if d]
+    if not days:
+        return None, None
+    first, last = min(days), max(days)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+def _page(log: RunLog, f: RunFilter) -> Any:
+    size = PAGE_SIZE
+    first = log.page(f, offset=0, size=size)
+    if first.total == 0:
+        st.info(
+            "No action runs match these filters. Runs appear here once conversations call actions.",
+            icon=":material/info:",
+        )
+        return None
+    left, mid, right = st.columns([1, 2, 1])
+    number = left.number_input("Page", min_value=1, max_value=first.pages, value=1, step=1, key="rl.page")
+    page = first if number == 1 else log.page(f, offset=(int(number) - 1) * size, size=size)
+    end = page.offset + len(page.rows)
+    mid.caption(f"Runs {page.offset + 1:,}–{end:,} of {page.total:,}, newest first.")
+    right.download_button(
+        "Export CSV",
+        data=lambda: log.export_csv(f),
+        file_name="action-runs.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="rl.export",
+        help="Every run matching the filters, not only this page.",
+    )
+    rows = [_row(r) for r in page.rows]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "latency (ms)": st.column_config.NumberColumn(format="%.0f"),
+            "trace": st.column_config.LinkColumn(display_text="open trace"),
+        },
+    )
+    _open_trace_of(page.rows)
+    return page
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    outcome = OUTCOME_WORDS.get(r["outcome"], r["outcome"])
+    if r["outcome"] == NOT_RUN and r.get("reason"):
+        outcome = f"not run: {r['reason']}"
+    return {
+        "time (UTC)": r["at"],
+        "action": r["action"],
+        "outcome": outcome,
+        "HTTP status": r["status"],
+        "latency (ms)": r["latency_ms"],
+        "attempts": r["attempts"],
+        "channel": r["channel"],
+        "conversation": r["session_id"],
+        "turn": r["turn"],
+        "trace": f"?session={r['session_id']}&turn={r['turn']}",
+    }
+
+
+def _open_trace_of(rows: list[dict[str, Any]]) -> None:
+    """Open a row's trace in this tab (the table's link opens it in a new one)."""
+    targets = list(dict.fromkeys((r["session_id"], r["turn"]) for r in rows))
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    target = left.selectbox(
+        "Trace of",
+        targets,
+        key="rl.trace",
+        format_func=lambda t: f"{t[0]} · turn {t[1]}",
+    )
+    right.button(
+        "Open trace",
+        icon=":material/timeline:",
+        key="rl.open",
+        on_click=open_trace,
+        args=(target[0], target[1]),
+    )
+
+
+def _charts(log: RunLog, f: RunFilter) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Runs per action per day**")
+        _bars(log.runs_per_action_per_day(f), color="action")
+    with right:
+        st.markdown("**Outcome classes over time**")
+        data = [
+            {**r, "outcome": OUTCOME_WORDS.get(r["outcome"], r["outcome"])} for r in log.outcomes_per_day(f)
+        ]
+        _bars(data, color="outcome")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Latency per action** — p50 and p95, calls sent")
+        latency = log.latency_by_action(f)
+        if latency:
+            frame = pd.DataFrame(latency).rename(columns={"p50_ms": "p50 (ms)", "p95_ms": "p95 (ms)"})
+            st.bar_chart(
+                frame,
+                x="action",
+                y=["p50 (ms)", "p95 (ms)"],
+                stack=False,
+                horizontal=True,
+                x_label="action",
+                y_label="latency (ms)",
+            )
+            st.dataframe(frame, hide_index=True, width="stretch")
+        else:
+            st.caption("No call was sent in this range.")
+    with right:
+        st.markdown("**Limit hits** — calls a limit or the conversation budget stopped")
+        _bars(log.limit_hits_per_day(f), color="reason", empty="No limit was reached in this range.")
+
+
+def _bars(rows: list[dict[str, Any]], *, color: str, empty: str = "Nothing in this range.") -> None:
+    if not rows:
+        st.caption(empty)
+        return
+    st.bar_chart(pd.DataFrame(rows), x="day", y="runs", color=color, stack=True)
+
+
+def _unmatched(log: RunLog, f: RunFilter) -> None:
+    st.markdown("**Messages that matched no action** — grouped by what they ask; candidates for new actions")
+    groups = log.unmatched(f)
+    if not groups:
+        st.caption("Every customer message in this range led to an action or a question.")
+        return
+    st.dataframe(
+        pd.DataFrame(groups).rename(columns={"topic": "topic (normalised)", "last_seen": "last seen (UTC)"}),
+        hide_index=True,
+        width="stretch",
+    )
