@@ -293,11 +293,12 @@ def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fres
             assert not {t.label for t in at.sidebar.tabs} & ADMIN_TABS
             assert not at.sidebar.selectbox and not at.sidebar.get("download_button")
             assert not [w for w in at.sidebar.text_input if w.label != "Admin password"]
-            at.radio(key="page").set_value("Traces").run()
-            assert not at.get("graphviz_chart") and not at.main.dataframe
-            assert not at.main.get("download_button")
-            assert "unlock" in texts(at).lower()
-            assert PASSWORD not in texts(at)
+            for page in ("Traces", "Run log"):  # every page behind the gate
+                at.radio(key="page").set_value(page).run()
+                assert not at.get("graphviz_chart") and not at.main.dataframe
+                assert not at.main.get("download_button") and not at.main.get("vega_lite_chart")
+                assert "unlock" in texts(at).lower()
+                assert PASSWORD not in texts(at)
             at.radio(key="page").set_value("Support chat").run()
 
         with suite_cases.case("app", "locked before unlocking"):
@@ -316,3 +317,5 @@ def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fres
             at.radio(key="page").set_value("Traces").run()
             assert len(at.get("graphviz_chart")) == 1
             assert not at.exception
+            at.radio(key="page").set_value("Run log").run()
+            assert at.main.dataframe and not at.exception  # the order lookup is in the run log
