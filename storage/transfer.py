@@ -129,7 +129,7 @@ def validate_bundle(
             settings.append(validate_auth(raw))
         except ActionValidationError as exc:
             problems.extend(Problem(f"auth[{index}].{p.path}", p.message) for p in exc.problems)
-    names = [s.name for s in settings]
+    names = [raw.get("name") if isinstance(raw, dict) else None for raw in raw_auth]
     problems.extend(
         Problem(f"auth[{i}].name", f"duplicate auth setting {n!r}")
         for i, n in enumerate(names)
@@ -145,7 +145,7 @@ def validate_bundle(
             for p in exc.problems
         )
     if known_auth is not None:
-        available = known_auth | set(names)
+        available = known_auth | {n for n in names if isinstance(n, str)}
         for index, action in enumerate(actions):
             if action.auth and action.auth not in available:
                 where = f"actions[{index}].auth" if bundle else f"[{index}].auth"
