@@ -489,17 +489,16 @@ def create_app(
     token_lifetime: float = oauth.DEFAULT_LIFETIME_SECONDS,
 ) -> FastAPI:
     """A fresh demo API with its own seeded store; `token` defaults to $DEMO_API_TOKEN, the
-    OAuth2 client to `northwind-support` with $DEMO_CLIENT_SECRET (see `demo.oauth`)."""
+    OAuth2 client to $DEMO_CLIENT_ID / $DEMO_CLIENT_SECRET (see `demo.oauth`)."""
     app = FastAPI(title="Northwind Home internal API (demo)", docs_url=None, redoc_url=None)
     app.state.token = token or os.environ.get("DEMO_API_TOKEN") or DEFAULT_TOKEN
     app.state.store = seed_store()
     app.state.request_log = []
     app.state.slow_echoes = []
     app.state.callbacks = []
+    client_id = os.environ.get("DEMO_CLIENT_ID") or oauth.DEFAULT_CLIENT_ID
     secret = os.environ.get("DEMO_CLIENT_SECRET") or oauth.DEFAULT_CLIENT_SECRET
-    app.state.oauth = oauth.OAuthState(
-        clients=oauth_clients or {oauth.DEFAULT_CLIENT_ID: secret}, lifetime=token_lifetime
-    )
+    app.state.oauth = oauth.OAuthState(clients=oauth_clients or {client_id: secret}, lifetime=token_lifetime)
     app.add_middleware(RequestLogMiddleware, log=app.state.request_log)
     _install_error_handlers(app)
 

@@ -26,7 +26,8 @@ from fastapi.responses import JSONResponse
 
 DEFAULT_CLIENT_ID = "northwind-support"
 DEFAULT_CLIENT_SECRET = "demo-client-secret"
-DEFAULT_LIFETIME_SECONDS = 3600
+DEFAULT_LIFETIME_SECONDS = 300
+"""Short, so a running demo shows tokens being fetched again (the client keeps a margin)."""
 
 
 @dataclass

@@ -352,3 +352,33 @@ def test_settings_carry_secret_names_only():
     )
     assert setting.secret_names() == {"USER_NAME", "USER_PASSWORD"}
     assert json.loads(setting.model_dump_json())["password_secret"] == "USER_PASSWORD"
+
+
+# -- the demo's auth catalog ------------------------------------------------------------------------
+
+
+async def test_the_demo_auth_catalog_runs_against_the_demo_api(api):
+    """demo/auth_actions.json: the shared OAuth2 setting and the form action using it, sent as
+    `api-actions demo` seeds them (its URLs pointed at this test's port)."""
+    from pathlib import Path
+
+    from storage.transfer import validate_bundle
+
+    text = (Path(__file__).resolve().parents[1] / "demo" / "auth_actions.json").read_text()
+    actions, settings = validate_bundle(text.replace("http://127.0.0.1:8765", api.base_url), known_auth=set())
+    (callback,) = actions
+    assert callback.auth == "northwind_gateway" and callback.body_format.value == "form"
+    secrets = {"DEMO_CLIENT_ID": CLIENT_ID, "DEMO_CLIENT_SECRET": CLIENT_SECRET}
+    async with make_executor(api, settings, secrets=secrets) as ex:
+        args = {i.name: i.example for i in callback.inputs}
+        outcome = await ex.execute(callback, args)
+        again = await ex.execute(callback, {**args, "note": "a&note=1"})
+    assert outcome.kind is OutcomeKind.OK, outcome.summary
+    assert outcome.data == {
+        "Reference": api.app.state.callbacks[-2]["callback_id"],
+        "Phone": "+1 555 0100",
+        "Time of day": "morning",
+        "Status": "scheduled",
+    }
+    assert again.kind is OutcomeKind.OK and api.app.state.callbacks[-1]["note"] == "a&note=1"
+    assert api.oauth.token_requests == 1 and api.oauth.last_form["scope"] == "callbacks:write"

@@ -172,3 +172,21 @@ def test_set_through_a_real_pipe(tmp_path):
         timeout=120,
     )
     assert empty.returncode == 2 and "nothing was stored" in empty.stderr
+
+
+def test_the_demo_seed_stores_the_auth_setting_its_action_and_secrets(env):
+    from agent.cli.demo import CLIENT_SECRET_FILE, demo_token, seed
+
+    settings = Settings.from_env()
+    client_secret = demo_token(env, CLIENT_SECRET_FILE)
+    assert (env / CLIENT_SECRET_FILE).stat().st_mode & 0o077 == 0
+    done = seed(settings, "tok-abc-123", client_secret)
+    assert any("northwind_gateway" in line for line in done)
+    stores = open_stores(settings)
+    try:
+        assert stores.auth.get("northwind_gateway").setting.client_secret_secret == "DEMO_CLIENT_SECRET"
+        assert stores.actions.get("request_callback").definition.auth == "northwind_gateway"
+        assert {"DEMO_API_TOKEN", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET"} <= set(stores.secrets.names())
+    finally:
+        stores.engine.dispose()
+    assert seed(settings, "tok-abc-123", client_secret) == []  # a second start changes nothing
