@@ -479,7 +479,10 @@ class OperationDraft:
                 return None
             kinds = ", ".join(sorted(content))
             if required:
-                raise Unmappable(f"the request body is {kinds} only: actions send JSON bodies")
+                raise Unmappable(
+                    f"the request body is {kinds} only: actions send JSON or "
+                    "application/x-www-form-urlencoded bodies"
+                )
             self.note(f"optional {kinds} request body left out")
             return None
         return self._json_body((content[json_type] or {}).get("schema"), required, json_type)
