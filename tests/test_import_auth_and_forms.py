@@ -141,6 +141,7 @@ def test_openapi_form_bodies_and_client_credentials(demo_api):
     assert any("NORTHWIND_GATEWAY_CLIENT_SECRET" in n for n in result.notes)
     catalog = result.catalog()
     actions, settings = validate_bundle(catalog, known_auth=set())
+    assert [a.name for a in actions] == ["request_callback", "get_order"]
     assert [s.name for s in settings] == ["northwind_gateway_callbacks_write"]
 
 
