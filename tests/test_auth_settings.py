@@ -382,3 +382,57 @@ async def test_the_demo_auth_catalog_runs_against_the_demo_api(api):
     }
     assert again.kind is OutcomeKind.OK and api.app.state.callbacks[-1]["note"] == "a&note=1"
     assert api.oauth.token_requests == 1 and api.oauth.last_form["scope"] == "callbacks:write"
+
+
+# -- end to end: the agent with stored settings ---------------------------------------------------
+
+
+async def test_the_token_reaches_no_store_no_trace_and_not_the_model(api, tmp_path):
+    """A conversation runs an OAuth2 action whose API echoes the request headers back: the
+    model inputs, events, traces, transcript, checkpoints and every database file hold
+    neither the token nor the client secret, and the catalog export names secrets only."""
+    from pathlib import Path
+
+    from agent.wiring.runtime import open_agent, open_stores
+    from storage import export_json
+    from tests.agent_fixtures import LocalAPI, settings_for
+    from tests.scripted_model import ScriptedChatModel, tool_call
+
+    settings = settings_for(tmp_path, LocalAPI(api.base_url))
+    stores = open_stores(settings)
+    for name, value in SECRETS.items():
+        stores.secrets.set(name, value)
+    stores.auth.save(oauth_setting(api))
+    stores.actions.create(
+        {
+            "name": "echo_headers",
+            "url": f"{api.base_url}/api/debug/echo",
+            "trigger": "When the customer asks to see the headers.",
+            "auth": "gateway",
+        }
+    )
+    model = ScriptedChatModel().script(tool_call("echo_headers"), "Here they are.")
+    async with open_agent(
+        settings, model=model, stores=stores, executor_settings=ExecutorSettings(allow_hosts=(api.host,))
+    ) as agent:
+        result = await agent.send("s1", "show me the headers")
+        transcript = await agent.transcript("s1")
+        traces = agent.turns("s1")
+        export = export_json(stores.actions)
+    token = live_token(api)
+    assert any(e["type"] == "outcome" and e["kind"] == "ok" for e in result.events), result.events
+    model_inputs = json.dumps([[m.content for m in c["messages"]] for c in model.calls])
+    assert "Bearer ***" in model_inputs  # the echoed header reached the model, masked
+    places = {
+        "model inputs": model_inputs,
+        "events": json.dumps(result.events, default=str),
+        "traces": json.dumps(traces, default=str),
+        "transcript": json.dumps(transcript),
+        "export": export,
+    }
+    for db in sorted(Path(tmp_path).glob("*.db*")):
+        places[db.name] = db.read_bytes().decode("latin-1")
+    assert "checkpoints.db" in " ".join(places)
+    leaked = [where for where, text in places.items() if token in text or CLIENT_SECRET in text]
+    assert leaked == []
+    assert json.loads(export)["auth"][0]["client_secret_secret"] == "CLIENT_SECRET"
