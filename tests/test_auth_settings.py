@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -436,3 +437,26 @@ async def test_the_token_reaches_no_store_no_trace_and_not_the_model(api, tmp_pa
     leaked = [where for where, text in places.items() if token in text or CLIENT_SECRET in text]
     assert leaked == []
     assert json.loads(export)["auth"][0]["client_secret_secret"] == "CLIENT_SECRET"
+
+
+def test_the_cli_test_command_uses_a_catalog_files_auth_settings(api, tmp_path, capsys):
+    """`api-actions test FILE --name ...` with `{"auth", "actions"}`: the setting's secrets come
+    from --secret / ACTIONS_SECRET_<NAME>, the token is fetched and masked in the report."""
+    from agent.cli.main import build_parser
+    from agent.cli.trial import run as run_cli
+
+    text = (Path(__file__).resolve().parents[1] / "demo" / "auth_actions.json").read_text()
+    path = tmp_path / "catalog.json"
+    path.write_text(text.replace("http://127.0.0.1:8765", api.base_url))
+    argv = ["test", str(path), "--name", "request_callback", "--allow-host", api.host]
+    argv += ["--args", '{"phone": "+1 555 0100", "preferred_time": "evening"}', "--json"]
+    env = {"ACTIONS_SECRET_DEMO_CLIENT_ID": CLIENT_ID, "ACTIONS_SECRET_DEMO_CLIENT_SECRET": CLIENT_SECRET}
+    code = run_cli(build_parser().parse_args(argv), env=env)
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert code == 0, out
+    assert (
+        report["outcome"]["kind"] == "ok"
+        and report["outcome"]["request"]["headers"]["Authorization"] == "Bearer ***"
+    )
+    assert live_token(api) not in out and CLIENT_SECRET not in out
