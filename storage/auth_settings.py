@@ -10,6 +10,7 @@ executor's `AuthSource`: a call reads the setting as it is now.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ class AuthStore:
         with write_session(self._engine) as s:
             return self._save(s, checked, expected_version, actor, strict=True)
 
-    def upsert_many(self, settings: Iterable[AuthSetting], *, actor: str | None = None) -> list[str]:
+    def upsert_many(self, settings: Iterable[AuthSetting], *, actor: str | None = None) -> builtins.list[str]:
         """Create or update each by name in one transaction; the names that changed."""
         changed = []
         with write_session(self._engine) as s:
@@ -112,7 +113,7 @@ class AuthStore:
             s.exec(sa_delete(AuthSettingRow).where(AuthSettingRow.id == row.id))
             s.add(_audit(Change.AUTH_DELETED, json.loads(row.definition), None, row.version, actor))
 
-    def users(self, name: str) -> list[str]:
+    def users(self, name: str) -> builtins.list[str]:
         """Names of the stored actions that use the setting."""
         with read_session(self._engine) as s:
             rows = s.exec(select(ActionRow.name, ActionRow.definition)).all()

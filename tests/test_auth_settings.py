@@ -276,12 +276,30 @@ async def _broken_token_endpoint(request: Request) -> Response:
         return JSONResponse({"access_token": "mac-tok-123456", "token_type": "mac"})
     if kind == "echo-secret":  # an error that quotes the credentials it was sent
         return JSONResponse({"error": "bad", "got": request.headers.get("authorization", "")}, 400)
+    if kind == "jwt":  # a token carrying the client id, base64-encoded, as JWTs do
+        return JSONResponse({"access_token": JWT_LIKE, "token_type": "bearer", "expires_in": 60})
     return JSONResponse({"token_type": "Bearer", "expires_in": 60})
+
+
+JWT_LIKE = "eyJhbGciOiJub25lIn0." + base64.b64encode(CLIENT_ID.encode()).decode() + ".c2ln"
+
+
+SEEN: list[str] = []
+
+
+async def _seen_authorization(request: Request) -> Response:
+    SEEN.append(request.headers.get("authorization", ""))
+    return JSONResponse({"seen": request.headers.get("authorization", "")})
 
 
 @pytest.fixture(scope="module")
 def broken() -> Iterator[str]:
-    app = Starlette(routes=[Route("/{kind}", _broken_token_endpoint, methods=["POST"])])
+    app = Starlette(
+        routes=[
+            Route("/seen", _seen_authorization, methods=["GET"]),
+            Route("/{kind}", _broken_token_endpoint, methods=["POST"]),
+        ]
+    )
     with serve(app) as base_url:
         yield base_url
 
@@ -460,3 +478,18 @@ def test_the_cli_test_command_uses_a_catalog_files_auth_settings(api, tmp_path, 
         and report["outcome"]["request"]["headers"]["Authorization"] == "Bearer ***"
     )
     assert live_token(api) not in out and CLIENT_SECRET not in out
+
+
+async def test_a_token_that_spells_the_client_id_is_sent_intact(api, broken):
+    """The client id is an identifier a token may carry (a JWT's `azp`): the token read from
+    the endpoint is never masked, so the API receives it whole."""
+    setting = oauth_setting(api, token_url=f"{broken}/jwt")
+    host = broken.split("://", 1)[1]
+    async with make_executor(api, [setting], hosts=(api.host, host)) as ex:
+        outcome = await ex.execute(
+            action(api, auth="gateway").model_copy(update={"url": f"{broken}/seen"}), {}
+        )
+    assert outcome.kind is OutcomeKind.OK, outcome.summary
+    assert SEEN[-1] == f"Bearer {JWT_LIKE}"
+    assert outcome.data["seen"] == "Bearer ***"  # masked on the way back
+    assert JWT_LIKE not in outcome.model_dump_json()

@@ -109,3 +109,28 @@ def _key() -> bytes:
     from cryptography.fernet import Fernet
 
     return Fernet.generate_key()
+
+
+def test_cli_validate_and_import_a_catalog_with_auth_settings(database_url, tmp_path, monkeypatch, capsys):
+    from agent.cli.main import main as cli_main
+
+    monkeypatch.setenv("ACTIONS_DATA_DIR", str(tmp_path / "data"))
+    if database_url.startswith("sqlite"):
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps({"auth": [GATEWAY], "actions": [gateway_action()]}))
+    assert cli_main(["validate", str(path)]) == 0
+    assert "valid, 1 action(s), 1 auth setting(s)" in capsys.readouterr().out
+    assert cli_main(["import", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "GW_CLIENT_ID" in err and "GW_CLIENT_SECRET" in err  # secrets still to set
+    out_path = tmp_path / "export.json"
+    assert cli_main(["export", str(out_path)]) == 0
+    assert json.loads(out_path.read_text())["auth"][0]["name"] == "gateway"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"auth": [{**GATEWAY, "token_url": "ftp://x"}], "actions": []}))
+    assert cli_main(["validate", str(broken)]) == 2
+    assert "auth[0].token_url" in capsys.readouterr().out

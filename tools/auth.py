@@ -375,7 +375,9 @@ class Authenticator:
         if setting.audience:
             fields["audience"] = setting.audience
         headers = [("Accept", "application/json"), ("Content-Type", FORM_CONTENT_TYPE)]
-        secret_values = [client_id, client_secret]
+        # masked in what the token request returns; not the client id, an identifier a token
+        # (a JWT's `azp`) may well carry in an encoding the redactor would mask and so break
+        secret_values = [client_secret]
         if setting.client_auth is ClientAuthMethod.BODY:
             fields |= {"client_id": client_id, "client_secret": client_secret}
         else:

@@ -169,6 +169,7 @@ class ActionExecutor:
     ) -> Outcome:
         """Send the action's request once (retries included) and classify what happened."""
         started = time.monotonic()
+        used: tuple[str, ...]
         try:
             prepared = await build_request(action, args, self._secrets, idempotency_key=idempotency_key)
         except ToolArgumentsError as exc:
