@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tools.auth import AuthSetting, validate_auth
 from tools.errors import ActionsError, ConflictError, NotFoundError
@@ -110,7 +110,7 @@ class AuthStore:
                 raise NotFoundError(f"no auth setting named {name!r}")
             if row.version != expected_version:
                 raise ConflictError(name, expected_version, row.version)
-            s.exec(sa_delete(AuthSettingRow).where(AuthSettingRow.id == row.id))
+            s.exec(sa_delete(AuthSettingRow).where(col(AuthSettingRow.id) == row.id))
             s.add(_audit(Change.AUTH_DELETED, json.loads(row.definition), None, row.version, actor))
 
     def users(self, name: str) -> builtins.list[str]:

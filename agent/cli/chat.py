@@ -99,7 +99,8 @@ def run_chat(args: argparse.Namespace) -> int:
     try:
         # From standard input, steps run as they arrive (a driver can answer each event).
         script = _stdin_steps() if args.script == "-" else _script_file(args.script)
-        actions, auth = None, []
+        actions = None
+        auth: list[Any] = []  # the catalog file's shared auth settings
         if args.actions:  # with the file's shared auth settings, if any
             actions, auth = validate_bundle(read_catalog_document(args.actions))
         secrets = {
