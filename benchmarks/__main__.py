@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
-NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls, run_log. `--quick` runs
+NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls, run_log, auth_overhead. `--quick` runs
 tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
@@ -12,7 +12,15 @@ import argparse
 import importlib
 from pathlib import Path
 
-BENCHMARKS = ("compile", "turn_overhead", "concurrency", "many_actions", "model_calls", "run_log")
+BENCHMARKS = (
+    "compile",
+    "turn_overhead",
+    "concurrency",
+    "many_actions",
+    "model_calls",
+    "run_log",
+    "auth_overhead",
+)
 QUICK_ARGS = {
     "compile": [
         "--sizes",

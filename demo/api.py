@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import oauth
 from .data import (
     BILLING_SITE,
     FAILING_ORDER_ID,
@@ -153,6 +154,8 @@ async def require_bearer_token(request: Request) -> None:
     challenge = {"WWW-Authenticate": "Bearer"}
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiError(401, "missing bearer token in the Authorization header", challenge)
+    if request.app.state.oauth.accepts(value.strip()):
+        return  # a token from POST /oauth/token (demo.oauth), still valid
     if not hmac.compare_digest(value.strip().encode(), request.app.state.token.encode()):
         raise ApiError(401, "invalid bearer token", challenge)
 
@@ -323,6 +326,39 @@ async def invoice_download(store: Store, invoice_id: str):
     return {"invoice_id": invoice_id, "download_url": f"{BILLING_SITE}/invoices/{invoice_id}.pdf"}
 
 
+CALLBACK_TIMES = ("morning", "afternoon", "evening")
+
+
+@business.post("/callbacks", status_code=201)
+async def request_callback(store: Store, request: Request):
+    """A form endpoint (`application/x-www-form-urlencoded`, as Stripe and Twilio take): one
+    field each of `phone`, `preferred_time` and optional `note`; a repeated or unknown field is
+    refused, so a value that smuggled in a field would show."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise ApiError(415, "send the callback request as application/x-www-form-urlencoded")
+    try:
+        pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "the form body could not be parsed") from None
+    fields = dict(pairs)
+    if len(fields) != len(pairs) or set(fields) - {"phone", "preferred_time", "note"}:
+        raise ApiError(400, f"unexpected or repeated fields: {sorted(k for k, _ in pairs)}")
+    if not re.fullmatch(r"\+?[0-9 ()-]{7,20}", fields.get("phone", "")):
+        raise ApiError(422, "phone: must be a phone number")
+    if fields.get("preferred_time") not in CALLBACK_TIMES:
+        raise ApiError(422, f"preferred_time: must be one of {', '.join(CALLBACK_TIMES)}")
+    callbacks = request.app.state.callbacks
+    record = {
+        "callback_id": f"CB-{len(callbacks) + 1:04d}",
+        "phone": fields["phone"],
+        "preferred_time": fields["preferred_time"],
+        "note": fields.get("note", ""),
+        "status": "scheduled",
+    }
+    callbacks.append(record)
+    return record
+
+
 # -- deliberate failure modes ---------------------------------------------------------------------
 
 debug = APIRouter(prefix="/debug")
@@ -395,18 +431,23 @@ async def redirect_loop(request: Request):
 async def echo(request: Request):
     raw = (await request.body()).decode("utf-8", errors="replace")
     body: Any = raw
-    if raw and "json" in request.headers.get("content-type", ""):
+    content_type = request.headers.get("content-type", "")
+    if raw and "json" in content_type:
         try:
             body = json.loads(raw)
         except json.JSONDecodeError:
             pass  # reported as text: the caller sent something that is not JSON
-    return {
+    echoed = {
         "method": request.method,
         "path": request.url.path,
         "query": dict(request.query_params),
         "headers": dict(request.headers),
         "body": body,
     }
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # every field as received, repeats kept: what a form server sees
+        echoed["form"] = [list(p) for p in parse_qsl(raw, keep_blank_values=True)]
+    return echoed
 
 
 @debug.post("/slow-echo", status_code=201)
@@ -441,13 +482,23 @@ async def injection(store: Store):
 # -- app ------------------------------------------------------------------------------------------
 
 
-def create_app(token: str | None = None) -> FastAPI:
-    """A fresh demo API with its own seeded store; `token` defaults to $DEMO_API_TOKEN."""
+def create_app(
+    token: str | None = None,
+    *,
+    oauth_clients: dict[str, str] | None = None,
+    token_lifetime: float = oauth.DEFAULT_LIFETIME_SECONDS,
+) -> FastAPI:
+    """A fresh demo API with its own seeded store; `token` defaults to $DEMO_API_TOKEN, the
+    OAuth2 client to $DEMO_CLIENT_ID / $DEMO_CLIENT_SECRET (see `demo.oauth`)."""
     app = FastAPI(title="Northwind Home internal API (demo)", docs_url=None, redoc_url=None)
     app.state.token = token or os.environ.get("DEMO_API_TOKEN") or DEFAULT_TOKEN
     app.state.store = seed_store()
     app.state.request_log = []
     app.state.slow_echoes = []
+    app.state.callbacks = []
+    client_id = os.environ.get("DEMO_CLIENT_ID") or oauth.DEFAULT_CLIENT_ID
+    secret = os.environ.get("DEMO_CLIENT_SECRET") or oauth.DEFAULT_CLIENT_SECRET
+    app.state.oauth = oauth.OAuthState(clients=oauth_clients or {client_id: secret}, lifetime=token_lifetime)
     app.add_middleware(RequestLogMiddleware, log=app.state.request_log)
     _install_error_handlers(app)
 
@@ -455,6 +506,7 @@ def create_app(token: str | None = None) -> FastAPI:
     async def health():
         return {"status": "ok"}
 
+    app.include_router(oauth.router)
     protected = APIRouter(prefix="/api", dependencies=[Depends(require_bearer_token)])
     protected.include_router(business)
     protected.include_router(debug)

@@ -1,4 +1,5 @@
-"""Persistence: action definitions (versioned, audited), encrypted secrets, catalog transfer.
+"""Persistence: action definitions and shared auth settings (versioned, audited), encrypted
+secrets, catalog transfer.
 
 The engine is made by `make_engine` in an entry point and passed to the stores; nothing here
 connects at import time, and nothing reads settings: the entry points pass plain values (a
@@ -6,6 +7,7 @@ database URL, a data folder, a key or a key file).
 """
 
 from .actions import ActionStore, AuditEntry, Change, ImportReport, StoredAction, definition_diff
+from .auth_settings import AuthInUseError, AuthStore, StoredAuth
 from .checkpoints import open_checkpointer
 from .db import database_url, init_db, make_engine
 from .secrets import (
@@ -23,12 +25,15 @@ from .transfer import export_actions, export_json, import_actions, parse_catalog
 __all__ = [
     "ActionStore",
     "AuditEntry",
+    "AuthInUseError",
+    "AuthStore",
     "Change",
     "ImportReport",
     "SecretKeyError",
     "SecretStore",
     "SecretValueError",
     "StoredAction",
+    "StoredAuth",
     "check_secret_name",
     "database_url",
     "definition_diff",

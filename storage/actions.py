@@ -49,6 +49,8 @@ class Change(str, enum.Enum):
     DRAFT_DISCARDED = "draft_discarded"
     SECRET_SET = "secret_set"
     SECRET_DELETED = "secret_deleted"
+    AUTH_SAVED = "auth_saved"
+    AUTH_DELETED = "auth_deleted"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class AuditEntry:
     """Definition field -> [old, new]; everything from/to None on creation and deletion."""
     version: int | None
     secret_name: str | None = None
+    auth_name: str | None = None
+    """Set for changes to a shared auth setting (`storage.auth_settings`)."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,15 @@ def _entry(row: AuditRow) -> AuditEntry:
         diff=json.loads(row.diff),
         version=row.version,
         secret_name=row.secret_name,
+        auth_name=_auth_name(row),
     )
+
+
+def _auth_name(row: AuditRow) -> str | None:
+    if row.change not in (Change.AUTH_SAVED.value, Change.AUTH_DELETED.value) or not row.snapshot:
+        return None
+    name = json.loads(row.snapshot).get("name")
+    return name if isinstance(name, str) else None
 
 
 def _duplicate(name: str, existing: str | None = None) -> ActionValidationError:
@@ -145,6 +157,11 @@ class ActionStore:
 
     def __init__(self, engine: Engine):
         self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The database the store writes to (other stores of the same catalog share it)."""
+        return self._engine
 
     def __repr__(self) -> str:
         return f"ActionStore({self._engine.url.render_as_string(hide_password=True)!r})"

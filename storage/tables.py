@@ -81,6 +81,21 @@ class SecretRow(SQLModel, table=True):
     updated_by: str | None = Field(default=None, max_length=200)
 
 
+class AuthSettingRow(SQLModel, table=True):
+    """One shared auth setting (`tools.auth.AuthSetting` as JSON text: secret *names* only),
+    with its optimistic-concurrency version; its changes are audited in `AuditRow`."""
+
+    __tablename__ = "api_auth_setting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    version: int = 1
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_by: str | None = Field(default=None, max_length=200)
+
+
 class DraftRow(SQLModel, table=True):
     """The draft of an action: edited and tested here, live only once published."""
 

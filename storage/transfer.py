@@ -1,13 +1,16 @@
-"""Import and export of the action catalog as JSON: a list of action definitions.
+"""Import and export of the action catalog as JSON: a list of action definitions, or, when
+shared auth settings exist, `{"auth": [settings], "actions": [definitions]}`.
 
-Export writes definitions only. Secret values are never in it (definitions only hold
-`{{secret.NAME}}` references, which are kept), and neither are version numbers: a version is a
+Export writes definitions (and auth settings) only. Secret values are never in it (definitions
+only hold `{{secret.NAME}}` references, auth settings secret names), and neither are version
+numbers: a version is a
 concurrency token of one database, meaningless in another, and a definition has no such field,
 so an exported file validates and imports as it is.
 
 Import validates the whole file first (`validate_catalog`: every problem, with its field path);
 if anything is wrong nothing is stored. Then it creates or updates by name (case-insensitive) in
-one transaction. Actions missing from the file are left alone.
+one transaction. Actions missing from the file are left alone. Auth settings are stored first,
+by name; an action naming a setting that is neither stored nor in the file is refused.
 """
 
 from __future__ import annotations
@@ -16,41 +19,75 @@ import json
 from typing import Any
 
 from tools.action import ActionDefinition
+from tools.auth import AuthSetting, validate_auth
 from tools.errors import ActionValidationError, JsonTextError, Problem
 from tools.json_text import parse_json
 from tools.validation import validate_catalog
 
 from .actions import ActionStore, Change, ImportReport
+from .auth_settings import AuthStore
 
 FILE_PATH = "(file)"
 """The path of a problem with the file as a whole."""
 
 
-def export_actions(store: ActionStore) -> list[dict[str, Any]]:
-    return [stored.definition.to_json_dict() for stored in store.list()]
+def export_actions(store: ActionStore) -> list[dict[str, Any]] | dict[str, Any]:
+    """The catalog: a list of definitions, or, when shared auth settings are stored,
+    `{"auth": [...settings], "actions": [...definitions]}` (settings name secrets, never values)."""
+    actions = [stored.definition.to_json_dict() for stored in store.list()]
+    auth = [stored.setting.to_json_dict() for stored in AuthStore(store.engine).list()]
+    return {"auth": auth, "actions": actions} if auth else actions
 
 
 def export_json(store: ActionStore) -> str:
     return json.dumps(export_actions(store), indent=2, ensure_ascii=False) + "\n"
 
 
-def parse_catalog(items: list[dict[str, Any]] | str | bytes) -> list[Any]:
-    """The raw items of a catalog file; a file that is not a JSON list is one problem.
+def _document(items: Any) -> Any:
+    if isinstance(items, (str, bytes)):
+        try:
+            return parse_json(items)
+        except JsonTextError as exc:
+            raise ActionValidationError(None, [Problem(FILE_PATH, str(exc))]) from None
+    return items
+
+
+def _is_bundle(doc: Any) -> bool:
+    return isinstance(doc, dict) and "actions" in doc
+
+
+def parse_catalog(items: list[dict[str, Any]] | dict[str, Any] | str | bytes) -> list[Any]:
+    """The raw action items of a catalog file; a file that is not a catalog is one problem.
 
     The one parser of catalog text, for every entry point (command line, app upload, import):
     bytes are UTF-8 (a byte order mark is skipped), and anything `tools.json_text.parse_json`
     refuses (not JSON, nested too deeply, a number too long or not finite) is a `(file)` problem.
+    A catalog is a JSON list of definitions, or `{"auth": [...], "actions": [...]}` when it
+    carries shared auth settings (`parse_auth_items`).
     """
-    if isinstance(items, (str, bytes)):
-        try:
-            items = parse_json(items)
-        except JsonTextError as exc:
-            raise ActionValidationError(None, [Problem(FILE_PATH, str(exc))]) from None
-    if not isinstance(items, list):
+    doc = _document(items)
+    if _is_bundle(doc):
+        extra = sorted(set(doc) - {"actions", "auth"})
+        if extra:
+            raise ActionValidationError(
+                None,
+                [Problem(FILE_PATH, f"unknown top-level keys {extra}: a catalog has 'auth' and 'actions'")],
+            )
+        doc = doc["actions"]
+    if not isinstance(doc, list):
         raise ActionValidationError(
-            None, [Problem(FILE_PATH, f"must be a JSON list of action definitions, not {_json_kind(items)}")]
+            None, [Problem(FILE_PATH, f"must be a JSON list of action definitions, not {_json_kind(doc)}")]
         )
-    return items
+    return doc
+
+
+def parse_auth_items(items: list[dict[str, Any]] | dict[str, Any] | str | bytes) -> list[Any]:
+    """The raw auth settings of a catalog file (none in a plain list)."""
+    doc = _document(items)
+    auth = doc.get("auth", []) if _is_bundle(doc) else []
+    if not isinstance(auth, list):
+        raise ActionValidationError(None, [Problem("auth", "must be a list of auth settings")])
+    return auth
 
 
 def file_problem(exc: ActionValidationError) -> str | None:
@@ -71,14 +108,65 @@ def _json_kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def validate_file(items: list[dict[str, Any]] | str | bytes) -> list[ActionDefinition]:
+def validate_file(items: list[dict[str, Any]] | dict[str, Any] | str | bytes) -> list[ActionDefinition]:
     """Parse and validate a catalog without storing it; raises with every problem."""
-    return validate_catalog(parse_catalog(items))
+    return validate_bundle(items)[0]
+
+
+def validate_bundle(
+    items: list[dict[str, Any]] | dict[str, Any] | str | bytes, *, known_auth: set[str] | None = None
+) -> tuple[list[ActionDefinition], list[AuthSetting]]:
+    """The actions and auth settings of a catalog, every problem of both in one error. With
+    `known_auth` (the stored settings' names), an action naming a setting that is neither
+    there nor in the file is a problem too."""
+    doc = _document(items)
+    bundle = _is_bundle(doc)
+    raw_actions, raw_auth = parse_catalog(doc), parse_auth_items(doc)
+    problems: list[Problem] = []
+    settings: list[AuthSetting] = []
+    for index, raw in enumerate(raw_auth):
+        try:
+            settings.append(validate_auth(raw))
+        except ActionValidationError as exc:
+            problems.extend(Problem(f"auth[{index}].{p.path}", p.message) for p in exc.problems)
+    names = [raw.get("name") if isinstance(raw, dict) else None for raw in raw_auth]
+    problems.extend(
+        Problem(f"auth[{i}].name", f"duplicate auth setting {n!r}")
+        for i, n in enumerate(names)
+        if n in names[:i]
+    )
+    actions: list[ActionDefinition] = []
+    try:
+        actions = validate_catalog(raw_actions)
+    except ActionValidationError as exc:
+        prefix = "actions" if bundle else ""
+        problems.extend(
+            Problem(f"{prefix}{p.path}" if p.path.startswith("[") else p.path, p.message)
+            for p in exc.problems
+        )
+    if known_auth is not None:
+        available = known_auth | {n for n in names if isinstance(n, str)}
+        for index, action in enumerate(actions):
+            if action.auth and action.auth not in available:
+                where = f"actions[{index}].auth" if bundle else f"[{index}].auth"
+                problems.append(
+                    Problem(where, f"no auth setting named {action.auth!r} is stored or in the file")
+                )
+    if problems:
+        raise ActionValidationError(None, problems)
+    return actions, settings
 
 
 def import_actions(
-    store: ActionStore, items: list[dict[str, Any]] | str | bytes, *, actor: str | None = None
+    store: ActionStore,
+    items: list[dict[str, Any]] | dict[str, Any] | str | bytes,
+    *,
+    actor: str | None = None,
 ) -> ImportReport:
-    """Create or update every action of the file, or nothing if any problem is found."""
-    actions = validate_file(items)
+    """Create or update every auth setting and action of the file, or nothing if any problem
+    is found (settings first, so the actions that name them never run without them)."""
+    auth_store = AuthStore(store.engine)
+    actions, settings = validate_bundle(items, known_auth={s.name for s in auth_store.list()})
+    if settings:
+        auth_store.upsert_many(settings, actor=actor)
     return store.upsert_many(actions, actor=actor, change=Change.IMPORTED)

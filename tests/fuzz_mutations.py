@@ -87,6 +87,8 @@ def valid_field_values(base: dict[str, Any], name: str) -> st.SearchStrategy:
             ),
         ),
         "body": (st.just(_with_body_field(base["body"])) if has_body else st.sampled_from([None, ""])),
+        "body_format": st.just(base.get("body_format") or "json"),
+        "auth": st.just(base.get("auth")),
         "send_idempotency_key": st.booleans(),
         "trigger": st.text(min_size=1, max_size=80).filter(str.strip),
         "requires_confirmation": st.none() | st.booleans(),

@@ -190,6 +190,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy] = {
     "inputs": maybe_garbage(inputs),
     "headers": maybe_garbage(headers),
     "body": maybe_garbage(bodies),
+    "body_format": maybe_garbage(st.sampled_from(["json", "form", "xml"])),
+    "auth": maybe_garbage(st.sampled_from([None, "gateway", "Bad Name", "", "a" * 70])),
     "send_idempotency_key": maybe_garbage(st.booleans()),
     "trigger": maybe_garbage(st.sampled_from(["", "   ", "When asked."]) | st.text(max_size=20)),
     "requires_confirmation": maybe_garbage(st.none() | st.booleans()),

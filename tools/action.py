@@ -18,6 +18,8 @@ from .option_labels import option_labels
 from .placeholders import find_placeholders
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+AUTH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+"""Names of shared auth settings, e.g. `orders_gateway`."""
 INPUT_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 RESERVED_INPUT_NAMES = frozenset({"self", "config", "run_manager", "callbacks", "tool_call_id"})
 """Names LangChain injects into tool calls; an input with one of them could never be passed."""
@@ -66,6 +68,16 @@ class ResponseFormat(str, enum.Enum):
     """A structured card: title, fields, optional link."""
     LINK = "link"
     """A clickable link taken from a configured response field."""
+
+
+class BodyFormat(str, enum.Enum):
+    """How the body template is encoded on the wire."""
+
+    JSON = "json"
+    """`application/json`: the template is sent as JSON."""
+    FORM = "form"
+    """`application/x-www-form-urlencoded` (Stripe, Twilio, OAuth2 token endpoints): the template
+    is a flat JSON object; each key is a field, a list value repeats the field."""
 
 
 class Channel(str, enum.Enum):
@@ -175,7 +187,13 @@ class ActionDefinition(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     """Header name -> value; values may use `{{input}}` and `{{secret.NAME}}`."""
     body: str | None = None
-    """JSON request body template (POST/PUT/PATCH); placeholders only inside string values."""
+    """Request body template (POST/PUT/PATCH), written as JSON; placeholders only inside string
+    values. With `body_format: form` it is a flat object of field -> value."""
+    body_format: BodyFormat = BodyFormat.JSON
+    """How the body is sent: `json` or `form` (`application/x-www-form-urlencoded`)."""
+    auth: str | None = None
+    """Name of a shared auth setting (`tools.auth.AuthSetting`) that authenticates the request:
+    bearer, API-key header, basic or OAuth2 client credentials. None: headers only."""
     send_idempotency_key: bool = False
     """Send an `Idempotency-Key` header, stable across a crash and resume of the same call."""
 
@@ -216,7 +234,9 @@ class ActionDefinition(BaseModel):
         return next((i for i in self.inputs if i.name == name), None)
 
     def secret_names(self) -> set[str]:
-        return {p.name for v in self.headers.values() for p in find_placeholders(v) if p.is_secret}
+        """Secrets the templates name (headers and body); an auth setting's are its own."""
+        templates = [*self.headers.values(), self.body or ""]
+        return {p.name for t in templates for p in find_placeholders(t) if p.is_secret}
 
     def available_on(self, channel: Channel | str) -> bool:
         return Channel(channel) in self.channels

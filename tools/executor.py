@@ -14,6 +14,8 @@ leaves it: not to the model, the ledger, checkpoints, traces, events or MCP resu
 How failures map to outcome kinds (httpx exceptions are mapped one by one)::
 
     request_builder: ToolArgumentsError, ActionValidationError  -> config_error (not sent)
+    auth: AuthError (a missing setting or secret; the OAuth2 token
+      request refused, blocked, failed or answered without a token)  -> config_error (not sent)
     guard: DestinationBlocked                                   -> blocked
     guard: HostNotFound                                         -> network (DNS)
     total deadline (asyncio.timeout), httpx.TimeoutException    -> timeout
@@ -37,13 +39,14 @@ import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
 from .action import ActionDefinition
-from .errors import ActionsError, ActionValidationError, JsonTextError, ToolArgumentsError
+from .auth import AppliedAuth, Authenticator, AuthError, AuthSource
+from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
 from .guard import (
     Destination,
     DestinationBlocked,
@@ -111,9 +114,13 @@ class ActionExecutor:
         *,
         client: httpx.AsyncClient | None = None,
         resolver: Callable[[str, int], Awaitable[list[str]]] | None = None,
+        auth: AuthSource | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.settings = settings
         self._secrets = secrets
+        self.auth = Authenticator(auth, clock=clock)
+        """Shared auth settings and the OAuth2 token cache (tokens fetched through `_send`)."""
         self._redactor = Redactor()
         self._redactor_for: frozenset[str] = frozenset()
         self._policy = settings.policy
@@ -134,7 +141,9 @@ class ActionExecutor:
     async def redactor(self, *also: str) -> Redactor:
         """Masks every secret value the secret source can give (and `also`). Built again only
         when the values change: every call and preview passes through it."""
-        values = frozenset(v for v in (*await self._secrets.secret_values(), *also) if v)
+        values = frozenset(
+            v for v in (*await self._secrets.secret_values(), *self.auth.live_tokens(), *also) if v
+        )
         if self._redactor_for != values:
             self._redactor, self._redactor_for = Redactor(values), values
         return self._redactor
@@ -147,6 +156,12 @@ class ActionExecutor:
         secret; `execute` reports it as a config_error naming the secret.
         """
         prepared = await build_request(action, args, self._secrets, require_secrets=False)
+        if action.auth:
+            try:
+                setting = await self.auth.setting(action.auth)
+            except AuthError as exc:
+                raise ActionValidationError(action.name, [Problem("auth", str(exc))]) from None
+            prepared = _with_auth(action, prepared, self.auth.preview(setting))
         redactor = await self.redactor(*prepared.secret_values)
         return RedactedRequest.model_validate(redactor.data(prepared.redacted().model_dump()))
 
@@ -165,9 +180,59 @@ class ActionExecutor:
         except ActionsError as exc:  # e.g. a secret the configured key cannot decrypt
             outcome, used = _not_sent(action, str(exc), started), ()
         else:
-            outcome = await _Call(self, action, prepared, started).run()
-            used = prepared.secret_values
+            if action.auth:
+                outcome, used = await self._authenticated(action, prepared, started)
+            else:
+                outcome = await _Call(self, action, prepared, started).run()
+                used = prepared.secret_values
         return redact_outcome(outcome, await self.redactor(*used))
+
+    async def _authenticated(
+        self, action: ActionDefinition, prepared: PreparedRequest, started: float
+    ) -> tuple[Outcome, tuple[str, ...]]:
+        """Send with the action's auth setting; an OAuth2 token the API refuses (401) is
+        replaced once, then the request is sent once more."""
+        assert action.auth is not None
+        used: tuple[str, ...] = prepared.secret_values
+        try:
+            setting = await self.auth.setting(action.auth)
+            for attempt in (1, 2):
+                applied = await self.auth.apply(setting, self._secrets, self._send)
+                request = _with_auth(action, prepared, applied)
+                used = request.secret_values
+                outcome = await _Call(self, action, request, started).run()
+                if outcome.status != 401 or attempt == 2 or not self.auth.retire(setting, applied.token):
+                    return outcome, used
+        except AuthError as exc:
+            return _not_sent(action, str(exc), started), used
+        except ActionValidationError as exc:
+            return _not_sent(action, "; ".join(map(str, exc.problems)), started), used
+        raise AssertionError("the loop returns")
+
+    async def _send(self, action: ActionDefinition, prepared: PreparedRequest) -> Outcome:
+        """A request made here (an OAuth2 token request) through the same guarded path."""
+        return await _Call(self, action, prepared, time.monotonic()).run()
+
+
+def _with_auth(action: ActionDefinition, prepared: PreparedRequest, applied: AppliedAuth) -> PreparedRequest:
+    """`prepared` with the auth setting's headers; a template header of the same name is a
+    definition problem (two sources of one credential)."""
+    names = {n.lower() for n, _ in applied.headers}
+    clash = sorted(n for n, _ in prepared.headers if n.lower() in names)
+    if clash:
+        raise ActionValidationError(
+            action.name,
+            [
+                Problem(f"headers.{n}", f"is set by the auth setting {action.auth!r}; remove it")
+                for n in clash
+            ],
+        )
+    return replace(
+        prepared,
+        headers=(*prepared.headers, *applied.headers),
+        secret_values=(*prepared.secret_values, *applied.secret_values),
+        secret_headers=prepared.secret_headers | names,
+    )
 
 
 def redact_outcome(outcome: Outcome, redactor: Redactor) -> Outcome:

@@ -6,7 +6,9 @@ Values are placed as data, never as syntax, so an argument cannot change the req
   stays one segment and traversal is impossible;
 * query values are encoded as one parameter value, so `x&admin=1` cannot add a parameter;
 * the body template is parsed as JSON and values are substituted inside string values (a string
-  that is exactly `{{x}}` gets the typed value), so an argument can never add keys;
+  that is exactly `{{x}}` gets the typed value), so an argument can never add keys; a form body
+  (`body_format: form`) is then percent-encoded field by field, so a value holding `&`, `=` or
+  `%26` stays inside its field;
 * header values refuse CR, LF, NUL and non-ASCII characters after substitution;
 * `{{secret.NAME}}` is resolved in header values and body string values only (never in the
   URL); a request whose body holds a secret never follows a redirect to another origin;
@@ -27,9 +29,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, HttpMethod
+from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, BodyFormat, HttpMethod
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
 from .json_text import is_text, parse_json
 from .outcome import RedactedRequest
@@ -156,9 +158,9 @@ async def build_request(
     if action.body and action.body.strip() and action.method not in (HttpMethod.GET,):
         body_value = await b.body(action.body, secrets, require_secrets=require_secrets)
         if body_value is not _MISSING:
-            body = json.dumps(body_value, ensure_ascii=False, separators=(",", ":")).encode()
+            body, content_type = _encode_body(action, body_value, b.config)
             if not any(n.lower() == "content-type" for n, _ in headers):
-                headers.append(("Content-Type", "application/json"))
+                headers.append(("Content-Type", content_type))
         else:
             body_value = None
     b.raise_problems()
@@ -364,6 +366,38 @@ class _Builder:
         if whole is not None and not whole.is_secret:
             return self.value(whole.name, path)  # typed; a missing optional value drops the key
         return self._substitute(node, path, lambda text: text, empty_ok=True, secrets=self.body_secrets)
+
+
+# -- body encodings -------------------------------------------------------------------------------
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def _encode_body(action: ActionDefinition, value: Any, problems: list[Problem]) -> tuple[bytes, str]:
+    """The filled template on the wire, with its content type."""
+    if action.body_format is BodyFormat.FORM:
+        return encode_form(value, problems), FORM_CONTENT_TYPE
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), "application/json"
+
+
+def encode_form(fields: Any, problems: list[Problem]) -> bytes:
+    """A flat object as `application/x-www-form-urlencoded` (UTF-8, space as `+`).
+
+    Every key and value is percent-encoded whole (`&`, `=`, `%`, `+`, line breaks, any
+    non-ASCII character), so a value is one field's data and can never add a field; a list
+    repeats its field. Arguments reach here already typed as single values (`_typed`), so
+    only the template itself could hold nesting: that is a definition problem."""
+    if not isinstance(fields, dict):
+        problems.append(Problem("body", "a form body must be a JSON object of field -> value"))
+        return b""
+    pairs: list[tuple[str, str]] = []
+    for key, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, (dict, list)) or item is None:
+                problems.append(Problem(f"body.{key}", "a form field takes a single value or a list of them"))
+                continue
+            pairs.append((key, _as_text(item)))
+    return urlencode(pairs, quote_via=quote_plus).encode("ascii")
 
 
 # -- values ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import ValidationError
 
 from .action import (
+    AUTH_NAME_RE,
     CREDENTIAL_QUERY_KEYS,
     HEADER_NAME_RE,
     INPUT_NAME_RE,
@@ -104,6 +105,10 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
             add("body", str(exc))
         else:
             problems.extend(_body_problems(parsed, "body", declared, used))
+            if raw.get("body_format") == "form":
+                problems.extend(form_body_problems(parsed))
+
+    problems.extend(_auth_reference_problems(raw))
 
     for n in sorted(declared - used):
         add(
@@ -300,6 +305,47 @@ def _body_problems(node: Any, path: str, declared: set[str], used: set[str]) -> 
             problems.append(Problem(path, SURROGATE_NOTE))
         problems.extend(_placeholder_problems(path, node, declared, used, secrets_ok=True))
     return problems
+
+
+def form_body_problems(parsed: Any) -> list[Problem]:
+    """A form body is flat: field -> a text, number or true/false value, or a list of them (the
+    field repeated). Nested objects have no one form encoding; name such fields the way the
+    API does, e.g. "metadata[order_id]"."""
+    if not isinstance(parsed, dict):
+        return [Problem("body", "a form body must be a JSON object of field -> value")]
+    problems: list[Problem] = []
+    for key, value in parsed.items():
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(v, (dict, list)) or v is None for v in items):
+            problems.append(
+                Problem(
+                    f"body.{key}",
+                    "a form field takes a text, number or true/false value (or a list of them); "
+                    "for nested data name the field as the API does, e.g. 'metadata[order_id]'",
+                )
+            )
+    return problems
+
+
+def _auth_reference_problems(raw: dict[str, Any]) -> list[Problem]:
+    """The `auth` reference's form; whether the setting exists is checked where settings are
+    stored (an action alone cannot know), and a call without it is a config_error."""
+    auth = raw.get("auth")
+    if auth is None:
+        return []
+    if not isinstance(auth, str) or not AUTH_NAME_RE.match(auth):
+        return [Problem("auth", "must name an auth setting: lower-case letters, digits, '_' or '-' (max 64)")]
+    headers = raw.get("headers") or {}
+    if isinstance(headers, dict) and any(
+        isinstance(h, str) and h.lower() == "authorization" for h in headers
+    ):
+        return [
+            Problem(
+                "headers.Authorization",
+                f"the auth setting {auth!r} sets this header; remove it (or the auth setting)",
+            )
+        ]
+    return []
 
 
 def _selection_problems(raw: dict[str, Any]) -> list[Problem]:

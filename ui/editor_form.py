@@ -14,6 +14,7 @@ import streamlit as st
 
 from tools.action import (
     ActionDefinition,
+    BodyFormat,
     Channel,
     HttpMethod,
     InputType,
@@ -23,6 +24,7 @@ from tools.action import (
 
 Errors = dict[str, list[str]]
 METHODS = [m.value for m in HttpMethod]
+BODY_FORMATS = [f.value for f in BodyFormat]
 FORMATS = [f.value for f in ResponseFormat]
 LANGUAGES = [lang.value for lang in SelectionLanguage]
 CHANNELS = [c.value for c in Channel]
@@ -169,7 +171,17 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
         d["inputs"] = _inputs_from_table(rows)
         show_errors(errors, "collect_info_first", "inputs")
 
-    with st.expander("Headers & body", expanded=has("headers", "body"), icon=":material/code:"):
+    with st.expander(
+        "Headers & body", expanded=has("headers", "body", "body_format", "auth"), icon=":material/code:"
+    ):
+        auth = st.text_input(
+            "Auth setting (shared; empty for none)",
+            base.get("auth") or "",
+            key=k("auth"),
+            help="The name of a shared auth setting (bearer, API-key header, basic, OAuth2 client "
+            "credentials); it sets the credential header, so leave Authorization out below.",
+        )
+        d["auth"] = auth.strip() or None
         header_rows = _table(
             [{"header": n, "value": v} for n, v in base["headers"].items()], ("header", "value"), k("headers")
         )
@@ -179,11 +191,20 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
             if _text(r.get("header"))
         }
         st.caption("Values may use `{{input}}` and `{{secret.NAME}}`.")
-        body = st.text_area(
+        body_col, format_col = st.columns([4, 1])
+        body = body_col.text_area(
             "Body (JSON template, POST/PUT/PATCH)", base.get("body") or "", key=k("body"), height=120
         )
         d["body"] = body if body.strip() else None
-        show_errors(errors, "headers", "body")
+        d["body_format"] = format_col.selectbox(
+            "Sent as",
+            BODY_FORMATS,
+            index=BODY_FORMATS.index(base.get("body_format") or "json"),
+            key=k("body_format"),
+            help="json: application/json. form: application/x-www-form-urlencoded; the template "
+            "is then a flat object of field -> value.",
+        )
+        show_errors(errors, "headers", "body", "body_format", "auth")
 
     with st.expander("Trigger", expanded=True, icon=":material/bolt:"):
         d["trigger"] = st.text_area(

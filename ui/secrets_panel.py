@@ -15,20 +15,23 @@ ACTOR = "product team (app)"
 def secrets_panel(rt: AgentRuntime) -> None:
     secrets = rt.stores.secrets
     names = secrets.names()
-    referenced = sorted({n for a in rt.stores.actions.list() for n in a.definition.secret_names()})
+    referenced = sorted(
+        {n for a in rt.stores.actions.list() for n in a.definition.secret_names()}
+        | {n for s in rt.stores.auth.list() for n in s.setting.secret_names()}
+    )
     st.caption(
         "Values are encrypted at rest and never shown again. Reference one in a header as `{{secret.NAME}}`."
     )
     if names:
         st.dataframe(
-            [{"secret": n, "used by actions": n in referenced} for n in names],
+            [{"secret": n, "used by actions or auth settings": n in referenced} for n in names],
             hide_index=True,
             width="stretch",
         )
     else:
         st.caption("No secrets yet.")
     if missing := [n for n in referenced if n not in names]:
-        st.warning("Referenced by an action but not set: " + ", ".join(missing))
+        st.warning("Referenced by an action or auth setting but not set: " + ", ".join(missing))
     if notice := st.session_state.pop("secret.notice", None):
         st.success(notice)
     # A fresh key after each save empties the value field on the server side too.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent.cli.files import InputFileError, label, read_catalog_file
+from agent.cli.files import InputFileError, label, read_catalog_document
 from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
@@ -50,16 +50,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from tools.validation import validate_catalog
+    from storage.transfer import validate_bundle
 
     try:
-        actions = validate_catalog(read_catalog_file(args.file))
+        actions, auth = validate_bundle(read_catalog_document(args.file))
     except InputFileError as exc:
         return _file_error(exc)
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stdout)
         return EXIT_INVALID
-    print(f"{label(args.file)}: valid, {len(actions)} action(s)")
+    shared = f", {len(auth)} auth setting(s)" if auth else ""
+    print(f"{label(args.file)}: valid, {len(actions)} action(s){shared}")
     for action in actions:
         print(f"  {action.name}: {_summary(action)}")
     return EXIT_OK
@@ -67,14 +68,14 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from storage import ActionStore, import_actions, init_db, make_engine, secret_names
-    from tools.validation import validate_catalog
+    from storage.transfer import validate_bundle
 
     settings = Settings.from_env()
     if not _admin_ok(settings, args, "import"):
         return EXIT_DENIED
     try:
-        items = read_catalog_file(args.file)
-        actions = validate_catalog(items)  # before touching the database
+        items = read_catalog_document(args.file)  # with its shared auth settings, if any
+        actions, auth = validate_bundle(items)  # before touching the database
     except InputFileError as exc:
         return _file_error(exc)
     except ActionValidationError as exc:
@@ -84,7 +85,8 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         init_db(engine)
         report = import_actions(ActionStore(engine), items, actor=args.actor or _os_user())
-        missing = sorted({n for a in actions for n in a.secret_names()} - set(secret_names(engine)))
+        used = {n for a in actions for n in a.secret_names()} | {n for s in auth for n in s.secret_names()}
+        missing = sorted(used - set(secret_names(engine)))
     except ActionValidationError as exc:
         _print_problems(args.file, exc, sys.stderr, note="; nothing was stored")
         return EXIT_INVALID

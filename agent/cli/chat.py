@@ -29,12 +29,12 @@ import sys
 import uuid
 from typing import Any
 
-from agent.cli.files import InputFileError, read_catalog_file, read_text
+from agent.cli.files import InputFileError, read_catalog_document, read_text
 from agent.cli.trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
 from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
+from storage.transfer import validate_bundle
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
-from tools.validation import validate_catalog
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_DENIED = 0, 2, 3
 
@@ -100,8 +100,9 @@ def run_chat(args: argparse.Namespace) -> int:
         # From standard input, steps run as they arrive (a driver can answer each event).
         script = _stdin_steps() if args.script == "-" else _script_file(args.script)
         actions = None
-        if args.actions:
-            actions = validate_catalog(read_catalog_file(args.actions))
+        auth: list[Any] = []  # the catalog file's shared auth settings
+        if args.actions:  # with the file's shared auth settings, if any
+            actions, auth = validate_bundle(read_catalog_document(args.actions))
         secrets = {
             k[len(SECRET_ENV_PREFIX) :]: v for k, v in os.environ.items() if k.startswith(SECRET_ENV_PREFIX)
         }
@@ -125,7 +126,7 @@ def run_chat(args: argparse.Namespace) -> int:
         )
     session = args.session or f"cli-{uuid.uuid4().hex[:12]}"
     return asyncio.run(
-        _chat(settings, actions, script, args.channel, session, secrets, use_stored=use_stored)
+        _chat(settings, actions, script, args.channel, session, secrets, use_stored=use_stored, auth=auth)
     )
 
 
@@ -199,10 +200,19 @@ class _ChainSecrets:
 
 
 async def _chat(
-    settings, actions, script, channel: str, session: str, secrets: dict[str, str], *, use_stored: bool
+    settings,
+    actions,
+    script,
+    channel: str,
+    session: str,
+    secrets: dict[str, str],
+    *,
+    use_stored: bool,
+    auth: list[Any] | None = None,
 ) -> int:
     from agent.wiring.runtime import open_agent, open_stores
     from storage.actions import ActionStore
+    from storage.auth_settings import AuthStore
     from storage.db import init_db, make_engine
 
     stores = open_stores(settings)
@@ -210,6 +220,9 @@ async def _chat(
         engine = make_engine("sqlite://")
         init_db(engine)
         stores.actions = ActionStore(engine)
+        stores.auth = AuthStore(engine)
+        for setting in auth or []:
+            stores.auth.save(setting, actor="cli-chat")
         for action in actions:
             stores.actions.create(action, actor="cli-chat")
     # `Stores.secrets` is the full store; this run needs only its `SecretSource` side (what

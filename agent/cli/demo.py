@@ -2,8 +2,10 @@
 
 Starts the demo API (`python -m demo` on 127.0.0.1:8765) and `streamlit run ui/app.py` with a
 demo data dir (SQLite) and ACTIONS_ALLOW_HOSTS=127.0.0.1:8765. On first start it seeds storage
-with `demo/actions.json` and the secret DEMO_API_TOKEN (a random token kept in the data dir,
-which the demo API is started with). Prints the URL; Ctrl-C stops both.
+with `demo/actions.json`, `demo/auth_actions.json` (a shared OAuth2 auth setting and a form-body
+action that uses it) and the secrets DEMO_API_TOKEN, DEMO_CLIENT_ID and DEMO_CLIENT_SECRET
+(random values kept in the data dir, which the demo API is started with). Prints the URL;
+Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ import httpx
 DEMO_API_HOST, DEMO_API_PORT = "127.0.0.1", 8765
 TOKEN_FILE = "demo-api-token"
 SECRET_NAME = "DEMO_API_TOKEN"
+CLIENT_SECRET_FILE = "demo-client-secret"
+CLIENT_ID_SECRET, CLIENT_SECRET_SECRET = "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET"
+DEMO_CLIENT_ID = "northwind-support"
+"""The OAuth2 client the demo API is started with ($DEMO_CLIENT_ID, see `demo.oauth`)."""
 ACTOR = "api-actions demo"
 
 
@@ -46,9 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_demo)
 
 
-def demo_token(data_dir: Path) -> str:
-    """The demo API's token: made once, kept (0600) in the data dir so restarts agree with it."""
-    path = data_dir / TOKEN_FILE
+def demo_token(data_dir: Path, file_name: str = TOKEN_FILE) -> str:
+    """The demo API's token (or client secret): made once, kept (0600) in the data dir so
+    restarts agree with it."""
+    path = data_dir / file_name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -57,8 +64,8 @@ def demo_token(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def seed(settings, token: str) -> list[str]:
-    """Seed actions (only if there never were any) and the token secret (when missing)."""
+def seed(settings, token: str, client_secret: str | None = None) -> list[str]:
+    """Seed actions (only if there never were any) and the secrets (when missing)."""
     from agent.wiring.runtime import open_stores
     from storage.transfer import import_actions
 
@@ -70,9 +77,19 @@ def seed(settings, token: str) -> list[str]:
                 stores.actions, _package_file("demo", "actions.json").read_text(), actor=ACTOR
             )
             done.append(f"seeded {len(report.created)} demo actions")
-        if not stores.secrets.has(SECRET_NAME):
-            stores.secrets.set(SECRET_NAME, token, actor=ACTOR)
-            done.append(f"set the secret {SECRET_NAME}")
+            report = import_actions(
+                stores.actions, _package_file("demo", "auth_actions.json").read_text(), actor=ACTOR
+            )
+            done.append(
+                f"seeded the auth setting northwind_gateway and {len(report.created)} action using it"
+            )
+        values = {SECRET_NAME: token}
+        if client_secret:
+            values |= {CLIENT_ID_SECRET: DEMO_CLIENT_ID, CLIENT_SECRET_SECRET: client_secret}
+        for name, value in values.items():
+            if not stores.secrets.has(name):
+                stores.secrets.set(name, value, actor=ACTOR)
+                done.append(f"set the secret {name}")
     finally:
         stores.engine.dispose()
     return done
@@ -111,18 +128,21 @@ def run_demo(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir).resolve()
     token = demo_token(data_dir)
+    client_secret = demo_token(data_dir, CLIENT_SECRET_FILE)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the demo runs on SQLite
     env.update(
         ACTIONS_DATA_DIR=str(data_dir),
         ACTIONS_ALLOW_HOSTS=f"{DEMO_API_HOST}:{DEMO_API_PORT}",
         DEMO_API_TOKEN=token,
+        DEMO_CLIENT_ID=DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET=client_secret,
         DEMO_API_PORT=str(DEMO_API_PORT),
     )
     for host, port, what in ((DEMO_API_HOST, DEMO_API_PORT, "demo API"), (args.address, args.port, "app")):
         if not _port_free("127.0.0.1" if host == "0.0.0.0" else host, port):
             print(f"error: port {port} is in use; stop what runs there first ({what})", file=sys.stderr)
             return 1
-    for line in seed(Settings.from_env(env), token):
+    for line in seed(Settings.from_env(env), token, client_secret):
         print(f"demo: {line}")
     api = app = None
     try:

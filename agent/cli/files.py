@@ -64,9 +64,16 @@ def read_json_file(file: str) -> Any:
 
 
 def read_catalog_file(file: str) -> list[Any]:
-    """The raw items of the catalog in `file` (a JSON list); validating them is the caller's."""
+    """The raw action items of the catalog in `file`; validating them is the caller's."""
+    return parse_catalog(read_catalog_document(file))
+
+
+def read_catalog_document(file: str) -> list[Any] | dict[str, Any]:
+    """The catalog in `file` as a whole: a JSON list of actions, or `{"auth", "actions"}`
+    (`storage.transfer`); only its shape is checked here."""
     data = read_bytes(file)
     try:
-        return parse_catalog(data)
+        parse_catalog(data)  # the text's shape (a JSON string is no catalog, not a second text)
     except ActionValidationError as exc:  # parse_catalog only reports the file as a whole
         raise InputFileError(f"{label(file)}: {file_problem(exc) or exc}") from None
+    return parse_json(data)

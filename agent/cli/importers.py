@@ -204,8 +204,8 @@ def _deliver(result, args: argparse.Namespace) -> int:
         return EXIT_INVALID
     names = ", ".join(d["name"] for d in result.drafts)
     if args.save:
-        return _save(result.drafts, args.actor)
-    text = json.dumps(result.drafts, indent=2, ensure_ascii=False) + "\n"
+        return _save(result.drafts, args.actor, result.catalog())
+    text = json.dumps(result.catalog(), indent=2, ensure_ascii=False) + "\n"
     if not args.out:
         sys.stdout.write(text)
         return EXIT_OK
@@ -219,7 +219,8 @@ def _deliver(result, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
+def _save(drafts: list[dict[str, Any]], actor: str | None, catalog: Any = None) -> int:
+    """Store the drafts (`catalog`: with the shared auth settings they name)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from storage import ActionStore, import_actions, init_db, make_engine
@@ -237,7 +238,7 @@ def _save(drafts: list[dict[str, Any]], actor: str | None) -> int:
                 file=sys.stderr,
             )
             return EXIT_INVALID
-        report = import_actions(store, drafts, actor=actor or _os_user())
+        report = import_actions(store, catalog or drafts, actor=actor or _os_user())
     except (ActionsError, SQLAlchemyError) as exc:
         print(f"error: saving failed, nothing was stored: {exc}", file=sys.stderr)
         return EXIT_FAILED

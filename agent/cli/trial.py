@@ -18,6 +18,7 @@ from typing import Any
 from agent.cli.files import InputFileError, read_json_file
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
+from tools.auth import AuthSetting, StaticAuth, validate_auth
 from tools.errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.guard import GuardPolicy
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None) -> int:
     env = dict(os.environ if env is None else env)
     try:
         action = load_action(Path(args.action_file), args.name)
+        auth = load_auth(Path(args.action_file))
         call_args = _parse_args(args.args)
         secrets = _env_secrets(env)
         secrets.update(_parse_secrets(args.secret))
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None) -> int:
         return _bad_input(BadInput(str(exc)), args.json)
     except BadInput as exc:
         return _bad_input(exc, args.json)
-    return asyncio.run(_test(action, call_args, secrets, allow_hosts, as_json=args.json))
+    return asyncio.run(_test(action, call_args, secrets, allow_hosts, as_json=args.json, auth=auth))
 
 
 async def _test(
@@ -87,9 +89,10 @@ async def _test(
     allow_hosts: tuple[str, ...],
     *,
     as_json: bool,
+    auth: list[AuthSetting] | None = None,
 ) -> int:
     settings = ExecutorSettings(allow_hosts=allow_hosts)
-    async with ActionExecutor(settings, StaticSecrets(secrets)) as executor:
+    async with ActionExecutor(settings, StaticSecrets(secrets), auth=StaticAuth(auth)) as executor:
         try:
             await executor.preview(action, call_args)
         except ToolArgumentsError as exc:
@@ -110,6 +113,8 @@ def load_action(path: Path, name: str | None = None) -> ActionDefinition:
         raw = read_json_file(str(path))
     except InputFileError as exc:
         raise BadInput(str(exc)) from None
+    if isinstance(raw, dict) and isinstance(raw.get("actions"), list):
+        raw = raw["actions"]  # a catalog with shared auth settings (`load_auth`)
     if isinstance(raw, list):
         items = [a for a in raw if isinstance(a, dict)]
         matches = [a for a in items if name is None or a.get("name") == name]
@@ -120,6 +125,20 @@ def load_action(path: Path, name: str | None = None) -> ActionDefinition:
         raw = matches[0]
     try:
         return validate_action(raw)
+    except ActionValidationError as exc:
+        raise BadInput(str(exc), [str(p) for p in exc.problems]) from None
+
+
+def load_auth(path: Path) -> list[AuthSetting]:
+    """The shared auth settings of a catalog file (`{"auth": [...], "actions": [...]}`); their
+    secrets come from --secret and ACTIONS_SECRET_<NAME> like any other."""
+    from storage.transfer import parse_auth_items
+
+    try:
+        items = parse_auth_items(read_json_file(str(path)))
+        return [validate_auth(item) for item in items]
+    except InputFileError as exc:
+        raise BadInput(str(exc)) from None
     except ActionValidationError as exc:
         raise BadInput(str(exc), [str(p) for p in exc.problems]) from None
 

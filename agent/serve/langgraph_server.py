@@ -113,7 +113,7 @@ class GraphFactory:
         settings = self._settings()
         stores = open_stores(settings)
         choice = make_chat_model(settings)
-        executor = make_executor(settings, stores.secrets)
+        executor = make_executor(settings, stores.secrets, auth=stores.auth)
         live = LiveCatalog(stores.actions)
         deps = AgentContext(
             model=choice.model,

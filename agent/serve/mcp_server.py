@@ -207,7 +207,7 @@ async def open_action_tools(
     settings: Settings, options: McpOptions, *, connection: str | None
 ) -> AsyncIterator[ActionTools]:
     stores = await asyncio.to_thread(open_stores, settings)
-    executor = make_executor(settings, stores.secrets)
+    executor = make_executor(settings, stores.secrets, auth=stores.auth)
     try:
         yield ActionTools(stores, executor, options, connection=connection)
     finally:

@@ -17,8 +17,9 @@ fails when a new subcommand is in none of them):
 
 * `import` edits the stored actions; `export` reads the whole stored catalog (which secrets
   exist, every endpoint and header template): both ask. `mcp` hands the stored actions and
-  secrets to another program: it asks. `secrets list` and `secrets delete` read and edit the
-  stored secrets (by name; no value is ever shown): both ask.
+  secrets to another program: it asks. `secrets set`, `secrets list` and `secrets delete`
+  write and list the stored secrets (values go in from standard input; none is ever shown):
+  all ask.
 * `import-openapi` and `import-curl` ask only with `--save`, which stores drafts; printing the
   drafts, or writing them to a file, touches nothing stored.
 * `validate` reads only the file it is given and stores nothing; `test` sends one action from

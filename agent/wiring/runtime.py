@@ -28,6 +28,7 @@ from agent.state import Limits
 from agent.wiring.llm import make_chat_model
 from agent.wiring.settings import Settings
 from storage.actions import ActionStore
+from storage.auth_settings import AuthStore
 from storage.checkpoints import open_checkpointer
 from storage.db import init_db, make_engine
 from storage.ledger import CallLedger
@@ -35,6 +36,7 @@ from storage.run_log import RunLog
 from storage.secrets import KEY_FILE_NAME, SecretStore, open_secret_store
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
+from tools.auth import AuthSource
 from tools.executor import ActionExecutor, ExecutorSettings
 
 
@@ -43,6 +45,8 @@ class Stores:
     engine: Any
     actions: ActionStore
     secrets: SecretStore
+    auth: AuthStore
+    """Shared auth settings (the executor's `AuthSource`)."""
     traces: TraceStore
     ledger: CallLedger
     run_log: RunLog
@@ -58,6 +62,7 @@ def open_stores(settings: Settings) -> Stores:
         engine=engine,
         actions=ActionStore(engine),
         secrets=open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME),
+        auth=AuthStore(engine),
         traces=TraceStore(engine, message_key=topic_key),
         ledger=CallLedger(engine),
         run_log=RunLog(engine),
@@ -65,11 +70,16 @@ def open_stores(settings: Settings) -> Stores:
 
 
 def make_executor(
-    settings: Settings, secrets: Any, executor_settings: ExecutorSettings | None = None
+    settings: Settings,
+    secrets: Any,
+    executor_settings: ExecutorSettings | None = None,
+    *,
+    auth: AuthSource | None = None,
 ) -> ActionExecutor:
-    """The one outbound chokepoint (guard, limits, secrets); the caller closes it (`aclose`)."""
+    """The one outbound chokepoint (guard, limits, secrets, shared auth settings); the caller
+    closes it (`aclose`)."""
     return ActionExecutor(
-        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)), secrets
+        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)), secrets, auth=auth
     )
 
 
@@ -90,7 +100,7 @@ async def open_agent(
         model, label, offline = choice.model, choice.label, choice.is_offline
     else:
         label, offline = model_label or type(model).__name__, False
-    executor = make_executor(settings, stores.secrets, executor_settings)
+    executor = make_executor(settings, stores.secrets, executor_settings, auth=stores.auth)
     try:
         async with _checkpointer(settings, checkpointer) as saver:
             yield SupportAgent(

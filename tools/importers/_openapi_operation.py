@@ -16,6 +16,7 @@ from tools.action import CREDENTIAL_QUERY_KEYS
 from tools.request_builder import RESERVED_HEADERS
 
 from ._credentials import MAX_SECRET_NAME, is_credential_name, secret_suffix
+from ._openapi_auth import FORM_MEDIA_TYPE, client_credentials_flow, client_credentials_setting
 from ._openapi_schema import (
     SCALAR_TYPES,
     Unmappable,
@@ -60,6 +61,9 @@ class OperationDraft:
         self.notes: list[str] = []
         self.query: list[str] = []
         self.path = raw.path
+        self.body_format = "json"
+        self.auth: dict[str, Any] | None = None
+        """The shared auth setting the draft names (an OAuth2 client-credentials scheme)."""
 
     def note(self, text: str) -> None:
         self.notes.append(f"{self.name}: {text}")
@@ -106,6 +110,10 @@ class OperationDraft:
         }
         if body is not None:
             draft["body"] = json.dumps(body, indent=2)
+        if self.auth is not None:
+            draft["auth"] = self.auth["name"]
+        if self.body_format != "json" and body is not None:
+            draft["body_format"] = self.body_format
         if fields := self._response_fields():
             draft["response_selection"] = {"language": "jmespath", "fields": fields}
         return draft
@@ -169,8 +177,13 @@ class OperationDraft:
             names: set[str]
             try:
                 headers, notes, names = {}, [], set()
+                auth = None
                 for scheme_name in alternative:
-                    h, n, param = self._scheme(scheme_name)
+                    shared = self._shared_auth(scheme_name, alternative[scheme_name])
+                    if shared is not None and auth is None:
+                        auth, (h, n, param) = shared[0], ({"Authorization": ""}, shared[1], "authorization")
+                    else:
+                        h, n, param = self._scheme(scheme_name)
                     if any(k.lower() in map(str.lower, headers) for k in h):
                         raise Unmappable("two security schemes use the same header")
                     headers.update(h)
@@ -179,11 +192,24 @@ class OperationDraft:
             except Unmappable as exc:
                 reasons.append(str(exc))
                 continue
-            self.headers.update(headers)
+            self.auth = auth
+            self.headers.update({k: v for k, v in headers.items() if v})  # the setting sends its own
             for n in notes:
                 self.note(n)
             return {n.lower() for n in names if n}
         raise Unmappable("; ".join(reasons))
+
+    def _shared_auth(self, name: str, scopes: Any) -> tuple[dict[str, Any], str] | None:
+        """An OAuth2 client-credentials scheme as a shared auth setting, or None."""
+        scheme = self.refs.resolve(self.imp.schemes.get(name))
+        flow = client_credentials_flow(scheme) if isinstance(scheme, dict) else None
+        if flow is None:
+            return None
+        several = self.imp.scheme_kinds["oauth2"] > 1
+        stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if several else "")
+        return client_credentials_setting(
+            name, flow, stem=stem, scopes=scopes if isinstance(scopes, list) else [], base_url=self._server()
+        )
 
     def _scheme(self, name: str) -> tuple[dict[str, str], str, str]:
         scheme = self.refs.resolve(self.imp.schemes.get(name))
@@ -352,15 +378,39 @@ class OperationDraft:
         required = bool(body.get("required"))
         content = body.get("content") or {}
         json_type = next((t for t in content if is_json(t)), None)
+        if json_type is None and (form := self._form_body(content, required)) is not None:
+            return form
         if json_type is None:
             if not content:
                 return None
             kinds = ", ".join(sorted(content))
             if required:
-                raise Unmappable(f"the request body is {kinds} only: actions send JSON bodies")
+                raise Unmappable(
+                    f"the request body is {kinds} only: actions send JSON or "
+                    "application/x-www-form-urlencoded bodies"
+                )
             self.note(f"optional {kinds} request body left out")
             return None
         return self._json_body((content[json_type] or {}).get("schema"), required, json_type)
+
+    def _form_body(self, content: dict[str, Any], required: bool) -> dict[str, Any] | None:
+        """An `application/x-www-form-urlencoded` body as a form template (`body_format:
+        form`), mapped like a JSON object; a nested object's fields are named `parent[field]`
+        (the bracket style Stripe and most form APIs read)."""
+        form_type = next((t for t in content if t.split(";")[0].strip().lower() == FORM_MEDIA_TYPE), None)
+        if form_type is None:
+            return None
+        template = self._json_body((content[form_type] or {}).get("schema"), required, "application/json")
+        if template is None:
+            return None
+        self.body_format = "form"
+        flat: dict[str, Any] = {}
+        for key, value in template.items():
+            if isinstance(value, dict):
+                flat.update({f"{key}[{k}]": v for k, v in value.items()})
+            else:
+                flat[key] = value
+        return flat
 
     def _json_body(self, node: Any, required: bool, media_type: str) -> Any:
         schema = self.refs.schema(node)

@@ -322,7 +322,10 @@ def _take(p: _Parsed, kind: str, option: str, value: str) -> None:
     elif kind == "max-time":
         p.max_time = value
     elif kind in ("form", "upload"):
-        p.refused.append(f"{option} sends a form or a file upload; actions send JSON bodies only")
+        p.refused.append(
+            f"{option} sends a form or a file upload (multipart); actions send JSON or "
+            "url-encoded form fields (-d name=value)"
+        )
     elif kind == "proxy":
         p.notes.append(f"{option} ignored: actions connect directly, never through a proxy")
     elif kind == "tls":
@@ -347,6 +350,8 @@ class _Draft:
         """Secret name -> what to store in it, for the reviewer's notes."""
         self._literals: dict[str, str | None] = {}
         """Secret name -> the credential it stands for: compared, never shown or returned."""
+        self.body_format = "json"
+        """`form` when the command sends `-d k=v` / `--data-urlencode k=v` fields."""
 
     def secret(self, suffix: str, what: str = "the token", literal: str | None = None) -> str:
         """`{{secret.PREFIX_SUFFIX}}` for a header: one header holds one credential, so the
@@ -420,6 +425,7 @@ class _Draft:
         }
         if body is not None:
             draft["body"] = body
+            _as_form(draft, self.body_format)
         if p.max_time:
             try:
                 draft["timeout_seconds"] = min(float(p.max_time), MAX_TIMEOUT_SECONDS)
@@ -542,6 +548,23 @@ class _Draft:
         return out
 
     # -- body ---------------------------------------------------------------------------------
+    def _form_body(self) -> str | None:
+        """The command's form fields as a form template (literal values kept, credentials as
+        secrets, like a JSON body); None when the data is not `k=v` fields."""
+        fields = _form_fields(self.p.data)
+        if fields is None:
+            return None
+        body_secrets = BodySecrets(
+            lambda suffix, literal, qualifier: self.secret_name(
+                suffix, literal, qualifier, f"the form field {suffix.lower()}"
+            )
+        )
+        fields = body_secrets.replace(fields)
+        for path, secret in body_secrets.replaced:
+            self.notes.append(f"{path} looked like a credential: it is now {{{{secret.{secret}}}}}")
+        self.body_format = "form"
+        return json.dumps(fields, indent=2, ensure_ascii=False)
+
     def _body(self, headers: dict[str, str]) -> str | None:
         if not self.p.data:
             return None
@@ -554,11 +577,13 @@ class _Draft:
             self.refused.append(str(exc))
             return None
         except json.JSONDecodeError:
+            if (form := self._form_body()) is not None:
+                return form
             what = "form data" if "=" in text or "data-urlencode" in kinds else "not JSON"
             self.refused.append(
                 f"the request body is {what} "
                 f"({content_type or 'application/x-www-form-urlencoded'}): "
-                "actions send JSON bodies only"
+                "actions send a JSON object or form fields written name=value"
             )
             return None
         if not isinstance(parsed, dict):
@@ -575,6 +600,39 @@ class _Draft:
         for path, secret in body_secrets.replaced:
             self.notes.append(f"{path} looked like a credential: it is now {{{{secret.{secret}}}}}")
         return json.dumps(parsed, indent=2, ensure_ascii=False)
+
+
+def _form_fields(data: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """`-d k=v&k2=v2` (already encoded, as curl sends it) and `--data-urlencode k=v` (curl
+    encodes v) as form fields, a repeated name as a list; None when any piece is not `k=v`."""
+    fields: dict[str, list[str]] = {}
+    for kind, value in data:
+        if kind == "json":
+            return None
+        if kind == "data-urlencode":
+            key, sep, content = value.partition("=")
+            pairs = [(key, content)] if sep and key else None
+        elif all("=" in piece and not piece.startswith("=") for piece in value.split("&")):
+            pairs = parse_qsl(value, keep_blank_values=True)
+        else:
+            pairs = None
+        if not pairs:
+            return None
+        for key, val in pairs:
+            fields.setdefault(key, []).append(val)
+    return {k: v[0] if len(v) == 1 else v for k, v in fields.items()} or None
+
+
+def _as_form(draft: dict[str, Any], body_format: str) -> None:
+    """Mark a form draft; its form Content-Type header goes (the executor sets it)."""
+    if body_format != "form":
+        return
+    draft["body_format"] = "form"
+    draft["headers"] = {
+        k: v
+        for k, v in draft["headers"].items()
+        if not (k.lower() == "content-type" and "x-www-form-urlencoded" in v.lower())
+    }
 
 
 def _credential_key(key: str) -> bool:

@@ -39,6 +39,19 @@ class ImportResult:
     """What could not be mapped, with the reason."""
     notes: list[str] = field(default_factory=list)
     """What a reviewer should know: renamed inputs, left-out fields, secrets to store."""
+    auth: list[dict[str, Any]] = field(default_factory=list)
+    """Shared auth settings (`tools.auth.AuthSetting`) the drafts name; valid, secrets by name."""
+
+    def catalog(self) -> list[dict[str, Any]] | dict[str, Any]:
+        """What to save or write: the drafts, or `{"auth", "actions"}` when they name settings
+        (the catalog file format of `storage.transfer`)."""
+        return {"auth": self.auth, "actions": self.drafts} if self.auth else self.drafts
+
+
+def shared_auth_of(drafts: list[dict[str, Any]], settings: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settings the drafts name, each once, in the order first named."""
+    names = dict.fromkeys(d["auth"] for d in drafts if d.get("auth"))
+    return [settings[n] for n in names if n in settings]
 
 
 # -- names ---------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from ._credentials import is_credential_name, is_credential_value
 from ._openapi_operation import OperationDraft
 from ._openapi_schema import Refs, Unmappable
 from .document import DocumentError, parse_document
-from .drafts import ImportResult, Skipped, finish, secret_prefix, tool_name
+from .drafts import ImportResult, Skipped, finish, secret_prefix, shared_auth_of, tool_name
 
 __all__ = ["DocumentError", "Operation", "import_openapi", "list_operations", "load_document"]
 
@@ -139,6 +139,8 @@ class _Importer:
             str(s.get("type", "")).lower() for s in self.schemes.values() if isinstance(s, dict)
         )
         """How many security schemes there are of each type (their secret names tell them apart)."""
+        self.auth_settings: dict[str, dict[str, Any]] = {}
+        """Shared auth settings drafted from OAuth2 client-credentials schemes, by name."""
 
     def operations(self) -> list[_Raw]:
         out = []
@@ -179,7 +181,10 @@ class _Importer:
         if raw.method not in SUPPORTED_METHODS:
             raise Unmappable(f"method {raw.method.upper()} is not supported (GET, POST, PUT, PATCH, DELETE)")
         b = OperationDraft(self, raw, name)
-        return b.build(), b.notes
+        draft = b.build()
+        if b.auth is not None:
+            self.auth_settings[b.auth["name"]] = b.auth
+        return draft, b.notes
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -255,6 +260,7 @@ def import_openapi(
         else:
             result.drafts.append(draft)
             result.notes.extend(notes)
+    result.auth = shared_auth_of(result.drafts, imp.auth_settings)
     return result
 
 
