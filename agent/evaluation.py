@@ -263,7 +263,7 @@ class Evaluator:
         conv = case.conversation
         result = _result(case)
         config = {"configurable": {"thread_id": f"eval-{uuid.uuid4().hex}"}, "recursion_limit": 40}
-        graph_input: Any = {"messages": [HumanMessage(conv.message)], "channel": "chat"}
+        graph_input: Any = {"messages": [HumanMessage(conv.message)], "channel": conv.channel}
         await self.graph.ainvoke(graph_input, config, context=self.context)
         state = await self.graph.aget_state(config)
         reply = next(

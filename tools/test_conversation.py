@@ -10,7 +10,7 @@ description and the definition's `content_hash` ignore them, so writing one reco
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,8 @@ class TestConversation(BaseModel):
     answer: str | None = None
     """The customer's answer to the collect-info question, when the agent asks one: the case
     then also checks that the answer completes the arguments."""
+    channel: Literal["chat", "email"] = "chat"
+    """The channel the message comes in on (an action may be offered on one only)."""
     expected_outcome: OutcomeKind | None = None
     """The outcome class of the call (ok, http_error, ...): checked only when GET calls are sent
     on request; a case that sends nothing skips it."""
