@@ -142,9 +142,7 @@ def check_suites(definitions: Sequence[ActionDefinition]) -> None:
         raise ActionValidationError(None, problems)
 
 
-def suites_from_data(
-    data: Any, definitions: Sequence[ActionDefinition]
-) -> list[ActionDefinition]:
+def suites_from_data(data: Any, definitions: Sequence[ActionDefinition]) -> list[ActionDefinition]:
     """The catalog with its suites replaced by the ones in a suite file.
 
     A suite file is a JSON object: action name -> list of test conversations. Every problem is
@@ -253,7 +251,7 @@ class Evaluator:
                 result = await self.run_case(case)
             except GraphBubbleUp:
                 raise
-            except Exception as exc:  # noqa: BLE001 - one broken case is a failed case, not a crash
+            except Exception as exc:
                 result = _result(case)
                 result.problems.append(f"the run failed: {type(exc).__name__}: {exc}")
             result.seconds = time.perf_counter() - start
@@ -267,7 +265,11 @@ class Evaluator:
         await self.graph.ainvoke(graph_input, config, context=self.context)
         state = await self.graph.aget_state(config)
         reply = next(
-            (m for m in reversed(state.values.get("messages") or []) if isinstance(m, AIMessage) and m.tool_calls),
+            (
+                m
+                for m in reversed(state.values.get("messages") or [])
+                if isinstance(m, AIMessage) and m.tool_calls
+            ),
             None,
         )
         result.picked = [c["name"] for c in reply.tool_calls] if reply else []
@@ -298,14 +300,18 @@ class Evaluator:
             result.problems.append("arguments differ: " + ", ".join(result.args_differ))
 
         question = _question(state)
-        result.asked = list((question or {}).get("missing") or []) + list((question or {}).get("invalid") or {})
+        result.asked = list((question or {}).get("missing") or []) + list(
+            (question or {}).get("invalid") or {}
+        )
         if conv.answer and question:
             await self.graph.ainvoke(Command(resume={"text": conv.answer}), config, context=self.context)
             state = await self.graph.aget_state(config)
             again = _question(state)
             if again:
                 still = [*again.get("missing", []), *again.get("invalid", {})]
-                result.problems.append("the answer did not complete the arguments: still asks for " + ", ".join(still))
+                result.problems.append(
+                    "the answer did not complete the arguments: still asks for " + ", ".join(still)
+                )
         ready = tuple(state.next) == (STOP_BEFORE,)
         if self.send_get and ready and compiled.definition.method is HttpMethod.GET:
             result.outcome = await self._send(config)

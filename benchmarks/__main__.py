@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
-NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls. `--quick` runs
+NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls, test_conversations. `--quick` runs
 tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
@@ -12,7 +12,7 @@ import argparse
 import importlib
 from pathlib import Path
 
-BENCHMARKS = ("compile", "turn_overhead", "concurrency", "many_actions", "model_calls")
+BENCHMARKS = ("compile", "turn_overhead", "concurrency", "many_actions", "model_calls", "test_conversations")
 QUICK_ARGS = {
     "compile": [
         "--sizes",

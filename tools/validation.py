@@ -192,7 +192,9 @@ def test_conversation_problems(
             problems.append(Problem(f"{path}.expected_args.{arg}", reason))
         for arg in case.expected_args:
             if arg in inputs and case.expected_args[arg] in (None, ""):
-                problems.append(Problem(f"{path}.expected_args.{arg}", "must have a value; leave it out instead"))
+                problems.append(
+                    Problem(f"{path}.expected_args.{arg}", "must have a value; leave it out instead")
+                )
     return problems
 
 

@@ -100,8 +100,8 @@ def _catalog(args: argparse.Namespace, settings: Settings) -> list[ActionDefinit
         if args.drafts:
             raise BadInput("--drafts applies to the stored catalog, not to --actions FILE")
         return validate_catalog(read_catalog_file(args.actions))
-    from storage.drafts import DraftStore
     from agent.wiring.runtime import open_stores
+    from storage.drafts import DraftStore
 
     stores = open_stores(settings)
     try:
@@ -155,7 +155,15 @@ def format_table(report: EvalReport) -> str:
         expected = r.expected_action or "(no action)"
         message = r.message if len(r.message) <= 48 else r.message[:47] + "…"
         rows.append(
-            ("ok" if r.passed else "FAIL", r.suite, str(r.index), message, expected, picked, f"{r.seconds * 1000:.0f}")
+            (
+                "ok" if r.passed else "FAIL",
+                r.suite,
+                str(r.index),
+                message,
+                expected,
+                picked,
+                f"{r.seconds * 1000:.0f}",
+            )
         )
         if not r.passed:
             lines = list(r.problems)
