@@ -389,3 +389,32 @@ async def test_publish_guard_passes_a_harmless_edit(engine) -> None:
     )
     assert report.ok and report.regressions == [] and report.changed_triggers == []
     assert "No regressions" in report.summary()
+
+
+async def test_publish_guard_runs_nothing_when_the_agent_sees_the_same_tools(engine) -> None:
+    """A title or response edit cannot change routing: no model call is made for it."""
+    store = ActionStore(engine)
+    for action in json.loads(DEMO.read_text()):
+        store.create(action)
+    drafts = DraftStore(store)
+    edit = store.get("account_summary").definition.model_copy(
+        update={"title": "Account overview", "response_instructions": "Be brief."}
+    )
+    drafts.save(edit, live_name="account_summary")
+
+    class Counting(OfflineChatModel):
+        calls: list[int] = []
+
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+            self.calls.append(1)
+            return await super()._agenerate(*args, **kwargs)
+
+    live = [s.definition for s in store.list()]
+    model = Counting()
+    report = await guard_publish(live, drafts.after_publishing("account_summary"), model)
+    assert report.ok and report.same_tools and report.before.results == []
+    assert model.calls == []
+    # a trigger edit is not the same tools: then it runs
+    drafts.save(edit.model_copy(update={"trigger": GREEDY_TRIGGER}), live_name="account_summary")
+    report = await guard_publish(live, drafts.after_publishing("account_summary"), model)
+    assert not report.same_tools and len(report.after.results) == 60 and model.calls
