@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import Field
 
 from agent.evaluation import (
     Case,
@@ -403,7 +404,7 @@ async def test_publish_guard_runs_nothing_when_the_agent_sees_the_same_tools(eng
     drafts.save(edit, live_name="account_summary")
 
     class Counting(OfflineChatModel):
-        calls: list[int] = []
+        calls: list[int] = Field(default_factory=list)
 
         async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
             self.calls.append(1)

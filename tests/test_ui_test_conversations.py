@@ -36,7 +36,7 @@ def test_write_run_and_guard_publishing(tmp_path, fresh_demo_log) -> None:
         stored = rt.stores.actions.get("cancel_order").definition.test_conversations
         assert stored[-1].message == MESSAGE and stored[-1].expected_action is None
         assert len(stored) == 7
-        assert [h.change for h in rt.stores.actions.history("cancel_order")][0] == "updated"
+        assert rt.stores.actions.history("cancel_order")[0].change == "updated"
 
         # 2. run every suite on live: all pass
         click(at, "Run test conversations", where=at.sidebar)
