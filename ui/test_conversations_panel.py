@@ -93,9 +93,9 @@ def conversations_section(
         ({a.name for a in rt.stores.actions.list()} | {d.name for d in rt.drafts.list()} | {own}) - {""}
     )
     bad = {p: m for p, m in errors.items() if p.startswith("test_conversations")}
-    with st.expander(
-        f"Test conversations ({len(current)})", expanded=bool(bad), icon=":material/fact_check:"
-    ):
+    # open while it has something to show: problems, rows just added, or results of a run
+    opened = bool(bad) or generation > 0 or RESULTS in st.session_state
+    with st.expander(f"Test conversations ({len(current)})", expanded=opened, icon=":material/fact_check:"):
         st.caption(
             "Example customer messages and what the agent should do with them: the action "
             f"(or {NO_ACTION}), the arguments it should already know as JSON "
