@@ -40,8 +40,11 @@ def pick(page, sidebar, box: str, option: str) -> None:
 
 def open_section(page, sidebar, label: str) -> None:
     """Open the expander `label` unless it is open (Streamlit keeps its state in the page)."""
+    from playwright.sync_api import expect
+
     settle(page)
     details = sidebar.locator("details").filter(has=page.get_by_text(label, exact=True))
+    expect(details).to_have_count(1)  # while a run finishes, the old section may linger
     if details.get_attribute("open") is None:
         sidebar.get_by_text(label, exact=True).click()
         settle(page)

@@ -279,11 +279,19 @@ def guard_prompt(rt: AgentRuntime, key: str, publish: Callable[[], None]) -> Non
         st.caption("Triggers this publish changes: " + ", ".join(f"**{n}**" for n in report.changed_triggers))
     rows = []
     for regression in report.regressions:
-        row = _row(regression.after)
-        row["before"] = ", ".join(regression.before.picked) or NO_ACTION
-        if regression.stolen_by_edit:
-            row["stolen by"] += " (trigger edited)"
-        rows.append(row)
+        after = _row(regression.after)
+        stolen = after["stolen by"] + (" (trigger edited)" if regression.stolen_by_edit else "")
+        rows.append(
+            {  # the narrow sidebar shows the first columns: what broke and who took it
+                "message": after["message"],
+                "stolen by": stolen,
+                "suite": after["suite"],
+                "before": ", ".join(regression.before.picked) or NO_ACTION,
+                "after": after["picked"],
+                "expected": after["expected"],
+                "why": after["why"],
+            }
+        )
     st.dataframe(rows, hide_index=True, width="stretch", key="tc.guard.matrix")
     anyway, cancel = st.columns(2)
     if anyway.button("Publish anyway", key="tc.guard.publish", icon=":material/warning:", width="stretch"):
