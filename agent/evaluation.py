@@ -236,7 +236,8 @@ class Evaluator:
             limits=limits or Limits(),
             retriever=ActionRetriever(),
         )
-        self.graph = build_graph().compile(checkpointer=InMemorySaver(), interrupt_before=[STOP_BEFORE])
+        # typed Any: the graph's context schema is AgentContext, which the stubs cannot see
+        self.graph: Any = build_graph().compile(checkpointer=InMemorySaver(), interrupt_before=[STOP_BEFORE])
         self._gate = asyncio.Semaphore(max(1, concurrency))
 
     async def run(self, cases: Sequence[Case] | None = None, *, model_label: str = "") -> EvalReport:

@@ -34,6 +34,7 @@ from tools.action import ActionDefinition
 from tools.compiler import compile_action
 from tools.errors import ActionValidationError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
+from tools.outcome import OutcomeKind
 from tools.test_conversation import TestConversation
 from tools.validation import validate_action, validate_catalog
 
@@ -287,13 +288,13 @@ async def test_expected_outcome_is_checked_when_a_get_is_sent(fresh_demo_log) ->
             message="Where is my order ORD-1001?",
             expected_action="order_status",
             expected_args={"order_id": "ORD-1001"},
-            expected_outcome="ok",
+            expected_outcome=OutcomeKind.OK,
         ),
         TestConversation(
             message="Where is my order ORD-1001?",
             expected_action="order_status",
             expected_args={"order_id": "ORD-1001"},
-            expected_outcome="http_error",
+            expected_outcome=OutcomeKind.HTTP_ERROR,
         ),
     ]
     settings = ExecutorSettings(allow_hosts=(api.host,), backoff_seconds=0.01)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -183,7 +183,7 @@ def runner(rt: AgentRuntime) -> None:
             st.session_state[RESULTS] = {"problems": [str(p) for p in problems], "target": target}
         else:
             with st.spinner(f"Running on the {target.lower()} with {rt.agent.model_label} ..."):
-                report = rt.run(
+                ran = rt.run(
                     evaluate(
                         catalog,
                         rt.agent.model,
@@ -192,7 +192,7 @@ def runner(rt: AgentRuntime) -> None:
                         model_label=rt.agent.model_label,
                     )
                 )
-            st.session_state[RESULTS] = {"report": report, "target": target}
+            st.session_state[RESULTS] = {"report": ran, "target": target}
     shown = st.session_state.get(RESULTS)
     if not shown:
         return
@@ -242,7 +242,7 @@ def results_matrix(results: list[CaseResult]) -> None:
 # -- the publish guard ---------------------------------------------------------------------------
 
 
-def _fingerprint(*catalogs: list[ActionDefinition]) -> str:
+def _fingerprint(*catalogs: Sequence[ActionDefinition]) -> str:
     data = json.dumps([[d.to_json_dict() for d in c] for c in catalogs], sort_keys=True, default=str)
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
