@@ -257,6 +257,7 @@ async def test_nothing_is_sent_and_gets_only_on_request(fresh_demo_log) -> None:
         sent = await evaluate(catalog, OfflineChatModel(), executor=executor, send_get=True)
     methods = {e["method"] for e in api.request_log}
     assert methods == {"GET"}, api.request_log
+    assert sent.ok, [(r.message, r.problems) for r in sent.failed]  # the seeded expected_outcome holds
     outcomes = {(r.suite, r.outcome) for r in sent.results if r.outcome}
     assert ("order_status", "ok") in outcomes
     gets = {a.name for a in catalog if a.method.value == "GET"}
