@@ -88,6 +88,8 @@ class CaseResult:
     seconds: float = 0.0
     answer_text: str = ""
     """The plain answer, when the agent picked no action."""
+    error: str | None = None
+    """The run itself failed (the model or the graph raised): the case says nothing of routing."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +108,11 @@ class EvalReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def errors(self) -> list[CaseResult]:
+        """Cases whose run failed (not a wrong answer: no answer at all)."""
+        return [r for r in self.results if r.error]
 
     def summary(self) -> str:
         n, bad = len(self.results), len(self.failed)
@@ -255,7 +262,8 @@ class Evaluator:
                 raise
             except Exception as exc:
                 result = _result(case)
-                result.problems.append(f"the run failed: {type(exc).__name__}: {exc}")
+                result.error = f"{type(exc).__name__}: {exc}"[:300]
+                result.problems.append(f"the run failed: {result.error}")
             result.seconds = time.perf_counter() - start
             return result
 
@@ -427,9 +435,14 @@ class GuardReport:
 
     @property
     def ok(self) -> bool:
-        return not self.regressions
+        """No regression, and every case could run after publishing (a model that fails makes
+        every case fail both times: no regression, but no evidence either)."""
+        return not self.regressions and not self.after.errors
 
     def summary(self) -> str:
+        if self.after.errors:
+            n, first = len(self.after.errors), self.after.errors[0].error
+            return f"The guard could not run {n} test conversation{'s' if n != 1 else ''}: {first}"
         if self.same_tools:
             return "No regressions: the agent sees the same actions before and after publishing."
         if self.ok:

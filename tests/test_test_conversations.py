@@ -421,3 +421,24 @@ async def test_publish_guard_runs_nothing_when_the_agent_sees_the_same_tools(eng
     drafts.save(edit.model_copy(update={"trigger": GREEDY_TRIGGER}), live_name="account_summary")
     report = await guard_publish(live, drafts.after_publishing("account_summary"), model)
     assert not report.same_tools and len(report.after.results) == 60 and model.calls
+
+
+async def test_publish_guard_is_not_ok_when_the_model_cannot_run(engine) -> None:
+    """A model that fails makes every case fail before and after: no regression, but no
+    evidence either, so the guard says it could not run them instead of clearing the publish."""
+    store = ActionStore(engine)
+    for action in json.loads(DEMO.read_text()):
+        store.create(action)
+    drafts = DraftStore(store)
+    edit = store.get("account_summary").definition.model_copy(update={"trigger": GREEDY_TRIGGER})
+    drafts.save(edit, live_name="account_summary")
+
+    class Broken(OfflineChatModel):
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("model endpoint unreachable")
+
+    live = [s.definition for s in store.list()]
+    report = await guard_publish(live, drafts.after_publishing("account_summary"), Broken(), concurrency=16)
+    assert report.regressions == [] and not report.ok
+    assert "could not run 60 test conversations" in report.summary()
+    assert "model endpoint unreachable" in report.summary()
