@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
-NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls, run_log, auth_overhead. `--quick` runs
+NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls, run_log, auth_overhead, test_conversations. `--quick` runs
 tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
@@ -20,6 +20,7 @@ BENCHMARKS = (
     "model_calls",
     "run_log",
     "auth_overhead",
+    "test_conversations",
 )
 QUICK_ARGS = {
     "compile": [

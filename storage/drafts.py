@@ -166,5 +166,16 @@ class DraftStore:
         out = [by_live.get(s.name, s.definition) for s in self.actions.list()]
         return out + [d.definition for d in drafts if d.live_name is None]
 
+    def after_publishing(self, name: str) -> builtins.list[ActionDefinition]:
+        """The live catalog as it would be once the draft `name` is published (only that one
+        draft applied): what the publish guard runs the test conversations on."""
+        draft = self.get(name)
+        if draft is None:
+            raise NotFoundError(f"no draft of {name!r} to publish")
+        live = [s.definition for s in self.actions.list()]
+        if draft.live_name is None:
+            return [*live, draft.definition]
+        return [draft.definition if d.name == draft.live_name else d for d in live]
+
 
 __all__ = ["ConflictError", "Draft", "DraftStore"]

@@ -105,6 +105,14 @@ def valid_field_values(base: dict[str, Any], name: str) -> st.SearchStrategy:
             if not link
             else [base["response_selection"], {**base["response_selection"], "link_label": "Open"}]
         ),
+        # cases naming no action stay valid whatever the definition's inputs and name
+        "test_conversations": st.lists(
+            st.fixed_dictionaries(
+                {"message": st.text(min_size=1, max_size=30).filter(str.strip), "expected_action": st.none()},
+                optional={"channel": st.sampled_from(["chat", "email"])},
+            ),
+            max_size=2,
+        ),
     }[name]
 
 

@@ -174,6 +174,31 @@ selections = st.fixed_dictionaries(
         "link_label": st.text(max_size=10),
     },
 )
+test_conversations = st.lists(
+    st.fixed_dictionaries(
+        {
+            "message": maybe_garbage(
+                st.sampled_from(["Where is ORD-1001?", "", "  "]) | st.text(max_size=12)
+            ),
+            "expected_action": maybe_garbage(
+                st.sampled_from([None, "look_up_order", "other_action", "bad name!"])
+            ),
+        },
+        optional={
+            "expected_args": maybe_garbage(
+                st.dictionaries(
+                    st.sampled_from(["order_id", "q", "unknown"]),
+                    st.sampled_from(["ORD-1001", "1001", 7, None, ""]),
+                    max_size=2,
+                )
+            ),
+            "answer": maybe_garbage(st.sampled_from([None, "", "ORD-1001"])),
+            "expected_outcome": maybe_garbage(st.sampled_from([None, "ok", "http_error", "fine"])),
+            "channel": maybe_garbage(st.sampled_from(["chat", "email", "sms"])),
+        },
+    ),
+    max_size=2,
+)
 FIELD_STRATEGIES: dict[str, st.SearchStrategy] = {
     "name": maybe_garbage(
         st.sampled_from(["look_up_order", "x", "9bad", "has space", "", "a" * 70, "order-status", "Ünïcode"])
@@ -199,6 +224,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy] = {
     "response_instructions_enabled": maybe_garbage(st.booleans()),
     "response_instructions": maybe_garbage(st.sampled_from(["", "Be brief."])),
     "response_selection": maybe_garbage(selections),
+    "test_conversations": maybe_garbage(test_conversations),
 }
 assert set(FIELD_STRATEGIES) == set(ActionDefinition.model_fields), "keep the fuzzer in step"
 

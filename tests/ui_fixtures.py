@@ -32,7 +32,10 @@ def app_runtime(
     settings = settings_for(tmp_path, demo_api, admin_password=admin_password)
     stores = open_stores(settings)
     stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
-    for action in actions if actions is not None else demo_actions(demo_api.base_url):
+    # The demo's test conversations are left out unless a test passes them: publishing a draft
+    # runs them on the app's model (the publish guard), which here is a scripted one.
+    default = [{**a, "test_conversations": []} for a in demo_actions(demo_api.base_url)]
+    for action in actions if actions is not None else default:
         stores.actions.create(action)
     runtime = start_runtime(
         settings,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .option_labels import option_labels
 from .placeholders import find_placeholders
+from .test_conversation import TestConversation
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 AUTH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -215,6 +216,11 @@ class ActionDefinition(BaseModel):
     response_selection: ResponseSelection = Field(default_factory=ResponseSelection)
     """Which response fields the model sees, and where the link URL is."""
 
+    # -- Test conversations ---------------------------------------------------------------------
+    test_conversations: list[TestConversation] = Field(default_factory=list)
+    """Example messages and what the agent should make of them (`agent.evaluation`); never
+    shown to the model, and left out of `content_hash`."""
+
     @model_validator(mode="after")
     def _resolve_defaults(self) -> ActionDefinition:
         if self.requires_confirmation is None:
@@ -245,9 +251,11 @@ class ActionDefinition(BaseModel):
         return self.model_dump(mode="json")
 
     def content_hash(self) -> str:
-        """Stable hash of the definition's content (used for incremental compilation)."""
+        """Stable hash of what the agent runs on (used for incremental compilation): the test
+        conversations are left out, so writing one recompiles nothing."""
         # Field order is fixed by the model, so the JSON dump is canonical without sorting.
-        return hashlib.blake2b(self.model_dump_json().encode(), digest_size=16).hexdigest()
+        data = self.model_dump_json(exclude={"test_conversations"})
+        return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------

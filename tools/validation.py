@@ -9,7 +9,7 @@ itself lives in `tools.action`, which imports nothing from here.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,6 +27,7 @@ from .action import (
     ActionDefinition,
     InputType,
 )
+from .compiler import compile_action
 from .errors import ActionValidationError, JsonTextError, Problem
 from .json_text import is_text, parse_json
 from .option_labels import label_problems
@@ -140,6 +141,69 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
             add("response_instructions", "are switched on but empty")
 
     problems.extend(_selection_problems(raw))
+    problems.extend(_conversation_shape_problems(raw.get("test_conversations")))
+    return problems
+
+
+def _conversation_shape_problems(conversations: Any) -> list[Problem]:
+    """Rules of a test conversation that need no other action (pydantic checks the types)."""
+    problems: list[Problem] = []
+    if not isinstance(conversations, list):
+        return problems
+    for i, case in enumerate(conversations):
+        if not isinstance(case, dict):
+            continue
+        add = lambda field, msg: problems.append(Problem(f"test_conversations[{i}].{field}", msg))  # noqa: E731,B023
+        message = case.get("message")
+        if isinstance(message, str) and not message.strip():
+            add("message", "must not be empty: write what the customer says")
+        expected = case.get("expected_action")
+        if isinstance(expected, str) and not TOOL_NAME_RE.match(expected):
+            add("expected_action", "must be an action name, or null for no action")
+        answer = case.get("answer")
+        if isinstance(answer, str) and not answer.strip():
+            add("answer", "must not be empty; leave it out when no question is expected")
+        if "expected_action" in case and expected is None:
+            for field in ("expected_args", "answer", "expected_outcome"):
+                if case.get(field):
+                    add(field, "a message that should pick no action has no arguments, answer or outcome")
+    return problems
+
+
+def test_conversation_problems(
+    action: ActionDefinition, catalog: Mapping[str, ActionDefinition], *, only_own: bool = False
+) -> list[Problem]:
+    """The test conversations of `action` checked against the actions they name in `catalog`:
+    the expected action must exist, and each expected argument must be one of its inputs with a
+    value it accepts. With `only_own`, cases naming another action are left for the catalog."""
+    problems: list[Problem] = []
+    compiled: dict[str, Any] = {}
+    for i, case in enumerate(action.test_conversations):
+        path = f"test_conversations[{i}]"
+        name = case.expected_action
+        if name is None or (only_own and name != action.name):
+            continue
+        target = catalog.get(name)
+        if target is None:
+            problems.append(Problem(f"{path}.expected_action", f"no action named {name!r} in the catalog"))
+            continue
+        if name not in compiled:
+            compiled[name] = compile_action(target)
+        inputs = {i.name for i in target.inputs}
+        for arg in case.expected_args:
+            if arg not in inputs:
+                known = ", ".join(sorted(inputs)) or "none"
+                problems.append(
+                    Problem(f"{path}.expected_args.{arg}", f"{name} has no input {arg!r} (inputs: {known})")
+                )
+        check = compiled[name].check({k: v for k, v in case.expected_args.items() if k in inputs})
+        for arg, reason in check.invalid.items():
+            problems.append(Problem(f"{path}.expected_args.{arg}", reason))
+        for arg in case.expected_args:
+            if arg in inputs and case.expected_args[arg] in (None, ""):
+                problems.append(
+                    Problem(f"{path}.expected_args.{arg}", "must have a value; leave it out instead")
+                )
     return problems
 
 
@@ -409,6 +473,8 @@ def validate_action(data: dict[str, Any] | ActionDefinition) -> ActionDefinition
         # the rules once more on the values pydantic produced ("500" -> 500.0, a default for a
         # missing field): what is stored is exactly what was checked, and exports re-import
         problems.extend(semantic_problems(action.to_json_dict()))
+    if action is not None and not problems:
+        problems.extend(test_conversation_problems(action, {action.name: action}, only_own=True))
     if problems:
         name = raw.get("name") if isinstance(raw.get("name"), str) else None
         raise ActionValidationError(name, _dedupe(problems))
@@ -434,6 +500,12 @@ def validate_catalog(items: Iterable[dict[str, Any] | ActionDefinition]) -> list
             )
         seen.setdefault(key, index)
         actions.append(action)
+    if not problems:
+        by_name = {a.name: a for a in actions}
+        for index, action in enumerate(actions):
+            problems.extend(
+                Problem(f"[{index}].{p.path}", p.message) for p in test_conversation_problems(action, by_name)
+            )
     if problems:
         raise ActionValidationError(None, problems)
     return actions

@@ -15,6 +15,7 @@ from storage.drafts import Draft
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
 from tools.validation import validate_action
 
+from . import test_conversations_panel
 from .editor_state import ACTOR, CONFLICT, DRAFT, DRAFT_CONFLICT, ERRORS, LIVE, NEW, Snapshot, reopen
 from .runtime import AgentRuntime
 
@@ -65,6 +66,7 @@ def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
         help="Delete the draft; the live version is not touched.",
     ):
         discard_draft(rt, snapshot)
+    test_conversations_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
 
 
 def _new_name_free(rt: AgentRuntime, form: dict[str, Any], snapshot: Snapshot) -> None:
@@ -135,6 +137,8 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
         if not _unchanged(snapshot, form):
             saved = _store(rt, snapshot, form)
             key = name if snapshot["live"] else saved.name
+        if not test_conversations_panel.publish_cleared(rt, key):
+            st.rerun()  # the guard found regressions: shown by `guard_prompt` below the buttons
         stored = rt.drafts.publish(key, actor=ACTOR)
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()

@@ -18,7 +18,7 @@ import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError
 
-from . import drafts_panel, editor_form
+from . import drafts_panel, editor_form, test_conversations_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -196,6 +196,9 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         st.error(f"Not saved: {count} problem{'s' if count != 1 else ''}, shown under each field.")
         editor_form.show_errors(editor_form.unplaced(errors), *editor_form.unplaced(errors))
     form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
+    form["test_conversations"] = test_conversations_panel.conversations_section(
+        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors
+    )
     if snapshot["view"] == DRAFT:
         drafts_panel.draft_buttons(rt, snapshot, form)
     else:

@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = (
     "agent.cli.importers",  # import-openapi / import-curl: draft actions to review
     "agent.cli.mcp",  # serve the live actions as MCP tools
     "agent.cli.secrets",  # list / delete stored secrets by name (no key needed)
+    "agent.cli.eval",  # run the test conversations (routing regression tests) for CI
 )
 
 

@@ -35,7 +35,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
@@ -47,6 +47,8 @@ from .router import Route, Router, message_intent, tool_kind, words
 
 _QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
 _ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')
+ROUTER_CACHE_SIZE = 32
+"""Tool sets whose router is kept (one per catalog revision and channel, in practice)."""
 PRESENTATION_TOOLS = frozenset({"Card", "Link"})
 """Tools of a respond turn that present the result (`agent.presentation`), not actions."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
@@ -97,6 +99,10 @@ class OfflineChatModel(BaseChatModel):
     """Read an ambiguous "03/12/2027" as 12 March (month first) rather than 3 December."""
     max_listed_tools: int = 5
     """How many actions a plain-text answer names when it says what it can help with."""
+    _routers: dict[str, Router] = PrivateAttr(default_factory=dict)
+    """Routers by the bound tools' JSON: building one indexes every tool (most of a turn's
+    time at 25 tools), and a conversation or a test suite binds the same tools again and again.
+    A router is read-only once built, so sharing one is safe."""
 
     @property
     def _llm_type(self) -> str:
@@ -189,7 +195,14 @@ class OfflineChatModel(BaseChatModel):
         return [_text(m) for m in messages if isinstance(m, HumanMessage)]
 
     def _router(self, functions: list[dict[str, Any]]) -> Router:
-        return Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
+        key = json.dumps(functions, sort_keys=True, default=str)
+        router = self._routers.get(key)
+        if router is None:
+            router = Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
+            if len(self._routers) >= ROUTER_CACHE_SIZE:
+                self._routers.pop(next(iter(self._routers)))  # the oldest
+            self._routers[key] = router
+        return router
 
     def _choose(
         self, messages: Sequence[BaseMessage], functions: list[dict[str, Any]]
