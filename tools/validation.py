@@ -8,6 +8,7 @@ itself lives in `tools.action`, which imports nothing from here.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
 from collections.abc import Iterable
@@ -229,12 +230,24 @@ def _placeholder_problems(
                     Problem(path, f"secret '{{{{{ph.raw}}}}}' is only allowed in header values and the body")
                 )
         elif ph.name not in declared:
-            problems.append(
-                Problem(path, f"unknown placeholder '{{{{{ph.name}}}}}': declare an input named {ph.name!r}")
-            )
+            problems.append(Problem(path, _unknown_placeholder(ph.name, declared)))
         else:
             used.add(ph.name)
     return problems
+
+
+def _unknown_placeholder(name: str, declared: set[str]) -> str:
+    """The message for `{{name}}` that no input declares: a typo of a declared input is named
+    ("did you mean 'ticket_id'?"), since that is far likelier than a missing input."""
+    close = difflib.get_close_matches(name, sorted(declared), n=1, cutoff=0.75)
+    if not close:
+        close = [d for d in sorted(declared) if d.lower() == name.lower()][:1]
+    if close:
+        return (
+            f"unknown placeholder '{{{{{name}}}}}': did you mean {close[0]!r}? "
+            f"(or declare an input named {name!r})"
+        )
+    return f"unknown placeholder '{{{{{name}}}}}': declare an input named {name!r}"
 
 
 def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]:
