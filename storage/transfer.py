@@ -92,6 +92,19 @@ def problem_place(items: list[Any], path: str) -> str:
     return f"{who}: {rest}" if rest else who
 
 
+_ALSO_ITEM = re.compile(r"\(also item (\d+)\)")
+
+
+def problem_text(items: list[Any], problem: Problem) -> str:
+    """A problem of a catalog file in words: where (`problem_place`), then what, with the other
+    item of a duplicate named the same way ("also item 1", counting from 1 as people do)."""
+
+    def other(match: re.Match[str]) -> str:
+        return f"(also {problem_place(items, f'[{match.group(1)}]')})"
+
+    return f"{problem_place(items, problem.path)}: {_ALSO_ITEM.sub(other, problem.message)}"
+
+
 @dataclass(frozen=True)
 class PlannedUpdate:
     name: str

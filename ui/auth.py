@@ -23,7 +23,7 @@ def is_admin(admin_password: str | None) -> bool:
 def client_id() -> str:
     """Who is trying the password: the client's address, else this Streamlit session."""
     address = st.context.ip_address
-    if address:
+    if isinstance(address, str) and address:
         return f"ip:{address}"
     ctx = get_script_run_ctx()
     return f"session:{ctx.session_id if ctx else 'unknown'}"

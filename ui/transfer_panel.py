@@ -19,7 +19,7 @@ from storage.transfer import (
     import_actions,
     parse_catalog,
     plan_import,
-    problem_place,
+    problem_text,
 )
 from tools.errors import ActionValidationError
 
@@ -126,7 +126,7 @@ def _problems(file_name: str, data: bytes, exc: ActionValidationError) -> None:
         items = []
     st.error(f"Nothing imported: {len(exc.problems)} problem(s) in {literal(file_name)}.")
     for p in exc.problems:
-        st.markdown(f"- {literal(problem_place(items, p.path))}: {literal(p.message)}")
+        st.markdown(f"- {literal(problem_text(items, p))}")
 
 
 def _missing_secrets(rt: AgentRuntime, data: bytes) -> list[str]:
