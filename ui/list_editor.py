@@ -100,31 +100,28 @@ def row_buttons(
     slots: list[Any] | None = None,
 ) -> None:
     """Move up / move down / remove for one row. In `slots` (containers, e.g. the columns at the
-    end of a line) the buttons show only their icon, with the words as the tooltip."""
+    end of a line) Remove, too, shows only its icon, with the words as the tooltip."""
     compact = slots is not None
-    places = slots if slots is not None else st.columns(3 if reorder else 1)
-    word = lambda text, icon: icon if compact else text  # noqa: E731
-    if reorder:
+    places = slots if slots is not None else st.columns([1, 1, 2] if reorder else [1])
+    if reorder:  # arrows need no words: the tooltip says which way
         places[0].button(
-            word("Up", ":material/arrow_upward:"),
+            ":material/arrow_upward:",
             key=f"{key}.{row_id}.up",
-            icon=None if compact else ":material/arrow_upward:",
             disabled=index == 0,
             on_click=_move,
             args=(key, row_id, -1),
             help=f"Move this {what} up",
         )
         places[1].button(
-            word("Down", ":material/arrow_downward:"),
+            ":material/arrow_downward:",
             key=f"{key}.{row_id}.down",
-            icon=None if compact else ":material/arrow_downward:",
             disabled=index == count - 1,
             on_click=_move,
             args=(key, row_id, 1),
             help=f"Move this {what} down",
         )
     places[-1].button(
-        word(f"Remove {what}", ":material/close:"),
+        ":material/close:" if compact else "Remove",
         key=f"{key}.{row_id}.remove",
         icon=None if compact else ":material/delete:",
         on_click=_remove,
