@@ -112,8 +112,9 @@ def test_inputs_move_and_go_with_their_values(tmp_path, fresh_demo_log):
         assert not at.exception and not at.sidebar.error, errors(at)
     saved = rt.stores.actions.get("create_installation_request").definition
     assert [i.name for i in saved.inputs] == ["product", "customer_email", "address", "preferred_date"]
-    assert saved.input("address").label == "installation address"
-    assert saved.input("product").enum_labels == {"ev_charger": "EV charger"}
+    address, product = saved.input("address"), saved.input("product")
+    assert address is not None and address.label == "installation address"
+    assert product is not None and product.enum_labels == {"ev_charger": "EV charger"}
 
 
 def test_a_stale_disable_and_delete_are_refused_and_said(tmp_path, fresh_demo_log):

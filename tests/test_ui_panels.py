@@ -155,6 +155,9 @@ def test_history_shows_the_changed_fields_side_by_side(tmp_path, fresh_demo_log)
         assert rows == ["**title**", r"**inputs\[order\_id\]\.label**"]
         codes = [c.value for c in latest[0].code]
         assert codes == ["Look up order status", "Where is my parcel", "(not set)", "order number"]
+        created = next(e for e in at.sidebar.expander if e.label.startswith("v1 created"))
+        assert not created.proto.expanded and [c.value for c in created.caption] == ["Created with:"]
+        assert '"name": "order_status"' in created.code[0].value  # one document, not a column of blanks
 
 
 def test_the_approval_panel_leads_with_what_will_happen(tmp_path, fresh_demo_log):

@@ -61,7 +61,16 @@ def _text(value: Any) -> str:
 
 
 def side_by_side(diff: dict[str, list[Any]]) -> None:
-    """Every changed value: its path, then before | after."""
+    """Every changed value: its path, then before | after. A whole definition appearing (created)
+    or going (deleted) is one document rather than a column of "(not set)"."""
+    if diff and all(old is None for old, _ in diff.values()):
+        st.caption("Created with:")
+        st.code(_text({k: new for k, (_, new) in diff.items()}), language="json", wrap_lines=True)
+        return
+    if diff and all(new is None for _, new in diff.values()):
+        st.caption("Deleted; it was:")
+        st.code(_text({k: old for k, (old, _) in diff.items()}), language="json", wrap_lines=True)
+        return
     rows = changes(diff)
     if not rows:
         st.caption("No field changed.")

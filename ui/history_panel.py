@@ -65,7 +65,7 @@ def history_panel(rt: AgentRuntime, name: str | None) -> None:
         st.caption("Choose an action in the editor to see its history.")
         return
     store = rt.stores.actions
-    entries = store.history(name, limit=50)
+    entries: list[AuditEntry] = store.history(name, limit=50)
     try:
         current = store.get(name).version
     except NotFoundError:

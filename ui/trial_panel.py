@@ -66,9 +66,9 @@ def trial_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
         )
     elif run:
         with st.spinner(f"Calling {method} {action.url} ..."):
-            report = rt.run(run_action_test(action, args, rt.agent.executor))
-        st.session_state[REPORT] = {**report.model_dump(mode="json"), "source": source}
-    report = st.session_state.get(REPORT)
+            tested = rt.run(run_action_test(action, args, rt.agent.executor))
+        st.session_state[REPORT] = {**tested.model_dump(mode="json"), "source": source}
+    report: dict[str, Any] | None = st.session_state.get(REPORT)
     if report and report["action"] == action.name:
         if report.get("dry_run"):
             show_dry_run(report)
