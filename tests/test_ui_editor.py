@@ -194,3 +194,29 @@ def test_a_secret_that_is_not_set_is_refused_where_the_action_goes_live(tmp_path
         click(at, "Enable", where=at.sidebar)
         assert "order_status is now enabled." in texts(at)
     assert rt.stores.actions.get("order_status").definition.enabled
+
+
+def test_header_and_response_field_lines_are_never_dropped_unseen(tmp_path, fresh_demo_log):
+    with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
+        at = open_app(rt)
+        by_label(at.sidebar.selectbox, "Edit action").set_value("order_status").run()
+        k = form_key(at)
+        click(at, "Add header", where=at.sidebar)
+        field(at, "text_input", f"{k}.headers.1.Value").set_value("application/json")  # no name
+        click(at, "Add response field", where=at.sidebar)
+        click(at, "Add header", where=at.sidebar)
+        field(at, "text_input", f"{k}.headers.2.Header").set_value("Authorization")  # twice
+        field(at, "text_input", f"{k}.headers.2.Value").set_value("Bearer {{secret.DEMO_API_TOKEN}}")
+        at.run()
+        assert any(
+            "Header Authorization is on more than one line: only the last one is kept." in shown(w.value)
+            for w in at.sidebar.warning
+        )
+        fields = len(rt.stores.actions.get("order_status").definition.response_selection.fields)
+        new_field = f"{k}.selection.fields.{fields}"
+        field(at, "text_input", f"{new_field}.Expression").set_value("status")  # no label
+        click(at, "Save & publish", where=at.sidebar)
+        found = errors(at)
+        assert "`headers.`: is not a valid HTTP header name" in found
+        assert "a response field needs a label" in found
+        assert rt.stores.actions.get("order_status").version == 1

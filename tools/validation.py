@@ -322,6 +322,13 @@ def _selection_problems(raw: dict[str, Any]) -> list[Problem]:
     fields = sel.get("fields") or {}
     if isinstance(fields, dict) and lang in ("jmespath", "jsonpath"):
         for label, expr in fields.items():
+            if isinstance(label, str) and not label.strip():
+                problems.append(
+                    Problem(
+                        f"response_selection.fields.{label}",
+                        "a response field needs a label (what it is called)",
+                    )
+                )
             if isinstance(expr, str):
                 err = compile_expression(lang, expr)[1]
                 if err:

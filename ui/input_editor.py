@@ -18,6 +18,7 @@ from tools.action import InputType
 from . import list_editor
 from .list_editor import RowPlace
 from .problems import Errors, show_errors
+from .render import literal
 
 TYPES = [t.value for t in InputType]
 TEXT_TYPES = ("string", "email", "date")
@@ -179,4 +180,12 @@ def pairs_editor(
     initial = [{first: k, second: v} for k, v in pairs.items()]
     rows = list_editor.edit_rows(key, initial, lambda p: _draw_pair(p, names, placeholders, reorder))
     list_editor.add_button(key, add_label, {first: "", second: ""})
-    return {r[first].strip(): r[second].strip() for r in rows if r[first].strip()}
+    # a line with a value but no name is kept (validation names it) rather than dropped unseen
+    kept = [(r[first].strip(), r[second].strip()) for r in rows if r[first].strip() or r[second].strip()]
+    names = [n for n, _ in kept]
+    if twice := sorted({n for n in names if n and names.count(n) > 1}):
+        st.warning(
+            f"{first} {literal(', '.join(twice))} is on more than one line: only the last one is kept.",
+            icon=":material/warning:",
+        )
+    return dict(kept)
