@@ -182,8 +182,8 @@ def pairs_editor(
     list_editor.add_button(key, add_label, {first: "", second: ""})
     # a line with a value but no name is kept (validation names it) rather than dropped unseen
     kept = [(r[first].strip(), r[second].strip()) for r in rows if r[first].strip() or r[second].strip()]
-    names = [n for n, _ in kept]
-    if twice := sorted({n for n in names if n and names.count(n) > 1}):
+    given = [n for n, _ in kept]
+    if twice := sorted({n for n in given if n and given.count(n) > 1}):
         st.warning(
             f"{first} {literal(', '.join(twice))} is on more than one line: only the last one is kept.",
             icon=":material/warning:",
