@@ -27,14 +27,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
+def app_url(tmp_path: Path, fresh_demo_log) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_app(tmp_path / "data", demo_api, ARTIFACTS / "streamlit.log") as url:
+    with streamlit_app(tmp_path / "data", fresh_demo_log, ARTIFACTS / "streamlit.log") as url:
         yield url
 
 
-def test_create_refused_disable_dry_run_and_import_preview(app_url, tmp_path, demo_api):
+def test_create_refused_disable_dry_run_and_import_preview(app_url, tmp_path, fresh_demo_log):
     from playwright.sync_api import expect, sync_playwright
+
+    demo_api = fresh_demo_log  # the session's demo API, its request log cleared for this test
 
     data_dir = tmp_path / "data"
     expect.set_options(timeout=30_000)
