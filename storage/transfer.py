@@ -15,7 +15,10 @@ by name; an action naming a setting that is neither stored nor in the file is re
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from tools.action import ActionDefinition
@@ -24,8 +27,9 @@ from tools.errors import ActionValidationError, JsonTextError, Problem
 from tools.json_text import parse_json
 from tools.validation import validate_catalog
 
-from .actions import ActionStore, Change, ImportReport
+from .actions import ActionStore, Change, ImportReport, definition_diff
 from .auth_settings import AuthStore
+from .drafts import DraftStore
 
 FILE_PATH = "(file)"
 """The path of a problem with the file as a whole."""
@@ -106,6 +110,113 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     return "null" if value is None else type(value).__name__
+
+
+_ITEM_PATH = re.compile(r"^\[(\d+)\](?:\.(.*))?$")
+
+
+def problem_place(items: list[Any], path: str) -> str:
+    """Where a problem of a catalog file is, in words: `[1].name` -> "order_status (item 2):
+    name", naming the action by the name the file gives it (people know actions by name, not
+    by their position in a list)."""
+    match = _ITEM_PATH.match(path)
+    if not match:
+        return path
+    index, rest = int(match.group(1)), match.group(2)
+    item = items[index] if 0 <= index < len(items) else None
+    name = item.get("name") if isinstance(item, dict) else None
+    who = f"{name} (item {index + 1})" if isinstance(name, str) and name.strip() else f"item {index + 1}"
+    return f"{who}: {rest}" if rest else who
+
+
+_ALSO_ITEM = re.compile(r"\(also item (\d+)\)")
+
+
+def problem_text(items: list[Any], problem: Problem) -> str:
+    """A problem of a catalog file in words: where (`problem_place`), then what, with the other
+    item of a duplicate named the same way ("also item 1", counting from 1 as people do)."""
+
+    def other(match: re.Match[str]) -> str:
+        return f"(also {problem_place(items, f'[{match.group(1)}]')})"
+
+    return f"{problem_place(items, problem.path)}: {_ALSO_ITEM.sub(other, problem.message)}"
+
+
+@dataclass(frozen=True)
+class PlannedUpdate:
+    name: str
+    version: int
+    """The live version the import would replace."""
+    diff: dict[str, list[Any]]
+    """Definition field -> [live, imported], as the audit history records changes."""
+
+
+@dataclass(frozen=True)
+class AffectedDraft:
+    name: str
+    why: str
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a file would do, worked out without storing anything."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[PlannedUpdate] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    drafts: list[AffectedDraft] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """Changes when the plan would: compare it before importing what was shown."""
+        shown = {
+            "created": self.created,
+            "updated": [(u.name, u.version, u.diff) for u in self.updated],
+            "unchanged": self.unchanged,
+            "drafts": [(d.name, d.why) for d in self.drafts],
+        }
+        text = json.dumps(shown, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def plan_import(
+    store: ActionStore, drafts: DraftStore, items: list[dict[str, Any]] | dict[str, Any] | str | bytes
+) -> ImportPlan:
+    """What `import_actions` would create, update (with each field's change) and leave alone,
+    and which drafts it would affect; raises with every problem, like the import itself."""
+    actions = validate_file(items)
+    live = {stored.name.lower(): stored for stored in store.list()}
+    plan = ImportPlan()
+    for action in actions:
+        old = live.get(action.name.lower())
+        if old is None:
+            plan.created.append(action.name)
+            continue
+        diff = definition_diff(old.definition.to_json_dict(), action.to_json_dict())
+        if diff:
+            plan.updated.append(PlannedUpdate(old.name, old.version, diff))
+        else:
+            plan.unchanged.append(old.name)
+    updated = {u.name.lower(): u for u in plan.updated}
+    created = {n.lower() for n in plan.created}
+    for draft in drafts.list():
+        if draft.live_name and draft.live_name.lower() in updated:
+            plan.drafts.append(
+                AffectedDraft(
+                    draft.name,
+                    f"its live version changes (version {updated[draft.live_name.lower()].version} becomes "
+                    f"{updated[draft.live_name.lower()].version + 1}): publishing the draft will be refused "
+                    "until it is redone on the new version",
+                )
+            )
+        elif draft.live_name is None and draft.name.lower() in created:
+            plan.drafts.append(
+                AffectedDraft(
+                    draft.name,
+                    "a new action's draft with the same name: the import takes the name, and publishing "
+                    "the draft will be refused",
+                )
+            )
+    return plan
 
 
 def validate_file(items: list[dict[str, Any]] | dict[str, Any] | str | bytes) -> list[ActionDefinition]:

@@ -21,6 +21,7 @@ from agent.cli.main import build_parser, main
 from agent.wiring.access import (
     ADMIN_COMMANDS,
     ADMIN_OPTIONS,
+    ATTEMPTS_FILE,
     OPEN_COMMANDS,
     PASSWORD_ENV,
     AccessDenied,
@@ -319,3 +320,30 @@ def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fres
             assert not at.exception
             at.radio(key="page").set_value("Run log").run()
             assert at.main.dataframe and not at.exception  # the order lookup is in the run log
+
+
+def test_repeated_wrong_passwords_on_the_command_line_are_throttled(cli_env, tmp_path, capsys, suite_cases):
+    """Each command is a new process: the count lives in the data dir, so guesses add up across
+    runs, and a locked-out user is refused unchecked, even with the right password."""
+    catalog = str(_catalog_file(tmp_path))
+    before = _state(cli_env["ACTIONS_DATA_DIR"])
+    state = Path(cli_env["ACTIONS_DATA_DIR"]) / ATTEMPTS_FILE
+    for n in range(3):  # the free tries: refused as wrong, counted
+        with suite_cases.case("cli throttle", f"wrong guess {n + 1}"):
+            assert (
+                main(["export", str(tmp_path / "out.json"), "--admin-password", f"guess-{n}"]) == EXIT_DENIED
+            )
+            assert "wrong admin password" in capsys.readouterr().err
+    counts = json.loads(state.read_text())
+    assert [c["failures"] for c in counts.values()] == [3]
+    # nine so far (as if six more had been waited out): the tenth locks the user out
+    state.write_text(json.dumps({client: {"failures": 9, "not_before": 0} for client in counts}))
+    with suite_cases.case("cli throttle", "the tenth wrong guess locks out"):
+        assert main(["export", str(tmp_path / "out.json"), "--admin-password", "guess-9"]) == EXIT_DENIED
+        capsys.readouterr()
+    with suite_cases.case("cli throttle", "the right password while locked out"):
+        assert main(["import", catalog, "--admin-password", PASSWORD]) == EXIT_DENIED
+        err = capsys.readouterr().err
+        assert "too many wrong admin passwords: locked out" in err and PASSWORD not in err
+        assert _state(cli_env["ACTIONS_DATA_DIR"]) == before
+        assert not (tmp_path / "out.json").exists()

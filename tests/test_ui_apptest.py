@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, open_app, texts
+from tests.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 
 pytestmark = pytest.mark.slow
 
@@ -206,7 +206,11 @@ def test_a_stale_edit_shows_the_conflict_instead_of_overwriting(tmp_path, fresh_
         )
         by_label(at.sidebar.text_input, "Title").set_value("Mine")
         click(at, "Save & publish", where=at.sidebar)
-        assert any("changed by someone else" in e.value for e in at.sidebar.error)
+        assert any(
+            "Not saved: order_status changed since you opened it (you saw version 1; it is now version 2)"
+            in shown(e.value)
+            for e in at.sidebar.error
+        )
         assert rt.stores.actions.get("order_status").definition.title == "Theirs"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.scripted_model import ScriptedChatModel
 from tests.test_ui_apptest import bound_tool, click, say
-from tests.ui_fixtures import app_runtime, by_label, open_app, texts
+from tests.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")]
 
@@ -33,7 +33,7 @@ def successes(at) -> str:
 
 
 def errors(at) -> str:
-    return "\n".join(e.value for e in at.sidebar.error)
+    return "\n".join(shown(e.value) for e in at.sidebar.error)
 
 
 def test_a_draft_is_previewed_then_published(tmp_path, fresh_demo_log):

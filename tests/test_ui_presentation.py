@@ -24,9 +24,10 @@ def main_texts(at) -> str:
 
 
 def selection_table(at) -> list[str]:
-    tables = [d.value for d in at.sidebar.dataframe if list(d.value.columns) == ["label", "expression"]]
-    assert len(tables) == 1
-    return list(tables[0]["label"])
+    """The response fields' labels, in the order the editor draws their lines."""
+    keys = [w for w in at.sidebar.text_input if ".selection.fields." in (w.key or "")]
+    assert keys, "no response field lines in the editor"
+    return [w.value for w in keys if w.key.endswith(".Label")]
 
 
 def test_the_editor_shows_and_saves_response_fields_in_the_entered_order(tmp_path, fresh_demo_log):
@@ -81,8 +82,8 @@ def test_the_editor_keeps_enum_labels(tmp_path, fresh_demo_log):
     with app_runtime(tmp_path, fresh_demo_log, None) as rt:
         at = open_app(rt)
         by_label(at.sidebar.selectbox, "Edit action").set_value("create_installation_request").run()
-        inputs = next(d.value for d in at.sidebar.dataframe if "enum_labels" in d.value.columns)
-        assert list(inputs["enum_labels"]) == ["", "ev_charger=EV charger", "", ""]
+        labels = [w.value for w in at.sidebar.text_input if w.label == "Value labels (optional)"]
+        assert labels == ["ev_charger=EV charger"]  # only the enum input takes value labels
         by_label(at.sidebar.text_input, "Title").set_value("Book an installation")
         click(at, "Save & publish", where=at.sidebar)
         assert not at.exception

@@ -4,6 +4,7 @@ an injected chat model, or the offline one when none is given) put into the sess
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,19 @@ def open_app(runtime: AgentRuntime, **session: Any) -> AppTest:
     return at.run()
 
 
+ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown as a person reads it, as far as escapes go: `order\\_status` is `order_status`
+    (the app escapes every message that quotes what someone typed, `ui.render.literal`)."""
+    return ESCAPED.sub(r"\1", str(markdown))
+
+
 def texts(at: AppTest) -> str:
     """Everything written on the page (markdown, captions, alerts, code), for assertions."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
+    parts += [shown(e.value) for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
     parts += [c.value for c in at.code]
     return "\n".join(str(p) for p in parts)
 

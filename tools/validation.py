@@ -8,6 +8,7 @@ itself lives in `tools.action`, which imports nothing from here.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -302,12 +303,24 @@ def _placeholder_problems(
                     Problem(path, f"secret '{{{{{ph.raw}}}}}' is only allowed in header values and the body")
                 )
         elif ph.name not in declared:
-            problems.append(
-                Problem(path, f"unknown placeholder '{{{{{ph.name}}}}}': declare an input named {ph.name!r}")
-            )
+            problems.append(Problem(path, _unknown_placeholder(ph.name, declared)))
         else:
             used.add(ph.name)
     return problems
+
+
+def _unknown_placeholder(name: str, declared: set[str]) -> str:
+    """The message for `{{name}}` that no input declares: a typo of a declared input is named
+    ("did you mean 'ticket_id'?"), since that is far likelier than a missing input."""
+    close = difflib.get_close_matches(name, sorted(declared), n=1, cutoff=0.75)
+    if not close:
+        close = [d for d in sorted(declared) if d.lower() == name.lower()][:1]
+    if close:
+        return (
+            f"unknown placeholder '{{{{{name}}}}}': did you mean {close[0]!r}? "
+            f"(or declare an input named {name!r})"
+        )
+    return f"unknown placeholder '{{{{{name}}}}}': declare an input named {name!r}"
 
 
 def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]:
@@ -423,6 +436,13 @@ def _selection_problems(raw: dict[str, Any]) -> list[Problem]:
     fields = sel.get("fields") or {}
     if isinstance(fields, dict) and lang in ("jmespath", "jsonpath"):
         for label, expr in fields.items():
+            if isinstance(label, str) and not label.strip():
+                problems.append(
+                    Problem(
+                        f"response_selection.fields.{label}",
+                        "a response field needs a label (what it is called)",
+                    )
+                )
             if isinstance(expr, str):
                 err = compile_expression(lang, expr)[1]
                 if err:

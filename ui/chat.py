@@ -19,7 +19,7 @@ import streamlit as st
 
 from agent.wiring.ui_support import check_answer, form_fields
 
-from . import forms, refusals
+from . import forms, refusals, render
 from .auth import is_admin
 from .chat_turn import render_turn, resume_text
 from .runtime import AgentRuntime
@@ -129,7 +129,7 @@ def pending_controls(
     with st.chat_message("assistant", avatar=":material/edit_note:"):
         if payload.get("kind") == "confirm":
             fields = form_fields(definition) if definition else []
-            return forms.confirm_panel(payload, key, fields)
+            return forms.confirm_panel(payload, key, fields, preview=preview)
         check = (lambda values: check_answer(definition, values)) if definition else None
         answer = forms.collect_info_form(payload, key, check)
         st.caption("Or type the answer in the message box below.")
@@ -147,9 +147,21 @@ def chat_page(rt: AgentRuntime) -> None:
         st.warning(
             "**Preview: drafts in use** — this conversation runs the draft actions (the "
             "live ones where there is no draft). Customers never get drafts until they "
-            "are published.",
+            "are published. The calls are real: a request that writes is shown for approval "
+            "first, and approving it creates or changes data in your API. To see a request "
+            "without sending it, use **Dry run** in the sidebar's Test action tab.",
             icon=":material/science:",
         )
+        if unasked := [
+            d.name
+            for d in rt.drafts.overlay()
+            if d.enabled and d.method.value != "GET" and not d.requires_confirmation
+        ]:
+            st.warning(
+                "These actions write without asking for approval, so the preview sends them at "
+                "once: " + render.plain(", ".join(unasked)) + ".",
+                icon=":material/warning:",
+            )
     session_id, channel = session_picker(rt, preview)
     traces = agent.turns(session_id)
     describe = refusals.describer(rt, preview=preview)

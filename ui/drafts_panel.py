@@ -12,11 +12,23 @@ from typing import Any
 import streamlit as st
 
 from storage.drafts import Draft
-from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
+from tools.errors import ActionValidationError, ConflictError, NotFoundError
 from tools.validation import validate_action
 
-from . import test_conversations_panel
-from .editor_state import ACTOR, CONFLICT, DRAFT, DRAFT_CONFLICT, ERRORS, LIVE, NEW, Snapshot, reopen
+from . import editor_checks, test_conversations_panel
+from .editor_state import (
+    ACTOR,
+    CONFLICT,
+    DRAFT,
+    DRAFT_CONFLICT,
+    ERRORS,
+    LIVE,
+    NEW,
+    WARNING,
+    Snapshot,
+    reopen,
+)
+from .render import literal
 from .runtime import AgentRuntime
 
 
@@ -41,7 +53,7 @@ def draft_header(rt: AgentRuntime, snapshot: Snapshot) -> None:
     else:
         st.caption(f"New action **{name}**, draft only · {saved}. It is not live until published.")
     if conflict := st.session_state.get(DRAFT_CONFLICT):
-        st.error(conflict, icon=":material/sync_problem:")
+        st.error(literal(conflict), icon=":material/sync_problem:")
 
 
 def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
@@ -69,31 +81,22 @@ def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
     test_conversations_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
 
 
-def _new_name_free(rt: AgentRuntime, form: dict[str, Any], snapshot: Snapshot) -> None:
-    """A new action's draft may not take the name of a live action or of another new draft."""
-    name = str(form.get("name") or "").strip()
-    mine = (snapshot["draft"] or {}).get("name", "").lower()
-    if not name or name.lower() == mine:
-        return
-    problem = None
-    if any(a.name.lower() == name.lower() for a in rt.stores.actions.list()):
-        problem = f"an action named {name!r} already exists; choose another name"
-    elif (other := rt.drafts.get(name)) is not None and other.live_name is None:
-        problem = f"another draft is already named {name!r}"
-    if problem:
-        raise ActionValidationError(name, [Problem("name", problem)])
+def _own_names(snapshot: Snapshot) -> set[str]:
+    """The names the open action may keep: its live name, its draft's name."""
+    return {n for n in (snapshot["name"], (snapshot["draft"] or {}).get("name")) if n}
 
 
-def _store(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> Draft:
-    """Save the form as the draft of the open action; raises what the stores raise."""
+def _store(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any], *, going_live: bool = False) -> Draft:
+    """Save the form as the draft of the open action; raises what the stores raise, and every
+    problem of the form at once (`editor_checks`) before anything is saved."""
     name = snapshot["name"]
+    editor_checks.refuse(form, editor_checks.check(rt, form, own=_own_names(snapshot), going_live=going_live))
     if snapshot["live"]:
         if snapshot["view"] == LIVE:  # an edit of live: made on the version the form was opened at
             current = rt.stores.actions.get(name).version
             if current != snapshot["version"]:
                 raise ConflictError(name, snapshot["version"], current)
         return rt.drafts.save(form, live_name=name, actor=ACTOR)
-    _new_name_free(rt, form, snapshot)
     saved = rt.drafts.save(form, actor=ACTOR)
     old = (snapshot["draft"] or {}).get("name")
     if old and old.lower() != saved.name.lower():  # renamed: the draft moves to its new name
@@ -114,6 +117,8 @@ def save_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> No
         st.session_state[CONFLICT] = f"{snapshot['name']} was deleted by someone else meanwhile."
         st.rerun()
     live = snapshot["live"]
+    if warning := editor_checks.secret_warning(rt, form):
+        st.session_state[WARNING] = warning
     reopen(
         snapshot["name"] if live else saved.name,
         f"Saved the draft of {saved.name}. "
@@ -127,15 +132,20 @@ def save_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> No
 
 
 def _unchanged(snapshot: Snapshot, form: dict[str, Any]) -> bool:
-    return validate_action(form).to_json_dict() == validate_action(snapshot["definition"]).to_json_dict()
+    try:
+        return validate_action(form).to_json_dict() == validate_action(snapshot["definition"]).to_json_dict()
+    except ActionValidationError:
+        return False  # `_store` reports every problem
 
 
 def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     name, base = snapshot["name"], (snapshot["draft"] or {}).get("base_version")
     try:
         key = name
-        if not _unchanged(snapshot, form):
-            saved = _store(rt, snapshot, form)
+        if _unchanged(snapshot, form):
+            editor_checks.refuse(form, editor_checks.missing_secrets(rt, form) if form.get("enabled") else [])
+        else:
+            saved = _store(rt, snapshot, form, going_live=True)
             key = name if snapshot["live"] else saved.name
         if not test_conversations_panel.publish_cleared(rt, key):
             st.rerun()  # the guard found regressions: shown by `guard_prompt` below the buttons

@@ -16,9 +16,9 @@ from typing import Any
 
 import streamlit as st
 
-from tools.errors import ActionValidationError, ConflictError
+from tools.errors import ActionValidationError, ConflictError, NotFoundError
 
-from . import drafts_panel, editor_form, test_conversations_panel
+from . import drafts_panel, editor_checks, editor_form, problems, test_conversations_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -33,9 +33,11 @@ from .editor_state import (
     SNAPSHOT,
     TOKEN,
     VIEW,
+    WARNING,
     Snapshot,
     load,
     reopen,
+    request_open,
 )
 from .runtime import AgentRuntime
 
@@ -86,37 +88,62 @@ def _unique_copy_name(names: list[str], name: str) -> str:
     return candidate
 
 
+def refused(what: str, snapshot: Snapshot, exc: Exception) -> None:
+    """Show why a change was not made, on the run that starts now (never silently)."""
+    name, seen = snapshot["name"], snapshot["version"]
+    if isinstance(exc, ConflictError):
+        now = "it was deleted" if exc.actual_version is None else f"it is now version {exc.actual_version}"
+        reason = f"{name} changed since you opened it (you saw version {seen}; {now})"
+    elif isinstance(exc, ActionValidationError):
+        reason = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+    else:
+        reason = str(exc)
+    st.session_state[CONFLICT] = f"Not {what}: {reason}."
+    st.rerun()
+
+
 def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
-    """Duplicate / enable / delete, on the live action."""
+    """Duplicate / enable / delete, on the live action. Each is refused on its own and says
+    why (a stale version, a name taken, a secret not set), and every button stays drawn."""
     store = rt.stores.actions
     name, version, definition = snapshot["name"], snapshot["version"], snapshot["definition"]
     dup, toggle, delete = st.columns(3)
-    try:
-        if dup.button("Duplicate", key="ed.duplicate", icon=":material/content_copy:"):
-            copy = {
-                **definition,
-                "name": _unique_copy_name(names, name),
-                "enabled": False,
-                "title": f"{definition.get('title') or name} (copy)",
-            }
+    if dup.button("Duplicate", key="ed.duplicate", icon=":material/content_copy:"):
+        copy = {
+            **definition,
+            "name": _unique_copy_name(names, name),
+            "enabled": False,
+            "title": f"{definition.get('title') or name} (copy)",
+        }
+        try:
             store.create(copy, actor=ACTOR)
-            reopen(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
-        label = "Disable" if definition["enabled"] else "Enable"
-        if toggle.button(label, key="ed.toggle", icon=":material/toggle_on:"):
+        except (ActionValidationError, ConflictError, NotFoundError) as exc:
+            refused("duplicated", snapshot, exc)
+        reopen(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
+    label = "Disable" if definition["enabled"] else "Enable"
+    if toggle.button(label, key="ed.toggle", icon=":material/toggle_on:"):
+        try:
+            if not definition["enabled"]:
+                editor_checks.refuse(definition, editor_checks.missing_secrets(rt, definition))
             store.set_enabled(name, not definition["enabled"], expected_version=version, actor=ACTOR)
-            reopen(name, f"{name} is now {label.lower()}d.", view=LIVE)
-        sure = st.checkbox("Yes, delete this action", key=f"ed.sure.{name}")
-        if delete.button("Delete", key="ed.delete", icon=":material/delete:", disabled=not sure):
+        except (ActionValidationError, ConflictError, NotFoundError) as exc:
+            refused(f"{label.lower()}d", snapshot, exc)
+        reopen(name, f"{name} is now {label.lower()}d.", view=LIVE)
+    sure = st.checkbox("Yes, delete this action", key=f"ed.sure.{name}")
+    if delete.button("Delete", key="ed.delete", icon=":material/delete:", disabled=not sure):
+        try:
             store.delete(name, expected_version=version, actor=ACTOR)
-            reopen(NEW, f"Deleted {name}.")
-    except ConflictError as exc:
-        st.session_state[CONFLICT] = str(exc)
+        except (ConflictError, NotFoundError) as exc:
+            refused("deleted", snapshot, exc)
+        reopen(NEW, f"Deleted {name}.")
 
 
 def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     """Save live at once (create, or update the version the edit was made on)."""
     store = rt.stores.actions
+    own = {snapshot["name"]} if snapshot["name"] else set()
     try:
+        editor_checks.refuse(form, editor_checks.check(rt, form, own=own, going_live=True))
         if snapshot["name"] is None:
             saved = store.create(form, actor=ACTOR)
         else:
@@ -124,10 +151,11 @@ def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
-    except ConflictError as exc:
-        st.session_state[CONFLICT] = str(exc)
-        st.rerun()
+    except (ConflictError, NotFoundError) as exc:
+        refused("saved", snapshot, exc)
     else:
+        if warning := editor_checks.secret_warning(rt, form):
+            st.session_state[WARNING] = warning
         reopen(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.", view=LIVE)
 
 
@@ -175,14 +203,40 @@ def source_of(snapshot: Snapshot) -> str:
     return f"live version {snapshot['version']} of {snapshot['name']}"
 
 
+FIRST_RUN = """**No actions yet.** An action is one endpoint of your own API that the agent may
+call in a conversation. To make the first one:
+
+1. Fill in the form below: the method and URL, the inputs to ask the customer for, the trigger
+   (when the agent should run it) and how to present the answer.
+2. Store any API token in the **Secrets** tab and use it in a header as `{{secret.NAME}}`.
+3. **Save draft**, try it in **Test action** (a dry run shows the request without sending it),
+   then publish.
+
+Or start from your API's description in **Import API** (OpenAPI or a cURL command), or a
+catalog file in **Import / export**."""
+
+
 def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
     """Render the list and the form; returns the form's definition and `source_of` it."""
     names, badges = actions_table(rt)
+    if not names:
+        st.info(FIRST_RUN, icon=":material/lightbulb:")
+    st.button(
+        "Create action",
+        key="ed.create",
+        icon=":material/add:",
+        type="primary" if not names else "secondary",
+        on_click=request_open,
+        args=(NEW,),
+        help="Start a new action from an empty form.",
+    )
     snapshot = _open(rt, names, badges)
     if notice := st.session_state.pop(NOTICE, None):
         st.success(notice, icon=":material/check_circle:")
+    if warning := st.session_state.pop(WARNING, None):
+        st.warning(warning, icon=":material/key_off:")
     if conflict := st.session_state.get(CONFLICT):
-        st.error(conflict, icon=":material/sync_problem:")
+        st.error(problems.literal(conflict), icon=":material/sync_problem:")
         if st.button("Load the latest version (drops this edit)", key="ed.reload"):
             reopen(snapshot["name"] or NEW, view=snapshot["view"])
     if snapshot["view"] == DRAFT:
@@ -192,9 +246,10 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         _commands(rt, snapshot, names)
     errors = st.session_state.get(ERRORS, {})
     if errors:
-        count = sum(len(m) for m in errors.values())
+        count = problems.count(errors)
         st.error(f"Not saved: {count} problem{'s' if count != 1 else ''}, shown under each field.")
-        editor_form.show_errors(editor_form.unplaced(errors), *editor_form.unplaced(errors))
+        elsewhere = problems.unplaced(errors)
+        problems.show_errors(elsewhere, *elsewhere)
     form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
     form["test_conversations"] = test_conversations_panel.conversations_section(
         rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors
@@ -218,7 +273,7 @@ def _live_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
         help="Keep the edit away from customers until it is published.",
     ):
         drafts_panel.save_draft(rt, snapshot, form)
-    label = "Create action" if snapshot["name"] is None else "Save & publish"
+    label = "Create & publish" if snapshot["name"] is None else "Save & publish"
     if live.button(
         label,
         type="primary",

@@ -23,6 +23,8 @@ DRAFT, LIVE = "Draft", "Live"
 PICK, NEXT_PICK, NEXT_VIEW = "ed.pick", "ed.next_pick", "ed.next_view"
 SNAPSHOT, TOKEN, VIEW = "ed.snapshot", "ed.token", "ed.view"
 ERRORS, NOTICE, CONFLICT = "ed.errors", "ed.notice", "ed.conflict"
+WARNING = "ed.warning"
+"""A saved change the team should still act on (a secret it references is not set)."""
 DRAFT_CONFLICT = "ed.draft_conflict"
 ACTOR = "product team (app)"
 

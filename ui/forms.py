@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -136,12 +137,42 @@ def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) 
     return {"values": {k: v for k, v in values.items() if v is not None}}
 
 
-def confirm_panel(payload: dict[str, Any], key: str, fields: list[dict[str, Any]]) -> dict | None:
-    """The request preview with Approve / Edit / Reject; returns the decision when one is made."""
+EFFECTS = {
+    "GET": "reads from",
+    "POST": "sends new data to",
+    "PUT": "replaces data in",
+    "PATCH": "changes data in",
+    "DELETE": "deletes data in",
+}
+"""What approving a request of each method does, in words support staff read first."""
+
+
+def what_will_happen(payload: dict[str, Any]) -> str:
+    """One sentence: the action, and what approving it does where (from the request shown)."""
+    label = render.plain(str(payload.get("action_label") or payload.get("action") or "the action"))
+    request = payload.get("request") or {}
+    method = str(request.get("method") or "").upper()
+    host = urlsplit(str(request.get("url") or "")).hostname or "the API"
+    effect = EFFECTS.get(method, "calls")
+    values = " with these values" if payload.get("summary") else " (no values from the customer)"
+    return f"Approving runs **{label}**{values}: it {effect} {render.plain(host)}."
+
+
+def confirm_panel(
+    payload: dict[str, Any], key: str, fields: list[dict[str, Any]], *, preview: bool = False
+) -> dict | None:
+    """What will happen (the action, the customer's values), the exact request one click away,
+    and Approve / Edit / Reject; returns the decision when one is made."""
     with st.container(border=True):
         st.markdown(f"**Confirm: {payload.get('action_label') or payload.get('action')}**")
+        st.markdown(what_will_happen(payload))
         render.values_summary(payload.get("summary"))
-        render.request_preview(payload.get("request"))
+        if preview:
+            st.warning(
+                "Preview drafts: approving sends this request to the real API.", icon=":material/warning:"
+            )
+        with st.expander("Exact request (method, URL, headers, body)", icon=":material/http:"):
+            render.request_preview(payload.get("request"))
         editing_key = f"{key}.editing"
         if st.session_state.get(editing_key):
             return _edit_form(payload, key, fields, editing_key)

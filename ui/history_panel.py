@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storage.actions import Change
+from storage.actions import AuditEntry, Change
 from tools.errors import ConflictError, NotFoundError
 
+from . import diff_view
 from .editor_state import ACTOR, LIVE, request_open
 from .runtime import AgentRuntime
 
@@ -29,6 +30,8 @@ LIVE_CHANGES = {
 }
 """Changes that made a version live: those versions can be rolled back to."""
 NOTICE, CONFLICT = "hist.notice", "hist.conflict"
+SHOWN = 15
+"""Changes drawn, newest first (the latest one opened, each field before | after)."""
 
 
 def _roll_back(rt: AgentRuntime, name: str, to_version: int, seen_version: int) -> None:
@@ -62,7 +65,7 @@ def history_panel(rt: AgentRuntime, name: str | None) -> None:
         st.caption("Choose an action in the editor to see its history.")
         return
     store = rt.stores.actions
-    entries = store.history(name, limit=50)
+    entries: list[AuditEntry] = store.history(name, limit=50)
     try:
         current = store.get(name).version
     except NotFoundError:
@@ -71,29 +74,21 @@ def history_panel(rt: AgentRuntime, name: str | None) -> None:
         f"**{name}** — {len(entries)} change(s)"
         + (f" · live version {current}" if current else " · not live")
     )
-    st.dataframe(
-        [
-            {
-                "when": e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                "who": e.actor or "",
-                "change": e.change,
-                "version": e.version,
-                "fields": ", ".join(e.diff),
-            }
-            for e in entries
-        ],
-        hide_index=True,
-        width="stretch",
-    )
     _rollback_control(rt, name, entries, current)
-    for e in entries[:10]:
-        with st.expander(f"v{e.version} {e.change} — {e.at:%Y-%m-%d %H:%M:%S}"):
-            st.json(
-                {field: {"before": old, "after": new} for field, (old, new) in e.diff.items()}, expanded=False
-            )
+    for n, e in enumerate(entries[:SHOWN]):
+        who = f" · {e.actor}" if e.actor else ""
+        version = f"v{e.version} " if e.version else ""
+        label = f"{version}{e.change} — {e.at:%Y-%m-%d %H:%M:%S}{who}"
+        with st.expander(label, expanded=n == 0, icon=":material/difference:"):
+            if e.diff:
+                diff_view.side_by_side(e.diff)
+            else:
+                st.caption("No field of the definition changed in this step.")
+    if len(entries) > SHOWN:
+        st.caption(f"The {SHOWN} latest changes are shown.")
 
 
-def _rollback_control(rt: AgentRuntime, name: str, entries: list, current: int | None) -> None:
+def _rollback_control(rt: AgentRuntime, name: str, entries: list[AuditEntry], current: int | None) -> None:
     """Pick an earlier live version; the button rolls back to it."""
     versions: dict[int, str] = {}
     for e in entries:  # newest first: each version is described by its latest live change

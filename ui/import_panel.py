@@ -29,6 +29,7 @@ from tools.importers import (
 )
 
 from .editor_state import ACTOR
+from .render import literal
 from .runtime import AgentRuntime
 
 KINDS = ("OpenAPI / Swagger", "cURL command")
@@ -67,7 +68,7 @@ def _document(rt: AgentRuntime) -> tuple[str | None, str | None, str]:
         try:
             return decode_document(upload.getvalue(), source=upload.name), None, upload.name
         except DocumentError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(literal(str(exc)), icon=":material/error:")
             return None, None, ""
     url = st.text_input(
         "Document URL", key="imp.url", placeholder="https://api.example.com/openapi.json"
@@ -77,7 +78,7 @@ def _document(rt: AgentRuntime) -> tuple[str | None, str | None, str]:
         try:
             fetched = rt.run(fetch_document(rt.agent.executor, url, max_bytes=MAX_DOCUMENT_BYTES))
         except DocumentFetchError as exc:
-            st.error(str(exc), icon=":material/block:")
+            st.error(literal(str(exc)), icon=":material/block:")
             return None, None, ""
         st.session_state[FETCHED] = {"asked": url, "url": fetched.url, "text": fetched.text}
     kept = st.session_state.get(FETCHED)
@@ -116,14 +117,14 @@ def openapi_section(rt: AgentRuntime) -> None:
     try:
         headers = _headers(header_text)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     options: dict[str, Any] = dict(base_url=base_url.strip() or None, source_url=source_url, headers=headers)
     try:
         doc = load_document(text, source=label)
         operations = list_operations(doc, **options)
     except DocumentError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(literal(str(exc)), icon=":material/error:")
         return
     mappable = {op.key: op for op in operations if op.mappable}
     title = (doc.get("info") or {}).get("title") or label
@@ -155,7 +156,7 @@ def openapi_section(rt: AgentRuntime) -> None:
     try:
         result = import_openapi(doc, operations=picked, **options)
     except DocumentError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(literal(str(exc)), icon=":material/error:")
         return
     review_and_save(rt, result, "Save as drafts", key="imp.openapi.save")
 
@@ -181,7 +182,7 @@ def curl_section(rt: AgentRuntime) -> None:
     try:
         result = import_curl(command, name=name.strip() or None)
     except CurlError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(literal(str(exc)), icon=":material/error:")
         return
     review_and_save(rt, result, "Save as draft", key="imp.curl.save")
 
@@ -196,7 +197,7 @@ def _round() -> int:
 def review_and_save(rt: AgentRuntime, result: ImportResult, label: str, *, key: str) -> None:
     """Skipped operations, notes, the drafts as JSON, and the button that saves them as drafts."""
     for skipped in result.skipped:
-        st.warning(f"Skipped {skipped.operation}: {skipped.reason}", icon=":material/block:")
+        st.warning(literal(f"Skipped {skipped.operation}: {skipped.reason}"), icon=":material/block:")
     if result.notes:
         st.markdown("**Notes for the reviewer**\n" + "\n".join(f"- {n}" for n in result.notes))
     if not result.drafts:
@@ -220,7 +221,7 @@ def review_and_save(rt: AgentRuntime, result: ImportResult, label: str, *, key: 
             saved.append(rt.drafts.save(draft, actor=ACTOR).name)
     except ActionValidationError as exc:
         done = f" (saved before it: {', '.join(saved)})" if saved else ""
-        st.error(f"Not saved: {exc}{done}")
+        st.error(literal(f"Not saved: {exc}{done}"))
         return
     st.session_state[NOTICE] = (
         f"Saved {len(saved)} draft(s), all disabled: {', '.join(saved)}. "

@@ -30,6 +30,17 @@ def plain(text: str) -> str:
     return _MARKUP.sub(r"\\\1", text)
 
 
+_ANY_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def literal(text: str) -> str:
+    """`text` escaped so that Streamlit markdown shows every character as typed: each ASCII
+    punctuation mark gets a backslash (CommonMark's escape), so `_x_` stays `_x_` rather than
+    turning italic, `:red[...]` stays text, and `{{secret.NAME}}` keeps its braces. For
+    messages that quote what the team typed (validation problems, refusals)."""
+    return _ANY_MARKUP.sub(r"\\\1", str(text))
+
+
 def card(data: dict[str, Any]) -> None:
     """A card response: a bordered container with a title, labelled fields and a link."""
     with st.container(border=True):

@@ -23,6 +23,7 @@ import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
 from agent.service import SupportAgent
+from agent.wiring.access import AdminThrottle
 from agent.wiring.runtime import Stores, open_agent, open_stores, preview_of
 from agent.wiring.settings import Settings
 from storage.drafts import DraftStore
@@ -83,6 +84,8 @@ class AgentRuntime:
         self.agent: SupportAgent
         self.agent, self._release = ready.result()
         self.drafts = DraftStore(stores.actions)
+        self.admin_throttle = AdminThrottle()
+        """Wrong admin passwords per client, for every session of this process."""
         self._preview: SupportAgent | None = None
         self._preview_lock = threading.Lock()
 

@@ -7,6 +7,8 @@ import streamlit as st
 from storage.secrets import SecretValueError
 from tools.errors import NotFoundError
 
+from .editor_checks import secret_uses
+from .render import literal
 from .runtime import AgentRuntime
 
 ACTOR = "product team (app)"
@@ -15,8 +17,9 @@ ACTOR = "product team (app)"
 def secrets_panel(rt: AgentRuntime) -> None:
     secrets = rt.stores.secrets
     names = secrets.names()
+    definitions = [a.definition for a in rt.stores.actions.list()] + [d.definition for d in rt.drafts.list()]
     referenced = sorted(
-        {n for a in rt.stores.actions.list() for n in a.definition.secret_names()}
+        {n for d in definitions for _, n in secret_uses(d.to_json_dict())}
         | {n for s in rt.stores.auth.list() for n in s.setting.secret_names()}
     )
     st.caption(
@@ -31,12 +34,17 @@ def secrets_panel(rt: AgentRuntime) -> None:
     else:
         st.caption("No secrets yet.")
     if missing := [n for n in referenced if n not in names]:
-        st.warning("Referenced by an action or auth setting but not set: " + ", ".join(missing))
+        st.warning(
+            "Referenced by an action or auth setting but not set: "
+            + literal(", ".join(missing))
+            + ". Actions that use them cannot be published or enabled until they are set."
+        )
     if notice := st.session_state.pop("secret.notice", None):
         st.success(notice)
-    # A fresh key after each save empties the value field on the server side too.
+    # A fresh key after each save empties both fields, on the server side too; a refused one
+    # keeps what was typed, so a bad name is corrected rather than typed again.
     n = st.session_state.setdefault("secret.nonce", 0)
-    with st.form(f"secret_set.{n}", clear_on_submit=True, border=True):
+    with st.form(f"secret_set.{n}", clear_on_submit=False, border=True):
         name = st.text_input("Name", placeholder="ORDERS_TOKEN", key=f"secret.name.{n}")
         value = st.text_input(
             "Value",
@@ -49,7 +57,7 @@ def secrets_panel(rt: AgentRuntime) -> None:
         try:
             secrets.set(name.strip(), value, actor=ACTOR)
         except SecretValueError as exc:
-            st.error(str(exc))
+            st.error(f"Not saved: {literal(str(exc))}", icon=":material/error:")
         else:
             st.session_state.pop(f"secret.value.{n}", None)
             st.session_state["secret.nonce"] = n + 1
@@ -62,6 +70,6 @@ def secrets_panel(rt: AgentRuntime) -> None:
             try:
                 secrets.delete(doomed, actor=ACTOR)
             except NotFoundError as exc:
-                st.error(str(exc))
+                st.error(f"Not deleted: {literal(str(exc))}", icon=":material/error:")
             else:
                 st.rerun()

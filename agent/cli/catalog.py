@@ -19,7 +19,13 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent.cli.files import InputFileError, label, read_catalog_document
-from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
+from agent.wiring.access import (
+    AccessDenied,
+    add_password_option,
+    cli_throttle,
+    require_admin,
+    supplied_password,
+)
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ActionValidationError
@@ -148,7 +154,12 @@ def write_output(path: str, text: str) -> bool:
 def _admin_ok(settings: Settings, args: argparse.Namespace, command: str) -> bool:
     """Checked before any file or the database is touched, so a refusal changes nothing."""
     try:
-        require_admin(settings, supplied_password(args.admin_password), what=f"'{command}'")
+        require_admin(
+            settings,
+            supplied_password(args.admin_password),
+            what=f"'{command}'",
+            throttle=cli_throttle(settings),
+        )
     except AccessDenied as exc:
         print(f"error: {exc}", file=sys.stderr)
         return False

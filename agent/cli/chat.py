@@ -31,7 +31,13 @@ from typing import Any
 
 from agent.cli.files import InputFileError, read_catalog_document, read_text
 from agent.cli.trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
-from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
+from agent.wiring.access import (
+    AccessDenied,
+    add_password_option,
+    cli_throttle,
+    require_admin,
+    supplied_password,
+)
 from storage.transfer import validate_bundle
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
@@ -146,7 +152,9 @@ def _admin_unlocked(settings, option: str | None) -> bool:
     supplied = supplied_password(option)
     if settings.admin_password and not supplied:
         return False
-    require_admin(settings, supplied, what="'chat --actions' with the stored secrets")
+    require_admin(
+        settings, supplied, what="'chat --actions' with the stored secrets", throttle=cli_throttle(settings)
+    )
     return True
 
 

@@ -17,7 +17,13 @@ import asyncio
 import sys
 
 from agent.state import Limits
-from agent.wiring.access import AccessDenied, add_password_option, require_admin, supplied_password
+from agent.wiring.access import (
+    AccessDenied,
+    add_password_option,
+    cli_throttle,
+    require_admin,
+    supplied_password,
+)
 
 EXIT_OK, EXIT_MISSING, EXIT_DENIED = 0, 1, 3
 
@@ -51,7 +57,9 @@ def run_mcp(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     try:
-        require_admin(settings, supplied_password(args.admin_password), what="'mcp'")
+        require_admin(
+            settings, supplied_password(args.admin_password), what="'mcp'", throttle=cli_throttle(settings)
+        )
     except AccessDenied as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DENIED

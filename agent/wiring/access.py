@@ -33,17 +33,37 @@ fails when a new subcommand is in none of them):
   check passes (the password supplied, or none configured); without the password the run uses
   `--secret` and `ACTIONS_SECRET_<NAME>` values only. `chat` takes `--admin-password` for that
   alone, and refuses a wrong one.
+* `eval` runs the test conversations: it shows which action the agent picks and with which
+  arguments (what the chat page shows anyone), sends nothing but GET lookups on request, and
+  those only with its own `--secret` / `ACTIONS_SECRET_<NAME>` values, never stored secrets;
+  so a team's CI can run it without the password.
 * `demo` starts the demo API and the app; the app asks for the password itself.
 
 The comparison is constant-time (`hmac.compare_digest` on the UTF-8 bytes), and no message
 ever repeats a supplied or configured password.
+
+Guessing is throttled per client (`AdminThrottle`): the first `free_failures` wrong passwords
+cost nothing, each further one makes the client wait twice as long as the last before it may
+try again (1 s, 2 s, 4 s ... at most `max_delay`), and `lockout_after` failures in a row lock it
+out for `lockout_seconds`; the right password resets the count. A try while the client must
+wait is refused without being compared (`TooManyAttempts`, saying how long to wait), so a wait
+cannot be shortened by guessing faster. The app keeps one throttle per process and names the
+client by its address (else its Streamlit session); the command line keeps its count in a file
+beside the data (`admin_attempts.json`, per local user), since each command is a new process.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import os
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock
 
 from agent.wiring.settings import Settings
 from tools.errors import ActionsError
@@ -57,7 +77,7 @@ ADMIN_COMMANDS = frozenset({"import", "export", "mcp", "secrets"})
 """Subcommands that need the admin password when one is configured."""
 ADMIN_OPTIONS = {"import-openapi": "--save", "import-curl": "--save"}
 """Subcommands that need it only with the named option (the one that edits stored actions)."""
-OPEN_COMMANDS = frozenset({"validate", "test", "chat", "demo"})
+OPEN_COMMANDS = frozenset({"validate", "test", "chat", "demo", "eval"})
 """Subcommands that never need it (see the module docstring for why)."""
 
 
@@ -65,13 +85,157 @@ class AccessDenied(ActionsError):
     """The admin password is configured and was not supplied, or does not match."""
 
 
+class TooManyAttempts(AccessDenied):
+    """Too many wrong passwords from this client: it must wait before the next try."""
+
+    def __init__(self, retry_after: float, *, locked: bool):
+        self.retry_after = retry_after
+        self.locked = locked
+        wait = f"{max(1, round(retry_after))} s"
+        super().__init__(
+            f"too many wrong admin passwords: locked out, try again in {wait}"
+            if locked
+            else f"too many wrong admin passwords: wait {wait} before trying again"
+        )
+
+
+@dataclass
+class _Client:
+    failures: int = 0
+    not_before: float = 0.0
+    """Clock time before which a try is refused."""
+
+
+@dataclass
+class AdminThrottle:
+    """Wrong admin passwords per client: slowed down, then locked out (see the module docstring).
+
+    Thread-safe (the app's sessions are threads). `clock` is injectable so tests need no sleep;
+    with `state_file` the counts are kept in that JSON file (under a file lock) instead of in
+    memory, for callers that are a new process every time (the command line): the clock is
+    then wall time, which is meaningful across processes.
+    """
+
+    free_failures: int = 3
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    lockout_after: int = 10
+    lockout_seconds: float = 900.0
+    max_clients: int = 10_000
+    """Clients remembered at most; the ones with the fewest failures are forgotten first."""
+    clock: Callable[[], float] = time.monotonic
+    state_file: Path | None = None
+    _clients: dict[str, _Client] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def check(self, client: str, supplied: str, expected: str) -> bool:
+        """Compare `supplied` with `expected` for `client`, unless it must wait
+        (`TooManyAttempts`); a wrong one is counted, the right one clears the count."""
+        with self._lock, self._stored():
+            record = self._clients.setdefault(client, _Client())
+            now = self.clock()
+            if now < record.not_before:
+                raise TooManyAttempts(record.not_before - now, locked=record.failures >= self.lockout_after)
+            if password_matches(supplied, expected):
+                self._clients.pop(client, None)
+                return True
+            record.failures += 1
+            record.not_before = now + self.delay(record.failures)
+            self._forget_some()
+            return False
+
+    def delay(self, failures: int) -> float:
+        """Seconds a client must wait after its `failures`-th wrong password in a row."""
+        if failures >= self.lockout_after:
+            return self.lockout_seconds
+        if failures <= self.free_failures:
+            return 0.0
+        return min(self.max_delay, self.base_delay * 2 ** (failures - self.free_failures - 1))
+
+    def wait_seconds(self, client: str) -> float:
+        """How long `client` must wait before its next try (0: it may try now)."""
+        with self._lock, self._stored():
+            record = self._clients.get(client)
+            return 0.0 if record is None else max(0.0, record.not_before - self.clock())
+
+    def _forget_some(self) -> None:
+        if len(self._clients) > self.max_clients:
+            keep = sorted(self._clients.items(), key=lambda kv: -kv[1].failures)[: self.max_clients]
+            self._clients = dict(keep)
+
+    def _stored(self) -> _FileState:
+        return _FileState(self)
+
+
+class _FileState:
+    """Loads the throttle's counts from its state file and writes them back (a no-op without one)."""
+
+    def __init__(self, throttle: AdminThrottle):
+        self.throttle = throttle
+        path = throttle.state_file
+        self.lock = FileLock(f"{path}.lock") if path else None
+
+    def __enter__(self) -> None:
+        path = self.throttle.state_file
+        if self.lock is None or path is None:
+            return
+        self.lock.acquire(timeout=10)
+        try:
+            data = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        except (OSError, ValueError):
+            data = {}  # a damaged file starts the count afresh rather than locking everyone out
+        self.throttle._clients = {
+            str(k): _Client(int(v.get("failures", 0)), float(v.get("not_before", 0.0)))
+            for k, v in (data.items() if isinstance(data, dict) else ())
+            if isinstance(v, dict)
+        }
+
+    def __exit__(self, *exc_info: object) -> None:
+        path = self.throttle.state_file
+        if self.lock is None or path is None:
+            return
+        try:
+            data = {
+                k: {"failures": c.failures, "not_before": c.not_before}
+                for k, c in self.throttle._clients.items()
+            }
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data), "utf-8")
+            os.chmod(path, 0o600)
+        finally:
+            self.lock.release()
+
+
+ATTEMPTS_FILE = "admin_attempts.json"
+"""Where the command line counts wrong admin passwords, in the data dir."""
+
+
+def cli_throttle(settings: Settings) -> AdminThrottle:
+    """The command line's throttle: its counts in the data dir, on wall-clock time."""
+    return AdminThrottle(clock=time.time, state_file=Path(settings.data_dir) / ATTEMPTS_FILE)
+
+
+def cli_client() -> str:
+    """The command line's client: the local user (each command is a new process)."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return f"cli:{uid}"
+
+
 def password_matches(supplied: str, expected: str) -> bool:
     """Constant-time comparison; any text, not only ASCII."""
     return hmac.compare_digest(supplied.encode("utf-8"), expected.encode("utf-8"))
 
 
-def require_admin(settings: Settings, supplied: str | None, *, what: str = "this") -> None:
-    """Return when no password is configured or `supplied` matches it; else `AccessDenied`."""
+def require_admin(
+    settings: Settings,
+    supplied: str | None,
+    *,
+    what: str = "this",
+    throttle: AdminThrottle | None = None,
+    client: str | None = None,
+) -> None:
+    """Return when no password is configured or `supplied` matches it; else `AccessDenied`
+    (`TooManyAttempts` while `client` must wait after wrong passwords, with a `throttle`)."""
     expected = settings.admin_password.get_secret_value() if settings.admin_password else None
     if not expected:
         return
@@ -80,7 +244,11 @@ def require_admin(settings: Settings, supplied: str | None, *, what: str = "this
             f"{what} needs the admin password (ADMIN_PASSWORD is set): pass {PASSWORD_OPTION} "
             f"or set {PASSWORD_ENV}"
         )
-    if not password_matches(supplied, expected):
+    if throttle is not None:
+        matched = throttle.check(client or cli_client(), supplied, expected)  # may raise TooManyAttempts
+    else:
+        matched = password_matches(supplied, expected)
+    if not matched:
         raise AccessDenied(f"{what}: wrong admin password; nothing was done")
 
 

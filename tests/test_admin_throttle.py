@@ -1,0 +1,111 @@
+"""Wrong admin passwords are throttled per client (`agent.wiring.access.AdminThrottle`): free at
+first, then a doubling wait, then a lockout; the right password clears the count; a try while
+waiting is refused without being compared. The same rules hold in the app (per client, across
+sessions of one process) and on the command line (counts kept in the data dir across runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.wiring.access import AdminThrottle, TooManyAttempts, require_admin
+from agent.wiring.settings import Settings
+
+PASSWORD = "s3cret-pässword"
+
+
+class Clock:
+    """A clock the test moves by hand: no sleeping, no timing in assertions."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def throttle(clock: Clock, **rules: float) -> AdminThrottle:
+    return AdminThrottle(clock=clock, **rules)  # type: ignore[arg-type]
+
+
+def test_free_tries_then_doubling_waits_then_lockout() -> None:
+    clock = Clock()
+    t = throttle(clock, free_failures=3, base_delay=1.0, max_delay=8.0, lockout_after=8, lockout_seconds=600)
+    waits = []
+    for _ in range(8):
+        assert t.check("a", "wrong", PASSWORD) is False
+        waits.append(t.wait_seconds("a"))
+        clock.now += waits[-1]  # wait exactly as long as asked
+    assert waits == [0, 0, 0, 1, 2, 4, 8, 600]  # capped at max_delay, then locked out
+    with pytest.raises(TooManyAttempts) as info:
+        clock.now -= 1  # one second early
+        t.check("a", PASSWORD, PASSWORD)
+    assert info.value.locked and "locked out" in str(info.value)
+
+
+def test_a_try_while_waiting_is_refused_without_comparing_even_the_right_password() -> None:
+    clock = Clock()
+    t = throttle(clock, free_failures=1)
+    for _ in range(2):
+        t.check("a", "wrong", PASSWORD)
+    for supplied in ("wrong", PASSWORD, ""):
+        with pytest.raises(TooManyAttempts) as info:
+            t.check("a", supplied, PASSWORD)
+        assert 0 < info.value.retry_after <= 1 and not info.value.locked
+        assert PASSWORD not in str(info.value)
+    assert t.wait_seconds("a") == 1.0  # refused tries do not count, nor reset the wait
+    clock.now += 1
+    assert t.check("a", PASSWORD, PASSWORD) is True
+    assert t.wait_seconds("a") == 0  # the right password clears the count
+    for _ in range(1):
+        assert t.check("a", "wrong", PASSWORD) is False
+    assert t.wait_seconds("a") == 0  # the free tries are free again
+
+
+def test_clients_are_counted_apart() -> None:
+    clock = Clock()
+    t = throttle(clock, free_failures=0)
+    t.check("ip:10.0.0.1", "wrong", PASSWORD)
+    with pytest.raises(TooManyAttempts):
+        t.check("ip:10.0.0.1", PASSWORD, PASSWORD)
+    assert t.check("ip:10.0.0.2", PASSWORD, PASSWORD) is True  # another client is not held back
+
+
+def test_many_clients_are_remembered_within_a_bound() -> None:
+    clock = Clock()
+    t = throttle(clock, free_failures=0, max_clients=50)
+    for _ in range(3):
+        t.check("persistent", "wrong", PASSWORD)
+        clock.now += 100
+    for n in range(200):  # a crowd of one-off guesses cannot push the persistent guesser out
+        t.check(f"ip:{n}", "wrong", PASSWORD)
+    assert len(t._clients) <= 50
+    assert t._clients["persistent"].failures == 3
+
+
+def test_the_command_line_counts_across_processes_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, admin_password=PASSWORD)
+    clock = Clock()
+    state = tmp_path / "admin_attempts.json"
+
+    def attempt(supplied: str) -> None:  # a fresh throttle each time: a new CLI process
+        fresh = AdminThrottle(clock=clock, state_file=state, free_failures=2)
+        require_admin(settings, supplied, what="'import'", throttle=fresh, client="cli:1000")
+
+    for _ in range(3):
+        with pytest.raises(Exception, match="wrong admin password"):
+            attempt("wrong")
+    with pytest.raises(TooManyAttempts):
+        attempt(PASSWORD)
+    assert state.stat().st_mode & 0o777 == 0o600
+    clock.now += 1
+    attempt(PASSWORD)  # waited: the right password works and clears the count
+    attempt(PASSWORD)
+
+
+def test_a_damaged_state_file_starts_afresh(tmp_path: Path) -> None:
+    state = tmp_path / "admin_attempts.json"
+    state.write_text("{not json")
+    t = AdminThrottle(clock=Clock(), state_file=state)
+    assert t.check("cli:1", PASSWORD, PASSWORD) is True
