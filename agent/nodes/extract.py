@@ -23,7 +23,7 @@ async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     question = prompts.EXTRACT_QUESTION.format(
         question=payload["question"], missing=", ".join(f["name"] for f in payload["fields"])
     )
-    model = ctx.model.bind_tools([compiled.tool], tool_choice=name)
+    model = ctx.model.bind_tools([compiled.openai_schema()], tool_choice=name)
     reply = await model.ainvoke(
         [
             SystemMessage(prompts.EXTRACT_SYSTEM.format(action=name, question=question)),

@@ -169,7 +169,7 @@ def _tool(compiled: CompiledAction) -> types.Tool:
         name=action.name,
         title=action.title or None,
         description=action.trigger,
-        input_schema=dict(compiled.tool.args_schema),  # the lenient view; `check` is strict
+        input_schema=dict(compiled.parameters),  # the lenient view; `check` is strict
         annotations=types.ToolAnnotations(
             read_only_hint=action.method == "GET",
             destructive_hint=action.method == "DELETE",
