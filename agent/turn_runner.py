@@ -138,14 +138,23 @@ class TurnRunner:
         )
         errors: list[str] = []
         started = time.perf_counter()
+        final: dict[str, Any] | None = None  # the state after the last step, as streamed
+        paused = False
         try:
             # durability="sync": each step's checkpoint is stored before the next step starts,
             # so the approved call is on disk before its request goes out, and a crash never
             # sends the turn back to a model pick that would make a new call (a new key).
-            async for _ in deps.graph.astream(
-                graph_input, config, context=context, stream_mode="updates", durability="sync"
+            async for mode, chunk in deps.graph.astream(
+                graph_input,
+                config,
+                context=context,
+                stream_mode=["updates", "values"],
+                durability="sync",
             ):
-                pass
+                if mode == "values":
+                    final = chunk
+                elif "__interrupt__" in chunk:
+                    paused = True
         except GraphBubbleUp:
             raise
         except Exception as exc:
@@ -154,13 +163,18 @@ class TurnRunner:
             log.exception("turn failed in session %s", session_id)
             errors.append(f"{type(exc).__name__}: {exc}")
             await self._repair(config)
-        after = await deps.graph.aget_state(config)
-        values = after.values or {}
+        interrupt: dict[str, Any] | None = None
+        unfinished = False
+        if final is None or paused or errors:
+            # Only a paused, failed or empty run needs the checkpoint read back; a run that went
+            # to the end streamed its last state, with nothing pending and no question.
+            after = await deps.graph.aget_state(config)
+            final, interrupt, unfinished = after.values or {}, interrupt_of(after), bool(after.next)
+        values = final
         before_values = before.values or {}
         new_messages = values.get("messages", [])[len(before_values.get("messages", [])) :]
-        interrupt = interrupt_of(after)
         events = turn_events(given, new_messages, values, before_values, interrupt, channel)
-        if interrupt is None and not after.next and not answered(events):
+        if interrupt is None and not unfinished and not answered(events):
             # Whatever the model, the API or the storage did: every turn ends with words for the
             # customer or a pending question.
             reply = AIMessage(prompts.REPLY_EMPTY)
