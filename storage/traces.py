@@ -6,16 +6,20 @@ import json
 import zlib
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, select
 
-from .db import write_session
+from .db import write_engine
 from .run_tables import SessionRow, TraceRow, utcnow
+
+_SESSIONS = SessionRow.__table__
+_TRACES = TraceRow.__table__
 
 
 class TraceStore:
     def __init__(self, engine):
         self._engine = engine
+        self._writer = write_engine(engine)
 
     # -- sessions ------------------------------------------------------------------------------
     def record_turn(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = "") -> int:
@@ -26,20 +30,43 @@ class TraceStore:
         for each other and get distinct turn numbers, instead of failing with "database is
         locked" (a read upgraded to a write) or both counting the same turn.
         """
-        with write_session(self._engine) as s:
+        sessions = _SESSIONS.c
+        # plain statements, no ORM session: this runs once per turn
+        with self._writer.begin() as conn:
             if self._engine.dialect.name == "postgresql":
-                s.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode())))
-            row = s.get(SessionRow, session_id)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(session_id.encode())})
+            row = conn.execute(
+                select(sessions.turns, sessions.title).where(sessions.session_id == session_id)
+            ).first()
+            now = utcnow()
             if row is None:
-                row = SessionRow(session_id=session_id, channel=channel, title=title[:200])
-            row.turns += 1
-            row.updated_at = utcnow()
-            if title and not row.title:
-                row.title = title[:200]
-            s.add(row)
-            trace["turn"] = row.turns
-            s.add(TraceRow(session_id=session_id, turn=row.turns, trace_json=json.dumps(trace, default=str)))
-            return row.turns
+                turn = 1
+                conn.execute(
+                    insert(_SESSIONS).values(
+                        session_id=session_id,
+                        channel=channel,
+                        title=title[:200],
+                        created_at=now,
+                        updated_at=now,
+                        turns=turn,
+                    )
+                )
+            else:
+                turn = row.turns + 1
+                changes: dict[str, Any] = {"turns": turn, "updated_at": now}
+                if title and not row.title:
+                    changes["title"] = title[:200]
+                conn.execute(update(_SESSIONS).where(sessions.session_id == session_id).values(**changes))
+            trace["turn"] = turn
+            conn.execute(
+                insert(_TRACES).values(
+                    session_id=session_id,
+                    turn=turn,
+                    started_at=now,
+                    trace_json=json.dumps(trace, default=str),
+                )
+            )
+            return turn
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         with Session(self._engine) as s:
