@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphBubbleUp, GraphRecursionError
 from langgraph.types import StateSnapshot
 
@@ -63,15 +64,14 @@ class TurnResult:
 
 def interrupt_of(state: StateSnapshot) -> dict[str, Any] | None:
     """The question a session is waiting on, if any."""
-    interrupts = getattr(state, "interrupts", ()) or ()
-    return interrupts[0].value if interrupts else None
+    return state.interrupts[0].value if state.interrupts else None
 
 
 def session_channel(state: StateSnapshot, default: str = "chat") -> str:
     return (state.values or {}).get("channel") or default
 
 
-def thread_config(session_id: str) -> dict[str, Any]:
+def thread_config(session_id: str) -> RunnableConfig:
     return {"configurable": {"thread_id": session_id}}
 
 
@@ -98,7 +98,7 @@ class TurnRunner:
         # its own turns still running), tasks that already wrote their result included. The turn
         # goes on from its last checkpoint; a call that was in flight is re-sent only when safe
         # (the ledger in `call_action`).
-        if not state.tasks or (getattr(state, "interrupts", ()) or ()):
+        if not state.tasks or state.interrupts:
             return None
         names = [t.name for t in state.tasks]
         log.warning("session %s: finishing a turn left unfinished (%s)", session_id, names)
@@ -121,7 +121,7 @@ class TurnRunner:
         deps = self.deps
         await self.refresh()
         recorder = TurnRecorder()
-        config = {
+        config: RunnableConfig = {
             **thread_config(session_id),
             "recursion_limit": deps.limits.recursion_limit,
             "callbacks": [recorder],
@@ -152,7 +152,7 @@ class TurnRunner:
                 durability="sync",
             ):
                 if mode == "values":
-                    final = chunk
+                    final = cast(dict[str, Any], chunk)
                 elif "__interrupt__" in chunk:
                     paused = True
         except GraphBubbleUp:
@@ -217,7 +217,7 @@ class TurnRunner:
         self.recording.keep(session_id, trace, channel=channel, title=given.title)
         return TurnResult(session_id, 0, self.redactor.data(events), None, self.redactor.data(trace))
 
-    async def _repair(self, config: dict[str, Any]) -> None:
+    async def _repair(self, config: RunnableConfig) -> None:
         """After a failure: answer any dangling tool call, apologise, and clear the pending call."""
         state = await self.deps.graph.aget_state(config)
         msgs = (state.values or {}).get("messages", [])
@@ -234,7 +234,7 @@ class TurnRunner:
         ]
         await self._close_turn(config, [*fix, AIMessage(FALLBACK_REPLY)])
 
-    async def _close_turn(self, config: dict[str, Any], messages: list[BaseMessage]) -> None:
+    async def _close_turn(self, config: RunnableConfig, messages: list[BaseMessage]) -> None:
         """End the turn with `messages`, as if the final node had written them."""
         update = {"messages": messages, "pending": None, "queue": [], "outcome": None}
         await self.deps.graph.aupdate_state(config, update, as_node="respond")

@@ -15,13 +15,13 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, insert, text, update
+from sqlalchemy import Table, case, func, insert, text, update
 from sqlmodel import select
 
 from .db import read_session, write_engine
 from .run_tables import CallLedgerRow, utcnow
 
-_LEDGER = CallLedgerRow.__table__
+_LEDGER: Table = CallLedgerRow.__table__  # type: ignore[attr-defined]
 
 
 class Reservation(str, enum.Enum):

@@ -6,14 +6,14 @@ import json
 import zlib
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import Table, insert, text, update
 from sqlmodel import Session, select
 
 from .db import write_engine
 from .run_tables import SessionRow, TraceRow, utcnow
 
-_SESSIONS = SessionRow.__table__
-_TRACES = TraceRow.__table__
+_SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
+_TRACES: Table = TraceRow.__table__  # type: ignore[attr-defined]
 
 
 class TraceStore:
