@@ -123,6 +123,10 @@ class Catalog(Protocol):
 
     def get(self, name: str) -> CompiledAction | None: ...
 
+    def __getitem__(self, name: str) -> CompiledAction:
+        """For a name already checked to be in the catalog (`availability_refusal`)."""
+        ...
+
     def __iter__(self) -> Iterator[CompiledAction]: ...
 
 

@@ -243,6 +243,13 @@ class ActionCatalog:
     def get(self, name: str) -> CompiledAction | None:
         return self._compiled.get(name)
 
+    def __getitem__(self, name: str) -> CompiledAction:
+        """The action `name`, for a caller that already checked it is in the catalog."""
+        try:
+            return self._compiled[name]
+        except KeyError:
+            raise KeyError(f"no action {name!r} in the catalog") from None
+
     def __iter__(self) -> Iterator[CompiledAction]:
         return iter(list(self._compiled.values()))
 

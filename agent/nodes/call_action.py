@@ -41,7 +41,7 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     if closed:
         return closed
     pending = dict(state["pending"] or {})
-    action = ctx.catalog.get(pending["action"]).definition
+    action = ctx.catalog[pending["action"]].definition
     refusal = call_refusal(action, pending["args"], state, ctx.limits)
     if refusal:
         return skip_call(state, refusal.reason, refusal.text, refusal.text)

@@ -16,7 +16,7 @@ async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     pending = dict(state["pending"] or {})
     if close_if_unavailable(state, ctx):  # collect_info, next, closes the call
         return {"pending": {**pending, "answer_text": None}}
-    compiled = ctx.catalog.get(pending["action"])
+    compiled = ctx.catalog[pending["action"]]
     name = compiled.definition.name
     known = pending.get("args") or {}
     payload = question_payload(compiled, compiled.check(known))

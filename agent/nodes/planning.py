@@ -40,7 +40,7 @@ def plan_calls(
             messages.append(ToolMessage(text, tool_call_id=call["id"], status="error"))
             skipped.append({"tool_call_id": call["id"], "action": name, "reason": reason, "text": text})
             continue
-        compiled = ctx.catalog.get(name)
+        compiled = ctx.catalog[name]
         queue.append(
             _ready(
                 compiled,
@@ -90,5 +90,5 @@ def _refusal(name: str, args: dict, state: Any, ctx: AgentContext) -> tuple[str,
     unavailable = availability_refusal(ctx.catalog, name, state.get("channel") or "chat")
     if unavailable:
         return "unavailable", unavailable
-    refusal = call_refusal(ctx.catalog.get(name).definition, args, state, ctx.limits)
+    refusal = call_refusal(ctx.catalog[name].definition, args, state, ctx.limits)
     return (refusal.reason, refusal.text) if refusal else ("", "")
