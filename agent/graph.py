@@ -1,7 +1,9 @@
-"""The agent state machine.
+r"""The agent state machine.
 
     START -> agent --(plain answer, or every call refused)------------------> END
-               |                                                            ^
+               |  \                                                         ^
+               |   +--(valid as picked)--> confirm, or (no confirmation) call_action
+               |                                                            |
                +--(calls picked)--> collect_info <--> extract                |
                                       ^  |   ^                              |
                        (next call of  |  v   | (edit)                       |
@@ -12,11 +14,15 @@
                                       ^                 |
                                       +--(chained call)-+
 
-`collect_info` and `confirm` interrupt; `call_action` is the only node with side effects and
-has no retry policy (a retry could send a POST twice). `respond` is the final node: it presents
-every result of the turn, or chains another call (which goes round again from collect_info).
-One router, `next_step`, follows every node: a model reply may hold several calls, run one after
-another (ready lookups together), and each call passes every step on its own.
+A call whose arguments are valid as picked skips collect-info, and when its action needs no
+confirmation (a lookup) confirm too: from the pick (or a chained pick in `respond`) it goes
+straight to `confirm` or `call_action`, as those steps would only record those facts, each in a
+step and a checkpoint. `collect_info` and
+`confirm` interrupt; `call_action` is the only node with side effects and has no retry policy (a
+retry could send a POST twice). `respond` is the final node: it presents every result of the
+turn, or chains another call (which goes round again from the first step it needs). One router, `next_step`, follows every node: a model reply may hold
+several calls, run one after another (ready lookups together), and each call passes every step
+it needs on its own.
 """
 
 from __future__ import annotations
@@ -75,14 +81,16 @@ def build_graph() -> AgentGraph:
     builder.add_node("respond", respond, retry_policy=MODEL_RETRY)
     builder.add_edge(START, "agent")
     # one router; each node lists only the steps it can lead to, so the drawing is exact
-    builder.add_conditional_edges("agent", next_step, ["collect_info", END])
+    builder.add_conditional_edges("agent", next_step, ["collect_info", "confirm", "call_action", END])
     builder.add_conditional_edges(
-        "collect_info", next_step, ["collect_info", "extract", "confirm", "respond", END]
+        "collect_info", next_step, ["collect_info", "extract", "confirm", "call_action", "respond", END]
     )
     builder.add_edge("extract", "collect_info")
     builder.add_conditional_edges(
         "confirm", next_step, ["call_action", "confirm", "collect_info", "respond", END]
     )
-    builder.add_conditional_edges("call_action", next_step, ["collect_info", "confirm", "respond", END])
-    builder.add_conditional_edges("respond", next_step, ["collect_info", END])
+    builder.add_conditional_edges(
+        "call_action", next_step, ["collect_info", "confirm", "call_action", "respond", END]
+    )
+    builder.add_conditional_edges("respond", next_step, ["collect_info", "confirm", "call_action", END])
     return builder

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (server schemas)
+
+from storage.ledger import LedgerRecord, Reservation
+from tools.action import ActionDefinition
+from tools.compiler import CompiledAction
+from tools.outcome import Outcome, RedactedRequest
 
 from .retrieval import ActionRetriever
 
@@ -112,17 +118,51 @@ class Limits:
     whole, so the model always sees every action of it."""
 
 
+class Catalog(Protocol):
+    """What the nodes read of the compiled actions (`tools.compiler.ActionCatalog`)."""
+
+    def get(self, name: str) -> CompiledAction | None: ...
+
+    def __getitem__(self, name: str) -> CompiledAction:
+        """For a name already checked to be in the catalog (`availability_refusal`)."""
+        ...
+
+    def __iter__(self) -> Iterator[CompiledAction]: ...
+
+
+class Executor(Protocol):
+    """What the nodes ask of the one outbound chokepoint (`tools.executor.ActionExecutor`)."""
+
+    async def preview(self, action: ActionDefinition, args: dict[str, Any]) -> RedactedRequest: ...
+
+    async def execute(
+        self, action: ActionDefinition, args: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> Outcome: ...
+
+
+class Ledger(Protocol):
+    """The durable record of calls sent (`storage.ledger.CallLedger`): reserve before send."""
+
+    async def reserve(
+        self, key: str, *, session_id: str, action: str, limit: int | None, budget: int | None
+    ) -> Reservation: ...
+
+    async def get(self, key: str) -> LedgerRecord | None: ...
+
+    async def finish(self, key: str, outcome: Outcome, *, sent: bool = True) -> None: ...
+
+
 @dataclass
 class AgentContext:
     """Run-time dependencies, passed per run as LangGraph context (never module globals)."""
 
     model: BaseChatModel
-    catalog: Any
-    """`tools.compiler.ActionCatalog` holding the compiled live actions."""
-    executor: Any
-    """`tools.executor.ActionExecutor`: the one outbound chokepoint."""
-    ledger: Any = None
-    """`storage.ledger.CallLedger`: durable record of calls sent (crash safety)."""
+    catalog: Catalog
+    """The compiled live actions."""
+    executor: Executor
+    """The one outbound chokepoint."""
+    ledger: Ledger | None = None
+    """Durable record of calls sent (crash safety); None runs calls without one."""
     limits: Limits = field(default_factory=Limits)
     retriever: ActionRetriever = field(default_factory=ActionRetriever)
     """Top-k action retrieval; keep one per process so its index survives between turns."""

@@ -56,6 +56,9 @@ class TurnRecorder(BaseCallbackHandler):
         self.t0 = time.perf_counter()
         self.steps: list[dict[str, Any]] = []
         self.model_calls: list[dict[str, Any]] = []
+        self.model_errors: list[BaseException] = []
+        """What the model's calls raised, as raised: a turn that fails with one of these failed
+        in the model (its provider), not in our code."""
         self._open: dict[UUID, dict[str, Any]] = {}
 
     def _ms(self) -> float:
@@ -113,6 +116,7 @@ class TurnRecorder(BaseCallbackHandler):
                 call["usage"] = dict(usage)
 
     def on_llm_error(self, error, *, run_id, **kw):
+        self.model_errors.append(error)
         call = self._open.pop(run_id, None)
         if call is not None:
             call["duration_ms"] = round(self._ms() - call["start_ms"], 3)

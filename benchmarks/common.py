@@ -354,7 +354,7 @@ def peer_tools(definitions, executor, failures: list[str] | None = None) -> list
             StructuredTool(
                 name=definition.name,
                 description=definition.trigger,
-                args_schema=compiled.tool.args_schema,
+                args_schema=compiled.parameters,
                 coroutine=run,
             )
         )

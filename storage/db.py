@@ -124,6 +124,13 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def write_engine(engine: Engine) -> Engine:
+    """The engine for write transactions that read first (SQLite: `BEGIN IMMEDIATE`, so the
+    read never has to be upgraded to a write). Made once per store; used with `.begin()` for the
+    hot paths of a turn, which need no ORM session."""
+    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if is_sqlite(engine) else engine
+
+
 def init_db(engine: Engine) -> None:
     """Create the tables if missing; idempotent and safe when several processes start at once."""
     from . import run_tables, tables  # noqa: F401  (registers the table classes on SQLModel.metadata)

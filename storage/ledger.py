@@ -15,12 +15,14 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Table, case, func, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from .db import read_session, write_session
+from .db import read_session, write_engine
 from .run_tables import CallLedgerRow, utcnow
+
+_LEDGER: Table = CallLedgerRow.__table__  # type: ignore[attr-defined]
 
 
 class Reservation(str, enum.Enum):
@@ -42,8 +44,12 @@ class LedgerRecord:
 
 
 class CallLedger:
+    """Reserve and finish run on every action call: each is one short transaction of plain
+    statements (no ORM session), in a worker thread."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = write_engine(engine)
 
     async def get(self, key: str) -> LedgerRecord | None:
         return await asyncio.to_thread(self._get, key)
@@ -79,31 +85,40 @@ class CallLedger:
     def _reserve(
         self, key: str, session_id: str, action: str, limit: int | None, budget: int | None
     ) -> Reservation:
-        with write_session(self._engine) as s:
+        t = _LEDGER.c
+        with self._writer.begin() as conn:
             if self._engine.dialect.name == "postgresql":
-                s.connection().execute(
-                    text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode()))
-                )
-            if s.get(CallLedgerRow, key) is not None:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(session_id.encode())})
+            if conn.execute(select(t.key).where(t.key == key)).first() is not None:
                 return Reservation.EXISTS
-            sent = (
-                select(func.count())
-                .select_from(CallLedgerRow)
-                .where(CallLedgerRow.session_id == session_id, CallLedgerRow.sent)
+            if budget is not None or limit is not None:
+                # the session's sent calls, and those of this action, in one statement
+                in_session, of_action = conn.execute(
+                    select(
+                        func.count(), func.coalesce(func.sum(case((t.action == action, 1), else_=0)), 0)
+                    ).where(t.session_id == session_id, t.sent)
+                ).one()
+                if budget is not None and in_session >= budget:
+                    return Reservation.BUDGET
+                if limit is not None and of_action >= limit:
+                    return Reservation.LIMIT
+            conn.execute(
+                insert(_LEDGER).values(
+                    key=key,
+                    session_id=session_id,
+                    action=action,
+                    sent=True,
+                    started_at=utcnow(),
+                    finished_at=None,
+                )
             )
-            if budget is not None and s.exec(sent).one() >= budget:
-                return Reservation.BUDGET
-            if limit is not None and s.exec(sent.where(CallLedgerRow.action == action)).one() >= limit:
-                return Reservation.LIMIT
-            s.add(CallLedgerRow(key=key, session_id=session_id, action=action))
             return Reservation.RESERVED
 
     def _finish(self, key: str, outcome_json: str, sent: bool) -> None:
-        with write_session(self._engine) as s:
-            row = s.get(CallLedgerRow, key)
-            if row is None:
-                return
-            row.outcome_json = outcome_json
-            row.finished_at = utcnow()
-            row.sent = sent
-            s.add(row)
+        t = _LEDGER.c
+        with self._engine.begin() as conn:  # one statement: nothing to read first
+            conn.execute(
+                update(_LEDGER)
+                .where(t.key == key)
+                .values(outcome_json=outcome_json, finished_at=utcnow(), sent=sent)
+            )

@@ -11,16 +11,18 @@ import json
 import zlib
 from typing import Any
 
-from sqlalchemy import case, func, text
+from sqlalchemy import Table, case, func, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from .db import write_session
-from .run_log import FLAGS, MessageKey, flagged_sessions_clause, plain_key, rows_of_turn
+from .db import write_engine
+from .run_log import FLAGS, RUNS, MessageKey, flagged_sessions_clause, plain_key, rows_of_turn
 from .run_tables import SessionRow, TraceRow, utcnow
 
 SESSION_FLAGS = ("error", "limit", "refused")
 """What a conversation can be flagged with, from its turns (`storage.run_log.TurnFlags`)."""
+_SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
+_TRACES: Table = TraceRow.__table__  # type: ignore[attr-defined]
 
 
 class TraceStore:
@@ -30,6 +32,7 @@ class TraceStore:
         normalisation; the default only folds case and punctuation)."""
         self._engine = engine
         self._message_key = message_key
+        self._writer = write_engine(engine)
 
     # -- sessions ------------------------------------------------------------------------------
     def record_turn(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = "") -> int:
@@ -40,27 +43,49 @@ class TraceStore:
         for each other and get distinct turn numbers, instead of failing with "database is
         locked" (a read upgraded to a write) or both counting the same turn.
         """
-        with write_session(self._engine) as s:
+        sessions = _SESSIONS.c
+        # plain statements, no ORM session: this runs once per turn
+        with self._writer.begin() as conn:
             if self._engine.dialect.name == "postgresql":
-                s.connection().execute(
-                    text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(session_id.encode()))
-                )
-            row = s.get(SessionRow, session_id)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(session_id.encode())})
+            row = conn.execute(
+                select(sessions.turns, sessions.title).where(sessions.session_id == session_id)
+            ).first()
+            now = utcnow()
             if row is None:
-                row = SessionRow(session_id=session_id, channel=channel, title=title[:200])
-            row.turns += 1
-            row.updated_at = utcnow()
-            if title and not row.title:
-                row.title = title[:200]
-            s.add(row)
-            trace["turn"] = row.turns
-            s.add(TraceRow(session_id=session_id, turn=row.turns, trace_json=json.dumps(trace, default=str)))
-            flags, runs = rows_of_turn(
-                trace, session_id=session_id, turn=row.turns, channel=channel, message_key=self._message_key
+                turn = 1
+                conn.execute(
+                    insert(_SESSIONS).values(
+                        session_id=session_id,
+                        channel=channel,
+                        title=title[:200],
+                        created_at=now,
+                        updated_at=now,
+                        turns=turn,
+                    )
+                )
+            else:
+                turn = row.turns + 1
+                changes: dict[str, Any] = {"turns": turn, "updated_at": now}
+                if title and not row.title:
+                    changes["title"] = title[:200]
+                conn.execute(update(_SESSIONS).where(sessions.session_id == session_id).values(**changes))
+            trace["turn"] = turn
+            conn.execute(
+                insert(_TRACES).values(
+                    session_id=session_id,
+                    turn=turn,
+                    started_at=now,
+                    trace_json=json.dumps(trace, default=str),
+                )
             )
-            s.add(flags)
-            s.add_all(runs)
-            return row.turns
+            flags, runs = rows_of_turn(
+                trace, session_id=session_id, turn=turn, channel=channel, message_key=self._message_key
+            )
+            conn.execute(insert(FLAGS.__table__).values(**_columns(flags)))
+            if runs:
+                conn.execute(insert(RUNS.__table__), [_columns(r) for r in runs])
+            return turn
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         with Session(self._engine) as s:
@@ -121,3 +146,8 @@ class TraceStore:
                 .order_by(col(TraceRow.id).desc())
             ).first()
             return json.loads(row.trace_json) if row else None
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """A table row's column values for a plain INSERT (the id left to the database)."""
+    return {k: v for k, v in row.model_dump().items() if not (k == "id" and v is None)}

@@ -41,7 +41,8 @@ async def test_action_turn_with_all_values_costs_two_model_calls_and_renders_a_c
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
         result = await agent.send("s1", "Where is my order ORD-1001?")
     assert len(model.calls) == 2
-    assert result.trace["path"] == ["agent", "collect_info", "confirm", "call_action", "respond"]
+    # valid as picked and no confirmation: straight from the pick to the call (3 steps)
+    assert result.trace["path"] == ["agent", "call_action", "respond"]
     outcome = next(e for e in result.events if e["type"] == "outcome")
     assert outcome["kind"] == "ok" and outcome["status"] == 200
     reply = result.reply
@@ -307,3 +308,25 @@ async def test_email_thread_collect_info_becomes_a_reply_and_the_next_email_resu
     assert second.reply["format"] == "link"
     assert second.reply["link"]["url"].startswith("https://billing.northwind.example/")
     assert second.reply["email"].startswith("Hello,")
+
+
+async def test_a_call_valid_as_picked_skips_only_the_steps_it_does_not_need(tmp_path, fresh_demo_log):
+    """A lookup valid as picked goes straight to the call; a write valid as picked still waits
+    for the customer's confirmation; a lookup with a missing value is still asked for."""
+    model = ScriptedChatModel().script(
+        tool_call("order_status", order_id="ORD-1001"),
+        "Shipped.",
+        tool_call(
+            "open_support_ticket", email="ana@example.com", subject="Broken", description="D", priority="low"
+        ),
+        tool_call("order_status"),
+    )
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        lookup = await agent.send("s1", "Where is ORD-1001?")
+        write = await agent.send("s1", "open a ticket")
+        await agent.resume("s1", {"decision": "reject"})
+        missing = await agent.send("s1", "and my other order?")
+    assert lookup.trace["path"] == ["agent", "call_action", "respond"]
+    assert write.trace["path"] == ["agent", "confirm", "confirm"] and write.interrupt["kind"] == "confirm"
+    assert sent(fresh_demo_log, "POST", "/api/tickets") == []
+    assert missing.trace["path"] == ["agent", "collect_info"] and missing.interrupt["kind"] == "collect_info"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from benchmarks.fixtures import generate_actions, sample_arguments
 from tools.action import ActionDefinition, InputType
 from tools.compiler import ActionCatalog, ArgsCheck, CompiledAction, compile_action
-from tools.errors import ActionValidationError, ToolArgumentsError
+from tools.errors import ActionValidationError
 from tools.schema import input_json_schema
 from tools.validation import validate_action
 
@@ -95,11 +96,11 @@ def test_each_type_has_its_json_schema(spec: dict[str, Any], expected: dict[str,
 
 def test_openai_schema_describes_everything_but_requires_nothing(compiled: CompiledAction) -> None:
     oai = compiled.openai_schema()
-    assert oai == convert_to_openai_tool(compiled.tool)
+    assert convert_to_openai_tool(oai) == oai  # what `bind_tools` does with it: passed through
     assert oai["type"] == "function"
     function = oai["function"]
     assert function["name"] == "look_up_order"
-    assert function["description"] == TRIGGER == compiled.tool.description
+    assert function["description"] == TRIGGER
     params = function["parameters"]
     assert params["type"] == "object" and params["required"] == []
     props = params["properties"]
@@ -132,7 +133,7 @@ def test_bind_tools_accepts_the_tool(compiled: CompiledAction) -> None:
     from langchain_openai import ChatOpenAI
 
     model = ChatOpenAI(model="gpt-4o-mini", api_key="sk-test", base_url="http://127.0.0.1:9/v1")
-    bound = model.bind_tools([compiled.tool])
+    bound = model.bind_tools([compiled.openai_schema()])
     assert bound.kwargs["tools"] == [compiled.openai_schema()]
 
 
@@ -291,12 +292,13 @@ def test_no_inputs_means_always_ok() -> None:
 # -- the tool -------------------------------------------------------------------------------------
 
 
-async def test_the_tool_never_runs_the_action_itself() -> None:
-    """One way runs an action (the graph's call_action step through the executor): the tool
-    only describes it to the model."""
-    tool = compile_action(order_action()).tool
-    with pytest.raises(ToolArgumentsError, match="call_action"):
-        await tool.ainvoke({**VALID, "qty": "2", "since": "2024-05-01"})
+def test_the_tool_definition_is_data_that_cannot_run_the_action() -> None:
+    """One way runs an action (the graph's call_action step through the executor): what the
+    model is given only describes it, as plain JSON with nothing callable in it."""
+    compiled = compile_action(order_action())
+    schema = compiled.openai_schema()
+    assert json.loads(json.dumps(schema)) == schema
+    assert compiled.parameters is schema["function"]["parameters"]
 
 
 # -- the catalog ----------------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def test_sync_compiles_reuses_and_removes() -> None:
     assert diff.compiled == ["b"] and diff.reused == ["a"] and diff.removed == ["c"]
     assert catalog.get("a") is before["a"]
     assert catalog.get("b") is not before["b"]
-    assert catalog.get("b").tool.description == "When asked about b, and only then."
+    assert catalog.get("b").openai_schema()["function"]["description"] == "When asked about b, and only then."
     assert catalog.get("c") is None and len(catalog) == 2
 
 

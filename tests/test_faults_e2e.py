@@ -25,6 +25,7 @@ from cryptography.fernet import Fernet
 from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.dependencies import AgentDependencies
 from agent.graph import compile_graph
 from agent.service import SupportAgent
 from agent.wiring.runtime import open_stores
@@ -144,14 +145,16 @@ async def fault_agent(tmp_path, model, action: dict, allow_hosts: tuple[str, ...
     )
     async with executor:
         yield SupportAgent(
-            graph=compile_graph(InMemorySaver()),
-            model=model,
-            executor=executor,
-            store=stores.actions,
-            traces=stores.traces,
-            ledger=stores.ledger,
-            secrets=stores.secrets,
-            model_label="scripted test model",
+            AgentDependencies(
+                graph=compile_graph(InMemorySaver()),
+                model=model,
+                executor=executor,
+                store=stores.actions,
+                traces=stores.traces,
+                ledger=stores.ledger,
+                secrets=stores.secrets,
+                model_label="scripted test model",
+            )
         )
     stores.engine.dispose()
 

@@ -9,10 +9,13 @@ preview and the approval. Nothing may reach the API that was not shown and appro
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.graph import build_graph
+from agent.service import SupportAgent
 from tests.agent_fixtures import make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
 
@@ -146,15 +149,15 @@ async def test_the_send_step_checks_the_approved_request_once_more(tmp_path, fre
         "Updated.",
     )
     graph = build_graph().compile(checkpointer=InMemorySaver(), interrupt_before=["call_action"])
-    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
-        agent.graph = graph
+    async with make_agent(tmp_path, fresh_demo_log, model) as live:
+        agent = SupportAgent(replace(live.deps, graph=graph))
         first = await agent.send("s1", "ship ORD-1004 to 1 Main St, Springfield")
         assert first.interrupt["kind"] == "confirm"
         await agent.resume("s1", {"decision": "approve"})  # stops before call_action
         state = await graph.aget_state({"configurable": {"thread_id": "s1"}})
         assert state.next == ("call_action",) and state.values["pending"]["approved"]
         _edit(
-            agent.stores.actions,
+            live.stores.actions,
             "update_shipping_address",
             url=f"{fresh_demo_log.base_url}/api/orders/{{{{order_id}}}}?notify=false",
         )
@@ -170,10 +173,10 @@ def _context(agent):
     from agent.state import AgentContext
 
     return AgentContext(
-        model=agent.model,
+        model=agent.deps.model,
         catalog=agent.catalog,
         executor=agent.executor,
-        ledger=agent.ledger,
+        ledger=agent.deps.ledger,
         limits=agent.limits,
         retriever=agent.retriever,
     )

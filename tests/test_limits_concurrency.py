@@ -125,7 +125,7 @@ async def instance(settings: Settings, counter: Counter, limits: Limits):
             # at the same moment on a fresh file can fail with "database is locked" (a start-up
             # race outside what is tested here), so instances set up one at a time.
             with _SETUP:
-                await agent.graph.checkpointer.setup()
+                await agent.deps.graph.checkpointer.setup()
             yield agent
     finally:
         stores.engine.dispose()
@@ -148,7 +148,7 @@ async def race(agents: list, session: str, texts: list[str]) -> None:
 def check(counter: Counter, agents: list, session: str, *, budget: bool) -> None:
     books = counter.sent(session, "/count/book")
     vouchers = counter.sent(session, "/count/voucher")
-    ledger = agents[0].ledger.count(session_id=session)
+    ledger = agents[0].deps.ledger.count(session_id=session)
     if budget:
         assert books <= BOOK_LIMIT and books + vouchers == BUDGET, (books, vouchers)
     else:

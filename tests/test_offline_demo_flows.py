@@ -46,7 +46,7 @@ def history(case: dict[str, Any]) -> list[BaseMessage]:
 
 def test_demo_routing_and_arguments(compiled: dict[str, Any]) -> None:
     model = OfflineChatModel(today=TODAY)
-    chat_tools = [c.tool for c in compiled.values() if c.definition.available_on("chat")]
+    chat_tools = [c.openai_schema() for c in compiled.values() if c.definition.available_on("chat")]
     agent = model.bind_tools(chat_tools)
     system = SystemMessage(AGENT_SYSTEM.format(channel="chat"))
     cases = load_cases()
@@ -55,7 +55,7 @@ def test_demo_routing_and_arguments(compiled: dict[str, Any]) -> None:
     for case in cases:
         if "extract" in case:
             name = case["extract"]
-            forced = model.bind_tools([compiled[name].tool], tool_choice=name)
+            forced = model.bind_tools([compiled[name].openai_schema()], tool_choice=name)
             prompt = EXTRACT_SYSTEM.format(action=name, question=case["question"])
             reply = forced.invoke([SystemMessage(prompt), HumanMessage(case["message"])])
             expected_tool = name
@@ -81,7 +81,7 @@ def test_demo_routing_and_arguments(compiled: dict[str, Any]) -> None:
 
 
 def test_plain_replies_are_grammatical(compiled: dict[str, Any]) -> None:
-    model = OfflineChatModel(today=TODAY).bind_tools([c.tool for c in compiled.values()])
+    model = OfflineChatModel(today=TODAY).bind_tools([c.openai_schema() for c in compiled.values()])
     system = SystemMessage(AGENT_SYSTEM.format(channel="chat"))
     hello = model.invoke([system, HumanMessage("hi")]).content
     assert hello.startswith("Hello! I can help with things like ")

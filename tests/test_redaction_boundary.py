@@ -229,3 +229,24 @@ def test_cli_test_output_masks_a_given_secret_in_every_spelling(tmp_path):
             assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "spellings" in outputs[1]
     assert [leaks(o) for o in outputs] == [False, False], outputs
+
+
+def test_a_secret_repeated_across_a_document_is_masked_everywhere() -> None:
+    """`data` masks each distinct string once per call and reuses the result: every repeat of
+    a string (as a key, a value, in lists, tuples and nested dicts, in several spellings) comes
+    out masked, and strings that differ only around the secret are masked each on its own."""
+    import base64
+
+    secret = "tok-3f9a7c1e"
+    spellings = [secret, secret.upper(), base64.b64encode(secret.encode()).decode(), f"x{secret}y"]
+    redactor = Redactor([secret])
+    doc = {s: [s, (s, {"inner": s, s: [s]}), {"again": s}] for s in spellings} | {
+        "plain": ["nothing here", "nothing here"]
+    }
+    out = redactor.data(doc)
+    assert secret.lower() not in repr(out).lower()
+    assert base64.b64encode(secret.encode()).decode() not in repr(out)
+    assert out["plain"] == ["nothing here", "nothing here"]
+    assert "x***y" in out and out["x***y"][0] == "x***y"
+    assert sorted(out) == ["***", "plain", "x***y"]  # three spellings of the key became one
+    assert out["***"] == ["***", ("***", {"inner": "***", "***": ["***"]}), {"again": "***"}]

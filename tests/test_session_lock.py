@@ -74,7 +74,7 @@ async def test_lock_files_are_removed_after_each_turn(tmp_path, fresh_demo_log):
         executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
     ) as agent:
         results = await asyncio.gather(*(agent.send(f"s-{i}", "hello") for i in range(sessions)))
-        lock_dir = agent.session_locks._dir
+        lock_dir = agent.deps.session_locks._dir
     assert sorted(r.reply["text"] for r in results) == sorted(f"answer {i}" for i in range(sessions))
     assert lock_dir.is_dir() and list(lock_dir.iterdir()) == []
 

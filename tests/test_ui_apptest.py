@@ -259,7 +259,7 @@ def test_traces_page(tmp_path, fresh_demo_log):
         assert not at.exception
         assert len(at.get("graphviz_chart")) == 1
         steps = next(d.value for d in at.main.dataframe if "step" in d.value.columns)
-        assert list(steps["step"]) == ["agent", "collect_info", "confirm", "call_action", "respond"]
+        assert list(steps["step"]) == ["agent", "call_action", "respond"]
         labels = [e.label for e in at.main.expander]
         assert any(lbl.startswith("HTTP: order_status") for lbl in labels)
         assert any(lbl.startswith("Tool call: order_status") for lbl in labels)

@@ -1,11 +1,11 @@
-"""Action definition -> LangChain `StructuredTool`, and a catalog that recompiles only what changed.
+"""Action definition -> tool definition for the model, and a catalog that recompiles only what changed.
 
 A compiled action carries two views of its inputs (both made by `tools.schema`):
 
-- the tool's `args_schema` is a plain JSON-schema dict: the model-facing, lenient view. It
-  describes types, patterns, enums, formats and examples but requires nothing, so the model can
-  call early with what it has. No pydantic model is built for it, which keeps cold compilation
-  cheap (see `benchmarks/compile.py`);
+- `parameters`, in the tool definition the model sees (`openai_schema()`), is a plain
+  JSON-schema dict: the model-facing, lenient view. It describes types, patterns, enums, formats
+  and examples but requires nothing, so the model can call early with what it has. No pydantic
+  model is built for it, which keeps cold compilation cheap (see `benchmarks/compile.py`);
 - `strict_model()` is the `{name}_args` pydantic model the collect-info step validates against,
   built on the first `check()` and cached.
 
@@ -13,6 +13,10 @@ A compiled action carries two views of its inputs (both made by `tools.schema`):
 is the very object compiled last time (no hashing at all) or has the same `content_hash()`;
 definitions are values, so an edit makes a new one (`validate_action`, `model_copy(update=...)`)
 rather than mutating the old one in place.
+
+The tool definition only describes the action: it is data, not a runnable tool. One way runs an
+action, the graph's `call_action` step through the executor (checks, confirmation, ledger,
+redaction).
 """
 
 from __future__ import annotations
@@ -21,15 +25,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.tools import StructuredTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
 from .action import ActionDefinition, ActionInput, InputType
-from .errors import ActionValidationError, Problem, ToolArgumentsError
+from .errors import ActionValidationError, Problem
 from .schema import build_strict_model, describe_error, input_json_schema, model_parameters
-
-"""Runs one action with validated, JSON-ready arguments (the executor, in production)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +76,16 @@ class ArgsCheck:
 
 
 class CompiledAction:
-    """One definition compiled: its tool, its form fields and its (lazy) strict model."""
+    """One definition compiled: its tool definition, its form fields and its (lazy) strict model."""
 
     __slots__ = (
         "_inputs",
         "_properties",
+        "_schema",
         "_strict",
         "content_hash",
         "definition",
         "fields",
-        "tool",
     )
 
     def __init__(self, definition: ActionDefinition, content_hash: str):
@@ -109,13 +109,14 @@ class CompiledAction:
             )
             for i in definition.inputs
         ]
-        self.tool = StructuredTool(
-            name=definition.name,
-            description=definition.trigger,
-            args_schema=model_parameters(definition, self._properties),
-            coroutine=_not_run_here,
-            metadata={"action": definition.name, "content_hash": content_hash},
-        )
+        self._schema: dict[str, Any] = {
+            "type": "function",
+            "function": {
+                "name": definition.name,
+                "description": definition.trigger,
+                "parameters": model_parameters(definition, self._properties),
+            },
+        }
 
     def __repr__(self) -> str:
         return f"CompiledAction({self.definition.name!r}, {self.content_hash[:8]})"
@@ -166,14 +167,14 @@ class CompiledAction:
         return result
 
     def openai_schema(self) -> dict[str, Any]:
-        """The tool definition sent to the model."""
-        return convert_to_openai_tool(self.tool)
+        """The tool definition sent to the model (OpenAI format, which `bind_tools` passes
+        through as is). Shared, built once: read it, never change it."""
+        return self._schema
 
-
-async def _not_run_here(**arguments: Any) -> Any:
-    """The tool describes the action to the model; it never runs it. One way runs an action: the
-    graph's `call_action` node, through the executor (checks, confirmation, ledger, redaction)."""
-    raise ToolArgumentsError("actions run through the agent's call_action step, never as a tool")
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The lenient JSON schema of the inputs (what the model and MCP clients see)."""
+        return self._schema["function"]["parameters"]
 
 
 def compile_action(definition: ActionDefinition, *, content_hash: str | None = None) -> CompiledAction:
@@ -241,6 +242,13 @@ class ActionCatalog:
 
     def get(self, name: str) -> CompiledAction | None:
         return self._compiled.get(name)
+
+    def __getitem__(self, name: str) -> CompiledAction:
+        """The action `name`, for a caller that already checked it is in the catalog."""
+        try:
+            return self._compiled[name]
+        except KeyError:
+            raise KeyError(f"no action {name!r} in the catalog") from None
 
     def __iter__(self) -> Iterator[CompiledAction]:
         return iter(list(self._compiled.values()))

@@ -94,14 +94,25 @@ class Redactor:
         return masked
 
     def data(self, value: Any) -> Any:
+        """`value` with every string and key passed through `text`, as a new structure.
+
+        Each distinct string is masked once per call: a turn's trace repeats the same texts
+        (the conversation in every step's input and every model call, the same keys throughout).
+        """
+        return self._data(value, {})
+
+    def _data(self, value: Any, done: dict[str, str]) -> Any:
         if isinstance(value, str):
-            return self.text(value)
+            masked = done.get(value)
+            if masked is None:
+                masked = done[value] = self.text(value)
+            return masked
         if isinstance(value, list):
-            return [self.data(v) for v in value]
+            return [self._data(v, done) for v in value]
         if isinstance(value, tuple):
-            return tuple(self.data(v) for v in value)
+            return tuple(self._data(v, done) for v in value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+            return {self._data(str(k), done): self._data(v, done) for k, v in value.items()}
         return value
 
 

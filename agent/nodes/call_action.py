@@ -42,7 +42,7 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     if closed:
         return closed
     pending: dict[str, Any] = dict(state["pending"] or {})
-    action = ctx.catalog.get(pending["action"]).definition
+    action = ctx.catalog[pending["action"]].definition
     refusal = call_refusal(action, pending["args"], state, ctx.limits)
     if refusal:
         return skip_call(state, refusal.reason, refusal.text, refusal.text)
@@ -73,7 +73,8 @@ def _with_ready_lookups(batch: list, queue: list, state: AgentState, ctx: AgentC
         compiled = ctx.catalog.get(call["action"])
         check = compiled.check(call.get("args") or {}) if compiled is not None else None
         if (
-            check is not None
+            compiled is not None
+            and check is not None
             and check.ok
             and _is_lookup(compiled.definition)
             and not availability_refusal(ctx.catalog, call["action"], state.get("channel") or "chat")

@@ -84,7 +84,7 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
     if closed:
         return closed
     pending: dict[str, Any] = dict(state["pending"] or {})
-    compiled = ctx.catalog.get(pending["action"])
+    compiled = ctx.catalog[pending["action"]]
     action = compiled.definition
     check = compiled.check(pending.get("args") or {})
     if check.ok:

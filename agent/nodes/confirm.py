@@ -90,7 +90,7 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     if closed:
         return closed
     pending: dict[str, Any] = dict(state["pending"] or {})
-    action = ctx.catalog.get(pending["action"]).definition
+    action = ctx.catalog[pending["action"]].definition
     if not action.requires_confirmation:
         return {"pending": {**pending, "approved": True, "approved_request": None}}
     try:

@@ -18,14 +18,14 @@ async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     pending: dict[str, Any] = dict(state["pending"] or {})
     if close_if_unavailable(state, ctx):  # collect_info, next, closes the call
         return {"pending": {**pending, "answer_text": None}}
-    compiled = ctx.catalog.get(pending["action"])
+    compiled = ctx.catalog[pending["action"]]
     name = compiled.definition.name
     known = pending.get("args") or {}
     payload = question_payload(compiled, compiled.check(known))
     question = prompts.EXTRACT_QUESTION.format(
         question=payload["question"], missing=", ".join(f["name"] for f in payload["fields"])
     )
-    model = ctx.model.bind_tools([compiled.tool], tool_choice=name)
+    model = ctx.model.bind_tools([compiled.openai_schema()], tool_choice=name)
     reply = await model.ainvoke(
         [
             SystemMessage(prompts.EXTRACT_SYSTEM.format(action=name, question=question)),

@@ -44,18 +44,22 @@ def plan_calls(
             messages.append(ToolMessage(text, tool_call_id=call_id, status="error"))
             skipped.append({"tool_call_id": call_id, "action": name, "reason": reason, "text": text})
             continue
+        compiled = ctx.catalog[name]
         queue.append(
-            {
-                "tool_call_id": call_id,
-                "action": name,
-                "args": args,
-                "idempotency_key": idempotency_key(thread_id, call_id),
-                "answer_text": None,
-                "asked": 0,
-                "approved": False,
-            }
+            _ready(
+                compiled,
+                {
+                    "tool_call_id": call_id,
+                    "action": name,
+                    "args": args,
+                    "idempotency_key": idempotency_key(thread_id, call_id),
+                    "answer_text": None,
+                    "asked": 0,
+                    "approved": False,
+                },
+            )
         )
-        projected.add(ctx.catalog.get(name).definition, args)
+        projected.add(compiled.definition, args)
     update: dict[str, Any] = {
         "pending": queue[0] if queue else None,
         "queue": queue[1:],
@@ -67,6 +71,21 @@ def plan_calls(
     return {**update, "messages": messages}
 
 
+def _ready(compiled: Any, call: dict[str, Any]) -> dict[str, Any]:
+    """The call, marked valid when its arguments pass the strict schema as given (nothing to
+    ask), and approved as well when its action needs no confirmation: such a call goes from the
+    pick straight to `call_action`, whose every check still applies (kill switch, limits, the
+    executor's validation of the request), instead of passing collect-info and confirm, which
+    would only record the same two facts, each in a step and a checkpoint of its own."""
+    check = compiled.check(call["args"])
+    if not check.ok:
+        return call
+    call = {**call, "args": check.values, "valid": True}
+    if not compiled.definition.requires_confirmation:
+        call.update(approved=True, approved_request=None)
+    return call
+
+
 def _refusal(name: str, args: dict, state: Any, ctx: AgentContext) -> tuple[str, str]:
     """(reason, what the customer is told) when a picked call may not go ahead; ("", "").
 
@@ -75,5 +94,5 @@ def _refusal(name: str, args: dict, state: Any, ctx: AgentContext) -> tuple[str,
     unavailable = availability_refusal(ctx.catalog, name, state.get("channel") or "chat")
     if unavailable:
         return "unavailable", unavailable
-    refusal = call_refusal(ctx.catalog.get(name).definition, args, state, ctx.limits)
+    refusal = call_refusal(ctx.catalog[name].definition, args, state, ctx.limits)
     return (refusal.reason, refusal.text) if refusal else ("", "")

@@ -165,14 +165,11 @@ class ActionTools:
 
 def _tool(compiled: CompiledAction) -> types.Tool:
     action = compiled.definition
-    schema = compiled.tool.args_schema
-    if not isinstance(schema, dict):  # `tools.compiler` always gives the JSON-schema dict
-        raise TypeError(f"action {action.name!r} has no JSON-schema parameters")
     return types.Tool(
         name=action.name,
         title=action.title or None,
         description=action.trigger,
-        input_schema=dict(schema),  # the lenient view; `check` is strict
+        input_schema=dict(compiled.parameters),  # the lenient view; `check` is strict
         annotations=types.ToolAnnotations(
             read_only_hint=action.method == "GET",
             destructive_hint=action.method == "DELETE",

@@ -20,6 +20,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.dependencies import AgentDependencies
 from agent.graph import compile_graph
 from agent.lexical import topic_key
 from agent.live_catalog import LiveCatalog  # noqa: F401  (re-exported)
@@ -104,17 +105,19 @@ async def open_agent(
     try:
         async with _checkpointer(settings, checkpointer) as saver:
             yield SupportAgent(
-                graph=compile_graph(saver),
-                model=model,
-                executor=executor,
-                store=stores.actions,
-                traces=stores.traces,
-                ledger=stores.ledger,
-                secrets=stores.secrets,
-                limits=limits,
-                model_label=label,
-                is_offline=offline,
-                session_locks=session_locks(settings, stores.engine),
+                AgentDependencies(
+                    graph=compile_graph(saver),
+                    model=model,
+                    executor=executor,
+                    store=stores.actions,
+                    traces=stores.traces,
+                    ledger=stores.ledger,
+                    secrets=stores.secrets,
+                    limits=limits or Limits(),
+                    model_label=label,
+                    is_offline=offline,
+                    session_locks=session_locks(settings, stores.engine),
+                )
             )
     finally:
         await executor.aclose()
@@ -143,17 +146,4 @@ def preview_of(agent: SupportAgent) -> SupportAgent:
     product team's preview chat. Give its sessions their own ids."""
     from storage.drafts import DraftStore
 
-    return SupportAgent(
-        graph=agent.graph,
-        model=agent.model,
-        executor=agent.executor,
-        store=agent.store,
-        traces=agent.traces,
-        ledger=agent.ledger,
-        limits=agent.limits,
-        model_label=agent.model_label,
-        is_offline=agent.is_offline,
-        secrets=agent.secrets,
-        catalog_source=DraftStore(agent.store).overlay,
-        session_locks=agent.session_locks,
-    )
+    return SupportAgent(agent.deps, catalog_source=DraftStore(agent.deps.store).overlay)

@@ -1,0 +1,97 @@
+"""A turn's trace: built from what the turn did, redacted, and stored (or kept until it can be).
+
+A storage outage never drops a trace: one the database cannot take waits in `UnsavedTurns`
+(the customer's text included) and is stored, in order, ahead of the next turn's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.outage import is_storage_outage
+from storage.traces import TraceStore
+
+from .tracing import TurnRecorder
+from .turn_events import Event, TurnInput
+from .unsaved_turns import UnsavedTurns
+
+log = logging.getLogger(__name__)
+Redact = Callable[[Any], Any]
+
+
+def turn_trace(
+    session_id: str,
+    channel: str,
+    given: TurnInput,
+    *,
+    events: list[Event],
+    interrupt: dict[str, Any] | None,
+    errors: list[str],
+    model: str,
+    recorder: TurnRecorder | None = None,
+    duration_ms: float | None = None,
+) -> dict[str, Any]:
+    """The trace of one turn (not redacted yet); without a recorder, of a turn that never ran."""
+    steps = recorder.steps if recorder is not None else []
+    model_calls = recorder.model_calls if recorder is not None else []
+    trace: dict[str, Any] = {
+        "session_id": session_id,
+        "channel": channel,
+        "at": datetime.now(UTC).isoformat(),
+        "input": {"kind": given.kind, "value": given.value},
+        "path": [step["node"] for step in steps],  # interrupted nodes included
+    }
+    if duration_ms is not None:
+        trace["duration_ms"] = duration_ms
+    trace.update(
+        {
+            "steps": steps,
+            "model_calls": model_calls,
+            "model_call_count": len(model_calls),
+            "events": events,
+            "interrupt": interrupt,
+            "errors": errors,
+            "model": model,
+        }
+    )
+    return trace
+
+
+class TraceRecording:
+    """Stores turn traces in order; keeps the ones the database cannot take yet."""
+
+    def __init__(self, traces: TraceStore) -> None:
+        self.traces = traces
+        self.unsaved = UnsavedTurns()
+        """Traces the database could not take yet (an outage); stored by the next turn."""
+
+    async def record(
+        self, session_id: str, trace: dict[str, Any], *, channel: str, title: str, redact: Redact
+    ) -> int:
+        """Store the turn's trace (after any still waiting); 0 when it has to wait itself."""
+        try:
+            await self.unsaved.store(self.traces, redact)
+            # One write transaction numbers the turn and stores its trace, in a worker thread.
+            return await asyncio.to_thread(
+                self.traces.record_turn, session_id, trace, channel=channel, title=title
+            )
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            log.error(
+                "session %s: the turn's trace waits for the database (%s)", session_id, type(exc).__name__
+            )
+            self.keep(session_id, trace, channel=channel, title=title)
+            return 0
+
+    def keep(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str) -> None:
+        """Keep a trace for the next turn to store (masked then, with the secrets known then)."""
+        self.unsaved.keep(session_id, trace, channel=channel, title=title)
+
+    def turns(self, session_id: str, redact: Redact) -> list[dict[str, Any]]:
+        """The stored traces, then any still waiting for the database."""
+        return self.traces.turns(session_id) + redact(self.unsaved.of(session_id))
