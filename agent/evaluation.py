@@ -3,7 +3,8 @@
 Each case (`tools.test_conversation.TestConversation`) is one customer message run through the
 real graph (`agent.graph`) with the configured model, on a catalog given as definitions (live,
 drafts, or the catalog as it would be after publishing a draft). The run stops before the
-`confirm` step, so routing (the `agent` node), the model's arguments and collect-info (a
+`confirm` step (or before `call_action`, which a ready call that needs no confirmation goes
+straight to), so routing (the `agent` node), the model's arguments and collect-info (a
 question, and the `extract` of the case's answer) are checked and nothing is sent. On request,
 a GET call that is ready goes on through `confirm` and `call_action` (the executor, the one
 chokepoint) so its outcome class can be checked too; any other method never does, and the
@@ -41,8 +42,9 @@ from .graph import build_graph
 from .retrieval import ActionRetriever
 from .state import AgentContext, Limits
 
-STOP_BEFORE = "confirm"
-"""The graph stops before this node: everything up to it decides, nothing up to it sends."""
+STOP_BEFORE = ("confirm", "call_action")
+"""The graph stops before these nodes: everything up to them decides, nothing up to them sends
+(a call valid as picked that needs no confirmation goes straight to `call_action`)."""
 MAX_STEPS = 8
 """Resumes one case may take (answer, confirmations of a GET sent on request)."""
 
@@ -244,7 +246,9 @@ class Evaluator:
             retriever=ActionRetriever(),
         )
         # typed Any: the graph's context schema is AgentContext, which the stubs cannot see
-        self.graph: Any = build_graph().compile(checkpointer=InMemorySaver(), interrupt_before=[STOP_BEFORE])
+        self.graph: Any = build_graph().compile(
+            checkpointer=InMemorySaver(), interrupt_before=list(STOP_BEFORE)
+        )
         self._gate = asyncio.Semaphore(max(1, concurrency))
 
     async def run(self, cases: Sequence[Case] | None = None, *, model_label: str = "") -> EvalReport:
@@ -322,7 +326,7 @@ class Evaluator:
                 result.problems.append(
                     "the answer did not complete the arguments: still asks for " + ", ".join(still)
                 )
-        ready = tuple(state.next) == (STOP_BEFORE,)
+        ready = _stopped(state)
         if self.send_get and ready and compiled.definition.method is HttpMethod.GET:
             result.outcome = await self._send(config)
         if conv.expected_outcome is not None and result.outcome is not None:
@@ -343,11 +347,16 @@ class Evaluator:
             interrupts = getattr(state, "interrupts", ()) or ()
             if interrupts and (interrupts[0].value or {}).get("kind") == "confirm":
                 command = Command(resume={"decision": "approve"})
-            elif tuple(state.next) == (STOP_BEFORE,):
+            elif _stopped(state):
                 command = None
             else:
                 return None
         return None
+
+
+def _stopped(state: Any) -> bool:
+    """Whether the run waits before a step that could send (and only that)."""
+    return len(state.next) == 1 and state.next[0] in STOP_BEFORE
 
 
 def _result(case: Case) -> CaseResult:
