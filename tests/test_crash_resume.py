@@ -403,7 +403,7 @@ CASES = [
 ]
 
 
-def test_sigkill_at_each_point_of_a_turn_then_resume_in_a_new_process(tmp_path, capsys):
+def test_sigkill_at_each_point_of_a_turn_then_resume_in_a_new_process(tmp_path, request):
     tally = Tally("suite 2 crash and resume (SIGKILL, new process, same session)")
 
     def run(case) -> None:
@@ -413,4 +413,4 @@ def test_sigkill_at_each_point_of_a_turn_then_resume_in_a_new_process(tmp_path, 
 
     with ThreadPoolExecutor(max_workers=len(CASES)) as pool:
         list(pool.map(run, CASES))
-    tally.finish(capsys, expected=len(CASES))
+    tally.finish(request, expected=len(CASES))
