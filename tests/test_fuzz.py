@@ -671,7 +671,8 @@ def test_any_api_response_becomes_an_outcome(suite_cases) -> None:
         actions = response_actions(base_url)
         runner = asyncio.Runner()
         executor = ActionExecutor(
-            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001), StaticSecrets({})
+            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001, max_retry_after_seconds=0.01),
+            StaticSecrets({}),
         )
         try:
 
@@ -730,7 +731,8 @@ def test_non_finite_numbers_in_a_response_round_trip() -> None:
         action = response_actions(base_url)[0]
         runner = asyncio.Runner()
         executor = ActionExecutor(
-            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001), StaticSecrets({})
+            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001, max_retry_after_seconds=0.01),
+            StaticSecrets({}),
         )
         try:
             changed = []
