@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from demo.api import create_app
@@ -51,6 +52,8 @@ from tests.openai_server import ScriptedOpenAI, openai_server, tool_call
 from tests.servers import serve
 from tests.suite_report import Tally
 from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # seven processes killed and resumed
 
 TOKEN = "demo-token-crash-5c1e"
 TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked", priority="high")

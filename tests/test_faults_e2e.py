@@ -204,6 +204,7 @@ async def run_case(tmp_path, servers: Servers, method: str, fault: Fault) -> Non
         assert reached == fault.reaches_server, servers.hits.select()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_every_fault_is_survived_end_to_end(tmp_path, servers, method, request):
     tally = Tally(f"suite 1 faults end to end ({method} action)")

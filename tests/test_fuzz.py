@@ -59,7 +59,8 @@ from tools.json_text import parse_json
 from tools.outcome import Outcome, OutcomeKind
 from tools.validation import validate_action
 
-pytestmark = pytest.mark.suite(4, "fuzz", unit="examples")  # counted by tests/suite_report.py
+# counted by tests/suite_report.py; slow: hundreds of generated examples
+pytestmark = [pytest.mark.suite(4, "fuzz", unit="examples"), pytest.mark.slow]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AGENT = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]

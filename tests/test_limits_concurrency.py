@@ -37,6 +37,8 @@ from tests.storage_fixtures import postgres_schema_url
 from tests.suite_report import Tally
 from tools.executor import ExecutorSettings
 
+pytestmark = pytest.mark.slow  # many concurrent turns, two instances
+
 _SETUP = threading.Lock()
 BOOK_LIMIT = 2
 """`book_slot`'s trigger limit (max_runs_per_session)."""
