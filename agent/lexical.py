@@ -17,9 +17,11 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
 2. `terms`: stop words dropped, words stemmed with the Snowball English stemmer and mapped
    onto a shared synonym table (`SYNONYMS`), whose groups are ordinary thesaurus entries for
    the concepts support actions are about.
-3. `correct_typo` (used by the router): an unknown word one or two edits from exactly one
-   known word is read as that word ("oder" -> order), but an everyday English word is never
-   corrected ("cats" is not a typo of "case").
+3. `correct_typo` (used by the router and the retriever): an unknown word one or two edits
+   from exactly one known word is read as that word ("oder" -> order), but an everyday English
+   word is never corrected ("cats" is not a typo of "case"). The edit distance is rapidfuzz's
+   optimal string alignment (a swap of two adjacent letters is one edit), the same measure the
+   hand-written loop it replaced computed, so the offline model's accuracy is unchanged.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from tools.patterns import BoundedPattern, PatternError, bounded
 
@@ -391,7 +395,7 @@ def _mark_negations(tokens: list[str]) -> list[str]:
 
 def _where_typo(m: re.Match[str]) -> str:
     word = m.group(1)
-    if word not in WHERE_LIKE_EXCEPT and _edit_distance(word, "where", 1) <= 1:
+    if word not in WHERE_LIKE_EXCEPT and OSA.distance(word, "where", score_cutoff=1) <= 1:
         return f" where {m.group(2)} "
     return m.group(0)
 
@@ -435,36 +439,18 @@ def terms(text: str) -> list[str]:
 
 
 def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
-    """The one vocabulary term within 1 edit (2 for long words) of `word`; None if none or tied."""
+    """The one vocabulary term within 1 edit (2 for long words) of `word`; None if none or tied.
+
+    The distance counts insertions, deletions, substitutions and swaps of two adjacent letters
+    ("oder", "ordre"): optimal string alignment, computed by rapidfuzz, whose `score_cutoff`
+    stops each comparison once it is past the limit."""
     limit = 1 if len(word) < 8 else 2
-    best: set[str] = set()
-    best_distance = limit + 1
-    for known, term in vocabulary.items():
-        d = _edit_distance(word, known, limit)
-        if d < best_distance:
-            best, best_distance = {term}, d
-        elif d == best_distance:
-            best.add(term)
-    return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (adjacent transpositions), stopping early once above `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+    found = process.extract(word, list(vocabulary), scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not found:
+        return None
+    nearest = min(distance for _, distance, _ in found)
+    best = {vocabulary[known] for known, distance, _ in found if distance == nearest}
+    return next(iter(best)) if len(best) == 1 else None
 
 
 def humanise_name(name: str) -> str:

@@ -42,7 +42,8 @@ class DemoAPI:
 
 
 @pytest.fixture(scope="session")
-def demo_api() -> Iterator[DemoAPI]:
+def demo_server() -> Iterator[DemoAPI]:
+    """The demo API under uvicorn, one per test process (each xdist worker has its own)."""
     from demo.api import create_app
 
     app = create_app(token=DEMO_TOKEN)
@@ -51,8 +52,21 @@ def demo_api() -> Iterator[DemoAPI]:
 
 
 @pytest.fixture
+def demo_api(demo_server: DemoAPI) -> DemoAPI:
+    """The demo API as seeded: every test starts from a fresh store and an empty request log,
+    so no test sees what another one cancelled, booked or sent, whichever ran before it."""
+    from demo.data import seed_store
+
+    state = demo_server.app.state
+    state.store = seed_store()
+    state.request_log.clear()  # the same list: the logging middleware holds it
+    state.slow_echoes.clear()
+    return demo_server
+
+
+@pytest.fixture
 def fresh_demo_log(demo_api: DemoAPI) -> DemoAPI:
-    demo_api.request_log.clear()
+    """The same fresh demo API (`demo_api`), under the name most tests use."""
     return demo_api
 
 

@@ -6,10 +6,10 @@ Table-driven suites use `Tally`: run every case, keep going after a failure, pri
     for case in CASES:
         with tally.case(case.name):
             ...  # asserts
-    tally.finish(capsys)  # prints "suite 1 ...: 14 cases tried, failures: 0", fails if any
+    tally.finish(request)  # "suite 1 ...: 14 cases tried, failures: 0"; fails if any failed
 
-The count line is printed with pytest's capture switched off, so it shows in CI output even
-when the test passes; it is also the first line of the assertion message when one fails.
+The count line is printed in the terminal summary, so it shows in CI output even when the test
+passes; it is also the first line of the assertion message when one fails.
 
 Suites whose cases are checks inside ordinary tests mark the module and use `suite_cases`:
 
@@ -27,6 +27,12 @@ fails the test too. An example hypothesis discards (`assume`) is not a case. The
 "suite 4 (fuzz): 710 examples tried (260 accepted, 450 refused), failures: 0", are printed in
 the terminal summary, after every test of the run has ended. Load this module as a plugin
 (`pytest_plugins` in tests/conftest.py).
+
+Parallel runs (pytest-xdist): a test records its cases where it runs, in a worker process, and
+every test report carries the cases recorded since the previous one (`suite_records`, a plain
+JSON-able list, which xdist sends to the controller with the report). The lines are counted from
+those reports, in the controller (or in the one process of a serial run): one path either way,
+so the counts are of what ran, wherever it ran.
 """
 
 from __future__ import annotations
@@ -35,11 +41,14 @@ import contextlib
 import threading
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from hypothesis.errors import UnsatisfiedAssumption
+
+_RECORD_LOCK = threading.Lock()  # cases may be recorded from threads
 
 
 class Tally:
@@ -65,11 +74,11 @@ class Tally:
     def line(self) -> str:
         return f"{self.suite}: {self.tried} cases tried, failures: {len(self.failures)}"
 
-    def finish(self, capsys=None, *, expected: int | None = None) -> str:
-        """Print the count line; fail listing every failed case (or too few cases tried)."""
-        if capsys is not None:
-            with capsys.disabled():
-                print(f"\n{self.line}", flush=True)
+    def finish(self, request: pytest.FixtureRequest | None = None, *, expected: int | None = None) -> str:
+        """Put the count line in the run's summary (printed when there is no pytest test);
+        fail listing every failed case (or too few cases tried)."""
+        if request is not None:
+            item_cases(request.node).pending.append({"text": self.line})
         else:
             print(self.line, flush=True)
         assert not self.failures, "\n".join([self.line, *self.failures])
@@ -128,6 +137,8 @@ class SuiteRegistry:
 
     def __init__(self) -> None:
         self.lines: dict[str, SuiteLine] = {}
+        self.texts: list[str] = []
+        """Lines of `Tally` suites, as they were written."""
         self.lock = threading.Lock()
 
     def line(self, title: str, unit: str) -> SuiteLine:
@@ -145,6 +156,12 @@ class ItemCases:
     """The line it last wrote to: a failure outside its cases is counted there."""
     labels: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(kind, label) -> cases of this test; failed ones under the label "failed"."""
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    """Cases (and Tally lines) not yet sent with a report: see `pytest_runtest_makereport`."""
+
+
+def item_cases(item: pytest.Item) -> ItemCases:
+    return item.stash.setdefault(ITEM, ItemCases())
 
 
 @dataclass
@@ -164,13 +181,14 @@ ITEM = pytest.StashKey[ItemCases]()
 class SuiteCases:
     """Records one test's cases on its suite's line (or on a part of the suite, `part`)."""
 
-    def __init__(self, registry: SuiteRegistry, item: pytest.Item, title: str, unit: str):
-        self._registry, self._item, self.title, self.unit = registry, item, title, unit
-        self._mine = item.stash.setdefault(ITEM, ItemCases())
+    def __init__(self, item: pytest.Item, title: str, unit: str):
+        self._item, self.title, self.unit = item, title, unit
+        self._mine = item_cases(item)
+        self._lock = _RECORD_LOCK
 
     def part(self, name: str) -> SuiteCases:
         """The same suite on a line of its own: "suite 3 (concurrent editors, threads, sqlite)"."""
-        return SuiteCases(self._registry, self._item, f"{self.title[:-1]}, {name})", self.unit)
+        return SuiteCases(self._item, f"{self.title[:-1]}, {name})", self.unit)
 
     @contextlib.contextmanager
     def case(self, kind: str, name: str = "") -> Iterator[Case]:
@@ -197,9 +215,16 @@ class SuiteCases:
     ) -> None:
         """One case that ran elsewhere (a worker process, a thread): its label or its failure."""
         where = f"{kind}: {name}" if name else kind
-        with self._registry.lock:
-            self._registry.line(self.title, self.unit).add(
-                kind, label, detail, None if failure is None else f"{where}: {failure}"
+        with self._lock:
+            self._mine.pending.append(
+                {
+                    "title": self.title,
+                    "unit": self.unit,
+                    "kind": kind,
+                    "label": label,
+                    "detail": detail,
+                    "failure": None if failure is None else f"{where}: {failure}",
+                }
             )
             self._mine.tried += 1
             self._mine.title = self.title
@@ -244,10 +269,12 @@ def suite_cases(request: pytest.FixtureRequest) -> SuiteCases:
     """The recorder of the running test's suite (the module's `pytest.mark.suite`)."""
     suite = _suite_of(request.node)
     assert suite is not None, "mark the module: pytestmark = pytest.mark.suite(number, name)"
-    return SuiteCases(_registry(request.config), request.node, *suite)
+    return SuiteCases(request.node, *suite)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller of a parallel run, or a serial run
+        config.pluginmanager.register(_Counter(config), "suite_report_counter")
     config.addinivalue_line(
         "markers",
         "suite(number, name, unit='cases'): a reliability suite; its cases are "
@@ -256,14 +283,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Generator[None, Any, Any]:
     report = yield
     suite = _suite_of(item)
-    if suite is None:
-        return report
-    mine = item.stash.setdefault(ITEM, ItemCases())
+    if suite is not None:
+        _count_outside_cases(item, call, report, suite)
+    mine = item.stash.get(ITEM, None)
+    if mine is not None and mine.pending:
+        with _RECORD_LOCK:
+            report.suite_records, mine.pending = mine.pending, []
+    return report
+
+
+def _count_outside_cases(
+    item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport, suite: tuple[str, str]
+) -> None:
+    mine = item_cases(item)
     title, unit = suite
-    recorder = SuiteCases(_registry(item.config), item, mine.title or title, unit)
+    recorder = SuiteCases(item, mine.title or title, unit)
     if report.when == "call" and report.passed and mine.failures:
         # a failure recorded without an exception (`record`) fails the test all the same
         report.outcome = "failed"
@@ -275,15 +312,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         recorder.record(item.name, failure=f"{report.when}: {message}")
     elif report.when == "teardown" and mine.call_passed and not mine.tried:
         recorder.record(item.name)  # a test without cases of its own is one case
-    return report
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    lines = list(_registry(config).lines.values())
-    if not lines:
+class _Counter:
+    """Counts the cases the reports carry: every report of a serial run, and in a parallel run
+    the reports the workers send to the controller (a worker counts nothing itself)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.registry = _registry(config)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        with self.registry.lock:
+            for record in getattr(report, "suite_records", None) or ():
+                if "text" in record:
+                    self.registry.texts.append(record["text"])
+                else:
+                    self.registry.line(record["title"], record["unit"]).add(
+                        record["kind"], record["label"], record["detail"], record["failure"]
+                    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    registry = _registry(config)
+    if not registry.lines and not registry.texts:
         return
     terminalreporter.section("reliability suites", sep="-")
-    for line in lines:
+    for text in registry.texts:
+        terminalreporter.write_line(text)
+    for line in registry.lines.values():
         terminalreporter.write_line(line.line)
         for text in line.detail() + [f"  FAILED {f}" for f in line.failures[:20]]:
             terminalreporter.write_line(text)

@@ -1,7 +1,7 @@
 """Adversarial content: instructions inside an API response, a customer fishing for the API key,
 and placeholders or path traversal smuggled into arguments.
 
-The demo API runs under uvicorn; the smuggling tests use a small recording server of their own
+The demo API runs under uvicorn; the smuggling tests use a bare recording server (`tests/raw_asgi.py`)
 that keeps the *raw* request path (the demo's log holds the decoded one). Only the chat model is
 scripted, and in the worst case it obeys the attacker.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
@@ -24,6 +23,7 @@ from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
 from demo.api import INJECTION_NOTE
 from tests.agent_fixtures import demo_actions, make_agent
+from tests.raw_asgi import RawServerApp
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.servers import serve
 from tools.executor import ExecutorSettings
@@ -201,43 +201,6 @@ async def test_the_offline_model_never_reveals_the_key(tmp_path, fresh_demo_log,
 
 
 # -- 3. placeholders and traversal smuggled into arguments ---------------------------------------------
-class Recorder:
-    """Records each request's raw path, query, headers and body; answers 200 JSON."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
-                await send({"type": message["type"] + ".complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        self.requests.append(
-            {
-                "method": scope["method"],
-                "raw_path": scope["raw_path"].decode("latin-1"),
-                "query": scope["query_string"].decode("latin-1"),
-                "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
-                "body": body.decode("utf-8", "replace"),
-            }
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": b'{"status": "ok"}'})
-
-
 TOKEN = "tok-3b9f0d6c2a"
 SMUGGLED = [
     "{{secret.DEMO_API_TOKEN}}",
@@ -260,7 +223,7 @@ SMUGGLED = [
 
 @pytest.fixture
 def recorder():
-    app = Recorder()
+    app = RawServerApp()
     with serve(app) as base_url:
         yield app, base_url
 

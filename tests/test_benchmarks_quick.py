@@ -1,7 +1,10 @@
-"""Each benchmark runs at tiny sizes and writes its JSON result (no timing is asserted).
+"""What two benchmarks measure that is a promise, not a timing, checked at tiny sizes.
 
-Model calls per turn are counts, not timings, so they are asserted: 2 per action turn
-(pick the action, present the answer), 1 per plain turn.
+Model calls per turn are counts: 2 per action turn (pick the action, present the answer), 1 per
+plain turn, 3 for a chained turn of two look-ups (README, "Several actions in one turn"). The
+many-actions benchmark shows that top-k retrieval bounds what each turn binds and sends while
+the right action stays among the offered ones. The shape of the JSON files and the timing
+benchmarks are not tested: a table nobody reads is no promise.
 """
 
 from __future__ import annotations
@@ -9,39 +12,19 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-import pytest
-
-from benchmarks import concurrency, many_actions, model_calls, run_log, turn_overhead
+from benchmarks import many_actions, model_calls, run_log
 
 
-def run(module, tmp_path: Path, name: str) -> dict:
+def run(module: ModuleType, tmp_path: Path, name: str) -> dict[str, Any]:
     out = tmp_path / f"{name}.json"
     assert module.main(["--quick", "--json", str(out)]) == 0
-    result = json.loads(out.read_text())
-    assert {"date", "machine"} <= set(result)
-    assert {"platform", "python", "cpu_count"} <= set(result["machine"])
-    return result
+    return json.loads(out.read_text())
 
 
-def test_turn_overhead_runs_all_three_variants(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    result = run(turn_overhead, tmp_path, "turn_overhead")
-    assert set(result["variants"]) == {"graph", "service", "peer"}
-    for variant in result["variants"].values():
-        assert variant["action"]["n"] == 5 and variant["plain"]["p95"] > 0
-        assert variant["model_calls"] == {"action": [2], "plain": [1]}
-    assert "x peer" in capsys.readouterr().out
-
-
-def test_concurrency_runs_without_errors(tmp_path: Path) -> None:
-    result = run(concurrency, tmp_path, "concurrency")
-    assert {(r["variant"], r["sessions"]) for r in result["runs"]} == {
-        (v, n) for v in ("service", "graph", "peer") for n in (1, 3)
-    }
-    assert all(r["errors"] == 0 and r["turns"] == 2 * r["sessions"] for r in result["runs"])
-
-
-def test_many_actions_reports_tokens_and_recall(tmp_path: Path) -> None:
+def test_many_actions_binds_at_most_k_and_keeps_the_right_action(tmp_path: Path) -> None:
     result = run(many_actions, tmp_path, "many_actions")
     sizes = {r["actions"]: r for r in result["sizes"]}
     assert set(sizes) == {20, 60}
@@ -50,7 +33,9 @@ def test_many_actions_reports_tokens_and_recall(tmp_path: Path) -> None:
     assert sizes[60]["tokens_per_turn_max"] < sizes[60]["tokens_all_actions"]
 
 
-def test_model_calls_per_turn_are_two_for_an_action_and_one_for_a_plain_turn(tmp_path: Path) -> None:
+def test_model_calls_per_turn_are_two_for_an_action_one_for_a_plain_and_three_chained(
+    tmp_path: Path,
+) -> None:
     result = run(model_calls, tmp_path, "model_calls")
     assert result["counts"] == {"action": {"2": 2}, "plain": {"1": 2}, "chained": {"3": 2}}
     assert result["ok"]

@@ -30,7 +30,8 @@ from tests.storage_fixtures import order_action, postgres_schema_url, refund_act
 from tests.suite_report import SuiteCases
 from tools.errors import ConflictError
 
-pytestmark = pytest.mark.suite(3, "concurrent editors")  # counted by tests/suite_report.py
+# counted by tests/suite_report.py; slow: threads and processes editing
+pytestmark = [pytest.mark.suite(3, "concurrent editors"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ("look_up_order", "request_refund")

@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from demo.api import create_app
@@ -51,6 +52,8 @@ from tests.openai_server import ScriptedOpenAI, openai_server, tool_call
 from tests.servers import serve
 from tests.suite_report import Tally
 from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # seven processes killed and resumed
 
 TOKEN = "demo-token-crash-5c1e"
 TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked", priority="high")
@@ -403,7 +406,7 @@ CASES = [
 ]
 
 
-def test_sigkill_at_each_point_of_a_turn_then_resume_in_a_new_process(tmp_path, capsys):
+def test_sigkill_at_each_point_of_a_turn_then_resume_in_a_new_process(tmp_path, request):
     tally = Tally("suite 2 crash and resume (SIGKILL, new process, same session)")
 
     def run(case) -> None:
@@ -413,4 +416,4 @@ def test_sigkill_at_each_point_of_a_turn_then_resume_in_a_new_process(tmp_path, 
 
     with ThreadPoolExecutor(max_workers=len(CASES)) as pool:
         list(pool.map(run, CASES))
-    tally.finish(capsys, expected=len(CASES))
+    tally.finish(request, expected=len(CASES))

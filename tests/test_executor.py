@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import socket
 import ssl
@@ -30,6 +31,7 @@ from tools.errors import ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.http_client import make_http_client
 from tools.outcome import OutcomeKind
+from tools.retry_policy import retry_after_seconds
 from tools.trial_run import format_report, run_action_test
 
 
@@ -287,8 +289,10 @@ async def test_huge_body_is_cut_at_the_cap(executor, demo_api):
         ("GET", 503, 3),
         ("PUT", 502, 3),
         ("DELETE", 504, 3),
+        ("GET", 429, 3),
         ("GET", 500, 1),
         ("POST", 503, 1),
+        ("POST", 429, 1),
         ("PATCH", 503, 1),
     ],
 )
@@ -317,6 +321,57 @@ async def test_retry_succeeds_when_the_server_recovers():
         finally:
             await ex.aclose()
     assert outcome.ok and outcome.attempts == 2 and outcome.data == {"n": 2}
+
+
+@pytest.mark.parametrize(("method", "sent"), [("GET", 2), ("DELETE", 2), ("POST", 1), ("PATCH", 1)])
+async def test_retry_after_is_waited_for_and_only_idempotent_methods_retry(method, sent):
+    arrivals: list[float] = []
+
+    async def busy(request: Request):
+        arrivals.append(time.monotonic())
+        if len(arrivals) == 1:
+            return JSONResponse({"error": "busy"}, 503, headers={"Retry-After": "1"})
+        return JSONResponse({"n": len(arrivals)})
+
+    with serve(Starlette(routes=[Route("/busy", busy, methods=[method])])) as base:
+        ex = ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],), backoff_seconds=0.001), StaticSecrets({})
+        )
+        action = ActionDefinition(name="a", trigger="t", method=method, url=f"{base}/busy")
+        try:
+            outcome = await ex.execute(action, {})
+        finally:
+            await ex.aclose()
+    assert outcome.attempts == sent == len(arrivals)
+    if sent == 2:  # the server asked for one second: the second request came no sooner
+        assert outcome.ok and arrivals[1] - arrivals[0] >= 0.95
+    else:
+        assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 503
+
+
+@pytest.mark.parametrize("retry_after", ["5", "31"])
+async def test_a_retry_after_past_the_deadline_or_the_cap_is_the_outcome_at_once(
+    executor, fresh_demo_log, retry_after
+):
+    """5 s is past the action's 2 s timeout, 31 s past the 30 s cap: no wait, no timeout."""
+    timeout = 2 if retry_after == "5" else 60
+    action = demo_action(
+        fresh_demo_log, f"/api/debug/status/503?retry_after={retry_after}", timeout_seconds=timeout
+    )
+    outcome = await executor.execute(action, {})
+    assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 503
+    assert outcome.attempts == 1 and len(fresh_demo_log.request_log) == 1
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date():
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds(" 0 ") == 0.0
+    later = email.utils.format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120), usegmt=True)
+    assert 100 < (retry_after_seconds(later) or 0) <= 120
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert retry_after_seconds(past) == 0.0
+    for unreadable in (None, "", "-1", "soon", "1.5", "Wed, 21 Oct 2015 07:28:00"):
+        assert retry_after_seconds(unreadable) is None, unreadable
 
 
 # -- TLS: connecting by IP still verifies the real host name ---------------------------------------

@@ -207,13 +207,14 @@ async def run_case(tmp_path, servers: Servers, method: str, fault: Fault) -> Non
         assert reached == fault.reaches_server, servers.hits.select()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["GET", "POST"])
-async def test_every_fault_is_survived_end_to_end(tmp_path, servers, method, capsys):
+async def test_every_fault_is_survived_end_to_end(tmp_path, servers, method, request):
     tally = Tally(f"suite 1 faults end to end ({method} action)")
     for n, fault in enumerate(FAULTS):
         with tally.case(fault.name):
             await run_case(tmp_path / f"case-{n}", servers, method, fault)
-    tally.finish(capsys, expected=len(FAULTS))
+    tally.finish(request, expected=len(FAULTS))
 
 
 def test_the_fault_table_covers_every_failure_class():

@@ -29,7 +29,6 @@ import asyncio
 import json
 import re
 import string
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from tests.fuzz_mutations import (
     changed_definitions,
     weighted,
 )
+from tests.raw_asgi import RawServerApp
 from tests.servers import serve
 from tests.storage_fixtures import order_action, refund_action
 from tests.suite_report import SuiteCases
@@ -59,7 +59,8 @@ from tools.json_text import parse_json
 from tools.outcome import Outcome, OutcomeKind
 from tools.validation import validate_action
 
-pytestmark = pytest.mark.suite(4, "fuzz", unit="examples")  # counted by tests/suite_report.py
+# counted by tests/suite_report.py; slow: hundreds of generated examples
+pytestmark = [pytest.mark.suite(4, "fuzz", unit="examples"), pytest.mark.slow]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AGENT = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -578,29 +579,6 @@ def test_any_resume_payload_is_handled(kind, offline_agent, fresh_demo_log, suit
 
 
 # -- 5. API responses -------------------------------------------------------------------------------
-class ScriptedResponses:
-    """A raw ASGI app answering with whatever the current example set."""
-
-    def __init__(self) -> None:
-        self.status, self.headers, self.body = 200, [], b""
-        self.lock = threading.Lock()
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
-                await send({"type": message["type"] + ".complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        while (await receive()).get("more_body"):
-            pass
-        with self.lock:
-            status, headers, body = self.status, self.headers, self.body
-        if status in (204, 304):  # uvicorn refuses to send a body with these (and logs it)
-            body = b""
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-
 header_text = st.text(string.printable.strip() + " ", max_size=30)
 content_types = st.one_of(
     st.sampled_from(
@@ -716,13 +694,14 @@ def response_actions(base_url: str) -> list[ActionDefinition]:
 
 
 def test_any_api_response_becomes_an_outcome(suite_cases) -> None:
-    app = ScriptedResponses()
+    app = RawServerApp()
     with serve(app) as base_url:
         host = base_url.split("://", 1)[1]
         actions = response_actions(base_url)
         runner = asyncio.Runner()
         executor = ActionExecutor(
-            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001), StaticSecrets({})
+            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001, max_retry_after_seconds=0.01),
+            StaticSecrets({}),
         )
         try:
 
@@ -738,9 +717,7 @@ def test_any_api_response_becomes_an_outcome(suite_cases) -> None:
             @example(200, "application/json", b"[" * 100_000, [], actions[0], "x")
             def prop(status, content_type, body, extra, action, ref) -> None:
                 with suite_cases.case("executor responses") as case:
-                    with app.lock:
-                        app.status, app.body = status, body
-                        app.headers = [(b"content-type", content_type.encode()), *extra]
+                    app.respond(status, [(b"content-type", content_type.encode()), *extra], body)
                     outcome = runner.run(executor.execute(action, {"ref": ref}))
                     assert isinstance(outcome, Outcome)
                     # it can be stored and shown: JSON round trip, the envelope keeps it intact
@@ -777,19 +754,19 @@ def test_non_finite_numbers_in_a_response_round_trip() -> None:
     body became float nan/inf in `Outcome.data`, which JSON stores as null, so the outcome that
     was stored and shown was not the one the model was given. They are data, kept as text
     ("nan", "inf"), like every value no store could hold."""
-    app = ScriptedResponses()
+    app = RawServerApp()
     with serve(app) as base_url:
         host = base_url.split("://", 1)[1]
         action = response_actions(base_url)[0]
         runner = asyncio.Runner()
         executor = ActionExecutor(
-            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001), StaticSecrets({})
+            ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.001, max_retry_after_seconds=0.01),
+            StaticSecrets({}),
         )
         try:
             changed = []
             for body in NON_FINITE_BODIES:
-                app.status, app.body = 200, body
-                app.headers = [(b"content-type", b"application/json")]
+                app.respond(200, [(b"content-type", b"application/json")], body)
                 outcome = runner.run(executor.execute(action, {"ref": "x"}))
                 if Outcome.model_validate_json(outcome.model_dump_json()) != outcome:
                     changed.append(body)

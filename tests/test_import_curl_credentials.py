@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.scripted_model import ScriptedChatModel
 from tests.ui_fixtures import app_runtime, by_label, open_app, texts
 from tools.importers import DocumentError, ImportResult, import_curl, import_openapi
@@ -272,6 +274,7 @@ COMMAND = (
 COMMAND_LITERALS = ["Lit-cli-61", "Lit-cli-62", "Lit-cli-63", "Lit-cli-64", "731905"]
 
 
+@pytest.mark.slow
 def test_cli_output_and_the_saved_store_hold_no_literal(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ADMIN_PASSWORD")}
     env["ACTIONS_DATA_DIR"] = str(tmp_path / "data")

@@ -26,6 +26,8 @@ from tests.servers import serve
 from tools.importers import MAX_DOCUMENT_BYTES, DocumentError, load_document
 from tools.importers.document import MAX_NESTING, MAX_VALUES
 
+pytestmark = pytest.mark.slow  # CLI processes with capped memory
+
 ROOT = Path(__file__).resolve().parents[1]
 PEAK_MEMORY_LIMIT_MB = 300
 """What the command may use on any of these documents; the old code used gigabytes."""

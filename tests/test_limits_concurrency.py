@@ -37,6 +37,8 @@ from tests.storage_fixtures import postgres_schema_url
 from tests.suite_report import Tally
 from tools.executor import ExecutorSettings
 
+pytestmark = pytest.mark.slow  # many concurrent turns, two instances
+
 _SETUP = threading.Lock()
 BOOK_LIMIT = 2
 """`book_slot`'s trigger limit (max_runs_per_session)."""
@@ -159,7 +161,7 @@ def check(counter: Counter, agents: list, session: str, *, budget: bool) -> None
 ROUNDS = 6
 
 
-async def test_limits_hold_for_concurrent_turns_in_one_and_two_instances(tmp_path, counter, capsys):
+async def test_limits_hold_for_concurrent_turns_in_one_and_two_instances(tmp_path, counter, request):
     tally = Tally("suite 6 limits under concurrency (SQLite: tabs, two instances, budget)")
     limit_only = Limits(max_actions_per_session=50)
     budget = Limits(max_actions_per_session=BUDGET)
@@ -186,10 +188,10 @@ async def test_limits_hold_for_concurrent_turns_in_one_and_two_instances(tmp_pat
                 await race([a, b], session, attempts(session, 3, 4))
                 check(counter, [a, b], session, budget=True)
 
-    tally.finish(capsys, expected=3 * ROUNDS)
+    tally.finish(request, expected=3 * ROUNDS)
 
 
-def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, capsys):
+def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, request):
     """Each thread runs its own event loop with two instances (four turns at once in all);
     a barrier starts each round in both threads together."""
     tally = Tally("suite 6 limits under concurrency (SQLite: two instances in two threads)")
@@ -221,11 +223,11 @@ def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, capsys)
     for r in range(ROUNDS):
         with tally.case(f"threads round {r}"):
             assert counter.sent(f"threads-{r}", "/count/book") == BOOK_LIMIT
-    tally.finish(capsys, expected=ROUNDS)
+    tally.finish(request, expected=ROUNDS)
 
 
 @pytest.mark.postgres
-async def test_limits_hold_for_two_instances_on_postgres(tmp_path, counter, capsys):
+async def test_limits_hold_for_two_instances_on_postgres(tmp_path, counter, request):
     tally = Tally("suite 6 limits under concurrency (PostgreSQL: two instances, limit and budget)")
     for pg_url in postgres_schema_url():
         settings = settings_for(tmp_path, counter, database_url=pg_url)
@@ -238,4 +240,4 @@ async def test_limits_hold_for_two_instances_on_postgres(tmp_path, counter, caps
                 with tally.case(f"postgres budget round {r}"):
                     await race([a, b], f"pgb-{r}", attempts(f"pgb-{r}", 3, 4))
                     check(counter, [a, b], f"pgb-{r}", budget=True)
-    tally.finish(capsys, expected=2 * ROUNDS)
+    tally.finish(request, expected=2 * ROUNDS)

@@ -31,6 +31,8 @@ from agent.prompts import (
 from tools.action import ActionDefinition
 from tools.validation import validate_catalog
 
+pytestmark = pytest.mark.slow  # routes two labelled sets of messages
+
 DATA = Path(__file__).parent / "data"
 SETS = {"tuned": "routing_cases.jsonl", "unseen": "routing_cases_unseen.jsonl"}
 TODAY = date(2027, 3, 1)  # a fixed day keeps relative dates reproducible

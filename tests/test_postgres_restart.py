@@ -26,7 +26,7 @@ from tests.storage_fixtures import postgres_schema_url
 from tests.tcp_proxy import TcpProxy, tcp_proxy
 from tools.executor import ExecutorSettings
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # backends terminated, waits for reconnection
 
 
 @pytest.fixture

@@ -200,6 +200,7 @@ async def test_a_secret_in_another_actions_response_reaches_no_store_and_not_the
     assert "***" in model_inputs
 
 
+@pytest.mark.slow
 def test_cli_test_output_masks_a_given_secret_in_every_spelling(tmp_path):
     with serve(_echo_app()) as base:
         host = base.split("://")[1]

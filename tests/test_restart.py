@@ -14,10 +14,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tests.agent_fixtures import demo_actions
 from tests.openai_server import tool_call
+
+pytestmark = pytest.mark.slow  # each test runs CLI processes and kills one
 
 TICKET = dict(email="ana@example.com", subject="Panel cracked", description="Glass cracked", priority="high")
 

@@ -175,6 +175,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
 
+@pytest.mark.slow
 def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
     rounds = 60
     procs = [

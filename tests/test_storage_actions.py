@@ -278,6 +278,7 @@ def test_a_second_store_sees_a_saved_edit_without_restart(engine) -> None:
 
 
 # -- engine / schema ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_init_db_is_idempotent_and_safe_from_concurrent_processes(database_url: str) -> None:
     code = (
         "import sys; from storage import init_db, make_engine; "

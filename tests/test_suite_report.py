@@ -2,13 +2,15 @@
 
 Each test writes a tiny test module that uses the `suite` marker and `suite_cases`, runs pytest
 on it (pytester, in process; the plugin loaded by a conftest, as the project's conftest loads
-it) and reads the lines the terminal summary printed.
+it) and reads the lines the terminal summary printed. One module of every kind of case also runs
+in parallel (pytest-xdist, two worker processes): it must print the same counts.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -20,11 +22,19 @@ pytestmark = pytest.mark.suite(9, "sample", unit="checks")
 """
 
 
-def run_suite(pytester: pytest.Pytester, body: str) -> tuple[int, list[str], str]:
-    """(exit code, the summary's suite lines, whole output) of pytest on a generated module."""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_suite(pytester: pytest.Pytester, body: str, *workers: str) -> tuple[int, list[str], str]:
+    """(exit code, the summary's suite lines, whole output) of pytest on a generated module;
+    `"-n", "2"` runs it in two xdist worker processes instead."""
     pytester.makeconftest('pytest_plugins = ("tests.suite_report",)\n')
     pytester.makepyfile(test_sample=HEADER + textwrap.dedent(body))
-    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "-p", "no:asyncio")
+    args = ("-q", "-p", "no:cacheprovider", "-p", "no:asyncio")
+    if workers:
+        result = pytester.runpytest_subprocess(*args, *workers)
+    else:
+        result = pytester.runpytest_inprocess(*args, "-p", "no:xdist")
     out = "\n".join(result.outlines + result.errlines)
     summary = out.split("reliability suites", 1)[1] if "reliability suites" in out else ""
     lines = []
@@ -180,3 +190,56 @@ def test_parts_print_lines_of_their_own(pytester: pytest.Pytester) -> None:
         "suite 9 (sample, threads, postgres): 3 checks tried (1 landed, 1 conflict), failures: 1",
         "  FAILED edit: KeyError: 'x'",
     ], out
+
+
+EVERY_KIND = """
+    from tests.suite_report import Tally
+
+    @pytest.fixture
+    def broken():
+        raise RuntimeError("setup broke")
+
+    @pytest.mark.parametrize("n", range(4))
+    def test_cases(suite_cases, n):
+        for m in range(3):
+            with suite_cases.case("counting") as case:
+                assert (n, m) != (3, 2), "one wrong case"
+                case.label = "accepted" if m else "refused"
+
+    def test_without_cases():
+        pass
+
+    def test_setup_error(broken):
+        pass
+
+    @pytest.mark.parametrize("db", ["sqlite", "postgres"])
+    def test_parts(suite_cases, db):
+        suite_cases.part(db).record("edit", label="landed")
+        suite_cases.part(db).record("edit", failure="KeyError" if db == "postgres" else None)
+
+
+    def test_table(request):
+        tally = Tally("suite 8 table")
+        for n in range(3):
+            with tally.case(f"row {n}"):
+                assert n != 2, "row 2 is wrong"
+        tally.finish(request, expected=3)
+"""
+
+
+@pytest.mark.slow  # two pytest runs, one of them with two worker processes
+def test_a_parallel_run_prints_the_counts_of_a_serial_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers record the cases; the lines are counted in the controller from their reports."""
+    code, serial, out = run_suite(pytester, EVERY_KIND)
+    assert code == 1, out
+    assert serial[0] == "suite 8 table: 3 cases tried, failures: 1", out
+    # 12 cases, a test without cases, a setup error, the table test (failed, in the marked module)
+    assert "suite 9 (sample): 15 checks tried (7 accepted, 4 refused), failures: 3" in serial, out
+    assert "suite 9 (sample, postgres): 2 checks tried (1 landed), failures: 1" in serial, out
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the workers are new processes: they find tests/
+    code, parallel, out = run_suite(pytester, EVERY_KIND, "-n", "2")
+    assert code == 1 and "bringing up nodes" in out, out
+    # the workers finish their tests in any order: the same lines, perhaps in another order
+    assert sorted(parallel) == sorted(serial), out

@@ -182,6 +182,7 @@ def test_cli_reads_stdin_and_reports_unreadable_files(
 
 
 # -- command line (real process) --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_validate_as_a_subprocess(tmp_path: Path) -> None:
     good = write(tmp_path / "good.json", [order_action()])
     bad = write(tmp_path / "bad.json", invalid_catalog())

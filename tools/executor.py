@@ -3,7 +3,8 @@
 One call, in order: build the request from the definition, arguments and secrets
 (`request_builder`); then, within the action's total deadline, for each hop check the
 destination (`guard`) and connect to the checked address, follow redirects by hand, retry
-idempotent methods on network errors and 502/503/504, and stream the body up to the size cap.
+idempotent methods on network errors and 429/502/503/504 (`retry_policy`: tenacity, with
+jitter and `Retry-After`), and stream the body up to the size cap.
 Every result becomes an `Outcome`; nothing here raises for an HTTP or network problem.
 
 The executor is also the redaction boundary: every `Outcome` and preview it returns has passed
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import ssl
 import time
@@ -59,12 +61,12 @@ from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
 from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
+from .retry_policy import retrying
 from .selection import evaluate, select_fields
 
 __all__ = ["ActionExecutor", "ExecutorSettings", "SecretSource", "StaticSecrets"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-RETRY_STATUSES = frozenset({502, 503, 504})
 EXCERPT_CHARS = 2_000
 
 
@@ -81,7 +83,9 @@ class ExecutorSettings:
     retries: int = 2
     """Extra attempts for idempotent methods (GET, HEAD, PUT, DELETE) only; never POST/PATCH."""
     backoff_seconds: float = 0.2
-    """First retry delay; doubles on each further retry (all within the total deadline)."""
+    """First retry delay; doubles on each further retry, plus jitter (all within the total deadline)."""
+    max_retry_after_seconds: float = 30.0
+    """The longest `Retry-After` honoured; a server asking for more gets its answer as the outcome."""
 
     @property
     def policy(self) -> GuardPolicy:
@@ -104,6 +108,7 @@ class _Received:
     truncated: bool
     redirects: int
     final_url: str
+    retry_after: str | None = None
 
 
 class ActionExecutor:
@@ -277,8 +282,8 @@ class _Call:
     async def run(self) -> Outcome:
         K, fail = OutcomeKind, self._fail
         try:
-            async with asyncio.timeout(self.action.timeout_seconds):
-                received = await self._with_retries()
+            async with asyncio.timeout(self.action.timeout_seconds) as deadline:
+                received = await self._with_retries(deadline.when() or math.inf)
         except TimeoutError:
             return fail(K.TIMEOUT, f"timed out after {self.action.timeout_seconds:g} s")
         except httpx.TimeoutException as exc:
@@ -322,20 +327,21 @@ class _Call:
         )
 
     # -- attempts ---------------------------------------------------------------------------
-    async def _with_retries(self) -> _Received:
-        retries = self.settings.retries if self.action.is_idempotent else 0
-        while True:
-            self.attempts += 1
-            can_retry = self.attempts <= retries
-            try:
-                received = await self._follow_redirects()
-            except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
-                if not can_retry or _is_tls_failure(exc):
-                    raise
-            else:
-                if received.status not in RETRY_STATUSES or not can_retry:
-                    return received
-            await asyncio.sleep(self.settings.backoff_seconds * 2 ** (self.attempts - 1))
+    async def _with_retries(self, deadline: float) -> _Received:
+        """Send, and send again only as `retry_policy` allows (idempotent methods only)."""
+        policy = retrying(
+            idempotent=self.action.is_idempotent,
+            retries=self.settings.retries,
+            backoff_seconds=self.settings.backoff_seconds,
+            max_retry_after=self.settings.max_retry_after_seconds,
+            deadline=deadline,
+            retryable_error=_is_retryable_error,
+        )
+        return await policy(self._attempt)
+
+    async def _attempt(self) -> _Received:
+        self.attempts += 1
+        return await self._follow_redirects()
 
     async def _follow_redirects(self) -> _Received:
         url = httpx.URL(self.req.url)
@@ -382,6 +388,7 @@ class _Call:
                     truncated=truncated,
                     redirects=redirects,
                     final_url=str(url),
+                    retry_after=response.headers.get("retry-after"),
                 )
             finally:
                 await response.aclose()
@@ -468,6 +475,14 @@ def _causes(exc: BaseException | None) -> Iterator[BaseException]:
 
 def _is_tls_failure(exc: BaseException) -> bool:
     return any(isinstance(e, ssl.SSLError) for e in _causes(exc))
+
+
+_RETRYABLE_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+def _is_retryable_error(exc: BaseException) -> bool:
+    """A dropped or refused connection or a broken response; never a TLS failure."""
+    return isinstance(exc, _RETRYABLE_ERRORS) and not _is_tls_failure(exc)
 
 
 def _connect_reason(exc: httpx.ConnectError) -> str:

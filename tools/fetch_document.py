@@ -40,8 +40,8 @@ class _DocumentCall(_Call):
 
     received: _Received | None = None
 
-    async def _with_retries(self) -> _Received:
-        self.received = await super()._with_retries()
+    async def _with_retries(self, deadline: float) -> _Received:
+        self.received = await super()._with_retries(deadline)
         return self.received
 
 
