@@ -108,8 +108,8 @@ def test_out_dash_writes_the_drafts_to_standard_output(command, data_dir, capsys
 
 
 @pytest.fixture
-def order_file(tmp_path, demo_api) -> Path:
-    (order,) = [a for a in demo_actions(demo_api.base_url) if a["name"] == "order_status"]
+def order_file(tmp_path, fresh_demo_log) -> Path:
+    (order,) = [a for a in demo_actions(fresh_demo_log.base_url) if a["name"] == "order_status"]
     path = tmp_path / "order.json"
     path.write_text(json.dumps(order))
     return path
@@ -122,24 +122,24 @@ def order_file(tmp_path, demo_api) -> Path:
         ({}, "missing order_id"),
     ],
 )
-def test_test_checks_values_as_the_agent_does(args, problem, order_file, demo_api, capsys):
+def test_test_checks_values_as_the_agent_does(args, problem, order_file, fresh_demo_log, capsys):
     code = main(
-        ["test", str(order_file), "--args", json.dumps(args), "--allow-host", demo_api.host, "--json"]
+        ["test", str(order_file), "--args", json.dumps(args), "--allow-host", fresh_demo_log.host, "--json"]
     )
     assert code == 2
     report = json.loads(capsys.readouterr().out)
     assert problem in report["error"]
-    assert demo_api.request_log == []  # nothing was sent
+    assert fresh_demo_log.request_log == []  # nothing was sent
 
 
-def test_test_checks_enum_values(tmp_path, demo_api, capsys):
-    (ticket,) = [a for a in demo_actions(demo_api.base_url) if a["name"] == "open_support_ticket"]
+def test_test_checks_enum_values(tmp_path, fresh_demo_log, capsys):
+    (ticket,) = [a for a in demo_actions(fresh_demo_log.base_url) if a["name"] == "open_support_ticket"]
     path = tmp_path / "ticket.json"
     path.write_text(json.dumps(ticket))
     args = {"email": "ana@example.com", "subject": "x", "description": "y", "priority": "urgent-ish"}
-    assert main(["test", str(path), "--args", json.dumps(args), "--allow-host", demo_api.host]) == 2
+    assert main(["test", str(path), "--args", json.dumps(args), "--allow-host", fresh_demo_log.host]) == 2
     assert "priority" in capsys.readouterr().err
-    assert demo_api.request_log == []
+    assert fresh_demo_log.request_log == []
 
 
 # -- LangSmith configured but never answering ---------------------------------------------------
