@@ -91,7 +91,8 @@ def test_every_field_of_the_article_round_trips():
         ({"url": "https://example.com/{{order_id}}?Key=abc"}, "url", "looks like a credential"),
         ({"url": "https://example.com/{{order_id}}#frag"}, "url", "fragment"),
         ({"body": '{"a": 1}'}, "body", "a GET request cannot have a body"),
-        ({"method": "DELETE", "body": '{"a": 1}'}, "body", "a DELETE request cannot have a body"),
+        ({"url": "https://{subdomain}.example.com/api/{{order_id}}"}, "url", "placeholder '{subdomain}'"),
+        ({"url": "https://<tenant>.example.com/{{order_id}}"}, "url", "placeholder '<tenant>'"),
         ({"method": "POST", "body": '{"a": '}, "body", "is not valid JSON"),
         ({"method": "POST", "body": '{"{{order_id}}": 1}'}, "body.{{order_id}}", "not allowed in keys"),
         (

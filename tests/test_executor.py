@@ -553,7 +553,7 @@ def test_cli_bad_input(tmp_path, action_file, capsys):
     assert cli([str(action_file), "--args", "not json"]) == 2
     assert cli([str(action_file), "--args", "{}"]) == 2  # order_id is required
     assert cli([str(action_file), "--secret", "no-equals-sign"]) == 2
-    assert cli([str(tmp_path / "missing.json")]) == 2
+    assert cli([str(tmp_path / "missing.json")]) == 1  # a missing file: exit 1 (agent.cli.exit_codes)
     assert cli([str(action_file), "--allow-host", "127.0.0.1:http"]) == 2
 
 

@@ -43,7 +43,17 @@ def test_multiline_json_post_with_bearer_token():
         "Content-Type": "application/json",
         "Authorization": "Bearer {{secret.EXAMPLE_TOKEN}}",
     }
-    assert json.loads(draft["body"]) == {"subject": "Broken panel", "priority": "high", "count": 2}
+    # sample values are inputs typed from the value, the sample an example
+    assert json.loads(draft["body"]) == {
+        "subject": "{{subject}}",
+        "priority": "{{priority}}",
+        "count": "{{count}}",
+    }
+    assert {i["name"]: (i["type"], i["example"]) for i in draft["inputs"]} == {
+        "subject": ("string", "Broken panel"),
+        "priority": ("string", "high"),
+        "count": ("integer", "2"),
+    }
     assert "sk_live_abcdef123456" not in json.dumps(draft) + notes
     assert "store the token as secret EXAMPLE_TOKEN" in notes
     assert draft["requires_confirmation"] is True
@@ -67,7 +77,18 @@ def test_url_first_then_method_and_an_id_in_the_path():
             "enum_values": None,
             "enum_labels": None,
             "example": "ORD-1001",
-        }
+        },
+        {
+            "name": "shipping_address",
+            "type": "string",
+            "label": None,
+            "description": "the shipping address",
+            "required": True,
+            "pattern": None,
+            "enum_values": None,
+            "enum_labels": None,
+            "example": "1 Main St",
+        },
     ]
     assert draft["headers"] == {"X-Api-Key": "{{secret.EXAMPLE_API_KEY}}"}
     assert "abcd1234efgh" not in json.dumps(draft)
@@ -125,7 +146,15 @@ def test_double_quoted_json_with_escapes_and_long_options_with_equals():
     )
     assert draft["method"] == "PUT"
     assert draft["url"] == "https://api.example.com/accounts/{{account_id}}/preferences"
-    assert json.loads(draft["body"]) == {"contact_channel": "sms", "newsletter": False}
+    assert json.loads(draft["body"]) == {
+        "contact_channel": "{{contact_channel}}",
+        "newsletter": "{{newsletter}}",
+    }
+    assert {i["name"]: i["type"] for i in draft["inputs"]} == {
+        "account_id": "string",
+        "contact_channel": "string",
+        "newsletter": "boolean",
+    }
 
 
 def test_json_option_sets_headers_and_method():
@@ -174,7 +203,7 @@ def test_refused_commands_say_why():
     assert "form or a file upload" in refused("curl -F file=@x.png https://api.example.com/upload")
     assert "form data" in refused("curl -d 'a=1&b' https://api.example.com/forms")  # not all k=v
     assert "cannot have a body" in refused(
-        """curl -X DELETE https://api.example.com/orders/1 -d '{"reason":"x"}'"""
+        """curl -X GET https://api.example.com/orders/1 -d '{"reason":"x"}'"""
     )
     assert "JSON array" in refused("""curl https://api.example.com/bulk --data '[1, 2]'""")
     assert "local file" in refused("curl -d @body.json https://api.example.com/things")

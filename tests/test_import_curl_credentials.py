@@ -169,9 +169,15 @@ def test_every_credential_looking_body_value_becomes_a_secret_reference():
                 problems.append((path, f"no note names the secret {secret}"))
             if literal in everything(result):
                 problems.append((path, f"the literal {literal!r} is still in the import"))
-        kept = {k: v for k, v in json.loads(draft["body"]).items() if k in NOT_CREDENTIALS}
-        if kept != NOT_CREDENTIALS:
-            problems.append(("not credentials", kept))
+        # not credentials: an input of the same name (its sample an example) or, past the
+        # input cap, the sample itself; never a secret
+        body_now = json.loads(draft["body"])
+        examples = {i["name"]: i.get("example") for i in draft["inputs"]}
+        for key, value in NOT_CREDENTIALS.items():
+            if body_now.get(key) not in ("{{" + key + "}}", value):
+                problems.append(("not credentials", key, body_now.get(key)))
+            elif body_now[key] != value and not isinstance(value, bool) and examples[key] != str(value):
+                problems.append(("not credentials", key, "example", examples[key]))
     assert not problems, "\n".join(map(str, problems))
 
 
@@ -290,7 +296,7 @@ def test_cli_output_and_the_saved_store_hold_no_literal(tmp_path):
     assert printed.returncode == 0, printed.stderr
     (draft,) = json.loads(printed.stdout)
     assert json.loads(draft["body"]) == {
-        "username": "ann",
+        "username": "{{username}}",
         "password": "{{secret.EXAMPLE_PASSWORD}}",
         "client": {"clientSecret": "{{secret.EXAMPLE_CLIENT_SECRET}}"},
         "pin": "{{secret.EXAMPLE_PIN}}",

@@ -156,3 +156,22 @@ async def test_an_edit_saved_in_storage_is_used_by_the_next_run(langgraph_server
     asked = [i["value"].get("action") for t in state["tasks"] for i in t.get("interrupts", [])]
     assert "order_status" not in asked, asked
     assert fresh_demo_log.request_log == []
+
+
+async def test_the_graph_schemas_are_serialisable_for_studio(langgraph_server, tmp_path):
+    """Studio draws its config and context forms from these; none may fail (the server would
+    log a warning and send no form)."""
+    from langgraph_sdk import get_client
+
+    client = get_client(url=langgraph_server)
+    (assistant,) = await client.assistants.search(graph_id="support_agent")
+    for _ in range(2):  # each fetch builds them again
+        schemas = await client.assistants.get_schemas(assistant["assistant_id"])
+        assert schemas["context_schema"]["title"] == "SupportAgentContext"
+        assert schemas["context_schema"]["properties"] == {}
+        assert schemas["config_schema"] is not None
+        state = schemas["state_schema"]["properties"]
+        assert {"messages", "pending", "outcome"} <= set(state)
+        assert all(v != {} for v in state.values()), state  # no field fell back to "anything"
+    log = (tmp_path / "langgraph.log").read_text()
+    assert "Failed to get" not in log and "schema for graph" not in log

@@ -27,6 +27,7 @@ from tests.servers import free_port, stop_process
 from tests.waiting import port_open, wait_until
 
 mcp = pytest.importorskip("mcp", reason="needs the mcp package")
+import mcp_types  # noqa: E402
 from mcp import Client, StdioServerParameters  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -360,3 +361,123 @@ def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
             proc.wait(timeout=20)
         finally:
             stop_process(proc)
+
+
+# -- by the specification: schemas, annotations, unknown tools, list changes --------------------
+METHOD_HINTS = {
+    # method: (readOnlyHint, destructiveHint, idempotentHint)
+    "GET": (True, False, True),
+    "POST": (False, True, False),
+    "PUT": (False, True, True),
+    "PATCH": (False, True, False),
+    "DELETE": (False, True, True),
+}
+
+
+async def _check_the_tools_by_the_spec(client: Client, base_url: str) -> None:
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    definitions = {a["name"]: a for a in demo_actions(base_url)}
+    assert {definitions[name]["method"] for name in tools} == set(METHOD_HINTS)
+    for name, tool in tools.items():
+        definition = definitions[name]
+        required = [i["name"] for i in definition["inputs"] if i.get("required", True)]
+        assert tool.input_schema["required"] == required, name
+        assert set(required) <= set(tool.input_schema["properties"])
+        assert tool.output_schema and tool.output_schema["type"] == "object"
+        assert {"action", "kind", "summary"} <= set(tool.output_schema["required"])
+        hints = tool.annotations
+        assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == METHOD_HINTS[
+            definition["method"]
+        ], name
+    # a result's structured content is checked by the client against the output schema
+    ok = await client.call_tool("order_status", {"order_id": "ORD-1001"})
+    assert not ok.is_error and ok.structured_content["kind"] == "ok"
+    with pytest.raises(mcp.MCPError) as unknown:
+        await client.call_tool("no_such_tool", {})
+    assert unknown.value.error.code == -32602 and "no_such_tool" in unknown.value.error.message
+    assert client.server_capabilities.tools.list_changed is True
+
+
+async def test_stdio_tools_by_the_specification(server_env, fresh_demo_log):
+    async with stdio(server_env) as client:
+        await _check_the_tools_by_the_spec(client, fresh_demo_log.base_url)
+
+
+async def test_streamable_http_tools_by_the_specification(http_url, fresh_demo_log):
+    async with Client(http_url, mode="legacy") as client:
+        await _check_the_tools_by_the_spec(client, fresh_demo_log.base_url)
+
+
+def _disable(env: dict[str, str], name: str) -> None:
+    from pathlib import Path as _Path
+
+    stores = open_stores(
+        Settings(data_dir=_Path(env["ACTIONS_DATA_DIR"]), secret_key=env["ACTIONS_SECRET_KEY"])
+    )
+    try:
+        stored = next(a for a in stores.actions.list() if a.name == name)
+        stores.actions.set_enabled(name, False, expected_version=stored.version)
+    finally:
+        stores.engine.dispose()
+
+
+async def test_stdio_announces_a_changed_catalog(server_env):
+    import anyio
+
+    changed = anyio.Event()
+
+    async def on_message(message) -> None:
+        if isinstance(message, mcp_types.ToolListChangedNotification):
+            changed.set()
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "agent.cli", "mcp"], env=server_env)
+    # the handshake era: a notification on the session (the 2026 era's listen stream: below)
+    async with Client(params, mode="legacy", message_handler=on_message) as client:
+        before = {t.name for t in (await client.list_tools()).tools}
+        assert "cancel_order" in before
+        _disable(server_env, "cancel_order")
+        with anyio.fail_after(30):  # the watcher looks every CATALOG_POLL_SECONDS
+            await changed.wait()
+        after = {t.name for t in (await client.list_tools()).tools}
+        assert after == before - {"cancel_order"}
+        with pytest.raises(mcp.MCPError):
+            await client.call_tool("cancel_order", {"order_id": "ORD-1001"})
+
+
+async def test_a_listen_stream_hears_of_a_changed_catalog(server_env, tmp_path):
+    """The 2026-era way (the client's default over HTTP): a `subscriptions/listen` stream."""
+    import anyio
+
+    with http_server(server_env, tmp_path) as url:
+        async with Client(url) as client:
+            assert client.server_capabilities.tools.list_changed is True
+            before = {t.name for t in (await client.list_tools()).tools}
+            async with client.listen(tools_list_changed=True) as events:
+                _disable(server_env, "update_shipping_address")
+                with anyio.fail_after(30):
+                    event = await events.__anext__()
+            assert type(event).__name__ == "ToolsListChanged"
+            after = {t.name for t in (await client.list_tools()).tools}
+            assert after == before - {"update_shipping_address"}
+
+
+async def test_streamable_http_session_is_told_with_its_next_request(server_env, tmp_path, fresh_demo_log):
+    """A handshake-era HTTP session: the change is announced when it next calls, and the call
+    itself still runs."""
+    import anyio
+
+    changed = anyio.Event()
+
+    async def on_message(message) -> None:
+        if isinstance(message, mcp_types.ToolListChangedNotification):
+            changed.set()
+
+    with http_server(server_env, tmp_path) as url:
+        async with Client(url, mode="legacy", message_handler=on_message) as client:
+            before = {t.name for t in (await client.list_tools()).tools}
+            _disable(server_env, "cancel_order")
+            ok = await client.call_tool("order_status", {"order_id": "ORD-1001"})
+            assert not ok.is_error, text(ok)
+            with anyio.fail_after(30):
+                await changed.wait()
+            assert {t.name for t in (await client.list_tools()).tools} == before - {"cancel_order"}

@@ -8,7 +8,9 @@ Values are placed as data, never as syntax, so an argument cannot change the req
 * the body template is parsed as JSON and values are substituted inside string values (a string
   that is exactly `{{x}}` gets the typed value), so an argument can never add keys; a form body
   (`body_format: form`) is then percent-encoded field by field, so a value holding `&`, `=` or
-  `%26` stays inside its field;
+  `%26` stays inside its field; an optional value left out drops its key, and a nested object
+  all of whose keys were dropped is dropped too (an empty object would tell many APIs to clear
+  the setting);
 * header values refuse CR, LF, NUL and non-ASCII characters after substitution;
 * `{{secret.NAME}}` is resolved in header values and body string values only (never in the
   URL); a request whose body holds a secret never follows a redirect to another origin;
@@ -357,6 +359,8 @@ class _Builder:
                 filled = self._fill(child, f"{path}.{key}")
                 if filled is not _MISSING:
                     out[key] = filled
+            if node and not out and path != "body":
+                return _MISSING  # a nested object whose every field was left out: `{"ttl": {}}` says something else
             return out
         if isinstance(node, list):
             return [v for v in (self._fill(c, f"{path}[]") for c in node) if v is not _MISSING]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -33,7 +34,7 @@ from .errors import ActionValidationError, JsonTextError, Problem
 from .json_text import is_text, parse_json
 from .option_labels import label_problems
 from .patterns import PatternError, bounded
-from .placeholders import find_placeholders, has_placeholder
+from .placeholders import find_placeholders, has_placeholder, whole_placeholder
 from .schema import INPUT_KINDS
 
 TYPE_NAMES = frozenset(t.value for t in InputType)
@@ -99,8 +100,8 @@ def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
 
     body = raw.get("body")
     if isinstance(body, str) and body.strip():
-        if method in ("GET", "DELETE"):
-            add("body", f"a {method} request cannot have a body; use URL placeholders instead")
+        if method == "GET":
+            add("body", "a GET request cannot have a body; use URL placeholders instead")
         try:
             parsed = parse_json(body)
         except JsonTextError as exc:
@@ -337,6 +338,11 @@ def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]
     netloc = parts.netloc
     if has_placeholder(netloc):
         add("placeholders are not allowed in the host or port: the host must be fixed")
+    elif doc_placeholder := re.search(r"\{[^{}]*\}|<[^<>]*>|%7[bB]", netloc):
+        add(
+            f"the host holds the documentation placeholder {doc_placeholder.group(0)!r}: "
+            "put the real host there (e.g. your subdomain)"
+        )
     if not parts.hostname:
         add("has no host")
     if "@" in netloc:
@@ -352,7 +358,9 @@ def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]
         add("must not have a #fragment (it is never sent to the server)")
     if any(c in url for c in "\r\n\x00 \t"):
         add("must not contain whitespace or control characters")
-    for key, _ in parse_qsl(parts.query, keep_blank_values=True):
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() in ITEM_KEY_NAMES and _one_input(value):
+            continue  # `?key={{issue_key}}`: an item's key the customer gives, not a credential
         if key.lower() in CREDENTIAL_QUERY_KEYS:
             add(
                 f"query parameter {key!r} looks like a credential: never put API keys or tokens "
@@ -363,6 +371,17 @@ def _url_problems(url: str, declared: set[str], used: set[str]) -> list[Problem]
         _placeholder_problems("url", parts.path + "?" + parts.query, declared, used, secrets_ok=False)
     )
     return problems
+
+
+ITEM_KEY_NAMES = frozenset({"key"})
+"""Query names that are a credential with a literal value but an item's key with an input's
+value (`?key={{issue_key}}`); every other name of CREDENTIAL_QUERY_KEYS is refused either way."""
+
+
+def _one_input(value: str) -> bool:
+    """The value is exactly one input placeholder (not a secret: those never go in URLs)."""
+    whole = whole_placeholder(value)
+    return whole is not None and not whole.is_secret
 
 
 def _body_problems(node: Any, path: str, declared: set[str], used: set[str]) -> list[Problem]:

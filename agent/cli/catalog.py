@@ -35,12 +35,20 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DENIED = 0, 1, 2, 3
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     file_help = "catalog JSON file (a list of action definitions), or '-' for standard input"
-    p = subparsers.add_parser("validate", help="check a catalog file and list every problem; stores nothing")
+    p = subparsers.add_parser(
+        "validate",
+        help="check a catalog file and list every problem; stores nothing",
+        description="Check every action of a catalog file as the app would and list every "
+        "problem with its field path. Nothing is stored.",
+    )
     p.add_argument("file", metavar="FILE", help=file_help)
     p.set_defaults(func=run_validate)
 
     p = subparsers.add_parser(
-        "import", help="create or update actions by name from a catalog file (all or nothing)"
+        "import",
+        help="create or update actions by name from a catalog file (all or nothing)",
+        description="Create or update the actions of a catalog file by name, all or nothing, "
+        "with the actor recorded in the audit history.",
     )
     p.add_argument("file", metavar="FILE", help=file_help)
     p.add_argument("--actor", help="who to record in the audit history (default: the OS user)")
@@ -48,7 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_import)
 
     p = subparsers.add_parser(
-        "export", help="write every action as a catalog file (no secret values, no versions)"
+        "export",
+        help="write every action as a catalog file (no secret values, no versions)",
+        description="Write every stored action as a catalog file that 'import' reads back; "
+        "secret values and version history are never written.",
     )
     p.add_argument("file", metavar="FILE", help="output file, or '-' for standard output")
     add_password_option(p)

@@ -7,8 +7,10 @@ Script format (one JSON object per line; blank lines and lines starting with '#'
     {"resume": {"decision": "approve"}}                 approve / reject / edit (+ "values") at confirm
     {"resume": {"cancel": true}}                        abandon the pending action
 Every event printed is one JSON object with "session", "turn" and "type" (model, user, resume,
-tool_call, outcome, interrupt, assistant). Exit codes: 0 done, 2 bad input (every problem said),
-3 a wrong admin password.
+tool_call, outcome, interrupt, assistant). A script file is read and checked whole before the
+first step runs (every malformed line listed); a script on standard input runs as it arrives.
+Exit codes (`agent.cli.exit_codes`): 0 done, 1 a script or catalog file missing or unreadable,
+2 bad input (every problem said), 3 a wrong admin password.
 
 Secrets: `--secret NAME=VALUE` and `ACTIONS_SECRET_<NAME>` variables always; the stored (encrypted)
 secrets behind them only when the catalog is the reviewed one in storage. A catalog from
@@ -29,6 +31,7 @@ import sys
 import uuid
 from typing import Any
 
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_document, read_text
 from agent.cli.trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
 from agent.wiring.access import (
@@ -42,7 +45,7 @@ from storage.transfer import validate_bundle
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_DENIED = 0, 2, 3
+EXIT_BAD_INPUT = EXIT_INVALID
 
 
 class BadScript(Exception):
@@ -50,7 +53,12 @@ class BadScript(Exception):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("chat", help="run a scripted conversation and print JSON Lines events")
+    p = subparsers.add_parser(
+        "chat",
+        help="run a scripted conversation and print JSON Lines events",
+        description="Run a conversation with the agent from a JSON Lines script (customer "
+        "messages and answers to its questions) and print every event as JSON Lines.",
+    )
     p.add_argument("--actions", help="catalog JSON file (default: the actions in storage)")
     p.add_argument("--script", required=True, help="JSON Lines script, or '-' for standard input")
     p.add_argument("--channel", choices=("chat", "email"), default="chat")
@@ -121,7 +129,10 @@ def run_chat(args: argparse.Namespace) -> int:
     except ActionValidationError as exc:
         print(f"error: {args.actions}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (InputFileError, BadScript, BadInput) as exc:
+    except InputFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED if exc.unreadable else EXIT_BAD_INPUT
+    except (BadScript, BadInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not use_stored:
@@ -138,9 +149,26 @@ def run_chat(args: argparse.Namespace) -> int:
 
 def _script_file(file: str) -> list[dict[str, Any]]:
     try:
-        return parse_script(read_text(file))
+        text = read_text(file)
+    except InputFileError as exc:
+        if not exc.unreadable:
+            raise
+        raise InputFileError(f"the script file {file} {_why_unreadable(file)}", unreadable=True) from None
+    try:
+        return parse_script(text)
     except BadScript as exc:
         raise BadScript(f"{file}: {exc}") from None
+
+
+def _why_unreadable(file: str) -> str:
+    from pathlib import Path
+
+    path = Path(file)
+    if not path.exists():
+        return "does not exist (give a JSON Lines file, or '-' for standard input)"
+    if path.is_dir():
+        return "is a directory, not a JSON Lines file"
+    return "cannot be read (check its permissions)"
 
 
 def _admin_unlocked(settings, option: str | None) -> bool:

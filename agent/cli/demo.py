@@ -41,7 +41,12 @@ def _package_file(package: str, name: str) -> Path:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("demo", help="start the demo internal API and the app together")
+    p = subparsers.add_parser(
+        "demo",
+        help="start the demo internal API and the app together",
+        description="Start the demo internal API and the Streamlit app with the demo actions, "
+        "for trying the product end to end on one machine.",
+    )
     p.add_argument("--data-dir", default="data/demo", help="demo storage (default: data/demo)")
     p.add_argument("--port", type=int, default=8501, help="the app's port (default: 8501)")
     p.add_argument(

@@ -89,7 +89,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _output_options(p: argparse.ArgumentParser) -> None:
     out = p.add_mutually_exclusive_group()
-    out.add_argument("--out", metavar="FILE", help="write the drafts as a catalog JSON file")
+    out.add_argument(
+        "--out", metavar="FILE", help="write the drafts as a catalog JSON file ('-': standard output)"
+    )
     out.add_argument(
         "--save",
         action="store_true",
@@ -110,6 +112,7 @@ def run_openapi(args: argparse.Namespace) -> int:
         list_operations,
         load_document,
     )
+    from tools.importers.openapi import server_problem
 
     if args.save and not _admin_ok(Settings.from_env(), args, args.command):
         return EXIT_DENIED  # before anything is fetched or read
@@ -129,6 +132,8 @@ def run_openapi(args: argparse.Namespace) -> int:
         text = data if isinstance(data, str) else decode_document(data, source=args.source)
         doc = load_document(text, source=args.source)
         if args.list:
+            if problem := server_problem(doc, base_url=args.base_url, source_url=source_url):
+                print(f"note: {problem}", file=sys.stderr)  # once, for every operation
             return _print_operations(list_operations(doc, **options))
         result = import_openapi(doc, operations=args.operation or None, **options)
     except DocumentError as exc:
@@ -206,7 +211,7 @@ def _deliver(result, args: argparse.Namespace) -> int:
     if args.save:
         return _save(result.drafts, args.actor, result.catalog())
     text = json.dumps(result.catalog(), indent=2, ensure_ascii=False) + "\n"
-    if not args.out:
+    if not args.out or args.out == "-":  # `--out -`: standard output, as `export -` does
         sys.stdout.write(text)
         return EXIT_OK
     if not write_output(args.out, text):

@@ -6,6 +6,9 @@ import argparse
 import importlib
 import sys
 
+from agent.cli import trace_flush
+from agent.cli.exit_codes import EXIT_INTERRUPTED
+
 # Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
 SUBCOMMAND_MODULES = (
     "agent.cli.catalog",  # validate / import / export
@@ -19,8 +22,25 @@ SUBCOMMAND_MODULES = (
 )
 
 
+def version() -> str:
+    """The installed package's version (`api-actions --version`)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("api-actions")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="api-actions", description="Custom API actions for support agents.")
+    parser = argparse.ArgumentParser(
+        prog="api-actions",
+        description="Custom API actions for support agents.",
+        epilog="Exit codes: 0 done; 1 could not do its work (a file missing or unreadable, a "
+        "source unreachable, storage failing); 2 bad input; 3 admin password needed or wrong.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMAND_MODULES:
         try:
@@ -30,15 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for action in sub._choices_actions:  # a subcommand registered without a description
+        command = sub.choices[action.dest]
+        if not command.description and action.help:
+            command.description = action.help[:1].upper() + action.help[1:] + "."
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    trace_flush.prepare()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    finally:
+        trace_flush.flush()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,12 @@ EXIT_OK, EXIT_MISSING, EXIT_DENIED = 0, 1, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("mcp", help="serve the live actions as MCP tools")
+    p = subparsers.add_parser(
+        "mcp",
+        help="serve the live actions as MCP tools",
+        description="Serve every enabled action as an MCP tool over stdio or streamable HTTP; "
+        "a call runs through the same checks, limits and executor as a chat turn.",
+    )
     p.add_argument(
         "--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP"
     )

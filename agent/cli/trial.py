@@ -2,7 +2,9 @@
 
 Secrets come from `--secret NAME=VALUE` and from `ACTIONS_SECRET_<NAME>` environment variables;
 hosts the guard lets through to private addresses from `--allow-host` and `ACTIONS_ALLOW_HOSTS`.
-Exit code: 0 when the outcome is ok, 1 when it is an error, 2 on bad input.
+The arguments are checked as the agent checks them (types, enum values, patterns) before any
+request. Exit code (see `agent.cli.exit_codes`): 0 when the outcome is ok, 1 when it is an
+error or the action file is missing or unreadable, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agent.cli.exit_codes import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_json_file
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.auth import AuthSetting, StaticAuth, validate_auth
+from tools.compiler import compile_action
 from tools.errors import ActionValidationError, JsonTextError, ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.guard import GuardPolicy
@@ -27,13 +31,15 @@ from tools.trial_run import format_report, run_action_test
 from tools.validation import validate_action
 
 SECRET_ENV_PREFIX = "ACTIONS_SECRET_"
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_ERROR, EXIT_BAD_INPUT = EXIT_FAILED, EXIT_INVALID
 
 
 class BadInput(Exception):
-    def __init__(self, message: str, problems: list[str] | None = None):
+    def __init__(self, message: str, problems: list[str] | None = None, *, code: int = EXIT_INVALID):
         super().__init__(message)
         self.problems = problems or []
+        self.code = code
+        """EXIT_FAILED for a file that cannot be read at all, else EXIT_INVALID."""
 
 
 def register(subparsers: Any) -> None:
@@ -91,6 +97,12 @@ async def _test(
     as_json: bool,
     auth: list[AuthSetting] | None = None,
 ) -> int:
+    checked = compile_action(action).check(call_args)  # what the agent checks before a call
+    if not checked.ok:
+        problems = [f"{name}: {reason}" for name, reason in checked.invalid.items()]
+        problems += [f"{name}: missing" for name in checked.missing]
+        return _bad_input(BadInput(f"--args are not valid: {checked.describe()}", problems), as_json)
+    call_args = checked.values
     settings = ExecutorSettings(allow_hosts=allow_hosts)
     async with ActionExecutor(settings, StaticSecrets(secrets), auth=StaticAuth(auth)) as executor:
         try:
@@ -112,7 +124,7 @@ def load_action(path: Path, name: str | None = None) -> ActionDefinition:
     try:
         raw = read_json_file(str(path))
     except InputFileError as exc:
-        raise BadInput(str(exc)) from None
+        raise BadInput(str(exc), code=EXIT_FAILED if exc.unreadable else EXIT_INVALID) from None
     if isinstance(raw, dict) and isinstance(raw.get("actions"), list):
         raw = raw["actions"]  # a catalog with shared auth settings (`load_auth`)
     if isinstance(raw, list):
@@ -174,4 +186,4 @@ def _bad_input(exc: BadInput, as_json: bool) -> int:
         print(json.dumps({"error": str(exc).splitlines()[0], "problems": exc.problems}, indent=2))
     else:
         print(f"error: {exc}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return exc.code

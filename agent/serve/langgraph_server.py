@@ -18,7 +18,10 @@ The dependencies are made on the first run of each event loop (the server may ru
 isolated loops, and an HTTP client belongs to one loop), never at import time: the module is the
 server's entry point, and `GraphFactory` is its composition root. They live as long as the
 server process. Introspection and state reads (`assistants.read`, `threads.read`,
-`threads.update`) get the same topology without building anything.
+`threads.update`, the schemas Studio draws its forms from) get the same topology without
+building anything, and with `ClientContext` as the context schema: what a client may send, in
+a form JSON Schema can describe (the run's own schema holds a chat model and an executor, which
+it cannot, and the server logged a warning for the context and the config schema each time).
 
 What stays with the app, not the server: per-turn traces in `storage.traces` and the
 `SupportAgent` events; on the server, runs and their streams are the record (and LangSmith).
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from langgraph_sdk.runtime import ServerRuntime
+from pydantic import BaseModel, ConfigDict
 
 from agent.graph import CompiledAgentGraph, build_graph
 from agent.state import AgentContext, Limits
@@ -41,6 +45,14 @@ from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
 
 GRAPH_NAME = "support_agent"
+
+
+class ClientContext(BaseModel):
+    """The context a client may send with a run: nothing. The model, the catalog, the executor,
+    the ledger and the limits are this server's own (see the module docstring); a run that
+    sends any of them is refused."""
+
+    model_config = ConfigDict(extra="forbid", title="SupportAgentContext")
 
 
 def bound_context_schema(deps: AgentContext) -> type[AgentContext]:
@@ -52,11 +64,14 @@ def bound_context_schema(deps: AgentContext) -> type[AgentContext]:
     return dataclasses.make_dataclass("ServerAgentContext", fields, bases=(AgentContext,))
 
 
-def compile_server_graph(context_schema: type[AgentContext] | None = None) -> CompiledAgentGraph:
-    """`build_graph()` compiled without a checkpointer: the server attaches its own."""
+def compile_server_graph(
+    context_schema: type[AgentContext] | type[ClientContext] | None = None,
+) -> CompiledAgentGraph:
+    """`build_graph()` compiled without a checkpointer: the server attaches its own. The context
+    schema is the run's (`bound_context_schema`) or, for introspection, `ClientContext`."""
     builder = build_graph()
     if context_schema is not None:
-        builder.context_schema = context_schema
+        builder.context_schema = context_schema  # type: ignore[assignment]  # introspection only
     return builder.compile(name=GRAPH_NAME)
 
 
@@ -91,7 +106,7 @@ class GraphFactory:
     def read_graph(self) -> CompiledAgentGraph:
         """For introspection and state reads: the same topology, no dependencies."""
         if self._read_graph is None:
-            self._read_graph = compile_server_graph()
+            self._read_graph = compile_server_graph(ClientContext)
         return self._read_graph
 
     async def run_graph(self) -> CompiledAgentGraph:

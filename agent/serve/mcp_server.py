@@ -23,6 +23,17 @@ until the process restarts. An `Mcp-Session-Id` header on such a request is igno
 issued or checked it, so a client that made one up per call would otherwise get a fresh budget
 per call.
 
+By the specification: each tool's `inputSchema` lists its required inputs in `required` (an MCP
+client has no collect-info step to ask for them) and its `outputSchema` is the payload's (the
+client validates every successful result against it); annotations say what the method does
+(GET read-only; POST, PUT, PATCH and DELETE may be destructive; GET, PUT and DELETE idempotent);
+a call to a tool that is not in the live catalog is a JSON-RPC error (-32602), not a tool
+result. The server announces `tools.listChanged` and tells clients when the live catalog
+changes, in each protocol era's way: handshake-era sessions get `notifications/tools/list_changed`
+when the catalog differs from what they last listed (on their next request, and over stdio also
+while idle); 2026-era clients that opened a `subscriptions/listen` stream get a tools-list-changed
+event on it. A watcher looks at the catalog every `CATALOG_POLL_SECONDS`.
+
 The result never carries a secret: the executor masks them in everything an `Outcome` holds, and
 the payload leaves out the request and the raw response excerpt, and is masked once more with
 the current secret values.
@@ -31,6 +42,7 @@ the current secret values.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -40,7 +52,11 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
+from mcp.shared.exceptions import MCPError
+from mcp.shared.subscriptions import ToolsListChanged
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from agent.serve.mcp_stdio import AnswerUnreadableLines
@@ -52,6 +68,12 @@ from tools.compiler import CompiledAction
 from tools.outcome import Outcome, OutcomeKind
 
 SERVER_NAME = "api-actions"
+PAYLOAD_FIELDS = ("action", "kind", "status", "summary", "data", "link_url")
+"""What a result holds: no request, no raw excerpt."""
+MAX_TRACKED_SESSIONS = 10_000
+"""Sessions whose last-listed catalog is remembered; the longest-idle are forgotten first."""
+CATALOG_POLL_SECONDS = 2.0
+"""How often the stdio server looks for a changed catalog to announce while the client is idle."""
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
 SESSION_HEADER = "mcp-session-id"
 SESSIONLESS = "the requests without a session (they share one budget per server process)"
@@ -59,6 +81,27 @@ SESSIONLESS = "the requests without a session (they share one budget per server 
 
 class ToolRefused(Exception):
     """A call that is not run; the message is the tool error text the client sees."""
+
+
+class UnknownTool(Exception):
+    """A call to a tool the server does not offer: a protocol error, not a tool result."""
+
+
+class _ListChangingServer(Server):
+    """A `Server` that announces `tools.listChanged` on every transport: the HTTP session manager
+    builds its initialization options with no arguments, so the default is changed here."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
+        )
 
 
 @dataclass(frozen=True)
@@ -83,14 +126,33 @@ class ActionTools:
         """The one session every request without an issued session counts against."""
         self._lock = asyncio.Lock()
 
+        self.bus = InMemorySubscriptionBus()
+        """2026-era change events, served to `subscriptions/listen` streams."""
+        self._published = ""
+        """The catalog signature last published on the bus."""
+        self._listed: dict[str, str] = {}
+        """Per session (`_session`): the catalog signature it was last told about."""
+        self.stdio_session: Any = None
+        """The one session of a stdio server, once it has listed the tools (for the watcher)."""
+
     # -- MCP handlers ---------------------------------------------------------------------------
     async def list_tools(self, ctx: ServerRequestContext, params: Any) -> types.ListToolsResult:
         catalog = await self._catalog()
+        if (session := self._session(ctx)) is not None:
+            self._listed.pop(session, None)  # re-inserted last: the oldest go first past the cap
+            self._listed[session] = _signature(catalog)
+            while len(self._listed) > MAX_TRACKED_SESSIONS:
+                del self._listed[next(iter(self._listed))]
+        if self._connection is not None:
+            self.stdio_session = ctx.session
         return types.ListToolsResult(tools=[_tool(c) for c in catalog if c.definition.enabled])
 
     async def call_tool(self, ctx: ServerRequestContext, params: types.CallToolRequestParams):
+        await self.announce_changes(self._session(ctx), ctx.session, request_id=ctx.request_id)
         try:
             outcome = await self._call(params.name, params.arguments or {}, self._session(ctx))
+        except UnknownTool as unknown:
+            raise MCPError(types.INVALID_PARAMS, str(unknown), {"tool": params.name}) from None
         except ToolRefused as refused:
             return _error(str(refused))
         payload = await self._redact(_outcome_payload(outcome))
@@ -100,12 +162,39 @@ class ActionTools:
             is_error=outcome.kind is not OutcomeKind.OK,
         )
 
+    async def announce_changes(self, key: str | None, session: Any, *, request_id: Any = None) -> None:
+        """`notifications/tools/list_changed` to `session` when the live catalog is not the one it
+        last listed (once per change). A session that never listed is told nothing: it has
+        nothing to refresh. With `request_id` the notification rides that request's response
+        (over HTTP a session may have no stream of its own open)."""
+        if key is None or key not in self._listed:
+            return  # no session (nothing to tell it on), or one that never listed
+        signature = _signature(await self._catalog())
+        if signature == self._listed[key]:
+            return
+        self._listed[key] = signature
+        await session.send_notification(types.ToolListChangedNotification(), related_request_id=request_id)
+
+    async def watch_catalog(self, interval: float = CATALOG_POLL_SECONDS) -> None:
+        """Announce a changed catalog while clients are idle (runs until cancelled): on the
+        listen streams, and to the stdio session."""
+        self._published = _signature(await self._catalog())
+        while True:
+            await asyncio.sleep(interval)
+            signature = _signature(await self._catalog())
+            if signature != self._published:
+                self._published = signature
+                await self.bus.publish(ToolsListChanged())
+            if self.stdio_session is not None:
+                await self.announce_changes(self._connection, self.stdio_session)
+
     def server(self) -> Server:
-        return Server(
+        return _ListChangingServer(
             SERVER_NAME,
             version=_version(),
             on_list_tools=self.list_tools,
             on_call_tool=self.call_tool,
+            on_subscriptions_listen=ListenHandler(self.bus),
             instructions="Custom API actions of this support team; each tool calls "
             "one internal HTTP endpoint.",
         )
@@ -114,7 +203,7 @@ class ActionTools:
     async def _call(self, name: str, arguments: dict[str, Any], session: str | None) -> Outcome:
         compiled = (await self._catalog()).get(name)
         if compiled is None or not compiled.definition.enabled:
-            raise ToolRefused(f"unknown tool {name!r}")
+            raise UnknownTool(f"unknown tool {name!r}: it is not in the list of tools (tools/list)")
         action = compiled.definition
         if action.requires_confirmation and not self.options.allow_unconfirmed:
             raise ToolRefused(
@@ -165,25 +254,47 @@ class ActionTools:
 
 def _tool(compiled: CompiledAction) -> types.Tool:
     action = compiled.definition
+    input_schema = dict(compiled.parameters)  # the lenient view; `check` is strict
+    input_schema["required"] = [i.name for i in action.inputs if i.required]
+    read_only = action.method == "GET"
     return types.Tool(
         name=action.name,
         title=action.title or None,
         description=action.trigger,
-        input_schema=dict(compiled.parameters),  # the lenient view; `check` is strict
+        input_schema=input_schema,
+        output_schema=output_schema(),
         annotations=types.ToolAnnotations(
-            read_only_hint=action.method == "GET",
-            destructive_hint=action.method == "DELETE",
+            read_only_hint=read_only,
+            # the spec's default is destructive: a write is, unless a definition could say otherwise
+            destructive_hint=not read_only,
             idempotent_hint=action.is_idempotent,
             open_world_hint=True,
         ),
     )
 
 
+@functools.cache
+def output_schema() -> dict[str, Any]:
+    """The JSON schema of a result's structured content: `Outcome`'s, restricted to the payload."""
+    full = Outcome.model_json_schema(mode="serialization")
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {name: full["properties"][name] for name in PAYLOAD_FIELDS},
+        "required": [name for name in PAYLOAD_FIELDS if name in full.get("required", [])],
+    }
+    if defs := full.get("$defs"):
+        schema["$defs"] = defs
+    return schema
+
+
+def _signature(catalog: Any) -> str:
+    """What a client's list depends on: every enabled tool and its definition's content."""
+    return ",".join(sorted(f"{c.name}:{c.content_hash}" for c in catalog if c.definition.enabled))
+
+
 def _outcome_payload(outcome: Outcome) -> dict[str, Any]:
     """What the client sees: no request, no raw excerpt; selected data only."""
-    return outcome.model_dump(
-        mode="json", include={"action", "kind", "status", "summary", "data", "link_url"}
-    )
+    return outcome.model_dump(mode="json", include=set(PAYLOAD_FIELDS))
 
 
 def _error(text: str) -> types.CallToolResult:
@@ -220,7 +331,11 @@ async def serve_stdio(settings: Settings, options: McpOptions) -> None:
         server = tools.server()
         async with stdio_server() as (read_stream, write_stream):
             lines = AnswerUnreadableLines(read_stream, write_stream)  # garbage gets -32700
-            await server.run(lines, write_stream, server.create_initialization_options())
+            watcher = asyncio.create_task(tools.watch_catalog())
+            try:
+                await server.run(lines, write_stream, server.create_initialization_options())
+            finally:
+                watcher.cancel()
 
 
 async def serve_http(settings: Settings, options: McpOptions, *, host: str, port: int) -> None:
@@ -229,4 +344,8 @@ async def serve_http(settings: Settings, options: McpOptions, *, host: str, port
     async with open_action_tools(settings, options, connection=None) as tools:
         app = tools.server().streamable_http_app(host=host)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-        await uvicorn.Server(config).serve()
+        watcher = asyncio.create_task(tools.watch_catalog())
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            watcher.cancel()

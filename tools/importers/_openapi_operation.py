@@ -14,6 +14,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from tools.action import CREDENTIAL_QUERY_KEYS
 from tools.request_builder import RESERVED_HEADERS
+from tools.validation import ITEM_KEY_NAMES
 
 from ._credentials import MAX_SECRET_NAME, is_credential_name, secret_suffix
 from ._openapi_auth import FORM_MEDIA_TYPE, client_credentials_flow, client_credentials_setting
@@ -44,9 +45,15 @@ ACTION_VERBS = frozenset(
     "import export sync enable disable subscribe unsubscribe invite notify mark archive "
     "escalate transfer merge lock unlock renew extend upgrade pause resume retry count "
     "calculate estimate reserve release connect disconnect attach detach link unlink report "
-    "query browse view describe inspect".split()
+    "query browse view describe inspect trigger clear test execute invoke post put dispatch "
+    "share revoke grant shutdown accept decline".split()
 )
 """Words a summary can start with as the action itself (`Deletes a pet` -> `delete a pet`)."""
+DETERMINERS = frozenset(
+    {"a", "an", "the", "all", "one", "new", "multiple", "several", "many", "each", "every", "my"}
+    | {"your", "this", "that", "these", "those", "some", "any", "existing", "specific", "given"}
+)
+"""Words after which the summary's first word is a verb (`Trigger a new DAG run`)."""
 METHOD_VERBS = {"get": "get", "post": "submit", "put": "update", "patch": "update", "delete": "delete"}
 
 
@@ -76,15 +83,11 @@ class OperationDraft:
             body = self._parameter(param, auth_names) or body
         if not self.imp.swagger2 and op.get("requestBody") is not None:
             body = self._request_body(op["requestBody"])
-        if body is not None and method in ("get", "delete"):
-            raise Unmappable(f"a {method.upper()} request with a body cannot be an action")
+        if body is not None and method == "get":
+            raise Unmappable("a GET request with a body cannot be an action")
         if leftover := re.findall(r"\{([^{}]+)\}", re.sub(r"\{\{[^{}]*\}\}", "", self.path)):
             raise Unmappable(f"path parameter(s) {', '.join(leftover)} are not declared")
-        if len(self.inputs) > self.imp.max_inputs:
-            raise Unmappable(
-                f"needs {len(self.inputs)} inputs, more than {self.imp.max_inputs}: "
-                "too many to collect in a conversation"
-            )
+        body = self._cap_inputs(body)
         url = self._server()  # after the operation's own problems: those are more specific
         for hname, value in self.imp.extra_headers.items():
             self.headers = {k: v for k, v in self.headers.items() if k.lower() != hname.lower()}
@@ -118,6 +121,34 @@ class OperationDraft:
             draft["response_selection"] = {"language": "jmespath", "fields": fields}
         return draft
 
+    def _cap_inputs(self, body: Any) -> Any:
+        """At most `max_inputs`: every required one, then the most useful optional ones (the
+        rest are left out of the URL, headers and body, with a note). Refused only when the
+        required inputs alone are too many: those cannot be left out."""
+        limit = self.imp.max_inputs
+        if len(self.inputs) <= limit:
+            return body
+        required = [i for i in self.inputs if i["required"]]
+        if len(required) > limit:
+            raise Unmappable(
+                f"needs {len(required)} required inputs, more than {limit}: "
+                "too many to collect in a conversation"
+            )
+        optional = sorted((i for i in self.inputs if not i["required"]), key=usefulness, reverse=True)
+        keep = {i["name"] for i in [*required, *optional[: limit - len(required)]]}
+        dropped = [i["name"] for i in self.inputs if i["name"] not in keep]
+        gone = {"{{" + name + "}}" for name in dropped}
+        self.inputs = [i for i in self.inputs if i["name"] in keep]
+        self.query = [q for q in self.query if q.partition("=")[2] not in gone]
+        self.headers = {k: v for k, v in self.headers.items() if v not in gone}
+        self.note(
+            f"{len(required) + len(optional)} inputs are more than the {limit} an action "
+            f"collects: kept the {len(required)} required and the {limit - len(required)} most "
+            f"useful optional ones; left out {', '.join(dropped)} (add one back in the editor "
+            "if it is needed)"
+        )
+        return _without(body, gone)
+
     # -- server -------------------------------------------------------------------------------
     def _server(self) -> str:
         imp = self.imp
@@ -129,19 +160,20 @@ class OperationDraft:
             if not host:
                 if imp.source_url:
                     return urljoin(imp.source_url, imp.doc.get("basePath") or "/")
-                raise Unmappable("the document names no host; pass a base URL (--base-url)")
+                return self._no_server(str(imp.doc.get("basePath") or "/"))
             scheme = "https" if "https" in schemes or not schemes else str(schemes[0])
             return f"{scheme}://{host}{imp.doc.get('basePath') or ''}"
-        servers = (
-            self.raw.op.get("servers")
-            or self.raw.item.get("servers")
-            or imp.doc.get("servers")
-            or [{"url": "/"}]
-        )
+        own_servers = self.raw.op.get("servers") or self.raw.item.get("servers")
+        servers = own_servers or imp.doc.get("servers") or [{"url": "/"}]
+        if not isinstance(servers, list):
+            raise Unmappable("its 'servers' is not a list")
         server: dict[str, Any] = servers[0] if isinstance(servers[0], dict) else {"url": "/"}
         url = str(server.get("url") or "/")
-        for var, spec in (server.get("variables") or {}).items():
-            default = (spec or {}).get("default")
+        variables = server.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise Unmappable("its server's 'variables' is not an object")
+        for var, spec in variables.items():
+            default = spec.get("default") if isinstance(spec, dict) else None
             if default is None:
                 raise Unmappable(f"server variable {var!r} has no default; pass --base-url")
             if "{" + var + "}" in urlsplit(url).netloc:
@@ -151,14 +183,23 @@ class OperationDraft:
             raise Unmappable(f"the server URL {url!r} has an undefined variable")
         if not urlsplit(url).scheme:
             if not imp.source_url:
-                raise Unmappable(
-                    f"the server URL {url!r} is relative; pass a base URL "
-                    "(--base-url) or import the document from its URL"
-                )
+                if own_servers:
+                    raise Unmappable(
+                        f"the server URL {url!r} is relative; pass a base URL "
+                        "(--base-url) or import the document from its URL"
+                    )
+                return self._no_server(url)
             url = urljoin(imp.source_url, url)
         if len(servers) > 1:
             self.note(f"uses the first of {len(servers)} servers ({url})")
         return url
+
+    def _no_server(self, path: str) -> str:
+        """The document's own server is unusable: `list_operations` goes on with a stand-in
+        host (the problem is the document's, said once); an import stops with the reason."""
+        if self.imp.check_server or not self.imp.server_problem:
+            raise Unmappable(self.imp.server_problem or "the document names no server")
+        return urljoin("https://base-url.invalid/", path)
 
     # -- security ------------------------------------------------------------------------------
     def _security(self) -> set[str]:
@@ -297,7 +338,10 @@ class OperationDraft:
                 return drop("is set by the executor")
         if where in ("query", "header") and pname.lower() in auth_names:
             return None  # sent by the security scheme, as a secret
-        credential = pname.lower() in CREDENTIAL_QUERY_KEYS or is_credential_name(pname)
+        # `key` alone is an item's key (a cache key, an issue key) unless a scheme names it;
+        # validation accepts it with an input's value (ITEM_KEY_NAMES)
+        item_key = pname.lower() in ITEM_KEY_NAMES and pname.lower() not in self.imp.key_names
+        credential = (pname.lower() in CREDENTIAL_QUERY_KEYS and not item_key) or is_credential_name(pname)
         if where == "query" and credential:
             return drop("looks like a credential, and credentials never go in URLs")
         if where == "header" and (credential or pname.lower() in self.imp.key_names):
@@ -507,6 +551,38 @@ class OperationDraft:
         return {prop: jmespath_field(prop) for prop in scalars}
 
 
+LESS_USEFUL = frozenset(
+    {"limit", "offset", "page", "per_page", "page_size", "page_token", "cursor", "order_by", "sort"}
+    | {"sort_by", "order", "fields", "include", "expand", "exclude", "format", "pretty", "callback"}
+)
+"""Optional inputs about how a list is paged or shaped, not which items it holds."""
+USEFUL = frozenset({"q", "query", "search", "status", "state", "email", "name", "type", "kind"})
+
+
+def usefulness(spec: dict[str, Any]) -> int:
+    """How much an optional input narrows what the action does (higher first; ties keep the
+    document's order): a search, status or id filter before a paging or shaping option, and an
+    exact value before a range bound (`start_date_gte`)."""
+    name = str(spec["name"]).lower()
+    score = 0
+    if name in USEFUL or name.endswith("_id") or spec.get("enum_values"):
+        score += 2
+    if name in LESS_USEFUL:
+        score -= 3
+    if re.search(r"_(gte|lte|gt|lt|before|after|from|to|min|max)$", name):
+        score -= 1
+    return score
+
+
+def _without(node: Any, gone: set[str]) -> Any:
+    """`node` (a body template) without the values that are exactly a placeholder in `gone`; an
+    object left empty by that is left out too."""
+    if isinstance(node, dict):
+        out = {k: _without(v, gone) for k, v in node.items() if not (isinstance(v, str) and v in gone)}
+        return {k: v for k, v in out.items() if v != {} or node[k] == {}}
+    return node
+
+
 def _action_phrase(summary: str, method: str) -> str:
     """What the user wants to do: `Deletes a pet` -> `delete a pet`, `Server Live` -> `get server live`."""
     # lower-case the words, but keep acronyms (ID, JSON, API) as they are
@@ -515,4 +591,7 @@ def _action_phrase(summary: str, method: str) -> str:
     for stem in (first, first[:-1], first[:-2]):
         if stem in ACTION_VERBS:
             return " ".join([stem, *rest])
+    if first.isalpha() and rest and rest[0] in DETERMINERS:  # `Trigger a new DAG run`
+        verb = first[:-1] if first.endswith("s") and not first.endswith("ss") else first
+        return " ".join([verb, *rest])
     return " ".join([METHOD_VERBS[method], *words])

@@ -144,8 +144,20 @@ SECRET_HEADER_WORDS = (
 )
 ID_SEGMENT = re.compile(
     r"^(\d+|[A-Za-z]{1,10}[-_]\d[\dA-Za-z]*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24,})$"
+    r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{24,}"
+    r"|[a-z]{2,10}_(?=[A-Za-z0-9]*[0-9A-Z])[A-Za-z0-9]{8,})$"  # prefixed ids: cus_NffrFeUfNV2Hib
 )
+ID_SUFFIXES = (".json", ".xml")
+"""A resource suffix some APIs put after the id (`/orders/450789469.json`): kept literal."""
+DOC_PLACEHOLDER = re.compile(r"^(?:\{\{?\s*([A-Za-z_][\w-]*)\s*\}?\}|:([A-Za-z_]\w*)|<([A-Za-z_][\w-]*)>)$")
+"""How API docs write a value to fill in: `{ticket_id}`, `{{ticket_id}}`, `:item_id`, `<id>`."""
+HOST_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>|%7[bB]")
+VERSION_AFTER = frozenset({"api", "rest", "version", "versions"})
+"""A number right after one of these (`/rest/api/3/`) is the API's version, not an id."""
+MAX_BODY_DEPTH = 3
+"""Nested objects whose values become inputs (`ticket.requester.email`); deeper stay as given."""
+MAX_BODY_INPUTS = 12
+"""JSON body values made inputs; past this they stay as given (the same cap as the OpenAPI import)."""
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 MAX_COMMAND_CHARS = 1_000_000
 """A pasted command longer than this is refused before it is split."""
@@ -398,14 +410,14 @@ class _Draft:
         if method not in VERBS:
             self.refused.append(f"method {method} is not supported (GET, POST, PUT, PATCH, DELETE)")
         body = None if "get" in p.flags else self._body(headers)
-        if body is not None and method in ("GET", "DELETE"):
+        if body is not None and method == "GET":
             self.refused.append(
-                f"a {method} request cannot have a body in an action; use query parameters (curl -G) instead"
+                "a GET request cannot have a body in an action; use query parameters (curl -G) instead"
             )
         path_words = [
             s
             for s in urlsplit(url).path.split("/")
-            if s and "{{" not in s and not re.fullmatch(r"api|v\d+(\.\d+)?", s)
+            if s and "{{" not in s and not re.fullmatch(r"api|rest|v?\d+(\.\d+)?|\d{4}-\d{2}(-\d{2})?", s)
         ]
         resource = " ".join(w.replace("-", " ").replace("_", " ") for w in path_words[-2:])
         action = f"{VERBS.get(method, method.lower())} {resource}".strip()
@@ -456,11 +468,23 @@ class _Draft:
                 "credentials in the URL (user:password@host) removed: they never "
                 "go in URLs; sent as an Authorization header from a secret"
             )
+        if found := HOST_PLACEHOLDER.search(netloc):
+            self.refused.append(
+                f"the host holds the documentation placeholder {unquote(found.group(0))!r}: "
+                "put your real host in the command (e.g. your subdomain) and import it again"
+            )
         segments = []
         previous = ""
-        for segment in parts.path.split("/"):
-            if segment and ID_SEGMENT.match(segment):
-                segments.append("{{" + self._id_input(previous, segment) + "}}")
+        for index, segment in enumerate(parts.path.split("/")):
+            stem, suffix = _split_suffix(segment)
+            if _is_version(segment, previous, index):
+                segments.append(segment)
+                previous = segment
+            elif placeholder := DOC_PLACEHOLDER.match(unquote(stem)):
+                named = next(g for g in placeholder.groups() if g)
+                segments.append("{{" + self._placeholder_input(previous, named, stem) + "}}" + suffix)
+            elif stem and ID_SEGMENT.match(stem):
+                segments.append("{{" + self._id_input(previous, stem) + "}}" + suffix)
             else:
                 segments.append(segment)
                 previous = segment or previous
@@ -477,8 +501,7 @@ class _Draft:
         return urlunsplit((parts.scheme, netloc, "/".join(segments), urlencode(query, quote_via=quote), ""))
 
     def _id_input(self, previous: str, value: str) -> str:
-        stem = re.sub(r"[^a-z0-9]+", "_", previous.lower()).strip("_")
-        stem = re.sub(r"ies$", "y", stem) if stem.endswith("ies") else stem.removesuffix("s")
+        stem = _singular(previous)
         name = input_name(f"{stem}_id" if stem else "id", self.taken)
         spec: dict[str, Any] = {
             "name": name,
@@ -489,10 +512,29 @@ class _Draft:
         }
         if m := re.fullmatch(r"([A-Za-z]{1,10})([-_])\d+", value):
             spec["pattern"] = f"^{m.group(1)}{m.group(2)}[0-9]+$"
+        elif m := re.fullmatch(r"([a-z]{2,10})_[A-Za-z0-9]{8,}", value):
+            spec["pattern"] = f"^{m.group(1)}_[A-Za-z0-9]+$"
         elif value.isdigit():
             spec["pattern"] = "^[0-9]+$"
         self.inputs.append(spec)
         self.notes.append(f"path segment {value!r} looks like an id: it is the input {name!r}")
+        return name
+
+    def _placeholder_input(self, previous: str, named: str, shown: str) -> str:
+        """An input for a documentation placeholder: `{ticket_id}` -> ticket_id, `<id>` after
+        `tickets` -> ticket_id."""
+        stem = _singular(previous)
+        raw = f"{stem}_id" if named.lower() == "id" and stem else named
+        name = input_name(raw, self.taken)
+        self.inputs.append(
+            {
+                "name": name,
+                "type": "string",
+                "required": True,
+                "description": f"the {name.replace('_', ' ')}",
+            }
+        )
+        self.notes.append(f"path placeholder {unquote(shown)!r} is the input {name!r}")
         return name
 
     def _get_data(self) -> list[tuple[str, str]]:
@@ -599,7 +641,90 @@ class _Draft:
         parsed = body_secrets.replace(parsed)
         for path, secret in body_secrets.replaced:
             self.notes.append(f"{path} looked like a credential: it is now {{{{secret.{secret}}}}}")
+        parsed = self._body_inputs(parsed, parent="")
         return json.dumps(parsed, indent=2, ensure_ascii=False)
+
+    def _body_inputs(self, node: dict[str, Any], *, parent: str) -> dict[str, Any]:
+        """Each sample value of the body (nested objects too, `MAX_BODY_DEPTH` down) becomes an
+        input typed from the value, so the action sends what the customer gives, not the
+        documentation's sample customer. Secrets, arrays and values past the cap stay as given."""
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            label = f"{parent}.{key}" if parent else str(key)
+            if isinstance(value, dict) and label.count(".") < MAX_BODY_DEPTH:
+                out[key] = self._body_inputs(value, parent=label)
+            elif isinstance(value, list) and value:
+                self.notes.append(f"body field {label!r} is a list: kept as in the command")
+                out[key] = value
+            elif value is None or isinstance(value, (dict, list)) or _only_placeholders(value):
+                out[key] = value
+            elif len(self.inputs) >= MAX_BODY_INPUTS:
+                self.notes.append(
+                    f"body field {label!r} kept as in the command: {MAX_BODY_INPUTS} inputs already"
+                )
+                out[key] = value
+            else:
+                out[key] = "{{" + self._value_input(label, value) + "}}"
+        return out
+
+    def _value_input(self, label: str, value: Any) -> str:
+        name = input_name(label.replace(".", "_"), self.taken, prefix="body")
+        kind = _value_type(value)
+        example = str(value).lower() if isinstance(value, bool) else str(value)
+        spec: dict[str, Any] = {
+            "name": name,
+            "type": kind,
+            "required": True,
+            "description": f"the {label.replace('.', ' ').replace('_', ' ')}",
+        }
+        if kind != "boolean" and len(example) <= 200:
+            spec["example"] = example
+        self.inputs.append(spec)
+        self.notes.append(
+            f"body field {label!r} is the input {name!r} ({kind}; review whether it is required)"
+        )
+        return name
+
+
+def _split_suffix(segment: str) -> tuple[str, str]:
+    """`450789469.json` -> (`450789469`, `.json`); any other segment -> (segment, '')."""
+    for suffix in ID_SUFFIXES:
+        if segment.lower().endswith(suffix) and len(segment) > len(suffix):
+            return segment[: -len(suffix)], segment[-len(suffix) :]
+    return segment, ""
+
+
+def _is_version(segment: str, previous: str, index: int) -> bool:
+    """`v1`, `v2.1`, and a small number right after `api`/`rest` or first in the path
+    (`/rest/api/3/`, `/2/tweets`): the API's version, literal in the URL."""
+    if re.fullmatch(r"[vV]\d+(\.\d+)*", segment):
+        return True
+    small_number = re.fullmatch(r"\d{1,2}(\.\d+)?", segment) is not None
+    return small_number and (previous.lower() in VERSION_AFTER or index == 1)
+
+
+def _singular(word: str) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "_", word.lower()).strip("_")
+    return re.sub(r"ies$", "y", stem) if stem.endswith("ies") else stem.removesuffix("s")
+
+
+def _value_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    text = str(value)
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", text):
+        return "email"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return "date"
+    return "string"
+
+
+def _only_placeholders(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"(\s*\{\{[^{}]*\}\}\s*)+", value) is not None
 
 
 def _form_fields(data: list[tuple[str, str]]) -> dict[str, Any] | None:

@@ -82,16 +82,28 @@ def input_name(raw: str, taken: set[str], *, prefix: str = "") -> str:
         base = f"value_{base}".rstrip("_")
     if not is_input_name(base):
         base = f"{base}_value"
-    base = base[:MAX_NAME_LENGTH]
-    candidates = [base, f"{prefix}_{base}"[:MAX_NAME_LENGTH]] if prefix else [base]
+    base = clip_words(base, MAX_NAME_LENGTH)
+    candidates = [base, clip_words(f"{prefix}_{base}", MAX_NAME_LENGTH)] if prefix else [base]
     name = next((c for c in candidates if c not in taken and is_input_name(c)), None)
     counter = 2
     while name is None:
-        candidate = f"{base[: MAX_NAME_LENGTH - 4]}_{counter}"
+        candidate = f"{clip_words(base, MAX_NAME_LENGTH - 4)}_{counter}"
         name = candidate if candidate not in taken else None
         counter += 1
     taken.add(name)
     return name
+
+
+def clip_words(name: str, limit: int) -> str:
+    """`name` in at most `limit` characters, cut after a whole `_`-separated word when it is
+    longer (`..._dag_run_tasks` -> `..._dag_run`, not `..._dag_ru`); a first word longer than
+    the limit is cut where it must be."""
+    if len(name) <= limit:
+        return name
+    cut = name[:limit]
+    if name[limit] != "_" and "_" in cut.strip("_"):
+        cut = cut[: cut.rstrip("_").rfind("_")]
+    return cut.rstrip("_") or name[:limit]
 
 
 def tool_name(raw: str, taken: set[str]) -> str:
@@ -102,11 +114,11 @@ def tool_name(raw: str, taken: set[str]) -> str:
     base = snake_case(raw) or "action"
     if not base[0].isalpha():
         base = f"op_{base}"
-    base = base[:MAX_NAME_LENGTH].rstrip("_")
+    base = clip_words(base, MAX_NAME_LENGTH)
     name, counter = base, 2
     while name.lower() in taken or not TOOL_NAME_RE.match(name):
         suffix = f"_{counter}"
-        name = base[: MAX_NAME_LENGTH - len(suffix)].rstrip("_") + suffix
+        name = clip_words(base, MAX_NAME_LENGTH - len(suffix)) + suffix
         counter += 1
     taken.add(name.lower())
     return name

@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from tools.placeholders import find_placeholders
 
@@ -35,13 +36,37 @@ from ._openapi_schema import Refs, Unmappable
 from .document import DocumentError, parse_document
 from .drafts import ImportResult, Skipped, finish, secret_prefix, shared_auth_of, tool_name
 
-__all__ = ["DocumentError", "Operation", "import_openapi", "list_operations", "load_document"]
+__all__ = [
+    "DocumentError",
+    "Operation",
+    "check_shape",
+    "import_openapi",
+    "list_operations",
+    "load_document",
+    "server_problem",
+]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SUPPORTED_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 DEFAULT_MAX_INPUTS = 12
 LITERAL_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 """Headers whose value is a credential whatever it looks like."""
+_TOP_LEVEL_SHAPES: dict[str, type] = {
+    "paths": dict,
+    "info": dict,
+    "components": dict,
+    "securityDefinitions": dict,
+    "definitions": dict,
+    "parameters": dict,
+    "servers": list,
+    "security": list,
+    "schemes": list,
+}
+"""The fields the importer reads everywhere, and the shape OpenAPI gives each."""
+MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+"""What reading a value of the wrong shape raises (a list where OpenAPI has an object, a number
+where it has a string...). A document that passed `load_document` can still hold one deep inside
+an operation; `_build_all` turns it into a `DocumentError` that names the operation."""
 MAX_OPERATIONS = 2_000
 """More operations than any one review can cover; also bounds the work of naming them apart."""
 
@@ -79,9 +104,19 @@ def load_document(text: str, *, source: str = "the document") -> dict[str, Any]:
             f"{source} is not an OpenAPI 3.x or Swagger 2.0 document "
             "(no 'openapi: 3.x' or 'swagger: \"2.0\"' field)"
         )
-    if not isinstance(doc.get("paths") or {}, dict):
-        raise DocumentError(f"{source}: 'paths' must be an object")
+    check_shape(doc, source=source)
     return doc
+
+
+def check_shape(doc: dict[str, Any], *, source: str = "the document") -> None:
+    """`DocumentError` when a field the importer reads everywhere has the wrong shape."""
+    for field, kind in _TOP_LEVEL_SHAPES.items():
+        if doc.get(field) is not None and not isinstance(doc[field], kind):
+            what = "an object" if kind is dict else "a list"
+            raise DocumentError(f"{source}: '{field}' must be {what}")
+    for field, value in (doc.get("components") or {}).items():
+        if value is not None and not isinstance(value, dict):
+            raise DocumentError(f"{source}: 'components.{field}' must be an object")
 
 
 # -- the importer --------------------------------------------------------------------------------
@@ -119,15 +154,22 @@ class _Importer:
         api_name: str | None,
         headers: dict[str, str] | None,
         max_inputs: int,
+        check_server: bool = True,
     ):
+        check_shape(doc)
         self.doc = doc
         self.refs = Refs(doc)
         self.swagger2 = str(doc.get("swagger", "")) == "2.0"
         self.base_url = base_url
         self.source_url = source_url
-        self.prefix = secret_prefix(api_name or (doc.get("info") or {}).get("title"))
+        title = (doc.get("info") or {}).get("title")
+        self.prefix = secret_prefix(api_name or (title if isinstance(title, str) else None))
         self.extra_headers = _checked_headers(headers or {})
         self.max_inputs = max_inputs
+        self.server_problem = server_problem(doc, base_url=base_url, source_url=source_url)
+        """Why the document's own server URL cannot be used (said once, not per operation)."""
+        self.check_server = check_server
+        """False for `list_operations`: the server problem is the document's, listed once."""
         schemes = doc.get("securityDefinitions" if self.swagger2 else "components") or {}
         self.schemes = schemes if self.swagger2 else (schemes.get("securitySchemes") or {})
         self.key_names = {
@@ -145,6 +187,8 @@ class _Importer:
     def operations(self) -> list[_Raw]:
         out = []
         for path, item in (self.doc.get("paths") or {}).items():
+            if not isinstance(path, str):
+                raise DocumentError(f"the path {path!r} is not text")
             try:
                 item = self.refs.resolve(item)
             except Unmappable:
@@ -202,6 +246,11 @@ def _build_all(imp: _Importer) -> list[tuple[Operation, dict[str, Any] | None, l
             draft, notes = imp.draft(raw, name)
         except Unmappable as exc:
             reason = str(exc)
+        except MALFORMED as exc:
+            raise DocumentError(
+                f"operation {raw.key} is malformed: a value does not have the shape "
+                f"OpenAPI gives it ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
         if draft is not None:
             check = ImportResult()
             if not finish(draft, raw.key, check):
@@ -213,8 +262,32 @@ def _build_all(imp: _Importer) -> list[tuple[Operation, dict[str, Any] | None, l
 
 
 def list_operations(doc: dict[str, Any], **options: Any) -> list[Operation]:
-    """Every operation of the document, each mappable or not with the reason."""
-    return [op for op, _, _ in _build_all(_Importer(doc, **_defaults(options)))]
+    """Every operation of the document, each mappable or not with the reason.
+
+    A document-wide problem (a relative server URL and no base URL) is not repeated as every
+    operation's reason: `server_problem` says it once.
+    """
+    imp = _Importer(doc, **_defaults(options), check_server=False)
+    return [op for op, _, _ in _build_all(imp)]
+
+
+def server_problem(
+    doc: dict[str, Any], *, base_url: str | None = None, source_url: str | None = None
+) -> str | None:
+    """Why the document's own server cannot be the drafts' base URL, or None when it can."""
+    if base_url or source_url:
+        return None
+    if str(doc.get("swagger", "")) == "2.0":
+        return None if doc.get("host") else "the document names no host; pass a base URL (--base-url)"
+    servers = doc.get("servers") or [{"url": "/"}]
+    first = servers[0] if isinstance(servers[0], dict) else {}
+    url = str(first.get("url") or "/")
+    if urlsplit(url).scheme:
+        return None
+    return (
+        f"the server URL {url!r} is relative; pass a base URL (--base-url) "
+        "or import the document from its URL"
+    )
 
 
 def import_openapi(
@@ -243,6 +316,8 @@ def import_openapi(
         max_inputs=max_inputs,
     )
     built = _build_all(imp)
+    if imp.server_problem and any(reason == imp.server_problem for _, _, reason in _reasons(built)):
+        raise DocumentError(imp.server_problem)  # once, not once per operation
     chosen = built
     if operations:
         picked: dict[int, None] = {}  # indexes into `built`, in the order asked for
@@ -262,6 +337,10 @@ def import_openapi(
             result.notes.extend(notes)
     result.auth = shared_auth_of(result.drafts, imp.auth_settings)
     return result
+
+
+def _reasons(built: list[tuple[Operation, Any, list[str]]]) -> list[tuple[str, str, str | None]]:
+    return [(op.key, op.name, op.reason) for op, _, _ in built]
 
 
 def _checked_headers(headers: dict[str, str]) -> dict[str, str]:
