@@ -108,6 +108,22 @@ def settle(page) -> None:
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
 
 
+def click_until(page, button, appears, *, wait_ms: int = 10_000) -> None:
+    """Click `button` until `appears` shows. On a loaded machine a click that lands while the
+    previous interaction's rerun is still replacing the page can be lost; a lost click is
+    clicked again, a merely slow one is waited for first (so nothing is added twice)."""
+    for _ in range(3):
+        button.click()
+        settle(page)
+        try:
+            appears.first.wait_for(state="visible", timeout=wait_ms)
+            return
+        except Exception:  # not there yet: the click was lost
+            if appears.count():
+                return
+    appears.first.wait_for(state="visible")
+
+
 def send(page, text: str) -> None:
     """Type a message in the chat box and send it."""
     settle(page)

@@ -19,7 +19,7 @@ import pytest
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
 from storage.transfer import export_actions
-from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, settle, streamlit_app
+from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, click_until, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "editor"
 
@@ -75,14 +75,20 @@ def test_create_refused_disable_dry_run_and_import_preview(app_url, tmp_path, fr
             fill("Name (the tool name)", "ticket_status")
             fill("Title", "Look up a support ticket")
             sidebar.get_by_text("Collect info first", exact=True).click()
-            sidebar.get_by_role("button", name="Add input").click()
-            settle(page)
+            click_until(
+                page,
+                sidebar.get_by_role("button", name="Add input"),
+                sidebar.get_by_label("Input name", exact=True),
+            )
             fill("Input name", "ticket_id")
             fill("Description (for the model)", "The ticket number, TCK- and four digits", area=True)
             fill("Example", "TCK-3001")
             sidebar.get_by_text("Headers & body", exact=True).click()
-            sidebar.get_by_role("button", name="Add header").click()
-            settle(page)
+            click_until(
+                page,
+                sidebar.get_by_role("button", name="Add header"),
+                sidebar.get_by_label("Header 1", exact=True),
+            )
             fill("Header 1", "Authorization")
             fill("Value 1", "Bearer {{secret.DEMO_API_TOKEN}}")
             shot("01-new-action-form.png", sidebar.get_by_label("Value 1", exact=True))
