@@ -59,8 +59,8 @@ class Fault:
 FAULTS = [
     Fault("connection refused", "/ok", "network", False, base="refused"),
     Fault("DNS failure", "/ok", "network", False, base="dns"),
-    Fault("timeout", "/slow?seconds=3", "timeout", True),
-    Fault("server drips bytes", "/drip?seconds=3", "timeout", True),
+    Fault("timeout", "/slow?seconds=5", "timeout", True),
+    Fault("server drips bytes", "/drip?seconds=5", "timeout", True),
     Fault("4xx with body", "/status/404", "http_error", True, 404),
     Fault("4xx without body", "/status/422?empty=true", "http_error", True, 422),
     Fault("5xx with body", "/status/500", "http_error", True, 500),
@@ -111,7 +111,8 @@ def action_for(method: str, url: str) -> dict:
         "response_format": "text",
         "response_instructions_enabled": True,
         "response_instructions": INSTRUCTIONS,
-        "timeout_seconds": 0.6,
+        # short enough for a quick run, long enough that a loaded machine answering a 404 is not a timeout
+        "timeout_seconds": 2.0,
     }
     if method == "GET":
         sep = "&" if "?" in url else "?"

@@ -147,8 +147,10 @@ class ActionTools:
             self.stdio_session = ctx.session
         return types.ListToolsResult(tools=[_tool(c) for c in catalog if c.definition.enabled])
 
-    async def call_tool(self, ctx: ServerRequestContext, params: types.CallToolRequestParams):
-        await self.announce_changes(self._session(ctx), ctx.session, request_id=ctx.request_id)
+    async def call_tool(self, ctx: ServerRequestContext | None, params: types.CallToolRequestParams):
+        """`ctx` is None for an in-process call (`open_action_tools`): no session to tell of changes."""
+        if ctx is not None:
+            await self.announce_changes(self._session(ctx), ctx.session, request_id=ctx.request_id)
         try:
             outcome = await self._call(params.name, params.arguments or {}, self._session(ctx))
         except UnknownTool as unknown:
@@ -238,10 +240,12 @@ class ActionTools:
         async with self._lock:  # one refresh at a time; it reads storage in a thread
             return await asyncio.to_thread(self.live.refresh)
 
-    def _session(self, ctx: ServerRequestContext) -> str | None:
+    def _session(self, ctx: ServerRequestContext | None) -> str | None:
         """The session the request belongs to; None when it belongs to none the server issued."""
         if self._connection is not None:
             return self._connection
+        if ctx is None:
+            return None
         if ctx.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
             return None  # the stateless era: any Mcp-Session-Id header is the client's invention
         request = ctx.request
