@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,10 +290,17 @@ def bare_graph(base_url: str, executor, checkpointer, *, model=None, limits=None
 
 @contextlib.asynccontextmanager
 async def service(
-    base_url: str, checkpointer, *, model=None, limits=None, data_dir: Path | None = None
+    base_url: str,
+    checkpointer,
+    *,
+    model=None,
+    limits=None,
+    data_dir: Path | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[Any]:
-    """The full `SupportAgent` as the app runs it: SQLite storage (actions, secrets, traces,
-    ledger) in a temporary folder, one pooled executor, `checkpointer` for the graph."""
+    """The full `SupportAgent` as the app runs it: storage (actions, secrets, traces, ledger) on
+    SQLite in a temporary folder, or on `database_url` (PostgreSQL), one pooled executor,
+    `checkpointer` for the graph."""
     from cryptography.fernet import Fernet
 
     from agent.wiring.runtime import open_agent, open_stores
@@ -303,7 +311,7 @@ async def service(
         # database_url=None: SQLite in the folder, even where DATABASE_URL is set
         settings = Settings(
             data_dir=data_dir or Path(tmp),
-            database_url=None,
+            database_url=database_url,
             allow_hosts=(host_of(base_url),),
             secret_key=Fernet.generate_key().decode(),
         )
@@ -387,3 +395,25 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+POSTGRES_BENCH_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+"""The PostgreSQL server a benchmark uses (a fresh schema each run, dropped afterwards)."""
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL on `POSTGRES_BENCH_URL` whose connections use a fresh schema, dropped afterwards."""
+    from sqlalchemy import create_engine, make_url, text
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_BENCH_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_BENCH_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

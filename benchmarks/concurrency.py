@@ -41,6 +41,7 @@ from benchmarks.common import (
     now,
     peak_rss_mb,
     peer,
+    postgres_schema,
     rss_mb,
     service,
     summary_ms,
@@ -53,10 +54,12 @@ VARIANTS = ("service", "graph", "peer")
 TARGET_EFFICIENCY_AT_100 = 0.9
 
 
-async def _runner(variant: str, base_url: str, executor, saver, stack: AsyncExitStack):
+async def _runner(
+    variant: str, base_url: str, executor, saver, stack: AsyncExitStack, database_url: str | None = None
+):
     """A `turn(session, text) -> error or None` for the variant."""
     if variant == "service":
-        agent = await stack.enter_async_context(service(base_url, saver))
+        agent = await stack.enter_async_context(service(base_url, saver, database_url=database_url))
 
         async def turn(session: str, text: str) -> str | None:
             result = await agent.send(session, text)
@@ -91,6 +94,8 @@ async def one_run(
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+    from storage.checkpoints import open_checkpointer
+
     gc.collect()
     rss_before = rss_mb()
     latencies: list[float] = []
@@ -99,12 +104,15 @@ async def one_run(
         executor = make_executor(base_url)
         stack.push_async_callback(executor.aclose)
         db = tmp / f"{variant}-{n}.db"
-        saver = (
-            await stack.enter_async_context(AsyncSqliteSaver.from_conn_string(str(db)))
-            if checkpointer == "sqlite"
-            else InMemorySaver()
-        )
-        turn = await _runner(variant, base_url, executor, saver, stack)
+        database_url = None
+        if checkpointer == "postgres":  # checkpoints and the service's storage, a fresh schema
+            database_url = stack.enter_context(postgres_schema())
+            saver = await stack.enter_async_context(open_checkpointer(database_url, tmp))
+        elif checkpointer == "sqlite":
+            saver = await stack.enter_async_context(AsyncSqliteSaver.from_conn_string(str(db)))
+        else:
+            saver = InMemorySaver()
+        turn = await _runner(variant, base_url, executor, saver, stack, database_url)
         # one warm-up session, not counted
         await turn(f"warm-{variant}-{n}", action_message(0))
 
@@ -228,9 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument(
         "--checkpointer",
-        choices=("sqlite", "memory"),
+        choices=("sqlite", "memory", "postgres"),
         default="sqlite",
-        help="AsyncSqliteSaver on a file (default) or InMemorySaver",
+        help="AsyncSqliteSaver on a file (default), InMemorySaver, or PostgreSQL (the checkpointer "
+        "and the service's storage in a fresh schema on DATABASE_TEST_URL)",
     )
     parser.add_argument("--quick", action="store_true", help="N = 1 and 3, 5 ms latency")
     parser.add_argument("--json", type=Path, default=None)
@@ -241,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(sessions, latency, variants, args.checkpointer)
     print(header(result))
     print(report(result))
-    name = "concurrency" if args.checkpointer == "sqlite" else "concurrency_memory"
+    name = "concurrency" if args.checkpointer == "sqlite" else f"concurrency_{args.checkpointer}"
     print(f"\nwrote {write_result(name, result, args.json, quick=args.quick)}")
     return 0
 

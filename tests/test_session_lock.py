@@ -198,3 +198,56 @@ def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
     switches = sum(a[1] != b[1] for a, b in itertools.pairwise(visits))
     assert switches > 2, "the two processes ran one after the other, not together"
     assert list((tmp_path / "locks").iterdir()) == []
+
+
+@pytest.fixture
+def pg_schema():
+    yield from postgres_schema_url()
+
+
+@pytest.mark.postgres
+async def test_more_held_locks_than_pool_connections_do_not_starve_the_turns(pg_schema):
+    """Many turns at once on PostgreSQL: holding a session lock must not take a pool connection
+    for the length of the turn, or the turns holding locks wait for connections the waiting
+    ones hold. Twelve sessions locked at once on a pool of two, each using the pool while it
+    holds its lock: all finish (with a connection per lock the third would time out)."""
+    from sqlalchemy import text
+
+    engine = make_engine(pg_schema, pool_size=2, max_overflow=0, pool_timeout=3)
+    locks = SessionLocks(engine, Path("unused"))
+    done: list[str] = []
+
+    async def turn(session: str) -> None:
+        async with locks.hold(session):
+            await asyncio.sleep(0.05)  # the others take their locks meanwhile
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            done.append(session)
+
+    sessions = [f"s{i}" for i in range(12)]
+    await asyncio.wait_for(asyncio.gather(*(turn(s) for s in sessions)), timeout=60)
+    locks.close()
+    engine.dispose()
+    assert sorted(done) == sorted(sessions)
+
+
+@pytest.mark.postgres
+async def test_turns_of_one_session_in_one_process_still_take_turns(pg_schema):
+    """One connection holds every lock of the process and advisory locks are re-entrant on
+    it: two holders of one session in this process must still wait for each other."""
+    engine = make_engine(pg_schema)
+    locks = SessionLocks(engine, Path("unused"))
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    async def turn() -> None:
+        async with locks.hold("same"):
+            inside.append(1)
+            overlaps.append(len(inside))
+            await asyncio.sleep(0.05)
+            inside.pop()
+
+    await asyncio.gather(*(turn() for _ in range(5)))
+    locks.close()
+    engine.dispose()
+    assert overlaps == [1, 1, 1, 1, 1]
