@@ -170,6 +170,9 @@ async def main(root, rounds):
                 f.write(f"leave {os.getpid()}\\n")
         async with locks.hold(f"own-{os.getpid()}-{i}"):
             pass
+        # out of the lock for longer than the waiter's poll, so the other process can take it
+        # (without it, on a loaded machine one process could re-take it every round)
+        await asyncio.sleep(0.03)
 
 asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
