@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -401,19 +400,8 @@ POSTGRES_BENCH_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://p
 """The PostgreSQL server a benchmark uses (a fresh schema each run, dropped afterwards)."""
 
 
-@contextlib.contextmanager
-def postgres_schema() -> Iterator[str]:
+def postgres_schema() -> contextlib.AbstractContextManager[str]:
     """A URL on `POSTGRES_BENCH_URL` whose connections use a fresh schema, dropped afterwards."""
-    from sqlalchemy import create_engine, make_url, text
+    from storage.db import fresh_postgres_schema
 
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_BENCH_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(POSTGRES_BENCH_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    return fresh_postgres_schema(POSTGRES_BENCH_URL, prefix="bench")

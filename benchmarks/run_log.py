@@ -22,18 +22,17 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
 
 from benchmarks.common import header, machine, now, table, write_result
-from storage.db import init_db, make_engine
+from storage.db import fresh_postgres_schema, init_db, make_engine
 from storage.run_log import NOT_RUN, RunFilter, RunLog
 from storage.run_tables import ActionRunRow, SessionRow, TurnFlagsRow
 from storage.traces import TraceStore
@@ -194,22 +193,12 @@ def sqlite_engine() -> Iterator[Engine]:
 
 @contextmanager
 def postgres_engine(url: str) -> Iterator[Engine]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(
-        make_url(url)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_postgres_schema(url, prefix="bench") as schema_url:
+        engine = make_engine(schema_url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def measure(engine: Engine, runs: int, repeats: int, seed_value: int) -> dict[str, Any]:

@@ -145,3 +145,26 @@ def init_db(engine: Engine) -> None:
             # CREATE TABLE IF NOT EXISTS still races on PostgreSQL's catalog; a lock does not.
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INIT_LOCK_KEY})
         SQLModel.metadata.create_all(conn)
+
+
+@contextmanager
+def fresh_postgres_schema(server_url: str, *, prefix: str = "s") -> Iterator[str]:
+    """A URL on `server_url` whose connections use a new, empty schema, dropped afterwards:
+    an isolated database for a test or a benchmark run on a shared PostgreSQL server."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

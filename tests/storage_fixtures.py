@@ -8,7 +8,6 @@ schema each, dropped afterwards. They are skipped when the server is unreachable
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from storage import init_db, make_engine
+from storage.db import fresh_postgres_schema
 from tests.conftest import POSTGRES_URL
 
 _unreachable: dict[str, str | None] = {}
@@ -48,17 +48,8 @@ def _require_postgres() -> None:
 def postgres_schema_url() -> Iterator[str]:
     """A URL whose connections use a fresh schema; the schema is dropped afterwards."""
     _require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_postgres_schema(POSTGRES_URL, prefix="t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
