@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -29,9 +29,8 @@ from tools.errors import ActionValidationError, ConflictError, NotFoundError, Pr
 from tools.validation import validate_action, validate_catalog
 
 from .db import read_session, write_session
+from .revision import read_revision
 from .tables import ActionRow, AuditRow, as_utc, utcnow
-
-_REVISION = select(func.count()).select_from(AuditRow)
 
 
 class Change(str, enum.Enum):
@@ -191,14 +190,10 @@ class ActionStore:
             return [_entry(row) for row in s.exec(stmt)]
 
     def revision(self) -> int:
-        """Changes whenever anything is saved (actions or secrets); compare it between turns.
-
-        It counts audit rows rather than taking the highest id: on PostgreSQL ids are handed
-        out before commit, so a lower id can become visible after a higher one. Asked once per
-        turn, so it is one plain statement on a pooled connection (no ORM session).
-        """
+        """Changes whenever anything is saved (`storage.revision`); compare it between turns.
+        Asked once per turn, so it is one plain statement on a pooled connection."""
         with self._engine.connect() as conn:
-            return int(conn.execute(_REVISION).scalar_one())
+            return read_revision(conn)
 
     # -- writes -----------------------------------------------------------------------------------
     def create(self, definition: ActionDefinition | dict, *, actor: str | None = None) -> StoredAction:

@@ -38,6 +38,7 @@ from tools.errors import ActionsError, NotFoundError
 
 from .actions import Change
 from .db import read_session, write_session
+from .revision import read_revision
 from .tables import AuditRow, SecretRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,11 @@ class SecretStore:
     def __init__(self, engine: Engine, key: bytes | str):
         self._engine = engine
         self._fernet = _fernet(key, "the secret key")
-        self._opened: dict[str, str] = {}
-        """Decrypted values by ciphertext (Fernet tokens are unique per encryption)."""
+        self._opened: dict[tuple[str, str], str] = {}
+        """Decrypted values by name and ciphertext (the name too: a ciphertext copied onto
+        another secret's row must fail to open there, as it does when decrypted)."""
+        self._cached: tuple[int, dict[str, str]] | None = None
+        """(storage revision, ciphertexts by name) as last read."""
 
     def __repr__(self) -> str:
         return "SecretStore(<write-only>)"
@@ -195,25 +199,39 @@ class SecretStore:
         return await asyncio.to_thread(self._values_blocking)
 
     def _values_blocking(self) -> list[str]:
-        with read_session(self._engine) as s:
-            rows = s.exec(select(SecretRow.name, SecretRow.ciphertext)).all()
-        values = []
-        for name, token in rows:
-            value = self._opened.get(token)
-            if value is None:
-                value = self._decrypt(name, token, strict=False)
-                if value is not None:
-                    self._opened[token] = value
-            if value:
-                values.append(value)
-        if len(self._opened) > 4 * len(rows) + 64:  # forget values replaced since
+        stored = self._tokens()
+        values = [v for name, token in stored.items() if (v := self._open(name, token, strict=False))]
+        if len(self._opened) > 4 * len(stored) + 64:  # forget values replaced since
             self._opened = {t: v for t, v in self._opened.items() if v in values}
         return values
 
     def _get_blocking(self, name: str) -> str | None:
-        with read_session(self._engine) as s:
-            token = s.exec(select(SecretRow.ciphertext).where(SecretRow.name == name)).first()
-        return None if token is None else self._decrypt(name, token, strict=True)
+        token = self._tokens().get(name)
+        return None if token is None else self._open(name, token, strict=True)
+
+    def _tokens(self) -> dict[str, str]:
+        """The stored ciphertexts by name, read again only when the storage revision moved (a
+        save anywhere): each call costs one plain statement, not a table read and a decryption.
+        The revision is read first, so what is cached is never older than its revision."""
+        with self._engine.connect() as conn:
+            revision = read_revision(conn)
+            cached = self._cached
+            if cached is not None and cached[0] == revision:
+                return cached[1]
+            tokens = {
+                name: token for name, token in conn.execute(select(SecretRow.name, SecretRow.ciphertext))
+            }
+        self._cached = (revision, tokens)
+        return tokens
+
+    def _open(self, name: str, token: str, *, strict: bool) -> str | None:
+        """A secret's value, decrypted once per ciphertext (unique per encryption)."""
+        value = self._opened.get((name, token))
+        if value is None:
+            value = self._decrypt(name, token, strict=strict)
+            if value is not None:
+                self._opened[name, token] = value
+        return value
 
     # -- internals --------------------------------------------------------------------------------
     def _decrypt(self, name: str, token: str, *, strict: bool) -> str | None:

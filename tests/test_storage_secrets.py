@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from storage import (
@@ -144,6 +144,35 @@ async def test_a_value_copied_onto_another_name_does_not_decrypt(
         )
     with pytest.raises(SecretKeyError, match="CRM_KEY"):
         await secrets.get_secret("CRM_KEY")
+
+
+async def test_a_change_made_elsewhere_is_read_by_the_next_call(engine: Engine, key: bytes) -> None:
+    """Values are cached by storage revision: a set or delete through another engine (another
+    process) is used by the very next call, and an unchanged store is not read again."""
+    reader = SecretStore(engine, key)
+    other_engine = make_engine(engine.url.render_as_string(hide_password=False))
+    writer = SecretStore(other_engine, key)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        writer.set("ORDERS_TOKEN", "first-value")
+        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
+        assert await reader.secret_values() == ["first-value"]
+        statements.clear()
+        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
+        assert await reader.secret_values() == ["first-value"]
+        assert not [s for s in statements if "api_secret" in s], statements  # the revision only
+
+        writer.set("ORDERS_TOKEN", "rotated-value")
+        assert await reader.get_secret("ORDERS_TOKEN") == "rotated-value"
+        assert await reader.secret_values() == ["rotated-value"]
+        writer.set("CRM_KEY", "crm-value")
+        assert sorted(await reader.secret_values()) == ["crm-value", "rotated-value"]
+        writer.delete("ORDERS_TOKEN")
+        assert await reader.get_secret("ORDERS_TOKEN") is None
+        assert await reader.secret_values() == ["crm-value"]
+    finally:
+        other_engine.dispose()
 
 
 def test_malformed_key_is_refused(engine: Engine) -> None:
