@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, case, func, insert, text, update
+from sqlalchemy import Table, bindparam, case, func, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -85,40 +85,50 @@ class CallLedger:
     def _reserve(
         self, key: str, session_id: str, action: str, limit: int | None, budget: int | None
     ) -> Reservation:
-        t = _LEDGER.c
         with self._writer.begin() as conn:
             if self._engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(session_id.encode())})
-            if conn.execute(select(t.key).where(t.key == key)).first() is not None:
+                conn.execute(_SESSION_LOCK, {"k": zlib.crc32(session_id.encode())})
+            if conn.execute(_KNOWN, {"key": key}).first() is not None:
                 return Reservation.EXISTS
             if budget is not None or limit is not None:
                 # the session's sent calls, and those of this action, in one statement
-                in_session, of_action = conn.execute(
-                    select(
-                        func.count(), func.coalesce(func.sum(case((t.action == action, 1), else_=0)), 0)
-                    ).where(t.session_id == session_id, t.sent)
-                ).one()
+                in_session, of_action = conn.execute(_SENT, {"sid": session_id, "action": action}).one()
                 if budget is not None and in_session >= budget:
                     return Reservation.BUDGET
                 if limit is not None and of_action >= limit:
                     return Reservation.LIMIT
             conn.execute(
-                insert(_LEDGER).values(
-                    key=key,
-                    session_id=session_id,
-                    action=action,
-                    sent=True,
-                    started_at=utcnow(),
-                    finished_at=None,
-                )
+                _INSERT,
+                {
+                    "key": key,
+                    "session_id": session_id,
+                    "action": action,
+                    "sent": True,
+                    "started_at": utcnow(),
+                    "finished_at": None,
+                },
             )
             return Reservation.RESERVED
 
     def _finish(self, key: str, outcome_json: str, sent: bool) -> None:
-        t = _LEDGER.c
         with self._engine.begin() as conn:  # one statement: nothing to read first
             conn.execute(
-                update(_LEDGER)
-                .where(t.key == key)
-                .values(outcome_json=outcome_json, finished_at=utcnow(), sent=sent)
+                _FINISH, {"k": key, "outcome_json": outcome_json, "finished_at": utcnow(), "sent": sent}
             )
+
+
+# statements built once, run with plain parameters: each action call runs them
+_T = _LEDGER.c
+_SESSION_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_KNOWN = select(_T.key).where(_T.key == bindparam("key"))
+_SENT = select(
+    func.count(), func.coalesce(func.sum(case((_T.action == bindparam("action"), 1), else_=0)), 0)
+).where(_T.session_id == bindparam("sid"), _T.sent)
+_INSERT = insert(_LEDGER)
+_FINISH = (
+    update(_LEDGER)
+    .where(_T.key == bindparam("k"))
+    .values(
+        outcome_json=bindparam("outcome_json"), finished_at=bindparam("finished_at"), sent=bindparam("sent")
+    )
+)

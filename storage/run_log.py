@@ -136,46 +136,49 @@ def unmatched_message(trace: dict[str, Any]) -> str | None:
 
 def rows_of_turn(
     trace: dict[str, Any], *, session_id: str, turn: int, channel: str, message_key: MessageKey
-) -> tuple[TurnFlagsRow, list[ActionRunRow]]:
-    """The run-log rows of one turn's trace (called inside the trace's write transaction)."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The run-log rows of one turn's trace, as column values (`TurnFlagsRow`, `ActionRunRow`;
+    called inside the trace's write transaction). Every run row has every column, so they go in
+    as one multi-row insert."""
     at = as_utc(trace.get("at"))
-    runs: list[ActionRunRow] = []
+    common: dict[str, Any] = {"at": at, "session_id": session_id, "turn": turn, "channel": channel[:16]}
+    runs: list[dict[str, Any]] = []
     for e in trace.get("events") or []:
-        common: dict[str, Any] = {"at": at, "session_id": session_id, "turn": turn, "channel": channel[:16]}
         if e.get("type") == "outcome":
             runs.append(
-                ActionRunRow(
+                {
                     **common,
-                    action=str(e.get("action") or "")[:64],
-                    outcome=str(e.get("kind") or "")[:24],
-                    status=e.get("status"),
-                    latency_ms=e.get("latency_ms"),
-                    attempts=int(e.get("attempts") or 0),
-                )
+                    "action": str(e.get("action") or "")[:64],
+                    "outcome": str(e.get("kind") or "")[:24],
+                    "reason": None,
+                    "status": e.get("status"),
+                    "latency_ms": e.get("latency_ms"),
+                    "attempts": int(e.get("attempts") or 0),
+                }
             )
         elif e.get("type") == "refused":
             runs.append(
-                ActionRunRow(
+                {
                     **common,
-                    action=str(e.get("action") or "")[:64],
-                    outcome=NOT_RUN,
-                    reason=str(e.get("reason") or "")[:24],
-                )
+                    "action": str(e.get("action") or "")[:64],
+                    "outcome": NOT_RUN,
+                    "reason": str(e.get("reason") or "")[:24],
+                    "status": None,
+                    "latency_ms": None,
+                    "attempts": 0,
+                }
             )
     flags = turn_flags(trace)
     message = unmatched_message(trace)
-    row = TurnFlagsRow(
-        at=at,
-        session_id=session_id,
-        turn=turn,
-        channel=channel[:16],
-        failed=flags.failed,
-        limit_hit=flags.limit_hit,
-        refused=flags.refused,
-        unmatched=message is not None,
-        message=message,
-        message_key=(message_key(message)[:200] or plain_key(message)) if message else None,
-    )
+    row = {
+        **common,
+        "failed": flags.failed,
+        "limit_hit": flags.limit_hit,
+        "refused": flags.refused,
+        "unmatched": message is not None,
+        "message": message,
+        "message_key": (message_key(message)[:200] or plain_key(message)) if message else None,
+    }
     return row, runs
 
 

@@ -11,7 +11,7 @@ import json
 import zlib
 from typing import Any
 
-from sqlalchemy import Table, case, func, insert, text, update
+from sqlalchemy import Table, bindparam, case, func, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,6 +23,22 @@ SESSION_FLAGS = ("error", "limit", "refused")
 """What a conversation can be flagged with, from its turns (`storage.run_log.TurnFlags`)."""
 _SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
 _TRACES: Table = TraceRow.__table__  # type: ignore[attr-defined]
+_SESSION_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_NEXT_TURN = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.session_id == bindparam("sid"))
+    .values(
+        turns=_SESSIONS.c.turns + 1,
+        updated_at=bindparam("now"),
+        title=case((_SESSIONS.c.title == "", bindparam("title")), else_=_SESSIONS.c.title),
+    )
+    .returning(_SESSIONS.c.turns)
+)
+"""Count the turn of a known session (None for a new one) and give it a title if it has none."""
+_INSERT_SESSION = insert(_SESSIONS)
+_INSERT_TRACE = insert(_TRACES)
+_INSERT_FLAGS = insert(FLAGS.__table__)
+_INSERT_RUNS = insert(RUNS.__table__)
 
 
 class TraceStore:
@@ -43,49 +59,42 @@ class TraceStore:
         for each other and get distinct turn numbers, instead of failing with "database is
         locked" (a read upgraded to a write) or both counting the same turn.
         """
-        sessions = _SESSIONS.c
-        # plain statements, no ORM session: this runs once per turn
+        # statements built once (module level), plain parameters: this runs once per turn
+        now = utcnow()
         with self._writer.begin() as conn:
             if self._engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(session_id.encode())})
-            row = conn.execute(
-                select(sessions.turns, sessions.title).where(sessions.session_id == session_id)
-            ).first()
-            now = utcnow()
-            if row is None:
+                conn.execute(_SESSION_LOCK, {"k": zlib.crc32(session_id.encode())})
+            turn = conn.execute(_NEXT_TURN, {"sid": session_id, "now": now, "title": title[:200]}).scalar()
+            if turn is None:
                 turn = 1
                 conn.execute(
-                    insert(_SESSIONS).values(
-                        session_id=session_id,
-                        channel=channel,
-                        title=title[:200],
-                        created_at=now,
-                        updated_at=now,
-                        turns=turn,
-                    )
+                    _INSERT_SESSION,
+                    {
+                        "session_id": session_id,
+                        "channel": channel,
+                        "title": title[:200],
+                        "created_at": now,
+                        "updated_at": now,
+                        "turns": turn,
+                    },
                 )
-            else:
-                turn = row.turns + 1
-                changes: dict[str, Any] = {"turns": turn, "updated_at": now}
-                if title and not row.title:
-                    changes["title"] = title[:200]
-                conn.execute(update(_SESSIONS).where(sessions.session_id == session_id).values(**changes))
             trace["turn"] = turn
             conn.execute(
-                insert(_TRACES).values(
-                    session_id=session_id,
-                    turn=turn,
-                    started_at=now,
-                    trace_json=json.dumps(trace, default=str),
-                )
+                _INSERT_TRACE,
+                {
+                    "session_id": session_id,
+                    "turn": turn,
+                    "started_at": now,
+                    "trace_json": json.dumps(trace, default=str),
+                },
             )
             flags, runs = rows_of_turn(
                 trace, session_id=session_id, turn=turn, channel=channel, message_key=self._message_key
             )
-            conn.execute(insert(FLAGS.__table__).values(**_columns(flags)))
+            conn.execute(_INSERT_FLAGS, flags)
             if runs:
-                conn.execute(insert(RUNS.__table__), [_columns(r) for r in runs])
-            return turn
+                conn.execute(_INSERT_RUNS, runs)
+            return int(turn)
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         with Session(self._engine) as s:
@@ -146,8 +155,3 @@ class TraceStore:
                 .order_by(col(TraceRow.id).desc())
             ).first()
             return json.loads(row.trace_json) if row else None
-
-
-def _columns(row: Any) -> dict[str, Any]:
-    """A table row's column values for a plain INSERT (the id left to the database)."""
-    return {k: v for k, v in row.model_dump().items() if not (k == "id" and v is None)}
