@@ -251,3 +251,20 @@ def test_a_secret_repeated_across_a_document_is_masked_everywhere() -> None:
     assert "x***y" in out and out["x***y"][0] == "x***y"
     assert sorted(out) == ["***", "plain", "x***y"]  # three spellings of the key became one
     assert out["***"] == ["***", ("***", {"inner": "***", "***": ["***"]}), {"again": "***"}]
+
+
+def test_remembered_texts_are_masked_alike_and_the_memory_stays_bounded() -> None:
+    """A redactor remembers texts it masked (they recur every turn): the second answer equals the
+    first, texts too long to remember are masked all the same, and past the bound it forgets."""
+    from tools import redaction
+
+    redactor = Redactor([SECRET])
+    texts = [f"reply {i}: token {SECRET} and {quote(SECRET, safe='')}" for i in range(200)]
+    first = [redactor.text(t) for t in texts]
+    assert all(SECRET not in t and "***" in t for t in first)
+    assert [redactor.text(t) for t in texts] == first
+    long_text = ("x" * redaction._MEMO_MAX_CHARS) + SECRET
+    assert redactor.text(long_text).endswith("***") and long_text not in redactor._memo
+    for i in range(redaction._MEMO_ENTRIES + 10):
+        assert redactor.text(f"{i} {SECRET}") == f"{i} ***"
+        assert len(redactor._memo) <= redaction._MEMO_ENTRIES

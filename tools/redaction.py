@@ -32,6 +32,9 @@ _ESCAPES = re.compile(r"\\u[0-9a-fA-F]{4}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#?\w+;
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"\\bfnrt])")
 _SIMPLE = {"/": "/", '"': '"', "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _MAX_DECODE_ROUNDS = 3
+_MEMO_ENTRIES = 4096
+_MEMO_MAX_CHARS = 2048
+"""A redactor remembers at most this many masked texts, each at most this long (8 M characters)."""
 
 
 def _spellings(secret: str) -> set[str]:
@@ -68,6 +71,9 @@ class Redactor:
             if isinstance(secret, str) and secret:
                 needles.update(_spellings(secret))
         self._count = len(needles)
+        self._memo: dict[str, str] = {}
+        """Masked texts already seen (short ones): the same prompts, keys and names recur in
+        every turn's trace, and a redactor lives until the secrets change."""
         ordered = sorted(needles, key=len, reverse=True)  # the longest spelling wins
         self._pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
 
@@ -80,6 +86,17 @@ class Redactor:
     def text(self, value: str) -> str:
         if self._pattern is None or not value:
             return value
+        if len(value) > _MEMO_MAX_CHARS:
+            return self._masked(value)
+        masked = self._memo.get(value)
+        if masked is None:
+            if len(self._memo) >= _MEMO_ENTRIES:
+                self._memo.clear()
+            masked = self._memo[value] = self._masked(value)
+        return masked
+
+    def _masked(self, value: str) -> str:
+        assert self._pattern is not None
         masked = self._pattern.sub(MASK, value)
         view = masked
         for _ in range(_MAX_DECODE_ROUNDS):
