@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
-NAME is one of compile, turn_overhead, concurrency, many_actions, model_calls, run_log, auth_overhead, test_conversations. `--quick` runs
+NAME is one of compile, turn_overhead, service_costs, concurrency, many_actions, model_calls, run_log,
+auth_overhead, test_conversations. `--quick` runs
 tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 BENCHMARKS = (
     "compile",
     "turn_overhead",
+    "service_costs",
     "concurrency",
     "many_actions",
     "model_calls",
