@@ -32,8 +32,10 @@ class LiveCatalog:
         self.revision: int | None = None
         self._definitions: dict[str, tuple[int, Any]] = {}
 
-    def refresh(self) -> ActionCatalog:
-        revision = self.store.revision()
+    def refresh(self, revision: int | None = None) -> ActionCatalog:
+        """Recompile what changed; `revision` is the store's, when the caller just read it."""
+        if revision is None:
+            revision = self.store.revision()
         if revision != self.revision and self.source is not None:
             self.catalog.sync(self.source())
             self.revision = revision

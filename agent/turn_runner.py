@@ -108,7 +108,7 @@ class TurnRunner:
         """Catalog and redactor follow storage: both change only when its revision does (a
         saved action or secret bumps it), so an unchanged turn costs one small query."""
         before = self.live.revision
-        self.live.refresh()
+        self.live.refresh(await self.live.store.current_revision())
         if self.live.revision != before or self._redactor_stale:
             # the executor's redactor: every secret its source can give (stored values the key
             # cannot open are skipped: they are never sent either)

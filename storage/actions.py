@@ -28,7 +28,7 @@ from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
 from tools.validation import validate_action, validate_catalog
 
-from .db import read_session, write_session
+from .db import read_session, run_read, write_session
 from .revision import read_revision
 from .tables import ActionRow, AuditRow, as_utc, utcnow
 
@@ -194,6 +194,10 @@ class ActionStore:
         Asked once per turn, so it is one plain statement on a pooled connection."""
         with self._engine.connect() as conn:
             return read_revision(conn)
+
+    async def current_revision(self) -> int:
+        """`revision`, read without holding up the event loop on a database across the network."""
+        return await run_read(self._engine, self.revision)
 
     # -- writes -----------------------------------------------------------------------------------
     def create(self, definition: ActionDefinition | dict, *, actor: str | None = None) -> StoredAction:
