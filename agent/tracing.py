@@ -1,7 +1,7 @@
 """Turn traces: nodes visited with durations, model calls, tool calls, interrupts, outcomes.
 
-A LangChain callback handler records node spans and model calls as they happen; the service
-adds the stream's updates (path, interrupts, outcomes). Everything passes the `Redactor` before
+The graph's task events give the node spans and a LangChain callback handler records the model
+calls, as they happen; the service adds the stream's updates (path, interrupts, outcomes). Everything passes the `Redactor` before
 it is stored. LangSmith tracing works alongside unchanged: it is just another callback.
 """
 
@@ -30,6 +30,10 @@ def message_json(m: BaseMessage) -> dict[str, Any]:
     return out
 
 
+def _is_pause(error: Any) -> bool:
+    return type(error).__name__ in ("GraphInterrupt", "GraphBubbleUp")
+
+
 def _summarise(value: Any, limit: int = 4000) -> Any:
     """Node inputs/outputs in a trace: messages as JSON, everything else as is, size-capped."""
     if isinstance(value, BaseMessage):
@@ -47,10 +51,16 @@ def _summarise(value: Any, limit: int = 4000) -> Any:
 
 
 class TurnRecorder(BaseCallbackHandler):
-    """Collects spans and model calls of one turn (run inline: no thread hop)."""
+    """Collects the node spans and model calls of one turn.
+
+    Model calls come from the chat model's callbacks (run inline: no thread hop). Node spans
+    come from the graph's own task events (the turn runner streams `tasks` and passes them
+    here): chain callbacks would be called for every runnable inside every node, which cost
+    more than the rest of the trace together."""
 
     run_inline = True
     raise_error = False
+    ignore_chain = True
 
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
@@ -59,40 +69,47 @@ class TurnRecorder(BaseCallbackHandler):
         self.model_errors: list[BaseException] = []
         """What the model's calls raised, as raised: a turn that fails with one of these failed
         in the model (its provider), not in our code."""
-        self._open: dict[UUID, dict[str, Any]] = {}
+        self._open_steps: dict[str, dict[str, Any]] = {}
+        self._open_calls: dict[UUID, dict[str, Any]] = {}
 
     def _ms(self) -> float:
         return round((time.perf_counter() - self.t0) * 1000, 3)
 
-    # -- node spans ----------------------------------------------------------------------------
-    def on_chain_start(
-        self, serialized, inputs, *, run_id, parent_run_id=None, metadata=None, name=None, **kw
-    ):
-        node = (metadata or {}).get("langgraph_node")
-        if node in NODES and (name == node or (serialized or {}).get("name") == node):
-            step = {"node": node, "start_ms": self._ms(), "input": _summarise(inputs)}
-            self._open[run_id] = step
+    # -- node spans (the graph's `tasks` stream) ---------------------------------------------
+    def task(self, event: dict[str, Any]) -> None:
+        """A task started (it has `input`) or finished (it has `result`) in the graph."""
+        if event.get("name") not in NODES:
+            return
+        if "input" in event:
+            step = {"node": event["name"], "start_ms": self._ms(), "input": _summarise(event["input"])}
+            self._open_steps[event["id"]] = step
             self.steps.append(step)
+            return
+        ended = self._open_steps.pop(event["id"], None)
+        if ended is None:
+            return
+        ended["duration_ms"] = round(self._ms() - ended["start_ms"], 3)
+        error = event.get("error")
+        if event.get("interrupts") or _is_pause(error):
+            ended["interrupted"] = True  # an interrupt is how a node pauses, not an error
+        elif error is not None:
+            ended["error"] = f"{type(error).__name__}: {error}"
+        else:
+            ended["output"] = _summarise(event.get("result"))
 
-    def on_chain_end(self, outputs, *, run_id, **kw):
-        step = self._open.pop(run_id, None)
-        if step is not None:
+    def failed(self, error: BaseException) -> None:
+        """The run stopped with `error`: the steps still open end with it."""
+        for step in self._open_steps.values():
             step["duration_ms"] = round(self._ms() - step["start_ms"], 3)
-            step["output"] = _summarise(outputs)
-
-    def on_chain_error(self, error, *, run_id, **kw):
-        step = self._open.pop(run_id, None)
-        if step is not None:
-            step["duration_ms"] = round(self._ms() - step["start_ms"], 3)
-            kind = type(error).__name__
-            # An interrupt is how a node pauses, not an error.
-            step["interrupted" if kind in ("GraphInterrupt", "GraphBubbleUp") else "error"] = (
-                True if kind.startswith("Graph") else f"{kind}: {error}"
-            )
+            if _is_pause(error):
+                step["interrupted"] = True
+            else:
+                step["error"] = f"{type(error).__name__}: {error}"
+        self._open_steps.clear()
 
     # -- model calls -------------------------------------------------------------------------
     def on_chat_model_start(self, serialized, messages, *, run_id, metadata=None, **kw):
-        self._open[run_id] = call = {
+        self._open_calls[run_id] = call = {
             "node": (metadata or {}).get("langgraph_node"),
             "start_ms": self._ms(),
             "messages": [message_json(m) for m in (messages[0] if messages else [])],
@@ -103,7 +120,7 @@ class TurnRecorder(BaseCallbackHandler):
         self.model_calls.append(call)
 
     def on_llm_end(self, response, *, run_id, **kw):
-        call = self._open.pop(run_id, None)
+        call = self._open_calls.pop(run_id, None)
         if call is None:
             return
         call["duration_ms"] = round(self._ms() - call["start_ms"], 3)
@@ -117,7 +134,7 @@ class TurnRecorder(BaseCallbackHandler):
 
     def on_llm_error(self, error, *, run_id, **kw):
         self.model_errors.append(error)
-        call = self._open.pop(run_id, None)
+        call = self._open_calls.pop(run_id, None)
         if call is not None:
             call["duration_ms"] = round(self._ms() - call["start_ms"], 3)
             call["error"] = f"{type(error).__name__}: {error}"

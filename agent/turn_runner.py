@@ -148,16 +148,19 @@ class TurnRunner:
                 graph_input,
                 config,
                 context=context,
-                stream_mode=["updates", "values"],
+                stream_mode=["updates", "values", "tasks"],
                 durability="sync",
             ):
                 if mode == "values":
                     final = cast(dict[str, Any], chunk)
+                elif mode == "tasks":
+                    recorder.task(cast(dict[str, Any], chunk))
                 elif "__interrupt__" in chunk:
                     paused = True
         except GraphBubbleUp:
             raise
         except Exception as exc:
+            recorder.failed(exc)
             if not _turn_may_fail_with(exc, recorder):
                 raise
             log.exception("turn failed in session %s", session_id)
