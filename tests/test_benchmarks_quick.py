@@ -1,7 +1,9 @@
-"""What two benchmarks measure that is a promise, not a timing, checked at tiny sizes.
+"""What the benchmarks measure that is a promise, not a timing, checked at tiny sizes.
 
 Model calls per turn are counts: 2 per action turn (pick the action, present the answer), 1 per
 plain turn, 3 for a chained turn of two look-ups (README, "Several actions in one turn"). The
+turn-overhead comparison is fair only if every variant, the peer included, does the same work
+per turn kind: the same model calls and the same API calls, counted from what ran. The
 many-actions benchmark shows that top-k retrieval bounds what each turn binds and sends while
 the right action stays among the offered ones. The shape of the JSON files and the timing
 benchmarks are not tested: a table nobody reads is no promise.
@@ -15,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from benchmarks import many_actions, model_calls, run_log
+from benchmarks import many_actions, model_calls, run_log, turn_overhead
 
 
 def run(module: ModuleType, tmp_path: Path, name: str) -> dict[str, Any]:
@@ -39,6 +41,19 @@ def test_model_calls_per_turn_are_two_for_an_action_one_for_a_plain_and_three_ch
     result = run(model_calls, tmp_path, "model_calls")
     assert result["counts"] == {"action": {"2": 2}, "plain": {"1": 2}, "chained": {"3": 2}}
     assert result["ok"]
+
+
+def test_turn_overhead_variants_make_the_same_model_and_api_calls_per_turn_kind(tmp_path: Path) -> None:
+    result = run(turn_overhead, tmp_path, "turn_overhead")
+    turns = result["turns"]
+    for variant in ("graph", "service", "peer"):
+        counts = result["variants"][variant]
+        assert counts["model_calls"] == {
+            "action": {"2": turns},
+            "plain": {"1": turns},
+            "chained": {"3": turns},
+        }
+        assert counts["api_calls"] == {"action": {"1": turns}, "plain": {"0": turns}, "chained": {"2": turns}}
 
 
 def test_run_log_times_every_page_query_on_both_databases(tmp_path: Path) -> None:
