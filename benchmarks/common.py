@@ -326,28 +326,23 @@ async def service(
     limits=None,
     data_dir: Path | None = None,
     database_url: str | None = None,
+    secret_key: str | None = None,
+    seed: bool = True,
 ) -> AsyncIterator[Any]:
     """The full `SupportAgent` as the app runs it: storage (actions, secrets, traces, ledger) on
     SQLite in a temporary folder, or on `database_url` (PostgreSQL), one pooled executor,
-    `checkpointer` for the graph."""
-    from cryptography.fernet import Fernet
+    `checkpointer` for the graph (None: the app's own, on `database_url` when given).
 
+    Several processes can share one database: `seed_storage` it once, then open each with the
+    same `secret_key` and `seed=False`."""
     from agent.wiring.runtime import open_agent, open_stores
-    from agent.wiring.settings import Settings
     from tools.executor import ExecutorSettings
 
     with tempfile.TemporaryDirectory() as tmp:
-        # database_url=None: SQLite in the folder, even where DATABASE_URL is set
-        settings = Settings(
-            data_dir=data_dir or Path(tmp),
-            database_url=database_url,
-            allow_hosts=(host_of(base_url),),
-            secret_key=Fernet.generate_key().decode(),
-        )
+        settings = _settings(base_url, data_dir or Path(tmp), database_url, secret_key)
         stores = open_stores(settings)
-        stores.secrets.set("DEMO_API_TOKEN", TOKEN)
-        for action in demo_actions(base_url):
-            stores.actions.create(action)
+        if seed:
+            _seed(stores, base_url)
         async with open_agent(
             settings,
             model=model or BenchModel(),
@@ -359,6 +354,37 @@ async def service(
         ) as agent:
             yield agent
         stores.engine.dispose()
+
+
+def seed_storage(base_url: str, database_url: str, secret_key: str) -> None:
+    """Store the demo actions and the API token in `database_url` once, for services opened on
+    it with `secret_key` and `seed=False`."""
+    from agent.wiring.runtime import open_stores
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = open_stores(_settings(base_url, Path(tmp), database_url, secret_key))
+        _seed(stores, base_url)
+        stores.engine.dispose()
+
+
+def _settings(base_url: str, data_dir: Path, database_url: str | None, secret_key: str | None):
+    from cryptography.fernet import Fernet
+
+    from agent.wiring.settings import Settings
+
+    # database_url=None: SQLite in the folder, even where DATABASE_URL is set
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        allow_hosts=(host_of(base_url),),
+        secret_key=secret_key or Fernet.generate_key().decode(),
+    )
+
+
+def _seed(stores, base_url: str) -> None:
+    stores.secrets.set("DEMO_API_TOKEN", TOKEN)
+    for action in demo_actions(base_url):
+        stores.actions.create(action)
 
 
 @dataclass
