@@ -22,7 +22,9 @@ Linux); throughput is turns over that; the figure is the median over `--rounds` 
 use" is each worker's CPU time over its wall time; "PostgreSQL CPU" is the server's processes'
 (the local server: other users of it count too); "machine cores busy" counts every process of
 the machine during the run (workers, PostgreSQL, the API process and anything else running), so
-it shows when the two cores, not the service, were the bound.
+it shows when the two cores, not the service, were the bound: PostgreSQL and the API share the
+workers' cores here, so on a machine with nothing else running the ratio cannot exceed
+cores / (cores busy during the one-process run).
 
 Limits across processes. Then both workers send turns to the SAME `--limit-sessions` sessions,
 `--attempts` action turns each per session (so 2 x attempts per session), with the per-session
@@ -168,7 +170,10 @@ class Workers:
 
     def close(self) -> None:
         for pipe in self.pipes.values():
-            pipe.send(None)
+            try:
+                pipe.send(None)
+            except OSError:  # the worker is gone (its error is what the caller sees)
+                pass
         for process in self.processes:
             process.join(timeout=30)
             if process.is_alive():
