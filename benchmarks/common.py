@@ -122,12 +122,17 @@ def peak_rss_mb() -> float:
 
 
 class BenchModel(BaseChatModel):
-    """A stateless, zero-latency scripted model, the same for our agent and the peer.
+    """A zero-latency scripted model, the same for our agent and the peer.
 
-    With tools bound and a customer message naming an installation request (INS-1234), it
-    calls `installation_status`; otherwise (a tool result, the respond step, a plain message)
-    it answers with one short sentence. Stateless, so any number of sessions can share it.
+    With tools bound and a customer message naming installation requests (INS-1234), it calls
+    `installation_status`, one lookup per model call, until every id the message names has a
+    result; then (and for a plain message) it answers with one short sentence. Its replies
+    depend only on the messages it is given, so any number of sessions can share it; `calls`
+    only counts them.
     """
+
+    calls: int = 0
+    """Model calls answered so far: a count for the reports, never read by a reply."""
 
     @property
     def _llm_type(self) -> str:
@@ -138,21 +143,23 @@ class BenchModel(BaseChatModel):
         return self.bind(tools=formatted, tool_choice=tool_choice, **kw)
 
     def _reply(self, messages: list[BaseMessage], kwargs: dict) -> AIMessage:
+        self.calls += 1
         names = {t["function"]["name"] for t in kwargs.get("tools") or ()}
         last = messages[-1] if messages else None
-        system = " ".join(m.text for m in messages if isinstance(m, SystemMessage))
-        presented = system.count("<api_result action=")  # results the final call presents
         if ACTION in names and isinstance(last, HumanMessage):
-            # one lookup per call: the first id when picking; when presenting, the next id the
-            # message names that has no result yet (a chained turn), else the answer
-            wanted = re.findall(r"INS-\d{4}", last.text)
-            if presented < len(wanted):
-                call = {
-                    "name": ACTION,
-                    "args": {"request_id": wanted[presented]},
-                    "id": f"call_{time.perf_counter_ns()}",
-                }
-                return AIMessage("", tool_calls=[call])
+            # our agent: the customer's message is last, whether picking or presenting; the
+            # results it presents are in the final call's system prompt
+            system = " ".join(m.text for m in messages if isinstance(m, SystemMessage))
+            lookup = _next_lookup(last.text, done=system.count("<api_result action="))
+            if lookup:
+                return lookup
+        if ACTION in names and isinstance(last, ToolMessage):
+            # the peer's loop: the tool results since the customer's latest message are last
+            asked = next(i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], HumanMessage))
+            done = sum(isinstance(m, ToolMessage) for m in messages[asked + 1 :])
+            lookup = _next_lookup(messages[asked].text, done=done)
+            if lookup:
+                return lookup
         if isinstance(last, ToolMessage):
             return AIMessage("Your installation request is scheduled; details above.")
         return AIMessage("Here is what I found.")
@@ -162,6 +169,16 @@ class BenchModel(BaseChatModel):
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kw):
         return ChatResult(generations=[ChatGeneration(message=self._reply(messages, kw))])
+
+
+def _next_lookup(text: str, *, done: int) -> AIMessage | None:
+    """The call for the next installation request `text` names after the first `done` ones
+    (which have results), or None when every one has."""
+    wanted = re.findall(r"INS-\d{4}", text)
+    if done >= len(wanted):
+        return None
+    call = {"name": ACTION, "args": {"request_id": wanted[done]}, "id": f"call_{time.perf_counter_ns()}"}
+    return AIMessage("", tool_calls=[call])
 
 
 def action_message(i: int) -> str:
@@ -180,7 +197,10 @@ def latency_app(latency_ms: float = 0.0):
     """The demo API, each request delayed by `latency_ms` (an ASGI wrapper; no busy waiting)."""
     from demo.api import create_app
 
-    app = create_app(token=TOKEN)
+    return _delayed(create_app(token=TOKEN), latency_ms)
+
+
+def _delayed(app, latency_ms: float):
     if not latency_ms:
         return app
 
@@ -195,10 +215,20 @@ def latency_app(latency_ms: float = 0.0):
 @contextlib.contextmanager
 def demo_api_thread(latency_ms: float = 0.0) -> Iterator[str]:
     """The demo API in a thread of this process (as the tests run it); yields its base URL."""
+    with demo_api_logged(latency_ms) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def demo_api_logged(latency_ms: float = 0.0) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The demo API in a thread, with its request log: every request that reached it, in order
+    (what counts the API calls a turn really made)."""
+    from demo.api import create_app
     from tests.servers import serve
 
-    with serve(latency_app(latency_ms)) as base_url:
-        yield base_url
+    app = create_app(token=TOKEN)
+    with serve(_delayed(app, latency_ms)) as base_url:
+        yield base_url, app.state.request_log
 
 
 @contextlib.contextmanager
@@ -296,28 +326,23 @@ async def service(
     limits=None,
     data_dir: Path | None = None,
     database_url: str | None = None,
+    secret_key: str | None = None,
+    seed: bool = True,
 ) -> AsyncIterator[Any]:
     """The full `SupportAgent` as the app runs it: storage (actions, secrets, traces, ledger) on
     SQLite in a temporary folder, or on `database_url` (PostgreSQL), one pooled executor,
-    `checkpointer` for the graph."""
-    from cryptography.fernet import Fernet
+    `checkpointer` for the graph (None: the app's own, on `database_url` when given).
 
+    Several processes can share one database: `seed_storage` it once, then open each with the
+    same `secret_key` and `seed=False`."""
     from agent.wiring.runtime import open_agent, open_stores
-    from agent.wiring.settings import Settings
     from tools.executor import ExecutorSettings
 
     with tempfile.TemporaryDirectory() as tmp:
-        # database_url=None: SQLite in the folder, even where DATABASE_URL is set
-        settings = Settings(
-            data_dir=data_dir or Path(tmp),
-            database_url=database_url,
-            allow_hosts=(host_of(base_url),),
-            secret_key=Fernet.generate_key().decode(),
-        )
+        settings = _settings(base_url, data_dir or Path(tmp), database_url, secret_key)
         stores = open_stores(settings)
-        stores.secrets.set("DEMO_API_TOKEN", TOKEN)
-        for action in demo_actions(base_url):
-            stores.actions.create(action)
+        if seed:
+            _seed(stores, base_url)
         async with open_agent(
             settings,
             model=model or BenchModel(),
@@ -329,6 +354,37 @@ async def service(
         ) as agent:
             yield agent
         stores.engine.dispose()
+
+
+def seed_storage(base_url: str, database_url: str, secret_key: str) -> None:
+    """Store the demo actions and the API token in `database_url` once, for services opened on
+    it with `secret_key` and `seed=False`."""
+    from agent.wiring.runtime import open_stores
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = open_stores(_settings(base_url, Path(tmp), database_url, secret_key))
+        _seed(stores, base_url)
+        stores.engine.dispose()
+
+
+def _settings(base_url: str, data_dir: Path, database_url: str | None, secret_key: str | None):
+    from cryptography.fernet import Fernet
+
+    from agent.wiring.settings import Settings
+
+    # database_url=None: SQLite in the folder, even where DATABASE_URL is set
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        allow_hosts=(host_of(base_url),),
+        secret_key=secret_key or Fernet.generate_key().decode(),
+    )
+
+
+def _seed(stores, base_url: str) -> None:
+    stores.secrets.set("DEMO_API_TOKEN", TOKEN)
+    for action in demo_actions(base_url):
+        stores.actions.create(action)
 
 
 @dataclass

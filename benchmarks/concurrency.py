@@ -4,7 +4,8 @@
 
 The demo API runs in its own process with `--latency-ms` added to every request, so only the
 agent's own CPU is counted. For each N, N sessions start together; each sends an action turn
-(model -> API call -> model) and then a plain turn. Variants, each with a file-backed
+(model -> API call -> model) and then a plain turn (`--chained`: then a chained turn of two
+lookups, model -> call -> model -> call -> model). Variants, each with a file-backed
 `AsyncSqliteSaver` (the async checkpointer the app uses by default) and the one pooled
 `httpx.AsyncClient` of an `ActionExecutor`:
 
@@ -32,8 +33,10 @@ from typing import Any
 
 from benchmarks.common import (
     PLAIN_MESSAGE,
+    BenchModel,
     action_message,
     bare_graph,
+    chained_message,
     demo_api_process,
     header,
     machine,
@@ -55,11 +58,19 @@ TARGET_EFFICIENCY_AT_100 = 0.9
 
 
 async def _runner(
-    variant: str, base_url: str, executor, saver, stack: AsyncExitStack, database_url: str | None = None
+    variant: str,
+    base_url: str,
+    executor,
+    saver,
+    stack: AsyncExitStack,
+    database_url: str | None = None,
+    model: BenchModel | None = None,
 ):
     """A `turn(session, text) -> error or None` for the variant."""
     if variant == "service":
-        agent = await stack.enter_async_context(service(base_url, saver, database_url=database_url))
+        agent = await stack.enter_async_context(
+            service(base_url, saver, database_url=database_url, model=model)
+        )
 
         async def turn(session: str, text: str) -> str | None:
             result = await agent.send(session, text)
@@ -70,7 +81,7 @@ async def _runner(
 
         return turn
     if variant == "graph":
-        graph = bare_graph(base_url, executor, saver)
+        graph = bare_graph(base_url, executor, saver, model=model)
 
         async def turn(session: str, text: str) -> str | None:
             values = await graph.turn(session, text)
@@ -78,7 +89,7 @@ async def _runner(
             return outcome["summary"] if outcome and outcome["kind"] != "ok" else None
 
         return turn
-    prebuilt = peer(base_url, executor, saver)
+    prebuilt = peer(base_url, executor, saver, model=model)
 
     async def peer_turn(session: str, text: str) -> str | None:
         before = len(prebuilt.failures)
@@ -89,7 +100,7 @@ async def _runner(
 
 
 async def one_run(
-    variant: str, n: int, base_url: str, tmp: Path, checkpointer: str = "sqlite"
+    variant: str, n: int, base_url: str, tmp: Path, checkpointer: str = "sqlite", chained: bool = False
 ) -> dict[str, Any]:
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -112,12 +123,14 @@ async def one_run(
             saver = await stack.enter_async_context(AsyncSqliteSaver.from_conn_string(str(db)))
         else:
             saver = InMemorySaver()
-        turn = await _runner(variant, base_url, executor, saver, stack, database_url)
+        model = BenchModel()
+        turn = await _runner(variant, base_url, executor, saver, stack, database_url, model)
+        texts = _texts(chained)
         # one warm-up session, not counted
         await turn(f"warm-{variant}-{n}", action_message(0))
 
         async def session(i: int) -> None:
-            for text in (action_message(i), PLAIN_MESSAGE):
+            for text in texts(i):
                 start = time.perf_counter()
                 try:
                     error = await turn(f"{variant}-{n}-{i}", text)
@@ -127,16 +140,19 @@ async def one_run(
                 if error:
                     errors.append(error)
 
+        calls0 = model.calls
         cpu0, wall0 = time.process_time(), time.perf_counter()
         await asyncio.gather(*(session(i) for i in range(n)))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        model_calls = model.calls - calls0
         gc.collect()
         rss_after = rss_mb()
-    turns = 2 * n
+    turns = len(texts(0)) * n
     return {
         "variant": variant,
         "sessions": n,
         "turns": turns,
+        "model_calls_per_session": round(model_calls / n, 2),
         "wall_s": round(wall, 3),
         "turns_per_s": round(turns / wall, 1),
         "latency_ms": summary_ms(latencies),
@@ -150,14 +166,28 @@ async def one_run(
     }
 
 
+def _texts(chained: bool):
+    """Each session's turns: an action turn, a plain turn, and with `chained` a chained turn."""
+
+    def texts(i: int) -> tuple[str, ...]:
+        plain = (action_message(i), PLAIN_MESSAGE)
+        return (*plain, chained_message(i)) if chained else plain
+
+    return texts
+
+
 async def measure(
-    sessions: list[int], latency_ms: float, variants: tuple[str, ...], checkpointer: str = "sqlite"
+    sessions: list[int],
+    latency_ms: float,
+    variants: tuple[str, ...],
+    checkpointer: str = "sqlite",
+    chained: bool = False,
 ):
     rows = []
     with demo_api_process(latency_ms) as base_url, tempfile.TemporaryDirectory() as tmp:
         for variant in variants:
             for n in sessions:
-                row = await one_run(variant, n, base_url, Path(tmp), checkpointer)
+                row = await one_run(variant, n, base_url, Path(tmp), checkpointer, chained)
                 rows.append(row)
                 print(
                     f"  {variant:8s} N={n:4d}  {row['turns_per_s']:8.1f} turns/s  "
@@ -179,14 +209,19 @@ async def measure(
 
 
 def run(
-    sessions: list[int], latency_ms: float, variants: tuple[str, ...] = VARIANTS, checkpointer: str = "sqlite"
+    sessions: list[int],
+    latency_ms: float,
+    variants: tuple[str, ...] = VARIANTS,
+    checkpointer: str = "sqlite",
+    chained: bool = False,
 ):
-    rows = asyncio.run(measure(sessions, latency_ms, variants, checkpointer))
+    rows = asyncio.run(measure(sessions, latency_ms, variants, checkpointer, chained))
     return {
         "date": now(),
         "machine": machine(),
         "api_latency_ms": latency_ms,
         "checkpointer": checkpointer,
+        "turns_per_session": ["action", "plain", "chained"] if chained else ["action", "plain"],
         "targets": {"efficiency_at_100": TARGET_EFFICIENCY_AT_100, "errors_at_500": 0},
         "runs": rows,
     }
@@ -206,6 +241,7 @@ def report(result: dict[str, Any]) -> str:
             "CPU use",
             "peak RSS MB",
             "KB/idle session",
+            "model calls/session",
             "errors",
         )
     ]
@@ -223,6 +259,7 @@ def report(result: dict[str, Any]) -> str:
                 f"{r['cpu_utilisation']:.2f}",
                 r["peak_rss_mb"],
                 r["idle_session_kb"],
+                r["model_calls_per_session"],
                 r["errors"],
             )
         )
@@ -241,16 +278,22 @@ def main(argv: list[str] | None = None) -> int:
         help="AsyncSqliteSaver on a file (default), InMemorySaver, or PostgreSQL (the checkpointer "
         "and the service's storage in a fresh schema on DATABASE_TEST_URL)",
     )
+    parser.add_argument(
+        "--chained",
+        action="store_true",
+        help="a third turn per session: two lookups, the second chained after the first",
+    )
     parser.add_argument("--quick", action="store_true", help="N = 1 and 3, 5 ms latency")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     sessions = [1, 3] if args.quick else sorted({int(s) for s in args.sessions.split(",") if s})
     latency = 5.0 if args.quick else args.latency_ms
     variants = tuple(v for v in args.variants.split(",") if v in VARIANTS)
-    result = run(sessions, latency, variants, args.checkpointer)
+    result = run(sessions, latency, variants, args.checkpointer, args.chained)
     print(header(result))
     print(report(result))
     name = "concurrency" if args.checkpointer == "sqlite" else f"concurrency_{args.checkpointer}"
+    name += "_chained" if args.chained else ""
     print(f"\nwrote {write_result(name, result, args.json, quick=args.quick)}")
     return 0
 

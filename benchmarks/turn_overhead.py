@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.turn_overhead [--turns 300] [--warmup 20] [--profile] [--json PATH]
 
 The same 10 compiled demo actions, the same stateless zero-latency scripted model
-(`benchmarks.common.BenchModel`: a tool call, then an answer), the same local demo API (uvicorn
+(`benchmarks.common.BenchModel`: a tool call per lookup, then an answer), the same local demo API (uvicorn
 in a thread), the same `ActionExecutor`, and an `InMemorySaver` for every variant:
 
 - graph: our compiled graph, `ainvoke` with the context the service builds (top-k retrieval on);
@@ -13,8 +13,13 @@ in a thread), the same `ActionExecutor`, and an `InMemorySaver` for every varian
   calls the same executor.
 
 Each iteration opens a new session per variant: an action turn ("What is the status of my
-installation request INS-2001?": model -> call the API -> model), then a plain turn ("Thanks")
-in the same session. Variants are interleaved, their order rotating, so drift hits all alike.
+installation request INS-2001?": model -> call the API -> model), a plain turn ("Thanks"), then
+a chained turn of two lookups ("What is the status of INS-2001 and, after that, of INS-2002?")
+in the same session. Our agent chains in its final model call (pick -> call -> the final call
+asks for the second -> call -> answer); the peer loops model -> tool until the model answers.
+Both make 3 model calls and 2 API calls for it: the table shows, per turn kind, the model calls
+each variant's model answered and the requests that reached the demo API, counted from what ran.
+Variants are interleaved, their order rotating, so drift hits all alike.
 `--profile` runs cProfile over service turns and prints where the time goes.
 """
 
@@ -26,6 +31,7 @@ import cProfile
 import io
 import pstats
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +39,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks.common import (
     PLAIN_MESSAGE,
+    BenchModel,
     action_message,
     bare_graph,
-    demo_api_thread,
+    chained_message,
+    demo_api_logged,
     header,
     machine,
     make_executor,
@@ -48,28 +56,29 @@ from benchmarks.common import (
 )
 
 VARIANTS = ("graph", "service", "peer")
+KINDS = ("action", "plain", "chained")
+"""The turns of each iteration's session, in order."""
 PEER_REFERENCE_MS = 11.0
 """The prebuilt agent's p50 per action turn measured on this machine when the issue was filed."""
 
 
-async def _runners(base_url: str, executor, stack) -> dict[str, Any]:
-    graph = bare_graph(base_url, executor, InMemorySaver())
-    agent = await stack.enter_async_context(service(base_url, InMemorySaver()))
-    prebuilt = peer(base_url, executor, InMemorySaver())
+def _messages(i: int) -> dict[str, str]:
+    return {"action": action_message(i), "plain": PLAIN_MESSAGE, "chained": chained_message(i)}
 
-    async def run_graph(session: str, text: str) -> int:
-        values = await graph.turn(session, text)
-        return 2 if values.get("outcome") else 1
 
-    async def run_service(session: str, text: str) -> int:
-        result = await agent.send(session, text)
-        return result.trace["model_call_count"]
+async def _runners(base_url: str, executor, stack) -> dict[str, tuple[Any, BenchModel]]:
+    """Per variant: `turn(session, text)` and the model it calls (each its own, so its count
+    of calls is that variant's)."""
+    models = {v: BenchModel() for v in VARIANTS}
+    graph = bare_graph(base_url, executor, InMemorySaver(), model=models["graph"])
+    agent = await stack.enter_async_context(service(base_url, InMemorySaver(), model=models["service"]))
+    prebuilt = peer(base_url, executor, InMemorySaver(), model=models["peer"])
+    turns = {"graph": graph.turn, "service": agent.send, "peer": prebuilt.turn}
+    return {v: (turns[v], models[v]) for v in VARIANTS}
 
-    async def run_peer(session: str, text: str) -> int:
-        values = await prebuilt.turn(session, text)
-        return 2 if any(m.type == "tool" for m in values["messages"][-2:]) else 1
 
-    return {"graph": run_graph, "service": run_service, "peer": run_peer}
+def _tally(counts: Counter[int]) -> dict[str, int]:
+    return {str(k): v for k, v in sorted(counts.items())}
 
 
 async def measure(
@@ -77,10 +86,13 @@ async def measure(
 ) -> dict[str, Any]:
     from contextlib import AsyncExitStack
 
-    times: dict[str, dict[str, list[float]]] = {v: {"action": [], "plain": []} for v in variants}
-    calls: dict[str, dict[str, set[int]]] = {v: {"action": set(), "plain": set()} for v in variants}
+    times: dict[str, dict[str, list[float]]] = {v: {k: [] for k in KINDS} for v in variants}
+    # per turn, what ran: model calls (the variant's model counts them) and API calls (the
+    # requests that reached the demo API during the turn; turns run one at a time)
+    model_calls: dict[str, dict[str, Counter[int]]] = {v: {k: Counter() for k in KINDS} for v in variants}
+    api_calls: dict[str, dict[str, Counter[int]]] = {v: {k: Counter() for k in KINDS} for v in variants}
     profile_text = None
-    with demo_api_thread() as base_url:
+    with demo_api_logged() as (base_url, requests):
         executor = make_executor(base_url)
         async with AsyncExitStack() as stack:
             runners = await _runners(base_url, executor, stack)
@@ -88,32 +100,35 @@ async def measure(
                 order = variants[i % len(variants) :] + variants[: i % len(variants)]
                 for variant in order:
                     session = f"{variant}-{i}"
-                    for kind, text in (("action", action_message(i)), ("plain", PLAIN_MESSAGE)):
+                    turn, model = runners[variant]
+                    for kind, text in _messages(i).items():
+                        calls0, requests0 = model.calls, len(requests)
                         start = time.perf_counter()
-                        n = await runners[variant](session, text)
+                        await turn(session, text)
                         elapsed = time.perf_counter() - start
                         if i >= warmup:
                             times[variant][kind].append(elapsed)
-                            calls[variant][kind].add(n)
+                            model_calls[variant][kind][model.calls - calls0] += 1
+                            api_calls[variant][kind][len(requests) - requests0] += 1
             if profile and "service" in variants:
+                send = runners["service"][0]
                 profiler = cProfile.Profile()
                 profiler.enable()
                 for i in range(100):
-                    await runners["service"](f"profile-{i}", action_message(i))
-                    await runners["service"](f"profile-{i}", PLAIN_MESSAGE)
+                    await send(f"profile-{i}", action_message(i))
+                    await send(f"profile-{i}", PLAIN_MESSAGE)
                 profiler.disable()
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
                 profile_text = out.getvalue()
         await executor.aclose()
-    result: dict[str, Any] = {
-        v: {kind: summary_ms(times[v][kind]) for kind in ("action", "plain")} for v in variants
-    }
+    result: dict[str, Any] = {v: {kind: summary_ms(times[v][kind]) for kind in KINDS} for v in variants}
     for v in variants:
-        result[v]["model_calls"] = {k: sorted(s) for k, s in calls[v].items()}
+        result[v]["model_calls"] = {k: _tally(c) for k, c in model_calls[v].items()}
+        result[v]["api_calls"] = {k: _tally(c) for k, c in api_calls[v].items()}
     if "peer" in variants:
         for v in variants:
-            for kind in ("action", "plain"):
+            for kind in KINDS:
                 peer_p50 = result["peer"][kind]["p50"]
                 result[v][kind]["ratio_p50_to_peer"] = round(result[v][kind]["p50"] / peer_p50, 3)
     return {"variants": result, "profile": profile_text}
@@ -134,9 +149,9 @@ def run(turns: int, warmup: int, profile: bool = False) -> dict[str, Any]:
 
 
 def report(result: dict[str, Any]) -> str:
-    rows = [("variant", "turn", "p50 ms", "p95 ms", "mean ms", "x peer (p50)", "model calls")]
+    rows = [("variant", "turn", "p50 ms", "p95 ms", "mean ms", "x peer (p50)", "model calls", "API calls")]
     for v, data in result["variants"].items():
-        for kind in ("action", "plain"):
+        for kind in KINDS:
             d = data[kind]
             rows.append(
                 (
@@ -146,10 +161,16 @@ def report(result: dict[str, Any]) -> str:
                     f"{d['p95']:.2f}",
                     f"{d['mean']:.2f}",
                     f"{d.get('ratio_p50_to_peer', 0):.2f}",
-                    ",".join(map(str, data["model_calls"][kind])),
+                    _counts(data["model_calls"][kind]),
+                    _counts(data["api_calls"][kind]),
                 )
             )
     return table(rows)
+
+
+def _counts(tally: dict[str, int]) -> str:
+    """Calls per turn as seen: "3" when every turn made 3, else "calls x turns" for each."""
+    return next(iter(tally)) if len(tally) == 1 else ", ".join(f"{k} x{v}" for k, v in tally.items())
 
 
 def main(argv: list[str] | None = None) -> int:
