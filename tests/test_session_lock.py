@@ -1,13 +1,21 @@
 """Two app instances on one database take turns of the same session one at a time, so neither
-mistakes the other's running turn for one a crashed process left unfinished. On SQLite the lock
-is a file per session, deleted on release: the folder does not grow with every session seen."""
+mistakes the other's running turn for one a crashed process left unfinished.
+
+On SQLite the lock is a byte per session of one file, locked with POSIX record locks, which
+belong to a process: the tests below hold it from many instances, threads and processes, drop
+instances while others hold locks, and kill a holder outright."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
+import signal
+import stat
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,8 +71,190 @@ async def test_two_instances_serialise_turns_of_one_session(tmp_path, fresh_demo
     assert len(one.calls) == len(two.calls) == 1
 
 
-# -- lock files do not pile up -----------------------------------------------------------------------
-async def test_lock_files_are_removed_after_each_turn(tmp_path, fresh_demo_log):
+# -- SQLite: one lock file, a byte per session ---------------------------------------------------
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX record locks")
+
+
+async def can_take(locks: SessionLocks, session: str, within: float) -> bool:
+    try:
+        async with asyncio.timeout(within), locks.hold(session):
+            return True
+    except TimeoutError:
+        return False
+
+
+_PROBER = """
+import asyncio, sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+from storage.db import make_engine
+from storage.session_lock import SessionLocks
+
+async def main(root):
+    locks = SessionLocks(make_engine(f"sqlite:///{root}/db.sqlite"), Path(root) / "locks")
+    kept = AsyncExitStack()
+    for line in sys.stdin:  # "take SECONDS SESSION..." (all at once, then let go), "keep SESSION..."
+        verb, *args = line.split()
+        if verb == "keep":
+            for session in args:
+                await kept.enter_async_context(locks.hold(session))
+            print("kept", flush=True)
+            continue
+        within, *sessions = args
+        try:
+            async with asyncio.timeout(float(within)), AsyncExitStack() as stack:
+                for session in sessions:
+                    await stack.enter_async_context(locks.hold(session))
+            print("took", flush=True)
+        except TimeoutError:
+            print("busy", flush=True)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+class Prober:
+    """Another process with `SessionLocks` on the same folder, asked one line at a time."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def _ask(self, line: str) -> str:
+        self.proc.stdin.write(f"{line}\n".encode())
+        await self.proc.stdin.drain()
+        return (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
+
+    async def take(self, *sessions: str, within: float) -> str:
+        """ "took" if it had every session at once within the time, else "busy"."""
+        return await self._ask(f"take {within} {' '.join(sessions)}")
+
+    async def keep(self, *sessions: str) -> None:
+        assert await self._ask(f"keep {' '.join(sessions)}") == "kept"
+
+
+@pytest.fixture
+async def prober(tmp_path):
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _PROBER,
+        str(tmp_path),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    yield Prober(proc)
+    if proc.returncode is None:
+        proc.stdin.close()
+        await proc.wait()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+class Overlaps:
+    """Holders inside the lock at once, counted from any thread."""
+
+    def __init__(self) -> None:
+        self.inside = self.entered = self.overlaps = 0
+        self._guard = threading.Lock()
+
+    async def hold_in_turn(self, locks: SessionLocks, rounds: int = 25) -> None:
+        for _ in range(rounds):
+            async with locks.hold("one-session"):
+                with self._guard:
+                    self.inside += 1
+                    self.entered += 1
+                    self.overlaps += self.inside > 1
+                await asyncio.sleep(0.002)
+                with self._guard:
+                    self.inside -= 1
+
+
+@posix_only
+async def test_instances_in_one_process_exclude_each_other(tmp_path, sqlite_engine):
+    """The OS lets a process take a byte it holds again: holders in one process must still wait
+    for each other (the set of offsets held in the process)."""
+    seen = Overlaps()
+    holders = [SessionLocks(sqlite_engine, tmp_path / "locks") for _ in range(8)]
+    await asyncio.gather(*(seen.hold_in_turn(h) for h in holders))
+    assert (seen.entered, seen.overlaps) == (200, 0)
+
+
+@posix_only
+def test_threads_with_event_loops_of_their_own_exclude_each_other(tmp_path, sqlite_engine):
+    """As under Streamlit: each thread runs its own loop, all in one process."""
+    seen = Overlaps()
+
+    def holder() -> None:
+        asyncio.run(seen.hold_in_turn(SessionLocks(sqlite_engine, tmp_path / "locks")))
+
+    with ThreadPoolExecutor(8) as pool:
+        for done in [pool.submit(holder) for _ in range(8)]:
+            done.result()
+    assert (seen.entered, seen.overlaps) == (200, 0)
+
+
+@posix_only
+async def test_different_sessions_never_wait_for_each_other(tmp_path, sqlite_engine, prober):
+    """A hundred sessions held at once here, by two instances (none lets go before all are in, so
+    one waiting for another would never end); meanwhile another process takes fifty other
+    sessions at once, and none of ours."""
+    holders = [SessionLocks(sqlite_engine, tmp_path / "locks") for _ in range(2)]
+    ours = [f"ours-{i}" for i in range(100)]
+    all_in, let_go, entered = asyncio.Event(), asyncio.Event(), []
+
+    async def hold(locks: SessionLocks, session: str) -> None:
+        async with locks.hold(session):
+            entered.append(session)
+            if len(entered) == len(ours):
+                all_in.set()
+            await let_go.wait()
+
+    holding = asyncio.gather(*(hold(holders[i % 2], s) for i, s in enumerate(ours)))
+    async with asyncio.timeout(60):
+        await all_in.wait()
+    assert await prober.take(*(f"theirs-{i}" for i in range(50)), within=10) == "took"
+    assert await prober.take(ours[7], within=0.2) == "busy"
+    let_go.set()
+    await holding
+    assert await prober.take(*ours, within=10) == "took"
+
+
+@posix_only
+async def test_an_instance_closed_or_collected_leaves_the_others_locks_held(tmp_path, sqlite_engine, prober):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it: instances
+    that come and go (on the same folder, however spelt) must not take a held lock with them."""
+    keeper = SessionLocks(sqlite_engine, tmp_path / "locks")
+    async with keeper.hold("kept"):
+        for _ in range(3):
+            passing = SessionLocks(sqlite_engine, tmp_path / "locks" / ".." / "locks")
+            async with passing.hold("passing"):
+                pass
+            passing.close()
+            del passing
+            gc.collect()
+        assert await prober.take("kept", within=0.2) == "busy"
+        assert not await can_take(SessionLocks(sqlite_engine, tmp_path / "locks"), "kept", within=0.05)
+    assert await prober.take("kept", within=10) == "took"
+
+
+@posix_only
+async def test_a_holder_killed_outright_lets_go_at_once(tmp_path, sqlite_engine, prober):
+    locks = SessionLocks(sqlite_engine, tmp_path / "locks")
+    await prober.keep("doomed")
+    assert not await can_take(locks, "doomed", within=0.1)
+    prober.proc.send_signal(signal.SIGKILL)
+    assert await prober.proc.wait() == -signal.SIGKILL
+    assert await can_take(locks, "doomed", within=2)  # the OS let go when the process died
+
+
+@posix_only
+async def test_one_lock_file_serves_every_session(tmp_path, fresh_demo_log):
     settings = settings_for(tmp_path, fresh_demo_log)
     sessions = 30
     model = ScriptedChatModel().script(*[f"answer {i}" for i in range(sessions)])
@@ -76,76 +266,9 @@ async def test_lock_files_are_removed_after_each_turn(tmp_path, fresh_demo_log):
         results = await asyncio.gather(*(agent.send(f"s-{i}", "hello") for i in range(sessions)))
         lock_dir = agent.deps.session_locks._dir
     assert sorted(r.reply["text"] for r in results) == sorted(f"answer {i}" for i in range(sessions))
-    assert lock_dir.is_dir() and list(lock_dir.iterdir()) == []
-
-
-async def test_holders_of_one_session_exclude_each_other_while_files_come_and_go(tmp_path):
-    """Many holders of one session in a row: each release deletes the file a waiter may already
-    have opened; the waiter must notice and lock the current file, never hold a stale one."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    inside, overlaps, entered = 0, 0, 0
-
-    async def hold_in_turn(locks: SessionLocks) -> None:
-        nonlocal inside, overlaps, entered
-        for _ in range(25):  # each round opens the path anew: an old file, a new one, or none
-            async with locks.hold("one-session"):
-                inside += 1
-                entered += 1
-                overlaps += inside > 1
-                await asyncio.sleep(0.002)
-                inside -= 1
-
-    holders = [SessionLocks(engine, tmp_path / "locks") for _ in range(8)]
-    await asyncio.gather(*(hold_in_turn(h) for h in holders))
-    engine.dispose()
-    assert (entered, overlaps) == (200, 0)
-    assert list((tmp_path / "locks").iterdir()) == []
-
-
-_SPINNER = """
-import fcntl, os, sys
-for line in sys.stdin:  # one lock file path per round
-    fd = os.open(line.strip(), os.O_RDWR)
-    print("open", flush=True)
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            pass
-    print(os.fstat(fd).st_nlink, flush=True)  # links left the moment the lock was had
-    os.close(fd)
-"""
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX flock on the lock file")
-async def test_the_file_is_deleted_before_its_lock_is_let_go(tmp_path):
-    """A process that opened the lock file while it was held, and gets the lock the moment it is
-    let go, finds the file already deleted: never a file that a newcomer could lock as well."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    locks = SessionLocks(engine, tmp_path / "locks")
-    spinner = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        _SPINNER,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    links = []
-    try:
-        for _ in range(20):
-            async with locks.hold("one-session"):
-                [path] = (tmp_path / "locks").iterdir()
-                spinner.stdin.write(f"{path}\n".encode())
-                assert await spinner.stdout.readline() == b"open\n"
-                await asyncio.sleep(0.005)  # it spins on the lock now
-            links.append(int(await spinner.stdout.readline()))
-    finally:
-        spinner.stdin.close()
-        await spinner.wait()
-        engine.dispose()
-    assert links == [0] * 20
-    assert list((tmp_path / "locks").iterdir()) == []
+    [lock_file] = lock_dir.iterdir()
+    assert lock_file.name == "sessions.lock"
+    assert stat.S_IMODE(lock_file.stat().st_mode) == 0o600
 
 
 _HOLDER = """
@@ -178,8 +301,9 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
 
+@posix_only
 @pytest.mark.slow
-def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
+def test_two_processes_exclude_each_other(tmp_path):
     rounds = 60
     procs = [
         subprocess.Popen(
@@ -200,7 +324,7 @@ def test_two_processes_exclude_each_other_and_leave_no_lock_files(tmp_path):
     assert {v[1] for v in visits} == {str(p.pid) for p in procs}
     switches = sum(a[1] != b[1] for a, b in itertools.pairwise(visits))
     assert switches > 2, "the two processes ran one after the other, not together"
-    assert list((tmp_path / "locks").iterdir()) == []
+    assert [p.name for p in (tmp_path / "locks").iterdir()] == ["sessions.lock"]
 
 
 @pytest.fixture
