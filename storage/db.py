@@ -114,7 +114,11 @@ def is_sqlite(engine: Engine) -> bool:
 async def run_read(engine: Engine, read: Callable[[], T]) -> T:
     """A short read the event loop waits for: run in place on SQLite, where a reader never waits
     for a writer (WAL mode) and the read takes less than handing it to a thread would; in a
-    worker thread on a database across the network."""
+    worker thread on a database across the network.
+
+    Only for the service's own turn machinery, never inside a graph node: a node may run on
+    LangGraph Server, whose event loop refuses blocking calls, so what the nodes reach (the
+    executor's secrets, the call ledger) always runs in a worker thread."""
     if is_sqlite(engine):
         return read()
     return await asyncio.to_thread(read)

@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, case, func, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from .db import read_session, run_read, write_engine
+from .db import read_session, write_engine
 from .run_tables import CallLedgerRow, utcnow
 
 _LEDGER: Table = CallLedgerRow.__table__  # type: ignore[attr-defined]
@@ -52,7 +52,7 @@ class CallLedger:
         self._writer = write_engine(engine)
 
     async def get(self, key: str) -> LedgerRecord | None:
-        return await run_read(self._engine, lambda: self._get(key))
+        return await asyncio.to_thread(self._get, key)
 
     async def reserve(
         self, key: str, *, session_id: str, action: str, limit: int | None, budget: int | None

@@ -21,6 +21,7 @@ key (`secret_names`, `delete_secret`), so a lost key can be recovered from by se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -36,7 +37,7 @@ from sqlmodel import col, select
 from tools.errors import ActionsError, NotFoundError
 
 from .actions import Change
-from .db import read_session, run_read, write_session
+from .db import read_session, write_session
 from .revision import read_revision
 from .tables import AuditRow, SecretRow, utcnow
 
@@ -190,12 +191,12 @@ class SecretStore:
     # -- read side (executor only) -----------------------------------------------------------------
     async def get_secret(self, name: str) -> str | None:
         """The decrypted value, or None if no such secret. For the executor only."""
-        return await run_read(self._engine, lambda: self._get_blocking(name))
+        return await asyncio.to_thread(self._get_blocking, name)
 
     async def secret_values(self) -> list[str]:
         """Every stored value this key can open: what the executor masks in all it returns.
         A value the key cannot open is skipped here (the action that needs it fails alone)."""
-        return await run_read(self._engine, self._values_blocking)
+        return await asyncio.to_thread(self._values_blocking)
 
     def _values_blocking(self) -> list[str]:
         stored = self._tokens()
