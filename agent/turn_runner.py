@@ -30,6 +30,7 @@ from langgraph.errors import GraphBubbleUp, GraphRecursionError
 from langgraph.types import StateSnapshot
 
 from storage.outage import is_storage_outage, retry_on_lost_connection
+from storage.revision import reading_at
 from tools.redaction import Redactor
 
 from . import prompts
@@ -104,22 +105,25 @@ class TurnRunner:
         log.warning("session %s: finishing a turn left unfinished (%s)", session_id, names)
         return await self.run(session_id, None, TurnInput("recover", None), session_channel(state), state)
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> int:
         """Catalog and redactor follow storage: both change only when its revision does (a
-        saved action or secret bumps it), so an unchanged turn costs one small query."""
+        saved action or secret bumps it), so an unchanged turn costs one small query. Returns
+        the revision, which the turn then reads at (`storage.revision.reading_at`)."""
         before = self.live.revision
-        self.live.refresh(await self.live.store.current_revision())
+        revision = await self.live.store.current_revision()
+        self.live.refresh(revision)
         if self.live.revision != before or self._redactor_stale:
             # the executor's redactor: every secret its source can give (stored values the key
             # cannot open are skipped: they are never sent either)
             self.redactor = await self.deps.executor.redactor()
             self._redactor_stale = False
+        return revision
 
     async def run(
         self, session_id: str, graph_input: Any, given: TurnInput, channel: str, before: StateSnapshot
     ) -> TurnResult:
         deps = self.deps
-        await self.refresh()
+        revision = await self.refresh()
         recorder = TurnRecorder()
         config: RunnableConfig = {
             **thread_config(session_id),
@@ -141,22 +145,23 @@ class TurnRunner:
         final: dict[str, Any] | None = None  # the state after the last step, as streamed
         paused = False
         try:
-            # durability="sync": each step's checkpoint is stored before the next step starts,
-            # so the approved call is on disk before its request goes out, and a crash never
-            # sends the turn back to a model pick that would make a new call (a new key).
-            async for mode, chunk in deps.graph.astream(
-                graph_input,
-                config,
-                context=context,
-                stream_mode=["updates", "values", "tasks"],
-                durability="sync",
-            ):
-                if mode == "values":
-                    final = cast(dict[str, Any], chunk)
-                elif mode == "tasks":
-                    recorder.task(cast(dict[str, Any], chunk))
-                elif "__interrupt__" in chunk:
-                    paused = True
+            with reading_at(revision):  # the turn's readers need not ask storage again
+                # durability="sync": each step's checkpoint is stored before the next step starts,
+                # so the approved call is on disk before its request goes out, and a crash never
+                # sends the turn back to a model pick that would make a new call (a new key).
+                async for mode, chunk in deps.graph.astream(
+                    graph_input,
+                    config,
+                    context=context,
+                    stream_mode=["updates", "values", "tasks"],
+                    durability="sync",
+                ):
+                    if mode == "values":
+                        final = cast(dict[str, Any], chunk)
+                    elif mode == "tasks":
+                        recorder.task(cast(dict[str, Any], chunk))
+                    elif "__interrupt__" in chunk:
+                        paused = True
         except GraphBubbleUp:
             raise
         except Exception as exc:

@@ -1,10 +1,10 @@
 """What the service's guarantees cost per turn, each measured alone: the bound on the turn ratio.
 
-    .venv/bin/python -m benchmarks.service_costs [--runs 500] [--json PATH]
+    .venv/bin/python -m benchmarks.service_costs [--runs 500] [--database sqlite|postgres] [--json PATH]
 
 `benchmarks.turn_overhead` shows the full `SupportAgent.send` beside the bare graph and the
-prebuilt agent; this one takes the service's bookkeeping apart, on the same SQLite storage the
-service uses (a temporary folder), after a few real turns so every store and cache is warm:
+prebuilt agent; this one takes the service's bookkeeping apart, on the same storage the service
+uses (SQLite in a temporary folder, or `--database postgres`: a fresh schema), after a few real turns so every store and cache is warm:
 
 - session lock: hold and let go of a session's lock (`SessionLocks.hold`);
 - state read: the session's last checkpoint (`aget_state`), read before each turn to find a
@@ -13,7 +13,8 @@ service uses (a temporary folder), after a few real turns so every store and cac
 - trace: building and redacting a stored action turn's trace, then writing it (the session
   row, the trace, the run-log rows) in a worker thread, as `TraceRecording.record` does;
 - ledger: reserve before the request and finish after it (`CallLedger`, two transactions);
-- secrets: what the executor reads per call (a template's secret, every value to mask);
+- secrets: what the executor reads per call in a turn (a template's secret, every value to
+  mask), at the revision the turn read at its start;
 - node spans: the graph run with the turn recorder's callbacks minus without (`TurnRecorder`).
 
 The p50 of each, in ms, and their sums for an action turn (everything) and a plain turn (no
@@ -43,6 +44,7 @@ from benchmarks.common import (
     machine,
     make_executor,
     now,
+    postgres_schema,
     service,
     table,
     write_result,
@@ -61,14 +63,18 @@ async def _p50_ms(work: Callable[[int], Awaitable[Any]], runs: int) -> float:
     return round(statistics.median(times), 4)
 
 
-async def measure(runs: int) -> dict[str, Any]:
+async def measure(runs: int, database: str = "sqlite") -> dict[str, Any]:
     from agent.tracing import TurnRecorder
+    from storage.revision import reading_at
 
     costs: dict[str, float] = {}
     with demo_api_thread() as base_url:
         executor = make_executor(base_url)
         async with AsyncExitStack() as stack:
-            agent = await stack.enter_async_context(service(base_url, InMemorySaver()))
+            database_url = stack.enter_context(postgres_schema()) if database == "postgres" else None
+            agent = await stack.enter_async_context(
+                service(base_url, InMemorySaver(), database_url=database_url)
+            )
             deps, runner = agent.deps, agent._runner
             for i in range(10):  # warm every store, cache and compiled statement
                 action = await agent.send(f"warm-{i}", action_message(i))
@@ -91,10 +97,13 @@ async def measure(runs: int) -> dict[str, Any]:
                 await deps.ledger.reserve(key, session_id=f"led-{i % 30}", action="a", limit=None, budget=100)
                 await deps.ledger.finish(key, {"kind": "ok"})
 
-            async def secrets(i: int) -> None:
+            revision = deps.store.revision()
+
+            async def secrets(i: int) -> None:  # as in a turn: read at the turn's revision
                 source = deps.executor._secrets
-                await source.get_secret("DEMO_API_TOKEN")
-                await source.secret_values()
+                with reading_at(revision):
+                    await source.get_secret("DEMO_API_TOKEN")
+                    await source.secret_values()
 
             costs["session lock"] = await _p50_ms(lock, runs)
             costs["state read"] = await _p50_ms(lambda i: runner.state(f"warm-{i % 10}"), runs)
@@ -122,12 +131,13 @@ async def measure(runs: int) -> dict[str, Any]:
     return {"costs_ms": costs, "action_turn_sum_ms": action_sum, "plain_turn_sum_ms": plain_sum}
 
 
-def run(runs: int) -> dict[str, Any]:
-    return {"date": now(), "machine": machine(), "runs": runs, **asyncio.run(measure(runs))}
+def run(runs: int, database: str = "sqlite") -> dict[str, Any]:
+    measured = asyncio.run(measure(runs, database))
+    return {"date": now(), "machine": machine(), "runs": runs, "database": database, **measured}
 
 
 def report(result: dict[str, Any]) -> str:
-    rows: list[tuple[str, str]] = [("what the service adds per turn", "p50 ms")]
+    rows: list[tuple[str, str]] = [(f"what the service adds per turn ({result['database']})", "p50 ms")]
     rows += [(k, f"{v:.3f}") for k, v in result["costs_ms"].items()]
     rows.append(("sum, action turn", f"{result['action_turn_sum_ms']:.3f}"))
     rows.append(("sum, plain turn", f"{result['plain_turn_sum_ms']:.3f}"))
@@ -137,10 +147,11 @@ def report(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="20 runs of each")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(20 if args.quick else args.runs)
+    result = run(20 if args.quick else args.runs, args.database)
     print(header(result))
     print(report(result))
     print(f"\nwrote {write_result('service_costs', result, args.json, quick=args.quick)}")

@@ -38,7 +38,7 @@ from tools.errors import ActionsError, NotFoundError
 
 from .actions import Change
 from .db import read_session, write_session
-from .revision import read_revision
+from .revision import TURN_REVISION, read_revision
 from .tables import AuditRow, SecretRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -191,15 +191,32 @@ class SecretStore:
     # -- read side (executor only) -----------------------------------------------------------------
     async def get_secret(self, name: str) -> str | None:
         """The decrypted value, or None if no such secret. For the executor only."""
-        return await asyncio.to_thread(self._get_blocking, name)
+        tokens = self._read_this_turn()
+        if tokens is None:
+            return await asyncio.to_thread(self._get_blocking, name)
+        token = tokens.get(name)
+        return None if token is None else self._open(name, token, strict=True)
 
     async def secret_values(self) -> list[str]:
         """Every stored value this key can open: what the executor masks in all it returns.
         A value the key cannot open is skipped here (the action that needs it fails alone)."""
-        return await asyncio.to_thread(self._values_blocking)
+        tokens = self._read_this_turn()
+        if tokens is None:
+            return await asyncio.to_thread(self._values_blocking)
+        return self._values(tokens)
+
+    def _read_this_turn(self) -> dict[str, str] | None:
+        """The cached ciphertexts when they are of the running turn's revision (no statement,
+        no thread); None outside a turn or when the cache is of another revision."""
+        revision, cached = TURN_REVISION.get(), self._cached
+        if revision is not None and cached is not None and cached[0] == revision:
+            return cached[1]
+        return None
 
     def _values_blocking(self) -> list[str]:
-        stored = self._tokens()
+        return self._values(self._tokens())
+
+    def _values(self, stored: dict[str, str]) -> list[str]:
         values = [v for name, token in stored.items() if (v := self._open(name, token, strict=False))]
         if len(self._opened) > 4 * len(stored) + 64:  # forget values replaced since
             self._opened = {t: v for t, v in self._opened.items() if v in values}
