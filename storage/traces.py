@@ -8,10 +8,11 @@ and can be filtered by them.
 from __future__ import annotations
 
 import json
-import zlib
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, func, insert, text, update
+from sqlalchemy import Table, bindparam, case, func, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,19 +24,32 @@ SESSION_FLAGS = ("error", "limit", "refused")
 """What a conversation can be flagged with, from its turns (`storage.run_log.TurnFlags`)."""
 _SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
 _TRACES: Table = TraceRow.__table__  # type: ignore[attr-defined]
-_SESSION_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_NEXT_TURN = (
-    update(_SESSIONS)
-    .where(_SESSIONS.c.session_id == bindparam("sid"))
-    .values(
-        turns=_SESSIONS.c.turns + 1,
+
+
+def _count_turn(dialect_insert: Any) -> Any:
+    """Insert the session at turn 1, or count its next turn (and title it if it has no title
+    yet), returning the turn: one statement, atomic on both databases (an upsert takes the
+    row's lock on PostgreSQL; SQLite writes one at a time)."""
+    new = dialect_insert(_SESSIONS).values(
+        session_id=bindparam("sid"),
+        channel=bindparam("channel"),
+        title=bindparam("title"),
+        created_at=bindparam("now"),
         updated_at=bindparam("now"),
-        title=case((_SESSIONS.c.title == "", bindparam("title")), else_=_SESSIONS.c.title),
+        turns=1,
     )
-    .returning(_SESSIONS.c.turns)
-)
-"""Count the turn of a known session (None for a new one) and give it a title if it has none."""
-_INSERT_SESSION = insert(_SESSIONS)
+    sessions = _SESSIONS.c
+    return new.on_conflict_do_update(
+        index_elements=[sessions.session_id],
+        set_={
+            "turns": sessions.turns + 1,
+            "updated_at": new.excluded.updated_at,
+            "title": case((sessions.title == "", new.excluded.title), else_=sessions.title),
+        },
+    ).returning(sessions.turns)
+
+
+_COUNT_TURN = {"postgresql": _count_turn(postgresql_insert), "sqlite": _count_turn(sqlite_insert)}
 _INSERT_TRACE = insert(_TRACES)
 _INSERT_FLAGS = insert(FLAGS.__table__)
 _INSERT_RUNS = insert(RUNS.__table__)
@@ -54,30 +68,17 @@ class TraceStore:
     def record_turn(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str = "") -> int:
         """Number the session's next turn and store its trace, in one write transaction.
 
-        The transaction locks before it reads (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory
-        lock on the session): two app instances finishing turns of the same session at once wait
-        for each other and get distinct turn numbers, instead of failing with "database is
-        locked" (a read upgraded to a write) or both counting the same turn.
+        The turn is counted by one upsert (`_count_turn`): two app instances finishing turns of
+        the same session at once wait for each other and get distinct turn numbers (SQLite:
+        `BEGIN IMMEDIATE`, so no read is ever upgraded to a write; PostgreSQL: the upsert holds
+        the session row's lock until commit), even for a session neither has stored yet.
         """
         # statements built once (module level), plain parameters: this runs once per turn
         now = utcnow()
+        count_turn = _COUNT_TURN[self._engine.dialect.name]
         with self._writer.begin() as conn:
-            if self._engine.dialect.name == "postgresql":
-                conn.execute(_SESSION_LOCK, {"k": zlib.crc32(session_id.encode())})
-            turn = conn.execute(_NEXT_TURN, {"sid": session_id, "now": now, "title": title[:200]}).scalar()
-            if turn is None:
-                turn = 1
-                conn.execute(
-                    _INSERT_SESSION,
-                    {
-                        "session_id": session_id,
-                        "channel": channel,
-                        "title": title[:200],
-                        "created_at": now,
-                        "updated_at": now,
-                        "turns": turn,
-                    },
-                )
+            params = {"sid": session_id, "channel": channel, "title": title[:200], "now": now}
+            turn = int(conn.execute(count_turn, params).scalar_one())
             trace["turn"] = turn
             conn.execute(
                 _INSERT_TRACE,
@@ -94,7 +95,7 @@ class TraceStore:
             conn.execute(_INSERT_FLAGS, flags)
             if runs:
                 conn.execute(_INSERT_RUNS, runs)
-            return int(turn)
+            return turn
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         with Session(self._engine) as s:

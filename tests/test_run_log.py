@@ -233,3 +233,36 @@ def test_only_a_new_message_with_no_call_question_or_error_is_unmatched() -> Non
     assert unmatched_message(trace(DAY1, [], interrupt={"kind": "collect"})) is None
     assert unmatched_message(trace(DAY1, [], errors=["boom"])) is None
     assert unmatched_message(trace(DAY1, [], text="   ")) is None
+
+
+def test_turns_stored_at_once_by_several_writers_get_distinct_numbers(engine) -> None:
+    """Several engines (as several app instances) store turns of one session that none of them
+    stored before, all at once: every turn gets its own number, 1..N, and one session row."""
+    import threading
+
+    from storage import make_engine
+
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url) for _ in range(4)]
+    numbers: list[int] = []
+    start = threading.Barrier(len(engines))
+
+    def store(e) -> None:
+        traces = TraceStore(e)
+        start.wait()
+        for _ in range(10):
+            numbers.append(traces.record_turn("shared-new", trace(DAY1, [outcome("x")]), channel="chat"))
+
+    try:
+        threads = [threading.Thread(target=store, args=(e,)) for e in engines]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for e in engines:
+            e.dispose()
+    assert sorted(numbers) == list(range(1, 41))
+    session = TraceStore(engine).session("shared-new")
+    assert session is not None and session["turns"] == 40
+    assert [t["turn"] for t in TraceStore(engine).turns("shared-new")] == sorted(numbers)
