@@ -146,64 +146,72 @@ async def test_a_value_copied_onto_another_name_does_not_decrypt(
         await secrets.get_secret("CRM_KEY")
 
 
-async def test_a_change_made_elsewhere_is_read_by_the_next_call(engine: Engine, key: bytes) -> None:
-    """Values are cached by storage revision: a set or delete through another engine (another
-    process) is used by the very next call, and an unchanged store is not read again."""
-    reader = SecretStore(engine, key)
+@pytest.fixture
+def writer(engine: Engine, key: bytes) -> Iterator[SecretStore]:
+    """A store on another engine of the same database: another process saving secrets."""
     other_engine = make_engine(engine.url.render_as_string(hide_password=False))
-    writer = SecretStore(other_engine, key)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     try:
-        writer.set("ORDERS_TOKEN", "first-value")
-        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
-        assert await reader.secret_values() == ["first-value"]
-        statements.clear()
-        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
-        assert await reader.secret_values() == ["first-value"]
-        assert not [s for s in statements if "api_secret" in s], statements  # the revision only
-
-        writer.set("ORDERS_TOKEN", "rotated-value")
-        assert await reader.get_secret("ORDERS_TOKEN") == "rotated-value"
-        assert await reader.secret_values() == ["rotated-value"]
-        writer.set("CRM_KEY", "crm-value")
-        assert sorted(await reader.secret_values()) == ["crm-value", "rotated-value"]
-        writer.delete("ORDERS_TOKEN")
-        assert await reader.get_secret("ORDERS_TOKEN") is None
-        assert await reader.secret_values() == ["crm-value"]
+        yield SecretStore(other_engine, key)
     finally:
         other_engine.dispose()
 
 
-async def test_inside_a_turn_secrets_are_read_at_the_turns_revision(engine: Engine, key: bytes) -> None:
+@pytest.fixture
+def statements(engine: Engine) -> list[str]:
+    """Every statement `engine` runs from now on."""
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+async def test_a_change_made_elsewhere_is_read_by_the_next_call(
+    engine: Engine, key: bytes, writer: SecretStore, statements: list[str]
+) -> None:
+    """Values are cached by storage revision: a set or delete through another engine (another
+    process) is used by the very next call, and an unchanged store is not read again."""
+    reader = SecretStore(engine, key)
+    writer.set("ORDERS_TOKEN", "first-value")
+    assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
+    assert await reader.secret_values() == ["first-value"]
+    statements.clear()
+    assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
+    assert await reader.secret_values() == ["first-value"]
+    assert not [s for s in statements if "api_secret" in s], statements  # the revision only
+
+    writer.set("ORDERS_TOKEN", "rotated-value")
+    assert await reader.get_secret("ORDERS_TOKEN") == "rotated-value"
+    assert await reader.secret_values() == ["rotated-value"]
+    writer.set("CRM_KEY", "crm-value")
+    assert sorted(await reader.secret_values()) == ["crm-value", "rotated-value"]
+    writer.delete("ORDERS_TOKEN")
+    assert await reader.get_secret("ORDERS_TOKEN") is None
+    assert await reader.secret_values() == ["crm-value"]
+
+
+async def test_inside_a_turn_secrets_are_read_at_the_turns_revision(
+    engine: Engine, key: bytes, writer: SecretStore, statements: list[str]
+) -> None:
     """A turn reads the revision once (`reading_at`): inside it a warm store runs no statement at
     all, and a secret saved while the turn runs is used from the next turn on."""
     from storage import ActionStore
     from storage.revision import reading_at
 
     reader, revisions = SecretStore(engine, key), ActionStore(engine)
-    other_engine = make_engine(engine.url.render_as_string(hide_password=False))
-    writer = SecretStore(other_engine, key)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    try:
-        writer.set("ORDERS_TOKEN", "first-value")
-        with reading_at(revisions.revision()):
-            assert await reader.get_secret("ORDERS_TOKEN") == "first-value"  # the cache is filled
-            statements.clear()
-            assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
-            assert await reader.secret_values() == ["first-value"]
-            assert await reader.get_secret("NOT_SET") is None
-            assert statements == []
-            writer.set("ORDERS_TOKEN", "rotated-value")  # saved while the turn runs
-            assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
-        with reading_at(revisions.revision()):  # the next turn
-            assert await reader.get_secret("ORDERS_TOKEN") == "rotated-value"
-            assert await reader.secret_values() == ["rotated-value"]
-        writer.delete("ORDERS_TOKEN")
-        assert await reader.get_secret("ORDERS_TOKEN") is None  # outside a turn: read now
-    finally:
-        other_engine.dispose()
+    writer.set("ORDERS_TOKEN", "first-value")
+    with reading_at(revisions.revision()):
+        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"  # the cache is filled
+        statements.clear()
+        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
+        assert await reader.secret_values() == ["first-value"]
+        assert await reader.get_secret("NOT_SET") is None
+        assert statements == []
+        writer.set("ORDERS_TOKEN", "rotated-value")  # saved while the turn runs
+        assert await reader.get_secret("ORDERS_TOKEN") == "first-value"
+    with reading_at(revisions.revision()):  # the next turn
+        assert await reader.get_secret("ORDERS_TOKEN") == "rotated-value"
+        assert await reader.secret_values() == ["rotated-value"]
+    writer.delete("ORDERS_TOKEN")
+    assert await reader.get_secret("ORDERS_TOKEN") is None  # outside a turn: read now
 
 
 def test_malformed_key_is_refused(engine: Engine) -> None:
