@@ -5,10 +5,10 @@
 Runs, one after the other in one process (each benchmark interleaves its own variants):
 
 - `turn_overhead`: action, plain and chained turns, bare graph / service / peer (p50 ratios);
-- `service_costs`: what each guarantee of the service costs per turn, measured alone (the bound
-  on the turn ratios);
+- `service_costs` on SQLite and PostgreSQL: what each guarantee of the service costs per turn,
+  measured alone (the bound on the turn ratios);
 - `concurrency` on SQLite, N = 1, 100, 500: throughput, CPU per turn, errors (50 ms API);
-- `concurrency` on PostgreSQL, N = 100, 500 (service and peer);
+- `concurrency` on PostgreSQL, N = 100, 500 (service, bare graph and peer);
 - `scale_out`: two service processes on one PostgreSQL against one, and limits across them.
 
 and prints one table: each target, what was measured, and whether it is met. `BASELINE_CPU_MS`
@@ -98,10 +98,11 @@ def run(turns: int, warmup: int, rounds: int, scale_sessions: int, sizes: list[i
     parts["turn_overhead"] = turn_overhead.run(turns, warmup)
     print("service costs ...", flush=True)
     parts["service_costs"] = service_costs.run(max(turns, 20))
+    parts["service_costs_postgres"] = service_costs.run(max(turns, 20), "postgres")
     print("concurrency on SQLite ...", flush=True)
     parts["concurrency_sqlite"] = concurrency.run([1, *sizes], 50.0, ("service", "graph", "peer"), "sqlite")
     print("concurrency on PostgreSQL ...", flush=True)
-    parts["concurrency_postgres"] = concurrency.run(sizes, 50.0, ("service", "peer"), "postgres")
+    parts["concurrency_postgres"] = concurrency.run(sizes, 50.0, ("service", "graph", "peer"), "postgres")
     print("scale-out on PostgreSQL ...", flush=True)
     parts["scale_out"] = scale_out.run(scale_sessions, 50.0, rounds)
     return {
@@ -117,6 +118,7 @@ def report(result: dict[str, Any]) -> str:
     sections = [
         turn_overhead.report(parts["turn_overhead"]),
         service_costs.report(parts["service_costs"]),
+        service_costs.report(parts["service_costs_postgres"]),
         "SQLite checkpointer\n" + concurrency.report(parts["concurrency_sqlite"]),
         "PostgreSQL checkpointer and storage\n" + concurrency.report(parts["concurrency_postgres"]),
         scale_out.report(parts["scale_out"]),
