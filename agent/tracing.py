@@ -1,8 +1,9 @@
 """Turn traces: nodes visited with durations, model calls, tool calls, interrupts, outcomes.
 
 The graph's task events give the node spans and a LangChain callback handler records the model
-calls, as they happen; the service adds the stream's updates (path, interrupts, outcomes). Everything passes the `Redactor` before
-it is stored. LangSmith tracing works alongside unchanged: it is just another callback.
+calls, as they happen; the service adds the stream's updates (path, interrupts, outcomes).
+Everything passes the `Redactor` before it is stored. LangSmith tracing works alongside
+unchanged: it is just another callback.
 """
 
 from __future__ import annotations
