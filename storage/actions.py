@@ -28,7 +28,7 @@ from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
 from tools.validation import validate_action, validate_catalog
 
-from .db import read_session, run_read, write_session
+from .db import one_statement_engine, read_session, run_read, write_session
 from .revision import read_revision
 from .tables import ActionRow, AuditRow, as_utc, utcnow
 
@@ -156,6 +156,7 @@ class ActionStore:
 
     def __init__(self, engine: Engine):
         self._engine = engine
+        self._one_statement = one_statement_engine(engine)
 
     @property
     def engine(self) -> Engine:
@@ -192,7 +193,7 @@ class ActionStore:
     def revision(self) -> int:
         """Changes whenever anything is saved (`storage.revision`); compare it between turns.
         Asked once per turn, so it is one plain statement on a pooled connection."""
-        with self._engine.connect() as conn:
+        with self._one_statement.connect() as conn:
             return read_revision(conn)
 
     async def current_revision(self) -> int:

@@ -111,6 +111,16 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def one_statement_engine(engine: Engine) -> Engine:
+    """The engine for a statement that is a transaction on its own (a count, a single update):
+    in autocommit on PostgreSQL, which saves the BEGIN and the COMMIT or ROLLBACK around it (two
+    of its three round trips); SQLite as it is, since its isolation level must stay the one
+    `make_engine` set (a reset to the driver's default would bring back its implicit BEGIN)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 async def run_read(engine: Engine, read: Callable[[], T]) -> T:
     """A short read the event loop waits for: run in place on SQLite, where a reader never waits
     for a writer (WAL mode) and the read takes less than handing it to a thread would; in a

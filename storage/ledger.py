@@ -15,11 +15,11 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, func, insert, text, update
+from sqlalchemy import Table, bindparam, case, exists, func, insert, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from .db import read_session, write_engine
+from .db import one_statement_engine, read_session, write_engine
 from .run_tables import CallLedgerRow, utcnow
 
 _LEDGER: Table = CallLedgerRow.__table__  # type: ignore[attr-defined]
@@ -50,6 +50,7 @@ class CallLedger:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._writer = write_engine(engine)
+        self._one_statement = one_statement_engine(engine)
 
     async def get(self, key: str) -> LedgerRecord | None:
         return await asyncio.to_thread(self._get, key)
@@ -88,15 +89,16 @@ class CallLedger:
         with self._writer.begin() as conn:
             if self._engine.dialect.name == "postgresql":
                 conn.execute(_SESSION_LOCK, {"k": zlib.crc32(session_id.encode())})
-            if conn.execute(_KNOWN, {"key": key}).first() is not None:
+            # whether the key is known, the session's sent calls and this action's: one statement
+            known, in_session, of_action = conn.execute(
+                _CHECK, {"key": key, "sid": session_id, "action": action}
+            ).one()
+            if known:
                 return Reservation.EXISTS
-            if budget is not None or limit is not None:
-                # the session's sent calls, and those of this action, in one statement
-                in_session, of_action = conn.execute(_SENT, {"sid": session_id, "action": action}).one()
-                if budget is not None and in_session >= budget:
-                    return Reservation.BUDGET
-                if limit is not None and of_action >= limit:
-                    return Reservation.LIMIT
+            if budget is not None and in_session >= budget:
+                return Reservation.BUDGET
+            if limit is not None and of_action >= limit:
+                return Reservation.LIMIT
             conn.execute(
                 _INSERT,
                 {
@@ -111,7 +113,7 @@ class CallLedger:
             return Reservation.RESERVED
 
     def _finish(self, key: str, outcome_json: str, sent: bool) -> None:
-        with self._engine.begin() as conn:  # one statement: nothing to read first
+        with self._one_statement.begin() as conn:  # one statement: nothing to read first
             conn.execute(
                 _FINISH, {"k": key, "outcome_json": outcome_json, "finished_at": utcnow(), "sent": sent}
             )
@@ -120,9 +122,10 @@ class CallLedger:
 # statements built once, run with plain parameters: each action call runs them
 _T = _LEDGER.c
 _SESSION_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_KNOWN = select(_T.key).where(_T.key == bindparam("key"))
-_SENT = select(
-    func.count(), func.coalesce(func.sum(case((_T.action == bindparam("action"), 1), else_=0)), 0)
+_CHECK = select(
+    exists().where(_T.key == bindparam("key")),
+    func.count(),
+    func.coalesce(func.sum(case((_T.action == bindparam("action"), 1), else_=0)), 0),
 ).where(_T.session_id == bindparam("sid"), _T.sent)
 _INSERT = insert(_LEDGER)
 _FINISH = (

@@ -37,7 +37,7 @@ from sqlmodel import col, select
 from tools.errors import ActionsError, NotFoundError
 
 from .actions import Change
-from .db import read_session, write_session
+from .db import one_statement_engine, read_session, write_session
 from .revision import TURN_REVISION, read_revision
 from .tables import AuditRow, SecretRow, utcnow
 
@@ -148,6 +148,7 @@ class SecretStore:
         self._opened: dict[tuple[str, str], str] = {}
         """Decrypted values by name and ciphertext (the name too: a ciphertext copied onto
         another secret's row must fail to open there, as it does when decrypted)."""
+        self._one_statement = one_statement_engine(engine)
         self._cached: tuple[int, dict[str, str]] | None = None
         """(storage revision, ciphertexts by name) as last read."""
 
@@ -230,7 +231,7 @@ class SecretStore:
         """The stored ciphertexts by name, read again only when the storage revision moved (a
         save anywhere): each call costs one plain statement, not a table read and a decryption.
         The revision is read first, so what is cached is never older than its revision."""
-        with self._engine.connect() as conn:
+        with self._one_statement.connect() as conn:  # the revision first: see `storage.revision`
             revision = read_revision(conn)
             cached = self._cached
             if cached is not None and cached[0] == revision:
