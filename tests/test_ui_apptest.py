@@ -9,25 +9,13 @@ import json
 import pytest
 
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, open_app, shown, texts
+from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, shown, texts
 
 pytestmark = pytest.mark.slow
 
 
 def card(title: str, **fields: str):
     return tool_call("Card", title=title, fields=[{"label": k, "value": v} for k, v in fields.items()])
-
-
-def click(at, label: str, *, where=None):
-    scope = where or at
-    buttons = [*scope.button, *scope.get("form_submit_button")]
-    match = [b for b in buttons if b.label == label]
-    assert match, f"no button {label!r}; have {[b.label for b in buttons]}"
-    return match[0].click().run()
-
-
-def say(at, text: str):
-    return at.chat_input[0].set_value(text).run()
 
 
 def sent(demo_api, method: str, path_part: str) -> list[dict]:

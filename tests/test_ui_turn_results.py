@@ -10,21 +10,11 @@ from langchain_core.messages import AIMessage
 
 from agent.prompts import parse_envelope
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, open_app, texts
+from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, texts
 
 pytestmark = pytest.mark.slow
 
 LABEL_CONFIGURED = "Download your return label (PDF)"
-
-
-def say(at, text: str):
-    return at.chat_input[0].set_value(text).run()
-
-
-def click(at, label: str):
-    match = [b for b in at.button if b.label == label]
-    assert match, f"no button {label!r}; have {[b.label for b in at.button]}"
-    return match[0].click().run()
 
 
 def calls(*specs: tuple[str, dict]) -> AIMessage:

@@ -81,3 +81,17 @@ def by_label(widgets, label: str):
     matches = [w for w in widgets if w.label == label or w.label.rstrip(" *") == label]
     assert matches, f"no widget labelled {label!r}; have {[w.label for w in widgets]}"
     return matches[0]
+
+
+def say(at: AppTest, text: str) -> AppTest:
+    """The customer types `text` into the chat."""
+    return at.chat_input[0].set_value(text).run()
+
+
+def click(at: AppTest, label: str, *, where: Any = None) -> AppTest:
+    """Click the button (or form submit button) labelled `label`, in `where` or the whole page."""
+    scope = where or at
+    buttons = [*scope.button, *scope.get("form_submit_button")]
+    match = [b for b in buttons if b.label == label]
+    assert match, f"no button {label!r}; have {[b.label for b in buttons]}"
+    return match[0].click().run()

@@ -33,7 +33,7 @@ from typing import Any
 
 from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_document, read_text
-from agent.cli.trial import SECRET_ENV_PREFIX, BadInput, _parse_secrets
+from agent.cli.trial import BadInput, _env_secrets, _parse_secrets
 from agent.wiring.access import (
     AccessDenied,
     add_password_option,
@@ -117,10 +117,7 @@ def run_chat(args: argparse.Namespace) -> int:
         auth: list[Any] = []  # the catalog file's shared auth settings
         if args.actions:  # with the file's shared auth settings, if any
             actions, auth = validate_bundle(read_catalog_document(args.actions))
-        secrets = {
-            k[len(SECRET_ENV_PREFIX) :]: v for k, v in os.environ.items() if k.startswith(SECRET_ENV_PREFIX)
-        }
-        secrets.update(_parse_secrets(args.secret))
+        secrets = {**_env_secrets(dict(os.environ)), **_parse_secrets(args.secret)}
         # the reviewed catalog in storage needs no password; a wrong one for --actions: exit 3
         use_stored = actions is None or _admin_unlocked(settings, args.admin_password)
     except AccessDenied as exc:
