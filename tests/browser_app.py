@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
@@ -100,6 +101,29 @@ def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
         process=proc,
         log=log_path,
     )
+
+
+@contextlib.contextmanager
+def chromium_page(
+    url: str, last_shot: Path, *, viewport: tuple[int, int], timeout_ms: int = 30_000
+) -> Iterator[Any]:
+    """A headless Chromium page opened at `url`, with Playwright's waits at `timeout_ms` (the
+    first run starts the agent); however the test ends, a full-page screenshot of the page goes
+    to `last_shot` and the browser closes."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=timeout_ms)
+    width, height = viewport
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(timeout_ms)
+        try:
+            page.goto(url)
+            yield page
+        finally:
+            page.screenshot(path=last_shot, full_page=True)
+            browser.close()
 
 
 def settle(page) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, send, settle, streamlit_app
+from tests.browser_app import ROOT, chromium_page, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "run-log"
 
@@ -35,112 +35,101 @@ def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
 
 
 def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, demo_api):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    expect.set_options(timeout=30_000)  # the first run starts the agent
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        page.set_default_timeout(30_000)
-        try:
-            page.goto(app_url)
-            main = page.get_by_role("main")
-            messages = main.get_by_test_id("stChatMessage")
-            expect(main.get_by_text("Offline model in use")).to_be_visible()
+    with chromium_page(app_url, ARTIFACTS / "9-last.png", viewport=(1500, 1100)) as page:
+        main = page.get_by_role("main")
+        messages = main.get_by_test_id("stChatMessage")
+        expect(main.get_by_text("Offline model in use")).to_be_visible()
 
-            # three conversations: the API fails one lookup with 500, another works
-            send(page, "where is my order ORD-5000")
-            expect(messages).to_have_count(2)
-            settle(page)
-            main.get_by_role("button", name="New conversation").click()
-            expect(messages).to_have_count(0)
-            send(page, "where is my order ORD-1001")
-            expect(messages.filter(has_text="Estimated delivery")).to_have_count(1)
-            settle(page)
-            main.get_by_role("button", name="New conversation").click()
-            expect(messages).to_have_count(0)
-            send(page, "Do you sell gift cards?")
-            expect(messages).to_have_count(2)
-            settle(page)
-            assert any("ORD-5000" in r["path"] for r in demo_api.request_log)
+        # three conversations: the API fails one lookup with 500, another works
+        send(page, "where is my order ORD-5000")
+        expect(messages).to_have_count(2)
+        settle(page)
+        main.get_by_role("button", name="New conversation").click()
+        expect(messages).to_have_count(0)
+        send(page, "where is my order ORD-1001")
+        expect(messages.filter(has_text="Estimated delivery")).to_have_count(1)
+        settle(page)
+        main.get_by_role("button", name="New conversation").click()
+        expect(messages).to_have_count(0)
+        send(page, "Do you sell gift cards?")
+        expect(messages).to_have_count(2)
+        settle(page)
+        assert any("ORD-5000" in r["path"] for r in demo_api.request_log)
 
-            # traces: only conversations with errors; the failed turn says so, nothing green
-            main.get_by_text("Traces", exact=True).click()
-            settle(page)
-            main.get_by_test_id("stMultiSelect").filter(has_text="Only conversations with").click()
-            page.get_by_role("option", name="errors").click()
-            page.keyboard.press("Escape")
-            settle(page)
-            failed = main.get_by_text("This turn failed.")
-            expect(failed).to_be_visible()
-            expect(main.get_by_text("status 500").first).to_be_visible()
-            conversation = chosen(main, "Conversation")
-            expect(conversation).to_have_value(re.compile(r"^\[error ×1\] · where is my order ORD-5000 · "))
-            expect(chosen(main, "Turn")).to_have_value(re.compile(r"^1: \[error\] message"))
-            expect(main.get_by_test_id("stMetric").filter(has_text="Result")).to_contain_text("error")
-            expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_have_count(0)
-            settle(page)
-            page.screenshot(path=ARTIFACTS / "1-traces-failed-turn.png", full_page=True)
+        # traces: only conversations with errors; the failed turn says so, nothing green
+        main.get_by_text("Traces", exact=True).click()
+        settle(page)
+        main.get_by_test_id("stMultiSelect").filter(has_text="Only conversations with").click()
+        page.get_by_role("option", name="errors").click()
+        page.keyboard.press("Escape")
+        settle(page)
+        failed = main.get_by_text("This turn failed.")
+        expect(failed).to_be_visible()
+        expect(main.get_by_text("status 500").first).to_be_visible()
+        conversation = chosen(main, "Conversation")
+        expect(conversation).to_have_value(re.compile(r"^\[error ×1\] · where is my order ORD-5000 · "))
+        expect(chosen(main, "Turn")).to_have_value(re.compile(r"^1: \[error\] message"))
+        expect(main.get_by_test_id("stMetric").filter(has_text="Result")).to_contain_text("error")
+        expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_have_count(0)
+        settle(page)
+        page.screenshot(path=ARTIFACTS / "1-traces-failed-turn.png", full_page=True)
 
-            # the run log: rows, four charts' places, the unmatched question, the export
-            main.get_by_text("Run log", exact=True).click()
-            settle(page)
-            expect(main.get_by_text("Runs 1–2 of 2, newest first.")).to_be_visible()
-            expect(main.get_by_text("Runs per action per day")).to_be_visible()
-            expect(main.get_by_text("Outcome classes over time")).to_be_visible()
-            expect(main.get_by_text("Latency per action")).to_be_visible()
-            expect(main.get_by_text("No limit was reached in this range.")).to_be_visible()
-            charts = main.get_by_test_id("stVegaLiteChart")
-            expect(charts).to_have_count(3)
-            for n in range(3):
-                expect(charts.nth(n).locator("canvas, svg").first).to_be_visible()
-            expect(main.get_by_role("button", name="Export CSV")).to_be_visible()
-            expect(main.get_by_text("Messages that matched no action")).to_be_visible()
-            settle(page)
-            page.set_viewport_size({"width": 1500, "height": 2100})  # the whole page, charts included
-            settle(page)
-            page.screenshot(path=ARTIFACTS / "2-run-log.png")
-            page.set_viewport_size({"width": 1500, "height": 1100})
+        # the run log: rows, four charts' places, the unmatched question, the export
+        main.get_by_text("Run log", exact=True).click()
+        settle(page)
+        expect(main.get_by_text("Runs 1–2 of 2, newest first.")).to_be_visible()
+        expect(main.get_by_text("Runs per action per day")).to_be_visible()
+        expect(main.get_by_text("Outcome classes over time")).to_be_visible()
+        expect(main.get_by_text("Latency per action")).to_be_visible()
+        expect(main.get_by_text("No limit was reached in this range.")).to_be_visible()
+        charts = main.get_by_test_id("stVegaLiteChart")
+        expect(charts).to_have_count(3)
+        for n in range(3):
+            expect(charts.nth(n).locator("canvas, svg").first).to_be_visible()
+        expect(main.get_by_role("button", name="Export CSV")).to_be_visible()
+        expect(main.get_by_text("Messages that matched no action")).to_be_visible()
+        settle(page)
+        page.set_viewport_size({"width": 1500, "height": 2100})  # the whole page, charts included
+        settle(page)
+        page.screenshot(path=ARTIFACTS / "2-run-log.png")
+        page.set_viewport_size({"width": 1500, "height": 1100})
 
-            with page.expect_download() as download:
-                main.get_by_role("button", name="Export CSV").click()
-            exported = Path(download.value.path()).read_text()
-            lines = exported.strip().splitlines()
-            assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
-            assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
+        with page.expect_download() as download:
+            main.get_by_role("button", name="Export CSV").click()
+        exported = Path(download.value.path()).read_text()
+        lines = exported.strip().splitlines()
+        assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
+        assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
 
-            # the table's "open trace" link opens the newest row's trace in a new tab
-            grid = main.get_by_test_id("stDataFrame").first
-            box = grid.bounding_box()
-            assert box is not None
-            x, y = box["x"] + box["width"] - 55, box["y"] + 35 + 17  # the first row's link text
-            page.mouse.move(x, y)
-            page.wait_for_timeout(300)  # the grid draws the link as hovered, then takes the click
-            with page.expect_popup() as popup:
-                page.mouse.click(x, y)
-            opened = popup.value
-            opened.wait_for_load_state()
-            assert "?session=" in opened.url and "&turn=1" in opened.url
-            expect(chosen(opened.get_by_role("main"), "Turn")).to_have_value(re.compile("ORD-1001"))
-            opened.close()
+        # the table's "open trace" link opens the newest row's trace in a new tab
+        grid = main.get_by_test_id("stDataFrame").first
+        box = grid.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] - 55, box["y"] + 35 + 17  # the first row's link text
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)  # the grid draws the link as hovered, then takes the click
+        with page.expect_popup() as popup:
+            page.mouse.click(x, y)
+        opened = popup.value
+        opened.wait_for_load_state()
+        assert "?session=" in opened.url and "&turn=1" in opened.url
+        expect(chosen(opened.get_by_role("main"), "Turn")).to_have_value(re.compile("ORD-1001"))
+        opened.close()
 
-            # a row opens its trace in this tab (the newest row: the lookup that worked)
-            main.get_by_role("button", name="Open trace").click()
-            settle(page)
-            expect(chosen(main, "Turn")).to_have_value(re.compile("ORD-1001"))
-            expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_be_visible()
-            page.screenshot(path=ARTIFACTS / "3-opened-trace.png", full_page=True)
+        # a row opens its trace in this tab (the newest row: the lookup that worked)
+        main.get_by_role("button", name="Open trace").click()
+        settle(page)
+        expect(chosen(main, "Turn")).to_have_value(re.compile("ORD-1001"))
+        expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "3-opened-trace.png", full_page=True)
 
-            # the table's link (a new tab) opens the failed turn's trace
-            failed_session = next(line.split(",")[1] for line in lines[1:] if ",http_error," in line)
-            linked = browser.new_page(viewport={"width": 1500, "height": 1100})
-            linked.goto(f"{app_url}/?session={failed_session}&turn=1")
-            expect(linked.get_by_role("main").get_by_text("This turn failed.")).to_be_visible()
-            expect(chosen(linked.get_by_role("main"), "Conversation")).to_have_value(
-                re.compile(failed_session)
-            )
-            settle(linked)
-            linked.screenshot(path=ARTIFACTS / "4-linked-trace.png", full_page=True)
-        finally:
-            page.screenshot(path=ARTIFACTS / "9-last.png", full_page=True)
-            browser.close()
+        # the table's link (a new tab) opens the failed turn's trace
+        failed_session = next(line.split(",")[1] for line in lines[1:] if ",http_error," in line)
+        linked = page.context.browser.new_page(viewport={"width": 1500, "height": 1100})
+        linked.goto(f"{app_url}/?session={failed_session}&turn=1")
+        expect(linked.get_by_role("main").get_by_text("This turn failed.")).to_be_visible()
+        expect(chosen(linked.get_by_role("main"), "Conversation")).to_have_value(re.compile(failed_session))
+        settle(linked)
+        linked.screenshot(path=ARTIFACTS / "4-linked-trace.png", full_page=True)

@@ -14,7 +14,7 @@ import pytest
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, settle, streamlit_app
+from tests.browser_app import ROOT, chromium_page, settle, streamlit_app
 from tests.test_test_conversations import GREEDY_TRIGGER
 
 ARTIFACTS = ROOT / "test-artifacts" / "test-conversations"
@@ -51,66 +51,58 @@ def open_section(page, sidebar, label: str) -> None:
 
 
 def test_write_a_test_conversation_regress_it_and_see_the_publish_guard(app_url, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)  # the first run starts the agent; the guard runs suites
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1200})
-        page.set_default_timeout(60_000)
-        try:
-            page.goto(app_url)
-            sidebar = page.get_by_test_id("stSidebar")
-            expect(sidebar.get_by_text("Admin password not set: editing is open")).to_be_visible()
+    # 60 s: the first run starts the agent, and the publish guard runs suites
+    with chromium_page(app_url, ARTIFACTS / "99-last.png", viewport=(1600, 1200), timeout_ms=60_000) as page:
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("Admin password not set: editing is open")).to_be_visible()
 
-            # 1. a test conversation written beside cancel_order, published with it
-            pick(page, sidebar, "Edit action", "cancel_order")
-            open_section(page, sidebar, "Test conversations (6)")
-            sidebar.get_by_label("Customer message").fill(MESSAGE)
-            pick(page, sidebar, "Expected action", "(no action)")
-            sidebar.get_by_role("button", name="Add test conversation").click()
-            settle(page)
-            expect(sidebar.get_by_text("Test conversations (7)")).to_be_visible()
-            page.screenshot(path=ARTIFACTS / "01-written.png", full_page=True)
-            sidebar.get_by_role("button", name="Save & publish").click()
-            expect(sidebar.get_by_text("Saved cancel_order (version 2)")).to_be_visible()
+        # 1. a test conversation written beside cancel_order, published with it
+        pick(page, sidebar, "Edit action", "cancel_order")
+        open_section(page, sidebar, "Test conversations (6)")
+        sidebar.get_by_label("Customer message").fill(MESSAGE)
+        pick(page, sidebar, "Expected action", "(no action)")
+        sidebar.get_by_role("button", name="Add test conversation").click()
+        settle(page)
+        expect(sidebar.get_by_text("Test conversations (7)")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "01-written.png", full_page=True)
+        sidebar.get_by_role("button", name="Save & publish").click()
+        expect(sidebar.get_by_text("Saved cancel_order (version 2)")).to_be_visible()
 
-            # 2. every suite passes on live
-            open_section(page, sidebar, "Test conversations (7)")
-            sidebar.get_by_role("button", name="Run test conversations").click()
-            open_section(page, sidebar, "Test conversations (7)")
-            expect(sidebar.get_by_text("61/61 test conversations pass")).to_be_visible()
-            page.screenshot(path=ARTIFACTS / "02-all-pass.png", full_page=True)
+        # 2. every suite passes on live
+        open_section(page, sidebar, "Test conversations (7)")
+        sidebar.get_by_role("button", name="Run test conversations").click()
+        open_section(page, sidebar, "Test conversations (7)")
+        expect(sidebar.get_by_text("61/61 test conversations pass")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "02-all-pass.png", full_page=True)
 
-            # 3. account_summary's trigger is edited so it takes the message; saved as a draft
-            pick(page, sidebar, "Edit action", "account_summary")
-            trigger = sidebar.get_by_label("When should the agent run this action?")
-            expect(trigger).to_have_count(1)
-            trigger.fill(GREEDY_TRIGGER)
-            trigger.press("Control+Enter")
-            settle(page)
-            sidebar.get_by_role("button", name="Save draft").click()
-            expect(sidebar.get_by_text("Saved the draft of account_summary")).to_be_visible()
+        # 3. account_summary's trigger is edited so it takes the message; saved as a draft
+        pick(page, sidebar, "Edit action", "account_summary")
+        trigger = sidebar.get_by_label("When should the agent run this action?")
+        expect(trigger).to_have_count(1)
+        trigger.fill(GREEDY_TRIGGER)
+        trigger.press("Control+Enter")
+        settle(page)
+        sidebar.get_by_role("button", name="Save draft").click()
+        expect(sidebar.get_by_text("Saved the draft of account_summary")).to_be_visible()
 
-            # 4. publishing it: the guard shows the regression first
-            settle(page)
-            sidebar.get_by_role("button", name="Publish draft").click()
-            expect(sidebar.get_by_text("Publish guard:")).to_be_visible()
-            expect(sidebar.get_by_text("passed before and fail after publishing")).to_be_visible()
-            expect(sidebar.get_by_text("Triggers this publish changes:")).to_be_visible()
-            settle(page)
-            sidebar.get_by_role("button", name="Publish anyway").scroll_into_view_if_needed()
-            page.screenshot(path=ARTIFACTS / "03-publish-guard.png", full_page=True)
-            stores = open_stores(Settings(data_dir=tmp_path))
-            assert stores.actions.get("account_summary").version == 1  # nothing live yet
+        # 4. publishing it: the guard shows the regression first
+        settle(page)
+        sidebar.get_by_role("button", name="Publish draft").click()
+        expect(sidebar.get_by_text("Publish guard:")).to_be_visible()
+        expect(sidebar.get_by_text("passed before and fail after publishing")).to_be_visible()
+        expect(sidebar.get_by_text("Triggers this publish changes:")).to_be_visible()
+        settle(page)
+        sidebar.get_by_role("button", name="Publish anyway").scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "03-publish-guard.png", full_page=True)
+        stores = open_stores(Settings(data_dir=tmp_path))
+        assert stores.actions.get("account_summary").version == 1  # nothing live yet
 
-            # 5. the person decides: publish anyway
-            sidebar.get_by_role("button", name="Publish anyway").click()
-            expect(sidebar.get_by_text("Published account_summary (version 2)")).to_be_visible()
-            page.screenshot(path=ARTIFACTS / "04-published-anyway.png", full_page=True)
-        finally:
-            page.screenshot(path=ARTIFACTS / "99-last.png", full_page=True)
-            browser.close()
+        # 5. the person decides: publish anyway
+        sidebar.get_by_role("button", name="Publish anyway").click()
+        expect(sidebar.get_by_text("Published account_summary (version 2)")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "04-published-anyway.png", full_page=True)
 
     stores = open_stores(Settings(data_dir=tmp_path))
     assert stores.actions.get("account_summary").definition.trigger == GREEDY_TRIGGER

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from agent.prompts import parse_envelope
-from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, send, settle, streamlit_app
+from tests.browser_app import chromium_page, send, settle, streamlit_app
 from tests.conftest import DemoAPI
 from tests.openai_server import Reply, ScriptedOpenAI, ToolCall, openai_server, tool_call
 
@@ -81,7 +81,7 @@ def tracking_number(api: DemoAPI, order_id: str) -> str:
 
 
 def test_chained_turn_limit_and_link_label_in_chromium(app_url, tmp_path, private_demo_api, scripted):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -110,85 +110,76 @@ def test_chained_turn_limit_and_link_label_in_chromium(app_url, tmp_path, privat
             ),
         ]
     )
-    expect.set_options(timeout=30_000)  # the first run starts the agent
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(30_000)
-        try:
-            page.goto(app_url)
-            main = page.get_by_role("main")
-            expect(main.get_by_text("OpenAI-compatible scripted @")).to_be_visible()
+    with chromium_page(app_url, shots / "9-last.png", viewport=(1400, 1000)) as page:
+        main = page.get_by_role("main")
+        expect(main.get_by_text("OpenAI-compatible scripted @")).to_be_visible()
 
-            # a) the chained turn: both results, their details and the answer
-            send(page, "I want to send back ORD-1003. Can I have a return label?")
-            turn = main.get_by_test_id("stChatMessage").filter(has_text="Details — shipping_label_link")
-            expect(turn).to_have_count(1)
-            expect(turn.get_by_text("Action order_status")).to_be_visible()
-            expect(turn.get_by_text("Action shipping_label_link")).to_be_visible()
-            expect(turn.get_by_text("Order ORD-1003", exact=True)).to_be_visible()
-            expect(turn.get_by_text("delivered", exact=True)).to_be_visible()
-            expect(turn.get_by_text("Your order was delivered, so it can be sent back.")).to_be_visible()
-            expect(turn.get_by_text("Print the label and stick it on the parcel.")).to_be_visible()
-            label_link = turn.get_by_role("link").filter(has_text=LABEL_CONFIGURED)
-            expect(label_link).to_have_attribute(
-                "href", re.compile(r"^https://labels\.northwind\.example/return/\d+\.pdf$")
-            )
-            expect(turn.get_by_role("link").filter(has_text="Click here")).to_have_count(0)
-            expect(turn.get_by_text("Details — order_status")).to_be_visible()
-            settle(page)
-            page.screenshot(path=shots / "1-chained-turn.png", full_page=True)
+        # a) the chained turn: both results, their details and the answer
+        send(page, "I want to send back ORD-1003. Can I have a return label?")
+        turn = main.get_by_test_id("stChatMessage").filter(has_text="Details — shipping_label_link")
+        expect(turn).to_have_count(1)
+        expect(turn.get_by_text("Action order_status")).to_be_visible()
+        expect(turn.get_by_text("Action shipping_label_link")).to_be_visible()
+        expect(turn.get_by_text("Order ORD-1003", exact=True)).to_be_visible()
+        expect(turn.get_by_text("delivered", exact=True)).to_be_visible()
+        expect(turn.get_by_text("Your order was delivered, so it can be sent back.")).to_be_visible()
+        expect(turn.get_by_text("Print the label and stick it on the parcel.")).to_be_visible()
+        label_link = turn.get_by_role("link").filter(has_text=LABEL_CONFIGURED)
+        expect(label_link).to_have_attribute(
+            "href", re.compile(r"^https://labels\.northwind\.example/return/\d+\.pdf$")
+        )
+        expect(turn.get_by_role("link").filter(has_text="Click here")).to_have_count(0)
+        expect(turn.get_by_text("Details — order_status")).to_be_visible()
+        settle(page)
+        page.screenshot(path=shots / "1-chained-turn.png", full_page=True)
 
-            # b) the limit: one cancellation, then the second one is not run
-            main.get_by_role("button", name="New conversation").click()
-            expect(main.get_by_test_id("stChatMessage")).to_have_count(0)
-            send(page, "Please cancel my order ORD-1002.")
-            expect(main.get_by_text("Shall I go ahead with")).to_be_visible()
-            settle(page)
-            main.get_by_role("button", name="Approve").click()
-            expect(main.get_by_text("Your order ORD-1002 is cancelled.")).to_be_visible()
-            send(page, "Cancel ORD-1004 as well, please.")
-            answer = main.get_by_test_id("stChatMessage").filter(has_text=LIMIT_WORDS)
-            expect(answer).to_have_count(1)
-            expect(answer.get_by_text(STAFF_LINE)).to_be_visible()
-            expect(main.get_by_text(STAFF_LINE)).to_have_count(1)
-            settle(page)
-            page.screenshot(path=shots / "2-limit.png", full_page=True)
+        # b) the limit: one cancellation, then the second one is not run
+        main.get_by_role("button", name="New conversation").click()
+        expect(main.get_by_test_id("stChatMessage")).to_have_count(0)
+        send(page, "Please cancel my order ORD-1002.")
+        expect(main.get_by_text("Shall I go ahead with")).to_be_visible()
+        settle(page)
+        main.get_by_role("button", name="Approve").click()
+        expect(main.get_by_text("Your order ORD-1002 is cancelled.")).to_be_visible()
+        send(page, "Cancel ORD-1004 as well, please.")
+        answer = main.get_by_test_id("stChatMessage").filter(has_text=LIMIT_WORDS)
+        expect(answer).to_have_count(1)
+        expect(answer.get_by_text(STAFF_LINE)).to_be_visible()
+        expect(main.get_by_text(STAFF_LINE)).to_have_count(1)
+        settle(page)
+        page.screenshot(path=shots / "2-limit.png", full_page=True)
 
-            # the engineers' view of that turn: the call and why it was not run
-            main.get_by_text("Traces", exact=True).click()
-            summary = main.get_by_text("Actions of this turn — 0 ran, 1 not run")
-            expect(summary).to_be_visible()
-            settle(page)
-            summary.scroll_into_view_if_needed()
-            page.screenshot(path=shots / "3-traces-actions.png")
-            refusal = main.get_by_test_id("stExpander").filter(has_text=STAFF_LINE)
-            expect(refusal).to_have_count(1)
-            refusal.get_by_text(STAFF_LINE).click()
-            expect(refusal.get_by_text("Reason code: limit")).to_be_visible()
-            expect(refusal.get_by_text(LIMIT_WORDS)).to_be_visible()
-            settle(page)
-            page.screenshot(path=shots / "4-traces-refusal.png", full_page=True)
+        # the engineers' view of that turn: the call and why it was not run
+        main.get_by_text("Traces", exact=True).click()
+        summary = main.get_by_text("Actions of this turn — 0 ran, 1 not run")
+        expect(summary).to_be_visible()
+        settle(page)
+        summary.scroll_into_view_if_needed()
+        page.screenshot(path=shots / "3-traces-actions.png")
+        refusal = main.get_by_test_id("stExpander").filter(has_text=STAFF_LINE)
+        expect(refusal).to_have_count(1)
+        refusal.get_by_text(STAFF_LINE).click()
+        expect(refusal.get_by_text("Reason code: limit")).to_be_visible()
+        expect(refusal.get_by_text(LIMIT_WORDS)).to_be_visible()
+        settle(page)
+        page.screenshot(path=shots / "4-traces-refusal.png", full_page=True)
 
-            # c) the configured link label
-            main.get_by_text("Support chat", exact=True).click()
-            settle(page)
-            main.get_by_role("button", name="New conversation").click()
-            expect(main.get_by_test_id("stChatMessage")).to_have_count(0)
-            send(page, f"I need a return label for tracking number {parcel}.")
-            link = main.get_by_role("link").filter(has_text=LABEL_CONFIGURED)
-            expect(link).to_have_count(1)
-            expect(link).to_have_attribute("href", f"https://labels.northwind.example/return/{parcel}.pdf")
-            expect(main.get_by_text("Here is the return label for your parcel.")).to_be_visible()
-            settle(page)
-            links = main.get_by_test_id("stChatMessage").last.get_by_role("link").all_inner_texts()
-            label_url = f"https://labels.northwind.example/return/{parcel}.pdf"
-            assert [t.split("\n")[-1] for t in links] == [LABEL_CONFIGURED, label_url]  # not "label"
-            settle(page)
-            page.screenshot(path=shots / "5-link-label.png", full_page=True)
-        finally:
-            page.screenshot(path=shots / "9-last.png", full_page=True)
-            browser.close()
+        # c) the configured link label
+        main.get_by_text("Support chat", exact=True).click()
+        settle(page)
+        main.get_by_role("button", name="New conversation").click()
+        expect(main.get_by_test_id("stChatMessage")).to_have_count(0)
+        send(page, f"I need a return label for tracking number {parcel}.")
+        link = main.get_by_role("link").filter(has_text=LABEL_CONFIGURED)
+        expect(link).to_have_count(1)
+        expect(link).to_have_attribute("href", f"https://labels.northwind.example/return/{parcel}.pdf")
+        expect(main.get_by_text("Here is the return label for your parcel.")).to_be_visible()
+        settle(page)
+        links = main.get_by_test_id("stChatMessage").last.get_by_role("link").all_inner_texts()
+        label_url = f"https://labels.northwind.example/return/{parcel}.pdf"
+        assert [t.split("\n")[-1] for t in links] == [LABEL_CONFIGURED, label_url]  # not "label"
+        settle(page)
+        page.screenshot(path=shots / "5-link-label.png", full_page=True)
 
     assert scripted.remaining == 0, f"{scripted.remaining} scripted replies left"
     sent = [(r["method"], r["path"]) for r in private_demo_api.request_log]
