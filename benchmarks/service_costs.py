@@ -100,7 +100,8 @@ async def measure(runs: int, database: str = "sqlite") -> dict[str, Any]:
             revision = deps.store.revision()
 
             async def secrets(i: int) -> None:  # as in a turn: read at the turn's revision
-                source = deps.executor._secrets
+                source = deps.secrets  # the executor's secret source
+                assert source is not None
                 with reading_at(revision):
                     await source.get_secret("DEMO_API_TOKEN")
                     await source.secret_values()
