@@ -7,12 +7,14 @@ values (an entry point reads them from the settings); nothing connects at import
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
-from .db import BUSY_TIMEOUT_SECONDS, database_url, is_postgres
+from .db import BUSY_TIMEOUT_SECONDS, database_url, is_postgres, use_wal
 
 CHECKPOINTS_FILE_NAME = "checkpoints.db"
 """The SQLite checkpoint file in the folder given to `open_checkpointer`."""
@@ -64,9 +66,20 @@ async def _sqlite(folder: Path) -> AsyncIterator[Any]:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CHECKPOINTS_FILE_NAME
+    await asyncio.to_thread(_prepare_file, path)
     # Several processes may share the file (app, CLI, MCP): wait for a writer's lock
     # instead of failing after the driver's default 5 s.
-    async with aiosqlite.connect(str(folder / CHECKPOINTS_FILE_NAME), timeout=BUSY_TIMEOUT_SECONDS) as conn:
-        await conn.execute("PRAGMA journal_mode=WAL")
+    async with aiosqlite.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS) as conn:
         await conn.execute("PRAGMA synchronous=NORMAL")  # see storage/db.py
-        yield AsyncSqliteSaver(conn)
+        saver = AsyncSqliteSaver(conn)
+        # The tables now rather than on the first turn: a start-up error belongs to start-up.
+        await saver.setup()
+        yield saver
+
+
+def _prepare_file(path: Path) -> None:
+    """The file in WAL mode before the checkpointer opens it (`storage.db.use_wal`: the one
+    step that does not wait for other connections); the saver's own setup then finds it so."""
+    with closing(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)) as conn:
+        use_wal(conn)

@@ -5,11 +5,15 @@ setup; `DATABASE_URL` selects PostgreSQL) and pass it here; storage never reads 
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
 `BEGIN IMMEDIATE`: a writer takes the write lock before it reads, so concurrent writers (threads
 or processes) wait for each other instead of failing half-way with "database is locked".
+Switching a new file to WAL is the one step SQLite's busy timeout does not cover (`use_wal`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,8 +95,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN is switched off so `_on_begin` decides the mode.
         dbapi_connection.isolation_level = None
+        use_wal(dbapi_connection)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL is safe against corruption and against a process crash (a commit
         # is in the OS before it returns); only a power loss may undo the last commits. It saves
         # an fsync on every commit, and a turn commits several times (ledger, trace).
@@ -105,6 +109,29 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def use_wal(connection: sqlite3.Connection) -> None:
+    """Put the connection's file in WAL mode, waiting as a busy writer would.
+
+    The mode is stored in the file, so only the first connection to a new file changes it, and
+    that change needs the file to itself: SQLite fails it at once with "database is locked"
+    while another connection has the file open, without the busy timeout. Processes and
+    threads starting together on a new data folder (the app beside the CLI, two instances)
+    would fail at start-up, so the change is retried, with jitter, for up to
+    `BUSY_TIMEOUT_SECONDS`."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.002
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause * (1 + random.random()))
+        pause = min(pause * 2, 0.1)
 
 
 def is_sqlite(engine: Engine) -> bool:

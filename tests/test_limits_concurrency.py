@@ -39,7 +39,6 @@ from tools.executor import ExecutorSettings
 
 pytestmark = pytest.mark.slow  # many concurrent turns, two instances
 
-_SETUP = threading.Lock()
 BOOK_LIMIT = 2
 """`book_slot`'s trigger limit (max_runs_per_session)."""
 BUDGET = 3
@@ -123,11 +122,6 @@ async def instance(settings: Settings, counter: Counter, limits: Limits):
             limits=limits,
             executor_settings=ExecutorSettings(allow_hosts=(counter.host,)),
         ) as agent:
-            # The SQLite checkpointer creates its tables on first use; two instances doing that
-            # at the same moment on a fresh file can fail with "database is locked" (a start-up
-            # race outside what is tested here), so instances set up one at a time.
-            with _SETUP:
-                await agent.deps.graph.checkpointer.setup()
             yield agent
     finally:
         stores.engine.dispose()
@@ -219,7 +213,7 @@ def test_limits_hold_for_two_instances_in_two_threads(tmp_path, counter, request
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert not errors, "\n".join(str(e) for e in errors)
+    assert not errors, "\n".join("".join(traceback.format_exception(e)) for e in errors)
     for r in range(ROUNDS):
         with tally.case(f"threads round {r}"):
             assert counter.sent(f"threads-{r}", "/count/book") == BOOK_LIMIT
