@@ -18,6 +18,7 @@ from .db import BUSY_TIMEOUT_SECONDS, database_url, is_postgres, use_wal
 
 CHECKPOINTS_FILE_NAME = "checkpoints.db"
 """The SQLite checkpoint file in the folder given to `open_checkpointer`."""
+_SETUP_LOCK_KEY = 0x41504943  # PostgreSQL advisory lock id for the saver's setup ("APIC")
 POOL_MAX_SIZE = 20
 """PostgreSQL connections the checkpointer may hold at once (turns running in parallel)."""
 
@@ -56,8 +57,22 @@ async def _postgres(url: str) -> AsyncIterator[Any]:
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     ) as pool:
         saver = AsyncPostgresSaver(pool)
-        await saver.setup()
+        # The saver's migrations are not safe to run twice at once (two instances starting on a
+        # new database both create its migrations table and fail), so they run under a lock.
+        async with await AsyncConnection.connect(conninfo, autocommit=True) as lock:
+            await _take_setup_lock(lock)
+            await saver.setup()  # the lock ends with its connection
         yield saver
+
+
+async def _take_setup_lock(conn: Any) -> None:
+    """The setup lock, asked for again every few milliseconds rather than waited for: the
+    saver's migrations build indexes with CREATE INDEX CONCURRENTLY, which waits for every open
+    statement in the database, and a statement blocked on the lock would never end."""
+    while not (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (_SETUP_LOCK_KEY,))).fetchone())[
+        0
+    ]:
+        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager

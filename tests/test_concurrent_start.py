@@ -8,7 +8,7 @@ app instances, or the MCP server starting with the app all meet this on a fresh 
 The mechanism is tried where it happens: in each round, four openers meet at a barrier and open
 the two files of a new folder (the stores' database with its tables, and the checkpointer's),
 then write to both. Openers in one process share SQLite's in-process lock table, processes meet
-at the OS file locks, so both are tried. Then whole instances (the built-in offline model) start
+at the OS file locks, so both are tried; on PostgreSQL the checkpointer's migrations race too. Then whole instances (the built-in offline model) start
 together on a new folder and each answers a customer.
 """
 
@@ -31,31 +31,34 @@ from agent.wiring.settings import Settings
 from storage.checkpoints import CHECKPOINTS_FILE_NAME, open_checkpointer
 from storage.db import SQLITE_FILE_NAME, database_url, init_db, make_engine
 from storage.secrets import SecretStore
+from tests.storage_fixtures import postgres_schema_url
 from tests.suite_report import Tally
 
 OPENERS = 4
 THREAD_ROUNDS = 100
 PROCESS_ROUNDS = 40
 INSTANCE_ROUNDS = 5
+POSTGRES_ROUNDS = 10
 KEY = Fernet.generate_key()
 
 
-def open_new_files(folder: Path, opener: int) -> None:
-    """What an instance does first with its folder: open both files and write to each."""
+def open_new_files(folder: Path, opener: int, url: str | None = None) -> None:
+    """What an instance does first with its folder (or PostgreSQL database): open the stores'
+    database and the checkpointer's, and write to each."""
     import storage.run_tables  # noqa: F401  (the run-time tables, as open_stores has them)
 
-    engine = make_engine(database_url(None, folder))
+    engine = make_engine(url or database_url(None, folder))
     try:
         init_db(engine)
         SecretStore(engine, KEY).set(f"OPENER_{opener}", "value")
     finally:
         engine.dispose()
-    asyncio.run(_checkpoint(folder, opener))
+    asyncio.run(_checkpoint(folder, opener, url))
 
 
-async def _checkpoint(folder: Path, opener: int) -> None:
+async def _checkpoint(folder: Path, opener: int, url: str | None) -> None:
     config = {"configurable": {"thread_id": f"opener-{opener}", "checkpoint_ns": ""}}
-    async with open_checkpointer(None, folder) as saver:
+    async with open_checkpointer(url, folder) as saver:
         await saver.aput(config, empty_checkpoint(), {"source": "input", "step": 0}, {})
 
 
@@ -98,6 +101,26 @@ def test_new_files_opened_together_by_threads(tmp_path, request):
             assert not errors, errors[0]
             assert_folder_ready(folder, OPENERS)
     tally.finish(request, expected=THREAD_ROUNDS)
+
+
+@pytest.mark.postgres
+def test_a_new_postgres_database_opened_together_by_threads(tmp_path, request):
+    """The stores' tables and the checkpointer's migrations, on a new schema each round."""
+    tally = Tally("concurrent start (threads open a new PostgreSQL schema together)")
+    for r in range(POSTGRES_ROUNDS):
+        with tally.case(f"round {r}"):
+            for url in postgres_schema_url():
+                errors = together(OPENERS, lambda i, url=url: open_new_files(tmp_path, i, url))
+                assert not errors, errors[0]
+                engine = make_engine(url)
+                try:
+                    with engine.connect() as conn:
+                        assert conn.exec_driver_sql("SELECT count(*) FROM api_secret").scalar() == OPENERS
+                        threads = conn.exec_driver_sql("SELECT count(DISTINCT thread_id) FROM checkpoints")
+                        assert threads.scalar() == OPENERS
+                finally:
+                    engine.dispose()
+    tally.finish(request, expected=POSTGRES_ROUNDS)
 
 
 def _opener_process(root: str, opener: int, barrier) -> None:
