@@ -17,9 +17,10 @@ Event = dict[str, Any]
 
 
 class TurnInput(NamedTuple):
-    """What started a turn: a customer message, an answer to a question, or a recovery."""
+    """What started a turn: a customer message, an answer to a question, a recovery, or an MCP
+    client's tool call (the value is the tool's name)."""
 
-    kind: Literal["message", "resume", "recover"]
+    kind: Literal["message", "resume", "recover", "tool"]
     value: Any
 
     @property

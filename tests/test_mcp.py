@@ -481,3 +481,83 @@ async def test_streamable_http_session_is_told_with_its_next_request(server_env,
             with anyio.fail_after(30):
                 await changed.wait()
             assert {t.name for t in (await client.list_tools()).tools} == before - {"cancel_order"}
+
+
+# -- every call in the traces and the run log ----------------------------------------------------
+def _stored(env: dict[str, str]):
+    """What the server stored: its sessions, their traces (in order) and the run log's rows
+    (oldest first)."""
+    from storage.run_log import RunFilter
+
+    stores = open_stores(
+        Settings(data_dir=Path(env["ACTIONS_DATA_DIR"]), secret_key=env["ACTIONS_SECRET_KEY"])
+    )
+    try:
+        sessions = stores.traces.sessions()
+        traces = [t for s in sessions for t in stores.traces.turns(s["session_id"])]
+        runs = list(reversed(stores.run_log.page(RunFilter(), size=100).rows))
+        channels = stores.run_log.choices().channels
+    finally:
+        stores.engine.dispose()
+    return sessions, traces, runs, channels
+
+
+async def test_every_call_is_a_turn_in_the_traces_and_the_run_log(server_env, fresh_demo_log):
+    """Sent (ok and an HTTP error), refused for each reason, limited and over the budget: each
+    call is a turn of its MCP session (channel mcp) in the traces and a row of the run log,
+    masked; a tool that is not offered leaves nothing."""
+    seen = Results()
+    calls = [
+        ("order_status", {"order_id": "ORD-1001"}, ("ok", None)),
+        ("order_status", {}, ("not_run", "invalid")),
+        ("order_status", {"order_id": "ORD-1002"}, ("ok", None)),
+        ("order_status", {"order_id": "ORD-1003"}, ("not_run", "limit")),
+        ("open_support_ticket", TICKET, ("not_run", "confirmation")),
+        ("installation_status", {"request_id": "INS-9999"}, ("http_error", None)),
+        ("installation_status", {"request_id": "INS-2001"}, ("ok", None)),
+        ("installation_status", {"request_id": "INS-2002"}, ("not_run", "budget")),
+    ]
+    async with stdio(server_env, "--max-actions-per-session", "4") as client:
+        for name, args, (outcome, _) in calls:
+            result = await seen.call(client, name, args)
+            assert result.is_error is (outcome != "ok"), (name, args, text(result))
+        with pytest.raises(mcp.MCPError):
+            await client.call_tool("no_such_tool", {})
+
+    sessions, traces, runs, channels = _stored(server_env)
+    assert [(s["channel"], s["errors"], s["limits"], s["refusals"]) for s in sessions] == [("mcp", 1, 2, 2)]
+    assert [t["turn"] for t in traces] == list(range(1, len(calls) + 1))
+    for trace, (name, args, (outcome, reason)) in zip(traces, calls, strict=True):
+        assert trace["channel"] == "mcp" and trace["input"] == {"kind": "tool", "value": name}
+        call, result = trace["events"]
+        assert call == {"type": "tool_call", "action": name, "args": args}
+        assert result["action"] == name
+        if reason is None:
+            assert (result["type"], result["kind"]) == ("outcome", outcome)
+        else:
+            assert (result["type"], result["reason"]) == ("refused", reason)
+            assert result["text"] in seen.texts[traces.index(trace)]
+    assert [(r["action"], r["outcome"], r["reason"]) for r in runs] == [
+        (name, outcome, reason) for name, _, (outcome, reason) in calls
+    ]
+    assert [r["status"] for r in runs if r["outcome"] == "http_error"] == [404]
+    assert channels == ["mcp"]
+    stored = json.dumps([sessions, traces, runs], default=str)
+    assert fresh_demo_log.token not in stored and "Bearer" in stored  # the header is there, masked
+
+
+async def test_a_trace_the_database_refuses_does_not_fail_the_call(server_env, fresh_demo_log):
+    """The call already ran: its result reaches the client even when its trace cannot be stored."""
+    import sqlite3
+
+    seen = Results()
+    async with stdio(server_env) as client:
+        await client.list_tools()  # the server is up, its tables made
+        with sqlite3.connect(Path(server_env["ACTIONS_DATA_DIR"]) / "api_actions.db") as db:
+            db.execute("DROP TABLE action_runs")
+        done = await seen.call(client, "order_status", {"order_id": "ORD-1001"})
+        assert not done.is_error, text(done)
+        assert json.loads(text(done))["kind"] == "ok"
+    assert _sent(fresh_demo_log) == ["/api/orders/ORD-1001"]
+    with sqlite3.connect(Path(server_env["ACTIONS_DATA_DIR"]) / "api_actions.db") as db:
+        assert db.execute("SELECT count(*) FROM turn_traces").fetchone() == (0,)  # the write did fail

@@ -154,3 +154,46 @@ def test_an_empty_run_log_says_so(tmp_path, fresh_demo_log):
         at.radio(key="page").set_value("Run log").run()
         assert not at.exception
         assert "No action runs match these filters" in texts(at)
+
+
+def test_mcp_calls_show_in_traces_and_the_run_log(tmp_path, fresh_demo_log):
+    """Calls made by an MCP client (in process here; `test_mcp` drives the real server) are
+    turns of their MCP session: the traces page opens them, the run log lists them as channel
+    mcp."""
+    import asyncio
+
+    import mcp_types
+
+    from agent.serve.mcp_server import McpOptions, open_action_tools
+
+    async def mcp_calls(settings) -> None:
+        async with open_action_tools(settings, McpOptions(), connection="mcp-stdio-ui") as tools:
+            for args in ({"order_id": "ORD-1001"}, {"order_id": "ORD-5000"}, {}):
+                params = mcp_types.CallToolRequestParams(name="order_status", arguments=args)
+                await tools.call_tool(None, params)
+
+    with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
+        asyncio.run(mcp_calls(rt.settings))
+        at = open_app(rt)
+        at.query_params["session"] = "mcp-stdio-ui"
+        at.query_params["turn"] = "2"
+        at.run()
+        assert not at.exception
+        assert by_label(at.main.selectbox, "Conversation").value == "mcp-stdio-ui"
+        assert by_label(at.main.selectbox, "Turn").options == [
+            "1: tool — order_status",
+            "2: [error] tool — order_status",
+            "3: [refused] tool — order_status",
+        ]
+        assert any("status 500" in e.value for e in at.main.error)
+        assert by_label(at.main.metric, "Result").value == "error"
+
+        at.radio(key="page").set_value("Run log").run()
+        assert not at.exception
+        assert by_label(at.main.multiselect, "Channel").options == ["mcp"]
+        runs = table_with(at, "HTTP status")
+        assert sorted(zip(runs["action"], runs["outcome"], strict=True)) == [
+            ("order_status", "HTTP error"),
+            ("order_status", "not run: invalid"),
+            ("order_status", "ok"),
+        ]

@@ -12,6 +12,13 @@ through the same pieces as a chat turn, in this order:
        budget (Limits.max_actions_per_session), per MCP session, atomically
     -> ActionExecutor.execute: guard, timeouts, retries, secrets, response selection
     -> the redacted outcome (action, kind, status, summary, selected data, link) as the result
+    -> the call, or why it was not run, in the session's traces and the run log (channel `mcp`)
+
+Each call is a turn of its MCP session in the traces, as a chat turn is of its conversation:
+the tool call with its arguments, then the outcome or the refusal (`confirmation`, `invalid`,
+`limit`, `budget`), masked like every trace. The run log counts it like any other run, so a
+product team sees MCP use, failures and limits beside the chat's. A call to a tool that is not
+offered is a protocol error and leaves no trace (there is no action to log it under).
 
 "Session" is the transport's: a stdio server serves one client for its whole life, so the
 process is the session; streamable HTTP sessions are the `Mcp-Session-Id` the server issues at
@@ -44,6 +51,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,6 +70,8 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from agent.serve.mcp_stdio import AnswerUnreadableLines
 from agent.state import Limits
+from agent.trace_recording import TraceRecording, turn_trace
+from agent.turn_events import Event, TurnInput
 from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
 from storage.ledger import Reservation
@@ -77,10 +88,21 @@ CATALOG_POLL_SECONDS = 2.0
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
 SESSION_HEADER = "mcp-session-id"
 SESSIONLESS = "the requests without a session (they share one budget per server process)"
+CHANNEL = "mcp"
+"""The channel of MCP calls in the traces and the run log."""
+CALLER = "MCP client"
+"""What made the call, where a chat turn's trace names its model."""
+
+log = logging.getLogger(__name__)
 
 
 class ToolRefused(Exception):
-    """A call that is not run; the message is the tool error text the client sees."""
+    """A call that is not run; the message is the tool error text the client sees, `reason`
+    the run log's reason for it."""
+
+    def __init__(self, reason: str, text: str):
+        super().__init__(text)
+        self.reason = reason
 
 
 class UnknownTool(Exception):
@@ -120,6 +142,7 @@ class ActionTools:
         self.executor = executor
         self.options = options
         self.live = LiveCatalog(stores.actions)
+        self.recording = TraceRecording(stores.traces)
         self._connection = connection
         """The session id of a one-client transport (stdio); None when the request says it."""
         self._sessionless = f"mcp-http-sessionless-{uuid.uuid4().hex}"
@@ -151,12 +174,25 @@ class ActionTools:
         """`ctx` is None for an in-process call (`open_action_tools`): no session to tell of changes."""
         if ctx is not None:
             await self.announce_changes(self._session(ctx), ctx.session, request_id=ctx.request_id)
+        session, arguments = self._session(ctx), params.arguments or {}
+        call: Event = {"type": "tool_call", "action": params.name, "args": arguments}
+        started = time.perf_counter()
         try:
-            outcome = await self._call(params.name, params.arguments or {}, self._session(ctx))
+            outcome = await self._call(params.name, arguments, session)
         except UnknownTool as unknown:
             raise MCPError(types.INVALID_PARAMS, str(unknown), {"tool": params.name}) from None
         except ToolRefused as refused:
+            stopped = {
+                "type": "refused",
+                "action": params.name,
+                "reason": refused.reason,
+                "text": str(refused),
+            }
+            await self._record(session, params.name, [call, stopped], started)
             return _error(str(refused))
+        await self._record(
+            session, params.name, [call, {"type": "outcome", **outcome.model_dump(mode="json")}], started
+        )
         payload = await self._redact(_outcome_payload(outcome))
         return types.CallToolResult(
             content=[types.TextContent(text=json.dumps(payload, ensure_ascii=False))],
@@ -209,12 +245,13 @@ class ActionTools:
         action = compiled.definition
         if action.requires_confirmation and not self.options.allow_unconfirmed:
             raise ToolRefused(
+                "confirmation",
                 f"{name} changes something and requires a person's confirmation; this server "
-                "does not run such actions (start it with --allow-unconfirmed to allow them)"
+                "does not run such actions (start it with --allow-unconfirmed to allow them)",
             )
         checked = compiled.check(arguments)
         if not checked.ok:
-            raise ToolRefused(f"arguments for {name} are not valid: {checked.describe()}")
+            raise ToolRefused("invalid", f"arguments for {name} are not valid: {checked.describe()}")
         key = f"mcp-{uuid.uuid4().hex}"
         ledger = self.stores.ledger
         budget = self.options.limits.max_actions_per_session
@@ -228,13 +265,36 @@ class ActionTools:
         whose = "this session" if session else SESSIONLESS
         if reservation is Reservation.LIMIT:
             raise ToolRefused(
-                f"{name} already ran the {action.max_runs_per_session} time(s) allowed in {whose}"
+                "limit", f"{name} already ran the {action.max_runs_per_session} time(s) allowed in {whose}"
             )
         if reservation is Reservation.BUDGET:
-            raise ToolRefused(f"{whose} used the budget of {budget} action calls")
+            raise ToolRefused("budget", f"{whose} used the budget of {budget} action calls")
         outcome = await self.executor.execute(action, checked.values, idempotency_key=key)
         await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
         return outcome
+
+    async def _record(self, session: str | None, name: str, events: list[Event], started: float) -> None:
+        """The call as a turn of its session's traces (and so in the run log), masked. A trace
+        the database cannot take waits for the session's next call; any other failure to store
+        it is logged: the client still gets its result, since the call already ran."""
+        key = session or self._sessionless
+        redactor = await self.executor.redactor()
+        trace = turn_trace(
+            key,
+            CHANNEL,
+            TurnInput("tool", name),
+            events=events,
+            interrupt=None,
+            errors=[],
+            model=CALLER,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+        try:
+            await self.recording.record(
+                key, redactor.data(trace), channel=CHANNEL, title=CALLER, redact=redactor.data
+            )
+        except Exception:
+            log.exception("the trace of an MCP call of %s could not be stored", name)
 
     async def _catalog(self):
         async with self._lock:  # one refresh at a time; it reads storage in a thread
