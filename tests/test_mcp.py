@@ -175,7 +175,7 @@ async def test_allow_unconfirmed_runs_a_post(server_env, fresh_demo_log):
     assert all(fresh_demo_log.token not in t for t in seen.texts)
 
 
-async def test_streamable_http_limits_per_session(http_url, fresh_demo_log):
+async def test_streamable_http_limits_per_session(http_url, server_env, fresh_demo_log):
     seen = Results()
     # mode="legacy": the initialize handshake, whose Mcp-Session-Id is the session
     async with Client(http_url, mode="legacy") as client:
@@ -191,6 +191,11 @@ async def test_streamable_http_limits_per_session(http_url, fresh_demo_log):
     assert len(gets) == ORDER_LIMIT + 1
     assert [r for r in fresh_demo_log.request_log if r["method"] != "GET"] == []
     assert all(fresh_demo_log.token not in t for t in seen.texts)
+    # each handshake session is its own conversation in the traces: 6 calls, then 1
+    sessions, traces, _, _ = _stored(server_env)
+    assert len(traces) == 7
+    assert sorted(s["turns"] for s in sessions) == [1, 6]
+    assert all(s["session_id"].startswith("mcp-http-") and s["channel"] == "mcp" for s in sessions)
 
 
 BUDGET = 3
