@@ -12,10 +12,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 from cryptography.fernet import Fernet
+from streamlit.testing.v1.element_tree import Button
 
 from agent.cli.main import build_parser, main
 from agent.wiring.access import (
@@ -69,6 +72,7 @@ def test_require_admin_rules(suite_cases) -> None:
 def test_every_subcommand_is_classified(suite_cases) -> None:
     """A new subcommand must be put in ADMIN_COMMANDS or OPEN_COMMANDS (and justified there)."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert isinstance(sub.choices, dict)  # a subparsers action: command name -> parser
     groups = [ADMIN_COMMANDS, set(ADMIN_OPTIONS), OPEN_COMMANDS]
     for name in sub.choices:
         with suite_cases.case("classification", name):
@@ -307,13 +311,15 @@ def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fres
         for what, wrong in {"empty": "", "wrong": "wrong", "upper case": PASSWORD.upper()}.items():
             with suite_cases.case("app", f"still locked after an {what} password"):
                 by_label(at.sidebar.text_input, "Admin password").set_value(wrong)
-                unlock = next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock")
+                submits = cast(Sequence[Button], at.sidebar.get("form_submit_button"))  # Buttons by name
+                unlock = next(b for b in submits if b.label == "Unlock")
                 unlock.click().run()
                 locked()
 
         with suite_cases.case("app", "unlocked by the password"):
             by_label(at.sidebar.text_input, "Admin password").set_value(PASSWORD)
-            next(b for b in at.sidebar.get("form_submit_button") if b.label == "Unlock").click().run()
+            submits = cast(Sequence[Button], at.sidebar.get("form_submit_button"))  # Buttons by name
+            next(b for b in submits if b.label == "Unlock").click().run()
             assert {t.label for t in at.sidebar.tabs} >= ADMIN_TABS
             at.radio(key="page").set_value("Traces").run()
             assert len(at.get("graphviz_chart")) == 1

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def cli(env: dict[str, str], *args: str, stdin: bytes | None = None) -> subproce
     )
 
 
-def cli_many(env: dict[str, str], runs: list[tuple[str, ...]]) -> list[subprocess.CompletedProcess]:
+def cli_many(env: dict[str, str], runs: Sequence[tuple[str, ...]]) -> list[subprocess.CompletedProcess]:
     """Several independent CLI processes at once (they only read files, or fail before storage)."""
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         return list(pool.map(lambda args: cli(env, *args), runs))
@@ -172,7 +173,7 @@ DEFINITION = {
 BIG = "1" * 5000
 DEEP = "[" * 100_000 + "]" * 100_000
 
-NOT_JSON = {  # label -> (file content, what the one-line error says)
+NOT_JSON: dict[str, tuple[str | bytes, str]] = {  # label -> (file content, what the one-line error says)
     "a 5000-digit integer": (f'[{{"name": "a", "timeout_seconds": {BIG}}}]', "5000 digits"),
     "a negative 5000-digit integer": (f"[-{BIG}]", "5000 digits"),
     "nested 100000 deep": (DEEP, "nested too deeply"),
@@ -210,7 +211,7 @@ def _one_line_error(code: int, stdout: str, stderr: str, file: str, says: str) -
 def _bad_files(tmp_path: Path) -> list[tuple[str, tuple[str, ...], str, str]]:
     """(label, command line, file, what the error says): every class through every reader."""
     script = str(_write(tmp_path / "script.jsonl", '{"user": "hi"}\n'))
-    cases = []
+    cases: list[tuple[str, tuple[str, ...], str, str]] = []
     for i, (label, (content, says)) in enumerate(NOT_JSON.items()):
         f = str(_write(tmp_path / f"bad-{i}.json", content))
         for args in (
@@ -280,6 +281,8 @@ def test_every_class_as_a_real_process(tmp_path):
 def test_standard_input_and_option_values_are_read_the_same_way(tmp_path):
     env = base_env(tmp_path)
     action = str(_write(tmp_path / "action.json", json.dumps(DEFINITION)))
+    runs: list[tuple[tuple[str, ...], bytes | None]]
+    expect: list[tuple[str, str]]
     runs, expect = [], []
     for command, stdin, says in (
         ("validate", b"\xff\xfe[]", "not UTF-8"),
@@ -306,14 +309,13 @@ def test_standard_input_and_option_values_are_read_the_same_way(tmp_path):
 
 def test_chat_scripts_refuse_what_is_not_json(tmp_path):
     env = base_env(tmp_path)
-    runs = []
-    for i, (content, says) in enumerate(
-        (
-            (f'{{"user": "hi", "n": {BIG}}}\n', "5000 digits"),
-            (DEEP + "\n", "nested too deeply"),
-            (b'{"user": "caf\xe9"}\n', "not UTF-8"),
-        )
-    ):
+    runs: list[tuple[tuple[str, ...], bytes | None, str, str]] = []
+    scripts: tuple[tuple[str | bytes, str], ...] = (
+        (f'{{"user": "hi", "n": {BIG}}}\n', "5000 digits"),
+        (DEEP + "\n", "nested too deeply"),
+        (b'{"user": "caf\xe9"}\n', "not UTF-8"),
+    )
+    for i, (content, says) in enumerate(scripts):
         script = _write(tmp_path / f"script-{i}.jsonl", content)
         runs.append((("chat", "--script", str(script)), None, says, str(script)))
         if i != 1:  # from standard input each line is read on its own, and named by its number

@@ -45,10 +45,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from fastapi import FastAPI
 
 from demo.api import create_app
 from tests.agent_fixtures import demo_actions
-from tests.openai_server import ScriptedOpenAI, openai_server, tool_call
+from tests.openai_server import ScriptedOpenAI, ScriptItem, openai_server, tool_call
 from tests.servers import serve
 from tests.suite_report import Tally
 from tests.waiting import wait_until
@@ -89,7 +90,7 @@ class World:
     """One case's servers, data directory and processes."""
 
     tmp: Path
-    demo: object  # the demo FastAPI app
+    demo: FastAPI  # the demo API app
     srv: ScriptedOpenAI
     env: dict[str, str]
     session: str = "crash-1"
@@ -127,6 +128,7 @@ class World:
 
     @staticmethod
     def step(proc: subprocess.Popen, step: dict) -> None:
+        assert proc.stdin is not None  # started with stdin=PIPE
         proc.stdin.write(json.dumps(step) + "\n")
         proc.stdin.flush()
 
@@ -136,6 +138,7 @@ class World:
             lines: queue.Queue = queue.Queue()
             self._lines[proc.pid] = lines
             threading.Thread(target=_pump, args=(proc, lines), daemon=True).start()
+        events: list[dict]
         events, deadline = [], time.monotonic() + timeout
         while True:
             try:
@@ -177,6 +180,7 @@ class World:
 
 
 def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
+    assert proc.stdout is not None  # started with stdout=PIPE
     for line in proc.stdout:
         lines.put(line)
     lines.put(None)
@@ -289,7 +293,7 @@ def kill_at_confirmation(w: World) -> None:
     assert len(w.posts("/api/tickets")) == 1
 
 
-def _kill_mid_call(w: World, action: str, respond: object) -> list[dict]:
+def _kill_mid_call(w: World, action: str, respond: ScriptItem) -> list[dict]:
     w.srv.script([tool_call(action, note="call me back after 5pm"), respond, "I'm here.", "You're welcome."])
     first, second = w.start(), w.start()
     w.step(first, {"user": "Please leave a note: call me back after 5pm"})
@@ -391,6 +395,7 @@ def kill_between_two_chained_calls(w: World) -> None:
         "You're welcome.",
     ]
     final = w.srv.requests[2].system_prompt
+    assert final is not None
     assert final.count("<api_result action=") == 2 and "result is unknown" in final
     assert len(w.posts("/api/debug/slow-echo")) == 2  # one each, neither sent again
 

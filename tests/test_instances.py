@@ -79,11 +79,13 @@ class Instance:
         assert self._read() == {"ready": True, "offline": True}
 
     def ask(self, **command) -> dict:
+        assert self.proc.stdin is not None  # opened with stdin=PIPE
         self.proc.stdin.write(json.dumps(command) + "\n")
         self.proc.stdin.flush()
         return self._read()
 
     def _read(self) -> dict:
+        assert self.proc.stdout is not None and self.proc.stderr is not None  # opened with PIPE
         line = self.proc.stdout.readline()
         if not line:
             self.proc.wait(timeout=10)
@@ -91,6 +93,7 @@ class Instance:
         return json.loads(line)
 
     def close(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stderr is not None  # opened with PIPE
         self.proc.stdin.close()
         try:
             self.proc.wait(timeout=30)

@@ -99,11 +99,13 @@ async def test_turns_after_a_restart_are_answered(tmp_path, fresh_demo_log, pg_u
         replies = []
         for i in range(turns_after):  # more turns than there were dead connections
             result = await agent.send(f"after-{i % 3}", f"message {i} after the restart")
+            assert result.reply is not None
             replies.append(result.reply["text"])
             assert result.trace["errors"] == []
         lookup = await agent.send("after-order", "where is ORD-1001?")  # the ledger writes too
         traces = [agent.turns(f"after-{i}") for i in range(3)]
     assert replies == [f"answer {i} after the restart" for i in range(turns_after)]
+    assert lookup.reply is not None
     assert "Your order ORD-1001 has shipped." in lookup.reply["text"]
     assert [e["kind"] for e in lookup.events if e["type"] == "outcome"] == ["ok"]
     assert [len(t) for t in traces] == [4, 4, 4]
@@ -153,10 +155,12 @@ async def test_a_turn_the_database_fails_apologises_and_keeps_the_message(
         shown = agent.turns("s")
     masked = [texts[0], "are you there? my key is ***"]
     for result, sent in zip(during, masked, strict=False):
+        assert result.reply is not None
         assert result.reply["text"] == FALLBACK_REPLY  # answered, not raised
         assert result.events[0] == {"type": "user", "text": sent}
         assert result.turn == 0
         assert result.trace["errors"][0].startswith("storage unavailable: OperationalError")
+    assert after.reply is not None
     assert after.reply["text"] == "Sorry about that: let me look."
     assert after.trace["errors"] == [] and after.turn == 4
     assert len(agent.unsaved) == 0
@@ -185,10 +189,14 @@ async def test_an_answer_the_database_fails_leaves_the_question_pending(
         db_proxy.up()
         still = await agent.pending_interrupt("s")
         done = await agent.resume("s", {"decision": "approve"})
+    assert asked.interrupt is not None
     assert asked.interrupt["kind"] == "confirm"
+    assert during.reply is not None
     assert during.reply["text"] == FALLBACK_REPLY
     assert during.events[0] == {"type": "resume", "value": {"decision": "approve"}}
+    assert still is not None
     assert still["kind"] == "confirm"  # the question is still there to answer
+    assert done.reply is not None
     assert done.reply["text"] == "Your order ORD-1002 is cancelled."
     assert len([r for r in fresh_demo_log.request_log if r["method"] == "DELETE"]) == 1
     kinds = [t["input"]["kind"] for t in TraceStore(stores.engine).turns("s")]
@@ -219,6 +227,7 @@ async def test_a_trace_the_database_cannot_take_waits_for_it(tmp_path, fresh_dem
         waiting = agent.unsaved.of("s")
         db_proxy.up()
         after = await agent.send("s", "thanks")
+    assert cut.reply is not None
     assert cut.reply["text"] == "Your order ORD-1001 has shipped."
     assert cut.turn == 0 and cut.trace["errors"] == []
     assert waiting[0]["events"][0]["text"] == "where is my order ORD-1001?"
@@ -246,8 +255,10 @@ async def test_a_restart_in_the_middle_of_a_turn_is_waited_out(
         during = await agent.send("s", "where is my order ORD-1001?")
         after = await agent.send("s", "thanks")
         transcript = await agent.transcript("s")
+    assert during.reply is not None
     assert during.reply["text"] == "Your order ORD-1001 has shipped."
     assert during.trace["errors"] == [] and during.turn == 2
+    assert after.reply is not None
     assert after.reply["text"] == "Glad to help." and after.turn == 3
     assert [t["text"] for t in transcript] == [
         "hi",
