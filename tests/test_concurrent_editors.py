@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from storage import ActionStore, init_db, make_engine
+from storage import ActionStore, AuditEntry, init_db, make_engine
 from tests.storage_fixtures import order_action, postgres_schema_url, refund_action
 from tests.suite_report import SuiteCases
 from tools.errors import ConflictError
@@ -122,6 +122,12 @@ def seeded(shared_url: str) -> Iterator[tuple[str, Engine, dict[str, int]]]:
         engine.dispose()
 
 
+def _version(entry: AuditEntry) -> int:
+    """The version an audited update produced (every update has one)."""
+    assert entry.version is not None
+    return entry.version
+
+
 def check_no_edit_lost(engine: Engine, initial: dict[str, int], records: list[dict]) -> tuple:
     initial_titles = {"look_up_order": order_action()["title"], "request_refund": "Refund"}
     errors = [r for r in records if r["result"] not in ("landed", "conflict")]
@@ -147,8 +153,8 @@ def check_no_edit_lost(engine: Engine, initial: dict[str, int], records: list[di
 
         # The audit history accounts for every landed edit, with its actor and diff.
         audit = sorted(
-            (e for e in store.history(name) if e.change == "updated" and e.version > initial[name]),
-            key=lambda e: e.version,
+            (e for e in store.history(name) if e.change == "updated" and _version(e) > initial[name]),
+            key=_version,
         )
         assert [(e.version, e.actor) for e in audit] == [(r["version"], r["actor"]) for r in landed]
         replaced = {"title": initial_titles[name]}  # what the first landed edit replaced
@@ -223,6 +229,7 @@ def test_several_processes_with_threads_edit_the_same_actions(seeded, tmp_path, 
     ]
     try:
         for proc in procs:  # wait until every process is ready, then start them together
+            assert proc.stdout is not None and proc.stderr is not None  # both piped above
             line = proc.stdout.readline()
             assert line.strip() == "ready", line + proc.stderr.read()
         # Threads of this process join in too.

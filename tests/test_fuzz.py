@@ -29,6 +29,7 @@ import asyncio
 import json
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +289,7 @@ def test_validate_action_returns_a_definition_or_lists_every_problem(suite_cases
     suite_cases.require_share("validate_action", "accepted", ACCEPTED_AT_LEAST)
 
 
-COERCED_OR_DEFAULT = {
+COERCED_OR_DEFAULT: dict[str, dict[str, Any]] = {
     "instructions on, field absent": {"response_instructions_enabled": True},
     "instructions on as 1, empty": {"response_instructions_enabled": 1, "response_instructions": ""},
     "instructions on as 'true', blank": {
@@ -312,7 +313,7 @@ def test_rules_apply_to_coerced_and_default_values(change: str) -> None:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path) -> ActionStore:
+def sqlite_store(tmp_path) -> Iterator[ActionStore]:
     engine = make_engine(f"sqlite:///{tmp_path / 'fuzz.db'}")
     init_db(engine)
     store = ActionStore(engine)
@@ -730,10 +731,11 @@ def test_any_api_response_becomes_an_outcome(suite_cases) -> None:
                         data=outcome.data,
                         link_url=outcome.link_url,
                     )
-                    assert parse_envelope(envelope)["data"] == json.loads(
-                        json.dumps(outcome.data, default=str)
-                    )
+                    parsed = parse_envelope(envelope)
+                    assert parsed is not None
+                    assert parsed["data"] == json.loads(json.dumps(outcome.data, default=str))
                     if outcome.kind is OutcomeKind.OK:
+                        assert outcome.status is not None
                         assert 200 <= outcome.status < 300
                     if outcome.link_url is not None:
                         assert outcome.link_url.lower().startswith(("http://", "https://"))
@@ -787,6 +789,7 @@ def test_data_can_never_close_the_envelope(suite_cases: SuiteCases) -> None:
             )
             assert envelope.count("</api_result>") == 1 and envelope.endswith("</api_result>")
             parsed = parse_envelope(envelope)
+            assert parsed is not None
             assert parsed["summary"] == summary
             assert json.dumps(parsed["data"]) == json.dumps(json.loads(json.dumps(data)))
             case.label = "accepted"

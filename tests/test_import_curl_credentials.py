@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def secret_at(draft: dict, *path) -> str:
 
 
 # (body, [(path to a credential, literal, secret name)]); every literal is unique to its case
-BODY_CASES = [
+BODY_CASES: list[tuple[dict[str, Any], list[tuple[tuple[str | int, ...], str, str]]]] = [
     ({"password": "Lit-pass-01"}, [(("password",), "Lit-pass-01", "EXAMPLE_PASSWORD")]),
     ({"apiKey": "Lit-key-02"}, [(("apiKey",), "Lit-key-02", "EXAMPLE_API_KEY")]),
     ({"API-KEY": "Lit-key-03"}, [(("API-KEY",), "Lit-key-03", "EXAMPLE_API_KEY")]),
@@ -150,7 +151,7 @@ NOT_CREDENTIALS = {
 
 
 def test_every_credential_looking_body_value_becomes_a_secret_reference():
-    problems = []
+    problems: list[tuple[object, ...]] = []
     for body, expected in BODY_CASES:
         result = import_curl(curl_with_body({**body, **NOT_CREDENTIALS}))
         if result.skipped or len(result.drafts) != 1:
@@ -195,7 +196,7 @@ def test_the_same_credential_keeps_its_name_and_a_different_one_gets_another():
 
 
 # the other places a command carries credentials: (command, literals, what the draft must show)
-OTHER_PLACES = [
+OTHER_PLACES: list[tuple[str, list[str], dict[str, Any]]] = [
     # query string: every spelling of a credential key is removed, the rest kept
     (
         f"curl '{URL}?api_key=Lit-q-41&apiKey=Lit-q-42&API-KEY=Lit-q-43&refresh_token=Lit-q-44"
@@ -252,7 +253,7 @@ OTHER_PLACES = [
 
 
 def test_credentials_elsewhere_in_the_command_never_reach_the_draft_or_the_notes():
-    problems = []
+    problems: list[tuple[object, ...]] = []
     for command, literals, shown in OTHER_PLACES:
         result = import_curl(command)
         text = everything(result)

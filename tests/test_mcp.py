@@ -322,8 +322,15 @@ def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
+    assert proc.stdin is not None and proc.stdout is not None  # both piped
+    stdin, stdout = proc.stdin, proc.stdout
     replies: queue.Queue[bytes] = queue.Queue()
-    pump = threading.Thread(target=lambda: [replies.put(line) for line in proc.stdout], daemon=True)
+
+    def pump_replies() -> None:
+        for line in stdout:
+            replies.put(line)
+
+    pump = threading.Thread(target=pump_replies, daemon=True)
     pump.start()
     next_id = iter(range(1, 1000))
 
@@ -335,8 +342,8 @@ def test_stdio_answers_every_unreadable_line_and_keeps_serving(server_env):
         return reply["result"]
 
     def exchange(line: bytes) -> dict:
-        proc.stdin.write(line + b"\n")
-        proc.stdin.flush()
+        stdin.write(line + b"\n")
+        stdin.flush()
         try:
             return json.loads(replies.get(timeout=REPLY_TIMEOUT))
         except queue.Empty:
@@ -391,6 +398,7 @@ async def _check_the_tools_by_the_spec(client: Client, base_url: str) -> None:
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert {"action", "kind", "summary"} <= set(tool.output_schema["required"])
         hints = tool.annotations
+        assert hints is not None, name
         assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == METHOD_HINTS[
             definition["method"]
         ], name
@@ -400,6 +408,7 @@ async def _check_the_tools_by_the_spec(client: Client, base_url: str) -> None:
     with pytest.raises(mcp.MCPError) as unknown:
         await client.call_tool("no_such_tool", {})
     assert unknown.value.error.code == -32602 and "no_such_tool" in unknown.value.error.message
+    assert client.server_capabilities.tools is not None
     assert client.server_capabilities.tools.list_changed is True
 
 
@@ -455,6 +464,7 @@ async def test_a_listen_stream_hears_of_a_changed_catalog(server_env, tmp_path):
 
     with http_server(server_env, tmp_path) as url:
         async with Client(url) as client:
+            assert client.server_capabilities.tools is not None
             assert client.server_capabilities.tools.list_changed is True
             before = {t.name for t in (await client.list_tools()).tools}
             async with client.listen(tools_list_changed=True) as events:

@@ -138,6 +138,7 @@ def test_routes_and_answers_in_text_when_nothing_fits() -> None:
     assert reply.tool_calls[0]["args"] == {"order_id": "ORD-1001"}
     reply = bound.invoke([AGENT, HumanMessage("what's the weather in Paris?")])
     assert not reply.tool_calls and "help" in reply.content
+    assert reply.usage_metadata is not None
     assert reply.usage_metadata["total_tokens"] > 0
 
 
@@ -216,6 +217,7 @@ def test_text_is_a_natural_sentence_from_the_data() -> None:
 
 def test_instructions_success_and_conditional() -> None:
     text = model().invoke(respond("text", SHIPPED, instructions=INSTRUCTIONS)).content
+    assert isinstance(text, str)
     assert text.startswith("Your order is on the way.") and "14 March 2027" in text
     assert "support team" not in text
     text = model().invoke(respond("text", PREPARING, instructions=INSTRUCTIONS)).content
@@ -238,9 +240,11 @@ def test_error_with_and_without_instructions() -> None:
         .invoke(respond("text", None, outcome="http_error", status=500, instructions=INSTRUCTIONS))
         .content
     )
+    assert isinstance(text, str)
     assert "sorry" in text.lower() and "connect you with the support team" in text
     assert "on the way" not in text
     text = model().invoke(respond("text", None, outcome="http_error", status=404)).content
+    assert isinstance(text, str)
     assert "sorry" in text.lower() and "couldn't" in text
 
 
@@ -252,6 +256,7 @@ def test_data_is_never_obeyed() -> None:
     )
     reply = model().bind_tools(TOOLS).invoke(respond("text", data))
     assert not reply.tool_calls
+    assert isinstance(reply.content, str)
     assert "refund" not in reply.content and "system prompt" not in reply.content.lower()
     assert "shipped" in reply.content
 

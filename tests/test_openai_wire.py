@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import openai
 import pytest
@@ -89,6 +90,12 @@ def _conversation(text: str) -> list:
     return [SystemMessage(SYSTEM), HumanMessage(text)]
 
 
+def _text(content: str | list[str | dict]) -> str:
+    """A message's content as the plain text these scripted replies always are."""
+    assert isinstance(content, str)
+    return content
+
+
 @pytest.fixture(autouse=True)
 def _no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only `Settings` configures the model in these tests."""
@@ -115,6 +122,7 @@ def test_factory_configures_chat_openai(openai_srv: ScriptedOpenAI) -> None:
 def test_factory_defaults_to_openai() -> None:
     choice = make_chat_model(Settings(openai_api_key=KEY))
     assert choice.label == "OpenAI gpt-4o-mini @ https://api.openai.com/v1"
+    assert isinstance(choice.model, ChatOpenAI)
     assert choice.model.openai_api_base == "https://api.openai.com/v1"
 
 
@@ -171,6 +179,7 @@ async def test_tool_call_comes_back_parsed_and_tools_were_sent(openai_srv: Scrip
     assert [(c["name"], c["args"]) for c in reply.tool_calls] == [
         ("lookup_order", {"order_id": "A-1001", "include_items": True})
     ]
+    assert reply.tool_calls[0]["id"] is not None
     assert reply.tool_calls[0]["id"].startswith("call_")
     sent = openai_srv.last_request
     assert sent.stream is False
@@ -199,9 +208,10 @@ async def test_several_tool_calls_stream_in_pieces(openai_srv: ScriptedOpenAI) -
     chunks = [c async for c in model.astream(_conversation("Refund A-1"))]
 
     assert all(isinstance(c, AIMessageChunk) for c in chunks)
-    assert sum(1 for c in chunks if c.tool_call_chunks) > 2  # arguments arrived split
-    merged = chunks[0]
-    for c in chunks[1:]:
+    pieces = cast(list[AIMessageChunk], chunks)  # typed as AIMessage; each is a chunk, asserted above
+    assert sum(1 for c in pieces if c.tool_call_chunks) > 2  # arguments arrived split
+    merged = pieces[0]
+    for c in pieces[1:]:
         merged += c
     assert [(c["name"], c["args"]) for c in merged.tool_calls] == [
         ("lookup_order", {"order_id": "A-1"}),
@@ -219,7 +229,7 @@ def test_sync_invoke_and_stream_work_too(openai_srv: ScriptedOpenAI) -> None:
     model = _chat(openai_srv).bind_tools([REFUND])
     openai_srv.script([tool_call("create_refund", order_id="B-2"), "Done."])
     assert model.invoke("refund B-2").tool_calls[0]["args"] == {"order_id": "B-2"}
-    assert "".join(c.content for c in model.stream("thanks")) == "Done."
+    assert "".join(_text(c.content) for c in model.stream("thanks")) == "Done."
 
 
 async def test_tool_result_round_trip(openai_srv: ScriptedOpenAI) -> None:
@@ -260,6 +270,7 @@ async def test_plain_answer_with_usage(openai_srv: ScriptedOpenAI) -> None:
     reply = await _chat(openai_srv).bind_tools([LOOKUP_ORDER]).ainvoke(_conversation("Hello"))
     assert reply.content == "Happy to help!" and reply.tool_calls == []
     usage = reply.usage_metadata
+    assert usage is not None
     assert (usage["input_tokens"], usage["output_tokens"], usage["total_tokens"]) == (42, 4, 46)
     assert reply.response_metadata["finish_reason"] == "stop"
     assert reply.response_metadata["model_name"] == "scripted"
@@ -268,7 +279,7 @@ async def test_plain_answer_with_usage(openai_srv: ScriptedOpenAI) -> None:
 async def test_streamed_plain_answer_with_usage(openai_srv: ScriptedOpenAI) -> None:
     openai_srv.script([Reply(text="Your order is on its way.", usage=Usage(10, 6))])
     chunks = [c async for c in _chat(openai_srv).astream(_conversation("Where is it?"))]
-    assert "".join(c.content for c in chunks) == "Your order is on its way."
+    assert "".join(_text(c.content) for c in chunks) == "Your order is on its way."
     assert len([c for c in chunks if c.content]) > 1
     usage = [c.usage_metadata for c in chunks if c.usage_metadata]
     totals = [(u["input_tokens"], u["output_tokens"], u["total_tokens"]) for u in usage]

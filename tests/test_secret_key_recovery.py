@@ -182,6 +182,7 @@ async def test_an_unreadable_secret_fails_only_the_call_that_needs_it(
         hello = await agent.send("s", "hello")
         lookup = await agent.send("s", "where is ORD-1001?")
         thanks = await agent.send("s", "thanks")
+    assert hello.reply is not None and lookup.reply is not None and thanks.reply is not None
     assert hello.reply["text"] == "Hello! How can I help?" and hello.trace["errors"] == []
     assert thanks.reply["text"] == "You're welcome." and thanks.trace["errors"] == []
     outcomes = [e for e in lookup.events if e["type"] == "outcome"]
@@ -221,6 +222,7 @@ async def test_a_readable_secret_still_works_and_stays_masked(tmp_path, fresh_de
         result = await agent.send("s", f"where is ORD-1001? my token is {token}")
         transcript = await agent.transcript("s")
     assert [e["kind"] for e in result.events if e["type"] == "outcome"] == ["ok"]
+    assert result.reply is not None
     assert result.reply["text"].endswith("It has shipped (checked with ***).")  # under the card
     assert token not in repr(result.events) + repr(result.trace) + repr(transcript)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.turn_runner import TurnResult
 from agent.wiring.runtime import open_agent, open_stores
 from storage.db import make_engine
 from storage.session_lock import SessionLocks
@@ -66,6 +67,7 @@ async def test_two_instances_serialise_turns_of_one_session(tmp_path, fresh_demo
     for result in (first, second):
         assert [e["type"] for e in result.events] == ["user", "assistant"]  # no "recover"
         assert result.trace["errors"] == []
+    assert first.reply is not None and second.reply is not None
     assert {first.reply["text"], second.reply["text"]} == {"answer from one", "answer from two"}
     assert [t["role"] for t in transcript] == ["user", "assistant", "user", "assistant"]
     assert len(one.calls) == len(two.calls) == 1
@@ -113,6 +115,11 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
+def _reply_text(result: TurnResult) -> str:
+    assert result.reply is not None
+    return result.reply["text"]
+
+
 class Prober:
     """Another process with `SessionLocks` on the same folder, asked one line at a time."""
 
@@ -120,6 +127,7 @@ class Prober:
         self.proc = proc
 
     async def _ask(self, line: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # piped by the fixture
         self.proc.stdin.write(f"{line}\n".encode())
         await self.proc.stdin.drain()
         return (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
@@ -145,6 +153,7 @@ async def prober(tmp_path):
     )
     yield Prober(proc)
     if proc.returncode is None:
+        assert proc.stdin is not None
         proc.stdin.close()
         await proc.wait()
 
@@ -264,8 +273,9 @@ async def test_one_lock_file_serves_every_session(tmp_path, fresh_demo_log):
         executor_settings=ExecutorSettings(allow_hosts=(fresh_demo_log.host,)),
     ) as agent:
         results = await asyncio.gather(*(agent.send(f"s-{i}", "hello") for i in range(sessions)))
+        assert agent.deps.session_locks is not None
         lock_dir = agent.deps.session_locks._dir
-    assert sorted(r.reply["text"] for r in results) == sorted(f"answer {i}" for i in range(sessions))
+    assert sorted(_reply_text(r) for r in results) == sorted(f"answer {i}" for i in range(sessions))
     [lock_file] = lock_dir.iterdir()
     assert lock_file.name == "sessions.lock"
     assert stat.S_IMODE(lock_file.stat().st_mode) == 0o600
@@ -315,6 +325,7 @@ def test_two_processes_exclude_each_other(tmp_path):
         for _ in range(2)
     ]
     for proc in procs:
+        assert proc.stderr is not None  # piped above
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     lines = (tmp_path / "journal").read_text().split()
     assert len(lines) == 2 * 2 * 2 * rounds  # enter and leave, with a pid, by two processes

@@ -99,6 +99,7 @@ def test_fields_given_in_code_win_over_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("ACTIONS_ALLOW_HOSTS", "from-env")
     settings = Settings(database_url=None, allow_hosts=["a", "b:1"], secret_key="k")
     assert settings.database_url is None and not settings.uses_postgres
+    assert settings.secret_key is not None
     assert settings.allow_hosts == ("a", "b:1") and settings.secret_key.get_secret_value() == "k"
 
 
@@ -120,6 +121,7 @@ def test_no_credential_is_shown(monkeypatch: pytest.MonkeyPatch, caplog) -> None
     dumped = {name: value for name, value in SECRETS.items() if name != "DATABASE_URL"}
     assert [n for n, v in dumped.items() if _secret_part(v) in settings.model_dump_json()] == []
     # ... while the code that needs them still gets them
+    assert settings.admin_password is not None and settings.openai_api_key is not None
     assert settings.admin_password.get_secret_value() == SECRETS["ADMIN_PASSWORD"]
     assert settings.openai_api_key.get_secret_value() == SECRETS["OPENAI_API_KEY"]
     assert settings.uses_postgres and "db-pw-3e9a" in settings.resolved_database_url
@@ -136,4 +138,5 @@ def test_a_misspelt_field_is_an_error_and_settings_do_not_change() -> None:
         Settings(data_dri="/tmp")
     settings = Settings()
     with pytest.raises(ValidationError):
-        settings.data_dir = Path("/elsewhere")
+        # frozen: the assignment must be refused; setattr, as the type checker rejects it written out
+        setattr(settings, "data_dir", Path("/elsewhere"))  # noqa: B010
