@@ -74,5 +74,6 @@ async def make_agent(
         limits=limits,
         checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
     ) as agent:
-        agent.stores = stores
+        # SupportAgent declares no `stores`: the tests' own handle on what the agent was opened with
+        setattr(agent, "stores", stores)  # noqa: B010
         yield agent

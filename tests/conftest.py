@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
 from agent.wiring.settings import Settings
 from tests.servers import serve
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 # the reliability suites' counts (suite marker); pytester runs the reporter's own tests
 # fixture modules shared by several test files, registered once instead of imported into each
@@ -30,7 +34,7 @@ POSTGRES_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgre
 class DemoAPI:
     base_url: str
     token: str
-    app: object
+    app: FastAPI
 
     @property
     def host(self) -> str:
@@ -76,4 +80,4 @@ def _settings_from_the_test_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     variables of the shell that runs the suite (a developer's DATABASE_URL or OPENAI_API_KEY)
     are taken away, so each test gets only what it sets itself."""
     for field in Settings.model_fields.values():
-        monkeypatch.delenv(field.validation_alias, raising=False)
+        monkeypatch.delenv(cast(str, field.validation_alias), raising=False)  # each field names its variable

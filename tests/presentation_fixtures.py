@@ -47,5 +47,6 @@ async def db_agent(settings: Settings, demo_api, model, actions: list[dict[str, 
         stores=stores,
         executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
     ) as agent:
-        agent.stores = stores
+        # SupportAgent declares no `stores`: the tests' own handle on what the agent was opened with
+        setattr(agent, "stores", stores)  # noqa: B010
         yield agent

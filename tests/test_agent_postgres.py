@@ -34,15 +34,19 @@ async def test_a_session_moves_between_runtimes_on_postgres(tmp_path, fresh_demo
     model = ScriptedChatModel().script(tool_call("cancel_order", order_id="ORD-1002"))
     async with open_agent(settings, model=model, executor_settings=executor_settings) as one:
         first = await one.send("pg-1", "cancel my order ORD-1002")
+    assert first.interrupt is not None
     assert first.interrupt["kind"] == "confirm"
 
     model2 = ScriptedChatModel().script("Your order ORD-1002 is cancelled.")
     async with open_agent(settings, model=model2, executor_settings=executor_settings) as two:
-        assert (await two.pending_interrupt("pg-1"))["kind"] == "confirm"
+        waiting = await two.pending_interrupt("pg-1")
+        assert waiting is not None
+        assert waiting["kind"] == "confirm"
         done = await two.resume("pg-1", {"decision": "approve"})
         transcript = await two.transcript("pg-1")
         counts = await two.session_state("pg-1")
         traces = two.turns("pg-1")
+    assert done.reply is not None
     assert done.reply["text"] == "Your order ORD-1002 is cancelled."
     assert [t["role"] for t in transcript] == ["user", "assistant"]
     assert transcript[0]["text"] == "cancel my order ORD-1002"

@@ -170,11 +170,13 @@ async def test_bearer_api_key_and_basic_headers(api):
     async with make_executor(api, settings) as ex:
         ok = await ex.execute(action(api, "/api/orders/ORD-1001", auth="b"), {})
         assert ok.kind is OutcomeKind.OK and ok.data["order_id"] == "ORD-1001"
+        assert ok.request is not None
         assert ok.request.headers["Authorization"] == "Bearer ***"
         keyed = await ex.execute(action(api, auth="k"), {})
         basic = await ex.execute(action(api, auth="basic"), {})
     sent = [e for e in api.app.state.request_log if e["path"] == "/api/debug/echo"]
     assert sent[-2]["headers"]["x-api-key"] == "k3y-value-77"
+    assert keyed.request is not None
     assert keyed.request.headers["X-Api-Key"] == "***"
     scheme, _, value = sent[-1]["headers"]["authorization"].partition(" ")
     assert scheme == "Basic" and base64.b64decode(value).decode() == f"{CLIENT_ID}:{CLIENT_SECRET}"

@@ -41,6 +41,7 @@ def test_version(capsys):
 def test_every_subcommand_has_a_description():
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
+    assert isinstance(sub.choices, dict)  # the subcommands' parsers, by name
     assert len(sub.choices) >= 10
     for name, command in sub.choices.items():
         assert command.description and len(command.description) > 20, name

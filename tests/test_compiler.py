@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableBinding
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
@@ -134,6 +135,7 @@ def test_bind_tools_accepts_the_tool(compiled: CompiledAction) -> None:
 
     model = ChatOpenAI(model="gpt-4o-mini", api_key="sk-test", base_url="http://127.0.0.1:9/v1")
     bound = model.bind_tools([compiled.openai_schema()])
+    assert isinstance(bound, RunnableBinding)
     assert bound.kwargs["tools"] == [compiled.openai_schema()]
 
 
@@ -182,7 +184,8 @@ def test_strict_model_is_lazy_cached_and_strict(compiled: CompiledAction) -> Non
     assert schema["required"] == ["order_id", "email", "speed"]
     assert schema["additionalProperties"] is False
     assert schema["properties"]["order_id"]["pattern"] == r"^ORD-\d{4}$"
-    assert model.model_validate(VALID).since is None
+    validated: Any = model.model_validate(VALID)  # a model built at run time: its fields are data
+    assert validated.since is None
     with pytest.raises(ValidationError):
         model.model_validate({**VALID, "unknown": 1})
     with pytest.raises(ValidationError):
@@ -324,7 +327,9 @@ def test_sync_compiles_reuses_and_removes() -> None:
     assert diff.compiled == ["b"] and diff.reused == ["a"] and diff.removed == ["c"]
     assert catalog.get("a") is before["a"]
     assert catalog.get("b") is not before["b"]
-    assert catalog.get("b").openai_schema()["function"]["description"] == "When asked about b, and only then."
+    b_compiled = catalog.get("b")
+    assert b_compiled is not None
+    assert b_compiled.openai_schema()["function"]["description"] == "When asked about b, and only then."
     assert catalog.get("c") is None and len(catalog) == 2
 
 

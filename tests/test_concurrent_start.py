@@ -15,12 +15,14 @@ together on a new folder and each answers a customer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import sqlite3
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -97,7 +99,7 @@ def test_new_files_opened_together_by_threads(tmp_path, request):
     for r in range(THREAD_ROUNDS):
         with tally.case(f"round {r}"):
             folder = tmp_path / f"round-{r}"
-            errors = together(OPENERS, lambda i, folder=folder: open_new_files(folder, i))
+            errors = together(OPENERS, functools.partial(open_new_files, folder))
             assert not errors, errors[0]
             assert_folder_ready(folder, OPENERS)
     tally.finish(request, expected=THREAD_ROUNDS)
@@ -110,7 +112,7 @@ def test_a_new_postgres_database_opened_together_by_threads(tmp_path, request):
     for r in range(POSTGRES_ROUNDS):
         with tally.case(f"round {r}"):
             for url in postgres_schema_url():
-                errors = together(OPENERS, lambda i, url=url: open_new_files(tmp_path, i, url))
+                errors = together(OPENERS, functools.partial(open_new_files, tmp_path, url=url))
                 assert not errors, errors[0]
                 engine = make_engine(url)
                 try:
@@ -174,7 +176,12 @@ def test_instances_start_together_on_a_new_folder_and_answer(tmp_path, request):
                     result = await agent.send(f"customer-{i}", "hello")
                 replies[i] = result.reply["text"] if result.reply else ""
 
-            errors = together(OPENERS, lambda i, run=start_and_answer: asyncio.run(run(i)))
+            def answer_in_thread(
+                i: int, run: Callable[[int], Coroutine[Any, Any, None]] = start_and_answer
+            ) -> None:
+                asyncio.run(run(i))
+
+            errors = together(OPENERS, answer_in_thread)
             assert not errors, errors[0]
             assert sorted(replies) == list(range(OPENERS))
             assert all(text.strip() for text in replies.values()), replies

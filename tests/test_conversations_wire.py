@@ -236,7 +236,9 @@ async def test_a_limit_reached_mid_conversation_is_said_aloud(tmp_path, fresh_de
 
 async def test_an_api_errors_reason_reaches_the_answer(tmp_path, fresh_demo_log, openai_srv, streamed):
     def from_the_data(body: dict):
-        reason = prompts.parse_envelope(body["messages"][0]["content"])["data"]["error"]
+        envelope = prompts.parse_envelope(body["messages"][0]["content"])
+        assert envelope is not None
+        reason = envelope["data"]["error"]
         return f"Sorry, that didn't work: {reason}"
 
     openai_srv.script(

@@ -9,6 +9,7 @@ agent on both channels, on the demo actions and on a class of descriptions.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_descriptions_are_said_to_the_customer(written, said):
 
 
 def test_a_label_must_be_one_line_of_text():
-    action = {
+    action: dict[str, Any] = {
         "name": "x",
         "url": "https://api.example.com/x/{{p}}",
         "trigger": "t",

@@ -19,7 +19,7 @@ import pytest
 
 from demo.api import create_app
 from tests.servers import serve
-from tools.action import ActionDefinition, HttpMethod, InputType, ResponseFormat
+from tools.action import ActionDefinition, ActionInput, HttpMethod, InputType, ResponseFormat
 from tools.placeholders import PLACEHOLDER_RE, whole_placeholder
 from tools.selection import evaluate, select_fields
 from tools.validation import validate_catalog
@@ -33,7 +33,9 @@ BY_NAME = {a.name: a for a in CATALOG}
 
 
 def _typed(action: ActionDefinition, name: str, text: str) -> Any:
-    kind = action.input(name).type
+    field = action.input(name)
+    assert field is not None, name
+    kind = field.type
     if kind is InputType.BOOLEAN:
         return text == "true"
     if kind is InputType.INTEGER:
@@ -73,15 +75,21 @@ def call(action: ActionDefinition, base_url: str, token: str, values: dict[str, 
     return httpx.request(action.method.value, url, headers=headers, json=body, timeout=10)
 
 
+def example(field: ActionInput) -> str:
+    """The input's example value: every demo input has one (test_each_action_is_written_for_the_demo_api)."""
+    assert field.example is not None, field.name
+    return field.example
+
+
 def examples(action: ActionDefinition) -> dict[str, str]:
-    return {i.name: i.example for i in action.inputs}
+    return {i.name: example(i) for i in action.inputs}
 
 
 def unknown_ids(action: ActionDefinition) -> dict[str, str]:
     """Example values with every digit turned into 9: well-formed, but matching no record."""
     out = {}
     for i in action.inputs:
-        out[i.name] = "nobody@example.com" if i.type is InputType.EMAIL else re.sub(r"\d", "9", i.example)
+        out[i.name] = "nobody@example.com" if i.type is InputType.EMAIL else re.sub(r"\d", "9", example(i))
     return out
 
 
@@ -141,7 +149,9 @@ def test_catalog_covers_every_feature():
         InputType.BOOLEAN,
     }
     order = BY_NAME["order_status"]
-    assert order.collect_info_first and order.input("order_id").pattern == r"^ORD-\d{4}$"
+    order_id = order.input("order_id")
+    assert order_id is not None
+    assert order.collect_info_first and order_id.pattern == r"^ORD-\d{4}$"
     assert order.response_instructions_enabled
     assert "apologize and offer to connect them with the support team" in (order.response_instructions)
     assert BY_NAME["shipping_label_link"].response_selection.link_field == "label_url"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.agent_fixtures import make_agent
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.test_kill_switch import EDITS, _edit
 
-CASES = {
+CASES: dict[str, tuple[dict[str, Any], dict[str, str], tuple[str, str]]] = {
     "create_installation_request": (
         dict(
             customer_email="dana@example.com",

@@ -77,7 +77,9 @@ def test_drafts_keep_the_order_through_publish(engine, labels):
     drafts = DraftStore(store)
     store.create(with_fields(sorted(labels)))
     drafts.save(with_fields(labels), live_name="look_up_order")
-    assert list(drafts.get("look_up_order").definition.response_selection.fields) == labels
+    draft = drafts.get("look_up_order")
+    assert draft is not None
+    assert list(draft.definition.response_selection.fields) == labels
     assert list(drafts.overlay()[0].response_selection.fields) == labels
     drafts.publish("look_up_order")
     assert labels_of(store.get("look_up_order")) == labels

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import cast
 
 import pytest
 from starlette.applications import Starlette
@@ -79,7 +80,7 @@ def resolver_for(answers: dict[str, list[str] | list[list[str]]], calls: list[st
         if answer and isinstance(answer[0], list):
             n = seen[host] = seen.get(host, -1) + 1
             return answer[min(n, len(answer) - 1)]
-        return answer
+        return cast(list[str], answer)  # its first item is no list: one answer for every call
 
     return resolve
 
@@ -217,6 +218,7 @@ def _recording_app():
     log: list[dict] = []
 
     async def whoami(request: Request):
+        assert request.client is not None
         log.append(
             {
                 "client": request.client.host,
@@ -227,6 +229,7 @@ def _recording_app():
         return JSONResponse(log[-1])
 
     async def hop(request: Request):
+        assert request.client is not None
         log.append({"client": request.client.host, "path": "/hop"})
         return RedirectResponse(request.query_params["to"], status_code=302)
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -213,8 +214,8 @@ def test_the_cli_reads_stdin_within_the_same_bounds(tmp_path):
         )
     assert done.returncode == 2 and "alias bomb" in done.stderr, done.stderr[-1500:]
     data, message = BAD_DOCUMENTS["invalid_utf8"]
-    done = subprocess.run(cli("import-openapi", "-"), input=data, cwd=ROOT, timeout=120, capture_output=True)
-    assert done.returncode == 2 and message in done.stderr.decode(), done.stderr[-1500:]
+    raw = subprocess.run(cli("import-openapi", "-"), input=data, cwd=ROOT, timeout=120, capture_output=True)
+    assert raw.returncode == 2 and message in raw.stderr.decode(), raw.stderr[-1500:]
 
 
 # -- the functions the sidebar's import tab calls, and its fetch path --------------------------
@@ -320,7 +321,7 @@ def test_aliases_within_the_bounds_still_load_and_one_level_more_is_refused():
     with pytest.raises(DocumentError, match="once its aliases are expanded"):
         load_document(HEAD + _levels("[a, b, c, d, e, f, g, h, i]", nine, 7) + _operation("*l7"))
     # nesting right at the bound loads; one more level is refused
-    at_bound = {"openapi": "3.0.0", "paths": {}, "x": 0}
+    at_bound: dict[str, Any] = {"openapi": "3.0.0", "paths": {}, "x": 0}
     node = at_bound
     for _ in range(MAX_NESTING - 1):  # the root and 99 levels below it
         node["x"] = {"x": 0}

@@ -117,6 +117,7 @@ async def test_delete_with_a_body_maps_and_sends_its_body():
     request = await build_request(
         validate_action(server), {"name": "ann", "server_name": "lab", "remove": True}, SECRETS
     )
+    assert request.body is not None
     assert request.method == "DELETE" and json.loads(request.body) == {"remove": True}
     assert request.url == f"{HUB}/users/ann/servers/lab"
 
@@ -156,13 +157,15 @@ async def test_a_nested_object_with_no_field_given_is_not_sent():
     }
     action = ActionDefinition.model_validate(validate_action(draft).to_json_dict())
     none = await build_request(action, {"name": "ann", "note": "ci"}, SECRETS)
+    assert none.body is not None
     assert json.loads(none.body) == {"note": "ci"}  # no `"ttl": {}`
     some = await build_request(action, {"name": "ann", "ttl_seconds": 60}, SECRETS)
+    assert some.body is not None
     assert json.loads(some.body) == {"ttl": {"seconds": 60}}
 
 
 # -- malformed documents: a DocumentError, never a crash ----------------------------------------
-JUNK = [
+JUNK: list[Any] = [
     None,
     0,
     -1,

@@ -83,7 +83,7 @@ def _edit(store, name, **changes):
     store.update(name, {**definition, **changes}, expected_version=current.version)
 
 
-EDITS = {
+EDITS: dict[str, dict[str, str | dict[str, str]]] = {
     "url": {"url": "{base}/api/orders/{{{{order_id}}}}?notify=false"},
     "header": {"headers": {"Authorization": "Bearer {{{{secret.DEMO_API_TOKEN}}}}", "X-Reason": "moved"}},
     "body": {"body": '{{"shipping_address": "{{{{shipping_address}}}}", "express": true}}'},
@@ -152,6 +152,7 @@ async def test_the_send_step_checks_the_approved_request_once_more(tmp_path, fre
     async with make_agent(tmp_path, fresh_demo_log, model) as live:
         agent = SupportAgent(replace(live.deps, graph=graph))
         first = await agent.send("s1", "ship ORD-1004 to 1 Main St, Springfield")
+        assert first.interrupt is not None
         assert first.interrupt["kind"] == "confirm"
         await agent.resume("s1", {"decision": "approve"})  # stops before call_action
         state = await graph.aget_state({"configurable": {"thread_id": "s1"}})

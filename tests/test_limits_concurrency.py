@@ -30,7 +30,7 @@ from langchain_core.messages import HumanMessage
 from agent.state import Limits
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
-from tests.fault_servers import fault_app
+from tests.fault_servers import Hits, fault_app
 from tests.scripted_model import ScriptedChatModel
 from tests.servers import serve
 from tests.storage_fixtures import postgres_schema_url
@@ -48,7 +48,7 @@ BUDGET = 3
 @dataclass
 class Counter:
     base: str
-    hits: object
+    hits: Hits
     host: str
 
     def sent(self, session: str, path: str) -> int:
@@ -90,6 +90,7 @@ def insist(messages, kwargs):
     if "<api_result" in str(messages[0].content):
         return "Done."
     text = next(m.content for m in reversed(messages) if isinstance(m, HumanMessage))
+    assert isinstance(text, str)
     verb, note = text.split(" ", 1)
     return {"tool": "book_slot" if verb == "book" else "send_voucher", "args": {"note": note}}
 

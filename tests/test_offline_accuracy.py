@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage, SystemMessage, ToolCall
 
 from agent.offline import OfflineChatModel
 from agent.presenters import PRESENTERS
@@ -146,7 +146,7 @@ class Score:
         ]
 
 
-def respond_turn(model: Any, tools: list[dict[str, Any]], call: dict[str, Any], message: str) -> str:
+def respond_turn(model: Any, tools: list[dict[str, Any]], call: ToolCall, message: str) -> str:
     """The final answer after `call` ran and returned its arguments, with the actions bound as
     the respond step binds them (it may chain)."""
     system = RESPOND_SYSTEM.format(

@@ -84,10 +84,12 @@ def test_plain_replies_are_grammatical(compiled: dict[str, Any]) -> None:
     model = OfflineChatModel(today=TODAY).bind_tools([c.openai_schema() for c in compiled.values()])
     system = SystemMessage(AGENT_SYSTEM.format(channel="chat"))
     hello = model.invoke([system, HumanMessage("hi")]).content
+    assert isinstance(hello, str)
     assert hello.startswith("Hello! I can help with things like ")
     assert "checking an order status" in hello and hello.endswith("What can I do for you?")
     assert "help you " not in hello and hello.count(",") <= 4
     unsure = model.invoke([system, HumanMessage("tell me about your pension scheme")]).content
+    assert isinstance(unsure, str)
     assert unsure.startswith("I'm not sure I can help with that. I can help with things like ")
 
 

@@ -39,7 +39,7 @@ def _env(tmp_path, demo_api, srv) -> dict[str, str]:
     return env
 
 
-def _chat(tmp_path, env, session: str) -> subprocess.Popen:
+def _chat(tmp_path, env, session: str) -> subprocess.Popen[str]:
     actions = tmp_path / "actions.json"
     return subprocess.Popen(
         [
@@ -62,7 +62,8 @@ def _chat(tmp_path, env, session: str) -> subprocess.Popen:
     )
 
 
-def _read_until(proc: subprocess.Popen, predicate, timeout: float = 60) -> list[dict]:
+def _read_until(proc: subprocess.Popen[str], predicate, timeout: float = 60) -> list[dict]:
+    assert proc.stdout is not None and proc.stderr is not None  # both piped by `_chat`
     events, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -82,6 +83,7 @@ def test_sigkill_while_confirmation_is_pending_then_resume_in_a_new_process(
     openai_srv.script([tool_call("open_support_ticket", **TICKET), "Your ticket is open."])
 
     first = _chat(tmp_path, env, "crash-1")
+    assert first.stdin is not None  # piped by `_chat`
     first.stdin.write(json.dumps({"user": "Please open a high priority ticket"}) + "\n")
     first.stdin.flush()
     events = _read_until(first, lambda e: e["type"] == "interrupt")

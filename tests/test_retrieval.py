@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Unpack, cast
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -11,7 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.graph import compile_graph
 from agent.offering import offered_actions
 from agent.retrieval import ActionRetriever
-from agent.state import AgentContext, Limits
+from agent.state import AgentContext, AgentState, Executor, Limits, PendingCall
 from benchmarks.fixtures import generate_actions
 from tests.scripted_model import ScriptedChatModel
 from tools.compiler import ActionCatalog
@@ -35,8 +36,8 @@ def catalog_of(definitions) -> ActionCatalog:
     return catalog
 
 
-def bound(catalog, retriever, text: str, k: int | None = 8, **state) -> list[str]:
-    state = {"messages": [HumanMessage(text)], "channel": "chat", **state}
+def bound(catalog, retriever, text: str, k: int | None = 8, **given: Unpack[AgentState]) -> list[str]:
+    state: AgentState = {"messages": [HumanMessage(text)], "channel": "chat", **given}
     return [c.name for c in offered_actions(catalog, state, Limits(top_k=k, retrieve_above=0), retriever)]
 
 
@@ -74,10 +75,10 @@ def test_a_pending_action_and_the_last_called_one_are_kept() -> None:
     retriever = ActionRetriever()
     text = "and where is my order ORD-1001?"
     assert "check_warranty" not in bound(catalog, retriever, text, k=3)
-    pending = {"action": "check_warranty", "tool_call_id": "call_1", "args": {}}
+    pending: PendingCall = {"action": "check_warranty", "tool_call_id": "call_1", "args": {}}
     assert "check_warranty" in bound(catalog, retriever, text, k=3, pending=pending)
     called = AIMessage("", tool_calls=[{"name": "check_warranty", "args": {}, "id": "call_2"}])
-    state = {
+    state: AgentState = {
         "messages": [HumanMessage("is my TV covered?"), called, AIMessage("It is."), HumanMessage(text)],
         "channel": "chat",
     }
@@ -102,7 +103,10 @@ async def test_the_agent_binds_at_most_k_tools_and_the_right_one() -> None:
     catalog = catalog_of(labelled_actions() + generate_actions(300))
     model = ScriptedChatModel().script("Happy to help.")
     context = AgentContext(
-        model=model, catalog=catalog, executor=None, limits=Limits(top_k=8, retrieve_above=0)
+        model=model,
+        catalog=catalog,
+        executor=cast(Executor, None),  # the model answers without a call: nothing is sent
+        limits=Limits(top_k=8, retrieve_above=0),
     )
     graph = compile_graph(InMemorySaver())
     await graph.ainvoke(

@@ -310,7 +310,8 @@ def test_default_sqlite_needs_no_setup_and_uses_wal(tmp_path: Path) -> None:
         assert (tmp_path / "fresh" / "dir" / "api_actions.db").is_file()
         with eng.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            busy_timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            assert busy_timeout is not None and busy_timeout >= 5000
     finally:
         eng.dispose()
 

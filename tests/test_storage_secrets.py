@@ -83,6 +83,7 @@ def test_plaintext_is_not_in_the_database(
     secrets.set("ORDERS_TOKEN", PLAINTEXT + "-v2")
     needle = PLAINTEXT.encode()
     if engine.dialect.name == "sqlite":
+        assert engine.url.database is not None
         db = Path(engine.url.database)
         raw = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.name.startswith(db.name))
         assert b"ORDERS_TOKEN" in raw  # the name is stored, so we are reading the right bytes

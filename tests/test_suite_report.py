@@ -140,9 +140,9 @@ def test_a_failing_hypothesis_example_is_counted(pytester: pytest.Pytester) -> N
     """,
     )
     assert code == 1, out
-    tried, failed = map(
-        int, re.match(r"suite 9 \(sample\): (\d+) checks tried.*failures: (\d+)", lines[0]).groups()
-    )
+    counts = re.match(r"suite 9 \(sample\): (\d+) checks tried.*failures: (\d+)", lines[0])
+    assert counts is not None, lines
+    tried, failed = map(int, counts.groups())
     assert failed >= 1 and tried > failed, lines
 
 

@@ -109,7 +109,9 @@ def test_publishing_a_draft_whose_live_version_moved_on_is_refused(tmp_path, fre
         assert "Not published: live order_status changed since the draft was started" in message
         assert "began from version 1; it is now version 2" in message and "The draft is kept" in message
         assert rt.stores.actions.get("order_status").definition.title == "Theirs"
-        assert rt.drafts.get("order_status").definition.title == "Mine (draft)"
+        draft = rt.drafts.get("order_status")
+        assert draft is not None
+        assert draft.definition.title == "Mine (draft)"
         assert by_label(at.sidebar.text_input, "Title").value == "Mine (draft)"  # the edit stays
 
 

@@ -47,7 +47,9 @@ def test_the_editor_shows_and_saves_response_fields_in_the_entered_order(tmp_pat
         assert list(stored.definition.response_selection.fields) == ENTERED
         assert selection_table(at) == ENTERED  # reopened after the save
         click(at, "Save draft", where=at.sidebar)
-        assert list(rt.drafts.get("order_status").definition.response_selection.fields) == ENTERED
+        draft = rt.drafts.get("order_status")
+        assert draft is not None
+        assert list(draft.definition.response_selection.fields) == ENTERED
         assert selection_table(at) == ENTERED
 
 
@@ -88,6 +90,7 @@ def test_the_editor_keeps_enum_labels(tmp_path, fresh_demo_log):
         click(at, "Save & publish", where=at.sidebar)
         assert not at.exception
         product = rt.stores.actions.get("create_installation_request").definition.input("product")
+        assert product is not None
         assert product.enum_labels == {"ev_charger": "EV charger"}
 
 

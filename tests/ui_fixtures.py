@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import AlertBase
 
 from agent.wiring.runtime import open_stores
 from tests.agent_fixtures import demo_actions, settings_for
@@ -72,7 +73,8 @@ def shown(markdown: str) -> str:
 def texts(at: AppTest) -> str:
     """Everything written on the page (markdown, captions, alerts, code), for assertions."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [shown(e.value) for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
+    alerts = [cast(Sequence[AlertBase], at.get(kind)) for kind in ("error", "warning", "info", "success")]
+    parts += [shown(e.value) for found in alerts for e in found]
     parts += [c.value for c in at.code]
     return "\n".join(str(p) for p in parts)
 
