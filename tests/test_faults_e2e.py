@@ -30,7 +30,7 @@ from agent.graph import compile_graph
 from agent.service import SupportAgent
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.fault_servers import fault_app
+from tests.fault_servers import Hits, fault_app
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.servers import free_port, serve
 from tests.suite_report import Tally
@@ -80,7 +80,7 @@ class Servers:
     refused: str
     dns: str
     tls: str
-    hits: object
+    hits: Hits
     allow_hosts: tuple[str, ...]
 
 
