@@ -148,6 +148,19 @@ def click_until(page, button, appears, *, wait_ms: int = 10_000) -> None:
     appears.first.wait_for(state="visible")
 
 
+def pick(page, container, label: str, option: str, *, widget: str = "stSelectbox") -> None:
+    """Choose `option` in the drop-down labelled `label` inside `container`. The click that opens
+    it is repeated until its list shows (`click_until`: one landing during a rerun is lost); the
+    list is virtual, so it is filtered by typing the option before the option is clicked."""
+    settle(page)
+    box = container.get_by_test_id(widget).filter(has_text=label)
+    # opening the list needs no rerun: 3 s without it means the click was lost
+    click_until(page, box, page.get_by_role("listbox"), wait_ms=3_000)
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
 def send(page, text: str) -> None:
     """Type a message in the chat box and send it."""
     settle(page)

@@ -13,7 +13,7 @@ import pytest
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.browser_app import ROOT, chromium_page, send, settle, streamlit_app
+from tests.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts"
 NEW_TITLE = "Track a parcel"
@@ -49,10 +49,7 @@ def test_order_status_conversation_and_an_action_edit_in_chromium(app_url, tmp_p
         page.screenshot(path=ARTIFACTS / "02-order-card.png", full_page=True)
 
         # 2. the product team renames the action in the sidebar editor and saves
-        settle(page)
-        sidebar.get_by_test_id("stSelectbox").filter(has_text="Edit action").click()
-        page.get_by_role("option", name="order_status", exact=True).click()
-        settle(page)
+        pick(page, sidebar, "Edit action", "order_status")
         title = sidebar.get_by_label("Title", exact=True)
         expect(title).to_have_count(1)  # while a run finishes, the old form may linger
         expect(title).to_have_value("Look up order status")

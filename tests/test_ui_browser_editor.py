@@ -19,7 +19,7 @@ import pytest
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
 from storage.transfer import export_actions
-from tests.browser_app import ROOT, chromium_page, click_until, settle, streamlit_app
+from tests.browser_app import ROOT, chromium_page, click_until, pick, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "editor"
 
@@ -112,9 +112,7 @@ def test_create_refused_disable_dry_run_and_import_preview(app_url, tmp_path, fr
         assert stores.actions.get("ticket_status").definition.enabled
 
         # 3. a dry run of a write: the exact request, nothing sent
-        sidebar.get_by_test_id("stSelectbox").filter(has_text="Edit action").click()
-        page.get_by_role("option", name="open_support_ticket", exact=True).click()
-        settle(page)
+        pick(page, sidebar, "Edit action", "open_support_ticket")
         sidebar.get_by_role("tab", name="Test action").click()
         expect(sidebar.get_by_text("Run test sends a real POST")).to_be_visible()
         sidebar.get_by_role("button", name="Dry run").click()

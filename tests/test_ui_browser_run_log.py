@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import ROOT, chromium_page, send, settle, streamlit_app
+from tests.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "run-log"
 
@@ -61,8 +61,7 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
         # traces: only conversations with errors; the failed turn says so, nothing green
         main.get_by_text("Traces", exact=True).click()
         settle(page)
-        main.get_by_test_id("stMultiSelect").filter(has_text="Only conversations with").click()
-        page.get_by_role("option", name="errors").click()
+        pick(page, main, "Only conversations with", "errors", widget="stMultiSelect")
         page.keyboard.press("Escape")
         settle(page)
         failed = main.get_by_text("This turn failed.")

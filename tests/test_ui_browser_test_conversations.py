@@ -14,7 +14,7 @@ import pytest
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.browser_app import ROOT, chromium_page, settle, streamlit_app
+from tests.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
 from tests.test_test_conversations import GREEDY_TRIGGER
 
 ARTIFACTS = ROOT / "test-artifacts" / "test-conversations"
@@ -28,14 +28,6 @@ def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with streamlit_app(tmp_path, demo_api, ARTIFACTS / "streamlit.log") as url:
         yield url
-
-
-def pick(page, sidebar, box: str, option: str) -> None:
-    settle(page)
-    sidebar.get_by_test_id("stSelectbox").filter(has_text=box).click()
-    page.keyboard.type(option)  # the list is virtual: filter it to the option
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
 
 
 def open_section(page, sidebar, label: str) -> None:
