@@ -77,6 +77,7 @@ from agent.wiring.settings import Settings
 from storage.ledger import Reservation
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, OutcomeKind
+from tools.redaction import Redactor
 
 SERVER_NAME = "api-actions"
 PAYLOAD_FIELDS = ("action", "kind", "status", "summary", "data", "link_url")
@@ -188,12 +189,12 @@ class ActionTools:
                 "reason": refused.reason,
                 "text": str(refused),
             }
-            await self._record(session, params.name, [call, stopped], started)
+            await self._record(session, params.name, [call, stopped], started, await self.executor.redactor())
             return _error(str(refused))
-        await self._record(
-            session, params.name, [call, {"type": "outcome", **outcome.model_dump(mode="json")}], started
-        )
-        payload = await self._redact(_outcome_payload(outcome))
+        redactor = await self.executor.redactor()  # one read of the secrets for the trace and the result
+        done = {"type": "outcome", **outcome.model_dump(mode="json")}
+        await self._record(session, params.name, [call, done], started, redactor)
+        payload = redactor.data(_outcome_payload(outcome))
         return types.CallToolResult(
             content=[types.TextContent(text=json.dumps(payload, ensure_ascii=False))],
             structured_content=payload,
@@ -273,12 +274,13 @@ class ActionTools:
         await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
         return outcome
 
-    async def _record(self, session: str | None, name: str, events: list[Event], started: float) -> None:
+    async def _record(
+        self, session: str | None, name: str, events: list[Event], started: float, redactor: Redactor
+    ) -> None:
         """The call as a turn of its session's traces (and so in the run log), masked. A trace
         the database cannot take waits for the session's next call; any other failure to store
         it is logged: the client still gets its result, since the call already ran."""
         key = session or self._sessionless
-        redactor = await self.executor.redactor()
         trace = turn_trace(
             key,
             CHANNEL,
@@ -311,9 +313,6 @@ class ActionTools:
         request = ctx.request
         sid = request.headers.get(SESSION_HEADER) if request is not None else None
         return f"mcp-http-{sid}" if sid else None
-
-    async def _redact(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return (await self.executor.redactor()).data(payload)
 
 
 def _tool(compiled: CompiledAction) -> types.Tool:
