@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from langchain_core.language_models import BaseChatModel
 
 from agent.wiring.settings import Settings
@@ -25,8 +24,10 @@ from agent.wiring.settings import Settings
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 """Where the key goes when `Settings.openai_base_url` is unset."""
 
-REQUEST_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-"""Per-request timeout: a slow completion may take a while, an unreachable host should not."""
+REQUEST_TIMEOUT: tuple[float, float, float, float] = (10.0, 60.0, 60.0, 60.0)
+"""Per-request timeout as (connect, read, write, pool) seconds: a slow completion may take a
+while, an unreachable host should not. A plain tuple, not an HTTP library's timeout object: the
+OpenAI client has changed HTTP stacks between releases, and a tuple is what every one accepts."""
 
 MAX_RETRIES = 2
 """Retries on connection errors, 408/409/429 and 5xx, with the SDK's backoff."""
