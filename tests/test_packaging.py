@@ -3,9 +3,12 @@ and a wheel that holds the app and the demo but not the benchmarks or the tests.
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -31,7 +34,7 @@ def test_the_wheel_holds_the_app_and_the_demo_but_not_benchmarks_or_tests(tmp_pa
     skip = shutil.ignore_patterns(".*", "build", "data", "*.egg-info", "__pycache__")
     shutil.copytree(ROOT, source, ignore=skip)
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(source)],
+        [sys.executable, "-m", "uv", "build", "-q", "--wheel", "--out-dir", str(tmp_path), str(source)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -44,3 +47,74 @@ def test_the_wheel_holds_the_app_and_the_demo_but_not_benchmarks_or_tests(tmp_pa
     assert tops == {"api_actions", "agent", "tools", "storage", "ui", "demo"}
     # `api-actions demo` seeds storage from this file and starts `streamlit run ui/app.py`
     assert {"demo/actions.json", "ui/app.py", "demo/__main__.py"} <= set(names)
+
+
+def _locked() -> dict[str, set[str]]:
+    """name -> the versions the lock pins (more than one where Python versions need different ones)."""
+    pins: dict[str, set[str]] = {}
+    with open(ROOT / "uv.lock", "rb") as f:
+        for package in tomllib.load(f)["package"]:
+            pins.setdefault(package["name"], set()).add(package["version"])
+    return pins
+
+
+def test_the_venv_holds_exactly_what_the_lock_names() -> None:
+    locked = _locked()
+    installed = {
+        d.metadata["Name"].lower().replace("_", "-"): d.version for d in importlib.metadata.distributions()
+    }
+    for name in ("openai", "langchain-openai", "langgraph", "httpx", "streamlit", "mcp"):
+        assert name in locked, name
+    differ = {n: (v, installed[n]) for n, v in locked.items() if n in installed and installed[n] not in v}
+    assert not differ, f"installed versions differ from uv.lock: {differ}"
+    assert locked["openai"] == {installed["openai"]}
+
+
+@pytest.mark.slow  # resolves with uv
+def test_the_lock_check_fails_when_pyproject_and_the_lock_disagree(tmp_path: Path) -> None:
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    check = [sys.executable, "-m", "uv", "lock", "--check", "--offline", "-q"]
+    agreed = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert agreed.returncode == 0, agreed.stderr
+    text = (tmp_path / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(
+        text.replace('    "jmespath>=1.0",\n', "")
+    )  # a dependency dropped
+    differ = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert differ.returncode != 0
+    assert "lock" in differ.stderr.lower()
+
+
+HEADLESS = """
+import sys
+sys.modules["streamlit"] = None  # a headless install has no Streamlit
+import agent.serve.mcp_server, agent.serve.langgraph_server, agent.cli.main
+from agent.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_headless_entry_points_need_no_streamlit(tmp_path: Path) -> None:
+    env = {**os.environ, "ACTIONS_DATA_DIR": str(tmp_path)}
+    help_run = subprocess.run(
+        [sys.executable, "-c", HEADLESS, "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert help_run.returncode == 0, help_run.stderr
+    for verb in ("mcp", "chat", "eval", "validate"):
+        assert verb in help_run.stdout, verb
+    demo = subprocess.run(
+        [sys.executable, "-c", HEADLESS, "demo", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert demo.returncode == 1 and demo.stderr.count("\n") == 1, demo.stderr
+    assert "api-actions[app]" in demo.stderr and "Traceback" not in demo.stderr

@@ -34,7 +34,13 @@ WORKING = "The agent is working..."
 
 def model_banner(rt: AgentRuntime) -> None:
     agent = rt.agent
-    if agent.is_offline:
+    if rt.model_problem:
+        st.error(
+            f"**The chat model is not set up.** {rt.model_problem} Then restart the app. Until "
+            "then the chat is off; the product team's tools, the traces and the run log work as usual.",
+            icon=":material/error:",
+        )
+    elif agent.is_offline:
         st.info(
             f"**Offline model in use** — {agent.model_label}. Replies come from the built-in "
             "rule-based model; set OPENAI_API_KEY to use a language model.",
@@ -142,6 +148,8 @@ def chat_page(rt: AgentRuntime) -> None:
         preview = preview_switch(rt)
     with banner:
         model_banner(rt)
+    if rt.model_problem:
+        return
     agent = rt.preview if preview else rt.agent
     if preview:
         st.warning(

@@ -24,6 +24,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agent.service import SupportAgent
 from agent.wiring.access import AdminThrottle
+from agent.wiring.llm import OFFLINE_LABEL, ModelSetupError
 from agent.wiring.runtime import Stores, open_agent, open_stores, preview_of
 from agent.wiring.settings import Settings
 from storage.drafts import DraftStore
@@ -88,6 +89,8 @@ class AgentRuntime:
         """Wrong admin passwords per client, for every session of this process."""
         self._preview: SupportAgent | None = None
         self._preview_lock = threading.Lock()
+        self.model_problem: str | None = None
+        """Why the configured chat model could not be set up (one sentence), or None."""
 
     @property
     def preview(self) -> SupportAgent:
@@ -136,9 +139,23 @@ class AgentRuntime:
 
 
 def start_runtime(settings: Settings, **dependencies: Any) -> AgentRuntime:
-    """Open the stores and the agent for these settings; `dependencies` go to `AgentRuntime`."""
+    """Open the stores and the agent for these settings; `dependencies` go to `AgentRuntime`.
+
+    A chat model that cannot be set up does not stop the app: the runtime opens on the built-in
+    offline model with `model_problem` set, the chat page shows the problem instead of a chat,
+    and the editor, traces and run log work as usual.
+    """
     stores = dependencies.pop("stores", None) or open_stores(settings)
-    return AgentRuntime(settings, stores, **dependencies)
+    try:
+        return AgentRuntime(settings, stores, **dependencies)
+    except ModelSetupError as problem:
+        from agent.offline import OfflineChatModel
+
+        runtime = AgentRuntime(
+            settings, stores, **{**dependencies, "model": OfflineChatModel(), "model_label": OFFLINE_LABEL}
+        )
+        runtime.model_problem = str(problem)
+        return runtime
 
 
 @st.cache_resource(show_spinner="Starting the support agent...")

@@ -18,7 +18,10 @@ from .trial_panel import trial_panel
 def sidebar(rt: AgentRuntime) -> None:
     agent = rt.agent
     st.markdown("### :material/tune: Product team")
-    st.caption(f"Model: **{agent.model_label}**" + (" (offline)" if agent.is_offline else ""))
+    if rt.model_problem:
+        st.caption("Model: **not set up** (the chat page says why)")
+    else:
+        st.caption(f"Model: **{agent.model_label}**" + (" (offline)" if agent.is_offline else ""))
     if not admin_gate(rt.admin_password):
         return
     actions, test, secrets, history, transfer, from_api = st.tabs(

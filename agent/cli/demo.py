@@ -11,6 +11,7 @@ Ctrl-C stops both.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import secrets
 import socket
@@ -131,6 +132,13 @@ def _stop(proc: subprocess.Popen | None) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from agent.wiring.settings import Settings
 
+    if missing := [m for m in ("streamlit", "fastapi", "uvicorn") if importlib.util.find_spec(m) is None]:
+        print(
+            f"error: the demo needs the app extra ({', '.join(missing)} not installed): "
+            "install it with `pip install 'api-actions[app]'` or run `./dev demo`",
+            file=sys.stderr,
+        )
+        return 1
     data_dir = Path(args.data_dir).resolve()
     token = demo_token(data_dir)
     client_secret = demo_token(data_dir, CLIENT_SECRET_FILE)

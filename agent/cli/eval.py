@@ -24,7 +24,7 @@ from typing import Any
 from agent.cli.files import InputFileError, read_catalog_file, read_json_file
 from agent.cli.trial import BadInput, _env_secrets, _parse_secrets
 from agent.evaluation import EvalReport, cases_of, check_suites, evaluate, suites_from_data
-from agent.wiring.llm import make_chat_model
+from agent.wiring.llm import ModelChoice, check_chat_model, make_chat_model
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError
@@ -86,9 +86,7 @@ def run_eval(args: argparse.Namespace, env: dict[str, str] | None = None) -> int
         return EXIT_INVALID
     choice = make_chat_model(settings)
     allow_hosts = (*settings.allow_hosts, *args.allow_host)
-    report = asyncio.run(
-        _run(definitions, cases, choice.model, choice.label, secrets, allow_hosts, args.send_get)
-    )
+    report = asyncio.run(_run(definitions, cases, choice, secrets, allow_hosts, args.send_get))
     _print(report, as_json=args.json)
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -115,12 +113,13 @@ def _catalog(args: argparse.Namespace, settings: Settings) -> list[ActionDefinit
 async def _run(
     definitions: list[ActionDefinition],
     cases: list[Any],
-    model: Any,
-    model_label: str,
+    choice: ModelChoice,
     secrets: dict[str, str],
     allow_hosts: tuple[str, ...],
     send_get: bool,
 ) -> EvalReport:
+    await check_chat_model(choice)
+    model, model_label = choice.model, choice.label
     if not send_get:
         return await evaluate(definitions, model, cases=cases, model_label=model_label)
     executor_settings = ExecutorSettings(allow_hosts=allow_hosts)

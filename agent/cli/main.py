@@ -7,7 +7,9 @@ import importlib
 import sys
 
 from agent.cli import trace_flush
-from agent.cli.exit_codes import EXIT_INTERRUPTED
+from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
+from agent.wiring.llm import ModelSetupError
+from agent.wiring.settings import SettingsError
 
 # Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
 SUBCOMMAND_MODULES = (
@@ -64,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except (ModelSetupError, SettingsError) as problem:  # one line, whichever verb met it
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         trace_flush.flush()
 

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.graph import CompiledAgentGraph, build_graph
 from agent.state import AgentContext, Limits
-from agent.wiring.llm import make_chat_model
+from agent.wiring.llm import ModelChoice, check_chat_model, make_chat_model
 from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
 
@@ -83,8 +83,17 @@ class WorkerDependencies:
     live: LiveCatalog
     graph: CompiledAgentGraph
     """Compiled with the bound context schema."""
+    choice: ModelChoice
+    """The chat model, checked with its server before the first run that uses it."""
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
     """Serialises catalog refreshes (they run in a thread)."""
+    model_checked: bool = False
+
+    async def checked(self) -> None:
+        """Fail the run with the model's setup problem (one sentence) until the check passes."""
+        if not self.model_checked:
+            await check_chat_model(self.choice)
+            self.model_checked = True
 
     async def refreshed(self) -> CompiledAgentGraph:
         async with self.lock:
@@ -115,6 +124,7 @@ class GraphFactory:
         worker = self._workers.get(loop)
         if worker is None:
             worker = await asyncio.to_thread(self._build_once, loop)
+        await worker.checked()
         return await worker.refreshed()
 
     def _build_once(self, loop: asyncio.AbstractEventLoop) -> WorkerDependencies:
@@ -126,8 +136,8 @@ class GraphFactory:
 
     def _build(self) -> WorkerDependencies:
         settings = self._settings()
-        stores = open_stores(settings)
         choice = make_chat_model(settings)
+        stores = open_stores(settings)
         executor = make_executor(settings, stores.secrets, auth=stores.auth)
         live = LiveCatalog(stores.actions)
         deps = AgentContext(
@@ -138,7 +148,7 @@ class GraphFactory:
             limits=self._limits or Limits(),
         )
         graph = compile_server_graph(bound_context_schema(deps))
-        return WorkerDependencies(stores, live, graph)
+        return WorkerDependencies(stores, live, graph, choice)
 
 
 _factory = GraphFactory()  # holds nothing until the first run

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from agent.wiring.settings import Settings
 
@@ -47,13 +49,24 @@ class ModelChoice:
     """True when no API key is set and the built-in offline model answers."""
 
 
+class ModelSetupError(Exception):
+    """The configured chat model cannot be used.
+
+    `str()` is one sentence for a person: which setting is wrong and what to do about it. Entry
+    points print it on one line (the CLI, the LangGraph Server graph) or show it in place of the
+    chat (the app); it never carries a traceback, an install path or the API key.
+    """
+
+
 def make_chat_model(
     settings: Settings, *, offline_factory: Callable[[], BaseChatModel] | None = None
 ) -> ModelChoice:
     """Pick the chat model for these settings.
 
     `offline_factory` builds the model used without an API key; by default the built-in
-    `agent.offline.OfflineChatModel`, imported only when it is needed.
+    `agent.offline.OfflineChatModel`, imported only when it is needed. Raises `ModelSetupError`
+    when the settings name a model that cannot be built (a base URL that is not a URL, the client
+    package missing, the client library refusing the settings).
     """
     if settings.openai_api_key:
         return _openai_choice(settings)
@@ -64,24 +77,125 @@ def make_chat_model(
     return ModelChoice(model=offline_factory(), label=OFFLINE_LABEL, is_offline=True)
 
 
-def _openai_choice(settings: Settings) -> ModelChoice:
-    from langchain_openai import ChatOpenAI
+_OR_OFFLINE = "or unset OPENAI_API_KEY to use the built-in offline model"
 
-    base_url = (settings.openai_base_url or OPENAI_DEFAULT_BASE_URL).rstrip("/")
-    model = ChatOpenAI(
-        model=settings.openai_model,
-        api_key=settings.openai_api_key,
-        base_url=base_url,
-        temperature=0,
-        timeout=REQUEST_TIMEOUT,
-        max_retries=MAX_RETRIES,
-        # Usage in streamed answers too; compatible servers that ignore
-        # `stream_options` simply send no usage chunk.
-        stream_usage=True,
-    )
+
+def _openai_choice(settings: Settings) -> ModelChoice:
+    base_url = _checked_base_url(settings.openai_base_url)
+    model_name = settings.openai_model.strip()
+    if not model_name:
+        raise ModelSetupError(f"OPENAI_MODEL is empty: set it to a model the server offers, {_OR_OFFLINE}.")
+    try:
+        import openai
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise ModelSetupError(
+            f"The OpenAI client is not installed (the package {exc.name or 'langchain-openai'} is "
+            f"missing): install the project's locked dependencies with `./dev demo`, {_OR_OFFLINE}."
+        ) from None
+    key = settings.openai_api_key
+    try:
+        model = ChatOpenAI(
+            model=model_name,
+            api_key=key,
+            base_url=base_url,
+            temperature=0,
+            timeout=REQUEST_TIMEOUT,
+            # A connection pool of this model's own, made by the OpenAI client's public factory
+            # (whichever HTTP stack its release uses). The default pool is shared by every
+            # model of the process, so a model used on another event loop (one per LangGraph
+            # Server worker, one per test) would reuse connections of a loop that has ended.
+            http_async_client=openai.DefaultAsyncHttpxClient(timeout=REQUEST_TIMEOUT),
+            max_retries=MAX_RETRIES,
+            # Usage in streamed answers too; compatible servers that ignore
+            # `stream_options` simply send no usage chunk.
+            stream_usage=True,
+        )
+    except Exception as exc:  # whatever a client release raises on settings it will not take
+        raise ModelSetupError(
+            f"The OpenAI client refused the model settings ({_one_line(exc, key)}): check "
+            f"OPENAI_MODEL and OPENAI_BASE_URL and install the tested versions with `./dev demo`, "
+            f"{_OR_OFFLINE}."
+        ) from None
     vendor = "OpenAI" if base_url == OPENAI_DEFAULT_BASE_URL else "OpenAI-compatible"
-    label = f"{vendor} {settings.openai_model} @ {_display_url(base_url)}"
+    label = f"{vendor} {model_name} @ {_display_url(base_url)}"
     return ModelChoice(model=model, label=label, is_offline=False)
+
+
+def _checked_base_url(value: str | None) -> str:
+    base_url = (value or OPENAI_DEFAULT_BASE_URL).strip().rstrip("/")
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ModelSetupError(
+            "OPENAI_BASE_URL is not an http(s) URL: set it to the server's API address, e.g. "
+            f"https://api.openai.com/v1 or http://localhost:11434/v1, or unset it to use OpenAI, {_OR_OFFLINE}."
+        )
+    return base_url
+
+
+CHECK_TIMEOUT_SECONDS = 10.0
+"""How long the start-up check waits for the model server."""
+
+
+async def check_chat_model(choice: ModelChoice) -> None:
+    """Ask the model server, once at start-up, whether it takes the key and offers the model.
+
+    One request to the OpenAI-compatible `GET /models` through the model's own client. Raises
+    `ModelSetupError` when the server cannot be reached, refuses the key, or lists models and
+    the configured one is not among them. A server without a model list (404, 405, 501 ...)
+    is not an error: the model is then first tried on the first turn, whose failure the turn
+    answers in words.
+    """
+    if choice.is_offline:
+        return
+    base_url = getattr(choice.model, "openai_api_base", None)
+    key = getattr(choice.model, "openai_api_key", None)
+    if not base_url or not isinstance(key, SecretStr):  # a chat model of another kind, given by the caller
+        return
+    import openai
+
+    base, name = _display_url(base_url), getattr(choice.model, "model_name", "")
+    # A client of its own, closed here: the model's pooled client may be shared with other
+    # event loops, and this check must leave no connection behind in it.
+    client = openai.AsyncOpenAI(
+        api_key=key.get_secret_value(), base_url=base_url, timeout=CHECK_TIMEOUT_SECONDS, max_retries=0
+    )
+    try:
+        page = await client.models.list()
+        offered = [m.id for m in page.data]
+    except openai.AuthenticationError:
+        raise ModelSetupError(
+            f"The model server at {base} refused OPENAI_API_KEY: set a key it accepts, {_OR_OFFLINE}."
+        ) from None
+    except openai.APIConnectionError as exc:
+        raise ModelSetupError(
+            f"The model server at {base} (OPENAI_BASE_URL) could not be reached "
+            f"({_one_line(exc.__cause__ or exc, key)}): check the address and that the server "
+            f"runs, {_OR_OFFLINE}."
+        ) from None
+    except (openai.APIStatusError, openai.APIResponseValidationError, ValueError, TypeError, AttributeError):
+        return  # no usable model list: nothing to check against
+    finally:
+        await client.close()
+    if offered and name not in offered:
+        shown = ", ".join(sorted(offered)[:8]) + (" ..." if len(offered) > 8 else "")
+        raise ModelSetupError(
+            f"OPENAI_MODEL {name!r} is not a model the server at {base} offers ({shown}): set "
+            f"OPENAI_MODEL to one of them, {_OR_OFFLINE}."
+        )
+
+
+def _one_line(exc: BaseException, key: Any) -> str:
+    """An exception as a short line for a person, with the key masked if it appears."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    secret = key.get_secret_value() if key is not None else ""
+    if secret:
+        text = text.replace(secret, "[secret]")
+    return text[:200]
 
 
 def _display_url(url: str) -> str:

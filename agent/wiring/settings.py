@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -23,6 +23,11 @@ from storage.db import database_url as sqlalchemy_url
 from storage.db import is_postgres
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the settings cannot take; `str()` is one sentence
+    naming the variable (never its value, which may be a credential)."""
 
 
 def _env_name(field: FieldInfo) -> str:
@@ -82,16 +87,25 @@ class Settings(BaseSettings):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """The settings of the process environment, or of `env` alone when it is given."""
-        if env is None:
-            return cls()
-        # Every field is passed, so that nothing comes from the process environment.
-        return cls(
-            **{
-                name: env.get(_env_name(field)) or field.get_default()
-                for name, field in cls.model_fields.items()
-            }
-        )
+        """The settings of the process environment, or of `env` alone when it is given.
+
+        Raises `SettingsError` (one sentence naming each variable) on a value that is not valid.
+        """
+        try:
+            if env is None:
+                return cls()
+            # Every field is passed, so that nothing comes from the process environment.
+            return cls(
+                **{
+                    name: env.get(_env_name(field)) or field.get_default()
+                    for name, field in cls.model_fields.items()
+                }
+            )
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+            )
+            raise SettingsError(f"The environment has a setting that is not valid ({problems}).") from None
 
     @property
     def resolved_database_url(self) -> str:
