@@ -9,9 +9,11 @@ the order number, a resume, a card, one request to the API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +51,29 @@ def settings(tmp_path, fresh_demo_log) -> Settings:
 
 @pytest.fixture
 def langgraph_server(tmp_path, settings, fresh_demo_log):
+    with _serving(tmp_path, settings, fresh_demo_log) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serving(
+    tmp_path: Path, settings: Settings, demo, model_env: dict[str, str] | None = None
+) -> Iterator[str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "DATABASE_URL"))
     }
+    assert settings.secret_key is not None
     env.update(
         OFFLINE_ENV,
         ACTIONS_DATA_DIR=str(settings.data_dir),
         ACTIONS_SECRET_KEY=settings.secret_key.get_secret_value(),
-        ACTIONS_ALLOW_HOSTS=fresh_demo_log.host,
+        ACTIONS_ALLOW_HOSTS=demo.host,
+        **(model_env or {}),
     )
     port = free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log = (tmp_path / "langgraph.log").open("w")
     proc = subprocess.Popen(
         [
@@ -176,3 +189,41 @@ async def test_the_graph_schemas_are_serialisable_for_studio(langgraph_server, t
         assert all(v != {} for v in state.values()), state  # no field fell back to "anything"
     log = (tmp_path / "langgraph.log").read_text()
     assert "Failed to get" not in log and "schema for graph" not in log
+
+
+async def test_an_openai_compatible_model_answers_and_a_broken_one_fails_in_one_sentence(
+    tmp_path, settings, fresh_demo_log
+):
+    from langgraph_sdk import get_client
+
+    from tests.openai_server import openai_server
+
+    with openai_server(api_key="sk-graph") as srv:
+        srv.script(["Hello! I can look up orders and returns for you."])
+        good = {
+            "OPENAI_API_KEY": "sk-graph",
+            "OPENAI_BASE_URL": srv.openai_base_url,
+            "OPENAI_MODEL": "scripted",
+        }
+        with _serving(tmp_path / "good", settings, fresh_demo_log, good) as url:
+            client = get_client(url=url)
+            thread = await client.threads.create()
+            greeting: dict[str, Any] = {
+                "messages": [{"role": "user", "content": "hi there"}],
+                "channel": "chat",
+            }
+            values = await client.runs.wait(thread["thread_id"], "support_agent", input=greeting)
+            assert isinstance(values, dict), values
+            assert values["messages"][-1]["content"] == "Hello! I can look up orders and returns for you."
+            assert any(r.path.endswith("/chat/completions") for r in srv.requests)
+
+        broken = {**good, "OPENAI_MODEL": "gpt-nope"}
+        with _serving(tmp_path / "broken", settings, fresh_demo_log, broken) as url:
+            client = get_client(url=url)
+            thread = await client.threads.create()
+            run = await client.runs.create(thread["thread_id"], "support_agent", input=greeting)
+            await client.runs.join(thread["thread_id"], run["run_id"])
+            finished = await client.runs.get(thread["thread_id"], run["run_id"])
+            assert finished["status"] == "error", finished
+            log = (tmp_path / "broken" / "langgraph.log").read_text()
+            assert "OPENAI_MODEL 'gpt-nope' is not a model the server" in log

@@ -187,3 +187,24 @@ def test_the_app_with_a_working_model_has_no_problem(tmp_path, demo_api):
         assert runtime.model_problem is None
         at = open_app(runtime)
         assert "not set up" not in texts(at)
+
+
+@pytest.mark.slow
+def test_eval_answers_on_a_working_openai_compatible_server(tmp_path):
+    from tests.openai_server import tool_call
+
+    with openai_server(api_key=KEY) as srv:
+        srv.script([tool_call("order_status", order_id="ORD-1001")])
+        catalog = tmp_path / "catalog.json"
+        catalog.write_text(
+            '[{"name": "order_status", "trigger": "order status", "method": "GET", '
+            '"url": "https://orders.example.com/orders/{{order_id}}", '
+            '"inputs": [{"name": "order_id", "type": "string", "required": true}], '
+            '"test_conversations": [{"message": "Where is ORD-1001?", "expected_action": "order_status", '
+            '"expected_args": {"order_id": "ORD-1001"}}]}]'
+        )
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": srv.openai_base_url, "OPENAI_MODEL": "scripted"}
+        run = _cli(env, "eval", "--actions", str(catalog), tmp_path=tmp_path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "1 passed" in run.stdout or "1/1" in run.stdout, run.stdout
+        assert "OpenAI-compatible scripted" in run.stdout
