@@ -56,7 +56,7 @@ from .guard import (
     HostNotFound,
     check_destination,
 )
-from .http_client import make_http_client
+from .http_client import make_http_client, no_cookies
 from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
@@ -132,6 +132,9 @@ class ActionExecutor:
         self._resolver = resolver
         self._owns_client = client is None
         self._client = client if client is not None else make_http_client()
+        # A client handed in may come with a jar: it is emptied and replaced, so no call carries
+        # a cookie its definition did not write (see `make_http_client`).
+        self._client.cookies = no_cookies()
 
     async def aclose(self) -> None:
         if self._owns_client:
