@@ -210,6 +210,9 @@ class _SendOnlyGet:
     async def preview(self, action: ActionDefinition, args: dict[str, Any]) -> Any:
         return await self._executor.preview(action, args)
 
+    async def approval_digest(self, action: ActionDefinition, args: dict[str, Any]) -> str:
+        return str(await self._executor.approval_digest(action, args))
+
     async def execute(self, action: ActionDefinition, args: dict[str, Any], **kwargs: Any) -> Outcome:
         if self._send_get and action.method is HttpMethod.GET:
             return await self._executor.execute(action, args, **kwargs)

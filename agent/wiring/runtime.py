@@ -79,8 +79,14 @@ def make_executor(
 ) -> ActionExecutor:
     """The one outbound chokepoint (guard, limits, secrets, shared auth settings); the caller
     closes it (`aclose`)."""
+    # every process on the same secret key binds approvals alike (a question asked by one
+    # instance and answered through another)
+    key = secrets.derived_key("approval digest") if isinstance(secrets, SecretStore) else None
     return ActionExecutor(
-        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)), secrets, auth=auth
+        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)),
+        secrets,
+        auth=auth,
+        approval_key=key,
     )
 
 
