@@ -20,7 +20,6 @@ import re
 from typing import Any
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
@@ -28,6 +27,7 @@ from tools.outcome import Outcome, OutcomeKind
 from .. import prompts
 from ..customer_wording import values_summary
 from ..state import AgentContext, AgentState
+from ..storable_state import ask
 from .closing import close_if_unavailable, finish_call, skip_call
 
 
@@ -127,7 +127,7 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     # The answer is read before anything else is decided: a reject ends the call whatever
     # changed while the question waited; an approval counts only for what was shown.
     decision, values = parse_decision(
-        interrupt(
+        ask(
             {
                 "kind": "confirm",
                 "action": action.name,
