@@ -256,3 +256,22 @@ async def test_the_approval_digest_is_shared_by_instances_on_one_key_and_hides_s
             digests.append(await executor.approval_digest(action, {"order_id": "ORD-1"}))
     assert digests[0] == digests[1] != digests[2]
     assert "key-one" not in digests[0]
+
+
+async def test_a_delete_and_create_while_the_question_waits_asks_again_and_sends_to_the_new_url(tmp_path):
+    """The new action has a name the waiting question knows: the approval of the deleted one
+    does not carry over, and nothing goes to the deleted definition's URL."""
+    seen: list[dict[str, Any]] = []
+    with serve(_recording_api(seen)) as base:
+        async with _agent(tmp_path, base, _model()) as agent:
+            shown = await _ask(agent)
+            store = agent.stores.actions
+            store.delete(NAME, expected_version=store.get(NAME).version)
+            store.create(_action(base, method="PUT", auth="gateway"))
+            second = await agent.resume("s1", {"decision": "approve"})
+            assert seen == []
+            assert second.interrupt and second.interrupt["kind"] == "confirm"
+            assert second.interrupt["request"]["method"] == "PUT" != shown["request"]["method"]
+            third = await agent.resume("s1", {"decision": "approve"})
+            assert third.interrupt is None
+    assert [r["method"] for r in seen] == ["PUT"]
