@@ -32,6 +32,7 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.types import Command
 
 from tools.action import ActionDefinition, HttpMethod
+from tools.auth import AuthError, AuthKind
 from tools.compiler import ActionCatalog, CompiledAction, compile_action
 from tools.errors import ActionValidationError, Problem
 from tools.outcome import Outcome, OutcomeKind
@@ -201,23 +202,46 @@ class _SendOnlyGet:
     """The executor as the evaluation hands it to the graph: previews pass through; a request is
     sent only for a GET and only when sending was asked for. Everything else is answered with a
     `config_error` outcome, never sent (the graph stops before `confirm` anyway; this holds even
-    if it did not)."""
+    if it did not). A GET whose auth setting fetches an OAuth2 token would make a POST (the token
+    request) first: it is sent only when `allow_token_request` says so."""
 
-    def __init__(self, executor: Any, send_get: bool):
+    def __init__(self, executor: Any, send_get: bool, *, allow_token_request: bool = False):
         self._executor = executor
         self._send_get = send_get and executor is not None
+        self._allow_token_request = allow_token_request
 
     async def preview(self, action: ActionDefinition, args: dict[str, Any]) -> Any:
         return await self._executor.preview(action, args)
 
+    async def approval_digest(self, action: ActionDefinition, args: dict[str, Any]) -> str:
+        return str(await self._executor.approval_digest(action, args))
+
     async def execute(self, action: ActionDefinition, args: dict[str, Any], **kwargs: Any) -> Outcome:
         if self._send_get and action.method is HttpMethod.GET:
+            if not self._allow_token_request and await self._fetches_token(action):
+                return Outcome(
+                    kind=OutcomeKind.CONFIG_ERROR,
+                    action=action.name,
+                    summary="not sent: its auth setting would first POST to the OAuth2 token URL, "
+                    "and test conversations send GET calls only (allow the token request to send it)",
+                )
             return await self._executor.execute(action, args, **kwargs)
         return Outcome(
             kind=OutcomeKind.CONFIG_ERROR,
             action=action.name,
             summary="not sent: test conversations send GET calls only, and only on request",
         )
+
+    async def _fetches_token(self, action: ActionDefinition) -> bool:
+        """Whether sending `action` may request an OAuth2 token (a setting that cannot be read
+        counts: `execute` would refuse it without sending anything, but it is not sent here)."""
+        if not action.auth:
+            return False
+        try:
+            setting = await self._executor.auth.setting(action.auth)
+        except AuthError:
+            return True
+        return setting.kind is AuthKind.OAUTH2_CLIENT_CREDENTIALS
 
 
 class Evaluator:
@@ -230,6 +254,7 @@ class Evaluator:
         *,
         executor: Any = None,
         send_get: bool = False,
+        allow_token_request: bool = False,
         limits: Limits | None = None,
         concurrency: int = 4,
     ):
@@ -240,7 +265,7 @@ class Evaluator:
         self.context = AgentContext(
             model=model,
             catalog=self.catalog,
-            executor=_SendOnlyGet(executor, send_get),
+            executor=_SendOnlyGet(executor, send_get, allow_token_request=allow_token_request),
             ledger=None,
             limits=limits or Limits(),
             retriever=ActionRetriever(),
@@ -396,11 +421,21 @@ async def evaluate(
     cases: Sequence[Case] | None = None,
     executor: Any = None,
     send_get: bool = False,
+    allow_token_request: bool = False,
     model_label: str = "",
     concurrency: int = 4,
 ) -> EvalReport:
-    """Run `cases` (default: every suite of `definitions`) on the catalog `definitions`."""
-    evaluator = Evaluator(definitions, model, executor=executor, send_get=send_get, concurrency=concurrency)
+    """Run `cases` (default: every suite of `definitions`) on the catalog `definitions`.
+    `send_get` sends ready GET calls; one that needs an OAuth2 token request (a POST) only
+    with `allow_token_request` as well."""
+    evaluator = Evaluator(
+        definitions,
+        model,
+        executor=executor,
+        send_get=send_get,
+        allow_token_request=allow_token_request,
+        concurrency=concurrency,
+    )
     return await evaluator.run(cases, model_label=model_label)
 
 

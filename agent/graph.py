@@ -39,6 +39,7 @@ from .nodes.confirm import confirm
 from .nodes.extract import extract
 from .nodes.respond import respond
 from .state import AgentContext, AgentState
+from .storable_state import storable_node
 
 NODES = ("agent", "collect_info", "extract", "confirm", "call_action", "respond")
 # Model calls may be retried on transient errors; the node that sends requests never is.
@@ -73,12 +74,14 @@ def compile_graph(checkpointer: Checkpointer = None) -> CompiledAgentGraph:
 
 def build_graph() -> AgentGraph:
     builder = StateGraph(AgentState, context_schema=AgentContext)
-    builder.add_node("agent", choose, retry_policy=MODEL_RETRY)
-    builder.add_node("collect_info", collect_info)
-    builder.add_node("extract", extract, retry_policy=MODEL_RETRY)
-    builder.add_node("confirm", confirm)
-    builder.add_node("call_action", call_action, retry_policy=NO_RETRY)
-    builder.add_node("respond", respond, retry_policy=MODEL_RETRY)
+    # every node's update is made storable: a value no checkpoint can keep would fail the turn
+    # and every later turn of the session
+    builder.add_node("agent", storable_node(choose), retry_policy=MODEL_RETRY)
+    builder.add_node("collect_info", storable_node(collect_info))
+    builder.add_node("extract", storable_node(extract), retry_policy=MODEL_RETRY)
+    builder.add_node("confirm", storable_node(confirm))
+    builder.add_node("call_action", storable_node(call_action), retry_policy=NO_RETRY)
+    builder.add_node("respond", storable_node(respond), retry_policy=MODEL_RETRY)
     builder.add_edge(START, "agent")
     # one router; each node lists only the steps it can lead to, so the drawing is exact
     builder.add_conditional_edges("agent", next_step, ["collect_info", "confirm", "call_action", END])

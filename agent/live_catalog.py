@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from storage.actions import ActionStore
 from tools.action import ActionDefinition
@@ -13,9 +12,10 @@ from tools.compiler import ActionCatalog
 class LiveCatalog:
     """The compiled live actions, kept in step with storage between turns and calls.
 
-    `refresh()` compares the store's revision and recompiles only what changed (by version,
-    then by content hash), so a saved edit is used by the next turn of every process on the
-    same database.
+    `refresh()` compares the store's revision and recompiles only what changed, by what each
+    definition is (its content hash, in `ActionCatalog.sync`), never by (name, version): a
+    delete and a create of the same name, or data an earlier release wrote with a repeated
+    version, is a new definition to every process on the same database.
     """
 
     def __init__(
@@ -30,7 +30,6 @@ class LiveCatalog:
         self.source = source
         """Replaces the live definitions when set (the draft preview: `DraftStore.overlay`)."""
         self.revision: int | None = None
-        self._definitions: dict[str, tuple[int, Any]] = {}
 
     def refresh(self, revision: int | None = None) -> ActionCatalog:
         """Recompile what changed; `revision` is the store's, when the caller just read it."""
@@ -40,13 +39,6 @@ class LiveCatalog:
             self.catalog.sync(self.source())
             self.revision = revision
         elif revision != self.revision:
-            definitions = []
-            for stored in self.store.list():
-                # The same object for an unchanged version: the catalog then skips even the hash.
-                cached = self._definitions.get(stored.name)
-                if cached is None or cached[0] != stored.version:
-                    cached = self._definitions[stored.name] = (stored.version, stored.definition)
-                definitions.append(cached[1])
-            self.catalog.sync(definitions)
+            self.catalog.sync([stored.definition for stored in self.store.list()])
             self.revision = revision
         return self.catalog

@@ -136,7 +136,7 @@ REPLY_SWITCHED_OFF = (
     "A member of our support team can help you further."
 )
 CONFIRM_CHANGED = (
-    "The request for \u201c{label}\u201d changed since it was shown, so it needs a new "
+    "\u201c{label}\u201d changed since it was shown, so it needs a new "
     "approval. Shall I go ahead with it? Please check the request below."
 )
 # By email the customer sees no request preview: the question itself says what will be done.
@@ -145,9 +145,7 @@ CONFIRM_EMAIL_CHANGED = (
     "The details for \u201c{label}\u201d changed since I asked, so I need your approval again:"
 )
 CONFIRM_EMAIL_BARE = "Shall I go ahead with \u201c{label}\u201d?"
-CONFIRM_EMAIL_BARE_CHANGED = (
-    "The request for \u201c{label}\u201d changed since I asked, so I need your approval again."
-)
+CONFIRM_EMAIL_BARE_CHANGED = "\u201c{label}\u201d changed since I asked, so I need your approval again."
 CONFIRM_EMAIL_REPLY = "Reply \u201cyes\u201d and I will go ahead, or \u201cno\u201d and I will not."
 
 

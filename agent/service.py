@@ -37,12 +37,13 @@ from storage.outage import is_storage_outage
 from tools.action import ActionDefinition
 from tools.compiler import ActionCatalog
 from tools.executor import ActionExecutor
-from tools.redaction import Redactor, storable
+from tools.redaction import Redactor
 
 from .dependencies import AgentDependencies
 from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
 from .state import Limits
+from .storable_state import storable_value
 from .tracing import message_json
 from .turn_events import TurnInput, assistant_event
 from .turn_runner import FALLBACK_REPLY, TurnResult, TurnRunner, interrupt_of, session_channel, thread_config
@@ -128,7 +129,7 @@ class SupportAgent:
 
     async def send(self, session_id: str, text: str, *, channel: str = "chat") -> TurnResult:
         """A customer message. While a question is pending, it is the answer to that question."""
-        text = storable(text)
+        text = storable_value(text)
         try:
             async with self._lock(session_id):
                 state, recovered = await self._recovered(session_id)
@@ -152,7 +153,7 @@ class SupportAgent:
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
-        value = storable(value)
+        value = storable_value(value)
         try:
             async with self._lock(session_id):
                 state, recovered = await self._recovered(session_id)

@@ -37,12 +37,15 @@ class PendingCall(TypedDict, total=False):
     """How many collect-info questions were asked for this call."""
     approved: bool
     """The customer approved the exact request (or no confirmation is required)."""
+    confirming: bool
+    """A confirmation question was put for this call: only an answer approves it now, even if
+    the action stops requiring confirmation while it waits."""
     shown_request: str | None
-    """Digest of the request the confirmation question shows (recorded before asking)."""
+    """`approval_digest` of what the confirmation question shows (recorded before asking)."""
     request_changed: bool
     """The request changed since it was last shown: the question says so."""
     approved_request: str | None
-    """Digest of the request the customer approved: `call_action` sends only that request."""
+    """`approval_digest` of what the customer approved: `call_action` sends only that."""
     valid: bool
     """The arguments passed the strict schema since they last changed."""
 
@@ -134,6 +137,10 @@ class Executor(Protocol):
     """What the nodes ask of the one outbound chokepoint (`tools.executor.ActionExecutor`)."""
 
     async def preview(self, action: ActionDefinition, args: dict[str, Any]) -> RedactedRequest: ...
+
+    async def approval_digest(self, action: ActionDefinition, args: dict[str, Any]) -> str:
+        """A keyed digest of what an approval covers (definition, request, credentials)."""
+        ...
 
     async def execute(
         self, action: ActionDefinition, args: dict[str, Any], *, idempotency_key: str | None = None

@@ -31,13 +31,14 @@ from langgraph.types import StateSnapshot
 
 from storage.outage import is_storage_outage, retry_on_lost_connection
 from storage.revision import reading_at
-from tools.redaction import Redactor
+from tools.redaction import Redactor, storable
 
 from . import prompts
 from .dependencies import AgentDependencies
 from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
 from .state import AgentContext
+from .storable_state import MAX_DEPTH
 from .trace_recording import TraceRecording, turn_trace
 from .tracing import TurnRecorder
 from .turn_events import Event, TurnInput, answered, assistant_event, turn_events
@@ -47,6 +48,10 @@ FALLBACK_REPLY = (
     "Sorry, something went wrong on our side and I could not finish that. "
     "Please try again, or I can connect you with our support team."
 )
+
+
+TRACE_DEPTH = 2 * MAX_DEPTH
+"""A trace nests the state's values some levels down (steps, messages, tool calls)."""
 
 
 @dataclass
@@ -188,17 +193,22 @@ class TurnRunner:
             reply = AIMessage(prompts.REPLY_EMPTY)
             await self._close_turn(config, [reply])
             events.append(assistant_event(reply, channel))
+        # The trace holds what the model sent as it sent it (before the nodes made it storable):
+        # it is made storable too, so the stores keep it and the redaction can walk it.
         trace = self.redactor.data(
-            turn_trace(
-                session_id,
-                channel,
-                given,
-                events=events,
-                interrupt=interrupt,
-                errors=errors,
-                model=deps.model_label,
-                recorder=recorder,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            storable(
+                turn_trace(
+                    session_id,
+                    channel,
+                    given,
+                    events=events,
+                    interrupt=interrupt,
+                    errors=errors,
+                    model=deps.model_label,
+                    recorder=recorder,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                ),
+                max_depth=TRACE_DEPTH,
             )
         )
         turn = await self.recording.record(

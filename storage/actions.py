@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -142,6 +142,19 @@ def _auth_name(row: AuditRow) -> str | None:
         return None
     name = json.loads(row.snapshot).get("name")
     return name if isinstance(name, str) else None
+
+
+def _next_version(s: Session, key: str, *, after: int = 0) -> int:
+    """The first version an action taking the name `key` (lower case) may have: above `after`
+    and above every version in the history of every action that ever had that name, so a
+    (name, version) pair never comes back after a delete, a rename or an import. The audit
+    history keeps those versions; nothing else needs storing."""
+    named = func.lower(col(AuditRow.action_name)) == key
+    ids = select(AuditRow.action_id).where(named, col(AuditRow.action_id).is_not(None))
+    top = s.exec(
+        select(func.max(AuditRow.version)).where(or_(named, col(AuditRow.action_id).in_(ids)))
+    ).first()
+    return max(top or 0, after) + 1
 
 
 def _duplicate(name: str, existing: str | None = None) -> ActionValidationError:
@@ -335,12 +348,12 @@ class ActionStore:
         existing = s.exec(select(ActionRow.name).where(ActionRow.name_key == key)).first()
         if existing is not None:
             raise _duplicate(action.name, existing)
-        now = utcnow()
+        now, version = utcnow(), _next_version(s, key)
         data = action.to_json_dict()
         row = ActionRow(
             name=action.name,
             name_key=key,
-            version=1,
+            version=version,
             definition=_dumps(data),
             enabled=action.enabled,
             created_at=now,
@@ -357,11 +370,11 @@ class ActionStore:
                 action_name=action.name,
                 change=change.value,
                 diff=_dumps(definition_diff(None, data)),
-                version=1,
+                version=version,
                 snapshot=_dumps(data),
             )
         )
-        return StoredAction(action, 1, now, actor)
+        return StoredAction(action, version, now, actor)
 
     def _current(self, s: Session, name: str, expected_version: int) -> ActionRow:
         row = s.exec(select(ActionRow).where(ActionRow.name == name)).first()
@@ -393,11 +406,13 @@ class ActionStore:
         if not diff:
             return _stored(row)
         key = action.name.lower()
+        version = row.version + 1
         if key != row.name_key:
             taken = s.exec(select(ActionRow.name).where(ActionRow.name_key == key)).first()
             if taken is not None:
                 raise _duplicate(action.name, taken)
-        now, version = utcnow(), row.version + 1
+            version = _next_version(s, key, after=row.version)
+        now = utcnow()
         result = s.exec(
             sa_update(ActionRow)
             .where(col(ActionRow.name) == row.name, col(ActionRow.version) == row.version)

@@ -22,6 +22,8 @@ key (`secret_names`, `delete_secret`), so a lost key can be recovered from by se
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -145,6 +147,8 @@ class SecretStore:
     def __init__(self, engine: Engine, key: bytes | str):
         self._engine = engine
         self._fernet = _fernet(key, "the secret key")
+        raw = key.strip() if isinstance(key, (bytes, str)) else key
+        self._derived_from = hashlib.sha256(raw.encode() if isinstance(raw, str) else raw).digest()
         self._opened: dict[tuple[str, str], str] = {}
         """Decrypted values by name and ciphertext (the name too: a ciphertext copied onto
         another secret's row must fail to open there, as it does when decrypted)."""
@@ -154,6 +158,11 @@ class SecretStore:
 
     def __repr__(self) -> str:
         return "SecretStore(<write-only>)"
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for `purpose` derived from the secret key (HMAC-SHA256): the same in every
+        process that shares the secret key, and telling nothing about it."""
+        return hmac.new(self._derived_from, purpose.encode(), hashlib.sha256).digest()
 
     # -- write side (every interface) --------------------------------------------------------------
     def set(self, name: str, value: str, *, actor: str | None = None) -> None:

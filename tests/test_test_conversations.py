@@ -443,3 +443,51 @@ async def test_publish_guard_is_not_ok_when_the_model_cannot_run(engine) -> None
     assert report.regressions == [] and not report.ok
     assert "could not run 60 test conversations" in report.summary()
     assert "model endpoint unreachable" in report.summary()
+
+
+def _token_and_orders_api(seen: list[tuple[str, str]]):
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def record(request: Request) -> JSONResponse:
+        seen.append((request.method, request.url.path))
+        if request.url.path == "/token":
+            return JSONResponse({"access_token": "tok", "token_type": "bearer", "expires_in": 600})
+        return JSONResponse({"status": "shipped"})
+
+    return Starlette(routes=[Route(p, record, methods=["GET", "POST"]) for p in ("/token", "/orders")])
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+async def test_a_get_that_needs_an_oauth2_token_request_is_sent_only_when_that_is_allowed(allowed) -> None:
+    """The token request is a POST: "send GET" alone never makes it."""
+    from agent.evaluation import _SendOnlyGet
+    from tests.servers import serve
+    from tools.auth import StaticAuth, validate_auth
+
+    seen: list[tuple[str, str]] = []
+    with serve(_token_and_orders_api(seen)) as base:
+        setting = validate_auth(
+            {
+                "name": "gateway",
+                "kind": "oauth2_client_credentials",
+                "token_url": f"{base}/token",
+                "client_id_secret": "ID",
+                "client_secret_secret": "SECRET",
+            }
+        )
+        action = validate_action(
+            {"name": "status", "method": "GET", "url": f"{base}/orders", "trigger": "x", "auth": "gateway"}
+        )
+        settings = ExecutorSettings(allow_hosts=(base.removeprefix("http://"),))
+        secrets = StaticSecrets({"ID": "client", "SECRET": "s3cret"})
+        async with ActionExecutor(settings, secrets, auth=StaticAuth([setting])) as executor:
+            only_get = _SendOnlyGet(executor, send_get=True, allow_token_request=allowed)
+            outcome = await only_get.execute(action, {})
+    if allowed:
+        assert outcome.kind.value == "ok" and seen == [("POST", "/token"), ("GET", "/orders")]
+    else:
+        assert outcome.kind.value == "config_error" and seen == []
+        assert "token" in outcome.summary

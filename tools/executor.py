@@ -35,9 +35,12 @@ How failures map to outcome kinds (httpx exceptions are mapped one by one)::
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import math
 import re
+import secrets as _random
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -56,7 +59,7 @@ from .guard import (
     HostNotFound,
     check_destination,
 )
-from .http_client import make_http_client
+from .http_client import make_http_client, no_cookies
 from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
@@ -121,8 +124,12 @@ class ActionExecutor:
         resolver: Callable[[str, int], Awaitable[list[str]]] | None = None,
         auth: AuthSource | None = None,
         clock: Callable[[], float] = time.monotonic,
+        approval_key: bytes | None = None,
     ):
         self.settings = settings
+        self._approval_key = approval_key or _random.token_bytes(32)
+        """Keys `approval_digest`: the same in every process that shares it (the composition root
+        derives it from the secret key); a random one only makes a resumed question ask again."""
         self._secrets = secrets
         self.auth = Authenticator(auth, clock=clock)
         """Shared auth settings and the OAuth2 token cache (tokens fetched through `_send`)."""
@@ -132,6 +139,9 @@ class ActionExecutor:
         self._resolver = resolver
         self._owns_client = client is None
         self._client = client if client is not None else make_http_client()
+        # A client handed in may come with a jar: it is emptied and replaced, so no call carries
+        # a cookie its definition did not write (see `make_http_client`).
+        self._client.cookies = no_cookies()
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -169,6 +179,35 @@ class ActionExecutor:
             prepared = _with_auth(action, prepared, self.auth.preview(setting))
         redactor = await self.redactor(*prepared.secret_values)
         return RedactedRequest.model_validate(redactor.data(prepared.redacted().model_dump()))
+
+    async def approval_digest(self, action: ActionDefinition, args: dict) -> str:
+        """What an approval covers, as one keyed digest: the whole definition, the exact request
+        (`preview`), and the credentials it would carry: the value of every secret the action
+        names and the auth setting it names, with the values of that setting's secrets. An
+        OAuth2 token fetched with those is not covered (it is renewed on its own). Keyed
+        (HMAC-SHA256), so the digest a checkpoint keeps tells nothing about a secret.
+
+        Raises what `preview` raises, and `ActionsError` for a secret that cannot be read.
+        """
+        preview = await self.preview(action, args)
+        names = set(action.secret_names())
+        auth_setting: Any = None
+        if action.auth:
+            try:
+                setting = await self.auth.setting(action.auth)
+            except AuthError as exc:
+                raise ActionValidationError(action.name, [Problem("auth", str(exc))]) from None
+            auth_setting = setting.to_json_dict()
+            names |= setting.secret_names()
+        values = {name: await self._secrets.get_secret(name) for name in sorted(names)}
+        covered = {
+            "definition": action.model_dump(mode="json"),
+            "request": preview.digest(),
+            "auth": auth_setting,
+            "secrets": values,
+        }
+        text = json.dumps(covered, sort_keys=True, ensure_ascii=True, default=str)
+        return hmac.new(self._approval_key, text.encode("ascii"), hashlib.sha256).hexdigest()
 
     async def execute(
         self, action: ActionDefinition, args: dict, *, idempotency_key: str | None = None

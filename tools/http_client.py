@@ -6,6 +6,9 @@ Every outbound action request goes through a client made here and sent by `Actio
 * `trust_env=False`: no proxy, `.netrc` or CA bundle picked up from the environment;
 * no automatic redirects: the executor follows them itself, checking every hop;
 * `Accept-Encoding: identity`: the size cap counts the bytes the server sends;
+* no cookie jar (`no_cookies`): a `Set-Cookie` from one call never rides on another (another
+  session, action, host name on the same address, or the next hop of a redirect); the only
+  cookies sent are the `Cookie` header an action's definition writes;
 * no keep-alive: connections are opened to a checked IP address, and a pooled TLS connection
   verified for one host name must never carry a request for another name on the same address;
 * a `transport=` seam for tests and special deployments.
@@ -14,11 +17,39 @@ Every outbound action request goes through a client made here and sent by `Actio
 from __future__ import annotations
 
 import ssl
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
 import httpx
 
 USER_AGENT = "api-actions/0.1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class _RefuseAll(DefaultCookiePolicy):
+    def set_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: Cookie, request: object) -> bool:
+        return False
+
+
+class _NoCookieJar(CookieJar):
+    """A jar that keeps nothing and gives nothing, whoever writes to it."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=_RefuseAll())
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        pass
+
+    def add_cookie_header(self, request: object) -> None:
+        pass
+
+
+def no_cookies() -> CookieJar:
+    """The jar for a client that must never keep or send a cookie of its own (httpx uses a
+    `CookieJar` it is given as it is; a `Cookies` or dict it would copy into a jar that keeps)."""
+    return _NoCookieJar()
 
 
 def make_http_client(
@@ -40,5 +71,6 @@ def make_http_client(
         timeout=timeout,
         trust_env=False,
         follow_redirects=False,
+        cookies=no_cookies(),
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
     )

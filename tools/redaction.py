@@ -133,14 +133,24 @@ class Redactor:
         return value
 
 
-def storable(value: Any) -> Any:
+TOO_DEEP = "<nested too deeply to keep>"
+"""What `storable` keeps of a list or object nested past its `max_depth`."""
+
+
+def storable(value: Any, *, max_depth: int | None = None) -> Any:
     """A value from outside (an API's JSON, a customer's input) that every store can keep.
 
     JSON may carry a lone surrogate ("\\ud800"), which cannot be encoded as UTF-8, and NUL,
     which PostgreSQL refuses in text: both become U+FFFD. An integer beyond 64 bits cannot be
     packed by the checkpointer: it becomes its digits as a string. NaN and infinities are not
-    JSON: they become strings too. Lists and dicts are converted all the way down.
+    JSON: they become strings too. Lists and dicts are converted all the way down; with
+    `max_depth`, a list or dict nested deeper than that becomes `TOO_DEEP` (the checkpointer's
+    serialiser stops at a fixed depth).
     """
+    return _storable(value, max_depth)
+
+
+def _storable(value: Any, depth: int | None) -> Any:
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -153,10 +163,16 @@ def storable(value: Any) -> Any:
         return value if -(2**63) <= value < 2**64 else _digits(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
-    if isinstance(value, (list, tuple)):
-        return [storable(v) for v in value]
-    if isinstance(value, dict):
-        return {storable(str(k) if not isinstance(k, str) else k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, dict)):
+        if depth is not None and depth <= 0:
+            return TOO_DEEP
+        inner = None if depth is None else depth - 1
+        if isinstance(value, dict):
+            return {
+                _storable(k if isinstance(k, str) else str(k), None): _storable(v, inner)
+                for k, v in value.items()
+            }
+        return [_storable(v, inner) for v in value]
     return value
 
 

@@ -231,6 +231,12 @@ class _ChainSecrets:
         stored = await self._masked.secret_values() if self._masked is not None else []
         return [*(v for v in self._given.values() if v), *stored]
 
+    def derived_key(self, purpose: str) -> bytes | None:
+        """The store's key for `purpose` (see `SecretStore.derived_key`): a chat resumed by
+        another process binds approvals alike."""
+        derive = getattr(self._masked, "derived_key", None)
+        return derive(purpose) if derive is not None else None
+
 
 async def _chat(
     settings,

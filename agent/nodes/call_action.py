@@ -136,16 +136,17 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
 
 
 async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
-    """Whether the request about to be sent is the one the customer approved (the action may
-    have been edited since). A request that cannot be built is left to `execute`, which turns
-    it into a config_error without sending anything."""
-    if not action.requires_confirmation:
-        return True
+    """Whether what is about to be sent is what the customer approved (the action, a secret or
+    the auth setting may have changed since). A call that was never asked about needs no
+    approval while its action needs none. A request that cannot be built is left to `execute`,
+    which turns it into a config_error without sending anything."""
+    if pending.get("approved_request") is None:
+        return not action.requires_confirmation and not pending.get("confirming")
     try:
-        preview = await ctx.executor.preview(action, pending["args"])
+        digest = await ctx.executor.approval_digest(action, pending["args"])
     except ActionsError:
         return True
-    return preview.digest() == pending.get("approved_request")
+    return digest == pending["approved_request"]
 
 
 async def _run_once(

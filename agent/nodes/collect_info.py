@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from tools.outcome import Outcome, OutcomeKind
 
@@ -17,6 +16,7 @@ from .. import prompts
 from ..customer_values import or_list
 from ..customer_wording import asked_for, form_field
 from ..state import AgentContext, AgentState
+from ..storable_state import ask
 from .closing import close_if_unavailable, finish_call, skip_call
 
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "abort"})
@@ -100,7 +100,7 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
         text = prompts.REPLY_GAVE_UP.format(label=action.label)
         return skip_call(state, "gave_up", text, "Not run: the customer did not provide the required values.")
 
-    kind, value = parse_answer(interrupt(question_payload(compiled, check)))
+    kind, value = parse_answer(ask(question_payload(compiled, check)))
     asked = pending.get("asked", 0) + 1
     if kind == "cancel":
         return skip_call(state, "cancelled", prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")

@@ -3,12 +3,15 @@
 With the request goes a summary of the customer's values in words (labels, enum labels); on
 the email channel, where no preview is shown, the question itself carries that summary.
 
-An approval is bound to the request it was given for. The node runs in two steps: it first
-records the digest of the request it is about to show (`shown_request`), then asks. On resume it
-re-runs from its top, builds the request again from the *current* definition and arguments, and
-takes the answer only if that request is still the one shown; otherwise (the action was edited
-while the question waited) it records the new request and asks again. `call_action` checks the
-digest once more right before sending.
+An approval is bound to what it was given for: the whole definition, the exact request and the
+credentials it carries (`ActionExecutor.approval_digest`). The node runs in two steps: it first
+records the digest of what it is about to show (`shown_request`), then asks. On resume it re-runs
+from its top and reads the answer first. A reject ends the call, whatever changed while the
+question waited. An approval counts only if the digest, computed again from the *current*
+definition, secrets and auth setting, is still the one shown; otherwise it records the new one
+and asks again, saying it changed. Once asked, a call stays a confirmation (`confirming`) until
+it is answered, even if `requires_confirmation` is switched off meanwhile. `call_action` checks
+the digest once more right before sending.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import re
 from typing import Any
 
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
@@ -25,6 +27,7 @@ from tools.outcome import Outcome, OutcomeKind
 from .. import prompts
 from ..customer_wording import values_summary
 from ..state import AgentContext, AgentState
+from ..storable_state import ask
 from .closing import close_if_unavailable, finish_call, skip_call
 
 
@@ -91,61 +94,74 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         return closed
     pending: dict[str, Any] = dict(state["pending"] or {})
     action = ctx.catalog[pending["action"]].definition
-    if not action.requires_confirmation:
+    if not action.requires_confirmation and not pending.get("confirming"):
         return {"pending": {**pending, "approved": True, "approved_request": None}}
     try:
         preview = await ctx.executor.preview(action, pending["args"])
+        digest = await ctx.executor.approval_digest(action, pending["args"])
     except ActionsError as exc:  # bad arguments or a definition the executor refuses
         outcome = Outcome(kind=OutcomeKind.CONFIG_ERROR, action=action.name, summary=str(exc))
         return finish_call(state, outcome.model_dump(mode="json"))
-    digest = preview.digest()
     if pending.get("approved") and pending.get("approved_request") == digest:
         return {"pending": pending}
-    if pending.get("shown_request") != digest:
-        # First ask, or the request changed since it was shown: record it, then ask (next step).
-        changed = pending.get("shown_request") is not None
+    shown = pending.get("shown_request")
+    if shown is None:
+        # First ask: record what is about to be shown, then ask (next step).
         return {
-            "pending": {**pending, "approved": False, "shown_request": digest, "request_changed": changed}
+            "pending": {
+                **pending,
+                "approved": False,
+                "confirming": True,
+                "shown_request": digest,
+                "request_changed": bool(pending.get("request_changed")),
+            }
         }
 
-    changed = bool(pending.get("request_changed"))
+    changed = shown != digest or bool(pending.get("request_changed"))
     summary = values_summary(action, pending["args"])
     if state.get("channel") == "email":  # no preview on email: the question says it all
         question = prompts.confirm_email_text(action.label, summary, changed=changed)
     else:
         template = prompts.CONFIRM_CHANGED if changed else prompts.CONFIRM_QUESTION
         question = template.format(label=action.label)
+    # The answer is read before anything else is decided: a reject ends the call whatever
+    # changed while the question waited; an approval counts only for what was shown.
     decision, values = parse_decision(
-        interrupt(
+        ask(
             {
                 "kind": "confirm",
                 "action": action.name,
                 "action_label": action.label,
                 "request": preview.model_dump(mode="json"),
-                "request_digest": digest,
+                "request_digest": preview.digest(),
                 "args": pending["args"],
                 "summary": summary,
                 "question": question,
             }
         )
     )
-    if decision == "approve":
-        return {"pending": {**pending, "approved": True, "approved_request": digest}}
+    if decision == "reject":
+        return skip_call(
+            state,
+            "rejected",
+            prompts.REPLY_REJECTED.format(label=action.label),
+            "Not run: rejected by the customer.",
+        )
     if decision == "edit":
         # Edited values go back through collect_info, which validates them again; the new
-        # request is then shown as a first ask.
+        # request is then asked about again (still as a confirmation: `confirming` stays).
         return {
             "pending": {
                 **pending,
                 "args": {**pending["args"], **values},
                 "valid": False,
+                "approved": False,
                 "shown_request": None,
-                "request_changed": False,
+                "request_changed": shown != digest,
             }
         }
-    return skip_call(
-        state,
-        "rejected",
-        prompts.REPLY_REJECTED.format(label=action.label),
-        "Not run: rejected by the customer.",
-    )
+    if shown != digest:
+        # Approved, but not what would be sent now (the action, a credential or the auth
+        # setting changed while the question waited): record the new request and ask again.
+        return {"pending": {**pending, "approved": False, "shown_request": digest, "request_changed": True}}
+    return {"pending": {**pending, "approved": True, "approved_request": digest}}

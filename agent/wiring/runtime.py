@@ -79,8 +79,16 @@ def make_executor(
 ) -> ActionExecutor:
     """The one outbound chokepoint (guard, limits, secrets, shared auth settings); the caller
     closes it (`aclose`)."""
+    # every process on the same secret key binds approvals alike (a question asked by one
+    # instance, or a process that crashed, and answered through another); a source that cannot
+    # derive a key (a test's StaticSecrets) gets a random one: a resumed question asks again
+    derive = getattr(secrets, "derived_key", None)
+    key = derive("approval digest") if callable(derive) else None
     return ActionExecutor(
-        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)), secrets, auth=auth
+        executor_settings or ExecutorSettings(allow_hosts=tuple(settings.allow_hosts)),
+        secrets,
+        auth=auth,
+        approval_key=key,
     )
 
 
