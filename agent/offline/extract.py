@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from .numbers import assign, mentions
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
+from .spans import find_span, is_name
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).
@@ -544,7 +546,7 @@ def _order(item: tuple[str, dict[str, Any]]) -> int:
     )
 
 
-def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any | None:
+def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_left: int = 0) -> Any | None:
     kind = _kind(prop)
     if kind == "pattern":
         hit = find_pattern(prop["pattern"], ctx)
@@ -580,6 +582,11 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any |
     value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)
     if value is None and focused:
         value = bare_answer(ctx.text)
+    if value is None:
+        span = find_span(name, prop, ctx.text, ctx.free, names_left=names_left)
+        if span is not None:
+            ctx.claim(span[1], span[2])
+            value = span[0]
     return value
 
 
@@ -605,10 +612,26 @@ def extract_args(
     props: dict[str, dict[str, Any]] = parameters.get("properties") or {}
     ctx = _Context(text, today, month_first)
     args: dict[str, Any] = {}
+    numeric: dict[str, dict[str, Any]] = {}
     for name, prop in sorted(props.items(), key=_order):
+        if _kind(prop) in ("integer", "number") and name != focus:
+            numeric[name] = prop
+            continue
+        if numeric:
+            args.update(_numbers_by_words(numeric, ctx))
+            numeric = {}
         value = _one(name, prop, ctx, focused=name == focus)
         if value is not None:
             args[name] = value
+    if numeric:
+        args.update(_numbers_by_words(numeric, ctx))
+    # A name parameter takes the one capitalised name left over, once every other value has
+    # taken its own words.
+    names = [n for n, p in props.items() if n not in args and _kind(p) == "string" and is_name(n)]
+    if len(names) == 1:
+        value = _one(names[0], props[names[0]], ctx, focused=names[0] == focus, names_left=1)
+        if value is not None:
+            args[names[0]] = value
     if focus is None and needed:
         args.update(_free_answers(props, [n for n in needed if n not in args], ctx, bool(args)))
     for name, prop in props.items():
@@ -620,6 +643,27 @@ def extract_args(
                 args[name] = value
                 break
     return {name: args[name] for name in props if name in args}
+
+
+def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[str, Any]:
+    """Numeric parameters filled from the numbers of the text, each matched by the words beside
+    it (`numbers.assign`); digits of a date or an identifier are never a number."""
+    taken = list(ctx.claimed) + date_spans(ctx.text)
+    out: dict[str, Any] = {}
+    for name, (mention, value) in assign(params, mentions(ctx.text, taken)).items():
+        ctx.claim(mention.start, mention.end)
+        out[name] = value
+    return out
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text writes a calendar date with digits ("March 12", "2027-05-03")."""
+    return [
+        (m.start(), m.end())
+        for regex, kind in DATE_PATTERNS
+        if kind in ("iso", "dmy", "mdy", "slash")
+        for m in regex.finditer(text)
+    ]
 
 
 SUMMARY_WORDS = frozenset({"subject", "summary", "title", "headline", "topic"})
