@@ -103,6 +103,9 @@ class OfflineChatModel(BaseChatModel):
     """Routers by the bound tools' JSON: building one indexes every tool (most of a turn's
     time at 25 tools), and a conversation or a test suite binds the same tools again and again.
     A router is read-only once built, so sharing one is safe."""
+    _keys: dict[tuple[int, ...], tuple[list[dict[str, Any]], str, int]] = PrivateAttr(default_factory=dict)
+    """The JSON key of a tool list by the identity of its dicts (which the entry holds, so an
+    identity is never reused while it is here)."""
 
     @property
     def _llm_type(self) -> str:
@@ -148,7 +151,9 @@ class OfflineChatModel(BaseChatModel):
     def _result(self, messages: list[BaseMessage], **kwargs: Any) -> ChatResult:
         message = self.reply(messages, kwargs.get("tools") or [], kwargs.get("tool_choice"))
         prompt = sum(_count_tokens(_text(m)) for m in messages)
-        prompt += sum(_count_tokens(json.dumps(t)) for t in kwargs.get("tools") or [])
+        tools = kwargs.get("tools") or []
+        if tools:
+            prompt += self._catalog([t.get("function", t) for t in tools])[1]
         output = _count_tokens(_text(message)) + sum(
             _count_tokens(json.dumps(c["args"])) + 4 for c in message.tool_calls
         )
@@ -194,8 +199,26 @@ class OfflineChatModel(BaseChatModel):
     def _humans(self, messages: Sequence[BaseMessage]) -> list[str]:
         return [_text(m) for m in messages if isinstance(m, HumanMessage)]
 
+    def _catalog_key(self, functions: list[dict[str, Any]]) -> str:
+        return self._catalog(functions)[0]
+
+    def _catalog(self, functions: list[dict[str, Any]]) -> tuple[str, int]:
+        """The JSON of the bound tools and its token count, kept by the identity of their dicts:
+        a bound model passes the same dicts on every turn, and serialising 1,000 tools per
+        message costs more than routing it."""
+        """The JSON of the bound tools."""
+        ids = tuple(map(id, functions))
+        known = self._keys.get(ids)
+        if known is None or any(a is not b for a, b in zip(known[0], functions, strict=True)):
+            key = json.dumps(functions, sort_keys=True, default=str)
+            known = (list(functions), key, _count_tokens(key))
+            if len(self._keys) >= ROUTER_CACHE_SIZE:
+                self._keys.pop(next(iter(self._keys)))
+            self._keys[ids] = known
+        return known[1], known[2]
+
     def _router(self, functions: list[dict[str, Any]]) -> Router:
-        key = json.dumps(functions, sort_keys=True, default=str)
+        key = self._catalog_key(functions)
         router = self._routers.get(key)
         if router is None:
             router = Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
