@@ -24,9 +24,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
-from .numbers import assign, mentions
+from .numbers import Mention, NumericParam, assign, mentions, unit_fits
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
 from .spans import find_span, is_name
 
@@ -721,13 +722,22 @@ def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> boo
     ctx = _Context(text, today or date.today())
     if kind == "date":
         return bool(find_dates(ctx))
-    if kind == "number":
-        return bool(CURRENCY_RE.search(text))
+    if kind in ("number", "integer"):
+        if kind == "number" and CURRENCY_RE.search(text):
+            return True
+        param = NumericParam.of("", prop)
+        return any(m.unit and unit_fits(m.unit, param) for m in _mentions_of(text))
     if kind == "email":
         return bool(EMAIL_RE.search(text))
     if kind == "string":
         return find_address("", prop, text) is not None
     return False
+
+
+@lru_cache(maxsize=64)
+def _mentions_of(text: str) -> tuple[Mention, ...]:
+    """The numbers of a text, read once however many parameters ask (routing asks per tool)."""
+    return tuple(mentions(text, date_spans(text)))
 
 
 def focus_parameter(parameters: dict[str, Any], question: str) -> str | None:

@@ -189,8 +189,10 @@ class OfflineChatModel(BaseChatModel):
             return self._call(forced, functions[forced], messages)
         if functions:
             route, scope = self._choose(messages, list(functions.values()))
-            if route.tool is not None:
+            if route.tool is not None and not self._only_asks(messages, functions[route.tool], scope):
                 return self._call(route.tool, functions[route.tool], messages, scope)
+            if route.tool is not None:
+                route = Route(None, route.ranking)
             return AIMessage(content=self._fallback(messages, functions, route))
         return AIMessage(content=self._fallback(messages, {}, None))
 
@@ -299,6 +301,25 @@ class OfflineChatModel(BaseChatModel):
         )
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
+
+    def _only_asks(
+        self, messages: Sequence[BaseMessage], function: dict[str, Any], scope: str | None
+    ) -> bool:
+        """Whether the message asks to know something ("what is a holy book?") without giving
+        any value the action takes: then it is answered in words, not by calling the action.
+        A value chosen from a list does not count ("what is travel insurance?" names the
+        `travel` cover but asks what it is)."""
+        humans = self._humans(messages)
+        text = scope or (humans[-1] if humans else "")
+        if not self._router([function]).is_knowledge_question(text):
+            return False
+        props = (function.get("parameters") or {}).get("properties") or {}
+        args = extract_args(
+            function.get("parameters") or {}, text, today=self.today, month_first=self.month_first
+        )
+        return not any(
+            not (props.get(k) or {}).get("enum") and not isinstance(v, bool) for k, v in args.items()
+        )
 
     def _fallback(
         self, messages: Sequence[BaseMessage], functions: dict[str, Any], route: Route | None

@@ -243,7 +243,7 @@ def _category(unit: str) -> str | None:
     return next((name for name, (units, _) in CATEGORIES.items() if unit in units), None)
 
 
-def _unit_fits(unit: str, param: NumericParam) -> bool | None:
+def unit_fits(unit: str, param: NumericParam) -> bool | None:
     """True when the parameter's words take this unit, False when they name another kind of
     quantity, None when they name none."""
     category = _category(unit)
@@ -271,7 +271,7 @@ def _score(mention: Mention, param: NumericParam) -> float | None:
         return None
     score = 0.0
     if mention.unit is not None:
-        fits = _unit_fits(mention.unit, param)
+        fits = unit_fits(mention.unit, param)
         if fits is False:
             return None
         if fits:
@@ -333,7 +333,7 @@ def assign(params: dict[str, dict[str, Any]], found: list[Mention]) -> dict[str,
 
 
 def _any_fit(mention: Mention, params: list[NumericParam]) -> bool:
-    return mention.unit is not None and any(_unit_fits(mention.unit, p) for p in params)
+    return mention.unit is not None and any(unit_fits(mention.unit, p) for p in params)
 
 
 def _typed(value: float, param: NumericParam) -> int | float:

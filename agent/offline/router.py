@@ -175,6 +175,18 @@ REQUEST_CUES = frozenset(
 """Words of a message that asks about something existing, or asks for something new: they
 settle a tie between a look-up tool and a request tool about the same subject."""
 
+POLICY_WORDS = frozenset({"policy", "policies", "terms", "usually", "generally", "typically", "normally"})
+"""Words that make a message a question about the rules ("how long do refunds usually take?")."""
+KNOWLEDGE_QUESTION = re.compile(
+    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:"
+    r"what (?:is|are|was|were) (?:a|an)\b|what (?:is|are) \w+(?: \w+)?$|what does .+ mean\b|"
+    r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
+    r"highest|biggest|largest|most)\b|what causes\b|"
+    r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
+    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? work\b)"
+)
+"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
+mortgages work?"): an action answers it only when the message also gives one of its values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
@@ -454,9 +466,19 @@ class Router:
         return any(hits[key] for key in self.patterns)
 
     def is_policy_question(self, text: str) -> bool:
-        """A question about rules or policy ("what's your returns policy?"): no action runs it."""
-        policy = canonical("policy")
-        return not self._identifies(text) and any(canonical(w) == policy for w in words(text))
+        """A question about rules or policy ("what's your returns policy?"): no action runs it.
+
+        Read from the words themselves, not their synonym group: "conditions" is a policy word
+        only in "terms and conditions" ("weather conditions" asks for the weather)."""
+        return not self._identifies(text) and bool(POLICY_WORDS & set(words(text)))
+
+    def is_knowledge_question(self, text: str) -> bool:
+        """A question to know something, about no thing of the customer's own and holding no
+        identifier: see `KNOWLEDGE_QUESTION`."""
+        plain = words(text)
+        if self._identifies(text) or (PERSONAL | {"i", "am"}) & set(plain):
+            return False
+        return bool(KNOWLEDGE_QUESTION.search(" ".join(plain)))
 
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
