@@ -40,7 +40,7 @@ from pydantic import Field, PrivateAttr
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
 from .extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
-from .render import Rendered, describe, flatten, parse_request, render
+from .render import Rendered, can_hand_over, describe, flatten, parse_request, render
 from .replies import clarified_candidates, clarify, plain_reply
 from .requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
 from .router import Route, Router, message_intent, tool_kind, words
@@ -379,7 +379,9 @@ class OfflineChatModel(BaseChatModel):
     ) -> AIMessage:
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         request = parse_request(system)
-        rendered: Rendered = render(envelope, request)
+        rendered: Rendered = render(
+            envelope, request, handover=can_hand_over({**functions, request.action: None})
+        )
         rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action, functions))
         bound = set(functions)
         if forced is None and request.format.capitalize() in bound:
