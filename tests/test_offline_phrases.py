@@ -4,6 +4,7 @@ of the offline model's measuring sets (`Music_3_LookupMusic`, `turnOnLights`, `c
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_phrase_examples() -> None:
 
 def test_clarifying_questions_are_read_back_for_every_pair() -> None:
     names = action_names()
-    for first, second in zip(names, names[1:], strict=False):
+    for first, second in itertools.pairwise(names):
         if tool_phrase(first).infinitive in tool_phrase(second).infinitive or (
             tool_phrase(second).infinitive in tool_phrase(first).infinitive
         ):
