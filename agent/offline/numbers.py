@@ -58,7 +58,7 @@ NUMBER_WORDS = {
 """Number words a customer types instead of digits ("three tickets", "fifteen minutes")."""
 
 _NUMBER = re.compile(
-    r"(?P<cur>[$£€]\s?)?(?<![\w.\-/:])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
+    r"(?P<cur>[$£€]\s?)?(?<![\w.\-/:^])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
     r"(?P<attached>%|[a-zA-Z]{1,3}\b|-[a-zA-Z]+\b)?(?![\w\-/@:])"
 )
 _WORD_NUMBER = re.compile(rf"(?<![\w-])(?P<num>{'|'.join(NUMBER_WORDS)})(?![\w-])", re.IGNORECASE)
@@ -275,7 +275,7 @@ def _score(mention: Mention, param: NumericParam) -> float | None:
         if fits is False:
             return None
         if fits:
-            score += 2.0
+            score += 3.5  # a unit the parameter names outweighs a label word ("accelerate a 10 kg mass")
     label = mention.label
     for distance, word in enumerate(reversed(label)):
         if word in param.own:

@@ -86,6 +86,11 @@ ROLES: tuple[Role, ...] = (
     Role(frozenset({"topic", "about", "subject", "query", "keyword", "keywords"}), ("about", "on"), False),
     Role(frozenset({"label", "title", "name", "called", "named"}), ("called", "named", "titled"), False),
 )
+LOWER_CASE_VALUES = frozenset(
+    """word term text phrase query keyword keywords topic genre category cuisine activity food
+    ingredient room label subject comment reason description message body note notes""".split()
+)
+"""Parameters whose values are ordinary words ("the word ephemeral"), not names."""
 NAME_WORDS = frozenset(
     """name title track song movie film album book event team restaurant artist play show
     hotel band""".split()
@@ -106,7 +111,8 @@ def role_of(name: str, prop: dict[str, Any]) -> Role | None:
     own, desc = _param_words(name, prop)
     for source in (own, desc[:6]):
         for role in ROLES:
-            if role.words & set(source):
+            # "Common or scientific name of the species" says what kind of value, not a title.
+            if role.words & set(source) and (source is own or role is not ROLES[-1]):
                 return role
     return None
 
@@ -118,10 +124,19 @@ def _example(prop: dict[str, Any]) -> str | None:
     return m.group(1).strip().rstrip(".") if m else None
 
 
+CODE_LIKE = re.compile(
+    r"(?<![\w-])(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*(?:\d|[a-z][A-Z]))[A-Za-z0-9]{2,24}(?![\w-])"
+)
+"""A code written in letters and digits or inner capitals: "H2O", "C6H12O6", "NaCl"."""
+
+
 def _shape(example: str) -> re.Pattern[str] | None:
-    """A code's shape from its example: "AAPL" -> 2-5 capitals; "USD" -> 3 capitals."""
+    """A code's shape from its example: "AAPL" -> 2-5 capitals; "USD" -> 3 capitals; "H2O" ->
+    letters with digits or inner capitals."""
     if re.fullmatch(r"[A-Z]{2,5}", example):
         return re.compile(rf"(?<![\w$-])[A-Z]{{{max(2, len(example) - 2)},{len(example) + 1}}}(?![\w-])")
+    if CODE_LIKE.fullmatch(example):
+        return CODE_LIKE
     return None
 
 
@@ -191,9 +206,9 @@ def _labelled(name: str, text: str, *, proper: bool, free: Free) -> Span | None:
     ):
         if not free(m.start(), m.end()):
             continue
-        span = read_value(
-            text, m.end(), proper=proper and not text[m.end() : m.end() + 1].islower(), free=free
-        )
+        lower_ok = bool(LOWER_CASE_VALUES & set(own)) or not proper
+        proper_here = proper and not (lower_ok and text[m.end() : m.end() + 1].islower())
+        span = read_value(text, m.end(), proper=proper_here, free=free)
         if span is not None and span[0].lower() not in STOP_WORDS:
             return span
     return None
