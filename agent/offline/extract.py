@@ -29,7 +29,7 @@ from typing import Any
 
 from .numbers import Mention, NumericParam, assign, mentions, unit_fits
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
-from .spans import find_span, is_name
+from .spans import find_span, has_place, is_name
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).
@@ -730,7 +730,7 @@ def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> boo
     if kind == "email":
         return bool(EMAIL_RE.search(text))
     if kind == "string":
-        return find_address("", prop, text) is not None
+        return find_address("", prop, text) is not None or has_place(prop, text)
     return False
 
 

@@ -296,3 +296,16 @@ def first_name(text: str, free: Free) -> Span | None:
         if span is not None:
             return span
     return None
+
+
+def has_place(prop: dict[str, Any], text: str) -> bool:
+    """Whether the text names a place where this parameter wants one ("in Denver" for a
+    `city`): routing evidence, like a date for a date."""
+    role = role_of("", prop)
+    if role is None or "in" not in role.cues:
+        return False
+    return any(_after_cue(text, cue, proper=True, free=_anywhere) for cue in ("in", "near", "at"))
+
+
+def _anywhere(start: int, end: int) -> bool:
+    return True
