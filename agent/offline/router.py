@@ -504,7 +504,11 @@ class Router:
 
     def _route(self, text: str) -> Route:
         ranking = self.score(text)
-        threshold = GENERAL_THRESHOLD if self.is_general_question(text) else THRESHOLD
+        # A general question needs more evidence when it is about the business itself ("what
+        # are your hours", "do you ship to Canada"); "what's the price of Bitcoin" asks a tool.
+        about_business = bool({"you", "your", "u", "yours"} & set(words(text)))
+        general = self.is_general_question(text) and about_business
+        threshold = GENERAL_THRESHOLD if general else THRESHOLD
         if not ranking or ranking[0][1] < threshold or self.is_policy_question(text):
             return Route(None, ranking)
         best = ranking[0][1]

@@ -299,12 +299,13 @@ def first_name(text: str, free: Free) -> Span | None:
 
 
 def has_place(prop: dict[str, Any], text: str) -> bool:
-    """Whether the text names a place where this parameter wants one ("in Denver" for a
-    `city`): routing evidence, like a date for a date."""
+    """Whether the text names a place or a person where this parameter wants one ("in Denver"
+    for a `city`, "from Oakland" for an `origin`, "by Adele" for an `artist`): routing
+    evidence, like a date for a date."""
     role = role_of("", prop)
-    if role is None or "in" not in role.cues:
+    if role is None or not role.proper:
         return False
-    return any(_after_cue(text, cue, proper=True, free=_anywhere) for cue in ("in", "near", "at"))
+    return any(_after_cue(text, cue, proper=True, free=_anywhere) for cue in role.cues if cue != "for")
 
 
 def _anywhere(start: int, end: int) -> bool:
