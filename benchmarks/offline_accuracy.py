@@ -1,7 +1,7 @@
 """Accuracy and speed of the built-in offline model on catalogs it was not written for.
 
     .venv/bin/python -m benchmarks.offline_accuracy [--set heldout|dev] [--sizes 50,1000] [--json PATH]
-                                                    [--failures]
+                                                    [--failures] [--quick]
 
 A set is two files in `tests/data/`: `offline_<set>_catalogs.json` (named catalogs of 2-4
 functions in the OpenAI function format, each marked `support` - written the way this project
@@ -77,7 +77,7 @@ def as_tools(functions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _norm(value: Any) -> Any:
     if isinstance(value, bool):
-        return value
+        return ("boolean", value)  # True is no 1
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
@@ -195,7 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--failures", action="store_true", help="list every miss (dev set only)")
+    parser.add_argument("--quick", action="store_true", help="dev set, 50 actions: a smoke run")
     ns = parser.parse_args(argv)
+    if ns.quick:
+        ns.set, ns.sizes = "dev", "50"
     sizes = [int(s) for s in ns.sizes.split(",") if s]
     catalogs, cases = load_set(ns.set)
     tallies = score(cases, catalogs)
@@ -236,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n(failures are listed for the dev set only: the held-out set is not tuned on)")
         else:
             print("\n" + "\n".join(tallies["all"].failures))
-    path = write_result(f"offline_accuracy_{ns.set}", result, ns.json)
+    path = write_result(f"offline_accuracy_{ns.set}", result, ns.json, quick=ns.quick)
     print(f"\nwritten {path}")
     return 0
 
