@@ -174,12 +174,29 @@ def field_label(spec: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+EXAMPLE_IN_TEXT = re.compile(
+    r"(,?\s*\(?(?:e\.g\.|eg\.|for example)[,:]?\s*)['\"]?([^\s,;)'\"]+)['\"]?(\)?)", re.I
+)
+"""An example value written into a description ("The order number, e.g. ORD-1042")."""
+
+
+def own_example(text: str, example: Any) -> str:
+    """The description with its written-in example replaced by the input's own `example`, or
+    left out when the input has none: the customer may try the value shown, so it must be one
+    the team chose as an example, not whatever the description's author typed."""
+    if example is None or str(example).strip() == "":
+        return EXAMPLE_IN_TEXT.sub("", text).strip()
+    return EXAMPLE_IN_TEXT.sub(lambda m: f"{m.group(1)}{example}{m.group(3)}", text)
+
+
 def field_help(spec: Any) -> str:
     """The description as customers read it; none when the team gave the input a label (the
-    description may then be written for the model only, as instructions)."""
+    description may then be written for the model only, as instructions). An example in it is
+    the input's own (`own_example`)."""
     if (getattr(spec, "label", None) or "").strip():
         return ""
-    return second_person((spec.description or "").strip())
+    text = own_example((spec.description or "").strip(), getattr(spec, "example", None))
+    return second_person(text)
 
 
 def form_field(spec: Any) -> dict[str, Any]:

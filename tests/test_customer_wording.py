@@ -9,11 +9,12 @@ agent on both channels, on the demo actions and on a class of descriptions.
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from agent.customer_wording import second_person
+from agent.customer_wording import field_help, second_person
 from tests.agent_fixtures import make_agent
 from tests.presentation_fixtures import demo_action
 from tests.scripted_model import ScriptedChatModel, tool_call
@@ -167,3 +168,22 @@ async def test_no_description_about_the_customer_reaches_the_customer(
     assert not [t for t in texts if STAFF_WORDS.search(t)], texts
     assert "order number" in asked.interrupt["question"]
     assert tool_description(model, "order_status", "order_id").startswith(description)
+
+
+@pytest.mark.parametrize(
+    ("description", "example", "shown"),
+    [
+        ("The order number, e.g. ORD-1042", "ORD-1001", "The order number, e.g. ORD-1001"),
+        ("The order number, e.g. ORD-1042", None, "The order number"),
+        ("Booking reference (e.g. APT-1234)", None, "Booking reference"),
+        (
+            "Ticket (for example TCK-1) from the email",
+            "TCK-10007",
+            "Ticket (for example TCK-10007) from the email",
+        ),
+        ("The order number from your email", "ORD-1001", "The order number from your email"),
+    ],
+)
+def test_an_example_in_a_question_is_the_inputs_own(description, example, shown):
+    spec = SimpleNamespace(name="order_id", label=None, description=description, example=example)
+    assert field_help(spec) == shown

@@ -24,9 +24,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
+from .numbers import Mention, NumericParam, assign, mentions, unit_fits
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
+from .spans import find_span, has_place, is_name
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).
@@ -544,7 +547,7 @@ def _order(item: tuple[str, dict[str, Any]]) -> int:
     )
 
 
-def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any | None:
+def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_left: int = 0) -> Any | None:
     kind = _kind(prop)
     if kind == "pattern":
         hit = find_pattern(prop["pattern"], ctx)
@@ -580,6 +583,11 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool) -> Any |
     value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)
     if value is None and focused:
         value = bare_answer(ctx.text)
+    if value is None:
+        span = find_span(name, prop, ctx.text, ctx.free, names_left=names_left)
+        if span is not None:
+            ctx.claim(span[1], span[2])
+            value = span[0]
     return value
 
 
@@ -605,10 +613,26 @@ def extract_args(
     props: dict[str, dict[str, Any]] = parameters.get("properties") or {}
     ctx = _Context(text, today, month_first)
     args: dict[str, Any] = {}
+    numeric: dict[str, dict[str, Any]] = {}
     for name, prop in sorted(props.items(), key=_order):
+        if _kind(prop) in ("integer", "number") and name != focus:
+            numeric[name] = prop
+            continue
+        if numeric:
+            args.update(_numbers_by_words(numeric, ctx))
+            numeric = {}
         value = _one(name, prop, ctx, focused=name == focus)
         if value is not None:
             args[name] = value
+    if numeric:
+        args.update(_numbers_by_words(numeric, ctx))
+    # A name parameter takes the one capitalised name left over, once every other value has
+    # taken its own words.
+    names = [n for n, p in props.items() if n not in args and _kind(p) == "string" and is_name(n)]
+    if len(names) == 1:
+        value = _one(names[0], props[names[0]], ctx, focused=names[0] == focus, names_left=1)
+        if value is not None:
+            args[names[0]] = value
     if focus is None and needed:
         args.update(_free_answers(props, [n for n in needed if n not in args], ctx, bool(args)))
     for name, prop in props.items():
@@ -620,6 +644,27 @@ def extract_args(
                 args[name] = value
                 break
     return {name: args[name] for name in props if name in args}
+
+
+def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[str, Any]:
+    """Numeric parameters filled from the numbers of the text, each matched by the words beside
+    it (`numbers.assign`); digits of a date or an identifier are never a number."""
+    taken = list(ctx.claimed) + date_spans(ctx.text)
+    out: dict[str, Any] = {}
+    for name, (mention, value) in assign(params, mentions(ctx.text, taken)).items():
+        ctx.claim(mention.start, mention.end)
+        out[name] = value
+    return out
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text writes a calendar date with digits ("March 12", "2027-05-03")."""
+    return [
+        (m.start(), m.end())
+        for regex, kind in DATE_PATTERNS
+        if kind in ("iso", "dmy", "mdy", "slash")
+        for m in regex.finditer(text)
+    ]
 
 
 SUMMARY_WORDS = frozenset({"subject", "summary", "title", "headline", "topic"})
@@ -677,13 +722,22 @@ def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> boo
     ctx = _Context(text, today or date.today())
     if kind == "date":
         return bool(find_dates(ctx))
-    if kind == "number":
-        return bool(CURRENCY_RE.search(text))
+    if kind in ("number", "integer"):
+        if kind == "number" and CURRENCY_RE.search(text):
+            return True
+        param = NumericParam.of("", prop)
+        return any(m.unit and unit_fits(m.unit, param) for m in _mentions_of(text))
     if kind == "email":
         return bool(EMAIL_RE.search(text))
     if kind == "string":
-        return find_address("", prop, text) is not None
+        return find_address("", prop, text) is not None or has_place(prop, text)
     return False
+
+
+@lru_cache(maxsize=64)
+def _mentions_of(text: str) -> tuple[Mention, ...]:
+    """The numbers of a text, read once however many parameters ask (routing asks per tool)."""
+    return tuple(mentions(text, date_spans(text)))
 
 
 def focus_parameter(parameters: dict[str, Any], question: str) -> str | None:

@@ -40,7 +40,7 @@ from pydantic import Field, PrivateAttr
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
 from .extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
-from .render import Rendered, describe, flatten, parse_request, render
+from .render import Rendered, can_hand_over, describe, flatten, parse_request, render
 from .replies import clarified_candidates, clarify, plain_reply
 from .requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
 from .router import Route, Router, message_intent, tool_kind, words
@@ -103,6 +103,9 @@ class OfflineChatModel(BaseChatModel):
     """Routers by the bound tools' JSON: building one indexes every tool (most of a turn's
     time at 25 tools), and a conversation or a test suite binds the same tools again and again.
     A router is read-only once built, so sharing one is safe."""
+    _keys: dict[tuple[int, ...], tuple[list[dict[str, Any]], str, int]] = PrivateAttr(default_factory=dict)
+    """The JSON key of a tool list by the identity of its dicts (which the entry holds, so an
+    identity is never reused while it is here)."""
 
     @property
     def _llm_type(self) -> str:
@@ -148,7 +151,9 @@ class OfflineChatModel(BaseChatModel):
     def _result(self, messages: list[BaseMessage], **kwargs: Any) -> ChatResult:
         message = self.reply(messages, kwargs.get("tools") or [], kwargs.get("tool_choice"))
         prompt = sum(_count_tokens(_text(m)) for m in messages)
-        prompt += sum(_count_tokens(json.dumps(t)) for t in kwargs.get("tools") or [])
+        tools = kwargs.get("tools") or []
+        if tools:
+            prompt += self._catalog([t.get("function", t) for t in tools])[1]
         output = _count_tokens(_text(message)) + sum(
             _count_tokens(json.dumps(c["args"])) + 4 for c in message.tool_calls
         )
@@ -184,8 +189,10 @@ class OfflineChatModel(BaseChatModel):
             return self._call(forced, functions[forced], messages)
         if functions:
             route, scope = self._choose(messages, list(functions.values()))
-            if route.tool is not None:
+            if route.tool is not None and not self._only_asks(messages, functions[route.tool], scope):
                 return self._call(route.tool, functions[route.tool], messages, scope)
+            if route.tool is not None:
+                route = Route(None, route.ranking)
             return AIMessage(content=self._fallback(messages, functions, route))
         return AIMessage(content=self._fallback(messages, {}, None))
 
@@ -194,8 +201,26 @@ class OfflineChatModel(BaseChatModel):
     def _humans(self, messages: Sequence[BaseMessage]) -> list[str]:
         return [_text(m) for m in messages if isinstance(m, HumanMessage)]
 
+    def _catalog_key(self, functions: list[dict[str, Any]]) -> str:
+        return self._catalog(functions)[0]
+
+    def _catalog(self, functions: list[dict[str, Any]]) -> tuple[str, int]:
+        """The JSON of the bound tools and its token count, kept by the identity of their dicts:
+        a bound model passes the same dicts on every turn, and serialising 1,000 tools per
+        message costs more than routing it."""
+        """The JSON of the bound tools."""
+        ids = tuple(map(id, functions))
+        known = self._keys.get(ids)
+        if known is None or any(a is not b for a, b in zip(known[0], functions, strict=True)):
+            key = json.dumps(functions, sort_keys=True, default=str)
+            known = (list(functions), key, _count_tokens(key))
+            if len(self._keys) >= ROUTER_CACHE_SIZE:
+                self._keys.pop(next(iter(self._keys)))
+            self._keys[ids] = known
+        return known[1], known[2]
+
     def _router(self, functions: list[dict[str, Any]]) -> Router:
-        key = json.dumps(functions, sort_keys=True, default=str)
+        key = self._catalog_key(functions)
         router = self._routers.get(key)
         if router is None:
             router = Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
@@ -277,6 +302,25 @@ class OfflineChatModel(BaseChatModel):
         call = {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
         return AIMessage(content="", tool_calls=[call])
 
+    def _only_asks(
+        self, messages: Sequence[BaseMessage], function: dict[str, Any], scope: str | None
+    ) -> bool:
+        """Whether the message asks to know something ("what is a holy book?") without giving
+        any value the action takes: then it is answered in words, not by calling the action.
+        A value chosen from a list does not count ("what is travel insurance?" names the
+        `travel` cover but asks what it is)."""
+        humans = self._humans(messages)
+        text = scope or (humans[-1] if humans else "")
+        if not self._router([function]).is_knowledge_question(text):
+            return False
+        props = (function.get("parameters") or {}).get("properties") or {}
+        args = extract_args(
+            function.get("parameters") or {}, text, today=self.today, month_first=self.month_first
+        )
+        return not any(
+            not (props.get(k) or {}).get("enum") and not isinstance(v, bool) for k, v in args.items()
+        )
+
     def _fallback(
         self, messages: Sequence[BaseMessage], functions: dict[str, Any], route: Route | None
     ) -> str:
@@ -335,7 +379,9 @@ class OfflineChatModel(BaseChatModel):
     ) -> AIMessage:
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         request = parse_request(system)
-        rendered: Rendered = render(envelope, request)
+        rendered: Rendered = render(
+            envelope, request, handover=can_hand_over({**functions, request.action: None})
+        )
         rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action, functions))
         bound = set(functions)
         if forced is None and request.format.capitalize() in bound:

@@ -214,6 +214,15 @@ class Plan:
     """The instructions name fields before anything to say ("Give the ticket number. Say ...")."""
     explained: tuple[str, Any] | None = None
     """(key, value) of the field a "<value> means <text>" instruction explained."""
+    outage: bool = False
+    """The call failed because the system could not answer (timeout, network, 5xx), not
+    because of the request: only then is "right now" true."""
+    reason: str | None = None
+    """The API's own words for a refused request ("Order already shipped"), when it gave any."""
+    handover: bool = False
+    """Whether some bound action can pass the customer to a person; otherwise an instruction
+    to offer that is left out (nothing could keep the promise)."""
+    reason_told: bool = False
 
 
 def split_sentences(text: str) -> list[str]:
@@ -328,7 +337,16 @@ def _directive(
     b = body.strip().rstrip(".!")
     low = b.lower()
     if re.match(r"^apologi[sz]e\b", low):
-        return f"I'm sorry, I couldn't {attempt(label)} right now." if failed else "I'm sorry about that."
+        if not failed:
+            return "I'm sorry about that."
+        return f"I'm sorry, I couldn't {attempt(label)}{' right now' if plan.outage else ''}."
+    if failed and REASON_ASKED.search(low):
+        if plan.reason:
+            plan.reason_told = True
+            return said(plan.reason)
+        return None
+    if HANDOVER_OFFER.search(low) and not plan.handover:
+        return None  # "offer to connect them with support": nothing here can do that
     m = re.match(r"^ask (?:the (?:customer|user|client)|them|him|her) (to|whether|if) (.+)$", b, re.I)
     if m:
         rest = second_person(m.group(2))[:-1]
@@ -365,6 +383,10 @@ def _directive(
         # "If it is cancelled, say so plainly": the status itself says it; make sure it shows.
         plan.include.extend(k for k, _ in pairs if k.split(".")[-1] == "status" and k not in plan.include)
         return None
+    if m and re.match(r"^to\s+\w", m.group(1), re.I):
+        # "tell the customer to start a return instead" -> "Please start a return instead."
+        rest = second_person(m.group(1)[3:].strip(), noun)
+        return f"Please {rest[:1].lower()}{rest[1:]}"
     if m:
         return second_person(m.group(1), noun)
     m = re.match(
@@ -394,6 +416,51 @@ def _directive(
     return None
 
 
+REASON_ASKED = re.compile(
+    r"\b(?:the |their |its )?(?:reason|why|error message|what went wrong|what the (?:api|system) said|"
+    r"the message|the error)\b"
+)
+"""An error instruction that asks to pass on the API's own reason ("tell them the reason")."""
+HANDOVER_OFFER = re.compile(
+    r"\b(?:connect|transfer|escalate|hand\b.*\b(?:over|off)|pass\b.*\bon|put\b.*\bthrough|speak|talk|"
+    r"offer)\b.*\b(?:human|person|colleague|agent|support|team|specialist|manager|someone|somebody|staff)\b"
+)
+"""An offer to pass the customer to a person."""
+HANDOVER_ACTION = re.compile(
+    r"escalat|hand ?(?:over|off)|human|agent|ticket|callback|call back|support request|live chat", re.I
+)
+"""A bound action that can pass the customer to a person, by its name or description."""
+REASON_KEYS = ("message", "detail", "error", "reason", "error_description", "description", "title")
+"""Keys under which APIs put the reason for a refusal, most telling first."""
+
+
+def api_reason(data: Any) -> str | None:
+    """The API's own short explanation of a failure, if its body has one that is safe to quote."""
+    pairs = flatten(data)
+    for wanted in REASON_KEYS:
+        for key, value in pairs:
+            if key.split(".")[-1].lower() != wanted or not isinstance(value, str) or not _safe(key, value):
+                continue
+            text = " ".join(value.split())
+            if 3 <= len(text) <= 200 and not INJECTION_RE.search(text) and not URL_RE.match(text):
+                return text
+    if isinstance(data, str) and 3 <= len(data.strip()) <= 200 and not INJECTION_RE.search(data):
+        return " ".join(data.split())
+    return None
+
+
+def said(reason: str) -> str:
+    return f"The system said: \u201c{reason.rstrip('.')}\u201d."
+
+
+def can_hand_over(functions: dict[str, Any]) -> bool:
+    """Whether one of the bound actions passes the customer to a person."""
+    return any(
+        HANDOVER_ACTION.search(f"{humanise_name(name)} {(fn or {}).get('description') or ''}")
+        for name, fn in functions.items()
+    )
+
+
 MEANS_RE = re.compile(r"(?:^|:\s*)([\w\- ]{1,40}?) means (.+)$", re.I)
 """"in_progress means the crew is on site": what one value of a field means."""
 
@@ -418,10 +485,22 @@ def _explain(value_text: str, meaning: str, plan: Plan, pairs: list[tuple[str, A
 
 
 def interpret(
-    instructions: str, *, failed: bool, data: Any, pairs: list[tuple[str, Any]], label: str
+    instructions: str,
+    *,
+    failed: bool,
+    data: Any,
+    pairs: list[tuple[str, Any]],
+    label: str,
+    outage: bool = False,
+    reason: str | None = None,
+    handover: bool = False,
 ) -> Plan:
-    """Turn the team's instructions into sentences and field choices for this outcome."""
-    plan = Plan()
+    """Turn the team's instructions into sentences and field choices for this outcome.
+
+    When the call failed, the error branches apply ("If the API returns an error, ..."), and so
+    do conditions on the data that the error body meets ("If the order already shipped, tell
+    them to start a return"): a refusal's body is data about why."""
+    plan = Plan(outage=outage, reason=reason, handover=handover)
     for sentence in split_sentences(instructions):
         meaning = MEANS_RE.search(sentence)
         if meaning:
@@ -441,7 +520,12 @@ def interpret(
                 if not failed:
                     continue
                 plan.error_handled = True
-            elif failed or not _condition_holds(cond, data, pairs, label):
+            elif failed:
+                if not pairs or _condition_holds(cond, data, pairs, label) is not True:
+                    continue
+                plan.error_handled = True
+                plan.conditional_fired = True
+            elif not _condition_holds(cond, data, pairs, label):
                 continue
             else:
                 plan.conditional_fired = True
@@ -473,35 +557,74 @@ def attempt(label: str) -> str:
     return f"complete \u201c{label}\u201d"
 
 
-def _error_text(envelope: dict[str, Any], label: str) -> str:
+def is_outage(envelope: dict[str, Any]) -> bool:
+    """The system could not answer (timeout, network, 5xx), as opposed to a refusal (4xx)."""
+    status = envelope.get("status")
+    if envelope.get("outcome") in ("timeout", "network"):
+        return True
+    return not (isinstance(status, int) and 400 <= status < 500)
+
+
+def _only_not_found(reason: str) -> bool:
+    """ "Not found", "404 Not Found": a reason that adds nothing to not-found."""
+    return set(words(reason)) <= {"not", "found", "error", "resource", "the", "was", "http"}
+
+
+def _error_text(envelope: dict[str, Any], label: str, reason: str | None) -> str:
     status = envelope.get("status")
     outcome = envelope.get("outcome")
     if status == 404:
-        reason = "I couldn't find anything matching the details you gave."
+        why = "I couldn't find anything matching the details you gave."
+        if reason and not _only_not_found(reason):
+            why += f" {said(reason)}"
     elif outcome == "timeout":
-        reason = "The system didn't answer in time."
+        why = "The system didn't answer in time, so please try again in a little while."
     elif isinstance(status, int) and 400 <= status < 500:
-        reason = "The request wasn't accepted, so something in the details may need checking."
+        why = (
+            said(reason)
+            if reason
+            else "The request wasn't accepted, so something in the details may need checking."
+        )
     else:
-        reason = "The information could not be retrieved right now."
-    return f"I'm sorry, I couldn't {attempt(label)}. {reason} Is there anything else I can help with?"
+        why = "The system isn't available right now, so please try again in a little while."
+    return f"I'm sorry, I couldn't {attempt(label)}. {why} Is there anything else I can help with?"
 
 
-def render(envelope: dict[str, Any], req: RespondRequest) -> Rendered:
+def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = False) -> Rendered:
+    """The presentation of one result. `handover`: some bound action can pass the customer to a
+    person (see `can_hand_over`)."""
     label = req.label or humanise_name(req.action) or "your request"
     failed = envelope.get("outcome") != "ok"
     data = envelope.get("data")
     pairs = flatten(data)
     url, url_key = _url(envelope, pairs)
     subject = _subject(pairs, label, req.action)
-    plan = interpret(req.instructions, failed=failed, data=data, pairs=pairs, label=label)
+    reason = api_reason(data) if failed else None
+    plan = interpret(
+        req.instructions,
+        failed=failed,
+        data=data,
+        pairs=pairs,
+        label=label,
+        outage=failed and is_outage(envelope),
+        reason=reason,
+        handover=handover,
+    )
 
     if failed:
-        text = (
-            " ".join(plan.sentences)
-            if plan.error_handled and plan.sentences
-            else _error_text(envelope, label)
-        )
+        if plan.error_handled and plan.sentences:
+            # The apology first, then why (unless an instruction for this very case said it).
+            sentences = sorted(plan.sentences, key=lambda t: not t.startswith("I'm sorry"))
+            at = 1 if sentences[0].startswith("I'm sorry") else 0
+            why: list[str] = []
+            if not plan.conditional_fired and not plan.reason_told:
+                if envelope.get("status") == 404:
+                    why.append("I couldn't find anything matching the details you gave.")
+                if reason and not (envelope.get("status") == 404 and _only_not_found(reason)):
+                    why.append(said(reason))
+            text = " ".join(sentences[:at] + why + sentences[at:])
+        else:
+            text = _error_text(envelope, label, reason)
         return Rendered(text=text, card={"title": label, "fields": [], "note": text})
 
     shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]

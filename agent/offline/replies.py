@@ -26,11 +26,19 @@ ACTION_VERBS = frozenset(
     cancel delete remove book schedule reschedule start request report send reset apply add buy
     renew upgrade downgrade pause resume transfer submit register set edit modify close claim
     redeem raise log file make arrange move replace stop unsubscribe subscribe verify confirm
-    download print""".split()
+    download print play reserve rent calculate compute convert translate estimate lock unlock
+    turn skip freeze block retrieve lookup discover""".split()
 )
 """First words of a tool name read as a verb. Words that are as often nouns ("order",
 "return", "refund") are left out: `order_status` is a status, not an act of ordering."""
 
+VERB_FORMS = {"lookup": "look up", "calc": "calculate", "retrieve": "get", "fetch": "get"}
+"""Verbs written as one word or cut short in names (`LookupMusic`, `calc_loan_payment`)."""
+PARTICLES = frozenset({"on", "off", "up", "in", "out"})
+PHRASAL = frozenset({"turn", "log", "sign", "set", "check", "look"})
+"""Verbs whose particle stays with them in a name (`turnOnLights`, `sign_up`)."""
+ARTICLES = frozenset({"a", "an", "the", "my", "your", "our", "their", "some", "any", "of", "for", "to"})
+"""Words a name may put before its object (`track_a_return`): the phrase adds its own."""
 IRREGULAR_GERUNDS = {
     "get": "getting",
     "set": "setting",
@@ -41,7 +49,25 @@ IRREGULAR_GERUNDS = {
     "ship": "shipping",
     "put": "putting",
     "run": "running",
+    "reset": "resetting",
+    "skip": "skipping",
+    "submit": "submitting",
+    "transfer": "transferring",
+    "shop": "shopping",
+    "drop": "dropping",
+    "swap": "swapping",
+    "chat": "chatting",
+    "upgrade": "upgrading",
 }
+MASS_NOUNS = frozenset(
+    """music media money weather quality interest currency data usage information news lyrics
+    availability insurance advice feedback support mail traffic software hardware""".split()
+)
+"""Nouns counted without "a": "looking up music", "transferring money"."""
+UNCOUNTED_LEADS = frozenset({"air", "compound", "simple"})
+"""First words after which no article reads well: "getting air quality"."""
+DEFINITE_LEADS = frozenset({"current", "latest", "live", "recent", "next", "last"})
+"""First words that want "the": "getting the latest bill"."""
 DROPPED_TAILS = frozenset({"link", "url", "email", "pdf"})
 """How a result is delivered, not what the customer gets (`shipping_label_link`)."""
 PERSONAL_NOUNS = frozenset(
@@ -82,6 +108,9 @@ class ToolPhrase:
 
 
 def gerund(verb: str) -> str:
+    if " " in verb:  # "look up" -> "looking up"
+        head, rest = verb.split(" ", 1)
+        return f"{gerund(head)} {rest}"
     if verb in IRREGULAR_GERUNDS:
         return IRREGULAR_GERUNDS[verb]
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
@@ -93,21 +122,50 @@ def _with_article(noun: list[str]) -> str:
     if not noun:
         return ""
     phrase = " ".join(noun)
-    if PERSONAL_NOUNS & set(noun) or (noun[-1].endswith("s") and not noun[-1].endswith(("ss", "us"))):
+    if noun[0] in DEFINITE_LEADS:
+        return f"the {phrase}"
+    if noun[-1] in MASS_NOUNS or noun[0] in UNCOUNTED_LEADS:
+        return phrase
+    if PERSONAL_NOUNS & set(noun) or _plural(noun[-1]):
         return f"your {phrase}"
-    return f"{'an' if phrase[0] in 'aeiou' else 'a'} {phrase}"
+    if len(noun) > 1 and _plural(noun[0]):
+        return phrase  # "getting times for movie", "estimating calories burned"
+    return f"{indefinite(phrase)} {phrase}"
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def indefinite(phrase: str) -> str:
+    """ "an" before a vowel sound: an order, a user, a one-off, an hour."""
+    first = phrase.split(" ", 1)[0]
+    if re.match(r"(?:u[bcdfgjklmnpqrstvwxyz][aeiou]|eu|one\b|uni)", first):
+        return "a"
+    return "an" if first[:1] in "aeiou" or first.startswith(("hour", "honest")) else "a"
 
 
 def tool_phrase(name: str) -> ToolPhrase:
     """`create_installation_request` -> requesting an installation; `order_status` -> checking
     an order status; `update_contact_preferences` -> updating your contact preferences."""
     parts = words(humanise_name(name)) or [name]
-    if parts[0] in ACTION_VERBS:
-        verb, noun = parts[0], parts[1:]
+    at = next((i for i, w in enumerate(parts) if w in ACTION_VERBS or w in VERB_FORMS), None)
+    if at is not None and (at == 0 or at < len(parts) - 1):
+        # A verb later in the name follows a namespace: `Music_3_LookupMusic`, `turnOnLights`.
+        verb, noun = VERB_FORMS.get(parts[at], parts[at]), parts[at + 1 :] or parts[:at]
     else:
         verb = "check" if parts[-1] in LOOKUP_NOUNS else "get"
         noun = parts
-    while len(noun) > 1 and noun[-1] in DROPPED_TAILS:
+    while noun and noun[0] in ARTICLES | PARTICLES:
+        if (noun[0] in PARTICLES and verb in PHRASAL) or (
+            noun[0] in {"to", "into", "from"} and len(noun) > 1
+        ):
+            verb = f"{verb} {noun[0]}"  # "turn on", "add to"
+        noun = noun[1:]
+    noun = [w for i, w in enumerate(noun) if i == 0 or w != noun[i - 1]]
+    while (len(noun) > 2 and noun[-1] in DROPPED_TAILS) or (
+        len(noun) == 2 and noun[-1] in DROPPED_TAILS - {"email"}
+    ):
         noun = noun[:-1]
     if verb in ("create", "open", "submit", "make") and len(noun) > 1 and noun[-1] == "request":
         verb, noun = "request", noun[:-1]

@@ -14,11 +14,13 @@ only one of them takes.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..lexical import (
@@ -173,6 +175,18 @@ REQUEST_CUES = frozenset(
 """Words of a message that asks about something existing, or asks for something new: they
 settle a tie between a look-up tool and a request tool about the same subject."""
 
+POLICY_WORDS = frozenset({"policy", "policies", "terms", "usually", "generally", "typically", "normally"})
+"""Words that make a message a question about the rules ("how long do refunds usually take?")."""
+KNOWLEDGE_QUESTION = re.compile(
+    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:"
+    r"what (?:is|are|was|were) (?:a|an)\b|what (?:is|are) \w+(?: \w+)?$|what does .+ mean\b|"
+    r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
+    r"highest|biggest|largest|most)\b|what causes\b|"
+    r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
+    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? work\b)"
+)
+"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
+mortgages work?"): an action answers it only when the message also gives one of its values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
@@ -196,6 +210,7 @@ A word that is as often a noun counts as a verb only before its object: "book a 
 "Order ORD-2048" or "Return label" name a thing."""
 
 
+@lru_cache(maxsize=4096)
 def tool_kind(name: str) -> str:
     """ "lookup", "request", "change" or "cancel", read from the first and last words of a name."""
     parts = words(humanise_name(name)) or [name]
@@ -247,6 +262,10 @@ class ToolDoc:
     """Compiled parameter patterns: a message containing a match is evidence for the tool."""
     slot_terms: set[str] = field(default_factory=set)
     """Terms of the parameters' names and enum values: what the tool takes, not what it does."""
+    name_words: list[str] = field(default_factory=list)
+    """The plain words of the name, read once: every message is scored against every tool."""
+    free_slots: list[str] = field(default_factory=list)
+    """Keys (`Router.slot_keys`) of the parameters without a pattern, for slot evidence."""
 
     @property
     def title(self) -> str:
@@ -291,10 +310,20 @@ class Router:
     def __init__(self, tools: list[dict[str, Any]], slot_evidence: SlotEvidence | None = None):
         self.slot_evidence = slot_evidence
         self.docs: list[ToolDoc] = []
+        self.slot_props: dict[str, dict[str, Any]] = {}
+        """Distinct parameters without a pattern: many tools share the same ones."""
+        self._by_name: dict[str, ToolDoc] = {}
+        self._memo: tuple[str, dict[str, bool], dict[str, set[str]]] = ("", {}, {})
         pattern_df: Counter[str] = Counter()
         for tool in tools:
             fn = tool.get("function", tool)
             doc = ToolDoc(fn["name"], fn.get("description") or "", fn.get("parameters") or {})
+            doc.name_words = words(humanise_name(doc.name))
+            for prop in (doc.parameters.get("properties") or {}).values():
+                if "pattern" not in prop:
+                    key = json.dumps(prop, sort_keys=True, default=str)
+                    self.slot_props.setdefault(key, prop)
+                    doc.free_slots.append(key)
             for i, word in enumerate(w for w in words(humanise_name(doc.name)) if w not in STOPWORDS):
                 # "check" in `check_refund_status` says how, not what: the subject decides.
                 generic = i == 0 and word in READ_VERBS
@@ -324,6 +353,13 @@ class Router:
         self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self.pattern_idf = {p: math.log(1 + (n - c + 0.5) / (c + 0.5)) for p, c in pattern_df.items()}
         self.avg_length = average_length(d.length for d in self.docs)
+        self._by_name = {d.name: d for d in reversed(self.docs)}
+        self.postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.pattern_docs: defaultdict[str, list[int]] = defaultdict(list)
+        self.slot_docs: defaultdict[str, list[int]] = defaultdict(list)
+        self.destructive: dict[int, set[str]] = {}
+        self._index()
+        self.patterns = {p.pattern: p for d in self.docs for p in d.patterns}
         self.vocabulary = self._vocabulary()
 
     def _vocabulary(self) -> dict[str, str]:
@@ -357,30 +393,67 @@ class Router:
     def _correct(self, word: str) -> str | None:
         return correct_typo(word, self.vocabulary)
 
-    def _score_doc(self, doc: ToolDoc, query: set[str], text: str) -> float:
-        score = 0.0
-        norm = length_norm(doc.length, self.avg_length)
-        for term in query:
-            tf = doc.weights.get(term, 0.0)
-            if tf:
-                score += self.idf[term] * tf * (K1 + 1) / (tf + norm)
-        for pattern in doc.patterns:
-            if pattern.search(text):
-                score += PATTERN_BONUS * self.pattern_idf[pattern.pattern]
-        if self.slot_evidence is not None:
-            for prop in (doc.parameters.get("properties") or {}).values():
-                if "pattern" not in prop and self.slot_evidence(prop, text):
-                    score += SLOT_BONUS
-        verbs = {canonical(w) for w in words(humanise_name(doc.name))[:1]}
-        if verbs & {canonical(v) for v in DESTRUCTIVE_VERBS} and not verbs & query:
-            score *= DESTRUCTIVE_FACTOR
-        return score
+    def _read(self, text: str) -> tuple[dict[str, bool], dict[str, set[str]]]:
+        """What the text holds for each distinct pattern (a match, the identifiers' letter
+        prefixes) and each distinct free parameter (a visible value), worked out once per text:
+        a message is scored against every tool, and tools share their parameters."""
+        memo = self._memo  # one read: another thread may replace it (never change it) meanwhile
+        if memo[0] != text:
+            prefixes = {
+                key: {
+                    m.group(1).lower()
+                    for value, _, _ in pattern.finditer(text)
+                    if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))
+                }
+                for key, pattern in self.patterns.items()
+            }
+            hits = {key: pattern.search(text) for key, pattern in self.patterns.items()}
+            if self.slot_evidence is not None:
+                hits.update({key: self.slot_evidence(prop, text) for key, prop in self.slot_props.items()})
+            memo = (text, hits, prefixes)
+            self._memo = memo
+        return memo[1], memo[2]
+
+    def _index(self) -> None:
+        """Postings (term -> tools that use it, with the BM25 factor of each), the tools of each
+        pattern and free parameter, and the verb of each destructive tool: a message then costs
+        its terms' postings, not a pass over every tool's vocabulary."""
+        destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
+        for i, doc in enumerate(self.docs):
+            norm = length_norm(doc.length, self.avg_length)
+            for term, tf in doc.weights.items():
+                if tf:
+                    self.postings[term].append((i, self.idf[term] * tf * (K1 + 1) / (tf + norm)))
+            for pattern in doc.patterns:
+                self.pattern_docs[pattern.pattern].append(i)
+            for key in doc.free_slots:
+                self.slot_docs[key].append(i)
+            verbs = {canonical(w) for w in doc.name_words[:1]}
+            if verbs & destructive:
+                self.destructive[i] = verbs
 
     def score(self, text: str) -> list[tuple[str, float]]:
         query = set(self.message_terms(text))
         if query:  # a bare "it's ORD-1002" continues the request before it (see the model)
             query |= self._identifier_words(text)
-        ranking = [(doc.name, round(self._score_doc(doc, query, text), 4)) for doc in self.docs]
+        scores = [0.0] * len(self.docs)
+        for term in query:
+            for i, part in self.postings.get(term, ()):
+                scores[i] += part
+        hits, _ = self._read(text)
+        for key, docs in self.pattern_docs.items():
+            if hits[key]:
+                for i in docs:
+                    scores[i] += PATTERN_BONUS * self.pattern_idf[key]
+        if self.slot_evidence is not None:
+            for key, docs in self.slot_docs.items():
+                if hits[key]:
+                    for i in docs:
+                        scores[i] += SLOT_BONUS
+        for i, verbs in self.destructive.items():
+            if not verbs & query:
+                scores[i] *= DESTRUCTIVE_FACTOR
+        ranking = [(doc.name, round(scores[i], 4)) for i, doc in enumerate(self.docs)]
         ranking.sort(key=lambda item: -item[1])
         return ranking
 
@@ -389,12 +462,23 @@ class Router:
         return self._identifies(text)
 
     def _identifies(self, text: str) -> bool:
-        return any(p.search(text) for d in self.docs for p in d.patterns)
+        hits, _ = self._read(text)
+        return any(hits[key] for key in self.patterns)
 
     def is_policy_question(self, text: str) -> bool:
-        """A question about rules or policy ("what's your returns policy?"): no action runs it."""
-        policy = canonical("policy")
-        return not self._identifies(text) and any(canonical(w) == policy for w in words(text))
+        """A question about rules or policy ("what's your returns policy?"): no action runs it.
+
+        Read from the words themselves, not their synonym group: "conditions" is a policy word
+        only in "terms and conditions" ("weather conditions" asks for the weather)."""
+        return not self._identifies(text) and bool(POLICY_WORDS & set(words(text)))
+
+    def is_knowledge_question(self, text: str) -> bool:
+        """A question to know something, about no thing of the customer's own and holding no
+        identifier: see `KNOWLEDGE_QUESTION`."""
+        plain = words(text)
+        if self._identifies(text) or (PERSONAL | {"i", "am"}) & set(plain):
+            return False
+        return bool(KNOWLEDGE_QUESTION.search(" ".join(plain)))
 
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
@@ -420,7 +504,11 @@ class Router:
 
     def _route(self, text: str) -> Route:
         ranking = self.score(text)
-        threshold = GENERAL_THRESHOLD if self.is_general_question(text) else THRESHOLD
+        # A general question needs more evidence when it is about the business itself ("what
+        # are your hours", "do you ship to Canada"); "what's the price of Bitcoin" asks a tool.
+        about_business = bool({"you", "your", "u", "yours"} & set(words(text)))
+        general = self.is_general_question(text) and about_business
+        threshold = GENERAL_THRESHOLD if general else THRESHOLD
         if not ranking or ranking[0][1] < threshold or self.is_policy_question(text):
             return Route(None, ranking)
         best = ranking[0][1]
@@ -457,19 +545,19 @@ class Router:
     def _identifier_words(self, text: str) -> set[str]:
         """Tool-name terms the message's identifiers abbreviate: "ORD-2001" says "order"."""
         out: set[str] = set()
-        for doc in self.docs:
-            for word in words(humanise_name(doc.name)):
-                if any(_abbreviates(prefix, word) for prefix in self._prefixes(doc, text)):
+        _, found = self._read(text)
+        with_prefix = {i for key, docs in self.pattern_docs.items() if found[key] for i in docs}
+        for i in sorted(with_prefix):
+            doc = self.docs[i]
+            prefixes = self._prefixes(doc, text)
+            for word in doc.name_words:
+                if any(_abbreviates(prefix, word) for prefix in prefixes):
                     out.add(canonical(word))
         return out
 
     def _prefixes(self, doc: ToolDoc, text: str) -> set[str]:
-        return {
-            m.group(1).lower()
-            for p in doc.patterns
-            for value, _, _ in p.finditer(text)
-            if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))
-        }
+        _, prefixes = self._read(text)
+        return set().union(*(prefixes[p.pattern] for p in doc.patterns)) if doc.patterns else set()
 
     def _names_identifier(self, name: str, text: str) -> bool:
         """Whether the tool's name says what the message's identifier abbreviates: ORD-1001
@@ -501,4 +589,4 @@ class Router:
         )
 
     def doc(self, name: str) -> ToolDoc | None:
-        return next((d for d in self.docs if d.name == name), None)
+        return self._by_name.get(name)

@@ -1,0 +1,312 @@
+"""Free-text values read word for word from the message, found by the words around them.
+
+A string parameter with no pattern, enum or format says what it holds in its name and
+description; the message says where that value is:
+
+- an address by shape: an e-mail for a parameter about an e-mail address, a code shaped like the
+  description's example ("ticker symbol, e.g. AAPL" takes "TSLA"), a currency for a currency;
+- by its role: a place after "in" / "at" / "near" (`location`, `city`), an origin after "from",
+  a destination after "to", a person after "by" (`artist`, `host`), a topic after "about", a
+  language after "into";
+- by its own label: "the album Thriller", "subject: Lunch", "a timer called pasta";
+- in quotes: "translate 'good morning'";
+- a name (`movie_name`, `track`, `team_name`): the one capitalised name nothing else claimed.
+
+A value is the words as written, from its first word to the end of its clause: it stops at
+punctuation that ends a clause, at a preposition or conjunction that starts a new part ("in",
+"on", "for", "and", ...), at a date or a number. Every search is a regular expression over the
+text, so the time stays linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .router import humanise_name, words
+
+Span = tuple[str, int, int]
+Free = Callable[[int, int], bool]
+
+STOP_WORDS = frozenset(
+    """in on at for from to with by and or but please tomorrow today tonight next this that
+    which who between starting instead now right using via about into near around during
+    before after until since than is are was were be will would could should can i my me
+    we our you your it its they them their he she his her has have had do does did not no
+    yes if so as of the a an some any all every each these those what when where why how
+    also just then there here""".split()
+)
+"""Words a value does not run into: they start the next part of the sentence."""
+LINKS = frozenset({"of", "the", "de", "la", "del", "le", "von", "van", "and", "&", "du", "da", "y"})
+"""Lower-case words inside a name ("Bank of America", "Chez Panisse", "Tom and Jerry")."""
+MONTHS_AND_DAYS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday""".split()
+)
+CURRENCY = re.compile(
+    r"\b(?:[A-Z][a-z]+\s+)?(?:dollars?|euros?|pounds?|yen|pesos?|rupees?|francs?|yuan|won|"
+    r"krona|kronor|rand|real|reais|lira|rubles?|dirhams?)\b|\b[A-Z]{3}\b"
+)
+_TOKEN = re.compile(r"[\w'’&.\-]+|[,;:!?()\"]")
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a parameter holds, read from its words, and the words that introduce such a value."""
+
+    words: frozenset[str]
+    cues: tuple[str, ...]
+    proper: bool
+    """Whether the value is a name (capitalised), unless the description's example is not."""
+
+
+ROLES: tuple[Role, ...] = (
+    Role(frozenset({"origin", "departure", "source", "from"}), ("from",), True),
+    Role(frozenset({"destination", "arrival"}), ("to",), True),
+    Role(frozenset({"language"}), ("into", "to", "in"), True),
+    Role(
+        frozenset({"artist", "author", "host", "singer", "band", "performer", "director", "composer"}),
+        ("hosted by", "by"),
+        True,
+    ),
+    Role(frozenset({"starring", "actor", "actress", "cast"}), ("starring", "with"), True),
+    Role(
+        frozenset(
+            {"location", "city", "town", "place", "country", "area", "region", "venue", "room", "where"}
+        ),
+        ("in the", "in", "near", "around", "at", "for"),
+        True,
+    ),
+    Role(frozenset({"topic", "about", "subject", "query", "keyword", "keywords"}), ("about", "on"), False),
+    Role(frozenset({"label", "title", "name", "called", "named"}), ("called", "named", "titled"), False),
+)
+LOWER_CASE_VALUES = frozenset(
+    """word term text phrase query keyword keywords topic genre category cuisine activity food
+    ingredient room label subject comment reason description message body note notes""".split()
+)
+"""Parameters whose values are ordinary words ("the word ephemeral"), not names."""
+NAME_WORDS = frozenset(
+    """name title track song movie film album book event team restaurant artist play show
+    hotel band""".split()
+)
+"""Parameters holding a name: the one capitalised name nothing else took can be theirs."""
+
+
+def is_name(name: str) -> bool:
+    """Whether a parameter holds a name (`movie_name`, `track`, `team_name`)."""
+    return bool(NAME_WORDS & set(words(humanise_name(name))))
+
+
+def _param_words(name: str, prop: dict[str, Any]) -> tuple[list[str], list[str]]:
+    return words(humanise_name(name)), words(str(prop.get("description") or ""))
+
+
+def role_of(name: str, prop: dict[str, Any]) -> Role | None:
+    own, desc = _param_words(name, prop)
+    for source in (own, desc[:6]):
+        for role in ROLES:
+            # "Common or scientific name of the species" says what kind of value, not a title.
+            if role.words & set(source) and (source is own or role is not ROLES[-1]):
+                return role
+    return None
+
+
+def _example(prop: dict[str, Any]) -> str | None:
+    if isinstance(prop.get("example"), str):
+        return str(prop["example"])
+    m = re.search(r"\be\.g\.?,?\s+['\"]?([^'\",;)]+)", str(prop.get("description") or ""))
+    return m.group(1).strip().rstrip(".") if m else None
+
+
+CODE_LIKE = re.compile(
+    r"(?<![\w-])(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*(?:\d|[a-z][A-Z]))[A-Za-z0-9]{2,24}(?![\w-])"
+)
+"""A code written in letters and digits or inner capitals: "H2O", "C6H12O6", "NaCl"."""
+
+
+def _shape(example: str) -> re.Pattern[str] | None:
+    """A code's shape from its example: "AAPL" -> 2-5 capitals; "USD" -> 3 capitals; "H2O" ->
+    letters with digits or inner capitals."""
+    if re.fullmatch(r"[A-Z]{2,5}", example):
+        return re.compile(rf"(?<![\w$-])[A-Z]{{{max(2, len(example) - 2)},{len(example) + 1}}}(?![\w-])")
+    if CODE_LIKE.fullmatch(example):
+        return CODE_LIKE
+    return None
+
+
+def _proper_start(text: str, start: int) -> bool:
+    return text[start : start + 1].isupper() or text[start : start + 1].isdigit()
+
+
+def read_value(text: str, start: int, *, proper: bool, free: Free) -> Span | None:
+    """The value that starts at `start`: a capitalised name when `proper`, else plain words,
+    up to the end of its part of the sentence."""
+    end = start
+    count = 0
+    for m in _TOKEN.finditer(text, start):
+        token = m.group(0)
+        if not free(m.start(), m.end()):
+            break
+        if token in ',;:!?()"':
+            # "San Francisco, CA": a state code after a comma still belongs to the place.
+            state = re.match(r",\s*[A-Z]{2}(?![\w-])", text[m.start() :])
+            if token == "," and proper and count and state:
+                end = m.start() + state.end()
+            break
+        closes = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+|(?:St|Dr|Mr|Mrs|Ms)\.", token)
+        word = token.rstrip(".") if closes else token
+        low = word.lower()
+        if proper:
+            if low in MONTHS_AND_DAYS:
+                break
+            if not (word[:1].isupper() or (word[:1].isdigit() and count)):
+                if not (low in LINKS and count and re.match(r"\s+[A-Z]", text[m.end() :])):
+                    break
+        elif low in STOP_WORDS or any(ch.isdigit() for ch in word):
+            break
+        count += 1
+        end = m.start() + len(word)
+        if closes:
+            break
+    value = text[start:end].strip(" ,")
+    return (value, start, start + len(value)) if count and value else None
+
+
+def _after_cue(text: str, cue: str, *, proper: bool, free: Free) -> Span | None:
+    for m in re.finditer(rf"(?<![\w-]){re.escape(cue)}\s+(?:the\s+)?", text, re.IGNORECASE):
+        if not free(m.start(), m.end()):
+            continue
+        span = read_value(text, m.end(), proper=proper, free=free)
+        if span is not None:
+            return span
+    return None
+
+
+def _quoted(text: str, free: Free) -> Span | None:
+    for m in re.finditer(r"(?<!\w)(['\"“‘])(.+?)(['\"”’])(?!\w)", text):
+        if free(m.start(2), m.end(2)) and m.group(2).strip():
+            return m.group(2).strip(), m.start(2), m.end(2)
+    return None
+
+
+def _labelled(name: str, text: str, *, proper: bool, free: Free) -> Span | None:
+    """A value right after the parameter's own label: "the album Thriller", "subject: Lunch"."""
+    own = [w for w in words(humanise_name(name)) if w not in {"name", "number", "id"}]
+    if not own:
+        return None
+    label = r"\s+".join(map(re.escape, own[-1:]))
+    for m in re.finditer(
+        rf"(?<![\w-]){label}s?(?![\w-])\s*(?::|=|\bis\b|\bof\b)?\s*['\"]?", text, re.IGNORECASE
+    ):
+        if not free(m.start(), m.end()):
+            continue
+        lower_ok = bool(LOWER_CASE_VALUES & set(own)) or not proper
+        proper_here = proper and not (lower_ok and text[m.end() : m.end() + 1].islower())
+        span = read_value(text, m.end(), proper=proper_here, free=free)
+        if span is not None and span[0].lower() not in STOP_WORDS:
+            return span
+    return None
+
+
+def _currencies(text: str, free: Free) -> list[Span]:
+    return [
+        (m.group(0), m.start(), m.end())
+        for m in CURRENCY.finditer(text)
+        if free(m.start(), m.end()) and m.group(0).lower() not in {"the", "and"}
+    ]
+
+
+def _currency(name: str, text: str, free: Free) -> Span | None:
+    """ "100 USD to EUR", "250 British pounds in Japanese yen": the one after a number or
+    "from" is the source, the one after "to" / "into" / "in" the target."""
+    found = _currencies(text, free)
+    if not found:
+        return None
+    target = bool({"to", "target"} & set(words(humanise_name(name))))
+
+    def is_target(span: Span) -> bool:
+        before = text[: span[1]].rstrip().lower()
+        return before.endswith((" to", " into", " in")) or before.startswith(("how many", "how much"))
+
+    def is_source(span: Span) -> bool:
+        before = text[: span[1]].rstrip().lower()
+        return bool(re.search(r"(?:\d|\bfrom)$", before))
+
+    for span in found:
+        if (is_target(span) and not is_source(span)) == target and (target or is_source(span)):
+            return span
+    return None
+
+
+def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_left: int) -> Span | None:
+    """The value of one free-text parameter, with where it is; None when the message does not
+    clearly give it."""
+    own, desc = _param_words(name, prop)
+    about = set(own) | set(desc)
+    example = _example(prop)
+    lower_example = bool(example and example[:1].islower())
+    if "email" in about and ("address" in about or "email" in own or "recipient" in about):
+        for m in EMAIL.finditer(text):
+            if free(m.start(), m.end()):
+                return m.group(0), m.start(), m.end()
+        return None
+    if "currency" in about:
+        return _currency(name, text, free)
+    shape = _shape(example) if example else None
+    if shape is not None:
+        for m in shape.finditer(text):
+            if free(m.start(), m.end()):
+                return m.group(0), m.start(), m.end()
+    role = role_of(name, prop)
+    proper = role.proper if role else not lower_example
+    if lower_example:
+        proper = False
+    span = _labelled(name, text, proper=proper, free=free)
+    if span is not None:
+        return span
+    if role is not None:
+        for cue in role.cues:
+            span = _after_cue(text, cue, proper=proper, free=free)
+            if span is not None:
+                return span
+    if NAME_WORDS & set(own) or {"text", "word", "phrase", "message"} & set(own):
+        span = _quoted(text, free)
+        if span is not None:
+            return span
+    if NAME_WORDS & set(own) and names_left == 1:
+        return first_name(text, free)
+    return None
+
+
+def first_name(text: str, free: Free) -> Span | None:
+    """The first capitalised name that does not open a sentence and that nothing else took."""
+    for m in re.finditer(r"(?<![\w'’.-])[A-Z][\w'’&-]*", text):
+        if not free(m.start(), m.end()):
+            continue
+        before = text[: m.start()].rstrip()
+        if not before or before.endswith((".", "!", "?", ":")) or m.group(0) in {"I", "I'm", "I'd"}:
+            continue
+        span = read_value(text, m.start(), proper=True, free=free)
+        if span is not None:
+            return span
+    return None
+
+
+def has_place(prop: dict[str, Any], text: str) -> bool:
+    """Whether the text names a place or a person where this parameter wants one ("in Denver"
+    for a `city`, "from Oakland" for an `origin`, "by Adele" for an `artist`): routing
+    evidence, like a date for a date."""
+    role = role_of("", prop)
+    if role is None or not role.proper:
+        return False
+    return any(_after_cue(text, cue, proper=True, free=_anywhere) for cue in role.cues if cue != "for")
+
+
+def _anywhere(start: int, end: int) -> bool:
+    return True

@@ -1,0 +1,75 @@
+"""The phrases the offline model names actions with, checked on over a hundred action names
+written by different hands: this project's catalogs and demo, and the function-calling catalogs
+of the offline model's measuring sets (`Music_3_LookupMusic`, `turnOnLights`, `calc_loan_payment`)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+from agent.offline.replies import clarified_candidates, clarify, indefinite, offer, tool_phrase
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+
+
+def action_names() -> list[str]:
+    names: list[str] = []
+    for catalogs in ("offline_heldout_catalogs.json", "offline_dev_catalogs.json"):
+        for catalog in json.loads((DATA / catalogs).read_text()).values():
+            names += [f["name"] for f in catalog["functions"]]
+    names += [a["name"] for a in json.loads((DATA / "routing_actions.json").read_text())]
+    names += [a["name"] for a in json.loads((ROOT / "demo" / "actions.json").read_text())]
+    names += ["track_a_return", "get_the_invoice", "cancel_my_order", "add_to_cart", "log_in_help"]
+    return list(dict.fromkeys(names))
+
+
+BROKEN = re.compile(
+    r"\b(a|an|the|your)\s+(a|an|the|your|my|our)\b|\b(\w+)\s+\3\b|\d|_|[A-Z]|\b\w*(?:eing|[^aeiou]ing)ing\b"
+)
+"""Two articles in a row ("tracking an a return"), a doubled word, digits, a raw name, or a
+doubled ending."""
+FLAT_GERUNDS = {"reseting", "skiping", "submiting", "transfering", "stoping", "geting", "seting"}
+
+
+def test_phrases_read_as_english_on_a_hundred_action_names() -> None:
+    names = action_names()
+    assert len(names) >= 100
+    for name in names:
+        phrase = tool_phrase(name)
+        for text in (phrase.listing, phrase.infinitive):
+            assert text and not BROKEN.search(text), (name, text)
+            assert not FLAT_GERUNDS & set(text.split()), (name, text)
+            m = re.search(r"\b(a|an) (\w+)", text)
+            if m:  # the article agrees with the sound of the word after it
+                assert m.group(1) == indefinite(m.group(2)), (name, text)
+        assert phrase.listing.split()[0].endswith("ing"), (name, phrase.listing)
+
+
+def test_phrase_examples() -> None:
+    assert tool_phrase("track_a_return").listing == "tracking a return"
+    assert tool_phrase("Music_3_LookupMusic").listing == "looking up music"
+    assert tool_phrase("turnOnLights").infinitive == "turn on your lights"
+    assert tool_phrase("reset_password").listing == "resetting your password"
+    assert tool_phrase("get_order_status").infinitive == "get an order status"
+    assert [indefinite(w) for w in ("order", "user", "hour", "one-off", "bill")] == [
+        "an",
+        "a",
+        "an",
+        "a",
+        "a",
+    ]
+
+
+def test_clarifying_questions_are_read_back_for_every_pair() -> None:
+    names = action_names()
+    for first, second in itertools.pairwise(names):
+        if tool_phrase(first).infinitive in tool_phrase(second).infinitive or (
+            tool_phrase(second).infinitive in tool_phrase(first).infinitive
+        ):
+            continue  # one phrase inside the other cannot be told apart by position
+        question = clarify(first, second)
+        assert clarified_candidates(question, [first, second]) == [first, second], question
+    assert offer(names[:3], 3).startswith("I can help with things like ")
