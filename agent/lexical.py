@@ -329,6 +329,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("policy", "policies", "terms", "conditions", "usually", "generally", "typically", "normally"),
     ("store", "shop", "branch"),
     ("present", "gift"),
+    ("repair", "fix", "fixed", "mend", "mended"),
+    ("discount", "coupon", "coupons"),
 )
 """Groups of words treated as one concept; the first word names the group."""
 
