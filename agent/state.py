@@ -113,7 +113,7 @@ class Limits:
     """LangGraph recursion limit for one invocation (stops runaway loops)."""
     max_questions: int = 6
     """Collect-info rounds before the agent gives up on a call and says so."""
-    tool_budget_tokens: int = 8000
+    tool_budget_tokens: int = 10000
     """Every allowed action is bound while their tool definitions fit this many prompt tokens
     (estimated at 4 characters a token: a typical catalog of ~40 actions); above it, retrieval
     binds `top_k` (`agent.retrieval`)."""

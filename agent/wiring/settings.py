@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     """OpenAI-compatible server URL (Ollama, vLLM, Azure...); unset: OpenAI itself."""
     admin_password: SecretStr | None = Field(None, validation_alias="ADMIN_PASSWORD")
     """Password the product team's tools (editor, secrets, traces, import/export) ask for."""
-    tool_budget_tokens: int = Field(8000, ge=0, validation_alias="ACTIONS_TOOL_BUDGET_TOKENS")
+    tool_budget_tokens: int = Field(10000, ge=0, validation_alias="ACTIONS_TOOL_BUDGET_TOKENS")
     """Tool-definition tokens bound whole (~40 typical actions); above it, retrieval picks."""
     top_k: int = Field(15, ge=1, le=128, validation_alias="ACTIONS_TOP_K")
     """Actions bound per turn once over the token budget (a catalog search may add 5 for a step)."""
