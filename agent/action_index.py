@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .lexical import (
@@ -31,6 +31,12 @@ from .lexical import (
     words,
 )
 
+MAX_POSTINGS = 1000
+"""Postings walked per query term: a term more actions hold than this (a word nearly every
+action of a 10,000-action catalog shares) counts only for its `MAX_POSTINGS` actions where it
+weighs most (impact-ordered truncation). Below this size, ranking is exact BM25."""
+AVG_DRIFT = 0.1
+"""Relative drift of the average document length that triggers recomputing BM25's parts."""
 MIN_PREFIX = 4
 """Shortest stem read as the start of a longer indexed term."""
 MAX_CORRECTIONS = 4096
@@ -61,6 +67,14 @@ class ActionIndex:
         self.word_counts: dict[str, dict[str, int]] = defaultdict(dict)
         """Vocabulary word -> {term: how many actions lead there} (a word may stem two ways)."""
         self.total_length = 0.0
+        self.parts: dict[str, dict[str, float]] = defaultdict(dict)
+        """term -> {action: BM25 term-frequency part} at the reference average length."""
+        self.avg_ref = 0.0
+        """The average document length the parts were computed with; re-set (and every part
+        recomputed, without re-reading any action) once the live average drifts past
+        `AVG_DRIFT`, so an edit stays proportional to the edited action."""
+        self._impact: dict[str, list[tuple[str, float]]] = {}
+        """term -> its `MAX_POSTINGS` heaviest parts, for terms with more postings than that."""
         self._corrections: dict[str, str | None] = {}
 
     def __len__(self) -> int:
@@ -73,8 +87,14 @@ class ActionIndex:
         self.remove(name)
         self.docs[name] = doc
         self.total_length += doc.length
+        avg = self.total_length / len(self.docs)
+        if not self.avg_ref or abs(avg - self.avg_ref) > AVG_DRIFT * self.avg_ref:
+            self._reweigh(avg)
+        norm = self._norm(doc.length)
         for term, tf in doc.weights.items():
+            self._impact.pop(term, None)
             self.postings[term][name] = tf
+            self.parts[term][name] = tf * (K1 + 1) / (tf + norm)
         for pattern in dict.fromkeys(doc.patterns):
             if pattern not in self.patterns:
                 self.patterns[pattern] = IdentifierPattern.compile(pattern)
@@ -91,10 +111,12 @@ class ActionIndex:
             return
         self.total_length -= doc.length
         for term in doc.weights:
+            self._impact.pop(term, None)
             postings = self.postings[term]
             postings.pop(name, None)
+            self.parts[term].pop(name, None)
             if not postings:
-                del self.postings[term]
+                del self.postings[term], self.parts[term]
         for pattern in dict.fromkeys(doc.patterns):
             holders = self.pattern_actions[pattern]
             holders.discard(name)
@@ -108,6 +130,17 @@ class ActionIndex:
             if not counts:
                 del self.word_counts[word]
         self._corrections.clear()
+
+    def _norm(self, length: float) -> float:
+        return K1 * (1 - B + B * length / (self.avg_ref or 1.0))
+
+    def _reweigh(self, avg: float) -> None:
+        self.avg_ref = avg or 1.0
+        self._impact.clear()
+        for term, postings in self.postings.items():
+            self.parts[term] = {
+                n: tf * (K1 + 1) / (tf + self._norm(self.docs[n].length)) for n, tf in postings.items()
+            }
 
     # -- reading a message --------------------------------------------------------------------
 
@@ -150,17 +183,14 @@ class ActionIndex:
         scores: dict[str, float] = defaultdict(float)
         if not self.docs:
             return scores
-        avg = self.total_length / len(self.docs) or 1.0
-        docs = self.docs
         for text, weight in texts:
             for term in self.query_terms(text):
-                postings = self.postings.get(term)
-                if not postings:
+                parts = self.parts.get(term)
+                if not parts:
                     continue
-                idf = weight * self.idf(len(postings)) * (K1 + 1)
-                for name, tf in postings.items():
-                    norm = K1 * (1 - B + B * docs[name].length / avg)
-                    scores[name] += idf * tf / (tf + norm)
+                idf = weight * self.idf(len(parts))
+                for name, part in self._heaviest(term, parts):
+                    scores[name] += idf * part
             for pattern, compiled in self.patterns.items():
                 if compiled is not None and compiled.search(text):
                     holders = self.pattern_actions[pattern]
@@ -169,9 +199,23 @@ class ActionIndex:
                         scores[name] += bonus
         return scores
 
+    def _heaviest(self, term: str, parts: dict[str, float]) -> Iterable[tuple[str, float]]:
+        if len(parts) <= MAX_POSTINGS:
+            return parts.items()
+        impact = self._impact.get(term)
+        if impact is None:
+            impact = self._impact[term] = heapq.nlargest(
+                MAX_POSTINGS, parts.items(), key=lambda i: (i[1], i[0])
+            )
+        return impact
+
     def ranked(self, texts: Sequence[tuple[str, float]], limit: int | None = None) -> list[tuple[str, float]]:
         """(action, score) of the matching actions, best first (by name on ties)."""
         scored = self.scores(texts)
-        key = lambda item: (-item[1], item[0])  # noqa: E731
-        best = heapq.nsmallest(limit, scored.items(), key=key) if limit else sorted(scored.items(), key=key)
+        items: Iterable[tuple[str, float]] = scored.items()
+        if limit and limit < len(scored):
+            # the limit-th best score, then every action at or above it (ties kept whole)
+            cut = heapq.nlargest(limit, scored.values())[-1]
+            items = [(n, v) for n, v in items if v >= cut]
+        best = sorted(items, key=lambda item: (-item[1], item[0]))[: limit or None]
         return [(name, round(score, 4)) for name, score in best]

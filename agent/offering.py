@@ -48,8 +48,10 @@ def offered_actions(
     An action past its trigger limit, or a session past its budget, stays offered: when the
     model picks it the call is refused in code and the customer is told why (a vanished action
     would make the model pick a wrong one, or say nothing of the limit)."""
-    allowed = allowed if allowed is not None else allowed_actions(catalog, state)
     retriever = retriever if retriever is not None else ActionRetriever()
+    channel = state.get("channel", "chat")
+    own = allowed is None
+    allowed = retriever.allowed(catalog, channel) if allowed is None else allowed
     if (
         limits.top_k is None
         or len(allowed) <= limits.top_k
@@ -59,7 +61,7 @@ def offered_actions(
     messages = state.get("messages") or []
     pending = (state.get("pending") or {}).get("action")
     keep = [name for name in (pending, last_called(messages)) if name]
-    return retriever.select(catalog, allowed, messages, limits.top_k, keep)
+    return retriever.select(catalog, allowed, messages, limits.top_k, keep, channel if own else None)
 
 
 def availability_refusal(catalog: Any, name: str, channel: str) -> str:

@@ -67,27 +67,31 @@ def examples_of(definition: ActionDefinition) -> tuple[str, ...]:
 
 def action_doc(definition: ActionDefinition) -> ActionDoc:
     weights: defaultdict[str, float] = defaultdict(float)
-    vocabulary: dict[str, str] = {}
-    described = f"{humanise_name(definition.name)} {definition.title or ''} {definition.trigger}"
-    examples = " ".join(examples_of(definition))
-    for term in terms(humanise_name(definition.name)):
-        weights[term] += NAME_WEIGHT
-    for term in terms(f"{definition.title or ''} {definition.trigger}"):
-        weights[term] += DESCRIPTION_WEIGHT
-    for term in terms(examples):
-        weights[term] += EXAMPLE_WEIGHT
+    name = humanise_name(definition.name)
+    described = words(f"{definition.title or ''} {definition.trigger}")
+    examples = words(" . ".join(examples_of(definition)))
+    # one text for all inputs: their descriptions recur across a catalog (a cached reading)
+    inputs = words(" . ".join(f"{humanise_name(i.name)} {i.description or ''}" for i in definition.inputs))
+    for field_words, weight in (
+        (words(name), NAME_WEIGHT),
+        (described, DESCRIPTION_WEIGHT),
+        (examples, EXAMPLE_WEIGHT),
+        (inputs, PARAMETER_WEIGHT),
+    ):
+        for w in field_words:
+            if w not in STOPWORDS and not w.isdigit():
+                weights[canonical(w)] += weight
     patterns = []
     for inp in definition.inputs:
-        for term in terms(f"{humanise_name(inp.name)} {inp.description or ''}"):
-            weights[term] += PARAMETER_WEIGHT
         for value in inp.enum_values or ():
             value_terms = terms(humanise_name(str(value)))
             for term in value_terms:
                 weights[term] += PARAMETER_WEIGHT / len(value_terms)
         if inp.pattern:
             patterns.append(inp.pattern)
-    for w in words(f"{described} {examples}"):
-        if w not in STOPWORDS and not w.isdigit() and canonical(w) in weights:
+    vocabulary: dict[str, str] = {}
+    for w in (*words(name), *described, *examples):
+        if w not in STOPWORDS and not w.isdigit():
             vocabulary.setdefault(w, canonical(w))
     return ActionDoc(dict(weights), sum(weights.values()), tuple(patterns), vocabulary)
 
@@ -106,6 +110,8 @@ class ActionRetriever:
     _keys: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     _definitions: dict[str, ActionDefinition] = field(default_factory=dict)
     _seen: tuple[int, int] | None = None
+    _allowed: dict[str, tuple[list[Any], dict[str, Any], dict[str, int]]] = field(default_factory=dict)
+    """Channel -> (allowed actions, by name, catalog position) for the revision in `_seen`."""
     _schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _tokens: dict[tuple[str, str], int] = field(default_factory=dict)
     builds: int = 0
@@ -119,6 +125,7 @@ class ActionRetriever:
         seen = (id(catalog), revision) if revision is not None else None
         if seen is not None and seen == self._seen:
             return self._index
+        self._allowed = {}
         actions = list(catalog)
         present = set()
         changed = False
@@ -146,6 +153,23 @@ class ActionRetriever:
                 self.semantic.track(actions)
         self._seen = seen
         return self._index
+
+    def allowed(self, catalog: Iterable[Any], channel: str) -> list[Any]:
+        """Enabled actions available on `channel`, in catalog order (kept per catalog revision)."""
+        return self._allowed_on(catalog, channel)[0]
+
+    def _allowed_on(
+        self, catalog: Iterable[Any], channel: str
+    ) -> tuple[list[Any], dict[str, Any], dict[str, int]]:
+        self.index(catalog)
+        cached = self._allowed.get(channel) if self._seen is not None else None
+        if cached is None:
+            allowed = [a for a in catalog if a.definition.enabled and a.definition.available_on(channel)]
+            by_name = {a.definition.name: a for a in allowed}
+            cached = (allowed, by_name, {name: i for i, name in enumerate(by_name)})
+            if self._seen is not None:
+                self._allowed[channel] = cached
+        return cached
 
     async def prepare(self, catalog: Iterable[Any], messages: Sequence[BaseMessage]) -> str | None:
         """Embed what this turn's semantic ranking needs (actions that changed, the customer's
@@ -206,11 +230,18 @@ class ActionRetriever:
         messages: Sequence[BaseMessage],
         k: int,
         keep: Iterable[str] = (),
+        channel: str | None = None,
     ) -> list[Any]:
-        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order."""
+        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order.
+        With `channel`, `allowed` is this retriever's own list for it (`allowed`), whose name
+        and position maps are kept per catalog revision instead of rebuilt per turn."""
         if len(allowed) <= k:
             return list(allowed)
-        by_name = {a.definition.name: a for a in allowed}
+        if channel is not None:
+            _, by_name, position = self._allowed_on(catalog, channel)
+        else:
+            by_name = {a.definition.name: a for a in allowed}
+            position = {name: i for i, name in enumerate(by_name)}
         chosen: list[str] = [name for name in dict.fromkeys(keep) if name in by_name][:k]
         texts = query_texts(messages)
         limit = k + len(chosen)
@@ -227,8 +258,7 @@ class ActionRetriever:
                 break
             if name not in chosen:
                 chosen.append(name)
-        picked = set(chosen)
-        return [a for a in allowed if a.definition.name in picked]
+        return [by_name[name] for name in sorted(chosen, key=position.__getitem__)]
 
     def search(self, catalog: Iterable[Any], allowed: Sequence[Any], query: str, n: int) -> list[Any]:
         """The `n` allowed actions that best match `query` (the catalog search tool), best first."""

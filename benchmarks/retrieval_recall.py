@@ -11,23 +11,32 @@ of them. For every request, a one-message conversation goes through the agent's 
 - offered: the share whose action is among the tools the agent node binds with the default
   settings (`agent.offering.offered_actions`, `Limits()`), and the most tools bound at once.
 
+- offered + search: the share whose action is offered, or found by the catalog search tool
+  when it is not (the customer's message stands in for the query the model would write); the
+  rescue rate is the share of the misses the search finds.
+
 Configurations: lexical alone (the catalog without test conversations); with examples (each
-action carrying its test conversations from tests/data/retrieval/examples.tsv).
+action carrying its test conversations from tests/data/retrieval/examples.tsv); with examples
+and a local embedding stand-in fused in (`benchmarks.embedding_standin`: hashed words and
+character trigrams, not a trained model).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from agent.offering import offered_actions
+from agent.offering import allowed_actions, offered_actions
 from agent.retrieval import ActionRetriever, query_texts
+from agent.semantic import SemanticRanker
 from agent.state import AgentState, Limits
 from benchmarks import retrieval_set
 from benchmarks.common import header, machine, now, table, write_result
+from benchmarks.embedding_standin import StandInEmbeddings
 from tools.compiler import ActionCatalog
 
 KS = (1, 5, 8, 10, 15, 20)
@@ -39,39 +48,65 @@ def compiled(with_examples: bool) -> ActionCatalog:
     return catalog
 
 
-def score(name: str, catalog: ActionCatalog, requests: list[retrieval_set.Request]) -> dict[str, Any]:
-    retriever = ActionRetriever()
+async def score(
+    name: str,
+    catalog: ActionCatalog,
+    requests: list[retrieval_set.Request],
+    semantic: SemanticRanker | None = None,
+) -> dict[str, Any]:
+    retriever = ActionRetriever(semantic=semantic)
     limits = Limits()
-    index = retriever.index(catalog)
     ranks: list[int | None] = []
-    offered_hits, bound_max, misses = 0, 0, []
+    offered_hits, rescued, bound_max, misses = 0, 0, 0, []
     for r in requests:
         state: AgentState = {"messages": [HumanMessage(r.message)], "channel": "chat"}
-        names = [n for n, _ in index.ranked(query_texts(state["messages"]))]
+        await retriever.prepare(catalog, state["messages"])
+        names = retriever.ranked(catalog, query_texts(state["messages"]), max(KS))
         ranks.append(names.index(r.expected) + 1 if r.expected in names else None)
-        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever)]
+        allowed = allowed_actions(catalog, state)
+        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever, allowed)]
         bound_max = max(bound_max, len(offered))
         if r.expected in offered:
             offered_hits += 1
-        else:
-            misses.append({"expected": r.expected, "message": r.message, "rank": ranks[-1]})
+            continue
+        # the search tool, with the customer's message standing in for the model's query
+        others = [a for a in allowed if a.definition.name not in offered]
+        found = [
+            a.definition.name for a in retriever.search(catalog, others, r.message, limits.search_results)
+        ]
+        bound_max = max(bound_max, len(offered) + len(found))
+        rescued += r.expected in found
+        misses.append(
+            {"expected": r.expected, "message": r.message, "rank": ranks[-1], "rescued": r.expected in found}
+        )
     n = len(requests)
+    missed = n - offered_hits
     return {
         "config": name,
         "requests": n,
         "recall_at": {str(k): round(sum(1 for x in ranks if x is not None and x <= k) / n, 4) for k in KS},
         "offered": round(offered_hits / n, 4),
+        "offered_or_searched": round((offered_hits + rescued) / n, 4),
+        "search_rescue_rate": round(rescued / missed, 4) if missed else None,
         "bound_max": bound_max,
+        "embedded_documents": semantic.embedded if semantic is not None else None,
         "misses": misses,
     }
 
 
+async def measure(set_name: str) -> list[dict[str, Any]]:
+    requests = retrieval_set.requests(set_name)
+    stand_in = SemanticRanker(StandInEmbeddings(), model="stand-in")
+    return [
+        await score("lexical", compiled(False), requests),
+        await score("lexical + examples", compiled(True), requests),
+        await score("lexical + examples + stand-in embeddings", compiled(True), requests, stand_in),
+    ]
+
+
 def run(set_name: str) -> dict[str, Any]:
     requests = retrieval_set.requests(set_name)
-    configs = [
-        score("lexical", compiled(False), requests),
-        score("lexical + examples", compiled(True), requests),
-    ]
+    limits = Limits()
     return {
         "date": now(),
         "machine": machine(),
@@ -79,19 +114,28 @@ def run(set_name: str) -> dict[str, Any]:
         "actions": len(retrieval_set.catalog()),
         "requests": len(requests),
         "expected_actions": len({r.expected for r in requests}),
-        "limits": {"top_k": Limits().top_k},
-        "configs": configs,
+        "limits": {
+            "top_k": limits.top_k,
+            "tool_budget_tokens": limits.tool_budget_tokens,
+            "search_results": limits.search_results,
+        },
+        "search_query": "the customer's message (stands in for the model's query)",
+        "embeddings": "stand-in: hashed words and character trigrams (benchmarks.embedding_standin), not a trained model",
+        "configs": asyncio.run(measure(set_name)),
     }
 
 
 def report(result: dict[str, Any]) -> str:
-    rows = [("config", *[f"recall@{k}" for k in KS], "offered", "bound max")]
+    rows = [("config", *[f"recall@{k}" for k in KS], "offered", "+search", "rescue", "bound max")]
     for c in result["configs"]:
+        rescue = c["search_rescue_rate"]
         rows.append(
             (
                 c["config"],
                 *[f"{c['recall_at'][str(k)]:.3f}" for k in KS],
                 f"{c['offered']:.3f}",
+                f"{c['offered_or_searched']:.3f}",
+                "-" if rescue is None else f"{rescue:.3f}",
                 c["bound_max"],
             )
         )
@@ -101,7 +145,8 @@ def report(result: dict[str, Any]) -> str:
         table(rows),
     ]
     for miss in result["configs"][0]["misses"]:
-        lines.append(f"  miss: {miss['expected']} (rank {miss['rank']}) <- {miss['message']!r}")
+        found = "found by search" if miss["rescued"] else "not found"
+        lines.append(f"  miss: {miss['expected']} (rank {miss['rank']}, {found}) <- {miss['message']!r}")
     return "\n".join(lines)
 
 

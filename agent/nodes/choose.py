@@ -21,7 +21,7 @@ from langgraph.runtime import Runtime
 
 from .. import prompts
 from ..catalog_search import SEARCH_TOOL, search_query, search_result, search_tool_schema
-from ..offering import allowed_actions, offered_actions
+from ..offering import offered_actions
 from ..state import AgentContext, AgentState
 from .planning import plan_calls
 
@@ -40,8 +40,8 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     state = {**state, **TURN_START}
     note = await ctx.retriever.prepare(ctx.catalog, state["messages"])
-    allowed = allowed_actions(ctx.catalog, state)
-    offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever, allowed)
+    allowed = ctx.retriever.allowed(ctx.catalog, state.get("channel", "chat"))
+    offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever)
     searchable = len(offered) < len(allowed) and ctx.catalog.get(SEARCH_TOOL) is None
     retrieval: dict[str, Any] = {"bound": len(offered), "ranking": _ranking(ctx, offered, allowed, note)}
     if note:
