@@ -82,11 +82,18 @@ class ActionIndex:
 
     # -- keeping it in step -------------------------------------------------------------------
 
-    def put(self, name: str, doc: ActionDoc) -> None:
-        """Add the action, or replace what the index held for it."""
+    def put(self, name: str, doc: ActionDoc, *, weigh: bool = True) -> None:
+        """Add the action, or replace what the index held for it. With `weigh=False` (a batch
+        of many), its BM25 parts wait for `reweigh()` after the batch."""
         self.remove(name)
         self.docs[name] = doc
         self.total_length += doc.length
+        if not weigh:
+            for term, tf in doc.weights.items():
+                self.postings[term][name] = tf
+                self._impact.pop(term, None)
+            self._index_extras(name, doc)
+            return
         avg = self.total_length / len(self.docs)
         if not self.avg_ref or abs(avg - self.avg_ref) > AVG_DRIFT * self.avg_ref:
             self._reweigh(avg)
@@ -95,6 +102,13 @@ class ActionIndex:
             self._impact.pop(term, None)
             self.postings[term][name] = tf
             self.parts[term][name] = tf * (K1 + 1) / (tf + norm)
+        self._index_extras(name, doc)
+
+    def reweigh(self) -> None:
+        """Compute every BM25 part at the current average length (after a batch of puts)."""
+        self._reweigh(self.total_length / len(self.docs) if self.docs else 1.0)
+
+    def _index_extras(self, name: str, doc: ActionDoc) -> None:
         for pattern in dict.fromkeys(doc.patterns):
             if pattern not in self.patterns:
                 self.patterns[pattern] = IdentifierPattern.compile(pattern)

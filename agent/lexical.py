@@ -448,6 +448,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def canonical(word: str) -> str:
     """The routing term of one plain word: stemmed, then mapped onto its synonym group."""
     s = stem(word)
@@ -474,9 +475,14 @@ def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
     return next(iter(best)) if len(best) == 1 else None
 
 
+CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+SEPARATORS = re.compile(r"[_\-]+")
+
+
+@lru_cache(maxsize=65536)
 def humanise_name(name: str) -> str:
     """`get_order_status` -> "get order status"."""
-    return re.sub(r"[_\-]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
+    return SEPARATORS.sub(" ", CAMEL_HUMP.sub(" ", name)).strip().lower()
 
 
 # -- ranking: BM25 weights and identifiers (the router and the action retriever) ------------

@@ -47,6 +47,8 @@ from .lexical import (
 )
 from .semantic import SemanticRanker, fuse
 
+BATCH = 100
+"""More new actions than this in one catalog revision are indexed as a batch."""
 MAX_SCHEMAS = 8192
 """Converted tool definitions kept (a few per action: old versions fall out on a clear)."""
 PREVIOUS_MESSAGE_WEIGHT = 0.5
@@ -129,6 +131,8 @@ class ActionRetriever:
         actions = list(catalog)
         present = set()
         changed = False
+        # many actions at once (a cold start, an import): BM25's parts once, after them all
+        batch = len(actions) - len(self._keys) > BATCH
         for a in actions:
             name = a.definition.name
             present.add(name)
@@ -138,7 +142,7 @@ class ActionRetriever:
             self._definitions[name] = a.definition
             if self._keys.get(name) == key:
                 continue
-            self._index.put(name, action_doc(a.definition))
+            self._index.put(name, action_doc(a.definition), weigh=not batch)
             self._keys[name] = key
             self.reindexed += 1
             changed = True
@@ -147,6 +151,8 @@ class ActionRetriever:
             del self._keys[name]
             self._definitions.pop(name, None)
             changed = True
+        if batch:
+            self._index.reweigh()
         if changed or self.builds == 0:
             self.builds += 1
             if self.semantic is not None:
