@@ -20,6 +20,7 @@ from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor
 
+from .retrieval import ActionRetriever
 from .state import Limits
 
 
@@ -43,6 +44,8 @@ class AgentDependencies:
     """One turn of a session at a time across processes and instances; None: this process only."""
     limits: Limits = field(default_factory=Limits)
     """Per-turn and per-session limits."""
+    retriever: ActionRetriever | None = None
+    """Action retrieval (semantic when built with an embedding model); None: lexical."""
     model_label: str = ""
     """The model's name as the UI and traces show it."""
     is_offline: bool = False

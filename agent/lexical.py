@@ -329,6 +329,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("policy", "policies", "terms", "conditions", "usually", "generally", "typically", "normally"),
     ("store", "shop", "branch"),
     ("present", "gift"),
+    ("repair", "fix", "fixed", "mend", "mended"),
+    ("discount", "coupon", "coupons"),
 )
 """Groups of words treated as one concept; the first word names the group."""
 
@@ -353,10 +355,18 @@ def _lemma(token: str) -> str:
     return LEMMAS.get(token, token)
 
 
+@lru_cache(maxsize=1)
+def _phrasal_heads() -> frozenset[str]:
+    return frozenset(verb for verb, _ in PHRASAL_VERBS)
+
+
 def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
     out = list(tokens)
+    heads = _phrasal_heads()
     for i, token in enumerate(out):
         lemma = _lemma(token)
+        if lemma not in heads:
+            continue
         for j in range(i + 1, min(i + 2 + PHRASAL_GAP, len(out))):
             meaning = PHRASAL_VERBS.get((lemma, out[j]))
             if meaning is not None:
@@ -418,15 +428,27 @@ def normalise(text: str) -> str:
     return " ".join(tokens)
 
 
+TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DIGIT = re.compile(r"\d")
+
+
 def words(text: str) -> list[str]:
     """Plain words of a message, after `normalise`; identifiers such as ord-1001 are dropped."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=32768)
+def _words(text: str) -> tuple[str, ...]:
+    # cached: an action's input descriptions recur across a catalog, and every message is read
+    # by the agent and the respond node of a turn
     out: list[str] = []
-    for token in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", normalise(text)):
-        if not any(ch.isdigit() for ch in token):
+    for token in TOKEN.findall(normalise(text)):
+        if DIGIT.search(token) is None:
             out.extend(token.split("-"))
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def canonical(word: str) -> str:
     """The routing term of one plain word: stemmed, then mapped onto its synonym group."""
     s = stem(word)
@@ -453,9 +475,14 @@ def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
     return next(iter(best)) if len(best) == 1 else None
 
 
+CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+SEPARATORS = re.compile(r"[_\-]+")
+
+
+@lru_cache(maxsize=65536)
 def humanise_name(name: str) -> str:
     """`get_order_status` -> "get order status"."""
-    return re.sub(r"[_\-]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)).strip().lower()
+    return SEPARATORS.sub(" ", CAMEL_HUMP.sub(" ", name)).strip().lower()
 
 
 # -- ranking: BM25 weights and identifiers (the router and the action retriever) ------------

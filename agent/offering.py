@@ -28,25 +28,40 @@ class Refusal:
     text: str
 
 
+def allowed_actions(catalog: Any, state: AgentState) -> list[Any]:
+    """Enabled actions available on the session's channel."""
+    channel = state.get("channel", "chat")
+    return [c for c in catalog if c.definition.enabled and c.definition.available_on(channel)]
+
+
 def offered_actions(
-    catalog: Any, state: AgentState, limits: Limits, retriever: ActionRetriever | None = None
+    catalog: Any,
+    state: AgentState,
+    limits: Limits,
+    retriever: ActionRetriever | None = None,
+    allowed: list[Any] | None = None,
 ) -> list[Any]:
-    """Enabled actions available on the session's channel; with `limits.top_k` set, only the k
-    most relevant to the conversation (`agent.retrieval`), always keeping a pending call's
-    action and the last one called.
+    """The allowed actions (`allowed_actions`) while their tool definitions fit
+    `limits.tool_budget_tokens`; above it, the `limits.top_k` most relevant to the conversation
+    (`agent.retrieval`), always keeping a pending call's action and the last one called.
 
     An action past its trigger limit, or a session past its budget, stays offered: when the
     model picks it the call is refused in code and the customer is told why (a vanished action
     would make the model pick a wrong one, or say nothing of the limit)."""
+    retriever = retriever if retriever is not None else ActionRetriever()
     channel = state.get("channel", "chat")
-    allowed = [c for c in catalog if c.definition.enabled and c.definition.available_on(channel)]
-    if limits.top_k is None or len(allowed) <= max(limits.top_k, limits.retrieve_above):
+    own = allowed is None
+    allowed = retriever.allowed(catalog, channel) if allowed is None else allowed
+    if (
+        limits.top_k is None
+        or len(allowed) <= limits.top_k
+        or retriever.fits(allowed, limits.tool_budget_tokens)
+    ):
         return allowed
     messages = state.get("messages") or []
     pending = (state.get("pending") or {}).get("action")
     keep = [name for name in (pending, last_called(messages)) if name]
-    retriever = retriever if retriever is not None else ActionRetriever()
-    return retriever.select(catalog, allowed, messages, limits.top_k, keep)
+    return retriever.select(catalog, allowed, messages, limits.top_k, keep, channel if own else None)
 
 
 def availability_refusal(catalog: Any, name: str, channel: str) -> str:

@@ -1,25 +1,30 @@
-"""Top-k action retrieval: bind only the actions relevant to the turn, not the whole catalog.
+"""Which actions to bind for a turn: the whole catalog while it fits, the most relevant above.
 
 Every bound tool costs the model prompt tokens on every turn (its name, trigger text and input
-schema); with hundreds of configured actions that is tens of thousands of tokens. The agent
-node therefore binds at most `Limits.top_k` actions: those whose name, trigger text and input
+schema). While the allowed actions' tool definitions fit `Limits.tool_budget_tokens`, all of
+them are bound and nothing is ranked: the model sees every action. Above the budget the agent
+binds `Limits.top_k` actions: those whose name, trigger, test conversations and input
 descriptions best match the customer's last message (and, at half weight, the one before it).
 
-Scoring is BM25 over the offline router's terms (`agent.offline.router`: the same
-normalisation, phrases, stop words, stemming, synonym groups and typo correction), plus a bonus
-when the message holds a value matching one of the action's input patterns (INS-2001).
-The index is built once per catalog revision: `ActionRetriever` keeps it while the catalog holds
-the very same compiled actions, and on a change re-tokenises only new or edited actions (by
-name and content hash) before recomputing the corpus statistics.
+Lexical ranking is BM25 over the offline router's terms (`agent.lexical`: normalisation,
+phrases, stemming, synonym groups, typo correction), plus a bonus when the message holds a
+value matching one of the action's input patterns (INS-2001). An action's test conversations
+are indexed with its trigger: the product team's example messages are evidence for it. With an
+embedding model configured (`agent.semantic`), the lexical and the semantic rankings are fused
+by reciprocal rank; an embedding failure falls back to the lexical ranking alone, with a note.
+
+The index (`agent.action_index`) is updated one action at a time: a catalog change re-reads
+only the new, edited or removed actions (by name, content hash and examples).
 
 An action the conversation is already busy with (a pending call, or the last call made) is
 always kept; the rest of the k slots go to the best matches, then to the other allowed actions
-in catalog order, so exactly min(k, allowed) actions are bound.
+in catalog order, so exactly min(k, allowed) actions are bound. When nothing offered fits, the
+model may search the whole catalog once per turn (`agent.catalog_search`).
 """
 
 from __future__ import annotations
 
-import math
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,169 +34,157 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from tools.action import ActionDefinition
 
+from .action_index import ActionDoc, ActionIndex
 from .lexical import (
-    COMMON_WORDS,
     DESCRIPTION_WEIGHT,
-    K1,
     NAME_WEIGHT,
     PARAMETER_WEIGHT,
-    PATTERN_BONUS,
     STOPWORDS,
-    IdentifierPattern,
-    average_length,
     canonical,
-    correct_typo,
     humanise_name,
-    length_norm,
     terms,
     words,
 )
+from .semantic import SemanticRanker, fuse
 
-MAX_CORRECTIONS = 4096
-"""Unknown words remembered with their correction (a scan of the vocabulary each) per index."""
+BATCH = 100
+"""More new actions than this in one catalog revision are indexed as a batch."""
 MAX_SCHEMAS = 8192
 """Converted tool definitions kept (a few per action: old versions fall out on a clear)."""
 PREVIOUS_MESSAGE_WEIGHT = 0.5
 """Weight of the customer's previous message: "it's INS-2001" continues the request before it."""
+EXAMPLE_WEIGHT = 1.0
+"""Weight of a test conversation's words: a customer's own phrasing, as strong as the trigger."""
+CHARS_PER_TOKEN = 4
+"""Tool-definition tokens are estimated from the JSON's length (OpenAI's rule of thumb for
+English and JSON), so no tokenizer file is needed at run time."""
 
 
-@dataclass(frozen=True, slots=True)
-class ActionDoc:
-    """One action as the index sees it (depends only on its definition)."""
-
-    weights: dict[str, float]
-    """Routing term -> weighted frequency (name x2, trigger x1, inputs x0.4)."""
-    length: float
-    patterns: tuple[str, ...]
-    """Input patterns; a message holding a matching value is evidence for the action."""
+def examples_of(definition: ActionDefinition) -> tuple[str, ...]:
+    """The messages of the action's test conversations that expect it."""
+    return tuple(
+        c.message for c in definition.test_conversations if c.expected_action in (None, definition.name)
+    )
 
 
 def action_doc(definition: ActionDefinition) -> ActionDoc:
     weights: defaultdict[str, float] = defaultdict(float)
-    for term in terms(humanise_name(definition.name)):
-        weights[term] += NAME_WEIGHT
-    for term in terms(f"{definition.title or ''} {definition.trigger}"):
-        weights[term] += DESCRIPTION_WEIGHT
+    name = humanise_name(definition.name)
+    described = words(f"{definition.title or ''} {definition.trigger}")
+    examples = words(" . ".join(examples_of(definition)))
+    # one text for all inputs: their descriptions recur across a catalog (a cached reading)
+    inputs = words(" . ".join(f"{humanise_name(i.name)} {i.description or ''}" for i in definition.inputs))
+    for field_words, weight in (
+        (words(name), NAME_WEIGHT),
+        (described, DESCRIPTION_WEIGHT),
+        (examples, EXAMPLE_WEIGHT),
+        (inputs, PARAMETER_WEIGHT),
+    ):
+        for w in field_words:
+            if w not in STOPWORDS and not w.isdigit():
+                weights[canonical(w)] += weight
     patterns = []
     for inp in definition.inputs:
-        for term in terms(f"{humanise_name(inp.name)} {inp.description or ''}"):
-            weights[term] += PARAMETER_WEIGHT
         for value in inp.enum_values or ():
             value_terms = terms(humanise_name(str(value)))
             for term in value_terms:
                 weights[term] += PARAMETER_WEIGHT / len(value_terms)
         if inp.pattern:
             patterns.append(inp.pattern)
-    return ActionDoc(dict(weights), sum(weights.values()), tuple(patterns))
+    vocabulary: dict[str, str] = {}
+    for w in (*words(name), *described, *examples):
+        if w not in STOPWORDS and not w.isdigit():
+            vocabulary.setdefault(w, canonical(w))
+    return ActionDoc(dict(weights), sum(weights.values()), tuple(patterns), vocabulary)
 
 
-class ActionIndex:
-    """BM25 over a fixed list of compiled actions (an inverted index: term -> postings)."""
-
-    def __init__(self, actions: Sequence[Any], docs: Sequence[ActionDoc]):
-        self.actions = list(actions)
-        self.docs = list(docs)
-        self.position = {a.definition.name: i for i, a in enumerate(self.actions)}
-        n = max(len(self.docs), 1)
-        self.avg_length = average_length(d.length for d in self.docs)
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        by_pattern: dict[str, list[int]] = defaultdict(list)
-        for i, doc in enumerate(self.docs):
-            norm = length_norm(doc.length, self.avg_length)
-            for term, tf in doc.weights.items():
-                postings[term].append((i, tf * (K1 + 1) / (tf + norm)))
-            for pattern in dict.fromkeys(doc.patterns):
-                by_pattern[pattern].append(i)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
-        self.postings = dict(postings)
-        self.patterns = {p: (IdentifierPattern.compile(p), ids) for p, ids in by_pattern.items()}
-        self.pattern_idf = {
-            p: math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5)) for p, ids in by_pattern.items()
-        }
-        self.vocabulary = self._vocabulary()
-        self._corrections: dict[str, str | None] = {}
-
-    def _vocabulary(self) -> dict[str, str]:
-        """Plain words that lead to an indexed term (for typo correction), word -> term."""
-        vocab: dict[str, str] = {}
-        for action in self.actions:
-            d = action.definition
-            for w in words(f"{humanise_name(d.name)} {d.trigger}"):
-                if w not in STOPWORDS and not w.isdigit() and canonical(w) in self.idf:
-                    vocab.setdefault(w, canonical(w))
-        return vocab
-
-    def query_terms(self, text: str) -> set[str]:
-        """Routing terms of a message; an unknown word one or two edits from a known one is
-        corrected to it ("instalation" -> installation), as the offline router does."""
-        out = set()
-        for w in words(text):
-            if w in STOPWORDS or w.isdigit():
-                continue
-            term = canonical(w)
-            if term not in self.idf and len(w) >= 4 and w not in COMMON_WORDS:
-                if w not in self._corrections:
-                    if len(self._corrections) >= MAX_CORRECTIONS:
-                        self._corrections.clear()
-                    self._corrections[w] = self._correct(w)
-                term = self._corrections[w] or term
-            out.add(term)
-        return out
-
-    def _correct(self, word: str) -> str | None:
-        return correct_typo(word, self.vocabulary)
-
-    def scores(self, texts: Sequence[tuple[str, float]]) -> dict[int, float]:
-        """Position -> score for every action matching at least one (text, weight) query."""
-        scores: dict[int, float] = defaultdict(float)
-        for text, weight in texts:
-            for term in self.query_terms(text):
-                idf = self.idf.get(term)
-                if idf is None:
-                    continue
-                for i, part in self.postings[term]:
-                    scores[i] += weight * idf * part
-            for pattern, (compiled, ids) in self.patterns.items():
-                if compiled is not None and compiled.search(text):
-                    bonus = weight * PATTERN_BONUS * self.pattern_idf[pattern]
-                    for i in ids:
-                        scores[i] += bonus
-        return scores
-
-    def ranked(self, texts: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
-        """(action name, score) of the matching actions, best first (catalog order on ties)."""
-        scored = sorted(self.scores(texts).items(), key=lambda item: (-item[1], item[0]))
-        return [(self.actions[i].definition.name, round(s, 4)) for i, s in scored]
+def _doc_key(compiled: Any) -> tuple[str, str, tuple[str, ...]]:
+    return (compiled.definition.name, compiled.content_hash, examples_of(compiled.definition))
 
 
 @dataclass
 class ActionRetriever:
-    """Keeps one `ActionIndex` in step with the catalog and picks the top k for a turn."""
+    """Keeps one `ActionIndex` in step with the catalog and picks the actions for a turn."""
 
-    _actions: list[Any] = field(default_factory=list)
-    _docs: dict[tuple[str, str], ActionDoc] = field(default_factory=dict)
-    _index: ActionIndex | None = None
+    semantic: SemanticRanker | None = None
+    """Embedding ranking fused with the lexical one; None ranks lexically."""
+    _index: ActionIndex = field(default_factory=ActionIndex)
+    _keys: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    _definitions: dict[str, ActionDefinition] = field(default_factory=dict)
+    _seen: tuple[int, int] | None = None
+    _allowed: dict[str, tuple[list[Any], dict[str, Any], dict[str, int]]] = field(default_factory=dict)
+    """Channel -> (allowed actions, by name, catalog position) for the revision in `_seen`."""
     _schemas: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _tokens: dict[tuple[str, str], int] = field(default_factory=dict)
     builds: int = 0
-    """How many times the index was (re)built: once per catalog revision."""
+    """How many catalog revisions were taken in (each re-reads only what changed)."""
+    reindexed: int = 0
+    """How many actions were (re)read into the index in all."""
 
     def index(self, catalog: Iterable[Any]) -> ActionIndex:
-        actions = list(catalog)
-        # The cache holds the compiled objects themselves, so "the same objects" is exact.
-        if (
-            self._index is not None
-            and len(actions) == len(self._actions)
-            and all(a is b for a, b in zip(actions, self._actions, strict=False))
-        ):
+        """The index, brought in step with `catalog` (a no-op while its revision is unchanged)."""
+        revision = getattr(catalog, "revision", None)
+        seen = (id(catalog), revision) if revision is not None else None
+        if seen is not None and seen == self._seen:
             return self._index
-        docs = {}
+        self._allowed = {}
+        actions = list(catalog)
+        present = set()
+        changed = False
+        # many actions at once (a cold start, an import): BM25's parts once, after them all
+        batch = len(actions) - len(self._keys) > BATCH
         for a in actions:
-            key = (a.definition.name, a.content_hash)
-            docs[key] = self._docs.get(key) or action_doc(a.definition)
-        self._docs, self._actions = docs, actions
-        self._index = ActionIndex(actions, [docs[(a.definition.name, a.content_hash)] for a in actions])
-        self.builds += 1
+            name = a.definition.name
+            present.add(name)
+            if self._definitions.get(name) is a.definition:
+                continue
+            key = _doc_key(a)
+            self._definitions[name] = a.definition
+            if self._keys.get(name) == key:
+                continue
+            self._index.put(name, action_doc(a.definition), weigh=not batch)
+            self._keys[name] = key
+            self.reindexed += 1
+            changed = True
+        for name in [n for n in self._keys if n not in present]:
+            self._index.remove(name)
+            del self._keys[name]
+            self._definitions.pop(name, None)
+            changed = True
+        if batch:
+            self._index.reweigh()
+        if changed or self.builds == 0:
+            self.builds += 1
+            if self.semantic is not None:
+                self.semantic.track(actions)
+        self._seen = seen
         return self._index
+
+    def allowed(self, catalog: Iterable[Any], channel: str) -> list[Any]:
+        """Enabled actions available on `channel`, in catalog order (kept per catalog revision)."""
+        return self._allowed_on(catalog, channel)[0]
+
+    def _allowed_on(
+        self, catalog: Iterable[Any], channel: str
+    ) -> tuple[list[Any], dict[str, Any], dict[str, int]]:
+        self.index(catalog)
+        cached = self._allowed.get(channel) if self._seen is not None else None
+        if cached is None:
+            allowed = [a for a in catalog if a.definition.enabled and a.definition.available_on(channel)]
+            by_name = {a.definition.name: a for a in allowed}
+            cached = (allowed, by_name, {name: i for i, name in enumerate(by_name)})
+            if self._seen is not None:
+                self._allowed[channel] = cached
+        return cached
+
+    async def prepare(self, catalog: Iterable[Any], messages: Sequence[BaseMessage]) -> str | None:
+        """Embed what this turn's semantic ranking needs (actions that changed, the customer's
+        message): once per turn, before the nodes select. A note when embedding failed."""
+        if self.semantic is None:
+            return None
+        self.index(catalog)
+        texts = query_texts(messages)
+        return await self.semantic.prepare(texts[0][0]) if texts else None
 
     def tool_schemas(self, actions: Iterable[Any]) -> list[dict[str, Any]]:
         """The OpenAI tool definitions of compiled actions, converted once per action version
@@ -207,6 +200,35 @@ class ActionRetriever:
             out.append(schema)
         return out
 
+    def tokens(self, action: Any) -> int:
+        """The estimated prompt tokens of one action's tool definition."""
+        key = (action.definition.name, action.content_hash)
+        count = self._tokens.get(key)
+        if count is None:
+            if len(self._tokens) >= MAX_SCHEMAS:
+                self._tokens.clear()
+            text = json.dumps(self.tool_schemas([action])[0])
+            count = self._tokens[key] = -(-len(text) // CHARS_PER_TOKEN)
+        return count
+
+    def fits(self, actions: Sequence[Any], budget: int) -> bool:
+        """Whether the tool definitions of `actions` together fit `budget` tokens."""
+        total = 0
+        for a in actions:
+            total += self.tokens(a)
+            if total > budget:
+                return False
+        return True
+
+    def ranked(self, catalog: Iterable[Any], texts: Sequence[tuple[str, float]], limit: int) -> list[str]:
+        """The names of the best `limit` actions for the (text, weight) queries, best first:
+        lexical, fused with the semantic ranking when one is configured and answers."""
+        lexical = [name for name, _ in self.index(catalog).ranked(texts, limit)]
+        if self.semantic is None or not texts:
+            return lexical
+        semantic = self.semantic.ranked(texts[0][0], limit)
+        return fuse([lexical, semantic])[:limit] if semantic else lexical
+
     def select(
         self,
         catalog: Iterable[Any],
@@ -214,14 +236,25 @@ class ActionRetriever:
         messages: Sequence[BaseMessage],
         k: int,
         keep: Iterable[str] = (),
+        channel: str | None = None,
     ) -> list[Any]:
-        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order."""
+        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order.
+        With `channel`, `allowed` is this retriever's own list for it (`allowed`), whose name
+        and position maps are kept per catalog revision instead of rebuilt per turn."""
         if len(allowed) <= k:
             return list(allowed)
-        index = self.index(catalog)
-        by_name = {a.definition.name: a for a in allowed}
+        if channel is not None:
+            _, by_name, position = self._allowed_on(catalog, channel)
+        else:
+            by_name = {a.definition.name: a for a in allowed}
+            position = {name: i for i, name in enumerate(by_name)}
         chosen: list[str] = [name for name in dict.fromkeys(keep) if name in by_name][:k]
-        for name, _ in index.ranked(query_texts(messages)):
+        texts = query_texts(messages)
+        limit = k + len(chosen)
+        best = self.ranked(catalog, texts, limit)
+        if sum(1 for n in best if n in by_name) < k:  # channel or switch-offs filtered some out
+            best = self.ranked(catalog, texts, len(by_name) + limit)
+        for name in best:
             if len(chosen) >= k:
                 break
             if name in by_name and name not in chosen:
@@ -231,8 +264,13 @@ class ActionRetriever:
                 break
             if name not in chosen:
                 chosen.append(name)
-        picked = set(chosen)
-        return [a for a in allowed if a.definition.name in picked]
+        return [by_name[name] for name in sorted(chosen, key=position.__getitem__)]
+
+    def search(self, catalog: Iterable[Any], allowed: Sequence[Any], query: str, n: int) -> list[Any]:
+        """The `n` allowed actions that best match `query` (the catalog search tool), best first."""
+        by_name = {a.definition.name: a for a in allowed}
+        found = [name for name in self.ranked(catalog, [(query, 1.0)], len(by_name)) if name in by_name]
+        return [by_name[name] for name in found[:n]]
 
 
 def query_texts(messages: Sequence[BaseMessage]) -> list[tuple[str, float]]:

@@ -89,7 +89,10 @@ class AgentState(TypedDict, total=False):
     skipped: list[SkippedCall]
     """Calls of this turn that were not run (the final answer says why)."""
     turn_calls: int
-    """Calls planned in this turn (the per-turn cap counts these)."""
+    """Calls planned in this turn (the per-turn cap counts these, and a catalog search)."""
+    retrieval: dict[str, Any] | None
+    """How this turn's tools were chosen, for the trace: `bound` (how many), `ranking`
+    (all, lexical, fused), a `note` when embedding failed, and the catalog `search` if any."""
     run_counts: Annotated[dict[str, int], merge_counts]
     """Trigger limitation: completed runs per action in this session (persisted)."""
     actions_run: int
@@ -113,12 +116,16 @@ class Limits:
     """LangGraph recursion limit for one invocation (stops runaway loops)."""
     max_questions: int = 6
     """Collect-info rounds before the agent gives up on a call and says so."""
-    top_k: int | None = 8
-    """Actions bound to the model per turn, the most relevant first (`agent.retrieval`);
-    None binds every allowed action."""
-    retrieve_above: int = 16
-    """Retrieval starts only when more actions than this are allowed: a small catalog is bound
-    whole, so the model always sees every action of it."""
+    tool_budget_tokens: int = 10000
+    """Every allowed action is bound while their tool definitions fit this many prompt tokens
+    (estimated at 4 characters a token: a typical catalog of ~40 actions); above it, retrieval
+    binds `top_k` (`agent.retrieval`)."""
+    top_k: int | None = 15
+    """Actions bound per turn once the catalog is over the budget, the most relevant first;
+    None binds every allowed action whatever the budget."""
+    search_results: int = 5
+    """Actions the catalog search tool returns and binds for the next step (`top_k` plus these
+    is the most tools bound to one request: 20 by default)."""
 
 
 class Catalog(Protocol):

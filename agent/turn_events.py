@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from .catalog_search import SEARCH_TOOL
 from .email_format import as_email
 
 Event = dict[str, Any]
@@ -45,11 +46,28 @@ def turn_events(
         events.append({"type": "recover"})
     else:
         events.append({"type": "user", "text": given.value})
+    searches = {
+        m.tool_call_id: m.artifact
+        for m in new_messages
+        if isinstance(m, ToolMessage) and m.name == SEARCH_TOOL and isinstance(m.artifact, dict)
+    }
     for m in new_messages:
         if isinstance(m, AIMessage) and m.tool_calls:
             if m.text.strip():  # words sent together with the calls reach the customer too
                 events.append(assistant_event(m, channel))
-            events += [{"type": "tool_call", "action": c["name"], "args": c["args"]} for c in m.tool_calls]
+            for c in m.tool_calls:
+                if c["id"] in searches:  # the catalog search: what was asked and what was found
+                    found = searches[c["id"]]
+                    events.append(
+                        {
+                            "type": "search",
+                            "action": SEARCH_TOOL,
+                            "query": found.get("query"),
+                            "found": found.get("found"),
+                        }
+                    )
+                else:
+                    events.append({"type": "tool_call", "action": c["name"], "args": c["args"]})
         elif isinstance(m, AIMessage):
             events.append(assistant_event(m, channel))
     # every call of the turn that ran, or was not run and why, before the answer

@@ -87,7 +87,8 @@ class TurnRunner:
     def __init__(self, deps: AgentDependencies, catalog: LiveCatalog) -> None:
         self.deps = deps
         self.live = catalog
-        self.retriever = ActionRetriever()  # its index lives as long as the catalog
+        # its index lives as long as the catalog
+        self.retriever = deps.retriever if deps.retriever is not None else ActionRetriever()
         self.redactor = Redactor()
         self.recording = TraceRecording(deps.traces)
         self._redactor_stale = True

@@ -102,7 +102,7 @@ def evaluate(
     schema_tokens = {c.definition.name: count(json.dumps(c.openai_schema())) for c in catalog}
 
     relevant = [c for c in cases if c["expected_tool"] in catalog]
-    limits = Limits(top_k=k, retrieve_above=0)
+    limits = Limits(top_k=k, tool_budget_tokens=0)
     hits, bound_counts, tokens, select_ms = 0, [], [], []
     for case in relevant:
         state: AgentState = {"messages": [HumanMessage(case["message"])], "channel": "chat"}
@@ -122,7 +122,7 @@ def evaluate(
 
     recall_at = {}
     for kk in sweep:
-        sweep_limits = Limits(top_k=kk, retrieve_above=0)
+        sweep_limits = Limits(top_k=kk, tool_budget_tokens=0)
         got = 0
         for case in relevant:
             state = {"messages": [HumanMessage(case["message"])], "channel": "chat"}

@@ -36,6 +36,8 @@ FLAGS: Any = TurnFlagsRow
 
 NOT_RUN = "not_run"
 """The outcome class of a call a rule stopped before it was sent."""
+SEARCHED = "search"
+"""The outcome class of the agent's catalog search (its `action` is the search tool's name)."""
 LIMIT_REASONS = frozenset({"limit", "budget", "turn_cap"})
 """Reasons of a call not run that mean a limit was reached (the rest are refusals)."""
 CALL_EVENTS = frozenset({"tool_call", "outcome", "refused"})
@@ -154,6 +156,18 @@ def rows_of_turn(
                     "status": e.get("status"),
                     "latency_ms": e.get("latency_ms"),
                     "attempts": int(e.get("attempts") or 0),
+                }
+            )
+        elif e.get("type") == "search":
+            runs.append(
+                {
+                    **common,
+                    "action": str(e.get("action") or "")[:64],
+                    "outcome": SEARCHED,
+                    "reason": None,
+                    "status": None,
+                    "latency_ms": None,
+                    "attempts": 0,
                 }
             )
         elif e.get("type") == "refused":

@@ -84,7 +84,8 @@ class ActionRunRow(SQLModel, table=True):
     channel: str = Field(max_length=16)
     action: str = Field(max_length=64)
     outcome: str = Field(max_length=24)
-    """The outcome class (`tools.outcome.OutcomeKind`), or `not_run` when a rule stopped the call."""
+    """The outcome class (`tools.outcome.OutcomeKind`), `not_run` when a rule stopped the call, or
+    `search` for the agent's catalog search."""
     reason: str | None = Field(default=None, max_length=24)
     """Why a call was not run: limit, budget, repeat, turn_cap, unavailable, rejected, ..."""
     status: int | None = None

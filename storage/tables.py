@@ -111,3 +111,19 @@ class DraftRow(SQLModel, table=True):
     definition: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_by: str | None = Field(default=None, max_length=200)
+
+
+class ActionVectorRow(SQLModel, table=True):
+    """An action's embedding vector for one embedding model (`storage.action_vectors`): kept
+    with the hash of the text it was computed from, so only a changed action is embedded again."""
+
+    __tablename__ = "action_vectors"
+
+    model: str = Field(primary_key=True, max_length=128)
+    """The embedding model's name: a vector is never compared with another model's."""
+    name: str = Field(primary_key=True, max_length=64)
+    """The action's name."""
+    text_hash: str = Field(max_length=64)
+    """blake2b of the text embedded (name, title, trigger, example messages)."""
+    vector: str = Field(sa_column=Column(Text, nullable=False))
+    """The unit vector as a JSON list of floats."""

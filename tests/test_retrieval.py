@@ -9,6 +9,7 @@ from typing import Unpack, cast
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
+from agent.catalog_search import SEARCH_TOOL
 from agent.graph import compile_graph
 from agent.offering import offered_actions
 from agent.retrieval import ActionRetriever
@@ -38,7 +39,7 @@ def catalog_of(definitions) -> ActionCatalog:
 
 def bound(catalog, retriever, text: str, k: int | None = 8, **given: Unpack[AgentState]) -> list[str]:
     state: AgentState = {"messages": [HumanMessage(text)], "channel": "chat", **given}
-    return [c.name for c in offered_actions(catalog, state, Limits(top_k=k, retrieve_above=0), retriever)]
+    return [c.name for c in offered_actions(catalog, state, Limits(top_k=k, tool_budget_tokens=0), retriever)]
 
 
 def recall(catalog, k: int = 8) -> float:
@@ -82,7 +83,9 @@ def test_a_pending_action_and_the_last_called_one_are_kept() -> None:
         "messages": [HumanMessage("is my TV covered?"), called, AIMessage("It is."), HumanMessage(text)],
         "channel": "chat",
     }
-    names = [c.name for c in offered_actions(catalog, state, Limits(top_k=3, retrieve_above=0), retriever)]
+    names = [
+        c.name for c in offered_actions(catalog, state, Limits(top_k=3, tool_budget_tokens=0), retriever)
+    ]
     assert "check_warranty" in names and "get_order_status" in names and len(names) == 3
 
 
@@ -106,7 +109,7 @@ async def test_the_agent_binds_at_most_k_tools_and_the_right_one() -> None:
         model=model,
         catalog=catalog,
         executor=cast(Executor, None),  # the model answers without a call: nothing is sent
-        limits=Limits(top_k=8, retrieve_above=0),
+        limits=Limits(top_k=8, tool_budget_tokens=0),
     )
     graph = compile_graph(InMemorySaver())
     await graph.ainvoke(
@@ -116,5 +119,6 @@ async def test_the_agent_binds_at_most_k_tools_and_the_right_one() -> None:
     )
     tools = model.calls[0]["kwargs"]["tools"]
     names = [t["function"]["name"] for t in tools]
-    assert len(names) <= 8
+    assert names[-1] == SEARCH_TOOL  # retrieval bound part of the catalog: the way out is bound too
+    assert len(names) - 1 == 8
     assert "check_refund_status" in names

@@ -192,6 +192,9 @@ class CatalogDiff:
     """Unchanged definitions whose compiled action was kept (same object)."""
     removed: list[str] = field(default_factory=list)
     """Names no longer in the catalog."""
+    examples: list[str] = field(default_factory=list)
+    """Reused actions whose test conversations changed (the compiled action now holds the new
+    definition; nothing was recompiled)."""
 
     @property
     def changed(self) -> bool:
@@ -203,6 +206,8 @@ class ActionCatalog:
 
     def __init__(self) -> None:
         self._compiled: dict[str, CompiledAction] = {}
+        self.revision = 0
+        """Goes up whenever a sync changes anything (what retrieval's index keeps in step with)."""
         # name -> the definition object last given to `sync`, for the identity fast path
         self._seen: dict[str, ActionDefinition] = {}
 
@@ -229,6 +234,10 @@ class ActionCatalog:
                 continue
             digest = definition.content_hash()
             if previous is not None and previous.content_hash == digest:
+                if previous.definition.test_conversations != definition.test_conversations:
+                    # not compiled, but retrieval indexes the examples: it must see the new ones
+                    previous.definition = definition
+                    diff.examples.append(name)
                 compiled[name] = previous
                 diff.reused.append(name)
             else:
@@ -237,6 +246,8 @@ class ActionCatalog:
         if problems:
             raise ActionValidationError(None, problems)
         diff.removed.extend(sorted(set(self._compiled) - set(compiled)))
+        if diff.compiled or diff.removed or diff.examples or list(self._compiled) != list(compiled):
+            self.revision += 1
         self._compiled, self._seen = compiled, seen
         return diff
 

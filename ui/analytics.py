@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from storage.run_log import NOT_RUN, RunFilter, RunLog
+from storage.run_log import NOT_RUN, SEARCHED, RunFilter, RunLog
 
 from .chat import PREVIEW_PREFIX
 from .runtime import AgentRuntime
@@ -33,6 +33,7 @@ OUTCOME_WORDS = {
     "invalid_response": "invalid response",
     "config_error": "configuration error",
     NOT_RUN: "not run",
+    SEARCHED: "catalog search",
 }
 
 

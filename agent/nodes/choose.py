@@ -5,6 +5,10 @@ model may answer in ends in something for the customer: tool calls become the tu
 (`planning`); a malformed tool call (arguments that are not JSON, e.g. cut off by the token
 limit) is repaired once by telling the model what was wrong, then answered plainly; a refusal
 or an empty reply becomes a plain answer, never an empty message.
+
+When retrieval bound only part of the catalog, the model may call the catalog search tool
+once (`agent.catalog_search`): the node answers it and asks the model again with the actions
+found bound as well, in the same step.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from langchain_core.messages import AIMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
+from ..catalog_search import SEARCH_TOOL, search_query, search_result, search_tool_schema
 from ..offering import offered_actions
 from ..state import AgentContext, AgentState
 from .planning import plan_calls
 
 TURN_START: AgentState = {
+    "retrieval": None,
     "results": [],
     "skipped": [],
     "turn_calls": 0,
@@ -33,18 +39,55 @@ TURN_START: AgentState = {
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     state = {**state, **TURN_START}
+    note = await ctx.retriever.prepare(ctx.catalog, state["messages"])
+    allowed = ctx.retriever.allowed(ctx.catalog, state.get("channel", "chat"))
     offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever)
-    model = ctx.model.bind_tools(ctx.retriever.tool_schemas(offered)) if offered else ctx.model
+    searchable = len(offered) < len(allowed) and ctx.catalog.get(SEARCH_TOOL) is None
+    retrieval: dict[str, Any] = {"bound": len(offered), "ranking": _ranking(ctx, offered, allowed, note)}
+    if note:
+        retrieval["note"] = note
     system = SystemMessage(prompts.AGENT_SYSTEM.format(channel=state.get("channel", "chat")))
     history = [system, *state["messages"]]
+    tools = [*ctx.retriever.tool_schemas(offered), *([search_tool_schema()] if searchable else [])]
+    reply = await _pick(ctx, tools, history, bool(offered))
+    searched: list = []
+    search = next((c for c in reply.tool_calls if c["name"] == SEARCH_TOOL), None) if searchable else None
+    if search is not None:
+        # One search per turn: the found actions are bound for the next step, the tool is not.
+        query = search_query(dict(search.get("args") or {}))
+        taken = {a.definition.name for a in offered}
+        candidates = [a for a in allowed if a.definition.name not in taken]
+        found = ctx.retriever.search(ctx.catalog, candidates, query, ctx.limits.search_results)
+        searched = [
+            reply.model_copy(update={"tool_calls": [search]}),
+            search_result(str(search["id"]), query, found),
+        ]
+        retrieval["search"] = {"query": query, "found": [a.definition.name for a in found]}
+        state = {**state, "turn_calls": 1}  # the search counts in the per-turn call cap
+        bound = [*offered, *found]
+        reply = await _pick(ctx, ctx.retriever.tool_schemas(bound), [*history, *searched], bool(bound))
+    start = {**TURN_START, "turn_calls": state["turn_calls"], "retrieval": retrieval}
+    if not reply.tool_calls:
+        return {**start, "messages": [*searched, plain_answer(reply)], "pending": None}
+    thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
+    update = plan_calls(reply, state, ctx, thread_id)
+    return {**start, **update, "messages": [*searched, *update["messages"]]}
+
+
+async def _pick(ctx: AgentContext, tools: list[dict[str, Any]], history: list, repairable: bool) -> AIMessage:
+    """The model's reply with `tools` bound; a malformed tool call is repaired once."""
+    model = ctx.model.bind_tools(tools) if tools else ctx.model
     reply = _cut_off_calls_invalid(_as_ai(await model.ainvoke(history)))
-    if not reply.tool_calls and reply.invalid_tool_calls and offered:
+    if not reply.tool_calls and reply.invalid_tool_calls and repairable:
         reply = _as_ai(await model.ainvoke([*history, SystemMessage(_repair_note(reply))]))
         reply = _cut_off_calls_invalid(reply)
-    if not reply.tool_calls:
-        return {**TURN_START, "messages": [plain_answer(reply)], "pending": None}
-    thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
-    return {**TURN_START, **plan_calls(reply, state, ctx, thread_id)}
+    return reply
+
+
+def _ranking(ctx: AgentContext, offered: list, allowed: list, note: str | None) -> str:
+    if len(offered) == len(allowed):
+        return "all"
+    return "fused" if ctx.retriever.semantic is not None and not note else "lexical"
 
 
 def _as_ai(reply: Any) -> AIMessage:

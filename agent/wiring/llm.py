@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
@@ -196,6 +197,39 @@ def _one_line(exc: BaseException, key: Any) -> str:
     if secret:
         text = text.replace(secret, "[secret]")
     return text[:200]
+
+
+EMBEDDINGS_BATCH = 256
+"""Texts per embeddings request (OpenAI takes up to 2,048; compatible servers often fewer)."""
+
+
+def make_embeddings(settings: Settings) -> tuple[Embeddings, str] | None:
+    """The embedding model for semantic retrieval and its label, or None when
+    `Settings.embeddings_model` is unset (retrieval is then lexical).
+
+    Any OpenAI-compatible embeddings endpoint: the texts are sent as text (no client-side
+    tokenisation, which needs OpenAI's tokenizer file and breaks other servers)."""
+    if not settings.embeddings_model:
+        return None
+    import openai
+    from langchain_openai import OpenAIEmbeddings
+
+    key = settings.embeddings_api_key or settings.openai_api_key
+    base_url = (settings.embeddings_base_url or settings.openai_base_url or OPENAI_DEFAULT_BASE_URL).rstrip(
+        "/"
+    )
+    embeddings = OpenAIEmbeddings(
+        model=settings.embeddings_model,
+        openai_api_key=key if key is not None else SecretStr("none"),
+        openai_api_base=base_url,
+        check_embedding_ctx_length=False,
+        chunk_size=EMBEDDINGS_BATCH,
+        request_timeout=REQUEST_TIMEOUT,
+        # a pool of its own, as the chat model's (see `_openai_choice`)
+        http_async_client=openai.DefaultAsyncHttpxClient(timeout=REQUEST_TIMEOUT),
+        max_retries=MAX_RETRIES,
+    )
+    return embeddings, f"{settings.embeddings_model} @ {_display_url(base_url)}"
 
 
 def _display_url(url: str) -> str:

@@ -24,10 +24,13 @@ from agent.dependencies import AgentDependencies
 from agent.graph import compile_graph
 from agent.lexical import topic_key
 from agent.live_catalog import LiveCatalog  # noqa: F401  (re-exported)
+from agent.retrieval import ActionRetriever
+from agent.semantic import SemanticRanker
 from agent.service import SupportAgent
 from agent.state import Limits
-from agent.wiring.llm import check_chat_model, make_chat_model
+from agent.wiring.llm import check_chat_model, make_chat_model, make_embeddings
 from agent.wiring.settings import Settings
+from storage.action_vectors import ActionVectorStore
 from storage.actions import ActionStore
 from storage.auth_settings import AuthStore
 from storage.checkpoints import open_checkpointer
@@ -122,7 +125,8 @@ async def open_agent(
                     traces=stores.traces,
                     ledger=stores.ledger,
                     secrets=stores.secrets,
-                    limits=limits or Limits(),
+                    limits=limits or settings.limits(),
+                    retriever=make_retriever(settings, stores.engine),
                     model_label=label,
                     is_offline=offline,
                     session_locks=session_locks(settings, stores.engine),
@@ -130,6 +134,17 @@ async def open_agent(
             )
     finally:
         await executor.aclose()
+
+
+def make_retriever(settings: Settings, engine: Any) -> ActionRetriever:
+    """Lexical retrieval, fused with semantic ranking when an embedding model is configured
+    (its action vectors persist in the database: `storage.action_vectors`)."""
+    made = make_embeddings(settings)
+    if made is None:
+        return ActionRetriever()
+    embeddings, label = made
+    store = ActionVectorStore(engine)
+    return ActionRetriever(semantic=SemanticRanker(embeddings, model=label, store=store))
 
 
 def session_locks(settings: Settings, engine) -> SessionLocks:

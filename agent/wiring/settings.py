@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agent.state import Limits
 from storage.db import database_url as sqlalchemy_url
 from storage.db import is_postgres
 
@@ -69,6 +70,16 @@ class Settings(BaseSettings):
     """OpenAI-compatible server URL (Ollama, vLLM, Azure...); unset: OpenAI itself."""
     admin_password: SecretStr | None = Field(None, validation_alias="ADMIN_PASSWORD")
     """Password the product team's tools (editor, secrets, traces, import/export) ask for."""
+    tool_budget_tokens: int = Field(10000, ge=0, validation_alias="ACTIONS_TOOL_BUDGET_TOKENS")
+    """Tool-definition tokens bound whole (~40 typical actions); above it, retrieval picks."""
+    top_k: int = Field(15, ge=1, le=128, validation_alias="ACTIONS_TOP_K")
+    """Actions bound per turn once over the token budget (a catalog search may add 5 for a step)."""
+    embeddings_model: str | None = Field(None, validation_alias="EMBEDDINGS_MODEL")
+    """Embedding model for semantic retrieval (e.g. text-embedding-3-small); unset: lexical only."""
+    embeddings_base_url: str | None = Field(None, validation_alias="EMBEDDINGS_BASE_URL")
+    """OpenAI-compatible embeddings server URL; unset: `OPENAI_BASE_URL` (or OpenAI itself)."""
+    embeddings_api_key: SecretStr | None = Field(None, validation_alias="EMBEDDINGS_API_KEY")
+    """Key for the embeddings server; unset: `OPENAI_API_KEY`."""
 
     def __init__(self, **values: Any) -> None:
         """`Settings(data_dir=...)`: fields by name, as code and tests write them."""
@@ -111,6 +122,10 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL storage connects to."""
         return sqlalchemy_url(self.database_url, self.data_dir)
+
+    def limits(self) -> Limits:
+        """The agent's limits with the retrieval settings applied."""
+        return Limits(tool_budget_tokens=self.tool_budget_tokens, top_k=self.top_k)
 
     @property
     def uses_postgres(self) -> bool:

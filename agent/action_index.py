@@ -1,0 +1,235 @@
+"""An incremental BM25 index over action documents: add, replace or remove one action at a time.
+
+The postings keep raw term frequencies and every document's length, and BM25's corpus
+statistics (document count, average length, inverse document frequency) are read at query time
+from running totals, so an edit touches only the postings of the edited action's own terms:
+no corpus-wide recomputation, whatever the catalog's size. Scoring walks the postings of the
+query's terms only.
+
+A document is an `ActionDoc` (`agent.retrieval.action_doc`): weighted routing terms, the input
+patterns whose values in a message are evidence for the action, and the plain words that lead
+to its terms (the vocabulary typo correction reads unknown words against).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .lexical import (
+    COMMON_WORDS,
+    K1,
+    PATTERN_BONUS,
+    STOPWORDS,
+    B,
+    IdentifierPattern,
+    canonical,
+    correct_typo,
+    words,
+)
+
+MAX_POSTINGS = 1000
+"""Postings walked per query term: a term more actions hold than this (a word nearly every
+action of a 10,000-action catalog shares) counts only for its `MAX_POSTINGS` actions where it
+weighs most (impact-ordered truncation). Below this size, ranking is exact BM25."""
+AVG_DRIFT = 0.1
+"""Relative drift of the average document length that triggers recomputing BM25's parts."""
+MIN_PREFIX = 4
+"""Shortest stem read as the start of a longer indexed term."""
+MAX_CORRECTIONS = 4096
+"""Unknown words remembered with their correction (a scan of the vocabulary each) per index."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDoc:
+    """One action as the index sees it (depends only on its definition and its examples)."""
+
+    weights: dict[str, float]
+    """Routing term -> weighted frequency (name, trigger, examples, inputs)."""
+    length: float
+    patterns: tuple[str, ...]
+    """Input patterns; a message holding a matching value is evidence for the action."""
+    vocabulary: dict[str, str]
+    """Plain word -> routing term, for typo correction (name, trigger and example words)."""
+
+
+class ActionIndex:
+    """BM25 postings (term -> {action: frequency}) kept in step one action at a time."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, ActionDoc] = {}
+        self.postings: dict[str, dict[str, float]] = defaultdict(dict)
+        self.pattern_actions: dict[str, set[str]] = defaultdict(set)
+        self.patterns: dict[str, IdentifierPattern | None] = {}
+        self.word_counts: dict[str, dict[str, int]] = defaultdict(dict)
+        """Vocabulary word -> {term: how many actions lead there} (a word may stem two ways)."""
+        self.total_length = 0.0
+        self.parts: dict[str, dict[str, float]] = defaultdict(dict)
+        """term -> {action: BM25 term-frequency part} at the reference average length."""
+        self.avg_ref = 0.0
+        """The average document length the parts were computed with; re-set (and every part
+        recomputed, without re-reading any action) once the live average drifts past
+        `AVG_DRIFT`, so an edit stays proportional to the edited action."""
+        self._impact: dict[str, list[tuple[str, float]]] = {}
+        """term -> its `MAX_POSTINGS` heaviest parts, for terms with more postings than that."""
+        self._corrections: dict[str, str | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    # -- keeping it in step -------------------------------------------------------------------
+
+    def put(self, name: str, doc: ActionDoc, *, weigh: bool = True) -> None:
+        """Add the action, or replace what the index held for it. With `weigh=False` (a batch
+        of many), its BM25 parts wait for `reweigh()` after the batch."""
+        self.remove(name)
+        self.docs[name] = doc
+        self.total_length += doc.length
+        if not weigh:
+            for term, tf in doc.weights.items():
+                self.postings[term][name] = tf
+                self._impact.pop(term, None)
+            self._index_extras(name, doc)
+            return
+        avg = self.total_length / len(self.docs)
+        if not self.avg_ref or abs(avg - self.avg_ref) > AVG_DRIFT * self.avg_ref:
+            self._reweigh(avg)
+        norm = self._norm(doc.length)
+        for term, tf in doc.weights.items():
+            self._impact.pop(term, None)
+            self.postings[term][name] = tf
+            self.parts[term][name] = tf * (K1 + 1) / (tf + norm)
+        self._index_extras(name, doc)
+
+    def reweigh(self) -> None:
+        """Compute every BM25 part at the current average length (after a batch of puts)."""
+        self._reweigh(self.total_length / len(self.docs) if self.docs else 1.0)
+
+    def _index_extras(self, name: str, doc: ActionDoc) -> None:
+        for pattern in dict.fromkeys(doc.patterns):
+            if pattern not in self.patterns:
+                self.patterns[pattern] = IdentifierPattern.compile(pattern)
+            self.pattern_actions[pattern].add(name)
+        for word, term in doc.vocabulary.items():
+            counts = self.word_counts[word]
+            counts[term] = counts.get(term, 0) + 1
+        if doc.vocabulary:
+            self._corrections.clear()
+
+    def remove(self, name: str) -> None:
+        doc = self.docs.pop(name, None)
+        if doc is None:
+            return
+        self.total_length -= doc.length
+        for term in doc.weights:
+            self._impact.pop(term, None)
+            postings = self.postings[term]
+            postings.pop(name, None)
+            self.parts[term].pop(name, None)
+            if not postings:
+                del self.postings[term], self.parts[term]
+        for pattern in dict.fromkeys(doc.patterns):
+            holders = self.pattern_actions[pattern]
+            holders.discard(name)
+            if not holders:
+                del self.pattern_actions[pattern], self.patterns[pattern]
+        for word, term in doc.vocabulary.items():
+            counts = self.word_counts[word]
+            counts[term] -= 1
+            if counts[term] <= 0:
+                del counts[term]
+            if not counts:
+                del self.word_counts[word]
+        self._corrections.clear()
+
+    def _norm(self, length: float) -> float:
+        return K1 * (1 - B + B * length / (self.avg_ref or 1.0))
+
+    def _reweigh(self, avg: float) -> None:
+        self.avg_ref = avg or 1.0
+        self._impact.clear()
+        for term, postings in self.postings.items():
+            self.parts[term] = {
+                n: tf * (K1 + 1) / (tf + self._norm(self.docs[n].length)) for n, tf in postings.items()
+            }
+
+    # -- reading a message --------------------------------------------------------------------
+
+    def query_terms(self, text: str) -> set[str]:
+        """Routing terms of a message; an unknown word one or two edits from a known one is
+        corrected to it ("instalation" -> installation), as the offline router does."""
+        out = set()
+        for w in words(text):
+            if w in STOPWORDS or w.isdigit():
+                continue
+            term = canonical(w)
+            if term not in self.postings and len(w) >= 4 and w not in COMMON_WORDS:
+                if w not in self._corrections:
+                    if len(self._corrections) >= MAX_CORRECTIONS:
+                        self._corrections.clear()
+                    self._corrections[w] = self._correct(w)
+                term = self._corrections[w] or term
+            out.add(term)
+        return out
+
+    def _correct(self, word: str) -> str | None:
+        """A typo's correction, else the one indexed term the word's stem begins ("specs" ->
+        specif-ications); None when neither is unique."""
+        vocabulary = {w: next(iter(terms)) for w, terms in self.word_counts.items() if len(terms) == 1}
+        corrected = correct_typo(word, vocabulary)
+        if corrected is not None:
+            return corrected
+        stem = canonical(word)
+        if len(stem) < MIN_PREFIX:
+            return None
+        longer = {t for t in self.postings if t.startswith(stem)}
+        return next(iter(longer)) if len(longer) == 1 else None
+
+    def idf(self, df: int) -> float:
+        n = len(self.docs)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, texts: Sequence[tuple[str, float]]) -> dict[str, float]:
+        """Action -> BM25 score for every action matching at least one (text, weight) query."""
+        scores: dict[str, float] = defaultdict(float)
+        if not self.docs:
+            return scores
+        for text, weight in texts:
+            for term in self.query_terms(text):
+                parts = self.parts.get(term)
+                if not parts:
+                    continue
+                idf = weight * self.idf(len(parts))
+                for name, part in self._heaviest(term, parts):
+                    scores[name] += idf * part
+            for pattern, compiled in self.patterns.items():
+                if compiled is not None and compiled.search(text):
+                    holders = self.pattern_actions[pattern]
+                    bonus = weight * PATTERN_BONUS * self.idf(len(holders))
+                    for name in holders:
+                        scores[name] += bonus
+        return scores
+
+    def _heaviest(self, term: str, parts: dict[str, float]) -> Iterable[tuple[str, float]]:
+        if len(parts) <= MAX_POSTINGS:
+            return parts.items()
+        impact = self._impact.get(term)
+        if impact is None:
+            impact = self._impact[term] = heapq.nlargest(
+                MAX_POSTINGS, parts.items(), key=lambda i: (i[1], i[0])
+            )
+        return impact
+
+    def ranked(self, texts: Sequence[tuple[str, float]], limit: int | None = None) -> list[tuple[str, float]]:
+        """(action, score) of the matching actions, best first (by name on ties)."""
+        scored = self.scores(texts)
+        items: Iterable[tuple[str, float]] = scored.items()
+        if limit and limit < len(scored):
+            # the limit-th best score, then every action at or above it (ties kept whole)
+            cut = heapq.nlargest(limit, scored.values())[-1]
+            items = [(n, v) for n, v in items if v >= cut]
+        best = sorted(items, key=lambda item: (-item[1], item[0]))[: limit or None]
+        return [(name, round(score, 4)) for name, score in best]

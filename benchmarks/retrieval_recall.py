@@ -1,0 +1,166 @@
+"""Is the right action within the model's reach? Recall over the labelled retrieval set.
+
+    .venv/bin/python -m benchmarks.retrieval_recall [--set frozen|dev] [--json PATH]
+
+The set (`benchmarks.retrieval_set`): 326 actions (117 support actions with look-alikes, 209
+operations of public OpenAPI documents through the importer) and 532 frozen requests over 207
+of them. For every request, a one-message conversation goes through the agent's own selection:
+
+- recall@k: the share of requests whose action ranks in the first k of the retriever's ranking
+  (k = 1, 5, 8, 10, 15, 20);
+- offered: the share whose action is among the tools the agent node binds with the default
+  settings (`agent.offering.offered_actions`, `Limits()`), and the most tools bound at once.
+
+- offered + search: the share whose action is offered, or found by the catalog search tool
+  when it is not (the customer's message stands in for the query the model would write); the
+  rescue rate is the share of the misses the search finds.
+
+Configurations: lexical alone (the catalog without test conversations); with examples (each
+action carrying its test conversations from tests/data/retrieval/examples.tsv); with examples
+and a local embedding stand-in fused in (`benchmarks.embedding_standin`: hashed words and
+character trigrams, not a trained model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from agent.offering import allowed_actions, offered_actions
+from agent.retrieval import ActionRetriever, query_texts
+from agent.semantic import SemanticRanker
+from agent.state import AgentState, Limits
+from benchmarks import retrieval_set
+from benchmarks.common import header, machine, now, table, write_result
+from benchmarks.embedding_standin import StandInEmbeddings
+from tools.compiler import ActionCatalog
+
+KS = (1, 5, 8, 10, 15, 20)
+
+
+def compiled(with_examples: bool) -> ActionCatalog:
+    catalog = ActionCatalog()
+    catalog.sync(retrieval_set.catalog(with_examples=with_examples))
+    return catalog
+
+
+async def score(
+    name: str,
+    catalog: ActionCatalog,
+    requests: list[retrieval_set.Request],
+    semantic: SemanticRanker | None = None,
+) -> dict[str, Any]:
+    retriever = ActionRetriever(semantic=semantic)
+    limits = Limits()
+    ranks: list[int | None] = []
+    offered_hits, rescued, bound_max, misses = 0, 0, 0, []
+    for r in requests:
+        state: AgentState = {"messages": [HumanMessage(r.message)], "channel": "chat"}
+        await retriever.prepare(catalog, state["messages"])
+        names = retriever.ranked(catalog, query_texts(state["messages"]), max(KS))
+        ranks.append(names.index(r.expected) + 1 if r.expected in names else None)
+        allowed = allowed_actions(catalog, state)
+        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever, allowed)]
+        bound_max = max(bound_max, len(offered))
+        if r.expected in offered:
+            offered_hits += 1
+            continue
+        # the search tool, with the customer's message standing in for the model's query
+        others = [a for a in allowed if a.definition.name not in offered]
+        found = [
+            a.definition.name for a in retriever.search(catalog, others, r.message, limits.search_results)
+        ]
+        bound_max = max(bound_max, len(offered) + len(found))
+        rescued += r.expected in found
+        misses.append(
+            {"expected": r.expected, "message": r.message, "rank": ranks[-1], "rescued": r.expected in found}
+        )
+    n = len(requests)
+    missed = n - offered_hits
+    return {
+        "config": name,
+        "requests": n,
+        "recall_at": {str(k): round(sum(1 for x in ranks if x is not None and x <= k) / n, 4) for k in KS},
+        "offered": round(offered_hits / n, 4),
+        "offered_or_searched": round((offered_hits + rescued) / n, 4),
+        "search_rescue_rate": round(rescued / missed, 4) if missed else None,
+        "bound_max": bound_max,
+        "embedded_documents": semantic.embedded if semantic is not None else None,
+        "misses": misses,
+    }
+
+
+async def measure(set_name: str) -> list[dict[str, Any]]:
+    requests = retrieval_set.requests(set_name)
+    stand_in = SemanticRanker(StandInEmbeddings(), model="stand-in")
+    return [
+        await score("lexical", compiled(False), requests),
+        await score("lexical + examples", compiled(True), requests),
+        await score("lexical + examples + stand-in embeddings", compiled(True), requests, stand_in),
+    ]
+
+
+def run(set_name: str) -> dict[str, Any]:
+    requests = retrieval_set.requests(set_name)
+    limits = Limits()
+    return {
+        "date": now(),
+        "machine": machine(),
+        "set": set_name,
+        "actions": len(retrieval_set.catalog()),
+        "requests": len(requests),
+        "expected_actions": len({r.expected for r in requests}),
+        "limits": {
+            "top_k": limits.top_k,
+            "tool_budget_tokens": limits.tool_budget_tokens,
+            "search_results": limits.search_results,
+        },
+        "search_query": "the customer's message (stands in for the model's query)",
+        "embeddings": "stand-in: hashed words and character trigrams (benchmarks.embedding_standin), not a trained model",
+        "configs": asyncio.run(measure(set_name)),
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    rows = [("config", *[f"recall@{k}" for k in KS], "offered", "+search", "rescue", "bound max")]
+    for c in result["configs"]:
+        rescue = c["search_rescue_rate"]
+        rows.append(
+            (
+                c["config"],
+                *[f"{c['recall_at'][str(k)]:.3f}" for k in KS],
+                f"{c['offered']:.3f}",
+                f"{c['offered_or_searched']:.3f}",
+                "-" if rescue is None else f"{rescue:.3f}",
+                c["bound_max"],
+            )
+        )
+    lines = [
+        f"set {result['set']}: {result['requests']} requests over {result['expected_actions']} actions,"
+        f" catalog of {result['actions']}",
+        table(rows),
+    ]
+    for miss in result["configs"][0]["misses"]:
+        found = "found by search" if miss["rescued"] else "not found"
+        lines.append(f"  miss: {miss['expected']} (rank {miss['rank']}, {found}) <- {miss['message']!r}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="frozen", choices=("frozen", "dev"))
+    parser.add_argument("--json", type=Path, default=None, help="where to write results")
+    args = parser.parse_args(argv)
+    result = run(args.set)
+    print(header(result))
+    print(report(result))
+    print(f"\nwrote {write_result(f'retrieval_recall_{args.set}', result, args.json)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

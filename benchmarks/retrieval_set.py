@@ -1,0 +1,104 @@
+"""The labelled retrieval set: a 326-action catalog and the requests that name the right action.
+
+    tests/data/retrieval/support_actions.tsv   117 support actions written with look-alikes
+                                               (track vs status vs estimate, refund vs refund
+                                               status, cancel order/subscription/appointment...)
+    tests/data/openapi/*                       209 operations of public OpenAPI documents
+                                               (Airflow, Jupyter Server, JupyterHub, JupyterLab,
+                                               MLServer, two pet stores) through the project's
+                                               importer, named `<api>_<operation>`
+    tests/data/retrieval/frozen_requests.tsv   the measured requests (frozen, never tuned on)
+    tests/data/retrieval/dev_requests.tsv      the development requests (tune on these)
+    tests/data/retrieval/examples.tsv          test conversations attached to actions: the
+                                               product team's examples, evidence for retrieval
+
+Every line of a .tsv is tab-separated; lines starting with "#" are comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.action import ActionDefinition
+from tools.importers.openapi import import_openapi, load_document
+from tools.validation import validate_catalog
+
+ROOT = Path(__file__).resolve().parents[1] / "tests" / "data"
+SET = ROOT / "retrieval"
+API_PREFIXES = {
+    "airflow_v1.yaml": "airflow",
+    "jupyter_server_api.yaml": "jserver",
+    "jupyterhub_rest_api.yml": "jhub",
+    "jupyterlab_server_rest_api.yml": "jlab",
+    "mlserver_dataplane.json": "mlserver",
+    "openapi_core_petstore.yaml": "pets",
+    "swagger_petstore.json": "petstore",
+}
+"""The OpenAPI documents imported, and the stem put before each operation's draft name."""
+
+
+@dataclass(frozen=True)
+class Request:
+    expected: str
+    message: str
+
+
+def rows(path: Path) -> list[list[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def support_drafts() -> list[dict[str, Any]]:
+    drafts = []
+    for name, trigger, *rest in rows(SET / "support_actions.tsv"):
+        inputs = (rest[0] if rest else "").split()
+        query = "&".join(f"{i}={{{{{i}}}}}" for i in inputs)
+        drafts.append(
+            {
+                "name": name,
+                "url": f"https://support.example.com/api/{name}" + (f"?{query}" if query else ""),
+                "method": "GET"
+                if name.startswith(("get_", "list_", "check_", "find_", "track_"))
+                else "POST",
+                "trigger": trigger,
+                "inputs": [{"name": i, "type": "string", "description": i.replace("_", " ")} for i in inputs],
+            }
+        )
+    return drafts
+
+
+def openapi_drafts() -> list[dict[str, Any]]:
+    drafts = []
+    for file, prefix in API_PREFIXES.items():
+        doc = load_document((ROOT / "openapi" / file).read_text(encoding="utf-8"), source=file)
+        for draft in import_openapi(doc, base_url="https://api.example.com").drafts:
+            # published: an imported draft starts switched off; the set measures a live catalog
+            name = f"{prefix}_{draft['name']}"[:64]  # a tool name's limit
+            drafts.append({**draft, "name": name, "enabled": True})
+    return drafts
+
+
+def examples() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, message in rows(SET / "examples.tsv"):
+        out.setdefault(name, []).append(message)
+    return out
+
+
+def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
+    """The 326 actions; with `with_examples`, each carries its test conversations."""
+    drafts = support_drafts() + openapi_drafts()
+    if with_examples:
+        found = examples()
+        for d in drafts:
+            d["test_conversations"] = [
+                {"message": m, "expected_action": d["name"]} for m in found.get(d["name"], [])
+            ]
+    return validate_catalog(drafts)
+
+
+def requests(name: str = "frozen") -> list[Request]:
+    """`frozen` (measured) or `dev` (developed on)."""
+    return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]
