@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -56,6 +55,7 @@ from .guard import (
     HostNotFound,
     check_destination,
 )
+from .html_text import html_text
 from .http_client import make_http_client
 from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
@@ -188,8 +188,9 @@ class ActionExecutor:
             if action.auth:
                 outcome, used = await self._authenticated(action, prepared, started)
             else:
-                outcome = await _Call(self, action, prepared, started).run()
                 used = prepared.secret_values
+                full = await self.redactor(*used)
+                outcome = await _Call(self, action, prepared, started, full).run()
         return redact_outcome(outcome, await self.redactor(*used))
 
     async def _authenticated(
@@ -205,7 +206,8 @@ class ActionExecutor:
                 applied = await self.auth.apply(setting, self._secrets, self._send)
                 request = _with_auth(action, prepared, applied)
                 used = request.secret_values
-                outcome = await _Call(self, action, request, started).run()
+                full = await self.redactor(*used)
+                outcome = await _Call(self, action, request, started, full).run()
                 if outcome.status != 401 or attempt == 2 or not self.auth.retire(setting, applied.token):
                     return outcome, used
         except AuthError as exc:
@@ -269,13 +271,16 @@ class _Call:
         action: ActionDefinition,
         req: PreparedRequest,
         started: float,
+        redactor: Redactor | None = None,
     ):
+        """`redactor` masks what the call returns (the request's own secrets when not given:
+        a token request must read the token it asked for)."""
         self.x = executor
         self.settings = executor.settings
         self.action = action
         self.req = req
         self.started = started
-        self.redactor = req.redactor
+        self.redactor = redactor if redactor is not None else req.redactor
         self.attempts = 0
         self.hop_url = req.url
 
@@ -502,7 +507,6 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
 
 
 ERROR_CHARS = 600
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
 
 def _error_data(action: ActionDefinition, body: bytes, content_type: str | None) -> Any:
@@ -532,7 +536,7 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
         if isinstance(parsed, dict) and len(text) <= ERROR_CHARS:
             return parsed  # a small error document is passed whole
     elif "html" in (content_type or "").lower() or text.lstrip().startswith("<"):
-        text = _TAGS.sub(" ", text)
+        text = html_text(text)
     text = " ".join(text.split())
     return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
 
