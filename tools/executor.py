@@ -61,6 +61,7 @@ from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
 from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
+from .response_body import read_capped
 from .retry_policy import retrying
 from .selection import evaluate, select_fields
 
@@ -385,7 +386,7 @@ class _Call:
                     self.hop_url = str(url)
                     method, body, headers = _redirected(response.status_code, method, body, headers)
                     continue
-                content, truncated = await _read_capped(response, self.settings.max_response_bytes)
+                content, truncated = await read_capped(response, self.settings.max_response_bytes)
                 return _Received(
                     status=response.status_code,
                     content_type=response.headers.get("content-type"),
@@ -455,19 +456,6 @@ def _redirected(
         dropped = {"content-type", "content-length"}
         return "GET", None, [(n, v) for n, v in headers if n.lower() not in dropped]
     return method, body, headers
-
-
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """Read at most `cap` bytes of the body; stop (and say so) as soon as it is exceeded."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        if size + len(chunk) > cap:
-            chunks.append(chunk[: cap - size])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks), False
 
 
 def _causes(exc: BaseException | None) -> Iterator[BaseException]:
