@@ -31,6 +31,7 @@ from langgraph.types import StateSnapshot
 
 from storage.outage import is_storage_outage, retry_on_lost_connection
 from storage.revision import reading_at
+from tools.patterns import message_budget
 from tools.redaction import Redactor, storable
 
 from . import prompts
@@ -151,7 +152,8 @@ class TurnRunner:
         final: dict[str, Any] | None = None  # the state after the last step, as streamed
         paused = False
         try:
-            with reading_at(revision):  # the turn's readers need not ask storage again
+            # one time budget for every definition pattern run on this message (tools.patterns)
+            with reading_at(revision), message_budget():  # readers need not ask storage again
                 # durability="sync": each step's checkpoint is stored before the next step starts,
                 # so the approved call is on disk before its request goes out, and a crash never
                 # sends the turn back to a model pick that would make a new call (a new key).

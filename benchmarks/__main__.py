@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
 NAME is one of compile, turn_overhead, service_costs, concurrency, many_actions, model_calls, run_log,
-auth_overhead, test_conversations, scale_out, offline_accuracy. `--quick` runs
+auth_overhead, test_conversations, scale_out, offline_accuracy, response_parsing, response_memory. `--quick` runs
 tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
@@ -25,6 +25,8 @@ BENCHMARKS = (
     "test_conversations",
     "scale_out",
     "offline_accuracy",
+    "response_parsing",
+    "response_memory",
 )
 QUICK_ARGS = {
     "compile": [

@@ -21,7 +21,7 @@ from agent.offline import OfflineChatModel
 from tests.agent_fixtures import make_agent
 from tools.compiler import compile_action
 from tools.importers._openapi_schema import example_fits
-from tools.patterns import bounded
+from tools.patterns import bounded, message_budget
 from tools.validation import validate_action
 
 # (pattern, a value that makes a backtracking engine explore exponentially many paths)
@@ -89,5 +89,50 @@ async def test_a_customer_message_is_searched_without_hanging_the_turn(
     action = _action(pattern) | {"url": f"{demo_api.base_url}/orders/{{{{ref}}}}"}
     async with make_agent(tmp_path, demo_api, OfflineChatModel(), actions=[action]) as agent:
         result = await agent.send("s1", f"Please look up my reference {value} {value}")
+    reply = result.reply
+    assert (reply is not None and reply["text"].strip()) or result.interrupt is not None
+
+
+def _slow_action(i: int, base: str) -> dict[str, Any]:
+    """An action whose input pattern (unique to it) has no shortcut on a run of `a`s."""
+    return {
+        "name": f"look_up_ref_{i}",
+        "url": f"{base}/orders/{{{{ref}}}}",
+        "trigger": f"Use when the customer asks about reference kind {i}.",
+        "inputs": [{"name": "ref", "pattern": rf"^(a|aa)+(?:#{i}m)?$", "description": "The reference"}],
+    }
+
+
+def test_one_budget_covers_every_pattern_run_on_one_message(caplog) -> None:
+    """Sixty slow patterns on one message: once the message's budget is spent, the rest count
+    as no match without running (each would otherwise take its own full time bound)."""
+    patterns = [bounded(rf"^(a|aa)+(?:#{i}u)?$") for i in range(60)]
+    value = "a" * 60 + "!"
+    with caplog.at_level(logging.WARNING, logger="tools.patterns"), message_budget() as budget:
+        assert not any(p.fullmatch(value) for p in patterns)
+        assert list(patterns[0].finditer(value)) == []
+    ran_out = [r for r in caplog.records if "ran out of time" in r.getMessage()]
+    assert len(ran_out) == 1  # the first pattern spent the budget; none of the others ran
+    assert budget.skipped == 60  # 59 fullmatches and the search
+    assert [r for r in caplog.records if "budget" in r.getMessage()]  # said once, for the team
+
+
+def test_budgets_of_different_messages_are_separate() -> None:
+    slow = bounded(r"^(a|aa)+(?:#sep)?$")
+    with message_budget():
+        assert not slow.fullmatch("a" * 60 + "!")
+    with message_budget() as fresh:
+        assert bounded(r"^a+$").fullmatch("aaa")  # a new message starts with a whole budget
+    assert fresh.skipped == 0
+
+
+async def test_sixty_slow_patterns_cost_one_budget_per_customer_message(tmp_path, demo_api, caplog) -> None:
+    actions = [_slow_action(i, demo_api.base_url) for i in range(60)]
+    value = "a" * 60 + "b"  # the search for a whole word backtracks through every split
+    async with make_agent(tmp_path, demo_api, OfflineChatModel(), actions=actions) as agent:
+        with caplog.at_level(logging.WARNING, logger="tools.patterns"):
+            result = await agent.send("s1", f"Please look up my reference {value} {value}")
+    ran_out = [r for r in caplog.records if "ran out of time" in r.getMessage()]
+    assert len(ran_out) <= 1, [r.getMessage() for r in ran_out]
     reply = result.reply
     assert (reply is not None and reply["text"].strip()) or result.interrupt is not None

@@ -248,7 +248,7 @@ def test_traces_page(tmp_path, fresh_demo_log):
         assert len(at.get("graphviz_chart")) == 1
         steps = next(d.value for d in at.main.dataframe if "step" in d.value.columns)
         assert list(steps["step"]) == ["agent", "call_action", "respond"]
-        labels = [e.label for e in at.main.expander]
+        labels = [shown(e.label) for e in at.main.expander]  # as read: the HTTP line is escaped
         assert any(lbl.startswith("HTTP: order_status") for lbl in labels)
         assert any(lbl.startswith("Tool call: order_status") for lbl in labels)
         assert sum(lbl.startswith(("1. in agent", "2. in respond")) for lbl in labels) == 2

@@ -10,7 +10,7 @@ import pytest
 from tests.agent_fixtures import demo_actions
 from tests.scripted_model import ScriptedChatModel, tool_call
 from tests.test_ui_apptest import click, say
-from tests.ui_fixtures import app_runtime, by_label, open_app
+from tests.ui_fixtures import app_runtime, by_label, open_app, shown
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ ENTERED = ["Tracking number", "Status", "Carrier", "Estimated delivery", "Items"
 def main_texts(at) -> str:
     """What the chat side of the page says (the sidebar is the team's editor)."""
     parts = [*at.main.markdown, *at.main.caption, *at.main.error, *at.main.get("alert")]
-    return "\n".join(str(p.value) for p in parts)
+    return "\n".join(shown(str(p.value)) for p in parts)  # as read: escapes resolved
 
 
 def selection_table(at) -> list[str]:

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 
 from agent.prompts import parse_envelope
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, texts
+from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, shown, texts
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def details(at) -> list[str]:
 
 
 def link_buttons(at) -> list[tuple[str, str]]:
-    return [(b.proto.label, b.proto.url) for b in at.main.get("link_button")]
+    return [(shown(b.proto.label), b.proto.url) for b in at.main.get("link_button")]
 
 
 def staff_line(line: str) -> str:
@@ -83,7 +83,9 @@ def test_chained_turn_shows_both_results_their_details_and_the_answer(tmp_path, 
         [(label, url)] = [b for b in link_buttons(at) if "/return/" in b[1]]
         assert label == LABEL_CONFIGURED and url.startswith("https://labels.northwind.example/return/")
         assert details(at) == ["Details — order_status", "Details — shipping_label_link"]
-        inside = [m.value for e in at.main.expander if e.label.startswith("Details") for m in e.markdown]
+        inside = [
+            shown(m.value) for e in at.main.expander if e.label.startswith("Details") for m in e.markdown
+        ]
         assert any(v.startswith("**order_status** — OK · status 200") for v in inside)
         assert any(v.startswith("**shipping_label_link** — OK · status 200") for v in inside)
         assert fresh_demo_log.token not in texts(at)
@@ -230,7 +232,7 @@ def test_traces_page_lists_every_action_and_every_call_not_run(tmp_path, fresh_d
         ]
         assert rows[0]["detail"].startswith("OK · status 200")
         assert rows[1]["detail"].startswith("not available here (unknown")
-        labels = [e.label for e in at.main.expander]
+        labels = [shown(e.label) for e in at.main.expander]
         assert any(lbl.startswith("HTTP: order_status") for lbl in labels)
         refused = [e for e in at.main.expander if e.label.startswith("no_such_action not run")]
         assert len(refused) == 1

@@ -4,6 +4,7 @@ an injected chat model, or the offline one when none is given) put into the sess
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -67,12 +68,17 @@ ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 def shown(markdown: str) -> str:
     """Markdown as a person reads it, as far as escapes go: `order\\_status` is `order_status`
     (the app escapes every message that quotes what someone typed, `ui.render.literal`)."""
-    return ESCAPED.sub(r"\1", str(markdown))
+    text = str(markdown)
+    if text.startswith("<div>") and text.endswith("</div>"):  # `ui.render.show_text`: escaped HTML
+        text = re.sub(r"</?strong>", "**", text.replace("<br>", "\n"))  # bold read as it is written
+        return html.unescape(re.sub(r"</?div>", "", text))
+    return ESCAPED.sub(r"\1", text.replace("  \n", "\n"))
 
 
 def texts(at: AppTest) -> str:
     """Everything written on the page (markdown, captions, alerts, code), for assertions."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    # as a person reads them: API data, customers' words and replies are escaped (`ui.render.as_text`)
+    parts = [shown(m.value) for m in at.markdown] + [shown(c.value) for c in at.caption]
     alerts = [cast(Sequence[AlertBase], at.get(kind)) for kind in ("error", "warning", "info", "success")]
     parts += [shown(e.value) for found in alerts for e in found]
     parts += [c.value for c in at.code]

@@ -39,7 +39,6 @@ import hashlib
 import hmac
 import json
 import math
-import re
 import secrets as _random
 import ssl
 import time
@@ -59,11 +58,13 @@ from .guard import (
     HostNotFound,
     check_destination,
 )
+from .html_text import html_text
 from .http_client import make_http_client, no_cookies
 from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
 from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
+from .response_body import read_capped
 from .retry_policy import retrying
 from .selection import evaluate, select_fields
 
@@ -227,8 +228,9 @@ class ActionExecutor:
             if action.auth:
                 outcome, used = await self._authenticated(action, prepared, started)
             else:
-                outcome = await _Call(self, action, prepared, started).run()
                 used = prepared.secret_values
+                full = await self.redactor(*used)
+                outcome = await _Call(self, action, prepared, started, full).run()
         return redact_outcome(outcome, await self.redactor(*used))
 
     async def _authenticated(
@@ -244,7 +246,8 @@ class ActionExecutor:
                 applied = await self.auth.apply(setting, self._secrets, self._send)
                 request = _with_auth(action, prepared, applied)
                 used = request.secret_values
-                outcome = await _Call(self, action, request, started).run()
+                full = await self.redactor(*used)
+                outcome = await _Call(self, action, request, started, full).run()
                 if outcome.status != 401 or attempt == 2 or not self.auth.retire(setting, applied.token):
                     return outcome, used
         except AuthError as exc:
@@ -308,13 +311,16 @@ class _Call:
         action: ActionDefinition,
         req: PreparedRequest,
         started: float,
+        redactor: Redactor | None = None,
     ):
+        """`redactor` masks what the call returns (the request's own secrets when not given:
+        a token request must read the token it asked for)."""
         self.x = executor
         self.settings = executor.settings
         self.action = action
         self.req = req
         self.started = started
-        self.redactor = req.redactor
+        self.redactor = redactor if redactor is not None else req.redactor
         self.attempts = 0
         self.hop_url = req.url
 
@@ -419,7 +425,7 @@ class _Call:
                     self.hop_url = str(url)
                     method, body, headers = _redirected(response.status_code, method, body, headers)
                     continue
-                content, truncated = await _read_capped(response, self.settings.max_response_bytes)
+                content, truncated = await read_capped(response, self.settings.max_response_bytes)
                 return _Received(
                     status=response.status_code,
                     content_type=response.headers.get("content-type"),
@@ -491,19 +497,6 @@ def _redirected(
     return method, body, headers
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """Read at most `cap` bytes of the body; stop (and say so) as soon as it is exceeded."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        if size + len(chunk) > cap:
-            chunks.append(chunk[: cap - size])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks), False
-
-
 def _causes(exc: BaseException | None) -> Iterator[BaseException]:
     seen = 0
     while exc is not None and seen < 10:
@@ -541,7 +534,6 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
 
 
 ERROR_CHARS = 600
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
 
 def _error_data(action: ActionDefinition, body: bytes, content_type: str | None) -> Any:
@@ -571,7 +563,7 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
         if isinstance(parsed, dict) and len(text) <= ERROR_CHARS:
             return parsed  # a small error document is passed whole
     elif "html" in (content_type or "").lower() or text.lstrip().startswith("<"):
-        text = _TAGS.sub(" ", text)
+        text = html_text(text)
     text = " ".join(text.split())
     return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
 

@@ -8,25 +8,85 @@ of the process. So every such pattern is compiled here with the `regex` engine (
 with `re` in its V0 mode) and every match runs with a timeout; a match that runs out of time
 counts as no match, and the pattern is logged once so the team can fix it.
 
+The bound holds for a whole customer message, not only for each match: a catalog of many slow
+patterns would otherwise cost each of them its full time on every message. The code that
+handles one message (a turn, an MCP call) opens a `message_budget`; every match made inside it
+takes its time from the one budget, and once it is spent, further matches count as no match
+without running (said once per message in the log).
+
 Patterns the project writes itself are fixed and safe; they keep using `re`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import regex
 
 MATCH_TIMEOUT_SECONDS = 0.05
 """Per match or scan; a sane pattern on a customer's message takes microseconds."""
+MESSAGE_BUDGET_SECONDS = 0.05
+"""For every match and scan made while one customer message is handled, together."""
 
 PatternError = regex.error
 """Raised by `bounded` for a pattern that does not compile; its text says why."""
 
 log = logging.getLogger(__name__)
 _reported: set[str] = set()
+
+
+@dataclass
+class MessageBudget:
+    """The matching time left for one message, and the matches refused once it ran out."""
+
+    left: float = MESSAGE_BUDGET_SECONDS
+    skipped: int = 0
+
+    def timeout(self) -> float | None:
+        """The time bound of the next match, or None when nothing is left."""
+        if self.left <= 0:
+            self.skipped += 1
+            if self.skipped == 1:
+                log.warning("the message's pattern time budget is spent; further patterns count as no match")
+            return None
+        return min(MATCH_TIMEOUT_SECONDS, self.left)
+
+
+_budget: contextvars.ContextVar[MessageBudget | None] = contextvars.ContextVar("pattern_budget", default=None)
+
+
+@contextlib.contextmanager
+def message_budget(seconds: float = MESSAGE_BUDGET_SECONDS) -> Iterator[MessageBudget]:
+    """One time budget for every pattern match made inside the block (and in the tasks it
+    starts, which share the context); a budget already open is kept (one message, one budget)."""
+    current = _budget.get()
+    if current is not None:
+        yield current
+        return
+    budget = MessageBudget(seconds)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+@contextlib.contextmanager
+def _spending(budget: MessageBudget | None) -> Iterator[None]:
+    if budget is None:
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        budget.left -= time.perf_counter() - started
 
 
 class BoundedPattern:
@@ -38,19 +98,32 @@ class BoundedPattern:
         self._compiled = regex.compile(pattern, flags)
 
     def fullmatch(self, text: str) -> bool:
+        budget = _budget.get()
+        timeout = budget.timeout() if budget is not None else MATCH_TIMEOUT_SECONDS
+        if timeout is None:
+            return False
         try:
-            return self._compiled.fullmatch(text, timeout=MATCH_TIMEOUT_SECONDS) is not None
+            with _spending(budget):
+                return self._compiled.fullmatch(text, timeout=timeout) is not None
         except TimeoutError:
             self._report()
             return False
 
     def finditer(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(matched text, start, end) of each match, until the time bound runs out."""
+        budget = _budget.get()
+        timeout = budget.timeout() if budget is not None else MATCH_TIMEOUT_SECONDS
+        if timeout is None:
+            return
+        found: list[tuple[str, int, int]] = []
         try:
-            for m in self._compiled.finditer(text, timeout=MATCH_TIMEOUT_SECONDS):
-                yield m.group(0), m.start(), m.end()
+            # all matches at once: the time between two yields is the caller's, not the pattern's
+            with _spending(budget):
+                for m in self._compiled.finditer(text, timeout=timeout):
+                    found.append((m.group(0), m.start(), m.end()))
         except TimeoutError:
             self._report()
+        yield from found
 
     def _report(self) -> None:
         if self.pattern not in _reported:

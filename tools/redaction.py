@@ -1,16 +1,27 @@
 """`Redactor`: the one place secret values are masked, whatever form an API echoes them in.
 
-An API may send a secret back verbatim, in another letter case, or escaped the way its
-language's JSON or URL encoder escapes text: `tok\\/en` (PHP escapes `/`), `\\u003c` (Go escapes
-`<>&`), `\\u0074ok` (any character may be escaped), `%74ok`, `&#116;ok`, or base64 of the value.
-Matching every escaped spelling of every secret is a losing game, so masking works on a decoded
-view: each text is searched as it is and, when it holds escapes, once more after they are
-decoded (repeatedly, for double encoding). If a secret only appears in the decoded view, the
-decoded text (masked) is returned instead of the original: a little less faithful to the bytes
-the API sent, never a leak.
+Two mechanisms, both linear in the text's length:
 
-`data` applies `text` to every string and key of a JSON-like value; `storable` makes a value
-that came from outside safe to store anywhere (checkpoints, PostgreSQL JSON, msgpack).
+* **Spellings.** Each secret is searched for in a fixed table of encodings of it
+  (`SPELLINGS`), in any letter case: the value itself; percent-encoded (`/` kept or not); form
+  encoded (`+` for a space, and the value with only its spaces as `+`); the hex of its UTF-8
+  bytes; base64 and URL-safe base64 of those bytes at each of the three byte offsets a longer
+  encoded blob may put them at (the characters that depend on the secret alone); and, for a
+  numeric secret, its digits with a decimal point at every place and without leading zeros
+  (so `482.13377201` is found for `48213377201`), a number in exponent notation is compared
+  with it by value. All spellings of all secrets are one
+  trie-shaped expression run over the lower-cased text; every occurrence is masked, overlapping
+  ones included.
+* **A decoded view.** Escaping may cover any character, so the text is also searched after
+  its escapes are decoded, repeatedly (double encoding): JSON `\\uXXXX` (surrogate pairs too)
+  and `\\/` `\\"` ..., `\\xHH` runs (as UTF-8), `%HH` (as UTF-8), HTML character references
+  with or without `;` and named entities. If a secret only appears in the decoded view, the
+  decoded text (masked) is returned instead of the original: a little less faithful to the
+  bytes the API sent, never a leak.
+
+`data` applies `text` to every string and key of a JSON-like value, and masks a number whose
+value is a numeric secret or whose digits hold one. `storable` makes a value that came from
+outside safe to store anywhere (checkpoints, PostgreSQL JSON, msgpack).
 """
 
 from __future__ import annotations
@@ -19,32 +30,130 @@ import base64
 import html
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, quote_plus, unquote
 
-__all__ = ["MASK", "Redactor", "storable"]
+__all__ = ["MASK", "SPELLINGS", "Redactor", "storable"]
 
 MASK = "***"
 MIN_SPELLING_CHARS = 4
 """Encoded spellings shorter than this are not searched (the value itself always is)."""
-_ESCAPES = re.compile(r"\\u[0-9a-fA-F]{4}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#?\w+;")
+_ESCAPES = re.compile(
+    r"\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#[xX]?[0-9a-fA-F]|&\w+;?"
+)
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"\\bfnrt])")
+_X_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
 _SIMPLE = {"/": "/", '"': '"', "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_EXPONENT_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d{1,4}(?![\w.])")
+"""A number in exponent notation (`2.500000e+29`): compared by value with numeric secrets."""
 _MAX_DECODE_ROUNDS = 3
 _MEMO_ENTRIES = 4096
 _MEMO_MAX_CHARS = 2048
 """A redactor remembers at most this many masked texts, each at most this long (8 M characters)."""
+_LARGE_ENTRIES = 8
+"""And this many longer ones (with their masked forms; at the size cap, 4 MB)."""
+
+
+def _base64_inside(encode: Callable[[bytes], bytes]) -> Callable[[str], set[str]]:
+    """The characters of `encode(before + secret + after)` that depend on the secret's bytes
+    alone, for each of the three offsets `len(before) % 3` can put them at."""
+
+    def spell(secret: str) -> set[str]:
+        raw = secret.encode("utf-8", "surrogatepass")
+        found = set()
+        for offset in range(3):
+            text = encode(bytes(offset) + raw).decode("ascii")
+            first, end = -(-8 * offset // 6), 8 * (offset + len(raw)) // 6
+            found.add(text[first:end])
+        return found
+
+    return spell
+
+
+def _numeric(secret: str) -> set[str]:
+    """A numeric secret as numbers are written: its digits without leading zeros, with a
+    decimal point at every place (`482.13377201`, `48213377201.0`), and in exponent notation
+    (`4.8213377201e10`, `4.8213377201e+10`, `9.765625e+11` for `976562500000`)."""
+    number = _number(secret)
+    if number is None:
+        return set()
+    mantissa = re.split("[eE]", secret.lstrip("+-"))[0]
+    found = set()
+    if "." not in mantissa or not mantissa.split(".")[1].strip("0"):
+        found.add(mantissa.split(".")[0].lstrip("0"))
+    digits = mantissa.replace(".", "").lstrip("0")
+    for shown in {digits, digits.rstrip("0")}:
+        found |= {shown[:i] + "." + shown[i:] for i in range(1, len(shown))}
+    _, places, exponent = number.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    lead = "".join(map(str, places))
+    short = lead[0] + ("." + lead[1:] if len(lead) > 1 else "")
+    power = len(lead) - 1 + exponent
+    sign = "-" if power < 0 else "+"
+    found |= {f"{short}e{power}", f"{short}e{sign}{abs(power)}", f"{short}e{sign}{abs(power):02d}"}
+    return found
+
+
+SPELLINGS: dict[str, Callable[[str], set[str]]] = {
+    "as is": lambda s: {s},
+    "percent-encoded": lambda s: {quote(s, safe=""), quote(s, safe="/")},
+    "form-encoded (+ for space)": lambda s: {quote_plus(s, safe=""), s.replace(" ", "+")},
+    "hex of the UTF-8 bytes": lambda s: {s.encode("utf-8", "surrogatepass").hex()},
+    "base64 at any offset in a blob": _base64_inside(base64.b64encode),
+    "URL-safe base64 at any offset in a blob": _base64_inside(base64.urlsafe_b64encode),
+    "a numeric secret's digits": _numeric,
+}
+"""Each encoding of a secret searched for in text (in any letter case), by name."""
 
 
 def _spellings(secret: str) -> set[str]:
-    """The value and the encodings an API commonly echoes it in, beside the decoded view."""
-    raw = secret.encode("utf-8", "surrogatepass")
-    forms = {secret, quote(secret, safe="")}
-    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
-        text = encoded.decode("ascii")
-        forms.update({text, text.rstrip("=")})
+    forms = set().union(*(spell(secret) for spell in SPELLINGS.values()))
     return {secret} | {f for f in forms if len(f) >= MIN_SPELLING_CHARS}
+
+
+def _number(secret: str) -> Decimal | None:
+    if not _NUMERIC.fullmatch(secret):
+        return None
+    try:
+        value = Decimal(secret)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _lower(text: str) -> str:
+    """`text` in lower case, one character for one (so positions agree with `text`)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One expression matching the longest of `words` at a position; its size grows with the
+    words' total length, and a match costs at most the longest word's length."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        run = ""
+        while len(node) == 1 and "" not in node:  # a chain without a branch needs no group
+            ((char, node),) = node.items()
+            run += re.escape(char)
+        alternatives = [re.escape(c) + emit(child) for c, child in sorted(node.items()) if c]
+        if not alternatives:
+            return run
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return run + ("(?:" + body + ")?" if "" in node else body)
+
+    return emit(trie)
 
 
 def _decode_json_escapes(text: str) -> str:
@@ -58,8 +167,25 @@ def _decode_json_escapes(text: str) -> str:
     return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+def _decode_x_escapes(text: str) -> str:
+    return _X_ESCAPES.sub(
+        lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8", "replace"), text
+    )
+
+
+_DECODERS: tuple[Callable[[str], str], ...] = (
+    _decode_json_escapes,
+    _decode_x_escapes,
+    lambda text: unquote(text, errors="replace"),
+    html.unescape,
+)
+
+
 def _decoded(text: str) -> str:
-    return html.unescape(unquote(_decode_json_escapes(text), errors="replace"))
+    """`text` with every kind of escape decoded once."""
+    for decode in _DECODERS:
+        text = decode(text)
+    return text
 
 
 class Redactor:
@@ -67,15 +193,20 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()):
         needles: set[str] = set()
+        numbers: set[Decimal] = set()
         for secret in secrets:
             if isinstance(secret, str) and secret:
-                needles.update(_spellings(secret))
+                needles.update(_lower(s) for s in _spellings(secret))
+                if (number := _number(secret)) is not None:
+                    numbers.add(number)
         self._count = len(needles)
+        self._numbers = frozenset(numbers)
+        self._large: dict[str, str] = {}
         self._memo: dict[str, str] = {}
         """Masked texts already seen (short ones): the same prompts, keys and names recur in
         every turn's trace, and a redactor lives until the secrets change."""
-        ordered = sorted(needles, key=len, reverse=True)  # the longest spelling wins
-        self._pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
+        # every start of every spelling (a lookahead finds overlapping ones); the longest wins
+        self._pattern = re.compile(f"(?=({_trie_pattern(needles)}))") if needles else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None
@@ -87,7 +218,15 @@ class Redactor:
         if self._pattern is None or not value:
             return value
         if len(value) > _MEMO_MAX_CHARS:
-            return self._masked(value)
+            # a body's long text passes twice (the call's outcome, then the executor's exit):
+            # the second time, the text masked the first time is known
+            masked = self._large.get(value)
+            if masked is None:
+                if len(self._large) >= _LARGE_ENTRIES:
+                    self._large.clear()
+                masked = self._large[value] = self._masked(value)
+                self._large[masked] = masked
+            return masked
         masked = self._memo.get(value)
         if masked is None:
             if len(self._memo) >= _MEMO_ENTRIES:
@@ -95,23 +234,62 @@ class Redactor:
             masked = self._memo[value] = self._masked(value)
         return masked
 
-    def _masked(self, value: str) -> str:
+    def _spans(self, value: str) -> list[tuple[int, int]]:
+        """Where spellings occur in `value`, overlapping occurrences merged."""
         assert self._pattern is not None
-        masked = self._pattern.sub(MASK, value)
-        view = masked
+        spans: list[tuple[int, int]] = []
+        for match in self._pattern.finditer(_lower(value)):
+            start, end = match.start(), match.end(1)
+            if spans and start <= spans[-1][1]:
+                if end > spans[-1][1]:
+                    spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return spans
+
+    def _masked(self, value: str) -> str:
+        result = view = self._masked_once(value)
         for _ in range(_MAX_DECODE_ROUNDS):
             if not _ESCAPES.search(view):
                 break
-            decoded = _decoded(view)
-            if decoded == view:
+            # each kind of escape alone first: decoding them all at once can break a spelling
+            # (`%\\x30\\x30` is `%00` before it is `00`), and a secret may itself hold `%00`
+            found = False
+            changed: list[str] = []
+            for decode in _DECODERS:
+                decoded = decode(view)
+                if decoded != view:
+                    changed.append(decoded)
+                    if (masked := self._masked_once(decoded)) != decoded:
+                        result = view = masked
+                        found = True
+            if found:
+                continue
+            if not changed:
                 break
-            view = decoded
-            if self._pattern.search(view):
-                return self._pattern.sub(MASK, view)
+            # nothing in any one decoding: all kinds at once (the same text when one kind changed it)
+            decoded = changed[0] if len(changed) == 1 else _decoded(view)
+            view = self._masked_once(decoded) if len(changed) > 1 else decoded
+            if view != decoded:
+                result = view
+        return result
+
+    def _masked_once(self, value: str) -> str:
+        spans = self._spans(value)
+        masked = _replace(value, spans) if spans else value
+        if self._numbers and ("e" in masked or "E" in masked):
+            masked = _EXPONENT_NUMBER.sub(self._number_masked, masked)
         return masked
 
+    def _number_masked(self, match: re.Match[str]) -> str:
+        try:
+            return MASK if Decimal(match.group(0)) in self._numbers else match.group(0)
+        except InvalidOperation:
+            return match.group(0)
+
     def data(self, value: Any) -> Any:
-        """`value` with every string and key passed through `text`, as a new structure.
+        """`value` with every string and key passed through `text`, and every number that is a
+        numeric secret, or whose digits hold a secret, replaced by `***`, as a new structure.
 
         Each distinct string is masked once per call: a turn's trace repeats the same texts
         (the conversation in every step's input and every model call, the same keys throughout).
@@ -124,6 +302,10 @@ class Redactor:
             if masked is None:
                 masked = done[value] = self.text(value)
             return masked
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, (int, float)):
+            return MASK if self._is_secret_number(value) else value
         if isinstance(value, list):
             return [self._data(v, done) for v in value]
         if isinstance(value, tuple):
@@ -131,6 +313,27 @@ class Redactor:
         if isinstance(value, dict):
             return {self._data(str(k), done): self._data(v, done) for k, v in value.items()}
         return value
+
+    def _is_secret_number(self, value: int | float) -> bool:
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        try:
+            written = repr(value)
+        except ValueError:  # an int beyond the digit limit: no secret is that long
+            return False
+        if self._numbers and Decimal(written) in self._numbers:
+            return True
+        return self.text(written) != written
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts += (text[last:start], MASK)
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 TOO_DEEP = "<nested too deeply to keep>"

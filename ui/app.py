@@ -25,7 +25,9 @@ SIDEBAR_WIDTH = 440  # pixels: room for the editor's tables; it can still be res
 def main() -> None:
     st.set_page_config(
         page_title="Support agent · API actions",
-        page_icon=":material/support_agent:",
+        # Streamlit's own icon, served by the app: a `:material/...:` page icon is fetched from
+        # a font host on the internet, and the page loads nothing from a host the team did not name
+        page_icon=None,
         layout="wide",
         initial_sidebar_state=SIDEBAR_WIDTH,
     )

@@ -179,7 +179,7 @@ def chat_page(rt: AgentRuntime) -> None:
     answer = pending_controls(rt, session_id, len(traces), pending, preview) if pending else None
     if answer is not None:
         with st.chat_message("user"):
-            st.markdown(resume_text(answer))
+            render.show_text(resume_text(answer))
         with st.chat_message("assistant"), st.spinner(WORKING):
             rt.run(agent.resume(session_id, answer))
         st.rerun()
@@ -189,7 +189,7 @@ def chat_page(rt: AgentRuntime) -> None:
     text = st.chat_input(placeholder, key="chat_box")
     if text:
         with st.chat_message("user"):
-            st.markdown(text)
+            render.show_text(text)
         with st.chat_message("assistant"), st.spinner(WORKING):
             rt.run(agent.send(session_id, text, channel=channel))
         st.rerun()

@@ -39,9 +39,9 @@ def _user_bubble(event: dict[str, Any], channel: str) -> None:
         if event["type"] == "user" and channel == "email":
             render.email(event["text"], heading="Inbound email from the customer")
         elif event["type"] == "user":
-            st.markdown(event["text"])
+            render.show_text(event["text"])
         else:
-            st.markdown(resume_text(event.get("value")))
+            render.show_text(resume_text(event.get("value")))
 
 
 def render_turn(
@@ -76,7 +76,7 @@ def render_turn(
                 if channel == "email" and event.get("email"):
                     render.email(event["email"], heading="Reply email")
                 else:
-                    st.markdown(payload.get("question") or "")
+                    render.show_text(payload.get("question") or "")
         _details(ran)
 
 
@@ -89,7 +89,7 @@ def _words_beside_the_card(event: dict[str, Any], channel: str, untold: list[str
     fmt = event.get("format")
     if channel != "email" and fmt in ("card", "link") and event.get(fmt):
         for words in told:
-            st.markdown(words)
+            render.show_text(words)
     return [words for words in untold if words not in told]
 
 

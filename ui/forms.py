@@ -164,7 +164,7 @@ def confirm_panel(
     """What will happen (the action, the customer's values), the exact request one click away,
     and Approve / Edit / Reject; returns the decision when one is made."""
     with st.container(border=True):
-        st.markdown(f"**Confirm: {payload.get('action_label') or payload.get('action')}**")
+        st.markdown(f"**Confirm: {render.as_text(payload.get('action_label') or payload.get('action'))}**")
         st.markdown(what_will_happen(payload))
         render.values_summary(payload.get("summary"))
         if preview:

@@ -41,25 +41,63 @@ def literal(text: str) -> str:
     return _ANY_MARKUP.sub(r"\\\1", str(text))
 
 
+def as_text(text: Any) -> str:
+    """`text` escaped for a widget label (which Streamlit reads as markdown): every ASCII
+    punctuation mark escaped, line breaks kept. Labels hold names and our own words; API data,
+    customers' words and replies are drawn with `show_text`."""
+    return "  \n".join(literal(line) for line in str(text).split("\n"))
+
+
+_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"':[]()$*_`~\\|!{}#"}
+"""HTML's special characters, and those of markdown, Streamlit directives (`:red[...]`, `:material/...:`) and math, as
+character references: the page shows them, no text processing sees them."""
+
+
+def show_text(text: Any, *, where: Any = None, caption: bool = False, bold: bool = False) -> None:
+    """Draw `text` exactly as written: everything that carries API data, a customer's words or
+    a model's reply built from them. Markdown escapes are not enough (Streamlit turns a bare
+    URL into a link after they are read), so the text goes out HTML-escaped inside one `<div>`
+    on one line (`<br>` for line breaks): a single raw HTML block, which markdown leaves alone.
+    No markdown, HTML, image, link, autolink, colour or icon directive in it takes effect, so
+    it never loads anything, never becomes a link and never styles the page."""
+    body = str(text).translate(_INERT).replace("\r\n", "\n").replace("\r", "\n")
+    body = body.replace("\n", "<br>")
+    if bold:
+        body = f"<strong>{body}</strong>"
+    target = where if where is not None else st
+    (target.caption if caption else target.markdown)(f"<div>{body}</div>", unsafe_allow_html=True)
+
+
+def web_link(url: Any) -> str | None:
+    """`url` when it is an http(s) link (the only kind the UI makes clickable), else None."""
+    if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
+
+
 def card(data: dict[str, Any]) -> None:
     """A card response: a bordered container with a title, labelled fields and a link."""
     with st.container(border=True):
-        st.markdown(f"**{data.get('title') or 'Result'}**")
+        show_text(data.get("title") or "Result", bold=True)
         for f in data.get("fields") or []:
             left, right = st.columns([2, 3])
-            left.caption(f.get("label", ""))
-            right.markdown(str(f.get("value", "")))
-        if data.get("link_url"):
-            st.link_button(data.get("link_label") or "Open link", data["link_url"])
+            show_text(f.get("label", ""), where=left, caption=True)
+            show_text(f.get("value", ""), where=right)
+        if url := web_link(data.get("link_url")):
+            st.link_button(as_text(data.get("link_label") or "Open link"), url)
         if data.get("note"):
-            st.caption(data["note"])
+            show_text(data["note"], caption=True)
 
 
 def link(data: dict[str, Any]) -> None:
     if data.get("note"):
-        st.markdown(data["note"])
-    st.link_button(data.get("label") or data["url"], data["url"], icon=":material/open_in_new:")
-    st.caption(data["url"])
+        show_text(data["note"])
+    url = web_link(data.get("url"))
+    if url is None:  # never a clickable javascript:, data: or file: link
+        show_text(data.get("url") or "")
+        return
+    st.link_button(as_text(data.get("label") or url), url, icon=":material/open_in_new:")
+    show_text(url, caption=True)
 
 
 def email(body: str, *, heading: str) -> None:
@@ -78,7 +116,7 @@ def assistant(event: dict[str, Any], *, channel: str = "chat") -> None:
     elif event.get("format") == "link" and event.get("link"):
         link(event["link"])
     else:
-        st.markdown(event.get("text") or "")
+        show_text(event.get("text") or "")
 
 
 def values_summary(summary: list[dict[str, str]] | None) -> None:
@@ -128,8 +166,8 @@ def outcome_details(outcome: dict[str, Any]) -> None:
     error = outcome.get("kind") != "ok"
     label = f"Details — {outcome.get('action') or 'action'}"  # a catalog action: only those run
     with st.expander(label, icon=":material/error:" if error else ":material/info:"):
-        st.markdown(f"**{outcome.get('action', '')}** — {outcome_line(outcome)}")
-        st.caption(outcome.get("summary", ""))
+        st.markdown(f"**{as_text(outcome.get('action', ''))}** — {as_text(outcome_line(outcome))}")
+        show_text(outcome.get("summary", ""), caption=True)
         request_preview(outcome.get("request"))
         if outcome.get("excerpt"):
             text, language = pretty_excerpt(outcome["excerpt"])

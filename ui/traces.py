@@ -273,8 +273,9 @@ def _events(events: list[dict[str, Any]], describe_refusal: Describe) -> None:
                 st.markdown("The customer was told:")
                 st.text(e.get("text") or "")
         elif e["type"] == "outcome":
-            with st.expander(f"HTTP: {e.get('action')} — {render.outcome_line(e)}", icon=":material/http:"):
-                st.caption(e.get("summary", ""))
+            title = f"HTTP: {e.get('action')} — {render.outcome_line(e)}"
+            with st.expander(render.as_text(title), icon=":material/http:"):
+                render.show_text(e.get("summary", ""), caption=True)
                 render.request_preview(e.get("request"))
                 if e.get("excerpt"):
                     text, language = render.pretty_excerpt(e["excerpt"])

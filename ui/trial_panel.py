@@ -111,7 +111,9 @@ def show_dry_run(report: dict[str, Any]) -> None:
 def show_report(report: dict[str, Any]) -> None:
     o = report["outcome"]
     kind, status = o["kind"], o.get("status")
-    (st.success if kind == "ok" else st.error)(f"{render.OUTCOME_LABELS.get(kind, kind)}: {o['summary']}")
+    (st.success if kind == "ok" else st.error)(
+        render.as_text(f"{render.OUTCOME_LABELS.get(kind, kind)}: {o['summary']}")
+    )
     a, b, c = st.columns(3)
     a.metric("Outcome", kind)
     b.metric("Status", "-" if status is None else str(status))

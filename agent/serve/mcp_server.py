@@ -77,6 +77,7 @@ from agent.wiring.settings import Settings
 from storage.ledger import Reservation
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, OutcomeKind
+from tools.patterns import message_budget
 from tools.redaction import Redactor
 
 SERVER_NAME = "api-actions"
@@ -250,7 +251,8 @@ class ActionTools:
                 f"{name} changes something and requires a person's confirmation; this server "
                 "does not run such actions (start it with --allow-unconfirmed to allow them)",
             )
-        checked = compiled.check(arguments)
+        with message_budget():  # one time budget for the call's definition patterns
+            checked = compiled.check(arguments)
         if not checked.ok:
             raise ToolRefused("invalid", f"arguments for {name} are not valid: {checked.describe()}")
         key = f"mcp-{uuid.uuid4().hex}"
