@@ -7,7 +7,8 @@ import importlib
 import sys
 
 from agent.cli import trace_flush
-from agent.cli.exit_codes import EXIT_INTERRUPTED
+from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
+from storage.secrets import SecretKeyError
 
 # Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
 SUBCOMMAND_MODULES = (
@@ -64,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except SecretKeyError as exc:
+        # Storage cannot be opened without its key (the message names the file and the way
+        # out): a state of this machine to fix, said in one line, for every command alike.
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         trace_flush.flush()
 
