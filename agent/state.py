@@ -116,6 +116,19 @@ class Limits:
     retrieve_above: int = 16
     """Retrieval starts only when more actions than this are allowed: a small catalog is bound
     whole, so the model always sees every action of it."""
+    max_message_chars: int = 4000
+    """Longest customer message (or answer) a turn reads, in characters; a longer one gets
+    `prompts.REPLY_TOO_LONG` and nothing else happens (`message_too_long`)."""
+
+
+def message_too_long(text: object, limits: Limits) -> str | None:
+    """The reply to a customer message past `limits.max_message_chars`; None when it fits.
+    The one check of the limit, used by the service and by the graph's first node."""
+    from .prompts import REPLY_TOO_LONG
+
+    if isinstance(text, str) and len(text) > limits.max_message_chars:
+        return REPLY_TOO_LONG.format(length=len(text), limit=limits.max_message_chars)
+    return None
 
 
 class Catalog(Protocol):

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
 NAME is one of compile, turn_overhead, service_costs, concurrency, many_actions, model_calls, run_log,
-auth_overhead, test_conversations, scale_out. `--quick` runs
+auth_overhead, test_conversations, scale_out, offline_message_length. `--quick` runs
 tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
@@ -24,6 +24,7 @@ BENCHMARKS = (
     "auth_overhead",
     "test_conversations",
     "scale_out",
+    "offline_message_length",
 )
 QUICK_ARGS = {
     "compile": [

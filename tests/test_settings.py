@@ -31,6 +31,7 @@ VARIABLES = {
     "OPENAI_MODEL": ("openai_model", "gpt-4.1", "gpt-4.1"),
     "OPENAI_BASE_URL": ("openai_base_url", "http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/v1"),
     "ADMIN_PASSWORD": ("admin_password", "admin-pass-value", "admin-pass-value"),
+    "ACTIONS_MAX_MESSAGE_CHARS": ("max_message_chars", "1234", 1234),
 }
 SECRETS = {
     "ACTIONS_SECRET_KEY": "key-8d1e4c",

@@ -77,7 +77,10 @@ def run_mcp(args: argparse.Namespace) -> int:
         return EXIT_MISSING
     options = McpOptions(
         allow_unconfirmed=args.allow_unconfirmed,
-        limits=Limits(max_actions_per_session=args.max_actions_per_session),
+        limits=Limits(
+            max_actions_per_session=args.max_actions_per_session,
+            max_message_chars=settings.max_message_chars,
+        ),
     )
     if args.transport == "stdio":
         asyncio.run(serve_stdio(settings, options))

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
 from ..offering import offered_actions
-from ..state import AgentContext, AgentState
+from ..state import AgentContext, AgentState, message_too_long
 from .planning import plan_calls
 
 TURN_START: AgentState = {
@@ -33,6 +33,9 @@ TURN_START: AgentState = {
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     state = {**state, **TURN_START}
+    last = state["messages"][-1] if state["messages"] else None
+    if isinstance(last, HumanMessage) and (too_long := message_too_long(last.content, ctx.limits)):
+        return {**TURN_START, "messages": [AIMessage(too_long)], "pending": None}  # never read
     offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever)
     model = ctx.model.bind_tools(ctx.retriever.tool_schemas(offered)) if offered else ctx.model
     system = SystemMessage(prompts.AGENT_SYSTEM.format(channel=state.get("channel", "chat")))

@@ -135,7 +135,7 @@ class GraphFactory:
             catalog=live.catalog,
             executor=executor,
             ledger=stores.ledger,
-            limits=self._limits or Limits(),
+            limits=self._limits or Limits(max_message_chars=settings.max_message_chars),
         )
         graph = compile_server_graph(bound_context_schema(deps))
         return WorkerDependencies(stores, live, graph)

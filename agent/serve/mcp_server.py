@@ -250,6 +250,13 @@ class ActionTools:
                 f"{name} changes something and requires a person's confirmation; this server "
                 "does not run such actions (start it with --allow-unconfirmed to allow them)",
             )
+        size = len(json.dumps(arguments, ensure_ascii=False, default=str))
+        if size > self.options.limits.max_message_chars:  # the customer-message limit, for arguments
+            raise ToolRefused(
+                "too_long",
+                f"the arguments for {name} are {size} characters long; at most "
+                f"{self.options.limits.max_message_chars} are read: send shorter values",
+            )
         checked = compiled.check(arguments)
         if not checked.ok:
             raise ToolRefused("invalid", f"arguments for {name} are not valid: {checked.describe()}")

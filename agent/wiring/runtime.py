@@ -113,7 +113,7 @@ async def open_agent(
                     traces=stores.traces,
                     ledger=stores.ledger,
                     secrets=stores.secrets,
-                    limits=limits or Limits(),
+                    limits=limits or Limits(max_message_chars=settings.max_message_chars),
                     model_label=label,
                     is_offline=offline,
                     session_locks=session_locks(settings, stores.engine),

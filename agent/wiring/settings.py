@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     """OpenAI-compatible server URL (Ollama, vLLM, Azure...); unset: OpenAI itself."""
     admin_password: SecretStr | None = Field(None, validation_alias="ADMIN_PASSWORD")
     """Password the product team's tools (editor, secrets, traces, import/export) ask for."""
+    max_message_chars: int = Field(4000, gt=0, validation_alias="ACTIONS_MAX_MESSAGE_CHARS")
+    """Longest customer message a turn reads (characters); a longer one is asked to be shorter."""
 
     def __init__(self, **values: Any) -> None:
         """`Settings(data_dir=...)`: fields by name, as code and tests write them."""
