@@ -128,6 +128,10 @@ REPLY_REPEAT = (
     "I already sent exactly this request to {label} in this conversation, so I won't send it "
     "again. Let me know if something should change."
 )
+REPLY_TOO_LONG = (
+    "Your message is {length} characters long, and I can read at most {limit} characters at a "
+    "time. Please send it again in a shorter form, or in several messages."
+)
 REPLY_UNAVAILABLE = "I can't run that here. Is there something else I can help with?"
 REPLY_TURN_CAP = (
     "I can run at most {limit} requests for one message, so I have not done everything you "

@@ -42,10 +42,10 @@ from tools.redaction import Redactor
 from .dependencies import AgentDependencies
 from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
-from .state import Limits
+from .state import Limits, message_too_long
 from .storable_state import storable_value
 from .tracing import message_json
-from .turn_events import TurnInput, assistant_event
+from .turn_events import TurnInput, assistant_event, turn_events
 from .turn_runner import FALLBACK_REPLY, TurnResult, TurnRunner, interrupt_of, session_channel, thread_config
 from .unsaved_turns import UnsavedTurns
 
@@ -131,6 +131,8 @@ class SupportAgent:
         """A customer message. While a question is pending, it is the answer to that question."""
         text = storable_value(text)
         try:
+            if too_long := message_too_long(text, self.deps.limits):
+                return await self._too_long(session_id, text, channel, too_long)
             async with self._lock(session_id):
                 state, recovered = await self._recovered(session_id)
                 pending = interrupt_of(state)
@@ -150,6 +152,15 @@ class SupportAgent:
             if not is_storage_outage(exc):
                 raise
             return self._runner.unanswered(session_id, TurnInput("message", text), channel, exc)
+
+    async def _too_long(self, session_id: str, text: str, channel: str, reply: str) -> TurnResult:
+        """A message past the limit: said to the customer, and nothing else happens (no model
+        call, nothing stored); a question that waits for an answer keeps waiting."""
+        state = await self._runner.state(session_id)
+        pending = interrupt_of(state)
+        channel = session_channel(state, channel)
+        events = turn_events(TurnInput("message", text), [AIMessage(reply)], {}, {}, pending, channel)
+        return TurnResult(session_id, 0, self.redactor.data(events), pending)
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""

@@ -126,6 +126,19 @@ class Limits:
     search_results: int = 5
     """Actions the catalog search tool returns and binds for the next step (`top_k` plus these
     is the most tools bound to one request: 20 by default)."""
+    max_message_chars: int = 4000
+    """Longest customer message (or answer) a turn reads, in characters; a longer one gets
+    `prompts.REPLY_TOO_LONG` and nothing else happens (`message_too_long`)."""
+
+
+def message_too_long(text: object, limits: Limits) -> str | None:
+    """The reply to a customer message past `limits.max_message_chars`; None when it fits.
+    The one check of the limit, used by the service and by the graph's first node."""
+    from .prompts import REPLY_TOO_LONG
+
+    if isinstance(text, str) and len(text) > limits.max_message_chars:
+        return REPLY_TOO_LONG.format(length=len(text), limit=limits.max_message_chars)
+    return None
 
 
 class Catalog(Protocol):

@@ -3,8 +3,8 @@
     .venv/bin/python -m benchmarks [--quick] [NAME ...]
 
 NAME is one of compile, turn_overhead, service_costs, concurrency, many_actions, model_calls, run_log,
-auth_overhead, test_conversations, scale_out, offline_accuracy, response_parsing, response_memory. `--quick` runs
-tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
+auth_overhead, test_conversations, scale_out, offline_accuracy, response_parsing, response_memory,
+offline_message_length. `--quick` runs tiny sizes (a smoke run; its figures mean nothing) and still writes each JSON result.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ BENCHMARKS = (
     "offline_accuracy",
     "response_parsing",
     "response_memory",
+    "offline_message_length",
 )
 QUICK_ARGS = {
     "compile": [

@@ -109,3 +109,38 @@ def test_a_damaged_state_file_starts_afresh(tmp_path: Path) -> None:
     state.write_text("{not json")
     t = AdminThrottle(clock=Clock(), state_file=state)
     assert t.check("cli:1", PASSWORD, PASSWORD) is True
+
+
+# -- the app's client: keys the client cannot change -----------------------------------------------
+def test_a_wrong_password_counts_on_every_key_and_any_waiting_key_holds() -> None:
+    clock = Clock()
+    t = throttle(clock, free_failures=0, base_delay=30)
+    assert t.check(("shared", "ip:203.0.113.7"), "wrong", PASSWORD) is False
+    for other in (("shared",), ("shared", "ip:198.51.100.1"), "shared"):  # a new address: same wait
+        with pytest.raises(TooManyAttempts):
+            t.check(other, PASSWORD, PASSWORD)
+    assert t.wait_seconds(("ip:198.51.100.1", "shared")) == 30
+    with pytest.raises(TooManyAttempts):
+        t.check("ip:203.0.113.7", PASSWORD, PASSWORD)  # its own address was counted too
+    assert t.check("ip:192.0.2.1", PASSWORD, PASSWORD) is True  # an unrelated client is not held
+
+
+@pytest.mark.parametrize(
+    ("address", "headers", "expected"),
+    [
+        (None, [], ("local-or-forwarded",)),  # Streamlit's view of 127.0.0.1 and ::1
+        ("127.0.0.1", [], ("local-or-forwarded", "ip:127.0.0.1")),
+        ("127.8.0.1", ["Cookie"], ("local-or-forwarded", "ip:127.8.0.1")),
+        ("::1", [], ("local-or-forwarded", "ip:::1")),
+        ("::ffff:127.0.0.1", [], ("local-or-forwarded", "ip:::ffff:127.0.0.1")),
+        ("203.0.113.7", ["X-Forwarded-For"], ("local-or-forwarded", "ip:203.0.113.7")),
+        ("203.0.113.7", ["x-real-ip"], ("local-or-forwarded", "ip:203.0.113.7")),
+        ("203.0.113.7", ["FORWARDED"], ("local-or-forwarded", "ip:203.0.113.7")),
+        ("203.0.113.7", ["Cookie", "User-Agent"], ("ip:203.0.113.7",)),  # a direct remote client
+        ("not-an-address", [], ("local-or-forwarded", "ip:not-an-address")),
+    ],
+)
+def test_the_app_names_a_client_by_what_it_cannot_change(address, headers, expected) -> None:
+    from ui.auth import client_keys
+
+    assert client_keys(address, headers) == expected

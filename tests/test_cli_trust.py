@@ -503,3 +503,90 @@ def test_a_whole_surrogate_pair_is_text_and_is_kept(tmp_path):
     assert cli(env, "import", f).returncode == 0
     exported = json.loads(cli(env, "export", "-").stdout)
     assert exported[0]["trigger"] == "When the customer asks about an order \U0001f600."
+
+
+# -- lone surrogates in shared auth settings: the same one check as definitions -----------------
+OAUTH_SETTING = {
+    "name": "gateway",
+    "kind": "oauth2_client_credentials",
+    "description": "The orders gateway",
+    "token_url": "https://auth.example.com/token",
+    "client_id_secret": "GW_ID",
+    "client_secret_secret": "GW_SECRET",
+    "scope": "orders.read",
+    "audience": "https://orders.example.com",
+}
+HEADER_SETTING = {"name": "keyed", "kind": "api_key_header", "header_name": "X-Key", "key_secret": "KEY"}
+
+
+def _surrogate_auth_settings() -> dict[str, tuple[str, str]]:
+    """label -> (a bundle as JSON text holding one setting with a raw \\uXXXX escape, the path)."""
+
+    def bundle(setting: dict, field: str, escaped: str) -> str:
+        text = json.dumps(setting).replace(json.dumps(setting[field]), escaped, 1)
+        return '{"actions": [], "auth": [' + text + "]}"
+
+    cases = {
+        f"{field}, {note}": (bundle(OAUTH_SETTING, field, escaped), f"auth[0].{field}")
+        for field, note, escaped in (
+            ("description", "high", '"The orders \\ud800 gateway"'),
+            ("scope", "low", '"orders.read \\udfff"'),
+            ("audience", "high at the end", '"https://orders.example.com\\udbff"'),
+            ("token_url", "in the host", '"https://auth.ex\\ud800ample.com/token"'),
+            ("client_id_secret", "alone", '"\\ud834"'),
+            ("name", "in the name", '"gate\\udc00way"'),
+        )
+    }
+    cases["header_name"] = (bundle(HEADER_SETTING, "header_name", '"X-\\ud800"'), "auth[0].header_name")
+    cases["a key that is no field"] = (
+        '{"actions": [], "auth": [' + json.dumps(HEADER_SETTING)[:-1] + ', "n\\ud800te": "x"}]}',
+        "auth[0].n\\ud800te",
+    )
+    return cases
+
+
+SURROGATE_AUTH = _surrogate_auth_settings()
+
+
+def test_validate_and_import_refuse_a_lone_surrogate_in_an_auth_setting(tmp_path, monkeypatch, capsys):
+    """`validate` said valid, then `import` crashed writing it: both now refuse it, with its path."""
+    from agent.cli.main import main
+
+    for name, value in base_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in ("DATABASE_URL", "ADMIN_PASSWORD", "ACTIONS_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for i, (label, (text, path)) in enumerate(SURROGATE_AUTH.items()):
+        f = str(_write(tmp_path / f"auth-surrogate-{i}.json", text))
+        for command, stream in (("validate", "out"), ("import", "err")):
+            code = main([command, f])
+            shown = getattr(capsys.readouterr(), stream)
+            assert code == 2, f"{command} of {label}: {shown}"
+            assert f"{path}: " in shown and "lone surrogate" in shown, f"{command} of {label}: {shown}"
+
+
+def test_a_lone_surrogate_in_an_auth_setting_as_a_real_import(tmp_path):
+    env = base_env(tmp_path)
+    text, path = SURROGATE_AUTH["description, high"]
+    f = str(_write(tmp_path / "auth-surrogate.json", text))
+    run = cli(env, "import", f)
+    assert run.returncode == 2 and "Traceback" not in err(run), err(run)
+    assert f"{path}: " in err(run) and "lone surrogate" in err(run), err(run)
+
+
+def test_the_auth_store_refuses_it_the_same_way(tmp_path):
+    from tools.auth import validate_auth
+
+    stores = open_stores(Settings(data_dir=tmp_path, secret_key=Fernet.generate_key().decode()))
+    try:
+        for label, (text, path) in SURROGATE_AUTH.items():
+            setting = json.loads(text)["auth"][0]
+            for refuse in (validate_auth, stores.auth.save):
+                with pytest.raises(ActionValidationError) as info:
+                    refuse(setting)
+                field = path.removeprefix("auth[0].")
+                assert "lone surrogate" in "".join(info.value.by_path().get(field, [])), label
+                str(info.value).encode("utf-8")
+        assert stores.auth.list() == []
+    finally:
+        stores.engine.dispose()

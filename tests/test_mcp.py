@@ -182,13 +182,13 @@ async def test_streamable_http_limits_per_session(http_url, server_env, fresh_de
         await _check_the_catalog_and_calls(client, fresh_demo_log, seen)
         assert not (await seen.call(client, "order_status", {"order_id": "ORD-1002"})).is_error
         limited = await seen.call(client, "order_status", {"order_id": "ORD-1003"})
-        assert limited.is_error and "allowed in this session" in text(limited)
-    async with Client(http_url, mode="legacy") as fresh_session:
+        assert limited.is_error and "allowed in this client (127.0.0.1)" in text(limited)
+    async with Client(http_url, mode="legacy") as fresh_session:  # the same client: no new limit
         again = await seen.call(fresh_session, "order_status", {"order_id": "ORD-1001"})
-        assert not again.is_error, text(again)
+        assert again.is_error and "allowed in this client (127.0.0.1)" in text(again), text(again)
 
     gets = [r for r in fresh_demo_log.request_log if r["method"] == "GET"]
-    assert len(gets) == ORDER_LIMIT + 1
+    assert len(gets) == ORDER_LIMIT
     assert [r for r in fresh_demo_log.request_log if r["method"] != "GET"] == []
     assert all(fresh_demo_log.token not in t for t in seen.texts)
     # each handshake session is its own conversation in the traces: 6 calls, then 1
@@ -224,14 +224,14 @@ def _sent(demo) -> list[str]:
 SENT_WITHIN_BUDGET = ["/api/orders/ORD-1001", "/api/orders/ORD-1002", "/api/installations/INS-2001"]
 
 
-async def test_streamable_http_without_a_session_shares_one_budget_per_process(
+async def test_streamable_http_without_a_session_shares_the_clients_budget(
     server_env, tmp_path, fresh_demo_log
 ):
-    """No session (the client's default, stateless era): the budget and limits hold per process."""
+    """No session (the client's default, stateless era): the budget and limits hold per client."""
     seen = Results()
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with Client(url) as one, Client(url) as two, Client(url) as three:
-            await _spend_the_budget([one, two, three], seen, "the requests without a session")
+            await _spend_the_budget([one, two, three], seen, "this client (127.0.0.1)")
         async with Client(url) as later:  # a new connection is no new budget
             again = await seen.call(later, "order_status", {"order_id": "ORD-1001"})
             assert again.is_error and "budget" in text(again)
@@ -275,19 +275,31 @@ async def test_a_made_up_session_header_without_a_session_buys_no_budget(
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with httpx2.AsyncClient(event_hooks={"request": [invent_a_session]}) as http:
             async with Client(streamable_http_client(url, http_client=http)) as client:
-                await _spend_the_budget([client, client, client], seen, "the requests without a session")
+                await _spend_the_budget([client, client, client], seen, "this client (127.0.0.1)")
     assert len(set(invented)) >= 6  # every call carried a session id of its own
     assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
 
 
-async def test_streamable_http_sessions_each_have_their_budget(server_env, tmp_path, fresh_demo_log):
+async def test_a_new_handshake_or_a_forged_address_buys_no_budget(server_env, tmp_path, fresh_demo_log):
+    """Over HTTP the budget and the trigger limits are the client's (its address as the server
+    sees the connection): a new session, a new connection or an `X-Forwarded-For` header does
+    not reset them."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
     seen = Results()
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with Client(url, mode="legacy") as session:
-            await _spend_the_budget([session, session], seen, "this session")
+            await _spend_the_budget([session, session], seen, "this client (127.0.0.1)")
         async with Client(url, mode="legacy") as fresh:
-            assert not (await seen.call(fresh, "order_status", {"order_id": "ORD-1004"})).is_error
-    assert _sent(fresh_demo_log) == [*SENT_WITHIN_BUDGET, "/api/orders/ORD-1004"]
+            again = await seen.call(fresh, "order_status", {"order_id": "ORD-1004"})
+            assert again.is_error and f"used the budget of {BUDGET} action calls" in text(again)
+        forged = {"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "198.51.100.4", "Forwarded": "for=192.0.2.1"}
+        async with httpx2.AsyncClient(headers=forged) as http:
+            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as other:
+                limited = await seen.call(other, "order_status", {"order_id": "ORD-1005"})
+                assert limited.is_error and "this client (127.0.0.1)" in text(limited), text(limited)
+    assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
 
 
 async def test_stdio_has_a_budget(server_env, fresh_demo_log):

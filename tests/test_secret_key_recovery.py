@@ -239,3 +239,47 @@ async def test_an_mcp_call_with_an_unreadable_secret_is_a_config_error(tmp_path,
     assert result.structured_content["kind"] == "config_error"
     assert "DEMO_API_TOKEN" in result.structured_content["summary"]
     assert fresh_demo_log.request_log == []
+
+
+# -- the commands that open storage say it in one line ------------------------------------------------
+def test_every_command_that_opens_storage_says_the_missing_key_in_one_line(tmp_path, demo_api):
+    """`eval`, `chat` and `mcp` as real processes: one `error:` line, exit 1, no traceback."""
+    import os
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = tmp_path / "data"
+    _seed(Settings(data_dir=data), demo_api)
+    (data / "secret.key").unlink()
+    script = tmp_path / "script.jsonl"
+    script.write_text('{"user": "where is ORD-1001?"}\n')
+    drop = ("OPENAI_", "LANGSMITH_", "DATABASE_URL", "ADMIN_PASSWORD", "ACTIONS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["ACTIONS_DATA_DIR"] = str(data)
+    commands = [
+        ["eval"],
+        ["chat", "--script", str(script)],
+        ["mcp"],
+    ]
+
+    def run(argv: list[str]) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "agent.cli", *argv],
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=180,
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(run, commands))
+    for argv, done in zip(commands, runs, strict=True):
+        stderr = done.stderr.decode("utf-8", "replace")
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        assert done.returncode == 1, f"{argv}: {stderr}"
+        assert "Traceback" not in stderr, f"{argv}: {stderr}"
+        assert len(lines) == 1 and lines[0].startswith("error: "), f"{argv}: {lines}"
+        assert str(data / "secret.key") in lines[0] and "Restore the key file" in lines[0], argv
+    assert not (data / "secret.key").exists()

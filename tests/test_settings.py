@@ -36,6 +36,7 @@ VARIABLES = {
     "EMBEDDINGS_MODEL": ("embeddings_model", "text-embedding-3-small", "text-embedding-3-small"),
     "EMBEDDINGS_BASE_URL": ("embeddings_base_url", "http://127.0.0.1:8081/v1", "http://127.0.0.1:8081/v1"),
     "EMBEDDINGS_API_KEY": ("embeddings_api_key", "emb-key-value", "emb-key-value"),
+    "ACTIONS_MAX_MESSAGE_CHARS": ("max_message_chars", "1234", 1234),
 }
 SECRETS = {
     "ACTIONS_SECRET_KEY": "key-8d1e4c",

@@ -202,6 +202,29 @@ class Clock:
         return self.now
 
 
+def test_a_new_session_does_not_reset_the_admin_throttle(tmp_path, fresh_demo_log):
+    """Over 127.0.0.1 Streamlit knows no client address: a new session (a new tab, cleared cookies
+    and storage) is still the same client, so it inherits the wait and may not guess."""
+    clock = Clock()
+    with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel(), admin_password="open-sesame") as rt:
+        rt.admin_throttle = AdminThrottle(clock=clock, free_failures=1, base_delay=5, lockout_after=3)
+
+        def unlock(at, password: str):
+            by_label(at.sidebar.text_input, "Admin password").set_value(password)
+            return click(at, "Unlock", where=at.sidebar)
+
+        first = open_app(rt)
+        for n in range(3):
+            unlock(first, f"guess-{n}")
+            clock.now += 5 if n < 2 else 0
+        assert "Not checked" not in errors(first) and errors(first).count("Wrong password.") == 1
+        for _ in range(3):  # each a fresh session of the same client
+            fresh = open_app(rt)
+            unlock(fresh, "open-sesame")
+            assert "Not checked: too many wrong admin passwords: locked out" in errors(fresh), errors(fresh)
+            assert not [s for s in fresh.sidebar.selectbox if s.label == "Edit action"]
+
+
 def test_wrong_admin_passwords_are_throttled_in_the_app(tmp_path, fresh_demo_log):
     clock = Clock()
     with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel(), admin_password="open-sesame") as rt:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .action import AUTH_NAME_RE, HEADER_NAME_RE, ActionDefinition, HttpMethod
 from .errors import ActionsError, ActionValidationError, Problem
+from .json_text import text_problems
 from .outcome import Outcome, OutcomeKind
 from .redaction import MASK
 from .request_builder import PreparedRequest, encode_form
@@ -170,7 +171,7 @@ def validate_auth(raw: dict[str, Any] | AuthSetting) -> AuthSetting:
     data = raw.to_json_dict() if isinstance(raw, AuthSetting) else raw
     if not isinstance(data, dict):
         raise AuthValidationError(None, [Problem("(auth setting)", "must be a JSON object")])
-    problems: list[Problem] = []
+    problems: list[Problem] = text_problems(data)  # the same text rule as a definition's
     try:
         setting: AuthSetting | None = AuthSetting.model_validate(data)
     except ValidationError as exc:

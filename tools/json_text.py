@@ -23,7 +23,7 @@ import math
 import sys
 from typing import Any
 
-from .errors import JsonTextError
+from .errors import JsonTextError, Problem
 
 BYTE_ORDER_MARK = "\ufeff"
 
@@ -87,3 +87,34 @@ def is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+SURROGATE_NOTE = (
+    "holds a lone surrogate (a '\\ud800'-style escape that is half of a character), which is not text"
+)
+
+
+def text_problems(raw: Any) -> list[Problem]:
+    """Every string (key or value) UTF-8 cannot encode: a lone surrogate such as JSON's "\\ud800".
+
+    The one check of text for every shape that is validated and then stored or sent (an action
+    definition, a shared auth setting): Python text may hold a lone surrogate, but no database,
+    HTTP request or file can, so a shape holding one would validate and then fail wherever it is
+    written or sent. Walked with a stack, not by recursion, so a deeply nested field cannot
+    exhaust the interpreter's stack here.
+    """
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any]] = [("", raw)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in reversed(node.items()):
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and not is_text(key):
+                    problems.append(Problem(where, f"this name {SURROGATE_NOTE}"))
+                stack.append((where, value))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and not is_text(node):
+            problems.append(Problem(path, f"{SURROGATE_NOTE}: remove it or write the whole character"))
+    return problems

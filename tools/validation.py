@@ -31,7 +31,7 @@ from .action import (
 )
 from .compiler import compile_action
 from .errors import ActionValidationError, JsonTextError, Problem
-from .json_text import is_text, parse_json
+from .json_text import SURROGATE_NOTE, is_text, parse_json, text_problems
 from .option_labels import label_problems
 from .patterns import PatternError, bounded
 from .placeholders import find_placeholders, has_placeholder, whole_placeholder
@@ -42,7 +42,7 @@ TYPE_NAMES = frozenset(t.value for t in InputType)
 
 def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
     """Cross-field rules, tolerant of wrongly typed fields (pydantic reports those)."""
-    problems: list[Problem] = _unencodable_text(raw)
+    problems: list[Problem] = text_problems(raw)
     add = lambda path, msg: problems.append(Problem(path, msg))  # noqa: E731
 
     name = raw.get("name")
@@ -207,35 +207,6 @@ def test_conversation_problems(
                     Problem(f"{path}.expected_args.{arg}", "must have a value; leave it out instead")
                 )
     return problems
-
-
-def _unencodable_text(raw: dict[str, Any]) -> list[Problem]:
-    """Every string (key or value) UTF-8 cannot encode: a lone surrogate such as JSON's "\\ud800".
-
-    Python text may hold one, but no database, HTTP request or file can: a definition with one
-    would validate and then fail wherever it is written or sent. Walked with a stack, not by
-    recursion, so a deeply nested field cannot exhaust the interpreter's stack here.
-    """
-    problems: list[Problem] = []
-    stack: list[tuple[str, Any]] = [("", raw)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in reversed(node.items()):
-                where = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and not is_text(key):
-                    problems.append(Problem(where, f"this name {SURROGATE_NOTE}"))
-                stack.append((where, value))
-        elif isinstance(node, list):
-            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
-        elif isinstance(node, str) and not is_text(node):
-            problems.append(Problem(path, f"{SURROGATE_NOTE}: remove it or write the whole character"))
-    return problems
-
-
-SURROGATE_NOTE = (
-    "holds a lone surrogate (a '\\ud800'-style escape that is half of a character), which is not text"
-)
 
 
 def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list[Problem]:

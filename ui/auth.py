@@ -2,13 +2,15 @@
 
 Wrong passwords are throttled per client (`agent.wiring.access.AdminThrottle`, the same rules as
 the command line): after a few, the client must wait longer and longer, then is locked out for
-a while. The client is the browser's address when Streamlit knows it, else the session.
+a while. The client is named by keys it cannot change (`client_keys`): never by its session.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from agent.wiring.access import AdminThrottle, TooManyAttempts
 
@@ -20,13 +22,44 @@ def is_admin(admin_password: str | None) -> bool:
     return not admin_password or bool(st.session_state.get(UNLOCKED_KEY))
 
 
-def client_id() -> str:
-    """Who is trying the password: the client's address, else this Streamlit session."""
-    address = st.context.ip_address
-    if isinstance(address, str) and address:
-        return f"ip:{address}"
-    ctx = get_script_run_ctx()
-    return f"session:{ctx.session_id if ctx else 'unknown'}"
+LOCAL_CLIENTS = "local-or-forwarded"
+"""The one count of every connection whose address the app cannot trust (see `client_keys`)."""
+FORWARDING_HEADERS = frozenset(
+    {"forwarded", "x-forwarded-for", "x-real-ip", "x-client-ip", "true-client-ip", "cf-connecting-ip"}
+)
+"""Headers a proxy (or a client posing as one) uses to name another address."""
+
+
+def client_keys(address: str | None, header_names: Iterable[str]) -> tuple[str, ...]:
+    """The keys the throttle counts a try on, from the connection's address as Streamlit gives
+    it (`st.context.ip_address`: None for a loopback peer) and its handshake's header names.
+
+    Nothing the client chooses gives it a fresh count. A session, a cookie or a tab is not a
+    key. A connection from a loopback address (local use, a same-host proxy, an SSH tunnel) has
+    no address of its own to tell clients apart, and one that carries a forwarding header has an
+    address the client may have written itself (the server trusts `X-Forwarded-For` from
+    loopback): all of these share one count, `LOCAL_CLIENTS`. A connection's own address is a
+    further key when there is one, so a remote client adding a forwarding header is still held
+    by the count of its real address."""
+    forwarded = any(name.lower() in FORWARDING_HEADERS for name in header_names)
+    keys = [LOCAL_CLIENTS] if address is None or forwarded or _is_loopback(address) else []
+    if address:
+        keys.append(f"ip:{address}")
+    return tuple(keys)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True  # not an address we can read: counted with the ones we cannot trust
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def current_client_keys() -> tuple[str, ...]:
+    """`client_keys` of the connection running this script."""
+    return client_keys(st.context.ip_address, st.context.headers.keys())
 
 
 def _throttle() -> AdminThrottle:
@@ -50,7 +83,7 @@ def admin_gate(admin_password: str | None, throttle: AdminThrottle | None = None
             st.rerun()
         return True
     throttle = throttle or _throttle()
-    client = client_id()
+    client = current_client_keys()
     with st.form("admin_login", border=True, clear_on_submit=True):
         st.markdown("**Product team tools** — the action editor, secrets and traces.")
         entered = st.text_input("Admin password", type="password", key="admin_password_input")

@@ -186,7 +186,8 @@ def chat_page(rt: AgentRuntime) -> None:
     placeholder = "Paste the customer's email..." if channel == "email" else "Message the agent..."
     if pending:
         placeholder = "Answer the question, or say what you need..."
-    text = st.chat_input(placeholder, key="chat_box")
+    # the same limit the agent enforces (`Limits.max_message_chars`): the box stops there
+    text = st.chat_input(placeholder, key="chat_box", max_chars=agent.deps.limits.max_message_chars)
     if text:
         with st.chat_message("user"):
             render.show_text(text)

@@ -3,7 +3,7 @@
 | code | meaning |
 | --- | --- |
 | 0 | done |
-| 1 | the command could not do its work: a file missing or unreadable, a source unreachable, storage failing; `test`: the call's outcome is not ok |
+| 1 | the command could not do its work: a file missing or unreadable, a source unreachable, storage failing or its secret key missing; `test`: the call's outcome is not ok |
 | 2 | bad input: a file or argument that is not what the command takes (every problem said) |
 | 3 | refused: the admin password is needed and was not given, or is wrong |
 | 130 | interrupted (Ctrl-C) |

@@ -10,6 +10,7 @@ from agent.cli import trace_flush
 from agent.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
 from agent.wiring.llm import ModelSetupError
 from agent.wiring.settings import SettingsError
+from storage.secrets import SecretKeyError
 
 # Each module exposes `register(subparsers)`; the parser's `func(args) -> int` runs the command.
 SUBCOMMAND_MODULES = (
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except (ModelSetupError, SettingsError) as problem:  # one line, whichever verb met it
         print(f"error: {problem}", file=sys.stderr)
+    except SecretKeyError as exc:
+        # Storage cannot be opened without its key (the message names the file and the way
+        # out): a state of this machine to fix, said in one line, for every command alike.
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         trace_flush.flush()

@@ -50,8 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-actions-per-session",
         type=int,
         default=Limits.max_actions_per_session,
-        help="action calls one MCP session may make (default %(default)s); HTTP "
-        "requests without a session share one such budget per server process",
+        help="action calls one MCP client may make (default %(default)s): over stdio the "
+        "process's one client, over HTTP each client address (new sessions share it)",
     )
     add_password_option(p)
     p.set_defaults(func=run_mcp)
@@ -77,7 +77,10 @@ def run_mcp(args: argparse.Namespace) -> int:
         return EXIT_MISSING
     options = McpOptions(
         allow_unconfirmed=args.allow_unconfirmed,
-        limits=Limits(max_actions_per_session=args.max_actions_per_session),
+        limits=Limits(
+            max_actions_per_session=args.max_actions_per_session,
+            max_message_chars=settings.max_message_chars,
+        ),
     )
     if args.transport == "stdio":
         asyncio.run(serve_stdio(settings, options))

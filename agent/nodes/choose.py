@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
 from ..catalog_search import SEARCH_TOOL, search_query, search_result, search_tool_schema
 from ..offering import offered_actions
-from ..state import AgentContext, AgentState
+from ..state import AgentContext, AgentState, message_too_long
 from .planning import plan_calls
 
 TURN_START: AgentState = {
@@ -39,6 +39,9 @@ TURN_START: AgentState = {
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     state = {**state, **TURN_START}
+    last = state["messages"][-1] if state["messages"] else None
+    if isinstance(last, HumanMessage) and (too_long := message_too_long(last.content, ctx.limits)):
+        return {**TURN_START, "messages": [AIMessage(too_long)], "pending": None}  # never read
     note = await ctx.retriever.prepare(ctx.catalog, state["messages"])
     allowed = ctx.retriever.allowed(ctx.catalog, state.get("channel", "chat"))
     offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever)

@@ -57,34 +57,51 @@ NOT_ONLY_YES = frozenset(
     wrong except different rather actually""".split()
 )
 """Words that make a reply more than a yes: it is not read as approval."""
+HEDGING = frozenset(
+    """maybe perhaps probably possibly guess think suppose believe hopefully unsure unless if
+    should might idk hmm""".split()
+)
+"""Words of a reply that hedges: "I think so", "yes, if it is free", "ok maybe"."""
 _QUOTE_START = re.compile(r"^(?:>|on .+ wrote:|-+ ?original message ?-+|from: )", re.IGNORECASE)
-_SIGNATURE = re.compile(
-    r"^(?:--\s*|best(?: regards)?,?|regards,?|kind regards,?|cheers,?|thanks,? \w+|sent from .*)$",
+_SIGN_OFF = re.compile(
+    r"^(?:--\s*|(?:best|kind|warm)(?: regards)?,?|regards,?|cheers,?|sincerely,?|(?:many )?thanks,?"
+    r"|thank you,?|thanks,? \w+|sent from .*|all the best,?)$",
     re.IGNORECASE,
 )
+SIGNATURE_LINE_WORDS = 6
+"""After a sign-off, a line of at most this many words is a name, title or contact detail."""
 
 
 def approves(text: str) -> bool:
-    """Whether a typed reply approves the request: its first line that says something is only
-    a yes (with courtesy words), and nothing before the quoted message or signature says more.
-    E-mail replies carry greetings, signatures and the quoted question; anything else
-    ("yes but change the date", "no", "wait") is not an approval, so nothing is sent."""
+    """Whether a typed reply approves the request: everything it says before the quoted
+    message is a yes with courtesy words. E-mail replies carry greetings, a sign-off and the
+    quoted question; a question mark anywhere before the quote, a hedge ("I think so"), or
+    anything more ("yes but change the date", "no", "wait") is not an approval, so nothing is
+    sent. After a sign-off only a short name or contact line may follow; a line there that says
+    more ("thanks, no", "Best / actually don't") is read too, and ends the approval."""
     said: list[list[str]] = []
+    signed = False
     for line in text.splitlines():
         stripped = line.strip()
-        if _QUOTE_START.match(stripped) or _SIGNATURE.match(stripped):
+        if _QUOTE_START.match(stripped):
             break
+        if "?" in stripped or "\uff1f" in stripped:
+            return False  # a question is never an approval
         words = re.findall(r"[a-z']+", stripped.lower().replace("\u2019", "'"))
         words = [w for part in words for w in part.split("'") if w]
-        if words:
+        if set(words) & (NOT_ONLY_YES | HEDGING):
+            return False
+        if _SIGN_OFF.match(stripped):
+            signed = True
+        elif signed:
+            if len(stripped.split()) > SIGNATURE_LINE_WORDS:
+                return False  # a sentence after the sign-off: it says more than a name
+        elif words:
             said.append(words)
     meaningful = [w for w in said if not set(w) <= COURTESY]
-    if not meaningful:
+    if not meaningful or not set(meaningful[0]) & APPROVING:
         return False
-    first, rest = meaningful[0], meaningful[1:]
-    if not set(first) & APPROVING or not set(first) <= APPROVING | COURTESY:
-        return False
-    return not any(set(line) & NOT_ONLY_YES for line in rest)
+    return all(set(line) <= APPROVING | COURTESY for line in meaningful)
 
 
 async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:

@@ -368,19 +368,29 @@ def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
 def find_dates(ctx: _Context) -> list[tuple[date, int, int]]:
     """Dates the text proposes, in order, skipping ones the customer rules out."""
     found: list[tuple[date, int, int]] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(ctx.text))  # 1 where an earlier date was read: each span checked once
     for regex, kind in DATE_PATTERNS:
         for m in regex.finditer(ctx.text):
-            if any(not (m.end() <= a or m.start() >= b) for a, b in taken):
+            if any(taken[m.start() : m.end()]):
                 continue
             if not ctx.free(m.start(), m.end()):
                 continue
             value = _parse_date(kind, m, ctx)
-            taken.append((m.start(), m.end()))
-            before = words(re.split(r"[,.;!?]", ctx.text[: m.start()])[-1])[-6:]
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+            before = words(_clause_before(ctx.text, m.start()))[-6:]
             if value is not None and not NEGATION_CUES & set(before):
                 found.append((value, m.start(), m.end()))
     return sorted(found, key=lambda item: item[1])
+
+
+def _clause_before(text: str, end: int, window: int = 240) -> str:
+    """The end of the clause before `end`: at most `window` characters, cut at a whole word,
+    so reading the words before each of many dates stays linear in the message's length."""
+    start = max(0, end - window)
+    piece = text[start:end]
+    if start and not text[start - 1].isspace():
+        piece = piece.split(None, 1)[1] if len(piece.split(None, 1)) > 1 else ""  # a cut word
+    return re.split(r"[,.;!?]", piece)[-1]
 
 
 # -- numbers -------------------------------------------------------------------------------------

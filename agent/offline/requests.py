@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from .replies import tool_phrase
 from .router import IdentifierPattern, Route, Router, asks_for_action
 
-CLAUSE_BREAK = re.compile(r"[.?!;\n]+\s+|[.?!;]+$|,?\s+\b(?:and|also|then|plus)\b\s+", re.I)
+CLAUSE_BREAK = re.compile(
+    r"(?<![.?!;\s])(?=[.?!;\s]*?[.?!;\n]\s)[.?!;\s]++"  # a sentence end, or a blank line
+    r"|(?<![.?!;])[.?!;]++$"  # the message's last stop
+    r"|,?(?<!\s)\s++(?:and|also|then|plus)\b\s++",  # "and" / "also" / "then" / "plus"
+    re.I,
+)
+"""Where a clause ends. Each alternative starts only where its run of stops or spaces starts
+(the look-behinds) and takes the run whole (possessive), so a long run is read a fixed number of
+times, not once per position in it: splitting is linear in the message's length."""
 QUESTION_START = re.compile(
     r"^(?:(?:and|also|then|plus|so|but|please|pls|oh|ok|okay|hi|hello|hey)\s+)*"
     r"(?:what|what's|whats|where|where's|wheres|when|when's|which|how|who|is|are|has|have|does|"

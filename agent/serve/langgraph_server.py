@@ -145,7 +145,7 @@ class GraphFactory:
             catalog=live.catalog,
             executor=executor,
             ledger=stores.ledger,
-            limits=self._limits or Limits(),
+            limits=self._limits or settings.limits(),
         )
         graph = compile_server_graph(bound_context_schema(deps))
         return WorkerDependencies(stores, live, graph, choice)

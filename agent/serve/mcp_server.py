@@ -8,8 +8,8 @@ through the same pieces as a chat turn, in this order:
     -> refuse an action that requires confirmation (no person approves here), unless the
        server was started with --allow-unconfirmed
     -> CompiledAction.check (strict): missing or invalid arguments -> a tool error naming them
-    -> CallLedger.reserve: the action's trigger limit (max_runs_per_session) and the session
-       budget (Limits.max_actions_per_session), per MCP session, atomically
+    -> CallLedger.reserve: the action's trigger limit (max_runs_per_session) and the budget
+       (Limits.max_actions_per_session), per MCP client (`ActionTools._client`), atomically
     -> ActionExecutor.execute: guard, timeouts, retries, secrets, response selection
     -> the redacted outcome (action, kind, status, summary, selected data, link) as the result
     -> the call, or why it was not run, in the session's traces and the run log (channel `mcp`)
@@ -24,11 +24,11 @@ offered is a protocol error and leaves no trace (there is no action to log it un
 process is the session; streamable HTTP sessions are the `Mcp-Session-Id` the server issues at
 the initialize handshake (a handshake-era request with an id the server did not issue is
 answered 404 by the SDK before it reaches a handler). Requests that belong to no session - the
-stateless 2026 protocol era over HTTP, the `mcp` client's default - all count against one
-session of the server process: its budget and every trigger limit are shared by all of them
-until the process restarts. An `Mcp-Session-Id` header on such a request is ignored: nothing
-issued or checked it, so a client that made one up per call would otherwise get a fresh budget
-per call.
+stateless 2026 protocol era over HTTP, the `mcp` client's default - are all one session
+of the server process in the traces. An `Mcp-Session-Id` header on such a request is ignored: nothing
+issued or checked it. The budget and the trigger limits are not the session's but the client's
+(`ActionTools._client`): over HTTP the connection's address, which a client cannot change by a
+new handshake, a new connection, an invented session id or a forwarding header.
 
 By the specification: each tool's `inputSchema` lists its required inputs in `required` (an MCP
 client has no collect-info step to ask for them) and its `outputSchema` is the payload's (the
@@ -89,7 +89,7 @@ CATALOG_POLL_SECONDS = 2.0
 """How often the stdio server looks for a changed catalog to announce while the client is idle."""
 NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
 SESSION_HEADER = "mcp-session-id"
-SESSIONLESS = "the requests without a session (they share one budget per server process)"
+SESSIONLESS = "the calls of no client address (they share one budget per server process)"
 CHANNEL = "mcp"
 """The channel of MCP calls in the traces and the run log."""
 CALLER = "MCP client"
@@ -180,7 +180,7 @@ class ActionTools:
         call: Event = {"type": "tool_call", "action": params.name, "args": arguments}
         started = time.perf_counter()
         try:
-            outcome = await self._call(params.name, arguments, session)
+            outcome = await self._call(params.name, arguments, self._client(ctx))
         except UnknownTool as unknown:
             raise MCPError(types.INVALID_PARAMS, str(unknown), {"tool": params.name}) from None
         except ToolRefused as refused:
@@ -240,7 +240,8 @@ class ActionTools:
         )
 
     # -- one call -------------------------------------------------------------------------------
-    async def _call(self, name: str, arguments: dict[str, Any], session: str | None) -> Outcome:
+    async def _call(self, name: str, arguments: dict[str, Any], client: tuple[str | None, str]) -> Outcome:
+        """`client`: the ledger's session the budget and trigger limits count in, and its name."""
         compiled = (await self._catalog()).get(name)
         if compiled is None or not compiled.definition.enabled:
             raise UnknownTool(f"unknown tool {name!r}: it is not in the list of tools (tools/list)")
@@ -251,6 +252,13 @@ class ActionTools:
                 f"{name} changes something and requires a person's confirmation; this server "
                 "does not run such actions (start it with --allow-unconfirmed to allow them)",
             )
+        size = len(json.dumps(arguments, ensure_ascii=False, default=str))
+        if size > self.options.limits.max_message_chars:  # the customer-message limit, for arguments
+            raise ToolRefused(
+                "too_long",
+                f"the arguments for {name} are {size} characters long; at most "
+                f"{self.options.limits.max_message_chars} are read: send shorter values",
+            )
         with message_budget():  # one time budget for the call's definition patterns
             checked = compiled.check(arguments)
         if not checked.ok:
@@ -260,12 +268,12 @@ class ActionTools:
         budget = self.options.limits.max_actions_per_session
         reservation = await ledger.reserve(
             key,
-            session_id=session or self._sessionless,
+            session_id=client[0] or self._sessionless,
             action=name,
             limit=action.max_runs_per_session,
             budget=budget,
         )
-        whose = "this session" if session else SESSIONLESS
+        whose = client[1]
         if reservation is Reservation.LIMIT:
             raise ToolRefused(
                 "limit", f"{name} already ran the {action.max_runs_per_session} time(s) allowed in {whose}"
@@ -303,6 +311,24 @@ class ActionTools:
     async def _catalog(self):
         async with self._lock:  # one refresh at a time; it reads storage in a thread
             return await asyncio.to_thread(self.live.refresh)
+
+    def _client(self, ctx: ServerRequestContext | None) -> tuple[str | None, str]:
+        """Whose budget and trigger limits a call spends: (the ledger's session, how it is named).
+
+        Over stdio the process serves one client: its session. Over HTTP the client is the
+        address of the connection as the server sees it (`serve_http` reads no forwarding
+        header), the one thing about a request its sender cannot choose: a new handshake, a new
+        connection, an `Mcp-Session-Id` or an `X-Forwarded-For` buys no new budget. Clients
+        behind one proxy, or on one host, share it. An in-process call (no request) counts with
+        the requests of no session."""
+        if self._connection is not None:
+            return self._connection, "this session"
+        request = ctx.request if ctx is not None else None
+        peer = getattr(request, "client", None)
+        host = getattr(peer, "host", None)
+        if isinstance(host, str) and host:
+            return f"mcp-http-client-{host}", f"this client ({host})"
+        return None, SESSIONLESS
 
     def _session(self, ctx: ServerRequestContext | None) -> str | None:
         """The session the request belongs to; None when it belongs to none the server issued."""
@@ -408,7 +434,10 @@ async def serve_http(settings: Settings, options: McpOptions, *, host: str, port
 
     async with open_action_tools(settings, options, connection=None) as tools:
         app = tools.server().streamable_http_app(host=host)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        # proxy_headers off: the client's address is the connection's, never a header's (`_client`)
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="on", proxy_headers=False
+        )
         watcher = asyncio.create_task(tools.watch_catalog())
         try:
             await uvicorn.Server(config).serve()

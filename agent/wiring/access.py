@@ -48,8 +48,8 @@ try again (1 s, 2 s, 4 s ... at most `max_delay`), and `lockout_after` failures 
 out for `lockout_seconds`; the right password resets the count. A try while the client must
 wait is refused without being compared (`TooManyAttempts`, saying how long to wait), so a wait
 cannot be shortened by guessing faster. The app keeps one throttle per process and names the
-client by its address (else its Streamlit session); the command line keeps its count in a file
-beside the data (`admin_attempts.json`, per local user), since each command is a new process.
+client by keys it cannot change (`ui.auth.client_keys`); the command line keeps its count in a
+file beside the data (`admin_attempts.json`, per local user), since each command is a new process.
 """
 
 from __future__ import annotations
@@ -128,19 +128,31 @@ class AdminThrottle:
     _clients: dict[str, _Client] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def check(self, client: str, supplied: str, expected: str) -> bool:
+    def check(self, client: str | tuple[str, ...], supplied: str, expected: str) -> bool:
         """Compare `supplied` with `expected` for `client`, unless it must wait
-        (`TooManyAttempts`); a wrong one is counted, the right one clears the count."""
+        (`TooManyAttempts`); a wrong one is counted, the right one clears the count.
+
+        A client may be named by several keys (the app: one count shared by every connection
+        whose address it cannot trust, and the address itself): a try waits while any of its
+        keys must wait, and a wrong one is counted on every key, so no change of key the client
+        can make (a new session, a forged header) starts a fresh count."""
+        keys = (client,) if isinstance(client, str) else tuple(dict.fromkeys(client))
         with self._lock, self._stored():
-            record = self._clients.setdefault(client, _Client())
             now = self.clock()
-            if now < record.not_before:
-                raise TooManyAttempts(record.not_before - now, locked=record.failures >= self.lockout_after)
+            records = [self._clients.setdefault(key, _Client()) for key in keys]
+            waiting = [r for r in records if now < r.not_before]
+            if waiting:
+                longest = max(waiting, key=lambda r: r.not_before)
+                raise TooManyAttempts(
+                    longest.not_before - now, locked=any(r.failures >= self.lockout_after for r in waiting)
+                )
             if password_matches(supplied, expected):
-                self._clients.pop(client, None)
+                for key in keys:
+                    self._clients.pop(key, None)
                 return True
-            record.failures += 1
-            record.not_before = now + self.delay(record.failures)
+            for record in records:
+                record.failures += 1
+                record.not_before = now + self.delay(record.failures)
             self._forget_some()
             return False
 
@@ -152,11 +164,14 @@ class AdminThrottle:
             return 0.0
         return min(self.max_delay, self.base_delay * 2 ** (failures - self.free_failures - 1))
 
-    def wait_seconds(self, client: str) -> float:
-        """How long `client` must wait before its next try (0: it may try now)."""
+    def wait_seconds(self, client: str | tuple[str, ...]) -> float:
+        """How long `client` (one key or several, as in `check`) must wait before its next try
+        (0: it may try now)."""
+        keys = (client,) if isinstance(client, str) else client
         with self._lock, self._stored():
-            record = self._clients.get(client)
-            return 0.0 if record is None else max(0.0, record.not_before - self.clock())
+            now = self.clock()
+            records = [r for r in (self._clients.get(k) for k in keys) if r is not None]
+            return max((max(0.0, r.not_before - now) for r in records), default=0.0)
 
     def _forget_some(self) -> None:
         if len(self._clients) > self.max_clients:

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     """OpenAI-compatible embeddings server URL; unset: `OPENAI_BASE_URL` (or OpenAI itself)."""
     embeddings_api_key: SecretStr | None = Field(None, validation_alias="EMBEDDINGS_API_KEY")
     """Key for the embeddings server; unset: `OPENAI_API_KEY`."""
+    max_message_chars: int = Field(4000, gt=0, validation_alias="ACTIONS_MAX_MESSAGE_CHARS")
+    """Longest customer message a turn reads (characters); a longer one is asked to be shorter."""
 
     def __init__(self, **values: Any) -> None:
         """`Settings(data_dir=...)`: fields by name, as code and tests write them."""
@@ -124,8 +126,12 @@ class Settings(BaseSettings):
         return sqlalchemy_url(self.database_url, self.data_dir)
 
     def limits(self) -> Limits:
-        """The agent's limits with the retrieval settings applied."""
-        return Limits(tool_budget_tokens=self.tool_budget_tokens, top_k=self.top_k)
+        """The agent's limits with the retrieval and message-length settings applied."""
+        return Limits(
+            tool_budget_tokens=self.tool_budget_tokens,
+            top_k=self.top_k,
+            max_message_chars=self.max_message_chars,
+        )
 
     @property
     def uses_postgres(self) -> bool:

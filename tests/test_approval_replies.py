@@ -1,0 +1,56 @@
+"""Typed and e-mailed answers to "Shall I go ahead?": only a plain yes approves.
+
+`tests/data/approval_replies.jsonl` holds real-looking replies (approvals, refusals, questions,
+hedges, a yes with something more, signatures and quoted e-mail, text after a signature-like
+line, emoji, other languages), each labelled with whether it approves. The set was written and
+committed before the reading was changed, and is not tuned on: a question or a hedge is never
+an approval, and nothing after a signature-like line is ignored when it says more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agent.nodes.confirm import approves, parse_decision
+
+CORPUS = Path(__file__).parent / "data" / "approval_replies.jsonl"
+ROWS = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_the_corpus_is_the_size_and_mix_it_claims() -> None:
+    kinds = Counter(row["kind"] for row in ROWS)
+    assert len(ROWS) >= 200 and len({row["reply"] for row in ROWS}) == len(ROWS)
+    assert {"approval", "refusal", "question", "hedge", "mixed", "after-signature", "other-language"} <= set(
+        kinds
+    )
+    assert 0 < sum(row["approves"] for row in ROWS) < len(ROWS)
+
+
+REFUSING = [row for row in ROWS if not row["approves"]]
+APPROVING = [row for row in ROWS if row["approves"]]
+
+
+@pytest.mark.parametrize("row", REFUSING, ids=[f"{i}-{r['kind']}" for i, r in enumerate(REFUSING)])
+def test_a_reply_that_is_not_a_plain_yes_never_approves(row: dict) -> None:
+    assert approves(row["reply"]) is False, row["reply"]
+    assert parse_decision(row["reply"])[0] == "reject"  # the confirm step's reading of a typed answer
+
+
+def test_plain_yeses_approve_and_the_report() -> None:
+    """Printed with -s: how each kind of reply is read. A yes read as something else costs a
+    question again (nothing is sent); a no read as yes would send: that side is exact above."""
+    by_kind = Counter(row["kind"] for row in ROWS)
+    wrong = [row for row in ROWS if approves(row["reply"]) is not row["approves"]]
+    wrong_by_kind = Counter(row["kind"] for row in wrong)
+    for kind, n in sorted(by_kind.items()):
+        print(f"{kind:20} {n - wrong_by_kind[kind]:3}/{n:3} read as labelled")
+    missed = [row["reply"] for row in APPROVING if not approves(row["reply"])]
+    print(f"approvals not taken ({len(missed)} of {len(APPROVING)}): {missed}")
+    assert all(
+        parse_decision(row["reply"])[0] == "approve" for row in APPROVING if row["reply"] not in missed
+    )
+    assert len(missed) <= len(APPROVING) // 20  # at least 95% of plain yeses are taken

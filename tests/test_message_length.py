@@ -1,0 +1,143 @@
+"""A customer message longer than the limit (`Limits.max_message_chars`, set by
+`ACTIONS_MAX_MESSAGE_CHARS`) gets a clear reply, and nothing else happens: no model call, no
+action, no crash; a question waiting for an answer keeps waiting. The same in every entry point
+(the service, so the app and `chat`; the graph as LangGraph Server runs it; MCP arguments; the
+app's chat box caps what can be typed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agent.graph import compile_graph
+from agent.state import AgentContext, Limits
+from agent.wiring.settings import Settings
+from tests.agent_fixtures import make_agent
+from tests.scripted_model import ScriptedChatModel, tool_call
+from tools.compiler import ActionCatalog
+
+LIMIT = 200
+TOO_LONG = "where is my order ORD-1001" + " " * LIMIT  # the class: anything past the limit
+
+
+def _calls(model: ScriptedChatModel) -> int:
+    return len(model.calls)
+
+
+async def test_the_service_answers_a_too_long_message_without_running_the_turn(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script("Hello! How can I help?")
+    async with make_agent(tmp_path, fresh_demo_log, model, limits=Limits(max_message_chars=LIMIT)) as agent:
+        result = await agent.send("s", TOO_LONG)
+        assert result.reply is not None and f"at most {LIMIT} characters" in result.reply["text"]
+        assert f"{len(TOO_LONG)} characters" in result.reply["text"]
+        assert result.interrupt is None and _calls(model) == 0
+        assert [e for e in result.events if e["type"] == "outcome"] == []
+        exact = await agent.send("s", "x" * LIMIT)  # at the limit: an ordinary turn
+        assert exact.reply["text"] == "Hello! How can I help?" and _calls(model) == 1
+
+
+async def test_a_too_long_answer_to_a_waiting_question_keeps_the_question(tmp_path, fresh_demo_log):
+    model = ScriptedChatModel().script(tool_call("order_status"))
+    async with make_agent(tmp_path, fresh_demo_log, model, limits=Limits(max_message_chars=LIMIT)) as agent:
+        asked = await agent.send("s", "where is my order?")
+        assert asked.interrupt is not None
+        result = await agent.send("s", "ORD-1001" + "!" * LIMIT)
+        assert f"at most {LIMIT} characters" in result.reply["text"]
+        assert result.interrupt == asked.interrupt  # still waiting for its answer
+        assert await agent.pending_interrupt("s") == asked.interrupt
+
+
+async def test_the_graph_alone_refuses_it_as_langgraph_server_runs_it():
+    """LangGraph Server hands the customer's message straight to the graph."""
+    model = ScriptedChatModel().script("should not be asked")
+    graph = compile_graph(InMemorySaver())
+    context = AgentContext(
+        model=model,
+        catalog=ActionCatalog(),
+        executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
+        limits=Limits(max_message_chars=LIMIT),
+    )
+    out = await graph.ainvoke(
+        {"messages": [HumanMessage(TOO_LONG)], "channel": "chat"},
+        {"configurable": {"thread_id": "t"}},
+        context=context,
+    )
+    last = out["messages"][-1]
+    assert isinstance(last, AIMessage) and f"at most {LIMIT} characters" in last.text
+    assert _calls(model) == 0
+
+
+def test_the_setting_is_read_and_checked(monkeypatch):
+    monkeypatch.setenv("ACTIONS_MAX_MESSAGE_CHARS", "1234")
+    assert Settings().max_message_chars == 1234
+    monkeypatch.setenv("ACTIONS_MAX_MESSAGE_CHARS", "0")
+    with pytest.raises(ValueError):
+        Settings()
+    monkeypatch.delenv("ACTIONS_MAX_MESSAGE_CHARS")
+    assert Settings().max_message_chars == Limits().max_message_chars
+
+
+@pytest.mark.slow
+def test_chat_as_a_real_process_answers_it_and_goes_on(tmp_path):
+    """The offline model, a 20 KB run of spaces, a limit set in the environment: exit 0."""
+    script = tmp_path / "script.jsonl"
+    lines = [{"user": "hello" + " " * 20_000 + "there"}, {"user": "hello"}]
+    script.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    drop = ("OPENAI_", "LANGSMITH_", "DATABASE_URL", "ADMIN_PASSWORD", "ACTIONS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(
+        ACTIONS_DATA_DIR=str(tmp_path / "data"),
+        ACTIONS_SECRET_KEY=Fernet.generate_key().decode(),
+        ACTIONS_MAX_MESSAGE_CHARS="5000",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "chat", "--script", str(script)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    out = run.stdout.decode()
+    assert run.returncode == 0, run.stderr.decode()
+    assert "Traceback" not in run.stderr.decode()
+    assert "at most 5000 characters" in out and "20010 characters" in out
+    assert len([line for line in out.splitlines() if line.strip()]) >= 2  # the next message answered
+
+
+async def test_an_mcp_call_with_arguments_past_the_limit_is_refused(tmp_path, fresh_demo_log):
+    import mcp_types as types
+
+    from agent.serve.mcp_server import McpOptions, open_action_tools
+    from agent.wiring.runtime import open_stores
+    from tests.agent_fixtures import demo_actions
+
+    settings = Settings(data_dir=tmp_path / "data", allow_hosts=(fresh_demo_log.host,))
+    stores = open_stores(settings)
+    stores.secrets.set("DEMO_API_TOKEN", fresh_demo_log.token)
+    for action in demo_actions(fresh_demo_log.base_url):
+        stores.actions.create(action)
+    stores.engine.dispose()
+    options = McpOptions(limits=Limits(max_message_chars=LIMIT))
+    async with open_action_tools(settings, options, connection="mcp-test") as tools:
+        result = await tools.call_tool(
+            None,
+            types.CallToolRequestParams(
+                name="order_status", arguments={"order_id": "ORD-1001" + " " * LIMIT}
+            ),
+        )
+        assert result.is_error
+        assert f"at most {LIMIT} are read" in result.content[0].text
+        ok = await tools.call_tool(
+            None, types.CallToolRequestParams(name="order_status", arguments={"order_id": "ORD-1001"})
+        )
+        assert not ok.is_error
+    assert len(fresh_demo_log.request_log) == 1  # only the call within the limit was sent
