@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except (ModelSetupError, SettingsError) as problem:  # one line, whichever verb met it
         print(f"error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     except SecretKeyError as exc:
         # Storage cannot be opened without its key (the message names the file and the way
         # out): a state of this machine to fix, said in one line, for every command alike.
