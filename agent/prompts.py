@@ -138,8 +138,7 @@ REPLY_TURN_CAP = (
     "asked yet; please ask me again for the rest."
 )
 REPLY_EMPTY = (
-    "Sorry, I couldn't put together an answer to that. Could you say it another way, or shall I "
-    "connect you with our support team?"
+    "Sorry, I couldn't put together an answer to that. Could you say it another way?"
 )
 REPAIR_TOOL_CALL = (
     "Your last reply tried to call {calls}, but the arguments were not valid JSON ({error}). "

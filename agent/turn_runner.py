@@ -47,7 +47,7 @@ from .turn_events import Event, TurnInput, answered, assistant_event, turn_event
 log = logging.getLogger(__name__)
 FALLBACK_REPLY = (
     "Sorry, something went wrong on our side and I could not finish that. "
-    "Please try again, or I can connect you with our support team."
+    "Please try again in a moment."
 )
 
 
