@@ -137,9 +137,7 @@ REPLY_TURN_CAP = (
     "I can run at most {limit} requests for one message, so I have not done everything you "
     "asked yet; please ask me again for the rest."
 )
-REPLY_EMPTY = (
-    "Sorry, I couldn't put together an answer to that. Could you say it another way?"
-)
+REPLY_EMPTY = "Sorry, I couldn't put together an answer to that. Could you say it another way?"
 REPAIR_TOOL_CALL = (
     "Your last reply tried to call {calls}, but the arguments were not valid JSON ({error}). "
     "Reply again: call the action with complete, valid JSON arguments, or answer in plain text."

@@ -46,8 +46,7 @@ from .turn_events import Event, TurnInput, answered, assistant_event, turn_event
 
 log = logging.getLogger(__name__)
 FALLBACK_REPLY = (
-    "Sorry, something went wrong on our side and I could not finish that. "
-    "Please try again in a moment."
+    "Sorry, something went wrong on our side and I could not finish that. Please try again in a moment."
 )
 
 

@@ -11,7 +11,9 @@ OFFERS = re.compile(r"\b(connect|transfer|put) you (with|to|through)\b|\bhand yo
 
 
 def _fixed_replies() -> dict[str, str]:
-    texts = {name: value for name, value in vars(prompts).items() if name.isupper() and isinstance(value, str)}
+    texts = {
+        name: value for name, value in vars(prompts).items() if name.isupper() and isinstance(value, str)
+    }
     texts["FALLBACK_REPLY"] = turn_runner.FALLBACK_REPLY
     return texts
 
