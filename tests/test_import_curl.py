@@ -77,6 +77,7 @@ def test_url_first_then_method_and_an_id_in_the_path():
             "enum_values": None,
             "enum_labels": None,
             "example": "ORD-1001",
+            "list_separator": None,
         },
         {
             "name": "shipping_address",
@@ -88,6 +89,7 @@ def test_url_first_then_method_and_an_id_in_the_path():
             "enum_values": None,
             "enum_labels": None,
             "example": "1 Main St",
+            "list_separator": None,
         },
     ]
     assert draft["headers"] == {"X-Api-Key": "{{secret.EXAMPLE_API_KEY}}"}
