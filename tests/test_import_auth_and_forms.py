@@ -28,10 +28,17 @@ def test_a_stripe_style_command_becomes_a_form_draft():
     (draft,) = import_curl(STRIPE).drafts
     assert draft["body_format"] == "form"
     assert json.loads(draft["body"]) == {
-        "name": "Jenny Rosen",
-        "email": "jenny@example.com",  # -d is sent as written: decoded once into the template
-        "expand[]": ["sources", "tax"],
-        "description": "VIP & friends=yes",  # --data-urlencode: curl encodes it, kept whole
+        "name": "{{name}}",
+        "email": "{{email}}",
+        "expand[]": "{{expand}}",
+        "description": "{{description}}",
+    }
+    examples = {i["name"]: (i["type"], i.get("example")) for i in draft["inputs"]}
+    assert examples == {
+        "name": ("string", "Jenny Rosen"),
+        "email": ("email", "jenny@example.com"),  # -d is sent as written: decoded once
+        "expand": ("string[]", "sources, tax"),  # a repeated field is one list input
+        "description": ("string", "VIP & friends=yes"),  # --data-urlencode: kept whole
     }
     assert draft["headers"] == {"Authorization": "Basic {{secret.STRIPE_BASIC}}"}  # no Content-Type
     assert "sk_test_4eC39" not in json.dumps(draft)
