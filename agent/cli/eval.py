@@ -24,6 +24,7 @@ from typing import Any
 from agent.cli.files import InputFileError, read_catalog_file, read_json_file
 from agent.cli.trial import BadInput, _env_secrets, _parse_secrets
 from agent.evaluation import EvalReport, cases_of, check_suites, evaluate, suites_from_data
+from agent.wiring.compatible_openai import compatible
 from agent.wiring.llm import make_chat_model
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
@@ -87,7 +88,7 @@ def run_eval(args: argparse.Namespace, env: dict[str, str] | None = None) -> int
     choice = make_chat_model(settings)
     allow_hosts = (*settings.allow_hosts, *args.allow_host)
     report = asyncio.run(
-        _run(definitions, cases, choice.model, choice.label, secrets, allow_hosts, args.send_get)
+        _run(definitions, cases, compatible(choice.model), choice.label, secrets, allow_hosts, args.send_get)
     )
     _print(report, as_json=args.json)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -2,7 +2,8 @@
 
 It starts the turn: the turn's results, skipped calls and call count begin empty. Every shape a
 model may answer in ends in something for the customer: tool calls become the turn's queue
-(`planning`); a malformed tool call (arguments that are not JSON, e.g. cut off by the token
+(`planning`; calls in other servers' shapes are made usable first, see `model_reply`);
+a malformed tool call (arguments that are not JSON, e.g. cut off by the token
 limit) is repaired once by telling the model what was wrong, then answered plainly; a refusal
 or an empty reply becomes a plain answer, never an empty message.
 """
@@ -10,12 +11,12 @@ or an empty reply becomes a plain answer, never an empty message.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from langchain_core.messages import AIMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
+from ..model_reply import usable
 from ..offering import offered_actions
 from ..state import AgentContext, AgentState
 from .planning import plan_calls
@@ -37,18 +38,14 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     model = ctx.model.bind_tools(ctx.retriever.tool_schemas(offered)) if offered else ctx.model
     system = SystemMessage(prompts.AGENT_SYSTEM.format(channel=state.get("channel", "chat")))
     history = [system, *state["messages"]]
-    reply = _cut_off_calls_invalid(_as_ai(await model.ainvoke(history)))
+    reply = _cut_off_calls_invalid(usable(await model.ainvoke(history)))
     if not reply.tool_calls and reply.invalid_tool_calls and offered:
-        reply = _as_ai(await model.ainvoke([*history, SystemMessage(_repair_note(reply))]))
+        reply = usable(await model.ainvoke([*history, SystemMessage(_repair_note(reply))]))
         reply = _cut_off_calls_invalid(reply)
     if not reply.tool_calls:
         return {**TURN_START, "messages": [plain_answer(reply)], "pending": None}
     thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
     return {**TURN_START, **plan_calls(reply, state, ctx, thread_id)}
-
-
-def _as_ai(reply: Any) -> AIMessage:
-    return reply if isinstance(reply, AIMessage) else AIMessage(str(getattr(reply, "content", reply)))
 
 
 def _cut_off_calls_invalid(reply: AIMessage) -> AIMessage:

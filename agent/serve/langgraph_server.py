@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.graph import CompiledAgentGraph, build_graph
 from agent.state import AgentContext, Limits
+from agent.wiring.compatible_openai import compatible
 from agent.wiring.llm import make_chat_model
 from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
@@ -131,7 +132,7 @@ class GraphFactory:
         executor = make_executor(settings, stores.secrets, auth=stores.auth)
         live = LiveCatalog(stores.actions)
         deps = AgentContext(
-            model=choice.model,
+            model=compatible(choice.model),
             catalog=live.catalog,
             executor=executor,
             ledger=stores.ledger,

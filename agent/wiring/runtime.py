@@ -26,6 +26,7 @@ from agent.lexical import topic_key
 from agent.live_catalog import LiveCatalog  # noqa: F401  (re-exported)
 from agent.service import SupportAgent
 from agent.state import Limits
+from agent.wiring.compatible_openai import compatible
 from agent.wiring.llm import make_chat_model
 from agent.wiring.settings import Settings
 from storage.actions import ActionStore
@@ -98,7 +99,7 @@ async def open_agent(
     stores = stores or open_stores(settings)
     if model is None:
         choice = make_chat_model(settings)
-        model, label, offline = choice.model, choice.label, choice.is_offline
+        model, label, offline = compatible(choice.model), choice.label, choice.is_offline
     else:
         label, offline = model_label or type(model).__name__, False
     executor = make_executor(settings, stores.secrets, executor_settings, auth=stores.auth)
