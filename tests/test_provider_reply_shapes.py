@@ -150,7 +150,9 @@ async def test_each_shape_streamed_is_a_valid_call(shape, openai_srv):
     assert reply.invalid_tool_calls == []
 
 
-async def test_a_reasoning_only_field_never_reaches_the_customer(tmp_path, fresh_demo_log, openai_srv):
+async def test_a_reasoning_field_beside_the_answer_never_reaches_the_customer(
+    tmp_path, fresh_demo_log, openai_srv
+):
     openai_srv.script(
         [
             RawReply(
