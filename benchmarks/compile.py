@@ -66,6 +66,7 @@ _NAIVE_TYPES = {
     InputType.NUMBER: float,
     InputType.BOOLEAN: bool,
     InputType.DATE: datetime.date,
+    InputType.STRING_LIST: list[str],
 }
 
 

@@ -118,6 +118,7 @@ INPUT_POOL: tuple[dict[str, Any], ...] = (
     {"name": "notify_customer", "type": "boolean", "description": "Send the customer an e-mail"},
     {"name": "include_history", "type": "boolean", "description": "Include past events"},
     {"name": "note", "type": "string", "description": "Free-text note for the team"},
+    {"name": "labels", "type": "string[]", "description": "Labels to put on it"},
     {"name": "last_name", "type": "string", "description": "Customer's last name"},
 )
 
@@ -198,6 +199,7 @@ SAMPLE_VALUES: dict[str, Any] = {
     "birth_date": "1988-11-23",
     "status": "open",
     "reason": "damaged",
+    "labels": ["urgent", "vip"],
     "shipping_speed": "express",
     "country": "DE",
     "quantity": 2,

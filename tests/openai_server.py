@@ -13,6 +13,9 @@ A script item is one of:
 - a `ToolCall` or a list of them: the assistant calls those tools;
 - a `Reply`: text and/or tool calls with explicit usage;
 - a `Failure`: an HTTP error status (5xx and 429 are retried by the client);
+- a `RawReply`: exactly the message (or, streamed, the deltas) another provider sends: a tool
+  call without an `id`, chunks without `index`, `arguments` as an object, a reasoning
+  field, extra fields; nothing is filled in;
 - a callable taking the request body and returning any of the above, for replies that
   depend on what was sent.
 
@@ -90,7 +93,20 @@ class Failure:
     message: str = "scripted failure"
 
 
-ScriptItem = str | ToolCall | list[ToolCall] | Reply | Failure | Callable[[dict], Any]
+@dataclass(frozen=True)
+class RawReply:
+    """A reply sent exactly as written, in the shapes other OpenAI-compatible servers use."""
+
+    message: dict[str, Any]
+    """The choice's `message` as a JSON object (non-streamed requests)."""
+    deltas: list[dict[str, Any]] | None = None
+    """The streamed `delta` objects, one chunk each; unset: the message as one delta."""
+    finish_reason: str | None = "stop"
+    choice_extra: dict[str, Any] = field(default_factory=dict)
+    """Fields added to the choice beside `message` (unknown ones, as some servers add)."""
+
+
+ScriptItem = str | ToolCall | list[ToolCall] | Reply | Failure | RawReply | Callable[[dict], Any]
 
 
 def tool_call(name: str, /, **arguments: Any) -> ToolCall:
@@ -216,6 +232,8 @@ def create_app(state: ScriptedOpenAI) -> FastAPI:
         if item is None:
             message = "scripted OpenAI server: the script has no reply left"
             return _error(400, message, "script_exhausted")
+        if isinstance(item, RawReply):
+            return _raw(item, body)
         reply = _as_reply(item)
         if isinstance(reply, Failure):
             return _error(reply.status, reply.message, "scripted_failure")
@@ -344,6 +362,35 @@ def _stream_chunks(
     if usage is not None:
         yield chunk(None, usage=usage.as_dict())
     yield "data: [DONE]\n\n"
+
+
+def _raw(item: RawReply, body: dict) -> Any:
+    cid, model, created = f"chatcmpl-{next(_ids)}", body.get("model", "scripted"), int(time.time())
+    if not body.get("stream"):
+        choice = {
+            "index": 0,
+            "message": item.message,
+            "finish_reason": item.finish_reason,
+            **item.choice_extra,
+        }
+        return {
+            "id": cid,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [choice],
+        }
+
+    def chunks() -> Iterator[str]:
+        deltas = item.deltas if item.deltas is not None else [item.message]
+        for i, delta in enumerate(deltas):
+            last = i == len(deltas) - 1
+            choice = {"index": 0, "delta": delta, "finish_reason": item.finish_reason if last else None}
+            payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model}
+            yield f"data: {json.dumps({**payload, 'choices': [{**choice, **item.choice_extra}]})}\n\n"
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(chunks(), media_type="text/event-stream")
 
 
 def _pieces(text: str, count: int) -> list[str]:

@@ -186,6 +186,40 @@ async def test_bearer_api_key_and_basic_headers(api):
         assert "k3y-value-77" not in dumped and value not in dumped and CLIENT_SECRET not in dumped
 
 
+async def test_an_api_key_in_authorization_keeps_its_prefix(api):
+    setting = validate_auth(
+        {
+            "name": "pd",
+            "kind": "api_key_header",
+            "header_name": "Authorization",
+            "key_secret": "KEY",
+            "value_prefix": "Token token=",
+        }
+    )
+    async with make_executor(api, [setting]) as ex:
+        keyed = await ex.execute(action(api, auth="pd"), {})
+    sent = [e for e in api.app.state.request_log if e["path"] == "/api/debug/echo"]
+    assert sent[-1]["headers"]["authorization"] == "Token token=k3y-value-77"
+    assert keyed.request is not None and keyed.request.headers["Authorization"] == "Token token=***"
+    assert "k3y-value-77" not in keyed.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ({"kind": "bearer", "token_secret": "T", "value_prefix": "Bot "}, "only applies to api_key_header"),
+        (
+            {"kind": "api_key_header", "header_name": "X-K", "key_secret": "K", "value_prefix": "a\nb"},
+            "printable",
+        ),
+    ],
+)
+def test_a_value_prefix_is_checked(setting, problem):
+    with pytest.raises(ActionValidationError) as err:
+        validate_auth({"name": "x", **setting})
+    assert problem in str(err.value)
+
+
 async def test_a_missing_setting_or_secret_is_a_config_error_and_nothing_is_sent(api):
     async with make_executor(api, [oauth_setting(api)], secrets={"CLIENT_ID": CLIENT_ID}) as ex:
         before = len(api.app.state.request_log)

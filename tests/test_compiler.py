@@ -26,7 +26,7 @@ def order_action(**overrides: Any) -> ActionDefinition:
         "name": "look_up_order",
         "url": "https://orders.example.com/orders/{{order_id}}"
         "?email={{email}}&since={{since}}&speed={{speed}}&qty={{qty}}&max={{max_total}}"
-        "&gift={{gift}}&note={{note}}",
+        "&gift={{gift}}&note={{note}}&tag={{tags}}",
         "trigger": TRIGGER,
         "inputs": [
             {
@@ -42,6 +42,7 @@ def order_action(**overrides: Any) -> ActionDefinition:
             {"name": "max_total", "type": "number", "required": False},
             {"name": "gift", "type": "boolean", "required": False},
             {"name": "note", "required": False, "description": "Anything else"},
+            {"name": "tags", "type": "string[]", "required": False, "description": "Labels"},
         ],
     }
     raw.update(overrides)
@@ -157,10 +158,10 @@ def test_the_app_s_form_fields_are_the_collect_info_question_s_fields(
     from agent.nodes.collect_info import question_payload
     from agent.wiring.ui_support import form_fields
 
-    wrong = {"since": "soon", "qty": "two", "max_total": "lots", "gift": "maybe"}
+    wrong = {"since": "soon", "qty": "two", "max_total": "lots", "gift": "maybe", "tags": 5}
     asked = question_payload(compiled, compiled.check(wrong))["fields"]
     by_name = {f["name"]: f for f in form_fields(compiled.definition)}
-    assert len(asked) == 7 and {f["type"] for f in asked} == {t.value for t in InputType}
+    assert len(asked) == 8 and {f["type"] for f in asked} == {t.value for t in InputType}
     assert asked == [by_name[f["name"]] for f in asked]
     assert by_name["speed"] == {
         "name": "speed",

@@ -28,10 +28,17 @@ def test_a_stripe_style_command_becomes_a_form_draft():
     (draft,) = import_curl(STRIPE).drafts
     assert draft["body_format"] == "form"
     assert json.loads(draft["body"]) == {
-        "name": "Jenny Rosen",
-        "email": "jenny@example.com",  # -d is sent as written: decoded once into the template
-        "expand[]": ["sources", "tax"],
-        "description": "VIP & friends=yes",  # --data-urlencode: curl encodes it, kept whole
+        "name": "{{name}}",
+        "email": "{{email}}",
+        "expand[]": "{{expand}}",
+        "description": "{{description}}",
+    }
+    examples = {i["name"]: (i["type"], i.get("example")) for i in draft["inputs"]}
+    assert examples == {
+        "name": ("string", "Jenny Rosen"),
+        "email": ("email", "jenny@example.com"),  # -d is sent as written: decoded once
+        "expand": ("string[]", "sources, tax"),  # a repeated field is one list input
+        "description": ("string", "VIP & friends=yes"),  # --data-urlencode: kept whole
     }
     assert draft["headers"] == {"Authorization": "Basic {{secret.STRIPE_BASIC}}"}  # no Content-Type
     assert "sk_test_4eC39" not in json.dumps(draft)
@@ -128,21 +135,21 @@ def test_openapi_form_bodies_and_client_credentials(demo_api):
     assert callback["body_format"] == "form" and callback["auth"] == "northwind_gateway_callbacks_write"
     assert "Authorization" not in callback["headers"] and "Content-Type" not in callback["headers"]
     assert set(json.loads(callback["body"])) == {"phone", "preferred_time", "note"}
-    (setting,) = result.auth
+    setting, user_flow = result.auth
     assert setting["token_url"] == f"{demo_api.base_url}/oauth/token"  # relative: against the server
     assert setting["scope"] == "callbacks:write"
     assert (setting["client_id_secret"], setting["client_secret_secret"]) == (
         "NORTHWIND_GATEWAY_CLIENT_ID",  # two oauth2 schemes: the scheme's name tells them apart
         "NORTHWIND_GATEWAY_CLIENT_SECRET",
     )
-    # other OAuth2 flows need a user: they keep the bearer-token header
-    assert drafts["get_order"]["headers"]["Authorization"].startswith("Bearer {{secret.")
-    assert drafts["get_order"].get("auth") is None
+    # other OAuth2 flows need a user: a shared bearer setting whose token is stored
+    assert "Authorization" not in drafts["get_order"]["headers"]
+    assert drafts["get_order"]["auth"] == user_flow["name"] and user_flow["kind"] == "bearer"
     assert any("NORTHWIND_GATEWAY_CLIENT_SECRET" in n for n in result.notes)
     catalog = result.catalog()
     actions, settings = validate_bundle(catalog, known_auth=set())
     assert [a.name for a in actions] == ["request_callback", "get_order"]
-    assert [s.name for s in settings] == ["northwind_gateway_callbacks_write"]
+    assert [s.name for s in settings] == ["northwind_gateway_callbacks_write", user_flow["name"]]
 
 
 async def test_the_imported_form_draft_runs_against_the_demo_api(demo_api):

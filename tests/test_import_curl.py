@@ -77,6 +77,7 @@ def test_url_first_then_method_and_an_id_in_the_path():
             "enum_values": None,
             "enum_labels": None,
             "example": "ORD-1001",
+            "list_separator": None,
         },
         {
             "name": "shipping_address",
@@ -88,6 +89,7 @@ def test_url_first_then_method_and_an_id_in_the_path():
             "enum_values": None,
             "enum_labels": None,
             "example": "1 Main St",
+            "list_separator": None,
         },
     ]
     assert draft["headers"] == {"X-Api-Key": "{{secret.EXAMPLE_API_KEY}}"}
@@ -101,7 +103,13 @@ def test_get_with_data_urlencode_and_a_credential_in_the_data():
         """--data-urlencode "lang=en" -d api_key=SECRET123 -d page=2"""
     )
     assert draft["method"] == "GET" and draft["body"] is None
-    assert draft["url"] == "https://api.example.com/search?q=solar%20panel&lang=en&page=2"
+    # the -G data's sample values are inputs, typed from the value
+    assert draft["url"] == "https://api.example.com/search?q={{q}}&lang={{lang}}&page={{page}}"
+    assert {i["name"]: (i["type"], i.get("example")) for i in draft["inputs"]} == {
+        "q": ("string", "solar panel"),
+        "lang": ("string", "en"),
+        "page": ("integer", "2"),
+    }
     assert "SECRET123" not in json.dumps(draft)
     assert "query parameter 'api_key' refused" in notes and "never put API keys" in notes
 
@@ -200,7 +208,11 @@ def test_custom_token_header_and_explicit_name():
 
 
 def test_refused_commands_say_why():
-    assert "form or a file upload" in refused("curl -F file=@x.png https://api.example.com/upload")
+    assert "uploads the local file 'x.png'" in refused("curl -F file=@x.png https://api.example.com/upload")
+    assert "uploads the local file 'notes.txt'" in refused(
+        "curl -F 'text=<notes.txt' https://api.example.com/u"
+    )
+    assert "cannot send files" in refused("curl -T photo.jpg https://api.example.com/upload")
     assert "form data" in refused("curl -d 'a=1&b' https://api.example.com/forms")  # not all k=v
     assert "cannot have a body" in refused(
         """curl -X GET https://api.example.com/orders/1 -d '{"reason":"x"}'"""

@@ -209,7 +209,7 @@ OTHER_PLACES: list[tuple[str, list[str], dict[str, Any]]] = [
         f"curl -G {URL} --data-urlencode 'client_secret=Lit-g-47' --data-urlencode "
         "'privateKey=Lit-g-48' -d 'passwd=Lit-g-49&q=shoes'",
         ["Lit-g-47", "Lit-g-48", "Lit-g-49"],
-        {"url": f"{URL}?q=shoes"},
+        {"url": f"{URL}?q={{{{q}}}}"},
     ),
     # -u and the URL's user part
     (

@@ -104,7 +104,7 @@ def test_validate_refuses_a_documentation_placeholder_in_the_host():
 
 
 def test_json_body_samples_become_typed_inputs():
-    draft, notes = one(
+    draft, _ = one(
         """curl -X POST https://support.example.com/api/v2/tickets \\
           -H 'Content-Type: application/json' -u 'agent@example.com/token:abc123' \\
           -d '{"ticket": {"subject": "My printer is on fire!", "priority": 2, "urgent": true,
@@ -118,7 +118,7 @@ def test_json_body_samples_become_typed_inputs():
         "name": "{{ticket_requester_name}}",
         "email": "{{ticket_requester_email}}",
     }
-    assert ticket["tags"] == ["printer"]  # a list stays as given, with a note
+    assert ticket["tags"] == "{{ticket_tags}}"  # a list of texts is a string[] input
     types = {i["name"]: (i["type"], i.get("example")) for i in draft["inputs"]}
     assert types == {
         "ticket_subject": ("string", "My printer is on fire!"),
@@ -128,8 +128,8 @@ def test_json_body_samples_become_typed_inputs():
         "ticket_requester_email": ("email", "thecustomer@example.com"),
         "ticket_due_at": ("date", "2024-05-01"),
         "ticket_budget": ("number", "9.5"),
+        "ticket_tags": ("string[]", "printer"),
     }
-    assert "'ticket.tags' is a list" in notes
     assert "thecustomer@example.com" not in draft["body"]  # no sample customer in what is sent
 
 
@@ -137,3 +137,126 @@ def test_a_delete_with_a_body_is_drafted():
     draft, _ = one("""curl -X DELETE https://api.example.com/v1/items/42 -d '{"reason": "duplicate"}'""")
     assert draft["method"] == "DELETE"
     assert json.loads(draft["body"]) == {"reason": "{{reason}}"}
+
+
+# -- every body and query form, every placeholder docs write ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "where"),
+    [
+        ("curl https://api.example.com/v1/customers -d name='Jenny Rosen' -d plan=gold", "form"),
+        (
+            "curl https://api.example.com/v1/customers --data-urlencode 'name=Jenny Rosen' -d plan=gold",
+            "form",
+        ),
+        ("curl https://api.example.com/v1/customers -F 'name=Jenny Rosen' -F plan=gold", "form"),
+        (
+            "curl -G https://api.example.com/v1/customers --data-urlencode 'name=Jenny Rosen' -d plan=gold",
+            "query",
+        ),
+        (
+            """curl https://api.example.com/v1/customers --json '{"name": "Jenny Rosen", "plan": "gold"}'""",
+            "json",
+        ),
+    ],
+)
+def test_sample_values_of_every_body_and_query_form_are_inputs(command, where):
+    draft, notes = one(command)
+    sent = draft["url"] + (draft["body"] or "")
+    assert "Jenny" not in sent and "gold" not in sent
+    assert {i["name"]: i.get("example") for i in draft["inputs"]} == {"name": "Jenny Rosen", "plan": "gold"}
+    if where == "query":
+        assert draft["url"].endswith("?name={{name}}&plan={{plan}}")
+    else:
+        assert json.loads(draft["body"]) == {"name": "{{name}}", "plan": "{{plan}}"}
+        assert draft.get("body_format", "json") == ("json" if where == "json" else "form")
+    if "-F" in command:
+        assert "not as multipart/form-data" in notes
+
+
+@pytest.mark.parametrize(
+    ("segment", "name"),
+    [
+        ("$ISSUE_NUMBER", "issue_number"),
+        ("${ISSUE_NUMBER}", "issue_number"),
+        ("ISSUE_NUMBER", "issue_number"),
+        ("OWNER", "owner"),
+        ("<issue number>", "issue_number"),
+        ("{{issue_number}}", "issue_number"),
+        ("YOUR_ISSUE_NUMBER", "issue_number"),
+    ],
+)
+def test_placeholders_in_the_path_are_inputs(segment, name):
+    draft, _ = one(f"curl 'https://api.example.com/v3/repos/{segment}/comments'")
+    assert draft["url"] == "https://api.example.com/v3/repos/{{" + name + "}}/comments"
+    assert [i["name"] for i in draft["inputs"]] == [name]
+
+
+def test_upper_case_words_of_the_api_itself_stay_literal():
+    draft, _ = one("curl https://api.example.com/v1/JSON/items")
+    assert draft["url"] == "https://api.example.com/v1/JSON/items" and draft["inputs"] == []
+
+
+@pytest.mark.parametrize("value", ["{{note}}", "<note text>", "$NOTE", "${NOTE}", "{note}"])
+def test_placeholders_in_values_are_inputs_named_by_them(value):
+    draft, _ = one(f"curl https://api.example.com/v1/notes --data-urlencode 'note={value}'")
+    (inp,) = draft["inputs"]
+    assert json.loads(draft["body"]) == {"note": "{{" + inp["name"] + "}}"}
+    assert inp["name"] in ("note", "note_text") and inp["example"] is None
+    query, _ = one(f"curl 'https://api.example.com/v1/notes?q={value}'")
+    assert query["url"].endswith("?q={{" + query["inputs"][0]["name"] + "}}")
+
+
+@pytest.mark.parametrize("value", ["{{tenant}}", "<tenant id>", "$TENANT", "{tenant}"])
+def test_a_placeholder_in_a_header_is_a_secret_never_an_input(value):
+    draft, notes = one(f"curl https://api.example.com/v1/notes -H 'X-Tenant: {value}'")
+    assert draft["headers"] == {"X-Tenant": "{{secret.EXAMPLE_X_TENANT}}"} and draft["inputs"] == []
+    assert "store the value of the X-Tenant header as secret EXAMPLE_X_TENANT" in notes
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ("Token token=y_NbAkKc66ryYTWUXYEu", "Token token="),
+        ("Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ", "Bot "),
+        ("token ghp_16C7e42F292c6912E7710c838347Ae178B4a", "token "),
+        ("SSWS 00QCjAl4MlV-WPXM", "SSWS "),
+    ],
+)
+def test_an_authorization_scheme_keeps_its_prefix(header, kept):
+    draft, _ = one(f"curl https://api.example.com/v1/me -H 'Authorization: {header}'")
+    assert draft["headers"]["Authorization"] == kept + "{{secret.EXAMPLE_AUTHORIZATION}}"
+    assert header.split()[-1] not in json.dumps(draft)
+
+
+def test_lists_are_string_list_inputs_and_one_sample_object_is_walked():
+    draft, _ = one(
+        """curl https://api.example.com/v3/mail -H 'Content-Type: application/json' -d '"""
+        """{"to": [{"email": "a@example.com"}], "tags": ["x", "y"], "items": [{"a": 1}, {"a": 2}]}'"""
+    )
+    body = json.loads(draft["body"])
+    assert body["to"] == [{"email": "{{to_email}}"}]
+    assert body["tags"] == "{{tags}}" and body["items"] == [{"a": 1}, {"a": 2}]
+    types = {i["name"]: i["type"] for i in draft["inputs"]}
+    assert types == {"to_email": "email", "tags": "string[]"}
+
+
+def test_a_repeated_or_bracketed_form_field_is_one_list_input():
+    draft, _ = one("curl https://api.example.com/v1/m -F to=a@example.com -F to=b@example.com -d 'ids[]=7'")
+    assert json.loads(draft["body"]) == {"to": "{{to}}", "ids[]": "{{ids}}"}
+    assert {i["name"]: i["type"] for i in draft["inputs"]} == {"to": "string[]", "ids": "string[]"}
+
+
+@pytest.mark.parametrize(
+    ("option", "shown"),
+    [
+        ("-F photo=@cat.gif", "'cat.gif'"),
+        ("-F 'photo=@cat.gif;type=image/gif'", "'cat.gif'"),
+        ("-F 'bio=<bio.txt'", "'bio.txt'"),
+    ],
+)
+def test_a_multipart_file_is_refused_naming_the_file(option, shown):
+    result = import_curl(f"curl https://api.example.com/v1/upload -F name=x {option}")
+    assert result.drafts == []
+    assert f"uploads the local file {shown}" in result.skipped[0].reason

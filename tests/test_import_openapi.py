@@ -101,7 +101,14 @@ def test_swagger2_petstore_maps_types_security_and_bodies():
         "required": True,
         "description": "ID of pet to return",
     }
-    assert pet["headers"] == {"api_key": "{{secret.SWAGGER_PETSTORE_API_KEY}}"}
+    # the API key header is a shared auth setting the draft names (the key itself a secret)
+    assert pet["headers"] == {} and pet["auth"] == "swagger_petstore_api_key"
+    key_setting = next(s for s in result.auth if s["name"] == "swagger_petstore_api_key")
+    assert (key_setting["kind"], key_setting["header_name"], key_setting["key_secret"]) == (
+        "api_key_header",
+        "api_key",
+        "SWAGGER_PETSTORE_API_KEY",
+    )
     assert pet["trigger"].startswith("Use when the user wants to find pet by ID and has provided the pet id.")
     assert pet["response_selection"]["fields"] == {"id": "id", "name": "name", "status": "status"}
     assert pet["requires_confirmation"] is False
@@ -120,15 +127,30 @@ def test_swagger2_petstore_maps_types_security_and_bodies():
     assert {i["name"]: i["type"] for i in order["inputs"]}["complete"] == "boolean"
     assert order["requires_confirmation"] is True
 
-    # oauth2 -> a bearer token from a secret
-    assert drafts["delete_pet"]["headers"] == {"Authorization": "Bearer {{secret.SWAGGER_PETSTORE_TOKEN}}"}
-    assert any("delete_pet: optional header parameter 'api_key' left out" in n for n in result.notes)
+    # oauth2 (a user's flow) -> a shared bearer setting, the token from a secret
+    assert drafts["delete_pet"]["headers"] == {} and drafts["delete_pet"]["auth"] == "swagger_petstore_bearer"
+    assert any(
+        "delete_pet: header parameter 'api_key' left out: a credential, and the security scheme" in n
+        for n in result.notes
+    )
     assert any("store an OAuth access token as secret SWAGGER_PETSTORE_TOKEN" in n for n in result.notes)
 
-    assert "form data" in why["uploadFile"] and "form data" in why["updatePetWithForm"]
+    assert "uploads a file (form field 'file')" in why["uploadFile"]
+    # formData fields (consumes x-www-form-urlencoded) are a form body
+    form = drafts["update_pet_with_form"]
+    assert form["body_format"] == "form" and json.loads(form["body"]) == {
+        "name": "{{name}}",
+        "status": "{{status}}",
+    }
     assert "JSON array" in why["createUsersWithListInput"]
-    assert "'photoUrls' is an array" in why["addPet"]
-    assert "'status' is an array" in why["findPetsByStatus"]
+    photo_urls = next(i for i in drafts["add_pet"]["inputs"] if i["name"] == "photo_urls")
+    assert photo_urls["type"] == "string[]" and photo_urls["required"]  # an array of strings
+    # an array query parameter (collectionFormat multi): a repeated string[] value
+    by_status = drafts["find_pets_by_status"]
+    assert by_status["url"].endswith("?status={{status}}")
+    (status_list,) = by_status["inputs"]
+    assert status_list["type"] == "string[]" and status_list["list_separator"] is None
+    assert "any of: available, pending, sold" in status_list["description"]
     assert "credentials never go in URLs" in why["loginUser"]  # ?password=...
 
 
@@ -146,8 +168,17 @@ def test_openapi3_petstore_servers_refs_and_security():
     assert list_pets["headers"] == {}
     assert any("list_pets: calls without credentials" in n and "never go in URLs" in n for n in result.notes)
     assert any("optional query parameter 'tags' left out" in n for n in result.notes)
-    # basic auth -> a secret holding base64(user:password)
-    assert drafts["show_pet_by_id"]["headers"] == {"Authorization": "Basic {{secret.SWAGGER_PETSTORE_BASIC}}"}
+    # basic auth -> a shared setting with a user name and a password secret (the executor encodes)
+    assert (
+        drafts["show_pet_by_id"]["headers"] == {}
+        and drafts["show_pet_by_id"]["auth"] == "swagger_petstore_basic"
+    )
+    (basic,) = result.auth
+    assert (basic["kind"], basic["username_secret"], basic["password_secret"]) == (
+        "basic",
+        "SWAGGER_PETSTORE_USERNAME",
+        "SWAGGER_PETSTORE_PASSWORD",
+    )
     assert "'api-key' carries a credential" in why["createPets"]  # a required api-key header
     assert "image/* only" in why["createPetPhotoById"]
     assert json.loads(drafts["create_tag"]["body"]) == {"created": "{{created}}", "name": "{{name}}"}
@@ -281,7 +312,9 @@ def test_cli_list_and_out(tmp_path, capsys):
         ]
     )
     assert code == 0
-    assert [d["name"] for d in json.loads(target.read_text())] == ["show_pet_by_id", "list_tags"]
+    written = json.loads(target.read_text())  # drafts that name auth settings: {"auth", "actions"}
+    assert [d["name"] for d in written["actions"]] == ["show_pet_by_id", "list_tags"]
+    assert [s["name"] for s in written["auth"]] == ["swagger_petstore_basic"]
     assert main(["validate", str(target)]) == 0
     assert main(["import-openapi", str(DATA / "swagger_petstore.json"), "--operation", "x"]) == 2
 

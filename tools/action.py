@@ -94,6 +94,9 @@ class InputType(str, enum.Enum):
     ENUM = "enum"
     DATE = "date"
     EMAIL = "email"
+    STRING_LIST = "string[]"
+    """A list of texts: a JSON array in the body, a repeated (or `list_separator`-joined)
+    query parameter or form field."""
 
 
 class SelectionLanguage(str, enum.Enum):
@@ -128,6 +131,9 @@ class ActionInput(BaseModel):
     value is shown in words (`heat_pump` -> "heat pump"). See `tools.option_labels`."""
     example: str | None = None
     """An example value shown to the customer and the model."""
+    list_separator: str | None = None
+    """`string[]` only: how a query parameter or form field carries the list. Unset repeats it
+    (`tag=a&tag=b`); `","` joins the values into one (`ids=a,b`)."""
 
     def option_labels(self) -> dict[str, str]:
         """Allowed value -> the label customers read, for every allowed value, in order."""

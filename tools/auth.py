@@ -4,7 +4,7 @@ An action names a setting (`ActionDefinition.auth`); the executor asks its `Auth
 the headers that setting adds. Four kinds, each reading its values from stored secrets by name:
 
     bearer                     Authorization: Bearer <token_secret>
-    api_key_header             <header_name>: <key_secret>
+    api_key_header             <header_name>: <value_prefix><key_secret>
     basic                      Authorization: Basic base64(<username_secret>:<password_secret>)
     oauth2_client_credentials  Authorization: Bearer <access token>, the token fetched from
                                `token_url` (RFC 6749 section 4.4) with the client id and secret
@@ -91,6 +91,9 @@ class AuthSetting(BaseModel):
     """api_key_header: the header the key goes in, e.g. `X-API-Key`."""
     key_secret: str | None = None
     """api_key_header: the secret holding the key."""
+    value_prefix: str | None = None
+    """api_key_header: what the header holds before the key, e.g. `Token token=` or `Bot `
+    (the secret holds the key alone)."""
     username_secret: str | None = None
     """basic: the secret holding the user name (Stripe puts its key here)."""
     password_secret: str | None = None
@@ -200,6 +203,18 @@ def validate_auth(raw: dict[str, Any] | AuthSetting) -> AuthSetting:
                 for f in _OAUTH2_ONLY
                 if getattr(setting, f)
             )
+        if setting.value_prefix is not None:
+            if setting.kind is not AuthKind.API_KEY_HEADER:
+                problems.append(Problem("value_prefix", "only applies to api_key_header"))
+            elif (
+                not setting.value_prefix.isascii()
+                or not setting.value_prefix.isprintable()
+                or len(setting.value_prefix) > 64
+                or not setting.value_prefix.strip()
+            ):
+                problems.append(
+                    Problem("value_prefix", "must be printable ASCII on one line, at most 64 characters")
+                )
         if setting.header_name is not None:
             if setting.kind is not AuthKind.API_KEY_HEADER:
                 problems.append(Problem("header_name", "only applies to api_key_header"))
@@ -312,7 +327,7 @@ class Authenticator:
 
     def preview(self, setting: AuthSetting) -> AppliedAuth:
         """The header as a preview shows it: masked, nothing fetched."""
-        return AppliedAuth(headers=((setting.header, MASK),))
+        return AppliedAuth(headers=((setting.header, (setting.value_prefix or "") + MASK),))
 
     async def apply(self, setting: AuthSetting, secrets: SecretGetter, send: TokenSender) -> AppliedAuth:
         """The headers `setting` adds, fetching an OAuth2 token when none is cached and valid."""
@@ -321,7 +336,7 @@ class Authenticator:
             return AppliedAuth((("Authorization", f"Bearer {token}"),), (token,))
         if setting.kind is AuthKind.API_KEY_HEADER:
             key = await _secret(setting, "key_secret", secrets)
-            return AppliedAuth(((setting.header, key),), (key,))
+            return AppliedAuth(((setting.header, (setting.value_prefix or "") + key),), (key,))
         if setting.kind is AuthKind.BASIC:
             user = await _secret(setting, "username_secret", secrets)
             password = await _secret(setting, "password_secret", secrets) if setting.password_secret else ""

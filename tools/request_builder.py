@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, BodyFormat, HttpMethod
+from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, BodyFormat, HttpMethod, InputType
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
 from .json_text import is_text, parse_json
 from .outcome import RedactedRequest
@@ -237,8 +237,22 @@ class _Builder:
                 inp = self.action.input(ph.name)
                 if inp is not None and not inp.required:
                     continue  # an optional parameter left out is omitted, not sent empty
+            inp = self.action.input(ph.name) if ph and not ph.is_secret else None
+            if inp is not None and inp.type is InputType.STRING_LIST:
+                query_parts += self._query_list(item.partition("=")[0], inp)
+                continue
             query_parts.append(self._substitute(item, "url", _encode_query_value, empty_ok=True))
         return urlunsplit((parts.scheme, parts.netloc, path, "&".join(query_parts), ""))
+
+    def _query_list(self, key: str, inp: ActionInput) -> list[str]:
+        """`key={{tags}}` with a list: `key=a&key=b`, or `key=a,b` with a `list_separator`."""
+        values = self.value(inp.name, "url")
+        if values is _MISSING or not values:
+            return []
+        encoded = [_encode_query_value(v) for v in values]
+        if inp.list_separator:
+            return [f"{key}=" + _list_separator(inp).join(encoded)]
+        return [f"{key}={v}" for v in encoded]
 
     def _substitute(
         self,
@@ -368,7 +382,16 @@ class _Builder:
             return node
         whole = whole_placeholder(node)
         if whole is not None and not whole.is_secret:
-            return self.value(whole.name, path)  # typed; a missing optional value drops the key
+            value = self.value(whole.name, path)  # typed; a missing optional value drops the key
+            inp = self.action.input(whole.name)
+            if (
+                isinstance(value, list)
+                and inp is not None
+                and inp.list_separator
+                and self.action.body_format is BodyFormat.FORM
+            ):
+                return inp.list_separator.join(value)  # one form field `users=a,b`
+            return value
         return self._substitute(node, path, lambda text: text, empty_ok=True, secrets=self.body_secrets)
 
 
@@ -408,8 +431,19 @@ def encode_form(fields: Any, problems: list[Problem]) -> bytes:
 
 
 def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
-    """The argument as its input type: never a list or an object, so it adds no structure."""
+    """The argument as its input type: never an object, and a list only for a `string[]`
+    input (a list of texts, never nested), so it adds no structure."""
     name = inp.name
+    if inp.type is InputType.STRING_LIST:
+        try:
+            values = INPUT_KINDS[inp.type].coerce(raw)  # type: ignore[misc]
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{name}: must be a list of texts ({exc})")
+            return _MISSING
+        if any(not is_text(v) for v in values):
+            problems.append(f"{name}: is not valid text (it holds a lone surrogate character)")
+            return _MISSING
+        return values
     if isinstance(raw, (dict, list, tuple, set)):
         problems.append(f"{name}: must be a single value, not a list or object")
         return _MISSING
@@ -431,7 +465,16 @@ def _typed(inp: ActionInput, raw: Any, problems: list[str]) -> Any:
     return raw if isinstance(raw, str) else _as_text(raw)
 
 
+def _list_separator(inp: ActionInput) -> str:
+    """The separator as sent in a query: `,` and `|` literal (as APIs document them), any
+    other character percent-encoded."""
+    sep = inp.list_separator or ","
+    return sep if sep in (",", "|") else _encode_query_value(sep)
+
+
 def _as_text(value: Any) -> str:
+    if isinstance(value, list):  # a `string[]` inside a longer text: comma-separated
+        return ",".join(map(str, value))
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -69,6 +69,8 @@ def input_json_schema(inp: ActionInput) -> dict[str, Any]:
     """The JSON schema of one input: what a valid value looks like (the strict view)."""
     kind = INPUT_KINDS[inp.type]
     schema: dict[str, Any] = {"type": kind.json_type}
+    if kind.json_type == "array":
+        schema["items"] = {"type": "string"}
     if inp.description:
         schema["description"] = inp.description
     if inp.type is InputType.ENUM and inp.enum_values:
@@ -284,6 +286,43 @@ def _as_boolean(raw: Any) -> bool:
     raise ValueError("not true or false")
 
 
+LIST_SPLIT_RE = re.compile(r"\s*[,\n]\s*")
+MAX_LIST_ITEMS = 100
+
+
+def _as_text_list(raw: Any) -> list[str]:
+    """A `string[]` value: a list of texts as given, or one text split at commas and line
+    breaks ("bug, urgent" -> ["bug", "urgent"]: how a customer or a form writes a list)."""
+    if isinstance(raw, str):
+        items: list[Any] = [x for x in LIST_SPLIT_RE.split(raw.strip()) if x]
+    elif isinstance(raw, (list, tuple)):
+        items = list(raw)
+    else:
+        raise TypeError("not a list of texts")
+    if len(items) > MAX_LIST_ITEMS:
+        raise ValueError(f"more than {MAX_LIST_ITEMS} values")
+    out = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise TypeError("a list item is not a text")
+        out.append(str(item).strip())
+    return [x for x in out if x]
+
+
+def _strict_text_list(inp: ActionInput, pattern: Callable[[str], str] | None) -> Any:
+    def check(raw: Any) -> list[str]:
+        try:
+            values = _as_text_list(raw)
+        except (TypeError, ValueError) as exc:
+            raise _fail("list_type", f"must be a list of texts ({exc})") from None
+        if pattern:
+            for value in values:
+                pattern(value)
+        return values
+
+    return Annotated[list[str], BeforeValidator(check)]
+
+
 @dataclass(frozen=True)
 class InputKind:
     """Everything one input type means, in one row: a new input type is one entry here."""
@@ -300,7 +339,7 @@ class InputKind:
     """A value as the JSON type it is sent as (raises ValueError/TypeError when it is not
     one); also types the input's example (`"42"` -> 42). None: the value is sent as text."""
     widget: str
-    """The form widget the app draws: select, radio, number, date or text."""
+    """The form widget the app draws: select, radio, number, date, list (one value a line) or text."""
 
 
 INPUT_KINDS: dict[InputType, InputKind] = {
@@ -332,5 +371,6 @@ INPUT_KINDS: dict[InputType, InputKind] = {
         "date",
     ),
     InputType.EMAIL: InputKind("string", "email", True, _strict_email, None, "text"),
+    InputType.STRING_LIST: InputKind("array", None, True, _strict_text_list, _as_text_list, "list"),
 }
 """The one table of input types: schema, strict type, request coercion and form widget."""

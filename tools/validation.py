@@ -227,6 +227,16 @@ def _input_problems(path: str, item: dict[str, Any], declared: set[str]) -> list
         else:
             declared.add(name)
     itype = item.get("type", "string")
+    separator = item.get("list_separator")
+    if separator is not None and itype != "string[]":
+        add(".list_separator", "only string[] inputs take a list separator")
+    elif separator is not None and (
+        not isinstance(separator, str)
+        or len(separator) != 1
+        or separator.isalnum()
+        or not separator.isprintable()
+    ):
+        add(".list_separator", "must be one punctuation character, e.g. ','")
     enum_values = item.get("enum_values")
     if itype == "enum" and not enum_values:
         add(".enum_values", "an enum input needs at least one allowed value")

@@ -91,6 +91,13 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
     if widget == "date":
         day = st.date_input(label, value=_as_date(current), key=key, help=help_, format="YYYY-MM-DD")
         return day.isoformat() if isinstance(day, datetime.date) else None
+    if widget == "list":
+        written = "\n".join(map(str, current)) if isinstance(current, list) else str(current or "")
+        text = st.text_area(
+            label, value=written, key=key, help=f"{help_ or ''} One value a line.".strip(), height=100
+        )
+        values = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        return values or None
     placeholder = str(field.get("example") or "")
     text = st.text_input(label, value=str(current or ""), key=key, help=help_, placeholder=placeholder)
     if field.get("pattern"):

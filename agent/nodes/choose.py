@@ -2,7 +2,8 @@
 
 It starts the turn: the turn's results, skipped calls and call count begin empty. Every shape a
 model may answer in ends in something for the customer: tool calls become the turn's queue
-(`planning`); a malformed tool call (arguments that are not JSON, e.g. cut off by the token
+(`planning`; calls in other servers' shapes are made usable first, see `model_reply`);
+a malformed tool call (arguments that are not JSON, e.g. cut off by the token
 limit) is repaired once by telling the model what was wrong, then answered plainly; a refusal
 or an empty reply becomes a plain answer, never an empty message.
 
@@ -14,13 +15,13 @@ found bound as well, in the same step.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
 from ..catalog_search import SEARCH_TOOL, search_query, search_result, search_tool_schema
+from ..model_reply import usable
 from ..offering import offered_actions
 from ..state import AgentContext, AgentState, message_too_long
 from .planning import plan_calls
@@ -80,9 +81,9 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
 async def _pick(ctx: AgentContext, tools: list[dict[str, Any]], history: list, repairable: bool) -> AIMessage:
     """The model's reply with `tools` bound; a malformed tool call is repaired once."""
     model = ctx.model.bind_tools(tools) if tools else ctx.model
-    reply = _cut_off_calls_invalid(_as_ai(await model.ainvoke(history)))
+    reply = _cut_off_calls_invalid(usable(await model.ainvoke(history)))
     if not reply.tool_calls and reply.invalid_tool_calls and repairable:
-        reply = _as_ai(await model.ainvoke([*history, SystemMessage(_repair_note(reply))]))
+        reply = usable(await model.ainvoke([*history, SystemMessage(_repair_note(reply))]))
         reply = _cut_off_calls_invalid(reply)
     return reply
 
@@ -91,10 +92,6 @@ def _ranking(ctx: AgentContext, offered: list, allowed: list, note: str | None) 
     if len(offered) == len(allowed):
         return "all"
     return "fused" if ctx.retriever.semantic is not None and not note else "lexical"
-
-
-def _as_ai(reply: Any) -> AIMessage:
-    return reply if isinstance(reply, AIMessage) else AIMessage(str(getattr(reply, "content", reply)))
 
 
 def _cut_off_calls_invalid(reply: AIMessage) -> AIMessage:

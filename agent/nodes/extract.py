@@ -8,6 +8,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from .. import prompts
+from ..model_reply import usable
 from ..state import AgentContext, AgentState
 from .closing import close_if_unavailable
 from .collect_info import question_payload
@@ -26,11 +27,13 @@ async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         question=payload["question"], missing=", ".join(f["name"] for f in payload["fields"])
     )
     model = ctx.model.bind_tools([compiled.openai_schema()], tool_choice=name)
-    reply = await model.ainvoke(
-        [
-            SystemMessage(prompts.EXTRACT_SYSTEM.format(action=name, question=question)),
-            HumanMessage(pending.get("answer_text") or ""),
-        ]
+    reply = usable(
+        await model.ainvoke(
+            [
+                SystemMessage(prompts.EXTRACT_SYSTEM.format(action=name, question=question)),
+                HumanMessage(pending.get("answer_text") or ""),
+            ]
+        )
     )
     found: dict = {}
     for call in getattr(reply, "tool_calls", None) or []:

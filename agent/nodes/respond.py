@@ -24,6 +24,7 @@ from tools.outcome import Outcome
 
 from .. import prompts
 from ..customer_values import Vocabulary, labels_rule, vocabulary
+from ..model_reply import usable
 from ..offering import offered_actions
 from ..presentation import Presentation
 from ..presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
@@ -203,11 +204,10 @@ def _chain_tools(state: AgentState, ctx: AgentContext) -> list[dict]:
 async def _ask(ctx: AgentContext, messages: list, present: list, chain: list, *, single: bool) -> AIMessage:
     tools = [*present, *chain]
     if not tools:
-        return await ctx.model.ainvoke(messages)
+        return usable(await ctx.model.ainvoke(messages))
     # one result shown as a card or link and nothing to chain to: the presentation is forced
     choice = present[0].__name__ if single and present and not chain else "auto"
-    reply = await ctx.model.bind_tools(tools, tool_choice=choice).ainvoke(messages)
-    return reply if isinstance(reply, AIMessage) else AIMessage(str(reply))
+    return usable(await ctx.model.bind_tools(tools, tool_choice=choice).ainvoke(messages))
 
 
 def _presentations(

@@ -88,7 +88,8 @@ def _openai_choice(settings: Settings) -> ModelChoice:
         raise ModelSetupError(f"OPENAI_MODEL is empty: set it to a model the server offers, {_OR_OFFLINE}.")
     try:
         import openai
-        from langchain_openai import ChatOpenAI
+
+        from agent.wiring.compatible_openai import CompatibleChatOpenAI
     except ImportError as exc:
         raise ModelSetupError(
             f"The OpenAI client is not installed (the package {exc.name or 'langchain-openai'} is "
@@ -96,7 +97,8 @@ def _openai_choice(settings: Settings) -> ModelChoice:
         ) from None
     key = settings.openai_api_key
     try:
-        model = ChatOpenAI(
+        # ChatOpenAI that also reads the reply shapes of other OpenAI-compatible servers
+        model = CompatibleChatOpenAI(
             model=model_name,
             api_key=key,
             base_url=base_url,

@@ -37,6 +37,8 @@ SUFFIXES = (
     "secretkey",
     "accesskey",
     "signingkey",
+    "routingkey",
+    "integrationkey",
     "sessionkey",
     "authkey",
     "sessionid",

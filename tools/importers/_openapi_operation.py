@@ -17,7 +17,12 @@ from tools.request_builder import RESERVED_HEADERS
 from tools.validation import ITEM_KEY_NAMES
 
 from ._credentials import MAX_SECRET_NAME, is_credential_name, secret_suffix
-from ._openapi_auth import FORM_MEDIA_TYPE, client_credentials_flow, client_credentials_setting
+from ._openapi_auth import (
+    FORM_MEDIA_TYPE,
+    client_credentials_flow,
+    client_credentials_setting,
+    header_scheme_setting,
+)
 from ._openapi_schema import (
     SCALAR_TYPES,
     Unmappable,
@@ -70,7 +75,9 @@ class OperationDraft:
         self.path = raw.path
         self.body_format = "json"
         self.auth: dict[str, Any] | None = None
-        """The shared auth setting the draft names (an OAuth2 client-credentials scheme)."""
+        """The shared auth setting the draft names."""
+        self.headers_from_security = False
+        """The security scheme put a credential header on the draft."""
 
     def note(self, text: str) -> None:
         self.notes.append(f"{self.name}: {text}")
@@ -79,8 +86,14 @@ class OperationDraft:
         op, method = self.raw.op, self.raw.method
         auth_names = self._security()
         body: Any = None
+        form_data = []
         for param in self._parameters():
+            if param.get("in") == "formData":
+                form_data.append(param)
+                continue
             body = self._parameter(param, auth_names) or body
+        if form_data:
+            body = self._form_data(form_data, auth_names)
         if not self.imp.swagger2 and op.get("requestBody") is not None:
             body = self._request_body(op["requestBody"])
         if body is not None and method == "get":
@@ -222,7 +235,8 @@ class OperationDraft:
                 for scheme_name in alternative:
                     shared = self._shared_auth(scheme_name, alternative[scheme_name])
                     if shared is not None and auth is None:
-                        auth, (h, n, param) = shared[0], ({"Authorization": ""}, shared[1], "authorization")
+                        header = str(shared[0].get("header_name") or "Authorization")
+                        auth, (h, n, param) = shared[0], ({header: ""}, shared[1], header.lower())
                     else:
                         h, n, param = self._scheme(scheme_name)
                     if any(k.lower() in map(str.lower, headers) for k in h):
@@ -235,19 +249,22 @@ class OperationDraft:
                 continue
             self.auth = auth
             self.headers.update({k: v for k, v in headers.items() if v})  # the setting sends its own
+            self.headers_from_security = any(headers.values())
             for n in notes:
                 self.note(n)
             return {n.lower() for n in names if n}
         raise Unmappable("; ".join(reasons))
 
     def _shared_auth(self, name: str, scopes: Any) -> tuple[dict[str, Any], str] | None:
-        """An OAuth2 client-credentials scheme as a shared auth setting, or None."""
+        """A bearer, basic, API-key-header or OAuth2 scheme as a shared auth setting, or None
+        (a cookie or query key, or an unknown scheme: `_scheme` maps or refuses it)."""
         scheme = self.refs.resolve(self.imp.schemes.get(name))
         flow = client_credentials_flow(scheme) if isinstance(scheme, dict) else None
-        if flow is None:
-            return None
-        several = self.imp.scheme_kinds["oauth2"] > 1
+        kind = str(scheme.get("type", "")).lower() if isinstance(scheme, dict) else ""
+        several = self.imp.scheme_kinds[kind] > 1
         stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if several else "")
+        if flow is None:
+            return header_scheme_setting(name, scheme, stem=stem) if isinstance(scheme, dict) else None
         return client_credentials_setting(
             name, flow, stem=stem, scopes=scopes if isinstance(scopes, list) else [], base_url=self._server()
         )
@@ -317,11 +334,6 @@ class OperationDraft:
         required = bool(p.get("required")) or where == "path"
         if where == "body":
             return self._json_body(p.get("schema"), required, "application/json")
-        if where == "formData":
-            raise Unmappable(
-                "takes form data (multipart/form-data or x-www-form-urlencoded): "
-                "actions send JSON bodies only"
-            )
         schema = self._param_schema(p)
 
         def drop(reason: str) -> None:
@@ -331,10 +343,25 @@ class OperationDraft:
 
         if where == "cookie":
             return drop("is a cookie; cookies cannot be collected as inputs")
+        if where in ("query", "header", "formData") and self._covered_by_security(pname, auth_names):
+            self.note(
+                f"{where} parameter {pname!r} left out: a credential, and the security scheme authenticates the call"
+            )
+            return None
         if where == "header":
             if pname.lower() in auth_names or pname.lower() == "authorization":
                 return None  # the security scheme's own header
-            if pname.lower() in RESERVED_HEADERS | {"content-type", "accept"}:
+            if pname.lower() == "content-type":
+                return None  # the executor sends the body's own
+            if (constant := _constant(schema)) is not None and pname.lower() not in RESERVED_HEADERS:
+                # one allowed value or a default (`Accept: application/vnd.pagerduty+json;version=2`,
+                # `Intercom-Version: 2.11`): the API's version or format, never the customer's
+                self.headers[pname] = constant
+                self.note(
+                    f"header {pname!r} is sent as {constant!r} (its {'default' if schema.get('default') is not None else 'only value'})"
+                )
+                return None
+            if pname.lower() in RESERVED_HEADERS | {"accept"}:
                 return drop("is set by the executor")
         if where in ("query", "header") and pname.lower() in auth_names:
             return None  # sent by the security scheme, as a secret
@@ -349,11 +376,17 @@ class OperationDraft:
                 "carries a credential: store it as a secret and add the header "
                 "with '{{secret.NAME}}' yourself"
             )
-        if schema_type(schema) not in SCALAR_TYPES:
+        text_list = _text_list(schema) and where == "query"
+        if schema_type(schema) not in SCALAR_TYPES and not text_list:
             return drop(f"is {kind_of(schema)}, not a single value")
         if where not in ("path", "query", "header"):
             return drop(f"is in an unknown location {where!r}")
-        spec = self._input(pname, schema, p.get("description"), required, p.get("example"), prefix=str(where))
+        raw_name = pname.removesuffix("[]") if text_list else pname
+        spec = self._input(
+            raw_name, schema, p.get("description"), required, p.get("example"), prefix=str(where)
+        )
+        if text_list and not _exploded(p, self.imp.swagger2):
+            spec["list_separator"] = ","
         placeholder = "{{" + spec["name"] + "}}"
         if where == "path":
             if "{" + pname + "}" not in self.path:
@@ -388,7 +421,16 @@ class OperationDraft:
         )[:300]
         spec: dict[str, Any] = {"name": name, "type": "string", "description": text, "required": required}
         enum = [v for v in schema.get("enum") or [] if v is not None]
-        if kind == "string" and enum:
+        if _text_list(schema):
+            spec["type"] = "string[]"
+            allowed = [
+                v for v in (self.refs.schema(schema.get("items")) or {}).get("enum") or [] if v is not None
+            ]
+            if allowed:
+                spec["description"] += f" (any of: {', '.join(map(str, allowed))})"
+            example = None
+            schema = {}
+        elif kind == "string" and enum:
             spec["type"], spec["enum_values"] = "enum", list(dict.fromkeys(map(str, enum)))
         elif kind in ("integer", "number", "boolean"):
             spec["type"] = kind
@@ -456,6 +498,61 @@ class OperationDraft:
                 flat[key] = value
         return flat
 
+    def _form_data(self, params: list[dict[str, Any]], auth_names: set[str]) -> dict[str, Any] | None:
+        """Swagger 2.0 `in: formData` parameters as a form body (`body_format: form`); a file
+        parameter cannot be sent by an action."""
+        files = [str(p["name"]) for p in params if str(p.get("type")) == "file"]
+        if files:
+            raise Unmappable(f"uploads a file (form field {files[0]!r}): actions cannot send files")
+        consumes = self.raw.op.get("consumes") or self.imp.doc.get("consumes") or []
+        if isinstance(consumes, list) and consumes and FORM_MEDIA_TYPE not in consumes:
+            raise Unmappable(
+                f"takes form data as {', '.join(map(str, consumes))} only: actions send JSON or "
+                f"{FORM_MEDIA_TYPE} bodies"
+            )
+        properties: dict[str, Any] = {}
+        required = []
+        for p in params:
+            pname = str(p["name"])
+            if self._covered_by_security(pname, auth_names):
+                self.note(
+                    f"form field {pname!r} left out: a credential, and the security scheme authenticates the call"
+                )
+                continue
+            properties[pname] = {**self._param_schema(p), "description": p.get("description") or ""}
+            if p.get("required"):
+                required.append(pname)
+        if not properties:
+            return None
+        template = self._object(
+            {"type": "object", "properties": properties, "required": required},
+            parent="",
+            parent_required=True,
+            depth=0,
+            secret_owner="",
+        )
+        for p in params:  # `collectionFormat: csv` (the default): one field, the values joined
+            name = str(p["name"])
+            if _text_list(self._param_schema(p)) and p.get("collectionFormat", "csv") != "multi":
+                placeholder = template.get(name)
+                for spec in self.inputs:
+                    if placeholder == "{{" + spec["name"] + "}}":
+                        spec["list_separator"] = ","
+        self.body_format = "form"
+        return template
+
+    def _covered_by_security(self, pname: str, auth_names: set[str]) -> bool:
+        """A `token` / `api_key` parameter of an operation the security scheme already
+        authenticates (Slack's Web API declares both): the scheme sends the credential."""
+        lowered = pname.lower()
+        if lowered in auth_names:
+            return True
+        if not (self.auth is not None or self.headers_from_security):
+            return False
+        if lowered in ITEM_KEY_NAMES and lowered not in self.imp.key_names:
+            return False  # `key` alone is an item's key (see `_parameter`)
+        return lowered in CREDENTIAL_QUERY_KEYS or is_credential_name(pname)
+
     def _json_body(self, node: Any, required: bool, media_type: str) -> Any:
         schema = self.refs.schema(node)
         kind = schema_type(schema)
@@ -493,7 +590,7 @@ class OperationDraft:
             owner = secret_owner or (prop if is_credential_name(str(prop)) else "")
             if kind in SCALAR_TYPES and owner:
                 template[prop] = self._body_secret(label)
-            elif kind in SCALAR_TYPES:
+            elif kind in SCALAR_TYPES or _text_list(sub):
                 raw_name = f"{parent.replace('.', '_')}_{prop}" if parent else prop
                 spec = self._input(
                     raw_name, sub, sub.get("description"), required, sub.get("example"), prefix="body"
@@ -572,6 +669,32 @@ def usefulness(spec: dict[str, Any]) -> int:
     if re.search(r"_(gte|lte|gt|lt|before|after|from|to|min|max)$", name):
         score -= 1
     return score
+
+
+def _constant(schema: dict[str, Any]) -> str | None:
+    """A header's fixed value: its only allowed value, else its default; None otherwise."""
+    enum = [v for v in schema.get("enum") or [] if v is not None]
+    if len(enum) == 1 and isinstance(enum[0], (str, int, float)):
+        return str(enum[0])
+    default = schema.get("default")
+    if isinstance(default, (str, int, float)) and not isinstance(default, bool) and str(default).strip():
+        return str(default)
+    return None
+
+
+def _text_list(schema: Any) -> bool:
+    """An array of plain strings (or of string enums): a `string[]` input."""
+    if not isinstance(schema, dict) or schema.get("type") != "array":
+        return False
+    items = schema.get("items")
+    return isinstance(items, dict) and items.get("type") == "string"
+
+
+def _exploded(param: dict[str, Any], swagger2: bool) -> bool:
+    """Whether a list query parameter repeats (`a=1&a=2`) rather than joins (`a=1,2`)."""
+    if swagger2:
+        return param.get("collectionFormat") == "multi"
+    return bool(param.get("explode", param.get("style", "form") == "form"))
 
 
 def _without(node: Any, gone: set[str]) -> Any:

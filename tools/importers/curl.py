@@ -3,8 +3,14 @@
 The command is split with `shlex` (after line continuations are joined and `$'...'` ANSI-C
 strings are decoded, which `shlex` does not know). What carries over: the method (`-X`, or POST
 when there is data), the URL (`--url` or the bare argument), headers (`-H`), a JSON body
-(`-d`/`--data*`/`--json`; literal values are kept), `-G` data as query parameters and `-m` as the
-timeout. Id-looking path segments (`42`, `ORD-1001`, UUIDs) become `{{..._id}}` inputs.
+(`-d`/`--data*`/`--json`), form fields (`-d a=b`, `--data-urlencode a=b`, text-only `-F a=b`,
+sent url-encoded), `-G` data as query parameters and `-m` as the timeout. Every sample value of
+a body, of form fields and of `-G` data becomes an input typed from the value (a list or a
+`name[]` field a `string[]` input), so a draft sends what the customer gives, not the docs'
+sample customer. Id-looking path segments (`42`, `ORD-1001`, UUIDs) and the placeholders docs
+write (`{id}`, `{{id}}`, `:id`, `<client id>`, `$VAR`, `${VAR}`, upper-case path segments such as
+`OWNER/REPO`) become inputs; a placeholder in a header becomes a secret (a header's value is
+the team's configuration, never the customer's). `-F` with a file (`@file`, `<file`) is refused.
 
 Credentials never carry over: `-u`, `Authorization`, API-key and `Cookie` headers and every
 credential-looking value of a JSON body (`password`, `apiKey`, `client_secret`, nested ones
@@ -35,7 +41,9 @@ from .drafts import (
     draft_trigger,
     finish,
     input_name,
+    is_input_name,
     secret_prefix,
+    snake_case,
     tool_name,
 )
 
@@ -149,8 +157,21 @@ ID_SEGMENT = re.compile(
 )
 ID_SUFFIXES = (".json", ".xml")
 """A resource suffix some APIs put after the id (`/orders/450789469.json`): kept literal."""
-DOC_PLACEHOLDER = re.compile(r"^(?:\{\{?\s*([A-Za-z_][\w-]*)\s*\}?\}|:([A-Za-z_]\w*)|<([A-Za-z_][\w-]*)>)$")
-"""How API docs write a value to fill in: `{ticket_id}`, `{{ticket_id}}`, `:item_id`, `<id>`."""
+DOC_PLACEHOLDER = re.compile(
+    r"^(?:\{\{?\s*([A-Za-z_][\w-]*)\s*\}?\}|:([A-Za-z_]\w*)|<([A-Za-z_][\w -]*)>"
+    r"|\$([A-Za-z_]\w*)|\$\{([A-Za-z_]\w*)\})$"
+)
+"""How API docs write a value to fill in: `{ticket_id}`, `{{ticket_id}}`, `:item_id`, `<id>`,
+`<client id>`, and shell variables `$ISSUE_ID` / `${ISSUE_ID}`."""
+VALUE_PLACEHOLDER = re.compile(
+    r"^(?:\{\{\s*([A-Za-z_][\w-]*)\s*\}\}|\{([A-Za-z_][\w-]*)\}|<([A-Za-z_][\w -]*)>"
+    r"|\$([A-Za-z_]\w*)|\$\{([A-Za-z_]\w*)\})$"
+)
+"""The same in a value (a body field, a query value, a header), where `:name` is not one."""
+UPPER_SEGMENT = re.compile(r"^[A-Z](?=[A-Z0-9_]*[A-Z])[A-Z0-9_]{3,}$")
+"""An upper-case path segment docs use as a placeholder (`OWNER`, `ISSUE_NUMBER`)."""
+UPPER_WORDS = frozenset({"JSON", "HTML", "XML", "REST", "HTTP", "HTTPS", "SOAP", "GRAPHQL", "OAUTH", "CSV"})
+"""Upper-case path segments that are the API's own words, kept literal."""
 HOST_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>|%7[bB]")
 VERSION_AFTER = frozenset({"api", "rest", "version", "versions"})
 """A number right after one of these (`/rest/api/3/`) is the API's version, not an id."""
@@ -240,6 +261,8 @@ class _Parsed:
         self.max_time: str | None = None
         self.notes: list[str] = []
         self.refused: list[str] = []
+        self.multipart = False
+        """Fields came from `-F`: curl would send multipart/form-data."""
 
 
 def _parse(words: list[str]) -> _Parsed:
@@ -333,11 +356,21 @@ def _take(p: _Parsed, kind: str, option: str, value: str) -> None:
         p.headers.append(("Referer", value))
     elif kind == "max-time":
         p.max_time = value
-    elif kind in ("form", "upload"):
-        p.refused.append(
-            f"{option} sends a form or a file upload (multipart); actions send JSON or "
-            "url-encoded form fields (-d name=value)"
-        )
+    elif kind == "form":
+        fname, sep, content = value.partition("=")
+        if not sep or not fname:
+            p.refused.append(f"{option} {_shown(value)} is not a form field written name=value")
+        elif content.startswith(("@", "<")):
+            path = content[1:].split(";", 1)[0]
+            p.refused.append(
+                f"{option} {fname}={content[0]}{path} uploads the local file {path!r}: actions "
+                "cannot send files; a form of text fields only can be imported"
+            )
+        else:
+            p.data.append(("form-field", f"{fname}={content.split(';type=', 1)[0]}"))
+            p.multipart = True
+    elif kind == "upload":
+        p.refused.append(f"{option} {value} uploads the local file {value!r}: actions cannot send files")
     elif kind == "proxy":
         p.notes.append(f"{option} ignored: actions connect directly, never through a proxy")
     elif kind == "tls":
@@ -483,22 +516,28 @@ class _Draft:
             elif placeholder := DOC_PLACEHOLDER.match(unquote(stem)):
                 named = next(g for g in placeholder.groups() if g)
                 segments.append("{{" + self._placeholder_input(previous, named, stem) + "}}" + suffix)
+            elif UPPER_SEGMENT.match(stem) and stem not in UPPER_WORDS:
+                segments.append("{{" + self._placeholder_input(previous, stem, stem) + "}}" + suffix)
             elif stem and ID_SEGMENT.match(stem):
                 segments.append("{{" + self._id_input(previous, stem) + "}}" + suffix)
             else:
                 segments.append(segment)
                 previous = segment or previous
-        query = []
+        query: list[str] = []
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             if _credential_key(key):
                 self.notes.append(_query_credential(key))
-                continue
-            query.append((key, value))
+            elif placeholder := VALUE_PLACEHOLDER.match(value.strip()):
+                named = next(g for g in placeholder.groups() if g)
+                spec = self._named_input(named, key, f"query placeholder {value.strip()!r}")
+                query.append(f"{quote(key, safe='')}={{{{{spec}}}}}")
+            else:  # a constant of the URL itself (`?fields=id,name`): kept as written
+                query.append(urlencode([(key, value)], quote_via=quote))
         if "get" in self.p.flags:
             query += self._get_data()
         if parts.fragment:
             self.notes.append("the #fragment was dropped (it is never sent)")
-        return urlunsplit((parts.scheme, netloc, "/".join(segments), urlencode(query, quote_via=quote), ""))
+        return urlunsplit((parts.scheme, netloc, "/".join(segments), "&".join(query), ""))
 
     def _id_input(self, previous: str, value: str) -> str:
         stem = _singular(previous)
@@ -524,7 +563,7 @@ class _Draft:
         """An input for a documentation placeholder: `{ticket_id}` -> ticket_id, `<id>` after
         `tickets` -> ticket_id."""
         stem = _singular(previous)
-        raw = f"{stem}_id" if named.lower() == "id" and stem else named
+        raw = f"{stem}_id" if named.lower() == "id" and stem else _placeholder_words(named)
         name = input_name(raw, self.taken)
         self.inputs.append(
             {
@@ -537,10 +576,34 @@ class _Draft:
         self.notes.append(f"path placeholder {unquote(shown)!r} is the input {name!r}")
         return name
 
-    def _get_data(self) -> list[tuple[str, str]]:
-        query = []
+    def _named_input(self, named: str, label: str, shown: str) -> str:
+        """The input a placeholder in a value stands for (`{{note}}`, `<user id>`, `$TO`): one
+        input per placeholder name, however often it is used."""
+        raw = _placeholder_words(named) or snake_case(label)
+        wanted = raw if is_input_name(raw) else snake_case(raw)
+        if any(i["name"] == wanted for i in self.inputs):
+            return wanted
+        name = input_name(raw, self.taken)
+        self.inputs.append(
+            {"name": name, "type": "string", "required": True, "description": f"the {name.replace('_', ' ')}"}
+        )
+        self.notes.append(f"{shown} is the input {name!r}")
+        return name
+
+    def _sample_input(self, label: str, sample: Any, where: str, *, text: bool = False) -> str:
+        """An input for a sample value: a placeholder's own name, a list as `string[]`, any
+        other value typed from it (`text`: form and query values, all text, typed by shape)."""
+        if isinstance(sample, str) and (placeholder := VALUE_PLACEHOLDER.match(sample.strip())):
+            named = next(g for g in placeholder.groups() if g)
+            return self._named_input(named, label, f"{where} {label!r} ({sample.strip()!r})")
+        return self._value_input(label, sample, where=where, text=text)
+
+    def _get_data(self) -> list[str]:
+        """`-G` data as query parameters, each sample value an input (`limit=3` ->
+        `limit={{limit}}`); a repeated name or a `name[]` is one `string[]` input."""
+        fields: dict[str, list[str]] = {}
         for kind, value in self.p.data:
-            if kind == "data-urlencode":
+            if kind in ("data-urlencode", "form-field"):
                 key, sep, content = value.partition("=")
                 pairs = [(key, content)] if sep else [("", value)]
             else:
@@ -549,9 +612,14 @@ class _Draft:
                 if _credential_key(key):
                     self.notes.append(_query_credential(key))
                 elif key:
-                    query.append((key, val))
+                    fields.setdefault(key, []).append(val)
                 else:  # not quoted: a value without a name may be a bare token
                     self.notes.append("a data value without a name was ignored")
+        query = []
+        for key, values in fields.items():
+            sample: Any = values if len(values) > 1 or key.endswith("[]") else values[0]
+            name = self._sample_input(key.removesuffix("[]"), sample, "query parameter", text=True)
+            query.append(f"{quote(key, safe='')}={{{{{name}}}}}")
         return query
 
     # -- headers ------------------------------------------------------------------------------
@@ -571,13 +639,15 @@ class _Draft:
                 continue
             if lowered == "authorization":
                 scheme, _, token = value.partition(" ")
+                # `Token token=abc`: the parameter name is part of the scheme, the rest the credential
+                param = m.group(1) if (m := re.match(r"([A-Za-z_-]+=)(?=\S)", token.strip())) else ""
                 if scheme.lower() == "bearer":
                     out[hname] = "Bearer " + self.secret("TOKEN", literal=token.strip())
                 elif scheme.lower() == "basic":
                     out[hname] = "Basic " + self.secret("BASIC", "base64('user:password')")
                 else:
-                    kind = scheme if token else ""
-                    out[hname] = (kind + " " if kind else "") + self.secret("AUTHORIZATION", literal=value)
+                    prefix = f"{scheme} {param}" if param else (f"{scheme} " if token else "")
+                    out[hname] = prefix + self.secret("AUTHORIZATION", literal=value)
             elif lowered in ("x-api-key", "api-key", "apikey"):
                 out[hname] = self.secret("API_KEY", "the API key", value)
             elif lowered == "cookie":
@@ -585,6 +655,11 @@ class _Draft:
             elif any(w in lowered for w in SECRET_HEADER_WORDS) or is_credential_name(hname):
                 suffix = re.sub(r"[^A-Z0-9]+", "_", hname.upper()).strip("_")
                 out[hname] = self.secret(suffix, literal=value)
+            elif VALUE_PLACEHOLDER.match(value.strip()) or "{{" in value:
+                # the docs leave it to the reader (`Client-Id: <client id>`): the team's
+                # configuration, stored once, never asked of the customer
+                suffix = re.sub(r"[^A-Z0-9]+", "_", hname.upper()).strip("_")
+                out[hname] = self.secret(suffix, f"the value of the {hname} header", None)
             else:
                 out[hname] = value
         return out
@@ -604,8 +679,28 @@ class _Draft:
         fields = body_secrets.replace(fields)
         for path, secret in body_secrets.replaced:
             self.notes.append(f"{path} looked like a credential: it is now {{{{secret.{secret}}}}}")
+        template: dict[str, Any] = {}
+        for key, value in fields.items():
+            is_secret = isinstance(value, str) and SECRET_REF.fullmatch(value) is not None
+            several = _only_placeholders(value) and not VALUE_PLACEHOLDER.match(str(value).strip())
+            if is_secret or several or len(self.inputs) >= MAX_BODY_INPUTS:
+                template[key] = value
+                if not is_secret and len(self.inputs) >= MAX_BODY_INPUTS:
+                    self.notes.append(
+                        f"form field {key!r} kept as in the command: {MAX_BODY_INPUTS} inputs already"
+                    )
+                continue
+            sample = [value] if key.endswith("[]") and not isinstance(value, list) else value
+            template[key] = (
+                "{{" + self._sample_input(key.removesuffix("[]"), sample, "form field", text=True) + "}}"
+            )
+        if self.p.multipart:
+            self.notes.append(
+                "the -F fields are sent url-encoded (application/x-www-form-urlencoded), not as "
+                "multipart/form-data: check that the API accepts that"
+            )
         self.body_format = "form"
-        return json.dumps(fields, indent=2, ensure_ascii=False)
+        return json.dumps(template, indent=2, ensure_ascii=False)
 
     def _body(self, headers: dict[str, str]) -> str | None:
         if not self.p.data:
@@ -651,11 +746,28 @@ class _Draft:
         out: dict[str, Any] = {}
         for key, value in node.items():
             label = f"{parent}.{key}" if parent else str(key)
-            if isinstance(value, dict) and label.count(".") < MAX_BODY_DEPTH:
+            depth = len(re.sub(r"\.\d+(?=\.|$)", "", label).split(".")) - 1
+            if isinstance(value, dict) and depth < MAX_BODY_DEPTH:
                 out[key] = self._body_inputs(value, parent=label)
+            elif (
+                isinstance(value, list)
+                and len(value) == 1
+                and isinstance(value[0], dict)
+                and depth < MAX_BODY_DEPTH
+            ):  # one sample item (`"to": [{"email": ...}]`): its values are the inputs
+                out[key] = [self._body_inputs(value[0], parent=f"{label}.0")]
+            elif isinstance(value, list) and value and all(_scalar(v) for v in value):
+                if len(self.inputs) >= MAX_BODY_INPUTS or any(_only_placeholders(v) for v in value):
+                    out[key] = value
+                else:
+                    out[key] = "{{" + self._value_input(label, value) + "}}"
             elif isinstance(value, list) and value:
-                self.notes.append(f"body field {label!r} is a list: kept as in the command")
+                self.notes.append(
+                    f"body field {label!r} is a list of several objects: kept as in the command"
+                )
                 out[key] = value
+            elif isinstance(value, str) and VALUE_PLACEHOLDER.match(value.strip()):
+                out[key] = "{{" + self._sample_input(label, value, "body field") + "}}"
             elif value is None or isinstance(value, (dict, list)) or _only_placeholders(value):
                 out[key] = value
             elif len(self.inputs) >= MAX_BODY_INPUTS:
@@ -667,22 +779,22 @@ class _Draft:
                 out[key] = "{{" + self._value_input(label, value) + "}}"
         return out
 
-    def _value_input(self, label: str, value: Any) -> str:
-        name = input_name(label.replace(".", "_"), self.taken, prefix="body")
-        kind = _value_type(value)
-        example = str(value).lower() if isinstance(value, bool) else str(value)
+    def _value_input(self, label: str, value: Any, *, where: str = "body field", text: bool = False) -> str:
+        words = re.sub(r"\.\d+(?=\.|$)", "", label)  # `personalizations.0.to` -> personalizations to
+        name = input_name(re.sub(r"[.\[\]]+", "_", words).strip("_"), self.taken, prefix="body")
+        kind = "string[]" if isinstance(value, list) else _text_type(value) if text else _value_type(value)
+        example = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        example = example.lower() if isinstance(value, bool) else example
         spec: dict[str, Any] = {
             "name": name,
             "type": kind,
             "required": True,
-            "description": f"the {label.replace('.', ' ').replace('_', ' ')}",
+            "description": "the " + re.sub(r"[._\[\]]+", " ", words).strip(),
         }
         if kind != "boolean" and len(example) <= 200:
             spec["example"] = example
         self.inputs.append(spec)
-        self.notes.append(
-            f"body field {label!r} is the input {name!r} ({kind}; review whether it is required)"
-        )
+        self.notes.append(f"{where} {label!r} is the input {name!r} ({kind}; review whether it is required)")
         return name
 
 
@@ -721,6 +833,30 @@ def _value_type(value: Any) -> str:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return "date"
     return "string"
+
+
+SECRET_REF = re.compile(r"\{\{\s*secret\.[A-Za-z0-9_]+\s*\}\}")
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _text_type(value: Any) -> str:
+    """The type of a form or query sample, all text on the wire: `2000` integer, `true`
+    boolean, an address email, an ISO day date, else string."""
+    text = str(value)
+    if re.fullmatch(r"-?[1-9]\d{0,15}|0", text):
+        return "integer"
+    if text in ("true", "false"):
+        return "boolean"
+    return _value_type(text)
+
+
+def _placeholder_words(named: str) -> str:
+    """`YOUR_DOMAIN_NAME` -> domain_name, `client id` -> client_id, `YOUR-TOKEN` -> token."""
+    words = snake_case(named.replace(" ", "_"))
+    return re.sub(r"^(your|my)_(?=.)", "", words)
 
 
 def _only_placeholders(value: Any) -> bool:

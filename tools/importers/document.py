@@ -164,8 +164,25 @@ class _Size:
         self.values, self.chars, self.height = values, chars, height
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """`SafeLoader` that measures every composed node's expanded size and refuses past the bounds.
+try:
+    from yaml._yaml import CParser as _Events  # libyaml's C scanner and parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _BoundedLoader(
+    yaml.composer.Composer, _Events, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
+    """A safe loader that measures every composed node's expanded size and refuses past the bounds.
+
+    The text is scanned and parsed into events by libyaml's C parser (the pure-Python scanner
+    and parser are what made a large document slow); the nodes are composed here, in Python,
+    from those events, so every node is measured as it is built, exactly as before.
 
     The composer builds each node after its children, so a node's size is the sum of its
     children's sizes, each already known; an alias adds the size kept for its anchor's node.
@@ -174,13 +191,16 @@ class _BoundedLoader(yaml.SafeLoader):
     """
 
     def __init__(self, text: str):
-        super().__init__(text)
+        _Events.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
         self._sizes: dict[int, _Size] = {}
         self._depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = getattr(self.peek_event(), "start_mark", None)
             node = self._compose(parent, index)
             if id(node) not in self._sizes:
                 raise _Refused(f"has an alias inside its own anchor (a recursive document) {_at(mark)}")
@@ -191,7 +211,7 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth += 1
             if self._depth > MAX_NESTING:
                 raise _Refused(
-                    f"is nested more than {MAX_NESTING} levels deep {_at(self.peek_event().start_mark)}"
+                    f"is nested more than {MAX_NESTING} levels deep {_at(getattr(self.peek_event(), 'start_mark', None))}"
                 )
             try:
                 node = self._compose(parent, index)
@@ -250,6 +270,8 @@ def _load_yaml(text: str, source: str) -> Any:
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit (1,000), past ours
+            raise DocumentError(f"{source} is nested more than {MAX_NESTING} levels deep") from None
         raise DocumentError(f"{source} is neither JSON nor YAML: {exc}") from None
     except ValueError as exc:  # a value the constructor cannot make, e.g. the date 2024-13-45
         raise DocumentError(f"{source} has a value YAML cannot read: {exc}") from None
