@@ -222,3 +222,23 @@ def test_wrong_admin_passwords_are_throttled_in_the_app(tmp_path, fresh_demo_log
         clock.now += 5
         unlock("open-sesame")
         assert [s for s in at.sidebar.selectbox if s.label == "Edit action"]
+
+
+def test_history_shows_a_published_draft_as_one_step_with_what_changed(tmp_path, fresh_demo_log):
+    """Publishing writes the live update and a "published" entry for one version: the History
+    shows one step, with the fields the publish changed (never "no field changed")."""
+    with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
+        v1 = rt.stores.actions.get("order_status").definition
+        rt.drafts.save({**v1.to_json_dict(), "title": "Where is my parcel"}, live_name="order_status")
+        rt.drafts.publish("order_status")
+        at = open_app(rt)
+        open_action(at, "order_status")
+        labels = [e.label for e in at.sidebar.expander]
+        assert [label.split(" — ")[0] for label in labels if label.startswith("v2 ")] == ["v2 published"]
+        step = next(e for e in at.sidebar.expander if e.label.startswith("v2 published"))
+        assert step.proto.expanded
+        captions = [c.value for c in step.caption]
+        assert captions[0] == "The draft became live version 2 (it was version 1). What changed:"
+        assert [c.value for c in step.code] == ["Look up order status", "Where is my parcel"]
+        assert any(label.startswith("v1 draft saved") for label in labels)
+        assert "No field of the definition changed" not in "\n".join(c.value for c in at.sidebar.caption)
