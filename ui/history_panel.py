@@ -108,7 +108,9 @@ def merged_publishes(entries: list[AuditEntry]) -> list[tuple[AuditEntry, AuditE
     are one step for a reader: the "published" entry, paired with the write it made."""
     writes = {Change.CREATED.value, Change.UPDATED.value}
     published = {e.version for e in entries if e.change == Change.PUBLISHED.value and e.version}
-    by_version = {e.version: e for e in entries if e.change in writes and e.version in published}
+    by_version: dict[int | None, AuditEntry] = {
+        e.version: e for e in entries if e.change in writes and e.version in published
+    }
     steps: list[tuple[AuditEntry, AuditEntry | None]] = []
     for e in entries:
         if e.change in writes and e.version in published:
