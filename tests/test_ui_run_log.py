@@ -197,3 +197,44 @@ def test_mcp_calls_show_in_traces_and_the_run_log(tmp_path, fresh_demo_log):
             ("order_status", "not run: invalid"),
             ("order_status", "ok"),
         ]
+
+
+def test_a_link_to_an_unknown_conversation_says_so(tmp_path, fresh_demo_log):
+    with app_runtime(tmp_path, fresh_demo_log, conversation(ScriptedChatModel())) as rt:
+        run_three_conversations(open_app(rt))
+        at = open_app(rt)
+        at.query_params["session"] = "no-such-conversation"
+        at.query_params["turn"] = "1"
+        at.run()
+        assert at.radio(key="page").value == "Traces"
+        warnings = [w.value for w in at.main.warning]
+        assert any("No stored conversation has the id no-such-conversation" in w for w in warnings), warnings
+        # a known conversation with an unknown turn: said too, and its latest turn shown
+        failed = next(s for s in rt.stores.traces.sessions() if s["errors"])
+        at = open_app(rt)
+        at.query_params["session"] = failed["session_id"]
+        at.query_params["turn"] = "9"
+        at.run()
+        assert by_label(at.main.selectbox, "Conversation").value == failed["session_id"]
+        assert any("This conversation has no turn 9" in w.value for w in at.main.warning)
+
+
+def test_filtering_by_errors_opens_the_failed_turn(tmp_path, fresh_demo_log):
+    """A conversation whose first turn failed and second went fine: filtered by errors, the
+    page opens the failed turn, not the latest (green) one."""
+    model = ScriptedChatModel().script(
+        tool_call("order_status", order_id="ORD-5000"),
+        "Sorry, I could not look that order up.",
+        tool_call("order_status", order_id="ORD-1001"),
+        "Your order ORD-1001 has shipped.",
+    )
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        say(at, "Where is my order ORD-5000?")
+        say(at, "Then ORD-1001?")
+        at.radio(key="page").set_value("Traces").run()
+        assert by_label(at.main.selectbox, "Turn").value == 2  # unfiltered: the latest turn
+        assert by_label(at.main.metric, "Result").value == "ok"
+        only(at, ["error"])
+        assert by_label(at.main.selectbox, "Turn").value == 1
+        assert by_label(at.main.metric, "Result").value == "error"
