@@ -168,7 +168,8 @@ def test_the_approval_panel_leads_with_what_will_happen(tmp_path, fresh_demo_log
         say(at, "cancel order ORD-1005")
         markdown = [m.value for m in at.main.markdown]
         lead = markdown.index(
-            "Approving runs **Cancel an order** with these values: it deletes data in 127.0.0.1."
+            "Approving runs **Cancel an order** with the values below: "
+            "it deletes or cancels something, which may not be undone."
         )
         assert markdown[lead - 1] == "**Confirm: Cancel an order**"
         assert "ORD-1005" in [t.value for t in at.main.text]  # the value, in words
@@ -242,3 +243,21 @@ def test_history_shows_a_published_draft_as_one_step_with_what_changed(tmp_path,
         assert [c.value for c in step.code] == ["Look up order status", "Where is my parcel"]
         assert any(label.startswith("v1 draft saved") for label in labels)
         assert "No field of the definition changed" not in "\n".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_what_will_happen_is_in_words_without_hosts_or_methods(method):
+    """The lead sentence of the approval: the action and what approving does, never where
+    (host, URL) or how (method); those stay in the exact request, for staff."""
+    from ui.forms import what_will_happen
+
+    payload = {
+        "action_label": "Update the address",
+        "summary": [{"label": "Order id", "value": "ORD-1001"}],
+        "request": {"method": method, "url": "https://internal-api.example.com:8443/v2/orders/ORD-1001"},
+    }
+    text = what_will_happen(payload)
+    assert text.startswith("Approving runs **Update the address** with the values below: it ")
+    for staff_only in ("internal-api", "example.com", "8443", "/v2/", "http", method):
+        assert staff_only not in text, text
+    assert "(no values from the customer)" in what_will_happen({**payload, "summary": []})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -138,24 +137,24 @@ def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) 
 
 
 EFFECTS = {
-    "GET": "reads from",
-    "POST": "sends new data to",
-    "PUT": "replaces data in",
-    "PATCH": "changes data in",
-    "DELETE": "deletes data in",
+    "GET": "it only looks information up; nothing is changed",
+    "POST": "it creates or sends something new",
+    "PUT": "it replaces details that are kept on file",
+    "PATCH": "it changes details that are kept on file",
+    "DELETE": "it deletes or cancels something, which may not be undone",
 }
-"""What approving a request of each method does, in words support staff read first."""
+"""What approving a request of each method does, in words anyone reads first (the host, the
+method and the URL are for staff, in the exact request below)."""
 
 
 def what_will_happen(payload: dict[str, Any]) -> str:
-    """One sentence: the action, and what approving it does where (from the request shown)."""
+    """One sentence: the action, and what approving it does, in words (from the request shown)."""
     label = render.plain(str(payload.get("action_label") or payload.get("action") or "the action"))
     request = payload.get("request") or {}
     method = str(request.get("method") or "").upper()
-    host = urlsplit(str(request.get("url") or "")).hostname or "the API"
-    effect = EFFECTS.get(method, "calls")
-    values = " with these values" if payload.get("summary") else " (no values from the customer)"
-    return f"Approving runs **{label}**{values}: it {effect} {render.plain(host)}."
+    effect = EFFECTS.get(method, "it calls our system")
+    values = " with the values below" if payload.get("summary") else " (no values from the customer)"
+    return f"Approving runs **{label}**{values}: {effect}."
 
 
 def confirm_panel(
