@@ -21,6 +21,7 @@ from agent.wiring.ui_support import check_answer, form_fields
 
 from . import forms, refusals, render
 from .auth import is_admin
+from .chat_starters import chosen_message, starters_panel
 from .chat_turn import render_turn, resume_text
 from .runtime import AgentRuntime
 
@@ -178,7 +179,10 @@ def chat_page(rt: AgentRuntime) -> None:
     placeholder = "Paste the customer's email..." if channel == "email" else "Message the agent..."
     if pending:
         placeholder = "Answer the question, or say what you need..."
-    text = st.chat_input(placeholder, key="chat_box")
+    if not traces:
+        catalog = rt.drafts.overlay() if preview else [s.definition for s in rt.stores.actions.list()]
+        starters_panel(catalog, channel, session_id)
+    text = st.chat_input(placeholder, key="chat_box") or chosen_message()
     if text:
         with st.chat_message("user"):
             st.markdown(text)
