@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from agent.customer_wording import customer_reason
 from tools.action import InputType
 from tools.schema import INPUT_KINDS
 
@@ -29,12 +30,13 @@ def _label(field: dict[str, Any]) -> str:
 
 
 def _help(field: dict[str, Any]) -> str | None:
-    parts = [field.get("help") or ""]
-    if field.get("pattern"):
-        parts.append(f"Must match `{field['pattern']}`.")
+    """The field's help in customers' words: its example, never its pattern (a regular
+    expression is for the team; the example says the same to a person)."""
+    said = (field.get("help") or "").strip()
+    parts = [render.literal(said + ("." if said and said[-1] not in ".!?" else ""))]
     if field.get("example"):
         example = (field.get("enum_labels") or {}).get(field["example"], field["example"])
-        parts.append(f"Example: `{example}`.")
+        parts.append(f"For example: {render.literal(str(example))}")
     return " ".join(p for p in parts if p) or None
 
 
@@ -92,8 +94,8 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
         return day.isoformat() if isinstance(day, datetime.date) else None
     placeholder = str(field.get("example") or "")
     text = st.text_input(label, value=str(current or ""), key=key, help=help_, placeholder=placeholder)
-    if field.get("pattern"):
-        st.caption(f"Format: `{field['pattern']}`" + (f", e.g. `{placeholder}`" if placeholder else ""))
+    if field.get("pattern") and placeholder:
+        st.caption(f"Like {render.literal(placeholder)}")
     return text.strip() or None
 
 
@@ -102,7 +104,7 @@ def field_errors(errors: dict[str, str], field: dict[str, Any]) -> None:
     if name in errors:
         words = field.get("label") or name.replace("_", " ")
         words = words[:1].lower() + words[1:] if words[1:2].islower() else words
-        st.error(f"{words} {errors[name]}", icon=":material/error:")
+        st.error(render.literal(f"{words} {customer_reason(errors[name])}"), icon=":material/error:")
 
 
 def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) -> dict | None:
