@@ -22,6 +22,7 @@ from storage.run_log import TurnFlags, turn_flags
 
 from . import refusals, render
 from .chat import PREVIEW_PREFIX, active_session_id
+from .kept_filters import keep_filters, remember_filters
 from .runtime import AgentRuntime
 
 Describe = Callable[[dict[str, Any]], str]
@@ -60,6 +61,7 @@ def open_linked_trace() -> None:
 
 def traces_page(rt: AgentRuntime) -> None:
     agent = rt.agent
+    keep_filters(("tr.flags",))
     flagged = st.multiselect(
         "Only conversations with",
         list(FLAG_FILTERS),
@@ -67,6 +69,7 @@ def traces_page(rt: AgentRuntime) -> None:
         format_func=FLAG_FILTERS.__getitem__,
         placeholder="All conversations",
     )
+    remember_filters(("tr.flags",))
     # a changed filter opens, in each conversation, its latest turn that the filter is about
     refilter = st.session_state.get("tr.flags.seen") != flagged
     st.session_state["tr.flags.seen"] = list(flagged)
