@@ -243,3 +243,16 @@ def values_summary(action: Any, args: dict[str, Any]) -> list[dict[str, str]]:
         if shown is not None:
             out.append({"label": field_label(inp), "value": shown})
     return out
+
+
+_PATTERN_NOTE = re.compile(r" \(pattern .*\)$", re.DOTALL)
+
+
+def customer_reason(reason: str) -> str:
+    """A value's problem as customers read it: the regular expression (for the model and the
+    team) left out. "must look like ORD-1001 (pattern ^ORD-\\d{4}$)" -> "must look like
+    ORD-1001"; "must match the pattern ..." (no example to show) -> "is not in the expected
+    format"."""
+    if reason.startswith("must match the pattern "):
+        return "is not in the expected format"
+    return _PATTERN_NOTE.sub("", reason)

@@ -46,7 +46,7 @@ def test_the_wheel_holds_the_app_and_the_demo_but_not_benchmarks_or_tests(tmp_pa
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"api_actions", "agent", "tools", "storage", "ui", "demo"}
     # `api-actions demo` seeds storage from this file and starts `streamlit run ui/app.py`
-    assert {"demo/actions.json", "ui/app.py", "demo/__main__.py"} <= set(names)
+    assert {"demo/actions.json", "demo/auth_actions.json", "ui/app.py", "demo/__main__.py"} <= set(names)
 
 
 def _locked() -> dict[str, set[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 import pytest
 
@@ -39,7 +40,9 @@ def test_collect_info_form_then_confirm_then_card(tmp_path, fresh_demo_log):
         assert "Request an installation" in texts(at)  # the agent's question names the action
         form = {w.label.rstrip(" *"): w for w in [*at.main.text_input, *at.main.date_input]}
         assert set(form) == {"Customer email", "Preferred date", "Address"}
-        assert "Example: `dana.whitfield@example.com`" in form["Customer email"].help
+        assert "account. For example: dana.whitfield@example.com" in re.sub(
+            r"\\(.)", r"\1", form["Customer email"].help
+        )
 
         # an invalid email is refused inline and never reaches the agent
         form["Customer email"].set_value("dana@@example")

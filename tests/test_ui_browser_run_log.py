@@ -132,3 +132,38 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
         expect(chosen(linked.get_by_role("main"), "Conversation")).to_have_value(re.compile(failed_session))
         settle(linked)
         linked.screenshot(path=ARTIFACTS / "4-linked-trace.png", full_page=True)
+
+
+def test_run_log_filters_are_kept_across_pages(app_url, demo_api):
+    """An outcome filter set on the run log is still set after a visit to the chat."""
+    from playwright.sync_api import expect
+
+    with chromium_page(
+        app_url, ARTIFACTS / "9-last-kept.png", viewport=(1280, 800), timeout_ms=120_000
+    ) as page:
+        main = page.get_by_role("main")
+        send(page, "Where is my order ORD-5000?")
+        expect(main.get_by_test_id("stChatMessage")).to_have_count(2)
+        settle(page)
+        send(page, "Where is my order ORD-1001?")
+        expect(
+            main.get_by_test_id("stChatMessage").filter(has_text="Estimated delivery").last
+        ).to_be_visible()
+        settle(page)
+        main.get_by_text("Run log", exact=True).click()
+        settle(page)
+        pick(page, main, "Outcome", "HTTP error", widget="stMultiSelect")
+        page.keyboard.press("Escape")
+        settle(page)
+        expect(main.get_by_text("Runs 1–1 of 1, newest first.")).to_be_visible()
+        main.get_by_text("Support chat", exact=True).click()
+        settle(page)
+        expect(main.get_by_test_id("stChatInputTextArea")).to_be_visible()
+        main.get_by_text("Run log", exact=True).click()
+        settle(page)
+        expect(main.get_by_text("Runs 1–1 of 1, newest first.")).to_be_visible()
+        expect(main.get_by_test_id("stMultiSelect").filter(has_text="Outcome")).to_contain_text("HTTP error")
+        for width, height in ((1280, 800), (1024, 768)):
+            page.set_viewport_size({"width": width, "height": height})
+            settle(page)
+            page.screenshot(path=ARTIFACTS / f"kept-filter-{width}x{height}.png", full_page=True)

@@ -100,3 +100,43 @@ def test_write_a_test_conversation_regress_it_and_see_the_publish_guard(app_url,
     assert stores.actions.get("account_summary").definition.trigger == GREEDY_TRIGGER
     cases = stores.actions.get("cancel_order").definition.test_conversations
     assert cases[-1].message == MESSAGE and cases[-1].expected_action is None
+
+
+def test_adding_test_conversations_one_after_another_carries_nothing_over(app_url, tmp_path):
+    """Each "Add test conversation" starts from an empty form: the answer written for one case
+    is not attached to the next (which, expecting no action, could not have one)."""
+    from playwright.sync_api import expect
+
+    # 120 s: on a loaded machine the first run (which starts the agent) can take a minute
+    with chromium_page(
+        app_url, ARTIFACTS / "99-last-add.png", viewport=(1280, 800), timeout_ms=120_000
+    ) as page:
+        sidebar = page.get_by_test_id("stSidebar")
+        pick(page, sidebar, "Edit action", "order_status")
+        open_section(page, sidebar, "Test conversations (6)")
+        sidebar.get_by_label("Customer message").fill("where is my order?")
+        sidebar.get_by_label("Answer to the question (optional)").fill("ORD-1004")
+        sidebar.get_by_role("button", name="Add test conversation").click()
+        settle(page)
+        expect(sidebar.get_by_text("Test conversations (7)")).to_be_visible()
+        # the form is empty again
+        expect(sidebar.get_by_label("Customer message")).to_have_value("")
+        expect(sidebar.get_by_label("Answer to the question (optional)")).to_have_value("")
+        expect(sidebar.get_by_text("Not saved yet: test conversation 7 ")).to_be_visible()
+        sidebar.get_by_label("Customer message").fill(MESSAGE)
+        pick(page, sidebar, "Expected action", "(no action)")
+        sidebar.get_by_role("button", name="Add test conversation").click()
+        settle(page)
+        expect(sidebar.get_by_text("Test conversations (8)")).to_be_visible()
+        expect(sidebar.get_by_text("Not saved yet: test conversations 7, 8 ")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "add-two-1280x800.png", full_page=True)
+        page.set_viewport_size({"width": 1024, "height": 768})
+        settle(page)
+        page.screenshot(path=ARTIFACTS / "add-two-1024x768.png", full_page=True)
+        sidebar.get_by_role("button", name="Save & publish").click()
+        expect(sidebar.get_by_text("Saved order_status (version 2)")).to_be_visible()
+
+    stores = open_stores(Settings(data_dir=tmp_path))
+    *_, first, second = stores.actions.get("order_status").definition.test_conversations
+    assert (first.message, first.answer) == ("where is my order?", "ORD-1004")
+    assert (second.message, second.expected_action, second.answer) == (MESSAGE, None, None)

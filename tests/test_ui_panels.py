@@ -168,7 +168,8 @@ def test_the_approval_panel_leads_with_what_will_happen(tmp_path, fresh_demo_log
         say(at, "cancel order ORD-1005")
         markdown = [m.value for m in at.main.markdown]
         lead = markdown.index(
-            "Approving runs **Cancel an order** with these values: it deletes data in 127.0.0.1."
+            "Approving runs **Cancel an order** with the values below: "
+            "it deletes or cancels something, which may not be undone."
         )
         assert markdown[lead - 1] == "**Confirm: Cancel an order**"
         assert "ORD-1005" in [t.value for t in at.main.text]  # the value, in words
@@ -245,3 +246,41 @@ def test_wrong_admin_passwords_are_throttled_in_the_app(tmp_path, fresh_demo_log
         clock.now += 5
         unlock("open-sesame")
         assert [s for s in at.sidebar.selectbox if s.label == "Edit action"]
+
+
+def test_history_shows_a_published_draft_as_one_step_with_what_changed(tmp_path, fresh_demo_log):
+    """Publishing writes the live update and a "published" entry for one version: the History
+    shows one step, with the fields the publish changed (never "no field changed")."""
+    with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
+        v1 = rt.stores.actions.get("order_status").definition
+        rt.drafts.save({**v1.to_json_dict(), "title": "Where is my parcel"}, live_name="order_status")
+        rt.drafts.publish("order_status")
+        at = open_app(rt)
+        open_action(at, "order_status")
+        labels = [e.label for e in at.sidebar.expander]
+        assert [label.split(" — ")[0] for label in labels if label.startswith("v2 ")] == ["v2 published"]
+        step = next(e for e in at.sidebar.expander if e.label.startswith("v2 published"))
+        assert step.proto.expanded
+        captions = [c.value for c in step.caption]
+        assert captions[0] == "The draft became live version 2 (it was version 1). What changed:"
+        assert [c.value for c in step.code] == ["Look up order status", "Where is my parcel"]
+        assert any(label.startswith("v1 draft saved") for label in labels)
+        assert "No field of the definition changed" not in "\n".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_what_will_happen_is_in_words_without_hosts_or_methods(method):
+    """The lead sentence of the approval: the action and what approving does, never where
+    (host, URL) or how (method); those stay in the exact request, for staff."""
+    from ui.forms import what_will_happen
+
+    payload = {
+        "action_label": "Update the address",
+        "summary": [{"label": "Order id", "value": "ORD-1001"}],
+        "request": {"method": method, "url": "https://internal-api.example.com:8443/v2/orders/ORD-1001"},
+    }
+    text = what_will_happen(payload)
+    assert text.startswith("Approving runs **Update the address** with the values below: it ")
+    for staff_only in ("internal-api", "example.com", "8443", "/v2/", "http", method):
+        assert staff_only not in text, text
+    assert "(no values from the customer)" in what_will_happen({**payload, "summary": []})

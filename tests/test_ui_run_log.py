@@ -90,12 +90,15 @@ def test_run_log_page_lists_runs_draws_charts_and_groups_unmatched_messages(tmp_
         assert not at.exception
         runs = table_with(at, "HTTP status")
         assert sorted(zip(runs["action"], runs["outcome"], runs["HTTP status"], strict=True)) == [
-            ("order_status", "HTTP error", 500),
-            ("order_status", "ok", 200),
+            ("order_status", "HTTP error", "500"),
+            ("order_status", "ok", "200"),
         ]
         assert all(link.startswith("?session=") for link in runs["trace"])
         assert "Runs 1–2 of 2, newest first." in texts(at)
         assert len(charts(at)) == 3  # per action per day, outcomes, latency; no limit hit yet
+        outcomes = next(c.proto.spec for c in charts(at) if '"outcome' in c.proto.spec)
+        # colours that mean what they say: ok green, an HTTP error red
+        assert '"domain": ["ok", "HTTP error"]' in outcomes and '"range": ["#15803d", "#b91c1c"]' in outcomes
         assert "No limit was reached in this range." in texts(at)
 
         # a turn of another app instance, stopped by the action's limit
@@ -119,7 +122,7 @@ def test_run_log_page_lists_runs_draws_charts_and_groups_unmatched_messages(tmp_
 
         by_label(at.main.multiselect, "Outcome").set_value(["http_error"]).run()
         runs = table_with(at, "HTTP status")
-        assert list(runs["HTTP status"]) == [500]
+        assert list(runs["HTTP status"]) == ["500"]
         failed = rt.stores.run_log.page(RunFilter(outcomes=("http_error",))).rows[0]
         click(at, "Open trace")
         assert at.radio(key="page").value == "Traces"
@@ -197,3 +200,72 @@ def test_mcp_calls_show_in_traces_and_the_run_log(tmp_path, fresh_demo_log):
             ("order_status", "not run: invalid"),
             ("order_status", "ok"),
         ]
+
+
+def test_a_link_to_an_unknown_conversation_says_so(tmp_path, fresh_demo_log):
+    with app_runtime(tmp_path, fresh_demo_log, conversation(ScriptedChatModel())) as rt:
+        run_three_conversations(open_app(rt))
+        at = open_app(rt)
+        at.query_params["session"] = "no-such-conversation"
+        at.query_params["turn"] = "1"
+        at.run()
+        assert at.radio(key="page").value == "Traces"
+        warnings = [w.value for w in at.main.warning]
+        assert any("No stored conversation has the id no-such-conversation" in w for w in warnings), warnings
+        # a known conversation with an unknown turn: said too, and its latest turn shown
+        failed = next(s for s in rt.stores.traces.sessions() if s["errors"])
+        at = open_app(rt)
+        at.query_params["session"] = failed["session_id"]
+        at.query_params["turn"] = "9"
+        at.run()
+        assert by_label(at.main.selectbox, "Conversation").value == failed["session_id"]
+        assert any("This conversation has no turn 9" in w.value for w in at.main.warning)
+
+
+def test_filtering_by_errors_opens_the_failed_turn(tmp_path, fresh_demo_log):
+    """A conversation whose first turn failed and second went fine: filtered by errors, the
+    page opens the failed turn, not the latest (green) one."""
+    model = ScriptedChatModel().script(
+        tool_call("order_status", order_id="ORD-5000"),
+        "Sorry, I could not look that order up.",
+        tool_call("order_status", order_id="ORD-1001"),
+        "Your order ORD-1001 has shipped.",
+    )
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        say(at, "Where is my order ORD-5000?")
+        say(at, "Then ORD-1001?")
+        at.radio(key="page").set_value("Traces").run()
+        assert by_label(at.main.selectbox, "Turn").value == 2  # unfiltered: the latest turn
+        assert by_label(at.main.metric, "Result").value == "ok"
+        only(at, ["error"])
+        assert by_label(at.main.selectbox, "Turn").value == 1
+        assert by_label(at.main.metric, "Result").value == "error"
+
+
+def test_filters_are_kept_across_pages_and_missing_values_read_as_a_dash(tmp_path, fresh_demo_log):
+    with app_runtime(tmp_path, fresh_demo_log, conversation(ScriptedChatModel())) as rt:
+        at = run_three_conversations(open_app(rt))
+        refusal = {"type": "refused", "action": "cancel_order", "reason": "limit", "text": "no"}
+        limited: dict[str, Any] = {
+            "at": datetime.now(UTC).isoformat(),
+            "input": {"kind": "message", "value": "cancel"},
+            "events": [refusal],
+        }
+        rt.stores.traces.record_turn("other", limited, channel="chat")
+        at.radio(key="page").set_value("Run log").run()
+        runs = table_with(at, "HTTP status")
+        not_run = runs[runs["outcome"] == "not run: limit"].iloc[0]
+        assert (not_run["HTTP status"], not_run["latency (ms)"]) == ("—", "—")  # not "None"
+        assert "None" not in set(runs["HTTP status"]) | set(runs["latency (ms)"])
+
+        by_label(at.main.multiselect, "Outcome").set_value(["http_error"]).run()
+        at.radio(key="page").set_value("Traces").run()
+        only(at, ["error"])
+        at.radio(key="page").set_value("Support chat").run()
+        at.radio(key="page").set_value("Run log").run()
+        assert not at.exception and not at.main.warning
+        assert by_label(at.main.multiselect, "Outcome").value == ["http_error"]
+        assert list(table_with(at, "HTTP status")["HTTP status"]) == ["500"]
+        at.radio(key="page").set_value("Traces").run()
+        assert by_label(at.main.multiselect, "Only conversations with").value == ["error"]

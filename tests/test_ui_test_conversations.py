@@ -4,6 +4,8 @@ action's suite. The offline model, real storage and the demo API."""
 
 from __future__ import annotations
 
+import re
+
 from tests.agent_fixtures import demo_actions
 from tests.test_test_conversations import GREEDY_TRIGGER
 from tests.test_ui_apptest import click
@@ -18,7 +20,8 @@ def open_action(at, name: str):
 
 
 def sidebar_text(at, kind: str) -> str:
-    return "\n".join(e.value for e in getattr(at.sidebar, kind))
+    """The sidebar's messages of `kind` as a person reads them (markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", "\n".join(e.value for e in getattr(at.sidebar, kind)))
 
 
 def test_write_run_and_guard_publishing(tmp_path, fresh_demo_log) -> None:
@@ -80,5 +83,54 @@ def test_a_bad_test_conversation_is_shown_under_its_field(tmp_path, fresh_demo_l
         by_label(at.sidebar.text_input, "Expected arguments (JSON)").set_value('{"order_id": "1001"}')
         click(at, "Add test conversation", where=at.sidebar)
         click(at, "Save & publish", where=at.sidebar)
-        assert "test_conversations[6].expected_args.order_id" in sidebar_text(at, "error")
+        errors = sidebar_text(at, "error")
+        # counted from 1 as the table shows it, with its message: not a zero-based path
+        assert 'Test conversation 7 ("where is it?"), expected arguments order_id' in errors
+        assert "[6]" not in errors
         assert rt.stores.actions.get("order_status").version == 1  # nothing saved
+
+
+def test_unsaved_test_conversations_run_and_are_marked(tmp_path, fresh_demo_log) -> None:
+    """The count in the header, the run and its summary agree: a case added to the form and
+    not saved yet runs too, and is marked as not saved (in the form and in the results)."""
+    actions = demo_actions(fresh_demo_log.base_url)
+    with app_runtime(tmp_path, fresh_demo_log, None, model_label=None, actions=actions) as rt:
+        at = open_app(rt)
+        open_action(at, "order_status")
+        by_label(at.sidebar.text_input, "Customer message").set_value("where is my order ORD-1002?")
+        by_label(at.sidebar.text_input, "Expected arguments (JSON)").set_value('{"order_id": "ORD-1002"}')
+        click(at, "Add test conversation", where=at.sidebar)
+        assert not at.exception
+        expanders = [e.label for e in at.sidebar.expander]
+        assert "Test conversations (7)" in expanders, expanders
+        captions = "\n".join(c.value for c in at.sidebar.caption)
+        assert "Not saved yet: test conversation 7 " in captions
+        click(at, "Run test conversations", where=at.sidebar)
+        summary = sidebar_text(at, "success")
+        assert summary.startswith("61/61 test conversations pass (")
+        assert summary.endswith(" s) on the live catalog (with 1 of order_status's not saved yet).")
+        matrix = [d.value for d in at.sidebar.dataframe if "stolen by" in getattr(d.value, "columns", [])]
+        assert "order_status #7 (not saved)" in set(matrix[0]["suite"])
+        assert "order_status #1" in set(matrix[0]["suite"])
+        assert rt.stores.actions.get("order_status").version == 1  # running saved nothing
+
+
+def test_a_new_actions_cases_are_said_not_to_run(tmp_path, fresh_demo_log) -> None:
+    """An action not in the catalog that runs: its cases are named as not run, not counted."""
+    actions = demo_actions(fresh_demo_log.base_url)
+    with app_runtime(tmp_path, fresh_demo_log, None, model_label=None, actions=actions) as rt:
+        at = open_app(rt)
+        click(at, "Create action", where=at.sidebar)
+        by_label(at.sidebar.text_input, "Name (the tool name)").set_value("track_parcel").run()
+        by_label(at.sidebar.text_input, "Customer message").set_value("where is my parcel?")
+        click(at, "Add test conversation", where=at.sidebar)
+        click(at, "Run test conversations", where=at.sidebar)
+        warning = sidebar_text(at, "warning")
+        assert (
+            "The 1 test conversation of track_parcel did not run: it is not in the live catalog yet"
+            in warning
+        )
+        summary = sidebar_text(at, "success")
+        assert summary.startswith("60/60 test conversations pass (") and summary.endswith(
+            "on the live catalog."
+        ), summary

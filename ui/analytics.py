@@ -19,9 +19,12 @@ import streamlit as st
 from storage.run_log import NOT_RUN, SEARCHED, RunFilter, RunLog
 
 from .chat import PREVIEW_PREFIX
+from .kept_filters import keep_filters, remember_filters
 from .runtime import AgentRuntime
 from .traces import open_trace
 
+NONE = "—"
+"""A value a run does not have (no HTTP status for a call not sent)."""
 PAGE_SIZE = 50
 DEFAULT_DAYS = 30
 OUTCOME_WORDS = {
@@ -37,10 +40,15 @@ OUTCOME_WORDS = {
 }
 
 
+FILTER_KEYS = ("rl.actions", "rl.outcomes", "rl.channels", "rl.days", "rl.previews")
+
+
 def analytics_page(rt: AgentRuntime) -> None:
     log: RunLog = rt.stores.run_log
     st.subheader("Run log")
+    keep_filters(FILTER_KEYS)
     f = _filters(log)
+    remember_filters(FILTER_KEYS)
     page = _page(log, f)
     if page is None:
         return
@@ -62,12 +70,9 @@ def _filters(log: RunLog) -> RunFilter:
     channels = c.multiselect("Channel", choices.channels, key="rl.channels", placeholder="All channels")
     d, e = st.columns([2, 1])
     today = dt.datetime.now(dt.UTC).date()
-    chosen = d.date_input(
-        "Days (UTC)",
-        value=(today - dt.timedelta(days=DEFAULT_DAYS - 1), today),
-        key="rl.days",
-        format="YYYY-MM-DD",
-    )
+    if "rl.days" not in st.session_state:  # a value given back by keep_filters is not reset
+        st.session_state["rl.days"] = (today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
+    chosen = d.date_input("Days (UTC)", key="rl.days", format="YYYY-MM-DD")
     previews = e.checkbox(
         "Include draft previews", key="rl.previews", help="Conversations started from the editor's preview."
     )
@@ -123,7 +128,6 @@ def _page(log: RunLog, f: RunFilter) -> Any:
         width="stretch",
         column_config={
             "time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "latency (ms)": st.column_config.NumberColumn(format="%.0f"),
             "trace": st.column_config.LinkColumn(display_text="open trace"),
         },
     )
@@ -139,9 +143,9 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
         "time (UTC)": r["at"],
         "action": r["action"],
         "outcome": outcome,
-        "HTTP status": r["status"],
-        "latency (ms)": r["latency_ms"],
-        "attempts": r["attempts"],
+        "HTTP status": NONE if r["status"] is None else str(r["status"]),
+        "latency (ms)": NONE if r["latency_ms"] is None else f"{r['latency_ms']:.0f}",
+        "attempts": NONE if r["attempts"] is None else str(r["attempts"]),
         "channel": r["channel"],
         "conversation": r["session_id"],
         "turn": r["turn"],
@@ -178,7 +182,7 @@ def _charts(log: RunLog, f: RunFilter) -> None:
         data = [
             {**r, "outcome": OUTCOME_WORDS.get(r["outcome"], r["outcome"])} for r in log.outcomes_per_day(f)
         ]
-        _bars(data, color="outcome")
+        _outcome_bars(data)
     left, right = st.columns(2)
     with left:
         st.markdown("**Latency per action** — p50 and p95, calls sent")
@@ -200,6 +204,46 @@ def _charts(log: RunLog, f: RunFilter) -> None:
     with right:
         st.markdown("**Limit hits** — calls a limit or the conversation budget stopped")
         _bars(log.limit_hits_per_day(f), color="reason", empty="No limit was reached in this range.")
+
+
+OUTCOME_COLOURS = {
+    "ok": "#15803d",  # green: the call worked
+    "HTTP error": "#b91c1c",  # reds: the call failed
+    "timeout": "#dc2626",
+    "network error": "#ef4444",
+    "invalid response": "#f87171",
+    "blocked": "#9f1239",
+    "configuration error": "#7f1d1d",
+    "not run": "#9ca3af",  # grey: held back by a rule, nothing was sent
+}
+"""Outcome colours that mean what they say, the same on every chart."""
+
+
+def _outcome_bars(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        st.caption("Nothing in this range.")
+        return
+    import altair as alt
+
+    shown = [o for o in OUTCOME_COLOURS if any(r["outcome"] == o for r in rows)]
+    others = sorted({r["outcome"] for r in rows} - set(shown))
+    chart = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title="day"),
+            y=alt.Y("sum(runs):Q", title="runs"),
+            color=alt.Color(
+                "outcome:N",
+                scale=alt.Scale(
+                    domain=[*shown, *others],
+                    range=[*(OUTCOME_COLOURS[o] for o in shown), *(["#6b7280"] * len(others))],
+                ),
+            ),
+            tooltip=["day:T", "outcome:N", "sum(runs):Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
 
 
 def _bars(rows: list[dict[str, Any]], *, color: str, empty: str = "Nothing in this range.") -> None:

@@ -21,6 +21,7 @@ from agent.wiring.ui_support import check_answer, form_fields
 
 from . import forms, refusals, render
 from .auth import is_admin
+from .chat_starters import chosen_message, starters_panel
 from .chat_turn import render_turn, resume_text
 from .runtime import AgentRuntime
 
@@ -142,6 +143,15 @@ def pending_controls(
         return answer
 
 
+def _asked_fields(rt: AgentRuntime, payload: dict[str, Any], preview: bool) -> list[dict[str, Any]]:
+    """The fields a question asked for (to label the answer's values in words): the question's
+    own, else (a confirmation) the action's inputs."""
+    if payload.get("fields"):
+        return list(payload["fields"])
+    definition = rt.definition(str(payload.get("action") or ""), preview=preview)
+    return form_fields(definition) if definition else []
+
+
 def chat_page(rt: AgentRuntime) -> None:
     banner, switch = st.columns([4, 1], vertical_alignment="center")
     with switch:
@@ -173,21 +183,30 @@ def chat_page(rt: AgentRuntime) -> None:
     session_id, channel = session_picker(rt, preview)
     traces = agent.turns(session_id)
     describe = refusals.describer(rt, preview=preview)
+    asked: list[dict[str, Any]] = []
     for trace in traces:
-        render_turn(trace, trace.get("channel") or channel, describe)
+        render_turn(trace, trace.get("channel") or channel, describe, asked)
+        interrupts = [e for e in trace.get("events") or [] if e.get("type") == "interrupt"]
+        asked = _asked_fields(rt, interrupts[-1].get("payload") or {}, preview) if interrupts else []
     pending = rt.run(agent.pending_interrupt(session_id)) if traces else None
     answer = pending_controls(rt, session_id, len(traces), pending, preview) if pending else None
     if answer is not None:
         with st.chat_message("user"):
-            render.show_text(resume_text(answer))
+            render.show_text(resume_text(answer, _asked_fields(rt, pending or {}, preview)))
         with st.chat_message("assistant"), st.spinner(WORKING):
             rt.run(agent.resume(session_id, answer))
         st.rerun()
     placeholder = "Paste the customer's email..." if channel == "email" else "Message the agent..."
     if pending:
         placeholder = "Answer the question, or say what you need..."
+    if not traces:
+        catalog = rt.drafts.overlay() if preview else [s.definition for s in rt.stores.actions.list()]
+        starters_panel(catalog, channel, session_id)
     # the same limit the agent enforces (`Limits.max_message_chars`): the box stops there
-    text = st.chat_input(placeholder, key="chat_box", max_chars=agent.deps.limits.max_message_chars)
+    text = (
+        st.chat_input(placeholder, key="chat_box", max_chars=agent.deps.limits.max_message_chars)
+        or chosen_message()
+    )
     if text:
         with st.chat_message("user"):
             render.show_text(text)

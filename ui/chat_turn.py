@@ -9,7 +9,7 @@ answer; staff see the rule), each answer, then the details of every call that ra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -18,40 +18,63 @@ from . import render
 from .refusals import refusal_line
 
 
-def resume_text(value: Any) -> str:
-    """A resume value (form answer, confirmation decision, cancel) as the chat shows it."""
+def _named(values: dict[str, Any], fields: Sequence[dict[str, Any]]) -> str:
+    """Values as customers read them: "Product: heat pump, Preferred date: 2025-07-14"."""
+    by_name = {f.get("name"): f for f in fields}
+    out = []
+    for name, value in values.items():
+        field = by_name.get(name) or {}
+        label = str(field.get("label") or str(name).replace("_", " "))
+        labels = field.get("enum_labels")
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(labels, dict) and isinstance(value, str):
+            shown = labels.get(value, value.replace("_", " ") if field.get("enum") else value)
+        else:
+            shown = str(value)
+        out.append(f"{label[:1].upper()}{label[1:]}: {shown}")
+    return ", ".join(out)
+
+
+def resume_text(value: Any, fields: Sequence[dict[str, Any]] = ()) -> str:
+    """A resume value (form answer, confirmation decision, cancel) as the chat shows it;
+    `fields` (the form's, as `agent.customer_wording.form_field` gives them) label the values."""
     if not isinstance(value, dict):
         return str(value)
     if value.get("cancel"):
         return "Cancel that request."
     if "decision" in value:
-        extra = ", ".join(f"{k} = {v}" for k, v in (value.get("values") or {}).items())
+        extra = _named(value.get("values") or {}, fields)
         return {"approve": "Approved the request.", "reject": "Rejected the request."}.get(
             value["decision"], f"Edited the values: {extra}"
         )
     if isinstance(value.get("values"), dict):
-        return "Answered: " + ", ".join(f"{k} = {v}" for k, v in value["values"].items())
+        return "Answered: " + _named(value["values"], fields)
     return str(value.get("text", value))
 
 
-def _user_bubble(event: dict[str, Any], channel: str) -> None:
+def _user_bubble(event: dict[str, Any], channel: str, fields: Sequence[dict[str, Any]] = ()) -> None:
     with st.chat_message("user"):
         if event["type"] == "user" and channel == "email":
             render.email(event["text"], heading="Inbound email from the customer")
         elif event["type"] == "user":
             render.show_text(event["text"])
         else:
-            render.show_text(resume_text(event.get("value")))
+            render.show_text(resume_text(event.get("value"), fields))
 
 
 def render_turn(
-    trace: dict[str, Any], channel: str, describe_refusal: Callable[[dict[str, Any]], str]
+    trace: dict[str, Any],
+    channel: str,
+    describe_refusal: Callable[[dict[str, Any]], str],
+    asked_fields: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """One stored turn. `describe_refusal` names the rule that stopped a call not run."""
+    """One stored turn. `describe_refusal` names the rule that stopped a call not run;
+    `asked_fields` are the fields of the question the turn answers (to label its values)."""
     events = trace.get("events") or []
     for event in events:
         if event["type"] in ("user", "resume"):
-            _user_bubble(event, channel)
+            _user_bubble(event, channel, asked_fields)
     rest = [e for e in events if e["type"] not in ("user", "resume")]
     if not rest:
         return

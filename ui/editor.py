@@ -252,7 +252,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         problems.show_errors(elsewhere, *elsewhere)
     form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
     form["test_conversations"] = test_conversations_panel.conversations_section(
-        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors
+        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors, name=form.get("name")
     )
     if snapshot["view"] == DRAFT:
         drafts_panel.draft_buttons(rt, snapshot, form)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import streamlit as st
 
+from agent.customer_wording import customer_reason
 from tools.action import InputType
 from tools.schema import INPUT_KINDS
 
@@ -30,12 +30,13 @@ def _label(field: dict[str, Any]) -> str:
 
 
 def _help(field: dict[str, Any]) -> str | None:
-    parts = [field.get("help") or ""]
-    if field.get("pattern"):
-        parts.append(f"Must match `{field['pattern']}`.")
+    """The field's help in customers' words: its example, never its pattern (a regular
+    expression is for the team; the example says the same to a person)."""
+    said = (field.get("help") or "").strip()
+    parts = [render.literal(said + ("." if said and said[-1] not in ".!?" else ""))]
     if field.get("example"):
         example = (field.get("enum_labels") or {}).get(field["example"], field["example"])
-        parts.append(f"Example: `{example}`.")
+        parts.append(f"For example: {render.literal(str(example))}")
     return " ".join(p for p in parts if p) or None
 
 
@@ -100,8 +101,8 @@ def field_widget(field: dict[str, Any], key: str, current: Any = None) -> Any:
         return values or None
     placeholder = str(field.get("example") or "")
     text = st.text_input(label, value=str(current or ""), key=key, help=help_, placeholder=placeholder)
-    if field.get("pattern"):
-        st.caption(f"Format: `{field['pattern']}`" + (f", e.g. `{placeholder}`" if placeholder else ""))
+    if field.get("pattern") and placeholder:
+        st.caption(f"Like {render.literal(placeholder)}")
     return text.strip() or None
 
 
@@ -110,7 +111,7 @@ def field_errors(errors: dict[str, str], field: dict[str, Any]) -> None:
     if name in errors:
         words = field.get("label") or name.replace("_", " ")
         words = words[:1].lower() + words[1:] if words[1:2].islower() else words
-        st.error(f"{words} {errors[name]}", icon=":material/error:")
+        st.error(render.literal(f"{words} {customer_reason(errors[name])}"), icon=":material/error:")
 
 
 def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) -> dict | None:
@@ -145,24 +146,24 @@ def collect_info_form(payload: dict[str, Any], key: str, check: Checker | None) 
 
 
 EFFECTS = {
-    "GET": "reads from",
-    "POST": "sends new data to",
-    "PUT": "replaces data in",
-    "PATCH": "changes data in",
-    "DELETE": "deletes data in",
+    "GET": "it only looks information up; nothing is changed",
+    "POST": "it creates or sends something new",
+    "PUT": "it replaces details that are kept on file",
+    "PATCH": "it changes details that are kept on file",
+    "DELETE": "it deletes or cancels something, which may not be undone",
 }
-"""What approving a request of each method does, in words support staff read first."""
+"""What approving a request of each method does, in words anyone reads first (the host, the
+method and the URL are for staff, in the exact request below)."""
 
 
 def what_will_happen(payload: dict[str, Any]) -> str:
-    """One sentence: the action, and what approving it does where (from the request shown)."""
+    """One sentence: the action, and what approving it does, in words (from the request shown)."""
     label = render.plain(str(payload.get("action_label") or payload.get("action") or "the action"))
     request = payload.get("request") or {}
     method = str(request.get("method") or "").upper()
-    host = urlsplit(str(request.get("url") or "")).hostname or "the API"
-    effect = EFFECTS.get(method, "calls")
-    values = " with these values" if payload.get("summary") else " (no values from the customer)"
-    return f"Approving runs **{label}**{values}: it {effect} {render.plain(host)}."
+    effect = EFFECTS.get(method, "it calls our system")
+    values = " with the values below" if payload.get("summary") else " (no values from the customer)"
+    return f"Approving runs **{label}**{values}: {effect}."
 
 
 def confirm_panel(

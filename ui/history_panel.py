@@ -71,21 +71,52 @@ def history_panel(rt: AgentRuntime, name: str | None) -> None:
     except NotFoundError:
         current = None  # a new action's draft: nothing is live yet
     st.markdown(
-        f"**{name}** — {len(entries)} change(s)"
+        f"**{name}** — {len(merged_publishes(entries))} change(s)"
         + (f" · live version {current}" if current else " · not live")
     )
     _rollback_control(rt, name, entries, current)
-    for n, e in enumerate(entries[:SHOWN]):
+    steps = merged_publishes(entries)
+    for n, (e, made_live) in enumerate(steps[:SHOWN]):
         who = f" · {e.actor}" if e.actor else ""
         version = f"v{e.version} " if e.version else ""
-        label = f"{version}{e.change} — {e.at:%Y-%m-%d %H:%M:%S}{who}"
+        label = f"{version}{e.change.replace('_', ' ')} — {e.at:%Y-%m-%d %H:%M:%S}{who}"
         with st.expander(label, expanded=n == 0, icon=":material/difference:"):
-            if e.diff:
-                diff_view.side_by_side(e.diff)
-            else:
-                st.caption("No field of the definition changed in this step.")
-    if len(entries) > SHOWN:
+            diff = made_live.diff if made_live is not None else e.diff
+            if made_live is not None:
+                st.caption(
+                    f"The draft became live version {e.version}"
+                    + (f" (it was version {e.version - 1})." if e.version and e.version > 1 else ".")
+                    + (" What changed:" if diff else " It changed no field of the live definition.")
+                )
+            if diff:
+                diff_view.side_by_side(diff)
+            elif made_live is None:
+                st.caption(EMPTY_STEP.get(e.change, "No field of the definition changed in this step."))
+    if len(steps) > SHOWN:
         st.caption(f"The {SHOWN} latest changes are shown.")
+
+
+EMPTY_STEP = {
+    Change.DRAFT_DISCARDED.value: "The draft was discarded; the live version did not change.",
+    Change.PUBLISHED.value: "The draft became live.",
+}
+
+
+def merged_publishes(entries: list[AuditEntry]) -> list[tuple[AuditEntry, AuditEntry | None]]:
+    """History steps, newest first. Publishing a draft writes two entries for one version: the
+    live write (created/updated, with the fields that changed) and "published" (no diff). They
+    are one step for a reader: the "published" entry, paired with the write it made."""
+    writes = {Change.CREATED.value, Change.UPDATED.value}
+    published = {e.version for e in entries if e.change == Change.PUBLISHED.value and e.version}
+    by_version: dict[int | None, AuditEntry] = {
+        e.version: e for e in entries if e.change in writes and e.version in published
+    }
+    steps: list[tuple[AuditEntry, AuditEntry | None]] = []
+    for e in entries:
+        if e.change in writes and e.version in published:
+            continue  # shown within its "published" step
+        steps.append((e, by_version.get(e.version) if e.change == Change.PUBLISHED.value else None))
+    return steps
 
 
 def _rollback_control(rt: AgentRuntime, name: str, entries: list[AuditEntry], current: int | None) -> None:

@@ -12,22 +12,61 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from agent.evaluation import CaseResult, EvalReport, GuardReport, evaluate, guard_publish, suite_problems
 from tools.action import ActionDefinition
 from tools.json_text import parse_json
 from tools.outcome import OutcomeKind
+from tools.test_conversation import TestConversation
 
+from .render import literal
 from .runtime import AgentRuntime
 
 NO_ACTION = "(no action)"
 COLUMNS = ("message", "expected_action", "expected_args", "answer", "expected_outcome", "channel")
 RESULTS, GUARD = "tc.results", "tc.guard"
 LIVE_TARGET, DRAFT_TARGET = "Live catalog", "Drafts (as Preview drafts)"
+FIELD_WORDS = {
+    "message": "customer message",
+    "expected_action": "expected action",
+    "expected_args": "expected arguments",
+    "answer": "answer to the question",
+    "expected_outcome": "expected outcome",
+    "channel": "channel",
+}
+_CASE_PATH = re.compile(
+    r"^(?:(?P<action>[^.\[]+)\.)?test_conversations\[(?P<i>\d+)\](?:\.(?P<field>[^.]+)(?:\.(?P<rest>.+))?)?$"
+)
+
+
+def case_words(path: str, conversations: Sequence[Any] = (), own: str = "") -> str:
+    """A test conversation's field path in words, counted from 1 as the table shows them:
+    `test_conversations[1].answer` -> 'Test conversation 2 ("where is my order"), answer to
+    the question'. `conversations` (dicts or `TestConversation`s) give the message quoted;
+    a path of another action (`other.test_conversations[0]`) names that action."""
+    m = _CASE_PATH.match(path)
+    if m is None:
+        return path
+    i = int(m["i"])
+    words = f"Test conversation {i + 1}"
+    if m["action"] and m["action"] != own:
+        words += f" of {m['action']}"
+    elif i < len(conversations):
+        case = conversations[i]
+        message = str(case.get("message") if isinstance(case, dict) else getattr(case, "message", "")).strip()
+        if message:
+            words += f' ("{message[:40]}{"…" if len(message) > 40 else ""}")'
+    if m["field"]:
+        words += f", {FIELD_WORDS.get(m['field'], m['field'])}"
+        if m["rest"]:
+            words += f" {m['rest']}"
+    return words
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -79,13 +118,14 @@ def _conversations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def conversations_section(
-    rt: AgentRuntime, base: dict[str, Any], key: str, errors: dict[str, list[str]]
+    rt: AgentRuntime, base: dict[str, Any], key: str, errors: dict[str, list[str]], name: str | None = None
 ) -> list[dict[str, Any]]:
-    """The test conversations of the action in the form: a table to edit them and a small form
-    to add one; returns them as the definition holds them (saved with the form)."""
+    """The test conversations of the action in the form (`name` as the form has it, for a new
+    action; else `base`'s): a table to edit them and a small form to add one; returns them as
+    the definition holds them (saved with the form)."""
     import pandas as pd
 
-    own = str(base.get("name") or "")
+    own = str(name or base.get("name") or "").strip()
     held = f"{key}.tc"  # added rows live here until the form is saved (under the form's key)
     current = st.session_state.get(held, list(base.get("test_conversations") or []))
     generation = st.session_state.get(f"{held}.n", 0)
@@ -126,19 +166,43 @@ def conversations_section(
         conversations = _conversations(edited.to_dict("records"))
         for path, messages in bad.items():
             for message in messages:
-                st.error(f"`{path}`: {message}", icon=":material/error:")
+                st.error(
+                    literal(f"{case_words(path, conversations, own)}: {message}"), icon=":material/error:"
+                )
+        unsaved = _unsaved(conversations, list(base.get("test_conversations") or []))
+        if unsaved:
+            st.caption(
+                f"Not saved yet: test conversation{'s' if len(unsaved) != 1 else ''} "
+                + ", ".join(str(i + 1) for i in unsaved)
+                + " (save the draft or publish to keep them)."
+            )
         added = _add_form(held, names, own)
         if added is not None:
             st.session_state[held] = [*conversations, added]
             st.session_state[f"{held}.n"] = generation + 1
             st.rerun()
-        runner(rt)
+        runner(rt, own, conversations, unsaved)
     return conversations
+
+
+def _unsaved(conversations: list[dict[str, Any]], saved: list[dict[str, Any]]) -> list[int]:
+    """Positions of the conversations in the form that the saved action does not hold."""
+    normal = lambda c: json.dumps(_conversations(_rows([c])), sort_keys=True)  # noqa: E731
+    kept = [normal(c) for c in saved]
+    out = []
+    for i, case in enumerate(conversations):
+        key = normal(case)
+        if key in kept:
+            kept.remove(key)
+        else:
+            out.append(i)
+    return out
 
 
 def _add_form(held: str, names: list[str], own: str) -> dict[str, Any] | None:
     """One new test conversation, or None until the form is sent."""
-    with st.form(f"{held}.add", border=True):
+    # cleared once sent, so nothing of this case (a stale answer, say) is carried to the next
+    with st.form(f"{held}.add", border=True, clear_on_submit=True):
         st.markdown("**Add a test conversation**")
         message = st.text_input("Customer message", key=f"{held}.add.message")
         options = [*names, NO_ACTION]
@@ -167,8 +231,35 @@ def _catalog(rt: AgentRuntime, target: str) -> list[ActionDefinition]:
     return [s.definition for s in rt.stores.actions.list()]
 
 
-def runner(rt: AgentRuntime) -> None:
-    """Run every suite of the live catalog or the drafts; show the results matrix."""
+def _with_form_cases(
+    catalog: list[ActionDefinition], own: str, conversations: list[dict[str, Any]]
+) -> tuple[list[ActionDefinition], list[str]]:
+    """The catalog with the edited action's test conversations as the form has them (saved or
+    not), so what runs is what the table shows; problems (in words) when one is not valid."""
+    if not own or not any(d.name == own for d in catalog):
+        return catalog, []
+    cases, problems = [], []
+    for i, case in enumerate(conversations):
+        try:
+            cases.append(TestConversation.model_validate(case))
+        except ValidationError as e:
+            for err in e.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                path = f"test_conversations[{i}]" + (f".{where}" if where else "")
+                problems.append(f"{case_words(path, conversations, own)}: {err['msg']}")
+    if problems:
+        return catalog, problems
+    return [d.model_copy(update={"test_conversations": cases}) if d.name == own else d for d in catalog], []
+
+
+def runner(
+    rt: AgentRuntime,
+    own: str = "",
+    conversations: list[dict[str, Any]] | None = None,
+    unsaved: Sequence[int] = (),
+) -> None:
+    """Run every suite of the live catalog or the drafts, the edited action's suite as the
+    form has it; show the results matrix."""
     st.markdown("**Run every suite**")
     target = st.radio("Run on", (LIVE_TARGET, DRAFT_TARGET), key="tc.target", horizontal=True)
     send_get = st.checkbox(
@@ -178,9 +269,14 @@ def runner(rt: AgentRuntime) -> None:
     )
     if st.button("Run test conversations", key="tc.run", icon=":material/play_arrow:"):
         catalog = _catalog(rt, target)
-        problems = suite_problems(catalog)
+        in_catalog = any(d.name == own for d in catalog)
+        catalog, shape = _with_form_cases(catalog, own, list(conversations or []))
+        problems = shape or [
+            f"{case_words(p.path, conversations or [], own)}: {p.message}" for p in suite_problems(catalog)
+        ]
+        left_out = len(conversations or []) if own and not in_catalog else 0
         if problems:
-            st.session_state[RESULTS] = {"problems": [str(p) for p in problems], "target": target}
+            st.session_state[RESULTS] = {"problems": problems, "target": target}
         else:
             with st.spinner(f"Running on the {target.lower()} with {rt.agent.model_label} ..."):
                 ran = rt.run(
@@ -192,27 +288,43 @@ def runner(rt: AgentRuntime) -> None:
                         model_label=rt.agent.model_label,
                     )
                 )
-            st.session_state[RESULTS] = {"report": ran, "target": target}
+            st.session_state[RESULTS] = {
+                "report": ran,
+                "target": target,
+                "own": own,
+                "unsaved": list(unsaved) if in_catalog else [],
+                "left_out": left_out,
+            }
     shown = st.session_state.get(RESULTS)
     if not shown:
         return
     if "problems" in shown:
         st.error(f"The suites of the {shown['target'].lower()} have problems; nothing ran.")
         for problem in shown["problems"]:
-            st.markdown(f"- `{problem}`")
+            st.markdown(f"- {literal(problem)}")
         return
     report: EvalReport = shown["report"]
+    unsaved_ran, left_out, own_ran = shown.get("unsaved", []), shown.get("left_out", 0), shown.get("own", "")
+    if left_out:
+        st.warning(
+            f"The {left_out} test conversation{'s' if left_out != 1 else ''} of {own_ran} did not run: "
+            f"it is not in the {shown['target'].lower()} yet. Save the draft, then run on the drafts.",
+            icon=":material/info:",
+        )
     if not report.results:
-        st.info("No test conversations yet: add some above and save.")
+        st.info("No test conversations ran: add some above.")
         return
-    (st.success if report.ok else st.error)(f"{report.summary()} on the {shown['target'].lower()}.")
-    results_matrix(report.results)
+    note = ""
+    if unsaved_ran:
+        note = f" (with {len(unsaved_ran)} of {own_ran}'s not saved yet)"
+    (st.success if report.ok else st.error)(f"{report.summary()} on the {shown['target'].lower()}{note}.")
+    results_matrix(report.results, own_ran, unsaved_ran)
 
 
-def _row(r: CaseResult) -> dict[str, Any]:
+def _row(r: CaseResult, unsaved: bool = False) -> dict[str, Any]:
     return {
         "result": "pass" if r.passed else "FAIL",
-        "suite": r.suite,
+        "suite": f"{r.suite} #{r.index + 1}" + (" (not saved)" if unsaved else ""),
         "message": r.message,
         "expected": r.expected_action or NO_ACTION,
         "picked": ", ".join(r.picked) or NO_ACTION,
@@ -226,10 +338,13 @@ def _row(r: CaseResult) -> dict[str, Any]:
     }
 
 
-def results_matrix(results: list[CaseResult]) -> None:
+def results_matrix(results: list[CaseResult], own: str = "", unsaved: Sequence[int] = ()) -> None:
     """Pass/fail per message, failures first; a message another action's trigger took is
-    named in "stolen by"."""
-    rows = sorted((_row(r) for r in results), key=lambda row: row["result"] == "pass")
+    named in "stolen by"; the edited action's cases not saved yet are marked."""
+    rows = sorted(
+        (_row(r, r.suite == own and r.index in unsaved) for r in results),
+        key=lambda row: row["result"] == "pass",
+    )
     stolen = sorted({r.stolen_by for r in results if r.stolen_by})
     if stolen:
         st.warning(
@@ -285,7 +400,7 @@ def guard_prompt(rt: AgentRuntime, key: str, publish: Callable[[], None]) -> Non
             {  # the narrow sidebar shows the first columns: what broke and who took it
                 "message": after["message"],
                 "stolen by": stolen,
-                "suite": after["suite"],
+                "suite": regression.after.suite,
                 "before": ", ".join(regression.before.picked) or NO_ACTION,
                 "after": after["picked"],
                 "expected": after["expected"],

@@ -22,6 +22,7 @@ from storage.run_log import TurnFlags, turn_flags
 
 from . import refusals, render
 from .chat import PREVIEW_PREFIX, active_session_id
+from .kept_filters import keep_filters, remember_filters
 from .runtime import AgentRuntime
 
 Describe = Callable[[dict[str, Any]], str]
@@ -34,6 +35,8 @@ FLAG_MARKS = {"error": "[error]", "limit": "[limit]", "refused": "[refused]"}
 """Plain text: a select box shows no icons, and emoji need a font a server may not have."""
 PAGE_KEY = "page"
 TRACES_PAGE = "Traces"
+ASKED = "tr.asked"
+"""The turn a link or a button asked for: said so when it is not stored."""
 
 
 def open_trace(session_id: str, turn: int) -> None:
@@ -42,6 +45,7 @@ def open_trace(session_id: str, turn: int) -> None:
     st.session_state["tr.flags"] = []
     st.session_state["tr.session"] = session_id
     st.session_state[f"tr.turn.{session_id}"] = int(turn)
+    st.session_state[ASKED] = (session_id, int(turn))
 
 
 def open_linked_trace() -> None:
@@ -57,6 +61,7 @@ def open_linked_trace() -> None:
 
 def traces_page(rt: AgentRuntime) -> None:
     agent = rt.agent
+    keep_filters(("tr.flags",))
     flagged = st.multiselect(
         "Only conversations with",
         list(FLAG_FILTERS),
@@ -64,11 +69,23 @@ def traces_page(rt: AgentRuntime) -> None:
         format_func=FLAG_FILTERS.__getitem__,
         placeholder="All conversations",
     )
+    remember_filters(("tr.flags",))
+    # a changed filter opens, in each conversation, its latest turn that the filter is about
+    refilter = st.session_state.get("tr.flags.seen") != flagged
+    st.session_state["tr.flags.seen"] = list(flagged)
     sessions = rt.stores.traces.sessions(limit=200, flagged=tuple(flagged))
     wanted = st.session_state.get("tr.session")
+    asked = st.session_state.pop(ASKED, None)
     if wanted and not flagged and wanted not in {s["session_id"] for s in sessions}:
         linked = rt.stores.traces.session(wanted)  # a link to an older conversation
         sessions += [{**linked, "errors": 0, "limits": 0, "refusals": 0}] if linked else []
+    if asked and asked[0] not in {s["session_id"] for s in sessions}:
+        st.warning(
+            f"No stored conversation has the id {render.plain(asked[0])} (the link may be mistyped, "
+            "or the conversation was deleted). Pick a conversation below.",
+            icon=":material/link_off:",
+        )
+        asked = None
     if not sessions:
         if flagged:
             st.info("No conversation has " + " or ".join(FLAG_FILTERS[f] for f in flagged) + ".")
@@ -90,8 +107,14 @@ def traces_page(rt: AgentRuntime) -> None:
         return
     turns = [t["turn"] for t in traces]
     turn_key = f"tr.turn.{sid}"
-    if st.session_state.get(turn_key) not in turns:
-        st.session_state[turn_key] = turns[-1]
+    if asked and asked[0] == sid and asked[1] not in turns:
+        st.warning(
+            f"This conversation has no turn {asked[1]} (its turns: {turns[0]} to {turns[-1]}); "
+            "showing its latest turn.",
+            icon=":material/link_off:",
+        )
+    if st.session_state.get(turn_key) not in turns or (flagged and refilter and not asked):
+        st.session_state[turn_key] = traces[-1]["turn"] if asked else _first_turn(traces, flagged)
     turn = right.selectbox(
         "Turn", turns, key=turn_key, format_func=lambda n: _turn_label(traces[turns.index(n)])
     )
@@ -105,6 +128,14 @@ def traces_page(rt: AgentRuntime) -> None:
         icon=":material/download:",
         key="tr.download",
     )
+
+
+def _first_turn(traces: list[dict[str, Any]], flagged: list[str]) -> int:
+    """The turn a conversation opens at: filtered, its latest turn with what the filter is
+    about; else (or when none has it) its latest turn."""
+    wanted = set(flagged)
+    marked = [t["turn"] for t in traces if wanted & set(turn_flags(t).labels)]
+    return marked[-1] if marked else traces[-1]["turn"]
 
 
 def _session_label(row: dict[str, Any]) -> str:

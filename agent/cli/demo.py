@@ -5,7 +5,9 @@ demo data dir (SQLite) and ACTIONS_ALLOW_HOSTS=127.0.0.1:8765. On first start it
 with `demo/actions.json`, `demo/auth_actions.json` (a shared OAuth2 auth setting and a form-body
 action that uses it) and the secrets DEMO_API_TOKEN, DEMO_CLIENT_ID and DEMO_CLIENT_SECRET
 (random values kept in the data dir, which the demo API is started with). Prints the URL;
-Ctrl-C stops both.
+Ctrl-C, SIGTERM or SIGHUP stops both: each child runs in a process group of its own, which is
+terminated (then killed after 10 s) however the demo is stopped, and on Linux each child is
+also told to stop when the demo process itself dies (even by SIGKILL).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import argparse
 import importlib.util
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
@@ -51,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", default="data/demo", help="demo storage (default: data/demo)")
     p.add_argument("--port", type=int, default=8501, help="the app's port (default: 8501)")
     p.add_argument(
+        "--api-port",
+        type=int,
+        default=DEMO_API_PORT,
+        help=f"the demo API's port on {DEMO_API_HOST} (default: {DEMO_API_PORT}); "
+        "seeded actions call it there",
+    )
+    p.add_argument(
         "--address",
         default="127.0.0.1",
         help="the app's address (default: 127.0.0.1; 0.0.0.0 to reach it from outside)",
@@ -70,7 +81,15 @@ def demo_token(data_dir: Path, file_name: str = TOKEN_FILE) -> str:
     return path.read_text().strip()
 
 
-def seed(settings, token: str, client_secret: str | None = None) -> list[str]:
+def _seed_text(name: str, api_port: int) -> str:
+    """A seed file of the demo, its URLs pointed at the demo API's port."""
+    text = _package_file("demo", name).read_text()
+    if api_port == DEMO_API_PORT:
+        return text
+    return text.replace(f"http://{DEMO_API_HOST}:{DEMO_API_PORT}/", f"http://{DEMO_API_HOST}:{api_port}/")
+
+
+def seed(settings, token: str, client_secret: str | None = None, api_port: int = DEMO_API_PORT) -> list[str]:
     """Seed actions (only if there never were any) and the secrets (when missing)."""
     from agent.wiring.runtime import open_stores
     from storage.transfer import import_actions
@@ -79,13 +98,9 @@ def seed(settings, token: str, client_secret: str | None = None) -> list[str]:
     done = []
     try:
         if not stores.actions.list() and not stores.actions.history(limit=1):
-            report = import_actions(
-                stores.actions, _package_file("demo", "actions.json").read_text(), actor=ACTOR
-            )
+            report = import_actions(stores.actions, _seed_text("actions.json", api_port), actor=ACTOR)
             done.append(f"seeded {len(report.created)} demo actions")
-            report = import_actions(
-                stores.actions, _package_file("demo", "auth_actions.json").read_text(), actor=ACTOR
-            )
+            report = import_actions(stores.actions, _seed_text("auth_actions.json", api_port), actor=ACTOR)
             done.append(
                 f"seeded the auth setting northwind_gateway and {len(report.created)} action using it"
             )
@@ -118,15 +133,51 @@ def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 20.0) -> bool:
     return False
 
 
+class _Stopped(Exception):
+    """A stop signal (SIGTERM, SIGHUP) arrived: unwind so the children are stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux only: the child gets SIGTERM when the demo process dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """A child in a new session, so its process group (it and anything it starts) can be
+    stopped as one, and a terminal's Ctrl-C reaches only the demo, which stops it."""
+    return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:  # the group is gone already
+        pass
+
+
 def _stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
+    """Terminate the child's process group; kill it when it has not exited within 10 s."""
+    if proc is None:
         return
-    proc.terminate()
+    _signal_group(proc, signal.SIGTERM)
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        _signal_group(proc, signal.SIGKILL)
         proc.wait()
+    _signal_group(proc, signal.SIGKILL)  # whatever the child started and left behind
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -143,27 +194,29 @@ def run_demo(args: argparse.Namespace) -> int:
     token = demo_token(data_dir)
     client_secret = demo_token(data_dir, CLIENT_SECRET_FILE)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the demo runs on SQLite
+    api_port = args.api_port
     env.update(
         ACTIONS_DATA_DIR=str(data_dir),
-        ACTIONS_ALLOW_HOSTS=f"{DEMO_API_HOST}:{DEMO_API_PORT}",
+        ACTIONS_ALLOW_HOSTS=f"{DEMO_API_HOST}:{api_port}",
         DEMO_API_TOKEN=token,
         DEMO_CLIENT_ID=DEMO_CLIENT_ID,
         DEMO_CLIENT_SECRET=client_secret,
-        DEMO_API_PORT=str(DEMO_API_PORT),
+        DEMO_API_PORT=str(api_port),
     )
-    for host, port, what in ((DEMO_API_HOST, DEMO_API_PORT, "demo API"), (args.address, args.port, "app")):
+    for host, port, what in ((DEMO_API_HOST, api_port, "demo API"), (args.address, args.port, "app")):
         if not _port_free("127.0.0.1" if host == "0.0.0.0" else host, port):
             print(f"error: port {port} is in use; stop what runs there first ({what})", file=sys.stderr)
             return 1
-    for line in seed(Settings.from_env(env), token, client_secret):
+    for line in seed(Settings.from_env(env), token, client_secret, api_port=api_port):
         print(f"demo: {line}")
     api = app = None
+    previous = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        api = subprocess.Popen([sys.executable, "-m", "demo"], env=env)
-        if not _wait_for(f"http://{DEMO_API_HOST}:{DEMO_API_PORT}/api/health", api):
+        api = _start([sys.executable, "-m", "demo"], env)
+        if not _wait_for(f"http://{DEMO_API_HOST}:{api_port}/api/health", api):
             print("error: the demo API did not start", file=sys.stderr)
             return 1
-        app = subprocess.Popen(
+        app = _start(
             [
                 sys.executable,
                 "-m",
@@ -178,15 +231,17 @@ def run_demo(args: argparse.Namespace) -> int:
                 args.address,
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.toolbarMode",
+                "minimal",
             ],
-            env=env,
+            env,
         )
         url = (
             f"http://{'localhost' if args.address in ('127.0.0.1', '0.0.0.0') else args.address}:{args.port}"
         )
         if _wait_for(url, app, seconds=60):
             print(
-                f"\n  Demo ready: {url}\n  Demo API:   http://{DEMO_API_HOST}:{DEMO_API_PORT}"
+                f"\n  Demo ready: {url}\n  Demo API:   http://{DEMO_API_HOST}:{api_port}"
                 f"\n  Data:       {data_dir}\n  Ctrl-C stops both.\n",
                 flush=True,
             )
@@ -195,8 +250,16 @@ def run_demo(args: argparse.Namespace) -> int:
         print("error: a demo process exited; stopping the other", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nstopping the demo ...")
+        print("\nstopping the demo ...", flush=True)
+        return 0
+    except _Stopped as stopped:
+        print(f"stopping the demo ({stopped}) ...", flush=True)
         return 0
     finally:
+        # a second signal while stopping must not cut the stop short
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)
         _stop(app)
         _stop(api)
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -15,6 +15,7 @@ found bound as well, in the same step.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
