@@ -4,12 +4,17 @@ a copy of its SQLite data folder, or its PostgreSQL dump restored into a test's 
 from __future__ import annotations
 
 import shutil
+import traceback
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine, make_url
+
+from storage.db import make_engine
+from storage.migrations import upgrade
+from tests.data.release_0_1_0.make_data import EMAIL_SESSION
 
 RELEASE_0_1_0 = Path(__file__).parent / "data" / "release_0_1_0"
 DUMP_SCHEMA = "release_0_1_0"
@@ -68,3 +73,31 @@ def rows_kept(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]
                 f"{table}: {len(old['rows'])} rows before, {len(new['rows'])} after, or values changed"
             )
     return lost
+
+
+def start_instance(url: str, opener: int, upgraded: Any = None) -> None:
+    """What an instance does first: open the database (upgrading it, as `init_db` does) and
+    write to it. `upgraded` counts the starters that found work to do."""
+    engine = make_engine(url)
+    try:
+        if upgrade(engine).changed and upgraded is not None:
+            with upgraded.get_lock():
+                upgraded.value += 1
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE chat_sessions SET title = :t WHERE session_id = :s"),
+                {"t": f"opened by {opener}", "s": EMAIL_SESSION},
+            )
+    finally:
+        engine.dispose()
+
+
+def start_instance_in_process(url: str, opener: int, barrier, upgraded) -> None:
+    """`start_instance` in a child process, after the others have started (here, not in the
+    test module: a spawned child imports only this light module)."""
+    barrier.wait()
+    try:
+        start_instance(url, opener, upgraded)
+    except BaseException:
+        traceback.print_exc()
+        raise SystemExit(1) from None

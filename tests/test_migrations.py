@@ -15,7 +15,16 @@ from sqlalchemy.engine import Engine
 
 from agent.cli.main import main as cli_main
 from storage.db import make_engine
-from storage.migrations import BASELINE, alembic_config, current, head, target_metadata, upgrade
+from storage.migrations import (
+    BASELINE,
+    HEAD,
+    alembic_config,
+    current,
+    head,
+    newest_script,
+    target_metadata,
+    upgrade,
+)
 from tests.release_data import sqlite_folder
 
 OLD_RUN_INDEXES = {
@@ -33,6 +42,10 @@ def differences(engine: Engine) -> list:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(context, target_metadata())
+
+
+def test_head_names_the_newest_revision() -> None:
+    assert newest_script() == HEAD
 
 
 def test_the_revisions_make_the_tables_the_code_declares(database_url: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +22,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
-from storage.db import database_url, init_db, make_engine
+from storage.db import database_url, make_engine
 from storage.drafts import DraftStore
 from storage.migrations import BASELINE, VERSION_TABLE, head, upgrade
 from storage.run_log import RunFilter
 from tests.data.release_0_1_0 import make_data as release
-from tests.release_data import restore_postgres, rows_kept, sqlite_folder, table_rows
+from tests.release_data import (
+    restore_postgres,
+    rows_kept,
+    sqlite_folder,
+    start_instance,
+    start_instance_in_process,
+    table_rows,
+)
 from tests.storage_fixtures import postgres_schema_url
 from tests.test_concurrent_start import together
 
@@ -124,20 +130,6 @@ async def _conversations_go_on(settings: Settings, stores) -> None:
     assert [t["turn"] for t in stores.traces.turns(release.ORDER_SESSION)] == [1, 2, 3]
 
 
-def _start(url: str, opener: int) -> None:
-    """What an instance does first: open the database (upgrading it) and write to it."""
-    engine = make_engine(url)
-    try:
-        init_db(engine)
-        with engine.begin() as conn:
-            conn.execute(
-                text("UPDATE chat_sessions SET title = :t WHERE session_id = :s"),
-                {"t": f"opened by {opener}", "s": release.EMAIL_SESSION},
-            )
-    finally:
-        engine.dispose()
-
-
 def _assert_upgraded_once(url: str) -> None:
     engine = make_engine(url)
     try:
@@ -154,31 +146,29 @@ def _assert_upgraded_once(url: str) -> None:
 
 def test_instances_starting_together_on_the_release_data_one_upgrades_none_fails(release_settings):
     url = release_settings.resolved_database_url
-    errors = together(STARTERS, functools.partial(_start, url))
+    upgraded = multiprocessing.Value("i", 0)
+    errors = together(STARTERS, functools.partial(start_instance, url, upgraded=upgraded))
     assert not errors, errors[0]
+    assert upgraded.value == 1
     _assert_upgraded_once(url)
-
-
-def _start_in_process(url: str, opener: int, barrier) -> None:
-    barrier.wait()
-    try:
-        _start(url, opener)
-    except BaseException:
-        traceback.print_exc()
-        raise SystemExit(1) from None
 
 
 def test_processes_starting_together_on_the_release_sqlite_folder(tmp_path):
     """Processes meet at the OS file locks, not SQLite's in-process ones."""
     url = database_url(None, sqlite_folder(tmp_path / "data"))
     context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(STARTERS, timeout=120)
-    children = [context.Process(target=_start_in_process, args=(url, i, barrier)) for i in range(STARTERS)]
+    barrier = context.Barrier(STARTERS, timeout=300)
+    upgraded = context.Value("i", 0)
+    children = [
+        context.Process(target=start_instance_in_process, args=(url, i, barrier, upgraded))
+        for i in range(STARTERS)
+    ]
     for child in children:
         child.start()
     for child in children:
         child.join(timeout=120)
     assert [child.exitcode for child in children] == [0] * STARTERS
+    assert upgraded.value == 1
     _assert_upgraded_once(url)
 
 
