@@ -133,15 +133,8 @@ def _entry(row: AuditRow) -> AuditEntry:
         diff=json.loads(row.diff),
         version=row.version,
         secret_name=row.secret_name,
-        auth_name=_auth_name(row),
+        auth_name=row.auth_name,
     )
-
-
-def _auth_name(row: AuditRow) -> str | None:
-    if row.change not in (Change.AUTH_SAVED.value, Change.AUTH_DELETED.value) or not row.snapshot:
-        return None
-    name = json.loads(row.snapshot).get("name")
-    return name if isinstance(name, str) else None
 
 
 def _next_version(s: Session, key: str, *, after: int = 0) -> int:
@@ -356,6 +349,7 @@ class ActionStore:
             version=version,
             definition=_dumps(data),
             enabled=action.enabled,
+            auth_name=action.auth,
             created_at=now,
             updated_at=now,
             updated_by=actor,
@@ -422,6 +416,7 @@ class ActionStore:
                 version=version,
                 definition=_dumps(data),
                 enabled=action.enabled,
+                auth_name=action.auth,
                 updated_at=now,
                 updated_by=actor,
             )

@@ -116,8 +116,7 @@ class AuthStore:
     def users(self, name: str) -> builtins.list[str]:
         """Names of the stored actions that use the setting."""
         with read_session(self._engine) as s:
-            rows = s.exec(select(ActionRow.name, ActionRow.definition)).all()
-        return sorted(n for n, d in rows if json.loads(d).get("auth") == name)
+            return sorted(s.exec(select(ActionRow.name).where(ActionRow.auth_name == name)).all())
 
     # -- internals --------------------------------------------------------------------------------
     def _save(
@@ -161,4 +160,5 @@ def _audit(change: Change, old: dict | None, new: dict | None, version: int, act
         diff=_dumps(definition_diff(old, new)),
         version=version,
         snapshot=_dumps(new or old),
+        auth_name=(new or old or {}).get("name"),
     )

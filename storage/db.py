@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 BUSY_TIMEOUT_SECONDS = 30.0
 """How long a SQLite writer waits for another writer's lock before giving up."""
-_INIT_LOCK_KEY = 0x41504941  # PostgreSQL advisory lock id for `init_db` ("APIA")
+_SCHEMA_LOCK_KEY = 0x41504941  # PostgreSQL advisory lock id for schema changes ("APIA")
 _BEGIN_OPTION = "sqlite_begin"
 T = TypeVar("T")
 SQLITE_FILE_NAME = "api_actions.db"
@@ -185,19 +185,28 @@ def write_engine(engine: Engine) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create the tables if missing; idempotent and safe when several processes start at once."""
-    from . import run_tables, tables  # noqa: F401  (registers the table classes on SQLModel.metadata)
+    """Bring the schema to the newest revision (`storage.migrations`): tables created on an empty
+    database, a database from an earlier release upgraded in place. Idempotent and safe when
+    several processes start at once."""
+    from .migrations import upgrade
 
+    upgrade(engine)
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that holds the schema lock until it ends: concurrent
+    starters run one after the other, and the later ones find the work done."""
     if is_sqlite(engine):
-        # The write lock serialises concurrent starters: the second sees the tables and skips.
+        # The write lock serialises concurrent starters (`BEGIN IMMEDIATE`).
         with engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}).begin() as conn:
-            SQLModel.metadata.create_all(conn)
+            yield conn
         return
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             # CREATE TABLE IF NOT EXISTS still races on PostgreSQL's catalog; a lock does not.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INIT_LOCK_KEY})
-        SQLModel.metadata.create_all(conn)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        yield conn
 
 
 @contextmanager

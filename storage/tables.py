@@ -40,6 +40,9 @@ class ActionRow(SQLModel, table=True):
     """`ActionDefinition` as JSON text."""
     enabled: bool = True
     """Mirrors `definition.enabled`, so enabled actions can be listed without parsing JSON."""
+    auth_name: str | None = Field(default=None, max_length=64, index=True)
+    """Mirrors `definition.auth` (the shared auth setting it uses), so a setting's users are
+    found without parsing JSON."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_by: str | None = Field(default=None, max_length=200)
@@ -59,6 +62,8 @@ class AuditRow(SQLModel, table=True):
     action_name: str | None = Field(default=None, max_length=64, index=True)
     secret_name: str | None = Field(default=None, max_length=64)
     """Set for secret changes; the value is never recorded."""
+    auth_name: str | None = Field(default=None, max_length=64)
+    """Set for changes to a shared auth setting (`storage.auth_settings`)."""
     change: str = Field(max_length=20)
     diff: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     """JSON object: field -> [old, new] of the definition."""

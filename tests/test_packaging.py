@@ -47,6 +47,10 @@ def test_the_wheel_holds_the_app_and_the_demo_but_not_benchmarks_or_tests(tmp_pa
     assert tops == {"api_actions", "agent", "tools", "storage", "ui", "demo"}
     # `api-actions demo` seeds storage from this file and starts `streamlit run ui/app.py`
     assert {"demo/actions.json", "demo/auth_actions.json", "ui/app.py", "demo/__main__.py"} <= set(names)
+    # every start-up upgrades the database with these (storage.migrations)
+    migrations = ROOT / "storage" / "migrations"
+    revisions = {f"storage/migrations/versions/{p.name}" for p in (migrations / "versions").glob("*.py")}
+    assert {"storage/migrations/env.py", "storage/migrations/script.py.mako"} | revisions <= set(names)
 
 
 def _locked() -> dict[str, set[str]]:

@@ -72,3 +72,13 @@ class Outcome(BaseModel):
     @property
     def ok(self) -> bool:
         return self.kind is OutcomeKind.OK
+
+    @property
+    def was_sent(self) -> bool:
+        """Whether the request (may have) reached the API: every outcome but a refusal before
+        sending (the guard blocked it, or the action or its arguments could not make one)."""
+        return self.kind not in NOT_SENT
+
+
+NOT_SENT = frozenset({OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR})
+"""The outcome classes of a call that was never sent."""

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "agent.cli.mcp",  # serve the live actions as MCP tools
     "agent.cli.secrets",  # list / delete stored secrets by name (no key needed)
     "agent.cli.eval",  # run the test conversations (routing regression tests) for CI
+    "agent.cli.db",  # db upgrade: the schema to the newest revision
 )
 
 

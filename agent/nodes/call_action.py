@@ -1,39 +1,32 @@
 """`call_action` node: the only node with side effects. One executor run per approved call;
 lookups (GET, no confirmation) queued in the same turn and ready to go run concurrently with it.
 
-Crash safety: the ledger records the idempotency key *before* the request is sent and the
-outcome after it. If this node runs again for the same call (a resume after a crash), a
-finished call returns its recorded outcome; a call that started but never finished is re-sent
-only when that is safe (idempotent method, or the action sends an `Idempotency-Key` header the
-API de-duplicates on); otherwise the customer is told the result is unknown. Never a second
-POST/PATCH by accident.
+Crash safety: each call is sent through `agent.send_once` (the ledger records the idempotency
+key *before* the request is sent and the outcome after it), so when this node runs again for the
+same call (a resume after a crash) a finished call returns its recorded outcome, and a call that
+started but never finished is re-sent only when that is safe; otherwise the customer is told the
+result is unknown. Never a second POST/PATCH by accident. An interrupt raised while a call is
+sent passes through to the graph.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from storage.ledger import Reservation
 from tools.action import HttpMethod
 from tools.errors import ActionsError
-from tools.outcome import Outcome, OutcomeKind
+from tools.outcome import Outcome
 
 from .. import prompts
 from ..offering import Projection, Refusal, availability_refusal, call_refusal, fingerprint
+from ..send_once import send_once
 from ..state import AgentContext, AgentState
 from .closing import close_if_unavailable, said_once, skip_call
-
-log = logging.getLogger(__name__)
-NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
-UNKNOWN_RESULT = (
-    "The request was started but its result is unknown (an interruption or an internal "
-    "error); it was not sent again to avoid doing it twice."
-)
 
 
 async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
@@ -99,19 +92,14 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
     last = None
     for (call, action), (outcome, refusal) in zip(batch, ran, strict=False):
         if refusal is not None:
-            messages.append(ToolMessage(refusal.text, tool_call_id=call["tool_call_id"], status="error"))
-            skipped.append(
-                {
-                    "tool_call_id": call["tool_call_id"],
-                    "action": action.name,
-                    "reason": refusal.reason,
-                    "text": refusal.text,
-                }
+            closed = skip_call(
+                {**state, "skipped": skipped}, refusal.reason, refusal.text, refusal.text, call=call
             )
+            skipped, messages = closed["skipped"], [*messages, *closed["messages"]]
             continue
         last = outcome.model_dump(mode="json")
         results.append({"tool_call_id": call["tool_call_id"], "action": action.name, "outcome": last})
-        if outcome.kind not in NOT_SENT:
+        if outcome.was_sent:
             counts[action.name] = counts.get(action.name, 0) + 1
             sent += 1
             if not action.is_idempotent:
@@ -152,37 +140,22 @@ async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
 async def _run_once(
     ctx: AgentContext, action, args: dict, key: str, session_id: str | None
 ) -> tuple[Outcome | None, Refusal | None]:
-    """Send the call at most once per idempotency key; (outcome, None) or (None, refusal)."""
-    ledger = ctx.ledger
-    if ledger is None:
-        return await ctx.executor.execute(action, args, idempotency_key=key), None
-    reservation = await ledger.reserve(
-        key,
+    """Send the call at most once per idempotency key (`agent.send_once`); (outcome, None) or
+    (None, refusal)."""
+    sent = await send_once(
+        ctx.executor,
+        ctx.ledger,
+        action,
+        args,
+        key=key,
         session_id=session_id or "-",
-        action=action.name,
-        limit=action.max_runs_per_session,
         budget=ctx.limits.max_actions_per_session,
     )
-    if reservation is Reservation.LIMIT:
+    if sent.refused is Reservation.LIMIT:
         return None, Refusal(
             "limit", prompts.REPLY_LIMIT.format(label=action.label, limit=action.max_runs_per_session)
         )
-    if reservation is Reservation.BUDGET:
+    if sent.refused is Reservation.BUDGET:
         return None, Refusal("budget", prompts.REPLY_BUDGET)
-    if reservation is Reservation.EXISTS:
-        record = await ledger.get(key)
-        if record is not None and record.outcome is not None:
-            return Outcome.model_validate(record.outcome), None
-        if not (action.is_idempotent or action.send_idempotency_key):
-            outcome = Outcome(kind=OutcomeKind.NETWORK, action=action.name, summary=UNKNOWN_RESULT)
-            await ledger.finish(key, outcome)
-            return outcome, None
-    try:
-        outcome = await ctx.executor.execute(action, args, idempotency_key=key)
-    except Exception:
-        # The request may have left: record it as sent with an unknown result, so repeat
-        # protection holds and a retry of the turn never sends it again.
-        log.exception("action %s: the executor failed unexpectedly", action.name)
-        outcome = Outcome(kind=OutcomeKind.NETWORK, action=action.name, summary=UNKNOWN_RESULT)
-    await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
-    return outcome, None
+    assert sent.outcome is not None  # not refused: sent, or its recorded outcome
+    return sent.outcome, None

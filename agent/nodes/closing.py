@@ -41,23 +41,31 @@ def finish_call(state: AgentState, outcome: dict[str, Any], **update: Any) -> di
     }
 
 
-def skip_call(state: AgentState, reason: str, reply: str, tool_note: str) -> dict[str, Any]:
+def skip_call(
+    state: AgentState, reason: str, reply: str, tool_note: str, *, call: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The pending call is not run: answer its tool call with `tool_note`, remember `reply` for
     the customer, and move on. When nothing else of the turn is left to present, the reply is
-    the answer now."""
-    pending = state.get("pending") or {}
+    the answer now.
+
+    The one builder of a skipped call. With `call` (a call of a batch the call node sent
+    together, not necessarily the pending one) only its record and tool message: the caller
+    moves the turn on."""
+    skipped_one = call if call is not None else (state.get("pending") or {})
     skipped: list[SkippedCall] = [
         *(state.get("skipped") or []),
         {
-            "tool_call_id": pending.get("tool_call_id", "call"),
-            "action": pending.get("action", ""),
+            "tool_call_id": skipped_one.get("tool_call_id", "call"),
+            "action": skipped_one.get("action", ""),
             "reason": reason,
             "text": reply,
         },
     ]
     messages: list = [
-        ToolMessage(tool_note, tool_call_id=pending.get("tool_call_id", "call"), status="error")
+        ToolMessage(tool_note, tool_call_id=skipped_one.get("tool_call_id", "call"), status="error")
     ]
+    if call is not None:
+        return {"skipped": skipped, "messages": messages}
     update = {**_advance(state), "skipped": skipped}
     if update["pending"] is None and not state.get("results"):
         messages.append(AIMessage(said_once([s["text"] for s in skipped])))

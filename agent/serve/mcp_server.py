@@ -68,6 +68,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ToolsListChanged
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
+from agent.send_once import send_once
 from agent.serve.mcp_stdio import AnswerUnreadableLines
 from agent.state import Limits
 from agent.trace_recording import TraceRecording, turn_trace
@@ -87,7 +88,6 @@ MAX_TRACKED_SESSIONS = 10_000
 """Sessions whose last-listed catalog is remembered; the longest-idle are forgotten first."""
 CATALOG_POLL_SECONDS = 2.0
 """How often the stdio server looks for a changed catalog to announce while the client is idle."""
-NOT_SENT = (OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR)
 SESSION_HEADER = "mcp-session-id"
 SESSIONLESS = "the calls of no client address (they share one budget per server process)"
 CHANNEL = "mcp"
@@ -263,26 +263,25 @@ class ActionTools:
             checked = compiled.check(arguments)
         if not checked.ok:
             raise ToolRefused("invalid", f"arguments for {name} are not valid: {checked.describe()}")
-        key = f"mcp-{uuid.uuid4().hex}"
-        ledger = self.stores.ledger
         budget = self.options.limits.max_actions_per_session
-        reservation = await ledger.reserve(
-            key,
+        sent = await send_once(
+            self.executor,
+            self.stores.ledger,
+            action,
+            checked.values,
+            key=f"mcp-{uuid.uuid4().hex}",
             session_id=client[0] or self._sessionless,
-            action=name,
-            limit=action.max_runs_per_session,
             budget=budget,
         )
         whose = client[1]
-        if reservation is Reservation.LIMIT:
+        if sent.refused is Reservation.LIMIT:
             raise ToolRefused(
                 "limit", f"{name} already ran the {action.max_runs_per_session} time(s) allowed in {whose}"
             )
-        if reservation is Reservation.BUDGET:
+        if sent.refused is Reservation.BUDGET:
             raise ToolRefused("budget", f"{whose} used the budget of {budget} action calls")
-        outcome = await self.executor.execute(action, checked.values, idempotency_key=key)
-        await ledger.finish(key, outcome, sent=outcome.kind not in NOT_SENT)
-        return outcome
+        assert sent.outcome is not None  # not refused: sent
+        return sent.outcome
 
     async def _record(
         self, session: str | None, name: str, events: list[Event], started: float, redactor: Redactor
