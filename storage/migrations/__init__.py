@@ -31,7 +31,7 @@ from storage.db import is_sqlite, schema_lock
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0003_action_runs_indexes"
+HEAD = "0004_action_vectors"
 """The newest revision. Named here so that a start-up on an up-to-date database reads one row
 and imports nothing of Alembic; tests/test_migrations.py checks it against the revisions."""
 BASELINE = "0001_baseline"
@@ -102,6 +102,13 @@ def state(connection: Connection) -> str:
     return "unversioned" if LEGACY_MARKER_TABLE in tables else "empty"
 
 
+def _stamp_head(conn: Connection) -> None:
+    """Record the head revision in a database whose tables were just made from the models,
+    without loading Alembic (what `alembic stamp` writes)."""
+    conn.execute(text(f"CREATE TABLE {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+    conn.execute(text(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:head)"), {"head": HEAD})
+
+
 def upgrade(engine: Engine) -> UpgradeReport:
     """Bring the database to the head revision; safe when several processes start at once."""
 
@@ -117,7 +124,7 @@ def upgrade(engine: Engine) -> UpgradeReport:
             # A database that lives only as long as its process (tests, one-off catalogs):
             # the tables at once; tests/test_migrations.py shows they equal the revisions'.
             target_metadata().create_all(conn)
-            command.stamp(alembic_config(conn), HEAD)
+            _stamp_head(conn)
         elif before != HEAD:
             command.upgrade(alembic_config(conn), HEAD)
         return UpgradeReport(found, before, HEAD)
