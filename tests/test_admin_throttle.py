@@ -129,18 +129,38 @@ def test_a_wrong_password_counts_on_every_key_and_any_waiting_key_holds() -> Non
     ("address", "headers", "expected"),
     [
         (None, [], ("local-or-forwarded",)),  # Streamlit's view of 127.0.0.1 and ::1
-        ("127.0.0.1", [], ("local-or-forwarded", "ip:127.0.0.1")),
-        ("127.8.0.1", ["Cookie"], ("local-or-forwarded", "ip:127.8.0.1")),
-        ("::1", [], ("local-or-forwarded", "ip:::1")),
-        ("::ffff:127.0.0.1", [], ("local-or-forwarded", "ip:::ffff:127.0.0.1")),
+        ("127.0.0.1", [], ("local-or-forwarded",)),
+        ("127.8.0.1", ["Cookie"], ("local-or-forwarded",)),
+        ("::1", [], ("local-or-forwarded",)),
+        ("::ffff:127.0.0.1", [], ("local-or-forwarded",)),
         ("203.0.113.7", ["X-Forwarded-For"], ("local-or-forwarded", "ip:203.0.113.7")),
         ("203.0.113.7", ["x-real-ip"], ("local-or-forwarded", "ip:203.0.113.7")),
         ("203.0.113.7", ["FORWARDED"], ("local-or-forwarded", "ip:203.0.113.7")),
         ("203.0.113.7", ["Cookie", "User-Agent"], ("ip:203.0.113.7",)),  # a direct remote client
-        ("not-an-address", [], ("local-or-forwarded", "ip:not-an-address")),
+        ("2001:db8::7", [], ("ip:2001:db8::/64",)),  # an IPv6 client by its /64
+        ("not-an-address", [], ("local-or-forwarded",)),
     ],
 )
 def test_the_app_names_a_client_by_what_it_cannot_change(address, headers, expected) -> None:
     from ui.auth import client_keys
 
     assert client_keys(address, headers) == expected
+
+
+def test_a_client_is_its_network_not_the_address_it_picked() -> None:
+    from agent.wiring.access import LOOPBACK_CLIENTS, client_network
+
+    for loopback in ("127.0.0.1", "127.0.0.2", "127.1.2.3", "::1", "::ffff:127.0.0.9", "not an address"):
+        assert client_network(loopback) == LOOPBACK_CLIENTS, loopback
+    # an IPv6 host can pick any address of its /64: all of them are one client
+    assert client_network("fd77::1") == client_network("fd77::25") == client_network("fd77::ffff:1")
+    assert client_network("fd77::1") != client_network("fd77:0:0:1::1")
+    assert client_network("192.0.2.7") != client_network("192.0.2.8")
+    assert client_network("::ffff:192.0.2.7") == client_network("192.0.2.7")
+
+
+def test_the_app_counts_an_ipv6_client_by_its_network() -> None:
+    from ui.auth import client_keys
+
+    assert client_keys("fd77::10", []) == client_keys("fd77::25", [])
+    assert client_keys("127.0.0.2", []) == client_keys(None, []) == client_keys("::1", [])

@@ -54,3 +54,43 @@ def test_plain_yeses_approve_and_the_report() -> None:
         parse_decision(row["reply"])[0] == "approve" for row in APPROVING if row["reply"] not in missed
     )
     assert len(missed) <= len(APPROVING) // 20  # at least 95% of plain yeses are taken
+
+
+# Replies found by trying the rule from outside (after the labelled set above was frozen): more
+# after a sign-off, other scripts and question symbols, lines that only start like a quote header.
+NOT_APPROVALS_FOUND_LATER = [
+    "yes\nThanks,\nBob\nP.S. ship it to my office",
+    "Yes\n\nRegards,\nAlice\nonly after 5pm",
+    "Yeah, right.",
+    "ok 但是请改一下日期",
+    "yes, но только завтра",
+    "yes \u2753",
+    "yes\nOn reflection, what I wrote: cancel it",
+    "yes\nFrom: tomorrow only please",
+    "yes\nthanks\ncall me before you send",
+    "Yes\nCheers,\nplease use my new address",
+    "Yes, go ahead\n\nBest,\nAnna\nfirst email me the invoice",
+    "Yes\nThanks,\nJohn\nlater today",
+    "Yes\n--\nlater",
+    "ok \U0001f914",
+    "yes \U0001f44e",
+    "ok \u061f",
+]
+
+
+@pytest.mark.parametrize("reply", NOT_APPROVALS_FOUND_LATER)
+def test_replies_found_later_are_not_approvals(reply: str) -> None:
+    assert not approves(reply)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Yes, go ahead\n\nBest,\nAnna",
+        "ok \U0001f44d",
+        "Yes\n\nThanks,\nBob Smith\nbob@example.com",
+        "yes\n\nOn Mon, 3 Mar 2026 at 10:00, Support <s@example.com> wrote:\n> Shall I?",
+    ],
+)
+def test_a_yes_with_a_signature_or_a_quote_still_approves(reply: str) -> None:
+    assert approves(reply)

@@ -54,6 +54,11 @@ ENCODERS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
         "gzip",
         lambda d: gzip.compress(d[: len(d) // 2], 9) + gzip.compress(d[len(d) // 2 :], 9),
     ),
+    # members that decode to nothing are passed over, not taken for the end of the body
+    "empty gzip members, then the data": (
+        "gzip",
+        lambda d: gzip.compress(b"", 9, mtime=0) * 3 + gzip.compress(d, 9, mtime=0),
+    ),
 }
 
 _BOMBS: dict[str, bytes] = {}

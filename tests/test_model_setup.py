@@ -208,3 +208,68 @@ def test_eval_answers_on_a_working_openai_compatible_server(tmp_path):
         assert run.returncode == 0, run.stdout + run.stderr
         assert "1 passed" in run.stdout or "1/1" in run.stdout, run.stdout
         assert "OpenAI-compatible scripted" in run.stdout
+
+
+async def test_a_key_with_a_line_break_around_it_is_used_without_it(keyed_server, tmp_path):
+    env = {
+        "OPENAI_API_KEY": f"{KEY}\r\n",
+        "OPENAI_BASE_URL": keyed_server.openai_base_url,
+        "OPENAI_MODEL": "scripted",
+    }
+    await check_chat_model(make_chat_model(_settings(env, tmp_path)))
+
+
+@pytest.mark.parametrize(
+    "key", [f"sk-{KEY} x", f"{KEY}\nx", "sk-t\u00e9st-" + KEY, "\u201csk-" + KEY + "\u201d", " "]
+)
+async def test_a_key_no_header_can_carry_is_a_sentence_that_never_shows_it(keyed_server, tmp_path, key):
+    env = {"OPENAI_API_KEY": key, "OPENAI_BASE_URL": keyed_server.openai_base_url, "OPENAI_MODEL": "scripted"}
+    with pytest.raises(ModelSetupError) as raised:
+        make_chat_model(_settings(env, tmp_path))
+    problem = str(raised.value)
+    assert "OPENAI_API_KEY" in problem and KEY not in problem and "\n" not in problem
+
+
+async def test_model_names_the_server_chose_are_shown_as_printable_text(keyed_server, tmp_path):
+    chosen = ("![x](http://127.0.0.2/pixel.png) **re-enter your key**\n\x1b[31mred",)
+    keyed_server.model_ids, before = chosen, keyed_server.model_ids
+    try:
+        env = {
+            "OPENAI_API_KEY": KEY,
+            "OPENAI_BASE_URL": keyed_server.openai_base_url,
+            "OPENAI_MODEL": "gpt-nope",
+        }
+        problem = await _problem(_settings(env, tmp_path))
+    finally:
+        keyed_server.model_ids = before
+    assert "\x1b" not in problem and "\n" not in problem and problem.isprintable()
+    assert "re-enter your key" in problem  # shown, as text
+
+
+@pytest.mark.slow  # waits out the check's deadline
+async def test_a_server_that_drips_its_answer_is_given_up_on_at_the_deadline(tmp_path):
+    import asyncio
+    import time
+
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+        try:
+            for _ in range(10_000):  # one byte every half second, for ever as far as the check goes
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.5)
+        except ConnectionError:
+            pass
+
+    server = await asyncio.start_server(drip, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1"}
+        started = time.monotonic()
+        problem = await _problem(_settings(env, tmp_path))
+        waited = time.monotonic() - started
+    finally:
+        server.close()
+    assert "did not answer within" in problem and "OPENAI_BASE_URL" in problem
+    assert waited < 30, waited  # the deadline holds for the whole check, not per read

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
+import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
@@ -262,3 +263,26 @@ async def test_an_echo_in_every_shape_reaches_neither_data_nor_summary_nor_excer
                 assert outcome.kind is OutcomeKind.OK, (shape, outcome.summary)
                 shown = json.dumps(outcome.model_dump(mode="json"))
                 assert not leaks(shown, secret) and _number_gone(shown, secret), (shape, shown)
+
+
+@pytest.mark.parametrize("status", [200, 500, 502])
+async def test_a_secret_across_the_cut_of_an_excerpt_leaves_no_piece(status: int) -> None:
+    """The error data is cut at 600 characters and the excerpt at 2,000: a secret echoed across
+    either cut is masked before the cut, so no prefix of it reaches the outcome."""
+    secret = "s3cr3tT0k3nXYZ7781"
+
+    async def echo(request: Request) -> Response:
+        offset = int(request.path_params["offset"])
+        body = "A" * offset + secret + " and more text after it " * 200
+        return Response(body, status_code=status, media_type="text/plain")
+
+    with serve(Starlette(routes=[Route("/at/{offset}", echo)])) as base:
+        settings_ = ExecutorSettings(allow_hosts=(base.split("://")[1],))
+        async with ActionExecutor(settings_, StaticSecrets({"TOKEN": secret})) as ex:
+            for offset in (583, 590, 596, 1983, 1992, 1996):
+                action = ActionDefinition.model_validate(
+                    {"name": "probe", "url": f"{base}/at/{offset}", "trigger": "x"}
+                )
+                shown = json.dumps((await ex.execute(action, {})).model_dump(mode="json"))
+                pieces = [secret[:n] for n in range(6, len(secret) + 1)]
+                assert not [p for p in pieces if p in shown], (offset, status)

@@ -536,10 +536,11 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
 ERROR_CHARS = 600
 
 
-def _error_data(action: ActionDefinition, body: bytes, content_type: str | None) -> Any:
+def _error_data(action: ActionDefinition, body: bytes, content_type: str | None, redactor: Redactor) -> Any:
     """What an error response says, for the model: the configured fields when the error body
     has them, else a small JSON error document whole, else a short excerpt of the body (JSON
-    compacted, HTML reduced to its text) as `{"error": ...}`."""
+    compacted, HTML reduced to its text) as `{"error": ...}`. The excerpt is masked whole before
+    it is cut, so a secret that straddles the cut leaves no recognisable piece behind."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return None
@@ -564,7 +565,7 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None)
             return parsed  # a small error document is passed whole
     elif "html" in (content_type or "").lower() or text.lstrip().startswith("<"):
         text = html_text(text)
-    text = " ".join(text.split())
+    text = redactor.text(" ".join(text.split()))
     return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
 
 
@@ -586,7 +587,8 @@ def classify_response(
     # a standard reason phrase, never the server's own text, goes into the model's summary
     status_line = f"{status} {httpx.codes.get_reason_phrase(status)}".strip()
     text = body.decode("utf-8", errors="replace")
-    excerpt = redactor.text(text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else ""))
+    masked = redactor.text(text)  # whole, then cut: a secret across the cut is masked too
+    excerpt = masked[:EXCERPT_CHARS] + ("…" if len(masked) > EXCERPT_CHARS else "")
     base = dict(
         action=action.name,
         request=request,
@@ -607,7 +609,7 @@ def classify_response(
     if status >= 400:
         # the API's reason (selected fields, or a short excerpt) reaches the model as data, so
         # instructions like "tell the customer which field was rejected" can work
-        return done(OutcomeKind.HTTP_ERROR, data=_error_data(action, body, content_type))
+        return done(OutcomeKind.HTTP_ERROR, data=_error_data(action, body, content_type, redactor))
     if 300 <= status < 400:
         return done(OutcomeKind.INVALID_RESPONSE, ", a redirect without a Location header")
     if status < 200:

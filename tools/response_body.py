@@ -69,24 +69,26 @@ class _Zlib:
             self._started += data
 
     def pull(self, limit: int) -> bytes:
-        if not self._pending:
-            return b""
-        try:
-            out = self._d.decompress(self._pending, limit)
-        except zlib.error as exc:
-            if self._gzip or self._wbits < 0 or not self._started:
-                raise httpx.DecodingError(str(exc)) from None
-            self._wbits, self._d = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
-            self._pending, self._started = self._started, b""
-            return self.pull(limit)
-        self._started = b"" if out else self._started
-        self._pending = self._d.unconsumed_tail
-        if self._d.eof:
-            rest, self._pending = self._d.unused_data + self._pending, b""
-            if self._gzip and rest.strip(b"\x00"):  # another member follows
-                self._d = zlib.decompressobj(self._wbits)
-                self._pending = rest
-        return out
+        while self._pending:  # past members that decode to nothing (an empty gzip member)
+            try:
+                out = self._d.decompress(self._pending, limit)
+            except zlib.error as exc:
+                if self._gzip or self._wbits < 0 or not self._started:
+                    raise httpx.DecodingError(str(exc)) from None
+                self._wbits, self._d = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
+                self._pending, self._started = self._started, b""
+                continue
+            self._started = b"" if out else self._started
+            self._pending = self._d.unconsumed_tail
+            next_member = False
+            if self._d.eof:
+                rest, self._pending = self._d.unused_data + self._pending, b""
+                if self._gzip and rest.strip(b"\x00"):  # another member follows
+                    self._d = zlib.decompressobj(self._wbits)
+                    self._pending, next_member = rest, True
+            if out or not next_member:
+                return out
+        return b""
 
 
 class _Zstd:

@@ -7,12 +7,11 @@ a while. The client is named by keys it cannot change (`client_keys`): never by 
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 
 import streamlit as st
 
-from agent.wiring.access import AdminThrottle, TooManyAttempts
+from agent.wiring.access import LOOPBACK_CLIENTS, AdminThrottle, TooManyAttempts, client_network
 
 UNLOCKED_KEY = "admin_unlocked"
 
@@ -42,19 +41,11 @@ def client_keys(address: str | None, header_names: Iterable[str]) -> tuple[str, 
     further key when there is one, so a remote client adding a forwarding header is still held
     by the count of its real address."""
     forwarded = any(name.lower() in FORWARDING_HEADERS for name in header_names)
-    keys = [LOCAL_CLIENTS] if address is None or forwarded or _is_loopback(address) else []
-    if address:
-        keys.append(f"ip:{address}")
+    network = client_network(address) if address else LOOPBACK_CLIENTS
+    keys = [LOCAL_CLIENTS] if forwarded or network == LOOPBACK_CLIENTS else []
+    if network != LOOPBACK_CLIENTS:
+        keys.append(f"ip:{network}")  # an IPv6 client by its /64: a fresh address is no fresh count
     return tuple(keys)
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return True  # not an address we can read: counted with the ones we cannot trust
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return ip.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 def current_client_keys() -> tuple[str, ...]:

@@ -37,7 +37,7 @@ def model_banner(rt: AgentRuntime) -> None:
     agent = rt.agent
     if rt.model_problem:
         st.error(
-            f"**The chat model is not set up.** {rt.model_problem} Then restart the app. Until "
+            f"**The chat model is not set up.** {render.literal(rt.model_problem)} Then restart the app. Until "
             "then the chat is off; the product team's tools, the traces and the run log work as usual.",
             icon=":material/error:",
         )

@@ -73,6 +73,7 @@ from agent.serve.mcp_stdio import AnswerUnreadableLines
 from agent.state import Limits
 from agent.trace_recording import TraceRecording, turn_trace
 from agent.turn_events import Event, TurnInput
+from agent.wiring.access import client_network
 from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
 from storage.ledger import Reservation
@@ -326,7 +327,8 @@ class ActionTools:
         peer = getattr(request, "client", None)
         host = getattr(peer, "host", None)
         if isinstance(host, str) and host:
-            return f"mcp-http-client-{host}", f"this client ({host})"
+            network = client_network(host)  # every loopback address one client, IPv6 by its /64
+            return f"mcp-http-client-{network}", f"this client ({network})"
         return None, SESSIONLESS
 
     def _session(self, ctx: ServerRequestContext | None) -> str | None:

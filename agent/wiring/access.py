@@ -55,6 +55,7 @@ file beside the data (`admin_attempts.json`, per local user), since each command
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import os
 import threading
@@ -284,3 +285,27 @@ def add_password_option(parser) -> None:
         default=None,
         help=f"the admin password, when ADMIN_PASSWORD is set (or set {PASSWORD_ENV})",
     )
+
+
+LOOPBACK_CLIENTS = "loopback"
+"""Every connection from this machine (127.0.0.0/8, ::1, IPv4-mapped loopback) as one client."""
+IPV6_CLIENT_PREFIX = 64
+"""An IPv6 client is its /64: one host or LAN is given a /64 and can pick any address in it."""
+
+
+def client_network(address: str) -> str:
+    """The client a connection's address stands for, as a key nothing the client picks can
+    renew: every loopback address is one client (a local process picks any of 127.0.0.0/8), an
+    IPv6 address is its /64 network, an IPv4 address itself. Text that is not an address is
+    counted with the loopback clients, the ones the server cannot tell apart."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return LOOPBACK_CLIENTS
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return LOOPBACK_CLIENTS
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(ip)

@@ -13,6 +13,7 @@ a label, a repr or a log line.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +51,7 @@ class ModelChoice:
     """True when no API key is set and the built-in offline model answers."""
 
 
-class ModelSetupError(Exception):
+class ModelSetupError(ValueError):
     """The configured chat model cannot be used.
 
     `str()` is one sentence for a person: which setting is wrong and what to do about it. Entry
@@ -95,7 +96,7 @@ def _openai_choice(settings: Settings) -> ModelChoice:
             f"The OpenAI client is not installed (the package {exc.name or 'langchain-openai'} is "
             f"missing): install the project's locked dependencies with `./dev demo`, {_OR_OFFLINE}."
         ) from None
-    key = settings.openai_api_key
+    key = _checked_key(settings.openai_api_key)
     try:
         # ChatOpenAI that also reads the reply shapes of other OpenAI-compatible servers
         model = CompatibleChatOpenAI(
@@ -123,6 +124,21 @@ def _openai_choice(settings: Settings) -> ModelChoice:
     vendor = "OpenAI" if base_url == OPENAI_DEFAULT_BASE_URL else "OpenAI-compatible"
     label = f"{vendor} {model_name} @ {_display_url(base_url)}"
     return ModelChoice(model=model, label=label, is_offline=False)
+
+
+def _checked_key(key: SecretStr | None) -> SecretStr:
+    """The key without the whitespace around it (a line break pasted from an env file); a key
+    an HTTP header cannot carry is refused here, before any client could print it."""
+    value = key.get_secret_value().strip() if key is not None else ""
+    if not value:
+        raise ModelSetupError(f"OPENAI_API_KEY is blank: set the key, {_OR_OFFLINE}.")
+    if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+        raise ModelSetupError(
+            "OPENAI_API_KEY holds a space, a line break, a control character or a character "
+            "outside ASCII (a quote pasted with it?), which no HTTP header can carry: set the key "
+            f"alone, {_OR_OFFLINE}."
+        )
+    return SecretStr(value)
 
 
 def _checked_base_url(value: str | None) -> str:
@@ -168,8 +184,14 @@ async def check_chat_model(choice: ModelChoice) -> None:
         api_key=key.get_secret_value(), base_url=base_url, timeout=CHECK_TIMEOUT_SECONDS, max_retries=0
     )
     try:
-        page = await client.models.list()
-        offered = [m.id for m in page.data]
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):  # the whole check, however the server drips
+            page = await client.models.list()
+        offered = [_printable(m.id) for m in page.data if isinstance(m.id, str)]
+    except TimeoutError:
+        raise ModelSetupError(
+            f"The model server at {base} (OPENAI_BASE_URL) did not answer within "
+            f"{CHECK_TIMEOUT_SECONDS:g} s: check the address and that the server runs, {_OR_OFFLINE}."
+        ) from None
     except openai.AuthenticationError:
         raise ModelSetupError(
             f"The model server at {base} refused OPENAI_API_KEY: set a key it accepts, {_OR_OFFLINE}."
@@ -180,25 +202,37 @@ async def check_chat_model(choice: ModelChoice) -> None:
             f"({_one_line(exc.__cause__ or exc, key)}): check the address and that the server "
             f"runs, {_OR_OFFLINE}."
         ) from None
+    except UnicodeError as exc:  # the client could not even write the request
+        raise ModelSetupError(
+            f"The OpenAI client could not send to {base} ({_one_line(exc, key)}): check "
+            f"OPENAI_BASE_URL and OPENAI_API_KEY, {_OR_OFFLINE}."
+        ) from None
     except (openai.APIStatusError, openai.APIResponseValidationError, ValueError, TypeError, AttributeError):
         return  # no usable model list: nothing to check against
     finally:
         await client.close()
     if offered and name not in offered:
-        shown = ", ".join(sorted(offered)[:8]) + (" ..." if len(offered) > 8 else "")
+        shown = ", ".join(repr(n) for n in sorted(offered)[:8]) + (" ..." if len(offered) > 8 else "")
         raise ModelSetupError(
             f"OPENAI_MODEL {name!r} is not a model the server at {base} offers ({shown}): set "
             f"OPENAI_MODEL to one of them, {_OR_OFFLINE}."
         )
 
 
+def _printable(text: str, limit: int = 80) -> str:
+    """A name a server chose, as one short line of printable characters."""
+    return "".join(c if c.isprintable() else "?" for c in text)[:limit]
+
+
 def _one_line(exc: BaseException, key: Any) -> str:
-    """An exception as a short line for a person, with the key masked if it appears."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """An exception as a short line of printable text for a person, with the key masked in
+    every spelling a library may print it in (as is, escaped as in a repr or as bytes)."""
+    text = str(exc)
     secret = key.get_secret_value() if key is not None else ""
     if secret:
-        text = text.replace(secret, "[secret]")
-    return text[:200]
+        for spelling in {secret, repr(secret)[1:-1], str(secret.encode("utf-8", "replace"))[2:-1]}:
+            text = text.replace(spelling, "[secret]")
+    return _printable(" ".join(text.split()) or type(exc).__name__, 200)
 
 
 EMBEDDINGS_BATCH = 256
