@@ -132,7 +132,7 @@ class SupportAgent:
         text = storable_value(text)
         try:
             if too_long := message_too_long(text, self.deps.limits):
-                return await self._too_long(session_id, text, channel, too_long)
+                return await self._too_long(session_id, TurnInput("message", text), channel, too_long)
             async with self._lock(session_id):
                 state, recovered = await self._recovered(session_id)
                 pending = interrupt_of(state)
@@ -153,18 +153,22 @@ class SupportAgent:
                 raise
             return self._runner.unanswered(session_id, TurnInput("message", text), channel, exc)
 
-    async def _too_long(self, session_id: str, text: str, channel: str, reply: str) -> TurnResult:
-        """A message past the limit: said to the customer, and nothing else happens (no model
-        call, nothing stored); a question that waits for an answer keeps waiting."""
+    async def _too_long(
+        self, session_id: str, given: TurnInput, channel: str | None, reply: str
+    ) -> TurnResult:
+        """A message or an answer past the limit: said to the customer, and nothing else happens
+        (no model call, no API call, nothing stored); a question that waits keeps waiting."""
         state = await self._runner.state(session_id)
         pending = interrupt_of(state)
         channel = session_channel(state, channel)
-        events = turn_events(TurnInput("message", text), [AIMessage(reply)], {}, {}, pending, channel)
+        events = turn_events(given, [AIMessage(reply)], {}, {}, pending, channel)
         return TurnResult(session_id, 0, self.redactor.data(events), pending)
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""
         value = storable_value(value)
+        if too_long := message_too_long(value, self.deps.limits):
+            return await self._too_long(session_id, TurnInput("resume", value), "chat", too_long)
         try:
             async with self._lock(session_id):
                 state, recovered = await self._recovered(session_id)

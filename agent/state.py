@@ -132,13 +132,28 @@ class Limits:
 
 
 def message_too_long(text: object, limits: Limits) -> str | None:
-    """The reply to a customer message past `limits.max_message_chars`; None when it fits.
-    The one check of the limit, used by the service and by the graph's first node."""
+    """The reply to a customer message or answer past `limits.max_message_chars`; None when it
+    fits. The one check of the limit, used by the service (messages and answers) and by the
+    graph's first node."""
     from .prompts import REPLY_TOO_LONG
 
-    if isinstance(text, str) and len(text) > limits.max_message_chars:
-        return REPLY_TOO_LONG.format(length=len(text), limit=limits.max_message_chars)
+    length = text_length(text)
+    if length > limits.max_message_chars:
+        return REPLY_TOO_LONG.format(length=length, limit=limits.max_message_chars)
     return None
+
+
+def text_length(value: object) -> int:
+    """The characters a customer wrote in a message or an answer, whatever its shape: a text,
+    content blocks (`[{"type": "text", "text": ...}]`), or an answer's values (every text in
+    them counted)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(text_length(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(text_length(v) for v in value)
+    return 0
 
 
 class Catalog(Protocol):

@@ -141,3 +141,43 @@ async def test_an_mcp_call_with_arguments_past_the_limit_is_refused(tmp_path, fr
         )
         assert not ok.is_error
     assert len(fresh_demo_log.request_log) == 1  # only the call within the limit was sent
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"values": {"order_id": "ORD-1001" + "x" * LIMIT}},  # form values
+        {"text": "ORD-1001 " + "y " * LIMIT},  # a typed answer
+        "ORD-1001" + "!" * LIMIT,
+    ],
+)
+async def test_a_too_long_answer_through_resume_keeps_the_question(tmp_path, fresh_demo_log, answer):
+    model = ScriptedChatModel().script(tool_call("order_status"))
+    async with make_agent(tmp_path, fresh_demo_log, model, limits=Limits(max_message_chars=LIMIT)) as agent:
+        asked = await agent.send("s", "where is my order?")
+        assert asked.interrupt is not None
+        result = await agent.resume("s", answer)
+        assert result.reply is not None and f"at most {LIMIT} characters" in result.reply["text"]
+        assert await agent.pending_interrupt("s") == asked.interrupt
+    assert fresh_demo_log.request_log == []  # nothing was sent
+
+
+async def test_content_blocks_are_counted_like_text():
+    model = ScriptedChatModel().script("should not be asked")
+    graph = compile_graph(InMemorySaver())
+    context = AgentContext(
+        model=model,
+        catalog=ActionCatalog(),
+        executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
+        limits=Limits(max_message_chars=LIMIT),
+    )
+    blocks = [
+        {"type": "text", "text": "refund of 5 dollars because "},
+        {"type": "text", "text": "y " * LIMIT},
+    ]
+    out = await graph.ainvoke(
+        {"messages": [HumanMessage(content=blocks)], "channel": "chat"},  # type: ignore[arg-type]
+        {"configurable": {"thread_id": "t"}},
+        context=context,
+    )
+    assert f"at most {LIMIT} characters" in out["messages"][-1].text and _calls(model) == 0

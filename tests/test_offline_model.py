@@ -329,3 +329,13 @@ async def test_ainvoke_and_astream() -> None:
     assert reply.tool_calls[0]["args"] == {"order_id": "ORD-2231"}
     chunks = [c async for c in model().astream([AGENT, HumanMessage("hello")])]
     assert chunks and "Hello" in "".join(str(c.content) for c in chunks)
+
+
+def test_a_long_whole_number_is_read_exactly_and_a_huge_one_does_not_fail():
+    from agent.offline.numbers import read_number
+
+    assert read_number("123456789012345678901234567890") == 123456789012345678901234567890
+    assert read_number("12345678901234567") == 12345678901234567  # a float would make it ...68
+    assert read_number("9223372036854775809") == 9223372036854775809
+    assert read_number("9" * 400 + ".5") is None  # past a float: not a number to fill in
+    assert read_number("1,000") == 1000 and read_number("1,5") == 1.5 and read_number("2.25") == 2.25

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .numbers import Mention, NumericParam, assign, mentions, unit_fits
+from .numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
 from .spans import find_span, has_place, is_name
 
@@ -396,19 +396,20 @@ def _clause_before(text: str, end: int, window: int = 240) -> str:
 # -- numbers -------------------------------------------------------------------------------------
 
 
-def _numbers(ctx: _Context, *, money: bool) -> list[tuple[float, int, int]]:
-    out: list[tuple[float, int, int]] = []
+def _numbers(ctx: _Context, *, money: bool) -> list[tuple[int | float, int, int]]:
+    out: list[tuple[int | float, int, int]] = []
     if money:
         for m in CURRENCY_RE.finditer(ctx.text):
-            raw = (m.group(1) or m.group(2)).replace(",", ".")
-            if ctx.free(m.start(), m.end()):
-                out.append((float(raw), m.start(), m.end()))
+            value = read_number(m.group(1) or m.group(2))
+            if value is not None and ctx.free(m.start(), m.end()):
+                out.append((value, m.start(), m.end()))
         if out:
             return out
     lowered = ctx.text.lower()
     spans = [
-        (m, float(m.group(0).replace(",", ".")))
+        (m, value)
         for m in re.finditer(r"(?<![\w.\-/£$€])\d+(?:[.,]\d+)?(?![\w\-/@])", ctx.text)
+        if (value := read_number(m.group(0))) is not None
     ]
     spans += [
         (m, float(NUMBER_WORDS[m.group(1)])) for m in re.finditer(rf"\b({'|'.join(NUMBER_WORDS)})\b", lowered)

@@ -18,6 +18,7 @@ Everything here is one left-to-right pass of regular expressions over the text: 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,14 +129,25 @@ class Mention:
     """ "%", "money", or the unit word after it (singular or plural as written)."""
 
 
-def _value(raw: str) -> float | None:
+def read_number(raw: str) -> int | float | None:
+    """A number as written: a whole number exactly (an account number of 30 digits stays those
+    30 digits, never a float's nearest), a decimal as a float; None for what is not a number or
+    is too large for a float. `1,000` is a thousand, `1,5` one and a half."""
     raw = raw.strip()
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
-        return float(raw.replace(",", ""))
+        raw = raw.replace(",", "")
+    else:
+        raw = raw.replace(",", ".")
+    if raw.isascii() and raw.isdigit():
+        return int(raw)
     try:
-        return float(raw.replace(",", "."))
+        value = float(raw)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
+
+
+_value = read_number
 
 
 def _blocked(text: str) -> list[tuple[int, int]]:
