@@ -153,9 +153,7 @@ class SupportAgent:
                 raise
             return self._runner.unanswered(session_id, TurnInput("message", text), channel, exc)
 
-    async def _too_long(
-        self, session_id: str, given: TurnInput, channel: str | None, reply: str
-    ) -> TurnResult:
+    async def _too_long(self, session_id: str, given: TurnInput, channel: str, reply: str) -> TurnResult:
         """A message or an answer past the limit: said to the customer, and nothing else happens
         (no model call, no API call, nothing stored); a question that waits keeps waiting."""
         state = await self._runner.state(session_id)

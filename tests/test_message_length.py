@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -175,8 +176,9 @@ async def test_content_blocks_are_counted_like_text():
         {"type": "text", "text": "refund of 5 dollars because "},
         {"type": "text", "text": "y " * LIMIT},
     ]
+    graph_input: Any = {"messages": [HumanMessage(content=blocks)], "channel": "chat"}  # type: ignore[arg-type]
     out = await graph.ainvoke(
-        {"messages": [HumanMessage(content=blocks)], "channel": "chat"},  # type: ignore[arg-type]
+        graph_input,
         {"configurable": {"thread_id": "t"}},
         context=context,
     )
