@@ -24,6 +24,9 @@ ALLOWED = {
     # `api-actions demo` picks a free port and waits until the processes it started answer on
     # 127.0.0.1; it never sends a request to an action URL.
     "agent/cli/demo.py": "readiness probe of the local demo processes it started",
+    # Reads the body of a response the executor received (decompressing under the cap); it
+    # names httpx's response and error types and sends nothing.
+    "tools/response_body.py": "reads a response the executor received; sends nothing",
 }
 
 NETWORK_MODULES = (

@@ -103,7 +103,9 @@ def test_out_dash_writes_the_drafts_to_standard_output(command, data_dir, capsys
     monkeypatch.chdir(data_dir)
     source = str(OPENAPI) if command == "import-openapi" else "curl https://api.example.com/v1/orders/42"
     assert main([command, source, "--out", "-"]) == 0
-    drafts = json.loads(capsys.readouterr().out)
+    catalog = json.loads(capsys.readouterr().out)
+    # a catalog: the list of actions, or {"auth": [...], "actions": [...]} with shared auth settings
+    drafts = catalog["actions"] if isinstance(catalog, dict) else catalog
     assert drafts and all(d["enabled"] is False for d in drafts)
     assert not (data_dir / "-").exists()
 

@@ -26,6 +26,8 @@ fails when a new subcommand is in none of them):
   the file it is given, with secrets taken from its own `--secret` options and
   `ACTIONS_SECRET_<NAME>` variables, never from storage: neither touches anything a password
   protects, so neither asks.
+* `db upgrade` brings the database's schema to the newest revision, as every start does; it
+  reads and changes no action, secret or trace, so it does not ask.
 * `chat` is the customer's seat, like the app's chat page (which does not ask either): stored
   secrets are used for the calls the agent makes but are masked in everything it prints, and it
   reads no traces. With `--actions FILE` the catalog is one nobody reviewed, which could send a
@@ -78,7 +80,7 @@ ADMIN_COMMANDS = frozenset({"import", "export", "mcp", "secrets"})
 """Subcommands that need the admin password when one is configured."""
 ADMIN_OPTIONS = {"import-openapi": "--save", "import-curl": "--save"}
 """Subcommands that need it only with the named option (the one that edits stored actions)."""
-OPEN_COMMANDS = frozenset({"validate", "test", "chat", "demo", "eval"})
+OPEN_COMMANDS = frozenset({"validate", "test", "chat", "demo", "eval", "db"})
 """Subcommands that never need it (see the module docstring for why)."""
 
 

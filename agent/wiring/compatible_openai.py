@@ -30,7 +30,9 @@ class CompatibleChatOpenAI(ChatOpenAI):
 
     def _create_chat_result(self, response: Any, generation_info: dict | None = None) -> Any:
         raw = response if isinstance(response, dict) else _dump(response)
-        if isinstance(raw, dict):
+        if isinstance(raw, dict) and _has_object_arguments(raw):
+            # only then is the reply rebuilt as a dict: otherwise the client's own object goes on
+            # as it came (structured output reads its `parsed` field)
             for choice in raw.get("choices") or []:
                 message = choice.get("message") if isinstance(choice, dict) else None
                 for call in (message or {}).get("tool_calls") or []:
@@ -63,6 +65,17 @@ class CompatibleChatOpenAI(ChatOpenAI):
                 self._streams[stream_id] = started + 1
                 return started
             return started - 1
+
+
+def _has_object_arguments(raw: dict) -> bool:
+    """Whether a tool call of the completion sends `arguments` as an object, not as text."""
+    for choice in raw.get("choices") or []:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        for call in (message or {}).get("tool_calls") or []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), (dict, list)):
+                return True
+    return False
 
 
 def _dump(response: Any) -> Any:
