@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from .numbers import NUMBER_WORDS as NUMBER_NAMES
 from .numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
 from .router import IdentifierPattern, canonical, humanise_name, stem, words
 from .spans import find_span, has_place, is_name
@@ -57,21 +58,8 @@ MONTHS = {
     for m in names.split()
 }
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a couple of": 2,
-}
+NUMBER_WORDS = {**NUMBER_NAMES, "a couple of": 2}
+"""Number words the extractor reads: the ones `numbers` knows, and an idiom."""
 DURATION_UNITS = re.compile(
     r"^\s*(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|seconds?|am|pm|%|percent|"
     r"times?|st|nd|rd|th)\b",
