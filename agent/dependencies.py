@@ -8,6 +8,7 @@ in one place instead of in every constructor call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -42,6 +43,8 @@ class AgentDependencies:
     """The secret store (the entry points manage secrets through it)."""
     session_locks: SessionLocks | None = None
     """One turn of a session at a time across processes and instances; None: this process only."""
+    unsaved_dir: Path | None = None
+    """Where traces the database cannot take wait on disk (`agent.unsaved_turns`); None: memory only."""
     limits: Limits = field(default_factory=Limits)
     """Per-turn and per-session limits."""
     retriever: ActionRetriever | None = None

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from storage.outage import is_storage_outage
@@ -64,9 +65,9 @@ def turn_trace(
 class TraceRecording:
     """Stores turn traces in order; keeps the ones the database cannot take yet."""
 
-    def __init__(self, traces: TraceStore) -> None:
+    def __init__(self, traces: TraceStore, *, spool: Path | None = None) -> None:
         self.traces = traces
-        self.unsaved = UnsavedTurns()
+        self.unsaved = UnsavedTurns(spool)
         """Traces the database could not take yet (an outage); stored by the next turn."""
 
     async def record(
@@ -76,8 +77,9 @@ class TraceRecording:
         try:
             await self.unsaved.store(self.traces, redact)
             # One write transaction numbers the turn and stores its trace, in a worker thread.
+            # the title is the customer's first message: masked like the trace
             return await asyncio.to_thread(
-                self.traces.record_turn, session_id, trace, channel=channel, title=title
+                self.traces.record_turn, session_id, trace, channel=channel, title=redact(title)
             )
         except Exception as exc:
             if not is_storage_outage(exc):
@@ -85,12 +87,15 @@ class TraceRecording:
             log.error(
                 "session %s: the turn's trace waits for the database (%s)", session_id, type(exc).__name__
             )
-            self.keep(session_id, trace, channel=channel, title=title)
+            self.keep(session_id, trace, channel=channel, title=title, redact=redact)
             return 0
 
-    def keep(self, session_id: str, trace: dict[str, Any], *, channel: str, title: str) -> None:
-        """Keep a trace for the next turn to store (masked then, with the secrets known then)."""
-        self.unsaved.keep(session_id, trace, channel=channel, title=title)
+    def keep(
+        self, session_id: str, trace: dict[str, Any], *, channel: str, title: str, redact: Redact
+    ) -> None:
+        """Keep a trace for the next turn to store (masked then, with the secrets known then);
+        what is spooled to disk meanwhile is masked now."""
+        self.unsaved.keep(session_id, trace, channel=channel, title=redact(title), masked=redact(trace))
 
     def turns(self, session_id: str, redact: Redact) -> list[dict[str, Any]]:
         """The stored traces, then any still waiting for the database."""

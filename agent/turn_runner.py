@@ -90,7 +90,7 @@ class TurnRunner:
         # its index lives as long as the catalog
         self.retriever = deps.retriever if deps.retriever is not None else ActionRetriever()
         self.redactor = Redactor()
-        self.recording = TraceRecording(deps.traces)
+        self.recording = TraceRecording(deps.traces, spool=deps.unsaved_dir)
         self._redactor_stale = True
 
     async def state(self, session_id: str) -> StateSnapshot:
@@ -234,7 +234,7 @@ class TurnRunner:
             errors=[f"storage unavailable: {_brief(exc)}"],
             model=self.deps.model_label,
         )
-        self.recording.keep(session_id, trace, channel=channel, title=given.title)
+        self.recording.keep(session_id, trace, channel=channel, title=given.title, redact=self.redactor.data)
         return TurnResult(session_id, 0, self.redactor.data(events), None, self.redactor.data(trace))
 
     async def _repair(self, config: RunnableConfig) -> None:

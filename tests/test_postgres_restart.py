@@ -268,3 +268,38 @@ async def test_a_restart_in_the_middle_of_a_turn_is_waited_out(
         "thanks",
         "Glad to help.",
     ]
+
+
+async def test_a_message_typed_during_an_outage_outlives_the_process(
+    tmp_path, fresh_demo_log, schema_url, db_proxy
+):
+    """The process that took the message ends before the database is back: the message waits in
+    the data dir's spool (masked), and the next process stores it before its first turn."""
+    settings = settings_for(tmp_path, fresh_demo_log, database_url=_through(db_proxy, schema_url))
+    stores = await _seeded(settings, fresh_demo_log)
+    token = fresh_demo_log.token
+    first = ScriptedChatModel().script("Hi, how can I help?")
+    async with open_agent(settings, model=first, stores=stores) as agent:
+        await agent.send("s", f"hello, my key is {token}")  # the session's title: masked too
+        db_proxy.down()
+        during = await agent.send("s", f"my parcel arrived damaged, my key is {token}")
+    # the process ends here, the database still down: what it kept in memory is gone
+    assert during.reply is not None and during.reply["text"] == FALLBACK_REPLY
+    assert during.events[0]["text"] == "my parcel arrived damaged, my key is ***", during.events
+    spooled = list((tmp_path / "unsaved-turns").glob("*.json"))
+    assert len(spooled) == 1 and token not in spooled[0].read_text()
+    assert oct(spooled[0].stat().st_mode & 0o777) == "0o600"
+    db_proxy.up()
+    later = ScriptedChatModel().script("Sorry to hear that: let me look.")
+    async with open_agent(settings, model=later, stores=open_stores(settings)) as agent:
+        after = await agent.send("s", "hello again")
+    assert after.reply is not None and after.reply["text"] == "Sorry to hear that: let me look."
+    stored = TraceStore(stores.engine).turns("s")
+    assert [t["turn"] for t in stored] == [1, 2, 3]
+    assert [t["events"][0].get("text") for t in stored] == [
+        "hello, my key is ***",
+        "my parcel arrived damaged, my key is ***",
+        "hello again",
+    ]
+    assert list((tmp_path / "unsaved-turns").glob("*.json")) == []  # stored, so no longer waiting
+    assert token not in repr(TraceStore(stores.engine).sessions())  # nor in the session's title

@@ -43,6 +43,9 @@ from storage.traces import TraceStore
 from tools.auth import AuthSource
 from tools.executor import ActionExecutor, ExecutorSettings
 
+UNSAVED_TURNS_DIR = "unsaved-turns"
+"""Folder of the data dir where traces wait while the database is unavailable."""
+
 
 @dataclass
 class Stores:
@@ -130,6 +133,7 @@ async def open_agent(
                     model_label=label,
                     is_offline=offline,
                     session_locks=session_locks(settings, stores.engine),
+                    unsaved_dir=settings.data_dir / UNSAVED_TURNS_DIR,
                 )
             )
     finally:
