@@ -94,7 +94,9 @@ class _Zlib:
 class _Zstd:
     def __init__(self) -> None:
         assert zstandard is not None
-        self._d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
+        # one context for every frame: making a context per frame costs far more than a frame
+        self._context = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+        self._d = self._context.decompressobj()
         self._pending = b""
         self._held = b""
 
@@ -110,7 +112,7 @@ class _Zstd:
                 raise httpx.DecodingError(str(exc)) from None
             if self._d.eof:  # a frame ended: the next one (if any) starts a new decoder
                 rest = self._d.unused_data + self._pending
-                self._d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
+                self._d = self._context.decompressobj()
                 self._pending = rest
         out, self._held = self._held[:limit], self._held[limit:]
         return out
