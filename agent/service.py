@@ -44,6 +44,7 @@ from .live_catalog import LiveCatalog
 from .retrieval import ActionRetriever
 from .state import Limits, message_too_long
 from .storable_state import storable_value
+from .trace_recording import turn_trace
 from .tracing import message_json
 from .turn_events import TurnInput, assistant_event, turn_events
 from .turn_runner import FALLBACK_REPLY, TurnResult, TurnRunner, interrupt_of, session_channel, thread_config
@@ -160,7 +161,16 @@ class SupportAgent:
         pending = interrupt_of(state)
         channel = session_channel(state, channel)
         events = turn_events(given, [AIMessage(reply)], {}, {}, pending, channel)
-        return TurnResult(session_id, 0, self.redactor.data(events), pending)
+        trace = turn_trace(
+            session_id,
+            channel,
+            given,
+            events=events,
+            interrupt=pending,
+            errors=[],
+            model=self.deps.model_label,
+        )
+        return TurnResult(session_id, 0, self.redactor.data(events), pending, self.redactor.data(trace))
 
     async def resume(self, session_id: str, value: Any) -> TurnResult:
         """Answer a pending interrupt with form values, free text, or a confirm decision."""

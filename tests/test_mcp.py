@@ -182,10 +182,10 @@ async def test_streamable_http_limits_per_session(http_url, server_env, fresh_de
         await _check_the_catalog_and_calls(client, fresh_demo_log, seen)
         assert not (await seen.call(client, "order_status", {"order_id": "ORD-1002"})).is_error
         limited = await seen.call(client, "order_status", {"order_id": "ORD-1003"})
-        assert limited.is_error and "allowed in this client (127.0.0.1)" in text(limited)
+        assert limited.is_error and "allowed in this client (loopback)" in text(limited)
     async with Client(http_url, mode="legacy") as fresh_session:  # the same client: no new limit
         again = await seen.call(fresh_session, "order_status", {"order_id": "ORD-1001"})
-        assert again.is_error and "allowed in this client (127.0.0.1)" in text(again), text(again)
+        assert again.is_error and "allowed in this client (loopback)" in text(again), text(again)
 
     gets = [r for r in fresh_demo_log.request_log if r["method"] == "GET"]
     assert len(gets) == ORDER_LIMIT
@@ -231,7 +231,7 @@ async def test_streamable_http_without_a_session_shares_the_clients_budget(
     seen = Results()
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with Client(url) as one, Client(url) as two, Client(url) as three:
-            await _spend_the_budget([one, two, three], seen, "this client (127.0.0.1)")
+            await _spend_the_budget([one, two, three], seen, "this client (loopback)")
         async with Client(url) as later:  # a new connection is no new budget
             again = await seen.call(later, "order_status", {"order_id": "ORD-1001"})
             assert again.is_error and "budget" in text(again)
@@ -275,7 +275,7 @@ async def test_a_made_up_session_header_without_a_session_buys_no_budget(
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with httpx2.AsyncClient(event_hooks={"request": [invent_a_session]}) as http:
             async with Client(streamable_http_client(url, http_client=http)) as client:
-                await _spend_the_budget([client, client, client], seen, "this client (127.0.0.1)")
+                await _spend_the_budget([client, client, client], seen, "this client (loopback)")
     assert len(set(invented)) >= 6  # every call carried a session id of its own
     assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
 
@@ -290,7 +290,7 @@ async def test_a_new_handshake_or_a_forged_address_buys_no_budget(server_env, tm
     seen = Results()
     with http_server(server_env, tmp_path, "--max-actions-per-session", str(BUDGET)) as url:
         async with Client(url, mode="legacy") as session:
-            await _spend_the_budget([session, session], seen, "this client (127.0.0.1)")
+            await _spend_the_budget([session, session], seen, "this client (loopback)")
         async with Client(url, mode="legacy") as fresh:
             again = await seen.call(fresh, "order_status", {"order_id": "ORD-1004"})
             assert again.is_error and f"used the budget of {BUDGET} action calls" in text(again)
@@ -298,7 +298,7 @@ async def test_a_new_handshake_or_a_forged_address_buys_no_budget(server_env, tm
         async with httpx2.AsyncClient(headers=forged) as http:
             async with Client(streamable_http_client(url, http_client=http), mode="legacy") as other:
                 limited = await seen.call(other, "order_status", {"order_id": "ORD-1005"})
-                assert limited.is_error and "this client (127.0.0.1)" in text(limited), text(limited)
+                assert limited.is_error and "this client (loopback)" in text(limited), text(limited)
     assert _sent(fresh_demo_log) == SENT_WITHIN_BUDGET
 
 

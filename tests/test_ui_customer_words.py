@@ -4,20 +4,19 @@ error when a value does not fit. AppTest, real storage, the demo API, a scripted
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from agent.customer_wording import customer_reason
 from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, say
+from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, shown
 from tools.schema import pattern_reason
 
 PATTERNS = [r"^ORD-\d{4}$", r"^(INS|REQ)-\d+$", r"^[A-Z]{2}\)\($", "^a (pattern) with spaces$"]
 
 
 def unescaped(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    """What a person reads: the app's escaped HTML or markdown (`tests.ui_fixtures.shown`)."""
+    return shown(text)
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
