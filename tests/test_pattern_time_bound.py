@@ -136,3 +136,29 @@ async def test_sixty_slow_patterns_cost_one_budget_per_customer_message(tmp_path
     assert len(ran_out) <= 1, [r.getMessage() for r in ran_out]
     reply = result.reply
     assert (reply is not None and reply["text"].strip()) or result.interrupt is not None
+
+
+def test_the_budget_counts_cpu_time_not_time_spent_waiting_for_a_core() -> None:
+    """A message's matches on a loaded host wait for a core between and inside them; that wait
+    spends nothing, so a benign message never finds its budget spent by the host's load."""
+    import time
+
+    from tools.patterns import _spending
+
+    with message_budget() as budget:
+        with _spending(budget, 0.05):
+            time.sleep(0.08)  # off the CPU, as a thread the scheduler passed over is
+        assert budget.left > 0.04
+        assert bounded(r"^ORD-\d{4}$").fullmatch("ORD-1001")
+    assert budget.skipped == 0
+
+
+def test_a_match_that_ran_out_is_charged_its_whole_grant() -> None:
+    """The engine's clock is the wall clock: a time-out ends the message's budget even when it
+    burnt less CPU than it was granted, so exactly one slow pattern runs per message."""
+    slow = bounded(r"^(a|aa)+(?:#grant)?$")
+    with message_budget() as budget:
+        assert not slow.fullmatch("a" * 60 + "!")
+        assert budget.left <= 0
+        assert not bounded(r"^a+$").fullmatch("aaa")  # not run: counted as no match
+    assert budget.skipped == 1

@@ -12,7 +12,10 @@ The bound holds for a whole customer message, not only for each match: a catalog
 patterns would otherwise cost each of them its full time on every message. The code that
 handles one message (a turn, an MCP call) opens a `message_budget`; every match made inside it
 takes its time from the one budget, and once it is spent, further matches count as no match
-without running (said once per message in the log).
+without running (said once per message in the log). The budget counts the thread's CPU time,
+not the clock: a match that waits for a core on a busy host spends nothing, so a loaded machine
+does not turn a benign message's microsecond matches into a spent budget, while a backtracking
+pattern, which burns CPU, still spends it.
 
 Patterns the project writes itself are fixed and safe; they keep using `re`.
 """
@@ -32,7 +35,7 @@ import regex
 MATCH_TIMEOUT_SECONDS = 0.05
 """Per match or scan; a sane pattern on a customer's message takes microseconds."""
 MESSAGE_BUDGET_SECONDS = 0.05
-"""For every match and scan made while one customer message is handled, together."""
+"""For every match and scan made while one customer message is handled, together (CPU time)."""
 
 PatternError = regex.error
 """Raised by `bounded` for a pattern that does not compile; its text says why."""
@@ -78,15 +81,21 @@ def message_budget(seconds: float = MESSAGE_BUDGET_SECONDS) -> Iterator[MessageB
 
 
 @contextlib.contextmanager
-def _spending(budget: MessageBudget | None) -> Iterator[None]:
+def _spending(budget: MessageBudget | None, granted: float) -> Iterator[None]:
+    """Charge the budget the thread's CPU time spent in the block; a match that ran out of time
+    is charged its whole grant (the engine's own clock is the wall clock, so a match cut short
+    on a loaded host may have burnt less CPU than it was granted: it still spent its turn)."""
     if budget is None:
         yield
         return
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         yield
-    finally:
-        budget.left -= time.perf_counter() - started
+    except TimeoutError:
+        budget.left -= max(time.thread_time() - started, granted)
+        raise
+    else:
+        budget.left -= time.thread_time() - started
 
 
 class BoundedPattern:
@@ -103,7 +112,7 @@ class BoundedPattern:
         if timeout is None:
             return False
         try:
-            with _spending(budget):
+            with _spending(budget, timeout):
                 return self._compiled.fullmatch(text, timeout=timeout) is not None
         except TimeoutError:
             self._report()
@@ -118,7 +127,7 @@ class BoundedPattern:
         found: list[tuple[str, int, int]] = []
         try:
             # all matches at once: the time between two yields is the caller's, not the pattern's
-            with _spending(budget):
+            with _spending(budget, timeout):
                 for m in self._compiled.finditer(text, timeout=timeout):
                     found.append((m.group(0), m.start(), m.end()))
         except TimeoutError:
