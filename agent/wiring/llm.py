@@ -105,11 +105,7 @@ def _openai_choice(settings: Settings) -> ModelChoice:
             base_url=base_url,
             temperature=0,
             timeout=REQUEST_TIMEOUT,
-            # A connection pool of this model's own, made by the OpenAI client's public factory
-            # (whichever HTTP stack its release uses). The default pool is shared by every
-            # model of the process, so a model used on another event loop (one per LangGraph
-            # Server worker, one per test) would reuse connections of a loop that has ended.
-            http_async_client=openai.DefaultAsyncHttpxClient(timeout=REQUEST_TIMEOUT),
+            http_async_client=_own_pool(openai),
             max_retries=MAX_RETRIES,
             # Usage in streamed answers too; compatible servers that ignore
             # `stream_options` simply send no usage chunk.
@@ -139,6 +135,14 @@ def _checked_key(key: SecretStr | None) -> SecretStr:
             f"alone, {_OR_OFFLINE}."
         )
     return SecretStr(value)
+
+
+def _own_pool(openai: Any) -> Any:
+    """A connection pool of the model's own, made by the OpenAI client's public factory
+    (whichever HTTP stack its release uses). The default pool is shared by every model of the
+    process, so a model used on another event loop (one per LangGraph Server worker, one per
+    test) would reuse connections of a loop that has ended."""
+    return openai.DefaultAsyncHttpxClient(timeout=REQUEST_TIMEOUT)
 
 
 def _checked_base_url(value: str | None) -> str:
@@ -251,6 +255,8 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str] | None:
     from langchain_openai import OpenAIEmbeddings
 
     key = settings.embeddings_api_key or settings.openai_api_key
+    # not checked as the chat model's is: an endpoint that fails is a per-turn fallback to
+    # lexical ranking (noted in the trace), never a stop at start-up
     base_url = (settings.embeddings_base_url or settings.openai_base_url or OPENAI_DEFAULT_BASE_URL).rstrip(
         "/"
     )
@@ -261,8 +267,7 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str] | None:
         check_embedding_ctx_length=False,
         chunk_size=EMBEDDINGS_BATCH,
         request_timeout=REQUEST_TIMEOUT,
-        # a pool of its own, as the chat model's (see `_openai_choice`)
-        http_async_client=openai.DefaultAsyncHttpxClient(timeout=REQUEST_TIMEOUT),
+        http_async_client=_own_pool(openai),
         max_retries=MAX_RETRIES,
     )
     return embeddings, f"{settings.embeddings_model} @ {_display_url(base_url)}"
