@@ -531,14 +531,23 @@ async def test_streamable_http_session_is_told_with_its_next_request(server_env,
             assert {t.name for t in (await client.list_tools()).tools} == before - {"cancel_order"}
 
 
-def _publish_copy(env: dict[str, str], base_url: str, name: str) -> None:
-    """A new action published through storage, as the editor does: a copy of order_status."""
+def _change_copy(env: dict[str, str], base_url: str, name: str, change: str) -> None:
+    """A change made through storage, as the editor makes it, to a copy of order_status:
+    `publish` it, `edit` its trigger, or `delete` it."""
     stores = open_stores(
         Settings(data_dir=Path(env["ACTIONS_DATA_DIR"]), secret_key=env["ACTIONS_SECRET_KEY"])
     )
     try:
         action = next(a for a in demo_actions(base_url) if a["name"] == "order_status")
-        stores.actions.create({**action, "name": name})
+        if change == "publish":
+            stores.actions.create({**action, "name": name})
+            return
+        stored = stores.actions.get(name)
+        if change == "edit":
+            edited = {**action, "name": name, "trigger": action["trigger"] + " Also for gift orders."}
+            stores.actions.update(name, edited, expected_version=stored.version)
+        else:
+            stores.actions.delete(name, expected_version=stored.version)
     finally:
         stores.engine.dispose()
 
@@ -546,8 +555,8 @@ def _publish_copy(env: dict[str, str], base_url: str, name: str) -> None:
 async def test_streamable_http_session_holding_its_stream_is_told_while_idle(
     server_env, tmp_path, fresh_demo_log
 ):
-    """A handshake-era HTTP client that holds its GET stream open hears of an action published
-    in storage on that stream, without another request; it is told once."""
+    """A handshake-era HTTP client that holds its GET stream open hears of an action published,
+    edited or deleted in storage on that stream, without another request; once per change."""
     import anyio
 
     notices: list[float] = []
@@ -561,12 +570,25 @@ async def test_streamable_http_session_holding_its_stream_is_told_while_idle(
     with http_server(server_env, tmp_path) as url:
         async with Client(url, mode="legacy", message_handler=on_message) as client:
             before = {t.name for t in (await client.list_tools()).tools}
-            _publish_copy(server_env, fresh_demo_log.base_url, "order_status_copy")
+            _change_copy(server_env, fresh_demo_log.base_url, "order_status_copy", "publish")
             with anyio.fail_after(10):  # the watcher looks every CATALOG_POLL_SECONDS (2 s)
                 await changed.wait()
             await anyio.sleep(5)  # two more looks: the same change is not announced again
             assert len(notices) == 1
-            assert {t.name for t in (await client.list_tools()).tools} == before | {"order_status_copy"}
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            assert set(tools) == before | {"order_status_copy"}
+            assert "gift" not in (tools["order_status_copy"].description or "")
+
+            for told, change in enumerate(("edit", "delete"), start=2):
+                changed = anyio.Event()
+                _change_copy(server_env, fresh_demo_log.base_url, "order_status_copy", change)
+                with anyio.fail_after(10):
+                    await changed.wait()
+                assert len(notices) == told, change
+                tools = {t.name: t for t in (await client.list_tools()).tools}
+                if change == "edit":
+                    assert "gift orders" in (tools["order_status_copy"].description or "")
+            assert set(tools) == before
 
 
 def _sse_messages(response) -> list[dict]:
