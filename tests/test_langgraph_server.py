@@ -224,3 +224,37 @@ async def test_an_openai_compatible_model_answers_and_a_broken_one_fails_in_one_
             # the client is told the sentence, not "an internal error occurred"
             with pytest.raises(Exception, match="OPENAI_MODEL 'gpt-nope' is not a model the server"):
                 await client.runs.wait(thread["thread_id"], "support_agent", input=greeting)
+
+
+async def test_a_run_context_override_ends_in_a_clear_error(langgraph_server, fresh_demo_log):
+    """The model, the catalog, the executor, the ledger and the limits are the server's own: a
+    run that sends a context, or `configurable` keys (which the server turns into the context),
+    ends in a sentence that says so, not a TypeError; a run without them still works."""
+    from langgraph_sdk import get_client
+
+    client = get_client(url=langgraph_server)
+    ask: dict[str, Any] = {"messages": [{"role": "user", "content": "where is my order"}]}
+    overrides: list[dict[str, Any]] = [
+        {"context": {"model": "gpt-4o", "limits": {"max_actions_per_session": 999}}},
+        {"context": {"unexpected": [1, 2]}},
+        {"config": {"configurable": {"executor": None, "temperature": "hot"}}},
+    ]
+    for override in overrides:
+        thread = await client.threads.create()
+        run = await client.runs.create(thread["thread_id"], "support_agent", input=ask, **override)
+        joined = await client.runs.join(thread["thread_id"], run["run_id"])
+        assert isinstance(joined, dict), joined
+        error = joined["__error__"]
+        assert error["error"] == "RunContextRefused", error
+        message = error["message"]
+        assert message.startswith("This server takes no run context; it got "), message
+        sent = override.get("context") or override["config"]["configurable"]
+        assert all(repr(key) in message for key in sent), message
+        done = await client.runs.get(thread["thread_id"], run["run_id"])
+        assert done["status"] == "error", done
+    assert fresh_demo_log.request_log == []
+
+    thread = await client.threads.create()
+    await client.runs.wait(thread["thread_id"], "support_agent", input=ask)
+    state = await client.threads.get_state(thread["thread_id"])
+    assert any(t.get("interrupts") for t in state["tasks"]), state

@@ -398,6 +398,26 @@ METHOD_HINTS = {
 }
 
 
+def _refs(node) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return own.union(*(_refs(v) for k, v in node.items() if k != "$defs"))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _check_the_output_schema(schema: dict) -> None:
+    """What a client sees: every `$defs` entry is used, and every field says what it holds."""
+    defs = schema.get("$defs", {})
+    assert {f"#/$defs/{name}" for name in defs} == _refs(schema)
+    for name, field in schema["properties"].items():
+        assert {"type", "$ref", "anyOf"} & set(field), name
+    data = schema["properties"]["data"]
+    assert set(data["type"]) == {"object", "array", "string", "number", "integer", "boolean", "null"}
+    assert "any JSON value" in data["description"]
+
+
 async def _check_the_tools_by_the_spec(client: Client, base_url: str) -> None:
     tools = {t.name: t for t in (await client.list_tools()).tools}
     definitions = {a["name"]: a for a in demo_actions(base_url)}
@@ -409,6 +429,7 @@ async def _check_the_tools_by_the_spec(client: Client, base_url: str) -> None:
         assert set(required) <= set(tool.input_schema["properties"])
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert {"action", "kind", "summary"} <= set(tool.output_schema["required"])
+        _check_the_output_schema(tool.output_schema)
         hints = tool.annotations
         assert hints is not None, name
         assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == METHOD_HINTS[
@@ -508,6 +529,108 @@ async def test_streamable_http_session_is_told_with_its_next_request(server_env,
             with anyio.fail_after(30):
                 await changed.wait()
             assert {t.name for t in (await client.list_tools()).tools} == before - {"cancel_order"}
+
+
+def _change_copy(env: dict[str, str], base_url: str, name: str, change: str) -> None:
+    """A change made through storage, as the editor makes it, to a copy of order_status:
+    `publish` it, `edit` its trigger, or `delete` it."""
+    stores = open_stores(
+        Settings(data_dir=Path(env["ACTIONS_DATA_DIR"]), secret_key=env["ACTIONS_SECRET_KEY"])
+    )
+    try:
+        action = next(a for a in demo_actions(base_url) if a["name"] == "order_status")
+        if change == "publish":
+            stores.actions.create({**action, "name": name})
+            return
+        stored = stores.actions.get(name)
+        if change == "edit":
+            edited = {**action, "name": name, "trigger": action["trigger"] + " Also for gift orders."}
+            stores.actions.update(name, edited, expected_version=stored.version)
+        else:
+            stores.actions.delete(name, expected_version=stored.version)
+    finally:
+        stores.engine.dispose()
+
+
+async def test_streamable_http_session_holding_its_stream_is_told_while_idle(
+    server_env, tmp_path, fresh_demo_log
+):
+    """A handshake-era HTTP client that holds its GET stream open hears of an action published,
+    edited or deleted in storage on that stream, without another request; once per change."""
+    import anyio
+
+    notices: list[float] = []
+    changed = anyio.Event()
+
+    async def on_message(message) -> None:
+        if isinstance(message, mcp_types.ToolListChangedNotification):
+            notices.append(anyio.current_time())
+            changed.set()
+
+    with http_server(server_env, tmp_path) as url:
+        async with Client(url, mode="legacy", message_handler=on_message) as client:
+            before = {t.name for t in (await client.list_tools()).tools}
+            _change_copy(server_env, fresh_demo_log.base_url, "order_status_copy", "publish")
+            with anyio.fail_after(10):  # the watcher looks every CATALOG_POLL_SECONDS (2 s)
+                await changed.wait()
+            await anyio.sleep(5)  # two more looks: the same change is not announced again
+            assert len(notices) == 1
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            assert set(tools) == before | {"order_status_copy"}
+            assert "gift" not in (tools["order_status_copy"].description or "")
+
+            for told, change in enumerate(("edit", "delete"), start=2):
+                changed = anyio.Event()
+                _change_copy(server_env, fresh_demo_log.base_url, "order_status_copy", change)
+                with anyio.fail_after(10):
+                    await changed.wait()
+                assert len(notices) == told, change
+                tools = {t.name: t for t in (await client.list_tools()).tools}
+                if change == "edit":
+                    assert "gift orders" in (tools["order_status_copy"].description or "")
+            assert set(tools) == before
+
+
+def _sse_messages(response) -> list[dict]:
+    """The JSON-RPC messages of a POST's answer (an SSE stream or one JSON body)."""
+    if response.headers["content-type"].startswith("application/json"):
+        return [response.json()]
+    return [json.loads(line[5:]) for line in response.text.splitlines() if line.startswith("data:")]
+
+
+async def test_a_session_without_its_stream_is_told_with_its_next_request(server_env, tmp_path):
+    """An HTTP session that never opens its GET stream misses nothing: the watcher cannot reach
+    it, so the change rides its next request's answer, once."""
+    import anyio
+    import httpx2
+
+    accept = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    with http_server(server_env, tmp_path) as url:
+        async with httpx2.AsyncClient(headers=accept, timeout=30) as http:
+            hello = {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            }
+            init = await http.post(
+                url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello}
+            )
+            headers = {"mcp-session-id": init.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
+            await http.post(
+                url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"}
+            )
+
+            async def request(rid: int, method: str, params: dict | None = None) -> list[str]:
+                message = {"jsonrpc": "2.0", "id": rid, "method": method, "params": params or {}}
+                answer = await http.post(url, headers=headers, json=message)
+                return [m.get("method") or f"result {m['id']}" for m in _sse_messages(answer)]
+
+            call = {"name": "order_status", "arguments": {"order_id": "ORD-1001"}}
+            assert await request(2, "tools/list") == ["result 2"]
+            _disable(server_env, "cancel_order")
+            await anyio.sleep(5)  # the watcher looks twice meanwhile
+            assert await request(3, "tools/call", call) == ["notifications/tools/list_changed", "result 3"]
+            assert await request(4, "tools/call", call) == ["result 4"]
 
 
 # -- every call in the traces and the run log ----------------------------------------------------

@@ -10,8 +10,11 @@ How the run-time dependencies reach a run. The nodes read them from LangGraph co
 `context` of its request (`{}` when the client sends none), and LangGraph coerces a dict into
 the graph's `context_schema`. For runs, the factory compiles the graph with a subclass of
 `AgentContext` whose fields all default to this worker's dependencies and take no arguments:
-`{}` becomes the full context, and a client cannot swap the model, the catalog or the executor
-(a request that tries fails). Before each run the catalog is refreshed from storage
+`{}` becomes the full context, and a client cannot swap the model, the catalog or the executor.
+A run whose request sends a context, or `config.configurable` keys (the server makes those the
+run's context when no context is sent), fails before it starts with `RunContextRefused`, a
+sentence that names the keys (its message is the run's error as the client sees it; without the
+check LangGraph's coercion ends the run in a bare `TypeError`). Before each run the catalog is refreshed from storage
 (`ActionStore.revision`), so an edit saved in the app is used by the server's next run.
 
 The dependencies are made on the first run of each event loop (the server may run workers on
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from langgraph_sdk.runtime import ServerRuntime
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.graph import CompiledAgentGraph, build_graph
 from agent.state import AgentContext, Limits
@@ -53,6 +56,41 @@ class ClientContext(BaseModel):
     sends any of them is refused."""
 
     model_config = ConfigDict(extra="forbid", title="SupportAgentContext")
+
+
+MAX_NAMED_KEYS = 10
+"""How many of a refused context's keys the error names."""
+
+
+class RunContextRefused(ValueError):
+    """A run sent a context this server does not take (`ClientContext`). A `ValueError`, so that
+    LangGraph Server passes its message to the client as the run's error."""
+
+
+def check_client_context(context: object) -> None:
+    """Refuse, in one sentence, a run context `ClientContext` does not accept (`{}` or none is
+    fine)."""
+    if context is None:
+        return
+    try:
+        ClientContext.model_validate(context)
+    except ValidationError:
+        pass
+    else:
+        return
+    if isinstance(context, dict):
+        keys = [repr(str(k))[:60] for k in context]
+        named = ", ".join(keys[:MAX_NAMED_KEYS]) + (
+            f" and {len(keys) - MAX_NAMED_KEYS} more" if len(keys) > MAX_NAMED_KEYS else ""
+        )
+        got = f"it got {named}"
+    else:
+        got = f"it got a {type(context).__name__}, not an object"
+    raise RunContextRefused(
+        f"This server takes no run context; {got}. The model, the actions, the executor, the "
+        "ledger and the limits are the server's own: send the run without `context` and "
+        "without `config.configurable` keys."
+    )
 
 
 def bound_context_schema(deps: AgentContext) -> type[AgentContext]:
@@ -156,6 +194,8 @@ _factory = GraphFactory()  # holds nothing until the first run
 
 async def make_graph(runtime: ServerRuntime) -> CompiledAgentGraph:
     """The LangGraph Server graph factory (see langgraph.json)."""
-    if runtime.execution_runtime is None:
+    execution = runtime.execution_runtime
+    if execution is None:
         return _factory.read_graph()
+    check_client_context(execution.context)
     return await _factory.run_graph()

@@ -37,9 +37,12 @@ client validates every successful result against it); annotations say what the m
 a call to a tool that is not in the live catalog is a JSON-RPC error (-32602), not a tool
 result. The server announces `tools.listChanged` and tells clients when the live catalog
 changes, in each protocol era's way: handshake-era sessions get `notifications/tools/list_changed`
-when the catalog differs from what they last listed (on their next request, and over stdio also
-while idle); 2026-era clients that opened a `subscriptions/listen` stream get a tools-list-changed
-event on it. A watcher looks at the catalog every `CATALOG_POLL_SECONDS`.
+when the catalog differs from what they last listed, once per change - while idle on the stream
+the server can write to unasked (stdio's one stream; over HTTP the session's GET stream, when the
+client holds it open: `mcp_streams`), else with their next request; 2026-era clients that opened
+a `subscriptions/listen` stream get a tools-list-changed event on it. A watcher looks at the
+catalog every `CATALOG_POLL_SECONDS`; a change made in storage (an action published, edited,
+disabled or deleted) reaches an idle client within about that time.
 
 The result never carries a secret: the executor masks them in everything an `Outcome` holds, and
 the payload leaves out the request and the raw response excerpt, and is masked once more with
@@ -54,11 +57,12 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions, Server
@@ -70,6 +74,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from agent.send_once import send_once
 from agent.serve.mcp_stdio import AnswerUnreadableLines
+from agent.serve.mcp_streams import OpenStreams
 from agent.state import Limits
 from agent.trace_recording import TraceRecording, turn_trace
 from agent.turn_events import Event, TurnInput
@@ -88,8 +93,10 @@ PAYLOAD_FIELDS = ("action", "kind", "status", "summary", "data", "link_url")
 MAX_TRACKED_SESSIONS = 10_000
 """Sessions whose last-listed catalog is remembered; the longest-idle are forgotten first."""
 CATALOG_POLL_SECONDS = 2.0
-"""How often the stdio server looks for a changed catalog to announce while the client is idle."""
+"""How often the server looks for a changed catalog to announce while clients are idle."""
 SESSION_HEADER = "mcp-session-id"
+HTTP_SESSION_PREFIX = "mcp-http-"
+"""An HTTP session's key in the traces and here: this, then its `Mcp-Session-Id`."""
 SESSIONLESS = "the calls of no client address (they share one budget per server process)"
 CHANNEL = "mcp"
 """The channel of MCP calls in the traces and the run log."""
@@ -158,8 +165,11 @@ class ActionTools:
         """The catalog signature last published on the bus."""
         self._listed: dict[str, str] = {}
         """Per session (`_session`): the catalog signature it was last told about."""
-        self.stdio_session: Any = None
-        """The one session of a stdio server, once it has listed the tools (for the watcher)."""
+        self._sessions: dict[str, Any] = {}
+        """Per session that listed: its `ServerSession`, to tell it of a change while it is idle."""
+        self.stream_open: Callable[[str], bool] = lambda key: key == connection
+        """Whether a session's standalone stream is open now: stdio's always is; over HTTP
+        `serve_http` asks `OpenStreams`."""
 
     # -- MCP handlers ---------------------------------------------------------------------------
     async def list_tools(self, ctx: ServerRequestContext, params: Any) -> types.ListToolsResult:
@@ -167,10 +177,9 @@ class ActionTools:
         if (session := self._session(ctx)) is not None:
             self._listed.pop(session, None)  # re-inserted last: the oldest go first past the cap
             self._listed[session] = _signature(catalog)
+            self._sessions[session] = ctx.session
             while len(self._listed) > MAX_TRACKED_SESSIONS:
-                del self._listed[next(iter(self._listed))]
-        if self._connection is not None:
-            self.stdio_session = ctx.session
+                self._forget(next(iter(self._listed)))
         return types.ListToolsResult(tools=[_tool(c) for c in catalog if c.definition.enabled])
 
     async def call_tool(self, ctx: ServerRequestContext | None, params: types.CallToolRequestParams):
@@ -203,31 +212,50 @@ class ActionTools:
             is_error=outcome.kind is not OutcomeKind.OK,
         )
 
-    async def announce_changes(self, key: str | None, session: Any, *, request_id: Any = None) -> None:
-        """`notifications/tools/list_changed` to `session` when the live catalog is not the one it
-        last listed (once per change). A session that never listed is told nothing: it has
-        nothing to refresh. With `request_id` the notification rides that request's response
-        (over HTTP a session may have no stream of its own open)."""
+    async def announce_changes(
+        self, key: str | None, session: Any, *, request_id: Any = None, signature: str | None = None
+    ) -> None:
+        """`notifications/tools/list_changed` to `session` when the live catalog (`signature`, or
+        read now) is not the one it last listed (once per change). A session that never listed
+        is told nothing: it has nothing to refresh. With `request_id` the notification rides that
+        request's response; without, the session's standalone stream (`watch_catalog`)."""
         if key is None or key not in self._listed:
             return  # no session (nothing to tell it on), or one that never listed
-        signature = _signature(await self._catalog())
+        if signature is None:
+            signature = _signature(await self._catalog())
         if signature == self._listed[key]:
             return
         self._listed[key] = signature
-        await session.send_notification(types.ToolListChangedNotification(), related_request_id=request_id)
+        try:
+            await session.send_notification(
+                types.ToolListChangedNotification(), related_request_id=request_id
+            )
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            self._forget(key)  # the session ended: nothing left to tell
 
     async def watch_catalog(self, interval: float = CATALOG_POLL_SECONDS) -> None:
         """Announce a changed catalog while clients are idle (runs until cancelled): on the
-        listen streams, and to the stdio session."""
+        listen streams, and to every session that listed and holds its standalone stream open
+        (a session without one is told with its next request)."""
         self._published = _signature(await self._catalog())
         while True:
             await asyncio.sleep(interval)
-            signature = _signature(await self._catalog())
-            if signature != self._published:
-                self._published = signature
-                await self.bus.publish(ToolsListChanged())
-            if self.stdio_session is not None:
-                await self.announce_changes(self._connection, self.stdio_session)
+            await self.announce_to_idle()
+
+    async def announce_to_idle(self) -> None:
+        """One look at the catalog: publish a change on the bus, and tell the sessions whose
+        standalone stream is open."""
+        signature = _signature(await self._catalog())
+        if signature != self._published:
+            self._published = signature
+            await self.bus.publish(ToolsListChanged())
+        for key, session in list(self._sessions.items()):
+            if self.stream_open(key):
+                await self.announce_changes(key, session, signature=signature)
+
+    def _forget(self, key: str) -> None:
+        self._listed.pop(key, None)
+        self._sessions.pop(key, None)
 
     def server(self) -> Server:
         return _ListChangingServer(
@@ -341,7 +369,7 @@ class ActionTools:
             return None  # the stateless era: any Mcp-Session-Id header is the client's invention
         request = ctx.request
         sid = request.headers.get(SESSION_HEADER) if request is not None else None
-        return f"mcp-http-{sid}" if sid else None
+        return f"{HTTP_SESSION_PREFIX}{sid}" if sid else None
 
 
 def _tool(compiled: CompiledAction) -> types.Tool:
@@ -365,18 +393,51 @@ def _tool(compiled: CompiledAction) -> types.Tool:
     )
 
 
+JSON_TYPES = ["object", "array", "string", "number", "integer", "boolean", "null"]
+"""Every JSON type: what `data` may be (the selected response fields, as the API sent them)."""
+
+
 @functools.cache
 def output_schema() -> dict[str, Any]:
-    """The JSON schema of a result's structured content: `Outcome`'s, restricted to the payload."""
+    """The JSON schema of a result's structured content: `Outcome`'s, restricted to the payload.
+
+    Only the `$defs` the payload's fields refer to are kept, and `data` (any JSON value in
+    `Outcome`) says so with every JSON type rather than an empty schema."""
     full = Outcome.model_json_schema(mode="serialization")
+    properties = {name: dict(full["properties"][name]) for name in PAYLOAD_FIELDS}
+    properties["data"] = {
+        "title": properties["data"].get("title", "Data"),
+        "description": "The selected fields of the response: any JSON value.",
+        "type": JSON_TYPES,
+        "default": None,
+    }
     schema: dict[str, Any] = {
         "type": "object",
-        "properties": {name: full["properties"][name] for name in PAYLOAD_FIELDS},
+        "properties": properties,
         "required": [name for name in PAYLOAD_FIELDS if name in full.get("required", [])],
     }
-    if defs := full.get("$defs"):
+    if defs := _referenced_defs(properties, full.get("$defs", {})):
         schema["$defs"] = defs
     return schema
+
+
+def _referenced_defs(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """The `$defs` entries `schema` refers to, directly or through another entry."""
+    used: dict[str, Any] = {}
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                if name not in used and name in defs:
+                    used[name] = defs[name]
+                    pending.append(defs[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return dict(sorted(used.items()))
 
 
 def _signature(catalog: Any) -> str:
@@ -434,10 +495,11 @@ async def serve_http(settings: Settings, options: McpOptions, *, host: str, port
     import uvicorn
 
     async with open_action_tools(settings, options, connection=None) as tools:
-        app = tools.server().streamable_http_app(host=host)
+        streams = OpenStreams(tools.server().streamable_http_app(host=host))
+        tools.stream_open = lambda key: streams.is_open(key.removeprefix(HTTP_SESSION_PREFIX))
         # proxy_headers off: the client's address is the connection's, never a header's (`_client`)
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="on", proxy_headers=False
+            streams, host=host, port=port, log_level="warning", lifespan="on", proxy_headers=False
         )
         watcher = asyncio.create_task(tools.watch_catalog())
         try:

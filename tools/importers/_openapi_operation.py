@@ -25,6 +25,7 @@ from ._openapi_auth import (
 )
 from ._openapi_schema import (
     SCALAR_TYPES,
+    UNRESOLVABLE,
     Unmappable,
     example_fits,
     is_json,
@@ -273,8 +274,8 @@ class OperationDraft:
         scheme = self.refs.resolve(self.imp.schemes.get(name))
         if not isinstance(scheme, dict):
             raise Unmappable(f"security scheme {name!r} is not defined")
-        kind = str(scheme.get("type", "")).lower()
-        http = str(scheme.get("scheme", "")).lower()
+        kind = str(scheme.get("type") or "").lower()
+        http = str(scheme.get("scheme") or "").lower()
         several = self.imp.scheme_kinds[kind] > 1
         stem = self.imp.prefix + (f"_{snake_case(name).upper()}" if several else "")
         if (kind == "http" and http == "bearer") or kind in ("oauth2", "openidconnect"):
@@ -308,7 +309,11 @@ class OperationDraft:
                 f"parameter {pname!r}: credentials never go in URLs (a header "
                 "would carry it as a secret, but this API does not take one)"
             )
-        raise Unmappable(f"security scheme {name!r} ({kind} {http}".strip() + ") is not supported")
+        if not kind:
+            raise Unmappable(f"security scheme {name!r} has no type")
+        raise Unmappable(
+            f"security scheme {name!r} ({' '.join(filter(None, (kind, http)))}) is not supported"
+        )
 
     # -- parameters ----------------------------------------------------------------------------
     def _parameters(self) -> list[dict[str, Any]]:
@@ -316,7 +321,7 @@ class OperationDraft:
         for source in (self.raw.item.get("parameters"), self.raw.op.get("parameters")):
             for p in source or []:
                 p = self.refs.resolve(p)
-                if isinstance(p, dict) and "name" in p:
+                if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"]:
                     merged[(str(p["name"]), str(p.get("in")))] = p
         return list(merged.values())
 
@@ -335,11 +340,13 @@ class OperationDraft:
         if where == "body":
             return self._json_body(p.get("schema"), required, "application/json")
         schema = self._param_schema(p)
+        # `in` is the location (path, query, header, cookie); a document may leave it out
+        located = f"{where} parameter" if isinstance(where, str) and where else "parameter"
 
         def drop(reason: str) -> None:
             if required:
-                raise Unmappable(f"required {where} parameter {pname!r} {reason}")
-            self.note(f"optional {where} parameter {pname!r} left out: it {reason}")
+                raise Unmappable(f"required {located} {pname!r} {reason}")
+            self.note(f"optional {located} {pname!r} left out: it {reason}")
 
         if where == "cookie":
             return drop("is a cookie; cookies cannot be collected as inputs")
@@ -380,7 +387,9 @@ class OperationDraft:
         if schema_type(schema) not in SCALAR_TYPES and not text_list:
             return drop(f"is {kind_of(schema)}, not a single value")
         if where not in ("path", "query", "header"):
-            return drop(f"is in an unknown location {where!r}")
+            return drop(
+                f"is in an unknown location {where!r}" if where else "says not where it goes (it has no 'in')"
+            )
         raw_name = pname.removesuffix("[]") if text_list else pname
         spec = self._input(
             raw_name, schema, p.get("description"), required, p.get("example"), prefix=str(where)
@@ -562,7 +571,9 @@ class OperationDraft:
             )
         if kind != "object" or not schema.get("properties"):
             if required:
-                raise Unmappable(f"the request body is {kind_of(schema)} with no properties to map to inputs")
+                raise Unmappable(
+                    f"the request body is {kind_of(schema)}: it has no properties to map to inputs"
+                )
             self.note("optional request body without properties left out")
             return None
         if media_type.split(";")[0].strip().lower() != "application/json":
@@ -581,7 +592,7 @@ class OperationDraft:
             try:
                 sub = self.refs.schema(node)
             except Unmappable as exc:
-                sub = {"type": f"unresolvable ({exc})"}
+                sub = {UNRESOLVABLE: str(exc)}
             if sub.get("readOnly"):
                 continue
             label = f"{parent}.{prop}" if parent else prop

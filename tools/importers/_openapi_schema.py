@@ -111,11 +111,19 @@ class Refs:
         return node
 
 
+UNRESOLVABLE = "x-unresolvable"
+"""Key of the stand-in for a schema whose `$ref` could not be followed; its value says why."""
+
+
 def schema_type(schema: dict[str, Any]) -> str | None:
+    """The schema's JSON type (the one that is not null, in OpenAPI 3.1's list form), read from
+    `enum`, `properties` or `items` when it names none; None when nothing says (or `type` is not
+    a type name)."""
     kind = schema.get("type")
     if isinstance(kind, list):  # OpenAPI 3.1: ["string", "null"]
-        kind = next((k for k in kind if k != "null"), None)
-    if kind is None:
+        kind = next((k for k in kind if k != "null"), "null" if "null" in kind else None)
+    if not isinstance(kind, str) or not kind:
+        kind = None
         if "enum" in schema:
             return "string"
         if "properties" in schema:
@@ -131,8 +139,23 @@ def is_json(media_type: str) -> bool:
 
 
 def kind_of(schema: dict[str, Any]) -> str:
+    """What a schema describes, as a noun phrase for "it is ...": true for every schema (one
+    with no type, an object without properties, a choice, a reference that cannot be followed)."""
+    if UNRESOLVABLE in schema:
+        return f"a schema that cannot be read ({schema[UNRESOLVABLE]})"
     kind = schema_type(schema)
-    return {"array": "an array", "object": "an object"}.get(kind or "", f"of type {kind}")
+    if kind == "object":
+        return "an object" if schema.get("properties") else "an object with no properties"
+    if kind == "null":
+        return "always null"
+    if kind is not None:
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+    if "type" in schema and schema["type"] not in (None, []):
+        return f"a schema whose type {json.dumps(schema['type'], default=str)[:60]} is not a JSON type"
+    for key in ("oneOf", "anyOf"):
+        if schema.get(key):
+            return f"one of several schemas ({key})"
+    return "a schema with no type"
 
 
 def is_urlish(name: str, schema: dict[str, Any]) -> bool:

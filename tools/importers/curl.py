@@ -762,9 +762,7 @@ class _Draft:
                 else:
                     out[key] = "{{" + self._value_input(label, value) + "}}"
             elif isinstance(value, list) and value:
-                self.notes.append(
-                    f"body field {label!r} is a list of several objects: kept as in the command"
-                )
+                self.notes.append(f"body field {label!r} is {_list_of(value)}: kept as in the command")
                 out[key] = value
             elif isinstance(value, str) and VALUE_PLACEHOLDER.match(value.strip()):
                 out[key] = "{{" + self._sample_input(label, value, "body field") + "}}"
@@ -899,6 +897,22 @@ def _as_form(draft: dict[str, Any], body_format: str) -> None:
 def _credential_key(key: str) -> bool:
     """A query or form key that names a credential: what validation refuses, and more."""
     return key.lower() in CREDENTIAL_QUERY_KEYS or is_credential_name(key)
+
+
+def _list_of(items: list[Any]) -> str:
+    """What a sample list holds, for a note: `a list of objects`, `a list of lists, nulls and plain values`."""
+    kinds = dict.fromkeys(
+        "objects"
+        if isinstance(v, dict)
+        else "lists"
+        if isinstance(v, list)
+        else "nulls"
+        if v is None
+        else "plain values"
+        for v in items
+    )
+    names = list(kinds)
+    return "a list of " + (f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0])
 
 
 def _shown(word: str) -> str:

@@ -4,9 +4,9 @@ A document comes from a file, a paste or a URL, so its size and shape are an att
 Parsing alone is not the danger: YAML anchors and aliases (`&a` / `*a`) and merge keys (`<<: *a`)
 let a few hundred bytes describe a tree of billions of values. PyYAML shares an aliased node
 instead of copying it, so `yaml.safe_load` returns quickly; the memory goes when anything walks
-or prints the tree. So the size that counts is the *expanded* size, measured while the YAML is
-composed (each node's size is kept, so an alias costs its full size without being walked
-again), and the document is refused the moment it passes a bound:
+or prints the tree. So the size that counts is the *expanded* size, measured on the composed
+node graph before anything is built from it (each node's size is kept, so an alias costs its
+full size without being walked again), and the document is refused when it passes a bound:
 
 - the text: at most `MAX_DOCUMENT_BYTES` (checked before parsing);
 - nesting: at most `MAX_NESTING` levels, counted through aliases too (deeper JSON would end in a
@@ -157,108 +157,134 @@ def _check_totals(values: int, chars: int, why: str) -> None:
 # -- YAML --------------------------------------------------------------------------------------
 
 
-class _Size:
-    __slots__ = ("chars", "height", "values")
-
-    def __init__(self, values: int, chars: int, height: int):
-        self.values, self.chars, self.height = values, chars, height
-
-
 try:
-    from yaml._yaml import CParser as _Events  # libyaml's C scanner and parser
+    from yaml._yaml import CParser as _Composer  # libyaml's C scanner, parser and composer
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
-    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+    class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer):  # type: ignore[no-redef]
         def __init__(self, stream: str):
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
 
 
-class _BoundedLoader(
-    yaml.composer.Composer, _Events, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
-):
-    """A safe loader that measures every composed node's expanded size and refuses past the bounds.
+class _BoundedLoader(_Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """A safe loader that measures the composed node graph and refuses it past the bounds before
+    anything is constructed from it.
 
-    The text is scanned and parsed into events by libyaml's C parser (the pure-Python scanner
-    and parser are what made a large document slow); the nodes are composed here, in Python,
-    from those events, so every node is measured as it is built, exactly as before.
-
-    The composer builds each node after its children, so a node's size is the sum of its
-    children's sizes, each already known; an alias adds the size kept for its anchor's node.
-    Merge keys (`<<`) are expanded only later, by the constructor, from exactly these nodes, so
-    their cost is already counted.
+    libyaml's C code scans, parses and composes the text into nodes (in Python, composing was
+    most of the time a large document took). Composing expands nothing: an alias is the very
+    node its anchor names, so the graph is no larger than the text (`MAX_DOCUMENT_BYTES`), but
+    an alias can make it a DAG that stands for far more, or a cycle. `measure` walks the graph
+    once, iteratively, keeping each node's expanded size, so an alias costs its anchor's full
+    size without being walked again; it refuses a cycle, nesting, values, text and numbers past
+    the bounds. Merge keys (`<<`) are expanded only later, by the constructor, from exactly these
+    nodes, so their cost is already counted.
     """
 
     def __init__(self, text: str):
-        _Events.__init__(self, text)
-        yaml.composer.Composer.__init__(self)
+        _Composer.__init__(self, text)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
-        self._sizes: dict[int, _Size] = {}
-        self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        if self.check_event(yaml.AliasEvent):
-            mark = getattr(self.peek_event(), "start_mark", None)
-            node = self._compose(parent, index)
-            if id(node) not in self._sizes:
-                raise _Refused(f"has an alias inside its own anchor (a recursive document) {_at(mark)}")
-            return node
-        if self.check_event(yaml.ScalarEvent):
-            node = self._compose(parent, index)
-        else:  # a list or a mapping: one level deeper, refused before the recursion is too deep
-            self._depth += 1
-            if self._depth > MAX_NESTING:
-                raise _Refused(
-                    f"is nested more than {MAX_NESTING} levels deep {_at(getattr(self.peek_event(), 'start_mark', None))}"
-                )
-            try:
-                node = self._compose(parent, index)
-            finally:
-                self._depth -= 1
-        self._sizes[id(node)] = self._size(node)
-        return node
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """`Resolver.resolve` for the default resolvers, shortened for the composer's every
+        scalar (a plain scalar is matched only against the resolvers of its first character)."""
+        if kind is ScalarNode and _ONLY_DEFAULT_RESOLVERS:
+            if implicit[0]:
+                for tag, regexp in _PLAIN_RESOLVERS.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR_TAG
+        return super().resolve(kind, value, implicit)
 
-    def _compose(self, parent: Node | None, index: Any) -> Node:
-        # PyYAML's composer always returns a node (or raises); its stubs say `Node | None`.
-        node = super().compose_node(parent, index)
-        if node is None:
-            raise TypeError("the YAML composer returned no node")
-        return node
 
-    def _size(self, node: Node) -> _Size:
+_PLAIN_RESOLVERS: dict[str, list[tuple[str, Any]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
+"""First character -> (tag, pattern) of the default implicit resolvers (none is a wildcard)."""
+_STR_TAG = yaml.resolver.Resolver.DEFAULT_SCALAR_TAG
+_ONLY_DEFAULT_RESOLVERS = None not in _PLAIN_RESOLVERS and not yaml.resolver.Resolver.yaml_path_resolvers
+"""The shortcut holds only while nothing added a wildcard or a path resolver to `Resolver`."""
+
+
+def measure(root: Node) -> None:
+    """Refuse a node graph (`_Refused`) that is recursive or, once its aliases are expanded,
+    past the bounds. Iterative: a document's depth cannot exhaust the interpreter's stack.
+
+    A size is `(values, characters, height)`; a scalar's is taken as soon as it is seen (most
+    nodes are scalars), a collection's once all its children's are known."""
+    sizes: dict[int, tuple[int, int, int]] = {}
+    open_: set[int] = set()  # started, not finished: the ancestors of the node being expanded
+    stack: list[tuple[Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_.discard(key)
+            sizes[key] = _collection_size(node, sizes)
+            continue
+        if key in sizes:
+            continue  # an alias of a node measured already
         if isinstance(node, ScalarNode):
-            if node.tag in _NUMBER_TAGS:
-                try:
-                    _check_number(node.value)
-                except _Refused as exc:
-                    raise _Refused(f"{exc} {_at(node.start_mark)}") from None
-            return _Size(1, len(node.value), 0)
-        children: list[Node] = []
-        if isinstance(node, SequenceNode):
-            children = node.value
-        elif isinstance(node, MappingNode):
-            children = [n for pair in node.value for n in pair]
-        sizes = [self._sizes[id(c)] for c in children]
-        size = _Size(
-            1 + sum(s.values for s in sizes),
-            sum(s.chars for s in sizes),
-            1 + max((s.height for s in sizes), default=0),
+            sizes[key] = _scalar_size(node)
+            continue
+        if depth > MAX_NESTING:
+            raise _Refused(f"is nested more than {MAX_NESTING} levels deep {_at(node.start_mark)}")
+        open_.add(key)
+        stack.append((node, depth, True))
+        for child in _children(node):
+            child_key = id(child)
+            if child_key in sizes:
+                continue
+            if child_key in open_:
+                raise _Refused(
+                    f"has an alias inside its own anchor (a recursive document) {_at(child.start_mark)}"
+                )
+            if isinstance(child, ScalarNode):
+                sizes[child_key] = _scalar_size(child)
+            else:
+                stack.append((child, depth + 1, False))
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _scalar_size(node: ScalarNode) -> tuple[int, int, int]:
+    if node.tag in _NUMBER_TAGS:
+        try:
+            _check_number(node.value)
+        except _Refused as exc:
+            raise _Refused(f"{exc} {_at(node.start_mark)}") from None
+    return 1, len(node.value), 0
+
+
+def _collection_size(node: Node, sizes: dict[int, tuple[int, int, int]]) -> tuple[int, int, int]:
+    """A list's or a mapping's expanded size from its children's (every one measured already)."""
+    values = chars = height = 0
+    for child in _children(node):
+        child_values, child_chars, child_height = sizes[id(child)]
+        values += child_values
+        chars += child_chars
+        if child_height > height:
+            height = child_height
+    values, height = values + 1, height + 1
+    if height > MAX_NESTING:
+        raise _Refused(
+            f"is nested more than {MAX_NESTING} levels deep once YAML aliases "
+            f"are expanded {_at(node.start_mark)}"
         )
-        if size.height > MAX_NESTING:
-            raise _Refused(
-                f"is nested more than {MAX_NESTING} levels deep once YAML aliases "
-                f"are expanded {_at(node.start_mark)}"
-            )
-        if size.values > MAX_VALUES or size.chars > MAX_EXPANDED_CHARS:
-            _check_totals(
-                size.values,
-                size.chars,
-                "once its aliases are expanded (an alias "
-                f"bomb, or too large to import) {_at(node.start_mark)}",
-            )
-        return size
+    if values > MAX_VALUES or chars > MAX_EXPANDED_CHARS:
+        _check_totals(
+            values,
+            chars,
+            f"once its aliases are expanded (an alias bomb, or too large to import) {_at(node.start_mark)}",
+        )
+    return values, chars, height
 
 
 def _at(mark: Any) -> str:
@@ -268,7 +294,11 @@ def _at(mark: Any) -> str:
 def _load_yaml(text: str, source: str) -> Any:
     loader = _BoundedLoader(text)
     try:
-        return loader.get_single_data()
+        root = loader.get_single_node()
+        if root is None:
+            return None  # an empty document
+        measure(root)
+        return loader.construct_document(root)
     except yaml.YAMLError as exc:
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (1,000), past ours
             raise DocumentError(f"{source} is nested more than {MAX_NESTING} levels deep") from None
