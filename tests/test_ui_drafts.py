@@ -126,6 +126,7 @@ def test_rollback_to_v1_restores_it_and_a_stale_rollback_is_refused(tmp_path, fr
             "v1 · created " + f"{store.history('order_status')[-1].at:%Y-%m-%d %H:%M}"
         ]
         click(at, "Roll back to v1", where=at.sidebar)
+        click(at, "Yes, roll back to v1", where=at.sidebar)
         assert not at.exception
         assert "Rolled back order_status to version 1: it is live again as version 3" in successes(at)
         back = store.get("order_status")
@@ -137,6 +138,7 @@ def test_rollback_to_v1_restores_it_and_a_stale_rollback_is_refused(tmp_path, fr
         # the page shows version 3; someone else saves version 4 before the click
         store.update("order_status", v1.model_copy(update={"trigger": "Version four."}), expected_version=3)
         click(at, "Roll back to v2", where=at.sidebar)
+        click(at, "Yes, roll back to v2", where=at.sidebar)
         assert (
             "Not rolled back: order_status changed since this page showed it (you saw version 3; "
             "it is now version 4)" in errors(at)

@@ -18,7 +18,7 @@ import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 
-from . import drafts_panel, editor_checks, editor_form, problems, test_conversations_panel
+from . import drafts_panel, editor_form, problems, test_conversations_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -36,6 +36,7 @@ from .editor_state import (
     WARNING,
     Snapshot,
     load,
+    opened,
     reopen,
     request_open,
 )
@@ -80,14 +81,6 @@ def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
     return [r["name"] for r in rows], badges
 
 
-def _unique_copy_name(names: list[str], name: str) -> str:
-    taken = {n.lower() for n in names}
-    candidate, n = f"{name}_copy", 2
-    while candidate.lower() in taken:
-        candidate, n = f"{name}_copy{n}", n + 1
-    return candidate
-
-
 def refused(what: str, snapshot: Snapshot, exc: Exception) -> None:
     """Show why a change was not made, on the run that starts now (never silently)."""
     name, seen = snapshot["name"], snapshot["version"]
@@ -105,34 +98,26 @@ def refused(what: str, snapshot: Snapshot, exc: Exception) -> None:
 def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
     """Duplicate / enable / delete, on the live action. Each is refused on its own and says
     why (a stale version, a name taken, a secret not set), and every button stays drawn."""
-    store = rt.stores.actions
+    editor = rt.editor
     name, version, definition = snapshot["name"], snapshot["version"], snapshot["definition"]
     dup, toggle, delete = st.columns(3)
     if dup.button("Duplicate", key="ed.duplicate", icon=":material/content_copy:"):
-        copy = {
-            **definition,
-            "name": _unique_copy_name(names, name),
-            "enabled": False,
-            "title": f"{definition.get('title') or name} (copy)",
-        }
         try:
-            store.create(copy, actor=ACTOR)
+            copy = editor.duplicate(definition, taken=names, actor=ACTOR)
         except (ActionValidationError, ConflictError, NotFoundError) as exc:
             refused("duplicated", snapshot, exc)
-        reopen(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
+        reopen(copy.name, f"Created {copy.name} (disabled until you enable it).")
     label = "Disable" if definition["enabled"] else "Enable"
     if toggle.button(label, key="ed.toggle", icon=":material/toggle_on:"):
         try:
-            if not definition["enabled"]:
-                editor_checks.refuse(definition, editor_checks.missing_secrets(rt, definition))
-            store.set_enabled(name, not definition["enabled"], expected_version=version, actor=ACTOR)
+            editor.set_enabled(name, not definition["enabled"], expected_version=version, actor=ACTOR)
         except (ActionValidationError, ConflictError, NotFoundError) as exc:
             refused(f"{label.lower()}d", snapshot, exc)
         reopen(name, f"{name} is now {label.lower()}d.", view=LIVE)
     sure = st.checkbox("Yes, delete this action", key=f"ed.sure.{name}")
     if delete.button("Delete", key="ed.delete", icon=":material/delete:", disabled=not sure):
         try:
-            store.delete(name, expected_version=version, actor=ACTOR)
+            editor.delete(name, expected_version=version, actor=ACTOR)
         except (ConflictError, NotFoundError) as exc:
             refused("deleted", snapshot, exc)
         reopen(NEW, f"Deleted {name}.")
@@ -140,23 +125,20 @@ def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
 
 def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     """Save live at once (create, or update the version the edit was made on)."""
-    store = rt.stores.actions
-    own = {snapshot["name"]} if snapshot["name"] else set()
     try:
-        editor_checks.refuse(form, editor_checks.check(rt, form, own=own, going_live=True))
-        if snapshot["name"] is None:
-            saved = store.create(form, actor=ACTOR)
-        else:
-            saved = store.update(snapshot["name"], form, expected_version=snapshot["version"], actor=ACTOR)
+        saved = rt.editor.save_live(form, opened(snapshot), actor=ACTOR)
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
     except (ConflictError, NotFoundError) as exc:
         refused("saved", snapshot, exc)
     else:
-        if warning := editor_checks.secret_warning(rt, form):
-            st.session_state[WARNING] = warning
-        reopen(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.", view=LIVE)
+        if saved.warning:
+            st.session_state[WARNING] = saved.warning
+        stored = saved.stored
+        reopen(
+            stored.name, f"Saved {stored.name} (version {stored.version}). The next turn uses it.", view=LIVE
+        )
 
 
 def _has_both(snapshot: Snapshot) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from agent.editing import Opened
 from tools.errors import NotFoundError
 
 from . import editor_form
@@ -26,6 +27,8 @@ ERRORS, NOTICE, CONFLICT = "ed.errors", "ed.notice", "ed.conflict"
 WARNING = "ed.warning"
 """A saved change the team should still act on (a secret it references is not set)."""
 DRAFT_CONFLICT = "ed.draft_conflict"
+DISCARD_ASKED = "ed.discard_asked"
+"""The draft whose "Discard draft" was clicked: the confirmation is showing."""
 ACTOR = "product team (app)"
 
 Snapshot = dict[str, Any]
@@ -40,6 +43,7 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
     st.session_state.pop(ERRORS, None)
     st.session_state.pop(CONFLICT, None)
     st.session_state.pop(DRAFT_CONFLICT, None)
+    st.session_state.pop(DISCARD_ASKED, None)
     snapshot: Snapshot = {
         "name": None,
         "version": None,
@@ -80,6 +84,16 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
             }
     st.session_state[SNAPSHOT] = snapshot
     return snapshot
+
+
+def opened(snapshot: Snapshot) -> Opened:
+    """What the edit open in the editor was made on, for the editing service."""
+    return Opened(
+        live=snapshot["name"] if snapshot["live"] else None,
+        version=snapshot["version"],
+        draft=(snapshot["draft"] or {}).get("name"),
+        on_draft=snapshot["view"] == DRAFT,
+    )
 
 
 def request_open(name: str, notice: str | None = None, view: str | None = None) -> None:
