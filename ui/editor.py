@@ -36,9 +36,11 @@ from .editor_state import (
     WARNING,
     Snapshot,
     load,
+    note_form,
     opened,
     reopen,
     request_open,
+    unsaved_edits,
 )
 from .runtime import AgentRuntime
 
@@ -158,7 +160,12 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
         format_func=lambda n: f"{n} · {badges[n]}" if n in badges else n,
     )
     snapshot, wanted = st.session_state.get(SNAPSHOT), st.session_state.pop(NEXT_VIEW, None)
-    if snapshot is None or (snapshot["name"] or NEW) != selected:
+    if snapshot is not None and (snapshot["name"] or NEW) != selected and unsaved_edits():
+        if not _leave_unsaved(snapshot, selected):
+            return snapshot  # still asking: the form keeps the edits
+        load(rt, selected, wanted)
+        st.rerun()  # drawn afresh, without the question
+    elif snapshot is None or (snapshot["name"] or NEW) != selected:
         snapshot = load(rt, selected, wanted)
     elif _has_both(snapshot) and st.session_state.get(VIEW) not in (None, snapshot["view"]):
         snapshot = load(rt, selected, st.session_state[VIEW])  # the switch below was flipped
@@ -173,6 +180,32 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
             help="This action has a draft: edit the draft, or see what customers get now.",
         )
     return snapshot
+
+
+def _leave_unsaved(snapshot: Snapshot, selected: str) -> bool:
+    """Another action was picked while the open one has unsaved edits: ask before dropping
+    them. True once the person chose to open the other one."""
+    here = snapshot["name"] or "the new action"
+    there = "a new action" if selected == NEW else selected
+    st.warning(
+        f"{here} has unsaved edits. Open {there} and drop them, or keep editing {here}?",
+        icon=":material/edit_off:",
+    )
+    go, stay = st.columns(2)
+    if go.button(f"Drop my edits, open {there}", key="ed.switch.go", width="stretch"):
+        return True
+    if stay.button(f"Keep editing {here}", key="ed.switch.stay", type="primary", width="stretch"):
+        st.session_state[NEXT_PICK] = snapshot["name"] or NEW
+        st.rerun()
+    return False
+
+
+def _create() -> None:
+    """ "Create action": a blank form, asked first (by `_open`) when the open one has edits."""
+    if unsaved_edits():
+        st.session_state[NEXT_PICK] = NEW
+    else:
+        request_open(NEW)
 
 
 def source_of(snapshot: Snapshot) -> str:
@@ -208,8 +241,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         key="ed.create",
         icon=":material/add:",
         type="primary" if not names else "secondary",
-        on_click=request_open,
-        args=(NEW,),
+        on_click=_create,
         help="Start a new action from an empty form.",
     )
     snapshot = _open(rt, names, badges)
@@ -240,6 +272,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         drafts_panel.draft_buttons(rt, snapshot, form)
     else:
         _live_buttons(rt, snapshot, form)
+    note_form(form)
     return form, source_of(snapshot)
 
 

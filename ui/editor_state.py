@@ -9,6 +9,7 @@ the form are drawn (a widget's value cannot be changed once it is drawn in a run
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
@@ -27,6 +28,8 @@ ERRORS, NOTICE, CONFLICT = "ed.errors", "ed.notice", "ed.conflict"
 WARNING = "ed.warning"
 """A saved change the team should still act on (a secret it references is not set)."""
 DRAFT_CONFLICT = "ed.draft_conflict"
+EDITED = "ed.edited"
+"""The open form as first drawn and whether it was changed since (unsaved edits)."""
 DISCARD_ASKED = "ed.discard_asked"
 """The draft whose "Discard draft" was clicked: the confirmation is showing."""
 ACTOR = "product team (app)"
@@ -44,6 +47,7 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
     st.session_state.pop(CONFLICT, None)
     st.session_state.pop(DRAFT_CONFLICT, None)
     st.session_state.pop(DISCARD_ASKED, None)
+    st.session_state.pop(EDITED, None)
     snapshot: Snapshot = {
         "name": None,
         "version": None,
@@ -94,6 +98,22 @@ def opened(snapshot: Snapshot) -> Opened:
         draft=(snapshot["draft"] or {}).get("name"),
         on_draft=snapshot["view"] == DRAFT,
     )
+
+
+def note_form(form: dict[str, Any]) -> None:
+    """Remember the form as first drawn after it was opened; later runs compare with it."""
+    drawn = json.dumps(form, sort_keys=True, default=str)
+    seen = st.session_state.get(EDITED)
+    if seen is None or seen["token"] != st.session_state.get(TOKEN):
+        st.session_state[EDITED] = {"token": st.session_state.get(TOKEN), "first": drawn, "changed": False}
+    else:
+        seen["changed"] = drawn != seen["first"]
+
+
+def unsaved_edits() -> bool:
+    """Whether the open form was changed since it was opened (as of the last run)."""
+    seen = st.session_state.get(EDITED)
+    return bool(seen and seen["token"] == st.session_state.get(TOKEN) and seen["changed"])
 
 
 def request_open(name: str, notice: str | None = None, view: str | None = None) -> None:
