@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tools.action import ActionDefinition
-from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
+from tools.errors import ActionValidationError, ConflictError, DraftChangedError, NotFoundError, Problem
 from tools.validation import Validated, valid_action
 
 from .actions import ActionStore, Change, StoredAction, _duplicate, definition_diff
@@ -64,6 +64,16 @@ def _live_version(s: Session, name: str, expected: int | None) -> int:
     return version
 
 
+def _same_draft(row: DraftRow | None, saved_at: datetime | None, name: str) -> None:
+    """The draft is still the one saved at `saved_at` (nothing to check without it)."""
+    if saved_at is None:
+        return
+    if row is None:
+        raise DraftChangedError(name, gone=True)
+    if as_utc(row.updated_at) != as_utc(saved_at):
+        raise DraftChangedError(name, row.updated_by)
+
+
 def _draft(row: DraftRow) -> Draft:
     return Draft(
         ActionDefinition.model_validate_json(row.definition),
@@ -96,6 +106,7 @@ class DraftStore:
         live_name: str | None = None,
         expected_version: int | None = None,
         replaces: str | None = None,
+        draft_saved_at: datetime | None = None,
         actor: str | None = None,
     ) -> Draft:
         """Save (or replace) the draft of `live_name` (None: a new action). Validated first.
@@ -104,6 +115,8 @@ class DraftStore:
         version (or deleted) is a `ConflictError`, checked in the transaction that writes, and
         the draft then starts from that version. `replaces` is the name a new action's draft had
         before this edit renamed it: the same draft is saved under its new name.
+        `draft_saved_at` is when the draft the edit was made on was saved (`Draft.updated_at`):
+        a draft saved since, or gone, is a `DraftChangedError`, in the same transaction.
         """
         action = valid_action(definition)
         data = json.dumps(action.to_json_dict())  # never sort_keys: key order is content
@@ -114,9 +127,8 @@ class DraftStore:
                     base = _live_version(s, live_name, expected_version)
                     row = s.exec(select(DraftRow).where(DraftRow.live_name == live_name)).first()
                 else:
-                    row = _new_draft(s, action.name)
-                    if row is None and replaces:
-                        row = _new_draft(s, replaces)
+                    row = (_new_draft(s, replaces) if replaces else None) or _new_draft(s, action.name)
+                _same_draft(row, draft_saved_at, replaces or live_name or action.name)
                 old = _draft(row).definition.to_json_dict() if row else None
                 if row is None:
                     row = DraftRow(live_name=live_name, base_version=base, name_key="", definition="")
@@ -162,6 +174,7 @@ class DraftStore:
         *,
         definition: ActionDefinition | dict | Validated | None = None,
         expected_version: int | None = None,
+        draft_saved_at: datetime | None = None,
         actor: str | None = None,
     ) -> StoredAction:
         """Make the draft live, in ONE transaction: the new live version, the draft's removal and
@@ -170,15 +183,19 @@ class DraftStore:
         `definition` goes live instead of the draft as stored (the form the draft is being
         edited in; a new action's draft may have been renamed in it). Refused with
         `ConflictError` if live changed since the draft was started, or is not at
-        `expected_version` (the live version the person saw); the draft is then kept.
+        `expected_version` (the live version the person saw); the draft is then kept. With
+        `draft_saved_at`, a draft saved again since is a `DraftChangedError` (see `save`).
         """
         given = valid_action(definition) if definition is not None else None
         action_name = given.name if given else name
         try:
             with write_session(self._engine) as s:
                 row = _row(s, name) or (_new_draft(s, given.name) if given else None)
+                if row is None and draft_saved_at is not None:
+                    raise DraftChangedError(name, gone=True)
                 if row is None:
                     raise NotFoundError(f"no draft of {name!r} to publish")
+                _same_draft(row, draft_saved_at, name)
                 action = given or _draft(row).definition
                 action_name = action.name
                 if row.live_name is None:

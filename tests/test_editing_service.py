@@ -24,7 +24,7 @@ from agent.editing import CatalogEditor, NamesTakenError, Opened, PlanChangedErr
 from storage.actions import ActionStore
 from storage.secrets import SecretStore
 from tests.storage_fixtures import order_action, refund_action
-from tools.errors import ActionValidationError, ConflictError
+from tools.errors import ActionValidationError, ConflictError, DraftChangedError
 
 DRAFT_TABLE = "api_action_draft"
 
@@ -127,8 +127,9 @@ def test_a_stale_expected_version_is_a_conflict_everywhere(editor: CatalogEditor
     assert (save.value.expected_version, save.value.actual_version) == (2, 3)
     with pytest.raises(ConflictError):
         editor.save_draft(order_action(title="mine"), stale)  # an edit of live version 2
-    with pytest.raises(ConflictError):
-        editor.publish(order_action(title="draft"), Opened("look_up_order", 2, "look_up_order", True))
+    refused = editor.publish(order_action(title="draft"), Opened("look_up_order", 2, "look_up_order", True))
+    assert refused.stored is None and isinstance(refused.refused, ConflictError)
+    assert refused.draft is not None  # the edit is kept in the draft
     with pytest.raises(ConflictError):
         editor.rollback("look_up_order", 1, expected_version=2)
     with pytest.raises(ConflictError):
@@ -237,3 +238,29 @@ def test_new_actions_from_an_importer_never_replace_a_stored_one(editor: Catalog
     assert [a.name for a in editor.actions.list()] == ["look_up_order"]
     report = editor.import_new_actions([refund_action(enabled=False)])
     assert report.created == ["request_refund"]
+
+
+def test_a_draft_saved_by_someone_else_since_it_was_opened_is_never_overwritten(editor: CatalogEditor):
+    editor.save_live(order_action(), Opened())
+    first = editor.save_draft(order_action(title="first"), Opened(live="look_up_order", version=1)).draft
+    # two people open the draft; Ana saves it, then Ben's save and publish are refused
+    seen = Opened("look_up_order", 1, "look_up_order", True, draft_saved_at=first.updated_at)
+    ana = editor.save_draft(order_action(title="Ana's"), seen, actor="ana").draft
+    with pytest.raises(DraftChangedError) as save:
+        editor.save_draft(order_action(title="Ben's"), seen, actor="ben")
+    assert save.value.updated_by == "ana"
+    with pytest.raises(DraftChangedError):
+        editor.publish(order_action(title="Ben's"), seen, actor="ben")
+    with pytest.raises(DraftChangedError):  # also from the live view, which replaces the draft
+        editor.save_draft(
+            order_action(title="Ben's"), Opened("look_up_order", 1, "look_up_order", False, first.updated_at)
+        )
+    draft = editor.drafts.get("look_up_order")
+    assert draft is not None and draft.definition.title == "Ana's"
+    assert editor.actions.get("look_up_order").version == 1
+    # Ana goes on from what she saved; once published, an edit of the old draft is refused
+    mine = Opened("look_up_order", 1, "look_up_order", True, draft_saved_at=ana.updated_at)
+    assert editor.publish(order_action(title="Ana's"), mine).stored is not None
+    with pytest.raises(DraftChangedError) as gone:
+        editor.save_draft(order_action(title="late"), mine)
+    assert gone.value.gone and editor.drafts.get("look_up_order") is None

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from tools.errors import ActionValidationError, ConflictError, NotFoundError
+from tools.errors import ActionValidationError, ConflictError, DraftChangedError, NotFoundError
 
 from . import test_conversations_panel
 from .editor_state import (
@@ -25,6 +25,7 @@ from .editor_state import (
     NEW,
     WARNING,
     Snapshot,
+    draft_info,
     opened,
     reopen,
 )
@@ -102,12 +103,21 @@ def _discard_control(rt: AgentRuntime, snapshot: Snapshot) -> None:
         st.rerun()
 
 
+def _draft_changed(snapshot: Snapshot, exc: DraftChangedError, what: str) -> None:
+    st.session_state[CONFLICT] = (
+        f"Not {what}: {exc}. Load the latest version to see it, then redo your edit there."
+    )
+    st.rerun()
+
+
 def save_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     try:
         result = rt.editor.save_draft(form, opened(snapshot), actor=ACTOR)
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
+    except DraftChangedError as exc:
+        _draft_changed(snapshot, exc, "saved")
     except ConflictError as exc:
         st.session_state[CONFLICT] = str(exc)
         st.rerun()
@@ -141,8 +151,12 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
-    except (ConflictError, NotFoundError) as exc:
-        now = getattr(exc, "actual_version", None)
+    except DraftChangedError as exc:
+        _draft_changed(snapshot, exc, "published")
+    if result.draft is not None:  # held or refused: the form was saved to the draft
+        snapshot["draft"] = draft_info(result.draft)
+    if result.refused is not None:
+        now = getattr(result.refused, "actual_version", None)
         change = f"it is now version {now}" if now is not None else "it was deleted"
         st.session_state[DRAFT_CONFLICT] = (
             f"Not published: live {name} changed since the draft was started (the draft began "

@@ -1,8 +1,10 @@
 """The sidebar editor: the actions list and the create / edit / duplicate / delete / enable flow.
 
-An edit is made on a snapshot (definition + version) taken when the action was opened; saving
-sends that version, so a stale edit is refused with a `ConflictError` that is shown instead of
-overwriting someone else's change. Nothing is saved while `validate_action` finds a problem.
+An edit is made on a snapshot (definition + version) taken when the action was opened; every
+change goes through the editing service (`agent.editing.CatalogEditor`, `rt.editor`) with that
+version, so a stale edit is refused with a `ConflictError` that is shown instead of overwriting
+someone else's change, and nothing is saved while the service finds a problem. Picking another
+action while the form has unsaved edits asks before dropping them.
 
 An action may also have a draft (`DraftStore`): "Save draft" keeps the edit away from customers
 until it is published; "Save & publish" saves live at once, as before. When an action has both,

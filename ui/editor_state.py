@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from agent.editing import Opened
+from storage.drafts import Draft
 from tools.errors import NotFoundError
 
 from . import editor_form
@@ -77,17 +78,21 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
                 "definition": shown.to_json_dict(),
                 "view": view,
                 "live": live is not None,
-                "draft": None
-                if draft is None
-                else {
-                    "name": draft.name,
-                    "base_version": draft.base_version,
-                    "updated_at": f"{draft.updated_at:%Y-%m-%d %H:%M}",
-                    "updated_by": draft.updated_by,
-                },
+                "draft": None if draft is None else draft_info(draft),
             }
     st.session_state[SNAPSHOT] = snapshot
     return snapshot
+
+
+def draft_info(draft: Draft) -> dict[str, Any]:
+    """What the editor keeps of a draft it shows (`saved_at`: the version of the draft)."""
+    return {
+        "name": draft.name,
+        "base_version": draft.base_version,
+        "updated_at": f"{draft.updated_at:%Y-%m-%d %H:%M}",
+        "updated_by": draft.updated_by,
+        "saved_at": draft.updated_at,
+    }
 
 
 def opened(snapshot: Snapshot) -> Opened:
@@ -97,6 +102,7 @@ def opened(snapshot: Snapshot) -> Opened:
         version=snapshot["version"],
         draft=(snapshot["draft"] or {}).get("name"),
         on_draft=snapshot["view"] == DRAFT,
+        draft_saved_at=(snapshot["draft"] or {}).get("saved_at"),
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from storage.actions import ActionStore, ImportReport, StoredAction
@@ -64,6 +65,9 @@ class Opened:
     """The name of the action's draft, when it has one."""
     on_draft: bool = False
     """The form shows the draft (else the live definition, or a blank form)."""
+    draft_saved_at: datetime | None = None
+    """When the draft it was opened with was saved (`Draft.updated_at`): a draft saved again
+    since, or published or discarded, refuses the edit (`DraftChangedError`)."""
 
     @property
     def key(self) -> str | None:
@@ -92,9 +96,11 @@ class DraftSaved:
 @dataclass(frozen=True)
 class Published:
     stored: StoredAction | None
-    """The new live version; None when the guard held the publish back."""
+    """The new live version; None when the publish was held back or refused."""
     draft: Draft | None = None
     """The draft as saved when the publish was held or refused (the edit is never lost)."""
+    refused: ConflictError | NotFoundError | None = None
+    """Why live refused it: it changed since the draft was started (or was deleted)."""
 
 
 @dataclass
@@ -115,7 +121,7 @@ class CatalogEditor:
         once) and the names of the stored secrets."""
         action, problems = validated(form)
         name = form.get("name")
-        if isinstance(name, str):
+        if isinstance(name, str) and name.strip().lower() not in {o.lower() for o in own}:
             live = [a.name for a in self.actions.list()]
             new_drafts = [d.name for d in self.drafts.list() if d.live_name is None]
             if taken := name_problem(name, own=own, live=live, new_drafts=new_drafts):
@@ -178,10 +184,17 @@ class CatalogEditor:
         return DraftSaved(draft, secret_warning(form, stored))
 
     def _store_draft(self, checked: Validated, opened: Opened, actor: str | None) -> Draft:
+        saved_at = opened.draft_saved_at
         if opened.live is not None:
             expected = None if opened.on_draft else _seen(opened)
-            return self.drafts.save(checked, live_name=opened.live, expected_version=expected, actor=actor)
-        return self.drafts.save(checked, replaces=opened.draft, actor=actor)
+            return self.drafts.save(
+                checked,
+                live_name=opened.live,
+                expected_version=expected,
+                draft_saved_at=saved_at,
+                actor=actor,
+            )
+        return self.drafts.save(checked, replaces=opened.draft, draft_saved_at=saved_at, actor=actor)
 
     def publish(
         self,
@@ -192,8 +205,10 @@ class CatalogEditor:
         guard: PublishGuard | None = None,
     ) -> Published:
         """Make the form (the draft being edited) live, in one transaction with the draft's
-        removal. Refused (`ConflictError`) when live changed since the draft was started; the
-        edit is then saved to the draft, as it is when the guard holds the publish back."""
+        removal. When live changed since the draft was started (`Published.refused`) or the
+        guard holds it back, nothing goes live and the edit is saved to the draft instead. A
+        draft saved by someone else since it was opened is a `DraftChangedError`: nothing is
+        saved over it."""
         key = opened.key
         if key is None:
             raise NotFoundError("no draft to publish")
@@ -207,14 +222,17 @@ class CatalogEditor:
                 return Published(None, self._store_draft(checked, opened, actor))
         try:
             stored = self.drafts.publish(
-                key, definition=checked, expected_version=opened.version, actor=actor
+                key,
+                definition=checked,
+                expected_version=opened.version,
+                draft_saved_at=opened.draft_saved_at,
+                actor=actor,
             )
-        except (ConflictError, NotFoundError):
+        except (ConflictError, NotFoundError) as exc:
             try:
-                self._store_draft(checked, opened, actor)
+                return Published(None, self._store_draft(checked, opened, actor), refused=exc)
             except (ConflictError, NotFoundError):
-                pass  # the draft itself is gone (discarded, or its action deleted): said above
-            raise
+                return Published(None, refused=exc)  # the action itself is gone
         return Published(stored)
 
     def discard(self, name: str, *, actor: str | None = None) -> None:
