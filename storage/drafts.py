@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -152,6 +153,44 @@ class DraftStore:
             raise ActionValidationError(
                 action.name, [Problem("name", f"another draft is already named {action.name!r}")]
             ) from None
+
+    def save_new(
+        self, definitions: Sequence[ActionDefinition | dict | Validated], *, actor: str | None = None
+    ) -> builtins.list[Draft]:
+        """Save new actions' drafts (an importer's), all in one transaction: a name another
+        draft has refuses every one of them."""
+        actions = [valid_action(d) for d in definitions]
+        now, drafts = utcnow(), []
+        try:
+            with write_session(self._engine) as s:
+                for action in actions:
+                    data = action.to_json_dict()
+                    s.add(
+                        DraftRow(
+                            live_name=None,
+                            name_key=action.name.lower(),
+                            definition=json.dumps(data),
+                            updated_at=now,
+                            updated_by=actor,
+                        )
+                    )
+                    s.add(
+                        AuditRow(
+                            at=now,
+                            actor=actor,
+                            action_name=action.name,
+                            change=Change.DRAFT_SAVED.value,
+                            diff=json.dumps(definition_diff(None, data), default=str),
+                        )
+                    )
+                    drafts.append(Draft(action, None, None, now, actor))
+                s.flush()
+        except IntegrityError:
+            names = ", ".join(repr(a.name) for a in actions)
+            raise ActionValidationError(
+                None, [Problem("name", f"another draft already has one of the names {names}")]
+            ) from None
+        return drafts
 
     def discard(self, name: str, *, actor: str | None = None) -> None:
         with write_session(self._engine) as s:

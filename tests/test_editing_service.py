@@ -9,6 +9,7 @@ is counted).
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -264,3 +265,24 @@ def test_a_draft_saved_by_someone_else_since_it_was_opened_is_never_overwritten(
     with pytest.raises(DraftChangedError) as gone:
         editor.save_draft(order_action(title="late"), mine)
     assert gone.value.gone and editor.drafts.get("look_up_order") is None
+
+
+def test_an_importers_drafts_are_saved_all_or_none(editor: CatalogEditor, engine: Engine):
+    drafts = [refund_action(name="first_one", enabled=False), refund_action(name="second_one", enabled=False)]
+    with engine.begin() as conn:  # another tab saved a draft called second_one
+        conn.execute(
+            text(
+                f"INSERT INTO {DRAFT_TABLE} (name_key, definition, updated_at) "
+                "VALUES ('second_one', :d, CURRENT_TIMESTAMP)"
+            ),
+            {"d": json.dumps(refund_action(name="second_one"))},
+        )
+    before = _audit_count(editor)
+    with pytest.raises(NamesTakenError):  # the service names the clash before writing
+        editor.save_new_drafts(drafts)
+    with pytest.raises(ActionValidationError):  # the store's one transaction refuses it too
+        editor.drafts.save_new(drafts)
+    assert [d.name for d in editor.drafts.list()] == ["second_one"] and _audit_count(editor) == before
+    assert editor.save_new_drafts(drafts[:1], actor="ana") == ["first_one"]
+    saved = editor.drafts.get("first_one")
+    assert saved is not None and saved.live_name is None and saved.updated_by == "ana"

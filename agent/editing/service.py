@@ -282,12 +282,12 @@ class CatalogEditor:
     def save_new_drafts(
         self, definitions: Sequence[dict[str, Any]], *, actor: str | None = None
     ) -> list[str]:
-        """Save importer drafts as new actions' drafts (every one checked first, in one error);
-        returns their names."""
+        """Save importer drafts as new actions' drafts, all or none (every one checked first,
+        every problem in one error); returns their names."""
         checked = validate_catalog(list(definitions))
         if clash := self.taken_names([a.to_json_dict() for a in checked]):
             raise NamesTakenError(clash)
-        return [self.drafts.save(Validated(a), actor=actor).name for a in checked]
+        return [d.name for d in self.drafts.save_new([Validated(a) for a in checked], actor=actor)]
 
     def unset_secrets(self, items: Iterable[dict[str, Any]]) -> list[str]:
         """Secrets the definitions `items` reference that are not set, sorted."""
