@@ -233,6 +233,14 @@ class SupportAgent:
     def trace_json(self, session_id: str, turn: int) -> str:
         return json.dumps(self.trace(session_id, turn), indent=2, default=str)
 
+    def conversations(
+        self, limit: int = 100, *, flagged: tuple[str, ...] = (), include: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest conversations, newest first, with those whose turns still wait for the
+        database (see `TraceRecording.conversations`): how the app lists conversations; their
+        turns are read with `turns`."""
+        return self._runner.recording.conversations(limit, flagged=flagged, include=include)
+
     def turns(self, session_id: str) -> list[dict[str, Any]]:
         """The stored traces, then any still waiting for the database."""
         return self._runner.recording.turns(session_id, self.redactor.data)

@@ -97,6 +97,37 @@ class TraceRecording:
         what is spooled to disk meanwhile is masked now."""
         self.unsaved.keep(session_id, trace, channel=channel, title=redact(title), masked=redact(trace))
 
+    def conversations(
+        self, limit: int, *, flagged: tuple[str, ...] = (), include: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest conversations (`TraceStore.sessions`), counting the turns still waiting
+        for the database too, and listing first the ones whose turns all wait; `include`, an
+        older one asked for by id, is added when it exists and is not listed."""
+        rows = self.traces.sessions(limit, flagged=flagged)
+        listed = {r["session_id"]: r for r in rows}
+        if include and include not in listed and not flagged:
+            linked = self.traces.session(include)
+            if linked:
+                rows.append({**linked, "errors": 0, "limits": 0, "refusals": 0})
+                listed[include] = rows[-1]
+        waiting_only = []
+        for w in self.unsaved.sessions():
+            if w["session_id"] in listed:
+                listed[w["session_id"]]["turns"] += w["waiting"]
+            elif not flagged:  # a waiting turn has no stored flags yet
+                waiting_only.append(
+                    {
+                        "session_id": w["session_id"],
+                        "channel": w["channel"],
+                        "title": w["title"],
+                        "turns": w["waiting"],
+                        "errors": 0,
+                        "limits": 0,
+                        "refusals": 0,
+                    }
+                )
+        return waiting_only + rows
+
     def turns(self, session_id: str, redact: Redact) -> list[dict[str, Any]]:
         """The stored traces, then any still waiting for the database."""
         return self.traces.turns(session_id) + redact(self.unsaved.of(session_id))

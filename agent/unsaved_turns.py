@@ -82,6 +82,18 @@ class UnsavedTurns:
         """The session's waiting traces, oldest first (copies: not numbered yet)."""
         return [copy.deepcopy(w.trace) for w in self._waiting if w.session_id == session_id]
 
+    def sessions(self) -> list[dict[str, Any]]:
+        """Each session with waiting traces, latest first: its id, channel, title (masked when
+        kept) and how many of its traces wait."""
+        rows: dict[str, dict[str, Any]] = {}
+        for w in self._waiting:
+            row = rows.setdefault(
+                w.session_id,
+                {"session_id": w.session_id, "channel": w.channel, "title": w.title, "waiting": 0},
+            )
+            row["waiting"] += 1
+        return list(reversed(rows.values()))
+
     async def store(self, traces: TraceSink, redact: Callable[[Any], Any]) -> None:
         """Store the waiting traces in order, masked by `redact` (the secrets known now). The
         first failure is raised; that trace and the ones after it keep waiting."""

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError, Problem
-from tools.validation import validate_action, validate_catalog
+from tools.validation import Validated, valid_action, validate_catalog
 
 from .db import one_statement_engine, read_session, run_read, write_session
 from .revision import read_revision
@@ -207,8 +207,10 @@ class ActionStore:
         return await run_read(self._engine, self.revision)
 
     # -- writes -----------------------------------------------------------------------------------
-    def create(self, definition: ActionDefinition | dict, *, actor: str | None = None) -> StoredAction:
-        action = validate_action(definition)
+    def create(
+        self, definition: ActionDefinition | dict | Validated, *, actor: str | None = None
+    ) -> StoredAction:
+        action = valid_action(definition)
         try:
             with write_session(self._engine) as s:
                 return self._insert(s, action, actor, Change.CREATED)
@@ -218,7 +220,7 @@ class ActionStore:
     def update(
         self,
         name: str,
-        definition: ActionDefinition | dict,
+        definition: ActionDefinition | dict | Validated,
         *,
         expected_version: int,
         actor: str | None = None,
@@ -227,7 +229,7 @@ class ActionStore:
 
         Saving an identical definition changes nothing (no new version, no audit entry).
         """
-        return self._replace(name, validate_action(definition), expected_version, actor, Change.UPDATED)
+        return self._replace(name, valid_action(definition), expected_version, actor, Change.UPDATED)
 
     def set_enabled(
         self, name: str, enabled: bool, *, expected_version: int, actor: str | None = None
@@ -262,21 +264,34 @@ class ActionStore:
 
     def upsert_many(
         self,
-        definitions: Iterable[ActionDefinition | dict],
+        definitions: Iterable[ActionDefinition | dict] | Iterable[Validated],
         *,
         actor: str | None = None,
         change: Change = Change.IMPORTED,
+        expected: dict[str, int | None] | None = None,
     ) -> ImportReport:
         """Create or update by name (case-insensitive), all in one transaction.
 
-        Everything is validated first (`validate_catalog`: every problem in one error); if any
-        definition is invalid, or the database refuses any write, nothing is saved.
+        Everything is validated first (`validate_catalog`: every problem in one error; a list of
+        `Validated` was checked already); if any definition is invalid, or the database refuses
+        any write, nothing is saved. `expected` maps a lower-cased name to the live version the
+        caller saw (None: no such action): an action that is not at that version any more is a
+        `ConflictError`, checked in the same transaction, and nothing is saved.
         """
-        actions = validate_catalog(list(definitions))
+        items = list(definitions)
+        if all(isinstance(item, Validated) for item in items):
+            actions = [item.action for item in items if isinstance(item, Validated)]
+        else:
+            actions = validate_catalog([i.action if isinstance(i, Validated) else i for i in items])
         report = ImportReport()
         try:
             with write_session(self._engine) as s:
                 existing = {row.name_key: row for row in s.exec(select(ActionRow))}
+                for key, seen in (expected or {}).items():
+                    row = existing.get(key)
+                    if (row.version if row else None) != seen:
+                        name = row.name if row else key
+                        raise ConflictError(name, seen or 0, row.version if row else None)
                 for action in actions:
                     row = existing.get(action.name.lower())
                     if row is None:

@@ -25,7 +25,7 @@ from tools.action import ActionDefinition
 from tools.auth import AuthSetting, validate_auth
 from tools.errors import ActionValidationError, JsonTextError, Problem
 from tools.json_text import parse_json
-from tools.validation import validate_catalog
+from tools.validation import Validated, validate_catalog
 
 from .actions import ActionStore, Change, ImportReport, definition_diff
 from .auth_settings import AuthStore
@@ -165,6 +165,9 @@ class ImportPlan:
     updated: list[PlannedUpdate] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     drafts: list[AffectedDraft] = field(default_factory=list)
+    seen: dict[str, int | None] = field(default_factory=dict)
+    """Lower-cased name -> the live version the plan was made on (None: no such action), for
+    `store_bundle`'s `expected`; not part of the digest (the updates carry their versions)."""
 
     def digest(self) -> str:
         """Changes when the plan would: compare it before importing what was shown."""
@@ -183,11 +186,16 @@ def plan_import(
 ) -> ImportPlan:
     """What `import_actions` would create, update (with each field's change) and leave alone,
     and which drafts it would affect; raises with every problem, like the import itself."""
-    actions = validate_file(items)
+    return plan_actions(store, drafts, validate_file(items))
+
+
+def plan_actions(store: ActionStore, drafts: DraftStore, actions: list[ActionDefinition]) -> ImportPlan:
+    """`plan_import` of definitions already validated."""
     live = {stored.name.lower(): stored for stored in store.list()}
     plan = ImportPlan()
     for action in actions:
         old = live.get(action.name.lower())
+        plan.seen[action.name.lower()] = old.version if old else None
         if old is None:
             plan.created.append(action.name)
             continue
@@ -276,8 +284,26 @@ def import_actions(
 ) -> ImportReport:
     """Create or update every auth setting and action of the file, or nothing if any problem
     is found (settings first, so the actions that name them never run without them)."""
-    auth_store = AuthStore(store.engine)
-    actions, settings = validate_bundle(items, known_auth={s.name for s in auth_store.list()})
+    actions, settings = validate_bundle(items, known_auth=auth_names(store))
+    return store_bundle(store, actions, settings, actor=actor)
+
+
+def auth_names(store: ActionStore) -> set[str]:
+    """The names of the stored shared auth settings (what a catalog's actions may name)."""
+    return {s.name for s in AuthStore(store.engine).list()}
+
+
+def store_bundle(
+    store: ActionStore,
+    actions: list[ActionDefinition],
+    settings: list[AuthSetting],
+    *,
+    actor: str | None = None,
+    expected: dict[str, int | None] | None = None,
+) -> ImportReport:
+    """Store what `validate_bundle` returned: the auth settings first, then the actions in one
+    transaction (`expected`: the live versions they must still be at, see `upsert_many`)."""
     if settings:
-        auth_store.upsert_many(settings, actor=actor)
-    return store.upsert_many(actions, actor=actor, change=Change.IMPORTED)
+        AuthStore(store.engine).upsert_many(settings, actor=actor)
+    checked = [Validated(a) for a in actions]
+    return store.upsert_many(checked, actor=actor, change=Change.IMPORTED, expected=expected)

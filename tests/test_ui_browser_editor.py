@@ -139,3 +139,39 @@ def test_create_refused_disable_dry_run_and_import_preview(app_url, tmp_path, fr
         assert stores.actions.get("order_status").definition.title == "Look up order status"
         stores.engine.dispose()
     print(f"screenshots: {ARTIFACTS}")
+
+
+def test_switching_action_with_unsaved_edits_asks_first(app_url, tmp_path):
+    """A typed edit, then another action picked: the edit stays until the person chooses."""
+    from playwright.sync_api import expect
+
+    with chromium_page(app_url, ARTIFACTS / "99-last-switch.png", viewport=(1500, 1400)) as page:
+        sidebar = page.get_by_test_id("stSidebar")
+        pick(page, sidebar, "Edit action", "order_status")
+        title = sidebar.get_by_label("Title", exact=True).filter(visible=True)
+        title.fill("My unsaved title")
+        title.press("Enter")
+        settle(page)
+
+        pick(page, sidebar, "Edit action", "cancel_order")
+        question = sidebar.get_by_text("order_status has unsaved edits. Open cancel_order and drop them")
+        expect(question).to_be_visible()
+        expect(title).to_have_value("My unsaved title")  # nothing dropped yet
+        question.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / "07-unsaved-edits-asked.png")
+
+        sidebar.get_by_role("button", name="Keep editing order_status").click()
+        settle(page)
+        expect(question).to_have_count(0)
+        expect(title).to_have_value("My unsaved title")
+
+        pick(page, sidebar, "Edit action", "cancel_order")
+        sidebar.get_by_role("button", name="Drop my edits, open cancel_order").click()
+        settle(page)
+        expect(question).to_have_count(0)
+        stores = open_stores(Settings(data_dir=tmp_path / "data"))
+        try:
+            expect(title).to_have_value(stores.actions.get("cancel_order").definition.title or "")
+            assert stores.actions.get("order_status").definition.title != "My unsaved title"
+        finally:
+            stores.engine.dispose()

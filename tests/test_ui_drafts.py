@@ -126,6 +126,7 @@ def test_rollback_to_v1_restores_it_and_a_stale_rollback_is_refused(tmp_path, fr
             "v1 · created " + f"{store.history('order_status')[-1].at:%Y-%m-%d %H:%M}"
         ]
         click(at, "Roll back to v1", where=at.sidebar)
+        click(at, "Yes, roll back to v1", where=at.sidebar)
         assert not at.exception
         assert "Rolled back order_status to version 1: it is live again as version 3" in successes(at)
         back = store.get("order_status")
@@ -137,6 +138,7 @@ def test_rollback_to_v1_restores_it_and_a_stale_rollback_is_refused(tmp_path, fr
         # the page shows version 3; someone else saves version 4 before the click
         store.update("order_status", v1.model_copy(update={"trigger": "Version four."}), expected_version=3)
         click(at, "Roll back to v2", where=at.sidebar)
+        click(at, "Yes, roll back to v2", where=at.sidebar)
         assert (
             "Not rolled back: order_status changed since this page showed it (you saw version 3; "
             "it is now version 4)" in errors(at)
@@ -228,3 +230,28 @@ def test_a_curl_command_becomes_a_draft(tmp_path, fresh_demo_log):
         assert draft is not None and draft.definition.enabled is False
         assert draft.definition.headers["Authorization"] == "Bearer {{secret.EXAMPLE_TOKEN}}"
         assert by_label(at.sidebar.text_area, "cURL command").value == ""  # ready for the next one
+
+
+def test_a_draft_saved_in_another_tab_is_not_overwritten(tmp_path, fresh_demo_log):
+    with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
+        rt.drafts.save(rt.stores.actions.get("order_status").definition, live_name="order_status")
+        ana, ben = open_app(rt), open_app(rt)
+        for at in (ana, ben):
+            open_action(at, "order_status")
+            assert by_label(at.sidebar.radio, "Show").value == "Draft"
+        by_label(ana.sidebar.text_input, "Title").set_value("Ana's title")
+        click(ana, "Save draft", where=ana.sidebar)
+        assert "Saved the draft of order_status" in successes(ana)
+
+        by_label(ben.sidebar.text_input, "Title").set_value("Ben's title")
+        click(ben, "Save draft", where=ben.sidebar)
+        assert not ben.exception
+        assert "Not saved: the draft of 'order_status' was saved again by product team (app)" in errors(ben)
+        click(ben, "Publish draft", where=ben.sidebar)
+        assert "Not published: the draft of 'order_status' was saved again" in errors(ben)
+        draft = rt.drafts.get("order_status")
+        assert draft is not None and draft.definition.title == "Ana's title"
+        assert rt.stores.actions.get("order_status").version == 1
+        assert by_label(ben.sidebar.text_input, "Title").value == "Ben's title"  # his edit stays on screen
+        click(ben, "Load the latest version (drops this edit)", where=ben.sidebar)
+        assert by_label(ben.sidebar.text_input, "Title").value == "Ana's title"

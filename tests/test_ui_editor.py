@@ -180,6 +180,7 @@ def test_a_secret_that_is_not_set_is_refused_where_the_action_goes_live(tmp_path
         click(at, "Publish draft", where=at.sidebar)
         assert "secret 'ORDERS_TOKEN' is not set" in errors(at)
         click(at, "Discard draft", where=at.sidebar)
+        click(at, "Yes, discard the draft", where=at.sidebar)
 
         field(at, "text_input", f"{form_key(at)}.headers.0.Value").set_value("Bearer {{secret.ORDERS_TOKEN}}")
         by_label(at.sidebar.toggle, "Enabled").set_value(False)

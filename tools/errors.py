@@ -3,6 +3,7 @@
     ActionsError
     ├── ActionValidationError   – a definition is invalid (for the product team; every problem listed)
     ├── ConflictError           – an edit was made on a stale version (optimistic concurrency)
+    ├── DraftChangedError       – a draft was saved, published or discarded since it was opened
     ├── NotFoundError           – no action / secret of that name
     ├── ToolArgumentsError      – the model's arguments do not fit the action (the model can retry)
     └── JsonTextError           – a text that should be JSON is not (also a ValueError); one line
@@ -66,6 +67,21 @@ class ConflictError(ActionsError):
             f"action {name!r} was changed by someone else: you edited version {expected_version}, "
             f"it is {now}. Reload it and apply your change again."
         )
+
+
+class DraftChangedError(ActionsError):
+    """The draft an edit was made on was saved by someone else, or published or discarded,
+    since it was opened: the edit is refused instead of overwriting theirs."""
+
+    def __init__(self, name: str, updated_by: str | None = None, gone: bool = False):
+        self.name = name
+        self.updated_by = updated_by
+        self.gone = gone
+        if gone:
+            what = "was published or discarded"
+        else:
+            what = "was saved again" + (f" by {updated_by}" if updated_by else "")
+        super().__init__(f"the draft of {name!r} {what} since you opened it")
 
 
 class NotFoundError(ActionsError):

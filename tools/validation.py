@@ -12,6 +12,7 @@ import difflib
 import keyword
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -500,6 +501,19 @@ def validate_action(data: dict[str, Any] | ActionDefinition) -> ActionDefinition
         raise ActionValidationError(name, _dedupe(problems))
     assert action is not None
     return action
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A definition `validate_action` accepted. The stores take it as it is, so one edit is
+    checked once (by the editing service), not again by every store it passes through."""
+
+    action: ActionDefinition
+
+
+def valid_action(data: dict[str, Any] | ActionDefinition | Validated) -> ActionDefinition:
+    """The definition of a `Validated`, else `validate_action(data)`."""
+    return data.action if isinstance(data, Validated) else validate_action(data)
 
 
 def validate_catalog(items: Iterable[dict[str, Any] | ActionDefinition]) -> list[ActionDefinition]:

@@ -90,7 +90,7 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
     current = st.session_state[key]
     rows = {
         r["session_id"]: r
-        for r in rt.stores.traces.sessions(limit=100)
+        for r in (rt.preview if preview else rt.agent).conversations(limit=100)
         if r["session_id"].startswith(PREVIEW_PREFIX) == preview
     }
     options = list(rows) if current in rows else [current, *rows]

@@ -1,4 +1,4 @@
-"""The editor's draft commands: save a draft, publish it, discard it.
+"""The editor's draft commands: save a draft, publish it, discard it (after asking).
 
 A draft keeps an edit away from customers: the live chat keeps the live version, while the
 Test panel and the preview chat use the draft. Publishing is refused (`ConflictError`) when live
@@ -11,14 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from storage.drafts import Draft
-from tools.errors import ActionValidationError, ConflictError, NotFoundError
-from tools.validation import validate_action
+from tools.errors import ActionValidationError, ConflictError, DraftChangedError, NotFoundError
 
-from . import editor_checks, test_conversations_panel
+from . import test_conversations_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
+    DISCARD_ASKED,
     DRAFT,
     DRAFT_CONFLICT,
     ERRORS,
@@ -26,6 +25,8 @@ from .editor_state import (
     NEW,
     WARNING,
     Snapshot,
+    draft_info,
+    opened,
     reopen,
 )
 from .render import literal
@@ -70,55 +71,62 @@ def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
         help="Save this form to the draft and make it live: the next turn uses it.",
     ):
         publish_draft(rt, snapshot, form)
-    if st.button(
-        "Discard draft",
-        key="ed.discard",
-        icon=":material/delete_sweep:",
-        width="stretch",
-        help="Delete the draft; the live version is not touched.",
-    ):
-        discard_draft(rt, snapshot)
+    _discard_control(rt, snapshot)
     test_conversations_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
 
 
-def _own_names(snapshot: Snapshot) -> set[str]:
-    """The names the open action may keep: its live name, its draft's name."""
-    return {n for n in (snapshot["name"], (snapshot["draft"] or {}).get("name")) if n}
+def _discard_control(rt: AgentRuntime, snapshot: Snapshot) -> None:
+    """ "Discard draft" asks first: the draft's edits are gone once it is discarded."""
+    asking = DISCARD_ASKED in st.session_state and st.session_state[DISCARD_ASKED] == snapshot["name"]
+    if not asking:
+        if st.button(
+            "Discard draft",
+            key="ed.discard",
+            icon=":material/delete_sweep:",
+            width="stretch",
+            help="Delete the draft; the live version is not touched.",
+        ):
+            st.session_state[DISCARD_ASKED] = snapshot["name"]
+            st.rerun()
+        return
+    keeps = f"live version {snapshot['version']} stays as it is" if snapshot["live"] else "it was never live"
+    st.warning(
+        f"Discard the draft of {snapshot['name']}? Its edits are lost; {keeps}.",
+        icon=":material/delete_sweep:",
+    )
+    yes, no = st.columns(2)
+    if yes.button("Yes, discard the draft", key="ed.discard.yes", type="primary", width="stretch"):
+        st.session_state.pop(DISCARD_ASKED, None)
+        discard_draft(rt, snapshot)
+    if no.button("Keep the draft", key="ed.discard.no", width="stretch"):
+        st.session_state.pop(DISCARD_ASKED, None)
+        st.rerun()
 
 
-def _store(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any], *, going_live: bool = False) -> Draft:
-    """Save the form as the draft of the open action; raises what the stores raise, and every
-    problem of the form at once (`editor_checks`) before anything is saved."""
-    name = snapshot["name"]
-    editor_checks.refuse(form, editor_checks.check(rt, form, own=_own_names(snapshot), going_live=going_live))
-    if snapshot["live"]:
-        if snapshot["view"] == LIVE:  # an edit of live: made on the version the form was opened at
-            current = rt.stores.actions.get(name).version
-            if current != snapshot["version"]:
-                raise ConflictError(name, snapshot["version"], current)
-        return rt.drafts.save(form, live_name=name, actor=ACTOR)
-    saved = rt.drafts.save(form, actor=ACTOR)
-    old = (snapshot["draft"] or {}).get("name")
-    if old and old.lower() != saved.name.lower():  # renamed: the draft moves to its new name
-        rt.drafts.discard(old, actor=ACTOR)
-    return saved
+def _draft_changed(snapshot: Snapshot, exc: DraftChangedError, what: str) -> None:
+    st.session_state[CONFLICT] = (
+        f"Not {what}: {exc}. Load the latest version to see it, then redo your edit there."
+    )
+    st.rerun()
 
 
 def save_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     try:
-        saved = _store(rt, snapshot, form)
+        result = rt.editor.save_draft(form, opened(snapshot), actor=ACTOR)
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
+    except DraftChangedError as exc:
+        _draft_changed(snapshot, exc, "saved")
     except ConflictError as exc:
         st.session_state[CONFLICT] = str(exc)
         st.rerun()
     except NotFoundError:
         st.session_state[CONFLICT] = f"{snapshot['name']} was deleted by someone else meanwhile."
         st.rerun()
-    live = snapshot["live"]
-    if warning := editor_checks.secret_warning(rt, form):
-        st.session_state[WARNING] = warning
+    saved, live = result.draft, snapshot["live"]
+    if result.warning:
+        st.session_state[WARNING] = result.warning
     reopen(
         snapshot["name"] if live else saved.name,
         f"Saved the draft of {saved.name}. "
@@ -131,30 +139,24 @@ def save_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> No
     )
 
 
-def _unchanged(snapshot: Snapshot, form: dict[str, Any]) -> bool:
-    try:
-        return validate_action(form).to_json_dict() == validate_action(snapshot["definition"]).to_json_dict()
-    except ActionValidationError:
-        return False  # `_store` reports every problem
-
-
 def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     name, base = snapshot["name"], (snapshot["draft"] or {}).get("base_version")
     try:
-        key = name
-        if _unchanged(snapshot, form):
-            editor_checks.refuse(form, editor_checks.missing_secrets(rt, form) if form.get("enabled") else [])
-        else:
-            saved = _store(rt, snapshot, form, going_live=True)
-            key = name if snapshot["live"] else saved.name
-        if not test_conversations_panel.publish_cleared(rt, key):
-            st.rerun()  # the guard found regressions: shown by `guard_prompt` below the buttons
-        stored = rt.drafts.publish(key, actor=ACTOR)
+        result = rt.editor.publish(
+            form,
+            opened(snapshot),
+            actor=ACTOR,
+            guard=lambda live, after: test_conversations_panel.publish_cleared(rt, name, live, after),
+        )
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
-    except (ConflictError, NotFoundError) as exc:
-        now = getattr(exc, "actual_version", None)
+    except DraftChangedError as exc:
+        _draft_changed(snapshot, exc, "published")
+    if result.draft is not None:  # held or refused: the form was saved to the draft
+        snapshot["draft"] = draft_info(result.draft)
+    if result.refused is not None:
+        now = getattr(result.refused, "actual_version", None)
         change = f"it is now version {now}" if now is not None else "it was deleted"
         st.session_state[DRAFT_CONFLICT] = (
             f"Not published: live {name} changed since the draft was started (the draft began "
@@ -162,6 +164,9 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
             "changed, then redo your edit there or discard the draft."
         )
         st.rerun()
+    if result.stored is None:
+        st.rerun()  # the guard found regressions: shown by `guard_prompt` below the buttons
+    stored = result.stored
     reopen(
         stored.name, f"Published {stored.name} (version {stored.version}). The next turn uses it.", view=LIVE
     )
@@ -170,7 +175,7 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
 def discard_draft(rt: AgentRuntime, snapshot: Snapshot) -> None:
     name = snapshot["name"]
     try:
-        rt.drafts.discard(name, actor=ACTOR)
+        rt.editor.discard(name, actor=ACTOR)
     except NotFoundError:
         pass  # already gone (another tab): the editor reloads either way
     if snapshot["live"]:

@@ -1,8 +1,10 @@
 """The sidebar editor: the actions list and the create / edit / duplicate / delete / enable flow.
 
-An edit is made on a snapshot (definition + version) taken when the action was opened; saving
-sends that version, so a stale edit is refused with a `ConflictError` that is shown instead of
-overwriting someone else's change. Nothing is saved while `validate_action` finds a problem.
+An edit is made on a snapshot (definition + version) taken when the action was opened; every
+change goes through the editing service (`agent.editing.CatalogEditor`, `rt.editor`) with that
+version, so a stale edit is refused with a `ConflictError` that is shown instead of overwriting
+someone else's change, and nothing is saved while the service finds a problem. Picking another
+action while the form has unsaved edits asks before dropping them.
 
 An action may also have a draft (`DraftStore`): "Save draft" keeps the edit away from customers
 until it is published; "Save & publish" saves live at once, as before. When an action has both,
@@ -18,7 +20,7 @@ import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 
-from . import drafts_panel, editor_checks, editor_form, problems, test_conversations_panel
+from . import drafts_panel, editor_form, problems, test_conversations_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -36,8 +38,11 @@ from .editor_state import (
     WARNING,
     Snapshot,
     load,
+    note_form,
+    opened,
     reopen,
     request_open,
+    unsaved_edits,
 )
 from .runtime import AgentRuntime
 
@@ -80,14 +85,6 @@ def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
     return [r["name"] for r in rows], badges
 
 
-def _unique_copy_name(names: list[str], name: str) -> str:
-    taken = {n.lower() for n in names}
-    candidate, n = f"{name}_copy", 2
-    while candidate.lower() in taken:
-        candidate, n = f"{name}_copy{n}", n + 1
-    return candidate
-
-
 def refused(what: str, snapshot: Snapshot, exc: Exception) -> None:
     """Show why a change was not made, on the run that starts now (never silently)."""
     name, seen = snapshot["name"], snapshot["version"]
@@ -105,34 +102,26 @@ def refused(what: str, snapshot: Snapshot, exc: Exception) -> None:
 def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
     """Duplicate / enable / delete, on the live action. Each is refused on its own and says
     why (a stale version, a name taken, a secret not set), and every button stays drawn."""
-    store = rt.stores.actions
+    editor = rt.editor
     name, version, definition = snapshot["name"], snapshot["version"], snapshot["definition"]
     dup, toggle, delete = st.columns(3)
     if dup.button("Duplicate", key="ed.duplicate", icon=":material/content_copy:"):
-        copy = {
-            **definition,
-            "name": _unique_copy_name(names, name),
-            "enabled": False,
-            "title": f"{definition.get('title') or name} (copy)",
-        }
         try:
-            store.create(copy, actor=ACTOR)
+            copy = editor.duplicate(definition, taken=names, actor=ACTOR)
         except (ActionValidationError, ConflictError, NotFoundError) as exc:
             refused("duplicated", snapshot, exc)
-        reopen(copy["name"], f"Created {copy['name']} (disabled until you enable it).")
+        reopen(copy.name, f"Created {copy.name} (disabled until you enable it).")
     label = "Disable" if definition["enabled"] else "Enable"
     if toggle.button(label, key="ed.toggle", icon=":material/toggle_on:"):
         try:
-            if not definition["enabled"]:
-                editor_checks.refuse(definition, editor_checks.missing_secrets(rt, definition))
-            store.set_enabled(name, not definition["enabled"], expected_version=version, actor=ACTOR)
+            editor.set_enabled(name, not definition["enabled"], expected_version=version, actor=ACTOR)
         except (ActionValidationError, ConflictError, NotFoundError) as exc:
             refused(f"{label.lower()}d", snapshot, exc)
         reopen(name, f"{name} is now {label.lower()}d.", view=LIVE)
     sure = st.checkbox("Yes, delete this action", key=f"ed.sure.{name}")
     if delete.button("Delete", key="ed.delete", icon=":material/delete:", disabled=not sure):
         try:
-            store.delete(name, expected_version=version, actor=ACTOR)
+            editor.delete(name, expected_version=version, actor=ACTOR)
         except (ConflictError, NotFoundError) as exc:
             refused("deleted", snapshot, exc)
         reopen(NEW, f"Deleted {name}.")
@@ -140,23 +129,20 @@ def _commands(rt: AgentRuntime, snapshot: Snapshot, names: list[str]) -> None:
 
 def _save(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) -> None:
     """Save live at once (create, or update the version the edit was made on)."""
-    store = rt.stores.actions
-    own = {snapshot["name"]} if snapshot["name"] else set()
     try:
-        editor_checks.refuse(form, editor_checks.check(rt, form, own=own, going_live=True))
-        if snapshot["name"] is None:
-            saved = store.create(form, actor=ACTOR)
-        else:
-            saved = store.update(snapshot["name"], form, expected_version=snapshot["version"], actor=ACTOR)
+        saved = rt.editor.save_live(form, opened(snapshot), actor=ACTOR)
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()
         st.rerun()
     except (ConflictError, NotFoundError) as exc:
         refused("saved", snapshot, exc)
     else:
-        if warning := editor_checks.secret_warning(rt, form):
-            st.session_state[WARNING] = warning
-        reopen(saved.name, f"Saved {saved.name} (version {saved.version}). The next turn uses it.", view=LIVE)
+        if saved.warning:
+            st.session_state[WARNING] = saved.warning
+        stored = saved.stored
+        reopen(
+            stored.name, f"Saved {stored.name} (version {stored.version}). The next turn uses it.", view=LIVE
+        )
 
 
 def _has_both(snapshot: Snapshot) -> bool:
@@ -176,7 +162,12 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
         format_func=lambda n: f"{n} · {badges[n]}" if n in badges else n,
     )
     snapshot, wanted = st.session_state.get(SNAPSHOT), st.session_state.pop(NEXT_VIEW, None)
-    if snapshot is None or (snapshot["name"] or NEW) != selected:
+    if snapshot is not None and (snapshot["name"] or NEW) != selected and unsaved_edits():
+        if not _leave_unsaved(snapshot, selected):
+            return snapshot  # still asking: the form keeps the edits
+        load(rt, selected, wanted)
+        st.rerun()  # drawn afresh, without the question
+    elif snapshot is None or (snapshot["name"] or NEW) != selected:
         snapshot = load(rt, selected, wanted)
     elif _has_both(snapshot) and st.session_state.get(VIEW) not in (None, snapshot["view"]):
         snapshot = load(rt, selected, st.session_state[VIEW])  # the switch below was flipped
@@ -191,6 +182,32 @@ def _open(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> Snapsho
             help="This action has a draft: edit the draft, or see what customers get now.",
         )
     return snapshot
+
+
+def _leave_unsaved(snapshot: Snapshot, selected: str) -> bool:
+    """Another action was picked while the open one has unsaved edits: ask before dropping
+    them. True once the person chose to open the other one."""
+    here = snapshot["name"] or "the new action"
+    there = "a new action" if selected == NEW else selected
+    st.warning(
+        f"{here} has unsaved edits. Open {there} and drop them, or keep editing {here}?",
+        icon=":material/edit_off:",
+    )
+    go, stay = st.columns(2)
+    if go.button(f"Drop my edits, open {there}", key="ed.switch.go", width="stretch"):
+        return True
+    if stay.button(f"Keep editing {here}", key="ed.switch.stay", type="primary", width="stretch"):
+        st.session_state[NEXT_PICK] = snapshot["name"] or NEW
+        st.rerun()
+    return False
+
+
+def _create() -> None:
+    """ "Create action": a blank form, asked first (by `_open`) when the open one has edits."""
+    if unsaved_edits():
+        st.session_state[NEXT_PICK] = NEW
+    else:
+        request_open(NEW)
 
 
 def source_of(snapshot: Snapshot) -> str:
@@ -226,8 +243,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         key="ed.create",
         icon=":material/add:",
         type="primary" if not names else "secondary",
-        on_click=request_open,
-        args=(NEW,),
+        on_click=_create,
         help="Start a new action from an empty form.",
     )
     snapshot = _open(rt, names, badges)
@@ -258,6 +274,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         drafts_panel.draft_buttons(rt, snapshot, form)
     else:
         _live_buttons(rt, snapshot, form)
+    note_form(form)
     return form, source_of(snapshot)
 
 

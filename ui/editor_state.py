@@ -9,10 +9,13 @@ the form are drawn (a widget's value cannot be changed once it is drawn in a run
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
 
+from agent.editing import Opened
+from storage.drafts import Draft
 from tools.errors import NotFoundError
 
 from . import editor_form
@@ -26,6 +29,10 @@ ERRORS, NOTICE, CONFLICT = "ed.errors", "ed.notice", "ed.conflict"
 WARNING = "ed.warning"
 """A saved change the team should still act on (a secret it references is not set)."""
 DRAFT_CONFLICT = "ed.draft_conflict"
+EDITED = "ed.edited"
+"""The open form as first drawn and whether it was changed since (unsaved edits)."""
+DISCARD_ASKED = "ed.discard_asked"
+"""The draft whose "Discard draft" was clicked: the confirmation is showing."""
 ACTOR = "product team (app)"
 
 Snapshot = dict[str, Any]
@@ -40,6 +47,8 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
     st.session_state.pop(ERRORS, None)
     st.session_state.pop(CONFLICT, None)
     st.session_state.pop(DRAFT_CONFLICT, None)
+    st.session_state.pop(DISCARD_ASKED, None)
+    st.session_state.pop(EDITED, None)
     snapshot: Snapshot = {
         "name": None,
         "version": None,
@@ -69,17 +78,48 @@ def load(rt: AgentRuntime, key: str, view: str | None = None) -> Snapshot:
                 "definition": shown.to_json_dict(),
                 "view": view,
                 "live": live is not None,
-                "draft": None
-                if draft is None
-                else {
-                    "name": draft.name,
-                    "base_version": draft.base_version,
-                    "updated_at": f"{draft.updated_at:%Y-%m-%d %H:%M}",
-                    "updated_by": draft.updated_by,
-                },
+                "draft": None if draft is None else draft_info(draft),
             }
     st.session_state[SNAPSHOT] = snapshot
     return snapshot
+
+
+def draft_info(draft: Draft) -> dict[str, Any]:
+    """What the editor keeps of a draft it shows (`saved_at`: the version of the draft)."""
+    return {
+        "name": draft.name,
+        "base_version": draft.base_version,
+        "updated_at": f"{draft.updated_at:%Y-%m-%d %H:%M}",
+        "updated_by": draft.updated_by,
+        "saved_at": draft.updated_at,
+    }
+
+
+def opened(snapshot: Snapshot) -> Opened:
+    """What the edit open in the editor was made on, for the editing service."""
+    return Opened(
+        live=snapshot["name"] if snapshot["live"] else None,
+        version=snapshot["version"],
+        draft=(snapshot["draft"] or {}).get("name"),
+        on_draft=snapshot["view"] == DRAFT,
+        draft_saved_at=(snapshot["draft"] or {}).get("saved_at"),
+    )
+
+
+def note_form(form: dict[str, Any]) -> None:
+    """Remember the form as first drawn after it was opened; later runs compare with it."""
+    drawn = json.dumps(form, sort_keys=True, default=str)
+    seen = st.session_state.get(EDITED)
+    if seen is None or seen["token"] != st.session_state.get(TOKEN):
+        st.session_state[EDITED] = {"token": st.session_state.get(TOKEN), "first": drawn, "changed": False}
+    else:
+        seen["changed"] = drawn != seen["first"]
+
+
+def unsaved_edits() -> bool:
+    """Whether the open form was changed since it was opened (as of the last run)."""
+    seen = st.session_state.get(EDITED)
+    return bool(seen and seen["token"] == st.session_state.get(TOKEN) and seen["changed"])
 
 
 def request_open(name: str, notice: str | None = None, view: str | None = None) -> None:

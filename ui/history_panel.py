@@ -29,7 +29,8 @@ LIVE_CHANGES = {
     )
 }
 """Changes that made a version live: those versions can be rolled back to."""
-NOTICE, CONFLICT = "hist.notice", "hist.conflict"
+NOTICE, CONFLICT, ASKED = "hist.notice", "hist.conflict", "hist.asked"
+"""Session keys: the last rollback's message, why it was refused, the rollback being confirmed."""
 SHOWN = 15
 """Changes drawn, newest first (the latest one opened, each field before | after)."""
 
@@ -37,8 +38,9 @@ SHOWN = 15
 def _roll_back(rt: AgentRuntime, name: str, to_version: int, seen_version: int) -> None:
     """Button callback: runs before the next script run, with the versions the page showed."""
     st.session_state.pop(CONFLICT, None)
+    st.session_state.pop(ASKED, None)
     try:
-        back = rt.stores.actions.rollback(name, to_version, expected_version=seen_version, actor=ACTOR)
+        back = rt.editor.rollback(name, to_version, expected_version=seen_version, actor=ACTOR)
     except ConflictError as exc:
         now = "it was deleted" if exc.actual_version is None else f"it is now version {exc.actual_version}"
         st.session_state[CONFLICT] = (
@@ -127,6 +129,10 @@ def _rollback_control(rt: AgentRuntime, name: str, entries: list[AuditEntry], cu
             versions.setdefault(e.version, f"{e.change} {e.at:%Y-%m-%d %H:%M}")
     if current is None or not versions:
         return
+    asked = st.session_state.get(ASKED)
+    if asked and asked[0] == name:  # with the version the page showed when it was clicked
+        _confirm(rt, name, asked[1], asked[2])
+        return
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     pick = left.selectbox(
         "Earlier live version",
@@ -138,8 +144,33 @@ def _rollback_control(rt: AgentRuntime, name: str, entries: list[AuditEntry], cu
         f"Roll back to v{pick}",
         key=f"hist.rollback.{name}",
         icon=":material/history:",
-        on_click=_roll_back,
-        args=(rt, name, pick, current),
+        on_click=st.session_state.__setitem__,
+        args=(ASKED, (name, pick, current)),
         width="stretch",
-        help=f"Make version {pick} live again, as version {current + 1}.",
+        help=f"Make version {pick} live again, as version {current + 1} (you are asked first).",
+    )
+
+
+def _confirm(rt: AgentRuntime, name: str, to_version: int, seen: int) -> None:
+    """A rollback changes what customers get at once: it is done only once confirmed."""
+    st.warning(
+        f"Roll back {name} to version {to_version}? It goes live as a new version in place of "
+        f"version {seen}, and customers' next turn uses it.",
+        icon=":material/history:",
+    )
+    yes, no = st.columns(2)
+    yes.button(
+        f"Yes, roll back to v{to_version}",
+        key=f"hist.rollback.yes.{name}",
+        type="primary",
+        on_click=_roll_back,
+        args=(rt, name, to_version, seen),
+        width="stretch",
+    )
+    no.button(
+        "Cancel",
+        key=f"hist.rollback.no.{name}",
+        on_click=st.session_state.pop,
+        args=(ASKED, None),
+        width="stretch",
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from agent.editing import NamesTakenError
 from tools.errors import ActionValidationError
 from tools.fetch_document import DocumentFetchError, fetch_document
 from tools.importers import (
@@ -205,8 +206,7 @@ def review_and_save(rt: AgentRuntime, result: ImportResult, label: str, *, key: 
         return
     st.markdown(f"**Draft JSON** — {len(result.drafts)} action(s), saved disabled")
     st.json(result.drafts, expanded=2)
-    taken = {a.name.lower() for a in rt.stores.actions.list()} | {d.name.lower() for d in rt.drafts.list()}
-    clash = [d["name"] for d in result.drafts if d["name"].lower() in taken]
+    clash = rt.editor.taken_names(result.drafts)
     if clash:
         st.error(
             f"Not saved: an action or draft is already named {', '.join(clash)}. Leave those "
@@ -215,13 +215,10 @@ def review_and_save(rt: AgentRuntime, result: ImportResult, label: str, *, key: 
         return
     if not st.button(label, type="primary", key=key, icon=":material/edit_note:", width="stretch"):
         return
-    saved = []
     try:
-        for draft in result.drafts:
-            saved.append(rt.drafts.save(draft, actor=ACTOR).name)
-    except ActionValidationError as exc:
-        done = f" (saved before it: {', '.join(saved)})" if saved else ""
-        st.error(literal(f"Not saved: {exc}{done}"))
+        saved = rt.editor.save_new_drafts(result.drafts, actor=ACTOR)
+    except (ActionValidationError, NamesTakenError) as exc:
+        st.error(literal(f"Not saved: {exc}"))
         return
     st.session_state[NOTICE] = (
         f"Saved {len(saved)} draft(s), all disabled: {', '.join(saved)}. "

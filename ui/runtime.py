@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
+from agent.editing import CatalogEditor
 from agent.service import SupportAgent
 from agent.wiring.access import AdminThrottle
 from agent.wiring.llm import OFFLINE_LABEL, ModelSetupError
 from agent.wiring.runtime import Stores, open_agent, open_stores, preview_of
 from agent.wiring.settings import Settings
-from storage.drafts import DraftStore
 from tools.action import ActionDefinition
 from tools.errors import NotFoundError
 from tools.executor import ExecutorSettings
@@ -84,7 +84,9 @@ class AgentRuntime:
             raise TimeoutError("the support agent did not start in time")
         self.agent: SupportAgent
         self.agent, self._release = ready.result()
-        self.drafts = DraftStore(stores.actions)
+        self.editor = CatalogEditor(stores.actions)
+        """Every change of the catalog goes through it (`agent.editing`)."""
+        self.drafts = self.editor.drafts
         self.admin_throttle = AdminThrottle()
         """Wrong admin passwords per client, for every session of this process."""
         self._preview: SupportAgent | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agent.editing import secret_uses
 from storage.secrets import SecretValueError
 from tools.errors import NotFoundError
 
-from .editor_checks import secret_uses
 from .render import literal
 from .runtime import AgentRuntime
 

@@ -362,12 +362,13 @@ def _fingerprint(*catalogs: Sequence[ActionDefinition]) -> str:
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
-def publish_cleared(rt: AgentRuntime, key: str) -> bool:
-    """Whether the draft `key` may be published now: its guard found no regression, or the
-    person confirmed the regressions shown for exactly these catalogs. Otherwise the guard's
-    report is kept for `guard_prompt` and False is returned (the caller reruns)."""
-    live = [s.definition for s in rt.stores.actions.list()]
-    after = rt.drafts.after_publishing(key)
+def publish_cleared(
+    rt: AgentRuntime, key: str, live: list[ActionDefinition], after: list[ActionDefinition]
+) -> bool:
+    """Whether the draft `key` may be published now (`live` is the catalog, `after` it once
+    published): its guard found no regression, or the person confirmed the regressions shown
+    for exactly these catalogs. Otherwise the guard's report is kept for `guard_prompt` and
+    False is returned (the editing service then holds the publish back)."""
     fingerprint = _fingerprint(live, after)
     held = st.session_state.get(GUARD)
     if held and held["key"] == key and held["fingerprint"] == fingerprint and held.get("confirmed"):

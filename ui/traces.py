@@ -73,12 +73,9 @@ def traces_page(rt: AgentRuntime) -> None:
     # a changed filter opens, in each conversation, its latest turn that the filter is about
     refilter = st.session_state.get("tr.flags.seen") != flagged
     st.session_state["tr.flags.seen"] = list(flagged)
-    sessions = rt.stores.traces.sessions(limit=200, flagged=tuple(flagged))
-    wanted = st.session_state.get("tr.session")
+    wanted = st.session_state.get("tr.session")  # may be a link to an older conversation
+    sessions = agent.conversations(200, flagged=tuple(flagged), include=wanted)
     asked = st.session_state.pop(ASKED, None)
-    if wanted and not flagged and wanted not in {s["session_id"] for s in sessions}:
-        linked = rt.stores.traces.session(wanted)  # a link to an older conversation
-        sessions += [{**linked, "errors": 0, "limits": 0, "refusals": 0}] if linked else []
     if asked and asked[0] not in {s["session_id"] for s in sessions}:
         st.warning(
             f"No stored conversation has the id {render.plain(asked[0])} (the link may be mistyped, "

@@ -13,18 +13,11 @@ import hashlib
 
 import streamlit as st
 
-from storage.transfer import (
-    ImportPlan,
-    export_json,
-    import_actions,
-    parse_catalog,
-    plan_import,
-    problem_text,
-)
+from agent.editing import PlanChangedError
+from storage.transfer import ImportPlan, export_json, parse_catalog, problem_text
 from tools.errors import ActionValidationError
 
 from . import diff_view
-from .editor_checks import secret_uses
 from .editor_state import NEW, current_name, request_open
 from .render import literal
 from .runtime import AgentRuntime
@@ -53,13 +46,13 @@ def transfer_panel(rt: AgentRuntime) -> None:
         return
     data = upload.getvalue()  # bytes: the one catalog parser decodes (and refuses non-UTF-8)
     try:
-        plan = plan_import(store, rt.drafts, data)
+        plan = rt.editor.plan_import(data)
     except ActionValidationError as exc:
         _problems(upload.name, data, exc)
         return
     file_key = hashlib.sha256(data).hexdigest()[:12]
     preview(plan)
-    missing = _missing_secrets(rt, data)
+    missing = rt.editor.unset_secrets(parse_catalog(data))
     if missing:
         st.warning(
             f"Referenced but not set: {', '.join(missing)}. Imported actions that use them fail "
@@ -78,11 +71,11 @@ def transfer_panel(rt: AgentRuntime) -> None:
     st.session_state[SHOWN_PLAN] = plan.digest()
     if not st.button("Import", type="primary", key="import.go", disabled=not sure, icon=":material/upload:"):
         return
-    if shown_before != plan.digest():
+    try:
+        report = rt.editor.apply_import(data, shown=shown_before or "", actor=ACTOR)
+    except PlanChangedError:
         st.error("Not imported: the live actions changed since this preview was drawn. Check it again.")
         return
-    try:
-        report = import_actions(store, data, actor=ACTOR)
     except ActionValidationError as exc:
         _problems(upload.name, data, exc)
         return
@@ -127,9 +120,3 @@ def _problems(file_name: str, data: bytes, exc: ActionValidationError) -> None:
     st.error(f"Nothing imported: {len(exc.problems)} problem(s) in {literal(file_name)}.")
     for p in exc.problems:
         st.markdown(f"- {literal(problem_text(items, p))}")
-
-
-def _missing_secrets(rt: AgentRuntime, data: bytes) -> list[str]:
-    stored = set(rt.stores.secrets.names())
-    names = {name for item in parse_catalog(data) if isinstance(item, dict) for _, name in secret_uses(item)}
-    return sorted(names - stored)

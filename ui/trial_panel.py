@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from agent.editing import missing_secrets
 from agent.wiring.ui_support import form_fields
 from tools.action import ActionDefinition, HttpMethod
 from tools.errors import ActionValidationError, ToolArgumentsError
 from tools.trial_run import run_action_test
 from tools.validation import validate_action
 
-from . import editor_checks, forms, render
+from . import forms, render
 from .render import literal
 from .runtime import AgentRuntime
 
@@ -75,7 +76,7 @@ def trial_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
         else:
             st.caption(f":material/science: Ran {report['source']}.")
             show_report(report)
-    if missing := editor_checks.missing_secrets(rt, form):
+    if missing := missing_secrets(form, rt.stores.secrets.names()):
         st.warning("; ".join(f"{p.path}: {literal(p.message)}" for p in missing), icon=":material/key_off:")
 
 

@@ -84,7 +84,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from storage import ActionStore, import_actions, init_db, make_engine, secret_names
+    from agent.editing import CatalogEditor
+    from storage import ActionStore, init_db, make_engine, secret_names
     from storage.transfer import validate_bundle
 
     settings = Settings.from_env()
@@ -101,7 +102,8 @@ def run_import(args: argparse.Namespace) -> int:
     engine = make_engine(settings.resolved_database_url)
     try:
         init_db(engine)
-        report = import_actions(ActionStore(engine), items, actor=args.actor or _os_user())
+        editor = CatalogEditor(ActionStore(engine))
+        report = editor.apply_import(items, actor=args.actor or _os_user())
         used = {n for a in actions for n in a.secret_names()} | {n for s in auth for n in s.secret_names()}
         missing = sorted(used - set(secret_names(engine)))
     except ActionValidationError as exc:

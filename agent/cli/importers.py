@@ -228,22 +228,21 @@ def _save(drafts: list[dict[str, Any]], actor: str | None, catalog: Any = None) 
     """Store the drafts (`catalog`: with the shared auth settings they name)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage import ActionStore, import_actions, init_db, make_engine
+    from agent.editing import CatalogEditor, NamesTakenError
+    from storage import ActionStore, init_db, make_engine
 
     engine = make_engine(Settings.from_env().resolved_database_url)
     try:
         init_db(engine)
-        store = ActionStore(engine)
-        existing = {a.name.lower() for a in store.list()}
-        clash = [d["name"] for d in drafts if d["name"].lower() in existing]
-        if clash:
-            print(
-                f"error: action(s) already stored: {', '.join(clash)}; nothing was stored "
-                "(use --out and edit the names)",
-                file=sys.stderr,
-            )
-            return EXIT_INVALID
-        report = import_actions(store, catalog or drafts, actor=actor or _os_user())
+        editor = CatalogEditor(ActionStore(engine))
+        report = editor.import_new_actions(catalog or drafts, actor=actor or _os_user())
+    except NamesTakenError as exc:
+        print(
+            f"error: action(s) already stored: {', '.join(exc.names)}; nothing was stored "
+            "(use --out and edit the names)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     except (ActionsError, SQLAlchemyError) as exc:
         print(f"error: saving failed, nothing was stored: {exc}", file=sys.stderr)
         return EXIT_FAILED
