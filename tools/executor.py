@@ -564,7 +564,8 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None,
         if isinstance(parsed, dict) and len(text) <= ERROR_CHARS:
             return parsed  # a small error document is passed whole
     elif "html" in (content_type or "").lower() or text.lstrip().startswith("<"):
-        text = html_text(text)
+        # masked before its tags become spaces: `sec<b>ret</b>` is read as `secret`, not `sec ret`
+        text = html_text(redactor.text(text))
     text = redactor.text(" ".join(text.split()))
     return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
 
