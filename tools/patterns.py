@@ -78,6 +78,22 @@ def message_budget(seconds: float = MESSAGE_BUDGET_SECONDS) -> Iterator[MessageB
 
 
 @contextlib.contextmanager
+def shared_budget(budget: MessageBudget) -> Iterator[MessageBudget]:
+    """`budget` (one made earlier for the same message) for every match made inside the block,
+    unless a budget is already open there: a message handled in several steps keeps one budget
+    across them (the graph keeps one per run, `agent.message_guard`)."""
+    current = _budget.get()
+    if current is not None:
+        yield current
+        return
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+@contextlib.contextmanager
 def _spending(budget: MessageBudget | None) -> Iterator[None]:
     if budget is None:
         yield
