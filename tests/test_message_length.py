@@ -243,3 +243,21 @@ async def test_a_too_long_answer_given_to_the_graph_keeps_the_question(tmp_path,
         (question,) = again["interrupts"]
         assert question["kind"] == "collect_info" and f"at most {LIMIT} characters" in question["question"]
         assert question["fields"] == asked["interrupts"][0]["fields"]
+
+
+async def test_each_of_several_messages_in_one_run_is_held_to_the_limit():
+    """A LangGraph Server client may send several messages in one run's input: the limit
+    holds for each of the customer's new messages, not only for the last one."""
+    model = ScriptedChatModel().script("should not be asked")
+    graph = compile_graph(InMemorySaver())
+    context = AgentContext(
+        model=model,
+        catalog=ActionCatalog(),
+        executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
+        limits=Limits(max_message_chars=LIMIT),
+    )
+    graph_input: Any = {"messages": [HumanMessage(TOO_LONG), HumanMessage("hi")], "channel": "chat"}
+    out = await graph.ainvoke(graph_input, {"configurable": {"thread_id": "t"}}, context=context)
+    last = out["messages"][-1]
+    assert isinstance(last, AIMessage) and f"at most {LIMIT} characters" in last.text
+    assert _calls(model) == 0
