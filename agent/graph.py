@@ -27,11 +27,14 @@ it needs on its own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, RetryPolicy
 
+from .message_guard import RunBudgets, within_budget
 from .nodes.call_action import call_action
 from .nodes.choose import choose
 from .nodes.collect_info import collect_info
@@ -75,13 +78,19 @@ def compile_graph(checkpointer: Checkpointer = None) -> CompiledAgentGraph:
 def build_graph() -> AgentGraph:
     builder = StateGraph(AgentState, context_schema=AgentContext)
     # every node's update is made storable: a value no checkpoint can keep would fail the turn
-    # and every later turn of the session
-    builder.add_node("agent", storable_node(choose), retry_policy=MODEL_RETRY)
-    builder.add_node("collect_info", storable_node(collect_info))
-    builder.add_node("extract", storable_node(extract), retry_policy=MODEL_RETRY)
-    builder.add_node("confirm", storable_node(confirm))
-    builder.add_node("call_action", storable_node(call_action), retry_policy=NO_RETRY)
-    builder.add_node("respond", storable_node(respond), retry_policy=MODEL_RETRY)
+    # and every later turn of the session; and every node's pattern matches share its run's one
+    # budget, whatever entry point started the run (`agent.message_guard`)
+    budgets = RunBudgets()
+
+    def node(step: Any) -> Any:
+        return within_budget(storable_node(step), budgets)
+
+    builder.add_node("agent", node(choose), retry_policy=MODEL_RETRY)
+    builder.add_node("collect_info", node(collect_info))
+    builder.add_node("extract", node(extract), retry_policy=MODEL_RETRY)
+    builder.add_node("confirm", node(confirm))
+    builder.add_node("call_action", node(call_action), retry_policy=NO_RETRY)
+    builder.add_node("respond", node(respond), retry_policy=MODEL_RETRY)
     builder.add_edge(START, "agent")
     # one router; each node lists only the steps it can lead to, so the drawing is exact
     builder.add_conditional_edges("agent", next_step, ["collect_info", "confirm", "call_action", END])

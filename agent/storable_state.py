@@ -19,6 +19,8 @@ from langgraph.types import interrupt
 
 from tools.redaction import storable
 
+from .state import Limits, message_too_long
+
 MAX_DEPTH = 48
 """Lists and objects nested deeper in one value are kept as a marker: the checkpointer's
 serialiser stops at 255 levels, and a state value sits some levels down already."""
@@ -44,9 +46,17 @@ def storable_update(update: Any) -> Any:
     return {key: storable_value(value) for key, value in update.items()}
 
 
-def ask(payload: dict[str, Any]) -> Any:
-    """`langgraph.types.interrupt` with a storable payload: the one way a node asks."""
-    return interrupt(storable_value(payload))
+def ask(payload: dict[str, Any], limits: Limits) -> Any:
+    """`langgraph.types.interrupt` with a storable payload: the one way a node asks. An answer
+    past `limits.max_message_chars` is never returned: the question is asked again, its text
+    led by the reply that says so (`message_too_long`), until an answer fits. The service checks
+    before it resumes; this holds for every other way an answer reaches the graph (LangGraph
+    Server's `Command(resume=...)`)."""
+    answer = interrupt(storable_value(payload))
+    while too_long := message_too_long(answer, limits):
+        question = payload.get("question")
+        answer = interrupt(storable_value({**payload, "question": f"{too_long} {question or ''}".strip()}))
+    return answer
 
 
 def storable_node(node: F) -> F:

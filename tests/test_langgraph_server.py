@@ -258,3 +258,61 @@ async def test_a_run_context_override_ends_in_a_clear_error(langgraph_server, fr
     await client.runs.wait(thread["thread_id"], "support_agent", input=ask)
     state = await client.threads.get_state(thread["thread_id"])
     assert any(t.get("interrupts") for t in state["tasks"]), state
+
+
+async def test_a_too_long_answer_through_langgraph_server_is_not_read(langgraph_server, fresh_demo_log):
+    """`Command(resume=...)` reaches the graph without the service: the graph itself keeps the
+    message limit (`ACTIONS_MAX_MESSAGE_CHARS`, 4000 by default) for answers too."""
+    from langgraph_sdk import get_client
+    from langgraph_sdk.schema import Command
+
+    client = get_client(url=langgraph_server)
+    tid = (await client.threads.create())["thread_id"]
+    question_input: dict[str, Any] = {
+        "messages": [{"role": "user", "content": "where is my order"}],
+        "channel": "chat",
+    }
+    await client.runs.wait(tid, "support_agent", input=question_input)
+    too_long = {"values": {"order_id": "ORD-1001" + "x" * 4000}}
+    await client.runs.wait(tid, "support_agent", command=Command(resume=too_long))
+    state = await client.threads.get_state(tid)
+    interrupts = [i for task in state["tasks"] for i in task.get("interrupts", [])]
+    assert len(interrupts) == 1, state
+    question = interrupts[0]["value"]
+    assert question["kind"] == "collect_info" and "at most 4000 characters" in question["question"]
+    assert fresh_demo_log.request_log == []
+    await client.runs.wait(tid, "support_agent", command=Command(resume={"values": {"order_id": "ORD-1001"}}))
+    assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [("GET", "/api/orders/ORD-1001")]
+
+
+async def test_one_pattern_budget_per_run_on_langgraph_server(tmp_path, fresh_demo_log):
+    """Sixty slow definition patterns on one message of a run: one time-out, then the run's
+    budget is spent (the server sets the run id the graph keeps the budget by)."""
+    from langgraph_sdk import get_client
+
+    settings = Settings(data_dir=tmp_path / "data", secret_key=Fernet.generate_key().decode())
+    stores = open_stores(settings)
+    for i in range(60):
+        stores.actions.create(
+            {
+                "name": f"look_up_ref_{i}",
+                "url": f"{fresh_demo_log.base_url}/api/orders/{{{{ref}}}}",
+                "trigger": f"Use when the customer asks about reference kind {i}.",
+                "inputs": [
+                    {"name": "ref", "pattern": rf"^(a|aa)+(?:#{i}m)?$", "description": "The reference"}
+                ],
+            }
+        )
+    stores.engine.dispose()
+    value = "a" * 60 + "b"
+    with _serving(tmp_path / "server", settings, fresh_demo_log) as url:
+        client = get_client(url=url)
+        tid = (await client.threads.create())["thread_id"]
+        message: dict[str, Any] = {
+            "messages": [{"role": "user", "content": f"Please look up my reference {value} {value}"}],
+            "channel": "chat",
+        }
+        await client.runs.wait(tid, "support_agent", input=message)
+    log = (tmp_path / "server" / "langgraph.log").read_text()
+    assert log.count("ran out of time") <= 1, log[-3000:]
+    assert "budget is spent" in log, log[-3000:]

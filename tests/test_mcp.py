@@ -711,3 +711,36 @@ async def test_a_trace_the_database_refuses_does_not_fail_the_call(server_env, f
     assert _sent(fresh_demo_log) == ["/api/orders/ORD-1001"]
     with sqlite3.connect(Path(server_env["ACTIONS_DATA_DIR"]) / "api_actions.db") as db:
         assert db.execute("SELECT count(*) FROM turn_traces").fetchone() == (0,)  # the write did fail
+
+
+async def test_a_trace_waiting_for_the_database_outlives_the_server_process(server_env, fresh_demo_log):
+    """The database refuses the call's trace, and the server process ends before it takes
+    traces again: the trace waits, masked, in the data dir's spool (as a chat turn's does), and
+    the next server process stores it ahead of its first call's own."""
+    import sqlite3
+
+    data = Path(server_env["ACTIONS_DATA_DIR"])
+    spool = data / "unsaved-turns"
+    async with stdio(server_env) as client:
+        await client.list_tools()  # the server is up, its tables made
+        with sqlite3.connect(data / "api_actions.db") as db:  # trace writes fail from here on
+            db.execute("ALTER TABLE turn_traces RENAME TO turn_traces_away")
+        done = await client.call_tool("order_status", {"order_id": "ORD-1001"})
+        assert json.loads(text(done))["kind"] == "ok"
+    # the process has ended, the database still refusing: only the spool holds the trace
+    spooled = list(spool.glob("*.json"))
+    assert len(spooled) == 1, spooled
+    assert "ORD-1001" in spooled[0].read_text() and fresh_demo_log.token not in spooled[0].read_text()
+    assert oct(spooled[0].stat().st_mode & 0o777) == "0o600"
+    with sqlite3.connect(data / "api_actions.db") as db:  # the database is back
+        db.execute("ALTER TABLE turn_traces_away RENAME TO turn_traces")
+        assert db.execute("SELECT count(*) FROM turn_traces").fetchone() == (0,)
+    async with stdio(server_env) as client:
+        done = await client.call_tool("order_status", {"order_id": "ORD-1002"})
+        assert json.loads(text(done))["kind"] == "ok"
+    assert list(spool.glob("*.json")) == []  # stored, so no longer waiting
+    with sqlite3.connect(data / "api_actions.db") as db:
+        rows = db.execute("SELECT trace_json FROM turn_traces ORDER BY id").fetchall()
+    traces = [json.loads(r[0]) for r in rows]
+    assert [t["events"][0]["args"] for t in traces] == [{"order_id": "ORD-1001"}, {"order_id": "ORD-1002"}]
+    assert fresh_demo_log.token not in json.dumps(traces)

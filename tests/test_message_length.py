@@ -183,3 +183,81 @@ async def test_content_blocks_are_counted_like_text():
         context=context,
     )
     assert f"at most {LIMIT} characters" in out["messages"][-1].text and _calls(model) == 0
+
+
+# -- LangGraph Server: answers given to the graph as `Command(resume=...)` -----------------------
+
+
+async def _graph_run(agent, model, graph_input: Any) -> dict[str, Any]:
+    """One run as LangGraph Server makes it: the graph alone, its own run id."""
+    import uuid
+
+    agent.refresh_catalog()
+    context = AgentContext(
+        model=model,
+        catalog=agent.live.catalog,
+        executor=agent.executor,
+        ledger=agent.deps.ledger,
+        limits=Limits(max_message_chars=LIMIT),
+    )
+    config: Any = {"configurable": {"thread_id": "t"}, "run_id": uuid.uuid4()}
+    await agent.deps.graph.ainvoke(graph_input, config, context=context)
+    state = await agent.deps.graph.aget_state(config)
+    return {"interrupts": [i.value for i in state.interrupts], "values": state.values}
+
+
+async def test_a_too_long_approval_given_to_the_graph_is_not_read(tmp_path, fresh_demo_log):
+    from langgraph.types import Command
+
+    model = ScriptedChatModel().script(tool_call("cancel_order", order_id="ORD-1001"), "Cancelled.")
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        asked = await _graph_run(
+            agent, model, {"messages": [HumanMessage("cancel ORD-1001")], "channel": "chat"}
+        )
+        assert [i["kind"] for i in asked["interrupts"]] == ["confirm"]
+        again = await _graph_run(agent, model, Command(resume="yes" + " " * LIMIT))
+        assert fresh_demo_log.request_log == []  # not taken for an approval
+        (question,) = again["interrupts"]
+        assert question["kind"] == "confirm" and f"at most {LIMIT} characters" in question["question"]
+        assert question["request_digest"] == asked["interrupts"][0]["request_digest"]
+        await _graph_run(agent, model, Command(resume="yes"))  # an answer within the limit is read
+        assert [r["method"] for r in fresh_demo_log.request_log] == ["DELETE"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"values": {"order_id": "ORD-1001" + "x" * LIMIT}}, {"text": "ORD-1001 " + "y " * LIMIT}],
+)
+async def test_a_too_long_answer_given_to_the_graph_keeps_the_question(tmp_path, fresh_demo_log, answer):
+    from langgraph.types import Command
+
+    model = ScriptedChatModel().script(tool_call("order_status"), "It shipped.")
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        asked = await _graph_run(
+            agent, model, {"messages": [HumanMessage("where is my order?")], "channel": "chat"}
+        )
+        assert [i["kind"] for i in asked["interrupts"]] == ["collect_info"]
+        calls = _calls(model)
+        again = await _graph_run(agent, model, Command(resume=answer))
+        assert _calls(model) == calls and fresh_demo_log.request_log == []  # nothing read it
+        (question,) = again["interrupts"]
+        assert question["kind"] == "collect_info" and f"at most {LIMIT} characters" in question["question"]
+        assert question["fields"] == asked["interrupts"][0]["fields"]
+
+
+async def test_each_of_several_messages_in_one_run_is_held_to_the_limit():
+    """A LangGraph Server client may send several messages in one run's input: the limit
+    holds for each of the customer's new messages, not only for the last one."""
+    model = ScriptedChatModel().script("should not be asked")
+    graph = compile_graph(InMemorySaver())
+    context = AgentContext(
+        model=model,
+        catalog=ActionCatalog(),
+        executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
+        limits=Limits(max_message_chars=LIMIT),
+    )
+    graph_input: Any = {"messages": [HumanMessage(TOO_LONG), HumanMessage("hi")], "channel": "chat"}
+    out = await graph.ainvoke(graph_input, {"configurable": {"thread_id": "t"}}, context=context)
+    last = out["messages"][-1]
+    assert isinstance(last, AIMessage) and f"at most {LIMIT} characters" in last.text
+    assert _calls(model) == 0

@@ -162,3 +162,35 @@ def test_a_match_that_ran_out_is_charged_its_whole_grant() -> None:
         assert budget.left <= 0
         assert not bounded(r"^a+$").fullmatch("aaa")  # not run: counted as no match
     assert budget.skipped == 1
+
+
+async def test_the_graph_alone_keeps_one_budget_per_run_as_langgraph_server_runs_it(
+    tmp_path, demo_api, caplog
+) -> None:
+    """LangGraph Server hands a run straight to the graph (no service opens a budget): the
+    graph keeps one budget per run, by the run id the server puts in its config."""
+    import uuid
+
+    from langchain_core.messages import HumanMessage
+
+    from agent.state import AgentContext
+
+    actions = [_slow_action(i, demo_api.base_url) for i in range(60)]
+    value = "a" * 60 + "b"
+    async with make_agent(tmp_path, demo_api, OfflineChatModel(), actions=actions) as agent:
+        agent.refresh_catalog()
+        context = AgentContext(
+            model=agent.deps.model,
+            catalog=agent.live.catalog,
+            executor=agent.executor,
+            ledger=agent.deps.ledger,
+        )
+        config: Any = {"configurable": {"thread_id": "t"}, "run_id": uuid.uuid4()}
+        message = f"Please look up my reference {value} {value}"
+        with caplog.at_level(logging.WARNING, logger="tools.patterns"):
+            await agent.deps.graph.ainvoke(
+                {"messages": [HumanMessage(message)], "channel": "chat"}, config, context=context
+            )
+    ran_out = [r for r in caplog.records if "ran out of time" in r.getMessage()]
+    assert len(ran_out) <= 1, [r.getMessage() for r in ran_out]
+    assert [r for r in caplog.records if "budget is spent" in r.getMessage()]

@@ -66,6 +66,7 @@ def _only(spell: Callable[[str], str]) -> Callable[[str, bytes, bytes], str]:
 ENCODINGS: dict[str, Callable[[str, bytes, bytes], str]] = {
     "as is": _only(lambda s: s),
     "upper case": _only(str.upper),
+    "case folded (ß as ss)": _only(str.casefold),
     "lower case": _only(str.lower),
     "percent, / kept": _only(lambda s: quote(s, safe="/")),
     "percent, all reserved": _only(lambda s: quote(s, safe="")),
@@ -152,9 +153,16 @@ def _decoded_blobs(text: str) -> list[bytes]:
     return found
 
 
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+"""Comments and tags, as a person reading the page never sees them."""
+
+
 def leaks(output: str, secret: str) -> bool:
-    lowered = secret.lower()
-    if any(lowered in view.lower() for view in _views(output)):
+    """Whether any decoding of `output`, in any case folding (`ß` and `SS` alike), or `output`
+    with its tags removed, spells the secret."""
+    folded = secret.casefold()
+    views = _views(output) | _views(_TAG.sub("", output))
+    if any(folded in view.casefold() for view in views):
         return True
     raw = secret.encode()
     return any(raw in blob or raw.lower() in blob.lower() for blob in _decoded_blobs(output))
@@ -171,6 +179,8 @@ BYTES_AROUND = st.binary(max_size=5)
 @example("Tok en/+=9fQ7", "form, + for space", "x", "y", b"", b"")
 @example("s3cret-value-9", "base64 in a blob", "", "", b"user:", b"")
 @example("s3cret-value-9", "html hex without ;", "a", "", b"", b"")
+@example("Straße-Tok3n-77", "upper case", "x", "", b"", b"")
+@example("Straße-Tok3n-77", "as is", "<b>x", "</b>", b"", b"")
 def test_every_encoding_of_a_secret_in_a_longer_text_is_masked(
     secret: str, encoding: str, before: str, after: str, blob_before: bytes, blob_after: bytes
 ) -> None:
@@ -286,3 +296,63 @@ async def test_a_secret_across_the_cut_of_an_excerpt_leaves_no_piece(status: int
                 shown = json.dumps((await ex.execute(action, {})).model_dump(mode="json"))
                 pieces = [secret[:n] for n in range(6, len(secret) + 1)]
                 assert not [p for p in pieces if p in shown], (offset, status)
+
+
+# -- the text as a person reads it: case folding and tags ----------------------------------------
+
+CASE_FOLDED_ECHOES = [
+    ("Straße-Tok3n-77", "STRASSE-TOK3N-77"),
+    ("Straße-Tok3n-77", "strasse-tok3n-77"),
+    ("KLASSE-Tok3n-77", "klaße-tok3n-77"),
+    ("KLASSE-Tok3n-77", "KLAẞE-TOK3N-77"),  # capital sharp s
+    ("sesame-Tok3n-77", "ſeſame-tok3n-77"),  # long s
+    ("Kelvin-Tok3n-77", "\u212aelvin-tok3n-77"),  # Kelvin sign
+    ("ﬁnal-Tok3n-77", "FINAL-TOK3N-77"),  # the fi ligature
+]
+
+
+@pytest.mark.parametrize(("secret", "echoed"), CASE_FOLDED_ECHOES)
+def test_a_secret_echoed_in_another_case_folding_is_masked(secret: str, echoed: str) -> None:
+    for text in (f"id {echoed}.", f'{{"n": "{quote(echoed)}"}}', f"Straße {echoed} ß"):
+        masked = Redactor([secret]).text(text)
+        assert secret.casefold() not in unquote(masked).casefold(), masked
+        assert MASK in masked
+    assert Redactor([secret]).text("Straße ß SS") == "Straße ß SS"  # the rest as it was
+
+
+TAG_SPLITS = {
+    "inline tags": "s3cr<b>3t-T0k</b>en-99",
+    "an empty comment": "s3cr3t-<!-- -->T0ken-99",
+    "a comment holding >": "s3cr3t-<!-- a > b -->T0ken-99",
+    "tags with attributes": "s3<span class='x'>cr3t</span>-T0<i data-x=\"1\">ken</i>-99",
+    "a tag per character": "".join(f"<i>{c}</i>" for c in "s3cr3t-T0ken-99"),
+    "tags and entities": "s3cr<b>&#51;t</b>-T0ken-99",
+}
+TAG_SECRET = "s3cr3t-T0ken-99"
+
+
+@pytest.mark.parametrize("shape", sorted(TAG_SPLITS))
+def test_a_secret_split_by_html_tags_is_masked(shape: str) -> None:
+    masked = Redactor([TAG_SECRET]).text(f"<p>Your key: {TAG_SPLITS[shape]} (keep it)</p>")
+    assert not leaks(masked, TAG_SECRET), masked
+
+
+@pytest.mark.parametrize("status", [200, 502])
+async def test_a_secret_split_by_html_tags_reaches_neither_data_nor_excerpt(status: int) -> None:
+    async def page(request: Request) -> Response:
+        split = TAG_SPLITS[request.path_params["shape"]]
+        body = f"<html><body><h1>Error</h1><p>token {split} was refused</p></body></html>"
+        return Response(body, status_code=status, media_type="text/html")
+
+    with serve(Starlette(routes=[Route("/p/{shape}", page)])) as base:
+        settings_ = ExecutorSettings(allow_hosts=(base.split("://")[1],))
+        async with ActionExecutor(settings_, StaticSecrets({"TOKEN": TAG_SECRET})) as ex:
+            for shape in TAG_SPLITS:
+                action = ActionDefinition.model_validate(
+                    {"name": "probe", "url": f"{base}/p/{quote(shape)}", "trigger": "x"}
+                )
+                outcome = await ex.execute(action, {})
+                shown = outcome.model_dump(mode="json")
+                for text in (outcome.excerpt or "", json.dumps(shown["data"]), outcome.summary):
+                    assert not leaks(text, TAG_SECRET), (shape, text)
+                    assert TAG_SECRET not in " ".join(text.split()).replace(" ", ""), (shape, text)

@@ -64,7 +64,7 @@ from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
 from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
-from .response_body import read_capped
+from .response_body import BodyRefused, read_capped
 from .retry_policy import retrying
 from .selection import evaluate, select_fields
 
@@ -231,7 +231,8 @@ class ActionExecutor:
                 used = prepared.secret_values
                 full = await self.redactor(*used)
                 outcome = await _Call(self, action, prepared, started, full).run()
-        return redact_outcome(outcome, await self.redactor(*used))
+        # masking a body at the size cap once more takes time too: off the event loop
+        return await asyncio.to_thread(redact_outcome, outcome, await self.redactor(*used))
 
     async def _authenticated(
         self, action: ActionDefinition, prepared: PreparedRequest, started: float
@@ -353,11 +354,16 @@ class _Call:
             return fail(K.BLOCKED, "blocked: only http and https URLs are allowed")
         except httpx.DecodingError:
             return fail(K.INVALID_RESPONSE, "the response's content encoding could not be decoded")
+        except BodyRefused as exc:
+            return fail(K.INVALID_RESPONSE, f"the response was not read: {exc}")
         except (httpx.LocalProtocolError, httpx.InvalidURL) as exc:
             return fail(K.CONFIG_ERROR, f"not sent: invalid request ({exc})")
         except httpx.TransportError as exc:  # the remaining transport failures (proxy, ...)
             return fail(K.NETWORK, f"network error ({type(exc).__name__})")
-        return classify_response(
+        # reading the body (JSON, selection, an error page's text, masking) takes CPU time
+        # that grows with it: done in a worker thread, so the event loop is never held by it
+        return await asyncio.to_thread(
+            classify_response,
             self.action,
             self.req.redacted(),
             received.status,
@@ -564,7 +570,8 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None,
         if isinstance(parsed, dict) and len(text) <= ERROR_CHARS:
             return parsed  # a small error document is passed whole
     elif "html" in (content_type or "").lower() or text.lstrip().startswith("<"):
-        text = html_text(text)
+        # masked before its tags become spaces: `sec<b>ret</b>` is read as `secret`, not `sec ret`
+        text = html_text(redactor.text(text))
     text = redactor.text(" ".join(text.split()))
     return {"error": text[:ERROR_CHARS] + ("…" if len(text) > ERROR_CHARS else "")}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["html_text"]
+__all__ = ["html_text", "without_tags"]
 
 _RAW_TEXT = {"script": re.compile(r"</script>", re.I), "style": re.compile(r"</style>", re.I)}
 """Elements whose content is not text; each ends at its own end tag."""
@@ -81,3 +81,38 @@ class _EndTags:
         end = match.end() if match else -1
         self._found[name] = (start, end)
         return end
+
+
+def without_tags(page: str) -> str:
+    """`page` as a person reads it: each comment (`<!-- ... -->`) and each tag (`<` up to the
+    next `>`) removed with nothing in its place, so `sec<b>ret</b>` and `se<!-- -->cret` read
+    `secret`; a `<` with no `>` after it stays text. Linear in the page's length: a search for
+    `-->` or `>` found missing once is not made again, and one found is reused until passed."""
+    out: list[str] = []
+    comment_end = _Search(page, "-->")
+    tag_end = _Search(page, ">")
+    i = 0
+    while (lt := page.find("<", i)) >= 0:
+        end = comment_end.after(lt + 4) if page.startswith("<!--", lt) else -1
+        if end < 0:
+            end = tag_end.after(lt + 1)
+        if end < 0:  # no `>` anywhere after: the rest is text
+            break
+        out.append(page[i:lt])
+        i = end
+    out.append(page[i:])
+    return "".join(out)
+
+
+class _Search:
+    """The index just past the first `needle` at or after a position, each search answered
+    from the last one while it can be."""
+
+    def __init__(self, page: str, needle: str) -> None:
+        self._page, self._needle = page, needle
+        self._from, self._at = len(page) + 1, -1
+
+    def after(self, start: int) -> int:
+        if not (self._from <= start and (self._at < 0 or self._at >= start)):
+            self._from, self._at = start, self._page.find(self._needle, start)
+        return self._at + len(self._needle) if self._at >= 0 else -1

@@ -81,6 +81,22 @@ def message_budget(seconds: float = MESSAGE_BUDGET_SECONDS) -> Iterator[MessageB
 
 
 @contextlib.contextmanager
+def shared_budget(budget: MessageBudget) -> Iterator[MessageBudget]:
+    """`budget` (one made earlier for the same message) for every match made inside the block,
+    unless a budget is already open there: a message handled in several steps keeps one budget
+    across them (the graph keeps one per run, `agent.message_guard`)."""
+    current = _budget.get()
+    if current is not None:
+        yield current
+        return
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+@contextlib.contextmanager
 def _spending(budget: MessageBudget | None, granted: float) -> Iterator[None]:
     """Charge the budget the thread's CPU time spent in the block; a match that ran out of time
     is charged its whole grant (the engine's own clock is the wall clock, so a match cut short

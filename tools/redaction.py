@@ -10,12 +10,14 @@ Two mechanisms, both linear in the text's length:
   numeric secret, its digits with a decimal point at every place and without leading zeros
   (so `482.13377201` is found for `48213377201`), a number in exponent notation is compared
   with it by value. All spellings of all secrets are one
-  trie-shaped expression run over the lower-cased text; every occurrence is masked, overlapping
-  ones included.
+  trie-shaped expression run over the case-folded text (`str.casefold`: `ß` and `SS` are both
+  `ss`, so a secret echoed in upper case or folded is found, the span mapped back to the
+  text's own characters); every occurrence is masked, overlapping ones included.
 * **A decoded view.** Escaping may cover any character, so the text is also searched after
   its escapes are decoded, repeatedly (double encoding): JSON `\\uXXXX` (surrogate pairs too)
   and `\\/` `\\"` ..., `\\xHH` runs (as UTF-8), `%HH` (as UTF-8), HTML character references
-  with or without `;` and named entities. If a secret only appears in the decoded view, the
+  with or without `;` and named entities; and the text as a person reads it, comments and
+  tags removed (`sec<b>ret</b>`, `tools.html_text.without_tags`). If a secret only appears in the decoded view, the
   decoded text (masked) is returned instead of the original: a little less faithful to the
   bytes the API sent, never a leak.
 
@@ -27,6 +29,7 @@ outside safe to store anywhere (checkpoints, PostgreSQL JSON, msgpack).
 from __future__ import annotations
 
 import base64
+import bisect
 import html
 import math
 import re
@@ -35,13 +38,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
+from .html_text import without_tags
+
 __all__ = ["MASK", "SPELLINGS", "Redactor", "storable"]
 
 MASK = "***"
 MIN_SPELLING_CHARS = 4
 """Encoded spellings shorter than this are not searched (the value itself always is)."""
 _ESCAPES = re.compile(
-    r"\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#[xX]?[0-9a-fA-F]|&\w+;?"
+    r"\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#[xX]?[0-9a-fA-F]|&\w+;?|<[^<>]*>"
 )
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"\\bfnrt])")
 _X_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
@@ -124,12 +129,29 @@ def _number(secret: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _lower(text: str) -> str:
-    """`text` in lower case, one character for one (so positions agree with `text`)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+def _folded(text: str) -> tuple[str, Callable[[int, int], tuple[int, int]] | None]:
+    """`text` case folded (`ß` and `SS` both `ss`, `ſ` is `s`, `ﬁ` is `fi`), and how a span of
+    the folded text maps back to `text` (None when every character folds to one)."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded, None
+    wide = [c for c in set(text) if len(c.casefold()) != 1]
+    starts: list[int] = []  # where each character folding to several starts in `folded`
+    places: list[int] = []  # and where it is in `text`
+    extra = 0
+    for match in re.finditer("|".join(map(re.escape, wide)), text):
+        starts.append(match.start() + extra)
+        places.append(match.start())
+        extra += len(match.group(0).casefold()) - 1
+
+    def original(j: int) -> int:
+        k = bisect.bisect_right(starts, j) - 1
+        if k < 0:
+            return j
+        width = len(text[places[k]].casefold())
+        return places[k] if j < starts[k] + width else places[k] + 1 + j - starts[k] - width
+
+    return folded, lambda start, end: (original(start), original(end - 1) + 1)
 
 
 def _trie_pattern(words: Iterable[str]) -> str:
@@ -179,6 +201,10 @@ _DECODERS: tuple[Callable[[str], str], ...] = (
     lambda text: unquote(text, errors="replace"),
     html.unescape,
 )
+_VIEWS: tuple[Callable[[str], str], ...] = (*_DECODERS, without_tags)
+"""Each decoding tried alone, and the text as a person reads it (tags and comments removed:
+`sec<b>ret</b>`); not part of decoding all kinds at once, where a secret holding `<...>` would
+lose it."""
 
 
 def _decoded(text: str) -> str:
@@ -196,7 +222,7 @@ class Redactor:
         numbers: set[Decimal] = set()
         for secret in secrets:
             if isinstance(secret, str) and secret:
-                needles.update(_lower(s) for s in _spellings(secret))
+                needles.update(s.casefold() for s in _spellings(secret))
                 if (number := _number(secret)) is not None:
                     numbers.add(number)
         self._count = len(needles)
@@ -238,8 +264,11 @@ class Redactor:
         """Where spellings occur in `value`, overlapping occurrences merged."""
         assert self._pattern is not None
         spans: list[tuple[int, int]] = []
-        for match in self._pattern.finditer(_lower(value)):
+        folded, back = _folded(value)
+        for match in self._pattern.finditer(folded):
             start, end = match.start(), match.end(1)
+            if back is not None:
+                start, end = back(start, end)
             if spans and start <= spans[-1][1]:
                 if end > spans[-1][1]:
                     spans[-1] = (spans[-1][0], end)
@@ -256,7 +285,7 @@ class Redactor:
             # (`%\\x30\\x30` is `%00` before it is `00`), and a secret may itself hold `%00`
             found = False
             changed: list[str] = []
-            for decode in _DECODERS:
+            for decode in _VIEWS:
                 decoded = decode(view)
                 if decoded != view:
                     changed.append(decoded)

@@ -38,11 +38,26 @@ TURN_START: AgentState = {
 }
 
 
+def _new_messages(messages: list[Any]) -> list[HumanMessage]:
+    """The customer's messages since the last message that is not theirs: one in a turn the
+    service starts, any number in a run's input on LangGraph Server; each is held to the limit
+    (a turn after one a crash left unanswered has two, each within it)."""
+    new: list[HumanMessage] = []
+    for message in reversed(messages):
+        if not isinstance(message, HumanMessage):
+            break
+        new.append(message)
+    return new
+
+
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     state = {**state, **TURN_START}
-    last = state["messages"][-1] if state["messages"] else None
-    if isinstance(last, HumanMessage) and (too_long := message_too_long(last.content, ctx.limits)):
+    too_long = next(
+        (said for m in _new_messages(state["messages"]) if (said := message_too_long(m.content, ctx.limits))),
+        None,
+    )
+    if too_long:
         return {**TURN_START, "messages": [AIMessage(too_long)], "pending": None}  # never read
     note = await ctx.retriever.prepare(ctx.catalog, state["messages"])
     allowed = ctx.retriever.allowed(ctx.catalog, state.get("channel", "chat"))

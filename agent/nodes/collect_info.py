@@ -100,7 +100,7 @@ async def collect_info(state: AgentState, runtime: Runtime[AgentContext]) -> dic
         text = prompts.REPLY_GAVE_UP.format(label=action.label)
         return skip_call(state, "gave_up", text, "Not run: the customer did not provide the required values.")
 
-    kind, value = parse_answer(ask(question_payload(compiled, check)))
+    kind, value = parse_answer(ask(question_payload(compiled, check), ctx.limits))
     asked = pending.get("asked", 0) + 1
     if kind == "cancel":
         return skip_call(state, "cancelled", prompts.REPLY_CANCELLED, "Not run: cancelled by the customer.")

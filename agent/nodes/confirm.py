@@ -175,7 +175,8 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
                 "args": pending["args"],
                 "summary": summary,
                 "question": question,
-            }
+            },
+            ctx.limits,
         )
     )
     if decision == "reject":

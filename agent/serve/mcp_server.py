@@ -60,6 +60,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -79,7 +80,7 @@ from agent.state import Limits
 from agent.trace_recording import TraceRecording, turn_trace
 from agent.turn_events import Event, TurnInput
 from agent.wiring.access import client_network
-from agent.wiring.runtime import LiveCatalog, Stores, make_executor, open_stores
+from agent.wiring.runtime import UNSAVED_TURNS_DIR, LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
 from storage.ledger import Reservation
 from tools.compiler import CompiledAction
@@ -147,12 +148,23 @@ class McpOptions:
 class ActionTools:
     """The MCP handlers over one set of stores, one executor and one live catalog."""
 
-    def __init__(self, stores: Stores, executor, options: McpOptions, *, connection: str | None):
+    def __init__(
+        self,
+        stores: Stores,
+        executor,
+        options: McpOptions,
+        *,
+        connection: str | None,
+        unsaved_dir: Path | None = None,
+    ):
+        """`unsaved_dir`: where a trace the database cannot take waits, masked, until a later
+        call (of this process or the next) stores it (`agent.unsaved_turns`); without it, in
+        memory only."""
         self.stores = stores
         self.executor = executor
         self.options = options
         self.live = LiveCatalog(stores.actions)
-        self.recording = TraceRecording(stores.traces)
+        self.recording = TraceRecording(stores.traces, spool=unsaved_dir)
         self._connection = connection
         """The session id of a one-client transport (stdio); None when the request says it."""
         self._sessionless = f"mcp-http-sessionless-{uuid.uuid4().hex}"
@@ -316,7 +328,7 @@ class ActionTools:
         self, session: str | None, name: str, events: list[Event], started: float, redactor: Redactor
     ) -> None:
         """The call as a turn of its session's traces (and so in the run log), masked. A trace
-        the database cannot take waits for the session's next call; any other failure to store
+        the database cannot take waits (spooled to the data dir) for a later call, of this process or the next; any other failure to store
         it is logged: the client still gets its result, since the call already ran."""
         key = session or self._sessionless
         trace = turn_trace(
@@ -470,7 +482,9 @@ async def open_action_tools(
     stores = await asyncio.to_thread(open_stores, settings)
     executor = make_executor(settings, stores.secrets, auth=stores.auth)
     try:
-        yield ActionTools(stores, executor, options, connection=connection)
+        # the same spool as the app's and chat's turns: a waiting trace outlives the process
+        unsaved = settings.data_dir / UNSAVED_TURNS_DIR
+        yield ActionTools(stores, executor, options, connection=connection, unsaved_dir=unsaved)
     finally:
         await executor.aclose()
         stores.engine.dispose()
