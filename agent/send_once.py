@@ -10,6 +10,11 @@ that is safe (an idempotent method, or an action that sends an `Idempotency-Key`
 de-duplicates on); otherwise the result is reported unknown. An executor that fails
 unexpectedly is recorded the same way (the request may have left), after an interrupt has been
 let through: a LangGraph interrupt is control flow, not a failure.
+
+A database that fails *after* the request left (the outcome cannot be recorded) does not lose
+the outcome: the caller still gets it (the customer hears the result, an MCP client gets its
+answer), and the ledger keeps the call as started but not finished, so a resume never sends a
+non-idempotent call again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from langgraph.errors import GraphBubbleUp
 
 from storage.ledger import Reservation
+from storage.outage import is_storage_outage
 from tools.action import ActionDefinition
 from tools.outcome import Outcome, OutcomeKind
 
@@ -78,7 +84,12 @@ async def send_once(
         # protection holds and a retry of the turn never sends it again.
         log.exception("action %s: the executor failed unexpectedly", action.name)
         outcome = _unknown(action)
-    await ledger.finish(key, outcome, sent=outcome.was_sent)
+    try:
+        await ledger.finish(key, outcome, sent=outcome.was_sent)
+    except Exception as exc:
+        if not is_storage_outage(exc):
+            raise
+        log.warning("action %s: sent, but the database could not record its outcome", action.name)
     return SendResult(outcome)
 
 
