@@ -89,7 +89,9 @@ async def test_an_outcome_the_database_cannot_record_still_reaches_the_customer(
     model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "It has shipped.")
     async with make_agent(tmp_path, fresh_demo_log, model) as live:
         engine = live.stores.engine  # type: ignore[attr-defined]
-        agent = SupportAgent(replace(live.deps, executor=DatabaseFailsAfterSending(live.deps.executor, engine)))
+        agent = SupportAgent(
+            replace(live.deps, executor=DatabaseFailsAfterSending(live.deps.executor, engine))
+        )
         result = await agent.send("s1", "where is my order ORD-1001?")
         with engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE call_ledger_away RENAME TO call_ledger")
