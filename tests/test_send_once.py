@@ -88,7 +88,7 @@ async def test_an_outcome_the_database_cannot_record_still_reaches_the_customer(
     neither the answer nor the repeat protection (the call stays started, never sent twice)."""
     model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "It has shipped.")
     async with make_agent(tmp_path, fresh_demo_log, model) as live:
-        engine = live.stores.engine  # type: ignore[attr-defined]
+        engine = live.stores.engine
         agent = SupportAgent(
             replace(live.deps, executor=DatabaseFailsAfterSending(live.deps.executor, engine))
         )
