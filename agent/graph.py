@@ -41,7 +41,7 @@ from .nodes.collect_info import collect_info
 from .nodes.confirm import confirm
 from .nodes.extract import extract
 from .nodes.respond import respond
-from .state import AgentContext, AgentState
+from .state import AgentContext, AgentState, TurnInput
 from .storable_state import storable_node
 
 NODES = ("agent", "collect_info", "extract", "confirm", "call_action", "respond")
@@ -67,8 +67,8 @@ def next_step(state: AgentState) -> str:
     return END
 
 
-AgentGraph = StateGraph[AgentState, AgentContext, AgentState, AgentState]
-CompiledAgentGraph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
+AgentGraph = StateGraph[AgentState, AgentContext, TurnInput, AgentState]
+CompiledAgentGraph = CompiledStateGraph[AgentState, AgentContext, TurnInput, AgentState]
 
 
 def compile_graph(checkpointer: Checkpointer = None) -> CompiledAgentGraph:
@@ -76,7 +76,11 @@ def compile_graph(checkpointer: Checkpointer = None) -> CompiledAgentGraph:
 
 
 def build_graph() -> AgentGraph:
-    builder = StateGraph(AgentState, context_schema=AgentContext)
+    # a run's input is only messages and channel (`TurnInput`): a LangGraph Server client cannot
+    # set the graph's own keys (a pending call, an approval, the limits' counts) with its input
+    builder = StateGraph(
+        AgentState, context_schema=AgentContext, input_schema=TurnInput, output_schema=AgentState
+    )
     # every node's update is made storable: a value no checkpoint can keep would fail the turn
     # and every later turn of the session; and every node's pattern matches share its run's one
     # budget, whatever entry point started the run (`agent.message_guard`)

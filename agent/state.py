@@ -78,6 +78,15 @@ class SkippedCall(TypedDict):
     """What the customer is told."""
 
 
+class TurnInput(TypedDict, total=False):
+    """What a run may bring into the graph: the customer's messages and the channel. Every other
+    key of the state is the graph's own (a run's input cannot set an approval, a pending call,
+    the counts of the limits or the calls already sent)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    channel: ChannelName
+
+
 class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     channel: ChannelName
