@@ -1,0 +1,118 @@
+"""The offline model on catalogs written the function-calling way (their own names, descriptions
+and parameters): words related to a tool's subject, initialisms of its words, shared verbs that
+alone say nothing, parameters it cannot read from text."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from agent.lexical import words
+from agent.offline import OfflineChatModel
+from agent.offline.extract import extract_args
+from agent.offline.router import Router
+from agent.prompts import AGENT_SYSTEM
+
+TODAY = date(2027, 3, 1)
+
+
+def fn(name: str, description: str, **props: dict[str, Any]) -> dict[str, Any]:
+    parameters = {"type": "object", "properties": props, "required": []}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
+
+
+TEXT = {"type": "string"}
+WEATHER = [
+    fn("get_current_weather", "Get the current weather in a given location", location={"type": "string"}),
+    fn("get_air_quality", "Returns the air quality index and pollution level for a city", city=TEXT),
+    fn("find_news", "Find news articles about a topic", topic=TEXT),
+]
+SPEAKER = [
+    fn("set_volume", "Set the speaker volume level.", level={"type": "integer", "description": "0 to 100"}),
+    fn("play_song", "Play a song by name.", song_name={"type": "string", "description": "Name of the song"}),
+]
+DINING = [
+    fn(
+        "make_reservation",
+        "Reserve a table at a restaurant.",
+        restaurant_name={"type": "string", "description": "Name of the restaurant"},
+        party_size={"type": "integer", "description": "Number of guests"},
+    ),
+    fn(
+        "order_food_delivery",
+        "Order food for delivery.",
+        dish={"type": "string", "description": "What to order"},
+    ),
+]
+
+
+def call(tools: list[dict[str, Any]], message: str) -> tuple[str | None, dict[str, Any]]:
+    model = OfflineChatModel(today=TODAY).bind_tools(tools)
+    reply = model.invoke([SystemMessage(AGENT_SYSTEM.format(channel="chat")), HumanMessage(message)])
+    assert reply.tool_calls or reply.text.strip(), "every turn answers"
+    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
+
+
+def test_a_word_related_to_the_subject_counts_for_it() -> None:
+    assert call(WEATHER, "Is it raining in Seattle?")[0] == "get_current_weather"
+    assert call(SPEAKER, "I want to listen to Hey Jude")[0] == "play_song"
+    assert call(SPEAKER, "play some music")[0] == "play_song"
+
+
+def test_an_initialism_of_a_tools_words_names_it() -> None:
+    assert call(WEATHER, "AQI for Los Angeles")[0] == "get_air_quality"
+
+
+def test_a_shared_verb_alone_with_an_unknown_subject_calls_nothing() -> None:
+    assert call(SPEAKER, "Set an alarm for 7am") == (None, {})
+    assert call(DINING, "Book a flight to Rome") == (None, {})
+    # the same verbs with the tool's own subject, a name it takes, or words it may take as a value
+    assert call(SPEAKER, "Set the volume to 40") == ("set_volume", {"level": 40})
+    assert call(SPEAKER, "Play Bohemian Rhapsody")[0] == "play_song"
+    assert call(DINING, "Order a pepperoni pizza")[0] == "order_food_delivery"
+    assert call(DINING, "Book a table for 4 at Nopa")[0] == "make_reservation"
+
+
+def test_a_typo_of_a_known_word_is_no_unknown_subject() -> None:
+    router = Router([fn("get_order_status", "Use when the customer asks where their order is.")])
+    assert router.unknown_words("were is my pakage") == []
+    assert router.unknown_words("where is my kettle") == ["kettle"]
+
+
+def test_a_message_about_the_tools_subject_that_gives_its_value_calls_it() -> None:
+    tip = fn(
+        "tip_calculator",
+        "Work out a tip.",
+        bill_amount={"type": "number", "description": "The bill"},
+        tip_percent={"type": "number", "description": "Tip percentage"},
+    )
+    meter = fn(
+        "submit_meter_reading",
+        "Use when the customer gives a meter reading.",
+        meter_type={"type": "string", "enum": ["gas", "electricity"]},
+        reading={"type": "integer", "description": "The reading"},
+    )
+    assert call([tip], "How much should I tip on a $80 bill at 15%?")[0] == "tip_calculator"
+    assert call([meter], "My gas meter reading is 04512")[0] == "submit_meter_reading"
+
+
+def test_turning_something_up_is_no_arrival() -> None:
+    assert "arrive" not in words("turn the heating up to 23")
+    assert "arrive" in words("it never turned up")
+
+
+def test_array_and_object_parameters_are_asked_for_not_guessed() -> None:
+    props: dict[str, dict[str, Any]] = {
+        "genres": {"type": "array", "items": {"type": "string"}, "description": "Genres"},
+        "filters": {"type": "object", "description": "Filters"},
+        "year": {"type": "integer", "description": "Release year"},
+    }
+    parameters = {"type": "object", "properties": props}
+    assert extract_args(parameters, "Find comedy and drama films from 1999", today=TODAY) == {"year": 1999}
+    tools = [fn("find_films", "Find films by genre.", **props)]
+    assert call(tools, "Find comedy films") == ("find_films", {})
