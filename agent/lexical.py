@@ -352,6 +352,12 @@ RELATED: dict[str, tuple[str, ...]] = {
         ("weather", "forecast", "temperature"),
     ),
     "outside": ("weather",),
+    # now or later: a current reading, or a forecast of what is coming
+    **dict.fromkeys("now currently moment".split(), ("current", "live", "latest")),
+    **dict.fromkeys("tomorrow weekend upcoming coming".split(), ("forecast", "upcoming")),
+    "schedule": ("timetable",),
+    "timetable": ("schedule",),
+    "drop": ("cancel", "remove"),
     # time of day and the sky
     "sun": ("sunrise", "sunset"),
     "dawn": ("sunrise",),
@@ -442,10 +448,11 @@ RELATED: dict[str, tuple[str, ...]] = {
 }
 """Plain words of a message that speak of a concept without naming it ("is it raining" asks
 about the weather, "car hire" is no weather): the concept's words count for it at
-`RELATED_WEIGHT`, so they help a tool about the concept but never outweigh its own words. A
+`RELATED_WEIGHT`, once per message word and tool, so they help a tool about the concept but
+never outweigh its own words. A
 general list of everyday associations, keyed by the message's word as typed (not by its synonym
 group, so "exchange" relates to currency while its group stays the one of returns)."""
-RELATED_WEIGHT = 0.5
+RELATED_WEIGHT = 0.8
 
 
 @lru_cache(maxsize=1)

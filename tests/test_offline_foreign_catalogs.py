@@ -9,7 +9,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.lexical import words
+from agent.lexical import RELATED_WEIGHT, related_terms, words
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
 from agent.offline.router import Router
@@ -116,3 +116,30 @@ def test_array_and_object_parameters_are_asked_for_not_guessed() -> None:
     assert extract_args(parameters, "Find comedy and drama films from 1999", today=TODAY) == {"year": 1999}
     tools = [fn("find_films", "Find films by genre.", **props)]
     assert call(tools, "Find comedy films") == ("find_films", {})
+
+
+def test_a_related_word_counts_once_and_time_words_tell_now_from_later() -> None:
+    tools = [
+        fn("get_current_weather", "Get the current weather in a given location", location=TEXT),
+        fn("get_weather_forecast", "Get the weather forecast for the next days", location=TEXT),
+    ]
+    # "rain" relates to both "weather" and "forecast": the forecast tool gets no double share
+    router = Router(tools)
+    ranking = dict(router.score("is it raining"))
+    parts = [p for t in related_terms(["raining"]) for i, p in router.postings.get(t, ()) if i == 1]
+    assert len(parts) == 2  # "weather" and "forecast"
+    assert ranking["get_weather_forecast"] == round(RELATED_WEIGHT * max(parts), 4)
+    assert call(tools, "Is it raining in Seattle right now?")[0] == "get_current_weather"
+    assert call(tools, "Will it rain in Dublin at the weekend?")[0] == "get_weather_forecast"
+
+
+def test_a_verb_related_to_cancelling_is_no_destructive_mismatch() -> None:
+    tools = [
+        fn(
+            "book_class",
+            "Book a place in a fitness class.",
+            class_type={"type": "string", "enum": ["yoga", "spin"]},
+        ),
+        fn("cancel_class_booking", "Cancel a class booking.", booking_id=TEXT),
+    ]
+    assert call(tools, "Drop me from the yoga class I booked")[0] == "cancel_class_booking"

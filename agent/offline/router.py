@@ -495,8 +495,15 @@ class Router:
         for term in query:
             for i, part in self.postings.get(term, ()):
                 scores[i] += part
-        for term in related_terms(plain) - query:
-            for i, part in self.postings.get(term, ()):
+        related: set[str] = set()
+        for w in set(plain):
+            # a word counts once for a tool however many of its related words the tool uses
+            best: dict[int, float] = {}
+            for term in related_terms([w]) - query:
+                related.add(term)
+                for i, part in self.postings.get(term, ()):
+                    best[i] = max(best.get(i, 0.0), part)
+            for i, part in best.items():
                 scores[i] += RELATED_WEIGHT * part
         hits, _ = self._read(text)
         for key, docs in self.pattern_docs.items():
@@ -509,7 +516,7 @@ class Router:
                     for i in docs:
                         scores[i] += SLOT_BONUS
         for i, verbs in self.destructive.items():
-            if not verbs & query:
+            if not verbs & (query | related):  # "drop me from the class" says cancel
                 scores[i] *= DESTRUCTIVE_FACTOR
         ranking = [(doc.name, round(scores[i], 4)) for i, doc in enumerate(self.docs)]
         ranking.sort(key=lambda item: -item[1])
@@ -597,6 +604,7 @@ class Router:
             and len(w) >= 3
             and w not in STOPWORDS
             and w not in TIME_WORDS
+            and canonical(w) not in shared_verbs()
             and not self._known(w)
         ]
 
