@@ -143,3 +143,32 @@ def test_a_verb_related_to_cancelling_is_no_destructive_mismatch() -> None:
         fn("cancel_class_booking", "Cancel a class booking.", booking_id=TEXT),
     ]
     assert call(tools, "Drop me from the yoga class I booked")[0] == "cancel_class_booking"
+
+
+def test_a_tie_goes_to_the_tool_the_message_names_the_subject_of() -> None:
+    home = [
+        fn(
+            "SmartHome_SetThermostat",
+            "Set the thermostat to a target temperature.",
+            temperature={"type": "number"},
+        ),
+        fn("SmartHome_ToggleLights", "Turn the lights on or off in a room.", room=TEXT),
+    ]
+    assert call(home, "Turn the heating up to 23") == ("SmartHome_SetThermostat", {"temperature": 23})
+    gym = [
+        fn("freeze_membership", "Use when the member wants to pause their membership.", member_id=TEXT),
+        fn(
+            "cancel_class_booking",
+            "Use when the member wants to cancel a class they booked.",
+            booking_id=TEXT,
+        ),
+    ]
+    assert call(gym, "I want to cancel my membership completely")[0] is None
+
+
+def test_opinion_and_general_questions_are_answered_in_words() -> None:
+    crypto = [fn("get_crypto_price", "Get the current price of a cryptocurrency.", coin=TEXT)]
+    scores = [fn("get_live_score", "Get the live score of a match.", team=TEXT)]
+    assert call(crypto, "Is crypto a good investment?")[0] is None
+    assert call(scores, "How long is a rugby match?")[0] is None
+    assert call(scores, "What's the score of the Arsenal match?")[0] == "get_live_score"

@@ -186,7 +186,8 @@ KNOWLEDGE_QUESTION = re.compile(
     r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
     r"highest|biggest|largest|most)\b|what causes\b|"
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
-    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? work\b)"
+    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? work\b|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
+    r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it)\b)"
 )
 """A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
 mortgages work?"): an action answers it only when the message also gives one of its values."""
@@ -568,8 +569,7 @@ class Router:
         if doc is None or any(p.search(text) for p in doc.patterns) or doc.takes_plain_words:
             return False  # "order a pepperoni pizza": the words may be the `dish` it takes
         plain = words(text)
-        query = set(self.message_terms(text))
-        matched = {t for t in query | related_terms(plain) if doc.weights.get(t)}
+        matched = self._matched(name, text)
         # A look-up's name after its verb is what it looks up: "order" in `get_order_status`.
         subject = {canonical(w) for w in doc.name_words[1:]} if tool_kind(name) == "lookup" else set()
         if not matched or not matched <= shared_verbs() or matched & subject:
@@ -591,6 +591,14 @@ class Router:
             and not self.unknown_words(text)
             and any(w not in STOPWORDS and w not in TIME_WORDS and self._known(w) for w in words(text))
         )
+
+    def _matched(self, name: str, text: str) -> set[str]:
+        """The tool's terms the message says, itself or through a related word."""
+        doc = self.doc(name)
+        if doc is None:
+            return set()
+        query = set(self.message_terms(text)) | related_terms(words(text))
+        return {t for t in query if doc.weights.get(t)}
 
     def unknown_words(self, text: str) -> list[str]:
         """Lower-case content words of the message that no bound tool uses, even read as a typo
@@ -645,6 +653,14 @@ class Router:
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
             return Route(close[0], ranking)
+        # A tie between a tool the message meets only in a shared verb ("turn") and one it
+        # meets in its subject ("heating") goes to the subject; a verb that cancels or
+        # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
+        matched = {name: self._matched(name, text) for name in close}
+        subjects = [name for name in close if matched[name] - shared_verbs()]
+        destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
+        if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
+            return Route(subjects[0], ranking)
         intent = message_intent(text)
         fitting = [name for name in close if tool_kind(name) == intent]
         if intent and len(fitting) == 1:
