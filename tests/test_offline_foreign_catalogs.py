@@ -172,3 +172,31 @@ def test_opinion_and_general_questions_are_answered_in_words() -> None:
     assert call(crypto, "Is crypto a good investment?")[0] is None
     assert call(scores, "How long is a rugby match?")[0] is None
     assert call(scores, "What's the score of the Arsenal match?")[0] == "get_live_score"
+
+
+def test_questions_to_know_something_about_a_tools_subject_call_nothing() -> None:
+    flights = [fn("search_flights", "Search for available flights.", destination=TEXT)]
+    loans = [fn("calculate_loan_payment", "Compute the monthly payment for a loan or mortgage.", amount=TEXT)]
+    burn = [fn("getCaloriesBurned", "Estimate calories burned by an activity.", activity=TEXT)]
+    home = [
+        fn("SmartHome_SetThermostat", "Set the thermostat to a temperature.", temperature={"type": "number"})
+    ]
+    assert call(flights, "Which airline is the safest?")[0] is None
+    assert call(loans, "Explain how a mortgage works")[0] is None
+    assert call(burn, "Does running burn more calories than cycling?")[0] is None
+    assert call(home, "How does a smart thermostat save energy?")[0] is None
+    assert call(flights, "Search flights to Tokyo")[0] == "search_flights"
+
+
+def test_a_look_up_tool_does_not_do_what_the_message_asks_to_do() -> None:
+    bank = [
+        fn(
+            "check_account_balance",
+            "Use when the customer asks how much money is in their account.",
+            account_number={"type": "string", "pattern": r"^ACC-\d{6}$"},
+        )
+    ]
+    assert call(bank, "Can I open an account online?")[0] is None
+    assert call(bank, "What's the balance on my account?")[0] == "check_account_balance"
+    status = [fn("get_installation_status", "Use when the customer asks how their installation is going.")]
+    assert call(status, "any update on my installation please")[0] == "get_installation_status"

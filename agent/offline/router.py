@@ -186,11 +186,17 @@ KNOWLEDGE_QUESTION = re.compile(
     r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
     r"highest|biggest|largest|most)\b|what causes\b|"
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
-    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? work\b|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
-    r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it)\b)"
+    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? works?\b|"
+    r"how (?:do|does|did) (?:a|an) \w+|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
+    r"explain\b|(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
+    r"(?:does|do|is|are) .+ (?:more|less|better|worse) (?:\w+ )?than\b|"
+    r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
+    r"reliable|dangerous)\b)"
 )
 """A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
-mortgages work?"): an action answers it only when the message also gives one of its values."""
+mortgages work?", "which airline is the safest?", "is gold a good investment?", "does running
+burn more than cycling?"): an action answers it only when the message also gives one of its
+values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
@@ -324,6 +330,15 @@ SHARED_VERBS = (
     | {"play", "reserve", "calculate", "compute", "convert", "give", "put", "take", "turn", "want"}
 )
 """Verbs that many tools begin with: alone they say how, not what a message is about."""
+
+
+ACTING_VERB = re.compile(
+    r"(?:^|\b(?:i|we|to|please|you|me)\s)("
+    + "|".join(sorted(REQUEST_VERBS | CHANGE_VERBS | DESTRUCTIVE_VERBS))
+    + r")\b(?!\s(?:on|about|of)\b)"
+)
+"""A verb that asks for something to be done, where a verb stands in a message ("an update on
+my installation" is a noun)."""
 
 
 @lru_cache(maxsize=1)
@@ -592,6 +607,19 @@ class Router:
             and any(w not in STOPWORDS and w not in TIME_WORDS and self._known(w) for w in words(text))
         )
 
+    def asks_to_act(self, name: str, text: str) -> bool:
+        """Whether the message asks to do something (open, change, cancel ...) that a look-up
+        tool does not do: "can I open an account online?" is no `check_account_balance`. The
+        verb counts where a verb stands: first, or after "I", "to", "please", "you"."""
+        doc = self.doc(name)
+        if doc is None or not doc.name_words:
+            return False
+        parts = doc.name_words
+        if not (parts[0] in READ_VERBS or parts[-1] in LOOKUP_NOUNS):
+            return False  # only a tool named as a look-up is known to do nothing else
+        said = " ".join(words(text))
+        return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
+
     def _matched(self, name: str, text: str) -> set[str]:
         """The tool's terms the message says, itself or through a related word."""
         doc = self.doc(name)
@@ -647,7 +675,7 @@ class Router:
             return Route(None, ranking)
         if self.is_policy_question(text):
             return Route(None, ranking)
-        if self.only_shared_verb(ranking[0][0], text):
+        if self.only_shared_verb(ranking[0][0], text) or self.asks_to_act(ranking[0][0], text):
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         best = ranking[0][1]
         close = [name for name, s in ranking if best - s < MARGIN]
