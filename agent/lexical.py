@@ -89,7 +89,7 @@ COMMON_WORDS = frozenset(
     worst write wrong yard year years yellow yes yesterday young afternoon again because
     besides between beyond found going looked looking may missed rather really say says sort
     taken times were office service discount sells sold paid bike bikes capital computer
-    laptop robot""".split()
+    laptop robot staff rude speed speeds offer offers""".split()
 )
 """Everyday English words: never "corrected" into a tool word ("last" is not a typo of "lost",
 "cats" not of "case"). A general list, not the words of any one message."""

@@ -200,3 +200,20 @@ def test_a_look_up_tool_does_not_do_what_the_message_asks_to_do() -> None:
     assert call(bank, "What's the balance on my account?")[0] == "check_account_balance"
     status = [fn("get_installation_status", "Use when the customer asks how their installation is going.")]
     assert call(status, "any update on my installation please")[0] == "get_installation_status"
+
+
+def test_a_question_about_the_business_with_words_no_tool_knows_calls_nothing() -> None:
+    isp = [
+        fn(
+            "run_line_test",
+            "Use when the customer's broadband or internet is slow or not working.",
+            account_id={"type": "string", "pattern": r"^BB-\d{5}$"},
+        )
+    ]
+    assert call(isp, "What broadband speeds do you offer?")[0] is None
+    assert call(isp, "My broadband is not working, BB-12345")[0] == "run_line_test"
+
+
+def test_an_everyday_word_is_no_typo_of_a_tool_word() -> None:
+    shop = [fn("get_order_status", "Use when the customer asks where their order is.", order_id=TEXT)]
+    assert Router(shop).message_terms("rude staff") == ["rude", "staff"]

@@ -200,8 +200,10 @@ values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
+    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock)\b"
 )
-"""Questions about the business in general ("do you ship to Canada?"), not about the customer's
+"""Questions about the business in general ("do you ship to Canada?", "what speeds do you
+offer?"), not about the customer's
 own case: they need more evidence before a tool call, unless they carry an identifier or speak
 of the customer's own things ("my order")."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
@@ -673,8 +675,8 @@ class Router:
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
         if not ranking or (ranking[0][1] < threshold and not self.fully_read(ranking, text, general)):
             return Route(None, ranking)
-        if self.is_policy_question(text):
-            return Route(None, ranking)
+        if self.is_policy_question(text) or (general and self.unknown_words(text)):
+            return Route(None, ranking)  # "what broadband speeds do you offer?"
         if self.only_shared_verb(ranking[0][0], text) or self.asks_to_act(ranking[0][0], text):
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         best = ranking[0][1]
