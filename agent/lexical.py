@@ -89,7 +89,7 @@ COMMON_WORDS = frozenset(
     worst write wrong yard year years yellow yes yesterday young afternoon again because
     besides between beyond found going looked looking may missed rather really say says sort
     taken times were office service discount sells sold paid bike bikes capital computer
-    laptop robot""".split()
+    laptop robot staff rude speed speeds offer offers""".split()
 )
 """Everyday English words: never "corrected" into a tool word ("last" is not a typo of "lost",
 "cats" not of "case"). A general list, not the words of any one message."""
@@ -244,6 +244,9 @@ PHRASAL_VERBS = {
 object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
 read the same way ("money back", "mailing list")."""
 PHRASAL_GAP = 2
+ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up")})
+"""Pairs that mean their word only side by side: "it never turned up" is an arrival, "turn the
+heating up" or "turn the volume up" is not."""
 
 VERB_OBJECTS = {
     "open": ({"ticket", "case", "complaint", "claim", "request"}, "create"),
@@ -331,8 +334,159 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("present", "gift"),
     ("repair", "fix", "fixed", "mend", "mended"),
     ("discount", "coupon", "coupons"),
+    ("movie", "film", "films", "flick", "flicks"),
+    ("song", "songs", "tune", "tunes"),
+    ("flight", "flights", "fly", "flying", "airfare", "airfares"),
+    ("hotel", "hotels", "motel", "hostel", "accommodation", "lodging"),
+    ("restaurant", "restaurants", "eatery", "bistro", "diner", "steakhouse", "pizzeria", "brasserie"),
+    ("rent", "rental", "hire", "lease"),
+    ("review", "reviews", "critic", "critics"),
 )
 """Groups of words treated as one concept; the first word names the group."""
+
+RELATED: dict[str, tuple[str, ...]] = {
+    # weather
+    **dict.fromkeys(
+        "rain raining rainy sunny snow snowing snowy windy humid humidity storm stormy umbrella"
+        " hot cold chilly freezing".split(),
+        ("weather", "forecast", "temperature"),
+    ),
+    "outside": ("weather",),
+    # now or later: a current reading, or a forecast of what is coming
+    **dict.fromkeys("now currently moment".split(), ("current", "live", "latest")),
+    **dict.fromkeys("tomorrow weekend upcoming coming".split(), ("forecast", "upcoming")),
+    "schedule": ("timetable",),
+    "timetable": ("schedule",),
+    "drop": ("cancel", "remove"),
+    # time of day and the sky
+    "sun": ("sunrise", "sunset"),
+    "dawn": ("sunrise",),
+    "dusk": ("sunset",),
+    # travel
+    "plane": ("flight",),
+    "airline": ("flight",),
+    "stay": ("hotel", "room"),
+    "room": ("hotel",),
+    "trip": ("travel",),
+    "holiday": ("travel", "vacation"),
+    "vacation": ("travel", "holiday"),
+    "car": ("vehicle",),
+    "vehicle": ("car",),
+    # media
+    "listen": ("play", "song", "music"),
+    "hear": ("play", "song", "music"),
+    "music": ("song", "play"),
+    "song": ("music", "track"),
+    "cinema": ("movie", "theater"),
+    "theater": ("movie", "cinema"),
+    "theatre": ("movie", "theater", "cinema"),
+    "showing": ("movie",),
+    "seats": ("tickets",),
+    "seat": ("ticket",),
+    "rating": ("review",),
+    "ratings": ("review",),
+    "rated": ("review",),
+    "louder": ("volume",),
+    "quieter": ("volume",),
+    "mute": ("volume",),
+    # food
+    **dict.fromkeys(
+        "eat eating dine dining dinner lunch breakfast brunch meal hungry".split(),
+        ("restaurant", "food", "meal"),
+    ),
+    "cuisine": ("restaurant", "food"),
+    "table": ("reservation", "restaurant"),
+    "calories": ("nutrition", "calorie"),
+    "protein": ("nutrition",),
+    # money
+    "trading": ("stock", "price"),
+    "shares": ("stock",),
+    "share": ("stock",),
+    "worth": ("price", "value"),
+    "cost": ("price",),
+    "costs": ("price",),
+    "invest": ("interest", "investment"),
+    "savings": ("interest",),
+    "borrow": ("loan",),
+    "mortgage": ("loan",),
+    "repayment": ("loan", "payment"),
+    "repayments": ("loan", "payment"),
+    "installments": ("payment",),
+    "compute": ("calculate",),
+    "checkbook": ("cheque", "check", "book"),
+    "chequebook": ("cheque", "check", "book"),
+    "exchange": ("currency", "convert"),
+    **dict.fromkeys(
+        "yen euro euros dollar dollars pesos rupees gbp usd eur jpy cad aud chf".split(), ("currency",)
+    ),
+    # sport and health
+    "goals": ("stats", "statistics"),
+    "scored": ("stats", "score"),
+    "top": ("standings", "ranking"),
+    "leading": ("standings",),
+    "workout": ("exercise", "activity"),
+    "exercise": ("workout", "activity"),
+    "training": ("workout", "exercise"),
+    "overweight": ("bmi", "weight"),
+    "underweight": ("bmi", "weight"),
+    "energy": ("calories",),
+    "record": ("log",),
+    # home
+    "heating": ("thermostat", "temperature"),
+    "warmer": ("thermostat", "temperature"),
+    "cooler": ("thermostat", "temperature"),
+    "warm": ("thermostat", "temperature"),
+    "secure": ("lock",),
+    # words, places, people and plans
+    **dict.fromkeys("define definition meaning means".split(), ("definition", "define", "dictionary")),
+    "words": ("lyrics",),
+    "wake": ("alarm",),
+    **dict.fromkeys("far distance miles kilometers kilometres".split(), ("distance",)),
+    **dict.fromkeys("drive driving walk walking".split(), ("directions", "route")),
+    "directions": ("route", "navigate"),
+    "route": ("directions",),
+    "mail": ("email",),
+    "meeting": ("event", "calendar", "appointment"),
+    "calendar": ("event",),
+    **dict.fromkeys("cook cooking bake baking ingredients".split(), ("recipe",)),
+    **dict.fromkeys(
+        "sushi pizza burger burgers tacos curry noodles pasta salad sandwich ramen steak".split(),
+        ("food", "dish", "restaurant", "cuisine"),
+    ),
+    **dict.fromkeys("fever headache cough sick symptoms".split(), ("symptom", "doctor", "health")),
+    **dict.fromkeys("hiring vacancy vacancies career careers".split(), ("job", "jobs", "employment")),
+    **dict.fromkeys("apartment apartments flat flats condo".split(), ("property", "listing", "apartment")),
+    "match": ("game", "score"),
+    "game": ("match", "score"),
+    "headlines": ("news", "headline", "article"),
+    **dict.fromkeys("bitcoin btc ethereum eth cryptocurrency".split(), ("crypto", "coin", "cryptocurrency")),
+    # roads and networks
+    "jam": ("traffic",),
+    "jams": ("traffic",),
+    "congestion": ("traffic",),
+    "broadband": ("network", "internet"),
+    "wifi": ("network", "internet"),
+    "internet": ("network",),
+    "signal": ("network",),
+}
+"""Plain words of a message that speak of a concept without naming it ("is it raining" asks
+about the weather, "car hire" is no weather): the concept's words count for it at
+`RELATED_WEIGHT`, once per message word and tool, so they help a tool about the concept but
+never outweigh its own words. A
+general list of everyday associations, keyed by the message's word as typed (not by its synonym
+group, so "exchange" relates to currency while its group stays the one of returns)."""
+RELATED_WEIGHT = 0.8
+
+
+@lru_cache(maxsize=1)
+def _related_terms() -> dict[str, frozenset[str]]:
+    return {word: frozenset(canonical(t) for t in targets) for word, targets in RELATED.items()}
+
+
+def related_terms(plain: Iterable[str]) -> set[str]:
+    """Terms of the concepts the plain words relate to (see `RELATED`)."""
+    table = _related_terms()
+    return {t for w in plain for t in table.get(w, ())}
 
 
 @lru_cache(maxsize=16384)
@@ -369,6 +523,8 @@ def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
             continue
         for j in range(i + 1, min(i + 2 + PHRASAL_GAP, len(out))):
             meaning = PHRASAL_VERBS.get((lemma, out[j]))
+            if meaning is not None and j > i + 1 and (lemma, out[j]) in ADJACENT_ONLY:
+                break
             if meaning is not None:
                 out[i], out[j] = meaning, ""
                 break

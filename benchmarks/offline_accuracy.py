@@ -10,7 +10,8 @@ public function-calling catalogs are: their own names, descriptions and paramete
 `offline_<set>_cases.jsonl` (one customer message per line with its catalog, the expected
 function or null when no function serves it, and the expected arguments: only the values the
 message states). `heldout` is frozen: it was written before the model was changed for it and is
-only reported on; `dev` is the set to develop on.
+only reported on; `dev` and `dev2` (function-calling catalogs of several styles, with requests
+no function serves) are the sets to develop on.
 
 Every message is one agent turn (`AGENT_SYSTEM`, the catalog bound, `tool_choice` auto). Figures,
 per style and overall:
@@ -195,7 +196,7 @@ def timing(cases: list[dict[str, Any]], catalogs: dict[str, Any], sizes: Sequenc
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", default="heldout", help="heldout (frozen, report only) or dev")
+    parser.add_argument("--set", default="heldout", help="heldout (frozen, report only), dev or dev2")
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--failures", action="store_true", help="list every miss (dev set only)")

@@ -537,17 +537,22 @@ def _kind(prop: dict[str, Any]) -> str:
     return str(prop.get("type", "string"))
 
 
+TYPED_KINDS = ["pattern", "email", "date", "enum", "number", "integer", "boolean"]
+"""Kinds of parameter read from a typed value, most specific first."""
+UNREAD_KINDS = frozenset({"array", "object"})
+"""Kinds the extractor does not fill: asking for a list or a structure beats guessing one."""
+
+
 def _order(item: tuple[str, dict[str, Any]]) -> int:
     # Most specific first, so a pattern claims its identifier before a number can.
-    return (
-        ["pattern", "email", "date", "enum", "number", "integer", "boolean"].index(_kind(item[1]))
-        if _kind(item[1]) != "string"
-        else 9
-    )
+    kind = _kind(item[1])
+    return TYPED_KINDS.index(kind) if kind in TYPED_KINDS else 9
 
 
 def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_left: int = 0) -> Any | None:
     kind = _kind(prop)
+    if kind in UNREAD_KINDS:
+        return None
     if kind == "pattern":
         hit = find_pattern(prop["pattern"], ctx)
         if hit:

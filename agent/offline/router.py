@@ -31,6 +31,7 @@ from ..lexical import (
     PARAMETER_WEIGHT,
     PATTERN_BONUS,
     PHRASAL_VERBS,
+    RELATED_WEIGHT,
     STOPWORDS,
     SYNONYMS,
     IdentifierPattern,
@@ -39,10 +40,12 @@ from ..lexical import (
     correct_typo,
     humanise_name,
     length_norm,
+    related_terms,
     stem,
     terms,
     words,
 )
+from .spans import takes_plain_words
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",
@@ -183,15 +186,24 @@ KNOWLEDGE_QUESTION = re.compile(
     r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
     r"highest|biggest|largest|most)\b|what causes\b|"
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
-    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? work\b)"
+    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? works?\b|"
+    r"how (?:do|does|did) (?:a|an) \w+|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
+    r"explain\b|(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
+    r"(?:does|do|is|are) .+ (?:more|less|better|worse) (?:\w+ )?than\b|"
+    r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
+    r"reliable|dangerous)\b)"
 )
 """A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
-mortgages work?"): an action answers it only when the message also gives one of its values."""
+mortgages work?", "which airline is the safest?", "is gold a good investment?", "does running
+burn more than cycling?"): an action answers it only when the message also gives one of its
+values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
+    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock)\b"
 )
-"""Questions about the business in general ("do you ship to Canada?"), not about the customer's
+"""Questions about the business in general ("do you ship to Canada?", "what speeds do you
+offer?"), not about the customer's
 own case: they need more evidence before a tool call, unless they carry an identifier or speak
 of the customer's own things ("my order")."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
@@ -266,6 +278,8 @@ class ToolDoc:
     """The plain words of the name, read once: every message is scored against every tool."""
     free_slots: list[str] = field(default_factory=list)
     """Keys (`Router.slot_keys`) of the parameters without a pattern, for slot evidence."""
+    takes_plain_words: bool = False
+    """Whether some parameter's value may be ordinary words (`spans.takes_plain_words`)."""
 
     @property
     def title(self) -> str:
@@ -292,12 +306,50 @@ SLOT_BONUS = 0.6
 """Per parameter without a pattern that the message visibly fills (a date, an amount)."""
 THRESHOLD = 2.8
 """Minimum score for a tool call: about one distinctive term of the tool's name and trigger."""
+LOW_THRESHOLD = 1.5
+"""Minimum score when the message holds no word the tools do not know (`Router.fully_read`)."""
+LOW_THRESHOLD_LEAD = 0.5
+"""Then the runner-up scores at most this share of the best."""
 GENERAL_THRESHOLD = 4.5
 """Minimum score for general questions about the business (see `GENERAL_QUESTION`)."""
 MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
 MIN_CATALOGUE = 20
+TIME_WORDS = frozenset(
+    """today tomorrow tonight now morning afternoon evening night weekend week weeks day days
+    month months year years hour hours minute minutes am pm next last this monday tuesday
+    wednesday thursday friday saturday sunday january february march april june july august
+    september october november december two three four five six seven eight nine ten more
+    some few couple new people persons guests adults children kids""".split()
+)
+"""Words that say when, how many or which, not what: no subject of their own."""
+SHARED_VERBS = (
+    READ_VERBS
+    | REQUEST_VERBS
+    | CHANGE_VERBS
+    | DESTRUCTIVE_VERBS
+    | {"play", "reserve", "calculate", "compute", "convert", "give", "put", "take", "turn", "want"}
+)
+"""Verbs that many tools begin with: alone they say how, not what a message is about."""
+
+
+ACTING_VERB = re.compile(
+    r"(?:^|\b(?:i|we|to|please|you|me)\s)("
+    + "|".join(sorted(REQUEST_VERBS | CHANGE_VERBS | DESTRUCTIVE_VERBS))
+    + r")\b(?!\s(?:on|about|of)\b)"
+)
+"""A verb that asks for something to be done, where a verb stands in a message ("an update on
+my installation" is a noun)."""
+
+
+@lru_cache(maxsize=1)
+def shared_verbs() -> frozenset[str]:
+    return frozenset(canonical(v) for v in SHARED_VERBS)
+
+
+ACRONYM_MIN, ACRONYM_MAX = 3, 4
+"""Lengths of the initialisms read from a tool's words ("AQI"); two letters say too little."""
 
 
 SlotEvidence = Callable[[dict[str, Any], str], bool]
@@ -331,6 +383,7 @@ class Router:
             for term in terms(doc.description):
                 doc.weights[term] += DESCRIPTION_WEIGHT
             for pname, prop in (doc.parameters.get("properties") or {}).items():
+                doc.takes_plain_words = doc.takes_plain_words or takes_plain_words(pname, prop)
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
                 for term in terms(text):
                     doc.weights[term] += PARAMETER_WEIGHT
@@ -361,6 +414,22 @@ class Router:
         self._index()
         self.patterns = {p.pattern: p for d in self.docs for p in d.patterns}
         self.vocabulary = self._vocabulary()
+        self.acronyms = self._acronyms()
+
+    def _acronyms(self) -> dict[str, set[str]]:
+        """Initials of consecutive words of a tool's name or description, with those words'
+        terms: "AQI" says "air quality index", "BMI" "body mass index"."""
+        out: dict[str, set[str]] = {}
+        for doc in self.docs:
+            for text in (humanise_name(doc.name), doc.description):
+                plain = [w for w in words(text) if w not in STOPWORDS and not w.isdigit()]
+                for size in range(ACRONYM_MIN, ACRONYM_MAX + 1):
+                    for i in range(len(plain) - size + 1):
+                        run = plain[i : i + size]
+                        initials = "".join(w[0] for w in run)
+                        if initials not in COMMON_WORDS and initials not in STOPWORDS:
+                            out.setdefault(initials, set()).update(canonical(w) for w in run)
+        return out
 
     def _vocabulary(self) -> dict[str, str]:
         """Plain words that lead to a known term (for typo correction), word -> term."""
@@ -433,13 +502,27 @@ class Router:
                 self.destructive[i] = verbs
 
     def score(self, text: str) -> list[tuple[str, float]]:
+        plain = words(text)
         query = set(self.message_terms(text))
         if query:  # a bare "it's ORD-1002" continues the request before it (see the model)
             query |= self._identifier_words(text)
+        for w in plain:
+            if w not in self.vocabulary and canonical(w) not in self.idf:
+                query |= self.acronyms.get(w, set())
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
                 scores[i] += part
+        related: set[str] = set()
+        for w in set(plain):
+            # a word counts once for a tool however many of its related words the tool uses
+            best: dict[int, float] = {}
+            for term in related_terms([w]) - query:
+                related.add(term)
+                for i, part in self.postings.get(term, ()):
+                    best[i] = max(best.get(i, 0.0), part)
+            for i, part in best.items():
+                scores[i] += RELATED_WEIGHT * part
         hits, _ = self._read(text)
         for key, docs in self.pattern_docs.items():
             if hits[key]:
@@ -451,7 +534,7 @@ class Router:
                     for i in docs:
                         scores[i] += SLOT_BONUS
         for i, verbs in self.destructive.items():
-            if not verbs & query:
+            if not verbs & (query | related):  # "drop me from the class" says cancel
                 scores[i] *= DESTRUCTIVE_FACTOR
         ranking = [(doc.name, round(scores[i], 4)) for i, doc in enumerate(self.docs)]
         ranking.sort(key=lambda item: -item[1])
@@ -493,13 +576,94 @@ class Router:
             return Route(None, route.ranking)  # "are your solar panels any good?"
         return route
 
+    def only_shared_verb(self, name: str, text: str) -> bool:
+        """Whether the message meets the tool only in a verb many tools share (set, book, find,
+        order) while it names a subject no bound tool knows: "set an alarm" against
+        `set_volume`, "book a flight" against `make_reservation`. A capitalised word is a value
+        the tool may take ("Play Bohemian Rhapsody"), a date or a count says when or how many,
+        and a word related to the tool's subject ("play some music") is its subject."""
+        doc = self.doc(name)
+        if doc is None or any(p.search(text) for p in doc.patterns) or doc.takes_plain_words:
+            return False  # "order a pepperoni pizza": the words may be the `dish` it takes
+        plain = words(text)
+        matched = self._matched(name, text)
+        # A look-up's name after its verb is what it looks up: "order" in `get_order_status`.
+        subject = {canonical(w) for w in doc.name_words[1:]} if tool_kind(name) == "lookup" else set()
+        if not matched or not matched <= shared_verbs() or matched & subject:
+            return False
+        if any(doc.weights.get(t) for w in plain for t in self.acronyms.get(w, ())):
+            return False
+        return bool(self.unknown_words(text))
+
+    def fully_read(self, ranking: list[tuple[str, float]], text: str, general: bool) -> bool:
+        """Whether weaker evidence suffices: every content word of the message is one the
+        tools use (or a name, a date, a count) and the best tool leads the others clearly, so
+        "is it raining in Seattle?" reaches the weather tool through "raining" alone."""
+        best = ranking[0][1]
+        runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
+        return (
+            not general
+            and best >= LOW_THRESHOLD
+            and runner_up <= best * LOW_THRESHOLD_LEAD
+            and not self.unknown_words(text)
+            and any(w not in STOPWORDS and w not in TIME_WORDS and self._known(w) for w in words(text))
+        )
+
+    def asks_to_act(self, name: str, text: str) -> bool:
+        """Whether the message asks to do something (open, change, cancel ...) that a look-up
+        tool does not do: "can I open an account online?" is no `check_account_balance`. The
+        verb counts where a verb stands: first, or after "I", "to", "please", "you"."""
+        doc = self.doc(name)
+        if doc is None or not doc.name_words:
+            return False
+        parts = doc.name_words
+        if not (parts[0] in READ_VERBS or parts[-1] in LOOKUP_NOUNS):
+            return False  # only a tool named as a look-up is known to do nothing else
+        said = " ".join(words(text))
+        return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
+
+    def _matched(self, name: str, text: str) -> set[str]:
+        """The tool's terms the message says, itself or through a related word."""
+        doc = self.doc(name)
+        if doc is None:
+            return set()
+        query = set(self.message_terms(text)) | related_terms(words(text))
+        return {t for t in query if doc.weights.get(t)}
+
+    def unknown_words(self, text: str) -> list[str]:
+        """Lower-case content words of the message that no bound tool uses, even read as a typo
+        or by what they relate to: a capitalised word is a name (a value), a date, count or
+        time word says when or how many."""
+        lowercase = set(re.findall(r"(?<![\w'])[a-z][a-z]+\b", text))
+        return [
+            w
+            for w in words(text)
+            if w in lowercase
+            and len(w) >= 3
+            and w not in STOPWORDS
+            and w not in TIME_WORDS
+            and canonical(w) not in shared_verbs()
+            and not self._known(w)
+        ]
+
+    def _known(self, word: str) -> bool:
+        """Whether a plain word (read as a typo of a known word, or by what it relates to) is
+        one the bound tools use."""
+        found = self.message_terms(word)
+        return bool(found and found[0] in self.idf) or bool(related_terms([word]) & self.idf.keys())
+
     def names_only_values(self, name: str, text: str) -> bool:
         """Whether the message matches the tool only through what it takes (a product, a
         store), not through what it does or an identifier: a question about the thing."""
         doc = self.doc(name)
         if doc is None or any(p.search(text) for p in doc.patterns):
             return False
-        matched = {t for t in self.message_terms(text) if doc.weights.get(t)}
+        query = set(self.message_terms(text))
+        if query & self._name_nouns(name) and not self.unknown_words(text):
+            return False  # "my gas meter reading is 04512": all of it speaks of the tool
+        if self._fills_slot(name, text):
+            return False  # "how much should I tip on an $80 bill" gives the amount
+        matched = {t for t in query if doc.weights.get(t)}
         return bool(matched) and matched <= doc.slot_terms
 
     def _route(self, text: str) -> Route:
@@ -509,12 +673,24 @@ class Router:
         about_business = bool({"you", "your", "u", "yours"} & set(words(text)))
         general = self.is_general_question(text) and about_business
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
-        if not ranking or ranking[0][1] < threshold or self.is_policy_question(text):
+        if not ranking or (ranking[0][1] < threshold and not self.fully_read(ranking, text, general)):
             return Route(None, ranking)
+        if self.is_policy_question(text) or (general and self.unknown_words(text)):
+            return Route(None, ranking)  # "what broadband speeds do you offer?"
+        if self.only_shared_verb(ranking[0][0], text) or self.asks_to_act(ranking[0][0], text):
+            return Route(None, ranking)  # "set an alarm" is no `set_volume`
         best = ranking[0][1]
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
             return Route(close[0], ranking)
+        # A tie between a tool the message meets only in a shared verb ("turn") and one it
+        # meets in its subject ("heating") goes to the subject; a verb that cancels or
+        # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
+        matched = {name: self._matched(name, text) for name in close}
+        subjects = [name for name in close if matched[name] - shared_verbs()]
+        destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
+        if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
+            return Route(subjects[0], ranking)
         intent = message_intent(text)
         fitting = [name for name in close if tool_kind(name) == intent]
         if intent and len(fitting) == 1:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .router import humanise_name, words
+from ..lexical import humanise_name, words
 
 Span = tuple[str, int, int]
 Free = Callable[[int, int], bool]
@@ -101,6 +101,18 @@ NAME_WORDS = frozenset(
 def is_name(name: str) -> bool:
     """Whether a parameter holds a name (`movie_name`, `track`, `team_name`)."""
     return bool(NAME_WORDS & set(words(humanise_name(name))))
+
+
+def takes_plain_words(name: str, prop: dict[str, Any]) -> bool:
+    """Whether a parameter's value may be ordinary lower-case words ("pepperoni pizza" for a
+    `dish`, "cups" for a `from_unit`), not a name, a place, an identifier or a typed value."""
+    if prop.get("type", "string") != "string" or any(k in prop for k in ("enum", "pattern", "format")):
+        return False
+    own = set(words(humanise_name(name)))
+    if own & LOWER_CASE_VALUES:
+        return True
+    role = role_of(name, prop)
+    return not is_name(name) and (role is None or not role.proper)
 
 
 def _param_words(name: str, prop: dict[str, Any]) -> tuple[list[str], list[str]]:

@@ -1,0 +1,219 @@
+"""The offline model on catalogs written the function-calling way (their own names, descriptions
+and parameters): words related to a tool's subject, initialisms of its words, shared verbs that
+alone say nothing, parameters it cannot read from text."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from agent.lexical import RELATED_WEIGHT, related_terms, words
+from agent.offline import OfflineChatModel
+from agent.offline.extract import extract_args
+from agent.offline.router import Router
+from agent.prompts import AGENT_SYSTEM
+
+TODAY = date(2027, 3, 1)
+
+
+def fn(name: str, description: str, **props: dict[str, Any]) -> dict[str, Any]:
+    parameters = {"type": "object", "properties": props, "required": []}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
+    }
+
+
+TEXT = {"type": "string"}
+WEATHER = [
+    fn("get_current_weather", "Get the current weather in a given location", location={"type": "string"}),
+    fn("get_air_quality", "Returns the air quality index and pollution level for a city", city=TEXT),
+    fn("find_news", "Find news articles about a topic", topic=TEXT),
+]
+SPEAKER = [
+    fn("set_volume", "Set the speaker volume level.", level={"type": "integer", "description": "0 to 100"}),
+    fn("play_song", "Play a song by name.", song_name={"type": "string", "description": "Name of the song"}),
+]
+DINING = [
+    fn(
+        "make_reservation",
+        "Reserve a table at a restaurant.",
+        restaurant_name={"type": "string", "description": "Name of the restaurant"},
+        party_size={"type": "integer", "description": "Number of guests"},
+    ),
+    fn(
+        "order_food_delivery",
+        "Order food for delivery.",
+        dish={"type": "string", "description": "What to order"},
+    ),
+]
+
+
+def call(tools: list[dict[str, Any]], message: str) -> tuple[str | None, dict[str, Any]]:
+    model = OfflineChatModel(today=TODAY).bind_tools(tools)
+    reply = model.invoke([SystemMessage(AGENT_SYSTEM.format(channel="chat")), HumanMessage(message)])
+    assert reply.tool_calls or reply.text.strip(), "every turn answers"
+    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
+
+
+def test_a_word_related_to_the_subject_counts_for_it() -> None:
+    assert call(WEATHER, "Is it raining in Seattle?")[0] == "get_current_weather"
+    assert call(SPEAKER, "I want to listen to Hey Jude")[0] == "play_song"
+    assert call(SPEAKER, "play some music")[0] == "play_song"
+
+
+def test_an_initialism_of_a_tools_words_names_it() -> None:
+    assert call(WEATHER, "AQI for Los Angeles")[0] == "get_air_quality"
+
+
+def test_a_shared_verb_alone_with_an_unknown_subject_calls_nothing() -> None:
+    assert call(SPEAKER, "Set an alarm for 7am") == (None, {})
+    assert call(DINING, "Book a flight to Rome") == (None, {})
+    # the same verbs with the tool's own subject, a name it takes, or words it may take as a value
+    assert call(SPEAKER, "Set the volume to 40") == ("set_volume", {"level": 40})
+    assert call(SPEAKER, "Play Bohemian Rhapsody")[0] == "play_song"
+    assert call(DINING, "Order a pepperoni pizza")[0] == "order_food_delivery"
+    assert call(DINING, "Book a table for 4 at Nopa")[0] == "make_reservation"
+
+
+def test_a_typo_of_a_known_word_is_no_unknown_subject() -> None:
+    router = Router([fn("get_order_status", "Use when the customer asks where their order is.")])
+    assert router.unknown_words("were is my pakage") == []
+    assert router.unknown_words("where is my kettle") == ["kettle"]
+
+
+def test_a_message_about_the_tools_subject_that_gives_its_value_calls_it() -> None:
+    tip = fn(
+        "tip_calculator",
+        "Work out a tip.",
+        bill_amount={"type": "number", "description": "The bill"},
+        tip_percent={"type": "number", "description": "Tip percentage"},
+    )
+    meter = fn(
+        "submit_meter_reading",
+        "Use when the customer gives a meter reading.",
+        meter_type={"type": "string", "enum": ["gas", "electricity"]},
+        reading={"type": "integer", "description": "The reading"},
+    )
+    assert call([tip], "How much should I tip on a $80 bill at 15%?")[0] == "tip_calculator"
+    assert call([meter], "My gas meter reading is 04512")[0] == "submit_meter_reading"
+
+
+def test_turning_something_up_is_no_arrival() -> None:
+    assert "arrive" not in words("turn the heating up to 23")
+    assert "arrive" in words("it never turned up")
+
+
+def test_array_and_object_parameters_are_asked_for_not_guessed() -> None:
+    props: dict[str, dict[str, Any]] = {
+        "genres": {"type": "array", "items": {"type": "string"}, "description": "Genres"},
+        "filters": {"type": "object", "description": "Filters"},
+        "year": {"type": "integer", "description": "Release year"},
+    }
+    parameters = {"type": "object", "properties": props}
+    assert extract_args(parameters, "Find comedy and drama films from 1999", today=TODAY) == {"year": 1999}
+    tools = [fn("find_films", "Find films by genre.", **props)]
+    assert call(tools, "Find comedy films") == ("find_films", {})
+
+
+def test_a_related_word_counts_once_and_time_words_tell_now_from_later() -> None:
+    tools = [
+        fn("get_current_weather", "Get the current weather in a given location", location=TEXT),
+        fn("get_weather_forecast", "Get the weather forecast for the next days", location=TEXT),
+    ]
+    # "rain" relates to both "weather" and "forecast": the forecast tool gets no double share
+    router = Router(tools)
+    ranking = dict(router.score("is it raining"))
+    parts = [p for t in related_terms(["raining"]) for i, p in router.postings.get(t, ()) if i == 1]
+    assert len(parts) == 2  # "weather" and "forecast"
+    assert ranking["get_weather_forecast"] == round(RELATED_WEIGHT * max(parts), 4)
+    assert call(tools, "Is it raining in Seattle right now?")[0] == "get_current_weather"
+    assert call(tools, "Will it rain in Dublin at the weekend?")[0] == "get_weather_forecast"
+
+
+def test_a_verb_related_to_cancelling_is_no_destructive_mismatch() -> None:
+    tools = [
+        fn(
+            "book_class",
+            "Book a place in a fitness class.",
+            class_type={"type": "string", "enum": ["yoga", "spin"]},
+        ),
+        fn("cancel_class_booking", "Cancel a class booking.", booking_id=TEXT),
+    ]
+    assert call(tools, "Drop me from the yoga class I booked")[0] == "cancel_class_booking"
+
+
+def test_a_tie_goes_to_the_tool_the_message_names_the_subject_of() -> None:
+    home = [
+        fn(
+            "SmartHome_SetThermostat",
+            "Set the thermostat to a target temperature.",
+            temperature={"type": "number"},
+        ),
+        fn("SmartHome_ToggleLights", "Turn the lights on or off in a room.", room=TEXT),
+    ]
+    assert call(home, "Turn the heating up to 23") == ("SmartHome_SetThermostat", {"temperature": 23})
+    gym = [
+        fn("freeze_membership", "Use when the member wants to pause their membership.", member_id=TEXT),
+        fn(
+            "cancel_class_booking",
+            "Use when the member wants to cancel a class they booked.",
+            booking_id=TEXT,
+        ),
+    ]
+    assert call(gym, "I want to cancel my membership completely")[0] is None
+
+
+def test_opinion_and_general_questions_are_answered_in_words() -> None:
+    crypto = [fn("get_crypto_price", "Get the current price of a cryptocurrency.", coin=TEXT)]
+    scores = [fn("get_live_score", "Get the live score of a match.", team=TEXT)]
+    assert call(crypto, "Is crypto a good investment?")[0] is None
+    assert call(scores, "How long is a rugby match?")[0] is None
+    assert call(scores, "What's the score of the Arsenal match?")[0] == "get_live_score"
+
+
+def test_questions_to_know_something_about_a_tools_subject_call_nothing() -> None:
+    flights = [fn("search_flights", "Search for available flights.", destination=TEXT)]
+    loans = [fn("calculate_loan_payment", "Compute the monthly payment for a loan or mortgage.", amount=TEXT)]
+    burn = [fn("getCaloriesBurned", "Estimate calories burned by an activity.", activity=TEXT)]
+    home = [
+        fn("SmartHome_SetThermostat", "Set the thermostat to a temperature.", temperature={"type": "number"})
+    ]
+    assert call(flights, "Which airline is the safest?")[0] is None
+    assert call(loans, "Explain how a mortgage works")[0] is None
+    assert call(burn, "Does running burn more calories than cycling?")[0] is None
+    assert call(home, "How does a smart thermostat save energy?")[0] is None
+    assert call(flights, "Search flights to Tokyo")[0] == "search_flights"
+
+
+def test_a_look_up_tool_does_not_do_what_the_message_asks_to_do() -> None:
+    bank = [
+        fn(
+            "check_account_balance",
+            "Use when the customer asks how much money is in their account.",
+            account_number={"type": "string", "pattern": r"^ACC-\d{6}$"},
+        )
+    ]
+    assert call(bank, "Can I open an account online?")[0] is None
+    assert call(bank, "What's the balance on my account?")[0] == "check_account_balance"
+    status = [fn("get_installation_status", "Use when the customer asks how their installation is going.")]
+    assert call(status, "any update on my installation please")[0] == "get_installation_status"
+
+
+def test_a_question_about_the_business_with_words_no_tool_knows_calls_nothing() -> None:
+    isp = [
+        fn(
+            "run_line_test",
+            "Use when the customer's broadband or internet is slow or not working.",
+            account_id={"type": "string", "pattern": r"^BB-\d{5}$"},
+        )
+    ]
+    assert call(isp, "What broadband speeds do you offer?")[0] is None
+    assert call(isp, "My broadband is not working, BB-12345")[0] == "run_line_test"
+
+
+def test_an_everyday_word_is_no_typo_of_a_tool_word() -> None:
+    shop = [fn("get_order_status", "Use when the customer asks where their order is.", order_id=TEXT)]
+    assert Router(shop).message_terms("rude staff") == ["rude", "staff"]
