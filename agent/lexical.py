@@ -466,13 +466,19 @@ def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
     The distance counts insertions, deletions, substitutions and swaps of two adjacent letters
     ("oder", "ordre"): optimal string alignment, computed by rapidfuzz, whose `score_cutoff`
     stops each comparison once it is past the limit."""
+    best = typo_candidates(word, vocabulary)
+    return best[0] if len(best) == 1 else None
+
+
+def typo_candidates(word: str, vocabulary: dict[str, str]) -> tuple[str, ...]:
+    """Every vocabulary term at the smallest distance (within 1 edit, 2 for long words) from
+    `word`, sorted; empty when none is that close. `correct_typo` wants exactly one."""
     limit = 1 if len(word) < 8 else 2
     found = process.extract(word, list(vocabulary), scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not found:
-        return None
+        return ()
     nearest = min(distance for _, distance, _ in found)
-    best = {vocabulary[known] for known, distance, _ in found if distance == nearest}
-    return next(iter(best)) if len(best) == 1 else None
+    return tuple(sorted({vocabulary[known] for known, distance, _ in found if distance == nearest}))
 
 
 CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")

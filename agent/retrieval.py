@@ -25,6 +25,7 @@ model may search the whole catalog once per turn (`agent.catalog_search`).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ from .action_index import ActionDoc, ActionIndex
 from .lexical import (
     DESCRIPTION_WEIGHT,
     NAME_WEIGHT,
-    PARAMETER_WEIGHT,
     STOPWORDS,
     canonical,
     humanise_name,
@@ -53,6 +53,10 @@ MAX_SCHEMAS = 8192
 """Converted tool definitions kept (a few per action: old versions fall out on a clear)."""
 PREVIOUS_MESSAGE_WEIGHT = 0.5
 """Weight of the customer's previous message: "it's INS-2001" continues the request before it."""
+INPUT_WEIGHT = 0.2
+"""Weight of an input's name and description: inputs recur across look-alike actions (an
+order id, a dag id, a limit and an offset), so they say less about which action is meant than
+the router's `PARAMETER_WEIGHT` assumes for its smaller catalogs."""
 EXAMPLE_WEIGHT = 1.0
 """Weight of a test conversation's words: a customer's own phrasing, as strong as the trigger."""
 CHARS_PER_TOKEN = 4
@@ -70,7 +74,7 @@ def examples_of(definition: ActionDefinition) -> tuple[str, ...]:
 def action_doc(definition: ActionDefinition) -> ActionDoc:
     weights: defaultdict[str, float] = defaultdict(float)
     name = humanise_name(definition.name)
-    described = words(f"{definition.title or ''} {definition.trigger}")
+    described = words(split_compounds(f"{definition.title or ''} {definition.trigger}"))
     examples = words(" . ".join(examples_of(definition)))
     # one text for all inputs: their descriptions recur across a catalog (a cached reading)
     inputs = words(" . ".join(f"{humanise_name(i.name)} {i.description or ''}" for i in definition.inputs))
@@ -78,7 +82,7 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
         (words(name), NAME_WEIGHT),
         (described, DESCRIPTION_WEIGHT),
         (examples, EXAMPLE_WEIGHT),
-        (inputs, PARAMETER_WEIGHT),
+        (inputs, INPUT_WEIGHT),
     ):
         for w in field_words:
             if w not in STOPWORDS and not w.isdigit():
@@ -88,7 +92,7 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
         for value in inp.enum_values or ():
             value_terms = terms(humanise_name(str(value)))
             for term in value_terms:
-                weights[term] += PARAMETER_WEIGHT / len(value_terms)
+                weights[term] += INPUT_WEIGHT / len(value_terms)
         if inp.pattern:
             patterns.append(inp.pattern)
     vocabulary: dict[str, str] = {}
@@ -96,6 +100,15 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
         if w not in STOPWORDS and not w.isdigit():
             vocabulary.setdefault(w, canonical(w))
     return ActionDoc(dict(weights), sum(weights.values()), tuple(patterns), vocabulary)
+
+
+CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+
+
+def split_compounds(text: str) -> str:
+    """The text with each camel-case word followed by its parts: "JupyterHub" reads as
+    "JupyterHub Jupyter Hub", "dagRunId" as "dagRunId dag Run Id" (a message may name either)."""
+    return CAMEL_WORD.sub(lambda m: f"{m.group(0)} {humanise_name(m.group(0))}", text)
 
 
 def _doc_key(compiled: Any) -> tuple[str, str, tuple[str, ...]]:
