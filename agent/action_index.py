@@ -154,10 +154,9 @@ class ActionIndex:
     def _reweigh(self, avg: float) -> None:
         self.avg_ref = avg or 1.0
         self._impact.clear()
+        norms = {n: self._norm(doc.length) for n, doc in self.docs.items()}
         for term, postings in self.postings.items():
-            self.parts[term] = {
-                n: tf * (K1 + 1) / (tf + self._norm(self.docs[n].length)) for n, tf in postings.items()
-            }
+            self.parts[term] = {n: tf * (K1 + 1) / (tf + norms[n]) for n, tf in postings.items()}
 
     # -- reading a message --------------------------------------------------------------------
 

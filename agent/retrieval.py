@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -71,35 +71,43 @@ def examples_of(definition: ActionDefinition) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=32768)
+def field_terms(text: str) -> tuple[tuple[str, str], ...]:
+    """(plain word, routing term) for each word of an action's field, stop words and numbers
+    left out. Cached: input descriptions and short triggers recur across a catalog."""
+    return tuple((w, canonical(w)) for w in words(text) if w not in STOPWORDS and not w.isdigit())
+
+
 def action_doc(definition: ActionDefinition) -> ActionDoc:
-    weights: defaultdict[str, float] = defaultdict(float)
-    name = humanise_name(definition.name)
-    described = words(split_compounds(f"{definition.title or ''} {definition.trigger}"))
-    examples = words(" . ".join(examples_of(definition)))
-    # one text for all inputs: their descriptions recur across a catalog (a cached reading)
-    inputs = words(" . ".join(f"{humanise_name(i.name)} {i.description or ''}" for i in definition.inputs))
+    weights: dict[str, float] = {}
+    name = field_terms(humanise_name(definition.name))
+    described = field_terms(split_compounds(f"{definition.title or ''} {definition.trigger}"))
+    examples = field_terms(" . ".join(examples_of(definition)))
+    # each input read on its own: inputs recur across a catalog (a cached reading)
+    inputs = [
+        t for i in definition.inputs for t in field_terms(f"{humanise_name(i.name)} {i.description or ''}")
+    ]
     for field_words, weight in (
-        (words(name), NAME_WEIGHT),
+        (name, NAME_WEIGHT),
         (described, DESCRIPTION_WEIGHT),
         (examples, EXAMPLE_WEIGHT),
         (inputs, INPUT_WEIGHT),
     ):
-        for w in field_words:
-            if w not in STOPWORDS and not w.isdigit():
-                weights[canonical(w)] += weight
+        for _, term in field_words:
+            weights[term] = weights.get(term, 0.0) + weight
     patterns = []
     for inp in definition.inputs:
         for value in inp.enum_values or ():
             value_terms = terms(humanise_name(str(value)))
             for term in value_terms:
-                weights[term] += INPUT_WEIGHT / len(value_terms)
+                weights[term] = weights.get(term, 0.0) + INPUT_WEIGHT / len(value_terms)
         if inp.pattern:
             patterns.append(inp.pattern)
     vocabulary: dict[str, str] = {}
-    for w in (*words(name), *described, *examples):
-        if w not in STOPWORDS and not w.isdigit():
-            vocabulary.setdefault(w, canonical(w))
-    return ActionDoc(dict(weights), sum(weights.values()), tuple(patterns), vocabulary)
+    for field_words in (name, described, examples):
+        for w, term in field_words:
+            vocabulary.setdefault(w, term)
+    return ActionDoc(weights, sum(weights.values()), tuple(patterns), vocabulary)
 
 
 CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
