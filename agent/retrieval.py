@@ -57,6 +57,9 @@ INPUT_WEIGHT = 0.2
 """Weight of an input's name and description: inputs recur across look-alike actions (an
 order id, a dag id, a limit and an offset), so they say less about which action is meant than
 the router's `PARAMETER_WEIGHT` assumes for its smaller catalogs."""
+TAIL_RATIO = 0.8
+"""An action past the k-th whose lexical score is at least this share of the k-th's is bound
+too (up to the tool cap, `Limits.max_tools`): the ranking cannot tell them apart."""
 EXAMPLE_WEIGHT = 1.0
 """Weight of a test conversation's words: a customer's own phrasing, as strong as the trigger."""
 CHARS_PER_TOKEN = 4
@@ -244,11 +247,18 @@ class ActionRetriever:
     def ranked(self, catalog: Iterable[Any], texts: Sequence[tuple[str, float]], limit: int) -> list[str]:
         """The names of the best `limit` actions for the (text, weight) queries, best first:
         lexical, fused with the semantic ranking when one is configured and answers."""
-        lexical = [name for name, _ in self.index(catalog).ranked(texts, limit)]
+        return self._ranked(catalog, texts, limit)[0]
+
+    def _ranked(
+        self, catalog: Iterable[Any], texts: Sequence[tuple[str, float]], limit: int
+    ) -> tuple[list[str], dict[str, float] | None]:
+        """`ranked`, with the lexical scores when the ranking is lexical (None when fused)."""
+        scored = self.index(catalog).ranked(texts, limit)
+        lexical = [name for name, _ in scored]
         if self.semantic is None or not texts:
-            return lexical
+            return lexical, dict(scored)
         semantic = self.semantic.ranked(texts[0][0], limit)
-        return fuse([lexical, semantic])[:limit] if semantic else lexical
+        return (fuse([lexical, semantic])[:limit], None) if semantic else (lexical, dict(scored))
 
     def select(
         self,
@@ -258,10 +268,13 @@ class ActionRetriever:
         k: int,
         keep: Iterable[str] = (),
         channel: str | None = None,
+        extend_to: int = 0,
     ) -> list[Any]:
-        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order.
-        With `channel`, `allowed` is this retriever's own list for it (`allowed`), whose name
-        and position maps are kept per catalog revision instead of rebuilt per turn."""
+        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order;
+        up to `extend_to` when the lexical ranking cannot tell the next ones from the k-th
+        (scores within `TAIL_RATIO` of it: `tail`). With `channel`, `allowed` is this
+        retriever's own list for it (`allowed`), whose name and position maps are kept per
+        catalog revision instead of rebuilt per turn."""
         if len(allowed) <= k:
             return list(allowed)
         if channel is not None:
@@ -271,15 +284,15 @@ class ActionRetriever:
             position = {name: i for i, name in enumerate(by_name)}
         chosen: list[str] = [name for name in dict.fromkeys(keep) if name in by_name][:k]
         texts = query_texts(messages)
-        limit = k + len(chosen)
-        best = self.ranked(catalog, texts, limit)
+        limit = max(k, extend_to) + len(chosen)
+        best, scores = self._ranked(catalog, texts, limit)
         if sum(1 for n in best if n in by_name) < k:  # channel or switch-offs filtered some out
-            best = self.ranked(catalog, texts, len(by_name) + limit)
-        for name in best:
-            if len(chosen) >= k:
-                break
-            if name in by_name and name not in chosen:
-                chosen.append(name)
+            best, scores = self._ranked(catalog, texts, len(by_name) + limit)
+        ranked = [name for name in best if name in by_name and name not in chosen]
+        taken = ranked[: k - len(chosen)]
+        chosen += taken
+        if scores is not None and taken and len(chosen) == k:
+            chosen += tail(ranked[len(taken) :], scores, scores[taken[-1]], extend_to - k)
         for name in by_name:
             if len(chosen) >= k:
                 break
@@ -292,6 +305,19 @@ class ActionRetriever:
         by_name = {a.definition.name: a for a in allowed}
         found = [name for name in self.ranked(catalog, [(query, 1.0)], len(by_name)) if name in by_name]
         return [by_name[name] for name in found[:n]]
+
+
+def tail(candidates: Sequence[str], scores: dict[str, float], kth: float, room: int) -> list[str]:
+    """The candidates past the k-th (best first) that the lexical ranking cannot tell from it:
+    while each scores at least `TAIL_RATIO` of the k-th score, at most `room` of them. A clear
+    gap after the k-th binds k; a flat tail (the message says little that tells the look-alikes
+    apart) binds more, up to the tool cap."""
+    out: list[str] = []
+    for name in candidates[: max(room, 0)]:
+        if kth <= 0 or scores.get(name, 0.0) < TAIL_RATIO * kth:
+            break
+        out.append(name)
+    return out
 
 
 def query_texts(messages: Sequence[BaseMessage]) -> list[tuple[str, float]]:
