@@ -23,14 +23,13 @@ from .lexical import (
     COMMON_WORDS,
     K1,
     PATTERN_BONUS,
-    STOPWORDS,
     B,
     IdentifierPattern,
     canonical,
     typo_candidates,
     words,
 )
-from .related_words import RELATED_WEIGHT, related
+from .related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, related
 
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
@@ -169,7 +168,7 @@ class ActionIndex:
         (`agent.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself."""
         out: dict[str, float] = {}
         for w in words(text):
-            if w in STOPWORDS or w.isdigit():
+            if w in RETRIEVAL_STOPWORDS or w.isdigit():
                 continue
             term = canonical(w)
             readings: tuple[str, ...] = (term,)

@@ -17,6 +17,12 @@ from functools import lru_cache
 
 from .lexical import STOPWORDS, canonical
 
+KEPT_WORDS = frozenset({"run", "runs", "call", "agent"})
+RETRIEVAL_STOPWORDS = STOPWORDS - KEPT_WORDS
+"""The words the retriever drops. The router's list also drops words that name things in a
+catalog of web-API and support actions (a DAG *run*, a *call* back, a human *agent*); the
+retriever keeps them, and BM25's inverse document frequency weighs them."""
+
 RELATED_WEIGHT = 0.2
 """A related term's weight in the query, relative to the word the message holds."""
 
@@ -108,7 +114,7 @@ def related_table() -> dict[str, frozenset[str]]:
     """Routing term -> the routing terms related to it (itself excluded)."""
     table: dict[str, set[str]] = {}
     for group in RELATED:
-        found = {canonical(w) for w in group if w not in STOPWORDS}
+        found = {canonical(w) for w in group if w not in RETRIEVAL_STOPWORDS}
         for term in found:
             table.setdefault(term, set()).update(found - {term})
     return {term: frozenset(others) for term, others in table.items() if others}

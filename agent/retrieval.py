@@ -39,12 +39,12 @@ from .action_index import ActionDoc, ActionIndex
 from .lexical import (
     DESCRIPTION_WEIGHT,
     NAME_WEIGHT,
-    STOPWORDS,
     canonical,
     humanise_name,
     terms,
     words,
 )
+from .related_words import RETRIEVAL_STOPWORDS
 from .semantic import SemanticRanker, fuse
 
 BATCH = 100
@@ -78,7 +78,7 @@ def examples_of(definition: ActionDefinition) -> tuple[str, ...]:
 def field_terms(text: str) -> tuple[tuple[str, str], ...]:
     """(plain word, routing term) for each word of an action's field, stop words and numbers
     left out. Cached: input descriptions and short triggers recur across a catalog."""
-    return tuple((w, canonical(w)) for w in words(text) if w not in STOPWORDS and not w.isdigit())
+    return tuple((w, canonical(w)) for w in words(text) if w not in RETRIEVAL_STOPWORDS and not w.isdigit())
 
 
 def action_doc(definition: ActionDefinition) -> ActionDoc:

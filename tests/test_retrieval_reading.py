@@ -71,3 +71,13 @@ def test_a_camel_case_compound_in_a_description_is_read_as_its_parts_too() -> No
     )
     assert ranked(catalog, "which hub version is it")[0] == "get_version_b"
     assert ranked(catalog, "jupyterhub version")[0] == "get_version_b"
+
+
+def test_words_that_name_things_in_a_catalog_are_kept_though_the_router_drops_them() -> None:
+    catalog = catalog_of(
+        ("get_dag", "Use when the user wants to get a DAG."),
+        ("get_dag_run", "Use when the user wants to get a DAG run."),
+    )
+    assert ranked(catalog, "show me the dag run")[0] == "get_dag_run"
+    assert ranked(catalog, "show me the dag")[0] == "get_dag"
+    assert "run" not in ActionRetriever().index(catalog).query_terms("show me the dag")
