@@ -57,6 +57,8 @@ INPUT_WEIGHT = 0.2
 """Weight of an input's name and description: inputs recur across look-alike actions (an
 order id, a dag id, a limit and an offset), so they say less about which action is meant than
 the router's `PARAMETER_WEIGHT` assumes for its smaller catalogs."""
+SEARCH_MESSAGE_WEIGHT = 0.5
+"""Weight of the customer's last message in a catalog search, beside the model's query."""
 TAIL_RATIO = 0.8
 """An action past the k-th whose lexical score is at least this share of the k-th's is bound
 too (up to the tool cap, `Limits.max_tools`): the ranking cannot tell them apart."""
@@ -300,10 +302,20 @@ class ActionRetriever:
                 chosen.append(name)
         return [by_name[name] for name in sorted(chosen, key=position.__getitem__)]
 
-    def search(self, catalog: Iterable[Any], allowed: Sequence[Any], query: str, n: int) -> list[Any]:
-        """The `n` allowed actions that best match `query` (the catalog search tool), best first."""
+    def search(
+        self,
+        catalog: Iterable[Any],
+        allowed: Sequence[Any],
+        query: str,
+        n: int,
+        messages: Sequence[BaseMessage] = (),
+    ) -> list[Any]:
+        """The `n` allowed actions that best match `query` (the catalog search tool), best first.
+        With the conversation's `messages`, the customer's last message counts too, at
+        `SEARCH_MESSAGE_WEIGHT`: a model's few words may drop the customer's own."""
         by_name = {a.definition.name: a for a in allowed}
-        found = [name for name in self.ranked(catalog, [(query, 1.0)], len(by_name)) if name in by_name]
+        texts = [(query, 1.0), *((text, SEARCH_MESSAGE_WEIGHT) for text, _ in query_texts(messages)[:1])]
+        found = [name for name in self.ranked(catalog, texts, len(by_name)) if name in by_name]
         return [by_name[name] for name in found[:n]]
 
 

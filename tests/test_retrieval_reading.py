@@ -81,3 +81,18 @@ def test_words_that_name_things_in_a_catalog_are_kept_though_the_router_drops_th
     assert ranked(catalog, "show me the dag run")[0] == "get_dag_run"
     assert ranked(catalog, "show me the dag")[0] == "get_dag"
     assert "run" not in ActionRetriever().index(catalog).query_terms("show me the dag")
+
+
+def test_a_search_reads_the_customers_message_beside_the_models_query() -> None:
+    catalog = catalog_of(*SHOP)
+    allowed = list(catalog)
+    messages = [HumanMessage("is the grey sofa in stock?")]
+    retriever = ActionRetriever()
+    # the model's query lost the customer's words; their message still counts, at half weight
+    assert retriever.search(catalog, allowed, "other options", 2) == []
+    found = retriever.search(catalog, allowed, "other options", 2, messages)
+    assert [a.definition.name for a in found] == ["check_product_stock"]
+    # the model's own words lead: a query naming another action ranks it first
+    found = retriever.search(catalog, allowed, "book a flight", 3, messages)
+    assert found[0].definition.name == "book_flight"
+    assert "check_product_stock" in [a.definition.name for a in found]

@@ -62,7 +62,9 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         query = search_query(dict(search.get("args") or {}))
         taken = {a.definition.name for a in offered}
         candidates = [a for a in allowed if a.definition.name not in taken]
-        found = ctx.retriever.search(ctx.catalog, candidates, query, ctx.limits.search_results)
+        found = ctx.retriever.search(
+            ctx.catalog, candidates, query, ctx.limits.search_results, state["messages"]
+        )
         searched = [
             reply.model_copy(update={"tool_calls": [search]}),
             search_result(str(search["id"]), query, found),
