@@ -23,13 +23,13 @@ from .lexical import (
     COMMON_WORDS,
     K1,
     PATTERN_BONUS,
-    STOPWORDS,
     B,
     IdentifierPattern,
     canonical,
-    correct_typo,
+    typo_candidates,
     words,
 )
+from .related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, related
 
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
@@ -39,6 +39,8 @@ AVG_DRIFT = 0.1
 """Relative drift of the average document length that triggers recomputing BM25's parts."""
 MIN_PREFIX = 4
 """Shortest stem read as the start of a longer indexed term."""
+MAX_TYPO_READINGS = 3
+"""Most equally near terms an unknown word is read as (its weight split between them)."""
 MAX_CORRECTIONS = 4096
 """Unknown words remembered with their correction (a scan of the vocabulary each) per index."""
 
@@ -75,7 +77,7 @@ class ActionIndex:
         `AVG_DRIFT`, so an edit stays proportional to the edited action."""
         self._impact: dict[str, list[tuple[str, float]]] = {}
         """term -> its `MAX_POSTINGS` heaviest parts, for terms with more postings than that."""
-        self._corrections: dict[str, str | None] = {}
+        self._corrections: dict[str, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -151,42 +153,51 @@ class ActionIndex:
     def _reweigh(self, avg: float) -> None:
         self.avg_ref = avg or 1.0
         self._impact.clear()
+        norms = {n: self._norm(doc.length) for n, doc in self.docs.items()}
         for term, postings in self.postings.items():
-            self.parts[term] = {
-                n: tf * (K1 + 1) / (tf + self._norm(self.docs[n].length)) for n, tf in postings.items()
-            }
+            self.parts[term] = {n: tf * (K1 + 1) / (tf + norms[n]) for n, tf in postings.items()}
 
     # -- reading a message --------------------------------------------------------------------
 
-    def query_terms(self, text: str) -> set[str]:
-        """Routing terms of a message; an unknown word one or two edits from a known one is
-        corrected to it ("instalation" -> installation), as the offline router does."""
-        out = set()
+    def query_terms(self, text: str) -> dict[str, float]:
+        """Routing terms of a message with their weights (1.0 for the message's own words).
+
+        An unknown word one or two edits from known ones is read as them ("instalation" ->
+        installation): as the one nearest term, or split evenly over up to `MAX_TYPO_READINGS`
+        equally near ones ("stok": stock or stop). Each term then brings its related terms
+        (`agent.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself."""
+        out: dict[str, float] = {}
         for w in words(text):
-            if w in STOPWORDS or w.isdigit():
+            if w in RETRIEVAL_STOPWORDS or w.isdigit():
                 continue
             term = canonical(w)
+            readings: tuple[str, ...] = (term,)
             if term not in self.postings and len(w) >= 4 and w not in COMMON_WORDS:
                 if w not in self._corrections:
                     if len(self._corrections) >= MAX_CORRECTIONS:
                         self._corrections.clear()
                     self._corrections[w] = self._correct(w)
-                term = self._corrections[w] or term
-            out.add(term)
+                readings = self._corrections[w] or readings
+            for reading in readings:
+                out[reading] = max(out.get(reading, 0.0), 1.0 / len(readings))
+        for term, weight in list(out.items()):
+            for other in related(term):
+                if other in self.postings:
+                    out[other] = max(out.get(other, 0.0), weight * RELATED_WEIGHT)
         return out
 
-    def _correct(self, word: str) -> str | None:
-        """A typo's correction, else the one indexed term the word's stem begins ("specs" ->
-        specif-ications); None when neither is unique."""
+    def _correct(self, word: str) -> tuple[str, ...]:
+        """A typo's readings, else the one indexed term the word's stem begins ("specs" ->
+        specif-ications); empty when there is none (or too many to choose from)."""
         vocabulary = {w: next(iter(terms)) for w, terms in self.word_counts.items() if len(terms) == 1}
-        corrected = correct_typo(word, vocabulary)
-        if corrected is not None:
-            return corrected
+        found = typo_candidates(word, vocabulary)
+        if found:
+            return found if len(found) <= MAX_TYPO_READINGS else ()
         stem = canonical(word)
         if len(stem) < MIN_PREFIX:
-            return None
-        longer = {t for t in self.postings if t.startswith(stem)}
-        return next(iter(longer)) if len(longer) == 1 else None
+            return ()
+        longer = [t for t in self.postings if t.startswith(stem)]
+        return (longer[0],) if len(longer) == 1 else ()
 
     def idf(self, df: int) -> float:
         n = len(self.docs)
@@ -198,11 +209,11 @@ class ActionIndex:
         if not self.docs:
             return scores
         for text, weight in texts:
-            for term in self.query_terms(text):
+            for term, term_weight in self.query_terms(text).items():
                 parts = self.parts.get(term)
                 if not parts:
                     continue
-                idf = weight * self.idf(len(parts))
+                idf = weight * term_weight * self.idf(len(parts))
                 for name, part in self._heaviest(term, parts):
                     scores[name] += idf * part
             for pattern, compiled in self.patterns.items():

@@ -514,7 +514,23 @@ def _phrasal_heads() -> frozenset[str]:
     return frozenset(verb for verb, _ in PHRASAL_VERBS)
 
 
+@lru_cache(maxsize=1)
+def _phrasal_forms() -> frozenset[str]:
+    """Every token whose lemma starts a phrasal verb: a text holding none has none to join."""
+    heads = _phrasal_heads()
+    return heads | frozenset(token for token, lemma in LEMMAS.items() if lemma in heads)
+
+
+@lru_cache(maxsize=1)
+def _verb_object_forms() -> frozenset[str]:
+    """Every token `_read_verb_objects` may rewrite: a text holding none is left as it is."""
+    inflected = (t for t, lemma in LEMMAS.items() if lemma in VERB_OBJECTS and t.endswith("ing"))
+    return frozenset(VERB_OBJECTS) | frozenset(inflected)
+
+
 def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
+    if _phrasal_forms().isdisjoint(tokens):
+        return tokens
     out = list(tokens)
     heads = _phrasal_heads()
     for i, token in enumerate(out):
@@ -532,6 +548,8 @@ def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
 
 
 def _read_verb_objects(tokens: list[str]) -> list[str]:
+    if _verb_object_forms().isdisjoint(tokens):
+        return tokens
     out = list(tokens)
     for i, token in enumerate(out[:-1]):
         rule = VERB_OBJECTS.get(_lemma(token))
@@ -545,6 +563,8 @@ def _read_verb_objects(tokens: list[str]) -> list[str]:
 
 def _mark_negations(tokens: list[str]) -> list[str]:
     """Add "missing" after a negated arrival and "news" after a negated hearing."""
+    if NEGATIONS.isdisjoint(tokens):
+        return tokens
     waiting = bool(WAITING & set(tokens))
     out: list[str] = []
     for i, token in enumerate(tokens):
@@ -559,6 +579,11 @@ def _mark_negations(tokens: list[str]) -> list[str]:
     return out
 
 
+LONE_DOT = re.compile(r"\.(?!\w)|(?<!\w)\.")
+PUNCTUATION = re.compile(r"[^\w@.\-+ ]+")
+WHERE_TYPO = re.compile(r" (\w{4,6}) (is|are) ")
+
+
 def _where_typo(m: re.Match[str]) -> str:
     word = m.group(1)
     if word not in WHERE_LIKE_EXCEPT and OSA.distance(word, "where", score_cutoff=1) <= 1:
@@ -569,17 +594,22 @@ def _where_typo(m: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """Lower-case, straighten quotes, expand contractions and apply the token rewrites."""
     text = text.lower().replace("\u2019", "'").replace("`", "'")
-    for short, full in CONTRACTIONS.items():
-        text = text.replace(short, full)
-    text = re.sub(r"\.(?!\w)|(?<!\w)\.", " ", text)  # keep dots inside emails and numbers
-    text = re.sub(r"[^\w@.\-+ ]+", " ", text)
+    if "'" in text or "cannot" in text:
+        for short, full in CONTRACTIONS.items():
+            text = text.replace(short, full)
+    text = LONE_DOT.sub(" ", text)  # keep dots inside emails and numbers
+    text = PUNCTUATION.sub(" ", text)
     tokens = [BARE_CONTRACTIONS.get(t, t) for t in text.split()]
     text = " " + " ".join(tokens) + " "
-    text = re.sub(r" (\w{4,6}) (is|are) ", _where_typo, text)
-    # "where their order is" (a trigger) says what "where is my order" (a message) asks.
-    text = WHERE_IS.sub(r" track \1 \2 ", text)
-    text = WHERE_ASKED.sub(" track ", text)
-    text = STOPPED_WORKING.sub(" broken ", text)
+    # the rewrites below look for a word each; most texts hold none of them (a fast path)
+    if " is " in text or " are " in text:
+        text = WHERE_TYPO.sub(_where_typo, text)
+    if " where " in text:
+        # "where their order is" (a trigger) says what "where is my order" (a message) asks.
+        text = WHERE_IS.sub(r" track \1 \2 ", text)
+        text = WHERE_ASKED.sub(" track ", text)
+    if " work" in text:
+        text = STOPPED_WORKING.sub(" broken ", text)
     tokens = _mark_negations(_read_verb_objects(_join_phrasal_verbs(text.split())))
     return " ".join(tokens)
 
@@ -622,13 +652,19 @@ def correct_typo(word: str, vocabulary: dict[str, str]) -> str | None:
     The distance counts insertions, deletions, substitutions and swaps of two adjacent letters
     ("oder", "ordre"): optimal string alignment, computed by rapidfuzz, whose `score_cutoff`
     stops each comparison once it is past the limit."""
+    best = typo_candidates(word, vocabulary)
+    return best[0] if len(best) == 1 else None
+
+
+def typo_candidates(word: str, vocabulary: dict[str, str]) -> tuple[str, ...]:
+    """Every vocabulary term at the smallest distance (within 1 edit, 2 for long words) from
+    `word`, sorted; empty when none is that close. `correct_typo` wants exactly one."""
     limit = 1 if len(word) < 8 else 2
     found = process.extract(word, list(vocabulary), scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not found:
-        return None
+        return ()
     nearest = min(distance for _, distance, _ in found)
-    best = {vocabulary[known] for known, distance, _ in found if distance == nearest}
-    return next(iter(best)) if len(best) == 1 else None
+    return tuple(sorted({vocabulary[known] for known, distance, _ in found if distance == nearest}))
 
 
 CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")

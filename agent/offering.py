@@ -10,7 +10,7 @@ from typing import Any
 from tools.action import ActionDefinition
 
 from . import prompts
-from .retrieval import ActionRetriever, last_called
+from .retrieval import ActionRetriever, last_called, query_texts
 from .state import AgentState, Limits
 
 
@@ -43,7 +43,8 @@ def offered_actions(
 ) -> list[Any]:
     """The allowed actions (`allowed_actions`) while their tool definitions fit
     `limits.tool_budget_tokens`; above it, the `limits.top_k` most relevant to the conversation
-    (`agent.retrieval`), always keeping a pending call's action and the last one called.
+    (`agent.retrieval`), always keeping a pending call's action and the last one called; with
+    `limits.max_tools`, also those the ranking cannot tell from the k-th, up to that cap.
 
     An action past its trigger limit, or a session past its budget, stays offered: when the
     model picks it the call is refused in code and the customer is told why (a vanished action
@@ -61,7 +62,39 @@ def offered_actions(
     messages = state.get("messages") or []
     pending = (state.get("pending") or {}).get("action")
     keep = [name for name in (pending, last_called(messages)) if name]
-    return retriever.select(catalog, allowed, messages, limits.top_k, keep, channel if own else None)
+    extend_to = limits.max_tools - 1 if limits.max_tools else 0  # the search tool takes one place
+    return retriever.select(
+        catalog, allowed, messages, limits.top_k, keep, channel if own else None, extend_to
+    )
+
+
+def tool_cap(limits: Limits) -> int:
+    """The most actions bound to the step after a catalog search (`Limits.max_tools`)."""
+    return max(limits.max_tools or 0, (limits.top_k or 0) + limits.search_results)
+
+
+def bound_after_search(
+    catalog: Any,
+    state: AgentState,
+    limits: Limits,
+    retriever: ActionRetriever,
+    offered: list[Any],
+    found: list[Any],
+) -> list[Any]:
+    """The actions bound for the step after a search: the found ones, and the offered ones
+    ranked best for the conversation until `tool_cap` is reached (a pending call's action and
+    the last one called always among them)."""
+    room = tool_cap(limits) - len(found)
+    if len(offered) <= room:
+        return [*offered, *found]
+    messages = state.get("messages") or []
+    pending = (state.get("pending") or {}).get("action")
+    first = [name for name in (pending, last_called(messages)) if name]
+    by_name = {a.definition.name: a for a in offered}
+    ranked = retriever.ranked(catalog, query_texts(messages), len(catalog))
+    order = [*first, *ranked, *by_name]
+    kept = set(list(dict.fromkeys(n for n in order if n in by_name))[:room])
+    return [*(a for a in offered if a.definition.name in kept), *found]
 
 
 def availability_refusal(catalog: Any, name: str, channel: str) -> str:

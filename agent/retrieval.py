@@ -25,9 +25,10 @@ model may search the whole catalog once per turn (`agent.catalog_search`).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -38,13 +39,12 @@ from .action_index import ActionDoc, ActionIndex
 from .lexical import (
     DESCRIPTION_WEIGHT,
     NAME_WEIGHT,
-    PARAMETER_WEIGHT,
-    STOPWORDS,
     canonical,
     humanise_name,
     terms,
     words,
 )
+from .related_words import RETRIEVAL_STOPWORDS
 from .semantic import SemanticRanker, fuse
 
 BATCH = 100
@@ -53,6 +53,15 @@ MAX_SCHEMAS = 8192
 """Converted tool definitions kept (a few per action: old versions fall out on a clear)."""
 PREVIOUS_MESSAGE_WEIGHT = 0.5
 """Weight of the customer's previous message: "it's INS-2001" continues the request before it."""
+INPUT_WEIGHT = 0.2
+"""Weight of an input's name and description: inputs recur across look-alike actions (an
+order id, a dag id, a limit and an offset), so they say less about which action is meant than
+the router's `PARAMETER_WEIGHT` assumes for its smaller catalogs."""
+SEARCH_MESSAGE_WEIGHT = 0.5
+"""Weight of the customer's last message in a catalog search, beside the model's query."""
+TAIL_RATIO = 0.8
+"""An action past the k-th whose lexical score is at least this share of the k-th's is bound
+too (up to the tool cap, `Limits.max_tools`): the ranking cannot tell them apart."""
 EXAMPLE_WEIGHT = 1.0
 """Weight of a test conversation's words: a customer's own phrasing, as strong as the trigger."""
 CHARS_PER_TOKEN = 4
@@ -67,35 +76,52 @@ def examples_of(definition: ActionDefinition) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=32768)
+def field_terms(text: str) -> tuple[tuple[str, str], ...]:
+    """(plain word, routing term) for each word of an action's field, stop words and numbers
+    left out. Cached: input descriptions and short triggers recur across a catalog."""
+    return tuple((w, canonical(w)) for w in words(text) if w not in RETRIEVAL_STOPWORDS and not w.isdigit())
+
+
 def action_doc(definition: ActionDefinition) -> ActionDoc:
-    weights: defaultdict[str, float] = defaultdict(float)
-    name = humanise_name(definition.name)
-    described = words(f"{definition.title or ''} {definition.trigger}")
-    examples = words(" . ".join(examples_of(definition)))
-    # one text for all inputs: their descriptions recur across a catalog (a cached reading)
-    inputs = words(" . ".join(f"{humanise_name(i.name)} {i.description or ''}" for i in definition.inputs))
+    weights: dict[str, float] = {}
+    name = field_terms(humanise_name(definition.name))
+    described = field_terms(split_compounds(f"{definition.title or ''} {definition.trigger}"))
+    examples = field_terms(" . ".join(examples_of(definition)))
+    # each input read on its own: inputs recur across a catalog (a cached reading)
+    inputs = [
+        t for i in definition.inputs for t in field_terms(f"{humanise_name(i.name)} {i.description or ''}")
+    ]
     for field_words, weight in (
-        (words(name), NAME_WEIGHT),
+        (name, NAME_WEIGHT),
         (described, DESCRIPTION_WEIGHT),
         (examples, EXAMPLE_WEIGHT),
-        (inputs, PARAMETER_WEIGHT),
+        (inputs, INPUT_WEIGHT),
     ):
-        for w in field_words:
-            if w not in STOPWORDS and not w.isdigit():
-                weights[canonical(w)] += weight
+        for _, term in field_words:
+            weights[term] = weights.get(term, 0.0) + weight
     patterns = []
     for inp in definition.inputs:
         for value in inp.enum_values or ():
             value_terms = terms(humanise_name(str(value)))
             for term in value_terms:
-                weights[term] += PARAMETER_WEIGHT / len(value_terms)
+                weights[term] = weights.get(term, 0.0) + INPUT_WEIGHT / len(value_terms)
         if inp.pattern:
             patterns.append(inp.pattern)
     vocabulary: dict[str, str] = {}
-    for w in (*words(name), *described, *examples):
-        if w not in STOPWORDS and not w.isdigit():
-            vocabulary.setdefault(w, canonical(w))
-    return ActionDoc(dict(weights), sum(weights.values()), tuple(patterns), vocabulary)
+    for field_words in (name, described, examples):
+        for w, term in field_words:
+            vocabulary.setdefault(w, term)
+    return ActionDoc(weights, sum(weights.values()), tuple(patterns), vocabulary)
+
+
+CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+
+
+def split_compounds(text: str) -> str:
+    """The text with each camel-case word followed by its parts: "JupyterHub" reads as
+    "JupyterHub Jupyter Hub", "dagRunId" as "dagRunId dag Run Id" (a message may name either)."""
+    return CAMEL_WORD.sub(lambda m: f"{m.group(0)} {humanise_name(m.group(0))}", text)
 
 
 def _doc_key(compiled: Any) -> tuple[str, str, tuple[str, ...]]:
@@ -223,11 +249,18 @@ class ActionRetriever:
     def ranked(self, catalog: Iterable[Any], texts: Sequence[tuple[str, float]], limit: int) -> list[str]:
         """The names of the best `limit` actions for the (text, weight) queries, best first:
         lexical, fused with the semantic ranking when one is configured and answers."""
-        lexical = [name for name, _ in self.index(catalog).ranked(texts, limit)]
+        return self._ranked(catalog, texts, limit)[0]
+
+    def _ranked(
+        self, catalog: Iterable[Any], texts: Sequence[tuple[str, float]], limit: int
+    ) -> tuple[list[str], dict[str, float] | None]:
+        """`ranked`, with the lexical scores when the ranking is lexical (None when fused)."""
+        scored = self.index(catalog).ranked(texts, limit)
+        lexical = [name for name, _ in scored]
         if self.semantic is None or not texts:
-            return lexical
+            return lexical, dict(scored)
         semantic = self.semantic.ranked(texts[0][0], limit)
-        return fuse([lexical, semantic])[:limit] if semantic else lexical
+        return (fuse([lexical, semantic])[:limit], None) if semantic else (lexical, dict(scored))
 
     def select(
         self,
@@ -237,10 +270,13 @@ class ActionRetriever:
         k: int,
         keep: Iterable[str] = (),
         channel: str | None = None,
+        extend_to: int = 0,
     ) -> list[Any]:
-        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order.
-        With `channel`, `allowed` is this retriever's own list for it (`allowed`), whose name
-        and position maps are kept per catalog revision instead of rebuilt per turn."""
+        """At most `k` of the `allowed` compiled actions for a conversation, in catalog order;
+        up to `extend_to` when the lexical ranking cannot tell the next ones from the k-th
+        (scores within `TAIL_RATIO` of it: `tail`). With `channel`, `allowed` is this
+        retriever's own list for it (`allowed`), whose name and position maps are kept per
+        catalog revision instead of rebuilt per turn."""
         if len(allowed) <= k:
             return list(allowed)
         if channel is not None:
@@ -250,15 +286,15 @@ class ActionRetriever:
             position = {name: i for i, name in enumerate(by_name)}
         chosen: list[str] = [name for name in dict.fromkeys(keep) if name in by_name][:k]
         texts = query_texts(messages)
-        limit = k + len(chosen)
-        best = self.ranked(catalog, texts, limit)
+        limit = max(k, extend_to) + len(chosen)
+        best, scores = self._ranked(catalog, texts, limit)
         if sum(1 for n in best if n in by_name) < k:  # channel or switch-offs filtered some out
-            best = self.ranked(catalog, texts, len(by_name) + limit)
-        for name in best:
-            if len(chosen) >= k:
-                break
-            if name in by_name and name not in chosen:
-                chosen.append(name)
+            best, scores = self._ranked(catalog, texts, len(by_name) + limit)
+        ranked = [name for name in best if name in by_name and name not in chosen]
+        taken = ranked[: k - len(chosen)]
+        chosen += taken
+        if scores is not None and taken and len(chosen) == k:
+            chosen += tail(ranked[len(taken) :], scores, scores[taken[-1]], extend_to - k)
         for name in by_name:
             if len(chosen) >= k:
                 break
@@ -266,11 +302,34 @@ class ActionRetriever:
                 chosen.append(name)
         return [by_name[name] for name in sorted(chosen, key=position.__getitem__)]
 
-    def search(self, catalog: Iterable[Any], allowed: Sequence[Any], query: str, n: int) -> list[Any]:
-        """The `n` allowed actions that best match `query` (the catalog search tool), best first."""
+    def search(
+        self,
+        catalog: Iterable[Any],
+        allowed: Sequence[Any],
+        query: str,
+        n: int,
+        messages: Sequence[BaseMessage] = (),
+    ) -> list[Any]:
+        """The `n` allowed actions that best match `query` (the catalog search tool), best first.
+        With the conversation's `messages`, the customer's last message counts too, at
+        `SEARCH_MESSAGE_WEIGHT`: a model's few words may drop the customer's own."""
         by_name = {a.definition.name: a for a in allowed}
-        found = [name for name in self.ranked(catalog, [(query, 1.0)], len(by_name)) if name in by_name]
+        texts = [(query, 1.0), *((text, SEARCH_MESSAGE_WEIGHT) for text, _ in query_texts(messages)[:1])]
+        found = [name for name in self.ranked(catalog, texts, len(by_name)) if name in by_name]
         return [by_name[name] for name in found[:n]]
+
+
+def tail(candidates: Sequence[str], scores: dict[str, float], kth: float, room: int) -> list[str]:
+    """The candidates past the k-th (best first) that the lexical ranking cannot tell from it:
+    while each scores at least `TAIL_RATIO` of the k-th score, at most `room` of them. A clear
+    gap after the k-th binds k; a flat tail (the message says little that tells the look-alikes
+    apart) binds more, up to the tool cap."""
+    out: list[str] = []
+    for name in candidates[: max(room, 0)]:
+        if kth <= 0 or scores.get(name, 0.0) < TAIL_RATIO * kth:
+            break
+        out.append(name)
+    return out
 
 
 def query_texts(messages: Sequence[BaseMessage]) -> list[tuple[str, float]]:

@@ -133,8 +133,13 @@ class Limits:
     """Actions bound per turn once the catalog is over the budget, the most relevant first;
     None binds every allowed action whatever the budget."""
     search_results: int = 5
-    """Actions the catalog search tool returns and binds for the next step (`top_k` plus these
-    is the most tools bound to one request: 20 by default)."""
+    """Actions the catalog search tool returns and binds for the next step."""
+    max_tools: int | None = None
+    """Most tools bound to one model call; None (the default) binds exactly `top_k` actions.
+    Set (e.g. 20), retrieval also binds the actions past the k-th that the lexical ranking
+    cannot tell from it (`agent.retrieval.tail`), up to this many less one (the search tool),
+    and a search's found actions take the places of the lowest-ranked offered ones, so no step
+    binds more than this (or `top_k + search_results`, when that is more)."""
     max_message_chars: int = 4000
     """Longest customer message (or answer) a turn reads, in characters; a longer one gets
     `prompts.REPLY_TOO_LONG` and nothing else happens (`message_too_long`)."""

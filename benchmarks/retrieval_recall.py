@@ -1,6 +1,6 @@
 """Is the right action within the model's reach? Recall over the labelled retrieval set.
 
-    .venv/bin/python -m benchmarks.retrieval_recall [--set frozen|dev] [--json PATH]
+    .venv/bin/python -m benchmarks.retrieval_recall [--set frozen|dev|dev_wide] [--json PATH]
 
 The set (`benchmarks.retrieval_set`): 326 actions (117 support actions with look-alikes, 209
 operations of public OpenAPI documents through the importer) and 532 frozen requests over 207
@@ -18,7 +18,9 @@ of them. For every request, a one-message conversation goes through the agent's 
 Configurations: lexical alone (the catalog without test conversations); with examples (each
 action carrying its test conversations from tests/data/retrieval/examples.tsv); with examples
 and a local embedding stand-in fused in (`benchmarks.embedding_standin`: hashed words and
-character trigrams, not a trained model).
+character trigrams, not a trained model); lexical alone with `Limits(max_tools=20)` (the flat
+tail past k bound too, a search's finds replacing the lowest-ranked; "bound max" counts the
+actions bound to one step, the search tool besides).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from agent.offering import allowed_actions, offered_actions
+from agent.offering import allowed_actions, bound_after_search, offered_actions
 from agent.retrieval import ActionRetriever, query_texts
 from agent.semantic import SemanticRanker
 from agent.state import AgentState, Limits
@@ -40,6 +42,9 @@ from benchmarks.embedding_standin import StandInEmbeddings
 from tools.compiler import ActionCatalog
 
 KS = (1, 5, 8, 10, 15, 20)
+TAIL_CAP = 20
+"""`Limits.max_tools` of the last configuration: the actions past the k-th that the ranking
+cannot tell from it are bound too, up to 19 plus the search tool."""
 
 
 def compiled(with_examples: bool) -> ActionCatalog:
@@ -53,9 +58,10 @@ async def score(
     catalog: ActionCatalog,
     requests: list[retrieval_set.Request],
     semantic: SemanticRanker | None = None,
+    limits: Limits | None = None,
 ) -> dict[str, Any]:
     retriever = ActionRetriever(semantic=semantic)
-    limits = Limits()
+    limits = limits if limits is not None else Limits()
     ranks: list[int | None] = []
     offered_hits, rescued, bound_max, misses = 0, 0, 0, []
     for r in requests:
@@ -71,10 +77,11 @@ async def score(
             continue
         # the search tool, with the customer's message standing in for the model's query
         others = [a for a in allowed if a.definition.name not in offered]
-        found = [
-            a.definition.name for a in retriever.search(catalog, others, r.message, limits.search_results)
-        ]
-        bound_max = max(bound_max, len(offered) + len(found))
+        found_actions = retriever.search(catalog, others, r.message, limits.search_results)
+        found = [a.definition.name for a in found_actions]
+        offered_actions_ = [a for a in allowed if a.definition.name in offered]
+        after = bound_after_search(catalog, state, limits, retriever, offered_actions_, found_actions)
+        bound_max = max(bound_max, len(after))
         rescued += r.expected in found
         misses.append(
             {"expected": r.expected, "message": r.message, "rank": ranks[-1], "rescued": r.expected in found}
@@ -101,6 +108,13 @@ async def measure(set_name: str) -> list[dict[str, Any]]:
         await score("lexical", compiled(False), requests),
         await score("lexical + examples", compiled(True), requests),
         await score("lexical + examples + stand-in embeddings", compiled(True), requests, stand_in),
+        await score(
+            f"lexical, flat tail up to {TAIL_CAP} tools",
+            compiled(False),
+            requests,
+            None,
+            Limits(max_tools=TAIL_CAP),
+        ),
     ]
 
 
@@ -118,6 +132,7 @@ def run(set_name: str) -> dict[str, Any]:
             "top_k": limits.top_k,
             "tool_budget_tokens": limits.tool_budget_tokens,
             "search_results": limits.search_results,
+            "max_tools": limits.max_tools,
         },
         "search_query": "the customer's message (stands in for the model's query)",
         "embeddings": "stand-in: hashed words and character trigrams (benchmarks.embedding_standin), not a trained model",
@@ -152,7 +167,7 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="frozen", choices=("frozen", "dev"))
+    parser.add_argument("--set", default="frozen", choices=("frozen", "dev", "dev_wide"))
     parser.add_argument("--json", type=Path, default=None, help="where to write results")
     args = parser.parse_args(argv)
     result = run(args.set)

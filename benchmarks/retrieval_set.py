@@ -9,6 +9,10 @@
                                                importer, named `<api>_<operation>`
     tests/data/retrieval/frozen_requests.tsv   the measured requests (frozen, never tuned on)
     tests/data/retrieval/dev_requests.tsv      the development requests (tune on these)
+    tests/data/retrieval/dev_wide_requests.tsv a wider development set (tune on these): 431
+                                               requests over 281 actions written from the
+                                               actions' descriptions, with typos, indirect
+                                               wording and look-alikes
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -100,5 +104,5 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 
 def requests(name: str = "frozen") -> list[Request]:
-    """`frozen` (measured) or `dev` (developed on)."""
+    """`frozen` (measured), or `dev` / `dev_wide` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]

@@ -33,6 +33,7 @@ VARIABLES = {
     "ADMIN_PASSWORD": ("admin_password", "admin-pass-value", "admin-pass-value"),
     "ACTIONS_TOOL_BUDGET_TOKENS": ("tool_budget_tokens", "12000", 12000),
     "ACTIONS_TOP_K": ("top_k", "12", 12),
+    "ACTIONS_MAX_TOOLS": ("max_tools", "20", 20),
     "EMBEDDINGS_MODEL": ("embeddings_model", "text-embedding-3-small", "text-embedding-3-small"),
     "EMBEDDINGS_BASE_URL": ("embeddings_base_url", "http://127.0.0.1:8081/v1", "http://127.0.0.1:8081/v1"),
     "EMBEDDINGS_API_KEY": ("embeddings_api_key", "emb-key-value", "emb-key-value"),

@@ -23,7 +23,7 @@ from langgraph.runtime import Runtime
 from .. import prompts
 from ..catalog_search import SEARCH_TOOL, search_query, search_result, search_tool_schema
 from ..model_reply import usable
-from ..offering import offered_actions
+from ..offering import bound_after_search, offered_actions
 from ..state import AgentContext, AgentState, message_too_long
 from .planning import plan_calls
 
@@ -77,14 +77,16 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         query = search_query(dict(search.get("args") or {}))
         taken = {a.definition.name for a in offered}
         candidates = [a for a in allowed if a.definition.name not in taken]
-        found = ctx.retriever.search(ctx.catalog, candidates, query, ctx.limits.search_results)
+        found = ctx.retriever.search(
+            ctx.catalog, candidates, query, ctx.limits.search_results, state["messages"]
+        )
         searched = [
             reply.model_copy(update={"tool_calls": [search]}),
             search_result(str(search["id"]), query, found),
         ]
         retrieval["search"] = {"query": query, "found": [a.definition.name for a in found]}
         state = {**state, "turn_calls": 1}  # the search counts in the per-turn call cap
-        bound = [*offered, *found]
+        bound = bound_after_search(ctx.catalog, state, ctx.limits, ctx.retriever, offered, found)
         reply = await _pick(ctx, ctx.retriever.tool_schemas(bound), [*history, *searched], bool(bound))
     start = {**TURN_START, "turn_calls": state["turn_calls"], "retrieval": retrieval}
     if not reply.tool_calls:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     """Tool-definition tokens bound whole (~40 typical actions); above it, retrieval picks."""
     top_k: int = Field(15, ge=1, le=128, validation_alias="ACTIONS_TOP_K")
     """Actions bound per turn once over the token budget (a catalog search may add 5 for a step)."""
+    max_tools: int | None = Field(None, ge=2, le=129, validation_alias="ACTIONS_MAX_TOOLS")
+    """Tool cap per model call (e.g. 20): a flat ranking tail past `top_k` is bound up to it."""
     embeddings_model: str | None = Field(None, validation_alias="EMBEDDINGS_MODEL")
     """Embedding model for semantic retrieval (e.g. text-embedding-3-small); unset: lexical only."""
     embeddings_base_url: str | None = Field(None, validation_alias="EMBEDDINGS_BASE_URL")
@@ -130,6 +132,7 @@ class Settings(BaseSettings):
         return Limits(
             tool_budget_tokens=self.tool_budget_tokens,
             top_k=self.top_k,
+            max_tools=self.max_tools,
             max_message_chars=self.max_message_chars,
         )
 

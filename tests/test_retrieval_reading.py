@@ -1,0 +1,98 @@
+"""How the retriever reads a message against the catalog: typos near several words, related
+words, and camel-case compounds in an action's description."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+
+from agent.lexical import canonical
+from agent.related_words import RELATED_WEIGHT, related
+from agent.retrieval import ActionRetriever, query_texts, split_compounds
+from tools.compiler import ActionCatalog
+from tools.validation import validate_catalog
+
+
+def catalog_of(*actions: tuple[str, str]) -> ActionCatalog:
+    drafts = [
+        {
+            "name": name,
+            "url": f"https://api.example.com/{name}",
+            "method": "GET",
+            "trigger": trigger,
+            "inputs": [],
+        }
+        for name, trigger in actions
+    ]
+    catalog = ActionCatalog()
+    catalog.sync(validate_catalog(drafts))
+    return catalog
+
+
+def ranked(catalog: ActionCatalog, text: str) -> list[str]:
+    return ActionRetriever().ranked(catalog, query_texts([HumanMessage(text)]), 10)
+
+
+SHOP = (
+    ("check_product_stock", "Use when the customer asks whether a product is in stock."),
+    ("stop_newsletter", "Use when the customer wants to stop a newsletter."),
+    ("book_flight", "Use when the customer wants to book a flight."),
+    ("book_table", "Use when the customer wants to reserve a table at a restaurant."),
+    ("find_store", "Use when the customer looks for the nearest shop."),
+)
+
+
+def test_a_typo_as_near_two_words_is_read_as_both_at_half_weight() -> None:
+    catalog = catalog_of(*SHOP)
+    retriever = ActionRetriever()
+    # "stok" is one edit from "stock" and from "stop": no single correction exists
+    terms = retriever.index(catalog).query_terms("is this in stok")
+    assert terms == {canonical("stock"): 0.5, canonical("stop"): 0.5}
+    assert set(ranked(catalog, "is this in stok")[:2]) == {"check_product_stock", "stop_newsletter"}
+    assert ranked(catalog, "is this in stock")[0] == "check_product_stock"
+
+
+def test_a_related_word_brings_its_action_in_below_the_actions_own_word() -> None:
+    catalog = catalog_of(*SHOP)
+    terms = ActionRetriever().index(catalog).query_terms("I need plane tickets")
+    assert terms[canonical("flight")] == RELATED_WEIGHT < terms[canonical("plane")]
+    assert canonical("flight") in related(canonical("plane"))
+    assert ranked(catalog, "I need plane tickets") == ["book_flight"]
+    # an action saying the message's own word ranks above one saying only a related word
+    with_plane = catalog_of(*SHOP, ("charter_plane", "Use when the customer wants to charter a plane."))
+    assert ranked(with_plane, "I need a plane") == ["charter_plane", "book_flight"]
+
+
+def test_a_camel_case_compound_in_a_description_is_read_as_its_parts_too() -> None:
+    assert split_compounds("the JupyterHub version") == "the JupyterHub jupyter hub version"
+    assert split_compounds("a plain sentence, no humps") == "a plain sentence, no humps"
+    catalog = catalog_of(
+        ("get_version_a", "Use when the user wants the Jupyter Server version."),
+        ("get_version_b", "Use when the user wants the JupyterHub version."),
+    )
+    assert ranked(catalog, "which hub version is it")[0] == "get_version_b"
+    assert ranked(catalog, "jupyterhub version")[0] == "get_version_b"
+
+
+def test_words_that_name_things_in_a_catalog_are_kept_though_the_router_drops_them() -> None:
+    catalog = catalog_of(
+        ("get_dag", "Use when the user wants to get a DAG."),
+        ("get_dag_run", "Use when the user wants to get a DAG run."),
+    )
+    assert ranked(catalog, "show me the dag run")[0] == "get_dag_run"
+    assert ranked(catalog, "show me the dag")[0] == "get_dag"
+    assert "run" not in ActionRetriever().index(catalog).query_terms("show me the dag")
+
+
+def test_a_search_reads_the_customers_message_beside_the_models_query() -> None:
+    catalog = catalog_of(*SHOP)
+    allowed = list(catalog)
+    messages = [HumanMessage("is the grey sofa in stock?")]
+    retriever = ActionRetriever()
+    # the model's query lost the customer's words; their message still counts, at half weight
+    assert retriever.search(catalog, allowed, "other options", 2) == []
+    found = retriever.search(catalog, allowed, "other options", 2, messages)
+    assert [a.definition.name for a in found] == ["check_product_stock"]
+    # the model's own words lead: a query naming another action ranks it first
+    found = retriever.search(catalog, allowed, "book a flight", 3, messages)
+    assert found[0].definition.name == "book_flight"
+    assert "check_product_stock" in [a.definition.name for a in found]
