@@ -97,7 +97,10 @@ NOT_IN_A_NAME = frozenset(
     its this that these those them they he him his she her at to for on in by from with via
     into onto off out up down over under about send ship call ring email text deliver delivery
     use pay refund keep ask check make give go let put leave return address office home work
-    store shipping express order card invoice receipt account yes ok okay sure""".split()
+    store shipping express order card invoice receipt account yes ok okay sure mondays tuesdays
+    wednesdays thursdays fridays saturdays sundays weekdays weekends mornings afternoons evenings
+    nights tmrw tmr holiday holidays christmas xmas easter gift wrap rush urgent priority standard
+    overnight pickup collect courier discount coupon voucher cash credit debit paypal""".split()
 )
 """Words a name line after a sign-off may not hold: times, dates, conditions, pronouns,
 prepositions and requests ("Friday Only", "Send To Office", "P.S. Next Tuesday")."""
@@ -124,7 +127,13 @@ _DAYS_AND_MONTHS = (
     r"|june|july|august|september|october|november|december"
 )
 _A_DATE = re.compile(rf"\b(?:{_DAYS_AND_MONTHS})\b\.?|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}", re.IGNORECASE)
-_SENDER = re.compile(rf"(?:\"?[A-Z][\w.'\- ]*\"?\s*)?(?:<{_EMAIL}>)?|{_EMAIL}")
+_WHEN_WORD = re.compile(
+    rf"(?i:{_DAYS_AND_MONTHS})\.?|\d{{1,2}}(?:st|nd|rd|th)?|\d{{4}}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}"
+    r"|\d{1,2}[:.]\d{2}(?::\d{2})?|(?i:at|am|pm|a\.m\.|p\.m\.)|\(?[A-Z]{2,5}\)?|[+-]\d{4}"
+)
+"""What the date part of a reply header is made of: days, months, numbers, times, "at", "AM", a
+time zone. "On second thought, ..." or "On Monday after you call, ..." is not a date part."""
+_SENDER = re.compile(rf"(?:\"?[A-Z][\w.'\-]*(?: [A-Z][\w.'\-]*){{0,3}}\"?\s*)?(?:<{_EMAIL}>)?|{_EMAIL}")
 _PRONOUNS = frozenset("i we you he she they it my our your his her their".split())
 _SIGN_OFF_WORDS = (
     r"best|best regards|kind regards|warm regards|warmest regards|regards|best wishes|cheers"
@@ -196,15 +205,16 @@ def _is_name(line: str) -> bool:
 
 
 def _contact_kind(line: str) -> str | None:
-    """ "email" or "phone" for a contact line under the name; None for anything else (a date)."""
+    """Whether a line under the name is an e-mail or a phone line; None for anything else (a
+    date, an amount)."""
     if _EMAIL_LINE.fullmatch(line):
         return "email"
     phone = _PHONE_LINE.fullmatch(line)
-    if (
-        phone
-        and 7 <= sum(c.isdigit() for c in phone["number"]) <= 15
-        and not _DATE_SHAPE.fullmatch(phone["number"])
-    ):
+    if not phone or _DATE_SHAPE.fullmatch(number := phone["number"]):
+        return None
+    # a label, a "+", a leading 0 or a "-", "." or "(" marks a number as a phone's ("2 500 000" is not)
+    marked = line[0].isalpha() or number[0] in "+0" or any(c in number for c in "-.(")
+    if marked and 7 <= sum(c.isdigit() for c in number) <= 15:
         return "phone"
     return None
 
@@ -218,7 +228,10 @@ def _reply_header(lines: list[str], i: int) -> int:
         if len(lines[i : i + size]) < size or not header:
             continue
         who = header["who"].strip()
-        if not _A_DATE.search(header["when"]) or not _SENDER.fullmatch(who):
+        when = header["when"].strip()
+        if not _A_DATE.search(when) or not all(_WHEN_WORD.fullmatch(w) for w in re.split(r"[\s,]+", when)):
+            continue
+        if not _SENDER.fullmatch(who):
             continue
         if who.strip('"').split()[0].lower() in _PRONOUNS:
             continue
@@ -232,8 +245,8 @@ def _header_block_at(lines: list[str], i: int) -> bool:
     """Whether the quoted message starts at `lines[i]`: an "Original Message" rule, or a header
     block (From: with an address, then Sent/Date, To and Subject), after an optional rule."""
     line = lines[i].strip()
-    if _ORIGINAL_RULE.fullmatch(line):
-        return True
+    if _ORIGINAL_RULE.fullmatch(line):  # followed by the original's "From:" line
+        return i + 1 < len(lines) and lines[i + 1].strip().lower().startswith("from:")
     if _RULE.fullmatch(line) and i + 1 < len(lines):
         i, line = i + 1, lines[i + 1].strip()
     if not _FROM_LINE.fullmatch(line):
