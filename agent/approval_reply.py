@@ -168,23 +168,30 @@ def _units(line: str) -> list[str] | None:
 
 
 def _segment(words: tuple[str, ...]) -> list[str] | None:
-    """The words cut into listed words and phrases ("please do it": "please", "do it"), or None."""
-    if not words:
-        return []
-    for size in (4, 3, 2, 1):
-        head = words[:size]
-        if len(head) < size:
-            continue
-        if head in YES_PHRASES or (size == 1 and head[0] in YES_WORDS):
-            unit = "yes"
-        elif head in COURTESY_PHRASES or (size == 1 and head[0] in COURTESY_WORDS):
-            unit = "courtesy"
-        else:
-            continue
-        rest = _segment(words[size:])
-        if rest is not None:
-            return [unit, *rest]
-    return None
+    """The words cut into listed words and phrases ("please do it": "please", "do it"), or None.
+    Worked from the end, each position once: linear in the words, no recursion."""
+    step: list[tuple[str, int] | None] = [None] * len(words) + [("", len(words))]  # (unit, next)
+    for start in range(len(words) - 1, -1, -1):
+        for size in (4, 3, 2, 1):
+            head = words[start : start + size]
+            if len(head) < size or step[start + size] is None:
+                continue
+            if head in YES_PHRASES or (size == 1 and head[0] in YES_WORDS):
+                step[start] = ("yes", start + size)
+            elif head in COURTESY_PHRASES or (size == 1 and head[0] in COURTESY_WORDS):
+                step[start] = ("courtesy", start + size)
+            else:
+                continue
+            break
+    units: list[str] = []
+    at = 0
+    while at < len(words):
+        taken = step[at]
+        if taken is None:
+            return None
+        units.append(taken[0])
+        at = taken[1]
+    return units
 
 
 def _is_name(line: str) -> bool:

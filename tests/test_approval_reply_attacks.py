@@ -136,3 +136,10 @@ async def test_through_a_real_turn_the_attack_replies_send_nothing(tmp_path, fre
 async def test_through_a_real_turn_a_plain_yes_still_sends_once(tmp_path, fresh_demo_log, reply, channel):
     await _answer(tmp_path, fresh_demo_log, reply, channel)
     assert len(_cancellations(fresh_demo_log)) == 1
+
+
+def test_a_reply_as_long_as_a_message_may_be_is_read_in_one_pass() -> None:
+    """A line of 1,333 words (a 4,000-character message, the limit) is cut into words and phrases
+    without recursion: read, not an error."""
+    assert approves("ok " * 1333) is True
+    assert approves("please do " * 399 + "please do it no") is False
