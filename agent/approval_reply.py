@@ -10,19 +10,21 @@ word in another language) is not an approval, and nothing is sent.
 The quoted message is only a real quote:
 - lines starting with ">" followed by a space, another ">" or nothing;
 - a reply header ("On Mon, 7 Dec 2026 at 10:02, Support <support@example.com> wrote:", on one
-  line or over two) whose date part names a weekday, a month or a numeric date and whose sender
-  is a name or an address, directly followed by ">" lines (then only the ">" lines are the quote);
-- an "-----Original Message-----" rule, or a header block "From: name <email>" followed by
-  "Sent:"/"Date:", "To:" and "Subject:" lines (after an optional "____" rule): everything from
-  there on is the quote.
+  line or over two) whose date part is only dates, times and zones and names a weekday, a month
+  or a numeric date, and whose sender is up to four capitalised names and/or an address (not
+  "I", "you", "we"), directly followed by ">" lines (then only the ">" lines are the quote);
+- an "-----Original Message-----" rule followed by a "From:" line, or a header block "From: name
+  <email>" followed by "Sent:"/"Date:", "To:" and "Subject:" lines (after an optional "____"
+  rule): everything from there on is the quote.
 A line that merely looks like one ("On second thought, here is what I wrote:", "From: my wife
 <she says no>") is the customer's and is read.
 
 A plain sign-off is a sign-off line ("Thanks,", "Best regards,", "--", "Thanks, Ada") followed
 only by one name line (1-3 capitalised words of letters, no digit, no word from NOT_IN_A_NAME)
-and then at most one e-mail line and one phone line (a date is not a phone number); "Sent from
-my iPhone" and the like may close the reply. Nothing else may follow a sign-off: "P.S. Next
-Tuesday", "2027-01-20", "Friday Only" or a second name line is not an approval.
+and then at most one e-mail line and one phone line (a date, or digits with neither a label, a
+"+", a leading 0 nor a "-", "." or "(", is not a phone number); "Sent from my iPhone" and the
+like may close the reply. Nothing else may follow a sign-off: "P.S. Next Tuesday", "2027-01-20",
+"Friday Only" or a second name line is not an approval.
 """
 
 from __future__ import annotations
