@@ -131,7 +131,7 @@ _DAYS_AND_MONTHS = (
 _A_DATE = re.compile(rf"\b(?:{_DAYS_AND_MONTHS})\b\.?|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}", re.IGNORECASE)
 _WHEN_WORD = re.compile(
     rf"(?i:{_DAYS_AND_MONTHS})\.?|\d{{1,2}}(?:st|nd|rd|th)?|\d{{4}}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}"
-    r"|\d{1,2}[:.]\d{2}(?::\d{2})?|(?i:at|am|pm|a\.m\.|p\.m\.)|\(?[A-Z]{2,5}\)?|[+-]\d{4}"
+    r"|\d{1,2}[:.]\d{2}(?::\d{2})?|(?i:at|am|pm|a\.m\.|p\.m\.)|\(?(?:UTC|GMT|CET|CEST|EET|EEST|WET|WEST|BST|IST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|AEST|AEDT|JST|KST|HKT|SGT|NZST|NZDT|MSK)\)?|[+-]\d{4}"
 )
 """What the date part of a reply header is made of: days, months, numbers, times, "at", "AM", a
 time zone. "On second thought, ..." or "On Monday after you call, ..." is not a date part."""

@@ -143,3 +143,30 @@ def test_a_reply_as_long_as_a_message_may_be_is_read_in_one_pass() -> None:
     without recursion: read, not an error."""
     assert approves("ok " * 1333) is True
     assert approves("please do " * 399 + "please do it no") is False
+
+
+FROZEN = Path(__file__).parent / "data" / "approval_replies.jsonl"
+ALL_NOT_APPROVALS = NOT_APPROVALS + [
+    row
+    for line in FROZEN.read_text("utf-8").splitlines()
+    if line.strip() and not (row := json.loads(line))["approves"]
+]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        str.lower,
+        str.upper,
+        str.title,
+        lambda reply: reply.replace("\n", "\r\n"),
+        lambda reply: f"{reply}\n\nThanks,\nAda",
+        lambda reply: f"Hi,\n{reply}",
+    ],
+    ids=["lower", "upper", "title", "crlf", "signed", "greeted"],
+)
+def test_no_non_approval_becomes_one_by_case_line_ends_a_sign_off_or_a_greeting(variant) -> None:
+    """Every non-approval of both sets, changed in case, line ends, or with a sign-off or a
+    greeting added: still not an approval."""
+    taken = [row["reply"] for row in ALL_NOT_APPROVALS if approves(variant(row["reply"]))]
+    assert taken == []
