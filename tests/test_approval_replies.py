@@ -42,7 +42,8 @@ def test_a_reply_that_is_not_a_plain_yes_never_approves(row: dict) -> None:
 
 def test_plain_yeses_approve_and_the_report() -> None:
     """Printed with -s: how each kind of reply is read. A yes read as something else costs a
-    question again (nothing is sent); a no read as yes would send: that side is exact above."""
+    request not sent (the customer is told so and asks again); a no read as yes would send:
+    that side is exact above."""
     by_kind = Counter(row["kind"] for row in ROWS)
     wrong = [row for row in ROWS if approves(row["reply"]) is not row["approves"]]
     wrong_by_kind = Counter(row["kind"] for row in wrong)
@@ -53,7 +54,9 @@ def test_plain_yeses_approve_and_the_report() -> None:
     assert all(
         parse_decision(row["reply"])[0] == "approve" for row in APPROVING if row["reply"] not in missed
     )
-    assert len(missed) <= len(APPROVING) // 20  # at least 95% of plain yeses are taken
+    assert (
+        len(APPROVING) - len(missed) >= 68
+    )  # of the 70 plain yeses; the other two are not taken: nothing is sent
 
 
 # Replies found by trying the rule from outside (after the labelled set above was frozen): more

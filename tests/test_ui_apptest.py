@@ -100,6 +100,19 @@ def test_rejected_confirmation_sends_nothing(tmp_path, fresh_demo_log):
     assert sent(fresh_demo_log, "DELETE", "/api/orders") == []
 
 
+def test_a_question_typed_without_its_question_mark_is_not_an_approval(tmp_path, fresh_demo_log):
+    """Typed into the chat box while the confirmation waits: "is that ok" asks, it does not approve."""
+    model = ScriptedChatModel().script(tool_call("cancel_order", order_id="ORD-1005"))
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        say(at, "cancel order ORD-1005")
+        assert "Shall I go ahead with \u201cCancel an order\u201d?" in texts(at)
+        say(at, "is that ok")
+        assert not at.exception
+        assert "did not send the request" in texts(at)
+    assert sent(fresh_demo_log, "DELETE", "/api/orders") == []
+
+
 def test_edit_at_confirmation_uses_the_edited_values(tmp_path, fresh_demo_log):
     model = ScriptedChatModel().script(
         tool_call("update_shipping_address", order_id="ORD-1002", shipping_address="1 Old Road"),
