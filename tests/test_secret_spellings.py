@@ -159,11 +159,20 @@ def _fold(text: str) -> str:
     return text.replace("i\u0307", "i").replace("ı", "i")
 
 
+_JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
 def _json_unescape(text: str) -> str:
-    try:
-        return json.loads(f'"{text}"') if '"' not in text.replace('\\"', "") else text
-    except ValueError:
-        return text
+    """JSON's string escapes decoded wherever they are (a whole document too)."""
+
+    def one(match: re.Match[str]) -> str:
+        escape = match.group(1)
+        if escape.startswith("u"):
+            return chr(int(escape[1:], 16))
+        return _JSON_SIMPLE.get(escape, escape)
+
+    decoded = re.sub(r'\\(u[0-9a-fA-F]{4}|["\\/bfnrt])', one, text)
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _x_unescape(text: str) -> str:

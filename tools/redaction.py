@@ -3,32 +3,45 @@
 Two mechanisms, both linear in the text's length:
 
 * **Spellings.** Each secret is searched for in a fixed table of encodings of it
-  (`SPELLINGS`), in any letter case: the value itself; percent-encoded (`/` kept or not); form
-  encoded (`+` for a space, and the value with only its spaces as `+`); the hex of its UTF-8
-  bytes; base64 and URL-safe base64 of those bytes at each of the three byte offsets a longer
+  (`SPELLINGS`), in any letter case: the value itself, and upper- and lower-cased; percent-
+  encoded (`/` kept or not); form encoded (`+` for a space, and the value with only its spaces
+  as `+`); the hex of its UTF-8 bytes, run together or each byte separated by `:`, `-` or a
+  space; base64 and URL-safe base64 of those bytes at each of the three byte offsets a longer
   encoded blob may put them at (the characters that depend on the secret alone); and, for a
   numeric secret, its digits with a decimal point at every place and without leading zeros
-  (so `482.13377201` is found for `48213377201`), a number in exponent notation is compared
-  with it by value. All spellings of all secrets are one
-  trie-shaped expression run over the case-folded text (`str.casefold`: `ß` and `SS` are both
-  `ss`, so a secret echoed in upper case or folded is found, the span mapped back to the
-  text's own characters); every occurrence is masked, overlapping ones included.
+  (so `482.13377201` is found for `48213377201`), in groups of three (`48,213,377,201`,
+  `48 213 377 201`, `48_213_377_201`, `48.213.377.201`, `48'213'377'201`), and, with 16 or
+  more significant digits, as printers of doubles write it (`12345678901234567000` for
+  `12345678901234567890`); a number in exponent notation is compared with a numeric secret by
+  value, and any number is compared with a long one as a double. All spellings of all secrets
+  are one trie-shaped expression run over the text folded (`_fold`): format characters
+  (category Cf: soft hyphen, zero-width space ...) removed, `İ` and `ı` as `i`, in Unicode
+  compatibility decomposition (NFKD: full-width `ｓ` is `s`, accents however composed) and case
+  folded (`ß` and `SS` both `ss`); the span is mapped back to the text's own characters, and
+  every occurrence is masked, overlapping ones included. Each view costs only where it can
+  apply: ASCII text is only lower-cased.
 * **A decoded view.** Escaping may cover any character, so the text is also searched after
   its escapes are decoded, repeatedly (double encoding): JSON `\\uXXXX` (surrogate pairs too)
-  and `\\/` `\\"` ..., `\\xHH` runs (as UTF-8), `%HH` (as UTF-8), HTML character references
-  with or without `;` and named entities; and the text as a person reads it, comments and
-  tags removed (`sec<b>ret</b>`, `tools.html_text.without_tags`). If a secret only appears in the decoded view, the
-  decoded text (masked) is returned instead of the original: a little less faithful to the
-  bytes the API sent, never a leak.
+  and `\\/` `\\"` ..., `\\xHH` runs and runs of two or more three-digit octal `\\ooo` (as UTF-8), `%HH` (as
+  UTF-8), HTML character references with or without `;` and named entities, quoted-printable
+  (`=HH` runs as UTF-8, soft line breaks removed); and the text as a person reads it, comments
+  and tags removed (`sec<b>ret</b>`, `tools.html_text.without_tags`). If a secret only appears
+  in the decoded view, the decoded text (masked) is returned instead of the original: a little
+  less faithful to the bytes the API sent, never a leak.
+
+Not covered: a secret in pieces (a list of its characters, two fields, two numbers), and the
+shapes the README lists.
 
 `data` applies `text` to every string and key of a JSON-like value, and masks a number whose
-value is a numeric secret or whose digits hold one. `storable` makes a value that came from
-outside safe to store anywhere (checkpoints, PostgreSQL JSON, msgpack).
+value is a numeric secret (or, for one of 16 or more digits, the same double) or whose digits
+hold one. `storable` makes a value that came from outside safe to store anywhere
+(checkpoints, PostgreSQL JSON, msgpack).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import bisect
 import html
 import math
@@ -37,7 +50,7 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
@@ -54,9 +67,9 @@ _ESCAPES = re.compile(
 )
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"\\bfnrt])")
 _X_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
-_OCTAL_ESCAPES = re.compile(r"(?:\\[0-3][0-7]{2})+")
-_QUOTED_PRINTABLE = re.compile(r"(?:=[0-9A-Fa-f]{2})+")
-_SOFT_BREAK = re.compile(r"=\r?\n")
+_OCTAL_ESCAPES = re.compile(r"(?:\\[0-3][0-7]{2}){2,}")
+"""Two or more octal escapes in a row: one alone (`\\055`) is not decoded, so that a text of
+many single ones costs no more than one pass."""
 _SIMPLE = {"/": "/", '"': '"', "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPONENT_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d{1,4}(?![\w.])")
@@ -284,22 +297,22 @@ def _decode_x_escapes(text: str) -> str:
 
 
 def _decode_octal_escapes(text: str) -> str:
-    """`\\163\\063` runs (C, PostgreSQL's bytea escape format, `od -b`), as UTF-8."""
-    return _OCTAL_ESCAPES.sub(
-        lambda m: bytes(int(m.group(0)[i + 1 : i + 4], 8) for i in range(0, len(m.group(0)), 4)).decode(
-            "utf-8", "replace"
-        ),
-        text,
-    )
+    """Runs of octal escapes (`\\163\\063`: C, PostgreSQL's bytea escape format, `od -b`) as
+    UTF-8."""
+
+    def run(match: re.Match[str]) -> str:
+        codes = map(int, match.group(0).split("\\")[1:], repeat(8))
+        return bytes(codes).decode("utf-8", "replace")
+
+    return _OCTAL_ESCAPES.sub(run, text)
 
 
 def _decode_quoted_printable(text: str) -> str:
-    """Quoted-printable (e-mail bodies): `=` at a line's end (a soft line break) removed, then
-    `=HH` runs as UTF-8 (a character's bytes may be on both sides of a soft break)."""
-    text = _SOFT_BREAK.sub("", text)
-    return _QUOTED_PRINTABLE.sub(
-        lambda m: bytes.fromhex(m.group(0).replace("=", "")).decode("utf-8", "replace"), text
-    )
+    """Quoted-printable (e-mail bodies): `=HH` as bytes, read as UTF-8, and `=` at a line's end
+    (a soft line break) removed; the rest as it was."""
+    if "=" not in text:
+        return text
+    return binascii.a2b_qp(text.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
 
 
 _DECODERS: tuple[Callable[[str], str], ...] = (
