@@ -344,6 +344,18 @@ def _number_gone(text: str, secret: str) -> bool:
     return True
 
 
+def test_a_long_numeric_secret_masks_only_numbers_of_the_same_double() -> None:
+    redactor = Redactor(["12345678901234567890"])
+    text = "near 12345678901234569999, shorter 1234567890123456789, 1.2345678901234569e+19"
+    assert redactor.text(text) == text
+    assert redactor.data({"a": 12345678901234569999, "b": 1234567890123456789}) == {
+        "a": 12345678901234569999,
+        "b": 1234567890123456789,
+    }
+    assert redactor.text("id 12345678901234567000 or 12345678901234567168.") == f"id {MASK} or {MASK}."
+    assert redactor.data({"a": 12345678901234567000, "b": 1.2345678901234567e19}) == {"a": MASK, "b": MASK}
+
+
 def test_numbers_that_are_not_a_secret_stay_numbers() -> None:
     redactor = Redactor(["98765432"])
     assert redactor.data({"n": 12, "f": 1.5, "b": True, "none": None}) == {

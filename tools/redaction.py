@@ -438,8 +438,11 @@ class Redactor:
         if self._numbers and ("e" in masked or "E" in masked):
             masked = _EXPONENT_NUMBER.sub(self._number_masked, masked)
         if self._doubles:
-            masked = _LONG_NUMBER.sub(self._number_masked, masked)
+            masked = _LONG_NUMBER.sub(self._double_masked, masked)
         return masked
+
+    def _double_masked(self, match: re.Match[str]) -> str:
+        return MASK if float(match.group(0)) in self._doubles else match.group(0)
 
     def _number_masked(self, match: re.Match[str]) -> str:
         try:
