@@ -1,6 +1,7 @@
 """Response bodies shaped to make a parser rescan: the cases every body reader must survive.
 
-Each shape is a function of the size in bytes (ASCII, so characters and bytes agree). They are
+Each shape is a function of the size in bytes of its UTF-8 encoding (most are ASCII; the last
+few are not, for the views of the text that only non-ASCII text needs). They are
 shared by `tests/test_response_parsing.py` (read at the size cap without hanging) and
 `benchmarks/response_parsing.py` (the worst time at the size cap).
 """
@@ -11,8 +12,12 @@ from collections.abc import Callable
 
 
 def _repeat(unit: str, size: int, head: str = "", tail: str = "") -> str:
-    room = max(0, size - len(head) - len(tail))
-    return head + (unit * (room // len(unit) + 1))[:room] + tail
+    """`unit` repeated between `head` and `tail`, at most `size` bytes in UTF-8 (whole units
+    when `unit` is not ASCII)."""
+    room = max(0, size - len(head.encode()) - len(tail.encode()))
+    if unit.isascii():
+        return head + (unit * (room // len(unit) + 1))[:room] + tail
+    return head + unit * (room // len(unit.encode())) + tail
 
 
 ADVERSARIAL_SHAPES: dict[str, Callable[[int], str]] = {
@@ -35,4 +40,10 @@ ADVERSARIAL_SHAPES: dict[str, Callable[[int], str]] = {
     "base64-run": lambda n: _repeat("QUJDRA", n),
     "newlines": lambda n: _repeat("\n", n, head="<pre>"),
     "comment-never-closed": lambda n: _repeat("<!--", n),
+    "octal-escapes": lambda n: _repeat("\\101", n),
+    "quoted-printable": lambda n: _repeat("=41=\n", n),
+    "accented-letters": lambda n: _repeat("é", n),
+    "full-width-letters": lambda n: _repeat("ｓ", n),
+    "soft-hyphens": lambda n: _repeat("a\u00ad", n),
+    "hangul-and-dotted-i": lambda n: _repeat("한İ", n),
 }

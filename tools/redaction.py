@@ -3,38 +3,54 @@
 Two mechanisms, both linear in the text's length:
 
 * **Spellings.** Each secret is searched for in a fixed table of encodings of it
-  (`SPELLINGS`), in any letter case: the value itself; percent-encoded (`/` kept or not); form
-  encoded (`+` for a space, and the value with only its spaces as `+`); the hex of its UTF-8
-  bytes; base64 and URL-safe base64 of those bytes at each of the three byte offsets a longer
+  (`SPELLINGS`), in any letter case: the value itself, and upper- and lower-cased; percent-
+  encoded (`/` kept or not); form encoded (`+` for a space, and the value with only its spaces
+  as `+`); the hex of its UTF-8 bytes, run together or each byte separated by `:`, `-` or a
+  space; base64 and URL-safe base64 of those bytes at each of the three byte offsets a longer
   encoded blob may put them at (the characters that depend on the secret alone); and, for a
   numeric secret, its digits with a decimal point at every place and without leading zeros
-  (so `482.13377201` is found for `48213377201`), a number in exponent notation is compared
-  with it by value. All spellings of all secrets are one
-  trie-shaped expression run over the case-folded text (`str.casefold`: `ß` and `SS` are both
-  `ss`, so a secret echoed in upper case or folded is found, the span mapped back to the
-  text's own characters); every occurrence is masked, overlapping ones included.
+  (so `482.13377201` is found for `48213377201`), in groups of three (`48,213,377,201`,
+  `48 213 377 201`, `48_213_377_201`, `48.213.377.201`, `48'213'377'201`), and, with 16 or
+  more significant digits, as printers of doubles write it (`12345678901234567000` for
+  `12345678901234567890`); a number in exponent notation is compared with a numeric secret by
+  value, and any number is compared with a long one as a double. All spellings of all secrets
+  are one trie-shaped expression run over the text folded (`_fold`): format characters
+  (category Cf: soft hyphen, zero-width space ...) removed, `İ` and `ı` as `i`, in Unicode
+  compatibility decomposition (NFKD: full-width `ｓ` is `s`, accents however composed) and case
+  folded (`ß` and `SS` both `ss`); the span is mapped back to the text's own characters, and
+  every occurrence is masked, overlapping ones included. Each view costs only where it can
+  apply: ASCII text is only lower-cased.
 * **A decoded view.** Escaping may cover any character, so the text is also searched after
   its escapes are decoded, repeatedly (double encoding): JSON `\\uXXXX` (surrogate pairs too)
-  and `\\/` `\\"` ..., `\\xHH` runs (as UTF-8), `%HH` (as UTF-8), HTML character references
-  with or without `;` and named entities; and the text as a person reads it, comments and
-  tags removed (`sec<b>ret</b>`, `tools.html_text.without_tags`). If a secret only appears in the decoded view, the
-  decoded text (masked) is returned instead of the original: a little less faithful to the
-  bytes the API sent, never a leak.
+  and `\\/` `\\"` ..., `\\xHH` runs and runs of two or more three-digit octal `\\ooo` (as UTF-8), `%HH` (as
+  UTF-8), HTML character references with or without `;` and named entities, quoted-printable
+  (`=HH` runs as UTF-8, soft line breaks removed); and the text as a person reads it, comments
+  and tags removed (`sec<b>ret</b>`, `tools.html_text.without_tags`). If a secret only appears
+  in the decoded view, the decoded text (masked) is returned instead of the original: a little
+  less faithful to the bytes the API sent, never a leak.
+
+Not covered: a secret in pieces (a list of its characters, two fields, two numbers), and the
+shapes the README lists.
 
 `data` applies `text` to every string and key of a JSON-like value, and masks a number whose
-value is a numeric secret or whose digits hold one. `storable` makes a value that came from
-outside safe to store anywhere (checkpoints, PostgreSQL JSON, msgpack).
+value is a numeric secret (or, for one of 16 or more digits, the same double) or whose digits
+hold one. `storable` makes a value that came from outside safe to store anywhere
+(checkpoints, PostgreSQL JSON, msgpack).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import bisect
 import html
 import math
 import re
+import unicodedata
+from array import array
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate, repeat
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
@@ -46,14 +62,39 @@ MASK = "***"
 MIN_SPELLING_CHARS = 4
 """Encoded spellings shorter than this are not searched (the value itself always is)."""
 _ESCAPES = re.compile(
-    r"\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[/\"\\bfnrt]|%[0-9a-fA-F]{2}|&#[xX]?[0-9a-fA-F]|&\w+;?|<[^<>]*>"
+    r"\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[/\"\\bfnrt]|\\[0-3][0-7]{2}|%[0-9a-fA-F]{2}|&#[xX]?[0-9a-fA-F]"
+    r"|&\w+;?|<[^<>]*>|=[0-9A-Fa-f]{2}|=\r?\n"
 )
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\([/\"\\bfnrt])")
 _X_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+_OCTAL_ESCAPES = re.compile(r"(?:\\[0-3][0-7]{2}){2,}")
+"""Two or more octal escapes in a row: one alone (`\\055`) is not decoded, so that a text of
+many single ones costs no more than one pass."""
 _SIMPLE = {"/": "/", '"': '"', "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPONENT_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d{1,4}(?![\w.])")
 """A number in exponent notation (`2.500000e+29`): compared by value with numeric secrets."""
+_LONG_NUMBER = re.compile(r"(?<![\w.])(?=\d[\d.]{15})\d{1,64}(?:\.\d{1,64})?(?![\w.])")
+"""A number of 16 characters or more: compared as a double with long numeric secrets."""
+_ROUNDED_DIGITS = 16
+"""A numeric secret of this many significant digits or more may be rounded to a double."""
+FORMAT_CHARS: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+"""Unicode's format characters (category Cf, Unicode 14: soft hyphen, zero-width space and
+joiners, bidi marks, the byte order mark ...), as ranges: invisible, so a secret with them
+between its characters reads as the secret."""
+_FOLD_TABLE: dict[int, str | None] = {
+    **{c: None for low, high in FORMAT_CHARS for c in range(low, high + 1)},
+    0x130: "i",  # İ, dotted capital I, and ı, dotless small i: one letter i (Turkish case rules)
+    0x131: "i",
+}
+_FOLD_FIRST = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD_TABLE) + "]")
+"""A character `_fold` removes or replaces before it normalises."""
 _MAX_DECODE_ROUNDS = 3
 _MEMO_ENTRIES = 4096
 _MEMO_MAX_CHARS = 2048
@@ -102,14 +143,51 @@ def _numeric(secret: str) -> set[str]:
     return found
 
 
+def _grouped(secret: str) -> set[str]:
+    """A numeric secret of four or more digits before its point, the way numbers are written
+    for people: in groups of three (`48,213,377,201`, `48 213 377 201`, `48_213_377_201`,
+    `48.213.377.201`, `48'213'377'201`; a no-break or thin space folds to a space), its decimal
+    part after a point or, where `.` or a space groups, a comma."""
+    if _number(secret) is None or "e" in secret.lower():
+        return set()
+    whole, _, part = secret.lstrip("+-").partition(".")
+    whole = whole.lstrip("0")
+    if len(whole) < 4:
+        return set()
+    head = len(whole) % 3 or 3
+    groups = [whole[:head], *(whole[i : i + 3] for i in range(head, len(whole), 3))]
+    found = set()
+    for sep, points in ((",", "."), (" ", ".,"), ("_", "."), (".", ","), ("'", ".")):
+        written = sep.join(groups)
+        found |= {written + point + part for point in points} if part else {written}
+    return found
+
+
+def _rounded(secret: str) -> set[str]:
+    """A numeric secret of 16 or more significant digits as a double prints it (a JavaScript
+    API's numbers are doubles): the shortest digits that read back as the double, padded with
+    zeros (`12345678901234567000` for `12345678901234567890`), in Python's notation
+    (`1.2345678901234567e+19`), and the double's exact value (`12345678901234567168`)."""
+    value = _double(secret)
+    if value is None:
+        return set()
+    found = {repr(value), format(Decimal(repr(value)), "f"), format(Decimal(value), "f")}
+    return {f.removesuffix(".0") for f in found} | found
+
+
 SPELLINGS: dict[str, Callable[[str], set[str]]] = {
     "as is": lambda s: {s},
     "percent-encoded": lambda s: {quote(s, safe=""), quote(s, safe="/")},
     "form-encoded (+ for space)": lambda s: {quote_plus(s, safe=""), s.replace(" ", "+")},
     "hex of the UTF-8 bytes": lambda s: {s.encode("utf-8", "surrogatepass").hex()},
+    "hex of the UTF-8 bytes, each byte separated by `:`, `-` or a space": lambda s: {
+        s.encode("utf-8", "surrogatepass").hex(sep) for sep in ":- "
+    },
     "base64 at any offset in a blob": _base64_inside(base64.b64encode),
     "URL-safe base64 at any offset in a blob": _base64_inside(base64.urlsafe_b64encode),
     "a numeric secret's digits": _numeric,
+    "a numeric secret's digits in groups of three": _grouped,
+    "a long numeric secret rounded to a double": _rounded,
 }
 """Each encoding of a secret searched for in text (in any letter case), by name."""
 
@@ -117,6 +195,16 @@ SPELLINGS: dict[str, Callable[[str], set[str]]] = {
 def _spellings(secret: str) -> set[str]:
     forms = set().union(*(spell(secret) for spell in SPELLINGS.values()))
     return {secret} | {f for f in forms if len(f) >= MIN_SPELLING_CHARS}
+
+
+def _double(secret: str) -> float | None:
+    """The double a numeric secret of 16 or more significant digits is read as: a printer of
+    doubles may write it with other digits (`34223867065065470` for `34223867065065472`)."""
+    number = _number(secret)
+    if number is None or len(number.normalize().as_tuple().digits) < _ROUNDED_DIGITS:
+        return None
+    value = float(number)
+    return value if math.isfinite(value) and value else None
 
 
 def _number(secret: str) -> Decimal | None:
@@ -129,28 +217,41 @@ def _number(secret: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def _fold(text: str) -> str:
+    """`text` as its letters compare: without format characters (category Cf), with `İ` and
+    `ı` as `i`, in Unicode compatibility decomposition (NFKD: full-width `ｓ` is `s`, `é` is `e`
+    and its accent however it was composed, a no-break space is a space) and case folded
+    (`ß` and `SS` both `ss`, `ſ` is `s`, `ς` is `σ`). Each character folds on its own, so
+    `_fold(a + b) == _fold(a) + _fold(b)` (but for the order of stacked accents). ASCII text
+    is only lower-cased."""
+    if text.isascii():
+        return text.lower()
+    if _FOLD_FIRST.search(text):
+        text = text.translate(_FOLD_TABLE)
+    return unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+
+
 def _folded(text: str) -> tuple[str, Callable[[int, int], tuple[int, int]] | None]:
-    """`text` case folded (`ß` and `SS` both `ss`, `ſ` is `s`, `ﬁ` is `fi`), and how a span of
-    the folded text maps back to `text` (None when every character folds to one)."""
-    folded = text.casefold()
-    if len(folded) == len(text):
+    """`text` folded (`_fold`), and how a span of the folded text maps back to `text` (None
+    when every character folds to one)."""
+    folded = _fold(text)
+    if text.isascii():
         return folded, None
-    wide = [c for c in set(text) if len(c.casefold()) != 1]
-    starts: list[int] = []  # where each character folding to several starts in `folded`
-    places: list[int] = []  # and where it is in `text`
-    extra = 0
-    for match in re.finditer("|".join(map(re.escape, wide)), text):
-        starts.append(match.start() + extra)
-        places.append(match.start())
-        extra += len(match.group(0).casefold()) - 1
+    starts: array[int] | None = None  # where each character of `text` starts in `folded`
 
     def original(j: int) -> int:
-        k = bisect.bisect_right(starts, j) - 1
-        if k < 0:
-            return j
-        width = len(text[places[k]].casefold())
-        return places[k] if j < starts[k] + width else places[k] + 1 + j - starts[k] - width
+        nonlocal starts
+        if starts is None:
+            # how long each distinct character folds, all at once: NUL folds to itself and
+            # ends every decomposition, and no non-ASCII character is NUL
+            chars = "".join({c for c in set(text) if not c.isascii()})
+            widths = dict(zip(chars, map(len, _fold("\0".join(chars)).split("\0")), strict=True))
+            widths.update((c, 1) for c in set(text) if c.isascii())
+            starts = array("q", accumulate(map(widths.__getitem__, text), initial=0))
+        return bisect.bisect_right(starts, j) - 1
 
+    if len(folded) == len(text) and not _FOLD_FIRST.search(text):
+        return folded, None  # nothing removed, and folding makes nothing shorter: nothing longer
     return folded, lambda start, end: (original(start), original(end - 1) + 1)
 
 
@@ -195,11 +296,32 @@ def _decode_x_escapes(text: str) -> str:
     )
 
 
+def _decode_octal_escapes(text: str) -> str:
+    """Runs of octal escapes (`\\163\\063`: C, PostgreSQL's bytea escape format, `od -b`) as
+    UTF-8."""
+
+    def run(match: re.Match[str]) -> str:
+        codes = map(int, match.group(0).split("\\")[1:], repeat(8))
+        return bytes(codes).decode("utf-8", "replace")
+
+    return _OCTAL_ESCAPES.sub(run, text)
+
+
+def _decode_quoted_printable(text: str) -> str:
+    """Quoted-printable (e-mail bodies): `=HH` as bytes, read as UTF-8, and `=` at a line's end
+    (a soft line break) removed; the rest as it was."""
+    if "=" not in text:
+        return text
+    return binascii.a2b_qp(text.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
+
+
 _DECODERS: tuple[Callable[[str], str], ...] = (
     _decode_json_escapes,
     _decode_x_escapes,
+    _decode_octal_escapes,
     lambda text: unquote(text, errors="replace"),
     html.unescape,
+    _decode_quoted_printable,
 )
 _VIEWS: tuple[Callable[[str], str], ...] = (*_DECODERS, without_tags)
 """Each decoding tried alone, and the text as a person reads it (tags and comments removed:
@@ -220,13 +342,20 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()):
         needles: set[str] = set()
         numbers: set[Decimal] = set()
+        doubles: set[float] = set()
         for secret in secrets:
             if isinstance(secret, str) and secret:
-                needles.update(s.casefold() for s in _spellings(secret))
+                # the value upper- and lower-cased too: `İzmir` lower-cased is `i̇zmir`, an `i`
+                # and a combining dot, which `_fold` keeps (`İ` alone folds to `i`)
+                spelled = _spellings(secret) | {secret.upper(), secret.lower()}
+                needles.update(folded for s in spelled if (folded := _fold(s)))
                 if (number := _number(secret)) is not None:
                     numbers.add(number)
+                if (double := _double(secret)) is not None:
+                    doubles.add(double)
         self._count = len(needles)
         self._numbers = frozenset(numbers)
+        self._doubles = frozenset(doubles)
         self._large: dict[str, str] = {}
         self._memo: dict[str, str] = {}
         """Masked texts already seen (short ones): the same prompts, keys and names recur in
@@ -308,13 +437,28 @@ class Redactor:
         masked = _replace(value, spans) if spans else value
         if self._numbers and ("e" in masked or "E" in masked):
             masked = _EXPONENT_NUMBER.sub(self._number_masked, masked)
+        if self._doubles:
+            masked = _LONG_NUMBER.sub(self._double_masked, masked)
         return masked
+
+    def _double_masked(self, match: re.Match[str]) -> str:
+        return MASK if float(match.group(0)) in self._doubles else match.group(0)
 
     def _number_masked(self, match: re.Match[str]) -> str:
         try:
-            return MASK if Decimal(match.group(0)) in self._numbers else match.group(0)
+            number = Decimal(match.group(0))
         except InvalidOperation:
             return match.group(0)
+        return MASK if number in self._numbers or self._is_double(number) else match.group(0)
+
+    def _is_double(self, number: Decimal | int | float) -> bool:
+        """Whether `number` is a double a long numeric secret rounds to."""
+        if not self._doubles:
+            return False
+        try:
+            return float(number) in self._doubles
+        except OverflowError:
+            return False
 
     def data(self, value: Any) -> Any:
         """`value` with every string and key passed through `text`, and every number that is a
@@ -350,7 +494,7 @@ class Redactor:
             written = repr(value)
         except ValueError:  # an int beyond the digit limit: no secret is that long
             return False
-        if self._numbers and Decimal(written) in self._numbers:
+        if self._numbers and (Decimal(written) in self._numbers or self._is_double(value)):
             return True
         return self.text(written) != written
 
