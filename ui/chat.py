@@ -23,6 +23,7 @@ from . import forms, refusals, render
 from .auth import is_admin
 from .chat_starters import chosen_message, starters_panel
 from .chat_turn import render_turn, resume_text
+from .conversation_titles import conversation_title
 from .runtime import AgentRuntime
 
 SESSION_KEY = "session_id"
@@ -99,7 +100,7 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
         row = rows.get(sid)
         if row is None:
             return "New conversation"
-        title = (row.get("title") or "untitled")[:48]
+        title = conversation_title(row.get("title"))
         return f"{title} · {row['channel']} · {row['turns']} turn{'s' if row['turns'] != 1 else ''}"
 
     pick, chan, new = st.columns([5, 3, 2], vertical_alignment="bottom")
