@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .auth import admin_gate
+from .auth_settings_panel import auth_settings_panel
 from .editor import editor_panel
 from .editor_state import current_name
 from .history_panel import history_panel
@@ -24,8 +25,8 @@ def sidebar(rt: AgentRuntime) -> None:
         st.caption(f"Model: **{agent.model_label}**" + (" (offline)" if agent.is_offline else ""))
     if not admin_gate(rt.admin_password):
         return
-    actions, test, secrets, history, transfer, from_api = st.tabs(
-        ["Actions", "Test action", "Secrets", "History", "Import / export", "Import API"]
+    actions, test, secrets, auth, history, transfer, from_api = st.tabs(
+        ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]
     )
     with actions:
         form, source = editor_panel(rt)
@@ -33,6 +34,8 @@ def sidebar(rt: AgentRuntime) -> None:
         trial_panel(rt, form, source)
     with secrets:
         secrets_panel(rt)
+    with auth:
+        auth_settings_panel(rt)
     with history:
         history_panel(rt, current_name())
     with transfer:
