@@ -115,15 +115,14 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
         st.session_state[key] = picked
         st.rerun()
     started = rows.get(current)
-    channel = chan.radio(
-        "Channel",
-        CHANNELS,
-        horizontal=True,
-        key=f"channel.{current}",
-        index=CHANNELS.index(started["channel"]) if started else 0,
-        disabled=started is not None,
-        help="Fixed once the conversation has started.",
-    )
+    if started:  # fixed once the conversation has started: said in words, not a greyed-out switch
+        chan.markdown(
+            f"Channel: **{render.plain(started['channel'])}**",
+            help="Fixed once the conversation has started.",
+        )
+        channel = started["channel"]
+    else:
+        channel = chan.radio("Channel", CHANNELS, horizontal=True, key=f"channel.{current}", index=0)
     new.button("New conversation", icon=":material/add_comment:", on_click=_new_session, args=(preview,))
     return current, (started["channel"] if started else channel)
 
