@@ -15,6 +15,15 @@ from .secrets_panel import secrets_panel
 from .transfer_panel import transfer_panel
 from .trial_panel import trial_panel
 
+TABS_WRAP = """<style>
+section[data-testid="stSidebar"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; column-gap: 1rem; }
+section[data-testid="stSidebar"] [data-baseweb="tab-highlight"] { display: none; }
+section[data-testid="stSidebar"] [role="tab"][aria-selected="true"] { box-shadow: inset 0 -2px 0 currentColor; }
+</style>"""
+"""Every tab of the sidebar in view, on a second line when the sidebar is narrow: a tab list that
+scrolls sideways hides tabs nobody finds (Streamlit's moving underline assumes one line, so the
+open tab is underlined by its own border instead)."""
+
 
 def sidebar(rt: AgentRuntime) -> None:
     agent = rt.agent
@@ -25,6 +34,7 @@ def sidebar(rt: AgentRuntime) -> None:
         st.caption(f"Model: **{agent.model_label}**" + (" (offline)" if agent.is_offline else ""))
     if not admin_gate(rt.admin_password):
         return
+    st.html(TABS_WRAP)
     actions, test, secrets, auth, history, transfer, from_api = st.tabs(
         ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]
     )
