@@ -29,6 +29,9 @@ BODY_FORMATS = [f.value for f in BodyFormat]
 FORMATS = [f.value for f in ResponseFormat]
 LANGUAGES = [lang.value for lang in SelectionLanguage]
 CHANNELS = [c.value for c in Channel]
+SELECTION_FIELDS = "selection.fields"
+"""The response fields' list, under the form's key (`ui.response_fields_picker` adds to it)."""
+SELECTION_NAMES = ("Label", "Expression")
 
 
 def _auth_pick(current: str | None, key: str) -> str | None:
@@ -163,8 +166,8 @@ def _response_section(base: dict[str, Any], k: Callable[[str], str]) -> dict[str
     )
     fields = pairs_editor(
         sel["fields"],
-        k("selection.fields"),
-        ("Label", "Expression"),
+        k(SELECTION_FIELDS),
+        SELECTION_NAMES,
         add_label="Add response field",
         placeholders=("Status", "status"),
         reorder=True,

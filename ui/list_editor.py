@@ -53,6 +53,13 @@ def _add(key: str, blank: dict[str, Any]) -> None:
     kept["next"] += 1
 
 
+def append_row(key: str, values: dict[str, Any]) -> None:
+    """Add a filled row at the end (a callback: before the next run draws the list)."""
+    kept = st.session_state[f"{key}.rows"]
+    kept["rows"].append(Row(id=kept["next"], values=dict(values)))
+    kept["next"] += 1
+
+
 def _remove(key: str, row_id: int) -> None:
     kept = st.session_state[f"{key}.rows"]
     kept["rows"] = [r for r in kept["rows"] if r["id"] != row_id]
