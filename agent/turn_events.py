@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from .catalog_search import SEARCH_TOOL
-from .email_format import as_email
+from .email_format import as_email, greeting, reply_headers
 
 Event = dict[str, Any]
 
@@ -40,6 +40,7 @@ def turn_events(
 ) -> list[Event]:
     """The turn's events from the messages it added and the state before and after it."""
     events: list[Event] = []
+    inbound = _inbound(given, values)
     if given.kind == "resume":
         events.append({"type": "resume", "value": given.value})
     elif given.kind == "recover":
@@ -54,7 +55,7 @@ def turn_events(
     for m in new_messages:
         if isinstance(m, AIMessage) and m.tool_calls:
             if m.text.strip():  # words sent together with the calls reach the customer too
-                events.append(assistant_event(m, channel))
+                events.append(assistant_event(m, channel, inbound))
             for c in m.tool_calls:
                 if c["id"] in searches:  # the catalog search: what was asked and what was found
                     found = searches[c["id"]]
@@ -69,7 +70,7 @@ def turn_events(
                 else:
                     events.append({"type": "tool_call", "action": c["name"], "args": c["args"]})
         elif isinstance(m, AIMessage):
-            events.append(assistant_event(m, channel))
+            events.append(assistant_event(m, channel, inbound))
     # every call of the turn that ran, or was not run and why, before the answer
     calls: list[Event] = [{"type": "outcome", **r["outcome"]} for r in _new(values, before, "results")]
     calls += [
@@ -84,12 +85,28 @@ def turn_events(
     if interrupt is not None:
         event: Event = {"type": "interrupt", "payload": interrupt}
         if channel == "email":
-            event["email"] = as_email(interrupt.get("question", ""))
+            event.update(email_parts(interrupt.get("question", ""), inbound))
         events.append(event)
     return events
 
 
-def assistant_event(m: AIMessage, channel: str) -> Event:
+def _inbound(given: TurnInput, values: dict[str, Any]) -> str:
+    """The customer's email that opened the conversation (a reply answers it)."""
+    first = next((m for m in values.get("messages") or [] if isinstance(m, HumanMessage)), None)
+    if first is not None and isinstance(first.content, str):
+        return first.content
+    return given.title
+
+
+def email_parts(text: str, inbound: str) -> Event:
+    """An event's reply email: its body (`email`) and its header lines (`email_headers`)."""
+    return {
+        "email": as_email(text, greeting=greeting(inbound)),
+        "email_headers": reply_headers(inbound).lines(),
+    }
+
+
+def assistant_event(m: AIMessage, channel: str, inbound: str = "") -> Event:
     """An answer as shown: its presentation (text, card, link), and as an email on that channel."""
     pres = (m.additional_kwargs or {}).get("presentation") or {"format": "text", "text": m.text}
     event = {
@@ -100,7 +117,7 @@ def assistant_event(m: AIMessage, channel: str) -> Event:
         "link": pres.get("link"),
     }
     if channel == "email":
-        event["email"] = as_email(event["text"])
+        event.update(email_parts(event["text"], inbound))
     return event
 
 

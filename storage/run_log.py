@@ -27,12 +27,13 @@ from sqlalchemy import ColumnElement, case, func, or_, select, text
 from sqlalchemy.engine import Engine
 
 from .db import read_session
-from .run_tables import ActionRunRow, TurnFlagsRow
+from .run_tables import ActionRunRow, SessionRow, TurnFlagsRow
 
 RUNS: Any = ActionRunRow
 """The run table for building queries (sqlmodel types a column attribute as its Python value,
 so `RUNS.at.desc()` would not type-check on `ActionRunRow` itself)."""
 FLAGS: Any = TurnFlagsRow
+SESSIONS: Any = SessionRow
 
 NOT_RUN = "not_run"
 """The outcome class of a call a rule stopped before it was sent."""
@@ -270,13 +271,21 @@ class RunLog:
         return Choices(*values)
 
     def page(self, f: RunFilter, *, offset: int = 0, size: int = 50) -> Page:
-        """Newest first."""
+        """Newest first; each row with its conversation's `title` ("" when it has none)."""
         r = RUNS
         cols = [getattr(r, n) for n in EXPORT_COLUMNS]
+        title = func.coalesce(SESSIONS.title, "").label("title")
         where = f.where()
         with read_session(self._engine) as s:
             total = s.execute(select(func.count()).select_from(r).where(*where)).scalar_one()
-            query = select(*cols).where(*where).order_by(r.at.desc(), r.id.desc()).offset(offset).limit(size)
+            query = (
+                select(*cols, title)
+                .outerjoin(SESSIONS, SESSIONS.session_id == r.session_id)
+                .where(*where)
+                .order_by(r.at.desc(), r.id.desc())
+                .offset(offset)
+                .limit(size)
+            )
             rows = [dict(m) for m in s.execute(query).mappings()]
         return Page(rows, int(total), offset, size)
 

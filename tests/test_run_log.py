@@ -59,7 +59,7 @@ def stores(engine) -> tuple[TraceStore, RunLog]:
 
 def test_each_call_of_a_stored_turn_is_a_row_linked_to_its_trace(stores) -> None:
     traces, log = stores
-    traces.record_turn("s1", trace(DAY1, [outcome("track_order")]), channel="chat")
+    traces.record_turn("s1", trace(DAY1, [outcome("track_order")]), channel="chat", title="Where is it?")
     turn = traces.record_turn(
         "s1",
         trace(DAY2, [outcome("cancel_order", "http_error", 500, 812.5, 3), refused("cancel_order", "limit")]),
@@ -75,6 +75,7 @@ def test_each_call_of_a_stored_turn_is_a_row_linked_to_its_trace(stores) -> None
     assert by_outcome[NOT_RUN]["reason"] == "limit" and by_outcome[NOT_RUN]["status"] is None
     assert by_outcome["ok"]["turn"] == 1 and by_outcome["ok"]["at"] == DAY1
     assert traces.get("s1", 2)["turn"] == 2  # the row's (session, turn) opens its trace
+    assert {r["title"] for r in page.rows} == {"Where is it?"}  # the conversation's first message
 
 
 def test_filters_and_paging_run_in_sql(stores) -> None:

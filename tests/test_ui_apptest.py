@@ -158,7 +158,24 @@ def test_email_channel_shows_the_inbound_message_and_the_reply_email(tmp_path, f
         page = texts(at)
         assert "Inbound email from the customer" in page and "Reply email" in page
         assert any(t.value.startswith("Hello,") and "Here is your invoice." in t.value for t in at.main.text)
-        assert by_label(at.main.radio, "Channel").disabled  # fixed once the session started
+        # fixed once the session started: said in words, no switch left to try
+        assert not [r for r in at.main.radio if r.label == "Channel"] and "Channel: **email**" in page
+
+
+def test_a_reply_email_reads_as_an_email_with_headers_greeting_and_signature(tmp_path, fresh_demo_log):
+    """The reply to a pasted email: From/To/Subject lines taken from it, a greeting by name,
+    the answer and a signature, drawn as plain text (markdown in the answer stays literal)."""
+    model = ScriptedChatModel().script("Here is your **invoice**.")
+    with app_runtime(tmp_path, fresh_demo_log, model) as rt:
+        at = open_app(rt)
+        by_label(at.main.radio, "Channel").set_value("email").run()
+        say(at, "From: Dana Smith <dana@example.com>\nSubject: Invoice INV-5001\n\nPlease send it.")
+        shown = [t.value for t in at.main.text]
+        headers = "From: Customer Support\nTo: Dana Smith <dana@example.com>\nSubject: Re: Invoice INV-5001"
+        assert headers in shown
+        body = shown[shown.index(headers) + 1]
+        assert body == "Hello Dana,\n\nHere is your **invoice**.\n\nBest regards,\nCustomer Support"
+        assert not any("invoice" in m.value for m in at.main.markdown)  # never markdown
 
 
 def test_editor_validation_error_is_shown_per_field_and_nothing_is_saved(tmp_path, fresh_demo_log):

@@ -27,6 +27,27 @@ def chosen(scope, label: str):
     return scope.get_by_test_id("stSelectbox").filter(has_text=label).get_by_role("combobox")
 
 
+def click_cell(page, grid, *, row: int, x: float, appears) -> None:
+    """Click a cell of a data grid (drawn on a canvas) until `appears` shows: `row` counts from
+    0 under the header, `x` is pixels from the grid's left edge. The grid takes a click once it
+    has drawn the pointer over the cell; a click landing during a rerun is lost and repeated."""
+    grid.scroll_into_view_if_needed()
+    for _ in range(3):
+        box = grid.bounding_box()
+        assert box is not None
+        point = (box["x"] + x, box["y"] + 35 * (row + 1) + 17)
+        page.mouse.move(*point)
+        page.wait_for_timeout(300)
+        page.mouse.click(*point)
+        settle(page)
+        try:
+            appears.first.wait_for(state="visible", timeout=10_000)
+            return
+        except Exception:  # the click was lost
+            continue
+    appears.first.wait_for(state="visible")
+
+
 @pytest.fixture
 def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -102,27 +123,23 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
         assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
         assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
 
-        # the table's "open trace" link opens the newest row's trace in a new tab
+        # the runs are named by their conversation's first message
         grid = main.get_by_test_id("stDataFrame").first
-        box = grid.bounding_box()
-        assert box is not None
-        x, y = box["x"] + box["width"] - 55, box["y"] + 35 + 17  # the first row's link text
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)  # the grid draws the link as hovered, then takes the click
-        with page.expect_popup() as popup:
-            page.mouse.click(x, y)
-        opened = popup.value
-        opened.wait_for_load_state()
-        assert "?session=" in opened.url and "&turn=1" in opened.url
-        expect(chosen(opened.get_by_role("main"), "Turn")).to_have_value(re.compile("ORD-1001"))
-        opened.close()
-
-        # a row opens its trace in this tab (the newest row: the lookup that worked)
-        main.get_by_role("button", name="Open trace").click()
-        settle(page)
+        expect(grid).to_contain_text("where is my order ORD-1001")  # the grid's accessible copy
+        # one click on a row (its conversation cell) opens its trace in this tab: the newest row
+        click_cell(page, grid, row=0, x=230, appears=main.get_by_text("No errors, limits reached"))
         expect(chosen(main, "Turn")).to_have_value(re.compile("ORD-1001"))
         expect(main.get_by_text("No errors, limits reached or refusals in this turn.")).to_be_visible()
         page.screenshot(path=ARTIFACTS / "3-opened-trace.png", full_page=True)
+
+        # one click on a conversation of the traces page's list opens it: the oldest, which failed
+        listed = main.get_by_test_id("stDataFrame").first
+        expect(listed).to_contain_text("Do you sell gift cards?")
+        click_cell(page, listed, row=2, x=60, appears=main.get_by_text("This turn failed."))
+        expect(main.get_by_text("This turn failed.")).to_be_visible()
+        expect(chosen(main, "Conversation")).to_have_value(
+            re.compile(r"^\[error ×1\] · where is my order ORD-5000")
+        )
 
         # the table's link (a new tab) opens the failed turn's trace
         failed_session = next(line.split(",")[1] for line in lines[1:] if ",http_error," in line)

@@ -2,7 +2,8 @@
 
 Every action call of every conversation (time, conversation, channel, action, outcome class,
 HTTP status, latency, attempts, the rule that stopped a call not run), filtered and paged; each
-row opens its turn's trace. Charts of runs per action per day, outcome classes over time, p50 /
+row opens its turn's trace in one click (in this tab; its link opens it in a new one). A
+conversation is named by its first customer message (`ui.conversation_titles`). Charts of runs per action per day, outcome classes over time, p50 /
 p95 latency per action and limit hits; the customer messages that matched no action, grouped,
 as candidates for new actions; and the filtered rows as CSV. Every figure is one SQL query of
 `storage.run_log.RunLog` (aggregated and paged in the database); this module only draws.
@@ -19,6 +20,7 @@ import streamlit as st
 from storage.run_log import NOT_RUN, SEARCHED, RunFilter, RunLog
 
 from .chat import PREVIEW_PREFIX
+from .conversation_titles import conversation_title
 from .kept_filters import keep_filters, remember_filters
 from .runtime import AgentRuntime
 from .traces import open_trace
@@ -122,17 +124,30 @@ def _page(log: RunLog, f: RunFilter) -> Any:
         help="Every run matching the filters, not only this page.",
     )
     rows = [_row(r) for r in page.rows]
+    st.caption(":material/touch_app: Click a run to open its trace.")
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
         column_config={
             "time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "trace": st.column_config.LinkColumn(display_text="open trace"),
+            "trace": st.column_config.LinkColumn(display_text="open in new tab"),
         },
+        key=RUNS_TABLE,
+        on_select=lambda: _open_clicked([(r["session_id"], r["turn"]) for r in page.rows]),
+        selection_mode="single-cell",
     )
-    _open_trace_of(page.rows)
     return page
+
+
+RUNS_TABLE = "rl.runs"
+
+
+def _open_clicked(targets: list[tuple[str, int]]) -> None:
+    """The table's callback: a click on any cell of a row opens that row's trace."""
+    cells = st.session_state[RUNS_TABLE].selection.cells
+    if cells and 0 <= cells[0][0] < len(targets):
+        open_trace(*targets[cells[0][0]])
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:
@@ -141,35 +156,16 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
         outcome = f"not run: {r['reason']}"
     return {
         "time (UTC)": r["at"],
+        "conversation": conversation_title(r.get("title")),
         "action": r["action"],
         "outcome": outcome,
         "HTTP status": NONE if r["status"] is None else str(r["status"]),
         "latency (ms)": NONE if r["latency_ms"] is None else f"{r['latency_ms']:.0f}",
         "attempts": NONE if r["attempts"] is None else str(r["attempts"]),
         "channel": r["channel"],
-        "conversation": r["session_id"],
         "turn": r["turn"],
         "trace": f"?session={r['session_id']}&turn={r['turn']}",
     }
-
-
-def _open_trace_of(rows: list[dict[str, Any]]) -> None:
-    """Open a row's trace in this tab (the table's link opens it in a new one)."""
-    targets = list(dict.fromkeys((r["session_id"], r["turn"]) for r in rows))
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    target = left.selectbox(
-        "Trace of",
-        targets,
-        key="rl.trace",
-        format_func=lambda t: f"{t[0]} · turn {t[1]}",
-    )
-    right.button(
-        "Open trace",
-        icon=":material/timeline:",
-        key="rl.open",
-        on_click=open_trace,
-        args=(target[0], target[1]),
-    )
 
 
 def _charts(log: RunLog, f: RunFilter) -> None:

@@ -23,6 +23,7 @@ from . import forms, refusals, render
 from .auth import is_admin
 from .chat_starters import chosen_message, starters_panel
 from .chat_turn import render_turn, resume_text
+from .conversation_titles import conversation_title
 from .runtime import AgentRuntime
 
 SESSION_KEY = "session_id"
@@ -99,10 +100,11 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
         row = rows.get(sid)
         if row is None:
             return "New conversation"
-        title = (row.get("title") or "untitled")[:48]
+        title = conversation_title(row.get("title"))
         return f"{title} · {row['channel']} · {row['turns']} turn{'s' if row['turns'] != 1 else ''}"
 
-    pick, chan, new = st.columns([5, 3, 2], vertical_alignment="bottom")
+    # the channel on a line of its own: three columns cut "New conversation" to "N…" at 1024 px
+    pick, new = st.columns([3, 2], vertical_alignment="bottom")
     # The browser answers with an option's label, and labels change as a conversation grows:
     # a key derived from the labels gives a fresh picker, set to the current session, each time.
     labels = "\n".join(describe(o) for o in options)
@@ -113,17 +115,22 @@ def session_picker(rt: AgentRuntime, preview: bool = False) -> tuple[str, str]:
     if picked != current and picked in rows:
         st.session_state[key] = picked
         st.rerun()
-    started = rows.get(current)
-    channel = chan.radio(
-        "Channel",
-        CHANNELS,
-        horizontal=True,
-        key=f"channel.{current}",
-        index=CHANNELS.index(started["channel"]) if started else 0,
-        disabled=started is not None,
-        help="Fixed once the conversation has started.",
+    new.button(
+        "New conversation",
+        icon=":material/add_comment:",
+        on_click=_new_session,
+        args=(preview,),
+        width="stretch",
     )
-    new.button("New conversation", icon=":material/add_comment:", on_click=_new_session, args=(preview,))
+    started = rows.get(current)
+    if started:  # fixed once the conversation has started: said in words, not a greyed-out switch
+        st.markdown(
+            f"Channel: **{render.plain(started['channel'])}**",
+            help="Fixed once the conversation has started.",
+        )
+        channel = started["channel"]
+    else:
+        channel = st.radio("Channel", CHANNELS, horizontal=True, key=f"channel.{current}", index=0)
     return current, (started["channel"] if started else channel)
 
 
@@ -153,11 +160,9 @@ def _asked_fields(rt: AgentRuntime, payload: dict[str, Any], preview: bool) -> l
 
 
 def chat_page(rt: AgentRuntime) -> None:
-    banner, switch = st.columns([4, 1], vertical_alignment="center")
-    with switch:
-        preview = preview_switch(rt)
-    with banner:
-        model_banner(rt)
+    # one above the other: side by side, a narrow window cut the switch's words to "P…"
+    preview = preview_switch(rt)
+    model_banner(rt)
     if rt.model_problem:
         return
     agent = rt.preview if preview else rt.agent

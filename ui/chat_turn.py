@@ -97,7 +97,7 @@ def render_turn(
                 ran = []
                 payload = event.get("payload") or {}
                 if channel == "email" and event.get("email"):
-                    render.email(event["email"], heading="Reply email")
+                    render.reply_email(event)
                 else:
                     render.show_text(payload.get("question") or "")
         _details(ran)

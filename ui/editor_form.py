@@ -29,6 +29,29 @@ BODY_FORMATS = [f.value for f in BodyFormat]
 FORMATS = [f.value for f in ResponseFormat]
 LANGUAGES = [lang.value for lang in SelectionLanguage]
 CHANNELS = [c.value for c in Channel]
+SELECTION_FIELDS = "selection.fields"
+"""The response fields' list, under the form's key (`ui.response_fields_picker` adds to it)."""
+SELECTION_NAMES = ("Label", "Expression")
+
+
+def _auth_pick(current: str | None, key: str) -> str | None:
+    """The shared auth setting, picked from the stored ones (made in the sidebar's Auth tab); a
+    name no stored setting has any more stays listed, so opening the action changes nothing."""
+    from .auth_settings_panel import auth_names
+    from .runtime import current_runtime
+
+    names = auth_names(current_runtime())
+    options = ["", *names, *([current] if current and current not in names else [])]
+    picked = st.selectbox(
+        "Auth setting",
+        options,
+        index=options.index(current or ""),
+        key=key,
+        format_func=lambda n: n or "None",
+        help="A shared credential (bearer, API-key header, basic, OAuth2 client credentials) from "
+        "the Auth tab; it sets the credential header, so leave Authorization out below.",
+    )
+    return picked or None
 
 
 def blank_definition() -> dict[str, Any]:
@@ -67,14 +90,7 @@ def action_form(base: dict[str, Any], key: str, errors: Errors) -> dict[str, Any
     with st.expander(
         "Headers & body", expanded=has("headers", "body", "body_format", "auth"), icon=":material/code:"
     ):
-        auth = st.text_input(
-            "Auth setting (shared; empty for none)",
-            base.get("auth") or "",
-            key=k("auth"),
-            help="The name of a shared auth setting (bearer, API-key header, basic, OAuth2 client "
-            "credentials); it sets the credential header, so leave Authorization out below.",
-        )
-        d["auth"] = auth.strip() or None
+        d["auth"] = _auth_pick(base.get("auth"), k("auth"))
         st.markdown("**Headers**")
         d["headers"] = pairs_editor(
             base["headers"],
@@ -150,8 +166,8 @@ def _response_section(base: dict[str, Any], k: Callable[[str], str]) -> dict[str
     )
     fields = pairs_editor(
         sel["fields"],
-        k("selection.fields"),
-        ("Label", "Expression"),
+        k(SELECTION_FIELDS),
+        SELECTION_NAMES,
         add_label="Add response field",
         placeholders=("Status", "status"),
         reorder=True,

@@ -149,7 +149,7 @@ def inputs_editor(inputs: list[dict[str, Any]], key: str, errors: Errors) -> lis
 
 def _draw_pair(place: RowPlace, names: tuple[str, str], placeholders: tuple[str, str], reorder: bool):
     first, second = names
-    left, right, *slots = st.columns([6, 7, 2, 2, 2] if reorder else [6, 7, 2], vertical_alignment="bottom")
+    left, right = st.columns([6, 7], vertical_alignment="bottom")
     a = left.text_input(
         f"{first} {place.index + 1}",
         place.values[first],
@@ -164,7 +164,7 @@ def _draw_pair(place: RowPlace, names: tuple[str, str], placeholders: tuple[str,
         placeholder=placeholders[1],
         label_visibility="visible" if place.index == 0 else "collapsed",
     )
-    place.buttons(first.lower(), reorder=reorder, slots=slots)
+    place.buttons(first.lower(), reorder=reorder)
     return {first: a, second: b}
 
 

@@ -53,6 +53,13 @@ def _add(key: str, blank: dict[str, Any]) -> None:
     kept["next"] += 1
 
 
+def append_row(key: str, values: dict[str, Any]) -> None:
+    """Add a filled row at the end (a callback: before the next run draws the list)."""
+    kept = st.session_state[f"{key}.rows"]
+    kept["rows"].append(Row(id=kept["next"], values=dict(values)))
+    kept["next"] += 1
+
+
 def _remove(key: str, row_id: int) -> None:
     kept = st.session_state[f"{key}.rows"]
     kept["rows"] = [r for r in kept["rows"] if r["id"] != row_id]
@@ -81,52 +88,47 @@ class RowPlace:
         """The widget key of one of the row's fields: it follows the row when the row moves."""
         return f"{self.list_key}.{self.row_id}.{field}"
 
-    def buttons(self, what: str, *, reorder: bool = True, slots: list[Any] | None = None) -> None:
-        row_buttons(self.list_key, self.row_id, self.index, self.count, what, reorder=reorder, slots=slots)
+    def buttons(self, what: str, *, reorder: bool = True) -> None:
+        row_buttons(self.list_key, self.row_id, self.index, self.count, what, reorder=reorder)
 
 
 def add_button(key: str, label: str, blank: dict[str, Any]) -> None:
     st.button(label, key=f"{key}.add", icon=":material/add:", on_click=_add, args=(key, blank))
 
 
-def row_buttons(
-    key: str,
-    row_id: int,
-    index: int,
-    count: int,
-    what: str,
-    *,
-    reorder: bool = True,
-    slots: list[Any] | None = None,
-) -> None:
-    """Move up / move down / remove for one row. In `slots` (containers, e.g. the columns at the
-    end of a line) Remove, too, shows only its icon, with the words as the tooltip."""
-    compact = slots is not None
-    places = slots if slots is not None else st.columns([1, 1, 2] if reorder else [1])
-    if reorder:  # arrows need no words: the tooltip says which way
+def row_buttons(key: str, row_id: int, index: int, count: int, what: str, *, reorder: bool = True) -> None:
+    """Move up / move down / remove for one row: each button says what it does in words beside
+    its icon (an icon alone is a guess for some, and nothing for a screen reader)."""
+    places = st.columns(3 if reorder else [1, 2], gap="small")
+    if reorder:
         places[0].button(
-            ":material/arrow_upward:",
+            "Up",
+            icon=":material/arrow_upward:",
             key=f"{key}.{row_id}.up",
             disabled=index == 0,
             on_click=_move,
             args=(key, row_id, -1),
             help=f"Move this {what} up",
+            width="stretch",
         )
         places[1].button(
-            ":material/arrow_downward:",
+            "Down",
+            icon=":material/arrow_downward:",
             key=f"{key}.{row_id}.down",
             disabled=index == count - 1,
             on_click=_move,
             args=(key, row_id, 1),
             help=f"Move this {what} down",
+            width="stretch",
         )
-    places[-1].button(
-        ":material/close:" if compact else "Remove",
+    places[-1 if reorder else 0].button(
+        "Remove",
         key=f"{key}.{row_id}.remove",
-        icon=None if compact else ":material/delete:",
+        icon=":material/delete:",
         on_click=_remove,
         args=(key, row_id),
         help=f"Remove this {what}",
+        width="stretch",
     )
 
 

@@ -100,17 +100,26 @@ def link(data: dict[str, Any]) -> None:
     show_text(url, caption=True)
 
 
-def email(body: str, *, heading: str) -> None:
-    """An email body as the customer receives it."""
+def email(body: str, *, heading: str, headers: str | None = None) -> None:
+    """An email as the customer receives it, as plain text (never markdown): its header lines
+    (From, To, Subject) when it is a reply, then greeting, body and signature."""
     with st.container(border=True):
         st.caption(heading)
+        if headers:
+            st.text(headers)
+            st.divider()
         st.text(body)
+
+
+def reply_email(event: dict[str, Any]) -> None:
+    """The reply email of an answer or a question on the email channel."""
+    email(event["email"], heading="Reply email", headers=event.get("email_headers"))
 
 
 def assistant(event: dict[str, Any], *, channel: str = "chat") -> None:
     """The agent's answer in its response format; on the email channel, as the reply email."""
     if channel == "email" and event.get("email"):
-        email(event["email"], heading="Reply email")
+        reply_email(event)
     elif event.get("format") == "card" and event.get("card"):
         card(event["card"])  # the event's text is the card flattened, for email and transcripts
     elif event.get("format") == "link" and event.get("link"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .auth import admin_gate
+from .auth_settings_panel import auth_settings_panel
 from .editor import editor_panel
 from .editor_state import current_name
 from .history_panel import history_panel
@@ -13,6 +14,15 @@ from .runtime import AgentRuntime
 from .secrets_panel import secrets_panel
 from .transfer_panel import transfer_panel
 from .trial_panel import trial_panel
+
+TABS_WRAP = """<style>
+section[data-testid="stSidebar"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; column-gap: 1rem; }
+section[data-testid="stSidebar"] [data-baseweb="tab-highlight"] { display: none; }
+section[data-testid="stSidebar"] [role="tab"][aria-selected="true"] { box-shadow: inset 0 -2px 0 currentColor; }
+</style>"""
+"""Every tab of the sidebar in view, on a second line when the sidebar is narrow: a tab list that
+scrolls sideways hides tabs nobody finds (Streamlit's moving underline assumes one line, so the
+open tab is underlined by its own border instead)."""
 
 
 def sidebar(rt: AgentRuntime) -> None:
@@ -24,8 +34,9 @@ def sidebar(rt: AgentRuntime) -> None:
         st.caption(f"Model: **{agent.model_label}**" + (" (offline)" if agent.is_offline else ""))
     if not admin_gate(rt.admin_password):
         return
-    actions, test, secrets, history, transfer, from_api = st.tabs(
-        ["Actions", "Test action", "Secrets", "History", "Import / export", "Import API"]
+    st.html(TABS_WRAP)
+    actions, test, secrets, auth, history, transfer, from_api = st.tabs(
+        ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]
     )
     with actions:
         form, source = editor_panel(rt)
@@ -33,6 +44,8 @@ def sidebar(rt: AgentRuntime) -> None:
         trial_panel(rt, form, source)
     with secrets:
         secrets_panel(rt)
+    with auth:
+        auth_settings_panel(rt)
     with history:
         history_panel(rt, current_name())
     with transfer:

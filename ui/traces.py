@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from agent.diagram import graph_dot
@@ -22,6 +23,7 @@ from storage.run_log import TurnFlags, turn_flags
 
 from . import refusals, render
 from .chat import PREVIEW_PREFIX, active_session_id
+from .conversation_titles import conversation_title
 from .kept_filters import keep_filters, remember_filters
 from .runtime import AgentRuntime
 
@@ -96,6 +98,7 @@ def traces_page(rt: AgentRuntime) -> None:
     # (a filter changed): the browser then shows the conversation the page shows.
     if st.session_state.get("tr.session") not in rows:
         st.session_state["tr.session"] = current if current in rows else ids[0]
+    _conversation_list(sessions)
     left, right = st.columns([3, 2])
     sid = left.selectbox("Conversation", ids, key="tr.session", format_func=lambda s: _session_label(rows[s]))
     traces = agent.turns(sid)
@@ -127,6 +130,45 @@ def traces_page(rt: AgentRuntime) -> None:
     )
 
 
+CONVERSATIONS_TABLE = "tr.list"
+LIST_ROWS = 6
+"""Rows the conversation list shows before it scrolls: the trace stays in view below it."""
+
+
+def _conversation_list(sessions: list[dict[str, Any]]) -> None:
+    """Every listed conversation by its first message; a click on any of its cells opens it."""
+    ids = [s["session_id"] for s in sessions]
+    st.caption(":material/touch_app: Click a conversation to open its trace.")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "conversation": conversation_title(s.get("title")),
+                    "marks": _count_marks(s) or "—",
+                    "channel": s["channel"],
+                    "turns": s.get("turns", 0),
+                    "last turn (UTC)": str(s.get("updated_at") or "")[:19].replace("T", " "),
+                }
+                for s in sessions
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height=35 * (min(len(sessions), LIST_ROWS) + 1) + 3,
+        key=CONVERSATIONS_TABLE,
+        on_select=lambda: _open_listed(ids),
+        selection_mode="single-cell",
+    )
+
+
+def _open_listed(ids: list[str]) -> None:
+    cells = st.session_state[CONVERSATIONS_TABLE].selection.cells
+    if cells and 0 <= cells[0][0] < len(ids):
+        sid = ids[cells[0][0]]
+        st.session_state["tr.session"] = sid
+        st.session_state.pop(f"tr.turn.{sid}", None)  # it opens at its latest (or flagged) turn
+
+
 def _first_turn(traces: list[dict[str, Any]], flagged: list[str]) -> int:
     """The turn a conversation opens at: filtered, its latest turn with what the filter is
     about; else (or when none has it) its latest turn."""
@@ -135,10 +177,14 @@ def _first_turn(traces: list[dict[str, Any]], flagged: list[str]) -> int:
     return marked[-1] if marked else traces[-1]["turn"]
 
 
-def _session_label(row: dict[str, Any]) -> str:
+def _count_marks(row: dict[str, Any]) -> str:
     counts = (("error", row.get("errors")), ("limit", row.get("limits")), ("refused", row.get("refusals")))
-    marks = " ".join(f"{FLAG_MARKS[name][:-1]} ×{n}]" for name, n in counts if n)
-    title = f"{(row['title'] or 'untitled')[:50]} · {row['channel']} · {row['session_id']}"
+    return " ".join(f"{FLAG_MARKS[name][:-1]} ×{n}]" for name, n in counts if n)
+
+
+def _session_label(row: dict[str, Any]) -> str:
+    marks = _count_marks(row)
+    title = f"{conversation_title(row.get('title'))} · {row['channel']} · {row['session_id']}"
     return f"{marks} · {title}" if marks else title
 
 

@@ -26,6 +26,7 @@ from tools.validation import validate_action
 
 from . import forms, render
 from .render import literal
+from .response_fields_picker import response_fields_picker
 from .runtime import AgentRuntime
 
 REPORT = "test.report"
@@ -76,6 +77,8 @@ def trial_panel(rt: AgentRuntime, form: dict[str, Any], source: str) -> None:
         else:
             st.caption(f":material/science: Ran {report['source']}.")
             show_report(report)
+            if report["outcome"].get("excerpt") and not report["outcome"].get("truncated"):
+                response_fields_picker(report["outcome"]["excerpt"])
     if missing := missing_secrets(form, rt.stores.secrets.names()):
         st.warning("; ".join(f"{p.path}: {literal(p.message)}" for p in missing), icon=":material/key_off:")
 

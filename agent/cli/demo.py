@@ -233,6 +233,11 @@ def run_demo(args: argparse.Namespace) -> int:
                 "false",
                 "--client.toolbarMode",
                 "minimal",
+                # as .streamlit/config.toml: text with a 4.5:1 contrast, captions included
+                "--theme.base",
+                "light",
+                "--theme.textColor",
+                "#0e1117",
             ],
             env,
         )

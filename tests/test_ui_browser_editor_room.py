@@ -1,0 +1,77 @@
+"""The editor's room in a real browser, at 1280×800 and 1024×768: every sidebar tab in view
+(none behind a sideways scroll) and opened, and every button with words beside its icon.
+Screenshots of each tab at each size go to test-artifacts/editor-tabs/ (git-ignored)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
+
+ARTIFACTS = ROOT / "test-artifacts" / "editor-tabs"
+TABS = ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+WORDLESS_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
+    .filter((b) => b.offsetParent !== null)
+    .filter((b) => {
+        const copy = b.cloneNode(true);
+        copy.querySelectorAll('[data-testid="stIconMaterial"], [translate="no"]').forEach((i) => i.remove());
+        return !copy.innerText.trim() && !b.closest('[data-testid="stElementToolbar"]')
+            && !b.closest('[data-testid="stSidebarHeader"]') && !b.closest('[data-testid="stSidebarCollapseButton"]');
+    })
+    .map((b) => b.outerHTML.slice(0, 200))"""
+"""The app's visible buttons (st.button and kin) with an icon and no words; the table toolbars
+and the sidebar's own collapse control are Streamlit's, with labels for screen readers."""
+
+
+CUT_ICON_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
+    .filter((b) => b.offsetParent !== null && b.querySelector('[data-testid="stIconMaterial"]'))
+    .filter((b) => [...b.querySelectorAll('p, div')].some((t) => t.scrollWidth > t.clientWidth + 1))
+    .map((b) => b.innerText.trim())"""
+"""Icon buttons whose words are cut short ("N…" for New conversation): an icon with a letter."""
+
+
+@pytest.fixture
+def app_url(tmp_path: Path, demo_api) -> Iterator[str]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_app(tmp_path, demo_api, ARTIFACTS / "streamlit.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (1024, 768)], ids=["1280x800", "1024x768"])
+def test_every_editor_tab_is_in_view_and_buttons_have_words(app_url, viewport):
+    from playwright.sync_api import expect
+
+    size = f"{viewport[0]}x{viewport[1]}"
+    with chromium_page(app_url, ARTIFACTS / f"{size}-9-last.png", viewport=viewport) as page:
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_role("tab", name="Actions")).to_be_visible()
+        settle(page)
+        area = sidebar.bounding_box()
+        assert area is not None and area["width"] > 300, area
+        for n, name in enumerate(TABS, 1):
+            tab = sidebar.get_by_role("tab", name=name, exact=True)
+            box = tab.bounding_box()
+            assert box is not None, name
+            # wholly inside the sidebar and the window: seen without scrolling sideways
+            assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], (name, box)
+            assert box["x"] + box["width"] <= viewport[0] and box["y"] >= 0, (name, box)
+            tab.click()
+            settle(page)
+            expect(tab).to_have_attribute("aria-selected", "true")
+            page.screenshot(path=ARTIFACTS / f"{size}-{n}-{name.replace(' / ', '-').replace(' ', '-')}.png")
+        sidebar.get_by_role("tab", name="Actions", exact=True).click()
+        pick(page, sidebar, "Edit action", "update_shipping_address")
+        for section in ("Collect info first", "Headers & body", "Response handling"):
+            sidebar.get_by_text(section, exact=True).click()
+            settle(page)
+        page.screenshot(path=ARTIFACTS / f"{size}-8-editor-open.png", full_page=True)
+        assert page.evaluate(WORDLESS_BUTTONS, sidebar.element_handle()) == []
+        main = page.get_by_role("main")
+        assert page.evaluate(CUT_ICON_BUTTONS, main.element_handle()) == []
+        assert page.evaluate(WORDLESS_BUTTONS, main.element_handle()) == []
