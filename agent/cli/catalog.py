@@ -15,6 +15,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -183,7 +184,7 @@ def _file_error(exc: InputFileError) -> int:
     return EXIT_FAILED if exc.unreadable else EXIT_INVALID
 
 
-def _print_problems(file: str, exc: ActionValidationError, out, *, note: str = "") -> None:
+def _print_problems(file: str, exc: ActionValidationError, out: TextIO, *, note: str = "") -> None:
     print(f"{label(file)}: invalid, {len(exc.problems)} problem(s){note}", file=out)
     for problem in exc.problems:
         print(f"  {problem.path}: {problem.message}", file=out)

@@ -29,7 +29,8 @@ import json
 import os
 import sys
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_document, read_text
@@ -44,6 +45,14 @@ from agent.wiring.access import (
 from storage.transfer import validate_bundle
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
+
+if TYPE_CHECKING:  # imported when a chat starts, not when the CLI parses its arguments
+    from agent.service import SupportAgent
+    from agent.wiring.settings import Settings
+    from storage.secrets import SecretStore
+    from tools.action import ActionDefinition
+
+Emit = Callable[[int, dict[str, Any]], None]
 
 EXIT_BAD_INPUT = EXIT_INVALID
 
@@ -168,7 +177,7 @@ def _why_unreadable(file: str) -> str:
     return "cannot be read (check its permissions)"
 
 
-def _admin_unlocked(settings, option: str | None) -> bool:
+def _admin_unlocked(settings: Settings, option: str | None) -> bool:
     """True when the stored secrets may back an unreviewed catalog (see the module docstring).
 
     No password configured: open. One configured and supplied: it must match (`AccessDenied`
@@ -183,7 +192,7 @@ def _admin_unlocked(settings, option: str | None) -> bool:
     return True
 
 
-def _stdin_steps():
+def _stdin_steps() -> Iterator[dict[str, Any]]:
     """Read steps from standard input lazily, line by line (each line UTF-8 on its own)."""
     lines = getattr(sys.stdin, "buffer", sys.stdin)
     for n, line in enumerate(lines, 1):
@@ -196,13 +205,12 @@ def _stdin_steps():
             yield step
 
 
-async def _aiter(steps):
+async def _aiter(steps: Iterable[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
     loop = asyncio.get_running_loop()
     iterator = iter(steps)
-    sentinel = object()
     while True:
-        step = await loop.run_in_executor(None, next, iterator, sentinel)
-        if step is sentinel:
+        step = await loop.run_in_executor(None, next, iterator, None)  # a step is never None
+        if step is None:
             return
         yield step
 
@@ -213,7 +221,9 @@ class _ChainSecrets:
     Every stored value is masked all the same (`masked`): a value this run may not send can
     still come back in a response from an API that knows it."""
 
-    def __init__(self, given: dict[str, str], stored, *, masked=None):
+    def __init__(
+        self, given: dict[str, str], stored: SecretStore | None, *, masked: SecretStore | None = None
+    ):
         self._given, self._stored = given, stored
         self._masked = masked if masked is not None else stored
 
@@ -239,9 +249,9 @@ class _ChainSecrets:
 
 
 async def _chat(
-    settings,
-    actions,
-    script,
+    settings: Settings,
+    actions: list[ActionDefinition] | None,
+    script: Iterable[dict[str, Any]],
     channel: str,
     session: str,
     secrets: dict[str, str],
@@ -282,7 +292,9 @@ async def _chat(
             return EXIT_BAD_INPUT
 
 
-async def _run_steps(agent, steps, session: str, channel: str, emit) -> int:
+async def _run_steps(
+    agent: SupportAgent, steps: AsyncIterator[dict[str, Any]], session: str, channel: str, emit: Emit
+) -> int:
     n = 0
     async for step in steps:
         n += 1

@@ -23,8 +23,12 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from agent.wiring.settings import Settings
 
 DEMO_API_HOST, DEMO_API_PORT = "127.0.0.1", 8765
 TOKEN_FILE = "demo-api-token"
@@ -89,7 +93,9 @@ def _seed_text(name: str, api_port: int) -> str:
     return text.replace(f"http://{DEMO_API_HOST}:{DEMO_API_PORT}/", f"http://{DEMO_API_HOST}:{api_port}/")
 
 
-def seed(settings, token: str, client_secret: str | None = None, api_port: int = DEMO_API_PORT) -> list[str]:
+def seed(
+    settings: Settings, token: str, client_secret: str | None = None, api_port: int = DEMO_API_PORT
+) -> list[str]:
     """Seed actions (only if there never were any) and the secrets (when missing)."""
     from agent.wiring.runtime import open_stores
     from storage.transfer import import_actions

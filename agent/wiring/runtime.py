@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
 
 from agent.dependencies import AgentDependencies
 from agent.graph import compile_graph
@@ -151,7 +152,7 @@ def make_retriever(settings: Settings, engine: Any) -> ActionRetriever:
     return ActionRetriever(semantic=SemanticRanker(embeddings, model=label, store=store))
 
 
-def session_locks(settings: Settings, engine) -> SessionLocks:
+def session_locks(settings: Settings, engine: Engine) -> SessionLocks:
     """Cross-instance turn locks: beside the SQLite file (every process using it sees the same
     folder), or PostgreSQL advisory locks."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
