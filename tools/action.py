@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .channels import Channel
 from .option_labels import option_labels
 from .placeholders import find_placeholders
 from .test_conversation import TestConversation
@@ -79,11 +80,6 @@ class BodyFormat(str, enum.Enum):
     FORM = "form"
     """`application/x-www-form-urlencoded` (Stripe, Twilio, OAuth2 token endpoints): the template
     is a flat JSON object; each key is a field, a list value repeats the field."""
-
-
-class Channel(str, enum.Enum):
-    CHAT = "chat"
-    EMAIL = "email"
 
 
 class InputType(str, enum.Enum):

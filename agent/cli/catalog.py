@@ -19,6 +19,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, label, read_catalog_document
 from agent.wiring.access import (
     AccessDenied,
@@ -30,8 +31,6 @@ from agent.wiring.access import (
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ActionValidationError
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DENIED = 0, 1, 2, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -43,6 +43,7 @@ from agent.wiring.access import (
     supplied_password,
 )
 from storage.transfer import validate_bundle
+from tools.channels import CHANNELS
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
 
@@ -53,8 +54,6 @@ if TYPE_CHECKING:  # imported when a chat starts, not when the CLI parses its ar
     from tools.action import ActionDefinition
 
 Emit = Callable[[int, dict[str, Any]], None]
-
-EXIT_BAD_INPUT = EXIT_INVALID
 
 
 class BadScript(Exception):
@@ -70,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--actions", help="catalog JSON file (default: the actions in storage)")
     p.add_argument("--script", required=True, help="JSON Lines script, or '-' for standard input")
-    p.add_argument("--channel", choices=("chat", "email"), default="chat")
+    p.add_argument("--channel", choices=CHANNELS, default="chat")
     p.add_argument("--session", help="session id (default: a new one); reuse it to continue")
     p.add_argument(
         "--secret",
@@ -134,13 +133,13 @@ def run_chat(args: argparse.Namespace) -> int:
         return EXIT_DENIED
     except ActionValidationError as exc:
         print(f"error: {args.actions}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INVALID
     except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED if exc.unreadable else EXIT_BAD_INPUT
+        return EXIT_FAILED if exc.unreadable else EXIT_INVALID
     except (BadScript, BadInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INVALID
     if not use_stored:
         print(
             "note: the catalog comes from --actions and the admin password was not given: "
@@ -289,7 +288,7 @@ async def _chat(
             return await _run_steps(agent, _aiter(script), session, channel, emit)
         except BadScript as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return EXIT_INVALID
 
 
 async def _run_steps(
@@ -303,7 +302,7 @@ async def _run_steps(
         else:
             if await agent.pending_interrupt(session) is None:
                 print(f"error: script step {n} answers a question, but none is pending", file=sys.stderr)
-                return EXIT_BAD_INPUT
+                return EXIT_INVALID
             result = await agent.resume(session, step["resume"])
         for event in result.events:
             emit(result.turn, event)

@@ -24,15 +24,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.cli.catalog import (
-    EXIT_DENIED,
-    EXIT_FAILED,
-    EXIT_INVALID,
-    EXIT_OK,
-    _admin_ok,
-    _os_user,
-    write_output,
-)
+from agent.cli.catalog import _admin_ok, _os_user, write_output
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.wiring.access import add_password_option
 from agent.wiring.settings import Settings
 from tools.errors import ActionsError

@@ -1,0 +1,75 @@
+"""One home per concept: an AST scan finds a second definition of what has its own module.
+
+Each test names the home and fails when a module elsewhere defines the concept again.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = ("api_actions", "agent", "tools", "storage", "ui", "demo", "benchmarks")
+
+
+def modules(*packages: str) -> list[Path]:
+    return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py"))
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def assigned_names(path: Path) -> set[str]:
+    """Every name a module binds at any level (assignments, tuple targets, annotated ones)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        for target in targets:
+            for leaf in ast.walk(target):
+                if isinstance(leaf, ast.Name):
+                    names.add(leaf.id)
+    return names
+
+
+def test_exit_codes_are_defined_once():
+    home = "agent/cli/exit_codes.py"
+    elsewhere = {
+        rel(p): sorted(n for n in assigned_names(p) if n.startswith("EXIT_"))
+        for p in modules(*PRODUCT)
+        if rel(p) != home
+    }
+    assert {k: v for k, v in elsewhere.items() if v} == {}
+    assert {"EXIT_OK", "EXIT_FAILED", "EXIT_INVALID", "EXIT_DENIED"} <= assigned_names(ROOT / home)
+
+
+def _channel_lists(path: Path) -> list[int]:
+    """Lines where a module spells the channel set: a list, tuple or set literal holding both
+    "chat" and "email", or the two in a `Literal[...]`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            values = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+            if {"chat", "email"} <= values:
+                found.append(node.lineno)
+    return found
+
+
+def test_the_channel_set_is_defined_once():
+    from typing import get_args
+
+    from tools.channels import CHANNELS, Channel, ChannelName
+
+    assert CHANNELS == get_args(ChannelName) == tuple(c.value for c in Channel)
+    home = "tools/channels.py"
+    elsewhere = {
+        rel(p): _channel_lists(p) for p in modules("agent", "tools", "storage", "ui") if rel(p) != home
+    }
+    assert {k: v for k, v in elsewhere.items() if v} == {}
+    assert _channel_lists(ROOT / home)
