@@ -73,3 +73,34 @@ def test_the_channel_set_is_defined_once():
     }
     assert {k: v for k, v in elsewhere.items() if v} == {}
     assert _channel_lists(ROOT / home)
+
+
+def test_the_secrets_a_definition_uses_are_read_by_one_function():
+    """`tools.placeholders.secret_uses` is the one reading: the definition, the editor's form
+    check and the request builder's body walk all go through it (malformed names are skipped)."""
+    from tools.action import ActionDefinition
+    from tools.placeholders import secret_uses
+    from ui.editor_checks import form_secret_uses
+
+    definition = ActionDefinition.model_validate(
+        {
+            "name": "probe",
+            "trigger": "t",
+            "method": "POST",
+            "url": "https://api.example.com/x",
+            "headers": {"Authorization": "Bearer {{secret.TOKEN}}", "X-Bad": "{{secret.not ok}}"},
+            "body": '{"auth": {"key": "{{secret.BODY_KEY}}"}, "list": ["{{secret.LISTED}}"]}',
+        }
+    )
+    form = definition.to_json_dict()
+    assert list(form_secret_uses(form)) == [
+        ("headers.Authorization", "TOKEN"),
+        ("body", "BODY_KEY"),
+        ("body", "LISTED"),
+    ]
+    assert definition.secret_names() == {"TOKEN", "BODY_KEY", "LISTED"}
+    parsed = {"auth": {"key": "{{secret.BODY_KEY}}"}, "list": ["{{secret.LISTED}}"]}
+    assert list(secret_uses(parsed, "body")) == [("body.auth.key", "BODY_KEY"), ("body.list[]", "LISTED")]
+    for path in modules("tools", "agent", "ui"):
+        if rel(path) != "tools/placeholders.py":
+            assert "def _secret_uses" not in path.read_text(encoding="utf-8"), rel(path)

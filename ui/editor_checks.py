@@ -17,23 +17,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from tools.errors import ActionValidationError, Problem
-from tools.placeholders import find_placeholders
+from tools.placeholders import secret_uses
 from tools.validation import validate_action
 
 from .runtime import AgentRuntime
 
 
-def secret_uses(form: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(field path, secret name) of every `{{secret.NAME}}` in the headers and the body."""
+def form_secret_uses(form: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field path, secret name) of every `{{secret.NAME}}` in a form's headers and its body
+    (a template string; anything else in a form being edited is not read)."""
     headers = form.get("headers") or {}
-    for header, value in headers.items() if isinstance(headers, dict) else ():
-        for ph in find_placeholders(str(value)):
-            if ph.is_secret and ph.well_formed:
-                yield f"headers.{header}", ph.name
     body = form.get("body")
-    for ph in find_placeholders(body) if isinstance(body, str) else ():
-        if ph.is_secret and ph.well_formed:
-            yield "body", ph.name
+    return secret_uses(
+        {
+            "headers": {n: str(v) for n, v in headers.items()} if isinstance(headers, dict) else {},
+            "body": body if isinstance(body, str) else None,
+        }
+    )
 
 
 def missing_secrets(rt: AgentRuntime, form: dict[str, Any]) -> list[Problem]:
@@ -45,7 +45,7 @@ def missing_secrets(rt: AgentRuntime, form: dict[str, Any]) -> list[Problem]:
             f"secret {name!r} is not set: set it in the Secrets tab first (a draft or a "
             "disabled action may be saved before it is set)",
         )
-        for path, name in secret_uses(form)
+        for path, name in form_secret_uses(form)
         if name not in stored
     ]
 
@@ -91,7 +91,7 @@ def refuse(form: dict[str, Any], problems: list[Problem]) -> None:
 
 def secret_warning(rt: AgentRuntime, form: dict[str, Any]) -> str | None:
     """For a save that may go ahead without them: which referenced secrets are not set yet."""
-    names = sorted({name for _, name in secret_uses(form)} - set(rt.stores.secrets.names()))
+    names = sorted({name for _, name in form_secret_uses(form)} - set(rt.stores.secrets.names()))
     if not names:
         return None
     return (

@@ -24,7 +24,7 @@ from storage.transfer import (
 from tools.errors import ActionValidationError
 
 from . import diff_view
-from .editor_checks import secret_uses
+from .editor_checks import form_secret_uses
 from .editor_state import NEW, current_name, request_open
 from .render import literal
 from .runtime import AgentRuntime
@@ -131,5 +131,7 @@ def _problems(file_name: str, data: bytes, exc: ActionValidationError) -> None:
 
 def _missing_secrets(rt: AgentRuntime, data: bytes) -> list[str]:
     stored = set(rt.stores.secrets.names())
-    names = {name for item in parse_catalog(data) if isinstance(item, dict) for _, name in secret_uses(item)}
+    names = {
+        name for item in parse_catalog(data) if isinstance(item, dict) for _, name in form_secret_uses(item)
+    }
     return sorted(names - stored)
