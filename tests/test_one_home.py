@@ -104,3 +104,9 @@ def test_the_secrets_a_definition_uses_are_read_by_one_function():
     for path in modules("tools", "agent", "ui"):
         if rel(path) != "tools/placeholders.py":
             assert "def _secret_uses" not in path.read_text(encoding="utf-8"), rel(path)
+
+
+def test_no_product_module_is_named_like_a_test():
+    """`test_*.py` is pytest's name for a test module; a product module says what it is."""
+    product = ("api_actions", "agent", "tools", "storage", "ui", "demo")
+    assert [rel(p) for p in modules(*product) if p.name.startswith("test_")] == []

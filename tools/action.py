@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .channels import Channel
-from .test_conversation import TestConversation
+from .conversation_case import TestConversation
 from .option_labels import option_labels
 from .placeholders import secret_uses
 

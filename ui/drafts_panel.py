@@ -15,7 +15,7 @@ from storage.drafts import Draft
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 from tools.validation import validate_action
 
-from . import editor_checks, test_conversations_panel
+from . import conversation_cases_panel, editor_checks
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -78,7 +78,7 @@ def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
         help="Delete the draft; the live version is not touched.",
     ):
         discard_draft(rt, snapshot)
-    test_conversations_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
+    conversation_cases_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
 
 
 def _own_names(snapshot: Snapshot) -> set[str]:
@@ -147,7 +147,7 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
         else:
             saved = _store(rt, snapshot, form, going_live=True)
             key = name if snapshot["live"] else saved.name
-        if not test_conversations_panel.publish_cleared(rt, key):
+        if not conversation_cases_panel.publish_cleared(rt, key):
             st.rerun()  # the guard found regressions: shown by `guard_prompt` below the buttons
         stored = rt.drafts.publish(key, actor=ACTOR)
     except ActionValidationError as exc:
