@@ -14,20 +14,19 @@ to its terms (the vocabulary typo correction reads unknown words against).
 from __future__ import annotations
 
 import heapq
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .lexical import (
     COMMON_WORDS,
-    K1,
     PATTERN_BONUS,
     STOPWORDS,
-    B,
     IdentifierPattern,
     canonical,
     correct_typo,
+    idf,
+    saturated_tf,
     words,
 )
 
@@ -97,11 +96,10 @@ class ActionIndex:
         avg = self.total_length / len(self.docs)
         if not self.avg_ref or abs(avg - self.avg_ref) > AVG_DRIFT * self.avg_ref:
             self._reweigh(avg)
-        norm = self._norm(doc.length)
         for term, tf in doc.weights.items():
             self._impact.pop(term, None)
             self.postings[term][name] = tf
-            self.parts[term][name] = tf * (K1 + 1) / (tf + norm)
+            self.parts[term][name] = saturated_tf(tf, doc.length, self.avg_ref or 1.0)
         self._index_extras(name, doc)
 
     def reweigh(self) -> None:
@@ -145,15 +143,12 @@ class ActionIndex:
                 del self.word_counts[word]
         self._corrections.clear()
 
-    def _norm(self, length: float) -> float:
-        return K1 * (1 - B + B * length / (self.avg_ref or 1.0))
-
     def _reweigh(self, avg: float) -> None:
         self.avg_ref = avg or 1.0
         self._impact.clear()
         for term, postings in self.postings.items():
             self.parts[term] = {
-                n: tf * (K1 + 1) / (tf + self._norm(self.docs[n].length)) for n, tf in postings.items()
+                n: saturated_tf(tf, self.docs[n].length, self.avg_ref or 1.0) for n, tf in postings.items()
             }
 
     # -- reading a message --------------------------------------------------------------------
@@ -189,8 +184,7 @@ class ActionIndex:
         return next(iter(longer)) if len(longer) == 1 else None
 
     def idf(self, df: int) -> float:
-        n = len(self.docs)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf(len(self.docs), df)
 
     def scores(self, texts: Sequence[tuple[str, float]]) -> dict[str, float]:
         """Action -> BM25 score for every action matching at least one (text, weight) query."""

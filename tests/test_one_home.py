@@ -110,3 +110,20 @@ def test_no_product_module_is_named_like_a_test():
     """`test_*.py` is pytest's name for a test module; a product module says what it is."""
     product = ("api_actions", "agent", "tools", "storage", "ui", "demo")
     assert [rel(p) for p in modules(*product) if p.name.startswith("test_")] == []
+
+
+def test_bm25_is_scored_in_one_place():
+    """agent/lexical.py holds BM25 (idf, length normalisation, saturated term frequency); the
+    retriever's index and the offline router call it instead of writing the formula again."""
+    from agent.lexical import K1, idf, length_norm, saturated_tf
+
+    assert saturated_tf(2.0, 10, 10) == 2.0 * (K1 + 1) / (2.0 + length_norm(10, 10))
+    assert idf(20, 1) > idf(20, 5) > 0
+    for path in modules("agent", "tools", "benchmarks"):
+        if rel(path) == "agent/lexical.py":
+            continue
+        names = {
+            n.id for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.Name)
+        }
+        assert not names & {"K1", "B"}, rel(path)
+        assert "math.log(1 + (" not in path.read_text(encoding="utf-8"), rel(path)
