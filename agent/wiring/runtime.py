@@ -66,10 +66,15 @@ def open_stores(settings: Settings) -> Stores:
     engine = make_engine(settings.resolved_database_url)
     init_db(engine)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    try:
+        secrets = open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME)
+    except BaseException:  # e.g. SecretKeyError: no stores, so nothing else will close the pool
+        engine.dispose()
+        raise
     return Stores(
         engine=engine,
         actions=ActionStore(engine),
-        secrets=open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME),
+        secrets=secrets,
         auth=AuthStore(engine),
         traces=TraceStore(engine, message_key=topic_key),
         ledger=CallLedger(engine),
