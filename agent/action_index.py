@@ -14,16 +14,16 @@ to its terms (the vocabulary typo correction reads unknown words against).
 from __future__ import annotations
 
 import heapq
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .lexical import (
     COMMON_WORDS,
-    K1,
     PATTERN_BONUS,
-    B,
+    idf,
+    length_norm,
+    saturated,
     IdentifierPattern,
     canonical,
     typo_candidates,
@@ -103,7 +103,7 @@ class ActionIndex:
         for term, tf in doc.weights.items():
             self._impact.pop(term, None)
             self.postings[term][name] = tf
-            self.parts[term][name] = tf * (K1 + 1) / (tf + norm)
+            self.parts[term][name] = saturated(tf, norm)
         self._index_extras(name, doc)
 
     def reweigh(self) -> None:
@@ -148,14 +148,14 @@ class ActionIndex:
         self._corrections.clear()
 
     def _norm(self, length: float) -> float:
-        return K1 * (1 - B + B * length / (self.avg_ref or 1.0))
+        return length_norm(length, self.avg_ref or 1.0)
 
     def _reweigh(self, avg: float) -> None:
         self.avg_ref = avg or 1.0
         self._impact.clear()
         norms = {n: self._norm(doc.length) for n, doc in self.docs.items()}
         for term, postings in self.postings.items():
-            self.parts[term] = {n: tf * (K1 + 1) / (tf + norms[n]) for n, tf in postings.items()}
+            self.parts[term] = {n: saturated(tf, norms[n]) for n, tf in postings.items()}
 
     # -- reading a message --------------------------------------------------------------------
 
@@ -200,8 +200,7 @@ class ActionIndex:
         return (longer[0],) if len(longer) == 1 else ()
 
     def idf(self, df: int) -> float:
-        n = len(self.docs)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return idf(len(self.docs), df)
 
     def scores(self, texts: Sequence[tuple[str, float]]) -> dict[str, float]:
         """Action -> BM25 score for every action matching at least one (text, weight) query."""

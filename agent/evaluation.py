@@ -1,6 +1,6 @@
 """Test conversations, run: does the agent pick the right action with the right arguments?
 
-Each case (`tools.test_conversation.TestConversation`) is one customer message run through the
+Each case (`tools.conversation_case.TestConversation`) is one customer message run through the
 real graph (`agent.graph`) with the configured model, on a catalog given as definitions (live,
 drafts, or the catalog as it would be after publishing a draft). The run stops before the
 `confirm` step (or before `call_action`, which a ready call that needs no confirmation goes
@@ -34,9 +34,9 @@ from langgraph.types import Command
 from tools.action import ActionDefinition, HttpMethod
 from tools.auth import AuthError, AuthKind
 from tools.compiler import ActionCatalog, CompiledAction, compile_action
+from tools.conversation_case import TestConversation
 from tools.errors import ActionValidationError, Problem
 from tools.outcome import Outcome, OutcomeKind
-from tools.test_conversation import TestConversation
 from tools.validation import test_conversation_problems, validate_action
 
 from .graph import build_graph

@@ -26,6 +26,7 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -703,6 +704,22 @@ def average_length(lengths: Iterable[float]) -> float:
 def length_norm(length: float, avg_length: float) -> float:
     """BM25's length normalisation of a term frequency, K1 * (1 - B + B * length / average)."""
     return K1 * (1 - B + B * length / avg_length)
+
+
+def saturated_tf(tf: float, length: float, avg_length: float) -> float:
+    """BM25's term-frequency part of a document of `length`: tf (K1 + 1) / (tf + length_norm)."""
+    return saturated(tf, length_norm(length, avg_length))
+
+
+def saturated(tf: float, norm: float) -> float:
+    """BM25's term-frequency part for a length normalisation already computed (`length_norm`;
+    an index keeps one per document rather than recomputing it for every term)."""
+    return tf * (K1 + 1) / (tf + norm)
+
+
+def idf(documents: int, df: int) -> float:
+    """BM25's inverse document frequency of a term `df` of `documents` documents hold."""
+    return math.log(1 + (documents - df + 0.5) / (df + 0.5))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
@@ -14,12 +14,11 @@ from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (ser
 
 from storage.ledger import LedgerRecord, Reservation
 from tools.action import ActionDefinition
+from tools.channels import ChannelName
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, RedactedRequest
 
 from .retrieval import ActionRetriever
-
-ChannelName = Literal["chat", "email"]
 
 
 class PendingCall(TypedDict, total=False):

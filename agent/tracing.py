@@ -14,6 +14,7 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
+from langchain_core.outputs import LLMResult
 
 from tools.redaction import Redactor  # noqa: F401  (re-exported for the service)
 
@@ -109,7 +110,15 @@ class TurnRecorder(BaseCallbackHandler):
         self._open_steps.clear()
 
     # -- model calls -------------------------------------------------------------------------
-    def on_chat_model_start(self, serialized, messages, *, run_id, metadata=None, **kw):
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> None:
         self._open_calls[run_id] = call = {
             "node": (metadata or {}).get("langgraph_node"),
             "start_ms": self._ms(),
@@ -120,7 +129,7 @@ class TurnRecorder(BaseCallbackHandler):
         }
         self.model_calls.append(call)
 
-    def on_llm_end(self, response, *, run_id, **kw):
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kw: Any) -> None:
         call = self._open_calls.pop(run_id, None)
         if call is None:
             return
@@ -133,7 +142,7 @@ class TurnRecorder(BaseCallbackHandler):
             if usage:
                 call["usage"] = dict(usage)
 
-    def on_llm_error(self, error, *, run_id, **kw):
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kw: Any) -> None:
         self.model_errors.append(error)
         call = self._open_calls.pop(run_id, None)
         if call is not None:

@@ -24,7 +24,7 @@ from typing import Any
 from agent.evaluation import Case, evaluate
 from agent.offline import OfflineChatModel
 from benchmarks.common import header, machine, now, summary_ms, table, write_result
-from tools.test_conversation import TestConversation
+from tools.conversation_case import TestConversation
 from tools.validation import validate_catalog
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"

@@ -19,7 +19,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tools.auth import AuthSetting, validate_auth
+from tools.auth import AuthSetting, parse_auth, validate_auth
 from tools.errors import ActionsError, ConflictError, NotFoundError
 
 from .actions import Change, definition_diff
@@ -59,14 +59,14 @@ class AuthStore:
     def list(self) -> list[StoredAuth]:
         with read_session(self._engine) as s:
             rows = s.exec(select(AuthSettingRow).order_by(AuthSettingRow.name)).all()
-        return [StoredAuth(AuthSetting.model_validate_json(r.definition), r.version) for r in rows]
+        return [StoredAuth(parse_auth(r.definition), r.version) for r in rows]
 
     def get(self, name: str) -> StoredAuth:
         with read_session(self._engine) as s:
             row = s.exec(select(AuthSettingRow).where(AuthSettingRow.name == name)).first()
         if row is None:
             raise NotFoundError(f"no auth setting named {name!r}")
-        return StoredAuth(AuthSetting.model_validate_json(row.definition), row.version)
+        return StoredAuth(parse_auth(row.definition), row.version)
 
     async def get_auth(self, name: str) -> AuthSetting | None:
         """The setting now, or None (`tools.auth.AuthSource`)."""

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from demo.api import create_app
 from tests.servers import serve
-from tools.auth import AuthSetting, AuthValidationError, StaticAuth, validate_auth
+from tools.auth import AuthKind, AuthSetting, AuthValidationError, StaticAuth, validate_auth
 from tools.errors import ActionValidationError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.outcome import OutcomeKind
@@ -529,3 +529,44 @@ async def test_a_token_that_spells_the_client_id_is_sent_intact(api, broken):
     assert SEEN[-1] == f"Bearer {JWT_LIKE}"
     assert outcome.data["seen"] == "Bearer ***"  # masked on the way back
     assert JWT_LIKE not in outcome.model_dump_json()
+
+
+# -- one class per kind (a discriminated union) -------------------------------------------------------
+
+
+def test_each_kind_is_its_own_class_and_earlier_shapes_still_load():
+    """`kind` picks the class; a setting as earlier releases wrote it (every kind's fields, the
+    others null) loads to that class, and is written back in exactly that shape."""
+    from typing import get_args
+
+    from tools.auth import ApiKeyHeaderAuth, BearerAuth, OAuth2ClientCredentialsAuth, parse_auth
+
+    release_0_1_0 = (
+        '{"name":"northwind_gateway","kind":"oauth2_client_credentials","description":"d",'
+        '"token_secret":null,"header_name":null,"key_secret":null,"username_secret":null,'
+        '"password_secret":null,"token_url":"http://127.0.0.1:8765/oauth/token",'
+        '"client_id_secret":"DEMO_CLIENT_ID","client_secret_secret":"DEMO_CLIENT_SECRET",'
+        '"scope":"callbacks:write","audience":null,"client_auth":"basic"}'
+    )
+    loaded = parse_auth(release_0_1_0)
+    assert isinstance(loaded, OAuth2ClientCredentialsAuth)
+    assert loaded.secret_names() == {"DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET"}
+    assert loaded.to_json_dict() == {**json.loads(release_0_1_0), "value_prefix": None}
+    assert isinstance(parse_auth({"name": "b", "kind": "bearer", "token_secret": "T"}), BearerAuth)
+    assert len(get_args(get_args(AuthSetting)[0])) == len(AuthKind)  # one class per kind
+
+    # what approval digests and the token cache key on is unchanged from the flat model
+    key = validate_auth(
+        {
+            "name": "orders_gateway",
+            "kind": "api_key_header",
+            "header_name": "X-API-Key",
+            "key_secret": "ORDERS_KEY",
+            "value_prefix": "Token ",
+            "description": "Orders – API",
+        }
+    )
+    assert isinstance(key, ApiKeyHeaderAuth) and key.header == "X-API-Key"
+    assert key.content_hash() == "ecd9b07db15491aa60ea46efc46c19e9"  # as the flat model hashed it
+    with pytest.raises(AuthValidationError, match="only applies to api_key_header"):
+        validate_auth({"name": "b", "kind": "bearer", "token_secret": "T", "header_name": "X-Key"})

@@ -18,6 +18,9 @@ PACKAGES = ("agent", "tools", "ui", "storage")
 ALLOWED = {
     "tools/http_client.py": "the one factory of the action HTTP client",
     "tools/executor.py": "the one place an action request is sent (through the guard)",
+    # The executor's transport half (guard on every hop, redirects, retries, capped read): it
+    # sends only what the executor (or the document fetcher through it) hands it.
+    "tools/transport.py": "the executor's transport half: every hop checked by the guard",
     # The chat model factory hands its own httpx client to ChatOpenAI: it talks to the model
     # provider configured by the operator, never to an action URL, so it is not an action call.
     "agent/wiring/llm.py": "the chat model's client for the model provider, not for action URLs",

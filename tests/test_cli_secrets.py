@@ -17,7 +17,7 @@ from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
 from storage import ActionStore, AuthStore
 from tests.storage_fixtures import order_action
-from tools.auth import validate_auth
+from tools.auth import OAuth2ClientCredentialsAuth, validate_auth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -184,7 +184,11 @@ def test_the_demo_seed_stores_the_auth_setting_its_action_and_secrets(env):
     assert any("northwind_gateway" in line for line in done)
     stores = open_stores(settings)
     try:
-        assert stores.auth.get("northwind_gateway").setting.client_secret_secret == "DEMO_CLIENT_SECRET"
+        gateway = stores.auth.get("northwind_gateway").setting
+        assert (
+            isinstance(gateway, OAuth2ClientCredentialsAuth)
+            and gateway.client_secret_secret == "DEMO_CLIENT_SECRET"
+        )
         assert stores.actions.get("request_callback").definition.auth == "northwind_gateway"
         assert {"DEMO_API_TOKEN", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET"} <= set(stores.secrets.names())
     finally:

@@ -624,3 +624,66 @@ async def test_a_long_error_body_is_cut_short():
             )
     assert set(outcome.data) == {"error"} and len(outcome.data["error"]) <= 601
     assert outcome.data["error"].startswith('{"errors":["problem number 0"')
+
+
+# -- the transport half on its own ------------------------------------------------------------------
+
+
+async def test_delivery_follows_a_redirect_and_returns_the_raw_body():
+    """`transport.Delivery` is the public transport half: a request built here, sent without the
+    executor, comes back as the raw bytes (not JSON) after the redirect, with the hop counted."""
+    from starlette.responses import PlainTextResponse, RedirectResponse
+
+    from tools.request_builder import build_request
+    from tools.transport import Delivery, Received
+
+    async def moved(request: Request):
+        return RedirectResponse("/doc.yaml", status_code=302)
+
+    async def doc(request: Request):
+        return PlainTextResponse("openapi: 3.0.0\n", media_type="application/yaml")
+
+    app = Starlette(routes=[Route("/old", moved), Route("/doc.yaml", doc)])
+    with serve(app) as base:
+        action = ActionDefinition.model_validate({"name": "doc", "trigger": "t", "url": f"{base}/old"})
+        settings = ExecutorSettings(allow_hosts=(base.split("://")[1],), max_response_bytes=8)
+        prepared = await build_request(action, {}, StaticSecrets({}))
+        client = make_http_client()
+        try:
+            delivery = Delivery(client, settings, action, prepared)
+            received = await delivery.send(time.monotonic() + 10)
+        finally:
+            await client.aclose()
+    assert isinstance(received, Received)
+    assert (received.status, received.redirects, received.final_url) == (200, 1, f"{base}/doc.yaml")
+    assert received.body == b"openapi:" and received.truncated  # the cap given in the settings
+    assert delivery.attempts == 1 and delivery.hop_url == f"{base}/doc.yaml"
+
+
+async def test_exchange_keeps_the_raw_response_beside_the_outcome(executor, demo_api):
+    """`ActionExecutor.exchange`: the outcome of the one guarded path and what it received; a
+    blocked request received nothing."""
+    from tools.request_builder import build_request
+
+    action = demo_action(demo_api, "/api/orders/ORD-1001")
+    prepared = await build_request(action, {}, executor.secrets)
+    sent = await executor.exchange(action, prepared, max_response_bytes=10)
+    assert sent.outcome.kind is OutcomeKind.INVALID_RESPONSE and sent.received is not None
+    assert sent.received.status == 200 and len(sent.received.body) == 10 and sent.received.truncated
+    blocked = ActionDefinition.model_validate({"name": "b", "trigger": "t", "url": "http://10.9.9.9/x"})
+    refused = await executor.exchange(blocked, await build_request(blocked, {}, executor.secrets))
+    assert refused.outcome.kind is OutcomeKind.BLOCKED and refused.received is None
+
+
+def test_no_module_imports_the_executors_private_names():
+    """The document fetcher (and everything else) uses the public transport seam, not `_Call`."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for path in [*root.glob("tools/**/*.py"), *root.glob("agent/**/*.py"), *root.glob("ui/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("executor"):
+                offenders += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert offenders == []

@@ -136,7 +136,8 @@ async def test_an_mcp_call_with_arguments_past_the_limit_is_refused(tmp_path, fr
             ),
         )
         assert result.is_error
-        assert f"at most {LIMIT} are read" in result.content[0].text
+        said = result.content[0]
+        assert isinstance(said, types.TextContent) and f"at most {LIMIT} are read" in said.text
         ok = await tools.call_tool(
             None, types.CallToolRequestParams(name="order_status", arguments={"order_id": "ORD-1001"})
         )

@@ -10,7 +10,7 @@ from agent.retrieval import ActionRetriever, query_texts
 from agent.state import AgentState, Limits
 from benchmarks.fixtures import generate_actions
 from tools.compiler import ActionCatalog
-from tools.test_conversation import TestConversation
+from tools.conversation_case import TestConversation
 
 
 def catalog_of(definitions) -> ActionCatalog:

@@ -32,10 +32,10 @@ from tests.agent_fixtures import demo_actions
 from tests.openai_server import tool_call
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
+from tools.conversation_case import TestConversation
 from tools.errors import ActionValidationError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.outcome import OutcomeKind
-from tools.test_conversation import TestConversation
 from tools.validation import validate_action, validate_catalog
 
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "actions.json"

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .channels import Channel
+from .conversation_case import TestConversation
 from .option_labels import option_labels
-from .placeholders import find_placeholders
-from .test_conversation import TestConversation
+from .placeholders import secret_uses
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 AUTH_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -79,11 +80,6 @@ class BodyFormat(str, enum.Enum):
     FORM = "form"
     """`application/x-www-form-urlencoded` (Stripe, Twilio, OAuth2 token endpoints): the template
     is a flat JSON object; each key is a field, a list value repeats the field."""
-
-
-class Channel(str, enum.Enum):
-    CHAT = "chat"
-    EMAIL = "email"
 
 
 class InputType(str, enum.Enum):
@@ -247,8 +243,7 @@ class ActionDefinition(BaseModel):
 
     def secret_names(self) -> set[str]:
         """Secrets the templates name (headers and body); an auth setting's are its own."""
-        templates = [*self.headers.values(), self.body or ""]
-        return {p.name for t in templates for p in find_placeholders(t) if p.is_secret}
+        return {name for _, name in secret_uses({"headers": self.headers, "body": self.body or ""})}
 
     def available_on(self, channel: Channel | str) -> bool:
         return Channel(channel) in self.channels

@@ -27,10 +27,11 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 from urllib.parse import quote_plus
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .action import AUTH_NAME_RE, HEADER_NAME_RE, ActionDefinition, HttpMethod
 from .errors import ActionsError, ActionValidationError, Problem
@@ -40,13 +41,18 @@ from .redaction import MASK
 from .request_builder import PreparedRequest, encode_form
 
 __all__ = [
+    "ApiKeyHeaderAuth",
     "AuthError",
     "AuthKind",
     "AuthSetting",
     "AuthSource",
     "AuthValidationError",
     "Authenticator",
+    "BasicAuth",
+    "BearerAuth",
+    "OAuth2ClientCredentialsAuth",
     "StaticAuth",
+    "parse_auth",
     "validate_auth",
 ]
 
@@ -74,19 +80,74 @@ class ClientAuthMethod(str, enum.Enum):
     """`client_id` and `client_secret` form fields (Auth0 and others)."""
 
 
-class AuthSetting(BaseModel):
-    """One shared auth setting. Secret fields hold the *name* of a stored secret, never a value."""
+class _AuthBase(BaseModel):
+    """What every kind of setting has. Secret fields hold the *name* of a stored secret, never a
+    value. A new kind is one subclass: its `kind` literal, its fields, the ones it needs
+    (`required`), its own checks (`problems`) and the headers it adds (`apply`); then one entry
+    in `AuthSetting`."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str
     """What actions refer to (`ActionDefinition.auth`), e.g. `orders_gateway`."""
     kind: AuthKind
-    """bearer, api_key_header, basic or oauth2_client_credentials."""
     description: str = ""
     """For the product team: what this credential is and who issued it."""
+
+    required: ClassVar[tuple[str, ...]] = ()
+    """Fields this kind cannot work without (reported by `validate_auth`, each by name)."""
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields naming a stored secret."""
+
+    def secret_names(self) -> set[str]:
+        return {n for f in self.secret_fields if (n := getattr(self, f))}
+
+    @property
+    def header(self) -> str:
+        """The header this setting sets."""
+        return "Authorization"
+
+    def preview_value(self) -> str:
+        """The header's value as a preview shows it (no secret read)."""
+        return MASK
+
+    def problems(self) -> list[Problem]:
+        """This kind's own rules beyond the field types."""
+        return []
+
+    async def apply(self, secrets: SecretGetter, fetch_token: TokenFetch) -> AppliedAuth:
+        """The headers this setting adds to one request."""
+        raise NotImplementedError
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Every field of every kind, in the order settings have always been written (a field of
+        another kind as its default): exports, stored rows and approval digests keep one shape."""
+        own = self.model_dump(mode="json")
+        return {f: own.get(f, default) for f, default in _WRITTEN_FIELDS.items()}
+
+    def content_hash(self) -> str:
+        return hashlib.blake2b(pydantic_core.to_json(self.to_json_dict()), digest_size=16).hexdigest()
+
+
+class BearerAuth(_AuthBase):
+    """Authorization: Bearer <token_secret>."""
+
+    kind: Literal[AuthKind.BEARER]
     token_secret: str | None = None
     """bearer: the secret holding the token."""
+
+    required = ("token_secret",)
+    secret_fields = ("token_secret",)
+
+    async def apply(self, secrets: SecretGetter, fetch_token: TokenFetch) -> AppliedAuth:
+        token = await _secret(self, "token_secret", secrets)
+        return AppliedAuth((("Authorization", f"Bearer {token}"),), (token,))
+
+
+class ApiKeyHeaderAuth(_AuthBase):
+    """<header_name>: <value_prefix><key_secret>."""
+
+    kind: Literal[AuthKind.API_KEY_HEADER]
     header_name: str | None = None
     """api_key_header: the header the key goes in, e.g. `X-API-Key`."""
     key_secret: str | None = None
@@ -94,10 +155,63 @@ class AuthSetting(BaseModel):
     value_prefix: str | None = None
     """api_key_header: what the header holds before the key, e.g. `Token token=` or `Bot `
     (the secret holds the key alone)."""
+
+    required = ("header_name", "key_secret")
+    secret_fields = ("key_secret",)
+
+    @property
+    def header(self) -> str:
+        return self.header_name or "Authorization"
+
+    def preview_value(self) -> str:
+        return (self.value_prefix or "") + MASK
+
+    def problems(self) -> list[Problem]:
+        problems = []
+        prefix = self.value_prefix
+        if prefix is not None and (
+            not prefix.isascii() or not prefix.isprintable() or len(prefix) > 64 or not prefix.strip()
+        ):
+            problems.append(
+                Problem("value_prefix", "must be printable ASCII on one line, at most 64 characters")
+            )
+        if self.header_name is not None and (
+            not HEADER_NAME_RE.match(self.header_name) or self.header_name.lower() in _RESERVED_HEADERS
+        ):
+            problems.append(Problem("header_name", "is not a header an API key can be sent in"))
+        return problems
+
+    async def apply(self, secrets: SecretGetter, fetch_token: TokenFetch) -> AppliedAuth:
+        key = await _secret(self, "key_secret", secrets)
+        return AppliedAuth(((self.header, (self.value_prefix or "") + key),), (key,))
+
+
+class BasicAuth(_AuthBase):
+    """Authorization: Basic base64(<username_secret>:<password_secret>)."""
+
+    kind: Literal[AuthKind.BASIC]
     username_secret: str | None = None
     """basic: the secret holding the user name (Stripe puts its key here)."""
     password_secret: str | None = None
     """basic: the secret holding the password; unset sends an empty password."""
+
+    required = ("username_secret",)
+    secret_fields = ("username_secret", "password_secret")
+
+    async def apply(self, secrets: SecretGetter, fetch_token: TokenFetch) -> AppliedAuth:
+        user = await _secret(self, "username_secret", secrets)
+        password = await _secret(self, "password_secret", secrets) if self.password_secret else ""
+        encoded = _basic(user, password)
+        return AppliedAuth(
+            (("Authorization", f"Basic {encoded}"),), tuple(v for v in (user, password, encoded) if v)
+        )
+
+
+class OAuth2ClientCredentialsAuth(_AuthBase):
+    """Authorization: Bearer <access token>, the token fetched from `token_url` (RFC 6749
+    section 4.4) with the client id and secret."""
+
+    kind: Literal[AuthKind.OAUTH2_CLIENT_CREDENTIALS]
     token_url: str | None = None
     """oauth2_client_credentials: the token endpoint (https, or an allow-listed host)."""
     client_id_secret: str | None = None
@@ -111,50 +225,94 @@ class AuthSetting(BaseModel):
     client_auth: ClientAuthMethod = ClientAuthMethod.BASIC
     """oauth2_client_credentials: how the client credentials are sent."""
 
-    def secret_names(self) -> set[str]:
-        return {
-            n
-            for n in (
-                self.token_secret,
-                self.key_secret,
-                self.username_secret,
-                self.password_secret,
-                self.client_id_secret,
-                self.client_secret_secret,
-            )
-            if n
-        }
+    required = ("token_url", "client_id_secret", "client_secret_secret")
+    secret_fields = ("client_id_secret", "client_secret_secret")
 
-    @property
-    def header(self) -> str:
-        """The header this setting sets."""
-        return (
-            self.header_name if self.kind is AuthKind.API_KEY_HEADER and self.header_name else "Authorization"
+    def problems(self) -> list[Problem]:
+        from .validation import _url_problems  # the action's URL rules
+
+        problems = []
+        if self.token_url:
+            problems += [Problem("token_url", p.message) for p in _url_problems(self.token_url, set(), set())]
+            if "{{" in self.token_url:
+                problems.append(Problem("token_url", "takes no placeholders"))
+        for f in ("scope", "audience"):
+            value = getattr(self, f)
+            if value is not None and (not value.strip() or not value.isprintable()):
+                problems.append(Problem(f, "must be plain text on one line, or unset"))
+        return problems
+
+    async def apply(self, secrets: SecretGetter, fetch_token: TokenFetch) -> AppliedAuth:
+        client_id = await _secret(self, "client_id_secret", secrets)
+        client_secret = await _secret(self, "client_secret_secret", secrets)
+        token = await fetch_token(self, client_id, client_secret)
+        return AppliedAuth(
+            (("Authorization", f"Bearer {token}"),), (token, client_id, client_secret), token=token
         )
 
-    def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_defaults=False)
 
-    def content_hash(self) -> str:
-        return hashlib.blake2b(self.model_dump_json().encode(), digest_size=16).hexdigest()
+AuthSetting = Annotated[
+    BearerAuth | ApiKeyHeaderAuth | BasicAuth | OAuth2ClientCredentialsAuth, Field(discriminator="kind")
+]
+"""One shared auth setting, of one kind (`kind` picks the class)."""
 
-
-_REQUIRED = {
-    AuthKind.BEARER: ("token_secret",),
-    AuthKind.API_KEY_HEADER: ("header_name", "key_secret"),
-    AuthKind.BASIC: ("username_secret",),
-    AuthKind.OAUTH2_CLIENT_CREDENTIALS: ("token_url", "client_id_secret", "client_secret_secret"),
+_KINDS: dict[str, type[_AuthBase]] = {
+    AuthKind.BEARER.value: BearerAuth,
+    AuthKind.API_KEY_HEADER.value: ApiKeyHeaderAuth,
+    AuthKind.BASIC.value: BasicAuth,
+    AuthKind.OAUTH2_CLIENT_CREDENTIALS.value: OAuth2ClientCredentialsAuth,
 }
-_SECRET_FIELDS = (
-    "token_secret",
-    "key_secret",
-    "username_secret",
-    "password_secret",
-    "client_id_secret",
-    "client_secret_secret",
-)
-_OAUTH2_ONLY = ("token_url", "client_id_secret", "client_secret_secret", "scope", "audience")
+
+_WRITTEN_FIELDS: dict[str, Any] = {
+    "name": None,
+    "kind": None,
+    "description": "",
+    "token_secret": None,
+    "header_name": None,
+    "key_secret": None,
+    "value_prefix": None,
+    "username_secret": None,
+    "password_secret": None,
+    "token_url": None,
+    "client_id_secret": None,
+    "client_secret_secret": None,
+    "scope": None,
+    "audience": None,
+    "client_auth": ClientAuthMethod.BASIC.value,
+}
+"""The fields of a written setting, with the value a kind without the field writes."""
+
+_ONLY_FOR: dict[str, AuthKind] = {
+    **dict.fromkeys(
+        ("token_url", "client_id_secret", "client_secret_secret", "scope", "audience"),
+        AuthKind.OAUTH2_CLIENT_CREDENTIALS,
+    ),
+    **dict.fromkeys(("value_prefix", "header_name"), AuthKind.API_KEY_HEADER),
+}
+"""A field that is an error on any other kind when set: the oauth2 ones when truthy, the
+api-key ones when present at all."""
+
 _RESERVED_HEADERS = frozenset({"host", "content-length", "content-type", "transfer-encoding", "cookie"})
+_ADAPTER: TypeAdapter[AuthSetting] = TypeAdapter(AuthSetting)
+
+
+def _own_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the fields of other kinds left out: a setting written by an earlier release
+    holds every kind's fields (most of them null)."""
+    cls = _KINDS.get(data.get("kind"))  # type: ignore[arg-type]
+    if cls is None:
+        return data
+    return {k: v for k, v in data.items() if k in cls.model_fields or k not in _WRITTEN_FIELDS}
+
+
+def parse_auth(data: dict[str, Any] | str | bytes) -> AuthSetting:
+    """A stored or exported setting (any release's shape) as its kind's class; pydantic's
+    `ValidationError` when it is not one. `validate_auth` is the check for new input."""
+    if isinstance(data, (str, bytes)):
+        data = pydantic_core.from_json(data)
+    if not isinstance(data, dict):
+        raise TypeError("an auth setting is a JSON object")
+    return _ADAPTER.validate_python(_own_fields(data))
 
 
 class AuthValidationError(ActionValidationError):
@@ -167,29 +325,44 @@ class AuthValidationError(ActionValidationError):
         self.args = (f"{who} is invalid ({len(problems)} problem(s)):\n{lines}",)
 
 
-def validate_auth(raw: dict[str, Any] | AuthSetting) -> AuthSetting:
-    """Parse and check one setting; raise `AuthValidationError` listing every problem."""
-    from .validation import _pydantic_problems, _url_problems  # the action's URL rules
+class _KindOnly(BaseModel):
+    """The common fields alone: the problems of a setting whose kind is not known."""
 
-    data = raw.to_json_dict() if isinstance(raw, AuthSetting) else raw
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    kind: AuthKind
+    description: str = ""
+
+
+def validate_auth(raw: dict[str, Any] | _AuthBase) -> AuthSetting:
+    """Parse and check one setting; raise `AuthValidationError` listing every problem."""
+    from .validation import _pydantic_problems
+
+    data = raw.to_json_dict() if isinstance(raw, _AuthBase) else raw
     if not isinstance(data, dict):
         raise AuthValidationError(None, [Problem("(auth setting)", "must be a JSON object")])
     problems: list[Problem] = text_problems(data)  # the same text rule as a definition's
+    kind = data.get("kind")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    setting: _AuthBase | None = None
     try:
-        setting: AuthSetting | None = AuthSetting.model_validate(data)
+        if cls is None:
+            _KindOnly.model_validate(data)  # raises: the kind is missing or unknown
+        else:
+            setting = cls.model_validate(_own_fields(data))
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
-        setting = None
     name = data.get("name")
     if isinstance(name, str) and not AUTH_NAME_RE.match(name):
         problems.append(
             Problem("name", "use lower-case letters, digits, '_' or '-', starting with a letter (max 64)")
         )
     if setting is not None:
-        for f in _REQUIRED[setting.kind]:
+        for f in setting.required:
             if not getattr(setting, f):
                 problems.append(Problem(f, f"is needed for {setting.kind.value} auth"))
-        for f in _SECRET_FIELDS:
+        for f in setting.secret_fields:
             value = getattr(setting, f)
             if value and not _is_secret_name(value):
                 problems.append(
@@ -197,45 +370,16 @@ def validate_auth(raw: dict[str, Any] | AuthSetting) -> AuthSetting:
                         f, "names a stored secret: upper-case letters, digits and '_', e.g. 'ORDERS_TOKEN'"
                     )
                 )
-        if setting.kind is not AuthKind.OAUTH2_CLIENT_CREDENTIALS:
-            problems.extend(
-                Problem(f, "only applies to oauth2_client_credentials")
-                for f in _OAUTH2_ONLY
-                if getattr(setting, f)
-            )
-        if setting.value_prefix is not None:
-            if setting.kind is not AuthKind.API_KEY_HEADER:
-                problems.append(Problem("value_prefix", "only applies to api_key_header"))
-            elif (
-                not setting.value_prefix.isascii()
-                or not setting.value_prefix.isprintable()
-                or len(setting.value_prefix) > 64
-                or not setting.value_prefix.strip()
-            ):
-                problems.append(
-                    Problem("value_prefix", "must be printable ASCII on one line, at most 64 characters")
-                )
-        if setting.header_name is not None:
-            if setting.kind is not AuthKind.API_KEY_HEADER:
-                problems.append(Problem("header_name", "only applies to api_key_header"))
-            elif (
-                not HEADER_NAME_RE.match(setting.header_name)
-                or setting.header_name.lower() in _RESERVED_HEADERS
-            ):
-                problems.append(Problem("header_name", "is not a header an API key can be sent in"))
-        if setting.token_url:
-            for p in _url_problems(setting.token_url, set(), set()):
-                problems.append(Problem("token_url", p.message))
-            if "{{" in setting.token_url:
-                problems.append(Problem("token_url", "takes no placeholders"))
-        for f in ("scope", "audience"):
-            value = getattr(setting, f)
-            if value is not None and (not value.strip() or not value.isprintable()):
-                problems.append(Problem(f, "must be plain text on one line, or unset"))
+        for f, kind in _ONLY_FOR.items():
+            value = data.get(f)
+            set_here = value is not None if kind is AuthKind.API_KEY_HEADER else bool(value)
+            if setting.kind is not kind and set_here:
+                problems.append(Problem(f, f"only applies to {kind.value}"))
+        problems.extend(setting.problems())
     if problems:
         raise AuthValidationError(name if isinstance(name, str) else None, _unique(problems))
     assert setting is not None
-    return setting
+    return setting  # type: ignore[return-value]
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -296,6 +440,8 @@ class _Token:
 
 
 TokenSender = Callable[[ActionDefinition, PreparedRequest], Awaitable[Outcome]]
+TokenFetch = Callable[["OAuth2ClientCredentialsAuth", str, str], Awaitable[str]]
+"""The authenticator's cached token fetch: (the setting, client id, client secret) -> a token."""
 """The executor's guarded send: (a synthetic action, a prepared request) -> its outcome."""
 
 
@@ -327,29 +473,15 @@ class Authenticator:
 
     def preview(self, setting: AuthSetting) -> AppliedAuth:
         """The header as a preview shows it: masked, nothing fetched."""
-        return AppliedAuth(headers=((setting.header, (setting.value_prefix or "") + MASK),))
+        return AppliedAuth(headers=((setting.header, setting.preview_value()),))
 
     async def apply(self, setting: AuthSetting, secrets: SecretGetter, send: TokenSender) -> AppliedAuth:
         """The headers `setting` adds, fetching an OAuth2 token when none is cached and valid."""
-        if setting.kind is AuthKind.BEARER:
-            token = await _secret(setting, "token_secret", secrets)
-            return AppliedAuth((("Authorization", f"Bearer {token}"),), (token,))
-        if setting.kind is AuthKind.API_KEY_HEADER:
-            key = await _secret(setting, "key_secret", secrets)
-            return AppliedAuth(((setting.header, (setting.value_prefix or "") + key),), (key,))
-        if setting.kind is AuthKind.BASIC:
-            user = await _secret(setting, "username_secret", secrets)
-            password = await _secret(setting, "password_secret", secrets) if setting.password_secret else ""
-            encoded = _basic(user, password)
-            return AppliedAuth(
-                (("Authorization", f"Basic {encoded}"),), tuple(v for v in (user, password, encoded) if v)
-            )
-        client_id = await _secret(setting, "client_id_secret", secrets)
-        client_secret = await _secret(setting, "client_secret_secret", secrets)
-        token = await self._token(setting, client_id, client_secret, send)
-        return AppliedAuth(
-            (("Authorization", f"Bearer {token}"),), (token, client_id, client_secret), token=token
-        )
+
+        async def fetch_token(oauth: OAuth2ClientCredentialsAuth, client_id: str, client_secret: str) -> str:
+            return await self._token(oauth, client_id, client_secret, send)
+
+        return await setting.apply(secrets, fetch_token)
 
     def retire(self, setting: AuthSetting, token: str | None) -> bool:
         """Forget `token` after the API refused it (401); True when the request may be retried
@@ -362,7 +494,7 @@ class Authenticator:
         return True
 
     async def _token(
-        self, setting: AuthSetting, client_id: str, client_secret: str, send: TokenSender
+        self, setting: OAuth2ClientCredentialsAuth, client_id: str, client_secret: str, send: TokenSender
     ) -> str:
         # the key changes when the setting or its credentials change: a rotated secret never
         # keeps using a token the old one earned
@@ -383,7 +515,7 @@ class Authenticator:
             return token
 
     async def _fetch(
-        self, setting: AuthSetting, client_id: str, client_secret: str, send: TokenSender
+        self, setting: OAuth2ClientCredentialsAuth, client_id: str, client_secret: str, send: TokenSender
     ) -> tuple[str, float]:
         fields: dict[str, str] = {"grant_type": "client_credentials"}
         if setting.scope:
@@ -420,7 +552,7 @@ class Authenticator:
         return _read_token(setting, outcome)
 
 
-def _token_action(setting: AuthSetting) -> ActionDefinition:
+def _token_action(setting: OAuth2ClientCredentialsAuth) -> ActionDefinition:
     """The token request as an action, so the executor runs it like any other (no retries:
     POST; the guard and redirect rules apply)."""
     return ActionDefinition(
@@ -433,7 +565,7 @@ def _token_action(setting: AuthSetting) -> ActionDefinition:
     )
 
 
-def _read_token(setting: AuthSetting, outcome: Outcome) -> tuple[str, float]:
+def _read_token(setting: _AuthBase, outcome: Outcome) -> tuple[str, float]:
     who = f"auth setting {setting.name!r}"
     if outcome.kind is not OutcomeKind.OK:
         why = outcome.summary.split(" -> ", 1)[-1]
@@ -460,7 +592,7 @@ def _read_token(setting: AuthSetting, outcome: Outcome) -> tuple[str, float]:
     return token, float(expires_in)
 
 
-async def _secret(setting: AuthSetting, field_name: str, secrets: SecretGetter) -> str:
+async def _secret(setting: _AuthBase, field_name: str, secrets: SecretGetter) -> str:
     name = getattr(setting, field_name)
     who = f"auth setting {setting.name!r}"
     try:

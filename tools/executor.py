@@ -42,7 +42,7 @@ import math
 import secrets as _random
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -51,68 +51,37 @@ import httpx
 from .action import ActionDefinition
 from .auth import AppliedAuth, Authenticator, AuthError, AuthSource
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
-from .guard import (
-    Destination,
-    DestinationBlocked,
-    GuardPolicy,
-    HostNotFound,
-    check_destination,
-)
+from .guard import DestinationBlocked, HostNotFound
 from .html_text import html_text
 from .http_client import make_http_client, no_cookies
 from .json_text import parse_json
 from .outcome import Outcome, OutcomeKind, RedactedRequest
 from .redaction import Redactor, storable
 from .request_builder import PreparedRequest, SecretSource, StaticSecrets, build_request
-from .response_body import BodyRefused, read_capped
-from .retry_policy import retrying
+from .response_body import BodyRefused
 from .selection import evaluate, select_fields
+from .transport import (
+    BadRedirect,
+    Delivery,
+    ExecutorSettings,
+    Received,
+    Resolver,
+    TooManyRedirects,
+    causes,
+)
 
-__all__ = ["ActionExecutor", "ExecutorSettings", "SecretSource", "StaticSecrets"]
+__all__ = ["ActionExecutor", "Exchange", "ExecutorSettings", "Received", "SecretSource", "StaticSecrets"]
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 EXCERPT_CHARS = 2_000
 
 
 @dataclass(frozen=True)
-class ExecutorSettings:
-    allow_hosts: tuple[str, ...] = ()
-    """`host` or `host:port` entries: the only way to reach a private address (exact match)."""
-    allowed_ports: frozenset[int] = frozenset({80, 443, 8080, 8443})
-    """Ports any host may use; a port named in an `allow_hosts` entry is allowed for that host."""
-    max_response_bytes: int = 256_000
-    """Stop reading a response body after this many bytes and mark the outcome truncated."""
-    max_redirects: int = 3
-    """Redirect hops followed (each one checked by the guard); more is a network outcome."""
-    retries: int = 2
-    """Extra attempts for idempotent methods (GET, HEAD, PUT, DELETE) only; never POST/PATCH."""
-    backoff_seconds: float = 0.2
-    """First retry delay; doubles on each further retry, plus jitter (all within the total deadline)."""
-    max_retry_after_seconds: float = 30.0
-    """The longest `Retry-After` honoured; a server asking for more gets its answer as the outcome."""
+class Exchange:
+    """What one request through the guarded path led to: the outcome, and the raw response it
+    received (`None` when none arrived: blocked, timed out, unreachable)."""
 
-    @property
-    def policy(self) -> GuardPolicy:
-        return GuardPolicy(allow_hosts=self.allow_hosts, allowed_ports=self.allowed_ports)
-
-
-class _TooManyRedirects(Exception):
-    pass
-
-
-class _BadRedirect(Exception):
-    pass
-
-
-@dataclass
-class _Received:
-    status: int
-    content_type: str | None
-    body: bytes
-    truncated: bool
-    redirects: int
-    final_url: str
-    retry_after: str | None = None
+    outcome: Outcome
+    received: Received | None
 
 
 class ActionExecutor:
@@ -122,7 +91,7 @@ class ActionExecutor:
         secrets: SecretSource,
         *,
         client: httpx.AsyncClient | None = None,
-        resolver: Callable[[str, int], Awaitable[list[str]]] | None = None,
+        resolver: Resolver | None = None,
         auth: AuthSource | None = None,
         clock: Callable[[], float] = time.monotonic,
         approval_key: bytes | None = None,
@@ -153,6 +122,24 @@ class ActionExecutor:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    @property
+    def secrets(self) -> SecretSource:
+        """Where the executor reads secret values (requests are built with it)."""
+        return self._secrets
+
+    async def exchange(
+        self, action: ActionDefinition, prepared: PreparedRequest, *, max_response_bytes: int | None = None
+    ) -> Exchange:
+        """Send an already built request once (retries included) through the guarded path, and
+        keep the raw response besides the outcome: for a body that is not an action's JSON
+        response (a document). `max_response_bytes` replaces the settings' cap for this call."""
+        settings = self.settings
+        if max_response_bytes is not None:
+            settings = replace(settings, max_response_bytes=max_response_bytes)
+        call = _Call(self, action, prepared, time.monotonic(), settings=settings)
+        outcome = await call.run()
+        return Exchange(outcome, call.received)
 
     async def redactor(self, *also: str) -> Redactor:
         """Masks every secret value the secret source can give (and `also`). Built again only
@@ -304,7 +291,7 @@ def _ms(started: float) -> float:
 
 
 class _Call:
-    """One `execute` call: its attempts, hops and the outcome they lead to."""
+    """One `execute` call: its attempts and hops (a `Delivery`) and the outcome they lead to."""
 
     def __init__(
         self,
@@ -313,23 +300,27 @@ class _Call:
         req: PreparedRequest,
         started: float,
         redactor: Redactor | None = None,
+        *,
+        settings: ExecutorSettings | None = None,
     ):
         """`redactor` masks what the call returns (the request's own secrets when not given:
         a token request must read the token it asked for)."""
-        self.x = executor
-        self.settings = executor.settings
+        self.settings = settings if settings is not None else executor.settings
         self.action = action
         self.req = req
         self.started = started
         self.redactor = redactor if redactor is not None else req.redactor
-        self.attempts = 0
-        self.hop_url = req.url
+        self.delivery = Delivery(
+            executor._client, self.settings, action, req, policy=executor._policy, resolver=executor._resolver
+        )
+        self.received: Received | None = None
 
     async def run(self) -> Outcome:
         K, fail = OutcomeKind, self._fail
         try:
             async with asyncio.timeout(self.action.timeout_seconds) as deadline:
-                received = await self._with_retries(deadline.when() or math.inf)
+                received = await self.delivery.send(deadline.when() or math.inf)
+                self.received = received
         except TimeoutError:
             return fail(K.TIMEOUT, f"timed out after {self.action.timeout_seconds:g} s")
         except httpx.TimeoutException as exc:
@@ -338,11 +329,11 @@ class _Call:
             return fail(K.BLOCKED, f"blocked: {self._hop_note()}{exc}")
         except HostNotFound as exc:
             return fail(K.NETWORK, f"network error: {self._hop_note()}{exc}")
-        except _TooManyRedirects:
+        except TooManyRedirects:
             return fail(
                 K.NETWORK, f"network error: too many redirects (more than {self.settings.max_redirects})"
             )
-        except _BadRedirect as exc:
+        except BadRedirect as exc:
             return fail(K.INVALID_RESPONSE, f"invalid redirect: {exc}")
         except httpx.ConnectError as exc:
             return fail(K.NETWORK, f"network error: {_connect_reason(exc)}")
@@ -373,104 +364,9 @@ class _Call:
             cap=self.settings.max_response_bytes,
             redactor=self.redactor,
             latency_ms=_ms(self.started),
-            attempts=self.attempts,
+            attempts=self.delivery.attempts,
             summary_prefix=self._prefix(received.redirects, received.final_url),
         )
-
-    # -- attempts ---------------------------------------------------------------------------
-    async def _with_retries(self, deadline: float) -> _Received:
-        """Send, and send again only as `retry_policy` allows (idempotent methods only)."""
-        policy = retrying(
-            idempotent=self.action.is_idempotent,
-            retries=self.settings.retries,
-            backoff_seconds=self.settings.backoff_seconds,
-            max_retry_after=self.settings.max_retry_after_seconds,
-            deadline=deadline,
-            retryable_error=_is_retryable_error,
-        )
-        return await policy(self._attempt)
-
-    async def _attempt(self) -> _Received:
-        self.attempts += 1
-        return await self._follow_redirects()
-
-    async def _follow_redirects(self) -> _Received:
-        url = httpx.URL(self.req.url)
-        method, body = self.req.method, self.req.body
-        headers = list(self.req.headers)
-        origin: tuple[str, str, int] | None = None
-        redirects = 0
-        self.hop_url = self.req.url
-        policy = self.x._policy
-        while True:
-            dest = await check_destination(url.scheme, url.host, url.port, policy, self.x._resolver)
-            if origin is None:
-                # a redirect may reach an allow-listed private host only when the action's own
-                # URL is on that host: a public API cannot bounce the agent into another one
-                policy = policy.only_for(dest.host)
-            elif dest.origin != origin:
-                # once the request left its origin, credentials stay behind for good
-                dropped = self.req.credential_headers
-                headers = [(n, v) for n, v in headers if n.lower() not in dropped]
-                if body is not None and self.req.secret_in_body:
-                    raise DestinationBlocked(
-                        "the request body holds a secret, so it is never sent to another origin"
-                    )
-            origin = dest.origin
-            response = await self._send_to_checked(dest, method, url, headers, body)
-            try:
-                location = response.headers.get("location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    if redirects >= self.settings.max_redirects:
-                        raise _TooManyRedirects()
-                    redirects += 1
-                    try:
-                        url = url.join(location)
-                    except httpx.InvalidURL:
-                        raise _BadRedirect("the Location header is not a valid URL") from None
-                    self.hop_url = str(url)
-                    method, body, headers = _redirected(response.status_code, method, body, headers)
-                    continue
-                content, truncated = await read_capped(response, self.settings.max_response_bytes)
-                return _Received(
-                    status=response.status_code,
-                    content_type=response.headers.get("content-type"),
-                    body=content,
-                    truncated=truncated,
-                    redirects=redirects,
-                    final_url=str(url),
-                    retry_after=response.headers.get("retry-after"),
-                )
-            finally:
-                await response.aclose()
-
-    async def _send_to_checked(
-        self,
-        dest: Destination,
-        method: str,
-        url: httpx.URL,
-        headers: list[tuple[str, str]],
-        body: bytes | None,
-    ) -> httpx.Response:
-        """Connect to the checked addresses only, in order (no second lookup, ever)."""
-        client = self.x._client
-        extensions = {"sni_hostname": dest.host} if dest.scheme == "https" else {}
-        for index, address in enumerate(dest.addresses):
-            request = client.build_request(
-                method,
-                url.copy_with(host=address, username=None, password=None),  # no URL credentials
-                headers=[("Host", url.netloc.decode("ascii")), *headers],
-                content=body,
-                extensions=extensions,
-                timeout=httpx.Timeout(self.action.timeout_seconds),
-            )
-            try:
-                return await client.send(request, stream=True)
-            except httpx.ConnectError as exc:
-                # e.g. `localhost` answering ::1 first to a server on 127.0.0.1 only
-                if index == len(dest.addresses) - 1 or _is_tls_failure(exc):
-                    raise
-        raise AssertionError("check_destination returns at least one address")
 
     # -- outcomes ------------------------------------------------------------------------------
     def _prefix(self, redirects: int = 0, final_url: str | None = None) -> str:
@@ -480,7 +376,8 @@ class _Call:
         return self.redactor.text(text)
 
     def _hop_note(self) -> str:
-        return "" if self.hop_url == self.req.url else f"redirect to {self.hop_url} refused: "
+        hop_url = self.delivery.hop_url
+        return "" if hop_url == self.req.url else f"redirect to {hop_url} refused: "
 
     def _fail(self, kind: OutcomeKind, detail: str) -> Outcome:
         return Outcome(
@@ -488,43 +385,13 @@ class _Call:
             action=self.action.name,
             request=self.req.redacted(),
             latency_ms=_ms(self.started),
-            attempts=self.attempts,
+            attempts=self.delivery.attempts,
             summary=self.redactor.text(f"{self._prefix()} -> {detail}"),
         )
 
 
-def _redirected(
-    status: int, method: str, body: bytes | None, headers: list[tuple[str, str]]
-) -> tuple[str, bytes | None, list[tuple[str, str]]]:
-    """Method and body for the next hop, as browsers and httpx do it."""
-    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
-        dropped = {"content-type", "content-length"}
-        return "GET", None, [(n, v) for n, v in headers if n.lower() not in dropped]
-    return method, body, headers
-
-
-def _causes(exc: BaseException | None) -> Iterator[BaseException]:
-    seen = 0
-    while exc is not None and seen < 10:
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-
-
-def _is_tls_failure(exc: BaseException) -> bool:
-    return any(isinstance(e, ssl.SSLError) for e in _causes(exc))
-
-
-_RETRYABLE_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
-
-
-def _is_retryable_error(exc: BaseException) -> bool:
-    """A dropped or refused connection or a broken response; never a TLS failure."""
-    return isinstance(exc, _RETRYABLE_ERRORS) and not _is_tls_failure(exc)
-
-
 def _connect_reason(exc: httpx.ConnectError) -> str:
-    for cause in _causes(exc):
+    for cause in causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             return f"TLS certificate verification failed ({cause.verify_message})"
         if isinstance(cause, ssl.SSLError):

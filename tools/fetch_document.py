@@ -4,18 +4,17 @@ A document URL is as untrusted as an action URL, so it takes exactly the same ro
 definition's URL rules (no credentials in it, http/https only), the destination guard on every
 hop (private addresses only for `allow_hosts`), redirects followed by hand, the deadline, the
 size cap and the executor's own error mapping. Nothing here opens a connection: the request is
-a synthetic GET action run by `ActionExecutor`'s call machinery. The only difference is what is
-kept: the raw body (a YAML document is not JSON, and a document is larger than an action
+a synthetic GET action sent by `ActionExecutor.exchange` (the `transport.Delivery` every action
+call uses). The only difference is what is kept: the raw body (a YAML document is not JSON, and a document is larger than an action
 response), read up to `max_bytes`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 from .errors import ActionsError, ActionValidationError, ToolArgumentsError
-from .executor import ActionExecutor, _Call, _Received
+from .executor import ActionExecutor
 from .outcome import OutcomeKind
 from .request_builder import build_request
 from .validation import validate_action
@@ -33,16 +32,6 @@ class FetchedDocument:
     url: str
     text: str
     content_type: str | None
-
-
-class _DocumentCall(_Call):
-    """An executor call that also keeps the raw response it received."""
-
-    received: _Received | None = None
-
-    async def _with_retries(self, deadline: float) -> _Received:
-        self.received = await super()._with_retries(deadline)
-        return self.received
 
 
 async def fetch_document(
@@ -67,15 +56,13 @@ async def fetch_document(
                 "headers": {"Accept": ACCEPT},
             }
         )
-        prepared = await build_request(action, {}, executor._secrets)
+        prepared = await build_request(action, {}, executor.secrets)
     except (ActionValidationError, ToolArgumentsError) as exc:
         problems = getattr(exc, "problems", None)
         detail = "; ".join(p.message for p in problems) if problems else str(exc)
         raise DocumentFetchError(f"cannot fetch {url}: {detail}") from None
-    call = _DocumentCall(executor, action, prepared, time.monotonic())
-    call.settings = dataclasses.replace(executor.settings, max_response_bytes=max_bytes)
-    outcome = await call.run()
-    received = call.received
+    exchange = await executor.exchange(action, prepared, max_response_bytes=max_bytes)
+    outcome, received = exchange.outcome, exchange.received
     if received is None or outcome.kind in (OutcomeKind.HTTP_ERROR, OutcomeKind.CONFIG_ERROR):
         raise DocumentFetchError(f"cannot fetch the document: {outcome.summary}")
     if received.truncated:

@@ -6,7 +6,9 @@ Substitution lives in the executor, which is the one place values meet a request
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -48,3 +50,19 @@ def whole_placeholder(template: str) -> Placeholder | None:
     """The placeholder if `template` is exactly one `{{x}}` and nothing else (typed body values)."""
     m = PLACEHOLDER_RE.fullmatch(template.strip())
     return Placeholder(m.group(1), m.start(), m.end()) if m else None
+
+
+def secret_uses(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field path, secret name) of every well-formed `{{secret.NAME}}` in the string values of
+    `node`, walked through dicts and lists: the one reading of which secrets a definition (as
+    JSON, or a form being edited) or a parsed body uses. Paths read `headers.X`, `body.a[]`."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from secret_uses(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list):
+        for child in node:
+            yield from secret_uses(child, f"{path}[]")
+    elif isinstance(node, str):
+        for ph in find_placeholders(node):
+            if ph.is_secret and ph.well_formed:
+                yield path, ph.name

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
@@ -37,7 +37,7 @@ from .action import HEADER_NAME_RE, ActionDefinition, ActionInput, BodyFormat, H
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
 from .json_text import is_text, parse_json
 from .outcome import RedactedRequest
-from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, whole_placeholder
+from .placeholders import PLACEHOLDER_RE, find_placeholders, has_placeholder, secret_uses, whole_placeholder
 from .redaction import MASK, Redactor
 from .schema import INPUT_KINDS
 
@@ -354,7 +354,7 @@ class _Builder:
         except JsonTextError as exc:
             self.config.append(Problem("body", str(exc)))
             return _MISSING
-        for path, name in _secret_uses(parsed, "body"):
+        for path, name in secret_uses(parsed, "body"):
             if name not in self.body_secrets:
                 value = await self._secret(name, path, secrets, require_secrets)
                 if value is not None:
@@ -509,17 +509,3 @@ def _check_header_value(name: str, text: str, problems: list[str], *, header: st
 
 _HEADER_SEPARATORS = frozenset(",;")
 _COOKIE_UNSAFE = frozenset(',;"\\ \t')
-
-
-def _secret_uses(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(field path, secret name) for every `{{secret.NAME}}` in the body's string values."""
-    if isinstance(node, dict):
-        for key, child in node.items():
-            yield from _secret_uses(child, f"{path}.{key}")
-    elif isinstance(node, list):
-        for child in node:
-            yield from _secret_uses(child, f"{path}[]")
-    elif isinstance(node, str):
-        for ph in find_placeholders(node):
-            if ph.is_secret and ph.well_formed:
-                yield path, ph.name

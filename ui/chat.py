@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 from agent.wiring.ui_support import check_answer, form_fields
+from tools.channels import CHANNELS
 
 from . import forms, refusals, render
 from .auth import is_admin
@@ -30,7 +31,6 @@ SESSION_KEY = "session_id"
 PREVIEW_SESSION_KEY = "preview_session_id"
 PREVIEW_KEY = "chat.preview"
 PREVIEW_PREFIX = "preview-"
-CHANNELS = ("chat", "email")
 WORKING = "The agent is working..."
 
 

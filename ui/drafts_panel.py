@@ -13,7 +13,7 @@ import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError, DraftChangedError, NotFoundError
 
-from . import test_conversations_panel
+from . import conversation_cases_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -72,7 +72,7 @@ def draft_buttons(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
     ):
         publish_draft(rt, snapshot, form)
     _discard_control(rt, snapshot)
-    test_conversations_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
+    conversation_cases_panel.guard_prompt(rt, snapshot["name"], lambda: publish_draft(rt, snapshot, form))
 
 
 def _discard_control(rt: AgentRuntime, snapshot: Snapshot) -> None:
@@ -146,7 +146,7 @@ def publish_draft(rt: AgentRuntime, snapshot: Snapshot, form: dict[str, Any]) ->
             form,
             opened(snapshot),
             actor=ACTOR,
-            guard=lambda live, after: test_conversations_panel.publish_cleared(rt, name, live, after),
+            guard=lambda live, after: conversation_cases_panel.publish_cleared(rt, name, live, after),
         )
     except ActionValidationError as exc:
         st.session_state[ERRORS] = exc.by_path()

@@ -20,7 +20,7 @@ import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 
-from . import drafts_panel, editor_form, problems, test_conversations_panel
+from . import drafts_panel, editor_form, problems, conversation_cases_panel
 from .editor_state import (
     ACTOR,
     CONFLICT,
@@ -267,7 +267,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         elsewhere = problems.unplaced(errors)
         problems.show_errors(elsewhere, *elsewhere)
     form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
-    form["test_conversations"] = test_conversations_panel.conversations_section(
+    form["test_conversations"] = conversation_cases_panel.conversations_section(
         rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors, name=form.get("name")
     )
     if snapshot["view"] == DRAFT:

@@ -147,7 +147,9 @@ def inputs_editor(inputs: list[dict[str, Any]], key: str, errors: Errors) -> lis
     return [_as_input(r) for r in rows]
 
 
-def _draw_pair(place: RowPlace, names: tuple[str, str], placeholders: tuple[str, str], reorder: bool):
+def _draw_pair(
+    place: RowPlace, names: tuple[str, str], placeholders: tuple[str, str], reorder: bool
+) -> dict[str, str]:
     first, second = names
     left, right = st.columns([6, 7], vertical_alignment="bottom")
     a = left.text_input(

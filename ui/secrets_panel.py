@@ -19,7 +19,7 @@ def secrets_panel(rt: AgentRuntime) -> None:
     names = secrets.names()
     definitions = [a.definition for a in rt.stores.actions.list()] + [d.definition for d in rt.drafts.list()]
     referenced = sorted(
-        {n for d in definitions for _, n in secret_uses(d.to_json_dict())}
+        {n for d in definitions for n in d.secret_names()}
         | {n for s in rt.stores.auth.list() for n in s.setting.secret_names()}
     )
     st.caption(

@@ -15,9 +15,11 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, label, read_catalog_document
 from agent.wiring.access import (
     AccessDenied,
@@ -29,8 +31,6 @@ from agent.wiring.access import (
 from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ActionValidationError
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DENIED = 0, 1, 2, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -185,7 +185,7 @@ def _file_error(exc: InputFileError) -> int:
     return EXIT_FAILED if exc.unreadable else EXIT_INVALID
 
 
-def _print_problems(file: str, exc: ActionValidationError, out, *, note: str = "") -> None:
+def _print_problems(file: str, exc: ActionValidationError, out: TextIO, *, note: str = "") -> None:
     print(f"{label(file)}: invalid, {len(exc.problems)} problem(s){note}", file=out)
     for problem in exc.problems:
         print(f"  {problem.path}: {problem.message}", file=out)

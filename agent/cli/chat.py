@@ -29,7 +29,8 @@ import json
 import os
 import sys
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_document, read_text
@@ -42,10 +43,17 @@ from agent.wiring.access import (
     supplied_password,
 )
 from storage.transfer import validate_bundle
+from tools.channels import CHANNELS
 from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
 
-EXIT_BAD_INPUT = EXIT_INVALID
+if TYPE_CHECKING:  # imported when a chat starts, not when the CLI parses its arguments
+    from agent.service import SupportAgent
+    from agent.wiring.settings import Settings
+    from storage.secrets import SecretStore
+    from tools.action import ActionDefinition
+
+Emit = Callable[[int, dict[str, Any]], None]
 
 
 class BadScript(Exception):
@@ -61,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--actions", help="catalog JSON file (default: the actions in storage)")
     p.add_argument("--script", required=True, help="JSON Lines script, or '-' for standard input")
-    p.add_argument("--channel", choices=("chat", "email"), default="chat")
+    p.add_argument("--channel", choices=CHANNELS, default="chat")
     p.add_argument("--session", help="session id (default: a new one); reuse it to continue")
     p.add_argument(
         "--secret",
@@ -125,13 +133,13 @@ def run_chat(args: argparse.Namespace) -> int:
         return EXIT_DENIED
     except ActionValidationError as exc:
         print(f"error: {args.actions}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INVALID
     except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED if exc.unreadable else EXIT_BAD_INPUT
+        return EXIT_FAILED if exc.unreadable else EXIT_INVALID
     except (BadScript, BadInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INVALID
     if not use_stored:
         print(
             "note: the catalog comes from --actions and the admin password was not given: "
@@ -168,7 +176,7 @@ def _why_unreadable(file: str) -> str:
     return "cannot be read (check its permissions)"
 
 
-def _admin_unlocked(settings, option: str | None) -> bool:
+def _admin_unlocked(settings: Settings, option: str | None) -> bool:
     """True when the stored secrets may back an unreviewed catalog (see the module docstring).
 
     No password configured: open. One configured and supplied: it must match (`AccessDenied`
@@ -183,7 +191,7 @@ def _admin_unlocked(settings, option: str | None) -> bool:
     return True
 
 
-def _stdin_steps():
+def _stdin_steps() -> Iterator[dict[str, Any]]:
     """Read steps from standard input lazily, line by line (each line UTF-8 on its own)."""
     lines = getattr(sys.stdin, "buffer", sys.stdin)
     for n, line in enumerate(lines, 1):
@@ -196,13 +204,12 @@ def _stdin_steps():
             yield step
 
 
-async def _aiter(steps):
+async def _aiter(steps: Iterable[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
     loop = asyncio.get_running_loop()
     iterator = iter(steps)
-    sentinel = object()
     while True:
-        step = await loop.run_in_executor(None, next, iterator, sentinel)
-        if step is sentinel:
+        step = await loop.run_in_executor(None, next, iterator, None)  # a step is never None
+        if step is None:
             return
         yield step
 
@@ -213,7 +220,9 @@ class _ChainSecrets:
     Every stored value is masked all the same (`masked`): a value this run may not send can
     still come back in a response from an API that knows it."""
 
-    def __init__(self, given: dict[str, str], stored, *, masked=None):
+    def __init__(
+        self, given: dict[str, str], stored: SecretStore | None, *, masked: SecretStore | None = None
+    ):
         self._given, self._stored = given, stored
         self._masked = masked if masked is not None else stored
 
@@ -239,9 +248,9 @@ class _ChainSecrets:
 
 
 async def _chat(
-    settings,
-    actions,
-    script,
+    settings: Settings,
+    actions: list[ActionDefinition] | None,
+    script: Iterable[dict[str, Any]],
     channel: str,
     session: str,
     secrets: dict[str, str],
@@ -279,10 +288,12 @@ async def _chat(
             return await _run_steps(agent, _aiter(script), session, channel, emit)
         except BadScript as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return EXIT_INVALID
 
 
-async def _run_steps(agent, steps, session: str, channel: str, emit) -> int:
+async def _run_steps(
+    agent: SupportAgent, steps: AsyncIterator[dict[str, Any]], session: str, channel: str, emit: Emit
+) -> int:
     n = 0
     async for step in steps:
         n += 1
@@ -291,7 +302,7 @@ async def _run_steps(agent, steps, session: str, channel: str, emit) -> int:
         else:
             if await agent.pending_interrupt(session) is None:
                 print(f"error: script step {n} answers a question, but none is pending", file=sys.stderr)
-                return EXIT_BAD_INPUT
+                return EXIT_INVALID
             result = await agent.resume(session, step["resume"])
         for event in result.events:
             emit(result.turn, event)

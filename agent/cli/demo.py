@@ -23,8 +23,14 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import httpx
+
+from agent.cli.exit_codes import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from agent.wiring.settings import Settings
 
 DEMO_API_HOST, DEMO_API_PORT = "127.0.0.1", 8765
 TOKEN_FILE = "demo-api-token"
@@ -89,7 +95,9 @@ def _seed_text(name: str, api_port: int) -> str:
     return text.replace(f"http://{DEMO_API_HOST}:{DEMO_API_PORT}/", f"http://{DEMO_API_HOST}:{api_port}/")
 
 
-def seed(settings, token: str, client_secret: str | None = None, api_port: int = DEMO_API_PORT) -> list[str]:
+def seed(
+    settings: Settings, token: str, client_secret: str | None = None, api_port: int = DEMO_API_PORT
+) -> list[str]:
     """Seed actions (only if there never were any) and the secrets (when missing)."""
     from agent.wiring.runtime import open_stores
     from storage.transfer import import_actions
@@ -189,7 +197,7 @@ def run_demo(args: argparse.Namespace) -> int:
             "install it with `pip install 'api-actions[app]'` or run `./dev demo`",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_FAILED
     data_dir = Path(args.data_dir).resolve()
     token = demo_token(data_dir)
     client_secret = demo_token(data_dir, CLIENT_SECRET_FILE)
@@ -206,7 +214,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for host, port, what in ((DEMO_API_HOST, api_port, "demo API"), (args.address, args.port, "app")):
         if not _port_free("127.0.0.1" if host == "0.0.0.0" else host, port):
             print(f"error: port {port} is in use; stop what runs there first ({what})", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
     for line in seed(Settings.from_env(env), token, client_secret, api_port=api_port):
         print(f"demo: {line}")
     api = app = None
@@ -215,7 +223,7 @@ def run_demo(args: argparse.Namespace) -> int:
         api = _start([sys.executable, "-m", "demo"], env)
         if not _wait_for(f"http://{DEMO_API_HOST}:{api_port}/api/health", api):
             print("error: the demo API did not start", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         app = _start(
             [
                 sys.executable,
@@ -253,13 +261,13 @@ def run_demo(args: argparse.Namespace) -> int:
         while api.poll() is None and app.poll() is None:
             time.sleep(0.5)
         print("error: a demo process exited; stopping the other", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nstopping the demo ...", flush=True)
-        return 0
+        return EXIT_OK
     except _Stopped as stopped:
         print(f"stopping the demo ({stopped}) ...", flush=True)
-        return 0
+        return EXIT_OK
     finally:
         # a second signal while stopping must not cut the stop short
         for s in previous:

@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Any
 
+from agent.cli.exit_codes import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_file, read_json_file
 from agent.cli.trial import BadInput, _env_secrets, _parse_secrets
 from agent.evaluation import EvalReport, cases_of, check_suites, evaluate, suites_from_data
@@ -29,8 +30,6 @@ from agent.wiring.settings import Settings
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def register(subparsers: Any) -> None:

@@ -22,20 +22,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.cli.catalog import (
-    EXIT_DENIED,
-    EXIT_FAILED,
-    EXIT_INVALID,
-    EXIT_OK,
-    _admin_ok,
-    _os_user,
-    write_output,
-)
+from agent.cli.catalog import _admin_ok, _os_user, write_output
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.wiring.access import add_password_option
 from agent.wiring.settings import Settings
 from tools.errors import ActionsError
+
+if TYPE_CHECKING:  # the importers load when a verb runs, not when the CLI starts
+    from tools.importers import ImportResult
 
 URL_PREFIXES = ("http://", "https://")
 
@@ -199,7 +195,7 @@ def run_curl(args: argparse.Namespace) -> int:
 # -- output ---------------------------------------------------------------------------------------
 
 
-def _deliver(result, args: argparse.Namespace) -> int:
+def _deliver(result: ImportResult, args: argparse.Namespace) -> int:
     for skipped in result.skipped:
         print(f"skipped {skipped.operation}: {skipped.reason}", file=sys.stderr)
     for note in result.notes:

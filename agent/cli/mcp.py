@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import sys
 
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_OK
 from agent.state import Limits
 from agent.wiring.access import (
     AccessDenied,
@@ -24,8 +25,6 @@ from agent.wiring.access import (
     require_admin,
     supplied_password,
 )
-
-EXIT_OK, EXIT_MISSING, EXIT_DENIED = 0, 1, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,7 +73,7 @@ def run_mcp(args: argparse.Namespace) -> int:
         if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
             raise
         print("error: the mcp package is not installed (pip install 'api-actions[mcp]')", file=sys.stderr)
-        return EXIT_MISSING
+        return EXIT_FAILED
     options = McpOptions(
         allow_unconfirmed=args.allow_unconfirmed,
         limits=Limits(

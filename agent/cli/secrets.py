@@ -23,7 +23,8 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent.cli.catalog import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK, _admin_ok, _os_user
+from agent.cli.catalog import _admin_ok, _os_user
+from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.wiring.access import add_password_option
 from agent.wiring.settings import Settings
 

@@ -31,7 +31,6 @@ from tools.trial_run import format_report, run_action_test
 from tools.validation import validate_action
 
 SECRET_ENV_PREFIX = "ACTIONS_SECRET_"
-EXIT_ERROR, EXIT_BAD_INPUT = EXIT_FAILED, EXIT_INVALID
 
 
 class BadInput(Exception):
@@ -116,7 +115,7 @@ async def _test(
         print(report.model_dump_json(indent=2))
     else:
         print(format_report(report))
-    return EXIT_OK if report.ok else EXIT_ERROR
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def load_action(path: Path, name: str | None = None) -> ActionDefinition:

@@ -18,21 +18,21 @@ from typing import Any
 
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, Problem
-from tools.placeholders import find_placeholders
+from tools.placeholders import secret_uses
 from tools.validation import validate_action
 
 
-def secret_uses(form: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(field path, secret name) of every `{{secret.NAME}}` in the headers and the body."""
+def form_secret_uses(form: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(field path, secret name) of every `{{secret.NAME}}` in a form's headers and its body
+    (a template string; anything else in a form being edited is not read)."""
     headers = form.get("headers") or {}
-    for header, value in headers.items() if isinstance(headers, dict) else ():
-        for ph in find_placeholders(str(value)):
-            if ph.is_secret and ph.well_formed:
-                yield f"headers.{header}", ph.name
     body = form.get("body")
-    for ph in find_placeholders(body) if isinstance(body, str) else ():
-        if ph.is_secret and ph.well_formed:
-            yield "body", ph.name
+    return secret_uses(
+        {
+            "headers": {n: str(v) for n, v in headers.items()} if isinstance(headers, dict) else {},
+            "body": body if isinstance(body, str) else None,
+        }
+    )
 
 
 def missing_secrets(form: dict[str, Any], stored: Iterable[str]) -> list[Problem]:
@@ -44,14 +44,14 @@ def missing_secrets(form: dict[str, Any], stored: Iterable[str]) -> list[Problem
             f"secret {name!r} is not set: set it in the Secrets tab first (a draft or a "
             "disabled action may be saved before it is set)",
         )
-        for path, name in secret_uses(form)
+        for path, name in form_secret_uses(form)
         if name not in have
     ]
 
 
 def secret_warning(form: dict[str, Any], stored: Iterable[str]) -> str | None:
     """For a save that may go ahead without them: which referenced secrets are not set yet."""
-    names = sorted({name for _, name in secret_uses(form)} - set(stored))
+    names = sorted({name for _, name in form_secret_uses(form)} - set(stored))
     if not names:
         return None
     return (

@@ -18,14 +18,14 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from storage.ledger import Reservation
-from tools.action import HttpMethod
+from tools.action import ActionDefinition, HttpMethod
 from tools.errors import ActionsError
 from tools.outcome import Outcome
 
 from .. import prompts
 from ..offering import Projection, Refusal, availability_refusal, call_refusal, fingerprint
 from ..send_once import send_once
-from ..state import AgentContext, AgentState
+from ..state import AgentContext, AgentState, PendingCall
 from .closing import close_if_unavailable, said_once, skip_call
 
 
@@ -52,16 +52,21 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     return _record(state, batch, ran, rest)
 
 
-def _is_lookup(action) -> bool:
+def _is_lookup(action: ActionDefinition) -> bool:
     return action.method is HttpMethod.GET and not action.requires_confirmation
 
 
-def _with_ready_lookups(batch: list, queue: list, state: AgentState, ctx: AgentContext):
+def _with_ready_lookups(
+    batch: list[tuple[dict[str, Any], ActionDefinition]],
+    queue: list[PendingCall],
+    state: AgentState,
+    ctx: AgentContext,
+) -> tuple[list[tuple[dict[str, Any], ActionDefinition]], list[PendingCall]]:
     """The queued lookups that can be sent right now beside the pending one: available, valid
     as given (nothing to ask), no confirmation, and allowed once the batch before them ran."""
     projected = Projection(state)
     projected.add(batch[0][1], batch[0][0]["args"])
-    rest = []
+    rest: list[PendingCall] = []
     for call in queue:
         compiled = ctx.catalog.get(call["action"])
         check = compiled.check(call.get("args") or {}) if compiled is not None else None
@@ -73,8 +78,8 @@ def _with_ready_lookups(batch: list, queue: list, state: AgentState, ctx: AgentC
             and not availability_refusal(ctx.catalog, call["action"], state.get("channel") or "chat")
             and call_refusal(compiled.definition, check.values, projected.state, ctx.limits) is None
         ):
-            call = {**call, "args": check.values, "valid": True, "approved": True}
-            batch.append((call, compiled.definition))
+            ready = {**call, "args": check.values, "valid": True, "approved": True}
+            batch.append((ready, compiled.definition))
             projected.add(compiled.definition, check.values)
         else:
             rest.append(call)
@@ -123,7 +128,7 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
     return update
 
 
-async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
+async def _still_approved(ctx: AgentContext, action: ActionDefinition, pending: dict[str, Any]) -> bool:
     """Whether what is about to be sent is what the customer approved (the action, a secret or
     the auth setting may have changed since). A call that was never asked about needs no
     approval while its action needs none. A request that cannot be built is left to `execute`,
@@ -138,7 +143,7 @@ async def _still_approved(ctx: AgentContext, action, pending: dict) -> bool:
 
 
 async def _run_once(
-    ctx: AgentContext, action, args: dict, key: str, session_id: str | None
+    ctx: AgentContext, action: ActionDefinition, args: dict[str, Any], key: str, session_id: str | None
 ) -> tuple[Outcome | None, Refusal | None]:
     """Send the call at most once per idempotency key (`agent.send_once`); (outcome, None) or
     (None, refusal)."""

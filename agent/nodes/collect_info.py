@@ -10,6 +10,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from tools.action import ActionDefinition
+from tools.compiler import ArgsCheck, CompiledAction
 from tools.outcome import Outcome, OutcomeKind
 
 from .. import prompts
@@ -22,7 +24,7 @@ from .closing import close_if_unavailable, finish_call, skip_call
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "abort"})
 
 
-def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
+def question_payload(compiled: CompiledAction, check: ArgsCheck) -> dict[str, Any]:
     """What a UI renders: the action, the fields to fill, the errors, and a plain question.
 
     Everything in it is for the customer: fields carry their customer-facing label and help
@@ -57,11 +59,11 @@ def question_payload(compiled: Any, check: Any) -> dict[str, Any]:
     }
 
 
-def _verb_label(action: Any) -> str:
+def _verb_label(action: ActionDefinition) -> str:
     return action.title or action.name.replace("_", " ").replace("-", " ")
 
 
-def parse_answer(answer: Any) -> tuple[str, Any]:
+def parse_answer(answer: object) -> tuple[str, Any]:
     """Normalise a resume value: ("cancel", None) | ("values", dict) | ("text", str)."""
     if isinstance(answer, dict):
         if answer.get("cancel"):

@@ -31,7 +31,7 @@ from ..storable_state import ask
 from .closing import close_if_unavailable, finish_call, skip_call
 
 
-def parse_decision(answer: Any) -> tuple[str, dict]:
+def parse_decision(answer: object) -> tuple[str, dict]:
     """("approve" | "reject" | "edit", values)."""
     if isinstance(answer, dict):
         decision = str(answer.get("decision", "")).lower()

@@ -14,6 +14,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 
+from tools.compiler import CompiledAction
+
 from .. import prompts
 from ..offering import Projection, availability_refusal, call_refusal, idempotency_key
 from ..state import AgentContext, AgentState
@@ -71,7 +73,7 @@ def plan_calls(
     return {**update, "messages": messages}
 
 
-def _ready(compiled: Any, call: dict[str, Any]) -> dict[str, Any]:
+def _ready(compiled: CompiledAction, call: dict[str, Any]) -> dict[str, Any]:
     """The call, marked valid when its arguments pass the strict schema as given (nothing to
     ask), and approved as well when its action needs no confirmation: such a call goes from the
     pick straight to `call_action`, whose every check still applies (kill switch, limits, the
@@ -86,7 +88,7 @@ def _ready(compiled: Any, call: dict[str, Any]) -> dict[str, Any]:
     return call
 
 
-def _refusal(name: str, args: dict, state: Any, ctx: AgentContext) -> tuple[str, str]:
+def _refusal(name: str, args: dict, state: AgentState, ctx: AgentContext) -> tuple[str, str]:
     """(reason, what the customer is told) when a picked call may not go ahead; ("", "").
 
     An action the model names that exists, is enabled and is on this channel may run even when

@@ -15,8 +15,6 @@ data, in the configured format.
 
 from __future__ import annotations
 
-from typing import Any
-
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
@@ -28,12 +26,12 @@ from ..model_reply import usable
 from ..offering import offered_actions
 from ..presentation import Presentation
 from ..presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
-from ..state import AgentContext, AgentState, CallResult
+from ..state import AgentContext, AgentState, CallResult, Catalog
 from .closing import said_once
 from .planning import plan_calls
 
 
-def _shown(result: CallResult, catalog: Any) -> Shown:
+def _shown(result: CallResult, catalog: Catalog) -> Shown:
     outcome = Outcome.model_validate(result["outcome"])
     compiled = catalog.get(result["action"] or outcome.action)
     action = compiled.definition if compiled is not None else None

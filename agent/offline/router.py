@@ -15,7 +15,6 @@ only one of them takes.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from typing import Any
 from ..lexical import (
     COMMON_WORDS,
     DESCRIPTION_WEIGHT,
-    K1,
     NAME_WEIGHT,
     PARAMETER_WEIGHT,
     PATTERN_BONUS,
@@ -39,8 +37,10 @@ from ..lexical import (
     canonical,
     correct_typo,
     humanise_name,
+    idf,
     length_norm,
     related_terms,
+    saturated_tf,
     stem,
     terms,
     words,
@@ -403,8 +403,8 @@ class Router:
         # of three tools uses stays as distinctive as it would be among twenty.
         n = max(len(self.docs), MIN_CATALOGUE)
         df = Counter(t for d in self.docs for t in d.weights)
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        self.pattern_idf = {p: math.log(1 + (n - c + 0.5) / (c + 0.5)) for p, c in pattern_df.items()}
+        self.idf = {t: idf(n, c) for t, c in df.items()}
+        self.pattern_idf = {p: idf(n, c) for p, c in pattern_df.items()}
         self.avg_length = average_length(d.length for d in self.docs)
         self._by_name = {d.name: d for d in reversed(self.docs)}
         self.postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -489,10 +489,11 @@ class Router:
         its terms' postings, not a pass over every tool's vocabulary."""
         destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         for i, doc in enumerate(self.docs):
-            norm = length_norm(doc.length, self.avg_length)
             for term, tf in doc.weights.items():
                 if tf:
-                    self.postings[term].append((i, self.idf[term] * tf * (K1 + 1) / (tf + norm)))
+                    self.postings[term].append(
+                        (i, self.idf[term] * saturated_tf(tf, doc.length, self.avg_length))
+                    )
             for pattern in doc.patterns:
                 self.pattern_docs[pattern.pattern].append(i)
             for key in doc.free_slots:

@@ -83,7 +83,8 @@ from agent.wiring.access import client_network
 from agent.wiring.runtime import UNSAVED_TURNS_DIR, LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
 from storage.ledger import Reservation
-from tools.compiler import CompiledAction
+from tools.compiler import ActionCatalog, CompiledAction
+from tools.executor import ActionExecutor
 from tools.outcome import Outcome, OutcomeKind
 from tools.patterns import message_budget
 from tools.redaction import Redactor
@@ -151,12 +152,12 @@ class ActionTools:
     def __init__(
         self,
         stores: Stores,
-        executor,
+        executor: ActionExecutor,
         options: McpOptions,
         *,
         connection: str | None,
         unsaved_dir: Path | None = None,
-    ):
+    ) -> None:
         """`unsaved_dir`: where a trace the database cannot take waits, masked, until a later
         call (of this process or the next) stores it (`agent.unsaved_turns`); without it, in
         memory only."""
@@ -194,7 +195,9 @@ class ActionTools:
                 self._forget(next(iter(self._listed)))
         return types.ListToolsResult(tools=[_tool(c) for c in catalog if c.definition.enabled])
 
-    async def call_tool(self, ctx: ServerRequestContext | None, params: types.CallToolRequestParams):
+    async def call_tool(
+        self, ctx: ServerRequestContext | None, params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
         """`ctx` is None for an in-process call (`open_action_tools`): no session to tell of changes."""
         if ctx is not None:
             await self.announce_changes(self._session(ctx), ctx.session, request_id=ctx.request_id)
@@ -348,7 +351,7 @@ class ActionTools:
         except Exception:
             log.exception("the trace of an MCP call of %s could not be stored", name)
 
-    async def _catalog(self):
+    async def _catalog(self) -> ActionCatalog:
         async with self._lock:  # one refresh at a time; it reads storage in a thread
             return await asyncio.to_thread(self.live.refresh)
 

@@ -45,7 +45,7 @@ class AnswerUnreadableLines:
         self._write = write_stream
 
     @property
-    def last_context(self):
+    def last_context(self) -> Any:
         return getattr(self._inner, "last_context", None)
 
     async def receive(self) -> SessionMessage:

@@ -56,6 +56,7 @@ file beside the data (`admin_attempts.json`, per local user), since each command
 
 from __future__ import annotations
 
+import argparse
 import hmac
 import ipaddress
 import json
@@ -278,7 +279,7 @@ def supplied_password(option: str | None, env: Mapping[str, str] | None = None) 
     return env.get(PASSWORD_ENV) or None
 
 
-def add_password_option(parser) -> None:
+def add_password_option(parser: argparse.ArgumentParser) -> None:
     """Add `--admin-password` to an argparse (sub)parser."""
     parser.add_argument(
         PASSWORD_OPTION,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
 
 from agent.dependencies import AgentDependencies
 from agent.graph import compile_graph
@@ -65,10 +66,15 @@ def open_stores(settings: Settings) -> Stores:
     engine = make_engine(settings.resolved_database_url)
     init_db(engine)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    try:
+        secrets = open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME)
+    except BaseException:  # e.g. SecretKeyError: no stores, so nothing else will close the pool
+        engine.dispose()
+        raise
     return Stores(
         engine=engine,
         actions=ActionStore(engine),
-        secrets=open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME),
+        secrets=secrets,
         auth=AuthStore(engine),
         traces=TraceStore(engine, message_key=topic_key),
         ledger=CallLedger(engine),
@@ -151,7 +157,7 @@ def make_retriever(settings: Settings, engine: Any) -> ActionRetriever:
     return ActionRetriever(semantic=SemanticRanker(embeddings, model=label, store=store))
 
 
-def session_locks(settings: Settings, engine) -> SessionLocks:
+def session_locks(settings: Settings, engine: Engine) -> SessionLocks:
     """Cross-instance turn locks: beside the SQLite file (every process using it sees the same
     folder), or PostgreSQL advisory locks."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None

@@ -10,10 +10,11 @@ description and the definition's `content_hash` ignore them, so writing one reco
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .channels import ChannelName
 from .outcome import OutcomeKind
 
 
@@ -34,7 +35,7 @@ class TestConversation(BaseModel):
     answer: str | None = None
     """The customer's answer to the collect-info question, when the agent asks one: the case
     then also checks that the answer completes the arguments."""
-    channel: Literal["chat", "email"] = "chat"
+    channel: ChannelName = "chat"
     """The channel the message comes in on (an action may be offered on one only)."""
     expected_outcome: OutcomeKind | None = None
     """The outcome class of the call (ok, http_error, ...): checked only when GET calls are sent

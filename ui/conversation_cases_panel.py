@@ -21,9 +21,10 @@ from pydantic import ValidationError
 
 from agent.evaluation import CaseResult, EvalReport, GuardReport, evaluate, guard_publish, suite_problems
 from tools.action import ActionDefinition
+from tools.channels import CHANNELS
+from tools.conversation_case import TestConversation
 from tools.json_text import parse_json
 from tools.outcome import OutcomeKind
-from tools.test_conversation import TestConversation
 
 from .render import literal
 from .runtime import AgentRuntime
@@ -159,7 +160,7 @@ def conversations_section(
                     "expected outcome", options=["", *(k.value for k in OutcomeKind)]
                 ),
                 "channel": st.column_config.SelectboxColumn(
-                    "channel", options=["chat", "email"], default="chat"
+                    "channel", options=list(CHANNELS), default="chat"
                 ),
             },
         )

@@ -1,0 +1,129 @@
+"""One home per concept: an AST scan finds a second definition of what has its own module.
+
+Each test names the home and fails when a module elsewhere defines the concept again.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = ("api_actions", "agent", "tools", "storage", "ui", "demo", "benchmarks")
+
+
+def modules(*packages: str) -> list[Path]:
+    return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py"))
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def assigned_names(path: Path) -> set[str]:
+    """Every name a module binds at any level (assignments, tuple targets, annotated ones)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        for target in targets:
+            for leaf in ast.walk(target):
+                if isinstance(leaf, ast.Name):
+                    names.add(leaf.id)
+    return names
+
+
+def test_exit_codes_are_defined_once():
+    home = "agent/cli/exit_codes.py"
+    elsewhere = {
+        rel(p): sorted(n for n in assigned_names(p) if n.startswith("EXIT_"))
+        for p in modules(*PRODUCT)
+        if rel(p) != home
+    }
+    assert {k: v for k, v in elsewhere.items() if v} == {}
+    assert {"EXIT_OK", "EXIT_FAILED", "EXIT_INVALID", "EXIT_DENIED"} <= assigned_names(ROOT / home)
+
+
+def _channel_lists(path: Path) -> list[int]:
+    """Lines where a module spells the channel set: a list, tuple or set literal holding both
+    "chat" and "email", or the two in a `Literal[...]`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            values = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+            if {"chat", "email"} <= values:
+                found.append(node.lineno)
+    return found
+
+
+def test_the_channel_set_is_defined_once():
+    from typing import get_args
+
+    from tools.channels import CHANNELS, Channel, ChannelName
+
+    assert CHANNELS == get_args(ChannelName) == tuple(c.value for c in Channel)
+    home = "tools/channels.py"
+    elsewhere = {
+        rel(p): _channel_lists(p) for p in modules("agent", "tools", "storage", "ui") if rel(p) != home
+    }
+    assert {k: v for k, v in elsewhere.items() if v} == {}
+    assert _channel_lists(ROOT / home)
+
+
+def test_the_secrets_a_definition_uses_are_read_by_one_function():
+    """`tools.placeholders.secret_uses` is the one reading: the definition, the editor's form
+    check and the request builder's body walk all go through it (malformed names are skipped)."""
+    from tools.action import ActionDefinition
+    from tools.placeholders import secret_uses
+    from agent.editing.checks import form_secret_uses
+
+    definition = ActionDefinition.model_validate(
+        {
+            "name": "probe",
+            "trigger": "t",
+            "method": "POST",
+            "url": "https://api.example.com/x",
+            "headers": {"Authorization": "Bearer {{secret.TOKEN}}", "X-Bad": "{{secret.not ok}}"},
+            "body": '{"auth": {"key": "{{secret.BODY_KEY}}"}, "list": ["{{secret.LISTED}}"]}',
+        }
+    )
+    form = definition.to_json_dict()
+    assert list(form_secret_uses(form)) == [
+        ("headers.Authorization", "TOKEN"),
+        ("body", "BODY_KEY"),
+        ("body", "LISTED"),
+    ]
+    assert definition.secret_names() == {"TOKEN", "BODY_KEY", "LISTED"}
+    parsed = {"auth": {"key": "{{secret.BODY_KEY}}"}, "list": ["{{secret.LISTED}}"]}
+    assert list(secret_uses(parsed, "body")) == [("body.auth.key", "BODY_KEY"), ("body.list[]", "LISTED")]
+    for path in modules("tools", "agent", "ui"):
+        if rel(path) != "tools/placeholders.py":
+            assert "def _secret_uses" not in path.read_text(encoding="utf-8"), rel(path)
+
+
+def test_no_product_module_is_named_like_a_test():
+    """`test_*.py` is pytest's name for a test module; a product module says what it is."""
+    product = ("api_actions", "agent", "tools", "storage", "ui", "demo")
+    assert [rel(p) for p in modules(*product) if p.name.startswith("test_")] == []
+
+
+def test_bm25_is_scored_in_one_place():
+    """agent/lexical.py holds BM25 (idf, length normalisation, saturated term frequency); the
+    retriever's index and the offline router call it instead of writing the formula again."""
+    from agent.lexical import K1, idf, length_norm, saturated_tf
+
+    assert saturated_tf(2.0, 10, 10) == 2.0 * (K1 + 1) / (2.0 + length_norm(10, 10))
+    assert idf(20, 1) > idf(20, 5) > 0
+    for path in modules("agent", "tools", "benchmarks"):
+        if rel(path) == "agent/lexical.py":
+            continue
+        names = {
+            n.id for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.Name)
+        }
+        assert not names & {"K1", "B"}, rel(path)
+        assert "math.log(1 + (" not in path.read_text(encoding="utf-8"), rel(path)
