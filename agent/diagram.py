@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Sequence
 
-from .graph import build_graph
+from agent.graph import build_graph
 
 START, END = "__start__", "__end__"
 LABELS = {START: "start", END: "end"}

@@ -31,6 +31,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphBubbleUp
 from langgraph.types import Command
 
+from agent.catalog.retrieval import ActionRetriever
+from agent.graph import build_graph
+from agent.state import AgentContext, Limits
 from tools.action import ActionDefinition, HttpMethod
 from tools.auth import AuthError, AuthKind
 from tools.compiler import ActionCatalog, CompiledAction, compile_action
@@ -38,10 +41,6 @@ from tools.conversation_case import TestConversation
 from tools.errors import ActionValidationError, Problem
 from tools.outcome import Outcome, OutcomeKind
 from tools.validation import test_conversation_problems, validate_action
-
-from .graph import build_graph
-from .retrieval import ActionRetriever
-from .state import AgentContext, Limits
 
 STOP_BEFORE = ("confirm", "call_action")
 """The graph stops before these nodes: everything up to them decides, nothing up to them sends

@@ -34,15 +34,15 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, RetryPolicy
 
-from .message_guard import RunBudgets, within_budget
-from .nodes.call_action import call_action
-from .nodes.choose import choose
-from .nodes.collect_info import collect_info
-from .nodes.confirm import confirm
-from .nodes.extract import extract
-from .nodes.respond import respond
-from .state import AgentContext, AgentState, TurnInput
-from .storable_state import storable_node
+from agent.message_guard import RunBudgets, within_budget
+from agent.nodes.call_action import call_action
+from agent.nodes.choose import choose
+from agent.nodes.collect_info import collect_info
+from agent.nodes.confirm import confirm
+from agent.nodes.extract import extract
+from agent.nodes.respond import respond
+from agent.state import AgentContext, AgentState, TurnInput
+from agent.storable_state import storable_node
 
 NODES = ("agent", "collect_info", "extract", "confirm", "call_action", "respond")
 # Model calls may be retried on transient errors; the node that sends requests never is.

@@ -25,12 +25,11 @@ from typing import Any
 
 from langgraph.errors import GraphBubbleUp
 
+from agent.state import Executor, Ledger
 from storage.ledger import Reservation
 from storage.outage import is_storage_outage
 from tools.action import ActionDefinition
 from tools.outcome import Outcome, OutcomeKind
-
-from .state import Executor, Ledger
 
 log = logging.getLogger(__name__)
 UNKNOWN_RESULT = (

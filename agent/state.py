@@ -12,13 +12,12 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (server schemas)
 
+from agent.catalog.retrieval import ActionRetriever
 from storage.ledger import LedgerRecord, Reservation
 from tools.action import ActionDefinition
 from tools.channels import ChannelName
 from tools.compiler import CompiledAction
 from tools.outcome import Outcome, RedactedRequest
-
-from .retrieval import ActionRetriever
 
 
 class PendingCall(TypedDict, total=False):
@@ -127,7 +126,7 @@ class Limits:
     tool_budget_tokens: int = 10000
     """Every allowed action is bound while their tool definitions fit this many prompt tokens
     (estimated at 4 characters a token: a typical catalog of ~40 actions); above it, retrieval
-    binds `top_k` (`agent.retrieval`)."""
+    binds `top_k` (`agent.catalog.retrieval`)."""
     top_k: int | None = 15
     """Actions bound per turn once the catalog is over the budget, the most relevant first;
     None binds every allowed action whatever the budget."""
@@ -136,7 +135,7 @@ class Limits:
     max_tools: int | None = None
     """Most tools bound to one model call; None (the default) binds exactly `top_k` actions.
     Set (e.g. 20), retrieval also binds the actions past the k-th that the lexical ranking
-    cannot tell from it (`agent.retrieval.tail`), up to this many less one (the search tool),
+    cannot tell from it (`agent.catalog.retrieval.tail`), up to this many less one (the search tool),
     and a search's found actions take the places of the lowest-ranked offered ones, so no step
     binds more than this (or `top_k + search_results`, when that is more)."""
     max_message_chars: int = 4000
@@ -148,7 +147,7 @@ def message_too_long(text: object, limits: Limits) -> str | None:
     """The reply to a customer message or answer past `limits.max_message_chars`; None when it
     fits. The one check of the limit, used by the service (messages and answers) and by the
     graph's first node."""
-    from .prompts import REPLY_TOO_LONG
+    from agent.prompts import REPLY_TOO_LONG
 
     length = text_length(text)
     if length > limits.max_message_chars:

@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langgraph.types import interrupt
 
+from agent.state import Limits, message_too_long
 from tools.redaction import storable
-
-from .state import Limits, message_too_long
 
 MAX_DEPTH = 48
 """Lists and objects nested deeper in one value are kept as a marker: the checkpointer's

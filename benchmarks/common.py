@@ -224,7 +224,7 @@ def demo_api_logged(latency_ms: float = 0.0) -> Iterator[tuple[str, list[dict[st
     """The demo API in a thread, with its request log: every request that reached it, in order
     (what counts the API calls a turn really made)."""
     from demo.api import create_app
-    from tests.servers import serve
+    from tests.support.servers import serve
 
     app = create_app(token=TOKEN)
     with serve(_delayed(app, latency_ms)) as base_url:
@@ -234,7 +234,7 @@ def demo_api_logged(latency_ms: float = 0.0) -> Iterator[tuple[str, list[dict[st
 @contextlib.contextmanager
 def demo_api_process(latency_ms: float = 0.0) -> Iterator[str]:
     """The demo API in its own process, so its CPU is not counted against the agent's."""
-    from tests.servers import free_port
+    from tests.support.servers import free_port
 
     port = free_port()
     cmd = [sys.executable, "-m", "benchmarks.common", "--serve", str(port), "--latency-ms", str(latency_ms)]
@@ -300,8 +300,8 @@ class BareGraph:
 
 
 def bare_graph(base_url: str, executor, checkpointer, *, model=None, limits=None) -> BareGraph:
+    from agent.catalog.retrieval import ActionRetriever
     from agent.graph import compile_graph
-    from agent.retrieval import ActionRetriever
     from agent.state import AgentContext, Limits
     from tools.compiler import ActionCatalog
 

@@ -5,7 +5,7 @@ buckets (the hashing trick), then scaled to unit length: texts sharing words or 
 ("refund" / "refunded", "pasword" / "password") point the same way. It knows no synonyms, so
 it measures what the fusion machinery does with a second, differently-wrong ranking; it is not
 a trained model and its recall says nothing about one. Served over HTTP by
-`tests/embeddings_server.py` for the tests, used in-process by `benchmarks.retrieval_recall`.
+`tests/support/embeddings_server.py` for the tests, used in-process by `benchmarks.retrieval_recall`.
 """
 
 from __future__ import annotations

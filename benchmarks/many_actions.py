@@ -6,7 +6,7 @@ Catalogs: the labelled set's actions (`tests/data/routing_actions.json`, 25) mix
 shuffled order, with generated distractors (`benchmarks.fixtures.generate_actions`) up to the
 size; the 20-action catalog is the first 20 labelled actions alone. For every labelled message
 (`tests/data/routing_cases.jsonl`) whose expected action is in the catalog, the agent node's
-selection (`agent.offering.offered_actions` with `Limits.top_k`) is run on a one-message
+selection (`agent.catalog.offering.offered_actions` with `Limits.top_k`) is run on a one-message
 conversation; recall@k is the share of messages whose expected action is bound.
 
 Tokens are counted on the JSON of the tool definitions the agent binds (the OpenAI tool format,
@@ -27,8 +27,8 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from agent.offering import offered_actions
-from agent.retrieval import ActionRetriever
+from agent.catalog.offering import offered_actions
+from agent.catalog.retrieval import ActionRetriever
 from agent.state import AgentState, Limits
 from benchmarks.common import header, machine, now, table, write_result
 from benchmarks.fixtures import generate_actions

@@ -9,7 +9,7 @@ of them. For every request, a one-message conversation goes through the agent's 
 - recall@k: the share of requests whose action ranks in the first k of the retriever's ranking
   (k = 1, 5, 8, 10, 15, 20);
 - offered: the share whose action is among the tools the agent node binds with the default
-  settings (`agent.offering.offered_actions`, `Limits()`), and the most tools bound at once.
+  settings (`agent.catalog.offering.offered_actions`, `Limits()`), and the most tools bound at once.
 
 - offered + search: the share whose action is offered, or found by the catalog search tool
   when it is not (the customer's message stands in for the query the model would write); the
@@ -32,9 +32,9 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from agent.offering import allowed_actions, bound_after_search, offered_actions
-from agent.retrieval import ActionRetriever, query_texts
-from agent.semantic import SemanticRanker
+from agent.catalog.offering import allowed_actions, bound_after_search, offered_actions
+from agent.catalog.retrieval import ActionRetriever, query_texts
+from agent.catalog.semantic import SemanticRanker
 from agent.state import AgentState, Limits
 from benchmarks import retrieval_set
 from benchmarks.common import header, machine, now, table, write_result

@@ -8,7 +8,7 @@ types, patterned identifiers) are compiled, then:
 - index build, cold: a new `ActionRetriever` takes the whole catalog in (tokenising every
   action's name, trigger, examples and inputs into the BM25 index);
 - one edit: one action's trigger changes, the catalog is synced and the index brought in step;
-- selection: `agent.offering.offered_actions` with the default settings for each message of
+- selection: `agent.catalog.offering.offered_actions` with the default settings for each message of
   `tests/data/routing_cases.jsonl` (p50 and max), after one warm-up pass;
 - memory: what the index holds (tracemalloc, the bytes allocated by a separate build and still
   live, the text caches included).
@@ -30,9 +30,9 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from agent import lexical
-from agent.offering import offered_actions
-from agent.retrieval import ActionRetriever, field_terms
+from agent.catalog import lexical
+from agent.catalog.offering import offered_actions
+from agent.catalog.retrieval import ActionRetriever, field_terms
 from agent.state import AgentState, Limits
 from benchmarks.common import header, machine, now, table, write_result
 from benchmarks.fixtures import generate_actions

@@ -64,7 +64,7 @@ async def _p50_ms(work: Callable[[int], Awaitable[Any]], runs: int) -> float:
 
 
 async def measure(runs: int, database: str = "sqlite") -> dict[str, Any]:
-    from agent.tracing import TurnRecorder
+    from agent.turns.tracing import TurnRecorder
     from storage.revision import reading_at
 
     costs: dict[str, float] = {}

@@ -1,6 +1,6 @@
 """Action embedding vectors at rest: one row per (embedding model, action), replaced on change.
 
-The agent's semantic ranking (`agent.semantic.SemanticRanker`) loads them once per process and
+The agent's semantic ranking (`agent.catalog.semantic.SemanticRanker`) loads them once per process and
 saves the vectors it computes, so a restart embeds nothing again and an edit re-embeds only the
 edited action.
 """

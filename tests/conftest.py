@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 import pytest
 
 from agent.wiring.settings import Settings
-from tests.servers import serve
+from tests.support.servers import serve
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -18,12 +18,12 @@ if TYPE_CHECKING:
 # the reliability suites' counts (suite marker); pytester runs the reporter's own tests
 # fixture modules shared by several test files, registered once instead of imported into each
 pytest_plugins = (
-    "tests.suite_report",
+    "tests.support.suite_report",
     "pytester",
-    "tests.openai_server",
-    "tests.private_demo_api",
-    "tests.storage_fixtures",
-    "tests.presentation_fixtures",
+    "tests.support.openai_server",
+    "tests.support.private_demo_api",
+    "tests.support.storage_fixtures",
+    "tests.support.presentation_fixtures",
 )
 
 DEMO_TOKEN = "demo-token-test-7f3a"

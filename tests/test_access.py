@@ -3,7 +3,7 @@ exports works without it, on the command line and in the app; with it, everythin
 
 The command line runs in-process (`agent.cli.main`) against a SQLite file in a temp dir, plus
 one run of the installed `api-actions` script in a subprocess; the app runs under Streamlit's
-AppTest (tests/ui_fixtures.py).
+AppTest (tests/support/ui_fixtures.py).
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from agent.wiring.access import (
 )
 from agent.wiring.settings import Settings
 from storage import ActionStore, init_db, make_engine
-from tests.storage_fixtures import order_action, refund_action
+from tests.support.storage_fixtures import order_action, refund_action
 
 PASSWORD = "s3cret-pässword"  # non-ASCII on purpose: compared as UTF-8 bytes
 EXIT_DENIED = 3
-pytestmark = pytest.mark.suite(7, "access")  # counted by tests/suite_report.py
+pytestmark = pytest.mark.suite(7, "access")  # counted by tests/support/suite_report.py
 
 
 # -- the check itself -------------------------------------------------------------------------------
@@ -285,8 +285,8 @@ ADMIN_TABS = {"Actions", "Test action", "Secrets", "History", "Import / export"}
 @pytest.mark.slow
 def test_app_hides_editor_secrets_and_traces_without_the_password(tmp_path, fresh_demo_log, suite_cases):
     pytest.importorskip("ui.auth")
-    from tests.scripted_model import ScriptedChatModel, tool_call
-    from tests.ui_fixtures import app_runtime, by_label, open_app, texts
+    from tests.support.scripted_model import ScriptedChatModel, tool_call
+    from tests.support.ui_fixtures import app_runtime, by_label, open_app, texts
 
     model = ScriptedChatModel().script(tool_call("order_status", order_id="ORD-1001"), "Shipped.")
     with app_runtime(tmp_path, fresh_demo_log, model, admin_password=PASSWORD) as rt:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.live_catalog import LiveCatalog
+from agent.catalog.live import LiveCatalog
 from storage import ActionStore
-from tests.storage_fixtures import order_action
+from tests.support.storage_fixtures import order_action
 from tools.errors import ConflictError
 
 

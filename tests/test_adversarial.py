@@ -1,7 +1,7 @@
 """Adversarial content: instructions inside an API response, a customer fishing for the API key,
 and placeholders or path traversal smuggled into arguments.
 
-The demo API runs under uvicorn; the smuggling tests use a bare recording server (`tests/raw_asgi.py`)
+The demo API runs under uvicorn; the smuggling tests use a bare recording server (`tests/support/raw_asgi.py`)
 that keeps the *raw* request path (the demo's log holds the decoded one). Only the chat model is
 scripted, and in the worst case it obeys the attacker.
 """
@@ -22,13 +22,13 @@ from agent.prompts import ENVELOPE_CLOSE, ENVELOPE_OPEN
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
 from demo.api import INJECTION_NOTE
-from tests.agent_fixtures import demo_actions, make_agent
-from tests.raw_asgi import RawServerApp
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.servers import serve
+from tests.support.agent_fixtures import demo_actions, make_agent
+from tests.support.raw_asgi import RawServerApp
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.servers import serve
 from tools.executor import ExecutorSettings
 
-pytestmark = pytest.mark.suite(5, "adversarial")  # counted by tests/suite_report.py
+pytestmark = pytest.mark.suite(5, "adversarial")  # counted by tests/support/suite_report.py
 
 
 def order_notes(base_url: str) -> dict:

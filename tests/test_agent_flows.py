@@ -5,8 +5,8 @@ Only the chat model is scripted. Every path of the state machine has a test here
 
 from __future__ import annotations
 
-from tests.agent_fixtures import demo_actions, make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import demo_actions, make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 
 
 def card(title: str, **fields: str):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from agent.wiring.llm import make_chat_model
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import make_agent
-from tests.openai_server import tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.openai_server import tool_call
 
 
 def chat_openai(srv):

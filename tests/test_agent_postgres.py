@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from agent.wiring.runtime import open_agent, open_stores
-from tests.agent_fixtures import demo_actions, settings_for
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.agent_fixtures import demo_actions, settings_for
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.storage_fixtures import postgres_schema_url
 from tools.executor import ExecutorSettings
 
 pytestmark = pytest.mark.postgres

@@ -27,10 +27,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from agent.graph import build_graph
-from agent.service import SupportAgent
-from tests.agent_fixtures import LocalAPI, make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.servers import serve
+from agent.turns.service import SupportAgent
+from tests.support.agent_fixtures import LocalAPI, make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.servers import serve
 from tests.test_kill_switch import _context
 from tools.auth import validate_auth
 

@@ -23,8 +23,8 @@ import pytest
 from agent import prompts
 from agent.approval_reply import approves
 from agent.nodes.confirm import parse_decision
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 
 CORPUS = Path(__file__).parent / "data" / "approval_replies_attacks.jsonl"
 ROWS = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line.strip()]

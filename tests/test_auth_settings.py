@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from demo.api import create_app
-from tests.servers import serve
+from tests.support.servers import serve
 from tools.auth import AuthKind, AuthSetting, AuthValidationError, StaticAuth, validate_auth
 from tools.errors import ActionValidationError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
@@ -450,8 +450,8 @@ async def test_the_token_reaches_no_store_no_trace_and_not_the_model(api, tmp_pa
 
     from agent.wiring.runtime import open_agent, open_stores
     from storage import export_json
-    from tests.agent_fixtures import LocalAPI, settings_for
-    from tests.scripted_model import ScriptedChatModel, tool_call
+    from tests.support.agent_fixtures import LocalAPI, settings_for
+    from tests.support.scripted_model import ScriptedChatModel, tool_call
 
     settings = settings_for(tmp_path, LocalAPI(api.base_url))
     stores = open_stores(settings)

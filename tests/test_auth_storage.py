@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from storage import ActionStore, AuthInUseError, AuthStore, SecretStore, export_json, import_actions
 from storage.transfer import validate_bundle
-from tests.storage_fixtures import order_action
+from tests.support.storage_fixtures import order_action
 from tools.auth import AuthValidationError
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from benchmarks import many_actions, model_calls, run_log, scale_out, turn_overhead
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.storage_fixtures import postgres_schema_url
 
 
 def run(module: ModuleType, tmp_path: Path, name: str) -> dict[str, Any]:

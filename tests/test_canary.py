@@ -8,8 +8,8 @@ import json
 import logging
 
 from storage.transfer import export_json
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 
 CANARY = "canary-7d41f0c9e2b84a55"
 

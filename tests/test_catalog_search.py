@@ -7,13 +7,13 @@ import httpx
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from agent.catalog_search import SEARCH_TOOL
+from agent.catalog.search import SEARCH_TOOL
 from agent.state import Limits
 from agent.wiring.settings import Settings
 from storage.db import make_engine
 from storage.run_log import SEARCHED, RunFilter, RunLog
-from tests.agent_fixtures import make_agent
-from tests.openai_server import tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.openai_server import tool_call
 
 NARROW = Limits(tool_budget_tokens=0, top_k=3, search_results=2)
 """Ten demo actions, three bound per turn: most of the catalog is out of reach without a search."""

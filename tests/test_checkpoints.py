@@ -14,7 +14,7 @@ import pytest
 from langgraph.checkpoint.base import empty_checkpoint
 
 from storage.checkpoints import open_checkpointer
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.storage_fixtures import postgres_schema_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

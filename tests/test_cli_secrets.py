@@ -16,7 +16,7 @@ from agent.cli.main import main as cli_main
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
 from storage import ActionStore, AuthStore
-from tests.storage_fixtures import order_action
+from tests.support.storage_fixtures import order_action
 from tools.auth import OAuth2ClientCredentialsAuth, validate_auth
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,10 +27,10 @@ from cryptography.fernet import Fernet
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import demo_actions
-from tests.fault_servers import fault_app
-from tests.openai_server import tool_call
-from tests.servers import serve
+from tests.support.agent_fixtures import demo_actions
+from tests.support.fault_servers import fault_app
+from tests.support.openai_server import tool_call
+from tests.support.servers import serve
 from tools.errors import ActionValidationError
 from tools.validation import validate_action
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli.main import build_parser, main, version
-from tests.agent_fixtures import demo_actions
+from tests.support.agent_fixtures import demo_actions
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "tests" / "data" / "openapi" / "openapi_core_petstore.yaml"

@@ -26,11 +26,11 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from storage import ActionStore, AuditEntry, init_db, make_engine
-from tests.storage_fixtures import order_action, postgres_schema_url, refund_action
-from tests.suite_report import SuiteCases
+from tests.support.storage_fixtures import order_action, postgres_schema_url, refund_action
+from tests.support.suite_report import SuiteCases
 from tools.errors import ConflictError
 
-# counted by tests/suite_report.py; slow: threads and processes editing
+# counted by tests/support/suite_report.py; slow: threads and processes editing
 pytestmark = [pytest.mark.suite(3, "concurrent editors"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -33,8 +33,8 @@ from agent.wiring.settings import Settings
 from storage.checkpoints import CHECKPOINTS_FILE_NAME, open_checkpointer
 from storage.db import SQLITE_FILE_NAME, database_url, init_db, make_engine
 from storage.secrets import SecretStore
-from tests.storage_fixtures import postgres_schema_url
-from tests.suite_report import Tally
+from tests.support.storage_fixtures import postgres_schema_url
+from tests.support.suite_report import Tally
 
 OPENERS = 4
 THREAD_ROUNDS = 100

@@ -8,9 +8,9 @@ import copy
 
 import pytest
 
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel
-from tests.ui_fixtures import app_runtime, open_app, say
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, open_app, say
 
 
 async def test_conversations_count_and_list_turns_still_waiting(tmp_path, fresh_demo_log):

@@ -15,8 +15,8 @@ import pytest
 
 from agent import prompts
 from agent.state import Limits
-from tests.agent_fixtures import demo_actions, make_agent
-from tests.openai_server import Reply, ToolCall, tool_call
+from tests.support.agent_fixtures import demo_actions, make_agent
+from tests.support.openai_server import Reply, ToolCall, tool_call
 from tests.test_agent_openai_wire import chat_openai
 
 pytestmark = pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])

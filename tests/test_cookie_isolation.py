@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.agent_fixtures import LocalAPI, make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.servers import serve
+from tests.support.agent_fixtures import LocalAPI, make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.servers import serve
 from tests.test_guard import resolver_for
 from tools.action import ActionDefinition
 from tools.auth import StaticAuth, validate_auth

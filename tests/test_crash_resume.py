@@ -48,11 +48,11 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 from demo.api import create_app
-from tests.agent_fixtures import demo_actions
-from tests.openai_server import ScriptedOpenAI, ScriptItem, openai_server, tool_call
-from tests.servers import serve
-from tests.suite_report import Tally
-from tests.waiting import wait_until
+from tests.support.agent_fixtures import demo_actions
+from tests.support.openai_server import ScriptedOpenAI, ScriptItem, openai_server, tool_call
+from tests.support.servers import serve
+from tests.support.suite_report import Tally
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # seven processes killed and resumed
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from agent.customer_wording import field_help, second_person
-from tests.agent_fixtures import make_agent
-from tests.presentation_fixtures import demo_action
-from tests.scripted_model import ScriptedChatModel, tool_call
+from agent.wording.inputs import field_help, second_person
+from tests.support.agent_fixtures import make_agent
+from tests.support.presentation_fixtures import demo_action
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tools.errors import ActionValidationError
 from tools.validation import validate_action
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from demo.api import create_app
-from tests.servers import serve
+from tests.support.servers import serve
 from tools.action import ActionDefinition, ActionInput, HttpMethod, InputType, ResponseFormat
 from tools.placeholders import PLACEHOLDER_RE, whole_placeholder
 from tools.selection import evaluate, select_fields

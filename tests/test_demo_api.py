@@ -15,7 +15,7 @@ import pytest
 
 from demo.api import INJECTION_NOTE, create_app
 from demo.data import seed_store
-from tests.servers import serve
+from tests.support.servers import serve
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 FRESH_TOKEN = "fresh-token-91c2"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import chromium_page
-from tests.servers import free_port
-from tests.waiting import http_ok, port_open, wait_until
+from tests.support.browser_app import chromium_page
+from tests.support.servers import free_port
+from tests.support.waiting import http_ok, port_open, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

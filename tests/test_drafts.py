@@ -6,7 +6,7 @@ import pytest
 
 from storage.actions import ActionStore
 from storage.drafts import DraftStore
-from tests.storage_fixtures import order_action
+from tests.support.storage_fixtures import order_action
 from tools.errors import ActionValidationError, ConflictError
 
 
@@ -65,8 +65,8 @@ def test_rollback_to_any_earlier_version(engine):
 
 async def test_preview_chat_uses_drafts_and_live_chat_does_not(tmp_path, fresh_demo_log):
     from agent.wiring.runtime import preview_of
-    from tests.agent_fixtures import make_agent
-    from tests.scripted_model import ScriptedChatModel
+    from tests.support.agent_fixtures import make_agent
+    from tests.support.scripted_model import ScriptedChatModel
 
     model = ScriptedChatModel().script("live answer", "preview answer", "live again")
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:

@@ -24,7 +24,7 @@ import tools.validation
 from agent.editing import CatalogEditor, NamesTakenError, Opened, PlanChangedError
 from storage.actions import ActionStore
 from storage.secrets import SecretStore
-from tests.storage_fixtures import order_action, refund_action
+from tests.support.storage_fixtures import order_action, refund_action
 from tools.errors import ActionValidationError, ConflictError, DraftChangedError
 
 DRAFT_TABLE = "api_action_draft"

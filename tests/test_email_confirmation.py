@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tests.test_kill_switch import EDITS, _edit
 
 CASES: dict[str, tuple[dict[str, Any], dict[str, str], tuple[str, str]]] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.email_format import CUSTOMER, as_email, greeting, inbound_headers, reply_headers
+from agent.wording.email import CUSTOMER, as_email, greeting, inbound_headers, reply_headers
 
 
 def test_the_reply_answers_the_pasted_emails_sender_and_subject() -> None:

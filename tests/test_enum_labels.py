@@ -14,10 +14,10 @@ import re
 
 import pytest
 
-from agent.customer_values import relabel_text
 from agent.offline import OfflineChatModel
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from agent.wording.values import relabel_text
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tools.errors import ActionValidationError
 from tools.option_labels import humanise_value, option_labels
 from tools.validation import validate_action

@@ -24,8 +24,8 @@ from starlette.routing import Route
 from agent import prompts
 from agent.cli.main import build_parser
 from agent.cli.trial import run as run_cli
-from tests.servers import _Server, free_port, serve
-from tests.waiting import wait_until
+from tests.support.servers import _Server, free_port, serve
+from tests.support.waiting import wait_until
 from tools.action import ActionDefinition
 from tools.errors import ToolArgumentsError
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets

@@ -25,15 +25,15 @@ from cryptography.fernet import Fernet
 from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.dependencies import AgentDependencies
 from agent.graph import compile_graph
-from agent.service import SupportAgent
+from agent.turns.dependencies import AgentDependencies
+from agent.turns.service import SupportAgent
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.fault_servers import Hits, fault_app
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.servers import free_port, serve
-from tests.suite_report import Tally
+from tests.support.fault_servers import Hits, fault_app
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.servers import free_port, serve
+from tests.support.suite_report import Tally
 from tools.executor import ActionExecutor, ExecutorSettings
 
 INSTRUCTIONS = (

@@ -15,10 +15,10 @@ import pytest
 from storage import ActionStore
 from storage.drafts import DraftStore
 from storage.transfer import export_json, import_actions
-from tests.agent_fixtures import make_agent
-from tests.presentation_fixtures import db_agent, demo_action
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.storage_fixtures import order_action
+from tests.support.agent_fixtures import make_agent
+from tests.support.presentation_fixtures import db_agent, demo_action
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.storage_fixtures import order_action
 
 ORDERS = [
     ["Status", "Estimated delivery", "Carrier", "Tracking number"],

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from agent import prompts, turn_runner
+from agent import prompts
+from agent.turns import runner as turn_runner
 
 OFFERS = re.compile(r"\b(connect|transfer|put) you (with|to|through)\b|\bhand you over\b", re.IGNORECASE)
 

@@ -12,14 +12,14 @@ payloads and API responses.
 * any response (status, content type, encoding, body) from a real local server becomes an
   `Outcome`, never an exception, and travels through the data envelope intact.
 
-Every example is a case of suite 4 (tests/suite_report.py): the summary prints how many ran,
+Every example is a case of suite 4 (tests/support/suite_report.py): the summary prints how many ran,
 how many were accepted or refused, and how many failed. Accepted means the input took the
 success path: a definition validated, was stored or imported; a message or a resume answer led
 to an action (a request sent, or a question asked); a response became an `ok` outcome; data went
 into the envelope. Refused means it was turned away, cleanly.
 
 Definitions, catalogs and resume answers are drawn mostly from valid ones with one thing changed
-(tests/fuzz_mutations.py), so the accept paths are fuzzed as hard as the refusals; each of those
+(tests/support/fuzz_mutations.py), so the accept paths are fuzzed as hard as the refusals; each of those
 properties requires at least a third of its examples to be accepted (`ACCEPTED_AT_LEAST`).
 """
 
@@ -41,17 +41,17 @@ from agent.nodes.confirm import parse_decision
 from agent.offline import OfflineChatModel
 from agent.prompts import data_envelope, parse_envelope
 from storage import ActionStore, import_actions, init_db, make_engine
-from tests.agent_fixtures import demo_actions, make_agent
-from tests.fuzz_mutations import (
+from tests.support.agent_fixtures import demo_actions, make_agent
+from tests.support.fuzz_mutations import (
     changed_answers,
     changed_catalogs,
     changed_definitions,
     weighted,
 )
-from tests.raw_asgi import RawServerApp
-from tests.servers import serve
-from tests.storage_fixtures import order_action, refund_action
-from tests.suite_report import SuiteCases
+from tests.support.raw_asgi import RawServerApp
+from tests.support.servers import serve
+from tests.support.storage_fixtures import order_action, refund_action
+from tests.support.suite_report import SuiteCases
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
 from tools.errors import ActionValidationError
@@ -60,7 +60,7 @@ from tools.json_text import parse_json
 from tools.outcome import Outcome, OutcomeKind
 from tools.validation import validate_action
 
-# counted by tests/suite_report.py; slow: hundreds of generated examples
+# counted by tests/support/suite_report.py; slow: hundreds of generated examples
 pytestmark = [pytest.mark.suite(4, "fuzz", unit="examples"), pytest.mark.slow]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AGENT = settings(

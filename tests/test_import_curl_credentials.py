@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel
-from tests.ui_fixtures import app_runtime, by_label, open_app, texts
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, by_label, open_app, texts
 from tools.importers import DocumentError, ImportResult, import_curl, import_openapi
 from tools.placeholders import find_placeholders
 from tools.validation import validate_action

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.servers import serve
+from tests.support.servers import serve
 from tools.importers import MAX_DOCUMENT_BYTES, DocumentError, load_document
 from tools.importers.document import MAX_NESTING, MAX_VALUES
 
@@ -298,8 +298,8 @@ def test_a_url_source_is_refused_the_same_way(tmp_path):
 
 
 def test_the_sidebar_shows_the_refusal(tmp_path, fresh_demo_log):
-    from tests.scripted_model import ScriptedChatModel
-    from tests.ui_fixtures import app_runtime, by_label, open_app
+    from tests.support.scripted_model import ScriptedChatModel
+    from tests.support.ui_fixtures import app_runtime, by_label, open_app
 
     with app_runtime(tmp_path, fresh_demo_log, ScriptedChatModel()) as rt:
         at = open_app(rt)

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agent.cli.main import main
-from tests.servers import serve
+from tests.support.servers import serve
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.fetch_document import DocumentFetchError, fetch_document
 from tools.importers import (

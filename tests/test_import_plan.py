@@ -9,7 +9,7 @@ import pytest
 from storage import ActionStore, init_db
 from storage.drafts import DraftStore
 from storage.transfer import import_actions, parse_catalog, plan_import, problem_text
-from tests.storage_fixtures import order_action, refund_action
+from tests.support.storage_fixtures import order_action, refund_action
 from tools.errors import ActionValidationError
 from tools.validation import validate_action
 from ui.diff_view import changes

@@ -25,8 +25,8 @@ from cryptography.fernet import Fernet
 
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import demo_actions
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.agent_fixtures import demo_actions
+from tests.support.storage_fixtures import postgres_schema_url
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,9 +15,9 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.graph import build_graph
-from agent.service import SupportAgent
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from agent.turns.service import SupportAgent
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 
 ADDRESS = "1 Main St, Springfield"
 

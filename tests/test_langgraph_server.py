@@ -22,9 +22,9 @@ from cryptography.fernet import Fernet
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import demo_actions
-from tests.servers import free_port, stop_process
-from tests.waiting import http_ok, wait_until
+from tests.support.agent_fixtures import demo_actions
+from tests.support.servers import free_port, stop_process
+from tests.support.waiting import http_ok, wait_until
 
 pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem]")
 pytestmark = pytest.mark.slow
@@ -196,7 +196,7 @@ async def test_an_openai_compatible_model_answers_and_a_broken_one_fails_in_one_
 ):
     from langgraph_sdk import get_client
 
-    from tests.openai_server import openai_server
+    from tests.support.openai_server import openai_server
 
     with openai_server(api_key="sk-graph") as srv:
         srv.script(["Hello! I can look up orders and returns for you."])

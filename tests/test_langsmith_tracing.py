@@ -23,9 +23,9 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI, Request
 
-from tests.agent_fixtures import demo_actions
-from tests.openai_server import tool_call
-from tests.servers import serve
+from tests.support.agent_fixtures import demo_actions
+from tests.support.openai_server import tool_call
+from tests.support.servers import serve
 
 pytestmark = pytest.mark.slow  # a CLI process of its own
 ROOT = Path(__file__).resolve().parents[1]

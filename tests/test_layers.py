@@ -131,11 +131,11 @@ def test_every_listed_entry_point_exists_and_the_graph_is_most_of_agent() -> Non
         "agent.graph",
         "agent.state",
         "agent.prompts",
-        "agent.service",
+        "agent.turns.service",
         "agent.nodes.respond",
         "agent.offline.model",
-        "agent.retrieval",
-        "agent.tracing",
+        "agent.catalog.retrieval",
+        "agent.turns.tracing",
     } <= graph
 
 
@@ -155,8 +155,8 @@ PLANTED = [
     ("agent.nodes.respond", "from ..wiring import settings"),
     ("agent.nodes.respond", "async def later():\n    from agent.cli.chat import main"),
     ("agent.offline.model", "from ..wiring.llm import make_chat_model"),
-    ("agent.service", "from .wiring.settings import Settings"),
-    ("agent.tracing", "settings = __import__('agent.wiring.settings')"),
+    ("agent.turns.service", "from ..wiring.settings import Settings"),
+    ("agent.turns.tracing", "settings = __import__('agent.wiring.settings')"),
     ("agent.prompts", "from agent.wiring import access"),
 ]
 

@@ -30,11 +30,11 @@ from langchain_core.messages import HumanMessage
 from agent.state import Limits
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
-from tests.fault_servers import Hits, fault_app
-from tests.scripted_model import ScriptedChatModel
-from tests.servers import serve
-from tests.storage_fixtures import postgres_schema_url
-from tests.suite_report import Tally
+from tests.support.fault_servers import Hits, fault_app
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.servers import serve
+from tests.support.storage_fixtures import postgres_schema_url
+from tests.support.suite_report import Tally
 from tools.executor import ExecutorSettings
 
 pytestmark = pytest.mark.slow  # many concurrent turns, two instances

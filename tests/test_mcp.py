@@ -22,9 +22,9 @@ from cryptography.fernet import Fernet
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import demo_actions
-from tests.servers import free_port, stop_process
-from tests.waiting import port_open, wait_until
+from tests.support.agent_fixtures import demo_actions
+from tests.support.servers import free_port, stop_process
+from tests.support.waiting import port_open, wait_until
 
 mcp = pytest.importorskip("mcp", reason="needs the mcp package")
 import mcp_types  # noqa: E402

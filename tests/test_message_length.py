@@ -22,8 +22,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.graph import compile_graph
 from agent.state import AgentContext, Limits
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tools.compiler import ActionCatalog
 
 LIMIT = 200
@@ -119,7 +119,7 @@ async def test_an_mcp_call_with_arguments_past_the_limit_is_refused(tmp_path, fr
 
     from agent.serve.mcp_server import McpOptions, open_action_tools
     from agent.wiring.runtime import open_stores
-    from tests.agent_fixtures import demo_actions
+    from tests.support.agent_fixtures import demo_actions
 
     settings = Settings(data_dir=tmp_path / "data", allow_hosts=(fresh_demo_log.host,))
     stores = open_stores(settings)

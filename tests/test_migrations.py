@@ -25,7 +25,7 @@ from storage.migrations import (
     target_metadata,
     upgrade,
 )
-from tests.release_data import sqlite_folder
+from tests.support.release_data import sqlite_folder
 
 OLD_RUN_INDEXES = {
     "ix_action_runs_at": ["at"],

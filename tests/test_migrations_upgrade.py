@@ -27,7 +27,7 @@ from storage.drafts import DraftStore
 from storage.migrations import BASELINE, VERSION_TABLE, head, upgrade
 from storage.run_log import RunFilter
 from tests.data.release_0_1_0 import make_data as release
-from tests.release_data import (
+from tests.support.release_data import (
     restore_postgres,
     rows_kept,
     sqlite_folder,
@@ -35,7 +35,7 @@ from tests.release_data import (
     start_instance_in_process,
     table_rows,
 )
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.storage_fixtures import postgres_schema_url
 from tests.test_concurrent_start import together
 from tests.test_migrations import differences
 

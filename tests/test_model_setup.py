@@ -20,8 +20,8 @@ import pytest
 from agent.serve.langgraph_server import GraphFactory
 from agent.wiring.llm import ModelSetupError, check_chat_model, make_chat_model
 from agent.wiring.settings import Settings, SettingsError
-from tests.openai_server import ScriptedOpenAI, openai_server
-from tests.ui_fixtures import app_runtime, open_app, texts
+from tests.support.openai_server import ScriptedOpenAI, openai_server
+from tests.support.ui_fixtures import app_runtime, open_app, texts
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-model-setup-never-printed"
@@ -191,7 +191,7 @@ def test_the_app_with_a_working_model_has_no_problem(tmp_path, demo_api):
 
 @pytest.mark.slow
 def test_eval_answers_on_a_working_openai_compatible_server(tmp_path):
-    from tests.openai_server import tool_call
+    from tests.support.openai_server import tool_call
 
     with openai_server(api_key=KEY) as srv:
         srv.script([tool_call("order_status", order_id="ORD-1001")])

@@ -3,7 +3,7 @@
 Part one measures routing and arguments on `tests/data/demo_cases.jsonl` with the tools the
 compiler really binds (agent turns, with earlier turns where a case has them, and extraction
 turns answering a collect-info question). Part two drives whole conversations through
-`agent.service` against the demo API and checks that the answers read well. Run with `-s` to
+`agent.turns.service` against the demo API and checks that the answers read well. Run with `-s` to
 see the report.
 """
 
@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from agent.offline import OfflineChatModel
 from agent.prompts import AGENT_SYSTEM, EXTRACT_SYSTEM
-from tests.agent_fixtures import DEMO_ACTIONS, make_agent
+from tests.support.agent_fixtures import DEMO_ACTIONS, make_agent
 from tools.compiler import compile_action
 from tools.validation import validate_catalog
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.lexical import RELATED_WEIGHT, related_terms, words
+from agent.catalog.lexical import RELATED_WEIGHT, related_terms, words
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
 from agent.offline.router import Router

@@ -8,7 +8,7 @@ import pytest
 
 from agent.offline import OfflineChatModel
 from agent.state import Limits
-from tests.agent_fixtures import make_agent
+from tests.support.agent_fixtures import make_agent
 
 NOTE = "I can handle one request at a time here \u2014 ask me about {} next."
 

@@ -15,10 +15,10 @@ import math
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agent.catalog.retrieval import ActionRetriever, action_doc
 from agent.offline import OfflineChatModel
 from agent.offline.router import Router
-from agent.retrieval import ActionRetriever, action_doc
-from tests.agent_fixtures import make_agent
+from tests.support.agent_fixtures import make_agent
 from tools.compiler import ActionCatalog
 from tools.validation import validate_catalog
 

@@ -78,9 +78,9 @@ def test_the_channel_set_is_defined_once():
 def test_the_secrets_a_definition_uses_are_read_by_one_function():
     """`tools.placeholders.secret_uses` is the one reading: the definition, the editor's form
     check and the request builder's body walk all go through it (malformed names are skipped)."""
+    from agent.editing.checks import form_secret_uses
     from tools.action import ActionDefinition
     from tools.placeholders import secret_uses
-    from agent.editing.checks import form_secret_uses
 
     definition = ActionDefinition.model_validate(
         {
@@ -113,14 +113,14 @@ def test_no_product_module_is_named_like_a_test():
 
 
 def test_bm25_is_scored_in_one_place():
-    """agent/lexical.py holds BM25 (idf, length normalisation, saturated term frequency); the
+    """agent/catalog/lexical.py holds BM25 (idf, length normalisation, saturated term frequency); the
     retriever's index and the offline router call it instead of writing the formula again."""
-    from agent.lexical import K1, idf, length_norm, saturated_tf
+    from agent.catalog.lexical import K1, idf, length_norm, saturated_tf
 
     assert saturated_tf(2.0, 10, 10) == 2.0 * (K1 + 1) / (2.0 + length_norm(10, 10))
     assert idf(20, 1) > idf(20, 5) > 0
     for path in modules("agent", "tools", "benchmarks"):
-        if rel(path) == "agent/lexical.py":
+        if rel(path) == "agent/catalog/lexical.py":
             continue
         names = {
             n.id for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.Name)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from agent.prompts import AGENT_SYSTEM
 from agent.wiring.llm import OFFLINE_LABEL, ModelChoice, make_chat_model
 from agent.wiring.settings import Settings
-from tests.openai_server import (
+from tests.support.openai_server import (
     Failure,
     Reply,
     ScriptedOpenAI,

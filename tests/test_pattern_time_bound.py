@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from agent.offline import OfflineChatModel
-from tests.agent_fixtures import make_agent
+from tests.support.agent_fixtures import make_agent
 from tools.compiler import compile_action
 from tools.importers._openapi_schema import example_fits
 from tools.patterns import bounded, message_budget

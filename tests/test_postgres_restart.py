@@ -15,15 +15,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from agent.service import FALLBACK_REPLY
+from agent.turns.service import FALLBACK_REPLY
 from agent.wiring.runtime import open_agent, open_stores
 from storage.checkpoints import open_checkpointer
 from storage.traces import TraceStore
-from tests.agent_fixtures import demo_actions, settings_for
 from tests.conftest import POSTGRES_URL
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.storage_fixtures import postgres_schema_url
-from tests.tcp_proxy import TcpProxy, tcp_proxy
+from tests.support.agent_fixtures import demo_actions, settings_for
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.storage_fixtures import postgres_schema_url
+from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 from tools.executor import ExecutorSettings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # backends terminated, waits for reconnection

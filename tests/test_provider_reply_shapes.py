@@ -15,8 +15,8 @@ import pytest
 
 from agent.model_reply import arguments_object, usable
 from agent.wiring.compatible_openai import CompatibleChatOpenAI
-from tests.agent_fixtures import make_agent, settings_for
-from tests.openai_server import RawReply, tool_call
+from tests.support.agent_fixtures import make_agent, settings_for
+from tests.support.openai_server import RawReply, tool_call
 
 # One event loop for the module: the OpenAI client library keeps one HTTP client per base URL
 # for the process, and its pooled connections belong to the loop that opened them. On the async

@@ -24,9 +24,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from agent.wiring.runtime import open_agent, open_stores
-from tests.agent_fixtures import LocalAPI, settings_for
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.servers import serve
+from tests.support.agent_fixtures import LocalAPI, settings_for
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.servers import serve
 from tools.action import ActionDefinition
 from tools.executor import ActionExecutor, ExecutorSettings
 from tools.redaction import Redactor, _decoded

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from benchmarks.adversarial_bodies import ADVERSARIAL_SHAPES
-from tests.servers import serve
+from tests.support.servers import serve
 from tools.action import ActionDefinition
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.html_text import html_text

@@ -17,8 +17,8 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.agent_fixtures import demo_actions
-from tests.openai_server import tool_call
+from tests.support.agent_fixtures import demo_actions
+from tests.support.openai_server import tool_call
 
 pytestmark = pytest.mark.slow  # each test runs CLI processes and kills one
 

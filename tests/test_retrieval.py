@@ -9,13 +9,13 @@ from typing import Unpack, cast
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.catalog_search import SEARCH_TOOL
+from agent.catalog.offering import offered_actions
+from agent.catalog.retrieval import ActionRetriever
+from agent.catalog.search import SEARCH_TOOL
 from agent.graph import compile_graph
-from agent.offering import offered_actions
-from agent.retrieval import ActionRetriever
 from agent.state import AgentContext, AgentState, Executor, Limits, PendingCall
 from benchmarks.fixtures import generate_actions
-from tests.scripted_model import ScriptedChatModel
+from tests.support.scripted_model import ScriptedChatModel
 from tools.compiler import ActionCatalog
 from tools.validation import validate_catalog
 

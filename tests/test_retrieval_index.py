@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
-from agent.offering import offered_actions
-from agent.retrieval import ActionRetriever, query_texts
+from agent.catalog.offering import offered_actions
+from agent.catalog.retrieval import ActionRetriever, query_texts
 from agent.state import AgentState, Limits
 from benchmarks.fixtures import generate_actions
 from tools.compiler import ActionCatalog

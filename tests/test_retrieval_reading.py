@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
-from agent.lexical import canonical
-from agent.related_words import RELATED_WEIGHT, related
-from agent.retrieval import ActionRetriever, query_texts, split_compounds
+from agent.catalog.lexical import canonical
+from agent.catalog.related_words import RELATED_WEIGHT, related
+from agent.catalog.retrieval import ActionRetriever, query_texts, split_compounds
 from tools.compiler import ActionCatalog
 from tools.validation import validate_catalog
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
-from agent.offering import bound_after_search, offered_actions
-from agent.retrieval import ActionRetriever
+from agent.catalog.offering import bound_after_search, offered_actions
+from agent.catalog.retrieval import ActionRetriever
 from agent.state import AgentState, Limits, PendingCall
 from tools.compiler import ActionCatalog
 from tools.validation import validate_catalog

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agent.lexical import topic_key
+from agent.catalog.lexical import topic_key
 from storage.run_log import NOT_RUN, RunFilter, RunLog, turn_flags, unmatched_message
 from storage.traces import TraceStore
 

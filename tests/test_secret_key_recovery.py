@@ -25,8 +25,8 @@ from agent.serve.mcp_server import McpOptions, open_action_tools
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
 from storage import SecretKeyError, make_engine, secret_names
-from tests.agent_fixtures import demo_actions
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import demo_actions
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tools.executor import ExecutorSettings
 
 NAMES = ["CRM_KEY", "DEMO_API_TOKEN", "ORDERS_TOKEN"]

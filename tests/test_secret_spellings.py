@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.servers import serve
+from tests.support.servers import serve
 from tools.action import ActionDefinition
 from tools.executor import ActionExecutor, ExecutorSettings, StaticSecrets
 from tools.outcome import OutcomeKind

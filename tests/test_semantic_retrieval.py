@@ -13,9 +13,9 @@ from langchain_openai import OpenAIEmbeddings
 from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import SecretStr
 
+from agent.catalog.retrieval import ActionRetriever, query_texts
+from agent.catalog.semantic import SemanticRanker, fuse
 from agent.graph import compile_graph
-from agent.retrieval import ActionRetriever, query_texts
-from agent.semantic import SemanticRanker, fuse
 from agent.state import AgentContext, Executor, Limits
 from agent.wiring.llm import make_embeddings
 from agent.wiring.runtime import make_retriever
@@ -23,8 +23,8 @@ from agent.wiring.settings import Settings
 from benchmarks.fixtures import generate_actions
 from storage.action_vectors import ActionVectorStore
 from storage.db import init_db, make_engine
-from tests.embeddings_server import EmbeddingsServer, embeddings_server
-from tests.scripted_model import ScriptedChatModel
+from tests.support.embeddings_server import EmbeddingsServer, embeddings_server
+from tests.support.scripted_model import ScriptedChatModel
 from tools.compiler import ActionCatalog
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from langgraph.types import interrupt
 
-from agent.service import SupportAgent
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from agent.turns.service import SupportAgent
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tools.outcome import Outcome, OutcomeKind
 
 HOLD = {"kind": "hold", "question": "May this lookup go ahead?"}

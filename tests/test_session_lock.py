@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.turn_runner import TurnResult
+from agent.turns.runner import TurnResult
 from agent.wiring.runtime import open_agent, open_stores
 from storage.db import make_engine
 from storage.session_lock import SessionLocks
-from tests.agent_fixtures import demo_actions, settings_for
-from tests.scripted_model import ScriptedChatModel
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.agent_fixtures import demo_actions, settings_for
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.storage_fixtures import postgres_schema_url
 from tools.executor import ExecutorSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,7 +286,7 @@ import asyncio, os, sys, time
 from pathlib import Path
 from storage.db import make_engine
 from storage.session_lock import SessionLocks
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.storage_fixtures import postgres_schema_url
 
 async def main(root, rounds):
     locks = SessionLocks(make_engine(f"sqlite:///{root}/db.sqlite"), Path(root) / "locks")

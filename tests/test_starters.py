@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.starters import sample_values, starters
-from tests.agent_fixtures import demo_actions
+from agent.wording.starters import sample_values, starters
+from tests.support.agent_fixtures import demo_actions
 from tools.action import ActionDefinition
 
 

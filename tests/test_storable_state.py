@@ -22,10 +22,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from storage.checkpoints import open_checkpointer
-from tests.agent_fixtures import LocalAPI, make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.servers import serve
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.agent_fixtures import LocalAPI, make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.servers import serve
+from tests.support.storage_fixtures import postgres_schema_url
 
 
 def _deep(depth: int) -> Any:

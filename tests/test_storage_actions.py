@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from storage import ActionStore, Change, init_db, make_engine
 from storage.db import database_url as url_for
 from storage.db import is_postgres
-from tests.storage_fixtures import order_action, refund_action
+from tests.support.storage_fixtures import order_action, refund_action
 from tools.action import ActionDefinition
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
 

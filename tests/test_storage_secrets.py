@@ -22,7 +22,7 @@ from storage import (
     load_or_create_key,
     make_engine,
 )
-from tests.storage_fixtures import order_action
+from tests.support.storage_fixtures import order_action
 from tools.errors import NotFoundError
 
 PLAINTEXT = "sk-live-PLAINTEXT-8c1f2e9d"

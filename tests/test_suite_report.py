@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_suite(pytester: pytest.Pytester, body: str, *workers: str) -> tuple[int, list[str], str]:
     """(exit code, the summary's suite lines, whole output) of pytest on a generated module;
     `"-n", "2"` runs it in two xdist worker processes instead."""
-    pytester.makeconftest('pytest_plugins = ("tests.suite_report",)\n')
+    pytester.makeconftest('pytest_plugins = ("tests.support.suite_report",)\n')
     pytester.makepyfile(test_sample=HEADER + textwrap.dedent(body))
     args = ("-q", "-p", "no:cacheprovider", "-p", "no:asyncio")
     if workers:
@@ -193,7 +193,7 @@ def test_parts_print_lines_of_their_own(pytester: pytest.Pytester) -> None:
 
 
 EVERY_KIND = """
-    from tests.suite_report import Tally
+    from tests.support.suite_report import Tally
 
     @pytest.fixture
     def broken():

@@ -28,8 +28,8 @@ from agent.wiring.settings import Settings
 from storage.actions import ActionStore
 from storage.drafts import DraftStore
 from storage.transfer import export_actions, import_actions
-from tests.agent_fixtures import demo_actions
-from tests.openai_server import tool_call
+from tests.support.agent_fixtures import demo_actions
+from tests.support.openai_server import tool_call
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
 from tools.conversation_case import TestConversation
@@ -464,7 +464,7 @@ def _token_and_orders_api(seen: list[tuple[str, str]]):
 async def test_a_get_that_needs_an_oauth2_token_request_is_sent_only_when_that_is_allowed(allowed) -> None:
     """The token request is a POST: "send GET" alone never makes it."""
     from agent.evaluation import _SendOnlyGet
-    from tests.servers import serve
+    from tests.support.servers import serve
     from tools.auth import StaticAuth, validate_auth
 
     seen: list[tuple[str, str]] = []

@@ -7,8 +7,8 @@ import json
 
 from agent.diagram import graph_dot, graph_mermaid
 from agent.state import Limits
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 
 
 async def test_a_turn_trace_holds_every_step(tmp_path, fresh_demo_log):

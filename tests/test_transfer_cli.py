@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from agent.cli.main import main
 from storage import ActionStore, SecretStore, export_actions, export_json, import_actions
-from tests.storage_fixtures import order_action, refund_action
+from tests.support.storage_fixtures import order_action, refund_action
 from tools.errors import ActionValidationError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Which failures a turn answers with an apology, and which it raises (`agent/turn_runner.py`).
+"""Which failures a turn answers with an apology, and which it raises (`agent/turns/runner.py`).
 
 The model's failures (any type its provider raises), a runaway loop and a storage outage are
 answered: the customer gets words, the error is traced. A fault in our own code is raised, so it
@@ -13,10 +13,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 
-from agent.service import FALLBACK_REPLY, SupportAgent
 from agent.state import AgentState, Limits
-from tests.agent_fixtures import make_agent
-from tests.scripted_model import ScriptedChatModel, tool_call
+from agent.turns.service import FALLBACK_REPLY, SupportAgent
+from tests.support.agent_fixtures import make_agent
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 
 
 class ProviderDown(Exception):

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, shown, texts
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.ui_fixtures import app_runtime, by_label, click, open_app, say, shown, texts
 
 pytestmark = pytest.mark.slow
 

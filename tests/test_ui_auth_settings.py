@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, texts
-from tools.auth import AuthKind
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, by_label, click, open_app, texts
+from tools.auth import AuthKind, BearerAuth
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,7 @@ def test_auth_settings_are_created_edited_and_picked_with_write_only_secrets(tmp
         click(at, "Create auth setting", where=at.sidebar)
         assert not at.exception and not at.sidebar.error, [e.value for e in at.sidebar.error]
         stored = rt.stores.auth.get("orders_gateway")
+        assert isinstance(stored.setting, BearerAuth)
         assert (stored.setting.kind, stored.setting.token_secret) == (AuthKind.BEARER, "ORDERS_GATEWAY_TOKEN")
         assert value_of(rt, "ORDERS_GATEWAY_TOKEN") == TOKEN
         # the saved value is never shown back: the field is empty and says the secret is set

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel
-from tests.ui_fixtures import app_runtime, by_label, open_app
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, by_label, open_app
 from tools.action import BodyFormat
 
 pytestmark = pytest.mark.slow

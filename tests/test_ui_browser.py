@@ -13,7 +13,7 @@ import pytest
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
+from tests.support.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts"
 NEW_TITLE = "Track a parcel"

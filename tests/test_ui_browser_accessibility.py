@@ -1,4 +1,4 @@
-"""Accessibility in a real browser: axe-core (`tests.axe`, the pinned release from npm) finds
+"""Accessibility in a real browser: axe-core (`tests.support.axe`, the pinned release from npm) finds
 no serious or critical violation on the chat (with an approval waiting), the editor, the traces
 and the run log; and a person using only the keyboard (Tab and Enter) can send a message and
 approve the request it leads to. Screenshots go to test-artifacts/accessibility/ (git-ignored).
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.axe import serious_violations
-from tests.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
+from tests.support.axe import serious_violations
+from tests.support.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "accessibility"
 

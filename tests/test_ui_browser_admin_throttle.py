@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, settle, streamlit_app
+from tests.support.browser_app import CHROMIUM, CHROMIUM_ARGS, ROOT, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "admin-throttle"
 PASSWORD = "open-sesame-4417"

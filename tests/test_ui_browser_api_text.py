@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.browser_app import chromium_page, send, settle, streamlit_app
 from tests.conftest import DemoAPI
-from tests.openai_server import Reply, ScriptedOpenAI, openai_server, tool_call
-from tests.servers import serve
+from tests.support.browser_app import chromium_page, send, settle, streamlit_app
+from tests.support.openai_server import Reply, ScriptedOpenAI, openai_server, tool_call
+from tests.support.servers import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

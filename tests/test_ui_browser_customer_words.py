@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
+from tests.support.browser_app import ROOT, chromium_page, pick, send, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "customer-words"
 

@@ -19,7 +19,7 @@ import pytest
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
 from storage.transfer import export_actions
-from tests.browser_app import ROOT, chromium_page, click_until, pick, settle, streamlit_app
+from tests.support.browser_app import ROOT, chromium_page, click_until, pick, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "editor"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
+from tests.support.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "editor-tabs"
 TABS = ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]

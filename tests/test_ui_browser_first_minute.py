@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import ROOT, chromium_page, settle, streamlit_app
+from tests.support.browser_app import ROOT, chromium_page, settle, streamlit_app
 
 ARTIFACTS = ROOT / "test-artifacts" / "first-minute"
 

@@ -14,7 +14,7 @@ import pytest
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
+from tests.support.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
 from tests.test_test_conversations import GREEDY_TRIGGER
 
 ARTIFACTS = ROOT / "test-artifacts" / "test-conversations"

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from agent.prompts import parse_envelope
-from tests.browser_app import chromium_page, send, settle, streamlit_app
 from tests.conftest import DemoAPI
-from tests.openai_server import Reply, ScriptedOpenAI, ToolCall, openai_server, tool_call
+from tests.support.browser_app import chromium_page, send, settle, streamlit_app
+from tests.support.openai_server import Reply, ScriptedOpenAI, ToolCall, openai_server, tool_call
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

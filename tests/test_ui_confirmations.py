@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, shown, texts
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, by_label, click, open_app, shown, texts
 
 pytestmark = [pytest.mark.slow]
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from agent.customer_wording import customer_reason
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, shown
+from agent.wording.inputs import customer_reason
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.ui_fixtures import app_runtime, by_label, click, open_app, say, shown
 from tools.schema import pattern_reason
 
 PATTERNS = [r"^ORD-\d{4}$", r"^(INS|REQ)-\d+$", r"^[A-Z]{2}\)\($", "^a (pattern) with spaces$"]
 
 
 def unescaped(text: str) -> str:
-    """What a person reads: the app's escaped HTML or markdown (`tests.ui_fixtures.shown`)."""
+    """What a person reads: the app's escaped HTML or markdown (`tests.support.ui_fixtures.shown`)."""
     return shown(text)
 
 

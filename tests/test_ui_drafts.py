@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 from tests.test_ui_apptest import bound_tool, click, say
-from tests.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")]
 

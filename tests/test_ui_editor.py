@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel
+from tests.support.scripted_model import ScriptedChatModel
+from tests.support.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 from tests.test_ui_apptest import click
-from tests.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ import pytest
 
 from agent.wiring.access import AdminThrottle
 from storage.transfer import export_actions
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 from tests.test_ui_apptest import click, say, sent
-from tests.ui_fixtures import app_runtime, by_label, open_app, shown, texts
 
 pytestmark = pytest.mark.slow
 

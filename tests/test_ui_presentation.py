@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tests.agent_fixtures import demo_actions
-from tests.scripted_model import ScriptedChatModel, tool_call
+from tests.support.agent_fixtures import demo_actions
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.ui_fixtures import app_runtime, by_label, open_app, shown
 from tests.test_ui_apptest import click, say
-from tests.ui_fixtures import app_runtime, by_label, open_app, shown
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.scripted_model import ScriptedChatModel, tool_call
-from tests.ui_fixtures import app_runtime, by_label, click, open_app, say, texts
+from tests.support.scripted_model import ScriptedChatModel, tool_call
+from tests.support.ui_fixtures import app_runtime, by_label, click, open_app, say, texts
 
 pytestmark = pytest.mark.slow
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from tests.agent_fixtures import demo_actions
+from tests.support.agent_fixtures import demo_actions
+from tests.support.ui_fixtures import app_runtime, by_label, open_app, texts
 from tests.test_test_conversations import GREEDY_TRIGGER
 from tests.test_ui_apptest import click
-from tests.ui_fixtures import app_runtime, by_label, open_app, texts
 
 TRIGGER = "When should the agent run this action?"
 MESSAGE = "Can I pay with a credit card?"

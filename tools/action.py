@@ -115,7 +115,7 @@ class ActionInput(BaseModel):
     "the customer's" becomes "your") and the form the name in words."""
     description: str = ""
     """What the value is, for the model (the tool schema); customers read it in the second
-    person, and not at all when `label` is set (see `agent.customer_wording`)."""
+    person, and not at all when `label` is set (see `agent.wording.inputs`)."""
     required: bool = True
     """Whether the API cannot be called without it."""
     pattern: str | None = None

@@ -18,12 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from storage.run_log import NOT_RUN, SEARCHED, RunFilter, RunLog
-
-from .chat import PREVIEW_PREFIX
-from .conversation_titles import conversation_title
-from .kept_filters import keep_filters, remember_filters
-from .runtime import AgentRuntime
-from .traces import open_trace
+from ui.chat import PREVIEW_PREFIX
+from ui.conversation_titles import conversation_title
+from ui.kept_filters import keep_filters, remember_filters
+from ui.runtime import AgentRuntime
+from ui.traces import open_trace
 
 NONE = "—"
 """A value a run does not have (no HTTP status for a call not sent)."""

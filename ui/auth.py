@@ -54,7 +54,7 @@ def current_client_keys() -> tuple[str, ...]:
 
 
 def _throttle() -> AdminThrottle:
-    from .runtime import current_runtime
+    from ui.runtime import current_runtime
 
     return current_runtime().admin_throttle
 

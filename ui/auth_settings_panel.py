@@ -15,9 +15,8 @@ import streamlit as st
 from storage.secrets import SecretValueError
 from tools.auth import AuthKind, AuthSetting, AuthValidationError, ClientAuthMethod, validate_auth
 from tools.errors import ConflictError, NotFoundError
-
-from .render import literal, plain
-from .runtime import AgentRuntime
+from ui.render import literal, plain
+from ui.runtime import AgentRuntime
 
 ACTOR = "product team (app)"
 NEW = ""

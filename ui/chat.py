@@ -19,13 +19,12 @@ import streamlit as st
 
 from agent.wiring.ui_support import check_answer, form_fields
 from tools.channels import CHANNELS
-
-from . import forms, refusals, render
-from .auth import is_admin
-from .chat_starters import chosen_message, starters_panel
-from .chat_turn import render_turn, resume_text
-from .conversation_titles import conversation_title
-from .runtime import AgentRuntime
+from ui import forms, refusals, render
+from ui.auth import is_admin
+from ui.chat_starters import chosen_message, starters_panel
+from ui.chat_turn import render_turn, resume_text
+from ui.conversation_titles import conversation_title
+from ui.runtime import AgentRuntime
 
 SESSION_KEY = "session_id"
 PREVIEW_SESSION_KEY = "preview_session_id"

@@ -1,6 +1,6 @@
 """An empty conversation's first minute: example messages to click, and the sample values.
 
-The examples come from the catalog the chat runs on (`agent.starters`): clicking one sends it
+The examples come from the catalog the chat runs on (`agent.wording.starters`): clicking one sends it
 as the customer's message, so it runs its action. The sample values are each input's example
 (for the demo: order, installation and account ids its API knows).
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from agent.starters import sample_values, starters
+from agent.wording.starters import sample_values, starters
 from tools.action import ActionDefinition
 
 CHOSEN = "chat.starter"

@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from . import render
-from .refusals import refusal_line
+from ui import render
+from ui.refusals import refusal_line
 
 
 def _named(values: dict[str, Any], fields: Sequence[dict[str, Any]]) -> str:
@@ -38,7 +38,7 @@ def _named(values: dict[str, Any], fields: Sequence[dict[str, Any]]) -> str:
 
 def resume_text(value: Any, fields: Sequence[dict[str, Any]] = ()) -> str:
     """A resume value (form answer, confirmation decision, cancel) as the chat shows it;
-    `fields` (the form's, as `agent.customer_wording.form_field` gives them) label the values."""
+    `fields` (the form's, as `agent.wording.inputs.form_field` gives them) label the values."""
     if not isinstance(value, dict):
         return str(value)
     if value.get("cancel"):

@@ -25,9 +25,8 @@ from tools.channels import CHANNELS
 from tools.conversation_case import TestConversation
 from tools.json_text import parse_json
 from tools.outcome import OutcomeKind
-
-from .render import literal
-from .runtime import AgentRuntime
+from ui.render import literal
+from ui.runtime import AgentRuntime
 
 NO_ACTION = "(no action)"
 COLUMNS = ("message", "expected_action", "expected_args", "answer", "expected_outcome", "channel")

@@ -1,6 +1,6 @@
 """A conversation's title as every list shows it: its first customer message on one line.
 
-The stored title is that message, masked like the turn's trace (`agent.trace_recording`); here
+The stored title is that message, masked like the turn's trace (`agent.turns.trace_recording`); here
 it is only laid out: whitespace folded to single spaces, and cut with an ellipsis so a reader
 can tell a cut title from a short message.
 """

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from .render import literal
+from ui.render import literal
 
 MISSING = "(not set)"
 

@@ -12,9 +12,8 @@ from typing import Any
 import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError, DraftChangedError, NotFoundError
-
-from . import conversation_cases_panel
-from .editor_state import (
+from ui import conversation_cases_panel
+from ui.editor_state import (
     ACTOR,
     CONFLICT,
     DISCARD_ASKED,
@@ -29,8 +28,8 @@ from .editor_state import (
     opened,
     reopen,
 )
-from .render import literal
-from .runtime import AgentRuntime
+from ui.render import literal
+from ui.runtime import AgentRuntime
 
 
 def draft_header(rt: AgentRuntime, snapshot: Snapshot) -> None:

@@ -19,9 +19,8 @@ from typing import Any
 import streamlit as st
 
 from tools.errors import ActionValidationError, ConflictError, NotFoundError
-
-from . import drafts_panel, editor_form, problems, conversation_cases_panel
-from .editor_state import (
+from ui import conversation_cases_panel, drafts_panel, editor_form, problems
+from ui.editor_state import (
     ACTOR,
     CONFLICT,
     DRAFT,
@@ -44,7 +43,7 @@ from .editor_state import (
     request_open,
     unsaved_edits,
 )
-from .runtime import AgentRuntime
+from ui.runtime import AgentRuntime
 
 __all__ = ["NEW", "SNAPSHOT", "actions_table", "editor_panel"]
 

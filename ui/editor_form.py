@@ -20,9 +20,8 @@ from tools.action import (
     ResponseFormat,
     SelectionLanguage,
 )
-
-from .input_editor import inputs_editor, pairs_editor
-from .problems import Errors, show_errors
+from ui.input_editor import inputs_editor, pairs_editor
+from ui.problems import Errors, show_errors
 
 METHODS = [m.value for m in HttpMethod]
 BODY_FORMATS = [f.value for f in BodyFormat]
@@ -37,8 +36,8 @@ SELECTION_NAMES = ("Label", "Expression")
 def _auth_pick(current: str | None, key: str) -> str | None:
     """The shared auth setting, picked from the stored ones (made in the sidebar's Auth tab); a
     name no stored setting has any more stays listed, so opening the action changes nothing."""
-    from .auth_settings_panel import auth_names
-    from .runtime import current_runtime
+    from ui.auth_settings_panel import auth_names
+    from ui.runtime import current_runtime
 
     names = auth_names(current_runtime())
     options = ["", *names, *([current] if current and current not in names else [])]

@@ -17,9 +17,8 @@ import streamlit as st
 from agent.editing import Opened
 from storage.drafts import Draft
 from tools.errors import NotFoundError
-
-from . import editor_form
-from .runtime import AgentRuntime
+from ui import editor_form
+from ui.runtime import AgentRuntime
 
 NEW = "+ New action"
 DRAFT, LIVE = "Draft", "Live"

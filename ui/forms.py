@@ -14,11 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from agent.customer_wording import customer_reason
+from agent.wording.inputs import customer_reason
 from tools.action import InputType
 from tools.schema import INPUT_KINDS
-
-from . import render
+from ui import render
 
 Checker = Callable[[dict[str, Any]], dict[str, str]]
 BOOL_OPTIONS = ("yes", "no")

@@ -11,10 +11,9 @@ import streamlit as st
 
 from storage.actions import AuditEntry, Change
 from tools.errors import ConflictError, NotFoundError
-
-from . import diff_view
-from .editor_state import ACTOR, LIVE, request_open
-from .runtime import AgentRuntime
+from ui import diff_view
+from ui.editor_state import ACTOR, LIVE, request_open
+from ui.runtime import AgentRuntime
 
 LIVE_CHANGES = {
     c.value

@@ -28,10 +28,9 @@ from tools.importers import (
     list_operations,
     load_document,
 )
-
-from .editor_state import ACTOR
-from .render import literal
-from .runtime import AgentRuntime
+from ui.editor_state import ACTOR
+from ui.render import literal
+from ui.runtime import AgentRuntime
 
 KINDS = ("OpenAPI / Swagger", "cURL command")
 SOURCES = ("Paste", "Upload", "URL")

@@ -15,11 +15,10 @@ import streamlit as st
 
 from tools.action import InputType
 from tools.schema import INPUT_KINDS
-
-from . import list_editor
-from .list_editor import RowPlace
-from .problems import Errors, show_errors
-from .render import literal
+from ui import list_editor
+from ui.list_editor import RowPlace
+from ui.problems import Errors, show_errors
+from ui.render import literal
 
 TYPES = [t.value for t in InputType]
 TEXT_TYPES = tuple(t.value for t, kind in INPUT_KINDS.items() if kind.takes_pattern)

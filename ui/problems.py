@@ -9,8 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tools.action import ActionDefinition
-
-from .render import literal
+from ui.render import literal
 
 __all__ = ["Errors", "count", "field", "literal", "show_errors", "under", "unplaced"]
 

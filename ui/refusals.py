@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.state import Limits
-
-from .runtime import AgentRuntime
+from ui.runtime import AgentRuntime
 
 REASONS = {
     "limit": "limit reached",

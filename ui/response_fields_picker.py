@@ -14,9 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from . import list_editor
-from .editor_form import SELECTION_FIELDS, SELECTION_NAMES
-from .editor_state import TOKEN
+from ui import list_editor
+from ui.editor_form import SELECTION_FIELDS, SELECTION_NAMES
+from ui.editor_state import TOKEN
 
 MAX_PATHS = 100
 PICKED = "test.pick_fields"

@@ -23,7 +23,7 @@ import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
 from agent.editing import CatalogEditor
-from agent.service import SupportAgent
+from agent.turns.service import SupportAgent
 from agent.wiring.access import AdminThrottle
 from agent.wiring.llm import OFFLINE_LABEL, ModelSetupError
 from agent.wiring.runtime import Stores, open_agent, open_stores, preview_of

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.editing import secret_uses
 from storage.secrets import SecretValueError
 from tools.errors import NotFoundError
-
-from .render import literal
-from .runtime import AgentRuntime
+from ui.render import literal
+from ui.runtime import AgentRuntime
 
 ACTOR = "product team (app)"
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .auth import admin_gate
-from .auth_settings_panel import auth_settings_panel
-from .editor import editor_panel
-from .editor_state import current_name
-from .history_panel import history_panel
-from .import_panel import import_panel
-from .runtime import AgentRuntime
-from .secrets_panel import secrets_panel
-from .transfer_panel import transfer_panel
-from .trial_panel import trial_panel
+from ui.auth import admin_gate
+from ui.auth_settings_panel import auth_settings_panel
+from ui.editor import editor_panel
+from ui.editor_state import current_name
+from ui.history_panel import history_panel
+from ui.import_panel import import_panel
+from ui.runtime import AgentRuntime
+from ui.secrets_panel import secrets_panel
+from ui.transfer_panel import transfer_panel
+from ui.trial_panel import trial_panel
 
 TABS_WRAP = """<style>
 section[data-testid="stSidebar"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; column-gap: 1rem; }

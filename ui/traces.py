@@ -20,12 +20,11 @@ import streamlit as st
 
 from agent.diagram import graph_dot
 from storage.run_log import TurnFlags, turn_flags
-
-from . import refusals, render
-from .chat import PREVIEW_PREFIX, active_session_id
-from .conversation_titles import conversation_title
-from .kept_filters import keep_filters, remember_filters
-from .runtime import AgentRuntime
+from ui import refusals, render
+from ui.chat import PREVIEW_PREFIX, active_session_id
+from ui.conversation_titles import conversation_title
+from ui.kept_filters import keep_filters, remember_filters
+from ui.runtime import AgentRuntime
 
 Describe = Callable[[dict[str, Any]], str]
 """Names the rule that stopped a call not run (`ui.refusals.describer`)."""

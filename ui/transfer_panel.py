@@ -16,11 +16,10 @@ import streamlit as st
 from agent.editing import PlanChangedError
 from storage.transfer import ImportPlan, export_json, parse_catalog, problem_text
 from tools.errors import ActionValidationError
-
-from . import diff_view
-from .editor_state import NEW, current_name, request_open
-from .render import literal
-from .runtime import AgentRuntime
+from ui import diff_view
+from ui.editor_state import NEW, current_name, request_open
+from ui.render import literal
+from ui.runtime import AgentRuntime
 
 ACTOR = "product team (app)"
 SHOWN_PLAN, NOTICE, ROUND = "import.shown_plan", "import.notice", "import.round"

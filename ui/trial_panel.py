@@ -23,11 +23,10 @@ from tools.action import ActionDefinition, HttpMethod
 from tools.errors import ActionValidationError, ToolArgumentsError
 from tools.trial_run import run_action_test
 from tools.validation import validate_action
-
-from . import forms, render
-from .render import literal
-from .response_fields_picker import response_fields_picker
-from .runtime import AgentRuntime
+from ui import forms, render
+from ui.render import literal
+from ui.response_fields_picker import response_fields_picker
+from ui.runtime import AgentRuntime
 
 REPORT = "test.report"
 

@@ -48,7 +48,7 @@ from tools.errors import ActionValidationError, JsonTextError
 from tools.json_text import decode_utf8, parse_json
 
 if TYPE_CHECKING:  # imported when a chat starts, not when the CLI parses its arguments
-    from agent.service import SupportAgent
+    from agent.turns.service import SupportAgent
     from agent.wiring.settings import Settings
     from storage.secrets import SecretStore
     from tools.action import ActionDefinition

@@ -1,8 +1,8 @@
 """Editing the action catalog: one service below the app and the command line (`service`),
 and the checks an edit passes before it is saved (`checks`)."""
 
-from .checks import missing_secrets, secret_uses, secret_warning
-from .service import (
+from agent.editing.checks import missing_secrets, secret_uses, secret_warning
+from agent.editing.service import (
     CatalogEditor,
     DraftSaved,
     NamesTakenError,

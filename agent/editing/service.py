@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agent.editing.checks import missing_secrets, name_problem, refuse, secret_uses, secret_warning, validated
 from storage.actions import ActionStore, ImportReport, StoredAction
 from storage.drafts import Draft, DraftStore
 from storage.secrets import secret_names
@@ -30,8 +31,6 @@ from storage.transfer import ImportPlan, auth_names, plan_actions, store_bundle,
 from tools.action import ActionDefinition
 from tools.errors import ActionsError, ConflictError, NotFoundError
 from tools.validation import Validated, validate_catalog
-
-from .checks import missing_secrets, name_problem, refuse, secret_uses, secret_warning, validated
 
 PublishGuard = Callable[[list[ActionDefinition], list[ActionDefinition]], bool]
 """Asked before a draft goes live with (live catalog, catalog after publishing): False holds

@@ -17,16 +17,15 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
+from agent import prompts
+from agent.catalog.offering import Projection, Refusal, availability_refusal, call_refusal, fingerprint
+from agent.nodes.closing import close_if_unavailable, said_once, skip_call
+from agent.send_once import send_once
+from agent.state import AgentContext, AgentState, PendingCall
 from storage.ledger import Reservation
 from tools.action import ActionDefinition, HttpMethod
 from tools.errors import ActionsError
 from tools.outcome import Outcome
-
-from .. import prompts
-from ..offering import Projection, Refusal, availability_refusal, call_refusal, fingerprint
-from ..send_once import send_once
-from ..state import AgentContext, AgentState, PendingCall
-from .closing import close_if_unavailable, said_once, skip_call
 
 
 async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict:

@@ -8,7 +8,7 @@ limit) is repaired once by telling the model what was wrong, then answered plain
 or an empty reply becomes a plain answer, never an empty message.
 
 When retrieval bound only part of the catalog, the model may call the catalog search tool
-once (`agent.catalog_search`): the node answers it and asks the model again with the actions
+once (`agent.catalog.search`): the node answers it and asks the model again with the actions
 found bound as well, in the same step.
 """
 
@@ -20,12 +20,12 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from .. import prompts
-from ..catalog_search import SEARCH_TOOL, search_query, search_result, search_tool_schema
-from ..model_reply import usable
-from ..offering import bound_after_search, offered_actions
-from ..state import AgentContext, AgentState, message_too_long
-from .planning import plan_calls
+from agent import prompts
+from agent.catalog.offering import bound_after_search, offered_actions
+from agent.catalog.search import SEARCH_TOOL, search_query, search_result, search_tool_schema
+from agent.model_reply import usable
+from agent.nodes.planning import plan_calls
+from agent.state import AgentContext, AgentState, message_too_long
 
 TURN_START: AgentState = {
     "retrieval": None,

@@ -12,8 +12,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 
-from ..offering import availability_refusal
-from ..state import AgentContext, AgentState, SkippedCall
+from agent.catalog.offering import availability_refusal
+from agent.state import AgentContext, AgentState, SkippedCall
 
 NOT_AVAILABLE_NOTE = (
     "Not run: the action is no longer available (deleted, switched off or not on this channel)."

@@ -10,16 +10,15 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent import prompts
+from agent.nodes.closing import close_if_unavailable, finish_call, skip_call
+from agent.state import AgentContext, AgentState
+from agent.storable_state import ask
+from agent.wording.inputs import asked_for, form_field
+from agent.wording.values import or_list
 from tools.action import ActionDefinition
 from tools.compiler import ArgsCheck, CompiledAction
 from tools.outcome import Outcome, OutcomeKind
-
-from .. import prompts
-from ..customer_values import or_list
-from ..customer_wording import asked_for, form_field
-from ..state import AgentContext, AgentState
-from ..storable_state import ask
-from .closing import close_if_unavailable, finish_call, skip_call
 
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "abort"})
 

@@ -20,15 +20,14 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent import prompts
+from agent.approval_reply import approves
+from agent.nodes.closing import close_if_unavailable, finish_call, skip_call
+from agent.state import AgentContext, AgentState
+from agent.storable_state import ask
+from agent.wording.inputs import values_summary
 from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
-
-from .. import prompts
-from ..approval_reply import approves
-from ..customer_wording import values_summary
-from ..state import AgentContext, AgentState
-from ..storable_state import ask
-from .closing import close_if_unavailable, finish_call, skip_call
 
 
 def parse_decision(answer: object) -> tuple[str, dict]:

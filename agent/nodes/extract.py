@@ -7,11 +7,11 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from .. import prompts
-from ..model_reply import usable
-from ..state import AgentContext, AgentState
-from .closing import close_if_unavailable
-from .collect_info import question_payload
+from agent import prompts
+from agent.model_reply import usable
+from agent.nodes.closing import close_if_unavailable
+from agent.nodes.collect_info import question_payload
+from agent.state import AgentContext, AgentState
 
 
 async def extract(state: AgentState, runtime: Runtime[AgentContext]) -> dict:

@@ -14,12 +14,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 
+from agent import prompts
+from agent.catalog.offering import Projection, availability_refusal, call_refusal, idempotency_key
+from agent.nodes.closing import said_once
+from agent.state import AgentContext, AgentState
 from tools.compiler import CompiledAction
-
-from .. import prompts
-from ..offering import Projection, availability_refusal, call_refusal, idempotency_key
-from ..state import AgentContext, AgentState
-from .closing import said_once
 
 
 def plan_calls(

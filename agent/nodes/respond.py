@@ -18,17 +18,16 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
+from agent import prompts
+from agent.catalog.offering import offered_actions
+from agent.model_reply import usable
+from agent.nodes.closing import said_once
+from agent.nodes.planning import plan_calls
+from agent.presentation import Presentation
+from agent.presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
+from agent.state import AgentContext, AgentState, CallResult, Catalog
+from agent.wording.values import Vocabulary, labels_rule, vocabulary
 from tools.outcome import Outcome
-
-from .. import prompts
-from ..customer_values import Vocabulary, labels_rule, vocabulary
-from ..model_reply import usable
-from ..offering import offered_actions
-from ..presentation import Presentation
-from ..presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
-from ..state import AgentContext, AgentState, CallResult, Catalog
-from .closing import said_once
-from .planning import plan_calls
 
 
 def _shown(result: CallResult, catalog: Catalog) -> Shown:

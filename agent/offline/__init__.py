@@ -1,5 +1,5 @@
 """The built-in offline chat model: the default when no hosted model is configured."""
 
-from .model import OfflineChatModel
+from agent.offline.model import OfflineChatModel
 
 __all__ = ["OfflineChatModel"]

@@ -27,10 +27,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .numbers import NUMBER_WORDS as NUMBER_NAMES
-from .numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
-from .router import IdentifierPattern, canonical, humanise_name, stem, words
-from .spans import find_span, has_place, is_name
+from agent.offline.numbers import NUMBER_WORDS as NUMBER_NAMES
+from agent.offline.numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
+from agent.offline.router import IdentifierPattern, canonical, humanise_name, stem, words
+from agent.offline.spans import find_span, has_place, is_name
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).

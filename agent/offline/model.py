@@ -37,13 +37,12 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
+from agent.offline.extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
+from agent.offline.render import Rendered, can_hand_over, describe, flatten, parse_request, render
+from agent.offline.replies import clarified_candidates, clarify, plain_reply
+from agent.offline.requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
+from agent.offline.router import Route, Router, message_intent, tool_kind, words
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
-
-from .extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
-from .render import Rendered, can_hand_over, describe, flatten, parse_request, render
-from .replies import clarified_candidates, clarify, plain_reply
-from .requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
-from .router import Route, Router, message_intent, tool_kind, words
 
 _QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
 _ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .router import humanise_name, stem, words
+from agent.offline.router import humanise_name, stem, words
 
 NUMBER_WORDS = {
     "one": 1,

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from agent.offline.replies import ACTION_VERBS
+from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
 from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
-
-from .replies import ACTION_VERBS
-from .router import STOPWORDS, humanise_name, stem, tool_kind, words
 
 SECRET_KEY_RE = re.compile(
     r"(pass(word)?|secret|token|api[_-]?key|authori[sz]ation|credential|private[_-]?key|cookie|session)",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .router import LOOKUP_NOUNS, humanise_name, tool_kind, words
+from agent.offline.router import LOOKUP_NOUNS, humanise_name, tool_kind, words
 
 GREETING = re.compile(r"^(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings)\b")
 THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|ta)\b")

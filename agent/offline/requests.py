@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .replies import tool_phrase
-from .router import IdentifierPattern, Route, Router, asks_for_action
+from agent.offline.replies import tool_phrase
+from agent.offline.router import IdentifierPattern, Route, Router, asks_for_action
 
 CLAUSE_BREAK = re.compile(
     r"(?<![.?!;\s])(?=[.?!;\s]*?[.?!;\n]\s)[.?!;\s]++"  # a sentence end, or a blank line

@@ -2,7 +2,7 @@
 
 Each tool becomes a small weighted document (its name split on `_`, its description, which is
 the action's trigger text, and its parameters). Messages and documents go through the same
-word pipeline (`agent.lexical`: contractions, phrasal verbs and negations read, stop words dropped,
+word pipeline (`agent.catalog.lexical`: contractions, phrasal verbs and negations read, stop words dropped,
 Snowball stems mapped onto a shared synonym table); unknown words one or two edits away from
 the vocabulary are corrected ("oder" -> order). A BM25-style score ranks
 the tools; a tool is chosen only above an absolute threshold *and* with a margin over the
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..lexical import (
+from agent.catalog.lexical import (
     COMMON_WORDS,
     DESCRIPTION_WEIGHT,
     NAME_WEIGHT,
@@ -45,7 +45,7 @@ from ..lexical import (
     terms,
     words,
 )
-from .spans import takes_plain_words
+from agent.offline.spans import takes_plain_words
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..lexical import humanise_name, words
+from agent.catalog.lexical import humanise_name, words
 
 Span = tuple[str, int, int]
 Free = Callable[[int, int], bool]

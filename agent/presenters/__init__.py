@@ -8,12 +8,12 @@ A new response format is one module here plus its value in `tools.action.Respons
 
 from __future__ import annotations
 
-from ..customer_values import Vocabulary
-from ..presentation import Presentation
-from .base import Presenter, Shown
-from .card import CARD
-from .link import LINK
-from .text import TEXT, plain_data
+from agent.presentation import Presentation
+from agent.presenters.base import Presenter, Shown
+from agent.presenters.card import CARD
+from agent.presenters.link import LINK
+from agent.presenters.text import TEXT, plain_data
+from agent.wording.values import Vocabulary
 
 PRESENTERS: dict[str, Presenter] = {p.format: p for p in (TEXT, CARD, LINK)}
 """Every response format's presenter, by `ResponseFormat` value."""

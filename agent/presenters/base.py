@@ -7,10 +7,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from agent.presentation import Presentation
+from agent.wording.values import Vocabulary
 from tools.outcome import Outcome
-
-from ..customer_values import Vocabulary
-from ..presentation import Presentation
 
 
 @dataclass

@@ -6,11 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from agent.presentation import Card, CardField, Presentation, card_text
+from agent.presenters.base import Shown
+from agent.wording.values import Vocabulary, relabel_text, show_value
 from tools.outcome import Outcome
-
-from ..customer_values import Vocabulary, relabel_text, show_value
-from ..presentation import Card, CardField, Presentation, card_text
-from .base import Shown
 
 
 def in_configured_order(fields: list[CardField], labels: list[str]) -> list[CardField]:

@@ -6,11 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agent.presentation import Link, Presentation, link_text
+from agent.presenters.base import Shown
+from agent.wording.values import Vocabulary, relabel_text
 from tools.outcome import Outcome
-
-from ..customer_values import Vocabulary, relabel_text
-from ..presentation import Link, Presentation, link_text
-from .base import Shown
 
 
 class LinkPresenter:

@@ -6,11 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agent.presentation import Presentation
+from agent.presenters.base import Shown
+from agent.wording.values import Vocabulary, relabel_text, show_value
 from tools.outcome import Outcome
-
-from ..customer_values import Vocabulary, relabel_text, show_value
-from ..presentation import Presentation
-from .base import Shown
 
 
 def plain_data(outcome: Outcome, words: Vocabulary | None = None) -> str:

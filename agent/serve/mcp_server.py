@@ -77,8 +77,8 @@ from agent.send_once import send_once
 from agent.serve.mcp_stdio import AnswerUnreadableLines
 from agent.serve.mcp_streams import OpenStreams
 from agent.state import Limits
-from agent.trace_recording import TraceRecording, turn_trace
-from agent.turn_events import Event, TurnInput
+from agent.turns.events import Event, TurnInput
+from agent.turns.trace_recording import TraceRecording, turn_trace
 from agent.wiring.access import client_network
 from agent.wiring.runtime import UNSAVED_TURNS_DIR, LiveCatalog, Stores, make_executor, open_stores
 from agent.wiring.settings import Settings
@@ -159,7 +159,7 @@ class ActionTools:
         unsaved_dir: Path | None = None,
     ) -> None:
         """`unsaved_dir`: where a trace the database cannot take waits, masked, until a later
-        call (of this process or the next) stores it (`agent.unsaved_turns`); without it, in
+        call (of this process or the next) stores it (`agent.turns.unsaved`); without it, in
         memory only."""
         self.stores = stores
         self.executor = executor

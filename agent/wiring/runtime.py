@@ -21,14 +21,14 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 
-from agent.dependencies import AgentDependencies
+from agent.catalog.lexical import topic_key
+from agent.catalog.live import LiveCatalog  # noqa: F401  (re-exported)
+from agent.catalog.retrieval import ActionRetriever
+from agent.catalog.semantic import SemanticRanker
 from agent.graph import compile_graph
-from agent.lexical import topic_key
-from agent.live_catalog import LiveCatalog  # noqa: F401  (re-exported)
-from agent.retrieval import ActionRetriever
-from agent.semantic import SemanticRanker
-from agent.service import SupportAgent
 from agent.state import Limits
+from agent.turns.dependencies import AgentDependencies
+from agent.turns.service import SupportAgent
 from agent.wiring.llm import check_chat_model, make_chat_model, make_embeddings
 from agent.wiring.settings import Settings
 from storage.action_vectors import ActionVectorStore

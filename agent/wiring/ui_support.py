@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.customer_wording import form_field
+from agent.wording.inputs import form_field
 from tools.action import ActionDefinition
 from tools.compiler import compile_action
 

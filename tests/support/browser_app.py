@@ -19,11 +19,11 @@ from typing import Any
 
 from agent.wiring.runtime import open_stores
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import demo_actions
-from tests.servers import free_port, stop_process
-from tests.waiting import http_ok, wait_until
+from tests.support.agent_fixtures import demo_actions
+from tests.support.servers import free_port, stop_process
+from tests.support.waiting import http_ok, wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",

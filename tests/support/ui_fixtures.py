@@ -15,11 +15,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import AlertBase
 
 from agent.wiring.runtime import open_stores
-from tests.agent_fixtures import demo_actions, settings_for
+from tests.support.agent_fixtures import demo_actions, settings_for
 from tools.executor import ExecutorSettings
 from ui.runtime import RUNTIME_KEY, AgentRuntime, start_runtime
 
-APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 
 
 @contextlib.contextmanager

@@ -29,20 +29,19 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphBubbleUp, GraphRecursionError
 from langgraph.types import StateSnapshot
 
+from agent import prompts
+from agent.catalog.live import LiveCatalog
+from agent.catalog.retrieval import ActionRetriever
+from agent.state import AgentContext
+from agent.storable_state import MAX_DEPTH
+from agent.turns.dependencies import AgentDependencies
+from agent.turns.events import Event, TurnInput, answered, assistant_event, turn_events
+from agent.turns.trace_recording import TraceRecording, turn_trace
+from agent.turns.tracing import TurnRecorder
 from storage.outage import is_storage_outage, retry_on_lost_connection
 from storage.revision import reading_at
 from tools.patterns import message_budget
 from tools.redaction import Redactor, storable
-
-from . import prompts
-from .dependencies import AgentDependencies
-from .live_catalog import LiveCatalog
-from .retrieval import ActionRetriever
-from .state import AgentContext
-from .storable_state import MAX_DEPTH
-from .trace_recording import TraceRecording, turn_trace
-from .tracing import TurnRecorder
-from .turn_events import Event, TurnInput, answered, assistant_event, turn_events
 
 log = logging.getLogger(__name__)
 FALLBACK_REPLY = (

@@ -13,7 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 
 class TcpProxy:

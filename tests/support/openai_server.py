@@ -43,7 +43,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from tests.servers import serve
+from tests.support.servers import serve
 
 _ids = itertools.count(1)
 

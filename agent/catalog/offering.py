@@ -7,11 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from agent import prompts
+from agent.catalog.retrieval import ActionRetriever, last_called, query_texts
+from agent.state import AgentState, Limits
 from tools.action import ActionDefinition
-
-from . import prompts
-from .retrieval import ActionRetriever, last_called, query_texts
-from .state import AgentState, Limits
 
 
 def under_limit(action: ActionDefinition, run_counts: dict[str, int]) -> bool:
@@ -43,7 +42,7 @@ def offered_actions(
 ) -> list[Any]:
     """The allowed actions (`allowed_actions`) while their tool definitions fit
     `limits.tool_budget_tokens`; above it, the `limits.top_k` most relevant to the conversation
-    (`agent.retrieval`), always keeping a pending call's action and the last one called; with
+    (`agent.catalog.retrieval`), always keeping a pending call's action and the last one called; with
     `limits.max_tools`, also those the ranking cannot tell from the k-th, up to that cap.
 
     An action past its trigger limit, or a session past its budget, stays offered: when the

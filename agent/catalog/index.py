@@ -6,7 +6,7 @@ from running totals, so an edit touches only the postings of the edited action's
 no corpus-wide recomputation, whatever the catalog's size. Scoring walks the postings of the
 query's terms only.
 
-A document is an `ActionDoc` (`agent.retrieval.action_doc`): weighted routing terms, the input
+A document is an `ActionDoc` (`agent.catalog.retrieval.action_doc`): weighted routing terms, the input
 patterns whose values in a message are evidence for the action, and the plain words that lead
 to its terms (the vocabulary typo correction reads unknown words against).
 """
@@ -18,18 +18,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .lexical import (
+from agent.catalog.lexical import (
     COMMON_WORDS,
     PATTERN_BONUS,
+    IdentifierPattern,
+    canonical,
     idf,
     length_norm,
     saturated,
-    IdentifierPattern,
-    canonical,
     typo_candidates,
     words,
 )
-from .related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, related
+from agent.catalog.related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, related
 
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
@@ -165,7 +165,7 @@ class ActionIndex:
         An unknown word one or two edits from known ones is read as them ("instalation" ->
         installation): as the one nearest term, or split evenly over up to `MAX_TYPO_READINGS`
         equally near ones ("stok": stock or stop). Each term then brings its related terms
-        (`agent.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself."""
+        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself."""
         out: dict[str, float] = {}
         for w in words(text):
             if w in RETRIEVAL_STOPWORDS or w.isdigit():

@@ -5,7 +5,7 @@ need the wire as it is: the argument-smuggling tests read each request's *raw* p
 headers and body as they arrived; the response fuzzer answers with any status, header list and
 body bytes, including ones no framework would build. One app does both: it records every
 request and answers with the response last set by `respond` (200 `{"status": "ok"}` until
-then). Serve it with `tests.servers.serve`.
+then). Serve it with `tests.support.servers.serve`.
 """
 
 from __future__ import annotations

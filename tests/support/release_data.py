@@ -16,7 +16,7 @@ from storage.db import make_engine
 from storage.migrations import upgrade
 from tests.data.release_0_1_0.make_data import EMAIL_SESSION
 
-RELEASE_0_1_0 = Path(__file__).parent / "data" / "release_0_1_0"
+RELEASE_0_1_0 = Path(__file__).parent.parent / "data" / "release_0_1_0"
 DUMP_SCHEMA = "release_0_1_0"
 
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
-from .lexical import humanise_name
+from agent.catalog.lexical import humanise_name
 
 RRF_K = 60
 """Reciprocal rank fusion's constant (Cormack et al. 2009): damps the weight of the top ranks."""

@@ -16,7 +16,7 @@ from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
 from tools.executor import ExecutorSettings
 
-DEMO_ACTIONS = Path(__file__).resolve().parents[1] / "demo" / "actions.json"
+DEMO_ACTIONS = Path(__file__).resolve().parents[2] / "demo" / "actions.json"
 DEMO_BASE = "http://127.0.0.1:8765"
 
 

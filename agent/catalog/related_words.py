@@ -1,7 +1,7 @@
 """Related words for action retrieval: a small general English table of words that point at
 the same thing without meaning exactly the same ("plane" and "flight", "remove" and "delete").
 
-`agent.lexical.SYNONYMS` merges true synonyms into one routing term for the offline router and
+`agent.catalog.lexical.SYNONYMS` merges true synonyms into one routing term for the offline router and
 the retriever alike. This table is weaker and used by the retriever only: a message's term
 brings its related terms into the query at `RELATED_WEIGHT` of its own weight, so an action
 that uses the customer's own word still ranks above one that only uses a related word.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .lexical import STOPWORDS, canonical
+from agent.catalog.lexical import STOPWORDS, canonical
 
 KEPT_WORDS = frozenset({"run", "runs", "call", "agent"})
 RETRIEVAL_STOPWORDS = STOPWORDS - KEPT_WORDS

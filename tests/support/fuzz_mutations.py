@@ -2,7 +2,7 @@
 
 Random definitions and answers are nearly always refused at the first check, so the paths that
 accept, store, import or send are barely fuzzed by them. These start from a valid definition
-(the demo catalog, tests/storage_fixtures.py) or a valid resume answer and change exactly one
+(the demo catalog, tests/support/storage_fixtures.py) or a valid resume answer and change exactly one
 field, one input's field, or one value: to another valid value, to an invalid one, or away.
 Whether the result is valid is for the code under test to say; the fuzz suite counts both and
 requires at least a third accepted (tests/test_fuzz.py).
@@ -19,8 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from hypothesis import strategies as st
 
-from tests.agent_fixtures import DEMO_ACTIONS
-from tests.storage_fixtures import order_action, refund_action
+from tests.support.agent_fixtures import DEMO_ACTIONS
+from tests.support.storage_fixtures import order_action, refund_action
 
 VALID_BASES: list[dict[str, Any]] = [
     *json.loads(DEMO_ACTIONS.read_text()),

@@ -16,9 +16,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 
+from agent.graph import NODES
 from tools.redaction import Redactor  # noqa: F401  (re-exported for the service)
-
-from .graph import NODES
 
 
 def message_json(m: BaseMessage) -> dict[str, Any]:

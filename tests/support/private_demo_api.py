@@ -12,7 +12,7 @@ import pytest
 
 from demo.api import create_app
 from tests.conftest import DemoAPI
-from tests.servers import serve
+from tests.support.servers import serve
 
 TOKEN = "private-demo-api-token"
 

@@ -11,8 +11,8 @@ from typing import Any, Literal, NamedTuple
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from .catalog_search import SEARCH_TOOL
-from .email_format import as_email, greeting, reply_headers
+from agent.catalog.search import SEARCH_TOOL
+from agent.wording.email import as_email, greeting, reply_headers
 
 Event = dict[str, Any]
 

@@ -14,15 +14,14 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langgraph.graph.state import CompiledStateGraph
 
+from agent.catalog.retrieval import ActionRetriever
+from agent.state import Limits
 from storage.actions import ActionStore
 from storage.ledger import CallLedger
 from storage.secrets import SecretStore
 from storage.session_lock import SessionLocks
 from storage.traces import TraceStore
 from tools.executor import ActionExecutor
-
-from .retrieval import ActionRetriever
-from .state import Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +43,7 @@ class AgentDependencies:
     session_locks: SessionLocks | None = None
     """One turn of a session at a time across processes and instances; None: this process only."""
     unsaved_dir: Path | None = None
-    """Where traces the database cannot take wait on disk (`agent.unsaved_turns`); None: memory only."""
+    """Where traces the database cannot take wait on disk (`agent.turns.unsaved`); None: memory only."""
     limits: Limits = field(default_factory=Limits)
     """Per-turn and per-session limits."""
     retriever: ActionRetriever | None = None

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from benchmarks.embedding_standin import vector
-from tests.servers import serve
+from tests.support.servers import serve
 
 
 @dataclass

@@ -12,8 +12,8 @@ import pytest
 
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
-from tests.agent_fixtures import demo_actions, settings_for
-from tests.storage_fixtures import postgres_schema_url
+from tests.support.agent_fixtures import demo_actions, settings_for
+from tests.support.storage_fixtures import postgres_schema_url
 from tools.executor import ExecutorSettings
 
 

@@ -6,20 +6,20 @@ them are bound and nothing is ranked: the model sees every action. Above the bud
 binds `Limits.top_k` actions: those whose name, trigger, test conversations and input
 descriptions best match the customer's last message (and, at half weight, the one before it).
 
-Lexical ranking is BM25 over the offline router's terms (`agent.lexical`: normalisation,
+Lexical ranking is BM25 over the offline router's terms (`agent.catalog.lexical`: normalisation,
 phrases, stemming, synonym groups, typo correction), plus a bonus when the message holds a
 value matching one of the action's input patterns (INS-2001). An action's test conversations
 are indexed with its trigger: the product team's example messages are evidence for it. With an
-embedding model configured (`agent.semantic`), the lexical and the semantic rankings are fused
+embedding model configured (`agent.catalog.semantic`), the lexical and the semantic rankings are fused
 by reciprocal rank; an embedding failure falls back to the lexical ranking alone, with a note.
 
-The index (`agent.action_index`) is updated one action at a time: a catalog change re-reads
+The index (`agent.catalog.index`) is updated one action at a time: a catalog change re-reads
 only the new, edited or removed actions (by name, content hash and examples).
 
 An action the conversation is already busy with (a pending call, or the last call made) is
 always kept; the rest of the k slots go to the best matches, then to the other allowed actions
 in catalog order, so exactly min(k, allowed) actions are bound. When nothing offered fits, the
-model may search the whole catalog once per turn (`agent.catalog_search`).
+model may search the whole catalog once per turn (`agent.catalog.search`).
 """
 
 from __future__ import annotations
@@ -33,19 +33,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from agent.catalog.index import ActionDoc, ActionIndex
+from agent.catalog.lexical import DESCRIPTION_WEIGHT, NAME_WEIGHT, canonical, humanise_name, terms, words
+from agent.catalog.related_words import RETRIEVAL_STOPWORDS
+from agent.catalog.semantic import SemanticRanker, fuse
 from tools.action import ActionDefinition
-
-from .action_index import ActionDoc, ActionIndex
-from .lexical import (
-    DESCRIPTION_WEIGHT,
-    NAME_WEIGHT,
-    canonical,
-    humanise_name,
-    terms,
-    words,
-)
-from .related_words import RETRIEVAL_STOPWORDS
-from .semantic import SemanticRanker, fuse
 
 BATCH = 100
 """More new actions than this in one catalog revision are indexed as a batch."""

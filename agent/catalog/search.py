@@ -6,7 +6,7 @@ them (`ActionRetriever.search`) and the best `Limits.search_results` actions not
 returned as names and one-line descriptions, and bound for the model's next step of the same
 turn. At most one search per turn (the tool is not bound again for that step); it counts as a
 call in the per-turn cap; the call and its result stay in the conversation, so the trace and
-the run log show it (`agent.turn_events` makes it a `search` event).
+the run log show it (`agent.turns.events` makes it a `search` event).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from . import prompts
+from agent import prompts
 
 SEARCH_TOOL = "search_actions"
 DESCRIPTION_CHARS = 160

@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.turns.events import Event, TurnInput
+from agent.turns.tracing import TurnRecorder
+from agent.turns.unsaved import UnsavedTurns
 from storage.outage import is_storage_outage
 from storage.traces import TraceStore
-
-from .tracing import TurnRecorder
-from .turn_events import Event, TurnInput
-from .unsaved_turns import UnsavedTurns
 
 log = logging.getLogger(__name__)
 Redact = Callable[[Any], Any]

@@ -1,6 +1,6 @@
 """A small misbehaving HTTP server for fault tests: every path is one way to fail.
 
-Run it with `tests.servers.serve(fault_app())`; `app.state.hits` records every request that
+Run it with `tests.support.servers.serve(fault_app())`; `app.state.hits` records every request that
 reached the app (method, path, headers, body), so a test can count what was really sent.
 Every route accepts every method. Slow answers stop early when the client goes away, so the
 server shuts down quickly after a test that timed out on purpose.

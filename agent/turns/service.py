@@ -5,9 +5,9 @@ One `SupportAgent` per process (and one more for the draft preview), built from 
 effect on the next turn) and runs turns one at a time per session; the phases of a turn live
 beside it:
 
-    agent/turn_runner.py      run a turn on the graph, repair a failed one, make sure it answers
-    agent/turn_events.py      the turn as events (what the UI, CLI and servers show)
-    agent/trace_recording.py  the turn's trace, redacted and stored (or kept through an outage)
+    agent/turns/runner.py      run a turn on the graph, repair a failed one, make sure it answers
+    agent/turns/events.py      the turn as events (what the UI, CLI and servers show)
+    agent/turns/trace_recording.py  the turn's trace, redacted and stored (or kept through an outage)
 
 A turn a crashed process left half done (the last checkpoint still has tasks and no question
 is pending) is finished first, by `recover`, at the start of the next `send` or `resume`: the
@@ -33,22 +33,28 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.types import Command, StateSnapshot
 
+from agent.catalog.live import LiveCatalog
+from agent.catalog.retrieval import ActionRetriever
+from agent.state import Limits, message_too_long
+from agent.storable_state import storable_value
+from agent.turns.dependencies import AgentDependencies
+from agent.turns.events import TurnInput, assistant_event, turn_events
+from agent.turns.runner import (
+    FALLBACK_REPLY,
+    TurnResult,
+    TurnRunner,
+    interrupt_of,
+    session_channel,
+    thread_config,
+)
+from agent.turns.trace_recording import turn_trace
+from agent.turns.tracing import message_json
+from agent.turns.unsaved import UnsavedTurns
 from storage.outage import is_storage_outage
 from tools.action import ActionDefinition
 from tools.compiler import ActionCatalog
 from tools.executor import ActionExecutor
 from tools.redaction import Redactor
-
-from .dependencies import AgentDependencies
-from .live_catalog import LiveCatalog
-from .retrieval import ActionRetriever
-from .state import Limits, message_too_long
-from .storable_state import storable_value
-from .trace_recording import turn_trace
-from .tracing import message_json
-from .turn_events import TurnInput, assistant_event, turn_events
-from .turn_runner import FALLBACK_REPLY, TurnResult, TurnRunner, interrupt_of, session_channel, thread_config
-from .unsaved_turns import UnsavedTurns
 
 __all__ = ["FALLBACK_REPLY", "AgentDependencies", "SupportAgent", "TurnResult"]
 

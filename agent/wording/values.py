@@ -15,9 +15,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from agent import prompts
 from tools.option_labels import fold
-
-from . import prompts
 
 Vocabulary = dict[str, str]
 """Enum value -> the label customers read."""

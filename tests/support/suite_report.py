@@ -278,7 +278,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "suite(number, name, unit='cases'): a reliability suite; its cases are "
-        "counted and printed in the terminal summary (tests/suite_report.py)",
+        "counted and printed in the terminal summary (tests/support/suite_report.py)",
     )
 
 

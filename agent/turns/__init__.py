@@ -1,0 +1,1 @@
+"""One turn of the support agent, by phase: running it on the graph, its events, its trace."""

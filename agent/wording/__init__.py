@@ -1,0 +1,1 @@
+"""The words customers read: inputs, enum values, e-mail bodies, example messages."""
