@@ -112,6 +112,12 @@ class AgentState(TypedDict, total=False):
     """The last answer's `Presentation` as JSON."""
 
 
+DEFAULT_TOP_K = 15
+"""`Limits.top_k` (and `ACTIONS_TOP_K`) unless set."""
+DEFAULT_MAX_TOOLS = 20
+"""The tool cap of the default settings (`Limits.cap`)."""
+
+
 @dataclass
 class Limits:
     max_actions_per_session: int = 20
@@ -127,20 +133,30 @@ class Limits:
     """Every allowed action is bound while their tool definitions fit this many prompt tokens
     (estimated at 4 characters a token: a typical catalog of ~40 actions); above it, retrieval
     binds `top_k` (`agent.catalog.retrieval`)."""
-    top_k: int | None = 15
+    top_k: int | None = DEFAULT_TOP_K
     """Actions bound per turn once the catalog is over the budget, the most relevant first;
     None binds every allowed action whatever the budget."""
     search_results: int = 5
     """Actions the catalog search tool returns and binds for the next step."""
     max_tools: int | None = None
-    """Most tools bound to one model call; None (the default) binds exactly `top_k` actions.
-    Set (e.g. 20), retrieval also binds the actions past the k-th that the lexical ranking
-    cannot tell from it (`agent.catalog.retrieval.tail`), up to this many less one (the search tool),
-    and a search's found actions take the places of the lowest-ranked offered ones, so no step
-    binds more than this (or `top_k + search_results`, when that is more)."""
+    """Most tools bound to one model call once retrieval picks (over the budget), the search
+    tool and a search's finds included; None (the default) is `DEFAULT_MAX_TOOLS` while `top_k`
+    is `DEFAULT_TOP_K`, and no cap with any other `top_k` (see `cap`). Under a cap, retrieval
+    also binds the actions past the k-th that the lexical ranking cannot tell from it
+    (`agent.catalog.retrieval.tail`), up to the cap less one (the search tool), and a search's
+    finds take the places of the lowest-ranked offered ones, so no step binds more than it."""
     max_message_chars: int = 4000
     """Longest customer message (or answer) a turn reads, in characters; a longer one gets
     `prompts.REPLY_TOO_LONG` and nothing else happens (`message_too_long`)."""
+
+    def cap(self) -> int | None:
+        """The tool cap in force: `max_tools` when set; else `DEFAULT_MAX_TOOLS` while `top_k`
+        is `DEFAULT_TOP_K` (the default settings: 15 actions, up to 4 look-alikes of the 15th,
+        the search tool); else None: a `top_k` chosen without a cap binds exactly that many
+        actions (and a search adds its finds for the next step)."""
+        if self.max_tools is not None:
+            return self.max_tools
+        return DEFAULT_MAX_TOOLS if self.top_k == DEFAULT_TOP_K else None
 
 
 def message_too_long(text: object, limits: Limits) -> str | None:

@@ -7,7 +7,9 @@ shuffled order, with generated distractors (`benchmarks.fixtures.generate_action
 size; the 20-action catalog is the first 20 labelled actions alone. For every labelled message
 (`tests/data/routing_cases.jsonl`) whose expected action is in the catalog, the agent node's
 selection (`agent.catalog.offering.offered_actions` with `Limits.top_k`) is run on a one-message
-conversation; recall@k is the share of messages whose expected action is bound.
+conversation; recall@k is the share of messages whose expected action is bound. At the default
+k of 15 the default tool cap holds (`Limits.cap`: 20, so up to 19 actions when the ranking cannot
+tell the next ones from the 15th); any other k binds exactly k.
 
 Tokens are counted on the JSON of the tool definitions the agent binds (the OpenAI tool format,
 what `bind_tools` sends): with tiktoken's cl100k_base when its file is available offline,
@@ -143,6 +145,7 @@ def evaluate(
     return {
         "actions": size,
         "k": k,
+        "tool_cap": limits.cap(),
         "cases": len(relevant),
         "recall": round(hits / len(relevant), 4) if relevant else None,
         "recall_at_k": recall_at,

@@ -9,18 +9,22 @@ of them. For every request, a one-message conversation goes through the agent's 
 - recall@k: the share of requests whose action ranks in the first k of the retriever's ranking
   (k = 1, 5, 8, 10, 15, 20);
 - offered: the share whose action is among the tools the agent node binds with the default
-  settings (`agent.catalog.offering.offered_actions`, `Limits()`), and the most tools bound at once.
+  settings (`agent.catalog.offering.offered_actions`, `Limits()`: 15, and the look-alikes of the
+  15th the ranking cannot tell from it up to the default tool cap of 20, `Limits.cap`), and the
+  most tools bound at once.
 
 - offered + search: the share whose action is offered, or found by the catalog search tool
   when it is not (the customer's message stands in for the query the model would write); the
   rescue rate is the share of the misses the search finds.
 
-Configurations: lexical alone (the catalog without test conversations); with examples (each
-action carrying its test conversations from tests/data/retrieval/examples.tsv); with examples
-and a local embedding stand-in fused in (`benchmarks.embedding_standin`: hashed words and
-character trigrams, not a trained model); lexical alone with `Limits(max_tools=20)` (the flat
-tail past k bound too, a search's finds replacing the lowest-ranked; "bound max" counts the
-actions bound to one step, the search tool besides).
+Configurations: lexical alone (the catalog without test conversations), at the default
+settings; with examples (each action carrying its test conversations from
+tests/data/retrieval/examples.tsv); with examples and a local embedding stand-in fused in
+(`benchmarks.embedding_standin`: hashed words and character trigrams, not a trained model; a
+fused ranking binds no tail); lexical alone with exactly 15 bound (`Limits(max_tools=16)`: no
+tail, the search tool the 16th; what the default was before the tool cap). "bound max" counts
+the tools bound to one model call: the actions and the search tool, or the actions bound for
+the step after a search.
 """
 
 from __future__ import annotations
@@ -32,19 +36,18 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from agent.catalog.offering import allowed_actions, bound_after_search, offered_actions
+from agent.catalog.offering import allowed_actions, bound_after_search, offered_actions, search_size
 from agent.catalog.retrieval import ActionRetriever, query_texts
 from agent.catalog.semantic import SemanticRanker
-from agent.state import AgentState, Limits
+from agent.state import DEFAULT_TOP_K, AgentState, Limits
 from benchmarks import retrieval_set
 from benchmarks.common import header, machine, now, table, write_result
 from benchmarks.embedding_standin import StandInEmbeddings
 from tools.compiler import ActionCatalog
 
 KS = (1, 5, 8, 10, 15, 20)
-TAIL_CAP = 20
-"""`Limits.max_tools` of the last configuration: the actions past the k-th that the ranking
-cannot tell from it are bound too, up to 19 plus the search tool."""
+NO_TAIL = Limits(max_tools=DEFAULT_TOP_K + 1)
+"""The last configuration: the default 15 and the search tool, nothing past the 15th."""
 
 
 def compiled(with_examples: bool) -> ActionCatalog:
@@ -70,18 +73,22 @@ async def score(
         names = retriever.ranked(catalog, query_texts(state["messages"]), max(KS))
         ranks.append(names.index(r.expected) + 1 if r.expected in names else None)
         allowed = allowed_actions(catalog, state)
-        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever, allowed)]
-        bound_max = max(bound_max, len(offered))
+        offered_here = offered_actions(catalog, state, limits, retriever, allowed)
+        offered = [a.definition.name for a in offered_here]
+        searchable = len(offered) < len(allowed)
+        bound_max = max(bound_max, len(offered) + searchable)  # the search tool besides
+        # the search tool on every request (the model may search whenever retrieval bound part of
+        # the catalog), with the customer's message standing in for the model's query
+        others = [a for a in allowed if a.definition.name not in offered]
+        found_actions = (
+            retriever.search(catalog, others, r.message, search_size(limits)) if searchable else []
+        )
+        after = bound_after_search(catalog, state, limits, retriever, offered_here, found_actions)
+        bound_max = max(bound_max, len(after))
         if r.expected in offered:
             offered_hits += 1
             continue
-        # the search tool, with the customer's message standing in for the model's query
-        others = [a for a in allowed if a.definition.name not in offered]
-        found_actions = retriever.search(catalog, others, r.message, limits.search_results)
         found = [a.definition.name for a in found_actions]
-        offered_actions_ = [a for a in allowed if a.definition.name in offered]
-        after = bound_after_search(catalog, state, limits, retriever, offered_actions_, found_actions)
-        bound_max = max(bound_max, len(after))
         rescued += r.expected in found
         misses.append(
             {"expected": r.expected, "message": r.message, "rank": ranks[-1], "rescued": r.expected in found}
@@ -108,13 +115,7 @@ async def measure(set_name: str) -> list[dict[str, Any]]:
         await score("lexical", compiled(False), requests),
         await score("lexical + examples", compiled(True), requests),
         await score("lexical + examples + stand-in embeddings", compiled(True), requests, stand_in),
-        await score(
-            f"lexical, flat tail up to {TAIL_CAP} tools",
-            compiled(False),
-            requests,
-            None,
-            Limits(max_tools=TAIL_CAP),
-        ),
+        await score("lexical, exactly 15 (no tail)", compiled(False), requests, None, NO_TAIL),
     ]
 
 
@@ -133,6 +134,7 @@ def run(set_name: str) -> dict[str, Any]:
             "tool_budget_tokens": limits.tool_budget_tokens,
             "search_results": limits.search_results,
             "max_tools": limits.max_tools,
+            "tool_cap": limits.cap(),
         },
         "search_query": "the customer's message (stands in for the model's query)",
         "embeddings": "stand-in: hashed words and character trigrams (benchmarks.embedding_standin), not a trained model",

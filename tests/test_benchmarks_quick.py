@@ -32,11 +32,13 @@ def run(module: ModuleType, tmp_path: Path, name: str) -> dict[str, Any]:
     return json.loads(out.read_text())
 
 
-def test_many_actions_binds_at_most_k_and_keeps_the_right_action(tmp_path: Path) -> None:
+def test_many_actions_binds_at_most_the_tool_cap_and_keeps_the_right_action(tmp_path: Path) -> None:
     result = run(many_actions, tmp_path, "many_actions")
     sizes = {r["actions"]: r for r in result["sizes"]}
     assert set(sizes) == {20, 60}
-    assert all(r["tools_bound_max"] <= result["k"] for r in sizes.values())
+    # the default k (15) binds up to the default tool cap less the search tool's place
+    assert all(r["k"] == 15 and r["tool_cap"] == 20 for r in sizes.values())
+    assert all(r["tools_bound_max"] <= r["tool_cap"] - 1 for r in sizes.values())
     assert sizes[20]["recall"] == 1.0
     assert sizes[60]["tokens_per_turn_max"] < sizes[60]["tokens_all_actions"]
 

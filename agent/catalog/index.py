@@ -204,6 +204,11 @@ class ActionIndex:
 
     def scores(self, texts: Sequence[tuple[str, float]]) -> dict[str, float]:
         """Action -> BM25 score for every action matching at least one (text, weight) query."""
+        return self._scores(texts, None)
+
+    def _scores(self, texts: Sequence[tuple[str, float]], worded: set[str] | None) -> dict[str, float]:
+        """`scores`; with `worded`, the actions a word of the texts matched are added to it (the
+        others scored on an input pattern's value alone)."""
         scores: dict[str, float] = defaultdict(float)
         if not self.docs:
             return scores
@@ -215,6 +220,9 @@ class ActionIndex:
                 idf = weight * term_weight * self.idf(len(parts))
                 for name, part in self._heaviest(term, parts):
                     scores[name] += idf * part
+        if worded is not None:
+            worded.update(scores)
+        for text, weight in texts:
             for pattern, compiled in self.patterns.items():
                 if compiled is not None and compiled.search(text):
                     holders = self.pattern_actions[pattern]
@@ -235,11 +243,24 @@ class ActionIndex:
 
     def ranked(self, texts: Sequence[tuple[str, float]], limit: int | None = None) -> list[tuple[str, float]]:
         """(action, score) of the matching actions, best first (by name on ties)."""
-        scored = self.scores(texts)
-        items: Iterable[tuple[str, float]] = scored.items()
-        if limit and limit < len(scored):
-            # the limit-th best score, then every action at or above it (ties kept whole)
-            cut = heapq.nlargest(limit, scored.values())[-1]
-            items = [(n, v) for n, v in items if v >= cut]
-        best = sorted(items, key=lambda item: (-item[1], item[0]))[: limit or None]
-        return [(name, round(score, 4)) for name, score in best]
+        return _best(self._scores(texts, None), limit)
+
+    def ranked_worded(
+        self, texts: Sequence[tuple[str, float]], limit: int | None = None
+    ) -> tuple[list[tuple[str, float]], set[str]]:
+        """`ranked`, and the actions that a word of the texts matched: the rest of the ranking
+        scored on an input pattern's value alone ("hello" is a value of `^[A-Za-z0-9 -]{3,10}$`),
+        evidence that tells no action from another holding the same pattern."""
+        worded: set[str] = set()
+        return _best(self._scores(texts, worded), limit), worded
+
+
+def _best(scored: dict[str, float], limit: int | None) -> list[tuple[str, float]]:
+    """(action, score) of the best `limit` (all when None), best first (by name on ties)."""
+    items: Iterable[tuple[str, float]] = scored.items()
+    if limit and limit < len(scored):
+        # the limit-th best score, then every action at or above it (ties kept whole)
+        cut = heapq.nlargest(limit, scored.values())[-1]
+        items = [(n, v) for n, v in items if v >= cut]
+    best = sorted(items, key=lambda item: (-item[1], item[0]))[: limit or None]
+    return [(name, round(score, 4)) for name, score in best]

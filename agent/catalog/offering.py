@@ -42,8 +42,9 @@ def offered_actions(
 ) -> list[Any]:
     """The allowed actions (`allowed_actions`) while their tool definitions fit
     `limits.tool_budget_tokens`; above it, the `limits.top_k` most relevant to the conversation
-    (`agent.catalog.retrieval`), always keeping a pending call's action and the last one called; with
-    `limits.max_tools`, also those the ranking cannot tell from the k-th, up to that cap.
+    (`agent.catalog.retrieval`), always keeping a pending call's action and the last one called;
+    under a tool cap (`Limits.cap`), also those the ranking cannot tell from the k-th
+    (`agent.catalog.retrieval.tail`), never more than the cap less one (the search tool's place).
 
     An action past its trigger limit, or a session past its budget, stays offered: when the
     model picks it the call is refused in code and the customer is told why (a vanished action
@@ -52,24 +53,31 @@ def offered_actions(
     channel = state.get("channel", "chat")
     own = allowed is None
     allowed = retriever.allowed(catalog, channel) if allowed is None else allowed
-    if (
-        limits.top_k is None
-        or len(allowed) <= limits.top_k
-        or retriever.fits(allowed, limits.tool_budget_tokens)
-    ):
+    if limits.top_k is None:
+        return allowed
+    cap = limits.cap()
+    extend_to = cap - 1 if cap is not None else 0  # the search tool takes one place
+    k = min(limits.top_k, extend_to) if cap is not None else limits.top_k
+    if len(allowed) <= k or retriever.fits(allowed, limits.tool_budget_tokens):
         return allowed
     messages = state.get("messages") or []
     pending = (state.get("pending") or {}).get("action")
     keep = [name for name in (pending, last_called(messages)) if name]
-    extend_to = limits.max_tools - 1 if limits.max_tools else 0  # the search tool takes one place
-    return retriever.select(
-        catalog, allowed, messages, limits.top_k, keep, channel if own else None, extend_to
-    )
+    return retriever.select(catalog, allowed, messages, k, keep, channel if own else None, extend_to)
+
+
+def search_size(limits: Limits) -> int:
+    """How many actions a catalog search returns: `Limits.search_results`, fewer under a cap
+    smaller than that (one place kept for an offered action)."""
+    cap = limits.cap()
+    return limits.search_results if cap is None else max(min(limits.search_results, cap - 1), 1)
 
 
 def tool_cap(limits: Limits) -> int:
-    """The most actions bound to the step after a catalog search (`Limits.max_tools`)."""
-    return max(limits.max_tools or 0, (limits.top_k or 0) + limits.search_results)
+    """The most actions bound to the step after a catalog search: the cap in force
+    (`Limits.cap`); without one, `top_k` and the search's finds."""
+    cap = limits.cap()
+    return cap if cap is not None else (limits.top_k or 0) + limits.search_results
 
 
 def bound_after_search(
@@ -80,10 +88,10 @@ def bound_after_search(
     offered: list[Any],
     found: list[Any],
 ) -> list[Any]:
-    """The actions bound for the step after a search: the found ones, and the offered ones
-    ranked best for the conversation until `tool_cap` is reached (a pending call's action and
-    the last one called always among them)."""
-    room = tool_cap(limits) - len(found)
+    """The actions bound for the step after a search: the found ones (`search_size` of them at
+    most), and the offered ones ranked best for the conversation until `tool_cap` is reached (a
+    pending call's action and the last one called always among them)."""
+    room = max(tool_cap(limits) - len(found), 0)
     if len(offered) <= room:
         return [*offered, *found]
     messages = state.get("messages") or []

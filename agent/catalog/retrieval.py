@@ -18,8 +18,12 @@ only the new, edited or removed actions (by name, content hash and examples).
 
 An action the conversation is already busy with (a pending call, or the last call made) is
 always kept; the rest of the k slots go to the best matches, then to the other allowed actions
-in catalog order, so exactly min(k, allowed) actions are bound. When nothing offered fits, the
-model may search the whole catalog once per turn (`agent.catalog.search`).
+in catalog order, so min(k, allowed) actions are bound. Under a tool cap (`Limits.cap`: 20 with
+the default settings) the look-alikes past the k-th that the lexical ranking cannot tell from it
+are bound too (`tail`: matched by a word of the conversation and scoring within `TAIL_RATIO`
+of the k-th), up to the cap less the search tool; a message no word of which matches the k-th
+("hello") binds k. When nothing offered fits, the model may search the whole catalog once per
+turn (`agent.catalog.search`).
 """
 
 from __future__ import annotations
@@ -52,8 +56,9 @@ the router's `PARAMETER_WEIGHT` assumes for its smaller catalogs."""
 SEARCH_MESSAGE_WEIGHT = 0.5
 """Weight of the customer's last message in a catalog search, beside the model's query."""
 TAIL_RATIO = 0.8
-"""An action past the k-th whose lexical score is at least this share of the k-th's is bound
-too (up to the tool cap, `Limits.max_tools`): the ranking cannot tell them apart."""
+"""An action past the k-th whose lexical score is at least this share of the k-th's (both
+matched by a word of the conversation) is bound too, up to the tool cap (`Limits.cap`): the
+ranking cannot tell them apart."""
 EXAMPLE_WEIGHT = 1.0
 """Weight of a test conversation's words: a customer's own phrasing, as strong as the trigger."""
 CHARS_PER_TOKEN = 4
@@ -245,14 +250,18 @@ class ActionRetriever:
 
     def _ranked(
         self, catalog: Iterable[Any], texts: Sequence[tuple[str, float]], limit: int
-    ) -> tuple[list[str], dict[str, float] | None]:
-        """`ranked`, with the lexical scores when the ranking is lexical (None when fused)."""
-        scored = self.index(catalog).ranked(texts, limit)
+    ) -> tuple[list[str], Lexical | None]:
+        """`ranked`, with the lexical evidence when the ranking is lexical (None when fused)."""
+        scored, worded = self.index(catalog).ranked_worded(texts, limit)
         lexical = [name for name, _ in scored]
         if self.semantic is None or not texts:
-            return lexical, dict(scored)
+            return lexical, Lexical(dict(scored), worded)
         semantic = self.semantic.ranked(texts[0][0], limit)
-        return (fuse([lexical, semantic])[:limit], None) if semantic else (lexical, dict(scored))
+        return (
+            (fuse([lexical, semantic])[:limit], None)
+            if semantic
+            else (lexical, Lexical(dict(scored), worded))
+        )
 
     def select(
         self,
@@ -266,7 +275,7 @@ class ActionRetriever:
     ) -> list[Any]:
         """At most `k` of the `allowed` compiled actions for a conversation, in catalog order;
         up to `extend_to` when the lexical ranking cannot tell the next ones from the k-th
-        (scores within `TAIL_RATIO` of it: `tail`). With `channel`, `allowed` is this
+        (`tail`: matched by a word, scoring within `TAIL_RATIO` of it). With `channel`, `allowed` is this
         retriever's own list for it (`allowed`), whose name and position maps are kept per
         catalog revision instead of rebuilt per turn."""
         if len(allowed) <= k:
@@ -279,14 +288,14 @@ class ActionRetriever:
         chosen: list[str] = [name for name in dict.fromkeys(keep) if name in by_name][:k]
         texts = query_texts(messages)
         limit = max(k, extend_to) + len(chosen)
-        best, scores = self._ranked(catalog, texts, limit)
+        best, lexical = self._ranked(catalog, texts, limit)
         if sum(1 for n in best if n in by_name) < k:  # channel or switch-offs filtered some out
-            best, scores = self._ranked(catalog, texts, len(by_name) + limit)
+            best, lexical = self._ranked(catalog, texts, len(by_name) + limit)
         ranked = [name for name in best if name in by_name and name not in chosen]
         taken = ranked[: k - len(chosen)]
         chosen += taken
-        if scores is not None and taken and len(chosen) == k:
-            chosen += tail(ranked[len(taken) :], scores, scores[taken[-1]], extend_to - k)
+        if lexical is not None and taken and len(chosen) == k:
+            chosen += tail(ranked[len(taken) :], lexical, taken[-1], extend_to - k)
         for name in by_name:
             if len(chosen) >= k:
                 break
@@ -311,16 +320,32 @@ class ActionRetriever:
         return [by_name[name] for name in found[:n]]
 
 
-def tail(candidates: Sequence[str], scores: dict[str, float], kth: float, room: int) -> list[str]:
-    """The candidates past the k-th (best first) that the lexical ranking cannot tell from it:
-    while each scores at least `TAIL_RATIO` of the k-th score, at most `room` of them. A clear
-    gap after the k-th binds k; a flat tail (the message says little that tells the look-alikes
-    apart) binds more, up to the tool cap."""
+@dataclass(frozen=True)
+class Lexical:
+    """The lexical ranking's evidence: each ranked action's score, and which of them a word of
+    the conversation matched (the others scored on an input pattern's value alone)."""
+
+    scores: dict[str, float]
+    worded: set[str]
+
+
+def tail(candidates: Sequence[str], lexical: Lexical, kth: str, room: int) -> list[str]:
+    """The candidates past the k-th action `kth` (best first) that the lexical ranking cannot
+    tell from it: while each scores at least `TAIL_RATIO` of the k-th's score and a word of the
+    conversation matched it, at most `room` of them. None when no word matched the k-th (a
+    score of 0, or only an input pattern's value: "hello" fits `^[A-Za-z0-9 -]{3,10}$`, which
+    every action holding that pattern ties on): a message that says nothing that tells actions
+    apart binds k, not the cap. A clear gap after the k-th binds k; a flat tail of look-alikes
+    the message's words match alike binds more, up to the tool cap."""
+    kth_score = lexical.scores.get(kth, 0.0)
+    if kth_score <= 0 or kth not in lexical.worded:
+        return []
     out: list[str] = []
-    for name in candidates[: max(room, 0)]:
-        if kth <= 0 or scores.get(name, 0.0) < TAIL_RATIO * kth:
+    for name in candidates:
+        if len(out) >= room or lexical.scores.get(name, 0.0) < TAIL_RATIO * kth_score:
             break
-        out.append(name)
+        if name in lexical.worded:
+            out.append(name)
     return out
 
 

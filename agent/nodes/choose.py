@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from agent import prompts
-from agent.catalog.offering import bound_after_search, offered_actions
+from agent.catalog.offering import bound_after_search, offered_actions, search_size
 from agent.catalog.search import SEARCH_TOOL, search_query, search_result, search_tool_schema
 from agent.model_reply import usable
 from agent.nodes.planning import plan_calls
@@ -78,7 +78,7 @@ async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         taken = {a.definition.name for a in offered}
         candidates = [a for a in allowed if a.definition.name not in taken]
         found = ctx.retriever.search(
-            ctx.catalog, candidates, query, ctx.limits.search_results, state["messages"]
+            ctx.catalog, candidates, query, search_size(ctx.limits), state["messages"]
         )
         searched = [
             reply.model_copy(update={"tool_calls": [search]}),

@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agent.state import Limits
+from agent.state import DEFAULT_TOP_K, Limits
 from storage.db import database_url as sqlalchemy_url
 from storage.db import is_postgres
 
@@ -72,10 +72,11 @@ class Settings(BaseSettings):
     """Password the product team's tools (editor, secrets, traces, import/export) ask for."""
     tool_budget_tokens: int = Field(10000, ge=0, validation_alias="ACTIONS_TOOL_BUDGET_TOKENS")
     """Tool-definition tokens bound whole (~40 typical actions); above it, retrieval picks."""
-    top_k: int = Field(15, ge=1, le=128, validation_alias="ACTIONS_TOP_K")
-    """Actions bound per turn once over the token budget (a catalog search may add 5 for a step)."""
+    top_k: int = Field(DEFAULT_TOP_K, ge=1, le=128, validation_alias="ACTIONS_TOP_K")
+    """Actions bound per turn once over the token budget, the most relevant first."""
     max_tools: int | None = Field(None, ge=2, le=129, validation_alias="ACTIONS_MAX_TOOLS")
-    """Tool cap per model call (e.g. 20): a flat ranking tail past `top_k` is bound up to it."""
+    """Most tools on one model call once retrieval picks, the search tool and its finds included;
+    unset: 20 while `top_k` is 15, none with another `top_k` (exactly that many, `Limits.cap`)."""
     embeddings_model: str | None = Field(None, validation_alias="EMBEDDINGS_MODEL")
     """Embedding model for semantic retrieval (e.g. text-embedding-3-small); unset: lexical only."""
     embeddings_base_url: str | None = Field(None, validation_alias="EMBEDDINGS_BASE_URL")
