@@ -75,8 +75,7 @@ class Settings(BaseSettings):
     top_k: int = Field(DEFAULT_TOP_K, ge=1, le=128, validation_alias="ACTIONS_TOP_K")
     """Actions bound per turn once over the token budget, the most relevant first."""
     max_tools: int | None = Field(None, ge=2, le=129, validation_alias="ACTIONS_MAX_TOOLS")
-    """Most tools on one model call once retrieval picks, the search tool and its finds included;
-    unset: 20 while `top_k` is 15, none with another `top_k` (exactly that many, `Limits.cap`)."""
+    """Most tools per model call above the budget; unset: 20 at top_k 15, else none (`Limits.cap`)."""
     embeddings_model: str | None = Field(None, validation_alias="EMBEDDINGS_MODEL")
     """Embedding model for semantic retrieval (e.g. text-embedding-3-small); unset: lexical only."""
     embeddings_base_url: str | None = Field(None, validation_alias="EMBEDDINGS_BASE_URL")
