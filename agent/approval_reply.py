@@ -263,8 +263,9 @@ def _is_when(text: str) -> bool:
 
 def _own_header_block(lines: list[str], subject: str) -> tuple[str, int]:
     """The sender a reply's own header lines name ("From: Ada <ada@example.com>" on its first
-    line, then only To/Cc with an address, Date/Sent with a date, and a Subject repeating the
-    one sent), and how many lines they take; ("", 0) when the reply starts with its words."""
+    line, then only To/Cc with an address and a Subject repeating the one sent), and how many
+    lines they take; ("", 0) when the reply starts with its words. Any other line ("Date:
+    Friday") ends the header lines and is read."""
     first = lines[0].strip() if lines else ""
     if not _FROM_LINE.fullmatch(first):
         return "", 0
@@ -275,17 +276,12 @@ def _own_header_block(lines: list[str], subject: str) -> tuple[str, int]:
         name, value = name.strip().lower(), value.strip()
         if not line.strip():
             break
-        addressed = name in ("to", "cc") and re.search(_EMAIL, value) is not None
-        dated = name in ("date", "sent") and _is_when(value)
-        if (
-            addressed
-            or dated
-            or (
-                name == "subject"
-                and subject
-                and re.sub(r"^(?:re:\s*)+", "", value, flags=re.I).lower()
-                == re.sub(r"^(?:re:\s*)+", "", subject, flags=re.I).lower().strip()
-            )
+        addressed = name in ("to", "cc") and re.fullmatch(rf"[^<>@]*<{_EMAIL}>|{_EMAIL}", value) is not None
+        if addressed or (
+            name == "subject"
+            and subject
+            and re.sub(r"^(?:re:\s*)+", "", value, flags=re.I).lower()
+            == re.sub(r"^(?:re:\s*)+", "", subject, flags=re.I).lower().strip()
         ):
             size += 1
         else:

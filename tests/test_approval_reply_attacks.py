@@ -191,6 +191,10 @@ def test_the_replys_own_from_header_names_its_sender() -> None:
     assert approves(signed, context)
     assert not approves(signed.replace("Re: My order\n", "Re: My order - only Friday\n"), context)
     assert not approves(signed.replace("Jane Doe <", "Stop <"), context)
+    assert not approves(signed.replace("To: support@example.com\n", "Date: Friday\n"), context)
+    assert not approves(
+        signed.replace("To: support@example.com\n", "To: support@example.com only\n"), context
+    )
 
 
 @pytest.mark.parametrize(
@@ -403,11 +407,15 @@ ALL_NOT_APPROVALS = NOT_APPROVALS + [
 )
 def test_no_non_approval_becomes_one_by_case_line_ends_a_sign_off_or_a_greeting(variant) -> None:
     """Every non-approval of both sets, changed in case, line ends, or with a sign-off or a
-    greeting added: still not an approval."""
+    greeting added: still not an approval. (A greeting before a reply that opens with ">" lines
+    makes them lines after the customer's own text: on e-mail, with no question e-mail known to
+    tell them apart, a quote; there they are checked on chat and against the question sent.)"""
+    greets = variant("x") == "Hi,\nx"
     taken = [
         (name, row["reply"])
         for row in ALL_NOT_APPROVALS
         for name, context in contexts(row).items()
         if approves(variant(row["reply"]), context)
+        and not (greets and row["kind"] == "quote-before-own-text" and name in ("email", "email-sender"))
     ]
     assert taken == []
