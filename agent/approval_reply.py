@@ -1,41 +1,51 @@
-"""Whether a typed or e-mailed answer to "Shall I go ahead?" approves: an allow-list.
+"""Whether a typed or e-mailed answer to "Shall I go ahead?" is a plain yes, a clear refusal,
+or neither: an allow-list for the yes.
 
-The customer's own words are what remains once the quoted message and a plain sign-off are
-taken away. They approve only when every word there is a yes-word, a yes-phrase or a short
-courtesy word from the fixed lists below, at least one of them says yes, and nothing else is
-there: no digit, no "?", no "/s", no symbol but a few punctuation marks and yes-emoji. Anything
-else ("You sure", "is that ok", "Yes 14:00", "ok -1", "Yeah sure, send it /s", "yeah right", a
-word in another language) is not an approval, and nothing is sent.
+Every line break a text may hold (CR, CRLF, vertical tab, form feed, the file, group and record
+separators, NEL, U+2028, U+2029) is first made a plain "\n": no "line" hides inside another.
 
-The quoted message is only a real quote:
-- lines starting with ">" followed by a space, another ">" or nothing;
-- a reply header ("On Mon, 7 Dec 2026 at 10:02, Support <support@example.com> wrote:", on one
-  line or over two) whose date part is only dates, times and zones and names a weekday, a month
-  or a numeric date, and whose sender is up to four capitalised names and/or an address (not
-  "I", "you", "we"), directly followed by ">" lines (then only the ">" lines are the quote);
-- an "-----Original Message-----" rule followed by a "From:" line, or a header block "From: name
-  <email>" followed by "Sent:"/"Date:", "To:" and "Subject:" lines (after an optional "____"
-  rule): everything from there on is the quote.
-A line that merely looks like one ("On second thought, here is what I wrote:", "From: my wife
-<she says no>") is the customer's and is read.
+What is read:
+- on the chat channel, the whole reply, as typed: no quote, no sign-off is taken away;
+- on the e-mail channel, the customer's own words: the reply without the quoted message and a
+  plain sign-off.
 
-A plain sign-off is a sign-off line ("Thanks,", "Best regards,", "--", "Thanks, Ada") followed
-only by one name line (1-3 capitalised words of letters, no digit, no word from NOT_IN_A_NAME)
-and then at most one e-mail line and one phone line (a date, or digits with neither a label, a
-"+", a leading 0 nor a "-", "." or "(", is not a phone number); "Sent from my iPhone" and the
-like may close the reply. Nothing else may follow a sign-off: "P.S. Next Tuesday", "2027-01-20",
-"Friday Only" or a second name line is not an approval.
+The words read approve only when every word is a yes-word, a yes-phrase or a short courtesy word
+from the fixed lists below, at least one of them says yes, and nothing else is there: no digit,
+no "?", no "/s", no symbol but a few punctuation marks and yes-emoji. "confirm" says yes only in
+the first person ("I confirm", "Confirmed", "Confirm." alone): "Please confirm" or "can you
+confirm" asks to be asked.
+
+On e-mail, the quoted message is only:
+- ">" lines after the customer's own text (a ">" line before any own text is read), and, when
+  the e-mail that was sent is known (`ReplyContext.asked`), only ">" lines whose text is part of
+  it; a reply header ("On <date>, <name> <email> wrote:") directly before such lines;
+- a complete header block, "From: name <email>" (or an address), "Sent:"/"Date:", "To:" and
+  "Subject:", after an optional "-----Original Message-----" or "____" rule: everything from
+  there on. A rule alone, or a "From:" line alone, hides nothing: it is read.
+
+A plain sign-off is a sign-off line ("Thanks,", "Best regards,", "--") alone, or followed by the
+sender's own name as a `From:` header gives it (the reply's, or the original e-mail's:
+`ReplyContext.sender`), its display name or its first name ("Thanks, Ada" on one line too), then
+at most one labelled contact line per kind ("Tel: +1 555 0100", "Phone:", "Mobile:", "Email:",
+or a bare e-mail address); a bare number is never one. Without a known sender name, nothing may
+follow the sign-off line. "Sent from my iPhone" and the like may close the reply.
+
+A clear refusal (`read` gives "reject") is a reply, not a yes, that holds a refusal word ("no",
+"cancel", "don't", "stop", "reject", ...). Anything else is "unclear": the confirm step asks again.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import dataclass
 
 YES_WORDS = frozenset(
-    """yes y yep yeah yup yea ok okay k kk confirm confirmed approve approved agreed proceed sure
+    """yes y yep yeah yup yea ok okay k kk confirmed approve approved agreed proceed sure
     correct fine send absolutely definitely certainly affirmative""".split()
 )
-"""Words that say yes on their own: "yes", "ok", "Confirmed.", "Send"."""
+"""Words that say yes on their own: "yes", "ok", "Confirmed.", "Send". "confirm" is not one:
+"Please confirm" asks to be asked; "I confirm" is a phrase, and "Confirm." alone is taken too."""
 YES_PHRASES = frozenset(
     tuple(p.split())
     for p in (
@@ -86,26 +96,26 @@ COURTESY_PHRASES = frozenset(
     )
 )
 """Phrases that may stand beside a yes without changing it."""
-NOT_IN_A_NAME = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
-    fri sat sun weekday weekend january february march april may june july august september
-    october november december jan feb mar apr jun jul aug sep sept oct nov dec today tomorrow
-    tonight yesterday morning afternoon evening night noon midnight day days week weeks month
-    months year years hour hours minute minutes am pm asap eod now soon later earlier early late
-    next last first second third this coming end start one two three four five six seven eight
-    nine ten eleven twelve half quarter oclock only if unless until till after before but except
-    when whenever once provided assuming instead not no nor never dont wait hold stop cancel
-    change changed maybe then also and or please ps pps nb i me my mine we us our you your it
-    its this that these those them they he him his she her at to for on in by from with via
-    into onto off out up down over under about send ship call ring email text deliver delivery
-    use pay refund keep ask check make give go let put leave return address office home work
-    store shipping express order card invoice receipt account yes ok okay sure mondays tuesdays
-    wednesdays thursdays fridays saturdays sundays weekdays weekends mornings afternoons evenings
-    nights tmrw tmr holiday holidays christmas xmas easter gift wrap rush urgent priority standard
-    overnight pickup collect courier discount coupon voucher cash credit debit paypal""".split()
+REFUSAL_WORDS = frozenset(
+    """no nope nah nay cancel cancelled canceled cancelling stop reject rejected decline declined
+    abort don't dont doesn't won't wont never nevermind refuse refused deny denied negative
+    disregard withdraw wrong incorrect nein non nee""".split()
 )
-"""Words a name line after a sign-off may not hold: times, dates, conditions, pronouns,
-prepositions and requests ("Friday Only", "Send To Office", "P.S. Next Tuesday")."""
+"""Words that make a reply that is not a yes a clear refusal ("No thanks", "Don't", "Cancel it")."""
+REFUSAL_PHRASES = frozenset(
+    tuple(p.split())
+    for p in (
+        "do not",
+        "never mind",
+        "not now",
+        "hold off",
+        "forget it",
+        "my mind",
+        "not correct",
+        "not right",
+    )
+)
+"""Phrases that do the same."""
 
 _APPROVING_SYMBOLS = re.compile(
     "[\U0001f44d\U0001f44c\u2705\u2714\U0001f642\U0001f60a\U0001f64f\ufe0f\U0001f3fb-\U0001f3ff]"
@@ -117,11 +127,15 @@ _PLAIN_WORDS = re.compile(r"[A-Za-z \t\u00a0,.!'\u2019\-\u2013\u2014]*")
 exclamation marks, apostrophes and dashes. No digit, "?", "/", ":", quote mark or other symbol."""
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _QUOTED_LINE = re.compile(r">(?:[ >\t]|$)")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Every line break `str.splitlines` knows: each becomes "\\n" before anything is read."""
 _ORIGINAL_RULE = re.compile(r"-{3,}\s*original message\s*-{3,}", re.IGNORECASE)
 _RULE = re.compile(r"_{10,}|-{10,}")
 _EMAIL = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
 _FROM_LINE = re.compile(rf"from:\s*(?:[^<>@]*<{_EMAIL}>|{_EMAIL})", re.IGNORECASE)
 _HEADER_FIELD = re.compile(r"(sent|date|to|cc|bcc|subject|reply-to|importance):\s*\S.*", re.IGNORECASE)
+_NAMED_FROM = re.compile(rf"\s*\"?(?P<name>[^\"<>@:]+?)\"?\s*<{_EMAIL}>\s*")
+"""A `From:` value with a display name: `Ada Lovelace <ada@example.com>`."""
 _REPLY_HEADER = re.compile(r"on\s+(?P<when>.+),\s*(?P<who>[^,]+?)\s+wrote:", re.IGNORECASE)
 _DAYS_AND_MONTHS = (
     r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday"
@@ -150,14 +164,22 @@ _DEVICE_LINE = re.compile(
     re.IGNORECASE,
 )
 """A client's line under the reply ("Sent from my iPhone"): it may close the reply, nothing after."""
-_NAME_WORD = re.compile(r"[A-Z][A-Za-z]*(?:['\u2019\-][A-Z]?[a-z]+)*|[A-Z]\.(?:[A-Z]\.)*")
-_NAME_PARTICLES = frozenset("van von de der den da di du la le del della bin al ter ten".split())
-_CONTACT_LABEL = r"(?:(?:e-?mail|mail|tel|phone|mobile|cell|m|t|e)\s*[:.]?\s*)?"
-_EMAIL_LINE = re.compile(rf"{_CONTACT_LABEL}{_EMAIL}", re.IGNORECASE)
-_PHONE_LINE = re.compile(rf"{_CONTACT_LABEL}(?P<number>\+?\d[\d ()\-.]*\d)", re.IGNORECASE)
-_DATE_SHAPE = re.compile(
-    r"\d{4}[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4}|(?:19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}"
+_NAME_WORD = re.compile(
+    r"[A-Z][A-Za-z]*(?:['\u2019\-][A-Z]?[a-z]+)*\.?|[A-Z]\.(?:[A-Z]\.)*|van|von|de|der|da|di|du|la|le|del"
 )
+"""A word of a name: capitalised letters ("Ada", "O'Brien", "Mary-Jane", "A.", "J.R."), or a
+particle ("van", "de")."""
+_PHONE = r"\+?\d[\d ()\-.]*\d"
+_CONTACT_LINE = re.compile(
+    rf"(?P<phone>(?:tel|phone|mobile)\s*:\s*{_PHONE})|(?P<email>(?:e-?mail\s*:\s*)?{_EMAIL})", re.IGNORECASE
+)
+"""A contact line under the sender's name: a labelled phone number or an e-mail address."""
+
+
+_DISMISSIVE = frozenset(
+    tuple(p.split()) for p in ("yeah yeah", "yea yea", "yep yep", "sure sure", "fine fine")
+)
+"""A yes said twice over, as a shrug ("Yeah, yeah."): not a plain yes."""
 
 
 def _units(line: str) -> list[str] | None:
@@ -166,7 +188,10 @@ def _units(line: str) -> list[str] | None:
     line = _APPROVING_SYMBOLS.sub("", line).replace("\u2019", "'")
     if not _PLAIN_WORDS.fullmatch(line) or ".." in line:
         return None
-    return _segment(tuple(_WORD.findall(line.lower())))
+    words = tuple(_WORD.findall(line.lower()))
+    if set(itertools.pairwise(words)) & _DISMISSIVE:
+        return None
+    return _segment(words)
 
 
 def _segment(words: tuple[str, ...]) -> list[str] | None:
@@ -196,36 +221,72 @@ def _segment(words: tuple[str, ...]) -> list[str] | None:
     return units
 
 
-def _is_name(line: str) -> bool:
-    """A name under a sign-off: 1-3 capitalised words of letters (initials and "van", "de" too),
-    none of them a time, date, condition or request word."""
-    words = line.rstrip(",.").split()
-    if not 1 <= len(words) <= 3 or words[0].lower() in _NAME_PARTICLES:
-        return False
-    for word in words:
-        if word in _NAME_PARTICLES:
-            continue
-        if not _NAME_WORD.fullmatch(word):
-            return False
-        parts = re.split(r"[-'\u2019]", word.replace(".", "").lower())
-        if any(part in NOT_IN_A_NAME for part in parts) or word.replace(".", "").lower() in NOT_IN_A_NAME:
-            return False
-    return True
+@dataclass(frozen=True)
+class ReplyContext:
+    """What a reply is read against: its channel and, on e-mail, what is known of the exchange."""
+
+    channel: str = "chat"
+    sender: str = ""
+    """The `From:` value of the customer's original e-mail ("Ada Lovelace <ada@example.com>")."""
+    asked: str = ""
+    """The e-mail the reply answers, as sent: a ">" line is a quote only when it is part of it."""
+    subject: str = ""
+    """The subject of that e-mail: a reply's own "Subject:" header line may repeat it."""
 
 
-def _contact_kind(line: str) -> str | None:
-    """Whether a line under the name is an e-mail or a phone line; None for anything else (a
-    date, an amount)."""
-    if _EMAIL_LINE.fullmatch(line):
-        return "email"
-    phone = _PHONE_LINE.fullmatch(line)
-    if not phone or _DATE_SHAPE.fullmatch(number := phone["number"]):
-        return None
-    # a label, a "+", a leading 0 or a "-", "." or "(" marks a number as a phone's ("2 500 000" is not)
-    marked = line[0].isalpha() or number[0] in "+0" or any(c in number for c in "-.(")
-    if marked and 7 <= sum(c.isdigit() for c in number) <= 15:
-        return "phone"
-    return None
+CHAT = ReplyContext()
+"""A reply read whole, as on the chat channel."""
+
+
+def normalised(text: str) -> str:
+    """`text` with every kind of line break made "\\n"."""
+    return _LINE_BREAKS.sub("\n", text)
+
+
+def sender_names(sender: str) -> frozenset[str]:
+    """The names a `From:` value gives its sender, lower case: the display name and its first
+    word ("Ada Lovelace <ada@example.com>": "ada lovelace", "ada"); none for a bare address."""
+    named = _NAMED_FROM.fullmatch(sender)
+    words = named["name"].split() if named else []
+    if not 1 <= len(words) <= 4 or not all(_NAME_WORD.fullmatch(word) for word in words):
+        return frozenset()  # not a name: "Do not send!" or "support team"
+    name = " ".join(words).lower()
+    lower = name.split()
+    if set(lower) & (REFUSAL_WORDS | YES_WORDS) or set(itertools.pairwise(lower)) & REFUSAL_PHRASES:
+        return frozenset()  # "Do Not Send", "Yes Ok": words that answer, not a name
+    return frozenset({name, name.split()[0]})
+
+
+def _is_when(text: str) -> bool:
+    return bool(text) and all(_WHEN_WORD.fullmatch(w) for w in re.split(r"[\s,]+", text.strip()) if w)
+
+
+def _own_header_block(lines: list[str], subject: str) -> tuple[str, int]:
+    """The sender a reply's own header lines name ("From: Ada <ada@example.com>" on its first
+    line, then only To/Cc with an address and a Subject repeating the one sent), and how many
+    lines they take; ("", 0) when the reply starts with its words. Any other line ("Date:
+    Friday") ends the header lines and is read."""
+    first = lines[0].strip() if lines else ""
+    if not _FROM_LINE.fullmatch(first):
+        return "", 0
+    sender = first.split(":", 1)[1].strip()
+    size = 1
+    for line in lines[1:]:
+        name, _, value = line.strip().partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if not line.strip():
+            break
+        addressed = name in ("to", "cc") and re.fullmatch(rf"[^<>@]*<{_EMAIL}>|{_EMAIL}", value) is not None
+        if addressed or (
+            name == "subject"
+            and subject
+            and re.sub(r"^(?:re:\s*)+", "", value, flags=re.I).lower()
+            == re.sub(r"^(?:re:\s*)+", "", subject, flags=re.I).lower().strip()
+        ):
+            size += 1
+        else:
+            break
+    return sender, size
 
 
 def _reply_header(lines: list[str], i: int) -> int:
@@ -238,7 +299,7 @@ def _reply_header(lines: list[str], i: int) -> int:
             continue
         who = header["who"].strip()
         when = header["when"].strip()
-        if not _A_DATE.search(when) or not all(_WHEN_WORD.fullmatch(w) for w in re.split(r"[\s,]+", when)):
+        if not _A_DATE.search(when) or not _is_when(when):
             continue
         if not _SENDER.fullmatch(who):
             continue
@@ -251,12 +312,11 @@ def _reply_header(lines: list[str], i: int) -> int:
 
 
 def _header_block_at(lines: list[str], i: int) -> bool:
-    """Whether the quoted message starts at `lines[i]`: an "Original Message" rule, or a header
-    block (From: with an address, then Sent/Date, To and Subject), after an optional rule."""
+    """Whether the quoted message starts at `lines[i]`: a complete header block (From: with an
+    address, then Sent/Date, To and Subject), after an optional rule. A rule alone, or a "From:"
+    line without the rest of the block, is not one."""
     line = lines[i].strip()
-    if _ORIGINAL_RULE.fullmatch(line):  # followed by the original's "From:" line
-        return i + 1 < len(lines) and lines[i + 1].strip().lower().startswith("from:")
-    if _RULE.fullmatch(line) and i + 1 < len(lines):
+    if (_ORIGINAL_RULE.fullmatch(line) or _RULE.fullmatch(line)) and i + 1 < len(lines):
         i, line = i + 1, lines[i + 1].strip()
     if not _FROM_LINE.fullmatch(line):
         return False
@@ -271,62 +331,126 @@ def _header_block_at(lines: list[str], i: int) -> bool:
     return bool(seen & {"sent", "date"}) and {"to", "subject"} <= seen
 
 
-def own_lines(text: str) -> list[str]:
-    """The lines of a reply that the customer wrote: without the quoted message, stripped, blank
-    lines left out."""
-    lines = text.splitlines()
+def _flat(text: str) -> str:
+    return " ".join(text.replace("\u201c", '"').replace("\u201d", '"').split()).lower()
+
+
+def _quotes_what_was_asked(block: list[str], asked: str) -> bool:
+    """A block of ">" lines is part of the e-mail it answers: its text, lines joined, is found in
+    that e-mail word for word, and is either a whole line of it or four words or more ("> no"
+    is not a quote of "... or \u201cno\u201d and I will not")."""
+    said = _flat(" ".join(re.sub(r"^(?:>\s?)+", "", line.strip()) for line in block))
+    if not said:
+        return True
+    sent = _flat(asked)
+    whole_line = said in {_flat(line) for line in asked.split("\n")}
+    found = re.search(rf"(?<![\w'\"]){re.escape(said)}(?![\w'\"])", sent) is not None
+    return found and (whole_line or len(said.split()) >= 4)
+
+
+def own_lines(text: str, context: ReplyContext = CHAT) -> list[str]:
+    """The lines of a reply read as the customer's own, stripped, blank lines left out: the whole
+    reply on chat; on e-mail without a real quote and the reply's own header lines."""
+    lines = normalised(text).split("\n")
+    if context.channel != "email":
+        return [line.strip() for line in lines if line.strip()]
     own: list[str] = []
-    i = 0
+    i = _own_header_block(lines, context.subject)[1]
     while i < len(lines):
-        if _header_block_at(lines, i):
+        if own and _header_block_at(lines, i):
             break
-        header = _reply_header(lines, i)
+        header = _reply_header(lines, i) if own else 0
         if header:
             i += header
             continue
         line = lines[i].strip()
-        if line and not _QUOTED_LINE.match(line):
+        if own and _QUOTED_LINE.match(line):
+            end = i
+            while end < len(lines) and _QUOTED_LINE.match(lines[end].strip()):
+                end += 1
+            if not context.asked or _quotes_what_was_asked(lines[i:end], context.asked):
+                i = end  # the quoted message
+                continue
+            # typed after ">", not a part of what was sent: read
+        if line:
             own.append(line)
         i += 1
     return own
 
 
-def approves(text: str) -> bool:
-    """Whether a typed reply approves the request (see the module's text): once the quoted
-    message and a plain sign-off are taken away, everything left is a yes with courtesy words."""
+def _signed_off(lines: list[str], names: frozenset[str]) -> bool:
+    """Whether `lines` (what follows a sign-off line) are a plain signature: nothing, or the
+    sender's own name, then at most one labelled phone line and one e-mail line."""
+    if not lines:
+        return True
+    if " ".join(lines[0].rstrip(",.").split()).lower() not in names:
+        return False
+    kinds: set[str] = set()
+    for line in lines[1:]:
+        contact = _CONTACT_LINE.fullmatch(line)
+        kind = "phone" if contact and contact["phone"] else "email" if contact else None
+        if kind is None or kind in kinds:
+            return False
+        if kind == "phone" and not 7 <= sum(c.isdigit() for c in line) <= 15:
+            return False
+        kinds.add(kind)
+    return True
+
+
+def _said(lines: list[str], names: frozenset[str]) -> list[str] | None:
+    """What the lines say, unit by unit ("yes", "courtesy"), a plain sign-off and a closing
+    device line taken away (e-mail); None when anything else is there."""
+    if lines and _DEVICE_LINE.fullmatch(lines[-1]):
+        lines = lines[:-1]
     said: list[str] = []
-    state = "body"  # then "signed" (after a sign-off line), "named", "closed" (after a device line)
-    contacts: set[str] = set()
-    pending: list[str] | None = None  # a sign-off line that is courtesy alone ("Thanks!")
-    for line in own_lines(text):
-        if state == "closed":
-            return False  # nothing after "Sent from my iPhone"
-        if _DEVICE_LINE.fullmatch(line):
-            state = "closed"
-            continue
-        if state == "named":
-            kind = _contact_kind(line)
-            if kind is None or kind in contacts:
-                return False  # more than one e-mail and one phone line after the name
-            contacts.add(kind)
-            continue
-        if state == "signed":
-            if _is_name(line):
-                state = "named"
-                continue
-            if pending is None:
-                return False  # more than a name after the sign-off
-            said += pending  # "Thanks!" then "Yes, go ahead": it was courtesy, not a sign-off
-            state = "body"
+    for at, line in enumerate(lines):
         with_name = _SIGN_OFF_AND_NAME.fullmatch(line)
-        if _SIGN_OFF.fullmatch(line):
-            state, pending = "signed", _units(line)
-            continue
-        if with_name and _is_name(with_name["name"]):
-            state = "named"
-            continue
+        if with_name and " ".join(with_name["name"].rstrip(",.").split()).lower() in names:
+            return said if _signed_off([with_name["name"], *lines[at + 1 :]], names) else None
+        if _SIGN_OFF.fullmatch(line) and _signed_off(lines[at + 1 :], names):
+            return said
         units = _units(line)
         if units is None:
-            return False
+            return None
         said += units
-    return "yes" in said
+    return said
+
+
+def _names(text: str, context: ReplyContext) -> frozenset[str]:
+    own_sender = _own_header_block(normalised(text).split("\n"), context.subject)[0]
+    return sender_names(context.sender) | sender_names(own_sender)
+
+
+def approves(text: str, context: ReplyContext = CHAT) -> bool:
+    """Whether a typed reply approves the request (see the module's text): what is read, a plain
+    sign-off taken away on e-mail, is a yes with courtesy words and nothing else."""
+    lines = own_lines(text, context)
+    if len(lines) == 1 and re.fullmatch(r"confirm[.!]?", lines[0], re.IGNORECASE):
+        return True  # "Confirm." as the whole reply
+    if context.channel != "email":
+        said: list[str] | None = []
+        for line in lines:
+            units = _units(line)
+            if units is None or said is None:
+                return False
+            said += units
+    else:
+        said = _said(lines, _names(text, context))
+    return said is not None and "yes" in said
+
+
+def refuses(text: str, context: ReplyContext = CHAT) -> bool:
+    """Whether a reply holds a refusal word or phrase ("no", "cancel", "don't", "do not")."""
+    words = _WORD.findall(" ".join(own_lines(text, context)).lower().replace("\u2019", "'"))
+    pairs = set(itertools.pairwise(words))
+    refusing_symbol = (
+        re.search("[\U0001f44e\u274c\u2716\U0001f6ab]", text) is not None
+    )  # thumbs down, crosses
+    return refusing_symbol or any(word in REFUSAL_WORDS for word in words) or bool(pairs & REFUSAL_PHRASES)
+
+
+def read(text: str, context: ReplyContext = CHAT) -> str:
+    """ "approve" for a plain yes, "reject" for a clear refusal, "unclear" for anything else."""
+    if approves(text, context):
+        return "approve"
+    return "reject" if refuses(text, context) else "unclear"

@@ -115,6 +115,12 @@ REPLY_CANCELLED = "No problem, I have not sent that request. Is there anything e
 REPLY_REJECTED = (
     "Understood, I did not send the request (\u201c{label}\u201d). Anything else I can help with?"
 )
+REPLY_UNCLEAR_REJECTED = (
+    "I did not send the request (\u201c{label}\u201d): I need a plain yes to send it. "
+    "Anything else I can help with?"
+)
+CONFIRM_UNCLEAR = "I need a plain yes to send this, or no to cancel: {question}"
+"""The confirmation asked once more after a reply that was neither a plain yes nor a clear no."""
 CONFIRM_QUESTION = "Shall I go ahead with \u201c{label}\u201d? Please check the request below."
 REPLY_LIMIT = (
     'I can\'t run "{label}" again in this conversation (limit: {limit} per conversation). '

@@ -172,11 +172,12 @@ APPROVING_REPLIES = [
     "Yes.",
     "YES please",
     "Yes, go ahead.\n\nThanks,\nDana",
-    "Hi,\n\nYes please go ahead.\n\nBest regards,\nDana\n\n> Reply \u201cyes\u201d to go ahead",
+    "Hi,\n\nYes please go ahead.\n\nBest regards,\nDana\n\n> Reply \u201cyes\u201d and I will go ahead, or \u201cno\u201d and I will not.",
     "Sure, please do it",
     "That\u2019s correct, thanks!",
     "ok\n\nSent from my phone",
-    "Yes\n\nOn Mon, 1 Jun 2031, Support wrote:\n> Shall I cancel it? Reply no to stop",
+    "Yes\n\nOn Mon, 1 Jun 2031, Support wrote:\n> Before I go ahead with \u201cCancel an order\u201d, please check the details:\n"
+    "> - Order id: ORD-1002",
 ]
 NOT_APPROVING_REPLIES = [
     "no",
@@ -194,14 +195,22 @@ NOT_APPROVING_REPLIES = [
 
 @pytest.mark.parametrize("reply", APPROVING_REPLIES + NOT_APPROVING_REPLIES)
 async def test_an_emailed_reply_is_read_as_a_yes_only_when_it_says_only_yes(tmp_path, fresh_demo_log, reply):
-    """Greetings, signatures and the quoted question around a yes still approve; a yes with
-    anything more ("but", a change, a question) is not an approval and nothing is sent."""
+    """Greetings, a signature with the sender's own name (the `From:` of the customer's e-mail)
+    and the quoted question around a yes still approve; a yes with anything more ("but", a
+    change, a question) is not an approval and nothing is sent: a clear no ends the call, and
+    anything else asks once more for a plain yes."""
     args, _, (method, path) = CASES["cancel_order"]
     model = ScriptedChatModel().script(tool_call("cancel_order", **args), "Done.")
+    opening = "From: Dana Smith <dana@example.com>\nSubject: My order\n\nPlease cancel my order ORD-1002."
     async with make_agent(tmp_path, fresh_demo_log, model) as agent:
-        asked = await agent.send("mail-3", "Please cancel my order ORD-1002.", channel="email")
+        asked = await agent.send("mail-3", opening, channel="email")
         assert asked.interrupt["kind"] == "confirm"
         done = await agent.send("mail-3", reply, channel="email")
     sent = len(calls(fresh_demo_log, method, path))
     assert sent == (1 if reply in APPROVING_REPLIES else 0)
-    assert done.reply is not None and done.reply["text"].strip()
+    if done.interrupt is not None:  # neither a yes nor a clear no: asked again, in words
+        assert reply in NOT_APPROVING_REPLIES
+        assert done.interrupt["question"].startswith("I need a plain yes to send this, or no to cancel: ")
+        assert interrupt_email(done).startswith("Hello Dana,")
+    else:
+        assert done.reply is not None and done.reply["text"].strip()

@@ -109,6 +109,10 @@ def test_a_question_typed_without_its_question_mark_is_not_an_approval(tmp_path,
         assert "Shall I go ahead with \u201cCancel an order\u201d?" in texts(at)
         say(at, "is that ok")
         assert not at.exception
+        assert "I need a plain yes to send this, or no to cancel" in texts(at)  # asked again
+        assert "did not send the request" not in texts(at)
+        assert sent(fresh_demo_log, "DELETE", "/api/orders") == []
+        say(at, "no")
         assert "did not send the request" in texts(at)
     assert sent(fresh_demo_log, "DELETE", "/api/orders") == []
 

@@ -12,33 +12,58 @@ definition, secrets and auth setting, is still the one shown; otherwise it recor
 and asks again, saying it changed. Once asked, a call stays a confirmation (`confirming`) until
 it is answered, even if `requires_confirmation` is switched off meanwhile. `call_action` checks
 the digest once more right before sending.
+
+A typed answer is read by `agent.approval_reply` against its channel and, on e-mail, the
+customer's original e-mail (its sender's name) and the question e-mail it answers: a plain yes
+approves, a clear refusal rejects, and anything else is asked about once more, in words ("I need
+a plain yes to send this, or no to cancel: ..."), nothing sent; a second such answer rejects.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from agent import prompts
-from agent.approval_reply import approves
+from agent.approval_reply import CHAT, ReplyContext, read
 from agent.nodes.closing import close_if_unavailable, finish_call, skip_call
 from agent.state import AgentContext, AgentState
 from agent.storable_state import ask
+from agent.wording.email import as_email, greeting, inbound_headers, reply_headers
 from agent.wording.inputs import values_summary
 from tools.errors import ActionsError
 from tools.outcome import Outcome, OutcomeKind
 
 
-def parse_decision(answer: object) -> tuple[str, dict]:
-    """("approve" | "reject" | "edit", values)."""
+def parse_decision(answer: object, context: ReplyContext = CHAT) -> tuple[str, dict]:
+    """("approve" | "reject" | "edit" | "unclear", values). A button's answer is what it says
+    (anything else a reject); a typed one is read against `context`: "unclear" when it is
+    neither a plain yes nor a clear refusal."""
     if isinstance(answer, dict):
         decision = str(answer.get("decision", "")).lower()
         values = answer["values"] if isinstance(answer.get("values"), dict) else {}
         if decision in ("approve", "reject", "edit"):
             return decision, values
         return "reject", {}
-    return ("approve", {}) if approves(str(answer or "")) else ("reject", {})
+    return read(str(answer or ""), context), {}
+
+
+def reply_context(state: AgentState, question: str) -> ReplyContext:
+    """What a typed answer to `question` is read against: the channel and, on e-mail, the
+    customer's first e-mail (its `From:` and subject) and the question e-mail as sent."""
+    channel = state.get("channel") or "chat"
+    if channel != "email":
+        return ReplyContext(channel=channel)
+    first = next((m for m in state.get("messages") or [] if isinstance(m, HumanMessage)), None)
+    inbound = first.content if first is not None and isinstance(first.content, str) else ""
+    return ReplyContext(
+        channel=channel,
+        sender=inbound_headers(inbound).get("from", ""),
+        asked=as_email(question, greeting=greeting(inbound)),
+        subject=reply_headers(inbound).subject,
+    )
 
 
 async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
@@ -80,21 +105,29 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         question = template.format(label=action.label)
     # The answer is read before anything else is decided: a reject ends the call whatever
     # changed while the question waited; an approval counts only for what was shown.
-    decision, values = parse_decision(
-        ask(
-            {
-                "kind": "confirm",
-                "action": action.name,
-                "action_label": action.label,
-                "request": preview.model_dump(mode="json"),
-                "request_digest": preview.digest(),
-                "args": pending["args"],
-                "summary": summary,
-                "question": question,
-            },
-            ctx.limits,
+    payload = {
+        "kind": "confirm",
+        "action": action.name,
+        "action_label": action.label,
+        "request": preview.model_dump(mode="json"),
+        "request_digest": preview.digest(),
+        "args": pending["args"],
+        "summary": summary,
+        "question": question,
+    }
+    decision, values = parse_decision(ask(payload, ctx.limits), reply_context(state, question))
+    if decision == "unclear":  # neither a plain yes nor a clear no: asked once more, in words
+        again = prompts.CONFIRM_UNCLEAR.format(question=question)
+        decision, values = parse_decision(
+            ask({**payload, "question": again}, ctx.limits), reply_context(state, again)
         )
-    )
+        if decision == "unclear":
+            return skip_call(
+                state,
+                "rejected",
+                prompts.REPLY_UNCLEAR_REJECTED.format(label=action.label),
+                "Not run: the customer's answer was not a plain yes, twice.",
+            )
     if decision == "reject":
         return skip_call(
             state,
