@@ -267,7 +267,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         problems.show_errors(elsewhere, *elsewhere)
     form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
     form["test_conversations"] = conversation_cases_panel.conversations_section(
-        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors, name=form.get("name")
+        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors, form=form
     )
     if snapshot["view"] == DRAFT:
         drafts_panel.draft_buttons(rt, snapshot, form)
