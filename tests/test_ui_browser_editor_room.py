@@ -9,31 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser_app import ROOT, chromium_page, pick, settle, streamlit_app
+from tests.support.browser_app import (
+    CUT_ICON_BUTTONS,
+    ROOT,
+    WORDLESS_BUTTONS,
+    chromium_page,
+    pick,
+    settle,
+    streamlit_app,
+)
 
 ARTIFACTS = ROOT / "test-artifacts" / "editor-tabs"
 TABS = ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-WORDLESS_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
-    .filter((b) => b.offsetParent !== null)
-    .filter((b) => {
-        const copy = b.cloneNode(true);
-        copy.querySelectorAll('[data-testid="stIconMaterial"], [translate="no"]').forEach((i) => i.remove());
-        return !copy.innerText.trim() && !b.closest('[data-testid="stElementToolbar"]')
-            && !b.closest('[data-testid="stSidebarHeader"]') && !b.closest('[data-testid="stSidebarCollapseButton"]');
-    })
-    .map((b) => b.outerHTML.slice(0, 200))"""
-"""The app's visible buttons (st.button and kin) with an icon and no words; the table toolbars
-and the sidebar's own collapse control are Streamlit's, with labels for screen readers."""
-
-
-CUT_ICON_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
-    .filter((b) => b.offsetParent !== null && b.querySelector('[data-testid="stIconMaterial"]'))
-    .filter((b) => [...b.querySelectorAll('p, div')].some((t) => t.scrollWidth > t.clientWidth + 1))
-    .map((b) => b.innerText.trim())"""
-"""Icon buttons whose words are cut short ("N…" for New conversation): an icon with a letter."""
 
 
 @pytest.fixture

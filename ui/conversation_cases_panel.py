@@ -19,6 +19,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from agent.editing.checks import validated
 from agent.evaluation import CaseResult, EvalReport, GuardReport, evaluate, guard_publish, suite_problems
 from tools.action import ActionDefinition
 from tools.channels import CHANNELS
@@ -118,14 +119,19 @@ def _conversations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def conversations_section(
-    rt: AgentRuntime, base: dict[str, Any], key: str, errors: dict[str, list[str]], name: str | None = None
+    rt: AgentRuntime,
+    base: dict[str, Any],
+    key: str,
+    errors: dict[str, list[str]],
+    form: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The test conversations of the action in the form (`name` as the form has it, for a new
-    action; else `base`'s): a table to edit them and a small form to add one; returns them as
-    the definition holds them (saved with the form)."""
+    """The test conversations of the action in the form (named as `form` has it, for a new
+    action; else as `base`): a table to edit them and a small form to add one; returns them as
+    the definition holds them (kept with the unsaved form under `key`, saved with it). A run
+    takes the action from `form` when the catalog it runs on does not have it yet."""
     import pandas as pd
 
-    own = str(name or base.get("name") or "").strip()
+    own = str((form or {}).get("name") or base.get("name") or "").strip()
     held = f"{key}.tc"  # added rows live here until the form is saved (under the form's key)
     current = st.session_state.get(held, list(base.get("test_conversations") or []))
     generation = st.session_state.get(f"{held}.n", 0)
@@ -181,7 +187,7 @@ def conversations_section(
             st.session_state[held] = [*conversations, added]
             st.session_state[f"{held}.n"] = generation + 1
             st.rerun()
-        runner(rt, own, conversations, unsaved)
+        runner(rt, own, conversations, unsaved, form=form)
     return conversations
 
 
@@ -257,9 +263,11 @@ def runner(
     own: str = "",
     conversations: list[dict[str, Any]] | None = None,
     unsaved: Sequence[int] = (),
+    form: dict[str, Any] | None = None,
 ) -> None:
     """Run every suite of the live catalog or the drafts, the edited action's suite as the
-    form has it; show the results matrix."""
+    form has it; show the results matrix. An action the catalog does not have yet (a new one,
+    never saved) runs as `form` has it, when the form is a complete action."""
     st.markdown("**Run every suite**")
     target = st.radio("Run on", (LIVE_TARGET, DRAFT_TARGET), key="tc.target", horizontal=True)
     send_get = st.checkbox(
@@ -270,6 +278,13 @@ def runner(
     if st.button("Run test conversations", key="tc.run", icon=":material/play_arrow:"):
         catalog = _catalog(rt, target)
         in_catalog = any(d.name == own for d in catalog)
+        from_form, not_ready = False, ""
+        if own and not in_catalog and form is not None:
+            definition, incomplete = validated({**form, "test_conversations": []})
+            if definition is not None:
+                catalog, in_catalog, from_form = [*catalog, definition], True, True
+            else:
+                not_ready = "; ".join(f"{p.path}: {p.message}" for p in incomplete[:2])
         catalog, shape = _with_form_cases(catalog, own, list(conversations or []))
         problems = shape or [
             f"{case_words(p.path, conversations or [], own)}: {p.message}" for p in suite_problems(catalog)
@@ -294,6 +309,8 @@ def runner(
                 "own": own,
                 "unsaved": list(unsaved) if in_catalog else [],
                 "left_out": left_out,
+                "from_form": from_form,
+                "not_ready": not_ready,
             }
     shown = st.session_state.get(RESULTS)
     if not shown:
@@ -306,16 +323,28 @@ def runner(
     report: EvalReport = shown["report"]
     unsaved_ran, left_out, own_ran = shown.get("unsaved", []), shown.get("left_out", 0), shown.get("own", "")
     if left_out:
+        why = (
+            f" and the form is not a complete action yet ({shown['not_ready']})"
+            if shown.get("not_ready")
+            else ""
+        )
         st.warning(
-            f"The {left_out} test conversation{'s' if left_out != 1 else ''} of {own_ran} did not run: "
-            f"it is not in the {shown['target'].lower()} yet. Save the draft, then run on the drafts.",
+            literal(
+                f"The {left_out} test conversation{'s' if left_out != 1 else ''} of {own_ran} did not run: "
+                f"it is not in the {shown['target'].lower()} yet{why}. They are kept with the form and "
+                "saved with it; complete the form, or save the draft and run on the drafts."
+            ),
             icon=":material/info:",
         )
     if not report.results:
-        st.info("No test conversations ran: add some above.")
+        if not left_out:  # else the warning above says why
+            st.info("No test conversations ran: add some above.")
         return
     note = ""
-    if unsaved_ran:
+    if shown.get("from_form"):
+        not_saved = f"; {len(unsaved_ran)} of its test conversations not saved yet" if unsaved_ran else ""
+        note = f" (with {own_ran} as the form has it, not in the {shown['target'].lower()} yet{not_saved})"
+    elif unsaved_ran:
         note = f" (with {len(unsaved_ran)} of {own_ran}'s not saved yet)"
     (st.success if report.ok else st.error)(f"{report.summary()} on the {shown['target'].lower()}{note}.")
     results_matrix(report.results, own_ran, unsaved_ran)

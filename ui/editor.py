@@ -45,11 +45,11 @@ from ui.editor_state import (
 )
 from ui.runtime import AgentRuntime
 
-__all__ = ["NEW", "SNAPSHOT", "actions_table", "editor_panel"]
+__all__ = ["NEW", "SNAPSHOT", "action_rows", "actions_table", "editor_body", "editor_panel", "pick"]
 
 
-def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
-    """The list of actions with a Draft badge; returns (picker names, badge by name)."""
+def action_rows(rt: AgentRuntime) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Every action (live, then new drafts) as a row, and the Draft badge by name."""
     actions, drafts = rt.stores.actions.list(), rt.drafts.list()
     edited = {d.live_name for d in drafts if d.live_name}
     badges = {a.name: "Draft" for a in actions if a.name in edited}
@@ -75,6 +75,12 @@ def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
         for d in drafts
         if d.live_name is None
     ]
+    return rows, badges
+
+
+def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
+    """The list of actions with a Draft badge; returns (picker names, badge by name)."""
+    rows, badges = action_rows(rt)
     st.dataframe(
         rows,
         hide_index=True,
@@ -82,6 +88,12 @@ def actions_table(rt: AgentRuntime) -> tuple[list[str], dict[str, str]]:
         column_config={"enabled": st.column_config.CheckboxColumn("enabled")},
     )
     return [r["name"] for r in rows], badges
+
+
+def pick(name: str) -> None:
+    """Open `name` (or NEW) on the next run, asked first (by `_open`) when the open form has
+    unsaved edits; usable as a widget callback."""
+    st.session_state[NEXT_PICK] = name
 
 
 def refused(what: str, snapshot: Snapshot, exc: Exception) -> None:
@@ -204,7 +216,7 @@ def _leave_unsaved(snapshot: Snapshot, selected: str) -> bool:
 def _create() -> None:
     """ "Create action": a blank form, asked first (by `_open`) when the open one has edits."""
     if unsaved_edits():
-        st.session_state[NEXT_PICK] = NEW
+        pick(NEW)
     else:
         request_open(NEW)
 
@@ -235,6 +247,12 @@ catalog file in **Import / export**."""
 def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
     """Render the list and the form; returns the form's definition and `source_of` it."""
     names, badges = actions_table(rt)
+    return editor_body(rt, names, badges)
+
+
+def editor_body(rt: AgentRuntime, names: list[str], badges: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """The picker, the commands and the form for the actions `names` (listed by the caller, the
+    sidebar's table or the Actions page's list); returns the form's definition and `source_of` it."""
     if not names:
         st.info(FIRST_RUN, icon=":material/lightbulb:")
     st.button(
@@ -267,7 +285,7 @@ def editor_panel(rt: AgentRuntime) -> tuple[dict[str, Any], str]:
         problems.show_errors(elsewhere, *elsewhere)
     form = editor_form.action_form(snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors)
     form["test_conversations"] = conversation_cases_panel.conversations_section(
-        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors, name=form.get("name")
+        rt, snapshot["definition"], f"ed.{st.session_state[TOKEN]}", errors, form=form
     )
     if snapshot["view"] == DRAFT:
         drafts_panel.draft_buttons(rt, snapshot, form)

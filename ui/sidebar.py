@@ -1,4 +1,5 @@
-"""The sidebar: the model in use, the admin gate, and the product team's tools in tabs."""
+"""The sidebar: the model in use, the admin gate, and the product team's tools in tabs (the
+editor for quick edits; the Actions page has it with room)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ scrolls sideways hides tabs nobody finds (Streamlit's moving underline assumes o
 open tab is underlined by its own border instead)."""
 
 
-def sidebar(rt: AgentRuntime) -> None:
+ON_PAGE = "The editor is open on the **Actions** page, with the width of the page."
+
+
+def sidebar(rt: AgentRuntime, editor_on_page: bool = False) -> None:
+    """The sidebar; with `editor_on_page`, the editor, its test run and its history are drawn
+    on the Actions page instead (one place per run), and their tabs say so."""
     agent = rt.agent
     st.markdown("### :material/tune: Product team")
     if rt.model_problem:
@@ -38,16 +44,20 @@ def sidebar(rt: AgentRuntime) -> None:
     actions, test, secrets, auth, history, transfer, from_api = st.tabs(
         ["Actions", "Test action", "Secrets", "Auth", "History", "Import / export", "Import API"]
     )
-    with actions:
-        form, source = editor_panel(rt)
-    with test:
-        trial_panel(rt, form, source)
+    if editor_on_page:
+        for tab in (actions, test, history):
+            tab.info(ON_PAGE, icon=":material/open_in_full:")
+    else:
+        with actions:
+            form, source = editor_panel(rt)
+        with test:
+            trial_panel(rt, form, source)
+        with history:
+            history_panel(rt, current_name())
     with secrets:
         secrets_panel(rt)
     with auth:
         auth_settings_panel(rt)
-    with history:
-        history_panel(rt, current_name())
     with transfer:
         transfer_panel(rt)
     with from_api:

@@ -45,6 +45,31 @@ INHERITED_NOT = (
 """Settings the app must not take from the shell running the tests."""
 START_SECONDS = 60
 
+WORDLESS_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
+    .filter((b) => b.offsetParent !== null)
+    .filter((b) => {
+        const copy = b.cloneNode(true);
+        copy.querySelectorAll('[data-testid="stIconMaterial"], [translate="no"]').forEach((i) => i.remove());
+        return !copy.innerText.trim() && !b.closest('[data-testid="stElementToolbar"]')
+            && !b.closest('[data-testid="stSidebarHeader"]') && !b.closest('[data-testid="stSidebarCollapseButton"]');
+    })
+    .map((b) => b.outerHTML.slice(0, 200))"""
+"""The app's visible buttons (st.button and kin) with an icon and no words; the table toolbars
+and the sidebar's own collapse control are Streamlit's, with labels for screen readers."""
+
+
+CUT_ICON_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
+    .filter((b) => b.offsetParent !== null && b.querySelector('[data-testid="stIconMaterial"]'))
+    .filter((b) => [...b.querySelectorAll('p, div')].some((t) => t.scrollWidth > t.clientWidth + 1))
+    .map((b) => b.innerText.trim())"""
+"""Icon buttons whose words are cut short ("N…" for New conversation): an icon with a letter."""
+
+CUT_BUTTONS = """(root) => [...root.querySelectorAll('button[data-testid^="stBaseButton"]')]
+    .filter((b) => b.offsetParent !== null)
+    .filter((b) => [...b.querySelectorAll('p, div')].some((t) => t.scrollWidth > t.clientWidth + 1))
+    .map((b) => b.innerText.trim())"""
+"""Visible buttons, with or without an icon, whose words run past their edge (cut or hidden)."""
+
 
 @contextlib.contextmanager
 def streamlit_app(
