@@ -156,16 +156,29 @@ def message_too_long(text: object, limits: Limits) -> str | None:
 
 
 def text_length(value: object) -> int:
-    """The characters a customer wrote in a message or an answer, whatever its shape: a text,
-    content blocks (`[{"type": "text", "text": ...}]`), or an answer's values (every text in
-    them counted)."""
+    """The characters of a message or an answer, whatever its shape: a text, content blocks
+    (`[{"type": "text", "text": ...}]`), or an answer's values. Everything in it that a person or
+    a model could read counts, at any depth: every text, every key of a mapping (a key is as
+    readable as a value) and every number, as written; only None counts nothing."""
+    if value is None:
+        return 0
     if isinstance(value, str):
         return len(value)
     if isinstance(value, dict):
-        return sum(text_length(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
+        return sum(text_length(k) + text_length(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
         return sum(text_length(v) for v in value)
-    return 0
+    return len(_written(value))
+
+
+def _written(value: object) -> str:
+    """A scalar as written (an int past Python's digit limit for `str` counts its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:
+            return "9" * (value.bit_length() * 3 // 10 + 1)
+    return str(value)
 
 
 class Catalog(Protocol):
