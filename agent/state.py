@@ -43,7 +43,12 @@ class PendingCall(TypedDict, total=False):
     request_changed: bool
     """The request changed since it was last shown: the question says so."""
     approved_request: str | None
-    """`approval_digest` of what the customer approved: `call_action` sends only that."""
+    """`approval_digest` of what the customer approved (a record: `approval` is what counts)."""
+    approval: str | None
+    """`Executor.approval_token`, minted by `confirm` alone when it reads a yes: `call_action`
+    sends a confirmed call only when it holds for this call and the request it would send now.
+    A client that can write the state (LangGraph Server's `update_state`, `Command(update=...)`)
+    cannot mint one, so nothing it writes approves a call."""
     valid: bool
     """The arguments passed the strict schema since they last changed."""
 
@@ -200,6 +205,16 @@ class Executor(Protocol):
 
     async def approval_digest(self, action: ActionDefinition, args: dict[str, Any]) -> str:
         """A keyed digest of what an approval covers (definition, request, credentials)."""
+        ...
+
+    def approval_token(self, *, session_id: str, tool_call_id: str, idempotency_key: str, digest: str) -> str:
+        """The confirm step's keyed approval of one call (`approval_digest` and what it binds)."""
+        ...
+
+    def approval_holds(
+        self, token: object, *, session_id: str, tool_call_id: str, idempotency_key: str, digest: str
+    ) -> bool:
+        """Whether `token` is `approval_token` of exactly this call."""
         ...
 
     async def execute(
