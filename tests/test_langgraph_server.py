@@ -281,6 +281,11 @@ async def test_a_too_long_answer_through_langgraph_server_is_not_read(langgraph_
     question = interrupts[0]["value"]
     assert question["kind"] == "collect_info" and "at most 4000 characters" in question["question"]
     assert fresh_demo_log.request_log == []
+    said_in_a_key = {"values": {"order_id": "ORD-1001", "k" * 4001: "v"}}  # keys are read too
+    await client.runs.wait(tid, "support_agent", command=Command(resume=said_in_a_key))
+    state = await client.threads.get_state(tid)
+    (question,) = [i["value"] for task in state["tasks"] for i in task.get("interrupts", [])]
+    assert "at most 4000 characters" in question["question"] and fresh_demo_log.request_log == []
     await client.runs.wait(tid, "support_agent", command=Command(resume={"values": {"order_id": "ORD-1001"}}))
     assert [(r["method"], r["path"]) for r in fresh_demo_log.request_log] == [("GET", "/api/orders/ORD-1001")]
 
