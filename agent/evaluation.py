@@ -215,6 +215,12 @@ class _SendOnlyGet:
     async def approval_digest(self, action: ActionDefinition, args: dict[str, Any]) -> str:
         return str(await self._executor.approval_digest(action, args))
 
+    def approval_token(self, **call: str) -> str:
+        return str(self._executor.approval_token(**call))
+
+    def approval_holds(self, token: object, **call: str) -> bool:
+        return bool(self._executor.approval_holds(token, **call))
+
     async def execute(self, action: ActionDefinition, args: dict[str, Any], **kwargs: Any) -> Outcome:
         if self._send_get and action.method is HttpMethod.GET:
             if not self._allow_token_request and await self._fetches_token(action):

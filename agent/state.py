@@ -43,7 +43,12 @@ class PendingCall(TypedDict, total=False):
     request_changed: bool
     """The request changed since it was last shown: the question says so."""
     approved_request: str | None
-    """`approval_digest` of what the customer approved: `call_action` sends only that."""
+    """`approval_digest` of what the customer approved (a record: `approval` is what counts)."""
+    approval: str | None
+    """`Executor.approval_token`, minted by `confirm` alone when it reads a yes: `call_action`
+    sends a confirmed call only when it holds for this call and the request it would send now.
+    A client that can write the state (LangGraph Server's `update_state`, `Command(update=...)`)
+    cannot mint one, so nothing it writes approves a call."""
     valid: bool
     """The arguments passed the strict schema since they last changed."""
 
@@ -172,16 +177,29 @@ def message_too_long(text: object, limits: Limits) -> str | None:
 
 
 def text_length(value: object) -> int:
-    """The characters a customer wrote in a message or an answer, whatever its shape: a text,
-    content blocks (`[{"type": "text", "text": ...}]`), or an answer's values (every text in
-    them counted)."""
+    """The characters of a message or an answer, whatever its shape: a text, content blocks
+    (`[{"type": "text", "text": ...}]`), or an answer's values. Everything in it that a person or
+    a model could read counts, at any depth: every text, every key of a mapping (a key is as
+    readable as a value) and every number, as written; only None counts nothing."""
+    if value is None:
+        return 0
     if isinstance(value, str):
         return len(value)
     if isinstance(value, dict):
-        return sum(text_length(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
+        return sum(text_length(k) + text_length(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
         return sum(text_length(v) for v in value)
-    return 0
+    return len(_written(value))
+
+
+def _written(value: object) -> str:
+    """A scalar as written (an int past Python's digit limit for `str` counts its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:
+            return "9" * (value.bit_length() * 3 // 10 + 1)
+    return str(value)
 
 
 class Catalog(Protocol):
@@ -203,6 +221,16 @@ class Executor(Protocol):
 
     async def approval_digest(self, action: ActionDefinition, args: dict[str, Any]) -> str:
         """A keyed digest of what an approval covers (definition, request, credentials)."""
+        ...
+
+    def approval_token(self, *, session_id: str, tool_call_id: str, idempotency_key: str, digest: str) -> str:
+        """The confirm step's keyed approval of one call (`approval_digest` and what it binds)."""
+        ...
+
+    def approval_holds(
+        self, token: object, *, session_id: str, tool_call_id: str, idempotency_key: str, digest: str
+    ) -> bool:
+        """Whether `token` is `approval_token` of exactly this call."""
         ...
 
     async def execute(

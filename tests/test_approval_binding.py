@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Overwrite
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -275,3 +276,39 @@ async def test_a_delete_and_create_while_the_question_waits_asks_again_and_sends
             third = await agent.resume("s1", {"decision": "approve"})
             assert third.interrupt is None
     assert [r["method"] for r in seen] == ["PUT"]
+
+
+@pytest.mark.parametrize(
+    "copy",
+    {
+        "a new idempotency key": {"idempotency_key": "a-new-key"},
+        "another call id and key": {"tool_call_id": "call-2", "idempotency_key": "another-key"},
+        "other values": {"args": {"order_id": "ORD-2002"}, "idempotency_key": "third-key"},
+    }.values(),
+    ids=["new idempotency key", "another call", "other values"],
+)
+async def test_an_approval_copied_in_the_state_sends_nothing_more(tmp_path, copy):
+    """An approval is in the thread's state once given (its history is readable where the state
+    is, e.g. on LangGraph Server); written back onto another call, another idempotency key or
+    other values, it approves nothing: the call is asked about again, and not sent."""
+    seen: list[dict[str, Any]] = []
+    config: Any = {"configurable": {"thread_id": "s1"}}
+    with serve(_recording_api(seen)) as base:
+        async with _agent(tmp_path, base, _model()) as agent:
+            await _ask(agent)
+            await agent.resume("s1", {"decision": "approve"})
+            assert [r["path"] for r in seen] == ["/orders/ORD-1001/cancel"]
+            graph = agent.deps.graph
+            approved = [
+                s.values["pending"]
+                async for s in graph.aget_state_history(config)
+                if (s.values.get("pending") or {}).get("approval")
+            ]
+            assert approved, "the approval is kept in the state"
+            # the repeat rule's record is the state's too: a client can clear it (`Overwrite`)
+            forged = {"pending": {**approved[0], **copy}, "sent_fingerprints": Overwrite([])}
+            await graph.aupdate_state(config, forged, as_node="confirm")
+            await graph.ainvoke(None, config, context=_context(agent))
+            after = await graph.aget_state(config)
+    assert [r["path"] for r in seen] == ["/orders/ORD-1001/cancel"]
+    assert [i.value["kind"] for i in after.interrupts] == ["confirm"], after.values

@@ -30,6 +30,14 @@ LIMIT = 200
 TOO_LONG = "where is my order ORD-1001" + " " * LIMIT  # the class: anything past the limit
 
 
+LONG_ELSEWHERE: list[Any] = [
+    # what an answer says is all of it: keys, nested keys and numbers are read as well as texts
+    {"values": {"order_id": "ORD-1001", "k" * LIMIT: "v"}},
+    {"values": {"order_id": "ORD-1001"}, "note": [{"z" * LIMIT: None}]},
+]
+A_LONG_NUMBER = {"values": {"order_id": "ORD-1001", "n": int("9" * (LIMIT + 1))}}
+
+
 def _calls(model: ScriptedChatModel) -> int:
     return len(model.calls)
 
@@ -151,6 +159,8 @@ async def test_an_mcp_call_with_arguments_past_the_limit_is_refused(tmp_path, fr
         {"values": {"order_id": "ORD-1001" + "x" * LIMIT}},  # form values
         {"text": "ORD-1001 " + "y " * LIMIT},  # a typed answer
         "ORD-1001" + "!" * LIMIT,
+        *LONG_ELSEWHERE,
+        A_LONG_NUMBER,  # (the graph alone cannot take it: its checkpoint stores 64-bit numbers)
     ],
 )
 async def test_a_too_long_answer_through_resume_keeps_the_question(tmp_path, fresh_demo_log, answer):
@@ -165,6 +175,16 @@ async def test_a_too_long_answer_through_resume_keeps_the_question(tmp_path, fre
 
 
 async def test_content_blocks_are_counted_like_text():
+    said_in_text = [
+        {"type": "text", "text": "refund of 5 dollars because "},
+        {"type": "text", "text": "y " * LIMIT},
+    ]
+    said_in_a_key = [{"type": "text", "text": "refund of 5 dollars", "x" * LIMIT: "k"}]
+    for blocks in (said_in_text, said_in_a_key):
+        await _refused_at_the_first_node(blocks)
+
+
+async def _refused_at_the_first_node(blocks: list[dict[str, Any]]) -> None:
     model = ScriptedChatModel().script("should not be asked")
     graph = compile_graph(InMemorySaver())
     context = AgentContext(
@@ -173,10 +193,6 @@ async def test_content_blocks_are_counted_like_text():
         executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
         limits=Limits(max_message_chars=LIMIT),
     )
-    blocks = [
-        {"type": "text", "text": "refund of 5 dollars because "},
-        {"type": "text", "text": "y " * LIMIT},
-    ]
     graph_input: Any = {"messages": [HumanMessage(content=blocks)], "channel": "chat"}  # type: ignore[arg-type]
     out = await graph.ainvoke(
         graph_input,
@@ -227,7 +243,11 @@ async def test_a_too_long_approval_given_to_the_graph_is_not_read(tmp_path, fres
 
 @pytest.mark.parametrize(
     "answer",
-    [{"values": {"order_id": "ORD-1001" + "x" * LIMIT}}, {"text": "ORD-1001 " + "y " * LIMIT}],
+    [
+        {"values": {"order_id": "ORD-1001" + "x" * LIMIT}},
+        {"text": "ORD-1001 " + "y " * LIMIT},
+        *LONG_ELSEWHERE,
+    ],
 )
 async def test_a_too_long_answer_given_to_the_graph_keeps_the_question(tmp_path, fresh_demo_log, answer):
     from langgraph.types import Command

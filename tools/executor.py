@@ -197,6 +197,26 @@ class ActionExecutor:
         text = json.dumps(covered, sort_keys=True, ensure_ascii=True, default=str)
         return hmac.new(self._approval_key, text.encode("ascii"), hashlib.sha256).hexdigest()
 
+    def approval_token(self, *, session_id: str, tool_call_id: str, idempotency_key: str, digest: str) -> str:
+        """The customer's yes to one call, as only the confirm step mints it: keyed like
+        `approval_digest` (which it covers) and bound to the session, the call and the
+        idempotency key it is sent with. What a question shows (the digest) is readable wherever
+        the state is, and so is a token once minted; neither can be turned into an approval of
+        another call, request or idempotency key without the key."""
+        text = json.dumps(["approve", session_id, tool_call_id, idempotency_key, digest], ensure_ascii=True)
+        return hmac.new(self._approval_key, text.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def approval_holds(
+        self, token: object, *, session_id: str, tool_call_id: str, idempotency_key: str, digest: str
+    ) -> bool:
+        """Whether `token` is the confirm step's approval of this call, request and key."""
+        expected = self.approval_token(
+            session_id=session_id, tool_call_id=tool_call_id, idempotency_key=idempotency_key, digest=digest
+        )
+        return isinstance(token, str) and hmac.compare_digest(
+            token.encode("ascii", "replace"), expected.encode()
+        )
+
     async def execute(
         self, action: ActionDefinition, args: dict, *, idempotency_key: str | None = None
     ) -> Outcome:

@@ -19,6 +19,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.catalog.offering import Projection, Refusal, availability_refusal, call_refusal, fingerprint
+from agent.nodes import approval
 from agent.nodes.closing import close_if_unavailable, said_once, skip_call
 from agent.send_once import send_once
 from agent.state import AgentContext, AgentState, PendingCall
@@ -38,8 +39,8 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     refusal = call_refusal(action, pending["args"], state, ctx.limits)
     if refusal:
         return skip_call(state, refusal.reason, refusal.text, refusal.text)
-    if not await _still_approved(ctx, action, pending):
-        return {"pending": {**pending, "approved": False, "approved_request": None}}
+    if not await _still_approved(runtime, action, pending):
+        return {"pending": {**pending, "approved": False, "approved_request": None, "approval": None}}
 
     batch, rest = [(pending, action)], list(state.get("queue") or [])
     if _is_lookup(action):  # read-only calls asked together run together
@@ -127,18 +128,21 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
     return update
 
 
-async def _still_approved(ctx: AgentContext, action: ActionDefinition, pending: dict[str, Any]) -> bool:
+async def _still_approved(
+    runtime: Runtime[AgentContext], action: ActionDefinition, pending: dict[str, Any]
+) -> bool:
     """Whether what is about to be sent is what the customer approved (the action, a secret or
-    the auth setting may have changed since). A call that was never asked about needs no
-    approval while its action needs none. A request that cannot be built is left to `execute`,
-    which turns it into a config_error without sending anything."""
-    if pending.get("approved_request") is None:
-        return not action.requires_confirmation and not pending.get("confirming")
+    the auth setting may have changed since): the confirm step's approval of this call, for the
+    request as it would be sent now (`agent.nodes.approval`). A call that was never asked about
+    needs no approval while its action needs none. A request that cannot be built is left to
+    `execute`, which turns it into a config_error without sending anything."""
+    if not action.requires_confirmation and not pending.get("confirming"):
+        return True
     try:
-        digest = await ctx.executor.approval_digest(action, pending["args"])
+        digest = await runtime.context.executor.approval_digest(action, pending["args"])
     except ActionsError:
         return True
-    return digest == pending["approved_request"]
+    return approval.holds(runtime, pending, digest)
 
 
 async def _run_once(

@@ -11,7 +11,8 @@ question waited. An approval counts only if the digest, computed again from the 
 definition, secrets and auth setting, is still the one shown; otherwise it records the new one
 and asks again, saying it changed. Once asked, a call stays a confirmation (`confirming`) until
 it is answered, even if `requires_confirmation` is switched off meanwhile. `call_action` checks
-the digest once more right before sending.
+the approval once more right before sending. Only this node, reading a yes, mints an approval
+(`agent.nodes.approval`): state a client writes never approves a call.
 
 A typed answer is read by `agent.approval_reply` against its channel and, on e-mail, the
 customer's original e-mail (its sender's name) and the question e-mail it answers: a plain yes
@@ -28,6 +29,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.approval_reply import CHAT, ReplyContext, read
+from agent.nodes import approval
 from agent.nodes.closing import close_if_unavailable, finish_call, skip_call
 from agent.state import AgentContext, AgentState
 from agent.storable_state import ask
@@ -74,14 +76,14 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     pending: dict[str, Any] = dict(state["pending"] or {})
     action = ctx.catalog[pending["action"]].definition
     if not action.requires_confirmation and not pending.get("confirming"):
-        return {"pending": {**pending, "approved": True, "approved_request": None}}
+        return {"pending": {**pending, "approved": True, "approved_request": None, "approval": None}}
     try:
         preview = await ctx.executor.preview(action, pending["args"])
         digest = await ctx.executor.approval_digest(action, pending["args"])
     except ActionsError as exc:  # bad arguments or a definition the executor refuses
         outcome = Outcome(kind=OutcomeKind.CONFIG_ERROR, action=action.name, summary=str(exc))
         return finish_call(state, outcome.model_dump(mode="json"))
-    if pending.get("approved") and pending.get("approved_request") == digest:
+    if pending.get("approved") and approval.holds(runtime, pending, digest):
         return {"pending": pending}
     shown = pending.get("shown_request")
     if shown is None:
@@ -152,4 +154,11 @@ async def confirm(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
         # Approved, but not what would be sent now (the action, a credential or the auth
         # setting changed while the question waited): record the new request and ask again.
         return {"pending": {**pending, "approved": False, "shown_request": digest, "request_changed": True}}
-    return {"pending": {**pending, "approved": True, "approved_request": digest}}
+    return {
+        "pending": {
+            **pending,
+            "approved": True,
+            "approved_request": digest,
+            "approval": approval.mint(runtime, pending, digest),
+        }
+    }
