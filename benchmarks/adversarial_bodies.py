@@ -40,6 +40,8 @@ ADVERSARIAL_SHAPES: dict[str, Callable[[int], str]] = {
     "base64-run": lambda n: _repeat("QUJDRA", n),
     "newlines": lambda n: _repeat("\n", n, head="<pre>"),
     "comment-never-closed": lambda n: _repeat("<!--", n),
+    "cdata-never-closed": lambda n: _repeat("<![CDATA[", n),
+    "cdata-sections": lambda n: _repeat("<![CDATA[<a]]>", n),
     "octal-escapes": lambda n: _repeat("\\101", n),
     "quoted-printable": lambda n: _repeat("=41=\n", n),
     "accented-letters": lambda n: _repeat("é", n),

@@ -268,3 +268,19 @@ def test_remembered_texts_are_masked_alike_and_the_memory_stays_bounded() -> Non
     for i in range(redaction._MEMO_ENTRIES + 10):
         assert redactor.text(f"{i} {SECRET}") == f"{i} ***"
         assert len(redactor._memo) <= redaction._MEMO_ENTRIES
+
+
+def test_base64_runs_are_read_up_to_the_bound_only() -> None:
+    """Base64 runs are decoded (as a view the spellings are searched in) for the first
+    `_BASE64_VIEW_CHARS` characters of runs of one text: a cursor of the percent-encoded secret
+    within them is masked whole, one whose run starts past them is left as it is (the limit the
+    README states); each JSON string is one text, so a field of its own is always read."""
+    from tools import redaction
+
+    cursor = base64.b64encode(f"page=2&key={quote(SECRET, safe='')}".encode()).decode()
+    other = "QUJDREVGR0hJSktM" * (redaction._BASE64_VIEW_CHARS // 16 - 4)  # 64 characters short of it
+    redactor = Redactor([SECRET])
+    assert redactor.text(f"{other} {cursor}") == f"{other} ***"
+    past = f"{other} {'QUJDREVGR0hJSktM' * 8} {cursor}"
+    assert redactor.text(past) == past
+    assert redactor.data({"a": other + "QUJD" * 64, "next": cursor})["next"] == "***"

@@ -29,17 +29,31 @@ from tools.outcome import OutcomeKind
 
 CAP = ExecutorSettings().max_response_bytes
 
-_REFERENCE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
-"""What the text extraction means (tags and script/style elements become a space), written
-as the regular expression that is quadratic on long bodies: the reference on short ones."""
+_REFERENCE = re.compile(r"<!\[CDATA\[(.*?)\]\]>|<(script|style)\b.*?</\2>|<[^>]+>", re.S | re.I)
+"""What the text extraction means (a CDATA section becomes its content, tags and script/style
+elements become a space), written as the regular expression that is quadratic on long bodies:
+the reference on short ones."""
 
-_HTMLISH = st.text(alphabet=list("<>/! \n\tabSCRIPTscriptSTYLEstyle_-=\"'x1"), max_size=60)
+_HTMLISH = st.text(alphabet=list("<>/! \n\tabSCRIPTscriptSTYLEstyle_-=\"'x1[]<![CDATA[]]>"), max_size=60)
+_CDATA_PARTS = st.lists(
+    st.sampled_from(["<![CDATA[", "]]>", "<![cdata[", "<b>", "x<y", "<script>", "</script>"])
+)
+
+
+def _reference(page: str) -> str:
+    return _REFERENCE.sub(lambda m: " " if m.group(1) is None else m.group(1), page)
 
 
 @given(_HTMLISH)
 @settings(max_examples=400, deadline=None)
 def test_the_text_of_a_page_is_what_the_reference_expression_gives(page: str) -> None:
-    assert html_text(page) == _REFERENCE.sub(" ", page)
+    assert html_text(page) == _reference(page)
+
+
+@given(st.lists(_CDATA_PARTS.map("".join) | _HTMLISH, max_size=6).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_text_of_a_page_with_cdata_sections_is_what_the_reference_gives(page: str) -> None:
+    assert html_text(page) == _reference(page)
 
 
 @pytest.mark.parametrize(
@@ -50,6 +64,8 @@ def test_the_text_of_a_page_is_what_the_reference_expression_gives(page: str) ->
         ("a <script> never closed <b>bold</b>", "a never closed bold"),
         ("x <> y, 1 < 2", "x <> y, 1 < 2"),
         ("unclosed <tag at the end", "unclosed <tag at the end"),
+        ("<p>Bad key: p@ss/<![CDATA[w+rd<&>x9]]>!</p>", "Bad key: p@ss/w+rd<&>x9!"),
+        ("a <![CDATA[ never closed <b>bold</b>", "a bold"),
     ],
 )
 def test_known_pages_read_as_their_text(page: str, text: str) -> None:

@@ -134,6 +134,43 @@ ENCODINGS: dict[str, Callable[[str, bytes, bytes], str]] = {
 }
 
 
+def _b64_of(
+    encode: Callable[[bytes], bytes], escape: Callable[[str], str]
+) -> Callable[[str, bytes, bytes], str]:
+    """Base64 of a longer blob holding the secret in another byte spelling (a pagination cursor
+    of the percent-encoded value, a JWT payload of the JSON-escaped value), unpadded."""
+    return lambda s, b, a: encode(b + escape(s).encode() + a).decode().rstrip("=")
+
+
+def _cdata_split(secret: str, before: bytes, after: bytes) -> str:
+    """The secret split by a CDATA section of an XML or HTML page, at a place `before` picks."""
+    cut = 1 + len(before) % (len(secret) - 1)
+    return f"{secret[:cut]}<![CDATA[{secret[cut:]}]]>"
+
+
+ENCODINGS |= {
+    "base64 of the percent-encoded value in a blob (a cursor)": _b64_of(
+        base64.b64encode, lambda s: "page=2&key=" + quote(s, safe="")
+    ),
+    "url-safe base64 of the percent-encoded value, / kept": _b64_of(
+        base64.urlsafe_b64encode, lambda s: quote(s, safe="/")
+    ),
+    "base64 of the form-encoded value in a blob": _b64_of(
+        base64.b64encode, lambda s: "q=" + quote_plus(s, safe="")
+    ),
+    "url-safe base64 of a JSON payload, ASCII-escaped (a JWT)": _b64_of(
+        base64.urlsafe_b64encode, lambda s: json.dumps({"sub": "u1", "api_key": s})
+    ),
+    "url-safe base64 of a JSON payload, UTF-8": _b64_of(
+        base64.urlsafe_b64encode, lambda s: json.dumps({"k": s}, ensure_ascii=False)
+    ),
+    "base64 of the JSON-escaped value, / escaped": _b64_of(
+        base64.b64encode, lambda s: json.dumps(s)[1:-1].replace("/", "\\/")
+    ),
+    "split by a CDATA section": _cdata_split,
+}
+
+
 def _utf16(text: str) -> list[int]:
     data = text.encode("utf-16-be")
     return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
@@ -206,12 +243,19 @@ def _views(text: str) -> set[str]:
     return views
 
 
+def _blob_views(blob: bytes) -> set[str]:
+    """A decoded blob as text, and that text with one layer of URL, form, JSON or HTML escapes
+    decoded (what a cursor or a JWT payload holds)."""
+    text = blob.decode("utf-8", "replace")
+    return {text, unquote(text), unquote_plus(text), _json_unescape(text), html.unescape(text)}
+
+
 def _decoded_blobs(text: str) -> list[bytes]:
     found: list[bytes] = []
     for run in _B64_RUN.findall(text.replace("\\/", "/")):
         for skip in range(4):
             part = run[skip:]
-            part = part[: len(part) - len(part) % 4]
+            part = part[: len(part) - 1] if len(part) % 4 == 1 else part + "=" * (-len(part) % 4)
             for decode in (base64.b64decode, base64.urlsafe_b64decode):
                 try:
                     found.append(decode(part))
@@ -225,8 +269,13 @@ def _decoded_blobs(text: str) -> list[bytes]:
     return found
 
 
-_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
-"""Comments and tags, as a person reading the page never sees them."""
+_TAG = re.compile(r"<!\[CDATA\[(.*?)\]\]>|<!--.*?-->|<[^>]*>", re.S)
+"""CDATA sections (their content is text), comments and tags, as a person reading the page
+sees them."""
+
+
+def _without_tags(text: str) -> str:
+    return _TAG.sub(lambda m: m.group(1) or "", text)
 
 
 def leaks(output: str, secret: str) -> bool:
@@ -234,11 +283,14 @@ def leaks(output: str, secret: str) -> bool:
     alike, `KAPI` for `kapı`), with its format characters removed or in NFKC (full-width
     letters), or `output` with its tags removed, spells the secret."""
     variants = {_fold(v) for v in (secret, secret.upper(), secret.lower())}
-    views = _views(output) | _views(_TAG.sub("", output))
+    views = _views(output) | _views(_without_tags(output))
     if any(v in _fold(view) for view in views for v in variants):
         return True
     raw = secret.encode()
-    return any(raw in blob or raw.lower() in blob.lower() for blob in _decoded_blobs(output))
+    blobs = _decoded_blobs(output)
+    if any(raw in blob or raw.lower() in blob.lower() for blob in blobs):
+        return True
+    return any(v in _fold(view) for blob in blobs for view in _blob_views(blob) for v in variants)
 
 
 # -- properties ----------------------------------------------------------------------------------
@@ -371,6 +423,8 @@ ORDINARY_TEXTS = [
     "Größe ﬁt: İstanbul, IŞIK, Straße ſ ΟΔΟΣ ｆｕｌｌ ｗｉｄｔｈ é é 한국 co\u00adop\u200bx \ufeffend",
     "total 1,234,567.89 € (1 234 567,89), id 12345678901234567000, a=3D&b=41 C:\\101\\x41 =\r\n",
     'path=C:\\Users\\101\\files&q=%41 {"mac": "de:ad:be:ef:00:01", "n": 1.2345678901234567e+19}',
+    "cursor eyJwYWdlIjogMiwgInNpemUiOiA1MH0= next https://api.example.com/v1/orders/ORD-1001/items_all"
+    " c=cGFnZT0yJmtleT1hYmMlMkZkZWY%3D&s=a%2Fb\\/c",
 ]
 
 
@@ -409,7 +463,38 @@ def _note(text: str) -> bytes:
     return json.dumps({"note": f"echo {text} end"}, ensure_ascii=False).encode()
 
 
+_KEY = 'p@ss/w+rd!x9"Q\\z'
+"""A secret with URL-reserved characters, a quote and a backslash: escaped in every encoding."""
+
+
+def _jwt(payload: dict[str, str]) -> str:
+    """A JWT-style token: base64url (unpadded) of a JSON header and of a JSON payload."""
+
+    def segment(part: dict[str, str]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+
+    return f"{segment({'alg': 'HS256'})}.{segment(payload)}.c2lnbmF0dXJl"
+
+
 ECHOES = {
+    "a pagination cursor: base64 of the percent-encoded key": json.dumps(
+        {"items": [], "next_cursor": base64.b64encode(f"page=2&key={quote(_KEY, safe='')}".encode()).decode()}
+    ).encode(),
+    "a next link holding the cursor percent-encoded": json.dumps(
+        {
+            "next": "https://api.example.com/items?c="
+            + quote(base64.b64encode(quote(_KEY).encode()).decode(), safe="")
+        }
+    ).encode(),
+    "a JWT whose payload holds the key JSON-escaped": json.dumps(
+        {"session": _jwt({"sub": "u1", "api_key": _KEY})}
+    ).encode(),
+    "a JWT whose payload holds a non-ASCII password as \\u escapes": json.dumps(
+        {"session": _jwt({"sub": "u1", "password": "pass-ΛΟΓΟΣ"})}
+    ).encode(),
+    "an HTML message with the key split by a CDATA section": json.dumps(
+        {"message": f"<p>Bad key: {_KEY[:5]}<![CDATA[{_KEY[5:]}]]></p>"}
+    ).encode(),
     "json number": b'{"account": 48213377201, "ok": true}',
     "json number, exponent": b'{"account": 4.8213377201e10}',
     "hex": b'{"trace": "' + b"48213377201".hex().encode() + b'"}',
@@ -431,6 +516,7 @@ ECHOES = {
     "final sigma beside a dotted I": _note("İstanbul: password pass-ΛΟΓΟΣ rejected"),
 }
 ECHOED_SECRETS = {
+    "key": _KEY,
     "account": "48213377201",
     "id": "12345678901234567890",
     "token": _TOKEN,
@@ -438,6 +524,14 @@ ECHOED_SECRETS = {
     "city": "İzmir-42-key",
     "password": "pass-ΛΟΓΟΣ",
 }
+
+
+@pytest.mark.parametrize("shape", sorted(s for s in ECHOES if "number" not in s))
+def test_every_echo_shape_spells_a_secret(shape: str) -> None:
+    """What the end-to-end test below sends does hold a secret, as the oracle reads it (the
+    JSON numbers are read as numbers by the executor, not as text)."""
+    body = ECHOES[shape].decode()
+    assert any(leaks(body, s) or (s.isdigit() and not _number_gone(body, s)) for s in ECHOED_SECRETS.values())
 
 
 @pytest.mark.parametrize(("status", "media_type"), [(200, "application/json"), (502, "text/plain")])
@@ -530,6 +624,8 @@ TAG_SPLITS = {
     "tags with attributes": "s3<span class='x'>cr3t</span>-T0<i data-x=\"1\">ken</i>-99",
     "a tag per character": "".join(f"<i>{c}</i>" for c in "s3cr3t-T0ken-99"),
     "tags and entities": "s3cr<b>&#51;t</b>-T0ken-99",
+    "a CDATA section": "s3cr3t-<![CDATA[T0ken-99]]>",
+    "CDATA sections and a tag": "s3<![CDATA[cr3t]]><b>-T0</b><![CDATA[ken-99]]>",
 }
 TAG_SECRET = "s3cr3t-T0ken-99"
 

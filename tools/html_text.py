@@ -1,7 +1,8 @@
 """The text of an HTML page (an API's error page), in time linear in its length.
 
-Tags become a space, and so do `<script>` and `<style>` elements with their content; a `<`
-that starts no tag (`<>`, or no `>` after it) stays text. The regular expression that says
+Tags become a space, and so do `<script>` and `<style>` elements with their content; a CDATA
+section (`<![CDATA[ ... ]]>`, in XML and in an HTML page's SVG or MathML) becomes its content,
+which is text; a `<` that starts no tag (`<>`, or no `>` after it) stays text. The regular expression that says
 this, `<(script|style)\\b.*?</\\1>|<[^>]+>`, rescans the rest of the page from every `<`
 it cannot close: a page of unclosed tags just under the size cap took minutes and held the
 event loop. Here every character is looked at a bounded number of times: each search for a
@@ -13,16 +14,24 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["html_text", "without_tags"]
+__all__ = ["CDATA_END", "CDATA_START", "html_text", "without_tags"]
 
 _RAW_TEXT = {"script": re.compile(r"</script>", re.I), "style": re.compile(r"</style>", re.I)}
 """Elements whose content is not text; each ends at its own end tag."""
+CDATA_START, CDATA_END = "<![CDATA[", "]]>"
+"""The markers of a CDATA section: what is between them is text, `<` and `&` included."""
+
+
+def _cdata_at(page: str, lt: int) -> bool:
+    return page[lt : lt + len(CDATA_START)].upper() == CDATA_START
 
 
 def html_text(page: str) -> str:
     """`page` with each tag, and each script and style element, replaced by a space."""
     out: list[str] = []
     ends = _EndTags(page)
+    cdata_end = _Search(page, CDATA_END)
+    bang = page.find("<![")  # where the next `<![` is: most `<` start no CDATA section
     i = 0
     while True:
         lt = page.find("<", i)
@@ -30,6 +39,12 @@ def html_text(page: str) -> str:
             out.append(page[i:])
             return "".join(out)
         out.append(page[i:lt])
+        if lt > bang >= 0:
+            bang = page.find("<![", lt)
+        if lt == bang and _cdata_at(page, lt) and (end := cdata_end.after(lt + len(CDATA_START))) >= 0:
+            out.append(page[lt + len(CDATA_START) : end - len(CDATA_END)])
+            i = end
+            continue
         name = _raw_text_element(page, lt)
         end = ends.after(name, lt + 1 + len(name)) if name else -1
         if end >= 0:
@@ -85,14 +100,24 @@ class _EndTags:
 
 def without_tags(page: str) -> str:
     """`page` as a person reads it: each comment (`<!-- ... -->`) and each tag (`<` up to the
-    next `>`) removed with nothing in its place, so `sec<b>ret</b>` and `se<!-- -->cret` read
-    `secret`; a `<` with no `>` after it stays text. Linear in the page's length: a search for
-    `-->` or `>` found missing once is not made again, and one found is reused until passed."""
+    next `>`) removed with nothing in its place, and each CDATA section's markers (`<![CDATA[`
+    and `]]>`) removed with its content kept as it is, so `sec<b>ret</b>`, `se<!-- -->cret` and
+    `sec<![CDATA[ret]]>` read `secret`; a `<` with no `>` after it stays text. Linear in the
+    page's length: a search for `-->`, `]]>` or `>` found missing once is not made again, and
+    one found is reused until passed."""
     out: list[str] = []
     comment_end = _Search(page, "-->")
+    cdata_end = _Search(page, CDATA_END)
     tag_end = _Search(page, ">")
+    bang = page.find("<![")
     i = 0
     while (lt := page.find("<", i)) >= 0:
+        if lt > bang >= 0:
+            bang = page.find("<![", lt)
+        if lt == bang and _cdata_at(page, lt) and (end := cdata_end.after(lt + len(CDATA_START))) >= 0:
+            out += (page[i:lt], page[lt + len(CDATA_START) : end - len(CDATA_END)])
+            i = end
+            continue
         end = comment_end.after(lt + 4) if page.startswith("<!--", lt) else -1
         if end < 0:
             end = tag_end.after(lt + 1)

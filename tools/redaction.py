@@ -1,6 +1,6 @@
 """`Redactor`: the one place secret values are masked, whatever form an API echoes them in.
 
-Two mechanisms, both linear in the text's length:
+Three mechanisms, each linear in the text's length:
 
 * **Spellings.** Each secret is searched for in a fixed table of encodings of it
   (`SPELLINGS`), in any letter case: the value itself, and upper- and lower-cased; percent-
@@ -25,12 +25,19 @@ Two mechanisms, both linear in the text's length:
   and `\\/` `\\"` ..., `\\xHH` runs and runs of two or more three-digit octal `\\ooo` (as UTF-8), `%HH` (as
   UTF-8), HTML character references with or without `;` and named entities, quoted-printable
   (`=HH` runs as UTF-8, soft line breaks removed); and the text as a person reads it, comments
-  and tags removed (`sec<b>ret</b>`, `tools.html_text.without_tags`). If a secret only appears
-  in the decoded view, the decoded text (masked) is returned instead of the original: a little
-  less faithful to the bytes the API sent, never a leak.
+  and tags removed, CDATA sections unwrapped (`sec<b>ret</b>`, `sec<![CDATA[ret]]>`,
+  `tools.html_text.without_tags`). If a secret only appears in the decoded view, the decoded
+  text (masked) is returned instead of the original: a little less faithful to the bytes the
+  API sent, never a leak.
+* **Base64 blobs decoded.** Each run of 12 or more base64 or URL-safe base64 characters (`/`
+  perhaps written `\\/` or `%2F`, `+` as `%2B`) is decoded from each of its first four
+  characters (a blob may start anywhere in the run), as UTF-8, and read by the two mechanisms
+  above: so a pagination cursor of the percent- or form-encoded secret, or a JWT payload holding
+  it JSON-escaped, is found, and the run is masked whole. One round (base64 of base64 is not
+  read), and only the first `_BASE64_VIEW_CHARS` characters of runs of one text.
 
-Not covered: a secret in pieces (a list of its characters, two fields, two numbers), and the
-shapes the README lists.
+Not covered: a secret in pieces (a list of its characters, two fields, two numbers), base64
+of base64, and the shapes the README lists.
 
 `data` applies `text` to every string and key of a JSON-like value, and masks a number whose
 value is a numeric secret (or, for one of 16 or more digits, the same double) or whose digits
@@ -93,8 +100,11 @@ _FOLD_TABLE: dict[int, str | None] = {
     0x130: "i",  # İ, dotted capital I, and ı, dotless small i: one letter i (Turkish case rules)
     0x131: "i",
 }
-_FOLD_FIRST = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD_TABLE) + "]")
-"""A character `_fold` removes or replaces before it normalises."""
+_FOLD_FIRST = re.compile(
+    "[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in (*FORMAT_CHARS, (0x130, 0x131))) + "]"
+)
+"""A character `_fold` removes or replaces before it normalises (as ranges: a class of single
+characters is looked up several times slower)."""
 _MAX_DECODE_ROUNDS = 3
 _MEMO_ENTRIES = 4096
 _MEMO_MAX_CHARS = 2048
@@ -329,6 +339,34 @@ _VIEWS: tuple[Callable[[str], str], ...] = (*_DECODERS, without_tags)
 lose it."""
 
 
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+"""A run of base64 or URL-safe base64 characters of 12 or more (with its padding): a blob of 9
+bytes or more, the shortest an 8-character secret takes with one character escaped."""
+_BASE64_VIEW_CHARS = 32_768
+"""The characters of base64 runs of one text decoded at most: the first ones (a JSON string
+is one text, so each field has its own; the whole body is read this way for the excerpt, whose
+2,000 characters are at its start)."""
+_PERCENT_BASE64 = re.compile(r"%2[BbFf]|%3[Dd]")
+_STANDARD_BASE64 = str.maketrans("-_", "+/")
+
+
+def _unescaped_base64(match: re.Match[str]) -> str:
+    return {"2": {"f": "/", "b": "+"}, "3": {"d": "="}}[match.group(0)[1]][match.group(0)[2].lower()]
+
+
+def _base64_decoded(run: str) -> str:
+    """The bytes of a base64 run as UTF-8 text, decoded from each of its first four
+    characters (a blob may start anywhere in the run), the four joined by NUL."""
+    chars = run.rstrip("=").translate(_STANDARD_BASE64)
+    views = []
+    for start in range(4):
+        part = chars[start:]
+        part = part[: len(part) - 1] if len(part) % 4 == 1 else part
+        raw = binascii.a2b_base64(part + "=" * (-len(part) % 4))
+        views.append(raw.decode("utf-8", "replace"))
+    return "\0".join(views)
+
+
 def _decoded(text: str) -> str:
     """`text` with every kind of escape decoded once."""
     for decode in _DECODERS:
@@ -406,6 +444,40 @@ class Redactor:
         return spans
 
     def _masked(self, value: str) -> str:
+        masked = self._masked_in_views(value)
+        if "\\/" in masked or "%2" in masked or "%3" in masked:  # `\/` in JSON, `%2F` in a URL
+            return self._masked_blobs(
+                _PERCENT_BASE64.sub(_unescaped_base64, masked.replace("\\/", "/")), masked
+            )
+        return self._masked_blobs(masked, masked)
+
+    def _masked_blobs(self, text: str, otherwise: str) -> str:
+        """`text` with every base64 run (`_BASE64_RUN`) masked whole whose decoded bytes spell a
+        secret as `_masked_in_views` finds one (in any spelling or escaping but base64: one
+        round), whatever the place in the run a blob starts at; `otherwise` when none does. All
+        runs are read as one view first (the usual answer: nothing), and only when that finds
+        a secret each run on its own. Only the first `_BASE64_VIEW_CHARS` characters of runs are
+        read (a run that passes the bound, up to it)."""
+        runs: list[re.Match[str]] = []
+        views: list[str] = []
+        budget = _BASE64_VIEW_CHARS
+        for match in _BASE64_RUN.finditer(text):
+            if budget <= 0:
+                break
+            runs.append(match)
+            views.append(_base64_decoded(match.group(0)[:budget]))
+            budget -= match.end() - match.start()
+        together = "\0".join(views)
+        if not runs or self._masked_in_views(together) == together:
+            return otherwise
+        secret_runs = [
+            (run.start(), run.end())
+            for run, view in zip(runs, views, strict=True)
+            if self._masked_in_views(view) != view
+        ]
+        return _replace(text, secret_runs)
+
+    def _masked_in_views(self, value: str) -> str:
         result = view = self._masked_once(value)
         for _ in range(_MAX_DECODE_ROUNDS):
             if not _ESCAPES.search(view):
