@@ -147,9 +147,6 @@ def read_number(raw: str) -> int | float | None:
     return value if math.isfinite(value) else None
 
 
-_value = read_number
-
-
 def _blocked(text: str) -> list[tuple[int, int]]:
     """Spans whose digits are no counts: times of day ("19:30", "3pm")."""
     return [(m.start(), m.end()) for m in _TIME.finditer(text)]
@@ -207,7 +204,7 @@ def mentions(text: str, taken: Iterable[tuple[int, int]] = ()) -> list[Mention]:
         start = m.start("num") if m.group("cur") is None else m.start()
         if not free(m.start("num"), m.end("num")):
             continue
-        value = _value(m.group("num"))
+        value = read_number(m.group("num"))
         attached = m.group("attached")
         if attached and attached != "%" and attached.lower().lstrip("-") not in UNIT_WORDS:
             continue  # "3pm" is a time, "2nd" an ordinal, "A12" a code
