@@ -65,16 +65,22 @@ async def test_a_too_long_answer_to_a_waiting_question_keeps_the_question(tmp_pa
         assert await agent.pending_interrupt("s") == asked.interrupt
 
 
-async def test_the_graph_alone_refuses_it_as_langgraph_server_runs_it():
-    """LangGraph Server hands the customer's message straight to the graph."""
+def _graph_alone() -> tuple[Any, AgentContext, ScriptedChatModel]:
+    """The graph and a context as LangGraph Server runs it, with a model that must not be asked
+    and no executor: a message past the limit ends the turn at its first node."""
     model = ScriptedChatModel().script("should not be asked")
-    graph = compile_graph(InMemorySaver())
     context = AgentContext(
         model=model,
         catalog=ActionCatalog(),
         executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
         limits=Limits(max_message_chars=LIMIT),
     )
+    return compile_graph(InMemorySaver()), context, model
+
+
+async def test_the_graph_alone_refuses_it_as_langgraph_server_runs_it():
+    """LangGraph Server hands the customer's message straight to the graph."""
+    graph, context, model = _graph_alone()
     out = await graph.ainvoke(
         {"messages": [HumanMessage(TOO_LONG)], "channel": "chat"},
         {"configurable": {"thread_id": "t"}},
@@ -185,14 +191,7 @@ async def test_content_blocks_are_counted_like_text():
 
 
 async def _refused_at_the_first_node(blocks: list[dict[str, Any]]) -> None:
-    model = ScriptedChatModel().script("should not be asked")
-    graph = compile_graph(InMemorySaver())
-    context = AgentContext(
-        model=model,
-        catalog=ActionCatalog(),
-        executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
-        limits=Limits(max_message_chars=LIMIT),
-    )
+    graph, context, model = _graph_alone()
     graph_input: Any = {"messages": [HumanMessage(content=blocks)], "channel": "chat"}  # type: ignore[arg-type]
     out = await graph.ainvoke(
         graph_input,
@@ -269,14 +268,7 @@ async def test_a_too_long_answer_given_to_the_graph_keeps_the_question(tmp_path,
 async def test_each_of_several_messages_in_one_run_is_held_to_the_limit():
     """A LangGraph Server client may send several messages in one run's input: the limit
     holds for each of the customer's new messages, not only for the last one."""
-    model = ScriptedChatModel().script("should not be asked")
-    graph = compile_graph(InMemorySaver())
-    context = AgentContext(
-        model=model,
-        catalog=ActionCatalog(),
-        executor=None,  # type: ignore[arg-type]  # nothing is sent: the turn ends at its first node
-        limits=Limits(max_message_chars=LIMIT),
-    )
+    graph, context, model = _graph_alone()
     graph_input: Any = {"messages": [HumanMessage(TOO_LONG), HumanMessage("hi")], "channel": "chat"}
     out = await graph.ainvoke(graph_input, {"configurable": {"thread_id": "t"}}, context=context)
     last = out["messages"][-1]

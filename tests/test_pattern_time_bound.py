@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from agent.offline import OfflineChatModel
-from tests.support.agent_fixtures import make_agent
+from tests.support.agent_fixtures import make_agent, server_context
 from tools.compiler import compile_action
 from tools.importers._openapi_schema import example_fits
 from tools.patterns import bounded, message_budget
@@ -173,18 +173,10 @@ async def test_the_graph_alone_keeps_one_budget_per_run_as_langgraph_server_runs
 
     from langchain_core.messages import HumanMessage
 
-    from agent.state import AgentContext
-
     actions = [_slow_action(i, demo_api.base_url) for i in range(60)]
     value = "a" * 60 + "b"
     async with make_agent(tmp_path, demo_api, OfflineChatModel(), actions=actions) as agent:
-        agent.refresh_catalog()
-        context = AgentContext(
-            model=agent.deps.model,
-            catalog=agent.live.catalog,
-            executor=agent.executor,
-            ledger=agent.deps.ledger,
-        )
+        context = server_context(agent)
         config: Any = {"configurable": {"thread_id": "t"}, "run_id": uuid.uuid4()}
         message = f"Please look up my reference {value} {value}"
         with caplog.at_level(logging.WARNING, logger="tools.patterns"):

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from storage.checkpoints import open_checkpointer
-from tests.support.agent_fixtures import LocalAPI, make_agent
+from tests.support.agent_fixtures import LocalAPI, make_agent, server_context
 from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tests.support.servers import serve
 from tests.support.storage_fixtures import postgres_schema_url
@@ -265,7 +265,7 @@ async def test_a_run_input_sets_only_messages_and_channel(tmp_path, demo_api) ->
     from langchain_core.messages import HumanMessage
 
     from agent.offline import OfflineChatModel
-    from agent.state import AgentContext, AgentState
+    from agent.state import AgentState
 
     injected: dict[str, Any] = {
         "pending": {
@@ -284,13 +284,7 @@ async def test_a_run_input_sets_only_messages_and_channel(tmp_path, demo_api) ->
     }
     assert set(injected) | {"messages", "channel"} <= set(AgentState.__annotations__)
     async with make_agent(tmp_path, demo_api, OfflineChatModel()) as agent:
-        agent.refresh_catalog()
-        context = AgentContext(
-            model=agent.deps.model,
-            catalog=agent.live.catalog,
-            executor=agent.executor,
-            ledger=agent.deps.ledger,
-        )
+        context = server_context(agent)
         config: Any = {"configurable": {"thread_id": "t"}, "run_id": uuid.uuid4()}
         message = {"messages": [HumanMessage("hello there")], "channel": "chat"}
         await agent.deps.graph.ainvoke({**message, **injected}, config, context=context)

@@ -64,20 +64,12 @@ class MessageBudget:
 _budget: contextvars.ContextVar[MessageBudget | None] = contextvars.ContextVar("pattern_budget", default=None)
 
 
-@contextlib.contextmanager
-def message_budget(seconds: float = MESSAGE_BUDGET_SECONDS) -> Iterator[MessageBudget]:
+def message_budget(
+    seconds: float = MESSAGE_BUDGET_SECONDS,
+) -> contextlib.AbstractContextManager[MessageBudget]:
     """One time budget for every pattern match made inside the block (and in the tasks it
     starts, which share the context); a budget already open is kept (one message, one budget)."""
-    current = _budget.get()
-    if current is not None:
-        yield current
-        return
-    budget = MessageBudget(seconds)
-    token = _budget.set(budget)
-    try:
-        yield budget
-    finally:
-        _budget.reset(token)
+    return shared_budget(MessageBudget(seconds))
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.state import Limits
+from agent.state import AgentContext, Limits
 from agent.wiring.runtime import open_agent, open_stores
 from agent.wiring.settings import Settings
 from tools.executor import ExecutorSettings
@@ -77,3 +77,12 @@ async def make_agent(
         # SupportAgent declares no `stores`: the tests' own handle on what the agent was opened with
         setattr(agent, "stores", stores)  # noqa: B010
         yield agent
+
+
+def server_context(agent: Any) -> AgentContext:
+    """The context LangGraph Server gives the graph, from a test agent's own parts (its catalog
+    compiled now): for running the graph alone, as the server does."""
+    agent.refresh_catalog()
+    return AgentContext(
+        model=agent.deps.model, catalog=agent.live.catalog, executor=agent.executor, ledger=agent.deps.ledger
+    )
