@@ -17,6 +17,7 @@ from tests.support.browser_app import (
     ROOT,
     WORDLESS_BUTTONS,
     chromium_page,
+    every_tab_in_view,
     settle,
     streamlit_app,
 )
@@ -48,19 +49,7 @@ def test_the_actions_page_opens_an_action_in_one_click_and_saves_it(app_url, tmp
         assert (sidebar.bounding_box() or {}).get("width", 0) > 300  # the sidebar is open beside it
         page.screenshot(path=ARTIFACTS / f"{size}-1-page.png")
 
-        area = main.bounding_box()
-        assert area is not None
-        for n, name in enumerate(TABS, 2):
-            tab = main.get_by_role("tab", name=name, exact=True)
-            box = tab.bounding_box()
-            assert box is not None, name
-            # wholly inside the page and the window: seen without scrolling sideways
-            assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], (name, box)
-            assert box["x"] + box["width"] <= viewport[0] and box["y"] >= 0, (name, box)
-            tab.click()
-            settle(page)
-            expect(tab).to_have_attribute("aria-selected", "true")
-            page.screenshot(path=ARTIFACTS / f"{size}-{n}-{name.replace(' ', '-')}.png")
+        every_tab_in_view(page, main, TABS, viewport, ARTIFACTS / size, first=2)
         main.get_by_role("tab", name="Edit", exact=True).click()
         settle(page)
 

@@ -14,6 +14,7 @@ from tests.support.browser_app import (
     ROOT,
     WORDLESS_BUTTONS,
     chromium_page,
+    every_tab_in_view,
     pick,
     settle,
     streamlit_app,
@@ -43,17 +44,7 @@ def test_every_editor_tab_is_in_view_and_buttons_have_words(app_url, viewport):
         settle(page)
         area = sidebar.bounding_box()
         assert area is not None and area["width"] > 300, area
-        for n, name in enumerate(TABS, 1):
-            tab = sidebar.get_by_role("tab", name=name, exact=True)
-            box = tab.bounding_box()
-            assert box is not None, name
-            # wholly inside the sidebar and the window: seen without scrolling sideways
-            assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], (name, box)
-            assert box["x"] + box["width"] <= viewport[0] and box["y"] >= 0, (name, box)
-            tab.click()
-            settle(page)
-            expect(tab).to_have_attribute("aria-selected", "true")
-            page.screenshot(path=ARTIFACTS / f"{size}-{n}-{name.replace(' / ', '-').replace(' ', '-')}.png")
+        every_tab_in_view(page, sidebar, TABS, viewport, ARTIFACTS / size)
         sidebar.get_by_role("tab", name="Actions", exact=True).click()
         pick(page, sidebar, "Edit action", "update_shipping_address")
         for section in ("Collect info first", "Headers & body", "Response handling"):

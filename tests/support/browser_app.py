@@ -192,3 +192,23 @@ def send(page, text: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
     box.press("Enter")
+
+
+def every_tab_in_view(page, container, names, viewport: tuple[int, int], shots: Path, first: int = 1) -> None:
+    """Each tab of `container` wholly inside it and the window (seen without scrolling
+    sideways), clicked and selected, with a screenshot each (`shots` is the path prefix)."""
+    from playwright.sync_api import expect
+
+    area = container.bounding_box()
+    assert area is not None
+    for n, name in enumerate(names, first):
+        tab = container.get_by_role("tab", name=name, exact=True)
+        box = tab.bounding_box()
+        assert box is not None, name
+        assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"], (name, box)
+        assert box["x"] + box["width"] <= viewport[0] and box["y"] >= 0, (name, box)
+        tab.click()
+        settle(page)
+        expect(tab).to_have_attribute("aria-selected", "true")
+        label = name.replace(" / ", "-").replace(" ", "-")
+        page.screenshot(path=shots.parent / f"{shots.name}-{n}-{label}.png")
