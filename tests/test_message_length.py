@@ -11,12 +11,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.graph import compile_graph
@@ -274,3 +275,36 @@ async def test_each_of_several_messages_in_one_run_is_held_to_the_limit():
     last = out["messages"][-1]
     assert isinstance(last, AIMessage) and f"at most {LIMIT} characters" in last.text
     assert _calls(model) == 0
+
+
+PAST_THE_LIMIT_ANYWHERE = [
+    pytest.param(
+        [HumanMessage(TOO_LONG), AIMessage(""), HumanMessage("Where is my order?")], id="before-an-assistant"
+    ),
+    pytest.param([HumanMessage(TOO_LONG), AIMessage("Sure.")], id="followed-by-an-assistant"),
+    pytest.param([SystemMessage(TOO_LONG), HumanMessage("hi")], id="a-system-message"),
+    pytest.param([HumanMessage("hi", name="x" * (LIMIT + 1))], id="in-the-name"),
+    pytest.param([HumanMessage("hi", additional_kwargs={"note": "x" * (LIMIT + 1)})], id="in-extra-fields"),
+]
+
+
+@pytest.mark.parametrize("messages", PAST_THE_LIMIT_ANYWHERE)
+async def test_a_message_past_the_limit_anywhere_in_a_run_is_refused_and_taken_out(messages):
+    """A run's input may hold messages of any role in any order: wherever a customer or system
+    message past the limit stands, and whichever of its fields holds the length, the turn is
+    refused, and the message is taken out of the conversation so that no later turn reads it."""
+    graph, context, model = _graph_alone()
+    config: Any = {"configurable": {"thread_id": "t"}}
+    out = await graph.ainvoke({"messages": messages, "channel": "chat"}, config, context=context)
+    assert f"at most {LIMIT} characters" in out["messages"][-1].text and _calls(model) == 0
+    kept = (await graph.aget_state(config)).values["messages"]
+    assert all(len(str(m.content)) + len(m.name or "") + len(str(m.additional_kwargs)) <= LIMIT for m in kept)
+    answering = ScriptedChatModel().script("How can I help?")
+    later = await graph.ainvoke(
+        {"messages": [HumanMessage("Where is my order?")], "channel": "chat"},
+        config,
+        context=replace(context, model=answering),
+    )
+    assert later["messages"][-1].text == "How can I help?"
+    seen = answering.calls[-1]
+    assert TOO_LONG not in repr(seen) and "x" * (LIMIT + 1) not in repr(seen)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from agent import prompts
@@ -38,27 +38,31 @@ TURN_START: AgentState = {
 }
 
 
-def _new_messages(messages: list[Any]) -> list[HumanMessage]:
-    """The customer's messages since the last message that is not theirs: one in a turn the
-    service starts, any number in a run's input on LangGraph Server; each is held to the limit
-    (a turn after one a crash left unanswered has two, each within it)."""
-    new: list[HumanMessage] = []
-    for message in reversed(messages):
-        if not isinstance(message, HumanMessage):
-            break
-        new.append(message)
-    return new
+def _past_the_limit(messages: list[Any], limits: Any) -> tuple[list[Any], str | None]:
+    """Every customer (or system) message anywhere in the conversation past the limit, and the
+    reply to the first: a run's input on LangGraph Server may hold several messages of any role in
+    any order, and a client's state write may add one, so no position is trusted. Its text, name
+    and extra fields all count: a model is given each of them."""
+    found: list[Any] = []
+    said: str | None = None
+    for message in messages:
+        if not isinstance(message, (HumanMessage, SystemMessage)):
+            continue
+        reply = message_too_long([message.content, message.name, message.additional_kwargs], limits)
+        if reply is not None:
+            found.append(message)
+            said = said or reply
+    return found, said
 
 
 async def choose(state: AgentState, runtime: Runtime[AgentContext]) -> dict:
     ctx = runtime.context
     state = {**state, **TURN_START}
-    too_long = next(
-        (said for m in _new_messages(state["messages"]) if (said := message_too_long(m.content, ctx.limits))),
-        None,
-    )
-    if too_long:
-        return {**TURN_START, "messages": [AIMessage(too_long)], "pending": None}  # never read
+    too_long, said = _past_the_limit(state["messages"], ctx.limits)
+    if said is not None:
+        # never read, now or by a later turn: taken out of the conversation, the reply says why
+        gone = [RemoveMessage(id=m.id) for m in too_long if m.id]
+        return {**TURN_START, "messages": [*gone, AIMessage(said)], "pending": None}
     note = await ctx.retriever.prepare(ctx.catalog, state["messages"])
     allowed = ctx.retriever.allowed(ctx.catalog, state.get("channel", "chat"))
     offered = offered_actions(ctx.catalog, state, ctx.limits, ctx.retriever)
