@@ -76,9 +76,10 @@ YES_PHRASES = frozenset(
 "is that ok" or "is it fine" is a question without its "?", not a yes."""
 COURTESY_WORDS = frozenset(
     """please pls plz thanks thx ty cheers hi hello hey great perfect excellent wonderful
-    lovely""".split()
+    lovely and""".split()
 )
-"""Words that may stand beside a yes without changing it."""
+"""Words that may stand beside a yes without changing it ("and" joins two yeses: "Yes, go ahead
+and send it"; beside anything not on these lists the reply is still not a yes)."""
 COURTESY_PHRASES = frozenset(
     tuple(p.split())
     for p in (
@@ -169,7 +170,13 @@ _NAME_WORD = re.compile(
 )
 """A word of a name: capitalised letters ("Ada", "O'Brien", "Mary-Jane", "A.", "J.R."), or a
 particle ("van", "de")."""
-_PHONE = r"\+?\d[\d ()\-.]*\d"
+_PHONE = (
+    r"(?!\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}\b)"  # not a date: 2026-12-08
+    r"(?!\d{1,2}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{2,4}\b)"  # 08.12.2026, 12/08/26
+    r"(?!\d{1,2}[.:h]\d{2}\b)"  # not a time: 14.30, 14:30
+    r"(?!\d{1,3}(?:[.,']\d{3})+$)"  # not an amount: 1.250.000
+    r"\+?\d(?:[ ()\-.]{0,2}\d){6,}"  # seven digits or more
+)
 _CONTACT_LINE = re.compile(
     rf"(?P<phone>(?:tel|phone|mobile)\s*:\s*{_PHONE})|(?P<email>(?:e-?mail\s*:\s*)?{_EMAIL})", re.IGNORECASE
 )

@@ -243,6 +243,9 @@ def test_every_unicode_line_break_is_a_line_break(separator: str) -> None:
         ("is that ok", "unclear"),
         ("Yes\n\nThanks,\nJane\n14.30 - 16.30", "unclear"),
         ("yes", "approve"),
+        ("Yes, go ahead and send it", "approve"),  # "and" joins two yeses
+        ("yes and no", "reject"),
+        ("ok and change the date to Friday", "unclear"),
     ],
 )
 def test_a_reply_is_a_yes_a_clear_refusal_or_unclear(reply: str, expected: str) -> None:
