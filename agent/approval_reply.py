@@ -184,7 +184,8 @@ _CONTACT_LINE = re.compile(
 
 
 _DISMISSIVE = frozenset(
-    tuple(p.split()) for p in ("yeah yeah", "yea yea", "yep yep", "sure sure", "fine fine")
+    tuple(p.split())
+    for p in ("yeah yeah", "yea yea", "yep yep", "sure sure", "fine fine", "ok ok", "okay okay", "k k")
 )
 """A yes said twice over, as a shrug ("Yeah, yeah."): not a plain yes."""
 
@@ -192,8 +193,10 @@ _DISMISSIVE = frozenset(
 def _units(line: str) -> list[str] | None:
     """What a line of the customer's own words says, unit by unit ("yes" or "courtesy"), or None
     when it holds anything else: a word or phrase off the lists, a digit, a symbol."""
-    line = _APPROVING_SYMBOLS.sub("", line).replace("\u2019", "'")
+    line = _APPROVING_SYMBOLS.sub("", line).replace("\u2019", "'").replace("\u2018", "'")
     if not _PLAIN_WORDS.fullmatch(line) or ".." in line:
+        return None
+    if re.match(r"\s*'|.*'\W*$", line):  # 'Yes' in quotes: said as a quote, often in irony
         return None
     words = tuple(_WORD.findall(line.lower()))
     if set(itertools.pairwise(words)) & _DISMISSIVE:
