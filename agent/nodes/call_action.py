@@ -45,9 +45,9 @@ async def call_action(state: AgentState, runtime: Runtime[AgentContext]) -> dict
     batch, rest = [(pending, action)], list(state.get("queue") or [])
     if _is_lookup(action):  # read-only calls asked together run together
         batch, rest = _with_ready_lookups(batch, rest, state, ctx)
-    thread_id = runtime.execution_info.thread_id if runtime.execution_info else None
+    session_id = approval.session_of(runtime)  # the ledger's session, as the approval's
     ran = await asyncio.gather(
-        *(_run_once(ctx, a, p["args"], p["idempotency_key"], thread_id) for p, a in batch)
+        *(_run_once(ctx, a, p["args"], p["idempotency_key"], session_id) for p, a in batch)
     )
     return _record(state, batch, ran, rest)
 
@@ -146,7 +146,7 @@ async def _still_approved(
 
 
 async def _run_once(
-    ctx: AgentContext, action: ActionDefinition, args: dict[str, Any], key: str, session_id: str | None
+    ctx: AgentContext, action: ActionDefinition, args: dict[str, Any], key: str, session_id: str
 ) -> tuple[Outcome | None, Refusal | None]:
     """Send the call at most once per idempotency key (`agent.send_once`); (outcome, None) or
     (None, refusal)."""
@@ -156,7 +156,7 @@ async def _run_once(
         action,
         args,
         key=key,
-        session_id=session_id or "-",
+        session_id=session_id,
         budget=ctx.limits.max_actions_per_session,
     )
     if sent.refused is Reservation.LIMIT:
