@@ -89,7 +89,7 @@ def run_import(args: argparse.Namespace) -> int:
     from storage.transfer import validate_bundle
 
     settings = Settings.from_env()
-    if not _admin_ok(settings, args, "import"):
+    if not admin_ok(settings, args, "import"):
         return EXIT_DENIED
     try:
         items = read_catalog_document(args.file)  # with its shared auth settings, if any
@@ -103,7 +103,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         init_db(engine)
         editor = CatalogEditor(ActionStore(engine))
-        report = editor.apply_import(items, actor=args.actor or _os_user())
+        report = editor.apply_import(items, actor=args.actor or os_user())
         used = {n for a in actions for n in a.secret_names()} | {n for s in auth for n in s.secret_names()}
         missing = sorted(used - set(secret_names(engine)))
     except ActionValidationError as exc:
@@ -132,7 +132,7 @@ def run_export(args: argparse.Namespace) -> int:
     from storage import ActionStore, export_json, init_db, make_engine
 
     settings = Settings.from_env()
-    if not _admin_ok(settings, args, "export"):
+    if not admin_ok(settings, args, "export"):
         return EXIT_DENIED
     engine = make_engine(settings.resolved_database_url)
     try:
@@ -164,7 +164,7 @@ def write_output(path: str, text: str) -> bool:
     return True
 
 
-def _admin_ok(settings: Settings, args: argparse.Namespace, command: str) -> bool:
+def admin_ok(settings: Settings, args: argparse.Namespace, command: str) -> bool:
     """Checked before any file or the database is touched, so a refusal changes nothing."""
     try:
         require_admin(
@@ -198,7 +198,7 @@ def _summary(action: ActionDefinition) -> str:
     return f"{action.method.value} {action.url}" + (f" ({', '.join(flags)})" if flags else "")
 
 
-def _os_user() -> str | None:
+def os_user() -> str | None:
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no user name in some containers: the audit says unknown

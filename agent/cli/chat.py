@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_document, read_text
-from agent.cli.trial import BadInput, _env_secrets, _parse_secrets
+from agent.cli.trial import BadInput, env_secrets, parse_secrets
 from agent.wiring.access import (
     AccessDenied,
     add_password_option,
@@ -125,7 +125,7 @@ def run_chat(args: argparse.Namespace) -> int:
         auth: list[Any] = []  # the catalog file's shared auth settings
         if args.actions:  # with the file's shared auth settings, if any
             actions, auth = validate_bundle(read_catalog_document(args.actions))
-        secrets = {**_env_secrets(dict(os.environ)), **_parse_secrets(args.secret)}
+        secrets = {**env_secrets(dict(os.environ)), **parse_secrets(args.secret)}
         # the reviewed catalog in storage needs no password; a wrong one for --actions: exit 3
         use_stored = actions is None or _admin_unlocked(settings, args.admin_password)
     except AccessDenied as exc:

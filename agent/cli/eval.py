@@ -23,7 +23,7 @@ from typing import Any
 
 from agent.cli.exit_codes import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.cli.files import InputFileError, read_catalog_file, read_json_file
-from agent.cli.trial import BadInput, _env_secrets, _parse_secrets
+from agent.cli.trial import BadInput, env_secrets, parse_secrets
 from agent.evaluation import EvalReport, cases_of, check_suites, evaluate, suites_from_data
 from agent.wiring.llm import ModelChoice, check_chat_model, make_chat_model
 from agent.wiring.settings import Settings
@@ -62,7 +62,7 @@ def run_eval(args: argparse.Namespace, env: dict[str, str] | None = None) -> int
             definitions = suites_from_data(read_json_file(args.suite), definitions)
         else:
             check_suites(definitions)
-        secrets = {**_env_secrets(env), **_parse_secrets(args.secret)}
+        secrets = {**env_secrets(env), **parse_secrets(args.secret)}
     except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.cli.catalog import _admin_ok, _os_user, write_output
+from agent.cli.catalog import admin_ok, os_user, write_output
 from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.wiring.access import add_password_option
 from agent.wiring.settings import Settings
@@ -110,7 +110,7 @@ def run_openapi(args: argparse.Namespace) -> int:
     )
     from tools.importers.openapi import server_problem
 
-    if args.save and not _admin_ok(Settings.from_env(), args, args.command):
+    if args.save and not admin_ok(Settings.from_env(), args, args.command):
         return EXIT_DENIED  # before anything is fetched or read
     try:
         headers = dict(_header(h) for h in args.header)
@@ -181,7 +181,7 @@ def _print_operations(operations: list) -> int:
 def run_curl(args: argparse.Namespace) -> int:
     from tools.importers import CurlError, import_curl
 
-    if args.save and not _admin_ok(Settings.from_env(), args, args.command):
+    if args.save and not admin_ok(Settings.from_env(), args, args.command):
         return EXIT_DENIED
     command = sys.stdin.read() if args.command == "-" else args.command
     try:
@@ -231,7 +231,7 @@ def _save(drafts: list[dict[str, Any]], actor: str | None, catalog: Any = None) 
     try:
         init_db(engine)
         editor = CatalogEditor(ActionStore(engine))
-        report = editor.import_new_actions(catalog or drafts, actor=actor or _os_user())
+        report = editor.import_new_actions(catalog or drafts, actor=actor or os_user())
     except NamesTakenError as exc:
         print(
             f"error: action(s) already stored: {', '.join(exc.names)}; nothing was stored "

@@ -23,7 +23,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent.cli.catalog import _admin_ok, _os_user
+from agent.cli.catalog import admin_ok, os_user
 from agent.cli.exit_codes import EXIT_DENIED, EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from agent.wiring.access import add_password_option
 from agent.wiring.settings import Settings
@@ -79,7 +79,7 @@ def run_set(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     settings = Settings.from_env()
-    if not _admin_ok(settings, args, "secrets set"):
+    if not admin_ok(settings, args, "secrets set"):
         return EXIT_DENIED
     value = read_value(name)
     if not value:
@@ -91,7 +91,7 @@ def run_set(args: argparse.Namespace) -> int:
         init_db(engine)
         store = open_secret_store(engine, key=key, key_file=settings.data_dir / KEY_FILE_NAME)
         existed = store.has(name)
-        store.set(name, value, actor=args.actor or _os_user())
+        store.set(name, value, actor=args.actor or os_user())
     except SecretValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -122,7 +122,7 @@ def run_list(args: argparse.Namespace) -> int:
     from storage import ActionStore, AuthStore, init_db, make_engine, secret_names
 
     settings = Settings.from_env()
-    if not _admin_ok(settings, args, "secrets list"):
+    if not admin_ok(settings, args, "secrets list"):
         return EXIT_DENIED
     engine = make_engine(settings.resolved_database_url)
     try:
@@ -154,7 +154,7 @@ def run_delete(args: argparse.Namespace) -> int:
         print("error: name the secrets to delete, or give --all (not both)", file=sys.stderr)
         return EXIT_FAILED
     settings = Settings.from_env()
-    if not _admin_ok(settings, args, "secrets delete"):
+    if not admin_ok(settings, args, "secrets delete"):
         return EXIT_DENIED
     engine = make_engine(settings.resolved_database_url)
     failed = False
@@ -162,7 +162,7 @@ def run_delete(args: argparse.Namespace) -> int:
         init_db(engine)
         for name in secret_names(engine) if args.all else args.names:
             try:
-                delete_secret(engine, name, actor=args.actor or _os_user())
+                delete_secret(engine, name, actor=args.actor or os_user())
             except NotFoundError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 failed = True

@@ -76,8 +76,8 @@ def run(args: argparse.Namespace, env: dict[str, str] | None = None) -> int:
         action = load_action(Path(args.action_file), args.name)
         auth = load_auth(Path(args.action_file))
         call_args = _parse_args(args.args)
-        secrets = _env_secrets(env)
-        secrets.update(_parse_secrets(args.secret))
+        secrets = env_secrets(env)
+        secrets.update(parse_secrets(args.secret))
         allow_hosts = (*Settings.from_env(env).allow_hosts, *args.allow_host)
         GuardPolicy(allow_hosts=allow_hosts)  # reports a malformed entry before any request
     except ValueError as exc:
@@ -164,12 +164,12 @@ def _parse_args(text: str) -> dict:
     return value
 
 
-def _env_secrets(env: dict[str, str]) -> dict[str, str]:
+def env_secrets(env: dict[str, str]) -> dict[str, str]:
     n = len(SECRET_ENV_PREFIX)
     return {k[n:]: v for k, v in env.items() if k.startswith(SECRET_ENV_PREFIX) and len(k) > n}
 
 
-def _parse_secrets(items: list[str]) -> dict[str, str]:
+def parse_secrets(items: list[str]) -> dict[str, str]:
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
