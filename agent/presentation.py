@@ -1,55 +1,61 @@
-"""What the `respond` node produces for each response format: validated, renderable objects."""
+"""What the `respond` node produces: the answer in its response format, as a validated object.
+
+One shape for every format: the format's name, the plain text (always present) and, for a
+format that draws more than words (a card, a link), its payload as JSON. The payload's model,
+and how it is built and read as text, belong to the format's presenter (`agent.presenters`).
+
+Stored (message `additional_kwargs["presentation"]`, state, checkpoints, traces), the payload
+sits under the key its format names: `{"format": "card", "text": "...", "card": {...}}`. Release
+0.1.0 wrote that shape too, with a null key for every other format beside it (`"link": null`);
+both read the same, and what is written now still reads with that release's code.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-
-class CardField(BaseModel):
-    label: str = Field(description="Short field label, e.g. 'Status'")
-    value: str = Field(description="The value as the customer should read it")
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 
-class Card(BaseModel):
-    """A structured card: a title, labelled fields, an optional link."""
-
-    title: str = Field(description="Card title, e.g. 'Order ORD-1001'")
-    fields: list[CardField] = Field(default_factory=list, description="Labelled values to show")
-    link_url: str | None = Field(default=None, description="Optional URL taken from the data")
-    link_label: str | None = Field(default=None, description="Label for the optional link")
-    note: str | None = Field(default=None, description="One short sentence under the card")
-
-
-class Link(BaseModel):
-    """A clickable link with a label and an optional sentence around it."""
-
-    url: str = Field(description="The URL, copied exactly from the data")
-    label: str = Field(description="Link text, e.g. 'Track your parcel'")
-    note: str | None = Field(default=None, description="One short sentence before the link")
+def payload_of(stored: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The payload in a stored presentation or an assistant event: the JSON object under the
+    key its format names, None when it is words only (the `text` format's key is the text)."""
+    value = stored.get(str(stored.get("format") or ""))
+    return value if isinstance(value, dict) else None
 
 
 class Presentation(BaseModel):
     """The final answer of an action turn, in the action's response format."""
 
-    format: Literal["text", "card", "link"]
+    format: str
+    """The `ResponseFormat` value it is shown in."""
     text: str
     """Plain text of the answer (always present: email, transcripts, screen readers)."""
-    card: Card | None = None
-    link: Link | None = None
+    payload: dict[str, Any] | None = None
+    """What the format draws besides the text, as JSON (its presenter's model dumped); None for
+    words only."""
 
+    @model_validator(mode="after")
+    def _payload_has_its_own_key(self) -> Presentation:
+        # stored under the format's key, a payload of a format named like a field would overwrite it
+        if self.payload is not None and self.format in type(self).model_fields:
+            raise ValueError(f"the {self.format!r} format carries no payload")
+        return self
 
-def card_text(card: Card) -> str:
-    """A card as plain text: what email, transcripts and screen readers get."""
-    lines = [card.title, *(f"{f.label}: {f.value}" for f in card.fields)]
-    if card.link_url:
-        lines.append(f"{card.link_label or 'Link'}: {card.link_url}")
-    if card.note:
-        lines.append(card.note)
-    return "\n".join(lines)
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_shape(cls, data: Any) -> Any:
+        """The stored shape read back: the payload taken from under its format's key."""
+        if isinstance(data, Mapping) and "payload" not in data:
+            return {"format": data.get("format"), "text": data.get("text"), "payload": payload_of(data)}
+        return data
 
-
-def link_text(link: Link) -> str:
-    """A link as plain text."""
-    return f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
+    @model_serializer(mode="wrap")
+    def _as_stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Dumped in the stored shape: the payload under the key its format names."""
+        out = handler(self)
+        payload = out.pop("payload", None)
+        if payload is not None:
+            out[str(self.format)] = payload
+        return out

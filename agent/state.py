@@ -114,7 +114,7 @@ class AgentState(TypedDict, total=False):
     outcome: dict[str, Any] | None
     """The last call's `Outcome` (redacted) as JSON (every call of the turn: `results`)."""
     presentation: dict[str, Any] | None
-    """The last answer's `Presentation` as JSON."""
+    """The last answer's `Presentation` as JSON, in its stored shape (`agent.presentation`)."""
 
 
 DEFAULT_TOP_K = 15

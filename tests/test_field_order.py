@@ -195,8 +195,7 @@ async def test_a_model_card_ordered_by_the_team_s_instructions_keeps_that_order(
 
 
 def test_a_model_card_is_put_in_the_entered_order_whatever_its_label_spelling():
-    from agent.presentation import CardField
-    from agent.presenters.card import in_configured_order
+    from agent.presenters.card import CardField, in_configured_order
 
     entered = ["Tracking number", "Status", "Carrier"]
     given = [

@@ -10,8 +10,9 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
 from agent.offline.render import RespondRequest, can_hand_over, render
-from agent.presentation import Card, Link
 from agent.presenters import PRESENTERS
+from agent.presenters.card import Card
+from agent.presenters.link import Link
 from agent.prompts import (
     AGENT_SYSTEM,
     EXTRACT_SYSTEM,

@@ -127,3 +127,81 @@ def test_bm25_is_scored_in_one_place():
         }
         assert not names & {"K1", "B"}, rel(path)
         assert "math.log(1 + (" not in path.read_text(encoding="utf-8"), rel(path)
+
+
+# -- response format names: the enum, their presenter module, the UI's renderer table ----------------
+FORMAT_HOMES = ("tools/action.py", "ui/render.py")
+"""Where every response format is named: the enum and the chat's renderer table (a format's
+presenter module, `agent/presenters/<format>.py`, names its own)."""
+FORMAT_WORDS = {
+    ("agent/catalog/related_words.py", "card"): "a payment card, among words customers use",
+    ("tools/importers/_openapi_schema.py", "link"): "a field name ending that marks a URL",
+    ("agent/offline/replies.py", "link"): "a field name ending that says how a result is delivered",
+    ("agent/offline/render.py", "link"): "a URL field said in words, a generic field name",
+}
+"""Modules where a format's name is an ordinary word, not the format."""
+
+
+def format_names() -> dict[str, str]:
+    """Value -> member name of every response format but words (`text`: what every format falls
+    back to, and the key of every answer's plain text)."""
+    from tools.action import ResponseFormat
+
+    return {f.value: f.name for f in ResponseFormat if f is not ResponseFormat.TEXT}
+
+
+def format_spellings(source: str, path: str, names: dict[str, str]) -> list[str]:
+    """Where a module outside the formats' homes names one: a string that is a format's value,
+    or `ResponseFormat.<MEMBER>`."""
+    if path in FORMAT_HOMES:
+        return []
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            value = node.value
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "ResponseFormat"
+            and node.attr in names.values()
+        ):
+            value = next(v for v, member in names.items() if member == node.attr)
+        else:
+            continue
+        own = path == f"agent/presenters/{value}.py"
+        if value in names and not own and (path, value) not in FORMAT_WORDS:
+            found.append(f"{path}:{node.lineno} {value}")
+    return found
+
+
+def test_response_format_names_are_spelled_only_in_their_homes():
+    """A new response format is its value in the enum, its presenter module and its renderer:
+    no other product module lists the formats (events, the chat turn, the state, respond,
+    traces and e-mail read a presentation by its format key)."""
+    names = format_names()
+    assert {"card", "link"} <= set(names)
+    found = [
+        spelled
+        for p in modules("api_actions", "agent", "tools", "storage", "ui")
+        for spelled in format_spellings(p.read_text(encoding="utf-8"), rel(p), names)
+    ]
+    assert found == []
+    assert [p for p in {p for p, _ in FORMAT_WORDS} if not (ROOT / p).is_file()] == []
+
+
+def test_a_format_name_spelled_elsewhere_is_found():
+    names = format_names()
+    planted = {
+        "ui/chat_turn.py": 'if fmt in ("card", "link") and event.get(fmt):\n    pass',
+        "agent/turns/events.py": 'event = {"card": pres.get("card")}',
+        "agent/presenters/card.py": 'other = "link"',
+        "tools/validation.py": "needs = raw['response_format'] == ResponseFormat.LINK",
+    }
+    assert {path: len(format_spellings(source, path, names)) for path, source in planted.items()} == {
+        "ui/chat_turn.py": 2,
+        "agent/turns/events.py": 2,
+        "agent/presenters/card.py": 1,
+        "tools/validation.py": 1,
+    }
+    assert format_spellings('format = "card"', "agent/presenters/card.py", names) == []
+    assert format_spellings('RENDERERS = {"card": card}', "ui/render.py", names) == []

@@ -64,12 +64,20 @@ class HttpMethod(str, enum.Enum):
 
 
 class ResponseFormat(str, enum.Enum):
+    """How an action's result is shown. A new format is three files: its value here, its
+    presenter module in `agent/presenters/` and its entry in `ui/render.py`'s renderer table."""
+
     TEXT = "text"
     """The agent writes a natural-language answer from the API output."""
     CARD = "card"
     """A structured card: title, fields, optional link."""
     LINK = "link"
     """A clickable link taken from a configured response field."""
+
+    @property
+    def needs_link_field(self) -> bool:
+        """Whether the format shows nothing without `response_selection.link_field` (the URL)."""
+        return self is ResponseFormat.LINK
 
 
 class BodyFormat(str, enum.Enum):

@@ -29,6 +29,7 @@ from .action import (
     TOOL_NAME_RE,
     ActionDefinition,
     InputType,
+    ResponseFormat,
 )
 from .compiler import compile_action
 from .errors import ActionValidationError, JsonTextError, Problem
@@ -39,6 +40,8 @@ from .placeholders import find_placeholders, has_placeholder, whole_placeholder
 from .schema import INPUT_KINDS
 
 TYPE_NAMES = frozenset(t.value for t in InputType)
+LINK_FIELD_FORMATS = frozenset(f.value for f in ResponseFormat if f.needs_link_field)
+"""Response formats that need the field holding the URL (`ResponseFormat.needs_link_field`)."""
 
 
 def semantic_problems(raw: dict[str, Any]) -> list[Problem]:
@@ -453,10 +456,12 @@ def _selection_problems(raw: dict[str, Any]) -> list[Problem]:
         err = compile_expression(lang, link)[1]
         if err:
             problems.append(Problem("response_selection.link_field", err))
-    if raw.get("response_format") == "link" and not link:
+    shown_as = raw.get("response_format")
+    if isinstance(shown_as, str) and shown_as in LINK_FIELD_FORMATS and not link:
         problems.append(
             Problem(
-                "response_selection.link_field", "the link format needs the response field that holds the URL"
+                "response_selection.link_field",
+                f"the {shown_as} format needs the response field that holds the URL",
             )
         )
     return problems

@@ -109,8 +109,7 @@ def _words_beside_the_card(event: dict[str, Any], channel: str, untold: list[str
     are shown under it. Returns the words no answer has carried yet."""
     text = str(event.get("text") or "")
     told = [words for words in untold if words in text]
-    fmt = event.get("format")
-    if channel != "email" and fmt in ("card", "link") and event.get(fmt):
+    if channel != "email" and render.drawn(event):
         for words in told:
             render.show_text(words)
     return [words for words in untold if words not in told]

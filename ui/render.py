@@ -1,12 +1,17 @@
-"""Small renderers: assistant answers (text, card, link, email), request previews, outcomes."""
+"""Small renderers: assistant answers (in their response format, or as email), request
+previews, outcomes."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+
+from agent.presentation import payload_of
+from tools.action import ResponseFormat
 
 OUTCOME_LABELS = {
     "ok": "OK",
@@ -75,8 +80,15 @@ def web_link(url: Any) -> str | None:
     return None
 
 
-def card(data: dict[str, Any]) -> None:
-    """A card response: a bordered container with a title, labelled fields and a link."""
+def words(event: dict[str, Any]) -> None:
+    """A text response: the answer's words, as written."""
+    show_text(event.get("text") or "")
+
+
+def card(event: dict[str, Any]) -> None:
+    """A card response: a bordered container with a title, labelled fields and a link. (The
+    event's text is the card flattened, for email and transcripts.)"""
+    data = payload_of(event) or {}
     with st.container(border=True):
         show_text(data.get("title") or "Result", bold=True)
         for f in data.get("fields") or []:
@@ -89,7 +101,9 @@ def card(data: dict[str, Any]) -> None:
             show_text(data["note"], caption=True)
 
 
-def link(data: dict[str, Any]) -> None:
+def link(event: dict[str, Any]) -> None:
+    """A link response: its sentence, a button to the URL (http(s) only) and the URL itself."""
+    data = payload_of(event) or {}
     if data.get("note"):
         show_text(data["note"])
     url = web_link(data.get("url"))
@@ -98,6 +112,21 @@ def link(data: dict[str, Any]) -> None:
         return
     st.link_button(as_text(data.get("label") or url), url, icon=":material/open_in_new:")
     show_text(url, caption=True)
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    ResponseFormat.TEXT.value: words,
+    ResponseFormat.CARD.value: card,
+    ResponseFormat.LINK.value: link,
+}
+"""How the chat draws an answer, by response format: the one table of them. A renderer gets
+the assistant event; a format with a payload reads it with `payload_of` (stored under the
+format's key: `"card": {...}`)."""
+
+
+def drawn(event: dict[str, Any]) -> bool:
+    """Whether the answer is drawn from its format's payload rather than shown as its words."""
+    return event.get("format") in RENDERERS and bool(payload_of(event))
 
 
 def email(body: str, *, heading: str, headers: str | None = None) -> None:
@@ -120,12 +149,10 @@ def assistant(event: dict[str, Any], *, channel: str = "chat") -> None:
     """The agent's answer in its response format; on the email channel, as the reply email."""
     if channel == "email" and event.get("email"):
         reply_email(event)
-    elif event.get("format") == "card" and event.get("card"):
-        card(event["card"])  # the event's text is the card flattened, for email and transcripts
-    elif event.get("format") == "link" and event.get("link"):
-        link(event["link"])
-    else:
-        show_text(event.get("text") or "")
+    elif drawn(event):
+        RENDERERS[event["format"]](event)
+    else:  # words, or a format this page does not know (from another release): its plain text
+        words(event)
 
 
 def values_summary(summary: list[dict[str, str]] | None) -> None:

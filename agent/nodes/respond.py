@@ -8,9 +8,9 @@ per result.
 The offered actions stay bound in this call, as in a prebuilt tool-calling agent: the model
 either answers or calls the next action (a lookup with an id found in a result). So a
 single-action turn costs two model calls and a chained one a call per step; the per-turn cap
-and every per-call check (`planning`) apply to chained calls. Card and link formats are
-`Card` / `Link` tools the model calls to present; what it fails to produce is built from the
-data, in the configured format.
+and every per-call check (`planning`) apply to chained calls. A format with a payload (a card,
+a link) is a tool the model calls to present (its presenter's `tool`); what it fails to produce
+is built from the data, in the configured format.
 """
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ from agent.model_reply import usable
 from agent.nodes.closing import said_once
 from agent.nodes.planning import plan_calls
 from agent.presentation import Presentation
-from agent.presenters import PRESENT_NAMES, PRESENTERS, Shown, as_customer_reads, plain_data, presenter_for
+from agent.presenters import (
+    PLAIN,
+    PRESENT_NAMES,
+    PRESENTERS,
+    Shown,
+    as_customer_reads,
+    plain_data,
+    presenter_for,
+)
 from agent.state import AgentContext, AgentState, CallResult, Catalog
 from agent.wording.values import Vocabulary, labels_rule, vocabulary
 from tools.outcome import Outcome
@@ -35,9 +43,9 @@ def _shown(result: CallResult, catalog: Catalog) -> Shown:
     compiled = catalog.get(result["action"] or outcome.action)
     action = compiled.definition if compiled is not None else None
     # A failed call is explained in words; a card or link of an error would be empty.
-    fmt = action.response_format.value if (action is not None and outcome.ok) else "text"
+    fmt = action.response_format.value if (action is not None and outcome.ok) else PLAIN.format
     if not presenter_for(fmt).applies(outcome):
-        fmt = "text"
+        fmt = PLAIN.format
     return Shown(result["tool_call_id"], action, outcome, fmt)
 
 
@@ -229,8 +237,8 @@ def _presentations(
             args = calls[index] if index < len(calls) else ({"note": note} if note else None)
             out.append(presenter.build(s, args))
     if text and not note:  # words the model wrote beside its cards and links are kept
-        out.append(Presentation(format="text", text=text))
+        out.append(Presentation(format=PLAIN.format, text=text))
     if not out:
-        fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == "text")
-        out.append(Presentation(format="text", text=fallback.strip() or prompts.REPLY_EMPTY))
+        fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == PLAIN.format)
+        out.append(Presentation(format=PLAIN.format, text=fallback.strip() or prompts.REPLY_EMPTY))
     return out

@@ -10,7 +10,8 @@ reads the same prompts as a hosted model (`agent.prompts`) and answers in the sa
 - forced tool (`tool_choice` a name, `"required"`/`"any"`): always call it; when the system
   prompt is `EXTRACT_SYSTEM`, a bare answer counts as the value the question asked for;
 - respond turn (the system prompt carries the data envelope): present the result as text, or
-  as a `Card` / `Link` tool call (what `with_structured_output(Card)` binds).
+  as a call of the presentation tool of the asked format (`Card`, `Link`: what
+  `with_structured_output(Card)` binds), its arguments filled by their field names.
 """
 
 from __future__ import annotations
@@ -42,14 +43,13 @@ from agent.offline.render import Rendered, can_hand_over, describe, flatten, par
 from agent.offline.replies import clarified_candidates, clarify, plain_reply
 from agent.offline.requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
 from agent.offline.router import Route, Router, message_intent, tool_kind, words
+from agent.presenters import PRESENT_NAMES, presenter_for
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
 _QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
 _ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')
 ROUTER_CACHE_SIZE = 32
 """Tool sets whose router is kept (one per catalog revision and channel, in practice)."""
-PRESENTATION_TOOLS = frozenset({"Card", "Link"})
-"""Tools of a respond turn that present the result (`agent.presentation`), not actions."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 """Answers to "do you want to A, or to B?" that point at an option by position."""
 
@@ -357,7 +357,7 @@ class OfflineChatModel(BaseChatModel):
         if not humans or not action:
             return ""
         question = humans[-1]
-        actions = {n: f for n, f in functions.items() if n not in PRESENTATION_TOOLS}
+        actions = {n: f for n, f in functions.items() if n not in PRESENT_NAMES}
         if action in actions:
             router = self._router(list(actions.values()))
             scoped = scoped_route(router, question)
@@ -382,15 +382,12 @@ class OfflineChatModel(BaseChatModel):
             envelope, request, handover=can_hand_over({**functions, request.action: None})
         )
         rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action, functions))
-        bound = set(functions)
-        if forced is None and request.format.capitalize() in bound:
-            forced = request.format.capitalize()  # the presentation tool of the asked format
-        shape = (forced or "").lower()
+        asked = presenter_for(request.format).tool
+        if forced is None and asked is not None and asked.__name__ in functions:
+            forced = asked.__name__  # the presentation tool of the asked format
         args: dict[str, Any] | None = None
-        if shape == "card" and rendered.card is not None:
-            args = {k: v for k, v in rendered.card.items() if v is not None}
-        elif shape == "link" and rendered.link is not None:
-            args = {k: v for k, v in rendered.link.items() if v is not None}
+        if forced in PRESENT_NAMES:
+            args = rendered.args_for(functions[forced].get("parameters") or {})
         if args is None:
             return AIMessage(content=rendered.text)
         call = {"name": forced, "args": args, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "tool_call"}
@@ -398,15 +395,11 @@ class OfflineChatModel(BaseChatModel):
 
 
 def _with_note(rendered: Rendered, note: str) -> Rendered:
-    """The presentation with `note` added to its text and to the card's or link's note."""
+    """The presentation with `note` added to its text and to the note under a card or a link."""
     if not note:
         return rendered
-    card = dict(rendered.card) if rendered.card is not None else None
-    link = dict(rendered.link) if rendered.link is not None else None
-    for shape in (card, link):
-        if shape is not None:
-            shape["note"] = f"{shape.get('note') or ''} {note}".strip()
-    return Rendered(text=f"{rendered.text} {note}".strip(), card=card, link=link)
+    values = {**rendered.values, "note": f"{rendered.values.get('note') or ''} {note}".strip()}
+    return Rendered(text=f"{rendered.text} {note}".strip(), values=values)
 
 
 def _last_reply(messages: Sequence[BaseMessage]) -> str:

@@ -56,11 +56,20 @@ class RespondRequest:
 
 @dataclass
 class Rendered:
-    """The presentation, in every shape the respond step may ask for."""
+    """The presentation: its words, and the values a presentation tool may ask for, by field
+    name (a card's `title`, `fields`, `link_url` and `link_label`, a link's `url` and `label`,
+    the `note` of either)."""
 
     text: str
-    card: dict[str, Any] | None = None
-    link: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def args_for(self, parameters: dict[str, Any]) -> dict[str, Any] | None:
+        """The arguments of the presentation tool whose JSON schema is `parameters`: the values
+        it has a field for; None when one it requires is missing (the answer is words then), as
+        a link is when the data holds no URL."""
+        fields = parameters.get("properties") or {}
+        args = {k: v for k, v in self.values.items() if k in fields and v is not None}
+        return args if all(k in args for k in parameters.get("required") or []) else None
 
 
 def parse_request(system_text: str) -> RespondRequest:
@@ -624,7 +633,7 @@ def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = Fa
             text = " ".join(sentences[:at] + why + sentences[at:])
         else:
             text = _error_text(envelope, label, reason)
-        return Rendered(text=text, card={"title": label, "fields": [], "note": text})
+        return Rendered(text=text, values={"title": label, "fields": [], "note": text})
 
     shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]
     first = [k for k in plan.lead + plan.include if k in dict(shown)]
@@ -651,7 +660,7 @@ def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = Fa
     if url:
         text += f" Link: {url}"
     link_label = _link_label(url_key, req.instructions, label)
-    card = {
+    values = {
         "title": _title(subject, label, req.action),
         "fields": [
             {"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
@@ -660,7 +669,8 @@ def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = Fa
         ],
         "link_url": url,
         "link_label": link_label if url else None,
+        "url": url,
+        "label": label,
         "note": " ".join(told) or None,
     }
-    link = {"url": url, "label": label, "note": " ".join(told) or None} if url else None
-    return Rendered(text=text, card=card, link=link)
+    return Rendered(text=text, values=values)

@@ -39,7 +39,8 @@ class Presenter(Protocol):
     rule: str
     """What the final call asks the model for, in this format."""
     tool: type[BaseModel] | None
-    """The tool the model calls to present the result; None when it writes text."""
+    """The tool the model calls to present the result, and the model of the presentation's
+    payload (dumped as JSON); None when it writes text."""
 
     def applies(self, outcome: Outcome) -> bool:
         """Whether this outcome can be shown this way (otherwise it is shown as text)."""
@@ -51,5 +52,6 @@ class Presenter(Protocol):
         ...
 
     def relabel(self, p: Presentation, words: Vocabulary) -> Presentation:
-        """The presentation with codes shown by their labels, its plain text made again."""
+        """The presentation with codes shown by their labels, its plain text made again from
+        the payload (the format's plain-text form lives beside the presenter)."""
         ...

@@ -4,12 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from agent.presentation import Card, CardField, Presentation, card_text
+from agent.presentation import Presentation
 from agent.presenters.base import Shown
 from agent.wording.values import Vocabulary, relabel_text, show_value
 from tools.outcome import Outcome
+
+
+class CardField(BaseModel):
+    label: str = Field(description="Short field label, e.g. 'Status'")
+    value: str = Field(description="The value as the customer should read it")
+
+
+class Card(BaseModel):
+    """A structured card: a title, labelled fields, an optional link."""
+
+    title: str = Field(description="Card title, e.g. 'Order ORD-1001'")
+    fields: list[CardField] = Field(default_factory=list, description="Labelled values to show")
+    link_url: str | None = Field(default=None, description="Optional URL taken from the data")
+    link_label: str | None = Field(default=None, description="Label for the optional link")
+    note: str | None = Field(default=None, description="One short sentence under the card")
+
+
+def card_text(card: Card) -> str:
+    """A card as plain text: what email, transcripts and screen readers get."""
+    lines = [card.title, *(f"{f.label}: {f.value}" for f in card.fields)]
+    if card.link_url:
+        lines.append(f"{card.link_label or 'Link'}: {card.link_url}")
+    if card.note:
+        lines.append(card.note)
+    return "\n".join(lines)
 
 
 def in_configured_order(fields: list[CardField], labels: list[str]) -> list[CardField]:
@@ -64,23 +89,28 @@ class CardPresenter:
             card.link_url = outcome.link_url
         if card.link_url and selection is not None and selection.link_label:
             card.link_label = selection.link_label
-        return Presentation(format="card", text=card_text(card), card=card)
+        return self.presented(card)
 
     def relabel(self, p: Presentation, words: Vocabulary) -> Presentation:
-        if p.card is None:
+        if p.payload is None:
             return p
-        fields = [
-            CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
-            for f in p.card.fields
-        ]
-        card = p.card.model_copy(
-            update={
-                "title": relabel_text(p.card.title, words),
-                "fields": fields,
-                "note": relabel_text(p.card.note, words) if p.card.note else p.card.note,
-            }
+        card = Card.model_validate(p.payload)
+        return self.presented(
+            card.model_copy(
+                update={
+                    "title": relabel_text(card.title, words),
+                    "fields": [
+                        CardField(label=f.label, value=relabel_text(show_value(f.value, words), words))
+                        for f in card.fields
+                    ],
+                    "note": relabel_text(card.note, words) if card.note else card.note,
+                }
+            )
         )
-        return p.model_copy(update={"card": card, "text": card_text(card)})
+
+    def presented(self, card: Card) -> Presentation:
+        return Presentation(format=self.format, text=card_text(card), payload=card.model_dump(mode="json"))
 
 
-CARD = CardPresenter()
+PRESENTER = CardPresenter()
+"""What `agent.presenters` finds here: the presenter of the `card` format."""

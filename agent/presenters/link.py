@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from agent.presentation import Link, Presentation, link_text
+from agent.presentation import Presentation
 from agent.presenters.base import Shown
 from agent.wording.values import Vocabulary, relabel_text
 from tools.outcome import Outcome
+
+
+class Link(BaseModel):
+    """A clickable link with a label and an optional sentence around it."""
+
+    url: str = Field(description="The URL, copied exactly from the data")
+    label: str = Field(description="Link text, e.g. 'Track your parcel'")
+    note: str | None = Field(default=None, description="One short sentence before the link")
+
+
+def link_text(link: Link) -> str:
+    """A link as plain text."""
+    return f"{link.note + ' ' if link.note else ''}{link.label}: {link.url}"
 
 
 class LinkPresenter:
@@ -30,14 +43,19 @@ class LinkPresenter:
             label=str(label or "Open link"),
             note=str(note) if note else None,
         )
-        return Presentation(format="link", text=link_text(link), link=link)
+        return self.presented(link)
 
     def relabel(self, p: Presentation, words: Vocabulary) -> Presentation:
-        if p.link is None:
+        if p.payload is None:
             return p
-        note = relabel_text(p.link.note, words) if p.link.note else None
-        link = p.link.model_copy(update={"note": note})
-        return p.model_copy(update={"link": link, "text": link_text(link)})
+        link = Link.model_validate(p.payload)
+        return self.presented(
+            link.model_copy(update={"note": relabel_text(link.note, words) if link.note else None})
+        )
+
+    def presented(self, link: Link) -> Presentation:
+        return Presentation(format=self.format, text=link_text(link), payload=link.model_dump(mode="json"))
 
 
-LINK = LinkPresenter()
+PRESENTER = LinkPresenter()
+"""What `agent.presenters` finds here: the presenter of the `link` format."""

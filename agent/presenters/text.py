@@ -30,10 +30,11 @@ class TextPresenter:
         return True
 
     def build(self, shown: Shown, args: dict[str, Any] | None) -> Presentation:
-        return Presentation(format="text", text=plain_data(shown.outcome))
+        return Presentation(format=self.format, text=plain_data(shown.outcome))
 
     def relabel(self, p: Presentation, words: Vocabulary) -> Presentation:
         return p.model_copy(update={"text": relabel_text(p.text, words)})
 
 
-TEXT = TextPresenter()
+PRESENTER = TextPresenter()
+"""What `agent.presenters` finds here: the presenter of the `text` format."""

@@ -12,6 +12,8 @@ from typing import Any, Literal, NamedTuple
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agent.catalog.search import SEARCH_TOOL
+from agent.presentation import Presentation
+from agent.presenters import PLAIN
 from agent.wording.email import as_email, greeting, reply_headers
 
 Event = dict[str, Any]
@@ -107,15 +109,14 @@ def email_parts(text: str, inbound: str) -> Event:
 
 
 def assistant_event(m: AIMessage, channel: str, inbound: str = "") -> Event:
-    """An answer as shown: its presentation (text, card, link), and as an email on that channel."""
-    pres = (m.additional_kwargs or {}).get("presentation") or {"format": "text", "text": m.text}
-    event = {
-        "type": "assistant",
-        "text": pres.get("text") or m.text,
-        "format": pres.get("format", "text"),
-        "card": pres.get("card"),
-        "link": pres.get("link"),
-    }
+    """An answer as shown: its presentation (the format, the plain text and any payload, under
+    the key its format names), and as an email on that channel. A message with none (words the
+    model wrote, an answer before any call) is words."""
+    stored = (m.additional_kwargs or {}).get("presentation") or {}
+    shown = Presentation.model_validate(
+        {**stored, "format": stored.get("format") or PLAIN.format, "text": stored.get("text") or m.text}
+    )
+    event = {"type": "assistant", **shown.model_dump(mode="json")}
     if channel == "email":
         event.update(email_parts(event["text"], inbound))
     return event
