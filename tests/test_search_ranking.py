@@ -4,11 +4,15 @@ each query word counts once per action; its readings follow the catalog's edits.
 
 from __future__ import annotations
 
+from typing import cast
+
 from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.catalog.lexical import canonical
 from agent.catalog.offering import offered_actions, search_size
 from agent.catalog.retrieval import ActionRetriever
+from agent.catalog.search import SEARCH_TOOL
 from agent.catalog.search_ranking import (
     ABBREVIATION_WEIGHT,
     NEAR_WEIGHT,
@@ -16,8 +20,10 @@ from agent.catalog.search_ranking import (
     SearchReader,
     word_readings,
 )
-from agent.state import AgentState, Limits
+from agent.graph import compile_graph
+from agent.state import AgentContext, AgentState, Executor, Limits
 from benchmarks import retrieval_set
+from tests.support.scripted_model import ScriptedChatModel, tool_call
 from tools.compiler import ActionCatalog
 from tools.validation import validate_catalog
 
@@ -98,6 +104,25 @@ def test_the_readings_follow_the_catalogs_edits() -> None:
     edited = catalog({**ACTIONS, "jlab_get_lab_api_settings": "Get Settings List."})
     assert found(retriever, edited, "lab settings")[0] == "jlab_get_lab_api_settings"
     assert found(retriever, catalog(ACTIONS), "lab settings") == []
+
+
+async def test_the_model_searching_in_its_own_misspelt_words_gets_the_action_bound() -> None:
+    cat = catalog(ACTIONS)
+    model = ScriptedChatModel().script(tool_call(SEARCH_TOOL, query="hub usrs"), "Here they are.")
+    context = AgentContext(
+        model=model,
+        catalog=cat,
+        executor=cast(Executor, None),  # the model answers without a call: nothing is sent
+        limits=Limits(top_k=3, tool_budget_tokens=0),
+    )
+    result = await compile_graph(InMemorySaver()).ainvoke(
+        {"messages": [HumanMessage("who has an account on our notebook hub?")], "channel": "chat"},
+        {"configurable": {"thread_id": "t1"}},
+        context=context,
+    )
+    first, second = ([t["function"]["name"] for t in c["kwargs"]["tools"]] for c in model.calls)
+    assert "jhub_get_users" not in first and first[-1] == SEARCH_TOOL
+    assert result["retrieval"]["search"]["found"][0] == "jhub_get_users" and "jhub_get_users" in second
 
 
 def test_the_search_finds_most_of_what_binding_missed_on_the_wide_development_set() -> None:
