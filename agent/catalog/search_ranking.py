@@ -49,13 +49,13 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from agent.catalog.index import ActionIndex
-from agent.catalog.lexical import COMMON_WORDS, canonical, normalise, related_terms, words
+from agent.catalog.lexical import COMMON_WORDS, canonical, normalise, related_terms, stem, words
 from agent.catalog.related_words import RETRIEVAL_STOPWORDS, related
 
 PART_WEIGHT = 0.6
 """A word read as the part of an indexed word it begins or ends (or the reverse)."""
 NEAR_WEIGHT = 0.7
-"""A word read as an indexed word one or two edits away (split between equally near ones)."""
+"""A word read as an indexed word one or two edits away (shared between equally near ones)."""
 ABBREVIATION_WEIGHT = 0.6
 """A word read as the longer indexed word it abbreviates or begins (shared between the readings
 kept)."""
@@ -116,7 +116,7 @@ class SearchReader:
     ) -> list[list[str]]:
         """Two rankings of the names of `among` that the search's reading matches, best first
         (by name on ties), to be fused: by score (`search_scores`), and by how much of the query
-        each action's name says (`name_coverage`, then score). None when nothing matches."""
+        each action's name says (`name_coverage`, then score). Empty when nothing matches."""
         scores, matched = search_scores(index, texts, self.vocabulary(index))
         hit = [name for name in among if scores.get(name, 0.0) > 0]
         if not hit:
@@ -186,9 +186,9 @@ def word_readings(index: ActionIndex, word: str, vocabulary: Vocabulary) -> dict
             add(_split([w for w, d, _ in near if d == nearest], NEAR_WEIGHT, vocabulary))
         if len(word) <= MAX_ABBREVIATION:
             add(_split([v for v in listed if _is_abbreviation(word, v)], ABBREVIATION_WEIGHT, vocabulary))
-        stem = canonical(word)
-        if len(stem) >= MIN_PART + 1:
-            longer = [v for v in listed if len(v) > len(stem) and v.startswith(stem)]
+        begun = stem(word)  # the stemmer's, not a synonym group's head: a prefix of the word
+        if len(begun) >= MIN_PART + 1:
+            longer = [v for v in listed if len(v) > len(begun) and v.startswith(begun)]
             add(_split(longer, ABBREVIATION_WEIGHT, vocabulary))
     # related words of the word itself, known or not ("2fa": no action says it, its related
     # words may); not of a guessed reading (del -> detail -> show would be two guesses)
