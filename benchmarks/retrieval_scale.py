@@ -10,6 +10,10 @@ types, patterned identifiers) are compiled, then:
 - one edit: one action's trigger changes, the catalog is synced and the index brought in step;
 - selection: `agent.catalog.offering.offered_actions` with the default settings for each message of
   `tests/data/routing_cases.jsonl` (p50 and max), after one warm-up pass;
+- search: the catalog search tool (`ActionRetriever.search`, its own wider reading of a query,
+  `agent.catalog.search_ranking`) for each of those messages over the allowed actions, one
+  pass from a cold reading cache (p50 and max; no target: it runs only on the turns whose model
+  calls the tool);
 - memory: what the index holds (tracemalloc, the bytes allocated by a separate build and still
   live, the text caches included).
 
@@ -31,7 +35,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 
 from agent.catalog import lexical
-from agent.catalog.offering import offered_actions
+from agent.catalog.offering import offered_actions, search_size
 from agent.catalog.retrieval import ActionRetriever, field_terms
 from agent.state import AgentState, Limits
 from benchmarks.common import header, machine, now, table, write_result
@@ -80,6 +84,13 @@ def measure(size: int) -> dict[str, Any]:
         wall.append(w * 1000)
         cpu.append(c * 1000)
         bound = max(bound, len(offered))
+    allowed = retriever.allowed(catalog, "chat")
+    searched = []
+    for text, state in zip(texts, states, strict=True):
+        _, w, _ = timed(
+            lambda t=text, s=state: retriever.search(catalog, allowed, t, search_size(limits), s["messages"])
+        )
+        searched.append(w * 1000)
     edits_wall, edits_cpu = [], []
     for i in range(5):
         at = (size // 7 * (i + 1)) % size
@@ -98,6 +109,8 @@ def measure(size: int) -> dict[str, Any]:
         "select_ms_p50": round(statistics.median(wall), 3),
         "select_cpu_ms_p50": round(statistics.median(cpu), 3),
         "select_ms_max": round(max(wall), 3),
+        "search_ms_p50": round(statistics.median(searched), 3),
+        "search_ms_max": round(max(searched), 3),
         "messages": len(states),
         "bound_max": bound,
         "reindexed_after_edits": retriever.reindexed - size,
@@ -130,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             "edit ms (cpu)",
             "select p50 ms (cpu)",
             "select max ms",
+            "search p50 / max ms",
             "bound",
         )
     ]
@@ -142,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['edit_ms']} ({r['edit_cpu_ms']})",
                 f"{r['select_ms_p50']} ({r['select_cpu_ms_p50']})",
                 r["select_ms_max"],
+                f"{r['search_ms_p50']} / {r['search_ms_max']}",
                 r["bound_max"],
             )
         )

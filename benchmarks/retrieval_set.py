@@ -13,6 +13,11 @@
                                                requests over 281 actions written from the
                                                actions' descriptions, with typos, indirect
                                                wording and look-alikes
+    tests/data/retrieval/dev_search_requests.tsv
+                                               a development set for the catalog search (tune
+                                               on these): 159 requests with typos in short
+                                               words, abbreviations, parts of identifiers and
+                                               indirect wording
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -104,5 +109,5 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 
 def requests(name: str = "frozen") -> list[Request]:
-    """`frozen` (measured), or `dev` / `dev_wide` (developed on)."""
+    """`frozen` (measured), or `dev` / `dev_wide` / `dev_search` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]

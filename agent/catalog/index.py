@@ -56,6 +56,9 @@ class ActionDoc:
     """Input patterns; a message holding a matching value is evidence for the action."""
     vocabulary: dict[str, str]
     """Plain word -> routing term, for typo correction (name, trigger and example words)."""
+    name_terms: tuple[str, ...] = ()
+    """The routing terms of the action's name: the catalog search weighs how much of a name a
+    query covers (`agent.catalog.search_ranking`)."""
 
 
 class ActionIndex:
@@ -78,6 +81,9 @@ class ActionIndex:
         self._impact: dict[str, list[tuple[str, float]]] = {}
         """term -> its `MAX_POSTINGS` heaviest parts, for terms with more postings than that."""
         self._corrections: dict[str, tuple[str, ...]] = {}
+        self.vocabulary_version = 0
+        """Counts the changes of `word_counts`: a reading cached against the vocabulary
+        (typo corrections, the catalog search's readings) is stale once it moved."""
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -120,6 +126,7 @@ class ActionIndex:
             counts[term] = counts.get(term, 0) + 1
         if doc.vocabulary:
             self._corrections.clear()
+            self.vocabulary_version += 1
 
     def remove(self, name: str) -> None:
         doc = self.docs.pop(name, None)
@@ -146,6 +153,7 @@ class ActionIndex:
             if not counts:
                 del self.word_counts[word]
         self._corrections.clear()
+        self.vocabulary_version += 1
 
     def _norm(self, length: float) -> float:
         return length_norm(length, self.avg_ref or 1.0)
@@ -218,20 +226,27 @@ class ActionIndex:
                 if not parts:
                     continue
                 idf = weight * term_weight * self.idf(len(parts))
-                for name, part in self._heaviest(term, parts):
+                for name, part in self.heaviest(term, parts):
                     scores[name] += idf * part
         if worded is not None:
             worded.update(scores)
+        self.add_pattern_bonus(texts, scores)
+        return scores
+
+    def add_pattern_bonus(self, texts: Sequence[tuple[str, float]], scores: dict[str, float]) -> None:
+        """Add to `scores` the bonus of every action taking an input whose pattern a value of
+        the texts matches (INS-2001), weighed by how few actions take that pattern."""
         for text, weight in texts:
             for pattern, compiled in self.patterns.items():
                 if compiled is not None and compiled.search(text):
                     holders = self.pattern_actions[pattern]
                     bonus = weight * PATTERN_BONUS * self.idf(len(holders))
                     for name in holders:
-                        scores[name] += bonus
-        return scores
+                        scores[name] = scores.get(name, 0.0) + bonus
 
-    def _heaviest(self, term: str, parts: dict[str, float]) -> Iterable[tuple[str, float]]:
+    def heaviest(self, term: str, parts: dict[str, float]) -> Iterable[tuple[str, float]]:
+        """(action, BM25 part) of the term's postings: all of them, or the `MAX_POSTINGS`
+        heaviest for a term more actions hold than that."""
         if len(parts) <= MAX_POSTINGS:
             return parts.items()
         impact = self._impact.get(term)

@@ -17,11 +17,12 @@ from functools import lru_cache
 
 from agent.catalog.lexical import STOPWORDS, canonical
 
-KEPT_WORDS = frozenset({"run", "runs", "call", "agent"})
+KEPT_WORDS = frozenset({"run", "runs", "call", "agent", "user", "users"})
 RETRIEVAL_STOPWORDS = STOPWORDS - KEPT_WORDS
 """The words the retriever drops. The router's list also drops words that name things in a
-catalog of web-API and support actions (a DAG *run*, a *call* back, a human *agent*); the
-retriever keeps them, and BM25's inverse document frequency weighs them."""
+catalog of web-API and support actions (a DAG *run*, a *call* back, a human *agent*, the
+*users* of a JupyterHub or an Airflow); the retriever keeps them, and BM25's inverse document
+frequency weighs them (a support catalog's "user" is rare, an admin API's common)."""
 
 RELATED_WEIGHT = 0.2
 """A related term's weight in the query, relative to the word the message holds."""

@@ -40,6 +40,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agent.catalog.index import ActionDoc, ActionIndex
 from agent.catalog.lexical import DESCRIPTION_WEIGHT, NAME_WEIGHT, canonical, humanise_name, terms, words
 from agent.catalog.related_words import RETRIEVAL_STOPWORDS
+from agent.catalog.search_ranking import SearchReader
 from agent.catalog.semantic import SemanticRanker, fuse
 from tools.action import ActionDefinition
 
@@ -109,7 +110,8 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
     for field_words in (name, described, examples):
         for w, term in field_words:
             vocabulary.setdefault(w, term)
-    return ActionDoc(weights, sum(weights.values()), tuple(patterns), vocabulary)
+    name_terms = tuple(dict.fromkeys(term for _, term in name))
+    return ActionDoc(weights, sum(weights.values()), tuple(patterns), vocabulary, name_terms)
 
 
 CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
@@ -143,6 +145,8 @@ class ActionRetriever:
     """How many catalog revisions were taken in (each re-reads only what changed)."""
     reindexed: int = 0
     """How many actions were (re)read into the index in all."""
+    _reader: SearchReader = field(default_factory=SearchReader)
+    """The catalog search's reading of a query against `_index` (`agent.catalog.search_ranking`)."""
 
     def index(self, catalog: Iterable[Any]) -> ActionIndex:
         """The index, brought in step with `catalog` (a no-op while its revision is unchanged)."""
@@ -313,11 +317,25 @@ class ActionRetriever:
     ) -> list[Any]:
         """The `n` allowed actions that best match `query` (the catalog search tool), best first.
         With the conversation's `messages`, the customer's last message counts too, at
-        `SEARCH_MESSAGE_WEIGHT`: a model's few words may drop the customer's own."""
+        `SEARCH_MESSAGE_WEIGHT`: a model's few words may drop the customer's own.
+
+        The search ranks by its own, wider reading (`agent.catalog.search_ranking`: parts of
+        identifiers, near spellings and abbreviations of short words, related words at a higher
+        weight; BM25 fused with how much of each action's name the query covers), not binding's:
+        it is asked when binding's reading missed. With an embedding model, the semantic ranking
+        of the query (or, when only the customer's message was embedded, of that message) is
+        fused in too, by reciprocal rank."""
         by_name = {a.definition.name: a for a in allowed}
         texts = [(query, 1.0), *((text, SEARCH_MESSAGE_WEIGHT) for text, _ in query_texts(messages)[:1])]
-        found = [name for name in self.ranked(catalog, texts, len(by_name)) if name in by_name]
-        return [by_name[name] for name in found[:n]]
+        rankings = self._reader.rankings(self.index(catalog), texts, list(by_name))
+        semantic = self.semantic
+        if semantic is not None:
+            for text, _ in texts:
+                nearest = semantic.ranked(text, len(self._keys))
+                if nearest:
+                    rankings.append([name for name in nearest if name in by_name])
+                    break
+        return [by_name[name] for name in fuse(rankings)[:n]]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 When retrieval bound only part of the catalog, the agent node binds one more tool,
 `search_actions`. The model calls it with a few words; the whole allowed catalog is ranked for
-them (`ActionRetriever.search`) and the best `Limits.search_results` actions not offered yet (fewer
-under a smaller tool cap: `agent.catalog.offering.search_size`) are returned as names and one-line descriptions, and bound for the model's next step of the same
-turn. At most one search per turn (the tool is not bound again for that step); it counts as a
-call in the per-turn cap; the call and its result stay in the conversation, so the trace and
-the run log show it (`agent.turns.events` makes it a `search` event).
+them by the search's own, wider reading (`ActionRetriever.search`,
+`agent.catalog.search_ranking`: binding's ranking again would only reach the ranks just past
+the bound ones) and the best `Limits.search_results` actions not offered yet (fewer under a
+smaller tool cap: `agent.catalog.offering.search_size`) are returned as names and one-line
+descriptions, and bound for the model's next step of the same turn. At most one search per
+turn (the tool is not bound again for that step); it counts as a call in the per-turn cap; the
+call and its result stay in the conversation, so the trace and the run log show it
+(`agent.turns.events` makes it a `search` event).
 """
 
 from __future__ import annotations

@@ -1,0 +1,243 @@
+"""The catalog search's own ranking: a second, recall-oriented look at the whole catalog.
+
+Binding ranks by BM25 over the message's words as routing reads them (`ActionIndex.scores`).
+The search tool (`agent.catalog.search`) is called when none of the bound actions fits, that
+is when binding's reading missed: ranking again the same way would only reach the ranks just
+past the bound ones. So the search reads each word of its query more widely, against the
+words and terms the index already holds (no second index, nothing more to keep in step):
+
+- its own term, weight 1, as binding reads it;
+- parts of identifiers and names: a word of `MIN_PART` letters or more that begins or ends an
+  indexed word ("hub" in the name `jhub_get_users`, "lab" in `jlab_...`, "server" in
+  `jserver_...`), and, for a word the index does not know, the indexed words of `MIN_PART`
+  letters or more that begin or end it ("dagruns" holds "dag"), at `PART_WEIGHT`;
+- near spellings of a word the index does not know, short words included (binding corrects
+  words of four letters or more only): within one edit, two for long words ("cancle" ->
+  cancel); a two-letter word only by a letter added at its end ("ad" -> add), at `NEAR_WEIGHT`;
+- abbreviations: a word the index does not know, of at most `MAX_ABBREVIATION` letters, whose
+  letters appear in order in an indexed word two or more letters longer with the same first
+  letter ("grp" -> group, "acct" -> account, "cfg" -> config), and the indexed words a longer
+  unknown word's stem begins ("notifs" -> notifications), at `ABBREVIATION_WEIGHT`;
+- related words of the word itself (`agent.catalog.related_words`, and the plain-word
+  associations of `agent.catalog.lexical.RELATED`, "plane" -> flight) at
+  `SEARCH_RELATED_WEIGHT`, more than binding gives them; not of a guessed reading ("del" read
+  as detail would bring show, view, info: two guesses in a row);
+- short tokens that mix letters and digits ("2fa", "4g"), which binding drops as identifiers.
+
+An everyday English word (`agent.catalog.lexical.COMMON_WORDS`) is read only as itself and its
+related words: "old" is no part of "sold", "order" none of "reorder". A word with several
+readings of one kind shares the kind's weight between the `MAX_READINGS` of them that the most
+actions hold, in proportion to how many hold each (a short or misspelt word most likely stands
+for a common word of the catalog: "del" for delete before delay). Each query word then counts
+once per action, by its strongest reading (BM25's part times the reading's weight and inverse
+document frequency), so a word's many readings cannot add up to outweigh another word's exact
+match.
+
+That score is one ranking; the other is how much of the query each action's name says
+(`name_coverage`: a name says what the action does in two or three words, whatever the length
+of its description, which BM25's length normalisation weighs against). The two are fused by
+reciprocal rank (`agent.catalog.semantic.fuse`), with the semantic ranking when there is one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from agent.catalog.index import ActionIndex
+from agent.catalog.lexical import COMMON_WORDS, canonical, normalise, related_terms, stem, words
+from agent.catalog.related_words import RETRIEVAL_STOPWORDS, related
+
+PART_WEIGHT = 0.6
+"""A word read as the part of an indexed word it begins or ends (or the reverse)."""
+NEAR_WEIGHT = 0.7
+"""A word read as an indexed word one or two edits away (shared between equally near ones)."""
+ABBREVIATION_WEIGHT = 0.6
+"""A word read as the longer indexed word it abbreviates or begins (shared between the readings
+kept)."""
+SEARCH_RELATED_WEIGHT = 0.5
+"""A related term's weight, the word's own being 1 (binding: 0.2)."""
+MIN_PART = 3
+"""Shortest word read as a part of a longer one (and shortest part read in a longer word)."""
+MAX_ABBREVIATION = 5
+"""Longest unknown word read as an abbreviation by its letters in order."""
+MAX_READINGS = 3
+"""Most readings of one kind kept for a word."""
+MAX_MIXED = 4
+"""Longest token of letters and digits read as a word ("2fa", "4g"); longer ones are values."""
+MAX_CACHED = 4096
+"""Words remembered with their readings per vocabulary version."""
+
+MIXED = re.compile(rf"(?<![\w-])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{{2,{MAX_MIXED}}}(?![\w-])")
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search query the search reads: binding's words less its stop words, and
+    short tokens mixing letters and digits."""
+    plain = [w for w in words(text) if w not in RETRIEVAL_STOPWORDS and not w.isdigit()]
+    return plain + MIXED.findall(normalise(text))
+
+
+@dataclass
+class Vocabulary:
+    """The index's plain words, read once per vocabulary version: word -> its routing term."""
+
+    version: int
+    terms: dict[str, str]
+    holders: dict[str, int]
+    """Word -> how many actions hold it."""
+    listed: list[str]
+    readings: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Word -> its readings (`word_readings`), kept until the vocabulary changes."""
+
+
+@dataclass
+class SearchReader:
+    """Reads search queries against one index (`ActionRetriever` holds one beside its index);
+    the index's vocabulary and each word's readings are kept until the vocabulary changes."""
+
+    _vocabulary: Vocabulary | None = None
+
+    def vocabulary(self, index: ActionIndex) -> Vocabulary:
+        known = self._vocabulary
+        if known is None or known.version != index.vocabulary_version:
+            counts = {w: t for w, t in index.word_counts.items() if t}
+            terms = {w: next(iter(t)) for w, t in counts.items()}
+            holders = {w: sum(t.values()) for w, t in counts.items()}
+            known = self._vocabulary = Vocabulary(index.vocabulary_version, terms, holders, list(terms))
+        return known
+
+    def rankings(
+        self, index: ActionIndex, texts: Sequence[tuple[str, float]], among: Sequence[str]
+    ) -> list[list[str]]:
+        """Two rankings of the names of `among` that the search's reading matches, best first
+        (by name on ties), to be fused: by score (`search_scores`), and by how much of the query
+        each action's name says (`name_coverage`, then score). Empty when nothing matches."""
+        scores, matched = search_scores(index, texts, self.vocabulary(index))
+        hit = [name for name in among if scores.get(name, 0.0) > 0]
+        if not hit:
+            return []
+        by_score = sorted(hit, key=lambda n: (-scores[n], n))
+        covered = {n: name_coverage(index.docs[n].name_terms, matched) for n in hit}
+        by_name = sorted(
+            (n for n in hit if covered[n][0] > 0),
+            key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n),
+        )
+        return [by_score, by_name]
+
+
+def _split(found: list[str], weight: float, vocabulary: Vocabulary) -> dict[str, float]:
+    """`weight` shared between the terms of the `MAX_READINGS` plain words of `found` that the
+    most actions hold, in proportion to how many hold each: a short or misspelt word most
+    likely stands for a common word of the catalog ("del": delete before delay)."""
+    if not found:
+        return {}
+    kept = sorted(found, key=lambda w: (-vocabulary.holders[w], len(w), w))[:MAX_READINGS]
+    total = sum(vocabulary.holders[w] for w in kept)
+    out: dict[str, float] = {}
+    for w in kept:
+        term = vocabulary.terms[w]
+        out[term] = out.get(term, 0.0) + weight * vocabulary.holders[w] / total
+    return out
+
+
+def _is_abbreviation(short: str, long: str) -> bool:
+    if long[0] != short[0] or len(long) <= len(short) + 1:
+        return False
+    letters = iter(long)
+    return all(c in letters for c in short)
+
+
+def word_readings(index: ActionIndex, word: str, vocabulary: Vocabulary) -> dict[str, float]:
+    """Term -> weight: how the search reads one plain word of its query (see the module)."""
+    cached = vocabulary.readings.get(word)
+    if cached is not None:
+        return cached
+    out: dict[str, float] = {}
+
+    def add(found: dict[str, float]) -> None:
+        for term, weight in found.items():
+            out[term] = max(out.get(term, 0.0), weight)
+
+    own = canonical(word)
+    known = own in index.postings
+    if known:
+        out[own] = 1.0
+    listed = vocabulary.listed
+    plain = word.isalpha() and word not in COMMON_WORDS
+    if len(word) >= MIN_PART and plain:
+        holders = [v for v in listed if len(v) > len(word) and (v.startswith(word) or v.endswith(word))]
+        add(_split(holders, PART_WEIGHT, vocabulary))
+    if not known and plain:
+        parts = [
+            v for v in listed if MIN_PART <= len(v) < len(word) and (word.startswith(v) or word.endswith(v))
+        ]
+        add(_split(parts, PART_WEIGHT, vocabulary))
+        limit = 1 if len(word) < 8 else 2
+        near = process.extract(word, listed, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if len(word) < MIN_PART:  # two letters: only a letter added at the end ("ad" -> add)
+            near = [n for n in near if n[0].startswith(word)]
+        if near:
+            nearest = min(d for _, d, _ in near)
+            add(_split([w for w, d, _ in near if d == nearest], NEAR_WEIGHT, vocabulary))
+        if len(word) <= MAX_ABBREVIATION:
+            add(_split([v for v in listed if _is_abbreviation(word, v)], ABBREVIATION_WEIGHT, vocabulary))
+        begun = stem(word)  # the stemmer's, not a synonym group's head: a prefix of the word
+        if len(begun) >= MIN_PART + 1:
+            longer = [v for v in listed if len(v) > len(begun) and v.startswith(begun)]
+            add(_split(longer, ABBREVIATION_WEIGHT, vocabulary))
+    # related words of the word itself, known or not ("2fa": no action says it, its related
+    # words may); not of a guessed reading (del -> detail -> show would be two guesses)
+    for other in related(own):
+        if other in index.postings:
+            out[other] = max(out.get(other, 0.0), SEARCH_RELATED_WEIGHT)
+    for other in related_terms([word]):
+        if other in index.postings:
+            out[other] = max(out.get(other, 0.0), SEARCH_RELATED_WEIGHT)
+    if len(vocabulary.readings) >= MAX_CACHED:
+        vocabulary.readings.clear()
+    vocabulary.readings[word] = out
+    return out
+
+
+def search_scores(
+    index: ActionIndex, texts: Sequence[tuple[str, float]], vocabulary: Vocabulary
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Action -> the search's score for the (text, weight) queries: each word of a text counts
+    once per action, by its strongest reading; input patterns' values add their bonus. And
+    term -> the weight of its strongest reading by any word (what `name_coverage` reads)."""
+    scores: dict[str, float] = {}
+    matched: dict[str, float] = {}
+    if not index.docs:
+        return scores, matched
+    for text, weight in texts:
+        for word in dict.fromkeys(query_words(text)):
+            best: dict[str, float] = {}
+            for term, reading in word_readings(index, word, vocabulary).items():
+                parts = index.parts.get(term)
+                if not parts:
+                    continue
+                matched[term] = max(matched.get(term, 0.0), weight * reading)
+                factor = weight * reading * index.idf(len(parts))
+                for name, part in index.heaviest(term, parts):
+                    value = factor * part
+                    if value > best.get(name, 0.0):
+                        best[name] = value
+            for name, value in best.items():
+                scores[name] = scores.get(name, 0.0) + value
+    index.add_pattern_bonus(texts, scores)
+    return scores, matched
+
+
+def name_coverage(name_terms: Sequence[str], matched: dict[str, float]) -> tuple[float, float]:
+    """How much of the query an action's name says, and how much of the name the query covers:
+    the sum, over the name's terms, of the strongest reading that matched each (0 for a term no
+    reading matched), and that sum's share of the name. Neither depends on how long the action's
+    trigger and inputs are, as BM25 does: a long description buries `jhub_get_users` under the
+    short ones of its API for "list hub users", and its name holds both words."""
+    said = sum(matched.get(term, 0.0) for term in name_terms)
+    return said, said / len(name_terms) if name_terms else 0.0
