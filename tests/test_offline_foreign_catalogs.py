@@ -12,6 +12,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from agent.catalog.lexical import RELATED_WEIGHT, related_terms, words
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
+from agent.offline.naming import tool_kind
 from agent.offline.router import Router
 from agent.prompts import AGENT_SYSTEM
 
@@ -217,3 +218,93 @@ def test_a_question_about_the_business_with_words_no_tool_knows_calls_nothing() 
 def test_an_everyday_word_is_no_typo_of_a_tool_word() -> None:
     shop = [fn("get_order_status", "Use when the customer asks where their order is.", order_id=TEXT)]
     assert Router(shop).message_terms("rude staff") == ["rude", "staff"]
+
+
+ALARMS = [
+    fn("alarm_set", "Set an alarm", time={"type": "string", "description": "Time of the alarm"}),
+    fn("alarm_query", "List the alarms that are set"),
+    fn("alarm_remove", "Delete an alarm", time={"type": "string", "description": "Time of the alarm"}),
+]
+
+
+def test_the_verb_of_a_name_is_read_wherever_it_stands() -> None:
+    # verb last (intent corpora), after a domain (schema-guided catalogs), or first
+    assert [tool_kind(t["function"]["name"]) for t in ALARMS] == ["change", "lookup", "cancel"]
+    assert tool_kind("Music_1_FindSongs") == "lookup" and tool_kind("Services_1_BookAppointment") == "request"
+    assert tool_kind("get_order_status") == "lookup" and tool_kind("order_status") == "lookup"
+    assert call(ALARMS, "What alarms do I have?")[0] == "alarm_query"
+    assert call(ALARMS, "Delete my 7 am alarm")[0] == "alarm_remove"
+    # any verb that cancels says what a destructive tool does, and fits it only about its subject
+    assert call(ALARMS, "cancel the alarm")[0] == "alarm_remove"
+    # "find" in the middle of a name is as generic as at its start: the subject weighs more
+    router = Router([fn("Music_1_FindSongs", "Find songs"), fn("Movies_3_FindMovies", "Find movies")])
+    doc = router.doc("Music_1_FindSongs")
+    assert doc is not None and doc.weights["find"] < doc.weights["song"]
+
+
+def test_a_question_about_what_exists_is_no_request_to_change_it() -> None:
+    shop = [
+        fn(
+            "get_order_status",
+            "Use when the customer asks where their order is or when it will arrive.",
+            order_id={"type": "string", "pattern": r"^SO-\d{6}$"},
+        ),
+        fn(
+            "update_delivery_address",
+            "Use when the customer wants the order delivered to another address.",
+            order_id={"type": "string", "pattern": r"^SO-\d{6}$"},
+            address={"type": "string", "description": "New delivery address"},
+        ),
+    ]
+    assert call(shop, "when will SO-654321 be delivered")[0] == "get_order_status"
+    assert call(shop, "Please update the delivery address of SO-654321")[0] == "update_delivery_address"
+    assert call(ALARMS, "Is there an alarm set for tomorrow?")[0] == "alarm_query"
+    assert call(ALARMS, "Set an alarm for 7 am")[0] == "alarm_set"
+
+
+def test_a_word_counts_once_for_a_tool_that_uses_it_itself() -> None:
+    calendar = [
+        fn(
+            "calendar_set",
+            "Add an event or a reminder to the calendar",
+            event_name={"type": "string", "description": "What the event is"},
+        ),
+        fn("calendar_query", "Check what is on the calendar", date={"type": "string", "format": "date"}),
+    ]
+    # "calendar" relates to "event", but `calendar_set` already has "calendar" itself
+    router = Router(calendar)
+    assert "event" not in router._matched("calendar_set", "what's on my calendar")
+    assert call(calendar, "What's on my calendar today?") == ("calendar_query", {"date": "2027-03-01"})
+    assert call(calendar, "Put Mum's birthday in my calendar for March 12")[0] == "calendar_set"
+
+
+def test_a_tie_goes_to_the_tool_the_message_meets_in_words_of_its_own() -> None:
+    cinema = [
+        fn("find_movies", "Find movies showing in theaters.", location=TEXT),
+        fn("book_tickets", "Book movie tickets for a showing.", movie_title=TEXT),
+    ]
+    # both meet "film" and "showing"; the question asks what there is
+    assert call(cinema, "I'd like to see a film this weekend, what's showing?")[0] == "find_movies"
+    gym = [
+        fn("get_class_timetable", "Use when the member asks when classes are on.", day=TEXT),
+        fn("book_class", "Use when the member wants a place in a class.", class_type=TEXT),
+    ]
+    router = Router(gym)
+    close = ["get_class_timetable", "book_class"]
+    matched = {name: router._matched(name, "class timetable for Friday") for name in close}
+    assert router._distinctive(close, matched) == "get_class_timetable"
+    matched = {name: router._matched(name, "class on Friday") for name in close}
+    assert router._distinctive(close, matched) is None  # no word of its own: no tie-break
+
+
+def test_plurals_and_derived_words_read_as_the_word_they_come_from() -> None:
+    assert related_terms(["planes"]) == related_terms(["plane"]) != set()
+    loans = [
+        fn(
+            "calculate_loan_payment",
+            "Compute the monthly payment for a loan.",
+            loan_amount={"type": "number", "description": "Amount borrowed"},
+        )
+    ]
+    assert Router(loans).message_terms("pay") == ["payment"]
+    assert call(loans, "How much will I pay each month for my car loan?")[0] == "calculate_loan_payment"

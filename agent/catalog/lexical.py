@@ -9,7 +9,7 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
    "dont"), then three rewrites of the token stream that a bag of words cannot see:
    - phrasal verbs, by lemma and with up to two words between verb and particle, become the
      word they mean ("send the jacket back" -> return, "push it back" -> postpone,
-     "logged in" -> login, "take me off" -> optout);
+     "logged in" -> login, "take me off" -> optout, "put it in my basket" -> add);
    - a negated arrival becomes "missing" ("nothing arrived", "never got it", "it's not
      here"), unless the customer is still waiting ("hasn't arrived yet" asks for a status);
      a negated hearing becomes "status" ("haven't heard back", "heard nothing");
@@ -229,6 +229,7 @@ PHRASAL_VERBS = {
     ("opt", "in"): "optin",
     ("sign", "up"): "optin",
     ("put", "back"): "optin",
+    ("put", "in"): "add",
     ("go", "missing"): "missing",
     ("run", "out"): "stock",
     ("sell", "out"): "stock",
@@ -485,9 +486,16 @@ def _related_terms() -> dict[str, frozenset[str]]:
 
 
 def related_terms(plain: Iterable[str]) -> set[str]:
-    """Terms of the concepts the plain words relate to (see `RELATED`)."""
+    """Terms of the concepts the plain words relate to (see `RELATED`); a plural reads as its
+    singular ("planes" as "plane", "coaches" as "coach") when only the singular is listed."""
     table = _related_terms()
-    return {t for w in plain for t in table.get(w, ())}
+    return {t for w in plain for t in table.get(w, _plural_entry(table, w))}
+
+
+def _plural_entry(table: dict[str, frozenset[str]], word: str) -> frozenset[str]:
+    if not word.endswith("s") or len(word) < 4:
+        return frozenset()
+    return table.get(word[:-1]) or (table.get(word[:-2], frozenset()) if word.endswith("es") else frozenset())
 
 
 @lru_cache(maxsize=16384)
