@@ -308,3 +308,65 @@ def test_plurals_and_derived_words_read_as_the_word_they_come_from() -> None:
     ]
     assert Router(loans).message_terms("pay") == ["payment"]
     assert call(loans, "How much will I pay each month for my car loan?")[0] == "calculate_loan_payment"
+
+
+def test_a_who_question_gives_no_person_and_how_many_asks_to_know() -> None:
+    songs = [
+        fn(
+            "find_songs",
+            "Find songs of a given artist or genre",
+            artist={"type": "string", "description": "Name of the artist"},
+        ),
+        fn(
+            "play_media",
+            "Play a track or an album",
+            song={"type": "string", "description": "Name of the song"},
+        ),
+    ]
+    # the artist is what "who" asks for; a message that names one still searches
+    assert call(songs, "Who sang Thriller?") == (None, {})
+    assert call(songs, "Find songs by Kesha") == ("find_songs", {"artist": "Kesha"})
+    text = [fn("detect_language", "Detects the language of a piece of text.", text=TEXT)]
+    assert call(text, "How many languages are spoken in India?") == (None, {})
+
+
+def test_a_present_question_asks_about_now_and_put_on_plays() -> None:
+    weather = [
+        fn("get_current_weather", "Get the current weather in a given location", location=TEXT),
+        fn("get_weather_forecast", "Get the weather forecast for the next days", location=TEXT),
+    ]
+    assert call(weather, "Is it raining in Seattle?")[0] == "get_current_weather"
+    assert call(weather, "how hot is it in Madrid today")[0] == "get_current_weather"
+    assert call(weather, "Is it going to rain in Seattle?")[0] == "get_weather_forecast"
+    assert call(weather, "Will it be hot in Madrid tomorrow?")[0] == "get_weather_forecast"
+    assert call(SPEAKER, "Put on Hey Jude")[0] == "play_song"
+    assert "play" not in words("put it on my card")
+
+
+def test_a_unit_of_measure_speaks_of_converting_it() -> None:
+    kitchen = [
+        fn(
+            "get_nutrition_facts",
+            "Get nutrition facts for a food item.",
+            food=TEXT,
+            grams={"type": "number", "description": "Serving size in grams"},
+        ),
+        fn("convert_units", "Convert a quantity between cooking units.", quantity={"type": "number"}),
+    ]
+    assert call(kitchen, "how many ounces is 200 grams")[0] == "convert_units"
+    assert call(kitchen, "nutrition facts for 100 grams of rice")[0] == "get_nutrition_facts"
+
+
+def test_a_word_related_only_to_a_shared_verb_is_no_known_subject() -> None:
+    works = [
+        fn(
+            "SearchCreativeWork",
+            "Search for a book, a TV show, a game or a painting",
+            object_type={"type": "string", "enum": ["book", "tv show", "game"]},
+        ),
+        fn("PlayMusic", "Play music from a music service", artist=TEXT),
+    ]
+    # "table" relates to reservations, whose synonym "book" is a verb many tools share
+    assert Router(works).unknown_words("Book me a table for two tonight") == ["table"]
+    assert call(works, "Book me a table for two tonight") == (None, {})
+    assert call(works, "search for the book The Hobbit")[0] == "SearchCreativeWork"

@@ -230,6 +230,7 @@ PHRASAL_VERBS = {
     ("sign", "up"): "optin",
     ("put", "back"): "optin",
     ("put", "in"): "add",
+    ("put", "on"): "play",
     ("go", "missing"): "missing",
     ("run", "out"): "stock",
     ("sell", "out"): "stock",
@@ -246,9 +247,10 @@ PHRASAL_VERBS = {
 object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
 read the same way ("money back", "mailing list")."""
 PHRASAL_GAP = 2
-ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up")})
+ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on")})
 """Pairs that mean their word only side by side: "it never turned up" is an arrival, "turn the
-heating up" or "turn the volume up" is not."""
+heating up" or "turn the volume up" is not; "put on Hey Jude" plays, "put it on my card" does
+not."""
 
 VERB_OBJECTS = {
     "open": ({"ticket", "case", "complaint", "claim", "request"}, "create"),
@@ -415,6 +417,14 @@ RELATED: dict[str, tuple[str, ...]] = {
     "repayments": ("loan", "payment"),
     "installments": ("payment",),
     "compute": ("calculate",),
+    # units of measure: a quantity in one of them may be converted
+    **dict.fromkeys(
+        "grams gram kilograms kilogram kg ounces ounce oz lbs cups cup tablespoons tablespoon"
+        " teaspoons teaspoon tbsp tsp liters litres liter litre milliliters millilitres ml gallons"
+        " gallon pints pint quarts quart inches inch feet foot yards yard meters metres meter"
+        " metre centimeters centimetres cm millimeters mm celsius fahrenheit kelvin".split(),
+        ("unit", "units", "convert", "conversion"),
+    ),
     "checkbook": ("cheque", "check", "book"),
     "chequebook": ("cheque", "check", "book"),
     "exchange": ("currency", "convert"),

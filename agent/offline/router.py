@@ -120,6 +120,7 @@ POLICY_WORDS = frozenset({"policy", "policies", "terms", "usually", "generally",
 KNOWLEDGE_QUESTION = re.compile(
     r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:"
     r"what (?:is|are|was|were) (?:a|an)\b|what (?:is|are) \w+(?: \w+)?$|what does .+ mean\b|"
+    r"how many \w+ (?:are|were|did|do|does)\b|"
     r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
     r"highest|biggest|largest|most)\b|what causes\b|"
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
@@ -130,7 +131,8 @@ KNOWLEDGE_QUESTION = re.compile(
     r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
     r"reliable|dangerous)\b)"
 )
-"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
+"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how
+many languages are spoken in India?", "how do
 mortgages work?", "which airline is the safest?", "is gold a good investment?", "does running
 burn more than cycling?"): an action answers it only when the message also gives one of its
 values."""
@@ -254,6 +256,12 @@ GENERAL_THRESHOLD = 4.5
 MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
+PRESENT_ASKED = re.compile(r"\b(?:is|are) (?:it|there)\b(?! going\b)")
+FUTURE_WORDS = frozenset(
+    "will shall tomorrow weekend next later tonight upcoming soon going forecast".split()
+)
+"""A question in the present ("is it raining?", "how hot is it today") asks about now unless
+it says a time to come: it reads as saying "now" (see `RELATED`: a current reading)."""
 DERIVATIONAL_SUFFIXES = ("ment", "er", "or")
 """Suffixes that make a noun of a verb and that the Snowball stemmer keeps ("payment", "rider",
 "operator"): a message and a tool that use the two forms speak of one thing."""
@@ -486,6 +494,8 @@ class Router:
 
     def score(self, text: str) -> list[tuple[str, float]]:
         plain = words(text)
+        if PRESENT_ASKED.search(" ".join(plain)) and FUTURE_WORDS.isdisjoint(plain):
+            plain = [*plain, "now"]  # "is it raining?" asks about now, as "right now" would
         query = set(self.message_terms(text))
         if query:  # a bare "it's ORD-1002" continues the request before it (see the model)
             query |= self._identifier_words(text)
@@ -646,7 +656,11 @@ class Router:
         """Whether a plain word (read as a typo of a known word, or by what it relates to) is
         one the bound tools use."""
         found = self.message_terms(word)
-        return bool(found and found[0] in self.idf) or bool(related_terms([word]) & self.idf.keys())
+        if found and found[0] in self.idf:
+            return True
+        # known through what it relates to, unless that is only a verb many tools share: "table"
+        # relates to reservations, whose synonym "book" says nothing of a tool about books
+        return bool((related_terms([word]) - shared_verbs()) & self.idf.keys())
 
     def names_only_values(self, name: str, text: str) -> bool:
         """Whether the message matches the tool only through what it takes (a product, a
