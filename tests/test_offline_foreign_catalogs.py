@@ -370,3 +370,22 @@ def test_a_word_related_only_to_a_shared_verb_is_no_known_subject() -> None:
     assert Router(works).unknown_words("Book me a table for two tonight") == ["table"]
     assert call(works, "Book me a table for two tonight") == (None, {})
     assert call(works, "search for the book The Hobbit")[0] == "SearchCreativeWork"
+
+
+def test_a_message_that_names_only_the_catalogs_domain_calls_nothing() -> None:
+    parcel_id = {"type": "string", "pattern": r"^PX-\d{6}$"}
+    parcels = [
+        fn("track_parcel", "Use when the customer asks where their parcel is.", tracking_id=parcel_id),
+        fn(
+            "reschedule_delivery",
+            "Use when the customer wants the parcel on another day.",
+            tracking_id=parcel_id,
+        ),
+        fn("request_collection", "Use when a courier should collect a parcel.", postcode=TEXT),
+    ]
+    # "parcel" is what every tool is about: it says which catalog, not which tool
+    assert Router(parcels).domain >= {"order"}
+    assert call(parcels, "What is the maximum parcel weight?") == (None, {})
+    assert call(parcels, "Hello there, parcel people!") == (None, {})
+    assert call(parcels, "where is my parcel?")[0] == "track_parcel"
+    assert call(parcels, "parcel PX-123456")[0] == "track_parcel"

@@ -256,6 +256,9 @@ GENERAL_THRESHOLD = 4.5
 MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
+DOMAIN_TOOLS = 3
+QUESTION_WORDS = frozenset("what which when where who how why whether".split())
+"""Fewest tools whose shared words make a domain: two tools may share their one subject."""
 PRESENT_ASKED = re.compile(r"\b(?:is|are) (?:it|there)\b(?! going\b)")
 FUTURE_WORDS = frozenset(
     "will shall tomorrow weekend next later tonight upcoming soon going forecast".split()
@@ -373,6 +376,8 @@ class Router:
         n = max(len(self.docs), MIN_CATALOGUE)
         df = Counter(t for d in self.docs for t in d.weights)
         self.idf = {t: idf(n, c) for t, c in df.items()}
+        self.domain = frozenset(t for t, c in df.items() if c == len(self.docs) >= DOMAIN_TOOLS)
+        """Terms every bound tool uses (see `only_domain`)."""
         self.pattern_idf = {p: idf(n, c) for p, c in pattern_df.items()}
         self.avg_length = average_length(d.length for d in self.docs)
         self._by_name = {d.name: d for d in reversed(self.docs)}
@@ -599,6 +604,25 @@ class Router:
             return False
         return bool(self.unknown_words(text))
 
+    def only_domain(self, name: str, text: str) -> bool:
+        """Whether the message meets the tool only in words every bound tool uses (the
+        catalog's domain: "parcel" when every tool is about parcels) and verbs many tools
+        share, gives none of its values, and either asks nothing or holds words no tool knows:
+        it says what the catalog is about, not which of its tools it wants ("hello, parcel
+        people!", "what is the maximum parcel weight?"). "What films are showing?" still asks
+        a film tool: all its words are the tools' own."""
+        doc = self.doc(name)
+        if doc is None or not self.domain or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        matched = self._matched(name, text)
+        if not matched & self.domain or not matched <= self.domain | shared_verbs():
+            return False
+        plain = words(text)
+        said = " ".join(plain)
+        asks = asks_for_action(text) or "?" in text or bool(QUESTION_WORDS & set(plain))
+        asks = asks or bool(ACTING_VERB.search(said))  # "delete my 7 am alarm"
+        return not asks or bool(self.unknown_words(text))
+
     def fully_read(self, ranking: list[tuple[str, float]], text: str, general: bool) -> bool:
         """Whether weaker evidence suffices: every content word of the message is one the
         tools use (or a name, a date, a count) and the best tool leads the others clearly, so
@@ -689,6 +713,8 @@ class Router:
             return Route(None, ranking)  # "what broadband speeds do you offer?"
         if self.only_shared_verb(ranking[0][0], text) or self.asks_to_act(ranking[0][0], text):
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
+        if self.only_domain(ranking[0][0], text):
+            return Route(None, ranking)  # "what is the maximum parcel weight?"
         lookup = self._looked_up_not_changed(ranking, text)
         if lookup is not None:
             return Route(lookup, ranking)
