@@ -9,7 +9,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.catalog.lexical import RELATED_WEIGHT, related_terms, words
+from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
 from agent.offline.naming import tool_kind
@@ -389,3 +389,37 @@ def test_a_message_that_names_only_the_catalogs_domain_calls_nothing() -> None:
     assert call(parcels, "Hello there, parcel people!") == (None, {})
     assert call(parcels, "where is my parcel?")[0] == "track_parcel"
     assert call(parcels, "parcel PX-123456")[0] == "track_parcel"
+
+
+def test_what_a_message_says_without_the_tools_words() -> None:
+    services = [
+        fn("Services_1_BookAppointment", "Book an appointment with a hair stylist", stylist_name=TEXT),
+        fn("Services_3_BookAppointment", "Book an appointment with a doctor", doctor_name=TEXT),
+        fn(
+            "Banks_1_TransferMoney",
+            "Transfer money to another account",
+            amount={"type": "number", "description": "Amount to transfer"},
+            recipient_account_name=TEXT,
+        ),
+    ]
+    # an abbreviation ("Dr"), a sum of money, "switch ... off", an imperative that says the name
+    assert call(services, "Book an appointment with Dr. Smith")[0] == "Services_3_BookAppointment"
+    assert call(services, "Send $50 to Alice")[0] == "Banks_1_TransferMoney"
+    assert call(services, "pay Maria 30 pounds")[0] == "Banks_1_TransferMoney"
+    lights = [
+        fn("iot_hue_lightoff", "Turn off the lights", house_place={"type": "string", "description": "Room"}),
+        fn("alarm_set", "Set an alarm", time=TEXT),
+    ]
+    assert call(lights, "switch off the bedroom light")[0] == "iot_hue_lightoff"
+    # "switch off" turns off; "switch" alone keeps its synonym group (upgrading a plan)
+    assert words("switch off the light") == ["turn", "the", "light"]
+    assert canonical("switch") == canonical("upgrade")
+    books = [
+        fn(
+            "RateBook",
+            "Give a rating to a book",
+            rating_value={"type": "integer", "description": "Rating"},
+        ),
+        fn("GetWeather", "Get the weather forecast for a place", city=TEXT),
+    ]
+    assert call(books, "Rate this novel 3 out of 5")[0] == "RateBook"

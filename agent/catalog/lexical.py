@@ -9,7 +9,8 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
    "dont"), then three rewrites of the token stream that a bag of words cannot see:
    - phrasal verbs, by lemma and with up to two words between verb and particle, become the
      word they mean ("send the jacket back" -> return, "push it back" -> postpone,
-     "logged in" -> login, "take me off" -> optout, "put it in my basket" -> add);
+     "logged in" -> login, "take me off" -> optout, "put it in my basket" -> add, "switch the
+   light off" -> turn, which the switching of plans is not);
    - a negated arrival becomes "missing" ("nothing arrived", "never got it", "it's not
      here"), unless the customer is still waiting ("hasn't arrived yet" asks for a status);
      a negated hearing becomes "status" ("haven't heard back", "heard nothing");
@@ -231,6 +232,8 @@ PHRASAL_VERBS = {
     ("put", "back"): "optin",
     ("put", "in"): "add",
     ("put", "on"): "play",
+    ("switch", "off"): "turn",
+    ("switch", "on"): "turn",
     ("go", "missing"): "missing",
     ("run", "out"): "stock",
     ("sell", "out"): "stock",
@@ -458,6 +461,18 @@ RELATED: dict[str, tuple[str, ...]] = {
     "directions": ("route", "navigate"),
     "route": ("directions",),
     "mail": ("email",),
+    # abbreviations a message uses for a word the tools spell out
+    "dr": ("doctor",),
+    "prof": ("professor",),
+    "appt": ("appointment",),
+    "acct": ("account",),
+    "apt": ("apartment",),
+    "dept": ("department",),
+    "st": ("street",),
+    "ave": ("avenue",),
+    "rd": ("road",),
+    "pkg": ("package",),
+    "msg": ("message",),
     "meeting": ("event", "calendar", "appointment"),
     "calendar": ("event",),
     **dict.fromkeys("cook cooking bake baking ingredients".split(), ("recipe",)),

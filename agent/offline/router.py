@@ -256,6 +256,8 @@ GENERAL_THRESHOLD = 4.5
 MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
+MONEY_AMOUNT = re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:dollars?|bucks|pounds|quid|euros?)\b", re.IGNORECASE)
+"""A sum of money ("$50", "30 pounds"): the message speaks of money though it does not say so."""
 DOMAIN_TOOLS = 3
 QUESTION_WORDS = frozenset("what which when where who how why whether".split())
 """Fewest tools whose shared words make a domain: two tools may share their one subject."""
@@ -507,6 +509,8 @@ class Router:
         for w in plain:
             if w not in self.vocabulary and canonical(w) not in self.idf:
                 query |= self.acronyms.get(w, set())
+        if MONEY_AMOUNT.search(text):
+            query.add(canonical("money"))  # "send $50 to Alice" speaks of money
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
@@ -697,6 +701,9 @@ class Router:
             return False  # "my gas meter reading is 04512": all of it speaks of the tool
         if self._fills_slot(name, text):
             return False  # "how much should I tip on an $80 bill" gives the amount
+        plain = words(text)
+        if plain and doc.name_words and canonical(plain[0]) == canonical(doc.name_words[0]):
+            return False  # "Rate this novel 3 out of 5" says `RateBook`'s first word: what it does
         matched = {t for t in query if doc.weights.get(t)}
         return bool(matched) and matched <= doc.slot_terms
 
