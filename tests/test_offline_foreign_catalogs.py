@@ -423,3 +423,19 @@ def test_what_a_message_says_without_the_tools_words() -> None:
         fn("GetWeather", "Get the weather forecast for a place", city=TEXT),
     ]
     assert call(books, "Rate this novel 3 out of 5")[0] == "RateBook"
+
+
+def test_a_question_about_a_booking_cancels_nothing() -> None:
+    appointment = {"type": "string", "pattern": r"^AP-\d{5}$"}
+    clinic = [
+        fn("book_appointment", "Use when the patient wants to see a doctor.", date={"type": "string"}),
+        fn(
+            "cancel_appointment",
+            "Use when the patient cannot come to a booked appointment and wants to cancel it.",
+            appointment_id=appointment,
+        ),
+    ]
+    # the identifier only the cancelling tool takes is no request to cancel
+    assert call(clinic, "is my appointment AP-12345 still on?") == (None, {})
+    assert call(clinic, "please cancel AP-54321")[0] == "cancel_appointment"
+    assert call(clinic, "I can't make my appointment AP-12345")[0] == "cancel_appointment"

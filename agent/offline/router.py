@@ -725,6 +725,12 @@ class Router:
         lookup = self._looked_up_not_changed(ranking, text)
         if lookup is not None:
             return Route(lookup, ranking)
+        if (
+            tool_kind(ranking[0][0]) == "cancel"
+            and message_intent(text) == "lookup"
+            and not self._says_cancel(ranking[0][0], text)
+        ):
+            return Route(None, ranking)  # "is my appointment AP-12345 still on?" cancels nothing
         best = ranking[0][1]
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
@@ -771,14 +777,17 @@ class Router:
         return Route(None, ranking, ambiguous=True)
 
     def _looked_up_not_changed(self, ranking: list[tuple[str, float]], text: str) -> str | None:
-        """A question about something existing is no request to change it: "when will SO-1 be
-        delivered?" is no `update_delivery_address`, "is there an alarm set?" no `alarm_set`.
-        When the best tool changes something, the message asks to look something up and does
-        not ask for the tool's verb where a verb stands, the best look-up tool scoring at least
-        `LOOKUP_SHARE` of it is taken instead."""
+        """A question about something existing is no request to change or cancel it: "when will
+        SO-1 be delivered?" is no `update_delivery_address`, "is there an alarm set?" no
+        `alarm_set`. When the best tool changes or cancels something, the message asks to look
+        something up and does not ask for the tool's verb where a verb stands, the best look-up
+        tool scoring at least `LOOKUP_SHARE` of it is taken instead (and, in `_route`, no
+        cancelling tool is called for such a question)."""
         top, best = ranking[0]
-        if tool_kind(top) != "change" or message_intent(text) != "lookup":
+        if tool_kind(top) not in ("change", "cancel") or message_intent(text) != "lookup":
             return None
+        if tool_kind(top) == "cancel" and self._says_cancel(top, text):
+            return None  # "drop me from the class I booked"
         verb = canonical(name_verb(top) or "")
         said = " ".join(words(text))
         if any(canonical(m.group(1)) == verb for m in ACTING_VERB.finditer(said)):
@@ -789,6 +798,12 @@ class Router:
             if tool_kind(name) == "lookup":
                 return name
         return None
+
+    def _says_cancel(self, name: str, text: str) -> bool:
+        """Whether the message says, itself or through a related word ("drop"), a verb that
+        cancels or the verb of the destructive tool `name`."""
+        said = set(self.message_terms(text)) | related_terms(words(text))
+        return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
 
     def _distinctive(self, close: list[str], matched: dict[str, set[str]]) -> str | None:
         """Among tools that score about the same, the one the message meets in words the others
