@@ -9,9 +9,10 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.catalog.lexical import RELATED_WEIGHT, related_terms, words
+from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
+from agent.offline.naming import tool_kind
 from agent.offline.router import Router
 from agent.prompts import AGENT_SYSTEM
 
@@ -217,3 +218,224 @@ def test_a_question_about_the_business_with_words_no_tool_knows_calls_nothing() 
 def test_an_everyday_word_is_no_typo_of_a_tool_word() -> None:
     shop = [fn("get_order_status", "Use when the customer asks where their order is.", order_id=TEXT)]
     assert Router(shop).message_terms("rude staff") == ["rude", "staff"]
+
+
+ALARMS = [
+    fn("alarm_set", "Set an alarm", time={"type": "string", "description": "Time of the alarm"}),
+    fn("alarm_query", "List the alarms that are set"),
+    fn("alarm_remove", "Delete an alarm", time={"type": "string", "description": "Time of the alarm"}),
+]
+
+
+def test_the_verb_of_a_name_is_read_wherever_it_stands() -> None:
+    # verb last (intent corpora), after a domain (schema-guided catalogs), or first
+    assert [tool_kind(t["function"]["name"]) for t in ALARMS] == ["change", "lookup", "cancel"]
+    assert tool_kind("Music_1_FindSongs") == "lookup" and tool_kind("Services_1_BookAppointment") == "request"
+    assert tool_kind("get_order_status") == "lookup" and tool_kind("order_status") == "lookup"
+    assert call(ALARMS, "What alarms do I have?")[0] == "alarm_query"
+    assert call(ALARMS, "Delete my 7 am alarm")[0] == "alarm_remove"
+    # any verb that cancels says what a destructive tool does, and fits it only about its subject
+    assert call(ALARMS, "cancel the alarm")[0] == "alarm_remove"
+    # "find" in the middle of a name is as generic as at its start: the subject weighs more
+    router = Router([fn("Music_1_FindSongs", "Find songs"), fn("Movies_3_FindMovies", "Find movies")])
+    doc = router.doc("Music_1_FindSongs")
+    assert doc is not None and doc.weights["find"] < doc.weights["song"]
+
+
+def test_a_question_about_what_exists_is_no_request_to_change_it() -> None:
+    shop = [
+        fn(
+            "get_order_status",
+            "Use when the customer asks where their order is or when it will arrive.",
+            order_id={"type": "string", "pattern": r"^SO-\d{6}$"},
+        ),
+        fn(
+            "update_delivery_address",
+            "Use when the customer wants the order delivered to another address.",
+            order_id={"type": "string", "pattern": r"^SO-\d{6}$"},
+            address={"type": "string", "description": "New delivery address"},
+        ),
+    ]
+    assert call(shop, "when will SO-654321 be delivered")[0] == "get_order_status"
+    assert call(shop, "Please update the delivery address of SO-654321")[0] == "update_delivery_address"
+    assert call(ALARMS, "Is there an alarm set for tomorrow?")[0] == "alarm_query"
+    assert call(ALARMS, "Set an alarm for 7 am")[0] == "alarm_set"
+
+
+def test_a_word_counts_once_for_a_tool_that_uses_it_itself() -> None:
+    calendar = [
+        fn(
+            "calendar_set",
+            "Add an event or a reminder to the calendar",
+            event_name={"type": "string", "description": "What the event is"},
+        ),
+        fn("calendar_query", "Check what is on the calendar", date={"type": "string", "format": "date"}),
+    ]
+    # "calendar" relates to "event", but `calendar_set` already has "calendar" itself
+    router = Router(calendar)
+    assert "event" not in router._matched("calendar_set", "what's on my calendar")
+    assert call(calendar, "What's on my calendar today?") == ("calendar_query", {"date": "2027-03-01"})
+    assert call(calendar, "Put Mum's birthday in my calendar for March 12")[0] == "calendar_set"
+
+
+def test_a_tie_goes_to_the_tool_the_message_meets_in_words_of_its_own() -> None:
+    cinema = [
+        fn("find_movies", "Find movies showing in theaters.", location=TEXT),
+        fn("book_tickets", "Book movie tickets for a showing.", movie_title=TEXT),
+    ]
+    # both meet "film" and "showing"; the question asks what there is
+    assert call(cinema, "I'd like to see a film this weekend, what's showing?")[0] == "find_movies"
+    gym = [
+        fn("get_class_timetable", "Use when the member asks when classes are on.", day=TEXT),
+        fn("book_class", "Use when the member wants a place in a class.", class_type=TEXT),
+    ]
+    router = Router(gym)
+    close = ["get_class_timetable", "book_class"]
+    matched = {name: router._matched(name, "class timetable for Friday") for name in close}
+    assert router._distinctive(close, matched) == "get_class_timetable"
+    matched = {name: router._matched(name, "class on Friday") for name in close}
+    assert router._distinctive(close, matched) is None  # no word of its own: no tie-break
+
+
+def test_plurals_and_derived_words_read_as_the_word_they_come_from() -> None:
+    assert related_terms(["planes"]) == related_terms(["plane"]) != set()
+    loans = [
+        fn(
+            "calculate_loan_payment",
+            "Compute the monthly payment for a loan.",
+            loan_amount={"type": "number", "description": "Amount borrowed"},
+        )
+    ]
+    assert Router(loans).message_terms("pay") == ["payment"]
+    assert call(loans, "How much will I pay each month for my car loan?")[0] == "calculate_loan_payment"
+
+
+def test_a_who_question_gives_no_person_and_how_many_asks_to_know() -> None:
+    songs = [
+        fn(
+            "find_songs",
+            "Find songs of a given artist or genre",
+            artist={"type": "string", "description": "Name of the artist"},
+        ),
+        fn(
+            "play_media",
+            "Play a track or an album",
+            song={"type": "string", "description": "Name of the song"},
+        ),
+    ]
+    # the artist is what "who" asks for; a message that names one still searches
+    assert call(songs, "Who sang Thriller?") == (None, {})
+    assert call(songs, "Find songs by Kesha") == ("find_songs", {"artist": "Kesha"})
+    text = [fn("detect_language", "Detects the language of a piece of text.", text=TEXT)]
+    assert call(text, "How many languages are spoken in India?") == (None, {})
+
+
+def test_a_present_question_asks_about_now_and_put_on_plays() -> None:
+    weather = [
+        fn("get_current_weather", "Get the current weather in a given location", location=TEXT),
+        fn("get_weather_forecast", "Get the weather forecast for the next days", location=TEXT),
+    ]
+    assert call(weather, "Is it raining in Seattle?")[0] == "get_current_weather"
+    assert call(weather, "how hot is it in Madrid today")[0] == "get_current_weather"
+    assert call(weather, "Is it going to rain in Seattle?")[0] == "get_weather_forecast"
+    assert call(weather, "Will it be hot in Madrid tomorrow?")[0] == "get_weather_forecast"
+    assert call(SPEAKER, "Put on Hey Jude")[0] == "play_song"
+    assert "play" not in words("put it on my card")
+
+
+def test_a_unit_of_measure_speaks_of_converting_it() -> None:
+    kitchen = [
+        fn(
+            "get_nutrition_facts",
+            "Get nutrition facts for a food item.",
+            food=TEXT,
+            grams={"type": "number", "description": "Serving size in grams"},
+        ),
+        fn("convert_units", "Convert a quantity between cooking units.", quantity={"type": "number"}),
+    ]
+    assert call(kitchen, "how many ounces is 200 grams")[0] == "convert_units"
+    assert call(kitchen, "nutrition facts for 100 grams of rice")[0] == "get_nutrition_facts"
+
+
+def test_a_word_related_only_to_a_shared_verb_is_no_known_subject() -> None:
+    works = [
+        fn(
+            "SearchCreativeWork",
+            "Search for a book, a TV show, a game or a painting",
+            object_type={"type": "string", "enum": ["book", "tv show", "game"]},
+        ),
+        fn("PlayMusic", "Play music from a music service", artist=TEXT),
+    ]
+    # "table" relates to reservations, whose synonym "book" is a verb many tools share
+    assert Router(works).unknown_words("Book me a table for two tonight") == ["table"]
+    assert call(works, "Book me a table for two tonight") == (None, {})
+    assert call(works, "search for the book The Hobbit")[0] == "SearchCreativeWork"
+
+
+def test_a_message_that_names_only_the_catalogs_domain_calls_nothing() -> None:
+    parcel_id = {"type": "string", "pattern": r"^PX-\d{6}$"}
+    parcels = [
+        fn("track_parcel", "Use when the customer asks where their parcel is.", tracking_id=parcel_id),
+        fn(
+            "reschedule_delivery",
+            "Use when the customer wants the parcel on another day.",
+            tracking_id=parcel_id,
+        ),
+        fn("request_collection", "Use when a courier should collect a parcel.", postcode=TEXT),
+    ]
+    # "parcel" is what every tool is about: it says which catalog, not which tool
+    assert Router(parcels).domain >= {"order"}
+    assert call(parcels, "What is the maximum parcel weight?") == (None, {})
+    assert call(parcels, "Hello there, parcel people!") == (None, {})
+    assert call(parcels, "where is my parcel?")[0] == "track_parcel"
+    assert call(parcels, "parcel PX-123456")[0] == "track_parcel"
+
+
+def test_what_a_message_says_without_the_tools_words() -> None:
+    services = [
+        fn("Services_1_BookAppointment", "Book an appointment with a hair stylist", stylist_name=TEXT),
+        fn("Services_3_BookAppointment", "Book an appointment with a doctor", doctor_name=TEXT),
+        fn(
+            "Banks_1_TransferMoney",
+            "Transfer money to another account",
+            amount={"type": "number", "description": "Amount to transfer"},
+            recipient_account_name=TEXT,
+        ),
+    ]
+    # an abbreviation ("Dr"), a sum of money, "switch ... off", an imperative that says the name
+    assert call(services, "Book an appointment with Dr. Smith")[0] == "Services_3_BookAppointment"
+    assert call(services, "Send $50 to Alice")[0] == "Banks_1_TransferMoney"
+    assert call(services, "pay Maria 30 pounds")[0] == "Banks_1_TransferMoney"
+    lights = [
+        fn("iot_hue_lightoff", "Turn off the lights", house_place={"type": "string", "description": "Room"}),
+        fn("alarm_set", "Set an alarm", time=TEXT),
+    ]
+    assert call(lights, "switch off the bedroom light")[0] == "iot_hue_lightoff"
+    # "switch off" turns off; "switch" alone keeps its synonym group (upgrading a plan)
+    assert words("switch off the light") == ["turn", "the", "light"]
+    assert canonical("switch") == canonical("upgrade")
+    books = [
+        fn(
+            "RateBook",
+            "Give a rating to a book",
+            rating_value={"type": "integer", "description": "Rating"},
+        ),
+        fn("GetWeather", "Get the weather forecast for a place", city=TEXT),
+    ]
+    assert call(books, "Rate this novel 3 out of 5")[0] == "RateBook"
+
+
+def test_a_question_about_a_booking_cancels_nothing() -> None:
+    appointment = {"type": "string", "pattern": r"^AP-\d{5}$"}
+    clinic = [
+        fn("book_appointment", "Use when the patient wants to see a doctor.", date={"type": "string"}),
+        fn(
+            "cancel_appointment",
+            "Use when the patient cannot come to a booked appointment and wants to cancel it.",
+            appointment_id=appointment,
+        ),
+    ]
+    # the identifier only the cancelling tool takes is no request to cancel
+    assert call(clinic, "is my appointment AP-12345 still on?") == (None, {})
+    assert call(clinic, "please cancel AP-54321")[0] == "cancel_appointment"
+    assert call(clinic, "I can't make my appointment AP-12345")[0] == "cancel_appointment"

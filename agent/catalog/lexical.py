@@ -9,7 +9,8 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
    "dont"), then three rewrites of the token stream that a bag of words cannot see:
    - phrasal verbs, by lemma and with up to two words between verb and particle, become the
      word they mean ("send the jacket back" -> return, "push it back" -> postpone,
-     "logged in" -> login, "take me off" -> optout);
+     "logged in" -> login, "take me off" -> optout, "put it in my basket" -> add, "switch the
+   light off" -> turn, which the switching of plans is not);
    - a negated arrival becomes "missing" ("nothing arrived", "never got it", "it's not
      here"), unless the customer is still waiting ("hasn't arrived yet" asks for a status);
      a negated hearing becomes "status" ("haven't heard back", "heard nothing");
@@ -229,6 +230,10 @@ PHRASAL_VERBS = {
     ("opt", "in"): "optin",
     ("sign", "up"): "optin",
     ("put", "back"): "optin",
+    ("put", "in"): "add",
+    ("put", "on"): "play",
+    ("switch", "off"): "turn",
+    ("switch", "on"): "turn",
     ("go", "missing"): "missing",
     ("run", "out"): "stock",
     ("sell", "out"): "stock",
@@ -245,9 +250,10 @@ PHRASAL_VERBS = {
 object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
 read the same way ("money back", "mailing list")."""
 PHRASAL_GAP = 2
-ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up")})
+ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on")})
 """Pairs that mean their word only side by side: "it never turned up" is an arrival, "turn the
-heating up" or "turn the volume up" is not."""
+heating up" or "turn the volume up" is not; "put on Hey Jude" plays, "put it on my card" does
+not."""
 
 VERB_OBJECTS = {
     "open": ({"ticket", "case", "complaint", "claim", "request"}, "create"),
@@ -414,6 +420,14 @@ RELATED: dict[str, tuple[str, ...]] = {
     "repayments": ("loan", "payment"),
     "installments": ("payment",),
     "compute": ("calculate",),
+    # units of measure: a quantity in one of them may be converted
+    **dict.fromkeys(
+        "grams gram kilograms kilogram kg ounces ounce oz lbs cups cup tablespoons tablespoon"
+        " teaspoons teaspoon tbsp tsp liters litres liter litre milliliters millilitres ml gallons"
+        " gallon pints pint quarts quart inches inch feet foot yards yard meters metres meter"
+        " metre centimeters centimetres cm millimeters mm celsius fahrenheit kelvin".split(),
+        ("unit", "units", "convert", "conversion"),
+    ),
     "checkbook": ("cheque", "check", "book"),
     "chequebook": ("cheque", "check", "book"),
     "exchange": ("currency", "convert"),
@@ -447,6 +461,18 @@ RELATED: dict[str, tuple[str, ...]] = {
     "directions": ("route", "navigate"),
     "route": ("directions",),
     "mail": ("email",),
+    # abbreviations a message uses for a word the tools spell out
+    "dr": ("doctor",),
+    "prof": ("professor",),
+    "appt": ("appointment",),
+    "acct": ("account",),
+    "apt": ("apartment",),
+    "dept": ("department",),
+    "st": ("street",),
+    "ave": ("avenue",),
+    "rd": ("road",),
+    "pkg": ("package",),
+    "msg": ("message",),
     "meeting": ("event", "calendar", "appointment"),
     "calendar": ("event",),
     **dict.fromkeys("cook cooking bake baking ingredients".split(), ("recipe",)),
@@ -485,9 +511,16 @@ def _related_terms() -> dict[str, frozenset[str]]:
 
 
 def related_terms(plain: Iterable[str]) -> set[str]:
-    """Terms of the concepts the plain words relate to (see `RELATED`)."""
+    """Terms of the concepts the plain words relate to (see `RELATED`); a plural reads as its
+    singular ("planes" as "plane", "coaches" as "coach") when only the singular is listed."""
     table = _related_terms()
-    return {t for w in plain for t in table.get(w, ())}
+    return {t for w in plain for t in table.get(w, _plural_entry(table, w))}
+
+
+def _plural_entry(table: dict[str, frozenset[str]], word: str) -> frozenset[str]:
+    if not word.endswith("s") or len(word) < 4:
+        return frozenset()
+    return table.get(word[:-1]) or (table.get(word[:-2], frozenset()) if word.endswith("es") else frozenset())
 
 
 @lru_cache(maxsize=16384)

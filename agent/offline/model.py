@@ -43,6 +43,7 @@ from agent.offline.render import Rendered, can_hand_over, describe, flatten, par
 from agent.offline.replies import clarified_candidates, clarify, plain_reply
 from agent.offline.requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
 from agent.offline.router import Route, Router, message_intent, tool_kind, words
+from agent.offline.spans import role_of
 from agent.presenters import PRESENT_NAMES, presenter_for
 from agent.prompts import ENVELOPE_OPEN, EXTRACT_SYSTEM, parse_envelope
 
@@ -50,6 +51,8 @@ _QUESTION_MARKER = EXTRACT_SYSTEM.split("{question}")[0].rsplit("\n", 1)[-1]
 _ENVELOPE_START = re.compile(re.escape(ENVELOPE_OPEN) + r' action="[^"]*" outcome="[^"]*">\n')
 ROUTER_CACHE_SIZE = 32
 """Tool sets whose router is kept (one per catalog revision and channel, in practice)."""
+WHO_ASKED = re.compile(r"^\W*(?:(?:hi|hello|hey|so|and|but)\W+)*who\b", re.I)
+"""A question asking who: a person the message names is what it asks about, not a value."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 """Answers to "do you want to A, or to B?" that point at an option by position."""
 
@@ -307,7 +310,8 @@ class OfflineChatModel(BaseChatModel):
         """Whether the message asks to know something ("what is a holy book?") without giving
         any value the action takes: then it is answered in words, not by calling the action.
         A value chosen from a list does not count ("what is travel insurance?" names the
-        `travel` cover but asks what it is)."""
+        `travel` cover but asks what it is), nor a person a "who" question asks for ("who sang
+        Thriller?" gives no artist)."""
         humans = self._humans(messages)
         text = scope or (humans[-1] if humans else "")
         if not self._router([function]).is_knowledge_question(text):
@@ -316,8 +320,12 @@ class OfflineChatModel(BaseChatModel):
         args = extract_args(
             function.get("parameters") or {}, text, today=self.today, month_first=self.month_first
         )
+        asks_who = bool(WHO_ASKED.match(text))
         return not any(
-            not (props.get(k) or {}).get("enum") and not isinstance(v, bool) for k, v in args.items()
+            not (props.get(k) or {}).get("enum")
+            and not isinstance(v, bool)
+            and not (asks_who and _holds_person(k, props.get(k) or {}))
+            for k, v in args.items()
         )
 
     def _fallback(
@@ -400,6 +408,12 @@ def _with_note(rendered: Rendered, note: str) -> Rendered:
         return rendered
     values = {**rendered.values, "note": f"{rendered.values.get('note') or ''} {note}".strip()}
     return Rendered(text=f"{rendered.text} {note}".strip(), values=values)
+
+
+def _holds_person(name: str, prop: dict[str, Any]) -> bool:
+    """Whether a parameter holds a person (`artist`, `directed_by`, `starring`)."""
+    role = role_of(name, prop)
+    return role is not None and role.person
 
 
 def _last_reply(messages: Sequence[BaseMessage]) -> str:

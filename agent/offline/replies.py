@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.offline.router import LOOKUP_NOUNS, humanise_name, tool_kind, words
+from agent.offline.naming import LOOKUP_NOUNS
+from agent.offline.router import humanise_name, tool_kind, words
 
 GREETING = re.compile(r"^(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings)\b")
 THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|ta)\b")

@@ -45,6 +45,18 @@ from agent.catalog.lexical import (
     terms,
     words,
 )
+from agent.offline.naming import (
+    CHANGE_VERBS,
+    DESTRUCTIVE_VERBS,
+    LOOKUP_NOUNS,
+    READ_VERBS,
+    REQUEST_VERBS,
+    is_lookup_name,
+    name_parts,
+    name_verb,
+    tool_kind,
+    verb_index,
+)
 from agent.offline.spans import takes_plain_words
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
@@ -67,81 +79,6 @@ __all__ = [  # the word pipeline is re-exported for the offline model's other mo
     "words",
 ]
 
-READ_VERBS = frozenset(
-    {
-        "get",
-        "check",
-        "show",
-        "look",
-        "view",
-        "find",
-        "list",
-        "fetch",
-        "see",
-        "lookup",
-        "track",
-        "read",
-        "search",
-    }
-)
-"""First words of a tool name that mark a read-only look-up: preferred when two tools tie."""
-
-DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close", "deactivate"})
-"""Tools named with these need the customer to say so (or a synonym); otherwise they score less."""
-
-REQUEST_VERBS = frozenset(
-    {
-        "create",
-        "book",
-        "open",
-        "request",
-        "start",
-        "schedule",
-        "make",
-        "submit",
-        "add",
-        "apply",
-        "buy",
-        "arrange",
-        "raise",
-        "log",
-        "report",
-        "send",
-        "register",
-        "order",
-    }
-)
-CHANGE_VERBS = frozenset(
-    {
-        "update",
-        "change",
-        "edit",
-        "modify",
-        "reschedule",
-        "move",
-        "set",
-        "reset",
-        "upgrade",
-        "downgrade",
-        "switch",
-    }
-)
-LOOKUP_NOUNS = frozenset(
-    {
-        "status",
-        "summary",
-        "balance",
-        "details",
-        "history",
-        "info",
-        "points",
-        "hours",
-        "availability",
-        "progress",
-        "tracking",
-    }
-)
-"""Last words of a tool name that is looked up ("order status", "account summary")."""
 LOOKUP_CUES = frozenset(
     {
         "status",
@@ -183,6 +120,7 @@ POLICY_WORDS = frozenset({"policy", "policies", "terms", "usually", "generally",
 KNOWLEDGE_QUESTION = re.compile(
     r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:"
     r"what (?:is|are|was|were) (?:a|an)\b|what (?:is|are) \w+(?: \w+)?$|what does .+ mean\b|"
+    r"how many \w+ (?:are|were|did|do|does)\b|"
     r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
     r"highest|biggest|largest|most)\b|what causes\b|"
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
@@ -193,7 +131,8 @@ KNOWLEDGE_QUESTION = re.compile(
     r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
     r"reliable|dangerous)\b)"
 )
-"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how do
+"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how
+many languages are spoken in India?", "how do
 mortgages work?", "which airline is the safest?", "is gold a good investment?", "does running
 burn more than cycling?"): an action answers it only when the message also gives one of its
 values."""
@@ -222,19 +161,6 @@ A word that is as often a noun counts as a verb only before its object: "book a 
 "Order ORD-2048" or "Return label" name a thing."""
 
 
-@lru_cache(maxsize=4096)
-def tool_kind(name: str) -> str:
-    """ "lookup", "request", "change" or "cancel", read from the first and last words of a name."""
-    parts = words(humanise_name(name)) or [name]
-    if parts[0] in DESTRUCTIVE_VERBS:
-        return "cancel"
-    if parts[0] in CHANGE_VERBS:
-        return "change"
-    if parts[0] in READ_VERBS or parts[-1] in LOOKUP_NOUNS:
-        return "lookup"
-    return "request" if parts[0] in REQUEST_VERBS else "lookup"
-
-
 def _abbreviates(prefix: str, word: str) -> bool:
     """ "ord" abbreviates "order", "tck" "ticket", "apt" "appointment": same first letter, the
     rest in order."""
@@ -250,11 +176,26 @@ def asks_for_action(text: str) -> bool:
     return bool(set(plain) & REQUEST_CUES) or bool(REQUEST_FORM.match(" ".join(plain)))
 
 
+QUESTION_FORM = re.compile(
+    r"^(?:what|which)\b|\b(?:what|which) (?:is|are|was|were|do|does|did)\b|\b(?:is|are) there\b"
+    r"|\bdo (?:i|we) (?:have|got)\b|\b(?:am i|are we)\b"
+)
+"""A question about what there is ("what's on my calendar", "is there an alarm set", "do I have
+anything booked", "am I free"): it asks to look something up, even beside "I'd like"."""
+
+
 def message_intent(text: str) -> str | None:
-    """ "lookup" when the message asks about something existing, "request" when it asks for
-    something new, None when it says neither."""
-    plain = set(words(text))
-    if plain & LOOKUP_CUES:
+    """ "cancel" or "change" when the message asks, with a verb where a verb stands, to cancel
+    or change something; "lookup" when it asks about something existing; "request" when it
+    asks for something new; None when it says neither."""
+    said = " ".join(words(text))
+    for m in ACTING_VERB.finditer(said):
+        if m.group(1) in DESTRUCTIVE_VERBS:
+            return "cancel"
+        if m.group(1) in CHANGE_VERBS:
+            return "change"
+    plain = set(said.split())
+    if plain & LOOKUP_CUES or QUESTION_FORM.search(said):
         return "lookup"
     if plain & REQUEST_CUES:
         return "request"
@@ -315,6 +256,27 @@ GENERAL_THRESHOLD = 4.5
 MARGIN = 0.75
 """Minimum lead over the runner-up; closer than this the message is ambiguous."""
 DESTRUCTIVE_FACTOR = 0.5
+MONEY_AMOUNT = re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:dollars?|bucks|pounds|quid|euros?)\b", re.IGNORECASE)
+"""A sum of money ("$50", "30 pounds"): the message speaks of money though it does not say so."""
+DOMAIN_TOOLS = 3
+QUESTION_WORDS = frozenset("what which when where who how why whether".split())
+"""Fewest tools whose shared words make a domain: two tools may share their one subject."""
+PRESENT_ASKED = re.compile(r"\b(?:is|are) (?:it|there)\b(?! going\b)")
+FUTURE_WORDS = frozenset(
+    "will shall tomorrow weekend next later tonight upcoming soon going forecast".split()
+)
+"""A question in the present ("is it raining?", "how hot is it today") asks about now unless
+it says a time to come: it reads as saying "now" (see `RELATED`: a current reading)."""
+DERIVATIONAL_SUFFIXES = ("ment", "er", "or")
+"""Suffixes that make a noun of a verb and that the Snowball stemmer keeps ("payment", "rider",
+"operator"): a message and a tool that use the two forms speak of one thing."""
+DERIVED_MIN = 3
+"""Shortest stem read through a derivation."""
+LOOKUP_SHARE = 0.6
+"""A look-up tool within this share of a change tool's score answers a question about what
+exists (see `Router._looked_up_not_changed`)."""
+DISTINCT_LEAD = 2.0
+"""How much more weight of words of its own a close tool needs than the next (`_distinctive`)."""
 MIN_CATALOGUE = 20
 TIME_WORDS = frozenset(
     """today tomorrow tonight now morning afternoon evening night weekend week weeks day days
@@ -341,6 +303,14 @@ ACTING_VERB = re.compile(
 )
 """A verb that asks for something to be done, where a verb stands in a message ("an update on
 my installation" is a noun)."""
+
+
+@lru_cache(maxsize=1)
+def destructive_terms() -> frozenset[str]:
+    """The terms of the verbs that cancel or delete, which all say the same of a destructive
+    tool ("cancel the alarm" asks `alarm_remove`); a verb whose synonym group is another sense
+    ("close" reads as opening hours) is left out."""
+    return frozenset(canonical(v) for v in DESTRUCTIVE_VERBS) & frozenset(stem(v) for v in DESTRUCTIVE_VERBS)
 
 
 @lru_cache(maxsize=1)
@@ -376,9 +346,13 @@ class Router:
                     key = json.dumps(prop, sort_keys=True, default=str)
                     self.slot_props.setdefault(key, prop)
                     doc.free_slots.append(key)
-            for i, word in enumerate(w for w in words(humanise_name(doc.name)) if w not in STOPWORDS):
-                # "check" in `check_refund_status` says how, not what: the subject decides.
-                generic = i == 0 and word in READ_VERBS
+            verb_at = verb_index(doc.name)
+            for i, word in enumerate(doc.name_words):
+                if word in STOPWORDS:
+                    continue
+                # "check" in `check_refund_status` or "find" in `Music_1_FindSongs` says how, not
+                # what: the subject decides.
+                generic = i == verb_at and word in READ_VERBS
                 doc.weights[canonical(word)] += DESCRIPTION_WEIGHT if generic else NAME_WEIGHT
             for term in terms(doc.description):
                 doc.weights[term] += DESCRIPTION_WEIGHT
@@ -404,6 +378,8 @@ class Router:
         n = max(len(self.docs), MIN_CATALOGUE)
         df = Counter(t for d in self.docs for t in d.weights)
         self.idf = {t: idf(n, c) for t, c in df.items()}
+        self.domain = frozenset(t for t, c in df.items() if c == len(self.docs) >= DOMAIN_TOOLS)
+        """Terms every bound tool uses (see `only_domain`)."""
         self.pattern_idf = {p: idf(n, c) for p, c in pattern_df.items()}
         self.avg_length = average_length(d.length for d in self.docs)
         self._by_name = {d.name: d for d in reversed(self.docs)}
@@ -414,6 +390,7 @@ class Router:
         self._index()
         self.patterns = {p.pattern: p for d in self.docs for p in d.patterns}
         self.vocabulary = self._vocabulary()
+        self.derivations = self._derivations()
         self.acronyms = self._acronyms()
 
     def _acronyms(self) -> dict[str, set[str]]:
@@ -456,8 +433,29 @@ class Router:
                 and not any(ch.isdigit() for ch in w)
             ):
                 term = self._correct(w) or term
+            if term not in self.idf and len(w) >= DERIVED_MIN and w not in STOPWORDS:
+                term = self.derivations.get(term, term)
             out.append(term)
         return out
+
+    def _derivations(self) -> dict[str, str]:
+        """Unknown stem -> the known term it is derived from or to by a suffix the stemmer keeps
+        (`DERIVATIONAL_SUFFIXES`): "pay" reads as `payment`, "payments" as `pay`, "ride" as
+        `rider`. A stem two known terms share stays unread."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for term in self.idf:
+            for suffix in DERIVATIONAL_SUFFIXES:
+                base = term[: -len(suffix)]
+                if term.endswith(suffix) and len(base) >= DERIVED_MIN:
+                    for stem_ in (base, base + "e"):
+                        if stem_ not in self.idf and stem_ not in STOPWORDS:
+                            found[stem_].add(term)
+                    continue
+                if len(term) >= DERIVED_MIN and term + suffix not in self.idf:
+                    found[term + suffix].add(term)
+                    if term.endswith("e"):
+                        found[term[:-1] + suffix].add(term)
+        return {s: next(iter(t)) for s, t in found.items() if len(t) == 1}
 
     def _correct(self, word: str) -> str | None:
         return correct_typo(word, self.vocabulary)
@@ -487,7 +485,6 @@ class Router:
         """Postings (term -> tools that use it, with the BM25 factor of each), the tools of each
         pattern and free parameter, and the verb of each destructive tool: a message then costs
         its terms' postings, not a pass over every tool's vocabulary."""
-        destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         for i, doc in enumerate(self.docs):
             for term, tf in doc.weights.items():
                 if tf:
@@ -498,30 +495,38 @@ class Router:
                 self.pattern_docs[pattern.pattern].append(i)
             for key in doc.free_slots:
                 self.slot_docs[key].append(i)
-            verbs = {canonical(w) for w in doc.name_words[:1]}
-            if verbs & destructive:
-                self.destructive[i] = verbs
+            verb = name_verb(doc.name)
+            if verb in DESTRUCTIVE_VERBS:
+                self.destructive[i] = {canonical(verb)}
 
     def score(self, text: str) -> list[tuple[str, float]]:
         plain = words(text)
+        if PRESENT_ASKED.search(" ".join(plain)) and FUTURE_WORDS.isdisjoint(plain):
+            plain = [*plain, "now"]  # "is it raining?" asks about now, as "right now" would
         query = set(self.message_terms(text))
         if query:  # a bare "it's ORD-1002" continues the request before it (see the model)
             query |= self._identifier_words(text)
         for w in plain:
             if w not in self.vocabulary and canonical(w) not in self.idf:
                 query |= self.acronyms.get(w, set())
+        if MONEY_AMOUNT.search(text):
+            query.add(canonical("money"))  # "send $50 to Alice" speaks of money
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
                 scores[i] += part
         related: set[str] = set()
         for w in set(plain):
-            # a word counts once for a tool however many of its related words the tool uses
+            # a word counts once for a tool however many of its related words the tool uses,
+            # and not at all through them when the tool uses the word itself ("calendar" is no
+            # second match for a calendar tool that also speaks of events)
+            own = {i for i, _ in self.postings.get(canonical(w), ())}
             best: dict[int, float] = {}
             for term in related_terms([w]) - query:
                 related.add(term)
                 for i, part in self.postings.get(term, ()):
-                    best[i] = max(best.get(i, 0.0), part)
+                    if i not in own:
+                        best[i] = max(best.get(i, 0.0), part)
             for i, part in best.items():
                 scores[i] += RELATED_WEIGHT * part
         hits, _ = self._read(text)
@@ -534,8 +539,10 @@ class Router:
                 if hits[key]:
                     for i in docs:
                         scores[i] += SLOT_BONUS
+        said = query | related
         for i, verbs in self.destructive.items():
-            if not verbs & (query | related):  # "drop me from the class" says cancel
+            # "drop me from the class" says cancel; "cancel the alarm" says `alarm_remove`'s verb
+            if not (verbs | destructive_terms()) & said:
                 scores[i] *= DESTRUCTIVE_FACTOR
         ranking = [(doc.name, round(scores[i], 4)) for i, doc in enumerate(self.docs)]
         ranking.sort(key=lambda item: -item[1])
@@ -589,12 +596,36 @@ class Router:
         plain = words(text)
         matched = self._matched(name, text)
         # A look-up's name after its verb is what it looks up: "order" in `get_order_status`.
-        subject = {canonical(w) for w in doc.name_words[1:]} if tool_kind(name) == "lookup" else set()
+        verb_at = verb_index(name)
+        subject = (
+            {canonical(w) for i, w in enumerate(doc.name_words) if i != verb_at}
+            if tool_kind(name) == "lookup"
+            else set()
+        )
         if not matched or not matched <= shared_verbs() or matched & subject:
             return False
         if any(doc.weights.get(t) for w in plain for t in self.acronyms.get(w, ())):
             return False
         return bool(self.unknown_words(text))
+
+    def only_domain(self, name: str, text: str) -> bool:
+        """Whether the message meets the tool only in words every bound tool uses (the
+        catalog's domain: "parcel" when every tool is about parcels) and verbs many tools
+        share, gives none of its values, and either asks nothing or holds words no tool knows:
+        it says what the catalog is about, not which of its tools it wants ("hello, parcel
+        people!", "what is the maximum parcel weight?"). "What films are showing?" still asks
+        a film tool: all its words are the tools' own."""
+        doc = self.doc(name)
+        if doc is None or not self.domain or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        matched = self._matched(name, text)
+        if not matched & self.domain or not matched <= self.domain | shared_verbs():
+            return False
+        plain = words(text)
+        said = " ".join(plain)
+        asks = asks_for_action(text) or "?" in text or bool(QUESTION_WORDS & set(plain))
+        asks = asks or bool(ACTING_VERB.search(said))  # "delete my 7 am alarm"
+        return not asks or bool(self.unknown_words(text))
 
     def fully_read(self, ranking: list[tuple[str, float]], text: str, general: bool) -> bool:
         """Whether weaker evidence suffices: every content word of the message is one the
@@ -617,8 +648,7 @@ class Router:
         doc = self.doc(name)
         if doc is None or not doc.name_words:
             return False
-        parts = doc.name_words
-        if not (parts[0] in READ_VERBS or parts[-1] in LOOKUP_NOUNS):
+        if not is_lookup_name(name):
             return False  # only a tool named as a look-up is known to do nothing else
         said = " ".join(words(text))
         return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
@@ -628,8 +658,11 @@ class Router:
         doc = self.doc(name)
         if doc is None:
             return set()
-        query = set(self.message_terms(text)) | related_terms(words(text))
-        return {t for t in query if doc.weights.get(t)}
+        found = {t for t in self.message_terms(text) if doc.weights.get(t)}
+        for w in words(text):
+            if not doc.weights.get(canonical(w)):  # as `score` counts them
+                found |= {t for t in related_terms([w]) if doc.weights.get(t)}
+        return found
 
     def unknown_words(self, text: str) -> list[str]:
         """Lower-case content words of the message that no bound tool uses, even read as a typo
@@ -651,7 +684,11 @@ class Router:
         """Whether a plain word (read as a typo of a known word, or by what it relates to) is
         one the bound tools use."""
         found = self.message_terms(word)
-        return bool(found and found[0] in self.idf) or bool(related_terms([word]) & self.idf.keys())
+        if found and found[0] in self.idf:
+            return True
+        # known through what it relates to, unless that is only a verb many tools share: "table"
+        # relates to reservations, whose synonym "book" says nothing of a tool about books
+        return bool((related_terms([word]) - shared_verbs()) & self.idf.keys())
 
     def names_only_values(self, name: str, text: str) -> bool:
         """Whether the message matches the tool only through what it takes (a product, a
@@ -664,6 +701,9 @@ class Router:
             return False  # "my gas meter reading is 04512": all of it speaks of the tool
         if self._fills_slot(name, text):
             return False  # "how much should I tip on an $80 bill" gives the amount
+        plain = words(text)
+        if plain and doc.name_words and canonical(plain[0]) == canonical(doc.name_words[0]):
+            return False  # "Rate this novel 3 out of 5" says `RateBook`'s first word: what it does
         matched = {t for t in query if doc.weights.get(t)}
         return bool(matched) and matched <= doc.slot_terms
 
@@ -680,6 +720,17 @@ class Router:
             return Route(None, ranking)  # "what broadband speeds do you offer?"
         if self.only_shared_verb(ranking[0][0], text) or self.asks_to_act(ranking[0][0], text):
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
+        if self.only_domain(ranking[0][0], text):
+            return Route(None, ranking)  # "what is the maximum parcel weight?"
+        lookup = self._looked_up_not_changed(ranking, text)
+        if lookup is not None:
+            return Route(lookup, ranking)
+        if (
+            tool_kind(ranking[0][0]) == "cancel"
+            and message_intent(text) == "lookup"
+            and not self._says_cancel(ranking[0][0], text)
+        ):
+            return Route(None, ranking)  # "is my appointment AP-12345 still on?" cancels nothing
         best = ranking[0][1]
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
@@ -692,8 +743,18 @@ class Router:
         destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
             return Route(subjects[0], ranking)
+        distinctive = self._distinctive(close, matched)
+        if distinctive is not None and not any(m & destructive for m in matched.values()):
+            return Route(distinctive, ranking)
         intent = message_intent(text)
-        fitting = [name for name in close if tool_kind(name) == intent]
+        # a verb that cancels or changes fits a tool of its kind about what the message names
+        # ("cancel my membership" is no `cancel_class_booking`)
+        fitting = [
+            name
+            for name in close
+            if tool_kind(name) == intent
+            and (intent not in ("cancel", "change") or matched[name] - shared_verbs())
+        ]
         if intent and len(fitting) == 1:
             return Route(fitting[0], ranking)
         # A tie goes to the tool whose own name the message says ("raise a ticket"), or whose
@@ -710,14 +771,58 @@ class Router:
         abbreviated = [name for name in close if self._names_identifier(name, text)]
         if len(abbreviated) == 1:
             return Route(abbreviated[0], ranking)
-        readers = [
-            name
-            for name in close
-            if words(humanise_name(name))[:1] <= [] or words(humanise_name(name))[0] in READ_VERBS
-        ]
-        if len(readers) == 1:
+        readers = [name for name in close if not name_parts(name) or name_verb(name) in READ_VERBS]
+        if len(readers) == 1 and intent in (None, "lookup"):  # never for "I need an alarm"
             return Route(readers[0], ranking)
         return Route(None, ranking, ambiguous=True)
+
+    def _looked_up_not_changed(self, ranking: list[tuple[str, float]], text: str) -> str | None:
+        """A question about something existing is no request to change or cancel it: "when will
+        SO-1 be delivered?" is no `update_delivery_address`, "is there an alarm set?" no
+        `alarm_set`. When the best tool changes or cancels something, the message asks to look
+        something up and does not ask for the tool's verb where a verb stands, the best look-up
+        tool scoring at least `LOOKUP_SHARE` of it is taken instead (and, in `_route`, no
+        cancelling tool is called for such a question)."""
+        top, best = ranking[0]
+        if tool_kind(top) not in ("change", "cancel") or message_intent(text) != "lookup":
+            return None
+        if tool_kind(top) == "cancel" and self._says_cancel(top, text):
+            return None  # "drop me from the class I booked"
+        verb = canonical(name_verb(top) or "")
+        said = " ".join(words(text))
+        if any(canonical(m.group(1)) == verb for m in ACTING_VERB.finditer(said)):
+            return None
+        for name, score in ranking[1:]:
+            if score < best * LOOKUP_SHARE:
+                return None
+            if tool_kind(name) == "lookup":
+                return name
+        return None
+
+    def _says_cancel(self, name: str, text: str) -> bool:
+        """Whether the message says, itself or through a related word ("drop"), a verb that
+        cancels or the verb of the destructive tool `name`."""
+        said = set(self.message_terms(text)) | related_terms(words(text))
+        return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
+
+    def _distinctive(self, close: list[str], matched: dict[str, set[str]]) -> str | None:
+        """Among tools that score about the same, the one the message meets in words the others
+        do not use: "find songs by Kesha" meets `find_songs` in "songs" and `find_movies` in
+        nothing of its own. A word counts when it is no verb many tools share ("find", "book")
+        and no other close tool uses it (in its name, description or parameters); the tool with
+        the most weight of such words is taken when it has at least `DISTINCT_LEAD` times the
+        runner-up's (which may have none)."""
+        own: dict[str, float] = {}
+        for name in close:
+            doc = self.doc(name)
+            others = [self.doc(o) for o in close if o != name]
+            words_of_its_own = {
+                t for t in matched[name] - shared_verbs() if not any(o and o.weights.get(t) for o in others)
+            }
+            own[name] = sum(self.idf.get(t, 0.0) for t in words_of_its_own) if doc else 0.0
+        ranked = sorted(close, key=lambda n: -own[n])
+        first, second = own[ranked[0]], own[ranked[1]]
+        return ranked[0] if first > 0 and first >= DISTINCT_LEAD * second else None
 
     def _identifier_words(self, text: str) -> set[str]:
         """Tool-name terms the message's identifiers abbreviate: "ORD-2001" says "order"."""

@@ -64,6 +64,8 @@ class Role:
     cues: tuple[str, ...]
     proper: bool
     """Whether the value is a name (capitalised), unless the description's example is not."""
+    person: bool = False
+    """Whether the value is a person (an artist, an actor): what a "who ...?" question asks."""
 
 
 ROLES: tuple[Role, ...] = (
@@ -74,8 +76,9 @@ ROLES: tuple[Role, ...] = (
         frozenset({"artist", "author", "host", "singer", "band", "performer", "director", "composer"}),
         ("hosted by", "by"),
         True,
+        person=True,
     ),
-    Role(frozenset({"starring", "actor", "actress", "cast"}), ("starring", "with"), True),
+    Role(frozenset({"starring", "actor", "actress", "cast"}), ("starring", "with"), True, person=True),
     Role(
         frozenset(
             {"location", "city", "town", "place", "country", "area", "region", "venue", "room", "where"}
