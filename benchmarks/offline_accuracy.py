@@ -71,6 +71,15 @@ TARGETS = {
 """The goals: the stricter one for catalogs written this project's way, the other for foreign ones."""
 
 
+FIGURE_COUNTS = (
+    ("pick", "picked"),
+    ("all_args", "all_args"),
+    ("precision", "filled_right"),
+    ("silence", "silent"),
+)
+"""Each figure of a style's row with the count it is the share of (a share of nothing prints as -)."""
+
+
 def load_set(name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     catalogs = json.loads((DATA / f"offline_{name}_catalogs.json").read_text())
     lines = (DATA / f"offline_{name}_cases.jsonl").read_text().splitlines()
@@ -227,15 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"set {ns.set}: {len(cases)} messages over {result['actions']} functions\n")
     rows: list[list[Any]] = [["style", "cases", "pick", "all args right", "filled precision", "silence"]]
     for style, fig in result["accuracy"].items():
+        if not fig["cases"]:
+            continue
         c = fig["counts"]
         rows.append(
             [
                 style,
                 fig["cases"],
-                f"{fig['pick']:.1%} ({c['picked']})",
-                f"{fig['all_args']:.1%} ({c['all_args']})",
-                f"{fig['precision']:.1%} ({c['filled_right']})" if fig["precision"] is not None else "-",
-                f"{fig['silence']:.1%} ({c['silent']})",
+                *(
+                    f"{fig[key]:.1%} ({c[count]})" if fig[key] is not None else "-"
+                    for key, count in FIGURE_COUNTS
+                ),
             ]
         )
     print(table(rows))

@@ -127,24 +127,31 @@ KNOWLEDGE_QUESTION = re.compile(
     r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? works?\b|"
     r"how (?:do|does|did) (?:a|an) \w+|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
     r"explain\b|(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
-    r"(?:does|do|is|are) .+ (?:more|less|better|worse) (?:\w+ )?than\b|"
+    r"(?:does|do|is|are) .+ (?:more|less|better|worse|\w{3,}er) (?:\w+ ){0,2}than\b|what does .+ stand for\b|"
+    r"how (?:do|did) (?!(?:i|we|you|u|they)\b)(?:\w+ )?\w{3,}s \w+|"
+    r"is it (?:rude|polite|ok|okay|normal|safe|wise|better|worse|bad|good|legal|healthy|necessary|"
+    r"required|customary|appropriate|worth) to\b|should (?:i|we|one) \w+|(?:teach|tell) me (?:how|a|an|some|why)\b|"
     r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
     r"reliable|dangerous)\b)"
 )
 """A question asking to know something ("what is a holy book?", "who won the Grammy?", "how
-many languages are spoken in India?", "how do
-mortgages work?", "which airline is the safest?", "is gold a good investment?", "does running
-burn more than cycling?"): an action answers it only when the message also gives one of its
-values."""
+many languages are spoken in India?", "how do mortgages work?", "how do pilots land planes?",
+"which airline is the safest?", "is gold a good investment?", "does running burn more than
+cycling?", "is a bus cheaper than a taxi?", "what does VAT stand for?"), or for an opinion or
+advice ("is it rude to ...", "should I ...", "teach me how to ...", "tell me a story"): an
+action answers it only when the message also gives one of its values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
-    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock)\b"
+    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock|use)\b"
 )
 """Questions about the business in general ("do you ship to Canada?", "what speeds do you
 offer?"), not about the customer's
 own case: they need more evidence before a tool call, unless they carry an identifier or speak
 of the customer's own things ("my order")."""
+ADVICE_QUESTION = re.compile(r"^(?:(?:so|ok|okay|and|but|hi|hello|hey)\s+)*should (?:i|we)\b")
+"""A question asking for advice ("should I invest in gold?"): it speaks of the customer but asks
+for an opinion, not for an action; read as `KNOWLEDGE_QUESTION` says."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
 REQUEST_FORM = re.compile(
     r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then)\s+)*(?:(?:can|could|may|would|"
@@ -567,9 +574,12 @@ class Router:
         """A question to know something, about no thing of the customer's own and holding no
         identifier: see `KNOWLEDGE_QUESTION`."""
         plain = words(text)
-        if self._identifies(text) or (PERSONAL | {"i", "am"}) & set(plain):
+        if self._identifies(text) or PERSONAL & set(plain):
             return False
-        return bool(KNOWLEDGE_QUESTION.search(" ".join(plain)))
+        said = " ".join(plain)
+        if {"i", "am"} & set(plain) and not ADVICE_QUESTION.match(said):
+            return False  # "why is my bill so high" / "how do I" ask about the customer's case
+        return bool(KNOWLEDGE_QUESTION.search(said))
 
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
@@ -653,6 +663,20 @@ class Router:
         said = " ".join(words(text))
         return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
 
+    def cancels_unoffered(self, text: str) -> bool:
+        """Whether the message asks, with a verb where a verb stands, to cancel or delete
+        something while no bound tool is named to cancel or speaks of cancelling anywhere in
+        its name, description or parameters: "cancel my hotel reservation" is no
+        `ReserveHotel`, "delete the meeting" no `CreateEvent` - a neighbouring operation the
+        catalog does not offer is answered in words."""
+        if message_intent(text) != "cancel":
+            return False
+        cancelling = destructive_terms() | {canonical(v) for v in DESTRUCTIVE_VERBS}
+        return not any(
+            tool_kind(doc.name) == "cancel" or any(doc.weights.get(t) for t in cancelling)
+            for doc in self.docs
+        )
+
     def _matched(self, name: str, text: str) -> set[str]:
         """The tool's terms the message says, itself or through a related word."""
         doc = self.doc(name)
@@ -722,6 +746,8 @@ class Router:
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         if self.only_domain(ranking[0][0], text):
             return Route(None, ranking)  # "what is the maximum parcel weight?"
+        if self.cancels_unoffered(text):
+            return Route(None, ranking)  # "cancel my ride" is no `GetRide`
         lookup = self._looked_up_not_changed(ranking, text)
         if lookup is not None:
             return Route(lookup, ranking)
