@@ -149,6 +149,9 @@ GENERAL_QUESTION = re.compile(
 offer?"), not about the customer's
 own case: they need more evidence before a tool call, unless they carry an identifier or speak
 of the customer's own things ("my order")."""
+TOLD = re.compile(r"^(?:please\s+)?(?:tell|teach) me (?:how|a|an|some|why)\b")
+"""An ask to be told or taught something ("tell me a joke", "teach me how to knit"): the "me"
+is who listens, not a thing of the customer's own."""
 ADVICE_QUESTION = re.compile(r"^(?:(?:so|ok|okay|and|but|hi|hello|hey)\s+)*should (?:i|we)\b")
 """A question asking for advice ("should I invest in gold?"): it speaks of the customer but asks
 for an opinion, not for an action; read as `KNOWLEDGE_QUESTION` says."""
@@ -227,6 +230,8 @@ class ToolDoc:
     free_slots: list[str] = field(default_factory=list)
     """Keys (`Router.slot_keys`) of the parameters without a pattern, for slot evidence."""
     takes_plain_words: bool = False
+    operations: set[str] = field(default_factory=set)
+    """Terms of the name and description: what the tool does (its parameters say what it takes)."""
     """Whether some parameter's value may be ordinary words (`spans.takes_plain_words`)."""
 
     @property
@@ -325,6 +330,22 @@ def shared_verbs() -> frozenset[str]:
     return frozenset(canonical(v) for v in SHARED_VERBS)
 
 
+OPERATION_VERBS = frozenset(
+    """book reserve buy purchase rent hire cancel delete remove terminate deactivate schedule
+    reschedule postpone send submit apply register arrange request create update edit modify
+    reset upgrade downgrade renew subscribe unsubscribe refund return""".split()
+)
+"""Verbs that ask for one particular operation on something (unlike "get", "make", "set",
+"add" or "open", which many operations begin with)."""
+OPERATION_REQUEST = re.compile(
+    r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then|can you|could you|would you)\s+)*("
+    + "|".join(sorted(OPERATION_VERBS))
+    + r")\b(?!\s(?:on|about|of|for|is|are|was)\b)"
+)
+"""A message that opens with an operation verb, where a verb stands ("book a table", "could you
+reserve it"; "return policy" or "update on my order" name a thing)."""
+
+
 ACRONYM_MIN, ACRONYM_MAX = 3, 4
 """Lengths of the initialisms read from a tool's words ("AQI"); two letters say too little."""
 
@@ -363,6 +384,7 @@ class Router:
                 doc.weights[canonical(word)] += DESCRIPTION_WEIGHT if generic else NAME_WEIGHT
             for term in terms(doc.description):
                 doc.weights[term] += DESCRIPTION_WEIGHT
+            doc.operations = {canonical(w) for w in doc.name_words} | set(terms(doc.description))
             for pname, prop in (doc.parameters.get("properties") or {}).items():
                 doc.takes_plain_words = doc.takes_plain_words or takes_plain_words(pname, prop)
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
@@ -574,9 +596,10 @@ class Router:
         """A question to know something, about no thing of the customer's own and holding no
         identifier: see `KNOWLEDGE_QUESTION`."""
         plain = words(text)
-        if self._identifies(text) or PERSONAL & set(plain):
-            return False
         said = " ".join(plain)
+        own = set(plain) - ({"me"} if TOLD.match(said) else set())
+        if self._identifies(text) or PERSONAL & own:
+            return False
         if {"i", "am"} & set(plain) and not ADVICE_QUESTION.match(said):
             return False  # "why is my bill so high" / "how do I" ask about the customer's case
         return bool(KNOWLEDGE_QUESTION.search(said))
@@ -666,14 +689,32 @@ class Router:
     def cancels_unoffered(self, text: str) -> bool:
         """Whether the message asks, with a verb where a verb stands, to cancel or delete
         something while no bound tool is named to cancel or speaks of cancelling anywhere in
-        its name, description or parameters: "cancel my hotel reservation" is no
+        its name or description: "cancel my hotel reservation" is no
         `ReserveHotel`, "delete the meeting" no `CreateEvent` - a neighbouring operation the
         catalog does not offer is answered in words."""
         if message_intent(text) != "cancel":
             return False
         cancelling = destructive_terms() | {canonical(v) for v in DESTRUCTIVE_VERBS}
+        return not any(tool_kind(doc.name) == "cancel" or doc.operations & cancelling for doc in self.docs)
+
+    def asks_unoffered_operation(self, text: str) -> bool:
+        """Whether the message opens by asking for an operation (`OPERATION_VERBS`: book,
+        reserve, buy, schedule ...) that no bound tool performs: none says the verb (itself or
+        through a related word) in its name or description, none is named with a verb of the
+        same kind (`tool_kind`: "send me a cheque book" asks `order_cheque_book`), and none is
+        named with a verb unknown here (`TransferMoney` may do anything). "Reserve a copy of
+        Beloved" beside `search_books`, "book a seat" beside `search_flights` ask for the
+        neighbouring operation the catalog lacks."""
+        m = OPERATION_REQUEST.match(" ".join(words(text)))
+        if m is None:
+            return False
+        verb = m.group(1)
+        said = {canonical(verb)} | related_terms([verb])
+        kind = "cancel" if verb in DESTRUCTIVE_VERBS else "change" if verb in CHANGE_VERBS else "request"
         return not any(
-            tool_kind(doc.name) == "cancel" or any(doc.weights.get(t) for t in cancelling)
+            doc.operations & said
+            or tool_kind(doc.name) == kind
+            or (name_verb(doc.name) is None and not is_lookup_name(doc.name))
             for doc in self.docs
         )
 
@@ -746,7 +787,7 @@ class Router:
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         if self.only_domain(ranking[0][0], text):
             return Route(None, ranking)  # "what is the maximum parcel weight?"
-        if self.cancels_unoffered(text):
+        if self.cancels_unoffered(text) or self.asks_unoffered_operation(text):
             return Route(None, ranking)  # "cancel my ride" is no `GetRide`
         lookup = self._looked_up_not_changed(ranking, text)
         if lookup is not None:
