@@ -337,10 +337,14 @@ OPERATION_VERBS = frozenset(
 )
 """Verbs that ask for one particular operation on something (unlike "get", "make", "set",
 "add" or "open", which many operations begin with)."""
+NOUN_VERBS = frozenset("book return refund request update schedule rent hire".split())
+"""Operation verbs as often nouns: a verb only before its object ("book a table", "return policy")."""
 OPERATION_REQUEST = re.compile(
-    r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then|can you|could you|would you)\s+)*("
-    + "|".join(sorted(OPERATION_VERBS))
-    + r")\b(?!\s(?:on|about|of|for|is|are|was)\b)"
+    r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then|can you|could you|would you)\s+)*(?:("
+    + "|".join(sorted(OPERATION_VERBS - NOUN_VERBS))
+    + r")\b(?!\s(?:on|about|of|for|is|are|was)\b)|("
+    + "|".join(sorted(NOUN_VERBS))
+    + r")\s+(?:a|an|the|my|me|it|this|that|our|us|them|these|those|your|some|all|one|two|up|in)\b)"
 )
 """A message that opens with an operation verb, where a verb stands ("book a table", "could you
 reserve it"; "return policy" or "update on my order" name a thing)."""
@@ -694,8 +698,9 @@ class Router:
         catalog does not offer is answered in words."""
         if message_intent(text) != "cancel":
             return False
-        cancelling = destructive_terms() | {canonical(v) for v in DESTRUCTIVE_VERBS}
-        return not any(tool_kind(doc.name) == "cancel" or doc.operations & cancelling for doc in self.docs)
+        return not any(
+            tool_kind(doc.name) == "cancel" or doc.operations & destructive_terms() for doc in self.docs
+        )
 
     def asks_unoffered_operation(self, text: str) -> bool:
         """Whether the message opens by asking for an operation (`OPERATION_VERBS`: book,
@@ -708,7 +713,7 @@ class Router:
         m = OPERATION_REQUEST.match(" ".join(words(text)))
         if m is None:
             return False
-        verb = m.group(1)
+        verb = m.group(1) or m.group(2)
         said = {canonical(verb)} | related_terms([verb])
         kind = "cancel" if verb in DESTRUCTIVE_VERBS else "change" if verb in CHANGE_VERBS else "request"
         return not any(
