@@ -147,5 +147,7 @@ def test_advice_and_telling_questions_that_give_a_value_still_call() -> None:
     assert call(weather, "Tell me a joke about the forecast") is None
     router = Router([t["function"] for t in GARDEN])
     assert router.is_knowledge_question("should I prune roses in winter?")
+    assert router.is_knowledge_question("define photosynthesis")
+    assert router.is_knowledge_question("tell me why leaves turn yellow")
     assert not router.is_knowledge_question("should I water my roses today?")  # the customer's own
     assert not router.is_knowledge_question("how do I water the plant?")

@@ -126,7 +126,8 @@ KNOWLEDGE_QUESTION = re.compile(
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
     r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? works?\b|"
     r"how (?:do|does|did) (?:a|an) \w+|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
-    r"explain\b|(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
+    r"explain\b|define\b|(?:the|a) (?:definition|meaning) of\b|"
+    r"(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
     r"(?:does|do|is|are) .+ (?:more|less|better|worse|\w{3,}er) (?:\w+ ){0,2}than\b|what does .+ stand for\b|"
     r"how (?:do|did) (?!(?:i|we|you|u|they)\b)(?:\w+ )?\w{3,}s \w+|"
     r"is it (?:rude|polite|ok|okay|normal|safe|wise|better|worse|bad|good|legal|healthy|necessary|"
@@ -137,7 +138,7 @@ KNOWLEDGE_QUESTION = re.compile(
 """A question asking to know something ("what is a holy book?", "who won the Grammy?", "how
 many languages are spoken in India?", "how do mortgages work?", "how do pilots land planes?",
 "which airline is the safest?", "is gold a good investment?", "does running burn more than
-cycling?", "is a bus cheaper than a taxi?", "what does VAT stand for?"), or for an opinion or
+cycling?", "is a bus cheaper than a taxi?", "what does VAT stand for?", "define APR"), or for an opinion or
 advice ("is it rude to ...", "should I ...", "teach me how to ...", "tell me a story"): an
 action answers it only when the message also gives one of its values."""
 GENERAL_QUESTION = re.compile(
