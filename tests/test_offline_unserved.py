@@ -151,3 +151,16 @@ def test_advice_and_telling_questions_that_give_a_value_still_call() -> None:
     assert router.is_knowledge_question("tell me why leaves turn yellow")
     assert not router.is_knowledge_question("should I water my roses today?")  # the customer's own
     assert not router.is_knowledge_question("how do I water the plant?")
+
+
+def test_a_message_met_only_through_related_words_beside_unknown_ones_is_answered_in_words() -> None:
+    """A message that meets the tool only through a word related to its subject ("burger" to
+    restaurants) and says several things no tool knows speaks of something else; with no unknown
+    word ("play some music") the related word still reaches the tool."""
+    eat = [
+        fn("find_restaurants", "Find restaurants by cuisine and location", cuisine=TEXT, location=TEXT),
+        fn("get_opening_hours", "Get the opening hours of a restaurant", restaurant_name=TEXT),
+    ]
+    assert call(eat, "find burger restaurants in Leeds") == "find_restaurants"
+    assert call(eat, "Post a blurry photo of my burger dinner online") is None
+    assert call([fn("play_song", "Play a song by name", song_name=TEXT)], "play some music") == "play_song"

@@ -331,6 +331,8 @@ def shared_verbs() -> frozenset[str]:
     return frozenset(canonical(v) for v in SHARED_VERBS)
 
 
+UNRELATED_MIN = 3
+"""Unknown words that make a message met only through related words speak of something else."""
 OPERATION_VERBS = frozenset(
     """book reserve buy purchase rent hire cancel delete remove terminate deactivate schedule
     reschedule postpone send submit apply register arrange request create update edit modify
@@ -691,6 +693,19 @@ class Router:
         said = " ".join(words(text))
         return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
 
+    def met_only_by_relation(self, name: str, text: str) -> bool:
+        """Whether the message meets the tool only through words related to its subject, never
+        in a word of the tool's own, gives none of its values, and holds at least
+        `UNRELATED_MIN` words no bound tool knows: it speaks of something beside the tool's
+        subject ("leave a review for the pizza place" beside `find_restaurants`), while "play
+        some music" (no unknown word) still reaches `PlayMedia` through "music"."""
+        doc = self.doc(name)
+        if doc is None or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        if any(doc.weights.get(t) for t in self.message_terms(text)):
+            return False
+        return len(set(self.unknown_words(text))) >= UNRELATED_MIN
+
     def cancels_unoffered(self, text: str) -> bool:
         """Whether the message asks, with a verb where a verb stands, to cancel or delete
         something while no bound tool is named to cancel or speaks of cancelling anywhere in
@@ -793,6 +808,8 @@ class Router:
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         if self.only_domain(ranking[0][0], text):
             return Route(None, ranking)  # "what is the maximum parcel weight?"
+        if self.met_only_by_relation(ranking[0][0], text):
+            return Route(None, ranking)  # "leave a review for the pizza place I went to"
         if self.cancels_unoffered(text) or self.asks_unoffered_operation(text):
             return Route(None, ranking)  # "cancel my ride" is no `GetRide`
         lookup = self._looked_up_not_changed(ranking, text)
