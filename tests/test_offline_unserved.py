@@ -1,7 +1,8 @@
 """The offline model answers in words when no bound tool serves the request: a cancel or another
 operation the catalog does not offer beside tools that only look things up or create, opinion and
 advice questions, comparisons, "what does X stand for", asks to be told or taught something, and
-questions about which service a tool uses - while the tools' own requests still call them."""
+questions about which service a tool uses, a message met only through words related to a tool's
+subject beside several words no tool knows - while the tools' own requests still call them."""
 
 from __future__ import annotations
 

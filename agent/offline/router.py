@@ -389,9 +389,10 @@ class Router:
                 # what: the subject decides.
                 generic = i == verb_at and word in READ_VERBS
                 doc.weights[canonical(word)] += DESCRIPTION_WEIGHT if generic else NAME_WEIGHT
-            for term in terms(doc.description):
+            described = terms(doc.description)
+            for term in described:
                 doc.weights[term] += DESCRIPTION_WEIGHT
-            doc.operations = {canonical(w) for w in doc.name_words} | set(terms(doc.description))
+            doc.operations = {canonical(w) for w in doc.name_words} | set(described)
             for pname, prop in (doc.parameters.get("properties") or {}).items():
                 doc.takes_plain_words = doc.takes_plain_words or takes_plain_words(pname, prop)
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
