@@ -1,7 +1,7 @@
 """Accuracy and speed of the built-in offline model on catalogs it was not written for.
 
-    .venv/bin/python -m benchmarks.offline_accuracy [--set heldout|dev|dev2|dev3] [--sizes 50,1000]
-                                                    [--json PATH] [--failures] [--quick]
+    .venv/bin/python -m benchmarks.offline_accuracy [--set heldout|dev|dev2|dev3|dev4]
+                                                    [--sizes 50,1000] [--json PATH] [--failures] [--quick]
 
 A set is two files in `tests/data/`: `offline_<set>_catalogs.json` (named catalogs of 2-4
 functions in the OpenAI function format, each marked `support` - written the way this project
@@ -13,7 +13,9 @@ message states). `heldout` is frozen: it was written before the model was change
 only reported on; `dev`, `dev2` (function-calling catalogs of several styles, with requests
 no function serves) and `dev3` (catalogs named the way public intent and function-calling
 corpora name theirs: `PlayMusic`, `alarm_set`, `Services_1_BookAppointment`, `searchProducts`,
-`math_factorial`; many phrasings per function) are the sets to develop on.
+`math_factorial`; many phrasings per function) and `dev4` (small foreign catalogs in many domains,
+mostly asked things no function serves: general questions in the catalog's domain, definitions,
+advice, chit-chat, a neighbouring operation the catalog lacks) are the sets to develop on.
 
 Every message is one agent turn (`AGENT_SYSTEM`, the catalog bound, `tool_choice` auto). Figures,
 per style and overall:
@@ -67,6 +69,15 @@ TARGETS = {
     "median_ms": {50: 20.0, 1000: 60.0},
 }
 """The goals: the stricter one for catalogs written this project's way, the other for foreign ones."""
+
+
+FIGURE_COUNTS = (
+    ("pick", "picked"),
+    ("all_args", "all_args"),
+    ("precision", "filled_right"),
+    ("silence", "silent"),
+)
+"""Each figure of a style's row with the count it is the share of (a share of nothing prints as -)."""
 
 
 def load_set(name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -198,7 +209,9 @@ def timing(cases: list[dict[str, Any]], catalogs: dict[str, Any], sizes: Sequenc
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", default="heldout", help="heldout (frozen, report only), dev, dev2 or dev3")
+    parser.add_argument(
+        "--set", default="heldout", help="heldout (frozen, report only), dev, dev2, dev3 or dev4"
+    )
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--failures", action="store_true", help="list every miss (dev set only)")
@@ -223,15 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"set {ns.set}: {len(cases)} messages over {result['actions']} functions\n")
     rows: list[list[Any]] = [["style", "cases", "pick", "all args right", "filled precision", "silence"]]
     for style, fig in result["accuracy"].items():
+        if not fig["cases"]:
+            continue
         c = fig["counts"]
         rows.append(
             [
                 style,
                 fig["cases"],
-                f"{fig['pick']:.1%} ({c['picked']})",
-                f"{fig['all_args']:.1%} ({c['all_args']})",
-                f"{fig['precision']:.1%} ({c['filled_right']})" if fig["precision"] is not None else "-",
-                f"{fig['silence']:.1%} ({c['silent']})",
+                *(
+                    f"{fig[key]:.1%} ({c[count]})" if fig[key] is not None else "-"
+                    for key, count in FIGURE_COUNTS
+                ),
             ]
         )
     print(table(rows))

@@ -126,25 +126,36 @@ KNOWLEDGE_QUESTION = re.compile(
     r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
     r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? works?\b|"
     r"how (?:do|does|did) (?:a|an) \w+|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
-    r"explain\b|(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
-    r"(?:does|do|is|are) .+ (?:more|less|better|worse) (?:\w+ )?than\b|"
+    r"explain\b|define\b|(?:the|a) (?:definition|meaning) of\b|"
+    r"(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
+    r"(?:does|do|is|are) .+ (?:more|less|better|worse|\w{3,}er) (?:\w+ ){0,2}than\b|what does .+ stand for\b|"
+    r"how (?:do|did) (?!(?:i|we|you|u|they)\b)(?:\w+ )?\w{3,}s \w+|"
+    r"is it (?:rude|polite|ok|okay|normal|safe|wise|better|worse|bad|good|legal|healthy|necessary|"
+    r"required|customary|appropriate|worth) to\b|should (?:i|we|one) \w+|(?:teach|tell) me (?:how|a|an|some|why)\b|"
     r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
     r"reliable|dangerous)\b)"
 )
 """A question asking to know something ("what is a holy book?", "who won the Grammy?", "how
-many languages are spoken in India?", "how do
-mortgages work?", "which airline is the safest?", "is gold a good investment?", "does running
-burn more than cycling?"): an action answers it only when the message also gives one of its
-values."""
+many languages are spoken in India?", "how do mortgages work?", "how do pilots land planes?",
+"which airline is the safest?", "is gold a good investment?", "does running burn more than
+cycling?", "is a bus cheaper than a taxi?", "what does VAT stand for?", "define APR"), or for an opinion or
+advice ("is it rude to ...", "should I ...", "teach me how to ...", "tell me a story"): an
+action answers it only when the message also gives one of its values."""
 GENERAL_QUESTION = re.compile(
     r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
     r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
-    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock)\b"
+    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock|use)\b"
 )
 """Questions about the business in general ("do you ship to Canada?", "what speeds do you
 offer?"), not about the customer's
 own case: they need more evidence before a tool call, unless they carry an identifier or speak
 of the customer's own things ("my order")."""
+TOLD = re.compile(r"^(?:please\s+)?(?:tell|teach) me (?:how|a|an|some|why)\b")
+"""An ask to be told or taught something ("tell me a joke", "teach me how to knit"): the "me"
+is who listens, not a thing of the customer's own."""
+ADVICE_QUESTION = re.compile(r"^(?:(?:so|ok|okay|and|but|hi|hello|hey)\s+)*should (?:i|we)\b")
+"""A question asking for advice ("should I invest in gold?"): it speaks of the customer but asks
+for an opinion, not for an action; read as `KNOWLEDGE_QUESTION` says."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
 REQUEST_FORM = re.compile(
     r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then)\s+)*(?:(?:can|could|may|would|"
@@ -220,6 +231,8 @@ class ToolDoc:
     free_slots: list[str] = field(default_factory=list)
     """Keys (`Router.slot_keys`) of the parameters without a pattern, for slot evidence."""
     takes_plain_words: bool = False
+    operations: set[str] = field(default_factory=set)
+    """Terms of the name and description: what the tool does (its parameters say what it takes)."""
     """Whether some parameter's value may be ordinary words (`spans.takes_plain_words`)."""
 
     @property
@@ -318,6 +331,28 @@ def shared_verbs() -> frozenset[str]:
     return frozenset(canonical(v) for v in SHARED_VERBS)
 
 
+UNRELATED_MIN = 3
+"""Unknown words that make a message met only through related words speak of something else."""
+OPERATION_VERBS = frozenset(
+    """book reserve buy purchase rent hire cancel delete remove terminate deactivate schedule
+    reschedule postpone send submit apply register arrange request create update edit modify
+    reset upgrade downgrade renew subscribe unsubscribe refund return""".split()
+)
+"""Verbs that ask for one particular operation on something (unlike "get", "make", "set",
+"add" or "open", which many operations begin with)."""
+NOUN_VERBS = frozenset("book return refund request update schedule rent hire".split())
+"""Operation verbs as often nouns: a verb only before its object ("book a table", "return policy")."""
+OPERATION_REQUEST = re.compile(
+    r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then|can you|could you|would you)\s+)*(?:("
+    + "|".join(sorted(OPERATION_VERBS - NOUN_VERBS))
+    + r")\b(?!\s(?:on|about|of|for|is|are|was)\b)|("
+    + "|".join(sorted(NOUN_VERBS))
+    + r")\s+(?:a|an|the|my|me|it|this|that|our|us|them|these|those|your|some|all|one|two|up|in)\b)"
+)
+"""A message that opens with an operation verb, where a verb stands ("book a table", "could you
+reserve it"; "return policy" or "update on my order" name a thing)."""
+
+
 ACRONYM_MIN, ACRONYM_MAX = 3, 4
 """Lengths of the initialisms read from a tool's words ("AQI"); two letters say too little."""
 
@@ -354,8 +389,10 @@ class Router:
                 # what: the subject decides.
                 generic = i == verb_at and word in READ_VERBS
                 doc.weights[canonical(word)] += DESCRIPTION_WEIGHT if generic else NAME_WEIGHT
-            for term in terms(doc.description):
+            described = terms(doc.description)
+            for term in described:
                 doc.weights[term] += DESCRIPTION_WEIGHT
+            doc.operations = {canonical(w) for w in doc.name_words} | set(described)
             for pname, prop in (doc.parameters.get("properties") or {}).items():
                 doc.takes_plain_words = doc.takes_plain_words or takes_plain_words(pname, prop)
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
@@ -567,9 +604,13 @@ class Router:
         """A question to know something, about no thing of the customer's own and holding no
         identifier: see `KNOWLEDGE_QUESTION`."""
         plain = words(text)
-        if self._identifies(text) or (PERSONAL | {"i", "am"}) & set(plain):
+        said = " ".join(plain)
+        own = set(plain) - ({"me"} if TOLD.match(said) else set())
+        if self._identifies(text) or PERSONAL & own:
             return False
-        return bool(KNOWLEDGE_QUESTION.search(" ".join(plain)))
+        if {"i", "am"} & set(plain) and not ADVICE_QUESTION.match(said):
+            return False  # "why is my bill so high" / "how do I" ask about the customer's case
+        return bool(KNOWLEDGE_QUESTION.search(said))
 
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
@@ -653,6 +694,52 @@ class Router:
         said = " ".join(words(text))
         return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
 
+    def met_only_by_relation(self, name: str, text: str) -> bool:
+        """Whether the message meets the tool only through words related to its subject, never
+        in a word of the tool's own, gives none of its values, and holds at least
+        `UNRELATED_MIN` words no bound tool knows: it speaks of something beside the tool's
+        subject ("leave a review for the pizza place" beside `find_restaurants`), while "play
+        some music" (no unknown word) still reaches `PlayMedia` through "music"."""
+        doc = self.doc(name)
+        if doc is None or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        if any(doc.weights.get(t) for t in self.message_terms(text)):
+            return False
+        return len(set(self.unknown_words(text))) >= UNRELATED_MIN
+
+    def cancels_unoffered(self, text: str) -> bool:
+        """Whether the message asks, with a verb where a verb stands, to cancel or delete
+        something while no bound tool is named to cancel or speaks of cancelling anywhere in
+        its name or description: "cancel my hotel reservation" is no
+        `ReserveHotel`, "delete the meeting" no `CreateEvent` - a neighbouring operation the
+        catalog does not offer is answered in words."""
+        if message_intent(text) != "cancel":
+            return False
+        return not any(
+            tool_kind(doc.name) == "cancel" or doc.operations & destructive_terms() for doc in self.docs
+        )
+
+    def asks_unoffered_operation(self, text: str) -> bool:
+        """Whether the message opens by asking for an operation (`OPERATION_VERBS`: book,
+        reserve, buy, schedule ...) that no bound tool performs: none says the verb (itself or
+        through a related word) in its name or description, none is named with a verb of the
+        same kind (`tool_kind`: "send me a cheque book" asks `order_cheque_book`), and none is
+        named with a verb unknown here (`TransferMoney` may do anything). "Reserve a copy of
+        Beloved" beside `search_books`, "book a seat" beside `search_flights` ask for the
+        neighbouring operation the catalog lacks."""
+        m = OPERATION_REQUEST.match(" ".join(words(text)))
+        if m is None:
+            return False
+        verb = m.group(1) or m.group(2)
+        said = {canonical(verb)} | related_terms([verb])
+        kind = "cancel" if verb in DESTRUCTIVE_VERBS else "change" if verb in CHANGE_VERBS else "request"
+        return not any(
+            doc.operations & said
+            or tool_kind(doc.name) == kind
+            or (name_verb(doc.name) is None and not is_lookup_name(doc.name))
+            for doc in self.docs
+        )
+
     def _matched(self, name: str, text: str) -> set[str]:
         """The tool's terms the message says, itself or through a related word."""
         doc = self.doc(name)
@@ -722,6 +809,10 @@ class Router:
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         if self.only_domain(ranking[0][0], text):
             return Route(None, ranking)  # "what is the maximum parcel weight?"
+        if self.met_only_by_relation(ranking[0][0], text):
+            return Route(None, ranking)  # "leave a review for the pizza place I went to"
+        if self.cancels_unoffered(text) or self.asks_unoffered_operation(text):
+            return Route(None, ranking)  # "cancel my ride" is no `GetRide`
         lookup = self._looked_up_not_changed(ranking, text)
         if lookup is not None:
             return Route(lookup, ranking)
