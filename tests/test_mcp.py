@@ -89,7 +89,7 @@ def http_server(env: dict[str, str], tmp_path: Path, *flags: str):
         log.close()
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     wait_until(
         port_open(port), "the MCP server listens", timeout=timeout, interval=0.1, process=proc, log=log
     )

@@ -22,11 +22,13 @@ def wait_until(
     condition: Callable[[], bool],
     what: str,
     *,
-    timeout: float = 30,
+    timeout: float = 90,
     interval: float = 0.05,
     process: subprocess.Popen | None = None,
     log: Path | None = None,
 ) -> None:
+    # 90 s: a process started on a loaded 2-core CI machine compiles and imports the project
+    # (PYTHONDONTWRITEBYTECODE) before it listens; the wait ends as soon as the condition holds
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
