@@ -382,9 +382,10 @@ def _settings(base_url: str, data_dir: Path, database_url: str | None, secret_ke
 
 
 def _seed(stores, base_url: str) -> None:
+    from agent.editing import CatalogEditor
+
     stores.secrets.set("DEMO_API_TOKEN", TOKEN)
-    for action in demo_actions(base_url):
-        stores.actions.create(action)
+    CatalogEditor(stores.actions).apply_import(demo_actions(base_url))
 
 
 @dataclass

@@ -270,17 +270,20 @@ async def recorder_agent(tmp_path, base_url: str, model):
     host = base_url.split("://", 1)[1]
     settings = Settings(data_dir=tmp_path, allow_hosts=(host,), secret_key=Fernet.generate_key().decode())
     stores = open_stores(settings)
-    stores.secrets.set("DEMO_API_TOKEN", TOKEN)
-    for action in smuggle_actions(base_url):
-        stores.actions.create(action)
-    async with open_agent(
-        settings,
-        model=model,
-        stores=stores,
-        checkpointer=InMemorySaver(),
-        executor_settings=ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.01),
-    ) as agent:
-        yield agent
+    try:
+        stores.secrets.set("DEMO_API_TOKEN", TOKEN)
+        for action in smuggle_actions(base_url):
+            stores.actions.create(action)
+        async with open_agent(
+            settings,
+            model=model,
+            stores=stores,
+            checkpointer=InMemorySaver(),
+            executor_settings=ExecutorSettings(allow_hosts=(host,), backoff_seconds=0.01),
+        ) as agent:
+            yield agent
+    finally:
+        stores.engine.dispose()
 
 
 def check_request(request: dict, value: str, kind: str) -> None:

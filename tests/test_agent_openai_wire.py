@@ -6,10 +6,17 @@ prove the graph keeps the tool-call history well-formed across turns and interru
 
 from __future__ import annotations
 
-from agent.wiring.llm import make_chat_model
+from collections.abc import AsyncIterator
+
+import pytest
+
+from agent.wiring.llm import ModelChoice, make_chat_model
 from agent.wiring.settings import Settings
 from tests.support.agent_fixtures import make_agent
 from tests.support.openai_server import tool_call
+
+_MADE: list[ModelChoice] = []
+"""The models `chat_openai` made for the running test, whose own pools it closes after it."""
 
 
 def chat_openai(srv):
@@ -17,7 +24,17 @@ def chat_openai(srv):
         Settings(openai_api_key="test-key", openai_base_url=srv.openai_base_url, openai_model="scripted")
     )
     assert not choice.is_offline
+    _MADE.append(choice)
     return choice.model
+
+
+@pytest.fixture(autouse=True)
+async def close_the_models_made() -> AsyncIterator[None]:
+    """The model is the test's, so its pool is closed here, on the test's own event loop (import
+    this fixture beside `chat_openai`)."""
+    yield
+    while _MADE:
+        await _MADE.pop().aclose()
 
 
 async def test_collect_info_confirm_and_card_over_the_wire(tmp_path, fresh_demo_log, openai_srv):

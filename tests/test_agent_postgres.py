@@ -29,6 +29,7 @@ async def test_a_session_moves_between_runtimes_on_postgres(tmp_path, fresh_demo
     stores.secrets.set("DEMO_API_TOKEN", fresh_demo_log.token)
     for action in demo_actions(fresh_demo_log.base_url):
         stores.actions.create(action)
+    stores.engine.dispose()  # each runtime opens the stores again for itself
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
 
     model = ScriptedChatModel().script(tool_call("cancel_order", order_id="ORD-1002"))

@@ -474,6 +474,7 @@ async def test_the_token_reaches_no_store_no_trace_and_not_the_model(api, tmp_pa
         transcript = await agent.transcript("s1")
         traces = agent.turns("s1")
         export = export_json(stores.actions)
+    stores.engine.dispose()
     token = live_token(api)
     assert any(e["type"] == "outcome" and e["kind"] == "ok" for e in result.events), result.events
     model_inputs = json.dumps([[m.content for m in c["messages"]] for c in model.calls])

@@ -3,7 +3,10 @@ for its next step of the same turn, and the search shows in the trace and the ru
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
+import pytest
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
@@ -19,20 +22,36 @@ NARROW = Limits(tool_budget_tokens=0, top_k=3, search_results=2)
 """Ten demo actions, three bound per turn: most of the catalog is out of reach without a search."""
 
 
+_CLIENTS: list[httpx.AsyncClient] = []
+"""The clients `chat_openai` made for the running test, closed after it."""
+
+
 def chat_openai(srv) -> ChatOpenAI:
     # a client of this test's own event loop (the default one is shared between loops)
+    client = httpx.AsyncClient()
+    _CLIENTS.append(client)
     return ChatOpenAI(
         model="scripted",
         api_key=SecretStr("test-key"),
         base_url=srv.openai_base_url,
-        http_async_client=httpx.AsyncClient(),
+        http_async_client=client,
         max_retries=0,
     )
 
 
+@pytest.fixture(autouse=True)
+async def close_the_clients() -> AsyncIterator[None]:
+    yield
+    while _CLIENTS:
+        await _CLIENTS.pop().aclose()  # on the test's loop, which used it
+
+
 def run_log_rows(tmp_path) -> list[dict]:
     engine = make_engine(Settings(data_dir=tmp_path).resolved_database_url)
-    return RunLog(engine).page(RunFilter()).rows
+    try:
+        return RunLog(engine).page(RunFilter()).rows
+    finally:
+        engine.dispose()
 
 
 async def test_the_found_action_is_bound_for_the_next_step_and_runs(tmp_path, fresh_demo_log, openai_srv):

@@ -17,7 +17,7 @@ from agent import prompts
 from agent.state import Limits
 from tests.support.agent_fixtures import demo_actions, make_agent
 from tests.support.openai_server import Reply, ToolCall, tool_call
-from tests.test_agent_openai_wire import chat_openai
+from tests.test_agent_openai_wire import chat_openai, close_the_models_made  # noqa: F401  (its fixture)
 
 pytestmark = pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
 

@@ -103,26 +103,26 @@ class World:
     def start(self) -> subprocess.Popen:
         """An `api-actions chat` process for the session, reading its steps from stdin."""
         self._started += 1
-        err = open(self.tmp / f"process-{self._started}.stderr", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agent.cli",
-                "chat",
-                "--actions",
-                str(self.tmp / "actions.json"),
-                "--script",
-                "-",
-                "--session",
-                self.session,
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-            env=self.env,
-        )
+        with open(self.tmp / f"process-{self._started}.stderr", "w") as err:  # the child keeps its own
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "agent.cli",
+                    "chat",
+                    "--actions",
+                    str(self.tmp / "actions.json"),
+                    "--script",
+                    "-",
+                    "--session",
+                    self.session,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env=self.env,
+            )
         self._procs.append(proc)
         return proc
 
@@ -163,6 +163,11 @@ class World:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
+            if proc.stdin is not None:
+                with contextlib.suppress(BrokenPipeError):  # nothing is left unwritten: `step` flushes
+                    proc.stdin.close()
+            if proc.stdout is not None and proc.pid not in self._lines:  # else `_pump` closes it
+                proc.stdout.close()
 
     def resume_in_new_process(self, second: subprocess.Popen, steps: list[dict]) -> list[dict]:
         """Continue the session in `second`, a process started (and importing) while the first
@@ -181,8 +186,9 @@ class World:
 
 def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
     assert proc.stdout is not None  # started with stdout=PIPE
-    for line in proc.stdout:
-        lines.put(line)
+    with proc.stdout:  # closed at the end of the output: the process ended
+        for line in proc.stdout:
+            lines.put(line)
     lines.put(None)
 
 

@@ -23,7 +23,9 @@ from sqlalchemy.exc import DBAPIError
 import tools.validation
 from agent.editing import CatalogEditor, NamesTakenError, Opened, PlanChangedError
 from storage.actions import ActionStore
+from storage.auth_settings import AuthStore
 from storage.secrets import SecretStore
+from storage.transfer import validate_bundle
 from tests.support.storage_fixtures import order_action, refund_action
 from tools.errors import ActionValidationError, ConflictError, DraftChangedError
 
@@ -239,6 +241,39 @@ def test_new_actions_from_an_importer_never_replace_a_stored_one(editor: Catalog
     assert [a.name for a in editor.actions.list()] == ["look_up_order"]
     report = editor.import_new_actions([refund_action(enabled=False)])
     assert report.created == ["request_refund"]
+
+
+def test_a_shared_auth_setting_is_saved_on_the_version_it_was_edited_on(editor: CatalogEditor):
+    """The app's auth settings tab saves through the editor: a second create of the same name,
+    or an edit of a version someone replaced meanwhile, is a conflict and writes nothing."""
+    gateway = {"name": "gateway", "kind": "bearer", "token_secret": "ORDERS_TOKEN"}
+    assert editor.save_auth(gateway, actor="ana").version == 1
+    with pytest.raises(ConflictError):
+        editor.save_auth({**gateway, "token_secret": "MINE"})  # created by someone else first
+    assert editor.save_auth({**gateway, "token_secret": "ROTATED"}, expected_version=1).version == 2
+    with pytest.raises(ConflictError) as stale:
+        editor.save_auth({**gateway, "token_secret": "MINE"}, expected_version=1)
+    assert (stale.value.expected_version, stale.value.actual_version) == (1, 2)
+    stored = AuthStore(editor.actions.engine).get("gateway")
+    assert stored.version == 2 and stored.setting.secret_names() == {"ROTATED"}
+    assert [e.change for e in editor.actions.history(limit=2)] == ["auth_saved", "auth_saved"]
+
+
+def test_a_checked_catalog_is_stored_whole_with_its_auth_settings(editor: CatalogEditor):
+    """`chat --actions FILE` checks the file before storage opens, then stores it through the
+    editor: the auth setting and the action that names it; the same catalog again changes
+    nothing."""
+    bundle = {
+        "auth": [{"name": "gateway", "kind": "bearer", "token_secret": "ORDERS_TOKEN"}],
+        "actions": [refund_action(auth="gateway"), order_action()],
+    }
+    actions, settings = validate_bundle(bundle)
+    report = editor.store_checked(actions, settings, actor="cli-chat")
+    assert sorted(report.created) == ["look_up_order", "request_refund"]
+    assert editor.actions.get("request_refund").definition.auth == "gateway"
+    assert [s.name for s in AuthStore(editor.actions.engine).list()] == ["gateway"]
+    again = editor.store_checked(actions, settings, actor="cli-chat")
+    assert (again.created, sorted(again.unchanged)) == ([], ["look_up_order", "request_refund"])
 
 
 def test_a_draft_saved_by_someone_else_since_it_was_opened_is_never_overwritten(editor: CatalogEditor):

@@ -205,3 +205,211 @@ def test_a_format_name_spelled_elsewhere_is_found():
     }
     assert format_spellings('format = "card"', "agent/presenters/card.py", names) == []
     assert format_spellings('RENDERERS = {"card": card}', "ui/render.py", names) == []
+
+
+# -- catalog writes: the editing service ------------------------------------------------------------
+CATALOG_STORES = ("ActionStore", "DraftStore", "AuthStore")
+"""The stores of the catalog: live actions (versions, audit), drafts, shared auth settings."""
+CATALOG_WRITES = {
+    "create",
+    "update",
+    "set_enabled",
+    "delete",
+    "upsert_many",
+    "rollback",
+    "save",
+    "save_new",
+    "discard",
+    "publish",
+}
+"""Their methods that write (`storage.actions`, `storage.drafts`, `storage.auth_settings`)."""
+WRITING_FUNCTIONS = {"import_actions", "store_bundle"}
+"""`storage.transfer`'s functions that write a catalog file into the stores."""
+EDITING_HOME = "agent/editing/"
+
+
+def _names_a_store(annotation: ast.expr | None) -> bool:
+    return annotation is not None and any(name in ast.unparse(annotation) for name in CATALOG_STORES)
+
+
+def _called_name(func: ast.expr) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+class _StoreWrites:
+    """Where a module writes to a catalog store: a write method called on an expression that is
+    a store (`ActionStore(engine)`, a name bound to one or annotated as one, an attribute that
+    holds one: `stores.actions`, `deps.store`, `rt.drafts`, `self.auth`) or a writing function
+    of `storage.transfer` called. An attribute of `self` is judged by its own class (a
+    `self.store` of vectors is not the catalog); any other attribute by the names that hold a
+    store in some class of the product (`store_attributes`)."""
+
+    def __init__(self, tree: ast.Module, attributes: set[str]):
+        self.tree, self.attributes = tree, attributes
+        self.lines: list[int] = []
+        self.class_attributes: dict[str, bool] = {}
+
+    def is_store(self, node: ast.expr, local: set[str]) -> bool:
+        if isinstance(node, ast.Call):
+            return _called_name(node.func) in CATALOG_STORES
+        if isinstance(node, ast.Name):
+            return node.id in local
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "self":
+                return self.class_attributes.get(node.attr, node.attr in self.attributes)
+            return node.attr in self.attributes
+        return False
+
+    def stores_in(self, body: ast.AST, local: set[str]) -> set[str]:
+        """`local` and the names `body` annotates as a store or binds to one (not the names
+        of the functions and classes it defines, which have their own)."""
+        found = set(local)
+        for _ in range(2):  # a name bound from another such name
+            for node in _own_nodes(body):
+                if isinstance(node, ast.arg) and _names_a_store(node.annotation):
+                    found.add(node.arg)
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    if _names_a_store(node.annotation):
+                        found.add(node.target.id)
+                elif isinstance(node, ast.Assign) and self.is_store(node.value, found):
+                    found |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        return found
+
+    def scan(self) -> list[int]:
+        local = self.stores_in(self.tree, set())
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.ClassDef):
+                self.class_attributes = self.own_attributes(node, local)
+                self._calls(node, local)
+        self.class_attributes = {}
+        self._calls(self.tree, local, skip_classes=True)
+        return sorted(set(self.lines))
+
+    def own_attributes(self, cls: ast.ClassDef, local: set[str]) -> dict[str, bool]:
+        """Whether each attribute a class declares or sets on `self` holds a catalog store."""
+        own: dict[str, bool] = {}
+        self.class_attributes = own
+        for item in cls.body:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                own[item.target.id] = _names_a_store(item.annotation)
+        for method in (m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            names = self.stores_in(method, local)
+            for node in ast.walk(method):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self":
+                            own[target.attr] = own.get(target.attr, False) or self.is_store(node.value, names)
+        return own
+
+    def _calls(self, root: ast.AST, local: set[str], *, skip_classes: bool = False) -> None:
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        todo: list[tuple[ast.AST, set[str]]] = [(root, local)]
+        while todo:
+            node, names = todo.pop()
+            for child in ast.iter_child_nodes(node):
+                if skip_classes and isinstance(child, ast.ClassDef):
+                    continue
+                if isinstance(child, functions):
+                    todo.append((child, self.stores_in(child, names)))
+                    continue
+                if isinstance(child, ast.Call):
+                    func = child.func
+                    if _called_name(func) in WRITING_FUNCTIONS or (
+                        isinstance(func, ast.Attribute)
+                        and func.attr in CATALOG_WRITES
+                        and self.is_store(func.value, names)
+                    ):
+                        self.lines.append(child.lineno)
+                todo.append((child, names))
+
+
+def _own_nodes(root: ast.AST) -> list[ast.AST]:
+    """`root` and what it holds, without the bodies of the functions and classes it defines."""
+    scoped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    found, todo = [root], list(ast.iter_child_nodes(root))
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if not isinstance(node, scoped):
+            todo += ast.iter_child_nodes(node)
+    return found
+
+
+def store_attributes(paths: list[Path]) -> set[str]:
+    """The attribute names that hold a catalog store in some class (`Stores.actions`,
+    `AgentDependencies.store`, `CatalogEditor.drafts`, `DraftStore.actions`, ...)."""
+    found: set[str] = set()
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scan = _StoreWrites(tree, set())
+        local = scan.stores_in(tree, set())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                found |= {name for name, holds in scan.own_attributes(node, local).items() if holds}
+    return found
+
+
+def store_writes(source: str, attributes: set[str]) -> list[int]:
+    return _StoreWrites(ast.parse(source), attributes).scan()
+
+
+_WRITES_AND_NOT = """
+from storage import ActionStore, AuthStore, import_actions
+from storage.transfer import store_bundle
+
+class Holder:
+    actions: ActionStore
+
+    def __init__(self, vectors: VectorStore, drafts: DraftStore):
+        self.store = vectors
+        self.drafts = drafts
+
+    def go(self, x):
+        self.store.save("model", x)  # vectors, not the catalog
+        self.drafts.publish(x)  # write
+        self.actions.delete(x, expected_version=1)  # write
+
+def f(stores, rt, engine, deps, d, items: list):
+    stores.actions.create(d)  # write
+    rt.editor.drafts.save(d)  # write
+    AuthStore(engine).save(d)  # write
+    store = ActionStore(engine)
+    store.upsert_many([d])  # write
+    import_actions(store, d)  # write
+    store_bundle(store, [], [])  # write
+    deps.store.rollback("a", 1, expected_version=2)  # write
+    rt.stores.auth.save(d, expected_version=3)  # write
+    lambda: stores.actions.set_enabled("a", True, expected_version=1)  # write
+    rt.editor.publish(d, None)
+    d.update(x=1)
+    items.discard(d)
+    stores.secrets.set("A", "b")
+    stores.actions.list()
+    rt.drafts.overlay()
+"""
+
+
+def test_the_store_write_scan_finds_writes_and_only_writes():
+    """The scan below, on a module written for it: every line marked `# write` is found (the
+    stores reached through an attribute, a name, a constructor, a lambda) and nothing else (the
+    editing service, a dict, a set, the secrets, a read, a `self.store` that holds vectors)."""
+    attributes = store_attributes(modules("agent", "storage", "ui", "benchmarks"))
+    assert {"actions", "drafts", "auth", "store"} <= attributes
+    marked = [n for n, line in enumerate(_WRITES_AND_NOT.splitlines(), 1) if line.endswith("# write")]
+    assert len(marked) == 11
+    assert store_writes(_WRITES_AND_NOT, attributes) == marked
+
+
+def test_catalog_writes_go_through_the_editing_service():
+    """Saving, publishing, rolling back, deleting and importing actions, and saving shared auth
+    settings, have one home: `agent.editing.CatalogEditor`. The app, the CLI verbs (`chat
+    --actions`, `demo`'s seeding, `import`), the servers and the benchmarks call it; only it and
+    `storage` itself write to the catalog's stores (the tests may, to set a scene)."""
+    attributes = store_attributes(modules("agent", "storage", "ui", "benchmarks"))
+    elsewhere = {
+        rel(p): store_writes(p.read_text(encoding="utf-8"), attributes)
+        for p in modules(*PRODUCT)
+        if not rel(p).startswith((EDITING_HOME, "storage/"))
+    }
+    assert {k: v for k, v in elsewhere.items() if v} == {}
+    assert store_writes((ROOT / EDITING_HOME / "service.py").read_text(encoding="utf-8"), attributes)

@@ -89,7 +89,7 @@ def test_sigkill_while_confirmation_is_pending_then_resume_in_a_new_process(
     events = _read_until(first, lambda e: e["type"] == "interrupt")
     assert events[-1]["payload"]["kind"] == "confirm"
     os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=10)
+    first.communicate(timeout=10)  # reaps it and closes its pipes
     assert first.returncode == -signal.SIGKILL
     assert [r for r in fresh_demo_log.request_log if r["method"] == "POST"] == []
 

@@ -53,6 +53,7 @@ async def test_two_instances_serialise_turns_of_one_session(tmp_path, fresh_demo
     stores = open_stores(settings)
     for action in demo_actions(fresh_demo_log.base_url):
         stores.actions.create(action)
+    stores.engine.dispose()  # each agent opens the stores again for itself
     executor_settings = ExecutorSettings(allow_hosts=(fresh_demo_log.host,))
     one, two = SlowModel().script("answer from one"), SlowModel().script("answer from two")
     async with (
@@ -325,8 +326,8 @@ def test_two_processes_exclude_each_other(tmp_path):
         for _ in range(2)
     ]
     for proc in procs:
-        assert proc.stderr is not None  # piped above
-        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+        _, err = proc.communicate(timeout=120)  # closes the pipe too
+        assert proc.returncode == 0, err
     lines = (tmp_path / "journal").read_text().split()
     assert len(lines) == 2 * 2 * 2 * rounds  # enter and leave, with a pid, by two processes
     visits = [lines[i : i + 4] for i in range(0, len(lines), 4)]

@@ -196,7 +196,7 @@ def _save(
     try:
         for secret, value in to_set.items():
             rt.stores.secrets.set(secret, value, actor=ACTOR)
-        rt.stores.auth.save(setting, expected_version=version, actor=ACTOR)
+        rt.editor.save_auth(setting, expected_version=version, actor=ACTOR)
     except (SecretValueError, ConflictError, NotFoundError) as exc:
         st.error(f"Not saved: {literal(str(exc))}", icon=":material/error:")
         return

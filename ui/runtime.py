@@ -54,7 +54,9 @@ class AgentRuntime:
         self.settings = settings
         self.stores = stores
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="support-agent-loop", daemon=True)
+        self._thread = threading.Thread(
+            target=_run_until_stopped, args=(self._loop,), name="support-agent-loop", daemon=True
+        )
         self._thread.start()
         ready: concurrent.futures.Future = concurrent.futures.Future()
 
@@ -140,6 +142,19 @@ class AgentRuntime:
         return password.get_secret_value() if password else None
 
 
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """The agent's loop thread: run the loop until `_stop_loop`, then close it (its async
+    generators and worker threads first), so nothing it holds is left to the garbage collector."""
+    try:
+        loop.run_forever()
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+
+
 def start_runtime(settings: Settings, **dependencies: Any) -> AgentRuntime:
     """Open the stores and the agent for these settings; `dependencies` go to `AgentRuntime`.
 
@@ -147,17 +162,22 @@ def start_runtime(settings: Settings, **dependencies: Any) -> AgentRuntime:
     offline model with `model_problem` set, the chat page shows the problem instead of a chat,
     and the editor, traces and run log work as usual.
     """
-    stores = dependencies.pop("stores", None) or open_stores(settings)
+    given = dependencies.pop("stores", None)
+    stores = given or open_stores(settings)
     try:
-        return AgentRuntime(settings, stores, **dependencies)
-    except ModelSetupError as problem:
-        from agent.offline import OfflineChatModel
+        try:
+            return AgentRuntime(settings, stores, **dependencies)
+        except ModelSetupError as problem:
+            from agent.offline import OfflineChatModel
 
-        runtime = AgentRuntime(
-            settings, stores, **{**dependencies, "model": OfflineChatModel(), "model_label": OFFLINE_LABEL}
-        )
-        runtime.model_problem = str(problem)
-        return runtime
+            offline = {**dependencies, "model": OfflineChatModel(), "model_label": OFFLINE_LABEL}
+            runtime = AgentRuntime(settings, stores, **offline)
+            runtime.model_problem = str(problem)
+            return runtime
+    except BaseException:
+        if given is None:  # opened here: no runtime holds them to close them
+            stores.engine.dispose()
+        raise
 
 
 @st.cache_resource(show_spinner="Starting the support agent...")

@@ -258,37 +258,41 @@ async def _chat(
     use_stored: bool,
     auth: list[Any] | None = None,
 ) -> int:
+    from agent.editing import CatalogEditor
     from agent.wiring.runtime import open_agent, open_stores
     from storage.actions import ActionStore
     from storage.auth_settings import AuthStore
     from storage.db import init_db, make_engine
 
     stores = open_stores(settings)
-    if actions is not None:  # an isolated catalog for this run; storage is left as it is
-        engine = make_engine("sqlite://")
-        init_db(engine)
-        stores.actions = ActionStore(engine)
-        stores.auth = AuthStore(engine)
-        for setting in auth or []:
-            stores.auth.save(setting, actor="cli-chat")
-        for action in actions:
-            stores.actions.create(action, actor="cli-chat")
-    # `Stores.secrets` is the full store; this run needs only its `SecretSource` side (what
-    # `open_agent` hands the executor), so a read-only chain stands in for it.
-    stores.secrets = _ChainSecrets(  # type: ignore[assignment]
-        secrets, stores.secrets if use_stored else None, masked=stores.secrets
-    )
+    engines = [stores.engine]
+    try:
+        if actions is not None:  # an isolated catalog for this run; storage is left as it is
+            engine = make_engine("sqlite://")
+            engines.append(engine)
+            init_db(engine)
+            stores.actions = ActionStore(engine)
+            stores.auth = AuthStore(engine)
+            CatalogEditor(stores.actions).store_checked(actions, auth or [], actor="cli-chat")
+        # `Stores.secrets` is the full store; this run needs only its `SecretSource` side (what
+        # `open_agent` hands the executor), so a read-only chain stands in for it.
+        stores.secrets = _ChainSecrets(  # type: ignore[assignment]
+            secrets, stores.secrets if use_stored else None, masked=stores.secrets
+        )
 
-    def emit(turn: int, event: dict) -> None:
-        print(json.dumps({"session": session, "turn": turn, **event}, default=str), flush=True)
+        def emit(turn: int, event: dict) -> None:
+            print(json.dumps({"session": session, "turn": turn, **event}, default=str), flush=True)
 
-    async with open_agent(settings, stores=stores) as agent:
-        emit(0, {"type": "model", "label": agent.model_label, "offline": agent.is_offline})
-        try:
-            return await _run_steps(agent, _aiter(script), session, channel, emit)
-        except BadScript as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_INVALID
+        async with open_agent(settings, stores=stores) as agent:
+            emit(0, {"type": "model", "label": agent.model_label, "offline": agent.is_offline})
+            try:
+                return await _run_steps(agent, _aiter(script), session, channel, emit)
+            except BadScript as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_INVALID
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 async def _run_steps(

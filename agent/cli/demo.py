@@ -98,17 +98,19 @@ def _seed_text(name: str, api_port: int) -> str:
 def seed(
     settings: Settings, token: str, client_secret: str | None = None, api_port: int = DEMO_API_PORT
 ) -> list[str]:
-    """Seed actions (only if there never were any) and the secrets (when missing)."""
+    """Seed actions (only if there never were any) and the secrets (when missing). The actions
+    are imported through the catalog's editing service, as `api-actions import` does."""
+    from agent.editing import CatalogEditor
     from agent.wiring.runtime import open_stores
-    from storage.transfer import import_actions
 
     stores = open_stores(settings)
     done = []
     try:
         if not stores.actions.list() and not stores.actions.history(limit=1):
-            report = import_actions(stores.actions, _seed_text("actions.json", api_port), actor=ACTOR)
+            editor = CatalogEditor(stores.actions)
+            report = editor.apply_import(_seed_text("actions.json", api_port), actor=ACTOR)
             done.append(f"seeded {len(report.created)} demo actions")
-            report = import_actions(stores.actions, _seed_text("auth_actions.json", api_port), actor=ACTOR)
+            report = editor.apply_import(_seed_text("auth_actions.json", api_port), actor=ACTOR)
             done.append(
                 f"seeded the auth setting northwind_gateway and {len(report.created)} action using it"
             )

@@ -117,15 +117,18 @@ async def _run(
     allow_hosts: tuple[str, ...],
     send_get: bool,
 ) -> EvalReport:
-    await check_chat_model(choice)
-    model, model_label = choice.model, choice.label
-    if not send_get:
-        return await evaluate(definitions, model, cases=cases, model_label=model_label)
-    executor_settings = ExecutorSettings(allow_hosts=allow_hosts)
-    async with ActionExecutor(executor_settings, StaticSecrets(secrets)) as executor:
-        return await evaluate(
-            definitions, model, cases=cases, executor=executor, send_get=True, model_label=model_label
-        )
+    try:
+        await check_chat_model(choice)
+        model, model_label = choice.model, choice.label
+        if not send_get:
+            return await evaluate(definitions, model, cases=cases, model_label=model_label)
+        executor_settings = ExecutorSettings(allow_hosts=allow_hosts)
+        async with ActionExecutor(executor_settings, StaticSecrets(secrets)) as executor:
+            return await evaluate(
+                definitions, model, cases=cases, executor=executor, send_get=True, model_label=model_label
+            )
+    finally:
+        await choice.aclose()  # on this run's loop, which ends with it
 
 
 def _print(report: EvalReport, *, as_json: bool) -> None:

@@ -2,7 +2,8 @@
 
 The app's editor, history and import tabs and the command line (`api-actions import`,
 `import-openapi --save`, `import-curl --save`) call it; none of them holds an editing rule.
-It owns:
+The demo's first start, an isolated `chat --actions` catalog and the benchmarks seed through it
+too, and the app's auth settings tab saves shared auth settings with it. It owns:
 
 * one check per request: `validate_action` runs once, together with the rules that depend on
   what is stored (a name taken, a secret not set where the action goes live enabled), and the
@@ -25,10 +26,12 @@ from typing import Any
 
 from agent.editing.checks import missing_secrets, name_problem, refuse, secret_uses, secret_warning, validated
 from storage.actions import ActionStore, ImportReport, StoredAction
+from storage.auth_settings import AuthStore, StoredAuth
 from storage.drafts import Draft, DraftStore
 from storage.secrets import secret_names
 from storage.transfer import ImportPlan, auth_names, plan_actions, store_bundle, validate_bundle
 from tools.action import ActionDefinition
+from tools.auth import AuthSetting
 from tools.errors import ActionsError, ConflictError, NotFoundError
 from tools.validation import Validated, validate_catalog
 
@@ -259,6 +262,14 @@ class CatalogEditor:
         except ConflictError:
             raise PlanChangedError() from None
 
+    def store_checked(
+        self, actions: list[ActionDefinition], settings: list[AuthSetting], *, actor: str | None = None
+    ) -> ImportReport:
+        """Store a catalog `validate_bundle` has checked already (all or nothing, the auth
+        settings first), as `apply_import` without a plan: a run's own catalog, loaded from a
+        file that was read and checked before storage was opened."""
+        return store_bundle(self.actions, actions, settings, actor=actor)
+
     def import_new_actions(self, items: Any, *, actor: str | None = None) -> ImportReport:
         """Store a catalog of new actions (an importer's drafts, disabled); an action already
         stored under one of its names refuses all of it (`NamesTakenError`), in the same
@@ -287,6 +298,18 @@ class CatalogEditor:
         if clash := self.taken_names([a.to_json_dict() for a in checked]):
             raise NamesTakenError(clash)
         return [d.name for d in self.drafts.save_new([Validated(a) for a in checked], actor=actor)]
+
+    # -- shared auth settings ---------------------------------------------------------------------
+    def save_auth(
+        self,
+        setting: AuthSetting | dict[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: str | None = None,
+    ) -> StoredAuth:
+        """Create (`expected_version=None`) or update the shared auth setting edited on
+        `expected_version` (a stale edit is a `ConflictError`)."""
+        return AuthStore(self.actions.engine).save(setting, expected_version=expected_version, actor=actor)
 
     def unset_secrets(self, items: Iterable[dict[str, Any]]) -> list[str]:
         """Secrets the definitions `items` reference that are not set, sorted."""

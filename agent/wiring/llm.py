@@ -49,6 +49,14 @@ class ModelChoice:
     """One line for the UI and logs, e.g. "OpenAI gpt-4o-mini @ https://api.openai.com/v1"."""
     is_offline: bool
     """True when no API key is set and the built-in offline model answers."""
+    pools: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    """The HTTP connection pools made for this model alone (`_own_pool`), closed by `aclose`."""
+
+    async def aclose(self) -> None:
+        """Close the model's own connection pools, when whoever made the choice is done with it
+        (on the event loop that used them)."""
+        for pool in self.pools:
+            await pool.aclose()
 
 
 class ModelSetupError(ValueError):
@@ -97,6 +105,7 @@ def _openai_choice(settings: Settings) -> ModelChoice:
             f"missing): install the project's locked dependencies with `./dev demo`, {_OR_OFFLINE}."
         ) from None
     key = _checked_key(settings.openai_api_key)
+    pool = _own_pool(openai)
     try:
         # ChatOpenAI that also reads the reply shapes of other OpenAI-compatible servers
         model = CompatibleChatOpenAI(
@@ -105,7 +114,7 @@ def _openai_choice(settings: Settings) -> ModelChoice:
             base_url=base_url,
             temperature=0,
             timeout=REQUEST_TIMEOUT,
-            http_async_client=_own_pool(openai),
+            http_async_client=pool,
             max_retries=MAX_RETRIES,
             # Usage in streamed answers too; compatible servers that ignore
             # `stream_options` simply send no usage chunk.
@@ -119,7 +128,7 @@ def _openai_choice(settings: Settings) -> ModelChoice:
         ) from None
     vendor = "OpenAI" if base_url == OPENAI_DEFAULT_BASE_URL else "OpenAI-compatible"
     label = f"{vendor} {model_name} @ {_display_url(base_url)}"
-    return ModelChoice(model=model, label=label, is_offline=False)
+    return ModelChoice(model=model, label=label, is_offline=False, pools=(pool,))
 
 
 def _checked_key(key: SecretStr | None) -> SecretStr:

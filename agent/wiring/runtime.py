@@ -12,6 +12,7 @@ here and passed down; nothing is created at import time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from agent.graph import compile_graph
 from agent.state import Limits
 from agent.turns.dependencies import AgentDependencies
 from agent.turns.service import SupportAgent
-from agent.wiring.llm import check_chat_model, make_chat_model, make_embeddings
+from agent.wiring.llm import ModelChoice, check_chat_model, make_chat_model, make_embeddings
 from agent.wiring.settings import Settings
 from storage.action_vectors import ActionVectorStore
 from storage.actions import ActionStore
@@ -115,35 +116,61 @@ async def open_agent(
     limits: Limits | None = None,
     checkpointer: Any = None,
 ) -> AsyncIterator[SupportAgent]:
-    stores = stores or open_stores(settings)
-    if model is None:
-        choice = make_chat_model(settings)
-        await check_chat_model(choice)
-        model, label, offline = choice.model, choice.label, choice.is_offline
-    else:
-        label, offline = model_label or type(model).__name__, False
-    executor = make_executor(settings, stores.secrets, executor_settings, auth=stores.auth)
+    """The agent on `stores` (the caller's to close), or on stores opened here for `settings`
+    and closed when the block ends, however it ends."""
+    opened = stores if stores is not None else open_stores(settings)
     try:
-        async with _checkpointer(settings, checkpointer) as saver:
-            yield SupportAgent(
-                AgentDependencies(
-                    graph=compile_graph(saver),
-                    model=model,
-                    executor=executor,
-                    store=stores.actions,
-                    traces=stores.traces,
-                    ledger=stores.ledger,
-                    secrets=stores.secrets,
-                    limits=limits or settings.limits(),
-                    retriever=make_retriever(settings, stores.engine),
-                    model_label=label,
-                    is_offline=offline,
-                    session_locks=session_locks(settings, stores.engine),
-                    unsaved_dir=settings.data_dir / UNSAVED_TURNS_DIR,
-                )
-            )
+        async with _agent(
+            settings, opened, model, model_label, executor_settings, limits, checkpointer
+        ) as agent:
+            yield agent
     finally:
-        await executor.aclose()
+        if stores is None:
+            opened.engine.dispose()
+
+
+@asynccontextmanager
+async def _agent(
+    settings: Settings,
+    stores: Stores,
+    model: BaseChatModel | None,
+    model_label: str | None,
+    executor_settings: ExecutorSettings | None,
+    limits: Limits | None,
+    checkpointer: Any,
+) -> AsyncIterator[SupportAgent]:
+    # the model made here (none given) is closed here too, with its own connection pool
+    choice = make_chat_model(settings) if model is None else ModelChoice(model, model_label or "", False)
+    try:
+        if model is None:
+            await check_chat_model(choice)
+        label = choice.label or type(choice.model).__name__
+        executor = make_executor(settings, stores.secrets, executor_settings, auth=stores.auth)
+        locks = session_locks(settings, stores.engine)
+        try:
+            async with _checkpointer(settings, checkpointer) as saver:
+                yield SupportAgent(
+                    AgentDependencies(
+                        graph=compile_graph(saver),
+                        model=choice.model,
+                        executor=executor,
+                        store=stores.actions,
+                        traces=stores.traces,
+                        ledger=stores.ledger,
+                        secrets=stores.secrets,
+                        limits=limits or settings.limits(),
+                        retriever=make_retriever(settings, stores.engine),
+                        model_label=label,
+                        is_offline=choice.is_offline,
+                        session_locks=locks,
+                        unsaved_dir=settings.data_dir / UNSAVED_TURNS_DIR,
+                    )
+                )
+        finally:
+            await asyncio.to_thread(locks.close)  # PostgreSQL: the connection holding its locks
+            await executor.aclose()
+    finally:
+        await choice.aclose()  # a given model's pools are its maker's: `pools` is empty
 
 
 def make_retriever(settings: Settings, engine: Any) -> ActionRetriever:

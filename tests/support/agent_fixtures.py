@@ -60,23 +60,26 @@ async def make_agent(
 ):
     settings = settings or settings_for(tmp_path, demo_api)
     stores = open_stores(settings)
-    stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
-    for name, value in (secrets or {}).items():
-        stores.secrets.set(name, value)
-    for action in actions if actions is not None else demo_actions(demo_api.base_url):
-        stores.actions.create(action)
-    async with open_agent(
-        settings,
-        model=model,
-        model_label="scripted test model",
-        stores=stores,
-        executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
-        limits=limits,
-        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
-    ) as agent:
-        # SupportAgent declares no `stores`: the tests' own handle on what the agent was opened with
-        setattr(agent, "stores", stores)  # noqa: B010
-        yield agent
+    try:
+        stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
+        for name, value in (secrets or {}).items():
+            stores.secrets.set(name, value)
+        for action in actions if actions is not None else demo_actions(demo_api.base_url):
+            stores.actions.create(action)
+        async with open_agent(
+            settings,
+            model=model,
+            model_label="scripted test model",
+            stores=stores,
+            executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
+            limits=limits,
+            checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+        ) as agent:
+            # SupportAgent declares no `stores`: the tests' own handle on what it was opened with
+            setattr(agent, "stores", stores)  # noqa: B010
+            yield agent
+    finally:
+        stores.engine.dispose()  # the stores are the test's: open_agent leaves them open
 
 
 def server_context(agent: Any) -> AgentContext:

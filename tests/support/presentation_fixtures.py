@@ -37,16 +37,19 @@ def demo_action(demo_api, name: str, **changes: Any) -> dict[str, Any]:
 async def db_agent(settings: Settings, demo_api, model, actions: list[dict[str, Any]]):
     """A `SupportAgent` on `settings`' database with `actions` stored (when not stored yet)."""
     stores = open_stores(settings)
-    stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
-    for action in actions:
-        stores.actions.upsert_many([action])
-    async with open_agent(
-        settings,
-        model=model,
-        model_label="scripted test model",
-        stores=stores,
-        executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
-    ) as agent:
-        # SupportAgent declares no `stores`: the tests' own handle on what the agent was opened with
-        setattr(agent, "stores", stores)  # noqa: B010
-        yield agent
+    try:
+        stores.secrets.set("DEMO_API_TOKEN", demo_api.token)
+        for action in actions:
+            stores.actions.upsert_many([action])
+        async with open_agent(
+            settings,
+            model=model,
+            model_label="scripted test model",
+            stores=stores,
+            executor_settings=ExecutorSettings(allow_hosts=(demo_api.host,), backoff_seconds=0.01),
+        ) as agent:
+            # SupportAgent declares no `stores`: the tests' own handle on what it was opened with
+            setattr(agent, "stores", stores)  # noqa: B010
+            yield agent
+    finally:
+        stores.engine.dispose()  # the stores are the test's: open_agent leaves them open
