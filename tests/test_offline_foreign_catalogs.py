@@ -4,30 +4,14 @@ alone say nothing, parameters it cannot read from text."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
-
 from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
-from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
 from agent.offline.naming import tool_kind
 from agent.offline.router import Router
-from agent.prompts import AGENT_SYSTEM
+from tests.support.function_catalogs import TEXT, TODAY, fn, offline_call
 
-TODAY = date(2027, 3, 1)
-
-
-def fn(name: str, description: str, **props: dict[str, Any]) -> dict[str, Any]:
-    parameters = {"type": "object", "properties": props, "required": []}
-    return {
-        "type": "function",
-        "function": {"name": name, "description": description, "parameters": parameters},
-    }
-
-
-TEXT = {"type": "string"}
 WEATHER = [
     fn("get_current_weather", "Get the current weather in a given location", location={"type": "string"}),
     fn("get_air_quality", "Returns the air quality index and pollution level for a city", city=TEXT),
@@ -52,11 +36,7 @@ DINING = [
 ]
 
 
-def call(tools: list[dict[str, Any]], message: str) -> tuple[str | None, dict[str, Any]]:
-    model = OfflineChatModel(today=TODAY).bind_tools(tools)
-    reply = model.invoke([SystemMessage(AGENT_SYSTEM.format(channel="chat")), HumanMessage(message)])
-    assert reply.tool_calls or reply.text.strip(), "every turn answers"
-    return (reply.tool_calls[0]["name"], reply.tool_calls[0]["args"]) if reply.tool_calls else (None, {})
+call = offline_call
 
 
 def test_a_word_related_to_the_subject_counts_for_it() -> None:

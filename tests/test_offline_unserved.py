@@ -6,28 +6,13 @@ subject beside several words no tool knows - while the tools' own requests still
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.offline import OfflineChatModel
 from agent.offline.router import Router
-from agent.prompts import AGENT_SYSTEM
+from tests.support.function_catalogs import TEXT, fn, offline_call
 
-TODAY = date(2027, 3, 1)
-
-
-def fn(name: str, description: str, **props: dict[str, Any]) -> dict[str, Any]:
-    parameters = {"type": "object", "properties": props, "required": []}
-    return {
-        "type": "function",
-        "function": {"name": name, "description": description, "parameters": parameters},
-    }
-
-
-TEXT = {"type": "string"}
 PARKING = [
     fn("findParkingSpots", "Finds free parking spots near an address", address=TEXT),
     fn(
@@ -48,10 +33,7 @@ GYM = [
 
 
 def call(tools: list[dict[str, Any]], message: str) -> str | None:
-    model = OfflineChatModel(today=TODAY).bind_tools(tools)
-    reply = model.invoke([SystemMessage(AGENT_SYSTEM.format(channel="chat")), HumanMessage(message)])
-    assert reply.tool_calls or reply.text.strip(), "every turn answers"
-    return reply.tool_calls[0]["name"] if reply.tool_calls else None
+    return offline_call(tools, message)[0]
 
 
 CLASSES = [
