@@ -115,10 +115,9 @@ def test_failed_turn_flagged_in_traces_and_run_log_charts_in_chromium(app_url, d
         settle(page)
         page.screenshot(path=ARTIFACTS / "2-run-log.png")
         page.set_viewport_size({"width": 1500, "height": 1100})
+        settle(page)
 
-        with page.expect_download() as download:
-            main.get_by_role("button", name="Export CSV").click()
-        exported = Path(download.value.path()).read_text()
+        exported = Path(download_by_click(page, main.get_by_role("button", name="Export CSV"))).read_text()
         lines = exported.strip().splitlines()
         assert lines[0].startswith("at,session_id,turn,channel,action,outcome")
         assert sorted(line.split(",")[5] for line in lines[1:]) == ["http_error", "ok"]
@@ -184,3 +183,19 @@ def test_run_log_filters_are_kept_across_pages(app_url, demo_api):
             page.set_viewport_size({"width": width, "height": height})
             settle(page)
             page.screenshot(path=ARTIFACTS / f"kept-filter-{width}x{height}.png", full_page=True)
+
+
+def download_by_click(page, button) -> str:
+    """The path of the file a click on `button` downloads. On a loaded machine a click that lands
+    while a rerun is still replacing the page can be lost (no download starts); it is clicked
+    again, at most three times (a second download of the same export changes nothing)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        try:
+            with page.expect_download(timeout=20_000) as download:
+                button.click()
+            return download.value.path()
+        except PlaywrightTimeout:
+            settle(page)
+    raise AssertionError("three clicks on the export button started no download")
