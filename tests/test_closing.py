@@ -1,15 +1,17 @@
 """What the composition root opens, it closes: the stores `open_agent` opened itself, the
-connection that holds the session locks on PostgreSQL, the chat model's own connection pool and
-the app's agent loop. Each was left to the garbage collector before (a `ResourceWarning` when it
+connection that holds the session locks on PostgreSQL, the chat model's and the embedding
+model's own connection pools and the app's agent loop. Each was left to the garbage collector before (a `ResourceWarning` when it
 was collected, or a connection to the database kept until then)."""
 
 from __future__ import annotations
 
+from langchain_openai import OpenAIEmbeddings
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy.pool import QueuePool
 
 from agent.wiring.runtime import open_agent, open_stores
 from tests.support.agent_fixtures import settings_for
+from tests.support.embeddings_server import embeddings_server
 from tests.support.scripted_model import ScriptedChatModel
 from tests.support.ui_fixtures import app_runtime
 from tools.executor import ExecutorSettings
@@ -62,6 +64,25 @@ async def test_the_chat_models_own_pool_is_closed_with_the_agent(tmp_path, fresh
         client = agent.deps.model.http_async_client  # type: ignore[attr-defined]  # ChatOpenAI's
         assert not client.is_closed
     assert result.reply is not None and result.reply["text"] == "Hello from the server."
+    assert client.is_closed
+
+
+async def test_the_embedding_models_own_pool_is_closed_with_the_agent(tmp_path, fresh_demo_log):
+    with embeddings_server() as srv:
+        settings = settings_for(
+            tmp_path, fresh_demo_log, embeddings_model="stand-in", embeddings_base_url=srv.base_url + "/v1"
+        )
+        async with open_agent(
+            settings, model=ScriptedChatModel().script("Hello."), checkpointer=InMemorySaver()
+        ) as agent:
+            result = await agent.send("s1", "hi")
+            retriever = agent.deps.retriever
+            semantic = retriever.semantic if retriever is not None else None
+            assert semantic is not None and isinstance(semantic.embeddings, OpenAIEmbeddings)
+            client = semantic.embeddings.http_async_client
+            assert client is not None
+            assert not client.is_closed
+    assert result.reply is not None and result.reply["text"] == "Hello."
     assert client.is_closed
 
 

@@ -4,6 +4,7 @@ turn, and a failing endpoint leaves the turn on lexical ranking with a note in i
 
 from __future__ import annotations
 
+import asyncio
 from typing import cast
 
 import httpx
@@ -34,16 +35,26 @@ def emb_srv():
         yield srv
 
 
-def embeddings_for(srv: EmbeddingsServer) -> OpenAIEmbeddings:
-    # a client of this test's own event loop (the default one is shared between loops)
-    return OpenAIEmbeddings(
-        model="stand-in",
-        openai_api_key=SecretStr("k"),
-        openai_api_base=srv.base_url + "/v1",
-        check_embedding_ctx_length=False,
-        http_async_client=httpx.AsyncClient(),
-        max_retries=0,
-    )
+@pytest.fixture
+async def embeddings_for():
+    """OpenAIEmbeddings on a client of this test's own event loop (the default one is shared
+    between loops), closed when the test ends."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(srv: EmbeddingsServer) -> OpenAIEmbeddings:
+        clients.append(httpx.AsyncClient())
+        return OpenAIEmbeddings(
+            model="stand-in",
+            openai_api_key=SecretStr("k"),
+            openai_api_base=srv.base_url + "/v1",
+            check_embedding_ctx_length=False,
+            http_async_client=clients[-1],
+            max_retries=0,
+        )
+
+    yield make
+    for client in clients:
+        await client.aclose()
 
 
 def vector_store(tmp_path) -> ActionVectorStore:
@@ -62,7 +73,9 @@ def turn(text: str) -> list:
     return [HumanMessage(text)]
 
 
-async def test_actions_are_embedded_once_and_the_message_once_per_turn(emb_srv, tmp_path) -> None:
+async def test_actions_are_embedded_once_and_the_message_once_per_turn(
+    emb_srv, embeddings_for, tmp_path
+) -> None:
     defs = generate_actions(50)
     catalog = catalog_of(defs)
     retriever = ActionRetriever(
@@ -77,7 +90,9 @@ async def test_actions_are_embedded_once_and_the_message_once_per_turn(emb_srv, 
     assert emb_srv.texts[51:] == ["where is my refund"]
 
 
-async def test_an_edit_re_embeds_that_action_only_and_a_restart_none(emb_srv, tmp_path) -> None:
+async def test_an_edit_re_embeds_that_action_only_and_a_restart_none(
+    emb_srv, embeddings_for, tmp_path
+) -> None:
     defs = generate_actions(50)
     catalog = catalog_of(defs)
     store = vector_store(tmp_path)
@@ -99,7 +114,7 @@ async def test_an_edit_re_embeds_that_action_only_and_a_restart_none(emb_srv, tm
     assert len(emb_srv.texts) == 54 + 51
 
 
-async def test_the_ranking_fuses_both_and_keeps_each_ones_best(emb_srv, tmp_path) -> None:
+async def test_the_ranking_fuses_both_and_keeps_each_ones_best(emb_srv, embeddings_for, tmp_path) -> None:
     defs = generate_actions(200)
     catalog = catalog_of(defs)
     semantic = SemanticRanker(embeddings_for(emb_srv), model="m")
@@ -114,7 +129,7 @@ async def test_the_ranking_fuses_both_and_keeps_each_ones_best(emb_srv, tmp_path
     assert fuse([["a", "b"], ["b", "c"]]) == ["b", "a", "c"]  # liked by both beats first in one
 
 
-async def test_an_embedding_failure_ranks_lexically_with_a_note_in_the_trace(emb_srv) -> None:
+async def test_an_embedding_failure_ranks_lexically_with_a_note_in_the_trace(emb_srv, embeddings_for) -> None:
     emb_srv.failing = True
     defs = generate_actions(200)
     catalog = catalog_of(defs)
@@ -157,12 +172,17 @@ def test_the_settings_make_an_openai_compatible_client_or_none(emb_srv, tmp_path
     )
     made = make_embeddings(settings)
     assert made is not None
-    embeddings, label = made
+    embeddings, label = made.embeddings, made.label
     assert isinstance(embeddings, OpenAIEmbeddings) and label == f"stand-in @ {emb_srv.base_url}/v1"
     assert len(embeddings.embed_documents(["refund my order"])[0]) == 256
     assert emb_srv.texts == ["refund my order"]
     engine = make_engine(settings.resolved_database_url)
     init_db(engine)
-    retriever = make_retriever(settings, engine)
+    retriever = make_retriever(made, engine)
     assert isinstance(retriever.semantic, SemanticRanker) and retriever.semantic.model == label
-    assert make_retriever(Settings(data_dir=tmp_path), engine).semantic is None
+    assert make_retriever(None, engine).semantic is None
+    # the pool made for the embeddings alone is closed by its owner
+    (pool,) = made.pools
+    asyncio.run(made.aclose())
+    assert pool.is_closed
+    engine.dispose()

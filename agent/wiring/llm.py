@@ -55,8 +55,7 @@ class ModelChoice:
     async def aclose(self) -> None:
         """Close the model's own connection pools, when whoever made the choice is done with it
         (on the event loop that used them)."""
-        for pool in self.pools:
-            await pool.aclose()
+        await close_pools(self.pools)
 
 
 class ModelSetupError(ValueError):
@@ -144,6 +143,12 @@ def _checked_key(key: SecretStr | None) -> SecretStr:
             f"alone, {_OR_OFFLINE}."
         )
     return SecretStr(value)
+
+
+async def close_pools(pools: tuple[Any, ...]) -> None:
+    """Close connection pools made by `_own_pool`."""
+    for pool in pools:
+        await pool.aclose()
 
 
 def _own_pool(openai: Any) -> Any:
@@ -252,7 +257,20 @@ EMBEDDINGS_BATCH = 256
 """Texts per embeddings request (OpenAI takes up to 2,048; compatible servers often fewer)."""
 
 
-def make_embeddings(settings: Settings) -> tuple[Embeddings, str] | None:
+@dataclass(frozen=True)
+class EmbeddingsChoice:
+    """The embedding model semantic retrieval runs on, its label, and the connection pool made
+    for it alone (closed by `aclose`, as `ModelChoice`'s)."""
+
+    embeddings: Embeddings = field(repr=False)
+    label: str
+    pools: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    async def aclose(self) -> None:
+        await close_pools(self.pools)
+
+
+def make_embeddings(settings: Settings) -> EmbeddingsChoice | None:
     """The embedding model for semantic retrieval and its label, or None when
     `Settings.embeddings_model` is unset (retrieval is then lexical).
 
@@ -269,6 +287,7 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str] | None:
     base_url = (settings.embeddings_base_url or settings.openai_base_url or OPENAI_DEFAULT_BASE_URL).rstrip(
         "/"
     )
+    pool = _own_pool(openai)
     embeddings = OpenAIEmbeddings(
         model=settings.embeddings_model,
         openai_api_key=key if key is not None else SecretStr("none"),
@@ -276,10 +295,10 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str] | None:
         check_embedding_ctx_length=False,
         chunk_size=EMBEDDINGS_BATCH,
         request_timeout=REQUEST_TIMEOUT,
-        http_async_client=_own_pool(openai),
+        http_async_client=pool,
         max_retries=MAX_RETRIES,
     )
-    return embeddings, f"{settings.embeddings_model} @ {_display_url(base_url)}"
+    return EmbeddingsChoice(embeddings, f"{settings.embeddings_model} @ {_display_url(base_url)}", (pool,))
 
 
 def _display_url(url: str) -> str:

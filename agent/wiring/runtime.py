@@ -30,7 +30,7 @@ from agent.graph import compile_graph
 from agent.state import Limits
 from agent.turns.dependencies import AgentDependencies
 from agent.turns.service import SupportAgent
-from agent.wiring.llm import ModelChoice, check_chat_model, make_chat_model, make_embeddings
+from agent.wiring.llm import EmbeddingsChoice, ModelChoice, check_chat_model, make_chat_model, make_embeddings
 from agent.wiring.settings import Settings
 from storage.action_vectors import ActionVectorStore
 from storage.actions import ActionStore
@@ -147,7 +147,9 @@ async def _agent(
         label = choice.label or type(choice.model).__name__
         executor = make_executor(settings, stores.secrets, executor_settings, auth=stores.auth)
         locks = session_locks(settings, stores.engine)
+        embeddings: EmbeddingsChoice | None = None
         try:
+            embeddings = make_embeddings(settings)
             async with _checkpointer(settings, checkpointer) as saver:
                 yield SupportAgent(
                     AgentDependencies(
@@ -159,7 +161,7 @@ async def _agent(
                         ledger=stores.ledger,
                         secrets=stores.secrets,
                         limits=limits or settings.limits(),
-                        retriever=make_retriever(settings, stores.engine),
+                        retriever=make_retriever(embeddings, stores.engine),
                         model_label=label,
                         is_offline=choice.is_offline,
                         session_locks=locks,
@@ -169,19 +171,22 @@ async def _agent(
         finally:
             await asyncio.to_thread(locks.close)  # PostgreSQL: the connection holding its locks
             await executor.aclose()
+            if embeddings is not None:
+                await embeddings.aclose()
     finally:
         await choice.aclose()  # a given model's pools are its maker's: `pools` is empty
 
 
-def make_retriever(settings: Settings, engine: Any) -> ActionRetriever:
+def make_retriever(embeddings: EmbeddingsChoice | None, engine: Any) -> ActionRetriever:
     """Lexical retrieval, fused with semantic ranking when an embedding model is configured
-    (its action vectors persist in the database: `storage.action_vectors`)."""
-    made = make_embeddings(settings)
-    if made is None:
+    (`make_embeddings`; its action vectors persist in the database: `storage.action_vectors`).
+    The embeddings' connection pool stays the caller's to close."""
+    if embeddings is None:
         return ActionRetriever()
-    embeddings, label = made
     store = ActionVectorStore(engine)
-    return ActionRetriever(semantic=SemanticRanker(embeddings, model=label, store=store))
+    return ActionRetriever(
+        semantic=SemanticRanker(embeddings.embeddings, model=embeddings.label, store=store)
+    )
 
 
 def session_locks(settings: Settings, engine: Engine) -> SessionLocks:
