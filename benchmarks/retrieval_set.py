@@ -8,6 +8,10 @@
                                                MLServer, two pet stores) through the project's
                                                importer, named `<api>_<operation>`
     tests/data/retrieval/frozen_requests.tsv   the measured requests (frozen, never tuned on)
+    tests/data/retrieval/frozen3_requests.tsv  a second measured set (frozen, never tuned on): 831
+                                               requests over 329 actions, written before the
+                                               retrieval changes it measures, with typos, indirect
+                                               wording, long messages and terse operator commands
     tests/data/retrieval/dev_requests.tsv      the development requests (tune on these)
     tests/data/retrieval/dev_wide_requests.tsv a wider development set (tune on these): 431
                                                requests over 281 actions written from the
@@ -109,5 +113,5 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 
 def requests(name: str = "frozen") -> list[Request]:
-    """`frozen` (measured), or `dev` / `dev_wide` / `dev_search` (developed on)."""
+    """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]
