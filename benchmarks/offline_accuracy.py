@@ -1,6 +1,6 @@
 """Accuracy and speed of the built-in offline model on catalogs it was not written for.
 
-    .venv/bin/python -m benchmarks.offline_accuracy [--set heldout|heldout2|dev|dev2|dev3|dev4]
+    .venv/bin/python -m benchmarks.offline_accuracy [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5]
                                                     [--sizes 50,1000] [--json PATH] [--failures] [--quick]
 
 A set is two files in `tests/data/`: `offline_<set>_catalogs.json` (named catalogs of 2-4
@@ -17,7 +17,9 @@ way public intent and function-calling corpora name theirs: `PlayMusic`, `alarm_
 `Services_1_BookAppointment`, `searchProducts`, `math_factorial`; many phrasings per function)
 and `dev4` (small foreign catalogs in many domains, mostly asked things no function serves:
 general questions in the catalog's domain, definitions, advice, chit-chat, a neighbouring
-operation the catalog lacks) are the sets to develop on.
+operation the catalog lacks) and `dev5` (mostly support catalogs asked in hard pairs: a served
+request worded as a question or a complaint beside an unserved policy or general question in
+the same domain; chat spellings, typos, neighbouring functions) are the sets to develop on.
 
 Every message is one agent turn (`AGENT_SYSTEM`, the catalog bound, `tool_choice` auto). Figures,
 per style and overall:
@@ -214,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default="heldout",
-        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3 or dev4",
+        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3, dev4 or dev5",
     )
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)
