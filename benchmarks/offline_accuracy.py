@@ -1,7 +1,8 @@
 """Accuracy and speed of the built-in offline model on catalogs it was not written for.
 
-    .venv/bin/python -m benchmarks.offline_accuracy [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5]
-                                                    [--sizes 50,1000] [--json PATH] [--failures] [--quick]
+    .venv/bin/python -m benchmarks.offline_accuracy
+        [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5|dev6]
+        [--sizes 50,1000] [--json PATH] [--failures] [--quick]
 
 A set is two files in `tests/data/`: `offline_<set>_catalogs.json` (named catalogs of 2-4
 functions in the OpenAI function format, each marked `support` - written the way this project
@@ -19,7 +20,11 @@ and `dev4` (small foreign catalogs in many domains, mostly asked things no funct
 general questions in the catalog's domain, definitions, advice, chit-chat, a neighbouring
 operation the catalog lacks) and `dev5` (mostly support catalogs asked in hard pairs: a served
 request worded as a question or a complaint beside an unserved policy or general question in
-the same domain; chat spellings, typos, neighbouring functions) are the sets to develop on.
+the same domain; chat spellings, typos, neighbouring functions) and `dev6` (foreign catalogs
+only, curated and user-contributed, with near-neighbour functions in one catalog and messages
+made mostly of the arguments: several numbers out of the parameters' order, number words, dates
+with years, free-text values followed by another clause; a quarter served by no function) are
+the sets to develop on.
 
 Every message is one agent turn (`AGENT_SYSTEM`, the catalog bound, `tool_choice` auto). Figures,
 per style and overall:
@@ -216,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default="heldout",
-        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3, dev4 or dev5",
+        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3, dev4, dev5 or dev6",
     )
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)
