@@ -15,7 +15,7 @@ def test_the_second_frozen_set_is_large_labelled_with_catalog_actions_and_shares
 
     own = [r.message.strip().lower() for r in requests]
     assert len(own) == len(set(own))
-    others = set()
+    others: set[str] = set()
     for path in retrieval_set.SET.glob("*.tsv"):
         if path.name == "frozen3_requests.tsv":
             continue

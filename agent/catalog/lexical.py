@@ -49,7 +49,7 @@ STOPWORDS = frozenset(
     was we were what when where which while who whom why will with would you your yours yourself
     hi hello hey thanks thank ok okay also still yet any anything something someone one im ive
     id ill youre dont cant wont isnt doesnt didnt hasnt havent ask asks asked tell agent action
-    run runs call not no nor whats wheres hows thats theres say says said go going goes""".split()
+    run runs call not no nor whats wheres hows thats theres say says said go going goes many""".split()
 )
 """Words that carry no topic. Negations are kept out of the routing vocabulary on purpose."""
 
@@ -113,6 +113,10 @@ CONTRACTIONS = {
 BARE_CONTRACTIONS = {
     "wheres": "where is",
     "whats": "what is",
+    "whys": "why is",
+    "whos": "who is",
+    "heres": "here is",
+    "theyre": "they are",
     "hows": "how is",
     "whens": "when is",
     "thats": "that is",
@@ -138,8 +142,14 @@ BARE_CONTRACTIONS = {
     "youre": "you are",
     "wanna": "want to",
     "gonna": "going to",
+    "r": "are",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
 }
-"""Contractions typed without the apostrophe, read as whole words."""
+"""Contractions typed without the apostrophe, and chat spellings, read as whole words."""
 
 LEMMAS = {
     "sent": "send",
@@ -286,7 +296,7 @@ WHERE_LIKE_EXCEPT = frozenset({"where", "here", "there", "whee"})
 "is"/"are" was meant as "where"."""
 
 SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("order", "purchase", "purchased", "ordered", "parcel", "package", "shipment", "stuff", "goods"),
+    ("order", "purchase", "purchased", "ordered", "parcel", "package", "shipment", "stuff"),
     ("ship", "shipping", "shipped", "dispatch", "dispatched", "posted", "sent out"),
     ("track", "tracking", "whereabouts", "trace"),
     ("deliver", "delivery", "delivered", "arrive", "arrived", "arrival", "eta", "way"),

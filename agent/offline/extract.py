@@ -290,11 +290,40 @@ def _valid(y: int, m: int, d: int) -> date | None:
         return None
 
 
+RECENT_DAYS = 90
+"""A day and month without a year that fell this many days ago or fewer is that recent day
+("charged twice on 26 February", "bought on 20 February"); one further back is next year's."""
+
+
 def _upcoming(ctx: _Context, month: int, day: int) -> date | None:
     value = _valid(ctx.today.year, month, day)
-    if value is not None and value < ctx.today:
+    if value is not None and (ctx.today - value).days > RECENT_DAYS:
         value = _valid(ctx.today.year + 1, month, day)
     return value
+
+
+TIME_OF_DAY = re.compile(
+    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?!\w)|\b(\d{1,2}):(\d{2})\b|\b(noon|midday|midnight)\b",
+    re.I,
+)
+
+
+def _clock(m: re.Match[str], described: str) -> str | None:
+    """ "7 pm" -> "19:00", "8:30 am" -> "08:30", "19:30", "noon" -> "12:00"; a clock time
+    already written so ("7:30") stays as written unless the parameter asks for HH:MM."""
+    if m.group(6):
+        return "00:00" if m.group(6).lower() == "midnight" else "12:00"
+    if m.group(4):
+        if "hh:mm" not in described.lower():
+            return m.group(0)
+        hour, minute = int(m.group(4)), int(m.group(5))
+    else:
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        pm = m.group(3).lower().startswith("p")
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if pm else 0)
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
 
 
 def _year(text: str | None) -> int | None:
@@ -312,6 +341,13 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "mdy"),
     (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b"), "slash"),
     (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow)\b", re.I), "relative"),
+    (
+        re.compile(
+            r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?\w*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
+            re.I,
+        ),
+        "ordinal",
+    ),
     (re.compile(r"\bin\s+(\d+|a|one|two|three|four|five|six|seven)\s+(days?|weeks?)\b", re.I), "offset"),
     (
         re.compile(
@@ -338,6 +374,12 @@ def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
         a, b, year = int(g[0]), int(g[1]), _year(g[2]) or ctx.today.year
         month, day = (a, b) if (ctx.month_first and a <= 12) or b > 12 else (b, a)
         return _valid(year, month, day)
+    if kind == "ordinal":  # "on the 5th": this month's, or next month's once it has passed
+        value = _valid(ctx.today.year, ctx.today.month, int(g[0]))
+        if value is not None and value < ctx.today:
+            month = ctx.today.month % 12 + 1
+            value = _valid(ctx.today.year + (month == 1), month, int(g[0]))
+        return value
     if kind == "relative":
         word = g[0].lower()
         days = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}[word]
@@ -527,17 +569,31 @@ def bare_answer(text: str) -> str | None:
 # -- the public entry points -----------------------------------------------------------------------
 
 
+DATE_DESCRIBED = re.compile(r"^(?:\w+ )?dates?\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I)
+"""A string parameter described as a date ("Date of the event", "Reservation date", "Start date,
+YYYY-MM-DD") holds one: read as a date, written ISO."""
+TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time(?: of (?:the )?\w+)?(?:,|$)", re.I)
+"""A string parameter described as a time of day ("Reservation time, HH:MM", "Time of the show")."""
+
+
 def _kind(prop: dict[str, Any]) -> str:
     if prop.get("enum"):
         return "enum"
-    if prop.get("format") in ("date", "email"):
-        return prop["format"]
+    if prop.get("format") in ("date", "email", "time"):
+        return str(prop["format"])
     if prop.get("pattern"):
         return "pattern"
-    return str(prop.get("type", "string"))
+    kind = str(prop.get("type", "string"))
+    if kind == "string":
+        described = str(prop.get("description") or "").strip()
+        if DATE_DESCRIBED.search(described):
+            return "date"
+        if TIME_DESCRIBED.search(described):
+            return "time"
+    return kind
 
 
-TYPED_KINDS = ["pattern", "email", "date", "enum", "number", "integer", "boolean"]
+TYPED_KINDS = ["pattern", "email", "date", "time", "enum", "number", "integer", "boolean"]
 """Kinds of parameter read from a typed value, most specific first."""
 UNREAD_KINDS = frozenset({"array", "object"})
 """Kinds the extractor does not fill: asking for a list or a structure beats guessing one."""
@@ -570,6 +626,15 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
         if dates:
             ctx.claim(dates[0][1], dates[0][2])
             return dates[0][0].isoformat()
+        return None
+    if kind == "time":
+        for m in TIME_OF_DAY.finditer(ctx.text):
+            if (
+                ctx.free(m.start(), m.end())
+                and (value := _clock(m, str(prop.get("description")))) is not None
+            ):
+                ctx.claim(m.start(), m.end())
+                return value
         return None
     if kind == "enum":
         return match_enum(list(prop["enum"]), ctx.text, lenient=focused)
@@ -647,7 +712,14 @@ def extract_args(
             if value is not None and value not in args.values():
                 args[name] = value
                 break
-    return {name: args[name] for name in props if name in args}
+    # a word a list's value took is no free-text value too ("imax movies": the show type, not
+    # also the genre)
+    chosen = {str(v).lower() for n, v in args.items() if _kind(props[n]) == "enum"}
+    return {
+        name: args[name]
+        for name in props
+        if name in args and not (_kind(props[name]) == "string" and str(args[name]).lower() in chosen)
+    }
 
 
 def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[str, Any]:
@@ -657,8 +729,39 @@ def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[
     out: dict[str, Any] = {}
     for name, (mention, value) in assign(params, mentions(ctx.text, taken)).items():
         ctx.claim(mention.start, mention.end)
+        if (
+            mention.unit in ("%", "percent")
+            and value > 1
+            and AS_FRACTION.search(str(params[name].get("description")))
+        ):
+            value = round(value / 100, 10)  # "5%" for a rate "as a decimal, e.g. 0.05"
         out[name] = value
+    for name, prop in params.items():
+        if name not in out and PER_YEAR.search(f"{humanise_name(name)} {prop.get('description', '')}"):
+            m = FREQUENCY.search(ctx.text)
+            if m is not None:
+                out[name] = FREQUENCIES[re.sub(r"[\s-]+", " ", m.group(0).lower())]
     return out
+
+
+AS_FRACTION = re.compile(r"\bdecimal\b|\bfraction\b|\be\.?g\.? 0\.\d|\bbetween 0 and 1\b", re.I)
+"""A rate described as a fraction of one: a percentage is divided by 100 for it."""
+PER_YEAR = re.compile(r"\bper (?:year|annum)\b|\ba year\b|\bfrequency\b|\bcompound", re.I)
+"""A count of times per year ("compounds per year", "compounding frequency")."""
+FREQUENCIES = {
+    "annually": 1,
+    "yearly": 1,
+    "once a year": 1,
+    "semi annually": 2,
+    "semiannually": 2,
+    "twice a year": 2,
+    "biannually": 2,
+    "quarterly": 4,
+    "monthly": 12,
+    "weekly": 52,
+    "daily": 365,
+}
+FREQUENCY = re.compile(r"\b(?:" + "|".join(k.replace(" ", r"[\s-]+") for k in FREQUENCIES) + r")\b", re.I)
 
 
 def date_spans(text: str) -> list[tuple[int, int]]:

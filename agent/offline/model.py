@@ -225,7 +225,13 @@ class OfflineChatModel(BaseChatModel):
         key = self._catalog_key(functions)
         router = self._routers.get(key)
         if router is None:
-            router = Router(functions, slot_evidence=lambda prop, text: has_value(prop, text, self.today))
+            router = Router(
+                functions,
+                slot_evidence=lambda prop, text: has_value(prop, text, self.today),
+                arguments=lambda params, text: extract_args(
+                    params, text, today=self.today, month_first=self.month_first
+                ),
+            )
             if len(self._routers) >= ROUTER_CACHE_SIZE:
                 self._routers.pop(next(iter(self._routers)))  # the oldest
             self._routers[key] = router

@@ -38,9 +38,13 @@ READ_VERBS = frozenset(
         "query",
         "browse",
         "retrieve",
+        "calculate",
+        "compute",
+        "convert",
     }
 )
-"""Verbs of a tool name that mark a read-only look-up: preferred when two tools tie."""
+"""Verbs of a tool name that mark a read-only look-up (a calculation changes nothing either):
+preferred when two tools tie."""
 
 DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close", "deactivate"})
 """Tools named with these need the customer to say so (or a synonym); otherwise they score less."""

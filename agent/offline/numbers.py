@@ -60,7 +60,7 @@ NUMBER_WORDS = {
 
 _NUMBER = re.compile(
     r"(?P<cur>[$£€]\s?)?(?<![\w.\-/:^])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
-    r"(?P<attached>%|[a-zA-Z]{1,3}\b|-[a-zA-Z]+\b)?(?![\w\-/@:])"
+    r"(?P<attached>%|[a-zA-Z]{1,3}\b|-[a-zA-Z]+\b)?(?![\w\-/@]|:\d)"
 )
 _WORD_NUMBER = re.compile(rf"(?<![\w-])(?P<num>{'|'.join(NUMBER_WORDS)})(?![\w-])", re.IGNORECASE)
 _TIME = re.compile(r"\b\d{1,2}(?::\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNORECASE)
@@ -147,6 +147,10 @@ def read_number(raw: str) -> int | float | None:
     return value if math.isfinite(value) else None
 
 
+THOUSANDS = {"k": 1_000, "bn": 1_000_000_000}
+"""Multipliers written onto a number ("220k"); "m" stays a unit (metres, minutes)."""
+
+
 def _blocked(text: str) -> list[tuple[int, int]]:
     """Spans whose digits are no counts: times of day ("19:30", "3pm")."""
     return [(m.start(), m.end()) for m in _TIME.finditer(text)]
@@ -206,6 +210,8 @@ def mentions(text: str, taken: Iterable[tuple[int, int]] = ()) -> list[Mention]:
             continue
         value = read_number(m.group("num"))
         attached = m.group("attached")
+        if value is not None and attached and attached.lower() in THOUSANDS:
+            value, attached = value * THOUSANDS[attached.lower()], None  # "220k", "$1.5m"
         if attached and attached != "%" and attached.lower().lstrip("-") not in UNIT_WORDS:
             continue  # "3pm" is a time, "2nd" an ordinal, "A12" a code
         if value is None:

@@ -118,7 +118,7 @@ settle a tie between a look-up tool and a request tool about the same subject.""
 POLICY_WORDS = frozenset({"policy", "policies", "terms", "usually", "generally", "typically", "normally"})
 """Words that make a message a question about the rules ("how long do refunds usually take?")."""
 KNOWLEDGE_QUESTION = re.compile(
-    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:"
+    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:(?:can|could|would) you (?:please )?(?=explain|define))?(?:"
     r"what (?:is|are|was|were) (?:a|an)\b|what (?:is|are) \w+(?: \w+)?$|what does .+ mean\b|"
     r"how many \w+ (?:are|were|did|do|does)\b|"
     r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
@@ -153,8 +153,11 @@ of the customer's own things ("my order")."""
 TOLD = re.compile(r"^(?:please\s+)?(?:tell|teach) me (?:how|a|an|some|why)\b")
 """An ask to be told or taught something ("tell me a joke", "teach me how to knit"): the "me"
 is who listens, not a thing of the customer's own."""
-ADVICE_QUESTION = re.compile(r"^(?:(?:so|ok|okay|and|but|hi|hello|hey)\s+)*should (?:i|we)\b")
-"""A question asking for advice ("should I invest in gold?"): it speaks of the customer but asks
+ADVICE_QUESTION = re.compile(
+    r"^(?:(?:so|ok|okay|and|but|hi|hello|hey)\s+)*(?:(?:what|which|when|how|where)(?: \w+)? )?should (?:i|we)\b"
+)
+"""A question asking for advice ("should I invest in gold?", "what temperature should I set at
+night?"): it speaks of the customer but asks
 for an opinion, not for an action; read as `KNOWLEDGE_QUESTION` says."""
 PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
 REQUEST_FORM = re.compile(
@@ -170,6 +173,45 @@ REQUEST_FORM = re.compile(
 """A message that asks for something to be done: "can I ...", "I'd like ...", "cancel ...".
 A word that is as often a noun counts as a verb only before its object: "book a table" asks,
 "Order ORD-2048" or "Return label" name a thing."""
+
+
+DELIVERED_TO_ME = re.compile(r" (?:me|us)\b")
+DELIVERING_VERBS = frozenset("send email mail text give show forward".split())
+"""After a verb such as "send" or "email": what is asked for is brought to the customer ("send me
+my latest bill" asks to look the bill up, not to send anything the look-up does not)."""
+
+
+THANKS = re.compile(
+    r"^(?:(?:great|perfect|ok|okay|awesome|brilliant|lovely|cool|nice|super|amazing|excellent|"
+    r"fantastic|good|wonderful|right|alright|fine|oh|ah|hi|hey|and)\s+)*(?:many\s+)?"
+    r"(?:thanks|thank (?:you|u)|ty|cheers|much appreciated|appreciate it)\b"
+)
+"""A message that opens by thanking ("great, thank you for sorting the refund", "cheers for
+fixing it")."""
+QUESTION_OPENERS = frozenset(
+    "what which when where who how why is are was were do does did can could will would should may".split()
+)
+IDENTIFYING_WORDS = frozenset("id number no num ref reference code serial username".split())
+"""Last words of a parameter name that identify one thing of the customer's own (`order_id`,
+`booking_ref`, `serial_number`)."""
+SPEAKER = frozenset({"i", "we", "my", "mine", "me", "myself", "our", "ours", "us"})
+
+
+def _described(name: str, prop: dict[str, Any]) -> dict[str, Any]:
+    """The parameter's schema, described by its name when it has no description of its own
+    (`city`: what the slot evidence reads to know it wants a place)."""
+    return prop if prop.get("description") else {**prop, "description": humanise_name(name)}
+
+
+def _identifying(parameter: str) -> bool:
+    """`order_id`, `booking_ref`, `serial_number`, `username`: a name ending in a word that
+    identifies, or in "number" after what it numbers (a bare `number` is a quantity)."""
+    parts = words(humanise_name(parameter))
+    if not parts:
+        return False
+    if parts[-1] in IDENTIFYING_WORDS - {"number", "no", "num"}:
+        return True
+    return len(parts) >= 2 and parts[-1] in {"number", "no", "num"}
 
 
 def _abbreviates(prefix: str, word: str) -> bool:
@@ -188,11 +230,12 @@ def asks_for_action(text: str) -> bool:
 
 
 QUESTION_FORM = re.compile(
-    r"^(?:what|which)\b|\b(?:what|which) (?:is|are|was|were|do|does|did)\b|\b(?:is|are) there\b"
+    r"^(?:what|which|has|have)\b|\b(?:what|which) (?:is|are|was|were|do|does|did)\b|\b(?:is|are) there\b"
     r"|\bdo (?:i|we) (?:have|got)\b|\b(?:am i|are we)\b"
 )
 """A question about what there is ("what's on my calendar", "is there an alarm set", "do I have
-anything booked", "am I free"): it asks to look something up, even beside "I'd like"."""
+anything booked", "am I free", "has my parcel moved?"): it asks to look something up, even beside
+"I'd like"."""
 
 
 def message_intent(text: str) -> str | None:
@@ -336,11 +379,12 @@ UNRELATED_MIN = 3
 OPERATION_VERBS = frozenset(
     """book reserve buy purchase rent hire cancel delete remove terminate deactivate schedule
     reschedule postpone send submit apply register arrange request create update edit modify
-    reset upgrade downgrade renew subscribe unsubscribe refund return""".split()
+    reset upgrade downgrade renew subscribe unsubscribe refund return sell transfer pay block
+    order summarize summarise translate""".split()
 )
 """Verbs that ask for one particular operation on something (unlike "get", "make", "set",
 "add" or "open", which many operations begin with)."""
-NOUN_VERBS = frozenset("book return refund request update schedule rent hire".split())
+NOUN_VERBS = frozenset("book return refund request update schedule rent hire order transfer".split())
 """Operation verbs as often nouns: a verb only before its object ("book a table", "return policy")."""
 OPERATION_REQUEST = re.compile(
     r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then|can you|could you|would you)\s+)*(?:("
@@ -353,19 +397,32 @@ OPERATION_REQUEST = re.compile(
 reserve it"; "return policy" or "update on my order" name a thing)."""
 
 
+ABBREVIATION_MAX = 5
+"""Longest word of a tool name read as an abbreviation (`cust`, `addr`)."""
+ABBREVIATED_MIN = 4
+"""Shortest message word read as what a name abbreviates."""
+CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 ACRONYM_MIN, ACRONYM_MAX = 3, 4
 """Lengths of the initialisms read from a tool's words ("AQI"); two letters say too little."""
 
 
 SlotEvidence = Callable[[dict[str, Any], str], bool]
 """(parameter JSON schema, message) -> whether the message clearly holds a value for it."""
+ArgumentReader = Callable[[dict[str, Any], str], dict[str, Any]]
+"""(parameters JSON schema, message) -> the arguments the message gives (`extract_args`)."""
 
 
 class Router:
     """BM25-style scorer over the bound tools."""
 
-    def __init__(self, tools: list[dict[str, Any]], slot_evidence: SlotEvidence | None = None):
+    def __init__(
+        self,
+        tools: list[dict[str, Any]],
+        slot_evidence: SlotEvidence | None = None,
+        arguments: ArgumentReader | None = None,
+    ):
         self.slot_evidence = slot_evidence
+        self.arguments = arguments
         self.docs: list[ToolDoc] = []
         self.slot_props: dict[str, dict[str, Any]] = {}
         """Distinct parameters without a pattern: many tools share the same ones."""
@@ -376,10 +433,11 @@ class Router:
             fn = tool.get("function", tool)
             doc = ToolDoc(fn["name"], fn.get("description") or "", fn.get("parameters") or {})
             doc.name_words = words(humanise_name(doc.name))
-            for prop in (doc.parameters.get("properties") or {}).values():
+            for pname, prop in (doc.parameters.get("properties") or {}).items():
                 if "pattern" not in prop:
-                    key = json.dumps(prop, sort_keys=True, default=str)
-                    self.slot_props.setdefault(key, prop)
+                    described = _described(pname, prop)
+                    key = json.dumps(described, sort_keys=True, default=str)
+                    self.slot_props.setdefault(key, described)
                     doc.free_slots.append(key)
             verb_at = verb_index(doc.name)
             for i, word in enumerate(doc.name_words):
@@ -389,10 +447,10 @@ class Router:
                 # what: the subject decides.
                 generic = i == verb_at and word in READ_VERBS
                 doc.weights[canonical(word)] += DESCRIPTION_WEIGHT if generic else NAME_WEIGHT
-            described = terms(doc.description)
-            for term in described:
+            description_terms = terms(doc.description)
+            for term in description_terms:
                 doc.weights[term] += DESCRIPTION_WEIGHT
-            doc.operations = {canonical(w) for w in doc.name_words} | set(described)
+            doc.operations = {canonical(w) for w in doc.name_words} | set(description_terms)
             for pname, prop in (doc.parameters.get("properties") or {}).items():
                 doc.takes_plain_words = doc.takes_plain_words or takes_plain_words(pname, prop)
                 text = " ".join([humanise_name(pname), str(prop.get("description", ""))])
@@ -417,6 +475,9 @@ class Router:
         self.idf = {t: idf(n, c) for t, c in df.items()}
         self.domain = frozenset(t for t, c in df.items() if c == len(self.docs) >= DOMAIN_TOOLS)
         """Terms every bound tool uses (see `only_domain`)."""
+        self.shared_here = frozenset(t for t in shared_verbs() if df.get(t, 0) >= 2)
+        """Verbs many tools share that two or more of the bound tools use: one that a single
+        bound tool uses ("cancel" beside `change_plan` and `pause_subscription`) singles it out."""
         self.pattern_idf = {p: idf(n, c) for p, c in pattern_df.items()}
         self.avg_length = average_length(d.length for d in self.docs)
         self._by_name = {d.name: d for d in reversed(self.docs)}
@@ -429,6 +490,9 @@ class Router:
         self.vocabulary = self._vocabulary()
         self.derivations = self._derivations()
         self.acronyms = self._acronyms()
+        self.vocabulary_words = {w for d in self.docs for w in words(d.description)}
+        self.abbreviated = self._abbreviations()
+        self._abbreviated_memo: dict[str, str | None] = {}
 
     def _acronyms(self) -> dict[str, set[str]]:
         """Initials of consecutive words of a tool's name or description, with those words'
@@ -457,9 +521,16 @@ class Router:
         return vocab
 
     def message_terms(self, text: str) -> list[str]:
-        """Routing terms of a message, with near-miss spellings corrected to known words."""
+        """Routing terms of a message, with near-miss spellings corrected to known words and
+        words a tool's name abbreviates read as that abbreviation ("customer" as `cust` in
+        `cust_lookup`, "ticket" as `tkt`)."""
         out = []
         for w in words(text):
+            if self.abbreviated and len(w) >= ABBREVIATED_MIN and not w.isdigit():
+                short = self._abbreviation(w)
+                if short is not None:
+                    out.append(short)
+                    continue
             if w in STOPWORDS or w.isdigit():
                 continue
             term = canonical(w)
@@ -474,6 +545,35 @@ class Router:
                 term = self.derivations.get(term, term)
             out.append(term)
         return out
+
+    def _abbreviations(self) -> dict[str, str]:
+        """Short words of the tools' names that are no word of their own (`cust`, `tkt`,
+        `chg`, `addr`), first letter -> ... : read against longer words of a message."""
+        known = set(COMMON_WORDS) | STOPWORDS
+        found: dict[str, str] = {}
+        for doc in self.docs:
+            for word in doc.name_words:
+                if 2 <= len(word) <= ABBREVIATION_MAX and word.isalpha() and word not in known:
+                    if word not in self.vocabulary_words:
+                        found[word] = canonical(word)
+        return found
+
+    def _abbreviation(self, word: str) -> str | None:
+        """The term of the one name abbreviation this word spells out, if any."""
+        if word in self._abbreviated_memo:
+            return self._abbreviated_memo[word]
+        term = canonical(word)
+        hits = {
+            t
+            for short, t in self.abbreviated.items()
+            if len(word) >= len(short) + 2
+            and term not in self.idf
+            and _abbreviates(short, word)
+            and (word.startswith(short) or not set(short) - CONSONANTS)
+        }
+        found = next(iter(hits)) if len(hits) == 1 else None
+        self._abbreviated_memo[word] = found
+        return found
 
     def _derivations(self) -> dict[str, str]:
         """Unknown stem -> the known term it is derived from or to by a suffix the stemmer keeps
@@ -608,7 +708,9 @@ class Router:
         own = set(plain) - ({"me"} if TOLD.match(said) else set())
         if self._identifies(text) or PERSONAL & own:
             return False
-        if {"i", "am"} & set(plain) and not ADVICE_QUESTION.match(said):
+        if ADVICE_QUESTION.match(said):
+            return True
+        if {"i", "am"} & set(plain):
             return False  # "why is my bill so high" / "how do I" ask about the customer's case
         return bool(KNOWLEDGE_QUESTION.search(said))
 
@@ -619,8 +721,49 @@ class Router:
             return False
         return bool(GENERAL_QUESTION.search(" ".join(plain)))
 
+    def closes(self, text: str) -> bool:
+        """Whether the message only thanks: it opens with thanks and, after them, neither asks
+        ("?", a question word, a request) nor gives an identifier ("thanks, all good now";
+        "thanks! where is ORD-1002" still asks)."""
+        said = " ".join(words(text))
+        m = THANKS.match(said)
+        if m is None or "?" in text or self._identifies(text):
+            return False
+        rest = re.sub(r"^(?:\s*(?:but|and|so|now|also|again|for|though)\b)*", "", said[m.end() :])
+        plain = set(rest.split())
+        return not (
+            plain & QUESTION_WORDS
+            or REQUEST_FORM.match(rest.strip())
+            or ACTING_VERB.search(rest)
+            or {"please", "can", "could", "would", "need", "want"} & plain
+        )
+
+    def asks_in_general(self, name: str, text: str) -> bool:
+        """Whether a question asks about things in general where the tool acts on one thing of
+        the customer's own (an order, a booking, a card: a parameter that identifies it): the
+        question speaks of nobody ("I", "my", "we" ...), names nothing (no identifier, no value
+        the tool takes, no capitalised name) - "does the warranty cover accidental damage?",
+        "how much does next day delivery cost?" are answered in words; "has my parcel left?"
+        or "is ORD-1002 late?" ask the tool."""
+        doc = self.doc(name)
+        if doc is None:
+            return False
+        props = doc.parameters.get("properties") or {}
+        identifying = any("pattern" in prop or _identifying(pname) for pname, prop in props.items())
+        plain = words(text)
+        if not identifying or not plain or SPEAKER & set(plain) or re.search(r"\d", text):
+            return False  # a number, however written, names one thing ("ticket 4512")
+        if ("?" not in text and plain[0] not in QUESTION_OPENERS) or REQUEST_FORM.match(" ".join(plain)):
+            return False  # "can someone visit to fix the router?" asks for it
+        names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
+        return not (self._identifies(text) or self._fills_slot(name, text) or names)
+
     def route(self, text: str) -> Route:
+        if self.closes(text):
+            return Route(None, [])
         route = self._route(text)
+        if route.tool is not None and self.asks_in_general(route.tool, text):
+            return Route(None, route.ranking)
         if route.tool is not None and self.names_only_values(route.tool, text) and not asks_for_action(text):
             return Route(None, route.ranking)  # "are your solar panels any good?"
         return route
@@ -660,7 +803,7 @@ class Router:
         if doc is None or not self.domain or self._identifies(text) or self._fills_slot(name, text):
             return False
         matched = self._matched(name, text)
-        if not matched & self.domain or not matched <= self.domain | shared_verbs():
+        if not matched & self.domain or not matched <= self.domain | self.shared_here:
             return False
         plain = words(text)
         said = " ".join(plain)
@@ -692,7 +835,10 @@ class Router:
         if not is_lookup_name(name):
             return False  # only a tool named as a look-up is known to do nothing else
         said = " ".join(words(text))
-        return any(canonical(m.group(1)) not in doc.weights for m in ACTING_VERB.finditer(said))
+        return any(
+            canonical(m.group(1)) not in doc.weights and not DELIVERED_TO_ME.match(said, m.end())
+            for m in ACTING_VERB.finditer(said)
+        )
 
     def met_only_by_relation(self, name: str, text: str) -> bool:
         """Whether the message meets the tool only through words related to its subject, never
@@ -723,19 +869,25 @@ class Router:
         """Whether the message opens by asking for an operation (`OPERATION_VERBS`: book,
         reserve, buy, schedule ...) that no bound tool performs: none says the verb (itself or
         through a related word) in its name or description, none is named with a verb of the
-        same kind (`tool_kind`: "send me a cheque book" asks `order_cheque_book`), and none is
+        same kind about what the message names (`tool_kind`: "send me a cheque book" asks
+        `order_cheque_book`; "rent me a car" is no `BookHouse`), and none is
         named with a verb unknown here (`TransferMoney` may do anything). "Reserve a copy of
         Beloved" beside `search_books`, "book a seat" beside `search_flights` ask for the
         neighbouring operation the catalog lacks."""
-        m = OPERATION_REQUEST.match(" ".join(words(text)))
+        said_text = " ".join(words(text))
+        m = OPERATION_REQUEST.match(said_text)
         if m is None:
             return False
         verb = m.group(1) or m.group(2)
+        if verb in DELIVERING_VERBS and DELIVERED_TO_ME.match(
+            said_text, m.end(1) if m.group(1) else m.end(2)
+        ):
+            return False  # "can you send me my latest bill" asks to see it
         said = {canonical(verb)} | related_terms([verb])
         kind = "cancel" if verb in DESTRUCTIVE_VERBS else "change" if verb in CHANGE_VERBS else "request"
         return not any(
             doc.operations & said
-            or tool_kind(doc.name) == kind
+            or (tool_kind(doc.name) == kind and self._matched(doc.name, text) - shared_verbs())
             or (name_verb(doc.name) is None and not is_lookup_name(doc.name))
             for doc in self.docs
         )
@@ -781,8 +933,8 @@ class Router:
         """Whether the message matches the tool only through what it takes (a product, a
         store), not through what it does or an identifier: a question about the thing."""
         doc = self.doc(name)
-        if doc is None or any(p.search(text) for p in doc.patterns):
-            return False
+        if doc is None or is_lookup_name(name) or any(p.search(text) for p in doc.patterns):
+            return False  # a question about the thing is what a look-up tool answers
         query = set(self.message_terms(text))
         if query & self._name_nouns(name) and not self.unknown_words(text):
             return False  # "my gas meter reading is 04512": all of it speaks of the tool
@@ -856,6 +1008,9 @@ class Router:
         ]
         if len(named) == 1:
             return Route(named[0], ranking)
+        complete = [name for name in close if self._gives_required(name, text)]
+        if len(complete) == 1 and intent in (None, "lookup", tool_kind(complete[0])):
+            return Route(complete[0], ranking)  # "3D movies in Daly City" is all `FindMovies` needs
         filled = [name for name in close if self._fills_slot(name, text)]
         if len(filled) == 1:
             return Route(filled[0], ranking)
@@ -951,13 +1106,21 @@ class Router:
         verbs = READ_VERBS | REQUEST_VERBS | CHANGE_VERBS | DESTRUCTIVE_VERBS
         return {canonical(w) for w in parts if w not in verbs and w not in LOOKUP_NOUNS}
 
+    def _gives_required(self, name: str, text: str) -> bool:
+        """Whether the message gives every parameter the tool requires (at least one)."""
+        doc = self.doc(name)
+        required = (doc.parameters.get("required") or []) if doc else []
+        if doc is None or not required or self.arguments is None:
+            return False
+        return set(required) <= set(self.arguments(doc.parameters, text))
+
     def _fills_slot(self, name: str, text: str) -> bool:
         doc = self.doc(name)
         if doc is None or self.slot_evidence is None:
             return False
         return any(
-            self.slot_evidence(prop, text)
-            for prop in (doc.parameters.get("properties") or {}).values()
+            self.slot_evidence(_described(pname, prop), text)
+            for pname, prop in (doc.parameters.get("properties") or {}).items()
             if "pattern" not in prop
         )
 

@@ -194,7 +194,8 @@ def read_value(text: str, start: int, *, proper: bool, free: Free) -> Span | Non
 
 
 def _after_cue(text: str, cue: str, *, proper: bool, free: Free) -> Span | None:
-    for m in re.finditer(rf"(?<![\w-]){re.escape(cue)}\s+(?:the\s+)?", text, re.IGNORECASE):
+    # a lower-case "the" is skipped; "The Lion King" is the name itself
+    for m in re.finditer(rf"(?<![\w-])(?i:{re.escape(cue)})\s+(?:the\s+)?", text):
         if not free(m.start(), m.end()):
             continue
         span = read_value(text, m.end(), proper=proper, free=free)
@@ -296,7 +297,70 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
             return span
     if NAME_WORDS & set(own) and names_left == 1:
         return first_name(text, free)
+    if KIND_WORDS & set(own):
+        span = _kind_before_thing(text, free)
+        if span is not None:
+            return span
+    if WRITTEN_WORDS & (set(own) | set(desc[:4])):
+        return _after_colon(text, free)
     return None
+
+
+KIND_WORDS = frozenset("genre genres type category cuisine kind style".split())
+"""Parameters holding a kind of thing: the word just before the thing names it ("horror film",
+"pop songs", "Italian places", "comedy shows")."""
+_KIND_BEFORE_THING = re.compile(
+    r"(?<![\w'’&-])([A-Za-z][\w&-]*)\s+(?:songs?|tracks?|music|movies?|films?|shows?|showings?|"
+    r"events?|concerts?|gigs?|restaurants?|places?|food|dishes|books?|novels?|podcasts?|games?|"
+    r"series|bands?|albums?)\b"
+)
+NOT_KINDS = STOP_WORDS | frozenset(
+    "good great best new old nice cheap some any more few many other top latest recent local "
+    "nearby live free popular famous classic find search look up get show play list buy book "
+    "watch hear listen see want like need recommend suggest eat try have cook visit attend stream "
+    "read order".split()
+)
+NATIONALITY = re.compile(r"(?:an|ese|ish|ic|ch|ai|ek)$")
+"""How a capitalised kind usually ends ("Italian", "Japanese", "Thai", "Greek"); another
+capitalised word before a thing is its name ("Kesha songs", "the Beatles song")."""
+
+
+def _kind_before_thing(text: str, free: Free) -> Span | None:
+    for m in _KIND_BEFORE_THING.finditer(text):
+        word = m.group(1)
+        if word.lower() in NOT_KINDS or not free(m.start(1), m.end(1)):
+            continue
+        if word[:1].isupper() and not NATIONALITY.search(word.lower()):
+            continue
+        start = m.start(1)
+        # a kind of two words ("hip hop", "heavy metal"): the plain word before it too
+        prev = re.search(r"(?<![\w'’&-])([a-z][\w&-]*)\s+$", text[:start])
+        if prev and prev.group(1) not in NOT_KINDS and free(prev.start(1), start):
+            start = prev.start(1)
+        return text[start : m.end(1)], start, m.end(1)
+    return None
+
+
+WRITTEN_WORDS = frozenset(
+    "comment comments note notes text message body content summary title subject description details feedback".split()
+)
+"""Parameters that hold words the customer writes (a ticket's title, a comment): after a colon,
+the rest of the sentence is theirs ("add a note to ticket 300: customer called back")."""
+_COLON = re.compile(r":\s+(?=\D)")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def _after_colon(text: str, free: Free) -> Span | None:
+    m = _COLON.search(text)
+    if m is None:
+        return None
+    end = _SENTENCE_END.search(text, m.end())
+    stop = end.start() if end else len(text.rstrip())
+    value = text[m.end() : stop].strip().strip("\"'")
+    if not value or not free(m.end(), stop):
+        return None
+    start = text.index(value, m.end())
+    return value, start, start + len(value)
 
 
 def first_name(text: str, free: Free) -> Span | None:
