@@ -1,6 +1,6 @@
 """Is the right action within the model's reach? Recall over the labelled retrieval set.
 
-    .venv/bin/python -m benchmarks.retrieval_recall [--set frozen|dev|dev_wide|dev_search] [--json PATH]
+    .venv/bin/python -m benchmarks.retrieval_recall [--set frozen|dev|dev_wide|dev_search|dev_indirect] [--json PATH]
 
 The set (`benchmarks.retrieval_set`): 326 actions (117 support actions with look-alikes, 209
 operations of public OpenAPI documents through the importer) and 532 frozen requests over 207
@@ -169,7 +169,7 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="frozen", choices=("frozen", "dev", "dev_wide", "dev_search"))
+    parser.add_argument("--set", default="frozen", choices=("frozen", "dev", "dev_wide", "dev_search", "dev_indirect"))
     parser.add_argument("--json", type=Path, default=None, help="where to write results")
     args = parser.parse_args(argv)
     result = run(args.set)
