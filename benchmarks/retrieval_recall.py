@@ -169,7 +169,9 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="frozen", choices=("frozen", "dev", "dev_wide", "dev_search", "dev_indirect"))
+    parser.add_argument(
+        "--set", default="frozen", choices=("frozen", "dev", "dev_wide", "dev_search", "dev_indirect")
+    )
     parser.add_argument("--json", type=Path, default=None, help="where to write results")
     args = parser.parse_args(argv)
     result = run(args.set)
