@@ -29,7 +29,7 @@ from agent.catalog.lexical import (
     typo_candidates,
     words,
 )
-from agent.catalog.related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, related
+from agent.catalog.related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, phrase_related, related
 
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
@@ -173,9 +173,11 @@ class ActionIndex:
         An unknown word one or two edits from known ones is read as them ("instalation" ->
         installation): as the one nearest term, or split evenly over up to `MAX_TYPO_READINGS`
         equally near ones ("stok": stock or stop). Each term then brings its related terms
-        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself."""
+        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself,
+        and so does each everyday phrase the message says ("get rid of": delete, remove)."""
         out: dict[str, float] = {}
-        for w in words(text):
+        plain = words(text)
+        for w in plain:
             if w in RETRIEVAL_STOPWORDS or w.isdigit():
                 continue
             term = canonical(w)
@@ -192,6 +194,9 @@ class ActionIndex:
             for other in related(term):
                 if other in self.postings:
                     out[other] = max(out.get(other, 0.0), weight * RELATED_WEIGHT)
+        for other in phrase_related(plain):
+            if other in self.postings:
+                out[other] = max(out.get(other, 0.0), RELATED_WEIGHT)
         return out
 
     def _correct(self, word: str) -> tuple[str, ...]:
