@@ -180,6 +180,10 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("pickup", "collect", "collection", "courier"),
     ("customs", "extra", "duty", "import"),
     ("postage", "post", "posting", "send"),
+    ("swap", "trade", "exchange"),
+    ("compare", "comparison", "better", "difference", "versus", "vs"),
+    ("match", "retailer", "competitor", "elsewhere", "cheaper", "beat"),
+    ("damaged", "pieces", "shattered", "dented", "crushed"),
     # everyday words for what a web API's resources are
     ("kernel", "python", "process", "runtime", "cell"),
     ("checkpoint", "snapshot", "backup", "version"),
@@ -251,6 +255,7 @@ RELATED_PHRASES: tuple[tuple[str, str], ...] = (
     ("what time", "hours"),
     ("per month", "quote monthly"),
     ("take traffic", "ready"),
+    ("in pieces", "damaged broken"),
 )
 """Everyday phrases whose words say less alone than together ("get rid of" is a deletion,
 "see someone" an appointment, "sign out" a log-out), each with the words it relates to. A
