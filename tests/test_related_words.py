@@ -119,3 +119,19 @@ def test_the_catalog_search_reads_phrases_too() -> None:
     assert found[0] in {"delete_file", "delete_account"}
     found = [a.definition.name for a in retriever.search(catalog, allowed, "see someone", 3)]
     assert found[0] == "book_appointment"
+
+
+def test_a_related_term_walks_only_its_heaviest_postings() -> None:
+    # many actions saying "erase" (a related word of delete), one saying it twice: a message
+    # saying "delete" reaches the heaviest holders of "erase", not all of them
+    from agent.catalog import index as index_module
+
+    many = (("records_0", "Erased records, erased, erased."),) + tuple(
+        (f"records_{i}", "Use when the customer wants records erased.")
+        for i in range(1, index_module.RELATED_POSTINGS + 20)
+    )
+    index = ActionRetriever().index(catalog_of(many))
+    scores = index.scores([("delete", 1.0)])
+    assert len(scores) == index_module.RELATED_POSTINGS
+    assert max(scores, key=scores.__getitem__) == "records_0"
+    assert len(index.scores([("erase", 1.0)])) == len(many)  # the word itself walks them all
