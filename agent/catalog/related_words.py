@@ -197,7 +197,7 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("log", "output", "printed", "print", "stdout"),
     ("clear", "rerun", "retry", "redo"),
     ("health", "alive", "heartbeat"),
-    ("variable", "var", "env", "setting"),
+    ("variable", "var", "env"),
     ("metadata", "schema", "signature", "inputs"),
     ("pet", "hamster", "parrot", "rabbit", "fish", "bird"),
     ("adoption", "adopt", "adopted", "available", "sold"),
