@@ -256,6 +256,7 @@ RELATED_PHRASES: tuple[tuple[str, str], ...] = (
     ("per month", "quote monthly"),
     ("take traffic", "ready"),
     ("in pieces", "damaged broken"),
+    ("in bits", "damaged broken"),
 )
 """Everyday phrases whose words say less alone than together ("get rid of" is a deletion,
 "see someone" an appointment, "sign out" a log-out), each with the words it relates to. A
