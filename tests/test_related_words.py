@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
+from agent.catalog import index as index_module
 from agent.catalog.lexical import canonical, words
 from agent.catalog.offering import allowed_actions, offered_actions
 from agent.catalog.related_words import RELATED_WEIGHT, phrase_related
@@ -68,7 +69,7 @@ INDIRECT = {
 
 def test_indirect_requests_rank_their_action_first_among_look_alikes() -> None:
     catalog = catalog_of(LOOK_ALIKES)
-    assert {text: (ranked(catalog, text) or [None])[0] for text in INDIRECT} == INDIRECT
+    assert {text: next(iter(ranked(catalog, text)), None) for text in INDIRECT} == INDIRECT
 
 
 def test_indirect_requests_are_offered_when_the_catalog_is_ranked() -> None:
@@ -124,12 +125,11 @@ def test_the_catalog_search_reads_phrases_too() -> None:
 def test_a_related_term_walks_only_its_heaviest_postings() -> None:
     # many actions saying "erase" (a related word of delete), one saying it twice: a message
     # saying "delete" reaches the heaviest holders of "erase", not all of them
-    from agent.catalog import index as index_module
-
-    many = (("records_0", "Erased records, erased, erased."),) + tuple(
+    rest = [
         (f"records_{i}", "Use when the customer wants records erased.")
         for i in range(1, index_module.RELATED_POSTINGS + 20)
-    )
+    ]
+    many = (("records_0", "Erased records, erased, erased."), *rest)
     index = ActionRetriever().index(catalog_of(many))
     scores = index.scores([("delete", 1.0)])
     assert len(scores) == index_module.RELATED_POSTINGS
