@@ -1,6 +1,8 @@
 """Is the right action within the model's reach? Recall over the labelled retrieval set.
 
-    .venv/bin/python -m benchmarks.retrieval_recall [--set frozen|frozen3|dev|dev_wide|dev_search] [--json PATH]
+        "--set",
+        default="frozen",
+        choices=("frozen", "frozen3", "dev", "dev_wide", "dev_search", "dev_indirect"),
 
 The set (`benchmarks.retrieval_set`): 326 actions (117 support actions with look-alikes, 209
 operations of public OpenAPI documents through the importer) and 532 frozen requests over 207
@@ -174,7 +176,9 @@ def report(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--set", default="frozen", choices=("frozen", "frozen3", "dev", "dev_wide", "dev_search")
+        "--set",
+        default="frozen",
+        choices=("frozen", "frozen3", "dev", "dev_wide", "dev_search", "dev_indirect"),
     )
     parser.add_argument("--json", type=Path, default=None, help="where to write results")
     args = parser.parse_args(argv)

@@ -22,6 +22,13 @@
                                                on these): 159 requests with typos in short
                                                words, abbreviations, parts of identifiers and
                                                indirect wording
+    tests/data/retrieval/dev_indirect_requests.tsv
+                                               a development set of indirect wording (tune
+                                               on these): 229 requests over 151 actions that
+                                               mostly share no content word with the action's
+                                               name or trigger (paraphrases, idioms,
+                                               consequences, goals, everyday words for API
+                                               concepts)
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -113,5 +120,6 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 
 def requests(name: str = "frozen") -> list[Request]:
-    """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` (developed on)."""
+    """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` / `dev_indirect`
+    (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]

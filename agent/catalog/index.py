@@ -29,12 +29,17 @@ from agent.catalog.lexical import (
     typo_candidates,
     words,
 )
-from agent.catalog.related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, related
+from agent.catalog.related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, phrase_related, related
 
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
 action of a 10,000-action catalog shares) counts only for its `MAX_POSTINGS` actions where it
 weighs most (impact-ordered truncation). Below this size, ranking is exact BM25."""
+RELATED_POSTINGS = 200
+"""Postings walked for a term that only a related word or phrase brought into the query (at
+`RELATED_WEIGHT` or less): its `RELATED_POSTINGS` heaviest. A related term speaks for the few
+actions it describes best; walking every holder of a common one ("address", "send") would
+cost each turn more than it tells."""
 AVG_DRIFT = 0.1
 """Relative drift of the average document length that triggers recomputing BM25's parts."""
 MIN_PREFIX = 4
@@ -79,7 +84,8 @@ class ActionIndex:
         recomputed, without re-reading any action) once the live average drifts past
         `AVG_DRIFT`, so an edit stays proportional to the edited action."""
         self._impact: dict[str, list[tuple[str, float]]] = {}
-        """term -> its `MAX_POSTINGS` heaviest parts, for terms with more postings than that."""
+        """term -> its `MAX_POSTINGS` heaviest parts, best first, for a term more actions hold than
+        a walk of its postings takes (`heaviest`)."""
         self._corrections: dict[str, tuple[str, ...]] = {}
         self.vocabulary_version = 0
         """Counts the changes of `word_counts`: a reading cached against the vocabulary
@@ -173,9 +179,11 @@ class ActionIndex:
         An unknown word one or two edits from known ones is read as them ("instalation" ->
         installation): as the one nearest term, or split evenly over up to `MAX_TYPO_READINGS`
         equally near ones ("stok": stock or stop). Each term then brings its related terms
-        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself."""
+        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself,
+        and so does each everyday phrase the message says ("get rid of": delete, remove)."""
         out: dict[str, float] = {}
-        for w in words(text):
+        plain = words(text)
+        for w in plain:
             if w in RETRIEVAL_STOPWORDS or w.isdigit():
                 continue
             term = canonical(w)
@@ -192,6 +200,9 @@ class ActionIndex:
             for other in related(term):
                 if other in self.postings:
                     out[other] = max(out.get(other, 0.0), weight * RELATED_WEIGHT)
+        for other in phrase_related(plain):
+            if other in self.postings:
+                out[other] = max(out.get(other, 0.0), RELATED_WEIGHT)
         return out
 
     def _correct(self, word: str) -> tuple[str, ...]:
@@ -226,7 +237,8 @@ class ActionIndex:
                 if not parts:
                     continue
                 idf = weight * term_weight * self.idf(len(parts))
-                for name, part in self.heaviest(term, parts):
+                limit = MAX_POSTINGS if term_weight > RELATED_WEIGHT else RELATED_POSTINGS
+                for name, part in self.heaviest(term, parts, limit):
                     scores[name] += idf * part
         if worded is not None:
             worded.update(scores)
@@ -244,17 +256,19 @@ class ActionIndex:
                     for name in holders:
                         scores[name] = scores.get(name, 0.0) + bonus
 
-    def heaviest(self, term: str, parts: dict[str, float]) -> Iterable[tuple[str, float]]:
-        """(action, BM25 part) of the term's postings: all of them, or the `MAX_POSTINGS`
-        heaviest for a term more actions hold than that."""
-        if len(parts) <= MAX_POSTINGS:
+    def heaviest(
+        self, term: str, parts: dict[str, float], limit: int = MAX_POSTINGS
+    ) -> Iterable[tuple[str, float]]:
+        """(action, BM25 part) of the term's postings: all of them, or the `limit` heaviest
+        (at most `MAX_POSTINGS`) for a term more actions hold than that."""
+        if len(parts) <= limit:
             return parts.items()
         impact = self._impact.get(term)
         if impact is None:
             impact = self._impact[term] = heapq.nlargest(
                 MAX_POSTINGS, parts.items(), key=lambda i: (i[1], i[0])
             )
-        return impact
+        return impact if limit >= MAX_POSTINGS else impact[:limit]
 
     def ranked(self, texts: Sequence[tuple[str, float]], limit: int | None = None) -> list[tuple[str, float]]:
         """(action, score) of the matching actions, best first (by name on ties)."""

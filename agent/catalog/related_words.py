@@ -13,9 +13,10 @@ delete verbs of an API), written from general English, not from any labelled req
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
-from agent.catalog.lexical import STOPWORDS, canonical
+from agent.catalog.lexical import LEMMAS, STOPWORDS, canonical, stem, words
 
 KEPT_WORDS = frozenset({"run", "runs", "call", "agent", "user", "users"})
 RETRIEVAL_STOPWORDS = STOPWORDS - KEPT_WORDS
@@ -106,8 +107,165 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("repair", "fix", "broken", "mend"),
     ("engineer", "technician", "installer"),
     ("house", "home", "flat", "apartment"),
+    # everyday words for what an order, a shop and its money are about
+    ("forget", "erase", "delete", "gdpr", "privacy"),
+    ("gdpr", "privacy", "personal", "data", "information", "copy"),
+    ("stock", "available", "availability", "shelves", "shelf", "restock", "restocked"),
+    ("reorder", "again", "repeat", "same"),
+    ("voucher", "coupon", "discount", "code"),
+    ("gift", "present", "voucher"),
+    ("loyalty", "reward", "rewards", "points", "stars", "bonus", "scheme", "earned", "collected"),
+    ("store", "shop", "branch", "outlet", "showroom", "nearest", "closest", "nearby"),
+    ("hours", "open", "opening", "close", "closing", "shut", "times"),
+    ("invoice", "receipt", "vat", "proof", "paperwork"),
+    ("bill", "statement", "invoice", "charges"),
+    ("card", "visa", "mastercard", "amex", "plastic"),
+    ("payment", "paypal", "method", "pay"),
+    ("owe", "due", "outstanding", "balance", "settle", "arrears", "behind"),
+    ("instalment", "instalments", "spread", "afford"),
+    ("dispute", "recognise", "recognize", "twice", "duplicate", "double", "unknown"),
+    ("explain", "understand", "breakdown", "higher", "expensive", "why"),
+    ("subscription", "monthly", "recurring", "renewal", "renews"),
+    ("cancel", "quit", "end", "terminate", "discontinue", "done"),
+    ("pause", "hold", "suspend", "freeze"),
+    ("plan", "tier", "premium", "basic", "upgrade", "downgrade", "cheaper"),
+    ("skip", "leave"),
+    ("password", "forgot", "forgotten", "remember"),
+    ("unlock", "lock", "locked", "blocked", "frozen", "attempts", "tries"),
+    ("two", "security", "secure", "verification", "code", "texted"),
+    ("marketing", "promotional", "newsletter", "unsubscribe", "spam", "offers", "adverts", "ads"),
+    ("notification", "buzz", "buzzing", "ping", "pings", "quiet", "quieter", "mute", "app"),
+    ("warranty", "guarantee", "guaranteed", "covered", "protected"),
+    ("faulty", "fault", "defective", "died", "dead", "broken"),
+    ("repair", "fixed", "workshop", "technician"),
+    ("installation", "install", "plumb", "fitter", "mount"),
+    ("appointment", "slot", "visit", "specialist", "consultant", "doctor", "dentist", "see"),
+    ("agent", "boss", "supervisor", "bot", "rep"),
+    ("callback", "bell", "rep", "ring"),
+    ("feedback", "review", "compliment", "praise", "great", "experience"),
+    ("complaint", "treated", "unacceptable", "appalling"),
+    ("outage", "dead", "landline", "dial", "tone", "down"),
+    ("area", "street", "neighbourhood", "local", "region", "everyone", "problems"),
+    ("slow", "buffering", "buffer", "lag", "lagging", "cuts", "cutting"),
+    ("data", "gigs", "gig", "gb"),
+    ("bundle", "addon", "topup", "boost", "extra", "more"),
+    ("roaming", "abroad", "overseas", "holiday", "foreign"),
+    ("sim", "chip", "esim"),
+    ("lost", "stolen", "nicked", "pinched", "robbed", "mislaid", "theft", "wallet", "purse"),
+    ("block", "freeze", "frozen"),
+    ("replacement", "replace", "spare", "snapped", "worn"),
+    ("balance", "bank", "savings", "current"),
+    ("transaction", "transactions", "spent", "spending", "outgoings", "payments"),
+    ("limit", "spend", "spending", "higher"),
+    ("fraud", "recognise", "recognize"),
+    ("loan", "interest", "apr"),
+    ("insurance", "insurer"),
+    ("incident", "flood", "flooded", "fire", "burglary", "theft", "stolen", "damage"),
+    ("documents", "document", "paperwork", "certificate", "papers"),
+    ("renew", "renewal", "expire", "expires", "expiring", "lapse"),
+    ("driver", "licence", "license", "car"),
+    ("flight", "air", "ticket", "tickets"),
+    ("booking", "trip", "holiday", "journey", "travel"),
+    ("checkin", "boarding", "pass"),
+    ("seat", "sit", "sitting", "together", "legroom"),
+    ("flight", "departed", "departure", "landed", "takeoff", "gate"),
+    ("compensation", "owed", "entitled"),
+    ("luggage", "carousel", "belt"),
+    ("hotel", "sleep", "night", "nights"),
+    ("checkout", "leave", "late"),
+    ("table", "dinner", "restaurant", "lunch"),
+    ("meter", "usage", "numbers", "figure"),
+    ("tariff", "kilowatt", "kwh", "unit", "deal"),
+    ("move", "relocate", "relocating", "moving", "house"),
+    ("pickup", "collect", "collection", "courier"),
+    ("customs", "extra", "duty", "import"),
+    ("postage", "post", "posting", "send"),
+    ("swap", "trade", "exchange"),
+    ("compare", "comparison", "better", "difference", "versus", "vs"),
+    ("match", "retailer", "competitor", "elsewhere", "cheaper", "beat"),
+    ("damaged", "pieces", "shattered", "dented", "crushed"),
+    # everyday words for what a web API's resources are
+    ("kernel", "python", "process", "runtime", "cell"),
+    ("checkpoint", "snapshot", "backup", "version"),
+    ("restore", "revert", "rollback", "undo", "back"),
+    ("interrupt", "abort", "halt", "forever", "stuck", "hanging"),
+    ("create", "onboard", "invite", "enrol"),
+    ("delete", "offboard", "leaver", "leaked", "compromised"),
+    ("token", "leaked", "compromised", "revoke"),
+    ("shutdown", "down", "whole"),
+    ("dag", "etl", "pipelines", "nightly"),
+    ("log", "output", "printed", "print", "stdout"),
+    ("clear", "rerun", "retry", "redo"),
+    ("health", "alive", "heartbeat"),
+    ("variable", "var", "env"),
+    ("metadata", "schema", "signature", "inputs"),
+    ("pet", "hamster", "parrot", "rabbit", "fish", "bird"),
+    ("adoption", "adopt", "adopted", "available", "sold"),
+    ("logout", "signout"),
+    ("photo", "picture", "image", "look"),
+    ("order", "buy"),
 )
 """Groups of related words; each word brings the others of its groups into a query."""
+
+RELATED_PHRASES: tuple[tuple[str, str], ...] = (
+    ("get rid of", "delete remove"),
+    ("forget me", "delete erase account"),
+    ("see someone", "appointment book"),
+    ("see a doctor", "appointment book"),
+    ("sign out", "logout"),
+    ("log out", "logout"),
+    ("turn off", "stop shutdown"),
+    ("shut down", "stop shutdown"),
+    ("bring down", "shutdown stop"),
+    ("turn on", "start enable"),
+    ("not turn on", "faulty broken warranty repair"),
+    ("off and on", "restart"),
+    ("set up", "install setup"),
+    ("top up", "addon bundle topup"),
+    ("give back", "return"),
+    ("post back", "return"),
+    ("change my mind", "return cancel"),
+    ("same again", "reorder"),
+    ("buy again", "reorder"),
+    ("made of", "material specification"),
+    ("how big", "dimensions size"),
+    ("how tall", "dimensions size"),
+    ("how wide", "dimensions size"),
+    ("real person", "person agent"),
+    ("give a bell", "callback phone"),
+    ("call back", "callback phone"),
+    ("ring back", "callback phone"),
+    ("on hold", "pause"),
+    ("go back", "restore revert"),
+    ("kick off", "start trigger"),
+    ("pick up", "collect pickup"),
+    ("come and get", "collect pickup"),
+    ("by air", "flight"),
+    ("dial tone", "line outage"),
+    ("spread the cost", "instalments pay"),
+    ("pay off", "pay bill"),
+    ("let me know", "notify alert"),
+    ("keep my number", "pac transfer network"),
+    ("too many times", "locked attempts"),
+    ("hang on to", "extend stay"),
+    ("last time", "reorder previous"),
+    ("near me", "nearest store"),
+    ("in person", "store appointment"),
+    ("how long", "policy window"),
+    ("what time", "hours"),
+    ("per month", "quote monthly"),
+    ("take traffic", "ready"),
+    ("in pieces", "damaged broken"),
+    ("in bits", "damaged broken"),
+)
+"""Everyday phrases whose words say less alone than together ("get rid of" is a deletion,
+"see someone" an appointment, "sign out" a log-out), each with the words it relates to. A
+phrase matches the message's words in order, its words read by their stem (so "signed out"
+and "got rid of" match), with up to `PHRASE_GAP` other words between two of them ("sign *me*
+out", "give *me* a bell"); its related words come in at `RELATED_WEIGHT` like a word's. Read
+after `agent.catalog.lexical.normalise`, whose own pairs ("money back", "log in", "send
+back") already became their word."""
+PHRASE_GAP = 2
 
 
 @lru_cache(maxsize=1)
@@ -124,3 +282,40 @@ def related_table() -> dict[str, frozenset[str]]:
 def related(term: str) -> frozenset[str]:
     """The routing terms related to `term` (empty when it has none)."""
     return related_table().get(term, frozenset())
+
+
+def _phrase_word(word: str) -> str:
+    return stem(LEMMAS.get(word, word))
+
+
+@lru_cache(maxsize=1)
+def phrase_table() -> dict[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]]:
+    """A phrase's first word (as `_phrase_word` reads it) -> (the phrase's words, the routing
+    terms it relates to) for each phrase starting with it."""
+    table: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+    for phrase, targets in RELATED_PHRASES:
+        said = tuple(_phrase_word(w) for w in words(phrase))
+        found = frozenset(canonical(w) for w in targets.split() if w not in RETRIEVAL_STOPWORDS)
+        table.setdefault(said[0], []).append((said, found))
+    return {first: tuple(phrases) for first, phrases in table.items()}
+
+
+def phrase_related(plain: Sequence[str]) -> set[str]:
+    """The routing terms related to the phrases the plain words of a message say (see
+    `RELATED_PHRASES`): each next word of a phrase within `PHRASE_GAP` words of the one before."""
+    table = phrase_table()
+    read = [_phrase_word(w) for w in plain]
+    out: set[str] = set()
+    for i, word in enumerate(read):
+        for said, targets in table.get(word, ()):
+            at = i
+            for part in said[1:]:
+                nxt = next(
+                    (j for j in range(at + 1, min(at + 2 + PHRASE_GAP, len(read))) if read[j] == part), None
+                )
+                if nxt is None:
+                    break
+                at = nxt
+            else:
+                out |= targets
+    return out

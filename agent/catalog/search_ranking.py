@@ -21,7 +21,9 @@ words and terms the index already holds (no second index, nothing more to keep i
 - related words of the word itself (`agent.catalog.related_words`, and the plain-word
   associations of `agent.catalog.lexical.RELATED`, "plane" -> flight) at
   `SEARCH_RELATED_WEIGHT`, more than binding gives them; not of a guessed reading ("del" read
-  as detail would bring show, view, info: two guesses in a row);
+  as detail would bring show, view, info: two guesses in a row); the related words of an
+  everyday phrase of the query ("get rid of", "see someone") at the same weight, the phrase
+  counting as one more word;
 - short tokens that mix letters and digits ("2fa", "4g"), which binding drops as identifiers.
 
 An everyday English word (`agent.catalog.lexical.COMMON_WORDS`) is read only as itself and its
@@ -50,7 +52,7 @@ from rapidfuzz.distance import OSA
 
 from agent.catalog.index import ActionIndex
 from agent.catalog.lexical import COMMON_WORDS, canonical, normalise, related_terms, stem, words
-from agent.catalog.related_words import RETRIEVAL_STOPWORDS, related
+from agent.catalog.related_words import RETRIEVAL_STOPWORDS, phrase_related, related
 
 PART_WEIGHT = 0.6
 """A word read as the part of an indexed word it begins or ends (or the reverse)."""
@@ -215,9 +217,11 @@ def search_scores(
     if not index.docs:
         return scores, matched
     for text, weight in texts:
-        for word in dict.fromkeys(query_words(text)):
+        readings = [word_readings(index, word, vocabulary) for word in dict.fromkeys(query_words(text))]
+        phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(words(text)) if t in index.postings}
+        for read in (*readings, phrased):  # a phrase counts once, like a word
             best: dict[str, float] = {}
-            for term, reading in word_readings(index, word, vocabulary).items():
+            for term, reading in read.items():
                 parts = index.parts.get(term)
                 if not parts:
                     continue

@@ -1,0 +1,137 @@
+"""Indirect wording: a request that shares no word with its action reaches it through the general
+table of related words and phrases (`agent.catalog.related_words`), in binding and in the
+catalog search, while an action saying the customer's own word still ranks first."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+
+from agent.catalog import index as index_module
+from agent.catalog.lexical import canonical, words
+from agent.catalog.offering import allowed_actions, offered_actions
+from agent.catalog.related_words import RELATED_WEIGHT, phrase_related
+from agent.catalog.retrieval import ActionRetriever, query_texts
+from agent.state import AgentState, Limits
+from tools.compiler import ActionCatalog
+from tools.validation import validate_catalog
+
+LOOK_ALIKES = (
+    ("delete_account", "Use when the customer wants their account and personal data erased."),
+    ("update_account_email", "Use when the customer wants to change the e-mail address on their account."),
+    ("unlock_account", "Use when the customer's account is locked after too many attempts."),
+    ("book_appointment", "Use when the customer wants to book an appointment or consultation."),
+    ("cancel_appointment", "Use when the customer wants to cancel an appointment."),
+    ("list_appointments", "Use when the customer asks which appointments they have coming up."),
+    ("request_refund", "Use when the customer wants a refund for an order."),
+    ("get_refund_status", "Use when the customer asks whether a refund was issued."),
+    ("file_warranty_claim", "Use when the customer wants a faulty product repaired under warranty."),
+    ("get_warranty_status", "Use when the customer asks whether a product is under warranty."),
+    ("logout_user", "Use when the user wants to log out of the current session."),
+    ("login_user", "Use when the user wants to log in."),
+    ("delete_file", "Use when the user wants to delete a file at a path."),
+    ("rename_file", "Use when the user wants to rename a file at a path."),
+    ("apply_discount_code", "Use when the customer wants a promo or discount code applied to an order."),
+    ("request_callback", "Use when the customer wants someone to phone them back."),
+    ("report_lost_phone", "Use when the customer's phone was lost and must be blocked."),
+)
+
+
+def catalog_of(actions: tuple[tuple[str, str], ...]) -> ActionCatalog:
+    drafts = [
+        {
+            "name": name,
+            "url": f"https://api.example.com/{name}",
+            "method": "POST",
+            "trigger": trigger,
+            "inputs": [],
+        }
+        for name, trigger in actions
+    ]
+    catalog = ActionCatalog()
+    catalog.sync(validate_catalog(drafts))
+    return catalog
+
+
+def ranked(catalog: ActionCatalog, text: str) -> list[str]:
+    return ActionRetriever().ranked(catalog, query_texts([HumanMessage(text)]), 5)
+
+
+INDIRECT = {
+    "I want you to forget me": "delete_account",
+    "I'd like to see someone next week": "book_appointment",
+    "sign me out please": "logout_user",
+    "get rid of notes.txt": "delete_file",
+    "I have a voucher, how do I use it": "apply_discount_code",
+    "someone nicked my mobile on the bus": "report_lost_phone",
+    "can you give me a bell this afternoon": "request_callback",
+}
+
+
+def test_indirect_requests_rank_their_action_first_among_look_alikes() -> None:
+    catalog = catalog_of(LOOK_ALIKES)
+    assert {text: next(iter(ranked(catalog, text)), None) for text in INDIRECT} == INDIRECT
+
+
+def test_indirect_requests_are_offered_when_the_catalog_is_ranked() -> None:
+    # a small budget and k: the catalog no longer fits, so binding ranks and offers three
+    catalog = catalog_of(LOOK_ALIKES)
+    limits = Limits(top_k=3, tool_budget_tokens=1, max_tools=4)
+    retriever = ActionRetriever()
+    for text, expected in INDIRECT.items():
+        state: AgentState = {"messages": [HumanMessage(text)], "channel": "chat"}
+        allowed = allowed_actions(catalog, state)
+        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever, allowed)]
+        assert len(offered) < len(allowed)
+        assert expected in offered, (text, offered)
+
+
+def test_a_phrase_matches_with_words_between_and_inflected() -> None:
+    assert canonical("logout") in phrase_related(words("she signed me out"))
+    assert canonical("delete") in phrase_related(words("we got rid of it"))
+    assert canonical("callback") in phrase_related(words("give me a bell"))
+    assert not phrase_related(words("sign the form and send it out"))  # too far apart
+    assert not phrase_related(words("me forget"))  # in order only
+
+
+def test_a_phrase_brings_its_words_in_at_the_related_weight() -> None:
+    index = ActionRetriever().index(catalog_of(LOOK_ALIKES))
+    terms = index.query_terms("I want you to forget me")
+    assert terms[canonical("delete")] == RELATED_WEIGHT
+    assert terms[canonical("forget")] == 1.0
+
+
+def test_the_actions_own_word_still_ranks_above_a_related_word() -> None:
+    forget = ("forget_device", "Use when the customer wants a remembered device forgotten.")
+    catalog = catalog_of((*LOOK_ALIKES, forget))
+    # "forget" is forget_device's own word, and a related word of deletion: the own word wins
+    assert ranked(catalog, "please forget my old laptop")[0] == "forget_device"
+    assert ranked(catalog, "I want you to forget me")[:2] == ["forget_device", "delete_account"]
+    # "refund" itself: the refund actions first, not the warranty claim "money" might suggest
+    assert set(ranked(catalog, "I want a refund")[:2]) == {"request_refund", "get_refund_status"}
+    # "delete" said: delete_file over delete_account's "erased" (a related word of delete)
+    assert ranked(catalog, "delete the file")[0] == "delete_file"
+
+
+def test_the_catalog_search_reads_phrases_too() -> None:
+    catalog = catalog_of(LOOK_ALIKES)
+    retriever = ActionRetriever()
+    allowed = list(catalog)
+    found = [a.definition.name for a in retriever.search(catalog, allowed, "get rid of it", 3)]
+    assert found[0] in {"delete_file", "delete_account"}
+    found = [a.definition.name for a in retriever.search(catalog, allowed, "see someone", 3)]
+    assert found[0] == "book_appointment"
+
+
+def test_a_related_term_walks_only_its_heaviest_postings() -> None:
+    # many actions saying "erase" (a related word of delete), one saying it twice: a message
+    # saying "delete" reaches the heaviest holders of "erase", not all of them
+    rest = [
+        (f"records_{i}", "Use when the customer wants records erased.")
+        for i in range(1, index_module.RELATED_POSTINGS + 20)
+    ]
+    many = (("records_0", "Erased records, erased, erased."), *rest)
+    index = ActionRetriever().index(catalog_of(many))
+    scores = index.scores([("delete", 1.0)])
+    assert len(scores) == index_module.RELATED_POSTINGS
+    assert max(scores, key=scores.__getitem__) == "records_0"
+    assert len(index.scores([("erase", 1.0)])) == len(many)  # the word itself walks them all
