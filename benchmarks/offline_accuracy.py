@@ -1,7 +1,7 @@
 """Accuracy and speed of the built-in offline model on catalogs it was not written for.
 
     .venv/bin/python -m benchmarks.offline_accuracy
-        [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5|dev6]
+        [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5|dev6|dev7]
         [--sizes 50,1000] [--json PATH] [--failures] [--quick]
 
 A set is two files in `tests/data/`: `offline_<set>_catalogs.json` (named catalogs of 2-4
@@ -23,8 +23,11 @@ request worded as a question or a complaint beside an unserved policy or general
 the same domain; chat spellings, typos, neighbouring functions) and `dev6` (foreign catalogs
 only, curated and user-contributed, with near-neighbour functions in one catalog and messages
 made mostly of the arguments: several numbers out of the parameters' order, number words, dates
-with years, free-text values followed by another clause; a quarter served by no function) are
-the sets to develop on.
+with years, free-text values followed by another clause; a quarter served by no function) and
+`dev7` (support catalogs only, in domains no earlier set used - mobile plans, insurance claims,
+car hire, hotels, gyms, pharmacy, courses, tickets, water, broadband, streaming, parking, bike
+share - with neighbouring functions, indirect wording, chat spellings, identifiers and dates in
+several forms; a third served by no function) are the sets to develop on.
 
 Every message is one agent turn (`AGENT_SYSTEM`, the catalog bound, `tool_choice` auto). Figures,
 per style and overall:
@@ -221,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default="heldout",
-        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3, dev4, dev5 or dev6",
+        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3, dev4, dev5, dev6 or dev7",
     )
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)
