@@ -84,6 +84,49 @@ FAN = [
 ]
 
 
+CLAIM_ID = {"type": "string", "pattern": "^CL-\\d{5}$", "description": "Claim id, e.g. CL-20481"}
+CLAIMS = [
+    fn(
+        "get_claim_progress",
+        "Use when the customer asks how their insurance claim is going.",
+        claim_id=CLAIM_ID,
+    ),
+    fn(
+        "withdraw_claim", "Use when the customer no longer wants to go ahead with a claim.", claim_id=CLAIM_ID
+    ),
+    fn("file_claim", "Use when the customer wants to make a new claim.", what_happened=TEXT),
+]
+DEPOSITS = [
+    fn("request_deposit_refund", "Use when the customer asks for their deposit back.", tenancy_id=TEXT),
+    fn(
+        "get_deposit_refund_status",
+        "Use when the customer asks about a deposit refund already requested and when it arrives.",
+        tenancy_id=TEXT,
+    ),
+]
+ASSISTANT = [
+    fn("transport_taxi", "Order a taxi", destination=TEXT),
+    fn("calendar_query", "Query calendar events", date={"type": "string", "format": "date"}),
+    fn("weather_query", "Ask for the weather", place=TEXT),
+]
+ALARMS = [
+    fn("alarm_set", "Set an alarm", time={"type": "string", "description": "Alarm time, HH:MM"}),
+    fn("alarm_query", "List the alarms that are set"),
+]
+ROUTER_HELP = [
+    fn(
+        "report_line_fault",
+        "Use when the customer reports a fault with their broadband line.",
+        account_number=TEXT,
+    ),
+    fn(
+        "check_area_outage",
+        "Use when the customer asks whether there is an outage in an area.",
+        postcode=TEXT,
+    ),
+]
+
+
 def call(tools: list[dict[str, Any]], message: str) -> str | None:
     return offline_call(tools, message)[0]
 
@@ -116,6 +159,18 @@ def test_answered_in_words(tools: list[dict[str, Any]], message: str) -> None:
         (LODGING, "Book me 3 nights at lodging L-88", "book_lodging"),
         (CASES, "find the customer with email rita@example.org", "cust_find"),
         (THEATRE, "comedy shows in Fresno", "Theatre_2_FindShows"),
+        (DEPOSITS, "refund my deposit pls", "request_deposit_refund"),
+        (
+            DEPOSITS,
+            "I want my deposit refunded, the flat was spotless when we arrived",
+            "request_deposit_refund",
+        ),
+        (CLAIMS, "drop the claim CL-20481, I found the watch", "withdraw_claim"),
+        (CLAIMS, "has my claim been looked at yet?", "get_claim_progress"),
+        (ASSISTANT, "get me a cab to the airport", "transport_taxi"),
+        (ASSISTANT, "what's on my agenda tomorrow", "calendar_query"),
+        (ALARMS, "wake me at 6:30 am", "alarm_set"),
+        (ROUTER_HELP, "the video keeps buffering and the connection is glitchy", "report_line_fault"),
     ],
 )
 def test_the_tool_is_called(tools: list[dict[str, Any]], message: str, tool: str) -> None:

@@ -466,6 +466,28 @@ RELATED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys("define definition meaning means".split(), ("definition", "define", "dictionary")),
     "words": ("lyrics",),
     "wake": ("alarm",),
+    # getting about
+    **dict.fromkeys("cab cabs uber lyft rideshare".split(), ("taxi", "ride")),
+    "taxi": ("ride", "cab"),
+    **dict.fromkeys("rail railway".split(), ("train",)),
+    "coach": ("bus",),
+    **dict.fromkeys("sights sightseeing landmarks landmark".split(), ("attraction", "attractions")),
+    "tour": ("visit",),
+    "suitcase": ("bag", "baggage", "luggage"),
+    # days and plans
+    **dict.fromkeys("agenda diary".split(), ("calendar", "schedule", "event")),
+    # health, home, words
+    **dict.fromkeys("inhaler tablets pills medication medicine meds".split(), ("prescription",)),
+    **dict.fromkeys("electricity blackout".split(), ("power",)),
+    **dict.fromkeys("haircut hairdresser barber".split(), ("salon", "stylist", "hair")),
+    **dict.fromkeys("pun puns".split(), ("joke",)),
+    # what customers say of something that does not work
+    **dict.fromkeys(
+        "buffering blurry pixelated lagging laggy crashing crashed glitch glitchy glitching "
+        "flickering snapped cracked smashed cutting".split(),
+        ("fault", "problem", "broken", "damage"),
+    ),
+    **dict.fromkeys("grammar grammatically proofread".split(), ("spelling", "grammar")),
     **dict.fromkeys("far distance miles kilometers kilometres".split(), ("distance",)),
     **dict.fromkeys("drive driving walk walking".split(), ("directions", "route")),
     "directions": ("route", "navigate"),

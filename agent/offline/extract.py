@@ -836,6 +836,8 @@ def has_value(prop: dict[str, Any], text: str, today: date | None = None) -> boo
         return any(m.unit and unit_fits(m.unit, param) for m in _mentions_of(text))
     if kind == "email":
         return bool(EMAIL_RE.search(text))
+    if kind == "time":
+        return TIME_OF_DAY.search(text) is not None
     if kind == "string":
         return find_address("", prop, text) is not None or has_place(prop, text)
     return False

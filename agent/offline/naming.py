@@ -46,7 +46,7 @@ READ_VERBS = frozenset(
 """Verbs of a tool name that mark a read-only look-up (a calculation changes nothing either):
 preferred when two tools tie."""
 
-DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close", "deactivate"})
+DESTRUCTIVE_VERBS = frozenset({"cancel", "delete", "remove", "terminate", "close", "deactivate", "withdraw"})
 """Tools named with these need the customer to say so (or a synonym); otherwise they score less."""
 
 REQUEST_VERBS = frozenset(

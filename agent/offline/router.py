@@ -191,7 +191,9 @@ fixing it")."""
 QUESTION_OPENERS = frozenset(
     "what which when where who how why is are was were do does did can could will would should may".split()
 )
-IDENTIFYING_WORDS = frozenset("id number no num ref reference code serial username".split())
+IDENTIFYING_WORDS = frozenset(
+    "id number no num ref reference code serial username registration reg plate account".split()
+)
 """Last words of a parameter name that identify one thing of the customer's own (`order_id`,
 `booking_ref`, `serial_number`)."""
 SPEAKER = frozenset({"i", "we", "my", "mine", "me", "myself", "our", "ours", "us"})
@@ -238,11 +240,37 @@ anything booked", "am I free", "has my parcel moved?"): it asks to look somethin
 "I'd like"."""
 
 
+OPENING_REQUEST = re.compile(
+    r"^(?:(?:please|kindly|can you|could you|i want to|i would like to|i need to)\s+)?"
+    r"(?:refund|return|reserve|rent|hire|pay|transfer|renew|subscribe)\b(?!\s+(?:policy|status|window|period)\b)"
+)
+"""A message that opens with an operation verb usually a noun in tool names ("refund plz"):
+it asks for the operation, not about one."""
+
+
+CANCEL_WORDS = re.compile(
+    r"^(?:(?:please|pls|kindly|can you|could you|i want to|i would like to|i need to|i wish to)\s+)?"
+    r"(?:drop|scrap|ditch|end|quit|withdraw|retract|abandon|call off)\s+(?:the|my|our|this|that|it|me)\b"
+)
+"""A message that opens with an everyday word for cancelling something ("drop the claim")."""
+WANTING = re.compile(
+    r"^(?:i want|i would like|i need|i wish)\b(?! to (?:know|see|check|find|ask|hear|understand)\b)"
+)
+"""A message that opens by asking for something: a "when" later in it does not make it a
+question about what exists."""
+
+
 def message_intent(text: str) -> str | None:
     """ "cancel" or "change" when the message asks, with a verb where a verb stands, to cancel
     or change something; "lookup" when it asks about something existing; "request" when it
     asks for something new; None when it says neither."""
     said = " ".join(words(text))
+    if OPENING_REQUEST.match(said):
+        return "request"  # "refund plz", "please refund ORD-30302"
+    if CANCEL_WORDS.match(said):
+        return "cancel"  # "drop the claim", "I want to end my membership"
+    if WANTING.match(said):
+        return "request"  # "I want my deposit refunded, ... when we arrived"
     for m in ACTING_VERB.finditer(said):
         if m.group(1) in DESTRUCTIVE_VERBS:
             return "cancel"
@@ -331,6 +359,9 @@ DERIVED_MIN = 3
 LOOKUP_SHARE = 0.6
 """A look-up tool within this share of a change tool's score answers a question about what
 exists (see `Router._looked_up_not_changed`)."""
+ACTING_SHARE = 0.5
+"""A tool of the kind a message asks for within this share of a look-up tool's score acts for
+it (see `Router._acting_instead`)."""
 DISTINCT_LEAD = 2.0
 """How much more weight of words of its own a close tool needs than the next (`_distinctive`)."""
 MIN_CATALOGUE = 20
@@ -342,6 +373,8 @@ TIME_WORDS = frozenset(
     some few couple new people persons guests adults children kids""".split()
 )
 """Words that say when, how many or which, not what: no subject of their own."""
+ASPECT_WORDS = frozenset("keep keeps kept keeping always constantly anymore again".split())
+"""Words that say how often or how long, not what: no subject of their own ("keeps buffering")."""
 SHARED_VERBS = (
     READ_VERBS
     | REQUEST_VERBS
@@ -806,6 +839,8 @@ class Router:
         if not matched & self.domain or not matched <= self.domain | self.shared_here:
             return False
         plain = words(text)
+        if PERSONAL & set(plain):
+            return False  # "has my claim been approved?" asks about the customer's own
         said = " ".join(plain)
         asks = asks_for_action(text) or "?" in text or bool(QUESTION_WORDS & set(plain))
         asks = asks or bool(ACTING_VERB.search(said))  # "delete my 7 am alarm"
@@ -915,6 +950,7 @@ class Router:
             and len(w) >= 3
             and w not in STOPWORDS
             and w not in TIME_WORDS
+            and w not in ASPECT_WORDS
             and canonical(w) not in shared_verbs()
             and not self._known(w)
         ]
@@ -957,7 +993,10 @@ class Router:
             return Route(None, ranking)
         if self.is_policy_question(text) or (general and self.unknown_words(text)):
             return Route(None, ranking)  # "what broadband speeds do you offer?"
-        if self.only_shared_verb(ranking[0][0], text) or self.asks_to_act(ranking[0][0], text):
+        if self.asks_to_act(ranking[0][0], text):
+            acting = self._acting_instead(ranking, text)
+            return Route(acting, ranking)  # "cancel the claim I made" is `withdraw_claim`'s
+        if self.only_shared_verb(ranking[0][0], text):
             return Route(None, ranking)  # "set an alarm" is no `set_volume`
         if self.only_domain(ranking[0][0], text):
             return Route(None, ranking)  # "what is the maximum parcel weight?"
@@ -968,6 +1007,9 @@ class Router:
         lookup = self._looked_up_not_changed(ranking, text)
         if lookup is not None:
             return Route(lookup, ranking)
+        requested = self._requested_not_looked_up(ranking, text)
+        if requested is not None:
+            return Route(requested, ranking)
         if (
             tool_kind(ranking[0][0]) == "cancel"
             and message_intent(text) == "lookup"
@@ -1042,6 +1084,40 @@ class Router:
             if score < best * LOOKUP_SHARE:
                 return None
             if tool_kind(name) == "lookup":
+                return name
+        return None
+
+    def _acting_instead(self, ranking: list[tuple[str, float]], text: str) -> str | None:
+        """When the best tool only looks up and the message asks to act (`asks_to_act`): the
+        best tool of the asked kind (cancel, change, request) about the same subject, scoring at
+        least `ACTING_SHARE` of the best; None when there is none (the catalog lacks it)."""
+        intent = message_intent(text)
+        top, best = ranking[0]
+        subject = self._matched(top, text) - shared_verbs()
+        if intent not in ("cancel", "change", "request") or not subject:
+            return None
+        for name, score in ranking[1:]:
+            if score < best * ACTING_SHARE:
+                return None
+            if tool_kind(name) == intent and (self._matched(name, text) - shared_verbs()) & subject:
+                return name
+        return None
+
+    def _requested_not_looked_up(self, ranking: list[tuple[str, float]], text: str) -> str | None:
+        """A request for something is no question about it: "I want a refund for ORD-1, the
+        kettle arrived smashed" is no `get_refund_status` however many of its words the
+        status tool's description shares. When the best tool looks something up, the message
+        asks for something new (`message_intent`) and a tool that does such requests about the
+        same subject scores at least `LOOKUP_SHARE` of it, that tool is taken (only for a tool
+        whose name says it looks up)."""
+        top, best = ranking[0]
+        if not is_lookup_name(top) or message_intent(text) != "request":
+            return None  # `extend_rental` is no look-up for not saying its verb
+        subject = self._matched(top, text) - shared_verbs()
+        for name, score in ranking[1:]:
+            if score < best * LOOKUP_SHARE:
+                return None
+            if tool_kind(name) == "request" and (self._matched(name, text) - shared_verbs()) & subject:
                 return name
         return None
 
