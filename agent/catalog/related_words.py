@@ -4,11 +4,14 @@ the same thing without meaning exactly the same ("plane" and "flight", "remove" 
 `agent.catalog.lexical.SYNONYMS` merges true synonyms into one routing term for the offline router and
 the retriever alike. This table is weaker and used by the retriever only: a message's term
 brings its related terms into the query at `RELATED_WEIGHT` of its own weight, so an action
-that uses the customer's own word still ranks above one that only uses a related word.
+that uses the customer's own word still ranks above one that only uses a related word; a word no
+action of the catalog says (an operator's "nuke", "cfg") brings them at `UNSAID_RELATED_WEIGHT`,
+more, as nothing else speaks for it, and still less than the word itself would weigh.
 
 The groups are ordinary thesaurus entries for the things customer-service and web-API actions
 are about (orders, money, accounts, travel, connectivity, and the create / read / update /
-delete verbs of an API), written from general English, not from any labelled request.
+delete verbs of an API, and an engineer's slang verbs and abbreviations: nuke, bump, bounce,
+spin up, tear down, cfg, conn, svc), written from general English, not from any labelled request.
 """
 
 from __future__ import annotations
@@ -19,14 +22,19 @@ from functools import lru_cache
 from agent.catalog.lexical import LEMMAS, STOPWORDS, canonical, stem, words
 
 KEPT_WORDS = frozenset({"run", "runs", "call", "agent", "user", "users"})
-RETRIEVAL_STOPWORDS = STOPWORDS - KEPT_WORDS
+ABBREVIATED_STOPWORDS = frozenset({"cust", "custs", "cx", "pls", "plz", "thx", "ty"})
+RETRIEVAL_STOPWORDS = (STOPWORDS - KEPT_WORDS) | ABBREVIATED_STOPWORDS
 """The words the retriever drops. The router's list also drops words that name things in a
 catalog of web-API and support actions (a DAG *run*, a *call* back, a human *agent*, the
 *users* of a JupyterHub or an Airflow); the retriever keeps them, and BM25's inverse document
-frequency weighs them (a support catalog's "user" is rare, an admin API's common)."""
+frequency weighs them (a support catalog's "user" is rare, an admin API's common). It drops
+the operator's shorthand for a stop word as well ("cust", "cx": the customer a note is about)."""
 
 RELATED_WEIGHT = 0.2
 """A related term's weight in the query, relative to the word the message holds."""
+UNSAID_RELATED_WEIGHT = 0.4
+"""A related term's weight when the message's word is one no action of the catalog says (an
+operator's jargon or shorthand, "nuke", "cfg"): its related terms are all that speak for it."""
 
 RELATED: tuple[tuple[str, ...], ...] = (
     # API verbs
@@ -238,7 +246,6 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("photo", "pic", "pics"),
     ("terminal", "shell", "tty", "console"),
     ("log", "tail", "stdout", "stderr"),
-    ("customer", "cust", "cx", "client"),
     ("order", "ord", "ords", "pkg"),
     ("address", "addr"),
     ("invoice", "inv"),
