@@ -225,6 +225,8 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("test", "poke", "probe", "ping", "check"),
     ("clear", "flush", "purge", "empty"),
     ("rename", "mv", "move"),
+    ("save", "overwrite", "override"),
+    ("revoke", "unshare", "share"),
     ("interrupt", "sigint", "ctrl-c", "hung", "wedged"),
     ("pause", "unpause", "paused", "resume"),
     ("whoami", "identity", "current", "authenticated"),
