@@ -30,7 +30,10 @@ OPERATIONS = (
     ("update_pool", "Use when the user wants to update a pool and has provided the pool name."),
     ("delete_pool", "Use when the user wants to delete a pool and has provided the pool name."),
     ("get_connection", "Use when the user wants to get a connection and has provided the connection id."),
-    ("delete_connection", "Use when the user wants to delete a connection and has provided the connection id."),
+    (
+        "delete_connection",
+        "Use when the user wants to delete a connection and has provided the connection id.",
+    ),
     ("test_connection", "Use when the user wants to test a connection."),
     ("get_config", "Use when the user wants to get the current configuration."),
     ("get_version", "Use when the user wants to get version information."),
@@ -56,7 +59,13 @@ COMMANDS = {
 
 def catalog_of(actions: tuple[tuple[str, str], ...]) -> ActionCatalog:
     drafts = [
-        {"name": name, "url": f"https://api.example.com/{name}", "method": "POST", "trigger": trigger, "inputs": []}
+        {
+            "name": name,
+            "url": f"https://api.example.com/{name}",
+            "method": "POST",
+            "trigger": trigger,
+            "inputs": [],
+        }
         for name, trigger in actions
     ]
     catalog = ActionCatalog()
