@@ -29,6 +29,13 @@
                                                name or trigger (paraphrases, idioms,
                                                consequences, goals, everyday words for API
                                                concepts)
+    tests/data/retrieval/dev_ops_requests.tsv  a development set of operator commands and API
+                                               jargon (tune on these): 292 requests over 253
+                                               actions (213 API operations, 40 support requests
+                                               written as terse operator notes): terse
+                                               imperatives, slang verbs (kill, nuke, bump, spin
+                                               up, tear down, bounce, flush), abbreviations and
+                                               the names of things in place of the operation
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -120,6 +127,6 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 
 def requests(name: str = "frozen") -> list[Request]:
-    """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` / `dev_indirect`
-    (developed on)."""
+    """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` / `dev_indirect` /
+    `dev_ops` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]

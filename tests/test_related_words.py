@@ -9,7 +9,7 @@ from langchain_core.messages import HumanMessage
 from agent.catalog import index as index_module
 from agent.catalog.lexical import canonical, words
 from agent.catalog.offering import allowed_actions, offered_actions
-from agent.catalog.related_words import RELATED_WEIGHT, phrase_related
+from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, phrase_related
 from agent.catalog.retrieval import ActionRetriever, query_texts
 from agent.state import AgentState, Limits
 from tools.compiler import ActionCatalog
@@ -95,8 +95,12 @@ def test_a_phrase_matches_with_words_between_and_inflected() -> None:
 
 def test_a_phrase_brings_its_words_in_at_the_related_weight() -> None:
     index = ActionRetriever().index(catalog_of(LOOK_ALIKES))
-    terms = index.query_terms("I want you to forget me")
+    terms = index.query_terms("we got rid of the notes")
     assert terms[canonical("delete")] == RELATED_WEIGHT
+    assert terms[canonical("note")] == 1.0
+    # "forget" is a word no action says: its own related words come in at the higher weight
+    terms = index.query_terms("I want you to forget me")
+    assert terms[canonical("delete")] == UNSAID_RELATED_WEIGHT
     assert terms[canonical("forget")] == 1.0
 
 

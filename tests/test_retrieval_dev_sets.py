@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import retrieval_set
 
-DEV_SETS = ("dev", "dev_wide", "dev_search", "dev_indirect")
+DEV_SETS = ("dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,21 @@ def test_the_indirect_set_is_wide_and_shares_no_message_with_the_other_sets() ->
     assert "never on the frozen sets" in " ".join(header)
     mine = {r.message.strip().lower() for r in requests}
     for other in ("dev", "dev_wide", "dev_search"):
+        assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
+    examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
+    assert not mine & examples
+
+
+def test_the_operator_set_covers_the_api_operations_and_shares_no_message_with_the_other_sets() -> None:
+    requests = retrieval_set.requests("dev_ops")
+    assert len(requests) >= 200
+    operations = {a["name"] for a in retrieval_set.openapi_drafts()}
+    assert len({r.expected for r in requests} & operations) >= 120
+    assert sum(r.expected not in operations for r in requests) >= 30  # terse support notes too
+    header = (retrieval_set.SET / "dev_ops_requests.tsv").read_text(encoding="utf-8").splitlines()[:4]
+    assert "never on the frozen sets" in " ".join(header)
+    mine = {r.message.strip().lower() for r in requests}
+    for other in ("dev", "dev_wide", "dev_search", "dev_indirect"):
         assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
     examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
     assert not mine & examples

@@ -6,7 +6,7 @@ from __future__ import annotations
 from langchain_core.messages import HumanMessage
 
 from agent.catalog.lexical import canonical
-from agent.catalog.related_words import RELATED_WEIGHT, related
+from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, related
 from agent.catalog.retrieval import ActionRetriever, query_texts, split_compounds
 from tools.compiler import ActionCatalog
 from tools.validation import validate_catalog
@@ -54,11 +54,14 @@ def test_a_typo_as_near_two_words_is_read_as_both_at_half_weight() -> None:
 def test_a_related_word_brings_its_action_in_below_the_actions_own_word() -> None:
     catalog = catalog_of(*SHOP)
     terms = ActionRetriever().index(catalog).query_terms("I need plane tickets")
-    assert terms[canonical("flight")] == RELATED_WEIGHT < terms[canonical("plane")]
+    # no action says "plane": its related words speak for it, more than a said word's would
+    assert terms[canonical("flight")] == UNSAID_RELATED_WEIGHT < terms[canonical("plane")]
     assert canonical("flight") in related(canonical("plane"))
     assert ranked(catalog, "I need plane tickets") == ["book_flight"]
     # an action saying the message's own word ranks above one saying only a related word
     with_plane = catalog_of(*SHOP, ("charter_plane", "Use when the customer wants to charter a plane."))
+    terms = ActionRetriever().index(with_plane).query_terms("I need a plane")
+    assert terms[canonical("flight")] == RELATED_WEIGHT < UNSAID_RELATED_WEIGHT
     assert ranked(with_plane, "I need a plane") == ["charter_plane", "book_flight"]
 
 

@@ -29,7 +29,13 @@ from agent.catalog.lexical import (
     typo_candidates,
     words,
 )
-from agent.catalog.related_words import RELATED_WEIGHT, RETRIEVAL_STOPWORDS, phrase_related, related
+from agent.catalog.related_words import (
+    RELATED_WEIGHT,
+    RETRIEVAL_STOPWORDS,
+    UNSAID_RELATED_WEIGHT,
+    phrase_related,
+    related,
+)
 
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
@@ -37,7 +43,7 @@ action of a 10,000-action catalog shares) counts only for its `MAX_POSTINGS` act
 weighs most (impact-ordered truncation). Below this size, ranking is exact BM25."""
 RELATED_POSTINGS = 200
 """Postings walked for a term that only a related word or phrase brought into the query (at
-`RELATED_WEIGHT` or less): its `RELATED_POSTINGS` heaviest. A related term speaks for the few
+`RELATED_WEIGHT` or `UNSAID_RELATED_WEIGHT`): its `RELATED_POSTINGS` heaviest. A related term speaks for the few
 actions it describes best; walking every holder of a common one ("address", "send") would
 cost each turn more than it tells."""
 AVG_DRIFT = 0.1
@@ -178,9 +184,16 @@ class ActionIndex:
 
         An unknown word one or two edits from known ones is read as them ("instalation" ->
         installation): as the one nearest term, or split evenly over up to `MAX_TYPO_READINGS`
-        equally near ones ("stok": stock or stop). Each term then brings its related terms
+        equally near ones ("stok": stock or stop); not a word the table of related words knows
+        (`agent.catalog.related_words`: "addr" is no typo of add, "diag" none of dag). Each term then brings its related terms
         (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself,
-        and so does each everyday phrase the message says ("get rid of": delete, remove)."""
+        and so does each everyday phrase the message says ("get rid of": delete, remove); at
+        `UNSAID_RELATED_WEIGHT` for a word no action says ("nuke": delete, stop)."""
+        return self.read_query(text)[0]
+
+    def read_query(self, text: str) -> tuple[dict[str, float], frozenset[str]]:
+        """`query_terms`, and the terms only a related word or phrase brought into the query
+        (scored on their `RELATED_POSTINGS` heaviest postings)."""
         out: dict[str, float] = {}
         plain = words(text)
         for w in plain:
@@ -188,7 +201,7 @@ class ActionIndex:
                 continue
             term = canonical(w)
             readings: tuple[str, ...] = (term,)
-            if term not in self.postings and len(w) >= 4 and w not in COMMON_WORDS:
+            if term not in self.postings and len(w) >= 4 and w not in COMMON_WORDS and not related(term):
                 if w not in self._corrections:
                     if len(self._corrections) >= MAX_CORRECTIONS:
                         self._corrections.clear()
@@ -196,14 +209,18 @@ class ActionIndex:
                 readings = self._corrections[w] or readings
             for reading in readings:
                 out[reading] = max(out.get(reading, 0.0), 1.0 / len(readings))
+        said = frozenset(out)
         for term, weight in list(out.items()):
+            # a word no action says (jargon, shorthand: "nuke", "cfg") has only its related
+            # terms to speak for it: they weigh more, still less than the word itself would
+            share = RELATED_WEIGHT if term in self.postings else UNSAID_RELATED_WEIGHT
             for other in related(term):
                 if other in self.postings:
-                    out[other] = max(out.get(other, 0.0), weight * RELATED_WEIGHT)
+                    out[other] = max(out.get(other, 0.0), weight * share)
         for other in phrase_related(plain):
             if other in self.postings:
                 out[other] = max(out.get(other, 0.0), RELATED_WEIGHT)
-        return out
+        return out, frozenset(out) - said
 
     def _correct(self, word: str) -> tuple[str, ...]:
         """A typo's readings, else the one indexed term the word's stem begins ("specs" ->
@@ -232,12 +249,13 @@ class ActionIndex:
         if not self.docs:
             return scores
         for text, weight in texts:
-            for term, term_weight in self.query_terms(text).items():
+            read, brought = self.read_query(text)
+            for term, term_weight in read.items():
                 parts = self.parts.get(term)
                 if not parts:
                     continue
                 idf = weight * term_weight * self.idf(len(parts))
-                limit = MAX_POSTINGS if term_weight > RELATED_WEIGHT else RELATED_POSTINGS
+                limit = RELATED_POSTINGS if term in brought else MAX_POSTINGS
                 for name, part in self.heaviest(term, parts, limit):
                     scores[name] += idf * part
         if worded is not None:

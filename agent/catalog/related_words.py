@@ -4,11 +4,14 @@ the same thing without meaning exactly the same ("plane" and "flight", "remove" 
 `agent.catalog.lexical.SYNONYMS` merges true synonyms into one routing term for the offline router and
 the retriever alike. This table is weaker and used by the retriever only: a message's term
 brings its related terms into the query at `RELATED_WEIGHT` of its own weight, so an action
-that uses the customer's own word still ranks above one that only uses a related word.
+that uses the customer's own word still ranks above one that only uses a related word; a word no
+action of the catalog says (an operator's "nuke", "cfg") brings them at `UNSAID_RELATED_WEIGHT`,
+more, as nothing else speaks for it, and still less than the word itself would weigh.
 
 The groups are ordinary thesaurus entries for the things customer-service and web-API actions
 are about (orders, money, accounts, travel, connectivity, and the create / read / update /
-delete verbs of an API), written from general English, not from any labelled request.
+delete verbs of an API, and an engineer's slang verbs and abbreviations: nuke, bump, bounce,
+spin up, tear down, cfg, conn, svc), written from general English, not from any labelled request.
 """
 
 from __future__ import annotations
@@ -19,14 +22,19 @@ from functools import lru_cache
 from agent.catalog.lexical import LEMMAS, STOPWORDS, canonical, stem, words
 
 KEPT_WORDS = frozenset({"run", "runs", "call", "agent", "user", "users"})
-RETRIEVAL_STOPWORDS = STOPWORDS - KEPT_WORDS
+ABBREVIATED_STOPWORDS = frozenset({"cust", "custs", "cx", "pls", "plz", "thx", "ty"})
+RETRIEVAL_STOPWORDS = (STOPWORDS - KEPT_WORDS) | ABBREVIATED_STOPWORDS
 """The words the retriever drops. The router's list also drops words that name things in a
 catalog of web-API and support actions (a DAG *run*, a *call* back, a human *agent*, the
 *users* of a JupyterHub or an Airflow); the retriever keeps them, and BM25's inverse document
-frequency weighs them (a support catalog's "user" is rare, an admin API's common)."""
+frequency weighs them (a support catalog's "user" is rare, an admin API's common). It drops
+the operator's shorthand for a stop word as well ("cust", "cx": the customer a note is about)."""
 
 RELATED_WEIGHT = 0.2
 """A related term's weight in the query, relative to the word the message holds."""
+UNSAID_RELATED_WEIGHT = 0.4
+"""A related term's weight when the message's word is one no action of the catalog says (an
+operator's jargon or shorthand, "nuke", "cfg"): its related terms are all that speak for it."""
 
 RELATED: tuple[tuple[str, ...], ...] = (
     # API verbs
@@ -204,6 +212,57 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("logout", "signout"),
     ("photo", "picture", "image", "look"),
     ("order", "buy"),
+    # an engineer's and an operator's words: slang verbs, abbreviations and the names of things
+    ("delete", "nuke", "rm", "del", "trash", "zap", "teardown"),
+    ("stop", "kill", "killed", "nuke"),
+    ("restart", "bounce", "bounced", "recycle", "reboot"),
+    ("start", "boot", "spawn", "spawner", "launch"),
+    ("update", "bump", "tweak", "increase", "decrease", "shrink", "grow", "resize", "flip", "toggle"),
+    ("create", "mint", "generate", "provision"),
+    ("delete", "deprovision", "offboard"),
+    ("list", "ls", "dump", "ps", "enumerate"),
+    ("get", "dump", "describe", "inspect", "peek"),
+    ("test", "poke", "probe", "ping", "check"),
+    ("clear", "flush", "purge", "empty"),
+    ("rename", "mv", "move"),
+    ("save", "overwrite", "override"),
+    ("revoke", "unshare", "share"),
+    ("interrupt", "sigint", "ctrl-c", "hung", "wedged"),
+    ("pause", "unpause", "paused", "resume"),
+    ("whoami", "identity", "current", "authenticated"),
+    ("health", "healthcheck", "liveness", "live", "alive", "heartbeat"),
+    ("ready", "readiness"),
+    ("connection", "conn", "conns", "connections"),
+    ("config", "cfg", "conf", "configuration"),
+    ("variable", "var", "vars", "env", "envvar"),
+    ("service", "svc", "svcs", "daemon"),
+    ("namespace", "ns"),
+    ("directory", "dir", "folder"),
+    ("database", "db", "metadb", "metadatabase"),
+    ("permission", "perm", "perms", "rbac", "acl"),
+    ("admin", "administrator", "superuser", "sudo"),
+    ("authentication", "auth", "authn"),
+    ("statistics", "stats", "stat", "counts", "tally"),
+    ("dag", "dagrun", "dagruns"),
+    ("run", "dagrun", "dagruns"),
+    ("photo", "pic", "pics"),
+    ("terminal", "shell", "tty", "console"),
+    ("log", "tail", "stdout", "stderr"),
+    ("order", "ord", "ords", "pkg"),
+    ("address", "addr"),
+    ("invoice", "inv"),
+    ("account", "acct"),
+    ("password", "pw"),
+    ("quantity", "qty"),
+    ("broadband", "bb"),
+    ("statement", "stmt"),
+    ("test", "diag", "diagnostic", "diagnostics"),
+    ("product", "sku"),
+    ("return", "rma"),
+    ("appointment", "appt"),
+    ("gdpr", "dsar"),
+    ("cancel", "churn", "churning"),
+    ("block", "bar", "barred"),
 )
 """Groups of related words; each word brings the others of its groups into a query."""
 
@@ -257,6 +316,20 @@ RELATED_PHRASES: tuple[tuple[str, str], ...] = (
     ("take traffic", "ready"),
     ("in pieces", "damaged broken"),
     ("in bits", "damaged broken"),
+    ("spin up", "start create launch"),
+    ("spin down", "stop shutdown"),
+    ("fire up", "start launch"),
+    ("fire off", "trigger start"),
+    ("bring up", "start"),
+    ("stand up", "create start"),
+    ("tear down", "delete stop shutdown"),
+    ("clean up", "delete clear"),
+    ("wipe out", "delete"),
+    ("roll back", "restore revert"),
+    ("look up", "get find"),
+    ("who am i", "whoami current identity"),
+    ("who is on", "list users"),
+    ("hand off", "escalate human"),
 )
 """Everyday phrases whose words say less alone than together ("get rid of" is a deletion,
 "see someone" an appointment, "sign out" a log-out), each with the words it relates to. A
