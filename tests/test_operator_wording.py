@@ -6,15 +6,10 @@ above one that only says a related word."""
 
 from __future__ import annotations
 
-from langchain_core.messages import HumanMessage
-
 from agent.catalog.lexical import canonical
-from agent.catalog.offering import allowed_actions, offered_actions
 from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT
-from agent.catalog.retrieval import ActionRetriever, query_texts
-from agent.state import AgentState, Limits
-from tools.compiler import ActionCatalog
-from tools.validation import validate_catalog
+from agent.catalog.retrieval import ActionRetriever
+from tests.support.retrieval_catalogs import catalog_of, offered_and_allowed, ranked
 
 OPERATIONS = (
     ("start_kernel", "Use when the user wants to start a kernel and has provided the name."),
@@ -57,26 +52,6 @@ COMMANDS = {
 }
 
 
-def catalog_of(actions: tuple[tuple[str, str], ...]) -> ActionCatalog:
-    drafts = [
-        {
-            "name": name,
-            "url": f"https://api.example.com/{name}",
-            "method": "POST",
-            "trigger": trigger,
-            "inputs": [],
-        }
-        for name, trigger in actions
-    ]
-    catalog = ActionCatalog()
-    catalog.sync(validate_catalog(drafts))
-    return catalog
-
-
-def ranked(catalog: ActionCatalog, text: str) -> list[str]:
-    return ActionRetriever().ranked(catalog, query_texts([HumanMessage(text)]), 5)
-
-
 def test_operator_commands_rank_their_operation_first_among_look_alikes() -> None:
     catalog = catalog_of(OPERATIONS)
     assert {text: next(iter(ranked(catalog, text)), None) for text in COMMANDS} == COMMANDS
@@ -85,13 +60,9 @@ def test_operator_commands_rank_their_operation_first_among_look_alikes() -> Non
 def test_operator_commands_are_offered_when_the_catalog_is_ranked() -> None:
     # a small budget and k: the catalog no longer fits, so binding ranks and offers three
     catalog = catalog_of(OPERATIONS)
-    limits = Limits(top_k=3, tool_budget_tokens=1, max_tools=4)
-    retriever = ActionRetriever()
     for text, expected in COMMANDS.items():
-        state: AgentState = {"messages": [HumanMessage(text)], "channel": "chat"}
-        allowed = allowed_actions(catalog, state)
-        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever, allowed)]
-        assert len(offered) < len(allowed)
+        offered, allowed = offered_and_allowed(catalog, text)
+        assert len(offered) < allowed
         assert expected in offered, (text, offered)
 
 

@@ -4,16 +4,11 @@ catalog search, while an action saying the customer's own word still ranks first
 
 from __future__ import annotations
 
-from langchain_core.messages import HumanMessage
-
 from agent.catalog import index as index_module
 from agent.catalog.lexical import canonical, words
-from agent.catalog.offering import allowed_actions, offered_actions
 from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, phrase_related
-from agent.catalog.retrieval import ActionRetriever, query_texts
-from agent.state import AgentState, Limits
-from tools.compiler import ActionCatalog
-from tools.validation import validate_catalog
+from agent.catalog.retrieval import ActionRetriever
+from tests.support.retrieval_catalogs import catalog_of, offered_and_allowed, ranked
 
 LOOK_ALIKES = (
     ("delete_account", "Use when the customer wants their account and personal data erased."),
@@ -36,26 +31,6 @@ LOOK_ALIKES = (
 )
 
 
-def catalog_of(actions: tuple[tuple[str, str], ...]) -> ActionCatalog:
-    drafts = [
-        {
-            "name": name,
-            "url": f"https://api.example.com/{name}",
-            "method": "POST",
-            "trigger": trigger,
-            "inputs": [],
-        }
-        for name, trigger in actions
-    ]
-    catalog = ActionCatalog()
-    catalog.sync(validate_catalog(drafts))
-    return catalog
-
-
-def ranked(catalog: ActionCatalog, text: str) -> list[str]:
-    return ActionRetriever().ranked(catalog, query_texts([HumanMessage(text)]), 5)
-
-
 INDIRECT = {
     "I want you to forget me": "delete_account",
     "I'd like to see someone next week": "book_appointment",
@@ -75,13 +50,9 @@ def test_indirect_requests_rank_their_action_first_among_look_alikes() -> None:
 def test_indirect_requests_are_offered_when_the_catalog_is_ranked() -> None:
     # a small budget and k: the catalog no longer fits, so binding ranks and offers three
     catalog = catalog_of(LOOK_ALIKES)
-    limits = Limits(top_k=3, tool_budget_tokens=1, max_tools=4)
-    retriever = ActionRetriever()
     for text, expected in INDIRECT.items():
-        state: AgentState = {"messages": [HumanMessage(text)], "channel": "chat"}
-        allowed = allowed_actions(catalog, state)
-        offered = [a.definition.name for a in offered_actions(catalog, state, limits, retriever, allowed)]
-        assert len(offered) < len(allowed)
+        offered, allowed = offered_and_allowed(catalog, text)
+        assert len(offered) < allowed
         assert expected in offered, (text, offered)
 
 

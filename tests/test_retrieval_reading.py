@@ -7,29 +7,18 @@ from langchain_core.messages import HumanMessage
 
 from agent.catalog.lexical import canonical
 from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, related
-from agent.catalog.retrieval import ActionRetriever, query_texts, split_compounds
+from agent.catalog.retrieval import ActionRetriever, split_compounds
+from tests.support.retrieval_catalogs import catalog_of as bare_catalog
+from tests.support.retrieval_catalogs import ranked as ranked_first
 from tools.compiler import ActionCatalog
-from tools.validation import validate_catalog
 
 
 def catalog_of(*actions: tuple[str, str]) -> ActionCatalog:
-    drafts = [
-        {
-            "name": name,
-            "url": f"https://api.example.com/{name}",
-            "method": "GET",
-            "trigger": trigger,
-            "inputs": [],
-        }
-        for name, trigger in actions
-    ]
-    catalog = ActionCatalog()
-    catalog.sync(validate_catalog(drafts))
-    return catalog
+    return bare_catalog(actions, method="GET")
 
 
 def ranked(catalog: ActionCatalog, text: str) -> list[str]:
-    return ActionRetriever().ranked(catalog, query_texts([HumanMessage(text)]), 10)
+    return ranked_first(catalog, text, 10)
 
 
 SHOP = (
