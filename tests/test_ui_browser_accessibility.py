@@ -106,6 +106,10 @@ def test_the_chat_and_the_approval_work_with_the_keyboard_alone(app_url):
         expect(main.get_by_text("Shall I go ahead with")).to_be_visible()
         settle(page)
         page.screenshot(path=ARTIFACTS / "2-approval-by-keyboard.png", full_page=True)
+        # on a loaded machine the rerun that draws the buttons may still be running: wait for it
+        approve = main.get_by_test_id("stBaseButton-primary").filter(has_text="Approve")
+        expect(approve).to_be_enabled()
+        settle(page)
         tab_to(page, lambda f: f.startswith("stBaseButton-primary|") and "Approve" in f)
         page.keyboard.press("Enter")
         expect(main.get_by_text("Approved the request.")).to_be_visible()
