@@ -99,6 +99,8 @@ def test_the_chat_and_the_approval_work_with_the_keyboard_alone(app_url):
     with chromium_page(app_url, ARTIFACTS / "9-last-keyboard.png", viewport=(1280, 800)) as page:
         main = page.get_by_role("main")
         expect(main.get_by_text("Offline model in use")).to_be_visible()
+        # the chat box is disabled (out of the tab order) until the app's first run ends
+        expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
         settle(page)
         tab_to(page, lambda f: f.startswith("stChatInputTextArea|"))
         page.keyboard.type("Please cancel my order ORD-1002.")
