@@ -1092,16 +1092,9 @@ class Router:
         best tool of the asked kind (cancel, change, request) about the same subject, scoring at
         least `ACTING_SHARE` of the best; None when there is none (the catalog lacks it)."""
         intent = message_intent(text)
-        top, best = ranking[0]
-        subject = self._matched(top, text) - shared_verbs()
-        if intent not in ("cancel", "change", "request") or not subject:
+        if intent not in ("cancel", "change", "request"):
             return None
-        for name, score in ranking[1:]:
-            if score < best * ACTING_SHARE:
-                return None
-            if tool_kind(name) == intent and (self._matched(name, text) - shared_verbs()) & subject:
-                return name
-        return None
+        return self._same_subject_of_kind(ranking, text, intent, ACTING_SHARE)
 
     def _requested_not_looked_up(self, ranking: list[tuple[str, float]], text: str) -> str | None:
         """A request for something is no question about it: "I want a refund for ORD-1, the
@@ -1110,14 +1103,23 @@ class Router:
         asks for something new (`message_intent`) and a tool that does such requests about the
         same subject scores at least `LOOKUP_SHARE` of it, that tool is taken (only for a tool
         whose name says it looks up)."""
-        top, best = ranking[0]
-        if not is_lookup_name(top) or message_intent(text) != "request":
+        if not is_lookup_name(ranking[0][0]) or message_intent(text) != "request":
             return None  # `extend_rental` is no look-up for not saying its verb
+        return self._same_subject_of_kind(ranking, text, "request", LOOKUP_SHARE)
+
+    def _same_subject_of_kind(
+        self, ranking: list[tuple[str, float]], text: str, kind: str, share: float
+    ) -> str | None:
+        """The best-ranked tool of `kind` (`tool_kind`) that the message meets in a subject word
+        of the best tool's own (not a verb many tools share), scoring at least `share` of it."""
+        top, best = ranking[0]
         subject = self._matched(top, text) - shared_verbs()
+        if not subject:
+            return None
         for name, score in ranking[1:]:
-            if score < best * LOOKUP_SHARE:
+            if score < best * share:
                 return None
-            if tool_kind(name) == "request" and (self._matched(name, text) - shared_verbs()) & subject:
+            if tool_kind(name) == kind and (self._matched(name, text) - shared_verbs()) & subject:
                 return name
         return None
 
