@@ -10,11 +10,15 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
    - phrasal verbs, by lemma and with up to two words between verb and particle, become the
      word they mean ("send the jacket back" -> return, "push it back" -> postpone,
      "logged in" -> login, "take me off" -> optout, "put it in my basket" -> add, "switch the
-   light off" -> turn, which the switching of plans is not);
+   light off" -> turn, which the switching of plans is not), in every form of the verb
+     ("turns up", "pushes back"); not a verb after a determiner ("my pass on my phone"), and
+     a pair with no object after it may mean something else ("has BA123 taken off" departs);
    - a negated arrival becomes "missing" ("nothing arrived", "never got it", "it's not
      here"), unless the customer is still waiting ("hasn't arrived yet" asks for a status);
      a negated hearing becomes "status" ("haven't heard back", "heard nothing");
    - "where is/are ..." about the customer's things becomes "track" (not "where are you").
+   Before these, a path or a file name becomes its kind ("work/report.ipynb" -> path ipynb),
+   and a command printing one becomes "read" ("cat" is no pet there).
 2. `terms`: stop words dropped, words stemmed with the Snowball English stemmer and mapped
    onto a shared synonym table (`SYNONYMS`), whose groups are ordinary thesaurus entries for
    the concepts support actions are about.
@@ -211,6 +215,8 @@ LEMMAS = {
     "stops": "stop",
     "made": "make",
     "making": "make",
+    "posted": "post",
+    "posting": "post",
 }
 """Irregular and common inflections, for the two-word rules below (the stemmer handles the
 rest of the pipeline)."""
@@ -255,6 +261,8 @@ PHRASAL_VERBS = {
     ("put", "through"): "escalate",
     ("hear", "back"): "news",
     ("mailing", "list"): "newsletter",
+    ("post", "back"): "return",
+    ("left", "out"): "missing",
 }
 """(verb lemma, particle) -> the routing word the pair means; up to `PHRASAL_GAP` words (the
 object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
@@ -264,6 +272,15 @@ ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on")})
 """Pairs that mean their word only side by side: "it never turned up" is an arrival, "turn the
 heating up" or "turn the volume up" is not; "put on Hey Jude" plays, "put it on my card" does
 not."""
+INTRANSITIVE = {("take", "off"): "takeoff"}
+"""Pairs that mean another word side by side with no object after them: "has BA123 taken off
+yet" is a departure, "take me off", "taken off the list", "take off my email" an opt-out."""
+OBJECT_STARTS = frozenset("the my me it this that your our their his her them us all a an any".split())
+"""Words that open the object of a verb: "take off *the* list" is transitive."""
+DETERMINERS = frozenset("a an the my your our their his her its".split())
+NOUN_HEADS = frozenset({"pass", "call", "show", "turn", "run"})
+"""Verbs that are nouns after a determiner: "my pass on my phone" is a boarding pass, not a
+passing on; "a call back" is no calling off."""
 
 VERB_OBJECTS = {
     "open": ({"ticket", "case", "complaint", "claim", "request"}, "create"),
@@ -304,7 +321,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("return", "returning", "returned", "retour", "exchange", "exchanged", "swap"),
     ("cancel", "cancellation", "terminate", "end", "discontinue", "quit"),
     ("subscription", "membership", "subscribed", "plan", "sub", "tier", "package deal"),
-    ("password", "passcode", "pwd", "login", "credentials", "locked"),
+    # not "login": a login is an account as often as its password ("who has an airflow login")
+    ("password", "passcode", "pwd", "credentials", "locked"),
     ("invoice", "receipt", "vat", "statement"),
     ("warranty", "guarantee", "guaranteed", "covered", "cover"),
     ("appointment", "slot", "visit"),
@@ -572,7 +590,18 @@ def _synonym_map() -> dict[str, str]:
 
 
 def _lemma(token: str) -> str:
-    return LEMMAS.get(token, token)
+    lemma = LEMMAS.get(token)
+    if lemma is not None:
+        return lemma
+    return _third_person().get(token, token)
+
+
+@lru_cache(maxsize=1)
+def _third_person() -> dict[str, str]:
+    """The third-person forms ("turns", "shows", "pushes") of the verbs the two-word rules know."""
+    verbs = {verb for verb, _ in PHRASAL_VERBS} | set(LEMMAS.values()) | ARRIVAL
+    out = {f"{v}es" if v.endswith(("s", "sh", "ch", "x")) else f"{v}s": v for v in verbs}
+    return {form: verb for form, verb in out.items() if form not in LEMMAS}
 
 
 @lru_cache(maxsize=1)
@@ -584,7 +613,8 @@ def _phrasal_heads() -> frozenset[str]:
 def _phrasal_forms() -> frozenset[str]:
     """Every token whose lemma starts a phrasal verb: a text holding none has none to join."""
     heads = _phrasal_heads()
-    return heads | frozenset(token for token, lemma in LEMMAS.items() if lemma in heads)
+    forms = {**LEMMAS, **_third_person()}
+    return heads | frozenset(token for token, lemma in forms.items() if lemma in heads)
 
 
 @lru_cache(maxsize=1)
@@ -601,12 +631,15 @@ def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
     heads = _phrasal_heads()
     for i, token in enumerate(out):
         lemma = _lemma(token)
-        if lemma not in heads:
+        if lemma not in heads or (lemma in NOUN_HEADS and i and out[i - 1] in DETERMINERS):
             continue
         for j in range(i + 1, min(i + 2 + PHRASAL_GAP, len(out))):
-            meaning = PHRASAL_VERBS.get((lemma, out[j]))
-            if meaning is not None and j > i + 1 and (lemma, out[j]) in ADJACENT_ONLY:
+            pair = (lemma, out[j])
+            meaning = PHRASAL_VERBS.get(pair)
+            if meaning is not None and j > i + 1 and pair in ADJACENT_ONLY:
                 break
+            if pair in INTRANSITIVE and j == i + 1 and (j + 1 == len(out) or out[j + 1] not in OBJECT_STARTS):
+                meaning = INTRANSITIVE[pair]
             if meaning is not None:
                 out[i], out[j] = meaning, ""
                 break
@@ -645,6 +678,38 @@ def _mark_negations(tokens: list[str]) -> list[str]:
     return out
 
 
+FILE_EXTENSIONS = frozenset(
+    """ipynb py txt csv tsv json yaml yml md log pdf png jpg jpeg gif svg sh html htm xml zip tar gz
+    sql toml ini cfg conf doc docx xls xlsx parquet""".split()
+)
+"""Endings that make a dotted word a file name ("report.ipynb"), whatever the part before."""
+SHELL_READERS = frozenset({"cat", "less", "head", "tail", "bat"})
+"""Commands that print a file: before a path or a file name, they read it ("cat work/a.ipynb")."""
+TRAILING = ".,;:!?)\"'"
+
+
+def _read_paths(text: str) -> str:
+    """A path or a file name is a value, not words: "work/report.ipynb" reads as "path ipynb",
+    "report.ipynb" as "ipynb" (a file of that kind; its name says nothing of the action), and a
+    shell command that prints one as "read" ("cat" is no pet there). URLs are left as they are."""
+    tokens = text.split()
+    for i, token in enumerate(tokens):
+        bare = token.rstrip(TRAILING)
+        if "://" in bare or not any(c.isalpha() for c in bare):
+            continue
+        name = bare.rsplit("/", 1)[-1]
+        ending = name.rsplit(".", 1)[1] if "." in name else ""
+        read = ["path"] if "/" in bare else []
+        if ending in FILE_EXTENSIONS:
+            read.append(ending)
+        if not read:
+            continue
+        tokens[i] = " ".join(read) + token[len(bare) :]
+        if i and tokens[i - 1] in SHELL_READERS:
+            tokens[i - 1] = "read"
+    return " ".join(tokens)
+
+
 LONE_DOT = re.compile(r"\.(?!\w)|(?<!\w)\.")
 PUNCTUATION = re.compile(r"[^\w@.\-+ ]+")
 WHERE_TYPO = re.compile(r" (\w{4,6}) (is|are) ")
@@ -663,6 +728,8 @@ def normalise(text: str) -> str:
     if "'" in text or "cannot" in text:
         for short, full in CONTRACTIONS.items():
             text = text.replace(short, full)
+    if "/" in text or "." in text:
+        text = _read_paths(text)
     text = LONE_DOT.sub(" ", text)  # keep dots inside emails and numbers
     text = PUNCTUATION.sub(" ", text)
     tokens = [BARE_CONTRACTIONS.get(t, t) for t in text.split()]
