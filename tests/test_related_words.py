@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from agent.catalog import index as index_module
 from agent.catalog.lexical import canonical, words
-from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, phrase_related
+from agent.catalog.related_words import PHRASE_WEIGHT, RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, phrase_related
 from agent.catalog.retrieval import ActionRetriever
 from tests.support.retrieval_catalogs import catalog_of, offered_and_allowed, ranked
 
@@ -64,10 +64,18 @@ def test_a_phrase_matches_with_words_between_and_inflected() -> None:
     assert not phrase_related(words("me forget"))  # in order only
 
 
-def test_a_phrase_brings_its_words_in_at_the_related_weight() -> None:
+def test_a_stop_word_of_a_group_brings_its_group_in_at_the_related_weight() -> None:
+    # "again" and "all" are stop words: dropped as words, they still say reorder and list
+    assert phrase_related(words("get me that coffee again"))[canonical("reorder")] == RELATED_WEIGHT
+    assert phrase_related(words("show all dags"))[canonical("list")] == RELATED_WEIGHT
+    # "get" and "up" are too common to speak for their groups
+    assert not phrase_related(words("can i get it up here"))
+
+
+def test_a_phrase_brings_its_words_in_at_the_phrase_weight() -> None:
     index = ActionRetriever().index(catalog_of(LOOK_ALIKES))
     terms = index.query_terms("we got rid of the notes")
-    assert terms[canonical("delete")] == RELATED_WEIGHT
+    assert terms[canonical("delete")] == PHRASE_WEIGHT
     assert terms[canonical("note")] == 1.0
     # "forget" is a word no action says: its own related words come in at the higher weight
     terms = index.query_terms("I want you to forget me")

@@ -1,10 +1,11 @@
 """How the retriever reads a message against the catalog: typos near several words, related
-words, and camel-case compounds in an action's description."""
+words, camel-case compounds in an action's description, and the namespaces of action names."""
 
 from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
+from agent.catalog.index import NAMESPACE_WEIGHT
 from agent.catalog.lexical import canonical
 from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, related
 from agent.catalog.retrieval import ActionRetriever, split_compounds
@@ -63,6 +64,26 @@ def test_a_camel_case_compound_in_a_description_is_read_as_its_parts_too() -> No
     )
     assert ranked(catalog, "which hub version is it")[0] == "get_version_b"
     assert ranked(catalog, "jupyterhub version")[0] == "get_version_b"
+
+
+def test_a_word_a_namespace_begins_or_ends_with_reads_as_the_namespace_too() -> None:
+    catalog = catalog_of(
+        ("jhub_get_users", "List users."),
+        ("jhub_get_groups", "List groups."),
+        ("jhub_post_user", "Create a user."),
+        ("airflow_get_users", "List users."),
+        ("airflow_get_pools", "List pools."),
+        ("airflow_post_user", "Create a user."),
+        ("reorder_items", "Use when the customer wants to order the same items again."),
+        ("cancel_order", "Use when the customer wants to cancel an order."),
+    )
+    index = ActionRetriever().index(catalog)
+    # `jhub` starts three names: a namespace, the API's name shortened; no trigger says "hub"
+    assert index.query_terms("list hub users")[canonical("jhub")] == NAMESPACE_WEIGHT
+    assert ranked(catalog, "list hub users")[0] == "jhub_get_users"
+    # an everyday word is read only as itself, and a first word of one or two names is none
+    assert index.namespaces_holding("order") == []
+    assert canonical("reorder") not in index.query_terms("cancel my order")
 
 
 def test_words_that_name_things_in_a_catalog_are_kept_though_the_router_drops_them() -> None:

@@ -50,8 +50,17 @@ AVG_DRIFT = 0.1
 """Relative drift of the average document length that triggers recomputing BM25's parts."""
 MIN_PREFIX = 4
 """Shortest stem read as the start of a longer indexed term."""
+MIN_PART = 3
+"""Shortest term read as the start or end of a namespace ("hub" of `jhub`)."""
 MAX_TYPO_READINGS = 3
 """Most equally near terms an unknown word is read as (its weight split between them)."""
+NAMESPACE_MIN = 3
+"""Actions whose names must start with one word for it to be a namespace (an imported API's
+prefix: `jhub_`, `jserver_`, `mlserver_`)."""
+NAMESPACE_WEIGHT = 0.5
+"""A namespace's weight in a query that says a word it begins or ends with ("hub" of `jhub`,
+"server" of `jserver`), relative to the word itself: the namespace is the API's name shortened,
+and its actions' descriptions seldom repeat it."""
 MAX_CORRECTIONS = 4096
 """Unknown words remembered with their correction (a scan of the vocabulary each) per index."""
 
@@ -93,6 +102,9 @@ class ActionIndex:
         """term -> its `MAX_POSTINGS` heaviest parts, best first, for a term more actions hold than
         a walk of its postings takes (`heaviest`)."""
         self._corrections: dict[str, tuple[str, ...]] = {}
+        self.namespaces: dict[str, int] = defaultdict(int)
+        """The first term of an action's name (of two or more) -> how many actions' names start
+        with it."""
         self.vocabulary_version = 0
         """Counts the changes of `word_counts`: a reading cached against the vocabulary
         (typo corrections, the catalog search's readings) is stale once it moved."""
@@ -129,6 +141,8 @@ class ActionIndex:
         self._reweigh(self.total_length / len(self.docs) if self.docs else 1.0)
 
     def _index_extras(self, name: str, doc: ActionDoc) -> None:
+        if len(doc.name_terms) > 1:
+            self.namespaces[doc.name_terms[0]] += 1
         for pattern in dict.fromkeys(doc.patterns):
             if pattern not in self.patterns:
                 self.patterns[pattern] = IdentifierPattern.compile(pattern)
@@ -157,6 +171,10 @@ class ActionIndex:
             holders.discard(name)
             if not holders:
                 del self.pattern_actions[pattern], self.patterns[pattern]
+        if len(doc.name_terms) > 1:
+            self.namespaces[doc.name_terms[0]] -= 1
+            if self.namespaces[doc.name_terms[0]] <= 0:
+                del self.namespaces[doc.name_terms[0]]
         for word, term in doc.vocabulary.items():
             counts = self.word_counts[word]
             counts[term] -= 1
@@ -186,9 +204,12 @@ class ActionIndex:
         installation): as the one nearest term, or split evenly over up to `MAX_TYPO_READINGS`
         equally near ones ("stok": stock or stop); not a word the table of related words knows
         (`agent.catalog.related_words`: "addr" is no typo of add, "diag" none of dag). Each term then brings its related terms
-        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself,
-        and so does each everyday phrase the message says ("get rid of": delete, remove); at
-        `UNSAID_RELATED_WEIGHT` for a word no action says ("nuke": delete, stop)."""
+        (`agent.catalog.related_words`) in at `RELATED_WEIGHT`, unless the message holds them itself;
+        at `UNSAID_RELATED_WEIGHT` for a word no action says ("nuke": delete, stop). Each everyday
+        phrase the message says brings its words at `PHRASE_WEIGHT` ("get rid of": delete,
+        remove), a stop word of a group its group's at `RELATED_WEIGHT` ("again": reorder). A
+        word a namespace of action names begins or ends with brings the namespace in at
+        `NAMESPACE_WEIGHT` ("hub": jhub)."""
         return self.read_query(text)[0]
 
     def read_query(self, text: str) -> tuple[dict[str, float], frozenset[str]]:
@@ -209,6 +230,9 @@ class ActionIndex:
                 readings = self._corrections[w] or readings
             for reading in readings:
                 out[reading] = max(out.get(reading, 0.0), 1.0 / len(readings))
+            if len(term) >= MIN_PART and w not in COMMON_WORDS:
+                for namespace in self.namespaces_holding(term):
+                    out[namespace] = max(out.get(namespace, 0.0), NAMESPACE_WEIGHT)
         said = frozenset(out)
         for term, weight in list(out.items()):
             # a word no action says (jargon, shorthand: "nuke", "cfg") has only its related
@@ -217,10 +241,19 @@ class ActionIndex:
             for other in related(term):
                 if other in self.postings:
                     out[other] = max(out.get(other, 0.0), weight * share)
-        for other in phrase_related(plain):
+        for other, weight in phrase_related(plain).items():
             if other in self.postings:
-                out[other] = max(out.get(other, 0.0), RELATED_WEIGHT)
+                out[other] = max(out.get(other, 0.0), weight)
         return out, frozenset(out) - said
+
+    def namespaces_holding(self, term: str) -> list[str]:
+        """The namespaces (`namespaces`, of `NAMESPACE_MIN` actions or more) that begin or end
+        with `term` and are longer: "hub" -> jhub, "server" -> jserver and mlserver."""
+        return [
+            ns
+            for ns, count in self.namespaces.items()
+            if count >= NAMESPACE_MIN and len(ns) > len(term) and (ns.startswith(term) or ns.endswith(term))
+        ]
 
     def _correct(self, word: str) -> tuple[str, ...]:
         """A typo's readings, else the one indexed term the word's stem begins ("specs" ->

@@ -50,11 +50,11 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("save", "upload", "store", "write", "put"),
     ("restore", "revert", "rollback", "undo"),
     ("share", "grant", "access", "permission", "permissions"),
-    ("status", "state", "health", "healthy", "alive", "live", "ready", "up"),
+    ("status", "state", "health", "healthy", "alive", "live", "ready", "up", "busy", "idle"),
     ("version", "release", "build"),
     ("log", "logs", "history", "events", "audit"),
     ("config", "configuration", "settings", "options", "preferences", "setup"),
-    ("user", "account", "member", "person", "people", "profile"),
+    ("user", "account", "member", "person", "people", "profile", "login"),
     ("group", "team", "members"),
     ("token", "key", "apikey", "credential", "secret"),
     ("file", "document", "notebook", "ipynb", "folder", "directory"),
@@ -74,6 +74,7 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("callback", "call", "ring", "phone"),
     ("payment", "charge", "charged", "transaction", "debit", "bill", "billed"),
     ("money", "funds", "cash", "balance"),
+    ("refund", "money", "cash"),
     ("card", "debit", "credit"),
     ("price", "cost", "costs", "fee", "fees", "rate", "rates", "charge", "quote"),
     ("two", "2fa", "mfa", "factor", "verification", "authentication", "authenticator"),
@@ -115,6 +116,9 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("repair", "fix", "broken", "mend"),
     ("engineer", "technician", "installer"),
     ("house", "home", "flat", "apartment"),
+    ("address", "home", "house", "flat", "place"),
+    ("date", "day", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ("export", "download", "copy"),
     # everyday words for what an order, a shop and its money are about
     ("forget", "erase", "delete", "gdpr", "privacy"),
     ("gdpr", "privacy", "personal", "data", "information", "copy"),
@@ -122,7 +126,7 @@ RELATED: tuple[tuple[str, ...], ...] = (
     ("reorder", "again", "repeat", "same"),
     ("voucher", "coupon", "discount", "code"),
     ("gift", "present", "voucher"),
-    ("loyalty", "reward", "rewards", "points", "stars", "bonus", "scheme", "earned", "collected"),
+    ("loyalty", "reward", "rewards", "points", "pts", "stars", "bonus", "scheme", "earned", "collected"),
     ("store", "shop", "branch", "outlet", "showroom", "nearest", "closest", "nearby"),
     ("hours", "open", "opening", "close", "closing", "shut", "times"),
     ("invoice", "receipt", "vat", "proof", "paperwork"),
@@ -339,6 +343,12 @@ out", "give *me* a bell"); its related words come in at `RELATED_WEIGHT` like a 
 after `agent.catalog.lexical.normalise`, whose own pairs ("money back", "log in", "send
 back") already became their word."""
 PHRASE_GAP = 2
+PHRASE_WEIGHT = 0.4
+"""A phrase's related term's weight in the query: a phrase of several words says what it means
+more surely than one word's related words do (`RELATED_WEIGHT`)."""
+TOPICLESS = frozenset({"get", "up"})
+"""Stop words of the groups above too common to speak for their group alone ("can I get",
+"set up"); the others ("all", "again", "more", "why") do, as one-word phrases."""
 
 
 @lru_cache(maxsize=1)
@@ -364,21 +374,30 @@ def _phrase_word(word: str) -> str:
 @lru_cache(maxsize=1)
 def phrase_table() -> dict[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]]:
     """A phrase's first word (as `_phrase_word` reads it) -> (the phrase's words, the routing
-    terms it relates to) for each phrase starting with it."""
+    terms it relates to) for each phrase starting with it. A stop word of a group of `RELATED`
+    (not `TOPICLESS`) is a phrase of one word: the retriever drops it as a word, and its group
+    would never be reached ("same again", "show all")."""
     table: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
     for phrase, targets in RELATED_PHRASES:
         said = tuple(_phrase_word(w) for w in words(phrase))
         found = frozenset(canonical(w) for w in targets.split() if w not in RETRIEVAL_STOPWORDS)
         table.setdefault(said[0], []).append((said, found))
+    for group in RELATED:
+        found = frozenset(canonical(w) for w in group if w not in RETRIEVAL_STOPWORDS)
+        for w in group:
+            if w in RETRIEVAL_STOPWORDS and w not in TOPICLESS and found:
+                table.setdefault(_phrase_word(w), []).append(((_phrase_word(w),), found))
     return {first: tuple(phrases) for first, phrases in table.items()}
 
 
-def phrase_related(plain: Sequence[str]) -> set[str]:
+def phrase_related(plain: Sequence[str]) -> dict[str, float]:
     """The routing terms related to the phrases the plain words of a message say (see
-    `RELATED_PHRASES`): each next word of a phrase within `PHRASE_GAP` words of the one before."""
+    `RELATED_PHRASES`), each with its weight: `PHRASE_WEIGHT` for a phrase of several words,
+    `RELATED_WEIGHT` for a stop word of a group; each next word of a phrase within `PHRASE_GAP`
+    words of the one before."""
     table = phrase_table()
     read = [_phrase_word(w) for w in plain]
-    out: set[str] = set()
+    out: dict[str, float] = {}
     for i, word in enumerate(read):
         for said, targets in table.get(word, ()):
             at = i
@@ -390,5 +409,7 @@ def phrase_related(plain: Sequence[str]) -> set[str]:
                     break
                 at = nxt
             else:
-                out |= targets
+                weight = PHRASE_WEIGHT if len(said) > 1 else RELATED_WEIGHT
+                for term in targets:
+                    out[term] = max(out.get(term, 0.0), weight)
     return out
