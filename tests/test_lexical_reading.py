@@ -43,3 +43,11 @@ def test_a_path_or_a_file_name_is_read_as_its_kind_and_cat_before_it_prints_it()
     assert normalise("events for s3://raw/orders") == "events for s3 raw orders"
     assert normalise("write to a.b@example.com") == "write to a.b@example.com"
     assert normalise("my cat is ill") == "my cat is ill"
+
+
+def test_cat_opening_a_command_prints_and_the_end_of_a_period_is_a_time() -> None:
+    assert normalise("cat the source of the dag file") == "read the source of the dag file"
+    assert normalise("cat food is out of stock") == "cat food is out of stock"
+    # "until the end of the month" asks to end nothing
+    assert "cancel" not in terms("more data until the end of the month")
+    assert "cancel" in terms("end my contract")

@@ -72,6 +72,13 @@ def test_a_stop_word_of_a_group_brings_its_group_in_at_the_related_weight() -> N
     assert not phrase_related(words("can i get it up here"))
 
 
+def test_everyday_phrases_of_notifying_sharing_and_fraud() -> None:
+    assert canonical("notify") in phrase_related(words("ping me when it is back"))
+    assert canonical("share") in phrase_related(words("let dave use my server"))
+    assert canonical("fraud") in phrase_related(words("payments I never made"))
+    assert canonical("reschedule") in phrase_related(words("I can't make my 3pm"))
+
+
 def test_a_phrase_brings_its_words_in_at_the_phrase_weight() -> None:
     index = ActionRetriever().index(catalog_of(LOOK_ALIKES))
     terms = index.query_terms("we got rid of the notes")

@@ -18,7 +18,8 @@ together. Messages and tool documents go through one pipeline, so a rule helps b
      a negated hearing becomes "status" ("haven't heard back", "heard nothing");
    - "where is/are ..." about the customer's things becomes "track" (not "where are you").
    Before these, a path or a file name becomes its kind ("work/report.ipynb" -> path ipynb),
-   and a command printing one becomes "read" ("cat" is no pet there).
+   and a command printing one becomes "read" ("cat" is no pet there, nor opening a command:
+   "cat the logs"); "the end of the month" is a time, no "end" (cancel).
 2. `terms`: stop words dropped, words stemmed with the Snowball English stemmer and mapped
    onto a shared synonym table (`SYNONYMS`), whose groups are ordinary thesaurus entries for
    the concepts support actions are about.
@@ -291,6 +292,8 @@ VERB_OBJECTS = {
 """Verbs whose meaning depends on what follows: "open a ticket" creates (and is no opening
 hour), "stop my subscription" or "stop paying" cancels, while "stop sending me emails" or
 "stopped working" do not. The object keeps its own meaning."""
+END_OF_PERIOD = re.compile(r" end of (?:the |this |next |my )?(day|week|month|year|quarter|term) ")
+""""until the end of the month" is a time: no "end" of anything is asked for (cancel)."""
 STOPPED_WORKING = re.compile(r" (?:stop|stopped|stops|not|never) (?:work|working|works) ")
 """"stopped working" / "not working": a fault."""
 
@@ -685,6 +688,9 @@ FILE_EXTENSIONS = frozenset(
 """Endings that make a dotted word a file name ("report.ipynb"), whatever the part before."""
 SHELL_READERS = frozenset({"cat", "less", "head", "tail", "bat"})
 """Commands that print a file: before a path or a file name, they read it ("cat work/a.ipynb")."""
+COMMAND_FIRST = ("cat the ", "cat my ", "cat this ")
+""""cat" opening a message before its object is the command that prints a file ("cat the source
+of the dag"), not the pet it is elsewhere ("cat food", "my cat")."""
 TRAILING = ".,;:!?)\"'"
 
 
@@ -730,6 +736,8 @@ def normalise(text: str) -> str:
             text = text.replace(short, full)
     if "/" in text or "." in text:
         text = _read_paths(text)
+    if text.startswith(COMMAND_FIRST):
+        text = "read" + text[len("cat") :]
     text = LONE_DOT.sub(" ", text)  # keep dots inside emails and numbers
     text = PUNCTUATION.sub(" ", text)
     tokens = [BARE_CONTRACTIONS.get(t, t) for t in text.split()]
@@ -743,6 +751,8 @@ def normalise(text: str) -> str:
         text = WHERE_ASKED.sub(" track ", text)
     if " work" in text:
         text = STOPPED_WORKING.sub(" broken ", text)
+    if " end of " in text:
+        text = END_OF_PERIOD.sub(r" \1 ", text)
     tokens = _mark_negations(_read_verb_objects(_join_phrasal_verbs(text.split())))
     return " ".join(tokens)
 
