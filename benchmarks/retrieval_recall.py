@@ -2,7 +2,7 @@
 
         "--set",
         default="frozen",
-        choices=("frozen", "frozen3", "dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops"),
+        choices=("frozen", "frozen3", "dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops", "dev_fresh"),
 
 The set (`benchmarks.retrieval_set`): 326 actions (117 support actions with look-alikes, 209
 operations of public OpenAPI documents through the importer) and 532 frozen requests over 207
@@ -178,7 +178,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default="frozen",
-        choices=("frozen", "frozen3", "dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops"),
+        choices=(
+            "frozen",
+            "frozen3",
+            "dev",
+            "dev_wide",
+            "dev_search",
+            "dev_indirect",
+            "dev_ops",
+            "dev_fresh",
+        ),
     )
     parser.add_argument("--json", type=Path, default=None, help="where to write results")
     args = parser.parse_args(argv)

@@ -36,6 +36,12 @@
                                                imperatives, slang verbs (kill, nuke, bump, spin
                                                up, tear down, bounce, flush), abbreviations and
                                                the names of things in place of the operation
+    tests/data/retrieval/dev_fresh_requests.tsv
+                                               a development set of fresh wording (tune on
+                                               these): 110 requests over 110 actions, written
+                                               after the others to check that a reading rule
+                                               generalises (chat spellings, typos, two-word
+                                               verbs in every form, terse operator commands)
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -128,5 +134,5 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 def requests(name: str = "frozen") -> list[Request]:
     """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` / `dev_indirect` /
-    `dev_ops` (developed on)."""
+    `dev_ops` / `dev_fresh` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]

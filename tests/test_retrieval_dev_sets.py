@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import retrieval_set
 
-DEV_SETS = ("dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops")
+DEV_SETS = ("dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops", "dev_fresh")
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,18 @@ def test_the_operator_set_covers_the_api_operations_and_shares_no_message_with_t
     assert "never on the frozen sets" in " ".join(header)
     mine = {r.message.strip().lower() for r in requests}
     for other in ("dev", "dev_wide", "dev_search", "dev_indirect"):
+        assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
+    examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
+    assert not mine & examples
+
+
+def test_the_fresh_set_shares_no_message_with_the_other_sets() -> None:
+    requests = retrieval_set.requests("dev_fresh")
+    assert len(requests) >= 100
+    header = (retrieval_set.SET / "dev_fresh_requests.tsv").read_text(encoding="utf-8").splitlines()[:4]
+    assert "never on the frozen sets" in " ".join(header)
+    mine = {r.message.strip().lower() for r in requests}
+    for other in ("dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops"):
         assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
     examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
     assert not mine & examples
