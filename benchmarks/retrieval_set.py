@@ -38,7 +38,7 @@
                                                the names of things in place of the operation
     tests/data/retrieval/dev_fresh_requests.tsv
                                                a development set of fresh wording (tune on
-                                               these): 110 requests over 110 actions, written
+                                               these): 107 requests over 102 actions, written
                                                after the others to check that a reading rule
                                                generalises (chat spellings, typos, two-word
                                                verbs in every form, terse operator commands)
