@@ -51,3 +51,8 @@ def test_cat_opening_a_command_prints_and_the_end_of_a_period_is_a_time() -> Non
     # "until the end of the month" asks to end nothing
     assert "cancel" not in terms("more data until the end of the month")
     assert "cancel" in terms("end my contract")
+
+
+def test_repayments_are_a_loans_and_being_repaid_a_refund() -> None:
+    assert "refund" not in terms("what would the repayments be")
+    assert "refund" in terms("have i been repaid")

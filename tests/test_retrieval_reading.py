@@ -8,7 +8,7 @@ from langchain_core.messages import HumanMessage
 from agent.catalog.index import NAMESPACE_WEIGHT
 from agent.catalog.lexical import canonical
 from agent.catalog.related_words import RELATED_WEIGHT, UNSAID_RELATED_WEIGHT, related
-from agent.catalog.retrieval import ActionRetriever, split_compounds
+from agent.catalog.retrieval import ActionRetriever, name_text, split_compounds
 from tests.support.retrieval_catalogs import catalog_of as bare_catalog
 from tests.support.retrieval_catalogs import ranked as ranked_first
 from tools.compiler import ActionCatalog
@@ -84,6 +84,20 @@ def test_a_word_a_namespace_begins_or_ends_with_reads_as_the_namespace_too() -> 
     # an everyday word is read only as itself, and a first word of one or two names is none
     assert index.namespaces_holding("order") == []
     assert canonical("reorder") not in index.query_terms("cancel my order")
+    # a word the namespace shortens: its first letter, letters in order, its ending
+    assert index.query_terms("jupyterhub users")[canonical("jhub")] == NAMESPACE_WEIGHT
+    assert index.namespaces_holding("jupyter") == []
+
+
+def test_a_names_http_post_is_not_read_as_posting_a_letter() -> None:
+    assert name_text("jhub_post_user") == "jhub user"
+    assert name_text("get_postage_rates") == "get postage rates"
+    catalog = catalog_of(
+        ("jhub_post_user", "Create a single user."),
+        ("track_shipment", "Use when the customer asks whether their parcel has shipped."),
+    )
+    assert canonical("post") not in ActionRetriever().index(catalog).docs["jhub_post_user"].weights
+    assert ranked(catalog, "has it been posted") == ["track_shipment"]
 
 
 def test_words_that_name_things_in_a_catalog_are_kept_though_the_router_drops_them() -> None:

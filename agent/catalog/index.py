@@ -57,7 +57,7 @@ MAX_TYPO_READINGS = 3
 NAMESPACE_MIN = 3
 """Actions whose names must start with one word for it to be a namespace (an imported API's
 prefix: `jhub_`, `jserver_`, `mlserver_`)."""
-NAMESPACE_WEIGHT = 0.5
+NAMESPACE_WEIGHT = 0.8
 """A namespace's weight in a query that says a word it begins or ends with ("hub" of `jhub`,
 "server" of `jserver`), relative to the word itself: the namespace is the API's name shortened,
 and its actions' descriptions seldom repeat it."""
@@ -248,11 +248,17 @@ class ActionIndex:
 
     def namespaces_holding(self, term: str) -> list[str]:
         """The namespaces (`namespaces`, of `NAMESPACE_MIN` actions or more) that begin or end
-        with `term` and are longer: "hub" -> jhub, "server" -> jserver and mlserver."""
+        with `term` and are longer ("hub" -> jhub, "server" -> jserver and mlserver), or that
+        shorten it: its first letter, then letters of it in order up to its last `MIN_PART`
+        ("jupyterhub" -> jhub, "jupyterlab" -> jlab)."""
         return [
             ns
             for ns, count in self.namespaces.items()
-            if count >= NAMESPACE_MIN and len(ns) > len(term) and (ns.startswith(term) or ns.endswith(term))
+            if count >= NAMESPACE_MIN
+            and (
+                (len(ns) > len(term) and (ns.startswith(term) or ns.endswith(term)))
+                or (len(term) > len(ns) and _shortens(ns, term))
+            )
         ]
 
     def _correct(self, word: str) -> tuple[str, ...]:
@@ -333,6 +339,15 @@ class ActionIndex:
         evidence that tells no action from another holding the same pattern."""
         worded: set[str] = set()
         return _best(self._scores(texts, worded), limit), worded
+
+
+def _shortens(short: str, word: str) -> bool:
+    """Whether `short` keeps the first letter of `word`, its last `MIN_PART` letters, and only
+    letters of it in order between ("jhub" of "jupyterhub")."""
+    if short[0] != word[0] or short[-MIN_PART:] != word[-MIN_PART:]:
+        return False
+    letters = iter(word[1:])
+    return all(c in letters for c in short[1:])
 
 
 def _best(scored: dict[str, float], limit: int | None) -> list[tuple[str, float]]:

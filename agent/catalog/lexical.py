@@ -320,7 +320,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("ship", "shipping", "shipped", "dispatch", "dispatched", "posted", "sent out"),
     ("track", "tracking", "whereabouts", "trace"),
     ("deliver", "delivery", "delivered", "arrive", "arrived", "arrival", "eta", "way"),
-    ("refund", "reimburse", "reimbursement", "repay", "repaid", "refunded", "credited"),
+    # not "repay": "repayments" are a loan's
+    ("refund", "reimburse", "reimbursement", "repaid", "refunded", "credited"),
     ("return", "returning", "returned", "retour", "exchange", "exchanged", "swap"),
     ("cancel", "cancellation", "terminate", "end", "discontinue", "quit"),
     ("subscription", "membership", "subscribed", "plan", "sub", "tier", "package deal"),

@@ -83,7 +83,7 @@ def field_terms(text: str) -> tuple[tuple[str, str], ...]:
 
 def action_doc(definition: ActionDefinition) -> ActionDoc:
     weights: dict[str, float] = {}
-    name = field_terms(humanise_name(definition.name))
+    name = field_terms(name_text(definition.name))
     described = field_terms(split_compounds(f"{definition.title or ''} {definition.trigger}"))
     examples = field_terms(" . ".join(examples_of(definition)))
     # each input read on its own: inputs recur across a catalog (a cached reading)
@@ -112,6 +112,17 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
             vocabulary.setdefault(w, term)
     name_terms = tuple(dict.fromkeys(term for _, term in name))
     return ActionDoc(weights, sum(weights.values()), tuple(patterns), vocabulary, name_terms)
+
+
+UNREAD_NAME_WORDS = frozenset({"post"})
+"""HTTP methods in the names of imported operations (`jhub_post_user`) that mean something else
+in English: "post" would read as shipping (a letter posted), and it says less than its trigger
+("Create a single user") does, so a name's "post" is left unread."""
+
+
+def name_text(name: str) -> str:
+    """An action's name as words, less the words it is not to be read by (`UNREAD_NAME_WORDS`)."""
+    return " ".join(w for w in humanise_name(name).split() if w not in UNREAD_NAME_WORDS)
 
 
 CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
