@@ -86,9 +86,11 @@ def test_short_words_misspelt_and_abbreviated_are_read_as_the_words_they_stand_f
 
 def test_a_short_token_of_letters_and_digits_is_a_word_not_a_value() -> None:
     cat, retriever = catalog(ACTIONS), ActionRetriever()
-    # "2fa" is related to "two" and "factor" (`related_words`); binding drops it as an identifier
-    assert retriever.ranked(cat, [("set up 2fa", 1.0)], 3) == []
+    # "2fa" is related to "two" and "factor" (`related_words`): binding and the search read it
+    assert retriever.ranked(cat, [("set up 2fa", 1.0)], 3) == ["enable_two_factor"]
     assert found(retriever, cat, "set up 2fa") == ["enable_two_factor"]
+    # a longer token of letters and digits is a value
+    assert retriever.ranked(cat, [("ab12cd", 1.0)], 3) == []
 
 
 def test_each_query_word_counts_once_by_its_strongest_reading() -> None:

@@ -31,9 +31,9 @@ from agent.catalog.lexical import (
 )
 from agent.catalog.related_words import (
     RELATED_WEIGHT,
-    RETRIEVAL_STOPWORDS,
     UNSAID_RELATED_WEIGHT,
     phrase_related,
+    query_words,
     related,
 )
 
@@ -217,12 +217,11 @@ class ActionIndex:
         (scored on their `RELATED_POSTINGS` heaviest postings)."""
         out: dict[str, float] = {}
         plain = words(text)
-        for w in plain:
-            if w in RETRIEVAL_STOPWORDS or w.isdigit():
-                continue
+        for w in query_words(text):
             term = canonical(w)
             readings: tuple[str, ...] = (term,)
-            if term not in self.postings and len(w) >= 4 and w not in COMMON_WORDS and not related(term):
+            unknown = term not in self.postings and w.isalpha() and len(w) >= 4
+            if unknown and w not in COMMON_WORDS and not related(term):
                 if w not in self._corrections:
                     if len(self._corrections) >= MAX_CORRECTIONS:
                         self._corrections.clear()

@@ -16,10 +16,11 @@ spin up, tear down, cfg, conn, svc), written from general English, not from any 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from agent.catalog.lexical import LEMMAS, STOPWORDS, canonical, stem, words
+from agent.catalog.lexical import LEMMAS, STOPWORDS, canonical, normalise, stem, words
 
 KEPT_WORDS = frozenset({"run", "runs", "call", "agent", "user", "users"})
 ABBREVIATED_STOPWORDS = frozenset({"cust", "custs", "cx", "pls", "plz", "thx", "ty"})
@@ -29,6 +30,19 @@ catalog of web-API and support actions (a DAG *run*, a *call* back, a human *age
 *users* of a JupyterHub or an Airflow); the retriever keeps them, and BM25's inverse document
 frequency weighs them (a support catalog's "user" is rare, an admin API's common). It drops
 the operator's shorthand for a stop word as well ("cust", "cx": the customer a note is about)."""
+
+MAX_MIXED = 4
+"""Longest token of letters and digits read as a word ("2fa", "4g"); longer ones are values."""
+MIXED = re.compile(rf"(?<![\w-])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{{2,{MAX_MIXED}}}(?![\w-])")
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query the retriever reads: the plain words less its stop words and
+    numbers, and short tokens mixing letters and digits ("2fa", "4g", "5g"), which `words`
+    drops as identifiers."""
+    plain = [w for w in words(text) if w not in RETRIEVAL_STOPWORDS and not w.isdigit()]
+    return plain + MIXED.findall(normalise(text))
+
 
 RELATED_WEIGHT = 0.2
 """A related term's weight in the query, relative to the word the message holds."""

@@ -24,7 +24,8 @@ words and terms the index already holds (no second index, nothing more to keep i
   as detail would bring show, view, info: two guesses in a row); the related words of an
   everyday phrase of the query ("get rid of", "see someone") at the same weight, the phrase
   counting as one more word;
-- short tokens that mix letters and digits ("2fa", "4g"), which binding drops as identifiers.
+- short tokens that mix letters and digits ("2fa", "4g"), read as words as binding reads them
+  (`agent.catalog.related_words.query_words`), not as identifiers.
 
 An everyday English word (`agent.catalog.lexical.COMMON_WORDS`) is read only as itself and its
 related words: "old" is no part of "sold", "order" none of "reorder". A word with several
@@ -43,7 +44,6 @@ reciprocal rank (`agent.catalog.semantic.fuse`), with the semantic ranking when 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,8 +51,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from agent.catalog.index import ActionIndex
-from agent.catalog.lexical import COMMON_WORDS, canonical, normalise, related_terms, stem, words
-from agent.catalog.related_words import RETRIEVAL_STOPWORDS, phrase_related, related
+from agent.catalog.lexical import COMMON_WORDS, canonical, related_terms, stem, words
+from agent.catalog.related_words import phrase_related, query_words, related
 
 PART_WEIGHT = 0.6
 """A word read as the part of an indexed word it begins or ends (or the reverse)."""
@@ -69,19 +69,8 @@ MAX_ABBREVIATION = 5
 """Longest unknown word read as an abbreviation by its letters in order."""
 MAX_READINGS = 3
 """Most readings of one kind kept for a word."""
-MAX_MIXED = 4
-"""Longest token of letters and digits read as a word ("2fa", "4g"); longer ones are values."""
 MAX_CACHED = 4096
 """Words remembered with their readings per vocabulary version."""
-
-MIXED = re.compile(rf"(?<![\w-])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{{2,{MAX_MIXED}}}(?![\w-])")
-
-
-def query_words(text: str) -> list[str]:
-    """The words of a search query the search reads: binding's words less its stop words, and
-    short tokens mixing letters and digits."""
-    plain = [w for w in words(text) if w not in RETRIEVAL_STOPWORDS and not w.isdigit()]
-    return plain + MIXED.findall(normalise(text))
 
 
 @dataclass
