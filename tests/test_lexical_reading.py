@@ -56,3 +56,9 @@ def test_cat_opening_a_command_prints_and_the_end_of_a_period_is_a_time() -> Non
 def test_repayments_are_a_loans_and_being_repaid_a_refund() -> None:
     assert "refund" not in terms("what would the repayments be")
     assert "refund" in terms("have i been repaid")
+
+
+def test_chat_spellings_read_as_the_words_they_stand_for() -> None:
+    assert normalise("wheres my parcel rn") == "track my parcel right now"
+    assert normalise("can u move it to tmrw") == "can you move it to tomorrow"
+    assert terms("my acc is locked") == terms("my account is locked")

@@ -153,6 +153,21 @@ BARE_CONTRACTIONS = {
     "pls": "please",
     "plz": "please",
     "thx": "thanks",
+    "rn": "right now",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "2moro": "tomorrow",
+    "b4": "before",
+    "abt": "about",
+    "cud": "could",
+    "wud": "would",
+    "coz": "because",
+    "cos": "because",
+    "ppl": "people",
+    "acc": "account",
+    "wk": "week",
+    "mnth": "month",
+    "amt": "amount",
 }
 """Contractions typed without the apostrophe, and chat spellings, read as whole words."""
 
