@@ -77,6 +77,7 @@ def test_everyday_phrases_of_notifying_sharing_and_fraud() -> None:
     assert canonical("share") in phrase_related(words("let dave use my server"))
     assert canonical("fraud") in phrase_related(words("payments I never made"))
     assert canonical("reschedule") in phrase_related(words("I can't make my 3pm"))
+    assert canonical("ticket") in phrase_related(words("can someone look into it"))
 
 
 def test_a_phrase_brings_its_words_in_at_the_phrase_weight() -> None:

@@ -352,6 +352,7 @@ RELATED_PHRASES: tuple[tuple[str, str], ...] = (
     ("wipe out", "delete"),
     ("roll back", "restore revert"),
     ("look up", "get find"),
+    ("look into", "investigate problem ticket"),
     ("who am i", "whoami current identity"),
     ("who is on", "list users"),
     ("hand off", "escalate human"),
