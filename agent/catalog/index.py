@@ -102,6 +102,7 @@ class ActionIndex:
         """term -> its `MAX_POSTINGS` heaviest parts, best first, for a term more actions hold than
         a walk of its postings takes (`heaviest`)."""
         self._corrections: dict[str, tuple[str, ...]] = {}
+        self._namespace_readings: dict[str, list[str]] = {}
         self.namespaces: dict[str, int] = defaultdict(int)
         """The first term of an action's name (of two or more) -> how many actions' names start
         with it."""
@@ -143,6 +144,7 @@ class ActionIndex:
     def _index_extras(self, name: str, doc: ActionDoc) -> None:
         if len(doc.name_terms) > 1:
             self.namespaces[doc.name_terms[0]] += 1
+            self._namespace_readings.clear()
         for pattern in dict.fromkeys(doc.patterns):
             if pattern not in self.patterns:
                 self.patterns[pattern] = IdentifierPattern.compile(pattern)
@@ -172,6 +174,7 @@ class ActionIndex:
             if not holders:
                 del self.pattern_actions[pattern], self.patterns[pattern]
         if len(doc.name_terms) > 1:
+            self._namespace_readings.clear()
             self.namespaces[doc.name_terms[0]] -= 1
             if self.namespaces[doc.name_terms[0]] <= 0:
                 del self.namespaces[doc.name_terms[0]]
@@ -246,6 +249,15 @@ class ActionIndex:
         return out, frozenset(out) - said
 
     def namespaces_holding(self, term: str) -> list[str]:
+        """`_namespaces_holding`, kept per term until the namespaces change."""
+        found = self._namespace_readings.get(term)
+        if found is None:
+            if len(self._namespace_readings) >= MAX_CORRECTIONS:
+                self._namespace_readings.clear()
+            found = self._namespace_readings[term] = self._namespaces_holding(term)
+        return found
+
+    def _namespaces_holding(self, term: str) -> list[str]:
         """The namespaces (`namespaces`, of `NAMESPACE_MIN` actions or more) that begin or end
         with `term` and are longer ("hub" -> jhub, "server" -> jserver and mlserver), or that
         shorten it: its first letter, then letters of it in order up to its last `MIN_PART`

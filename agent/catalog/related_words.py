@@ -41,7 +41,15 @@ def query_words(text: str) -> list[str]:
     numbers, and short tokens mixing letters and digits ("2fa", "4g", "5g"), which `words`
     drops as identifiers."""
     plain = [w for w in words(text) if w not in RETRIEVAL_STOPWORDS and not w.isdigit()]
-    return plain + MIXED.findall(normalise(text))
+    return plain + list(_mixed(text))
+
+
+@lru_cache(maxsize=32768)
+def _mixed(text: str) -> tuple[str, ...]:
+    # cached like `words`: a message is read by binding and the search, every node of a turn
+    if not any(c.isdigit() for c in text):
+        return ()
+    return tuple(MIXED.findall(normalise(text)))
 
 
 RELATED_WEIGHT = 0.2
