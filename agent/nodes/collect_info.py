@@ -14,7 +14,7 @@ from agent import prompts
 from agent.nodes.closing import close_if_unavailable, finish_call, skip_call
 from agent.state import AgentContext, AgentState
 from agent.storable_state import ask
-from agent.wording.inputs import asked_for, form_field
+from agent.wording.inputs import asked_for, customer_reason, form_field
 from agent.wording.values import or_list
 from tools.action import ActionDefinition
 from tools.compiler import ArgsCheck, CompiledAction
@@ -53,7 +53,7 @@ def question_payload(compiled: CompiledAction, check: ArgsCheck) -> dict[str, An
         "question": prompts.question_text(
             _verb_label(action),
             [ask(n) for n in check.missing],
-            [(describe(n), reason) for n, reason in check.invalid.items()],
+            [(describe(n), customer_reason(reason)) for n, reason in check.invalid.items()],
         ),
     }
 

@@ -53,6 +53,14 @@ ROUTER_CACHE_SIZE = 32
 """Tool sets whose router is kept (one per catalog revision and channel, in practice)."""
 WHO_ASKED = re.compile(r"^\W*(?:(?:hi|hello|hey|so|and|but)\W+)*who\b", re.I)
 """A question asking who: a person the message names is what it asks about, not a value."""
+ACCEPTS = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|yup|sure|ok|okay|alright|please|go ahead|do it|do that|thanks|thank you|"
+    r"that would be (?:great|good|nice|helpful)|that'd be (?:great|good|nice|helpful))\W*)+$",
+    re.I,
+)
+"""A reply that only says yes to what was just offered ("yes please", "sure, go ahead")."""
+OFFERED = re.compile(r"\bI can (.+?) if you'd like\.")
+"""The offer a reply of this model makes ("I can connect you with the support team if you'd like.")."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 """Answers to "do you want to A, or to B?" that point at an option by position."""
 
@@ -255,6 +263,11 @@ class OfflineChatModel(BaseChatModel):
         humans = self._humans(messages)
         router = self._router(functions)
         last = humans[-1] if humans else ""
+        offer = OFFERED.search(_last_reply(messages)) if ACCEPTS.match(last) else None
+        if offer:  # "yes please" to "I can connect you with the support team if you'd like."
+            accepted = router.route(offer.group(1))
+            if accepted.tool is not None:
+                return accepted
         route = router.route(last)
         if route.tool is None and len(humans) > 1 and not router.is_policy_question(last):
             route = self._route_in_context(messages, router, route) or route
@@ -392,8 +405,12 @@ class OfflineChatModel(BaseChatModel):
     ) -> AIMessage:
         system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
         request = parse_request(system)
+        actions = [f for n, f in functions.items() if n not in PRESENT_NAMES]
         rendered: Rendered = render(
-            envelope, request, handover=can_hand_over({**functions, request.action: None})
+            envelope,
+            request,
+            handover=can_hand_over({**functions, request.action: None}),
+            can_do=lambda offer: bool(actions) and self._router(actions).route(offer).tool is not None,
         )
         rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action, functions))
         asked = presenter_for(request.format).tool

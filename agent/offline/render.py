@@ -11,10 +11,22 @@ the sentences that apply become second-person text ("Tell the user their order i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from agent.offline.failures import (
+    Kind,
+    branch_fires,
+    error_document,
+    failure_kind,
+    is_failure_condition,
+    named_kinds,
+    reason_candidates,
+    says_not_found,
+    untrue_for,
+)
 from agent.offline.replies import ACTION_VERBS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
 from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
@@ -31,16 +43,11 @@ INJECTION_RE = re.compile(
 )
 URL_RE = re.compile(r"^https?://\S+$", re.I)
 ID_VALUE_RE = re.compile(r"^[A-Z]{2,6}-?\d{3,}$")
-ERROR_WORDS = re.compile(
-    r"\b(errors?|fail\w*|unavailable|down|not found|does not work|goes wrong|went wrong|problem|"
-    r"cannot|can not|time[sd]? ?out|timeout|unsuccessful|unable)\b",
-    re.I,
-)
 _INSTRUCTIONS_HEAD = INSTRUCTIONS_ON.split("{text}")[0]
 _INSTRUCTIONS_END = RESPOND_SYSTEM.split("{instructions}\n", 1)[1].split("\n", 1)[0][:40]
 DIRECTIVE_VERBS = (
     "tell|let|say|include|mention|show|give|state|add|offer|apologi[sz]e|thank|ask|remind|"
-    "explain|inform|don't|do not|never|keep"
+    "explain|inform|don't|do not|never|keep|suggest|recommend|advise|encourage|invite"
 )
 
 
@@ -230,7 +237,12 @@ class Plan:
     handover: bool = False
     """Whether some bound action can pass the customer to a person; otherwise an instruction
     to offer that is left out (nothing could keep the promise)."""
+    can_do: Callable[[str], bool] | None = None
+    """Whether some bound action does what an offer says ("issue a refund"); an offer no
+    action keeps is left out. None: offers of an operation are left out."""
     reason_told: bool = False
+    kind: Kind | None = None
+    """The kind of the failure (`agent.offline.failures`), None for a result."""
 
 
 def split_sentences(text: str) -> list[str]:
@@ -374,7 +386,18 @@ def _directive(
         return None  # "offer the tracking link": the link is shown, no sentence needed
     if m:
         offer = second_person(m.group(1))[:-1]
+        if not _offer_kept(offer, plan):
+            return None
         return f"I can {offer[:1].lower()}{offer[1:]} if you'd like."
+    m = re.match(r"^(suggest|recommend)(?:ing)? (.+)$", b, re.I)
+    if m:  # "suggest trying again later" -> "I'd suggest trying again later."
+        return f"I'd {m.group(1).lower()} {second_person(m.group(2), noun)[:1].lower()}{second_person(m.group(2), noun)[1:]}"
+    m = re.match(
+        r"^(?:advise|encourage|invite|direct) (?:the (?:customer|user|client)|them|him|her) to (.+)$", b, re.I
+    )
+    if m:  # "advise them to contact their bank" -> "Please contact your bank."
+        rest = second_person(m.group(1), noun)
+        return f"Please {rest[:1].lower()}{rest[1:]}"
     m = re.match(r"^(?:lead|start|begin) with (.+)$", b, re.I)
     if m:
         for part in re.split(r",\s*|\s+and\s+", m.group(1)):  # in the order they are named
@@ -396,7 +419,9 @@ def _directive(
         rest = second_person(m.group(1)[3:].strip(), noun)
         return f"Please {rest[:1].lower()}{rest[1:]}"
     if m:
-        return second_person(m.group(1), noun)
+        told = re.sub(r",? and that ", ", and ", second_person(m.group(1), noun))
+        offered = OFFER_SENTENCE.match(told)
+        return None if offered and not _offer_kept(offered.group(1), plan) else told
     m = re.match(
         r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
         r"(?: them)? (.+)$",
@@ -424,6 +449,31 @@ def _directive(
     return None
 
 
+OFFER_SENTENCE = re.compile(
+    r"^(?:we|i)(?: can| could|'ll| will| would be (?:happy|glad) to| are (?:happy|glad) to| am (?:happy|glad) to)"
+    r"\s+(.+?)\.?$",
+    re.I,
+)
+"""A sentence the team's instructions make an offer of ("We can issue a refund right away.")."""
+KEPT_WITHOUT_ACTION = re.compile(
+    r"^(?:(?:try|check|look)(?: (?:it|that|this))? again|help(?: you)?(?: with)? (?:anything|something) else|"
+    r"help(?: you)? with (?:any|other) questions|"
+    r"answer (?:any )?(?:other |more )?questions?)\b",
+    re.I,
+)
+"""Offers any conversation keeps: trying again, helping with something else."""
+
+
+def _offer_kept(offer: str, plan: Plan) -> bool:
+    """Whether something here keeps the offer: a person to hand over to, or a bound action
+    that does what it says."""
+    if KEPT_WITHOUT_ACTION.match(offer.strip()):
+        return True
+    if HANDOVER_OFFER.search(f"offer {offer.lower()}"):
+        return plan.handover
+    return plan.can_do is not None and plan.can_do(offer)
+
+
 REASON_ASKED = re.compile(
     r"\b(?:the |their |its )?(?:reason|why|error message|what went wrong|what the (?:api|system) said|"
     r"the message|the error)\b"
@@ -438,22 +488,15 @@ HANDOVER_ACTION = re.compile(
     r"escalat|hand ?(?:over|off)|human|agent|ticket|callback|call back|support request|live chat", re.I
 )
 """A bound action that can pass the customer to a person, by its name or description."""
-REASON_KEYS = ("message", "detail", "error", "reason", "error_description", "description", "title")
-"""Keys under which APIs put the reason for a refusal, most telling first."""
 
 
 def api_reason(data: Any) -> str | None:
-    """The API's own short explanation of a failure, if its body has one that is safe to quote."""
-    pairs = flatten(data)
-    for wanted in REASON_KEYS:
-        for key, value in pairs:
-            if key.split(".")[-1].lower() != wanted or not isinstance(value, str) or not _safe(key, value):
-                continue
-            text = " ".join(value.split())
-            if 3 <= len(text) <= 200 and not INJECTION_RE.search(text) and not URL_RE.match(text):
-                return text
-    if isinstance(data, str) and 3 <= len(data.strip()) <= 200 and not INJECTION_RE.search(data):
-        return " ".join(data.split())
+    """The API's own short explanation of a failure, if its body has one that is safe to quote:
+    the fields it named with their problems, else its own sentence, else its code in words
+    (`agent.offline.failures.reason_candidates`)."""
+    for text in reason_candidates(data):
+        if 3 <= len(text) <= 200 and _safe("reason", text) and not URL_RE.match(text):
+            return text
     return None
 
 
@@ -499,37 +542,45 @@ def interpret(
     data: Any,
     pairs: list[tuple[str, Any]],
     label: str,
-    outage: bool = False,
+    kind: Kind | None = None,
+    status: Any = None,
     reason: str | None = None,
     handover: bool = False,
+    can_do: Callable[[str], bool] | None = None,
 ) -> Plan:
     """Turn the team's instructions into sentences and field choices for this outcome.
 
-    When the call failed, the error branches apply ("If the API returns an error, ..."), and so
-    do conditions on the data that the error body meets ("If the order already shipped, tell
-    them to start a return"): a refusal's body is data about why."""
-    plan = Plan(outage=outage, reason=reason, handover=handover)
-    for sentence in split_sentences(instructions):
+    When the call failed (`kind`), the branches for its kind apply ("If the order is not
+    found, ..." for a not-found answer, "If the system is down, ..." for an outage), and a
+    branch for any failure ("If the API returns an error, ...") applies to the kinds no branch
+    names, minus its sentences that are untrue of this kind (an outage said of a not-found
+    answer, "double-check the number" of an outage). Conditions on the data that the error
+    body meets apply too ("If the order already shipped, tell them to start a return"): a
+    refusal's body is data about why."""
+    plan = Plan(outage=kind == "outage", reason=reason, handover=handover, can_do=can_do, kind=kind)
+    sentences = split_sentences(instructions)
+    named = named_kinds([c for c in map(_condition, sentences) if c])
+    for sentence in sentences:
         meaning = MEANS_RE.search(sentence)
         if meaning:
             if not failed:
                 _explain(meaning.group(1), meaning.group(2), plan, pairs, label)
             continue
-        m = re.match(
-            r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$",
-            sentence,
-            re.I,
-        )
+        m = CONDITION_RE.match(sentence)
         if m:
             cond, bodies = m.group(1), clauses(m.group(2))
-            noun_m = re.search(r"\bthe (\w+)", cond)
-            noun = noun_m.group(1) if noun_m and noun_m.group(1) not in {"api", "call"} else None
-            if ERROR_WORDS.search(cond):
-                if not failed:
+            noun = _noun(cond)
+            general = False
+            if is_failure_condition(cond):
+                if kind is None:
+                    continue
+                fires, general = branch_fires(cond, kind, status, named)
+                if not fires:
                     continue
                 plan.error_handled = True
             elif failed:
-                if not pairs or _condition_holds(cond, data, pairs, label) is not True:
+                # a refusal's body is data about why; a not-found or an outage body is not
+                if kind != "refused" or not pairs or _condition_holds(cond, data, pairs, label) is not True:
                     continue
                 plan.error_handled = True
                 plan.conditional_fired = True
@@ -539,7 +590,7 @@ def interpret(
                 plan.conditional_fired = True
             for body in bodies:
                 text = _directive(body, noun, label, failed, plan, pairs)
-                if text:
+                if text and not (general and kind is not None and untrue_for(text, kind)):
                     plan.sentences.append(text)
         elif not failed:
             for body in clauses(sentence):
@@ -554,6 +605,33 @@ def interpret(
     return plan
 
 
+CONDITION_RE = re.compile(
+    r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$", re.I
+)
+"""A conditional instruction: its condition and what to do."""
+NOT_THE_SUBJECT = frozenset(
+    {"api", "call", "system", "server", "request", "response", "lookup", "look", "service", "endpoint"}
+)
+
+
+def _condition(sentence: str) -> str | None:
+    m = CONDITION_RE.match(sentence)
+    return m.group(1) if m else None
+
+
+def _noun(condition: str) -> str | None:
+    """What "it" stands for in an instruction under this condition: the first thing the
+    condition names that is not the API itself ("If the API says the order shipped" -> order)."""
+    return next(
+        (
+            m.group(1)
+            for m in re.finditer(r"\bthe (\w+)", condition)
+            if m.group(1).lower() not in NOT_THE_SUBJECT
+        ),
+        None,
+    )
+
+
 # -- presentation --------------------------------------------------------------------------------
 
 
@@ -565,45 +643,55 @@ def attempt(label: str) -> str:
     return f"complete \u201c{label}\u201d"
 
 
-def is_outage(envelope: dict[str, Any]) -> bool:
-    """The system could not answer (timeout, network, 5xx), as opposed to a refusal (4xx)."""
-    status = envelope.get("status")
-    if envelope.get("outcome") in ("timeout", "network"):
-        return True
-    return not (isinstance(status, int) and 400 <= status < 500)
+NOT_FOUND_TEXT = "I couldn't find anything matching the details you gave."
+TIMEOUT_TEXT = "The system didn't answer in time, so please try again in a little while."
+OUTAGE_TEXT = "The system isn't available right now, so please try again in a little while."
+REFUSED_TEXT = "The request wasn't accepted, so something in the details may need checking."
 
 
-def _only_not_found(reason: str) -> bool:
-    """ "Not found", "404 Not Found": a reason that adds nothing to not-found."""
-    return set(words(reason)) <= {"not", "found", "error", "resource", "the", "was", "http"}
+def _why(kind: Kind, outcome: Any, reason: str | None, told: list[str]) -> list[str]:
+    """What the customer is told happened, unless the team's sentences for it say so already."""
+    if kind == "not_found":
+        if any(says_not_found(t) for t in told):
+            return []
+        # the API's words only when they add to not-found ("the account is closed")
+        return [NOT_FOUND_TEXT] + ([said(reason)] if reason and not says_not_found(reason) else [])
+    if kind == "outage":
+        if any(untrue_for(t, "not_found") for t in told):  # the team's words say it is down
+            return []
+        return [TIMEOUT_TEXT if outcome == "timeout" else OUTAGE_TEXT]
+    if reason:
+        return [said(reason)]
+    return [] if told else [REFUSED_TEXT]
 
 
-def _error_text(envelope: dict[str, Any], label: str, reason: str | None) -> str:
-    status = envelope.get("status")
-    outcome = envelope.get("outcome")
-    if status == 404:
-        why = "I couldn't find anything matching the details you gave."
-        if reason and not _only_not_found(reason):
-            why += f" {said(reason)}"
-    elif outcome == "timeout":
-        why = "The system didn't answer in time, so please try again in a little while."
-    elif isinstance(status, int) and 400 <= status < 500:
-        why = (
-            said(reason)
-            if reason
-            else "The request wasn't accepted, so something in the details may need checking."
-        )
-    else:
-        why = "The system isn't available right now, so please try again in a little while."
-    return f"I'm sorry, I couldn't {attempt(label)}. {why} Is there anything else I can help with?"
+def _failure_text(plan: Plan, label: str, outcome: Any) -> str:
+    """A failed call in words: the apology (the team's, or one naming what could not be done),
+    why (unless a branch for this very case said it), the team's sentences for it."""
+    assert plan.kind is not None
+    told = plan.sentences if plan.error_handled else []
+    sorry = [t for t in told if t.startswith("I'm sorry")][:1]
+    rest = [t for t in told if not t.startswith("I'm sorry")]
+    if any("right now" in t for t in rest):  # said once
+        sorry = [t.replace(" right now.", ".") for t in sorry]
+    why = [] if plan.conditional_fired or plan.reason_told else _why(plan.kind, outcome, plan.reason, told)
+    closing = [] if rest else ["Is there anything else I can help with?"]
+    return " ".join((sorry or [f"I'm sorry, I couldn't {attempt(label)}."]) + why + rest + closing)
 
 
-def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = False) -> Rendered:
+def render(
+    envelope: dict[str, Any],
+    req: RespondRequest,
+    *,
+    handover: bool = False,
+    can_do: Callable[[str], bool] | None = None,
+) -> Rendered:
     """The presentation of one result. `handover`: some bound action can pass the customer to a
-    person (see `can_hand_over`)."""
+    person (see `can_hand_over`); `can_do`: whether some bound action does what an offer in the
+    instructions says (see `Plan.can_do`)."""
     label = req.label or humanise_name(req.action) or "your request"
-    failed = envelope.get("outcome") != "ok"
     data = envelope.get("data")
+    failed = envelope.get("outcome") != "ok" or error_document(data)
     pairs = flatten(data)
     url, url_key = _url(envelope, pairs)
     subject = _subject(pairs, label, req.action)
@@ -614,25 +702,15 @@ def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = Fa
         data=data,
         pairs=pairs,
         label=label,
-        outage=failed and is_outage(envelope),
+        kind=failure_kind(envelope.get("status"), envelope.get("outcome"), reason) if failed else None,
+        status=envelope.get("status"),
         reason=reason,
         handover=handover,
+        can_do=can_do,
     )
 
     if failed:
-        if plan.error_handled and plan.sentences:
-            # The apology first, then why (unless an instruction for this very case said it).
-            sentences = sorted(plan.sentences, key=lambda t: not t.startswith("I'm sorry"))
-            at = 1 if sentences[0].startswith("I'm sorry") else 0
-            why: list[str] = []
-            if not plan.conditional_fired and not plan.reason_told:
-                if envelope.get("status") == 404:
-                    why.append("I couldn't find anything matching the details you gave.")
-                if reason and not (envelope.get("status") == 404 and _only_not_found(reason)):
-                    why.append(said(reason))
-            text = " ".join(sentences[:at] + why + sentences[at:])
-        else:
-            text = _error_text(envelope, label, reason)
+        text = _failure_text(plan, label, envelope.get("outcome"))
         return Rendered(text=text, values={"title": label, "fields": [], "note": text})
 
     shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]
@@ -656,21 +734,27 @@ def render(envelope: dict[str, Any], req: RespondRequest, *, handover: bool = Fa
     else:
         lead = subject[1] if subject else f"\u201c{label}\u201d"
         rest = [(k, v) for k, v in shown if not subject or k != subject[0]]
-        text = f"{lead}: {describe(rest)}." if rest else f"{lead}: done."
+        if rest:
+            text = f"{lead}: {describe(rest)}."
+        elif tool_kind(req.action) == "lookup" and not url:
+            text = f"I looked, but the system returned no details for {lead}."
+        else:
+            text = f"{lead}: done."
     if url:
         text += f" Link: {url}"
     link_label = _link_label(url_key, req.instructions, label)
+    fields = [
+        {"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
+        for k, v in shown
+        if not subject or k != subject[0]
+    ]
     values = {
         "title": _title(subject, label, req.action),
-        "fields": [
-            {"label": humanise_key(k)[:1].upper() + humanise_key(k)[1:], "value": format_value(v)}
-            for k, v in shown
-            if not subject or k != subject[0]
-        ],
+        "fields": fields,
         "link_url": url,
         "link_label": link_label if url else None,
         "url": url,
         "label": label,
-        "note": " ".join(told) or None,
+        "note": " ".join(told) or (None if fields or url else text),  # a card always says something
     }
     return Rendered(text=text, values=values)

@@ -1,0 +1,310 @@
+"""What kind of failure a call's result is, and what the API said about it, for the offline
+model's replies.
+
+A failed call is one of three kinds, as the customer must hear it:
+
+- `not_found`: the API answered that what was asked for does not exist (404, 410, or a body
+  that says so: `order_not_found`, "No such order");
+- `outage`: the system could not answer (a timeout, no connection, a 5xx, or a 401 / 407 / 429,
+  which are the deployment's problem, never the customer's details);
+- `refused`: the API understood and said no (400, 403, 409, 422 …), usually with a reason.
+
+A 2xx answer whose body is an error document (`{"ok": false, ...}`, `{"success": false}`,
+GraphQL `{"data": null, "errors": [...]}`, `{"status": "error", "message": ...}`, a body holding
+only an error and its message) is a failure too: presenting it as the result would tell the
+customer an error code as if it were their order.
+
+The team's instructions speak to these kinds in words: "If the order is not found, ...",
+"If the system is down, ...", "If the API rejects a field, ...", or to any failure ("If the API
+returns an error, ..."). `condition_kinds` reads which kinds a condition names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+Kind = Literal["not_found", "outage", "refused"]
+ANY = "any"
+"""A condition that names a failure of no particular kind ("if anything goes wrong")."""
+
+NOT_FOUND_RE = re.compile(
+    r"\bnot ?found\b|\bno such\b|\b(?:does|do|did|is|are|was)(?: not|n't) (?:exist|found|known|on file)\b|"
+    r"\bdoesn't exist\b|\bnon ?existent\b|\b(?:could|can)(?:not|n't| not) (?:be )?f(?:ou|i)nd\b|"
+    r"\bunknown\b(?! (?:error|failure|problem|issue|reason))|\bno (?:matching|match|record|results?)\b|"
+    r"\bwrong (?:number|id|reference|code)\b|\bnot (?:recogni[sz]ed|on file)\b|"
+    r"\bdoesn't match any\b|\bnothing (?:comes up|is found|matches)\b|\bno \w+ (?:matches|match|is found|was found)\b|"
+    r"\bmatches no(?:thing)?\b",
+    re.I,
+)
+"""Words that say what was asked for does not exist."""
+OUTAGE_CONDITION_RE = re.compile(
+    r"\b(?:down|unavailable|unreachable|offline|outage|maintenance|overloaded|busy|"
+    r"time[sd]? ?out|timeout|slow|server errors?|internal errors?|"
+    r"(?:not|n't|never) (?:respond\w*|answer\w*|reachable|available|up)|no (?:response|answer|connection)|"
+    r"(?:can't|cannot|can not) be reached|does not respond|doesn't respond)\b",
+    re.I,
+)
+"""Words of a condition about the system not answering."""
+REFUSED_CONDITION_RE = re.compile(
+    r"\b(?:reject\w*|refus\w*|declin\w*|invalid|not valid|validation|not accepted|isn't accepted|"
+    r"conflict\w*|not allowed|denied|forbidden|bad request|won't accept|does not accept|"
+    r"doesn't accept)\b",
+    re.I,
+)
+"""Words of a condition about the API saying no."""
+ERROR_CONDITION_RE = re.compile(
+    r"\b(?:errors?|fail\w*|goes wrong|went wrong|go wrong|problems?|issues?|cannot|can not|can't|"
+    r"unsuccessful|unable|doesn't work|does not work|didn't work|did not work|not work)\b",
+    re.I,
+)
+"""Words of a condition about any failure."""
+
+OUTAGE_CLAIM_RE = re.compile(
+    r"\b(?:having (?:trouble|problems|issues|difficulties)|down|unavailable|not available|outage|"
+    r"maintenance|temporar\w*|try(?:ing)? again (?:later|shortly|soon|in a)|(?:right|just) now|busy|"
+    r"experiencing)\b",
+    re.I,
+)
+"""A sentence that tells the customer the system is not answering: untrue of a not-found
+answer or a refusal."""
+CHECK_DETAILS_RE = re.compile(
+    r"\b(?:double[- ]?check|check (?:the|your|that|if|whether)|make sure|verify|re-?enter|"
+    r"correct (?:the|your)|typo|mistyped|spell\w*|confirm (?:the|your))\b",
+    re.I,
+)
+"""A sentence that asks the customer to check what they gave: untrue of an outage."""
+
+
+def failure_kind(status: Any, outcome: Any, reason: str | None) -> Kind:
+    """The kind of a failed call, from its HTTP status, its outcome and the API's reason (an
+    outcome "ok" is an error document in a successful answer)."""
+    if outcome == "ok":
+        return "not_found" if reason and says_not_found(reason) else "refused"
+    if outcome in ("timeout", "network"):
+        return "outage"
+    if status in (404, 410):
+        return "not_found"
+    if isinstance(status, int) and 400 <= status < 500 and status not in (401, 407, 429):
+        return "not_found" if reason and says_not_found(reason) else "refused"
+    return "outage"
+
+
+def says_not_found(text: str) -> bool:
+    """Whether a text says the thing asked for does not exist (`order_not_found` included)."""
+    return bool(NOT_FOUND_RE.search(re.sub(r"[_\-]+", " ", text)))
+
+
+def condition_kinds(condition: str) -> set[str]:
+    """The failure kinds an instruction's condition names (`ANY` for a failure of any kind);
+    empty when it is no condition on a failure (a condition on the data)."""
+    plain = re.sub(r"[_\-]+", " ", condition)
+    kinds: set[str] = set()
+    if says_not_found(plain):
+        kinds.add("not_found")
+    if OUTAGE_CONDITION_RE.search(plain):
+        kinds.add("outage")
+    if REFUSED_CONDITION_RE.search(plain):
+        kinds.add("refused")
+    if not kinds and ERROR_CONDITION_RE.search(plain):
+        kinds.add(ANY)  # a kind named wins: "if it fails because the order doesn't exist"
+    return kinds
+
+
+STATUS_CODE_RE = re.compile(r"\b([1-5])(\d\d|xx)\b", re.I)
+STATUS_CONTEXT_RE = re.compile(
+    r"\b(?:api|system|server|service|request|call|status|http|errors?|response|endpoint|answers?|"
+    r"returns?|responds?|gets?|got|receives?|received|codes?|an?)\b",
+    re.I,
+)
+"""A condition naming status codes speaks of the API ("If the API answers 409"), unlike "If
+the balance is above 500"."""
+
+
+def status_codes(condition: str) -> list[tuple[str, str]]:
+    """The HTTP statuses a condition names, as (class digit, rest): ("4", "09"), ("5", "xx")."""
+    return STATUS_CODE_RE.findall(condition) if STATUS_CONTEXT_RE.search(condition) else []
+
+
+def branch_kinds(condition: str) -> tuple[list[tuple[str, str]], set[str]]:
+    """The statuses a condition names and the failure kinds its words name. A condition that
+    names statuses is about those ("If the API answers 409", "a 500 error"): its words count
+    only for kinds they name themselves ("409 or the order is not found")."""
+    codes = status_codes(condition)
+    if not codes:
+        return [], condition_kinds(condition)
+    return codes, condition_kinds(STATUS_CODE_RE.sub(" ", condition)) - {ANY}
+
+
+def branch_fires(condition: str, kind: Kind, status: Any, named: set[str]) -> tuple[bool, bool]:
+    """Whether a failure branch applies to this failure, and whether it applies only as a branch
+    for any failure (`named`: the kinds other branches name). (False, False) for a condition
+    on no failure."""
+    codes, kinds = branch_kinds(condition)
+    if isinstance(status, int) and any(
+        str(status)[0] == head and (rest.lower() == "xx" or str(status)[1:] == rest) for head, rest in codes
+    ):
+        return True, False
+    if kind in kinds:
+        return True, False
+    return (ANY in kinds and kind not in named), True
+
+
+def named_kinds(conditions: list[str]) -> set[str]:
+    """The failure kinds the instructions give a branch of their own (by words, not status)."""
+    return set().union(*(branch_kinds(c)[1] - {ANY} for c in conditions if not status_codes(c)))
+
+
+def is_failure_condition(condition: str) -> bool:
+    codes, kinds = branch_kinds(condition)
+    return bool(codes or kinds)
+
+
+def untrue_for(sentence: str, kind: Kind) -> bool:
+    """Whether a sentence written for failures in general says something untrue of this one:
+    an outage where the API answered, or a check of the customer's details where it did not."""
+    if kind != "outage":
+        return bool(OUTAGE_CLAIM_RE.search(sentence))
+    return bool(CHECK_DETAILS_RE.search(sentence))
+
+
+# -- error documents in a successful answer ------------------------------------------------------
+
+ERROR_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure"})
+ERROR_ONLY_KEYS = frozenset(
+    {"error", "errors", "error_description", "error_code", "message", "code", "status", "detail", "type"}
+)
+
+
+def error_document(data: Any) -> bool:
+    """Whether a 2xx body is an error document rather than the thing asked for."""
+    if not isinstance(data, dict) or not data:
+        return False
+    if data.get("ok") is False or data.get("success") is False:
+        return True
+    errors = data.get("errors")
+    if errors and "data" in data and not data.get("data"):
+        return True  # GraphQL: no data, errors
+    status = data.get("status")
+    if (
+        isinstance(status, str)
+        and status.lower() in ERROR_STATUS_WORDS
+        and ("message" in data or "error" in data)
+    ):
+        return True  # JSend
+    return bool(data.get("error") or errors) and set(map(str.lower, map(str, data))) <= ERROR_ONLY_KEYS
+
+
+# -- the API's reason ------------------------------------------------------------------------------
+
+MESSAGE_KEYS = (
+    "message",
+    "msg",
+    "error_description",
+    "detail",
+    "description",
+    "reason",
+    "problem",
+    "title",
+    "error",
+    "error_message",
+    "errormessage",
+    "text",
+    "code",
+    "error_code",
+)
+"""Keys under which APIs put the words of a failure, most telling first."""
+FIELD_KEYS = ("field", "param", "parameter", "loc", "location", "path", "pointer", "attribute", "property")
+"""Keys under which APIs name the field a failure is about."""
+LIST_KEYS = (
+    "errors",
+    "detail",
+    "details",
+    "violations",
+    "invalid_params",
+    "invalid-params",
+    "fields",
+    "issues",
+)
+"""Keys under which APIs list one failure per field."""
+MAX_FIELD_REASONS = 3
+
+
+def _is_code(text: str) -> bool:
+    """ "invalid_request", "ORDER_NOT_FOUND", "E1042": a code, not words."""
+    return " " not in text.strip()
+
+
+def _field_name(value: Any) -> str | None:
+    if isinstance(value, list):  # FastAPI's `loc`: ["body", "quantity"]
+        named = [str(v) for v in value if isinstance(v, str) and v not in ("body", "query", "path")]
+        return named[-1] if named else None
+    if isinstance(value, str) and value.strip():
+        return value.strip().rstrip("/").split("/")[-1].split(".")[-1] or None  # JSON pointer, dotted path
+    return None
+
+
+def _message(entry: dict[str, Any]) -> str | None:
+    """The words of one error object: a sentence before a code."""
+    found: list[str] = []
+    lowered = {str(k).lower(): v for k, v in entry.items()}
+    for key in MESSAGE_KEYS:
+        value = lowered.get(key)
+        if isinstance(value, dict):
+            value = _message(value)
+        if isinstance(value, str) and value.strip():
+            found.append(" ".join(value.split()))
+    sentences = [t for t in found if not _is_code(t)]
+    best = sentences or found
+    return best[0] if best else None
+
+
+def _field_reasons(data: dict[str, Any]) -> list[str]:
+    """ "quantity: must be at most 5" for each field an error document names."""
+    out: list[str] = []
+    lowered = {str(k).lower(): v for k, v in data.items()}
+    if isinstance(lowered.get("error"), dict):  # {"error": {"field": ..., "message": ...}}
+        out.extend(_field_reasons(lowered["error"]))
+    field = next((_field_name(lowered[k]) for k in FIELD_KEYS if k in lowered), None)
+    message = _message(data)
+    if field and message and field.lower() not in MESSAGE_KEYS:
+        out.append(f"{field}: {message}")
+    for key in LIST_KEYS:
+        value = lowered.get(key)
+        if isinstance(value, list):
+            for item in value[:MAX_FIELD_REASONS]:
+                if isinstance(item, dict):
+                    named = {str(k).lower(): v for k, v in item.items()}.get("name")  # problem+json
+                    message = _message(item)
+                    if isinstance(named, str) and message and not _field_reasons(item):
+                        out.append(f"{named}: {message}")
+                    else:
+                        out.extend(_field_reasons(item) or [m for m in [message] if m])
+        elif isinstance(value, dict) and key == "errors":  # {"errors": {"quantity": ["must be ..."]}}
+            for name, problems in list(value.items())[:MAX_FIELD_REASONS]:
+                first = problems[0] if isinstance(problems, list) and problems else problems
+                if isinstance(first, str) and first.strip():
+                    out.append(f"{name}: {' '.join(first.split())}")
+                elif isinstance(first, dict):
+                    out.extend(_field_reasons(first))
+    return list(dict.fromkeys(out))[:MAX_FIELD_REASONS]
+
+
+def reason_candidates(data: Any) -> list[str]:
+    """What the API said about a failure, best first: the fields it named with their problems,
+    then its own sentence, then a code (read as words: `order_not_found` -> "order not found")."""
+    if isinstance(data, str):
+        return [" ".join(data.split())] if data.strip() else []
+    if not isinstance(data, dict):
+        return []
+    out: list[str] = []
+    fields = _field_reasons(data)
+    if fields:
+        out.append("; ".join(fields))
+    message = _message(data)
+    if message:
+        out.append(re.sub(r"[_]+", " ", message).strip() if _is_code(message) else message)
+    nested = {str(k).lower(): v for k, v in data.items()}.get("error")
+    if isinstance(nested, dict):
+        out.extend(reason_candidates(nested))
+    return list(dict.fromkeys(out))

@@ -1,0 +1,234 @@
+"""The offline model's replies to a failed call tell the customer what happened, in the team's
+words for that kind of failure, and nothing untrue.
+
+Tried by class: every failure kind (not found, outage, refusal) in each form an API sends it
+(status codes, 2xx error documents, bodies naming fields in the shapes common frameworks write)
+against instructions written the ways product teams write their error branches (a branch per
+kind, one for any error, status codes, or none)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from agent.nodes.collect_info import question_payload
+from agent.offline.failures import is_failure_condition
+from agent.offline.model import OfflineChatModel
+from agent.offline.render import RespondRequest, render
+from tests.support.agent_fixtures import demo_actions, make_agent
+from tools.action import ActionDefinition
+from tools.compiler import compile_action
+
+NOT_FOUND: list[dict[str, Any]] = [
+    {"outcome": "http_error", "status": 404, "data": {"error": "order ORD-1001 not found"}},
+    {"outcome": "http_error", "status": 404, "data": None},
+    {"outcome": "http_error", "status": 404, "data": "<html><body>Not Found</body></html>"},
+    {"outcome": "http_error", "status": 410, "data": None},
+    {"outcome": "http_error", "status": 400, "data": {"code": "order_not_found"}},
+    {"outcome": "http_error", "status": 422, "data": {"message": "No such order"}},
+    {"outcome": "ok", "status": 200, "data": {"ok": False, "error": "order_not_found"}},
+    {"outcome": "ok", "status": 200, "data": {"data": None, "errors": [{"message": "Order not found"}]}},
+    {"outcome": "ok", "status": 200, "data": {"status": "error", "message": "Order does not exist"}},
+]
+OUTAGE: list[dict[str, Any]] = [
+    {"outcome": "http_error", "status": 500, "data": {"fault": "database unavailable"}},
+    {"outcome": "http_error", "status": 502, "data": "<html>Bad gateway</html>"},
+    {"outcome": "http_error", "status": 503, "data": None},
+    {"outcome": "http_error", "status": 401, "data": {"error": "invalid token"}},
+    {"outcome": "http_error", "status": 429, "data": {"message": "Too many requests"}},
+    {"outcome": "timeout", "status": None, "data": None},
+    {"outcome": "network", "status": None, "data": None},
+]
+INSTRUCTIONS = [
+    "",
+    "Give the status. If the order is not found, ask them to double-check the order number.",
+    "Give the status. If the API returns an error, say our order system is having trouble right now.",
+    "If anything goes wrong, apologize, ask the customer to double-check the number and suggest "
+    "trying again later.",
+    "Lead with the status. If the order is not found, ask them to double-check the order number. "
+    "If the API returns an error, apologize and say our order system is having trouble right now.",
+    "Lead with the status. When the lookup fails, tell them the system is down. If no order "
+    "matches, ask them to check the number.",
+    "If the call is unsuccessful, let them know we are experiencing problems and to try again later.",
+]
+OUTAGE_CLAIM = re.compile(
+    r"right now|trouble|unavailable|isn't available|down\b|try again|experiencing", re.I
+)
+NOT_FOUND_SAID = re.compile(r"couldn't find|not found|no such|does not exist|doesn't exist|check the", re.I)
+CHECK_DETAILS = re.compile(r"double-check|check the|check your|make sure", re.I)
+
+
+def reply(envelope: dict[str, Any], instructions: str, **kw: Any) -> str:
+    request = RespondRequest(
+        action="get_order_status", label="Look up order status", instructions=instructions
+    )
+    return render(envelope, request, **kw).text
+
+
+@pytest.mark.parametrize("instructions", INSTRUCTIONS)
+@pytest.mark.parametrize("envelope", NOT_FOUND)
+def test_not_found_is_said_as_not_found_never_as_an_outage(envelope, instructions) -> None:
+    text = reply(envelope, instructions)
+    assert NOT_FOUND_SAID.search(text), text
+    assert not OUTAGE_CLAIM.search(text), text
+    assert "“" not in text or "not found" not in text.lower()  # no error code read out as data
+    assert "the ok is" not in text and "the errors is" not in text
+
+
+@pytest.mark.parametrize("instructions", INSTRUCTIONS)
+@pytest.mark.parametrize("envelope", OUTAGE)
+def test_an_outage_is_said_as_one_never_as_not_found(envelope, instructions) -> None:
+    text = reply(envelope, instructions)
+    assert text.startswith("I'm sorry") and OUTAGE_CLAIM.search(text), text
+    assert not CHECK_DETAILS.search(text) and "couldn't find" not in text, text
+
+
+FIELD_BODIES = [
+    {"errors": [{"field": "quantity", "message": "must be at most 5"}]},
+    {"detail": [{"loc": ["body", "quantity"], "msg": "must be at most 5", "type": "less_than_equal"}]},
+    {"errors": {"quantity": ["must be at most 5"]}, "message": "Validation failed"},
+    {"error": {"field": "quantity", "message": "must be at most 5"}},
+    {"Field": "quantity", "Problem": "must be at most 5"},  # fields a response selection labelled
+    {
+        "type": "about:blank",
+        "title": "Invalid",
+        "invalid_params": [{"name": "quantity", "reason": "must be at most 5"}],
+    },
+]
+
+
+@pytest.mark.parametrize("status", [400, 422])
+@pytest.mark.parametrize("data", FIELD_BODIES)
+def test_a_refused_field_is_named_with_the_apis_reason(data, status) -> None:
+    envelope = {"outcome": "http_error", "status": status, "data": data}
+    for instructions in (
+        "",
+        "Confirm the change. If the API rejects a field, tell the customer which one and why.",
+    ):
+        text = reply(envelope, instructions)
+        assert "quantity" in text and "must be at most 5" in text, text
+        assert "may need checking" not in text and "item" not in text
+
+
+def test_a_readable_description_is_said_before_an_error_code() -> None:
+    oauth = {"error": "invalid_request", "error_description": "The quantity may not exceed 5"}
+    text = reply({"outcome": "http_error", "status": 400, "data": oauth}, "")
+    assert "The quantity may not exceed 5" in text and "invalid_request" not in text
+
+
+def test_a_status_branch_applies_to_its_status_only() -> None:
+    instructions = (
+        "Confirm the cancellation. If the API answers 409, explain that the order has already shipped. "
+        "If the API returns an error, apologize."
+    )
+    shipped = reply({"outcome": "http_error", "status": 409, "data": None}, instructions)
+    assert "already shipped" in shipped
+    other = reply(
+        {"outcome": "http_error", "status": 422, "data": {"message": "Reason is required"}}, instructions
+    )
+    assert "already shipped" not in other and other.startswith("I'm sorry") and "Reason is required" in other
+    # a number in a condition on the data is no status; a status said in other words is
+    for condition in ("the balance is above 500", "the order total is over 400 euros", "it has 410 items"):
+        assert not is_failure_condition(condition), condition
+    for condition in ("we get a 404", "the API answers 5xx", "the response code is 422", "a 503 comes back"):
+        assert is_failure_condition(condition), condition
+
+
+def test_an_error_document_in_a_successful_answer_is_a_failure_but_a_failed_status_value_is_data() -> None:
+    locked = {"outcome": "ok", "status": 200, "data": {"success": False, "message": "Order is locked"}}
+    text = reply(locked, "")
+    assert text.startswith("I'm sorry") and "Order is locked" in text
+    payment = {"outcome": "ok", "status": 200, "data": {"payment_id": "P-1", "status": "failed"}}
+    assert "failed" in reply(payment, "") and not reply(payment, "").startswith("I'm sorry")
+
+
+def test_the_subject_of_it_is_never_the_api() -> None:
+    instructions = (
+        "If the API says the order already shipped, tell them it can no longer be cancelled and that "
+        "they should start a return instead."
+    )
+    text = reply(
+        {"outcome": "http_error", "status": 409, "data": {"detail": "Order already shipped"}}, instructions
+    )
+    assert "Your order can no longer be cancelled" in text and "Your API" not in text
+
+
+OFFERS = "Give the status. If anything fails, tell them we can issue a refund or cancel the order for them right away."
+
+
+def test_an_offer_is_made_only_when_a_bound_action_keeps_it() -> None:
+    failed = {"outcome": "http_error", "status": 500, "data": None}
+    text = reply(failed, OFFERS, can_do=lambda offer: False)
+    assert "refund" not in text and text.startswith("I'm sorry") and OUTAGE_CLAIM.search(text)
+    assert "refund" not in reply(failed, OFFERS)  # nothing known to keep it: left out
+    assert "We can issue a refund" in reply(failed, OFFERS, can_do=lambda offer: "refund" in offer)
+    offered = reply(failed, "If the API returns an error, offer to issue a refund.", can_do=lambda o: False)
+    assert "refund" not in offered
+    retry = reply(failed, "If the API returns an error, offer to try again.", can_do=lambda o: False)
+    assert "I can try again if you'd like." in retry
+
+
+def test_an_empty_look_up_says_nothing_was_returned() -> None:
+    empty: list[Any] = [None, [], {}]
+    for data in empty:
+        request = RespondRequest(action="get_order_status", label="Look up order status", format="card")
+        rendered = render({"outcome": "ok", "status": 200, "data": data}, request)
+        assert "no details" in rendered.text and rendered.values["note"] == rendered.text
+
+
+def test_a_question_about_an_invalid_value_never_shows_the_pattern() -> None:
+    action = ActionDefinition.model_validate(
+        {
+            "name": "track_parcel",
+            "title": "Track a parcel",
+            "method": "GET",
+            "url": "https://api.example.com/parcels/{{code}}",
+            "trigger": "Use when the customer asks where their parcel is.",
+            "inputs": [
+                {
+                    "name": "code",
+                    "label": "tracking code",
+                    "type": "string",
+                    "pattern": r"^[A-Z]{3}-\d{6}$",
+                    "example": "PKG-123456",
+                },
+                {"name": "ref", "label": "reference", "type": "string", "pattern": r"^[A-Z]{3}$"},
+            ],
+        }
+    )
+    compiled = compile_action(action)
+    question = question_payload(compiled, compiled.check({"code": "AB-1", "ref": "abcd"}))["question"]
+    assert "PKG-123456" in question and "pattern" not in question and "^" not in question, question
+
+
+async def test_a_demo_outage_is_never_said_as_not_found_and_an_accepted_offer_is_acted_on(
+    tmp_path, fresh_demo_log
+) -> None:
+    async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel()) as agent:
+        down = await agent.send("s1", "Where is my order ORD-5000?")  # the demo's order that answers 500
+        text = down.reply["text"]
+        assert text.startswith("I'm sorry") and OUTAGE_CLAIM.search(text) and not CHECK_DETAILS.search(text)
+        missing = await agent.send("s2", "Where is my order ORD-9999?")
+        text = missing.reply["text"]
+        assert "couldn't find" in text and not OUTAGE_CLAIM.search(text), text
+        assert (
+            "I can connect you with the support team if you'd like." in text
+        )  # open_support_ticket keeps it
+        accepted = await agent.send("s2", "yes please")
+        assert accepted.interrupt is not None, accepted.reply
+        assert accepted.interrupt["action"] == "open_support_ticket"
+
+
+def test_installation_outage_in_the_demo_instructions_asks_no_check() -> None:
+    demo = {a["name"]: a for a in demo_actions("http://127.0.0.1:1")}
+    instructions = demo["installation_status"]["response_instructions"]
+    request = RespondRequest(
+        action="installation_status", label="Check installation status", instructions=instructions
+    )
+    for envelope in OUTAGE:
+        text = render(envelope, request).text
+        assert not CHECK_DETAILS.search(text) and OUTAGE_CLAIM.search(text), text
+    text = render(NOT_FOUND[0], request).text
+    assert "double-check the number" in text and not OUTAGE_CLAIM.search(text)
