@@ -210,6 +210,7 @@ LEMMAS = {
     "stopping": "stop",
     "stops": "stop",
     "made": "make",
+    "updates": "update",
     "making": "make",
 }
 """Irregular and common inflections, for the two-word rules below (the stemmer handles the
@@ -254,13 +255,14 @@ PHRASAL_VERBS = {
     ("pass", "on"): "escalate",
     ("put", "through"): "escalate",
     ("hear", "back"): "news",
+    ("update", "on"): "status",
     ("mailing", "list"): "newsletter",
 }
 """(verb lemma, particle) -> the routing word the pair means; up to `PHRASAL_GAP` words (the
 object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
 read the same way ("money back", "mailing list")."""
 PHRASAL_GAP = 2
-ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on")})
+ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on"), ("update", "on")})
 """Pairs that mean their word only side by side: "it never turned up" is an arrival, "turn the
 heating up" or "turn the volume up" is not; "put on Hey Jude" plays, "put it on my card" does
 not."""
@@ -372,6 +374,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     # now or later: a current reading, or a forecast of what is coming
     **dict.fromkeys("now currently moment".split(), ("current", "live", "latest")),
     **dict.fromkeys("tomorrow weekend upcoming coming".split(), ("forecast", "upcoming")),
+    "when": ("time",),
     "schedule": ("timetable",),
     "timetable": ("schedule",),
     "drop": ("cancel", "remove"),
@@ -403,6 +406,14 @@ RELATED: dict[str, tuple[str, ...]] = {
     "rating": ("review",),
     "ratings": ("review",),
     "rated": ("review",),
+    **dict.fromkeys(
+        "jazz rock pop hiphop rap blues reggae techno disco punk soul funk classical country"
+        " indie folk".split(),
+        ("music", "genre", "song"),
+    ),
+    **dict.fromkeys("track tracks album albums playlist".split(), ("song", "music")),
+    **dict.fromkeys("concert concerts gig gigs festival festivals".split(), ("event", "concert")),
+    "stars": ("rating", "rate", "review"),
     "louder": ("volume",),
     "quieter": ("volume",),
     "mute": ("volume",),
@@ -412,6 +423,7 @@ RELATED: dict[str, tuple[str, ...]] = {
         ("restaurant", "food", "meal"),
     ),
     "cuisine": ("restaurant", "food"),
+    **dict.fromkeys("keto vegan vegetarian paleo".split(), ("diet", "recipe")),
     "table": ("reservation", "restaurant"),
     "calories": ("nutrition", "calorie"),
     "protein": ("nutrition",),
@@ -420,6 +432,10 @@ RELATED: dict[str, tuple[str, ...]] = {
     "shares": ("stock",),
     "share": ("stock",),
     "worth": ("price", "value"),
+    "quote": ("price",),
+    "much": ("price", "cost"),
+    "since": ("history", "historical"),
+    "fare": ("price", "cost"),
     "cost": ("price",),
     "costs": ("price",),
     "invest": ("interest", "investment"),
@@ -448,6 +464,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     "goals": ("stats", "statistics"),
     "scored": ("stats", "score"),
     "top": ("standings", "ranking"),
+    **dict.fromkeys("position standing ranked rank".split(), ("standings", "ranking")),
     "leading": ("standings",),
     "workout": ("exercise", "activity"),
     "exercise": ("workout", "activity"),
@@ -462,10 +479,19 @@ RELATED: dict[str, tuple[str, ...]] = {
     "cooler": ("thermostat", "temperature"),
     "warm": ("thermostat", "temperature"),
     "secure": ("lock",),
+    **dict.fromkeys("degrees degree".split(), ("temperature", "thermostat", "temp")),
+    **dict.fromkeys("dark darker dim brighter brightness".split(), ("light", "lights")),
+    **dict.fromkeys("basket trolley".split(), ("cart",)),
     # words, places, people and plans
     **dict.fromkeys("define definition meaning means".split(), ("definition", "define", "dictionary")),
     "words": ("lyrics",),
     "wake": ("alarm",),
+    "outlook": ("forecast", "weather"),
+    **dict.fromkeys("english german portuguese russian mandarin arabic hindi dutch".split(), ("language",)),
+    **dict.fromkeys(
+        "french spanish italian japanese chinese korean greek".split(), ("language", "cuisine", "food")
+    ),
+    **dict.fromkeys("mexican thai indian vietnamese turkish lebanese".split(), ("cuisine", "food")),
     # getting about
     **dict.fromkeys("cab cabs uber lyft rideshare".split(), ("taxi", "ride")),
     "taxi": ("ride", "cab"),
