@@ -688,17 +688,18 @@ class Router:
         related: set[str] = set()
         for w in set(plain):
             # a word counts once for a tool however many of its related words the tool uses,
-            # and not at all through them when the tool uses the word itself ("calendar" is no
-            # second match for a calendar tool that also speaks of events)
-            own = {i for i, _ in self.postings.get(canonical(w), ())}
+            # and through them only for what they add to the word itself ("calendar" is no
+            # second match for a calendar tool that also speaks of events; "stay" counts as
+            # much for `Hotels_2_SearchHouse`, "a house to stay", as for its neighbour
+            # `Hotels_2_BookHouse`, which reaches "hotel" through it)
+            own = dict(self.postings.get(canonical(w), ()))
             best: dict[int, float] = {}
             for term in related_terms([w]) - query:
                 related.add(term)
                 for i, part in self.postings.get(term, ()):
-                    if i not in own:
-                        best[i] = max(best.get(i, 0.0), part)
+                    best[i] = max(best.get(i, 0.0), part)
             for i, part in best.items():
-                scores[i] += RELATED_WEIGHT * part
+                scores[i] += max(0.0, RELATED_WEIGHT * part - own.get(i, 0.0))
         hits, _ = self._read(text)
         for key, docs in self.pattern_docs.items():
             if hits[key]:
