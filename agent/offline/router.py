@@ -58,6 +58,7 @@ from agent.offline.naming import (
     verb_index,
 )
 from agent.offline.spans import takes_plain_words
+from agent.offline.value_evidence import values_lead
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",
@@ -301,6 +302,10 @@ class ToolDoc:
     """The plain words of the name, read once: every message is scored against every tool."""
     free_slots: list[str] = field(default_factory=list)
     """Keys (`Router.slot_keys`) of the parameters without a pattern, for slot evidence."""
+    slot_of: dict[str, str] = field(default_factory=dict)
+    """Parameter name -> its key in `free_slots`."""
+    pattern_of: dict[str, IdentifierPattern] = field(default_factory=dict)
+    """Parameter name -> its compiled pattern."""
     takes_plain_words: bool = False
     operations: set[str] = field(default_factory=set)
     """Terms of the name and description: what the tool does (its parameters say what it takes)."""
@@ -472,6 +477,7 @@ class Router:
                     key = json.dumps(described, sort_keys=True, default=str)
                     self.slot_props.setdefault(key, described)
                     doc.free_slots.append(key)
+                    doc.slot_of[pname] = key
             verb_at = verb_index(doc.name)
             for i, word in enumerate(doc.name_words):
                 if word in STOPWORDS:
@@ -499,6 +505,7 @@ class Router:
                 pattern = prop.get("pattern")
                 if isinstance(pattern, str) and (compiled := IdentifierPattern.compile(pattern)):
                     doc.patterns.append(compiled)
+                    doc.pattern_of[pname] = compiled
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
         # Small catalogues are scored as if among MIN_CATALOGUE tools, so a word that only one
@@ -991,7 +998,10 @@ class Router:
         general = self.is_general_question(text) and about_business
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
         if not ranking or (ranking[0][1] < threshold and not self.fully_read(ranking, text, general)):
-            return Route(None, ranking)
+            led = None if general else self._led_by_values(ranking, text)
+            if led is None:
+                return Route(None, ranking)
+            ranking = led  # "to Boston from Seattle this Thursday" gives a flight search's values
         if self.is_policy_question(text) or (general and self.unknown_words(text)):
             return Route(None, ranking)  # "what broadband speeds do you offer?"
         if self.asks_to_act(ranking[0][0], text):
@@ -1192,6 +1202,29 @@ class Router:
         if doc is None or not required or self.arguments is None:
             return False
         return set(required) <= set(self.arguments(doc.parameters, text))
+
+    def _led_by_values(self, ranking: list[tuple[str, float]], text: str) -> list[tuple[str, float]] | None:
+        """The ranking with the one tool the message's values lead to (`value_evidence`) put
+        first, ahead of the rest by `MARGIN` and at least at the threshold; None when the
+        values lead to no tool or to several."""
+        if self.slot_evidence is None:
+            return None
+        hits, _ = self._read(text)
+        led = [
+            doc.name
+            for doc in self.docs
+            if values_lead(
+                doc.parameters,
+                text,
+                doc.pattern_of,
+                lambda pname, _prop, doc=doc: bool(hits.get(doc.slot_of.get(pname, ""))),
+            )
+        ]
+        if len(led) != 1:
+            return None
+        best = ranking[0][1]
+        rest = [(name, score) for name, score in ranking if name != led[0]]
+        return [(led[0], round(max(best + MARGIN, THRESHOLD), 4)), *rest]
 
     def _fills_slot(self, name: str, text: str) -> bool:
         doc = self.doc(name)
