@@ -8,7 +8,7 @@ from typing import Any
 
 from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
 from agent.offline.extract import extract_args
-from agent.offline.naming import tool_kind
+from agent.offline.naming import name_phrases, tool_kind
 from agent.offline.router import Router
 from tests.support.function_catalogs import TEXT, TODAY, fn, offline_call
 
@@ -419,3 +419,20 @@ def test_a_question_about_a_booking_cancels_nothing() -> None:
     assert call(clinic, "is my appointment AP-12345 still on?") == (None, {})
     assert call(clinic, "please cancel AP-54321")[0] == "cancel_appointment"
     assert call(clinic, "I can't make my appointment AP-12345")[0] == "cancel_appointment"
+
+
+def test_two_words_side_by_side_in_a_name_name_the_tool() -> None:
+    assert name_phrases("calculate_simple_interest") == ((canonical("simple"), canonical("interest")),)
+    assert name_phrases("Music_1_LookupMusic") == ()  # "lookup" is a verb: no phrase
+    interest = [
+        fn("calculate_simple_interest", "Calculate simple interest.", principal={"type": "number"}),
+        fn(
+            "calculate_loan_payment",
+            "Calculate the monthly payment of a loan.",
+            loan_amount={"type": "number"},
+        ),
+    ]
+    router = Router(interest)
+    assert router._says_name_phrase("calculate_simple_interest", "what simple interest does it earn")
+    assert not router._says_name_phrase("calculate_simple_interest", "is interest simple to work out")
+    assert not router._says_name_phrase("calculate_loan_payment", "what simple interest does a loan earn")

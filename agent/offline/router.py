@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from agent.catalog.lexical import (
@@ -53,6 +54,7 @@ from agent.offline.naming import (
     REQUEST_VERBS,
     is_lookup_name,
     name_parts,
+    name_phrases,
     name_verb,
     tool_kind,
     verb_index,
@@ -1039,6 +1041,9 @@ class Router:
         destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
             return Route(subjects[0], ranking)
+        phrased = [name for name in close if self._says_name_phrase(name, text)]
+        if len(phrased) == 1:
+            return Route(phrased[0], ranking)  # "what simple interest does a $900 loan earn?"
         distinctive = self._distinctive(close, matched)
         if distinctive is not None and not any(m & destructive for m in matched.values()):
             return Route(distinctive, ranking)
@@ -1189,6 +1194,16 @@ class Router:
             if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))
         }
         return any(_abbreviates(prefix, word) for prefix in prefixes for word in words(humanise_name(name)))
+
+    def _says_name_phrase(self, name: str, text: str) -> bool:
+        """Whether the message says two words that stand side by side in the tool's name, in
+        their order, neither a verb: "simple interest" names `calculate_simple_interest`, which
+        its neighbour `calculate_mortgage_payment` shares no phrase of."""
+        pairs = set(name_phrases(name))
+        if not pairs:
+            return False
+        said = self.message_terms(text)
+        return any(pair in pairs for pair in pairwise(said))
 
     def _name_nouns(self, name: str) -> set[str]:
         parts = [w for w in words(humanise_name(name)) if w not in STOPWORDS]
