@@ -9,7 +9,7 @@ from typing import Any
 from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
 from agent.offline.extract import extract_args
 from agent.offline.naming import name_phrases, tool_kind
-from agent.offline.router import Router
+from agent.offline.router import Router, names_in
 from tests.support.function_catalogs import TEXT, TODAY, fn, offline_call
 
 WEATHER = [
@@ -436,3 +436,12 @@ def test_two_words_side_by_side_in_a_name_name_the_tool() -> None:
     assert router._says_name_phrase("calculate_simple_interest", "what simple interest does it earn")
     assert not router._says_name_phrase("calculate_simple_interest", "is interest simple to work out")
     assert not router._says_name_phrase("calculate_loan_payment", "what simple interest does a loan earn")
+
+
+def test_a_name_written_capitalised_inside_a_sentence_is_no_typo() -> None:
+    assert names_in("Can you recommend a novel like Dune?") == {"dune"}
+    assert names_in("Dune please. Where is it") == set()  # sentence starts say nothing
+    router = Router(SPEAKER)
+    assert "song" in router.message_terms("play a tune")  # "tune" is a song
+    assert "song" not in router.message_terms("a novel like Dune")  # "Dune" is no typo of it
+    assert "song" in router.message_terms("a novel like dune")  # written lower case, it may be

@@ -401,6 +401,17 @@ ACTING_VERB = re.compile(
 my installation" is a noun)."""
 
 
+NAME_WORD = re.compile(r"(?<=[a-z0-9])\s+([A-Z][a-z]+)\b")
+"""A capitalised word after another word of the same sentence: a name, not a sentence start."""
+
+
+@lru_cache(maxsize=1024)
+def names_in(text: str) -> frozenset[str]:
+    """The names a message writes capitalised inside a sentence ("a book like Dune"), lower
+    case: a value, never a typo of a tool's word ("Dune" is no "tune")."""
+    return frozenset(m.group(1).lower() for m in NAME_WORD.finditer(text))
+
+
 @lru_cache(maxsize=1)
 def destructive_terms() -> frozenset[str]:
     """The terms of the verbs that cancel or delete, which all say the same of a destructive
@@ -581,6 +592,7 @@ class Router:
                 and len(w) >= 4
                 and w not in COMMON_WORDS
                 and not any(ch.isdigit() for ch in w)
+                and w not in names_in(text)
             ):
                 term = self._correct(w) or term
             if term not in self.idf and len(w) >= DERIVED_MIN and w not in STOPWORDS:
