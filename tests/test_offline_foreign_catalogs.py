@@ -445,3 +445,25 @@ def test_a_name_written_capitalised_inside_a_sentence_is_no_typo() -> None:
     assert "song" in router.message_terms("play a tune")  # "tune" is a song
     assert "song" not in router.message_terms("a novel like Dune")  # "Dune" is no typo of it
     assert "song" in router.message_terms("a novel like dune")  # written lower case, it may be
+
+
+def test_a_word_that_reaches_every_close_tool_says_the_verb_it_relates_to() -> None:
+    speaker = [
+        fn(
+            "Speaker_PlayMedia",
+            "Plays the chosen track on a speaker",
+            track={"type": "string", "description": "Title of the track"},
+        ),
+        fn(
+            "Speaker_LookupMusic",
+            "Search for songs an artist released",
+            artist={"type": "string", "description": "Artist of the song"},
+        ),
+    ]
+    # "hear" reaches one tool in "play" and the other in "song": no subject of either's own,
+    # and it says the first one's verb
+    assert call(speaker, "I'd love to hear Yellow Submarine") == (
+        "Speaker_PlayMedia",
+        {"track": "Yellow Submarine"},
+    )
+    assert call(speaker, "any songs by Adele?") == ("Speaker_LookupMusic", {"artist": "Adele"})

@@ -1049,16 +1049,20 @@ class Router:
         # meets in its subject ("heating") goes to the subject; a verb that cancels or
         # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
         matched = {name: self._matched(name, text) for name in close}
-        subjects = [name for name in close if matched[name] - shared_verbs()]
+        common = self._reached_in_common(close, text)  # "hear": "song" for one, "play" for another
+        subjects = [name for name in close if matched[name] - shared_verbs() - common]
         destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
             return Route(subjects[0], ranking)
         phrased = [name for name in close if self._says_name_phrase(name, text)]
         if len(phrased) == 1:
             return Route(phrased[0], ranking)  # "what simple interest does a $900 loan earn?"
-        distinctive = self._distinctive(close, matched)
+        distinctive = self._distinctive(close, matched, common)
         if distinctive is not None and not any(m & destructive for m in matched.values()):
             return Route(distinctive, ranking)
+        verb_said = [name for name in close if self._says_verb(name, text)]
+        if len(verb_said) == 1 and not any(m & destructive for m in matched.values()):
+            return Route(verb_said[0], ranking)  # "I wanna hear Hey Jude" asks to play it
         intent = message_intent(text)
         # a verb that cancels or changes fits a tool of its kind about what the message names
         # ("cancel my membership" is no `cancel_class_booking`)
@@ -1157,7 +1161,39 @@ class Router:
         said = set(self.message_terms(text)) | related_terms(words(text))
         return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
 
-    def _distinctive(self, close: list[str], matched: dict[str, set[str]]) -> str | None:
+    def _says_verb(self, name: str, text: str) -> bool:
+        """Whether the message says the verb of the tool's name (`name_verb`, else its first
+        word that many tools begin with, `SHARED_VERBS`), itself or through a related word
+        ("hear" and "listen" say the `play` of `Music_1_PlayMedia`). A verb that only looks
+        up ("check", "get") says how, not which."""
+        doc = self.doc(name)
+        verb = (
+            name_verb(name) or next((w for w in doc.name_words if w in SHARED_VERBS), None) if doc else None
+        )
+        if verb is None or verb in READ_VERBS:
+            return False
+        return canonical(verb) in set(self.message_terms(text)) | related_terms(words(text))
+
+    def _reached_in_common(self, close: list[str], text: str) -> set[str]:
+        """Terms the message meets only through a related word that reaches every close tool,
+        each in a term the others lack ("hear" reaches `Music_1_LookupMusic` in "song" and
+        `Music_1_PlayMedia` in "play"): such a word speaks for all of them, for none alone.
+        "rain", which reaches a forecast tool in "forecast" and a current-weather tool only in
+        the "weather" both use, still speaks for the forecast."""
+        docs = [doc for name in close if (doc := self.doc(name)) is not None]
+        said = set(self.message_terms(text))
+        common: set[str] = set()
+        for w in set(words(text)):
+            reached = [{t for t in related_terms([w]) if doc.weights.get(t)} for doc in docs]
+            if len(reached) > 1 and all(
+                own - set().union(*(r for r in reached if r is not own)) for own in reached
+            ):
+                common |= set().union(*reached) - said
+        return common
+
+    def _distinctive(
+        self, close: list[str], matched: dict[str, set[str]], common: frozenset[str] | set[str] = frozenset()
+    ) -> str | None:
         """Among tools that score about the same, the one the message meets in words the others
         do not use: "find songs by Kesha" meets `find_songs` in "songs" and `find_movies` in
         nothing of its own. A word counts when it is no verb many tools share ("find", "book")
@@ -1169,7 +1205,9 @@ class Router:
             doc = self.doc(name)
             others = [self.doc(o) for o in close if o != name]
             words_of_its_own = {
-                t for t in matched[name] - shared_verbs() if not any(o and o.weights.get(t) for o in others)
+                t
+                for t in matched[name] - shared_verbs() - common
+                if not any(o and o.weights.get(t) for o in others)
             }
             own[name] = sum(self.idf.get(t, 0.0) for t in words_of_its_own) if doc else 0.0
         ranked = sorted(close, key=lambda n: -own[n])
