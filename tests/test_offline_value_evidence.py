@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.catalog.lexical import IdentifierPattern
-from agent.offline.value_evidence import typed_parameters, values_lead
+from agent.catalog.lexical import words
+from agent.offline.value_evidence import Typed, says_listed_value, typed_parameters, values_lead
 from tests.support.function_catalogs import offline_call as call
 
 
@@ -50,7 +50,7 @@ def test_one_value_alone_calls_nothing() -> None:
     assert call(TRAVEL, "Is tipping expected in York?") == (None, {})
 
 
-def test_typed_values_are_identifiers_list_values_and_what_the_slot_evidence_reads() -> None:
+def test_a_tool_is_led_to_by_typed_values_of_every_required_parameter_and_two_in_all() -> None:
     parameters = {
         "type": "object",
         "properties": {
@@ -60,15 +60,18 @@ def test_typed_values_are_identifiers_list_values_and_what_the_slot_evidence_rea
         },
         "required": ["ticket"],
     }
-    pattern = IdentifierPattern.compile("^TCK-\\d{4}$")
-    assert pattern is not None
-    patterns = {"ticket": pattern}
 
-    def nothing_free(_name: str, _prop: dict[str, Any]) -> bool:
-        return False  # a free-text note is filled by any words: no evidence
+    def typed_in(text: str) -> Typed:
+        def typed(name: str, prop: dict[str, Any]) -> bool:
+            if name == "ticket":
+                return "TCK-" in text
+            return says_listed_value(set(words(text)), prop)  # a free-text note never counts
+
+        return typed
 
     text = "TCK-1234 is high priority, it still fails"
-    assert typed_parameters(parameters, text, patterns, nothing_free) == {"ticket", "priority"}
-    assert values_lead(parameters, text, patterns, nothing_free)
-    assert not values_lead(parameters, "TCK-1234 please", patterns, nothing_free)  # one value
-    assert not values_lead(parameters, "high priority, low mood", patterns, nothing_free)  # no ticket
+    assert typed_parameters(parameters, typed_in(text)) == {"ticket", "priority"}
+    assert values_lead(parameters, typed_in(text))
+    assert not values_lead(parameters, typed_in("TCK-1234 please"))  # one value
+    assert not values_lead(parameters, typed_in("high priority, low mood"))  # no ticket
+    assert not says_listed_value({"highly"}, parameters["properties"]["priority"])

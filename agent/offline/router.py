@@ -60,7 +60,7 @@ from agent.offline.naming import (
     verb_index,
 )
 from agent.offline.spans import takes_plain_words
-from agent.offline.value_evidence import values_lead
+from agent.offline.value_evidence import says_listed_value, values_lead
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",
@@ -308,6 +308,8 @@ class ToolDoc:
     """Parameter name -> its key in `free_slots`."""
     pattern_of: dict[str, IdentifierPattern] = field(default_factory=dict)
     """Parameter name -> its compiled pattern."""
+    required: bool = False
+    """Whether the tool requires a parameter (only such a tool is led to by its values)."""
     takes_plain_words: bool = False
     operations: set[str] = field(default_factory=set)
     """Terms of the name and description: what the tool does (its parameters say what it takes)."""
@@ -519,6 +521,7 @@ class Router:
                 if isinstance(pattern, str) and (compiled := IdentifierPattern.compile(pattern)):
                     doc.patterns.append(compiled)
                     doc.pattern_of[pname] = compiled
+            doc.required = bool(doc.parameters.get("required"))
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
         # Small catalogues are scored as if among MIN_CATALOGUE tools, so a word that only one
@@ -1275,16 +1278,19 @@ class Router:
         if self.slot_evidence is None:
             return None
         hits, _ = self._read(text)
-        led = [
-            doc.name
-            for doc in self.docs
-            if values_lead(
-                doc.parameters,
-                text,
-                doc.pattern_of,
-                lambda pname, _prop, doc=doc: bool(hits.get(doc.slot_of.get(pname, ""))),
-            )
-        ]
+        plain = set(words(text))
+
+        def typed_for(doc: ToolDoc) -> Callable[[str, dict[str, Any]], bool]:
+            def typed(pname: str, prop: dict[str, Any]) -> bool:
+                if pname in doc.pattern_of:
+                    return bool(hits[doc.pattern_of[pname].pattern])
+                if prop.get("enum"):
+                    return says_listed_value(plain, prop)
+                return bool(hits.get(doc.slot_of.get(pname, "")))
+
+            return typed
+
+        led = [doc.name for doc in self.docs if doc.required and values_lead(doc.parameters, typed_for(doc))]
         if len(led) != 1:
             return None
         best = ranking[0][1]
