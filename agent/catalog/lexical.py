@@ -424,9 +424,16 @@ RELATED: dict[str, tuple[str, ...]] = {
         ("restaurant", "food", "meal"),
     ),
     "cuisine": ("restaurant", "food"),
+    **dict.fromkeys("cafe cafes café pub pubs".split(), ("restaurant",)),
     **dict.fromkeys("keto vegan vegetarian paleo".split(), ("diet", "recipe")),
     "table": ("reservation", "restaurant"),
     "calories": ("nutrition", "calorie"),
+    **dict.fromkeys("carbs carbohydrates fat fats sugar fiber fibre vitamins".split(), ("nutrition",)),
+    **dict.fromkeys(
+        "avocado apple apples banana bananas egg eggs rice chicken beef pork salmon tuna tofu bread"
+        " cheese milk potato potatoes tomato tomatoes spinach broccoli carrot carrots oats yogurt".split(),
+        ("food", "ingredient", "nutrition"),
+    ),
     "protein": ("nutrition",),
     # money
     "trading": ("stock", "price"),
@@ -462,6 +469,9 @@ RELATED: dict[str, tuple[str, ...]] = {
     ),
     # sport and health
     "goals": ("stats", "statistics"),
+    **dict.fromkeys("won win beat result results".split(), ("score", "result")),
+    **dict.fromkeys("fixture fixtures".split(), ("schedule", "game", "upcoming")),
+    **dict.fromkeys("nba nfl mlb nhl epl".split(), ("league", "sport")),
     "scored": ("stats", "score"),
     "top": ("standings", "ranking"),
     **dict.fromkeys("position standing ranked rank".split(), ("standings", "ranking")),
@@ -495,10 +505,12 @@ RELATED: dict[str, tuple[str, ...]] = {
     # getting about
     **dict.fromkeys("cab cabs uber lyft rideshare".split(), ("taxi", "ride")),
     "taxi": ("ride", "cab"),
+    **dict.fromkeys("ride rides lift".split(), ("taxi", "cab")),
     **dict.fromkeys("rail railway".split(), ("train",)),
     "coach": ("bus",),
     **dict.fromkeys("sights sightseeing landmarks landmark".split(), ("attraction", "attractions")),
     "tour": ("visit",),
+    **dict.fromkeys("residence residences property".split(), ("home", "house", "apartment")),
     "suitcase": ("bag", "baggage", "luggage"),
     # days and plans
     **dict.fromkeys("agenda diary".split(), ("calendar", "schedule", "event")),
