@@ -70,6 +70,9 @@ REQUEST_VERBS = frozenset(
         "send",
         "register",
         "order",
+        "reserve",
+        "rent",
+        "hire",
     }
 )
 CHANGE_VERBS = frozenset(
