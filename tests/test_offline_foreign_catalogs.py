@@ -467,3 +467,25 @@ def test_a_word_that_reaches_every_close_tool_says_the_verb_it_relates_to() -> N
         {"track": "Yellow Submarine"},
     )
     assert call(speaker, "any songs by Adele?") == ("Speaker_LookupMusic", {"artist": "Adele"})
+
+
+def test_everyday_words_of_a_domain_reach_its_tool() -> None:
+    entertainment = [
+        fn("find_songs", "Find songs by artist or genre.", artist=TEXT, genre=TEXT),
+        fn("find_events", "Find live events such as comedy and theatre in a city.", city=TEXT),
+        fn("find_movies", "Search movies by director.", director=TEXT),
+    ]
+    weather = [
+        fn("get_current_weather", "Get the current weather in a location", location=TEXT),
+        fn("get_weather_forecast", "Get a multi-day weather forecast", location=TEXT),
+    ]
+    sports = [
+        fn("get_team_standings", "Get the league standing of a team.", team=TEXT),
+        fn("get_player_stats", "Retrieve statistics for a player.", player_name=TEXT),
+        fn("get_game_schedule", "Get upcoming games for a team.", team=TEXT),
+    ]
+    assert call(entertainment, "any gigs in Leeds on Friday?")[0] == "find_events"  # a gig is an event
+    assert call(entertainment, "some blues from the sixties")[0] == "find_songs"  # a genre of music
+    assert call(weather, "5-day outlook for Bergen")[0] == "get_weather_forecast"
+    assert call(sports, "Celtic league position")[0] == "get_team_standings"
+    assert call(sports, "when do Celtic play next?")[0] == "get_game_schedule"  # a team plays games
