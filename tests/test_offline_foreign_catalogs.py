@@ -489,3 +489,14 @@ def test_everyday_words_of_a_domain_reach_its_tool() -> None:
     assert call(weather, "5-day outlook for Bergen")[0] == "get_weather_forecast"
     assert call(sports, "Celtic league position")[0] == "get_team_standings"
     assert call(sports, "when do Celtic play next?")[0] == "get_game_schedule"  # a team plays games
+
+
+def test_a_word_counts_for_a_tool_as_the_better_of_itself_and_its_related_words() -> None:
+    houses = [
+        fn("Hotels_SearchHouse", "Find a house to stay at a destination", where_to=TEXT),
+        fn("Hotels_BookHouse", "Book the selected house for given dates", where_to=TEXT),
+    ]
+    # "stay" is the first tool's own word and relates to the "hotel" both names say: the first
+    # tool scores no less through it than the second, which meets "stay" only as "hotel"
+    ranking = dict(Router(houses).score("somewhere to stay in Cork"))
+    assert ranking["Hotels_SearchHouse"] > ranking["Hotels_BookHouse"] > 0
