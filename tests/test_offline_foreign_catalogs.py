@@ -500,3 +500,24 @@ def test_a_word_counts_for_a_tool_as_the_better_of_itself_and_its_related_words(
     # tool scores no less through it than the second, which meets "stay" only as "hotel"
     ranking = dict(Router(houses).score("somewhere to stay in Cork"))
     assert ranking["Hotels_SearchHouse"] > ranking["Hotels_BookHouse"] > 0
+
+
+def test_a_calendar_question_looks_up_and_an_opening_request_verb_creates() -> None:
+    calendar = [
+        fn("calendar_set", "Add an event or a reminder to the calendar", event_name=TEXT),
+        fn("calendar_query", "Check what is on the calendar", date={"type": "string", "format": "date"}),
+    ]
+    events = [
+        fn("CreateEvent", "Create a new event in the user's calendar", title=TEXT, date=TEXT),
+        fn("ListEvents", "List the events in the calendar on a date", date=TEXT),
+    ]
+    # something scheduled is on the calendar; a question about it sets nothing
+    assert call(calendar, "Do I have anything scheduled on Friday?") == (
+        "calendar_query",
+        {"date": "2027-03-05"},
+    )
+    assert call(calendar, "schedule a haircut on Friday")[0] == "calendar_set"
+    # a message that opens with "add" or "schedule" asks for the event, not for the list
+    assert call(events, "Add a team dinner on 2027-03-12 to my calendar")[0] == "CreateEvent"
+    assert call(events, "Schedule coffee with Ana on 2027-03-12")[0] == "CreateEvent"
+    assert call(events, "what is on my calendar on 2027-03-12?")[0] == "ListEvents"

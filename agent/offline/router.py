@@ -1048,6 +1048,9 @@ class Router:
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
             return Route(close[0], ranking)
+        asked = self._looked_up_among(close, text)
+        if asked is not None:
+            return Route(asked, ranking)  # "do I have anything scheduled?" adds no event
         # A tie between a tool the message meets only in a shared verb ("turn") and one it
         # meets in its subject ("heating") goes to the subject; a verb that cancels or
         # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
@@ -1066,7 +1069,7 @@ class Router:
         verb_said = [name for name in close if self._says_verb(name, text)]
         if len(verb_said) == 1 and not any(m & destructive for m in matched.values()):
             return Route(verb_said[0], ranking)  # "I wanna hear Hey Jude" asks to play it
-        intent = message_intent(text)
+        intent = message_intent(text) or ("request" if self._opens_with_request(text) else None)
         # a verb that cancels or changes fits a tool of its kind about what the message names
         # ("cancel my membership" is no `cancel_class_booking`)
         fitting = [
@@ -1125,8 +1128,15 @@ class Router:
     def _acting_instead(self, ranking: list[tuple[str, float]], text: str) -> str | None:
         """When the best tool only looks up and the message asks to act (`asks_to_act`): the
         best tool of the asked kind (cancel, change, request) about the same subject, scoring at
-        least `ACTING_SHARE` of the best; None when there is none (the catalog lacks it)."""
+        least `ACTING_SHARE` of the best; None when there is none (the catalog lacks it). A
+        message that says no kind but opens with a verb that requests something ("schedule
+        lunch with Sam") takes a tool that requests or, failing one, that sets something
+        (`calendar_set`)."""
         intent = message_intent(text)
+        if intent is None and self._opens_with_request(text):
+            return self._same_subject_of_kind(ranking, text, "request", ACTING_SHARE) or (
+                self._same_subject_of_kind(ranking, text, "change", ACTING_SHARE)
+            )
         if intent not in ("cancel", "change", "request"):
             return None
         return self._same_subject_of_kind(ranking, text, intent, ACTING_SHARE)
@@ -1163,6 +1173,39 @@ class Router:
         cancels or the verb of the destructive tool `name`."""
         said = set(self.message_terms(text)) | related_terms(words(text))
         return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
+
+    def _looked_up_among(self, close: list[str], text: str) -> str | None:
+        """Among tools that score about the same, the one tool left for a question about what
+        exists (`message_intent` "lookup") once those that change or cancel something and whose
+        verb the message does not say are set aside: "do I have anything scheduled for
+        Wednesday?" is `calendar_query`'s, not `calendar_set`'s."""
+        if message_intent(text) != "lookup":
+            return None
+        said = " ".join(words(text))
+        verbs = {canonical(m.group(1)) for m in ACTING_VERB.finditer(said)}
+        left = [
+            name
+            for name in close
+            if tool_kind(name) not in ("change", "cancel") or canonical(name_verb(name) or "") in verbs
+        ]
+        return left[0] if len(left) == 1 else None
+
+    def _opens_with_request(self, text: str) -> bool:
+        """Whether the message opens with a verb that requests something new ("schedule",
+        "add", "book"): an order, not a question. A word as often a noun is a verb only before
+        no identifier and no word of what is looked up ("order ORD-7001 hasn't moved", "order
+        status")."""
+        plain = words(text)
+        if not plain or canonical(plain[0]) not in {canonical(v) for v in REQUEST_VERBS}:
+            return False
+        if plain[0] not in NOUN_VERBS:
+            return True
+        following = text.split()[1:2]
+        return (
+            len(plain) > 1
+            and not (following and re.search(r"\d", following[0]))
+            and plain[1] not in LOOKUP_NOUNS | LOOKUP_CUES
+        )
 
     def _says_verb(self, name: str, text: str) -> bool:
         """Whether the message says the verb of the tool's name (`name_verb`, else its first
