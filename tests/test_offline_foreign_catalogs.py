@@ -9,6 +9,7 @@ from typing import Any
 from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
 from agent.offline.extract import extract_args
 from agent.offline.naming import name_phrases, tool_kind
+from agent.offline.neighbours import says_name_phrase
 from agent.offline.router import Router, names_in
 from tests.support.function_catalogs import TEXT, TODAY, fn, offline_call
 
@@ -433,9 +434,13 @@ def test_two_words_side_by_side_in_a_name_name_the_tool() -> None:
         ),
     ]
     router = Router(interest)
-    assert router._says_name_phrase("calculate_simple_interest", "what simple interest does it earn")
-    assert not router._says_name_phrase("calculate_simple_interest", "is interest simple to work out")
-    assert not router._says_name_phrase("calculate_loan_payment", "what simple interest does a loan earn")
+
+    def said(text: str) -> list[str]:
+        return router.message_terms(text)
+
+    assert says_name_phrase("calculate_simple_interest", said("what simple interest does it earn"))
+    assert not says_name_phrase("calculate_simple_interest", said("is interest simple to work out"))
+    assert not says_name_phrase("calculate_loan_payment", said("what simple interest does a loan earn"))
 
 
 def test_a_name_written_capitalised_inside_a_sentence_is_no_typo() -> None:

@@ -20,7 +20,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 from typing import Any
 
 from agent.catalog.lexical import (
@@ -54,11 +53,11 @@ from agent.offline.naming import (
     REQUEST_VERBS,
     is_lookup_name,
     name_parts,
-    name_phrases,
     name_verb,
     tool_kind,
     verb_index,
 )
+from agent.offline.neighbours import reached_in_common, says_name_phrase, says_name_verb
 from agent.offline.spans import takes_plain_words
 from agent.offline.value_evidence import says_listed_value, values_lead
 
@@ -1055,18 +1054,24 @@ class Router:
         # meets in its subject ("heating") goes to the subject; a verb that cancels or
         # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
         matched = {name: self._matched(name, text) for name in close}
-        common = self._reached_in_common(close, text)  # "hear": "song" for one, "play" for another
+        plain = words(text)
+        said = self.message_terms(text)
+        docs = [doc for name in close if (doc := self.doc(name)) is not None]
+        common = reached_in_common([d.weights for d in docs], plain, set(said))  # "hear": "song", "play"
         subjects = [name for name in close if matched[name] - shared_verbs() - common]
         destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
             return Route(subjects[0], ranking)
-        phrased = [name for name in close if self._says_name_phrase(name, text)]
+        phrased = [name for name in close if says_name_phrase(name, said)]
         if len(phrased) == 1:
             return Route(phrased[0], ranking)  # "what simple interest does a $900 loan earn?"
         distinctive = self._distinctive(close, matched, common)
         if distinctive is not None and not any(m & destructive for m in matched.values()):
             return Route(distinctive, ranking)
-        verb_said = [name for name in close if self._says_verb(name, text)]
+        said_or_related = set(said) | related_terms(plain)
+        verb_said = [
+            d.name for d in docs if says_name_verb(d.name, d.name_words, said_or_related, SHARED_VERBS)
+        ]
         if len(verb_said) == 1 and not any(m & destructive for m in matched.values()):
             return Route(verb_said[0], ranking)  # "I wanna hear Hey Jude" asks to play it
         intent = message_intent(text) or ("request" if self._opens_with_request(text) else None)
@@ -1207,36 +1212,6 @@ class Router:
             and plain[1] not in LOOKUP_NOUNS | LOOKUP_CUES
         )
 
-    def _says_verb(self, name: str, text: str) -> bool:
-        """Whether the message says the verb of the tool's name (`name_verb`, else its first
-        word that many tools begin with, `SHARED_VERBS`), itself or through a related word
-        ("hear" and "listen" say the `play` of `Music_1_PlayMedia`). A verb that only looks
-        up ("check", "get") says how, not which."""
-        doc = self.doc(name)
-        verb = (
-            name_verb(name) or next((w for w in doc.name_words if w in SHARED_VERBS), None) if doc else None
-        )
-        if verb is None or verb in READ_VERBS:
-            return False
-        return canonical(verb) in set(self.message_terms(text)) | related_terms(words(text))
-
-    def _reached_in_common(self, close: list[str], text: str) -> set[str]:
-        """Terms the message meets only through a related word that reaches every close tool,
-        each in a term the others lack ("hear" reaches `Music_1_LookupMusic` in "song" and
-        `Music_1_PlayMedia` in "play"): such a word speaks for all of them, for none alone.
-        "rain", which reaches a forecast tool in "forecast" and a current-weather tool only in
-        the "weather" both use, still speaks for the forecast."""
-        docs = [doc for name in close if (doc := self.doc(name)) is not None]
-        said = set(self.message_terms(text))
-        common: set[str] = set()
-        for w in set(words(text)):
-            reached = [{t for t in related_terms([w]) if doc.weights.get(t)} for doc in docs]
-            if len(reached) > 1 and all(
-                own - set().union(*(r for r in reached if r is not own)) for own in reached
-            ):
-                common |= set().union(*reached) - said
-        return common
-
     def _distinctive(
         self, close: list[str], matched: dict[str, set[str]], common: frozenset[str] | set[str] = frozenset()
     ) -> str | None:
@@ -1290,16 +1265,6 @@ class Router:
             if (m := re.match(r"([A-Za-z]{2,5})[-\d]", value))
         }
         return any(_abbreviates(prefix, word) for prefix in prefixes for word in words(humanise_name(name)))
-
-    def _says_name_phrase(self, name: str, text: str) -> bool:
-        """Whether the message says two words that stand side by side in the tool's name, in
-        their order, neither a verb: "simple interest" names `calculate_simple_interest`, which
-        its neighbour `calculate_mortgage_payment` shares no phrase of."""
-        pairs = set(name_phrases(name))
-        if not pairs:
-            return False
-        said = self.message_terms(text)
-        return any(pair in pairs for pair in pairwise(said))
 
     def _name_nouns(self, name: str) -> set[str]:
         parts = [w for w in words(humanise_name(name)) if w not in STOPWORDS]
