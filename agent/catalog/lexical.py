@@ -70,7 +70,7 @@ COMMON_WORDS = frozenset(
     heart heat help high hill history hold hole holiday home hope horse hot hour house huge idea
     ill inside job jobs joke juice jump keep kept key kid kids kind king kitchen knew lady land
     language large last late laugh lay learn least leave left leg less letter life light line
-    list listen little live long look lose lot lots loud love low lunch made main make man many
+    list listen little live long look lose lost lot lots loud love low lunch made main make man many
     map mark market mean meaning meat meet men middle might mile milk mind minute miss moment
     money month months moon morning mother mountain move movie much mum music must name near
     neck never new news next nice night noise none north nose note nothing now number often oil
