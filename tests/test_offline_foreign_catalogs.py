@@ -526,3 +526,20 @@ def test_a_calendar_question_looks_up_and_an_opening_request_verb_creates() -> N
     assert call(events, "Add a team dinner on 2027-03-12 to my calendar")[0] == "CreateEvent"
     assert call(events, "Schedule coffee with Ana on 2027-03-12")[0] == "CreateEvent"
     assert call(events, "what is on my calendar on 2027-03-12?")[0] == "ListEvents"
+
+
+def test_an_operation_no_tool_offers_in_its_own_words_and_an_everyday_word_read_as_itself() -> None:
+    dining = [
+        fn("Restaurants_ReserveTable", "Make a table reservation at a restaurant", restaurant_name=TEXT),
+        fn("Restaurants_FindRestaurants", "Find restaurants by cuisine and city", cuisine=TEXT, city=TEXT),
+    ]
+    # a curry relates to restaurants, but no tool orders anything: the reservation tool is no
+    # tool of ordering food about what the message names
+    assert Router(dining).asks_unoffered_operation("Order a curry to my flat")
+    assert not Router(dining).asks_unoffered_operation("Reserve a table at Nopa")
+    banking = [
+        fn("listTransactions", "List the recent transactions of an account", account_id=TEXT),
+        fn("getAccountBalance", "Get the balance of an account", account_id=TEXT),
+    ]
+    assert "list" not in Router(banking).message_terms("I lost it")  # "lost" is no typo of "list"
+    assert call(banking, "Block my card, I lost it") == (None, {})

@@ -928,8 +928,9 @@ class Router:
         """Whether the message opens by asking for an operation (`OPERATION_VERBS`: book,
         reserve, buy, schedule ...) that no bound tool performs: none says the verb (itself or
         through a related word) in its name or description, none is named with a verb of the
-        same kind about what the message names (`tool_kind`: "send me a cheque book" asks
-        `order_cheque_book`; "rent me a car" is no `BookHouse`), and none is
+        same kind about what the message names in the tool's own words (`tool_kind`: "send me
+        a cheque book" asks `order_cheque_book`; "rent me a car" is no `BookHouse`, "order a
+        pizza" no `ReserveRestaurant`), and none is
         named with a verb unknown here (`TransferMoney` may do anything). "Reserve a copy of
         Beloved" beside `search_books`, "book a seat" beside `search_flights` ask for the
         neighbouring operation the catalog lacks."""
@@ -946,10 +947,16 @@ class Router:
         kind = "cancel" if verb in DESTRUCTIVE_VERBS else "change" if verb in CHANGE_VERBS else "request"
         return not any(
             doc.operations & said
-            or (tool_kind(doc.name) == kind and self._matched(doc.name, text) - shared_verbs())
+            or (tool_kind(doc.name) == kind and self._says_own_subject(doc, text))
             or (name_verb(doc.name) is None and not is_lookup_name(doc.name))
             for doc in self.docs
         )
+
+    def _says_own_subject(self, doc: ToolDoc, text: str) -> bool:
+        """Whether the message says a word of the tool's own (no verb many tools share), not
+        only a word related to its subject: "order a pizza" meets `Restaurants_2_ReserveRestaurant`
+        only through what a pizza relates to, and asks for no reservation."""
+        return bool({t for t in self.message_terms(text) if doc.weights.get(t)} - shared_verbs())
 
     def _matched(self, name: str, text: str) -> set[str]:
         """The tool's terms the message says, itself or through a related word."""
