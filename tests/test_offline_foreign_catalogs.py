@@ -8,8 +8,9 @@ from typing import Any
 
 from agent.catalog.lexical import RELATED_WEIGHT, canonical, related_terms, words
 from agent.offline.extract import extract_args
-from agent.offline.naming import tool_kind
-from agent.offline.router import Router
+from agent.offline.naming import name_phrases, tool_kind
+from agent.offline.neighbours import says_name_phrase
+from agent.offline.router import Router, names_in
 from tests.support.function_catalogs import TEXT, TODAY, fn, offline_call
 
 WEATHER = [
@@ -419,3 +420,126 @@ def test_a_question_about_a_booking_cancels_nothing() -> None:
     assert call(clinic, "is my appointment AP-12345 still on?") == (None, {})
     assert call(clinic, "please cancel AP-54321")[0] == "cancel_appointment"
     assert call(clinic, "I can't make my appointment AP-12345")[0] == "cancel_appointment"
+
+
+def test_two_words_side_by_side_in_a_name_name_the_tool() -> None:
+    assert name_phrases("calculate_simple_interest") == ((canonical("simple"), canonical("interest")),)
+    assert name_phrases("Music_1_LookupMusic") == ()  # "lookup" is a verb: no phrase
+    interest = [
+        fn("calculate_simple_interest", "Calculate simple interest.", principal={"type": "number"}),
+        fn(
+            "calculate_loan_payment",
+            "Calculate the monthly payment of a loan.",
+            loan_amount={"type": "number"},
+        ),
+    ]
+    router = Router(interest)
+
+    def said(text: str) -> list[str]:
+        return router.message_terms(text)
+
+    assert says_name_phrase("calculate_simple_interest", said("what simple interest does it earn"))
+    assert not says_name_phrase("calculate_simple_interest", said("is interest simple to work out"))
+    assert not says_name_phrase("calculate_loan_payment", said("what simple interest does a loan earn"))
+
+
+def test_a_name_written_capitalised_inside_a_sentence_is_no_typo() -> None:
+    assert names_in("Can you recommend a novel like Dune?") == {"dune"}
+    assert names_in("Dune please. Where is it") == set()  # sentence starts say nothing
+    router = Router(SPEAKER)
+    assert "song" in router.message_terms("play a tune")  # "tune" is a song
+    assert "song" not in router.message_terms("a novel like Dune")  # "Dune" is no typo of it
+    assert "song" in router.message_terms("a novel like dune")  # written lower case, it may be
+
+
+def test_a_word_that_reaches_every_close_tool_says_the_verb_it_relates_to() -> None:
+    speaker = [
+        fn(
+            "Speaker_PlayMedia",
+            "Plays the chosen track on a speaker",
+            track={"type": "string", "description": "Title of the track"},
+        ),
+        fn(
+            "Speaker_LookupMusic",
+            "Search for songs an artist released",
+            artist={"type": "string", "description": "Artist of the song"},
+        ),
+    ]
+    # "hear" reaches one tool in "play" and the other in "song": no subject of either's own,
+    # and it says the first one's verb
+    assert call(speaker, "I'd love to hear Yellow Submarine") == (
+        "Speaker_PlayMedia",
+        {"track": "Yellow Submarine"},
+    )
+    assert call(speaker, "any songs by Adele?") == ("Speaker_LookupMusic", {"artist": "Adele"})
+
+
+def test_everyday_words_of_a_domain_reach_its_tool() -> None:
+    entertainment = [
+        fn("find_songs", "Find songs by artist or genre.", artist=TEXT, genre=TEXT),
+        fn("find_events", "Find live events such as comedy and theatre in a city.", city=TEXT),
+        fn("find_movies", "Search movies by director.", director=TEXT),
+    ]
+    weather = [
+        fn("get_current_weather", "Get the current weather in a location", location=TEXT),
+        fn("get_weather_forecast", "Get a multi-day weather forecast", location=TEXT),
+    ]
+    sports = [
+        fn("get_team_standings", "Get the league standing of a team.", team=TEXT),
+        fn("get_player_stats", "Retrieve statistics for a player.", player_name=TEXT),
+        fn("get_game_schedule", "Get upcoming games for a team.", team=TEXT),
+    ]
+    assert call(entertainment, "any gigs in Leeds on Friday?")[0] == "find_events"  # a gig is an event
+    assert call(entertainment, "some blues from the sixties")[0] == "find_songs"  # a genre of music
+    assert call(weather, "5-day outlook for Bergen")[0] == "get_weather_forecast"
+    assert call(sports, "Celtic league position")[0] == "get_team_standings"
+    assert call(sports, "when do Celtic play next?")[0] == "get_game_schedule"  # a team plays games
+
+
+def test_a_word_counts_for_a_tool_as_the_better_of_itself_and_its_related_words() -> None:
+    houses = [
+        fn("Hotels_SearchHouse", "Find a house to stay at a destination", where_to=TEXT),
+        fn("Hotels_BookHouse", "Book the selected house for given dates", where_to=TEXT),
+    ]
+    # "stay" is the first tool's own word and relates to the "hotel" both names say: the first
+    # tool scores no less through it than the second, which meets "stay" only as "hotel"
+    ranking = dict(Router(houses).score("somewhere to stay in Cork"))
+    assert ranking["Hotels_SearchHouse"] > ranking["Hotels_BookHouse"] > 0
+
+
+def test_a_calendar_question_looks_up_and_an_opening_request_verb_creates() -> None:
+    calendar = [
+        fn("calendar_set", "Add an event or a reminder to the calendar", event_name=TEXT),
+        fn("calendar_query", "Check what is on the calendar", date={"type": "string", "format": "date"}),
+    ]
+    events = [
+        fn("CreateEvent", "Create a new event in the user's calendar", title=TEXT, date=TEXT),
+        fn("ListEvents", "List the events in the calendar on a date", date=TEXT),
+    ]
+    # something scheduled is on the calendar; a question about it sets nothing
+    assert call(calendar, "Do I have anything scheduled on Friday?") == (
+        "calendar_query",
+        {"date": "2027-03-05"},
+    )
+    assert call(calendar, "schedule a haircut on Friday")[0] == "calendar_set"
+    # a message that opens with "add" or "schedule" asks for the event, not for the list
+    assert call(events, "Add a team dinner on 2027-03-12 to my calendar")[0] == "CreateEvent"
+    assert call(events, "Schedule coffee with Ana on 2027-03-12")[0] == "CreateEvent"
+    assert call(events, "what is on my calendar on 2027-03-12?")[0] == "ListEvents"
+
+
+def test_an_operation_no_tool_offers_in_its_own_words_and_an_everyday_word_read_as_itself() -> None:
+    dining = [
+        fn("Restaurants_ReserveTable", "Make a table reservation at a restaurant", restaurant_name=TEXT),
+        fn("Restaurants_FindRestaurants", "Find restaurants by cuisine and city", cuisine=TEXT, city=TEXT),
+    ]
+    # a curry relates to restaurants, but no tool orders anything: the reservation tool is no
+    # tool of ordering food about what the message names
+    assert Router(dining).asks_unoffered_operation("Order a curry to my flat")
+    assert not Router(dining).asks_unoffered_operation("Reserve a table at Nopa")
+    banking = [
+        fn("listTransactions", "List the recent transactions of an account", account_id=TEXT),
+        fn("getAccountBalance", "Get the balance of an account", account_id=TEXT),
+    ]
+    assert "list" not in Router(banking).message_terms("I lost it")  # "lost" is no typo of "list"
+    assert call(banking, "Block my card, I lost it") == (None, {})

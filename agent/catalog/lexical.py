@@ -75,7 +75,7 @@ COMMON_WORDS = frozenset(
     heart heat help high hill history hold hole holiday home hope horse hot hour house huge idea
     ill inside job jobs joke juice jump keep kept key kid kids kind king kitchen knew lady land
     language large last late laugh lay learn least leave left leg less letter life light line
-    list listen little live long look lose lot lots loud love low lunch made main make man many
+    list listen little live long look lose lost lot lots loud love low lunch made main make man many
     map mark market mean meaning meat meet men middle might mile milk mind minute miss moment
     money month months moon morning mother mountain move movie much mum music must name near
     neck never new news next nice night noise none north nose note nothing now number often oil
@@ -230,6 +230,7 @@ LEMMAS = {
     "stopping": "stop",
     "stops": "stop",
     "made": "make",
+    "updates": "update",
     "making": "make",
     "posted": "post",
     "posting": "post",
@@ -276,6 +277,7 @@ PHRASAL_VERBS = {
     ("pass", "on"): "escalate",
     ("put", "through"): "escalate",
     ("hear", "back"): "news",
+    ("update", "on"): "status",
     ("mailing", "list"): "newsletter",
     ("post", "back"): "return",
     ("left", "out"): "missing",
@@ -284,7 +286,7 @@ PHRASAL_VERBS = {
 object: "send *the jacket* back", "take *me* off") may stand between them. A few noun pairs
 read the same way ("money back", "mailing list")."""
 PHRASAL_GAP = 2
-ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on")})
+ADJACENT_ONLY = frozenset({("turn", "up"), ("show", "up"), ("put", "on"), ("update", "on")})
 """Pairs that mean their word only side by side: "it never turned up" is an arrival, "turn the
 heating up" or "turn the volume up" is not; "put on Hey Jude" plays, "put it on my card" does
 not."""
@@ -409,9 +411,12 @@ RELATED: dict[str, tuple[str, ...]] = {
     # now or later: a current reading, or a forecast of what is coming
     **dict.fromkeys("now currently moment".split(), ("current", "live", "latest")),
     **dict.fromkeys("tomorrow weekend upcoming coming".split(), ("forecast", "upcoming")),
-    "schedule": ("timetable",),
+    "when": ("time",),
+    **dict.fromkeys("schedule scheduled".split(), ("timetable", "calendar", "event")),
+    **dict.fromkeys("free busy".split(), ("calendar", "event")),
     "timetable": ("schedule",),
     "drop": ("cancel", "remove"),
+    **dict.fromkeys("find look".split(), ("search",)),
     # time of day and the sky
     "sun": ("sunrise", "sunset"),
     "dawn": ("sunrise",),
@@ -440,6 +445,14 @@ RELATED: dict[str, tuple[str, ...]] = {
     "rating": ("review",),
     "ratings": ("review",),
     "rated": ("review",),
+    **dict.fromkeys(
+        "jazz rock pop hiphop rap blues reggae techno disco punk soul funk classical country"
+        " indie folk".split(),
+        ("music", "genre", "song"),
+    ),
+    **dict.fromkeys("track tracks album albums playlist".split(), ("song", "music")),
+    **dict.fromkeys("concert concerts gig gigs festival festivals".split(), ("event", "concert")),
+    "stars": ("rating", "rate", "review"),
     "louder": ("volume",),
     "quieter": ("volume",),
     "mute": ("volume",),
@@ -449,16 +462,27 @@ RELATED: dict[str, tuple[str, ...]] = {
         ("restaurant", "food", "meal"),
     ),
     "cuisine": ("restaurant", "food"),
+    **dict.fromkeys("cafe cafes café pub pubs".split(), ("restaurant",)),
+    **dict.fromkeys("keto vegan vegetarian paleo".split(), ("diet", "recipe")),
     "table": ("reservation", "restaurant"),
     "calories": ("nutrition", "calorie"),
+    **dict.fromkeys("carbs carbohydrates fat fats sugar fiber fibre vitamins".split(), ("nutrition",)),
+    **dict.fromkeys(
+        "avocado apple apples banana bananas egg eggs rice chicken beef pork salmon tuna tofu bread"
+        " cheese milk potato potatoes tomato tomatoes spinach broccoli carrot carrots oats yogurt".split(),
+        ("food", "ingredient", "nutrition"),
+    ),
     "protein": ("nutrition",),
     # money
     "trading": ("stock", "price"),
     "shares": ("stock",),
     "share": ("stock",),
     "worth": ("price", "value"),
-    "cost": ("price",),
-    "costs": ("price",),
+    "quote": ("price",),
+    "much": ("price", "cost", "fare"),
+    "since": ("history", "historical"),
+    "fare": ("price", "cost"),
+    **dict.fromkeys("cost costs".split(), ("price", "fare")),
     "invest": ("interest", "investment"),
     "savings": ("interest",),
     "borrow": ("loan",),
@@ -483,8 +507,12 @@ RELATED: dict[str, tuple[str, ...]] = {
     ),
     # sport and health
     "goals": ("stats", "statistics"),
+    **dict.fromkeys("won win beat result results".split(), ("score", "result")),
+    **dict.fromkeys("fixture fixtures".split(), ("schedule", "game", "upcoming")),
+    **dict.fromkeys("nba nfl mlb nhl epl".split(), ("league", "sport")),
     "scored": ("stats", "score"),
     "top": ("standings", "ranking"),
+    **dict.fromkeys("position standing ranked rank".split(), ("standings", "ranking")),
     "leading": ("standings",),
     "workout": ("exercise", "activity"),
     "exercise": ("workout", "activity"),
@@ -499,17 +527,28 @@ RELATED: dict[str, tuple[str, ...]] = {
     "cooler": ("thermostat", "temperature"),
     "warm": ("thermostat", "temperature"),
     "secure": ("lock",),
+    **dict.fromkeys("degrees degree".split(), ("temperature", "thermostat", "temp")),
+    **dict.fromkeys("dark darker dim brighter brightness".split(), ("light", "lights")),
+    **dict.fromkeys("basket trolley".split(), ("cart",)),
     # words, places, people and plans
     **dict.fromkeys("define definition meaning means".split(), ("definition", "define", "dictionary")),
     "words": ("lyrics",),
     "wake": ("alarm",),
+    "outlook": ("forecast", "weather"),
+    **dict.fromkeys("english german portuguese russian mandarin arabic hindi dutch".split(), ("language",)),
+    **dict.fromkeys(
+        "french spanish italian japanese chinese korean greek".split(), ("language", "cuisine", "food")
+    ),
+    **dict.fromkeys("mexican thai indian vietnamese turkish lebanese".split(), ("cuisine", "food")),
     # getting about
     **dict.fromkeys("cab cabs uber lyft rideshare".split(), ("taxi", "ride")),
     "taxi": ("ride", "cab"),
+    **dict.fromkeys("ride rides lift".split(), ("taxi", "cab")),
     **dict.fromkeys("rail railway".split(), ("train",)),
     "coach": ("bus",),
     **dict.fromkeys("sights sightseeing landmarks landmark".split(), ("attraction", "attractions")),
     "tour": ("visit",),
+    **dict.fromkeys("residence residences property".split(), ("home", "house", "apartment")),
     "suitcase": ("bag", "baggage", "luggage"),
     # days and plans
     **dict.fromkeys("agenda diary".split(), ("calendar", "schedule", "event")),
@@ -553,6 +592,8 @@ RELATED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys("hiring vacancy vacancies career careers".split(), ("job", "jobs", "employment")),
     **dict.fromkeys("apartment apartments flat flats condo".split(), ("property", "listing", "apartment")),
     "match": ("game", "score"),
+    "next": ("upcoming",),
+    **dict.fromkeys("play plays".split(), ("game", "match", "fixture")),
     "game": ("match", "score"),
     "headlines": ("news", "headline", "article"),
     **dict.fromkeys("bitcoin btc ethereum eth cryptocurrency".split(), ("crypto", "coin", "cryptocurrency")),

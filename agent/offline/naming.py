@@ -17,8 +17,9 @@ cancel) is read from that verb, or from a last word that names something looked 
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
-from agent.catalog.lexical import humanise_name, words
+from agent.catalog.lexical import STOPWORDS, canonical, humanise_name, words
 
 READ_VERBS = frozenset(
     {
@@ -69,6 +70,9 @@ REQUEST_VERBS = frozenset(
         "send",
         "register",
         "order",
+        "reserve",
+        "rent",
+        "hire",
     }
 )
 CHANGE_VERBS = frozenset(
@@ -109,6 +113,16 @@ NAME_VERBS = READ_VERBS | REQUEST_VERBS | CHANGE_VERBS | DESTRUCTIVE_VERBS
 def name_parts(name: str) -> tuple[str, ...]:
     """The plain words of a tool name (`Music_1_FindSongs` -> music, find, songs)."""
     return tuple(words(humanise_name(name)))
+
+
+@lru_cache(maxsize=4096)
+def name_phrases(name: str) -> tuple[tuple[str, str], ...]:
+    """Pairs of words side by side in a tool name, neither a verb nor a stop word, as routing
+    terms (`calculate_simple_interest` -> (simpl, interest)): a phrase that names the tool."""
+    parts = name_parts(name)
+    return tuple(
+        (canonical(a), canonical(b)) for a, b in pairwise(parts) if not {a, b} & (NAME_VERBS | STOPWORDS)
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -57,7 +57,9 @@ from agent.offline.naming import (
     tool_kind,
     verb_index,
 )
+from agent.offline.neighbours import reached_in_common, says_name_phrase, says_name_verb
 from agent.offline.spans import takes_plain_words
+from agent.offline.value_evidence import says_listed_value, values_lead
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",
@@ -301,6 +303,12 @@ class ToolDoc:
     """The plain words of the name, read once: every message is scored against every tool."""
     free_slots: list[str] = field(default_factory=list)
     """Keys (`Router.slot_keys`) of the parameters without a pattern, for slot evidence."""
+    slot_of: dict[str, str] = field(default_factory=dict)
+    """Parameter name -> its key in `free_slots`."""
+    pattern_of: dict[str, IdentifierPattern] = field(default_factory=dict)
+    """Parameter name -> its compiled pattern."""
+    required: bool = False
+    """Whether the tool requires a parameter (only such a tool is led to by its values)."""
     takes_plain_words: bool = False
     operations: set[str] = field(default_factory=set)
     """Terms of the name and description: what the tool does (its parameters say what it takes)."""
@@ -394,6 +402,17 @@ ACTING_VERB = re.compile(
 my installation" is a noun)."""
 
 
+NAME_WORD = re.compile(r"(?<=[a-z0-9])\s+([A-Z][a-z]+)\b")
+"""A capitalised word after another word of the same sentence: a name, not a sentence start."""
+
+
+@lru_cache(maxsize=1024)
+def names_in(text: str) -> frozenset[str]:
+    """The names a message writes capitalised inside a sentence ("a book like Dune"), lower
+    case: a value, never a typo of a tool's word ("Dune" is no "tune")."""
+    return frozenset(m.group(1).lower() for m in NAME_WORD.finditer(text))
+
+
 @lru_cache(maxsize=1)
 def destructive_terms() -> frozenset[str]:
     """The terms of the verbs that cancel or delete, which all say the same of a destructive
@@ -472,6 +491,7 @@ class Router:
                     key = json.dumps(described, sort_keys=True, default=str)
                     self.slot_props.setdefault(key, described)
                     doc.free_slots.append(key)
+                    doc.slot_of[pname] = key
             verb_at = verb_index(doc.name)
             for i, word in enumerate(doc.name_words):
                 if word in STOPWORDS:
@@ -499,6 +519,8 @@ class Router:
                 pattern = prop.get("pattern")
                 if isinstance(pattern, str) and (compiled := IdentifierPattern.compile(pattern)):
                     doc.patterns.append(compiled)
+                    doc.pattern_of[pname] = compiled
+            doc.required = bool(doc.parameters.get("required"))
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
         # Small catalogues are scored as if among MIN_CATALOGUE tools, so a word that only one
@@ -572,6 +594,7 @@ class Router:
                 and len(w) >= 4
                 and w not in COMMON_WORDS
                 and not any(ch.isdigit() for ch in w)
+                and w not in names_in(text)
             ):
                 term = self._correct(w) or term
             if term not in self.idf and len(w) >= DERIVED_MIN and w not in STOPWORDS:
@@ -688,17 +711,18 @@ class Router:
         related: set[str] = set()
         for w in set(plain):
             # a word counts once for a tool however many of its related words the tool uses,
-            # and not at all through them when the tool uses the word itself ("calendar" is no
-            # second match for a calendar tool that also speaks of events)
-            own = {i for i, _ in self.postings.get(canonical(w), ())}
+            # and through them only for what they add to the word itself ("calendar" is no
+            # second match for a calendar tool that also speaks of events; "stay" counts as
+            # much for `Hotels_2_SearchHouse`, "a house to stay", as for its neighbour
+            # `Hotels_2_BookHouse`, which reaches "hotel" through it)
+            own = dict(self.postings.get(canonical(w), ()))
             best: dict[int, float] = {}
             for term in related_terms([w]) - query:
                 related.add(term)
                 for i, part in self.postings.get(term, ()):
-                    if i not in own:
-                        best[i] = max(best.get(i, 0.0), part)
+                    best[i] = max(best.get(i, 0.0), part)
             for i, part in best.items():
-                scores[i] += RELATED_WEIGHT * part
+                scores[i] += max(0.0, RELATED_WEIGHT * part - own.get(i, 0.0))
         hits, _ = self._read(text)
         for key, docs in self.pattern_docs.items():
             if hits[key]:
@@ -904,8 +928,9 @@ class Router:
         """Whether the message opens by asking for an operation (`OPERATION_VERBS`: book,
         reserve, buy, schedule ...) that no bound tool performs: none says the verb (itself or
         through a related word) in its name or description, none is named with a verb of the
-        same kind about what the message names (`tool_kind`: "send me a cheque book" asks
-        `order_cheque_book`; "rent me a car" is no `BookHouse`), and none is
+        same kind about what the message names in the tool's own words (`tool_kind`: "send me
+        a cheque book" asks `order_cheque_book`; "rent me a car" is no `BookHouse`, "order a
+        pizza" no `ReserveRestaurant`), and none is
         named with a verb unknown here (`TransferMoney` may do anything). "Reserve a copy of
         Beloved" beside `search_books`, "book a seat" beside `search_flights` ask for the
         neighbouring operation the catalog lacks."""
@@ -922,10 +947,16 @@ class Router:
         kind = "cancel" if verb in DESTRUCTIVE_VERBS else "change" if verb in CHANGE_VERBS else "request"
         return not any(
             doc.operations & said
-            or (tool_kind(doc.name) == kind and self._matched(doc.name, text) - shared_verbs())
+            or (tool_kind(doc.name) == kind and self._says_own_subject(doc, text))
             or (name_verb(doc.name) is None and not is_lookup_name(doc.name))
             for doc in self.docs
         )
+
+    def _says_own_subject(self, doc: ToolDoc, text: str) -> bool:
+        """Whether the message says a word of the tool's own (no verb many tools share), not
+        only a word related to its subject: "order a pizza" meets `Restaurants_2_ReserveRestaurant`
+        only through what a pizza relates to, and asks for no reservation."""
+        return bool({t for t in self.message_terms(text) if doc.weights.get(t)} - shared_verbs())
 
     def _matched(self, name: str, text: str) -> set[str]:
         """The tool's terms the message says, itself or through a related word."""
@@ -990,7 +1021,10 @@ class Router:
         general = self.is_general_question(text) and about_business
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
         if not ranking or (ranking[0][1] < threshold and not self.fully_read(ranking, text, general)):
-            return Route(None, ranking)
+            led = None if general else self._led_by_values(ranking, text)
+            if led is None:
+                return Route(None, ranking)
+            ranking = led  # "to Boston from Seattle this Thursday" gives a flight search's values
         if self.is_policy_question(text) or (general and self.unknown_words(text)):
             return Route(None, ranking)  # "what broadband speeds do you offer?"
         if self.asks_to_act(ranking[0][0], text):
@@ -1020,18 +1054,34 @@ class Router:
         close = [name for name, s in ranking if best - s < MARGIN]
         if len(close) == 1:
             return Route(close[0], ranking)
+        asked = self._looked_up_among(close, text)
+        if asked is not None:
+            return Route(asked, ranking)  # "do I have anything scheduled?" adds no event
         # A tie between a tool the message meets only in a shared verb ("turn") and one it
         # meets in its subject ("heating") goes to the subject; a verb that cancels or
         # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
         matched = {name: self._matched(name, text) for name in close}
-        subjects = [name for name in close if matched[name] - shared_verbs()]
+        plain = words(text)
+        said = self.message_terms(text)
+        docs = [doc for name in close if (doc := self.doc(name)) is not None]
+        common = reached_in_common([d.weights for d in docs], plain, set(said))  # "hear": "song", "play"
+        subjects = [name for name in close if matched[name] - shared_verbs() - common]
         destructive = {canonical(v) for v in DESTRUCTIVE_VERBS}
         if len(subjects) == 1 and not any(m & destructive for m in matched.values()):
             return Route(subjects[0], ranking)
-        distinctive = self._distinctive(close, matched)
+        phrased = [name for name in close if says_name_phrase(name, said)]
+        if len(phrased) == 1:
+            return Route(phrased[0], ranking)  # "what simple interest does a $900 loan earn?"
+        distinctive = self._distinctive(close, matched, common)
         if distinctive is not None and not any(m & destructive for m in matched.values()):
             return Route(distinctive, ranking)
-        intent = message_intent(text)
+        said_or_related = set(said) | related_terms(plain)
+        verb_said = [
+            d.name for d in docs if says_name_verb(d.name, d.name_words, said_or_related, SHARED_VERBS)
+        ]
+        if len(verb_said) == 1 and not any(m & destructive for m in matched.values()):
+            return Route(verb_said[0], ranking)  # "I wanna hear Hey Jude" asks to play it
+        intent = message_intent(text) or ("request" if self._opens_with_request(text) else None)
         # a verb that cancels or changes fits a tool of its kind about what the message names
         # ("cancel my membership" is no `cancel_class_booking`)
         fitting = [
@@ -1090,8 +1140,15 @@ class Router:
     def _acting_instead(self, ranking: list[tuple[str, float]], text: str) -> str | None:
         """When the best tool only looks up and the message asks to act (`asks_to_act`): the
         best tool of the asked kind (cancel, change, request) about the same subject, scoring at
-        least `ACTING_SHARE` of the best; None when there is none (the catalog lacks it)."""
+        least `ACTING_SHARE` of the best; None when there is none (the catalog lacks it). A
+        message that says no kind but opens with a verb that requests something ("schedule
+        lunch with Sam") takes a tool that requests or, failing one, that sets something
+        (`calendar_set`)."""
         intent = message_intent(text)
+        if intent is None and self._opens_with_request(text):
+            return self._same_subject_of_kind(ranking, text, "request", ACTING_SHARE) or (
+                self._same_subject_of_kind(ranking, text, "change", ACTING_SHARE)
+            )
         if intent not in ("cancel", "change", "request"):
             return None
         return self._same_subject_of_kind(ranking, text, intent, ACTING_SHARE)
@@ -1129,7 +1186,42 @@ class Router:
         said = set(self.message_terms(text)) | related_terms(words(text))
         return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
 
-    def _distinctive(self, close: list[str], matched: dict[str, set[str]]) -> str | None:
+    def _looked_up_among(self, close: list[str], text: str) -> str | None:
+        """Among tools that score about the same, the one tool left for a question about what
+        exists (`message_intent` "lookup") once those that change or cancel something and whose
+        verb the message does not say are set aside: "do I have anything scheduled for
+        Wednesday?" is `calendar_query`'s, not `calendar_set`'s."""
+        if message_intent(text) != "lookup":
+            return None
+        said = " ".join(words(text))
+        verbs = {canonical(m.group(1)) for m in ACTING_VERB.finditer(said)}
+        left = [
+            name
+            for name in close
+            if tool_kind(name) not in ("change", "cancel") or canonical(name_verb(name) or "") in verbs
+        ]
+        return left[0] if len(left) == 1 else None
+
+    def _opens_with_request(self, text: str) -> bool:
+        """Whether the message opens with a verb that requests something new ("schedule",
+        "add", "book"): an order, not a question. A word as often a noun is a verb only before
+        no identifier and no word of what is looked up ("order ORD-7001 hasn't moved", "order
+        status")."""
+        plain = words(text)
+        if not plain or canonical(plain[0]) not in {canonical(v) for v in REQUEST_VERBS}:
+            return False
+        if plain[0] not in NOUN_VERBS:
+            return True
+        following = text.split()[1:2]
+        return (
+            len(plain) > 1
+            and not (following and re.search(r"\d", following[0]))
+            and plain[1] not in LOOKUP_NOUNS | LOOKUP_CUES
+        )
+
+    def _distinctive(
+        self, close: list[str], matched: dict[str, set[str]], common: frozenset[str] | set[str] = frozenset()
+    ) -> str | None:
         """Among tools that score about the same, the one the message meets in words the others
         do not use: "find songs by Kesha" meets `find_songs` in "songs" and `find_movies` in
         nothing of its own. A word counts when it is no verb many tools share ("find", "book")
@@ -1141,7 +1233,9 @@ class Router:
             doc = self.doc(name)
             others = [self.doc(o) for o in close if o != name]
             words_of_its_own = {
-                t for t in matched[name] - shared_verbs() if not any(o and o.weights.get(t) for o in others)
+                t
+                for t in matched[name] - shared_verbs() - common
+                if not any(o and o.weights.get(t) for o in others)
             }
             own[name] = sum(self.idf.get(t, 0.0) for t in words_of_its_own) if doc else 0.0
         ranked = sorted(close, key=lambda n: -own[n])
@@ -1191,6 +1285,32 @@ class Router:
         if doc is None or not required or self.arguments is None:
             return False
         return set(required) <= set(self.arguments(doc.parameters, text))
+
+    def _led_by_values(self, ranking: list[tuple[str, float]], text: str) -> list[tuple[str, float]] | None:
+        """The ranking with the one tool the message's values lead to (`value_evidence`) put
+        first, ahead of the rest by `MARGIN` and at least at the threshold; None when the
+        values lead to no tool or to several."""
+        if self.slot_evidence is None:
+            return None
+        hits, _ = self._read(text)
+        plain = set(words(text))
+
+        def typed_for(doc: ToolDoc) -> Callable[[str, dict[str, Any]], bool]:
+            def typed(pname: str, prop: dict[str, Any]) -> bool:
+                if pname in doc.pattern_of:
+                    return bool(hits[doc.pattern_of[pname].pattern])
+                if prop.get("enum"):
+                    return says_listed_value(plain, prop)
+                return bool(hits.get(doc.slot_of.get(pname, "")))
+
+            return typed
+
+        led = [doc.name for doc in self.docs if doc.required and values_lead(doc.parameters, typed_for(doc))]
+        if len(led) != 1:
+            return None
+        best = ranking[0][1]
+        rest = [(name, score) for name, score in ranking if name != led[0]]
+        return [(led[0], round(max(best + MARGIN, THRESHOLD), 4)), *rest]
 
     def _fills_slot(self, name: str, text: str) -> bool:
         doc = self.doc(name)
