@@ -59,6 +59,7 @@ from agent.offline.naming import (
 )
 from agent.offline.silence import (
     ADVICE_QUESTION,
+    ANSWERING_WORDS,
     GENERAL_QUESTION,
     KNOWLEDGE_QUESTION,
     PERSONAL,
@@ -67,6 +68,7 @@ from agent.offline.silence import (
     SPEAKER,
     THANKS,
     TOLD,
+    rules_question,
 )
 from agent.offline.spans import takes_plain_words
 
@@ -746,11 +748,25 @@ class Router:
         names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
         return not (self._identifies(text) or self._fills_slot(name, text) or names)
 
+    def asks_rules_not_action(self, name: str, text: str) -> bool:
+        """Whether the message asks how things work (`silence.rules_question`: "can I cancel an
+        order after it has shipped?", "how much does next day delivery cost?"), gives none of
+        the tool's values and the tool answers no such question: answered in words, while "can
+        I cancel ORD-1 before it ships?" asks `cancel_order`."""
+        kind = rules_question(text)
+        if kind is None or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        doc = self.doc(name)
+        answering = {canonical(w) for w in ANSWERING_WORDS.get(kind, ())}
+        return doc is None or not answering & doc.operations
+
     def route(self, text: str) -> Route:
         if self.closes(text):
             return Route(None, [])
         route = self._route(text)
         if route.tool is not None and self.asks_in_general(route.tool, text):
+            return Route(None, route.ranking)
+        if route.tool is not None and self.asks_rules_not_action(route.tool, text):
             return Route(None, route.ranking)
         if route.tool is not None and self.names_only_values(route.tool, text) and not asks_for_action(text):
             return Route(None, route.ranking)  # "are your solar panels any good?"

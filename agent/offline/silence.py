@@ -64,3 +64,80 @@ QUESTION_OPENERS = frozenset(
     "what which when where who how why is are was were do does did can could will would should may".split()
 )
 SPEAKER = frozenset({"i", "we", "my", "mine", "me", "myself", "our", "ours", "us"})
+
+
+ASKS_WHETHER_OR_HOW = (
+    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|also|quick question)\s+)*(?:"
+    r"(?:can|could|may|do|will|would|should|must) (?:i|we|someone|somebody|anyone)|"
+    r"how (?:do|can|would|should|does|did) (?:i|we|you|one)|is it possible|is there a way|"
+    r"what happens|how (?:long|much|many|soon|quickly)|when (?:can|do|should|will) (?:i|we))\b"
+)
+CONDITION = re.compile(
+    ASKS_WHETHER_OR_HOW + r".*\b(?:if(?! possible\b)|after|before|instead|unless|without|once|"
+    r"in instal?ments|by (?:text|phone|email|post|letter|sms|cheque|card)|on (?:one|the same|a single) \w+)\b"
+)
+"""A question whether or how something may be done that names a condition or a manner ("can I
+cancel an order after it has shipped?", "can I pay the fine in instalments?", "can I keep my
+number if I move?", "can I cancel by text message?"): it asks about the rules, not for the
+operation."""
+ACTION_AS_SUBJECT = re.compile(r"^(?:will|would|does|do|did|is|are|can|could) (\w{2,}ing)\b")
+NOT_GERUNDS = frozenset(
+    """thing anything something nothing everything morning evening ceiling building during king ring
+    spring string bring sing wing swing sting ping wedding pudding bedding clothing""".split()
+)
+"""A question whose subject is an operation ("will making a claim put my premium up?", "does
+freezing my card stop direct debits?", "is pausing a subscription free?"): it asks what the
+operation does or costs, not for it; the words that end in -ing and are no verb stay out."""
+OBLIGATION = re.compile(
+    r"^(?:do|will|would|must) (?:i|we) (?:have to|need (?:to|a|an|any))\b|"
+    r"^(?:am i|are we|is it) (?:allowed|required|entitled|eligible|compulsory|mandatory)\b|"
+    r"\b(?:is|are) (?:\w+ ){0,4}(?:safe|legal|allowed) to\b|^who\b"
+)
+"""A question about what must, may or is safe to be done, or who does it ("do I have to have a
+water meter?", "is my tap water safe to drink?", "who fixes a leak on my side?")."""
+PRICE_QUESTION = re.compile(
+    r"^how much (?:does|do|would|will|is|are|did|should) (?!my\b|i\b|we\b)(?:\w+ ){0,6}?"
+    r"(?:cost|costs|charge|charged|fee|fees|price)\b|^how much (?:is|are) (?:a|an|the|it)\b"
+)
+"""A question about what something costs ("how much does next day delivery cost?", "how much
+is a resident permit?"): answered in words, unless the action itself quotes prices."""
+DURATION_QUESTION = re.compile(r"^how long (?:does|do|will|would|is|are|can|should|did) (?!my\b)")
+"""A question how long something takes or lasts in general ("how long does a new card take to
+arrive?"); "how long will my repair take" asks about the customer's own case."""
+ANSWERING_WORDS = {
+    "price": frozenset({"price", "cost", "quote", "fee"}),
+    "duration": frozenset({"estimate", "eta", "duration", "long"}),
+    "obligation": frozenset({"require", "requirement", "eligible", "eligibility"}),
+}
+"""Words of an action that answers a question of the kind itself: a price question is a quoting
+action's own, "how long would express take?" a delivery estimate's, "do I need a visa?" a visa
+requirements look-up's."""
+
+
+def plain_question(text: str) -> str:
+    """The message lower-cased into its plain words, apostrophes dropped ("where's" ->
+    "wheres"): the questions here are read from what the customer typed, before the phrasal and
+    synonym readings of the routing pipeline."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", "")))
+
+
+def rules_question(text: str) -> str | None:
+    """The kind of question the message asks about how things work rather than for an
+    operation, or None: "condition" (a condition or manner), "subject" (an operation as its
+    subject), "obligation" (what must or may be done, or by whom), "duration" (how long
+    something takes in general), "price" (what something costs). It is answered in words
+    unless it gives a value or the action answers such questions (`ANSWERING_WORDS`; the
+    router checks both)."""
+    said = plain_question(text)
+    gerund = ACTION_AS_SUBJECT.match(said)
+    if CONDITION.match(said):
+        return "condition"
+    if gerund and gerund.group(1) not in NOT_GERUNDS:
+        return "subject"
+    if OBLIGATION.search(said):
+        return "obligation"
+    if DURATION_QUESTION.match(said):
+        return "duration"
+    if PRICE_QUESTION.match(said):
+        return "price"
+    return None

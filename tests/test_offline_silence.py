@@ -1,0 +1,55 @@
+"""The offline model answers in words a question about how things work - one with a condition or
+a manner ("after it has shipped", "in instalments"), about an operation as its subject ("does
+cancelling ... cost anything?"), about what must be done, how long things take or what they cost
+in general - unless it gives a value the action takes or the action answers such questions
+itself (a quote, an estimate, a requirements look-up)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.function_catalogs import TEXT, fn, offline_call
+
+ORDER_ID = {"type": "string", "description": "Order number, e.g. ORD-1234", "pattern": "^ORD-\\d{4,}$"}
+ORDERS = [
+    fn("get_order_status", "Use when the customer asks where their order is.", order_id=ORDER_ID),
+    fn("cancel_order", "Use when the customer wants to cancel an order.", order_id=ORDER_ID),
+    fn("request_refund", "Use when the customer wants their money back for an order.", order_id=ORDER_ID),
+]
+QUOTES = [
+    fn("get_shipping_quote", "Use when the customer asks the price of shipping a parcel.", postcode=TEXT),
+    fn("track_parcel", "Use when the customer asks where their parcel is.", tracking_number=TEXT),
+]
+TRAVEL = [
+    fn("get_visa_requirements", "Look up visa requirements for travelling to a country.", country=TEXT),
+    fn("book_flight", "Book a flight to a city.", city=TEXT),
+]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can I cancel an order after it has shipped?",
+        "Can I get a refund by bank transfer instead?",
+        "does cancelling an order cost anything?",
+        "will asking for a refund close my account?",
+        "do I have to return the item to get a refund?",
+        "how long does a refund take to arrive?",
+        "how much does it cost to cancel an order?",
+    ],
+)
+def test_questions_about_the_rules_are_answered_in_words(message: str) -> None:
+    assert offline_call(ORDERS, message)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("tools", "message", "tool"),
+    [
+        (ORDERS, "can I cancel ORD-12345 before it ships?", "cancel_order"),
+        (ORDERS, "how long will ORD-12345 take to arrive?", "get_order_status"),
+        (QUOTES, "how much does parcel shipping cost?", "get_shipping_quote"),
+        (TRAVEL, "Do I need a visa to visit Kenya?", "get_visa_requirements"),
+    ],
+)
+def test_a_value_or_an_answering_action_still_calls(tools: list, message: str, tool: str) -> None:
+    assert offline_call(tools, message)[0] == tool
