@@ -53,3 +53,18 @@ def test_questions_about_the_rules_are_answered_in_words(message: str) -> None:
 )
 def test_a_value_or_an_answering_action_still_calls(tools: list, message: str, tool: str) -> None:
     assert offline_call(tools, message)[0] == tool
+
+
+MOBILE = [
+    fn("change_tariff", "Use when the customer wants to move to another tariff or plan.", tariff=TEXT),
+    fn("get_data_balance", "Use when the customer asks how much data they have left.", phone_number=TEXT),
+]
+MEMBERSHIP = [
+    fn("cancel_membership", "Use when the customer wants to cancel their gym membership.", member_id=TEXT),
+    fn("freeze_membership", "Use when the customer wants to pause their membership.", member_id=TEXT),
+]
+
+
+def test_a_how_do_i_question_about_an_operation_no_tool_performs_is_answered_in_words() -> None:
+    assert offline_call(MOBILE, "how do I unlock my handset to use another network's sim")[0] is None
+    assert offline_call(MEMBERSHIP, "how do i stop my gym membership")[0] == "cancel_membership"

@@ -68,6 +68,7 @@ from agent.offline.silence import (
     SPEAKER,
     THANKS,
     TOLD,
+    asked_operation,
     rules_question,
 )
 from agent.offline.spans import takes_plain_words
@@ -760,6 +761,19 @@ class Router:
         answering = {canonical(w) for w in ANSWERING_WORDS.get(kind, ())}
         return doc is None or not answering & doc.operations
 
+    def asks_other_operation(self, name: str, text: str) -> bool:
+        """Whether a "can I ... / how do I ..." question asks about an operation the tool does
+        not perform - its verb (`silence.asked_operation`), itself or through a related word,
+        is none of the tool's name or description - and gives none of its values: "how do I
+        unlock my handset?" is no `change_tariff`, "can I move my broadband to a new house?"
+        no `report_broadband_fault`; "how do I stop my membership?" asks `cancel_membership`."""
+        verb = asked_operation(" ".join(words(text)))
+        doc = self.doc(name)
+        if verb is None or doc is None or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        said = {canonical(verb)} | related_terms([verb])
+        return not said & (doc.operations | shared_verbs())
+
     def route(self, text: str) -> Route:
         if self.closes(text):
             return Route(None, [])
@@ -767,6 +781,8 @@ class Router:
         if route.tool is not None and self.asks_in_general(route.tool, text):
             return Route(None, route.ranking)
         if route.tool is not None and self.asks_rules_not_action(route.tool, text):
+            return Route(None, route.ranking)
+        if route.tool is not None and self.asks_other_operation(route.tool, text):
             return Route(None, route.ranking)
         if route.tool is not None and self.names_only_values(route.tool, text) and not asks_for_action(text):
             return Route(None, route.ranking)  # "are your solar panels any good?"

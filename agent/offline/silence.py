@@ -141,3 +141,21 @@ def rules_question(text: str) -> str | None:
     if PRICE_QUESTION.match(said):
         return "price"
     return None
+
+
+MAY_OR_HOW_I = re.compile(
+    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|also)\s+)*(?:(?:can|could|may) (?:i|we|someone|somebody)"
+    r"(?: else)?|how (?:do|can|would|should) (?:i|we)) (?:just |also |still |please |not )?([a-z]+)\b"
+)
+LIGHT_VERBS = frozenset(
+    "get have go come be do see know ask tell talk speak try use make take give let".split()
+)
+"""Verbs that say little of the operation ("can I get ...", "how do I go about ..."): the words
+after them do."""
+
+
+def asked_operation(said: str) -> str | None:
+    """The verb of a "can I ... / how do I ..." question (`said`: the message's routing words,
+    phrasal verbs read: "send back" is "return"), unless it is a light verb (`LIGHT_VERBS`)."""
+    m = MAY_OR_HOW_I.match(said)
+    return m.group(1) if m and m.group(1) not in LIGHT_VERBS else None
