@@ -68,3 +68,23 @@ MEMBERSHIP = [
 def test_a_how_do_i_question_about_an_operation_no_tool_performs_is_answered_in_words() -> None:
     assert offline_call(MOBILE, "how do I unlock my handset to use another network's sim")[0] is None
     assert offline_call(MEMBERSHIP, "how do i stop my gym membership")[0] == "cancel_membership"
+
+
+STREAMING = [
+    fn("change_streaming_plan", "Use when the customer wants another streaming plan.", plan=TEXT),
+    fn(
+        "remove_device",
+        "Use when the customer wants a device signed out of or removed from their account.",
+        device_name={"type": "string", "description": "Name of the device, e.g. Living room TV"},
+    ),
+]
+
+
+@pytest.mark.parametrize("message", ["please sign out my old iPad", "sign out our kitchen iPad"])
+def test_a_statement_of_the_customers_case_needs_less_evidence(message: str) -> None:
+    assert offline_call(STREAMING, message)[0] == "remove_device"
+
+
+@pytest.mark.parametrize("message", ["can you sign out of an old iPad?", "sign out again"])
+def test_a_question_or_a_statement_of_nothing_of_the_customers_needs_the_full_threshold(message: str) -> None:
+    assert offline_call(STREAMING, message)[0] is None

@@ -60,6 +60,7 @@ from agent.offline.naming import (
 from agent.offline.silence import (
     ADVICE_QUESTION,
     ANSWERING_WORDS,
+    CONTRACTED_QUESTION_WORDS,
     GENERAL_QUESTION,
     KNOWLEDGE_QUESTION,
     PERSONAL,
@@ -69,6 +70,7 @@ from agent.offline.silence import (
     THANKS,
     TOLD,
     asked_operation,
+    plain_question,
     rules_question,
 )
 from agent.offline.spans import takes_plain_words
@@ -293,6 +295,9 @@ LOW_THRESHOLD = 1.5
 """Minimum score when the message holds no word the tools do not know (`Router.fully_read`)."""
 LOW_THRESHOLD_LEAD = 0.5
 """Then the runner-up scores at most this share of the best."""
+STATEMENT_THRESHOLD = 1.2
+"""Minimum score when the message states the customer's case or need and asks no question
+(`Router.states_need`)."""
 GENERAL_THRESHOLD = 4.5
 """Minimum score for general questions about the business (see `GENERAL_QUESTION`)."""
 MARGIN = 0.75
@@ -847,6 +852,26 @@ class Router:
             and any(w not in STOPWORDS and w not in TIME_WORDS and self._known(w) for w in words(text))
         )
 
+    def states_need(self, ranking: list[tuple[str, float]], text: str) -> bool:
+        """Whether weaker evidence suffices because the message states a case or a need rather
+        than asking a question ("Severance keeps buffering every few minutes", "please sign out
+        my old iPad", "want to try pilates") and meets one tool only: the best scores at least
+        `STATEMENT_THRESHOLD` and the runner-up at most `LOW_THRESHOLD_LEAD` of it. A question
+        ("?" or a question word first) needs the full threshold: questions are what no action
+        serves more often."""
+        best = ranking[0][1]
+        runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
+        if best < STATEMENT_THRESHOLD or runner_up > best * LOW_THRESHOLD_LEAD or "?" in text:
+            return False
+        plain = plain_question(text).split()
+        if not plain or plain[0] in QUESTION_OPENERS | CONTRACTED_QUESTION_WORDS:
+            return False
+        # of the customer's own case, or giving the tool's values ("Severance keeps buffering");
+        # "Good morning, billing team!" states nothing
+        names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
+        own = SPEAKER & set(words(text)) or names or self._identifies(text)
+        return bool(own) or self._fills_slot(ranking[0][0], text)
+
     def asks_to_act(self, name: str, text: str) -> bool:
         """Whether the message asks to do something (open, change, cancel ...) that a look-up
         tool does not do: "can I open an account online?" is no `check_account_balance`. The
@@ -976,7 +1001,11 @@ class Router:
         about_business = bool({"you", "your", "u", "yours"} & set(words(text)))
         general = self.is_general_question(text) and about_business
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
-        if not ranking or (ranking[0][1] < threshold and not self.fully_read(ranking, text, general)):
+        if not ranking or (
+            ranking[0][1] < threshold
+            and not self.fully_read(ranking, text, general)
+            and not (not general and self.states_need(ranking, text))
+        ):
             return Route(None, ranking)
         if self.is_policy_question(text) or (general and self.unknown_words(text)):
             return Route(None, ranking)  # "what broadband speeds do you offer?"

@@ -63,6 +63,8 @@ fixing it")."""
 QUESTION_OPENERS = frozenset(
     "what which when where who how why is are was were do does did can could will would should may".split()
 )
+CONTRACTED_QUESTION_WORDS = frozenset("whats wheres whens whos hows whys isnt arent doesnt dont cant".split())
+"""Question words as typed with their verb, apostrophe dropped (`plain_question`: "what's")."""
 SPEAKER = frozenset({"i", "we", "my", "mine", "me", "myself", "our", "ours", "us"})
 
 
