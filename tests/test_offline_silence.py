@@ -88,3 +88,19 @@ def test_a_statement_of_the_customers_case_needs_less_evidence(message: str) -> 
 @pytest.mark.parametrize("message", ["can you sign out of an old iPad?", "sign out again"])
 def test_a_question_or_a_statement_of_nothing_of_the_customers_needs_the_full_threshold(message: str) -> None:
     assert offline_call(STREAMING, message)[0] is None
+
+
+RENTAL_REF = {"type": "string", "description": "Rental reference, e.g. RNT123456", "pattern": "^RNT\\d{6}$"}
+CAR_HIRE = [
+    fn("book_rental_car", "Use when the customer wants to hire a car for some dates.", pickup_date=TEXT),
+    fn("extend_rental", "Use when the customer wants to keep a hired car for longer.", rental_ref=RENTAL_REF),
+    fn("cancel_rental", "Use when the customer wants to cancel a car hire booking.", rental_ref=RENTAL_REF),
+]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I no longer need the car I booked, reference RNT615530", "we won't be able to make it, RNT615530"],
+)
+def test_saying_something_is_no_longer_needed_speaks_of_cancelling(message: str) -> None:
+    assert offline_call(CAR_HIRE, message)[0] == "cancel_rental"

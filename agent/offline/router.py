@@ -213,6 +213,14 @@ CANCEL_WORDS = re.compile(
     r"(?:drop|scrap|ditch|end|quit|withdraw|retract|abandon|call off)\s+(?:the|my|our|this|that|it|me)\b"
 )
 """A message that opens with an everyday word for cancelling something ("drop the claim")."""
+NOT_NEEDED = re.compile(
+    r"\b(?:no longer|(?:do|does|did) not) need\b|\b(?:will|can|could|would) not (?:be able to )?"
+    r"(?:make|use|attend)\b|\b(?:want|wish|like|need|have) to leave\b"
+)
+"""A message that says the customer no longer needs, or cannot make, something they have ("we
+won't be able to make our stay", "I no longer need the car I booked", "I want to leave the
+course"): it speaks of cancelling, though it says no verb for it (a tool that cancels is
+scored as if it did; a refund asked for beside it still wins on its own words)."""
 WANTING = re.compile(
     r"^(?:i want|i would like|i need|i wish)\b(?! to (?:know|see|check|find|ask|hear|understand)\b)"
 )
@@ -644,6 +652,8 @@ class Router:
                 query |= self.acronyms.get(w, set())
         if MONEY_AMOUNT.search(text):
             query.add(canonical("money"))  # "send $50 to Alice" speaks of money
+        if NOT_NEEDED.search(" ".join(plain)):
+            query.add(canonical("cancel"))
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
@@ -1141,8 +1151,11 @@ class Router:
 
     def _says_cancel(self, name: str, text: str) -> bool:
         """Whether the message says, itself or through a related word ("drop"), a verb that
-        cancels or the verb of the destructive tool `name`."""
+        cancels or the verb of the destructive tool `name`, or says that something is no longer
+        needed (`NOT_NEEDED`)."""
         said = set(self.message_terms(text)) | related_terms(words(text))
+        if NOT_NEEDED.search(" ".join(words(text))):
+            return True
         return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
 
     def _distinctive(self, close: list[str], matched: dict[str, set[str]]) -> str | None:
