@@ -104,3 +104,26 @@ CAR_HIRE = [
 )
 def test_saying_something_is_no_longer_needed_speaks_of_cancelling(message: str) -> None:
     assert offline_call(CAR_HIRE, message)[0] == "cancel_rental"
+
+
+GYM = [
+    fn(
+        "book_class",
+        "Use when the customer wants a place in a fitness class.",
+        class_type={"type": "string", "enum": ["spin", "yoga", "pilates"]},
+        class_date=TEXT,
+    ),
+    fn("cancel_membership", "Use when the customer wants to cancel their gym membership.", member_id=TEXT),
+]
+
+
+@pytest.mark.parametrize(
+    ("message", "tool"),
+    [
+        ("Is there space in spin on thursday? I'd like a bike", "book_class"),
+        ("do you have anything free in the yoga class this week", "book_class"),
+        ("Do you have a swimming pool?", None),
+    ],
+)
+def test_a_question_whether_there_is_room_asks_to_book(message: str, tool: str | None) -> None:
+    assert offline_call(GYM, message)[0] == tool

@@ -185,10 +185,29 @@ def _abbreviates(prefix: str, word: str) -> bool:
     return all(ch in rest for ch in prefix[1:])
 
 
+AVAILABILITY = re.compile(
+    r"^(?:(?:hi|hello|hey|so|ok|okay)\s+)*(?:(?:is|are) there (?:still |any )*(?:space|spaces|room|places?|"
+    r"spots?|availability|slots?|openings?|tables?|seats?)\b|(?:do|have) you (?:have|got) (?:any|anything)\b"
+    r"(?=.*\b(?:free|available|for|this|next|on|tomorrow|today|tonight)\b))"
+)
+"""A question whether there is room or anything free ("is there space in spin on thursday?", "do
+you have any cars free for next weekend?"): it asks to book, though it is worded as a question
+about the business ("do you have a swimming pool?" asks no booking)."""
+
+
+def asks_availability(text: str) -> bool:
+    """Whether the message asks whether there is room or anything free (`AVAILABILITY`)."""
+    return bool(AVAILABILITY.match(" ".join(words(text))))
+
+
 def asks_for_action(text: str) -> bool:
     """Whether the message asks for something to be done rather than asking about a thing."""
     plain = words(text)
-    return bool(set(plain) & REQUEST_CUES) or bool(REQUEST_FORM.match(" ".join(plain)))
+    return (
+        bool(set(plain) & REQUEST_CUES)
+        or bool(REQUEST_FORM.match(" ".join(plain)))
+        or asks_availability(text)
+    )
 
 
 QUESTION_FORM = re.compile(
@@ -239,6 +258,8 @@ def message_intent(text: str) -> str | None:
         return "cancel"  # "drop the claim", "I want to end my membership"
     if WANTING.match(said):
         return "request"  # "I want my deposit refunded, ... when we arrived"
+    if AVAILABILITY.match(said):
+        return "request"  # "is there space in spin on thursday?"
     for m in ACTING_VERB.finditer(said):
         if m.group(1) in DESTRUCTIVE_VERBS:
             return "cancel"
@@ -761,6 +782,8 @@ class Router:
             return False  # a number, however written, names one thing ("ticket 4512")
         if ("?" not in text and plain[0] not in QUESTION_OPENERS) or REQUEST_FORM.match(" ".join(plain)):
             return False  # "can someone visit to fix the router?" asks for it
+        if asks_availability(text):
+            return False  # "is there still space on the pottery course?" asks to book
         names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
         return not (self._identifies(text) or self._fills_slot(name, text) or names)
 
@@ -844,6 +867,8 @@ class Router:
         if PERSONAL & set(plain):
             return False  # "has my claim been approved?" asks about the customer's own
         said = " ".join(plain)
+        if AVAILABILITY.match(said):
+            return False  # "is there still space on the pottery course?" asks to book one
         asks = asks_for_action(text) or "?" in text or bool(QUESTION_WORDS & set(plain))
         asks = asks or bool(ACTING_VERB.search(said))  # "delete my 7 am alarm"
         return not asks or bool(self.unknown_words(text))
@@ -871,7 +896,11 @@ class Router:
         serves more often."""
         best = ranking[0][1]
         runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
-        if best < STATEMENT_THRESHOLD or runner_up > best * LOW_THRESHOLD_LEAD or "?" in text:
+        if best < STATEMENT_THRESHOLD or runner_up > best * LOW_THRESHOLD_LEAD:
+            return False
+        if asks_availability(text):
+            return True  # "is there space in spin on thursday?" asks to book
+        if "?" in text:
             return False
         plain = plain_question(text).split()
         if not plain or plain[0] in QUESTION_OPENERS | CONTRACTED_QUESTION_WORDS:
@@ -1009,7 +1038,7 @@ class Router:
         # A general question needs more evidence when it is about the business itself ("what
         # are your hours", "do you ship to Canada"); "what's the price of Bitcoin" asks a tool.
         about_business = bool({"you", "your", "u", "yours"} & set(words(text)))
-        general = self.is_general_question(text) and about_business
+        general = self.is_general_question(text) and about_business and not asks_availability(text)
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
         if not ranking or (
             ranking[0][1] < threshold
