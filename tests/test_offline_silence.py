@@ -127,3 +127,18 @@ GYM = [
 )
 def test_a_question_whether_there_is_room_asks_to_book(message: str, tool: str | None) -> None:
     assert offline_call(GYM, message)[0] == tool
+
+
+WATER = [
+    fn("report_water_leak", "Use when the customer reports leaking or burst water pipes.", postcode=TEXT),
+    fn(
+        "report_no_water",
+        "Use when no water comes out of the taps or the pressure is very low.",
+        postcode=TEXT,
+    ),
+    fn("submit_water_reading", "Use when the customer gives a water meter reading.", reading=TEXT),
+]
+
+
+def test_what_customers_say_of_a_leak_reads_as_a_leak() -> None:
+    assert offline_call(WATER, "water pouring through my kitchen ceiling, LS2 9JT")[0] == "report_water_leak"
