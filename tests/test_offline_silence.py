@@ -142,3 +142,15 @@ WATER = [
 
 def test_what_customers_say_of_a_leak_reads_as_a_leak() -> None:
     assert offline_call(WATER, "water pouring through my kitchen ceiling, LS2 9JT")[0] == "report_water_leak"
+
+
+ORDER_CANCELS = [
+    fn("cancel_order", "Use when the customer wants to cancel something they ordered.", order_id=ORDER_ID),
+    fn("cancel_appointment", "Use when the customer wants to cancel a booked appointment.", booking_ref=TEXT),
+]
+
+
+def test_a_vague_word_names_no_other_subject() -> None:
+    assert (
+        offline_call(ORDER_CANCELS, "i want to cancel the thing i ordered this morning")[0] == "cancel_order"
+    )

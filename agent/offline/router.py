@@ -367,6 +367,9 @@ TIME_WORDS = frozenset(
 """Words that say when, how many or which, not what: no subject of their own."""
 ASPECT_WORDS = frozenset("keep keeps kept keeping always constantly anymore again".split())
 """Words that say how often or how long, not what: no subject of their own ("keeps buffering")."""
+VAGUE_WORDS = frozenset("thing things stuff item items".split())
+"""Words that stand for whatever the customer means ("cancel the thing I ordered"): no subject of
+their own."""
 SHARED_VERBS = (
     READ_VERBS
     | REQUEST_VERBS
@@ -1002,6 +1005,7 @@ class Router:
             and w not in STOPWORDS
             and w not in TIME_WORDS
             and w not in ASPECT_WORDS
+            and w not in VAGUE_WORDS
             and canonical(w) not in shared_verbs()
             and not self._known(w)
         ]
