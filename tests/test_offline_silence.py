@@ -36,6 +36,7 @@ TRAVEL = [
         "do I have to return the item to get a refund?",
         "how long does a refund take to arrive?",
         "how much does it cost to cancel an order?",
+        "can someone else cancel my order for me?",
     ],
 )
 def test_questions_about_the_rules_are_answered_in_words(message: str) -> None:
@@ -154,3 +155,7 @@ def test_a_vague_word_names_no_other_subject() -> None:
     assert (
         offline_call(ORDER_CANCELS, "i want to cancel the thing i ordered this morning")[0] == "cancel_order"
     )
+
+
+def test_dropping_a_hired_car_off_returns_it_and_cancels_nothing() -> None:
+    assert offline_call(CAR_HIRE, "can i drop the car off at a different branch")[0] is None

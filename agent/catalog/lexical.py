@@ -225,6 +225,7 @@ PHRASAL_VERBS = {
     ("log", "on"): "login",
     ("sign", "in"): "login",
     ("check", "out"): "checkout",
+    ("drop", "off"): "return",
     ("get", "into"): "login",
     ("lock", "out"): "login",
     ("call", "off"): "cancel",

@@ -93,10 +93,11 @@ operation does or costs, not for it; the words that end in -ing and are no verb 
 OBLIGATION = re.compile(
     r"^(?:do|will|would|must) (?:i|we) (?:have to|need (?:to|a|an|any))\b|"
     r"^(?:am i|are we|is it) (?:allowed|required|entitled|eligible|compulsory|mandatory)\b|"
-    r"\b(?:is|are) (?:\w+ ){0,4}(?:safe|legal|allowed) to\b|^who\b"
+    r"\b(?:is|are) (?:\w+ ){0,4}(?:safe|legal|allowed) to\b|^who\b|^(?:can|could|may) (?:someone|somebody|anyone) else\b"
 )
 """A question about what must, may or is safe to be done, or who does it ("do I have to have a
-water meter?", "is my tap water safe to drink?", "who fixes a leak on my side?")."""
+water meter?", "is my tap water safe to drink?", "who fixes a leak on my side?", "can someone else
+collect my prescription?")."""
 PRICE_QUESTION = re.compile(
     r"^how much (?:does|do|would|will|is|are|did|should) (?!my\b|i\b|we\b)(?:\w+ ){0,6}?"
     r"(?:cost|costs|charge|charged|fee|fees|price)\b|^how much (?:is|are) (?:a|an|the|it)\b"
