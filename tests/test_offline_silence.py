@@ -159,3 +159,18 @@ def test_a_vague_word_names_no_other_subject() -> None:
 
 def test_dropping_a_hired_car_off_returns_it_and_cancels_nothing() -> None:
     assert offline_call(CAR_HIRE, "can i drop the car off at a different branch")[0] is None
+
+
+TARIFFS = [
+    fn(
+        "change_tariff",
+        "Use when the customer wants to move their mobile plan to a different tariff.",
+        tariff={"type": "string", "enum": ["sim_only_10gb", "sim_only_50gb", "unlimited"]},
+    ),
+    fn("get_data_balance", "Use when the customer asks how much data they have left.", phone_number=TEXT),
+]
+
+
+def test_a_statement_that_names_only_a_value_still_asks_the_tool() -> None:
+    assert offline_call(TARIFFS, "swap me onto unlimited, im always running out")[0] == "change_tariff"
+    assert offline_call(TARIFFS, "is unlimited any good?")[0] is None

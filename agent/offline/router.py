@@ -60,7 +60,6 @@ from agent.offline.naming import (
 from agent.offline.silence import (
     ADVICE_QUESTION,
     ANSWERING_WORDS,
-    CONTRACTED_QUESTION_WORDS,
     GENERAL_QUESTION,
     KNOWLEDGE_QUESTION,
     PERSONAL,
@@ -70,7 +69,7 @@ from agent.offline.silence import (
     THANKS,
     TOLD,
     asked_operation,
-    plain_question,
+    is_question,
     rules_question,
 )
 from agent.offline.spans import takes_plain_words
@@ -825,7 +824,12 @@ class Router:
             return Route(None, route.ranking)
         if route.tool is not None and self.asks_other_operation(route.tool, text):
             return Route(None, route.ranking)
-        if route.tool is not None and self.names_only_values(route.tool, text) and not asks_for_action(text):
+        if (
+            route.tool is not None
+            and self.names_only_values(route.tool, text)
+            and not asks_for_action(text)
+            and not self.states_case(route.tool, text)
+        ):
             return Route(None, route.ranking)  # "are your solar panels any good?"
         return route
 
@@ -891,28 +895,27 @@ class Router:
         )
 
     def states_need(self, ranking: list[tuple[str, float]], text: str) -> bool:
-        """Whether weaker evidence suffices because the message states a case or a need rather
-        than asking a question ("Severance keeps buffering every few minutes", "please sign out
-        my old iPad", "want to try pilates") and meets one tool only: the best scores at least
-        `STATEMENT_THRESHOLD` and the runner-up at most `LOW_THRESHOLD_LEAD` of it. A question
-        ("?" or a question word first) needs the full threshold: questions are what no action
-        serves more often."""
+        """Whether weaker evidence suffices because the message asks whether there is room
+        (`asks_availability`) or states the customer's case (`states_case`: "Severance keeps
+        buffering every few minutes", "please sign out my old iPad") and meets one tool only:
+        the best scores at least `STATEMENT_THRESHOLD` and the runner-up at most
+        `LOW_THRESHOLD_LEAD` of it. A question needs the full threshold: questions are what no
+        action serves more often."""
         best = ranking[0][1]
         runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
         if best < STATEMENT_THRESHOLD or runner_up > best * LOW_THRESHOLD_LEAD:
             return False
-        if asks_availability(text):
-            return True  # "is there space in spin on thursday?" asks to book
-        if "?" in text:
+        return asks_availability(text) or self.states_case(ranking[0][0], text)
+
+    def states_case(self, name: str, text: str) -> bool:
+        """Whether the message states a case rather than asking a question (`is_question`) and
+        speaks of the customer's own, names something or gives a value of the tool: "Severance
+        keeps buffering" does, "Good morning, billing team!" states nothing."""
+        if is_question(text):
             return False
-        plain = plain_question(text).split()
-        if not plain or plain[0] in QUESTION_OPENERS | CONTRACTED_QUESTION_WORDS:
-            return False
-        # of the customer's own case, or giving the tool's values ("Severance keeps buffering");
-        # "Good morning, billing team!" states nothing
         names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
         own = SPEAKER & set(words(text)) or names or self._identifies(text)
-        return bool(own) or self._fills_slot(ranking[0][0], text)
+        return bool(own) or self._fills_slot(name, text)
 
     def asks_to_act(self, name: str, text: str) -> bool:
         """Whether the message asks to do something (open, change, cancel ...) that a look-up

@@ -162,3 +162,10 @@ def asked_operation(said: str) -> str | None:
     phrasal verbs read: "send back" is "return"), unless it is a light verb (`LIGHT_VERBS`)."""
     m = MAY_OR_HOW_I.match(said)
     return m.group(1) if m and m.group(1) not in LIGHT_VERBS else None
+
+
+def is_question(text: str) -> bool:
+    """Whether the message asks a question: a "?" or a question word first ("is it ...",
+    "what's ...")."""
+    plain = plain_question(text).split()
+    return "?" in text or not plain or plain[0] in QUESTION_OPENERS | CONTRACTED_QUESTION_WORDS
