@@ -494,6 +494,8 @@ RELATED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys("forgot forgotten forgetting".split(), ("missing",)),
     "forward": ("send",),
     "register": ("enrol", "enroll", "enrolment"),
+    "again": ("repeat", "reorder"),
+    "finished": ("ready",),
     **dict.fromkeys("grammar grammatically proofread".split(), ("spelling", "grammar")),
     **dict.fromkeys("far distance miles kilometers kilometres".split(), ("distance",)),
     **dict.fromkeys("drive driving walk walking".split(), ("directions", "route")),
