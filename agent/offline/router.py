@@ -914,7 +914,7 @@ class Router:
         if is_question(text):
             return False
         names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
-        own = SPEAKER & set(words(text)) or names or self._identifies(text)
+        own = SPEAKER & set(words(text)) or names or self._identifies(text) or asks_for_action(text)
         return bool(own) or self._fills_slot(name, text)
 
     def asks_to_act(self, name: str, text: str) -> bool:
