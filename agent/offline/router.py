@@ -58,6 +58,21 @@ from agent.offline.naming import (
     verb_index,
 )
 from agent.offline.neighbours import reached_in_common, says_name_phrase, says_name_verb
+from agent.offline.silence import (
+    ADVICE_QUESTION,
+    ANSWERING_WORDS,
+    GENERAL_QUESTION,
+    KNOWLEDGE_QUESTION,
+    PERSONAL,
+    POLICY_WORDS,
+    QUESTION_OPENERS,
+    SPEAKER,
+    THANKS,
+    TOLD,
+    asked_operation,
+    is_question,
+    rules_question,
+)
 from agent.offline.spans import takes_plain_words
 from agent.offline.value_evidence import says_listed_value, values_lead
 
@@ -117,51 +132,6 @@ REQUEST_CUES = frozenset(
 """Words of a message that asks about something existing, or asks for something new: they
 settle a tie between a look-up tool and a request tool about the same subject."""
 
-POLICY_WORDS = frozenset({"policy", "policies", "terms", "usually", "generally", "typically", "normally"})
-"""Words that make a message a question about the rules ("how long do refunds usually take?")."""
-KNOWLEDGE_QUESTION = re.compile(
-    r"^(?:(?:hi|hello|hey|so|ok|okay|and|but|please)\s+)*(?:(?:can|could|would) you (?:please )?(?=explain|define))?(?:"
-    r"what (?:is|are|was|were) (?:a|an)\b|what (?:is|are) \w+(?: \w+)?$|what does .+ mean\b|"
-    r"how many \w+ (?:are|were|did|do|does)\b|"
-    r"what (?:is|are) the (?:difference|best|origin|meaning|history|capital|point|purpose|"
-    r"highest|biggest|largest|most)\b|what causes\b|"
-    r"who (?:is|was|were|won|wrote|directed|invented|sang|discovered|made|founded|painted)\b|"
-    r"why (?:is|are|do|does|did|was|were)\b|how (?:do|does|did) \w+(?: \w+)? works?\b|"
-    r"how (?:do|does|did) (?:a|an) \w+|how (?:long|big|tall|heavy) (?:is|are) (?:a|an)\b|"
-    r"explain\b|define\b|(?:the|a) (?:definition|meaning) of\b|"
-    r"(?:what|which|who) (?:\w+ ){0,2}(?:is|are|was|were) the (?:\w+est|best|worst|most|least)\b|"
-    r"(?:does|do|is|are) .+ (?:more|less|better|worse|\w{3,}er) (?:\w+ ){0,2}than\b|what does .+ stand for\b|"
-    r"how (?:do|did) (?!(?:i|we|you|u|they)\b)(?:\w+ )?\w{3,}s \w+|"
-    r"is it (?:rude|polite|ok|okay|normal|safe|wise|better|worse|bad|good|legal|healthy|necessary|"
-    r"required|customary|appropriate|worth) to\b|should (?:i|we|one) \w+|(?:teach|tell) me (?:how|a|an|some|why)\b|"
-    r"(?:is|are) (?:\w+ ){1,3}(?:a good|a bad|good for|bad for|healthy|unhealthy|worth it|safe|"
-    r"reliable|dangerous)\b)"
-)
-"""A question asking to know something ("what is a holy book?", "who won the Grammy?", "how
-many languages are spoken in India?", "how do mortgages work?", "how do pilots land planes?",
-"which airline is the safest?", "is gold a good investment?", "does running burn more than
-cycling?", "is a bus cheaper than a taxi?", "what does VAT stand for?", "define APR"), or for an opinion or
-advice ("is it rude to ...", "should I ...", "teach me how to ...", "tell me a story"): an
-action answers it only when the message also gives one of its values."""
-GENERAL_QUESTION = re.compile(
-    r"^(do|does|did) (you|your|u)\b|^(are|is) (you|there)\b|^(what|which)( is| are)? (your|the)\b"
-    r"|^(can|could) (i|you) (pay|speak|talk|use)\b|^how long (does|do|will)\b"
-    r"|^(what|which) (\w+ ){1,3}(do|does|can) (you|u) (offer|have|sell|provide|support|stock|use)\b"
-)
-"""Questions about the business in general ("do you ship to Canada?", "what speeds do you
-offer?"), not about the customer's
-own case: they need more evidence before a tool call, unless they carry an identifier or speak
-of the customer's own things ("my order")."""
-TOLD = re.compile(r"^(?:please\s+)?(?:tell|teach) me (?:how|a|an|some|why)\b")
-"""An ask to be told or taught something ("tell me a joke", "teach me how to knit"): the "me"
-is who listens, not a thing of the customer's own."""
-ADVICE_QUESTION = re.compile(
-    r"^(?:(?:so|ok|okay|and|but|hi|hello|hey)\s+)*(?:(?:what|which|when|how|where)(?: \w+)? )?should (?:i|we)\b"
-)
-"""A question asking for advice ("should I invest in gold?", "what temperature should I set at
-night?"): it speaks of the customer but asks
-for an opinion, not for an action; read as `KNOWLEDGE_QUESTION` says."""
-PERSONAL = frozenset({"my", "mine", "me", "myself", "our", "ours"})
 REQUEST_FORM = re.compile(
     r"^(?:(?:please|pls|kindly|so|ok|okay|hi|hello|hey|and|also|then)\s+)*(?:(?:can|could|may|would|"
     r"will|shall)\s+(?:i|we|you|u|someone|somebody)\b|i\s+(?:would|want|need|wish|am looking)\b|"
@@ -183,22 +153,11 @@ DELIVERING_VERBS = frozenset("send email mail text give show forward".split())
 my latest bill" asks to look the bill up, not to send anything the look-up does not)."""
 
 
-THANKS = re.compile(
-    r"^(?:(?:great|perfect|ok|okay|awesome|brilliant|lovely|cool|nice|super|amazing|excellent|"
-    r"fantastic|good|wonderful|right|alright|fine|oh|ah|hi|hey|and)\s+)*(?:many\s+)?"
-    r"(?:thanks|thank (?:you|u)|ty|cheers|much appreciated|appreciate it)\b"
-)
-"""A message that opens by thanking ("great, thank you for sorting the refund", "cheers for
-fixing it")."""
-QUESTION_OPENERS = frozenset(
-    "what which when where who how why is are was were do does did can could will would should may".split()
-)
 IDENTIFYING_WORDS = frozenset(
     "id number no num ref reference code serial username registration reg plate account".split()
 )
 """Last words of a parameter name that identify one thing of the customer's own (`order_id`,
 `booking_ref`, `serial_number`)."""
-SPEAKER = frozenset({"i", "we", "my", "mine", "me", "myself", "our", "ours", "us"})
 
 
 def _described(name: str, prop: dict[str, Any]) -> dict[str, Any]:
@@ -227,10 +186,29 @@ def _abbreviates(prefix: str, word: str) -> bool:
     return all(ch in rest for ch in prefix[1:])
 
 
+AVAILABILITY = re.compile(
+    r"^(?:(?:hi|hello|hey|so|ok|okay)\s+)*(?:(?:is|are) there (?:still |any )*(?:space|spaces|room|places?|"
+    r"spots?|availability|slots?|openings?|tables?|seats?)\b|(?:do|have) you (?:have|got) (?:any|anything)\b"
+    r"(?=.*\b(?:free|available|for|this|next|on|tomorrow|today|tonight)\b))"
+)
+"""A question whether there is room or anything free ("is there space in spin on thursday?", "do
+you have any cars free for next weekend?"): it asks to book, though it is worded as a question
+about the business ("do you have a swimming pool?" asks no booking)."""
+
+
+def asks_availability(text: str) -> bool:
+    """Whether the message asks whether there is room or anything free (`AVAILABILITY`)."""
+    return bool(AVAILABILITY.match(" ".join(words(text))))
+
+
 def asks_for_action(text: str) -> bool:
     """Whether the message asks for something to be done rather than asking about a thing."""
     plain = words(text)
-    return bool(set(plain) & REQUEST_CUES) or bool(REQUEST_FORM.match(" ".join(plain)))
+    return (
+        bool(set(plain) & REQUEST_CUES)
+        or bool(REQUEST_FORM.match(" ".join(plain)))
+        or asks_availability(text)
+    )
 
 
 QUESTION_FORM = re.compile(
@@ -255,6 +233,14 @@ CANCEL_WORDS = re.compile(
     r"(?:drop|scrap|ditch|end|quit|withdraw|retract|abandon|call off)\s+(?:the|my|our|this|that|it|me)\b"
 )
 """A message that opens with an everyday word for cancelling something ("drop the claim")."""
+NOT_NEEDED = re.compile(
+    r"\b(?:no longer|(?:do|does|did) not) need\b|\b(?:will|can|could|would) not (?:be able to )?"
+    r"(?:make|use|attend)\b|\b(?:want|wish|like|need|have) to leave\b"
+)
+"""A message that says the customer no longer needs, or cannot make, something they have ("we
+won't be able to make our stay", "I no longer need the car I booked", "I want to leave the
+course"): it speaks of cancelling, though it says no verb for it (a tool that cancels is
+scored as if it did; a refund asked for beside it still wins on its own words)."""
 WANTING = re.compile(
     r"^(?:i want|i would like|i need|i wish)\b(?! to (?:know|see|check|find|ask|hear|understand)\b)"
 )
@@ -273,6 +259,8 @@ def message_intent(text: str) -> str | None:
         return "cancel"  # "drop the claim", "I want to end my membership"
     if WANTING.match(said):
         return "request"  # "I want my deposit refunded, ... when we arrived"
+    if AVAILABILITY.match(said):
+        return "request"  # "is there space in spin on thursday?"
     for m in ACTING_VERB.finditer(said):
         if m.group(1) in DESTRUCTIVE_VERBS:
             return "cancel"
@@ -343,6 +331,9 @@ LOW_THRESHOLD = 1.5
 """Minimum score when the message holds no word the tools do not know (`Router.fully_read`)."""
 LOW_THRESHOLD_LEAD = 0.5
 """Then the runner-up scores at most this share of the best."""
+STATEMENT_THRESHOLD = 1.2
+"""Minimum score when the message states the customer's case or need and asks no question
+(`Router.states_need`)."""
 GENERAL_THRESHOLD = 4.5
 """Minimum score for general questions about the business (see `GENERAL_QUESTION`)."""
 MARGIN = 0.75
@@ -383,6 +374,9 @@ TIME_WORDS = frozenset(
 """Words that say when, how many or which, not what: no subject of their own."""
 ASPECT_WORDS = frozenset("keep keeps kept keeping always constantly anymore again".split())
 """Words that say how often or how long, not what: no subject of their own ("keeps buffering")."""
+VAGUE_WORDS = frozenset("thing things stuff item items".split())
+"""Words that stand for whatever the customer means ("cancel the thing I ordered"): no subject of
+their own."""
 SHARED_VERBS = (
     READ_VERBS
     | REQUEST_VERBS
@@ -704,6 +698,8 @@ class Router:
                 query |= self.acronyms.get(w, set())
         if MONEY_AMOUNT.search(text):
             query.add(canonical("money"))  # "send $50 to Alice" speaks of money
+        if NOT_NEEDED.search(" ".join(plain)):
+            query.add(canonical("cancel"))
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
@@ -812,8 +808,35 @@ class Router:
             return False  # a number, however written, names one thing ("ticket 4512")
         if ("?" not in text and plain[0] not in QUESTION_OPENERS) or REQUEST_FORM.match(" ".join(plain)):
             return False  # "can someone visit to fix the router?" asks for it
+        if asks_availability(text):
+            return False  # "is there still space on the pottery course?" asks to book
         names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
         return not (self._identifies(text) or self._fills_slot(name, text) or names)
+
+    def asks_rules_not_action(self, name: str, text: str) -> bool:
+        """Whether the message asks how things work (`silence.rules_question`: "can I cancel an
+        order after it has shipped?", "how much does next day delivery cost?"), gives none of
+        the tool's values and the tool answers no such question: answered in words, while "can
+        I cancel ORD-1 before it ships?" asks `cancel_order`."""
+        kind = rules_question(text)
+        if kind is None or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        doc = self.doc(name)
+        answering = {canonical(w) for w in ANSWERING_WORDS.get(kind, ())}
+        return doc is None or not answering & doc.operations
+
+    def asks_other_operation(self, name: str, text: str) -> bool:
+        """Whether a "can I ... / how do I ..." question asks about an operation the tool does
+        not perform - its verb (`silence.asked_operation`), itself or through a related word,
+        is none of the tool's name or description - and gives none of its values: "how do I
+        unlock my handset?" is no `change_tariff`, "can I move my broadband to a new house?"
+        no `report_broadband_fault`; "how do I stop my membership?" asks `cancel_membership`."""
+        verb = asked_operation(" ".join(words(text)))
+        doc = self.doc(name)
+        if verb is None or doc is None or self._identifies(text) or self._fills_slot(name, text):
+            return False
+        said = {canonical(verb)} | related_terms([verb])
+        return not said & (doc.operations | shared_verbs())
 
     def route(self, text: str) -> Route:
         if self.closes(text):
@@ -821,7 +844,16 @@ class Router:
         route = self._route(text)
         if route.tool is not None and self.asks_in_general(route.tool, text):
             return Route(None, route.ranking)
-        if route.tool is not None and self.names_only_values(route.tool, text) and not asks_for_action(text):
+        if route.tool is not None and self.asks_rules_not_action(route.tool, text):
+            return Route(None, route.ranking)
+        if route.tool is not None and self.asks_other_operation(route.tool, text):
+            return Route(None, route.ranking)
+        if (
+            route.tool is not None
+            and self.names_only_values(route.tool, text)
+            and not asks_for_action(text)
+            and not self.states_case(route.tool, text)
+        ):
             return Route(None, route.ranking)  # "are your solar panels any good?"
         return route
 
@@ -866,6 +898,8 @@ class Router:
         if PERSONAL & set(plain):
             return False  # "has my claim been approved?" asks about the customer's own
         said = " ".join(plain)
+        if AVAILABILITY.match(said):
+            return False  # "is there still space on the pottery course?" asks to book one
         asks = asks_for_action(text) or "?" in text or bool(QUESTION_WORDS & set(plain))
         asks = asks or bool(ACTING_VERB.search(said))  # "delete my 7 am alarm"
         return not asks or bool(self.unknown_words(text))
@@ -883,6 +917,29 @@ class Router:
             and not self.unknown_words(text)
             and any(w not in STOPWORDS and w not in TIME_WORDS and self._known(w) for w in words(text))
         )
+
+    def states_need(self, ranking: list[tuple[str, float]], text: str) -> bool:
+        """Whether weaker evidence suffices because the message asks whether there is room
+        (`asks_availability`) or states the customer's case (`states_case`: "Severance keeps
+        buffering every few minutes", "please sign out my old iPad") and meets one tool only:
+        the best scores at least `STATEMENT_THRESHOLD` and the runner-up at most
+        `LOW_THRESHOLD_LEAD` of it. A question needs the full threshold: questions are what no
+        action serves more often."""
+        best = ranking[0][1]
+        runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
+        if best < STATEMENT_THRESHOLD or runner_up > best * LOW_THRESHOLD_LEAD:
+            return False
+        return asks_availability(text) or self.states_case(ranking[0][0], text)
+
+    def states_case(self, name: str, text: str) -> bool:
+        """Whether the message states a case rather than asking a question (`is_question`) and
+        speaks of the customer's own, names something or gives a value of the tool: "Severance
+        keeps buffering" does, "Good morning, billing team!" states nothing."""
+        if is_question(text):
+            return False
+        names = re.findall(r"(?<=\s)[A-Z][\w'-]*", text)
+        own = SPEAKER & set(words(text)) or names or self._identifies(text) or asks_for_action(text)
+        return bool(own) or self._fills_slot(name, text)
 
     def asks_to_act(self, name: str, text: str) -> bool:
         """Whether the message asks to do something (open, change, cancel ...) that a look-up
@@ -982,6 +1039,7 @@ class Router:
             and w not in STOPWORDS
             and w not in TIME_WORDS
             and w not in ASPECT_WORDS
+            and w not in VAGUE_WORDS
             and canonical(w) not in shared_verbs()
             and not self._known(w)
         ]
@@ -1018,9 +1076,13 @@ class Router:
         # A general question needs more evidence when it is about the business itself ("what
         # are your hours", "do you ship to Canada"); "what's the price of Bitcoin" asks a tool.
         about_business = bool({"you", "your", "u", "yours"} & set(words(text)))
-        general = self.is_general_question(text) and about_business
+        general = self.is_general_question(text) and about_business and not asks_availability(text)
         threshold = GENERAL_THRESHOLD if general else THRESHOLD
-        if not ranking or (ranking[0][1] < threshold and not self.fully_read(ranking, text, general)):
+        if not ranking or (
+            ranking[0][1] < threshold
+            and not self.fully_read(ranking, text, general)
+            and not (not general and self.states_need(ranking, text))
+        ):
             led = None if general else self._led_by_values(ranking, text)
             if led is None:
                 return Route(None, ranking)
@@ -1182,8 +1244,11 @@ class Router:
 
     def _says_cancel(self, name: str, text: str) -> bool:
         """Whether the message says, itself or through a related word ("drop"), a verb that
-        cancels or the verb of the destructive tool `name`."""
+        cancels or the verb of the destructive tool `name`, or says that something is no longer
+        needed (`NOT_NEEDED`)."""
         said = set(self.message_terms(text)) | related_terms(words(text))
+        if NOT_NEEDED.search(" ".join(words(text))):
+            return True
         return bool((destructive_terms() | {canonical(name_verb(name) or "")}) & said)
 
     def _looked_up_among(self, close: list[str], text: str) -> str | None:
