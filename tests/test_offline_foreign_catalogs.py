@@ -543,3 +543,24 @@ def test_an_operation_no_tool_offers_in_its_own_words_and_an_everyday_word_read_
     ]
     assert "list" not in Router(banking).message_terms("I lost it")  # "lost" is no typo of "list"
     assert call(banking, "Block my card, I lost it") == (None, {})
+
+
+def test_a_look_up_whose_name_opens_with_a_noun_says_no_verb() -> None:
+    """`order_status` opens with "order", a verb elsewhere; in "deliver order ORD-1002 to ..."
+    it is the noun, and the change of address it asks for is no order look-up."""
+    catalog = [
+        fn(
+            "order_status",
+            "Use when the customer asks where their order is or when it will be delivered.",
+            order_id={"type": "string", "pattern": r"^ORD-\d{4}$"},
+        ),
+        fn(
+            "update_shipping_address",
+            "Use when the customer wants an order delivered to a different address.",
+            order_id={"type": "string", "pattern": r"^ORD-\d{4}$"},
+            address=TEXT,
+        ),
+    ]
+    name, _ = call(catalog, "Please deliver order ORD-1002 to 88 Birchwood Ct, Madison, WI 53711 instead")
+    assert name == "update_shipping_address"
+    assert call(catalog, "when will order ORD-1002 be delivered?")[0] == "order_status"

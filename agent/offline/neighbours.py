@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 
 from agent.catalog.lexical import canonical, related_terms
-from agent.offline.naming import READ_VERBS, name_phrases, name_verb
+from agent.offline.naming import READ_VERBS, is_lookup_name, name_phrases, name_verb
 
 
 def says_name_phrase(name: str, said: Sequence[str]) -> bool:
@@ -29,6 +29,8 @@ def says_name_verb(name: str, name_words: Sequence[str], said: set[str], verbs: 
     """Whether the message says the verb of the tool's name (`name_verb`, else its first word
     among `verbs`, those many tools begin with) - `said` holds its routing terms and the terms
     its words relate to. A verb that only looks up ("check", "get") says how, not which."""
+    if is_lookup_name(name):
+        return False  # `order_status` names no operation in "order": "deliver order ORD-1002 ..."
     verb = name_verb(name) or next((w for w in name_words if w in verbs), None)
     return verb is not None and verb not in READ_VERBS and canonical(verb) in said
 
