@@ -253,3 +253,19 @@ async def test_an_api_errors_reason_reaches_the_answer(tmp_path, fresh_demo_log,
     outcome = outcomes(result)[0]
     assert outcome["kind"] == "http_error" and outcome["status"] == 409, outcome
     assert "can only be" in result.reply["text"] or "already" in result.reply["text"]
+
+
+async def test_a_failed_call_the_model_leaves_unsaid_is_worded_by_its_kind_once(
+    tmp_path, fresh_demo_log, openai_srv, streamed
+):
+    """The model calls the same failing look-up three times in one reply, then writes nothing:
+    the customer hears the failure once, in words (an outage, as the action's instructions
+    ask), never the API's raw error fields."""
+    call = tool_call("order_status", order_id="ORD-5000")  # the demo's order that answers 500
+    openai_srv.script([Reply(tool_calls=(call, call, call)), Reply(text="")])
+    async with make_agent(tmp_path, fresh_demo_log, model_for(openai_srv, streamed)) as agent:
+        result = await agent.send("f1", "Where is my order ORD-5000?")
+    text = result.reply["text"]
+    assert text.startswith("I'm sorry") and text.count("I'm sorry") == 1, text
+    assert "right now" in text and "couldn't find" not in text
+    assert "error:" not in text.lower() and "fault" not in text.lower()

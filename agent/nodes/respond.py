@@ -23,6 +23,7 @@ from agent.catalog.offering import offered_actions
 from agent.model_reply import usable
 from agent.nodes.closing import said_once
 from agent.nodes.planning import plan_calls
+from agent.offline.render import RespondRequest, render
 from agent.presentation import Presentation
 from agent.presenters import (
     PLAIN,
@@ -239,6 +240,23 @@ def _presentations(
     if text and not note:  # words the model wrote beside its cards and links are kept
         out.append(Presentation(format=PLAIN.format, text=text))
     if not out:
-        fallback = "\n\n".join(plain_data(s.outcome, words) for s in shown if s.format == PLAIN.format)
+        texts = dict.fromkeys(_unwritten(s, words) for s in shown if s.format == PLAIN.format)
+        fallback = "\n\n".join(texts)  # a call repeated in the turn is said once
         out.append(Presentation(format=PLAIN.format, text=fallback.strip() or prompts.REPLY_EMPTY))
     return out
+
+
+def _unwritten(shown: Shown, words: Vocabulary | None) -> str:
+    """A result in words when the model wrote none: the selected fields of a success; a failure
+    worded by its kind and the action's own instructions (`agent.offline.render`), never the
+    API's raw error fields."""
+    if shown.outcome.ok:
+        return plain_data(shown.outcome, words)
+    o = shown.outcome
+    request = RespondRequest(
+        action=o.action,
+        label=shown.label,
+        instructions=shown.action.response_instructions if shown.has_instructions else "",
+    )
+    envelope = {"outcome": o.kind.value, "status": o.status, "data": o.data, "link_url": o.link_url}
+    return render(envelope, request).text
