@@ -89,7 +89,8 @@ class CaseResult:
     """The action picked instead of the expected one (its trigger took the message)."""
     seconds: float = 0.0
     answer_text: str = ""
-    """The plain answer, when the agent picked no action."""
+    """The plain answer, when the agent picked no action; the answer to the call, when a GET
+    was sent on request."""
     error: str | None = None
     """The run itself failed (the model or the graph raised): the case says nothing of routing."""
 
@@ -358,30 +359,35 @@ class Evaluator:
                 )
         ready = _stopped(state)
         if self.send_get and ready and compiled.definition.method is HttpMethod.GET:
-            result.outcome = await self._send(config)
+            result.outcome, result.answer_text = await self._send(config)
         if conv.expected_outcome is not None and result.outcome is not None:
             if result.outcome != conv.expected_outcome.value:
                 result.problems.append(f"outcome {result.outcome}, expected {conv.expected_outcome.value}")
         result.passed = not result.problems
         return result
 
-    async def _send(self, config: dict[str, Any]) -> str | None:
-        """Let a ready GET go on: approve its confirmation if it has one; the outcome class."""
+    async def _send(self, config: dict[str, Any]) -> tuple[str | None, str]:
+        """Let a ready GET go on: approve its confirmation if it has one; the outcome class and
+        the answer the customer gets (empty while the run waits on a further question)."""
         command: Any = None
         for _ in range(MAX_STEPS):
             await self.graph.ainvoke(command, config, context=self.context)
             state = await self.graph.aget_state(config)
             outcomes = state.values.get("results") or []
-            if outcomes:
-                return str(outcomes[0]["outcome"].get("kind"))
+            messages = state.values.get("messages") or []
+            if outcomes or (not state.next and messages and isinstance(messages[-1], AIMessage)):
+                last = messages[-1] if messages else None
+                answer = last.text if isinstance(last, AIMessage) and not state.next else ""
+                kind = str(outcomes[0]["outcome"].get("kind")) if outcomes else None
+                return kind, answer
             interrupts = getattr(state, "interrupts", ()) or ()
             if interrupts and (interrupts[0].value or {}).get("kind") == "confirm":
                 command = Command(resume={"decision": "approve"})
             elif _stopped(state):
                 command = None
             else:
-                return None
-        return None
+                return None, ""
+        return None, ""
 
 
 def _stopped(state: Any) -> bool:

@@ -261,6 +261,11 @@ async def test_nothing_is_sent_and_gets_only_on_request(fresh_demo_log) -> None:
     assert sent.ok, [(r.message, r.problems) for r in sent.failed]  # the seeded expected_outcome holds
     outcomes = {(r.suite, r.outcome) for r in sent.results if r.outcome}
     assert ("order_status", "ok") in outcomes
+    # every call sent is answered, and the answer is kept beside its outcome
+    answered = [r for r in sent.results if r.outcome]
+    assert answered and all(r.answer_text.strip() for r in answered), [
+        (r.message, r.outcome) for r in answered if not r.answer_text.strip()
+    ]
     gets = {a.name for a in catalog if a.method.value == "GET"}
     assert {s for s, _ in outcomes} <= gets
     # a ready write is never sent, even with sending on
