@@ -51,7 +51,7 @@ def test_one_value_alone_calls_nothing() -> None:
 
 
 def test_a_tool_is_led_to_by_typed_values_of_every_required_parameter_and_two_in_all() -> None:
-    parameters = {
+    parameters: dict[str, Any] = {
         "type": "object",
         "properties": {
             "ticket": {"type": "string", "pattern": "^TCK-\\d{4}$"},
