@@ -9,6 +9,7 @@ import socket
 import ssl
 import threading
 import time
+from typing import Any
 
 import pytest
 import uvicorn
@@ -687,3 +688,49 @@ def test_no_module_imports_the_executors_private_names():
             if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("executor"):
                 offenders += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
     assert offenders == []
+
+
+ERROR_DOCUMENTS_2XX: dict[str, tuple[dict[str, Any], bool]] = {
+    "slack": ({"ok": False, "error": "order_not_found"}, True),
+    "success false": ({"success": False, "message": "Order is locked"}, True),
+    "graphql": ({"data": None, "errors": [{"message": "Order not found"}]}, True),
+    "jsend error": ({"status": "error", "message": "Warehouse system unreachable"}, True),
+    "jsend fail": ({"status": "fail", "data": {"quantity": "must be at most 5"}}, True),
+    "error only": ({"error": "stale_cache", "code": 17}, True),
+    "ok false beside data": ({"ok": False, "status": "shipped", "error": "stale_cache"}, True),
+    "a failed payment is data": ({"payment_id": "P-1", "status": "failed", "amount": 20}, False),
+    "an empty error field is data": ({"status": "shipped", "error": None, "errors": []}, False),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_DOCUMENTS_2XX))
+async def test_an_error_document_in_a_2xx_answer_is_a_failed_call_never_selected_as_data(case):
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    body, is_error = ERROR_DOCUMENTS_2XX[case]
+
+    async def answer(request):
+        return JSONResponse(body, status_code=200)
+
+    with serve(Starlette(routes=[Route("/x", answer)])) as base:
+        async with ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
+        ) as ex:
+            action = ActionDefinition.model_validate(
+                {
+                    "name": "probe",
+                    "url": f"{base}/x",
+                    "trigger": "x",
+                    "response_selection": {"fields": {"Status": "status"}},
+                }
+            )
+            outcome = await ex.execute(action, {})
+    assert outcome.status == 200
+    if is_error:
+        # the selection (written for the thing asked for) is not applied: the document is the reason
+        assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.data == body
+        assert "error document" in outcome.summary
+    else:
+        assert outcome.kind is OutcomeKind.OK and outcome.data == {"Status": body["status"]}

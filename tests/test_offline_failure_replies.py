@@ -232,3 +232,145 @@ def test_installation_outage_in_the_demo_instructions_asks_no_check() -> None:
         assert not CHECK_DETAILS.search(text) and OUTAGE_CLAIM.search(text), text
     text = render(NOT_FOUND[0], request).text
     assert "double-check the number" in text and not OUTAGE_CLAIM.search(text)
+
+
+# -- second look: the wordings and shapes of another hand ----------------------------------------
+
+
+def test_a_branch_for_any_error_that_says_not_found_is_not_said_of_an_outage_or_a_refusal() -> None:
+    instructions = (
+        "If anything goes wrong, tell the customer that the order number was not recognised and ask "
+        "them to double-check it."
+    )
+    for envelope in OUTAGE:
+        text = reply(envelope, instructions)
+        assert "not recognised" not in text and not CHECK_DETAILS.search(text), text
+    refused = reply(
+        {"outcome": "http_error", "status": 422, "data": {"message": "Quantity too large"}}, instructions
+    )
+    assert "not recognised" not in refused and "Quantity too large" in refused
+    assert "not recognised" in reply(NOT_FOUND[0], instructions)
+
+
+@pytest.mark.parametrize(
+    "instructions",
+    [
+        "On a 404, ask them to double-check the order number.",
+        "For a 404 response, ask them to double-check the order number.",
+        "On 404: ask them to double-check the order number.",
+        "If the API answers 404, ask them to double-check the order number.",
+    ],
+)
+def test_a_status_branch_applies_however_it_is_introduced(instructions) -> None:
+    assert "double-check the order number" in reply(
+        {"outcome": "http_error", "status": 404, "data": None}, instructions
+    )
+    assert "double-check" not in reply({"outcome": "http_error", "status": 503, "data": None}, instructions)
+
+
+def test_an_apology_alone_still_says_why() -> None:
+    text = reply(
+        {"outcome": "http_error", "status": 503, "data": None}, "If the API returns an error, apologize."
+    )
+    assert "isn't available right now" in text and "try again" in text and text.count("right now") == 1
+
+
+def test_an_error_document_saying_the_system_is_down_is_an_outage() -> None:
+    down = {
+        "outcome": "ok",
+        "status": 200,
+        "data": {"success": False, "error": "Service temporarily unavailable"},
+    }
+    text = reply(down, "If anything goes wrong, ask them to double-check the order number.")
+    assert not CHECK_DETAILS.search(text) and OUTAGE_CLAIM.search(text), text
+
+
+MORE_FIELD_BODIES = [
+    {"quantity": ["Ensure this value is less than or equal to 5."]},  # Django REST framework
+    {
+        "errors": [{"detail": "must be at most 5", "source": {"pointer": "/data/attributes/quantity"}}]
+    },  # JSON:API
+    {"Message": "The request is invalid.", "ModelState": {"quantity": ["must be at most 5"]}},  # ASP.NET
+    {"error": {"code": "BadArgument", "details": [{"target": "quantity", "message": "must be at most 5"}]}},
+]
+
+
+@pytest.mark.parametrize("data", MORE_FIELD_BODIES)
+def test_more_body_shapes_name_the_refused_field(data) -> None:
+    text = reply(
+        {"outcome": "http_error", "status": 400, "data": data},
+        "If the API rejects a field, tell them which one and why.",
+    )
+    assert "quantity" in text and ("at most 5" in text or "less than or equal to 5" in text), text
+
+
+def test_a_request_path_is_no_field_and_a_list_of_sentences_is_the_reason() -> None:
+    spring = {
+        "status": 400,
+        "error": "Bad Request",
+        "message": "Quantity must be at most 5",
+        "path": "/orders/ORD-1001",
+    }
+    text = reply({"outcome": "http_error", "status": 400, "data": spring}, "")
+    assert "Quantity must be at most 5" in text and "ORD-1001:" not in text
+    listed = reply(
+        {"outcome": "http_error", "status": 400, "data": {"errors": ["Quantity must be at most 5"]}}, ""
+    )
+    assert "Quantity must be at most 5" in listed
+
+
+def test_promises_nothing_here_keeps_are_left_out() -> None:
+    failed = {"outcome": "http_error", "status": 503, "data": None}
+    for instructions in (
+        "If the API returns an error, tell them we can email them the status as soon as it is back.",
+        "If the API returns an error, tell them we can check again later today and notify them by SMS.",
+        "If the API returns an error, tell them our team will reach out to them by phone.",
+    ):
+        text = reply(failed, instructions, can_do=lambda offer: False)
+        assert not re.search(r"email|SMS|phone|reach out", text), text
+        assert text.startswith("I'm sorry") and OUTAGE_CLAIM.search(text)
+
+
+REFUND_CATALOG = [
+    {
+        "type": "function",
+        "function": {
+            "name": "order_status",
+            "description": "Use when the customer asks where their order is.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "pattern": r"^ORD-\d{4}$"}},
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "issue_refund",
+            "description": "Use when the customer wants their money back for an order.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "pattern": r"^ORD-\d{4}$"}},
+            },
+        },
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "yes", ["yes", "yes please", "sure thing", "please do", "absolutely", "ok, go ahead"]
+)
+@pytest.mark.parametrize("offer", ["We can issue a refund.", "I can issue a refund for you if you'd like."])
+def test_a_yes_to_an_offer_runs_the_action_that_keeps_it(offer, yes) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    messages = [
+        HumanMessage("Where is my order ORD-1001?"),
+        AIMessage(f"I'm sorry, I couldn't find anything matching the details you gave. {offer}"),
+        HumanMessage(yes),
+    ]
+    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    assert [c["name"] for c in answer.tool_calls] == ["issue_refund"], answer
+    assert answer.tool_calls[0]["args"] == {"order_id": "ORD-1001"}
+    messages[-1] = HumanMessage("no thanks")
+    assert not OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages).tool_calls

@@ -50,6 +50,7 @@ import httpx
 
 from .action import ActionDefinition
 from .auth import AppliedAuth, Authenticator, AuthError, AuthSource
+from .error_documents import error_document
 from .errors import ActionsError, ActionValidationError, JsonTextError, Problem, ToolArgumentsError
 from .guard import DestinationBlocked, HostNotFound
 from .html_text import html_text
@@ -429,11 +430,20 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
 ERROR_CHARS = 600
 
 
-def _error_data(action: ActionDefinition, body: bytes, content_type: str | None, redactor: Redactor) -> Any:
+def _error_data(
+    action: ActionDefinition,
+    body: bytes,
+    content_type: str | None,
+    redactor: Redactor,
+    *,
+    select: bool = True,
+) -> Any:
     """What an error response says, for the model: the configured fields when the error body
     has them, else a small JSON error document whole, else a short excerpt of the body (JSON
     compacted, HTML reduced to its text) as `{"error": ...}`. The excerpt is masked whole before
-    it is cut, so a secret that straddles the cut leaves no recognisable piece behind."""
+    it is cut, so a secret that straddles the cut leaves no recognisable piece behind. `select`:
+    False for an error document in a 2xx answer, whose fields the selection (written for the
+    thing asked for) would misread."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return None
@@ -446,7 +456,7 @@ def _error_data(action: ActionDefinition, body: bytes, content_type: str | None,
         try:
             selected = (
                 select_fields(selection.language.value, selection.fields, parsed)
-                if selection.fields
+                if selection.fields and select
                 else None
             )
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -526,6 +536,9 @@ def classify_response(
         return done(OutcomeKind.INVALID_RESPONSE, f", but the body is not JSON ({shown})")
     except RecursionError:  # parsed, but too deep to walk (storable, selection, redaction)
         return done(OutcomeKind.INVALID_RESPONSE, ", but the body's JSON is nested too deeply")
+    if error_document(parsed):  # {"ok": false, "error": ...}: a failure, whatever the status says
+        data = _error_data(action, body, content_type, redactor, select=False)
+        return done(OutcomeKind.HTTP_ERROR, ", but the body is an error document", data=redactor.data(data))
     selection = action.response_selection
     language = selection.language.value
     try:

@@ -9,10 +9,8 @@ A failed call is one of three kinds, as the customer must hear it:
   which are the deployment's problem, never the customer's details);
 - `refused`: the API understood and said no (400, 403, 409, 422 …), usually with a reason.
 
-A 2xx answer whose body is an error document (`{"ok": false, ...}`, `{"success": false}`,
-GraphQL `{"data": null, "errors": [...]}`, `{"status": "error", "message": ...}`, a body holding
-only an error and its message) is a failure too: presenting it as the result would tell the
-customer an error code as if it were their order.
+A 2xx answer whose body is an error document (`tools.error_documents`) is a failure too: the
+executor classifies it so, and the renderer checks the data it is given the same way.
 
 The team's instructions speak to these kinds in words: "If the order is not found, ...",
 "If the system is down, ...", "If the API rejects a field, ...", or to any failure ("If the API
@@ -79,8 +77,10 @@ CHECK_DETAILS_RE = re.compile(
 def failure_kind(status: Any, outcome: Any, reason: str | None) -> Kind:
     """The kind of a failed call, from its HTTP status, its outcome and the API's reason (an
     outcome "ok" is an error document in a successful answer)."""
-    if outcome == "ok":
-        return "not_found" if reason and says_not_found(reason) else "refused"
+    if outcome == "ok" or (isinstance(status, int) and 200 <= status < 300):  # an error document
+        if reason and says_not_found(reason):
+            return "not_found"
+        return "outage" if reason and OUTAGE_CONDITION_RE.search(reason) else "refused"
     if outcome in ("timeout", "network"):
         return "outage"
     if status in (404, 410):
@@ -160,39 +160,20 @@ def is_failure_condition(condition: str) -> bool:
     return bool(codes or kinds)
 
 
+def claims_outage(sentence: str) -> bool:
+    """Whether a sentence tells the customer the system is not answering."""
+    return bool(OUTAGE_CLAIM_RE.search(sentence))
+
+
 def untrue_for(sentence: str, kind: Kind) -> bool:
     """Whether a sentence written for failures in general says something untrue of this one:
-    an outage where the API answered, or a check of the customer's details where it did not."""
-    if kind != "outage":
-        return bool(OUTAGE_CLAIM_RE.search(sentence))
-    return bool(CHECK_DETAILS_RE.search(sentence))
-
-
-# -- error documents in a successful answer ------------------------------------------------------
-
-ERROR_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure"})
-ERROR_ONLY_KEYS = frozenset(
-    {"error", "errors", "error_description", "error_code", "message", "code", "status", "detail", "type"}
-)
-
-
-def error_document(data: Any) -> bool:
-    """Whether a 2xx body is an error document rather than the thing asked for."""
-    if not isinstance(data, dict) or not data:
-        return False
-    if data.get("ok") is False or data.get("success") is False:
+    an outage where the API answered; a check of the customer's details, or a not-found, where
+    it did not answer; a not-found where it refused."""
+    if kind == "outage":
+        return bool(CHECK_DETAILS_RE.search(sentence)) or says_not_found(sentence)
+    if kind == "refused" and says_not_found(sentence):
         return True
-    errors = data.get("errors")
-    if errors and "data" in data and not data.get("data"):
-        return True  # GraphQL: no data, errors
-    status = data.get("status")
-    if (
-        isinstance(status, str)
-        and status.lower() in ERROR_STATUS_WORDS
-        and ("message" in data or "error" in data)
-    ):
-        return True  # JSend
-    return bool(data.get("error") or errors) and set(map(str.lower, map(str, data))) <= ERROR_ONLY_KEYS
+    return claims_outage(sentence)
 
 
 # -- the API's reason ------------------------------------------------------------------------------
@@ -214,7 +195,18 @@ MESSAGE_KEYS = (
     "error_code",
 )
 """Keys under which APIs put the words of a failure, most telling first."""
-FIELD_KEYS = ("field", "param", "parameter", "loc", "location", "path", "pointer", "attribute", "property")
+FIELD_KEYS = (
+    "field",
+    "param",
+    "parameter",
+    "loc",
+    "location",
+    "pointer",
+    "attribute",
+    "property",
+    "source",
+    "target",
+)
 """Keys under which APIs name the field a failure is about."""
 LIST_KEYS = (
     "errors",
@@ -236,6 +228,8 @@ def _is_code(text: str) -> bool:
 
 
 def _field_name(value: Any) -> str | None:
+    if isinstance(value, dict):  # JSON:API's `source`: {"pointer": "/data/attributes/quantity"}
+        return next((_field_name(value[k]) for k in ("pointer", "parameter", "field") if k in value), None)
     if isinstance(value, list):  # FastAPI's `loc`: ["body", "quantity"]
         named = [str(v) for v in value if isinstance(v, str) and v not in ("body", "query", "path")]
         return named[-1] if named else None
@@ -280,14 +274,26 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
                         out.append(f"{named}: {message}")
                     else:
                         out.extend(_field_reasons(item) or [m for m in [message] if m])
-        elif isinstance(value, dict) and key == "errors":  # {"errors": {"quantity": ["must be ..."]}}
+        elif isinstance(value, dict) and key in ("errors", "modelstate"):  # {"errors": {"quantity": [...]}}
             for name, problems in list(value.items())[:MAX_FIELD_REASONS]:
                 first = problems[0] if isinstance(problems, list) and problems else problems
                 if isinstance(first, str) and first.strip():
                     out.append(f"{name}: {' '.join(first.split())}")
                 elif isinstance(first, dict):
                     out.extend(_field_reasons(first))
+    if not out and isinstance(lowered.get("modelstate"), dict):  # ASP.NET: {"ModelState": {...}}
+        out.extend(_field_reasons({"errors": lowered["modelstate"]}))
+    if not out and _by_field(data):  # Django REST framework: {"quantity": ["must be ..."]}
+        out.extend(f"{k}: {' '.join(v[0].split())}" for k, v in list(data.items())[:MAX_FIELD_REASONS])
     return list(dict.fromkeys(out))[:MAX_FIELD_REASONS]
+
+
+def _by_field(data: dict[str, Any]) -> bool:
+    """A body that is only fields and their problems: every value a list of sentences."""
+    return 0 < len(data) <= 10 and all(
+        isinstance(v, list) and v and all(isinstance(t, str) and " " in t.strip() for t in v)
+        for v in data.values()
+    )
 
 
 def reason_candidates(data: Any) -> list[str]:
@@ -304,6 +310,11 @@ def reason_candidates(data: Any) -> list[str]:
     message = _message(data)
     if message:
         out.append(re.sub(r"[_]+", " ", message).strip() if _is_code(message) else message)
+    listed = {str(k).lower(): v for k, v in data.items()}.get("errors")
+    if isinstance(listed, list):  # {"errors": ["Quantity must be at most 5"]}
+        out.extend(
+            " ".join(t.split()) for t in listed[:MAX_FIELD_REASONS] if isinstance(t, str) and t.strip()
+        )
     nested = {str(k).lower(): v for k, v in data.items()}.get("error")
     if isinstance(nested, dict):
         out.extend(reason_candidates(nested))

@@ -54,13 +54,16 @@ ROUTER_CACHE_SIZE = 32
 WHO_ASKED = re.compile(r"^\W*(?:(?:hi|hello|hey|so|and|but)\W+)*who\b", re.I)
 """A question asking who: a person the message names is what it asks about, not a value."""
 ACCEPTS = re.compile(
-    r"^\W*(?:(?:yes|yeah|yep|yup|sure|ok|okay|alright|please|go ahead|do it|do that|thanks|thank you|"
-    r"that would be (?:great|good|nice|helpful)|that'd be (?:great|good|nice|helpful))\W*)+$",
+    r"^\W*(?:(?:yes|yeah|yep|yup|yes please|sure|sure thing|ok|okay|alright|all right|please|please do|"
+    r"go ahead|go on|do it|do that|do so|absolutely|definitely|of course|sounds good|why not|perfect|great|"
+    r"that works|thanks|thank you|that would be (?:great|good|nice|helpful|lovely)|"
+    r"that'd be (?:great|good|nice|helpful|lovely))\W*)+$",
     re.I,
 )
 """A reply that only says yes to what was just offered ("yes please", "sure, go ahead")."""
-OFFERED = re.compile(r"\bI can (.+?) if you'd like\.")
-"""The offer a reply of this model makes ("I can connect you with the support team if you'd like.")."""
+OFFERED = re.compile(r"\b(?:I|We) can (.+?)(?: for you)?(?: if you(?:'d| would) like)?[.!]")
+"""An offer a reply of this model makes ("I can connect you with the support team if you'd
+like.", "We can issue a refund.")."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 """Answers to "do you want to A, or to B?" that point at an option by position."""
 
@@ -263,9 +266,9 @@ class OfflineChatModel(BaseChatModel):
         humans = self._humans(messages)
         router = self._router(functions)
         last = humans[-1] if humans else ""
-        offer = OFFERED.search(_last_reply(messages)) if ACCEPTS.match(last) else None
-        if offer:  # "yes please" to "I can connect you with the support team if you'd like."
-            accepted = router.route(offer.group(1))
+        offers = OFFERED.findall(_last_reply(messages)) if ACCEPTS.match(last) else []
+        for offer in reversed(offers):  # "yes please" to "I can connect you with ... if you'd like."
+            accepted = router.route(offer)
             if accepted.tool is not None:
                 return accepted
         route = router.route(last)
@@ -410,7 +413,9 @@ class OfflineChatModel(BaseChatModel):
             envelope,
             request,
             handover=can_hand_over({**functions, request.action: None}),
-            can_do=lambda offer: bool(actions) and self._router(actions).route(offer).tool is not None,
+            can_do=lambda offer: (
+                bool(actions) and self._router(actions).route(offer).tool not in (None, request.action)
+            ),
         )
         rendered = _with_note(rendered, self._unhandled_note(messages, envelope, request.action, functions))
         asked = presenter_for(request.format).tool

@@ -19,7 +19,7 @@ from typing import Any
 from agent.offline.failures import (
     Kind,
     branch_fires,
-    error_document,
+    claims_outage,
     failure_kind,
     is_failure_condition,
     named_kinds,
@@ -30,6 +30,7 @@ from agent.offline.failures import (
 from agent.offline.replies import ACTION_VERBS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
 from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
+from tools.error_documents import error_document
 
 SECRET_KEY_RE = re.compile(
     r"(pass(word)?|secret|token|api[_-]?key|authori[sz]ation|credential|private[_-]?key|cookie|session)",
@@ -420,6 +421,8 @@ def _directive(
         return f"Please {rest[:1].lower()}{rest[1:]}"
     if m:
         told = re.sub(r",? and that ", ", and ", second_person(m.group(1), noun))
+        if PERSON_PROMISE.match(told) and not plan.handover:
+            return None  # "our team will call you": no one here is handed the conversation
         offered = OFFER_SENTENCE.match(told)
         return None if offered and not _offer_kept(offered.group(1), plan) else told
     m = re.match(
@@ -456,18 +459,26 @@ OFFER_SENTENCE = re.compile(
 )
 """A sentence the team's instructions make an offer of ("We can issue a refund right away.")."""
 KEPT_WITHOUT_ACTION = re.compile(
-    r"^(?:(?:try|check|look)(?: (?:it|that|this))? again|help(?: you)?(?: with)? (?:anything|something) else|"
-    r"help(?: you)? with (?:any|other) questions|"
-    r"answer (?:any )?(?:other |more )?questions?)\b",
+    r"^(?:(?:try|check|look)(?: (?:it|that|this))? again(?: for you)?(?: now)?|"
+    r"help(?: you)?(?: with)? (?:anything|something) else|help(?: you)? with (?:any|other) questions|"
+    r"answer (?:any )?(?:other |more )?questions?)$",
     re.I,
 )
 """Offers any conversation keeps: trying again, helping with something else."""
 
 
+PERSON_PROMISE = re.compile(
+    r"^(?:our|the|a) (?:\w+ )?(?:team|staff|agents?|colleagues?|specialists?|managers?|someone|person)\b.*"
+    r"\b(?:will|'ll|is going to|are going to)\b",
+    re.I,
+)
+"""A promise that a person will do something ("Our team will reach out to you by phone.")."""
+
+
 def _offer_kept(offer: str, plan: Plan) -> bool:
     """Whether something here keeps the offer: a person to hand over to, or a bound action
     that does what it says."""
-    if KEPT_WITHOUT_ACTION.match(offer.strip()):
+    if KEPT_WITHOUT_ACTION.match(offer.strip(" .!")):
         return True
     if HANDOVER_OFFER.search(f"offer {offer.lower()}"):
         return plan.handover
@@ -566,9 +577,9 @@ def interpret(
             if not failed:
                 _explain(meaning.group(1), meaning.group(2), plan, pairs, label)
             continue
-        m = CONDITION_RE.match(sentence)
-        if m:
-            cond, bodies = m.group(1), clauses(m.group(2))
+        branch = _branch(sentence)
+        if branch:
+            cond, bodies = branch[0], clauses(branch[1])
             noun = _noun(cond)
             general = False
             if is_failure_condition(cond):
@@ -614,9 +625,26 @@ NOT_THE_SUBJECT = frozenset(
 )
 
 
-def _condition(sentence: str) -> str | None:
+STATUS_BRANCH_RE = re.compile(
+    r"^(?:on|for|upon|with|after|given)\s+(?:an?\s+)?(?:http\s+)?((?:status\s+)?[1-5](?:\d\d|xx)\b[^,:;]*?)"
+    r"\s*[,:]\s*(.+)$",
+    re.I,
+)
+"""A branch on a status written without "if": "On a 404, ...", "For a 5xx response: ..."."""
+
+
+def _branch(sentence: str) -> tuple[str, str] | None:
+    """The condition and the directives of a conditional instruction, if it is one."""
     m = CONDITION_RE.match(sentence)
-    return m.group(1) if m else None
+    if m:
+        return m.group(1), m.group(2)
+    m = STATUS_BRANCH_RE.match(sentence)
+    return (f"the API answers {m.group(1)}", m.group(2)) if m else None
+
+
+def _condition(sentence: str) -> str | None:
+    branch = _branch(sentence)
+    return branch[0] if branch else None
 
 
 def _noun(condition: str) -> str | None:
@@ -657,7 +685,7 @@ def _why(kind: Kind, outcome: Any, reason: str | None, told: list[str]) -> list[
         # the API's words only when they add to not-found ("the account is closed")
         return [NOT_FOUND_TEXT] + ([said(reason)] if reason and not says_not_found(reason) else [])
     if kind == "outage":
-        if any(untrue_for(t, "not_found") for t in told):  # the team's words say it is down
+        if any(claims_outage(t) for t in told):  # the team's words say it is down
             return []
         return [TIMEOUT_TEXT if outcome == "timeout" else OUTAGE_TEXT]
     if reason:
@@ -672,9 +700,9 @@ def _failure_text(plan: Plan, label: str, outcome: Any) -> str:
     told = plan.sentences if plan.error_handled else []
     sorry = [t for t in told if t.startswith("I'm sorry")][:1]
     rest = [t for t in told if not t.startswith("I'm sorry")]
-    if any("right now" in t for t in rest):  # said once
+    why = [] if plan.conditional_fired or plan.reason_told else _why(plan.kind, outcome, plan.reason, rest)
+    if any("right now" in t for t in rest + why):  # said once
         sorry = [t.replace(" right now.", ".") for t in sorry]
-    why = [] if plan.conditional_fired or plan.reason_told else _why(plan.kind, outcome, plan.reason, told)
     closing = [] if rest else ["Is there anything else I can help with?"]
     return " ".join((sorry or [f"I'm sorry, I couldn't {attempt(label)}."]) + why + rest + closing)
 
