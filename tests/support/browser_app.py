@@ -152,9 +152,13 @@ def chromium_page(
 
 
 def settle(page) -> None:
-    """Wait until the script run triggered by the last interaction has finished."""
+    """Wait until the script run triggered by the last interaction has finished: its status
+    widget gone, and no element of the page before it left (Streamlit marks those
+    `data-stale` and fades them while a run replaces the page; a check of the page then, an
+    accessibility scan's colour contrast among others, reads the faded leftovers)."""
     page.wait_for_timeout(1000)
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
 
 
 def click_until(page, button, appears, *, wait_ms: int = 10_000) -> None:
