@@ -558,6 +558,17 @@ def test_cli_bad_input(tmp_path, action_file, capsys):
     assert cli([str(action_file), "--allow-host", "127.0.0.1:http"]) == 2
 
 
+async def probe_outcome(answer, **action: Any):
+    """The outcome of a probe action (GET /x, plus `action`'s fields) against a local server
+    whose one route answers with `answer`."""
+    with serve(Starlette(routes=[Route("/x", answer)])) as base:
+        async with ActionExecutor(
+            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
+        ) as ex:
+            definition = {"name": "probe", "url": f"{base}/x", "trigger": "x", **action}
+            return await ex.execute(ActionDefinition.model_validate(definition), {})
+
+
 ERROR_BODIES = {
     "small json": (
         '{"error": "postcode is invalid", "field": "postcode"}',
@@ -582,47 +593,25 @@ ERROR_BODIES = {
 
 @pytest.mark.parametrize("case", list(ERROR_BODIES))
 async def test_an_error_bodys_reason_reaches_the_outcome_data(case):
-    from starlette.applications import Starlette
     from starlette.responses import Response
-    from starlette.routing import Route
 
     body, media, expected = ERROR_BODIES[case]
 
     async def conflict(request):
         return Response(body, status_code=409, media_type=media)
 
-    with serve(Starlette(routes=[Route("/x", conflict)])) as base:
-        async with ActionExecutor(
-            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
-        ) as ex:
-            action = ActionDefinition.model_validate(
-                {
-                    "name": "probe",
-                    "url": f"{base}/x",
-                    "trigger": "x",
-                    "response_selection": {"fields": {"Status": "status", "Problem": "detail"}},
-                }
-            )
-            outcome = await ex.execute(action, {})
+    outcome = await probe_outcome(
+        conflict, response_selection={"fields": {"Status": "status", "Problem": "detail"}}
+    )
     assert outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status == 409
     assert outcome.data == expected
 
 
 async def test_a_long_error_body_is_cut_short():
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
     async def big(request):
         return JSONResponse({"errors": [f"problem number {i}" for i in range(500)]}, status_code=422)
 
-    with serve(Starlette(routes=[Route("/x", big)])) as base:
-        async with ActionExecutor(
-            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
-        ) as ex:
-            outcome = await ex.execute(
-                ActionDefinition.model_validate({"name": "probe", "url": f"{base}/x", "trigger": "x"}), {}
-            )
+    outcome = await probe_outcome(big)
     assert set(outcome.data) == {"error"} and len(outcome.data["error"]) <= 601
     assert outcome.data["error"].startswith('{"errors":["problem number 0"')
 
@@ -705,28 +694,12 @@ ERROR_DOCUMENTS_2XX: dict[str, tuple[dict[str, Any], bool]] = {
 
 @pytest.mark.parametrize("case", list(ERROR_DOCUMENTS_2XX))
 async def test_an_error_document_in_a_2xx_answer_is_a_failed_call_never_selected_as_data(case):
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
     body, is_error = ERROR_DOCUMENTS_2XX[case]
 
     async def answer(request):
         return JSONResponse(body, status_code=200)
 
-    with serve(Starlette(routes=[Route("/x", answer)])) as base:
-        async with ActionExecutor(
-            ExecutorSettings(allow_hosts=(base.split("://")[1],)), StaticSecrets({})
-        ) as ex:
-            action = ActionDefinition.model_validate(
-                {
-                    "name": "probe",
-                    "url": f"{base}/x",
-                    "trigger": "x",
-                    "response_selection": {"fields": {"Status": "status"}},
-                }
-            )
-            outcome = await ex.execute(action, {})
+    outcome = await probe_outcome(answer, response_selection={"fields": {"Status": "status"}})
     assert outcome.status == 200
     if is_error:
         # the selection (written for the thing asked for) is not applied: the document is the reason

@@ -270,10 +270,11 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
                 if isinstance(item, dict):
                     named = {str(k).lower(): v for k, v in item.items()}.get("name")  # problem+json
                     message = _message(item)
-                    if isinstance(named, str) and message and not _field_reasons(item):
+                    reasons = _field_reasons(item)
+                    if isinstance(named, str) and message and not reasons:
                         out.append(f"{named}: {message}")
                     else:
-                        out.extend(_field_reasons(item) or [m for m in [message] if m])
+                        out.extend(reasons or [m for m in [message] if m])
         elif isinstance(value, dict) and key in ("errors", "modelstate"):  # {"errors": {"quantity": [...]}}
             for name, problems in list(value.items())[:MAX_FIELD_REASONS]:
                 first = problems[0] if isinstance(problems, list) and problems else problems

@@ -392,7 +392,8 @@ def _directive(
         return f"I can {offer[:1].lower()}{offer[1:]} if you'd like."
     m = re.match(r"^(suggest|recommend)(?:ing)? (.+)$", b, re.I)
     if m:  # "suggest trying again later" -> "I'd suggest trying again later."
-        return f"I'd {m.group(1).lower()} {second_person(m.group(2), noun)[:1].lower()}{second_person(m.group(2), noun)[1:]}"
+        suggested = second_person(m.group(2), noun)
+        return f"I'd {m.group(1).lower()} {suggested[:1].lower()}{suggested[1:]}"
     m = re.match(
         r"^(?:advise|encourage|invite|direct) (?:the (?:customer|user|client)|them|him|her) to (.+)$", b, re.I
     )
