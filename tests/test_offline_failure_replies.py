@@ -374,3 +374,110 @@ def test_a_yes_to_an_offer_runs_the_action_that_keeps_it(offer, yes) -> None:
     assert answer.tool_calls[0]["args"] == {"order_id": "ORD-1001"}
     messages[-1] = HumanMessage("no thanks")
     assert not OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages).tool_calls
+
+
+# -- offers put as questions, and a yes that asks for more --------------------------------------
+
+SHIPPED = {"outcome": "http_error", "status": 409, "data": {"detail": "Order already shipped"}}
+
+
+@pytest.mark.parametrize(
+    ("instructions", "asked"),
+    [
+        ("If the API returns an error, ask if they would like a refund.", "Would you like a refund?"),
+        (
+            "If the API returns an error, ask them whether they'd like us to issue a refund.",
+            "Would you like me to issue a refund?",
+        ),
+        (
+            "If the API returns an error, ask the customer if they want a refund instead.",
+            "Would you like a refund instead?",
+        ),
+        ("If the API returns an error, offer them a refund.", "Would you like a refund?"),
+        ("If the API returns an error, offer the customer a refund.", "Would you like a refund?"),
+        ("If the API returns an error, see if the customer wants a refund.", "Would you like a refund?"),
+    ],
+)
+def test_an_offer_put_as_a_question_is_asked_only_when_a_bound_action_keeps_it(instructions, asked) -> None:
+    kept = reply(SHIPPED, instructions, can_do=lambda offer: "refund" in offer)
+    assert asked in kept and "Order already shipped" in kept, kept
+    for can_do in (None, lambda offer: False):
+        text = reply(SHIPPED, instructions, can_do=can_do)
+        assert "refund" not in text and text.startswith("I'm sorry"), text
+        assert "you a refund" not in text and "tell me whether" not in text
+
+
+def test_offering_a_field_to_the_customer_shows_it_and_offers_nothing() -> None:
+    request = RespondRequest(
+        action="get_order_status",
+        label="Look up order status",
+        instructions="Give the status and offer the customer the tracking link.",
+    )
+    data = {"status": "shipped", "tracking_link": "https://track.example.com/1"}
+    text = render({"outcome": "ok", "status": 200, "data": data}, request, can_do=lambda o: True).text
+    assert "https://track.example.com/1" in text and "Would you like" not in text, text
+
+
+ORDER_AND_REFUND = [
+    *REFUND_CATALOG,
+    {
+        "type": "function",
+        "function": {
+            "name": "cancel_subscription",
+            "description": "Use when the customer wants to cancel their subscription.",
+            "parameters": {
+                "type": "object",
+                "properties": {"subscription_id": {"type": "string", "pattern": r"^SUB-\d{4}$"}},
+            },
+        },
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "offer", ["Would you like a refund?", "Would you like me to issue a refund?", "We can issue a refund."]
+)
+@pytest.mark.parametrize(
+    "message",
+    [
+        "yes, and also cancel my subscription SUB-1234",
+        "Yes please. Also can you cancel subscription SUB-1234?",
+        "sure, then cancel my subscription SUB-1234 too",
+    ],
+)
+def test_a_yes_that_asks_for_more_runs_the_offer_first(offer, message) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    messages = [
+        HumanMessage("Where is my order ORD-1001?"),
+        AIMessage(f"I'm sorry, I couldn't cancel an order. {offer}"),
+        HumanMessage(message),
+    ]
+    answer = OfflineChatModel().bind_tools(ORDER_AND_REFUND).invoke(messages)
+    assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("issue_refund", {"order_id": "ORD-1001"})]
+    messages[1] = AIMessage("I'm sorry, I couldn't cancel an order. Is there anything else I can help with?")
+    answer = OfflineChatModel().bind_tools(ORDER_AND_REFUND).invoke(messages)
+    assert [c["name"] for c in answer.tool_calls] == ["cancel_subscription"]  # no offer: the request itself
+
+
+async def test_a_yes_that_asks_for_more_names_the_rest_for_the_next_turn(tmp_path, fresh_demo_log) -> None:
+    async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel()) as agent:
+        missing = await agent.send("s1", "Where is my order ORD-9999?")
+        assert "I can connect you with the support team if you'd like." in missing.reply["text"]
+        accepted = await agent.send("s1", "yes, and also where is my order ORD-1002?")
+        assert accepted.interrupt is not None and accepted.interrupt["action"] == "open_support_ticket"
+
+
+@pytest.mark.parametrize("message", ["thanks", "thank you!", "no thanks", "nope", "no, that's all"])
+def test_thanks_or_a_no_to_an_offer_runs_nothing(message) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    messages = [
+        HumanMessage("Where is my order ORD-1001?"),
+        AIMessage(
+            "I'm sorry, I couldn't find anything matching the details you gave. Would you like a refund?"
+        ),
+        HumanMessage(message),
+    ]
+    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    assert not answer.tool_calls and "I'm not sure" not in answer.content, answer

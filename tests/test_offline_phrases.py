@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from agent.offline.replies import clarified_candidates, clarify, indefinite, offer, tool_phrase
+from agent.offline.replies import clarified_candidates, clarify, indefinite, offer, plain_reply, tool_phrase
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -54,6 +54,10 @@ def test_phrase_examples() -> None:
     assert tool_phrase("turnOnLights").infinitive == "turn on your lights"
     assert tool_phrase("reset_password").listing == "resetting your password"
     assert tool_phrase("get_order_status").infinitive == "get an order status"
+    assert tool_phrase("issue_refund").listing == "issuing a refund"
+    assert tool_phrase("process_return").infinitive == "process a return"
+    assert tool_phrase("issue_status").listing == "checking an issue status"  # a noun before a status
+    assert tool_phrase("report_issue").listing == "reporting an issue"
     assert [indefinite(w) for w in ("order", "user", "hour", "one-off", "bill")] == [
         "an",
         "a",
@@ -73,3 +77,14 @@ def test_clarifying_questions_are_read_back_for_every_pair() -> None:
         question = clarify(first, second)
         assert clarified_candidates(question, [first, second]) == [first, second], question
     assert offer(names[:3], 3).startswith("I can help with things like ")
+
+
+def test_a_no_is_answered_as_a_no_and_a_no_with_a_request_as_the_request() -> None:
+    names = ["get_order_status", "issue_refund"]
+    for said in ("no", "no thank you", "nope", "nah i am good", "not now thanks"):
+        assert plain_reply(said, names, 3) == "No problem. Is there anything else I can help with?", said
+    assert plain_reply("no that all", names, 3) == "Alright. Thanks for getting in touch!"
+    assert plain_reply("ok thanks bye", names, 3) == "You're welcome, and thanks for getting in touch!"
+    assert plain_reply("thank you", names, 3).startswith("You're welcome!")
+    asked = plain_reply("no i want to know about your return policy", names, 3)
+    assert asked.startswith("I'm not sure I can help with that.") and "issuing a refund" in asked

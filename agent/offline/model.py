@@ -38,10 +38,11 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
+from agent.offline.acceptance import accepted_offer
 from agent.offline.extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
 from agent.offline.render import Rendered, can_hand_over, describe, flatten, parse_request, render
 from agent.offline.replies import clarified_candidates, clarify, plain_reply
-from agent.offline.requests import one_at_a_time, scoped_route, unhandled, unhandled_identifiers
+from agent.offline.requests import one_at_a_time, request_name, scoped_route, unhandled, unhandled_identifiers
 from agent.offline.router import Route, Router, message_intent, tool_kind, words
 from agent.offline.spans import role_of
 from agent.presenters import PRESENT_NAMES, presenter_for
@@ -53,17 +54,6 @@ ROUTER_CACHE_SIZE = 32
 """Tool sets whose router is kept (one per catalog revision and channel, in practice)."""
 WHO_ASKED = re.compile(r"^\W*(?:(?:hi|hello|hey|so|and|but)\W+)*who\b", re.I)
 """A question asking who: a person the message names is what it asks about, not a value."""
-ACCEPTS = re.compile(
-    r"^\W*(?:(?:yes|yeah|yep|yup|yes please|sure|sure thing|ok|okay|alright|all right|please|please do|"
-    r"go ahead|go on|do it|do that|do so|absolutely|definitely|of course|sounds good|why not|perfect|great|"
-    r"that works|thanks|thank you|that would be (?:great|good|nice|helpful|lovely)|"
-    r"that'd be (?:great|good|nice|helpful|lovely))\W*)+$",
-    re.I,
-)
-"""A reply that only says yes to what was just offered ("yes please", "sure, go ahead")."""
-OFFERED = re.compile(r"\b(?:I|We) can (.+?)(?: for you)?(?: if you(?:'d| would) like)?[.!]")
-"""An offer a reply of this model makes ("I can connect you with the support team if you'd
-like.", "We can issue a refund.")."""
 ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 """Answers to "do you want to A, or to B?" that point at an option by position."""
 
@@ -255,7 +245,12 @@ class OfflineChatModel(BaseChatModel):
         first request (the one this turn handles; the answer names the others)."""
         humans = self._humans(messages)
         if humans:
-            scoped = scoped_route(self._router(functions), humans[-1])
+            router = self._router(functions)
+            accepted = accepted_offer(router, _last_reply(messages), humans[-1])
+            if accepted is not None:  # "yes, and also ...": the offer's words are its request
+                rest = router.route(accepted.rest).tool if accepted.rest else accepted.route.tool
+                return accepted.route, (None if rest == accepted.route.tool else accepted.offer)
+            scoped = scoped_route(router, humans[-1])
             if scoped is not None and scoped[0].tool is not None:
                 return scoped
         return self._route(messages, functions), None
@@ -266,11 +261,9 @@ class OfflineChatModel(BaseChatModel):
         humans = self._humans(messages)
         router = self._router(functions)
         last = humans[-1] if humans else ""
-        offers = OFFERED.findall(_last_reply(messages)) if ACCEPTS.match(last) else []
-        for offer in reversed(offers):  # "yes please" to "I can connect you with ... if you'd like."
-            accepted = router.route(offer)
-            if accepted.tool is not None:
-                return accepted
+        accepted = accepted_offer(router, _last_reply(messages), last)
+        if accepted is not None:  # "yes please" to "I can connect you with ... if you'd like."
+            return accepted.route
         route = router.route(last)
         if route.tool is None and len(humans) > 1 and not router.is_policy_question(last):
             route = self._route_in_context(messages, router, route) or route
@@ -390,6 +383,12 @@ class OfflineChatModel(BaseChatModel):
         actions = {n: f for n, f in functions.items() if n not in PRESENT_NAMES}
         if action in actions:
             router = self._router(list(actions.values()))
+            accepted = accepted_offer(router, _last_reply(messages), question)
+            if accepted is not None and accepted.route.tool == action:
+                rest = router.route(accepted.rest).tool if accepted.rest else None
+                return one_at_a_time(
+                    [request_name(router, accepted.rest, rest)] if rest not in (None, action) else []
+                )
             scoped = scoped_route(router, question)
             scope = scoped[1] if scoped is not None and scoped[0].tool == action else question
             args = extract_args(

@@ -368,6 +368,15 @@ def _directive(
         return None
     if HANDOVER_OFFER.search(low) and not plan.handover:
         return None  # "offer to connect them with support": nothing here can do that
+    m = WANTS_ASKED.match(b) or OFFERED_TO.match(b)
+    if m and not (re.match(r"^(?:the|your|their)\b", m.group(1), re.I) and _field_keys(m.group(1), pairs)):
+        wanted = second_person(m.group(1))[:-1]  # "ask if they'd like us to issue a refund"
+        wanted = re.sub(r"^(?:us|me) to\b", "me to", wanted[:1].lower() + wanted[1:], flags=re.I)
+        done = re.sub(r"^(?:me )?to ", "", wanted)
+        return f"Would you like {wanted}?" if _offer_kept(done, plan) else None
+    if m:  # "offer them the tracking link": the link is shown, no sentence needed
+        plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
+        return None
     m = re.match(r"^ask (?:the (?:customer|user|client)|them|him|her) (to|whether|if) (.+)$", b, re.I)
     if m:
         rest = second_person(m.group(2))[:-1]
@@ -453,6 +462,15 @@ def _directive(
     return None
 
 
+WANTS_ASKED = re.compile(
+    r"^(?:ask|see|check|find out)(?: (?:the (?:customer|user|client)|them|him|her))? (?:if|whether) "
+    r"(?:they|he|she|the (?:customer|user|client))(?:'d|\s+would)?\s+(?:like|want|wish|prefer)s?\s+(.+)$",
+    re.I,
+)
+"""An offer put as a question ("ask if they would like a refund", "see whether the customer wants
+us to reship it"): asked only when something here keeps it."""
+OFFERED_TO = re.compile(r"^offer (?:the (?:customer|user|client)|them|him|her) (?!to\b)(.+)$", re.I)
+"""An offer of a thing to the customer ("offer them a refund")."""
 OFFER_SENTENCE = re.compile(
     r"^(?:we|i)(?: can| could|'ll| will| would be (?:happy|glad) to| are (?:happy|glad) to| am (?:happy|glad) to)"
     r"\s+(.+?)\.?$",

@@ -19,6 +19,15 @@ from agent.offline.router import humanise_name, tool_kind, words
 GREETING = re.compile(r"^(hi+|hello|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings)\b")
 THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|ta)\b")
 FAREWELL = re.compile(r"^(bye|goodbye|see you|see ya|that is all|that's all|ok bye)\b")
+DECLINE = re.compile(
+    r"^(?:no|nope|nah|not now|not right now|not today|no need|i am good|i am fine|all good|never ?mind)"
+    r"(?: (?:thanks|thank|you|that|all|it|is|bye|goodbye|for|now|i|am|good|fine|ok|okay|all set|"
+    r"not|need|sorry|then|just|though|that is))*$"
+)
+"""A message that only says no to what was just offered or asked ("no thanks", "nope, I'm
+good"); a no followed by a request ("no, I want ...") is read as the request."""
+CLOSING = re.compile(r"\b(?:that all|that it|that is all|that is it|bye|goodbye|all set)\b")
+"""Words that end the conversation ("no, that's all", "thanks, bye")."""
 CLARIFY_OPENER = "Just to be sure: do you want to "
 """How a clarifying question starts; the next turn recognises the question by it."""
 
@@ -33,6 +42,9 @@ ACTION_VERBS = frozenset(
 """First words of a tool name read as a verb. Words that are as often nouns ("order",
 "return", "refund") are left out: `order_status` is a status, not an act of ordering."""
 
+LEADING_VERBS = frozenset({"issue", "process", "generate", "grant"})
+"""Words that are as often nouns, read as the verb only when a name starts with them and does
+not end in a looked-up noun: `issue_refund` is issuing a refund, `issue_status` a status."""
 VERB_FORMS = {"lookup": "look up", "calc": "calculate", "retrieve": "get", "fetch": "get"}
 """Verbs written as one word or cut short in names (`LookupMusic`, `calc_loan_payment`)."""
 PARTICLES = frozenset({"on", "off", "up", "in", "out"})
@@ -150,7 +162,16 @@ def tool_phrase(name: str) -> ToolPhrase:
     """`create_installation_request` -> requesting an installation; `order_status` -> checking
     an order status; `update_contact_preferences` -> updating your contact preferences."""
     parts = words(humanise_name(name)) or [name]
-    at = next((i for i, w in enumerate(parts) if w in ACTION_VERBS or w in VERB_FORMS), None)
+    at = next(
+        (
+            i
+            for i, w in enumerate(parts)
+            if w in ACTION_VERBS
+            or w in VERB_FORMS
+            or (i == 0 < len(parts) - 1 and w in LEADING_VERBS and parts[-1] not in LOOKUP_NOUNS)
+        ),
+        None,
+    )
     if at is not None and (at == 0 or at < len(parts) - 1):
         # A verb later in the name follows a namespace: `Music_3_LookupMusic`, `turnOnLights`.
         verb, noun = VERB_FORMS.get(parts[at], parts[at]), parts[at + 1 :] or parts[:at]
@@ -224,6 +245,12 @@ def plain_reply(said: str, names: Sequence[str], limit: int) -> str:
         return f"Hello! {offered} What can I do for you?".replace("  ", " ")
     if FAREWELL.match(said):
         return "Goodbye, and thanks for getting in touch!"
+    if DECLINE.match(said):
+        if CLOSING.search(said):
+            return "Alright. Thanks for getting in touch!"
+        return "No problem. Is there anything else I can help with?"
+    if THANKS.search(said) and CLOSING.search(said):
+        return "You're welcome, and thanks for getting in touch!"
     if THANKS.search(said):
         return "You're welcome! Is there anything else I can help with?"
     if not offered:

@@ -18,6 +18,7 @@ Within a request, a second identifier of the kind its action took ("ORD-1002" af
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from agent.offline.replies import tool_phrase
@@ -120,14 +121,20 @@ def unhandled(router: Router, text: str, action: str, args: dict[str, object]) -
     for request in requests:
         if request is handled or request.tool is None:
             continue
-        doc = router.doc(request.tool)
-        ids = [v for v in _identifiers(doc.patterns if doc else [], request.text) if v not in used]
-        names.append(" and ".join(ids) if ids else tool_phrase(request.tool).infinitive)
+        names.append(request_name(router, request.text, request.tool, used))
     doc = router.doc(action)
     if handled is not None and doc is not None:
         taken = [p for p in doc.patterns if any(p.full.fullmatch(u) for u in used)]
         names[:0] = [v for v in _identifiers(taken, handled.text) if v not in used]
     return names
+
+
+def request_name(router: Router, text: str, tool: str, used: Collection[str] = ()) -> str:
+    """How a request left for later is named: its identifiers ("ORD-1002") when it has some not
+    in `used`, else what its action does ("cancel an appointment")."""
+    doc = router.doc(tool)
+    ids = [v for v in _identifiers(doc.patterns if doc else [], text) if v not in used]
+    return " and ".join(ids) if ids else tool_phrase(tool).infinitive
 
 
 def unhandled_identifiers(text: str, data: str) -> list[str]:

@@ -1,0 +1,63 @@
+"""A yes to an offer the offline model made: which action keeps it, and what else the message asks.
+
+A failure reply may offer something a bound action does ("I can connect you with the support
+team if you'd like.", "Would you like a refund?"). A customer's "yes please" runs that action;
+"yes, and also where is ORD-1002?" runs it too, and the rest of the message is a second request,
+named for the next turn like any other ("ask me about ORD-1002 next"), never dropped in silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.offline.requests import clauses
+from agent.offline.router import Route, Router
+
+ACCEPTS = re.compile(
+    r"^(?!\W*(?:(?:thanks|thank you)\W*)+$)\W*(?:(?:yes|yeah|yep|yup|yes please|sure|sure thing|ok|okay|alright|all right|please|please do|"
+    r"go ahead|go on|do it|do that|do so|absolutely|definitely|of course|sounds good|why not|perfect|great|"
+    r"that works|thanks|thank you|that would be (?:great|good|nice|helpful|lovely)|"
+    r"that'd be (?:great|good|nice|helpful|lovely))\W*)+$",
+    re.I,
+)
+"""A reply that only says yes to what was just offered ("yes please", "sure, go ahead"); thanks
+alone is no yes."""
+OFFERED = re.compile(
+    r"\b(?:I|We) can (.+?)(?: for you)?(?: if you(?:'d| would) like)?[.!]"
+    r"|\bWould you like (?:me |us )?(?:to )?(.+?)\?"
+)
+"""An offer a reply of this model makes ("I can connect you with the support team if you'd
+like.", "We can issue a refund.", "Would you like a refund?")."""
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A yes to an offer: the route of the offered action, the offer's words, and the rest of
+    the customer's message after the yes ("" when it only says yes)."""
+
+    route: Route
+    offer: str
+    rest: str
+
+
+def offers(reply: str) -> list[str]:
+    """The offers a reply makes, in order."""
+    return [a or b for a, b in OFFERED.findall(reply)]
+
+
+def accepted_offer(router: Router, reply: str, message: str) -> Acceptance | None:
+    """The offer of `reply` that `message` says yes to and a bound action keeps, if any. A
+    message is a yes when it is only a yes, or when its first clause is ("yes, and also ...")."""
+    if ACCEPTS.match(message):
+        rest = ""
+    else:
+        parts = clauses(message)
+        if len(parts) < 2 or not ACCEPTS.match(parts[0]):
+            return None
+        rest = message[message.find(parts[1]) :].strip()
+    for offer in reversed(offers(reply)):  # the last offer is the one the yes answers
+        route = router.route(offer)
+        if route.tool is not None:
+            return Acceptance(route, offer, rest)
+    return None
