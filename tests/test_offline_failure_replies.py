@@ -481,3 +481,18 @@ def test_thanks_or_a_no_to_an_offer_runs_nothing(message) -> None:
     ]
     answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
     assert not answer.tool_calls and "I'm not sure" not in answer.content, answer
+
+
+async def test_the_rest_of_a_yes_is_named_when_the_offer_has_run(tmp_path, fresh_demo_log) -> None:
+    actions = demo_actions(fresh_demo_log.base_url)
+    for action in actions:
+        if action["name"] == "order_status":
+            action["response_instructions"] = (
+                "Give the status. If the order is not found, offer to look up their account summary."
+            )
+    async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel(), actions=actions) as agent:
+        missing = await agent.send("s1", "Where is my order ORD-9999? I'm dana.whitfield@example.com")
+        assert "I can look up your account summary if you'd like." in missing.reply["text"], missing.reply
+        done = await agent.send("s1", "yes, and also where is my order ORD-1002?")
+        text = done.reply["text"]
+        assert "ask me about ORD-1002 next" in text and "plan" in text.lower(), done.reply

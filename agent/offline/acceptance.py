@@ -46,16 +46,23 @@ def offers(reply: str) -> list[str]:
     return [a or b for a, b in OFFERED.findall(reply)]
 
 
+def leading_yes(message: str) -> str | None:
+    """The rest of a message that starts by saying yes ("" when it only says yes); None when it
+    says no yes."""
+    if ACCEPTS.match(message):
+        return ""
+    parts = clauses(message)
+    if len(parts) < 2 or not ACCEPTS.match(parts[0]):
+        return None
+    return message[message.find(parts[1]) :].strip()
+
+
 def accepted_offer(router: Router, reply: str, message: str) -> Acceptance | None:
     """The offer of `reply` that `message` says yes to and a bound action keeps, if any. A
     message is a yes when it is only a yes, or when its first clause is ("yes, and also ...")."""
-    if ACCEPTS.match(message):
-        rest = ""
-    else:
-        parts = clauses(message)
-        if len(parts) < 2 or not ACCEPTS.match(parts[0]):
-            return None
-        rest = message[message.find(parts[1]) :].strip()
+    rest = leading_yes(message)
+    if rest is None:
+        return None
     for offer in reversed(offers(reply)):  # the last offer is the one the yes answers
         route = router.route(offer)
         if route.tool is not None:

@@ -38,11 +38,18 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
-from agent.offline.acceptance import accepted_offer
+from agent.offline.acceptance import accepted_offer, leading_yes
 from agent.offline.extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
 from agent.offline.render import Rendered, can_hand_over, describe, flatten, parse_request, render
 from agent.offline.replies import clarified_candidates, clarify, plain_reply
-from agent.offline.requests import one_at_a_time, request_name, scoped_route, unhandled, unhandled_identifiers
+from agent.offline.requests import (
+    identifiers_beyond,
+    one_at_a_time,
+    request_name,
+    scoped_route,
+    unhandled,
+    unhandled_identifiers,
+)
 from agent.offline.router import Route, Router, message_intent, tool_kind, words
 from agent.offline.spans import role_of
 from agent.presenters import PRESENT_NAMES, presenter_for
@@ -380,15 +387,13 @@ class OfflineChatModel(BaseChatModel):
         if not humans or not action:
             return ""
         question = humans[-1]
+        rest = leading_yes(question)  # "yes, and also ...": the yes ran an offer, the rest is left
         actions = {n: f for n, f in functions.items() if n not in PRESENT_NAMES}
         if action in actions:
             router = self._router(list(actions.values()))
-            accepted = accepted_offer(router, _last_reply(messages), question)
-            if accepted is not None and accepted.route.tool == action:
-                rest = router.route(accepted.rest).tool if accepted.rest else None
-                return one_at_a_time(
-                    [request_name(router, accepted.rest, rest)] if rest not in (None, action) else []
-                )
+            other = router.route(rest).tool if rest else None
+            if other is not None and other != action:
+                return one_at_a_time([request_name(router, rest, other)])
             scoped = scoped_route(router, question)
             scope = scoped[1] if scoped is not None and scoped[0].tool == action else question
             args = extract_args(
@@ -396,6 +401,8 @@ class OfflineChatModel(BaseChatModel):
             )
             return one_at_a_time(unhandled(router, question, action, args))
         data = json.dumps(envelope.get("data"), default=str)
+        if rest:
+            return one_at_a_time(identifiers_beyond(rest, data))
         return one_at_a_time(unhandled_identifiers(question, data))
 
     def _present(

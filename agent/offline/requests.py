@@ -137,6 +137,12 @@ def request_name(router: Router, text: str, tool: str, used: Collection[str] = (
     return " and ".join(ids) if ids else tool_phrase(tool).infinitive
 
 
+def identifiers_beyond(text: str, data: str) -> list[str]:
+    """Without tools to read (no patterns): identifiers of `text` the result does not hold."""
+    found = dict.fromkeys(m.group(0).upper() for m in GENERIC_IDENTIFIER.finditer(text))
+    return [v for v in found if v not in data.upper()]
+
+
 def unhandled_identifiers(text: str, data: str) -> list[str]:
     """Without tools to read (no patterns): identifiers of the message beyond the one the
     result is about (the one in the data, else the first)."""
