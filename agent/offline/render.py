@@ -133,6 +133,17 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+class Count(str):
+    """A list of records shown by its length ("2 items"); `n` is the length."""
+
+    n: int
+
+    def __new__(cls, n: int) -> Count:
+        count = super().__new__(cls, f"{n} item{'s' if n != 1 else ''}")
+        count.n = n
+        return count
+
+
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     """Scalar (key, value) pairs of the data, one level of nesting, unsafe values left out."""
     out: list[tuple[str, Any]] = []
@@ -146,7 +157,7 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
                 if value and len(scalars) == len(value) and _safe(path, ", ".join(map(str, value))):
                     out.append((path, ", ".join(format_value(v) for v in scalars)))
                 elif value:
-                    out.append((path, f"{len(value)} item{'s' if len(value) != 1 else ''}"))
+                    out.append((path, Count(len(value))))
             elif value is not None and value != "" and _safe(path, value):
                 out.append((path, value))
     elif data is not None and not isinstance(data, list) and _safe("value", data):
@@ -205,8 +216,18 @@ def _join(parts: list[str]) -> str:
 
 
 def describe(pairs: list[tuple[str, Any]]) -> str:
-    """'the status is shipped, the carrier is DHL and ...'."""
-    return _join([f"the {humanise_key(k)} is {format_value(v)}" for k, v in pairs])
+    """'the status is shipped, the carriers are DHL, UPS, there are 2 items and ...'."""
+    return _join([_said_of(humanise_key(k), v) for k, v in pairs])
+
+
+def _said_of(name: str, value: Any) -> str:
+    """One field as a clause: "the status is shipped", "the tags are red, blue", "there are 2
+    items" (a list of records, by its length)."""
+    plural = bool(re.search(r"(?<![su])s$", name)) and not name.endswith(("status", "news", "series"))
+    if isinstance(value, Count):
+        noun = name if plural else f"{name} entr{'ies' if value.n != 1 else 'y'}"
+        return f"there {'is' if value.n == 1 else 'are'} {value.n} {noun if value.n != 1 else re.sub(r's$', '', noun)}"
+    return f"the {name} {'are' if plural else 'is'} {format_value(value)}"
 
 
 # -- instructions --------------------------------------------------------------------------------
@@ -247,8 +268,16 @@ class Plan:
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+|\n+|;\s*", text)
-    return [p.strip(" -*\u2022\t") for p in parts if p.strip(" -*\u2022\t")]
+    """The team's sentences; a branch keeps what follows its semicolons ("If it is not found:
+    apologise; ask them to check the number")."""
+    out: list[str] = []
+    for part in re.split(r"(?<=[.!?])\s+|\n+", text):
+        part = part.strip(" -*\u2022\t")
+        if part and _branch(part):
+            out.append(re.sub(r"\s*;\s*", " and ", part))
+        elif part:
+            out.extend(p.strip(" -*\u2022\t") for p in re.split(r";\s*", part) if p.strip(" -*\u2022\t"))
+    return out
 
 
 def clauses(sentence: str) -> list[str]:
@@ -377,6 +406,10 @@ def _directive(
     if m:  # "offer them the tracking link": the link is shown, no sentence needed
         plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
         return None
+    m = re.match(r"^ask (?:the (?:customer|user|client) |them |him |her )?for (.+)$", b, re.I)
+    if m:  # "ask for the number again" -> "Could you give me the number again?"
+        wanted = second_person(m.group(1))[:-1]
+        return f"Could you give me {wanted[:1].lower()}{wanted[1:]}?"
     m = re.match(r"^ask (?:the (?:customer|user|client)|them|him|her) (to|whether|if) (.+)$", b, re.I)
     if m:
         rest = second_person(m.group(2))[:-1]
@@ -636,7 +669,9 @@ def interpret(
 
 
 CONDITION_RE = re.compile(
-    r"^(?:if|when|in case|whenever|should)\b\s*(.+?)(?:,\s*(?:then\s+)?|\s+then\s+)(.+)$", re.I
+    r"^(?:if|when|in case|whenever|should)\b\s*(.+?)"
+    r"(?:,\s*(?:then\s+)?|\s+then\s+|\s*:\s+|\s*(?:->|=>|\u2192|\u2014|\u2013)\s*|\s+-\s+)(.+)$",
+    re.I,
 )
 """A conditional instruction: its condition and what to do."""
 NOT_THE_SUBJECT = frozenset(
@@ -645,11 +680,13 @@ NOT_THE_SUBJECT = frozenset(
 
 
 STATUS_BRANCH_RE = re.compile(
-    r"^(?:on|for|upon|with|after|given)\s+(?:an?\s+)?(?:http\s+)?((?:status\s+)?[1-5](?:\d\d|xx)\b[^,:;]*?)"
-    r"\s*[,:]\s*(.+)$",
+    r"^(?:(?:on|for|upon|with|after|given)\s+(?:an?\s+)?(?:http\s+)?((?:status\s+)?[1-5](?:\d\d|xx)\b[^,:;]*?)"
+    r"|(?:http\s+)?((?:status\s+)?[45](?:\d\d|xx)\b(?:\s+[a-z]+){0,3}?))"
+    r"\s*(?:[,:]|->|=>|\u2192|\u2014|\u2013|\s-)\s*(.+)$",
     re.I,
 )
-"""A branch on a status written without "if": "On a 404, ...", "For a 5xx response: ..."."""
+"""A branch on a status written without "if": "On a 404, ...", "For a 5xx response: ...",
+"404: ...", "5xx -> ..."."""
 
 
 def _branch(sentence: str) -> tuple[str, str] | None:
@@ -658,7 +695,7 @@ def _branch(sentence: str) -> tuple[str, str] | None:
     if m:
         return m.group(1), m.group(2)
     m = STATUS_BRANCH_RE.match(sentence)
-    return (f"the API answers {m.group(1)}", m.group(2)) if m else None
+    return (f"the API answers {m.group(1) or m.group(2)}", m.group(3)) if m else None
 
 
 def _condition(sentence: str) -> str | None:
@@ -696,6 +733,12 @@ OUTAGE_TEXT = "The system isn't available right now, so please try again in a li
 REFUSED_TEXT = "The request wasn't accepted, so something in the details may need checking."
 
 
+RETRY_SAID = re.compile(
+    r"\b(?:try|check|come back|contact us)\b.*\b(?:again|later|minutes?|hours?)\b|\bretry\b", re.I
+)
+"""A sentence of the team's that says when to try again."""
+
+
 def _why(kind: Kind, outcome: Any, reason: str | None, told: list[str]) -> list[str]:
     """What the customer is told happened, unless the team's sentences for it say so already."""
     if kind == "not_found":
@@ -706,7 +749,10 @@ def _why(kind: Kind, outcome: Any, reason: str | None, told: list[str]) -> list[
     if kind == "outage":
         if any(claims_outage(t) for t in told):  # the team's words say it is down
             return []
-        return [TIMEOUT_TEXT if outcome == "timeout" else OUTAGE_TEXT]
+        text = TIMEOUT_TEXT if outcome == "timeout" else OUTAGE_TEXT
+        if any(RETRY_SAID.search(t) for t in told):  # when to try again is the team's to say
+            text = text.split(", so ")[0] + "."
+        return [text]
     if reason:
         return [said(reason)]
     return [] if told else [REFUSED_TEXT]
