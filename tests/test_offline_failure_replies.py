@@ -496,3 +496,48 @@ async def test_the_rest_of_a_yes_is_named_when_the_offer_has_run(tmp_path, fresh
         done = await agent.send("s1", "yes, and also where is my order ORD-1002?")
         text = done.reply["text"]
         assert "ask me about ORD-1002 next" in text and "plan" in text.lower(), done.reply
+
+
+@pytest.mark.parametrize("again", ["yes please", "sure", "please try again", "can you try that again?"])
+async def test_a_yes_to_trying_again_sends_the_call_again(tmp_path, fresh_demo_log, again) -> None:
+    actions = demo_actions(fresh_demo_log.base_url)
+    for action in actions:
+        if action["name"] == "order_status":
+            action["response_instructions"] = (
+                "Give the status. If the API returns an error, apologize and offer to try again."
+            )
+    async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel(), actions=actions) as agent:
+        down = await agent.send("s1", "Where is my order ORD-5000?")  # the demo's order that answers 500
+        assert "I can try again if you'd like." in down.reply["text"]
+        sent = [r for r in fresh_demo_log.request_log if "ORD-5000" in str(r)]
+        retried = await agent.send("s1", again)
+        assert len([r for r in fresh_demo_log.request_log if "ORD-5000" in str(r)]) > len(sent)
+        assert retried.reply["text"].startswith("I'm sorry"), retried.reply
+
+
+HANDOVER_CATALOG = [
+    REFUND_CATALOG[0],
+    {
+        "type": "function",
+        "function": {
+            "name": "escalate_to_human",
+            "description": "Use when the customer wants to talk to a human, a person or an agent.",
+            "parameters": {"type": "object", "properties": {"summary": {"type": "string"}}},
+        },
+    },
+]
+
+
+def test_a_yes_to_a_handover_offer_runs_the_action_that_made_it_possible() -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    request = RespondRequest(
+        action="order_status",
+        label="Look up order status",
+        instructions="If the system is down, offer to connect them with the support team.",
+    )
+    text = render({"outcome": "http_error", "status": 500, "data": None}, request, handover=True).text
+    assert "I can connect you with the support team if you'd like." in text
+    messages = [HumanMessage("Where is my order ORD-1001?"), AIMessage(text), HumanMessage("yes please")]
+    answer = OfflineChatModel().bind_tools(HANDOVER_CATALOG).invoke(messages)
+    assert [c["name"] for c in answer.tool_calls] == ["escalate_to_human"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.offline.render import HANDOVER_OFFER, hands_over
 from agent.offline.requests import clauses
 from agent.offline.router import Route, Router
 
@@ -57,6 +58,24 @@ def leading_yes(message: str) -> str | None:
     return message[message.find(parts[1]) :].strip()
 
 
+RETRY_OFFER = re.compile(r"^(?:try|check|look|run)(?: (?:it|that|this))? again\b", re.I)
+"""An offer to send the failed call again ("I can try again if you'd like.")."""
+RETRY_ASKED = re.compile(
+    r"^\W*(?:(?:ok|okay|yes|sure|please|pls|can you|could you)\W+)*(?:try|check|look|run)"
+    r"(?: (?:it|that|this))? again\b(?:\W+(?:please|now|pls))*\W*$",
+    re.I,
+)
+"""A message that only asks to try again ("please try again", "can you try that again?")."""
+
+
+def asks_retry(reply: str, message: str) -> bool:
+    """Whether the customer says yes to trying again, or asks for it, after a reply that
+    offered it or apologised for a failure."""
+    if leading_yes(message) == "" and any(RETRY_OFFER.match(o) for o in offers(reply)):
+        return True
+    return bool(RETRY_ASKED.match(message)) and (reply.startswith("I'm sorry") or bool(offers(reply)))
+
+
 def accepted_offer(router: Router, reply: str, message: str) -> Acceptance | None:
     """The offer of `reply` that `message` says yes to and a bound action keeps, if any. A
     message is a yes when it is only a yes, or when its first clause is ("yes, and also ...")."""
@@ -65,6 +84,10 @@ def accepted_offer(router: Router, reply: str, message: str) -> Acceptance | Non
         return None
     for offer in reversed(offers(reply)):  # the last offer is the one the yes answers
         route = router.route(offer)
+        if route.tool is None and HANDOVER_OFFER.search(f"offer {offer.lower()}"):
+            # "connect you with the support team": the action that hands over, as the offer was made
+            tool = next((d.name for d in router.docs if hands_over(d.name, d.description)), None)
+            route = Route(tool, route.ranking)
         if route.tool is not None:
             return Acceptance(route, offer, rest)
     return None

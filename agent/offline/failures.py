@@ -74,20 +74,71 @@ CHECK_DETAILS_RE = re.compile(
 """A sentence that asks the customer to check what they gave: untrue of an outage."""
 
 
-def failure_kind(status: Any, outcome: Any, reason: str | None) -> Kind:
-    """The kind of a failed call, from its HTTP status, its outcome and the API's reason (an
-    outcome "ok" is an error document in a successful answer)."""
+DEPLOYMENT_RE = re.compile(
+    r"\b(?:rate ?limit\w*|throttl\w*|too many requests|quota|invalid auth\w*|not authed|"
+    r"unauthori[sz]ed|unauthenticated|(?:token|session|credentials?) (?:expired|revoked|invalid)|"
+    r"(?:expired|invalid|missing) (?:token|api key|credentials?|session)|be back soon|"
+    r"(?:sign|log) ?in (?:to|required)|service unavailable|bad gateway|gateway time ?out|api ?keys?|"
+    r"access tokens?|lacks? (?:the )?scopes?|missing scopes?|insufficient scopes?)\b",
+    re.I,
+)
+"""Words of a body that say the deployment, not the customer's request, is the problem: an
+expired key, a rate limit, a gateway, a maintenance or sign-in page."""
+DEPLOYMENT_CODES = frozenset({401, 407, 429})
+
+
+def failure_kind(status: Any, outcome: Any, reason: str | None, data: Any = None) -> Kind:
+    """The kind of a failed call, from its HTTP status, its outcome, the API's reason and its
+    body (an outcome "ok" is an error document in a successful answer; an "invalid_response"
+    a page where data was expected, which is the deployment's problem)."""
+    if outcome == "invalid_response":
+        return "not_found" if reason and says_not_found(reason) else "outage"
     if outcome == "ok" or (isinstance(status, int) and 200 <= status < 300):  # an error document
         if reason and says_not_found(reason):
             return "not_found"
-        return "outage" if reason and OUTAGE_CONDITION_RE.search(reason) else "refused"
+        return "outage" if _says_outage(reason, data) else "refused"
     if outcome in ("timeout", "network"):
         return "outage"
     if status in (404, 410):
         return "not_found"
-    if isinstance(status, int) and 400 <= status < 500 and status not in (401, 407, 429):
-        return "not_found" if reason and says_not_found(reason) else "refused"
+    if isinstance(status, int) and 400 <= status < 500 and status not in DEPLOYMENT_CODES:
+        if reason and says_not_found(reason):
+            return "not_found"
+        return "outage" if DEPLOYMENT_RE.search(" ".join(_texts(reason, data))) else "refused"
     return "outage"
+
+
+def _says_outage(reason: str | None, data: Any) -> bool:
+    """Whether an error document says the system could not answer: its words, or a status code
+    it carries inside (`{"error": {"code": 503}}`)."""
+    plain = " ".join(_texts(reason, data))
+    if OUTAGE_CONDITION_RE.search(plain) or DEPLOYMENT_RE.search(plain):
+        return True
+    codes = [v for k, v in _scalars(data, keyed=True) if re.search(r"code|status", k, re.I)]
+    return any(isinstance(c, int) and (c >= 500 or c in DEPLOYMENT_CODES) for c in codes)
+
+
+def _texts(reason: str | None, data: Any) -> list[str]:
+    """The reason and the strings of a body, codes read as words (`rate_limited`)."""
+    texts = [reason or "", *(v for v in _scalars(data) if isinstance(v, str))]
+    if isinstance(data, str):
+        texts.append(data[:2000])
+    return [re.sub(r"[_\-]+", " ", t) for t in texts]
+
+
+def _scalars(data: Any, keyed: bool = False, depth: int = 3) -> list[Any]:
+    """The scalar values of a body, a few levels deep; with `keyed`, (key, value) pairs."""
+    out: list[Any] = []
+    if depth and isinstance(data, dict):
+        for key, value in list(data.items())[:30]:
+            if isinstance(value, (dict, list)):
+                out.extend(_scalars(value, keyed, depth - 1))
+            else:
+                out.append((str(key), value) if keyed else value)
+    elif depth and isinstance(data, list):
+        for value in data[:10]:
+            out.extend(_scalars(value, keyed, depth - 1))
+    return out
 
 
 def says_not_found(text: str) -> bool:
@@ -95,10 +146,43 @@ def says_not_found(text: str) -> bool:
     return bool(NOT_FOUND_RE.search(re.sub(r"[_\-]+", " ", text)))
 
 
+KINDS: tuple[Kind, ...] = ("not_found", "outage", "refused")
+EXCEPT_RE = re.compile(
+    r"\b(?:other than|except(?: for| when| if)?|besides|apart from|but not|unless(?: it is| it's)?|"
+    r"(?:is|was|are)(?: not|n't) (?:an? |because )?|not (?:an?|because|due to) )",
+    re.I,
+)
+"""Where a condition starts naming the kinds it leaves out ("any error other than not found",
+"if the error is not a timeout")."""
+DATA_PROBLEM_RE = re.compile(
+    r"\b(?:problems?|issues?|errors?)\s+(?:with|on|in)\s+(?:the|your|their|its|this|that)\s+(\w+)", re.I
+)
+"""A problem with a thing of the data ("a problem with the card on the order"): no failure of
+the call."""
+SYSTEM_NOUNS = frozenset(
+    """api system server request call service lookup look connection website site app endpoint
+    response integration platform backend database""".split()
+)
+
+
 def condition_kinds(condition: str) -> set[str]:
     """The failure kinds an instruction's condition names (`ANY` for a failure of any kind);
-    empty when it is no condition on a failure (a condition on the data)."""
+    empty when it is no condition on a failure (a condition on the data). Kinds it leaves out
+    ("other than not found", "is not a timeout") are taken from the rest."""
     plain = re.sub(r"[_\-]+", " ", condition)
+    cut = EXCEPT_RE.search(plain)
+    if cut is not None:
+        left_out = _named(plain[cut.end() :])
+        if left_out - {ANY}:
+            kept = _named(plain[: cut.start()]) or {ANY}
+            return (set(KINDS) if ANY in kept else kept) - left_out
+    problem = DATA_PROBLEM_RE.search(plain)
+    if problem is not None and problem.group(1).lower() not in SYSTEM_NOUNS and not _named(plain) - {ANY}:
+        return set()
+    return _named(plain)
+
+
+def _named(plain: str) -> set[str]:
     kinds: set[str] = set()
     if says_not_found(plain):
         kinds.add("not_found")
@@ -141,10 +225,13 @@ def branch_fires(condition: str, kind: Kind, status: Any, named: set[str]) -> tu
     for any failure (`named`: the kinds other branches name). (False, False) for a condition
     on no failure."""
     codes, kinds = branch_kinds(condition)
-    if isinstance(status, int) and any(
-        str(status)[0] == head and (rest.lower() == "xx" or str(status)[1:] == rest) for head, rest in codes
-    ):
+    if isinstance(status, int) and any(str(status)[0] == h and str(status)[1:] == r for h, r in codes):
         return True, False
+    if isinstance(status, int) and any(str(status)[0] == h and r.lower() == "xx" for h, r in codes):
+        return (
+            True,
+            True,
+        )  # "a 4xx error": its sentences untrue of this failure (a 401 is an outage) are left out
     if kind in kinds:
         return True, False
     return (ANY in kinds and kind not in named), True

@@ -38,7 +38,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
-from agent.offline.acceptance import accepted_offer, leading_yes
+from agent.offline.acceptance import accepted_offer, asks_retry, leading_yes
 from agent.offline.extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
 from agent.offline.render import Rendered, can_hand_over, describe, flatten, parse_request, render
 from agent.offline.replies import clarified_candidates, clarify, plain_reply
@@ -197,6 +197,11 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=self._summarise_tool(messages[-1]))
         if forced is not None and forced in functions:
             return self._call(forced, functions[forced], messages)
+        last = messages[-1] if messages else None
+        if functions and isinstance(last, HumanMessage) and asks_retry(_last_reply(messages), _text(last)):
+            again = _last_call(messages, functions)
+            if again is not None:  # "yes please" to "I can try again if you'd like."
+                return AIMessage(content="", tool_calls=[{**again, "id": f"call_{uuid.uuid4().hex[:24]}"}])
         if functions:
             route, scope = self._choose(messages, list(functions.values()))
             if route.tool is not None and not self._only_asks(messages, functions[route.tool], scope):
@@ -448,6 +453,16 @@ def _holds_person(name: str, prop: dict[str, Any]) -> bool:
     """Whether a parameter holds a person (`artist`, `directed_by`, `starring`)."""
     role = role_of(name, prop)
     return role is not None and role.person
+
+
+def _last_call(messages: Sequence[BaseMessage], functions: dict[str, Any]) -> dict[str, Any] | None:
+    """The last call of a bound action the model made in the conversation, to send again."""
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            calls = [c for c in message.tool_calls if c["name"] in functions]
+            if calls:
+                return {"name": calls[-1]["name"], "args": calls[-1]["args"], "type": "tool_call"}
+    return None
 
 
 def _last_reply(messages: Sequence[BaseMessage]) -> str:

@@ -27,6 +27,7 @@ from agent.offline.failures import (
     says_not_found,
     untrue_for,
 )
+from agent.offline.quotable import quotable
 from agent.offline.replies import ACTION_VERBS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
 from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
@@ -558,21 +559,29 @@ def api_reason(data: Any) -> str | None:
     the fields it named with their problems, else its own sentence, else its code in words
     (`agent.offline.failures.reason_candidates`)."""
     for text in reason_candidates(data):
-        if 3 <= len(text) <= 200 and _safe("reason", text) and not URL_RE.match(text):
-            return text
+        if 3 <= len(text) <= 200 and _safe("reason", text) and not URL_RE.match(text) and quotable(text):
+            return _field_in_words(text)
     return None
+
+
+def _field_in_words(reason: str) -> str:
+    """ "order_id: must be six digits" -> "order number: must be six digits": the API's key in
+    the words of the field, as the customer knows it."""
+    return re.sub(r"(?:^|(?<=; ))([\w.\-]+)(?=: )", lambda m: humanise_key(m.group(1)), reason)
 
 
 def said(reason: str) -> str:
     return f"The system said: \u201c{reason.rstrip('.')}\u201d."
 
 
+def hands_over(name: str, description: str) -> bool:
+    """Whether an action passes the customer to a person (`escalate_to_human`, a ticket)."""
+    return bool(HANDOVER_ACTION.search(f"{humanise_name(name)} {description}"))
+
+
 def can_hand_over(functions: dict[str, Any]) -> bool:
     """Whether one of the bound actions passes the customer to a person."""
-    return any(
-        HANDOVER_ACTION.search(f"{humanise_name(name)} {(fn or {}).get('description') or ''}")
-        for name, fn in functions.items()
-    )
+    return any(hands_over(name, (fn or {}).get("description") or "") for name, fn in functions.items())
 
 
 MEANS_RE = re.compile(r"(?:^|:\s*)([\w\- ]{1,40}?) means (.+)$", re.I)
@@ -789,13 +798,16 @@ def render(
     url, url_key = _url(envelope, pairs)
     subject = _subject(pairs, label, req.action)
     reason = api_reason(data) if failed else None
+    kind = failure_kind(envelope.get("status"), envelope.get("outcome"), reason, data) if failed else None
+    if kind == "outage":
+        reason = None  # the system could not answer: what its error page says is not for the customer
     plan = interpret(
         req.instructions,
         failed=failed,
         data=data,
         pairs=pairs,
         label=label,
-        kind=failure_kind(envelope.get("status"), envelope.get("outcome"), reason) if failed else None,
+        kind=kind,
         status=envelope.get("status"),
         reason=reason,
         handover=handover,
