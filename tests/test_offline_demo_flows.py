@@ -137,7 +137,7 @@ async def test_greeting_then_order_status_card(tmp_path, fresh_demo_log):
 
         # A follow-up with only a new order number continues the same request.
         failed = text_of(await agent.send("s1", "and ORD-5000?"))
-    assert failed.startswith("I'm sorry, I couldn't look up order status")
+    assert failed.startswith("I'm sorry, I couldn't look up the order status")
     assert "support team" in failed
     assert len([r for r in fresh_demo_log.request_log if "/api/orders/" in r["path"]]) == 2
 

@@ -57,7 +57,8 @@ OUTAGE_CLAIM = re.compile(
     r"right now|trouble|unavailable|isn't available|down\b|try again|experiencing", re.I
 )
 NOT_FOUND_SAID = re.compile(r"couldn't find|not found|no such|does not exist|doesn't exist|check the", re.I)
-CHECK_DETAILS = re.compile(r"double-check|check the|check your|make sure", re.I)
+CHECK_DETAILS = re.compile(r"double-check|(?<!couldn't )check the|check your|make sure", re.I)
+"""Asking the customer to check what they gave (not the apology: "I couldn't check the status")."""
 
 
 def reply(envelope: dict[str, Any], instructions: str, **kw: Any) -> str:

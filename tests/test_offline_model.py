@@ -233,7 +233,7 @@ def test_instructions_success_and_conditional() -> None:
         )
         .content
     )
-    assert "It ships soon." in text
+    assert "Your order ships soon." in text  # "it" is what the action is about
 
 
 def test_error_with_and_without_instructions() -> None:

@@ -28,7 +28,7 @@ from agent.offline.failures import (
     untrue_for,
 )
 from agent.offline.quotable import quotable
-from agent.offline.replies import ACTION_VERBS
+from agent.offline.replies import ACTION_VERBS, MASS_NOUNS, PERSONAL_NOUNS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
 from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
 from tools.error_documents import error_document
@@ -101,8 +101,12 @@ def parse_request(system_text: str) -> RespondRequest:
 
 
 def humanise_key(key: str) -> str:
-    """`estimated_delivery` -> "estimated delivery"; `trackingURL` -> "tracking url"."""
-    return re.sub(r" id$", " number", humanise_name(key.replace(".", " ")))
+    """`estimated_delivery` -> "estimated delivery"; `trackingURL` -> "tracking url";
+    `data.order.status` -> "order status" (a wrapper is no part of the name)."""
+    parts = key.split(".")
+    while len(parts) > 1 and parts[0].lower() in WRAPPERS:
+        parts = parts[1:]
+    return re.sub(r" id$", " number", humanise_name(" ".join(parts)))
 
 
 def _safe(key: str, value: Any) -> bool:
@@ -134,6 +138,17 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+MAX_DEPTH = 3
+"""Levels of nested objects read into fields (`data.order.status`)."""
+WRAPPERS = frozenset({"data", "result", "results", "payload", "response", "body", "meta", "attributes"})
+"""Keys that only wrap what a body holds: `data.order.status` is the order status."""
+PAGING_KEYS = frozenset(
+    """total total_count totalcount count page per_page perpage page_size pagesize limit offset next
+    previous prev cursor next_cursor has_more hasmore more pages total_pages totalpages links""".split()
+)
+"""Fields of a page of results that say nothing about what was asked for."""
+
+
 class Count(str):
     """A list of records shown by its length ("2 items"); `n` is the length."""
 
@@ -151,7 +166,7 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(data, dict):
         for key, value in data.items():
             path = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, dict) and not prefix:
+            if isinstance(value, dict) and path.count(".") < MAX_DEPTH:
                 out.extend(flatten(value, path))
             elif isinstance(value, list):
                 scalars = [v for v in value if not isinstance(v, (dict, list))]
@@ -166,6 +181,26 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _empty_page(data: Any) -> bool:
+    """A page of results with nothing on it: its lists empty, its other fields only paging
+    (`{"orders": [], "total": 0, "page": 1}`), at any wrapper level."""
+    if not isinstance(data, dict):
+        return False
+    lists = [v for v in data.values() if isinstance(v, list)]
+    inner = [v for k, v in data.items() if isinstance(v, dict) and str(k).lower() in WRAPPERS]
+    rest = [
+        k
+        for k, v in data.items()
+        if not isinstance(v, list)
+        and not (isinstance(v, dict) and str(k).lower() in WRAPPERS)
+        and v not in (None, "")
+        and re.sub(r"[^a-z]", "", str(k).lower()) not in {re.sub(r"_", "", p) for p in PAGING_KEYS}
+    ]
+    if rest or any(lists) or not (lists or inner):
+        return False
+    return all(_empty_page(v) for v in inner) if inner else True
+
+
 def _subject(pairs: list[tuple[str, Any]], label: str, action: str = "") -> tuple[str, str] | None:
     """(key, "Order ORD-1001") for the identifier of the thing the action is about, if any.
 
@@ -174,7 +209,7 @@ def _subject(pairs: list[tuple[str, Any]], label: str, action: str = "") -> tupl
     """
     about = {stem(w) for w in words(f"{label} {humanise_name(action)}")}
     for key, value in pairs:
-        name = humanise_key(key.split(".")[-1])
+        name = humanise_key(key)
         is_id_key = bool(re.search(r"(^| )(id|number|ref|reference|no)$", name))
         if isinstance(value, (str, int)) and (is_id_key or ID_VALUE_RE.match(str(value))):
             noun = re.sub(r"\s*\b(id|number|ref|reference|no)$", "", name).strip()
@@ -283,7 +318,7 @@ def split_sentences(text: str) -> list[str]:
 
 def clauses(sentence: str) -> list[str]:
     """ "apologize and offer to ..." -> ["apologize", "offer to ..."]."""
-    parts = re.split(rf",?\s+and\s+(?=(?:{DIRECTIVE_VERBS})\b)", sentence, flags=re.I)
+    parts = re.split(rf"(?:,?\s+and|,)\s+(?=(?:{DIRECTIVE_VERBS})\b)", sentence, flags=re.I)
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -387,7 +422,7 @@ def _directive(
 ) -> str | None:
     b = body.strip().rstrip(".!")
     low = b.lower()
-    if re.match(r"^apologi[sz]e\b", low):
+    if re.match(r"^(?:apologi[sz]e|say (?:sorry|you'?re sorry|we'?re sorry)|express regret)\b", low):
         if not failed:
             return "I'm sorry about that."
         return f"I'm sorry, I couldn't {attempt(label)}{' right now' if plan.outage else ''}."
@@ -426,8 +461,12 @@ def _directive(
         return None  # names something only the error details know
     m = re.match(r"^offer (?:to )?(.+)$", b, re.I)
     if m and re.match(r"^(?:the|a|an|your|their)\b", m.group(1), re.I):
-        plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
-        return None  # "offer the tracking link": the link is shown, no sentence needed
+        keys = _field_keys(m.group(1), pairs)
+        if keys or not failed:
+            plan.include.extend(k for k in keys if k not in plan.include)
+            return None  # "offer the tracking link": the link is shown, no sentence needed
+        thing = second_person(m.group(1))[:-1]  # "offer a return label instead", on a failure
+        return f"Would you like {thing[:1].lower()}{thing[1:]}?" if _offer_kept(thing, plan) else None
     if m:
         offer = second_person(m.group(1))[:-1]
         if not _offer_kept(offer, plan):
@@ -465,10 +504,7 @@ def _directive(
         return f"Please {rest[:1].lower()}{rest[1:]}"
     if m:
         told = re.sub(r",? and that ", ", and ", second_person(m.group(1), noun))
-        if PERSON_PROMISE.match(told) and not plan.handover:
-            return None  # "our team will call you": no one here is handed the conversation
-        offered = OFFER_SENTENCE.match(told)
-        return None if offered and not _offer_kept(offered.group(1), plan) else told
+        return _kept(told, plan)
     m = re.match(
         r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
         r"(?: them)? (.+)$",
@@ -526,6 +562,30 @@ PERSON_PROMISE = re.compile(
     re.I,
 )
 """A promise that a person will do something ("Our team will reach out to you by phone.")."""
+
+
+def _kept(told: str, plan: Plan) -> str | None:
+    """A sentence to tell, without its promises nothing here keeps: "You can get a full refund
+    and we will email you a label." keeps only what a bound action or a person does."""
+    parts = re.split(r",?\s+and\s+(?=(?:we|i|our|the team|you can)\b)", told.rstrip("."), flags=re.I)
+    kept = [p for p in parts if _promise_kept(p.strip(), plan)]
+    if not kept:
+        return None
+    text = " and ".join(kept)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _promise_kept(part: str, plan: Plan) -> bool:
+    if PERSON_PROMISE.match(part):
+        return plan.handover  # "our team will call you": only if someone is handed the conversation
+    offered = OFFER_SENTENCE.match(part) or YOU_CAN.match(part)
+    return not offered or _offer_kept(offered.group(1), plan)
+
+
+YOU_CAN = re.compile(
+    r"^you (?:can|could|will|'ll) (?:get|receive|have|claim|be (?:sent|given|issued)) (.+?)\.?$", re.I
+)
+"""A promise of something the customer gets ("You can get a full refund.")."""
 
 
 def _offer_kept(offer: str, plan: Plan) -> bool:
@@ -640,8 +700,10 @@ def interpret(
             continue
         branch = _branch(sentence)
         if branch:
-            cond, bodies = branch[0], clauses(branch[1])
-            noun = _noun(cond)
+            # "If the API answers 409, the order has shipped: explain that ...": what to do follows the colon
+            then = re.match(rf"^[^:]+:\s+((?:{DIRECTIVE_VERBS})\b.+)$", branch[1], re.I)
+            cond, bodies = branch[0], clauses(then.group(1) if then else branch[1])
+            noun = _noun(cond) or _label_noun(label)
             general = False
             if is_failure_condition(cond):
                 if kind is None:
@@ -712,6 +774,13 @@ def _condition(sentence: str) -> str | None:
     return branch[0] if branch else None
 
 
+def _label_noun(label: str) -> str | None:
+    """What the action is about, from its label: "Cancel an order" -> order (what "it" stands
+    for in "If the API answers 409, explain that it cannot be cancelled")."""
+    parts = [w for w in words(label) if w not in DETERMINERS and w not in {"a", "an", "up", "on", "off"}]
+    return parts[1] if len(parts) > 1 and parts[0] in ACTION_VERBS else None
+
+
 def _noun(condition: str) -> str | None:
     """What "it" stands for in an instruction under this condition: the first thing the
     condition names that is not the API itself ("If the API says the order shipped" -> order)."""
@@ -729,11 +798,26 @@ def _noun(condition: str) -> str | None:
 
 
 def attempt(label: str) -> str:
-    """ "Look up order status" -> "look up order status"; a label that is no verb is quoted."""
+    """ "Look up order status" -> "look up the order status", "Cancel an order" -> "cancel the
+    order", "Reset password" -> "reset your password": the customer's own thing, not one of
+    many; a label that is no verb is quoted."""
     first = words(label)[:1]
-    if first and first[0] in ACTION_VERBS:
+    if not (first and first[0] in ACTION_VERBS):
+        return f"complete \u201c{label}\u201d"
+    m = re.match(r"^(\S+(?: (?:up|on|off|in|out|down|back))?)\s+(.+)$", label[:1].lower() + label[1:])
+    if m is None:
         return label[:1].lower() + label[1:]
-    return f"complete \u201c{label}\u201d"
+    verb, rest = m.groups()
+    rest = re.sub(r"^(?:a|an)\s+", "", rest, flags=re.I)
+    nouns = words(rest)
+    if not nouns or nouns[0] in DETERMINERS or nouns[-1] in MASS_NOUNS or not rest[:1].isalpha():
+        return f"{verb} {rest}"
+    return f"{verb} {'your' if PERSONAL_NOUNS & set(nouns) else 'the'} {rest}"
+
+
+DETERMINERS = frozenset(
+    {"the", "your", "my", "our", "their", "this", "that", "these", "those", "some", "any", "it", "them"}
+)
 
 
 NOT_FOUND_TEXT = "I couldn't find anything matching the details you gave."
@@ -839,10 +923,10 @@ def render(
     else:
         lead = subject[1] if subject else f"\u201c{label}\u201d"
         rest = [(k, v) for k, v in shown if not subject or k != subject[0]]
-        if rest:
-            text = f"{lead}: {describe(rest)}."
-        elif tool_kind(req.action) == "lookup" and not url:
+        if _empty_page(data) or (not rest and tool_kind(req.action) == "lookup" and not url):
             text = f"I looked, but the system returned no details for {lead}."
+        elif rest:
+            text = f"{lead}: {describe(rest)}."
         else:
             text = f"{lead}: done."
     if url:

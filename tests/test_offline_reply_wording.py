@@ -1,0 +1,112 @@
+"""How the offline model words what the team asked, in the shapes teams write it: lists of
+directives, statements before a colon, promises inside a sentence, apologies in other words;
+and how it says a result that holds nothing or holds it deep inside wrappers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.offline.render import RespondRequest, attempt, render
+
+DEMO = {a["name"]: a for a in json.loads((Path(__file__).parents[1] / "demo" / "actions.json").read_text())}
+DOWN = {"outcome": "http_error", "status": 500, "data": None}
+
+
+def reply(envelope: dict[str, Any], instructions: str, **kw: Any) -> str:
+    request = RespondRequest(action="order_status", label="Look up order status", instructions=instructions)
+    return render(envelope, request, **kw).text
+
+
+def test_a_list_of_directives_keeps_each_one() -> None:
+    instructions = (
+        "If the API returns an error, apologize, offer to issue a refund and offer to connect them with "
+        "the support team."
+    )
+    text = reply(DOWN, instructions, handover=True, can_do=lambda offer: "refund" in offer)
+    assert "I can issue a refund if you'd like." in text and "connect you with the support team" in text
+
+
+@pytest.mark.parametrize(
+    ("can_do", "kept", "left"),
+    [
+        (lambda offer: False, [], ["refund", "label"]),
+        (lambda offer: "refund" in offer, ["You can get a full refund."], ["label"]),
+    ],
+)
+def test_a_promise_inside_a_sentence_is_kept_only_when_something_keeps_it(can_do, kept, left) -> None:
+    instructions = (
+        "If the order is not found, let them know they can get a full refund and we will email them a label."
+    )
+    text = reply({"outcome": "http_error", "status": 404, "data": None}, instructions, can_do=can_do)
+    assert all(k in text for k in kept) and not any(w in text for w in left), text
+
+
+@pytest.mark.parametrize("apology", ["say sorry", "say you're sorry", "apologize"])
+def test_an_apology_is_said_once(apology) -> None:
+    text = reply(DOWN, f"If the API returns an error, {apology} and tell them to try again later.")
+    assert text.count("orry") == 1 and "Please try again later." in text, text
+
+
+def test_what_to_do_after_a_statement_and_a_colon_is_done() -> None:
+    action = DEMO["cancel_order"]
+    request = RespondRequest(
+        action="cancel_order", label=action["title"], instructions=action["response_instructions"]
+    )
+    shipped = {
+        "outcome": "http_error",
+        "status": 409,
+        "data": {"detail": "Order ORD-1003 has already shipped"},
+    }
+    text = render(shipped, request, can_do=lambda offer: "label" in offer).text
+    assert "cannot be cancelled" in text and "Would you like a return label instead?" in text, text
+    assert "return label" not in render(shipped, request, can_do=lambda offer: False).text
+
+
+@pytest.mark.parametrize(
+    ("label", "said"),
+    [
+        ("Look up order status", "look up the order status"),
+        ("Cancel an order", "cancel the order"),
+        ("Reset password", "reset your password"),
+        ("Check the delivery date", "check the delivery date"),
+        ("Get weather", "get weather"),
+        ("Holiday calendar", "complete \u201cHoliday calendar\u201d"),
+    ],
+)
+def test_what_could_not_be_done_is_said_of_the_customers_own_thing(label, said) -> None:
+    assert attempt(label) == said
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"orders": [], "total": 0, "page": 1, "per_page": 20},
+        {"results": [], "count": 0, "next": None, "previous": None},
+        {"data": {"items": [], "totalCount": 0}, "links": {"next": None}},
+        {"items": [], "hasMore": False, "nextCursor": None},
+    ],
+)
+def test_an_empty_page_of_results_says_nothing_was_found(data) -> None:
+    text = reply({"outcome": "ok", "status": 200, "data": data}, "")
+    assert text.startswith("I looked, but the system returned no details"), text
+
+
+def test_a_page_with_results_or_other_fields_is_not_empty() -> None:
+    text = reply({"outcome": "ok", "status": 200, "data": {"orders": [{"id": "ORD-1"}], "total": 1}}, "")
+    assert "no details" not in text
+    text = reply({"outcome": "ok", "status": 200, "data": {"orders": [], "status": "closed"}}, "")
+    assert "no details" not in text and "closed" in text
+
+
+def test_a_value_deep_inside_wrappers_is_said_by_its_own_name() -> None:
+    data = {
+        "errors": [],
+        "data": {"order": {"id": "ORD-1234", "status": "shipped", "carrier": {"name": "UPS"}}},
+    }
+    text = reply({"outcome": "ok", "status": 200, "data": data}, "")
+    assert "{" not in text and "ORD-1234" in text and "shipped" in text and "UPS" in text, text
+    assert "data" not in text.lower()
