@@ -58,6 +58,8 @@ def test_phrase_examples() -> None:
     assert tool_phrase("process_return").infinitive == "process a return"
     assert tool_phrase("issue_status").listing == "checking an issue status"  # a noun before a status
     assert tool_phrase("report_issue").listing == "reporting an issue"
+    assert tool_phrase("escalate_to_human").listing == "escalating to a human"
+    assert tool_phrase("contact_support").infinitive == "contact support"
     assert [indefinite(w) for w in ("order", "user", "hour", "one-off", "bill")] == [
         "an",
         "a",
@@ -88,3 +90,10 @@ def test_a_no_is_answered_as_a_no_and_a_no_with_a_request_as_the_request() -> No
     assert plain_reply("thank you", names, 3).startswith("You're welcome!")
     asked = plain_reply("no i want to know about your return policy", names, 3)
     assert asked.startswith("I'm not sure I can help with that.") and "issuing a refund" in asked
+
+
+def test_a_yes_to_nothing_offered_asks_what_to_do() -> None:
+    for said in ("yes please", "ok", "sure go ahead"):
+        answer = plain_reply(said, ["get_order_status", "issue_refund"], 3)
+        assert answer.startswith("Happy to help.") and answer.endswith("What would you like me to do?")
+        assert "not sure" not in answer

@@ -26,6 +26,11 @@ DECLINE = re.compile(
 )
 """A message that only says no to what was just offered or asked ("no thanks", "nope, I'm
 good"); a no followed by a request ("no, I want ...") is read as the request."""
+YES_ONLY = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|alright|please|go ahead|please do|do it|absolutely|of course)"
+    r"(?: (?:please|sure|thanks|thank you|go ahead|do it|please do))*$"
+)
+"""A message that only says yes."""
 CLOSING = re.compile(r"\b(?:that all|that it|that is all|that is it|bye|goodbye|all set)\b")
 """Words that end the conversation ("no, that's all", "thanks, bye")."""
 CLARIFY_OPENER = "Just to be sure: do you want to "
@@ -37,7 +42,8 @@ ACTION_VERBS = frozenset(
     renew upgrade downgrade pause resume transfer submit register set edit modify close claim
     redeem raise log file make arrange move replace stop unsubscribe subscribe verify confirm
     download print play reserve rent calculate compute convert translate estimate lock unlock
-    turn skip freeze block retrieve lookup discover""".split()
+    turn skip freeze block retrieve lookup discover escalate connect contact notify talk speak
+    assign attach upload share""".split()
 )
 """First words of a tool name read as a verb. Words that are as often nouns ("order",
 "return", "refund") are left out: `order_status` is a status, not an act of ordering."""
@@ -245,6 +251,8 @@ def plain_reply(said: str, names: Sequence[str], limit: int) -> str:
         return f"Hello! {offered} What can I do for you?".replace("  ", " ")
     if FAREWELL.match(said):
         return "Goodbye, and thanks for getting in touch!"
+    if YES_ONLY.match(said):  # a yes to nothing offered
+        return f"Happy to help. {offered} What would you like me to do?".replace("  ", " ")
     if DECLINE.match(said):
         if CLOSING.search(said):
             return "Alright. Thanks for getting in touch!"
