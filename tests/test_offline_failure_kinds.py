@@ -137,3 +137,26 @@ def test_an_outage_is_said_as_one_even_when_the_reason_is_asked(status) -> None:
     ):
         text = reply({"outcome": "http_error", "status": status, "data": body}, instructions)
         assert OUTAGE.search(text) and "database" not in text and "said" not in text, text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Commande introuvable",
+        "La commande n'existe pas",
+        "Die Bestellung existiert nicht",
+        "Bestellung nicht gefunden",
+        "Pedido no encontrado",
+        "Ordine non trovato",
+        "Bestelling niet gevonden",
+        "Pedido não encontrado",
+    ],
+)
+def test_a_localised_not_found_is_a_not_found(message) -> None:
+    for envelope in (
+        {"outcome": "ok", "status": 200, "data": {"success": False, "message": message}},
+        {"outcome": "http_error", "status": 422, "data": {"message": message}},
+    ):
+        text = reply(envelope, "If the order is not found, ask them to double-check the order number.")
+        assert NOT_FOUND.search(text) and "Could you double-check the order number?" in text, text
+        assert message not in text

@@ -32,10 +32,13 @@ NOT_FOUND_RE = re.compile(
     r"\bunknown\b(?! (?:error|failure|problem|issue|reason))|\bno (?:matching|match|record|results?)\b|"
     r"\bwrong (?:number|id|reference|code)\b|\bnot (?:recogni[sz]ed|on file)\b|"
     r"\bdoesn't match any\b|\bnothing (?:comes up|is found|matches)\b|\bno \w+ (?:matches|match|is found|was found)\b|"
-    r"\bmatches no(?:thing)?\b",
+    r"\bmatches no(?:thing)?\b|"
+    r"\bintrouvable\b|\bn'existe pas\b|\bnicht gefunden\b|\bexistiert nicht\b|\bno encontrad[oa]\b|"
+    r"\bno existe\b|\bnon trovat[oa]\b|\bnon esiste\b|\bniet gevonden\b|\bbestaat niet\b|\bnão encontrad[oa]\b",
     re.I,
 )
-"""Words that say what was asked for does not exist."""
+"""Words that say what was asked for does not exist (in English, and the phrases APIs localised
+to French, German, Spanish, Italian, Dutch and Portuguese use)."""
 OUTAGE_CONDITION_RE = re.compile(
     r"\b(?:down|unavailable|unreachable|offline|outage|maintenance|overloaded|busy|"
     r"time[sd]? ?out|timeout|slow|server errors?|internal errors?|"
