@@ -1,37 +1,205 @@
 """A successful answer whose body is an error document, not the thing asked for.
 
-Some APIs answer 200 and say in the body that the request failed: `{"ok": false, ...}`
-(Slack), `{"success": false, ...}`, GraphQL's `{"data": null, "errors": [...]}`, JSend's
-`{"status": "error", "message": ...}` and `{"status": "fail", "data": {...}}`, or a body that
-holds only an error and its message. The executor treats such an answer as a failed call
-(`tools.executor.classify_response`): presenting it through the action's response selection
-would tell the customer "the status is error" as if it were their order. A `"status": "failed"`
-among other fields (a payment's status) is data, not an error document.
+Some APIs answer 200 and say in the body that the request failed. The executor treats such an
+answer as a failed call (`tools.executor.classify_response`): presenting it through the
+action's response selection would tell the customer "the error code is ORDER_NOT_FOUND" or
+"the status is error" as if it were their order.
+
+A body is an error document when
+
+- it carries an explicit failure flag: `ok` / `success` / `succeeded` false (Slack, many
+  in-house APIs), or JSend's `status` "error" or "fail" with only JSend's own keys beside it; or
+- once its metadata is set aside (request, trace and host ids, timestamps, paths, a numeric
+  status, documentation links, JSON-RPC's `id`), what remains is only the words of a failure
+  (`error`, `errors`, `errorCode`, `Error: {...}`, `fault`, `message`, `detail`, `code`, ... in
+  any case style, an error key holding whatever it likes) and optionally an empty `data` /
+  `result`, and one of them says it failed: an error key with something in it, a status or code
+  of 400 or more, a code naming a failure (`ORDER_NOT_FOUND`), `"type": "error"`, or an empty
+  result beside a message (`{"result": null, "message": "not found"}`, GraphQL's
+  `{"data": null, "errors": [...]}`).
+
+Any domain field (`order_id`, `amount`, a non-empty `data`) makes the body data: the record of a
+failed payment, `{"order_id": ..., "status": "failed", "message": "Card declined", ...}`, is the
+thing asked for. A message alone (`{"message": "Order cancelled"}`) is data too: it is how many
+APIs confirm an action.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-ERROR_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure"})
-ERROR_ONLY_KEYS = frozenset(
-    {"error", "errors", "error_description", "error_code", "message", "code", "status", "detail", "type"}
+FAILURE_FLAGS = frozenset({"ok", "success", "succeeded", "issuccess", "successful"})
+"""Keys (normalised: lower case, letters and digits only) whose `false` says the call failed."""
+JSEND_FAILURES = frozenset({"error", "fail"})
+JSEND_KEYS = frozenset({"status", "data", "message", "code"})
+ERROR_KEYS = frozenset(
+    {
+        "error",
+        "errors",
+        "errorcode",
+        "errormessage",
+        "errormsg",
+        "errordescription",
+        "errordetail",
+        "errordetails",
+        "errortype",
+        "fault",
+        "faultcode",
+        "faultstring",
+        "exception",
+        "validationerrors",
+        "fielderrors",
+        "invalidparams",
+        "violations",
+    }
 )
+"""Keys that name a failure: something in one of them says the call failed."""
+WORD_KEYS = frozenset(
+    {
+        "message",
+        "msg",
+        "messages",
+        "detail",
+        "details",
+        "description",
+        "reason",
+        "title",
+        "type",
+        "hint",
+        "cause",
+        "code",
+        "field",
+        "param",
+        "parameter",
+        "pointer",
+        "source",
+        "target",
+        "loc",
+        "stack",
+        "stacktrace",
+    }
+)
+"""Keys an error document words its failure with, which a record of data may use too."""
+EMPTY_RESULT_KEYS = frozenset({"data", "result", "results", "payload"})
+"""Where the thing asked for would be: allowed beside an error when empty."""
+METADATA_KEYS = frozenset(
+    {
+        "timestamp",
+        "time",
+        "ts",
+        "datetime",
+        "servertime",
+        "path",
+        "instance",
+        "uri",
+        "url",
+        "method",
+        "documentationurl",
+        "documentation",
+        "docurl",
+        "docsurl",
+        "docs",
+        "moreinfo",
+        "helpurl",
+        "helplink",
+        "links",
+        "extensions",
+        "jsonrpc",
+        "version",
+        "apiversion",
+    }
+)
+"""Keys that say about the exchange, not about the thing asked for."""
+METADATA_SUFFIXES = ("requestid", "traceid", "correlationid", "spanid", "hostid", "debugid")
+STATUS_KEYS = frozenset({"status", "statuscode", "httpstatus", "httpstatuscode", "httpcode"})
+FAILURE_CODE_RE = re.compile(
+    r"error|fail|invalid|not_?found|no_?such|denied|forbidden|unauthori[sz]ed|unauthenticated|"
+    r"expired|unavailable|exceeded|conflict|missing|required|bad_?request|timed_?out|timeout|"
+    r"rate_?limit|too_?many",
+    re.I,
+)
+"""A code that names a failure: `ORDER_NOT_FOUND`, `NoSuchKey`, `invalid_auth`."""
+SUCCESS_WORDS = frozenset({"ok", "okay", "success", "successful", "succeeded", "done", "true"})
+
+
+def _key(name: Any) -> str:
+    """`errorCode`, `error_code`, `Error-Code`, `@type` -> `errorcode`, `type`."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _says_success(value: Any) -> bool:
+    number = _number(value)
+    if number is not None:
+        return number == 0 or 200 <= number < 300
+    return isinstance(value, str) and _key(value) in SUCCESS_WORDS
+
+
+def _metadata(key: str, value: Any, body: dict[str, Any]) -> bool:
+    if key in STATUS_KEYS:
+        return _number(value) is not None  # an HTTP status; a status word is content
+    if key == "id":
+        return "jsonrpc" in body  # JSON-RPC's request id; elsewhere an id is the record's
+    return key in METADATA_KEYS or key.endswith(METADATA_SUFFIXES)
+
+
+def _names_failure(key: str, value: Any) -> bool:
+    """Whether one field of a body of failure words says the call failed."""
+    if key in ERROR_KEYS:
+        return value is True or (isinstance(value, (str, list, dict)) and not _empty(value))
+    if key == "type":  # {"type": "error", "message": ...}
+        return isinstance(value, str) and value.lower() in JSEND_FAILURES
+    number = _number(value)
+    if key in STATUS_KEYS or key == "code":
+        if number is not None:
+            return number >= 400
+        return key == "code" and isinstance(value, str) and bool(FAILURE_CODE_RE.search(value))
+    return False
+
+
+def _failure_words(key: str, value: Any) -> bool:
+    """Whether a field (not metadata) is one an error document words its failure with."""
+    if key in STATUS_KEYS:  # "status": "NOT_FOUND" / "failed" beside an error; "shipped" is data
+        return isinstance(value, str) and bool(FAILURE_CODE_RE.search(value))
+    return key in ERROR_KEYS or key in WORD_KEYS
 
 
 def error_document(data: Any) -> bool:
     """Whether a 2xx body is an error document rather than the thing asked for."""
     if not isinstance(data, dict) or not data:
         return False
-    if data.get("ok") is False or data.get("success") is False:
+    body = {_key(k): v for k, v in data.items()}
+    flags = [body[k] for k in FAILURE_FLAGS if k in body]
+    if any(flag is False for flag in flags):
         return True
-    errors = data.get("errors")
-    if errors and "data" in data and not data.get("data"):
-        return True  # GraphQL: no data, errors
-    status = data.get("status")
-    if isinstance(status, str) and status.lower() in ERROR_STATUS_WORDS:
-        if "message" in data or "error" in data:
-            return True  # JSend "error"
-        if status.lower() == "fail" and isinstance(data.get("data"), dict):
-            return True  # JSend "fail": the data says why
-    return bool(data.get("error") or errors) and set(map(str.lower, map(str, data))) <= ERROR_ONLY_KEYS
+    if any(flag is True for flag in flags):
+        return False
+    content = {k: v for k, v in body.items() if not _metadata(k, v, body)}
+    status = content.get("status")
+    if isinstance(status, str) and status.lower() in JSEND_FAILURES and set(content) <= JSEND_KEYS:
+        return True  # JSend: "error" with its message, "fail" with the data that says why
+    results = [v for k, v in content.items() if k in EMPTY_RESULT_KEYS]
+    words = {k: v for k, v in content.items() if k not in EMPTY_RESULT_KEYS}
+    if not all(map(_empty, results)):
+        return False  # the thing asked for is here
+    if not words or not all(_failure_words(k, v) for k, v in words.items()):
+        return False  # a domain field, or nothing said
+    if any(_names_failure(k, v) for k, v in body.items()):
+        return True
+    # {"result": null, "message": "not found"}: nothing asked for, only words (unless they say ok)
+    said = any(isinstance(v, str) and v.strip() for v in words.values())
+    return bool(results) and said and not any(map(_says_success, words.values()))
