@@ -320,6 +320,103 @@ def test_a_request_path_is_no_field_and_a_list_of_sentences_is_the_reason() -> N
     assert "Quantity must be at most 5" in listed
 
 
+FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
+    (  # Spring Boot's binding errors: the default message, not the constraint's name
+        {
+            "timestamp": "2026-12-07T22:00:00.000+00:00",
+            "status": 400,
+            "error": "Bad Request",
+            "message": "Validation failed for object='orderRequest'. Error count: 1",
+            "errors": [
+                {
+                    "codes": ["Pattern.orderRequest.orderId", "Pattern"],
+                    "defaultMessage": "must be an order number of six digits",
+                    "objectName": "orderRequest",
+                    "field": "orderId",
+                    "rejectedValue": "ORD-12",
+                    "bindingFailure": False,
+                    "code": "Pattern",
+                }
+            ],
+            "path": "/orders/ORD-12",
+        },
+        ["orderId", "must be an order number of six digits"],
+        ["Pattern", "orderRequest", "/orders"],
+    ),
+    (  # express-validator 7: the field is its `path`, not where in the request it was
+        {
+            "errors": [
+                {
+                    "type": "field",
+                    "value": "ORD-12",
+                    "msg": "Order number must have six digits",
+                    "path": "orderId",
+                    "location": "params",
+                }
+            ]
+        },
+        ["orderId", "Order number must have six digits"],
+        ["params"],
+    ),
+    (  # express-validator 6: `param`, beside `location`
+        {
+            "errors": [
+                {"value": "9", "msg": "Quantity must be at most 5", "param": "quantity", "location": "body"}
+            ]
+        },
+        ["quantity", "Quantity must be at most 5"],
+        ["body:"],
+    ),
+    (  # Google's BadRequest details: the field violation, not the general message
+        {
+            "error": {
+                "code": 400,
+                "message": "Request contains an invalid argument.",
+                "status": "INVALID_ARGUMENT",
+                "details": [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.BadRequest",
+                        "fieldViolations": [
+                            {"field": "order.quantity", "description": "Quantity must be at most 5"}
+                        ],
+                    }
+                ],
+            }
+        },
+        ["quantity", "Quantity must be at most 5"],
+        ["invalid argument", "INVALID_ARGUMENT", "order.quantity"],
+    ),
+    (  # a list of sentences: each of them, and no "errors:" said as a field
+        {"errors": ["order_id is invalid", "order_id must be 6 digits", "country is required"]},
+        ["order_id is invalid", "order_id must be 6 digits", "country is required"],
+        ["errors:", "errors”"],
+    ),
+    (  # JSend's fail: the data names each field and why
+        {"status": "fail", "data": {"order_id": "An order number has six digits"}},
+        ["order_id", "An order number has six digits"],
+        ["fail", "data:"],
+    ),
+]
+
+
+@pytest.mark.parametrize("status", [200, 400, 422])
+@pytest.mark.parametrize(("data", "said", "unsaid"), FRAMEWORK_FIELD_BODIES)
+def test_framework_bodies_name_the_refused_field_with_its_reason_and_no_code(
+    data, said, unsaid, status
+) -> None:
+    """The shapes frameworks write a refusal in (a 200 being the error document the executor
+    passes on as a failure), under the instruction that asks for the field and why."""
+    text = reply(
+        {"outcome": "http_error", "status": status, "data": data},
+        "If the API rejects a field, tell the customer which field and why.",
+    )
+    assert text.startswith("I'm sorry") and "may need checking" not in text, text
+    for words in said:
+        assert words in text, (words, text)
+    for words in unsaid:
+        assert words not in text, (words, text)
+
+
 def test_promises_nothing_here_keeps_are_left_out() -> None:
     failed = {"outcome": "http_error", "status": 503, "data": None}
     for instructions in (

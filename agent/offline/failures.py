@@ -271,6 +271,7 @@ def untrue_for(sentence: str, kind: Kind) -> bool:
 MESSAGE_KEYS = (
     "message",
     "msg",
+    "defaultmessage",
     "error_description",
     "detail",
     "description",
@@ -289,6 +290,7 @@ FIELD_KEYS = (
     "field",
     "param",
     "parameter",
+    "path",
     "loc",
     "location",
     "pointer",
@@ -298,6 +300,10 @@ FIELD_KEYS = (
     "target",
 )
 """Keys under which APIs name the field a failure is about."""
+REQUEST_PARTS = frozenset(
+    {"body", "query", "path", "params", "param", "header", "headers", "cookie", "cookies", "form"}
+)
+"""Where in the request a refused value was (`"location": "params"`): no field."""
 LIST_KEYS = (
     "errors",
     "detail",
@@ -307,6 +313,7 @@ LIST_KEYS = (
     "invalid-params",
     "fields",
     "issues",
+    "fieldviolations",
 )
 """Keys under which APIs list one failure per field."""
 MAX_FIELD_REASONS = 3
@@ -317,12 +324,18 @@ def _is_code(text: str) -> bool:
     return " " not in text.strip()
 
 
-def _field_name(value: Any) -> str | None:
+def _field_name(value: Any, key: str = "field") -> str | None:
+    """The field a failure names under `key`; none for where in the request it was, a request
+    path (`"path": "/orders/1"`) or a response path (GraphQL's `"path": ["order"]`)."""
     if isinstance(value, dict):  # JSON:API's `source`: {"pointer": "/data/attributes/quantity"}
         return next((_field_name(value[k]) for k in ("pointer", "parameter", "field") if k in value), None)
+    if key == "path" and (not isinstance(value, str) or "/" in value):
+        return None
     if isinstance(value, list):  # FastAPI's `loc`: ["body", "quantity"]
-        named = [str(v) for v in value if isinstance(v, str) and v not in ("body", "query", "path")]
+        named = [str(v) for v in value if isinstance(v, str) and v not in REQUEST_PARTS]
         return named[-1] if named else None
+    if key == "location" and str(value).strip().lower() in REQUEST_PARTS:  # express-validator
+        return None
     if isinstance(value, str) and value.strip():
         return value.strip().rstrip("/").split("/")[-1].split(".")[-1] or None  # JSON pointer, dotted path
     return None
@@ -349,7 +362,7 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
     lowered = {str(k).lower(): v for k, v in data.items()}
     if isinstance(lowered.get("error"), dict):  # {"error": {"field": ..., "message": ...}}
         out.extend(_field_reasons(lowered["error"]))
-    field = next((_field_name(lowered[k]) for k in FIELD_KEYS if k in lowered), None)
+    field = next((name for k in FIELD_KEYS if k in lowered and (name := _field_name(lowered[k], k))), None)
     message = _message(data)
     if field and message and field.lower() not in MESSAGE_KEYS:
         out.append(f"{field}: {message}")
@@ -357,6 +370,8 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
         value = lowered.get(key)
         if isinstance(value, list):
             for item in value[:MAX_FIELD_REASONS]:
+                if isinstance(item, str) and not _is_code(item):  # {"errors": ["country is required"]}
+                    out.append(" ".join(item.split()))
                 if isinstance(item, dict):
                     named = {str(k).lower(): v for k, v in item.items()}.get("name")  # problem+json
                     message = _message(item)
@@ -372,6 +387,9 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
                     out.append(f"{name}: {' '.join(first.split())}")
                 elif isinstance(first, dict):
                     out.extend(_field_reasons(first))
+    jsend = lowered.get("data")
+    if not out and str(lowered.get("status")).lower() == "fail" and isinstance(jsend, dict):
+        out.extend(_field_reasons({"errors": jsend}))  # JSend: {"status": "fail", "data": {field: why}}
     if not out and isinstance(lowered.get("modelstate"), dict):  # ASP.NET: {"ModelState": {...}}
         out.extend(_field_reasons({"errors": lowered["modelstate"]}))
     if not out and _by_field(data):  # Django REST framework: {"quantity": ["must be ..."]}
@@ -380,10 +398,16 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
 
 
 def _by_field(data: dict[str, Any]) -> bool:
-    """A body that is only fields and their problems: every value a list of sentences."""
-    return 0 < len(data) <= 10 and all(
-        isinstance(v, list) and v and all(isinstance(t, str) and " " in t.strip() for t in v)
-        for v in data.values()
+    """A body that is only fields and their problems: every value a list of sentences (under
+    names of fields, not `errors` or `detail`)."""
+    generic = {*MESSAGE_KEYS, *LIST_KEYS}
+    return (
+        0 < len(data) <= 10
+        and not generic & {str(k).lower() for k in data}
+        and all(
+            isinstance(v, list) and v and all(isinstance(t, str) and " " in t.strip() for t in v)
+            for v in data.values()
+        )
     )
 
 
