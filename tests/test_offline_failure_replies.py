@@ -340,7 +340,7 @@ FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
             ],
             "path": "/orders/ORD-12",
         },
-        ["orderId", "must be an order number of six digits"],
+        ["order number: must be an order number of six digits"],
         ["Pattern", "orderRequest", "/orders"],
     ),
     (  # express-validator 7: the field is its `path`, not where in the request it was
@@ -355,7 +355,7 @@ FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
                 }
             ]
         },
-        ["orderId", "Order number must have six digits"],
+        ["order number: Order number must have six digits"],
         ["params"],
     ),
     (  # express-validator 6: `param`, beside `location`
@@ -364,7 +364,7 @@ FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
                 {"value": "9", "msg": "Quantity must be at most 5", "param": "quantity", "location": "body"}
             ]
         },
-        ["quantity", "Quantity must be at most 5"],
+        ["quantity: Quantity must be at most 5"],
         ["body:"],
     ),
     (  # Google's BadRequest details: the field violation, not the general message
@@ -383,17 +383,17 @@ FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
                 ],
             }
         },
-        ["quantity", "Quantity must be at most 5"],
+        ["quantity: Quantity must be at most 5"],
         ["invalid argument", "INVALID_ARGUMENT", "order.quantity"],
     ),
     (  # a list of sentences: each of them, and no "errors:" said as a field
         {"errors": ["order_id is invalid", "order_id must be 6 digits", "country is required"]},
-        ["order_id is invalid", "order_id must be 6 digits", "country is required"],
+        ["order_id is invalid; order_id must be 6 digits; country is required"],
         ["errors:", "errors”"],
     ),
     (  # JSend's fail: the data names each field and why
         {"status": "fail", "data": {"order_id": "An order number has six digits"}},
-        ["order_id", "An order number has six digits"],
+        ["order number: An order number has six digits"],
         ["fail", "data:"],
     ),
 ]
@@ -405,7 +405,8 @@ def test_framework_bodies_name_the_refused_field_with_its_reason_and_no_code(
     data, said, unsaid, status
 ) -> None:
     """The shapes frameworks write a refusal in (a 200 being the error document the executor
-    passes on as a failure), under the instruction that asks for the field and why."""
+    passes on as a failure), under the instruction that asks for the field and why: the field
+    (in words) with its reason, never a constraint's name, a request location or a list's key."""
     text = reply(
         {"outcome": "http_error", "status": status, "data": data},
         "If the API rejects a field, tell the customer which field and why.",
