@@ -118,6 +118,26 @@ ERROR_BODIES: dict[str, dict[str, Any]] = {
         "error": "Order system offline",
         "trace_id": "abc",
     },
+    "graphql with a field that could not be had": {
+        "data": {"order": None},
+        "errors": [{"message": "Order not found", "path": ["order"]}],
+    },
+    "web api exception": {
+        "Message": "An error has occurred.",
+        "ExceptionMessage": "Order lookup failed",
+        "ExceptionType": "System.InvalidOperationException",
+        "StackTrace": None,
+    },
+    "linked-data violations": {
+        "@context": "/contexts/ConstraintViolationList",
+        "@type": "ConstraintViolationList",
+        "hydra:title": "An error occurred",
+        "hydra:description": "order_id: This value is not valid.",
+        "violations": [{"propertyPath": "order_id", "message": "This value is not valid."}],
+    },
+    "isError true": {"isError": True, "message": "Order not found"},
+    "result error with its type": {"result": "error", "error-type": "unknown-code"},
+    "type error with a message": {"type": "error", "message": "Order not found"},
     "kebab-case error-code": {
         "error-code": "E1042",
         "error-message": "Order system offline",
@@ -155,6 +175,9 @@ DATA_BODIES: dict[str, dict[str, Any]] = {
         "last_error": "Recipient not home",
     },
     "labelled fields of a failed payment": {"Status": "failed", "Message": "Card declined by the issuer"},
+    "a result that says success": {"result": "success", "message": "Order cancelled"},
+    "a type and a message of a record": {"type": "notice", "message": "Store closes early today"},
+    "graphql data with a value": {"data": {"order": {"status": "shipped"}, "refunds": None}, "errors": []},
     "ok true with an error field": {"ok": True, "error": None, "status": "shipped"},
 }
 

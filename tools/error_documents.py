@@ -8,15 +8,17 @@ action's response selection would tell the customer "the error code is ORDER_NOT
 A body is an error document when
 
 - it carries an explicit failure flag: `ok` / `success` / `succeeded` false (Slack, many
-  in-house APIs), or JSend's `status` "error" or "fail" with only JSend's own keys beside it; or
+  in-house APIs), `isError` / `hasError` true, or JSend's `status` "error" or "fail" with only
+  JSend's own keys beside it; or
 - once its metadata is set aside (request, trace and host ids, timestamps, paths, a numeric
-  status, documentation links, JSON-RPC's `id`), what remains is only the words of a failure
-  (`error`, `errors`, `errorCode`, `Error: {...}`, `fault`, `message`, `detail`, `code`, ... in
-  any case style, an error key holding whatever it likes) and optionally an empty `data` /
-  `result`, and one of them says it failed: an error key with something in it, a status or code
-  of 400 or more, a code naming a failure (`ORDER_NOT_FOUND`), `"type": "error"`, or an empty
-  result beside a message (`{"result": null, "message": "not found"}`, GraphQL's
-  `{"data": null, "errors": [...]}`).
+  status, documentation links, JSON-RPC's `id`, JSON-LD's `@` keys), what remains is only the
+  words of a failure (`error`, `errors`, `errorCode`, `Error: {...}`, `fault`, `message`,
+  `detail`, `code`, ... in any case style, an error key holding whatever it likes) and optionally an empty `data` /
+  `result` (or one whose fields are all null), and one of them says it failed: an error key
+  with something in it, a status or code of 400 or more, a code naming a failure
+  (`ORDER_NOT_FOUND`), `"type": "error"` or `"result": "error"`, or an empty result beside a
+  message (`{"result": null, "message": "not found"}`, GraphQL's `{"data": null, "errors":
+  [...]}` and `{"data": {"order": null}, "errors": [...]}`).
 
 Any domain field (`order_id`, `amount`, a non-empty `data`) makes the body data: the record of a
 failed payment, `{"order_id": ..., "status": "failed", "message": "Card declined", ...}`, is the
@@ -31,7 +33,11 @@ from typing import Any
 
 FAILURE_FLAGS = frozenset({"ok", "success", "succeeded", "issuccess", "successful"})
 """Keys (normalised: lower case, letters and digits only) whose `false` says the call failed."""
+ERROR_FLAGS = frozenset({"iserror", "haserror", "haserrors"})
+"""Keys whose `true` says the call failed."""
 JSEND_FAILURES = frozenset({"error", "fail"})
+FAILURE_RESULTS = frozenset({"error", "fail", "failure"})
+"""`"result": "error"` / `"type": "error"`: the answer says it is a failure."""
 JSEND_KEYS = frozenset({"status", "data", "message", "code"})
 ERROR_KEYS = frozenset(
     {
@@ -48,6 +54,8 @@ ERROR_KEYS = frozenset(
         "faultcode",
         "faultstring",
         "exception",
+        "exceptionmessage",
+        "exceptiontype",
         "validationerrors",
         "fielderrors",
         "invalidparams",
@@ -124,12 +132,22 @@ SUCCESS_WORDS = frozenset({"ok", "okay", "success", "successful", "succeeded", "
 
 
 def _key(name: Any) -> str:
-    """`errorCode`, `error_code`, `Error-Code`, `@type` -> `errorcode`, `type`."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+    """`errorCode`, `error_code`, `Error-Code`, `hydra:title` -> `errorcode`, `title`."""
+    return re.sub(r"[^a-z0-9]", "", str(name).rsplit(":", 1)[-1].lower())
 
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
+
+
+def _no_result(value: Any) -> bool:
+    """Nothing asked for: empty, or GraphQL's `{"order": null}` (a field that could not be had)."""
+    return _empty(value) or (isinstance(value, dict) and all(map(_empty, value.values())))
+
+
+def _result(key: str, value: Any) -> bool:
+    """Where the thing asked for would be (`"result": "error"` is a word, not a result)."""
+    return key in EMPTY_RESULT_KEYS and not (isinstance(value, str) and value.strip())
 
 
 def _number(value: Any) -> int | None:
@@ -161,8 +179,8 @@ def _names_failure(key: str, value: Any) -> bool:
     """Whether one field of a body of failure words says the call failed."""
     if key in ERROR_KEYS:
         return value is True or (isinstance(value, (str, list, dict)) and not _empty(value))
-    if key == "type":  # {"type": "error", "message": ...}
-        return isinstance(value, str) and value.lower() in JSEND_FAILURES
+    if key in ("type", *EMPTY_RESULT_KEYS):  # {"type": "error", ...}, {"result": "error", ...}
+        return isinstance(value, str) and value.lower() in FAILURE_RESULTS
     number = _number(value)
     if key in STATUS_KEYS or key == "code":
         if number is not None:
@@ -175,6 +193,8 @@ def _failure_words(key: str, value: Any) -> bool:
     """Whether a field (not metadata) is one an error document words its failure with."""
     if key in STATUS_KEYS:  # "status": "NOT_FOUND" / "failed" beside an error; "shipped" is data
         return isinstance(value, str) and bool(FAILURE_CODE_RE.search(value))
+    if key in EMPTY_RESULT_KEYS:
+        return isinstance(value, str) and value.lower() in FAILURE_RESULTS
     return key in ERROR_KEYS or key in WORD_KEYS
 
 
@@ -182,9 +202,9 @@ def error_document(data: Any) -> bool:
     """Whether a 2xx body is an error document rather than the thing asked for."""
     if not isinstance(data, dict) or not data:
         return False
-    body = {_key(k): v for k, v in data.items()}
+    body = {_key(k): v for k, v in data.items() if not str(k).startswith("@")}  # JSON-LD's own keys
     flags = [body[k] for k in FAILURE_FLAGS if k in body]
-    if any(flag is False for flag in flags):
+    if any(flag is False for flag in flags) or any(body.get(k) is True for k in ERROR_FLAGS):
         return True
     if any(flag is True for flag in flags):
         return False
@@ -192,9 +212,9 @@ def error_document(data: Any) -> bool:
     status = content.get("status")
     if isinstance(status, str) and status.lower() in JSEND_FAILURES and set(content) <= JSEND_KEYS:
         return True  # JSend: "error" with its message, "fail" with the data that says why
-    results = [v for k, v in content.items() if k in EMPTY_RESULT_KEYS]
-    words = {k: v for k, v in content.items() if k not in EMPTY_RESULT_KEYS}
-    if not all(map(_empty, results)):
+    results = [v for k, v in content.items() if _result(k, v)]
+    words = {k: v for k, v in content.items() if not _result(k, v)}
+    if not all(map(_no_result, results)):
         return False  # the thing asked for is here
     if not words or not all(_failure_words(k, v) for k, v in words.items()):
         return False  # a domain field, or nothing said
