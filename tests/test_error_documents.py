@@ -138,6 +138,18 @@ ERROR_BODIES: dict[str, dict[str, Any]] = {
     "isError true": {"isError": True, "message": "Order not found"},
     "result error with its type": {"result": "error", "error-type": "unknown-code"},
     "type error with a message": {"type": "error", "message": "Order not found"},
+    "error beside json:api meta": {
+        "errors": [{"status": "404", "title": "Not Found"}],
+        "meta": {"request_id": "r-1"},
+        "jsonapi": {"version": "1.0"},
+    },
+    "exception type and message": {
+        "__type": "ResourceNotFoundException",
+        "message": "Requested resource not found",
+    },
+    "errcode and errmsg": {"errcode": 40013, "errmsg": "invalid order id"},
+    "status false": {"status": False, "message": "Order not found"},
+    "negative code": {"code": -1, "msg": "Order not found"},
     "kebab-case error-code": {
         "error-code": "E1042",
         "error-message": "Order system offline",
@@ -178,6 +190,10 @@ DATA_BODIES: dict[str, dict[str, Any]] = {
     "a result that says success": {"result": "success", "message": "Order cancelled"},
     "a type and a message of a record": {"type": "notice", "message": "Store closes early today"},
     "graphql data with a value": {"data": {"order": {"status": "shipped"}, "refunds": None}, "errors": []},
+    "errcode 0 and errmsg ok with data": {"errcode": 0, "errmsg": "ok", "order": {"status": "shipped"}},
+    "errcode 0 and errmsg ok": {"errcode": 0, "errmsg": "ok"},
+    "an error field saying none": {"error": "none", "message": "Order cancelled"},
+    "status true and a message": {"status": True, "message": "Order cancelled"},
     "ok true with an error field": {"ok": True, "error": None, "status": "shipped"},
 }
 

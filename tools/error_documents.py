@@ -50,6 +50,9 @@ ERROR_KEYS = frozenset(
         "errordetail",
         "errordetails",
         "errortype",
+        "err",
+        "errcode",
+        "errmsg",
         "fault",
         "faultcode",
         "faultstring",
@@ -114,6 +117,9 @@ METADATA_KEYS = frozenset(
         "links",
         "extensions",
         "jsonrpc",
+        "jsonapi",
+        "meta",
+        "metadata",
         "version",
         "apiversion",
     }
@@ -124,11 +130,13 @@ STATUS_KEYS = frozenset({"status", "statuscode", "httpstatus", "httpstatuscode",
 FAILURE_CODE_RE = re.compile(
     r"error|fail|invalid|not_?found|no_?such|denied|forbidden|unauthori[sz]ed|unauthenticated|"
     r"expired|unavailable|exceeded|conflict|missing|required|bad_?request|timed_?out|timeout|"
-    r"rate_?limit|too_?many",
+    r"rate_?limit|too_?many|exception",
     re.I,
 )
 """A code that names a failure: `ORDER_NOT_FOUND`, `NoSuchKey`, `invalid_auth`."""
 SUCCESS_WORDS = frozenset({"ok", "okay", "success", "successful", "succeeded", "done", "true"})
+NO_ERROR_WORDS = frozenset({"none", "null", "noerror", "nil", "false", "0", *SUCCESS_WORDS})
+"""What an error key holds when there was none (`"errmsg": "ok"`, `"error": "none"`)."""
 
 
 def _key(name: Any) -> str:
@@ -178,21 +186,29 @@ def _metadata(key: str, value: Any, body: dict[str, Any]) -> bool:
 def _names_failure(key: str, value: Any) -> bool:
     """Whether one field of a body of failure words says the call failed."""
     if key in ERROR_KEYS:
-        return value is True or (isinstance(value, (str, list, dict)) and not _empty(value))
-    if key in ("type", *EMPTY_RESULT_KEYS):  # {"type": "error", ...}, {"result": "error", ...}
+        if isinstance(value, str):
+            return _key(value) not in NO_ERROR_WORDS
+        return value is True or (isinstance(value, (list, dict)) and not _empty(value))
+    if key in EMPTY_RESULT_KEYS:  # {"result": "error", ...}
         return isinstance(value, str) and value.lower() in FAILURE_RESULTS
+    if key == "type":  # {"type": "error", ...}, {"__type": "ResourceNotFoundException", ...}
+        return isinstance(value, str) and bool(
+            value.lower() in FAILURE_RESULTS or FAILURE_CODE_RE.search(value)
+        )
+    if key == "status" and value is False:  # {"status": false, "message": ...}
+        return True
     number = _number(value)
     if key in STATUS_KEYS or key == "code":
         if number is not None:
-            return number >= 400
+            return number >= 400 or number < 0  # -1, -32602: a failure
         return key == "code" and isinstance(value, str) and bool(FAILURE_CODE_RE.search(value))
     return False
 
 
 def _failure_words(key: str, value: Any) -> bool:
     """Whether a field (not metadata) is one an error document words its failure with."""
-    if key in STATUS_KEYS:  # "status": "NOT_FOUND" / "failed" beside an error; "shipped" is data
-        return isinstance(value, str) and bool(FAILURE_CODE_RE.search(value))
+    if key in STATUS_KEYS:  # "status": "NOT_FOUND" / "failed" / false beside an error; "shipped" is data
+        return value is False or (isinstance(value, str) and bool(FAILURE_CODE_RE.search(value)))
     if key in EMPTY_RESULT_KEYS:
         return isinstance(value, str) and value.lower() in FAILURE_RESULTS
     return key in ERROR_KEYS or key in WORD_KEYS
