@@ -391,6 +391,55 @@ FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
         ["order_id is invalid; order_id must be 6 digits; country is required"],
         ["errors:", "errors”"],
     ),
+    (  # class-validator (NestJS): a list of sentences under `message`, not "Bad Request"
+        {
+            "statusCode": 400,
+            "message": ["quantity must not be greater than 5", "quantity must be an integer number"],
+            "error": "Bad Request",
+        },
+        ["quantity must not be greater than 5; quantity must be an integer number"],
+        ["Bad Request"],
+    ),
+    (  # Zod: the field is the entry's `path` list
+        {
+            "issues": [
+                {"code": "too_big", "message": "Quantity must be at most 5", "path": ["items", 0, "quantity"]}
+            ]
+        },
+        ["quantity: Quantity must be at most 5"],
+        ["too_big", "items:"],
+    ),
+    (  # an OpenAPI request validator: the entry's path in the request, not the general message
+        {
+            "message": "request/body/quantity must be <= 5",
+            "errors": [
+                {
+                    "path": "/body/quantity",
+                    "message": "must be at most 5",
+                    "errorCode": "maximum.openapi.validation",
+                }
+            ],
+        },
+        ["quantity: must be at most 5"],
+        ["request/body", "openapi"],
+    ),
+    (  # Symfony's violations by `propertyPath`
+        {
+            "title": "An error occurred",
+            "violations": [{"propertyPath": "quantity", "message": "must be at most 5"}],
+        },
+        ["quantity: must be at most 5"],
+        ["An error occurred"],
+    ),
+    (  # marshmallow (Flask): errors by request location, then by field
+        {
+            "code": 422,
+            "status": "Unprocessable Entity",
+            "errors": {"json": {"quantity": ["must be at most 5"]}},
+        },
+        ["quantity: must be at most 5"],
+        ["json", "Unprocessable"],
+    ),
     (  # JSend's fail: the data names each field and why
         {"status": "fail", "data": {"order_id": "An order number has six digits"}},
         ["order number: An order number has six digits"],

@@ -288,6 +288,7 @@ MESSAGE_KEYS = (
 """Keys under which APIs put the words of a failure, most telling first."""
 FIELD_KEYS = (
     "field",
+    "propertypath",
     "param",
     "parameter",
     "path",
@@ -314,6 +315,8 @@ LIST_KEYS = (
     "fields",
     "issues",
     "fieldviolations",
+    "message",
+    "messages",
 )
 """Keys under which APIs list one failure per field."""
 MAX_FIELD_REASONS = 3
@@ -325,12 +328,9 @@ def _is_code(text: str) -> bool:
 
 
 def _field_name(value: Any, key: str = "field") -> str | None:
-    """The field a failure names under `key`; none for where in the request it was, a request
-    path (`"path": "/orders/1"`) or a response path (GraphQL's `"path": ["order"]`)."""
+    """The field a failure names under `key`; none for where in the request it was."""
     if isinstance(value, dict):  # JSON:API's `source`: {"pointer": "/data/attributes/quantity"}
         return next((_field_name(value[k]) for k in ("pointer", "parameter", "field") if k in value), None)
-    if key == "path" and (not isinstance(value, str) or "/" in value):
-        return None
     if isinstance(value, list):  # FastAPI's `loc`: ["body", "quantity"]
         named = [str(v) for v in value if isinstance(v, str) and v not in REQUEST_PARTS]
         return named[-1] if named else None
@@ -356,13 +356,28 @@ def _message(entry: dict[str, Any]) -> str | None:
     return best[0] if best else None
 
 
-def _field_reasons(data: dict[str, Any]) -> list[str]:
-    """ "quantity: must be at most 5" for each field an error document names."""
+def _named_field(lowered: dict[str, Any], entry: bool) -> str | None:
+    """The field one error object names. A `path` names a field in an entry of a list
+    (express-validator's "orderId", Zod's ["orderId"], "/params/orderId"), but not at the top of
+    a body (Spring's request path "/orders/1") nor in a GraphQL error (the response's path)."""
+    graphql = "locations" in lowered or "extensions" in lowered
+    for key in FIELD_KEYS:
+        value = lowered.get(key)
+        if key == "path" and (graphql or (not entry and (not isinstance(value, str) or "/" in value))):
+            continue
+        if key in lowered and (name := _field_name(value, key)):
+            return name
+    return None
+
+
+def _field_reasons(data: dict[str, Any], entry: bool = False) -> list[str]:
+    """ "quantity: must be at most 5" for each field an error document names (`entry`: one
+    object of a list of errors)."""
     out: list[str] = []
     lowered = {str(k).lower(): v for k, v in data.items()}
     if isinstance(lowered.get("error"), dict):  # {"error": {"field": ..., "message": ...}}
         out.extend(_field_reasons(lowered["error"]))
-    field = next((name for k in FIELD_KEYS if k in lowered and (name := _field_name(lowered[k], k))), None)
+    field = _named_field(lowered, entry)
     message = _message(data)
     if field and message and field.lower() not in MESSAGE_KEYS:
         out.append(f"{field}: {message}")
@@ -375,7 +390,7 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
                 if isinstance(item, dict):
                     named = {str(k).lower(): v for k, v in item.items()}.get("name")  # problem+json
                     message = _message(item)
-                    reasons = _field_reasons(item)
+                    reasons = _field_reasons(item, entry=True)
                     if isinstance(named, str) and message and not reasons:
                         out.append(f"{named}: {message}")
                     else:
@@ -386,7 +401,7 @@ def _field_reasons(data: dict[str, Any]) -> list[str]:
                 if isinstance(first, str) and first.strip():
                     out.append(f"{name}: {' '.join(first.split())}")
                 elif isinstance(first, dict):
-                    out.extend(_field_reasons(first))
+                    out.extend(_field_reasons(first, entry=True))
     jsend = lowered.get("data")
     if not out and str(lowered.get("status")).lower() == "fail" and isinstance(jsend, dict):
         out.extend(_field_reasons({"errors": jsend}))  # JSend: {"status": "fail", "data": {field: why}}
@@ -419,18 +434,20 @@ def reason_candidates(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return []
     out: list[str] = []
+    lowered = {str(k).lower(): v for k, v in data.items()}
     fields = _field_reasons(data)
-    if fields:
-        out.append("; ".join(fields))
+    if fields:  # all of them together, then each (one may not be sayable as it stands)
+        out.extend(["; ".join(fields), *fields])
     message = _message(data)
     if message:
         out.append(re.sub(r"[_]+", " ", message).strip() if _is_code(message) else message)
-    listed = {str(k).lower(): v for k, v in data.items()}.get("errors")
-    if isinstance(listed, list):  # {"errors": ["Quantity must be at most 5"]}
-        out.extend(
-            " ".join(t.split()) for t in listed[:MAX_FIELD_REASONS] if isinstance(t, str) and t.strip()
-        )
-    nested = {str(k).lower(): v for k, v in data.items()}.get("error")
+    for key in ("errors", "message", "messages"):  # {"errors": ["Quantity must be at most 5"]}
+        listed = lowered.get(key)
+        if isinstance(listed, list):
+            out.extend(
+                " ".join(t.split()) for t in listed[:MAX_FIELD_REASONS] if isinstance(t, str) and t.strip()
+            )
+    nested = lowered.get("error")
     if isinstance(nested, dict):
         out.extend(reason_candidates(nested))
     return list(dict.fromkeys(out))
