@@ -467,6 +467,25 @@ def test_framework_bodies_name_the_refused_field_with_its_reason_and_no_code(
         assert words not in text, (words, text)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"errorCode": "ORDER_NOT_FOUND", "errorMessage": "No order ORD-1234 for tenant acme-eu-prod"},
+        {"Error": {"Code": "NoSuchOrder", "Message": "Lookup on orders-db.internal:5432 returned nothing"}},
+        {"error_code": "order_not_found", "error": "No order for tenant acme-eu-prod", "request_id": "r-1"},
+    ],
+)
+def test_an_error_documents_code_says_not_found_when_its_sentence_cannot_be_quoted(data) -> None:
+    """A 2xx error document (passed on as a failure) whose sentence is for the API's developers:
+    its code still says what kind of failure it was, and the team's not-found branch applies."""
+    text = reply(
+        {"outcome": "http_error", "status": 200, "data": data},
+        "Give the status. If the order is not found, ask them to double-check the order number.",
+    )
+    assert "double-check the order number" in text and not OUTAGE_CLAIM.search(text), text
+    assert "tenant" not in text and "internal" not in text, text
+
+
 def test_promises_nothing_here_keeps_are_left_out() -> None:
     failed = {"outcome": "http_error", "status": 503, "data": None}
     for instructions in (

@@ -281,9 +281,11 @@ MESSAGE_KEYS = (
     "error",
     "error_message",
     "errormessage",
+    "errmsg",
     "text",
     "code",
     "error_code",
+    "errorcode",
 )
 """Keys under which APIs put the words of a failure, most telling first."""
 FIELD_KEYS = (
@@ -370,6 +372,21 @@ def _named_field(lowered: dict[str, Any], entry: bool) -> str | None:
     return None
 
 
+def _code(entry: dict[str, Any]) -> str | None:
+    """The code of one error object in words (`ORDER_NOT_FOUND` -> "ORDER NOT FOUND",
+    `NoSuchOrder` -> "No such order"), said when its sentence cannot be."""
+    lowered = {str(k).lower(): v for k, v in entry.items()}
+    for key in MESSAGE_KEYS:
+        code = lowered.get(key)
+        if isinstance(code, dict):
+            code = _code(code)
+        if isinstance(code, str) and code.strip() and _is_code(code) and re.search(r"[A-Za-z]{3}", code):
+            humps = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", code.strip())
+            said = re.sub(r"[_]+", " ", humps).strip()
+            return said[0] + said[1:].lower() if humps != code.strip() else said
+    return None
+
+
 def _field_reasons(data: dict[str, Any], entry: bool = False) -> list[str]:
     """ "quantity: must be at most 5" for each field an error document names (`entry`: one
     object of a list of errors)."""
@@ -441,6 +458,9 @@ def reason_candidates(data: Any) -> list[str]:
     message = _message(data)
     if message:
         out.append(re.sub(r"[_]+", " ", message).strip() if _is_code(message) else message)
+    code = _code(data)
+    if code:
+        out.append(code)
     for key in ("errors", "message", "messages"):  # {"errors": ["Quantity must be at most 5"]}
         listed = lowered.get(key)
         if isinstance(listed, list):
