@@ -30,6 +30,7 @@ INTERNAL = [
     "Account closed by fraud team (case FR-2231, analyst j.smith)",
     "Internal error in tenant acme-eu",
     "server at localhost refused",
+    "Validation failed for object='orderLookupRequest'. Error count: 1",
 ]
 FOR_CUSTOMERS = [
     "Order already shipped",

@@ -22,7 +22,7 @@ INTERNAL = re.compile(
             r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b.+\b(?:FROM|INTO|SET|WHERE)\b|\bconstraint\b|\bviolates\b|"
             r"\bduplicate key\b|\brelation \"|\bsyntax error at\b|\bERROR:",
             r"[\^$]\S*[\\\[\]{}]|\\[dwsDWS]|\[[^\]]*-[^\]]*\]|\{\d+(?:,\d*)?\}",  # a pattern
-            r"\{['\"]|\[\{|\w+\(\w+=|<\w+ object at|\bnull pointer\b",  # a representation
+            r"\{['\"]|\[\{|\w+\(\w+=|\b\w+=['\"]|<\w+ object at|\bnull pointer\b|\berror count\b",  # a representation
             r"\b(?:sk|pk|rk)_(?:live|test)_\w+|\b(?=\w*\d)(?=\w*[A-Za-z])\w{24,}\b",  # a key-like token
             r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",  # an e-mail address
             r"\b(?:nginx|envoy|apache|cloudflare|gunicorn|uwsgi|tomcat|iis)\b|\bupstream\b|/\d+\.\d+",
