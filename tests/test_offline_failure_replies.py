@@ -388,7 +388,7 @@ FRAMEWORK_FIELD_BODIES: list[tuple[dict[str, Any], list[str], list[str]]] = [
     ),
     (  # a list of sentences: each of them, and no "errors:" said as a field
         {"errors": ["order_id is invalid", "order_id must be 6 digits", "country is required"]},
-        ["order_id is invalid; order_id must be 6 digits; country is required"],
+        ["order number is invalid; order number must be 6 digits; country is required"],
         ["errors:", "errors”"],
     ),
     (  # class-validator (NestJS): a list of sentences under `message`, not "Bad Request"

@@ -70,3 +70,10 @@ def test_a_field_the_api_names_is_said_in_words() -> None:
     said = render({"outcome": "http_error", "status": 422, "data": body}, request).text
     assert "order number: The format is invalid" in said and "delivery date: must be in the future" in said
     assert "order_id" not in said and "delivery_date" not in said
+
+
+def test_a_key_inside_the_apis_sentence_is_said_in_words() -> None:
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions="")
+    body = {"errors": ["order_id is invalid", "deliveryDate must be in the future"]}
+    said = render({"outcome": "http_error", "status": 422, "data": body}, request).text
+    assert "order number is invalid" in said and "delivery date must be in the future" in said, said

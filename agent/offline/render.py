@@ -627,7 +627,11 @@ def api_reason(data: Any) -> str | None:
 def _field_in_words(reason: str) -> str:
     """ "order_id: must be six digits" -> "order number: must be six digits": the API's key in
     the words of the field, as the customer knows it."""
-    return re.sub(r"(?:^|(?<=; ))([\w.\-]+)(?=: )", lambda m: humanise_key(m.group(1)), reason)
+    named = re.sub(r"(?:^|(?<=; ))([\w.\-]+)(?=: )", lambda m: humanise_key(m.group(1)), reason)
+    # a key inside a sentence ("order_id is invalid", "orderId must be set")
+    return re.sub(
+        r"\b[a-z]+(?:_[a-z]+)+\b|\b[a-z]+(?:[A-Z][a-z]+)+\b", lambda m: humanise_key(m.group(0)), named
+    )
 
 
 def said(reason: str) -> str:
