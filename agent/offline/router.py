@@ -75,6 +75,7 @@ from agent.offline.silence import (
 )
 from agent.offline.spans import takes_plain_words
 from agent.offline.value_evidence import says_listed_value, values_lead
+from agent.offline.value_shapes import example_pattern
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",
@@ -341,6 +342,8 @@ MARGIN = 0.75
 DESTRUCTIVE_FACTOR = 0.5
 MONEY_AMOUNT = re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:dollars?|bucks|pounds|quid|euros?)\b", re.IGNORECASE)
 """A sum of money ("$50", "30 pounds"): the message speaks of money though it does not say so."""
+PRESENT = re.compile(r"\b(?:today|tonight|now|currently|current)\b", re.IGNORECASE)
+"""Words that say the present: a time every look-up of current values reads by default."""
 DOMAIN_TOOLS = 3
 QUESTION_WORDS = frozenset("what which when where who how why whether".split())
 """Fewest tools whose shared words make a domain: two tools may share their one subject."""
@@ -510,7 +513,9 @@ class Router:
                     doc.slot_terms.update(value_terms)
                     for term in value_terms:
                         doc.weights[term] += PARAMETER_WEIGHT / len(value_terms)
-                pattern = prop.get("pattern")
+                # a foreign catalog shows its identifiers by example ("e.g. J-55812") more often
+                # than by pattern: a value of that shape is read as the pattern's would be
+                pattern = prop.get("pattern") or example_pattern(str(prop.get("description") or ""))
                 if isinstance(pattern, str) and (compiled := IdentifierPattern.compile(pattern)):
                     doc.patterns.append(compiled)
                     doc.pattern_of[pname] = compiled
@@ -931,6 +936,63 @@ class Router:
             return False
         return asks_availability(text) or self.states_case(ranking[0][0], text)
 
+    def identified_alone(self, ranking: list[tuple[str, float]], text: str) -> bool:
+        """Whether weaker evidence suffices because the message holds an identifier that only
+        the best tool takes (no other bound tool has its pattern or example shape) and meets it
+        in at least `STATEMENT_THRESHOLD`: "I want to challenge fine PCN3300918" says little in
+        the dispute tool's words, but the penalty number is the dispute tool's alone."""
+        if not ranking or ranking[0][1] < STATEMENT_THRESHOLD:
+            return False
+        hits, _ = self._read(text)
+        found = [key for key, docs in self.pattern_docs.items() if hits[key]]
+        best = self._by_name[ranking[0][0]]
+        return bool(found) and all(self.pattern_docs[key] == [self.docs.index(best)] for key in found)
+
+    def _values_given(self, doc: ToolDoc, text: str) -> tuple[set[str], set[str]]:
+        """The kinds of value the tool takes (a pattern, a free parameter's schema, a list of
+        values) and those of them the message gives (a matching identifier, a value the slot
+        evidence reads, one of the listed values said whole)."""
+        hits, _ = self._read(text)
+        plain = set(words(text))
+        kinds = set(doc.free_slots) | {p.pattern for p in doc.patterns}
+        given = {key for key in kinds if hits.get(key)}
+        if self.slot_evidence is not None and PRESENT.search(text):
+            # "one share of MSFT today": the present is what a tool of current values reads
+            # anyway, no date only a tool of dates takes
+            rest = PRESENT.sub(" ", text)
+            given = {
+                k for k in given if k not in self.slot_props or self.slot_evidence(self.slot_props[k], rest)
+            }
+        for prop in (doc.parameters.get("properties") or {}).values():
+            if prop.get("enum"):
+                key = json.dumps(sorted(map(str, prop["enum"])))
+                kinds.add(key)
+                if says_listed_value(plain, prop):
+                    given.add(key)
+        return kinds, given
+
+    def _takes_alone(self, close: list[str], text: str) -> str | None:
+        """Among tools that score about the same, the one that takes a value the message gives
+        and the others take none of (no parameter of that kind): "four of us at 10:00" fills
+        a meeting room's time and head count, which a desk booking does not take; "flashing
+        F21" an error code only the fault report takes. A message that cancels or changes
+        keeps to a tool of that kind ("cancel my desk on friday" books nothing)."""
+        if self.is_knowledge_question(text):
+            return None  # "how many languages are spoken in India?" gives no value to act on
+        docs = [doc for name in close if (doc := self.doc(name)) is not None]
+        values = {doc.name: self._values_given(doc, text) for doc in docs}
+        alone = [
+            doc.name
+            for doc in docs
+            if values[doc.name][1] - set().union(*(values[o.name][0] for o in docs if o is not doc))
+        ]
+        if len(alone) != 1:
+            return None
+        intent = message_intent(text)
+        if intent in ("cancel", "change") and tool_kind(alone[0]) != intent:
+            return None
+        return alone[0]
+
     def states_case(self, name: str, text: str) -> bool:
         """Whether the message states a case rather than asking a question (`is_question`) and
         speaks of the customer's own, names something or gives a value of the tool: "Severance
@@ -1082,6 +1144,7 @@ class Router:
             ranking[0][1] < threshold
             and not self.fully_read(ranking, text, general)
             and not (not general and self.states_need(ranking, text))
+            and not (not general and self.identified_alone(ranking, text))
         ):
             led = None if general else self._led_by_values(ranking, text)
             if led is None:
@@ -1119,6 +1182,9 @@ class Router:
         asked = self._looked_up_among(close, text)
         if asked is not None:
             return Route(asked, ranking)  # "do I have anything scheduled?" adds no event
+        alone = self._takes_alone(close, text)
+        if alone is not None:
+            return Route(alone, ranking)  # "a room at 10:00 for four of us" is no desk
         # A tie between a tool the message meets only in a shared verb ("turn") and one it
         # meets in its subject ("heating") goes to the subject; a verb that cancels or
         # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).

@@ -1,0 +1,144 @@
+"""Classes of request the offline model used to leave unanswered or give to the wrong neighbour,
+each with a fresh message of its own and the near miss beside it that must not change:
+
+- an identifier shown only by example ("fault code, e.g. E47"), no pattern: a message holding a
+  value of that shape gives that parameter, as a pattern's value would;
+- two neighbours that score alike, one taking a value the message gives that the other takes
+  none of (a start time and a head count beside a day both take): the one that takes it;
+- an identifier only one tool takes, in a message that says little in that tool's words;
+- the present ("today", "now") is no date that only a tool of dates takes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.function_catalogs import TEXT, fn, offline_call
+
+DAY = {"type": "string", "format": "date", "description": "Day"}
+CENTRE = {"type": "string", "description": "Which centre", "enum": ["riverside", "hilltop"]}
+
+
+def required(tool: dict[str, Any], *names: str) -> dict[str, Any]:
+    tool["function"]["parameters"]["required"] = list(names)
+    return tool
+
+
+def call(tools: list[dict[str, Any]], message: str) -> str | None:
+    return offline_call(tools, message)[0]
+
+
+MACHINES = [
+    required(
+        fn(
+            "logFault",
+            "Log a fault on a machine",
+            machine={"type": "string", "description": "machine name"},
+            code={"type": "string", "description": "fault code on the display, e.g. E47"},
+        ),
+        "machine",
+    ),
+    required(
+        fn(
+            "getMachineStats",
+            "Usage stats for a machine",
+            machine={"type": "string", "description": "machine name"},
+            period={"type": "string", "enum": ["day", "week"]},
+        ),
+        "machine",
+    ),
+]
+
+
+def test_a_value_shaped_like_a_parameters_example_gives_that_parameter() -> None:
+    assert call(MACHINES, "the dishwasher keeps showing E12 and stops halfway") == "logFault"
+    assert call(MACHINES, "the dishwasher keeps stopping halfway") is None  # no value, few words
+
+
+SPORTS_CENTRE = [
+    required(
+        fn(
+            "book_court",
+            "Book a court at a sports centre",
+            centre=CENTRE,
+            day=DAY,
+            start_time={"type": "string", "description": "Start time, HH:MM"},
+            players={"type": "integer", "description": "How many people"},
+        ),
+        "centre",
+        "day",
+    ),
+    required(fn("book_lane", "Book a lane at a sports centre", centre=CENTRE, day=DAY), "centre", "day"),
+    required(
+        fn(
+            "cancel_lane",
+            "Cancel a lane booking",
+            booking={"type": "string", "description": "Booking, e.g. LN-2041", "pattern": "^LN-\\d{4}$"},
+        ),
+        "booking",
+    ),
+]
+
+
+def test_a_value_only_one_neighbour_takes_settles_a_tie() -> None:
+    message = "can we book something at Hilltop on saturday at 18:30 for the four of us?"
+    assert call(SPORTS_CENTRE, message) == "book_court"
+    # a day and a centre, which both take, settle nothing
+    assert call(SPORTS_CENTRE, "can we book something at Hilltop on saturday?") is None
+    # a message that cancels keeps to the cancelling tool, whatever else it gives
+    assert call(SPORTS_CENTRE, "cancel LN-2041 at Hilltop on saturday at 18:30") == "cancel_lane"
+
+
+CROSSINGS = [
+    required(
+        fn(
+            "pay_crossing",
+            "Use when the customer wants to pay for a bridge crossing they made.",
+            plate={"type": "string", "description": "Registration of the car"},
+            crossing_date={"type": "string", "format": "date", "description": "Day of the crossing"},
+        ),
+        "plate",
+        "crossing_date",
+    ),
+    required(
+        fn(
+            "contest_notice",
+            "Use when the customer disagrees with a penalty notice.",
+            notice={
+                "type": "string",
+                "description": "Notice number, e.g. XR4410923",
+                "pattern": "^XR\\d{7}$",
+            },
+            grounds={"type": "string", "description": "Why they disagree"},
+        ),
+        "notice",
+    ),
+]
+
+
+def test_an_identifier_only_one_tool_takes_needs_fewer_of_its_words() -> None:
+    # the paying tool scores about as well on "car" and "date"; only the notice number is decisive
+    assert (
+        call(CROSSINGS, "I want to challenge XR4410923, the car was sold before that date")
+        == "contest_notice"
+    )
+
+
+SHARES = [
+    required(fn("get_share_price", "Get the current price of a share", symbol=TEXT), "symbol"),
+    required(
+        fn(
+            "get_price_history",
+            "Get closing prices of a share between two dates",
+            symbol=TEXT,
+            start_date={"type": "string", "description": "Start date, YYYY-MM-DD"},
+            end_date={"type": "string", "description": "End date, YYYY-MM-DD"},
+        ),
+        "symbol",
+    ),
+]
+
+
+def test_the_present_is_no_date_only_a_tool_of_dates_takes() -> None:
+    assert call(SHARES, "how much is one ACME share today?") == "get_share_price"
+    assert call(SHARES, "how much is one ACME share on 3 February?") == "get_price_history"
