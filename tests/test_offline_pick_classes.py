@@ -142,3 +142,31 @@ SHARES = [
 def test_the_present_is_no_date_only_a_tool_of_dates_takes() -> None:
     assert call(SHARES, "how much is one ACME share today?") == "get_share_price"
     assert call(SHARES, "how much is one ACME share on 3 February?") == "get_price_history"
+
+
+BOOKSHOP = [
+    fn(
+        "searchBooks",
+        "search the catalogue",
+        genre={"type": "string"},
+        maxPrice={"type": "number", "description": "max price"},
+    ),
+    required(fn("getAuthorBio", "author biography", author=TEXT), "author"),
+]
+REMINDERS = [
+    required(
+        fn("add_reminder", "Add a reminder", text=TEXT, when={"type": "string", "description": "date"}),
+        "text",
+    ),
+    fn("list_reminders", "List reminders", scope={"type": "string", "enum": ["today", "week"]}),
+    required(fn("delete_reminder", "Delete a reminder", reminder_id={"type": "integer"}), "reminder_id"),
+]
+
+
+def test_a_value_only_one_tool_takes_leads_a_message_of_few_words() -> None:
+    assert call(BOOKSHOP, "thrillers under $15") == "searchBooks"
+    assert call(REMINDERS, "water the plants on thursday") == "add_reminder"
+    assert call(REMINDERS, "what have we got on this week") == "list_reminders"
+    # a question that speaks of nobody, or one to know something, is answered in words
+    assert call(BOOKSHOP, "is $15 a lot for a paperback?") is None
+    assert call(REMINDERS, "what day of the week was 4 July 1776?") is None

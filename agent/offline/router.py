@@ -344,6 +344,8 @@ MONEY_AMOUNT = re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:dollars?|bucks|poun
 """A sum of money ("$50", "30 pounds"): the message speaks of money though it does not say so."""
 PRESENT = re.compile(r"\b(?:today|tonight|now|currently|current)\b", re.IGNORECASE)
 """Words that say the present: a time every look-up of current values reads by default."""
+UNKNOWN_MAX = 2
+"""Most words no tool knows in a message led to a tool by one value of its own alone."""
 DOMAIN_TOOLS = 3
 QUESTION_WORDS = frozenset("what which when where who how why whether".split())
 """Fewest tools whose shared words make a domain: two tools may share their one subject."""
@@ -1146,7 +1148,11 @@ class Router:
             and not (not general and self.states_need(ranking, text))
             and not (not general and self.identified_alone(ranking, text))
         ):
-            led = None if general else self._led_by_values(ranking, text)
+            led = (
+                None
+                if general
+                else self._led_by_values(ranking, text) or self._led_by_own_value(ranking, text)
+            )
             if led is None:
                 return Route(None, ranking)
             ranking = led  # "to Boston from Seattle this Thursday" gives a flight search's values
@@ -1442,6 +1448,33 @@ class Router:
         best = ranking[0][1]
         rest = [(name, score) for name, score in ranking if name != led[0]]
         return [(led[0], round(max(best + MARGIN, THRESHOLD), 4)), *rest]
+
+    def _led_by_own_value(
+        self, ranking: list[tuple[str, float]], text: str
+    ) -> list[tuple[str, float]] | None:
+        """The ranking with the one tool put first that alone takes a kind of value the message
+        gives (`_values_given`: an amount beside a wine search's price limit, a day beside a
+        to-do's due date, one of a list's values) - the other tools take no value of that kind -
+        when the message says too little in the tools' words to reach a threshold: "malbec under
+        $20", "remind me to call the plumber friday". A message that holds more than
+        `UNKNOWN_MAX` words no tool knows speaks of something else; a question to know something
+        ("what day of the week was July 4, 1776?"), or one that speaks of nobody ("does the gym
+        shut early on easter monday"), is answered in words."""
+        if self.is_knowledge_question(text) or len(self.unknown_words(text)) > UNKNOWN_MAX:
+            return None
+        if is_question(text) and not SPEAKER & set(words(text)):
+            return None
+        values = {doc.name: self._values_given(doc, text) for doc in self.docs}
+        alone = [
+            doc.name
+            for doc in self.docs
+            if values[doc.name][1] - set().union(*(values[o.name][0] for o in self.docs if o is not doc))
+        ]
+        if len(alone) != 1:
+            return None
+        best = ranking[0][1]
+        rest = [(name, score) for name, score in ranking if name != alone[0]]
+        return [(alone[0], round(max(best + MARGIN, THRESHOLD), 4)), *rest]
 
     def _fills_slot(self, name: str, text: str) -> bool:
         doc = self.doc(name)
