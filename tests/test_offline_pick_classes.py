@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.catalog.lexical import words
 from tests.support.function_catalogs import TEXT, fn, offline_call
 
 DAY = {"type": "string", "format": "date", "description": "Day"}
@@ -170,3 +171,15 @@ def test_a_value_only_one_tool_takes_leads_a_message_of_few_words() -> None:
     # a question that speaks of nobody, or one to know something, is answered in words
     assert call(BOOKSHOP, "is $15 a lot for a paperback?") is None
     assert call(REMINDERS, "what day of the week was 4 July 1776?") is None
+
+
+SITES = [
+    required(fn("domain_info", "Registration details of a domain", domain=TEXT), "domain"),
+    required(fn("resolve_name", "Resolve DNS records", domain=TEXT), "domain"),
+    required(fn("find_shops", "Find shops in a town", town=TEXT), "town"),
+]
+
+
+def test_a_host_name_is_a_value_not_its_words() -> None:
+    assert "shop" not in words("who is behind shop.example.net?")
+    assert call(SITES, "which IP does shop.example.net resolve to?") == "resolve_name"

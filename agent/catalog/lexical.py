@@ -762,8 +762,9 @@ TRAILING = ".,;:!?)\"'"
 
 def _read_paths(text: str) -> str:
     """A path or a file name is a value, not words: "work/report.ipynb" reads as "path ipynb",
-    "report.ipynb" as "ipynb" (a file of that kind; its name says nothing of the action), and a
-    shell command that prints one as "read" ("cat" is no pet there). URLs are left as they are."""
+    "report.ipynb" as "ipynb" (a file of that kind; its name says nothing of the action), a host
+    name as "domain", and a shell command that prints one as "read" ("cat" is no pet there). URLs
+    are left as they are."""
     tokens = text.split()
     for i, token in enumerate(tokens):
         bare = token.rstrip(TRAILING)
@@ -774,6 +775,8 @@ def _read_paths(text: str) -> str:
         read = ["path"] if "/" in bare else []
         if ending in FILE_EXTENSIONS:
             read.append(ending)
+        elif not read and HOST_NAME.fullmatch(bare):
+            read.append("domain")  # "shop.example.net" names a site; "shop" and "net" say nothing
         if not read:
             continue
         tokens[i] = " ".join(read) + token[len(bare) :]
@@ -782,6 +785,11 @@ def _read_paths(text: str) -> str:
     return " ".join(tokens)
 
 
+HOST_NAME = re.compile(
+    r"(?:[a-z0-9-]+\.)+[a-z0-9-]*[a-z][a-z0-9-]*\.[a-z]{2,6}|[a-z0-9-]*[a-z][a-z0-9-]{2,}\.[a-z]{2,6}"
+)
+"""A host name ("example.com", "api.example.org"): letters before the last dot, two to six
+after it (a file name's ending is read first; "e.g." and "3.5" are none)."""
 LONE_DOT = re.compile(r"\.(?!\w)|(?<!\w)\.")
 PUNCTUATION = re.compile(r"[^\w@.\-+ ]+")
 WHERE_TYPO = re.compile(r" (\w{4,6}) (is|are) ")
