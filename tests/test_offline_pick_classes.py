@@ -183,3 +183,22 @@ SITES = [
 def test_a_host_name_is_a_value_not_its_words() -> None:
     assert "shop" not in words("who is behind shop.example.net?")
     assert call(SITES, "which IP does shop.example.net resolve to?") == "resolve_name"
+
+
+GLOSSARY = [
+    required(
+        fn("lookup_term", "Definitions of finance words", term=TEXT, level={"enum": ["basic", "expert"]}),
+        "term",
+    ),
+    required(
+        fn("convert_money", "Convert an amount between currencies", amount={"type": "number"}), "amount"
+    ),
+]
+
+
+def test_a_question_what_a_word_means_is_a_defining_tools_own() -> None:
+    assert call(GLOSSARY, "define amortisation") == "lookup_term"
+    assert call(GLOSSARY, "what does 'escrow' mean?") == "lookup_term"
+    assert call(GLOSSARY, "meaning of 'yield' at expert level?") == "lookup_term"
+    # without a tool that defines words, the same question is answered in words
+    assert call(GLOSSARY[1:], "define amortisation") is None

@@ -533,7 +533,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys("dark darker dim brighter brightness".split(), ("light", "lights")),
     **dict.fromkeys("basket trolley".split(), ("cart",)),
     # words, places, people and plans
-    **dict.fromkeys("define definition meaning means".split(), ("definition", "define", "dictionary")),
+    **dict.fromkeys("define definition meaning mean means".split(), ("definition", "define", "dictionary")),
     "words": ("lyrics",),
     "wake": ("alarm",),
     "outlook": ("forecast", "weather"),

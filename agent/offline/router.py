@@ -61,6 +61,7 @@ from agent.offline.neighbours import reached_in_common, says_name_phrase, says_n
 from agent.offline.silence import (
     ADVICE_QUESTION,
     ANSWERING_WORDS,
+    DEFINITION_QUESTION,
     GENERAL_QUESTION,
     KNOWLEDGE_QUESTION,
     PERSONAL,
@@ -774,6 +775,15 @@ class Router:
             return False  # "why is my bill so high" / "how do I" ask about the customer's case
         return bool(KNOWLEDGE_QUESTION.search(said))
 
+    def answers_definition(self, name: str, text: str) -> bool:
+        """Whether the message asks what a word means (`DEFINITION_QUESTION`) and the tool is
+        one that defines words (its name or description says so, `ANSWERING_WORDS`): "define
+        quixotic" is a knowledge question a dictionary tool answers, not one for words."""
+        doc = self.doc(name)
+        if doc is None or not DEFINITION_QUESTION.match(" ".join(words(text))):
+            return False
+        return bool({canonical(w) for w in ANSWERING_WORDS["definition"]} & doc.operations)
+
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
         plain = words(text)
@@ -859,6 +869,7 @@ class Router:
             route.tool is not None
             and self.names_only_values(route.tool, text)
             and not asks_for_action(text)
+            and not self.answers_definition(route.tool, text)
             and not self.states_case(route.tool, text)
         ):
             return Route(None, route.ranking)  # "are your solar panels any good?"
@@ -1147,6 +1158,7 @@ class Router:
             and not self.fully_read(ranking, text, general)
             and not (not general and self.states_need(ranking, text))
             and not (not general and self.identified_alone(ranking, text))
+            and not (ranking[0][1] >= STATEMENT_THRESHOLD and self.answers_definition(ranking[0][0], text))
         ):
             led = (
                 None
