@@ -202,3 +202,32 @@ def test_a_question_what_a_word_means_is_a_defining_tools_own() -> None:
     assert call(GLOSSARY, "meaning of 'yield' at expert level?") == "lookup_term"
     # without a tool that defines words, the same question is answered in words
     assert call(GLOSSARY[1:], "define amortisation") is None
+
+
+CLUB = [
+    required(
+        fn(
+            "record_absence",
+            "Use when the parent says their child will miss football practice.",
+            child={"type": "string", "description": "Child's first name"},
+            practice_date=DAY,
+        ),
+        "child",
+        "practice_date",
+    ),
+    required(
+        fn(
+            "book_extra_practice",
+            "Use when the parent wants an extra football practice for their child.",
+            child={"type": "string", "description": "Child's first name"},
+            practice_date=DAY,
+        ),
+        "child",
+        "practice_date",
+    ),
+]
+
+
+def test_saying_someone_will_not_be_in_speaks_of_an_absence() -> None:
+    assert call(CLUB, "Priya won't be in on thursday, she has a cold") == "record_absence"
+    assert call(CLUB, "Priya can't come on thursday, she has a cold") == "record_absence"

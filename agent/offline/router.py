@@ -243,6 +243,12 @@ NOT_NEEDED = re.compile(
 won't be able to make our stay", "I no longer need the car I booked", "I want to leave the
 course"): it speaks of cancelling, though it says no verb for it (a tool that cancels is
 scored as if it did; a refund asked for beside it still wins on its own words)."""
+AWAY = re.compile(
+    r"\b(?:will|would|can|could|is|are|am) not (?:missing )?(?:be )?(?:in|coming|come|there|attending)\b"
+)
+"""A message that says someone will not be in or will not come ("Maya won't be in today", "ben
+wont be coming in tomorrow"): it speaks of an absence, though it names none (a tool that
+records an absence is scored as if it did)."""
 WANTING = re.compile(
     r"^(?:i want|i would like|i need|i wish)\b(?! to (?:know|see|check|find|ask|hear|understand)\b)"
 )
@@ -708,6 +714,8 @@ class Router:
             query.add(canonical("money"))  # "send $50 to Alice" speaks of money
         if NOT_NEEDED.search(" ".join(plain)):
             query.add(canonical("cancel"))
+        if AWAY.search(" ".join(plain)):
+            query |= {canonical("absence"), canonical("absent")}
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
