@@ -231,3 +231,30 @@ CLUB = [
 def test_saying_someone_will_not_be_in_speaks_of_an_absence() -> None:
     assert call(CLUB, "Priya won't be in on thursday, she has a cold") == "record_absence"
     assert call(CLUB, "Priya can't come on thursday, she has a cold") == "record_absence"
+
+
+TRACKING = {"type": "string", "description": "Tracking number, e.g. TRK12345678", "pattern": "^TRK\\d{8}$"}
+PARCELS = [
+    required(
+        fn("track_parcel", "Use when the customer asks where their parcel is.", tracking=TRACKING), "tracking"
+    ),
+    required(
+        fn(
+            "change_delivery_address",
+            "Use when the customer wants a parcel delivered to a different address.",
+            tracking=TRACKING,
+            address={"type": "string", "description": "New address"},
+        ),
+        "tracking",
+        "address",
+    ),
+]
+
+
+def test_moving_is_a_relocation_only_when_the_customer_moves() -> None:
+    assert call(PARCELS, "my parcel TRK55501234 has not moved since friday, is it lost?") == "track_parcel"
+    assert call(PARCELS, "nothing has moved on TRK55501234 for a week") == "track_parcel"
+    assert (
+        call(PARCELS, "we've just moved house, can TRK55501234 go to 3 Elm Row instead")
+        == "change_delivery_address"
+    )

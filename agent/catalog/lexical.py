@@ -313,6 +313,19 @@ hour), "stop my subscription" or "stop paying" cancels, while "stop sending me e
 "stopped working" do not. The object keeps its own meaning."""
 END_OF_PERIOD = re.compile(r" end of (?:the |this |next |my )?(day|week|month|year|quarter|term) ")
 """"until the end of the month" is a time: no "end" of anything is asked for (cancel)."""
+RELOCATION = re.compile(
+    r" (?:(?P<who>(?:i|we)(?: (?:have|had|am|are|will|be|just|recently|going to))*) (?:moved|moving|move)"
+    r"|(?:moved|moving|move) (?P<where>house|home|flat|apartment|address|abroad|out))(?= )"
+)
+"""Moving as the customer's own relocation ("I moved last week", "we're moving house"), read as
+"relocated" (an address); the word alone moves anything ("it hasn't moved in 4 days", "the
+show has been moved to june", "move this one across")."""
+
+
+def _relocated(m: re.Match[str]) -> str:
+    return f" {m.group('who')} relocated" if m.group("who") else f" relocated {m.group('where')}"
+
+
 STOPPED_WORKING = re.compile(r" (?:stop|stopped|stops|not|never) (?:work|working|works) ")
 """"stopped working" / "not working": a fault."""
 
@@ -354,7 +367,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("hours", "close", "closes", "closing", "closed", "shut"),
     ("loyalty", "reward", "rewards", "points", "point"),
     ("giftcard", "voucher", "giftcards", "vouchers"),
-    ("address", "moved", "relocated", "relocate", "live"),
+    ("address", "relocated", "relocate", "live"),
     ("ticket", "case", "complaint", "complain"),
     (
         "create",
@@ -825,6 +838,8 @@ def normalise(text: str) -> str:
         text = WHERE_ASKED.sub(" track ", text)
     if " work" in text:
         text = STOPPED_WORKING.sub(" broken ", text)
+    if " mov" in text:
+        text = RELOCATION.sub(_relocated, text)
     if " end of " in text:
         text = END_OF_PERIOD.sub(r" \1 ", text)
     tokens = _mark_negations(_read_verb_objects(_join_phrasal_verbs(text.split())))
