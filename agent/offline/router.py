@@ -305,6 +305,11 @@ class ToolDoc:
     """Parameter name -> its compiled pattern."""
     required: bool = False
     """Whether the tool requires a parameter (only such a tool is led to by its values)."""
+    value_kinds: set[str] = field(default_factory=set)
+    """The kinds of value the tool takes: its patterns, its free parameters' keys (`free_slots`)
+    and its lists of values (`listed`)."""
+    listed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Key of each list of values the tool takes -> the parameter's schema."""
     takes_plain_words: bool = False
     operations: set[str] = field(default_factory=set)
     """Terms of the name and description: what the tool does (its parameters say what it takes)."""
@@ -529,6 +534,10 @@ class Router:
                     doc.patterns.append(compiled)
                     doc.pattern_of[pname] = compiled
             doc.required = bool(doc.parameters.get("required"))
+            for prop in (doc.parameters.get("properties") or {}).values():
+                if prop.get("enum"):
+                    doc.listed[json.dumps(sorted(map(str, prop["enum"])))] = prop
+            doc.value_kinds = set(doc.free_slots) | {p.pattern for p in doc.patterns} | set(doc.listed)
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
         # Small catalogues are scored as if among MIN_CATALOGUE tools, so a word that only one
@@ -542,6 +551,8 @@ class Router:
         """Verbs many tools share that two or more of the bound tools use: one that a single
         bound tool uses ("cancel" beside `change_plan` and `pause_subscription`) singles it out."""
         self.pattern_idf = {p: idf(n, c) for p, c in pattern_df.items()}
+        self.kind_counts = Counter(k for d in self.docs for k in d.value_kinds)
+        """How many bound tools take each kind of value (see `_own_values`)."""
         self.avg_length = average_length(d.length for d in self.docs)
         self._by_name = {d.name: d for d in reversed(self.docs)}
         self.postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -969,28 +980,29 @@ class Router:
         best = self._by_name[ranking[0][0]]
         return bool(found) and all(self.pattern_docs[key] == [self.docs.index(best)] for key in found)
 
-    def _values_given(self, doc: ToolDoc, text: str) -> tuple[set[str], set[str]]:
-        """The kinds of value the tool takes (a pattern, a free parameter's schema, a list of
-        values) and those of them the message gives (a matching identifier, a value the slot
-        evidence reads, one of the listed values said whole)."""
+    def _values_given(self, doc: ToolDoc, text: str) -> set[str]:
+        """The kinds of value (`ToolDoc.value_kinds`) the message gives the tool: an identifier
+        its pattern accepts, a value the slot evidence reads, one of a list's values said
+        whole."""
         hits, _ = self._read(text)
-        plain = set(words(text))
-        kinds = set(doc.free_slots) | {p.pattern for p in doc.patterns}
-        given = {key for key in kinds if hits.get(key)}
-        if self.slot_evidence is not None and PRESENT.search(text):
+        given = {key for key in doc.value_kinds if hits.get(key)}
+        if given and self.slot_evidence is not None and PRESENT.search(text):
             # "one share of MSFT today": the present is what a tool of current values reads
             # anyway, no date only a tool of dates takes
             rest = PRESENT.sub(" ", text)
             given = {
                 k for k in given if k not in self.slot_props or self.slot_evidence(self.slot_props[k], rest)
             }
-        for prop in (doc.parameters.get("properties") or {}).values():
-            if prop.get("enum"):
-                key = json.dumps(sorted(map(str, prop["enum"])))
-                kinds.add(key)
-                if says_listed_value(plain, prop):
-                    given.add(key)
-        return kinds, given
+        if doc.listed:
+            plain = set(words(text))
+            given |= {key for key, prop in doc.listed.items() if says_listed_value(plain, prop)}
+        return given
+
+    def _own_values(self, docs: list[ToolDoc], text: str, counts: Counter[str] | None = None) -> list[str]:
+        """The tools of `docs` that the message gives a kind of value none of the others takes
+        (`counts`: how many of `docs` take each kind, when already known)."""
+        counts = counts if counts is not None else Counter(k for d in docs for k in d.value_kinds)
+        return [d.name for d in docs if any(counts[k] == 1 for k in self._values_given(d, text))]
 
     def _takes_alone(self, close: list[str], text: str) -> str | None:
         """Among tools that score about the same, the one that takes a value the message gives
@@ -1000,13 +1012,7 @@ class Router:
         keeps to a tool of that kind ("cancel my desk on friday" books nothing)."""
         if self.is_knowledge_question(text):
             return None  # "how many languages are spoken in India?" gives no value to act on
-        docs = [doc for name in close if (doc := self.doc(name)) is not None]
-        values = {doc.name: self._values_given(doc, text) for doc in docs}
-        alone = [
-            doc.name
-            for doc in docs
-            if values[doc.name][1] - set().union(*(values[o.name][0] for o in docs if o is not doc))
-        ]
+        alone = self._own_values([doc for name in close if (doc := self.doc(name)) is not None], text)
         if len(alone) != 1:
             return None
         intent = message_intent(text)
@@ -1484,12 +1490,7 @@ class Router:
             return None
         if is_question(text) and not SPEAKER & set(words(text)):
             return None
-        values = {doc.name: self._values_given(doc, text) for doc in self.docs}
-        alone = [
-            doc.name
-            for doc in self.docs
-            if values[doc.name][1] - set().union(*(values[o.name][0] for o in self.docs if o is not doc))
-        ]
+        alone = self._own_values(self.docs, text, self.kind_counts)
         if len(alone) != 1:
             return None
         best = ranking[0][1]
