@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.catalog.lexical import words
+from agent.offline.value_shapes import example_pattern
 from tests.support.function_catalogs import TEXT, fn, offline_call
 
 DAY = {"type": "string", "format": "date", "description": "Day"}
@@ -52,6 +53,9 @@ MACHINES = [
 
 
 def test_a_value_shaped_like_a_parameters_example_gives_that_parameter() -> None:
+    assert example_pattern("fault code on the display, e.g. E47") == "^[A-Z]\\d{2,4}$"
+    assert example_pattern("Postcode, e.g. LS6 2QT") is None  # a value of several words has no shape
+    assert example_pattern("Movie genre, e.g. comedy") is None
     assert call(MACHINES, "the dishwasher keeps showing E12 and stops halfway") == "logFault"
     assert call(MACHINES, "the dishwasher keeps stopping halfway") is None  # no value, few words
 

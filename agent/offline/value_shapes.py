@@ -23,9 +23,9 @@ RUN = re.compile(r"[A-Za-z]+|\d+|[-_]")
 
 def example_pattern(description: str) -> str | None:
     """A pattern for values shaped like the description's example, or None: letters stay
-    letters (of the example's case, as many), digits stay digits (one fewer to two more: a
+    letters (of the example's case, as many), digits stay digits (as many to two more: a
     number grows), a hyphen or an underscore stays itself. "J-55812" gives
-    `^[A-Z]-\\d{4,7}$`, "F21" `^[A-Z]\\d{1,4}$`."""
+    `^[A-Z]\\-\\d{5,7}$`, "F21" `^[A-Z]\\d{2,4}$` ("i5" or "a1" in passing is no such code)."""
     m = EXAMPLE.search(description)
     if m is None:
         return None
@@ -37,7 +37,7 @@ def example_pattern(description: str) -> str | None:
     parts = []
     for run in RUN.findall(example):
         if run.isdigit():
-            parts.append(rf"\d{{{max(1, len(run) - 1)},{len(run) + 2}}}")
+            parts.append(rf"\d{{{len(run)},{len(run) + 2}}}")
         elif run.isalpha():
             letters = "A-Z" if run.isupper() else "a-z" if run.islower() else "A-Za-z"
             parts.append(f"[{letters}]" + (f"{{{len(run)}}}" if len(run) > 1 else ""))
