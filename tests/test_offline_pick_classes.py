@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.catalog.lexical import words
+from agent.catalog.lexical import canonical, terms, words
 from agent.offline.value_shapes import example_pattern
 from tests.support.function_catalogs import TEXT, fn, offline_call
 
@@ -256,6 +256,10 @@ PARCELS = [
 
 
 def test_moving_is_a_relocation_only_when_the_customer_moves() -> None:
+    address = canonical("address")
+    assert address in terms("we moved last month")
+    assert address in terms("can I move my phone line to a new flat")
+    assert address not in terms("can I move my appointment to friday")
     assert call(PARCELS, "my parcel TRK55501234 has not moved since friday, is it lost?") == "track_parcel"
     assert call(PARCELS, "nothing has moved on TRK55501234 for a week") == "track_parcel"
     assert (

@@ -314,16 +314,20 @@ hour), "stop my subscription" or "stop paying" cancels, while "stop sending me e
 END_OF_PERIOD = re.compile(r" end of (?:the |this |next |my )?(day|week|month|year|quarter|term) ")
 """"until the end of the month" is a time: no "end" of anything is asked for (cancel)."""
 RELOCATION = re.compile(
-    r" (?:(?P<who>(?:i|we)(?: (?:have|had|am|are|will|be|just|recently|going to))*) (?:moved|moving|move)"
+    r" (?:(?P<who>(?:i|we)(?: (?:have|had|am|are|will|be|just|recently|going to))*) (?:moved|moving)"
     r"|(?:moved|moving|move) (?P<where>house|home|flat|apartment|address|abroad|out))(?= )"
+    r"| (?:moved|moving|move)(?=(?: \w+){0,3} to (?:a |my |our |the )?new (?:house|home|place|flat|address) )"
 )
-"""Moving as the customer's own relocation ("I moved last week", "we're moving house"), read as
-"relocated" (an address); the word alone moves anything ("it hasn't moved in 4 days", "the
-show has been moved to june", "move this one across")."""
+"""Moving as the customer's own relocation ("I moved last week", "we're moving house", "move my
+broadband to a new house"), read as "relocated" (an address); the word alone moves anything ("it
+hasn't moved in 4 days", "the show has been moved to june", "move this one across", "can I move
+my appt")."""
 
 
 def _relocated(m: re.Match[str]) -> str:
-    return f" {m.group('who')} relocated" if m.group("who") else f" relocated {m.group('where')}"
+    if m.group("who"):
+        return f" {m.group('who')} relocated"
+    return f" relocated {m.group('where')}" if m.group("where") else " relocated"
 
 
 STOPPED_WORKING = re.compile(r" (?:stop|stopped|stops|not|never) (?:work|working|works) ")
