@@ -314,7 +314,7 @@ hour), "stop my subscription" or "stop paying" cancels, while "stop sending me e
 END_OF_PERIOD = re.compile(r" end of (?:the |this |next |my )?(day|week|month|year|quarter|term) ")
 """"until the end of the month" is a time: no "end" of anything is asked for (cancel)."""
 RELOCATION = re.compile(
-    r" (?:(?P<who>(?:i|we)(?: (?:have|had|am|are|will|be|just|recently|going to))*) (?:moved|moving)"
+    r" (?:(?P<who>(?:i|we|they|he|she|customer)(?: (?:have|has|had|am|is|are|will|be|just|recently|going to))*) (?:moved|moving)"
     r"|(?:moved|moving|move) (?P<where>house|home|flat|apartment|address|abroad|out))(?= )"
     r"| (?:moved|moving|move)(?=(?: \w+){0,3} to (?:a |my |our |the )?new (?:house|home|place|flat|address) )"
 )
