@@ -6,7 +6,13 @@ each with a fresh message of its own and the near miss beside it that must not c
 - two neighbours that score alike, one taking a value the message gives that the other takes
   none of (a start time and a head count beside a day both take): the one that takes it;
 - an identifier only one tool takes, in a message that says little in that tool's words;
-- the present ("today", "now") is no date that only a tool of dates takes.
+- the present ("today", "now") is no date that only a tool of dates takes;
+- a message of few words led by a value only one tool of the catalog takes ("thrillers under
+  $15"), while a question that speaks of nobody or asks to know something stays in words;
+- a host name is a value, not its words;
+- a question what a word means is a defining tool's own;
+- "won't be in" speaks of an absence;
+- moving is a relocation only when the customer moves.
 """
 
 from __future__ import annotations
