@@ -1,7 +1,7 @@
 """Accuracy and speed of the built-in offline model on catalogs it was not written for.
 
     .venv/bin/python -m benchmarks.offline_accuracy
-        [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5|dev6|dev7]
+        [--set heldout|heldout2|dev|dev2|dev3|dev4|dev5|dev6|dev7|dev8]
         [--sizes 50,1000] [--json PATH] [--failures] [--quick]
 
 A set is two files in `tests/data/`: `offline_<set>_catalogs.json` (named catalogs of 2-4
@@ -27,7 +27,13 @@ with years, free-text values followed by another clause; a quarter served by no 
 `dev7` (support catalogs only, in domains no earlier set used - mobile plans, insurance claims,
 car hire, hotels, gyms, pharmacy, courses, tickets, water, broadband, streaming, parking, bike
 share - with neighbouring functions, indirect wording, chat spellings, identifiers and dates in
-several forms; a third served by no function) are the sets to develop on.
+several forms; a third served by no function) and `dev8` (26 catalogs in domains no earlier set
+used, half support - vets, bins, removals, lettings, school meals, dry cleaning, solar, licences,
+pensions, tolls, coworking, blood donation, nurseries - half foreign with their own naming -
+repositories, dictionaries, astronomy, homes, jobs, gardening, vehicles, packages, DNS, chess,
+wine, files, to-dos; questions, complaints, indirect and long wording, chat spellings; a third
+served by no function: general questions, definitions, opinions, thanks, and a neighbouring
+operation the catalog lacks) are the sets to develop on.
 
 Every message is one agent turn (`AGENT_SYSTEM`, the catalog bound, `tool_choice` auto). Figures,
 per style and overall:
@@ -224,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default="heldout",
-        help="heldout or heldout2 (frozen, report only), dev, dev2, dev3, dev4, dev5, dev6 or dev7",
+        help="heldout or heldout2 (frozen, report only), dev, dev2, ..., dev7 or dev8",
     )
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--json", type=Path, default=None)

@@ -313,6 +313,23 @@ hour), "stop my subscription" or "stop paying" cancels, while "stop sending me e
 "stopped working" do not. The object keeps its own meaning."""
 END_OF_PERIOD = re.compile(r" end of (?:the |this |next |my )?(day|week|month|year|quarter|term) ")
 """"until the end of the month" is a time: no "end" of anything is asked for (cancel)."""
+RELOCATION = re.compile(
+    r" (?:(?P<who>(?:i|we|they|he|she|customer)(?: (?:have|has|had|am|is|are|will|be|just|recently|going to))*) (?:moved|moving)"
+    r"|(?:moved|moving|move) (?P<where>house|home|flat|apartment|address|abroad|out))(?= )"
+    r"| (?:moved|moving|move)(?=(?: \w+){0,3} to (?:a |my |our |the )?new (?:house|home|place|flat|address) )"
+)
+"""Moving as the customer's own relocation ("I moved last week", "we're moving house", "move my
+broadband to a new house"), read as "relocated" (an address); the word alone moves anything ("it
+hasn't moved in 4 days", "the show has been moved to june", "move this one across", "can I move
+my appt")."""
+
+
+def _relocated(m: re.Match[str]) -> str:
+    if m.group("who"):
+        return f" {m.group('who')} relocated"
+    return f" relocated {m.group('where')}" if m.group("where") else " relocated"
+
+
 STOPPED_WORKING = re.compile(r" (?:stop|stopped|stops|not|never) (?:work|working|works) ")
 """"stopped working" / "not working": a fault."""
 
@@ -354,7 +371,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("hours", "close", "closes", "closing", "closed", "shut"),
     ("loyalty", "reward", "rewards", "points", "point"),
     ("giftcard", "voucher", "giftcards", "vouchers"),
-    ("address", "moved", "relocated", "relocate", "live"),
+    ("address", "relocated", "relocate", "live"),
     ("ticket", "case", "complaint", "complain"),
     (
         "create",
@@ -533,7 +550,7 @@ RELATED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys("dark darker dim brighter brightness".split(), ("light", "lights")),
     **dict.fromkeys("basket trolley".split(), ("cart",)),
     # words, places, people and plans
-    **dict.fromkeys("define definition meaning means".split(), ("definition", "define", "dictionary")),
+    **dict.fromkeys("define definition meaning mean means".split(), ("definition", "define", "dictionary")),
     "words": ("lyrics",),
     "wake": ("alarm",),
     "outlook": ("forecast", "weather"),
@@ -762,8 +779,9 @@ TRAILING = ".,;:!?)\"'"
 
 def _read_paths(text: str) -> str:
     """A path or a file name is a value, not words: "work/report.ipynb" reads as "path ipynb",
-    "report.ipynb" as "ipynb" (a file of that kind; its name says nothing of the action), and a
-    shell command that prints one as "read" ("cat" is no pet there). URLs are left as they are."""
+    "report.ipynb" as "ipynb" (a file of that kind; its name says nothing of the action), a host
+    name as "domain", and a shell command that prints one as "read" ("cat" is no pet there). URLs
+    are left as they are."""
     tokens = text.split()
     for i, token in enumerate(tokens):
         bare = token.rstrip(TRAILING)
@@ -774,6 +792,8 @@ def _read_paths(text: str) -> str:
         read = ["path"] if "/" in bare else []
         if ending in FILE_EXTENSIONS:
             read.append(ending)
+        elif not read and HOST_NAME.fullmatch(bare):
+            read.append("domain")  # "shop.example.net" names a site; "shop" and "net" say nothing
         if not read:
             continue
         tokens[i] = " ".join(read) + token[len(bare) :]
@@ -782,6 +802,11 @@ def _read_paths(text: str) -> str:
     return " ".join(tokens)
 
 
+HOST_NAME = re.compile(
+    r"(?:[a-z0-9-]+\.)+[a-z0-9-]*[a-z][a-z0-9-]*\.[a-z]{2,6}|[a-z0-9-]*[a-z][a-z0-9-]{2,}\.[a-z]{2,6}"
+)
+"""A host name ("example.com", "api.example.org"): letters before the last dot, two to six
+after it (a file name's ending is read first; "e.g." and "3.5" are none)."""
 LONE_DOT = re.compile(r"\.(?!\w)|(?<!\w)\.")
 PUNCTUATION = re.compile(r"[^\w@.\-+ ]+")
 WHERE_TYPO = re.compile(r" (\w{4,6}) (is|are) ")
@@ -817,6 +842,8 @@ def normalise(text: str) -> str:
         text = WHERE_ASKED.sub(" track ", text)
     if " work" in text:
         text = STOPPED_WORKING.sub(" broken ", text)
+    if " mov" in text:
+        text = RELOCATION.sub(_relocated, text)
     if " end of " in text:
         text = END_OF_PERIOD.sub(r" \1 ", text)
     tokens = _mark_negations(_read_verb_objects(_join_phrasal_verbs(text.split())))

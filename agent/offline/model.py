@@ -341,7 +341,8 @@ class OfflineChatModel(BaseChatModel):
         Thriller?" gives no artist)."""
         humans = self._humans(messages)
         text = scope or (humans[-1] if humans else "")
-        if not self._router([function]).is_knowledge_question(text):
+        router = self._router([function])
+        if not router.is_knowledge_question(text) or router.answers_definition(function["name"], text):
             return False
         props = (function.get("parameters") or {}).get("properties") or {}
         args = extract_args(

@@ -61,6 +61,7 @@ from agent.offline.neighbours import reached_in_common, says_name_phrase, says_n
 from agent.offline.silence import (
     ADVICE_QUESTION,
     ANSWERING_WORDS,
+    DEFINITION_QUESTION,
     GENERAL_QUESTION,
     KNOWLEDGE_QUESTION,
     PERSONAL,
@@ -75,6 +76,7 @@ from agent.offline.silence import (
 )
 from agent.offline.spans import takes_plain_words
 from agent.offline.value_evidence import says_listed_value, values_lead
+from agent.offline.value_shapes import example_pattern
 
 __all__ = [  # the word pipeline is re-exported for the offline model's other modules
     "COMMON_WORDS",
@@ -241,6 +243,12 @@ NOT_NEEDED = re.compile(
 won't be able to make our stay", "I no longer need the car I booked", "I want to leave the
 course"): it speaks of cancelling, though it says no verb for it (a tool that cancels is
 scored as if it did; a refund asked for beside it still wins on its own words)."""
+AWAY = re.compile(
+    r"\b(?:will|would|can|could|is|are|am) not (?:missing )?(?:be )?(?:in|coming|come|there|attending)\b"
+)
+"""A message that says someone will not be in or will not come ("Maya won't be in today", "ben
+wont be coming in tomorrow"): it speaks of an absence, though it names none (a tool that
+records an absence is scored as if it did)."""
 WANTING = re.compile(
     r"^(?:i want|i would like|i need|i wish)\b(?! to (?:know|see|check|find|ask|hear|understand)\b)"
 )
@@ -297,6 +305,11 @@ class ToolDoc:
     """Parameter name -> its compiled pattern."""
     required: bool = False
     """Whether the tool requires a parameter (only such a tool is led to by its values)."""
+    value_kinds: set[str] = field(default_factory=set)
+    """The kinds of value the tool takes: its patterns, its free parameters' keys (`free_slots`)
+    and its lists of values (`listed`)."""
+    listed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Key of each list of values the tool takes -> the parameter's schema."""
     takes_plain_words: bool = False
     operations: set[str] = field(default_factory=set)
     """Terms of the name and description: what the tool does (its parameters say what it takes)."""
@@ -341,6 +354,10 @@ MARGIN = 0.75
 DESTRUCTIVE_FACTOR = 0.5
 MONEY_AMOUNT = re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s?(?:dollars?|bucks|pounds|quid|euros?)\b", re.IGNORECASE)
 """A sum of money ("$50", "30 pounds"): the message speaks of money though it does not say so."""
+PRESENT = re.compile(r"\b(?:today|tonight|now|currently|current)\b", re.IGNORECASE)
+"""Words that say the present: a time every look-up of current values reads by default."""
+UNKNOWN_MAX = 2
+"""Most words no tool knows in a message led to a tool by one value of its own alone."""
 DOMAIN_TOOLS = 3
 QUESTION_WORDS = frozenset("what which when where who how why whether".split())
 """Fewest tools whose shared words make a domain: two tools may share their one subject."""
@@ -510,11 +527,17 @@ class Router:
                     doc.slot_terms.update(value_terms)
                     for term in value_terms:
                         doc.weights[term] += PARAMETER_WEIGHT / len(value_terms)
-                pattern = prop.get("pattern")
+                # a foreign catalog shows its identifiers by example ("e.g. J-55812") more often
+                # than by pattern: a value of that shape is read as the pattern's would be
+                pattern = prop.get("pattern") or example_pattern(str(prop.get("description") or ""))
                 if isinstance(pattern, str) and (compiled := IdentifierPattern.compile(pattern)):
                     doc.patterns.append(compiled)
                     doc.pattern_of[pname] = compiled
             doc.required = bool(doc.parameters.get("required"))
+            for prop in (doc.parameters.get("properties") or {}).values():
+                if prop.get("enum"):
+                    doc.listed[json.dumps(sorted(map(str, prop["enum"])))] = prop
+            doc.value_kinds = set(doc.free_slots) | {p.pattern for p in doc.patterns} | set(doc.listed)
             pattern_df.update({p.pattern for p in doc.patterns})
             self.docs.append(doc)
         # Small catalogues are scored as if among MIN_CATALOGUE tools, so a word that only one
@@ -528,6 +551,8 @@ class Router:
         """Verbs many tools share that two or more of the bound tools use: one that a single
         bound tool uses ("cancel" beside `change_plan` and `pause_subscription`) singles it out."""
         self.pattern_idf = {p: idf(n, c) for p, c in pattern_df.items()}
+        self.kind_counts = Counter(k for d in self.docs for k in d.value_kinds)
+        """How many bound tools take each kind of value (see `_own_values`)."""
         self.avg_length = average_length(d.length for d in self.docs)
         self._by_name = {d.name: d for d in reversed(self.docs)}
         self.postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -700,6 +725,8 @@ class Router:
             query.add(canonical("money"))  # "send $50 to Alice" speaks of money
         if NOT_NEEDED.search(" ".join(plain)):
             query.add(canonical("cancel"))
+        if AWAY.search(" ".join(plain)):
+            query |= {canonical("absence"), canonical("absent")}
         scores = [0.0] * len(self.docs)
         for term in query:
             for i, part in self.postings.get(term, ()):
@@ -766,6 +793,15 @@ class Router:
         if {"i", "am"} & set(plain):
             return False  # "why is my bill so high" / "how do I" ask about the customer's case
         return bool(KNOWLEDGE_QUESTION.search(said))
+
+    def answers_definition(self, name: str, text: str) -> bool:
+        """Whether the message asks what a word means (`DEFINITION_QUESTION`) and the tool is
+        one that defines words (its name or description says so, `ANSWERING_WORDS`): "define
+        quixotic" is a knowledge question a dictionary tool answers, not one for words."""
+        doc = self.doc(name)
+        if doc is None or not DEFINITION_QUESTION.match(" ".join(words(text))):
+            return False
+        return bool({canonical(w) for w in ANSWERING_WORDS["definition"]} & doc.operations)
 
     def is_general_question(self, text: str) -> bool:
         """A question about the business rather than the customer's own case."""
@@ -852,6 +888,7 @@ class Router:
             route.tool is not None
             and self.names_only_values(route.tool, text)
             and not asks_for_action(text)
+            and not self.answers_definition(route.tool, text)
             and not self.states_case(route.tool, text)
         ):
             return Route(None, route.ranking)  # "are your solar panels any good?"
@@ -930,6 +967,58 @@ class Router:
         if best < STATEMENT_THRESHOLD or runner_up > best * LOW_THRESHOLD_LEAD:
             return False
         return asks_availability(text) or self.states_case(ranking[0][0], text)
+
+    def identified_alone(self, ranking: list[tuple[str, float]], text: str) -> bool:
+        """Whether weaker evidence suffices because the message holds an identifier that only
+        the best tool takes (no other bound tool has its pattern or example shape) and meets it
+        in at least `STATEMENT_THRESHOLD`: "I want to challenge fine PCN3300918" says little in
+        the dispute tool's words, but the penalty number is the dispute tool's alone."""
+        if not ranking or ranking[0][1] < STATEMENT_THRESHOLD:
+            return False
+        hits, _ = self._read(text)
+        found = [key for key, docs in self.pattern_docs.items() if hits[key]]
+        best = self._by_name[ranking[0][0]]
+        return bool(found) and all(self.pattern_docs[key] == [self.docs.index(best)] for key in found)
+
+    def _values_given(self, doc: ToolDoc, text: str) -> set[str]:
+        """The kinds of value (`ToolDoc.value_kinds`) the message gives the tool: an identifier
+        its pattern accepts, a value the slot evidence reads, one of a list's values said
+        whole."""
+        hits, _ = self._read(text)
+        given = {key for key in doc.value_kinds if hits.get(key)}
+        if given and self.slot_evidence is not None and PRESENT.search(text):
+            # "one share of MSFT today": the present is what a tool of current values reads
+            # anyway, no date only a tool of dates takes
+            rest = PRESENT.sub(" ", text)
+            given = {
+                k for k in given if k not in self.slot_props or self.slot_evidence(self.slot_props[k], rest)
+            }
+        if doc.listed:
+            plain = set(words(text))
+            given |= {key for key, prop in doc.listed.items() if says_listed_value(plain, prop)}
+        return given
+
+    def _own_values(self, docs: list[ToolDoc], text: str, counts: Counter[str] | None = None) -> list[str]:
+        """The tools of `docs` that the message gives a kind of value none of the others takes
+        (`counts`: how many of `docs` take each kind, when already known)."""
+        counts = counts if counts is not None else Counter(k for d in docs for k in d.value_kinds)
+        return [d.name for d in docs if any(counts[k] == 1 for k in self._values_given(d, text))]
+
+    def _takes_alone(self, close: list[str], text: str) -> str | None:
+        """Among tools that score about the same, the one that takes a value the message gives
+        and the others take none of (no parameter of that kind): "four of us at 10:00" fills
+        a meeting room's time and head count, which a desk booking does not take; "flashing
+        F21" an error code only the fault report takes. A message that cancels or changes
+        keeps to a tool of that kind ("cancel my desk on friday" books nothing)."""
+        if self.is_knowledge_question(text):
+            return None  # "how many languages are spoken in India?" gives no value to act on
+        alone = self._own_values([doc for name in close if (doc := self.doc(name)) is not None], text)
+        if len(alone) != 1:
+            return None
+        intent = message_intent(text)
+        if intent in ("cancel", "change") and tool_kind(alone[0]) != intent:
+            return None
+        return alone[0]
 
     def states_case(self, name: str, text: str) -> bool:
         """Whether the message states a case rather than asking a question (`is_question`) and
@@ -1082,8 +1171,14 @@ class Router:
             ranking[0][1] < threshold
             and not self.fully_read(ranking, text, general)
             and not (not general and self.states_need(ranking, text))
+            and not (not general and self.identified_alone(ranking, text))
+            and not (ranking[0][1] >= STATEMENT_THRESHOLD and self.answers_definition(ranking[0][0], text))
         ):
-            led = None if general else self._led_by_values(ranking, text)
+            led = (
+                None
+                if general
+                else self._led_by_values(ranking, text) or self._led_by_own_value(ranking, text)
+            )
             if led is None:
                 return Route(None, ranking)
             ranking = led  # "to Boston from Seattle this Thursday" gives a flight search's values
@@ -1119,6 +1214,9 @@ class Router:
         asked = self._looked_up_among(close, text)
         if asked is not None:
             return Route(asked, ranking)  # "do I have anything scheduled?" adds no event
+        alone = self._takes_alone(close, text)
+        if alone is not None:
+            return Route(alone, ranking)  # "a room at 10:00 for four of us" is no desk
         # A tie between a tool the message meets only in a shared verb ("turn") and one it
         # meets in its subject ("heating") goes to the subject; a verb that cancels or
         # deletes is never outweighed so ("cancel my membership" is no `freeze_membership`).
@@ -1376,6 +1474,28 @@ class Router:
         best = ranking[0][1]
         rest = [(name, score) for name, score in ranking if name != led[0]]
         return [(led[0], round(max(best + MARGIN, THRESHOLD), 4)), *rest]
+
+    def _led_by_own_value(
+        self, ranking: list[tuple[str, float]], text: str
+    ) -> list[tuple[str, float]] | None:
+        """The ranking with the one tool put first that alone takes a kind of value the message
+        gives (`_values_given`: an amount beside a wine search's price limit, a day beside a
+        to-do's due date, one of a list's values) - the other tools take no value of that kind -
+        when the message says too little in the tools' words to reach a threshold: "malbec under
+        $20", "remind me to call the plumber friday". A message that holds more than
+        `UNKNOWN_MAX` words no tool knows speaks of something else; a question to know something
+        ("what day of the week was July 4, 1776?"), or one that speaks of nobody ("does the gym
+        shut early on easter monday"), is answered in words."""
+        if self.is_knowledge_question(text) or len(self.unknown_words(text)) > UNKNOWN_MAX:
+            return None
+        if is_question(text) and not SPEAKER & set(words(text)):
+            return None
+        alone = self._own_values(self.docs, text, self.kind_counts)
+        if len(alone) != 1:
+            return None
+        best = ranking[0][1]
+        rest = [(name, score) for name, score in ranking if name != alone[0]]
+        return [(alone[0], round(max(best + MARGIN, THRESHOLD), 4)), *rest]
 
     def _fills_slot(self, name: str, text: str) -> bool:
         doc = self.doc(name)

@@ -111,10 +111,17 @@ ANSWERING_WORDS = {
     "price": frozenset({"price", "cost", "quote", "fee"}),
     "duration": frozenset({"estimate", "eta", "duration", "long"}),
     "obligation": frozenset({"require", "requirement", "eligible", "eligibility"}),
+    "definition": frozenset({"define", "definition", "meaning", "dictionary"}),
 }
 """Words of an action that answers a question of the kind itself: a price question is a quoting
 action's own, "how long would express take?" a delivery estimate's, "do I need a visa?" a visa
-requirements look-up's."""
+requirements look-up's, "what does 'ephemeral' mean?" a dictionary's (`DEFINITION_QUESTION`)."""
+DEFINITION_QUESTION = re.compile(
+    r"^(?:(?:hi|hello|hey|so|ok|okay|please)\s+)*(?:(?:can|could|would) you (?:please )?)?(?:define\b|"
+    r"what does .+ mean\b|(?:what is )?(?:the )?(?:definition|meaning) of\b|what is the (?:definition|meaning)\b)"
+)
+"""A question what a word means ("define quixotic", "meaning of 'run' as a verb?"): a knowledge
+question, which an action that defines words answers."""
 
 
 def plain_question(text: str) -> str:
