@@ -284,3 +284,13 @@ def test_base64_runs_are_read_up_to_the_bound_only() -> None:
     past = f"{other} {'QUJDREVGR0hJSktM' * 8} {cursor}"
     assert redactor.text(past) == past
     assert redactor.data({"a": other + "QUJD" * 64, "next": cursor})["next"] == "***"
+
+
+def test_a_secret_of_a_character_or_two_keeps_the_documents_keys_whole() -> None:
+    """A very short secret is masked in every value, but the keys a document is read by
+    (`text`, `type`) stay whole, so the chat page and every reader of a trace still find them;
+    a longer secret is masked in keys too."""
+    redactor = Redactor(["x", "tok-3f9a7c1e"])
+    out = redactor.data({"type": "user", "text": "next box", "tok-3f9a7c1e": "a", "events": [{"text": "x"}]})
+    assert set(out) == {"type", "text", "***", "events"}
+    assert out["text"] == "ne***t bo***" and out["events"] == [{"text": "***"}]

@@ -66,6 +66,8 @@ from .html_text import without_tags
 __all__ = ["MASK", "SPELLINGS", "Redactor", "storable"]
 
 MASK = "***"
+KEY_SECRET_MIN_CHARS = 4
+"""Secrets shorter than this are masked in values only, never inside keys."""
 MIN_SPELLING_CHARS = 4
 """Encoded spellings shorter than this are not searched (the value itself always is)."""
 _ESCAPES = re.compile(
@@ -378,6 +380,7 @@ class Redactor:
     """Replaces every secret value, in any letter case or common encoding, with `***`."""
 
     def __init__(self, secrets: Iterable[str] = ()):
+        secrets = list(secrets)
         needles: set[str] = set()
         numbers: set[Decimal] = set()
         doubles: set[float] = set()
@@ -392,6 +395,15 @@ class Redactor:
                 if (double := _double(secret)) is not None:
                     doubles.add(double)
         self._count = len(needles)
+        short = [s for s in secrets if isinstance(s, str) and s and len(s) < KEY_SECRET_MIN_CHARS]
+        self._keys: Redactor = (
+            Redactor([s for s in secrets if isinstance(s, str) and len(s) >= KEY_SECRET_MIN_CHARS])
+            if short
+            else self
+        )
+        """Masks keys: a secret of a character or two is masked in every value, but a key it
+        spells part of is a name of the document's own shape (`text`, `type`), kept whole so
+        readers of the document still find it."""
         self._numbers = frozenset(numbers)
         self._doubles = frozenset(doubles)
         self._large: dict[str, str] = {}
@@ -556,7 +568,9 @@ class Redactor:
         if isinstance(value, tuple):
             return tuple(self._data(v, done) for v in value)
         if isinstance(value, dict):
-            return {self._data(str(k), done): self._data(v, done) for k, v in value.items()}
+            if self._keys is self:
+                return {self._data(str(k), done): self._data(v, done) for k, v in value.items()}
+            return {self._keys.text(str(k)): self._data(v, done) for k, v in value.items()}
         return value
 
     def _is_secret_number(self, value: int | float) -> bool:
