@@ -330,3 +330,30 @@ async def test_a_call_valid_as_picked_skips_only_the_steps_it_does_not_need(tmp_
     assert write.trace["path"] == ["agent", "confirm", "confirm"] and write.interrupt["kind"] == "confirm"
     assert sent(fresh_demo_log, "POST", "/api/tickets") == []
     assert missing.trace["path"] == ["agent", "collect_info"] and missing.interrupt["kind"] == "collect_info"
+
+
+async def test_a_write_the_api_refused_may_be_sent_again_one_it_did_may_not(tmp_path, fresh_demo_log):
+    """The repeat rule keeps a write from being done twice: a call the API refused (a 4xx, a 503)
+    did nothing and may be sent again when the customer asks; one it carried out may not."""
+    shipped = dict(order_id="ORD-1003", shipping_address="1 Elm St, Springfield")  # delivered: 409
+    open_ = dict(order_id="ORD-1002", shipping_address="1 Elm St, Springfield")  # processing: done
+    model = ScriptedChatModel().script(
+        tool_call("update_shipping_address", **shipped),
+        "It could not be changed.",
+        tool_call("update_shipping_address", **shipped),
+        "It could not be changed.",
+        tool_call("update_shipping_address", **open_),
+        "Changed.",
+        tool_call("update_shipping_address", **open_),
+    )
+    async with make_agent(tmp_path, fresh_demo_log, model) as agent:
+        for _ in range(2):
+            asked = await agent.send("s1", "ship ORD-1003 to 1 Elm St, Springfield")
+            assert asked.interrupt["kind"] == "confirm"
+            await agent.resume("s1", {"decision": "approve"})
+        assert len(sent(fresh_demo_log, "PATCH", "/api/orders/ORD-1003")) == 2
+        asked = await agent.send("s1", "ship ORD-1002 to 1 Elm St, Springfield")
+        await agent.resume("s1", {"decision": "approve"})
+        again = await agent.send("s1", "ship ORD-1002 to 1 Elm St, Springfield again")
+    assert "won't send it again" in again.reply["text"]
+    assert len(sent(fresh_demo_log, "PATCH", "/api/orders/ORD-1002")) == 1

@@ -79,6 +79,17 @@ class Outcome(BaseModel):
         sending (the guard blocked it, or the action or its arguments could not make one)."""
         return self.kind not in NOT_SENT
 
+    @property
+    def may_have_applied(self) -> bool:
+        """Whether the API may have done what was asked: a success, or a failure that leaves it
+        unknown (a timeout, a dropped connection, a 500 or a gateway's 502 / 504, an unreadable
+        body). A 4xx, a 503 or a 429 says it was not done: sending it again duplicates nothing."""
+        if not self.was_sent:
+            return False
+        if self.kind is OutcomeKind.HTTP_ERROR and isinstance(self.status, int):
+            return not (400 <= self.status < 500 or self.status == 503)
+        return True
+
 
 NOT_SENT = frozenset({OutcomeKind.BLOCKED, OutcomeKind.CONFIG_ERROR})
 """The outcome classes of a call that was never sent."""

@@ -107,7 +107,7 @@ def _record(state: AgentState, batch: list, ran: list, rest: list) -> dict:
         if outcome.was_sent:
             counts[action.name] = counts.get(action.name, 0) + 1
             sent += 1
-            if not action.is_idempotent:
+            if not action.is_idempotent and outcome.may_have_applied:  # a refused one may be sent again
                 fingerprints.append(fingerprint(action.name, call["args"]))
     update: dict = {
         "results": results,
