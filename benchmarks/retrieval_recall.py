@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev_indirect",
             "dev_ops",
             "dev_fresh",
+            "dev_rescue",
         ),
     )
     parser.add_argument("--json", type=Path, default=None, help="where to write results")

@@ -42,6 +42,12 @@
                                                after the others to check that a reading rule
                                                generalises (chat spellings, typos, two-word
                                                verbs in every form, terse operator commands)
+    tests/data/retrieval/dev_rescue_requests.tsv
+                                               a development set for the catalog search's
+                                               rescue (tune on these): 153 requests over 153
+                                               actions, written before the search changes they
+                                               measure: indirect wording, typos, synonyms and
+                                               words only an input's description says
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -134,5 +140,5 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
 
 def requests(name: str = "frozen") -> list[Request]:
     """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` / `dev_indirect` /
-    `dev_ops` / `dev_fresh` (developed on)."""
+    `dev_ops` / `dev_fresh` / `dev_rescue` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]
