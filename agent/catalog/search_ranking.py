@@ -10,7 +10,10 @@ words and terms the index already holds (no second index, nothing more to keep i
 - parts of identifiers and names: a word of `MIN_PART` letters or more that begins or ends an
   indexed word ("hub" in the name `jhub_get_users`, "lab" in `jlab_...`, "server" in
   `jserver_...`), and, for a word the index does not know, the indexed words of `MIN_PART`
-  letters or more that begin or end it ("dagruns" holds "dag"), at `PART_WEIGHT`;
+  letters or more that begin or end it ("dagruns" holds "dag"), at `PART_WEIGHT`; not the
+  halves of an everyday compound (`is_compound`: "handset" is no "set", "doorstep" no "step");
+- two words said apart that the catalog writes as one ("pet store": `petstore_...`, "log out":
+  logout, "work space": workspace), read as that word, the pair counting as one more word;
 - near spellings of a word the index does not know, short words included (binding corrects
   words of four letters or more only): within one edit, two for long words ("cancle" ->
   cancel); a two-letter word only by a letter added at its end ("ad" -> add), at `NEAR_WEIGHT`;
@@ -20,7 +23,9 @@ words and terms the index already holds (no second index, nothing more to keep i
   unknown word's stem begins ("notifs" -> notifications), at `ABBREVIATION_WEIGHT`;
 - related words of the word itself (`agent.catalog.related_words`, and the plain-word
   associations of `agent.catalog.lexical.RELATED`, "plane" -> flight) at
-  `SEARCH_RELATED_WEIGHT`, more than binding gives them; not of a guessed reading ("del" read
+  `SEARCH_RELATED_WEIGHT`, more than binding gives them, and at `SEARCH_UNSAID_RELATED_WEIGHT`
+  for a word no action says ("handset", "hamster", "pipelines"): its related words are all
+  that speak for it, as binding reads it too (`UNSAID_RELATED_WEIGHT`); not of a guessed reading ("del" read
   as detail would bring show, view, info: two guesses in a row); the related words of an
   everyday phrase of the query ("get rid of", "see someone") at the same weight, the phrase
   counting as one more word;
@@ -46,12 +51,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from agent.catalog.index import ActionIndex
-from agent.catalog.lexical import COMMON_WORDS, canonical, related_terms, stem, words
+from agent.catalog.lexical import COMMON_WORDS, STOPWORDS, canonical, related_terms, stem, words
 from agent.catalog.related_words import phrase_related, query_words, related
 
 PART_WEIGHT = 0.6
@@ -63,6 +69,10 @@ ABBREVIATION_WEIGHT = 0.6
 kept)."""
 SEARCH_RELATED_WEIGHT = 0.5
 """A related term's weight, the word's own being 1 (binding: 0.2)."""
+SEARCH_UNSAID_RELATED_WEIGHT = 0.8
+"""A related term's weight for a word no action says (binding: 0.4): nothing else speaks for it."""
+EVERYDAY = COMMON_WORDS | STOPWORDS
+"""Everyday English words: two of them joined make an everyday compound (`is_compound`)."""
 MIN_PART = 3
 """Shortest word read as a part of a longer one (and shortest part read in a longer word)."""
 MAX_ABBREVIATION = 5
@@ -136,6 +146,13 @@ def _split(found: list[str], weight: float, vocabulary: Vocabulary) -> dict[str,
     return out
 
 
+def is_compound(word: str) -> bool:
+    """Whether `word` is two everyday words joined ("handset", "doorstep", "somebody"): a word
+    of its own, whose halves say something else ("set", "step", "body"); an identifier's parts
+    are not both everyday words ("dagruns": dag)."""
+    return any(word[:i] in EVERYDAY and word[i:] in EVERYDAY for i in range(2, len(word) - 1))
+
+
 def _is_abbreviation(short: str, long: str) -> bool:
     if long[0] != short[0] or len(long) <= len(short) + 1:
         return False
@@ -164,10 +181,13 @@ def word_readings(index: ActionIndex, word: str, vocabulary: Vocabulary) -> dict
         holders = [v for v in listed if len(v) > len(word) and (v.startswith(word) or v.endswith(word))]
         add(_split(holders, PART_WEIGHT, vocabulary))
     if not known and plain:
-        parts = [
-            v for v in listed if MIN_PART <= len(v) < len(word) and (word.startswith(v) or word.endswith(v))
-        ]
-        add(_split(parts, PART_WEIGHT, vocabulary))
+        if not is_compound(word):
+            parts = [
+                v
+                for v in listed
+                if MIN_PART <= len(v) < len(word) and (word.startswith(v) or word.endswith(v))
+            ]
+            add(_split(parts, PART_WEIGHT, vocabulary))
         limit = 1 if len(word) < 8 else 2
         near = process.extract(word, listed, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if len(word) < MIN_PART:  # two letters: only a letter added at the end ("ad" -> add)
@@ -183,16 +203,28 @@ def word_readings(index: ActionIndex, word: str, vocabulary: Vocabulary) -> dict
             add(_split(longer, ABBREVIATION_WEIGHT, vocabulary))
     # related words of the word itself, known or not ("2fa": no action says it, its related
     # words may); not of a guessed reading (del -> detail -> show would be two guesses)
-    for other in related(own):
+    share = SEARCH_RELATED_WEIGHT if known else SEARCH_UNSAID_RELATED_WEIGHT
+    for other in (*related(own), *related_terms([word])):
         if other in index.postings:
-            out[other] = max(out.get(other, 0.0), SEARCH_RELATED_WEIGHT)
-    for other in related_terms([word]):
-        if other in index.postings:
-            out[other] = max(out.get(other, 0.0), SEARCH_RELATED_WEIGHT)
+            out[other] = max(out.get(other, 0.0), share)
     if len(vocabulary.readings) >= MAX_CACHED:
         vocabulary.readings.clear()
     vocabulary.readings[word] = out
     return out
+
+
+def joined_readings(
+    index: ActionIndex, plain: Sequence[str], vocabulary: Vocabulary
+) -> list[dict[str, float]]:
+    """For each two neighbouring words of a query that the catalog writes as one word ("pet
+    store": petstore, "log out": logout), that word's term at weight 1 (stop words included:
+    "out" of "log out" is one)."""
+    found = []
+    for first, second in pairwise(plain):
+        term = vocabulary.terms.get(first + second)
+        if term is not None and term in index.postings:
+            found.append({term: 1.0})
+    return found
 
 
 def search_scores(
@@ -207,8 +239,10 @@ def search_scores(
         return scores, matched
     for text, weight in texts:
         readings = [word_readings(index, word, vocabulary) for word in dict.fromkeys(query_words(text))]
-        phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(words(text)) if t in index.postings}
-        for read in (*readings, phrased):  # a phrase counts once, like a word
+        plain = words(text)
+        phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(plain) if t in index.postings}
+        # a phrase counts once, like a word; so does a pair said apart that the catalog joins
+        for read in (*readings, phrased, *joined_readings(index, plain, vocabulary)):
             best: dict[str, float] = {}
             for term, reading in read.items():
                 parts = index.parts.get(term)
