@@ -1,7 +1,8 @@
 """The catalog search's wider reading of a customer's own words (`agent.catalog.search_ranking`),
 by class of the requests binding missed and the search did not find: an everyday compound is no
 identifier ("handset" is no "set"), a word no action says leans on its related words, and two
-words said apart are the one word the catalog writes ("pet store": petstore)."""
+words said apart are the one word the catalog writes ("pet store": petstore); an action
+whose name the query does not cover still ranks by its score."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from agent.catalog.retrieval import ActionRetriever
 from agent.catalog.search_ranking import (
     PART_WEIGHT,
     SEARCH_RELATED_WEIGHT,
+    SEARCH_RRF_K,
     SEARCH_UNSAID_RELATED_WEIGHT,
     is_compound,
     joined_readings,
     word_readings,
 )
+from agent.catalog.semantic import RRF_K
+from agent.state import Limits
+from benchmarks import retrieval_set
 from tests.test_search_ranking import catalog, found
+from tools.compiler import ActionCatalog
 
 ACTIONS = {
     "petstore_logout_user": "Log out current logged in user session.",
@@ -71,3 +77,27 @@ def test_two_words_said_apart_are_the_word_the_catalog_writes_as_one() -> None:
     # the pet store's action before the shops' (binding ranks a shop first)
     assert retriever.ranked(cat, [("the pet store", 1.0)], 1) == ["find_store"]
     assert found(retriever, cat, "the pet store", n=1) == ["petstore_get_inventory"]
+
+
+def test_an_action_whose_name_the_query_does_not_cover_still_ranks_by_its_score() -> None:
+    # "card" reaches update_payment_method only through its trigger ("the card or payment
+    # method on file"); names that say "card" or "details" no longer outvote it by being in both
+    # rankings, and the first ranks of each ranking count (`SEARCH_RRF_K`)
+    retriever = ActionRetriever()
+    cat = ActionCatalog()
+    cat.sync(retrieval_set.catalog())
+    index = retriever.index(cat)
+    query = "my card expired, i want to use a new one"
+    by_score, by_name = retriever._reader.rankings(index, [(query, 1.0)], list(index.docs))
+    assert set(by_name) == set(by_score)  # every matched action, covered names first
+    assert by_name.index("update_payment_method") > by_name.index("block_card")
+    assert SEARCH_RRF_K < RRF_K
+
+    def rank(message: str, expected: str) -> int:
+        names = [a.definition.name for a in retriever.search(cat, list(cat), message, 40)]
+        return names.index(expected) + 1
+
+    assert rank(query, "update_payment_method") <= 12  # 24th with names left out and k = 60
+    assert (
+        rank("ls the notebooks dir", "jserver_get_api_contents_path") <= Limits().search_results
+    )  # was 34th

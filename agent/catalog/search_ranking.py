@@ -43,8 +43,12 @@ match.
 
 That score is one ranking; the other is how much of the query each action's name says
 (`name_coverage`: a name says what the action does in two or three words, whatever the length
-of its description, which BM25's length normalisation weighs against). The two are fused by
-reciprocal rank (`agent.catalog.semantic.fuse`), with the semantic ranking when there is one.
+of its description, which BM25's length normalisation weighs against), every matched action
+in it: those whose name the query does not cover come after the others, by score, not left out
+(an action left out of one ranking loses to any action both hold, and a word as common in names
+as "details" covers many: "new card details" means the card on file, not a booking's details).
+The two are fused by reciprocal rank (`agent.catalog.semantic.fuse`) at `SEARCH_RRF_K`, with the
+semantic ranking when there is one.
 """
 
 from __future__ import annotations
@@ -73,6 +77,9 @@ SEARCH_UNSAID_RELATED_WEIGHT = 0.8
 """A related term's weight for a word no action says (binding: 0.4): nothing else speaks for it."""
 EVERYDAY = COMMON_WORDS | STOPWORDS
 """Everyday English words: two of them joined make an everyday compound (`is_compound`)."""
+SEARCH_RRF_K = 10
+"""Reciprocal rank fusion's constant for the search (binding's: 60): the search returns a few
+actions, so the first ranks of each ranking must count for more than a place in both."""
 MIN_PART = 3
 """Shortest word read as a part of a longer one (and shortest part read in a longer word)."""
 MAX_ABBREVIATION = 5
@@ -116,18 +123,16 @@ class SearchReader:
         self, index: ActionIndex, texts: Sequence[tuple[str, float]], among: Sequence[str]
     ) -> list[list[str]]:
         """Two rankings of the names of `among` that the search's reading matches, best first
-        (by name on ties), to be fused: by score (`search_scores`), and by how much of the query
-        each action's name says (`name_coverage`, then score). Empty when nothing matches."""
+        (by name on ties), to be fused (`SEARCH_RRF_K`): by score (`search_scores`), and by how
+        much of the query each action's name says (`name_coverage`, then score; a name the
+        query does not cover at all after the others). Empty when nothing matches."""
         scores, matched = search_scores(index, texts, self.vocabulary(index))
         hit = [name for name in among if scores.get(name, 0.0) > 0]
         if not hit:
             return []
         by_score = sorted(hit, key=lambda n: (-scores[n], n))
         covered = {n: name_coverage(index.docs[n].name_terms, matched) for n in hit}
-        by_name = sorted(
-            (n for n in hit if covered[n][0] > 0),
-            key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n),
-        )
+        by_name = sorted(hit, key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n))
         return [by_score, by_name]
 
 
