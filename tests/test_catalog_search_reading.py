@@ -1,20 +1,22 @@
 """The catalog search's wider reading of a customer's own words (`agent.catalog.search_ranking`),
 by class of the requests binding missed and the search did not find: an everyday compound is no
-identifier ("handset" is no "set"), a word no action says leans on its related words, and two
-words said apart are the one word the catalog writes ("pet store": petstore); an action
-whose name the query does not cover still ranks by its score."""
+identifier ("handset" is no "set"), a word no action says leans on its related words, two words
+said apart are the one word the catalog writes ("pet store": petstore), an action whose name the
+query does not cover still ranks by its score, and a long message is read sentence by sentence."""
 
 from __future__ import annotations
 
 from agent.catalog.lexical import canonical, words
 from agent.catalog.retrieval import ActionRetriever
 from agent.catalog.search_ranking import (
+    OTHER_SENTENCES_SHARE,
     PART_WEIGHT,
     SEARCH_RELATED_WEIGHT,
     SEARCH_RRF_K,
     SEARCH_UNSAID_RELATED_WEIGHT,
     is_compound,
     joined_readings,
+    sentences,
     word_readings,
 )
 from agent.catalog.semantic import RRF_K
@@ -101,3 +103,28 @@ def test_an_action_whose_name_the_query_does_not_cover_still_ranks_by_its_score(
     assert (
         rank("ls the notebooks dir", "jserver_get_api_contents_path") <= Limits().search_results
     )  # was 34th
+
+
+def test_a_long_message_is_read_sentence_by_sentence() -> None:
+    assert sentences("what is core.parallelism set to? thanks!") == [
+        "what is core.parallelism set to?",
+        "thanks!",
+    ]
+    assert sentences("open report.ipynb") == ["open report.ipynb"]
+    retriever = ActionRetriever()
+    cat = ActionCatalog()
+    cat.sync(retrieval_set.catalog())
+
+    def first(message: str) -> str:
+        return retriever.search(cat, list(cat), message, 1)[0].definition.name
+
+    # the words of a greeting and a sign-off no longer add up for actions the request never meant
+    # ("writing" -> upload, save; "great" -> feedback; "busy" -> status): 8th read whole
+    padded = (
+        "Hello, I am writing on behalf of my mum who is not great with computers. which airflow "
+        "release is this. She would really appreciate a quick reply, we are both pretty busy this week."
+    )
+    assert first(padded) == "airflow_get_version"
+    # a request said over two sentences still adds up (the other sentence counts at half)
+    assert first("My order came this morning. The lamp inside is cracked.") == "report_damaged_item"
+    assert 0 < OTHER_SENTENCES_SHARE < 1

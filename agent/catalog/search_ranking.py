@@ -41,6 +41,13 @@ once per action, by its strongest reading (BM25's part times the reading's weigh
 document frequency), so a word's many readings cannot add up to outweigh another word's exact
 match.
 
+A message of several sentences is read sentence by sentence (`sentences`): an action's score
+is its best sentence's and `OTHER_SENTENCES_SHARE` of the others' ("Hi, hope you are well. My
+mum's new phone won't connect. Thanks for your help!": the words of the greeting and the thanks,
+"well", "help", "thanks", do not add up for actions the request never meant), and the name
+coverage below is its best sentence's (with the other texts' words: the model's query and the
+customer's message read together, as before).
+
 That score is one ranking; the other is how much of the query each action's name says
 (`name_coverage`: a name says what the action does in two or three words, whatever the length
 of its description, which BM25's length normalisation weighs against), every matched action
@@ -53,7 +60,9 @@ semantic ranking when there is one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -80,6 +89,15 @@ EVERYDAY = COMMON_WORDS | STOPWORDS
 SEARCH_RRF_K = 10
 """Reciprocal rank fusion's constant for the search (binding's: 60): the search returns a few
 actions, so the first ranks of each ranking must count for more than a place in both."""
+OTHER_SENTENCES_SHARE = 0.5
+"""Share of an action's score from the sentences of a text other than its best one: half, so a
+request said over two sentences ("My order came today. The lamp is cracked.") still adds up."""
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+"""Where a sentence ends: a stop, a question or exclamation mark, a semicolon before a space
+("report.ipynb" and "core.parallelism" are one word), or a line break."""
+RANKING_DEPTH = 200
+"""Names kept of each ranking before they are fused: an action past the 200th of both cannot be
+among the first few dozen fused (`SEARCH_RRF_K`), and a catalog of thousands is not sorted whole."""
 MIN_PART = 3
 """Shortest word read as a part of a longer one (and shortest part read in a longer word)."""
 MAX_ABBREVIATION = 5
@@ -120,19 +138,32 @@ class SearchReader:
         return known
 
     def rankings(
-        self, index: ActionIndex, texts: Sequence[tuple[str, float]], among: Sequence[str]
+        self,
+        index: ActionIndex,
+        texts: Sequence[tuple[str, float]],
+        among: Sequence[str],
+        depth: int = RANKING_DEPTH,
     ) -> list[list[str]]:
-        """Two rankings of the names of `among` that the search's reading matches, best first
-        (by name on ties), to be fused (`SEARCH_RRF_K`): by score (`search_scores`), and by how
-        much of the query each action's name says (`name_coverage`, then score; a name the
-        query does not cover at all after the others). Empty when nothing matches."""
-        scores, matched = search_scores(index, texts, self.vocabulary(index))
+        """Two rankings of the first `depth` names of `among` that the search's reading
+        matches, best first (by name on ties), to be fused (`SEARCH_RRF_K`): by score
+        (`search_scores`), and by how much of the query each action's name says
+        (`name_coverage`, then score; a name the query does not cover at all after the others).
+        Empty when nothing matches."""
+        scores, pieces = search_scores(index, texts, self.vocabulary(index))
         hit = [name for name in among if scores.get(name, 0.0) > 0]
         if not hit:
             return []
-        by_score = sorted(hit, key=lambda n: (-scores[n], n))
-        covered = {n: name_coverage(index.docs[n].name_terms, matched) for n in hit}
-        by_name = sorted(hit, key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n))
+        by_score = heapq.nsmallest(depth, hit, key=lambda n: (-scores[n], n))
+        said = set().union(*pieces)
+        covered: dict[str, tuple[float, float]] = {}
+        for n in hit:
+            terms = index.docs[n].name_terms
+            if not said.isdisjoint(terms):  # most names hold none of the query's terms
+                covered[n] = max(name_coverage(terms, m) for m in pieces)
+        by_name = heapq.nsmallest(
+            depth, covered, key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n)
+        )
+        by_name += [n for n in by_score if n not in covered][: depth - len(by_name)]
         return [by_score, by_name]
 
 
@@ -232,36 +263,78 @@ def joined_readings(
     return found
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a text (`SENTENCE_END`), empty ones left out; the text when it has one."""
+    found = [s for s in SENTENCE_END.split(text) if s.strip()]
+    return found if len(found) > 1 else [text]
+
+
 def search_scores(
     index: ActionIndex, texts: Sequence[tuple[str, float]], vocabulary: Vocabulary
+) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Action -> the search's score for the (text, weight) queries: in each sentence of a text
+    each word counts once per action, by its strongest reading; an action's score from a text is
+    its best sentence's and `OTHER_SENTENCES_SHARE` of the others'; input patterns' values add
+    their bonus. And, for each sentence, term -> the weight of its strongest reading by a word of
+    the sentence or of the other texts (what `name_coverage` reads; one dict a text of one
+    sentence, its union with the other texts, as when read whole)."""
+    scores: dict[str, float] = {}
+    if not index.docs:
+        return scores, [{}]
+    read = [
+        [sentence_scores(index, s, weight, vocabulary) for s in sentences(text)] for text, weight in texts
+    ]
+    for per in read:
+        found = [sentence for sentence, _ in per]
+        for name in set().union(*found):
+            values = [sentence.get(name, 0.0) for sentence in found]
+            best = max(values)
+            scores[name] = scores.get(name, 0.0) + best + OTHER_SENTENCES_SHARE * (sum(values) - best)
+    index.add_pattern_bonus(texts, scores)
+    whole = [_merged(said for _, said in per) for per in read]
+    pieces: list[dict[str, float]] = []
+    for i, per in enumerate(read):
+        others = [w for j, w in enumerate(whole) if j != i]
+        for _, said in per:
+            piece = _merged([said, *others])
+            if piece not in pieces:  # texts of one sentence each: one piece, their union
+                pieces.append(piece)
+    return scores, pieces or [{}]
+
+
+def _merged(dicts: Iterable[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for d in dicts:
+        for term, weight in d.items():
+            out[term] = max(out.get(term, 0.0), weight)
+    return out
+
+
+def sentence_scores(
+    index: ActionIndex, text: str, weight: float, vocabulary: Vocabulary
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Action -> the search's score for the (text, weight) queries: each word of a text counts
-    once per action, by its strongest reading; input patterns' values add their bonus. And
-    term -> the weight of its strongest reading by any word (what `name_coverage` reads)."""
+    """Action -> score for one sentence at `weight` (each word once per action, by its strongest
+    reading), and term -> the weight of its strongest reading by any word."""
     scores: dict[str, float] = {}
     matched: dict[str, float] = {}
-    if not index.docs:
-        return scores, matched
-    for text, weight in texts:
-        readings = [word_readings(index, word, vocabulary) for word in dict.fromkeys(query_words(text))]
-        plain = words(text)
-        phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(plain) if t in index.postings}
-        # a phrase counts once, like a word; so does a pair said apart that the catalog joins
-        for read in (*readings, phrased, *joined_readings(index, plain, vocabulary)):
-            best: dict[str, float] = {}
-            for term, reading in read.items():
-                parts = index.parts.get(term)
-                if not parts:
-                    continue
-                matched[term] = max(matched.get(term, 0.0), weight * reading)
-                factor = weight * reading * index.idf(len(parts))
-                for name, part in index.heaviest(term, parts):
-                    value = factor * part
-                    if value > best.get(name, 0.0):
-                        best[name] = value
-            for name, value in best.items():
-                scores[name] = scores.get(name, 0.0) + value
-    index.add_pattern_bonus(texts, scores)
+    readings = [word_readings(index, word, vocabulary) for word in dict.fromkeys(query_words(text))]
+    plain = words(text)
+    phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(plain) if t in index.postings}
+    # a phrase counts once, like a word; so does a pair said apart that the catalog joins
+    for read in (*readings, phrased, *joined_readings(index, plain, vocabulary)):
+        best: dict[str, float] = {}
+        for term, reading in read.items():
+            parts = index.parts.get(term)
+            if not parts:
+                continue
+            matched[term] = max(matched.get(term, 0.0), weight * reading)
+            factor = weight * reading * index.idf(len(parts))
+            for name, part in index.heaviest(term, parts):
+                value = factor * part
+                if value > best.get(name, 0.0):
+                    best[name] = value
+        for name, value in best.items():
+            scores[name] = scores.get(name, 0.0) + value
     return scores, matched
 
 
