@@ -82,3 +82,13 @@ def test_the_rescue_set_is_wide_and_shares_no_message_with_the_other_sets() -> N
         assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
     examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
     assert not mine & examples
+
+
+def test_a_padded_set_wraps_each_request_in_a_greeting_and_a_sign_off() -> None:
+    requests = retrieval_set.requests("dev")
+    padded = retrieval_set.padded(requests)
+    assert [r.expected for r in padded] == [r.expected for r in requests]
+    for r, p, (greeting, sign_off) in zip(
+        requests, padded, retrieval_set.PADDING * len(requests), strict=False
+    ):
+        assert p.message == f"{greeting} {r.message}. {sign_off}"
