@@ -141,8 +141,11 @@ class Limits:
     top_k: int | None = DEFAULT_TOP_K
     """Actions bound per turn once the catalog is over the budget, the most relevant first;
     None binds every allowed action whatever the budget."""
-    search_results: int = 5
-    """Actions the catalog search tool returns and binds for the next step."""
+    search_results: int = 10
+    """Actions the catalog search tool returns and binds for the next step. Ten, not fewer: the
+    model searches when nothing offered fits, and the action meant is often just past the first
+    five found (a customer's indirect words rank it 6th to 10th); under the tool cap the finds
+    take the places of the lowest-ranked offered ones, so the step after a search binds no more."""
     max_tools: int | None = None
     """Most tools bound to one model call once retrieval picks (over the budget), the search
     tool and a search's finds included; None (the default) is `DEFAULT_MAX_TOOLS` while `top_k`

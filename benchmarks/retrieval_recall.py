@@ -19,6 +19,9 @@ of them. For every request, a one-message conversation goes through the agent's 
   when it is not (the customer's message stands in for the query the model would write); the
   rescue rate is the share of the misses the search finds.
 
+With `--padded` (development sets only) each request is wrapped in a greeting and a sign-off
+(`benchmarks.retrieval_set.padded`): the same requests as long messages.
+
 Configurations: lexical alone (the catalog without test conversations), at the default
 settings; with examples (each action carrying its test conversations from
 tests/data/retrieval/examples.tsv); with examples and a local embedding stand-in fused in
@@ -110,8 +113,7 @@ async def score(
     }
 
 
-async def measure(set_name: str) -> list[dict[str, Any]]:
-    requests = retrieval_set.requests(set_name)
+async def measure(requests: list[retrieval_set.Request]) -> list[dict[str, Any]]:
     stand_in = SemanticRanker(StandInEmbeddings(), model="stand-in")
     return [
         await score("lexical", compiled(False), requests),
@@ -121,13 +123,15 @@ async def measure(set_name: str) -> list[dict[str, Any]]:
     ]
 
 
-def run(set_name: str) -> dict[str, Any]:
+def run(set_name: str, pad: bool = False) -> dict[str, Any]:
     requests = retrieval_set.requests(set_name)
+    if pad:
+        requests = retrieval_set.padded(requests)
     limits = Limits()
     return {
         "date": now(),
         "machine": machine(),
-        "set": set_name,
+        "set": set_name + ("+padded" if pad else ""),
         "actions": len(retrieval_set.catalog()),
         "requests": len(requests),
         "expected_actions": len({r.expected for r in requests}),
@@ -140,7 +144,7 @@ def run(set_name: str) -> dict[str, Any]:
         },
         "search_query": "the customer's message (stands in for the model's query)",
         "embeddings": "stand-in: hashed words and character trigrams (benchmarks.embedding_standin), not a trained model",
-        "configs": asyncio.run(measure(set_name)),
+        "configs": asyncio.run(measure(requests)),
     }
 
 
@@ -187,14 +191,23 @@ def main(argv: list[str] | None = None) -> int:
             "dev_indirect",
             "dev_ops",
             "dev_fresh",
+            "dev_rescue",
         ),
     )
     parser.add_argument("--json", type=Path, default=None, help="where to write results")
+    parser.add_argument(
+        "--padded",
+        action="store_true",
+        help="wrap each request in a greeting and a sign-off (a long message; development sets only)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.set)
+    if args.padded and args.set.startswith("frozen"):
+        parser.error("--padded is for the development sets")
+    result = run(args.set, args.padded)
     print(header(result))
     print(report(result))
-    print(f"\nwrote {write_result(f'retrieval_recall_{args.set}', result, args.json)}")
+    name = f"retrieval_recall_{result['set'].replace('+', '_')}"
+    print(f"\nwrote {write_result(name, result, args.json)}")
     return 0
 
 

@@ -42,6 +42,12 @@
                                                after the others to check that a reading rule
                                                generalises (chat spellings, typos, two-word
                                                verbs in every form, terse operator commands)
+    tests/data/retrieval/dev_rescue_requests.tsv
+                                               a development set for the catalog search's
+                                               rescue (tune on these): 153 requests over 153
+                                               actions, written before the search changes they
+                                               measure: indirect wording, typos, synonyms and
+                                               words only an input's description says
     tests/data/retrieval/examples.tsv          test conversations attached to actions: the
                                                product team's examples, evidence for retrieval
 
@@ -132,7 +138,33 @@ def catalog(*, with_examples: bool = False) -> list[ActionDefinition]:
     return validate_catalog(drafts)
 
 
+PADDING = (
+    (
+        "Hi there, hope you are having a good day.",
+        "I have been a loyal customer for years and this is the first time I have had to get in touch, thanks a lot in advance for your help!",
+    ),
+    (
+        "Morning! Quick question if you have a minute.",
+        "Sorry for the long message, I tried to sort it out myself last night but could not work out where to go.",
+    ),
+    (
+        "Hello, I am writing on behalf of my mum who is not great with computers.",
+        "She would really appreciate a quick reply, we are both pretty busy this week.",
+    ),
+)
+"""A greeting and a sign-off, as a long message wraps its request in (`padded`)."""
+
+
+def padded(found: list[Request]) -> list[Request]:
+    """The requests, each wrapped in one of the `PADDING` pairs in turn: the same request in a
+    long message, whose other sentences name no action."""
+    return [
+        Request(r.expected, f"{PADDING[i % len(PADDING)][0]} {r.message}. {PADDING[i % len(PADDING)][1]}")
+        for i, r in enumerate(found)
+    ]
+
+
 def requests(name: str = "frozen") -> list[Request]:
     """`frozen` / `frozen3` (measured), or `dev` / `dev_wide` / `dev_search` / `dev_indirect` /
-    `dev_ops` / `dev_fresh` (developed on)."""
+    `dev_ops` / `dev_fresh` / `dev_rescue` (developed on)."""
     return [Request(expected, message) for expected, message in rows(SET / f"{name}_requests.tsv")]

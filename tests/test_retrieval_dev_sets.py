@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import retrieval_set
 
-DEV_SETS = ("dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops", "dev_fresh")
+DEV_SETS = ("dev", "dev_wide", "dev_search", "dev_indirect", "dev_ops", "dev_fresh", "dev_rescue")
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +67,28 @@ def test_the_fresh_set_shares_no_message_with_the_other_sets() -> None:
         assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
     examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
     assert not mine & examples
+
+
+def test_the_rescue_set_is_wide_and_shares_no_message_with_the_other_sets() -> None:
+    requests = retrieval_set.requests("dev_rescue")
+    assert len(requests) >= 80
+    assert len({r.expected for r in requests}) >= 80
+    operations = {a["name"] for a in retrieval_set.openapi_drafts()}
+    assert sum(r.expected in operations for r in requests) >= 30  # API operations and support alike
+    header = (retrieval_set.SET / "dev_rescue_requests.tsv").read_text(encoding="utf-8").splitlines()[:4]
+    assert "never on the frozen sets" in " ".join(header)
+    mine = {r.message.strip().lower() for r in requests}
+    for other in DEV_SETS[:-1]:
+        assert not mine & {r.message.strip().lower() for r in retrieval_set.requests(other)}, other
+    examples = {m.strip().lower() for found in retrieval_set.examples().values() for m in found}
+    assert not mine & examples
+
+
+def test_a_padded_set_wraps_each_request_in_a_greeting_and_a_sign_off() -> None:
+    requests = retrieval_set.requests("dev")
+    padded = retrieval_set.padded(requests)
+    assert [r.expected for r in padded] == [r.expected for r in requests]
+    for r, p, (greeting, sign_off) in zip(
+        requests, padded, retrieval_set.PADDING * len(requests), strict=False
+    ):
+        assert p.message == f"{greeting} {r.message}. {sign_off}"

@@ -100,7 +100,7 @@ def test_the_default_cap_is_20_and_an_explicit_top_k_without_a_cap_has_none() ->
     # a cap below top_k + 1 is still the cap: top_k is lowered to it less the search tool
     cat = catalog(LOOKALIKES)
     assert len(offered_actions(cat, state("I want a refund"), Limits(tool_budget_tokens=0, max_tools=6))) == 5
-    assert search_size(Limits(max_tools=3)) == 2 and search_size(Limits(top_k=8)) == 5
+    assert search_size(Limits(max_tools=3)) == 2 and search_size(Limits(top_k=8)) == 10
 
 
 def test_the_default_settings_bind_the_flat_tail_up_to_19_and_an_explicit_top_k_exactly_k() -> None:

@@ -40,7 +40,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agent.catalog.index import ActionDoc, ActionIndex
 from agent.catalog.lexical import DESCRIPTION_WEIGHT, NAME_WEIGHT, canonical, humanise_name, terms, words
 from agent.catalog.related_words import RETRIEVAL_STOPWORDS
-from agent.catalog.search_ranking import SearchReader
+from agent.catalog.search_ranking import RANKING_DEPTH, SEARCH_RRF_K, SearchReader
 from agent.catalog.semantic import SemanticRanker, fuse
 from tools.action import ActionDefinition
 
@@ -338,7 +338,7 @@ class ActionRetriever:
         fused in too, by reciprocal rank."""
         by_name = {a.definition.name: a for a in allowed}
         texts = [(query, 1.0), *((text, SEARCH_MESSAGE_WEIGHT) for text, _ in query_texts(messages)[:1])]
-        rankings = self._reader.rankings(self.index(catalog), texts, list(by_name))
+        rankings = self._reader.rankings(self.index(catalog), texts, list(by_name), max(RANKING_DEPTH, n))
         semantic = self.semantic
         if semantic is not None:
             for text, _ in texts:
@@ -346,7 +346,7 @@ class ActionRetriever:
                 if nearest:
                     rankings.append([name for name in nearest if name in by_name])
                     break
-        return [by_name[name] for name in fuse(rankings)[:n]]
+        return [by_name[name] for name in fuse(rankings, SEARCH_RRF_K)[:n]]
 
 
 @dataclass(frozen=True)

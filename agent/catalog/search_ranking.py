@@ -10,7 +10,10 @@ words and terms the index already holds (no second index, nothing more to keep i
 - parts of identifiers and names: a word of `MIN_PART` letters or more that begins or ends an
   indexed word ("hub" in the name `jhub_get_users`, "lab" in `jlab_...`, "server" in
   `jserver_...`), and, for a word the index does not know, the indexed words of `MIN_PART`
-  letters or more that begin or end it ("dagruns" holds "dag"), at `PART_WEIGHT`;
+  letters or more that begin or end it ("dagruns" holds "dag"), at `PART_WEIGHT`; not the
+  halves of an everyday compound (`is_compound`: "handset" is no "set", "doorstep" no "step");
+- two words said apart that the catalog writes as one ("pet store": `petstore_...`, "log out":
+  logout, "work space": workspace), read as that word, the pair counting as one more word;
 - near spellings of a word the index does not know, short words included (binding corrects
   words of four letters or more only): within one edit, two for long words ("cancle" ->
   cancel); a two-letter word only by a letter added at its end ("ad" -> add), at `NEAR_WEIGHT`;
@@ -20,7 +23,9 @@ words and terms the index already holds (no second index, nothing more to keep i
   unknown word's stem begins ("notifs" -> notifications), at `ABBREVIATION_WEIGHT`;
 - related words of the word itself (`agent.catalog.related_words`, and the plain-word
   associations of `agent.catalog.lexical.RELATED`, "plane" -> flight) at
-  `SEARCH_RELATED_WEIGHT`, more than binding gives them; not of a guessed reading ("del" read
+  `SEARCH_RELATED_WEIGHT`, more than binding gives them, and at `SEARCH_UNSAID_RELATED_WEIGHT`
+  for a word no action says ("handset", "hamster", "pipelines"): its related words are all
+  that speak for it, as binding reads it too (`UNSAID_RELATED_WEIGHT`); not of a guessed reading ("del" read
   as detail would bring show, view, info: two guesses in a row); the related words of an
   everyday phrase of the query ("get rid of", "see someone") at the same weight, the phrase
   counting as one more word;
@@ -36,22 +41,36 @@ once per action, by its strongest reading (BM25's part times the reading's weigh
 document frequency), so a word's many readings cannot add up to outweigh another word's exact
 match.
 
+A message of several sentences is read sentence by sentence (`sentences`): an action's score
+is its best sentence's and `OTHER_SENTENCES_SHARE` of the others' ("Hi, hope you are well. My
+mum's new phone won't connect. Thanks for your help!": the words of the greeting and the thanks,
+"well", "help", "thanks", do not add up for actions the request never meant), and the name
+coverage below is its best sentence's (with the other texts' words: the model's query and the
+customer's message read together, as before).
+
 That score is one ranking; the other is how much of the query each action's name says
 (`name_coverage`: a name says what the action does in two or three words, whatever the length
-of its description, which BM25's length normalisation weighs against). The two are fused by
-reciprocal rank (`agent.catalog.semantic.fuse`), with the semantic ranking when there is one.
+of its description, which BM25's length normalisation weighs against), every matched action
+in it: those whose name the query does not cover come after the others, by score, not left out
+(an action left out of one ranking loses to any action both hold, and a word as common in names
+as "details" covers many: "new card details" means the card on file, not a booking's details).
+The two are fused by reciprocal rank (`agent.catalog.semantic.fuse`) at `SEARCH_RRF_K`, with the
+semantic ranking when there is one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from agent.catalog.index import ActionIndex
-from agent.catalog.lexical import COMMON_WORDS, canonical, related_terms, stem, words
+from agent.catalog.lexical import COMMON_WORDS, STOPWORDS, canonical, related_terms, stem, words
 from agent.catalog.related_words import phrase_related, query_words, related
 
 PART_WEIGHT = 0.6
@@ -63,6 +82,22 @@ ABBREVIATION_WEIGHT = 0.6
 kept)."""
 SEARCH_RELATED_WEIGHT = 0.5
 """A related term's weight, the word's own being 1 (binding: 0.2)."""
+SEARCH_UNSAID_RELATED_WEIGHT = 0.8
+"""A related term's weight for a word no action says (binding: 0.4): nothing else speaks for it."""
+EVERYDAY = COMMON_WORDS | STOPWORDS
+"""Everyday English words: two of them joined make an everyday compound (`is_compound`)."""
+SEARCH_RRF_K = 10
+"""Reciprocal rank fusion's constant for the search (binding's: 60): the search returns a few
+actions, so the first ranks of each ranking must count for more than a place in both."""
+OTHER_SENTENCES_SHARE = 0.5
+"""Share of an action's score from the sentences of a text other than its best one: half, so a
+request said over two sentences ("My order came today. The lamp is cracked.") still adds up."""
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+"""Where a sentence ends: a stop, a question or exclamation mark, a semicolon before a space
+("report.ipynb" and "core.parallelism" are one word), or a line break."""
+RANKING_DEPTH = 200
+"""Names kept of each ranking before they are fused: an action past the 200th of both cannot be
+among the first few dozen fused (`SEARCH_RRF_K`), and a catalog of thousands is not sorted whole."""
 MIN_PART = 3
 """Shortest word read as a part of a longer one (and shortest part read in a longer word)."""
 MAX_ABBREVIATION = 5
@@ -103,21 +138,32 @@ class SearchReader:
         return known
 
     def rankings(
-        self, index: ActionIndex, texts: Sequence[tuple[str, float]], among: Sequence[str]
+        self,
+        index: ActionIndex,
+        texts: Sequence[tuple[str, float]],
+        among: Sequence[str],
+        depth: int = RANKING_DEPTH,
     ) -> list[list[str]]:
-        """Two rankings of the names of `among` that the search's reading matches, best first
-        (by name on ties), to be fused: by score (`search_scores`), and by how much of the query
-        each action's name says (`name_coverage`, then score). Empty when nothing matches."""
-        scores, matched = search_scores(index, texts, self.vocabulary(index))
+        """Two rankings of the first `depth` names of `among` that the search's reading
+        matches, best first (by name on ties), to be fused (`SEARCH_RRF_K`): by score
+        (`search_scores`), and by how much of the query each action's name says
+        (`name_coverage`, then score; a name the query does not cover at all after the others).
+        Empty when nothing matches."""
+        scores, pieces = search_scores(index, texts, self.vocabulary(index))
         hit = [name for name in among if scores.get(name, 0.0) > 0]
         if not hit:
             return []
-        by_score = sorted(hit, key=lambda n: (-scores[n], n))
-        covered = {n: name_coverage(index.docs[n].name_terms, matched) for n in hit}
-        by_name = sorted(
-            (n for n in hit if covered[n][0] > 0),
-            key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n),
+        by_score = heapq.nsmallest(depth, hit, key=lambda n: (-scores[n], n))
+        said = set().union(*pieces)
+        covered: dict[str, tuple[float, float]] = {}
+        for n in hit:
+            terms = index.docs[n].name_terms
+            if not said.isdisjoint(terms):  # most names hold none of the query's terms
+                covered[n] = max(name_coverage(terms, m) for m in pieces)
+        by_name = heapq.nsmallest(
+            depth, covered, key=lambda n: (-covered[n][0], -covered[n][1], -scores[n], n)
         )
+        by_name += [n for n in by_score if n not in covered][: depth - len(by_name)]
         return [by_score, by_name]
 
 
@@ -134,6 +180,13 @@ def _split(found: list[str], weight: float, vocabulary: Vocabulary) -> dict[str,
         term = vocabulary.terms[w]
         out[term] = out.get(term, 0.0) + weight * vocabulary.holders[w] / total
     return out
+
+
+def is_compound(word: str) -> bool:
+    """Whether `word` is two everyday words joined ("handset", "doorstep", "somebody"): a word
+    of its own, whose halves say something else ("set", "step", "body"); an identifier's parts
+    are not both everyday words ("dagruns": dag)."""
+    return any(word[:i] in EVERYDAY and word[i:] in EVERYDAY for i in range(2, len(word) - 1))
 
 
 def _is_abbreviation(short: str, long: str) -> bool:
@@ -164,10 +217,13 @@ def word_readings(index: ActionIndex, word: str, vocabulary: Vocabulary) -> dict
         holders = [v for v in listed if len(v) > len(word) and (v.startswith(word) or v.endswith(word))]
         add(_split(holders, PART_WEIGHT, vocabulary))
     if not known and plain:
-        parts = [
-            v for v in listed if MIN_PART <= len(v) < len(word) and (word.startswith(v) or word.endswith(v))
-        ]
-        add(_split(parts, PART_WEIGHT, vocabulary))
+        if not is_compound(word):
+            parts = [
+                v
+                for v in listed
+                if MIN_PART <= len(v) < len(word) and (word.startswith(v) or word.endswith(v))
+            ]
+            add(_split(parts, PART_WEIGHT, vocabulary))
         limit = 1 if len(word) < 8 else 2
         near = process.extract(word, listed, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if len(word) < MIN_PART:  # two letters: only a letter added at the end ("ad" -> add)
@@ -183,46 +239,102 @@ def word_readings(index: ActionIndex, word: str, vocabulary: Vocabulary) -> dict
             add(_split(longer, ABBREVIATION_WEIGHT, vocabulary))
     # related words of the word itself, known or not ("2fa": no action says it, its related
     # words may); not of a guessed reading (del -> detail -> show would be two guesses)
-    for other in related(own):
+    share = SEARCH_RELATED_WEIGHT if known else SEARCH_UNSAID_RELATED_WEIGHT
+    for other in (*related(own), *related_terms([word])):
         if other in index.postings:
-            out[other] = max(out.get(other, 0.0), SEARCH_RELATED_WEIGHT)
-    for other in related_terms([word]):
-        if other in index.postings:
-            out[other] = max(out.get(other, 0.0), SEARCH_RELATED_WEIGHT)
+            out[other] = max(out.get(other, 0.0), share)
     if len(vocabulary.readings) >= MAX_CACHED:
         vocabulary.readings.clear()
     vocabulary.readings[word] = out
     return out
 
 
+def joined_readings(
+    index: ActionIndex, plain: Sequence[str], vocabulary: Vocabulary
+) -> list[dict[str, float]]:
+    """For each two neighbouring words of a query that the catalog writes as one word ("pet
+    store": petstore, "log out": logout), that word's term at weight 1 (stop words included:
+    "out" of "log out" is one)."""
+    found = []
+    for first, second in pairwise(plain):
+        term = vocabulary.terms.get(first + second)
+        if term is not None and term in index.postings:
+            found.append({term: 1.0})
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text (`SENTENCE_END`), empty ones left out; the text when it has one."""
+    found = [s for s in SENTENCE_END.split(text) if s.strip()]
+    return found if len(found) > 1 else [text]
+
+
 def search_scores(
     index: ActionIndex, texts: Sequence[tuple[str, float]], vocabulary: Vocabulary
+) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Action -> the search's score for the (text, weight) queries: in each sentence of a text
+    each word counts once per action, by its strongest reading; an action's score from a text is
+    its best sentence's and `OTHER_SENTENCES_SHARE` of the others'; input patterns' values add
+    their bonus. And, for each sentence, term -> the weight of its strongest reading by a word of
+    the sentence or of the other texts (what `name_coverage` reads; one dict a text of one
+    sentence, its union with the other texts, as when read whole)."""
+    scores: dict[str, float] = {}
+    if not index.docs:
+        return scores, [{}]
+    read = [
+        [sentence_scores(index, s, weight, vocabulary) for s in sentences(text)] for text, weight in texts
+    ]
+    for per in read:
+        found = [sentence for sentence, _ in per]
+        for name in set().union(*found):
+            values = [sentence.get(name, 0.0) for sentence in found]
+            best = max(values)
+            scores[name] = scores.get(name, 0.0) + best + OTHER_SENTENCES_SHARE * (sum(values) - best)
+    index.add_pattern_bonus(texts, scores)
+    whole = [_merged(said for _, said in per) for per in read]
+    pieces: list[dict[str, float]] = []
+    for i, per in enumerate(read):
+        others = [w for j, w in enumerate(whole) if j != i]
+        for _, said in per:
+            piece = _merged([said, *others])
+            if piece not in pieces:  # texts of one sentence each: one piece, their union
+                pieces.append(piece)
+    return scores, pieces or [{}]
+
+
+def _merged(dicts: Iterable[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for d in dicts:
+        for term, weight in d.items():
+            out[term] = max(out.get(term, 0.0), weight)
+    return out
+
+
+def sentence_scores(
+    index: ActionIndex, text: str, weight: float, vocabulary: Vocabulary
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Action -> the search's score for the (text, weight) queries: each word of a text counts
-    once per action, by its strongest reading; input patterns' values add their bonus. And
-    term -> the weight of its strongest reading by any word (what `name_coverage` reads)."""
+    """Action -> score for one sentence at `weight` (each word once per action, by its strongest
+    reading), and term -> the weight of its strongest reading by any word."""
     scores: dict[str, float] = {}
     matched: dict[str, float] = {}
-    if not index.docs:
-        return scores, matched
-    for text, weight in texts:
-        readings = [word_readings(index, word, vocabulary) for word in dict.fromkeys(query_words(text))]
-        phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(words(text)) if t in index.postings}
-        for read in (*readings, phrased):  # a phrase counts once, like a word
-            best: dict[str, float] = {}
-            for term, reading in read.items():
-                parts = index.parts.get(term)
-                if not parts:
-                    continue
-                matched[term] = max(matched.get(term, 0.0), weight * reading)
-                factor = weight * reading * index.idf(len(parts))
-                for name, part in index.heaviest(term, parts):
-                    value = factor * part
-                    if value > best.get(name, 0.0):
-                        best[name] = value
-            for name, value in best.items():
-                scores[name] = scores.get(name, 0.0) + value
-    index.add_pattern_bonus(texts, scores)
+    readings = [word_readings(index, word, vocabulary) for word in dict.fromkeys(query_words(text))]
+    plain = words(text)
+    phrased = {t: SEARCH_RELATED_WEIGHT for t in phrase_related(plain) if t in index.postings}
+    # a phrase counts once, like a word; so does a pair said apart that the catalog joins
+    for read in (*readings, phrased, *joined_readings(index, plain, vocabulary)):
+        best: dict[str, float] = {}
+        for term, reading in read.items():
+            parts = index.parts.get(term)
+            if not parts:
+                continue
+            matched[term] = max(matched.get(term, 0.0), weight * reading)
+            factor = weight * reading * index.idf(len(parts))
+            for name, part in index.heaviest(term, parts):
+                value = factor * part
+                if value > best.get(name, 0.0):
+                    best[name] = value
+        for name, value in best.items():
+            scores[name] = scores.get(name, 0.0) + value
     return scores, matched
 
 

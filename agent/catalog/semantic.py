@@ -60,12 +60,13 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def fuse(rankings: Sequence[Sequence[str]]) -> list[str]:
-    """Reciprocal rank fusion of several rankings (names, best first)."""
+def fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[str]:
+    """Reciprocal rank fusion of several rankings (names, best first), each contributing
+    1 / (`k` + rank)."""
     scores: dict[str, float] = {}
     for ranking in rankings:
         for rank, name in enumerate(ranking, start=1):
-            scores[name] = scores.get(name, 0.0) + 1.0 / (RRF_K + rank)
+            scores[name] = scores.get(name, 0.0) + 1.0 / (k + rank)
     return sorted(scores, key=lambda n: (-scores[n], n))
 
 
