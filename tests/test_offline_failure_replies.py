@@ -708,3 +708,68 @@ def test_a_yes_to_a_handover_offer_runs_the_action_that_made_it_possible() -> No
     messages = [HumanMessage("Where is my order ORD-1001?"), AIMessage(text), HumanMessage("yes please")]
     answer = OfflineChatModel().bind_tools(HANDOVER_CATALOG).invoke(messages)
     assert [c["name"] for c in answer.tool_calls] == ["escalate_to_human"]
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "hands_over_"),
+    [
+        ("escalate_to_human", "Pass the conversation to a human agent.", True),
+        ("open_support_ticket", "Open a support ticket for the team.", True),
+        ("request_callback", "Request a call back from our team.", True),
+        ("concert_ticket_price", "Get the ticket price of a concert event.", False),
+        ("find_travel_agent", "Find a travel agent near a postcode.", False),
+        ("sales_office_lookup", "Find the sales office that can call the customer.", False),
+        ("set_user_agent", "Set the browser user agent string.", False),
+    ],
+)
+def test_only_an_action_that_passes_to_a_person_keeps_a_handover_offer(
+    name, description, hands_over_
+) -> None:
+    from agent.offline.render import hands_over
+
+    assert hands_over(name, description) is hands_over_
+
+
+def test_a_plain_yes_fills_no_value_and_a_failed_handover_offers_no_handover() -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    free_text = [
+        {
+            "type": "function",
+            "function": {
+                "name": "issue_refund",
+                "description": "Use when the customer wants their money back for an order.",
+                "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}},
+            },
+        }
+    ]
+    messages = [
+        HumanMessage("Where is my order ORD-1001?"),
+        AIMessage("I'm sorry, I couldn't find it. Would you like a refund?"),
+        HumanMessage("yes please"),
+    ]
+    answer = OfflineChatModel().bind_tools(free_text).invoke(messages)
+    (call,) = answer.tool_calls
+    assert call["name"] == "issue_refund" and call["args"] in ({}, {"order_id": "ORD-1001"}), answer
+    request = RespondRequest(
+        action="escalate_to_human",
+        label="Escalate To Human",
+        instructions="If the API returns an error, offer to connect them with a colleague.",
+    )
+    text = render({"outcome": "http_error", "status": 500, "data": None}, request, handover=False).text
+    assert "connect" not in text and "escalate to human" in text, text
+
+
+@pytest.mark.parametrize(
+    "message", ["yes but ORD-1002 please", "yes, but for order ORD-1002", "sure - but it's ORD-1002"]
+)
+def test_a_yes_but_runs_the_offer_with_what_it_changes(message) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    messages = [
+        HumanMessage("Where is my order ORD-1001?"),
+        AIMessage("I'm sorry, I couldn't find it. Would you like a refund?"),
+        HumanMessage(message),
+    ]
+    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("issue_refund", {"order_id": "ORD-1002"})]

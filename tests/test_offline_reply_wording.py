@@ -75,6 +75,9 @@ def test_what_to_do_after_a_statement_and_a_colon_is_done() -> None:
         ("Check the delivery date", "check the delivery date"),
         ("Get weather", "get weather"),
         ("Holiday calendar", "complete \u201cHoliday calendar\u201d"),
+        ("Escalate To Human", "escalate to human"),
+        ("Look Up Order Status", "look up the order status"),
+        ("Cancel SMS Alerts", "cancel the SMS alerts"),
     ],
 )
 def test_what_could_not_be_done_is_said_of_the_customers_own_thing(label, said) -> None:

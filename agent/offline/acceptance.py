@@ -40,6 +40,9 @@ class Acceptance:
     route: Route
     offer: str
     rest: str
+    amends: str = ""
+    """What a "yes, but ..." changes ("yes but send it to my office"): words of the offer's own
+    request, read for its values."""
 
 
 def offers(reply: str) -> list[str]:
@@ -56,6 +59,15 @@ def leading_yes(message: str) -> str | None:
     if len(parts) < 2 or not ACCEPTS.match(parts[0]):
         return None
     return message[message.find(parts[1]) :].strip()
+
+
+YES_BUT = re.compile(r"^(.+?)[\s,.;:!-]+but\b[\s,]*(.+)$", re.I | re.S)
+
+
+def yes_but(message: str) -> str | None:
+    """What follows a yes that changes it ("yes, but only the shoes" -> "only the shoes")."""
+    m = YES_BUT.match(message.strip())
+    return m.group(2).strip() if m and ACCEPTS.match(m.group(1)) else None
 
 
 RETRY_OFFER = re.compile(r"^(?:try|check|look|run)(?: (?:it|that|this))? again\b", re.I)
@@ -80,7 +92,8 @@ def accepted_offer(router: Router, reply: str, message: str) -> Acceptance | Non
     """The offer of `reply` that `message` says yes to and a bound action keeps, if any. A
     message is a yes when it is only a yes, or when its first clause is ("yes, and also ...")."""
     rest = leading_yes(message)
-    if rest is None:
+    amends = yes_but(message) if rest is None else None
+    if rest is None and amends is None:
         return None
     for offer in reversed(offers(reply)):  # the last offer is the one the yes answers
         route = router.route(offer)
@@ -89,5 +102,5 @@ def accepted_offer(router: Router, reply: str, message: str) -> Acceptance | Non
             tool = next((d.name for d in router.docs if hands_over(d.name, d.description)), None)
             route = Route(tool, route.ranking)
         if route.tool is not None:
-            return Acceptance(route, offer, rest)
+            return Acceptance(route, offer, rest or "", amends or "")
     return None

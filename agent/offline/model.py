@@ -259,9 +259,13 @@ class OfflineChatModel(BaseChatModel):
         if humans:
             router = self._router(functions)
             accepted = accepted_offer(router, _last_reply(messages), humans[-1])
-            if accepted is not None:  # "yes, and also ...": the offer's words are its request
-                rest = router.route(accepted.rest).tool if accepted.rest else accepted.route.tool
-                return accepted.route, (None if rest == accepted.route.tool else accepted.offer)
+            if accepted is not None:  # the offer's words are its request, the yes none of its values
+                other = router.route(accepted.rest).tool if accepted.rest else None
+                if other not in (None, accepted.route.tool):  # "yes, and also <another request>"
+                    return accepted.route, accepted.offer
+                return accepted.route, " ".join(
+                    filter(None, (accepted.offer, accepted.rest, accepted.amends))
+                )
             scoped = scoped_route(router, humans[-1])
             if scoped is not None and scoped[0].tool is not None:
                 return scoped
@@ -424,7 +428,7 @@ class OfflineChatModel(BaseChatModel):
         rendered: Rendered = render(
             envelope,
             request,
-            handover=can_hand_over({**functions, request.action: None}),
+            handover=can_hand_over({n: f for n, f in functions.items() if n != request.action}),
             can_do=lambda offer: (
                 bool(actions) and self._router(actions).route(offer).tool not in (None, request.action)
             ),

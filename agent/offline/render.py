@@ -609,7 +609,11 @@ HANDOVER_OFFER = re.compile(
 )
 """An offer to pass the customer to a person."""
 HANDOVER_ACTION = re.compile(
-    r"escalat|hand ?(?:over|off)|human|agent|ticket|callback|call back|support request|live chat", re.I
+    r"escalat|hand ?(?:over|off) to|\bhumans?\b|\b(?:live|support|human|customer service|service) agents?\b|"
+    r"\b(?:support|help ?desk|service|customer) (?:tickets?|requests?|cases?|team)\b|"
+    r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the )?(?:person|human|agent|someone|support|team)\b|"
+    r"\bcall ?back (?:request|from)|\brequest (?:a )?call ?back\b|\blive chat\b|\bopen (?:a )?ticket\b",
+    re.I,
 )
 """A bound action that can pass the customer to a person, by its name or description."""
 
@@ -808,17 +812,25 @@ def attempt(label: str) -> str:
     first = words(label)[:1]
     if not (first and first[0] in ACTION_VERBS):
         return f"complete \u201c{label}\u201d"
+    if len(label.split()) > 1 and all(w[:1].isupper() for w in label.split() if w[:1].isalpha()):
+        label = " ".join(w if w.isupper() else w.lower() for w in label.split())  # Title Case
     m = re.match(r"^(\S+(?: (?:up|on|off|in|out|down|back))?)\s+(.+)$", label[:1].lower() + label[1:])
     if m is None:
         return label[:1].lower() + label[1:]
     verb, rest = m.groups()
     rest = re.sub(r"^(?:a|an)\s+", "", rest, flags=re.I)
     nouns = words(rest)
-    if not nouns or nouns[0] in DETERMINERS or nouns[-1] in MASS_NOUNS or not rest[:1].isalpha():
+    if (
+        not nouns
+        or nouns[0] in DETERMINERS | PREPOSITIONS
+        or nouns[-1] in MASS_NOUNS
+        or not rest[:1].isalpha()
+    ):
         return f"{verb} {rest}"
     return f"{verb} {'your' if PERSONAL_NOUNS & set(nouns) else 'the'} {rest}"
 
 
+PREPOSITIONS = frozenset({"to", "with", "for", "from", "into", "on", "about", "at", "by", "in", "of"})
 DETERMINERS = frozenset(
     {"the", "your", "my", "our", "their", "this", "that", "these", "those", "some", "any", "it", "them"}
 )
