@@ -773,3 +773,16 @@ def test_a_yes_but_runs_the_offer_with_what_it_changes(message) -> None:
     ]
     answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
     assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("issue_refund", {"order_id": "ORD-1002"})]
+
+
+@pytest.mark.parametrize("yes", ["\U0001f44d", "\U0001f44d go for it", "go for it", "yes pls"])
+def test_a_yes_in_chat_words_runs_the_offer(yes) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    messages = [
+        HumanMessage("Where is my order ORD-1001?"),
+        AIMessage("I'm sorry, I couldn't find it. Would you like a refund?"),
+        HumanMessage(yes),
+    ]
+    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    assert [c["name"] for c in answer.tool_calls] == ["issue_refund"]

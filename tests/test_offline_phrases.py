@@ -97,3 +97,7 @@ def test_a_yes_to_nothing_offered_asks_what_to_do() -> None:
         answer = plain_reply(said, ["get_order_status", "issue_refund"], 3)
         assert answer.startswith("Happy to help.") and answer.endswith("What would you like me to do?")
         assert "not sure" not in answer
+
+
+def test_thanks_with_a_question_is_no_thanks_alone() -> None:
+    assert not plain_reply("thanks where is my refund", ["get_order_status"], 3).startswith("You're welcome")

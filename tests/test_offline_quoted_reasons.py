@@ -31,6 +31,9 @@ INTERNAL = [
     "Internal error in tenant acme-eu",
     "server at localhost refused",
     "Validation failed for object='orderLookupRequest'. Error count: 1",
+    "ord_ext_ref_id is required (tbl_orders.ext_ref_id NOT NULL)",
+    "Order ORD-1002 does not exist on host sql-prod-02",
+    "Please call Sarah Jenkins in billing on extension 4432",
 ]
 FOR_CUSTOMERS = [
     "Order already shipped",

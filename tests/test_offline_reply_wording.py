@@ -113,3 +113,85 @@ def test_a_value_deep_inside_wrappers_is_said_by_its_own_name() -> None:
     text = reply({"outcome": "ok", "status": 200, "data": data}, "")
     assert "{" not in text and "ORD-1234" in text and "shipped" in text and "UPS" in text, text
     assert "data" not in text.lower()
+
+
+CANCELLING = "Confirm the cancellation and say the refund reaches the card within 5 to 7 business days."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"order_id": "ORD-1", "cancelled": False},
+        {"order_id": "ORD-1", "status": "rejected", "reason": "Order already shipped"},
+        {"result": "not_cancelled", "why": "already_shipped"},
+        {"order_id": "ORD-1", "isCancelled": False, "message": "Too late to cancel"},
+        {"order_id": "ORD-1", "state": "DECLINED"},
+    ],
+)
+def test_an_answer_that_says_a_change_was_not_done_is_no_success(data) -> None:
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions=CANCELLING)
+    text = render({"outcome": "ok", "status": 200, "data": data}, request).text
+    assert text.startswith("I'm sorry, I couldn't cancel the order.") and "refund" not in text, text
+
+
+def test_a_done_change_and_a_looked_up_refusal_stay_data() -> None:
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions=CANCELLING)
+    for data in ({"order_id": "ORD-1", "status": "cancelled"}, {"order_id": "ORD-1", "cancelled": True}):
+        text = render({"outcome": "ok", "status": 200, "data": data}, request).text
+        assert "5 to 7 business days" in text and "sorry" not in text, text
+    lookup = RespondRequest(action="get_loan_status", label="Check loan status", instructions="")
+    text = render(
+        {"outcome": "ok", "status": 200, "data": {"loan": "L-1", "status": "rejected"}}, lookup
+    ).text
+    assert "rejected" in text and "sorry" not in text
+
+
+@pytest.mark.parametrize(
+    "promise",
+    [
+        "a prepaid return label will be emailed to you within the hour",
+        "you'll receive a full refund",
+        "a member of our team will be in touch by email today",
+        "someone from our billing team will call them",
+        "a replacement will be shipped tomorrow",
+    ],
+)
+def test_promises_in_other_forms_are_kept_only_when_something_keeps_them(promise) -> None:
+    text = reply(
+        {"outcome": "http_error", "status": 404, "data": None},
+        f"If the order is not found, tell them {promise}.",
+    )
+    assert not any(w in text for w in ("label", "refund", "touch", "call", "replacement")), text
+
+
+def test_an_offer_of_choices_keeps_the_choices_something_keeps() -> None:
+    refused = {"outcome": "http_error", "status": 409, "data": {"detail": "Order already shipped"}}
+    instructions = "If the API returns an error, ask if they would like a return label or a store credit."
+    text = reply(refused, instructions, can_do=lambda offer: "label" in offer)
+    assert "Would you like a return label?" in text and "store credit" not in text, text
+    both = reply(refused, instructions, can_do=lambda offer: True)
+    assert "Would you like a return label or a store credit?" in both
+
+
+def test_another_case_in_the_same_sentence_or_after_otherwise_is_not_said_of_this_one() -> None:
+    one = "If the order is not found, tell them the number is wrong and otherwise, if something breaks, tell them to try later."
+    text = reply({"outcome": "http_error", "status": 404, "data": None}, one)
+    assert "The number is wrong." in text and "try later" not in text and "otherwise" not in text.lower(), (
+        text
+    )
+    two = (
+        "If the order is not found, ask them to double-check the number. "
+        "Otherwise, tell them our order system is having trouble right now."
+    )
+    assert "having trouble" not in reply({"outcome": "http_error", "status": 404, "data": None}, two)
+    assert "Our order system is having trouble right now." in reply(DOWN, two)
+
+
+def test_the_teams_words_for_nothing_found_are_said_of_an_empty_result() -> None:
+    instructions = "List the orders. If nothing is found, tell them we found no orders for that email."
+    empty = reply({"outcome": "ok", "status": 200, "data": {"orders": [], "total": 0}}, instructions)
+    assert empty == "We found no orders for that email.", empty
+    found = reply(
+        {"outcome": "ok", "status": 200, "data": {"orders": [{"id": "ORD-1"}], "total": 1}}, instructions
+    )
+    assert "no orders" not in found and "1 order" in found, found

@@ -17,7 +17,8 @@ from agent.offline.router import Route, Router
 
 ACCEPTS = re.compile(
     r"^(?!\W*(?:(?:thanks|thank you)\W*)+$)\W*(?:(?:yes|yeah|yep|yup|yes please|sure|sure thing|ok|okay|alright|all right|please|please do|"
-    r"go ahead|go on|do it|do that|do so|absolutely|definitely|of course|sounds good|why not|perfect|great|"
+    r"go ahead|go on|go for it|do it|do that|do so|absolutely|definitely|of course|sounds good|why not|"
+    r"perfect|great|yes pls|pls|\U0001f44d|\u2705|\U0001f44c|"
     r"that works|thanks|thank you|that would be (?:great|good|nice|helpful|lovely)|"
     r"that'd be (?:great|good|nice|helpful|lovely))\W*)+$",
     re.I,

@@ -144,6 +144,38 @@ def _scalars(data: Any, keyed: bool = False, depth: int = 3) -> list[Any]:
     return out
 
 
+NOT_DONE_VALUES = re.compile(
+    r"^(?:rejected|declined|denied|refused|failed|failure|error|unsuccessful|blocked|ineligible|"
+    r"not[ _-]\w+|un(?:able|approved)\w*|cannot[ _-]\w+|invalid)$",
+    re.I,
+)
+"""A status a write's answer gives when it was not done ("rejected", "not_cancelled")."""
+DONE_FLAGS = frozenset(
+    """success successful done completed accepted approved processed applied cancelled canceled
+    refunded updated created changed scheduled booked sent submitted confirmed deleted removed
+    saved executed""".split()
+)
+"""Flags a write's answer sets true when it was done (`{"cancelled": false}` says it was not)."""
+STATUS_KEYS = frozenset({"status", "state", "result", "outcome"})
+
+
+def says_not_done(data: Any, verb: str | None) -> bool:
+    """Whether a successful answer to a request that changes something says it was not done: a
+    done-flag set false (`{"cancelled": false}`, or the flag of the action's own verb), or a
+    status of refusal (`{"status": "rejected"}`, `{"result": "not_cancelled"}`)."""
+    if not isinstance(data, dict):
+        return False
+    own = re.sub(r"e?d$", "", verb or "") or None
+    for key, value in data.items():
+        name = re.sub(r"[^a-z]", "", str(key).lower())
+        flag = name.removeprefix("is").removeprefix("was")
+        if value is False and (flag in DONE_FLAGS or (own is not None and flag.startswith(own))):
+            return True
+        if name in STATUS_KEYS and isinstance(value, str) and NOT_DONE_VALUES.match(value.strip()):
+            return True
+    return False
+
+
 def says_not_found(text: str) -> bool:
     """Whether a text says the thing asked for does not exist (`order_not_found` included)."""
     return bool(NOT_FOUND_RE.search(re.sub(r"[_\-]+", " ", text)))
@@ -270,6 +302,7 @@ def untrue_for(sentence: str, kind: Kind) -> bool:
 
 MESSAGE_KEYS = (
     "message",
+    "why",
     "msg",
     "defaultmessage",
     "error_description",

@@ -26,7 +26,9 @@ INTERNAL = re.compile(
             r"\b(?:sk|pk|rk)_(?:live|test)_\w+|\b(?=\w*\d)(?=\w*[A-Za-z])\w{24,}\b",  # a key-like token
             r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",  # an e-mail address
             r"\b(?:nginx|envoy|apache|cloudflare|gunicorn|uwsgi|tomcat|iis)\b|\bupstream\b|/\d+\.\d+",
-            r"\b(?:internal|debug|stack|tenant|analyst|fraud|staff|employee)\b",
+            r"\b(?:internal|debug|stack|tenant|analyst|fraud|staff|employee|host|hostname)\b",
+            r"\bNOT NULL\b|\btbl_\w+|\b[a-z]\w*\.[a-z]\w*_\w+\b",  # a database schema
+            r"\bext(?:ension|\.)? ?\d{2,}\b|\b(?:in|from) (?:billing|accounts|finance|legal|ops|it)\b",  # a colleague
         )
     ),
     re.I,

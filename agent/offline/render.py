@@ -24,9 +24,11 @@ from agent.offline.failures import (
     is_failure_condition,
     named_kinds,
     reason_candidates,
+    says_not_done,
     says_not_found,
     untrue_for,
 )
+from agent.offline.naming import name_verb
 from agent.offline.quotable import quotable
 from agent.offline.replies import ACTION_VERBS, MASS_NOUNS, PERSONAL_NOUNS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
@@ -260,6 +262,8 @@ def _said_of(name: str, value: Any) -> str:
     """One field as a clause: "the status is shipped", "the tags are red, blue", "there are 2
     items" (a list of records, by its length)."""
     plural = bool(re.search(r"(?<![su])s$", name)) and not name.endswith(("status", "news", "series"))
+    if isinstance(value, bool) and name.endswith("ed"):  # {"cancelled": true} -> "it is cancelled"
+        return f"it is {'' if value else 'not '}{name}"
     if isinstance(value, Count):
         noun = name if plural else f"{name} entr{'ies' if value.n != 1 else 'y'}"
         return f"there {'is' if value.n == 1 else 'are'} {value.n} {noun if value.n != 1 else re.sub(r's$', '', noun)}"
@@ -437,14 +441,15 @@ def _directive(
     if m and not (re.match(r"^(?:the|your|their)\b", m.group(1), re.I) and _field_keys(m.group(1), pairs)):
         wanted = second_person(m.group(1))[:-1]  # "ask if they'd like us to issue a refund"
         wanted = re.sub(r"^(?:us|me) to\b", "me to", wanted[:1].lower() + wanted[1:], flags=re.I)
-        done = re.sub(r"^(?:me )?to ", "", wanted)
-        return f"Would you like {wanted}?" if _offer_kept(done, plan) else None
+        kept = _kept_choices(wanted, plan)
+        return f"Would you like {kept}?" if kept else None
     if m:  # "offer them the tracking link": the link is shown, no sentence needed
         plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
         return None
     m = re.match(r"^ask (?:the (?:customer|user|client) |them |him |her )?for (.+)$", b, re.I)
     if m:  # "ask for the number again" -> "Could you give me the number again?"
-        wanted = second_person(m.group(1))[:-1]
+        wanted = re.sub(r"^(?:it|that|this)\b", f"your {noun}" if noun else "that", m.group(1), flags=re.I)
+        wanted = second_person(wanted)[:-1]
         return f"Could you give me {wanted[:1].lower()}{wanted[1:]}?"
     m = re.match(r"^ask (?:the (?:customer|user|client)|them|him|her) (to|whether|if) (.+)$", b, re.I)
     if m:
@@ -466,12 +471,12 @@ def _directive(
             plan.include.extend(k for k in keys if k not in plan.include)
             return None  # "offer the tracking link": the link is shown, no sentence needed
         thing = second_person(m.group(1))[:-1]  # "offer a return label instead", on a failure
-        return f"Would you like {thing[:1].lower()}{thing[1:]}?" if _offer_kept(thing, plan) else None
+        kept = _kept_choices(thing[:1].lower() + thing[1:], plan)
+        return f"Would you like {kept}?" if kept else None
     if m:
         offer = second_person(m.group(1))[:-1]
-        if not _offer_kept(offer, plan):
-            return None
-        return f"I can {offer[:1].lower()}{offer[1:]} if you'd like."
+        kept = _kept_choices(offer[:1].lower() + offer[1:], plan)
+        return f"I can {kept} if you'd like." if kept else None
     m = re.match(r"^(suggest|recommend)(?:ing)? (.+)$", b, re.I)
     if m:  # "suggest trying again later" -> "I'd suggest trying again later."
         suggested = second_person(m.group(2), noun)
@@ -557,17 +562,34 @@ KEPT_WITHOUT_ACTION = re.compile(
 
 
 PERSON_PROMISE = re.compile(
-    r"^(?:our|the|a) (?:\w+ )?(?:team|staff|agents?|colleagues?|specialists?|managers?|someone|person)\b.*"
-    r"\b(?:will|'ll|is going to|are going to)\b",
+    r"^(?:(?:our|the|a|an|one of our|someone from our|somebody from our|a member of (?:our|the)) )?"
+    r"(?:\w+ )?(?:team|staff|agents?|colleagues?|specialists?|managers?|someone|somebody|person|"
+    r"representatives?|advisors?|advisers?|members?)\b.*"
+    r"\b(?:will|'ll|is going to|are going to|shall)\b",
     re.I,
 )
 """A promise that a person will do something ("Our team will reach out to you by phone.")."""
 
 
+def _kept_choices(offer: str, plan: Plan) -> str | None:
+    """The choices of an offer that something here keeps ("a return label or a store credit"
+    with no action for store credit: "a return label"); None when none is kept."""
+    choices = re.split(r",?\s+or\s+|,\s+(?=\w)", offer)
+    kept = [c for c in choices if _offer_kept(re.sub(r"^(?:me |us )?to ", "", c), plan)]
+    if len(kept) == len(choices):
+        return offer
+    return " or ".join(kept) or None
+
+
 def _kept(told: str, plan: Plan) -> str | None:
     """A sentence to tell, without its promises nothing here keeps: "You can get a full refund
     and we will email you a label." keeps only what a bound action or a person does."""
-    parts = re.split(r",?\s+and\s+(?=(?:we|i|our|the team|you can)\b)", told.rstrip("."), flags=re.I)
+    told = re.split(OTHER_CASE, told, flags=re.I)[0]  # another case's words
+    parts = re.split(
+        r",?\s+and\s+(?=(?:we|i|our|the team|you can)\b|(?:\w+ ){1,5}(?:will|'ll|can|is going to)\b)",
+        told.rstrip("."),
+        flags=re.I,
+    )
     kept = [p for p in parts if _promise_kept(p.strip(), plan)]
     if not kept:
         return None
@@ -579,11 +601,25 @@ def _promise_kept(part: str, plan: Plan) -> bool:
     if PERSON_PROMISE.match(part):
         return plan.handover  # "our team will call you": only if someone is handed the conversation
     offered = OFFER_SENTENCE.match(part) or YOU_CAN.match(part)
-    return not offered or _offer_kept(offered.group(1), plan)
+    if offered:
+        return _offer_kept(offered.group(1), plan)
+    if PASSIVE_PROMISE.search(part):  # "a return label will be emailed to you": something must do it
+        return plan.can_do is not None and plan.can_do(part)
+    return True
+
+
+PASSIVE_PROMISE = re.compile(
+    r"\b(?:will|'ll|is going to|are going to|shall) be (?:\w+ )?(?:\w+ed|sent|given|made|done|paid|"
+    r"issued|shipped|mailed|emailed|refunded|credited|reversed|replaced|arranged)\b",
+    re.I,
+)
+"""A promise in the passive ("a refund will be issued", "it will be replaced free of charge")."""
 
 
 YOU_CAN = re.compile(
-    r"^you (?:can|could|will|'ll) (?:get|receive|have|claim|be (?:sent|given|issued)) (.+?)\.?$", re.I
+    r"^(?:you(?:'ll| can| could| will| are going to| should)|(?:(?:we|i) )?(?:will|'ll) )\s*"
+    r"(?:get|receive|have|claim|be (?:sent|given|issued|emailed|refunded|credited|contacted|called)) (.+?)\.?$",
+    re.I,
 )
 """A promise of something the customer gets ("You can get a full refund.")."""
 
@@ -700,7 +736,14 @@ def interpret(
     plan = Plan(outage=kind == "outage", reason=reason, handover=handover, can_do=can_do, kind=kind)
     sentences = split_sentences(instructions)
     named = named_kinds([c for c in map(_condition, sentences) if c])
+    failure_branch = False
     for sentence in sentences:
+        other = OTHERWISE_RE.match(sentence)
+        if other and failure_branch:  # "Otherwise, ..." after an error branch: any other error
+            rest = other.group(1)
+            sentence = rest if _branch(rest) else f"If the API returns an error, {rest}"
+        elif other:
+            continue  # an "otherwise" of a condition on the data: nothing here reads which case is left
         meaning = MEANS_RE.search(sentence)
         if meaning:
             if not failed:
@@ -710,12 +753,22 @@ def interpret(
         if branch:
             # "If the API answers 409, the order has shipped: explain that ...": what to do follows the colon
             then = re.match(rf"^[^:]+:\s+((?:{DIRECTIVE_VERBS})\b.+)$", branch[1], re.I)
-            cond, bodies = branch[0], clauses(then.group(1) if then else branch[1])
+            body = re.split(OTHER_CASE, then.group(1) if then else branch[1], flags=re.I)[0]
+            cond, bodies = branch[0], clauses(body)
             noun = _noun(cond) or _label_noun(label)
             general = False
             if is_failure_condition(cond):
-                if kind is None:
+                if kind is None:  # a success: "If nothing is found, ..." speaks of an empty one
+                    if not (says_not_found(cond) and (_empty_page(data) or not pairs)):
+                        continue
+                    plan.conditional_fired = True
+                    failure_branch = True
+                    for body in bodies:
+                        text = _directive(body, noun, label, failed, plan, pairs)
+                        if text:
+                            plan.sentences.append(text)
                     continue
+                failure_branch = True
                 fires, general = branch_fires(cond, kind, status, named)
                 if not fires:
                     continue
@@ -747,6 +800,14 @@ def interpret(
     return plan
 
 
+OTHER_CASE = r",?\s+(?:and\s+|but\s+)?(?:otherwise|else|unless)\b"
+"""Where a sentence turns to another case ("... and otherwise, if something breaks, ...")."""
+OTHERWISE_RE = re.compile(
+    r"^(?:otherwise|else|in (?:all|any) other cases?|for (?:anything|everything|any other error) else|"
+    r"for any other (?:error|failure|problem))\b[,:;]?\s*(.+)$",
+    re.I,
+)
+"""A branch for what the branches before it leave ("Otherwise, ...")."""
 CONDITION_RE = re.compile(
     r"^(?:if|when|in case|whenever|should)\b\s*(.+?)"
     r"(?:,\s*(?:then\s+)?|\s+then\s+|\s*:\s+|\s*(?:->|=>|\u2192|\u2014|\u2013)\s*|\s+-\s+)(.+)$",
@@ -894,6 +955,8 @@ def render(
     label = req.label or humanise_name(req.action) or "your request"
     data = envelope.get("data")
     failed = envelope.get("outcome") != "ok" or error_document(data)
+    if not failed and tool_kind(req.action) != "lookup" and says_not_done(data, name_verb(req.action)):
+        failed = True  # "{"status": "rejected"}" to a cancellation: not done, whatever the status code
     pairs = flatten(data)
     url, url_key = _url(envelope, pairs)
     subject = _subject(pairs, label, req.action)

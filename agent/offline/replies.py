@@ -31,6 +31,10 @@ YES_ONLY = re.compile(
     r"(?: (?:please|sure|thanks|thank you|go ahead|do it|please do))*$"
 )
 """A message that only says yes."""
+ASKS = re.compile(
+    r"\b(?:where|what|when|why|how|which|who|can|could|would|will|is|are|do|does|did|need|want)\b"
+)
+"""Words of a question or a request beside a thanks ("thanks, where is my refund")."""
 CLOSING = re.compile(r"\b(?:that all|that it|that is all|that is it|bye|goodbye|all set)\b")
 """Words that end the conversation ("no, that's all", "thanks, bye")."""
 CLARIFY_OPENER = "Just to be sure: do you want to "
@@ -259,7 +263,7 @@ def plain_reply(said: str, names: Sequence[str], limit: int) -> str:
         return "No problem. Is there anything else I can help with?"
     if THANKS.search(said) and CLOSING.search(said):
         return "You're welcome, and thanks for getting in touch!"
-    if THANKS.search(said):
+    if THANKS.search(said) and not ASKS.search(said):  # thanks with a question is the question
         return "You're welcome! Is there anything else I can help with?"
     if not offered:
         return "I'm sorry, I can't help with that here. Is there anything else I can do?"
