@@ -119,7 +119,8 @@ class ActionIndex:
     def put(self, name: str, doc: ActionDoc, *, weigh: bool = True) -> None:
         """Add the action, or replace what the index held for it. With `weigh=False` (a batch
         of many), its BM25 parts wait for `reweigh()` after the batch."""
-        self.remove(name)
+        if name in self.docs:
+            self.remove(name)
         self.docs[name] = doc
         self.total_length += doc.length
         self._drop_impact(doc.weights)

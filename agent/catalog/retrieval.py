@@ -91,13 +91,15 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
         input_terms(i.name, i.description or "", tuple(i.enum_values or ())) for i in definition.inputs
     ]
     weight_of = weights.get
+    vocabulary: dict[str, str] = {}
     for field_words, weight in (
         (name, NAME_WEIGHT),
         (described, DESCRIPTION_WEIGHT),
         (examples, EXAMPLE_WEIGHT),
     ):
-        for _, term in field_words:
+        for w, term in field_words:
             weights[term] = weight_of(term, 0.0) + weight
+            vocabulary.setdefault(w, term)
     for input_words, _ in readings:
         for _, term in input_words:
             weights[term] = weight_of(term, 0.0) + INPUT_WEIGHT
@@ -105,10 +107,6 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
         for term, share in valued:
             weights[term] = weight_of(term, 0.0) + share
     patterns = tuple(i.pattern for i in definition.inputs if i.pattern)
-    vocabulary: dict[str, str] = {}
-    for field_words in (name, described, examples):
-        for w, term in field_words:
-            vocabulary.setdefault(w, term)
     name_terms = tuple(dict.fromkeys(term for _, term in name))
     return ActionDoc(weights, sum(weights.values()), patterns, vocabulary, name_terms)
 
