@@ -26,6 +26,7 @@ from agent.catalog.lexical import (
     idf,
     length_norm,
     saturated,
+    saturated_postings,
     typo_candidates,
     words,
 )
@@ -118,13 +119,15 @@ class ActionIndex:
     def put(self, name: str, doc: ActionDoc, *, weigh: bool = True) -> None:
         """Add the action, or replace what the index held for it. With `weigh=False` (a batch
         of many), its BM25 parts wait for `reweigh()` after the batch."""
-        self.remove(name)
+        if name in self.docs:
+            self.remove(name)
         self.docs[name] = doc
         self.total_length += doc.length
+        self._drop_impact(doc.weights)
         if not weigh:
+            postings = self.postings
             for term, tf in doc.weights.items():
-                self.postings[term][name] = tf
-                self._impact.pop(term, None)
+                postings[term][name] = tf
             self._index_extras(name, doc)
             return
         avg = self.total_length / len(self.docs)
@@ -132,7 +135,6 @@ class ActionIndex:
             self._reweigh(avg)
         norm = self._norm(doc.length)
         for term, tf in doc.weights.items():
-            self._impact.pop(term, None)
             self.postings[term][name] = tf
             self.parts[term][name] = saturated(tf, norm)
         self._index_extras(name, doc)
@@ -140,6 +142,12 @@ class ActionIndex:
     def reweigh(self) -> None:
         """Compute every BM25 part at the current average length (after a batch of puts)."""
         self._reweigh(self.total_length / len(self.docs) if self.docs else 1.0)
+
+    def _drop_impact(self, terms: Iterable[str]) -> None:
+        """Forget the heaviest postings kept for terms whose postings change."""
+        if self._impact:  # none kept while a batch is taken in
+            for term in terms:
+                self._impact.pop(term, None)
 
     def _index_extras(self, name: str, doc: ActionDoc) -> None:
         if len(doc.name_terms) > 1:
@@ -196,7 +204,7 @@ class ActionIndex:
         self._impact.clear()
         norms = {n: self._norm(doc.length) for n, doc in self.docs.items()}
         for term, postings in self.postings.items():
-            self.parts[term] = {n: saturated(tf, norms[n]) for n, tf in postings.items()}
+            self.parts[term] = saturated_postings(postings, norms)
 
     # -- reading a message --------------------------------------------------------------------
 

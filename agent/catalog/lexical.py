@@ -714,8 +714,10 @@ def _join_phrasal_verbs(tokens: list[str]) -> list[str]:
     if _phrasal_forms().isdisjoint(tokens):
         return tokens
     out = list(tokens)
-    heads = _phrasal_heads()
+    heads, forms = _phrasal_heads(), _phrasal_forms()
     for i, token in enumerate(out):
+        if token not in forms:
+            continue  # its lemma starts no phrasal verb
         lemma = _lemma(token)
         if lemma not in heads or (lemma in NOUN_HEADS and i and out[i - 1] in DETERMINERS):
             continue
@@ -784,6 +786,8 @@ def _read_paths(text: str) -> str:
     are left as they are."""
     tokens = text.split()
     for i, token in enumerate(tokens):
+        if "/" not in token and "." not in token:
+            continue  # neither a path nor a file name (most words: a quick test first)
         bare = token.rstrip(TRAILING)
         if "://" in bare or not any(c.isalpha() for c in bare):
             continue
@@ -829,9 +833,12 @@ def normalise(text: str) -> str:
         text = _read_paths(text)
     if text.startswith(COMMAND_FIRST):
         text = "read" + text[len("cat") :]
-    text = LONE_DOT.sub(" ", text)  # keep dots inside emails and numbers
+    if "." in text:
+        text = LONE_DOT.sub(" ", text)  # keep dots inside emails and numbers
     text = PUNCTUATION.sub(" ", text)
-    tokens = [BARE_CONTRACTIONS.get(t, t) for t in text.split()]
+    tokens = text.split()
+    if not BARE_CONTRACTIONS.keys().isdisjoint(tokens):
+        tokens = [BARE_CONTRACTIONS.get(t, t) for t in tokens]
     text = " " + " ".join(tokens) + " "
     # the rewrites below look for a word each; most texts hold none of them (a fast path)
     if " is " in text or " are " in text:
@@ -864,8 +871,10 @@ def _words(text: str) -> tuple[str, ...]:
     # cached: an action's input descriptions recur across a catalog, and every message is read
     # by the agent and the respond node of a turn
     out: list[str] = []
-    for token in TOKEN.findall(normalise(text)):
-        if DIGIT.search(token) is None:
+    normalised = normalise(text)
+    digits = DIGIT.search(normalised) is not None  # else no token has one to test for
+    for token in TOKEN.findall(normalised):
+        if not digits or DIGIT.search(token) is None:
             out.extend(token.split("-"))
     return tuple(out)
 
@@ -910,7 +919,8 @@ SEPARATORS = re.compile(r"[_\-]+")
 @lru_cache(maxsize=65536)
 def humanise_name(name: str) -> str:
     """`get_order_status` -> "get order status"."""
-    return SEPARATORS.sub(" ", CAMEL_HUMP.sub(" ", name)).strip().lower()
+    humped = name if name.islower() else CAMEL_HUMP.sub(" ", name)  # no capital, no hump
+    return SEPARATORS.sub(" ", humped).strip().lower()
 
 
 # -- ranking: BM25 weights and identifiers (the router and the action retriever) ------------
@@ -950,6 +960,14 @@ def saturated(tf: float, norm: float) -> float:
     """BM25's term-frequency part for a length normalisation already computed (`length_norm`;
     an index keeps one per document rather than recomputing it for every term)."""
     return tf * (K1 + 1) / (tf + norm)
+
+
+def saturated_postings(postings: dict[str, float], norms: dict[str, float]) -> dict[str, float]:
+    """`saturated` of each document's frequency in a term's postings, with the document's
+    length normalisation from `norms`: one pass with no call per posting (an index reweighs
+    hundreds of thousands at once), the same figures to the last digit."""
+    k = K1 + 1
+    return {doc: tf * k / (tf + norms[doc]) for doc, tf in postings.items()}
 
 
 def idf(documents: int, df: int) -> float:

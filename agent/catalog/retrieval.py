@@ -87,31 +87,42 @@ def action_doc(definition: ActionDefinition) -> ActionDoc:
     described = field_terms(split_compounds(f"{definition.title or ''} {definition.trigger}"))
     examples = field_terms(" . ".join(examples_of(definition)))
     # each input read on its own: inputs recur across a catalog (a cached reading)
-    inputs = [
-        t for i in definition.inputs for t in field_terms(f"{humanise_name(i.name)} {i.description or ''}")
+    readings = [
+        input_terms(i.name, i.description or "", tuple(i.enum_values or ())) for i in definition.inputs
     ]
+    weight_of = weights.get
+    vocabulary: dict[str, str] = {}
     for field_words, weight in (
         (name, NAME_WEIGHT),
         (described, DESCRIPTION_WEIGHT),
         (examples, EXAMPLE_WEIGHT),
-        (inputs, INPUT_WEIGHT),
     ):
-        for _, term in field_words:
-            weights[term] = weights.get(term, 0.0) + weight
-    patterns = []
-    for inp in definition.inputs:
-        for value in inp.enum_values or ():
-            value_terms = terms(humanise_name(str(value)))
-            for term in value_terms:
-                weights[term] = weights.get(term, 0.0) + INPUT_WEIGHT / len(value_terms)
-        if inp.pattern:
-            patterns.append(inp.pattern)
-    vocabulary: dict[str, str] = {}
-    for field_words in (name, described, examples):
         for w, term in field_words:
+            weights[term] = weight_of(term, 0.0) + weight
             vocabulary.setdefault(w, term)
+    for input_words, _ in readings:
+        for _, term in input_words:
+            weights[term] = weight_of(term, 0.0) + INPUT_WEIGHT
+    for _, valued in readings:
+        for term, share in valued:
+            weights[term] = weight_of(term, 0.0) + share
+    patterns = tuple(i.pattern for i in definition.inputs if i.pattern)
     name_terms = tuple(dict.fromkeys(term for _, term in name))
-    return ActionDoc(weights, sum(weights.values()), tuple(patterns), vocabulary, name_terms)
+    return ActionDoc(weights, sum(weights.values()), patterns, vocabulary, name_terms)
+
+
+@lru_cache(maxsize=32768)
+def input_terms(
+    name: str, description: str, values: tuple[str, ...]
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, float], ...]]:
+    """An input's reading: `field_terms` of its name and description, and (routing term, share)
+    of its allowed values, each value's `INPUT_WEIGHT` split evenly over its terms. Cached: an
+    input (an order id, a status of fixed values) recurs across a catalog."""
+    valued: list[tuple[str, float]] = []
+    for value in values:
+        value_terms = terms(humanise_name(str(value)))
+        valued.extend((term, INPUT_WEIGHT / len(value_terms)) for term in value_terms)
+    return field_terms(f"{humanise_name(name)} {description}"), tuple(valued)
 
 
 UNREAD_NAME_WORDS = frozenset({"post"})
@@ -126,11 +137,17 @@ def name_text(name: str) -> str:
 
 
 CAMEL_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+CAMEL_HUMP_PAIR = re.compile(r"[a-z][A-Z]")
+"""What every camel-case word holds: a text without it has none to split (a quicker scan)."""
 
 
+@lru_cache(maxsize=32768)
 def split_compounds(text: str) -> str:
     """The text with each camel-case word followed by its parts: "JupyterHub" reads as
-    "JupyterHub Jupyter Hub", "dagRunId" as "dagRunId dag Run Id" (a message may name either)."""
+    "JupyterHub Jupyter Hub", "dagRunId" as "dagRunId dag Run Id" (a message may name either).
+    Cached: titles and triggers recur across a catalog, and each scan reads the whole text."""
+    if CAMEL_HUMP_PAIR.search(text) is None:
+        return text
     return CAMEL_WORD.sub(lambda m: f"{m.group(0)} {humanise_name(m.group(0))}", text)
 
 
