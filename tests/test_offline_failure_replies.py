@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage
 
 from agent.nodes.collect_info import question_payload
 from agent.offline.failures import is_failure_condition
@@ -524,23 +525,27 @@ REFUND_CATALOG = [
 ]
 
 
+REFUND_OFFER = "I'm sorry, I couldn't find anything matching the details you gave. Would you like a refund?"
+
+
+def after_offer(offer_reply: str, message: str, catalog: list[dict[str, Any]] = REFUND_CATALOG) -> AIMessage:
+    """The offline model's answer to `message` after `offer_reply` answered a question about ORD-1001."""
+    messages = [HumanMessage("Where is my order ORD-1001?"), AIMessage(offer_reply), HumanMessage(message)]
+    return OfflineChatModel().bind_tools(catalog).invoke(messages)
+
+
 @pytest.mark.parametrize(
     "yes", ["yes", "yes please", "sure thing", "please do", "absolutely", "ok, go ahead"]
 )
 @pytest.mark.parametrize("offer", ["We can issue a refund.", "I can issue a refund for you if you'd like."])
 def test_a_yes_to_an_offer_runs_the_action_that_keeps_it(offer, yes) -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
-    messages = [
-        HumanMessage("Where is my order ORD-1001?"),
-        AIMessage(f"I'm sorry, I couldn't find anything matching the details you gave. {offer}"),
-        HumanMessage(yes),
-    ]
-    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    answer = after_offer(f"I'm sorry, I couldn't find anything matching the details you gave. {offer}", yes)
     assert [c["name"] for c in answer.tool_calls] == ["issue_refund"], answer
     assert answer.tool_calls[0]["args"] == {"order_id": "ORD-1001"}
-    messages[-1] = HumanMessage("no thanks")
-    assert not OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages).tool_calls
+    no = after_offer(
+        f"I'm sorry, I couldn't find anything matching the details you gave. {offer}", "no thanks"
+    )
+    assert not no.tool_calls
 
 
 # -- offers put as questions, and a yes that asks for more --------------------------------------
@@ -613,17 +618,10 @@ ORDER_AND_REFUND = [
     ],
 )
 def test_a_yes_that_asks_for_more_runs_the_offer_first(offer, message) -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
-    messages = [
-        HumanMessage("Where is my order ORD-1001?"),
-        AIMessage(f"I'm sorry, I couldn't cancel an order. {offer}"),
-        HumanMessage(message),
-    ]
-    answer = OfflineChatModel().bind_tools(ORDER_AND_REFUND).invoke(messages)
+    answer = after_offer(f"I'm sorry, I couldn't cancel an order. {offer}", message, ORDER_AND_REFUND)
     assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("issue_refund", {"order_id": "ORD-1001"})]
-    messages[1] = AIMessage("I'm sorry, I couldn't cancel an order. Is there anything else I can help with?")
-    answer = OfflineChatModel().bind_tools(ORDER_AND_REFUND).invoke(messages)
+    no_offer = "I'm sorry, I couldn't cancel an order. Is there anything else I can help with?"
+    answer = after_offer(no_offer, message, ORDER_AND_REFUND)
     assert [c["name"] for c in answer.tool_calls] == ["cancel_subscription"]  # no offer: the request itself
 
 
@@ -637,26 +635,25 @@ async def test_a_yes_that_asks_for_more_names_the_rest_for_the_next_turn(tmp_pat
 
 @pytest.mark.parametrize("message", ["thanks", "thank you!", "no thanks", "nope", "no, that's all"])
 def test_thanks_or_a_no_to_an_offer_runs_nothing(message) -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
-    messages = [
-        HumanMessage("Where is my order ORD-1001?"),
-        AIMessage(
-            "I'm sorry, I couldn't find anything matching the details you gave. Would you like a refund?"
-        ),
-        HumanMessage(message),
-    ]
-    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    answer = after_offer(
+        "I'm sorry, I couldn't find anything matching the details you gave. Would you like a refund?", message
+    )
     assert not answer.tool_calls and "I'm not sure" not in answer.content, answer
 
 
-async def test_the_rest_of_a_yes_is_named_when_the_offer_has_run(tmp_path, fresh_demo_log) -> None:
-    actions = demo_actions(fresh_demo_log.base_url)
+def demo_with_order_instructions(demo_api: Any, instructions: str) -> list[dict[str, Any]]:
+    """The demo's actions, the order look-up answering as `instructions` say."""
+    actions = demo_actions(demo_api.base_url)
     for action in actions:
         if action["name"] == "order_status":
-            action["response_instructions"] = (
-                "Give the status. If the order is not found, offer to look up their account summary."
-            )
+            action["response_instructions"] = instructions
+    return actions
+
+
+async def test_the_rest_of_a_yes_is_named_when_the_offer_has_run(tmp_path, fresh_demo_log) -> None:
+    actions = demo_with_order_instructions(
+        fresh_demo_log, "Give the status. If the order is not found, offer to look up their account summary."
+    )
     async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel(), actions=actions) as agent:
         missing = await agent.send("s1", "Where is my order ORD-9999? I'm dana.whitfield@example.com")
         assert "I can look up your account summary if you'd like." in missing.reply["text"], missing.reply
@@ -667,12 +664,9 @@ async def test_the_rest_of_a_yes_is_named_when_the_offer_has_run(tmp_path, fresh
 
 @pytest.mark.parametrize("again", ["yes please", "sure", "please try again", "can you try that again?"])
 async def test_a_yes_to_trying_again_sends_the_call_again(tmp_path, fresh_demo_log, again) -> None:
-    actions = demo_actions(fresh_demo_log.base_url)
-    for action in actions:
-        if action["name"] == "order_status":
-            action["response_instructions"] = (
-                "Give the status. If the API returns an error, apologize and offer to try again."
-            )
+    actions = demo_with_order_instructions(
+        fresh_demo_log, "Give the status. If the API returns an error, apologize and offer to try again."
+    )
     async with make_agent(tmp_path, fresh_demo_log, OfflineChatModel(), actions=actions) as agent:
         down = await agent.send("s1", "Where is my order ORD-5000?")  # the demo's order that answers 500
         assert "I can try again if you'd like." in down.reply["text"]
@@ -696,8 +690,6 @@ HANDOVER_CATALOG = [
 
 
 def test_a_yes_to_a_handover_offer_runs_the_action_that_made_it_possible() -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
     request = RespondRequest(
         action="order_status",
         label="Look up order status",
@@ -705,8 +697,7 @@ def test_a_yes_to_a_handover_offer_runs_the_action_that_made_it_possible() -> No
     )
     text = render({"outcome": "http_error", "status": 500, "data": None}, request, handover=True).text
     assert "I can connect you with the support team if you'd like." in text
-    messages = [HumanMessage("Where is my order ORD-1001?"), AIMessage(text), HumanMessage("yes please")]
-    answer = OfflineChatModel().bind_tools(HANDOVER_CATALOG).invoke(messages)
+    answer = after_offer(text, "yes please", HANDOVER_CATALOG)
     assert [c["name"] for c in answer.tool_calls] == ["escalate_to_human"]
 
 
@@ -731,8 +722,6 @@ def test_only_an_action_that_passes_to_a_person_keeps_a_handover_offer(
 
 
 def test_a_plain_yes_fills_no_value_and_a_failed_handover_offers_no_handover() -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
     free_text = [
         {
             "type": "function",
@@ -743,12 +732,7 @@ def test_a_plain_yes_fills_no_value_and_a_failed_handover_offers_no_handover() -
             },
         }
     ]
-    messages = [
-        HumanMessage("Where is my order ORD-1001?"),
-        AIMessage("I'm sorry, I couldn't find it. Would you like a refund?"),
-        HumanMessage("yes please"),
-    ]
-    answer = OfflineChatModel().bind_tools(free_text).invoke(messages)
+    answer = after_offer("I'm sorry, I couldn't find it. Would you like a refund?", "yes please", free_text)
     (call,) = answer.tool_calls
     assert call["name"] == "issue_refund" and call["args"] in ({}, {"order_id": "ORD-1001"}), answer
     request = RespondRequest(
@@ -764,25 +748,11 @@ def test_a_plain_yes_fills_no_value_and_a_failed_handover_offers_no_handover() -
     "message", ["yes but ORD-1002 please", "yes, but for order ORD-1002", "sure - but it's ORD-1002"]
 )
 def test_a_yes_but_runs_the_offer_with_what_it_changes(message) -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
-    messages = [
-        HumanMessage("Where is my order ORD-1001?"),
-        AIMessage("I'm sorry, I couldn't find it. Would you like a refund?"),
-        HumanMessage(message),
-    ]
-    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    answer = after_offer("I'm sorry, I couldn't find it. Would you like a refund?", message)
     assert [(c["name"], c["args"]) for c in answer.tool_calls] == [("issue_refund", {"order_id": "ORD-1002"})]
 
 
 @pytest.mark.parametrize("yes", ["\U0001f44d", "\U0001f44d go for it", "go for it", "yes pls"])
 def test_a_yes_in_chat_words_runs_the_offer(yes) -> None:
-    from langchain_core.messages import AIMessage, HumanMessage
-
-    messages = [
-        HumanMessage("Where is my order ORD-1001?"),
-        AIMessage("I'm sorry, I couldn't find it. Would you like a refund?"),
-        HumanMessage(yes),
-    ]
-    answer = OfflineChatModel().bind_tools(REFUND_CATALOG).invoke(messages)
+    answer = after_offer("I'm sorry, I couldn't find it. Would you like a refund?", yes)
     assert [c["name"] for c in answer.tool_calls] == ["issue_refund"]
