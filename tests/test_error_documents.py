@@ -209,7 +209,8 @@ def test_a_record_with_failure_words_in_its_fields_is_data(name: str) -> None:
 
 
 def test_only_a_mapping_with_something_in_it_can_be_an_error_document() -> None:
-    for body in (None, {}, [], [{"error": "Order not found"}], "Order not found", 404):
+    bodies: tuple[Any, ...] = (None, {}, [], [{"error": "Order not found"}], "Order not found", 404)
+    for body in bodies:
         assert not error_document(body)
 
 

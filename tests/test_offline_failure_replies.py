@@ -716,7 +716,7 @@ def test_a_yes_to_a_handover_offer_runs_the_action_that_made_it_possible() -> No
 def test_only_an_action_that_passes_to_a_person_keeps_a_handover_offer(
     name, description, hands_over_
 ) -> None:
-    from agent.offline.render import hands_over
+    from agent.offline.offers import hands_over
 
     assert hands_over(name, description) is hands_over_
 

@@ -9,7 +9,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from agent.offline import OfflineChatModel
 from agent.offline.extract import extract_args
-from agent.offline.render import RespondRequest, can_hand_over, render
+from agent.offline.offers import can_hand_over
+from agent.offline.render import RespondRequest, render
 from agent.presenters import PRESENTERS
 from agent.presenters.card import Card
 from agent.presenters.link import Link

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.offline.render import HANDOVER_OFFER, hands_over
+from agent.offline.offers import HANDOVER_OFFER, hands_over
 from agent.offline.requests import clauses
 from agent.offline.router import Route, Router
 

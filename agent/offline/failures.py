@@ -210,7 +210,8 @@ def condition_kinds(condition: str) -> set[str]:
         left_out = _named(plain[cut.end() :])
         if left_out - {ANY}:
             kept = _named(plain[: cut.start()]) or {ANY}
-            return (set(KINDS) if ANY in kept else kept) - left_out
+            every: set[str] = set(KINDS)
+            return (every if ANY in kept else kept) - left_out
     problem = DATA_PROBLEM_RE.search(plain)
     if problem is not None and problem.group(1).lower() not in SYSTEM_NOUNS and not _named(plain) - {ANY}:
         return set()

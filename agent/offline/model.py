@@ -40,7 +40,8 @@ from pydantic import Field, PrivateAttr
 
 from agent.offline.acceptance import accepted_offer, asks_retry, leading_yes
 from agent.offline.extract import EMAIL_RE, extract_args, focus_parameter, has_value, needed_parameters
-from agent.offline.render import Rendered, can_hand_over, describe, flatten, parse_request, render
+from agent.offline.offers import can_hand_over
+from agent.offline.render import Rendered, describe, flatten, parse_request, render
 from agent.offline.replies import clarified_candidates, clarify, plain_reply
 from agent.offline.requests import (
     identifiers_beyond,
@@ -402,7 +403,7 @@ class OfflineChatModel(BaseChatModel):
         if action in actions:
             router = self._router(list(actions.values()))
             other = router.route(rest).tool if rest else None
-            if other is not None and other != action:
+            if rest and other is not None and other != action:
                 return one_at_a_time([request_name(router, rest, other)])
             scoped = scoped_route(router, question)
             scope = scoped[1] if scoped is not None and scoped[0].tool == action else question

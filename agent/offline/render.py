@@ -29,6 +29,13 @@ from agent.offline.failures import (
     untrue_for,
 )
 from agent.offline.naming import name_verb
+from agent.offline.offers import (
+    HANDOVER_OFFER,
+    OFFERED_TO,
+    WANTS_ASKED,
+    kept,
+    kept_choices,
+)
 from agent.offline.quotable import quotable
 from agent.offline.replies import ACTION_VERBS, MASS_NOUNS, PERSONAL_NOUNS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
@@ -441,8 +448,8 @@ def _directive(
     if m and not (re.match(r"^(?:the|your|their)\b", m.group(1), re.I) and _field_keys(m.group(1), pairs)):
         wanted = second_person(m.group(1))[:-1]  # "ask if they'd like us to issue a refund"
         wanted = re.sub(r"^(?:us|me) to\b", "me to", wanted[:1].lower() + wanted[1:], flags=re.I)
-        kept = _kept_choices(wanted, plan)
-        return f"Would you like {kept}?" if kept else None
+        choices = kept_choices(wanted, plan)
+        return f"Would you like {choices}?" if choices else None
     if m:  # "offer them the tracking link": the link is shown, no sentence needed
         plan.include.extend(k for k in _field_keys(m.group(1), pairs) if k not in plan.include)
         return None
@@ -471,12 +478,12 @@ def _directive(
             plan.include.extend(k for k in keys if k not in plan.include)
             return None  # "offer the tracking link": the link is shown, no sentence needed
         thing = second_person(m.group(1))[:-1]  # "offer a return label instead", on a failure
-        kept = _kept_choices(thing[:1].lower() + thing[1:], plan)
-        return f"Would you like {kept}?" if kept else None
+        choices = kept_choices(thing[:1].lower() + thing[1:], plan)
+        return f"Would you like {choices}?" if choices else None
     if m:
         offer = second_person(m.group(1))[:-1]
-        kept = _kept_choices(offer[:1].lower() + offer[1:], plan)
-        return f"I can {kept} if you'd like." if kept else None
+        choices = kept_choices(offer[:1].lower() + offer[1:], plan)
+        return f"I can {choices} if you'd like." if choices else None
     m = re.match(r"^(suggest|recommend)(?:ing)? (.+)$", b, re.I)
     if m:  # "suggest trying again later" -> "I'd suggest trying again later."
         suggested = second_person(m.group(2), noun)
@@ -509,7 +516,7 @@ def _directive(
         return f"Please {rest[:1].lower()}{rest[1:]}"
     if m:
         told = re.sub(r",? and that ", ", and ", second_person(m.group(1), noun))
-        return _kept(told, plan)
+        return kept(re.split(OTHER_CASE, told, flags=re.I)[0], plan)  # another case's words left out
     m = re.match(
         r"^(?:always )?(?:include|mention|show|give|state|add|confirm|repeat(?: back)?)"
         r"(?: them)? (.+)$",
@@ -537,121 +544,11 @@ def _directive(
     return None
 
 
-WANTS_ASKED = re.compile(
-    r"^(?:ask|see|check|find out)(?: (?:the (?:customer|user|client)|them|him|her))? (?:if|whether) "
-    r"(?:they|he|she|the (?:customer|user|client))(?:'d|\s+would)?\s+(?:like|want|wish|prefer)s?\s+(.+)$",
-    re.I,
-)
-"""An offer put as a question ("ask if they would like a refund", "see whether the customer wants
-us to reship it"): asked only when something here keeps it."""
-OFFERED_TO = re.compile(r"^offer (?:the (?:customer|user|client)|them|him|her) (?!to\b)(.+)$", re.I)
-"""An offer of a thing to the customer ("offer them a refund")."""
-OFFER_SENTENCE = re.compile(
-    r"^(?:we|i)(?: can| could|'ll| will| would be (?:happy|glad) to| are (?:happy|glad) to| am (?:happy|glad) to)"
-    r"\s+(.+?)\.?$",
-    re.I,
-)
-"""A sentence the team's instructions make an offer of ("We can issue a refund right away.")."""
-KEPT_WITHOUT_ACTION = re.compile(
-    r"^(?:(?:try|check|look)(?: (?:it|that|this))? again(?: for you)?(?: now)?|"
-    r"help(?: you)?(?: with)? (?:anything|something) else|help(?: you)? with (?:any|other) questions|"
-    r"answer (?:any )?(?:other |more )?questions?)$",
-    re.I,
-)
-"""Offers any conversation keeps: trying again, helping with something else."""
-
-
-PERSON_PROMISE = re.compile(
-    r"^(?:(?:our|the|a|an|one of our|someone from our|somebody from our|a member of (?:our|the)) )?"
-    r"(?:\w+ )?(?:team|staff|agents?|colleagues?|specialists?|managers?|someone|somebody|person|"
-    r"representatives?|advisors?|advisers?|members?)\b.*"
-    r"\b(?:will|'ll|is going to|are going to|shall)\b",
-    re.I,
-)
-"""A promise that a person will do something ("Our team will reach out to you by phone.")."""
-
-
-def _kept_choices(offer: str, plan: Plan) -> str | None:
-    """The choices of an offer that something here keeps ("a return label or a store credit"
-    with no action for store credit: "a return label"); None when none is kept."""
-    choices = re.split(r",?\s+or\s+|,\s+(?=\w)", offer)
-    kept = [c for c in choices if _offer_kept(re.sub(r"^(?:me |us )?to ", "", c), plan)]
-    if len(kept) == len(choices):
-        return offer
-    return " or ".join(kept) or None
-
-
-def _kept(told: str, plan: Plan) -> str | None:
-    """A sentence to tell, without its promises nothing here keeps: "You can get a full refund
-    and we will email you a label." keeps only what a bound action or a person does."""
-    told = re.split(OTHER_CASE, told, flags=re.I)[0]  # another case's words
-    parts = re.split(
-        r",?\s+and\s+(?=(?:we|i|our|the team|you can)\b|(?:\w+ ){1,5}(?:will|'ll|can|is going to)\b)",
-        told.rstrip("."),
-        flags=re.I,
-    )
-    kept = [p for p in parts if _promise_kept(p.strip(), plan)]
-    if not kept:
-        return None
-    text = " and ".join(kept)
-    return f"{text[:1].upper()}{text[1:]}."
-
-
-def _promise_kept(part: str, plan: Plan) -> bool:
-    if PERSON_PROMISE.match(part):
-        return plan.handover  # "our team will call you": only if someone is handed the conversation
-    offered = OFFER_SENTENCE.match(part) or YOU_CAN.match(part)
-    if offered:
-        return _offer_kept(offered.group(1), plan)
-    if PASSIVE_PROMISE.search(part):  # "a return label will be emailed to you": something must do it
-        return plan.can_do is not None and plan.can_do(part)
-    return True
-
-
-PASSIVE_PROMISE = re.compile(
-    r"\b(?:will|'ll|is going to|are going to|shall) be (?:\w+ )?(?:\w+ed|sent|given|made|done|paid|"
-    r"issued|shipped|mailed|emailed|refunded|credited|reversed|replaced|arranged)\b",
-    re.I,
-)
-"""A promise in the passive ("a refund will be issued", "it will be replaced free of charge")."""
-
-
-YOU_CAN = re.compile(
-    r"^(?:you(?:'ll| can| could| will| are going to| should)|(?:(?:we|i) )?(?:will|'ll) )\s*"
-    r"(?:get|receive|have|claim|be (?:sent|given|issued|emailed|refunded|credited|contacted|called)) (.+?)\.?$",
-    re.I,
-)
-"""A promise of something the customer gets ("You can get a full refund.")."""
-
-
-def _offer_kept(offer: str, plan: Plan) -> bool:
-    """Whether something here keeps the offer: a person to hand over to, or a bound action
-    that does what it says."""
-    if KEPT_WITHOUT_ACTION.match(offer.strip(" .!")):
-        return True
-    if HANDOVER_OFFER.search(f"offer {offer.lower()}"):
-        return plan.handover
-    return plan.can_do is not None and plan.can_do(offer)
-
-
 REASON_ASKED = re.compile(
     r"\b(?:the |their |its )?(?:reason|why|error message|what went wrong|what the (?:api|system) said|"
     r"the message|the error)\b"
 )
 """An error instruction that asks to pass on the API's own reason ("tell them the reason")."""
-HANDOVER_OFFER = re.compile(
-    r"\b(?:connect|transfer|escalate|hand\b.*\b(?:over|off)|pass\b.*\bon|put\b.*\bthrough|speak|talk|"
-    r"offer)\b.*\b(?:human|person|colleague|agent|support|team|specialist|manager|someone|somebody|staff)\b"
-)
-"""An offer to pass the customer to a person."""
-HANDOVER_ACTION = re.compile(
-    r"escalat|hand ?(?:over|off) to|\bhumans?\b|\b(?:live|support|human|customer service|service) agents?\b|"
-    r"\b(?:support|help ?desk|service|customer) (?:tickets?|requests?|cases?|team)\b|"
-    r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |the )?(?:person|human|agent|someone|support|team)\b|"
-    r"\bcall ?back (?:request|from)|\brequest (?:a )?call ?back\b|\blive chat\b|\bopen (?:a )?ticket\b",
-    re.I,
-)
-"""A bound action that can pass the customer to a person, by its name or description."""
 
 
 def api_reason(data: Any) -> str | None:
@@ -676,16 +573,6 @@ def _field_in_words(reason: str) -> str:
 
 def said(reason: str) -> str:
     return f"The system said: \u201c{reason.rstrip('.')}\u201d."
-
-
-def hands_over(name: str, description: str) -> bool:
-    """Whether an action passes the customer to a person (`escalate_to_human`, a ticket)."""
-    return bool(HANDOVER_ACTION.search(f"{humanise_name(name)} {description}"))
-
-
-def can_hand_over(functions: dict[str, Any]) -> bool:
-    """Whether one of the bound actions passes the customer to a person."""
-    return any(hands_over(name, (fn or {}).get("description") or "") for name, fn in functions.items())
 
 
 MEANS_RE = re.compile(r"(?:^|:\s*)([\w\- ]{1,40}?) means (.+)$", re.I)
