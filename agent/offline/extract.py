@@ -308,14 +308,20 @@ TIME_OF_DAY = re.compile(
 )
 
 
-def _clock(m: re.Match[str], described: str) -> str | None:
-    """ "7 pm" -> "19:00", "8:30 am" -> "08:30", "19:30", "noon" -> "12:00"; a clock time
-    already written so ("7:30") stays as written unless the parameter asks for HH:MM."""
+CLOCK_FORM = re.compile(r"\bhh:mm\b|\be\.?g\.?,?\s+\d{1,2}:\d{2}(?!\s*[ap]\.?m)", re.I)
+"""A time parameter that asks for the 24-hour form: "HH:MM", or an example such as "e.g. 14:00"."""
+
+
+def _clock(m: re.Match[str], described: str, *, clock_form: bool = False) -> str | None:
+    """A time of day as the parameter writes it: "7 pm" -> "19:00", "8:30 am" -> "08:30",
+    "noon" -> "12:00" when it asks for HH:MM (`CLOCK_FORM`, or `format: time`); otherwise as
+    the customer wrote it ("6 am", "noon", "7:30"): a form the parameter does not state is not
+    invented."""
+    if not (clock_form or CLOCK_FORM.search(described)):
+        return m.group(0)
     if m.group(6):
         return "00:00" if m.group(6).lower() == "midnight" else "12:00"
     if m.group(4):
-        if "hh:mm" not in described.lower():
-            return m.group(0)
         hour, minute = int(m.group(4)), int(m.group(5))
     else:
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
@@ -351,7 +357,7 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bin\s+(\d+|a|one|two|three|four|five|six|seven)\s+(days?|weeks?)\b", re.I), "offset"),
     (
         re.compile(
-            r"\b(?:(next|this|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
+            r"\b(?:(next|this|on|last)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
             r"sunday)s?\b",
             re.I,
         ),
@@ -390,6 +396,9 @@ def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
     if kind == "weekday":
         if m.group(0).lower().endswith("s") and not g[0]:
             return None  # "on Sundays" is a habit, not a date
+        if (g[0] or "").lower() == "last":  # "last Friday": the one before today
+            back = (ctx.today.weekday() - WEEKDAYS.index(g[1].lower())) % 7 or 7
+            return ctx.today - timedelta(days=back)
         ahead = (WEEKDAYS.index(g[1].lower()) - ctx.today.weekday()) % 7 or 7
         return ctx.today + timedelta(days=ahead)
     return None
@@ -537,12 +546,12 @@ SIGN_OFF = (
 """The closing of a letter: never part of the value before it."""
 ADDRESS_AFTER = re.compile(
     r"\b(?:to|at)\s+(\d{1,6}[A-Za-z]?\s+[A-Za-z][\w .'#-]*?(?:,\s*[\w .'#-]+?)*?)"
-    r"(?=\s+instead\b|\s+on\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$"
+    r"(?=\s+instead\b|\s+on\s|\s+for\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$"
     rf"|[,.;!?]\s+{SIGN_OFF})",
     re.IGNORECASE,
 )
 """A street address after "to" / "at": "send it to 5 New Street, Austin instead", "... to 15
-Queen Street, Cardiff. Kind regards"."""
+Queen Street, Cardiff. Kind regards"; it ends before "on" / "for" ("to 12 Main Street for one")."""
 
 
 def find_address(name: str, prop: dict[str, Any], text: str) -> str | None:
@@ -631,13 +640,19 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
         for m in TIME_OF_DAY.finditer(ctx.text):
             if (
                 ctx.free(m.start(), m.end())
-                and (value := _clock(m, str(prop.get("description")))) is not None
+                and (
+                    value := _clock(m, str(prop.get("description")), clock_form=prop.get("format") == "time")
+                )
+                is not None
             ):
                 ctx.claim(m.start(), m.end())
                 return value
         return None
     if kind == "enum":
-        return match_enum(list(prop["enum"]), ctx.text, lenient=focused)
+        value = match_enum(list(prop["enum"]), ctx.text, lenient=focused)
+        if value is not None:
+            _claim_phrase(humanise_name(str(value)), ctx)
+        return value
     if kind in ("integer", "number"):
         found = _numbers(ctx, money=kind == "number")
         if not found:
@@ -658,6 +673,19 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
             ctx.claim(span[1], span[2])
             value = span[0]
     return value
+
+
+def _claim_phrase(phrase: str, ctx: _Context) -> None:
+    """Claim where the text writes a list's value in its own words ("..., high priority"), so
+    no free-text value runs over it."""
+    words_ = phrase.split()
+    if not words_:
+        return
+    pattern = r"[\s_-]+".join(map(re.escape, words_))
+    for m in re.finditer(rf"(?<![\w-]){pattern}(?![\w-])", ctx.text, re.IGNORECASE):
+        if ctx.free(m.start(), m.end()):
+            ctx.claim(m.start(), m.end())
+            return
 
 
 def extract_args(
@@ -738,7 +766,7 @@ def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[
         out[name] = value
     for name, prop in params.items():
         if name not in out and PER_YEAR.search(f"{humanise_name(name)} {prop.get('description', '')}"):
-            m = FREQUENCY.search(ctx.text)
+            m = _frequency_of(name, ctx.text)
             if m is not None:
                 out[name] = FREQUENCIES[re.sub(r"[\s-]+", " ", m.group(0).lower())]
     return out
@@ -762,6 +790,17 @@ FREQUENCIES = {
     "daily": 365,
 }
 FREQUENCY = re.compile(r"\b(?:" + "|".join(k.replace(" ", r"[\s-]+") for k in FREQUENCIES) + r")\b", re.I)
+
+
+def _frequency_of(name: str, text: str) -> re.Match[str] | None:
+    """The frequency said of this parameter: the one right after its own word ("a 6% yearly
+    rate, compounded twice a year": twice, for `compounds_per_year`), else the first one."""
+    found = list(FREQUENCY.finditer(text))
+    own = {stem(w) for w in words(humanise_name(name))} - {"per", "year"}
+    for m in found:
+        if own & {stem(w) for w in words(text[max(0, m.start() - 30) : m.start()])[-3:]}:
+            return m
+    return found[0] if found else None
 
 
 def date_spans(text: str) -> list[tuple[int, int]]:

@@ -103,6 +103,7 @@ CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         ("tickets", "tickets ticket", "tickets ticket"),
         ("points", "points point", "points point"),
+        ("stars", "stars star", "stars star rating"),
         ("data", "gb mb gigabytes", "gb gigabytes data bundle mb"),
         ("times", "times", "times compounded frequency"),
         ("temperature", "degrees", "temperature degrees celsius fahrenheit"),
@@ -243,8 +244,8 @@ class NumericParam:
 
     @classmethod
     def of(cls, name: str, prop: dict[str, Any]) -> NumericParam:
-        own = words(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", humanise_name(name)))
-        desc = words(str(prop.get("description") or ""))
+        own = _without_period(words(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", humanise_name(name))))
+        desc = _without_period(words(str(prop.get("description") or "")))
         return cls(
             name,
             prop.get("type") == "integer",
@@ -252,6 +253,12 @@ class NumericParam:
             frozenset(own),
             frozenset(stem(w) for w in own + desc) | frozenset(own + desc),
         )
+
+
+def _without_period(text_words: list[str]) -> list[str]:
+    """The words without the period of a rate: `compounds_per_year` counts compoundings, and
+    "per year" says how often, so "20 years" is no value of it."""
+    return [w for i, w in enumerate(text_words) if not (i and text_words[i - 1] == "per")]
 
 
 def _category(unit: str) -> str | None:
@@ -296,12 +303,16 @@ def _score(mention: Mention, param: NumericParam) -> float | None:
         if word in param.own:
             score += 3.0 - 0.3 * distance
             break
-        if word in param.about and len(word) > 2:
+        if word in param.about and len(word) > 2 and word not in FUNCTION_WORDS:
             score += 1.5 - 0.2 * distance
             break
     if "year" in param.own and param.integer and 1900 <= mention.value <= 2100:
         score += 2.5
     return score
+
+
+FUNCTION_WORDS = frozenset("the and for from with this that are was per its our your".split())
+"""Words before a number that say nothing of what it is, though a description holds them."""
 
 
 SERIES = re.compile(r"^(.*?)(\d+)$")
