@@ -39,15 +39,29 @@ STOP_WORDS = frozenset(
     also just then there here""".split()
 )
 """Words a value does not run into: they start the next part of the sentence."""
-LINKS = frozenset({"of", "the", "de", "la", "del", "le", "von", "van", "and", "&", "du", "da", "y"})
-"""Lower-case words inside a name ("Bank of America", "Chez Panisse", "Tom and Jerry")."""
+LINKS = frozenset(
+    {"of", "the", "de", "la", "del", "le", "von", "van", "and", "&", "du", "da", "y", "vs", "v"}
+)
+"""Lower-case words inside a name ("Bank of America", "Phantom of the Opera", "Lakers vs
+Celtics"): each must lead, through more of them, to a capitalised word."""
+_LINKS_TO_NAME = re.compile(
+    r"(?:\s+(?:" + "|".join(re.escape(w) for w in sorted(LINKS)) + r")\.?)*\s+(?!I\b)[A-Z]"
+)
+NUMBER_AFTER_NAME = re.compile(
+    r"(?:19|20)\d\d(?!\d)|\d+\s*(?:%|mins?\b|minutes?\b|hours?\b|hrs?\b|secs?\b|seconds?\b|days?\b|"
+    r"weeks?\b|months?\b|years?\b|nights?\b|am\b|pm\b|people\b|persons?\b|guests?\b|tickets?\b|"
+    r"seats?\b|stars?\b|points?\b|kg\b|km\b|miles?\b|times?\b)",
+    re.IGNORECASE,
+)
+"""A number that ends a name rather than belonging to it ("Terminal 5", "Apollo 13" do): a
+year ("Patrick Mahomes 2026 season") or a quantity ("Kings Cross 20 mins ago")."""
 MONTHS_AND_DAYS = frozenset(
     """january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
     saturday sunday""".split()
 )
 CURRENCY = re.compile(
-    r"\b(?:[A-Z][a-z]+\s+)?(?:dollars?|euros?|pounds?|yen|pesos?|rupees?|francs?|yuan|won|"
+    r"\b(?:(?:[A-Z][a-z]+|[A-Z]{2})\s+)?(?:dollars?|euros?|pounds?|yen|pesos?|rupees?|francs?|yuan|won|"
     r"krona|kronor|rand|real|reais|lira|rubles?|dirhams?)\b|\b[A-Z]{3}\b"
 )
 _TOKEN = re.compile(r"[\w'’&.\-]+|[,;:!?()\"]")
@@ -124,6 +138,11 @@ def _param_words(name: str, prop: dict[str, Any]) -> tuple[list[str], list[str]]
 
 def role_of(name: str, prop: dict[str, Any]) -> Role | None:
     own, desc = _param_words(name, prop)
+    if desc[:2] == ["name", "of"] and "place" in own:
+        # "Name of the hotel" for a `place_name`: a venue's name, not a place to look in
+        named = [w for w in desc[2:4] if w not in {"the", "a", "an"}][:1]
+        if set(named) & NAME_WORDS:
+            return ROLES[-1]
     for source in (own, desc[:6]):
         for role in ROLES:
             # "Common or scientific name of the species" says what kind of value, not a title.
@@ -159,29 +178,39 @@ def _proper_start(text: str, start: int) -> bool:
     return text[start : start + 1].isupper() or text[start : start + 1].isdigit()
 
 
-def read_value(text: str, start: int, *, proper: bool, free: Free) -> Span | None:
+_SUBTITLE = re.compile(r":\s+[A-Z]")
+_STATE_CODE = re.compile(r",\s*[A-Z]{2}(?![\w-])")
+_REGION = re.compile(r",\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?![\w-])")
+
+
+def read_value(text: str, start: int, *, proper: bool, free: Free, region: bool = False) -> Span | None:
     """The value that starts at `start`: a capitalised name when `proper`, else plain words,
-    up to the end of its part of the sentence."""
+    up to the end of its part of the sentence. With `region` (a parameter for "city and
+    state"), a capitalised name after a comma belongs to the place too ("Portland, Oregon")."""
     end = start
     count = 0
     for m in _TOKEN.finditer(text, start):
         token = m.group(0)
         if not free(m.start(), m.end()):
             break
+        if token == ":" and proper and count and _SUBTITLE.match(text, m.start()):
+            continue  # a title's subtitle: "Dune: Part Two"
         if token in ',;:!?()"':
             # "San Francisco, CA": a state code after a comma still belongs to the place.
-            state = re.match(r",\s*[A-Z]{2}(?![\w-])", text[m.start() :])
+            state = _STATE_CODE.match(text, m.start()) or (region and _REGION.match(text, m.start()))
             if token == "," and proper and count and state:
-                end = m.start() + state.end()
+                end = state.end()
             break
-        closes = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+|(?:St|Dr|Mr|Mrs|Ms)\.", token)
+        closes = token.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+|(?:St|Dr|Mr|Mrs|Ms|vs)\.", token)
         word = token.rstrip(".") if closes else token
         low = word.lower()
         if proper:
-            if low in MONTHS_AND_DAYS:
+            if low in MONTHS_AND_DAYS and (count or not _opens_name(text, m.end())):
+                break
+            if word[:1].isdigit() and count and NUMBER_AFTER_NAME.match(text, m.start()):
                 break
             if not (word[:1].isupper() or (word[:1].isdigit() and count)):
-                if not (low in LINKS and count and re.match(r"\s+[A-Z]", text[m.end() :])):
+                if not (low.rstrip(".") in LINKS and count and _LINKS_TO_NAME.match(text, m.end())):
                     break
         elif low in STOP_WORDS or any(ch.isdigit() for ch in word):
             break
@@ -193,12 +222,22 @@ def read_value(text: str, start: int, *, proper: bool, free: Free) -> Span | Non
     return (value, start, start + len(value)) if count and value else None
 
 
-def _after_cue(text: str, cue: str, *, proper: bool, free: Free) -> Span | None:
+_NEXT_NAME = re.compile(r"\s+([A-Z][\w'’&-]*)")
+
+
+def _opens_name(text: str, end: int) -> bool:
+    """Whether a day or month word is the first word of a name ("Sunday Morning", "March
+    Madness"): another capitalised word, not a date's, follows it."""
+    nxt = _NEXT_NAME.match(text, end)
+    return nxt is not None and nxt.group(1).lower() not in MONTHS_AND_DAYS and nxt.group(1) != "I"
+
+
+def _after_cue(text: str, cue: str, *, proper: bool, free: Free, region: bool = False) -> Span | None:
     # a lower-case "the" is skipped; "The Lion King" is the name itself
     for m in re.finditer(rf"(?<![\w-])(?i:{re.escape(cue)})\s+(?:the\s+)?", text):
         if not free(m.start(), m.end()):
             continue
-        span = read_value(text, m.end(), proper=proper, free=free)
+        span = read_value(text, m.end(), proper=proper, free=free, region=region)
         if span is not None:
             return span
     return None
@@ -218,7 +257,7 @@ def _labelled(name: str, text: str, *, proper: bool, free: Free) -> Span | None:
         return None
     label = r"\s+".join(map(re.escape, own[-1:]))
     for m in re.finditer(
-        rf"(?<![\w-]){label}s?(?![\w-])\s*(?::|=|\bis\b|\bof\b)?\s*['\"]?", text, re.IGNORECASE
+        rf"(?<![\w-]){label}s?(?![\w'’-])\s*(?::|=|\bis\b|\bof\b)?\s*(?:['\"](?!s\b))?", text, re.IGNORECASE
     ):
         if not free(m.start(), m.end()):
             continue
@@ -238,17 +277,65 @@ def _currencies(text: str, free: Free) -> list[Span]:
     ]
 
 
-def _currency(name: str, text: str, free: Free) -> Span | None:
+CURRENCY_CODES = {
+    "euro": "EUR",
+    "yen": "JPY",
+    "pound": "GBP",
+    "sterling": "GBP",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "british pound": "GBP",
+    "us dollar": "USD",
+    "american dollar": "USD",
+    "canadian dollar": "CAD",
+    "australian dollar": "AUD",
+    "swiss franc": "CHF",
+    "indian rupee": "INR",
+    "mexican peso": "MXN",
+    "chinese yuan": "CNY",
+    "korean won": "KRW",
+    "swedish krona": "SEK",
+    "swedish kronor": "SEK",
+    "south african rand": "ZAR",
+    "rand": "ZAR",
+    "brazilian real": "BRL",
+    "turkish lira": "TRY",
+    "russian ruble": "RUB",
+    "uae dirham": "AED",
+}
+"""A currency's name and its code, for a parameter that asks for the code. A name several
+currencies share ("dollars", "pesos", "francs" alone, "Egyptian pounds") has none: which one
+is meant is asked."""
+ONE_OF_ITS_NAME = frozenset({"euro", "yen", "sterling", "yuan", "renminbi"})
+"""Names only one currency has, whatever word is before them ("Japanese yen")."""
+CODE_WANTED = re.compile(r"\bcodes?\b|\b3-letter\b|\biso\b|\be\.?g\.?,?\s+[A-Z]{3}\b", re.I)
+
+
+def _as_code(span: Span, wants_code: bool) -> Span | None:
+    """The currency as the parameter writes it: its code when the parameter asks for a code
+    ("Indian rupees" -> "INR"), None when the name does not say which currency."""
+    if not wants_code or re.fullmatch(r"[A-Z]{3}", span[0]):
+        return span
+    name = re.sub(r"(?<=[a-z])s$", "", " ".join(words(span[0])))
+    last = name.split()[-1]
+    code = CURRENCY_CODES.get(name) or (CURRENCY_CODES[last] if last in ONE_OF_ITS_NAME else None)
+    return (code, span[1], span[2]) if code else None
+
+
+def _currency(name: str, prop: dict[str, Any], text: str, free: Free) -> Span | None:
     """ "100 USD to EUR", "250 British pounds in Japanese yen": the one after a number or
     "from" is the source, the one after "to" / "into" / "in" the target."""
     found = _currencies(text, free)
     if not found:
         return None
+    wants_code = bool(CODE_WANTED.search(str(prop.get("description") or "")))
     target = bool({"to", "target"} & set(words(humanise_name(name))))
 
     def is_target(span: Span) -> bool:
         before = text[: span[1]].rstrip().lower()
-        return before.endswith((" to", " into", " in")) or before.startswith(("how many", "how much"))
+        return bool(re.search(r"(?:^|\s)(?:to|into|in)$", before)) or before.startswith(
+            ("how many", "how much")
+        )
 
     def is_source(span: Span) -> bool:
         before = text[: span[1]].rstrip().lower()
@@ -256,7 +343,7 @@ def _currency(name: str, text: str, free: Free) -> Span | None:
 
     for span in found:
         if (is_target(span) and not is_source(span)) == target and (target or is_source(span)):
-            return span
+            return _as_code(span, wants_code)
     return None
 
 
@@ -273,7 +360,7 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
                 return m.group(0), m.start(), m.end()
         return None
     if "currency" in about:
-        return _currency(name, text, free)
+        return _currency(name, prop, text, free)
     shape = _shape(example) if example else None
     if shape is not None:
         for m in shape.finditer(text):
@@ -283,27 +370,59 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
     proper = role.proper if role else not lower_example
     if lower_example:
         proper = False
-    span = _labelled(name, text, proper=proper, free=free)
+    # after its own label a name is capitalised: "the movie Dune", not "movie showtimes"
+    named = bool(NAME_WORDS & set(own)) and not LOWER_CASE_VALUES & set(own) and not lower_example
+    span = _labelled(name, text, proper=proper or named, free=free)
     if span is not None:
         return span
     if role is not None:
+        # one is "in" a city and "at" a place within it ("a table at Nobu"); a name with an
+        # article ("for The Lion King") is a title or a venue, not a city
+        city = role is _PLACE and bool(CITY_WORDS & (set(own) | set(desc[:4])))
+        region = role is _PLACE and bool(REGION_DESCRIBED.search(str(prop.get("description") or "")))
         for cue in role.cues:
-            span = _after_cue(text, cue, proper=proper, free=free)
-            if span is not None:
+            if city and cue == "at":
+                continue
+            span = _after_cue(text, cue, proper=proper, free=free, region=region)
+            if span is not None and not (city and span[0].startswith("The ")):
                 return span
+    if KIND_WORDS & set(own):
+        return _listed_example(prop, text, free) or _kind_before_thing(text, free)
     if NAME_WORDS & set(own) or {"text", "word", "phrase", "message"} & set(own):
         span = _quoted(text, free)
         if span is not None:
             return span
     if NAME_WORDS & set(own) and names_left == 1:
-        return first_name(text, free)
-    if KIND_WORDS & set(own):
-        span = _kind_before_thing(text, free)
-        if span is not None:
-            return span
+        return first_name(text, free, own=frozenset(own))
     if WRITTEN_WORDS & (set(own) | set(desc[:4])):
         return _after_colon(text, free)
     return None
+
+
+_PLACE = next(role for role in ROLES if "city" in role.words)
+CITY_WORDS = frozenset("city town country state region".split())
+"""A place parameter that holds a city or a larger area, not a venue."""
+REGION_DESCRIBED = re.compile(
+    r"\bcity,? and (?:the )?(?:state|country)\b|\be\.g\.?,?\s+[A-Z][a-z]+, [A-Z]", re.I
+)
+"""A place written with its region: "City and state, e.g. Austin, TX"."""
+
+
+def _listed_example(prop: dict[str, Any], text: str, free: Free) -> Span | None:
+    """One of the kinds the description lists ("Type of event, e.g. concert, comedy, theater"),
+    written in the message as a word of its own."""
+    m = re.search(r"\be\.g\.?,?\s+([^.;)]+)", str(prop.get("description") or ""))
+    if m is None:
+        return None
+    listed = [v.strip(" '\"") for v in re.split(r",|\bor\b|\band\b", m.group(1))]
+    found = []
+    for value in listed:
+        if not value or len(value.split()) > 3:
+            continue
+        hit = re.search(rf"(?<![\w-]){re.escape(value)}s?(?![\w-])", text, re.IGNORECASE)
+        if hit and free(hit.start(), hit.end()):
+            found.append((value, hit.start(), hit.end()))
+    return min(found, key=lambda span: span[1]) if len(found) >= 1 else None
 
 
 KIND_WORDS = frozenset("genre genres type category cuisine kind style".split())
@@ -356,25 +475,79 @@ def _after_colon(text: str, free: Free) -> Span | None:
         return None
     end = _SENTENCE_END.search(text, m.end())
     stop = end.start() if end else len(text.rstrip())
-    value = text[m.end() : stop].strip().strip("\"'")
+    for token in _TOKEN.finditer(text, m.end(), stop):
+        if not free(token.start(), token.end()):  # another parameter's value ends it
+            stop = token.start()
+            break
+    value = text[m.end() : stop].strip().strip(",;").strip().strip("\"'")
     if not value or not free(m.end(), stop):
         return None
     start = text.index(value, m.end())
     return value, start, start + len(value)
 
 
-def first_name(text: str, free: Free) -> Span | None:
-    """The first capitalised name that does not open a sentence and that nothing else took."""
+WORKS = frozenset("title track song movie film album book event play show playlist".split())
+"""Parameters naming a work or an event: a possessive ("Mum's birthday") names its owner, a
+person after "with" ("lunch with Sam") a companion, never the work itself."""
+OPENERS = NOT_KINDS | frozenset(
+    """add set create make give tell rate reserve schedule put remind wake send call open start
+    cancel delete remove check convert compute calculate translate hey hi hello thanks ok okay
+    need let help pay track change update new please can could would will may i""".split()
+)
+"""Words that open a request: a capitalised one at a sentence's start is no name."""
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def first_name(text: str, free: Free, *, own: frozenset[str] = frozenset()) -> Span | None:
+    """The first capitalised name that nothing else took and that stands alone: not a word
+    opening a sentence, not a modifier of the noun after it ("the Lakers game", "USB
+    cables", "an Italian place" name a thing of a kind, not its name)."""
     for m in re.finditer(r"(?<![\w'’.-])[A-Z][\w'’&-]*", text):
-        if not free(m.start(), m.end()):
+        if not free(m.start(), m.end()) or m.group(0) in {"I", "I'm", "I'd"}:
             continue
         before = text[: m.start()].rstrip()
-        if not before or before.endswith((".", "!", "?", ":")) or m.group(0) in {"I", "I'm", "I'd"}:
-            continue
         span = read_value(text, m.start(), proper=True, free=free)
-        if span is not None:
-            return span
+        if span is None:
+            continue
+        if not before or before.endswith((".", "!", "?", ":")):
+            # a sentence's first word is a name only when it starts a name of several words
+            # ("LeBron James stats"), not a request ("Find ...")
+            if re.sub(r"['’]\w*$", "", m.group(0)).lower() in OPENERS or " " not in span[0]:
+                continue
+        if own & WORKS and re.search(r"(?<![\w-])with$", before[-5:], re.IGNORECASE):
+            continue
+        value, start, end = span
+        if _POSSESSIVE.search(value):
+            if own & WORKS:
+                continue
+            value, end = value[:-2], end - 2
+        elif _modifies_next(text, end, own):
+            continue
+        return value, start, end
     return None
+
+
+THINGS = frozenset(
+    """game match movie film show series song track album playlist book novel place spot
+    restaurant bar cafe hotel event concert gig cable cables charger phone product item store
+    shop channel station""".split()
+)
+"""Nouns of things a name can describe: "the Lakers game" is a game, not an event named
+"Lakers"; "an Italian place" no restaurant named "Italian"."""
+_NEXT_WORD = re.compile(r"\s+([a-z][\w'’-]*)")
+AGENTS = frozenset("team artist player company band author singer person contact club".split())
+"""Parameters for who a thing belongs to: "the Lakers game" does name the team."""
+
+
+def _modifies_next(text: str, end: int, own: frozenset[str]) -> bool:
+    """Whether a name describes the thing named after it ("Batman movie", "TV show", "USB
+    cables") where the parameter wants the thing's own name; not for a parameter that holds
+    who it belongs to, nor when that thing is the parameter's own ("the Workout playlist")."""
+    nxt = _NEXT_WORD.match(text, end)
+    if nxt is None or own & AGENTS:
+        return False
+    word = nxt.group(1)
+    return (word in THINGS or word.rstrip("s") in THINGS) and word.rstrip("s") not in own
 
 
 def has_place(prop: dict[str, Any], text: str) -> bool:
