@@ -556,11 +556,20 @@ Queen Street, Cardiff. Kind regards"; it ends before "on" / "for" ("to 12 Main S
 
 def find_address(name: str, prop: dict[str, Any], text: str) -> str | None:
     """A street address for a parameter about an address, starting at its house number."""
+    span = address_span(name, prop, text)
+    return span[0] if span else None
+
+
+def address_span(name: str, prop: dict[str, Any], text: str) -> tuple[str, int, int] | None:
+    """`find_address` with where the address is: its house number is no count of anything."""
     about = f"{humanise_name(name)} {prop.get('description', '')}".lower()
     if "address" not in about or "email" in humanise_name(name):
         return None
     m = ADDRESS_AFTER.search(text)
-    return m.group(1).strip(" ,") if m else None
+    if m is None:
+        return None
+    value = m.group(1).strip(" ,")
+    return value, m.start(1), m.start(1) + len(value)
 
 
 def bare_answer(text: str) -> str | None:
@@ -711,7 +720,13 @@ def extract_args(
     ctx = _Context(text, today, month_first)
     args: dict[str, Any] = {}
     numeric: dict[str, dict[str, Any]] = {}
+    for name, prop in props.items():
+        if _kind(prop) == "string" and (address := address_span(name, prop, text)) is not None:
+            ctx.claim(address[1], address[2])
+            args[name] = address[0]
     for name, prop in sorted(props.items(), key=_order):
+        if name in args:
+            continue
         if _kind(prop) in ("integer", "number") and name != focus:
             numeric[name] = prop
             continue

@@ -103,7 +103,7 @@ CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         ("tickets", "tickets ticket", "tickets ticket"),
         ("points", "points point", "points point"),
-        ("stars", "stars star", "stars star rating"),
+        ("stars", "stars star", "stars star rating score"),
         ("data", "gb mb gigabytes", "gb gigabytes data bundle mb"),
         ("times", "times", "times compounded frequency"),
         ("temperature", "degrees", "temperature degrees celsius fahrenheit"),
@@ -275,8 +275,8 @@ def unit_fits(unit: str, param: NumericParam) -> bool | None:
     # a duration, not an amount.
     declared = {name for name, (_, takers) in CATEGORIES.items() if takers & param.own_words}
     declared = declared or {name for name, (_, takers) in CATEGORIES.items() if takers & param.about}
-    if category == "duration" and "times" in declared:
-        return False  # "compounded 12 times per year" counts times, not years
+    if category in ("duration", "percent") and "times" in declared:
+        return False  # "compounded 12 times per year" counts times, not years nor a rate
     if category in declared:
         if category == "duration":
             own = {stem(w) for w in CATEGORIES["duration"][0] if w in param.about}
@@ -348,6 +348,8 @@ def assign(params: dict[str, dict[str, Any]], found: list[Mention]) -> dict[str,
         used.add(j)
     left = [p for p in described if p.name not in out]
     rest = [m for j, m in enumerate(found) if j not in used]
+    if len(left) == 1:  # a number the one parameter left could never take is no rival ("2%")
+        rest = [m for m in rest if _score(m, left[0]) is not None]
     if _series(left) or (len(left) == 1 and len(rest) == 1):
         for param in left:
             for k, mention in enumerate(rest):

@@ -138,11 +138,10 @@ def _param_words(name: str, prop: dict[str, Any]) -> tuple[list[str], list[str]]
 
 def role_of(name: str, prop: dict[str, Any]) -> Role | None:
     own, desc = _param_words(name, prop)
-    if desc[:2] == ["name", "of"] and "place" in own:
-        # "Name of the hotel" for a `place_name`: a venue's name, not a place to look in
-        named = [w for w in desc[2:4] if w not in {"the", "a", "an"}][:1]
-        if set(named) & NAME_WORDS:
-            return ROLES[-1]
+    if "name" in own and VENUES & set(own) and not CITY_WORDS & set(desc[:4]):
+        # a `venue_name`, a `place_name` ("Name of the hotel"): what the place is called, not a
+        # place to look in
+        return ROLES[-1]
     for source in (own, desc[:6]):
         for role in ROLES:
             # "Common or scientific name of the species" says what kind of value, not a title.
@@ -395,7 +394,7 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
     if NAME_WORDS & set(own) and names_left == 1:
         return first_name(text, free, own=frozenset(own))
     if WRITTEN_WORDS & (set(own) | set(desc[:4])):
-        return _after_colon(text, free)
+        return _after_colon(text, free, name=bool(NAME_WORDS & set(own)))
     return None
 
 
@@ -406,6 +405,10 @@ REGION_DESCRIBED = re.compile(
     r"\bcity,? and (?:the )?(?:state|country)\b|\be\.g\.?,?\s+[A-Z][a-z]+, [A-Z]", re.I
 )
 """A place written with its region: "City and state, e.g. Austin, TX"."""
+
+
+VENUES = frozenset({"place", "venue"})
+"""Words of a place that has a name of its own (a `venue_name`), unlike a city."""
 
 
 def _listed_example(prop: dict[str, Any], text: str, free: Free) -> Span | None:
@@ -465,14 +468,18 @@ WRITTEN_WORDS = frozenset(
 )
 """Parameters that hold words the customer writes (a ticket's title, a comment): after a colon,
 the rest of the sentence is theirs ("add a note to ticket 300: customer called back")."""
+_IN_A_NAME = re.compile(r"\S\s+[A-Z][\w'’&-]*$")
+"""A capitalised word that is not the first: a colon after it is inside a name."""
 _COLON = re.compile(r":\s+(?=\D)")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
-def _after_colon(text: str, free: Free) -> Span | None:
+def _after_colon(text: str, free: Free, *, name: bool = False) -> Span | None:
     m = _COLON.search(text)
     if m is None:
         return None
+    if name and _IN_A_NAME.search(text[: m.start()]) and text[m.end() : m.end() + 1].isupper():
+        return None  # "Is Frozen: The Musical on?": a title's subtitle, not a label before a title
     end = _SENTENCE_END.search(text, m.end())
     stop = end.start() if end else len(text.rstrip())
     for token in _TOKEN.finditer(text, m.end(), stop):
@@ -514,6 +521,9 @@ def first_name(text: str, free: Free, *, own: frozenset[str] = frozenset()) -> S
             # ("LeBron James stats"), not a request ("Find ...")
             if re.sub(r"['’]\w*$", "", m.group(0)).lower() in OPENERS or " " not in span[0]:
                 continue
+            article = span[0].find(" The ")  # "Renew The Hobbit": the name starts at its article
+            if article > 0:
+                span = (span[0][article + 1 :], span[1] + article + 1, span[2])
         if own & WORKS and re.search(r"(?<![\w-])with$", before[-5:], re.IGNORECASE):
             continue
         value, start, end = span

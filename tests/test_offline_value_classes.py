@@ -1,0 +1,173 @@
+"""Values the offline model fills, by the way a value goes wrong (`agent.offline.extract`,
+`spans`, `numbers`): a value running past its end or stopping short, a number taken by its place
+rather than its words, a date read the wrong way round, a time written in a form the parameter
+did not ask for, a name that only describes a thing, a currency for a code. Each case is a
+schema in the way public function-calling catalogs write theirs, in domains the development
+sets do not use, and asserts the exact arguments: a value with weak evidence is left out (the
+agent asks for it)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from agent.offline.extract import extract_args
+
+TODAY = date(2027, 3, 1)  # a Monday
+
+
+def text(description: str) -> dict[str, Any]:
+    return {"type": "string", "description": description}
+
+
+def integer(description: str) -> dict[str, Any]:
+    return {"type": "integer", "description": description}
+
+
+def number(description: str) -> dict[str, Any]:
+    return {"type": "number", "description": description}
+
+
+def args(props: dict[str, dict[str, Any]], message: str) -> dict[str, Any]:
+    return extract_args({"type": "object", "properties": props}, message, today=TODAY)
+
+
+LIBRARY = {"book_title": text("Title of the book"), "branch": text("Library branch")}
+GALLERY = {"exhibition_name": text("Name of the exhibition"), "city": text("City of the gallery")}
+VET = {"pet_name": text("Name of the pet"), "vet_name": text("Name of the vet")}
+STORE = {"product_name": text("Name of the product"), "quantity": integer("How many")}
+PLAYER = {"athlete_name": text("Full name of the athlete")}
+CLUB = {"club_name": text("Name of the club")}
+SHOW = {"show_title": text("Title of the show")}
+EVENT = {"event_name": text("What the event is"), "date": {"type": "string", "format": "date"}}
+COMPANY = {"company_name": text("Name of the company")}
+VENUE = {"venue_name": text("Name of the venue"), "city": text("City")}
+WEATHER = {"location": text("City and state, e.g. Austin, TX")}
+LODGE = {"place_name": text("Name of the lodge"), "town": text("Town")}
+TOUR = {"tour_type": text("Kind of tour, e.g. walking, cycling, boat")}
+FERRY = {"departure_time": text("Departure time, HH:MM")}
+REMINDER = {"time": text("Time of the reminder, e.g. 8 am")}
+CLASS_TIME = {"start_time": text("Start time of the class")}
+FORMAT_TIME = {"at": {"type": "string", "format": "time", "description": "When"}}
+ON_DAY = {"day": {"type": "string", "format": "date", "description": "Day"}}
+FX = {"source": text("ISO code of the source currency"), "target": text("ISO code of the target currency")}
+FX_NAMES = {"source": text("Currency to pay with"), "target": text("Currency to receive")}
+SAVINGS = {
+    "deposit": number("The starting deposit."),
+    "years": integer("Number of years saved."),
+    "payouts_per_year": integer("How many times interest is paid out per year."),
+}
+SCALE = {"score": integer("Score given"), "max_score": integer("Highest score on the scale")}
+COURIER = {"address": text("Delivery address"), "parcels": integer("Number of parcels")}
+TICKET = {
+    "summary": text("summary line"),
+    "severity": {"type": "string", "enum": ["low", "medium", "critical"]},
+}
+CLINIC = {"doctor_name": text("Name of the doctor")}
+
+
+CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
+    # a name runs through its links, a subtitle, a day word that opens it
+    (
+        "links",
+        LIBRARY,
+        "Renew The Lord of the Rings at the Elm branch",
+        {"book_title": "The Lord of the Rings"},
+    ),
+    ("versus", SHOW, "Two seats for Kramer vs Kramer tonight", {"show_title": "Kramer vs Kramer"}),
+    ("subtitle", SHOW, "Is Frozen: The Musical on this week?", {"show_title": "Frozen: The Musical"}),
+    ("day opens a name", SHOW, "book me into Saturday Night Fever", {"show_title": "Saturday Night Fever"}),
+    # a name stops before a year or a quantity after it
+    ("year after a name", PLAYER, "Serena Williams 2015 results", {"athlete_name": "Serena Williams"}),
+    ("quantity after a place", VENUE, "meet me at Union Hall 10 mins from now", {"venue_name": "Union Hall"}),
+    ("number in a name", SHOW, "tickets for Apollo 13 please", {"show_title": "Apollo 13"}),
+    # a sentence's first words are a name only when several and no request word
+    ("opening name", PLAYER, "Usain Bolt best times", {"athlete_name": "Usain Bolt"}),
+    ("opening club", CLUB, "Boca Juniors fixtures", {"club_name": "Boca Juniors"}),
+    ("opening request word", PLAYER, "Show Roger Federer titles", {"athlete_name": "Roger Federer"}),
+    ("one opening word", PLAYER, "Bolt results please", {}),
+    # a name that describes a thing after it is not that thing's name
+    ("describes a show", SHOW, "any tickets left for the new Batman movie?", {}),
+    ("describes a product", STORE, "add two HDMI cables", {"quantity": 2}),
+    ("describes a place", VENUE, "somewhere at a Greek place in Leeds", {"city": "Leeds"}),
+    ("names the club", CLUB, "when is the next Celtic match", {"club_name": "Celtic"}),
+    # possessives and companions
+    ("possessive owner", COMPANY, "How is Boeing's share price?", {"company_name": "Boeing"}),
+    ("possessive of an event", EVENT, "Add Dad's retirement party on March 20", {"date": "2027-03-20"}),
+    ("companion", EVENT, "plan coffee with Priya on Friday", {"date": "2027-03-05"}),
+    (
+        "possessive label",
+        CLINIC,
+        "a dentist's appointment please, my doctor's Dr Okafor",
+        {"doctor_name": "Dr Okafor"},
+    ),
+    ("lower word after a label", VET, "book the vet checkup", {}),
+    # places: a city is not a venue, a state stays with its city
+    ("city not after at", VENUE, "a show at Brixton Academy", {"venue_name": "Brixton Academy"}),
+    (
+        "city after in",
+        VENUE,
+        "a gig at Brixton Academy in London",
+        {"venue_name": "Brixton Academy", "city": "London"},
+    ),
+    ("no article city", GALLERY, "tickets for The Night Watch", {"exhibition_name": "The Night Watch"}),
+    ("city and state", WEATHER, "is it windy in Boulder, Colorado today", {"location": "Boulder, Colorado"}),
+    ("state code", WEATHER, "rain in Tulsa, OK tomorrow?", {"location": "Tulsa, OK"}),
+    ("a venue's name", LODGE, "book the Fairmont in Banff", {"place_name": "Fairmont", "town": "Banff"}),
+    # a kind the description lists
+    ("listed kind", TOUR, "Is there a Rick Steves walking tour?", {"tour_type": "walking"}),
+    ("unlisted kind", TOUR, "any Rick Steves tours?", {}),
+    # times in the form the parameter asks for
+    ("24-hour asked", FERRY, "the 6:15 pm ferry", {"departure_time": "18:15"}),
+    ("as written by example", REMINDER, "remind me at 7 pm", {"time": "7 pm"}),
+    ("as written noon", CLASS_TIME, "a class at noon", {"start_time": "noon"}),
+    ("format time", FORMAT_TIME, "at 9 am", {"at": "09:00"}),
+    # dates
+    ("last weekday", ON_DAY, "the bill I paid last Thursday", {"day": "2027-02-25"}),
+    ("next weekday", ON_DAY, "on Thursday", {"day": "2027-03-04"}),
+    # currencies: codes when a code is asked, nothing for a name several share
+    ("code from names", FX, "swap 300 Swiss francs into Japanese yen", {"source": "CHF", "target": "JPY"}),
+    ("shared name", FX, "change 40 pesos to euros", {"target": "EUR"}),
+    ("codes as written", FX, "SEK into NOK: 900 SEK", {"source": "SEK", "target": "NOK"}),
+    (
+        "names kept when no code asked",
+        FX_NAMES,
+        "pay 20 pounds in euros",
+        {"source": "pounds", "target": "euros"},
+    ),
+    # numbers by their words: a rate's period, function words, units
+    (
+        "period of a rate",
+        SAVINGS,
+        "a deposit of 500 for ten years at 2%, paid out quarterly, a yearly bonus aside",
+        {"deposit": 500, "years": 10, "payouts_per_year": 4},
+    ),
+    ("function word no label", SCALE, "Give the pancakes 4 stars", {"score": 4}),
+    ("out of", SCALE, "I score it 7 out of 10", {"score": 7, "max_score": 10}),
+    # a value runs no further than its end
+    (
+        "address before for",
+        COURIER,
+        "deliver to 40 Quay Road for 3 parcels",
+        {"parcels": 3, "address": "40 Quay Road"},
+    ),
+    (
+        "text before a listed value",
+        TICKET,
+        "new ticket: badge reader at the side gate is dead, critical",
+        {"summary": "badge reader at the side gate is dead", "severity": "critical"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("props", "message", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_values_are_read_by_their_class(
+    props: dict[str, dict[str, Any]], message: str, expected: dict[str, Any]
+) -> None:
+    assert args(props, message) == expected
+
+
+def test_there_are_forty_cases_or_more() -> None:
+    assert len(CASES) >= 40
