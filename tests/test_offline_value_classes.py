@@ -66,6 +66,17 @@ TICKET = {
     "severity": {"type": "string", "enum": ["low", "medium", "critical"]},
 }
 CLINIC = {"doctor_name": text("Name of the doctor")}
+PODCAST = {
+    "type": "object",
+    "properties": {"episode_title": text("Title of the episode"), "host": text("Name of the host")},
+    "required": ["episode_title"],
+}
+SHELF = {
+    "type": "object",
+    "properties": {"book_title": text("Title of the book"), "shelf_name": text("Name of the shelf")},
+    "required": ["shelf_name"],
+}
+BRAND = {"type": "object", "properties": {"brand": text("Brand name")}}
 
 
 CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
@@ -160,6 +171,33 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
         {"summary": "badge reader at the side gate is dead", "severity": "critical"},
     ),
 ]
+
+
+LONE_NAMES: list[tuple[str, dict[str, Any], str, dict[str, Any]]] = [
+    # one capitalised name and several name parameters: the required one takes it
+    (
+        "required takes it",
+        PODCAST,
+        "queue up Serial Killers Explained",
+        {"episode_title": "Serial Killers Explained"},
+    ),
+    ("cue first", PODCAST, "the episode hosted by Ira Glass", {"host": "Ira Glass"}),
+    # unless the message speaks of the required one by its own word
+    ("the other's", SHELF, "put Dune on my bedroom shelf", {"book_title": "Dune"}),
+    # two names for two parameters: which is which is asked
+    ("two names", SHELF, "move Dune to Classics", {}),
+    # a name by its description
+    ("described name", BRAND, "any deals on Patagonia jackets?", {"brand": "Patagonia"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message", "expected"), [c[1:] for c in LONE_NAMES], ids=[c[0] for c in LONE_NAMES]
+)
+def test_a_lone_name_goes_to_one_parameter(
+    parameters: dict[str, Any], message: str, expected: dict[str, Any]
+) -> None:
+    assert extract_args(parameters, message, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(("props", "message", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

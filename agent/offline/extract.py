@@ -30,7 +30,7 @@ from typing import Any
 from agent.offline.numbers import NUMBER_WORDS as NUMBER_NAMES
 from agent.offline.numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
 from agent.offline.router import IdentifierPattern, canonical, humanise_name, stem, words
-from agent.offline.spans import find_span, has_place, is_name
+from agent.offline.spans import find_span, has_place, holds_name, is_name, name_count
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).
@@ -740,7 +740,11 @@ def extract_args(
         args.update(_numbers_by_words(numeric, ctx))
     # A name parameter takes the one capitalised name left over, once every other value has
     # taken its own words.
-    names = [n for n, p in props.items() if n not in args and _kind(p) == "string" and is_name(n)]
+    texts = [n for n, p in props.items() if n not in args and _kind(p) == "string"]
+    # named by its own words (`movie_name`), else by its description ("Company name")
+    names = [n for n in texts if is_name(n)] or [n for n in texts if holds_name(n, props[n])]
+    if len(names) > 1 and name_count(text, ctx.free) == 1:
+        names = _name_for_the_lone_name(names, parameters, text)
     if len(names) == 1:
         value = _one(names[0], props[names[0]], ctx, focused=names[0] == focus, names_left=1)
         if value is not None:
@@ -763,6 +767,21 @@ def extract_args(
         for name in props
         if name in args and not (_kind(props[name]) == "string" and str(args[name]).lower() in chosen)
     }
+
+
+def _name_for_the_lone_name(names: list[str], parameters: dict[str, Any], text: str) -> list[str]:
+    """Of several name parameters, the one the message's one capitalised name belongs to: the
+    one the tool cannot do without ("Put on Hey Jude": the song, not its artist), unless the
+    message speaks of that one by its own word apart ("add Hallelujah to my Sunday playlist":
+    the playlist is named otherwise, the name is the other's)."""
+    required = [n for n in names if n in (parameters.get("required") or ())]
+    if len(required) != 1:
+        return names
+    said = set(words(text))
+    if said & set(words(humanise_name(required[0]))) - {"name", "number", "id"}:
+        rest = [n for n in names if n != required[0]]
+        return rest if len(rest) == 1 else names
+    return required
 
 
 def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[str, Any]:

@@ -120,6 +120,16 @@ def is_name(name: str) -> bool:
     return bool(NAME_WORDS & set(words(humanise_name(name))))
 
 
+NAMED_BY_DESCRIPTION = re.compile(r"^(?:the )?(?:full )?(?:name of\b|\w+ name\b)", re.IGNORECASE)
+"""A description that says the value is a name: "Company name", "Full name of the player"."""
+
+
+def holds_name(name: str, prop: dict[str, Any]) -> bool:
+    """Whether a parameter's value is a name: by its own words (`is_name`), or by its
+    description ("Company name" for a `company`)."""
+    return is_name(name) or bool(NAMED_BY_DESCRIPTION.match(str(prop.get("description") or "")))
+
+
 def takes_plain_words(name: str, prop: dict[str, Any]) -> bool:
     """Whether a parameter's value may be ordinary lower-case words ("pepperoni pizza" for a
     `dish`, "cups" for a `from_unit`), not a name, a place, an identifier or a typed value."""
@@ -391,7 +401,7 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
         span = _quoted(text, free)
         if span is not None:
             return span
-    if NAME_WORDS & set(own) and names_left == 1:
+    if names_left == 1 and holds_name(name, prop):
         return first_name(text, free, own=frozenset(own))
     if WRITTEN_WORDS & (set(own) | set(desc[:4])):
         return _after_colon(text, free, name=bool(NAME_WORDS & set(own)))
@@ -512,7 +522,7 @@ def first_name(text: str, free: Free, *, own: frozenset[str] = frozenset()) -> S
     for m in re.finditer(r"(?<![\w'’.-])[A-Z][\w'’&-]*", text):
         if not free(m.start(), m.end()) or m.group(0) in {"I", "I'm", "I'd"}:
             continue
-        before = text[: m.start()].rstrip()
+        before = text[max(0, m.start() - 60) : m.start()].rstrip()
         span = read_value(text, m.start(), proper=True, free=free)
         if span is None:
             continue
@@ -547,6 +557,22 @@ THINGS = frozenset(
 _NEXT_WORD = re.compile(r"\s+([a-z][\w'’-]*)")
 AGENTS = frozenset("team artist player company band author singer person contact club".split())
 """Parameters for who a thing belongs to: "the Lakers game" does name the team."""
+
+
+def name_count(text: str, free: Free) -> int:
+    """How many capitalised names the text holds outside a sentence's first word and the
+    values already taken ("Please add Yesterday to Oldies": two)."""
+    count, end = 0, 0
+    for m in re.finditer(r"(?<![\w'’.-])[A-Z][\w'’&-]*", text):
+        before = text[max(0, m.start() - 60) : m.start()].rstrip()[-1:]
+        if m.start() < end or not free(m.start(), m.end()) or m.group(0) in {"I", "I'm", "I'd"}:
+            continue
+        if before in ("", ".", "!", "?", ":"):
+            continue
+        span = read_value(text, m.start(), proper=True, free=free)
+        if span is not None:
+            count, end = count + 1, span[2]
+    return count
 
 
 def _modifies_next(text: str, end: int, own: frozenset[str]) -> bool:
