@@ -66,6 +66,12 @@ TICKET = {
     "severity": {"type": "string", "enum": ["low", "medium", "critical"]},
 }
 CLINIC = {"doctor_name": text("Name of the doctor")}
+CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
+SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
+LAMP = {"brightness": integer("brightness 0-100")}
+RAIL = {"adult_passengers": integer("Number of adult passengers")}
+FX_RATE = {"base": text("Base currency code"), "quote": text("Quote currency code")}
+COACH = {"from_city": text("Departure city"), "to_city": text("Arrival city")}
 PODCAST = {
     "type": "object",
     "properties": {"episode_title": text("Title of the episode"), "host": text("Name of the host")},
@@ -157,6 +163,20 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ),
     ("function word no label", SCALE, "Give the pancakes 4 stars", {"score": 4}),
     ("out of", SCALE, "I score it 7 out of 10", {"score": 7, "max_score": 10}),
+    # a unit the description names; a unit written short; a ticket per person
+    (
+        "unit in the description",
+        CABIN,
+        "a cabin for 3 nights from 2027-07-04",
+        {"nights_booked": 3, "arrival": "2027-07-04"},
+    ),
+    ("short unit", SPIN, "a 45 min ride at level 8", {"duration_minutes": 45, "level": 8}),
+    ("percent for a brightness", LAMP, "porch light to 60 percent", {"brightness": 60}),
+    ("a ticket per person", RAIL, "2 tickets to York", {"adult_passengers": 2}),
+    # the first of "EUR to USD" is the base; "to" and "from" cities
+    ("first of a pair", FX_RATE, "NZD to CHF today?", {"base": "NZD", "quote": "CHF"}),
+    ("to city", COACH, "a coach Bristol to Exeter", {"to_city": "Exeter"}),
+    ("leaving a city", COACH, "anything leaving Glasgow for Inverness", {"from_city": "Glasgow"}),
     # a value runs no further than its end
     (
         "address before for",

@@ -587,7 +587,7 @@ def bare_answer(text: str) -> str | None:
 # -- the public entry points -----------------------------------------------------------------------
 
 
-DATE_DESCRIBED = re.compile(r"^(?:\w+ )?dates?\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I)
+DATE_DESCRIBED = re.compile(r"^(?:[\w-]+ )?dates?\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I)
 """A string parameter described as a date ("Date of the event", "Reservation date", "Start date,
 YYYY-MM-DD") holds one: read as a date, written ISO."""
 TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time(?: of (?:the )?\w+)?(?:,|$)", re.I)

@@ -71,7 +71,7 @@ CURRENCY_WORDS = frozenset(
 CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     name: (frozenset(units.split()), frozenset(takers.split()))
     for name, units, takers in (
-        ("percent", "% percent percentage", "percent percentage rate apr interest tip"),
+        ("percent", "% percent percentage", "percent percentage rate apr interest tip brightness"),
         (
             "money",
             "money",
@@ -99,9 +99,9 @@ CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         (
             "people",
             "people persons guests passengers passenger seats adults travellers travelers",
-            "people persons guests passengers seats party adults travellers travelers",
+            "people persons guests passengers seats party adults travellers travelers tickets ticket",
         ),
-        ("tickets", "tickets ticket", "tickets ticket"),
+        ("tickets", "tickets ticket", "tickets ticket passengers adults travellers travelers seats"),
         ("points", "points point", "points point"),
         ("stars", "stars star", "stars star rating score"),
         ("data", "gb mb gigabytes", "gb gigabytes data bundle mb"),
@@ -241,17 +241,20 @@ class NumericParam:
     """The name's words as written."""
     about: frozenset[str]
     """Stems of the name's and the description's words."""
+    units: frozenset[str] = frozenset()
+    """Kinds of quantity whose unit the description names ("Number of nights": a duration)."""
 
     @classmethod
     def of(cls, name: str, prop: dict[str, Any]) -> NumericParam:
         own = _without_period(words(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", humanise_name(name))))
-        desc = _without_period(words(str(prop.get("description") or "")))
+        desc = _without_period(words(re.sub(r"\b[ei]\.[eg]\.", " ", str(prop.get("description") or ""))))
         return cls(
             name,
             prop.get("type") == "integer",
             frozenset(stem(w) for w in own),
             frozenset(own),
             frozenset(stem(w) for w in own + desc) | frozenset(own + desc),
+            frozenset(n for n, (units, _) in CATEGORIES.items() if units & {w for w in desc if len(w) > 1}),
         )
 
 
@@ -259,6 +262,14 @@ def _without_period(text_words: list[str]) -> list[str]:
     """The words without the period of a rate: `compounds_per_year` counts compoundings, and
     "per year" says how often, so "20 years" is no value of it."""
     return [w for i, w in enumerate(text_words) if not (i and text_words[i - 1] == "per")]
+
+
+SHORT_UNITS = {"min": "minute", "mins": "minute", "hr": "hour", "hrs": "hour", "sec": "second"}
+
+
+def _unit_stem(unit: str) -> str:
+    """A duration's unit, written short or long: "mins" and "minutes" are one."""
+    return stem(SHORT_UNITS.get(unit, unit))
 
 
 def _category(unit: str) -> str | None:
@@ -273,14 +284,17 @@ def unit_fits(unit: str, param: NumericParam) -> bool | None:
         return None
     # What the name says comes first: `time` described as "years the money is invested" is
     # a duration, not an amount.
-    declared = {name for name, (_, takers) in CATEGORIES.items() if takers & param.own_words}
+    # A unit the description names counts with the name: `stay_length`, "Number of nights".
+    declared = set(param.units) | {
+        name for name, (_, takers) in CATEGORIES.items() if takers & param.own_words
+    }
     declared = declared or {name for name, (_, takers) in CATEGORIES.items() if takers & param.about}
     if category in ("duration", "percent") and "times" in declared:
         return False  # "compounded 12 times per year" counts times, not years nor a rate
     if category in declared:
         if category == "duration":
-            own = {stem(w) for w in CATEGORIES["duration"][0] if w in param.about}
-            return not own or stem(unit) in own
+            own = {_unit_stem(w) for w in CATEGORIES["duration"][0] if w in param.about}
+            return not own or _unit_stem(unit) in own
         return True
     if declared or category in STRICT_CATEGORIES:
         return False

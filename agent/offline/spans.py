@@ -83,7 +83,7 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role(frozenset({"origin", "departure", "source", "from"}), ("from",), True),
+    Role(frozenset({"origin", "departure", "source", "from"}), ("from", "leaving", "departing"), True),
     Role(frozenset({"destination", "arrival"}), ("to",), True),
     Role(frozenset({"language"}), ("into", "to", "in"), True),
     Role(
@@ -148,6 +148,8 @@ def _param_words(name: str, prop: dict[str, Any]) -> tuple[list[str], list[str]]
 
 def role_of(name: str, prop: dict[str, Any]) -> Role | None:
     own, desc = _param_words(name, prop)
+    if {"to", "from"} & set(own) and {"city", "town", "airport", "station", "port"} & set(own):
+        return ROLES[0] if "from" in own else ROLES[1]  # `to_city`: where to, not where in
     if "name" in own and VENUES & set(own) and not CITY_WORDS & set(desc[:4]):
         # a `venue_name`, a `place_name` ("Name of the hotel"): what the place is called, not a
         # place to look in
@@ -331,6 +333,11 @@ def _as_code(span: Span, wants_code: bool) -> Span | None:
     return (code, span[1], span[2]) if code else None
 
 
+AMOUNT_WORDS = ("a", "one", "two", "three", "five", "ten", "hundred", "thousand")
+"""Words for an amount before a currency ("for one British pound")."""
+_TO_NEXT = re.compile(r"\s*(?:to|into|in|->|/)\s+")
+
+
 def _currency(name: str, prop: dict[str, Any], text: str, free: Free) -> Span | None:
     """ "100 USD to EUR", "250 British pounds in Japanese yen": the one after a number or
     "from" is the source, the one after "to" / "into" / "in" the target."""
@@ -338,7 +345,7 @@ def _currency(name: str, prop: dict[str, Any], text: str, free: Free) -> Span | 
     if not found:
         return None
     wants_code = bool(CODE_WANTED.search(str(prop.get("description") or "")))
-    target = bool({"to", "target"} & set(words(humanise_name(name))))
+    target = bool({"to", "target", "quote", "destination"} & set(words(humanise_name(name))))
 
     def is_target(span: Span) -> bool:
         before = text[: span[1]].rstrip().lower()
@@ -347,8 +354,11 @@ def _currency(name: str, prop: dict[str, Any], text: str, free: Free) -> Span | 
         )
 
     def is_source(span: Span) -> bool:
+        # after an amount or "from"; or the first of "EUR to USD"
         before = text[: span[1]].rstrip().lower()
-        return bool(re.search(r"(?:\d|\bfrom)$", before))
+        if re.search(rf"(?:\d|\bfrom|\b(?:{'|'.join(AMOUNT_WORDS)}))$", before):
+            return True
+        return span is found[0] and len(found) > 1 and bool(_TO_NEXT.match(text, span[2]))
 
     for span in found:
         if (is_target(span) and not is_source(span)) == target and (target or is_source(span)):
