@@ -66,6 +66,11 @@ TICKET = {
     "severity": {"type": "string", "enum": ["low", "medium", "critical"]},
 }
 CLINIC = {"doctor_name": text("Name of the doctor")}
+POLICY = {"policy_no": text("the policy"), "reason": text("reason")}
+INVOICE = {"invoiceId": text("Identifier of the invoice")}
+LOAN = {"card_number": text("Library card number"), "days": integer("Loan length in days")}
+BOOKING = {"booking_ref": text("Booking reference")}
+CALLER = {"phone": text("phone")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -163,6 +168,20 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ),
     ("function word no label", SCALE, "Give the pancakes 4 stars", {"score": 4}),
     ("out of", SCALE, "I score it 7 out of 10", {"score": 7, "max_score": 10}),
+    # an identifier: after its own word, else the one code in the message
+    ("after its word", INVOICE, "why is invoice INV-20931 so high?", {"invoiceId": "INV-20931"}),
+    ("hash", POLICY, "claim on policy #88214 please", {"policy_no": "88214"}),
+    (
+        "its word and number",
+        LOAN,
+        "renew on card number 2200114 for 14 days",
+        {"card_number": "2200114", "days": 14},
+    ),
+    ("lone code", BOOKING, "can I move 7QX4KD to a later flight?", {"booking_ref": "7QX4KD"}),
+    ("two codes", BOOKING, "is it 7QX4KD or 7QX4KE?", {}),
+    ("a quantity is no code", BOOKING, "I paid 1200 dollars", {}),
+    ("a year is no code", BOOKING, "trips in 2026", {}),
+    ("a phone is no identifier", CALLER, "call 555 0142 about it", {}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

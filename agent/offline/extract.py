@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from agent.offline.identifiers import find_identifier, holds_identifier
 from agent.offline.numbers import NUMBER_WORDS as NUMBER_NAMES
 from agent.offline.numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
 from agent.offline.router import IdentifierPattern, canonical, humanise_name, stem, words
@@ -676,6 +677,11 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
     value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)
     if value is None and focused:
         value = bare_answer(ctx.text)
+    if value is None and holds_identifier(name, prop):
+        span = find_identifier(name, prop, ctx.text, ctx.free)
+        if span is not None:
+            ctx.claim(span[1], span[2])
+            value = span[0]
     if value is None:
         span = find_span(name, prop, ctx.text, ctx.free, names_left=names_left)
         if span is not None:
