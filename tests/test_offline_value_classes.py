@@ -71,6 +71,10 @@ INVOICE = {"invoiceId": text("Identifier of the invoice")}
 LOAN = {"card_number": text("Library card number"), "days": integer("Loan length in days")}
 BOOKING = {"booking_ref": text("Booking reference")}
 CALLER = {"phone": text("phone")}
+HEATING = {"room": text("Room name"), "target": integer("Temperature in degrees")}
+BLINDS = {"window": text("Which window, e.g. left")}
+FITNESS = {"activity": text("Type of exercise, e.g. running"), "minutes": integer("Minutes")}
+CHARTS = {"year": text("Year of the chart"), "season": text("Season, e.g. 2019-20")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -182,6 +186,16 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ("a quantity is no code", BOOKING, "I paid 1200 dollars", {}),
     ("a year is no code", BOOKING, "trips in 2026", {}),
     ("a phone is no identifier", CALLER, "call 555 0142 about it", {}),
+    # plain words of a kind: a room, which one of a thing, an activity, a year, a shaped code
+    ("a room", HEATING, "warm the conservatory to 21 degrees", {"room": "conservatory", "target": 21}),
+    ("a room of two words", HEATING, "games room to 18 degrees please", {"room": "games room", "target": 18}),
+    ("two rooms", HEATING, "the den and the study to 20 degrees", {"target": 20}),
+    ("which one", BLINDS, "close the rear window blind", {"window": "rear"}),
+    ("an activity", FITNESS, "log 40 minutes of hiking", {"activity": "hiking", "minutes": 40}),
+    ("no activity", FITNESS, "log this morning's session", {}),
+    ("two activities", FITNESS, "log rowing then skipping", {}),
+    ("a year as text", CHARTS, "top albums of 1987", {"year": "1987"}),
+    ("a shaped code", CHARTS, "the 2003-04 season", {"season": "2003-04"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -30,6 +30,7 @@ from typing import Any
 from agent.offline.identifiers import find_identifier, holds_identifier
 from agent.offline.numbers import NUMBER_WORDS as NUMBER_NAMES
 from agent.offline.numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
+from agent.offline.plain_values import find_plain_value
 from agent.offline.router import IdentifierPattern, canonical, humanise_name, stem, words
 from agent.offline.spans import find_span, has_place, holds_name, is_name, name_count
 
@@ -679,6 +680,11 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
         value = bare_answer(ctx.text)
     if value is None and holds_identifier(name, prop):
         span = find_identifier(name, prop, ctx.text, ctx.free)
+        if span is not None:
+            ctx.claim(span[1], span[2])
+            value = span[0]
+    if value is None:
+        span = find_plain_value(name, prop, ctx.text, ctx.free)
         if span is not None:
             ctx.claim(span[1], span[2])
             value = span[0]
