@@ -75,6 +75,11 @@ HEATING = {"room": text("Room name"), "target": integer("Temperature in degrees"
 BLINDS = {"window": text("Which window, e.g. left")}
 FITNESS = {"activity": text("Type of exercise, e.g. running"), "minutes": integer("Minutes")}
 CHARTS = {"year": text("Year of the chart"), "season": text("Season, e.g. 2019-20")}
+SHUTTLE = {"destination": text("Where to go"), "origin": text("Start of the trip")}
+ENTRY = {"destination_country": text("Country to visit")}
+CHARTING = {"artist": text("Name of the artist"), "year": integer("Year")}
+AIR = {"city": text("Name of the city")}
+TENANT = {"tenantId": text("Unique identifier of the tenant")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -196,6 +201,27 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ("two activities", FITNESS, "log rowing then skipping", {}),
     ("a year as text", CHARTS, "top albums of 1987", {"year": "1987"}),
     ("a shaped code", CHARTS, "the 2003-04 season", {"season": "2003-04"}),
+    # places a trip goes to and from: lower-case public places, a street by its number
+    (
+        "public place",
+        SHUTTLE,
+        "a shuttle from the station to the stadium",
+        {"origin": "station", "destination": "stadium"},
+    ),
+    (
+        "numbered street",
+        SHUTTLE,
+        "drop me at 9th Street please, going to 5th Avenue",
+        {"destination": "5th Avenue"},
+    ),
+    ("a country to visit", ENTRY, "what do I need to visit Peru?", {"destination_country": "Peru"}),
+    ("a country for", ENTRY, "entry rules for Japan", {"destination_country": "Japan"}),
+    # one word opening a sentence names an artist or a team before a noun, not before a cue
+    ("opening artist", CHARTING, "Shakira albums from 2005", {"artist": "Shakira", "year": 2005}),
+    ("opening word before a cue", CHARTING, "Charts for Prince in 1984", {"artist": "Prince", "year": 1984}),
+    ("code before a name", AIR, "PM2.5 Lima", {"city": "Lima"}),
+    ("acronym opening", AIR, "AQI Santiago", {"city": "Santiago"}),
+    ("identifier with underscore", TENANT, "suspend tenant ten_88xz now", {"tenantId": "ten_88xz"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",
@@ -209,7 +235,12 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     # the first of "EUR to USD" is the base; "to" and "from" cities
     ("first of a pair", FX_RATE, "NZD to CHF today?", {"base": "NZD", "quote": "CHF"}),
     ("to city", COACH, "a coach Bristol to Exeter", {"to_city": "Exeter"}),
-    ("leaving a city", COACH, "anything leaving Glasgow for Inverness", {"from_city": "Glasgow"}),
+    (
+        "leaving a city",
+        COACH,
+        "anything leaving Glasgow for Inverness",
+        {"from_city": "Glasgow", "to_city": "Inverness"},
+    ),
     # a value runs no further than its end
     (
         "address before for",

@@ -31,8 +31,8 @@ GENERIC = ID_WORDS - {"isbn", "tracking"} | frozenset("the a an of your my".spli
 """Words of an identifier parameter that are no label of it ("number", "id")."""
 NOT_IDS = frozenset("phone mobile tel telephone zip postal postcode name amount quantity count".split())
 """Parameters whose value has digits but is no identifier of a thing."""
-CODE = r"#?\s*([A-Za-z0-9][A-Za-z0-9-]*\d[A-Za-z0-9-]*)(?![\w-])"
-_LONE_CODE = re.compile(r"(?<![\w$£€.,/:#-])#?([A-Za-z0-9]*\d[A-Za-z0-9-]*)(?![\w%/:-])")
+CODE = r"#?\s*([A-Za-z0-9][\w-]*\d[\w-]*)(?![\w-])"
+_LONE_CODE = re.compile(r"(?<![\w$£€.,/:#-])#?([A-Za-z0-9][\w-]*\d[\w-]*|\d[\w-]*)(?![\w%/:-])")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _NEXT_WORD = re.compile(r"\s*(%|[a-zA-Z]+)")
 

@@ -84,7 +84,7 @@ class Role:
 
 ROLES: tuple[Role, ...] = (
     Role(frozenset({"origin", "departure", "source", "from"}), ("from", "leaving", "departing"), True),
-    Role(frozenset({"destination", "arrival"}), ("to",), True),
+    Role(frozenset({"destination", "arrival"}), ("to", "visit", "visiting", "for"), True),
     Role(frozenset({"language"}), ("into", "to", "in"), True),
     Role(
         frozenset({"artist", "author", "host", "singer", "band", "performer", "director", "composer"}),
@@ -220,7 +220,9 @@ def read_value(text: str, start: int, *, proper: bool, free: Free, region: bool 
                 break
             if word[:1].isdigit() and count and NUMBER_AFTER_NAME.match(text, m.start()):
                 break
-            if not (word[:1].isupper() or (word[:1].isdigit() and count)):
+            if not (
+                word[:1].isupper() or (word[:1].isdigit() and (count or _numbers_a_street(text, m.end())))
+            ):
                 if not (low.rstrip(".") in LINKS and count and _LINKS_TO_NAME.match(text, m.end())):
                     break
         elif low in STOP_WORDS or any(ch.isdigit() for ch in word):
@@ -234,6 +236,13 @@ def read_value(text: str, start: int, *, proper: bool, free: Free, region: bool 
 
 
 _NEXT_NAME = re.compile(r"\s+([A-Z][\w'’&-]*)")
+
+
+def _numbers_a_street(text: str, end: int) -> bool:
+    """Whether a number opens a place's name: "5th Avenue", "12 Main Street" (not "7 PM",
+    "5 March")."""
+    nxt = _NEXT_NAME.match(text, end)
+    return nxt is not None and nxt.group(1)[1:].islower() and nxt.group(1).lower() not in MONTHS_AND_DAYS
 
 
 def _opens_name(text: str, end: int) -> bool:
@@ -405,6 +414,10 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
             span = _after_cue(text, cue, proper=proper, free=free, region=region)
             if span is not None and not (city and span[0].startswith("The ")):
                 return span
+    if role in ROLES[:2] and not CITY_WORDS & set(own):
+        span = _public_place(role, text, free)
+        if span is not None:
+            return span
     if KIND_WORDS & set(own):
         return _listed_example(prop, text, free) or _kind_before_thing(text, free)
     if NAME_WORDS & set(own) or {"text", "word", "phrase", "message"} & set(own):
@@ -429,6 +442,24 @@ REGION_DESCRIBED = re.compile(
 
 VENUES = frozenset({"place", "venue"})
 """Words of a place that has a name of its own (a `venue_name`), unlike a city."""
+
+
+PUBLIC_PLACES = (
+    "airport station stadium arena hospital office mall beach park downtown harbour harbor port "
+    "terminal university campus museum zoo hotel venue".split()
+)
+"""Places everyone has one of nearby, written in lower case: "a taxi to the airport"."""
+
+
+def _public_place(role: Role, text: str, free: Free) -> Span | None:
+    """A public place after an origin's or a destination's cue ("to the airport", "from
+    downtown")."""
+    cues = "|".join(re.escape(c) for c in role.cues)
+    places = "|".join(PUBLIC_PLACES)
+    for m in re.finditer(rf"(?<![\w-])(?:{cues})\s+(?:the\s+)?({places})(?![\w-])", text, re.IGNORECASE):
+        if free(m.start(1), m.end(1)):
+            return m.group(1), m.start(1), m.end(1)
+    return None
 
 
 def _listed_example(prop: dict[str, Any], text: str, free: Free) -> Span | None:
@@ -539,11 +570,16 @@ def first_name(text: str, free: Free, *, own: frozenset[str] = frozenset()) -> S
         if not before or before.endswith((".", "!", "?", ":")):
             # a sentence's first word is a name only when it starts a name of several words
             # ("LeBron James stats"), not a request ("Find ...")
-            if re.sub(r"['’]\w*$", "", m.group(0)).lower() in OPENERS or " " not in span[0]:
+            if re.sub(r"['’]\w*$", "", m.group(0)).lower() in OPENERS:
                 continue
+            if " " not in span[0] and not (own & AGENTS and _before_noun(text, span[2])):
+                continue  # one word opening a sentence names a team or an artist: "Kesha songs"
             article = span[0].find(" The ")  # "Renew The Hobbit": the name starts at its article
             if article > 0:
                 span = (span[0][article + 1 :], span[1] + article + 1, span[2])
+            first, _, rest = span[0].partition(" ")
+            if first.isupper() and len(first) > 1 and not rest.isupper():  # "AQI Beijing"
+                span = (rest, span[2] - len(rest), span[2])
         if own & WORKS and re.search(r"(?<![\w-])with$", before[-5:], re.IGNORECASE):
             continue
         value, start, end = span
@@ -564,6 +600,16 @@ THINGS = frozenset(
 )
 """Nouns of things a name can describe: "the Lakers game" is a game, not an event named
 "Lakers"; "an Italian place" no restaurant named "Italian"."""
+_BEFORE_WORDS = re.compile(r",?\s+([a-z][\w'’-]*)")
+
+
+def _before_noun(text: str, end: int) -> bool:
+    """Whether a word is followed by a lower-case word that starts no new part of the sentence
+    ("Kesha songs", "Arsenal league position"; not "Stats for ...")."""
+    nxt = _BEFORE_WORDS.match(text, end)
+    return nxt is not None and nxt.group(1) not in STOP_WORDS
+
+
 _NEXT_WORD = re.compile(r"\s+([a-z][\w'’-]*)")
 AGENTS = frozenset("team artist player company band author singer person contact club".split())
 """Parameters for who a thing belongs to: "the Lakers game" does name the team."""
