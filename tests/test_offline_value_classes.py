@@ -80,6 +80,10 @@ ENTRY = {"destination_country": text("Country to visit")}
 CHARTING = {"artist": text("Name of the artist"), "year": integer("Year")}
 AIR = {"city": text("Name of the city")}
 TENANT = {"tenantId": text("Unique identifier of the tenant")}
+SHOWS = {"category": {"type": "string", "enum": ["Music", "Theater", "Sports"]}}
+FERRY_OPTIONS = {"pet_friendly": {"type": "boolean", "description": "Whether pets may travel"}}
+AREA = {"side": number("Side length"), "units": text("Units of the side")}
+DIARY = {"event_title": text("Title of the event"), "day": {"type": "string", "format": "date"}}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -127,7 +131,7 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     # possessives and companions
     ("possessive owner", COMPANY, "How is Boeing's share price?", {"company_name": "Boeing"}),
     ("possessive of an event", EVENT, "Add Dad's retirement party on March 20", {"date": "2027-03-20"}),
-    ("companion", EVENT, "plan coffee with Priya on Friday", {"date": "2027-03-05"}),
+    ("companion", EVENT, "coffee with Priya on Friday", {"date": "2027-03-05"}),
     (
         "possessive label",
         CLINIC,
@@ -222,6 +226,29 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ("code before a name", AIR, "PM2.5 Lima", {"city": "Lima"}),
     ("acronym opening", AIR, "AQI Santiago", {"city": "Santiago"}),
     ("identifier with underscore", TENANT, "suspend tenant ten_88xz now", {"tenantId": "ten_88xz"}),
+    # a list's value by its usual words; a yes/no option by its own word
+    ("a kind of show", SHOWS, "any musicals on in Bath?", {"category": "Theater"}),
+    ("gigs are music", SHOWS, "gigs near Cork this weekend", {"category": "Music"}),
+    ("option asked", FERRY_OPTIONS, "a pet friendly crossing to Calais", {"pet_friendly": True}),
+    ("option refused", FERRY_OPTIONS, "a crossing that is not pet friendly", {"pet_friendly": False}),
+    ("option unsaid", FERRY_OPTIONS, "a crossing to Calais", {}),
+    # the one unit of measure; what an event is
+    ("a unit", AREA, "a square with a side of 12 inches", {"side": 12, "units": "inches"}),
+    ("two units", AREA, "side 3 feet or 90 cm", {"side": 3}),
+    (
+        "an event's words",
+        DIARY,
+        "add parents evening to my diary on March 18",
+        {"event_title": "parents evening", "day": "2027-03-18"},
+    ),
+    (
+        "with someone",
+        DIARY,
+        "schedule coffee with Ana Diaz on Friday",
+        {"event_title": "coffee with Ana Diaz", "day": "2027-03-05"},
+    ),
+    ("an event called", DIARY, "create an event called Budget Review", {"event_title": "Budget Review"}),
+    ("a name is no event", DIARY, "put Grandad's visit in for Sunday", {"day": "2027-03-07"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -178,6 +178,8 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "delivery": ("parcel", "courier", "shipping", "package", "delivered"),
     "repair": ("fix", "broken", "repaired", "mend"),
     "consultation": ("advice", "consult", "talk to someone", "expert"),
+    "music": ("concert", "concerts", "gig", "gigs", "live music"),
+    "theater": ("play", "plays", "musical", "musicals", "theatre", "broadway"),
 }
 """Customer wording for common enum values, keyed by the value with `_` as spaces."""
 
@@ -515,6 +517,26 @@ def match_boolean(text: str) -> bool | None:
     return None
 
 
+OPTION_FILLER = frozenset(
+    "is has have show include includes enable enabled allow with only use entry".split()
+)
+"""Words of a yes/no input's name that say nothing of the option itself."""
+
+
+def _says_option(name: str, text: str) -> bool | None:
+    """A yes/no option the message asks for by its own word ("with subtitles" for
+    `subtitles`, "free museums" for `free_entry`); "without subtitles" says no."""
+    plain = _plain(text)
+    for word in words(humanise_name(name)):
+        if word in OPTION_FILLER or len(word) < 4:
+            continue
+        m = re.search(rf"\b{re.escape(word)}\b", plain)
+        if m is not None:
+            before = plain[max(0, m.start() - 24) : m.start()].split()[-2:]
+            return not {"without", "no", "not", "non"} & set(before)
+    return None
+
+
 LEAD_IN = re.compile(
     r"^(?:(?:sure|ok(?:ay)?|yes|yeah|yep|of course|right|so|well|hi|hello)[,!.]?\s+)*"
     r"(?:(?:it'?s|it is|that'?s|that is|this is|here it is:?|here you go:?)\s+)?",
@@ -674,7 +696,8 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
         ctx.claim(start, end)
         return int(number) if kind == "integer" or number == int(number) else number
     if kind == "boolean":
-        return match_boolean(ctx.text)
+        said = match_boolean(ctx.text)
+        return said if said is not None else _says_option(name, ctx.text)
     value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)
     if value is None and focused:
         value = bare_answer(ctx.text)

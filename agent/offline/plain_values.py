@@ -10,6 +10,10 @@ instead, of a kind the message shows:
 - an activity ("The physical activity", "Type of exercise, e.g. running"): the one word ending
   in -ing that is a doing, not a time of day or a filler ("45 minutes of cycling");
 - a year written as text (`year`, "Year the songs came out"): a four-digit year;
+- a unit (`unit`, "Units of the radius"): the one unit written after the message's numbers
+  ("base 15 cm, height 4 cm");
+- what an event is (`event_name`, "Title of the event"): the plain words a request to put it in
+  a calendar takes, with the person it is with ("schedule lunch with Sam on Thursday");
 - a code shaped like the description's example ("Season, e.g. 2025-26": "2024-25").
 
 Each is read only when exactly one candidate is found: two rooms or two activities are asked.
@@ -22,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.catalog.lexical import humanise_name, words
+from agent.offline.numbers import CATEGORIES, mentions
 
 Span = tuple[str, int, int]
 Free = Callable[[int, int], bool]
@@ -76,6 +81,10 @@ def find_plain_value(name: str, prop: dict[str, Any], text: str, free: Free) -> 
                 if m.group(1).lower() not in NOT_ACTIVITIES and free(m.start(1), m.end(1))
             ]
         )
+    if own & {"unit", "units"} and not own & {"from", "to", "source", "target"}:
+        return _unit(text, free)
+    if own & {"event", "title", "summary"} and "event" in own | set(desc):
+        return _event(text, free)
     if "year" in own and prop.get("type", "string") == "string":
         return _one(
             [(m.group(0), m.start(), m.end()) for m in _YEAR.finditer(text) if free(m.start(), m.end())]
@@ -83,6 +92,59 @@ def find_plain_value(name: str, prop: dict[str, Any], text: str, free: Free) -> 
     if example is not None:
         return _shaped(description, text, free)
     return None
+
+
+MEASURES = frozenset(
+    unit for name in ("mass", "length", "temperature", "data") for unit in CATEGORIES[name][0]
+)
+"""Units of a measurement (not money, time or a count)."""
+
+
+def _unit(text: str, free: Free) -> Span | None:
+    """The one unit of measure written after the message's numbers."""
+    found = []
+    for mention in mentions(text):
+        m = re.match(r"\s*([A-Za-z]+)", text[mention.end : mention.end + 20])
+        if mention.unit in MEASURES and m is not None and m.group(1).lower() == mention.unit:
+            start = mention.end + m.start(1)
+            if free(start, start + len(m.group(1))):
+                found.append((m.group(1), start, start + len(m.group(1))))
+    return _one(found)
+
+
+EVENT_VERBS = re.compile(
+    r"(?<![\w-])(?i:add|schedule|book|put|create|set up|plan|remind me (?:about|of))\s+"
+    r"(?:(?i:a|an|the|my|our)\s+)?([a-z][a-z'’-]*(?:\s+[a-z][a-z'’-]*){0,3})"
+)
+_WITH_SOMEONE = re.compile(r"\s+with\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?")
+EVENT_STOPS = frozenset(
+    """to in on at for from with by and or tomorrow today tonight next this that it me us
+    my our your calendar diary please""".split()
+)
+
+
+def _event(text: str, free: Free) -> Span | None:
+    """ "Add dentist appointment to my calendar" -> "dentist appointment"; "schedule lunch with
+    Sam on Thursday" -> "lunch with Sam". A name right after the verb ("Put Mum's birthday")
+    is no event of plain words: left out."""
+    m = EVENT_VERBS.search(text)
+    if m is None or not m.group(1)[:1].islower():
+        return None
+    kept: list[str] = []
+    for word in m.group(1).split():
+        if word in {"called", "named", "titled"}:
+            return None  # its name follows: read by its cue
+        if word in EVENT_STOPS:
+            break
+        kept.append(word)
+    if not kept:
+        return None
+    start = m.start(1)
+    end = start + len(" ".join(kept))
+    with_someone = _WITH_SOMEONE.match(text, end)
+    if with_someone is not None:
+        end = with_someone.end()  # "lunch with Sam"
+    return (text[start:end], start, end) if free(start, end) else None
 
 
 def _which(thing: str, text: str, free: Free) -> Span | None:
