@@ -84,6 +84,9 @@ SHOWS = {"category": {"type": "string", "enum": ["Music", "Theater", "Sports"]}}
 FERRY_OPTIONS = {"pet_friendly": {"type": "boolean", "description": "Whether pets may travel"}}
 AREA = {"side": number("Side length"), "units": text("Units of the side")}
 DIARY = {"event_title": text("Title of the event"), "day": {"type": "string", "format": "date"}}
+COURIER_PICK = {"courier": text("Delivery company, e.g. DHL, Royal Mail"), "box_id": text("Box number")}
+FILMS = {"genre": text("Film genre, e.g. comedy, documentary")}
+PICKUP = {"pickup_point": text("Where to be picked up")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -249,6 +252,15 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ),
     ("an event called", DIARY, "create an event called Budget Review", {"event_title": "Budget Review"}),
     ("a name is no event", DIARY, "put Grandad's visit in for Sunday", {"day": "2027-03-07"}),
+    # a name the description lists, as listed; a listed kind in the plural; a place and its kind
+    (
+        "listed name",
+        COURIER_PICK,
+        "did Royal Mail collect box 4410?",
+        {"courier": "Royal Mail", "box_id": "4410"},
+    ),
+    ("listed kind plural", FILMS, "any documentaries tonight?", {"genre": "documentary"}),
+    ("a place with its kind", PICKUP, "pick me up at Gatwick airport", {"pickup_point": "Gatwick airport"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

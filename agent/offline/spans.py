@@ -220,6 +220,10 @@ def read_value(text: str, start: int, *, proper: bool, free: Free, region: bool 
                 break
             if word[:1].isdigit() and count and NUMBER_AFTER_NAME.match(text, m.start()):
                 break
+            if count and low in PUBLIC_PLACES:  # "Heathrow airport", "Union station"
+                end = m.start() + len(word)
+                count += 1
+                break
             if not (
                 word[:1].isupper() or (word[:1].isdigit() and (count or _numbers_a_street(text, m.end())))
             ):
@@ -389,6 +393,9 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
         return None
     if "currency" in about:
         return _currency(name, prop, text, free)
+    listed = _listed_example(prop, text, free, names=True) if role_of(name, prop) is None else None
+    if listed is not None:
+        return listed
     shape = _shape(example) if example else None
     if shape is not None:
         for m in shape.finditer(text):
@@ -462,18 +469,21 @@ def _public_place(role: Role, text: str, free: Free) -> Span | None:
     return None
 
 
-def _listed_example(prop: dict[str, Any], text: str, free: Free) -> Span | None:
+def _listed_example(prop: dict[str, Any], text: str, free: Free, *, names: bool = False) -> Span | None:
     """One of the kinds the description lists ("Type of event, e.g. concert, comedy, theater"),
-    written in the message as a word of its own."""
+    written in the message as a word of its own ("comedies" says "comedy"). With `names`, only
+    a listed name, written as listed ("The shipping carrier, e.g. UPS, FedEx": "FedEx")."""
     m = re.search(r"\be\.g\.?,?\s+([^.;)]+)", str(prop.get("description") or ""))
     if m is None:
         return None
     listed = [v.strip(" '\"") for v in re.split(r",|\bor\b|\band\b", m.group(1))]
     found = []
     for value in listed:
-        if not value or len(value.split()) > 3:
+        if not value or len(value.split()) > 3 or (names and not value[:1].isupper()):
             continue
-        hit = re.search(rf"(?<![\w-]){re.escape(value)}s?(?![\w-])", text, re.IGNORECASE)
+        written = rf"{re.escape(value[:-1])}(?:y|ies)" if value.endswith("y") else rf"{re.escape(value)}s?"
+        flags = 0 if names else re.IGNORECASE
+        hit = re.search(rf"(?<![\w-]){written}(?![\w-])", text, flags)
         if hit and free(hit.start(), hit.end()):
             found.append((value, hit.start(), hit.end()))
     return min(found, key=lambda span: span[1]) if len(found) >= 1 else None
