@@ -87,6 +87,8 @@ DIARY = {"event_title": text("Title of the event"), "day": {"type": "string", "f
 COURIER_PICK = {"courier": text("Delivery company, e.g. DHL, Royal Mail"), "box_id": text("Box number")}
 FILMS = {"genre": text("Film genre, e.g. comedy, documentary")}
 PICKUP = {"pickup_point": text("Where to be picked up")}
+PARKING = {"plate": text("Number plate, e.g. AB12 CDE")}
+OUTAGE = {"postcode": text("Postcode of the property")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -261,6 +263,10 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ),
     ("listed kind plural", FILMS, "any documentaries tonight?", {"genre": "documentary"}),
     ("a place with its kind", PICKUP, "pick me up at Gatwick airport", {"pickup_point": "Gatwick airport"}),
+    # a code in groups, shaped like its example; a postcode without one
+    ("plate by its example", PARKING, "is GF70 MNB allowed in bay 4?", {"plate": "GF70 MNB"}),
+    ("postcode", OUTAGE, "gas smell near G12 8QQ right now", {"postcode": "G12 8QQ"}),
+    ("no postcode", OUTAGE, "gas smell near the school", {}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -182,7 +182,27 @@ def _shape(example: str) -> re.Pattern[str] | None:
         return re.compile(rf"(?<![\w$-])[A-Z]{{{max(2, len(example) - 2)},{len(example) + 1}}}(?![\w-])")
     if CODE_LIKE.fullmatch(example):
         return CODE_LIKE
+    if re.fullmatch(r"[A-Z0-9]+(?: [A-Z0-9]+)+", example) and re.search(r"\d", example):
+        return _runs_shape(example)
     return None
+
+
+def _runs_shape(example: str) -> re.Pattern[str]:
+    """A code of capitals and digits in groups, as its example writes it, each run a little
+    shorter or longer: "LS6 2QT" takes "SW11 4NP", "AB12 CDE" takes "YD21 XKE"."""
+    parts = []
+    for run in re.findall(r"[A-Z]+|\d+| ", example):
+        if run == " ":
+            parts.append(r"\s?")
+            continue
+        kind = "[A-Z]" if run[0].isalpha() else r"\d"
+        parts.append(f"{kind}{{{max(1, len(run) - 1)},{len(run) + 1}}}")
+    return re.compile(rf"(?<![\w-]){''.join(parts)}(?![\w-])")
+
+
+POSTCODE = "LS6 2QT"
+"""A postcode's shape when its input gives no example (the code of letters and digits in two
+groups)."""
 
 
 def _proper_start(text: str, start: int) -> bool:
@@ -396,6 +416,8 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
     listed = _listed_example(prop, text, free, names=True) if role_of(name, prop) is None else None
     if listed is not None:
         return listed
+    if example is None and {"postcode", "postal"} & about:
+        example = POSTCODE
     shape = _shape(example) if example else None
     if shape is not None:
         for m in shape.finditer(text):
