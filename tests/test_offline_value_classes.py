@@ -167,6 +167,8 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     # dates
     ("last weekday", ON_DAY, "the bill I paid last Thursday", {"day": "2027-02-25"}),
     ("next weekday", ON_DAY, "on Thursday", {"day": "2027-03-04"}),
+    ("yesterday", ON_DAY, "the parcel that came yesterday", {"day": "2027-02-28"}),
+    ("a day described", {"when": text("Day of the delivery")}, "deliver it tomorrow", {"when": "2027-03-02"}),
     # currencies: codes when a code is asked, nothing for a name several share
     ("code from names", FX, "swap 300 Swiss francs into Japanese yen", {"source": "CHF", "target": "JPY"}),
     ("shared name", FX, "change 40 pesos to euros", {"target": "EUR"}),

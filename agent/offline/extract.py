@@ -350,7 +350,7 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH}\b,?(?:\s+(\d{{4}}))?", re.I), "dmy"),
     (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "mdy"),
     (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b"), "slash"),
-    (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow)\b", re.I), "relative"),
+    (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow|yesterday)\b", re.I), "relative"),
     (
         re.compile(
             r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?\w*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
@@ -392,7 +392,7 @@ def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
         return value
     if kind == "relative":
         word = g[0].lower()
-        days = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}[word]
+        days = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2, "yesterday": -1}[word]
         return ctx.today + timedelta(days=days)
     if kind == "offset":
         n = int(g[0]) if g[0].isdigit() else NUMBER_WORDS.get(g[0].lower(), 1)
@@ -611,7 +611,9 @@ def bare_answer(text: str) -> str | None:
 # -- the public entry points -----------------------------------------------------------------------
 
 
-DATE_DESCRIBED = re.compile(r"^(?:[\w-]+ )?dates?\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I)
+DATE_DESCRIBED = re.compile(
+    r"^(?:[\w-]+ )?dates?\b|^(?:the )?day (?:of|when)\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I
+)
 """A string parameter described as a date ("Date of the event", "Reservation date", "Start date,
 YYYY-MM-DD") holds one: read as a date, written ISO."""
 TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time(?: of (?:the )?\w+)?(?:,|$)", re.I)
