@@ -89,6 +89,7 @@ FILMS = {"genre": text("Film genre, e.g. comedy, documentary")}
 PICKUP = {"pickup_point": text("Where to be picked up")}
 PARKING = {"plate": text("Number plate, e.g. AB12 CDE")}
 OUTAGE = {"postcode": text("Postcode of the property")}
+RETURNS = {"parcel_ref": text("Parcel reference"), "why": text("reason")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -269,6 +270,20 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ("plate by its example", PARKING, "is GF70 MNB allowed in bay 4?", {"plate": "GF70 MNB"}),
     ("postcode", OUTAGE, "gas smell near G12 8QQ right now", {"postcode": "G12 8QQ"}),
     ("no postcode", OUTAGE, "gas smell near the school", {}),
+    # a note added after the facts: after a dash, or after a value and its full stop
+    (
+        "after a dash",
+        RETURNS,
+        "return parcel PX7781 - lid was cracked",
+        {"parcel_ref": "PX7781", "why": "lid was cracked"},
+    ),
+    (
+        "after a full stop",
+        RETURNS,
+        "return pls. parcel PX7781. wrong colour",
+        {"parcel_ref": "PX7781", "why": "wrong colour"},
+    ),
+    ("a comma goes on", RETURNS, "return parcel PX7781, it is fine really", {"parcel_ref": "PX7781"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

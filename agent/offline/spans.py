@@ -455,9 +455,15 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
             return span
     if names_left == 1 and holds_name(name, prop):
         return first_name(text, free, own=frozenset(own))
-    if WRITTEN_WORDS & (set(own) | set(desc[:4])):
-        return _after_colon(text, free, name=bool(NAME_WORDS & set(own)))
+    if (WRITTEN_WORDS | REASON_WORDS) & (set(own) | set(desc[:4])):
+        added = not NAME_WORDS & set(own) and bool(REASON_WORDS & (set(own) | set(desc[:4])))
+        return _after_colon(text, free, name=bool(NAME_WORDS & set(own)), added=added)
     return None
+
+
+REASON_WORDS = frozenset({"reason", "why", "notes", "note", "subject", "subj", "said", "summary"})
+"""Parameters for words the customer adds after the facts: "refund order 48821 - arrived
+broken"."""
 
 
 _PLACE = next(role for role in ROLES if "city" in role.words)
@@ -554,11 +560,30 @@ the rest of the sentence is theirs ("add a note to ticket 300: customer called b
 _IN_A_NAME = re.compile(r"\S\s+[A-Z][\w'’&-]*$")
 """A capitalised word that is not the first: a colon after it is inside a name."""
 _COLON = re.compile(r":\s+(?=\D)")
+_DASH = re.compile(r"\s[-–—]\s+(?=\D)|[.;]\s+(?=\D)")
+
+
+def _first_break(text: str, free: Free, colon: re.Match[str] | None) -> re.Match[str] | None:
+    """The first colon, dash, or full stop right after another parameter's value (a comma
+    there goes on with the same sentence: "SO-111222, they're too small" is no added note)."""
+    for m in _DASH.finditer(text):
+        if colon is not None and colon.start() < m.start():
+            break
+        if m.group(0)[0].isspace() or (m.start() and not free(m.start() - 1, m.start())):
+            return m
+    return colon
+
+
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
-def _after_colon(text: str, free: Free, *, name: bool = False) -> Span | None:
+def _after_colon(text: str, free: Free, *, name: bool = False, added: bool = False) -> Span | None:
+    """The rest of the sentence after a colon; with `added`, also after a dash or after a value
+    another parameter took and its full stop ("order 48821 - arrived broken", "order no
+    90017. never showed up")."""
     m = _COLON.search(text)
+    if added:
+        m = _first_break(text, free, m)
     if m is None:
         return None
     if name and _IN_A_NAME.search(text[: m.start()]) and text[m.end() : m.end() + 1].isupper():
