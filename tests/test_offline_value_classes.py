@@ -90,6 +90,7 @@ PICKUP = {"pickup_point": text("Where to be picked up")}
 PARKING = {"plate": text("Number plate, e.g. AB12 CDE")}
 OUTAGE = {"postcode": text("Postcode of the property")}
 RETURNS = {"parcel_ref": text("Parcel reference"), "why": text("reason")}
+MAIL = {"recipient": text("Recipient"), "body": text("What to write")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -284,6 +285,9 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
         {"parcel_ref": "PX7781", "why": "wrong colour"},
     ),
     ("a comma goes on", RETURNS, "return parcel PX7781, it is fine really", {"parcel_ref": "PX7781"}),
+    # who a message goes to
+    ("a recipient", MAIL, "drop a line to Marta about Friday", {"recipient": "Marta"}),
+    ("no recipient", MAIL, "drop a line about Friday", {}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -93,6 +93,7 @@ ROLES: tuple[Role, ...] = (
         person=True,
     ),
     Role(frozenset({"starring", "actor", "actress", "cast"}), ("starring", "with"), True, person=True),
+    Role(frozenset({"recipient", "recipients", "addressee"}), ("to",), True, person=True),
     Role(
         frozenset(
             {"location", "city", "town", "place", "country", "area", "region", "venue", "room", "where"}
