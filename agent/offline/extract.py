@@ -9,13 +9,18 @@ out (the collect-info step asks for it). By schema:
   "arrived broken" -> `damaged`); `other` is never guessed.
 - `integer` / `number`: a number that is not part of an identifier, a date or a duration;
   amounts with a currency sign or word first.
-- `boolean`: opt in / opt out, yes / no, subscribe / unsubscribe, start / stop.
+- `boolean`: opt in / opt out, yes / no, subscribe / unsubscribe, start / stop; else the
+  option's own word ("with subtitles"; "without subtitles" is a no).
 - `format: date`: ISO, "12 March 2027", "March 12, 2027", "03/12/2027" (month first unless the
-  first number is above 12), today / tomorrow / weekdays / "in 3 days"; never a date the
-  customer rules out ("I won't be home on Thursday").
+  first number is above 12), today / tomorrow / yesterday / weekdays / "last Friday" / "in 3
+  days"; never a date the customer rules out ("I won't be home on Thursday").
+- a time of day: in the 24-hour form only when the parameter asks for it (HH:MM, an example
+  like 14:00, `format: time`); else as written ("6 am", "noon").
 - `format: email`: an address.
-- other strings: only after an explicit cue ("my new address is ..."), or as the whole answer
-  when the question asked for exactly that field.
+- other strings: after an explicit cue ("my new address is ..."), as the whole answer when the
+  question asked for exactly that field, an identifier (`identifiers`), a plain word of the
+  kind the input shows (`plain_values`: a room, an activity, a unit), or a value found by the
+  words around it (`spans`).
 """
 
 from __future__ import annotations

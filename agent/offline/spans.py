@@ -10,7 +10,10 @@ description; the message says where that value is:
   language after "into";
 - by its own label: "the album Thriller", "subject: Lunch", "a timer called pasta";
 - in quotes: "translate 'good morning'";
-- a name (`movie_name`, `track`, `team_name`): the one capitalised name nothing else claimed.
+- a name (`movie_name`, `track`, `team_name`): the one capitalised name nothing else claimed,
+  whole ("Phantom of the Opera", "Dune: Part Two"), not one that only describes the thing after
+  it ("the Lakers game", "TV show"), nor a possessive's owner or a companion for a work or an
+  event ("Mum's birthday", "lunch with Sam").
 
 A value is the words as written, from its first word to the end of its clause: it stops at
 punctuation that ends a clause, at a preposition or conjunction that starts a new part ("in",
