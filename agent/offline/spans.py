@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.catalog.lexical import humanise_name, words
+from agent.offline.currencies import CODE_WANTED, as_code
 
 Span = tuple[str, int, int]
 Free = Callable[[int, int], bool]
@@ -325,51 +326,6 @@ def _currencies(text: str, free: Free) -> list[Span]:
     ]
 
 
-CURRENCY_CODES = {
-    "euro": "EUR",
-    "yen": "JPY",
-    "pound": "GBP",
-    "sterling": "GBP",
-    "yuan": "CNY",
-    "renminbi": "CNY",
-    "british pound": "GBP",
-    "us dollar": "USD",
-    "american dollar": "USD",
-    "canadian dollar": "CAD",
-    "australian dollar": "AUD",
-    "swiss franc": "CHF",
-    "indian rupee": "INR",
-    "mexican peso": "MXN",
-    "chinese yuan": "CNY",
-    "korean won": "KRW",
-    "swedish krona": "SEK",
-    "swedish kronor": "SEK",
-    "south african rand": "ZAR",
-    "rand": "ZAR",
-    "brazilian real": "BRL",
-    "turkish lira": "TRY",
-    "russian ruble": "RUB",
-    "uae dirham": "AED",
-}
-"""A currency's name and its code, for a parameter that asks for the code. A name several
-currencies share ("dollars", "pesos", "francs" alone, "Egyptian pounds") has none: which one
-is meant is asked."""
-ONE_OF_ITS_NAME = frozenset({"euro", "yen", "sterling", "yuan", "renminbi"})
-"""Names only one currency has, whatever word is before them ("Japanese yen")."""
-CODE_WANTED = re.compile(r"\bcodes?\b|\b3-letter\b|\biso\b|\be\.?g\.?,?\s+[A-Z]{3}\b", re.I)
-
-
-def _as_code(span: Span, wants_code: bool) -> Span | None:
-    """The currency as the parameter writes it: its code when the parameter asks for a code
-    ("Indian rupees" -> "INR"), None when the name does not say which currency."""
-    if not wants_code or re.fullmatch(r"[A-Z]{3}", span[0]):
-        return span
-    name = re.sub(r"(?<=[a-z])s$", "", " ".join(words(span[0])))
-    last = name.split()[-1]
-    code = CURRENCY_CODES.get(name) or (CURRENCY_CODES[last] if last in ONE_OF_ITS_NAME else None)
-    return (code, span[1], span[2]) if code else None
-
-
 AMOUNT_WORDS = ("a", "one", "two", "three", "five", "ten", "hundred", "thousand")
 """Words for an amount before a currency ("for one British pound")."""
 _TO_NEXT = re.compile(r"\s*(?:to|into|in|->|/)\s+")
@@ -399,7 +355,7 @@ def _currency(name: str, prop: dict[str, Any], text: str, free: Free) -> Span | 
 
     for span in found:
         if (is_target(span) and not is_source(span)) == target and (target or is_source(span)):
-            return _as_code(span, wants_code)
+            return as_code(span, wants_code)
     return None
 
 
