@@ -91,6 +91,7 @@ PARKING = {"plate": text("Number plate, e.g. AB12 CDE")}
 OUTAGE = {"postcode": text("Postcode of the property")}
 RETURNS = {"parcel_ref": text("Parcel reference"), "why": text("reason")}
 MAIL = {"recipient": text("Recipient"), "body": text("What to write")}
+SHOP = {"query": text("Search keywords"), "max_price": number("Highest price")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -288,6 +289,14 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     # who a message goes to
     ("a recipient", MAIL, "drop a line to Marta about Friday", {"recipient": "Marta"}),
     ("no recipient", MAIL, "drop a line about Friday", {}),
+    # what a search is for: plain words after the search verb, up to a price or a condition
+    (
+        "searched words",
+        SHOP,
+        "search for ceramic planters under $40",
+        {"query": "ceramic planters", "max_price": 40},
+    ),
+    ("search for nothing named", SHOP, "find me something nice", {}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -14,7 +14,9 @@ instead, of a kind the message shows:
   ("base 15 cm, height 4 cm");
 - what an event is (`event_name`, "Title of the event"): the plain words a request to put it in
   a calendar takes, with the person it is with ("schedule lunch with Sam on Thursday");
-- a code shaped like the description's example ("Season, e.g. 2025-26": "2024-25").
+- a code shaped like the description's example ("Season, e.g. 2025-26": "2024-25");
+- what a search is for (`query`, "Search keywords"): the plain words after "search for" /
+  "find", up to a price, a place or a condition ("running shoes under $100").
 
 Each is read only when exactly one candidate is found: two rooms or two activities are asked.
 """
@@ -81,6 +83,8 @@ def find_plain_value(name: str, prop: dict[str, Any], text: str, free: Free) -> 
                 if m.group(1).lower() not in NOT_ACTIVITIES and free(m.start(1), m.end(1))
             ]
         )
+    if own & {"query", "keywords"} or " ".join(desc[:2]) in ("search keywords", "search terms"):
+        return _searched(text, free)
     if own & {"unit", "units"} and not own & {"from", "to", "source", "target"}:
         return _unit(text, free)
     if own & {"event", "title", "summary"} and "event" in own | set(desc):
@@ -144,6 +148,34 @@ def _event(text: str, free: Free) -> Span | None:
     with_someone = _WITH_SOMEONE.match(text, end)
     if with_someone is not None:
         end = with_someone.end()  # "lunch with Sam"
+    return (text[start:end], start, end) if free(start, end) else None
+
+
+SEARCHED = re.compile(
+    r"(?<![\w-])(?i:search for|search|look for|find|look up|browse|shop for)\s+(?:(?i:me)\s+)?"
+    r"(?:(?i:some|a|an|the)\s+)?((?:[a-z][a-z'’-]*)(?:\s+[a-z][a-z'’-]*){0,3})"
+)
+SEARCH_STOPS = frozenset(
+    """under below over above for in on at from with by and or near cheaper cheap than that which
+    please me something anything some any""".split()
+)
+
+
+def _searched(text: str, free: Free) -> Span | None:
+    """What a search is for: the plain words after "search for" / "find" / "look for", up to
+    a price, a place or a condition ("running shoes under $100" -> "running shoes")."""
+    m = SEARCHED.search(text)
+    if m is None:
+        return None
+    kept: list[str] = []
+    for word in m.group(1).split():
+        if word in SEARCH_STOPS:
+            break
+        kept.append(word)
+    if not kept:
+        return None
+    start = m.start(1)
+    end = start + len(" ".join(kept))
     return (text[start:end], start, end) if free(start, end) else None
 
 
