@@ -92,6 +92,11 @@ OUTAGE = {"postcode": text("Postcode of the property")}
 RETURNS = {"parcel_ref": text("Parcel reference"), "why": text("reason")}
 MAIL = {"recipient": text("Recipient"), "body": text("What to write")}
 SHOP = {"query": text("Search keywords"), "max_price": number("Highest price")}
+MOVE_MONEY = {
+    "amount": number("Amount"),
+    "from_account": text("Source account"),
+    "to_account": text("Destination account"),
+}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -297,6 +302,12 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
         {"query": "ceramic planters", "max_price": 40},
     ),
     ("search for nothing named", SHOP, "find me something nice", {}),
+    (
+        "ends of a transfer",
+        MOVE_MONEY,
+        "move 75 from savings to current",
+        {"amount": 75, "from_account": "savings", "to_account": "current"},
+    ),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -385,8 +385,8 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
                 return m.group(0), m.start(), m.end()
     role = role_of(name, prop)
     proper = role.proper if role else not lower_example
-    if lower_example:
-        proper = False
+    if lower_example or (role in ROLES[:2] and ACCOUNTS & set(own)):
+        proper = False  # "from checking to savings": ends of a transfer, in plain words
     # after its own label a name is capitalised: "the movie Dune", not "movie showtimes"
     named = bool(NAME_WORDS & set(own)) and not LOWER_CASE_VALUES & set(own) and not lower_example
     span = _labelled(name, text, proper=proper or named, free=free)
@@ -435,6 +435,8 @@ REGION_DESCRIBED = re.compile(
 """A place written with its region: "City and state, e.g. Austin, TX"."""
 
 
+ACCOUNTS = frozenset({"account", "wallet", "pot", "balance"})
+"""Where money moves from or to: an origin or destination of plain words, not a place."""
 VENUES = frozenset({"place", "venue"})
 """Words of a place that has a name of its own (a `venue_name`), unlike a city."""
 
