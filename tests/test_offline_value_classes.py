@@ -97,6 +97,10 @@ MOVE_MONEY = {
     "from_account": text("Source account"),
     "to_account": text("Destination account"),
 }
+CONTACT = {"name": text("full name"), "phone": text("phone")}
+CALL_LOG = {"mins": integer("call length")}
+WAKE = {"time": text("Time of the alarm to delete")}
+COACH_PAIR = {"origin_city": text("City of origin"), "destination_city": text("City of destination")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -209,7 +213,7 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ("two codes", BOOKING, "is it 7QX4KD or 7QX4KE?", {}),
     ("a quantity is no code", BOOKING, "I paid 1200 dollars", {}),
     ("a year is no code", BOOKING, "trips in 2026", {}),
-    ("a phone is no identifier", CALLER, "call 555 0142 about it", {}),
+    ("a phone is no identifier but a phone", CALLER, "call 555 0142 about it", {"phone": "555 0142"}),
     # plain words of a kind: a room, which one of a thing, an activity, a year, a shaped code
     ("a room", HEATING, "warm the conservatory to 21 degrees", {"room": "conservatory", "target": 21}),
     ("a room of two words", HEATING, "games room to 18 degrees please", {"room": "games room", "target": 18}),
@@ -308,6 +312,23 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
         "move 75 from savings to current",
         {"amount": 75, "from_account": "savings", "to_account": "current"},
     ),
+    # a phone by its shape; minutes by a short name; a time described loosely; "X to Y"
+    (
+        "a phone",
+        CONTACT,
+        "new contact: Ola Berg, 020 7946 0958",
+        {"name": "Ola Berg", "phone": "020 7946 0958"},
+    ),
+    ("two phones", CONTACT, "call 555-0142 or 555-0199", {}),
+    ("minutes by a short name", CALL_LOG, "log a 25 min call", {"mins": 25}),
+    ("a time described loosely", WAKE, "delete my 5:45 am alarm", {"time": "5:45 am"}),
+    (
+        "one place to another",
+        COACH_PAIR,
+        "coaches Leeds to York",
+        {"origin_city": "Leeds", "destination_city": "York"},
+    ),
+    ("an arrow", COACH_PAIR, "LHR -> Madrid on Friday", {"origin_city": "LHR", "destination_city": "Madrid"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",
@@ -320,7 +341,7 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
     ("a ticket per person", RAIL, "2 tickets to York", {"adult_passengers": 2}),
     # the first of "EUR to USD" is the base; "to" and "from" cities
     ("first of a pair", FX_RATE, "NZD to CHF today?", {"base": "NZD", "quote": "CHF"}),
-    ("to city", COACH, "a coach Bristol to Exeter", {"to_city": "Exeter"}),
+    ("to city", COACH, "a coach Bristol to Exeter", {"from_city": "Bristol", "to_city": "Exeter"}),
     (
         "leaving a city",
         COACH,

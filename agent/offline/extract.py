@@ -621,7 +621,7 @@ DATE_DESCRIBED = re.compile(
 )
 """A string parameter described as a date ("Date of the event", "Reservation date", "Start date,
 YYYY-MM-DD") holds one: read as a date, written ISO."""
-TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time(?: of (?:the )?\w+)?(?:,|$)", re.I)
+TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time\b(?!\s+(?:zone|period|frame|limit|span))", re.I)
 """A string parameter described as a time of day ("Reservation time, HH:MM", "Time of the show")."""
 
 

@@ -94,7 +94,7 @@ CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
             "years year months month weeks week days day nights night hours hour hrs minutes "
             "minute mins min seconds second",
             "years year months month weeks week days day nights night hours hour minutes minute "
-            "seconds second duration term period time",
+            "mins min hrs seconds second duration term period time",
         ),
         (
             "people",

@@ -9,6 +9,7 @@ instead, of a kind the message shows:
   side door");
 - an activity ("The physical activity", "Type of exercise, e.g. running"): the one word ending
   in -ing that is a doing, not a time of day or a filler ("45 minutes of cycling");
+- a phone number (`phone`): digits written with their own dashes or spaces;
 - a year written as text (`year`, "Year the songs came out"): a four-digit year;
 - a unit (`unit`, "Units of the radius"): the one unit written after the message's numbers
   ("base 15 cm, height 4 cm");
@@ -51,6 +52,9 @@ NOT_ACTIVITIES = frozenset(
 """Words ending in -ing that are no activity."""
 ACTIVITY_WORDS = frozenset({"activity", "exercise", "sport", "workout"})
 _GERUND = re.compile(r"(?<![\w'’-])([A-Za-z]{3,}ing)(?![\w'’-])")
+PHONE = re.compile(r"(?<![\w+-])\+?\d[\d ().-]{5,}\d(?![\w-])")
+"""A phone number: digits with their own spaces, dashes or brackets ("555-0142",
+"+44 20 7946 0958")."""
 _YEAR = re.compile(r"(?<![\w.:/-])(?:19|20)\d\d(?![\w.:/-])")
 
 
@@ -85,6 +89,10 @@ def find_plain_value(name: str, prop: dict[str, Any], text: str, free: Free) -> 
         )
     if own & {"query", "keywords"} or " ".join(desc[:2]) in ("search keywords", "search terms"):
         return _searched(text, free)
+    if own & {"phone", "mobile", "telephone", "tel"}:
+        return _one(
+            [(m.group(0), m.start(), m.end()) for m in PHONE.finditer(text) if free(m.start(), m.end())]
+        )
     if own & {"unit", "units"} and not own & {"from", "to", "source", "target"}:
         return _unit(text, free)
     if own & {"event", "title", "summary"} and "event" in own | set(desc):

@@ -88,7 +88,7 @@ class Role:
 
 ROLES: tuple[Role, ...] = (
     Role(frozenset({"origin", "departure", "source", "from"}), ("from", "leaving", "departing"), True),
-    Role(frozenset({"destination", "arrival"}), ("to", "visit", "visiting", "for"), True),
+    Role(frozenset({"destination", "arrival"}), ("to", "->", "visit", "visiting", "for"), True),
     Role(frozenset({"language"}), ("into", "to", "in"), True),
     Role(
         frozenset({"artist", "author", "host", "singer", "band", "performer", "director", "composer"}),
@@ -407,6 +407,11 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
         span = _public_place(role, text, free)
         if span is not None:
             return span
+    if role is ROLES[0]:  # "Sacramento to Fresno", "LAX -> Honolulu": the one before is the origin
+        for m in _BEFORE_TO.finditer(text):
+            span = read_value(text, m.start(), proper=True, free=free)
+            if span is not None and span[2] == m.start() + len(m.group(1)):
+                return span
     if KIND_WORDS & set(own):
         return _listed_example(prop, text, free) or _kind_before_thing(text, free)
     if NAME_WORDS & set(own) or {"text", "word", "phrase", "message"} & set(own):
@@ -446,6 +451,9 @@ PUBLIC_PLACES = (
     "terminal university campus museum zoo hotel venue".split()
 )
 """Places everyone has one of nearby, written in lower case: "a taxi to the airport"."""
+
+
+_BEFORE_TO = re.compile(r"(?<![\w'’-])([A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)\s+(?:to|->)\s+(?=[A-Z])")
 
 
 def _public_place(role: Role, text: str, free: Free) -> Span | None:
