@@ -47,7 +47,7 @@ NOT_ACTIVITIES = frozenset(
     during being going doing having getting making taking looking trying wondering thinking
     planning feeling bring sing nothing ceiling building wedding meeting booking pricing
     shipping billing setting settings saying according including remaining starting working
-    interesting amazing nice outing""".split()
+    interesting amazing outing""".split()
 )
 """Words ending in -ing that are no activity."""
 ACTIVITY_WORDS = frozenset({"activity", "exercise", "sport", "workout"})
