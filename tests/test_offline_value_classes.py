@@ -101,6 +101,7 @@ CONTACT = {"name": text("full name"), "phone": text("phone")}
 CALL_LOG = {"mins": integer("call length")}
 WAKE = {"time": text("Time of the alarm to delete")}
 COACH_PAIR = {"origin_city": text("City of origin"), "destination_city": text("City of destination")}
+DINING = {"cuisine": text("Type of food"), "city": text("City")}
 CABIN = {"nights_booked": integer("Number of nights"), "arrival": text("Check-in date")}
 SPIN = {"duration_minutes": integer("Duration in minutes."), "level": integer("Resistance level")}
 LAMP = {"brightness": integer("brightness 0-100")}
@@ -329,6 +330,13 @@ CASES: list[tuple[str, dict[str, dict[str, Any]], str, dict[str, Any]]] = [
         {"origin_city": "Leeds", "destination_city": "York"},
     ),
     ("an arrow", COACH_PAIR, "LHR -> Madrid on Friday", {"origin_city": "LHR", "destination_city": "Madrid"}),
+    (
+        "a cuisine by its adjective",
+        DINING,
+        "Ethiopian in Leeds tonight?",
+        {"cuisine": "Ethiopian", "city": "Leeds"},
+    ),
+    ("two cuisines", DINING, "Thai or Vietnamese in Leeds", {"city": "Leeds"}),
     # a unit the description names; a unit written short; a ticket per person
     (
         "unit in the description",

@@ -413,7 +413,10 @@ def find_span(name: str, prop: dict[str, Any], text: str, free: Free, *, names_l
             if span is not None and span[2] == m.start() + len(m.group(1)):
                 return span
     if KIND_WORDS & set(own):
-        return _listed_example(prop, text, free) or _kind_before_thing(text, free)
+        span = _listed_example(prop, text, free) or _kind_before_thing(text, free)
+        if span is None and {"cuisine", "food"} & (set(own) | set(desc[:4])):
+            span = _cuisine(text, free)
+        return span
     if NAME_WORDS & set(own) or {"text", "word", "phrase", "message"} & set(own):
         span = _quoted(text, free)
         if span is not None:
@@ -504,6 +507,22 @@ NOT_KINDS = STOP_WORDS | frozenset(
 NATIONALITY = re.compile(r"(?:an|ese|ish|ic|ch|ai|ek)$")
 """How a capitalised kind usually ends ("Italian", "Japanese", "Thai", "Greek"); another
 capitalised word before a thing is its name ("Kesha songs", "the Beatles song")."""
+
+
+_NATIONAL = re.compile(r"(?<![\w'’&-])([A-Z][a-z]+(?:\s+[A-Z]{2,4}\b)?)")
+
+
+def _cuisine(text: str, free: Free) -> Span | None:
+    """A cuisine named by its country's adjective anywhere ("Mexican in Austin", "Korean BBQ"):
+    the one capitalised word that ends like one."""
+    found = [
+        (m.group(1), m.start(1), m.end(1))
+        for m in _NATIONAL.finditer(text)
+        if NATIONALITY.search(m.group(1).split()[0].lower())
+        and m.group(1).split()[0].lower() not in NOT_KINDS
+        and free(m.start(1), m.end(1))
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _kind_before_thing(text: str, free: Free) -> Span | None:
