@@ -9,13 +9,18 @@ out (the collect-info step asks for it). By schema:
   "arrived broken" -> `damaged`); `other` is never guessed.
 - `integer` / `number`: a number that is not part of an identifier, a date or a duration;
   amounts with a currency sign or word first.
-- `boolean`: opt in / opt out, yes / no, subscribe / unsubscribe, start / stop.
+- `boolean`: opt in / opt out, yes / no, subscribe / unsubscribe, start / stop; else the
+  option's own word ("with subtitles"; "without subtitles" is a no).
 - `format: date`: ISO, "12 March 2027", "March 12, 2027", "03/12/2027" (month first unless the
-  first number is above 12), today / tomorrow / weekdays / "in 3 days"; never a date the
-  customer rules out ("I won't be home on Thursday").
+  first number is above 12), today / tomorrow / yesterday / weekdays / "last Friday" / "in 3
+  days"; never a date the customer rules out ("I won't be home on Thursday").
+- a time of day: in the 24-hour form only when the parameter asks for it (HH:MM, an example
+  like 14:00, `format: time`); else as written ("6 am", "noon").
 - `format: email`: an address.
-- other strings: only after an explicit cue ("my new address is ..."), or as the whole answer
-  when the question asked for exactly that field.
+- other strings: after an explicit cue ("my new address is ..."), as the whole answer when the
+  question asked for exactly that field, an identifier (`identifiers`), a plain word of the
+  kind the input shows (`plain_values`: a room, an activity, a unit), or a value found by the
+  words around it (`spans`).
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from agent.offline.identifiers import find_identifier, holds_identifier
 from agent.offline.numbers import NUMBER_WORDS as NUMBER_NAMES
 from agent.offline.numbers import Mention, NumericParam, assign, mentions, read_number, unit_fits
+from agent.offline.plain_values import find_plain_value
 from agent.offline.router import IdentifierPattern, canonical, humanise_name, stem, words
-from agent.offline.spans import find_span, has_place, is_name
+from agent.offline.spans import find_span, has_place, holds_name, is_name, name_count
 
 # The lookbehind lets a match start only where a token starts: without it, a long run of
 # letters is rescanned from every position (quadratic time on one long message).
@@ -176,6 +183,8 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "delivery": ("parcel", "courier", "shipping", "package", "delivered"),
     "repair": ("fix", "broken", "repaired", "mend"),
     "consultation": ("advice", "consult", "talk to someone", "expert"),
+    "music": ("concert", "concerts", "gig", "gigs", "live music"),
+    "theater": ("play", "plays", "musical", "musicals", "theatre", "broadway"),
 }
 """Customer wording for common enum values, keyed by the value with `_` as spaces."""
 
@@ -308,14 +317,20 @@ TIME_OF_DAY = re.compile(
 )
 
 
-def _clock(m: re.Match[str], described: str) -> str | None:
-    """ "7 pm" -> "19:00", "8:30 am" -> "08:30", "19:30", "noon" -> "12:00"; a clock time
-    already written so ("7:30") stays as written unless the parameter asks for HH:MM."""
+CLOCK_FORM = re.compile(r"\bhh:mm\b|\be\.?g\.?,?\s+\d{1,2}:\d{2}(?!\s*[ap]\.?m)", re.I)
+"""A time parameter that asks for the 24-hour form: "HH:MM", or an example such as "e.g. 14:00"."""
+
+
+def _clock(m: re.Match[str], described: str, *, clock_form: bool = False) -> str | None:
+    """A time of day as the parameter writes it: "7 pm" -> "19:00", "8:30 am" -> "08:30",
+    "noon" -> "12:00" when it asks for HH:MM (`CLOCK_FORM`, or `format: time`); otherwise as
+    the customer wrote it ("6 am", "noon", "7:30"): a form the parameter does not state is not
+    invented."""
+    if not (clock_form or CLOCK_FORM.search(described)):
+        return m.group(0)
     if m.group(6):
         return "00:00" if m.group(6).lower() == "midnight" else "12:00"
     if m.group(4):
-        if "hh:mm" not in described.lower():
-            return m.group(0)
         hour, minute = int(m.group(4)), int(m.group(5))
     else:
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
@@ -340,7 +355,7 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH}\b,?(?:\s+(\d{{4}}))?", re.I), "dmy"),
     (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "mdy"),
     (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b"), "slash"),
-    (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow)\b", re.I), "relative"),
+    (re.compile(r"\b(today|tonight|tomorrow|day after tomorrow|yesterday)\b", re.I), "relative"),
     (
         re.compile(
             r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?\w*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))",
@@ -351,7 +366,7 @@ DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bin\s+(\d+|a|one|two|three|four|five|six|seven)\s+(days?|weeks?)\b", re.I), "offset"),
     (
         re.compile(
-            r"\b(?:(next|this|on)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
+            r"\b(?:(next|this|on|last)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|"
             r"sunday)s?\b",
             re.I,
         ),
@@ -382,7 +397,7 @@ def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
         return value
     if kind == "relative":
         word = g[0].lower()
-        days = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}[word]
+        days = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2, "yesterday": -1}[word]
         return ctx.today + timedelta(days=days)
     if kind == "offset":
         n = int(g[0]) if g[0].isdigit() else NUMBER_WORDS.get(g[0].lower(), 1)
@@ -390,6 +405,9 @@ def _parse_date(kind: str, m: re.Match[str], ctx: _Context) -> date | None:
     if kind == "weekday":
         if m.group(0).lower().endswith("s") and not g[0]:
             return None  # "on Sundays" is a habit, not a date
+        if (g[0] or "").lower() == "last":  # "last Friday": the one before today
+            back = (ctx.today.weekday() - WEEKDAYS.index(g[1].lower())) % 7 or 7
+            return ctx.today - timedelta(days=back)
         ahead = (WEEKDAYS.index(g[1].lower()) - ctx.today.weekday()) % 7 or 7
         return ctx.today + timedelta(days=ahead)
     return None
@@ -504,6 +522,26 @@ def match_boolean(text: str) -> bool | None:
     return None
 
 
+OPTION_FILLER = frozenset(
+    "is has have show include includes enable enabled allow with only use entry".split()
+)
+"""Words of a yes/no input's name that say nothing of the option itself."""
+
+
+def _says_option(name: str, text: str) -> bool | None:
+    """A yes/no option the message asks for by its own word ("with subtitles" for
+    `subtitles`, "free museums" for `free_entry`); "without subtitles" says no."""
+    plain = _plain(text)
+    for word in words(humanise_name(name)):
+        if word in OPTION_FILLER or len(word) < 4:
+            continue
+        m = re.search(rf"\b{re.escape(word)}\b", plain)
+        if m is not None:
+            before = plain[max(0, m.start() - 24) : m.start()].split()[-2:]
+            return not {"without", "no", "not", "non"} & set(before)
+    return None
+
+
 LEAD_IN = re.compile(
     r"^(?:(?:sure|ok(?:ay)?|yes|yeah|yep|of course|right|so|well|hi|hello)[,!.]?\s+)*"
     r"(?:(?:it'?s|it is|that'?s|that is|this is|here it is:?|here you go:?)\s+)?",
@@ -537,21 +575,30 @@ SIGN_OFF = (
 """The closing of a letter: never part of the value before it."""
 ADDRESS_AFTER = re.compile(
     r"\b(?:to|at)\s+(\d{1,6}[A-Za-z]?\s+[A-Za-z][\w .'#-]*?(?:,\s*[\w .'#-]+?)*?)"
-    r"(?=\s+instead\b|\s+on\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$"
+    r"(?=\s+instead\b|\s+on\s|\s+for\s|\s*,?\s+(?:for\s+)?(?:order|email|e-mail|account|please|my|and)\b|[,.;!?]?\s*$"
     rf"|[,.;!?]\s+{SIGN_OFF})",
     re.IGNORECASE,
 )
 """A street address after "to" / "at": "send it to 5 New Street, Austin instead", "... to 15
-Queen Street, Cardiff. Kind regards"."""
+Queen Street, Cardiff. Kind regards"; it ends before "on" / "for" ("to 12 Main Street for one")."""
 
 
 def find_address(name: str, prop: dict[str, Any], text: str) -> str | None:
     """A street address for a parameter about an address, starting at its house number."""
+    span = address_span(name, prop, text)
+    return span[0] if span else None
+
+
+def address_span(name: str, prop: dict[str, Any], text: str) -> tuple[str, int, int] | None:
+    """`find_address` with where the address is: its house number is no count of anything."""
     about = f"{humanise_name(name)} {prop.get('description', '')}".lower()
     if "address" not in about or "email" in humanise_name(name):
         return None
     m = ADDRESS_AFTER.search(text)
-    return m.group(1).strip(" ,") if m else None
+    if m is None:
+        return None
+    value = m.group(1).strip(" ,")
+    return value, m.start(1), m.start(1) + len(value)
 
 
 def bare_answer(text: str) -> str | None:
@@ -569,10 +616,12 @@ def bare_answer(text: str) -> str | None:
 # -- the public entry points -----------------------------------------------------------------------
 
 
-DATE_DESCRIBED = re.compile(r"^(?:\w+ )?dates?\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I)
+DATE_DESCRIBED = re.compile(
+    r"^(?:[\w-]+ )?dates?\b|^(?:the )?day (?:of|when)\b|\bdate\b.*\byyyy|\byyyy-mm-dd\b|^date of\b", re.I
+)
 """A string parameter described as a date ("Date of the event", "Reservation date", "Start date,
 YYYY-MM-DD") holds one: read as a date, written ISO."""
-TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time(?: of (?:the )?\w+)?(?:,|$)", re.I)
+TIME_DESCRIBED = re.compile(r"\bhh:mm\b|^(?:\w+ )?time\b(?!\s+(?:zone|period|frame|limit|span))", re.I)
 """A string parameter described as a time of day ("Reservation time, HH:MM", "Time of the show")."""
 
 
@@ -631,13 +680,19 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
         for m in TIME_OF_DAY.finditer(ctx.text):
             if (
                 ctx.free(m.start(), m.end())
-                and (value := _clock(m, str(prop.get("description")))) is not None
+                and (
+                    value := _clock(m, str(prop.get("description")), clock_form=prop.get("format") == "time")
+                )
+                is not None
             ):
                 ctx.claim(m.start(), m.end())
                 return value
         return None
     if kind == "enum":
-        return match_enum(list(prop["enum"]), ctx.text, lenient=focused)
+        value = match_enum(list(prop["enum"]), ctx.text, lenient=focused)
+        if value is not None:
+            _claim_phrase(humanise_name(str(value)), ctx)
+        return value
     if kind in ("integer", "number"):
         found = _numbers(ctx, money=kind == "number")
         if not found:
@@ -648,16 +703,40 @@ def _one(name: str, prop: dict[str, Any], ctx: _Context, focused: bool, names_le
         ctx.claim(start, end)
         return int(number) if kind == "integer" or number == int(number) else number
     if kind == "boolean":
-        return match_boolean(ctx.text)
+        said = match_boolean(ctx.text)
+        return said if said is not None else _says_option(name, ctx.text)
     value = find_free_text(name, prop, ctx.text) or find_address(name, prop, ctx.text)
     if value is None and focused:
         value = bare_answer(ctx.text)
+    if value is None and holds_identifier(name, prop):
+        span = find_identifier(name, prop, ctx.text, ctx.free)
+        if span is not None:
+            ctx.claim(span[1], span[2])
+            value = span[0]
+    if value is None:
+        span = find_plain_value(name, prop, ctx.text, ctx.free)
+        if span is not None:
+            ctx.claim(span[1], span[2])
+            value = span[0]
     if value is None:
         span = find_span(name, prop, ctx.text, ctx.free, names_left=names_left)
         if span is not None:
             ctx.claim(span[1], span[2])
             value = span[0]
     return value
+
+
+def _claim_phrase(phrase: str, ctx: _Context) -> None:
+    """Claim where the text writes a list's value in its own words ("..., high priority"), so
+    no free-text value runs over it."""
+    words_ = phrase.split()
+    if not words_:
+        return
+    pattern = r"[\s_-]+".join(map(re.escape, words_))
+    for m in re.finditer(rf"(?<![\w-]){pattern}(?![\w-])", ctx.text, re.IGNORECASE):
+        if ctx.free(m.start(), m.end()):
+            ctx.claim(m.start(), m.end())
+            return
 
 
 def extract_args(
@@ -683,7 +762,13 @@ def extract_args(
     ctx = _Context(text, today, month_first)
     args: dict[str, Any] = {}
     numeric: dict[str, dict[str, Any]] = {}
+    for name, prop in props.items():
+        if _kind(prop) == "string" and (address := address_span(name, prop, text)) is not None:
+            ctx.claim(address[1], address[2])
+            args[name] = address[0]
     for name, prop in sorted(props.items(), key=_order):
+        if name in args:
+            continue
         if _kind(prop) in ("integer", "number") and name != focus:
             numeric[name] = prop
             continue
@@ -697,7 +782,11 @@ def extract_args(
         args.update(_numbers_by_words(numeric, ctx))
     # A name parameter takes the one capitalised name left over, once every other value has
     # taken its own words.
-    names = [n for n, p in props.items() if n not in args and _kind(p) == "string" and is_name(n)]
+    texts = [n for n, p in props.items() if n not in args and _kind(p) == "string"]
+    # named by its own words (`movie_name`), else by its description ("Company name")
+    names = [n for n in texts if is_name(n)] or [n for n in texts if holds_name(n, props[n])]
+    if len(names) > 1 and name_count(text, ctx.free) == 1:
+        names = _name_for_the_lone_name(names, parameters, text)
     if len(names) == 1:
         value = _one(names[0], props[names[0]], ctx, focused=names[0] == focus, names_left=1)
         if value is not None:
@@ -722,6 +811,21 @@ def extract_args(
     }
 
 
+def _name_for_the_lone_name(names: list[str], parameters: dict[str, Any], text: str) -> list[str]:
+    """Of several name parameters, the one the message's one capitalised name belongs to: the
+    one the tool cannot do without ("Put on Hey Jude": the song, not its artist), unless the
+    message speaks of that one by its own word apart ("add Hallelujah to my Sunday playlist":
+    the playlist is named otherwise, the name is the other's)."""
+    required = [n for n in names if n in (parameters.get("required") or ())]
+    if len(required) != 1:
+        return names
+    said = set(words(text))
+    if said & set(words(humanise_name(required[0]))) - {"name", "number", "id"}:
+        rest = [n for n in names if n != required[0]]
+        return rest if len(rest) == 1 else names
+    return required
+
+
 def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[str, Any]:
     """Numeric parameters filled from the numbers of the text, each matched by the words beside
     it (`numbers.assign`); digits of a date or an identifier are never a number."""
@@ -738,7 +842,7 @@ def _numbers_by_words(params: dict[str, dict[str, Any]], ctx: _Context) -> dict[
         out[name] = value
     for name, prop in params.items():
         if name not in out and PER_YEAR.search(f"{humanise_name(name)} {prop.get('description', '')}"):
-            m = FREQUENCY.search(ctx.text)
+            m = _frequency_of(name, ctx.text)
             if m is not None:
                 out[name] = FREQUENCIES[re.sub(r"[\s-]+", " ", m.group(0).lower())]
     return out
@@ -762,6 +866,17 @@ FREQUENCIES = {
     "daily": 365,
 }
 FREQUENCY = re.compile(r"\b(?:" + "|".join(k.replace(" ", r"[\s-]+") for k in FREQUENCIES) + r")\b", re.I)
+
+
+def _frequency_of(name: str, text: str) -> re.Match[str] | None:
+    """The frequency said of this parameter: the one right after its own word ("a 6% yearly
+    rate, compounded twice a year": twice, for `compounds_per_year`), else the first one."""
+    found = list(FREQUENCY.finditer(text))
+    own = {stem(w) for w in words(humanise_name(name))} - {"per", "year"}
+    for m in found:
+        if own & {stem(w) for w in words(text[max(0, m.start() - 30) : m.start()])[-3:]}:
+            return m
+    return found[0] if found else None
 
 
 def date_spans(text: str) -> list[tuple[int, int]]:

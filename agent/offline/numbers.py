@@ -71,7 +71,7 @@ CURRENCY_WORDS = frozenset(
 CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     name: (frozenset(units.split()), frozenset(takers.split()))
     for name, units, takers in (
-        ("percent", "% percent percentage", "percent percentage rate apr interest tip"),
+        ("percent", "% percent percentage", "percent percentage rate apr interest tip brightness"),
         (
             "money",
             "money",
@@ -94,15 +94,16 @@ CATEGORIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
             "years year months month weeks week days day nights night hours hour hrs minutes "
             "minute mins min seconds second",
             "years year months month weeks week days day nights night hours hour minutes minute "
-            "seconds second duration term period time",
+            "mins min hrs seconds second duration term period time",
         ),
         (
             "people",
             "people persons guests passengers passenger seats adults travellers travelers",
-            "people persons guests passengers seats party adults travellers travelers",
+            "people persons guests passengers seats party adults travellers travelers tickets ticket",
         ),
-        ("tickets", "tickets ticket", "tickets ticket"),
+        ("tickets", "tickets ticket", "tickets ticket passengers adults travellers travelers seats"),
         ("points", "points point", "points point"),
+        ("stars", "stars star", "stars star rating score"),
         ("data", "gb mb gigabytes", "gb gigabytes data bundle mb"),
         ("times", "times", "times compounded frequency"),
         ("temperature", "degrees", "temperature degrees celsius fahrenheit"),
@@ -240,18 +241,35 @@ class NumericParam:
     """The name's words as written."""
     about: frozenset[str]
     """Stems of the name's and the description's words."""
+    units: frozenset[str] = frozenset()
+    """Kinds of quantity whose unit the description names ("Number of nights": a duration)."""
 
     @classmethod
     def of(cls, name: str, prop: dict[str, Any]) -> NumericParam:
-        own = words(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", humanise_name(name)))
-        desc = words(str(prop.get("description") or ""))
+        own = _without_period(words(re.sub(r"(?<=[A-Za-z])(?=\d)", " ", humanise_name(name))))
+        desc = _without_period(words(re.sub(r"\b[ei]\.[eg]\.", " ", str(prop.get("description") or ""))))
         return cls(
             name,
             prop.get("type") == "integer",
             frozenset(stem(w) for w in own),
             frozenset(own),
             frozenset(stem(w) for w in own + desc) | frozenset(own + desc),
+            frozenset(n for n, (units, _) in CATEGORIES.items() if units & {w for w in desc if len(w) > 1}),
         )
+
+
+def _without_period(text_words: list[str]) -> list[str]:
+    """The words without the period of a rate: `compounds_per_year` counts compoundings, and
+    "per year" says how often, so "20 years" is no value of it."""
+    return [w for i, w in enumerate(text_words) if not (i and text_words[i - 1] == "per")]
+
+
+SHORT_UNITS = {"min": "minute", "mins": "minute", "hr": "hour", "hrs": "hour", "sec": "second"}
+
+
+def _unit_stem(unit: str) -> str:
+    """A duration's unit, written short or long: "mins" and "minutes" are one."""
+    return stem(SHORT_UNITS.get(unit, unit))
 
 
 def _category(unit: str) -> str | None:
@@ -266,14 +284,17 @@ def unit_fits(unit: str, param: NumericParam) -> bool | None:
         return None
     # What the name says comes first: `time` described as "years the money is invested" is
     # a duration, not an amount.
-    declared = {name for name, (_, takers) in CATEGORIES.items() if takers & param.own_words}
+    # A unit the description names counts with the name: `stay_length`, "Number of nights".
+    declared = set(param.units) | {
+        name for name, (_, takers) in CATEGORIES.items() if takers & param.own_words
+    }
     declared = declared or {name for name, (_, takers) in CATEGORIES.items() if takers & param.about}
-    if category == "duration" and "times" in declared:
-        return False  # "compounded 12 times per year" counts times, not years
+    if category in ("duration", "percent") and "times" in declared:
+        return False  # "compounded 12 times per year" counts times, not years nor a rate
     if category in declared:
         if category == "duration":
-            own = {stem(w) for w in CATEGORIES["duration"][0] if w in param.about}
-            return not own or stem(unit) in own
+            own = {_unit_stem(w) for w in CATEGORIES["duration"][0] if w in param.about}
+            return not own or _unit_stem(unit) in own
         return True
     if declared or category in STRICT_CATEGORIES:
         return False
@@ -296,12 +317,16 @@ def _score(mention: Mention, param: NumericParam) -> float | None:
         if word in param.own:
             score += 3.0 - 0.3 * distance
             break
-        if word in param.about and len(word) > 2:
+        if word in param.about and len(word) > 2 and word not in FUNCTION_WORDS:
             score += 1.5 - 0.2 * distance
             break
     if "year" in param.own and param.integer and 1900 <= mention.value <= 2100:
         score += 2.5
     return score
+
+
+FUNCTION_WORDS = frozenset("the and for from with this that are was per its our your".split())
+"""Words before a number that say nothing of what it is, though a description holds them."""
 
 
 SERIES = re.compile(r"^(.*?)(\d+)$")
@@ -337,6 +362,8 @@ def assign(params: dict[str, dict[str, Any]], found: list[Mention]) -> dict[str,
         used.add(j)
     left = [p for p in described if p.name not in out]
     rest = [m for j, m in enumerate(found) if j not in used]
+    if len(left) == 1:  # a number the one parameter left could never take is no rival ("2%")
+        rest = [m for m in rest if _score(m, left[0]) is not None]
     if _series(left) or (len(left) == 1 and len(rest) == 1):
         for param in left:
             for k, mention in enumerate(rest):
