@@ -127,3 +127,27 @@ def test_a_search_ranks_the_whole_allowed_catalog() -> None:
     assert len(found) == 4
     assert all("cancel" in a.name or "subscription" in a.name for a in found)
     assert retriever.search(catalog, allowed[:0], "cancel subscription", 4) == []
+
+
+def test_in_a_long_message_the_sentence_that_asks_counts_more_than_its_greeting_and_sign_off() -> None:
+    """A long message wraps its request in sentences that name no action ("thanks for your help,
+    I've been a customer for years"): the request's sentence counts whole for an action, the
+    others at a quarter, so words of the wrapping do not outvote it."""
+    from agent.catalog.index import OTHER_SENTENCES_WEIGHT
+
+    defs = generate_actions(60)
+    catalog = catalog_of(defs)
+    retriever = ActionRetriever()
+    index = retriever.index(catalog)
+    request = "where is my parcel"
+    wrapped = f"Hi there, hope you are well. {request}. Thanks a lot in advance for your help!"
+    whole = index.scores([(request, 1.0)])
+    long = index.scores([(wrapped, 1.0)])
+    ends = index.scores([("Hi there, hope you are well. Thanks a lot in advance for your help!", 1.0)])
+    for (
+        name,
+        score,
+    ) in whole.items():  # an action the request names keeps its score, and at most a quarter more
+        assert score <= long[name] <= score + OTHER_SENTENCES_WEIGHT * ends.get(name, 0.0) + 1e-9
+    assert any(ends.get(name, 0.0) > 0 for name in whole)  # the wrapping's words do match some of them
+    assert 0 < OTHER_SENTENCES_WEIGHT < 1

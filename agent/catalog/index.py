@@ -14,6 +14,7 @@ to its terms (the vocabulary typo correction reads unknown words against).
 from __future__ import annotations
 
 import heapq
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ from agent.catalog.related_words import (
     related,
 )
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+"""Where a message's sentences end."""
+OTHER_SENTENCES_WEIGHT = 0.25
+"""The weight of a long message's sentences beside its best one for an action."""
 MAX_POSTINGS = 1000
 """Postings walked per query term: a term more actions hold than this (a word nearly every
 action of a 10,000-action catalog shares) counts only for its `MAX_POSTINGS` actions where it
@@ -307,19 +312,37 @@ class ActionIndex:
         if not self.docs:
             return scores
         for text, weight in texts:
-            read, brought = self.read_query(text)
-            for term, term_weight in read.items():
-                parts = self.parts.get(term)
-                if not parts:
-                    continue
-                idf = weight * term_weight * self.idf(len(parts))
-                limit = RELATED_POSTINGS if term in brought else MAX_POSTINGS
-                for name, part in self.heaviest(term, parts, limit):
-                    scores[name] += idf * part
+            parts_of = [p for p in SENTENCE_END.split(text) if p.strip()]
+            if len(parts_of) < 2:
+                self._add_terms(text, weight, scores)
+                continue
+            # a long message: the sentence that speaks of an action counts whole, the others (a
+            # greeting, a sign-off, the story around it) at a lower weight
+            each = []
+            for part in parts_of:
+                one: dict[str, float] = defaultdict(float)
+                self._add_terms(part, weight, one)
+                each.append(one)
+            for name in set().union(*each):
+                values = [one.get(name, 0.0) for one in each]
+                best = max(values)
+                scores[name] += best + OTHER_SENTENCES_WEIGHT * (sum(values) - best)
         if worded is not None:
             worded.update(scores)
         self.add_pattern_bonus(texts, scores)
         return scores
+
+    def _add_terms(self, text: str, weight: float, scores: dict[str, float]) -> None:
+        """Add the BM25 parts of the terms `text` reads to `scores`, at `weight`."""
+        read, brought = self.read_query(text)
+        for term, term_weight in read.items():
+            parts = self.parts.get(term)
+            if not parts:
+                continue
+            idf = weight * term_weight * self.idf(len(parts))
+            limit = RELATED_POSTINGS if term in brought else MAX_POSTINGS
+            for name, part in self.heaviest(term, parts, limit):
+                scores[name] += idf * part
 
     def add_pattern_bonus(self, texts: Sequence[tuple[str, float]], scores: dict[str, float]) -> None:
         """Add to `scores` the bonus of every action taking an input whose pattern a value of
