@@ -160,3 +160,8 @@ def test_a_localised_not_found_is_a_not_found(message) -> None:
         text = reply(envelope, "If the order is not found, ask them to double-check the order number.")
         assert NOT_FOUND.search(text) and "Could you double-check the order number?" in text, text
         assert message not in text
+
+
+def test_a_firewall_block_page_is_an_outage() -> None:
+    page = "<html><title>Attention Required! | Cloudflare</title>Sorry, you have been blocked. Ray ID: 8a1f</html>"
+    assert failure_kind(403, "http_error", None, page) == "outage"

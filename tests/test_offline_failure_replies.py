@@ -756,3 +756,8 @@ def test_a_yes_but_runs_the_offer_with_what_it_changes(message) -> None:
 def test_a_yes_in_chat_words_runs_the_offer(yes) -> None:
     answer = after_offer("I'm sorry, I couldn't find it. Would you like a refund?", yes)
     assert [c["name"] for c in answer.tool_calls] == ["issue_refund"]
+
+
+@pytest.mark.parametrize("message", ["ok thanks", "okay, thank you", "great thanks"])
+def test_an_acknowledgement_is_no_yes(message) -> None:
+    assert not after_offer(REFUND_OFFER, message).tool_calls

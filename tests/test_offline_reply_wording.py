@@ -195,3 +195,77 @@ def test_the_teams_words_for_nothing_found_are_said_of_an_empty_result() -> None
         {"outcome": "ok", "status": 200, "data": {"orders": [{"id": "ORD-1"}], "total": 1}}, instructions
     )
     assert "no orders" not in found and "1 order" in found, found
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"data": [{"order_id": "ORD-1", "result": "not_cancelled"}]},
+        {"order": {"id": "ORD-1", "state": "FAILED"}},
+        {"data": {"order_id": "ORD-1", "cancelled": False}},
+    ],
+)
+def test_a_change_not_done_inside_a_wrapper_is_no_success(data) -> None:
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions=CANCELLING)
+    text = render({"outcome": "ok", "status": 200, "data": data}, request).text
+    assert text.startswith("I'm sorry") and "refund" not in text, text
+
+
+def test_otherwise_after_an_error_branch_is_the_success_unless_it_speaks_of_an_error() -> None:
+    success = (
+        "If the API answers 409, explain that it has already shipped. "
+        "Otherwise, confirm the cancellation and say the money is back on your card in 3 days."
+    )
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions=success)
+    refused = render(
+        {"outcome": "http_error", "status": 409, "data": {"detail": "Order already shipped"}}, request
+    ).text
+    assert "money" not in refused and "already shipped" in refused, refused
+    done = render(
+        {"outcome": "ok", "status": 200, "data": {"order_id": "ORD-1", "status": "cancelled"}}, request
+    ).text
+    assert "The money is back on your card in 3 days." in done, done
+    data_case = (
+        "If the order is shipped, give the tracking number. Otherwise, say it has not left the warehouse yet."
+    )
+    waiting = reply({"outcome": "ok", "status": 200, "data": {"status": "processing"}}, data_case)
+    assert "Your order has not left the warehouse yet." in waiting, waiting
+    shipped = reply(
+        {"outcome": "ok", "status": 200, "data": {"status": "shipped", "tracking_number": "1Z9"}}, data_case
+    )
+    assert "warehouse" not in shipped and "1Z9" in shipped
+
+
+def test_a_persons_promise_is_offered_never_stated() -> None:
+    instructions = (
+        "If the order is not found, tell them a member of our team will contact them by email within a day."
+    )
+    text = reply({"outcome": "http_error", "status": 404, "data": None}, instructions, handover=True)
+    assert "will contact" not in text and "I can connect you with our team if you'd like." in text, text
+    assert "connect" not in reply({"outcome": "http_error", "status": 404, "data": None}, instructions)
+
+
+def test_an_offer_unless_the_answer_says_otherwise() -> None:
+    instructions = "If the API returns an error, offer a refund, unless the order has already shipped."
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions=instructions)
+    for detail, offered in (("Order already shipped", False), ("Payment gateway declined the change", True)):
+        text = render(
+            {"outcome": "http_error", "status": 409, "data": {"detail": detail}},
+            request,
+            can_do=lambda offer: "refund" in offer,
+        ).text
+        assert ("Would you like a refund?" in text) is offered, text
+
+
+def test_asking_for_a_refused_field_again_names_that_field_and_a_key_for_no_field_is_not_said() -> None:
+    request = RespondRequest(
+        action="update_address",
+        label="Update an address",
+        instructions="If the API rejects a field, ask for it again.",
+    )
+    body = {"errors": {"postcode": ["is not a valid postcode"]}}
+    text = render({"outcome": "http_error", "status": 422, "data": body}, request).text
+    assert "Could you give me your postcode again?" in text, text
+    locked = {"non_field_errors": ["The order is locked for changes."]}
+    text = render({"outcome": "http_error", "status": 400, "data": locked}, request).text
+    assert "The order is locked for changes" in text and "non field" not in text, text

@@ -16,7 +16,7 @@ from agent.offline.requests import clauses
 from agent.offline.router import Route, Router
 
 ACCEPTS = re.compile(
-    r"^(?!\W*(?:(?:thanks|thank you)\W*)+$)\W*(?:(?:yes|yeah|yep|yup|yes please|sure|sure thing|ok|okay|alright|all right|please|please do|"
+    r"^(?!\W*(?:(?:ok|okay|alright|great|perfect|cool|got it)\W+)?(?:(?:thanks|thank you|thx)\W*)+$)\W*(?:(?:yes|yeah|yep|yup|yes please|sure|sure thing|ok|okay|alright|all right|please|please do|"
     r"go ahead|go on|go for it|do it|do that|do so|absolutely|definitely|of course|sounds good|why not|"
     r"perfect|great|yes pls|pls|\U0001f44d|\u2705|\U0001f44c|"
     r"that works|thanks|thank you|that would be (?:great|good|nice|helpful|lovely)|"

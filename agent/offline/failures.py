@@ -82,7 +82,8 @@ DEPLOYMENT_RE = re.compile(
     r"unauthori[sz]ed|unauthenticated|(?:token|session|credentials?) (?:expired|revoked|invalid)|"
     r"(?:expired|invalid|missing) (?:token|api key|credentials?|session)|be back soon|"
     r"(?:sign|log) ?in (?:to|required)|service unavailable|bad gateway|gateway time ?out|api ?keys?|"
-    r"access tokens?|lacks? (?:the )?scopes?|missing scopes?|insufficient scopes?)\b",
+    r"access tokens?|lacks? (?:the )?scopes?|missing scopes?|insufficient scopes?|cloudflare|ray id|"
+    r"attention required|captcha|web application firewall|request blocked|you have been blocked)\b",
     re.I,
 )
 """Words of a body that say the deployment, not the customer's request, is the problem: an
@@ -157,16 +158,26 @@ DONE_FLAGS = frozenset(
 )
 """Flags a write's answer sets true when it was done (`{"cancelled": false}` says it was not)."""
 STATUS_KEYS = frozenset({"status", "state", "result", "outcome"})
+WRAPPING_KEYS = frozenset(
+    {"data", "result", "results", "payload", "response", "body", "attributes", "order", "request", "item"}
+)
+"""Keys a record may be wrapped in, or named by the thing it is (`{"order": {...}}`)."""
 
 
 def says_not_done(data: Any, verb: str | None) -> bool:
     """Whether a successful answer to a request that changes something says it was not done: a
     done-flag set false (`{"cancelled": false}`, or the flag of the action's own verb), or a
     status of refusal (`{"status": "rejected"}`, `{"result": "not_cancelled"}`)."""
+    if isinstance(data, list):  # a list of the one record the change made
+        return len(data) == 1 and says_not_done(data[0], verb)
     if not isinstance(data, dict):
         return False
     own = re.sub(r"e?d$", "", verb or "") or None
     for key, value in data.items():
+        if isinstance(value, (dict, list)) and re.sub(r"[^a-z]", "", str(key).lower()) in WRAPPING_KEYS:
+            if says_not_done(value, verb):  # {"data": {"state": "FAILED"}}
+                return True
+            continue
         name = re.sub(r"[^a-z]", "", str(key).lower())
         flag = name.removeprefix("is").removeprefix("was")
         if value is False and (flag in DONE_FLAGS or (own is not None and flag.startswith(own))):

@@ -63,10 +63,10 @@ def kept_choices(offer: str, keepers: Keepers) -> str | None:
     """The choices of an offer that something here keeps ("a return label or a store credit"
     with no action for store credit: "a return label"); None when none is kept."""
     choices = re.split(r",?\s+or\s+|,\s+(?=\w)", offer)
-    kept = [c for c in choices if _offerkept(re.sub(r"^(?:me |us )?to ", "", c), keepers)]
-    if len(kept) == len(choices):
+    chosen = [c for c in choices if offer_kept(re.sub(r"^(?:me |us )?to ", "", c), keepers)]
+    if len(chosen) == len(choices):
         return offer
-    return " or ".join(kept) or None
+    return " or ".join(chosen) or None
 
 
 def kept(told: str, keepers: Keepers) -> str | None:
@@ -77,19 +77,30 @@ def kept(told: str, keepers: Keepers) -> str | None:
         told.rstrip("."),
         flags=re.I,
     )
-    kept = [p for p in parts if _promisekept(p.strip(), keepers)]
-    if not kept:
-        return None
-    text = " and ".join(kept)
-    return f"{text[:1].upper()}{text[1:]}."
+    said: list[str] = []
+    offered = False
+    for part in (p.strip() for p in parts):
+        if PERSON_PROMISE.match(part):
+            # "our team will call you": true only once someone is handed the conversation, so it
+            # is offered (a yes runs the action that hands over), never stated as done
+            offered = offered or keepers.handover
+        elif _promise_kept(part, keepers):
+            said.append(part)
+    text = " and ".join(said)
+    sentences = [f"{text[:1].upper()}{text[1:]}."] if text else []
+    if offered:
+        sentences.append(HANDOVER_SENTENCE)
+    return " ".join(sentences) or None
 
 
-def _promisekept(part: str, keepers: Keepers) -> bool:
-    if PERSON_PROMISE.match(part):
-        return keepers.handover  # "our team will call you": only if someone is handed the conversation
+HANDOVER_SENTENCE = "I can connect you with our team if you'd like."
+"""A person's promise in the team's words, as the offer that keeps it."""
+
+
+def _promise_kept(part: str, keepers: Keepers) -> bool:
     offered = OFFER_SENTENCE.match(part) or YOU_CAN.match(part)
     if offered:
-        return _offerkept(offered.group(1), keepers)
+        return offer_kept(offered.group(1), keepers)
     if PASSIVE_PROMISE.search(part):  # "a return label will be emailed to you": something must do it
         return keepers.can_do is not None and keepers.can_do(part)
     return True
@@ -111,7 +122,7 @@ YOU_CAN = re.compile(
 """A promise of something the customer gets ("You can get a full refund.")."""
 
 
-def _offerkept(offer: str, keepers: Keepers) -> bool:
+def offer_kept(offer: str, keepers: Keepers) -> bool:
     """Whether something here keeps the offer: a person to hand over to, or a bound action
     that does what it says."""
     if KEPT_WITHOUT_ACTION.match(offer.strip(" .!")):

@@ -428,10 +428,25 @@ def _condition_holds(cond: str, data: Any, pairs: list[tuple[str, Any]], label: 
     return hit != negated
 
 
+def _told_by_the_answer(condition: str, plan: Plan, pairs: list[tuple[str, Any]]) -> bool:
+    """Whether the answer says what a condition says ("the order has already shipped" of an
+    API's "Order already shipped"): every content word of it is in the reason or a value."""
+    said = " ".join([plan.reason or "", *(str(v) for _, v in pairs)])
+    wanted = {stem(w) for w in words(condition) if w not in STOPWORDS} - {
+        stem(w) for w in ("order", "customer", "it")
+    }
+    return bool(wanted) and wanted <= {stem(w) for w in words(said)}
+
+
 def _directive(
     body: str, noun: str | None, label: str, failed: bool, plan: Plan, pairs: list[tuple[str, Any]]
 ) -> str | None:
     b = body.strip().rstrip(".!")
+    unless = re.search(r",?\s+unless\s+(.+)$", b, re.I)
+    if unless:  # "offer a refund, unless the order has already shipped"
+        if _told_by_the_answer(unless.group(1), plan, pairs):
+            return None
+        b = b[: unless.start()]
     low = b.lower()
     if re.match(r"^(?:apologi[sz]e|say (?:sorry|you'?re sorry|we'?re sorry)|express regret)\b", low):
         if not failed:
@@ -455,7 +470,9 @@ def _directive(
         return None
     m = re.match(r"^ask (?:the (?:customer|user|client) |them |him |her )?for (.+)$", b, re.I)
     if m:  # "ask for the number again" -> "Could you give me the number again?"
-        wanted = re.sub(r"^(?:it|that|this)\b", f"your {noun}" if noun else "that", m.group(1), flags=re.I)
+        named = re.match(r"^([\w ]{1,40}?): ", plan.reason or "") if failed else None  # the field refused
+        it = f"your {named.group(1)}" if named else f"your {noun}" if noun else "that"
+        wanted = re.sub(r"^(?:it|that|this)\b", it, m.group(1), flags=re.I)
         wanted = second_person(wanted)[:-1]
         return f"Could you give me {wanted[:1].lower()}{wanted[1:]}?"
     m = re.match(r"^ask (?:the (?:customer|user|client)|them|him|her) (to|whether|if) (.+)$", b, re.I)
@@ -564,6 +581,8 @@ def api_reason(data: Any) -> str | None:
 def _field_in_words(reason: str) -> str:
     """ "order_id: must be six digits" -> "order number: must be six digits": the API's key in
     the words of the field, as the customer knows it."""
+    # a key for no field ("non_field_errors: ...", "__all__: ...") names nothing
+    reason = re.sub(r"(?:^|(?<=; ))(?:non_field_errors|__all__|_?general|base|_error|_errors): ", "", reason)
     named = re.sub(r"(?:^|(?<=; ))([\w.\-]+)(?=: )", lambda m: humanise_key(m.group(1)), reason)
     # a key inside a sentence ("order_id is invalid", "orderId must be set")
     return re.sub(
@@ -623,14 +642,27 @@ def interpret(
     plan = Plan(outage=kind == "outage", reason=reason, handover=handover, can_do=can_do, kind=kind)
     sentences = split_sentences(instructions)
     named = named_kinds([c for c in map(_condition, sentences) if c])
-    failure_branch = False
+    previous: str | None = None
+    """What the branch before a sentence was: "failure", "held" or "missed" (a condition on
+    the data), for an "Otherwise, ..." that follows it."""
     for sentence in sentences:
         other = OTHERWISE_RE.match(sentence)
-        if other and failure_branch:  # "Otherwise, ..." after an error branch: any other error
-            rest = other.group(1)
-            sentence = rest if _branch(rest) else f"If the API returns an error, {rest}"
+        if other and previous == "missed" and not failed:  # the case its condition leaves
+            plan.conditional_fired = True
+            plan.sentences.extend(
+                t
+                for b in clauses(other.group(1))
+                if (t := _directive(b, _label_noun(label), label, failed, plan, pairs))
+            )
+            continue
+        if other and previous == "failure":  # "If it is not found, ... Otherwise, ...": the success,
+            rest = other.group(1)  # or any other failure when it speaks of one
+            failure_words = claims_outage(rest) or re.search(
+                r"\b(?:error|fail\w*|problem|wrong|apologi[sz]e|sorry)\b", rest, re.I
+            )
+            sentence = f"If the API returns an error, {rest}" if failure_words and not _branch(rest) else rest
         elif other:
-            continue  # an "otherwise" of a condition on the data: nothing here reads which case is left
+            continue
         meaning = MEANS_RE.search(sentence)
         if meaning:
             if not failed:
@@ -644,18 +676,18 @@ def interpret(
             cond, bodies = branch[0], clauses(body)
             noun = _noun(cond) or _label_noun(label)
             general = False
+            empty = not failed and EMPTY_CONDITION.search(cond) and (_empty_page(data) or not pairs)
+            if empty:  # "If nothing is found, ...", "If there are no orders, ...": an empty success
+                previous = "held"
+                plan.conditional_fired = True
+                plan.sentences.extend(
+                    t for b in bodies if (t := _directive(b, noun, label, failed, plan, pairs))
+                )
+                continue
             if is_failure_condition(cond):
-                if kind is None:  # a success: "If nothing is found, ..." speaks of an empty one
-                    if not (says_not_found(cond) and (_empty_page(data) or not pairs)):
-                        continue
-                    plan.conditional_fired = True
-                    failure_branch = True
-                    for body in bodies:
-                        text = _directive(body, noun, label, failed, plan, pairs)
-                        if text:
-                            plan.sentences.append(text)
+                previous = "failure"
+                if kind is None:
                     continue
-                failure_branch = True
                 fires, general = branch_fires(cond, kind, status, named)
                 if not fires:
                     continue
@@ -667,8 +699,10 @@ def interpret(
                 plan.error_handled = True
                 plan.conditional_fired = True
             elif not _condition_holds(cond, data, pairs, label):
+                previous = "missed"
                 continue
             else:
+                previous = "held"
                 plan.conditional_fired = True
             for body in bodies:
                 text = _directive(body, noun, label, failed, plan, pairs)
@@ -687,7 +721,13 @@ def interpret(
     return plan
 
 
-OTHER_CASE = r",?\s+(?:and\s+|but\s+)?(?:otherwise|else|unless)\b"
+EMPTY_CONDITION = re.compile(
+    r"\b(?:nothing|none|no (?:\w+ )?(?:results?|records?|matches|orders?|items?|entries|bookings?|tickets?|"
+    r"invoices?|accounts?|\w+s)|empty|(?:is|are)n't any|(?:is|are) not any|zero)\b",
+    re.I,
+)
+"""A condition on an answer that holds nothing ("If there are no orders", "If the list is empty")."""
+OTHER_CASE = r",?\s+(?:and\s+|but\s+)?(?:otherwise|else)\b"
 """Where a sentence turns to another case ("... and otherwise, if something breaks, ...")."""
 OTHERWISE_RE = re.compile(
     r"^(?:otherwise|else|in (?:all|any) other cases?|for (?:anything|everything|any other error) else|"
