@@ -655,3 +655,13 @@ async def test_a_secret_split_by_html_tags_reaches_neither_data_nor_excerpt(stat
                 for text in (outcome.excerpt or "", json.dumps(shown["data"]), outcome.summary):
                     assert not leaks(text, TAG_SECRET), (shape, text)
                     assert TAG_SECRET not in " ".join(text.split()).replace(" ", ""), (shape, text)
+
+
+def test_a_secret_in_parts_echoed_with_other_separators_is_masked() -> None:
+    """An API may echo a key written in parts with its separators changed or gone."""
+    from tools.redaction import Redactor
+
+    redactor = Redactor(["Zq7-Wmx-4431-PLUM"])
+    for echoed in ("Zq7 Wmx 4431 PLUM", "zq7_wmx_4431_plum", "Zq7Wmx4431PLUM", "Zq7.Wmx.4431.PLUM"):
+        assert redactor.text(f"key {echoed} refused") == "key *** refused", echoed
+    assert redactor.text("Zq7 and PLUM alone") == "Zq7 and PLUM alone"

@@ -187,6 +187,15 @@ def _rounded(secret: str) -> set[str]:
     return {f.removesuffix(".0") for f in found} | found
 
 
+def _rejoined(secret: str) -> set[str]:
+    """A secret written in parts (`Zq7-Wmx-4431`) as an API may echo it: the parts joined by
+    another separator, or run together."""
+    parts = [p for p in re.split(r"[-_. ]+", secret) if p]
+    if len(parts) < 2:
+        return set()
+    return {sep.join(parts) for sep in ("-", "_", ".", " ", "")}
+
+
 SPELLINGS: dict[str, Callable[[str], set[str]]] = {
     "as is": lambda s: {s},
     "percent-encoded": lambda s: {quote(s, safe=""), quote(s, safe="/")},
@@ -200,6 +209,7 @@ SPELLINGS: dict[str, Callable[[str], set[str]]] = {
     "a numeric secret's digits": _numeric,
     "a numeric secret's digits in groups of three": _grouped,
     "a long numeric secret rounded to a double": _rounded,
+    "its parts joined by another separator (`-`, `_`, `.`, a space) or none": _rejoined,
 }
 """Each encoding of a secret searched for in text (in any letter case), by name."""
 
