@@ -76,6 +76,9 @@ INSTRUCTIONS_OFF = (
     "say plainly that the information could not be retrieved, and offer further help."
 )
 
+MAY_HAVE_APPLIED = " (the request may have been carried out; it is not sent again: do not offer to retry)"
+"""Added to the summary of a failed write whose effect is unknown (a timeout, a 500): sending it
+again could do it twice, and the repeat rule refuses it."""
 ENVELOPE_OPEN = "<api_result"
 ENVELOPE_CLOSE = "</api_result>"
 

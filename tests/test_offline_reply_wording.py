@@ -269,3 +269,53 @@ def test_asking_for_a_refused_field_again_names_that_field_and_a_key_for_no_fiel
     locked = {"non_field_errors": ["The order is locked for changes."]}
     text = render({"outcome": "http_error", "status": 400, "data": locked}, request).text
     assert "The order is locked for changes" in text and "non field" not in text, text
+
+
+def test_a_write_that_may_have_gone_through_is_not_offered_again() -> None:
+    from agent.prompts import MAY_HAVE_APPLIED
+
+    instructions = (
+        "If the API returns an error, apologize, offer to try again and tell them to try again later."
+    )
+    request = RespondRequest(action="cancel_order", label="Cancel an order", instructions=instructions)
+    unknown = {
+        "outcome": "timeout",
+        "status": None,
+        "data": None,
+        "summary": f"DELETE ... -> timed out{MAY_HAVE_APPLIED}",
+    }
+    text = render(unknown, request).text
+    assert "try again" not in text and "may have gone through" in text, text
+    refused = {"outcome": "http_error", "status": 503, "data": None, "summary": "DELETE ... -> 503"}
+    assert "I can try again if you'd like." in render(refused, request).text
+
+
+@pytest.mark.parametrize(
+    ("method", "kind", "status", "marked"),
+    [
+        ("POST", "timeout", None, True),
+        ("POST", "http_error", 500, True),
+        ("POST", "http_error", 503, False),
+        ("POST", "http_error", 409, False),
+        ("GET", "timeout", None, False),
+        ("POST", "ok", 200, False),
+    ],
+)
+def test_the_envelope_says_when_a_failed_write_may_have_gone_through(method, kind, status, marked) -> None:
+    from agent.nodes.respond import envelope
+    from agent.presenters.base import Shown
+    from agent.prompts import MAY_HAVE_APPLIED
+    from tools.action import ActionDefinition
+    from tools.outcome import Outcome
+
+    action = ActionDefinition.model_validate(
+        {
+            "name": "cancel_order",
+            "title": "Cancel an order",
+            "method": method,
+            "url": "https://api.example.com/x",
+            "trigger": "Use when the customer wants to cancel an order.",
+        }
+    )
+    outcome = Outcome(kind=kind, action="cancel_order", status=status, summary=f"{method} x -> {kind}")
+    assert (MAY_HAVE_APPLIED in envelope(Shown("c1", action, outcome, "text"))) is marked

@@ -58,11 +58,14 @@ def _instructions(shown: Shown) -> str:
 
 def envelope(shown: Shown) -> str:
     o = shown.outcome
+    summary = o.summary
+    if o.kind.is_error and o.may_have_applied and shown.action is not None and not shown.action.is_idempotent:
+        summary += prompts.MAY_HAVE_APPLIED  # a write that may have gone through is never offered again
     return prompts.data_envelope(
         action=o.action,
         outcome=o.kind.value,
         status=o.status,
-        summary=o.summary,
+        summary=summary,
         data=o.data,
         link_url=o.link_url,
     )

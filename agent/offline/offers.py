@@ -23,6 +23,8 @@ class Keepers(Protocol):
 
     handover: bool
     can_do: Callable[[str], bool] | None
+    may_have_applied: bool
+    """The failed call was a write that may have gone through: trying again is no offer."""
 
 
 WANTS_ASKED = re.compile(
@@ -46,7 +48,9 @@ KEPT_WITHOUT_ACTION = re.compile(
     r"answer (?:any )?(?:other |more )?questions?)$",
     re.I,
 )
-"""Offers any conversation keeps: trying again, helping with something else."""
+"""Offers any conversation keeps: trying again (but a write that may have gone through),
+helping with something else."""
+RETRY = re.compile(r"^(?:try|check|look)(?: (?:it|that|this))? again\b", re.I)
 
 
 PERSON_PROMISE = re.compile(
@@ -126,7 +130,7 @@ def offer_kept(offer: str, keepers: Keepers) -> bool:
     """Whether something here keeps the offer: a person to hand over to, or a bound action
     that does what it says."""
     if KEPT_WITHOUT_ACTION.match(offer.strip(" .!")):
-        return True
+        return not (keepers.may_have_applied and RETRY.match(offer.strip()))
     if HANDOVER_OFFER.search(f"offer {offer.lower()}"):
         return keepers.handover
     return keepers.can_do is not None and keepers.can_do(offer)

@@ -39,7 +39,7 @@ from agent.offline.offers import (
 from agent.offline.quotable import quotable
 from agent.offline.replies import ACTION_VERBS, MASS_NOUNS, PERSONAL_NOUNS
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
-from agent.prompts import INSTRUCTIONS_ON, RESPOND_SYSTEM
+from agent.prompts import INSTRUCTIONS_ON, MAY_HAVE_APPLIED, RESPOND_SYSTEM
 from tools.error_documents import error_document
 
 SECRET_KEY_RE = re.compile(
@@ -312,6 +312,9 @@ class Plan:
     reason_told: bool = False
     kind: Kind | None = None
     """The kind of the failure (`agent.offline.failures`), None for a result."""
+    may_have_applied: bool = False
+    """The failed call was a write that may have gone through (a timeout, a 500): it is not sent
+    again, so no sentence asks to try again."""
 
 
 def split_sentences(text: str) -> list[str]:
@@ -629,6 +632,7 @@ def interpret(
     reason: str | None = None,
     handover: bool = False,
     can_do: Callable[[str], bool] | None = None,
+    may_have_applied: bool = False,
 ) -> Plan:
     """Turn the team's instructions into sentences and field choices for this outcome.
 
@@ -639,7 +643,14 @@ def interpret(
     answer, "double-check the number" of an outage). Conditions on the data that the error
     body meets apply too ("If the order already shipped, tell them to start a return"): a
     refusal's body is data about why."""
-    plan = Plan(outage=kind == "outage", reason=reason, handover=handover, can_do=can_do, kind=kind)
+    plan = Plan(
+        outage=kind == "outage",
+        reason=reason,
+        handover=handover,
+        can_do=can_do,
+        kind=kind,
+        may_have_applied=may_have_applied,
+    )
     sentences = split_sentences(instructions)
     named = named_kinds([c for c in map(_condition, sentences) if c])
     previous: str | None = None
@@ -827,6 +838,10 @@ DETERMINERS = frozenset(
 NOT_FOUND_TEXT = "I couldn't find anything matching the details you gave."
 TIMEOUT_TEXT = "The system didn't answer in time, so please try again in a little while."
 OUTAGE_TEXT = "The system isn't available right now, so please try again in a little while."
+UNKNOWN_TEXT = (
+    "The system didn't confirm it, so it may have gone through; I won't send it again, to avoid "
+    "doing it twice."
+)
 REFUSED_TEXT = "The request wasn't accepted, so something in the details may need checking."
 
 
@@ -836,13 +851,17 @@ RETRY_SAID = re.compile(
 """A sentence of the team's that says when to try again."""
 
 
-def _why(kind: Kind, outcome: Any, reason: str | None, told: list[str]) -> list[str]:
+def _why(
+    kind: Kind, outcome: Any, reason: str | None, told: list[str], may_have_applied: bool = False
+) -> list[str]:
     """What the customer is told happened, unless the team's sentences for it say so already."""
     if kind == "not_found":
         if any(says_not_found(t) for t in told):
             return []
         # the API's words only when they add to not-found ("the account is closed")
         return [NOT_FOUND_TEXT] + ([said(reason)] if reason and not says_not_found(reason) else [])
+    if kind == "outage" and may_have_applied:
+        return [UNKNOWN_TEXT]
     if kind == "outage":
         if any(claims_outage(t) for t in told):  # the team's words say it is down
             return []
@@ -860,9 +879,15 @@ def _failure_text(plan: Plan, label: str, outcome: Any) -> str:
     why (unless a branch for this very case said it), the team's sentences for it."""
     assert plan.kind is not None
     told = plan.sentences if plan.error_handled else []
+    if plan.may_have_applied:  # not sent again: no sentence asks to try it again
+        told = [t for t in told if not RETRY_SAID.search(t)]
     sorry = [t for t in told if t.startswith("I'm sorry")][:1]
     rest = [t for t in told if not t.startswith("I'm sorry")]
-    why = [] if plan.conditional_fired or plan.reason_told else _why(plan.kind, outcome, plan.reason, rest)
+    why = (
+        []
+        if plan.conditional_fired or plan.reason_told
+        else _why(plan.kind, outcome, plan.reason, rest, plan.may_have_applied)
+    )
     if any("right now" in t for t in rest + why):  # said once
         sorry = [t.replace(" right now.", ".") for t in sorry]
     closing = [] if rest else ["Is there anything else I can help with?"]
@@ -891,6 +916,7 @@ def render(
     kind = failure_kind(envelope.get("status"), envelope.get("outcome"), reason, data) if failed else None
     if kind == "outage":
         reason = None  # the system could not answer: what its error page says is not for the customer
+    may_have_applied = MAY_HAVE_APPLIED.strip() in str(envelope.get("summary") or "")
     plan = interpret(
         req.instructions,
         failed=failed,
@@ -902,6 +928,7 @@ def render(
         reason=reason,
         handover=handover,
         can_do=can_do,
+        may_have_applied=may_have_applied,
     )
 
     if failed:
