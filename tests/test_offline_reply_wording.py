@@ -319,3 +319,9 @@ def test_the_envelope_says_when_a_failed_write_may_have_gone_through(method, kin
     )
     outcome = Outcome(kind=kind, action="cancel_order", status=status, summary=f"{method} x -> {kind}")
     assert (MAY_HAVE_APPLIED in envelope(Shown("c1", action, outcome, "text"))) is marked
+
+
+def test_a_label_that_is_no_verb_is_said_by_what_the_action_does() -> None:
+    request = RespondRequest(action="order_status", label="Order Status", instructions="")
+    text = render({"outcome": "http_error", "status": 500, "data": None}, request).text
+    assert text.startswith("I'm sorry, I couldn't check the order status.") and "\u201c" not in text, text

@@ -37,7 +37,7 @@ from agent.offline.offers import (
     kept_choices,
 )
 from agent.offline.quotable import quotable
-from agent.offline.replies import ACTION_VERBS, MASS_NOUNS, PERSONAL_NOUNS
+from agent.offline.replies import ACTION_VERBS, MASS_NOUNS, PERSONAL_NOUNS, tool_phrase
 from agent.offline.router import STOPWORDS, humanise_name, stem, tool_kind, words
 from agent.prompts import INSTRUCTIONS_ON, MAY_HAVE_APPLIED, RESPOND_SYSTEM
 from tools.error_documents import error_document
@@ -804,12 +804,16 @@ def _noun(condition: str) -> str | None:
 # -- presentation --------------------------------------------------------------------------------
 
 
+def _verb_led(label: str) -> bool:
+    first = words(label)[:1]
+    return bool(first) and first[0] in ACTION_VERBS
+
+
 def attempt(label: str) -> str:
     """ "Look up order status" -> "look up the order status", "Cancel an order" -> "cancel the
     order", "Reset password" -> "reset your password": the customer's own thing, not one of
     many; a label that is no verb is quoted."""
-    first = words(label)[:1]
-    if not (first and first[0] in ACTION_VERBS):
+    if not _verb_led(label):
         return f"complete \u201c{label}\u201d"
     if len(label.split()) > 1 and all(w[:1].isupper() for w in label.split() if w[:1].isalpha()):
         label = " ".join(w if w.isupper() else w.lower() for w in label.split())  # Title Case
@@ -905,6 +909,8 @@ def render(
     person (see `can_hand_over`); `can_do`: whether some bound action does what an offer in the
     instructions says (see `Plan.can_do`)."""
     label = req.label or humanise_name(req.action) or "your request"
+    # what the action does, as a failure's apology says it ("Order Status" -> "check an order status")
+    doing = label if _verb_led(label) or not req.action else tool_phrase(req.action).infinitive.capitalize()
     data = envelope.get("data")
     failed = envelope.get("outcome") != "ok" or error_document(data)
     if not failed and tool_kind(req.action) != "lookup" and says_not_done(data, name_verb(req.action)):
@@ -922,7 +928,7 @@ def render(
         failed=failed,
         data=data,
         pairs=pairs,
-        label=label,
+        label=doing if failed else label,
         kind=kind,
         status=envelope.get("status"),
         reason=reason,
@@ -932,7 +938,7 @@ def render(
     )
 
     if failed:
-        text = _failure_text(plan, label, envelope.get("outcome"))
+        text = _failure_text(plan, doing, envelope.get("outcome"))
         return Rendered(text=text, values={"title": label, "fields": [], "note": text})
 
     shown = [(k, v) for k, v in pairs if k not in plan.exclude and k != url_key]
