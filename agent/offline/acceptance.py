@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.offline.offers import HANDOVER_OFFER, hands_over
+from agent.offline.offers import HANDOVER_OFFER, RETRY, hands_over
 from agent.offline.requests import clauses
 from agent.offline.router import Route, Router
 
@@ -71,8 +71,6 @@ def yes_but(message: str) -> str | None:
     return m.group(2).strip() if m and ACCEPTS.match(m.group(1)) else None
 
 
-RETRY_OFFER = re.compile(r"^(?:try|check|look|run)(?: (?:it|that|this))? again\b", re.I)
-"""An offer to send the failed call again ("I can try again if you'd like.")."""
 RETRY_ASKED = re.compile(
     r"^\W*(?:(?:ok|okay|yes|sure|please|pls|can you|could you)\W+)*(?:try|check|look|run)"
     r"(?: (?:it|that|this))? again\b(?:\W+(?:please|now|pls))*\W*$",
@@ -84,7 +82,7 @@ RETRY_ASKED = re.compile(
 def asks_retry(reply: str, message: str) -> bool:
     """Whether the customer says yes to trying again, or asks for it, after a reply that
     offered it or apologised for a failure."""
-    if leading_yes(message) == "" and any(RETRY_OFFER.match(o) for o in offers(reply)):
+    if leading_yes(message) == "" and any(RETRY.match(o) for o in offers(reply)):
         return True
     return bool(RETRY_ASKED.match(message)) and (reply.startswith("I'm sorry") or bool(offers(reply)))
 

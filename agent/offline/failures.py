@@ -158,9 +158,9 @@ DONE_FLAGS = frozenset(
 )
 """Flags a write's answer sets true when it was done (`{"cancelled": false}` says it was not)."""
 STATUS_KEYS = frozenset({"status", "state", "result", "outcome"})
-WRAPPING_KEYS = frozenset(
-    {"data", "result", "results", "payload", "response", "body", "attributes", "order", "request", "item"}
-)
+WRAPPERS = frozenset({"data", "result", "results", "payload", "response", "body", "meta", "attributes"})
+"""Keys that only wrap what a body holds: `data.order.status` is the order status."""
+WRAPPING_KEYS = (WRAPPERS - {"meta"}) | {"order", "request", "item"}
 """Keys a record may be wrapped in, or named by the thing it is (`{"order": {...}}`)."""
 
 

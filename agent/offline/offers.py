@@ -50,7 +50,8 @@ KEPT_WITHOUT_ACTION = re.compile(
 )
 """Offers any conversation keeps: trying again (but a write that may have gone through),
 helping with something else."""
-RETRY = re.compile(r"^(?:try|check|look)(?: (?:it|that|this))? again\b", re.I)
+RETRY = re.compile(r"^(?:try|check|look|run)(?: (?:it|that|this))? again\b", re.I)
+"""An offer to send the failed call again ("try again", "check that again")."""
 
 
 PERSON_PROMISE = re.compile(

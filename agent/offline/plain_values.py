@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import takewhile
 from typing import Any
 
 from agent.catalog.lexical import humanise_name, words
@@ -135,6 +136,11 @@ EVENT_STOPS = frozenset(
 )
 
 
+def _words_before(phrase: str, stops: frozenset[str]) -> list[str]:
+    """The words of `phrase` up to the first stop word."""
+    return list(takewhile(lambda word: word not in stops, phrase.split()))
+
+
 def _event(text: str, free: Free) -> Span | None:
     """ "Add dentist appointment to my calendar" -> "dentist appointment"; "schedule lunch with
     Sam on Thursday" -> "lunch with Sam". A name right after the verb ("Put Mum's birthday")
@@ -142,15 +148,9 @@ def _event(text: str, free: Free) -> Span | None:
     m = EVENT_VERBS.search(text)
     if m is None or not m.group(1)[:1].islower():
         return None
-    kept: list[str] = []
-    for word in m.group(1).split():
-        if word in {"called", "named", "titled"}:
-            return None  # its name follows: read by its cue
-        if word in EVENT_STOPS:
-            break
-        kept.append(word)
-    if not kept:
-        return None
+    kept = _words_before(m.group(1), EVENT_STOPS)
+    if not kept or {"called", "named", "titled"} & set(kept):
+        return None  # its name follows: read by its cue
     start = m.start(1)
     end = start + len(" ".join(kept))
     with_someone = _WITH_SOMEONE.match(text, end)
@@ -173,14 +173,8 @@ def _searched(text: str, free: Free) -> Span | None:
     """What a search is for: the plain words after "search for" / "find" / "look for", up to
     a price, a place or a condition ("running shoes under $100" -> "running shoes")."""
     m = SEARCHED.search(text)
-    if m is None:
-        return None
-    kept: list[str] = []
-    for word in m.group(1).split():
-        if word in SEARCH_STOPS:
-            break
-        kept.append(word)
-    if not kept:
+    kept = _words_before(m.group(1), SEARCH_STOPS) if m is not None else []
+    if m is None or not kept:
         return None
     start = m.start(1)
     end = start + len(" ".join(kept))

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from agent.offline.failures import (
+    WRAPPERS,
     Kind,
     branch_fires,
     claims_outage,
@@ -149,8 +150,6 @@ def format_value(value: Any) -> str:
 
 MAX_DEPTH = 3
 """Levels of nested objects read into fields (`data.order.status`)."""
-WRAPPERS = frozenset({"data", "result", "results", "payload", "response", "body", "meta", "attributes"})
-"""Keys that only wrap what a body holds: `data.order.status` is the order status."""
 PAGING_KEYS = frozenset(
     """total total_count totalcount count page per_page perpage page_size pagesize limit offset next
     previous prev cursor next_cursor has_more hasmore more pages total_pages totalpages links""".split()
